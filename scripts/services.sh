@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs (from Debian's packages) and starts Redis and PostgreSQL on loopback when they are not
+# already answering. Idempotent. URLs: XAO_REDIS_URL (redis://127.0.0.1:6379) and
+# XAO_POSTGRES_URL (postgres://xao:xao@127.0.0.1:5432/xao).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+redis_port=${XAO_REDIS_PORT:-6379}
+pg_port=${XAO_POSTGRES_PORT:-5432}
+state=${XAO_SERVICES_DIR:-$HOME/.cache/xero-access-operator/services}
+mkdir -p "$state"
+
+# --- Redis -------------------------------------------------------------------------------------
+command -v redis-server >/dev/null || apt_install redis-server
+if redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then
+  note "redis: answering on 127.0.0.1:$redis_port"
+else
+  step "starting redis on 127.0.0.1:$redis_port"
+  mkdir -p "$state/redis"
+  redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes --save '' --appendonly no \
+    --dir "$state/redis" --logfile "$state/redis/redis.log" --pidfile "$state/redis/redis.pid"
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$redis_port" ping >/dev/null || die "redis did not start; see $state/redis/redis.log"
+fi
+
+# --- PostgreSQL --------------------------------------------------------------------------------
+command -v pg_lsclusters >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || apt_install postgresql
+pg_ready() { pg_isready -h 127.0.0.1 -p "$pg_port" -q; }
+if pg_ready; then
+  note "postgresql: answering on 127.0.0.1:$pg_port"
+else
+  version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$version main"; then
+    step "creating PostgreSQL $version cluster 'main'"
+    pg_createcluster "$version" main -p "$pg_port" >&2
+  fi
+  step "starting PostgreSQL $version on 127.0.0.1:$pg_port"
+  pg_ctlcluster "$version" main start
+  for _ in $(seq 100); do pg_ready && break; sleep 0.1; done
+  pg_ready || die "postgresql did not start; see /var/log/postgresql/"
+fi
+# The test role may create databases (one per test file). Loopback only, password auth.
+if ! PGPASSWORD=xao psql -h 127.0.0.1 -p "$pg_port" -U xao -d xao -tAc 'select 1' >/dev/null 2>&1; then
+  step "creating PostgreSQL role and database 'xao'"
+  runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -q <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'xao') THEN
+    CREATE ROLE xao LOGIN PASSWORD 'xao' CREATEDB;
+  END IF;
+END $$;
+SELECT 'CREATE DATABASE xao OWNER xao' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'xao')\gexec
+SQL
+fi
+note "postgresql: postgres://xao:***@127.0.0.1:$pg_port/xao"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Everything the tests and the demo need on a fresh machine, idempotent and cached:
+# npm packages, the pinned Go tools, Redis and PostgreSQL. The control plane is started per run.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+stamp=node_modules/.xao-lock-hash
+want=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  step "npm ci"
+  npm ci --no-audit --no-fund >&2
+  echo "$want" >"$stamp"
+else
+  note "npm packages: up to date"
+fi
+bash scripts/tools.sh
+bash scripts/services.sh

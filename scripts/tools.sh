@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the Go tools pinned in tools/go.mod (opa, helm, kubeconform, etcd, kube-apiserver, kubectl)
+# into a per-machine cache keyed by tools/go.mod + tools/go.sum, and links them into .tools/bin.
+# A binary the user already has (named by an env var, in KUBEBUILDER_ASSETS, or on PATH) is linked
+# instead of built. Idempotent: a second run only checks the links.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+key=$(cat "$ROOT/tools/go.mod" "$ROOT/tools/go.sum" | sha256sum | cut -c1-16)
+cache=${XAO_TOOLS_CACHE:-$HOME/.cache/xero-access-operator/tools/$key}
+bin=$ROOT/.tools/bin
+mkdir -p "$cache" "$bin"
+
+# name | Go package | env var that names a user's binary
+tools=(
+  "opa|github.com/open-policy-agent/opa|XAO_OPA"
+  "helm|helm.sh/helm/v3/cmd/helm|XAO_HELM"
+  "kubeconform|github.com/yannh/kubeconform/cmd/kubeconform|XAO_KUBECONFORM"
+  "etcd|go.etcd.io/etcd/server/v3|TEST_ASSET_ETCD"
+  "kube-apiserver|k8s.io/kubernetes/cmd/kube-apiserver|TEST_ASSET_KUBE_APISERVER"
+  "kubectl|k8s.io/kubernetes/cmd/kubectl|TEST_ASSET_KUBECTL"
+)
+
+users_binary() { # $1 name, $2 env var
+  local named=${!2:-}
+  if [ -n "$named" ]; then echo "$named"; return; fi
+  if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$KUBEBUILDER_ASSETS/$1" ]; then echo "$KUBEBUILDER_ASSETS/$1"; return; fi
+  local found
+  found=$(PATH=$(echo "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd:) command -v "$1" 2>/dev/null || true)
+  [ -n "$found" ] && echo "$found"
+}
+
+for entry in "${tools[@]}"; do
+  IFS='|' read -r name pkg env <<<"$entry"
+  if [ "${XAO_TOOLS_PREFER_PINNED:-}" != "1" ] && existing=$(users_binary "$name" "$env") && [ -n "$existing" ]; then
+    ln -sfn "$existing" "$bin/$name"
+    note "$name: using $existing"
+    continue
+  fi
+  if [ ! -x "$cache/$name" ]; then
+    step "building $name from tools/go.mod (first time on this machine; kube-apiserver takes several minutes)"
+    start=$(date +%s)
+    (cd "$ROOT/tools" && GOFLAGS=-buildvcs=false go build -o "$cache/$name.partial" "$pkg")
+    mv "$cache/$name.partial" "$cache/$name"
+    note "$name built in $(( $(date +%s) - start ))s"
+  fi
+  ln -sfn "$cache/$name" "$bin/$name"
+done
+
+# Regal is not served by the Go module proxy this project can reach; link a user's copy if present.
+if regal=$(users_binary regal XAO_REGAL) && [ -n "$regal" ]; then
+  ln -sfn "$regal" "$bin/regal"
+  note "regal: using $regal"
+else
+  rm -f "$bin/regal"
+  note "regal: not available here; Rego lint uses 'opa check --strict' and 'opa fmt --fail' (see packages/policies/README.md)"
+fi
+step "tools ready in .tools/bin ($(ls "$bin" | tr '\n' ' '))"
