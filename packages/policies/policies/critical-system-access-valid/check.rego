@@ -1,0 +1,57 @@
+# METADATA
+# title: Access to a critical system matches the role mappings
+# description: |
+#   For a critical system with role mappings, every Xero user (role not REMOVED) tied to
+#   an active staff member is valid only if the member's org role has a mapping and, where
+#   that mapping lists xeroRoles, the user's Xero role is among them. Unidentified users,
+#   non-human links and offboarded members are left to user-identified and
+#   offboarded-access-removed.
+package xeroaccess.checks["critical-system-access-valid"]
+
+import data.xeroaccess.lib.identity
+
+mappings := object.get(input.connection, ["accessControl", "roleMappings"], [])
+
+mappings_by_org_role[mapping.orgRole] contains mapping if some mapping in mappings
+
+findings contains finding if {
+	input.connection.criticalSystem == true
+	count(mappings) > 0
+	some user in identity.live_users
+	resolved := identity.resolve(user)
+	resolved.kind == "staff"
+	resolved.member.status == "active"
+	not _allowed(resolved.member.orgRole, user.organisationRole)
+	finding := {
+		"severity": "high",
+		"subject": {"kind": "user", "id": user.userId},
+		"message": _message(user, resolved.member),
+		"remediation": "Change the user's Xero role to one the mapping allows, remove the user in Xero, or update spec.accessControl.roleMappings if this access is intended.",
+	}
+}
+
+# A mapping without xeroRoles allows any Xero role.
+_allowed(org_role, _) if {
+	some mapping in mappings_by_org_role[org_role]
+	count(object.get(mapping, "xeroRoles", [])) == 0
+}
+
+_allowed(org_role, xero_role) if {
+	some mapping in mappings_by_org_role[org_role]
+	xero_role in mapping.xeroRoles
+}
+
+_message(user, member) := sprintf(
+	"Xero user %s belongs to %s, whose org role %s has no access mapping for this system.",
+	[user.email, member.name, member.orgRole],
+) if {
+	not mappings_by_org_role[member.orgRole]
+}
+
+_message(user, member) := sprintf(
+	"Xero user %s belongs to %s (org role %s) and has Xero role %s; the mapping allows only %s.",
+	[user.email, member.name, member.orgRole, user.organisationRole, concat(", ", sort(allowed))],
+) if {
+	mappings_by_org_role[member.orgRole]
+	allowed := {role | some mapping in mappings_by_org_role[member.orgRole]; some role in mapping.xeroRoles}
+}

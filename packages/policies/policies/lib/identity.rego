@@ -1,0 +1,77 @@
+# METADATA
+# title: Who is behind each Xero user
+# description: |
+#   Indexes the staff directory and account links by user id, staff id and lowercased
+#   email (objects of sets, so every lookup is a key access, never a scan) and resolves
+#   each Xero user to a staff member, a justified non-human account, or nobody.
+package xeroaccess.lib.identity
+
+# Xero users that still have access: role is not REMOVED.
+live_users contains user if {
+	some user in input.users
+	user.organisationRole != "REMOVED"
+}
+
+links_by_user_id[link.userId] contains link if some link in input.accountLinks
+
+staff_by_id[member.id] contains member if some member in input.staff
+
+staff_by_email[email] contains member if {
+	some member in input.staff
+	email := lower(member.email)
+}
+
+# resolve(user) is one of
+#   {"kind": "staff", "member": <staff member>}
+#   {"kind": "non-human", "justification": <text>}
+#   {"kind": "unidentified", "reason": <why, for the finding message>}
+# An explicit account link wins over the email match, even when the link is broken:
+# a stale link must be fixed, not silently bypassed.
+resolve(user) := _from_links(links) if {
+	links := links_by_user_id[user.userId]
+} else := _from_email_matches(matches) if {
+	matches := staff_by_email[lower(user.email)]
+} else := {"kind": "unidentified", "reason": "has no account link and no staff member has this email"}
+
+_from_links(links) := {"kind": "unidentified", "reason": sprintf("has %s account links; keep exactly one", [format_int(count(links), 10)])} if {
+	count(links) > 1
+}
+
+_from_links(links) := _from_link(link) if {
+	count(links) == 1
+	some link in links
+}
+
+_from_link(link) := {"kind": "non-human", "justification": link.justification} if {
+	link.nonHuman == true
+	trim_space(object.get(link, "justification", "")) != ""
+}
+
+_from_link(link) := {"kind": "unidentified", "reason": "is linked as non-human without a justification"} if {
+	link.nonHuman == true
+	trim_space(object.get(link, "justification", "")) == ""
+}
+
+_from_link(link) := _from_staff_id(object.get(link, "staffId", "")) if {
+	object.get(link, "nonHuman", false) != true
+}
+
+_from_staff_id(staff_id) := {"kind": "staff", "member": member} if {
+	[member] := [m | some m in staff_by_id[staff_id]]
+}
+
+_from_staff_id(staff_id) := {"kind": "unidentified", "reason": sprintf("is linked to staff id %s, which is not unique in the staff directory", [staff_id])} if {
+	count(staff_by_id[staff_id]) > 1
+}
+
+_from_staff_id(staff_id) := {"kind": "unidentified", "reason": sprintf("is linked to staff id %s, which is not in the staff directory", [staff_id])} if {
+	not staff_by_id[staff_id]
+}
+
+_from_email_matches(members) := {"kind": "staff", "member": member} if {
+	[member] := [m | some m in members]
+}
+
+_from_email_matches(members) := {"kind": "unidentified", "reason": sprintf("has an email shared by %s staff members; link the account explicitly", [format_int(count(members), 10)])} if {
+	count(members) > 1
+}

@@ -1,0 +1,70 @@
+# METADATA
+# title: RFC 3339 timestamps without time builtins
+# description: |
+#   The WASM target has no native time.parse_rfc3339_ns, so timestamps are parsed here
+#   with string builtins only. The input schema restricts timestamps to
+#   YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm).
+package xeroaccess.lib.timestamp
+
+# parse(ts) is [seconds since the Unix epoch, nanoseconds within that second].
+parse(ts) := [seconds, nanos] if {
+	year := _int(substring(ts, 0, 4))
+	month := _int(substring(ts, 5, 2))
+	day := _int(substring(ts, 8, 2))
+	local := ((((_days_from_civil(year, month, day) * 24) + _int(substring(ts, 11, 2))) * 60) + _int(substring(ts, 14, 2))) * 60
+	[nanos, zone] := _fraction_and_zone(substring(ts, 19, -1))
+	seconds := (local + _int(substring(ts, 17, 2))) - _offset_seconds(zone)
+}
+
+# more_than_seconds_apart(earlier, later, limit) is true when strictly more than `limit`
+# whole seconds passed from `earlier` to `later` (both parsed with `parse`).
+# Nanoseconds are compared separately so no number ever exceeds float64's exact range.
+more_than_seconds_apart(earlier, later, limit) if later[0] - earlier[0] > limit
+
+more_than_seconds_apart(earlier, later, limit) if {
+	later[0] - earlier[0] == limit
+	later[1] > earlier[1]
+}
+
+# to_number rejects leading zeros ("08"), so they are trimmed first.
+_int(digits) := 0 if trim_left(digits, "0") == ""
+
+_int(digits) := to_number(trimmed) if {
+	trimmed := trim_left(digits, "0")
+	trimmed != ""
+}
+
+_fraction_and_zone(rest) := [0, rest] if not startswith(rest, ".")
+
+_fraction_and_zone(rest) := [nanos, substring(rest, zone_at, -1)] if {
+	startswith(rest, ".")
+	zone_at := _zone_start(rest)
+	padded := concat("", [substring(rest, 1, zone_at - 1), "000000000"])
+	nanos := _int(substring(padded, 0, 9))
+}
+
+_zone_start(rest) := indexof(rest, "Z") if indexof(rest, "Z") >= 0
+
+else := indexof(rest, "+") if indexof(rest, "+") >= 0
+
+else := indexof(rest, "-")
+
+_offset_seconds("Z") := 0
+
+_offset_seconds(zone) := (sign * ((_int(substring(zone, 1, 2)) * 60) + _int(substring(zone, 4, 2)))) * 60 if {
+	zone != "Z"
+	sign := {"+": 1, "-": -1}[substring(zone, 0, 1)]
+}
+
+# Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+_days_from_civil(year, month, day) := ((era * 146097) + day_of_era) - 719468 if {
+	shifted_year := year - _january_or_february(month)
+	era := floor(shifted_year / 400)
+	year_of_era := shifted_year - (era * 400)
+	day_of_year := (floor(((153 * ((month + 9) % 12)) + 2) / 5) + day) - 1
+	day_of_era := (((year_of_era * 365) + floor(year_of_era / 4)) - floor(year_of_era / 100)) + day_of_year
+}
+
+_january_or_february(month) := 1 if month <= 2
+
+_january_or_february(month) := 0 if month > 2

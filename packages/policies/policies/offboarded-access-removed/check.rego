@@ -1,0 +1,47 @@
+# METADATA
+# title: Offboarded staff have no Xero access
+# description: |
+#   A Xero user (role not REMOVED) tied to a staff member whose status is offboarded,
+#   once more than settings.offboardingGraceHours (default 24) have passed since
+#   offboardedAt. An offboarded member without an offboardedAt date is reported at once:
+#   the grace period cannot be shown to be still running. One finding per such user.
+package xeroaccess.checks["offboarded-access-removed"]
+
+import data.xeroaccess.lib.identity
+import data.xeroaccess.lib.timestamp
+
+grace_hours := object.get(input, ["settings", "offboardingGraceHours"], 24)
+
+findings contains finding if {
+	some user in identity.live_users
+	resolved := identity.resolve(user)
+	resolved.kind == "staff"
+	resolved.member.status == "offboarded"
+	offboarded_at := object.get(resolved.member, "offboardedAt", null)
+	_grace_over(offboarded_at)
+	finding := {
+		"severity": "high",
+		"subject": {"kind": "user", "id": user.userId},
+		"message": _message(user, resolved.member, offboarded_at),
+		"remediation": "Remove the user in Xero (set the role to Removed), or correct the staff member's status if they have not left.",
+	}
+}
+
+_grace_over(null)
+
+_grace_over(offboarded_at) if {
+	offboarded_at != null
+	timestamp.more_than_seconds_apart(timestamp.parse(offboarded_at), timestamp.parse(input.now), grace_hours * 3600)
+}
+
+_message(user, member, null) := sprintf(
+	"Xero user %s belongs to %s, who is offboarded with no offboarding date, and still has %s access.",
+	[user.email, member.name, user.organisationRole],
+)
+
+_message(user, member, offboarded_at) := sprintf(
+	"Xero user %s belongs to %s, offboarded at %s, and still has %s access more than %s hours later.",
+	[user.email, member.name, offboarded_at, user.organisationRole, format_int(grace_hours, 10)],
+) if {
+	offboarded_at != null
+}
