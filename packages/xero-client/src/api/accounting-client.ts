@@ -1,0 +1,156 @@
+import { joinUrl, XERO_ENDPOINTS, type XeroEndpoints } from '../config.js';
+import { xeroErrors, type XeroError } from '../errors.js';
+import { type Transport, type XeroResponse } from '../http/transport.js';
+import { formatHttpDate } from '../ms-date.js';
+import { parseResponse } from '../validate.js';
+import {
+  connectionsSchema,
+  currenciesSchema,
+  organisationSchema,
+  usersSchema,
+  type XeroConnection,
+  type XeroCurrency,
+  type XeroOrganisation,
+  type XeroUser,
+} from './schemas.js';
+
+/** The scopes that grant each accounting call (either one is enough). */
+const SETTINGS_READ = ['accounting.settings.read', 'accounting.settings'] as const;
+
+export interface GetUsersOptions {
+  /** Only users changed since then (`If-Modified-Since`). */
+  ifModifiedSince?: Date;
+}
+
+/**
+ * Xero's identity API (/connections) and the accounting calls the operator needs. Every call is
+ * charged to the app's and the tenant's rate limits and returns typed, validated results.
+ */
+export class XeroAccountingClient {
+  private readonly endpoints: XeroEndpoints;
+
+  constructor(
+    /** The Xero app (client id) the calls are charged to. */
+    private readonly appId: string,
+    private readonly transport: Transport,
+    endpoints: Partial<XeroEndpoints> = {},
+  ) {
+    this.endpoints = { ...XERO_ENDPOINTS, ...endpoints };
+  }
+
+  /** The tenants this grant can reach. */
+  async getConnections(accessToken: string): Promise<XeroConnection[]> {
+    const operation = 'GET /connections';
+    const response = await this.transport.send({
+      method: 'GET',
+      url: joinUrl(this.endpoints.apiUrl, '/connections'),
+      headers: this.headers(accessToken),
+      idempotent: true,
+      operation,
+      scope: { appId: this.appId, operation },
+    });
+    if (response.statusCode !== 200) throw this.failure(operation, response);
+    return parseResponse(connectionsSchema, response.body, operation, 200);
+  }
+
+  /** Disconnects a tenant from the grant (revokes the connection). Already gone counts as done. */
+  async deleteConnection(accessToken: string, connectionId: string): Promise<void> {
+    const operation = 'DELETE /connections';
+    const response = await this.transport.send({
+      method: 'DELETE',
+      url: joinUrl(this.endpoints.apiUrl, `/connections/${encodeURIComponent(connectionId)}`),
+      headers: this.headers(accessToken),
+      idempotent: true,
+      operation,
+      scope: { appId: this.appId, operation },
+    });
+    if (response.statusCode === 204 || response.statusCode === 200 || response.statusCode === 404) return;
+    throw this.failure(operation, response);
+  }
+
+  /** Throws TenantDisconnected when the tenant is not in GET /connections. */
+  async assertTenantConnected(accessToken: string, tenantId: string): Promise<XeroConnection> {
+    const connection = (await this.getConnections(accessToken)).find((c) => c.tenantId === tenantId);
+    if (!connection) throw xeroErrors.tenantDisconnected('GET /connections', tenantId);
+    return connection;
+  }
+
+  async getUsers(accessToken: string, tenantId: string, options: GetUsersOptions = {}): Promise<XeroUser[]> {
+    const extra: Record<string, string> = options.ifModifiedSince
+      ? { 'if-modified-since': formatHttpDate(options.ifModifiedSince) }
+      : {};
+    const response = await this.accounting(accessToken, tenantId, 'Users', 'GET Users', extra);
+    if (response.statusCode === 304) return [];
+    return parseResponse(usersSchema, response.body, 'GET Users', 200);
+  }
+
+  /** One user, or null when Xero does not know the id. */
+  async getUser(accessToken: string, tenantId: string, userId: string): Promise<XeroUser | null> {
+    const operation = 'GET Users/{id}';
+    const response = await this.accounting(accessToken, tenantId, `Users/${encodeURIComponent(userId)}`, operation, {}, [404]);
+    if (response.statusCode === 404) return null;
+    const users = parseResponse(usersSchema, response.body, operation, 200);
+    return users[0] ?? null;
+  }
+
+  async getOrganisation(accessToken: string, tenantId: string): Promise<XeroOrganisation> {
+    const response = await this.accounting(accessToken, tenantId, 'Organisation', 'GET Organisation');
+    return parseResponse(organisationSchema, response.body, 'GET Organisation', 200);
+  }
+
+  async getCurrencies(accessToken: string, tenantId: string): Promise<XeroCurrency[]> {
+    const response = await this.accounting(accessToken, tenantId, 'Currencies', 'GET Currencies');
+    return parseResponse(currenciesSchema, response.body, 'GET Currencies', 200);
+  }
+
+  private headers(accessToken: string, tenantId?: string): Record<string, string> {
+    return {
+      authorization: `Bearer ${accessToken}`,
+      accept: 'application/json',
+      ...(tenantId ? { 'xero-tenant-id': tenantId } : {}),
+    };
+  }
+
+  private async accounting(
+    accessToken: string,
+    tenantId: string,
+    path: string,
+    operation: string,
+    extraHeaders: Record<string, string> = {},
+    allowed: readonly number[] = [],
+  ): Promise<XeroResponse> {
+    const response = await this.transport.send({
+      method: 'GET',
+      url: joinUrl(this.endpoints.apiUrl, `/api.xro/2.0/${path}`),
+      headers: { ...this.headers(accessToken, tenantId), ...extraHeaders },
+      idempotent: true,
+      operation,
+      scope: { appId: this.appId, tenantId, operation },
+    });
+    if (response.statusCode === 200 || response.statusCode === 304 || allowed.includes(response.statusCode)) {
+      return response;
+    }
+    if (response.statusCode === 403) throw await this.forbidden(accessToken, tenantId, operation);
+    throw this.failure(operation, response, tenantId);
+  }
+
+  /**
+   * Xero answers 403 both for a missing scope and for a tenant that is no longer connected;
+   * GET /connections tells them apart.
+   */
+  private async forbidden(accessToken: string, tenantId: string, operation: string): Promise<XeroError> {
+    try {
+      const connections = await this.getConnections(accessToken);
+      if (!connections.some((c) => c.tenantId === tenantId)) return xeroErrors.tenantDisconnected(operation, tenantId);
+    } catch {
+      // Cannot tell: report the scope problem the 403 most often means.
+    }
+    return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId);
+  }
+
+  private failure(operation: string, response: XeroResponse, tenantId?: string): XeroError {
+    if (response.statusCode === 401) return xeroErrors.unauthorized(operation, tenantId);
+    if (response.statusCode === 403) return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId);
+    return xeroErrors.invalidResponse(operation, `unexpected HTTP ${response.statusCode}`, response.statusCode);
+  }
+}

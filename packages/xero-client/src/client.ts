@@ -1,0 +1,58 @@
+import { type Redis } from 'ioredis';
+import { XeroAccountingClient } from './api/accounting-client.js';
+import { type XeroAppCredentials, type XeroEndpoints } from './config.js';
+import { type RetryPolicy } from './http/backoff.js';
+import { Transport } from './http/transport.js';
+import { type LimiterTuning, type XeroLimits } from './limiter/config.js';
+import { XeroRateLimiter } from './limiter/xero-rate-limiter.js';
+import { silentLogger, type XeroLogger } from './logger.js';
+import { XeroIdentityClient } from './oauth/identity-client.js';
+import { RefreshCoordinator } from './refresh/refresh-coordinator.js';
+
+export interface XeroClientOptions {
+  credentials: XeroAppCredentials;
+  /** Defaults to Xero's; point at the sandbox in tests and demos. */
+  endpoints?: Partial<XeroEndpoints>;
+  /** Shared state for rate limits and refresh locks (see createLimiterRedis). */
+  redis: Redis;
+  /** Every process with the same prefix shares limits and refresh locks. */
+  keyPrefix?: string;
+  limits?: Partial<XeroLimits>;
+  limiterTuning?: Partial<LimiterTuning>;
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  logger?: XeroLogger;
+}
+
+export interface XeroClient {
+  identity: XeroIdentityClient;
+  accounting: XeroAccountingClient;
+  refresher: RefreshCoordinator;
+  limiter: XeroRateLimiter;
+}
+
+/** Wires identity, accounting, the shared limiter and the refresh coordinator for one Xero app. */
+export function createXeroClient(options: XeroClientOptions): XeroClient {
+  const logger = options.logger ?? silentLogger;
+  const prefix = options.keyPrefix ?? 'xero';
+  const limiter = new XeroRateLimiter({
+    redis: options.redis,
+    keyPrefix: `${prefix}:rl`,
+    limits: options.limits,
+    tuning: options.limiterTuning,
+    logger,
+  });
+  const common = { timeoutMs: options.timeoutMs, retry: options.retry, logger };
+  const apiTransport = new Transport({ ...common, limiter });
+  const identityTransport = new Transport(common);
+  const identity = new XeroIdentityClient(options.credentials, identityTransport, options.endpoints);
+  const accounting = new XeroAccountingClient(options.credentials.clientId, apiTransport, options.endpoints);
+  const refresher = new RefreshCoordinator({
+    redis: options.redis,
+    identity,
+    sealingSecret: options.credentials.clientSecret,
+    keyPrefix: `${prefix}:refresh`,
+    logger,
+  });
+  return { identity, accounting, refresher, limiter };
+}

@@ -1,0 +1,141 @@
+/**
+ * Why a Xero operation failed, as the troubleshooting map of design.md names it. The reconciler
+ * copies `reason` and `message` into a condition, so a message must read well to a person and
+ * must never contain a secret.
+ */
+export const XERO_ERROR_REASONS = [
+  'InvalidCredentials',
+  'ReauthorizationRequired',
+  'Unauthorized',
+  'InsufficientPermissions',
+  'TenantDisconnected',
+  'RateLimited',
+  'InvalidSpec',
+  /** Xero answered 5xx, timed out or the connection failed: transient, retry later. */
+  'Unavailable',
+  /** Xero answered something that does not match its documented schema. */
+  'InvalidResponse',
+] as const;
+
+export type XeroErrorReason = (typeof XERO_ERROR_REASONS)[number];
+
+export interface XeroErrorDetails {
+  /** The operation that failed, e.g. `GET Users` or `token refresh`. */
+  operation?: string;
+  statusCode?: number;
+  /** OAuth error code (`invalid_grant`, ...) or Xero problem (`minute`, ...). */
+  code?: string;
+  /** RateLimited: when the client will retry. */
+  retryAt?: Date;
+  /** InsufficientPermissions: the scope(s) the call needs. */
+  requiredScopes?: readonly string[];
+  tenantId?: string;
+}
+
+export class XeroError extends Error {
+  override readonly name = 'XeroError';
+  readonly reason: XeroErrorReason;
+  readonly operation: string | undefined;
+  readonly statusCode: number | undefined;
+  readonly code: string | undefined;
+  readonly retryAt: Date | undefined;
+  readonly requiredScopes: readonly string[] | undefined;
+  readonly tenantId: string | undefined;
+
+  constructor(reason: XeroErrorReason, message: string, details: XeroErrorDetails = {}) {
+    super(message);
+    this.reason = reason;
+    this.operation = details.operation;
+    this.statusCode = details.statusCode;
+    this.code = details.code;
+    this.retryAt = details.retryAt;
+    this.requiredScopes = details.requiredScopes;
+    this.tenantId = details.tenantId;
+  }
+
+  /** Transient failures are worth retrying later without a person doing anything. */
+  get transient(): boolean {
+    return this.reason === 'Unavailable' || this.reason === 'RateLimited';
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      reason: this.reason,
+      message: this.message,
+      operation: this.operation,
+      statusCode: this.statusCode,
+      code: this.code,
+      retryAt: this.retryAt?.toISOString(),
+      requiredScopes: this.requiredScopes,
+      tenantId: this.tenantId,
+    };
+  }
+}
+
+export function isXeroError(error: unknown, reason?: XeroErrorReason): error is XeroError {
+  return error instanceof XeroError && (reason === undefined || error.reason === reason);
+}
+
+/** Messages of the troubleshooting map; one constructor per reason keeps the wording in one place. */
+export const xeroErrors = {
+  invalidCredentials(operation: string, code = 'invalid_client', statusCode?: number): XeroError {
+    return new XeroError(
+      'InvalidCredentials',
+      `Xero's token endpoint rejected the app credentials (${code}) during ${operation}: verify Client ID and Client Secret.`,
+      { operation, code, statusCode },
+    );
+  },
+  reauthorizationRequired(operation: string, code = 'invalid_grant', statusCode?: number): XeroError {
+    return new XeroError(
+      'ReauthorizationRequired',
+      `The refresh token is expired or revoked (${code}) during ${operation}: reconnect (authorize again) to issue a new one.`,
+      { operation, code, statusCode },
+    );
+  },
+  unauthorized(operation: string, tenantId?: string): XeroError {
+    return new XeroError(
+      'Unauthorized',
+      `Xero answered 401 Unauthorized to ${operation} with a freshly issued access token: re-authenticate the integration.`,
+      { operation, statusCode: 401, tenantId },
+    );
+  },
+  insufficientPermissions(operation: string, requiredScopes: readonly string[], tenantId?: string): XeroError {
+    return new XeroError(
+      'InsufficientPermissions',
+      `Xero answered 403 Forbidden to ${operation}: the token is missing scope ${requiredScopes.join(' or ')}; ` +
+        'add it to the scopes and have a user with admin access to the organisation authorize again.',
+      { operation, statusCode: 403, requiredScopes, tenantId },
+    );
+  },
+  tenantDisconnected(operation: string, tenantId: string): XeroError {
+    return new XeroError(
+      'TenantDisconnected',
+      `The organisation (tenant ${tenantId}) was disconnected: it is no longer in GET /connections of this grant; reconnect it to resume ${operation}.`,
+      { operation, tenantId },
+    );
+  },
+  rateLimited(operation: string, retryAt: Date, problem: string, tenantId?: string): XeroError {
+    return new XeroError(
+      'RateLimited',
+      `Xero rate limit reached (${problem}) for ${operation}: retrying automatically at ${retryAt.toISOString()}.`,
+      { operation, statusCode: 429, code: problem, retryAt, tenantId },
+    );
+  },
+  invalidSpec(what: string, problem: string): XeroError {
+    return new XeroError('InvalidSpec', `${what}: ${problem}.`, { operation: 'read credentials' });
+  },
+  unavailable(operation: string, cause: string, statusCode?: number): XeroError {
+    return new XeroError(
+      'Unavailable',
+      `Xero is unavailable for ${operation} (${cause}): will retry later.`,
+      { operation, statusCode },
+    );
+  },
+  invalidResponse(operation: string, problem: string, statusCode?: number): XeroError {
+    return new XeroError('InvalidResponse', `Xero's response to ${operation} is not valid: ${problem}.`, {
+      operation,
+      statusCode,
+    });
+  },
+};

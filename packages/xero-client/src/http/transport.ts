@@ -1,0 +1,169 @@
+import got, { type Got, type Method, RequestError } from 'got';
+import { xeroErrors, XeroError } from '../errors.js';
+import { silentLogger, type XeroLogger } from '../logger.js';
+import { type CallScope, type RemainingHeaders, type XeroRateLimiter } from '../limiter/xero-rate-limiter.js';
+import { backoffDelay, delay, DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
+
+export interface TransportOptions {
+  /** Per attempt, from sending the request to the end of the response body. */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Without a limiter nothing is throttled (identity calls, tests). */
+  limiter?: XeroRateLimiter;
+  logger?: XeroLogger;
+  userAgent?: string;
+}
+
+export interface XeroRequest {
+  method: Method;
+  url: string;
+  /** Secret-bearing headers (Authorization) are never logged. */
+  headers: Record<string, string>;
+  form?: Record<string, string>;
+  /** Repeat safely on 5xx and network errors. */
+  idempotent: boolean;
+  /** For messages and logs, e.g. `GET Users`. */
+  operation: string;
+  /** Charge the call to these limits; absent = not rate limited. */
+  scope?: CallScope;
+}
+
+export interface XeroResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or the raw text when the body is not JSON. */
+  body: unknown;
+}
+
+/** Somebody else keeps spending the budget: give up after this many 429s in a row. */
+const MAX_RATE_LIMITED_RETRIES = 10;
+
+function headerNumber(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function remainingFromHeaders(headers: XeroResponse['headers']): RemainingHeaders {
+  return {
+    minute: headerNumber(headers['x-minlimit-remaining']),
+    day: headerNumber(headers['x-daylimit-remaining']),
+    appMinute: headerNumber(headers['x-appminlimit-remaining']),
+  };
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Sends one logical request: waits for a rate-limit slot, retries idempotent calls on 5xx and
+ * network errors with jittered backoff, and on 429 pauses every process until Retry-After and
+ * tries again (within the limiter's maximum wait). Other statuses are returned to the caller.
+ */
+export class Transport {
+  private readonly http: Got;
+  private readonly retry: RetryPolicy;
+  private readonly limiter: XeroRateLimiter | undefined;
+  private readonly logger: XeroLogger;
+
+  constructor(options: TransportOptions = {}) {
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.limiter = options.limiter;
+    this.logger = options.logger ?? silentLogger;
+    this.http = got.extend({
+      throwHttpErrors: false,
+      retry: { limit: 0 },
+      followRedirect: false,
+      timeout: { request: options.timeoutMs ?? 30_000 },
+      responseType: 'text',
+      headers: { 'user-agent': options.userAgent ?? 'xero-access-operator' },
+    });
+  }
+
+  async send(request: XeroRequest): Promise<XeroResponse> {
+    let failures = 0;
+    let rateLimited = 0;
+    for (;;) {
+      const outcome = await this.attempt(request);
+      if (outcome.kind === 'response') {
+        const { response } = outcome;
+        if (response.statusCode === 429 && request.scope && this.limiter) {
+          await this.handle429(request, response, ++rateLimited);
+          continue;
+        }
+        if (response.statusCode >= 500 && request.idempotent && failures + 1 < this.retry.attempts) {
+          await this.backoff(request, ++failures, `HTTP ${response.statusCode}`);
+          continue;
+        }
+        if (response.statusCode >= 500) {
+          throw xeroErrors.unavailable(request.operation, `HTTP ${response.statusCode}`, response.statusCode);
+        }
+        return response;
+      }
+      if (request.idempotent && failures + 1 < this.retry.attempts) {
+        await this.backoff(request, ++failures, outcome.cause);
+        continue;
+      }
+      throw xeroErrors.unavailable(request.operation, outcome.cause);
+    }
+  }
+
+  private async attempt(
+    request: XeroRequest,
+  ): Promise<{ kind: 'response'; response: XeroResponse } | { kind: 'failed'; cause: string }> {
+    const permit = request.scope && this.limiter ? await this.limiter.acquire(request.scope) : undefined;
+    try {
+      const response = await this.http(request.url, {
+        method: request.method,
+        headers: request.headers,
+        ...(request.form ? { form: request.form } : {}),
+      });
+      permit?.release();
+      const result: XeroResponse = {
+        statusCode: response.statusCode,
+        headers: response.headers,
+        body: parseBody(response.body),
+      };
+      if (request.scope && this.limiter) {
+        void this.limiter.observe(request.scope, remainingFromHeaders(response.headers));
+      }
+      this.logger.debug(
+        { operation: request.operation, tenantId: request.scope?.tenantId, statusCode: response.statusCode },
+        'Xero call',
+      );
+      return { kind: 'response', response: result };
+    } catch (error) {
+      permit?.release();
+      if (error instanceof XeroError) throw error;
+      // got's errors carry the request options (Authorization header): keep only the code.
+      const cause = error instanceof RequestError ? (error.code ?? 'network error') : 'network error';
+      return { kind: 'failed', cause };
+    }
+  }
+
+  private async handle429(request: XeroRequest, response: XeroResponse, times: number): Promise<void> {
+    const problem = String(response.headers['x-rate-limit-problem'] ?? 'minute');
+    const retryAfterSec = headerNumber(response.headers['retry-after']) ?? 1;
+    const retryAfterMs = Math.max(0, retryAfterSec * 1000);
+    const limiter = this.limiter!;
+    if (retryAfterMs > limiter.tuning.maxWaitMs || times > MAX_RATE_LIMITED_RETRIES) {
+      await limiter.pause(request.scope!, problem, retryAfterMs);
+      throw xeroErrors.rateLimited(request.operation, new Date(Date.now() + retryAfterMs), problem, request.scope!.tenantId);
+    }
+    // The pause makes every process (this one included) wait in acquire() until Retry-After.
+    await limiter.pause(request.scope!, problem, retryAfterMs);
+  }
+
+  private async backoff(request: XeroRequest, failures: number, cause: string): Promise<void> {
+    const ms = backoffDelay(failures, this.retry);
+    this.logger.warn({ operation: request.operation, cause, attempt: failures, retryInMs: ms }, 'Xero call failed; retrying');
+    await delay(ms);
+  }
+}

@@ -1,0 +1,73 @@
+/** An integration's own cap, enforced next to Xero's limits, e.g. 50 per 10 s per provider. */
+export interface ExtraCap {
+  /** Redis key part; every process (of every app) using the same id shares the cap. */
+  id: string;
+  points: number;
+  windowMs: number;
+}
+
+export interface XeroLimits {
+  /** Calls in flight per tenant (Xero: 5). */
+  tenantConcurrent: number;
+  /** Calls per tenant per minute window (Xero: 60). */
+  tenantPerMinute: number;
+  /** Calls per tenant per day window (Xero: 5,000). */
+  tenantPerDay: number;
+  /** Calls per app per minute window across tenants (Xero: 10,000). */
+  appPerMinute: number;
+  /** Window lengths; shorter than real time only for compressed tests and benchmarks. */
+  minuteWindowMs: number;
+  dayWindowMs: number;
+  extraCaps: ExtraCap[];
+}
+
+export interface LimiterTuning {
+  /**
+   * Every window is enforced as window + margin, margin = max(minMs, ratio × window): a call
+   * arrives at Xero later than our clock (Redis TIME) saw it leave, and that delay varies.
+   */
+  safetyMarginRatio: number;
+  safetyMarginMinMs: number;
+  /** Sliding windows are kept as this many buckets (memory stays bounded per key). */
+  bucketsPerWindow: number;
+  /** A concurrency slot held by a crashed process is freed after this long. */
+  leaseMs: number;
+  /** How often a caller waiting only for a concurrency slot held by another process polls. */
+  concurrencyPollMs: number;
+  /**
+   * Redis-outage fallback: each process then enforces limit / expectedReplicas in memory, so the
+   * total stays within the limit as long as no more replicas than this are running.
+   */
+  expectedReplicas: number;
+  /** A caller waits at most this long for a slot; a longer wait fails with RateLimited (retryAt). */
+  maxWaitMs: number;
+}
+
+export const XERO_LIMITS: XeroLimits = {
+  tenantConcurrent: 5,
+  tenantPerMinute: 60,
+  tenantPerDay: 5000,
+  appPerMinute: 10_000,
+  minuteWindowMs: 60_000,
+  dayWindowMs: 86_400_000,
+  extraCaps: [],
+};
+
+export const DEFAULT_TUNING: LimiterTuning = {
+  safetyMarginRatio: 0.01,
+  safetyMarginMinMs: 100,
+  bucketsPerWindow: 60,
+  leaseMs: 120_000,
+  concurrencyPollMs: 15,
+  expectedReplicas: 2,
+  maxWaitMs: 5 * 60_000,
+};
+
+export function safetyMargin(windowMs: number, tuning: LimiterTuning): number {
+  return Math.max(tuning.safetyMarginMinMs, Math.ceil(windowMs * tuning.safetyMarginRatio));
+}
+
+/** The in-memory share one process may use while Redis is away; at least 1. */
+export function fallbackShare(points: number, tuning: LimiterTuning): number {
+  return Math.max(1, Math.floor(points / Math.max(1, tuning.expectedReplicas)));
+}

@@ -1,0 +1,96 @@
+/** Redis server time in ms: every process measures windows on the same clock. */
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * Bucketed sliding window. KEYS[1]: hash bucket-number → count. ARGV: points, windowMs,
+ * bucketMs, limit, mode (consume | force | refund | reconcile), serverRemaining.
+ * A bucket counts until its end + windowMs has passed, so any interval of windowMs holds at
+ * most `limit` calls (a bucket may count up to bucketMs longer than strictly needed).
+ * Returns {total after the operation (or total + points when refused), ms to wait (refused) or
+ * points added (reconcile)}. A refused consume adds nothing.
+ */
+export const WINDOW_SCRIPT = `${NOW}
+local key = KEYS[1]
+local points = tonumber(ARGV[1])
+local windowMs = tonumber(ARGV[2])
+local bucketMs = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+local mode = ARGV[5]
+local current = math.floor(now / bucketMs)
+local raw = redis.call('HGETALL', key)
+local buckets = {}
+local total = 0
+for i = 1, #raw, 2 do
+  local b = tonumber(raw[i])
+  local c = tonumber(raw[i + 1])
+  if (b + 1) * bucketMs + windowMs <= now or c <= 0 then
+    redis.call('HDEL', key, raw[i])
+  else
+    total = total + c
+    table.insert(buckets, {b, c})
+  end
+end
+table.sort(buckets, function(x, y) return x[1] < y[1] end)
+local ttl = windowMs + 2 * bucketMs
+if mode == 'refund' then
+  local left = -points
+  for i = #buckets, 1, -1 do
+    if left <= 0 then break end
+    local take = math.min(left, buckets[i][2])
+    redis.call('HINCRBY', key, tostring(buckets[i][1]), -take)
+    total = total - take
+    left = left - take
+  end
+  return {total, 0}
+end
+if mode == 'reconcile' then
+  local deficit = limit - tonumber(ARGV[6]) - total
+  if deficit > 0 then
+    redis.call('HINCRBY', key, tostring(current), deficit)
+    redis.call('PEXPIRE', key, ttl)
+    return {total + deficit, deficit}
+  end
+  return {total, 0}
+end
+if mode == 'force' or total + points <= limit then
+  redis.call('HINCRBY', key, tostring(current), points)
+  redis.call('PEXPIRE', key, ttl)
+  return {total + points, 0}
+end
+local freed = 0
+for _, bc in ipairs(buckets) do
+  freed = freed + bc[2]
+  if total - freed + points <= limit then
+    return {total + points, (bc[1] + 1) * bucketMs + windowMs - now}
+  end
+end
+return {total + points, windowMs}
+`;
+
+/**
+ * Concurrency leases. KEYS[1]: sorted set lease-id → expiry (ms). ARGV: points (+1 acquire,
+ * -1 release), leaseMs, limit, leaseId. Expired leases (crashed holders) are dropped first.
+ * Returns {holders (+1 when refused), ms until the oldest lease expires when refused}.
+ */
+export const LEASE_SCRIPT = `${NOW}
+local key = KEYS[1]
+local points = tonumber(ARGV[1])
+local leaseMs = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+if points < 0 then
+  redis.call('ZREM', key, ARGV[4])
+  return {redis.call('ZCARD', key), 0}
+end
+local n = redis.call('ZCARD', key)
+if n + points > limit then
+  local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  local wait = leaseMs
+  if first[2] then wait = tonumber(first[2]) - now end
+  return {n + points, wait}
+end
+redis.call('ZADD', key, now + leaseMs, ARGV[4])
+redis.call('PEXPIRE', key, leaseMs)
+return {n + points, 0}
+`;

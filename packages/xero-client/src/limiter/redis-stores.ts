@@ -1,0 +1,154 @@
+import { type Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { LEASE_SCRIPT, WINDOW_SCRIPT } from './lua.js';
+
+/**
+ * rate-limiter-flexible's RateLimiterRedis counts fixed windows that start at a key's first call.
+ * Xero's windows need not start when ours do, and at a boundary two fixed windows allow twice
+ * the limit within one minute: Xero would answer 429. These subclasses keep everything
+ * rate-limiter-flexible gives (key prefixes, the `rejectIfRedisNotReady` check, the in-memory
+ * `insuranceLimiter` taking over while Redis is away) and replace only the Redis operation
+ * (`_upsert`) with a sliding window and with expiring leases.
+ */
+
+interface RedisInternals {
+  _isRedisReady(rlKey: string, isReadonly: boolean): boolean;
+}
+
+type ScriptCommand = (key: string, ...args: (string | number)[]) => Promise<[number, number]>;
+
+function defineScripts(client: Redis): { xaoWindow: ScriptCommand; xaoLease: ScriptCommand } {
+  const scripted = client as unknown as { xaoWindow?: ScriptCommand; xaoLease?: ScriptCommand };
+  if (!scripted.xaoWindow) client.defineCommand('xaoWindow', { numberOfKeys: 1, lua: WINDOW_SCRIPT });
+  if (!scripted.xaoLease) client.defineCommand('xaoLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
+  return client as unknown as { xaoWindow: ScriptCommand; xaoLease: ScriptCommand };
+}
+
+/** Results that came from Redis (not from the insurance limiter), to undo them in the same store. */
+const fromRedis = new WeakSet<object>();
+
+export function isFromRedis(res: RateLimiterRes): boolean {
+  return fromRedis.has(res);
+}
+
+interface StoreOptions {
+  client: Redis;
+  keyPrefix: string;
+  points: number;
+  /** Effective window (including the safety margin) or lease length. */
+  windowMs: number;
+  /** Points allowed to this process while Redis is away. */
+  fallbackPoints: number;
+}
+
+abstract class ScriptedRedisLimiter extends RateLimiterRedis {
+  protected readonly scripts: { xaoWindow: ScriptCommand; xaoLease: ScriptCommand };
+  protected readonly windowMs: number;
+  readonly insurance: RateLimiterMemory;
+
+  constructor(options: StoreOptions, fallbackDurationSec: number) {
+    const insurance = new RateLimiterMemory({
+      keyPrefix: `${options.keyPrefix}:fallback`,
+      points: options.fallbackPoints,
+      duration: fallbackDurationSec,
+    });
+    super({
+      storeClient: options.client,
+      keyPrefix: options.keyPrefix,
+      points: options.points,
+      duration: Math.max(1, Math.ceil(options.windowMs / 1000)),
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: insurance,
+    });
+    this.insurance = insurance;
+    this.windowMs = options.windowMs;
+    this.scripts = defineScripts(options.client);
+  }
+
+  protected assertReady(rlKey: string): void {
+    if (!(this as unknown as RedisInternals)._isRedisReady(rlKey, false)) {
+      throw new Error('Redis connection is not ready');
+    }
+  }
+
+  /** Gives back what a consume took, in the store that granted it. Never throws. */
+  async undo(key: string, granted: RateLimiterRes, options: object = {}): Promise<void> {
+    try {
+      if (isFromRedis(granted)) await this._upsert(this.getKey(key), -1, 0, false, options);
+      else await this.insurance.reward(key, 1);
+    } catch {
+      // Redis went away meanwhile: the point expires with its window or lease.
+    }
+  }
+
+  abstract _upsert(rlKey: string, points: number, ms: number, forceExpire?: boolean, options?: object): Promise<[number, number]>;
+
+  // Called by rate-limiter-flexible with the Redis result; marks where the result came from.
+  _getRateLimiterRes(rlKey: string, changedPoints: number, result: [number, number]): RateLimiterRes {
+    const res = (
+      RateLimiterRedis.prototype as unknown as {
+        _getRateLimiterRes(k: string, p: number, r: [number, number]): RateLimiterRes;
+      }
+    )._getRateLimiterRes.call(this, rlKey, changedPoints, result);
+    fromRedis.add(res);
+    return res;
+  }
+}
+
+export interface WindowOptions {
+  /** Add the points even above the limit (a correction: somebody else spent them). */
+  force?: boolean;
+}
+
+/** A sliding window of `points` per `windowMs`, shared through Redis. */
+export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
+  private readonly bucketMs: number;
+
+  constructor(options: StoreOptions & { buckets: number }) {
+    super(options, options.windowMs / 1000);
+    this.bucketMs = Math.max(1, Math.floor(options.windowMs / options.buckets));
+  }
+
+  async _upsert(rlKey: string, points: number, _ms: number, _forceExpire = false, options: WindowOptions = {}) {
+    this.assertReady(rlKey);
+    const mode = points < 0 ? 'refund' : options.force ? 'force' : 'consume';
+    return this.scripts.xaoWindow(rlKey, points, this.windowMs, this.bucketMs, this.points, mode, 0);
+  }
+
+  /**
+   * Xero said `serverRemaining` calls are left in its window: if our count explains fewer used
+   * calls, another client spent the rest, so record them. Returns the points added.
+   */
+  async reconcile(key: string, serverRemaining: number): Promise<number> {
+    const rlKey = this.getKey(key);
+    this.assertReady(rlKey);
+    const [, added] = await this.scripts.xaoWindow(
+      rlKey,
+      0,
+      this.windowMs,
+      this.bucketMs,
+      this.points,
+      'reconcile',
+      serverRemaining,
+    );
+    return added;
+  }
+}
+
+export interface LeaseOptions {
+  leaseId: string;
+}
+
+/** At most `points` holders at once; a holder that never releases loses its lease after windowMs. */
+export class RedisLeaseLimiter extends ScriptedRedisLimiter {
+  constructor(options: StoreOptions) {
+    // duration 0: in memory a slot is held until released, however long the call takes.
+    super(options, 0);
+  }
+
+  async _upsert(rlKey: string, points: number, _ms: number, _forceExpire = false, options: Partial<LeaseOptions> = {}) {
+    this.assertReady(rlKey);
+    if (!options.leaseId) throw new Error('a lease id is required');
+    return this.scripts.xaoLease(rlKey, points, this.windowMs, this.points, options.leaseId);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * One FIFO of callers per queue key (a tenant, or the app for calls without a tenant) in this
+ * process. A single pump asks the shared limiter for slots and hands them out in order, so a
+ * burst of callers costs one Redis round trip per slot instead of a thundering herd of polls.
+ */
+export type Attempt<P> =
+  | { granted: true; permit: P }
+  | { granted: false; waitMs: number; limit: string; wakeOnRelease: boolean };
+
+export interface Waiter<P> {
+  resolve(permit: P): void;
+  reject(error: unknown): void;
+  /** Give up (RateLimited) when the next slot is further away than this. */
+  deadline: number;
+}
+
+export class SlotQueue<P> {
+  private readonly waiters: Waiter<P>[] = [];
+  private pumping = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly attempt: () => Promise<Attempt<P>>,
+    private readonly onTooLong: (waiter: Waiter<P>, waitMs: number, limit: string) => void,
+    private readonly onIdle: () => void,
+  ) {}
+
+  get size(): number {
+    return this.waiters.length;
+  }
+
+  enqueue(waiter: Waiter<P>): void {
+    this.waiters.push(waiter);
+    if (!this.pumping) void this.pump();
+  }
+
+  /** A slot was released in this process: a caller waiting for concurrency may go now. */
+  notifyRelease(): void {
+    this.wake?.();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      while (this.waiters.length > 0) {
+        let result: Attempt<P>;
+        try {
+          result = await this.attempt();
+        } catch (error) {
+          this.waiters.shift()?.reject(error);
+          continue;
+        }
+        if (result.granted) {
+          this.waiters.shift()!.resolve(result.permit);
+          continue;
+        }
+        const head = this.waiters[0]!;
+        if (Date.now() + result.waitMs > head.deadline) {
+          this.waiters.shift();
+          this.onTooLong(head, result.waitMs, result.limit);
+          continue;
+        }
+        await this.sleep(result.waitMs, result.wakeOnRelease);
+      }
+    } finally {
+      this.pumping = false;
+      this.onIdle();
+    }
+  }
+
+  private sleep(ms: number, wakeOnRelease: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, Math.max(1, ms));
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = wakeOnRelease
+        ? () => {
+            this.wake = undefined;
+            done();
+          }
+        : undefined;
+    });
+  }
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { type Redis } from 'ioredis';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { xeroErrors } from '../errors.js';
+import { silentLogger, type XeroLogger } from '../logger.js';
+import {
+  DEFAULT_TUNING,
+  XERO_LIMITS,
+  fallbackShare,
+  safetyMargin,
+  type LimiterTuning,
+  type XeroLimits,
+} from './config.js';
+import { PauseBoard } from './pauses.js';
+import { RedisLeaseLimiter, RedisSlidingWindowLimiter } from './redis-stores.js';
+import { SlotQueue, type Attempt } from './slot-queue.js';
+
+export interface XeroRateLimiterOptions {
+  /** ioredis client; see `createLimiterRedis` for the recommended options. */
+  redis: Redis;
+  /** Every process sharing this prefix shares the budget (use the same value in both apps). */
+  keyPrefix?: string;
+  limits?: Partial<XeroLimits>;
+  tuning?: Partial<LimiterTuning>;
+  logger?: XeroLogger;
+}
+
+/** What a call is charged to: the app (client id) and, for accounting calls, the tenant. */
+export interface CallScope {
+  appId: string;
+  tenantId?: string;
+  /** For error messages only. */
+  operation?: string;
+}
+
+/** A granted slot. Release it when the response has been read (or the call failed). */
+export interface Permit {
+  release(): void;
+}
+
+/** The Xero headers that tell how much budget is left (another app may share the tenant's quota). */
+export interface RemainingHeaders {
+  minute?: number;
+  day?: number;
+  appMinute?: number;
+}
+
+export type RateLimitProblem = 'minute' | 'day' | 'appminute' | 'concurrent';
+
+interface Step {
+  limiter: RedisSlidingWindowLimiter | RedisLeaseLimiter;
+  key: string;
+  name: string;
+  options: object;
+}
+
+/**
+ * Xero's limits (per tenant: in flight, per minute, per day; per app per minute) plus configured
+ * extra caps, shared by every process through Redis. Callers queue for a slot instead of failing.
+ */
+export class XeroRateLimiter {
+  readonly limits: XeroLimits;
+  readonly tuning: LimiterTuning;
+  private readonly tenantMinute: RedisSlidingWindowLimiter;
+  private readonly tenantDay: RedisSlidingWindowLimiter;
+  private readonly appMinute: RedisSlidingWindowLimiter;
+  private readonly caps: { id: string; limiter: RedisSlidingWindowLimiter }[];
+  private readonly concurrency: RedisLeaseLimiter;
+  private readonly pauses: PauseBoard;
+  private readonly queues = new Map<string, SlotQueue<Permit>>();
+  private readonly logger: XeroLogger;
+  private readonly redis: Redis;
+  private redisWasReady: boolean;
+
+  constructor(options: XeroRateLimiterOptions) {
+    this.limits = { ...XERO_LIMITS, ...options.limits };
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.logger = options.logger ?? silentLogger;
+    this.redis = options.redis;
+    this.redisWasReady = this.redis.status === 'ready';
+    const prefix = options.keyPrefix ?? 'xero-rl';
+    const window = (name: string, points: number, windowMs: number) =>
+      new RedisSlidingWindowLimiter({
+        client: options.redis,
+        keyPrefix: `${prefix}:${name}`,
+        points,
+        windowMs: windowMs + safetyMargin(windowMs, this.tuning),
+        fallbackPoints: fallbackShare(points, this.tuning),
+        buckets: this.tuning.bucketsPerWindow,
+      });
+    const { limits } = this;
+    this.tenantMinute = window('tenant-minute', limits.tenantPerMinute, limits.minuteWindowMs);
+    this.tenantDay = window('tenant-day', limits.tenantPerDay, limits.dayWindowMs);
+    this.appMinute = window('app-minute', limits.appPerMinute, limits.minuteWindowMs);
+    this.caps = limits.extraCaps.map((cap) => ({ id: cap.id, limiter: window(`cap`, cap.points, cap.windowMs) }));
+    this.concurrency = new RedisLeaseLimiter({
+      client: options.redis,
+      keyPrefix: `${prefix}:tenant-inflight`,
+      points: limits.tenantConcurrent,
+      windowMs: this.tuning.leaseMs,
+      fallbackPoints: fallbackShare(limits.tenantConcurrent, this.tuning),
+    });
+    this.pauses = new PauseBoard(options.redis, prefix);
+  }
+
+  /** Waits for a slot under every limit that applies to the call. */
+  acquire(scope: CallScope): Promise<Permit> {
+    const queueKey = `${scope.appId}\u0000${scope.tenantId ?? ''}`;
+    let queue = this.queues.get(queueKey);
+    if (!queue) {
+      const created: SlotQueue<Permit> = new SlotQueue<Permit>(
+        () => this.tryAcquire(scope, () => created.notifyRelease()),
+        (waiter, waitMs, limit) =>
+          waiter.reject(
+            xeroErrors.rateLimited(scope.operation ?? 'a Xero call', new Date(Date.now() + waitMs), limit, scope.tenantId),
+          ),
+        () => {
+          if (this.queues.get(queueKey) === created) this.queues.delete(queueKey);
+        },
+      );
+      queue = created;
+      this.queues.set(queueKey, queue);
+    }
+    const target = queue;
+    return new Promise<Permit>((resolve, reject) =>
+      target.enqueue({ resolve, reject, deadline: Date.now() + this.tuning.maxWaitMs }),
+    );
+  }
+
+  /** Record Xero's view of the remaining budget (X-MinLimit-Remaining, ...). */
+  async observe(scope: CallScope, remaining: RemainingHeaders): Promise<void> {
+    const corrections: Promise<number>[] = [];
+    if (scope.tenantId !== undefined) {
+      if (remaining.minute !== undefined) corrections.push(this.tenantMinute.reconcile(scope.tenantId, remaining.minute));
+      if (remaining.day !== undefined) corrections.push(this.tenantDay.reconcile(scope.tenantId, remaining.day));
+    }
+    if (remaining.appMinute !== undefined) corrections.push(this.appMinute.reconcile(scope.appId, remaining.appMinute));
+    const results = await Promise.allSettled(corrections);
+    const added = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
+    if (added > 0) {
+      this.logger.debug({ tenantId: scope.tenantId, added }, 'Xero reports budget spent elsewhere; recorded');
+    }
+  }
+
+  /** Xero answered 429: every process pauses the tenant (or the app, for `appminute`). */
+  async pause(scope: CallScope, problem: RateLimitProblem | string, retryAfterMs: number): Promise<void> {
+    const target = problem === 'appminute' || scope.tenantId === undefined ? this.appScope(scope) : this.tenantScope(scope);
+    this.logger.warn({ tenantId: scope.tenantId, problem, retryAfterMs }, 'Xero answered 429; pausing');
+    await this.pauses.pause(target, retryAfterMs);
+  }
+
+  private appScope(scope: CallScope): string {
+    return `app:${scope.appId}`;
+  }
+
+  private tenantScope(scope: CallScope): string {
+    return `tenant:${scope.tenantId ?? ''}`;
+  }
+
+  private steps(scope: CallScope, leaseId: string): Step[] {
+    const steps: Step[] = [];
+    if (scope.tenantId !== undefined) {
+      steps.push({ limiter: this.concurrency, key: scope.tenantId, name: 'concurrent', options: { leaseId } });
+      steps.push({ limiter: this.tenantMinute, key: scope.tenantId, name: 'minute', options: {} });
+      steps.push({ limiter: this.tenantDay, key: scope.tenantId, name: 'day', options: {} });
+    }
+    steps.push({ limiter: this.appMinute, key: scope.appId, name: 'appminute', options: {} });
+    for (const cap of this.caps) steps.push({ limiter: cap.limiter, key: cap.id, name: `cap ${cap.id}`, options: {} });
+    return steps;
+  }
+
+  private noteRedisState(): void {
+    const ready = this.redis.status === 'ready';
+    if (ready !== this.redisWasReady) {
+      this.redisWasReady = ready;
+      if (ready) this.logger.info({}, 'Redis is back: rate limits are shared again');
+      else this.logger.warn({}, 'Redis is unavailable: each process now uses its in-memory share of the limits');
+    }
+  }
+
+  private async tryAcquire(scope: CallScope, onRelease: () => void): Promise<Attempt<Permit>> {
+    this.noteRedisState();
+    const scopes = [this.appScope(scope)];
+    if (scope.tenantId !== undefined) scopes.push(this.tenantScope(scope));
+    const pausedMs = await this.pauses.remainingMs(scopes);
+    if (pausedMs > 0) return { granted: false, waitMs: pausedMs, limit: 'paused after 429', wakeOnRelease: false };
+
+    const leaseId = randomUUID();
+    const held: { step: Step; res: RateLimiterRes }[] = [];
+    const undoAll = () => Promise.all(held.map(({ step, res }) => step.limiter.undo(step.key, res, step.options)));
+    for (const step of this.steps(scope, leaseId)) {
+      try {
+        held.push({ step, res: await step.limiter.consume(step.key, 1, step.options) });
+      } catch (rejection) {
+        await undoAll();
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        const concurrent = step.limiter === this.concurrency;
+        const waitMs = concurrent
+          ? Math.min(rejection.msBeforeNext, this.tuning.concurrencyPollMs)
+          : Math.max(1, rejection.msBeforeNext);
+        return { granted: false, waitMs, limit: step.name, wakeOnRelease: concurrent };
+      }
+    }
+    const lease = held.find((h) => h.step.limiter === this.concurrency);
+    let released = false;
+    return {
+      granted: true,
+      permit: {
+        release: () => {
+          if (released) return;
+          released = true;
+          if (!lease) return;
+          void lease.step.limiter.undo(lease.step.key, lease.res, lease.step.options).then(onRelease);
+        },
+      },
+    };
+  }
+}

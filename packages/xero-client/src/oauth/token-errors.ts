@@ -1,0 +1,26 @@
+import { xeroErrors, type XeroError } from '../errors.js';
+import { type XeroResponse } from '../http/transport.js';
+import { oauthErrorSchema } from './schemas.js';
+
+/**
+ * Maps a failed token-endpoint answer to a troubleshooting reason. `error_description` is not
+ * copied: an identity server may echo the grant in it.
+ */
+export function tokenError(operation: string, response: XeroResponse): XeroError {
+  const parsed = oauthErrorSchema.safeParse(response.body);
+  const code = parsed.success ? parsed.data.error : undefined;
+  if (code === 'invalid_client' || code === 'unauthorized_client' || response.statusCode === 401) {
+    return xeroErrors.invalidCredentials(operation, code ?? 'invalid_client', response.statusCode);
+  }
+  if (code === 'invalid_grant') {
+    return xeroErrors.reauthorizationRequired(operation, code, response.statusCode);
+  }
+  if (code === 'invalid_scope') {
+    return xeroErrors.invalidResponse(operation, 'the token endpoint refused the requested scopes (invalid_scope)', response.statusCode);
+  }
+  return xeroErrors.invalidResponse(
+    operation,
+    code ? `unexpected OAuth error ${code} (HTTP ${response.statusCode})` : `unexpected HTTP ${response.statusCode}`,
+    response.statusCode,
+  );
+}
