@@ -21,6 +21,23 @@ tools=(
   "kubectl|k8s.io/kubernetes/cmd/kubectl|TEST_ASSET_KUBECTL"
 )
 
+# Kubernetes binaries built as a dependency report v0.0.0 unless told their version, as hack/lib/version.sh does.
+ldflags() {
+  case "$1" in
+    k8s.io/kubernetes/*)
+      local v major minor
+      v=$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' k8s.io/kubernetes)
+      major=$(echo "${v#v}" | cut -d. -f1); minor=$(echo "$v" | cut -d. -f2)
+      for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+        printf -- "-X '%s.gitVersion=%s' -X '%s.gitMajor=%s' -X '%s.gitMinor=%s' -X '%s.gitTreeState=clean' " "$p" "$v" "$p" "$major" "$p" "$minor" "$p"
+      done ;;
+    helm.sh/helm/v3/*)
+      printf -- "-X 'helm.sh/helm/v3/internal/version.version=%s'" "$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' helm.sh/helm/v3)" ;;
+    github.com/yannh/kubeconform/*)
+      printf -- "-X 'main.version=%s'" "$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' github.com/yannh/kubeconform)" ;;
+  esac
+}
+
 users_binary() { # $1 name, $2 env var
   local named=${!2:-}
   if [ -n "$named" ]; then echo "$named"; return; fi
@@ -30,9 +47,19 @@ users_binary() { # $1 name, $2 env var
   [ -n "$found" ] && echo "$found"
 }
 
+pinned_k8s_minor=$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' k8s.io/kubernetes | cut -d. -f2)
+# A kubectl more than one minor version away from the pinned kube-apiserver is outside the
+# supported skew: build the pinned one instead of using it.
+usable() { # $1 name, $2 path
+  [ "$1" != kubectl ] && return 0
+  local minor
+  minor=$("$2" version --client -o json 2>/dev/null | sed -n 's/.*"minor": *"\([0-9]*\).*/\1/p' | head -1)
+  [ -n "$minor" ] && [ $((minor - pinned_k8s_minor)) -le 1 ] && [ $((pinned_k8s_minor - minor)) -le 1 ]
+}
+
 for entry in "${tools[@]}"; do
   IFS='|' read -r name pkg env <<<"$entry"
-  if [ "${XAO_TOOLS_PREFER_PINNED:-}" != "1" ] && existing=$(users_binary "$name" "$env") && [ -n "$existing" ]; then
+  if [ "${XAO_TOOLS_PREFER_PINNED:-}" != "1" ] && existing=$(users_binary "$name" "$env") && [ -n "$existing" ] && usable "$name" "$existing"; then
     ln -sfn "$existing" "$bin/$name"
     note "$name: using $existing"
     continue
@@ -40,7 +67,7 @@ for entry in "${tools[@]}"; do
   if [ ! -x "$cache/$name" ]; then
     step "building $name from tools/go.mod (first time on this machine; kube-apiserver takes several minutes)"
     start=$(date +%s)
-    (cd "$ROOT/tools" && GOFLAGS=-buildvcs=false go build -o "$cache/$name.partial" "$pkg")
+    (cd "$ROOT/tools" && GOFLAGS=-buildvcs=false go build -ldflags "$(ldflags "$pkg")" -o "$cache/$name.partial" "$pkg")
     mv "$cache/$name.partial" "$cache/$name"
     note "$name built in $(( $(date +%s) - start ))s"
   fi

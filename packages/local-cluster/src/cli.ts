@@ -9,7 +9,9 @@ import { repoRoot } from './binaries.js';
 
 const log = (message: string) => process.stderr.write(`[cluster] ${message}\n`);
 
-const program = new Command('local-cluster').description('A local Kubernetes control plane (etcd + kube-apiserver) on loopback.');
+const program = new Command('local-cluster')
+  .description('A local Kubernetes control plane (etcd + kube-apiserver) on loopback.')
+  .enablePositionalOptions();
 
 program
   .command('up')

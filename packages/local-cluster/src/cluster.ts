@@ -109,6 +109,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
       '--authorization-mode=RBAC',
       '--disable-admission-plugins=ServiceAccount',
       '--allow-privileged=true',
+      '--endpoint-reconciler-type=none', // loopback advertise address; no kubernetes Service endpoints needed
       '--v=0',
     ], join(dir, 'logs', 'kube-apiserver.log'), detached);
     started.push(apiserver);

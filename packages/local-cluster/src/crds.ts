@@ -1,17 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { ApiextensionsV1Api, KubeConfig, loadAllYaml, Watch, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { waitFor } from './readiness.js';
 
-/** Creates (or replaces) each CRD and waits until the API server reports it Established. */
+/**
+ * Creates (or replaces) each CRD and waits until the API server reports it Established.
+ * loadAllYaml deserializes into the client's models (x-kubernetes-validations becomes
+ * xKubernetesValidations); a plain YAML parse would have those fields silently dropped.
+ */
 export async function installCrds(kubeconfigPath: string, files: string[]): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const api = kc.makeApiClient(ApiextensionsV1Api);
   for (const file of files) {
-    for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-      const crd = doc.toJS() as V1CustomResourceDefinition | null;
-      if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
+    const crds = (loadAllYaml(readFileSync(file, 'utf8')) as V1CustomResourceDefinition[]).filter(
+      (doc) => doc?.kind === 'CustomResourceDefinition',
+    );
+    for (const crd of crds) {
       const name = crd.metadata!.name!;
       try {
         const existing = await api.readCustomResourceDefinition({ name });
@@ -25,6 +29,22 @@ export async function installCrds(kubeconfigPath: string, files: string[]): Prom
         const current = await api.readCustomResourceDefinition({ name });
         return (current.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
       }, 30_000);
+      for (const version of crd.spec.versions.filter((v) => v.served)) {
+        const path = `/apis/${crd.spec.group}/${version.name}/${crd.spec.names.plural}`;
+        await waitFor(`watch of ${path}`, () => watchable(kc, path), 30_000);
+      }
     }
   }
+}
+
+/**
+ * An Established CRD can still answer a watch with 429 while its watch cache initializes;
+ * "ready" means a watch of it opens.
+ */
+function watchable(kc: KubeConfig, path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    new Watch(kc)
+      .watch(path, { timeoutSeconds: 1 }, () => {}, (error) => resolve(!error))
+      .catch(() => resolve(false));
+  });
 }

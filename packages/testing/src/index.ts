@@ -1,1 +1,4 @@
-export {};
+export { serviceUrls } from './env.js';
+export { checkServices, redact } from './services.js';
+export { uniqueName, redisTestPrefix, createTestDatabase, type TestDatabase } from './isolation.js';
+export { testKubeConfig, createTestNamespace } from './kube.js';
