@@ -1,0 +1,39 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { Finding, type FindingStatus } from './finding.js';
+import { Snapshot } from './snapshot.js';
+
+export const FINDING_EVENT_TYPES = ['opened', 'resolved', 'reopened', 'accepted', 'accepted-expired', 'acceptance-revoked'] as const;
+export type FindingEventType = (typeof FINDING_EVENT_TYPES)[number];
+
+/** One state change of a finding; append-only. `actor` is null for the reconciler. */
+export class FindingEvent {
+  id!: string;
+  finding!: Finding;
+  type!: FindingEventType;
+  fromStatus: FindingStatus | null = null;
+  toStatus!: FindingStatus;
+  at!: Date;
+  snapshot: Snapshot | null = null;
+  actor: string | null = null;
+  note: string | null = null;
+}
+
+export const FindingEventSchema = new EntitySchema<FindingEvent>({
+  class: FindingEvent,
+  tableName: 'finding_event',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    finding: { kind: 'm:1', entity: () => Finding, deleteRule: 'cascade' },
+    type: { type: 'string', length: 32 },
+    fromStatus: { type: 'string', length: 16, nullable: true },
+    toStatus: { type: 'string', length: 16 },
+    at: { type: 'datetime' },
+    snapshot: { kind: 'm:1', entity: () => Snapshot, nullable: true, deleteRule: 'set null' },
+    actor: { type: 'string', length: 255, nullable: true },
+    note: { type: 'text', nullable: true },
+  },
+  indexes: [
+    { name: 'finding_event_finding_at_index', properties: ['finding', 'at'] },
+    { name: 'finding_event_at_index', properties: ['at'] },
+  ],
+});

@@ -1,0 +1,47 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { AccessReview } from './access-review.js';
+import { Snapshot } from './snapshot.js';
+
+export const REVIEW_DECISIONS = ['keep', 'revoke', 'change-role'] as const;
+export type ReviewDecisionKind = (typeof REVIEW_DECISIONS)[number];
+
+/**
+ * One user under review and the reviewer's decision. A `revoke` or `change-role` stays
+ * unremediated until a later snapshot shows the access gone (or the new role).
+ */
+export class ReviewDecision {
+  id!: string;
+  review!: AccessReview;
+  userId!: string;
+  email: string | null = null;
+  name: string | null = null;
+  organisationRole!: string;
+  decision: ReviewDecisionKind | null = null;
+  newRole: string | null = null;
+  comment: string | null = null;
+  decidedBy: string | null = null;
+  decidedAt: Date | null = null;
+  remediatedAt: Date | null = null;
+  remediatedSnapshot: Snapshot | null = null;
+}
+
+export const ReviewDecisionSchema = new EntitySchema<ReviewDecision>({
+  class: ReviewDecision,
+  tableName: 'review_decision',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    review: { kind: 'm:1', entity: () => AccessReview, deleteRule: 'cascade' },
+    userId: { type: 'string', length: 64 },
+    email: { type: 'string', length: 320, nullable: true },
+    name: { type: 'string', length: 511, nullable: true },
+    organisationRole: { type: 'string', length: 64 },
+    decision: { type: 'string', length: 16, nullable: true },
+    newRole: { type: 'string', length: 64, nullable: true },
+    comment: { type: 'text', nullable: true },
+    decidedBy: { type: 'string', length: 255, nullable: true },
+    decidedAt: { type: 'datetime', nullable: true },
+    remediatedAt: { type: 'datetime', nullable: true },
+    remediatedSnapshot: { kind: 'm:1', entity: () => Snapshot, nullable: true, deleteRule: 'set null' },
+  },
+  uniques: [{ name: 'review_decision_review_user_unique', properties: ['review', 'userId'] }],
+});

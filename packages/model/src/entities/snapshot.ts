@@ -1,0 +1,44 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { SnapshotDiff } from '../snapshots/diff.js';
+import { Connection } from './connection.js';
+import { SnapshotContent } from './snapshot-content.js';
+
+/** One sync of one tenant: immutable, hashed, chained to the tenant's previous snapshot. */
+export class Snapshot {
+  id!: string;
+  connection!: Connection;
+  tenantId!: string;
+  tenantName!: string;
+  /** 1, 2, 3… per connection + tenant; unique, so two writers cannot fork the chain. */
+  sequence!: number;
+  takenAt!: Date;
+  userCount!: number;
+  content!: SnapshotContent;
+  previous: Snapshot | null = null;
+  previousHash: string | null = null;
+  chainHash!: string;
+  diff!: SnapshotDiff;
+  createdAt!: Date;
+}
+
+export const SnapshotSchema = new EntitySchema<Snapshot>({
+  class: Snapshot,
+  tableName: 'snapshot',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    connection: { kind: 'm:1', entity: () => Connection, deleteRule: 'restrict' },
+    tenantId: { type: 'string', length: 64 },
+    tenantName: { type: 'string', length: 255 },
+    sequence: { type: 'integer' },
+    takenAt: { type: 'datetime' },
+    userCount: { type: 'integer' },
+    content: { kind: 'm:1', entity: () => SnapshotContent, fieldName: 'content_hash', deleteRule: 'restrict' },
+    previous: { kind: 'm:1', entity: () => Snapshot, nullable: true, deleteRule: 'restrict' },
+    previousHash: { type: 'string', length: 64, nullable: true },
+    chainHash: { type: 'string', length: 64, unique: 'snapshot_chain_hash_unique' },
+    diff: { type: 'json' },
+    createdAt: { type: 'datetime' },
+  },
+  uniques: [{ name: 'snapshot_chain_sequence_unique', properties: ['connection', 'tenantId', 'sequence'] }],
+  indexes: [{ name: 'snapshot_connection_tenant_taken_at_index', properties: ['connection', 'tenantId', 'takenAt'] }],
+});

@@ -1,0 +1,38 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export const STAFF_STATUSES = ['active', 'offboarded'] as const;
+export type StaffStatus = (typeof STAFF_STATUSES)[number];
+export const STAFF_SOURCES = ['manual', 'scim', 'import'] as const;
+export type StaffSource = (typeof STAFF_SOURCES)[number];
+
+/** A person in the staff directory; email is stored lowercased and is unique. */
+export class StaffMember {
+  id!: string;
+  email!: string;
+  name!: string;
+  orgRole: string | null = null;
+  status: StaffStatus = 'active';
+  offboardedAt: Date | null = null;
+  /** The provisioning system's id (SCIM `externalId`). */
+  externalId: string | null = null;
+  source: StaffSource = 'manual';
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export const StaffMemberSchema = new EntitySchema<StaffMember>({
+  class: StaffMember,
+  tableName: 'staff_member',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    email: { type: 'string', length: 320, unique: 'staff_member_email_unique' },
+    name: { type: 'string', length: 255 },
+    orgRole: { type: 'string', length: 128, nullable: true },
+    status: { type: 'string', length: 16 },
+    offboardedAt: { type: 'datetime', nullable: true },
+    externalId: { type: 'string', length: 255, nullable: true, unique: 'staff_member_external_id_unique' },
+    source: { type: 'string', length: 16 },
+    createdAt: { type: 'datetime' },
+    updatedAt: { type: 'datetime' },
+  },
+});

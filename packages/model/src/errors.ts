@@ -1,0 +1,26 @@
+/** Input that is wrong; `field` names it (dotted path). Maps to HTTP 400. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+/** A record that does not exist. Maps to HTTP 404. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+  constructor(
+    readonly entity: string,
+    readonly id: string,
+  ) {
+    super(`${entity} ${id} not found`);
+  }
+}
+
+/** A request that conflicts with the current state (duplicate key, wrong status). Maps to HTTP 409. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}

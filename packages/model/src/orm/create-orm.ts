@@ -1,0 +1,103 @@
+import { MikroORM, type Options } from '@mikro-orm/core';
+import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import { Migrator } from '@mikro-orm/migrations';
+import { allEntities } from '../entities/index.js';
+import { postgresqlMigrations } from '../migrations/postgresql/index.js';
+import { sqliteMigrations } from '../migrations/sqlite/index.js';
+import { Database } from '../services/database.js';
+import { parseDatabaseUrl, type Dialect } from './database-url.js';
+
+export interface CreateOrmOptions {
+  /** `postgres://user:pass@host:5432/db`, `sqlite:///path/to/file.db` or `sqlite::memory:`. */
+  url: string;
+  /** Apply pending migrations before returning (default false: run them from a deploy step). */
+  migrate?: boolean;
+  /** PostgreSQL pool size (default 10). */
+  poolMax?: number;
+  /** Log SQL through MikroORM's logger. */
+  debug?: boolean;
+}
+
+export interface ModelOrm {
+  dialect: Dialect;
+  orm: MikroORM<AbstractSqlDriver>;
+  db: Database;
+  /** Applies pending migrations; returns their names. */
+  migrateUp(): Promise<string[]>;
+  pendingMigrations(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/** Folder (relative to the package root) holding each dialect's migration sources. */
+export const migrationsFolder: Record<Dialect, string> = {
+  postgresql: 'src/migrations/postgresql',
+  sqlite: 'src/migrations/sqlite',
+};
+
+export async function ormOptions(url: string, options: Omit<CreateOrmOptions, 'url'> = {}): Promise<Options<AbstractSqlDriver>> {
+  const parsed = parseDatabaseUrl(url);
+  const common = {
+    entities: allEntities,
+    discovery: { warnWhenNoEntities: false },
+    debug: options.debug ?? false,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    ensureDatabase: false,
+    extensions: [Migrator],
+    migrations: {
+      tableName: MIGRATIONS_TABLE,
+      migrationsList: parsed.dialect === 'postgresql' ? postgresqlMigrations : sqliteMigrations,
+      path: migrationsFolder[parsed.dialect],
+      emit: 'ts' as const,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+  };
+  if (parsed.dialect === 'postgresql') {
+    const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
+    return { ...common, driver: PostgreSqlDriver, clientUrl: parsed.clientUrl, pool: { min: 0, max: options.poolMax ?? 10 } } as Options<AbstractSqlDriver>;
+  }
+  const { BetterSqliteDriver } = await import('@mikro-orm/better-sqlite');
+  const inMemory = parsed.dbName === ':memory:';
+  return {
+    ...common,
+    driver: BetterSqliteDriver,
+    dbName: parsed.dbName,
+    pool: {
+      // WAL lets the admin API read while the reconciler writes the same file.
+      afterCreate(connection: { pragma(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void) {
+        if (!inMemory) connection.pragma('journal_mode = WAL');
+        connection.pragma('foreign_keys = ON');
+        connection.pragma('busy_timeout = 5000');
+        done(null, connection);
+      },
+    },
+  } as Options<AbstractSqlDriver>;
+}
+
+/** Connects to the database named by the URL, choosing the driver from its scheme. */
+export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
+  const dialect = parseDatabaseUrl(options.url).dialect;
+  const orm = await MikroORM.init<AbstractSqlDriver>(await ormOptions(options.url, options));
+  const migrator = () => orm.getMigrator();
+  const model: ModelOrm = {
+    dialect,
+    orm,
+    db: new Database(orm),
+    async migrateUp() {
+      return (await migrator().up()).map((m) => m.name);
+    },
+    async pendingMigrations() {
+      return (await migrator().getPendingMigrations()).map((m) => m.name);
+    },
+    async close() {
+      await orm.close(true);
+    },
+  };
+  if (options.migrate) await model.migrateUp();
+  return model;
+}

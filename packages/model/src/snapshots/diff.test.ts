@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { diffUsers, isEmptyDiff } from './diff.js';
+import { normaliseSnapshotUsers } from './snapshot-user.js';
+
+const users = (...rows: [string, string][]) =>
+  normaliseSnapshotUsers(rows.map(([userId, organisationRole]) => ({ userId, email: `${userId}@acme.test`, organisationRole })));
+
+describe('diffUsers', () => {
+  it('finds joiners, leavers and role changes, sorted by userId', () => {
+    const diff = diffUsers(users(['a', 'STANDARD'], ['b', 'ADMIN'], ['c', 'STANDARD']), users(['d', 'STANDARD'], ['c', 'REMOVED'], ['a', 'STANDARD'], ['0', 'READONLY']));
+    expect(diff).toEqual({
+      joiners: [
+        { userId: '0', email: '0@acme.test', organisationRole: 'READONLY' },
+        { userId: 'd', email: 'd@acme.test', organisationRole: 'STANDARD' },
+      ],
+      leavers: [{ userId: 'b', email: 'b@acme.test', organisationRole: 'ADMIN' }],
+      roleChanges: [{ userId: 'c', email: 'c@acme.test', from: 'STANDARD', to: 'REMOVED' }],
+    });
+    expect(isEmptyDiff(diff)).toBe(false);
+  });
+
+  it('is empty for identical user sets and treats the first snapshot as all joiners', () => {
+    expect(isEmptyDiff(diffUsers(users(['a', 'STANDARD']), users(['a', 'STANDARD'])))).toBe(true);
+    expect(diffUsers([], users(['a', 'STANDARD'])).joiners.map((u) => u.userId)).toEqual(['a']);
+  });
+});
