@@ -8,8 +8,11 @@ cd "$ROOT"
 stamp=node_modules/.xao-lock-hash
 want=$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  step "npm ci"
-  npm ci --no-audit --no-fund >&2
+  # `npm install`, not `npm ci`: the registry reachable here does not serve other platforms'
+  # optional binaries (e.g. @swc/core-darwin-arm64), which the lock file cannot list, and npm ci
+  # refuses a lock file without them. With the lock file in sync this installs exactly its versions.
+  step "npm install (from package-lock.json)"
+  npm install --no-audit --no-fund --prefer-offline >&2
   echo "$want" >"$stamp"
 else
   note "npm packages: up to date"
