@@ -1,0 +1,206 @@
+// GENERATED from deploy/helm/xero-access-operator/crds/xeroconnections.xeroaccess.dev.yaml by
+// `npm run generate -w @xero-access/crd`. Do not edit: change the CRD and regenerate
+// (a unit test fails while this file is stale).
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
+/**
+ * XeroConnection monitors who can get into one Xero organisation (or every organisation a grant can see): the operator keeps its OAuth tokens alive, snapshots its users on a schedule, evaluates the access checks and reports findings.
+ */
+export interface XeroConnection {
+  /**
+   * APIVersion defines the versioned schema of this representation of an object.
+   */
+  apiVersion?: string;
+  /**
+   * Kind is a string value representing the REST resource this object represents.
+   */
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  spec: XeroConnectionSpec;
+  status?: XeroConnectionStatus;
+}
+/**
+ * The desired monitoring of a Xero organisation.
+ */
+export interface XeroConnectionSpec {
+  /**
+   * How the operator authenticates to Xero. AuthorizationCode (default): a person consents once, then the operator refreshes and rotates the refresh token kept in tokenSecretRef. ClientCredentials: a Xero custom connection bound to one organisation; no refresh token.
+   */
+  authFlow?: 'AuthorizationCode' | 'ClientCredentials';
+  credentialsSecretRef: CredentialsSecretRef;
+  tokenSecretRef?: TokenSecretRef;
+  /**
+   * Which connected organisation (Xero tenant ID, a UUID) to monitor. Without it, every tenant the grant can see (GET /connections) is monitored.
+   */
+  tenantId?: string;
+  /**
+   * OAuth scopes requested from Xero.
+   *
+   * @maxItems 32
+   */
+  scopes?: string[];
+  /**
+   * How often users are synced, as a duration such as 15m or 1h (minimum 1m).
+   */
+  syncInterval?: string;
+  /**
+   * Whether Xero is a critical system for this company: critical systems must declare which organisation roles may hold access (accessControl.roleMappings).
+   */
+  criticalSystem?: boolean;
+  accessControl?: AccessControl;
+  /**
+   * Stop syncing without deleting anything; tokens are still kept alive.
+   */
+  suspend?: boolean;
+  /**
+   * When the XeroConnection is deleted, also revoke the grant in Xero (DELETE /connections/{id}). Snapshots and findings are always kept as evidence.
+   */
+  revokeGrantOnDelete?: boolean;
+}
+/**
+ * The Secret (in this namespace) holding the Xero app's client ID and client secret.
+ */
+export interface CredentialsSecretRef {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+  /**
+   * Key in the Secret whose value is the client ID.
+   */
+  clientIdKey?: string;
+  /**
+   * Key in the Secret whose value is the client secret.
+   */
+  clientSecretKey?: string;
+}
+/**
+ * The Secret (in this namespace) the operator owns for the token set: refresh_token, access_token, id_token, expires_at. Pre-fill it with an existing token set (access_token, refresh_token, id_token, tenant_id) to bootstrap without a new consent.
+ */
+export interface TokenSecretRef {
+  /**
+   * Name of the Secret.
+   */
+  name: string;
+}
+/**
+ * Who may hold access to this system.
+ */
+export interface AccessControl {
+  /**
+   * Which organisation roles (from the staff directory) may hold access, and with which Xero roles. Each orgRole appears once.
+   *
+   * @maxItems 256
+   */
+  roleMappings?: RoleMapping[];
+}
+export interface RoleMapping {
+  /**
+   * An organisation role from the staff directory, e.g. accountant.
+   */
+  orgRole: string;
+  /**
+   * Xero roles people with this orgRole may hold. Empty or absent means any role.
+   *
+   * @maxItems 8
+   */
+  xeroRoles?: (
+    | 'READONLY'
+    | 'INVOICEONLY'
+    | 'STANDARD'
+    | 'FINANCIALADVISER'
+    | 'MANAGEDCLIENT'
+    | 'CASHBOOKCLIENT'
+  )[];
+}
+/**
+ * What the operator observed and did.
+ */
+export interface XeroConnectionStatus {
+  /**
+   * The metadata.generation the status reflects.
+   */
+  observedGeneration?: number;
+  /**
+   * Ready, Authenticated, Synced and PoliciesEvaluated, each with a reason and message.
+   */
+  conditions?: XeroConnectionCondition[];
+  /**
+   * The monitored Xero organisations.
+   */
+  tenants?: MonitoredTenant[];
+  /**
+   * When the latest snapshot was taken.
+   */
+  lastSyncTime?: string;
+  /**
+   * When the next sync is scheduled.
+   */
+  nextSyncTime?: string;
+  /**
+   * Xero users (role not REMOVED) in the latest snapshots.
+   */
+  userCount?: number;
+  /**
+   * Open findings across all checks.
+   */
+  openFindings?: number;
+  /**
+   * Open findings per check id.
+   */
+  findings?: {
+    [k: string]: number;
+  };
+  /**
+   * When the current access token expires.
+   */
+  accessTokenExpiresAt?: string;
+  /**
+   * When the refresh token was last rotated and written back.
+   */
+  refreshTokenRotatedAt?: string;
+}
+export interface XeroConnectionCondition {
+  /**
+   * Type of condition.
+   */
+  type: string;
+  /**
+   * Status of the condition.
+   */
+  status: 'True' | 'False' | 'Unknown';
+  /**
+   * The metadata.generation the condition was set from.
+   */
+  observedGeneration?: number;
+  /**
+   * When the status last changed.
+   */
+  lastTransitionTime: string;
+  /**
+   * A CamelCase reason from the troubleshooting map.
+   */
+  reason: string;
+  /**
+   * What happened and what to do, for a person.
+   */
+  message: string;
+}
+export interface MonitoredTenant {
+  /**
+   * Xero tenant ID.
+   */
+  tenantId?: string;
+  /**
+   * Organisation name.
+   */
+  tenantName?: string;
+  /**
+   * Tenant type, e.g. ORGANISATION.
+   */
+  tenantType?: string;
+  /**
+   * The Xero connection ID (GET /connections id).
+   */
+  connectionId?: string;
+}
