@@ -1,0 +1,71 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppRecord, GrantRecord, TenantRecord } from '../state/model.js';
+import { authenticate, isDenial } from './authenticate.js';
+import type { ApiContext } from './context.js';
+import { xeroProblem } from './problem.js';
+
+export interface AccountingCall {
+  request: FastifyRequest;
+  app: AppRecord;
+  grant: GrantRecord;
+  tenant: TenantRecord;
+  now: number;
+}
+
+export interface AccountingResult {
+  status: number;
+  body: unknown;
+}
+
+/** Scopes that let a token read organisation settings (Users, Organisation, Currencies). */
+export const SETTINGS_READ_SCOPES = ['accounting.settings', 'accounting.settings.read'] as const;
+
+/**
+ * Wraps an accounting endpoint in what Xero does before answering: authenticate the bearer
+ * token (401), check xero-tenant-id against the grant's connections (403), check scopes (403),
+ * apply the rate limits (429 + headers), then answer. The in-flight slot is held from
+ * admission until just before the answer is written, including any injected latency.
+ */
+export function accountingHandler(ctx: ApiContext, produce: (call: AccountingCall) => AccountingResult) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const caller = authenticate(ctx, request);
+    if (isDenial(caller)) return reply.code(caller.status).headers(caller.headers).send(caller.body);
+    const { app, grant } = caller;
+
+    const tenantHeader = request.headers['xero-tenant-id'];
+    const tenantId = Array.isArray(tenantHeader) ? tenantHeader[0] : tenantHeader;
+    const tenant = tenantId ? ctx.store.tenants.get(tenantId.trim().toLowerCase()) : undefined;
+    if (!tenant || grant.revoked || !ctx.store.connectionForTenant(grant, tenant.tenantId)) {
+      return reply
+        .code(403)
+        .headers(ctx.limiter.appHeaders(app.clientId))
+        .send(xeroProblem(403, 'Forbidden', 'AuthenticationUnsuccessful'));
+    }
+    if (!SETTINGS_READ_SCOPES.some((scope) => caller.scopes.has(scope))) {
+      return reply
+        .code(403)
+        .headers(ctx.limiter.appHeaders(app.clientId))
+        .send(xeroProblem(403, 'Forbidden', 'AuthorizationUnsuccessful'));
+    }
+
+    const admission = ctx.limiter.admit(app.clientId, tenant.tenantId);
+    reply.headers(admission.headers);
+    if (!admission.ok) {
+      return reply
+        .code(429)
+        .headers({ 'Retry-After': String(admission.retryAfterSeconds), 'X-Rate-Limit-Problem': admission.problem })
+        .send(xeroProblem(429, 'Too Many Requests', `Rate limit exceeded: ${admission.problem}`));
+    }
+    reply.raw.once('close', admission.release);
+    try {
+      const latency = ctx.faults.latencyFor('api');
+      if (latency > 0) await sleep(latency);
+      const result = produce({ request, app, grant, tenant, now: ctx.clock.now() });
+      admission.release();
+      return reply.code(result.status).send(result.body);
+    } finally {
+      admission.release();
+    }
+  };
+}

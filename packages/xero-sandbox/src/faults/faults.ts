@@ -1,0 +1,134 @@
+export type FaultTarget = 'api' | 'identity' | 'all';
+
+/** Faults to inject; counts apply to the next N matching requests. */
+export interface FaultSettings {
+  /** Which routes the latency and counted faults hit (default `all`). Admin routes never. */
+  target?: FaultTarget;
+  /** Added to every matching response (for API calls: while the call holds its in-flight slot). */
+  latencyMs?: number;
+  /** The next `count` matching requests answer with `status` (default 503). */
+  serverErrors?: { count: number; status?: number };
+  /** The next N matching requests have their TCP connection destroyed without an answer. */
+  dropConnections?: number;
+  /** The next N matching responses keep their status but carry a truncated, unparseable body. */
+  malformedBodies?: number;
+  /** Every token request answers `400 {"error":"invalid_client"}` until cleared. */
+  invalidClient?: boolean;
+  /** Every API request answers 401 until cleared. */
+  unauthorized?: boolean;
+}
+
+export type FaultArea = 'api' | 'identity';
+
+interface ActiveFaults {
+  target: FaultTarget;
+  latencyMs: number;
+  serverErrors: number;
+  serverErrorStatus: number;
+  dropConnections: number;
+  malformedBodies: number;
+  invalidClient: boolean;
+  unauthorized: boolean;
+}
+
+const none = (): ActiveFaults => ({
+  target: 'all',
+  latencyMs: 0,
+  serverErrors: 0,
+  serverErrorStatus: 503,
+  dropConnections: 0,
+  malformedBodies: 0,
+  invalidClient: false,
+  unauthorized: false,
+});
+
+const nonNegativeInteger = (name: string, value: number): number => {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`faults.${name}: must be a non-negative integer, got ${value}`);
+  return value;
+};
+
+/** The fault switchboard: what the next requests should suffer. */
+export class FaultState {
+  private active: ActiveFaults = none();
+
+  /** Merges settings into the active faults (fields left out keep their value). */
+  set(settings: FaultSettings): void {
+    const next = { ...this.active };
+    if (settings.target !== undefined) {
+      if (!['api', 'identity', 'all'].includes(settings.target)) {
+        throw new Error(`faults.target: must be api, identity or all, got ${String(settings.target)}`);
+      }
+      next.target = settings.target;
+    }
+    if (settings.latencyMs !== undefined) next.latencyMs = nonNegativeInteger('latencyMs', settings.latencyMs);
+    if (settings.serverErrors !== undefined) {
+      next.serverErrors = nonNegativeInteger('serverErrors.count', settings.serverErrors.count);
+      const status = settings.serverErrors.status ?? 503;
+      if (!Number.isInteger(status) || status < 500 || status > 599) {
+        throw new Error(`faults.serverErrors.status: must be 500-599, got ${status}`);
+      }
+      next.serverErrorStatus = status;
+    }
+    if (settings.dropConnections !== undefined) {
+      next.dropConnections = nonNegativeInteger('dropConnections', settings.dropConnections);
+    }
+    if (settings.malformedBodies !== undefined) {
+      next.malformedBodies = nonNegativeInteger('malformedBodies', settings.malformedBodies);
+    }
+    if (settings.invalidClient !== undefined) next.invalidClient = Boolean(settings.invalidClient);
+    if (settings.unauthorized !== undefined) next.unauthorized = Boolean(settings.unauthorized);
+    this.active = next;
+  }
+
+  clear(): void {
+    this.active = none();
+  }
+
+  describe(): Required<Omit<FaultSettings, 'serverErrors'>> & { serverErrors: { count: number; status: number } } {
+    const a = this.active;
+    return {
+      target: a.target,
+      latencyMs: a.latencyMs,
+      serverErrors: { count: a.serverErrors, status: a.serverErrorStatus },
+      dropConnections: a.dropConnections,
+      malformedBodies: a.malformedBodies,
+      invalidClient: a.invalidClient,
+      unauthorized: a.unauthorized,
+    };
+  }
+
+  private hits(area: FaultArea): boolean {
+    return this.active.target === 'all' || this.active.target === area;
+  }
+
+  latencyFor(area: FaultArea): number {
+    return this.hits(area) ? this.active.latencyMs : 0;
+  }
+
+  takeDrop(area: FaultArea): boolean {
+    if (!this.hits(area) || this.active.dropConnections === 0) return false;
+    this.active.dropConnections -= 1;
+    return true;
+  }
+
+  /** Returns the status to fail with, or undefined. */
+  takeServerError(area: FaultArea): number | undefined {
+    if (!this.hits(area) || this.active.serverErrors === 0) return undefined;
+    this.active.serverErrors -= 1;
+    return this.active.serverErrorStatus;
+  }
+
+  takeMalformed(area: FaultArea): boolean {
+    if (!this.hits(area) || this.active.malformedBodies === 0) return false;
+    this.active.malformedBodies -= 1;
+    return true;
+  }
+
+  get invalidClient(): boolean {
+    return this.active.invalidClient;
+  }
+
+  get unauthorized(): boolean {
+    return this.active.unauthorized;
+  }
+}

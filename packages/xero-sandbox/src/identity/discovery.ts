@@ -1,0 +1,35 @@
+/** OpenID Connect discovery, shaped like https://identity.xero.com/.well-known/openid-configuration. */
+export function discoveryDocument(urls: { identity: string; login: string }) {
+  return {
+    issuer: urls.identity,
+    jwks_uri: `${urls.identity}/.well-known/openid-configuration/jwks`,
+    authorization_endpoint: `${urls.login}/identity/connect/authorize`,
+    token_endpoint: `${urls.identity}/connect/token`,
+    userinfo_endpoint: `${urls.identity}/connect/userinfo`,
+    end_session_endpoint: `${urls.identity}/connect/endsession`,
+    revocation_endpoint: `${urls.identity}/connect/revocation`,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'accounting.settings', 'accounting.settings.read'],
+    claims_supported: [
+      'sub',
+      'name',
+      'family_name',
+      'given_name',
+      'preferred_username',
+      'email',
+      'xero_userid',
+      'global_session_id',
+    ],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    response_types_supported: ['code'],
+    response_modes_supported: ['form_post', 'query', 'fragment'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256'],
+    code_challenge_methods_supported: ['plain', 'S256'],
+    request_parameter_supported: true,
+  };
+}

@@ -1,0 +1,59 @@
+import type {
+  AccessTokenRecord,
+  AppRecord,
+  AuthCodeRecord,
+  ConnectionRecord,
+  GrantRecord,
+  IdentityRecord,
+  RefreshTokenRecord,
+  TenantRecord,
+} from './model.js';
+
+/** Everything the sandbox knows, in memory. All mutation goes through these maps. */
+export class SandboxStore {
+  readonly apps = new Map<string, AppRecord>();
+  readonly tenants = new Map<string, TenantRecord>();
+  readonly grants = new Map<string, GrantRecord>();
+  readonly refreshTokens = new Map<string, RefreshTokenRecord>();
+  readonly accessTokens = new Map<string, AccessTokenRecord>();
+  readonly authCodes = new Map<string, AuthCodeRecord>();
+  loginUser?: IdentityRecord;
+
+  requireTenant(tenantId: string): TenantRecord {
+    const tenant = this.tenants.get(tenantId);
+    if (!tenant) throw new Error(`unknown tenantId ${tenantId}`);
+    return tenant;
+  }
+
+  requireGrant(grantId: string): GrantRecord {
+    const grant = this.grants.get(grantId);
+    if (!grant) throw new Error(`unknown grantId ${grantId}`);
+    return grant;
+  }
+
+  /** Finds a tenant by id first, then by exact name. */
+  findTenant(idOrName: string): TenantRecord | undefined {
+    const byId = this.tenants.get(idOrName);
+    if (byId) return byId;
+    for (const tenant of this.tenants.values()) if (tenant.name === idOrName) return tenant;
+    return undefined;
+  }
+
+  /** Finds an app by client id first, then by exact name. */
+  findApp(idOrName: string): AppRecord | undefined {
+    const byId = this.apps.get(idOrName);
+    if (byId) return byId;
+    for (const app of this.apps.values()) if (app.name === idOrName) return app;
+    return undefined;
+  }
+
+  connectionForTenant(grant: GrantRecord, tenantId: string): ConnectionRecord | undefined {
+    for (const connection of grant.connections.values()) if (connection.tenantId === tenantId) return connection;
+    return undefined;
+  }
+
+  /** Drops access tokens that expired, so long runs keep memory bounded. */
+  pruneExpiredAccessTokens(now: number): void {
+    for (const [token, record] of this.accessTokens) if (record.expiresAt <= now) this.accessTokens.delete(token);
+  }
+}
