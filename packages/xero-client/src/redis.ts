@@ -6,11 +6,14 @@ import { Redis } from 'ioredis';
  * and the shared limits apply again as soon as it is back.
  */
 export function createLimiterRedis(url = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379'): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 1_000,
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(1_000, 50 * times),
   });
+  // Connection errors are expected during an outage; the limiter logs the state change once.
+  redis.on('error', () => undefined);
+  return redis;
 }

@@ -23,14 +23,30 @@ export class SlotQueue<P> {
     private readonly attempt: () => Promise<Attempt<P>>,
     private readonly onTooLong: (waiter: Waiter<P>, waitMs: number, limit: string) => void,
     private readonly onIdle: () => void,
+    private readonly onUnclaimed: (permit: P) => void,
   ) {}
 
   get size(): number {
     return this.waiters.length;
   }
 
-  enqueue(waiter: Waiter<P>): void {
+  enqueue(waiter: Waiter<P>, signal?: AbortSignal): void {
+    if (signal?.aborted) {
+      waiter.reject(signal.reason);
+      return;
+    }
     this.waiters.push(waiter);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) {
+          this.waiters.splice(index, 1);
+          waiter.reject(signal.reason);
+        }
+      },
+      { once: true },
+    );
     if (!this.pumping) void this.pump();
   }
 
@@ -51,10 +67,13 @@ export class SlotQueue<P> {
           continue;
         }
         if (result.granted) {
-          this.waiters.shift()!.resolve(result.permit);
+          const waiter = this.waiters.shift();
+          if (waiter) waiter.resolve(result.permit);
+          else this.onUnclaimed(result.permit); // the caller gave up meanwhile
           continue;
         }
-        const head = this.waiters[0]!;
+        const head = this.waiters[0];
+        if (!head) break;
         if (Date.now() + result.waitMs > head.deadline) {
           this.waiters.shift();
           this.onTooLong(head, result.waitMs, result.limit);

@@ -104,7 +104,7 @@ export class XeroRateLimiter {
   }
 
   /** Waits for a slot under every limit that applies to the call. */
-  acquire(scope: CallScope): Promise<Permit> {
+  acquire(scope: CallScope, signal?: AbortSignal): Promise<Permit> {
     const queueKey = `${scope.appId}\u0000${scope.tenantId ?? ''}`;
     let queue = this.queues.get(queueKey);
     if (!queue) {
@@ -117,13 +117,14 @@ export class XeroRateLimiter {
         () => {
           if (this.queues.get(queueKey) === created) this.queues.delete(queueKey);
         },
+        (permit) => permit.release(),
       );
       queue = created;
       this.queues.set(queueKey, queue);
     }
     const target = queue;
     return new Promise<Permit>((resolve, reject) =>
-      target.enqueue({ resolve, reject, deadline: Date.now() + this.tuning.maxWaitMs }),
+      target.enqueue({ resolve, reject, deadline: Date.now() + this.tuning.maxWaitMs }, signal),
     );
   }
 
