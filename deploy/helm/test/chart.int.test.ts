@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findTool } from '@xero-access/local-cluster';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { chartDir, helm, kinds, kubectl, KUBE_VERSION, render } from './helm.js';
+import { writeKubeconformSchemas } from './kubeconform-schemas.js';
+
+const kubeconfig = inject('kubeconfig');
+
+describe('helm lint and values schema', () => {
+  it('lints clean in strict mode', () => {
+    const out = helm(['lint', '--strict', chartDir, '--kube-version', KUBE_VERSION]);
+    expect(out.stdout + out.stderr).toContain('0 chart(s) failed');
+    expect(out.code).toBe(0);
+  });
+
+  it.each([
+    ['reconciler.replicas=-1', '/reconciler/replicas'],
+    ['watchNamespaces={Not_A_Namespace}', '/watchNamespaces/0'],
+    ['adminApi.oidc.groupRoles.auditors=superuser', '/adminApi/oidc/groupRoles/auditors'],
+    ['redis.url=redis://user:password@host:6379', '/redis/url'],
+    ['unknownTopLevel=1', 'unknownTopLevel'],
+  ])('refuses %s, naming %s', (set, field) => {
+    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION, '--set', set]);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain(field);
+  });
+});
+
+describe('rendered manifests', () => {
+  let schemaLocation: string;
+  const variants = {
+    defaults: render(),
+    namespaced: render('watchNamespaces={finance,payroll}', 'database.existingSecret=xao-db', 'redis.existingSecret=xao-redis'),
+    everything: render('policyBundle.configMapName=policies', 'alerts.webhookUrl=https://hooks.example.com/x', 'alerts.webhookSecret.existingSecret=hook', 'adminApi.oidc.enabled=true', 'adminApi.oidc.issuer=https://idp.example.com'),
+  };
+
+  beforeAll(() => {
+    const openapi = JSON.parse(kubectl(kubeconfig, ['get', '--raw', '/openapi/v2']));
+    const needed = Object.values(variants).flatMap(kinds);
+    const crd = { apiVersion: 'xeroaccess.dev/v1alpha1', kind: 'XeroConnection' };
+    schemaLocation = writeKubeconformSchemas(openapi, mkdtempSync(join(tmpdir(), 'kubeconform-')), [...needed, crd]);
+  });
+
+  it.each(Object.keys(variants))('%s: validate with kubeconform -strict against the API server schemas', (name) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'render-')), `${name}.yaml`);
+    writeFileSync(file, variants[name as keyof typeof variants]);
+    const out = spawnSync(findTool('kubeconform'), ['-strict', '-summary', '-schema-location', schemaLocation, file], { encoding: 'utf8' });
+    expect(out.stdout + out.stderr).toMatch(/Invalid: 0, Errors: 0/);
+    expect(out.stdout).not.toMatch(/Skipped: [1-9]/);
+    expect(out.status).toBe(0);
+  });
+
+  it('catches a manifest that breaks the schema (the check can fail)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'render-')), 'bad.yaml');
+    writeFileSync(file, 'apiVersion: xeroaccess.dev/v1alpha1\nkind: XeroConnection\nmetadata: {name: x}\nspec:\n  credentialsSecretRef: {name: a}\n  syncIntervall: 1h\n');
+    const out = spawnSync(findTool('kubeconform'), ['-strict', '-schema-location', schemaLocation, file], { encoding: 'utf8' });
+    expect(out.status).not.toBe(0);
+    expect(out.stdout).toContain('syncIntervall');
+  });
+
+  it('runs both apps non-root, read-only, without privilege escalation or capabilities', () => {
+    const deployments = kinds(variants.defaults).filter((o) => o.kind === 'Deployment') as unknown as {
+      spec: { template: { spec: { securityContext: Record<string, unknown>; containers: { securityContext: Record<string, unknown> }[] } } };
+    }[];
+    expect(deployments).toHaveLength(2);
+    for (const d of deployments) {
+      expect(d.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+      for (const c of d.spec.template.spec.containers) {
+        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      }
+    }
+  });
+});

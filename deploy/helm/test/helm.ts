@@ -1,0 +1,31 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { findTool } from '@xero-access/local-cluster';
+import { parseAllDocuments } from 'yaml';
+
+export const chartDir = fileURLToPath(new URL('../xero-access-operator', import.meta.url));
+export const KUBE_VERSION = '1.37.2';
+
+export function helm(args: string[], kubeconfig?: string): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(findTool('helm'), args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), HELM_CACHE_HOME: '/tmp/xao-helm-cache' },
+  });
+  return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function render(...sets: string[]): string {
+  const out = helm(['template', 'xao', chartDir, '--namespace', 'xao-system', '--kube-version', KUBE_VERSION, ...sets.flatMap((s) => ['--set', s])]);
+  if (out.code !== 0) throw new Error(out.stderr);
+  return out.stdout;
+}
+
+export function kinds(manifests: string): { apiVersion: string; kind: string; metadata: { name: string } }[] {
+  return parseAllDocuments(manifests)
+    .map((d) => d.toJS())
+    .filter(Boolean);
+}
+
+export function kubectl(kubeconfig: string, args: string[]): string {
+  return execFileSync(findTool('kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+}

@@ -1,0 +1,71 @@
+{{- define "xao.name" -}}xero-access-operator{{- end -}}
+
+{{- define "xao.fullname" -}}
+{{- if contains "xero-access" .Release.Name -}}{{ .Release.Name | trunc 40 | trimSuffix "-" }}{{- else -}}{{ printf "%s-xero-access" .Release.Name | trunc 40 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
+
+{{- define "xao.labels" -}}
+app.kubernetes.io/name: {{ include "xao.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "xao.selector" -}}
+app.kubernetes.io/name: {{ include "xao.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "xao.image" -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+
+{{/* Environment shared by both apps: database, Redis, Xero endpoints. */}}
+{{- define "xao.commonEnv" -}}
+- name: DATABASE_URL
+{{- if .Values.database.existingSecret }}
+  valueFrom:
+    secretKeyRef: { name: {{ .Values.database.existingSecret }}, key: {{ .Values.database.urlKey }} }
+{{- else }}
+  value: sqlite:///data/xero-access.sqlite
+{{- end }}
+- name: REDIS_URL
+{{- if .Values.redis.existingSecret }}
+  valueFrom:
+    secretKeyRef: { name: {{ .Values.redis.existingSecret }}, key: {{ .Values.redis.urlKey }} }
+{{- else }}
+  value: {{ .Values.redis.url | quote }}
+{{- end }}
+- name: XERO_IDENTITY_URL
+  value: {{ .Values.xero.identityUrl | quote }}
+- name: XERO_LOGIN_URL
+  value: {{ .Values.xero.loginUrl | quote }}
+- name: XERO_API_URL
+  value: {{ .Values.xero.apiUrl | quote }}
+{{- with .Values.xero.extraLimits }}
+- name: XERO_EXTRA_LIMITS
+  value: {{ toJson . | quote }}
+{{- end }}
+- name: POD_NAME
+  valueFrom: { fieldRef: { fieldPath: metadata.name } }
+- name: POD_NAMESPACE
+  valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
+{{- end -}}
+
+{{- define "xao.podSecurity" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets: {{ toYaml . | nindent 2 }}
+{{- end }}
+securityContext: {{ toYaml .Values.podSecurityContext | nindent 2 }}
+{{- with .Values.nodeSelector }}
+nodeSelector: {{ toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.tolerations }}
+tolerations: {{ toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.affinity }}
+affinity: {{ toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
