@@ -1,0 +1,243 @@
+import {
+  CoordinationV1Api,
+  V1MicroTime,
+  type KubeConfig,
+  type V1Lease,
+} from '@kubernetes/client-node';
+import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
+import type { Logger } from '../logging/logger.js';
+import { sleep } from '../util/sleep.js';
+
+export interface LeaseElectorOptions {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  name: string;
+  /** Unique per replica, e.g. the pod name plus a random suffix. */
+  identity: string;
+  leaseDurationMs?: number;
+  /** The leader gives up if it cannot renew for this long (must be < leaseDuration). */
+  renewDeadlineMs?: number;
+  /** How often candidates try to acquire and the leader renews. */
+  retryPeriodMs?: number;
+  onStartedLeading(): void;
+  onStoppedLeading(): void;
+  onNewLeader?(identity: string): void;
+  logger: Logger;
+  /** Injectable clock (tests). */
+  now?: () => number;
+}
+
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease, with client-go's algorithm: a candidate
+ * takes the Lease when it is free or its holder has not renewed for leaseDuration (measured on
+ * the candidate's own clock from when it last saw the record change, so clock skew does not
+ * matter); the leader renews every retryPeriod and steps down when it cannot renew within
+ * renewDeadline; writes use the Lease's resourceVersion, so two candidates cannot both win.
+ */
+export class LeaseElector {
+  private readonly api: CoordinationV1Api;
+  private readonly leaseDurationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private readonly now: () => number;
+  private readonly stopController = new AbortController();
+  private observed: { holder: string; renewTime: string; seenAt: number } | undefined;
+  private leading = false;
+  private loop: Promise<void> | undefined;
+  private lastRenewAt = 0;
+
+  constructor(private readonly options: LeaseElectorOptions) {
+    this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+    this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
+    this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get identity(): string {
+    return this.options.identity;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /**
+   * Stops campaigning; a leader releases the Lease so a standby takes over at once
+   * (`release: false` leaves it to expire, as a crashed process would).
+   */
+  async stop(options: { release?: boolean } = {}): Promise<void> {
+    this.stopController.abort();
+    await this.loop;
+    if (this.leading) {
+      if (options.release !== false) await this.release();
+      this.setLeading(false);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopController.signal;
+    while (!signal.aborted) {
+      const acquired = await this.tryAcquireOrRenew();
+      if (acquired) {
+        this.lastRenewAt = this.now();
+        if (!this.leading) this.setLeading(true);
+      } else if (this.leading && this.now() - this.lastRenewAt > this.renewDeadlineMs) {
+        this.options.logger.error(
+          { lease: this.leaseName },
+          'could not renew the leader lease in time: stepping down',
+        );
+        this.setLeading(false);
+      }
+      await sleep(this.retryPeriodMs, signal);
+    }
+  }
+
+  private get leaseName(): string {
+    return `${this.options.namespace}/${this.options.name}`;
+  }
+
+  private setLeading(leading: boolean): void {
+    this.leading = leading;
+    if (leading) {
+      this.options.logger.info(
+        { lease: this.leaseName, identity: this.options.identity },
+        'became leader',
+      );
+      this.options.onStartedLeading();
+    } else {
+      this.options.logger.info(
+        { lease: this.leaseName, identity: this.options.identity },
+        'stopped leading',
+      );
+      this.options.onStoppedLeading();
+    }
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { namespace, name, identity } = this.options;
+    const now = this.now();
+    const leaseDurationSeconds = Math.ceil(this.leaseDurationMs / 1000);
+    let lease: V1Lease;
+    try {
+      lease = await this.api.readNamespacedLease({ namespace, name });
+    } catch (error) {
+      if (!isNotFound(error)) {
+        this.options.logger.warn(
+          { lease: this.leaseName, error: describeKubeError(error) },
+          'reading the leader lease failed',
+        );
+        return false;
+      }
+      try {
+        await this.api.createNamespacedLease({
+          namespace,
+          body: {
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: identity,
+              leaseDurationSeconds,
+              acquireTime: new V1MicroTime(now),
+              renewTime: new V1MicroTime(now),
+              leaseTransitions: 0,
+            },
+          },
+        });
+        this.observe(identity, new Date(now).toISOString(), now);
+        return true;
+      } catch (createError) {
+        if (!isConflict(createError)) {
+          this.options.logger.warn(
+            { lease: this.leaseName, error: describeKubeError(createError) },
+            'creating the leader lease failed',
+          );
+        }
+        return false;
+      }
+    }
+
+    const spec = lease.spec ?? {};
+    const holder = spec.holderIdentity ?? '';
+    const renewTime = spec.renewTime ? new Date(spec.renewTime).toISOString() : '';
+    const previousHolder = this.observed?.holder;
+    if (
+      !this.observed ||
+      this.observed.holder !== holder ||
+      this.observed.renewTime !== renewTime
+    ) {
+      this.observe(holder, renewTime, now);
+    }
+    if (holder !== '' && holder !== previousHolder && holder !== identity)
+      this.options.onNewLeader?.(holder);
+    const heldByOther = holder !== '' && holder !== identity;
+    const expired =
+      this.observed!.seenAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 <= now;
+    if (heldByOther && !expired) return false;
+
+    const taking = holder !== identity;
+    try {
+      await this.api.replaceNamespacedLease({
+        namespace,
+        name,
+        body: {
+          ...lease,
+          spec: {
+            ...spec,
+            holderIdentity: identity,
+            leaseDurationSeconds,
+            renewTime: new V1MicroTime(now),
+            acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
+            leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
+          },
+        },
+      });
+      if (taking) this.options.onNewLeader?.(identity);
+      this.observe(identity, new Date(now).toISOString(), now);
+      return true;
+    } catch (error) {
+      if (!isConflict(error)) {
+        this.options.logger.warn(
+          { lease: this.leaseName, error: describeKubeError(error) },
+          'updating the leader lease failed',
+        );
+      }
+      return false;
+    }
+  }
+
+  private observe(holder: string, renewTime: string, seenAt: number): void {
+    this.observed = { holder, renewTime, seenAt };
+  }
+
+  /** Hands the Lease back (holder cleared, 1 s duration) so a standby need not wait it out. */
+  private async release(): Promise<void> {
+    const { namespace, name, identity } = this.options;
+    try {
+      const lease = await this.api.readNamespacedLease({ namespace, name });
+      if (lease.spec?.holderIdentity !== identity) return;
+      await this.api.replaceNamespacedLease({
+        namespace,
+        name,
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: new V1MicroTime(this.now()),
+          },
+        },
+      });
+      this.options.logger.info({ lease: this.leaseName }, 'released the leader lease');
+    } catch (error) {
+      this.options.logger.warn(
+        { lease: this.leaseName, error: describeKubeError(error) },
+        'releasing the leader lease failed',
+      );
+    }
+  }
+}

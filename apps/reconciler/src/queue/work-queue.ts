@@ -1,0 +1,127 @@
+import { FailureRateLimiter } from './failure-rate-limiter.js';
+
+interface DelayedAdd {
+  at: number;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A rate-limited, de-duplicating work queue with client-go's semantics:
+ * - a key is queued at most once however often it is added (`dirty`);
+ * - a key is handed to at most one worker at a time: added while `processing`, it is queued
+ *   again once, when the worker calls `done`;
+ * - `addAfter` keeps only the earliest pending time per key;
+ * - `addRateLimited` delays by the key's exponential failure backoff; `forget` resets it.
+ */
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly delayed = new Map<string, DelayedAdd>();
+  private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private shuttingDown = false;
+
+  constructor(readonly rateLimiter: FailureRateLimiter = new FailureRateLimiter()) {}
+
+  add(key: string): void {
+    if (this.shuttingDown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    this.push(key);
+  }
+
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = Date.now() + delayMs;
+    const pending = this.delayed.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.delayed.set(key, { at, timer });
+  }
+
+  addRateLimited(key: string): number {
+    const delay = this.rateLimiter.when(key);
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  forget(key: string): void {
+    this.rateLimiter.forget(key);
+  }
+
+  /** The next key to work on; undefined once the queue shuts down. Call `done(key)` afterwards. */
+  get(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) return Promise.resolve(this.startProcessing(key));
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
+    if (this.processing.size === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+  }
+
+  /** Keys waiting to be worked on (not counting delayed ones): the queue-depth metric. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  get pendingDelayed(): number {
+    return this.delayed.size;
+  }
+
+  get inFlight(): number {
+    return this.processing.size;
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Stops handing out work; queued and delayed keys are dropped (the next leader relists). */
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
+    this.queue.length = 0;
+    this.dirty.clear();
+    this.waiters.splice(0).forEach((wake) => wake(undefined));
+  }
+
+  /** shutDown, then wait until every key handed out has been `done` (or the timeout passes). */
+  async shutDownWithDrain(timeoutMs: number): Promise<boolean> {
+    this.shutDown();
+    if (this.processing.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([drained, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private push(key: string): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(this.startProcessing(key));
+    else this.queue.push(key);
+  }
+
+  private startProcessing(key: string): string {
+    this.processing.add(key);
+    this.dirty.delete(key);
+    return key;
+  }
+}

@@ -1,0 +1,184 @@
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import {
+  XERO_CONNECTION_GROUP,
+  XERO_CONNECTION_PLURAL,
+  XERO_CONNECTION_VERSION,
+  type XeroConnection,
+} from '@xero-access/crd';
+import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../logging/logger.js';
+import { ResourceWatcher, type ListPage, type WatchEventType } from './resource-watcher.js';
+import { xeroConnectionsPath } from './xero-connection-watcher.js';
+
+const coordinates = {
+  group: XERO_CONNECTION_GROUP,
+  version: XERO_CONNECTION_VERSION,
+  plural: XERO_CONNECTION_PLURAL,
+};
+
+function connection(namespace: string, name: string): XeroConnection {
+  return {
+    apiVersion: `${XERO_CONNECTION_GROUP}/${XERO_CONNECTION_VERSION}`,
+    kind: 'XeroConnection',
+    metadata: { name, namespace },
+    spec: { credentialsSecretRef: { name: 'creds' }, tokenSecretRef: { name: 'tokens' } },
+  };
+}
+
+async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('ResourceWatcher against the real API server', () => {
+  let kc: KubeConfig;
+  let api: CustomObjectsApi;
+  let namespace: string;
+  let watcher: ResourceWatcher<XeroConnection> | undefined;
+
+  beforeAll(async () => {
+    kc = testKubeConfig();
+    api = kc.makeApiClient(CustomObjectsApi);
+    namespace = await createTestNamespace(kc, 'watch');
+  });
+
+  afterEach(async () => {
+    await watcher?.stop();
+    watcher = undefined;
+  });
+
+  const create = (name: string) =>
+    api.createNamespacedCustomObject({
+      ...coordinates,
+      namespace,
+      body: connection(namespace, name),
+    });
+
+  async function listPage(
+    continueToken: string | undefined,
+    limit: number,
+  ): Promise<ListPage<XeroConnection>> {
+    const page = (await api.listNamespacedCustomObject({
+      ...coordinates,
+      namespace,
+      limit,
+      _continue: continueToken,
+    })) as {
+      items: XeroConnection[];
+      metadata: { resourceVersion: string; continue?: string };
+    };
+    return {
+      items: page.items,
+      resourceVersion: page.metadata.resourceVersion,
+      continueToken: page.metadata.continue,
+    };
+  }
+
+  it('lists in pages, then delivers watch events for creates, updates and deletes', async () => {
+    await create('pre-1');
+    await create('pre-2');
+    await create('pre-3');
+    const events: [WatchEventType, string][] = [];
+    watcher = new ResourceWatcher<XeroConnection>({
+      kubeConfig: kc,
+      path: xeroConnectionsPath(namespace),
+      list: listPage,
+      pageSize: 2,
+      logger: silentLogger,
+      onEvent: (type, o) => events.push([type, o.metadata!.name!]),
+    });
+    watcher.start();
+    await watcher.waitForSync();
+    expect(
+      events
+        .filter(([t]) => t === 'ADDED')
+        .map(([, n]) => n)
+        .sort(),
+    ).toEqual(['pre-1', 'pre-2', 'pre-3']);
+
+    await create('live');
+    await api.patchNamespacedCustomObject({
+      ...coordinates,
+      namespace,
+      name: 'live',
+      body: [{ op: 'replace', path: '/spec/syncInterval', value: '5m' }],
+    });
+    await api.deleteNamespacedCustomObject({ ...coordinates, namespace, name: 'pre-1' });
+    await until(() => events.some(([t, n]) => t === 'DELETED' && n === 'pre-1'));
+    expect(events).toContainEqual(['ADDED', 'live']);
+    expect(events).toContainEqual(['MODIFIED', 'live']);
+    expect(watcher.get(`${namespace}/live`)?.spec.syncInterval).toBe('5m');
+    expect(watcher.get(`${namespace}/pre-1`)).toBeUndefined();
+  });
+
+  it('relists after 410 Gone and reports what changed meanwhile, deletions included', async () => {
+    await create('gone-a');
+    let lists = 0;
+    const events: [WatchEventType, string][] = [];
+    watcher = new ResourceWatcher<XeroConnection>({
+      kubeConfig: kc,
+      path: xeroConnectionsPath(namespace),
+      // The first list is stale: it still shows an object deleted since, and a resourceVersion
+      // the API server no longer keeps history for, so the watch from it answers 410 Gone.
+      async list(continueToken, limit) {
+        lists += 1;
+        const page = await listPage(continueToken, limit);
+        if (lists > 1) return page;
+        const ghost = connection(namespace, 'ghost');
+        ghost.metadata!.resourceVersion = '1';
+        return { items: [...page.items, ghost], resourceVersion: '1' };
+      },
+      logger: silentLogger,
+      onEvent: (type, o) => events.push([type, o.metadata!.name!]),
+    });
+    watcher.start();
+    await until(() => watcher!.stats.gone >= 1 && lists >= 2);
+    await until(() => events.some(([t, n]) => t === 'DELETED' && n === 'ghost'));
+    expect(watcher.get(`${namespace}/ghost`)).toBeUndefined();
+    expect(watcher.get(`${namespace}/gone-a`)).toBeDefined();
+
+    await create('after-relist');
+    await until(() => events.some(([t, n]) => t === 'ADDED' && n === 'after-relist'));
+  });
+
+  it('retries a failing list with backoff until the API server answers', async () => {
+    let calls = 0;
+    watcher = new ResourceWatcher<XeroConnection>({
+      kubeConfig: kc,
+      path: xeroConnectionsPath(namespace),
+      async list(continueToken, limit) {
+        calls += 1;
+        if (calls <= 2) throw Object.assign(new Error('Too Many Requests'), { code: 429 });
+        return listPage(continueToken, limit);
+      },
+      backoff: { baseMs: 20, maxMs: 100, jitter: 0 },
+      logger: silentLogger,
+      onEvent: () => undefined,
+    });
+    watcher.start();
+    await watcher.waitForSync();
+    expect(calls).toBe(3);
+    expect(watcher.stats.failures).toBe(2);
+  });
+
+  it('replays the cache every resync period', async () => {
+    const resyncs: number[] = [];
+    watcher = new ResourceWatcher<XeroConnection>({
+      kubeConfig: kc,
+      path: xeroConnectionsPath(namespace),
+      list: listPage,
+      resyncMs: 200,
+      logger: silentLogger,
+      onEvent: () => undefined,
+      onResync: (objects) => resyncs.push(objects.length),
+    });
+    watcher.start();
+    await until(() => resyncs.length >= 2);
+    expect(resyncs[0]).toBe(watcher.list().length);
+    expect(resyncs[0]).toBeGreaterThan(0);
+  });
+});

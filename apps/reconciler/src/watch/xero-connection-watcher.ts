@@ -1,0 +1,63 @@
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import {
+  XERO_CONNECTION_GROUP,
+  XERO_CONNECTION_PLURAL,
+  XERO_CONNECTION_VERSION,
+  type XeroConnection,
+  type XeroConnectionList,
+} from '@xero-access/crd';
+import type { Logger } from '../logging/logger.js';
+import { ResourceWatcher, type WatchEventType } from './resource-watcher.js';
+
+export interface XeroConnectionWatcherOptions {
+  kubeConfig: KubeConfig;
+  /** Only this namespace; all namespaces when absent. */
+  namespace?: string;
+  resyncMs: number;
+  onEvent(type: WatchEventType, object: XeroConnection): void;
+  onResync(objects: XeroConnection[]): void;
+  logger: Logger;
+}
+
+export function xeroConnectionsPath(namespace?: string): string {
+  const base = `/apis/${XERO_CONNECTION_GROUP}/${XERO_CONNECTION_VERSION}`;
+  return namespace
+    ? `${base}/namespaces/${namespace}/${XERO_CONNECTION_PLURAL}`
+    : `${base}/${XERO_CONNECTION_PLURAL}`;
+}
+
+export function createXeroConnectionWatcher(
+  options: XeroConnectionWatcherOptions,
+): ResourceWatcher<XeroConnection> {
+  const api = options.kubeConfig.makeApiClient(CustomObjectsApi);
+  const coordinates = {
+    group: XERO_CONNECTION_GROUP,
+    version: XERO_CONNECTION_VERSION,
+    plural: XERO_CONNECTION_PLURAL,
+  };
+  return new ResourceWatcher<XeroConnection>({
+    kubeConfig: options.kubeConfig,
+    path: xeroConnectionsPath(options.namespace),
+    resyncMs: options.resyncMs,
+    logger: options.logger,
+    onEvent: options.onEvent,
+    onResync: options.onResync,
+    async list(continueToken, limit) {
+      const page = (
+        options.namespace
+          ? await api.listNamespacedCustomObject({
+              ...coordinates,
+              namespace: options.namespace,
+              limit,
+              _continue: continueToken,
+            })
+          : await api.listClusterCustomObject({ ...coordinates, limit, _continue: continueToken })
+      ) as XeroConnectionList;
+      return {
+        items: page.items,
+        resourceVersion: page.metadata?.resourceVersion ?? '',
+        continueToken: page.metadata?.continue,
+      };
+    },
+  });
+}
