@@ -4,14 +4,6 @@ import type { TestProject } from 'vitest/node';
 import { serviceUrls } from './env.js';
 import { checkServices } from './services.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    kubeconfig: string;
-    redisUrl: string;
-    postgresUrl: string;
-  }
-}
-
 /**
  * Vitest global setup for integration tests: checks Redis and PostgreSQL, and provides a local
  * control plane: the one named by XAO_KUBECONFIG (root `npm test` starts one for the whole run),

@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+import { kubectl } from './helm.js';
+
+const examples = fileURLToPath(new URL('../../../examples', import.meta.url));
+
+describe('examples/', () => {
+  it('are accepted by the API server as they are (CRD validation included)', () => {
+    const out = kubectl(inject('kubeconfig'), ['apply', '-f', examples]);
+    expect(out).toMatch(/xeroconnection.xeroaccess.dev\/acme (created|unchanged|configured)/);
+    expect(out).toMatch(/xeroconnection.xeroaccess.dev\/globex (created|unchanged|configured)/);
+  });
+});
