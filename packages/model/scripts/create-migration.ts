@@ -24,7 +24,10 @@ if (!name || !/^[a-z0-9-]+$/.test(name)) {
 const packageRoot = resolve(import.meta.dirname, '..');
 const adminUrl = process.env.XAO_POSTGRES_URL ?? 'postgres://xao:xao@127.0.0.1:5432/xao';
 
-async function withScratchDatabase<T>(dialect: Dialect, use: (url: string) => Promise<T>): Promise<T> {
+async function withScratchDatabase<T>(
+  dialect: Dialect,
+  use: (url: string) => Promise<T>,
+): Promise<T> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'xao-migration-'));
     try {
@@ -71,7 +74,10 @@ function writeIndex(dialect: Dialect): void {
 for (const dialect of ['postgresql', 'sqlite'] as const) {
   await withScratchDatabase(dialect, async (url) => {
     const options = await ormOptions(url);
-    options.migrations = { ...options.migrations, path: join(packageRoot, migrationsFolder[dialect]) };
+    options.migrations = {
+      ...options.migrations,
+      path: join(packageRoot, migrationsFolder[dialect]),
+    };
     const orm = await MikroORM.init<AbstractSqlDriver>(options);
     try {
       const migrator = orm.getMigrator();
@@ -90,4 +96,8 @@ for (const dialect of ['postgresql', 'sqlite'] as const) {
 }
 
 // The generator's output is long single lines; keep it in the repository's Prettier style.
-execFileSync('npx', ['prettier', '--log-level', 'warn', '--write', ...Object.values(migrationsFolder)], { cwd: packageRoot, stdio: 'inherit' });
+execFileSync(
+  'npx',
+  ['prettier', '--log-level', 'warn', '--write', ...Object.values(migrationsFolder)],
+  { cwd: packageRoot, stdio: 'inherit' },
+);

@@ -36,5 +36,7 @@ export const AccessReviewSchema = new EntitySchema<AccessReview>({
     completedAt: { type: 'datetime', nullable: true },
     completedBy: { type: 'string', length: 255, nullable: true },
   },
-  indexes: [{ name: 'access_review_connection_created_index', properties: ['connection', 'createdAt'] }],
+  indexes: [
+    { name: 'access_review_connection_created_index', properties: ['connection', 'createdAt'] },
+  ],
 });

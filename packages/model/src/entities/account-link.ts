@@ -22,7 +22,13 @@ export const AccountLinkSchema = new EntitySchema<AccountLink>({
   properties: {
     id: { type: 'uuid', primary: true },
     userId: { type: 'string', length: 64, unique: 'account_link_user_id_unique' },
-    staff: { kind: 'm:1', entity: () => StaffMember, nullable: true, deleteRule: 'cascade', index: 'account_link_staff_index' },
+    staff: {
+      kind: 'm:1',
+      entity: () => StaffMember,
+      nullable: true,
+      deleteRule: 'cascade',
+      index: 'account_link_staff_index',
+    },
     nonHuman: { type: 'boolean' },
     justification: { type: 'text', nullable: true },
     createdBy: { type: 'string', length: 255, nullable: true },

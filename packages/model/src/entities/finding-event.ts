@@ -2,7 +2,14 @@ import { EntitySchema } from '@mikro-orm/core';
 import { Finding, type FindingStatus } from './finding.js';
 import { Snapshot } from './snapshot.js';
 
-export const FINDING_EVENT_TYPES = ['opened', 'resolved', 'reopened', 'accepted', 'accepted-expired', 'acceptance-revoked'] as const;
+export const FINDING_EVENT_TYPES = [
+  'opened',
+  'resolved',
+  'reopened',
+  'accepted',
+  'accepted-expired',
+  'acceptance-revoked',
+] as const;
 export type FindingEventType = (typeof FINDING_EVENT_TYPES)[number];
 
 /** One state change of a finding; append-only. `actor` is null for the reconciler. */

@@ -59,17 +59,34 @@ export const FindingSchema = new EntitySchema<Finding>({
     acceptedUntil: { type: 'datetime', nullable: true },
     updatedAt: { type: 'datetime' },
   },
-  uniques: [{ name: 'finding_key_unique', properties: ['connection', 'tenantId', 'check', 'subjectKind', 'subjectId'] }],
+  uniques: [
+    {
+      name: 'finding_key_unique',
+      properties: ['connection', 'tenantId', 'check', 'subjectKind', 'subjectId'],
+    },
+  ],
   // Keyset pagination orders by (first_seen_at, id) or (last_seen_at, id); each index serves one
   // common filter with that order, so a page is an index range scan even at a million rows.
   indexes: [
     { name: 'finding_first_seen_index', properties: ['firstSeenAt', 'id'] },
     { name: 'finding_status_first_seen_index', properties: ['status', 'firstSeenAt', 'id'] },
     { name: 'finding_status_last_seen_index', properties: ['status', 'lastSeenAt', 'id'] },
-    { name: 'finding_connection_status_first_seen_index', properties: ['connection', 'status', 'firstSeenAt', 'id'] },
-    { name: 'finding_tenant_status_first_seen_index', properties: ['tenantId', 'status', 'firstSeenAt', 'id'] },
-    { name: 'finding_check_status_first_seen_index', properties: ['check', 'status', 'firstSeenAt', 'id'] },
-    { name: 'finding_severity_status_first_seen_index', properties: ['severity', 'status', 'firstSeenAt', 'id'] },
+    {
+      name: 'finding_connection_status_first_seen_index',
+      properties: ['connection', 'status', 'firstSeenAt', 'id'],
+    },
+    {
+      name: 'finding_tenant_status_first_seen_index',
+      properties: ['tenantId', 'status', 'firstSeenAt', 'id'],
+    },
+    {
+      name: 'finding_check_status_first_seen_index',
+      properties: ['check', 'status', 'firstSeenAt', 'id'],
+    },
+    {
+      name: 'finding_severity_status_first_seen_index',
+      properties: ['severity', 'status', 'firstSeenAt', 'id'],
+    },
     { name: 'finding_subject_index', properties: ['subjectId', 'subjectKind'] },
   ],
 });

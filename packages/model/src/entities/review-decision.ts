@@ -41,7 +41,12 @@ export const ReviewDecisionSchema = new EntitySchema<ReviewDecision>({
     decidedBy: { type: 'string', length: 255, nullable: true },
     decidedAt: { type: 'datetime', nullable: true },
     remediatedAt: { type: 'datetime', nullable: true },
-    remediatedSnapshot: { kind: 'm:1', entity: () => Snapshot, nullable: true, deleteRule: 'set null' },
+    remediatedSnapshot: {
+      kind: 'm:1',
+      entity: () => Snapshot,
+      nullable: true,
+      deleteRule: 'set null',
+    },
   },
   uniques: [{ name: 'review_decision_review_user_unique', properties: ['review', 'userId'] }],
 });

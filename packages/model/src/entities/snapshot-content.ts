@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, type PrimaryKeyProp } from '@mikro-orm/core';
 
 /**
  * The users of a snapshot, content-addressed: `text` is the canonical JSON whose sha256 is
@@ -6,6 +6,7 @@ import { EntitySchema } from '@mikro-orm/core';
  * snapshot row, not a copy of every user. Write-once.
  */
 export class SnapshotContent {
+  declare [PrimaryKeyProp]?: 'hash';
   hash!: string;
   text!: string;
   userCount!: number;

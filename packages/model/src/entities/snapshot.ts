@@ -32,13 +32,25 @@ export const SnapshotSchema = new EntitySchema<Snapshot>({
     sequence: { type: 'integer' },
     takenAt: { type: 'datetime' },
     userCount: { type: 'integer' },
-    content: { kind: 'm:1', entity: () => SnapshotContent, fieldName: 'content_hash', deleteRule: 'restrict' },
+    content: {
+      kind: 'm:1',
+      entity: () => SnapshotContent,
+      fieldName: 'content_hash',
+      deleteRule: 'restrict',
+    },
     previous: { kind: 'm:1', entity: () => Snapshot, nullable: true, deleteRule: 'restrict' },
     previousHash: { type: 'string', length: 64, nullable: true },
     chainHash: { type: 'string', length: 64, unique: 'snapshot_chain_hash_unique' },
     diff: { type: 'json' },
     createdAt: { type: 'datetime' },
   },
-  uniques: [{ name: 'snapshot_chain_sequence_unique', properties: ['connection', 'tenantId', 'sequence'] }],
-  indexes: [{ name: 'snapshot_connection_tenant_taken_at_index', properties: ['connection', 'tenantId', 'takenAt'] }],
+  uniques: [
+    { name: 'snapshot_chain_sequence_unique', properties: ['connection', 'tenantId', 'sequence'] },
+  ],
+  indexes: [
+    {
+      name: 'snapshot_connection_tenant_taken_at_index',
+      properties: ['connection', 'tenantId', 'takenAt'],
+    },
+  ],
 });

@@ -30,7 +30,12 @@ export const StaffMemberSchema = new EntitySchema<StaffMember>({
     orgRole: { type: 'string', length: 128, nullable: true },
     status: { type: 'string', length: 16 },
     offboardedAt: { type: 'datetime', nullable: true },
-    externalId: { type: 'string', length: 255, nullable: true, unique: 'staff_member_external_id_unique' },
+    externalId: {
+      type: 'string',
+      length: 255,
+      nullable: true,
+      unique: 'staff_member_external_id_unique',
+    },
     source: { type: 'string', length: 16 },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },

@@ -3,7 +3,9 @@ import { canonicalJson } from './canonical-json.js';
 
 describe('canonicalJson', () => {
   it('sorts object keys recursively and keeps array order', () => {
-    expect(canonicalJson({ b: 1, a: [{ d: true, c: null }, 'x'] })).toBe('{"a":[{"c":null,"d":true},"x"],"b":1}');
+    expect(canonicalJson({ b: 1, a: [{ d: true, c: null }, 'x'] })).toBe(
+      '{"a":[{"c":null,"d":true},"x"],"b":1}',
+    );
   });
 
   it('sorts keys by UTF-16 code units, as RFC 8785 requires', () => {
@@ -15,7 +17,9 @@ describe('canonicalJson', () => {
   });
 
   it('writes dates as ISO-8601 strings', () => {
-    expect(canonicalJson({ at: new Date('2026-01-02T03:04:05.006Z') })).toBe('{"at":"2026-01-02T03:04:05.006Z"}');
+    expect(canonicalJson({ at: new Date('2026-01-02T03:04:05.006Z') })).toBe(
+      '{"at":"2026-01-02T03:04:05.006Z"}',
+    );
   });
 
   it('refuses values JSON cannot represent', () => {

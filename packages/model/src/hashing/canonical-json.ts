@@ -5,7 +5,12 @@
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
+    if (
+      value === undefined ||
+      typeof value === 'function' ||
+      typeof value === 'symbol' ||
+      typeof value === 'bigint'
+    ) {
       throw new TypeError(`canonicalJson: ${typeof value} is not representable in JSON`);
     }
     if (typeof value === 'number' && !Number.isFinite(value)) {

@@ -52,7 +52,8 @@ export interface ChainRecord extends ChainLink {
 export interface ChainProblem {
   snapshotId: string;
   sequence: number;
-  problem: 'content-hash-mismatch' | 'chain-hash-mismatch' | 'previous-hash-mismatch' | 'sequence-gap';
+  problem:
+    'content-hash-mismatch' | 'chain-hash-mismatch' | 'previous-hash-mismatch' | 'sequence-gap';
   detail: string;
 }
 
@@ -75,11 +76,19 @@ export function verifyChainRecords(records: readonly ChainRecord[]): ChainVerifi
     const at = { snapshotId: record.id, sequence: record.sequence };
     const content = sha256Hex(record.contentText);
     if (content !== record.contentHash) {
-      problems.push({ ...at, problem: 'content-hash-mismatch', detail: `users hash to ${content}, recorded ${record.contentHash}` });
+      problems.push({
+        ...at,
+        problem: 'content-hash-mismatch',
+        detail: `users hash to ${content}, recorded ${record.contentHash}`,
+      });
     }
     const computed = chainHash(record);
     if (computed !== record.chainHash) {
-      problems.push({ ...at, problem: 'chain-hash-mismatch', detail: `link hashes to ${computed}, recorded ${record.chainHash}` });
+      problems.push({
+        ...at,
+        problem: 'chain-hash-mismatch',
+        detail: `link hashes to ${computed}, recorded ${record.chainHash}`,
+      });
     }
     const expectedPrevious = previous ? previous.chainHash : null;
     if (record.previousHash !== expectedPrevious) {
@@ -91,9 +100,18 @@ export function verifyChainRecords(records: readonly ChainRecord[]): ChainVerifi
     }
     const expectedSequence = previous ? previous.sequence + 1 : 1;
     if (record.sequence !== expectedSequence) {
-      problems.push({ ...at, problem: 'sequence-gap', detail: `sequence ${record.sequence}, expected ${expectedSequence}` });
+      problems.push({
+        ...at,
+        problem: 'sequence-gap',
+        detail: `sequence ${record.sequence}, expected ${expectedSequence}`,
+      });
     }
     previous = record;
   }
-  return { ok: problems.length === 0, length: records.length, headHash: previous?.chainHash ?? null, problems };
+  return {
+    ok: problems.length === 0,
+    length: records.length,
+    headHash: previous?.chainHash ?? null,
+    problems,
+  };
 }

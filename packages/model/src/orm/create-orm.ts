@@ -36,7 +36,10 @@ export const migrationsFolder: Record<Dialect, string> = {
   sqlite: 'src/migrations/sqlite',
 };
 
-export async function ormOptions(url: string, options: Omit<CreateOrmOptions, 'url'> = {}): Promise<Options<AbstractSqlDriver>> {
+export async function ormOptions(
+  url: string,
+  options: Omit<CreateOrmOptions, 'url'> = {},
+): Promise<Options<AbstractSqlDriver>> {
   const parsed = parseDatabaseUrl(url);
   const common = {
     entities: allEntities,
@@ -59,7 +62,12 @@ export async function ormOptions(url: string, options: Omit<CreateOrmOptions, 'u
   };
   if (parsed.dialect === 'postgresql') {
     const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
-    return { ...common, driver: PostgreSqlDriver, clientUrl: parsed.clientUrl, pool: { min: 0, max: options.poolMax ?? 10 } } as Options<AbstractSqlDriver>;
+    return {
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: parsed.clientUrl,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    } as Options<AbstractSqlDriver>;
   }
   const { BetterSqliteDriver } = await import('@mikro-orm/better-sqlite');
   const inMemory = parsed.dbName === ':memory:';
@@ -69,7 +77,10 @@ export async function ormOptions(url: string, options: Omit<CreateOrmOptions, 'u
     dbName: parsed.dbName,
     pool: {
       // WAL lets the admin API read while the reconciler writes the same file.
-      afterCreate(connection: { pragma(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void) {
+      afterCreate(
+        connection: { pragma(sql: string): unknown },
+        done: (error: Error | null, connection: unknown) => void,
+      ) {
         if (!inMemory) connection.pragma('journal_mode = WAL');
         connection.pragma('foreign_keys = ON');
         connection.pragma('busy_timeout = 5000');
@@ -87,7 +98,7 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
   const model: ModelOrm = {
     dialect,
     orm,
-    db: new Database(orm),
+    db: new Database(orm, dialect),
     async migrateUp() {
       return (await migrator().up()).map((m) => m.name);
     },

@@ -3,8 +3,14 @@ import { parseDatabaseUrl } from './database-url.js';
 
 describe('parseDatabaseUrl', () => {
   it.each([
-    ['postgres://u:p@127.0.0.1:5432/xao', { dialect: 'postgresql', clientUrl: 'postgres://u:p@127.0.0.1:5432/xao' }],
-    ['postgresql://u@db/x?sslmode=require', { dialect: 'postgresql', clientUrl: 'postgresql://u@db/x?sslmode=require' }],
+    [
+      'postgres://u:p@127.0.0.1:5432/xao',
+      { dialect: 'postgresql', clientUrl: 'postgres://u:p@127.0.0.1:5432/xao' },
+    ],
+    [
+      'postgresql://u@db/x?sslmode=require',
+      { dialect: 'postgresql', clientUrl: 'postgresql://u@db/x?sslmode=require' },
+    ],
     ['sqlite::memory:', { dialect: 'sqlite', dbName: ':memory:' }],
     ['sqlite:///var/lib/xao/db.sqlite', { dialect: 'sqlite', dbName: '/var/lib/xao/db.sqlite' }],
     ['sqlite:data/xao.db', { dialect: 'sqlite', dbName: 'data/xao.db' }],
@@ -25,7 +31,9 @@ describe('parseDatabaseUrl', () => {
   });
 
   it('refuses a PostgreSQL URL without a database and an empty SQLite path', () => {
-    expect(() => parseDatabaseUrl('postgres://u:p@host')).toThrow(/url: not a valid PostgreSQL URL/);
+    expect(() => parseDatabaseUrl('postgres://u:p@host')).toThrow(
+      /url: not a valid PostgreSQL URL/,
+    );
     expect(() => parseDatabaseUrl('sqlite:')).toThrow(/url: the SQLite URL has no file path/);
   });
 });

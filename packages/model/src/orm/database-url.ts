@@ -20,15 +20,23 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
       const parsed = new URL(url);
       if (!parsed.pathname || parsed.pathname === '/') throw new Error('no database name');
     } catch (error) {
-      throw new ValidationError('url', `not a valid PostgreSQL URL (${(error as Error).message}); expected postgres://user:password@host:5432/database`);
+      throw new ValidationError(
+        'url',
+        `not a valid PostgreSQL URL (${(error as Error).message}); expected postgres://user:password@host:5432/database`,
+      );
     }
     return { dialect: 'postgresql', clientUrl: url };
   }
   if (url.toLowerCase().startsWith('sqlite:')) {
     const rest = url.slice('sqlite:'.length);
-    if (rest === ':memory:' || rest === '//:memory:') return { dialect: 'sqlite', dbName: ':memory:' };
+    if (rest === ':memory:' || rest === '//:memory:')
+      return { dialect: 'sqlite', dbName: ':memory:' };
     const path = rest.startsWith('//') ? rest.slice(2) : rest;
-    if (path === '') throw new ValidationError('url', 'the SQLite URL has no file path; expected sqlite:///path/to/file.db or sqlite::memory:');
+    if (path === '')
+      throw new ValidationError(
+        'url',
+        'the SQLite URL has no file path; expected sqlite:///path/to/file.db or sqlite::memory:',
+      );
     return { dialect: 'sqlite', dbName: decodeURIComponent(path) };
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];

@@ -1,6 +1,85 @@
 import type { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
+import type { Dialect } from '../orm/database-url.js';
+import type { SnapshotUser } from '../snapshots/snapshot-user.js';
+import { AuditLogService } from './audit.js';
+import { ConnectionService } from './connections.js';
+import type { ServiceContext } from './context.js';
+import { FindingService } from './findings.js';
+import { AccountLinkService, type PolicyAccountLink } from './links.js';
+import { AccessReviewService } from './reviews.js';
+import { SnapshotService, type SnapshotRecord } from './snapshots.js';
+import { StaffService } from './staff.js';
+import { ApiTokenService } from './tokens.js';
+import { WebhookDeliveryService } from './webhooks.js';
 
+/** A staff member as the policy input expects it (design.md, "staff"). */
+export interface PolicyStaff {
+  id: string;
+  email: string;
+  name: string;
+  orgRole: string | null;
+  status: 'active' | 'offboarded';
+  offboardedAt: string | null;
+}
+
+/** Everything the policy input needs from the database for one snapshot. */
+export interface EvaluationContext {
+  snapshot: SnapshotRecord;
+  users: SnapshotUser[];
+  staff: PolicyStaff[];
+  accountLinks: PolicyAccountLink[];
+}
+
+/** The operations the reconciler and the admin API share, grouped by resource. */
 export class Database {
-  constructor(readonly orm: MikroORM<AbstractSqlDriver>) {}
+  readonly connections: ConnectionService;
+  readonly snapshots: SnapshotService;
+  readonly findings: FindingService;
+  readonly staff: StaffService;
+  readonly links: AccountLinkService;
+  readonly reviews: AccessReviewService;
+  readonly tokens: ApiTokenService;
+  readonly audit: AuditLogService;
+  readonly webhooks: WebhookDeliveryService;
+
+  constructor(
+    readonly orm: MikroORM<AbstractSqlDriver>,
+    readonly dialect: Dialect,
+  ) {
+    const ctx: ServiceContext = { em: () => orm.em.fork() as SqlEntityManager, dialect };
+    this.connections = new ConnectionService(ctx);
+    this.snapshots = new SnapshotService(ctx);
+    this.findings = new FindingService(ctx);
+    this.staff = new StaffService(ctx);
+    this.links = new AccountLinkService(ctx);
+    this.reviews = new AccessReviewService(ctx);
+    this.tokens = new ApiTokenService(ctx);
+    this.audit = new AuditLogService(ctx);
+    this.webhooks = new WebhookDeliveryService(ctx);
+  }
+
+  /** The snapshot, its users, the whole staff directory and the links of its users. */
+  async evaluationContext(snapshotId: string): Promise<EvaluationContext | null> {
+    const snapshot = await this.snapshots.get(snapshotId);
+    if (!snapshot) return null;
+    const users = await this.snapshots.users(snapshotId);
+    const [staff, accountLinks] = await Promise.all([
+      this.staff.all(),
+      this.links.forUsers(users.map((u) => u.userId)),
+    ]);
+    return {
+      snapshot,
+      users,
+      staff: staff.map((s) => ({
+        id: s.id,
+        email: s.email,
+        name: s.name,
+        orgRole: s.orgRole,
+        status: s.status,
+        offboardedAt: s.offboardedAt?.toISOString() ?? null,
+      })),
+      accountLinks,
+    };
+  }
 }

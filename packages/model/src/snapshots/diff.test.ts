@@ -3,11 +3,20 @@ import { diffUsers, isEmptyDiff } from './diff.js';
 import { normaliseSnapshotUsers } from './snapshot-user.js';
 
 const users = (...rows: [string, string][]) =>
-  normaliseSnapshotUsers(rows.map(([userId, organisationRole]) => ({ userId, email: `${userId}@acme.test`, organisationRole })));
+  normaliseSnapshotUsers(
+    rows.map(([userId, organisationRole]) => ({
+      userId,
+      email: `${userId}@acme.test`,
+      organisationRole,
+    })),
+  );
 
 describe('diffUsers', () => {
   it('finds joiners, leavers and role changes, sorted by userId', () => {
-    const diff = diffUsers(users(['a', 'STANDARD'], ['b', 'ADMIN'], ['c', 'STANDARD']), users(['d', 'STANDARD'], ['c', 'REMOVED'], ['a', 'STANDARD'], ['0', 'READONLY']));
+    const diff = diffUsers(
+      users(['a', 'STANDARD'], ['b', 'ADMIN'], ['c', 'STANDARD']),
+      users(['d', 'STANDARD'], ['c', 'REMOVED'], ['a', 'STANDARD'], ['0', 'READONLY']),
+    );
     expect(diff).toEqual({
       joiners: [
         { userId: '0', email: '0@acme.test', organisationRole: 'READONLY' },

@@ -20,17 +20,29 @@ export interface SnapshotDiff {
   roleChanges: RoleChange[];
 }
 
-export const EMPTY_DIFF: SnapshotDiff = Object.freeze({ joiners: [], leavers: [], roleChanges: [] }) as SnapshotDiff;
+export const EMPTY_DIFF: SnapshotDiff = Object.freeze({
+  joiners: [],
+  leavers: [],
+  roleChanges: [],
+}) as SnapshotDiff;
 
-const byUserId = (a: { userId: string }, b: { userId: string }) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+const byUserId = (a: { userId: string }, b: { userId: string }) =>
+  a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0;
 
-const summary = (u: SnapshotUser): DiffUser => ({ userId: u.userId, email: u.email, organisationRole: u.organisationRole });
+const summary = (u: SnapshotUser): DiffUser => ({
+  userId: u.userId,
+  email: u.email,
+  organisationRole: u.organisationRole,
+});
 
 /**
  * Joiners are users only in `after`, leavers only in `before`, role changes those whose
  * `organisationRole` differs (a user turning `REMOVED` is a role change: Xero keeps the row).
  */
-export function diffUsers(before: readonly SnapshotUser[], after: readonly SnapshotUser[]): SnapshotDiff {
+export function diffUsers(
+  before: readonly SnapshotUser[],
+  after: readonly SnapshotUser[],
+): SnapshotDiff {
   const old = new Map(before.map((u) => [u.userId, u]));
   const now = new Map(after.map((u) => [u.userId, u]));
   const joiners = after.filter((u) => !old.has(u.userId)).map(summary);
@@ -39,10 +51,19 @@ export function diffUsers(before: readonly SnapshotUser[], after: readonly Snaps
   for (const u of after) {
     const was = old.get(u.userId);
     if (was && was.organisationRole !== u.organisationRole) {
-      roleChanges.push({ userId: u.userId, email: u.email, from: was.organisationRole, to: u.organisationRole });
+      roleChanges.push({
+        userId: u.userId,
+        email: u.email,
+        from: was.organisationRole,
+        to: u.organisationRole,
+      });
     }
   }
-  return { joiners: joiners.sort(byUserId), leavers: leavers.sort(byUserId), roleChanges: roleChanges.sort(byUserId) };
+  return {
+    joiners: joiners.sort(byUserId),
+    leavers: leavers.sort(byUserId),
+    roleChanges: roleChanges.sort(byUserId),
+  };
 }
 
 export function isEmptyDiff(diff: SnapshotDiff): boolean {

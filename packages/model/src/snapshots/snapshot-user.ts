@@ -18,7 +18,10 @@ export interface SnapshotUser {
   lastLoginAt: string | null;
 }
 
-const isoDate = z.union([z.string().datetime({ offset: true }), z.date().transform((d) => d.toISOString())]);
+const isoDate = z.union([
+  z.string().datetime({ offset: true }),
+  z.date().transform((d) => d.toISOString()),
+]);
 
 export const snapshotUserInputSchema = z
   .object({
@@ -46,7 +49,8 @@ export function normaliseSnapshotUsers(users: readonly SnapshotUserInput[]): Sna
   }
   const seen = new Set<string>();
   const normalised = parsed.data.map((u): SnapshotUser => {
-    if (seen.has(u.userId)) throw new ValidationError('users', `userId ${u.userId} appears more than once`);
+    if (seen.has(u.userId))
+      throw new ValidationError('users', `userId ${u.userId} appears more than once`);
     seen.add(u.userId);
     return {
       userId: u.userId,

@@ -1,0 +1,51 @@
+import type { FindingStatus } from '../entities/finding.js';
+import type { ValidReportedFinding } from './reported-finding.js';
+
+export interface ExistingFinding {
+  key: string;
+  status: FindingStatus;
+  acceptedUntil: Date | null;
+}
+
+export type FindingChange =
+  /** Never seen before. */
+  | { kind: 'open'; key: string; reported: ValidReportedFinding }
+  /** Still reported, state unchanged (open, or accepted and not yet expired). */
+  | { kind: 'refresh'; key: string; reported: ValidReportedFinding }
+  /** Was resolved, reported again. */
+  | { kind: 'reopen'; key: string; reported: ValidReportedFinding }
+  /** Accepted, still reported, and the acceptance has expired. */
+  | { kind: 'accepted-expired'; key: string; reported: ValidReportedFinding }
+  /** Open or accepted, and no longer reported. */
+  | { kind: 'resolve'; key: string };
+
+/**
+ * Decides what one evaluation does to the findings of its scope (one connection + tenant):
+ * reported findings are opened, refreshed, reopened or lose an expired acceptance; open or
+ * accepted findings that are not reported any more are resolved. Resolved ones stay resolved.
+ */
+export function planFindingChanges(
+  existing: readonly ExistingFinding[],
+  reported: ReadonlyMap<string, ValidReportedFinding>,
+  now: Date,
+): FindingChange[] {
+  const changes: FindingChange[] = [];
+  const known = new Map(existing.map((f) => [f.key, f]));
+  for (const [key, r] of reported) {
+    const current = known.get(key);
+    if (!current) changes.push({ kind: 'open', key, reported: r });
+    else if (current.status === 'resolved') changes.push({ kind: 'reopen', key, reported: r });
+    else if (
+      current.status === 'accepted' &&
+      current.acceptedUntil !== null &&
+      current.acceptedUntil <= now
+    ) {
+      changes.push({ kind: 'accepted-expired', key, reported: r });
+    } else changes.push({ kind: 'refresh', key, reported: r });
+  }
+  for (const f of existing) {
+    if (f.status !== 'resolved' && !reported.has(f.key))
+      changes.push({ kind: 'resolve', key: f.key });
+  }
+  return changes;
+}

@@ -1,0 +1,99 @@
+export {
+  createOrm,
+  ormOptions,
+  MIGRATIONS_TABLE,
+  type CreateOrmOptions,
+  type ModelOrm,
+} from './orm/create-orm.js';
+export { parseDatabaseUrl, type Dialect, type ParsedDatabaseUrl } from './orm/database-url.js';
+export { Database, type EvaluationContext, type PolicyStaff } from './services/database.js';
+export { connectionKey, type ConnectionRef } from './services/context.js';
+export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
+export type { SnapshotRecord, TenantRef } from './services/snapshots.js';
+export type {
+  ApplyFindingsResult,
+  FindingTransition,
+  AcceptRiskInput,
+} from './services/findings.js';
+export type {
+  FindingRecord,
+  FindingEventRecord,
+  AcceptedRisk,
+} from './services/finding-records.js';
+export {
+  FINDING_SORTS,
+  type FindingFilter,
+  type FindingPageRequest,
+  type FindingSort,
+} from './services/finding-query.js';
+export type { StaffRecord, StaffInput, ImportResult } from './services/staff.js';
+export type { AccountLinkRecord, AccountLinkInput, PolicyAccountLink } from './services/links.js';
+export type {
+  AccessReviewRecord,
+  ReviewDecisionRecord,
+  ReviewProgress,
+  DecisionInput,
+} from './services/reviews.js';
+export {
+  TOKEN_PREFIX,
+  hashToken,
+  type ApiTokenRecord,
+  type CreateTokenInput,
+} from './services/tokens.js';
+export type { AuditEntryInput, AuditEntryRecord } from './services/audit.js';
+export type {
+  WebhookDeliveryRecord,
+  EnqueueWebhookInput,
+  DeliveryAttempt,
+} from './services/webhooks.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  type Page,
+  type PageRequest,
+} from './services/pagination.js';
+export { ValidationError, NotFoundError, ConflictError } from './errors.js';
+export { canonicalJson } from './hashing/canonical-json.js';
+export {
+  sha256Hex,
+  snapshotContentText,
+  chainLinkText,
+  chainHash,
+  verifyChainRecords,
+  CHAIN_VERSION,
+  type ChainLink,
+  type ChainRecord,
+  type ChainProblem,
+  type ChainVerification,
+} from './hashing/snapshot-hash.js';
+export {
+  diffUsers,
+  isEmptyDiff,
+  type SnapshotDiff,
+  type DiffUser,
+  type RoleChange,
+} from './snapshots/diff.js';
+export {
+  normaliseSnapshotUsers,
+  type SnapshotUser,
+  type SnapshotUserInput,
+} from './snapshots/snapshot-user.js';
+export type { ReportedFinding } from './findings/reported-finding.js';
+export {
+  FINDING_STATUSES,
+  SEVERITIES,
+  STAFF_STATUSES,
+  STAFF_SOURCES,
+  API_TOKEN_ROLES,
+  REVIEW_DECISIONS,
+  FINDING_EVENT_TYPES,
+  allEntities,
+  type FindingStatus,
+  type Severity,
+  type StaffStatus,
+  type StaffSource,
+  type ApiTokenRole,
+  type ReviewDecisionKind,
+  type FindingEventType,
+  type ConnectionTenant,
+} from './entities/index.js';

@@ -1,0 +1,119 @@
+import { AuditLogEntry } from '../entities/audit-log-entry.js';
+import { ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ServiceContext } from './context.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './pagination.js';
+
+export interface AuditEntryInput {
+  actor: string;
+  actorRole?: string | null;
+  /** e.g. `finding.accept-risk`, `staff.create`. */
+  action: string;
+  resourceType: string;
+  resourceId?: string | null;
+  sourceIp?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+  outcome?: 'success' | 'failure';
+  /** What changed; never secrets. */
+  details?: Record<string, unknown> | null;
+}
+
+export interface AuditEntryRecord extends Required<Omit<AuditEntryInput, 'outcome'>> {
+  id: string;
+  at: Date;
+  outcome: 'success' | 'failure';
+}
+
+function toRecord(e: AuditLogEntry): AuditEntryRecord {
+  return {
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    actorRole: e.actorRole,
+    action: e.action,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId,
+    sourceIp: e.sourceIp,
+    userAgent: e.userAgent,
+    requestId: e.requestId,
+    outcome: e.outcome,
+    details: e.details,
+  };
+}
+
+const clip = (value: string | null | undefined, max: number) =>
+  value == null ? null : value.slice(0, max);
+
+export class AuditLogService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Appends one entry (audit entries are never updated or deleted through this API). */
+  async append(input: AuditEntryInput, at = new Date()): Promise<AuditEntryRecord> {
+    for (const field of ['actor', 'action', 'resourceType'] as const) {
+      if (typeof input[field] !== 'string' || input[field].trim() === '')
+        throw new ValidationError(field, 'must be a non-empty string');
+    }
+    const em = this.ctx.em();
+    const entry = em.create(AuditLogEntry, {
+      id: newId(),
+      at,
+      actor: clip(input.actor, 255)!,
+      actorRole: clip(input.actorRole, 32),
+      action: clip(input.action, 128)!,
+      resourceType: clip(input.resourceType, 64)!,
+      resourceId: clip(input.resourceId, 512),
+      sourceIp: clip(input.sourceIp, 64),
+      userAgent: clip(input.userAgent, 512),
+      requestId: clip(input.requestId, 128),
+      outcome: input.outcome ?? 'success',
+      details: input.details ?? null,
+    });
+    await em.flush();
+    return toRecord(entry);
+  }
+
+  /** Newest first, keyset-paginated. */
+  async list(
+    filter: {
+      actor?: string;
+      action?: string;
+      resourceType?: string;
+      resourceId?: string;
+      since?: Date;
+      until?: Date;
+    } = {},
+    page: PageRequest = {},
+  ): Promise<Page<AuditEntryRecord>> {
+    const limit = pageSize(page.limit);
+    const em = this.ctx.em();
+    const qb = em.createQueryBuilder(AuditLogEntry, 'a').select('*');
+    if (filter.actor !== undefined) qb.andWhere({ actor: filter.actor });
+    if (filter.action !== undefined) qb.andWhere({ action: filter.action });
+    if (filter.resourceType !== undefined) qb.andWhere({ resourceType: filter.resourceType });
+    if (filter.resourceId !== undefined) qb.andWhere({ resourceId: filter.resourceId });
+    if (filter.since !== undefined) qb.andWhere({ at: { $gte: filter.since } });
+    if (filter.until !== undefined) qb.andWhere({ at: { $lt: filter.until } });
+    if (page.cursor) {
+      const after = decodeCursor(page.cursor, 'audit');
+      if (typeof after.value !== 'number')
+        throw new ValidationError('cursor', 'is not a cursor returned by this listing');
+      qb.andWhere('(a.at, a.id) < (?, ?)', [
+        em.getPlatform().processDateProperty(new Date(after.value)),
+        after.id,
+      ]);
+    }
+    const rows = await qb
+      .orderBy({ at: 'desc', id: 'desc' })
+      .limit(limit + 1)
+      .getResult();
+    return toPage(rows, limit, toRecord, (e) => encodeCursor('audit', e.at.getTime(), e.id));
+  }
+}

@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { AccountLink } from '../entities/account-link.js';
+import { StaffMember } from '../entities/staff-member.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ServiceContext } from './context.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './pagination.js';
+
+export interface AccountLinkRecord {
+  id: string;
+  /** Xero UserID. */
+  userId: string;
+  staffId: string | null;
+  nonHuman: boolean;
+  justification: string | null;
+  createdBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A link as the policy input expects it (design.md, "accountLinks"). */
+export type PolicyAccountLink =
+  { userId: string; staffId: string } | { userId: string; nonHuman: true; justification: string };
+
+export const accountLinkInputSchema = z.union([
+  z.object({ staffId: z.string().uuid() }).strict(),
+  z
+    .object({ nonHuman: z.literal(true), justification: z.string().trim().min(1).max(10_000) })
+    .strict(),
+]);
+
+export type AccountLinkInput = z.input<typeof accountLinkInputSchema>;
+
+function toRecord(l: AccountLink): AccountLinkRecord {
+  return {
+    id: l.id,
+    userId: l.userId,
+    staffId: l.staff?.id ?? null,
+    nonHuman: l.nonHuman,
+    justification: l.justification,
+    createdBy: l.createdBy,
+    createdAt: l.createdAt,
+    updatedAt: l.updatedAt,
+  };
+}
+
+export function toPolicyLink(l: AccountLinkRecord): PolicyAccountLink {
+  return l.nonHuman
+    ? { userId: l.userId, nonHuman: true, justification: l.justification ?? '' }
+    : { userId: l.userId, staffId: l.staffId ?? '' };
+}
+
+function validateUserId(userId: string): void {
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 64)
+    throw new ValidationError('userId', 'must be a Xero UserID (1 to 64 characters)');
+}
+
+export class AccountLinkService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Links a Xero UserID to a staff member or marks it non-human; replaces any earlier link. */
+  async link(
+    userId: string,
+    input: AccountLinkInput,
+    by: string | null = null,
+    now = new Date(),
+  ): Promise<AccountLinkRecord> {
+    validateUserId(userId);
+    const parsed = accountLinkInputSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new ValidationError(
+        'link',
+        'must be either {staffId} (a staff member id) or {nonHuman: true, justification} with a non-empty justification',
+      );
+    }
+    const data = parsed.data;
+    return this.ctx.em().transactional(async (em) => {
+      const staff = 'staffId' in data ? await em.findOne(StaffMember, { id: data.staffId }) : null;
+      if ('staffId' in data && !staff)
+        throw new ValidationError('staffId', `no staff member ${data.staffId}`);
+      const link =
+        (await em.findOne(AccountLink, { userId })) ??
+        em.create(AccountLink, {
+          id: newId(),
+          userId,
+          nonHuman: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+      link.staff = staff;
+      link.nonHuman = 'nonHuman' in data;
+      link.justification = 'nonHuman' in data ? data.justification : null;
+      link.createdBy = by;
+      link.updatedAt = now;
+      await em.flush();
+      return toRecord(link);
+    });
+  }
+
+  async unlink(userId: string): Promise<void> {
+    const em = this.ctx.em();
+    const link = await em.findOne(AccountLink, { userId });
+    if (!link) throw new NotFoundError('account link', userId);
+    await em.remove(link).flush();
+  }
+
+  async get(userId: string): Promise<AccountLinkRecord | null> {
+    const link = await this.ctx.em().findOne(AccountLink, { userId });
+    return link ? toRecord(link) : null;
+  }
+
+  /** By Xero UserID, keyset-paginated; optionally one staff member's links. */
+  async list(options: PageRequest & { staffId?: string } = {}): Promise<Page<AccountLinkRecord>> {
+    const limit = pageSize(options.limit);
+    const where: Record<string, unknown> = {};
+    if (options.staffId !== undefined) where.staff = options.staffId;
+    if (options.cursor) where.userId = { $gt: String(decodeCursor(options.cursor, 'links').value) };
+    const rows = await this.ctx
+      .em()
+      .find(AccountLink, where, { orderBy: { userId: 'asc' }, limit: limit + 1 });
+    return toPage(rows, limit, toRecord, (l) => encodeCursor('links', l.userId, l.id));
+  }
+
+  /** The links for these Xero UserIDs, in policy-input form. */
+  async forUsers(userIds: readonly string[]): Promise<PolicyAccountLink[]> {
+    const links: PolicyAccountLink[] = [];
+    const em = this.ctx.em();
+    for (let i = 0; i < userIds.length; i += 500) {
+      const rows = await em.find(
+        AccountLink,
+        { userId: { $in: userIds.slice(i, i + 500) } },
+        { orderBy: { userId: 'asc' } },
+      );
+      links.push(...rows.map((l) => toPolicyLink(toRecord(l))));
+    }
+    return links;
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { decodeCursor, encodeCursor, pageSize, toPage } from './pagination.js';
+
+describe('keyset cursors', () => {
+  it('round-trips a value and an id within its scope', () => {
+    const cursor = encodeCursor('findings:firstSeenAt:desc', 1_790_000_000_000, '0190-abc');
+    expect(decodeCursor(cursor, 'findings:firstSeenAt:desc')).toEqual({
+      value: 1_790_000_000_000,
+      id: '0190-abc',
+    });
+  });
+
+  it.each([
+    ['garbage', 'not base64url JSON'],
+    ['a b', 'a space'],
+    [Buffer.from('{"a":1}').toString('base64url'), 'an object'],
+    [Buffer.from('["findings:firstSeenAt:desc",null,"x"]').toString('base64url'), 'a null value'],
+    [encodeCursor('findings:lastSeenAt:desc', 1, 'x'), 'another sort'],
+    ['x'.repeat(600), 'a huge string'],
+  ])('refuses %s (%s) naming the cursor field', (cursor) => {
+    expect(() => decodeCursor(cursor, 'findings:firstSeenAt:desc')).toThrow(/^cursor: /);
+  });
+
+  it('validates the page size', () => {
+    expect(pageSize(undefined)).toBe(50);
+    expect(pageSize(500)).toBe(500);
+    expect(() => pageSize(0)).toThrow(/^limit: /);
+    expect(() => pageSize(501)).toThrow(/^limit: /);
+    expect(() => pageSize(1.5)).toThrow(/^limit: /);
+  });
+
+  it('returns a next cursor only when there is another row', () => {
+    const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+    expect(
+      toPage(
+        rows,
+        2,
+        (r) => r.id,
+        (r) => `after-${r.id}`,
+      ),
+    ).toEqual({ items: ['a', 'b'], nextCursor: 'after-b' });
+    expect(
+      toPage(
+        rows,
+        3,
+        (r) => r.id,
+        (r) => `after-${r.id}`,
+      ),
+    ).toEqual({ items: ['a', 'b', 'c'], nextCursor: null });
+  });
+});

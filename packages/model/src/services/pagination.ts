@@ -1,0 +1,69 @@
+import { ValidationError } from '../errors.js';
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  /** 1..500, default 50. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+export function pageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new ValidationError('limit', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  return limit;
+}
+
+/**
+ * An opaque keyset cursor: base64url of `[scope, value, id]`, where `scope` names the sort it
+ * belongs to, so a cursor from one sort cannot be replayed against another.
+ */
+export function encodeCursor(scope: string, value: string | number, id: string): string {
+  return Buffer.from(JSON.stringify([scope, value, id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(
+  cursor: string,
+  scope: string,
+): { value: string | number; id: string } {
+  const invalid = () =>
+    new ValidationError(
+      'cursor',
+      'is not a cursor returned by this listing (or belongs to another sort)',
+    );
+  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw invalid();
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
+  const [s, value, id] = decoded as unknown[];
+  if (s !== scope || typeof id !== 'string' || id.length > 128) throw invalid();
+  if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value)))
+    throw invalid();
+  return { value, id };
+}
+
+/** Splits a `limit + 1` fetch into a page and its next cursor. */
+export function toPage<E, T>(
+  rows: E[],
+  limit: number,
+  map: (row: E) => T,
+  cursorOf: (row: E) => string,
+): Page<T> {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items.at(-1);
+  return { items: items.map(map), nextCursor: more && last ? cursorOf(last) : null };
+}

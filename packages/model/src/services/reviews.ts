@@ -1,0 +1,278 @@
+import { AccessReview, type AccessReviewStatus } from '../entities/access-review.js';
+import {
+  REVIEW_DECISIONS,
+  ReviewDecision,
+  type ReviewDecisionKind,
+} from '../entities/review-decision.js';
+import { Snapshot } from '../entities/snapshot.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { SnapshotUser } from '../snapshots/snapshot-user.js';
+import { findConnection } from './connections.js';
+import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
+import { REMOVED_ROLE } from './review-remediation.js';
+
+export interface AccessReviewRecord {
+  id: string;
+  connectionId: string;
+  tenantId: string;
+  snapshotId: string;
+  title: string;
+  status: AccessReviewStatus;
+  createdBy: string;
+  createdAt: Date;
+  dueAt: Date | null;
+  completedAt: Date | null;
+  completedBy: string | null;
+}
+
+export interface ReviewDecisionRecord {
+  id: string;
+  reviewId: string;
+  userId: string;
+  email: string | null;
+  name: string | null;
+  organisationRole: string;
+  decision: ReviewDecisionKind | null;
+  newRole: string | null;
+  comment: string | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  /** For revoke / change-role: when a later snapshot showed it done. */
+  remediatedAt: Date | null;
+  remediatedSnapshotId: string | null;
+}
+
+export interface ReviewProgress {
+  total: number;
+  decided: number;
+  undecided: number;
+  keep: number;
+  revoke: number;
+  changeRole: number;
+  /** Revoke / change-role decisions a later snapshot has not yet confirmed. */
+  awaitingRemediation: number;
+  remediated: number;
+}
+
+export interface DecisionInput {
+  decision: ReviewDecisionKind;
+  /** Required for change-role. */
+  newRole?: string | null;
+  comment?: string | null;
+  by: string;
+}
+
+function toReviewRecord(r: AccessReview): AccessReviewRecord {
+  return {
+    id: r.id,
+    connectionId: r.connection.id,
+    tenantId: r.tenantId,
+    snapshotId: r.snapshot.id,
+    title: r.title,
+    status: r.status,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    dueAt: r.dueAt,
+    completedAt: r.completedAt,
+    completedBy: r.completedBy,
+  };
+}
+
+function toDecisionRecord(d: ReviewDecision): ReviewDecisionRecord {
+  return {
+    id: d.id,
+    reviewId: d.review.id,
+    userId: d.userId,
+    email: d.email,
+    name: d.name,
+    organisationRole: d.organisationRole,
+    decision: d.decision,
+    newRole: d.newRole,
+    comment: d.comment,
+    decidedBy: d.decidedBy,
+    decidedAt: d.decidedAt,
+    remediatedAt: d.remediatedAt,
+    remediatedSnapshotId: d.remediatedSnapshot?.id ?? null,
+  };
+}
+
+function progressOf(decisions: readonly ReviewDecision[]): ReviewProgress {
+  const count = (p: (d: ReviewDecision) => boolean) => decisions.filter(p).length;
+  const needsRemediation = (d: ReviewDecision) =>
+    d.decision === 'revoke' || d.decision === 'change-role';
+  return {
+    total: decisions.length,
+    decided: count((d) => d.decision !== null),
+    undecided: count((d) => d.decision === null),
+    keep: count((d) => d.decision === 'keep'),
+    revoke: count((d) => d.decision === 'revoke'),
+    changeRole: count((d) => d.decision === 'change-role'),
+    awaitingRemediation: count((d) => needsRemediation(d) && d.remediatedAt === null),
+    remediated: count((d) => needsRemediation(d) && d.remediatedAt !== null),
+  };
+}
+
+function nonEmpty(field: string, value: unknown, max: number): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max)
+    throw new ValidationError(field, `must be a non-empty string of at most ${max} characters`);
+  return value;
+}
+
+export class AccessReviewService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Starts a campaign over the tenant's latest snapshot: one item per user whose role is not REMOVED. */
+  async create(
+    input: {
+      connection: ConnectionRef;
+      tenantId: string;
+      title: string;
+      createdBy: string;
+      dueAt?: Date | null;
+    },
+    now = new Date(),
+  ): Promise<AccessReviewRecord> {
+    const title = nonEmpty('title', input.title, 255);
+    const createdBy = nonEmpty('createdBy', input.createdBy, 255);
+    return this.ctx.em().transactional(async (em) => {
+      const conn = await findConnection(em, input.connection);
+      if (!conn) throw new NotFoundError('connection', connectionKey(input.connection));
+      const snapshot = await em.findOne(
+        Snapshot,
+        { connection: conn, tenantId: input.tenantId },
+        { orderBy: { sequence: 'desc' }, populate: ['content'] },
+      );
+      if (!snapshot)
+        throw new ConflictError(
+          `tenant ${input.tenantId} of ${connectionKey(input.connection)} has no snapshot yet`,
+        );
+      const review = em.create(AccessReview, {
+        id: newId(),
+        connection: conn,
+        tenantId: input.tenantId,
+        snapshot,
+        title,
+        status: 'open',
+        createdBy,
+        createdAt: now,
+        dueAt: input.dueAt ?? null,
+      });
+      const users = JSON.parse(snapshot.content.text) as SnapshotUser[];
+      for (const u of users.filter((u) => u.organisationRole !== REMOVED_ROLE)) {
+        const name = [u.firstName, u.lastName].filter(Boolean).join(' ') || null;
+        em.create(ReviewDecision, {
+          id: newId(),
+          review,
+          userId: u.userId,
+          email: u.email,
+          name,
+          organisationRole: u.organisationRole,
+        });
+      }
+      await em.flush();
+      return toReviewRecord(review);
+    });
+  }
+
+  async get(id: string): Promise<(AccessReviewRecord & { progress: ReviewProgress }) | null> {
+    const em = this.ctx.em();
+    const review = await em.findOne(AccessReview, { id });
+    if (!review) return null;
+    const decisions = await em.find(ReviewDecision, { review });
+    return { ...toReviewRecord(review), progress: progressOf(decisions) };
+  }
+
+  async list(
+    options: { connection?: ConnectionRef; status?: AccessReviewStatus } = {},
+  ): Promise<AccessReviewRecord[]> {
+    const em = this.ctx.em();
+    const where: Record<string, unknown> = {};
+    if (options.connection) {
+      const conn = await findConnection(em, options.connection);
+      if (!conn) return [];
+      where.connection = conn;
+    }
+    if (options.status) where.status = options.status;
+    return (await em.find(AccessReview, where, { orderBy: { createdAt: 'desc', id: 'desc' } })).map(
+      toReviewRecord,
+    );
+  }
+
+  /** The review's items, by email then userId. */
+  async decisions(reviewId: string): Promise<ReviewDecisionRecord[]> {
+    const em = this.ctx.em();
+    if (!(await em.count(AccessReview, { id: reviewId })))
+      throw new NotFoundError('access review', reviewId);
+    const rows = await em.find(
+      ReviewDecision,
+      { review: reviewId },
+      { orderBy: { email: 'asc', userId: 'asc' } },
+    );
+    return rows.map(toDecisionRecord);
+  }
+
+  /** Records (or changes) the decision for one user of an open review. */
+  async decide(
+    reviewId: string,
+    userId: string,
+    input: DecisionInput,
+    now = new Date(),
+  ): Promise<ReviewDecisionRecord> {
+    if (!REVIEW_DECISIONS.includes(input.decision))
+      throw new ValidationError('decision', `must be one of ${REVIEW_DECISIONS.join(', ')}`);
+    const by = nonEmpty('by', input.by, 255);
+    const newRole =
+      input.decision === 'change-role' ? nonEmpty('newRole', input.newRole, 64) : null;
+    if (input.decision !== 'change-role' && input.newRole)
+      throw new ValidationError('newRole', 'is only allowed with decision change-role');
+    if (
+      input.comment != null &&
+      (typeof input.comment !== 'string' || input.comment.length > 10_000)
+    )
+      throw new ValidationError('comment', 'must be at most 10000 characters');
+    return this.ctx.em().transactional(async (em) => {
+      const review = await em.findOne(AccessReview, { id: reviewId });
+      if (!review) throw new NotFoundError('access review', reviewId);
+      if (review.status !== 'open')
+        throw new ConflictError(`access review ${reviewId} is ${review.status}`);
+      const item = await em.findOne(ReviewDecision, { review, userId });
+      if (!item) throw new NotFoundError('review item', userId);
+      item.decision = input.decision;
+      item.newRole = newRole;
+      item.comment = input.comment ?? null;
+      item.decidedBy = by;
+      item.decidedAt = now;
+      item.remediatedAt = null;
+      item.remediatedSnapshot = null;
+      await em.flush();
+      return toDecisionRecord(item);
+    });
+  }
+
+  /** Closes the review; every user must have a decision. Remediation tracking continues after. */
+  async complete(
+    reviewId: string,
+    by: string,
+    now = new Date(),
+  ): Promise<AccessReviewRecord & { progress: ReviewProgress }> {
+    nonEmpty('by', by, 255);
+    return this.ctx.em().transactional(async (em) => {
+      const review = await em.findOne(AccessReview, { id: reviewId });
+      if (!review) throw new NotFoundError('access review', reviewId);
+      if (review.status !== 'open')
+        throw new ConflictError(`access review ${reviewId} is ${review.status}`);
+      const decisions = await em.find(ReviewDecision, { review });
+      const progress = progressOf(decisions);
+      if (progress.undecided > 0)
+        throw new ConflictError(
+          `access review ${reviewId} has ${progress.undecided} undecided users`,
+        );
+      review.status = 'completed';
+      review.completedAt = now;
+      review.completedBy = by;
+      await em.flush();
+      return { ...toReviewRecord(review), progress };
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.js';
+import { sha256Hex } from '../hashing/snapshot-hash.js';
+import { testDrivers, type TestModel } from '../test/drivers.js';
+import { acme, at, tenant, users } from '../test/fixtures.js';
+
+describe.each(testDrivers)('snapshots on $dialect', (driver) => {
+  let t: TestModel;
+  beforeAll(async () => {
+    t = await driver.create();
+  });
+  afterAll(async () => t?.dispose());
+  const db = () => t.model.db;
+
+  it('records a chain of snapshots with hashes, diffs and the connection last sync', async () => {
+    const first = await db().snapshots.record(
+      acme,
+      tenant,
+      users(['u1', 'ADMIN'], ['u2', 'STANDARD']),
+      at('2026-11-01T00:00:00Z'),
+    );
+    expect(first).toMatchObject({
+      sequence: 1,
+      previousHash: null,
+      previousId: null,
+      userCount: 2,
+      tenantName: 'Acme Ltd',
+      connection: acme,
+    });
+    expect(first.diff.joiners.map((u) => u.userId)).toEqual(['u1', 'u2']);
+    expect(first.contentHash).toBe(sha256Hex(await db().snapshots.contentText(first.id)));
+
+    const second = await db().snapshots.record(
+      acme,
+      tenant,
+      users(['u2', 'ADMIN'], ['u3', 'STANDARD']),
+      at('2026-11-01T01:00:00Z'),
+    );
+    expect(second).toMatchObject({
+      sequence: 2,
+      previousHash: first.chainHash,
+      previousId: first.id,
+    });
+    expect(second.diff).toEqual({
+      joiners: [{ userId: 'u3', email: 'u3@acme.test', organisationRole: 'STANDARD' }],
+      leavers: [{ userId: 'u1', email: 'u1@acme.test', organisationRole: 'ADMIN' }],
+      roleChanges: [{ userId: 'u2', email: 'u2@acme.test', from: 'STANDARD', to: 'ADMIN' }],
+    });
+    expect((await db().connections.get(acme))?.lastSyncAt).toEqual(at('2026-11-01T01:00:00Z'));
+  });
+
+  it('records an unchanged sync as a new snapshot sharing the same content hash, with an empty diff', async () => {
+    const before = await db().snapshots.latest(acme, tenant.tenantId);
+    const again = await db().snapshots.record(
+      acme,
+      tenant,
+      users(['u3', 'STANDARD'], ['u2', 'ADMIN']),
+      at('2026-11-01T02:00:00Z'),
+    );
+    expect(again.sequence).toBe(before!.sequence + 1);
+    expect(again.contentHash).toBe(before!.contentHash);
+    expect(again.chainHash).not.toBe(before!.chainHash);
+    expect(again.diff).toEqual({ joiners: [], leavers: [], roleChanges: [] });
+  });
+
+  it('returns the latest snapshot, its users, and a diff between any two snapshots', async () => {
+    const latest = await db().snapshots.latest(acme, tenant.tenantId);
+    expect(latest?.sequence).toBe(3);
+    expect(
+      (await db().snapshots.users(latest!.id)).map((u) => [
+        u.userId,
+        u.organisationRole,
+        u.twoFactorEnabled,
+      ]),
+    ).toEqual([
+      ['u2', 'ADMIN', null],
+      ['u3', 'STANDARD', null],
+    ]);
+    const page = await db().snapshots.list(acme, { tenantId: tenant.tenantId });
+    const first = page.items.at(-1)!;
+    expect(await db().snapshots.diff(first.id, latest!.id)).toMatchObject({
+      joiners: [{ userId: 'u3' }],
+      leavers: [{ userId: 'u1' }],
+    });
+    expect(await db().snapshots.latest(acme, 'other-tenant')).toBeNull();
+  });
+
+  it('pages snapshots newest first with a cursor', async () => {
+    const one = await db().snapshots.list(acme, { limit: 2 });
+    expect(one.items.map((s) => s.sequence)).toEqual([3, 2]);
+    const two = await db().snapshots.list(acme, { limit: 2, cursor: one.nextCursor });
+    expect(two.items.map((s) => s.sequence)).toEqual([1]);
+    expect(two.nextCursor).toBeNull();
+  });
+
+  it('keeps a separate chain per tenant', async () => {
+    const other = await db().snapshots.record(
+      acme,
+      { tenantId: 't2', tenantName: 'Acme Pty' },
+      users(['x', 'STANDARD']),
+      at('2026-11-01T00:30:00Z'),
+    );
+    expect(other).toMatchObject({ sequence: 1, previousHash: null });
+  });
+
+  it('refuses a snapshot older than the tenant previous one, naming takenAt', async () => {
+    await expect(
+      db().snapshots.record(acme, tenant, users(), at('2026-10-01T00:00:00Z')),
+    ).rejects.toThrow(ValidationError);
+    await expect(
+      db().snapshots.record(acme, tenant, users(), at('2026-10-01T00:00:00Z')),
+    ).rejects.toThrow(/^takenAt: /);
+  });
+
+  it('serialises concurrent writers of one chain (no fork, no gap)', async () => {
+    const c = { namespace: 'finance', name: 'race' };
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        db().snapshots.record(c, tenant, users([`r${i}`, 'STANDARD']), at('2026-11-02T00:00:00Z')),
+      ),
+    );
+    expect(results.map((r) => r.sequence).sort()).toEqual([1, 2, 3, 4]);
+    expect(await db().snapshots.verifyChain(c, tenant.tenantId)).toMatchObject({
+      ok: true,
+      length: 4,
+    });
+  });
+
+  it('verifies an intact chain and detects a tampered snapshot in the database', async () => {
+    const good = await db().snapshots.verifyChain(acme, tenant.tenantId);
+    expect(good).toMatchObject({ ok: true, length: 3, problems: [] });
+    expect(good.headHash).toBe((await db().snapshots.latest(acme, tenant.tenantId))!.chainHash);
+
+    // An attacker with SQL access edits the first snapshot's tenant name.
+    const conn = t.model.orm.em.getConnection();
+    await conn.execute(
+      `update snapshot set tenant_name = 'Evil Ltd' where sequence = 1 and tenant_id = ?`,
+      [tenant.tenantId],
+    );
+    const bad = await db().snapshots.verifyChain(acme, tenant.tenantId);
+    expect(bad.ok).toBe(false);
+    expect(bad.problems).toEqual([
+      expect.objectContaining({ sequence: 1, problem: 'chain-hash-mismatch' }),
+    ]);
+  });
+
+  it('validates users and tenant, naming the field', async () => {
+    await expect(
+      db().snapshots.record(
+        acme,
+        tenant,
+        [{ userId: '', organisationRole: 'X' }],
+        at('2026-12-01T00:00:00Z'),
+      ),
+    ).rejects.toThrow(/^users\.0\.userId: /);
+    await expect(
+      db().snapshots.record(
+        acme,
+        { tenantId: '', tenantName: 'x' },
+        [],
+        at('2026-12-01T00:00:00Z'),
+      ),
+    ).rejects.toThrow(/^tenant\.tenantId: /);
+    await expect(
+      db().snapshots.record(
+        { namespace: 'Bad NS', name: 'x' },
+        tenant,
+        [],
+        at('2026-12-01T00:00:00Z'),
+      ),
+    ).rejects.toThrow(/^connection\.namespace: /);
+  });
+});

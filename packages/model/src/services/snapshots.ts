@@ -1,0 +1,280 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { Connection } from '../entities/connection.js';
+import { SnapshotContent } from '../entities/snapshot-content.js';
+import { Snapshot } from '../entities/snapshot.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import {
+  chainHash,
+  sha256Hex,
+  snapshotContentText,
+  verifyChainRecords,
+  type ChainRecord,
+  type ChainVerification,
+} from '../hashing/snapshot-hash.js';
+import { newId } from '../ids.js';
+import { diffUsers, type SnapshotDiff } from '../snapshots/diff.js';
+import {
+  normaliseSnapshotUsers,
+  type SnapshotUser,
+  type SnapshotUserInput,
+} from '../snapshots/snapshot-user.js';
+import { ensureConnection, findConnection } from './connections.js';
+import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './pagination.js';
+import { remediateReviewDecisions } from './review-remediation.js';
+
+export interface TenantRef {
+  tenantId: string;
+  tenantName: string;
+}
+
+export interface SnapshotRecord {
+  id: string;
+  connectionId: string;
+  connection: ConnectionRef;
+  tenantId: string;
+  tenantName: string;
+  sequence: number;
+  takenAt: Date;
+  userCount: number;
+  /** sha256 (hex) of the canonical JSON of the users. */
+  contentHash: string;
+  /** The chainHash of the tenant's previous snapshot; null for the first. */
+  previousHash: string | null;
+  previousId: string | null;
+  /** sha256 (hex) of the canonical link fields (see README). */
+  chainHash: string;
+  /** Against the previous snapshot (the first snapshot lists everyone as joiners). */
+  diff: SnapshotDiff;
+  createdAt: Date;
+}
+
+function toSnapshotRecord(s: Snapshot, connection: Connection): SnapshotRecord {
+  return {
+    id: s.id,
+    connectionId: connection.id,
+    connection: { namespace: connection.namespace, name: connection.name },
+    tenantId: s.tenantId,
+    tenantName: s.tenantName,
+    sequence: s.sequence,
+    takenAt: s.takenAt,
+    userCount: s.userCount,
+    contentHash: s.content.hash,
+    previousHash: s.previousHash,
+    previousId: s.previous?.id ?? null,
+    chainHash: s.chainHash,
+    diff: s.diff,
+    createdAt: s.createdAt,
+  };
+}
+
+function validateTenant(tenant: TenantRef): void {
+  if (
+    typeof tenant.tenantId !== 'string' ||
+    tenant.tenantId.length === 0 ||
+    tenant.tenantId.length > 64
+  ) {
+    throw new ValidationError(
+      'tenant.tenantId',
+      'must be a non-empty string of at most 64 characters',
+    );
+  }
+  if (typeof tenant.tenantName !== 'string' || tenant.tenantName.length > 255) {
+    throw new ValidationError('tenant.tenantName', 'must be a string of at most 255 characters');
+  }
+}
+
+const CHAIN_BATCH = 200;
+
+export class SnapshotService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /**
+   * Records one sync of one tenant. Always a new snapshot, even when nothing changed: each sync
+   * is evidence that access was checked at `takenAt` (unchanged users share one content row).
+   * Chains it to the tenant's previous snapshot, stores the diff, and marks review decisions
+   * (revoke / change-role) remediated when these users show the access gone.
+   */
+  async record(
+    connection: ConnectionRef,
+    tenant: TenantRef,
+    users: readonly SnapshotUserInput[],
+    takenAt: Date,
+  ): Promise<SnapshotRecord> {
+    validateTenant(tenant);
+    if (!(takenAt instanceof Date) || Number.isNaN(takenAt.getTime()))
+      throw new ValidationError('takenAt', 'must be a valid Date');
+    const normalised = normaliseSnapshotUsers(users);
+    const text = snapshotContentText(normalised);
+    const contentHash = sha256Hex(text);
+    const now = new Date();
+
+    return this.ctx.em().transactional(async (em) => {
+      // Locking the connection row serialises writers of its chains (PostgreSQL; SQLite
+      // transactions are serialised already). The unique sequence is the last line of defence.
+      const conn = await ensureConnection(em, connection, now, this.ctx.dialect === 'postgresql');
+      const previous = await em.findOne(
+        Snapshot,
+        { connection: conn, tenantId: tenant.tenantId },
+        { orderBy: { sequence: 'desc' }, populate: ['content'] },
+      );
+      if (previous && takenAt < previous.takenAt) {
+        throw new ValidationError(
+          'takenAt',
+          `is before the tenant's previous snapshot (${previous.takenAt.toISOString()})`,
+        );
+      }
+      const previousUsers = previous ? (JSON.parse(previous.content.text) as SnapshotUser[]) : [];
+      await em
+        .createQueryBuilder(SnapshotContent)
+        .insert({ hash: contentHash, text, userCount: normalised.length, createdAt: now })
+        .onConflict(['hash'])
+        .ignore()
+        .execute();
+      const sequence = (previous?.sequence ?? 0) + 1;
+      const previousHash = previous?.chainHash ?? null;
+      const link = {
+        connection: connectionKey(connection),
+        tenantId: tenant.tenantId,
+        tenantName: tenant.tenantName,
+        sequence,
+        takenAt,
+        contentHash,
+        previousHash,
+      };
+      const snapshot = em.create(Snapshot, {
+        id: newId(),
+        connection: conn,
+        tenantId: tenant.tenantId,
+        tenantName: tenant.tenantName,
+        sequence,
+        takenAt,
+        userCount: normalised.length,
+        content: em.getReference(SnapshotContent, contentHash),
+        previous: previous ?? null,
+        previousHash,
+        chainHash: chainHash(link),
+        diff: diffUsers(previousUsers, normalised),
+        createdAt: now,
+      });
+      if (!conn.lastSyncAt || conn.lastSyncAt < takenAt) conn.lastSyncAt = takenAt;
+      conn.updatedAt = now;
+      await em.flush();
+      await remediateReviewDecisions(em, conn, tenant.tenantId, snapshot, normalised, takenAt);
+      return toSnapshotRecord(snapshot, conn);
+    });
+  }
+
+  async get(id: string): Promise<SnapshotRecord | null> {
+    const s = await this.ctx.em().findOne(Snapshot, { id }, { populate: ['connection'] });
+    return s ? toSnapshotRecord(s, s.connection) : null;
+  }
+
+  /** The tenant's most recent snapshot, or null before the first sync. */
+  async latest(connection: ConnectionRef, tenantId: string): Promise<SnapshotRecord | null> {
+    const em = this.ctx.em();
+    const conn = await findConnection(em, connection);
+    if (!conn) return null;
+    const s = await em.findOne(
+      Snapshot,
+      { connection: conn, tenantId },
+      { orderBy: { sequence: 'desc' } },
+    );
+    return s ? toSnapshotRecord(s, conn) : null;
+  }
+
+  /** A connection's snapshots, newest first (optionally one tenant's). */
+  async list(
+    connection: ConnectionRef,
+    options: PageRequest & { tenantId?: string } = {},
+  ): Promise<Page<SnapshotRecord>> {
+    const limit = pageSize(options.limit);
+    const em = this.ctx.em();
+    const conn = await findConnection(em, connection);
+    if (!conn) return { items: [], nextCursor: null };
+    const qb = em.createQueryBuilder(Snapshot, 's').select('*').where({ connection: conn.id });
+    if (options.tenantId !== undefined) qb.andWhere({ tenantId: options.tenantId });
+    if (options.cursor) {
+      const after = decodeCursor(options.cursor, 'snapshots');
+      qb.andWhere('(s.taken_at, s.id) < (?, ?)', [
+        em.getPlatform().processDateProperty(new Date(after.value)),
+        after.id,
+      ]);
+    }
+    const rows = await qb
+      .orderBy({ takenAt: 'desc', id: 'desc' })
+      .limit(limit + 1)
+      .getResult();
+    return toPage(
+      rows,
+      limit,
+      (s) => toSnapshotRecord(s, conn),
+      (s) => encodeCursor('snapshots', s.takenAt.getTime(), s.id),
+    );
+  }
+
+  /** The users a snapshot recorded, sorted by userId. */
+  async users(id: string): Promise<SnapshotUser[]> {
+    const em = this.ctx.em();
+    const s = await em.findOne(Snapshot, { id }, { populate: ['content'] });
+    if (!s) throw new NotFoundError('snapshot', id);
+    return JSON.parse(s.content.text) as SnapshotUser[];
+  }
+
+  /** The canonical JSON text of a snapshot's users: the exact bytes `contentHash` covers. */
+  async contentText(id: string): Promise<string> {
+    const s = await this.ctx.em().findOne(Snapshot, { id }, { populate: ['content'] });
+    if (!s) throw new NotFoundError('snapshot', id);
+    return s.content.text;
+  }
+
+  /** What changed from snapshot `fromId` to snapshot `toId` (any two snapshots). */
+  async diff(fromId: string, toId: string): Promise<SnapshotDiff> {
+    const [before, after] = await Promise.all([this.users(fromId), this.users(toId)]);
+    return diffUsers(before, after);
+  }
+
+  /** The tenant's chain, oldest first, with everything needed to verify it offline. */
+  async chainRecords(connection: ConnectionRef, tenantId: string): Promise<ChainRecord[]> {
+    const em = this.ctx.em();
+    const conn = await findConnection(em, connection);
+    if (!conn) return [];
+    const records: ChainRecord[] = [];
+    for (let after = 0; ;) {
+      const batch = await em.find(
+        Snapshot,
+        { connection: conn, tenantId, sequence: { $gt: after } },
+        { orderBy: { sequence: 'asc' }, limit: CHAIN_BATCH, populate: ['content'] },
+      );
+      for (const s of batch) {
+        records.push({
+          id: s.id,
+          connection: connectionKey(conn),
+          tenantId: s.tenantId,
+          tenantName: s.tenantName,
+          sequence: s.sequence,
+          takenAt: s.takenAt,
+          contentHash: s.content.hash,
+          previousHash: s.previousHash,
+          chainHash: s.chainHash,
+          contentText: s.content.text,
+        });
+      }
+      em.clear();
+      if (batch.length < CHAIN_BATCH) return records;
+      after = batch.at(-1)!.sequence;
+    }
+  }
+
+  /** Recomputes every hash of the tenant's chain and checks every link. */
+  async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
+    return verifyChainRecords(await this.chainRecords(connection, tenantId));
+  }
+}

@@ -1,0 +1,284 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { z } from 'zod';
+import {
+  STAFF_SOURCES,
+  STAFF_STATUSES,
+  StaffMember,
+  type StaffSource,
+  type StaffStatus,
+} from '../entities/staff-member.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ServiceContext } from './context.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './pagination.js';
+
+export interface StaffRecord {
+  id: string;
+  email: string;
+  name: string;
+  orgRole: string | null;
+  status: StaffStatus;
+  offboardedAt: Date | null;
+  externalId: string | null;
+  source: StaffSource;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const staffInputSchema = z
+  .object({
+    email: z.string().trim().toLowerCase().pipe(z.email().max(320)),
+    name: z.string().trim().min(1).max(255),
+    orgRole: z.string().trim().min(1).max(128).nullish(),
+    status: z.enum(STAFF_STATUSES).optional(),
+    offboardedAt: z.date().nullish(),
+    externalId: z.string().min(1).max(255).nullish(),
+    source: z.enum(STAFF_SOURCES).optional(),
+  })
+  .strict();
+
+export type StaffInput = z.input<typeof staffInputSchema>;
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ValidationError(
+    `${prefix}${issue?.path.join('.') || 'input'}`,
+    issue?.message ?? 'invalid',
+  );
+}
+
+export function toStaffRecord(s: StaffMember): StaffRecord {
+  return {
+    id: s.id,
+    email: s.email,
+    name: s.name,
+    orgRole: s.orgRole,
+    status: s.status,
+    offboardedAt: s.offboardedAt,
+    externalId: s.externalId,
+    source: s.source,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+/** Applies a full replacement; going offboarded stamps offboardedAt (now unless given). */
+function assign(member: StaffMember, input: z.output<typeof staffInputSchema>, now: Date): void {
+  const status = input.status ?? 'active';
+  member.email = input.email;
+  member.name = input.name;
+  member.orgRole = input.orgRole ?? null;
+  member.externalId = input.externalId ?? null;
+  if (input.source) member.source = input.source;
+  if (status === 'offboarded')
+    member.offboardedAt =
+      input.offboardedAt ?? (member.status === 'offboarded' ? member.offboardedAt : null) ?? now;
+  else member.offboardedAt = null;
+  member.status = status;
+  member.updatedAt = now;
+}
+
+function sameAs(member: StaffMember, input: z.output<typeof staffInputSchema>): boolean {
+  return (
+    member.email === input.email &&
+    member.name === input.name &&
+    member.orgRole === (input.orgRole ?? null) &&
+    member.status === (input.status ?? 'active') &&
+    (input.offboardedAt === undefined ||
+      (member.offboardedAt?.getTime() ?? null) === (input.offboardedAt?.getTime() ?? null)) &&
+    member.externalId === (input.externalId ?? null)
+  );
+}
+
+async function conflictAware<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException)
+      throw new ConflictError('a staff member with this email or externalId already exists');
+    throw error;
+  }
+}
+
+export interface ImportResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+export class StaffService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async create(input: StaffInput, now = new Date()): Promise<StaffRecord> {
+    const data = parse(staffInputSchema, input);
+    return conflictAware(() =>
+      this.ctx.em().transactional(async (em) => {
+        const member = em.create(StaffMember, {
+          id: newId(),
+          email: data.email,
+          name: data.name,
+          status: 'active',
+          source: data.source ?? 'manual',
+          createdAt: now,
+          updatedAt: now,
+        });
+        assign(member, data, now);
+        await em.flush();
+        return toStaffRecord(member);
+      }),
+    );
+  }
+
+  async get(id: string): Promise<StaffRecord | null> {
+    const member = await this.ctx.em().findOne(StaffMember, { id });
+    return member ? toStaffRecord(member) : null;
+  }
+
+  /** Case-insensitive (emails are stored lowercased). */
+  async getByEmail(email: string): Promise<StaffRecord | null> {
+    const member = await this.ctx.em().findOne(StaffMember, { email: email.trim().toLowerCase() });
+    return member ? toStaffRecord(member) : null;
+  }
+
+  async getByExternalId(externalId: string): Promise<StaffRecord | null> {
+    const member = await this.ctx.em().findOne(StaffMember, { externalId });
+    return member ? toStaffRecord(member) : null;
+  }
+
+  /** By email, keyset-paginated. */
+  async list(
+    options: PageRequest & { email?: string; status?: StaffStatus; orgRole?: string } = {},
+  ): Promise<Page<StaffRecord>> {
+    const limit = pageSize(options.limit);
+    const where: Record<string, unknown> = {};
+    if (options.email !== undefined) where.email = options.email.trim().toLowerCase();
+    if (options.status !== undefined) where.status = options.status;
+    if (options.orgRole !== undefined) where.orgRole = options.orgRole;
+    if (options.cursor) {
+      const after = String(decodeCursor(options.cursor, 'staff').value);
+      where.email = options.email === undefined ? { $gt: after } : { $eq: where.email, $gt: after };
+    }
+    const rows = await this.ctx
+      .em()
+      .find(StaffMember, where, { orderBy: { email: 'asc' }, limit: limit + 1 });
+    return toPage(rows, limit, toStaffRecord, (s) => encodeCursor('staff', s.email, s.id));
+  }
+
+  /** Every member, for the policy input (a directory is thousands of rows, not millions). */
+  async all(): Promise<StaffRecord[]> {
+    return (await this.ctx.em().find(StaffMember, {}, { orderBy: { email: 'asc' } })).map(
+      toStaffRecord,
+    );
+  }
+
+  /** Full replacement (SCIM PUT); fields left out are cleared. */
+  async replace(id: string, input: StaffInput, now = new Date()): Promise<StaffRecord> {
+    const data = parse(staffInputSchema, input);
+    return this.mutate(id, now, (member) => assign(member, data, now));
+  }
+
+  /** Partial update (SCIM PATCH); fields left out keep their value. */
+  async update(id: string, patch: Partial<StaffInput>, now = new Date()): Promise<StaffRecord> {
+    return this.mutate(id, now, (member) => {
+      const merged = { ...toStaffRecord(member), ...patch };
+      const data = parse(staffInputSchema, {
+        email: merged.email,
+        name: merged.name,
+        orgRole: merged.orgRole,
+        status: merged.status,
+        offboardedAt: merged.offboardedAt,
+        externalId: merged.externalId,
+        source: merged.source,
+      });
+      assign(member, data, now);
+    });
+  }
+
+  /** Offboards (stamping offboardedAt) or reactivates a member. */
+  async setStatus(
+    id: string,
+    status: StaffStatus,
+    now = new Date(),
+    offboardedAt?: Date,
+  ): Promise<StaffRecord> {
+    return this.update(id, { status, ...(offboardedAt ? { offboardedAt } : {}) }, now);
+  }
+
+  /** Deletes the member and their account links. */
+  async delete(id: string): Promise<void> {
+    const em = this.ctx.em();
+    const member = await em.findOne(StaffMember, { id });
+    if (!member) throw new NotFoundError('staff member', id);
+    await em.remove(member).flush();
+  }
+
+  /** Bulk upsert by email in one transaction (CSV / JSON import); all or nothing. */
+  async importMany(inputs: readonly StaffInput[], now = new Date()): Promise<ImportResult> {
+    const rows = inputs.map((input, i) =>
+      parse(staffInputSchema, { source: 'import', ...input }, `${i}.`),
+    );
+    const seen = new Set<string>();
+    rows.forEach((r, i) => {
+      if (seen.has(r.email))
+        throw new ValidationError(`${i}.email`, `${r.email} appears more than once`);
+      seen.add(r.email);
+    });
+    return conflictAware(() =>
+      this.ctx.em().transactional(async (em) => {
+        const existing = new Map(
+          (await em.find(StaffMember, { email: { $in: [...seen] } })).map((m) => [m.email, m]),
+        );
+        const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
+        for (const row of rows) {
+          const member = existing.get(row.email);
+          if (!member) {
+            const created = em.create(StaffMember, {
+              id: newId(),
+              email: row.email,
+              name: row.name,
+              status: 'active',
+              source: row.source ?? 'import',
+              createdAt: now,
+              updatedAt: now,
+            });
+            assign(created, row, now);
+            result.created++;
+          } else if (sameAs(member, row)) {
+            result.unchanged++;
+          } else {
+            assign(member, row, now);
+            result.updated++;
+          }
+        }
+        await em.flush();
+        return result;
+      }),
+    );
+  }
+
+  private async mutate(
+    id: string,
+    now: Date,
+    change: (member: StaffMember) => void,
+  ): Promise<StaffRecord> {
+    return conflictAware(() =>
+      this.ctx.em().transactional(async (em) => {
+        const member = await em.findOne(StaffMember, { id });
+        if (!member) throw new NotFoundError('staff member', id);
+        change(member);
+        member.updatedAt = now;
+        await em.flush();
+        return toStaffRecord(member);
+      }),
+    );
+  }
+}

@@ -1,0 +1,154 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-token.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ServiceContext } from './context.js';
+
+export interface ApiTokenRecord {
+  id: string;
+  name: string;
+  role: ApiTokenRole;
+  /** The token's first characters, for recognising it; never enough to use it. */
+  prefix: string;
+  createdBy: string | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export const TOKEN_PREFIX = 'xao_';
+const PREFIX_LENGTH = 12;
+/** lastUsedAt is refreshed at most this often, so verification is not a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+function toRecord(t: ApiToken): ApiTokenRecord {
+  return {
+    id: t.id,
+    name: t.name,
+    role: t.role,
+    prefix: t.prefix,
+    createdBy: t.createdBy,
+    createdAt: t.createdAt,
+    expiresAt: t.expiresAt,
+    lastUsedAt: t.lastUsedAt,
+    revokedAt: t.revokedAt,
+  };
+}
+
+export interface CreateTokenInput {
+  name: string;
+  role: ApiTokenRole;
+  createdBy?: string | null;
+  expiresAt?: Date | null;
+  /** Use this secret (e.g. from a bootstrap Secret) instead of generating one; at least 32 characters. */
+  token?: string;
+}
+
+function validate(input: CreateTokenInput, now: Date): void {
+  if (typeof input.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(input.name)) {
+    throw new ValidationError(
+      'name',
+      'must be 1 to 128 letters, digits, dots, dashes or underscores',
+    );
+  }
+  if (!API_TOKEN_ROLES.includes(input.role))
+    throw new ValidationError('role', `must be one of ${API_TOKEN_ROLES.join(', ')}`);
+  if (input.expiresAt != null && (!(input.expiresAt instanceof Date) || input.expiresAt <= now))
+    throw new ValidationError('expiresAt', 'must be a date in the future');
+  if (
+    input.token !== undefined &&
+    (typeof input.token !== 'string' || input.token.length < 32 || input.token.length > 512)
+  ) {
+    throw new ValidationError('token', 'must be 32 to 512 characters');
+  }
+}
+
+export class ApiTokenService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  /** Creates a token; the plaintext is returned once and only its sha256 is stored. */
+  async create(
+    input: CreateTokenInput,
+    now = new Date(),
+  ): Promise<{ token: string; record: ApiTokenRecord }> {
+    validate(input, now);
+    const token = input.token ?? `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const em = this.ctx.em();
+    const row = em.create(ApiToken, {
+      id: newId(),
+      name: input.name,
+      role: input.role,
+      tokenHash: hashToken(token),
+      prefix: token.slice(0, PREFIX_LENGTH),
+      createdBy: input.createdBy ?? null,
+      createdAt: now,
+      expiresAt: input.expiresAt ?? null,
+    });
+    try {
+      await em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException)
+        throw new ConflictError(
+          `an API token named ${input.name} (or with the same secret) already exists`,
+        );
+      throw error;
+    }
+    return { token, record: toRecord(row) };
+  }
+
+  /**
+   * Makes the named token hold exactly this secret and role (bootstrap Secret on every start):
+   * creates it, updates it if the secret or role changed, and un-revokes nothing.
+   */
+  async ensure(
+    input: CreateTokenInput & { token: string },
+    now = new Date(),
+  ): Promise<ApiTokenRecord> {
+    validate(input, now);
+    return this.ctx.em().transactional(async (em) => {
+      const existing = await em.findOne(ApiToken, { name: input.name });
+      if (!existing) return (await this.create(input, now)).record;
+      existing.tokenHash = hashToken(input.token);
+      existing.prefix = input.token.slice(0, PREFIX_LENGTH);
+      existing.role = input.role;
+      existing.expiresAt = input.expiresAt ?? null;
+      await em.flush();
+      return toRecord(existing);
+    });
+  }
+
+  /** The token's record if the secret is valid, not revoked and not expired; otherwise null. */
+  async verify(token: string, now = new Date()): Promise<ApiTokenRecord | null> {
+    if (typeof token !== 'string' || token.length < 32 || token.length > 512) return null;
+    const hash = hashToken(token);
+    const em = this.ctx.em();
+    const row = await em.findOne(ApiToken, { tokenHash: hash });
+    // The lookup is by hash; compare again in constant time so the check never hinges on SQL collation.
+    if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(hash))) return null;
+    if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+      row.lastUsedAt = now;
+      await em.flush();
+    }
+    return toRecord(row);
+  }
+
+  async list(): Promise<ApiTokenRecord[]> {
+    return (await this.ctx.em().find(ApiToken, {}, { orderBy: { name: 'asc' } })).map(toRecord);
+  }
+
+  async revoke(id: string, now = new Date()): Promise<ApiTokenRecord> {
+    const em = this.ctx.em();
+    const row = await em.findOne(ApiToken, { id });
+    if (!row) throw new NotFoundError('API token', id);
+    row.revokedAt ??= now;
+    await em.flush();
+    return toRecord(row);
+  }
+}

@@ -1,0 +1,177 @@
+import { WebhookDelivery, type WebhookDeliveryStatus } from '../entities/webhook-delivery.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { ServiceContext } from './context.js';
+import {
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './pagination.js';
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  eventType: string;
+  eventId: string;
+  target: string;
+  payload: Record<string, unknown>;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface EnqueueWebhookInput {
+  eventType: string;
+  /** Idempotency key (e.g. FindingTransition.eventId): enqueuing it twice for one target is a no-op. */
+  eventId: string;
+  /** The endpoint URL, without credentials (they belong in the signing secret, not here). */
+  target: string;
+  payload: Record<string, unknown>;
+}
+
+export type DeliveryAttempt =
+  | { ok: true; statusCode: number }
+  | {
+      ok: false;
+      statusCode?: number | null;
+      error: string;
+      /** null = give up (failed). */ nextAttemptAt: Date | null;
+    };
+
+function toRecord(d: WebhookDelivery): WebhookDeliveryRecord {
+  return {
+    id: d.id,
+    eventType: d.eventType,
+    eventId: d.eventId,
+    target: d.target,
+    payload: d.payload,
+    status: d.status,
+    attempts: d.attempts,
+    lastStatusCode: d.lastStatusCode,
+    lastError: d.lastError,
+    nextAttemptAt: d.nextAttemptAt,
+    deliveredAt: d.deliveredAt,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+function validateTarget(target: string): void {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new ValidationError('target', 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ValidationError('target', 'must be an http(s) URL');
+  if (url.username || url.password)
+    throw new ValidationError('target', 'must not contain credentials');
+  if (target.length > 2048) throw new ValidationError('target', 'must be at most 2048 characters');
+}
+
+/** The delivery log of outgoing webhooks: the reconciler enqueues, sends, and records attempts. */
+export class WebhookDeliveryService {
+  constructor(private readonly ctx: ServiceContext) {}
+
+  async enqueue(input: EnqueueWebhookInput, now = new Date()): Promise<WebhookDeliveryRecord> {
+    validateTarget(input.target);
+    if (!input.eventType || input.eventType.length > 64)
+      throw new ValidationError('eventType', 'must be 1 to 64 characters');
+    if (!input.eventId || input.eventId.length > 128)
+      throw new ValidationError('eventId', 'must be 1 to 128 characters');
+    const em = this.ctx.em();
+    await em
+      .createQueryBuilder(WebhookDelivery)
+      .insert({
+        id: newId(),
+        eventType: input.eventType,
+        eventId: input.eventId,
+        target: input.target,
+        payload: input.payload,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflict(['eventId', 'target'])
+      .ignore()
+      .execute();
+    return toRecord(
+      await em.findOneOrFail(WebhookDelivery, { eventId: input.eventId, target: input.target }),
+    );
+  }
+
+  /** Pending deliveries whose next attempt is due, oldest first. */
+  async due(now = new Date(), limit = 100): Promise<WebhookDeliveryRecord[]> {
+    const rows = await this.ctx
+      .em()
+      .find(
+        WebhookDelivery,
+        { status: 'pending', nextAttemptAt: { $lte: now } },
+        { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: pageSize(limit) },
+      );
+    return rows.map(toRecord);
+  }
+
+  async recordAttempt(
+    id: string,
+    attempt: DeliveryAttempt,
+    now = new Date(),
+  ): Promise<WebhookDeliveryRecord> {
+    const em = this.ctx.em();
+    const d = await em.findOne(WebhookDelivery, { id });
+    if (!d) throw new NotFoundError('webhook delivery', id);
+    d.attempts += 1;
+    d.lastStatusCode = attempt.statusCode ?? null;
+    d.updatedAt = now;
+    if (attempt.ok) {
+      d.status = 'delivered';
+      d.deliveredAt = now;
+      d.lastError = null;
+      d.nextAttemptAt = null;
+    } else {
+      d.lastError = attempt.error.slice(0, 2000);
+      d.nextAttemptAt = attempt.nextAttemptAt;
+      d.status = attempt.nextAttemptAt ? 'pending' : 'failed';
+    }
+    await em.flush();
+    return toRecord(d);
+  }
+
+  /** Newest first, keyset-paginated. */
+  async list(
+    filter: { status?: WebhookDeliveryStatus; eventType?: string } = {},
+    page: PageRequest = {},
+  ): Promise<Page<WebhookDeliveryRecord>> {
+    const limit = pageSize(page.limit);
+    const em = this.ctx.em();
+    const qb = em.createQueryBuilder(WebhookDelivery, 'w').select('*');
+    if (filter.status !== undefined) qb.andWhere({ status: filter.status });
+    if (filter.eventType !== undefined) qb.andWhere({ eventType: filter.eventType });
+    if (page.cursor) {
+      const after = decodeCursor(page.cursor, 'webhooks');
+      if (typeof after.value !== 'number')
+        throw new ValidationError('cursor', 'is not a cursor returned by this listing');
+      qb.andWhere('(w.created_at, w.id) < (?, ?)', [
+        em.getPlatform().processDateProperty(new Date(after.value)),
+        after.id,
+      ]);
+    }
+    const rows = await qb
+      .orderBy({ createdAt: 'desc', id: 'desc' })
+      .limit(limit + 1)
+      .getResult();
+    return toPage(rows, limit, toRecord, (d) =>
+      encodeCursor('webhooks', d.createdAt.getTime(), d.id),
+    );
+  }
+}
