@@ -10,7 +10,7 @@ export { DEFAULT_RETRY, type RetryPolicy } from './http/backoff.js';
 export { XeroIdentityClient, type AuthorizeRequest, type AuthorizeStart } from './oauth/identity-client.js';
 export { createPkcePair, pkceChallenge, createState, type PkcePair } from './oauth/pkce.js';
 export { type XeroTokenSet } from './oauth/schemas.js';
-export { XeroAccountingClient, type GetUsersOptions } from './api/accounting-client.js';
+export { XeroAccountingClient, type GetUsersOptions, type CallOptions } from './api/accounting-client.js';
 export { type XeroConnection, type XeroUser, type XeroOrganisation, type XeroCurrency } from './api/schemas.js';
 export { RefreshCoordinator, type RefreshCoordinatorOptions, type RefreshRequest } from './refresh/refresh-coordinator.js';
 export {

@@ -17,7 +17,12 @@ import {
 /** The scopes that grant each accounting call (either one is enough). */
 const SETTINGS_READ = ['accounting.settings.read', 'accounting.settings'] as const;
 
-export interface GetUsersOptions {
+export interface CallOptions {
+  /** Abandons the call (and its wait for a rate-limit slot). */
+  signal?: AbortSignal;
+}
+
+export interface GetUsersOptions extends CallOptions {
   /** Only users changed since then (`If-Modified-Since`). */
   ifModifiedSince?: Date;
 }
@@ -39,7 +44,7 @@ export class XeroAccountingClient {
   }
 
   /** The tenants this grant can reach. */
-  async getConnections(accessToken: string): Promise<XeroConnection[]> {
+  async getConnections(accessToken: string, options: CallOptions = {}): Promise<XeroConnection[]> {
     const operation = 'GET /connections';
     const response = await this.transport.send({
       method: 'GET',
@@ -48,6 +53,7 @@ export class XeroAccountingClient {
       idempotent: true,
       operation,
       scope: { appId: this.appId, operation },
+      signal: options.signal,
     });
     if (response.statusCode !== 200) throw this.failure(operation, response);
     return parseResponse(connectionsSchema, response.body, operation, 200);
@@ -79,27 +85,28 @@ export class XeroAccountingClient {
     const extra: Record<string, string> = options.ifModifiedSince
       ? { 'if-modified-since': formatHttpDate(options.ifModifiedSince) }
       : {};
-    const response = await this.accounting(accessToken, tenantId, 'Users', 'GET Users', extra);
+    const response = await this.accounting(accessToken, tenantId, 'Users', 'GET Users', options, extra);
     if (response.statusCode === 304) return [];
     return parseResponse(usersSchema, response.body, 'GET Users', 200);
   }
 
   /** One user, or null when Xero does not know the id. */
-  async getUser(accessToken: string, tenantId: string, userId: string): Promise<XeroUser | null> {
+  async getUser(accessToken: string, tenantId: string, userId: string, options: CallOptions = {}): Promise<XeroUser | null> {
     const operation = 'GET Users/{id}';
-    const response = await this.accounting(accessToken, tenantId, `Users/${encodeURIComponent(userId)}`, operation, {}, [404]);
+    const path = `Users/${encodeURIComponent(userId)}`;
+    const response = await this.accounting(accessToken, tenantId, path, operation, options, {}, [404]);
     if (response.statusCode === 404) return null;
     const users = parseResponse(usersSchema, response.body, operation, 200);
     return users[0] ?? null;
   }
 
-  async getOrganisation(accessToken: string, tenantId: string): Promise<XeroOrganisation> {
-    const response = await this.accounting(accessToken, tenantId, 'Organisation', 'GET Organisation');
+  async getOrganisation(accessToken: string, tenantId: string, options: CallOptions = {}): Promise<XeroOrganisation> {
+    const response = await this.accounting(accessToken, tenantId, 'Organisation', 'GET Organisation', options);
     return parseResponse(organisationSchema, response.body, 'GET Organisation', 200);
   }
 
-  async getCurrencies(accessToken: string, tenantId: string): Promise<XeroCurrency[]> {
-    const response = await this.accounting(accessToken, tenantId, 'Currencies', 'GET Currencies');
+  async getCurrencies(accessToken: string, tenantId: string, options: CallOptions = {}): Promise<XeroCurrency[]> {
+    const response = await this.accounting(accessToken, tenantId, 'Currencies', 'GET Currencies', options);
     return parseResponse(currenciesSchema, response.body, 'GET Currencies', 200);
   }
 
@@ -116,6 +123,7 @@ export class XeroAccountingClient {
     tenantId: string,
     path: string,
     operation: string,
+    options: CallOptions,
     extraHeaders: Record<string, string> = {},
     allowed: readonly number[] = [],
   ): Promise<XeroResponse> {
@@ -126,6 +134,7 @@ export class XeroAccountingClient {
       idempotent: true,
       operation,
       scope: { appId: this.appId, tenantId, operation },
+      signal: options.signal,
     });
     if (response.statusCode === 200 || response.statusCode === 304 || allowed.includes(response.statusCode)) {
       return response;

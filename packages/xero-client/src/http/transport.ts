@@ -26,6 +26,8 @@ export interface XeroRequest {
   operation: string;
   /** Charge the call to these limits; absent = not rate limited. */
   scope?: CallScope;
+  /** Abandons the wait for a slot and the request. */
+  signal?: AbortSignal;
 }
 
 export interface XeroResponse {
@@ -118,12 +120,13 @@ export class Transport {
   private async attempt(
     request: XeroRequest,
   ): Promise<{ kind: 'response'; response: XeroResponse } | { kind: 'failed'; cause: string }> {
-    const permit = request.scope && this.limiter ? await this.limiter.acquire(request.scope) : undefined;
+    const permit = request.scope && this.limiter ? await this.limiter.acquire(request.scope, request.signal) : undefined;
     try {
       const response = await this.http(request.url, {
         method: request.method,
         headers: request.headers,
         ...(request.form ? { form: request.form } : {}),
+        ...(request.signal ? { signal: request.signal } : {}),
       });
       permit?.release();
       const result: XeroResponse = {
@@ -142,6 +145,7 @@ export class Transport {
     } catch (error) {
       permit?.release();
       if (error instanceof XeroError) throw error;
+      if (request.signal?.aborted) throw request.signal.reason;
       // got's errors carry the request options (Authorization header): keep only the code.
       const cause = error instanceof RequestError ? (error.code ?? 'network error') : 'network error';
       return { kind: 'failed', cause };
@@ -162,6 +166,7 @@ export class Transport {
   }
 
   private async backoff(request: XeroRequest, failures: number, cause: string): Promise<void> {
+    request.signal?.throwIfAborted();
     const ms = backoffDelay(failures, this.retry);
     this.logger.warn({ operation: request.operation, cause, attempt: failures, retryInMs: ms }, 'Xero call failed; retrying');
     await delay(ms);
