@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, raw } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Connection } from '../entities/connection.js';
 import { FindingEvent, type FindingEventType } from '../entities/finding-event.js';
@@ -88,7 +88,7 @@ async function openCounts(
 ): Promise<Record<string, number>> {
   const qb = em
     .createQueryBuilder(Finding, 'f')
-    .select(['f.check', 'count(*) as n'])
+    .select(['f.check', raw('count(*) as n')])
     .where({ status: 'open' })
     .groupBy('f.check');
   if (connectionId) qb.andWhere({ connection: connectionId });

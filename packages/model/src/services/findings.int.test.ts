@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { testDrivers, type TestModel } from '../test/drivers.js';
+import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
+
+describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
+  let t: TestModel;
+  beforeAll(async () => {
+    t = await driver.create();
+  });
+  afterAll(async () => t?.dispose());
+  const db = () => t.model.db;
+  const snap = (when: string) =>
+    db().snapshots.record(acme, tenant, users(['a', 'STANDARD'], ['b', 'STANDARD']), at(when));
+  const summary = (r: { transitions: { type: string; finding: { subject: { id: string } } }[] }) =>
+    r.transitions.map((x) => `${x.type}:${x.finding.subject.id}`).sort();
+
+  it('opens new findings and reports them as transitions with the evidencing snapshot', async () => {
+    const s = await snap('2026-11-01T00:00:00Z');
+    const result = await db().findings.apply(
+      acme,
+      s.id,
+      [unidentified('a'), unidentified('b', 'high')],
+      at('2026-11-01T00:00:01Z'),
+    );
+    expect(summary(result)).toEqual(['opened:a', 'opened:b']);
+    expect(result.openByCheck).toEqual({ 'user-identified': 2 });
+    const b = result.transitions.find((x) => x.finding.subject.id === 'b')!.finding;
+    expect(b).toMatchObject({
+      status: 'open',
+      severity: 'high',
+      snapshotId: s.id,
+      tenantId: tenant.tenantId,
+      connection: acme,
+      firstSeenAt: at('2026-11-01T00:00:01Z'),
+    });
+  });
+
+  it('is quiet when the same findings are reported again, but refreshes lastSeenAt and evidence', async () => {
+    const s = await snap('2026-11-01T01:00:00Z');
+    const result = await db().findings.apply(
+      acme,
+      s.id,
+      [unidentified('a'), unidentified('b', 'high')],
+      at('2026-11-01T01:00:01Z'),
+    );
+    expect(result.transitions).toEqual([]);
+    const page = await db().findings.list({ connection: acme, subjectId: 'a' });
+    expect(page.items[0]).toMatchObject({
+      lastSeenAt: at('2026-11-01T01:00:01Z'),
+      firstSeenAt: at('2026-11-01T00:00:01Z'),
+      snapshotId: s.id,
+    });
+  });
+
+  it('resolves findings no longer reported and reopens them when they recur', async () => {
+    const s1 = await snap('2026-11-01T02:00:00Z');
+    expect(
+      summary(
+        await db().findings.apply(
+          acme,
+          s1.id,
+          [unidentified('b', 'high')],
+          at('2026-11-01T02:00:01Z'),
+        ),
+      ),
+    ).toEqual(['resolved:a']);
+    const s2 = await snap('2026-11-01T03:00:00Z');
+    const back = await db().findings.apply(
+      acme,
+      s2.id,
+      [unidentified('a'), unidentified('b', 'high')],
+      at('2026-11-01T03:00:01Z'),
+    );
+    expect(summary(back)).toEqual(['reopened:a']);
+    const a = back.transitions[0]!.finding;
+    expect(a).toMatchObject({ status: 'open', resolvedAt: null });
+    expect(
+      (await db().findings.history(a.id)).map((e) => [e.type, e.fromStatus, e.toStatus]),
+    ).toEqual([
+      ['opened', null, 'open'],
+      ['resolved', 'open', 'resolved'],
+      ['reopened', 'resolved', 'open'],
+    ]);
+  });
+
+  it('keeps accepted risk until it expires, then reopens with an accepted-expired transition', async () => {
+    const a = (await db().findings.list({ subjectId: 'a' })).items[0]!;
+    const { finding, event } = await db().findings.acceptRisk(
+      a.id,
+      {
+        reason: 'contractor until year end',
+        by: 'alice@acme.test',
+        until: at('2026-11-01T06:00:00Z'),
+      },
+      at('2026-11-01T03:30:00Z'),
+    );
+    expect(finding).toMatchObject({
+      status: 'accepted',
+      acceptedRisk: {
+        reason: 'contractor until year end',
+        by: 'alice@acme.test',
+        until: at('2026-11-01T06:00:00Z'),
+      },
+    });
+    expect(event).toMatchObject({
+      type: 'accepted',
+      actor: 'alice@acme.test',
+      fromStatus: 'open',
+      toStatus: 'accepted',
+    });
+
+    const s1 = await snap('2026-11-01T04:00:00Z');
+    const still = await db().findings.apply(
+      acme,
+      s1.id,
+      [unidentified('a'), unidentified('b', 'high')],
+      at('2026-11-01T04:00:01Z'),
+    );
+    expect(still.transitions).toEqual([]);
+    expect(still.openByCheck).toEqual({ 'user-identified': 1 });
+    expect((await db().findings.get(a.id))?.status).toBe('accepted');
+
+    const s2 = await snap('2026-11-01T06:00:00Z');
+    const expired = await db().findings.apply(
+      acme,
+      s2.id,
+      [unidentified('a'), unidentified('b', 'high')],
+      at('2026-11-01T06:00:01Z'),
+    );
+    expect(summary(expired)).toEqual(['accepted-expired:a']);
+    expect(expired.transitions[0]!.finding).toMatchObject({ status: 'open', acceptedRisk: null });
+    expect((await db().findings.history(a.id)).at(-1)).toMatchObject({
+      type: 'accepted-expired',
+      note: expect.stringContaining('contractor until year end'),
+    });
+  });
+
+  it('resolves an accepted finding that stops being reported, and revokes acceptances on request', async () => {
+    const b = (await db().findings.list({ subjectId: 'b' })).items[0]!;
+    await db().findings.acceptRisk(
+      b.id,
+      { reason: 'r', by: 'alice', until: at('2027-01-01T00:00:00Z') },
+      at('2026-11-01T06:30:00Z'),
+    );
+    const revoked = await db().findings.revokeAcceptance(
+      b.id,
+      'bob',
+      at('2026-11-01T06:31:00Z'),
+      'changed our mind',
+    );
+    expect(revoked.finding.status).toBe('open');
+    await expect(db().findings.revokeAcceptance(b.id, 'bob')).rejects.toThrow(ConflictError);
+
+    await db().findings.acceptRisk(
+      b.id,
+      { reason: 'r2', by: 'alice', until: at('2027-01-01T00:00:00Z') },
+      at('2026-11-01T06:40:00Z'),
+    );
+    const s = await snap('2026-11-01T07:00:00Z');
+    const result = await db().findings.apply(
+      acme,
+      s.id,
+      [unidentified('a')],
+      at('2026-11-01T07:00:01Z'),
+    );
+    expect(summary(result)).toEqual(['resolved:b']);
+    expect(result.transitions[0]!.finding).toMatchObject({
+      status: 'resolved',
+      acceptedRisk: null,
+    });
+  });
+
+  it('refuses to accept a resolved finding or with a past expiry, naming the field', async () => {
+    const b = (await db().findings.list({ subjectId: 'b' })).items[0]!;
+    await expect(
+      db().findings.acceptRisk(b.id, { reason: 'r', by: 'x', until: at('2030-01-01T00:00:00Z') }),
+    ).rejects.toThrow(ConflictError);
+    await expect(
+      db().findings.acceptRisk(b.id, { reason: 'r', by: 'x', until: at('2020-01-01T00:00:00Z') }),
+    ).rejects.toThrow(/^until: /);
+    await expect(
+      db().findings.acceptRisk(b.id, { reason: ' ', by: 'x', until: at('2030-01-01T00:00:00Z') }),
+    ).rejects.toThrow(/^reason: /);
+    await expect(
+      db().findings.acceptRisk('00000000-0000-7000-8000-000000000000', {
+        reason: 'r',
+        by: 'x',
+        until: at('2030-01-01T00:00:00Z'),
+      }),
+    ).rejects.toThrow(NotFoundError);
+  });
+
+  it('scopes resolution to the evaluated tenant', async () => {
+    const other = { tenantId: 'tenant-2', tenantName: 'Acme Pty' };
+    const s2 = await db().snapshots.record(
+      acme,
+      other,
+      users(['z', 'STANDARD']),
+      at('2026-11-01T07:00:00Z'),
+    );
+    const opened = await db().findings.apply(
+      acme,
+      s2.id,
+      [unidentified('z')],
+      at('2026-11-01T07:00:02Z'),
+    );
+    expect(summary(opened)).toEqual(['opened:z']);
+    expect(opened.openByCheck).toEqual({ 'user-identified': 2 });
+    // Evaluating the first tenant again must not resolve tenant-2's finding.
+    const s1 = await snap('2026-11-01T08:00:00Z');
+    expect(
+      (await db().findings.apply(acme, s1.id, [unidentified('a')], at('2026-11-01T08:00:01Z')))
+        .transitions,
+    ).toEqual([]);
+    expect((await db().findings.list({ subjectId: 'z' })).items[0]?.status).toBe('open');
+  });
+
+  it('refuses a snapshot of another connection and invalid findings', async () => {
+    const elsewhere = await db().snapshots.record(
+      { namespace: 'finance', name: 'other' },
+      tenant,
+      [],
+      at('2026-11-01T00:00:00Z'),
+    );
+    await expect(
+      db().findings.apply(acme, elsewhere.id, [], at('2026-11-01T09:00:00Z')),
+    ).rejects.toThrow(/^snapshotId: /);
+    const s = await db().snapshots.latest(acme, tenant.tenantId);
+    await expect(
+      db().findings.apply(acme, s!.id, [{ ...unidentified('a'), message: '' }]),
+    ).rejects.toThrow(/^findings\.0\.message: /);
+  });
+});
