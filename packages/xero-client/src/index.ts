@@ -21,3 +21,4 @@ export {
   type RateLimitProblem,
 } from './limiter/xero-rate-limiter.js';
 export { XERO_LIMITS, DEFAULT_TUNING, type XeroLimits, type ExtraCap, type LimiterTuning } from './limiter/config.js';
+export { XeroSession, type XeroSessionOptions, type TokenStore } from './session.js';
