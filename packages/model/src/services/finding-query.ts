@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Connection } from '../entities/connection.js';
+import { type Connection } from '../entities/connection.js';
 import {
   FINDING_STATUSES,
   Finding,

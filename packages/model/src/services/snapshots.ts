@@ -1,5 +1,4 @@
-import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Connection } from '../entities/connection.js';
+import { type Connection } from '../entities/connection.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { NotFoundError, ValidationError } from '../errors.js';

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-token.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -69,6 +70,19 @@ function validate(input: CreateTokenInput, now: Date): void {
   }
 }
 
+function newRow(em: SqlEntityManager, input: CreateTokenInput, token: string, now: Date): ApiToken {
+  return em.create(ApiToken, {
+    id: newId(),
+    name: input.name,
+    role: input.role,
+    tokenHash: hashToken(token),
+    prefix: token.slice(0, PREFIX_LENGTH),
+    createdBy: input.createdBy ?? null,
+    createdAt: now,
+    expiresAt: input.expiresAt ?? null,
+  });
+}
+
 export class ApiTokenService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -80,16 +94,7 @@ export class ApiTokenService {
     validate(input, now);
     const token = input.token ?? `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const em = this.ctx.em();
-    const row = em.create(ApiToken, {
-      id: newId(),
-      name: input.name,
-      role: input.role,
-      tokenHash: hashToken(token),
-      prefix: token.slice(0, PREFIX_LENGTH),
-      createdBy: input.createdBy ?? null,
-      createdAt: now,
-      expiresAt: input.expiresAt ?? null,
-    });
+    const row = newRow(em, input, token, now);
     try {
       await em.flush();
     } catch (error) {
@@ -113,7 +118,11 @@ export class ApiTokenService {
     validate(input, now);
     return this.ctx.em().transactional(async (em) => {
       const existing = await em.findOne(ApiToken, { name: input.name });
-      if (!existing) return (await this.create(input, now)).record;
+      if (!existing) {
+        const row = newRow(em, input, input.token, now);
+        await em.flush();
+        return toRecord(row);
+      }
       existing.tokenHash = hashToken(input.token);
       existing.prefix = input.token.slice(0, PREFIX_LENGTH);
       existing.role = input.role;

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDrivers, type TestModel } from '../test/drivers.js';
+import { at } from '../test/fixtures.js';
+
+describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driver) => {
+  let t: TestModel;
+  beforeAll(async () => {
+    t = await driver.create();
+  });
+  afterAll(async () => t?.dispose());
+  const db = () => t.model.db;
+
+  it('appends audit entries and lists them newest first with filters and pages', async () => {
+    for (let i = 0; i < 5; i++) {
+      await db().audit.append(
+        {
+          actor: i % 2 ? 'alice' : 'bob',
+          actorRole: 'admin',
+          action: 'staff.create',
+          resourceType: 'staff',
+          resourceId: `s${i}`,
+          sourceIp: '10.0.0.1',
+          details: { i },
+        },
+        at(`2026-11-01T00:0${i}:00Z`),
+      );
+    }
+    const first = await db().audit.list({}, { limit: 3 });
+    expect(first.items.map((e) => e.resourceId)).toEqual(['s4', 's3', 's2']);
+    const rest = await db().audit.list({}, { limit: 3, cursor: first.nextCursor });
+    expect(rest.items.map((e) => e.resourceId)).toEqual(['s1', 's0']);
+    expect(rest.items[1]).toMatchObject({
+      actor: 'bob',
+      sourceIp: '10.0.0.1',
+      outcome: 'success',
+      details: { i: 0 },
+    });
+    expect((await db().audit.list({ actor: 'alice' })).items.map((e) => e.resourceId)).toEqual([
+      's3',
+      's1',
+    ]);
+    expect((await db().audit.list({ since: at('2026-11-01T00:03:00Z') })).items).toHaveLength(2);
+    await expect(db().audit.append({ actor: '', action: 'x', resourceType: 'y' })).rejects.toThrow(
+      /^actor: /,
+    );
+  });
+
+  it('enqueues a delivery once per event and target, and records attempts until delivered or given up', async () => {
+    const input = {
+      eventType: 'finding.opened',
+      eventId: 'evt-1',
+      target: 'https://hooks.acme.test/xero',
+      payload: { finding: { id: 'f1' } },
+    };
+    const d = await db().webhooks.enqueue(input, at('2026-11-01T00:00:00Z'));
+    expect((await db().webhooks.enqueue(input, at('2026-11-01T00:00:05Z'))).id).toBe(d.id);
+    expect((await db().webhooks.due(at('2026-11-01T00:00:01Z'))).map((x) => x.id)).toEqual([d.id]);
+
+    const retry = await db().webhooks.recordAttempt(d.id, {
+      ok: false,
+      statusCode: 503,
+      error: 'Service Unavailable',
+      nextAttemptAt: at('2026-11-01T00:01:00Z'),
+    });
+    expect(retry).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 503 });
+    expect(await db().webhooks.due(at('2026-11-01T00:00:30Z'))).toEqual([]);
+    const ok = await db().webhooks.recordAttempt(
+      d.id,
+      { ok: true, statusCode: 204 },
+      at('2026-11-01T00:01:01Z'),
+    );
+    expect(ok).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+      deliveredAt: at('2026-11-01T00:01:01Z'),
+      lastError: null,
+      payload: { finding: { id: 'f1' } },
+    });
+
+    const other = await db().webhooks.enqueue({ ...input, eventId: 'evt-2' });
+    const failed = await db().webhooks.recordAttempt(other.id, {
+      ok: false,
+      error: 'ECONNREFUSED',
+      nextAttemptAt: null,
+    });
+    expect(failed.status).toBe('failed');
+    expect((await db().webhooks.list({ status: 'failed' })).items.map((x) => x.eventId)).toEqual([
+      'evt-2',
+    ]);
+    expect((await db().webhooks.list({}, { limit: 1 })).nextCursor).not.toBeNull();
+  });
+
+  it('refuses targets with credentials or other schemes', async () => {
+    const base = { eventType: 'finding.opened', eventId: 'e', payload: {} };
+    await expect(
+      db().webhooks.enqueue({ ...base, target: 'https://user:pw@hooks.acme.test/' }),
+    ).rejects.toThrow(/^target: must not contain credentials/);
+    await expect(
+      db().webhooks.enqueue({ ...base, target: 'ftp://hooks.acme.test/' }),
+    ).rejects.toThrow(/^target: /);
+  });
+});

@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../errors.js';
+import { testDrivers, type TestModel } from '../test/drivers.js';
+import { acme, at, tenant, users } from '../test/fixtures.js';
+
+describe.each(testDrivers)('staff directory and account links on $dialect', (driver) => {
+  let t: TestModel;
+  beforeAll(async () => {
+    t = await driver.create();
+  });
+  afterAll(async () => t?.dispose());
+  const db = () => t.model.db;
+
+  it('creates members with lowercased, unique emails', async () => {
+    const ann = await db().staff.create(
+      {
+        email: '  Ann@Acme.TEST ',
+        name: 'Ann',
+        orgRole: 'accountant',
+        externalId: 'okta-1',
+        source: 'scim',
+      },
+      at('2026-11-01T00:00:00Z'),
+    );
+    expect(ann).toMatchObject({
+      email: 'ann@acme.test',
+      status: 'active',
+      offboardedAt: null,
+      source: 'scim',
+      externalId: 'okta-1',
+    });
+    await expect(db().staff.create({ email: 'ANN@acme.test', name: 'Ann again' })).rejects.toThrow(
+      ConflictError,
+    );
+    await expect(
+      db().staff.create({ email: 'x@acme.test', name: 'X', externalId: 'okta-1' }),
+    ).rejects.toThrow(ConflictError);
+    expect((await db().staff.getByEmail('ann@ACME.test'))?.id).toBe(ann.id);
+    expect((await db().staff.getByExternalId('okta-1'))?.id).toBe(ann.id);
+  });
+
+  it('names the invalid field', async () => {
+    await expect(db().staff.create({ email: 'not-an-email', name: 'N' })).rejects.toThrow(
+      /^email: /,
+    );
+    await expect(db().staff.create({ email: 'n@acme.test', name: '' })).rejects.toThrow(/^name: /);
+    await expect(
+      db().staff.create({ email: 'n@acme.test', name: 'N', status: 'gone' as 'active' }),
+    ).rejects.toThrow(/^status: /);
+    await expect(
+      db().staff.create({ email: 'n@acme.test', name: 'N', admin: true } as never),
+    ).rejects.toThrow(/admin/);
+  });
+
+  it('offboards (stamping offboardedAt), keeps the stamp on later edits, and reactivates', async () => {
+    const ann = (await db().staff.getByEmail('ann@acme.test'))!;
+    const off = await db().staff.setStatus(ann.id, 'offboarded', at('2026-11-02T09:00:00Z'));
+    expect(off).toMatchObject({ status: 'offboarded', offboardedAt: at('2026-11-02T09:00:00Z') });
+    const renamed = await db().staff.update(ann.id, { name: 'Ann B' }, at('2026-11-03T00:00:00Z'));
+    expect(renamed).toMatchObject({
+      name: 'Ann B',
+      status: 'offboarded',
+      offboardedAt: at('2026-11-02T09:00:00Z'),
+      orgRole: 'accountant',
+    });
+    const back = await db().staff.setStatus(ann.id, 'active', at('2026-11-04T00:00:00Z'));
+    expect(back).toMatchObject({ status: 'active', offboardedAt: null });
+  });
+
+  it('replaces a member wholesale (SCIM PUT clears omitted fields)', async () => {
+    const ann = (await db().staff.getByEmail('ann@acme.test'))!;
+    const replaced = await db().staff.replace(ann.id, { email: 'ann@acme.test', name: 'Ann C' });
+    expect(replaced).toMatchObject({ name: 'Ann C', orgRole: null, externalId: null });
+    await expect(
+      db().staff.replace('00000000-0000-7000-8000-000000000000', {
+        email: 'z@acme.test',
+        name: 'Z',
+      }),
+    ).rejects.toThrow(NotFoundError);
+  });
+
+  it('imports in bulk, upserting by email, all or nothing', async () => {
+    const result = await db().staff.importMany([
+      { email: 'ann@acme.test', name: 'Ann C' },
+      { email: 'bob@acme.test', name: 'Bob', orgRole: 'accountant' },
+      {
+        email: 'cat@acme.test',
+        name: 'Cat',
+        status: 'offboarded',
+        offboardedAt: at('2026-10-01T00:00:00Z'),
+      },
+    ]);
+    expect(result).toEqual({ created: 2, updated: 0, unchanged: 1 });
+    expect(
+      await db().staff.importMany([
+        { email: 'bob@acme.test', name: 'Robert', orgRole: 'accountant' },
+      ]),
+    ).toEqual({ created: 0, updated: 1, unchanged: 0 });
+    await expect(
+      db().staff.importMany([
+        { email: 'dan@acme.test', name: 'Dan' },
+        { email: 'bad', name: 'B' },
+      ]),
+    ).rejects.toThrow(/^1\.email: /);
+    await expect(
+      db().staff.importMany([
+        { email: 'eve@acme.test', name: 'E' },
+        { email: 'EVE@acme.test', name: 'E2' },
+      ]),
+    ).rejects.toThrow(/^1\.email: .*more than once/);
+    expect(await db().staff.getByEmail('dan@acme.test')).toBeNull();
+    expect((await db().staff.getByEmail('cat@acme.test'))?.source).toBe('import');
+  });
+
+  it('lists members by email with keyset pages and filters', async () => {
+    const first = await db().staff.list({ limit: 2 });
+    expect(first.items.map((s) => s.email)).toEqual(['ann@acme.test', 'bob@acme.test']);
+    const second = await db().staff.list({ limit: 2, cursor: first.nextCursor });
+    expect(second.items.map((s) => s.email)).toEqual(['cat@acme.test']);
+    expect(second.nextCursor).toBeNull();
+    expect((await db().staff.list({ status: 'offboarded' })).items.map((s) => s.email)).toEqual([
+      'cat@acme.test',
+    ]);
+    expect((await db().staff.list({ email: 'BOB@acme.test' })).items).toHaveLength(1);
+  });
+
+  it('links Xero users to staff or as non-human, one link per Xero UserID', async () => {
+    const bob = (await db().staff.getByEmail('bob@acme.test'))!;
+    const link = await db().links.link('xero-u1', { staffId: bob.id }, 'admin@acme.test');
+    expect(link).toMatchObject({
+      userId: 'xero-u1',
+      staffId: bob.id,
+      nonHuman: false,
+      justification: null,
+      createdBy: 'admin@acme.test',
+    });
+    const relinked = await db().links.link('xero-u1', {
+      nonHuman: true,
+      justification: 'payroll integration',
+    });
+    expect(relinked).toMatchObject({
+      id: link.id,
+      staffId: null,
+      nonHuman: true,
+      justification: 'payroll integration',
+    });
+    await db().links.link('xero-u2', { staffId: bob.id });
+    expect(await db().links.forUsers(['xero-u1', 'xero-u2', 'xero-u3'])).toEqual([
+      { userId: 'xero-u1', nonHuman: true, justification: 'payroll integration' },
+      { userId: 'xero-u2', staffId: bob.id },
+    ]);
+    expect((await db().links.list({ staffId: bob.id })).items.map((l) => l.userId)).toEqual([
+      'xero-u2',
+    ]);
+  });
+
+  it('refuses half-specified links and unknown staff, naming the field', async () => {
+    await expect(
+      db().links.link('xero-u9', { nonHuman: true, justification: '  ' }),
+    ).rejects.toThrow(/^link: /);
+    await expect(db().links.link('xero-u9', {} as never)).rejects.toThrow(/^link: /);
+    await expect(
+      db().links.link('xero-u9', { staffId: '00000000-0000-7000-8000-000000000000' }),
+    ).rejects.toThrow(/^staffId: /);
+    await expect(db().links.link('', { nonHuman: true, justification: 'x' })).rejects.toThrow(
+      /^userId: /,
+    );
+    await expect(db().links.unlink('xero-u9')).rejects.toThrow(NotFoundError);
+  });
+
+  it('deleting a member removes their links', async () => {
+    const bob = (await db().staff.getByEmail('bob@acme.test'))!;
+    await db().staff.delete(bob.id);
+    expect(await db().links.get('xero-u2')).toBeNull();
+    expect(await db().links.get('xero-u1')).not.toBeNull();
+  });
+
+  it('assembles the evaluation context for a snapshot in policy-input form', async () => {
+    const s = await db().snapshots.record(
+      acme,
+      tenant,
+      users(['xero-u1', 'STANDARD'], ['xero-u5', 'ADMIN']),
+      at('2026-11-05T00:00:00Z'),
+    );
+    const context = await db().evaluationContext(s.id);
+    expect(context?.snapshot.id).toBe(s.id);
+    expect(context?.users.map((u) => u.userId)).toEqual(['xero-u1', 'xero-u5']);
+    expect(context?.accountLinks).toEqual([
+      { userId: 'xero-u1', nonHuman: true, justification: 'payroll integration' },
+    ]);
+    expect(context?.staff.find((m) => m.email === 'cat@acme.test')).toEqual({
+      id: expect.any(String),
+      email: 'cat@acme.test',
+      name: 'Cat',
+      orgRole: null,
+      status: 'offboarded',
+      offboardedAt: '2026-10-01T00:00:00.000Z',
+    });
+    expect(await db().evaluationContext('00000000-0000-7000-8000-000000000000')).toBeNull();
+  });
+});

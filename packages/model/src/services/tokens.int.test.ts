@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError } from '../errors.js';
+import { testDrivers, type TestModel } from '../test/drivers.js';
+import { at } from '../test/fixtures.js';
+
+describe.each(testDrivers)('API tokens on $dialect', (driver) => {
+  let t: TestModel;
+  beforeAll(async () => {
+    t = await driver.create();
+  });
+  afterAll(async () => t?.dispose());
+  const db = () => t.model.db;
+
+  it('stores only the hash and verifies the plaintext once', async () => {
+    const { token, record } = await db().tokens.create(
+      { name: 'ci', role: 'viewer', createdBy: 'admin' },
+      at('2026-11-01T00:00:00Z'),
+    );
+    expect(token).toMatch(/^xao_[A-Za-z0-9_-]{43}$/);
+    expect(record.prefix).toBe(token.slice(0, 12));
+    const stored = await t.model.orm.em.getConnection().execute('select * from api_token');
+    expect(JSON.stringify(stored)).not.toContain(token);
+    expect(await db().tokens.verify(token, at('2026-11-01T00:01:00Z'))).toMatchObject({
+      name: 'ci',
+      role: 'viewer',
+      lastUsedAt: at('2026-11-01T00:01:00Z'),
+    });
+    expect(await db().tokens.verify(`${token}x`)).toBeNull();
+    expect(await db().tokens.verify('short')).toBeNull();
+  });
+
+  it('refuses expired and revoked tokens', async () => {
+    const { token, record } = await db().tokens.create(
+      { name: 'temp', role: 'admin', expiresAt: at('2026-11-02T00:00:00Z') },
+      at('2026-11-01T00:00:00Z'),
+    );
+    expect(await db().tokens.verify(token, at('2026-11-01T12:00:00Z'))).not.toBeNull();
+    expect(await db().tokens.verify(token, at('2026-11-02T00:00:00Z'))).toBeNull();
+    const { token: other, record: otherRecord } = await db().tokens.create({
+      name: 'revoked',
+      role: 'reviewer',
+    });
+    await db().tokens.revoke(otherRecord.id);
+    expect(await db().tokens.verify(other)).toBeNull();
+    expect(record.expiresAt).toEqual(at('2026-11-02T00:00:00Z'));
+  });
+
+  it('ensures a bootstrap token idempotently and rotates its secret', async () => {
+    const secret = 'b'.repeat(40);
+    const first = await db().tokens.ensure({ name: 'bootstrap', role: 'admin', token: secret });
+    const again = await db().tokens.ensure({ name: 'bootstrap', role: 'admin', token: secret });
+    expect(again.id).toBe(first.id);
+    expect(await db().tokens.verify(secret)).toMatchObject({ name: 'bootstrap' });
+    await db().tokens.ensure({ name: 'bootstrap', role: 'scim', token: 'c'.repeat(40) });
+    expect(await db().tokens.verify(secret)).toBeNull();
+    expect(await db().tokens.verify('c'.repeat(40))).toMatchObject({ role: 'scim' });
+  });
+
+  it('refuses duplicate names and bad input, naming the field', async () => {
+    await expect(db().tokens.create({ name: 'ci', role: 'viewer' })).rejects.toThrow(ConflictError);
+    await expect(db().tokens.create({ name: 'has space', role: 'viewer' })).rejects.toThrow(
+      /^name: /,
+    );
+    await expect(db().tokens.create({ name: 'x', role: 'root' as 'admin' })).rejects.toThrow(
+      /^role: /,
+    );
+    await expect(db().tokens.create({ name: 'x', role: 'admin', token: 'short' })).rejects.toThrow(
+      /^token: /,
+    );
+    expect((await db().tokens.list()).map((r) => r.name)).toEqual([
+      'bootstrap',
+      'ci',
+      'revoked',
+      'temp',
+    ]);
+  });
+});
