@@ -15,7 +15,9 @@ afterEach(() => {
 });
 
 function run(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return child;
 }
@@ -43,8 +45,14 @@ describe('xero-sandbox CLI', () => {
     const app = info.apps[0]!;
     const token = await fetch(`${info.url}/identity/connect/token`, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: info.grants[0]!.refreshToken }).toString(),
+      headers: {
+        authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: info.grants[0]!.refreshToken,
+      }).toString(),
     });
     expect(token.status).toBe(200);
     const exited = exitOf(child);

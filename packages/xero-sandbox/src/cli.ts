@@ -8,7 +8,8 @@ import { startSandbox } from './server.js';
 
 const integer = (value: string): number => {
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
   return parsed;
 };
 
@@ -55,7 +56,9 @@ async function serve(options: ServeOptions): Promise<void> {
     logger: options.log ? { level: 'info', stream: process.stderr } : false,
   });
   const { url, identityUrl, loginUrl, apiUrl, adminUrl, limits, apps, tenants, grants } = sandbox;
-  process.stdout.write(`${JSON.stringify({ url, identityUrl, loginUrl, apiUrl, adminUrl, limits, apps, tenants, grants })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url, identityUrl, loginUrl, apiUrl, adminUrl, limits, apps, tenants, grants })}\n`,
+  );
   const stop = async () => {
     await sandbox.close();
     process.exit(0);
@@ -66,7 +69,9 @@ async function serve(options: ServeOptions): Promise<void> {
 
 const program = new Command()
   .name('xero-sandbox')
-  .description("A faithful stand-in for Xero's identity and accounting APIs, on one loopback port.");
+  .description(
+    "A faithful stand-in for Xero's identity and accounting APIs, on one loopback port.",
+  );
 
 program
   .command('serve', { isDefault: true })
@@ -89,21 +94,35 @@ program
 
 program
   .command('generate')
-  .description('write a large seed: N organisations of M users, one app and one grant connecting them all')
+  .description(
+    'write a large seed: N organisations of M users, one app and one grant connecting them all',
+  )
   .option('--tenants <n>', 'number of organisations', integer, 1)
   .option('--users <n>', 'users in each organisation', integer, 5)
   .option('--random-seed <n>', 'same number, same ids', integer, 1)
   .option('--format <format>', 'json or yaml', 'json')
   .option('-o, --out <file>', 'write to this file instead of stdout')
-  .action(async (options: { tenants: number; users: number; randomSeed: number; format: string; out?: string }) => {
-    if (options.format !== 'json' && options.format !== 'yaml') {
-      throw new InvalidArgumentError(`--format: expected json or yaml, got "${options.format}"`);
-    }
-    const seed = generateSeed({ tenants: options.tenants, usersPerTenant: options.users, randomSeed: options.randomSeed });
-    const text = options.format === 'yaml' ? toYaml(seed) : JSON.stringify(seed);
-    if (options.out) await writeFile(options.out, text);
-    else process.stdout.write(`${text}\n`);
-  });
+  .action(
+    async (options: {
+      tenants: number;
+      users: number;
+      randomSeed: number;
+      format: string;
+      out?: string;
+    }) => {
+      if (options.format !== 'json' && options.format !== 'yaml') {
+        throw new InvalidArgumentError(`--format: expected json or yaml, got "${options.format}"`);
+      }
+      const seed = generateSeed({
+        tenants: options.tenants,
+        usersPerTenant: options.users,
+        randomSeed: options.randomSeed,
+      });
+      const text = options.format === 'yaml' ? toYaml(seed) : JSON.stringify(seed);
+      if (options.out) await writeFile(options.out, text);
+      else process.stdout.write(`${text}\n`);
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`xero-sandbox: ${(error as Error).message}\n`);

@@ -1,4 +1,9 @@
-export { startSandbox, type Sandbox, type StartSandboxOptions } from './server.js';
+export {
+  startSandbox,
+  type Sandbox,
+  type SandboxPaths,
+  type StartSandboxOptions,
+} from './server.js';
 export { DEFAULT_LIMITS, type Clock, type LimitConfig } from './config.js';
 export type { SeedInfo, SeedAppInfo, SeedGrantInfo, SeedTenantInfo } from './seed/apply.js';
 export {

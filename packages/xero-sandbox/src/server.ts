@@ -50,6 +50,41 @@ export interface StartSandboxOptions {
   logger?: FastifyServerOptions['logger'];
   /** Largest accepted request body (admin seeds can be big). */
   bodyLimit?: number;
+  /** Where each Xero host is mounted on the one port (defaults: /identity, /login, /api, /_sandbox). */
+  paths?: Partial<SandboxPaths>;
+}
+
+export interface SandboxPaths {
+  /** Stands in for https://identity.xero.com. */
+  identity: string;
+  /** Stands in for https://login.xero.com. */
+  login: string;
+  /** Stands in for https://api.xero.com. */
+  api: string;
+  /** The sandbox's own admin endpoint. */
+  admin: string;
+}
+
+const DEFAULT_PATHS: SandboxPaths = {
+  identity: '/identity',
+  login: '/login',
+  api: '/api',
+  admin: '/_sandbox',
+};
+
+function resolvePaths(overrides: Partial<SandboxPaths> = {}): SandboxPaths {
+  const paths = { ...DEFAULT_PATHS, ...overrides };
+  for (const [name, path] of Object.entries(paths)) {
+    if (!/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(path)) {
+      throw new Error(
+        `paths.${name}: must look like /segment or /a/b (no trailing slash), got "${path}"`,
+      );
+    }
+  }
+  const values = Object.values(paths);
+  if (new Set(values).size !== values.length)
+    throw new Error('paths: every path must be different');
+  return paths;
 }
 
 export interface Sandbox {
@@ -83,14 +118,19 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-const areaOf = (url: string): FaultArea | undefined => {
-  if (url.startsWith('/api/')) return 'api';
-  if (url.startsWith('/identity/') || url.startsWith('/login/')) return 'identity';
-  return undefined;
-};
+const areaFinder =
+  (paths: SandboxPaths) =>
+  (url: string): FaultArea | undefined => {
+    const lower = url.toLowerCase();
+    const under = (prefix: string) => lower.startsWith(`${prefix.toLowerCase()}/`);
+    if (under(paths.api)) return 'api';
+    if (under(paths.identity) || under(paths.login)) return 'identity';
+    return undefined;
+  };
 
 const positive = (name: string, value: number): number => {
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}: must be a positive number, got ${value}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name}: must be a positive number, got ${value}`);
   return value;
 };
 
@@ -103,14 +143,25 @@ function resolveLimits(overrides: Partial<LimitConfig> = {}): LimitConfig {
 /** Starts the sandbox on loopback: identity, login, API and admin endpoints on one port. */
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<Sandbox> {
   const clock = options.clock ?? systemClock;
+  const paths = resolvePaths(options.paths);
   const limits = resolveLimits(options.limits);
-  const accessTokenTtlMs = positive('accessTokenTtlMs', options.accessTokenTtlMs ?? DEFAULT_ACCESS_TOKEN_TTL_MS);
-  const refreshTokenTtlMs = positive('refreshTokenTtlMs', options.refreshTokenTtlMs ?? DEFAULT_REFRESH_TOKEN_TTL_MS);
+  const accessTokenTtlMs = positive(
+    'accessTokenTtlMs',
+    options.accessTokenTtlMs ?? DEFAULT_ACCESS_TOKEN_TTL_MS,
+  );
+  const refreshTokenTtlMs = positive(
+    'refreshTokenTtlMs',
+    options.refreshTokenTtlMs ?? DEFAULT_REFRESH_TOKEN_TTL_MS,
+  );
   const grantGraceMs = options.grantGraceMs ?? DEFAULT_GRANT_GRACE_MS;
-  if (!Number.isFinite(grantGraceMs) || grantGraceMs < 0) throw new Error(`grantGraceMs: must be >= 0, got ${grantGraceMs}`);
+  if (!Number.isFinite(grantGraceMs) || grantGraceMs < 0)
+    throw new Error(`grantGraceMs: must be >= 0, got ${grantGraceMs}`);
 
   const store = new SandboxStore();
-  const seedInfo = applySeed(store, parseSeed(options.seed ?? exampleSeed()), { now: clock.now(), refreshTokenTtlMs });
+  const seedInfo = applySeed(store, parseSeed(options.seed ?? exampleSeed()), {
+    now: clock.now(),
+    refreshTokenTtlMs,
+  });
   const stats = new StatsRecorder();
   const faults = new FaultState();
   const limiter = new RateLimiter(limits, clock, stats, options.tenantLimitsPerApp ?? false);
@@ -122,6 +173,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     },
     accessTokenTtlMs,
     refreshTokenTtlMs,
+    grantGraceMs,
   });
   const apiCtx: ApiContext = { store, limiter, faults, stats, clock };
   const identityCtx: IdentityContext = {
@@ -144,37 +196,51 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
   });
   await app.register(formbody);
-  installFaultHooks(app, faults, areaOf);
-  await app.register(async (scope) => registerIdentityRoutes(scope, identityCtx, apiCtx), { prefix: '/identity' });
-  await app.register(async (scope) => registerAuthorizeRoutes(scope, identityCtx), { prefix: '/login' });
+  installFaultHooks(app, faults, areaFinder(paths));
+  await app.register(async (scope) => registerIdentityRoutes(scope, identityCtx, apiCtx), {
+    prefix: paths.identity,
+  });
+  await app.register(async (scope) => registerAuthorizeRoutes(scope, identityCtx), {
+    prefix: paths.login,
+  });
   await app.register(
     async (scope) => {
       scope.addHook('onResponse', async (_request, reply) => stats.apiResponse(reply.statusCode));
       registerConnectionRoutes(scope, apiCtx);
       registerAccountingRoutes(scope, apiCtx);
     },
-    { prefix: '/api' },
+    { prefix: paths.api },
   );
 
   let url = '';
-  const describe = () => ({ url, identityUrl: urls.identity, loginUrl: urls.login, apiUrl: urls.api, limits, ...seedInfo });
-  await app.register(async (scope) => registerAdminRoutes(scope, admin, describe), { prefix: '/_sandbox' });
+  const describe = () => ({
+    url,
+    identityUrl: urls.identity,
+    loginUrl: urls.login,
+    apiUrl: urls.api,
+    limits,
+    ...seedInfo,
+  });
+  await app.register(async (scope) => registerAdminRoutes(scope, admin, describe), {
+    prefix: paths.admin,
+  });
 
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('sandbox: could not read the listening address');
+  if (address === null || typeof address === 'string')
+    throw new Error('sandbox: could not read the listening address');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${host}:${address.port}`;
-  urls.identity = `${url}/identity`;
-  urls.login = `${url}/login`;
-  urls.api = `${url}/api`;
+  urls.identity = `${url}${paths.identity}`;
+  urls.login = `${url}${paths.login}`;
+  urls.api = `${url}${paths.api}`;
 
   return {
     url,
     identityUrl: urls.identity,
     loginUrl: urls.login,
     apiUrl: urls.api,
-    adminUrl: `${url}/_sandbox`,
+    adminUrl: `${url}${paths.admin}`,
     limits,
     seed: seedInfo,
     apps: seedInfo.apps,

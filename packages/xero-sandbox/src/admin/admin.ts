@@ -1,7 +1,12 @@
 import type { Clock } from '../config.js';
 import type { RateLimiter } from '../api/rate-limiter.js';
 import type { FaultSettings, FaultState } from '../faults/faults.js';
-import { ORGANISATION_ROLES, seedUserSchema, type OrganisationRole, type SeedUser } from '../seed/schema.js';
+import {
+  ORGANISATION_ROLES,
+  seedUserSchema,
+  type OrganisationRole,
+  type SeedUser,
+} from '../seed/schema.js';
 import type { UserRecord } from '../state/model.js';
 import type { RateLimitProblem, SandboxStats, StatsRecorder } from '../state/stats.js';
 import type { SandboxStore } from '../state/store.js';
@@ -32,10 +37,13 @@ export class SandboxAdmin {
     const tenant = this.store.requireTenant(tenantId.toLowerCase());
     const parsed = seedUserSchema.safeParse(user);
     if (!parsed.success) {
-      throw new Error(`user: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `user: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     const userId = (parsed.data.userId ?? newUuid()).toLowerCase();
-    if (tenant.users.has(userId)) throw new Error(`user.userId: ${userId} already exists in tenant ${tenant.tenantId}`);
+    if (tenant.users.has(userId))
+      throw new Error(`user.userId: ${userId} already exists in tenant ${tenant.tenantId}`);
     const record: UserRecord = {
       userId,
       email: parsed.data.email,
@@ -52,8 +60,13 @@ export class SandboxAdmin {
   /** Changes a user's fields (role change, rename); UpdatedDateUTC moves forward. */
   updateUser(tenantId: string, userId: string, patch: UserPatch): UserRecord {
     const user = this.requireUser(tenantId, userId);
-    if (patch.organisationRole !== undefined && !ORGANISATION_ROLES.includes(patch.organisationRole)) {
-      throw new Error(`organisationRole: must be one of ${ORGANISATION_ROLES.join(', ')}, got ${String(patch.organisationRole)}`);
+    if (
+      patch.organisationRole !== undefined &&
+      !ORGANISATION_ROLES.includes(patch.organisationRole)
+    ) {
+      throw new Error(
+        `organisationRole: must be one of ${ORGANISATION_ROLES.join(', ')}, got ${String(patch.organisationRole)}`,
+      );
     }
     for (const key of ['email', 'firstName', 'lastName'] as const) {
       const value = patch[key];
@@ -76,14 +89,17 @@ export class SandboxAdmin {
   removeUser(tenantId: string, userId: string, options: { hard?: boolean } = {}): void {
     if (options.hard) {
       const tenant = this.store.requireTenant(tenantId.toLowerCase());
-      if (!tenant.users.delete(userId.toLowerCase())) throw new Error(`userId: ${userId} not found in tenant ${tenantId}`);
+      if (!tenant.users.delete(userId.toLowerCase()))
+        throw new Error(`userId: ${userId} not found in tenant ${tenantId}`);
       return;
     }
     this.setUserRole(tenantId, userId, 'REMOVED');
   }
 
   listUsers(tenantId: string): UserRecord[] {
-    return [...this.store.requireTenant(tenantId.toLowerCase()).users.values()].map((u) => ({ ...u }));
+    return [...this.store.requireTenant(tenantId.toLowerCase()).users.values()].map((u) => ({
+      ...u,
+    }));
   }
 
   /** Revokes a grant: its refresh tokens answer invalid_grant and its tenants are disconnected. */
@@ -113,7 +129,8 @@ export class SandboxAdmin {
   /** Takes a scope away from a grant: tokens already issued lose it too. */
   removeScope(grantId: string, scope: string): void {
     const grant = this.store.requireGrant(grantId);
-    if (!grant.scopes.delete(scope)) throw new Error(`scope: grant ${grantId} does not hold ${scope}`);
+    if (!grant.scopes.delete(scope))
+      throw new Error(`scope: grant ${grantId} does not hold ${scope}`);
   }
 
   /** Makes every access token (of one grant, if given) expired now: the API answers 401 TokenExpired. */
@@ -144,11 +161,15 @@ export class SandboxAdmin {
 
   /** The next `count` accounting calls answer 429 with this problem and Retry-After. */
   forceRateLimit(problem: RateLimitProblem, retryAfterSeconds = 1, count = 1): void {
-    if (!PROBLEMS.includes(problem)) throw new Error(`problem: must be one of ${PROBLEMS.join(', ')}, got ${String(problem)}`);
+    if (!PROBLEMS.includes(problem))
+      throw new Error(`problem: must be one of ${PROBLEMS.join(', ')}, got ${String(problem)}`);
     if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
-      throw new Error(`retryAfterSeconds: must be a non-negative integer, got ${retryAfterSeconds}`);
+      throw new Error(
+        `retryAfterSeconds: must be a non-negative integer, got ${retryAfterSeconds}`,
+      );
     }
-    if (!Number.isInteger(count) || count < 1) throw new Error(`count: must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`count: must be a positive integer, got ${count}`);
     this.limiter.force(problem, retryAfterSeconds, count);
   }
 

@@ -27,10 +27,14 @@ export const SETTINGS_READ_SCOPES = ['accounting.settings', 'accounting.settings
  * apply the rate limits (429 + headers), then answer. The in-flight slot is held from
  * admission until just before the answer is written, including any injected latency.
  */
-export function accountingHandler(ctx: ApiContext, produce: (call: AccountingCall) => AccountingResult) {
+export function accountingHandler(
+  ctx: ApiContext,
+  produce: (call: AccountingCall) => AccountingResult,
+) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const caller = authenticate(ctx, request);
-    if (isDenial(caller)) return reply.code(caller.status).headers(caller.headers).send(caller.body);
+    if (isDenial(caller))
+      return reply.code(caller.status).headers(caller.headers).send(caller.body);
     const { app, grant } = caller;
 
     const tenantHeader = request.headers['xero-tenant-id'];
@@ -54,7 +58,10 @@ export function accountingHandler(ctx: ApiContext, produce: (call: AccountingCal
     if (!admission.ok) {
       return reply
         .code(429)
-        .headers({ 'Retry-After': String(admission.retryAfterSeconds), 'X-Rate-Limit-Problem': admission.problem })
+        .headers({
+          'Retry-After': String(admission.retryAfterSeconds),
+          'X-Rate-Limit-Problem': admission.problem,
+        })
         .send(xeroProblem(429, 'Too Many Requests', `Rate limit exceeded: ${admission.problem}`));
     }
     reply.raw.once('close', admission.release);

@@ -38,7 +38,10 @@ export function registerAccountingRoutes(app: FastifyInstance, ctx: ApiContext):
       const { UserID } = request.params as { UserID: string };
       const user = tenant.users.get(UserID.toLowerCase());
       if (!user) {
-        return { status: 404, body: xeroProblem(404, 'Not Found', `User ${UserID} was not found in this organisation`) };
+        return {
+          status: 404,
+          body: xeroProblem(404, 'Not Found', `User ${UserID} was not found in this organisation`),
+        };
       }
       return { status: 200, body: { ...envelope(client, now), Users: [userBody(user)] } };
     }),

@@ -7,7 +7,13 @@ interface UsersBody {
   Status: string;
   ProviderName: string;
   DateTimeUTC: string;
-  Users: { UserID: string; EmailAddress: string; OrganisationRole: string; UpdatedDateUTC: string; IsSubscriber: boolean }[];
+  Users: {
+    UserID: string;
+    EmailAddress: string;
+    OrganisationRole: string;
+    UpdatedDateUTC: string;
+    IsSubscriber: boolean;
+  }[];
 }
 interface Problem {
   Title: string;
@@ -55,14 +61,26 @@ describe('accounting endpoints', () => {
   });
 
   it('returns one user by id and 404 for an unknown id', async () => {
-    const one = await apiGet<UsersBody>(sb, `/api.xro/2.0/Users/${EXAMPLE_IDS.users.graceWilson}`, accessToken, tenantId);
+    const one = await apiGet<UsersBody>(
+      sb,
+      `/api.xro/2.0/Users/${EXAMPLE_IDS.users.graceWilson}`,
+      accessToken,
+      tenantId,
+    );
     expect(one.body.Users.map((u) => u.OrganisationRole)).toEqual(['FINANCIALADVISER']);
-    const missing = await apiGet(sb, '/api.xro/2.0/Users/00000000-0000-4000-8000-000000000000', accessToken, tenantId);
+    const missing = await apiGet(
+      sb,
+      '/api.xro/2.0/Users/00000000-0000-4000-8000-000000000000',
+      accessToken,
+      tenantId,
+    );
     expect(missing.status).toBe(404);
   });
 
   it('filters users by If-Modified-Since (ISO without zone = UTC, or an HTTP date)', async () => {
-    const iso = await apiGet<UsersBody>(sb, '/api.xro/2.0/Users', accessToken, tenantId, { 'if-modified-since': '2024-06-01T00:00:00' });
+    const iso = await apiGet<UsersBody>(sb, '/api.xro/2.0/Users', accessToken, tenantId, {
+      'if-modified-since': '2024-06-01T00:00:00',
+    });
     expect(iso.body.Users.map((u) => u.EmailAddress).sort()).toEqual([
       'grace.wilson@ledgerwise-advisers.example',
       'jack.taylor.1987@gmail.example',
@@ -72,20 +90,28 @@ describe('accounting endpoints', () => {
       'if-modified-since': new Date(Date.UTC(2025, 0, 1)).toUTCString(),
     });
     expect(http.body.Users.map((u) => u.EmailAddress)).toEqual(['jack.taylor.1987@gmail.example']);
-    const bad = await apiGet<{ Type: string }>(sb, '/api.xro/2.0/Users', accessToken, tenantId, { 'if-modified-since': 'yesterday' });
+    const bad = await apiGet<{ Type: string }>(sb, '/api.xro/2.0/Users', accessToken, tenantId, {
+      'if-modified-since': 'yesterday',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.Type).toBe('ValidationException');
   });
 
   it('returns the organisation and its currencies', async () => {
-    const org = await apiGet<{ Organisations: { OrganisationID: string; Name: string; BaseCurrency: string }[] }>(
+    const org = await apiGet<{
+      Organisations: { OrganisationID: string; Name: string; BaseCurrency: string }[];
+    }>(sb, '/api.xro/2.0/Organisation', accessToken, tenantId);
+    expect(org.body.Organisations[0]).toMatchObject({
+      OrganisationID: tenantId,
+      Name: 'Acme Finance Ltd',
+      BaseCurrency: 'NZD',
+    });
+    const currencies = await apiGet<{ Currencies: { Code: string }[] }>(
       sb,
-      '/api.xro/2.0/Organisation',
+      '/api.xro/2.0/Currencies',
       accessToken,
       tenantId,
     );
-    expect(org.body.Organisations[0]).toMatchObject({ OrganisationID: tenantId, Name: 'Acme Finance Ltd', BaseCurrency: 'NZD' });
-    const currencies = await apiGet<{ Currencies: { Code: string }[] }>(sb, '/api.xro/2.0/Currencies', accessToken, tenantId);
     expect(currencies.body.Currencies.map((c) => c.Code)).toEqual(['NZD', 'AUD', 'USD']);
   });
 });
@@ -93,7 +119,12 @@ describe('accounting endpoints', () => {
 describe('joiners, leavers and role changes', () => {
   it('shows a joiner, a role change and a leaver on the next read, with a newer UpdatedDateUTC', async () => {
     const before = Date.now();
-    const joiner = sb.addUser(tenantId, { email: 'new.starter@acme.example', firstName: 'New', lastName: 'Starter', organisationRole: 'READONLY' });
+    const joiner = sb.addUser(tenantId, {
+      email: 'new.starter@acme.example',
+      firstName: 'New',
+      lastName: 'Starter',
+      organisationRole: 'READONLY',
+    });
     sb.setUserRole(tenantId, EXAMPLE_IDS.users.liamPatel, 'FINANCIALADVISER');
     sb.removeUser(tenantId, EXAMPLE_IDS.users.emmaBrown);
     sb.removeUser(tenantId, EXAMPLE_IDS.users.noahWilliams, { hard: true });
@@ -113,7 +144,13 @@ describe('authentication and authorisation errors as Xero sends them', () => {
   it('answers 401 AuthenticationUnsuccessful for a missing or unknown token', async () => {
     const unknown = await apiGet<Problem>(sb, '/api.xro/2.0/Users', 'not-a-token', tenantId);
     expect(unknown.status).toBe(401);
-    expect(unknown.body).toMatchObject({ Type: null, Title: 'Unauthorized', Status: 401, Detail: 'AuthenticationUnsuccessful', Extensions: {} });
+    expect(unknown.body).toMatchObject({
+      Type: null,
+      Title: 'Unauthorized',
+      Status: 401,
+      Detail: 'AuthenticationUnsuccessful',
+      Extensions: {},
+    });
     const none = await fetch(`${sb.apiUrl}/connections`);
     expect(none.status).toBe(401);
   });
@@ -128,9 +165,15 @@ describe('authentication and authorisation errors as Xero sends them', () => {
   it('answers 403 AuthenticationUnsuccessful for a missing, unknown or disconnected tenant', async () => {
     const missing = await apiGet<Problem>(sb, '/api.xro/2.0/Users', accessToken);
     expect(missing.status).toBe(403);
-    expect(missing.body).toMatchObject({ Title: 'Forbidden', Status: 403, Detail: 'AuthenticationUnsuccessful' });
+    expect(missing.body).toMatchObject({
+      Title: 'Forbidden',
+      Status: 403,
+      Detail: 'AuthenticationUnsuccessful',
+    });
     // Connected to the other organisation? No: the seeded grant only holds Acme Finance Ltd.
-    expect((await apiGet(sb, '/api.xro/2.0/Users', accessToken, EXAMPLE_IDS.paymentsTenantId)).status).toBe(403);
+    expect(
+      (await apiGet(sb, '/api.xro/2.0/Users', accessToken, EXAMPLE_IDS.paymentsTenantId)).status,
+    ).toBe(403);
 
     expect(sb.disconnectTenant(tenantId)).toBe(1);
     expect((await apiGet(sb, '/connections', accessToken)).body).toEqual([]);
@@ -141,11 +184,21 @@ describe('authentication and authorisation errors as Xero sends them', () => {
     sb.removeScope(sb.grants[0]!.grantId, 'accounting.settings.read');
     const result = await apiGet<Problem>(sb, '/api.xro/2.0/Organisation', accessToken, tenantId);
     expect(result.status).toBe(403);
-    expect(result.body).toMatchObject({ Title: 'Forbidden', Status: 403, Detail: 'AuthorizationUnsuccessful' });
+    expect(result.body).toMatchObject({
+      Title: 'Forbidden',
+      Status: 403,
+      Detail: 'AuthorizationUnsuccessful',
+    });
     // A refreshed token carries only what the grant still holds.
-    const refreshed = await tokenRequest(sb, { grant_type: 'refresh_token', refresh_token: refreshToken }, standardApp(sb));
+    const refreshed = await tokenRequest(
+      sb,
+      { grant_type: 'refresh_token', refresh_token: refreshToken },
+      standardApp(sb),
+    );
     expect(refreshed.body.scope.split(' ')).not.toContain('accounting.settings.read');
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', refreshed.body.access_token, tenantId)).status).toBe(403);
+    expect(
+      (await apiGet(sb, '/api.xro/2.0/Organisation', refreshed.body.access_token, tenantId)).status,
+    ).toBe(403);
   });
 
   it('accepts accounting.settings (read-write) as well as .read', async () => {
@@ -154,25 +207,43 @@ describe('authentication and authorisation errors as Xero sends them', () => {
       seed: {
         tenants: [{ tenantId, name: 'Org' }],
         apps: [{ name: 'App' }],
-        grants: [{ app: 'App', tenants: [tenantId], scopes: ['offline_access', 'accounting.settings'] }],
+        grants: [
+          { app: 'App', tenants: [tenantId], scopes: ['offline_access', 'accounting.settings'] },
+        ],
       },
     });
     const set = await firstTokenSet(sb);
-    expect((await apiGet(sb, '/api.xro/2.0/Currencies', set.access_token, tenantId)).status).toBe(200);
+    expect((await apiGet(sb, '/api.xro/2.0/Currencies', set.access_token, tenantId)).status).toBe(
+      200,
+    );
   });
 });
 
 describe('DELETE /connections/{id}', () => {
   it('disconnects the tenant for this grant', async () => {
     const connectionId = sb.grants[0]!.connectionIds[0]!;
-    expect((await apiRequest(sb, 'DELETE', `/connections/${connectionId}`, accessToken)).status).toBe(204);
+    expect(
+      (await apiRequest(sb, 'DELETE', `/connections/${connectionId}`, accessToken)).status,
+    ).toBe(204);
     expect((await apiGet(sb, '/connections', accessToken)).body).toEqual([]);
-    expect((await apiRequest(sb, 'DELETE', `/connections/${connectionId}`, accessToken)).status).toBe(404);
+    expect(
+      (await apiRequest(sb, 'DELETE', `/connections/${connectionId}`, accessToken)).status,
+    ).toBe(404);
   });
 
   it('filters GET /connections by authEventId', async () => {
     const grantId = sb.grants[0]!.grantId;
-    expect((await apiGet<unknown[]>(sb, `/connections?authEventId=${grantId}`, accessToken)).body).toHaveLength(1);
-    expect((await apiGet<unknown[]>(sb, '/connections?authEventId=00000000-0000-4000-8000-000000000000', accessToken)).body).toEqual([]);
+    expect(
+      (await apiGet<unknown[]>(sb, `/connections?authEventId=${grantId}`, accessToken)).body,
+    ).toHaveLength(1);
+    expect(
+      (
+        await apiGet<unknown[]>(
+          sb,
+          '/connections?authEventId=00000000-0000-4000-8000-000000000000',
+          accessToken,
+        )
+      ).body,
+    ).toEqual([]);
   });
 });

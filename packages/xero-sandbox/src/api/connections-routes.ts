@@ -7,7 +7,8 @@ import { connectionBody } from './serialize.js';
 export function registerConnectionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: { authEventId?: string } }>('/connections', async (request, reply) => {
     const caller = authenticate(ctx, request);
-    if (isDenial(caller)) return reply.code(caller.status).headers(caller.headers).send(caller.body);
+    if (isDenial(caller))
+      return reply.code(caller.status).headers(caller.headers).send(caller.body);
     const { grant } = caller;
     const filter = request.query.authEventId;
     const body = [];
@@ -24,8 +25,12 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: ApiContext):
 
   app.delete<{ Params: { id: string } }>('/connections/:id', async (request, reply) => {
     const caller = authenticate(ctx, request);
-    if (isDenial(caller)) return reply.code(caller.status).headers(caller.headers).send(caller.body);
+    if (isDenial(caller))
+      return reply.code(caller.status).headers(caller.headers).send(caller.body);
     const removed = caller.grant.connections.delete(request.params.id.toLowerCase());
-    return reply.headers(ctx.limiter.appHeaders(caller.app.clientId)).code(removed ? 204 : 404).send();
+    return reply
+      .headers(ctx.limiter.appHeaders(caller.app.clientId))
+      .code(removed ? 204 : 404)
+      .send();
   });
 }

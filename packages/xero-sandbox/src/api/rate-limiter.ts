@@ -50,7 +50,9 @@ export class RateLimiter {
     const now = this.clock.now();
     const { limits } = this;
     const app = this.appLog(clientId);
-    const tenant = this.tenantCounters(this.tenantLimitsPerApp ? `${clientId}:${tenantId}` : tenantId);
+    const tenant = this.tenantCounters(
+      this.tenantLimitsPerApp ? `${clientId}:${tenantId}` : tenantId,
+    );
     const appCount = app.count(now, limits.minuteWindowMs);
     const dayCount = tenant.day.count(now, limits.dayWindowMs);
     const minuteCount = tenant.minute.count(now, limits.minuteWindowMs);
@@ -78,7 +80,10 @@ export class RateLimiter {
       return refuse('appminute', retryAfter(app.msUntilSlotFrees(now, limits.minuteWindowMs)));
     }
     if (minuteCount >= limits.tenantPerMinute) {
-      return refuse('minute', retryAfter(tenant.minute.msUntilSlotFrees(now, limits.minuteWindowMs)));
+      return refuse(
+        'minute',
+        retryAfter(tenant.minute.msUntilSlotFrees(now, limits.minuteWindowMs)),
+      );
     }
     if (tenant.inFlight >= limits.tenantConcurrent) return refuse('concurrent', 1);
 

@@ -9,7 +9,13 @@ const T1 = '0a000000-0000-4000-8000-000000000001';
 const T2 = '0a000000-0000-4000-8000-000000000002';
 const seed: Seed = {
   tenants: [
-    { tenantId: T1, name: 'One', users: [{ email: 'a@one.example', firstName: 'A', lastName: 'One', organisationRole: 'STANDARD' }] },
+    {
+      tenantId: T1,
+      name: 'One',
+      users: [
+        { email: 'a@one.example', firstName: 'A', lastName: 'One', organisationRole: 'STANDARD' },
+      ],
+    },
     { tenantId: T2, name: 'Two' },
   ],
   apps: [{ name: 'App' }, { name: 'Other app' }],
@@ -30,7 +36,11 @@ async function setUp(limits: Partial<LimitConfig>, extra: { tenantLimitsPerApp?:
   sb = await startSandbox({ seed, limits, clock, accessTokenTtlMs: 365 * 86_400_000, ...extra });
   const token = (await firstTokenSet(sb)).access_token;
   const other = sb.apps[1]!;
-  const otherSet = await tokenRequest(sb, { grant_type: 'refresh_token', refresh_token: sb.grants[1]!.refreshToken! }, other);
+  const otherSet = await tokenRequest(
+    sb,
+    { grant_type: 'refresh_token', refresh_token: sb.grants[1]!.refreshToken! },
+    other,
+  );
   return { sb, clock, token, otherToken: otherSet.body.access_token };
 }
 
@@ -87,10 +97,22 @@ describe('per-tenant minute limit', () => {
 
 describe('per-tenant day limit', () => {
   it('answers 429 day once the day window is spent', async () => {
-    const { sb, clock, token } = await setUp({ tenantPerDay: 2, dayWindowMs: 3_600_000, minuteWindowMs: 1000 });
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).headers.get('x-daylimit-remaining')).toBe('1');
+    const { sb, clock, token } = await setUp({
+      tenantPerDay: 2,
+      dayWindowMs: 3_600_000,
+      minuteWindowMs: 1000,
+    });
+    expect(
+      (await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).headers.get(
+        'x-daylimit-remaining',
+      ),
+    ).toBe('1');
     clock.advance(2000);
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).headers.get('x-daylimit-remaining')).toBe('0');
+    expect(
+      (await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).headers.get(
+        'x-daylimit-remaining',
+      ),
+    ).toBe('0');
     clock.advance(2000);
     const refused = await apiGet(sb, '/api.xro/2.0/Organisation', token, T1);
     expect(refused.status).toBe(429);
@@ -118,14 +140,21 @@ describe('per-app minute limit', () => {
 describe('tenant quota shared between apps', () => {
   it('lets another app spend the same tenant quota by default', async () => {
     const { sb, token, otherToken } = await setUp({ tenantPerMinute: 2 });
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1)).headers.get('x-minlimit-remaining')).toBe('1');
+    expect(
+      (await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1)).headers.get(
+        'x-minlimit-remaining',
+      ),
+    ).toBe('1');
     const mine = await apiGet(sb, '/api.xro/2.0/Organisation', token, T1);
     expect(mine.headers.get('x-minlimit-remaining')).toBe('0');
     expect((await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).status).toBe(429);
   });
 
   it('keeps apps apart with tenantLimitsPerApp', async () => {
-    const { sb, token, otherToken } = await setUp({ tenantPerMinute: 1 }, { tenantLimitsPerApp: true });
+    const { sb, token, otherToken } = await setUp(
+      { tenantPerMinute: 1 },
+      { tenantLimitsPerApp: true },
+    );
     expect((await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1)).status).toBe(200);
     expect((await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).status).toBe(200);
   });
@@ -136,7 +165,9 @@ describe('concurrency limit', () => {
     const { sb, token } = await setUp({});
     sb.setFaults({ latencyMs: 300, target: 'api' });
     const s = sb;
-    const results = await Promise.all(Array.from({ length: 8 }, () => apiGet(s, '/api.xro/2.0/Organisation', token, T1)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => apiGet(s, '/api.xro/2.0/Organisation', token, T1)),
+    );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
     const refused = results.find((r) => r.status === 429)!;
@@ -151,7 +182,8 @@ describe('concurrency limit', () => {
 
   it('does not count sequential calls as concurrent', async () => {
     const { sb, token } = await setUp({ tenantConcurrent: 1 });
-    for (let i = 0; i < 10; i += 1) expect((await apiGet(sb, '/api.xro/2.0/Currencies', token, T1)).status).toBe(200);
+    for (let i = 0; i < 10; i += 1)
+      expect((await apiGet(sb, '/api.xro/2.0/Currencies', token, T1)).status).toBe(200);
     expect(sb.stats().rateLimited.concurrent).toBe(0);
   });
 });

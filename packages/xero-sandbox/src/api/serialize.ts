@@ -1,4 +1,10 @@
-import type { AppRecord, ConnectionRecord, GrantRecord, TenantRecord, UserRecord } from '../state/model.js';
+import type {
+  AppRecord,
+  ConnectionRecord,
+  GrantRecord,
+  TenantRecord,
+  UserRecord,
+} from '../state/model.js';
 import { connectionDate, msJsonDate, msJsonDateNoOffset } from '../util/dates.js';
 import { newUuid } from '../util/ids.js';
 
@@ -50,7 +56,11 @@ export const organisationBody = (tenant: TenantRecord) => ({
   PaymentTerms: {},
 });
 
-export const connectionBody = (grant: GrantRecord, connection: ConnectionRecord, tenant: TenantRecord) => ({
+export const connectionBody = (
+  grant: GrantRecord,
+  connection: ConnectionRecord,
+  tenant: TenantRecord,
+) => ({
   id: connection.id,
   authEventId: grant.grantId,
   tenantId: tenant.tenantId,

@@ -17,13 +17,18 @@ afterEach(async () => {
 });
 
 /** A raw GET, so a destroyed socket shows up as a socket error rather than a retried fetch. */
-function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number } | { error: string }> {
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number } | { error: string }> {
   return new Promise((resolve) => {
     const req = httpRequest(url, { headers, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
     });
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ error: error.code ?? error.message }),
+    );
     req.end();
   });
 }
@@ -40,22 +45,34 @@ describe('faults', () => {
 
   it('leaves the identity endpoints alone when the target is api', async () => {
     sb.setFaults({ serverErrors: { count: 1 }, target: 'api' });
-    const refreshed = await tokenRequest(sb, { grant_type: 'refresh_token', refresh_token: 'x' }, standardApp(sb));
+    const refreshed = await tokenRequest(
+      sb,
+      { grant_type: 'refresh_token', refresh_token: 'x' },
+      standardApp(sb),
+    );
     expect(refreshed.status).toBe(400);
     expect((await apiGet(sb, '/connections', accessToken)).status).toBe(503);
   });
 
   it('drops connections without an answer', async () => {
     sb.setFaults({ dropConnections: 1 });
-    const dropped = await rawGet(`${sb.apiUrl}/connections`, { authorization: `Bearer ${accessToken}` });
+    const dropped = await rawGet(`${sb.apiUrl}/connections`, {
+      authorization: `Bearer ${accessToken}`,
+    });
     expect(dropped).toEqual({ error: 'ECONNRESET' });
-    expect(await rawGet(`${sb.apiUrl}/connections`, { authorization: `Bearer ${accessToken}` })).toEqual({ status: 200 });
+    expect(
+      await rawGet(`${sb.apiUrl}/connections`, { authorization: `Bearer ${accessToken}` }),
+    ).toEqual({ status: 200 });
   });
 
   it('truncates bodies so they cannot be parsed', async () => {
     sb.setFaults({ malformedBodies: 1 });
     const broken = await fetch(`${sb.apiUrl}/api.xro/2.0/Users`, {
-      headers: { authorization: `Bearer ${accessToken}`, 'xero-tenant-id': tenantId, accept: 'application/json' },
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        'xero-tenant-id': tenantId,
+        accept: 'application/json',
+      },
     });
     expect(broken.status).toBe(200);
     await expect(broken.json()).rejects.toThrow();
@@ -71,8 +88,15 @@ describe('faults', () => {
 
   it('forces invalid_client and 401 until cleared', async () => {
     sb.setFaults({ invalidClient: true, unauthorized: true });
-    expect((await tokenRequest(sb, { grant_type: 'client_credentials' }, sb.apps[1]!)).body).toEqual({ error: 'invalid_client' });
-    const denied = await apiGet<{ Detail: string }>(sb, '/api.xro/2.0/Users', accessToken, tenantId);
+    expect(
+      (await tokenRequest(sb, { grant_type: 'client_credentials' }, sb.apps[1]!)).body,
+    ).toEqual({ error: 'invalid_client' });
+    const denied = await apiGet<{ Detail: string }>(
+      sb,
+      '/api.xro/2.0/Users',
+      accessToken,
+      tenantId,
+    );
     expect(denied.status).toBe(401);
     expect(denied.body.Detail).toBe('AuthenticationUnsuccessful');
     sb.clearFaults();
@@ -82,7 +106,9 @@ describe('faults', () => {
 
   it('refuses nonsense settings with the field named', () => {
     expect(() => sb.setFaults({ latencyMs: -1 })).toThrow(/faults.latencyMs/);
-    expect(() => sb.setFaults({ serverErrors: { count: 1, status: 404 } })).toThrow(/faults.serverErrors.status/);
+    expect(() => sb.setFaults({ serverErrors: { count: 1, status: 404 } })).toThrow(
+      /faults.serverErrors.status/,
+    );
   });
 });
 
@@ -98,35 +124,74 @@ describe('admin HTTP endpoint', () => {
       organisationRole: 'STANDARD',
     });
     expect(added.status).toBe(201);
-    const role = await adminRequest<{ organisationRole: string }>(sb, 'PUT', `/tenants/${tenantId}/users/${added.body.userId}/role`, {
-      organisationRole: 'READONLY',
-    });
+    const role = await adminRequest<{ organisationRole: string }>(
+      sb,
+      'PUT',
+      `/tenants/${tenantId}/users/${added.body.userId}/role`,
+      {
+        organisationRole: 'READONLY',
+      },
+    );
     expect(role.body.organisationRole).toBe('READONLY');
-    const patched = await adminRequest<{ lastName: string }>(sb, 'PATCH', `/tenants/${tenantId}/users/${added.body.userId}`, { lastName: 'Changed' });
+    const patched = await adminRequest<{ lastName: string }>(
+      sb,
+      'PATCH',
+      `/tenants/${tenantId}/users/${added.body.userId}`,
+      { lastName: 'Changed' },
+    );
     expect(patched.body.lastName).toBe('Changed');
-    expect((await adminRequest(sb, 'DELETE', `/tenants/${tenantId}/users/${added.body.userId}`)).status).toBe(204);
-    const users = await adminRequest<{ userId: string; organisationRole: string }[]>(sb, 'GET', `/tenants/${tenantId}/users`);
-    expect(users.body.find((u) => u.userId === added.body.userId)?.organisationRole).toBe('REMOVED');
+    expect(
+      (await adminRequest(sb, 'DELETE', `/tenants/${tenantId}/users/${added.body.userId}`)).status,
+    ).toBe(204);
+    const users = await adminRequest<{ userId: string; organisationRole: string }[]>(
+      sb,
+      'GET',
+      `/tenants/${tenantId}/users`,
+    );
+    expect(users.body.find((u) => u.userId === added.body.userId)?.organisationRole).toBe(
+      'REMOVED',
+    );
 
-    expect((await adminRequest(sb, 'PUT', '/faults', { serverErrors: { count: 1 } })).status).toBe(200);
+    expect((await adminRequest(sb, 'PUT', '/faults', { serverErrors: { count: 1 } })).status).toBe(
+      200,
+    );
     expect((await apiGet(sb, '/connections', accessToken)).status).toBe(503);
     expect((await adminRequest(sb, 'PUT', '/faults', { latencyMs: 'slow' })).status).toBe(400);
     expect((await adminRequest(sb, 'DELETE', '/faults')).status).toBe(204);
 
-    expect((await adminRequest(sb, 'POST', '/rate-limit', { problem: 'day', retryAfterSeconds: 30 })).status).toBe(204);
-    expect((await apiGet(sb, '/api.xro/2.0/Users', accessToken, tenantId)).headers.get('x-rate-limit-problem')).toBe('day');
+    expect(
+      (await adminRequest(sb, 'POST', '/rate-limit', { problem: 'day', retryAfterSeconds: 30 }))
+        .status,
+    ).toBe(204);
+    expect(
+      (await apiGet(sb, '/api.xro/2.0/Users', accessToken, tenantId)).headers.get(
+        'x-rate-limit-problem',
+      ),
+    ).toBe('day');
 
     const grantId = sb.grants[0]!.grantId;
-    expect((await adminRequest(sb, 'DELETE', `/grants/${grantId}/scopes/accounting.settings.read`)).status).toBe(204);
+    expect(
+      (await adminRequest(sb, 'DELETE', `/grants/${grantId}/scopes/accounting.settings.read`))
+        .status,
+    ).toBe(204);
     expect((await apiGet(sb, '/api.xro/2.0/Users', accessToken, tenantId)).status).toBe(403);
-    expect((await adminRequest<{ removed: number }>(sb, 'POST', `/tenants/${tenantId}/disconnect`, {})).body).toEqual({ removed: 1 });
+    expect(
+      (await adminRequest<{ removed: number }>(sb, 'POST', `/tenants/${tenantId}/disconnect`, {}))
+        .body,
+    ).toEqual({ removed: 1 });
     expect((await adminRequest(sb, 'POST', `/grants/${grantId}/revoke`)).status).toBe(204);
     expect((await adminRequest(sb, 'POST', '/grants/nope/revoke')).status).toBe(404);
-    expect((await adminRequest<{ expired: number }>(sb, 'POST', '/access-tokens/expire', {})).body.expired).toBeGreaterThan(0);
+    expect(
+      (await adminRequest<{ expired: number }>(sb, 'POST', '/access-tokens/expire', {})).body
+        .expired,
+    ).toBeGreaterThan(0);
 
     const stats = await adminRequest<{ rateLimited: { day: number } }>(sb, 'GET', '/stats');
     expect(stats.body.rateLimited.day).toBe(1);
     expect((await adminRequest(sb, 'POST', '/stats/reset')).status).toBe(204);
-    expect((await adminRequest<{ rateLimited: { day: number } }>(sb, 'GET', '/stats')).body.rateLimited.day).toBe(0);
+    expect(
+      (await adminRequest<{ rateLimited: { day: number } }>(sb, 'GET', '/stats')).body.rateLimited
+        .day,
+    ).toBe(0);
   });
 });

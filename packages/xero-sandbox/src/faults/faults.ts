@@ -43,7 +43,8 @@ const none = (): ActiveFaults => ({
 });
 
 const nonNegativeInteger = (name: string, value: number): number => {
-  if (!Number.isInteger(value) || value < 0) throw new Error(`faults.${name}: must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`faults.${name}: must be a non-negative integer, got ${value}`);
   return value;
 };
 
@@ -56,11 +57,14 @@ export class FaultState {
     const next = { ...this.active };
     if (settings.target !== undefined) {
       if (!['api', 'identity', 'all'].includes(settings.target)) {
-        throw new Error(`faults.target: must be api, identity or all, got ${String(settings.target)}`);
+        throw new Error(
+          `faults.target: must be api, identity or all, got ${String(settings.target)}`,
+        );
       }
       next.target = settings.target;
     }
-    if (settings.latencyMs !== undefined) next.latencyMs = nonNegativeInteger('latencyMs', settings.latencyMs);
+    if (settings.latencyMs !== undefined)
+      next.latencyMs = nonNegativeInteger('latencyMs', settings.latencyMs);
     if (settings.serverErrors !== undefined) {
       next.serverErrors = nonNegativeInteger('serverErrors.count', settings.serverErrors.count);
       const status = settings.serverErrors.status ?? 503;
@@ -84,7 +88,9 @@ export class FaultState {
     this.active = none();
   }
 
-  describe(): Required<Omit<FaultSettings, 'serverErrors'>> & { serverErrors: { count: number; status: number } } {
+  describe(): Required<Omit<FaultSettings, 'serverErrors'>> & {
+    serverErrors: { count: number; status: number };
+  } {
     const a = this.active;
     return {
       target: a.target,

@@ -31,14 +31,25 @@ export function installFaultHooks(
     if (status !== undefined) {
       return reply
         .code(status)
-        .send(xeroProblem(status, status === 503 ? 'Service Unavailable' : 'Internal Server Error', 'Injected fault'));
+        .send(
+          xeroProblem(
+            status,
+            status === 503 ? 'Service Unavailable' : 'Internal Server Error',
+            'Injected fault',
+          ),
+        );
     }
     if (faults.takeMalformed(area)) malformed.add(request);
   });
 
   app.addHook('onSend', async (request, _reply, payload) => {
     if (!malformed.has(request)) return payload;
-    const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : '{"';
+    const text =
+      typeof payload === 'string'
+        ? payload
+        : Buffer.isBuffer(payload)
+          ? payload.toString('utf8')
+          : '{"';
     return text.slice(0, Math.max(1, Math.floor(text.length / 2)));
   });
 }

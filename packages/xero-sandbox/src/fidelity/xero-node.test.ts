@@ -20,7 +20,12 @@ afterAll(async () => {
 
 async function connectedClient(): Promise<XeroClient> {
   const app = standardApp(sb);
-  const xero = new XeroClient({ clientId: app.clientId, clientSecret: app.clientSecret, redirectUris: ['http://127.0.0.1:9/cb'], scopes: SCOPES });
+  const xero = new XeroClient({
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    redirectUris: ['http://127.0.0.1:9/cb'],
+    scopes: SCOPES,
+  });
   await initializeAgainst(xero, sb.identityUrl);
   return xero;
 }
@@ -29,41 +34,75 @@ describe('the official xero-node SDK against the sandbox', () => {
   it('refreshes with a refresh token (axios path), then with openid-client (id_token verified by JWKS)', async () => {
     const app = standardApp(sb);
     const xero = await connectedClient();
-    const first = await xero.refreshWithRefreshToken(app.clientId, app.clientSecret, sb.grants[0]!.refreshToken!);
+    const first = await xero.refreshWithRefreshToken(
+      app.clientId,
+      app.clientSecret,
+      sb.grants[0]!.refreshToken!,
+    );
     expect(first.access_token).toBeTruthy();
     expect(first.expired()).toBe(false);
 
     const second = await xero.refreshToken();
     expect(second.refresh_token).not.toBe(first.refresh_token);
-    expect(second.claims()).toMatchObject({ email: 'olivia.chen@acme.example', aud: app.clientId, iss: sb.identityUrl });
+    expect(second.claims()).toMatchObject({
+      email: 'olivia.chen@acme.example',
+      aud: app.clientId,
+      iss: sb.identityUrl,
+    });
     expect(sb.stats().refreshRotations).toBe(2);
   });
 
   it('lists tenants with updateTenants (connections + organisation details)', async () => {
     const xero = await connectedClient();
     const app = standardApp(sb);
-    await xero.refreshWithRefreshToken(app.clientId, app.clientSecret, (await freshRefreshToken())!);
+    await xero.refreshWithRefreshToken(
+      app.clientId,
+      app.clientSecret,
+      (await freshRefreshToken())!,
+    );
     const tenants = await xero.updateTenants(true);
     expect(tenants).toHaveLength(1);
-    expect(tenants[0]).toMatchObject({ tenantId: EXAMPLE_IDS.acmeTenantId, tenantName: 'Acme Finance Ltd', tenantType: 'ORGANISATION' });
-    expect(tenants[0].orgData).toMatchObject({ organisationID: EXAMPLE_IDS.acmeTenantId, name: 'Acme Finance Ltd', baseCurrency: 'NZD' });
+    expect(tenants[0]).toMatchObject({
+      tenantId: EXAMPLE_IDS.acmeTenantId,
+      tenantName: 'Acme Finance Ltd',
+      tenantType: 'ORGANISATION',
+    });
+    expect(tenants[0].orgData).toMatchObject({
+      organisationID: EXAMPLE_IDS.acmeTenantId,
+      name: 'Acme Finance Ltd',
+      baseCurrency: 'NZD',
+    });
   });
 
   it('reads users with accountingApi.getUsers, dates deserialised, If-Modified-Since honoured', async () => {
     const xero = await connectedClient();
     const app = standardApp(sb);
-    await xero.refreshWithRefreshToken(app.clientId, app.clientSecret, (await freshRefreshToken())!);
+    await xero.refreshWithRefreshToken(
+      app.clientId,
+      app.clientSecret,
+      (await freshRefreshToken())!,
+    );
     const all = await xero.accountingApi.getUsers(EXAMPLE_IDS.acmeTenantId);
     expect(all.body.users).toHaveLength(9);
     const grace = all.body.users!.find((u) => u.userID === EXAMPLE_IDS.users.graceWilson)!;
     expect(grace.organisationRole).toBe('FINANCIALADVISER');
     expect(grace.updatedDateUTC).toBeInstanceOf(Date);
-    expect((grace.updatedDateUTC as unknown as Date).toISOString()).toBe('2024-07-01T08:00:00.000Z');
+    expect((grace.updatedDateUTC as unknown as Date).toISOString()).toBe(
+      '2024-07-01T08:00:00.000Z',
+    );
 
-    const recent = await xero.accountingApi.getUsers(EXAMPLE_IDS.acmeTenantId, new Date('2025-01-01T00:00:00Z'));
-    expect(recent.body.users!.map((u) => u.emailAddress)).toEqual(['jack.taylor.1987@gmail.example']);
+    const recent = await xero.accountingApi.getUsers(
+      EXAMPLE_IDS.acmeTenantId,
+      new Date('2025-01-01T00:00:00Z'),
+    );
+    expect(recent.body.users!.map((u) => u.emailAddress)).toEqual([
+      'jack.taylor.1987@gmail.example',
+    ]);
 
-    const one = await xero.accountingApi.getUser(EXAMPLE_IDS.acmeTenantId, EXAMPLE_IDS.users.syncService);
+    const one = await xero.accountingApi.getUser(
+      EXAMPLE_IDS.acmeTenantId,
+      EXAMPLE_IDS.users.syncService,
+    );
     expect(one.body.users![0]!.firstName).toBe('Sync');
     const currencies = await xero.accountingApi.getCurrencies(EXAMPLE_IDS.acmeTenantId);
     expect(currencies.body.currencies!.map((c) => String(c.code))).toContain('NZD');
@@ -72,10 +111,18 @@ describe('the official xero-node SDK against the sandbox', () => {
   it('surfaces a 401 TokenExpired the way the SDK reports API errors', async () => {
     const xero = await connectedClient();
     const app = standardApp(sb);
-    const set = await xero.refreshWithRefreshToken(app.clientId, app.clientSecret, (await freshRefreshToken())!);
+    const set = await xero.refreshWithRefreshToken(
+      app.clientId,
+      app.clientSecret,
+      (await freshRefreshToken())!,
+    );
     sb.expireAccessTokens();
-    const error = await xero.accountingApi.getOrganisations(EXAMPLE_IDS.acmeTenantId).catch((e: unknown) => e);
-    const parsed = JSON.parse(error as string) as { response: { statusCode: number; body: { Detail: string } } };
+    const error = await xero.accountingApi
+      .getOrganisations(EXAMPLE_IDS.acmeTenantId)
+      .catch((e: unknown) => e);
+    const parsed = JSON.parse(error as string) as {
+      response: { statusCode: number; body: { Detail: string } };
+    };
     expect(parsed.response.statusCode).toBe(401);
     expect(parsed.response.body.Detail).toMatch(/^TokenExpired/);
     expect(set.access_token).toBeTruthy();
@@ -83,7 +130,12 @@ describe('the official xero-node SDK against the sandbox', () => {
 
   it('gets a client-credentials token for a custom connection', async () => {
     const app = customApp(sb);
-    const xero = new XeroClient({ clientId: app.clientId, clientSecret: app.clientSecret, grantType: 'client_credentials', scopes: ['accounting.settings.read'] });
+    const xero = new XeroClient({
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      grantType: 'client_credentials',
+      scopes: ['accounting.settings.read'],
+    });
     const set = await xero.getClientCredentialsToken();
     expect(set.refresh_token).toBeUndefined();
     const tenants = await xero.updateTenants(false);
@@ -95,7 +147,11 @@ describe('the official xero-node SDK against the sandbox', () => {
   it('disconnects a tenant and revokes the token', async () => {
     const xero = await connectedClient();
     const app = standardApp(sb);
-    await xero.refreshWithRefreshToken(app.clientId, app.clientSecret, (await freshRefreshToken())!);
+    await xero.refreshWithRefreshToken(
+      app.clientId,
+      app.clientSecret,
+      (await freshRefreshToken())!,
+    );
     const [tenant] = await xero.updateTenants(false);
     await xero.disconnect(tenant.id);
     expect(await xero.updateTenants(false)).toEqual([]);
@@ -109,14 +165,30 @@ async function freshRefreshToken(): Promise<string | undefined> {
   const app = standardApp(sb);
   const url = new URL(`${sb.loginUrl}/identity/connect/authorize`);
   const redirect = 'http://127.0.0.1:9/cb';
-  for (const [k, v] of Object.entries({ response_type: 'code', client_id: app.clientId, redirect_uri: redirect, scope: SCOPES.join(' '), sandbox_auto_consent: 'true', sandbox_tenants: EXAMPLE_IDS.acmeTenantId })) {
+  for (const [k, v] of Object.entries({
+    response_type: 'code',
+    client_id: app.clientId,
+    redirect_uri: redirect,
+    scope: SCOPES.join(' '),
+    sandbox_auto_consent: 'true',
+    sandbox_tenants: EXAMPLE_IDS.acmeTenantId,
+  })) {
     url.searchParams.set(k, v);
   }
-  const code = new URL((await fetch(url, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+  const code = new URL(
+    (await fetch(url, { redirect: 'manual' })).headers.get('location')!,
+  ).searchParams.get('code')!;
   const response = await fetch(`${sb.identityUrl}/connect/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect }).toString(),
+    headers: {
+      authorization: `Basic ${Buffer.from(`${app.clientId}:${app.clientSecret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirect,
+    }).toString(),
   });
   return ((await response.json()) as { refresh_token?: string }).refresh_token;
 }

@@ -15,7 +15,14 @@ const SCOPES = 'openid profile email offline_access accounting.settings.read';
 
 function authorizeUrl(s: Sandbox, extra: Record<string, string>): string {
   const url = new URL(`${s.loginUrl}/identity/connect/authorize`);
-  const params = { response_type: 'code', client_id: standardApp(s).clientId, redirect_uri: REDIRECT, scope: SCOPES, state: 'xyz', ...extra };
+  const params = {
+    response_type: 'code',
+    client_id: standardApp(s).clientId,
+    redirect_uri: REDIRECT,
+    scope: SCOPES,
+    state: 'xyz',
+    ...extra,
+  };
   for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
   return url.toString();
 }
@@ -52,21 +59,37 @@ describe('authorize step and authorization_code grant', () => {
     expect(result.status).toBe(200);
     expect(result.body.refresh_token).toBeTruthy();
 
-    const discovery = (await (await fetch(`${sb.identityUrl}/.well-known/openid-configuration`)).json()) as {
+    const discovery = (await (
+      await fetch(`${sb.identityUrl}/.well-known/openid-configuration`)
+    ).json()) as {
       issuer: string;
       jwks_uri: string;
       token_endpoint: string;
     };
     expect(discovery.token_endpoint).toBe(`${sb.identityUrl}/connect/token`);
     const jwks = createRemoteJWKSet(new URL(discovery.jwks_uri));
-    const { payload } = await jwtVerify(result.body.id_token!, jwks, { issuer: discovery.issuer, audience: app.clientId });
-    expect(payload).toMatchObject({ email: 'olivia.chen@acme.example', given_name: 'Olivia', nonce: 'n-0S6' });
+    const { payload } = await jwtVerify(result.body.id_token!, jwks, {
+      issuer: discovery.issuer,
+      audience: app.clientId,
+    });
+    expect(payload).toMatchObject({
+      email: 'olivia.chen@acme.example',
+      given_name: 'Olivia',
+      nonce: 'n-0S6',
+    });
     const access = await jwtVerify(result.body.access_token, jwks, { issuer: discovery.issuer });
     expect(access.payload.client_id).toBe(app.clientId);
 
-    const connections = await apiGet<{ tenantName: string }[]>(sb, '/connections', result.body.access_token);
+    const connections = await apiGet<{ tenantName: string }[]>(
+      sb,
+      '/connections',
+      result.body.access_token,
+    );
     // Olivia belongs to both organisations.
-    expect(connections.body.map((c) => c.tenantName).sort()).toEqual(['Acme Finance Ltd', 'Acme Payments Pty Ltd']);
+    expect(connections.body.map((c) => c.tenantName).sort()).toEqual([
+      'Acme Finance Ltd',
+      'Acme Payments Pty Ltd',
+    ]);
     expect(sb.stats().tokenCalls.authorization_code).toBe(1);
   });
 
@@ -76,10 +99,18 @@ describe('authorize step and authorization_code grant', () => {
     const back = await authorize(sb, { sandbox_auto_consent: '1', sandbox_tenants: tenantId });
     const result = await tokenRequest(
       sb,
-      { grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT },
+      {
+        grant_type: 'authorization_code',
+        code: back.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+      },
       standardApp(sb),
     );
-    const connections = await apiGet<{ tenantId: string }[]>(sb, '/connections', result.body.access_token);
+    const connections = await apiGet<{ tenantId: string }[]>(
+      sb,
+      '/connections',
+      result.body.access_token,
+    );
     expect(connections.body.map((c) => c.tenantId)).toEqual([tenantId]);
   });
 
@@ -87,18 +118,49 @@ describe('authorize step and authorization_code grant', () => {
     sb = await startSandbox();
     const app = standardApp(sb);
     const { challenge } = pkce();
-    const withPkce = await authorize(sb, { sandbox_auto_consent: 'true', code_challenge: challenge, code_challenge_method: 'S256' });
+    const withPkce = await authorize(sb, {
+      sandbox_auto_consent: 'true',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
     expect(
-      (await tokenRequest(sb, { grant_type: 'authorization_code', code: withPkce.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: 'wrong' }, app)).body,
+      (
+        await tokenRequest(
+          sb,
+          {
+            grant_type: 'authorization_code',
+            code: withPkce.searchParams.get('code')!,
+            redirect_uri: REDIRECT,
+            code_verifier: 'wrong',
+          },
+          app,
+        )
+      ).body,
     ).toEqual({ error: 'invalid_grant' });
 
     const plain = await authorize(sb, { sandbox_auto_consent: 'true' });
     const code = plain.searchParams.get('code')!;
-    expect((await tokenRequest(sb, { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9/other' }, app)).body).toEqual({
+    expect(
+      (
+        await tokenRequest(
+          sb,
+          { grant_type: 'authorization_code', code, redirect_uri: 'http://127.0.0.1:9/other' },
+          app,
+        )
+      ).body,
+    ).toEqual({
       error: 'invalid_grant',
     });
     // The failed attempt consumed the code, as a single-use code must be.
-    expect((await tokenRequest(sb, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, app)).body).toEqual({
+    expect(
+      (
+        await tokenRequest(
+          sb,
+          { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
+          app,
+        )
+      ).body,
+    ).toEqual({
       error: 'invalid_grant',
     });
   });
@@ -107,14 +169,27 @@ describe('authorize step and authorization_code grant', () => {
     sb = await startSandbox();
     const app = standardApp(sb);
     const { verifier, challenge } = pkce();
-    const back = await authorize(sb, { sandbox_auto_consent: 'true', code_challenge: challenge, code_challenge_method: 'S256' });
+    const back = await authorize(sb, {
+      sandbox_auto_consent: 'true',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
     const result = await tokenRequest(
       sb,
-      { grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: REDIRECT, code_verifier: verifier },
+      {
+        grant_type: 'authorization_code',
+        code: back.searchParams.get('code')!,
+        redirect_uri: REDIRECT,
+        code_verifier: verifier,
+      },
       { clientId: app.clientId },
     );
     expect(result.status).toBe(200);
-    const refreshed = await tokenRequest(sb, { grant_type: 'refresh_token', refresh_token: result.body.refresh_token! }, { clientId: app.clientId });
+    const refreshed = await tokenRequest(
+      sb,
+      { grant_type: 'refresh_token', refresh_token: result.body.refresh_token! },
+      { clientId: app.clientId },
+    );
     expect(refreshed.status).toBe(200);
   });
 
@@ -143,7 +218,11 @@ describe('authorize step and authorization_code grant', () => {
     expect(new URL(allowed.headers.get('location')!).searchParams.get('code')).toBeTruthy();
 
     form.set('decision', 'deny');
-    const denied = await fetch(`${sb.loginUrl}/identity/connect/authorize`, { method: 'POST', body: form, redirect: 'manual' });
+    const denied = await fetch(`${sb.loginUrl}/identity/connect/authorize`, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+    });
     const location = new URL(denied.headers.get('location')!);
     expect(location.searchParams.get('error')).toBe('access_denied');
     expect(location.searchParams.get('state')).toBe('abc');
@@ -151,7 +230,10 @@ describe('authorize step and authorization_code grant', () => {
 
   it('shows an error page for an unknown client or an unregistered redirect_uri', async () => {
     sb = await startSandbox({
-      seed: { tenants: [{ name: 'Org' }], apps: [{ name: 'App', redirectUris: ['https://app.example/callback'] }] },
+      seed: {
+        tenants: [{ name: 'Org' }],
+        apps: [{ name: 'App', redirectUris: ['https://app.example/callback'] }],
+      },
     });
     const unknownClient = await fetch(authorizeUrl(sb, { client_id: 'NOPE' }));
     expect(unknownClient.status).toBe(400);

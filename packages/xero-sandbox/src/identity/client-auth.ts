@@ -26,7 +26,11 @@ export function readPresentedClient(
     const decoded = Buffer.from(authorization.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon < 0) return undefined;
-    return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)), via: 'basic' };
+    return {
+      clientId: formDecode(decoded.slice(0, colon)),
+      clientSecret: formDecode(decoded.slice(colon + 1)),
+      via: 'basic',
+    };
   }
   if (typeof body.client_id === 'string' && body.client_id !== '') {
     return {
@@ -60,6 +64,7 @@ export function authenticateClient(
     if (allowPublic) return { app, usedSecret: false };
     throw new OAuthError('invalid_client', 'client secret missing');
   }
-  if (!sameSecret(app.clientSecret, presented.clientSecret)) throw new OAuthError('invalid_client', 'client secret does not match');
+  if (!sameSecret(app.clientSecret, presented.clientSecret))
+    throw new OAuthError('invalid_client', 'client secret does not match');
   return { app, usedSecret: true };
 }

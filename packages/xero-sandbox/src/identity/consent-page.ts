@@ -1,5 +1,8 @@
 const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 export interface ConsentPageInput {
   appName: string;
@@ -14,7 +17,10 @@ export interface ConsentPageInput {
 /** A minimal consent page: choose organisations, then Allow access or Cancel. */
 export function consentPage(input: ConsentPageInput): string {
   const hidden = Object.entries(input.params)
-    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .map(
+      ([name, value]) =>
+        `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`,
+    )
     .join('\n      ');
   const tenants = input.tenants
     .map(

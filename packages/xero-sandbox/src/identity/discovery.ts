@@ -12,7 +12,14 @@ export function discoveryDocument(urls: { identity: string; login: string }) {
     frontchannel_logout_session_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
-    scopes_supported: ['openid', 'profile', 'email', 'offline_access', 'accounting.settings', 'accounting.settings.read'],
+    scopes_supported: [
+      'openid',
+      'profile',
+      'email',
+      'offline_access',
+      'accounting.settings',
+      'accounting.settings.read',
+    ],
     claims_supported: [
       'sub',
       'name',

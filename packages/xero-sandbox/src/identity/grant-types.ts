@@ -12,7 +12,8 @@ const field = (form: Form, name: string): string | undefined => {
 };
 
 const pkceMatches = (challenge: string, method: string | undefined, verifier: string): boolean => {
-  if (method === 'S256') return createHash('sha256').update(verifier).digest('base64url') === challenge;
+  if (method === 'S256')
+    return createHash('sha256').update(verifier).digest('base64url') === challenge;
   return verifier === challenge;
 };
 
@@ -24,13 +25,19 @@ export async function exchangeAuthorizationCode(
 ): Promise<TokenResponse> {
   const code = field(form, 'code');
   const record = code ? ctx.store.authCodes.get(code) : undefined;
-  const { app, usedSecret } = authenticateClient(ctx.store, presented, record?.codeChallenge !== undefined);
+  const { app, usedSecret } = authenticateClient(
+    ctx.store,
+    presented,
+    record?.codeChallenge !== undefined,
+  );
   if (!code) throw new OAuthError('invalid_request', 'code missing');
   if (!record) throw new OAuthError('invalid_grant', 'unknown or already used code');
   ctx.store.authCodes.delete(code);
-  if (record.clientId !== app.clientId) throw new OAuthError('invalid_grant', 'code was issued to another client');
+  if (record.clientId !== app.clientId)
+    throw new OAuthError('invalid_grant', 'code was issued to another client');
   if (record.expiresAt <= ctx.clock.now()) throw new OAuthError('invalid_grant', 'code expired');
-  if (field(form, 'redirect_uri') !== record.redirectUri) throw new OAuthError('invalid_grant', 'redirect_uri does not match');
+  if (field(form, 'redirect_uri') !== record.redirectUri)
+    throw new OAuthError('invalid_grant', 'redirect_uri does not match');
   if (record.codeChallenge !== undefined) {
     const verifier = field(form, 'code_verifier');
     if (!verifier || !pkceMatches(record.codeChallenge, record.codeChallengeMethod, verifier)) {
@@ -39,7 +46,10 @@ export async function exchangeAuthorizationCode(
   }
   const grant = ctx.store.requireGrant(record.grantId);
   if (!usedSecret) grant.publicClient = true;
-  return ctx.issuer.issue(grant, { withRefreshToken: true, ...(record.nonce ? { nonce: record.nonce } : {}) });
+  return ctx.issuer.issue(grant, {
+    withRefreshToken: true,
+    ...(record.nonce ? { nonce: record.nonce } : {}),
+  });
 }
 
 /**
@@ -58,7 +68,8 @@ export async function refreshAccessToken(
   const { app } = authenticateClient(ctx.store, presented, grant?.publicClient === true);
   if (!token) throw new OAuthError('invalid_request', 'refresh_token missing');
   if (!record || !grant) throw new OAuthError('invalid_grant', 'unknown refresh token');
-  if (record.clientId !== app.clientId) throw new OAuthError('invalid_grant', 'refresh token belongs to another client');
+  if (record.clientId !== app.clientId)
+    throw new OAuthError('invalid_grant', 'refresh token belongs to another client');
   if (grant.revoked) throw new OAuthError('invalid_grant', 'grant revoked');
   const now = ctx.clock.now();
   if (record.rotatedAt !== undefined) {
@@ -66,7 +77,10 @@ export async function refreshAccessToken(
       ctx.stats.refreshReplayed();
       return record.successor;
     }
-    throw new OAuthError('invalid_grant', 'refresh token already used and its grace period is over');
+    throw new OAuthError(
+      'invalid_grant',
+      'refresh token already used and its grace period is over',
+    );
   }
   if (record.expiresAt <= now) throw new OAuthError('invalid_grant', 'refresh token expired');
   record.rotatedAt = now;
@@ -86,8 +100,13 @@ export async function clientCredentials(
   if (!custom) throw new OAuthError('unauthorized_client', 'app is not a custom connection');
   const grant = ctx.store.requireGrant(custom.grantId);
   // Xero accepts `scope`; xero-node sends `scopes`. Both narrow nothing beyond the connection's scopes.
-  const requested = (field(form, 'scope') ?? field(form, 'scopes'))?.split(/[\s,]+/).filter(Boolean) ?? [];
+  const requested =
+    (field(form, 'scope') ?? field(form, 'scopes'))?.split(/[\s,]+/).filter(Boolean) ?? [];
   const unknown = requested.filter((scope) => !custom.scopes.includes(scope));
-  if (unknown.length > 0) throw new OAuthError('invalid_scope', `scopes not granted to the custom connection: ${unknown.join(' ')}`);
+  if (unknown.length > 0)
+    throw new OAuthError(
+      'invalid_scope',
+      `scopes not granted to the custom connection: ${unknown.join(' ')}`,
+    );
   return ctx.issuer.issue(grant, { withRefreshToken: false });
 }

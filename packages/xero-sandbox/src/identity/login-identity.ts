@@ -21,23 +21,46 @@ const remember = (store: SandboxStore, identity: IdentityRecord): IdentityRecord
  */
 export function loginIdentity(store: SandboxStore, email: string | undefined): IdentityRecord {
   if (email) {
-    if (store.loginUser && store.loginUser.email.toLowerCase() === email.toLowerCase()) return remember(store, store.loginUser);
+    if (store.loginUser && store.loginUser.email.toLowerCase() === email.toLowerCase())
+      return remember(store, store.loginUser);
     for (const tenant of store.tenants.values()) {
       for (const user of tenant.users.values()) {
         if (user.email.toLowerCase() === email.toLowerCase()) {
-          return remember(store, { xeroUserId: newUuid(), email: user.email, firstName: user.firstName, lastName: user.lastName });
+          return remember(store, {
+            xeroUserId: newUuid(),
+            email: user.email,
+            firstName: user.firstName,
+            lastName: user.lastName,
+          });
         }
       }
     }
-    return remember(store, { xeroUserId: newUuid(), email, firstName: 'Sandbox', lastName: 'User' });
+    return remember(store, {
+      xeroUserId: newUuid(),
+      email,
+      firstName: 'Sandbox',
+      lastName: 'User',
+    });
   }
   if (store.loginUser) return remember(store, store.loginUser);
   const first = store.tenants.values().next().value;
-  const adviser = first ? [...first.users.values()].find((u) => u.organisationRole === 'FINANCIALADVISER') : undefined;
+  const adviser = first
+    ? [...first.users.values()].find((u) => u.organisationRole === 'FINANCIALADVISER')
+    : undefined;
   if (adviser) {
-    return remember(store, { xeroUserId: newUuid(), email: adviser.email, firstName: adviser.firstName, lastName: adviser.lastName });
+    return remember(store, {
+      xeroUserId: newUuid(),
+      email: adviser.email,
+      firstName: adviser.firstName,
+      lastName: adviser.lastName,
+    });
   }
-  return remember(store, { xeroUserId: newUuid(), email: 'sandbox.user@example.com', firstName: 'Sandbox', lastName: 'User' });
+  return remember(store, {
+    xeroUserId: newUuid(),
+    email: 'sandbox.user@example.com',
+    firstName: 'Sandbox',
+    lastName: 'User',
+  });
 }
 
 /** Tenants offered at consent: those where the person is a user (role not REMOVED), else all. */

@@ -11,7 +11,11 @@ import { OAuthError } from './oauth-error.js';
 type Form = Record<string, unknown>;
 
 /** identity.xero.com: discovery, JWKS, token, revocation and userinfo endpoints. */
-export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityContext, apiCtx: ApiContext): void {
+export function registerIdentityRoutes(
+  app: FastifyInstance,
+  ctx: IdentityContext,
+  apiCtx: ApiContext,
+): void {
   app.get('/.well-known/openid-configuration', async () => discoveryDocument(ctx.urls));
   app.get('/.well-known/openid-configuration/jwks', async () => ({ keys: [ctx.keys.publicJwk] }));
 
@@ -20,7 +24,8 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityContex
     const grantType = typeof form.grant_type === 'string' ? form.grant_type : undefined;
     ctx.stats.tokenCall(grantType);
     try {
-      if (ctx.faults.invalidClient) throw new OAuthError('invalid_client', 'forced by the invalidClient fault');
+      if (ctx.faults.invalidClient)
+        throw new OAuthError('invalid_client', 'forced by the invalidClient fault');
       const presented = readPresentedClient(request.headers.authorization, form);
       let response: TokenResponse;
       switch (grantType) {
@@ -35,7 +40,10 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityContex
           break;
         default:
           authenticateClient(ctx.store, presented, true);
-          throw new OAuthError('unsupported_grant_type', `grant_type ${grantType ?? '(missing)'} is not supported`);
+          throw new OAuthError(
+            'unsupported_grant_type',
+            `grant_type ${grantType ?? '(missing)'} is not supported`,
+          );
       }
       return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(response);
     } catch (error) {
@@ -49,7 +57,11 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityContex
   app.post('/connect/revocation', async (request, reply) => {
     const form = (request.body ?? {}) as Form;
     try {
-      const { app: client } = authenticateClient(ctx.store, readPresentedClient(request.headers.authorization, form), false);
+      const { app: client } = authenticateClient(
+        ctx.store,
+        readPresentedClient(request.headers.authorization, form),
+        false,
+      );
       const token = typeof form.token === 'string' ? form.token : '';
       const record = ctx.store.refreshTokens.get(token);
       if (record && record.clientId === client.clientId) {
@@ -68,7 +80,8 @@ export function registerIdentityRoutes(app: FastifyInstance, ctx: IdentityContex
 
   app.get('/connect/userinfo', async (request, reply) => {
     const caller = authenticate(apiCtx, request);
-    if (isDenial(caller)) return reply.code(caller.status).headers(caller.headers).send(caller.body);
+    if (isDenial(caller))
+      return reply.code(caller.status).headers(caller.headers).send(caller.body);
     const identity = caller.grant.identity;
     if (!identity) return reply.code(403).send({ error: 'insufficient_scope' });
     return {

@@ -61,7 +61,9 @@ describe('refresh_token grant', () => {
   it('refuses an expired refresh token', async () => {
     sb = await startSandbox({ refreshTokenTtlMs: 200 });
     await sleep(300);
-    expect((await refresh(sb, sb.grants[0]!.refreshToken!)).body).toEqual({ error: 'invalid_grant' });
+    expect((await refresh(sb, sb.grants[0]!.refreshToken!)).body).toEqual({
+      error: 'invalid_grant',
+    });
   });
 
   it('refuses every refresh token of a revoked grant', async () => {
@@ -92,7 +94,11 @@ describe('refresh_token grant', () => {
     sb = await startSandbox();
     expect((await refresh(sb, 'not-a-token')).body).toEqual({ error: 'invalid_grant' });
     const other = customApp(sb);
-    const result = await tokenRequest(sb, { grant_type: 'refresh_token', refresh_token: sb.grants[0]!.refreshToken! }, other);
+    const result = await tokenRequest(
+      sb,
+      { grant_type: 'refresh_token', refresh_token: sb.grants[0]!.refreshToken! },
+      other,
+    );
     expect(result.body).toEqual({ error: 'invalid_grant' });
   });
 });
@@ -148,7 +154,11 @@ describe('client_credentials grant', () => {
     expect(result.body.refresh_token).toBeUndefined();
     expect(result.body.id_token).toBeUndefined();
     expect(result.body.scope).toBe('accounting.settings.read');
-    const connections = await apiGet<{ tenantId: string }[]>(sb, '/connections', result.body.access_token);
+    const connections = await apiGet<{ tenantId: string }[]>(
+      sb,
+      '/connections',
+      result.body.access_token,
+    );
     expect(connections.body.map((c) => c.tenantId)).toEqual([app.tenantId]);
     const users = await apiGet(sb, '/api.xro/2.0/Users', result.body.access_token, app.tenantId);
     expect(users.status).toBe(200);
@@ -157,11 +167,19 @@ describe('client_credentials grant', () => {
 
   it('refuses apps that are not custom connections and scopes the connection lacks', async () => {
     sb = await startSandbox();
-    expect((await tokenRequest(sb, { grant_type: 'client_credentials' }, standardApp(sb))).body).toEqual({
+    expect(
+      (await tokenRequest(sb, { grant_type: 'client_credentials' }, standardApp(sb))).body,
+    ).toEqual({
       error: 'unauthorized_client',
     });
     expect(
-      (await tokenRequest(sb, { grant_type: 'client_credentials', scope: 'accounting.transactions' }, customApp(sb))).body,
+      (
+        await tokenRequest(
+          sb,
+          { grant_type: 'client_credentials', scope: 'accounting.transactions' },
+          customApp(sb),
+        )
+      ).body,
     ).toEqual({ error: 'invalid_scope' });
   });
 });
@@ -172,10 +190,19 @@ describe('access token expiry', () => {
     const set = await refresh(sb, sb.grants[0]!.refreshToken!);
     expect(set.body.expires_in).toBe(1);
     const tenantId = sb.tenants[0]!.tenantId;
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', set.body.access_token, tenantId)).status).toBe(200);
+    expect(
+      (await apiGet(sb, '/api.xro/2.0/Organisation', set.body.access_token, tenantId)).status,
+    ).toBe(200);
     await sleep(400);
-    const expired = await apiGet<{ Detail: string }>(sb, '/api.xro/2.0/Organisation', set.body.access_token, tenantId);
+    const expired = await apiGet<{ Detail: string }>(
+      sb,
+      '/api.xro/2.0/Organisation',
+      set.body.access_token,
+      tenantId,
+    );
     expect(expired.status).toBe(401);
-    expect(expired.body.Detail).toMatch(/^TokenExpired: token expired at \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}$/);
+    expect(expired.body.Detail).toMatch(
+      /^TokenExpired: token expired at \d{2}\/\d{2}\/\d{4} \d{2}:\d{2}:\d{2}$/,
+    );
   });
 });

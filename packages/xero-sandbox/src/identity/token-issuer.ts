@@ -10,7 +10,11 @@ export interface TokenIssuerOptions {
   issuer: string;
   accessTokenTtlMs: number;
   refreshTokenTtlMs: number;
+  grantGraceMs: number;
 }
+
+/** Sweep unusable tokens after this many issued sets (cheap relative to the work of issuing). */
+const PRUNE_EVERY = 1000;
 
 export interface IssueOptions {
   nonce?: string;
@@ -28,6 +32,8 @@ const subjectOf = (xeroUserId: string): string => xeroUserId.replace(/-/g, '');
 
 /** Mints token sets shaped like Xero's: RS256 JWT access and id tokens, opaque refresh tokens. */
 export class TokenIssuer {
+  private issuedSincePrune = 0;
+
   constructor(
     private readonly store: SandboxStore,
     private readonly keys: SigningKeys,
@@ -41,6 +47,10 @@ export class TokenIssuer {
 
   async issue(grant: GrantRecord, options: IssueOptions): Promise<TokenResponse> {
     const now = this.clock.now();
+    if (++this.issuedSincePrune >= PRUNE_EVERY) {
+      this.issuedSincePrune = 0;
+      this.store.pruneUnusable(now, this.options.grantGraceMs);
+    }
     const scopes = [...grant.scopes];
     const accessExpiresAt = now + this.options.accessTokenTtlMs;
     const identity = grant.identity;
@@ -96,7 +106,12 @@ export class TokenIssuer {
     return response;
   }
 
-  private async idToken(grant: GrantRecord, accessToken: string, now: number, nonce?: string): Promise<string> {
+  private async idToken(
+    grant: GrantRecord,
+    accessToken: string,
+    now: number,
+    nonce?: string,
+  ): Promise<string> {
     const identity = grant.identity!;
     const claims: Record<string, unknown> = {
       nbf: seconds(now),

@@ -47,13 +47,18 @@ export interface ApplySeedOptions {
 const shortCodeFor = (tenantId: string): string => `!${tenantId.replace(/-/g, '').slice(0, 5)}`;
 
 /** Loads a validated seed into the store and reports the ids and secrets it created. */
-export function applySeed(store: SandboxStore, seed: ParsedSeed, options: ApplySeedOptions): SeedInfo {
+export function applySeed(
+  store: SandboxStore,
+  seed: ParsedSeed,
+  options: ApplySeedOptions,
+): SeedInfo {
   const { now } = options;
   const info: SeedInfo = { apps: [], tenants: [], grants: [] };
 
   for (const [index, t] of seed.tenants.entries()) {
     const tenantId = (t.tenantId ?? newUuid()).toLowerCase();
-    if (store.tenants.has(tenantId)) throw new Error(`invalid seed: tenants.${index}.tenantId: duplicate ${tenantId}`);
+    if (store.tenants.has(tenantId))
+      throw new Error(`invalid seed: tenants.${index}.tenantId: duplicate ${tenantId}`);
     const users = new Map<string, UserRecord>();
     for (const u of t.users) {
       const userId = (u.userId ?? newUuid()).toLowerCase();
@@ -79,7 +84,9 @@ export function applySeed(store: SandboxStore, seed: ParsedSeed, options: ApplyS
       timezone: t.timezone,
       organisationType: t.organisationType,
       createdAt: t.createdDateUtc ? Date.parse(t.createdDateUtc) : now,
-      currencies: t.currencies ?? [{ code: t.baseCurrency, description: currencyName(t.baseCurrency) }],
+      currencies: t.currencies ?? [
+        { code: t.baseCurrency, description: currencyName(t.baseCurrency) },
+      ],
       users,
     };
     store.tenants.set(tenantId, tenant);
@@ -88,9 +95,15 @@ export function applySeed(store: SandboxStore, seed: ParsedSeed, options: ApplyS
 
   for (const [index, a] of seed.apps.entries()) {
     const clientId = a.clientId ?? newClientId();
-    if (store.apps.has(clientId)) throw new Error(`invalid seed: apps.${index}.clientId: duplicate ${clientId}`);
+    if (store.apps.has(clientId))
+      throw new Error(`invalid seed: apps.${index}.clientId: duplicate ${clientId}`);
     const clientSecret = a.clientSecret ?? newClientSecret();
-    store.apps.set(clientId, { name: a.name, clientId, clientSecret, redirectUris: a.redirectUris });
+    store.apps.set(clientId, {
+      name: a.name,
+      clientId,
+      clientSecret,
+      redirectUris: a.redirectUris,
+    });
     const appInfo: SeedAppInfo = {
       name: a.name,
       clientId,
@@ -101,7 +114,9 @@ export function applySeed(store: SandboxStore, seed: ParsedSeed, options: ApplyS
     if (a.customConnection) {
       const tenant = store.findTenant(a.customConnection.tenant);
       if (!tenant) {
-        throw new Error(`invalid seed: apps.${index}.customConnection.tenant: no tenant with id or name ${a.customConnection.tenant}`);
+        throw new Error(
+          `invalid seed: apps.${index}.customConnection.tenant: no tenant with id or name ${a.customConnection.tenant}`,
+        );
       }
       const grant = createGrant(store, {
         clientId,
@@ -125,10 +140,14 @@ export function applySeed(store: SandboxStore, seed: ParsedSeed, options: ApplyS
 
   for (const [index, g] of seed.grants.entries()) {
     const app = store.findApp(g.app);
-    if (!app) throw new Error(`invalid seed: grants.${index}.app: no app with clientId or name ${g.app}`);
+    if (!app)
+      throw new Error(`invalid seed: grants.${index}.app: no app with clientId or name ${g.app}`);
     const tenantIds = g.tenants.map((ref, i) => {
       const tenant = store.findTenant(ref);
-      if (!tenant) throw new Error(`invalid seed: grants.${index}.tenants.${i}: no tenant with id or name ${ref}`);
+      if (!tenant)
+        throw new Error(
+          `invalid seed: grants.${index}.tenants.${i}: no tenant with id or name ${ref}`,
+        );
       return tenant.tenantId;
     });
     const identity = g.authorizedBy ? toIdentity(g.authorizedBy) : store.loginUser;
@@ -165,7 +184,12 @@ export function applySeed(store: SandboxStore, seed: ParsedSeed, options: ApplyS
   return info;
 }
 
-function toIdentity(person: { xeroUserId?: string | undefined; email: string; firstName: string; lastName: string }): IdentityRecord {
+function toIdentity(person: {
+  xeroUserId?: string | undefined;
+  email: string;
+  firstName: string;
+  lastName: string;
+}): IdentityRecord {
   return {
     xeroUserId: person.xeroUserId ?? newUuid(),
     email: person.email,

@@ -23,8 +23,40 @@ function prng(seed: number): () => number {
   };
 }
 
-const FIRST_NAMES = ['Olivia', 'Liam', 'Amelia', 'Noah', 'Isla', 'Jack', 'Ava', 'Leo', 'Mia', 'Oliver', 'Grace', 'Hugo', 'Ruby', 'Theo', 'Zoe', 'Arlo'];
-const LAST_NAMES = ['Smith', 'Williams', 'Brown', 'Wilson', 'Taylor', 'Chen', 'Patel', 'Singh', 'Martin', 'Nguyen', 'Walker', 'Harris', 'King', 'Young'];
+const FIRST_NAMES = [
+  'Olivia',
+  'Liam',
+  'Amelia',
+  'Noah',
+  'Isla',
+  'Jack',
+  'Ava',
+  'Leo',
+  'Mia',
+  'Oliver',
+  'Grace',
+  'Hugo',
+  'Ruby',
+  'Theo',
+  'Zoe',
+  'Arlo',
+];
+const LAST_NAMES = [
+  'Smith',
+  'Williams',
+  'Brown',
+  'Wilson',
+  'Taylor',
+  'Chen',
+  'Patel',
+  'Singh',
+  'Martin',
+  'Nguyen',
+  'Walker',
+  'Harris',
+  'King',
+  'Young',
+];
 /** Mostly STANDARD and READONLY, as real organisations are. */
 const ROLE_WEIGHTS: [SeedUser['organisationRole'], number][] = [
   ['STANDARD', 45],
@@ -37,7 +69,8 @@ const ROLE_WEIGHTS: [SeedUser['organisationRole'], number][] = [
 ];
 
 const positiveInteger = (name: string, value: number): number => {
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name}: must be a positive integer, got ${value}`);
   return value;
 };
 
@@ -51,7 +84,8 @@ export function generateSeed(options: GenerateSeedOptions = {}): Seed {
     for (let i = 0; i < length; i += 1) out += Math.floor(random() * 16).toString(16);
     return out;
   };
-  const uuid = (): string => `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}`;
+  const uuid = (): string =>
+    `${hex(8)}-${hex(4)}-4${hex(3)}-${'89ab'[Math.floor(random() * 4)]}${hex(3)}-${hex(12)}`;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const totalWeight = ROLE_WEIGHTS.reduce((sum, [, w]) => sum + w, 0);
   const role = (): SeedUser['organisationRole'] => {
@@ -87,7 +121,12 @@ export function generateSeed(options: GenerateSeedOptions = {}): Seed {
       { name: 'Generated App', clientId: hex(32).toUpperCase() },
       ...(options.customConnection === false
         ? []
-        : [{ name: 'Generated Custom Connection', customConnection: { tenant: tenantIds[0]!, scopes: ['accounting.settings.read'] } }]),
+        : [
+            {
+              name: 'Generated Custom Connection',
+              customConnection: { tenant: tenantIds[0]!, scopes: ['accounting.settings.read'] },
+            },
+          ]),
     ],
     grants: [
       {

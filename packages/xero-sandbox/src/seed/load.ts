@@ -9,9 +9,14 @@ export async function loadSeedFile(path: string): Promise<ParsedSeed> {
   const extension = extname(path).toLowerCase();
   let data: unknown;
   try {
-    data = extension === '.yaml' || extension === '.yml' ? parseYaml(text, { maxAliasCount: -1 }) : JSON.parse(text);
+    data =
+      extension === '.yaml' || extension === '.yml'
+        ? parseYaml(text, { maxAliasCount: -1 })
+        : JSON.parse(text);
   } catch (error) {
-    throw new Error(`seed file ${path}: not valid ${extension === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    throw new Error(
+      `seed file ${path}: not valid ${extension === '.json' ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
+    );
   }
   try {
     return parseSeed(data);

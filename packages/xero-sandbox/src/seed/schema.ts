@@ -101,7 +101,9 @@ export type SeedIdentity = z.input<typeof seedIdentitySchema>;
 export function parseSeed(input: unknown): ParsedSeed {
   const result = seedSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
     throw new Error(`invalid seed: ${problems.join('; ')}`);
   }
   return result.data;

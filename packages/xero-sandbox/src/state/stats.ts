@@ -1,5 +1,6 @@
 export type RateLimitProblem = 'minute' | 'day' | 'appminute' | 'concurrent';
-export type TokenGrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'other';
+export type TokenGrantType =
+  'authorization_code' | 'refresh_token' | 'client_credentials' | 'other';
 
 /** A snapshot of what the sandbox observed, so tests can prove that no limit was exceeded. */
 export interface SandboxStats {
@@ -24,7 +25,12 @@ export interface SandboxStats {
   apiResponses: Record<string, number>;
 }
 
-const emptyProblems = (): Record<RateLimitProblem, number> => ({ minute: 0, day: 0, appminute: 0, concurrent: 0 });
+const emptyProblems = (): Record<RateLimitProblem, number> => ({
+  minute: 0,
+  day: 0,
+  appminute: 0,
+  concurrent: 0,
+});
 const emptyGrantTypes = (): Record<TokenGrantType, number> => ({
   authorization_code: 0,
   refresh_token: 0,
@@ -61,7 +67,8 @@ export class StatsRecorder {
 
   inFlight(tenantId: string, count: number): void {
     if (count > this.data.maxInFlightObserved) this.data.maxInFlightObserved = count;
-    if (count > (this.data.maxInFlightPerTenant[tenantId] ?? 0)) this.data.maxInFlightPerTenant[tenantId] = count;
+    if (count > (this.data.maxInFlightPerTenant[tenantId] ?? 0))
+      this.data.maxInFlightPerTenant[tenantId] = count;
   }
 
   rateLimited(problem: RateLimitProblem): void {
@@ -74,7 +81,9 @@ export class StatsRecorder {
 
   tokenCall(grantType: string | undefined): void {
     const key: TokenGrantType =
-      grantType === 'authorization_code' || grantType === 'refresh_token' || grantType === 'client_credentials'
+      grantType === 'authorization_code' ||
+      grantType === 'refresh_token' ||
+      grantType === 'client_credentials'
         ? grantType
         : 'other';
     this.data.tokenCalls[key] += 1;

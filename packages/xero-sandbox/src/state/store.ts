@@ -48,12 +48,24 @@ export class SandboxStore {
   }
 
   connectionForTenant(grant: GrantRecord, tenantId: string): ConnectionRecord | undefined {
-    for (const connection of grant.connections.values()) if (connection.tenantId === tenantId) return connection;
+    for (const connection of grant.connections.values())
+      if (connection.tenantId === tenantId) return connection;
     return undefined;
   }
 
-  /** Drops access tokens that expired, so long runs keep memory bounded. */
-  pruneExpiredAccessTokens(now: number): void {
-    for (const [token, record] of this.accessTokens) if (record.expiresAt <= now) this.accessTokens.delete(token);
+  /**
+   * Forgets what can no longer be used, so long runs keep memory bounded: expired access
+   * tokens, expired codes, and refresh tokens that expired or were spent longer ago than the
+   * grace window. (A forgotten token answers exactly as a spent one would: 401 / invalid_grant.)
+   */
+  pruneUnusable(now: number, graceMs: number): void {
+    for (const [token, record] of this.accessTokens)
+      if (record.expiresAt <= now) this.accessTokens.delete(token);
+    for (const [code, record] of this.authCodes)
+      if (record.expiresAt <= now) this.authCodes.delete(code);
+    for (const [token, record] of this.refreshTokens) {
+      const spentLongAgo = record.rotatedAt !== undefined && now - record.rotatedAt > graceMs;
+      if (spentLongAgo || record.expiresAt <= now) this.refreshTokens.delete(token);
+    }
   }
 }

@@ -11,7 +11,8 @@ export interface HttpResult<T = unknown> {
 async function read<T>(response: Response): Promise<HttpResult<T>> {
   const text = await response.text();
   let body: unknown = text;
-  if (text !== '' && (response.headers.get('content-type') ?? '').includes('json')) body = JSON.parse(text);
+  if (text !== '' && (response.headers.get('content-type') ?? '').includes('json'))
+    body = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: body as T, text };
 }
 
@@ -25,7 +26,8 @@ export async function tokenRequest(
   client: { clientId: string; clientSecret?: string },
 ): Promise<HttpResult<TokenResponse & { error?: string }>> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (client.clientSecret !== undefined) headers.authorization = basic(client.clientId, client.clientSecret);
+  if (client.clientSecret !== undefined)
+    headers.authorization = basic(client.clientId, client.clientSecret);
   else form = { ...form, client_id: client.clientId };
   const response = await fetch(`${sb.identityUrl}/connect/token`, {
     method: 'POST',
@@ -43,16 +45,35 @@ export async function apiGet<T = unknown>(
   tenantId?: string,
   extraHeaders: Record<string, string> = {},
 ): Promise<HttpResult<T>> {
-  const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: 'application/json', ...extraHeaders };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${accessToken}`,
+    accept: 'application/json',
+    ...extraHeaders,
+  };
   if (tenantId) headers['xero-tenant-id'] = tenantId;
   return read<T>(await fetch(`${sb.apiUrl}${path}`, { headers }));
 }
 
-export async function apiRequest<T = unknown>(sb: Sandbox, method: string, path: string, accessToken: string): Promise<HttpResult<T>> {
-  return read<T>(await fetch(`${sb.apiUrl}${path}`, { method, headers: { authorization: `Bearer ${accessToken}` } }));
+export async function apiRequest<T = unknown>(
+  sb: Sandbox,
+  method: string,
+  path: string,
+  accessToken: string,
+): Promise<HttpResult<T>> {
+  return read<T>(
+    await fetch(`${sb.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${accessToken}` },
+    }),
+  );
 }
 
-export async function adminRequest<T = unknown>(sb: Sandbox, method: string, path: string, body?: unknown): Promise<HttpResult<T>> {
+export async function adminRequest<T = unknown>(
+  sb: Sandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<HttpResult<T>> {
   const init: RequestInit = { method };
   if (body !== undefined) init.headers = { 'content-type': 'application/json' };
   if (body !== undefined) init.body = JSON.stringify(body);
@@ -63,7 +84,11 @@ export async function adminRequest<T = unknown>(sb: Sandbox, method: string, pat
 export async function firstTokenSet(sb: Sandbox): Promise<TokenResponse> {
   const app = sb.apps.find((a) => a.kind === 'standard')!;
   const grant = sb.grants.find((g) => g.clientId === app.clientId)!;
-  const result = await tokenRequest(sb, { grant_type: 'refresh_token', refresh_token: grant.refreshToken! }, app);
+  const result = await tokenRequest(
+    sb,
+    { grant_type: 'refresh_token', refresh_token: grant.refreshToken! },
+    app,
+  );
   if (result.status !== 200) throw new Error(`refresh failed: ${result.status} ${result.text}`);
   return result.body;
 }

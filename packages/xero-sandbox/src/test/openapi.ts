@@ -5,7 +5,8 @@ import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 
 /** Xero's OpenAPI descriptions (XeroAPI/Xero-OpenAPI 16.1.0, MIT), vendored beside this package. */
-const specPath = (file: string): string => fileURLToPath(new URL(`../../openapi/${file}`, import.meta.url));
+const specPath = (file: string): string =>
+  fileURLToPath(new URL(`../../openapi/${file}`, import.meta.url));
 
 type Json = Record<string, unknown>;
 
@@ -14,7 +15,12 @@ type Json = Record<string, unknown>;
  * list response, and `scope` on token responses (OAuth 2 section 5.1).
  */
 const DOCUMENTED_EXTRAS: Record<string, Json> = {
-  Users: { Id: { type: 'string', format: 'uuid' }, Status: { type: 'string' }, ProviderName: { type: 'string' }, DateTimeUTC: { type: 'string', pattern: '^/Date\\(\\d+\\)/$' } },
+  Users: {
+    Id: { type: 'string', format: 'uuid' },
+    Status: { type: 'string' },
+    ProviderName: { type: 'string' },
+    DateTimeUTC: { type: 'string', pattern: '^/Date\\(\\d+\\)/$' },
+  },
   AccessToken: { scope: { type: 'string' } },
 };
 DOCUMENTED_EXTRAS.Organisations = DOCUMENTED_EXTRAS.Users!;
@@ -30,13 +36,21 @@ function tighten(node: unknown): unknown {
   if (node === null || typeof node !== 'object') return node;
   const out: Json = {};
   for (const [key, value] of Object.entries(node as Json)) out[key] = tighten(value);
-  if (out.properties && typeof out.properties === 'object' && out.additionalProperties === undefined) out.additionalProperties = false;
-  if (out['x-is-msdate-time'] === true || out['x-is-msdate'] === true) out.pattern = '^/Date\\(-?\\d+([+-]\\d{4})?\\)/$';
+  if (
+    out.properties &&
+    typeof out.properties === 'object' &&
+    out.additionalProperties === undefined
+  )
+    out.additionalProperties = false;
+  if (out['x-is-msdate-time'] === true || out['x-is-msdate'] === true)
+    out.pattern = '^/Date\\(-?\\d+([+-]\\d{4})?\\)/$';
   return out;
 }
 
 function loadComponents(file: string): Json {
-  const spec = parseYaml(readFileSync(specPath(file), 'utf8'), { maxAliasCount: -1 }) as { components: { schemas: Json } };
+  const spec = parseYaml(readFileSync(specPath(file), 'utf8'), { maxAliasCount: -1 }) as {
+    components: { schemas: Json };
+  };
   const schemas = tighten(spec.components.schemas) as Record<string, Json>;
   for (const [name, extras] of Object.entries(DOCUMENTED_EXTRAS)) {
     const schema = schemas[name];
@@ -55,7 +69,8 @@ export interface SpecValidators {
 // ajv-formats is CommonJS with a default export; under NodeNext the namespace is what arrives.
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+  (addFormatsModule as unknown as { default?: AddFormats }).default ??
+  (addFormatsModule as unknown as AddFormats);
 
 /**
  * `format: date-time` is checked as ISO 8601 with an optional zone: Xero's /connections dates
@@ -71,6 +86,7 @@ export function specValidators(options: { strictDateTime?: boolean } = {}): Spec
   ajv.addSchema(loadComponents('xero-identity.yaml'), 'identity');
   return {
     schema: (spec, name) => ajv.compile({ $ref: `${spec}#/components/schemas/${name}` }),
-    arrayOf: (spec, name) => ajv.compile({ type: 'array', items: { $ref: `${spec}#/components/schemas/${name}` } }),
+    arrayOf: (spec, name) =>
+      ajv.compile({ type: 'array', items: { $ref: `${spec}#/components/schemas/${name}` } }),
   };
 }

@@ -15,10 +15,14 @@ import type { XeroClient } from 'xero-node';
 const sdkRequire = createRequire(createRequire(import.meta.url).resolve('xero-node'));
 
 interface AxiosLike {
-  interceptors: { request: { use(fn: (config: { url?: string }) => unknown): number; eject(id: number): void } };
+  interceptors: {
+    request: { use(fn: (config: { url?: string }) => unknown): number; eject(id: number): void };
+  };
 }
 interface OpenIdIssuerStatic {
-  discover(url: string): Promise<{ Client: new (metadata: Record<string, unknown>) => XeroClient['openIdClient'] }>;
+  discover(
+    url: string,
+  ): Promise<{ Client: new (metadata: Record<string, unknown>) => XeroClient['openIdClient'] }>;
 }
 
 export interface SandboxUrls {
@@ -41,7 +45,10 @@ export function redirectXeroNode(urls: SandboxUrls): () => void {
 }
 
 /** What `XeroClient.initialize()` does, with the sandbox as the OpenID issuer. */
-export async function initializeAgainst(xero: XeroClient, identityUrl: string): Promise<XeroClient> {
+export async function initializeAgainst(
+  xero: XeroClient,
+  identityUrl: string,
+): Promise<XeroClient> {
   const { Issuer } = sdkRequire('openid-client') as { Issuer: OpenIdIssuerStatic };
   const issuer = await Issuer.discover(identityUrl);
   const config = xero.config!;

@@ -8,7 +8,8 @@ export const msJsonDateNoOffset = (epochMs: number): string => `/Date(${Math.tru
  * Xero's /connections dates: UTC, seven fractional digits and no zone designator,
  * e.g. `2019-12-07T18:46:19.5165400` (see the example in xero-identity.yaml).
  */
-export const connectionDate = (epochMs: number): string => `${new Date(epochMs).toISOString().slice(0, 23)}0000`;
+export const connectionDate = (epochMs: number): string =>
+  `${new Date(epochMs).toISOString().slice(0, 23)}0000`;
 
 /** Xero's TokenExpired detail formats the instant as `MM/dd/yyyy HH:mm:ss` (UTC). */
 export const tokenExpiredStamp = (epochMs: number): string => {
