@@ -1,3 +1,16 @@
+import swc from 'unplugin-swc';
 import { packageTestConfig } from '../../vitest.shared.js';
 
-export default packageTestConfig();
+// NestJS resolves constructor dependencies from decorator metadata, which esbuild does not emit.
+export default packageTestConfig({
+  plugins: [
+    swc.vite({
+      jsc: {
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+        target: 'es2022',
+      },
+      module: { type: 'es6' },
+    }),
+  ],
+});

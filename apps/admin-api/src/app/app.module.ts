@@ -1,0 +1,87 @@
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import type { ModelOrm } from '@xero-access/model';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AuditController } from '../audit/audit.controller.js';
+import { AuditInterceptor } from '../audit/audit.interceptor.js';
+import { AuthGuard } from '../auth/auth.guard.js';
+import { OidcVerifier } from '../auth/oidc.js';
+import { ConfigModule } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.js';
+import { ConnectController } from '../connect/connect.controller.js';
+import { ConnectService, STATE_SIGNER } from '../connect/connect.service.js';
+import type { OAuthStateSigner } from '../connect/oauth-state.js';
+import { ConnectionsController } from '../connections/connections.controller.js';
+import { DatabaseModule } from '../database/database.module.js';
+import { FindingEvidence } from '../findings/finding-evidence.js';
+import { FindingsController } from '../findings/findings.controller.js';
+import { HealthController } from '../health/health.controller.js';
+import { AllExceptionsFilter } from '../http/exception.filter.js';
+import { KubeGateway } from '../kube/kube.js';
+import { LinksController } from '../links/links.controller.js';
+import { LoggerModule } from '../logging/logger.module.js';
+import { ReevaluationPublisher } from '../reevaluation/reevaluation.js';
+import { Reevaluation } from '../reevaluation/reevaluation.service.js';
+import { RedisModule } from '../redis/redis.module.js';
+import { ReviewsController } from '../reviews/reviews.controller.js';
+import { ScimUsersController } from '../scim/scim.controller.js';
+import { SnapshotsController } from '../snapshots/snapshots.controller.js';
+import { StaffChanges } from '../staff/staff-changes.js';
+import { StaffController } from '../staff/staff.controller.js';
+import { TokensController } from '../tokens/tokens.controller.js';
+
+/** What the app needs from outside; created by main.ts, the CLI or a test. */
+export interface AppDependencies {
+  config: AppConfig;
+  model: ModelOrm;
+  redis: Redis;
+  logger: Logger;
+  kube: KubeGateway | null;
+  oidc: OidcVerifier | null;
+  stateSigner: OAuthStateSigner;
+}
+
+@Module({})
+export class AppModule {
+  static with(deps: AppDependencies): DynamicModule {
+    const optional: Provider[] = [
+      ...(deps.kube ? [{ provide: KubeGateway, useValue: deps.kube }] : []),
+      ...(deps.oidc ? [{ provide: OidcVerifier, useValue: deps.oidc }] : []),
+    ];
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forConfig(deps.config),
+        DatabaseModule.forModel(deps.model),
+        RedisModule.forClient(deps.redis),
+        LoggerModule.forLogger(deps.logger),
+      ],
+      controllers: [
+        HealthController,
+        FindingsController,
+        ConnectionsController,
+        SnapshotsController,
+        StaffController,
+        ScimUsersController,
+        LinksController,
+        ReviewsController,
+        ConnectController,
+        TokensController,
+        AuditController,
+      ],
+      providers: [
+        ...optional,
+        { provide: STATE_SIGNER, useValue: deps.stateSigner },
+        { provide: ReevaluationPublisher, useValue: new ReevaluationPublisher(deps.redis, deps.config.redisKeyPrefix, deps.logger) },
+        Reevaluation,
+        StaffChanges,
+        FindingEvidence,
+        ConnectService,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { createOrm, type ModelOrm } from '@xero-access/model';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { OidcVerifier } from '../auth/oidc.js';
+import type { AppConfig } from '../config/config.js';
+import { OAuthStateSigner } from '../connect/oauth-state.js';
+import { KubeGateway, loadKubeConfig } from '../kube/kube.js';
+import type { AppDependencies } from './app.module.js';
+
+export async function openModel(config: AppConfig): Promise<ModelOrm> {
+  const sqlite = config.databaseUrl.toLowerCase().startsWith('sqlite:');
+  // The embedded SQLite default migrates itself; PostgreSQL migrates from a deploy step unless told.
+  return createOrm({ url: config.databaseUrl, migrate: config.migrate ?? sqlite });
+}
+
+/** Connects everything the app needs from the configuration. */
+export async function buildDependencies(config: AppConfig, logger: Logger): Promise<AppDependencies> {
+  const model = await openModel(config);
+  const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const kc = loadKubeConfig(config.kubeconfig);
+  if (!kc) logger.warn('no Kubernetes configuration: connections are read from the database only and connect is unavailable');
+  const { jwksUrl } = config.oidc;
+  return {
+    config,
+    model,
+    redis,
+    logger,
+    kube: kc ? new KubeGateway(kc) : null,
+    oidc: jwksUrl ? new OidcVerifier({ ...config.oidc, jwksUrl }) : null,
+    stateSigner: config.stateSecret ? new OAuthStateSigner(Buffer.from(config.stateSecret, 'utf8')) : new OAuthStateSigner(randomBytes(32)),
+  };
+}
+
+/** Tokens given at deploy time (env or a mounted Secret) are made valid at start-up. */
+export async function ensureBootstrapTokens(deps: AppDependencies): Promise<void> {
+  const { bootstrapAdminToken, bootstrapScimToken } = deps.config;
+  if (bootstrapAdminToken) await deps.model.db.tokens.ensure({ name: 'bootstrap-admin', role: 'admin', token: bootstrapAdminToken, createdBy: 'bootstrap' });
+  if (bootstrapScimToken) await deps.model.db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: bootstrapScimToken, createdBy: 'bootstrap' });
+}
+
+export async function closeDependencies(deps: AppDependencies): Promise<void> {
+  deps.redis.disconnect();
+  await deps.model.close();
+}

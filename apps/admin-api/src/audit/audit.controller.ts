@@ -1,0 +1,34 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Database } from '@xero-access/model';
+import { z } from 'zod';
+import { Access } from '../auth/access.decorator.js';
+import { DB } from '../database/database.module.js';
+import { cursorParam, isoDateParam, limitParam } from '../http/query-schemas.js';
+import { ValidQuery } from '../http/zod-validation.js';
+
+const auditQuery = z
+  .object({
+    actor: z.string().max(255).optional(),
+    resourceType: z.string().max(64).optional(),
+    resourceId: z.string().max(512).optional(),
+    since: isoDateParam.optional(),
+    until: isoDateParam.optional(),
+    limit: limitParam,
+    cursor: cursorParam,
+  })
+  .strict();
+
+@ApiTags('audit log')
+@Controller('audit-log')
+export class AuditController {
+  constructor(@Inject(DB) private readonly db: Database) {}
+
+  @Get()
+  @Access('admin')
+  @ApiOperation({ summary: 'Every write through this API, newest first' })
+  async list(@ValidQuery(auditQuery) q: z.output<typeof auditQuery>) {
+    const { limit, cursor, ...filter } = q;
+    return this.db.audit.list(filter, { limit, cursor: cursor ?? null });
+  }
+}

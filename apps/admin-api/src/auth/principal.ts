@@ -1,0 +1,15 @@
+import type { CredentialRole } from './roles.js';
+
+/** Who is calling: set on the request by the auth guard, read by handlers and the audit log. */
+export interface Principal {
+  /** `token:<name>` or `oidc:<subject or email>`. */
+  actor: string;
+  role: CredentialRole;
+  via: 'api-token' | 'oidc';
+}
+
+export const PRINCIPAL = Symbol('principal');
+
+export interface RequestWithPrincipal {
+  [PRINCIPAL]?: Principal;
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { API_TOKEN_ROLES, verifyChainRecords, type ChainRecord } from '@xero-access/model';
+import { createApp } from './app/create-app.js';
+import { buildDependencies, closeDependencies, ensureBootstrapTokens, openModel } from './app/runtime.js';
+import { loadConfig } from './config/config.js';
+import { createLogger } from './logging/logger.js';
+import { generateOpenApiJson } from './openapi/generate.js';
+
+const program = new Command('admin-api').description('xero-access-operator admin API');
+
+program
+  .command('serve', { isDefault: true })
+  .description('run the HTTP API (configuration from the environment, see README)')
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const deps = await buildDependencies(config, logger);
+    await ensureBootstrapTokens(deps);
+    const app = await createApp(deps);
+    await app.listen({ port: config.port, host: config.host });
+    logger.info({ port: config.port }, 'admin API listening');
+    const stop = async () => {
+      await app.close();
+      await closeDependencies(deps);
+      process.exit(0);
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+
+const token = program.command('token').description('API tokens');
+
+const parseDate = (value: string) => {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO-8601 date');
+  return date;
+};
+
+token
+  .command('create')
+  .description('create a token and print it once (only its hash is stored)')
+  .requiredOption('--name <name>', 'unique name, e.g. ci or okta-scim')
+  .addOption(new Option('--role <role>', 'viewer < reviewer < admin, or scim').choices([...API_TOKEN_ROLES]).makeOptionMandatory())
+  .option('--expires <date>', 'expiry (ISO-8601)', parseDate)
+  .action(async (options: { name: string; role: (typeof API_TOKEN_ROLES)[number]; expires?: Date }) => {
+    const model = await openModel(loadConfig());
+    try {
+      const created = await model.db.tokens.create({ name: options.name, role: options.role, expiresAt: options.expires ?? null, createdBy: 'cli' });
+      process.stderr.write(`created ${created.record.role} token ${created.record.name} (${created.record.id}); it is shown once:\n`);
+      process.stdout.write(`${created.token}\n`);
+    } finally {
+      await model.close();
+    }
+  });
+
+token
+  .command('list')
+  .description('list tokens (never their secrets)')
+  .action(async () => {
+    const model = await openModel(loadConfig());
+    try {
+      for (const t of await model.db.tokens.list()) {
+        process.stdout.write(`${t.id}\t${t.name}\t${t.role}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\n`);
+      }
+    } finally {
+      await model.close();
+    }
+  });
+
+token
+  .command('revoke <id>')
+  .description('revoke a token by id')
+  .action(async (id: string) => {
+    const model = await openModel(loadConfig());
+    try {
+      await model.db.tokens.revoke(id);
+      process.stdout.write(`revoked ${id}\n`);
+    } finally {
+      await model.close();
+    }
+  });
+
+program
+  .command('openapi')
+  .description('write the OpenAPI document generated from the code')
+  .option('--out <file>', 'file to write (default: stdout)')
+  .action(async (options: { out?: string }) => {
+    const text = await generateOpenApiJson();
+    if (options.out) writeFileSync(options.out, text);
+    else process.stdout.write(text);
+  });
+
+program
+  .command('verify-chain')
+  .description("verify a tenant's snapshot hash chain: from the database, or offline from an exported chain file")
+  .option('--connection <ns/name>', 'XeroConnection (with --tenant; reads DATABASE_URL)')
+  .option('--tenant <tenantId>', 'Xero tenant id')
+  .option('--file <file>', 'a chain export (GET /snapshots/chain) to verify without the database')
+  .action(async (options: { connection?: string; tenant?: string; file?: string }) => {
+    let records: ChainRecord[];
+    if (options.file) {
+      const exported = JSON.parse(readFileSync(options.file, 'utf8')) as { records: (ChainRecord & { takenAt: string })[] };
+      records = exported.records.map((r) => ({ ...r, takenAt: new Date(r.takenAt) }));
+    } else {
+      const [namespace, name] = (options.connection ?? '').split('/');
+      if (!namespace || !name || !options.tenant) throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
+      const model = await openModel(loadConfig());
+      try {
+        records = await model.db.snapshots.chainRecords({ namespace, name }, options.tenant);
+      } finally {
+        await model.close();
+      }
+    }
+    const result = verifyChainRecords(records);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    process.exitCode = result.ok ? 0 : 1;
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`admin-api: ${(error as Error).message}\n`);
+  process.exit(1);
+});

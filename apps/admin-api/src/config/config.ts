@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+const ROLE_NAMES = ['viewer', 'reviewer', 'admin'] as const;
+
+/** `group=role,group=role` → map; a role not in ROLE_NAMES is refused. */
+const groupRoles = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const map: Record<string, (typeof ROLE_NAMES)[number]> = {};
+    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [group, role] = pair.split('=').map((p) => p.trim());
+      if (!group || !role || !(ROLE_NAMES as readonly string[]).includes(role)) {
+        ctx.addIssue({ code: 'custom', message: `expected group=viewer|reviewer|admin pairs, got "${pair}"` });
+        return z.NEVER;
+      }
+      map[group] = role as (typeof ROLE_NAMES)[number];
+    }
+    return map;
+  });
+
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
+
+export const configSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  host: z.string().default('0.0.0.0'),
+  /** Where browsers reach this API (the OAuth redirect URI is built from it). */
+  publicUrl: z.string().url().default('http://127.0.0.1:8080'),
+  databaseUrl: z.string().min(1).default('sqlite:///var/lib/xero-access/xao.db'),
+  /** Run pending migrations at start-up (the SQLite default; a deploy job does it for PostgreSQL). */
+  migrate: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true')),
+  redisUrl: z.string().min(1).default('redis://127.0.0.1:6379'),
+  redisKeyPrefix: z.string().default('xao:'),
+  /** Empty: in-cluster service account, else ~/.kube/config when present. */
+  kubeconfig: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  bodyLimitBytes: z.coerce.number().int().positive().default(1024 * 1024),
+  rateLimitPerMinute: z.coerce.number().int().positive().default(600),
+  /** API tokens created at start-up from env or a mounted Secret (shown once, hashed here). */
+  bootstrapAdminToken: z.string().min(32).optional(),
+  bootstrapScimToken: z.string().min(32).optional(),
+  oidc: z.object({
+    jwksUrl: optionalUrl,
+    issuer: z.string().optional(),
+    audience: z.string().optional(),
+    groupsClaim: z.string().default('groups'),
+    groupRoles,
+  }),
+  /** HMAC key for the OAuth `state`; random per process when absent (then replicas cannot share flows). */
+  stateSecret: z.string().min(32).optional(),
+  xero: z.object({
+    identityUrl: optionalUrl,
+    loginUrl: optionalUrl,
+    apiUrl: optionalUrl,
+  }),
+});
+
+export type AppConfig = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+const blankToUndefined = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+
+/** Reads the configuration from the environment; throws naming the variable that is wrong. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const e = (name: string) => blankToUndefined(env[name]);
+  const raw = {
+    port: e('PORT'),
+    host: e('HOST'),
+    publicUrl: e('PUBLIC_URL'),
+    databaseUrl: e('DATABASE_URL'),
+    migrate: e('DATABASE_MIGRATE'),
+    redisUrl: e('REDIS_URL') ?? e('XAO_REDIS_URL'),
+    redisKeyPrefix: e('REDIS_KEY_PREFIX'),
+    kubeconfig: e('KUBECONFIG'),
+    logLevel: e('LOG_LEVEL'),
+    bodyLimitBytes: e('BODY_LIMIT_BYTES'),
+    rateLimitPerMinute: e('RATE_LIMIT_PER_MINUTE'),
+    bootstrapAdminToken: e('BOOTSTRAP_ADMIN_TOKEN'),
+    bootstrapScimToken: e('BOOTSTRAP_SCIM_TOKEN'),
+    oidc: {
+      jwksUrl: e('OIDC_JWKS_URL'),
+      issuer: e('OIDC_ISSUER'),
+      audience: e('OIDC_AUDIENCE'),
+      groupsClaim: e('OIDC_GROUPS_CLAIM'),
+      groupRoles: e('OIDC_GROUP_ROLES'),
+    },
+    stateSecret: e('OAUTH_STATE_SECRET'),
+    xero: { identityUrl: e('XERO_IDENTITY_URL'), loginUrl: e('XERO_LOGIN_URL'), apiUrl: e('XERO_API_URL') },
+  };
+  return parseConfig(raw, ENV_NAMES);
+}
+
+const ENV_NAMES: Record<string, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  publicUrl: 'PUBLIC_URL',
+  databaseUrl: 'DATABASE_URL',
+  migrate: 'DATABASE_MIGRATE',
+  redisUrl: 'REDIS_URL',
+  logLevel: 'LOG_LEVEL',
+  bodyLimitBytes: 'BODY_LIMIT_BYTES',
+  rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
+  bootstrapAdminToken: 'BOOTSTRAP_ADMIN_TOKEN',
+  bootstrapScimToken: 'BOOTSTRAP_SCIM_TOKEN',
+  'oidc.jwksUrl': 'OIDC_JWKS_URL',
+  'oidc.groupRoles': 'OIDC_GROUP_ROLES',
+  stateSecret: 'OAUTH_STATE_SECRET',
+  'xero.identityUrl': 'XERO_IDENTITY_URL',
+  'xero.loginUrl': 'XERO_LOGIN_URL',
+  'xero.apiUrl': 'XERO_API_URL',
+};
+
+/** Validates a config object (tests build one directly). Never echoes values: some are secrets. */
+export function parseConfig(raw: unknown, names: Record<string, string> = {}): AppConfig {
+  const parsed = configSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    return `${names[path] ?? path}: ${issue.message}`;
+  });
+  throw new Error(`invalid configuration: ${problems.join('; ')}`);
+}

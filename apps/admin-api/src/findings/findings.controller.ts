@@ -1,0 +1,76 @@
+import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Database } from '@xero-access/model';
+import type { z } from 'zod';
+import { Access } from '../auth/access.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { DB } from '../database/database.module.js';
+import { notFound } from '../http/errors.js';
+import { UuidParam } from '../http/params.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { FindingEvidence } from './finding-evidence.js';
+import { acceptRiskBody, listFindingsQuery, revokeAcceptanceBody } from './findings.schemas.js';
+
+@ApiTags('findings')
+@Controller('findings')
+export class FindingsController {
+  constructor(
+    @Inject(DB) private readonly db: Database,
+    @Inject(FindingEvidence) private readonly evidence: FindingEvidence,
+  ) {}
+
+  @Get()
+  @Access('viewer')
+  @ApiOperation({ summary: 'List findings (filtered, keyset-paginated)' })
+  async list(@ValidQuery(listFindingsQuery) q: z.output<typeof listFindingsQuery>) {
+    return this.db.findings.list(
+      {
+        ...(q.connection ? { connection: q.connection } : {}),
+        ...(q.tenant ? { tenantId: q.tenant } : {}),
+        ...(q.check ? { check: q.check } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.severity ? { severity: q.severity } : {}),
+        ...(q.subjectKind ? { subjectKind: q.subjectKind } : {}),
+        ...(q.subject ? { subjectId: q.subject } : {}),
+        ...(q.since ? { since: q.since } : {}),
+      },
+      { limit: q.limit, cursor: q.cursor ?? null, sort: q.sort, order: q.order },
+    );
+  }
+
+  @Get(':id')
+  @Access('viewer')
+  @ApiOperation({ summary: 'One finding with the snapshot that evidences it' })
+  async get(@UuidParam('id') id: string) {
+    const finding = await this.db.findings.get(id);
+    if (!finding) throw notFound('finding', id);
+    return { ...finding, evidence: await this.evidence.of(finding) };
+  }
+
+  @Get(':id/history')
+  @Access('viewer')
+  @ApiOperation({ summary: 'State changes of a finding, oldest first' })
+  async history(@UuidParam('id') id: string) {
+    return { items: await this.db.findings.history(id) };
+  }
+
+  @Post(':id/accept')
+  @HttpCode(200)
+  @Access('admin')
+  @ApiOperation({ summary: 'Accept the risk of a finding until a date, with a reason' })
+  async accept(@UuidParam('id') id: string, @ValidBody(acceptRiskBody) body: z.output<typeof acceptRiskBody>, @CurrentPrincipal() who: Principal) {
+    return this.db.findings.acceptRisk(id, { reason: body.reason, by: who.actor, until: body.expiresAt });
+  }
+
+  @Delete(':id/acceptance')
+  @Access('admin')
+  @ApiOperation({ summary: 'Withdraw an accepted risk: the finding is open again' })
+  async revokeAcceptance(
+    @UuidParam('id') id: string,
+    @ValidBody(revokeAcceptanceBody) body: z.output<typeof revokeAcceptanceBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
+    return this.db.findings.revokeAcceptance(id, who.actor, new Date(), body?.note ?? null);
+  }
+}

@@ -1,0 +1,81 @@
+import { type ArgumentMetadata, Body, type PipeTransform, Query, applyDecorators } from '@nestjs/common';
+import { ApiBody, ApiQuery } from '@nestjs/swagger';
+import { z } from 'zod';
+import { BadRequestField } from './errors.js';
+
+/** Dotted path of a zod issue, prefixed with where it was found (body, query, params). */
+function issueField(where: string, issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return [where, path, issue.keys[0]].filter(Boolean).join('.');
+  }
+  return path ? `${where}.${path}` : where;
+}
+
+function issueProblem(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (not allowed)`;
+  return issue.message;
+}
+
+/** Validates and converts one request part with a zod schema; the 400 names the first bad field. */
+export class ZodPipe<T extends z.ZodType> implements PipeTransform {
+  constructor(
+    private readonly schema: T,
+    private readonly where: 'body' | 'query' | 'params',
+  ) {}
+
+  transform(value: unknown, _metadata: ArgumentMetadata): z.output<T> {
+    const parsed = this.schema.safeParse(value ?? (this.where === 'body' ? undefined : {}));
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0]!;
+    throw new BadRequestField(issueField(this.where, issue), issueProblem(issue));
+  }
+}
+
+type JsonSchema = Record<string, unknown>;
+
+/** The OpenAPI 3.0 schema of a zod schema (as input: what a client sends). */
+export function openApiSchema(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+/** The OpenAPI 3.0 schema of what a handler returns. */
+export function openApiOutputSchema(schema: z.ZodType): JsonSchema {
+  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+/** `@ValidBody(schema)`: validated body parameter, documented in OpenAPI from the same schema. */
+export function ValidBody(schema: z.ZodType, description?: string): ParameterDecorator {
+  const pipe = Body(new ZodPipe(schema, 'body'));
+  return (target, key, index) => {
+    pipe(target, key, index);
+    if (key !== undefined) {
+      const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
+      ApiBody({ schema: openApiSchema(schema), description })(target, key, descriptor);
+    }
+  };
+}
+
+/** `@ValidQuery(schema)`: validated query object; each property becomes an OpenAPI query parameter. */
+export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
+  const pipe = Query(new ZodPipe(schema, 'query'));
+  return (target, key, index) => {
+    pipe(target, key, index);
+    if (key === undefined) return;
+    const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
+    const json = openApiSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const decorators = Object.entries(json.properties ?? {}).map(([name, property]) =>
+      ApiQuery({
+        name,
+        required: json.required?.includes(name) ?? false,
+        schema: property,
+        description: typeof property.description === 'string' ? property.description : undefined,
+      }),
+    );
+    applyDecorators(...decorators)(target, key, descriptor);
+  };
+}

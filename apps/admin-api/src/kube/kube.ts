@@ -1,0 +1,63 @@
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+
+export const XC = { group: 'xeroaccess.dev', version: 'v1alpha1', plural: 'xeroconnections' } as const;
+
+/** The subset of a XeroConnection this API reads. */
+export interface XeroConnectionResource {
+  metadata: { namespace: string; name: string; creationTimestamp?: string; generation?: number; uid?: string };
+  spec: {
+    authFlow?: string;
+    tenantId?: string;
+    scopes?: string[];
+    syncInterval?: string;
+    criticalSystem?: boolean;
+    suspend?: boolean;
+    credentialsSecretRef?: { name: string; clientIdKey?: string; clientSecretKey?: string };
+    tokenSecretRef?: { name: string };
+    accessControl?: { roleMappings?: { orgRole: string; xeroRoles?: string[] }[] };
+  };
+  status?: Record<string, unknown>;
+}
+
+/** KUBECONFIG when given, in-cluster when running in a pod, else the default file; null if none. */
+export function loadKubeConfig(path?: string): KubeConfig | null {
+  const kc = new KubeConfig();
+  try {
+    if (path) kc.loadFromFile(path);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch {
+    return null;
+  }
+  return kc.getCurrentCluster() ? kc : null;
+}
+
+export function isNotFound(error: unknown): boolean {
+  const e = error as { code?: number; statusCode?: number; body?: unknown };
+  return e?.code === 404 || e?.statusCode === 404;
+}
+
+/** Reads XeroConnections and their Secrets. */
+export class KubeGateway {
+  private readonly custom: CustomObjectsApi;
+  readonly core: CoreV1Api;
+
+  constructor(readonly kc: KubeConfig) {
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  async listConnections(): Promise<XeroConnectionResource[]> {
+    const list = (await this.custom.listClusterCustomObject({ ...XC })) as { items?: XeroConnectionResource[] };
+    return list.items ?? [];
+  }
+
+  async getConnection(namespace: string, name: string): Promise<XeroConnectionResource | null> {
+    try {
+      return (await this.custom.getNamespacedCustomObject({ ...XC, namespace, name })) as XeroConnectionResource;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+}

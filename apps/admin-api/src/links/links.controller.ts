@@ -1,0 +1,79 @@
+import { Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Database } from '@xero-access/model';
+import { z } from 'zod';
+import { Access } from '../auth/access.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { DB } from '../database/database.module.js';
+import { BadRequestField, notFound } from '../http/errors.js';
+import { cursorParam, limitParam } from '../http/query-schemas.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { Reevaluation } from '../reevaluation/reevaluation.service.js';
+
+const listLinksQuery = z.object({ staffId: z.uuid({ message: 'must be a UUID' }).optional(), limit: limitParam, cursor: cursorParam }).strict();
+
+const linkBody = z.union([
+  z.object({ staffId: z.uuid({ message: 'must be a UUID' }).describe('The staff member this Xero user is') }).strict(),
+  z
+    .object({
+      nonHuman: z.literal(true).describe('A service account or external adviser'),
+      justification: z.string().trim().min(1, 'must explain why this account has no person').max(10_000),
+    })
+    .strict(),
+]);
+
+const USER_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+function userIdParam(value: string): string {
+  if (!USER_ID.test(value)) throw new BadRequestField('params.userId', 'must be a Xero UserID (letters, digits and "-", at most 64)');
+  return value;
+}
+
+/** Account links: Xero UserID → staff member, or non-human with a justification. */
+@ApiTags('account links')
+@Controller('links')
+export class LinksController {
+  constructor(
+    @Inject(DB) private readonly db: Database,
+    @Inject(Reevaluation) private readonly reevaluation: Reevaluation,
+  ) {}
+
+  @Get()
+  @Access('viewer')
+  @ApiOperation({ summary: 'Account links by Xero UserID' })
+  async list(@ValidQuery(listLinksQuery) q: z.output<typeof listLinksQuery>) {
+    return this.db.links.list({ staffId: q.staffId, limit: q.limit, cursor: q.cursor ?? null });
+  }
+
+  @Get(':userId')
+  @Access('viewer')
+  @ApiOperation({ summary: 'The link of one Xero user' })
+  async get(@Param('userId') raw: string) {
+    const userId = userIdParam(raw);
+    const link = await this.db.links.get(userId);
+    if (!link) throw notFound('account link', userId);
+    return link;
+  }
+
+  @Put(':userId')
+  @Access('admin')
+  @ApiOperation({ summary: 'Link a Xero user to a staff member, or mark it non-human with a justification; re-evaluates at once' })
+  async put(@Param('userId') raw: string, @ValidBody(linkBody) body: z.output<typeof linkBody>, @CurrentPrincipal() who: Principal) {
+    const userId = userIdParam(raw);
+    const link = await this.db.links.link(userId, body, who.actor);
+    const reevaluated = await this.reevaluation.after('link.put', { userIds: [userId] });
+    return { ...link, reevaluated };
+  }
+
+  @Delete(':userId')
+  @HttpCode(200)
+  @Access('admin')
+  @ApiOperation({ summary: 'Remove a link (matching falls back to email); re-evaluates at once' })
+  async remove(@Param('userId') raw: string) {
+    const userId = userIdParam(raw);
+    await this.db.links.unlink(userId);
+    const reevaluated = await this.reevaluation.after('link.delete', { userIds: [userId] });
+    return { userId, deleted: true, reevaluated };
+  }
+}

@@ -1,0 +1,49 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Paths pino replaces with "[redacted]". Request logs never include bodies, but headers carry
+ * bearer tokens and the callback URL carries the OAuth code.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'token',
+  'accessToken',
+  'refreshToken',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'clientSecret',
+  'client_secret',
+  'code',
+  'codeVerifier',
+  'password',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.clientSecret',
+  '*.password',
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'admin-api' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: {
+        req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
+          id: req.id,
+          method: req.method,
+          // Query strings may carry OAuth codes and state: log the path only.
+          url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url,
+          ip: req.ip,
+        }),
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,40 @@
+import { SwaggerModule } from '@nestjs/swagger';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { ModelOrm } from '@xero-access/model';
+import type { Redis } from 'ioredis';
+import pino from 'pino';
+import { AppModule } from '../app/app.module.js';
+import { parseConfig } from '../config/config.js';
+import { OAuthStateSigner } from '../connect/oauth-state.js';
+import { openApiConfig } from './openapi-config.js';
+
+/**
+ * The OpenAPI document from the controllers alone: no database, Redis or cluster is touched
+ * (the dependencies are inert placeholders; nothing is called while building the document).
+ */
+export async function generateOpenApiDocument(): Promise<Record<string, unknown>> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.with({
+      config: parseConfig({ oidc: {}, xero: {} }),
+      model: { db: {} } as unknown as ModelOrm,
+      redis: {} as unknown as Redis,
+      logger: pino({ level: 'silent' }),
+      kube: null,
+      oidc: null,
+      stateSigner: OAuthStateSigner.random(),
+    }),
+    new FastifyAdapter(),
+    { logger: false, abortOnError: false },
+  );
+  try {
+    return SwaggerModule.createDocument(app, openApiConfig()) as unknown as Record<string, unknown>;
+  } finally {
+    await app.close();
+  }
+}
+
+export async function generateOpenApiJson(): Promise<string> {
+  return `${JSON.stringify(await generateOpenApiDocument(), null, 2)}\n`;
+}

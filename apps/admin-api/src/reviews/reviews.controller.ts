@@ -1,0 +1,96 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Database } from '@xero-access/model';
+import type { z } from 'zod';
+import { Access } from '../auth/access.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { DB } from '../database/database.module.js';
+import { BadRequestField, notFound } from '../http/errors.js';
+import { UuidParam } from '../http/params.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { sha256 } from '../snapshots/evidence-export.js';
+import { createReviewBody, decideBody, listReviewsQuery } from './reviews.schemas.js';
+
+/** Access review campaigns: one per tenant snapshot, a decision per user, a report as evidence. */
+@ApiTags('access reviews')
+@Controller('reviews')
+export class ReviewsController {
+  constructor(@Inject(DB) private readonly db: Database) {}
+
+  @Get()
+  @Access('viewer')
+  @ApiOperation({ summary: 'Review campaigns, newest first' })
+  async list(@ValidQuery(listReviewsQuery) q: z.output<typeof listReviewsQuery>) {
+    return { items: await this.db.reviews.list({ connection: q.connection, status: q.status }) };
+  }
+
+  @Post()
+  @Access('reviewer')
+  @ApiOperation({ summary: "Start a campaign over a tenant's latest snapshot" })
+  async create(@ValidBody(createReviewBody) body: z.output<typeof createReviewBody>, @CurrentPrincipal() who: Principal) {
+    const review = await this.db.reviews.create({ connection: body.connection, tenantId: body.tenantId, title: body.title, dueAt: body.dueAt ?? null, createdBy: who.actor });
+    return this.db.reviews.get(review.id);
+  }
+
+  @Get(':id')
+  @Access('viewer')
+  @ApiOperation({ summary: 'A campaign with its progress' })
+  async get(@UuidParam('id') id: string) {
+    const review = await this.db.reviews.get(id);
+    if (!review) throw notFound('access review', id);
+    return review;
+  }
+
+  @Get(':id/items')
+  @Access('viewer')
+  @ApiOperation({ summary: 'The users under review and their decisions' })
+  async items(@UuidParam('id') id: string) {
+    return { items: await this.db.reviews.decisions(id) };
+  }
+
+  @Put(':id/items/:userId')
+  @Access('reviewer')
+  @ApiOperation({ summary: 'Decide keep / revoke / change-role for one user, with a comment' })
+  async decide(@UuidParam('id') id: string, @Param('userId') userId: string, @ValidBody(decideBody) body: z.output<typeof decideBody>, @CurrentPrincipal() who: Principal) {
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(userId)) throw new BadRequestField('params.userId', 'must be a Xero UserID');
+    return this.db.reviews.decide(id, userId, { decision: body.decision, newRole: body.newRole ?? null, comment: body.comment ?? null, by: who.actor });
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @Access('reviewer')
+  @ApiOperation({ summary: 'Close the campaign (every user decided)' })
+  async complete(@UuidParam('id') id: string, @CurrentPrincipal() who: Principal) {
+    return this.db.reviews.complete(id, who.actor);
+  }
+
+  @Get(':id/report')
+  @Access('viewer')
+  @ApiOperation({ summary: 'Completion report as evidence: campaign, snapshot hashes, every decision, open remediations, sha256 digest' })
+  async report(@UuidParam('id') id: string) {
+    const review = await this.db.reviews.get(id);
+    if (!review) throw notFound('access review', id);
+    const [decisions, snapshot] = await Promise.all([this.db.reviews.decisions(id), this.db.snapshots.get(review.snapshotId)]);
+    const report = {
+      kind: 'xero-access-review-report',
+      version: 1,
+      generatedAt: new Date().toISOString(),
+      review,
+      snapshot: snapshot && {
+        id: snapshot.id,
+        connection: snapshot.connection,
+        tenantId: snapshot.tenantId,
+        tenantName: snapshot.tenantName,
+        sequence: snapshot.sequence,
+        takenAt: snapshot.takenAt,
+        contentHash: snapshot.contentHash,
+        chainHash: snapshot.chainHash,
+      },
+      decisions,
+      openRemediations: decisions.filter((d) => (d.decision === 'revoke' || d.decision === 'change-role') && d.remediatedAt === null),
+    };
+    // The digest covers the report without itself, serialised as sent.
+    return { ...report, sha256: sha256(JSON.stringify(report)) };
+  }
+}

@@ -1,0 +1,115 @@
+import { Controller, Delete, Get, Header, HttpCode, Inject, Patch, Post, Put, Res, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Database, StaffRecord } from '@xero-access/model';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { Access } from '../auth/access.decorator.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { AppConfig } from '../config/config.js';
+import { DB } from '../database/database.module.js';
+import { UuidParam } from '../http/params.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { StaffChanges } from '../staff/staff-changes.js';
+import { staffFromScim, staffPatchFromScim } from './scim-mapping.js';
+import { parseScimFilter } from './scim-filter.js';
+import { scimListQuery, scimPatchBody, scimUserBody } from './scim.schemas.js';
+import { ScimExceptionFilter } from './scim.filter.js';
+import { SCIM_CONTENT_TYPE, SCIM_LIST, ScimError, toScimUser } from './scim.types.js';
+
+const MAX_COUNT = 200;
+
+/** SCIM 2.0 Users (RFC 7643/7644) for Okta, Entra ID or an HR system: the staff directory. */
+@ApiTags('scim')
+@Controller('scim/v2/Users')
+@UseFilters(ScimExceptionFilter)
+export class ScimUsersController {
+  constructor(
+    @Inject(DB) private readonly db: Database,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(StaffChanges) private readonly changes: StaffChanges,
+  ) {}
+
+  private view(s: StaffRecord) {
+    return toScimUser(s, this.config.publicUrl.replace(/\/$/, ''));
+  }
+
+  private async existing(id: string): Promise<StaffRecord> {
+    const s = await this.db.staff.get(id);
+    if (!s) throw new ScimError(404, `User ${id} not found`);
+    return s;
+  }
+
+  @Get()
+  @Access('scim')
+  @Header('content-type', SCIM_CONTENT_TYPE)
+  @ApiOperation({ summary: 'List users; filter=userName eq "…" or externalId eq "…"' })
+  async list(@ValidQuery(scimListQuery) q: z.output<typeof scimListQuery>) {
+    const startIndex = Math.max(1, q.startIndex ?? 1);
+    const count = Math.min(MAX_COUNT, Math.max(0, q.count ?? 100));
+    let all: StaffRecord[];
+    if (q.filter) {
+      const filter = parseScimFilter(q.filter);
+      const found = filter.attribute === 'userName' ? await this.db.staff.getByEmail(filter.value) : await this.db.staff.getByExternalId(filter.value);
+      all = found ? [found] : [];
+    } else {
+      all = await this.db.staff.all();
+    }
+    const page = all.slice(startIndex - 1, startIndex - 1 + count);
+    return { schemas: [SCIM_LIST], totalResults: all.length, startIndex, itemsPerPage: page.length, Resources: page.map((s) => this.view(s)) };
+  }
+
+  @Get(':id')
+  @Access('scim')
+  @Header('content-type', SCIM_CONTENT_TYPE)
+  @ApiOperation({ summary: 'One user' })
+  async get(@UuidParam('id') id: string) {
+    return this.view(await this.existing(id));
+  }
+
+  @Post()
+  @HttpCode(201)
+  @Access('scim')
+  @Header('content-type', SCIM_CONTENT_TYPE)
+  @ApiOperation({ summary: 'Create (provision) a user' })
+  async create(@ValidBody(scimUserBody) body: z.output<typeof scimUserBody>, @Res({ passthrough: true }) reply: FastifyReply) {
+    const created = await this.db.staff.create(staffFromScim(body));
+    await this.changes.changed('scim.create', [created]);
+    const view = this.view(created);
+    void reply.header('location', view.meta.location);
+    return view;
+  }
+
+  @Put(':id')
+  @Access('scim')
+  @Header('content-type', SCIM_CONTENT_TYPE)
+  @ApiOperation({ summary: 'Replace a user' })
+  async replace(@UuidParam('id') id: string, @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>) {
+    const before = await this.existing(id);
+    const after = await this.db.staff.replace(id, staffFromScim(body, before));
+    await this.changes.changed('scim.replace', [before, after]);
+    return this.view(after);
+  }
+
+  @Patch(':id')
+  @Access('scim')
+  @Header('content-type', SCIM_CONTENT_TYPE)
+  @ApiOperation({ summary: 'PatchOp: active (offboard / reactivate), userName, displayName, externalId, title' })
+  async patch(@UuidParam('id') id: string, @ValidBody(scimPatchBody) body: z.output<typeof scimPatchBody>) {
+    const before = await this.existing(id);
+    const patch = staffPatchFromScim(body, before);
+    const after = Object.keys(patch).length ? await this.db.staff.update(id, patch) : before;
+    await this.changes.changed('scim.patch', [before, after]);
+    return this.view(after);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Access('scim')
+  @ApiOperation({ summary: 'Delete a user (deactivate with PATCH active=false to offboard and keep the record)' })
+  async remove(@UuidParam('id') id: string) {
+    const before = await this.existing(id);
+    const links = await this.changes.linkedUserIds(before.id);
+    await this.db.staff.delete(id);
+    await this.changes.changed('scim.delete', [before], links);
+  }
+}

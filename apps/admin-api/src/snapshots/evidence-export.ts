@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { SnapshotRecord, SnapshotUser } from '@xero-access/model';
+
+export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+const CSV_COLUMNS = [
+  'userId',
+  'email',
+  'firstName',
+  'lastName',
+  'organisationRole',
+  'isSubscriber',
+  'updatedDateUtc',
+  'twoFactorEnabled',
+  'lastLoginAt',
+] as const satisfies readonly (keyof SnapshotUser)[];
+
+/** RFC 4180 quoting; cells starting with = + - @ are prefixed with ' so spreadsheets do not run them. */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function usersCsv(users: readonly SnapshotUser[]): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const u of users) lines.push(CSV_COLUMNS.map((c) => csvCell(u[c])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+export interface JsonEvidence {
+  kind: 'xero-access-snapshot-evidence';
+  version: 1;
+  exportedAt: string;
+  snapshot: SnapshotRecord;
+  /** The canonical users text: sha256(contentText) must equal snapshot.contentHash. */
+  contentText: string;
+  users: SnapshotUser[];
+  digests: { contentSha256: string; usersCsvSha256: string };
+}
+
+export function jsonEvidence(snapshot: SnapshotRecord, contentText: string, now = new Date()): JsonEvidence {
+  const users = JSON.parse(contentText) as SnapshotUser[];
+  return {
+    kind: 'xero-access-snapshot-evidence',
+    version: 1,
+    exportedAt: now.toISOString(),
+    snapshot,
+    contentText,
+    users,
+    digests: { contentSha256: sha256(contentText), usersCsvSha256: sha256(usersCsv(users)) },
+  };
+}

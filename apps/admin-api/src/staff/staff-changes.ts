@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Database, StaffRecord } from '@xero-access/model';
+import { DB } from '../database/database.module.js';
+import { Reevaluation } from '../reevaluation/reevaluation.service.js';
+
+/** Turns staff directory changes into re-evaluation requests for the connections they touch. */
+@Injectable()
+export class StaffChanges {
+  constructor(
+    @Inject(DB) private readonly db: Database,
+    @Inject(Reevaluation) private readonly reevaluation: Reevaluation,
+  ) {}
+
+  /** Xero UserIDs explicitly linked to the member. */
+  async linkedUserIds(staffId: string): Promise<string[]> {
+    const userIds: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await this.db.links.list({ staffId, limit: 500, cursor });
+      userIds.push(...page.items.map((l) => l.userId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return userIds;
+  }
+
+  /** `records`: the member before and/or after the change (emails of both matter). */
+  async changed(reason: string, records: readonly StaffRecord[], extraUserIds: readonly string[] = []): Promise<string[]> {
+    const userIds = [...extraUserIds];
+    for (const id of new Set(records.map((r) => r.id))) userIds.push(...(await this.linkedUserIds(id)));
+    return this.reevaluation.after(reason, { emails: records.map((r) => r.email), userIds });
+  }
+
+  /** Bulk import: every connection that holds any of the emails. */
+  async imported(reason: string, emails: readonly string[]): Promise<string[]> {
+    return this.reevaluation.after(reason, { emails });
+  }
+}

@@ -1,0 +1,47 @@
+import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { API_TOKEN_ROLES, type Database } from '@xero-access/model';
+import { z } from 'zod';
+import { Access } from '../auth/access.decorator.js';
+import type { Principal } from '../auth/principal.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { DB } from '../database/database.module.js';
+import { UuidParam } from '../http/params.js';
+import { ValidBody } from '../http/zod-validation.js';
+
+const createTokenBody = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1 to 128 letters, digits, dots, dashes or underscores'),
+    role: z.enum(API_TOKEN_ROLES),
+    expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s)).optional(),
+  })
+  .strict();
+
+@ApiTags('tokens')
+@Controller('tokens')
+export class TokensController {
+  constructor(@Inject(DB) private readonly db: Database) {}
+
+  @Get()
+  @Access('admin')
+  @ApiOperation({ summary: 'API tokens (never their secrets)' })
+  async list() {
+    return { items: await this.db.tokens.list() };
+  }
+
+  @Post()
+  @Access('admin')
+  @ApiOperation({ summary: 'Create an API token; the secret is in this response only' })
+  async create(@ValidBody(createTokenBody) body: z.output<typeof createTokenBody>, @CurrentPrincipal() who: Principal) {
+    const { token, record } = await this.db.tokens.create({ name: body.name, role: body.role, expiresAt: body.expiresAt ?? null, createdBy: who.actor });
+    return { ...record, token };
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @Access('admin')
+  @ApiOperation({ summary: 'Revoke an API token' })
+  async revoke(@UuidParam('id') id: string) {
+    return this.db.tokens.revoke(id);
+  }
+}
