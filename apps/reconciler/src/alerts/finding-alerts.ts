@@ -1,0 +1,54 @@
+import type { Database, FindingTransition } from '@xero-access/model';
+
+export type AlertEventType = 'finding.opened' | 'finding.resolved' | 'finding.accepted-expired';
+
+/** Which transitions alert, and as what: a reopened finding is opened again. */
+export function alertTypeOf(transition: FindingTransition['type']): AlertEventType {
+  if (transition === 'resolved') return 'finding.resolved';
+  if (transition === 'accepted-expired') return 'finding.accepted-expired';
+  return 'finding.opened';
+}
+
+export function alertPayload(transition: FindingTransition): Record<string, unknown> {
+  const f = transition.finding;
+  return {
+    type: alertTypeOf(transition.type),
+    transition: transition.type,
+    eventId: transition.eventId,
+    at: transition.at.toISOString(),
+    connection: f.connection,
+    finding: {
+      id: f.id,
+      tenantId: f.tenantId,
+      check: f.check,
+      severity: f.severity,
+      status: f.status,
+      subject: f.subject,
+      message: f.message,
+      remediation: f.remediation,
+      firstSeenAt: f.firstSeenAt.toISOString(),
+      resolvedAt: f.resolvedAt?.toISOString() ?? null,
+      snapshotId: f.snapshotId,
+    },
+  };
+}
+
+/**
+ * Records one delivery per transition in the delivery log (idempotent on the FindingEvent id),
+ * so an alert survives a crash between evaluation and sending.
+ */
+export async function enqueueFindingAlerts(
+  db: Database,
+  target: string,
+  transitions: readonly FindingTransition[],
+): Promise<number> {
+  for (const t of transitions) {
+    await db.webhooks.enqueue({
+      eventType: alertTypeOf(t.type),
+      eventId: t.eventId,
+      target,
+      payload: alertPayload(t),
+    });
+  }
+  return transitions.length;
+}

@@ -1,0 +1,138 @@
+import type { Database, WebhookDeliveryRecord } from '@xero-access/model';
+import type { Logger } from '../logging/logger.js';
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+import { sleep } from '../util/sleep.js';
+import {
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  signPayload,
+} from './webhook-signature.js';
+
+export interface WebhookSenderOptions {
+  db: Database;
+  secret: string;
+  logger: Logger;
+  pollMs?: number;
+  timeoutMs?: number;
+  /** Attempts before a delivery is marked failed. */
+  maxAttempts?: number;
+  backoff?: BackoffPolicy;
+  onAttempt?(result: 'delivered' | 'retry' | 'failed'): void;
+}
+
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 10 * 60_000, jitter: 0.2 };
+
+/**
+ * Sends due deliveries from the delivery log: JSON body, HMAC-SHA256 signature header, retries
+ * with exponential backoff on network errors and non-2xx answers, every attempt recorded.
+ */
+export class WebhookSender {
+  private stopController = new AbortController();
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: WebhookSenderOptions) {}
+
+  start(): void {
+    if (this.loop) return;
+    this.stopController = new AbortController();
+    this.loop = this.run();
+  }
+
+  /** Deliver now rather than at the next poll (after new alerts were enqueued). */
+  kick(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  /** One pass over what is due; returns how many deliveries were attempted. */
+  async deliverDue(now = new Date()): Promise<number> {
+    const due = await this.options.db.webhooks.due(now, 50);
+    for (const delivery of due) {
+      if (this.stopController.signal.aborted) break;
+      await this.deliver(delivery);
+    }
+    return due.length;
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.options.pollMs ?? 1_000;
+    while (!this.stopController.signal.aborted) {
+      try {
+        await this.deliverDue();
+      } catch (error) {
+        this.options.logger.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          'webhook delivery pass failed',
+        );
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        void sleep(pollMs, this.stopController.signal).then(resolve);
+      });
+    }
+  }
+
+  private async deliver(delivery: WebhookDeliveryRecord): Promise<void> {
+    const body = JSON.stringify(delivery.payload);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    let statusCode: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(delivery.target, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'xero-access-operator-reconciler',
+          [SIGNATURE_HEADER]: signPayload(this.options.secret, timestamp, body),
+          [TIMESTAMP_HEADER]: timestamp,
+          [EVENT_HEADER]: delivery.eventType,
+          [DELIVERY_HEADER]: delivery.id,
+        },
+        body,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+      statusCode = response.status;
+      await response.body?.cancel().catch(() => undefined);
+      if (response.ok) {
+        await this.options.db.webhooks.recordAttempt(delivery.id, { ok: true, statusCode });
+        this.options.onAttempt?.('delivered');
+        return;
+      }
+      error = `HTTP ${statusCode}`;
+    } catch (e) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    const attempts = delivery.attempts + 1;
+    const giveUp = attempts >= (this.options.maxAttempts ?? 8);
+    const nextAttemptAt = giveUp
+      ? null
+      : new Date(Date.now() + backoffDelay(attempts - 1, this.options.backoff ?? DEFAULT_BACKOFF));
+    await this.options.db.webhooks.recordAttempt(delivery.id, {
+      ok: false,
+      statusCode,
+      error,
+      nextAttemptAt,
+    });
+    this.options.onAttempt?.(giveUp ? 'failed' : 'retry');
+    this.options.logger.warn(
+      {
+        delivery: delivery.id,
+        event: delivery.eventType,
+        target: delivery.target,
+        error,
+        attempts,
+        giveUp,
+      },
+      'webhook delivery failed',
+    );
+  }
+}

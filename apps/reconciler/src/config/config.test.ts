@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults to an SQLite file, local Redis, Xero itself and leader election on', () => {
+    const config = loadConfig({ POD_NAME: 'rec-0' });
+    expect(config.databaseUrl).toMatch(/^sqlite:/);
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.xeroEndpoints.apiUrl).toBe('https://api.xero.com');
+    expect(config.leaderElection).toMatchObject({
+      enabled: true,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+    expect(config.identity).toBe('rec-0');
+    expect(config.webhook).toBeUndefined();
+  });
+
+  it('reads durations, namespaces and compressed limits', () => {
+    const config = loadConfig({
+      LEASE_DURATION: '3s',
+      WATCH_NAMESPACES: 'finance, payments',
+      XERO_LIMITS: '{"tenantPerMinute": 6, "minuteWindowMs": 6000}',
+    });
+    expect(config.leaderElection.leaseDurationMs).toBe(3_000);
+    expect(config.watchNamespaces).toEqual(['finance', 'payments']);
+    expect(config.xeroLimits).toEqual({ tenantPerMinute: 6, minuteWindowMs: 6_000 });
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ WORKERS: 'many' })).toThrow(/WORKERS/);
+    expect(() => loadConfig({ LEASE_DURATION: '15' })).toThrow(
+      /LEASE_DURATION: must be a duration/,
+    );
+    expect(() => loadConfig({ XERO_LIMITS: '{"tenantPerMinute": "x"}' })).toThrow(/XERO_LIMITS/);
+  });
+
+  it('refuses an unsigned webhook without echoing any secret', () => {
+    expect(() => loadConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example/x' })).toThrow(
+      /ALERT_WEBHOOK_SECRET/,
+    );
+  });
+});

@@ -1,0 +1,140 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 500ms, 30s, 5m or 1h')
+  .transform((text) => {
+    const match = /^(\d+)(ms|s|m|h)$/.exec(text)!;
+    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+    return Number(match[1]) * unit;
+  });
+
+const jsonObject = (what: string) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be JSON (${what})` });
+      return z.NEVER;
+    }
+  });
+
+const extraCap = z.object({
+  id: z.string().min(1),
+  points: z.number().int().positive(),
+  windowMs: z.number().int().positive(),
+});
+const limits = z
+  .object({
+    tenantConcurrent: z.number().int().positive(),
+    tenantPerMinute: z.number().int().positive(),
+    tenantPerDay: z.number().int().positive(),
+    appPerMinute: z.number().int().positive(),
+    minuteWindowMs: z.number().int().positive(),
+    dayWindowMs: z.number().int().positive(),
+  })
+  .partial()
+  .strict();
+
+const envSchema = z.object({
+  KUBECONFIG: z.string().optional(),
+  DATABASE_URL: z.string().min(1).default('sqlite:///tmp/xero-access.sqlite'),
+  DATABASE_MIGRATE: z.enum(['true', 'false']).default('true'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_KEY_PREFIX: z.string().default('xao'),
+  XERO_IDENTITY_URL: z.string().url().default('https://identity.xero.com'),
+  XERO_LOGIN_URL: z.string().url().default('https://login.xero.com'),
+  XERO_API_URL: z.string().url().default('https://api.xero.com'),
+  XERO_EXTRA_LIMITS: jsonObject('a list of {id, points, windowMs}')
+    .pipe(z.array(extraCap))
+    .optional(),
+  XERO_LIMITS: jsonObject('an object of XeroLimits overrides').pipe(limits).optional(),
+  POD_NAME: z.string().default(hostname()),
+  POD_NAMESPACE: z.string().default('default'),
+  LEADER_ELECTION: z.enum(['true', 'false']).default('true'),
+  LEADER_ELECTION_NAMESPACE: z.string().optional(),
+  LEADER_ELECTION_LEASE_NAME: z.string().default('xero-access-reconciler'),
+  LEASE_DURATION: durationMs.default(15_000),
+  LEASE_RENEW_DEADLINE: durationMs.default(10_000),
+  LEASE_RETRY_PERIOD: durationMs.default(2_000),
+  WATCH_NAMESPACES: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  RESYNC_PERIOD: durationMs.default(10 * 60_000),
+  WORKERS: z.coerce.number().int().min(1).max(256).default(4),
+  SHUTDOWN_DRAIN: durationMs.default(20_000),
+  SYNC_JITTER: z.coerce.number().min(0).max(1).default(0.1),
+  TOKEN_REFRESH_AHEAD: durationMs.default(5 * 60_000),
+  OFFBOARDING_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  POLICY_BUNDLE_PATH: z.string().optional(),
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
+  METRICS_HOST: z.string().default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type ReconcilerConfig = ReturnType<typeof toConfig>;
+
+function toConfig(env: z.output<typeof envSchema>) {
+  return {
+    kubeconfigPath: env.KUBECONFIG,
+    databaseUrl: env.DATABASE_URL,
+    migrateDatabase: env.DATABASE_MIGRATE === 'true',
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    xeroEndpoints: {
+      identityUrl: env.XERO_IDENTITY_URL,
+      loginUrl: env.XERO_LOGIN_URL,
+      apiUrl: env.XERO_API_URL,
+    },
+    xeroLimits: {
+      ...(env.XERO_LIMITS ?? {}),
+      ...(env.XERO_EXTRA_LIMITS ? { extraCaps: env.XERO_EXTRA_LIMITS } : {}),
+    },
+    identity: env.POD_NAME,
+    leaderElection: {
+      enabled: env.LEADER_ELECTION === 'true',
+      namespace: env.LEADER_ELECTION_NAMESPACE ?? env.POD_NAMESPACE,
+      name: env.LEADER_ELECTION_LEASE_NAME,
+      leaseDurationMs: env.LEASE_DURATION,
+      renewDeadlineMs: env.LEASE_RENEW_DEADLINE,
+      retryPeriodMs: env.LEASE_RETRY_PERIOD,
+    },
+    watchNamespaces: env.WATCH_NAMESPACES,
+    resyncMs: env.RESYNC_PERIOD,
+    workers: env.WORKERS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN,
+    syncJitter: env.SYNC_JITTER,
+    tokenRefreshAheadMs: env.TOKEN_REFRESH_AHEAD,
+    offboardingGraceHours: env.OFFBOARDING_GRACE_HOURS,
+    policyBundlePath: env.POLICY_BUNDLE_PATH,
+    webhook: env.ALERT_WEBHOOK_URL
+      ? { url: env.ALERT_WEBHOOK_URL, secret: env.ALERT_WEBHOOK_SECRET }
+      : undefined,
+    metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
+    logLevel: env.LOG_LEVEL,
+  };
+}
+
+/** Reads the configuration from the environment; the error names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid reconciler configuration: ${problems}`);
+  }
+  if (parsed.data.ALERT_WEBHOOK_URL && !parsed.data.ALERT_WEBHOOK_SECRET) {
+    throw new Error(
+      'invalid reconciler configuration: ALERT_WEBHOOK_SECRET: required when ALERT_WEBHOOK_URL is set (deliveries are signed)',
+    );
+  }
+  return toConfig(parsed.data);
+}

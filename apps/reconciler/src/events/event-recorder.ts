@@ -1,0 +1,71 @@
+import { EventsV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
+import {
+  XERO_CONNECTION_API_VERSION,
+  XERO_CONNECTION_KIND,
+  type XeroConnection,
+} from '@xero-access/crd';
+import { describeKubeError } from '../kube/http-status.js';
+import type { Logger } from '../logging/logger.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export const REPORTING_CONTROLLER = 'xeroaccess.dev/reconciler';
+
+/**
+ * Kubernetes Events (events.k8s.io/v1) about a XeroConnection, shown by `kubectl describe` and
+ * `kubectl events`. Best effort: a failed event never fails a reconcile.
+ */
+export class EventRecorder {
+  private readonly api: EventsV1Api;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    private readonly instance: string,
+    private readonly logger: Logger,
+  ) {
+    this.api = kubeConfig.makeApiClient(EventsV1Api);
+  }
+
+  async record(
+    connection: XeroConnection,
+    type: EventType,
+    reason: string,
+    action: string,
+    note: string,
+  ): Promise<void> {
+    const { namespace, name, uid, resourceVersion } = connection.metadata!;
+    const now = new Date();
+    try {
+      await this.api.createNamespacedEvent({
+        namespace: namespace!,
+        body: {
+          // client-go's naming: <object>.<time in hex>, unique enough per object.
+          metadata: {
+            name: `${name}.${(now.getTime() * 1000 + Math.floor(Math.random() * 1000)).toString(16)}`,
+            namespace,
+          },
+          eventTime: new V1MicroTime(now.getTime()),
+          reportingController: REPORTING_CONTROLLER,
+          reportingInstance: this.instance,
+          action,
+          reason,
+          type,
+          note: note.slice(0, 1024),
+          regarding: {
+            apiVersion: XERO_CONNECTION_API_VERSION,
+            kind: XERO_CONNECTION_KIND,
+            namespace,
+            name,
+            uid,
+            resourceVersion,
+          },
+        },
+      });
+    } catch (error) {
+      this.logger.warn(
+        { connection: `${namespace}/${name}`, reason, error: describeKubeError(error) },
+        'could not record event',
+      );
+    }
+  }
+}

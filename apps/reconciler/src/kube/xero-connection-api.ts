@@ -1,0 +1,74 @@
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
+import {
+  XERO_CONNECTION_GROUP,
+  XERO_CONNECTION_PLURAL,
+  XERO_CONNECTION_VERSION,
+  type XeroConnection,
+  type XeroConnectionStatus,
+} from '@xero-access/crd';
+import { isNotFound } from './http-status.js';
+
+const coordinates = {
+  group: XERO_CONNECTION_GROUP,
+  version: XERO_CONNECTION_VERSION,
+  plural: XERO_CONNECTION_PLURAL,
+};
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** The XeroConnection calls the reconciler makes. */
+export class XeroConnectionApi {
+  private readonly api: CustomObjectsApi;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /** The object as stored now, or null when it is gone. */
+  async get(namespace: string, name: string): Promise<XeroConnection | null> {
+    try {
+      return (await this.api.getNamespacedCustomObject({
+        ...coordinates,
+        namespace,
+        name,
+      })) as XeroConnection;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Replaces status through the status subresource (merge patch: only status is sent). */
+  async patchStatus(
+    namespace: string,
+    name: string,
+    status: XeroConnectionStatus,
+  ): Promise<XeroConnection> {
+    return (await this.api.patchNamespacedCustomObjectStatus(
+      { ...coordinates, namespace, name, body: { status } },
+      mergePatch,
+    )) as XeroConnection;
+  }
+
+  /**
+   * Sets metadata.finalizers. The patch carries the resourceVersion we decided on, so the API
+   * server refuses it (409) if the object changed meanwhile: no finalizer is lost or re-added
+   * behind someone's back.
+   */
+  async setFinalizers(connection: XeroConnection, finalizers: string[]): Promise<XeroConnection> {
+    const { namespace, name, resourceVersion } = connection.metadata!;
+    return (await this.api.patchNamespacedCustomObject(
+      {
+        ...coordinates,
+        namespace: namespace!,
+        name: name!,
+        body: { metadata: { finalizers, resourceVersion } },
+      },
+      mergePatch,
+    )) as XeroConnection;
+  }
+}

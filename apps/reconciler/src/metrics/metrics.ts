@@ -1,0 +1,118 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Everything /metrics exposes. One registry per process (tests create their own). */
+export class ReconcilerMetrics {
+  readonly registry = new Registry();
+  readonly reconcileDuration = new Histogram({
+    name: 'xao_reconcile_duration_seconds',
+    help: 'Time to reconcile one XeroConnection, by outcome.',
+    labelNames: ['outcome'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly reconcileErrors = new Counter({
+    name: 'xao_reconcile_errors_total',
+    help: 'Reconciles that failed, by condition reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'xao_workqueue_depth',
+    help: 'XeroConnections waiting in the work queue.',
+    registers: [this.registry],
+  });
+  readonly queueInFlight = new Gauge({
+    name: 'xao_workqueue_in_flight',
+    help: 'XeroConnections being reconciled right now.',
+    registers: [this.registry],
+  });
+  readonly xeroCalls = new Counter({
+    name: 'xao_xero_calls_total',
+    help: 'Xero HTTP calls by operation and status code.',
+    labelNames: ['operation', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly xeroRateLimited = new Counter({
+    name: 'xao_xero_rate_limited_total',
+    help: 'Xero 429 answers by limit (minute, day, appminute, concurrent).',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly tokenRefreshes = new Counter({
+    name: 'xao_token_refreshes_total',
+    help: 'Token refreshes by outcome (rotated, reused, client_credentials, failed).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly openFindings = new Gauge({
+    name: 'xao_open_findings',
+    help: 'Open findings by check and connection.',
+    labelNames: ['check', 'namespace', 'connection'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionReady = new Gauge({
+    name: 'xao_connection_ready',
+    help: '1 when the XeroConnection is Ready, 0 otherwise, with the reason.',
+    labelNames: ['namespace', 'connection', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly isLeader = new Gauge({
+    name: 'xao_leader',
+    help: '1 while this replica holds the leader Lease.',
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'xao_webhook_deliveries_total',
+    help: 'Alert webhook delivery attempts by result (delivered, retry, failed).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'xao_reconciler_' });
+  }
+
+  private readonly readyReason = new Map<string, string>();
+  private readonly findingChecks = new Map<string, Set<string>>();
+
+  setOpenFindings(
+    namespace: string,
+    connection: string,
+    byCheck: Record<string, number>,
+    checks: readonly string[],
+  ): void {
+    const key = `${namespace}/${connection}`;
+    const known = this.findingChecks.get(key) ?? new Set<string>();
+    for (const check of [...checks, ...Object.keys(byCheck)]) known.add(check);
+    this.findingChecks.set(key, known);
+    for (const check of known)
+      this.openFindings.set({ check, namespace, connection }, byCheck[check] ?? 0);
+  }
+
+  setReady(namespace: string, connection: string, ready: boolean, reason: string): void {
+    const key = `${namespace}/${connection}`;
+    const previous = this.readyReason.get(key);
+    if (previous !== undefined && previous !== reason)
+      this.connectionReady.remove({ namespace, connection, reason: previous });
+    this.readyReason.set(key, reason);
+    this.connectionReady.set({ namespace, connection, reason }, ready ? 1 : 0);
+  }
+
+  forgetConnection(namespace: string, connection: string): void {
+    const key = `${namespace}/${connection}`;
+    for (const check of this.findingChecks.get(key) ?? [])
+      this.openFindings.remove({ check, namespace, connection });
+    this.findingChecks.delete(key);
+    const reason = this.readyReason.get(key);
+    if (reason !== undefined) this.connectionReady.remove({ namespace, connection, reason });
+    this.readyReason.delete(key);
+  }
+}
+
+export const CHECK_IDS = [
+  'user-identified',
+  'offboarded-access-removed',
+  'critical-system-access-configured',
+  'critical-system-access-valid',
+] as const;

@@ -1,0 +1,154 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { XeroConnection } from '@xero-access/crd';
+import type { WebhookSender } from '../alerts/webhook-sender.js';
+import { Controller } from '../controller/controller.js';
+import { objectKey } from '../kube/object-key.js';
+import { LeaseElector } from '../leader/lease-elector.js';
+import type { Logger } from '../logging/logger.js';
+import type { ReconcilerMetrics } from '../metrics/metrics.js';
+import type { ConnectionReconciler } from '../reconcile/connection-reconciler.js';
+import type { ResourceWatcher } from '../watch/resource-watcher.js';
+import { createXeroConnectionWatcher } from '../watch/xero-connection-watcher.js';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  reconciler: ConnectionReconciler;
+  metrics: ReconcilerMetrics;
+  logger: Logger;
+  identity: string;
+  /** Empty: every namespace. */
+  namespaces: string[];
+  workers: number;
+  resyncMs: number;
+  shutdownDrainMs: number;
+  leaderElection: {
+    enabled: boolean;
+    namespace: string;
+    name: string;
+    leaseDurationMs: number;
+    renewDeadlineMs: number;
+    retryPeriodMs: number;
+  };
+  webhookSender?: WebhookSender;
+}
+
+interface Term {
+  controller: Controller;
+  watchers: ResourceWatcher<XeroConnection>[];
+}
+
+/**
+ * The running operator: campaigns for the leader Lease; while leading, watches XeroConnections
+ * and feeds their keys to the controller's workers; on losing the lease or shutting down, stops
+ * taking work, lets in-flight reconciles finish (or hands them back), and releases the Lease.
+ */
+export class Operator {
+  private readonly elector: LeaseElector | undefined;
+  private term: Term | undefined;
+  private termChange: Promise<void> = Promise.resolve();
+  private stopping = false;
+
+  constructor(private readonly options: OperatorOptions) {
+    const le = options.leaderElection;
+    if (le.enabled) {
+      this.elector = new LeaseElector({
+        kubeConfig: options.kubeConfig,
+        namespace: le.namespace,
+        name: le.name,
+        identity: options.identity,
+        leaseDurationMs: le.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs,
+        logger: options.logger,
+        onStartedLeading: () => this.changeTerm(true),
+        onStoppedLeading: () => this.changeTerm(false),
+        onNewLeader: (identity) => options.logger.info({ leader: identity }, 'observed leader'),
+      });
+    }
+  }
+
+  start(): void {
+    if (this.elector) this.elector.start();
+    else this.changeTerm(true);
+  }
+
+  get isLeader(): boolean {
+    return this.term !== undefined;
+  }
+
+  /** Ready to serve: a standby is ready; a leader once its watches have listed everything. */
+  get isReady(): boolean {
+    if (this.stopping) return false;
+    return !this.term || this.term.watchers.every((w) => w.hasSynced);
+  }
+
+  get queueDepth(): number {
+    return this.term?.controller.queue.length ?? 0;
+  }
+
+  get inFlight(): number {
+    return this.term?.controller.queue.inFlight ?? 0;
+  }
+
+  /** Graceful shutdown: stop work (drain), then release the Lease so a standby takes over at once. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.changeTerm(false);
+    await this.termChange;
+    await this.elector?.stop();
+  }
+
+  private changeTerm(leading: boolean): void {
+    this.termChange = this.termChange.then(() =>
+      leading && !this.stopping ? this.startTerm() : this.endTerm(),
+    );
+  }
+
+  private async startTerm(): Promise<void> {
+    if (this.term) return;
+    const { options } = this;
+    options.metrics.isLeader.set(1);
+    const controller = new Controller({
+      name: 'xeroconnection',
+      workers: options.workers,
+      logger: options.logger,
+      reconcile: (key, signal) => options.reconciler.reconcile(key, signal),
+      onReconciled: (_key, durationMs, outcome) =>
+        options.metrics.reconcileDuration.observe({ outcome }, durationMs / 1000),
+    });
+    const enqueue = (object: XeroConnection): void => controller.enqueue(objectKey(object));
+    const namespaces = options.namespaces.length > 0 ? options.namespaces : [undefined];
+    const watchers = namespaces.map((namespace) =>
+      createXeroConnectionWatcher({
+        kubeConfig: options.kubeConfig,
+        ...(namespace ? { namespace } : {}),
+        resyncMs: options.resyncMs,
+        logger: options.logger,
+        onEvent: (_type, object) => enqueue(object),
+        onResync: (objects) => objects.forEach(enqueue),
+      }),
+    );
+    this.term = { controller, watchers };
+    controller.start();
+    watchers.forEach((w) => w.start());
+    options.webhookSender?.start();
+    options.logger.info(
+      { identity: options.identity, namespaces: options.namespaces, workers: options.workers },
+      'leading: reconciling XeroConnections',
+    );
+  }
+
+  private async endTerm(): Promise<void> {
+    const term = this.term;
+    if (!term) return;
+    this.term = undefined;
+    this.options.metrics.isLeader.set(0);
+    await Promise.all(term.watchers.map((w) => w.stop()));
+    const { drained } = await term.controller.stop(this.options.shutdownDrainMs);
+    await this.options.webhookSender?.stop();
+    this.options.logger.info(
+      { drained },
+      drained ? 'stopped: in-flight work finished' : 'stopped: in-flight work handed back',
+    );
+  }
+}

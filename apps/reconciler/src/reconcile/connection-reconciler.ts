@@ -1,0 +1,399 @@
+import type { CoreV1Api } from '@kubernetes/client-node';
+import {
+  XERO_CONNECTION_FINALIZER,
+  type XeroConnection,
+  type XeroConnectionStatus,
+} from '@xero-access/crd';
+import type { ConnectionRef, Database, FindingTransition } from '@xero-access/model';
+import type { XeroClient } from '@xero-access/xero-client';
+import { enqueueFindingAlerts } from '../alerts/finding-alerts.js';
+import type { WebhookSender } from '../alerts/webhook-sender.js';
+import type { ReconcileResult } from '../controller/controller.js';
+import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
+import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
+import type { EventRecorder } from '../events/event-recorder.js';
+import { applyFindings } from '../findings/apply-findings.js';
+import { splitKey } from '../kube/object-key.js';
+import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
+import type { Logger } from '../logging/logger.js';
+import { CHECK_IDS, type ReconcilerMetrics } from '../metrics/metrics.js';
+import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
+import { recordSnapshots } from '../snapshot/record-snapshots.js';
+import {
+  findCondition,
+  readyFrom,
+  setCondition,
+  type ConditionInput,
+} from '../status/conditions.js';
+import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
+import { readAppCredentials } from '../token/credentials-secret.js';
+import type { AccessGrant, TokenManager } from '../token/token-manager.js';
+import { withJitter } from '../util/backoff.js';
+import { parseGoDuration } from '../util/duration.js';
+import type { XeroClients } from '../xero/xero-clients.js';
+import { classifyFailure, type Phase } from './failure-classifier.js';
+import { finalizeConnection } from './finalize.js';
+import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
+
+export interface ConnectionReconcilerDeps {
+  api: XeroConnectionApi;
+  core: CoreV1Api;
+  db: Database;
+  clients: XeroClients;
+  tokens: TokenManager;
+  evaluator: PolicyEvaluator;
+  events: EventRecorder;
+  metrics: ReconcilerMetrics;
+  logger: Logger;
+  alerts?: { target: string; sender: WebhookSender };
+  settings: {
+    /** Fraction of syncInterval added at random so a thousand connections spread out. */
+    syncJitter: number;
+    offboardingGraceHours: number;
+  };
+}
+
+/** While suspended, tokens are still kept alive: look at them this often. */
+const SUSPENDED_RECHECK_MS = 12 * 3_600_000;
+
+interface SyncOutcome {
+  grant: AccessGrant;
+  tenants: SyncedTenant[];
+  userCount: number;
+  openByCheck: Record<string, number>;
+  transitions: FindingTransition[];
+}
+
+/**
+ * Level-triggered reconcile of one XeroConnection: finalizer, then (when a sync is due) tokens →
+ * /connections, Organisation, Users → snapshots → policy evaluation → findings, then status,
+ * Events and the next sync time. Running it again with nothing changed changes nothing.
+ */
+export class ConnectionReconciler {
+  private readonly failures = new FailureRateLimiter({
+    baseMs: 2_000,
+    maxMs: 5 * 60_000,
+    jitter: 0.2,
+  });
+
+  constructor(private readonly deps: ConnectionReconcilerDeps) {}
+
+  async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    let connection = await this.deps.api.get(namespace, name);
+    if (!connection) {
+      this.forget(key, namespace, name);
+      return {};
+    }
+    if (connection.metadata?.deletionTimestamp) {
+      await finalizeConnection(this.deps, connection);
+      this.forget(key, namespace, name);
+      return {};
+    }
+    const finalizers = connection.metadata?.finalizers ?? [];
+    if (!finalizers.includes(XERO_CONNECTION_FINALIZER)) {
+      connection = await this.deps.api.setFinalizers(connection, [
+        ...finalizers,
+        XERO_CONNECTION_FINALIZER,
+      ]);
+    }
+    const spec = effectiveSpec(connection.spec);
+    const status = connection.status ?? {};
+    const now = new Date();
+
+    if (spec.suspend) return this.reconcileSuspended(connection, spec, now);
+    if (!this.syncDue(connection, now)) {
+      const next = Date.parse(status.nextSyncTime!);
+      return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
+    }
+    if (signal?.aborted) return {};
+    return this.sync(key, connection, spec, now);
+  }
+
+  private syncDue(connection: XeroConnection, now: Date): boolean {
+    const status = connection.status ?? {};
+    if (status.observedGeneration !== connection.metadata?.generation) return true;
+    if (!status.nextSyncTime) return true;
+    if (findCondition(status.conditions, 'Synced')?.reason === 'Suspended') return true;
+    return Date.parse(status.nextSyncTime) <= now.getTime();
+  }
+
+  private async sync(
+    key: string,
+    connection: XeroConnection,
+    spec: EffectiveSpec,
+    now: Date,
+  ): Promise<ReconcileResult> {
+    const { namespace, name } = splitKey(key);
+    const ref: ConnectionRef = { namespace, name };
+    const generation = connection.metadata?.generation;
+    const previous = connection.status ?? {};
+    let conditions = previous.conditions ?? [];
+    const set = (input: ConditionInput): void => {
+      conditions = setCondition(conditions, input, generation, now);
+    };
+
+    let phase: Phase = 'authenticate';
+    let outcome: SyncOutcome | undefined;
+    let failure: ReturnType<typeof classifyFailure> | undefined;
+    try {
+      outcome = await this.syncAndEvaluate(connection, spec, ref, now, (p) => (phase = p));
+    } catch (error) {
+      failure = classifyFailure(error, phase);
+      this.deps.logger.warn(
+        { connection: key, phase, reason: failure.reason, message: failure.message },
+        'reconcile failed',
+      );
+      this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
+    }
+
+    const status: XeroConnectionStatus = { ...previous, observedGeneration: generation };
+    let requeueAfterMs: number;
+    if (outcome) {
+      this.failures.forget(key);
+      set({
+        type: 'Authenticated',
+        status: 'True',
+        reason: 'TokenValid',
+        message: `Access token valid until ${outcome.grant.expiresAt.toISOString()}.`,
+      });
+      const tenantNames = outcome.tenants.map((t) => t.tenantName).join(', ');
+      set({
+        type: 'Synced',
+        status: 'True',
+        reason: 'Synced',
+        message: `${outcome.userCount} users with access in ${tenantNames}.`,
+      });
+      const open = Object.values(outcome.openByCheck).reduce((a, b) => a + b, 0);
+      set({
+        type: 'PoliciesEvaluated',
+        status: 'True',
+        reason: 'Evaluated',
+        message: `${CHECK_IDS.length} checks evaluated: ${open} open findings.`,
+      });
+      const intervalMs = parseGoDuration(spec.syncInterval);
+      requeueAfterMs = withJitter(intervalMs, this.deps.settings.syncJitter);
+      Object.assign(status, {
+        tenants: outcome.tenants.map((t) => ({
+          tenantId: t.tenantId,
+          tenantName: t.tenantName,
+          tenantType: t.tenantType,
+          connectionId: t.connectionId,
+        })),
+        lastSyncTime: now.toISOString(),
+        userCount: outcome.userCount,
+        openFindings: open,
+        findings: { ...Object.fromEntries(CHECK_IDS.map((c) => [c, 0])), ...outcome.openByCheck },
+        accessTokenExpiresAt: outcome.grant.expiresAt.toISOString(),
+        ...(outcome.grant.refreshTokenRotatedAt
+          ? { refreshTokenRotatedAt: outcome.grant.refreshTokenRotatedAt.toISOString() }
+          : {}),
+      });
+      this.deps.metrics.setOpenFindings(namespace, name, outcome.openByCheck, CHECK_IDS);
+    } else {
+      const f = failure!;
+      set({ type: f.condition, status: 'False', reason: f.reason, message: f.message });
+      // Conditions after the failing one were not reached this time.
+      const order = ['Authenticated', 'Synced', 'PoliciesEvaluated'] as const;
+      for (const later of order.slice(order.indexOf(f.condition) + 1)) {
+        if (!findCondition(conditions, later)) {
+          set({
+            type: later,
+            status: 'Unknown',
+            reason: 'Pending',
+            message: `Waiting for ${f.condition} to succeed.`,
+          });
+        }
+      }
+      const backoff = this.failures.when(key);
+      requeueAfterMs = f.retryAt
+        ? Math.max(f.retryAt.getTime() - now.getTime(), 0) + withJitter(250, 1)
+        : backoff;
+    }
+    const ready = readyFrom(conditions);
+    conditions = setCondition(conditions, ready, generation, now);
+    status.conditions = conditions;
+    status.nextSyncTime = new Date(now.getTime() + requeueAfterMs).toISOString();
+
+    await this.deps.api.patchStatus(namespace, name, status);
+    this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
+    await this.recordEvents(connection, previous, ready, outcome);
+    return { requeueAfterMs };
+  }
+
+  private async syncAndEvaluate(
+    connection: XeroConnection,
+    spec: EffectiveSpec,
+    ref: ConnectionRef,
+    now: Date,
+    enter: (phase: Phase) => void,
+  ): Promise<SyncOutcome> {
+    const { db, tokens } = this.deps;
+    enter('authenticate');
+    const credentials = await readAppCredentials(this.deps.core, ref.namespace, spec);
+    const client = this.deps.clients.for(credentials);
+    let grant = await tokens.accessToken(connection, client);
+
+    enter('sync');
+    let tenants: SyncedTenant[];
+    try {
+      tenants = await syncTenants(client, grant.accessToken, spec);
+    } catch (error) {
+      // A 401 with a token from the Secret may just mean it was revoked early: refresh once; a
+      // 401 with a token issued moments ago is what the troubleshooting map calls Unauthorized.
+      if (grant.fresh || (error as { reason?: string }).reason !== 'Unauthorized') throw error;
+      enter('authenticate');
+      grant = await tokens.accessToken(connection, client, { forceRefresh: true });
+      enter('sync');
+      tenants = await syncTenants(client, grant.accessToken, spec);
+    }
+    const recorded = await recordSnapshots(db, ref, tenants, spec.criticalSystem);
+
+    enter('evaluate');
+    const perSnapshot = [];
+    for (const r of recorded) {
+      const findings = await evaluateSnapshot(
+        db,
+        this.deps.evaluator,
+        ref,
+        spec,
+        r.snapshot.id,
+        this.deps.settings.offboardingGraceHours,
+        now,
+      );
+      perSnapshot.push({ snapshotId: r.snapshot.id, findings });
+    }
+    const applied = await applyFindings(db, ref, perSnapshot, now);
+    if (this.deps.alerts && applied.transitions.length > 0) {
+      await enqueueFindingAlerts(db, this.deps.alerts.target, applied.transitions);
+      this.deps.alerts.sender.kick();
+    }
+    return {
+      grant,
+      tenants,
+      userCount: recorded.reduce((sum, r) => sum + r.activeUsers, 0),
+      openByCheck: applied.openByCheck,
+      transitions: applied.transitions,
+    };
+  }
+
+  private async reconcileSuspended(
+    connection: XeroConnection,
+    spec: EffectiveSpec,
+    now: Date,
+  ): Promise<ReconcileResult> {
+    const { namespace, name } = connection.metadata as { namespace: string; name: string };
+    const generation = connection.metadata?.generation;
+    const previous = connection.status ?? {};
+    let conditions = previous.conditions ?? [];
+    const suspendedMessage =
+      'spec.suspend is true: syncing is paused (tokens are still kept alive).';
+    const status: XeroConnectionStatus = { ...previous, observedGeneration: generation };
+    try {
+      const credentials = await readAppCredentials(this.deps.core, namespace, spec);
+      const client: XeroClient = this.deps.clients.for(credentials);
+      const grant = await this.deps.tokens.accessToken(connection, client);
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Authenticated',
+          status: 'True',
+          reason: 'TokenValid',
+          message: `Access token valid until ${grant.expiresAt.toISOString()}.`,
+        },
+        generation,
+        now,
+      );
+      status.accessTokenExpiresAt = grant.expiresAt.toISOString();
+      if (grant.refreshTokenRotatedAt)
+        status.refreshTokenRotatedAt = grant.refreshTokenRotatedAt.toISOString();
+    } catch (error) {
+      const f = classifyFailure(error, 'authenticate');
+      conditions = setCondition(
+        conditions,
+        { type: 'Authenticated', status: 'False', reason: f.reason, message: f.message },
+        generation,
+        now,
+      );
+    }
+    conditions = setCondition(
+      conditions,
+      { type: 'Synced', status: 'False', reason: 'Suspended', message: suspendedMessage },
+      generation,
+      now,
+    );
+    conditions = setCondition(
+      conditions,
+      { type: 'Ready', status: 'False', reason: 'Suspended', message: suspendedMessage },
+      generation,
+      now,
+    );
+    status.conditions = conditions;
+    delete status.nextSyncTime;
+    await this.deps.api.patchStatus(namespace, name, status);
+    this.deps.metrics.setReady(namespace, name, false, 'Suspended');
+    return { requeueAfterMs: SUSPENDED_RECHECK_MS };
+  }
+
+  private async recordEvents(
+    connection: XeroConnection,
+    previous: XeroConnectionStatus,
+    ready: ConditionInput,
+    outcome: SyncOutcome | undefined,
+  ): Promise<void> {
+    const { events } = this.deps;
+    const before = findCondition(previous.conditions, 'Ready');
+    if (!before || before.status !== ready.status || before.reason !== ready.reason) {
+      await events.record(
+        connection,
+        ready.status === 'True' ? 'Normal' : 'Warning',
+        ready.reason,
+        'Reconcile',
+        ready.message,
+      );
+    }
+    if (!outcome) return;
+    if (
+      outcome.grant.refreshTokenRotatedAt &&
+      outcome.grant.refreshTokenRotatedAt.toISOString() !== previous.refreshTokenRotatedAt
+    ) {
+      await events.record(
+        connection,
+        'Normal',
+        'TokenRotated',
+        'RefreshToken',
+        'The refresh token rotated; the new one is stored in the token Secret.',
+      );
+    }
+    const opened = outcome.transitions.filter(
+      (t) => t.type === 'opened' || t.type === 'reopened' || t.type === 'accepted-expired',
+    );
+    const resolved = outcome.transitions.filter((t) => t.type === 'resolved');
+    if (opened.length > 0) {
+      await events.record(connection, 'Warning', 'FindingsOpened', 'Evaluate', summarise(opened));
+    }
+    if (resolved.length > 0) {
+      await events.record(
+        connection,
+        'Normal',
+        'FindingsResolved',
+        'Evaluate',
+        summarise(resolved),
+      );
+    }
+  }
+
+  private forget(key: string, namespace: string, name: string): void {
+    this.failures.forget(key);
+    this.deps.tokens.forget(key);
+    this.deps.metrics.forgetConnection(namespace, name);
+  }
+}
+
+function summarise(transitions: readonly FindingTransition[]): string {
+  const parts = transitions
+    .slice(0, 5)
+    .map((t) => `${t.finding.check} ${t.finding.subject.kind} ${t.finding.subject.id}`);
+  const more = transitions.length > 5 ? ` and ${transitions.length - 5} more` : '';
+  return `${transitions.length} finding(s): ${parts.join('; ')}${more}.`;
+}

@@ -1,0 +1,69 @@
+import { xeroErrors } from '@xero-access/xero-client';
+import { describe, expect, it } from 'vitest';
+import { classifyFailure } from './failure-classifier.js';
+
+describe('classifyFailure', () => {
+  it('puts credential and consent problems on Authenticated with the troubleshooting reason', () => {
+    expect(
+      classifyFailure(xeroErrors.invalidCredentials('token refresh'), 'authenticate'),
+    ).toMatchObject({
+      condition: 'Authenticated',
+      reason: 'InvalidCredentials',
+      transient: false,
+    });
+    expect(
+      classifyFailure(xeroErrors.reauthorizationRequired('token refresh'), 'authenticate').message,
+    ).toMatch(/reconnect/);
+    expect(classifyFailure(xeroErrors.unauthorized('GET Users'), 'sync').condition).toBe(
+      'Authenticated',
+    );
+    expect(
+      classifyFailure(
+        xeroErrors.invalidSpec('Secret ns/creds', 'key clientId is missing'),
+        'authenticate',
+      ).message,
+    ).toBe('Secret ns/creds: key clientId is missing.');
+  });
+
+  it('puts API problems on Synced; rate limits are transient and carry the retry time', () => {
+    const retryAt = new Date('2026-11-22T10:00:00Z');
+    expect(
+      classifyFailure(xeroErrors.rateLimited('GET Users', retryAt, 'minute'), 'sync'),
+    ).toMatchObject({
+      condition: 'Synced',
+      reason: 'RateLimited',
+      transient: true,
+      retryAt,
+    });
+    expect(
+      classifyFailure(xeroErrors.tenantDisconnected('GET /connections', 'abc'), 'sync'),
+    ).toMatchObject({
+      condition: 'Synced',
+      reason: 'TenantDisconnected',
+      transient: false,
+    });
+    expect(
+      classifyFailure(
+        xeroErrors.insufficientPermissions('GET Users', ['accounting.settings.read']),
+        'sync',
+      ).reason,
+    ).toBe('InsufficientPermissions');
+  });
+
+  it('describes other failures without a stack trace', () => {
+    const failure = classifyFailure(
+      Object.assign(new Error('x'), { code: 403, body: { message: 'secrets is forbidden' } }),
+      'authenticate',
+    );
+    expect(failure).toMatchObject({
+      condition: 'Authenticated',
+      reason: 'Forbidden',
+      transient: false,
+    });
+    expect(failure.message).toContain('secrets is forbidden');
+    expect(classifyFailure(new Error('wasm trap'), 'evaluate')).toMatchObject({
+      condition: 'PoliciesEvaluated',
+      reason: 'EvaluationFailed',
+    });
+  });
+});

@@ -1,0 +1,73 @@
+import type { ConditionType } from '@xero-access/crd';
+import { isXeroError } from '@xero-access/xero-client';
+import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
+
+export type Phase = 'authenticate' | 'sync' | 'evaluate';
+
+export interface ClassifiedFailure {
+  /** The condition that turns False. */
+  condition: Exclude<ConditionType, 'Ready'>;
+  reason: string;
+  message: string;
+  /** Retry by itself soon (Xero down, rate limit, API server hiccup) rather than wait for a person. */
+  transient: boolean;
+  /** RateLimited: when the limit allows the next attempt. */
+  retryAt?: Date;
+}
+
+const AUTH_REASONS = new Set([
+  'InvalidSpec',
+  'InvalidCredentials',
+  'ReauthorizationRequired',
+  'Unauthorized',
+]);
+const PHASE_CONDITION = {
+  authenticate: 'Authenticated',
+  sync: 'Synced',
+  evaluate: 'PoliciesEvaluated',
+} as const;
+
+/**
+ * Turns a failure into the condition a person reads: the troubleshooting map's reason and
+ * message for Xero failures; a short description (never a stack trace) for anything else.
+ */
+export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure {
+  if (isXeroError(error)) {
+    const condition = AUTH_REASONS.has(error.reason)
+      ? 'Authenticated'
+      : phase === 'authenticate'
+        ? 'Authenticated'
+        : 'Synced';
+    return {
+      condition,
+      reason: error.reason,
+      message: error.message,
+      transient: error.transient || error.reason === 'InvalidResponse',
+      ...(error.retryAt ? { retryAt: error.retryAt } : {}),
+    };
+  }
+  const status = httpStatusOf(error);
+  if (status !== undefined) {
+    return {
+      condition: PHASE_CONDITION[phase],
+      reason: status === 403 ? 'Forbidden' : 'KubernetesError',
+      message: `The Kubernetes API answered ${describeKubeError(error)}${status === 403 ? ': check the reconciler RBAC' : ''}.`,
+      transient: status !== 403,
+    };
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  if (phase === 'evaluate') {
+    return {
+      condition: 'PoliciesEvaluated',
+      reason: 'EvaluationFailed',
+      message: `Evaluating the access checks failed: ${text}`,
+      transient: true,
+    };
+  }
+  return {
+    condition: PHASE_CONDITION[phase],
+    reason: 'InternalError',
+    message: `The reconciler failed: ${text}`,
+    transient: true,
+  };
+}

@@ -1,0 +1,70 @@
+import { XERO_CONNECTION_FINALIZER, type XeroConnection } from '@xero-access/crd';
+import { NotFoundError } from '@xero-access/model';
+import { isXeroError } from '@xero-access/xero-client';
+import { readAppCredentials } from '../token/credentials-secret.js';
+import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
+import { effectiveSpec } from './spec-defaults.js';
+
+/**
+ * Deletion: syncing stops (the object is going), the grant is revoked in Xero when
+ * spec.revokeGrantOnDelete asks for it, snapshots and findings stay as evidence (the connection
+ * row is only marked deleted), then the finalizer goes so Kubernetes can delete the object.
+ */
+export async function finalizeConnection(
+  deps: ConnectionReconcilerDeps,
+  connection: XeroConnection,
+): Promise<void> {
+  const finalizers = connection.metadata?.finalizers ?? [];
+  if (!finalizers.includes(XERO_CONNECTION_FINALIZER)) return;
+  const namespace = connection.metadata!.namespace!;
+  const name = connection.metadata!.name!;
+  const spec = effectiveSpec(connection.spec);
+
+  if (spec.revokeGrantOnDelete) await revokeGrant(deps, connection);
+  try {
+    await deps.db.connections.markDeleted({ namespace, name });
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+  await deps.api.setFinalizers(
+    connection,
+    finalizers.filter((f) => f !== XERO_CONNECTION_FINALIZER),
+  );
+  deps.logger.info({ connection: `${namespace}/${name}` }, 'finalized: evidence kept');
+}
+
+async function revokeGrant(
+  deps: ConnectionReconcilerDeps,
+  connection: XeroConnection,
+): Promise<void> {
+  const namespace = connection.metadata!.namespace!;
+  const spec = effectiveSpec(connection.spec);
+  const connectionIds = (connection.status?.tenants ?? [])
+    .map((t) => t.connectionId)
+    .filter((id): id is string => Boolean(id));
+  try {
+    const credentials = await readAppCredentials(deps.core, namespace, spec);
+    const client = deps.clients.for(credentials);
+    const grant = await deps.tokens.accessToken(connection, client);
+    for (const id of connectionIds) await client.accounting.deleteConnection(grant.accessToken, id);
+    await deps.events.record(
+      connection,
+      'Normal',
+      'GrantRevoked',
+      'Delete',
+      `Disconnected ${connectionIds.length} organisation(s) from the grant in Xero.`,
+    );
+  } catch (error) {
+    // Xero being briefly away should not lose the revocation: retry. A grant that cannot be
+    // used any more (credentials gone, consent revoked) cannot be revoked either: move on.
+    if (isXeroError(error) && error.transient) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    await deps.events.record(
+      connection,
+      'Warning',
+      'RevokeFailed',
+      'Delete',
+      `Could not revoke the grant in Xero: ${message}`,
+    );
+  }
+}

@@ -1,0 +1,54 @@
+import type { XeroConnectionSpec } from '@xero-access/crd';
+import {
+  xeroErrors,
+  type XeroClient,
+  type XeroConnection as XeroTenantConnection,
+  type XeroUser,
+} from '@xero-access/xero-client';
+
+export interface SyncedTenant {
+  tenantId: string;
+  tenantName: string;
+  tenantType: string;
+  connectionId: string;
+  users: XeroUser[];
+  takenAt: Date;
+}
+
+/**
+ * One pass over the grant: GET /connections picks the tenants (spec.tenantId, or all of them),
+ * then per tenant GET Organisation (proves token, tenant and scopes work) and GET Users.
+ */
+export async function syncTenants(
+  client: XeroClient,
+  accessToken: string,
+  spec: XeroConnectionSpec,
+): Promise<SyncedTenant[]> {
+  const connections = await client.accounting.getConnections(accessToken);
+  let selected: XeroTenantConnection[];
+  if (spec.tenantId) {
+    const wanted = spec.tenantId.toLowerCase();
+    const match = connections.find((c) => c.tenantId.toLowerCase() === wanted);
+    if (!match) throw xeroErrors.tenantDisconnected('GET /connections', spec.tenantId);
+    selected = [match];
+  } else {
+    selected = connections;
+    if (selected.length === 0) {
+      throw xeroErrors.tenantDisconnected('GET /connections', '(any)');
+    }
+  }
+  const results: SyncedTenant[] = [];
+  for (const tenant of selected) {
+    const organisation = await client.accounting.getOrganisation(accessToken, tenant.tenantId);
+    const users = await client.accounting.getUsers(accessToken, tenant.tenantId);
+    results.push({
+      tenantId: tenant.tenantId,
+      tenantName: tenant.tenantName ?? organisation.name,
+      tenantType: tenant.tenantType,
+      connectionId: tenant.id,
+      users,
+      takenAt: new Date(),
+    });
+  }
+  return results;
+}

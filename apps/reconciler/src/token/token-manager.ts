@@ -1,0 +1,134 @@
+import type { CoreV1Api } from '@kubernetes/client-node';
+import type { XeroConnection } from '@xero-access/crd';
+import { xeroErrors, type XeroClient } from '@xero-access/xero-client';
+import type { Logger } from '../logging/logger.js';
+import { persistTokenSet, readTokenSecret } from './token-secret.js';
+
+export type RefreshOutcome = 'rotated' | 'reused' | 'client_credentials' | 'failed';
+
+export interface AccessGrant {
+  accessToken: string;
+  expiresAt: Date;
+  /** True when the token was issued during this call (a 401 then means Unauthorized, not stale). */
+  fresh: boolean;
+  /** When the refresh token was last rotated and written back (authorization code flow). */
+  refreshTokenRotatedAt: Date | null;
+}
+
+export interface TokenManagerOptions {
+  core: CoreV1Api;
+  /** Refresh when the access token has less than this left. */
+  refreshAheadMs: number;
+  logger: Logger;
+  onRefresh?(outcome: RefreshOutcome): void;
+}
+
+/** OIDC scopes and offline_access mean nothing to a client credentials grant. */
+const USER_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+/**
+ * Access tokens for a XeroConnection. Authorization code: the token Secret is the source of
+ * truth; a refresh goes through the client's RefreshCoordinator (one refresh per refresh token
+ * across replicas), whose persist step writes the rotated set to the Secret before anyone gets
+ * the new access token. Client credentials: a token per connection, kept in memory.
+ */
+export class TokenManager {
+  private readonly clientCredentialTokens = new Map<
+    string,
+    { accessToken: string; expiresAt: Date }
+  >();
+
+  constructor(private readonly options: TokenManagerOptions) {}
+
+  async accessToken(
+    connection: XeroConnection,
+    client: XeroClient,
+    options: { forceRefresh?: boolean } = {},
+  ): Promise<AccessGrant> {
+    const namespace = connection.metadata!.namespace!;
+    const key = `${namespace}/${connection.metadata!.name!}`;
+    if (connection.spec.authFlow === 'ClientCredentials')
+      return this.clientCredentials(key, connection, client, options.forceRefresh);
+
+    const ref = connection.spec.tokenSecretRef;
+    if (!ref)
+      throw xeroErrors.invalidSpec(
+        `XeroConnection ${key}`,
+        'spec.tokenSecretRef is required for the AuthorizationCode flow',
+      );
+    const { secret, tokens } = await readTokenSecret(this.options.core, namespace, ref.name);
+    const aheadOf = Date.now() + this.options.refreshAheadMs;
+    if (
+      !options.forceRefresh &&
+      tokens.accessToken &&
+      tokens.expiresAt &&
+      tokens.expiresAt.getTime() > aheadOf
+    ) {
+      return {
+        accessToken: tokens.accessToken,
+        expiresAt: tokens.expiresAt,
+        fresh: false,
+        refreshTokenRotatedAt: tokens.rotatedAt,
+      };
+    }
+    let rotatedAt = tokens.rotatedAt;
+    try {
+      const set = await client.refresher.refresh({
+        connectionKey: key,
+        refreshToken: tokens.refreshToken,
+        persist: async (rotated) => {
+          rotatedAt = new Date();
+          await persistTokenSet(this.options.core, namespace, secret, rotated, rotatedAt);
+          this.options.logger.info(
+            { connection: key, secret: ref.name, expiresAt: rotated.expiresAt.toISOString() },
+            'refresh token rotated and written back',
+          );
+        },
+      });
+      this.options.onRefresh?.(rotatedAt !== tokens.rotatedAt ? 'rotated' : 'reused');
+      return {
+        accessToken: set.accessToken,
+        expiresAt: set.expiresAt,
+        fresh: true,
+        refreshTokenRotatedAt: rotatedAt,
+      };
+    } catch (error) {
+      this.options.onRefresh?.('failed');
+      throw error;
+    }
+  }
+
+  forget(key: string): void {
+    this.clientCredentialTokens.delete(key);
+  }
+
+  private async clientCredentials(
+    key: string,
+    connection: XeroConnection,
+    client: XeroClient,
+    force = false,
+  ): Promise<AccessGrant> {
+    const cached = this.clientCredentialTokens.get(key);
+    if (!force && cached && cached.expiresAt.getTime() > Date.now() + this.options.refreshAheadMs) {
+      return { ...cached, fresh: false, refreshTokenRotatedAt: null };
+    }
+    const scopes = (connection.spec.scopes ?? []).filter((s) => !USER_SCOPES.has(s));
+    try {
+      const set = await client.identity.clientCredentials(scopes.length > 0 ? scopes : undefined);
+      this.clientCredentialTokens.set(key, {
+        accessToken: set.accessToken,
+        expiresAt: set.expiresAt,
+      });
+      this.options.onRefresh?.('client_credentials');
+      return {
+        accessToken: set.accessToken,
+        expiresAt: set.expiresAt,
+        fresh: true,
+        refreshTokenRotatedAt: null,
+      };
+    } catch (error) {
+      this.options.onRefresh?.('failed');
+      throw error;
+    }
+  }
+}

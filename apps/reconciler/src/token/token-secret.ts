@@ -1,0 +1,133 @@
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import { xeroErrors, type XeroTokenSet } from '@xero-access/xero-client';
+import { isConflict, isNotFound } from '../kube/http-status.js';
+
+/** Keys of the token Secret (design.md; the Mage-style pre-filled set uses the same names). */
+export const TOKEN_KEYS = {
+  accessToken: 'access_token',
+  refreshToken: 'refresh_token',
+  idToken: 'id_token',
+  expiresAt: 'expires_at',
+  tenantId: 'tenant_id',
+} as const;
+
+export const ROTATED_AT_ANNOTATION = 'xeroaccess.dev/refresh-token-rotated-at';
+
+export interface StoredTokens {
+  secretName: string;
+  refreshToken: string;
+  accessToken: string | null;
+  expiresAt: Date | null;
+  rotatedAt: Date | null;
+  /** For writes with optimistic concurrency. */
+  resourceVersion: string;
+}
+
+const decode = (data: Record<string, string> | undefined, key: string): string | null => {
+  const value = data?.[key];
+  if (value === undefined) return null;
+  const text = Buffer.from(value, 'base64').toString('utf8').trim();
+  return text === '' ? null : text;
+};
+
+/** Accepts ISO-8601 or Unix seconds (what token tools commonly write). */
+function parseExpiresAt(text: string | null): Date | null {
+  if (!text) return null;
+  const date = /^\d+$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+function describeRef(namespace: string, name: string): string {
+  return `Secret ${namespace}/${name} (spec.tokenSecretRef)`;
+}
+
+export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTokens {
+  const name = secret.metadata?.name ?? '';
+  const refreshToken = decode(secret.data, TOKEN_KEYS.refreshToken);
+  if (!refreshToken) {
+    throw xeroErrors.invalidSpec(
+      describeRef(namespace, name),
+      `key ${TOKEN_KEYS.refreshToken} is missing or empty: complete the consent (authorize) or pre-fill it with an existing token set`,
+    );
+  }
+  const rotated = secret.metadata?.annotations?.[ROTATED_AT_ANNOTATION];
+  return {
+    secretName: name,
+    refreshToken,
+    accessToken: decode(secret.data, TOKEN_KEYS.accessToken),
+    expiresAt: parseExpiresAt(decode(secret.data, TOKEN_KEYS.expiresAt)),
+    rotatedAt: rotated ? new Date(rotated) : null,
+    resourceVersion: secret.metadata?.resourceVersion ?? '',
+  };
+}
+
+export async function readTokenSecret(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<{ secret: V1Secret; tokens: StoredTokens }> {
+  try {
+    const secret = await core.readNamespacedSecret({ namespace, name });
+    return { secret, tokens: parseTokenSecret(namespace, secret) };
+  } catch (error) {
+    if (isNotFound(error)) {
+      throw xeroErrors.invalidSpec(
+        describeRef(namespace, name),
+        'does not exist: complete the consent (authorize) to create it',
+      );
+    }
+    throw error;
+  }
+}
+
+function withTokens(secret: V1Secret, tokens: XeroTokenSet, rotatedAt: Date): V1Secret {
+  const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+  const data = { ...(secret.data ?? {}) };
+  data[TOKEN_KEYS.accessToken] = encode(tokens.accessToken);
+  if (tokens.refreshToken) data[TOKEN_KEYS.refreshToken] = encode(tokens.refreshToken);
+  if (tokens.idToken) data[TOKEN_KEYS.idToken] = encode(tokens.idToken);
+  data[TOKEN_KEYS.expiresAt] = encode(tokens.expiresAt.toISOString());
+  return {
+    ...secret,
+    metadata: {
+      ...secret.metadata,
+      annotations: {
+        ...(secret.metadata?.annotations ?? {}),
+        [ROTATED_AT_ANNOTATION]: rotatedAt.toISOString(),
+      },
+    },
+    data,
+  };
+}
+
+/**
+ * Writes a rotated token set into the token Secret. The replace carries the resourceVersion we
+ * read, so a concurrent writer makes it fail (409) instead of being overwritten; on conflict we
+ * re-read and write again unless the Secret already holds this refresh token.
+ */
+export async function persistTokenSet(
+  core: CoreV1Api,
+  namespace: string,
+  secret: V1Secret,
+  tokens: XeroTokenSet,
+  now = new Date(),
+): Promise<V1Secret> {
+  let current = secret;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await core.replaceNamespacedSecret({
+        namespace,
+        name: current.metadata!.name!,
+        body: withTokens(current, tokens, now),
+      });
+    } catch (error) {
+      if (!isConflict(error) || attempt >= 4) throw error;
+      current = await core.readNamespacedSecret({ namespace, name: current.metadata!.name! });
+      if (
+        tokens.refreshToken &&
+        decode(current.data, TOKEN_KEYS.refreshToken) === tokens.refreshToken
+      )
+        return current;
+    }
+  }
+}
