@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startSandbox } from './server.js';
+import { createGrant } from './state/grants.js';
 import { SandboxStore } from './state/store.js';
 import { apiGet, firstTokenSet } from './test/http.js';
 
@@ -77,5 +78,27 @@ describe('SandboxStore.pruneUnusable', () => {
     store.pruneUnusable(1000, 500);
     expect([...store.accessTokens.keys()]).toEqual(['live']);
     expect([...store.refreshTokens.keys()].sort()).toEqual(['active', 'grace']);
+  });
+});
+
+describe('SandboxStore.connectionForTenant', () => {
+  it('finds connections through its index and notices deletions', () => {
+    const store = new SandboxStore();
+    for (const tenantId of ['t1', 't2']) {
+      store.tenants.set(tenantId, { tenantId, users: new Map() } as never);
+    }
+    const grant = createGrant(store, {
+      clientId: 'c',
+      kind: 'authorization_code',
+      tenantIds: ['t1', 't2'],
+      scopes: [],
+      now: 0,
+    });
+    const first = store.connectionForTenant(grant, 't1')!;
+    expect(first.tenantId).toBe('t1');
+    expect(store.connectionForTenant(grant, 't3')).toBeUndefined();
+    grant.connections.delete(first.id);
+    expect(store.connectionForTenant(grant, 't1')).toBeUndefined();
+    expect(store.connectionForTenant(grant, 't2')?.tenantId).toBe('t2');
   });
 });

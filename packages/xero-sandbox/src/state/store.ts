@@ -31,12 +31,24 @@ export class SandboxStore {
     return grant;
   }
 
-  /** Finds a tenant by id first, then by exact name. */
+  /** Finds a tenant by id first, then by exact name (the first tenant of that name). */
   findTenant(idOrName: string): TenantRecord | undefined {
-    const byId = this.tenants.get(idOrName);
+    const byId = this.tenants.get(idOrName.toLowerCase());
     if (byId) return byId;
-    for (const tenant of this.tenants.values()) if (tenant.name === idOrName) return tenant;
-    return undefined;
+    return this.tenantsByName().get(idOrName);
+  }
+
+  private nameIndex: { size: number; byName: Map<string, TenantRecord> } | undefined;
+
+  /** Seeds with 10,000 tenants refer to them by name: index instead of scanning per reference. */
+  private tenantsByName(): Map<string, TenantRecord> {
+    if (!this.nameIndex || this.nameIndex.size !== this.tenants.size) {
+      const byName = new Map<string, TenantRecord>();
+      for (const tenant of this.tenants.values())
+        if (!byName.has(tenant.name)) byName.set(tenant.name, tenant);
+      this.nameIndex = { size: this.tenants.size, byName };
+    }
+    return this.nameIndex.byName;
   }
 
   /** Finds an app by client id first, then by exact name. */
@@ -47,10 +59,23 @@ export class SandboxStore {
     return undefined;
   }
 
+  private readonly connectionIndex = new WeakMap<GrantRecord, Map<string, ConnectionRecord>>();
+
+  /**
+   * The grant's connection to a tenant. Indexed, because one grant may hold 10,000 tenants and
+   * this runs on every API call. Connections are only added when a grant is created, so an
+   * index entry can only go stale by deletion, which the identity check detects.
+   */
   connectionForTenant(grant: GrantRecord, tenantId: string): ConnectionRecord | undefined {
+    const index = this.connectionIndex.get(grant);
+    const cached = index?.get(tenantId);
+    if (index && (cached === undefined || grant.connections.get(cached.id) === cached))
+      return cached;
+    const rebuilt = new Map<string, ConnectionRecord>();
     for (const connection of grant.connections.values())
-      if (connection.tenantId === tenantId) return connection;
-    return undefined;
+      rebuilt.set(connection.tenantId, connection);
+    this.connectionIndex.set(grant, rebuilt);
+    return rebuilt.get(tenantId);
   }
 
   /**
