@@ -15,6 +15,7 @@ class FieldPipe implements PipeTransform {
   ) {}
 
   transform(value: unknown): string {
+    if (typeof value === 'string' && value.includes('\u0000')) throw new BadRequestField(this.field, 'must not contain NUL characters');
     const parsed = this.schema.safeParse(value);
     if (!parsed.success) throw new BadRequestField(this.field, parsed.error.issues[0]?.message ?? 'is invalid');
     return parsed.data;

@@ -17,6 +17,23 @@ function issueProblem(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
+/** The path of the first string holding a NUL character (PostgreSQL text cannot store one), if any. */
+export function findNul(value: unknown, path: string[] = []): string[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], [...path, String(i)]);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = findNul(key, [...path, key]) ?? findNul(item, [...path, key]);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
 /** Validates and converts one request part with a zod schema; the 400 names the first bad field. */
 export class ZodPipe<T extends z.ZodType> implements PipeTransform {
   constructor(
@@ -25,6 +42,8 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform {
   ) {}
 
   transform(value: unknown, _metadata: ArgumentMetadata): z.output<T> {
+    const nul = findNul(value);
+    if (nul) throw new BadRequestField([this.where, ...nul].join('.'), 'must not contain NUL characters');
     const parsed = this.schema.safeParse(value ?? (this.where === 'body' ? undefined : {}));
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;

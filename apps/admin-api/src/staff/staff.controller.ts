@@ -7,7 +7,7 @@ import { DB } from '../database/database.module.js';
 import { BadRequestField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
-import { ValidQuery, openApiSchema } from '../http/zod-validation.js';
+import { ValidQuery, findNul, openApiSchema } from '../http/zod-validation.js';
 import { StaffChanges } from './staff-changes.js';
 import { IMPORT_COLUMNS, importJsonBody, parseStaffCsv, parseStaffJson } from './staff-import.js';
 
@@ -54,6 +54,8 @@ export class StaffController {
     schema: { oneOf: [openApiSchema(importJsonBody), { type: 'string', description: `CSV with header ${IMPORT_COLUMNS.join(',')}` }] },
   })
   async import(@Body() body: unknown, @Headers('content-type') contentType: string | undefined) {
+    const nul = findNul(body);
+    if (nul) throw new BadRequestField(['body', ...nul].join('.'), 'must not contain NUL characters');
     let rows;
     if ((contentType ?? '').startsWith('text/csv')) {
       if (typeof body !== 'string') throw new BadRequestField('body', 'expected CSV text');
