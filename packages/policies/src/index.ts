@@ -1,1 +1,3 @@
-export {};
+export type * from './generated/policy-input.js';
+export type * from './generated/policy-output.js';
+export { assertPolicyInput, assertPolicyOutput, PolicyDocumentError, type FieldProblem } from './schema/validate.js';

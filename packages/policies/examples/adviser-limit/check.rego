@@ -24,10 +24,10 @@ findings contains finding if {
 	finding := {
 		"severity": "low",
 		"subject": {"kind": "connection", "id": connection_id},
-		"message": sprintf(
-			"XeroConnection %s has %s users with the FINANCIALADVISER role; at most %s are expected.",
-			[connection_id, format_int(count(advisers), 10), format_int(max_advisers, 10)],
-		),
+		"message": concat("", [
+			"XeroConnection ", connection_id, " has ", format_int(count(advisers), 10),
+			" users with the FINANCIALADVISER role; at most ", format_int(max_advisers, 10), " are expected.",
+		]),
 		"remediation": "Lower the role of advisers who no longer need it, or raise max_advisers in the adviser-limit check if more are justified.",
 	}
 }

@@ -17,8 +17,7 @@ mappings_by_org_role[mapping.orgRole] contains mapping if some mapping in mappin
 findings contains finding if {
 	input.connection.criticalSystem == true
 	count(mappings) > 0
-	some user in identity.live_users
-	resolved := identity.resolve(user)
+	some [user, resolved] in identity.resolved_live_users
 	resolved.kind == "staff"
 	resolved.member.status == "active"
 	not _allowed(resolved.member.orgRole, user.organisationRole)
@@ -41,17 +40,17 @@ _allowed(org_role, xero_role) if {
 	xero_role in mapping.xeroRoles
 }
 
-_message(user, member) := sprintf(
-	"Xero user %s belongs to %s, whose org role %s has no access mapping for this system.",
-	[user.email, member.name, member.orgRole],
-) if {
+_message(user, member) := concat("", [
+	"Xero user ", user.email, " belongs to ", member.name,
+	", whose org role ", member.orgRole, " has no access mapping for this system.",
+]) if {
 	not mappings_by_org_role[member.orgRole]
 }
 
-_message(user, member) := sprintf(
-	"Xero user %s belongs to %s (org role %s) and has Xero role %s; the mapping allows only %s.",
-	[user.email, member.name, member.orgRole, user.organisationRole, concat(", ", sort(allowed))],
-) if {
+_message(user, member) := concat("", [
+	"Xero user ", user.email, " belongs to ", member.name, " (org role ", member.orgRole,
+	") and has Xero role ", user.organisationRole, "; the mapping allows only ", concat(", ", sort(allowed)), ".",
+]) if {
 	mappings_by_org_role[member.orgRole]
 	allowed := {role | some mapping in mappings_by_org_role[member.orgRole]; some role in mapping.xeroRoles}
 }

@@ -4,13 +4,15 @@
 #   Indexes the staff directory and account links by user id, staff id and lowercased
 #   email (objects of sets, so every lookup is a key access, never a scan) and resolves
 #   each Xero user to a staff member, a justified non-human account, or nobody.
+#   Messages use concat, not sprintf: in WASM, sprintf is a call out to JavaScript.
 package xeroaccess.lib.identity
 
-# Xero users that still have access: role is not REMOVED.
-live_users contains user if {
-	some user in input.users
-	user.organisationRole != "REMOVED"
-}
+# Xero users that still have access: role is not REMOVED. An array, not a set: sets hash
+# every user object, which costs more than it saves (findings are sets and deduplicate).
+live_users := [user | some user in input.users; user.organisationRole != "REMOVED"]
+
+# Every live user with its resolution, computed once for all checks: [[user, resolve(user)]].
+resolved_live_users := [[user, resolve(user)] | some user in live_users]
 
 links_by_user_id[link.userId] contains link if some link in input.accountLinks
 
@@ -33,7 +35,7 @@ resolve(user) := _from_links(links) if {
 	matches := staff_by_email[lower(user.email)]
 } else := {"kind": "unidentified", "reason": "has no account link and no staff member has this email"}
 
-_from_links(links) := {"kind": "unidentified", "reason": sprintf("has %s account links; keep exactly one", [format_int(count(links), 10)])} if {
+_from_links(links) := {"kind": "unidentified", "reason": concat("", ["has ", format_int(count(links), 10), " account links; keep exactly one"])} if {
 	count(links) > 1
 }
 
@@ -60,11 +62,11 @@ _from_staff_id(staff_id) := {"kind": "staff", "member": member} if {
 	[member] := [m | some m in staff_by_id[staff_id]]
 }
 
-_from_staff_id(staff_id) := {"kind": "unidentified", "reason": sprintf("is linked to staff id %s, which is not unique in the staff directory", [staff_id])} if {
+_from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is linked to staff id ", staff_id, ", which is not unique in the staff directory"])} if {
 	count(staff_by_id[staff_id]) > 1
 }
 
-_from_staff_id(staff_id) := {"kind": "unidentified", "reason": sprintf("is linked to staff id %s, which is not in the staff directory", [staff_id])} if {
+_from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is linked to staff id ", staff_id, ", which is not in the staff directory"])} if {
 	not staff_by_id[staff_id]
 }
 
@@ -72,6 +74,6 @@ _from_email_matches(members) := {"kind": "staff", "member": member} if {
 	[member] := [m | some m in members]
 }
 
-_from_email_matches(members) := {"kind": "unidentified", "reason": sprintf("has an email shared by %s staff members; link the account explicitly", [format_int(count(members), 10)])} if {
+_from_email_matches(members) := {"kind": "unidentified", "reason": concat("", ["has an email shared by ", format_int(count(members), 10), " staff members; link the account explicitly"])} if {
 	count(members) > 1
 }

@@ -13,8 +13,7 @@ import data.xeroaccess.lib.timestamp
 grace_hours := object.get(input, ["settings", "offboardingGraceHours"], 24)
 
 findings contains finding if {
-	some user in identity.live_users
-	resolved := identity.resolve(user)
+	some [user, resolved] in identity.resolved_live_users
 	resolved.kind == "staff"
 	resolved.member.status == "offboarded"
 	offboarded_at := object.get(resolved.member, "offboardedAt", null)
@@ -34,14 +33,14 @@ _grace_over(offboarded_at) if {
 	timestamp.more_than_seconds_apart(timestamp.parse(offboarded_at), timestamp.parse(input.now), grace_hours * 3600)
 }
 
-_message(user, member, null) := sprintf(
-	"Xero user %s belongs to %s, who is offboarded with no offboarding date, and still has %s access.",
-	[user.email, member.name, user.organisationRole],
-)
+_message(user, member, null) := concat("", [
+	"Xero user ", user.email, " belongs to ", member.name,
+	", who is offboarded with no offboarding date, and still has ", user.organisationRole, " access.",
+])
 
-_message(user, member, offboarded_at) := sprintf(
-	"Xero user %s belongs to %s, offboarded at %s, and still has %s access more than %s hours later.",
-	[user.email, member.name, offboarded_at, user.organisationRole, format_int(grace_hours, 10)],
-) if {
+_message(user, member, offboarded_at) := concat("", [
+	"Xero user ", user.email, " belongs to ", member.name, ", offboarded at ", offboarded_at,
+	", and still has ", user.organisationRole, " access more than ", format_int(grace_hours, 10), " hours later.",
+]) if {
 	offboarded_at != null
 }

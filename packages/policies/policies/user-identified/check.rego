@@ -9,13 +9,12 @@ package xeroaccess.checks["user-identified"]
 import data.xeroaccess.lib.identity
 
 findings contains finding if {
-	some user in identity.live_users
-	resolved := identity.resolve(user)
+	some [user, resolved] in identity.resolved_live_users
 	resolved.kind == "unidentified"
 	finding := {
 		"severity": "medium",
 		"subject": {"kind": "user", "id": user.userId},
-		"message": sprintf("Xero user %s %s.", [user.email, resolved.reason]),
+		"message": concat("", ["Xero user ", user.email, " ", resolved.reason, "."]),
 		"remediation": "Link the Xero user to its owner in the staff directory (or add that person), link it as non-human with a justification, or remove the user in Xero.",
 	}
 }

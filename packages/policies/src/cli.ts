@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { PolicyEvaluator, messageOf } from './evaluator.js';
+import { buildBundle } from './opa/build.js';
+import { runRegoTests } from './opa/rego-test.js';
+import { PolicyDocumentError } from './schema/validate.js';
+
+/** Exit codes: 1 = something failed, 2 = the input document is invalid. */
+const EXIT_FAILED = 1;
+const EXIT_INVALID_INPUT = 2;
+
+const DEFAULT_BUNDLE = process.env.XAO_POLICY_BUNDLE ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
+const DEFAULT_OUT_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
+
+function fail(message: string, code = EXIT_FAILED): never {
+  process.stderr.write(`xero-policies: ${message}\n`);
+  process.exit(code);
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('xero-policies')
+  .description('Evaluate, test and build the Xero access checks (Rego compiled to WebAssembly).')
+  .showHelpAfterError();
+
+program
+  .command('eval')
+  .description('Evaluate a policy input document (JSON) and print the output document.')
+  .argument('<input>', 'policy input document, version 1 (JSON file)')
+  .addOption(new Option('-b, --bundle <path>', 'policy.wasm or bundle.tar.gz').default(DEFAULT_BUNDLE))
+  .action(async (inputPath: string, options: { bundle: string }) => {
+    let input: unknown;
+    try {
+      input = JSON.parse(await readFile(inputPath, 'utf8'));
+    } catch (error) {
+      fail(`${inputPath}: cannot read a JSON document: ${messageOf(error)}`, EXIT_INVALID_INPUT);
+    }
+    const evaluator = await PolicyEvaluator.fromFile(options.bundle).catch((error: unknown) => fail(messageOf(error)));
+    try {
+      process.stdout.write(`${JSON.stringify(evaluator.evaluate(input), null, 2)}\n`);
+    } catch (error) {
+      if (error instanceof PolicyDocumentError && error.document === 'input') fail(`${inputPath}: ${error.message}`, EXIT_INVALID_INPUT);
+      fail(messageOf(error));
+    }
+  });
+
+program
+  .command('test')
+  .description('Run opa test over the checks (and --include folders) and report coverage.')
+  .option('-i, --include <dir>', 'extra Rego folder, e.g. custom checks (repeatable)', collect, [] as string[])
+  .option('--min-coverage <percent>', 'fail under this line coverage of the policy files', '90')
+  .action(async (options: { include: string[]; minCoverage: string }) => {
+    const report = await runRegoTests(options.include);
+    process.stdout.write(`${report.output}\n`);
+    const minimum = Number(options.minCoverage);
+    process.stdout.write(`coverage: ${report.coverage}% of policy lines (minimum ${minimum}%)\n`);
+    for (const [file, percent] of Object.entries(report.files)) {
+      if (percent < 100) process.stdout.write(`  ${file}: ${percent}%\n`);
+    }
+    if (!report.passed) fail('opa test failed');
+    if (report.coverage < minimum) fail(`coverage ${report.coverage}% is under ${minimum}%`);
+  });
+
+program
+  .command('build')
+  .description('Compile the checks (and --include folders) to bundle.tar.gz and policy.wasm.')
+  .option('-i, --include <dir>', 'extra Rego folder, e.g. custom checks (repeatable)', collect, [] as string[])
+  .option('-o, --output <dir>', 'output folder', DEFAULT_OUT_DIR)
+  .action(async (options: { include: string[]; output: string }) => {
+    const built = await buildBundle({ include: options.include, outDir: options.output }).catch((error: unknown) =>
+      fail(messageOf(error)),
+    );
+    process.stdout.write(`wrote ${built.bundle}\nwrote ${built.wasm}\n`);
+  });
+
+await program.parseAsync();

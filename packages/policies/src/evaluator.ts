@@ -1,0 +1,91 @@
+import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import type { PolicyInput } from './generated/policy-input.js';
+import type { PolicyOutput } from './generated/policy-output.js';
+import { assertPolicyInput, assertPolicyOutput } from './schema/validate.js';
+import { readPolicyWasm } from './wasm/read-bundle.js';
+
+/** The rule every bundle must expose: `data.xeroaccess.result`, the output document. */
+export const ENTRYPOINT = 'xeroaccess/result';
+
+/** 64 KiB pages reserved up front: growing page by page while parsing a large input is slow. */
+const INITIAL_MEMORY_PAGES = 1024;
+
+/** Evaluates the compiled checks. Validates the input before and the output after. */
+export class PolicyEvaluator {
+  private constructor(
+    private readonly policy: LoadedPolicy,
+    /** Where the module came from, for messages. */
+    readonly source: string,
+  ) {}
+
+  /** Loads `policy.wasm` or an OPA bundle (`bundle.tar.gz`) from a file. */
+  static async fromFile(path: string): Promise<PolicyEvaluator> {
+    return PolicyEvaluator.fromWasm(await readPolicyWasm(path), path);
+  }
+
+  static async fromWasm(wasm: Buffer, source = 'policy.wasm'): Promise<PolicyEvaluator> {
+    let policy: LoadedPolicy;
+    try {
+      policy = await loadPolicy(wasm, { initial: INITIAL_MEMORY_PAGES });
+    } catch (error) {
+      throw new Error(`${source}: cannot load the policy module: ${messageOf(error)}`);
+    }
+    const entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
+    if (!entrypoints.includes(ENTRYPOINT)) {
+      throw new Error(
+        `${source}: no entrypoint ${ENTRYPOINT} (has ${entrypoints.join(', ') || 'none'}); build with \`opa build -t wasm -e ${ENTRYPOINT}\``,
+      );
+    }
+    return new PolicyEvaluator(policy, source);
+  }
+
+  /** Validates `input` (throws PolicyDocumentError naming the field), evaluates, validates the output. */
+  evaluate(input: unknown): PolicyOutput {
+    return this.evaluateValid(assertPolicyInput(input));
+  }
+
+  /**
+   * Evaluates an input already known to be valid (e.g. just validated by the caller, or from
+   * `assertPolicyInput`); the output is still validated, because custom checks can emit anything.
+   */
+  evaluateValid(input: PolicyInput): PolicyOutput {
+    const output = assertPolicyOutput(this.evaluateRaw(input));
+    // WASM objects come back in hash order; a fixed key order reads better in logs and the CLI.
+    return {
+      findings: output.findings.map(({ check, severity, subject, message, remediation }) => ({
+        check,
+        severity,
+        subject: { kind: subject.kind, id: subject.id },
+        message,
+        remediation,
+      })),
+    };
+  }
+
+  /** The policy's result with no validation at all: for equivalence tests and benchmarks. */
+  evaluateRaw(input: PolicyInput): unknown {
+    let results: unknown;
+    try {
+      results = this.policy.evaluate(utf8ArrayBuffer(JSON.stringify(input)), ENTRYPOINT);
+    } catch (error) {
+      throw new Error(`${this.source}: evaluation failed: ${messageOf(error)}`);
+    }
+    const [first] = (results as { result?: unknown }[] | undefined) ?? [];
+    if (!first || !('result' in first)) {
+      throw new Error(`${this.source}: ${ENTRYPOINT} is undefined for this input (a rule failed to evaluate)`);
+    }
+    return first.result;
+  }
+}
+
+/** opa-wasm copies an ArrayBuffer straight into its memory; Buffer.from beats TextEncoder. */
+function utf8ArrayBuffer(text: string): ArrayBuffer {
+  const bytes = Buffer.from(text, 'utf8');
+  // Large strings get a buffer of their own; small ones share Node's pool and must be copied.
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

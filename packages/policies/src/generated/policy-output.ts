@@ -1,0 +1,25 @@
+/* Generated from src/schema by `npm run generate`: do not edit by hand. */
+
+/**
+ * Findings of every check, sorted by check then subject id.
+ */
+export interface PolicyOutput {
+  findings: Finding[];
+}
+export interface Finding {
+  /**
+   * Check id: the package key under xeroaccess.checks, e.g. user-identified.
+   */
+  check: string;
+  severity: 'high' | 'medium' | 'low';
+  subject: Subject;
+  message: string;
+  remediation: string;
+}
+export interface Subject {
+  kind: 'user' | 'connection';
+  /**
+   * Xero UserID, or namespace/name for a connection.
+   */
+  id: string;
+}

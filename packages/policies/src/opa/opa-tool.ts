@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { findTool } from '@xero-access/local-cluster';
+
+/** The package folder (holds policies/ and examples/), from src/opa or dist/opa alike. */
+export const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The four checks, their library and the entrypoint. */
+export const POLICY_DIR = fileURLToPath(new URL('../../policies/', import.meta.url));
+
+export interface OpaRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the pinned opa binary (XAO_OPA, .tools/bin/opa, then PATH). Never throws on a non-zero exit. */
+export function runOpa(args: string[], options: { cwd?: string; stdin?: string } = {}): Promise<OpaRun> {
+  const opa = findTool('opa');
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      opa,
+      args,
+      { cwd: options.cwd ?? PACKAGE_DIR, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') {
+          reject(new Error(`cannot run ${opa}: ${error.message}`));
+          return;
+        }
+        resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
+      },
+    );
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+  });
+}
+
+/** The Rego folders of a build: the checks plus any extra (custom) folders. */
+export function policyRoots(include: readonly string[] = []): string[] {
+  return [POLICY_DIR, ...include];
+}
