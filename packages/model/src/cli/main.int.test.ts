@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDrivers, type TestModel } from '../test/drivers.js';
+import { acme, at, tenant, users } from '../test/fixtures.js';
+
+const run = promisify(execFile);
+const cli = join(import.meta.dirname, 'main.ts');
+
+async function xaoModel(
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, ...args], {
+      env: { ...process.env, XAO_DATABASE_URL: '' },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
+  let t: TestModel;
+  const dir = mkdtempSync(join(tmpdir(), 'xao-cli-'));
+  beforeAll(async () => {
+    t = await driver.create();
+    for (let i = 1; i <= 3; i++)
+      await t.model.db.snapshots.record(
+        acme,
+        tenant,
+        users([`u${i}`, 'STANDARD']),
+        at(`2026-11-0${i}T00:00:00Z`),
+      );
+  });
+  afterAll(async () => {
+    await t?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('verifies the chain in the database, exports it, and fails (exit 1) after tampering', async () => {
+    const file = join(dir, 'chain.json');
+    const good = await xaoModel(
+      'verify-chain',
+      '--url',
+      t.url,
+      '--connection',
+      'finance/acme',
+      '--tenant',
+      tenant.tenantId,
+      '--export',
+      file,
+    );
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, length: 3 });
+    expect(JSON.parse(readFileSync(file, 'utf8')).chain).toHaveLength(3);
+
+    await t.model.orm.em
+      .getConnection()
+      .execute(`update snapshot set previous_hash = chain_hash where sequence = 3`);
+    const bad = await xaoModel(
+      'verify-chain',
+      '--url',
+      t.url,
+      '--connection',
+      'finance/acme',
+      '--tenant',
+      tenant.tenantId,
+    );
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).problems.map((p: { problem: string }) => p.problem)).toContain(
+      'previous-hash-mismatch',
+    );
+
+    const offline = await xaoModel('verify-chain', '--file', file);
+    expect(offline.code).toBe(0);
+    expect(JSON.parse(offline.stdout).headHash).toBe(JSON.parse(good.stdout).headHash);
+  });
+
+  it('explains missing arguments without a stack trace', async () => {
+    const result = await xaoModel('verify-chain', '--connection', 'finance/acme', '--tenant', 'x');
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('--url or XAO_DATABASE_URL is required');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});

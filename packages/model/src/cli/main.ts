@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { readFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { verifyChainRecords, type ChainVerification } from '../hashing/snapshot-hash.js';
+import { createOrm } from '../orm/create-orm.js';
+import { formatChainExport, parseChainExport } from './chain-export.js';
+
+const DATABASE_URL_ENV = 'XAO_DATABASE_URL';
+
+function connectionArg(value: string): { namespace: string; name: string } {
+  const [namespace, name, ...rest] = value.split('/');
+  if (!namespace || !name || rest.length)
+    throw new InvalidArgumentError('expected <namespace>/<name>');
+  return { namespace, name };
+}
+
+function databaseUrl(option: string | undefined): string {
+  const url = option ?? process.env[DATABASE_URL_ENV];
+  if (!url) throw new InvalidArgumentError(`--url or ${DATABASE_URL_ENV} is required`);
+  return url;
+}
+
+function report(result: ChainVerification): void {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  if (!result.ok) process.exitCode = 1;
+}
+
+const program = new Command('xao-model').description('Database tasks for xero-access-operator.');
+
+program
+  .command('migrate')
+  .description('apply pending migrations (PostgreSQL or SQLite, chosen by the URL)')
+  .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
+  .action(async (options: { url?: string }) => {
+    const model = await createOrm({ url: databaseUrl(options.url) });
+    try {
+      const applied = await model.migrateUp();
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+    } finally {
+      await model.close();
+    }
+  });
+
+program
+  .command('verify-chain')
+  .description("recompute every hash of a tenant's snapshot chain; exit 1 on any problem")
+  .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
+  .option('--connection <namespace/name>', 'the XeroConnection', connectionArg)
+  .option('--tenant <tenantId>', 'the Xero tenant id')
+  .option('--file <path>', 'verify an exported chain ({"chain": [...]}) instead of the database')
+  .option('--export <path>', 'also write the chain read from the database to this file')
+  .action(
+    async (options: {
+      url?: string;
+      connection?: { namespace: string; name: string };
+      tenant?: string;
+      file?: string;
+      export?: string;
+    }) => {
+      if (options.file) {
+        report(verifyChainRecords(parseChainExport(await readFile(options.file, 'utf8'))));
+        return;
+      }
+      if (!options.connection || !options.tenant)
+        throw new InvalidArgumentError('--connection and --tenant are required (or --file)');
+      const model = await createOrm({ url: databaseUrl(options.url) });
+      try {
+        const records = await model.db.snapshots.chainRecords(options.connection, options.tenant);
+        if (options.export) {
+          const { writeFile } = await import('node:fs/promises');
+          await writeFile(options.export, formatChainExport(records));
+        }
+        report(verifyChainRecords(records));
+      } finally {
+        await model.close();
+      }
+    },
+  );
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`xao-model: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 2;
+});
