@@ -84,7 +84,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     `--initial-cluster=default=${peerUrl}`,
     '--unsafe-no-fsync=true',
     '--log-level=warn',
-  ], join(dir, 'logs', 'etcd.log'), detached);
+  ], { logFile: join(dir, 'logs', 'etcd.log'), detached });
   const started: Spawned[] = [etcd];
   if (!detached) spawnWatchdog(process.pid, [etcd.pid]);
 
@@ -111,7 +111,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
       '--allow-privileged=true',
       '--endpoint-reconciler-type=none', // loopback advertise address; no kubernetes Service endpoints needed
       '--v=0',
-    ], join(dir, 'logs', 'kube-apiserver.log'), detached);
+    ], { logFile: join(dir, 'logs', 'kube-apiserver.log'), detached });
     started.push(apiserver);
     if (!detached) spawnWatchdog(process.pid, [apiserver.pid]);
 

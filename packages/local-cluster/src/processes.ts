@@ -9,9 +9,15 @@ export interface Spawned {
 }
 
 /** Starts a long-running process with its output in a log file (never in the parent's stdout). */
-export function spawnLogged(name: string, command: string, args: string[], logFile: string, detached: boolean): Spawned {
+export function spawnLogged(
+  name: string,
+  command: string,
+  args: string[],
+  options: { logFile: string; detached?: boolean; env?: NodeJS.ProcessEnv },
+): Spawned {
+  const { logFile, detached = false, env = process.env } = options;
   const fd = openSync(logFile, 'a');
-  const child = spawn(command, args, { stdio: ['ignore', fd, fd], detached });
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], detached, env });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   if (detached) child.unref();
