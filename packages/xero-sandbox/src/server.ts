@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { SandboxAdmin } from './admin/admin.js';
@@ -205,6 +206,9 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   });
   await app.register(
     async (scope) => {
+      scope.addHook('onRequest', async (_request, reply) => {
+        reply.header('Xero-Correlation-Id', randomUUID());
+      });
       scope.addHook('onResponse', async (_request, reply) => stats.apiResponse(reply.statusCode));
       registerConnectionRoutes(scope, apiCtx);
       registerAccountingRoutes(scope, apiCtx);

@@ -4,6 +4,7 @@ import type { AppRecord, GrantRecord, TenantRecord } from '../state/model.js';
 import { authenticate, isDenial } from './authenticate.js';
 import type { ApiContext } from './context.js';
 import { xeroProblem } from './problem.js';
+import { acceptsJson, toXeroXml } from './xml.js';
 
 export interface AccountingCall {
   request: FastifyRequest;
@@ -26,6 +27,7 @@ export const SETTINGS_READ_SCOPES = ['accounting.settings', 'accounting.settings
  * token (401), check xero-tenant-id against the grant's connections (403), check scopes (403),
  * apply the rate limits (429 + headers), then answer. The in-flight slot is held from
  * admission until just before the answer is written, including any injected latency.
+ * Answers are XML unless the request accepts JSON, as at Xero.
  */
 export function accountingHandler(
   ctx: ApiContext,
@@ -70,7 +72,11 @@ export function accountingHandler(
       if (latency > 0) await sleep(latency);
       const result = produce({ request, app, grant, tenant, now: ctx.clock.now() });
       admission.release();
-      return reply.code(result.status).send(result.body);
+      if (acceptsJson(request.headers.accept)) return reply.code(result.status).send(result.body);
+      return reply
+        .code(result.status)
+        .type('text/xml; charset=utf-8')
+        .send(toXeroXml(result.body as Record<string, unknown>));
     } finally {
       admission.release();
     }

@@ -247,3 +247,41 @@ describe('DELETE /connections/{id}', () => {
     ).toEqual([]);
   });
 });
+
+describe('content negotiation', () => {
+  it('answers XML, as Xero does, when the client does not ask for JSON', async () => {
+    for (const accept of [undefined, '*/*', 'application/xml']) {
+      const response = await fetch(`${sb.apiUrl}/api.xro/2.0/Users`, {
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          'xero-tenant-id': tenantId,
+          ...(accept ? { accept } : {}),
+        },
+      });
+      expect(response.headers.get('content-type')).toMatch(/^text\/xml/);
+      const xml = await response.text();
+      expect(xml).toMatch(/^<Response [^>]*><Id>[^<]+<\/Id><Status>OK<\/Status>/);
+      expect(xml).toContain(`<User><UserID>${EXAMPLE_IDS.users.oliviaChen}</UserID>`);
+      expect(xml).toContain('<UpdatedDateUTC>2024-01-10T08:00:00.000</UpdatedDateUTC>');
+    }
+    const json = await apiGet(sb, '/api.xro/2.0/Users', accessToken, tenantId, {
+      accept: 'application/json',
+    });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(json.headers.get('xero-correlation-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers Xero validation errors as ApiException XML without Accept', async () => {
+    const response = await fetch(`${sb.apiUrl}/api.xro/2.0/Users`, {
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        'xero-tenant-id': tenantId,
+        'if-modified-since': 'nope',
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(
+      /^<ApiException [^>]*><ErrorNumber>10<\/ErrorNumber><Type>ValidationException<\/Type>/,
+    );
+  });
+});
