@@ -27,6 +27,8 @@ export interface Stack {
   sandbox: SandboxInfo;
   admin: AdminClient;
   adminToken: string;
+  /** The identity provider's side: SCIM has a token of its own. */
+  scim: AdminClient;
   reconcilerMetricsUrl: string;
   processes: { sandbox: AppProcess; reconciler: AppProcess; adminApi: AppProcess };
   logDir: string;
@@ -80,6 +82,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     const adminPort = await getPort({ host: '127.0.0.1' });
     const adminToken = token();
+    const scimToken = token();
     progress('starting the admin API');
     const adminApi = await startApp({
       name: 'admin-api',
@@ -93,11 +96,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         HOST: '127.0.0.1',
         PUBLIC_URL: `http://127.0.0.1:${adminPort}`,
         BOOTSTRAP_ADMIN_TOKEN: adminToken,
-        BOOTSTRAP_SCIM_TOKEN: token(),
+        BOOTSTRAP_SCIM_TOKEN: scimToken,
       },
     });
     started.push(adminApi);
     const admin = new AdminClient(`http://127.0.0.1:${adminPort}`, adminToken);
+    const scim = new AdminClient(`http://127.0.0.1:${adminPort}`, scimToken);
 
     progress('importing the staff directory and account links');
     const staffDir = join(examplesDir(), 'staff-directory');
@@ -116,6 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sandbox: sandbox.info,
       admin,
       adminToken,
+      scim,
       reconcilerMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       processes: { sandbox: sandbox.process, reconciler, adminApi },
       logDir,
