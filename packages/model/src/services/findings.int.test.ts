@@ -214,6 +214,11 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
         .transitions,
     ).toEqual([]);
     expect((await db().findings.list({ subjectId: 'z' })).items[0]?.status).toBe('open');
+    expect(await db().findings.openCountsByConnection()).toEqual({
+      'finance/acme': { 'user-identified': 2 },
+    });
+    expect(await db().findings.openCounts(acme)).toEqual({ 'user-identified': 2 });
+    expect(await db().findings.openCounts({ namespace: 'no', name: 'such' })).toEqual({});
   });
 
   it('refuses a snapshot of another connection and invalid findings', async () => {

@@ -293,6 +293,26 @@ export class FindingService {
     return conn ? openCounts(em, conn.id) : {};
   }
 
+  /** Open findings per check for every connection, keyed by `namespace/name` (for listings). */
+  async openCountsByConnection(): Promise<Record<string, Record<string, number>>> {
+    const rows = (await this.ctx
+      .em()
+      .createQueryBuilder(Finding, 'f')
+      .select(['c.namespace', 'c.name', 'f.check', raw('count(*) as n')])
+      .join('f.connection', 'c')
+      .where({ status: 'open' })
+      .groupBy(['c.namespace', 'c.name', 'f.check'])
+      .execute('all', false)) as {
+      namespace: string;
+      name: string;
+      check: string;
+      n: number | string;
+    }[];
+    const counts: Record<string, Record<string, number>> = {};
+    for (const r of rows) (counts[`${r.namespace}/${r.name}`] ??= {})[r.check] = Number(r.n);
+    return counts;
+  }
+
   private async transition(
     id: string,
     now: Date,
