@@ -27,6 +27,10 @@ interface ServeOptions {
   minuteWindowMs?: number;
   dayWindowMs?: number;
   tenantLimitsPerApp?: boolean;
+  identityPath?: string;
+  loginPath?: string;
+  apiPath?: string;
+  adminPath?: string;
   log?: boolean;
 }
 
@@ -52,6 +56,12 @@ async function serve(options: ServeOptions): Promise<void> {
       dayWindowMs: options.dayWindowMs,
     }),
     tenantLimitsPerApp: options.tenantLimitsPerApp ?? false,
+    paths: definedOnly({
+      identity: options.identityPath,
+      login: options.loginPath,
+      api: options.apiPath,
+      admin: options.adminPath,
+    }),
     // Logs go to stderr: stdout carries exactly one JSON line for scripts to read.
     logger: options.log ? { level: 'info', stream: process.stderr } : false,
   });
@@ -89,6 +99,14 @@ program
   .option('--minute-window-ms <ms>', 'length of the minute window', integer)
   .option('--day-window-ms <ms>', 'length of the day window', integer)
   .option('--tenant-limits-per-app', 'count tenant limits per (app, tenant)')
+  .option(
+    '--identity-path <path>',
+    'mount point standing in for https://identity.xero.com',
+    '/identity',
+  )
+  .option('--login-path <path>', 'mount point standing in for https://login.xero.com', '/login')
+  .option('--api-path <path>', 'mount point standing in for https://api.xero.com', '/api')
+  .option('--admin-path <path>', 'mount point of the admin endpoint', '/_sandbox')
   .option('--log', 'request logs on stderr')
   .action(serve);
 
