@@ -66,19 +66,18 @@ export function accountingHandler(
         })
         .send(xeroProblem(429, 'Too Many Requests', `Rate limit exceeded: ${admission.problem}`));
     }
+    // Safety net for a client that hangs up (or a handler that throws) while the slot is held.
     reply.raw.once('close', admission.release);
-    try {
-      const latency = ctx.faults.latencyFor('api');
-      if (latency > 0) await sleep(latency);
-      const result = produce({ request, app, grant, tenant, now: ctx.clock.now() });
-      admission.release();
-      if (acceptsJson(request.headers.accept)) return reply.code(result.status).send(result.body);
-      return reply
-        .code(result.status)
-        .type('text/xml; charset=utf-8')
-        .send(toXeroXml(result.body as Record<string, unknown>));
-    } finally {
-      admission.release();
-    }
+    const latency = ctx.faults.latencyFor('api');
+    if (latency > 0) await sleep(latency);
+    const result = produce({ request, app, grant, tenant, now: ctx.clock.now() });
+    // Free the slot before the answer leaves: a client that sends its next call the moment
+    // this answer arrives must never find the slot still taken.
+    admission.release();
+    if (acceptsJson(request.headers.accept)) return reply.code(result.status).send(result.body);
+    return reply
+      .code(result.status)
+      .type('text/xml; charset=utf-8')
+      .send(toXeroXml(result.body as Record<string, unknown>));
   };
 }
