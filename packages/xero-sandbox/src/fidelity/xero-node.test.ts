@@ -52,6 +52,32 @@ describe('the official xero-node SDK against the sandbox', () => {
     expect(sb.stats().refreshRotations).toBe(2);
   });
 
+  it('completes the authorization-code flow: buildConsentUrl, then apiCallback', async () => {
+    const app = standardApp(sb);
+    const xero = new XeroClient({
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      redirectUris: ['http://127.0.0.1:9/cb'],
+      scopes: SCOPES,
+      state: 'state-123',
+    });
+    await initializeAgainst(xero, sb.identityUrl);
+    const consentUrl = new URL(await xero.buildConsentUrl());
+    expect(consentUrl.origin + consentUrl.pathname).toBe(
+      `${sb.loginUrl}/identity/connect/authorize`,
+    );
+    consentUrl.searchParams.set('sandbox_auto_consent', 'true');
+    const redirect = await fetch(consentUrl, { redirect: 'manual' });
+    const tokenSet = await xero.apiCallback(redirect.headers.get('location')!);
+    expect(tokenSet.refresh_token).toBeTruthy();
+    expect(tokenSet.claims().email).toBe('olivia.chen@acme.example');
+    const tenants = await xero.updateTenants(false);
+    expect(tenants.map((t: { tenantName: string }) => t.tenantName).sort()).toEqual([
+      'Acme Finance Ltd',
+      'Acme Payments Pty Ltd',
+    ]);
+  });
+
   it('lists tenants with updateTenants (connections + organisation details)', async () => {
     const xero = await connectedClient();
     const app = standardApp(sb);
