@@ -128,22 +128,25 @@ export class Transport {
         ...(request.form ? { form: request.form } : {}),
         ...(request.signal ? { signal: request.signal } : {}),
       });
-      permit?.release();
+      if (permit) {
+        permit.release();
+        void this.limiter!.settle(request.scope!, permit, remainingFromHeaders(response.headers));
+      }
       const result: XeroResponse = {
         statusCode: response.statusCode,
         headers: response.headers,
         body: parseBody(response.body),
       };
-      if (request.scope && this.limiter) {
-        void this.limiter.observe(request.scope, remainingFromHeaders(response.headers));
-      }
       this.logger.debug(
         { operation: request.operation, tenantId: request.scope?.tenantId, statusCode: response.statusCode },
         'Xero call',
       );
       return { kind: 'response', response: result };
     } catch (error) {
-      permit?.release();
+      if (permit) {
+        permit.release();
+        void this.limiter!.settle(request.scope!, permit);
+      }
       if (error instanceof XeroError) throw error;
       if (request.signal?.aborted) throw request.signal.reason;
       // got's errors carry the request options (Authorization header): keep only the code.

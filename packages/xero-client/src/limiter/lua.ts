@@ -4,11 +4,12 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
  * Bucketed sliding window. KEYS[1]: hash bucket-number → count. ARGV: points, windowMs,
- * bucketMs, limit, mode (consume | force | refund | reconcile), serverRemaining.
+ * bucketMs, limit, mode (consume | force | refund | settle), and for settle: Xero's remaining
+ * count (-1 = unknown) and the age (ms) of the grant.
  * A bucket counts until its end + windowMs has passed, so any interval of windowMs holds at
  * most `limit` calls (a bucket may count up to bucketMs longer than strictly needed).
  * Returns {total after the operation (or total + points when refused), ms to wait (refused) or
- * points added (reconcile)}. A refused consume adds nothing.
+ * points recorded as spent by others (settle)}. A refused consume adds nothing.
  */
 export const WINDOW_SCRIPT = `${NOW}
 local key = KEYS[1]
@@ -18,14 +19,19 @@ local bucketMs = tonumber(ARGV[3])
 local limit = tonumber(ARGV[4])
 local mode = ARGV[5]
 local current = math.floor(now / bucketMs)
+local horizon = now
+if mode == 'settle' then horizon = now - tonumber(ARGV[7]) end
 local raw = redis.call('HGETALL', key)
 local buckets = {}
 local total = 0
+local expiredSinceHorizon = 0
 for i = 1, #raw, 2 do
   local b = tonumber(raw[i])
   local c = tonumber(raw[i + 1])
-  if (b + 1) * bucketMs + windowMs <= now or c <= 0 then
+  local endsAt = (b + 1) * bucketMs + windowMs
+  if endsAt <= now or c <= 0 then
     redis.call('HDEL', key, raw[i])
+    if endsAt > horizon and c > 0 then expiredSinceHorizon = expiredSinceHorizon + c end
   else
     total = total + c
     table.insert(buckets, {b, c})
@@ -44,14 +50,39 @@ if mode == 'refund' then
   end
   return {total, 0}
 end
-if mode == 'reconcile' then
-  local deficit = limit - tonumber(ARGV[6]) - total
-  if deficit > 0 then
-    redis.call('HINCRBY', key, tostring(current), deficit)
-    redis.call('PEXPIRE', key, ttl)
-    return {total + deficit, deficit}
+if mode == 'settle' then
+  -- A call granted ARGV[7] ms ago has been answered. Xero admitted it at some moment up to now,
+  -- so its point moves from the grant's bucket to the current one: the window then runs from
+  -- when Xero may have counted it, however long the request took to leave or to arrive.
+  local added = 0
+  local remaining = tonumber(ARGV[6])
+  if remaining >= 0 then
+    -- Xero's figure dates from the call's admission: buckets that expired since then must not
+    -- look like calls somebody else made.
+    local deficit = limit - remaining - (total + expiredSinceHorizon)
+    if deficit > 0 then added = deficit end
   end
-  return {total, 0}
+  local grantBucket = math.floor(horizon / bucketMs)
+  local found = nil
+  for i = #buckets, 1, -1 do
+    if buckets[i][1] <= grantBucket then
+      found = buckets[i][1]
+      break
+    end
+  end
+  local grew = added
+  if found == nil then
+    -- Its bucket already expired (a slow call): count it again from now.
+    grew = grew + 1
+  elseif found < current then
+    redis.call('HINCRBY', key, tostring(found), -1)
+    grew = grew + 1
+  end
+  if grew > 0 then
+    redis.call('HINCRBY', key, tostring(current), grew)
+    redis.call('PEXPIRE', key, ttl)
+  end
+  return {total + added, added}
 end
 if mode == 'force' or total + points <= limit then
   redis.call('HINCRBY', key, tostring(current), points)

@@ -112,14 +112,15 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
   async _upsert(rlKey: string, points: number, _ms: number, _forceExpire = false, options: WindowOptions = {}) {
     this.assertReady(rlKey);
     const mode = points < 0 ? 'refund' : options.force ? 'force' : 'consume';
-    return this.scripts.xaoWindow(rlKey, points, this.windowMs, this.bucketMs, this.points, mode, 0);
+    return this.scripts.xaoWindow(rlKey, points, this.windowMs, this.bucketMs, this.points, mode, 0, 0);
   }
 
   /**
-   * Xero said `serverRemaining` calls are left in its window: if our count explains fewer used
-   * calls, another client spent the rest, so record them. Returns the points added.
+   * A call granted `ageMs` ago was answered: move its point to now (Xero admitted it at some
+   * moment up to now) and, given Xero's remaining count for the window (-1 = unknown), record
+   * calls somebody else spent. Returns the points recorded for others.
    */
-  async reconcile(key: string, serverRemaining: number): Promise<number> {
+  async settle(key: string, ageMs: number, serverRemaining = -1): Promise<number> {
     const rlKey = this.getKey(key);
     this.assertReady(rlKey);
     const [, added] = await this.scripts.xaoWindow(
@@ -128,8 +129,9 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
       this.windowMs,
       this.bucketMs,
       this.points,
-      'reconcile',
+      'settle',
       serverRemaining,
+      Math.max(0, Math.ceil(ageMs)),
     );
     return added;
   }

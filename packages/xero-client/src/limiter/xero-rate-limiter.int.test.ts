@@ -116,13 +116,31 @@ describe('XeroRateLimiter (shared through Redis)', () => {
 
   it('records budget another app spent, from X-MinLimit-Remaining', async () => {
     const [a, b] = await pair({ tenantPerMinute: 10, minuteWindowMs: 800 });
-    (await a.acquire({ appId: 'app', tenantId: 't1' })).release();
+    const permit = await a.acquire({ appId: 'app', tenantId: 't1' });
+    permit.release();
     // Xero says only 1 call is left: somebody else made 8 more.
-    await a.observe({ appId: 'app', tenantId: 't1' }, { minute: 1 });
+    await a.settle({ appId: 'app', tenantId: 't1' }, permit, { minute: 1 });
     (await b.acquire({ appId: 'app', tenantId: 't1' })).release();
     const started = Date.now();
     (await b.acquire({ appId: 'app', tenantId: 't1' })).release();
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+  });
+
+  it('dates a call from its answer, however long it took to leave or to arrive', async () => {
+    const [a] = await pair({ tenantPerMinute: 2, minuteWindowMs: 1_000 });
+    const started = Date.now();
+    const scope = { appId: 'app', tenantId: 't1' };
+    const first = await a.acquire(scope);
+    const second = await a.acquire(scope);
+    // Both calls are answered 600 ms later (slow network, busy event loop, ...).
+    await new Promise((r) => setTimeout(r, 600));
+    for (const permit of [first, second]) {
+      permit.release();
+      await a.settle(scope, permit);
+    }
+    (await a.acquire(scope)).release();
+    // Not at 1 s after the grant, but a window after the answers.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_600);
   });
 
   it('fails with RateLimited and retryAt when the next slot is beyond maxWaitMs', async () => {

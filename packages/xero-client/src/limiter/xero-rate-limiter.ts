@@ -12,7 +12,7 @@ import {
   type XeroLimits,
 } from './config.js';
 import { PauseBoard } from './pauses.js';
-import { RedisLeaseLimiter, RedisSlidingWindowLimiter } from './redis-stores.js';
+import { isFromRedis, RedisLeaseLimiter, RedisSlidingWindowLimiter } from './redis-stores.js';
 import { SlotQueue, type Attempt } from './slot-queue.js';
 
 export interface XeroRateLimiterOptions {
@@ -33,9 +33,22 @@ export interface CallScope {
   operation?: string;
 }
 
-/** A granted slot. Release it when the response has been read (or the call failed). */
+/**
+ * A granted slot. When the call is over (answered or failed): `release()` frees the in-flight
+ * slot at once, then `XeroRateLimiter.settle()` dates the call's points from then.
+ */
 export interface Permit {
   release(): void;
+}
+
+/** Local time just before the slot was requested: never later than the grant in Redis. */
+interface GrantedPermit extends Permit {
+  readonly requestedAt: number;
+  readonly windows: readonly { step: Step; res: RateLimiterRes }[];
+}
+
+function isGranted(permit: Permit): permit is GrantedPermit {
+  return 'requestedAt' in permit && 'windows' in permit;
 }
 
 /** The Xero headers that tell how much budget is left (another app may share the tenant's quota). */
@@ -128,16 +141,29 @@ export class XeroRateLimiter {
     );
   }
 
-  /** Record Xero's view of the remaining budget (X-MinLimit-Remaining, ...). */
-  async observe(scope: CallScope, remaining: RemainingHeaders): Promise<void> {
-    const corrections: Promise<number>[] = [];
-    if (scope.tenantId !== undefined) {
-      if (remaining.minute !== undefined) corrections.push(this.tenantMinute.reconcile(scope.tenantId, remaining.minute));
-      if (remaining.day !== undefined) corrections.push(this.tenantDay.reconcile(scope.tenantId, remaining.day));
-    }
-    if (remaining.appMinute !== undefined) corrections.push(this.appMinute.reconcile(scope.appId, remaining.appMinute));
-    const results = await Promise.allSettled(corrections);
-    const added = results.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
+  /**
+   * The call a permit was granted for is over. Its window points now count from this moment
+   * (Xero admitted the call somewhere between grant and answer, and the next call must not reach
+   * Xero less than a window after it), and Xero's remaining-budget headers, if any, reveal calls
+   * somebody else spent on the same tenant or app: they are recorded too. Never throws.
+   */
+  async settle(scope: CallScope, permit: Permit, remaining: RemainingHeaders = {}): Promise<void> {
+    if (!isGranted(permit)) return;
+    const age = Date.now() - permit.requestedAt;
+    const serverRemaining = (step: Step): number | undefined => {
+      if (step.limiter === this.tenantMinute) return remaining.minute;
+      if (step.limiter === this.tenantDay) return remaining.day;
+      if (step.limiter === this.appMinute) return remaining.appMinute;
+      return undefined;
+    };
+    const settled = await Promise.allSettled(
+      permit.windows
+        .filter(({ res }) => isFromRedis(res))
+        .map(({ step, res: _res }) =>
+          (step.limiter as RedisSlidingWindowLimiter).settle(step.key, age, serverRemaining(step) ?? -1),
+        ),
+    );
+    const added = settled.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (added > 0) {
       this.logger.debug({ tenantId: scope.tenantId, added }, 'Xero reports budget spent elsewhere; recorded');
     }
@@ -180,6 +206,7 @@ export class XeroRateLimiter {
   }
 
   private async tryAcquire(scope: CallScope, onRelease: () => void): Promise<Attempt<Permit>> {
+    const requestedAt = Date.now();
     this.noteRedisState();
     const scopes = [this.appScope(scope)];
     if (scope.tenantId !== undefined) scopes.push(this.tenantScope(scope));
@@ -204,16 +231,16 @@ export class XeroRateLimiter {
     }
     const lease = held.find((h) => h.step.limiter === this.concurrency);
     let released = false;
-    return {
-      granted: true,
-      permit: {
-        release: () => {
-          if (released) return;
-          released = true;
-          if (!lease) return;
-          void lease.step.limiter.undo(lease.step.key, lease.res, lease.step.options).then(onRelease);
-        },
+    const permit: GrantedPermit = {
+      requestedAt,
+      windows: held.filter((h) => h !== lease),
+      release: () => {
+        if (released) return;
+        released = true;
+        if (!lease) return;
+        void lease.step.limiter.undo(lease.step.key, lease.res, lease.step.options).then(onRelease);
       },
     };
+    return { granted: true, permit };
   }
 }

@@ -21,6 +21,8 @@ export interface LoadJob {
 
 export interface LoadResult {
   succeeded: number;
+  /** When each successful call's response arrived (ms since epoch). */
+  succeededAt: number[];
   /** 429 answers this process received. */
   rateLimited: number;
   /** Calls still waiting for a slot when the run ended. */

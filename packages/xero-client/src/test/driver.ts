@@ -33,7 +33,7 @@ async function offer(job: LoadJob, call: (tenantId: string, signal: AbortSignal)
 }
 
 async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
-  const result: LoadResult = { succeeded: 0, rateLimited: 0, abandoned: 0, failures: {} };
+  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, abandoned: 0, failures: {} };
   const logger: XeroLogger = {
     debug: () => undefined,
     info: () => undefined,
@@ -55,6 +55,7 @@ async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
     try {
       await client.accounting.getOrganisation(job.accessToken, tenantId, { signal });
       result.succeeded++;
+      result.succeededAt.push(Date.now());
     } catch (error) {
       if (signal.aborted) result.abandoned++;
       else count(result.failures, (error as { reason?: string }).reason ?? String(error));
@@ -65,7 +66,7 @@ async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
 
 /** The baseline: fire at the offered rate, and after a 429 wait Retry-After and try again. */
 async function naiveLoad(job: LoadJob): Promise<LoadResult> {
-  const result: LoadResult = { succeeded: 0, rateLimited: 0, abandoned: 0, failures: {} };
+  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, abandoned: 0, failures: {} };
   const http = got.extend({ throwHttpErrors: false, retry: { limit: 0 }, timeout: { request: 10_000 } });
   await offer(job, async (tenantId, signal) => {
     for (;;) {
@@ -76,6 +77,7 @@ async function naiveLoad(job: LoadJob): Promise<LoadResult> {
         });
         if (response.statusCode === 200) {
           result.succeeded++;
+          result.succeededAt.push(Date.now());
           return;
         }
         if (response.statusCode !== 429) {

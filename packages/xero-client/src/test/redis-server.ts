@@ -38,6 +38,7 @@ export class PrivateRedis {
       stdio: 'ignore',
     });
     const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    probe.on('error', () => undefined);
     try {
       await probe.connect().catch(() => undefined);
       for (let i = 0; i < 100; i++) {
