@@ -4,7 +4,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { API_TOKEN_ROLES, verifyChainRecords, type ChainRecord } from '@xero-access/model';
 import { createApp } from './app/create-app.js';
-import { buildDependencies, closeDependencies, ensureBootstrapTokens, openModel } from './app/runtime.js';
+import {
+  buildDependencies,
+  closeDependencies,
+  ensureBootstrapTokens,
+  openModel,
+} from './app/runtime.js';
 import { loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
 import { generateOpenApiJson } from './openapi/generate.js';
@@ -43,18 +48,31 @@ token
   .command('create')
   .description('create a token and print it once (only its hash is stored)')
   .requiredOption('--name <name>', 'unique name, e.g. ci or okta-scim')
-  .addOption(new Option('--role <role>', 'viewer < reviewer < admin, or scim').choices([...API_TOKEN_ROLES]).makeOptionMandatory())
+  .addOption(
+    new Option('--role <role>', 'viewer < reviewer < admin, or scim')
+      .choices([...API_TOKEN_ROLES])
+      .makeOptionMandatory(),
+  )
   .option('--expires <date>', 'expiry (ISO-8601)', parseDate)
-  .action(async (options: { name: string; role: (typeof API_TOKEN_ROLES)[number]; expires?: Date }) => {
-    const model = await openModel(loadConfig());
-    try {
-      const created = await model.db.tokens.create({ name: options.name, role: options.role, expiresAt: options.expires ?? null, createdBy: 'cli' });
-      process.stderr.write(`created ${created.record.role} token ${created.record.name} (${created.record.id}); it is shown once:\n`);
-      process.stdout.write(`${created.token}\n`);
-    } finally {
-      await model.close();
-    }
-  });
+  .action(
+    async (options: { name: string; role: (typeof API_TOKEN_ROLES)[number]; expires?: Date }) => {
+      const model = await openModel(loadConfig());
+      try {
+        const created = await model.db.tokens.create({
+          name: options.name,
+          role: options.role,
+          expiresAt: options.expires ?? null,
+          createdBy: 'cli',
+        });
+        process.stderr.write(
+          `created ${created.record.role} token ${created.record.name} (${created.record.id}); it is shown once:\n`,
+        );
+        process.stdout.write(`${created.token}\n`);
+      } finally {
+        await model.close();
+      }
+    },
+  );
 
 token
   .command('list')
@@ -63,7 +81,9 @@ token
     const model = await openModel(loadConfig());
     try {
       for (const t of await model.db.tokens.list()) {
-        process.stdout.write(`${t.id}\t${t.name}\t${t.role}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\n`);
+        process.stdout.write(
+          `${t.id}\t${t.name}\t${t.role}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\n`,
+        );
       }
     } finally {
       await model.close();
@@ -95,18 +115,23 @@ program
 
 program
   .command('verify-chain')
-  .description("verify a tenant's snapshot hash chain: from the database, or offline from an exported chain file")
+  .description(
+    "verify a tenant's snapshot hash chain: from the database, or offline from an exported chain file",
+  )
   .option('--connection <ns/name>', 'XeroConnection (with --tenant; reads DATABASE_URL)')
   .option('--tenant <tenantId>', 'Xero tenant id')
   .option('--file <file>', 'a chain export (GET /snapshots/chain) to verify without the database')
   .action(async (options: { connection?: string; tenant?: string; file?: string }) => {
     let records: ChainRecord[];
     if (options.file) {
-      const exported = JSON.parse(readFileSync(options.file, 'utf8')) as { records: (ChainRecord & { takenAt: string })[] };
+      const exported = JSON.parse(readFileSync(options.file, 'utf8')) as {
+        records: (ChainRecord & { takenAt: string })[];
+      };
       records = exported.records.map((r) => ({ ...r, takenAt: new Date(r.takenAt) }));
     } else {
       const [namespace, name] = (options.connection ?? '').split('/');
-      if (!namespace || !name || !options.tenant) throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
+      if (!namespace || !name || !options.tenant)
+        throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
       const model = await openModel(loadConfig());
       try {
         records = await model.db.snapshots.chainRecords({ namespace, name }, options.tenant);

@@ -73,7 +73,10 @@ export class AppModule {
       providers: [
         ...optional,
         { provide: STATE_SIGNER, useValue: deps.stateSigner },
-        { provide: ReevaluationPublisher, useValue: new ReevaluationPublisher(deps.redis, deps.config.redisKeyPrefix, deps.logger) },
+        {
+          provide: ReevaluationPublisher,
+          useValue: new ReevaluationPublisher(deps.redis, deps.config.redisKeyPrefix, deps.logger),
+        },
         Reevaluation,
         StaffChanges,
         FindingEvidence,

@@ -13,7 +13,9 @@ import { AppModule, type AppDependencies } from './app.module.js';
 /** Per credential when there is one (so one client cannot starve another behind the same NAT), else per IP. */
 function rateLimitKey(request: FastifyRequest): string {
   const token = bearerToken(request.headers.authorization);
-  return token ? `t:${createHash('sha256').update(token).digest('hex').slice(0, 32)}` : `ip:${request.ip}`;
+  return token
+    ? `t:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`
+    : `ip:${request.ip}`;
 }
 
 /** Builds the app (routes, parsers, rate limit, OpenAPI and docs) without listening. */
@@ -27,9 +29,14 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   const fastify = adapter.getInstance();
   const json = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/scim+json', { parseAs: 'string' }, json);
-  fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(deps), adapter, { logger: ['error', 'warn'], abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(deps), adapter, {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   const limits: RateLimitPluginOptions = {
     global: true,
     max: deps.config.rateLimitPerMinute,
@@ -47,7 +54,10 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     }),
   };
   // @nestjs/platform-fastify brings its own copy of fastify: same runtime, distinct types.
-  await app.register(rateLimit as unknown as Parameters<NestFastifyApplication['register']>[0], limits as never);
+  await app.register(
+    rateLimit as unknown as Parameters<NestFastifyApplication['register']>[0],
+    limits as never,
+  );
   const document = SwaggerModule.createDocument(app, openApiConfig());
   registerDocs(fastify as unknown as FastifyInstance, `${JSON.stringify(document, null, 2)}\n`);
   await app.init();

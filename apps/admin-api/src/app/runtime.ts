@@ -15,12 +15,22 @@ export async function openModel(config: AppConfig): Promise<ModelOrm> {
 }
 
 /** Connects everything the app needs from the configuration. */
-export async function buildDependencies(config: AppConfig, logger: Logger): Promise<AppDependencies> {
+export async function buildDependencies(
+  config: AppConfig,
+  logger: Logger,
+): Promise<AppDependencies> {
   const model = await openModel(config);
-  const redis = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  const redis = new Redis(config.redisUrl, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+  });
   redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
   const kc = loadKubeConfig(config.kubeconfig);
-  if (!kc) logger.warn('no Kubernetes configuration: connections are read from the database only and connect is unavailable');
+  if (!kc)
+    logger.warn(
+      'no Kubernetes configuration: connections are read from the database only and connect is unavailable',
+    );
   const { jwksUrl } = config.oidc;
   return {
     config,
@@ -29,15 +39,29 @@ export async function buildDependencies(config: AppConfig, logger: Logger): Prom
     logger,
     kube: kc ? new KubeGateway(kc) : null,
     oidc: jwksUrl ? new OidcVerifier({ ...config.oidc, jwksUrl }) : null,
-    stateSigner: config.stateSecret ? new OAuthStateSigner(Buffer.from(config.stateSecret, 'utf8')) : new OAuthStateSigner(randomBytes(32)),
+    stateSigner: config.stateSecret
+      ? new OAuthStateSigner(Buffer.from(config.stateSecret, 'utf8'))
+      : new OAuthStateSigner(randomBytes(32)),
   };
 }
 
 /** Tokens given at deploy time (env or a mounted Secret) are made valid at start-up. */
 export async function ensureBootstrapTokens(deps: AppDependencies): Promise<void> {
   const { bootstrapAdminToken, bootstrapScimToken } = deps.config;
-  if (bootstrapAdminToken) await deps.model.db.tokens.ensure({ name: 'bootstrap-admin', role: 'admin', token: bootstrapAdminToken, createdBy: 'bootstrap' });
-  if (bootstrapScimToken) await deps.model.db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: bootstrapScimToken, createdBy: 'bootstrap' });
+  if (bootstrapAdminToken)
+    await deps.model.db.tokens.ensure({
+      name: 'bootstrap-admin',
+      role: 'admin',
+      token: bootstrapAdminToken,
+      createdBy: 'bootstrap',
+    });
+  if (bootstrapScimToken)
+    await deps.model.db.tokens.ensure({
+      name: 'bootstrap-scim',
+      role: 'scim',
+      token: bootstrapScimToken,
+      createdBy: 'bootstrap',
+    });
 }
 
 export async function closeDependencies(deps: AppDependencies): Promise<void> {

@@ -1,4 +1,11 @@
-import { type CallHandler, type ExecutionContext, HttpException, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Database } from '@xero-access/model';
 import type { FastifyRequest } from 'fastify';
@@ -38,7 +45,8 @@ export class AuditInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
-    if (!WRITES.has(request.method) && !this.reflector.get<boolean>(AUDITED, context.getHandler())) return next.handle();
+    if (!WRITES.has(request.method) && !this.reflector.get<boolean>(AUDITED, context.getHandler()))
+      return next.handle();
     // The entry is written before the response leaves: a write the caller saw succeed is on record.
     return next.handle().pipe(
       concatMap(async (value: unknown) => {
@@ -46,12 +54,18 @@ export class AuditInterceptor implements NestInterceptor {
         return value;
       }),
       catchError((error: unknown) =>
-        from(this.record(request, 'failure', error instanceof HttpException ? error.getStatus() : 500)).pipe(concatMap(() => throwError(() => error))),
+        from(
+          this.record(request, 'failure', error instanceof HttpException ? error.getStatus() : 500),
+        ).pipe(concatMap(() => throwError(() => error))),
       ),
     );
   }
 
-  private async record(request: FastifyRequest & RequestWithPrincipal, outcome: 'success' | 'failure', status: number): Promise<void> {
+  private async record(
+    request: FastifyRequest & RequestWithPrincipal,
+    outcome: 'success' | 'failure',
+    status: number,
+  ): Promise<void> {
     const principal = request[PRINCIPAL];
     const route = request.routeOptions.url ?? request.url.split('?')[0]!;
     try {
@@ -68,7 +82,10 @@ export class AuditInterceptor implements NestInterceptor {
         details: { status },
       });
     } catch (error) {
-      this.logger.error({ err: error, action: `${request.method} ${route}` }, 'could not write the audit log entry');
+      this.logger.error(
+        { err: error, action: `${request.method} ${route}` },
+        'could not write the audit log entry',
+      );
     }
   }
 }

@@ -1,5 +1,10 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiExtension,
+  ApiForbiddenResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { AccessRule } from './roles.js';
 
 export const ACCESS_RULE = 'xao:access-rule';
@@ -15,7 +20,9 @@ export function Access(rule: AccessRule) {
   if (rule !== 'public') {
     decorators.push(
       ApiBearerAuth(rule === 'scim' ? 'scim' : 'bearer'),
-      ApiUnauthorizedResponse({ description: 'No credential, or one that is unknown, expired or revoked.' }),
+      ApiUnauthorizedResponse({
+        description: 'No credential, or one that is unknown, expired or revoked.',
+      }),
       ApiForbiddenResponse({ description: `The credential's role is below ${rule}.` }),
     );
   }

@@ -1,4 +1,11 @@
-import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  Optional,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ACCESS_RULE } from './access.decorator.js';
@@ -10,7 +17,8 @@ import { allows, type AccessRule } from './roles.js';
 
 const unauthorized = (message: string) =>
   new HttpException({ statusCode: 401, error: 'Unauthorized', message }, 401);
-const forbidden = (message: string) => new HttpException({ statusCode: 403, error: 'Forbidden', message }, 403);
+const forbidden = (message: string) =>
+  new HttpException({ statusCode: 403, error: 'Forbidden', message }, 403);
 
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -28,7 +36,10 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     // A route someone forgot to declare is closed, not open.
     if (rule === undefined) throw forbidden('this route declares no access rule');
     if (rule === 'public') return true;
@@ -39,7 +50,11 @@ export class AuthGuard implements CanActivate {
     const principal = await this.authenticate(token);
     request[PRINCIPAL] = principal;
     if (!allows(rule, principal.role)) {
-      throw forbidden(rule === 'scim' ? 'this route needs the SCIM provisioning token' : `this route needs the ${rule} role (you have ${principal.role})`);
+      throw forbidden(
+        rule === 'scim'
+          ? 'this route needs the SCIM provisioning token'
+          : `this route needs the ${rule} role (you have ${principal.role})`,
+      );
     }
     return true;
   }

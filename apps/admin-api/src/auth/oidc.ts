@@ -27,8 +27,14 @@ export class OidcVerifier {
       return { identity: null, valid: false };
     }
     const claim = payload[this.config.groupsClaim];
-    const groups = Array.isArray(claim) ? claim.filter((g): g is string => typeof g === 'string') : typeof claim === 'string' ? [claim] : [];
-    const role = highestRole(groups.map((g) => this.config.groupRoles[g]).filter((r): r is Role => r !== undefined));
+    const groups = Array.isArray(claim)
+      ? claim.filter((g): g is string => typeof g === 'string')
+      : typeof claim === 'string'
+        ? [claim]
+        : [];
+    const role = highestRole(
+      groups.map((g) => this.config.groupRoles[g]).filter((r): r is Role => r !== undefined),
+    );
     const who = typeof payload.email === 'string' ? payload.email : (payload.sub ?? 'unknown');
     return { identity: role ? { actor: `oidc:${who}`, role } : null, valid: true };
   }

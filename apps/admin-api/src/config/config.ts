@@ -8,10 +8,16 @@ const groupRoles = z
   .default('')
   .transform((text, ctx) => {
     const map: Record<string, (typeof ROLE_NAMES)[number]> = {};
-    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    for (const pair of text
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)) {
       const [group, role] = pair.split('=').map((p) => p.trim());
       if (!group || !role || !(ROLE_NAMES as readonly string[]).includes(role)) {
-        ctx.addIssue({ code: 'custom', message: `expected group=viewer|reviewer|admin pairs, got "${pair}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected group=viewer|reviewer|admin pairs, got "${pair}"`,
+        });
         return z.NEVER;
       }
       map[group] = role as (typeof ROLE_NAMES)[number];
@@ -37,7 +43,11 @@ export const configSchema = z.object({
   /** Empty: in-cluster service account, else ~/.kube/config when present. */
   kubeconfig: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  bodyLimitBytes: z.coerce.number().int().positive().default(1024 * 1024),
+  bodyLimitBytes: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   rateLimitPerMinute: z.coerce.number().int().positive().default(600),
   /** API tokens created at start-up from env or a mounted Secret (shown once, hashed here). */
   bootstrapAdminToken: z.string().min(32).optional(),
@@ -88,7 +98,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       groupRoles: e('OIDC_GROUP_ROLES'),
     },
     stateSecret: e('OAUTH_STATE_SECRET'),
-    xero: { identityUrl: e('XERO_IDENTITY_URL'), loginUrl: e('XERO_LOGIN_URL'), apiUrl: e('XERO_API_URL') },
+    xero: {
+      identityUrl: e('XERO_IDENTITY_URL'),
+      loginUrl: e('XERO_LOGIN_URL'),
+      apiUrl: e('XERO_API_URL'),
+    },
   };
   return parseConfig(raw, ENV_NAMES);
 }

@@ -28,8 +28,15 @@ export class ConnectController {
   @Post('connections/:namespace/:name/connect')
   @HttpCode(200)
   @Access('admin')
-  @ApiOperation({ summary: "Start Xero's authorization-code flow (PKCE, signed single-use state); open authorizeUrl in a browser" })
-  async start(@NameParam('namespace') namespace: string, @NameParam('name') name: string, @CurrentPrincipal() who: Principal) {
+  @ApiOperation({
+    summary:
+      "Start Xero's authorization-code flow (PKCE, signed single-use state); open authorizeUrl in a browser",
+  })
+  async start(
+    @NameParam('namespace') namespace: string,
+    @NameParam('name') name: string,
+    @CurrentPrincipal() who: Principal,
+  ) {
     return this.connect.start(namespace, name, who.actor);
   }
 
@@ -37,8 +44,16 @@ export class ConnectController {
   @Get('connect/callback')
   @Access('public')
   @Audited()
-  @ApiOperation({ summary: 'OAuth redirect target: exchanges the code and writes the token set into the token Secret' })
+  @ApiOperation({
+    summary:
+      'OAuth redirect target: exchanges the code and writes the token set into the token Secret',
+  })
   async callback(@ValidQuery(callbackQuery) q: z.output<typeof callbackQuery>) {
-    return this.connect.complete({ code: q.code, state: q.state, error: q.error, errorDescription: q.error_description });
+    return this.connect.complete({
+      code: q.code,
+      state: q.state,
+      error: q.error,
+      errorDescription: q.error_description,
+    });
   }
 }

@@ -1,5 +1,11 @@
 import { HttpException, Inject, Injectable, Optional } from '@nestjs/common';
-import { DEFAULT_SCOPES, Transport, XeroIdentityClient, credentialsFromSecret, isXeroError } from '@xero-access/xero-client';
+import {
+  DEFAULT_SCOPES,
+  Transport,
+  XeroIdentityClient,
+  credentialsFromSecret,
+  isXeroError,
+} from '@xero-access/xero-client';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -9,7 +15,7 @@ import { KubeGateway, isNotFound, type XeroConnectionResource } from '../kube/ku
 import { LOGGER } from '../logging/logger.module.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { REDIS } from '../redis/redis.module.js';
-import { OAuthStateSigner, newNonce } from './oauth-state.js';
+import { type OAuthStateSigner, newNonce } from './oauth-state.js';
 import { writeTokenSecret } from './token-secret.js';
 
 export const STATE_SIGNER = Symbol('OAuthStateSigner');
@@ -24,7 +30,8 @@ interface PendingFlow {
   startedBy: string;
 }
 
-const unavailable = (message: string) => new HttpException({ statusCode: 503, error: 'Service Unavailable', message }, 503);
+const unavailable = (message: string) =>
+  new HttpException({ statusCode: 503, error: 'Service Unavailable', message }, 503);
 
 /** Xero's authorization-code flow for one XeroConnection: PKCE, signed single-use state, token Secret. */
 @Injectable()
@@ -43,7 +50,8 @@ export class ConnectService {
   }
 
   private gateway(): KubeGateway {
-    if (!this.kube) throw unavailable('Kubernetes is not configured for this API (KUBECONFIG or in-cluster)');
+    if (!this.kube)
+      throw unavailable('Kubernetes is not configured for this API (KUBECONFIG or in-cluster)');
     return this.kube;
   }
 
@@ -52,13 +60,22 @@ export class ConnectService {
     if (!ref?.name) throw conflict('spec.credentialsSecretRef.name is not set');
     let secret;
     try {
-      secret = await this.gateway().core.readNamespacedSecret({ namespace: resource.metadata.namespace, name: ref.name });
+      secret = await this.gateway().core.readNamespacedSecret({
+        namespace: resource.metadata.namespace,
+        name: ref.name,
+      });
     } catch (error) {
-      if (isNotFound(error)) throw conflict(`credentials Secret ${ref.name} does not exist in namespace ${resource.metadata.namespace}`);
+      if (isNotFound(error))
+        throw conflict(
+          `credentials Secret ${ref.name} does not exist in namespace ${resource.metadata.namespace}`,
+        );
       throw error;
     }
     try {
-      const credentials = credentialsFromSecret(ref.name, secret.data, { clientId: ref.clientIdKey ?? 'clientId', clientSecret: ref.clientSecretKey ?? 'clientSecret' });
+      const credentials = credentialsFromSecret(ref.name, secret.data, {
+        clientId: ref.clientIdKey ?? 'clientId',
+        clientSecret: ref.clientSecretKey ?? 'clientSecret',
+      });
       const { identityUrl, loginUrl, apiUrl } = this.config.xero;
       return new XeroIdentityClient(credentials, new Transport({ timeoutMs: 15_000 }), {
         ...(identityUrl ? { identityUrl } : {}),
@@ -75,35 +92,65 @@ export class ConnectService {
     const resource = await this.gateway().getConnection(namespace, name);
     if (!resource) throw notFound('XeroConnection', `${namespace}/${name}`);
     if ((resource.spec.authFlow ?? 'AuthorizationCode') !== 'AuthorizationCode') {
-      throw conflict(`XeroConnection ${namespace}/${name} uses ${resource.spec.authFlow}: there is nothing to authorize`);
+      throw conflict(
+        `XeroConnection ${namespace}/${name} uses ${resource.spec.authFlow}: there is nothing to authorize`,
+      );
     }
-    if (!resource.spec.tokenSecretRef?.name) throw conflict(`XeroConnection ${namespace}/${name} has no spec.tokenSecretRef`);
+    if (!resource.spec.tokenSecretRef?.name)
+      throw conflict(`XeroConnection ${namespace}/${name} has no spec.tokenSecretRef`);
     return resource;
   }
 
   /** Returns the URL to send the person to; the PKCE verifier stays here, under the state's nonce. */
-  async start(namespace: string, name: string, startedBy: string): Promise<{ authorizeUrl: string; expiresAt: string }> {
+  async start(
+    namespace: string,
+    name: string,
+    startedBy: string,
+  ): Promise<{ authorizeUrl: string; expiresAt: string }> {
     const resource = await this.connection(namespace, name);
     const identity = await this.identityFor(resource);
     const nonce = newNonce();
     const exp = Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS;
     const state = this.signer.sign({ nonce, namespace, name, exp });
-    const start = identity.authorizeUrl({ redirectUri: this.redirectUri, scopes: resource.spec.scopes ?? DEFAULT_SCOPES, state });
-    const flow: PendingFlow = { namespace, name, codeVerifier: start.codeVerifier, redirectUri: this.redirectUri, startedBy };
+    const start = identity.authorizeUrl({
+      redirectUri: this.redirectUri,
+      scopes: resource.spec.scopes ?? DEFAULT_SCOPES,
+      state,
+    });
+    const flow: PendingFlow = {
+      namespace,
+      name,
+      codeVerifier: start.codeVerifier,
+      redirectUri: this.redirectUri,
+      startedBy,
+    };
     await this.redis.set(this.flowKey(nonce), JSON.stringify(flow), 'EX', FLOW_TTL_SECONDS);
     return { authorizeUrl: start.url, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
   /** Verifies the state, spends it, exchanges the code and stores the token set. */
-  async complete(input: { code?: string; state?: string; error?: string; errorDescription?: string }) {
+  async complete(input: {
+    code?: string;
+    state?: string;
+    error?: string;
+    errorDescription?: string;
+  }) {
     if (!input.state) throw new BadRequestField('query.state', 'is required');
     const verified = this.signer.verify(input.state);
     if (!verified.ok) throw new BadRequestField('query.state', verified.problem);
     const { nonce, namespace, name } = verified.payload;
     // GETDEL makes the state single-use even with several replicas behind a load balancer.
     const stored = await this.redis.getdel(this.flowKey(nonce));
-    if (!stored) throw new BadRequestField('query.state', 'was already used or has expired (start the connection again)');
-    if (input.error) throw new BadRequestField('query.error', `Xero refused the authorization: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}`);
+    if (!stored)
+      throw new BadRequestField(
+        'query.state',
+        'was already used or has expired (start the connection again)',
+      );
+    if (input.error)
+      throw new BadRequestField(
+        'query.error',
+        `Xero refused the authorization: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}`,
+      );
     if (!input.code) throw new BadRequestField('query.code', 'is required');
     const flow = JSON.parse(stored) as PendingFlow;
     const resource = await this.connection(namespace, name);
@@ -112,12 +159,16 @@ export class ConnectService {
     try {
       tokens = await identity.exchangeCode(input.code, flow.redirectUri, flow.codeVerifier);
     } catch (error) {
-      if (isXeroError(error)) throw new BadRequestField('query.code', `the code exchange failed: ${error.message}`);
+      if (isXeroError(error))
+        throw new BadRequestField('query.code', `the code exchange failed: ${error.message}`);
       throw error;
     }
     const secretName = resource.spec.tokenSecretRef!.name;
     await writeTokenSecret(this.gateway().core, namespace, secretName, tokens);
-    this.logger.info({ connection: `${namespace}/${name}`, startedBy: flow.startedBy, secret: secretName }, 'stored a new Xero token set');
+    this.logger.info(
+      { connection: `${namespace}/${name}`, startedBy: flow.startedBy, secret: secretName },
+      'stored a new Xero token set',
+    );
     await this.reevaluation.connections('connect', [`${namespace}/${name}`]);
     return {
       connected: true,

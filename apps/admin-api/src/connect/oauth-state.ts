@@ -19,19 +19,24 @@ export class OAuthStateSigner {
   }
 
   /** The payload if the signature holds and it has not expired; otherwise why not. */
-  verify(state: string, now = Date.now()): { ok: true; payload: StatePayload } | { ok: false; problem: string } {
+  verify(
+    state: string,
+    now = Date.now(),
+  ): { ok: true; payload: StatePayload } | { ok: false; problem: string } {
     const [body, mac, extra] = state.split('.');
     if (!body || !mac || extra !== undefined) return { ok: false, problem: 'is malformed' };
     const expected = Buffer.from(this.mac(body));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, problem: 'has a bad signature' };
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      return { ok: false, problem: 'has a bad signature' };
     let payload: StatePayload;
     try {
       payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as StatePayload;
     } catch {
       return { ok: false, problem: 'is malformed' };
     }
-    if (typeof payload.exp !== 'number' || payload.exp * 1000 < now) return { ok: false, problem: 'has expired (start the connection again)' };
+    if (typeof payload.exp !== 'number' || payload.exp * 1000 < now)
+      return { ok: false, problem: 'has expired (start the connection again)' };
     return { ok: true, payload };
   }
 

@@ -16,20 +16,34 @@ export function tokenSecretData(tokens: XeroTokenSet): Record<string, string> {
 }
 
 /** Writes the new token set into the Secret, replacing every token key; creates the Secret if missing. */
-export async function writeTokenSecret(core: CoreV1Api, namespace: string, name: string, tokens: XeroTokenSet): Promise<void> {
+export async function writeTokenSecret(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+  tokens: XeroTokenSet,
+): Promise<void> {
   const data = tokenSecretData(tokens);
   try {
     const existing = await core.readNamespacedSecret({ namespace, name });
     const kept = { ...(existing.data ?? {}) };
     // A pre-filled token set from an earlier consent must not survive next to the new one.
-    for (const key of ['access_token', 'refresh_token', 'id_token', 'expires_at', 'scope']) delete kept[key];
-    await core.replaceNamespacedSecret({ namespace, name, body: { ...existing, data: { ...kept, ...data } } });
+    for (const key of ['access_token', 'refresh_token', 'id_token', 'expires_at', 'scope'])
+      delete kept[key];
+    await core.replaceNamespacedSecret({
+      namespace,
+      name,
+      body: { ...existing, data: { ...kept, ...data } },
+    });
   } catch (error) {
     if (!isNotFound(error)) throw error;
     await core.createNamespacedSecret({
       namespace,
       body: {
-        metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'xero-access-operator' } },
+        metadata: {
+          name,
+          namespace,
+          labels: { 'app.kubernetes.io/managed-by': 'xero-access-operator' },
+        },
         type: 'Opaque',
         data,
       },

@@ -11,7 +11,11 @@ export interface ConnectionView {
   namespace: string;
   name: string;
   /** From the XeroConnection resource; null when it is deleted or the cluster is unreachable. */
-  resource: { spec: XeroConnectionResource['spec']; status: Record<string, unknown> | null; createdAt: string | null } | null;
+  resource: {
+    spec: XeroConnectionResource['spec'];
+    status: Record<string, unknown> | null;
+    createdAt: string | null;
+  } | null;
   /** From the database (what the reconciler recorded). */
   tenants: ConnectionRecord['tenants'];
   lastSyncAt: Date | null;
@@ -30,17 +34,27 @@ export class ConnectionsController {
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: 'XeroConnections: resource spec and status, last sync, users, open findings per check' })
+  @ApiOperation({
+    summary: 'XeroConnections: resource spec and status, last sync, users, open findings per check',
+  })
   async list() {
-    const [records, resources] = await Promise.all([this.db.connections.list({ includeDeleted: true }), this.kube ? this.kube.listConnections() : []]);
-    const byKey = new Map<string, { record?: ConnectionRecord; resource?: XeroConnectionResource }>();
+    const [records, resources] = await Promise.all([
+      this.db.connections.list({ includeDeleted: true }),
+      this.kube ? this.kube.listConnections() : [],
+    ]);
+    const byKey = new Map<
+      string,
+      { record?: ConnectionRecord; resource?: XeroConnectionResource }
+    >();
     for (const record of records) byKey.set(`${record.namespace}/${record.name}`, { record });
     for (const resource of resources) {
       const key = `${resource.metadata.namespace}/${resource.metadata.name}`;
       byKey.set(key, { ...byKey.get(key), resource });
     }
     const items = await Promise.all(
-      [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, { record, resource }]) => this.view(key, record ?? null, resource ?? null)),
+      [...byKey.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, { record, resource }]) => this.view(key, record ?? null, resource ?? null)),
     );
     return { items, kubernetes: this.kube ? 'connected' : 'not configured' };
   }
@@ -49,18 +63,29 @@ export class ConnectionsController {
   @Access('viewer')
   @ApiOperation({ summary: 'One XeroConnection' })
   async get(@NameParam('namespace') namespace: string, @NameParam('name') name: string) {
-    const [record, resource] = await Promise.all([this.db.connections.get({ namespace, name }), this.kube ? this.kube.getConnection(namespace, name) : null]);
+    const [record, resource] = await Promise.all([
+      this.db.connections.get({ namespace, name }),
+      this.kube ? this.kube.getConnection(namespace, name) : null,
+    ]);
     if (!record && !resource) throw notFound('connection', `${namespace}/${name}`);
     return this.view(`${namespace}/${name}`, record, resource);
   }
 
-  private async view(key: string, record: ConnectionRecord | null, resource: XeroConnectionResource | null): Promise<ConnectionView> {
+  private async view(
+    key: string,
+    record: ConnectionRecord | null,
+    resource: XeroConnectionResource | null,
+  ): Promise<ConnectionView> {
     const [namespace, name] = key.split('/') as [string, string];
     return {
       namespace,
       name,
       resource: resource
-        ? { spec: resource.spec, status: resource.status ?? null, createdAt: resource.metadata.creationTimestamp ?? null }
+        ? {
+            spec: resource.spec,
+            status: resource.status ?? null,
+            createdAt: resource.metadata.creationTimestamp ?? null,
+          }
         : null,
       tenants: record?.tenants ?? [],
       lastSyncAt: record?.lastSyncAt ?? null,

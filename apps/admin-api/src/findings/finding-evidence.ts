@@ -27,7 +27,10 @@ export class FindingEvidence {
     const s = await this.db.snapshots.get(finding.snapshotId);
     if (!s) return { snapshot: null, subjectUser: null };
     const subjectUser =
-      finding.subject.kind === 'user' ? ((await this.db.snapshots.users(s.id)).find((u) => u.userId === finding.subject.id) ?? null) : null;
+      finding.subject.kind === 'user'
+        ? ((await this.db.snapshots.users(s.id)).find((u) => u.userId === finding.subject.id) ??
+          null)
+        : null;
     return {
       snapshot: {
         id: s.id,

@@ -59,8 +59,16 @@ export class FindingsController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({ summary: 'Accept the risk of a finding until a date, with a reason' })
-  async accept(@UuidParam('id') id: string, @ValidBody(acceptRiskBody) body: z.output<typeof acceptRiskBody>, @CurrentPrincipal() who: Principal) {
-    return this.db.findings.acceptRisk(id, { reason: body.reason, by: who.actor, until: body.expiresAt });
+  async accept(
+    @UuidParam('id') id: string,
+    @ValidBody(acceptRiskBody) body: z.output<typeof acceptRiskBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
+    return this.db.findings.acceptRisk(id, {
+      reason: body.reason,
+      by: who.actor,
+      until: body.expiresAt,
+    });
   }
 
   @Delete(':id/acceptance')

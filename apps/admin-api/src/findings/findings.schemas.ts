@@ -8,11 +8,22 @@ export const listFindingsQuery = z
     connection: connectionKeyParam.optional().describe('namespace/name of the XeroConnection'),
     tenant: z.string().min(1).max(64).optional().describe('Xero tenant id'),
     check: z.string().min(1).max(128).optional().describe('Check id, e.g. user-identified'),
-    status: listOf(z.enum(FINDING_STATUSES)).optional().describe('open, resolved, accepted (comma-separated for several)'),
-    severity: listOf(z.enum(SEVERITIES)).optional().describe('high, medium, low (comma-separated for several)'),
+    status: listOf(z.enum(FINDING_STATUSES))
+      .optional()
+      .describe('open, resolved, accepted (comma-separated for several)'),
+    severity: listOf(z.enum(SEVERITIES))
+      .optional()
+      .describe('high, medium, low (comma-separated for several)'),
     subjectKind: z.enum(['user', 'connection']).optional(),
-    subject: z.string().min(1).max(512).optional().describe('Subject id: a Xero UserID or namespace/name'),
-    since: isoDateParam.optional().describe('Only findings first seen at or after this instant (ISO-8601)'),
+    subject: z
+      .string()
+      .min(1)
+      .max(512)
+      .optional()
+      .describe('Subject id: a Xero UserID or namespace/name'),
+    since: isoDateParam
+      .optional()
+      .describe('Only findings first seen at or after this instant (ISO-8601)'),
     sort: z.enum(['firstSeenAt', 'lastSeenAt']).optional(),
     order: z.enum(['asc', 'desc']).optional(),
     limit: limitParam,
@@ -22,7 +33,12 @@ export const listFindingsQuery = z
 
 export const acceptRiskBody = z
   .object({
-    reason: z.string().trim().min(1, 'must not be empty').max(10_000).describe('Why the risk is accepted'),
+    reason: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(10_000)
+      .describe('Why the risk is accepted'),
     expiresAt: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
       .transform((s) => new Date(s))

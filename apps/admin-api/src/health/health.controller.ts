@@ -30,13 +30,26 @@ export class HealthController {
       this.check('redis', async () => (await this.redis.ping()) === 'PONG'),
     ]);
     const body = { status: checks.every((c) => c.ok) ? 'ok' : 'unavailable', checks };
-    if (body.status !== 'ok') throw new HttpException({ statusCode: 503, error: 'Service Unavailable', message: 'not ready', ...body }, 503);
+    if (body.status !== 'ok')
+      throw new HttpException(
+        { statusCode: 503, error: 'Service Unavailable', message: 'not ready', ...body },
+        503,
+      );
     return body;
   }
 
-  private async check(name: string, probe: () => Promise<boolean>): Promise<{ name: string; ok: boolean }> {
+  private async check(
+    name: string,
+    probe: () => Promise<boolean>,
+  ): Promise<{ name: string; ok: boolean }> {
     try {
-      return { name, ok: await Promise.race([probe(), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref())]) };
+      return {
+        name,
+        ok: await Promise.race([
+          probe(),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+        ]),
+      };
     } catch {
       return { name, ok: false };
     }

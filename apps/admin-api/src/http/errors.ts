@@ -11,14 +11,28 @@ export interface ErrorBody {
 /** A 400 that names the field: `field: problem`. */
 export class BadRequestField extends HttpException {
   constructor(field: string, problem: string) {
-    super({ statusCode: 400, error: 'Bad Request', message: `${field}: ${problem}`, field } satisfies ErrorBody, HttpStatus.BAD_REQUEST);
+    super(
+      {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `${field}: ${problem}`,
+        field,
+      } satisfies ErrorBody,
+      HttpStatus.BAD_REQUEST,
+    );
   }
 }
 
 export function notFound(what: string, id: string): HttpException {
-  return new HttpException({ statusCode: 404, error: 'Not Found', message: `${what} ${id} not found` } satisfies ErrorBody, 404);
+  return new HttpException(
+    { statusCode: 404, error: 'Not Found', message: `${what} ${id} not found` } satisfies ErrorBody,
+    404,
+  );
 }
 
 export function conflict(message: string): HttpException {
-  return new HttpException({ statusCode: 409, error: 'Conflict', message } satisfies ErrorBody, 409);
+  return new HttpException(
+    { statusCode: 409, error: 'Conflict', message } satisfies ErrorBody,
+    409,
+  );
 }

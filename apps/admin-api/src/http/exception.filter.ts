@@ -1,4 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Inject,
+} from '@nestjs/common';
 import { ConflictError, NotFoundError, ValidationError } from '@xero-access/model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -25,19 +31,40 @@ export function toErrorBody(error: unknown): ErrorBody {
     if (typeof response === 'object' && response !== null && 'message' in response) {
       const r = response as { message: unknown; field?: string };
       const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message);
-      return { statusCode: status, error: REASONS[status] ?? 'Error', message, ...(r.field ? { field: r.field } : {}) };
+      return {
+        statusCode: status,
+        error: REASONS[status] ?? 'Error',
+        message,
+        ...(r.field ? { field: r.field } : {}),
+      };
     }
     return { statusCode: status, error: REASONS[status] ?? 'Error', message: String(response) };
   }
-  if (error instanceof ValidationError) return { statusCode: 400, error: REASONS[400]!, message: error.message, field: error.field };
-  if (error instanceof NotFoundError) return { statusCode: 404, error: REASONS[404]!, message: error.message };
-  if (error instanceof ConflictError) return { statusCode: 409, error: REASONS[409]!, message: error.message };
-  if (isUniqueViolation(error)) return { statusCode: 409, error: REASONS[409]!, message: 'a record with the same unique key already exists' };
+  if (error instanceof ValidationError)
+    return { statusCode: 400, error: REASONS[400]!, message: error.message, field: error.field };
+  if (error instanceof NotFoundError)
+    return { statusCode: 404, error: REASONS[404]!, message: error.message };
+  if (error instanceof ConflictError)
+    return { statusCode: 409, error: REASONS[409]!, message: error.message };
+  if (isUniqueViolation(error))
+    return {
+      statusCode: 409,
+      error: REASONS[409]!,
+      message: 'a record with the same unique key already exists',
+    };
   const fastifyStatus = (error as { statusCode?: unknown }).statusCode;
   if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-    return { statusCode: fastifyStatus, error: REASONS[fastifyStatus] ?? 'Error', message: (error as Error).message };
+    return {
+      statusCode: fastifyStatus,
+      error: REASONS[fastifyStatus] ?? 'Error',
+      message: (error as Error).message,
+    };
   }
-  return { statusCode: 500, error: REASONS[500]!, message: 'internal error (see the server log for the request id)' };
+  return {
+    statusCode: 500,
+    error: REASONS[500]!,
+    message: 'internal error (see the server log for the request id)',
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -52,7 +79,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = toErrorBody(error);
-    if (body.statusCode >= 500) this.logger.error({ err: error, reqId: request.id }, 'request failed');
+    if (body.statusCode >= 500)
+      this.logger.error({ err: error, reqId: request.id }, 'request failed');
     void reply.status(body.statusCode).send(body);
   }
 }

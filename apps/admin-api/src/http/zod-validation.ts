@@ -1,4 +1,10 @@
-import { type ArgumentMetadata, Body, type PipeTransform, Query, applyDecorators } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  Body,
+  type PipeTransform,
+  Query,
+  applyDecorators,
+} from '@nestjs/common';
 import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { BadRequestField } from './errors.js';
@@ -13,7 +19,8 @@ function issueField(where: string, issue: z.core.$ZodIssue): string {
 }
 
 function issueProblem(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (not allowed)`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (not allowed)`;
   return issue.message;
 }
 
@@ -43,7 +50,8 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform {
 
   transform(value: unknown, _metadata: ArgumentMetadata): z.output<T> {
     const nul = findNul(value);
-    if (nul) throw new BadRequestField([this.where, ...nul].join('.'), 'must not contain NUL characters');
+    if (nul)
+      throw new BadRequestField([this.where, ...nul].join('.'), 'must not contain NUL characters');
     const parsed = this.schema.safeParse(value ?? (this.where === 'body' ? undefined : {}));
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
@@ -55,14 +63,22 @@ type JsonSchema = Record<string, unknown>;
 
 /** The OpenAPI 3.0 schema of a zod schema (as input: what a client sends). */
 export function openApiSchema(schema: z.ZodType): JsonSchema {
-  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const json = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
   delete json.$schema;
   return json;
 }
 
 /** The OpenAPI 3.0 schema of what a handler returns. */
 export function openApiOutputSchema(schema: z.ZodType): JsonSchema {
-  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'output', unrepresentable: 'any' }) as JsonSchema;
+  const json = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io: 'output',
+    unrepresentable: 'any',
+  }) as JsonSchema;
   delete json.$schema;
   return json;
 }
@@ -86,7 +102,10 @@ export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
     pipe(target, key, index);
     if (key === undefined) return;
     const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
-    const json = openApiSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const json = openApiSchema(schema) as {
+      properties?: Record<string, JsonSchema>;
+      required?: string[];
+    };
     const decorators = Object.entries(json.properties ?? {}).map(([name, property]) =>
       ApiQuery({
         name,

@@ -1,10 +1,20 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 
-export const XC = { group: 'xeroaccess.dev', version: 'v1alpha1', plural: 'xeroconnections' } as const;
+export const XC = {
+  group: 'xeroaccess.dev',
+  version: 'v1alpha1',
+  plural: 'xeroconnections',
+} as const;
 
 /** The subset of a XeroConnection this API reads. */
 export interface XeroConnectionResource {
-  metadata: { namespace: string; name: string; creationTimestamp?: string; generation?: number; uid?: string };
+  metadata: {
+    namespace: string;
+    name: string;
+    creationTimestamp?: string;
+    generation?: number;
+    uid?: string;
+  };
   spec: {
     authFlow?: string;
     tenantId?: string;
@@ -48,13 +58,19 @@ export class KubeGateway {
   }
 
   async listConnections(): Promise<XeroConnectionResource[]> {
-    const list = (await this.custom.listClusterCustomObject({ ...XC })) as { items?: XeroConnectionResource[] };
+    const list = (await this.custom.listClusterCustomObject({ ...XC })) as {
+      items?: XeroConnectionResource[];
+    };
     return list.items ?? [];
   }
 
   async getConnection(namespace: string, name: string): Promise<XeroConnectionResource | null> {
     try {
-      return (await this.custom.getNamespacedCustomObject({ ...XC, namespace, name })) as XeroConnectionResource;
+      return (await this.custom.getNamespacedCustomObject({
+        ...XC,
+        namespace,
+        name,
+      })) as XeroConnectionResource;
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
 import { z } from 'zod';
@@ -6,29 +6,37 @@ import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
-import { BadRequestField, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
+import { XeroUserIdParam } from '../http/params.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 
-const listLinksQuery = z.object({ staffId: z.uuid({ message: 'must be a UUID' }).optional(), limit: limitParam, cursor: cursorParam }).strict();
+const listLinksQuery = z
+  .object({
+    staffId: z.uuid({ message: 'must be a UUID' }).optional(),
+    limit: limitParam,
+    cursor: cursorParam,
+  })
+  .strict();
 
 const linkBody = z.union([
-  z.object({ staffId: z.uuid({ message: 'must be a UUID' }).describe('The staff member this Xero user is') }).strict(),
+  z
+    .object({
+      staffId: z.uuid({ message: 'must be a UUID' }).describe('The staff member this Xero user is'),
+    })
+    .strict(),
   z
     .object({
       nonHuman: z.literal(true).describe('A service account or external adviser'),
-      justification: z.string().trim().min(1, 'must explain why this account has no person').max(10_000),
+      justification: z
+        .string()
+        .trim()
+        .min(1, 'must explain why this account has no person')
+        .max(10_000),
     })
     .strict(),
 ]);
-
-const USER_ID = /^[A-Za-z0-9-]{1,64}$/;
-
-function userIdParam(value: string): string {
-  if (!USER_ID.test(value)) throw new BadRequestField('params.userId', 'must be a Xero UserID (letters, digits and "-", at most 64)');
-  return value;
-}
 
 /** Account links: Xero UserID → staff member, or non-human with a justification. */
 @ApiTags('account links')
@@ -49,8 +57,7 @@ export class LinksController {
   @Get(':userId')
   @Access('viewer')
   @ApiOperation({ summary: 'The link of one Xero user' })
-  async get(@Param('userId') raw: string) {
-    const userId = userIdParam(raw);
+  async get(@XeroUserIdParam('userId') userId: string) {
     const link = await this.db.links.get(userId);
     if (!link) throw notFound('account link', userId);
     return link;
@@ -58,9 +65,15 @@ export class LinksController {
 
   @Put(':userId')
   @Access('admin')
-  @ApiOperation({ summary: 'Link a Xero user to a staff member, or mark it non-human with a justification; re-evaluates at once' })
-  async put(@Param('userId') raw: string, @ValidBody(linkBody) body: z.output<typeof linkBody>, @CurrentPrincipal() who: Principal) {
-    const userId = userIdParam(raw);
+  @ApiOperation({
+    summary:
+      'Link a Xero user to a staff member, or mark it non-human with a justification; re-evaluates at once',
+  })
+  async put(
+    @XeroUserIdParam('userId') userId: string,
+    @ValidBody(linkBody) body: z.output<typeof linkBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
     const link = await this.db.links.link(userId, body, who.actor);
     const reevaluated = await this.reevaluation.after('link.put', { userIds: [userId] });
     return { ...link, reevaluated };
@@ -70,8 +83,7 @@ export class LinksController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({ summary: 'Remove a link (matching falls back to email); re-evaluates at once' })
-  async remove(@Param('userId') raw: string) {
-    const userId = userIdParam(raw);
+  async remove(@XeroUserIdParam('userId') userId: string) {
     await this.db.links.unlink(userId);
     const reevaluated = await this.reevaluation.after('link.delete', { userIds: [userId] });
     return { userId, deleted: true, reevaluated };

@@ -7,6 +7,10 @@ export const LOGGER = Symbol('Logger');
 @Module({})
 export class LoggerModule {
   static forLogger(logger: Logger): DynamicModule {
-    return { module: LoggerModule, providers: [{ provide: LOGGER, useValue: logger }], exports: [LOGGER] };
+    return {
+      module: LoggerModule,
+      providers: [{ provide: LOGGER, useValue: logger }],
+      exports: [LOGGER],
+    };
   }
 }

@@ -26,12 +26,24 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui',
 export function registerDocs(fastify: FastifyInstance, openApiJson: string): void {
   const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   const files = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(join(dist, name))]));
-  fastify.get('/openapi.json', async (_request, reply) => reply.type('application/json; charset=utf-8').send(openApiJson));
-  fastify.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(PAGE));
-  fastify.get('/docs/assets/init.js', async (_request, reply) => reply.type('application/javascript; charset=utf-8').send(INIT));
+  fastify.get('/openapi.json', async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(openApiJson),
+  );
+  fastify.get('/docs', async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(PAGE),
+  );
+  fastify.get('/docs/assets/init.js', async (_request, reply) =>
+    reply.type('application/javascript; charset=utf-8').send(INIT),
+  );
   fastify.get<{ Params: { file: string } }>('/docs/assets/:file', async (request, reply) => {
     const body = files.get(request.params.file);
-    if (!body) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no asset ${request.params.file}` });
-    return reply.type(ASSETS[request.params.file]!).header('cache-control', 'public, max-age=86400').send(body);
+    if (!body)
+      return reply
+        .status(404)
+        .send({ statusCode: 404, error: 'Not Found', message: `no asset ${request.params.file}` });
+    return reply
+      .type(ASSETS[request.params.file]!)
+      .header('cache-control', 'public, max-age=86400')
+      .send(body);
   });
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
@@ -35,6 +36,12 @@ export async function generateOpenApiDocument(): Promise<Record<string, unknown>
   }
 }
 
+/** The committed form: formatted by the repository's Prettier settings, so `prettier --check` agrees. */
 export async function generateOpenApiJson(): Promise<string> {
-  return `${JSON.stringify(await generateOpenApiDocument(), null, 2)}\n`;
+  const text = JSON.stringify(await generateOpenApiDocument(), null, 2);
+  const prettier = await import('prettier');
+  const options =
+    (await prettier.resolveConfig(fileURLToPath(new URL('../../openapi.json', import.meta.url)))) ??
+    {};
+  return prettier.format(text, { ...options, parser: 'json' });
 }

@@ -9,7 +9,13 @@ export function openApiConfig() {
         'an OIDC JWT mapped to a role, or for /scim/v2 the SCIM token. x-required-role names what each route needs.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token (xao_…) or OIDC JWT' }, 'bearer')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'SCIM provisioning token' }, 'scim')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'API token (xao_…) or OIDC JWT' },
+      'bearer',
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'SCIM provisioning token' },
+      'scim',
+    )
     .build();
 }

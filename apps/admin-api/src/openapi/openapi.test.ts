@@ -12,11 +12,17 @@ describe('OpenAPI document', () => {
   });
 
   it('declares an access rule on every operation', async () => {
-    const doc = (await generateOpenApiDocument()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
-    const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+    const doc = (await generateOpenApiDocument()) as {
+      paths: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    );
     expect(operations.length).toBeGreaterThan(30);
     for (const { path, method, op } of operations) {
-      expect(op[ACCESS_EXTENSION], `${method.toUpperCase()} ${path}`).toMatch(/^(viewer|reviewer|admin|scim|public)$/);
+      expect(op[ACCESS_EXTENSION], `${method.toUpperCase()} ${path}`).toMatch(
+        /^(viewer|reviewer|admin|scim|public)$/,
+      );
     }
   });
 });

@@ -7,6 +7,10 @@ export const REDIS = Symbol('Redis');
 @Module({})
 export class RedisModule {
   static forClient(redis: Redis): DynamicModule {
-    return { module: RedisModule, providers: [{ provide: REDIS, useValue: redis }], exports: [REDIS] };
+    return {
+      module: RedisModule,
+      providers: [{ provide: REDIS, useValue: redis }],
+      exports: [REDIS],
+    };
   }
 }

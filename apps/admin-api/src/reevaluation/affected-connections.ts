@@ -22,10 +22,15 @@ export async function affectedConnections(db: Database, by: AffectedBy): Promise
   for (const connection of await db.connections.list()) {
     const recent = await db.snapshots.list(connection, { limit: RECENT });
     const latestPerTenant = new Map<string, string>();
-    for (const s of recent.items) if (!latestPerTenant.has(s.tenantId)) latestPerTenant.set(s.tenantId, s.id);
+    for (const s of recent.items)
+      if (!latestPerTenant.has(s.tenantId)) latestPerTenant.set(s.tenantId, s.id);
     for (const snapshotId of latestPerTenant.values()) {
       const users = await db.snapshots.users(snapshotId);
-      if (users.some((u) => userIds.has(u.userId) || (u.email !== null && emails.has(u.email.toLowerCase())))) {
+      if (
+        users.some(
+          (u) => userIds.has(u.userId) || (u.email !== null && emails.has(u.email.toLowerCase())),
+        )
+      ) {
         affected.push(connection.key);
         break;
       }

@@ -24,10 +24,17 @@ export class ReevaluationPublisher {
   ) {}
 
   /** Asks the reconciler to re-run the checks of these connections now. Never throws. */
-  async request(connections: readonly string[], reason: string): Promise<ReevaluationRequest | null> {
+  async request(
+    connections: readonly string[],
+    reason: string,
+  ): Promise<ReevaluationRequest | null> {
     const unique = [...new Set(connections)].sort();
     if (unique.length === 0) return null;
-    const message: ReevaluationRequest = { connections: unique, reason, at: new Date().toISOString() };
+    const message: ReevaluationRequest = {
+      connections: unique,
+      reason,
+      at: new Date().toISOString(),
+    };
     try {
       await this.redis
         .multi()
@@ -36,7 +43,10 @@ export class ReevaluationPublisher {
         .exec();
     } catch (error) {
       // The next scheduled sync re-evaluates anyway; the change itself is already saved.
-      this.logger.warn({ err: error, connections: unique, reason }, 'could not request re-evaluation');
+      this.logger.warn(
+        { err: error, connections: unique, reason },
+        'could not request re-evaluation',
+      );
       return null;
     }
     return message;

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Inject, Param, Post, Put } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
 import type { z } from 'zod';
@@ -6,8 +6,8 @@ import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
-import { BadRequestField, notFound } from '../http/errors.js';
-import { UuidParam } from '../http/params.js';
+import { notFound } from '../http/errors.js';
+import { UuidParam, XeroUserIdParam } from '../http/params.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { sha256 } from '../snapshots/evidence-export.js';
 import { createReviewBody, decideBody, listReviewsQuery } from './reviews.schemas.js';
@@ -28,8 +28,17 @@ export class ReviewsController {
   @Post()
   @Access('reviewer')
   @ApiOperation({ summary: "Start a campaign over a tenant's latest snapshot" })
-  async create(@ValidBody(createReviewBody) body: z.output<typeof createReviewBody>, @CurrentPrincipal() who: Principal) {
-    const review = await this.db.reviews.create({ connection: body.connection, tenantId: body.tenantId, title: body.title, dueAt: body.dueAt ?? null, createdBy: who.actor });
+  async create(
+    @ValidBody(createReviewBody) body: z.output<typeof createReviewBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
+    const review = await this.db.reviews.create({
+      connection: body.connection,
+      tenantId: body.tenantId,
+      title: body.title,
+      dueAt: body.dueAt ?? null,
+      createdBy: who.actor,
+    });
     return this.db.reviews.get(review.id);
   }
 
@@ -52,9 +61,18 @@ export class ReviewsController {
   @Put(':id/items/:userId')
   @Access('reviewer')
   @ApiOperation({ summary: 'Decide keep / revoke / change-role for one user, with a comment' })
-  async decide(@UuidParam('id') id: string, @Param('userId') userId: string, @ValidBody(decideBody) body: z.output<typeof decideBody>, @CurrentPrincipal() who: Principal) {
-    if (!/^[A-Za-z0-9-]{1,64}$/.test(userId)) throw new BadRequestField('params.userId', 'must be a Xero UserID');
-    return this.db.reviews.decide(id, userId, { decision: body.decision, newRole: body.newRole ?? null, comment: body.comment ?? null, by: who.actor });
+  async decide(
+    @UuidParam('id') id: string,
+    @XeroUserIdParam('userId') userId: string,
+    @ValidBody(decideBody) body: z.output<typeof decideBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
+    return this.db.reviews.decide(id, userId, {
+      decision: body.decision,
+      newRole: body.newRole ?? null,
+      comment: body.comment ?? null,
+      by: who.actor,
+    });
   }
 
   @Post(':id/complete')
@@ -67,11 +85,17 @@ export class ReviewsController {
 
   @Get(':id/report')
   @Access('viewer')
-  @ApiOperation({ summary: 'Completion report as evidence: campaign, snapshot hashes, every decision, open remediations, sha256 digest' })
+  @ApiOperation({
+    summary:
+      'Completion report as evidence: campaign, snapshot hashes, every decision, open remediations, sha256 digest',
+  })
   async report(@UuidParam('id') id: string) {
     const review = await this.db.reviews.get(id);
     if (!review) throw notFound('access review', id);
-    const [decisions, snapshot] = await Promise.all([this.db.reviews.decisions(id), this.db.snapshots.get(review.snapshotId)]);
+    const [decisions, snapshot] = await Promise.all([
+      this.db.reviews.decisions(id),
+      this.db.snapshots.get(review.snapshotId),
+    ]);
     const report = {
       kind: 'xero-access-review-report',
       version: 1,
@@ -88,7 +112,9 @@ export class ReviewsController {
         chainHash: snapshot.chainHash,
       },
       decisions,
-      openRemediations: decisions.filter((d) => (d.decision === 'revoke' || d.decision === 'change-role') && d.remediatedAt === null),
+      openRemediations: decisions.filter(
+        (d) => (d.decision === 'revoke' || d.decision === 'change-role') && d.remediatedAt === null,
+      ),
     };
     // The digest covers the report without itself, serialised as sent.
     return { ...report, sha256: sha256(JSON.stringify(report)) };

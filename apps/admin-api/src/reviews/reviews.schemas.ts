@@ -7,22 +7,44 @@ export const createReviewBody = z
     connection: connectionKeyParam.describe('namespace/name of the XeroConnection'),
     tenantId: z.string().min(1).max(64).describe('Which tenant; its latest snapshot is reviewed'),
     title: z.string().trim().min(1, 'must not be empty').max(255),
-    dueAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s)).optional(),
+    dueAt: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+      .transform((s) => new Date(s))
+      .optional(),
   })
   .strict();
 
 export const decideBody = z
   .object({
     decision: z.enum(REVIEW_DECISIONS),
-    newRole: z.string().trim().min(1).max(64).optional().describe('Required for change-role: the Xero role the user should hold'),
+    newRole: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('Required for change-role: the Xero role the user should hold'),
     comment: z.string().max(10_000).optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
-    if (d.decision === 'change-role' && !d.newRole) ctx.addIssue({ code: 'custom', path: ['newRole'], message: 'is required when decision is change-role' });
-    if (d.decision !== 'change-role' && d.newRole) ctx.addIssue({ code: 'custom', path: ['newRole'], message: 'is only allowed with decision change-role' });
+    if (d.decision === 'change-role' && !d.newRole)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['newRole'],
+        message: 'is required when decision is change-role',
+      });
+    if (d.decision !== 'change-role' && d.newRole)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['newRole'],
+        message: 'is only allowed with decision change-role',
+      });
   });
 
 export const listReviewsQuery = z
-  .object({ connection: connectionKeyParam.optional(), status: z.enum(['open', 'completed']).optional() })
+  .object({
+    connection: connectionKeyParam.optional(),
+    status: z.enum(['open', 'completed']).optional(),
+  })
   .strict();

@@ -11,7 +11,12 @@ export interface ScimEqFilter {
  */
 export function parseScimFilter(filter: string): ScimEqFilter {
   const match = /^\s*(userName|externalId)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i.exec(filter);
-  if (!match) throw new ScimError(400, 'only the filters userName eq "…" and externalId eq "…" are supported', 'invalidFilter');
+  if (!match)
+    throw new ScimError(
+      400,
+      'only the filters userName eq "…" and externalId eq "…" are supported',
+      'invalidFilter',
+    );
   const attribute = match[1]!.toLowerCase() === 'username' ? 'userName' : 'externalId';
   try {
     return { attribute, value: JSON.parse(`"${match[2]!}"`) as string };

@@ -18,14 +18,20 @@ function primary<T extends { primary?: boolean }>(values: T[] | undefined): T | 
  * org role the access checks map, `active: false` offboards.
  */
 export function staffFromScim(body: ScimUserBody, previous?: StaffRecord): StaffInput {
-  const email = body.userName.includes('@') ? body.userName : (primary(body.emails)?.value ?? body.userName);
+  const email = body.userName.includes('@')
+    ? body.userName
+    : (primary(body.emails)?.value ?? body.userName);
   const active = body.active ?? true;
   return {
     email,
     name: displayName(body),
     orgRole: primary(body.roles)?.value ?? body.title ?? null,
     status: active ? 'active' : 'offboarded',
-    ...(active ? {} : previous?.status === 'offboarded' && previous.offboardedAt ? { offboardedAt: previous.offboardedAt } : {}),
+    ...(active
+      ? {}
+      : previous?.status === 'offboarded' && previous.offboardedAt
+        ? { offboardedAt: previous.offboardedAt }
+        : {}),
     externalId: body.externalId ?? null,
     source: 'scim',
   };
@@ -38,28 +44,36 @@ export function staffPatchFromScim(body: ScimPatchBody, current: StaffRecord): P
     switch (path.toLowerCase()) {
       case 'active': {
         const active = scimBoolean(value);
-        if (active === undefined) throw new ScimError(400, 'active must be a boolean', 'invalidValue');
+        if (active === undefined)
+          throw new ScimError(400, 'active must be a boolean', 'invalidValue');
         patch.status = active ? 'active' : 'offboarded';
         return;
       }
       case 'username':
-        if (typeof value !== 'string' || !value.trim()) throw new ScimError(400, 'userName must be a non-empty string', 'invalidValue');
+        if (typeof value !== 'string' || !value.trim())
+          throw new ScimError(400, 'userName must be a non-empty string', 'invalidValue');
         patch.email = value;
         return;
       case 'displayname':
       case 'name.formatted':
-        if (typeof value !== 'string' || !value.trim()) throw new ScimError(400, `${path} must be a non-empty string`, 'invalidValue');
+        if (typeof value !== 'string' || !value.trim())
+          throw new ScimError(400, `${path} must be a non-empty string`, 'invalidValue');
         patch.name = value;
         return;
       case 'externalid':
-        if (typeof value !== 'string') throw new ScimError(400, 'externalId must be a string', 'invalidValue');
+        if (typeof value !== 'string')
+          throw new ScimError(400, 'externalId must be a string', 'invalidValue');
         patch.externalId = value;
         return;
       case 'title':
         patch.orgRole = typeof value === 'string' && value ? value : null;
         return;
       default:
-        throw new ScimError(400, `attribute ${path} is not supported by this directory`, 'invalidPath');
+        throw new ScimError(
+          400,
+          `attribute ${path} is not supported by this directory`,
+          'invalidPath',
+        );
     }
   };
   for (const operation of body.Operations) {
@@ -67,12 +81,21 @@ export function staffPatchFromScim(body: ScimPatchBody, current: StaffRecord): P
       const path = operation.path?.toLowerCase();
       if (path === 'title') patch.orgRole = null;
       else if (path === 'externalid') patch.externalId = null;
-      else throw new ScimError(400, `remove is not supported for ${operation.path ?? '(no path)'}`, operation.path ? 'mutability' : 'noTarget');
+      else
+        throw new ScimError(
+          400,
+          `remove is not supported for ${operation.path ?? '(no path)'}`,
+          operation.path ? 'mutability' : 'noTarget',
+        );
       continue;
     }
     if (operation.path) {
       set(operation.path, operation.value);
-    } else if (operation.value && typeof operation.value === 'object' && !Array.isArray(operation.value)) {
+    } else if (
+      operation.value &&
+      typeof operation.value === 'object' &&
+      !Array.isArray(operation.value)
+    ) {
       // Okta and Entra ID send `{"op":"replace","value":{"active":false}}` without a path.
       for (const [key, value] of Object.entries(operation.value)) set(key, value);
     } else {

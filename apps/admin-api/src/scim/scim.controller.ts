@@ -1,4 +1,16 @@
-import { Controller, Delete, Get, Header, HttpCode, Inject, Patch, Post, Put, Res, UseFilters } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Patch,
+  Post,
+  Put,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database, StaffRecord } from '@xero-access/model';
 import type { FastifyReply } from 'fastify';
@@ -49,13 +61,22 @@ export class ScimUsersController {
     let all: StaffRecord[];
     if (q.filter) {
       const filter = parseScimFilter(q.filter);
-      const found = filter.attribute === 'userName' ? await this.db.staff.getByEmail(filter.value) : await this.db.staff.getByExternalId(filter.value);
+      const found =
+        filter.attribute === 'userName'
+          ? await this.db.staff.getByEmail(filter.value)
+          : await this.db.staff.getByExternalId(filter.value);
       all = found ? [found] : [];
     } else {
       all = await this.db.staff.all();
     }
     const page = all.slice(startIndex - 1, startIndex - 1 + count);
-    return { schemas: [SCIM_LIST], totalResults: all.length, startIndex, itemsPerPage: page.length, Resources: page.map((s) => this.view(s)) };
+    return {
+      schemas: [SCIM_LIST],
+      totalResults: all.length,
+      startIndex,
+      itemsPerPage: page.length,
+      Resources: page.map((s) => this.view(s)),
+    };
   }
 
   @Get(':id')
@@ -71,7 +92,10 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'Create (provision) a user' })
-  async create(@ValidBody(scimUserBody) body: z.output<typeof scimUserBody>, @Res({ passthrough: true }) reply: FastifyReply) {
+  async create(
+    @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const created = await this.db.staff.create(staffFromScim(body));
     await this.changes.changed('scim.create', [created]);
     const view = this.view(created);
@@ -83,7 +107,10 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'Replace a user' })
-  async replace(@UuidParam('id') id: string, @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>) {
+  async replace(
+    @UuidParam('id') id: string,
+    @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
+  ) {
     const before = await this.existing(id);
     const after = await this.db.staff.replace(id, staffFromScim(body, before));
     await this.changes.changed('scim.replace', [before, after]);
@@ -93,8 +120,13 @@ export class ScimUsersController {
   @Patch(':id')
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
-  @ApiOperation({ summary: 'PatchOp: active (offboard / reactivate), userName, displayName, externalId, title' })
-  async patch(@UuidParam('id') id: string, @ValidBody(scimPatchBody) body: z.output<typeof scimPatchBody>) {
+  @ApiOperation({
+    summary: 'PatchOp: active (offboard / reactivate), userName, displayName, externalId, title',
+  })
+  async patch(
+    @UuidParam('id') id: string,
+    @ValidBody(scimPatchBody) body: z.output<typeof scimPatchBody>,
+  ) {
     const before = await this.existing(id);
     const patch = staffPatchFromScim(body, before);
     const after = Object.keys(patch).length ? await this.db.staff.update(id, patch) : before;
@@ -105,7 +137,9 @@ export class ScimUsersController {
   @Delete(':id')
   @HttpCode(204)
   @Access('scim')
-  @ApiOperation({ summary: 'Delete a user (deactivate with PATCH active=false to offboard and keep the record)' })
+  @ApiOperation({
+    summary: 'Delete a user (deactivate with PATCH active=false to offboard and keep the record)',
+  })
   async remove(@UuidParam('id') id: string) {
     const before = await this.existing(id);
     const links = await this.changes.linkedUserIds(before.id);

@@ -7,7 +7,8 @@ import { SCIM_CONTENT_TYPE, SCIM_ERROR, ScimError, type ScimType } from './scim.
 
 function scimTypeFor(status: number, message: string): ScimType | undefined {
   if (status === 409) return 'uniqueness';
-  if (status === 400) return /unknown field|not allowed/.test(message) ? 'invalidSyntax' : 'invalidValue';
+  if (status === 400)
+    return /unknown field|not allowed/.test(message) ? 'invalidSyntax' : 'invalidValue';
   return undefined;
 }
 
@@ -33,6 +34,11 @@ export class ScimExceptionFilter implements ExceptionFilter {
     void reply
       .status(status)
       .header('content-type', SCIM_CONTENT_TYPE)
-      .send({ schemas: [SCIM_ERROR], status: String(status), ...(scimType ? { scimType } : {}), detail });
+      .send({
+        schemas: [SCIM_ERROR],
+        status: String(status),
+        ...(scimType ? { scimType } : {}),
+        detail,
+      });
   }
 }

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { SCIM_PATCH, SCIM_USER } from './scim.types.js';
 
-const scimBoolean = z.union([z.boolean(), z.enum(['true', 'false', 'True', 'False']).transform((v) => v.toLowerCase() === 'true')]);
+const scimBoolean = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', 'True', 'False']).transform((v) => v.toLowerCase() === 'true'),
+]);
 
 /**
  * The User attributes this directory keeps. Unknown attributes are ignored (RFC 7643 lets a
@@ -14,11 +17,25 @@ export const scimUserBody = z
     externalId: z.string().min(1).max(255).optional(),
     displayName: z.string().trim().min(1).max(255).optional(),
     name: z
-      .object({ formatted: z.string().max(255).optional(), givenName: z.string().max(255).optional(), familyName: z.string().max(255).optional() })
+      .object({
+        formatted: z.string().max(255).optional(),
+        givenName: z.string().max(255).optional(),
+        familyName: z.string().max(255).optional(),
+      })
       .passthrough()
       .optional(),
-    emails: z.array(z.object({ value: z.string().max(320), primary: scimBoolean.optional() }).passthrough()).optional(),
-    roles: z.array(z.object({ value: z.string().min(1).max(128), primary: scimBoolean.optional() }).passthrough()).optional(),
+    emails: z
+      .array(
+        z.object({ value: z.string().max(320), primary: scimBoolean.optional() }).passthrough(),
+      )
+      .optional(),
+    roles: z
+      .array(
+        z
+          .object({ value: z.string().min(1).max(128), primary: scimBoolean.optional() })
+          .passthrough(),
+      )
+      .optional(),
     title: z.string().max(128).optional(),
     active: scimBoolean.optional(),
   })
@@ -32,7 +49,10 @@ export const scimPatchBody = z.object({
     .array(
       z
         .object({
-          op: z.string().transform((o) => o.toLowerCase()).pipe(z.enum(['add', 'replace', 'remove'])),
+          op: z
+            .string()
+            .transform((o) => o.toLowerCase())
+            .pipe(z.enum(['add', 'replace', 'remove'])),
           path: z.string().max(256).optional(),
           value: z.unknown().optional(),
         })

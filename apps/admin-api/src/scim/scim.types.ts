@@ -7,7 +7,14 @@ export const SCIM_PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 
 /** RFC 7644 §3.12 scimType values used here. */
-export type ScimType = 'invalidFilter' | 'uniqueness' | 'invalidSyntax' | 'invalidValue' | 'invalidPath' | 'noTarget' | 'mutability';
+export type ScimType =
+  | 'invalidFilter'
+  | 'uniqueness'
+  | 'invalidSyntax'
+  | 'invalidValue'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'mutability';
 
 export class ScimError extends Error {
   constructor(
@@ -29,7 +36,13 @@ export interface ScimUser {
   emails: { value: string; primary: boolean; type: string }[];
   roles: { value: string; primary: boolean }[];
   active: boolean;
-  meta: { resourceType: 'User'; created: string; lastModified: string; location: string; version: string };
+  meta: {
+    resourceType: 'User';
+    created: string;
+    lastModified: string;
+    location: string;
+    version: string;
+  };
 }
 
 export function toScimUser(s: StaffRecord, baseUrl: string): ScimUser {

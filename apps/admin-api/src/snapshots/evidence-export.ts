@@ -40,7 +40,11 @@ export interface JsonEvidence {
   digests: { contentSha256: string; usersCsvSha256: string };
 }
 
-export function jsonEvidence(snapshot: SnapshotRecord, contentText: string, now = new Date()): JsonEvidence {
+export function jsonEvidence(
+  snapshot: SnapshotRecord,
+  contentText: string,
+  now = new Date(),
+): JsonEvidence {
   const users = JSON.parse(contentText) as SnapshotUser[];
   return {
     kind: 'xero-access-snapshot-evidence',

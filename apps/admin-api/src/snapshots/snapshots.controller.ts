@@ -20,26 +20,47 @@ export class SnapshotsController {
   @Access('viewer')
   @ApiOperation({ summary: "A connection's snapshots, newest first" })
   async list(@ValidQuery(listSnapshotsQuery) q: z.output<typeof listSnapshotsQuery>) {
-    return this.db.snapshots.list(q.connection, { tenantId: q.tenant, limit: q.limit, cursor: q.cursor ?? null });
+    return this.db.snapshots.list(q.connection, {
+      tenantId: q.tenant,
+      limit: q.limit,
+      cursor: q.cursor ?? null,
+    });
   }
 
   @Get('diff')
   @Access('viewer')
   @ApiOperation({ summary: 'Joiners, leavers and role changes between any two snapshots' })
   async diff(@ValidQuery(diffQuery) q: z.output<typeof diffQuery>) {
-    const [from, to] = await Promise.all([this.db.snapshots.get(q.from), this.db.snapshots.get(q.to)]);
+    const [from, to] = await Promise.all([
+      this.db.snapshots.get(q.from),
+      this.db.snapshots.get(q.to),
+    ]);
     if (!from) throw notFound('snapshot', q.from);
     if (!to) throw notFound('snapshot', q.to);
-    return { from: { id: from.id, takenAt: from.takenAt }, to: { id: to.id, takenAt: to.takenAt }, diff: await this.db.snapshots.diff(q.from, q.to) };
+    return {
+      from: { id: from.id, takenAt: from.takenAt },
+      to: { id: to.id, takenAt: to.takenAt },
+      diff: await this.db.snapshots.diff(q.from, q.to),
+    };
   }
 
   @Get('chain')
   @Access('viewer')
-  @ApiOperation({ summary: "A tenant's hash chain with everything needed to verify it offline, and the server's verification" })
+  @ApiOperation({
+    summary:
+      "A tenant's hash chain with everything needed to verify it offline, and the server's verification",
+  })
   async chain(@ValidQuery(chainQuery) q: z.output<typeof chainQuery>) {
     const records = await this.db.snapshots.chainRecords(q.connection, q.tenant);
     const verification = await this.db.snapshots.verifyChain(q.connection, q.tenant);
-    return { kind: 'xero-access-snapshot-chain', version: 1, connection: `${q.connection.namespace}/${q.connection.name}`, tenantId: q.tenant, records, verification };
+    return {
+      kind: 'xero-access-snapshot-chain',
+      version: 1,
+      connection: `${q.connection.namespace}/${q.connection.name}`,
+      tenantId: q.tenant,
+      records,
+      verification,
+    };
   }
 
   @Get(':id')
@@ -54,16 +75,26 @@ export class SnapshotsController {
   @Get(':id/export')
   @Access('viewer')
   @ApiProduces('application/json', 'text/csv')
-  @ApiOperation({ summary: 'Evidence export (JSON or CSV); X-Content-SHA256 is the sha256 of the body' })
-  async export(@UuidParam('id') id: string, @ValidQuery(exportQuery) q: z.output<typeof exportQuery>, @Res() reply: FastifyReply) {
+  @ApiOperation({
+    summary: 'Evidence export (JSON or CSV); X-Content-SHA256 is the sha256 of the body',
+  })
+  async export(
+    @UuidParam('id') id: string,
+    @ValidQuery(exportQuery) q: z.output<typeof exportQuery>,
+    @Res() reply: FastifyReply,
+  ) {
     const snapshot = await this.db.snapshots.get(id);
     if (!snapshot) throw notFound('snapshot', id);
     const contentText = await this.db.snapshots.contentText(id);
     const evidence = jsonEvidence(snapshot, contentText);
-    const body = q.format === 'csv' ? usersCsv(evidence.users) : `${JSON.stringify(evidence, null, 2)}\n`;
+    const body =
+      q.format === 'csv' ? usersCsv(evidence.users) : `${JSON.stringify(evidence, null, 2)}\n`;
     const file = `snapshot-${snapshot.connection.namespace}-${snapshot.connection.name}-${snapshot.sequence}.${q.format}`;
     await reply
-      .header('content-type', q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
+      .header(
+        'content-type',
+        q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+      )
       .header('content-disposition', `attachment; filename="${file}"`)
       .header('x-content-sha256', sha256(body))
       .header('x-snapshot-content-hash', snapshot.contentHash)

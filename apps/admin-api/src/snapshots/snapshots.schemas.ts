@@ -13,10 +13,15 @@ export const listSnapshotsQuery = z
 
 const uuid = z.uuid({ message: 'must be a UUID' });
 
-export const diffQuery = z.object({ from: uuid.describe('Older snapshot id'), to: uuid.describe('Newer snapshot id') }).strict();
+export const diffQuery = z
+  .object({ from: uuid.describe('Older snapshot id'), to: uuid.describe('Newer snapshot id') })
+  .strict();
 
 export const exportQuery = z.object({ format: z.enum(['json', 'csv']).default('json') }).strict();
 
 export const chainQuery = z
-  .object({ connection: connectionKeyParam.describe('namespace/name'), tenant: z.string().min(1).max(64) })
+  .object({
+    connection: connectionKeyParam.describe('namespace/name'),
+    tenant: z.string().min(1).max(64),
+  })
   .strict();

@@ -24,9 +24,14 @@ export class StaffChanges {
   }
 
   /** `records`: the member before and/or after the change (emails of both matter). */
-  async changed(reason: string, records: readonly StaffRecord[], extraUserIds: readonly string[] = []): Promise<string[]> {
+  async changed(
+    reason: string,
+    records: readonly StaffRecord[],
+    extraUserIds: readonly string[] = [],
+  ): Promise<string[]> {
     const userIds = [...extraUserIds];
-    for (const id of new Set(records.map((r) => r.id))) userIds.push(...(await this.linkedUserIds(id)));
+    for (const id of new Set(records.map((r) => r.id)))
+      userIds.push(...(await this.linkedUserIds(id)));
     return this.reevaluation.after(reason, { emails: records.map((r) => r.email), userIds });
   }
 

@@ -3,7 +3,14 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { BadRequestField } from '../http/errors.js';
 
-export const IMPORT_COLUMNS = ['email', 'name', 'orgRole', 'status', 'offboardedAt', 'externalId'] as const;
+export const IMPORT_COLUMNS = [
+  'email',
+  'name',
+  'orgRole',
+  'status',
+  'offboardedAt',
+  'externalId',
+] as const;
 export const MAX_IMPORT_ROWS = 10_000;
 
 const row = z
@@ -23,17 +30,23 @@ const row = z
   })
   .strict();
 
-export const importJsonBody = z.array(row).max(MAX_IMPORT_ROWS, `at most ${MAX_IMPORT_ROWS} rows per import`);
+export const importJsonBody = z
+  .array(row)
+  .max(MAX_IMPORT_ROWS, `at most ${MAX_IMPORT_ROWS} rows per import`);
 
 function validateRows(rows: unknown[], where: string, firstLine = 0): StaffInput[] {
-  if (rows.length > MAX_IMPORT_ROWS) throw new BadRequestField(where, `at most ${MAX_IMPORT_ROWS} rows per import`);
+  if (rows.length > MAX_IMPORT_ROWS)
+    throw new BadRequestField(where, `at most ${MAX_IMPORT_ROWS} rows per import`);
   return rows.map((r, i) => {
     const parsed = row.safeParse(r);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
     const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
     const label = firstLine ? `line ${firstLine + i}` : `${i}`;
-    throw new BadRequestField(`${where}.${label}.${field}`, issue.code === 'unrecognized_keys' ? 'unknown column' : issue.message);
+    throw new BadRequestField(
+      `${where}.${label}.${field}`,
+      issue.code === 'unrecognized_keys' ? 'unknown column' : issue.message,
+    );
   });
 }
 
@@ -41,11 +54,19 @@ function validateRows(rows: unknown[], where: string, firstLine = 0): StaffInput
 export function parseStaffCsv(text: string): StaffInput[] {
   let records: Record<string, string>[];
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, max_record_size: 64 * 1024 }) as Record<string, string>[];
+    records = parse(text, {
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      max_record_size: 64 * 1024,
+    }) as Record<string, string>[];
   } catch (error) {
     throw new BadRequestField('body', `not valid CSV: ${(error as Error).message}`);
   }
-  const cleaned = records.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : v])));
+  const cleaned = records.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : v])),
+  );
   // Line 1 is the header.
   return validateRows(cleaned, 'body', 2);
 }

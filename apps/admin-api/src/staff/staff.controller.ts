@@ -33,7 +33,13 @@ export class StaffController {
   @Access('viewer')
   @ApiOperation({ summary: 'The staff directory, by email' })
   async list(@ValidQuery(listStaffQuery) q: z.output<typeof listStaffQuery>) {
-    return this.db.staff.list({ email: q.email, status: q.status, orgRole: q.orgRole, limit: q.limit, cursor: q.cursor ?? null });
+    return this.db.staff.list({
+      email: q.email,
+      status: q.status,
+      orgRole: q.orgRole,
+      limit: q.limit,
+      cursor: q.cursor ?? null,
+    });
   }
 
   @Get(':id')
@@ -48,25 +54,39 @@ export class StaffController {
   @Post('import')
   @HttpCode(200)
   @Access('admin')
-  @ApiOperation({ summary: `Bulk upsert by email, all or nothing: CSV (text/csv, header ${IMPORT_COLUMNS.join(',')}) or a JSON array` })
+  @ApiOperation({
+    summary: `Bulk upsert by email, all or nothing: CSV (text/csv, header ${IMPORT_COLUMNS.join(',')}) or a JSON array`,
+  })
   @ApiConsumes('application/json', 'text/csv')
   @ApiBody({
-    schema: { oneOf: [openApiSchema(importJsonBody), { type: 'string', description: `CSV with header ${IMPORT_COLUMNS.join(',')}` }] },
+    schema: {
+      oneOf: [
+        openApiSchema(importJsonBody),
+        { type: 'string', description: `CSV with header ${IMPORT_COLUMNS.join(',')}` },
+      ],
+    },
   })
   async import(@Body() body: unknown, @Headers('content-type') contentType: string | undefined) {
     const nul = findNul(body);
-    if (nul) throw new BadRequestField(['body', ...nul].join('.'), 'must not contain NUL characters');
+    if (nul)
+      throw new BadRequestField(['body', ...nul].join('.'), 'must not contain NUL characters');
     let rows;
     if ((contentType ?? '').startsWith('text/csv')) {
       if (typeof body !== 'string') throw new BadRequestField('body', 'expected CSV text');
       rows = parseStaffCsv(body);
     } else {
-      if (!Array.isArray(body)) throw new BadRequestField('body', 'expected a JSON array of staff members (or text/csv)');
+      if (!Array.isArray(body))
+        throw new BadRequestField('body', 'expected a JSON array of staff members (or text/csv)');
       rows = parseStaffJson(body);
     }
     if (rows.length === 0) throw new BadRequestField('body', 'holds no rows');
-    const result = await this.db.staff.importMany(rows.map((r) => ({ ...r, source: 'import' as const })));
-    const reevaluated = await this.changes.imported('staff.import', rows.map((r) => r.email));
+    const result = await this.db.staff.importMany(
+      rows.map((r) => ({ ...r, source: 'import' as const })),
+    );
+    const reevaluated = await this.changes.imported(
+      'staff.import',
+      rows.map((r) => r.email),
+    );
     return { ...result, reevaluated };
   }
 }

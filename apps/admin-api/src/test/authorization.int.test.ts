@@ -14,9 +14,15 @@ interface Route {
 
 /** The route table, read from the OpenAPI document the code generates (one entry per operation). */
 async function routeTable(): Promise<Route[]> {
-  const doc = (await generateOpenApiDocument()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+  const doc = (await generateOpenApiDocument()) as {
+    paths: Record<string, Record<string, Record<string, unknown>>>;
+  };
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, rule: op[ACCESS_EXTENSION] as AccessRule })),
+    Object.entries(methods).map(([method, op]) => ({
+      method: method.toUpperCase(),
+      path,
+      rule: op[ACCESS_EXTENSION] as AccessRule,
+    })),
   );
 }
 
@@ -41,29 +47,45 @@ describe('authorization matrix (every route × every role)', () => {
 
   it('covers every route of the app', () => {
     expect(routes.length).toBeGreaterThan(30);
-    expect(routes.filter((r) => r.rule === 'public').map((r) => `${r.method} ${r.path}`).sort()).toEqual([
-      'GET /connect/callback',
-      'GET /health/live',
-      'GET /health/ready',
-    ]);
+    expect(
+      routes
+        .filter((r) => r.rule === 'public')
+        .map((r) => `${r.method} ${r.path}`)
+        .sort(),
+    ).toEqual(['GET /connect/callback', 'GET /health/live', 'GET /health/ready']);
   });
 
   it.each(protectedRoutes)('$method $path without a token → 401', async ({ method, path }) => {
-    const response = await h.call(method, concrete(path), { body: method === 'GET' || method === 'DELETE' ? undefined : {} });
+    const response = await h.call(method, concrete(path), {
+      body: method === 'GET' || method === 'DELETE' ? undefined : {},
+    });
     expect(response.statusCode).toBe(401);
     expect(response.body).toMatch(/bearer token/);
   });
 
-  it.each(protectedRoutes)('$method $path with an unknown token → 401', async ({ method, path }) => {
-    const response = await h.call(method, concrete(path), { token: 'xao_unknownunknownunknownunknownunknown00' });
-    expect(response.statusCode).toBe(401);
-  });
+  it.each(protectedRoutes)(
+    '$method $path with an unknown token → 401',
+    async ({ method, path }) => {
+      const response = await h.call(method, concrete(path), {
+        token: 'xao_unknownunknownunknownunknownunknown00',
+      });
+      expect(response.statusCode).toBe(401);
+    },
+  );
 
-  const cells = protectedRoutes.flatMap((route) => CREDENTIAL_ROLES.map((role) => ({ ...route, role, allowed: allows(route.rule, role) })));
-  it.each(cells)('$method $path as $role (needs $rule) → allowed: $allowed', async ({ method, path, role, allowed }) => {
-    const response = await h.call(method, concrete(path), { token: h.tokens[role], body: method === 'GET' || method === 'DELETE' ? undefined : {} });
-    if (allowed) expect([401, 403]).not.toContain(response.statusCode);
-    else expect(response.statusCode).toBe(403);
-    expect(response.statusCode).toBeLessThan(500);
-  });
+  const cells = protectedRoutes.flatMap((route) =>
+    CREDENTIAL_ROLES.map((role) => ({ ...route, role, allowed: allows(route.rule, role) })),
+  );
+  it.each(cells)(
+    '$method $path as $role (needs $rule) → allowed: $allowed',
+    async ({ method, path, role, allowed }) => {
+      const response = await h.call(method, concrete(path), {
+        token: h.tokens[role],
+        body: method === 'GET' || method === 'DELETE' ? undefined : {},
+      });
+      if (allowed) expect([401, 403]).not.toContain(response.statusCode);
+      else expect(response.statusCode).toBe(403);
+      expect(response.statusCode).toBeLessThan(500);
+    },
+  );
 });

@@ -6,7 +6,8 @@ import { KubeGateway, XC } from '../kube/kube.js';
 import { reevaluatePendingSet } from '../reevaluation/reevaluation.js';
 import { startHarness, type Harness } from './harness.js';
 
-const decode = (data: Record<string, string> | undefined, key: string) => Buffer.from(data?.[key] ?? '', 'base64').toString('utf8');
+const decode = (data: Record<string, string> | undefined, key: string) =>
+  Buffer.from(data?.[key] ?? '', 'base64').toString('utf8');
 
 describe('connect: authorization code flow against the Xero sandbox, and connections from the cluster', () => {
   let sandbox: Sandbox;
@@ -21,19 +22,53 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     core = kc.makeApiClient(CoreV1Api);
     namespace = await createTestNamespace(kc, 'api-connect');
     const app = sandbox.apps.find((a) => a.kind === 'standard')!;
-    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'acme-xero-app' }, stringData: { clientId: app.clientId, clientSecret: app.clientSecret } } });
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: 'acme-xero-app' },
+        stringData: { clientId: app.clientId, clientSecret: app.clientSecret },
+      },
+    });
     const custom = kc.makeApiClient(CustomObjectsApi);
     for (const [name, spec] of [
-      ['acme', { credentialsSecretRef: { name: 'acme-xero-app' }, tokenSecretRef: { name: 'acme-xero-tokens' }, criticalSystem: true }],
-      ['payments', { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'acme-xero-app' } }],
+      [
+        'acme',
+        {
+          credentialsSecretRef: { name: 'acme-xero-app' },
+          tokenSecretRef: { name: 'acme-xero-tokens' },
+          criticalSystem: true,
+        },
+      ],
+      [
+        'payments',
+        { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'acme-xero-app' } },
+      ],
     ] as const) {
-      await custom.createNamespacedCustomObject({ ...XC, namespace, body: { apiVersion: `${XC.group}/${XC.version}`, kind: 'XeroConnection', metadata: { name }, spec } });
+      await custom.createNamespacedCustomObject({
+        ...XC,
+        namespace,
+        body: {
+          apiVersion: `${XC.group}/${XC.version}`,
+          kind: 'XeroConnection',
+          metadata: { name },
+          spec,
+        },
+      });
     }
     h = await startHarness('sqlite', {
       kube: new KubeGateway(kc),
-      config: { xero: { identityUrl: sandbox.identityUrl, loginUrl: sandbox.loginUrl, apiUrl: sandbox.apiUrl } },
+      config: {
+        xero: {
+          identityUrl: sandbox.identityUrl,
+          loginUrl: sandbox.loginUrl,
+          apiUrl: sandbox.apiUrl,
+        },
+      },
     });
-    await h.model.db.connections.upsert({ namespace, name: 'acme' }, { lastSyncAt: new Date('2026-11-21T00:00:00Z'), userCount: 8 });
+    await h.model.db.connections.upsert(
+      { namespace, name: 'acme' },
+      { lastSyncAt: new Date('2026-11-21T00:00:00Z'), userCount: 8 },
+    );
   });
   afterAll(async () => {
     await h?.close();
@@ -43,30 +78,60 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
   it('lists and shows XeroConnections from the cluster merged with the database', async () => {
     const list = (await h.call('GET', '/connections', { token: h.tokens.viewer })).json();
     expect(list.kubernetes).toBe('connected');
-    const acme = list.items.find((c: { namespace: string; name: string }) => c.namespace === namespace && c.name === 'acme');
-    expect(acme).toMatchObject({ userCount: 8, lastSyncAt: '2026-11-21T00:00:00.000Z', resource: { spec: { tokenSecretRef: { name: 'acme-xero-tokens' } } }, openFindings: {} });
-    const payments = (await h.call('GET', `/connections/${namespace}/payments`, { token: h.tokens.viewer })).json();
-    expect(payments).toMatchObject({ resource: { spec: { authFlow: 'ClientCredentials' } }, lastSyncAt: null });
-    expect((await h.call('GET', `/connections/${namespace}/missing`, { token: h.tokens.viewer })).statusCode).toBe(404);
+    const acme = list.items.find(
+      (c: { namespace: string; name: string }) => c.namespace === namespace && c.name === 'acme',
+    );
+    expect(acme).toMatchObject({
+      userCount: 8,
+      lastSyncAt: '2026-11-21T00:00:00.000Z',
+      resource: { spec: { tokenSecretRef: { name: 'acme-xero-tokens' } } },
+      openFindings: {},
+    });
+    const payments = (
+      await h.call('GET', `/connections/${namespace}/payments`, { token: h.tokens.viewer })
+    ).json();
+    expect(payments).toMatchObject({
+      resource: { spec: { authFlow: 'ClientCredentials' } },
+      lastSyncAt: null,
+    });
+    expect(
+      (await h.call('GET', `/connections/${namespace}/missing`, { token: h.tokens.viewer }))
+        .statusCode,
+    ).toBe(404);
   });
 
   let authorizeUrl: URL;
 
   it('starts the flow with PKCE S256 and a signed state, keeping the verifier server-side', async () => {
-    const started = await h.call('POST', `/connections/${namespace}/acme/connect`, { token: h.tokens.admin });
+    const started = await h.call('POST', `/connections/${namespace}/acme/connect`, {
+      token: h.tokens.admin,
+    });
     expect(started.statusCode).toBe(200);
     authorizeUrl = new URL(started.json().authorizeUrl);
-    expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${sandbox.loginUrl}/identity/connect/authorize`);
+    expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(
+      `${sandbox.loginUrl}/identity/connect/authorize`,
+    );
     expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authorizeUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:8080/connect/callback');
+    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(
+      'http://127.0.0.1:8080/connect/callback',
+    );
     expect(authorizeUrl.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(started.body).not.toMatch(/verifier/i);
   });
 
   it('refuses to start a flow for a client-credentials connection or a missing one', async () => {
-    expect((await h.call('POST', `/connections/${namespace}/payments/connect`, { token: h.tokens.admin })).statusCode).toBe(409);
-    expect((await h.call('POST', `/connections/${namespace}/missing/connect`, { token: h.tokens.admin })).statusCode).toBe(404);
+    expect(
+      (
+        await h.call('POST', `/connections/${namespace}/payments/connect`, {
+          token: h.tokens.admin,
+        })
+      ).statusCode,
+    ).toBe(409);
+    expect(
+      (await h.call('POST', `/connections/${namespace}/missing/connect`, { token: h.tokens.admin }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it('on the callback exchanges the code and writes the token set into the token Secret, once', async () => {
@@ -77,7 +142,12 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     expect(back.searchParams.get('state')).toBe(authorizeUrl.searchParams.get('state'));
     const callback = await h.call('GET', `/connect/callback${back.search}`);
     expect(callback.statusCode, callback.body).toBe(200);
-    expect(callback.json()).toMatchObject({ connected: true, connection: `${namespace}/acme`, tokenSecret: 'acme-xero-tokens', refreshToken: true });
+    expect(callback.json()).toMatchObject({
+      connected: true,
+      connection: `${namespace}/acme`,
+      tokenSecret: 'acme-xero-tokens',
+      refreshToken: true,
+    });
     expect(callback.body).not.toContain(back.searchParams.get('code')!);
 
     const secret = await core.readNamespacedSecret({ namespace, name: 'acme-xero-tokens' });
@@ -90,24 +160,47 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
 
     const replay = await h.call('GET', `/connect/callback${back.search}`);
     expect(replay.statusCode).toBe(400);
-    expect(replay.json()).toMatchObject({ field: 'query.state', message: expect.stringMatching(/already used/) });
+    expect(replay.json()).toMatchObject({
+      field: 'query.state',
+      message: expect.stringMatching(/already used/),
+    });
   });
 
   it('refuses a forged or missing state', async () => {
     const forged = await h.call('GET', '/connect/callback?code=abc&state=eyJub25jZSI6IngifQ.AAAA');
-    expect(forged.json()).toMatchObject({ statusCode: 400, field: 'query.state', message: 'query.state: has a bad signature' });
+    expect(forged.json()).toMatchObject({
+      statusCode: 400,
+      field: 'query.state',
+      message: 'query.state: has a bad signature',
+    });
     expect((await h.call('GET', '/connect/callback?code=abc')).json().field).toBe('query.state');
   });
 
   it('passes on a refusal at consent as a clear 400', async () => {
-    const started = new URL((await h.call('POST', `/connections/${namespace}/acme/connect`, { token: h.tokens.admin })).json().authorizeUrl);
+    const started = new URL(
+      (
+        await h.call('POST', `/connections/${namespace}/acme/connect`, { token: h.tokens.admin })
+      ).json().authorizeUrl,
+    );
     const state = started.searchParams.get('state')!;
-    const refused = await h.call('GET', `/connect/callback?error=access_denied&state=${encodeURIComponent(state)}`);
-    expect(refused.json()).toMatchObject({ statusCode: 400, field: 'query.error', message: expect.stringMatching(/access_denied/) });
+    const refused = await h.call(
+      'GET',
+      `/connect/callback?error=access_denied&state=${encodeURIComponent(state)}`,
+    );
+    expect(refused.json()).toMatchObject({
+      statusCode: 400,
+      field: 'query.error',
+      message: expect.stringMatching(/access_denied/),
+    });
   });
 
   it('audits the callback (a GET that writes a Secret)', async () => {
-    const log = (await h.call('GET', '/audit-log', { token: h.tokens.admin })).json().items as { action: string; outcome: string }[];
-    expect(log.filter((e) => e.action === 'GET /connect/callback').map((e) => e.outcome)).toEqual(expect.arrayContaining(['success', 'failure']));
+    const log = (await h.call('GET', '/audit-log', { token: h.tokens.admin })).json().items as {
+      action: string;
+      outcome: string;
+    }[];
+    expect(log.filter((e) => e.action === 'GET /connect/callback').map((e) => e.outcome)).toEqual(
+      expect.arrayContaining(['success', 'failure']),
+    );
   });
 });

@@ -26,7 +26,10 @@ async function testDatabase(dialect: Dialect): Promise<TestDb> {
     return { url: db.url, dispose: () => db.drop() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'xao-api-'));
-  return { url: `sqlite://${join(dir, 'api.db')}`, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    url: `sqlite://${join(dir, 'api.db')}`,
+    dispose: async () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface InjectOptions {
@@ -64,7 +67,10 @@ export interface HarnessOptions {
 }
 
 /** A fresh database of the given dialect, a private Redis prefix, the app, and a token per role. */
-export async function startHarness(dialect: Dialect, options: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness(
+  dialect: Dialect,
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const database = await testDatabase(dialect);
   const model = await createOrm({ url: database.url, migrate: true, poolMax: 8 });
   const redis = new Redis(serviceUrls.redis);
@@ -110,8 +116,19 @@ export async function startHarness(dialect: Dialect, options: HarnessOptions = {
         payload = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
         headers['content-type'] ??= 'application/json';
       }
-      const response = await app.inject({ method: method as 'GET', url, headers, payload, query: o.query });
-      return { statusCode: response.statusCode, headers: response.headers, body: response.body, json: () => JSON.parse(response.body) };
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        payload,
+        query: o.query,
+      });
+      return {
+        statusCode: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+        json: () => JSON.parse(response.body),
+      };
     },
     async close() {
       await app.close();

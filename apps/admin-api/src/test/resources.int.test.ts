@@ -32,13 +32,30 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       const all = await h.call('GET', '/findings', { token: h.tokens.viewer });
       expect(all.statusCode).toBe(200);
       expect(all.json().items).toHaveLength(3);
-      const high = await h.call('GET', '/findings?severity=high&connection=finance/acme&status=open', { token: h.tokens.viewer });
-      expect(high.json().items.map((f: { check: string }) => f.check).sort()).toEqual(['critical-system-access-configured', 'offboarded-access-removed']);
-      const bySubject = await h.call('GET', `/findings?subject=u-jack&tenant=${TENANT.tenantId}&check=user-identified`, { token: h.tokens.viewer });
+      const high = await h.call(
+        'GET',
+        '/findings?severity=high&connection=finance/acme&status=open',
+        { token: h.tokens.viewer },
+      );
+      expect(
+        high
+          .json()
+          .items.map((f: { check: string }) => f.check)
+          .sort(),
+      ).toEqual(['critical-system-access-configured', 'offboarded-access-removed']);
+      const bySubject = await h.call(
+        'GET',
+        `/findings?subject=u-jack&tenant=${TENANT.tenantId}&check=user-identified`,
+        { token: h.tokens.viewer },
+      );
       expect(bySubject.json().items).toHaveLength(1);
-      const future = await h.call('GET', '/findings?since=2999-01-01T00:00:00Z', { token: h.tokens.viewer });
+      const future = await h.call('GET', '/findings?since=2999-01-01T00:00:00Z', {
+        token: h.tokens.viewer,
+      });
       expect(future.json().items).toEqual([]);
-      const none = await h.call('GET', '/findings?connection=other/none', { token: h.tokens.viewer });
+      const none = await h.call('GET', '/findings?connection=other/none', {
+        token: h.tokens.viewer,
+      });
       expect(none.json()).toEqual({ items: [], nextCursor: null });
     });
 
@@ -46,7 +63,11 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = await h.call('GET', `/findings?limit=1&sort=lastSeenAt&order=asc${cursor ? `&cursor=${cursor}` : ''}`, { token: h.tokens.viewer });
+        const page = await h.call(
+          'GET',
+          `/findings?limit=1&sort=lastSeenAt&order=asc${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: h.tokens.viewer },
+        );
         expect(page.statusCode).toBe(200);
         const body = page.json();
         seen.push(...body.items.map((f: { id: string }) => f.id));
@@ -57,59 +78,121 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
     });
 
     it('shows a finding with the snapshot that evidences it and the subject as recorded', async () => {
-      const jack = (await h.call('GET', '/findings?subject=u-jack', { token: h.tokens.viewer })).json().items[0];
+      const jack = (
+        await h.call('GET', '/findings?subject=u-jack', { token: h.tokens.viewer })
+      ).json().items[0];
       const detail = await h.call('GET', `/findings/${jack.id}`, { token: h.tokens.viewer });
       expect(detail.statusCode).toBe(200);
       const body = detail.json();
-      expect(body.evidence.snapshot).toMatchObject({ id: seeded.second.id, chainHash: seeded.second.chainHash, contentHash: seeded.second.contentHash });
-      expect(body.evidence.subjectUser).toMatchObject({ userId: 'u-jack', email: 'jack.taylor@gmail.example' });
-      expect((await h.call('GET', '/findings/0190f0d2-0000-7000-8000-000000000000', { token: h.tokens.viewer })).statusCode).toBe(404);
+      expect(body.evidence.snapshot).toMatchObject({
+        id: seeded.second.id,
+        chainHash: seeded.second.chainHash,
+        contentHash: seeded.second.contentHash,
+      });
+      expect(body.evidence.subjectUser).toMatchObject({
+        userId: 'u-jack',
+        email: 'jack.taylor@gmail.example',
+      });
+      expect(
+        (
+          await h.call('GET', '/findings/0190f0d2-0000-7000-8000-000000000000', {
+            token: h.tokens.viewer,
+          })
+        ).statusCode,
+      ).toBe(404);
     });
 
     it('accepts a risk with reason, expiry and who, and records it in the history', async () => {
-      const jack = (await h.call('GET', '/findings?subject=u-jack', { token: h.tokens.viewer })).json().items[0];
+      const jack = (
+        await h.call('GET', '/findings?subject=u-jack', { token: h.tokens.viewer })
+      ).json().items[0];
       const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
-      const accepted = await h.call('POST', `/findings/${jack.id}/accept`, { token: h.tokens.admin, body: { reason: 'contractor until Q1', expiresAt: until } });
+      const accepted = await h.call('POST', `/findings/${jack.id}/accept`, {
+        token: h.tokens.admin,
+        body: { reason: 'contractor until Q1', expiresAt: until },
+      });
       expect(accepted.statusCode).toBe(200);
-      expect(accepted.json().finding).toMatchObject({ status: 'accepted', acceptedRisk: { reason: 'contractor until Q1', by: 'token:test-admin', until } });
-      const history = (await h.call('GET', `/findings/${jack.id}/history`, { token: h.tokens.viewer })).json().items;
+      expect(accepted.json().finding).toMatchObject({
+        status: 'accepted',
+        acceptedRisk: { reason: 'contractor until Q1', by: 'token:test-admin', until },
+      });
+      const history = (
+        await h.call('GET', `/findings/${jack.id}/history`, { token: h.tokens.viewer })
+      ).json().items;
       expect(history.map((e: { type: string }) => e.type)).toEqual(['opened', 'accepted']);
-      const past = await h.call('POST', `/findings/${jack.id}/accept`, { token: h.tokens.admin, body: { reason: 'x', expiresAt: '2020-01-01T00:00:00Z' } });
+      const past = await h.call('POST', `/findings/${jack.id}/accept`, {
+        token: h.tokens.admin,
+        body: { reason: 'x', expiresAt: '2020-01-01T00:00:00Z' },
+      });
       expect(past.statusCode).toBe(400);
-      expect(past.json()).toMatchObject({ field: 'body.expiresAt', message: 'body.expiresAt: must be in the future' });
-      const revoked = await h.call('DELETE', `/findings/${jack.id}/acceptance`, { token: h.tokens.admin });
+      expect(past.json()).toMatchObject({
+        field: 'body.expiresAt',
+        message: 'body.expiresAt: must be in the future',
+      });
+      const revoked = await h.call('DELETE', `/findings/${jack.id}/acceptance`, {
+        token: h.tokens.admin,
+      });
       expect(revoked.json().finding.status).toBe('open');
     });
   });
 
   describe('snapshots', () => {
     it('lists, shows users, and diffs any two', async () => {
-      const list = (await h.call('GET', '/snapshots?connection=finance/acme', { token: h.tokens.viewer })).json();
+      const list = (
+        await h.call('GET', '/snapshots?connection=finance/acme', { token: h.tokens.viewer })
+      ).json();
       expect(list.items.map((s: { sequence: number }) => s.sequence)).toEqual([2, 1]);
-      const detail = (await h.call('GET', `/snapshots/${seeded.first.id}`, { token: h.tokens.viewer })).json();
-      expect(detail.users.map((u: { userId: string }) => u.userId)).toEqual(['u-emma', 'u-jack', 'u-olivia']);
-      const diff = (await h.call('GET', `/snapshots/diff?from=${seeded.first.id}&to=${seeded.second.id}`, { token: h.tokens.viewer })).json();
+      const detail = (
+        await h.call('GET', `/snapshots/${seeded.first.id}`, { token: h.tokens.viewer })
+      ).json();
+      expect(detail.users.map((u: { userId: string }) => u.userId)).toEqual([
+        'u-emma',
+        'u-jack',
+        'u-olivia',
+      ]);
+      const diff = (
+        await h.call('GET', `/snapshots/diff?from=${seeded.first.id}&to=${seeded.second.id}`, {
+          token: h.tokens.viewer,
+        })
+      ).json();
       expect(diff.diff.joiners.map((u: { userId: string }) => u.userId)).toEqual(['u-liam']);
-      expect(diff.diff.roleChanges).toEqual([{ userId: 'u-emma', email: 'emma.brown@acme.example', from: 'ADVISER', to: 'STANDARD' }]);
+      expect(diff.diff.roleChanges).toEqual([
+        { userId: 'u-emma', email: 'emma.brown@acme.example', from: 'ADVISER', to: 'STANDARD' },
+      ]);
     });
 
     it('exports JSON and CSV evidence whose digests check out', async () => {
-      const json = await h.call('GET', `/snapshots/${seeded.second.id}/export`, { token: h.tokens.viewer });
+      const json = await h.call('GET', `/snapshots/${seeded.second.id}/export`, {
+        token: h.tokens.viewer,
+      });
       expect(json.headers['x-content-sha256']).toBe(sha256(json.body));
       const evidence = json.json();
       expect(sha256(evidence.contentText)).toBe(seeded.second.contentHash);
       expect(evidence.digests.contentSha256).toBe(seeded.second.contentHash);
-      const csv = await h.call('GET', `/snapshots/${seeded.second.id}/export?format=csv`, { token: h.tokens.viewer });
+      const csv = await h.call('GET', `/snapshots/${seeded.second.id}/export?format=csv`, {
+        token: h.tokens.viewer,
+      });
       expect(csv.headers['content-type']).toMatch(/^text\/csv/);
       expect(csv.headers['x-content-sha256']).toBe(sha256(csv.body));
       expect(sha256(csv.body)).toBe(evidence.digests.usersCsvSha256);
-      expect(csv.body.split('\r\n')[0]).toBe('userId,email,firstName,lastName,organisationRole,isSubscriber,updatedDateUtc,twoFactorEnabled,lastLoginAt');
+      expect(csv.body.split('\r\n')[0]).toBe(
+        'userId,email,firstName,lastName,organisationRole,isSubscriber,updatedDateUtc,twoFactorEnabled,lastLoginAt',
+      );
     });
 
     it('serves the hash chain with a passing verification', async () => {
-      const chain = (await h.call('GET', `/snapshots/chain?connection=finance/acme&tenant=${TENANT.tenantId}`, { token: h.tokens.viewer })).json();
+      const chain = (
+        await h.call('GET', `/snapshots/chain?connection=finance/acme&tenant=${TENANT.tenantId}`, {
+          token: h.tokens.viewer,
+        })
+      ).json();
       expect(chain.records).toHaveLength(2);
-      expect(chain.verification).toMatchObject({ ok: true, length: 2, headHash: seeded.second.chainHash, problems: [] });
+      expect(chain.verification).toMatchObject({
+        ok: true,
+        length: 2,
+        headHash: seeded.second.chainHash,
+        problems: [],
+      });
     });
   });
 
@@ -124,49 +207,106 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
     afterAll(() => subscriber?.disconnect());
 
     const waitForMessage = async (count: number) => {
-      for (let i = 0; i < 50 && messages.length < count; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 50 && messages.length < count; i++)
+        await new Promise((r) => setTimeout(r, 20));
       return messages.map((m) => JSON.parse(m));
     };
 
     it('imports CSV and JSON, upserting by email, and re-evaluates the connections holding those people', async () => {
-      const csv = 'email,name,orgRole,status,offboardedAt,externalId\r\nolivia.chen@acme.example,Olivia Chen,accountant,,,\r\nemma.brown@acme.example,Emma Brown,accountant,offboarded,2026-11-01T00:00:00Z,\r\n';
-      const imported = await h.call('POST', '/staff/import', { token: h.tokens.admin, rawBody: csv, headers: { 'content-type': 'text/csv' } });
+      const csv =
+        'email,name,orgRole,status,offboardedAt,externalId\r\nolivia.chen@acme.example,Olivia Chen,accountant,,,\r\nemma.brown@acme.example,Emma Brown,accountant,offboarded,2026-11-01T00:00:00Z,\r\n';
+      const imported = await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        rawBody: csv,
+        headers: { 'content-type': 'text/csv' },
+      });
       expect(imported.statusCode).toBe(200);
-      expect(imported.json()).toEqual({ created: 2, updated: 0, unchanged: 0, reevaluated: ['finance/acme'] });
-      const again = await h.call('POST', '/staff/import', { token: h.tokens.admin, body: [{ email: 'OLIVIA.CHEN@acme.example', name: 'Olivia Chen', orgRole: 'controller' }, { email: 'nobody@else.example', name: 'No Body' }] });
+      expect(imported.json()).toEqual({
+        created: 2,
+        updated: 0,
+        unchanged: 0,
+        reevaluated: ['finance/acme'],
+      });
+      const again = await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        body: [
+          { email: 'OLIVIA.CHEN@acme.example', name: 'Olivia Chen', orgRole: 'controller' },
+          { email: 'nobody@else.example', name: 'No Body' },
+        ],
+      });
       expect(again.json()).toMatchObject({ created: 1, updated: 1, unchanged: 0 });
-      const members = (await h.call('GET', '/staff?status=offboarded', { token: h.tokens.viewer })).json().items;
-      expect(members).toEqual([expect.objectContaining({ email: 'emma.brown@acme.example', offboardedAt: '2026-11-01T00:00:00.000Z' })]);
+      const members = (
+        await h.call('GET', '/staff?status=offboarded', { token: h.tokens.viewer })
+      ).json().items;
+      expect(members).toEqual([
+        expect.objectContaining({
+          email: 'emma.brown@acme.example',
+          offboardedAt: '2026-11-01T00:00:00.000Z',
+        }),
+      ]);
       const published = await waitForMessage(1);
       expect(published[0]).toMatchObject({ connections: ['finance/acme'], reason: 'staff.import' });
       expect(await h.redis.smembers(reevaluatePendingSet(h.prefix))).toEqual(['finance/acme']);
     });
 
     it('names the CSV line and column at fault', async () => {
-      const bad = await h.call('POST', '/staff/import', { token: h.tokens.admin, rawBody: 'email,name,colour\r\na@b.example,A,blue\r\n', headers: { 'content-type': 'text/csv' } });
+      const bad = await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        rawBody: 'email,name,colour\r\na@b.example,A,blue\r\n',
+        headers: { 'content-type': 'text/csv' },
+      });
       expect(bad.statusCode).toBe(400);
       expect(bad.json().field).toBe('body.line 2.colour');
-      const missing = await h.call('POST', '/staff/import', { token: h.tokens.admin, rawBody: 'email,name\r\na@b.example,\r\n', headers: { 'content-type': 'text/csv' } });
+      const missing = await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        rawBody: 'email,name\r\na@b.example,\r\n',
+        headers: { 'content-type': 'text/csv' },
+      });
       expect(missing.json().message).toBe('body.line 2.name: is required');
     });
 
     it('links a Xero user to a person or as non-human, and re-evaluates at once', async () => {
-      const olivia = (await h.call('GET', '/staff?email=olivia.chen@acme.example', { token: h.tokens.viewer })).json().items[0];
-      const linked = await h.call('PUT', '/links/u-jack', { token: h.tokens.admin, body: { staffId: olivia.id } });
+      const olivia = (
+        await h.call('GET', '/staff?email=olivia.chen@acme.example', { token: h.tokens.viewer })
+      ).json().items[0];
+      const linked = await h.call('PUT', '/links/u-jack', {
+        token: h.tokens.admin,
+        body: { staffId: olivia.id },
+      });
       expect(linked.statusCode).toBe(200);
-      expect(linked.json()).toMatchObject({ userId: 'u-jack', staffId: olivia.id, nonHuman: false, createdBy: 'token:test-admin', reevaluated: ['finance/acme'] });
-      const service = await h.call('PUT', '/links/u-liam', { token: h.tokens.admin, body: { nonHuman: true, justification: 'bank feed integration' } });
-      expect(service.json()).toMatchObject({ nonHuman: true, justification: 'bank feed integration' });
-      const noReason = await h.call('PUT', '/links/u-liam', { token: h.tokens.admin, body: { nonHuman: true, justification: ' ' } });
+      expect(linked.json()).toMatchObject({
+        userId: 'u-jack',
+        staffId: olivia.id,
+        nonHuman: false,
+        createdBy: 'token:test-admin',
+        reevaluated: ['finance/acme'],
+      });
+      const service = await h.call('PUT', '/links/u-liam', {
+        token: h.tokens.admin,
+        body: { nonHuman: true, justification: 'bank feed integration' },
+      });
+      expect(service.json()).toMatchObject({
+        nonHuman: true,
+        justification: 'bank feed integration',
+      });
+      const noReason = await h.call('PUT', '/links/u-liam', {
+        token: h.tokens.admin,
+        body: { nonHuman: true, justification: ' ' },
+      });
       expect(noReason.statusCode).toBe(400);
-      const elsewhere = await h.call('PUT', '/links/u-not-in-any-snapshot', { token: h.tokens.admin, body: { nonHuman: true, justification: 'x' } });
+      const elsewhere = await h.call('PUT', '/links/u-not-in-any-snapshot', {
+        token: h.tokens.admin,
+        body: { nonHuman: true, justification: 'x' },
+      });
       expect(elsewhere.json().reevaluated).toEqual([]);
-      expect((await h.call('GET', '/links', { token: h.tokens.viewer })).json().items.map((l: { userId: string }) => l.userId)).toEqual([
-        'u-jack',
-        'u-liam',
-        'u-not-in-any-snapshot',
-      ]);
-      expect((await h.call('DELETE', '/links/u-liam', { token: h.tokens.admin })).json()).toMatchObject({ deleted: true, reevaluated: ['finance/acme'] });
+      expect(
+        (await h.call('GET', '/links', { token: h.tokens.viewer }))
+          .json()
+          .items.map((l: { userId: string }) => l.userId),
+      ).toEqual(['u-jack', 'u-liam', 'u-not-in-any-snapshot']);
+      expect(
+        (await h.call('DELETE', '/links/u-liam', { token: h.tokens.admin })).json(),
+      ).toMatchObject({ deleted: true, reevaluated: ['finance/acme'] });
       const reasons = (await waitForMessage(3)).map((m) => m.reason);
       expect(reasons).toEqual(expect.arrayContaining(['link.put', 'link.delete']));
     });
@@ -174,24 +314,52 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
 
   describe('access reviews', () => {
     it('runs a campaign: decisions, progress, completion, report, revoke awaiting a later snapshot', async () => {
-      const created = await h.call('POST', '/reviews', { token: h.tokens.reviewer, body: { connection: 'finance/acme', tenantId: TENANT.tenantId, title: 'Q4 review' } });
+      const created = await h.call('POST', '/reviews', {
+        token: h.tokens.reviewer,
+        body: { connection: 'finance/acme', tenantId: TENANT.tenantId, title: 'Q4 review' },
+      });
       expect(created.statusCode).toBe(201);
       const review = created.json();
       expect(review.progress).toMatchObject({ total: 4, undecided: 4 });
-      const decide = (userId: string, body: unknown) => h.call('PUT', `/reviews/${review.id}/items/${userId}`, { token: h.tokens.reviewer, body });
-      expect((await decide('u-olivia', { decision: 'keep', comment: 'finance lead' })).statusCode).toBe(200);
-      expect((await decide('u-jack', { decision: 'revoke', comment: 'unknown person' })).json()).toMatchObject({ decision: 'revoke', decidedBy: 'token:test-reviewer' });
-      expect((await decide('u-emma', { decision: 'change-role' })).json()).toMatchObject({ field: 'body.newRole' });
+      const decide = (userId: string, body: unknown) =>
+        h.call('PUT', `/reviews/${review.id}/items/${userId}`, { token: h.tokens.reviewer, body });
+      expect(
+        (await decide('u-olivia', { decision: 'keep', comment: 'finance lead' })).statusCode,
+      ).toBe(200);
+      expect(
+        (await decide('u-jack', { decision: 'revoke', comment: 'unknown person' })).json(),
+      ).toMatchObject({ decision: 'revoke', decidedBy: 'token:test-reviewer' });
+      expect((await decide('u-emma', { decision: 'change-role' })).json()).toMatchObject({
+        field: 'body.newRole',
+      });
       await decide('u-emma', { decision: 'change-role', newRole: 'READONLY' });
-      expect((await h.call('POST', `/reviews/${review.id}/complete`, { token: h.tokens.reviewer })).statusCode).toBe(409);
+      expect(
+        (await h.call('POST', `/reviews/${review.id}/complete`, { token: h.tokens.reviewer }))
+          .statusCode,
+      ).toBe(409);
       await decide('u-liam', { decision: 'keep' });
-      const completed = await h.call('POST', `/reviews/${review.id}/complete`, { token: h.tokens.reviewer });
-      expect(completed.json()).toMatchObject({ status: 'completed', completedBy: 'token:test-reviewer', progress: { decided: 4, awaitingRemediation: 2 } });
+      const completed = await h.call('POST', `/reviews/${review.id}/complete`, {
+        token: h.tokens.reviewer,
+      });
+      expect(completed.json()).toMatchObject({
+        status: 'completed',
+        completedBy: 'token:test-reviewer',
+        progress: { decided: 4, awaitingRemediation: 2 },
+      });
 
       // Jack's access disappears in a later snapshot: his revoke is remediated; Emma's role change is not yet.
-      const users = (await h.model.db.snapshots.users(seeded.second.id)).filter((u) => u.userId !== 'u-jack');
-      await h.model.db.snapshots.record(CONNECTION, TENANT, users, new Date('2026-11-22T00:00:00Z'));
-      const report = (await h.call('GET', `/reviews/${review.id}/report`, { token: h.tokens.viewer })).json();
+      const users = (await h.model.db.snapshots.users(seeded.second.id)).filter(
+        (u) => u.userId !== 'u-jack',
+      );
+      await h.model.db.snapshots.record(
+        CONNECTION,
+        TENANT,
+        users,
+        new Date('2026-11-22T00:00:00Z'),
+      );
+      const report = (
+        await h.call('GET', `/reviews/${review.id}/report`, { token: h.tokens.viewer })
+      ).json();
       expect(report.openRemediations.map((d: { userId: string }) => d.userId)).toEqual(['u-emma']);
       const { sha256: digest, ...rest } = report;
       expect(digest).toBe(sha256(JSON.stringify(rest)));
@@ -201,15 +369,30 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
 
   it('records every write in the audit log: who, what, when, from where', async () => {
     const log = await h.call('GET', '/audit-log?limit=500', { token: h.tokens.admin });
-    const entries = log.json().items as { action: string; actor: string; sourceIp: string; outcome: string; at: string }[];
-    expect(entries.find((e) => e.action === 'POST /findings/:id/accept' && e.outcome === 'success')).toMatchObject({ actor: 'token:test-admin', sourceIp: '127.0.0.1' });
-    expect(entries.find((e) => e.action === 'POST /findings/:id/accept' && e.outcome === 'failure')).toBeDefined();
-    expect(entries.some((e) => e.action === 'PUT /links/:userId' && e.actor === 'token:test-admin')).toBe(true);
+    const entries = log.json().items as {
+      action: string;
+      actor: string;
+      sourceIp: string;
+      outcome: string;
+      at: string;
+    }[];
+    expect(
+      entries.find((e) => e.action === 'POST /findings/:id/accept' && e.outcome === 'success'),
+    ).toMatchObject({ actor: 'token:test-admin', sourceIp: '127.0.0.1' });
+    expect(
+      entries.find((e) => e.action === 'POST /findings/:id/accept' && e.outcome === 'failure'),
+    ).toBeDefined();
+    expect(
+      entries.some((e) => e.action === 'PUT /links/:userId' && e.actor === 'token:test-admin'),
+    ).toBe(true);
     expect(entries.some((e) => e.action.startsWith('GET'))).toBe(false);
   });
 
   it('creates API tokens shown once, lists them without secrets, and revokes them', async () => {
-    const created = await h.call('POST', '/tokens', { token: h.tokens.admin, body: { name: 'ci', role: 'viewer' } });
+    const created = await h.call('POST', '/tokens', {
+      token: h.tokens.admin,
+      body: { name: 'ci', role: 'viewer' },
+    });
     expect(created.statusCode).toBe(201);
     const { token, id } = created.json();
     expect(token).toMatch(/^xao_/);

@@ -19,7 +19,8 @@ const scimJson = { 'content-type': 'application/scim+json' };
 describe.each(DIALECTS)('SCIM 2.0 /scim/v2/Users on $dialect (RFC 7644)', ({ dialect }) => {
   let h: Harness;
   let id: string;
-  const scim = (method: string, url: string, body?: unknown) => h.call(method, url, { token: h.tokens.scim, body, headers: body ? scimJson : {} });
+  const scim = (method: string, url: string, body?: unknown) =>
+    h.call(method, url, { token: h.tokens.scim, body, headers: body ? scimJson : {} });
   beforeAll(async () => {
     h = await startHarness(dialect);
     await seedAcme(h.model);
@@ -43,13 +44,22 @@ describe.each(DIALECTS)('SCIM 2.0 /scim/v2/Users on $dialect (RFC 7644)', ({ dia
       meta: { resourceType: 'User', location: created.headers.location },
     });
     const member = await h.model.db.staff.get(id);
-    expect(member).toMatchObject({ email: 'emma.brown@acme.example', orgRole: 'accountant', status: 'active', source: 'scim' });
+    expect(member).toMatchObject({
+      email: 'emma.brown@acme.example',
+      orgRole: 'accountant',
+      status: 'active',
+      source: 'scim',
+    });
   });
 
   it('refuses a duplicate userName with 409 uniqueness', async () => {
     const duplicate = await scim('POST', '/scim/v2/Users', user({ externalId: 'okta-other' }));
     expect(duplicate.statusCode).toBe(409);
-    expect(duplicate.json()).toMatchObject({ schemas: [SCIM_ERROR], status: '409', scimType: 'uniqueness' });
+    expect(duplicate.json()).toMatchObject({
+      schemas: [SCIM_ERROR],
+      status: '409',
+      scimType: 'uniqueness',
+    });
   });
 
   it('gets a user, and 404 in the SCIM error format for an unknown one', async () => {
@@ -60,33 +70,76 @@ describe.each(DIALECTS)('SCIM 2.0 /scim/v2/Users on $dialect (RFC 7644)', ({ dia
   });
 
   it('lists with filter=userName eq "…" (case-insensitive value) and externalId eq, as a ListResponse', async () => {
-    const found = (await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent('userName eq "Emma.Brown@acme.example"')}`)).json();
-    expect(found).toMatchObject({ schemas: [SCIM_LIST], totalResults: 1, startIndex: 1, itemsPerPage: 1 });
+    const found = (
+      await scim(
+        'GET',
+        `/scim/v2/Users?filter=${encodeURIComponent('userName eq "Emma.Brown@acme.example"')}`,
+      )
+    ).json();
+    expect(found).toMatchObject({
+      schemas: [SCIM_LIST],
+      totalResults: 1,
+      startIndex: 1,
+      itemsPerPage: 1,
+    });
     expect(found.Resources[0].id).toBe(id);
-    const byExternal = (await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent('externalId eq "okta-00u1"')}`)).json();
+    const byExternal = (
+      await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent('externalId eq "okta-00u1"')}`)
+    ).json();
     expect(byExternal.totalResults).toBe(1);
-    const none = (await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent('userName eq "nobody@acme.example"')}`)).json();
+    const none = (
+      await scim(
+        'GET',
+        `/scim/v2/Users?filter=${encodeURIComponent('userName eq "nobody@acme.example"')}`,
+      )
+    ).json();
     expect(none).toMatchObject({ totalResults: 0, Resources: [] });
-    const unsupported = await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent('name.familyName co "Br"')}`);
+    const unsupported = await scim(
+      'GET',
+      `/scim/v2/Users?filter=${encodeURIComponent('name.familyName co "Br"')}`,
+    );
     expect(unsupported.statusCode).toBe(400);
-    expect(unsupported.json()).toMatchObject({ schemas: [SCIM_ERROR], status: '400', scimType: 'invalidFilter' });
+    expect(unsupported.json()).toMatchObject({
+      schemas: [SCIM_ERROR],
+      status: '400',
+      scimType: 'invalidFilter',
+    });
   });
 
   it('pages with startIndex and count', async () => {
-    await scim('POST', '/scim/v2/Users', user({ userName: 'liam.patel@acme.example', externalId: 'okta-00u2', emails: undefined, roles: undefined }));
+    await scim(
+      'POST',
+      '/scim/v2/Users',
+      user({
+        userName: 'liam.patel@acme.example',
+        externalId: 'okta-00u2',
+        emails: undefined,
+        roles: undefined,
+      }),
+    );
     const page = (await scim('GET', '/scim/v2/Users?startIndex=2&count=1')).json();
     expect(page).toMatchObject({ totalResults: 2, startIndex: 2, itemsPerPage: 1 });
     expect(page.Resources).toHaveLength(1);
   });
 
   it('replaces a user with PUT (attributes left out are cleared)', async () => {
-    const replaced = await scim('PUT', `/scim/v2/Users/${id}`, user({ roles: undefined, title: 'controller', displayName: 'Emma B.' }));
+    const replaced = await scim(
+      'PUT',
+      `/scim/v2/Users/${id}`,
+      user({ roles: undefined, title: 'controller', displayName: 'Emma B.' }),
+    );
     expect(replaced.statusCode).toBe(200);
-    expect(replaced.json()).toMatchObject({ displayName: 'Emma B.', roles: [{ value: 'controller' }] });
+    expect(replaced.json()).toMatchObject({
+      displayName: 'Emma B.',
+      roles: [{ value: 'controller' }],
+    });
   });
 
   it('offboards with PATCH active=false (path form and Entra ID value form) and re-evaluates', async () => {
-    const patched = await scim('PATCH', `/scim/v2/Users/${id}`, { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'active', value: false }] });
+    const patched = await scim('PATCH', `/scim/v2/Users/${id}`, {
+      schemas: [SCIM_PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: false }],
+    });
     expect(patched.statusCode).toBe(200);
     expect(patched.json().active).toBe(false);
     const member = await h.model.db.staff.get(id);
@@ -94,25 +147,44 @@ describe.each(DIALECTS)('SCIM 2.0 /scim/v2/Users on $dialect (RFC 7644)', ({ dia
     expect(member?.offboardedAt).toBeInstanceOf(Date);
     expect(await h.redis.smembers(`${h.prefix}reevaluate:pending`)).toEqual(['finance/acme']);
 
-    const reactivated = await scim('PATCH', `/scim/v2/Users/${id}`, { schemas: [SCIM_PATCH], Operations: [{ op: 'Replace', value: { active: 'True' } }] });
+    const reactivated = await scim('PATCH', `/scim/v2/Users/${id}`, {
+      schemas: [SCIM_PATCH],
+      Operations: [{ op: 'Replace', value: { active: 'True' } }],
+    });
     expect(reactivated.json().active).toBe(true);
     expect((await h.model.db.staff.get(id))?.offboardedAt).toBeNull();
   });
 
   it('answers PATCH on an unsupported attribute with invalidPath, and a bad PatchOp with 400', async () => {
-    const badPath = await scim('PATCH', `/scim/v2/Users/${id}`, { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'phoneNumbers', value: [] }] });
+    const badPath = await scim('PATCH', `/scim/v2/Users/${id}`, {
+      schemas: [SCIM_PATCH],
+      Operations: [{ op: 'replace', path: 'phoneNumbers', value: [] }],
+    });
     expect(badPath.json()).toMatchObject({ status: '400', scimType: 'invalidPath' });
-    const badOp = await scim('PATCH', `/scim/v2/Users/${id}`, { schemas: [SCIM_PATCH], Operations: [{ op: 'explode', path: 'active' }] });
+    const badOp = await scim('PATCH', `/scim/v2/Users/${id}`, {
+      schemas: [SCIM_PATCH],
+      Operations: [{ op: 'explode', path: 'active' }],
+    });
     expect(badOp.statusCode).toBe(400);
     expect(badOp.json().schemas).toEqual([SCIM_ERROR]);
-    const wrongSchema = await scim('PATCH', `/scim/v2/Users/${id}`, { schemas: [SCIM_USER], Operations: [] });
+    const wrongSchema = await scim('PATCH', `/scim/v2/Users/${id}`, {
+      schemas: [SCIM_USER],
+      Operations: [],
+    });
     expect(wrongSchema.statusCode).toBe(400);
   });
 
   it('refuses a create without userName, naming it', async () => {
-    const response = await scim('POST', '/scim/v2/Users', { schemas: [SCIM_USER], name: { givenName: 'X' } });
+    const response = await scim('POST', '/scim/v2/Users', {
+      schemas: [SCIM_USER],
+      name: { givenName: 'X' },
+    });
     expect(response.statusCode).toBe(400);
-    expect(response.json()).toMatchObject({ schemas: [SCIM_ERROR], status: '400', scimType: 'invalidValue' });
+    expect(response.json()).toMatchObject({
+      schemas: [SCIM_ERROR],
+      status: '400',
+      scimType: 'invalidValue',
+    });
     expect(response.json().detail).toContain('body.userName');
   });
 

@@ -11,9 +11,17 @@ import { ValidBody } from '../http/zod-validation.js';
 
 const createTokenBody = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be 1 to 128 letters, digits, dots, dashes or underscores'),
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/,
+        'must be 1 to 128 letters, digits, dots, dashes or underscores',
+      ),
     role: z.enum(API_TOKEN_ROLES),
-    expiresAt: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s)).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+      .transform((s) => new Date(s))
+      .optional(),
   })
   .strict();
 
@@ -32,8 +40,16 @@ export class TokensController {
   @Post()
   @Access('admin')
   @ApiOperation({ summary: 'Create an API token; the secret is in this response only' })
-  async create(@ValidBody(createTokenBody) body: z.output<typeof createTokenBody>, @CurrentPrincipal() who: Principal) {
-    const { token, record } = await this.db.tokens.create({ name: body.name, role: body.role, expiresAt: body.expiresAt ?? null, createdBy: who.actor });
+  async create(
+    @ValidBody(createTokenBody) body: z.output<typeof createTokenBody>,
+    @CurrentPrincipal() who: Principal,
+  ) {
+    const { token, record } = await this.db.tokens.create({
+      name: body.name,
+      role: body.role,
+      expiresAt: body.expiresAt ?? null,
+      createdBy: who.actor,
+    });
     return { ...record, token };
   }
 

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded SQLite database and local Redis', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      databaseUrl: 'sqlite:///var/lib/xero-access/xao.db',
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 8080,
+      bodyLimitBytes: 1048576,
+    });
+    expect(config.oidc.jwksUrl).toBeUndefined();
+  });
+
+  it('reads the environment, including the OIDC group mapping', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@db/xao',
+      PORT: '9000',
+      OIDC_JWKS_URL: 'https://idp.example/jwks',
+      OIDC_GROUP_ROLES: 'sec=admin, audit=viewer',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u:p@db/xao',
+      port: 9000,
+      oidc: { jwksUrl: 'https://idp.example/jwks', groupRoles: { sec: 'admin', audit: 'viewer' } },
+    });
+  });
+
+  it('names the variable that is wrong and never echoes secret values', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT: /);
+    expect(() => loadConfig({ OIDC_GROUP_ROLES: 'sec=root' })).toThrow(
+      /OIDC_GROUP_ROLES: expected group=viewer\|reviewer\|admin/,
+    );
+    let message = '';
+    try {
+      loadConfig({ BOOTSTRAP_ADMIN_TOKEN: 'short-secret' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/BOOTSTRAP_ADMIN_TOKEN/);
+    expect(message).not.toContain('short-secret');
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { staffFromScim, staffPatchFromScim } from './scim-mapping.js';
+import { parseScimFilter } from './scim-filter.js';
+import { SCIM_PATCH, SCIM_USER, ScimError } from './scim.types.js';
+
+describe('parseScimFilter', () => {
+  it.each([
+    ['userName eq "a@b.example"', { attribute: 'userName', value: 'a@b.example' }],
+    ['USERNAME Eq "x\\"y"', { attribute: 'userName', value: 'x"y' }],
+    ['externalId eq "00u1"', { attribute: 'externalId', value: '00u1' }],
+  ])('%s', (filter, expected) => {
+    expect(parseScimFilter(filter)).toEqual(expected);
+  });
+
+  it.each([
+    'userName co "a"',
+    'emails.value eq "a"',
+    'userName eq a',
+    'userName eq "a" or 1 eq 1',
+    'userName eq "\\x"',
+  ])('refuses %s as invalidFilter', (filter) => {
+    expect(() => parseScimFilter(filter)).toThrow(ScimError);
+    try {
+      parseScimFilter(filter);
+    } catch (error) {
+      expect((error as ScimError).scimType).toBe('invalidFilter');
+    }
+  });
+});
+
+describe('SCIM ↔ staff mapping', () => {
+  const current = {
+    id: 'i',
+    email: 'a@b.example',
+    name: 'A',
+    orgRole: null,
+    status: 'active' as const,
+    offboardedAt: null,
+    externalId: null,
+    source: 'scim' as const,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
+
+  it('maps userName, display name, primary role and active', () => {
+    expect(
+      staffFromScim({
+        schemas: [SCIM_USER],
+        userName: 'a@b.example',
+        name: { givenName: 'Ann', familyName: 'Lee' },
+        roles: [{ value: 'x' }, { value: 'accountant', primary: true }],
+        active: false,
+      }),
+    ).toMatchObject({
+      email: 'a@b.example',
+      name: 'Ann Lee',
+      orgRole: 'accountant',
+      status: 'offboarded',
+      source: 'scim',
+    });
+  });
+
+  it('applies PatchOp with a path and the pathless value form', () => {
+    expect(
+      staffPatchFromScim(
+        { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'active', value: 'False' }] },
+        current,
+      ),
+    ).toEqual({ status: 'offboarded' });
+    expect(
+      staffPatchFromScim(
+        {
+          schemas: [SCIM_PATCH],
+          Operations: [{ op: 'replace', value: { displayName: 'Ann', title: 'cfo' } }],
+        },
+        current,
+      ),
+    ).toEqual({ name: 'Ann', orgRole: 'cfo' });
+    expect(() =>
+      staffPatchFromScim(
+        { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'active', value: 'maybe' }] },
+        current,
+      ),
+    ).toThrow(/active must be a boolean/);
+    expect(() =>
+      staffPatchFromScim(
+        { schemas: [SCIM_PATCH], Operations: [{ op: 'remove', path: 'userName' }] },
+        current,
+      ),
+    ).toThrow(ScimError);
+  });
+});
