@@ -159,8 +159,13 @@ export class SandboxAdmin {
     return this.faultState.describe();
   }
 
-  /** The next `count` accounting calls answer 429 with this problem and Retry-After. */
-  forceRateLimit(problem: RateLimitProblem, retryAfterSeconds = 1, count = 1): void {
+  /** The next `count` accounting calls (for `tenantId`, or any tenant) answer 429 with this problem and Retry-After. */
+  forceRateLimit(
+    problem: RateLimitProblem,
+    retryAfterSeconds = 1,
+    count = 1,
+    tenantId?: string,
+  ): void {
     if (!PROBLEMS.includes(problem))
       throw new Error(`problem: must be one of ${PROBLEMS.join(', ')}, got ${String(problem)}`);
     if (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
@@ -170,7 +175,11 @@ export class SandboxAdmin {
     }
     if (!Number.isInteger(count) || count < 1)
       throw new Error(`count: must be a positive integer, got ${count}`);
-    this.limiter.force(problem, retryAfterSeconds, count);
+    const tenant =
+      tenantId === undefined
+        ? undefined
+        : this.store.requireTenant(tenantId.toLowerCase()).tenantId;
+    this.limiter.force(problem, retryAfterSeconds, count, tenant);
   }
 
   stats(): SandboxStats {

@@ -96,15 +96,21 @@ export function registerAdminRoutes(
   app.post<{ Body: { grantId?: string } }>('/access-tokens/expire', async (request, reply) =>
     attempt(reply, () => ({ expired: admin.expireAccessTokens(request.body?.grantId) })),
   );
-  app.post<{ Body: { problem: RateLimitProblem; retryAfterSeconds?: number; count?: number } }>(
-    '/rate-limit',
-    async (request, reply) =>
-      attempt(reply, () =>
-        admin.forceRateLimit(
-          request.body?.problem,
-          request.body?.retryAfterSeconds,
-          request.body?.count,
-        ),
+  app.post<{
+    Body: {
+      problem: RateLimitProblem;
+      retryAfterSeconds?: number;
+      count?: number;
+      tenantId?: string;
+    };
+  }>('/rate-limit', async (request, reply) =>
+    attempt(reply, () =>
+      admin.forceRateLimit(
+        request.body?.problem,
+        request.body?.retryAfterSeconds,
+        request.body?.count,
+        request.body?.tenantId,
       ),
+    ),
   );
 }

@@ -18,6 +18,8 @@ interface ForcedLimit {
   problem: RateLimitProblem;
   retryAfterSeconds: number;
   remaining: number;
+  /** Only calls for this tenant; any tenant when undefined. */
+  tenantId: string | undefined;
 }
 
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -30,7 +32,7 @@ const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 export class RateLimiter {
   private readonly tenants = new Map<string, TenantCounters>();
   private readonly apps = new Map<string, SlidingLog>();
-  private forced: ForcedLimit | undefined;
+  private forced: ForcedLimit[] = [];
 
   constructor(
     private readonly limits: LimitConfig,
@@ -40,9 +42,14 @@ export class RateLimiter {
     private readonly tenantLimitsPerApp = false,
   ) {}
 
-  /** Makes the next `count` tenant calls answer 429 with this problem. */
-  force(problem: RateLimitProblem, retryAfterSeconds: number, count: number): void {
-    this.forced = { problem, retryAfterSeconds, remaining: count };
+  /** Makes the next `count` calls (for one tenant, or any) answer 429 with this problem. */
+  force(
+    problem: RateLimitProblem,
+    retryAfterSeconds: number,
+    count: number,
+    tenantId?: string,
+  ): void {
+    this.forced.push({ problem, retryAfterSeconds, remaining: count, tenantId });
   }
 
   /** Admits one accounting call for (app, tenant), or says which limit refuses it. */
@@ -67,11 +74,11 @@ export class RateLimiter {
       };
     };
 
-    if (this.forced && this.forced.remaining > 0) {
-      this.forced.remaining -= 1;
-      const { problem, retryAfterSeconds } = this.forced;
-      if (this.forced.remaining === 0) this.forced = undefined;
-      return refuse(problem, retryAfterSeconds);
+    const forced = this.forced.find((f) => f.tenantId === undefined || f.tenantId === tenantId);
+    if (forced) {
+      forced.remaining -= 1;
+      if (forced.remaining === 0) this.forced.splice(this.forced.indexOf(forced), 1);
+      return refuse(forced.problem, forced.retryAfterSeconds);
     }
     if (dayCount >= limits.tenantPerDay) {
       return refuse('day', retryAfter(tenant.day.msUntilSlotFrees(now, limits.dayWindowMs)));

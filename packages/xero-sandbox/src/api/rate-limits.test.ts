@@ -203,4 +203,15 @@ describe('forced 429', () => {
     expect(ok.headers.get('x-minlimit-remaining')).toBe('59');
     expect(() => sb.forceRateLimit('hourly' as never)).toThrow(/problem: must be one of/);
   });
+
+  it('can aim at one tenant and leave the others alone', async () => {
+    const { sb, token } = await setUp({});
+    sb.forceRateLimit('minute', 3, 1, T2);
+    expect((await apiGet(sb, '/api.xro/2.0/Users', token, T1)).status).toBe(200);
+    const refused = await apiGet(sb, '/api.xro/2.0/Users', token, T2);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-rate-limit-problem')).toBe('minute');
+    expect((await apiGet(sb, '/api.xro/2.0/Users', token, T2)).status).toBe(200);
+    expect(() => sb.forceRateLimit('minute', 1, 1, 'no-such-tenant')).toThrow(/unknown tenantId/);
+  });
 });
