@@ -11,7 +11,8 @@ import { PolicyDocumentError } from './schema/validate.js';
 const EXIT_FAILED = 1;
 const EXIT_INVALID_INPUT = 2;
 
-const DEFAULT_BUNDLE = process.env.XAO_POLICY_BUNDLE ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
+const DEFAULT_BUNDLE =
+  process.env.XAO_POLICY_BUNDLE ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
 const DEFAULT_OUT_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
 function fail(message: string, code = EXIT_FAILED): never {
@@ -29,7 +30,9 @@ program
   .command('eval')
   .description('Evaluate a policy input document (JSON) and print the output document.')
   .argument('<input>', 'policy input document, version 1 (JSON file)')
-  .addOption(new Option('-b, --bundle <path>', 'policy.wasm or bundle.tar.gz').default(DEFAULT_BUNDLE))
+  .addOption(
+    new Option('-b, --bundle <path>', 'policy.wasm or bundle.tar.gz').default(DEFAULT_BUNDLE),
+  )
   .action(async (inputPath: string, options: { bundle: string }) => {
     let input: unknown;
     try {
@@ -37,11 +40,14 @@ program
     } catch (error) {
       fail(`${inputPath}: cannot read a JSON document: ${messageOf(error)}`, EXIT_INVALID_INPUT);
     }
-    const evaluator = await PolicyEvaluator.fromFile(options.bundle).catch((error: unknown) => fail(messageOf(error)));
+    const evaluator = await PolicyEvaluator.fromFile(options.bundle).catch((error: unknown) =>
+      fail(messageOf(error)),
+    );
     try {
       process.stdout.write(`${JSON.stringify(evaluator.evaluate(input), null, 2)}\n`);
     } catch (error) {
-      if (error instanceof PolicyDocumentError && error.document === 'input') fail(`${inputPath}: ${error.message}`, EXIT_INVALID_INPUT);
+      if (error instanceof PolicyDocumentError && error.document === 'input')
+        fail(`${inputPath}: ${error.message}`, EXIT_INVALID_INPUT);
       fail(messageOf(error));
     }
   });
@@ -49,7 +55,12 @@ program
 program
   .command('test')
   .description('Run opa test over the checks (and --include folders) and report coverage.')
-  .option('-i, --include <dir>', 'extra Rego folder, e.g. custom checks (repeatable)', collect, [] as string[])
+  .option(
+    '-i, --include <dir>',
+    'extra Rego folder, e.g. custom checks (repeatable)',
+    collect,
+    [] as string[],
+  )
   .option('--min-coverage <percent>', 'fail under this line coverage of the policy files', '90')
   .action(async (options: { include: string[]; minCoverage: string }) => {
     const report = await runRegoTests(options.include);
@@ -66,11 +77,16 @@ program
 program
   .command('build')
   .description('Compile the checks (and --include folders) to bundle.tar.gz and policy.wasm.')
-  .option('-i, --include <dir>', 'extra Rego folder, e.g. custom checks (repeatable)', collect, [] as string[])
+  .option(
+    '-i, --include <dir>',
+    'extra Rego folder, e.g. custom checks (repeatable)',
+    collect,
+    [] as string[],
+  )
   .option('-o, --output <dir>', 'output folder', DEFAULT_OUT_DIR)
   .action(async (options: { include: string[]; output: string }) => {
-    const built = await buildBundle({ include: options.include, outDir: options.output }).catch((error: unknown) =>
-      fail(messageOf(error)),
+    const built = await buildBundle({ include: options.include, outDir: options.output }).catch(
+      (error: unknown) => fail(messageOf(error)),
     );
     process.stdout.write(`wrote ${built.bundle}\nwrote ${built.wasm}\n`);
   });

@@ -1,7 +1,7 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyInput } from './generated/policy-input.js';
 import type { PolicyOutput } from './generated/policy-output.js';
-import { assertPolicyInput, assertPolicyOutput } from './schema/validate.js';
+import { assertPolicyInput, assertPolicyOutput, PolicyDocumentError } from './schema/validate.js';
 import { readPolicyWasm } from './wasm/read-bundle.js';
 
 /** The rule every bundle must expose: `data.xeroaccess.result`, the output document. */
@@ -49,7 +49,7 @@ export class PolicyEvaluator {
    * `assertPolicyInput`); the output is still validated, because custom checks can emit anything.
    */
   evaluateValid(input: PolicyInput): PolicyOutput {
-    const output = assertPolicyOutput(this.evaluateRaw(input));
+    const output = assertOutputNamingChecks(this.evaluateRaw(input));
     // WASM objects come back in hash order; a fixed key order reads better in logs and the CLI.
     return {
       findings: output.findings.map(({ check, severity, subject, message, remediation }) => ({
@@ -72,9 +72,35 @@ export class PolicyEvaluator {
     }
     const [first] = (results as { result?: unknown }[] | undefined) ?? [];
     if (!first || !('result' in first)) {
-      throw new Error(`${this.source}: ${ENTRYPOINT} is undefined for this input (a rule failed to evaluate)`);
+      throw new Error(
+        `${this.source}: ${ENTRYPOINT} is undefined for this input (a rule failed to evaluate)`,
+      );
     }
     return first.result;
+  }
+}
+
+/** Output validation whose problems also say which check produced the bad finding. */
+function assertOutputNamingChecks(raw: unknown): PolicyOutput {
+  try {
+    return assertPolicyOutput(raw);
+  } catch (error) {
+    if (!(error instanceof PolicyDocumentError)) throw error;
+    const findings = (raw as { findings?: { check?: unknown }[] } | null)?.findings;
+    throw new PolicyDocumentError(
+      'output',
+      error.problems.map(({ field, problem }) => {
+        const index = /^output\.findings\[(\d+)\]/.exec(field)?.[1];
+        const check =
+          index === undefined || !Array.isArray(findings)
+            ? undefined
+            : findings[Number(index)]?.check;
+        return {
+          field,
+          problem: typeof check === 'string' ? `${problem} (from check ${check})` : problem,
+        };
+      }),
+    );
   }
 }
 
@@ -82,7 +108,8 @@ export class PolicyEvaluator {
 function utf8ArrayBuffer(text: string): ArrayBuffer {
   const bytes = Buffer.from(text, 'utf8');
   // Large strings get a buffer of their own; small ones share Node's pool and must be copied.
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+    return bytes.buffer as ArrayBuffer;
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 

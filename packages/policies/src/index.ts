@@ -1,3 +1,22 @@
+import { fileURLToPath } from 'node:url';
+
 export type * from './generated/policy-input.js';
 export type * from './generated/policy-output.js';
-export { assertPolicyInput, assertPolicyOutput, PolicyDocumentError, type FieldProblem } from './schema/validate.js';
+export {
+  assertPolicyInput,
+  assertPolicyOutput,
+  PolicyDocumentError,
+  type FieldProblem,
+} from './schema/validate.js';
+export { ENTRYPOINT, PolicyEvaluator } from './evaluator.js';
+export {
+  HotReloadingEvaluator,
+  type HotReloadEvents,
+  type HotReloadOptions,
+  type LoadedBundle,
+  type ReloadFailure,
+} from './hot-reload.js';
+export { readPolicyWasm } from './wasm/read-bundle.js';
+
+/** The bundle built with this package (the four checks): `dist/policy.wasm`. */
+export const BUILT_POLICY_WASM = fileURLToPath(new URL('./policy.wasm', import.meta.url));

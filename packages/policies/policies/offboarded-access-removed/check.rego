@@ -40,7 +40,7 @@ _message(user, member, null) := concat("", [
 
 _message(user, member, offboarded_at) := concat("", [
 	"Xero user ", user.email, " belongs to ", member.name, ", offboarded at ", offboarded_at,
-	", and still has ", user.organisationRole, " access more than ", format_int(grace_hours, 10), " hours later.",
+	", and still has ", user.organisationRole, " access after the ", format_int(grace_hours, 10), "-hour grace period.",
 ]) if {
 	offboarded_at != null
 }

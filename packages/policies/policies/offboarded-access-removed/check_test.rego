@@ -107,7 +107,7 @@ _findings(c) := result if {
 }
 
 test_messages_and_severity if {
-	{finding.message | some finding in _findings(cases[0])} == {"Xero user alice@example.com belongs to s1, offboarded at 2026-11-20T00:00:00Z, and still has STANDARD access more than 24 hours later."}
+	{finding.message | some finding in _findings(cases[0])} == {"Xero user alice@example.com belongs to s1, offboarded at 2026-11-20T00:00:00Z, and still has STANDARD access after the 24-hour grace period."}
 	{finding.message | some finding in _findings(cases[8])} == {"Xero user alice@example.com belongs to s1, who is offboarded with no offboarding date, and still has STANDARD access."}
 	{finding.severity | some finding in _findings(cases[0])} == {"high"}
 }

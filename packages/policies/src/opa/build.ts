@@ -22,7 +22,18 @@ export async function buildBundle(options: BuildOptions): Promise<BuiltBundle> {
   await mkdir(outDir, { recursive: true });
   const bundle = join(outDir, 'bundle.tar.gz');
   const roots = policyRoots((options.include ?? []).map((dir) => resolve(dir)));
-  const run = await runOpa(['build', '-t', 'wasm', '-e', ENTRYPOINT, '--ignore', '*_test.rego', '-o', bundle, ...roots]);
+  const run = await runOpa([
+    'build',
+    '-t',
+    'wasm',
+    '-e',
+    ENTRYPOINT,
+    '--ignore',
+    '*_test.rego',
+    '-o',
+    bundle,
+    ...roots,
+  ]);
   if (run.exitCode !== 0) throw new Error(`opa build failed:\n${run.stderr || run.stdout}`);
   const wasm = join(outDir, 'policy.wasm');
   await writeFile(wasm, await readPolicyWasm(bundle));

@@ -15,7 +15,10 @@ export interface OpaRun {
 }
 
 /** Runs the pinned opa binary (XAO_OPA, .tools/bin/opa, then PATH). Never throws on a non-zero exit. */
-export function runOpa(args: string[], options: { cwd?: string; stdin?: string } = {}): Promise<OpaRun> {
+export function runOpa(
+  args: string[],
+  options: { cwd?: string; stdin?: string } = {},
+): Promise<OpaRun> {
   const opa = findTool('opa');
   return new Promise((resolve, reject) => {
     const child = execFile(

@@ -48,7 +48,10 @@ function fieldPath(root: DocumentKind, pointer: string): string {
 function describe(root: DocumentKind, error: ErrorObject): FieldProblem {
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'required') {
-    return { field: fieldPath(root, `${error.instancePath}/${String(params.missingProperty)}`), problem: 'is required' };
+    return {
+      field: fieldPath(root, `${error.instancePath}/${String(params.missingProperty)}`),
+      problem: 'is required',
+    };
   }
   if (error.keyword === 'additionalProperties') {
     return {
@@ -57,10 +60,16 @@ function describe(root: DocumentKind, error: ErrorObject): FieldProblem {
     };
   }
   if (error.keyword === 'enum') {
-    return { field: fieldPath(root, error.instancePath), problem: `must be one of ${(params.allowedValues as unknown[]).join(', ')}` };
+    return {
+      field: fieldPath(root, error.instancePath),
+      problem: `must be one of ${(params.allowedValues as unknown[]).join(', ')}`,
+    };
   }
   if (error.keyword === 'oneOf' || error.keyword === 'anyOf') {
-    return { field: fieldPath(root, error.instancePath), problem: `must be ${alternativesOf(error.schema)}` };
+    return {
+      field: fieldPath(root, error.instancePath),
+      problem: `must be ${alternativesOf(error.schema)}`,
+    };
   }
   return { field: fieldPath(root, error.instancePath), problem: error.message ?? error.keyword };
 }
@@ -94,7 +103,9 @@ function problemsOf(root: DocumentKind, errors: ErrorObject[]): FieldProblem[] {
   // lists the accepted shapes instead.
   const insideAlternative = (e: ErrorObject) =>
     alternatives.some(
-      (alt) => alt !== e && (e.instancePath === alt.instancePath || e.instancePath.startsWith(`${alt.instancePath}/`)),
+      (alt) =>
+        alt !== e &&
+        (e.instancePath === alt.instancePath || e.instancePath.startsWith(`${alt.instancePath}/`)),
     );
   const seen = new Map<string, FieldProblem>();
   for (const error of errors.filter((e) => !insideAlternative(e))) {

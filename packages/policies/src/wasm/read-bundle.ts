@@ -17,7 +17,10 @@ export function policyWasmFrom(bytes: Buffer, source: string): Buffer {
   if (bytes.subarray(0, 4).equals(WASM_MAGIC)) return bytes;
   if (bytes.subarray(0, 2).equals(GZIP_MAGIC)) {
     const wasm = tarEntry(gunzipSync(bytes), '/policy.wasm');
-    if (!wasm) throw new Error(`${source}: bundle has no /policy.wasm (build it with \`opa build -t wasm\`)`);
+    if (!wasm)
+      throw new Error(
+        `${source}: bundle has no /policy.wasm (build it with \`opa build -t wasm\`)`,
+      );
     return wasm;
   }
   throw new Error(`${source}: neither a WebAssembly module nor a gzipped OPA bundle`);
@@ -26,17 +29,21 @@ export function policyWasmFrom(bytes: Buffer, source: string): Buffer {
 /** The content of one file in a ustar archive (OPA bundles hold a handful of small files). */
 function tarEntry(tar: Buffer, wanted: string): Buffer | undefined {
   const normalise = (name: string) => '/' + name.replace(/^\.?\/+/, '');
-  for (let offset = 0; offset + 512 <= tar.length; ) {
+  for (let offset = 0; offset + 512 <= tar.length;) {
     const header = tar.subarray(offset, offset + 512);
     if (header.every((byte) => byte === 0)) return undefined;
     const field = (start: number, length: number) =>
-      header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+      header
+        .subarray(start, start + length)
+        .toString('utf8')
+        .replace(/\0.*$/s, '');
     const prefix = field(345, 155);
     const name = prefix ? `${prefix}/${field(0, 100)}` : field(0, 100);
     const size = parseInt(field(124, 12).trim() || '0', 8);
     const type = field(156, 1);
     const body = offset + 512;
-    if ((type === '0' || type === '') && normalise(name) === wanted) return tar.subarray(body, body + size);
+    if ((type === '0' || type === '') && normalise(name) === wanted)
+      return tar.subarray(body, body + size);
     offset = body + Math.ceil(size / 512) * 512;
   }
   return undefined;

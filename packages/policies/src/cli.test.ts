@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildFresh } from './test/built-policy.js';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../examples/input.json', import.meta.url));
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CLI, ...args],
+      { encoding: 'utf8' },
+      (error, stdout, stderr) =>
+        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
+    );
+  });
+}
+
+// Each case starts the CLI from source through tsx (seconds on a busy machine).
+describe('xero-policies', { timeout: 30_000 }, () => {
+  let bundle: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    bundle = (await buildFresh()).wasm;
+    dir = await mkdtemp(join(tmpdir(), 'xao-cli-'));
+  }, 60_000);
+
+  it('eval prints the output document and exits 0', async () => {
+    const run = await cli(['eval', EXAMPLE, '--bundle', bundle]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const output = JSON.parse(run.stdout) as { findings: { check: string }[] };
+    expect(output.findings.map((f) => f.check)).toEqual([
+      'critical-system-access-valid',
+      'offboarded-access-removed',
+      'user-identified',
+    ]);
+  });
+
+  it('eval exits 2 naming the field when the input is invalid', async () => {
+    const bad = join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ now: '2026-11-22T00:00:00Z', users: [] }));
+    const run = await cli(['eval', bad, '--bundle', bundle]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('invalid policy input: input.connection: is required');
+  });
+
+  it('eval exits 2 when the input is not JSON', async () => {
+    const bad = join(dir, 'not.json');
+    await writeFile(bad, '{ nope');
+    const run = await cli(['eval', bad, '--bundle', bundle]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cannot read a JSON document');
+  });
+
+  it('eval exits 1 when the bundle is missing', async () => {
+    const run = await cli(['eval', EXAMPLE, '--bundle', join(dir, 'missing.wasm')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('missing.wasm');
+  });
+
+  it('test runs opa test and prints coverage', async () => {
+    const run = await cli(['test', '--min-coverage', '90']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/coverage: \d+(\.\d)?% of policy lines \(minimum 90%\)/);
+  });
+
+  it('test fails when coverage is under the minimum', async () => {
+    const run = await cli(['test', '--min-coverage', '101']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('is under 101%');
+  });
+
+  it('build writes the bundle and the module', async () => {
+    const out = join(dir, 'out');
+    const run = await cli(['build', '--output', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(join(out, 'bundle.tar.gz'));
+    expect(run.stdout).toContain(join(out, 'policy.wasm'));
+  });
+});

@@ -1,0 +1,61 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PolicyEvaluator } from './evaluator.js';
+import type { PolicyInput, XeroUser } from './generated/policy-input.js';
+import { buildFresh } from './test/built-policy.js';
+
+const ADVISER_LIMIT = fileURLToPath(new URL('../examples/adviser-limit/', import.meta.url));
+
+function adviser(i: number): XeroUser {
+  return {
+    userId: `adviser-${i}`,
+    email: `adviser${i}@firm.example`,
+    firstName: 'Adviser',
+    lastName: String(i),
+    organisationRole: 'FINANCIALADVISER',
+    isSubscriber: false,
+    updatedDateUtc: null,
+  };
+}
+
+const threeAdvisers: PolicyInput = {
+  now: '2026-11-22T00:00:00Z',
+  connection: { namespace: 'finance', name: 'acme', criticalSystem: false },
+  tenant: { tenantId: 't', tenantName: 'Acme' },
+  users: [adviser(1), adviser(2), adviser(3)],
+  staff: [],
+  accountLinks: [1, 2, 3].map((i) => ({
+    userId: `adviser-${i}`,
+    nonHuman: true as const,
+    justification: 'External accountants',
+  })),
+};
+
+describe('custom checks are picked up without TypeScript changes', () => {
+  let standard: PolicyEvaluator;
+  let withExample: PolicyEvaluator;
+
+  beforeAll(async () => {
+    const [plain, extended] = await Promise.all([buildFresh(), buildFresh([ADVISER_LIMIT])]);
+    standard = await PolicyEvaluator.fromFile(plain.wasm);
+    withExample = await PolicyEvaluator.fromFile(extended.wasm);
+  }, 60_000);
+
+  it('the standard build does not know the example check', () => {
+    expect(standard.evaluate(threeAdvisers).findings).toEqual([]);
+  });
+
+  it('including examples/adviser-limit in the build adds its findings', () => {
+    expect(withExample.evaluate(threeAdvisers).findings).toEqual([
+      {
+        check: 'adviser-limit',
+        severity: 'low',
+        subject: { kind: 'connection', id: 'finance/acme' },
+        message:
+          'XeroConnection finance/acme has 3 users with the FINANCIALADVISER role; at most 2 are expected.',
+        remediation:
+          'Lower the role of advisers who no longer need it, or raise max_advisers in the adviser-limit check if more are justified.',
+      },
+    ]);
+  });
+});

@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PolicyEvaluator } from './evaluator.js';
+import type { PolicyInput } from './generated/policy-input.js';
+import { runOpa } from './opa/opa-tool.js';
+import { PolicyDocumentError } from './schema/validate.js';
+import { buildFresh } from './test/built-policy.js';
+
+const example = JSON.parse(
+  await readFile(new URL('../examples/input.json', import.meta.url), 'utf8'),
+) as PolicyInput;
+
+describe('PolicyEvaluator', () => {
+  let built: { bundle: string; wasm: string };
+  let evaluator: PolicyEvaluator;
+
+  beforeAll(async () => {
+    built = await buildFresh();
+    evaluator = await PolicyEvaluator.fromFile(built.wasm);
+  }, 60_000);
+
+  it('returns the output document, sorted by check then subject id', () => {
+    const output = evaluator.evaluate(example);
+    expect(output.findings.map((f) => [f.check, f.subject.id])).toEqual([
+      ['critical-system-access-valid', '0f0e2a6c-1b7d-4c55-8a30-000000000002'],
+      ['offboarded-access-removed', '0f0e2a6c-1b7d-4c55-8a30-000000000003'],
+      ['user-identified', '0f0e2a6c-1b7d-4c55-8a30-000000000004'],
+    ]);
+    expect(Object.keys(output.findings[0]!)).toEqual([
+      'check',
+      'severity',
+      'subject',
+      'message',
+      'remediation',
+    ]);
+  });
+
+  it('loads the gzipped bundle as well as the bare module', async () => {
+    const fromBundle = await PolicyEvaluator.fromFile(built.bundle);
+    expect(fromBundle.evaluate(example)).toEqual(evaluator.evaluate(example));
+  });
+
+  it('refuses invalid input before evaluating, naming the field', () => {
+    const bad = { ...example, connection: { ...example.connection, criticalSystem: 'yes' } };
+    expect(() => evaluator.evaluate(bad)).toThrow(PolicyDocumentError);
+    expect(() => evaluator.evaluate(bad)).toThrow(
+      'input.connection.criticalSystem: must be boolean',
+    );
+  });
+
+  it('validates the output of custom checks, naming the bad field', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xao-bad-check-'));
+    await writeFile(
+      join(dir, 'check.rego'),
+      [
+        'package xeroaccess.checks["no-remediation"]',
+        '',
+        'findings contains {"severity": "low", "subject": {"kind": "connection", "id": "x/y"}, "message": "m"}',
+        '',
+      ].join('\n'),
+    );
+    const custom = await PolicyEvaluator.fromFile((await buildFresh([dir])).wasm);
+    expect(() => custom.evaluate(example)).toThrow(
+      'invalid policy output: output.findings[1].remediation: is required (from check no-remediation)',
+    );
+  });
+
+  it('refuses a module without the xeroaccess/result entrypoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xao-other-'));
+    await writeFile(join(dir, 'p.rego'), 'package other\n\nallow := true\n');
+    const run = await runOpa([
+      'build',
+      '-t',
+      'wasm',
+      '-e',
+      'other/allow',
+      '-o',
+      join(dir, 'b.tar.gz'),
+      dir,
+    ]);
+    expect(run.exitCode).toBe(0);
+    await expect(PolicyEvaluator.fromFile(join(dir, 'b.tar.gz'))).rejects.toThrow(
+      'no entrypoint xeroaccess/result (has other/allow)',
+    );
+  });
+
+  it('refuses a file that is not a policy', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xao-junk-'));
+    await writeFile(join(dir, 'junk'), 'hello');
+    await expect(PolicyEvaluator.fromFile(join(dir, 'junk'))).rejects.toThrow(
+      'neither a WebAssembly module nor a gzipped OPA bundle',
+    );
+  });
+});

@@ -1,0 +1,133 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PolicyInput } from './generated/policy-input.js';
+import { HotReloadingEvaluator, type LoadedBundle, type ReloadFailure } from './hot-reload.js';
+import { buildFresh } from './test/built-policy.js';
+
+const ADVISER_LIMIT = fileURLToPath(new URL('../examples/adviser-limit/', import.meta.url));
+
+const advisers: PolicyInput = {
+  now: '2026-11-22T00:00:00Z',
+  connection: { namespace: 'finance', name: 'acme', criticalSystem: false },
+  tenant: { tenantId: 't', tenantName: 'Acme' },
+  users: [1, 2, 3].map((i) => ({
+    userId: `a${i}`,
+    email: `a${i}@firm.example`,
+    firstName: null,
+    lastName: null,
+    organisationRole: 'FINANCIALADVISER',
+    isSubscriber: false,
+    updatedDateUtc: null,
+  })),
+  staff: [],
+  accountLinks: [1, 2, 3].map((i) => ({
+    userId: `a${i}`,
+    nonHuman: true as const,
+    justification: 'External firm',
+  })),
+};
+
+const checksIn = (watcher: HotReloadingEvaluator) =>
+  watcher.evaluate(advisers).findings.map((f) => f.check);
+
+describe('HotReloadingEvaluator', () => {
+  let standard: string;
+  let extended: string;
+  let dir: string;
+  let watcher: HotReloadingEvaluator | undefined;
+
+  beforeAll(async () => {
+    [standard, extended] = (await Promise.all([buildFresh(), buildFresh([ADVISER_LIMIT])])).map(
+      (b) => b.bundle,
+    ) as [string, string];
+  }, 60_000);
+
+  afterEach(async () => {
+    watcher?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<{
+    path: string;
+    loaded: LoadedBundle[];
+    failed: ReloadFailure[];
+  }> {
+    dir = await mkdtemp(join(tmpdir(), 'xao-reload-'));
+    const path = join(dir, 'bundle.tar.gz');
+    await copyFile(standard, path);
+    watcher = await HotReloadingEvaluator.start(path, { intervalMs: 60_000 });
+    const loaded: LoadedBundle[] = [];
+    const failed: ReloadFailure[] = [];
+    watcher.on('loaded', (b) => loaded.push(b));
+    watcher.on('failed', (f) => failed.push(f));
+    return { path, loaded, failed };
+  }
+
+  it('swaps in a changed bundle', async () => {
+    const { path, loaded } = await start();
+    const before = watcher!.loaded.sha256;
+    expect(checksIn(watcher!)).toEqual([]);
+    await copyFile(extended, path);
+    await watcher!.checkNow();
+    expect(loaded).toHaveLength(1);
+    expect(watcher!.loaded.sha256).not.toBe(before);
+    expect(checksIn(watcher!)).toEqual(['adviser-limit']);
+  });
+
+  it('keeps the last good bundle when the new one is broken, and says why once', async () => {
+    const { path, failed } = await start();
+    const good = watcher!.loaded.sha256;
+    await writeFile(path, Buffer.from([0x00, 0x61, 0x73, 0x6d, 1, 2, 3]));
+    await watcher!.checkNow();
+    await watcher!.checkNow();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toContain('cannot load the policy module');
+    expect(watcher!.lastError).toEqual(failed[0]);
+    expect(watcher!.loaded.sha256).toBe(good);
+    expect(checksIn(watcher!)).toEqual([]);
+
+    await copyFile(extended, path);
+    await watcher!.checkNow();
+    expect(watcher!.lastError).toBeUndefined();
+    expect(checksIn(watcher!)).toEqual(['adviser-limit']);
+  });
+
+  it('refuses a bundle whose checks emit invalid findings', async () => {
+    const { path, failed } = await start();
+    const custom = await mkdtemp(join(tmpdir(), 'xao-bad-'));
+    await writeFile(
+      join(custom, 'check.rego'),
+      'package xeroaccess.checks.broken\n\nfindings contains {"severity": "critical", "subject": {"kind": "user", "id": "u"}, "message": "m", "remediation": "r"}\n',
+    );
+    await copyFile((await buildFresh([custom])).bundle, path);
+    await watcher!.checkNow();
+    expect(failed[0]?.error).toContain(
+      'output.findings[0].severity: must be one of high, medium, low (from check broken)',
+    );
+    expect(checksIn(watcher!)).toEqual([]);
+    await rm(custom, { recursive: true, force: true });
+  });
+
+  it('reports a vanished file and keeps evaluating', async () => {
+    const { path, failed } = await start();
+    await rm(path);
+    await watcher!.checkNow();
+    await watcher!.checkNow();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toContain('cannot read the bundle');
+    expect(checksIn(watcher!)).toEqual([]);
+  });
+
+  it('polls on its own', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'xao-reload-'));
+    const path = join(dir, 'policy.tar.gz');
+    await copyFile(standard, path);
+    watcher = await HotReloadingEvaluator.start(path, { intervalMs: 20 });
+    const reloaded = new Promise<LoadedBundle>((resolve) => watcher!.once('loaded', resolve));
+    await copyFile(extended, path);
+    await expect(reloaded).resolves.toMatchObject({ path });
+  });
+});

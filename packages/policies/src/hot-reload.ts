@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { PolicyEvaluator, messageOf } from './evaluator.js';
+import type { PolicyInput } from './generated/policy-input.js';
+import type { PolicyOutput } from './generated/policy-output.js';
+import { policyWasmFrom } from './wasm/read-bundle.js';
+
+export interface LoadedBundle {
+  path: string;
+  sha256: string;
+  loadedAt: Date;
+}
+
+export interface ReloadFailure {
+  path: string;
+  /** Hash of the content that failed, or undefined when the file could not be read. */
+  sha256: string | undefined;
+  error: string;
+  at: Date;
+}
+
+export interface HotReloadEvents {
+  loaded: [LoadedBundle];
+  failed: [ReloadFailure];
+}
+
+export interface HotReloadOptions {
+  /** How often the file is read and hashed. Polling, not fs.watch: ConfigMap volumes swap symlinks. */
+  intervalMs?: number;
+}
+
+/** The smallest valid input: a new bundle must evaluate it, and pass output validation, to be used. */
+const CANARY_INPUT: PolicyInput = {
+  now: '2026-01-01T00:00:00Z',
+  connection: { namespace: 'canary', name: 'canary', criticalSystem: true },
+  tenant: { tenantId: 'canary', tenantName: 'canary' },
+  users: [],
+  staff: [],
+  accountLinks: [],
+};
+
+/**
+ * An evaluator that follows a bundle file (policy.wasm or bundle.tar.gz, e.g. mounted from a
+ * ConfigMap). A changed file is loaded and smoke-tested before it replaces the current policy;
+ * when that fails, the last good policy stays in use and `failed` is emitted with the reason
+ * (also kept as `lastError` until a later load succeeds).
+ */
+export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
+  private evaluator: PolicyEvaluator;
+  private bundle: LoadedBundle;
+  private failure: ReloadFailure | undefined;
+  /** The last content tried (good or bad), so a broken file is reported once, not every poll. */
+  private lastSeen: string;
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
+
+  private constructor(
+    readonly path: string,
+    evaluator: PolicyEvaluator,
+    bundle: LoadedBundle,
+  ) {
+    super();
+    this.evaluator = evaluator;
+    this.bundle = bundle;
+    this.lastSeen = bundle.sha256;
+  }
+
+  /** Loads the file (which must be good: there is nothing to fall back on yet) and starts polling. */
+  static async start(path: string, options: HotReloadOptions = {}): Promise<HotReloadingEvaluator> {
+    const bytes = await readFile(path);
+    const evaluator = await loadChecked(bytes, path);
+    const watcher = new HotReloadingEvaluator(path, evaluator, {
+      path,
+      sha256: sha256(bytes),
+      loadedAt: new Date(),
+    });
+    watcher.timer = setInterval(() => void watcher.checkNow(), options.intervalMs ?? 2000);
+    watcher.timer.unref();
+    return watcher;
+  }
+
+  evaluate(input: unknown): PolicyOutput {
+    return this.evaluator.evaluate(input);
+  }
+
+  /** The policy in use. */
+  get current(): PolicyEvaluator {
+    return this.evaluator;
+  }
+
+  get loaded(): LoadedBundle {
+    return this.bundle;
+  }
+
+  /** Why the newest content was refused, if it was; cleared by the next successful load. */
+  get lastError(): ReloadFailure | undefined {
+    return this.failure;
+  }
+
+  /** Reads the file now and reloads it if its content changed. */
+  checkNow(): Promise<void> {
+    this.checking ??= this.check().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async check(): Promise<void> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.path);
+    } catch (error) {
+      this.fail(undefined, `cannot read the bundle: ${messageOf(error)}`);
+      return;
+    }
+    const hash = sha256(bytes);
+    if (hash === this.lastSeen) return;
+    this.lastSeen = hash;
+    try {
+      this.evaluator = await loadChecked(bytes, this.path);
+    } catch (error) {
+      this.fail(hash, messageOf(error));
+      return;
+    }
+    this.bundle = { path: this.path, sha256: hash, loadedAt: new Date() };
+    this.failure = undefined;
+    this.emit('loaded', this.bundle);
+  }
+
+  private fail(hash: string | undefined, error: string): void {
+    // A missing file is reported once until it changes (lastSeen marks "unreadable").
+    if (hash === undefined) {
+      if (this.lastSeen === 'unreadable') return;
+      this.lastSeen = 'unreadable';
+    }
+    this.failure = { path: this.path, sha256: hash, error, at: new Date() };
+    this.emit('failed', this.failure);
+  }
+}
+
+async function loadChecked(bytes: Buffer, path: string): Promise<PolicyEvaluator> {
+  const evaluator = await PolicyEvaluator.fromWasm(policyWasmFrom(bytes, path), path);
+  try {
+    evaluator.evaluateValid(CANARY_INPUT);
+  } catch (error) {
+    throw new Error(`${path}: the new policy fails on a minimal input: ${messageOf(error)}`);
+  }
+  return evaluator;
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
