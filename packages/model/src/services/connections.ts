@@ -76,11 +76,17 @@ export async function ensureConnection(
   return em.findOneOrFail(Connection, where, lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {});
 }
 
+/** `lock` takes a row lock (PostgreSQL, inside a transaction) to serialise writers of one connection. */
 export async function findConnection(
   em: SqlEntityManager,
   ref: ConnectionRef,
+  lock = false,
 ): Promise<Connection | null> {
-  return em.findOne(Connection, { namespace: ref.namespace, name: ref.name });
+  return em.findOne(
+    Connection,
+    { namespace: ref.namespace, name: ref.name },
+    lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
+  );
 }
 
 export class ConnectionService {

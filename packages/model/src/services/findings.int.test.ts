@@ -237,3 +237,33 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     ).rejects.toThrow(/^findings\.0\.message: /);
   });
 });
+
+describe.each(testDrivers)('concurrent evaluations on $dialect', (driver) => {
+  let t: TestModel;
+  beforeAll(async () => {
+    t = await driver.create();
+  });
+  afterAll(async () => t?.dispose());
+
+  it('opens each finding once when two replicas apply the same evaluation at the same time', async () => {
+    const db = t.model.db;
+    const s = await db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'STANDARD']),
+      at('2026-11-01T00:00:00Z'),
+    );
+    const results = await Promise.all(
+      [0, 1, 2].map(() =>
+        db.findings.apply(
+          acme,
+          s.id,
+          [unidentified('a'), unidentified('b')],
+          at('2026-11-01T00:00:01Z'),
+        ),
+      ),
+    );
+    expect(results.flatMap((r) => r.transitions.map((x) => x.type))).toEqual(['opened', 'opened']);
+    expect((await db.findings.list({})).items).toHaveLength(2);
+  });
+});

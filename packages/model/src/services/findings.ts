@@ -113,7 +113,9 @@ export class FindingService {
   ): Promise<ApplyFindingsResult> {
     const byKey = parseReportedFindings(reported);
     return this.ctx.em().transactional(async (em) => {
-      const conn = await findConnection(em, connection);
+      // One evaluation per connection at a time (PostgreSQL row lock; SQLite serialises anyway),
+      // so two replicas cannot both insert the same new finding.
+      const conn = await findConnection(em, connection, this.ctx.dialect === 'postgresql');
       if (!conn) throw new NotFoundError('connection', connectionKey(connection));
       const snapshot = await em.findOne(Snapshot, { id: snapshotId });
       if (!snapshot || snapshot.connection.id !== conn.id) {
