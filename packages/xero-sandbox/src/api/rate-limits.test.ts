@@ -163,7 +163,7 @@ describe('tenant quota shared between apps', () => {
 describe('concurrency limit', () => {
   it('admits five calls in flight per tenant and answers the rest 429 concurrent', async () => {
     const { sb, token } = await setUp({});
-    sb.setFaults({ latencyMs: 300, target: 'api' });
+    sb.setFaults({ latencyMs: 1000, target: 'api' });
     const s = sb;
     const results = await Promise.all(
       Array.from({ length: 8 }, () => apiGet(s, '/api.xro/2.0/Organisation', token, T1)),

@@ -31,7 +31,7 @@ describe('refresh_token grant', () => {
   });
 
   it('answers a replayed refresh token with the same new set inside the grace window, then invalid_grant', async () => {
-    sb = await startSandbox({ grantGraceMs: 400 });
+    sb = await startSandbox({ grantGraceMs: 1500 });
     const original = sb.grants[0]!.refreshToken!;
     const first = await refresh(sb, original);
     const replay = await refresh(sb, original);
@@ -39,7 +39,7 @@ describe('refresh_token grant', () => {
     expect(replay.body).toEqual(first.body);
     expect(sb.stats()).toMatchObject({ refreshRotations: 1, refreshGraceReplays: 1 });
 
-    await sleep(500);
+    await sleep(1600);
     const late = await refresh(sb, original);
     expect(late.status).toBe(400);
     expect(late.body).toEqual({ error: 'invalid_grant' });
@@ -186,14 +186,14 @@ describe('client_credentials grant', () => {
 
 describe('access token expiry', () => {
   it('answers 401 TokenExpired once the access token has expired', async () => {
-    sb = await startSandbox({ accessTokenTtlMs: 300 });
+    sb = await startSandbox({ accessTokenTtlMs: 1500 });
     const set = await refresh(sb, sb.grants[0]!.refreshToken!);
-    expect(set.body.expires_in).toBe(1);
+    expect(set.body.expires_in).toBe(2);
     const tenantId = sb.tenants[0]!.tenantId;
     expect(
       (await apiGet(sb, '/api.xro/2.0/Organisation', set.body.access_token, tenantId)).status,
     ).toBe(200);
-    await sleep(400);
+    await sleep(1600);
     const expired = await apiGet<{ Detail: string }>(
       sb,
       '/api.xro/2.0/Organisation',
