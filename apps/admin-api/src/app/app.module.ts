@@ -5,8 +5,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuditController } from '../audit/audit.controller.js';
 import { AuditInterceptor } from '../audit/audit.interceptor.js';
-import { AuthGuard } from '../auth/auth.guard.js';
+import { AuthGuard, TOKEN_CACHE } from '../auth/auth.guard.js';
 import { OidcVerifier } from '../auth/oidc.js';
+import { VerifiedTokenCache } from '../auth/token-cache.js';
 import { ConfigModule } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { ConnectController } from '../connect/connect.controller.js';
@@ -73,6 +74,7 @@ export class AppModule {
       providers: [
         ...optional,
         { provide: STATE_SIGNER, useValue: deps.stateSigner },
+        { provide: TOKEN_CACHE, useValue: new VerifiedTokenCache() },
         {
           provide: ReevaluationPublisher,
           useValue: new ReevaluationPublisher(deps.redis, deps.config.redisKeyPrefix, deps.logger),

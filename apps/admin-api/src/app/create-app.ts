@@ -22,7 +22,6 @@ function rateLimitKey(request: FastifyRequest): string {
 export async function createApp(deps: AppDependencies): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: deps.logger,
-    disableRequestLogging: deps.config.logLevel === 'silent',
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: true,
   });

@@ -14,11 +14,15 @@ import { DB } from '../database/database.module.js';
 import { OidcVerifier } from './oidc.js';
 import { PRINCIPAL, type Principal, type RequestWithPrincipal } from './principal.js';
 import { allows, type AccessRule } from './roles.js';
+import { type VerifiedTokenCache } from './token-cache.js';
 
 const unauthorized = (message: string) =>
   new HttpException({ statusCode: 401, error: 'Unauthorized', message }, 401);
 const forbidden = (message: string) =>
   new HttpException({ statusCode: 403, error: 'Forbidden', message }, 403);
+
+/** Shared by the guard and the routes that revoke tokens. */
+export const TOKEN_CACHE = Symbol('VerifiedTokenCache');
 
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -32,6 +36,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(DB) private readonly db: Database,
+    @Inject(TOKEN_CACHE) private readonly cache: VerifiedTokenCache<Principal>,
     @Optional() @Inject(OidcVerifier) private readonly oidc: OidcVerifier | null,
   ) {}
 
@@ -61,9 +66,17 @@ export class AuthGuard implements CanActivate {
 
   private async authenticate(token: string): Promise<Principal> {
     if (token.startsWith(TOKEN_PREFIX)) {
+      const cached = this.cache.get(token);
+      if (cached) return cached;
       const found = await this.db.tokens.verify(token);
       if (!found) throw unauthorized('unknown, expired or revoked API token');
-      return { actor: `token:${found.name}`, role: found.role, via: 'api-token' };
+      const principal: Principal = {
+        actor: `token:${found.name}`,
+        role: found.role,
+        via: 'api-token',
+      };
+      this.cache.set(token, principal, found.expiresAt);
+      return principal;
     }
     if (!this.oidc) throw unauthorized('not an API token, and OIDC is not configured');
     const { identity, valid } = await this.oidc.verify(token);

@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { API_TOKEN_ROLES, type Database } from '@xero-access/model';
 import { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
+import { TOKEN_CACHE } from '../auth/auth.guard.js';
+import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
@@ -28,7 +30,10 @@ const createTokenBody = z
 @ApiTags('tokens')
 @Controller('tokens')
 export class TokensController {
-  constructor(@Inject(DB) private readonly db: Database) {}
+  constructor(
+    @Inject(DB) private readonly db: Database,
+    @Inject(TOKEN_CACHE) private readonly cache: VerifiedTokenCache<unknown>,
+  ) {}
 
   @Get()
   @Access('admin')
@@ -58,6 +63,8 @@ export class TokensController {
   @Access('admin')
   @ApiOperation({ summary: 'Revoke an API token' })
   async revoke(@UuidParam('id') id: string) {
-    return this.db.tokens.revoke(id);
+    const revoked = await this.db.tokens.revoke(id);
+    this.cache.clear();
+    return revoked;
   }
 }
