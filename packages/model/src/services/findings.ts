@@ -1,43 +1,23 @@
 import { LockMode, raw } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Connection } from '../entities/connection.js';
 import { FindingEvent, type FindingEventType } from '../entities/finding-event.js';
-import { Finding, type FindingStatus } from '../entities/finding.js';
-import { Snapshot } from '../entities/snapshot.js';
+import { Finding } from '../entities/finding.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { planFindingChanges } from '../findings/plan.js';
-import {
-  findingKey,
-  parseReportedFindings,
-  type ReportedFinding,
-  type ValidReportedFinding,
-} from '../findings/reported-finding.js';
-import { newId } from '../ids.js';
+import type { ReportedFinding } from '../findings/reported-finding.js';
 import { findConnection } from './connections.js';
-import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
+import type { ConnectionRef, ServiceContext } from './context.js';
+import { applyFindings, type ApplyFindingsResult } from './finding-apply.js';
+import { addEvent, clearAcceptance, openCounts } from './finding-mutations.js';
+import { listFindings, type FindingFilter, type FindingPageRequest } from './finding-query.js';
 import {
   toFindingEventRecord,
   toFindingRecord,
   type FindingEventRecord,
   type FindingRecord,
 } from './finding-records.js';
-import { listFindings, type FindingFilter, type FindingPageRequest } from './finding-query.js';
 import type { Page } from './pagination.js';
 
-/** What the caller turns into webhooks, Kubernetes Events and metrics. */
-export interface FindingTransition {
-  type: 'opened' | 'resolved' | 'reopened' | 'accepted-expired';
-  /** The FindingEvent id: a stable idempotency key for webhook deliveries. */
-  eventId: string;
-  at: Date;
-  finding: FindingRecord;
-}
-
-export interface ApplyFindingsResult {
-  transitions: FindingTransition[];
-  /** Open findings per check for the whole connection, after this evaluation. */
-  openByCheck: Record<string, number>;
-}
+export type { ApplyFindingsResult, FindingTransition } from './finding-apply.js';
 
 export interface AcceptRiskInput {
   reason: string;
@@ -45,65 +25,12 @@ export interface AcceptRiskInput {
   until: Date;
 }
 
-function fill(f: Finding, r: ValidReportedFinding, snapshot: Snapshot, now: Date): void {
-  f.severity = r.severity;
-  f.message = r.message;
-  f.remediation = r.remediation ?? null;
-  f.lastSeenAt = now;
-  f.snapshot = snapshot;
-  f.updatedAt = now;
-}
-
-function clearAcceptance(f: Finding): void {
-  f.acceptedReason = null;
-  f.acceptedBy = null;
-  f.acceptedAt = null;
-  f.acceptedUntil = null;
-}
-
-function addEvent(
-  em: SqlEntityManager,
-  finding: Finding,
-  type: FindingEventType,
-  from: FindingStatus | null,
-  at: Date,
-  extra: { snapshot?: Snapshot | null; actor?: string | null; note?: string | null } = {},
-): FindingEvent {
-  return em.create(FindingEvent, {
-    id: newId(),
-    finding,
-    type,
-    fromStatus: from,
-    toStatus: finding.status,
-    at,
-    snapshot: extra.snapshot ?? null,
-    actor: extra.actor ?? null,
-    note: extra.note ?? null,
-  });
-}
-
-async function openCounts(
-  em: SqlEntityManager,
-  connectionId?: string,
-): Promise<Record<string, number>> {
-  const qb = em
-    .createQueryBuilder(Finding, 'f')
-    .select(['f.check', raw('count(*) as n')])
-    .where({ status: 'open' })
-    .groupBy('f.check');
-  if (connectionId) qb.andWhere({ connection: connectionId });
-  const rows = (await qb.execute('all', false)) as { check: string; n: number | string }[];
-  return Object.fromEntries(rows.map((r) => [r.check, Number(r.n)]));
-}
-
 export class FindingService {
   constructor(private readonly ctx: ServiceContext) {}
 
   /**
-   * Applies one policy evaluation of the snapshot's tenant: upserts each reported finding by
-   * connection + tenant + check + subject, resolves the scope's open or accepted findings that
-   * were not reported, reopens resolved ones that recur, and turns an expired acceptance back
-   * into an open finding. Accepted findings keep their status until `acceptedUntil <= now`.
+   * Applies one policy evaluation of the snapshot's tenant (see applyFindings): returns the
+   * transitions (opened, resolved, reopened, accepted-expired) for webhooks and events.
    */
   async apply(
     connection: ConnectionRef,
@@ -111,99 +38,7 @@ export class FindingService {
     reported: readonly ReportedFinding[],
     now = new Date(),
   ): Promise<ApplyFindingsResult> {
-    const byKey = parseReportedFindings(reported);
-    return this.ctx.em().transactional(async (em) => {
-      // One evaluation per connection at a time (PostgreSQL row lock; SQLite serialises anyway),
-      // so two replicas cannot both insert the same new finding.
-      const conn = await findConnection(em, connection, this.ctx.dialect === 'postgresql');
-      if (!conn) throw new NotFoundError('connection', connectionKey(connection));
-      const snapshot = await em.findOne(Snapshot, { id: snapshotId });
-      if (!snapshot || snapshot.connection.id !== conn.id) {
-        throw new ValidationError(
-          'snapshotId',
-          `is not a snapshot of connection ${connectionKey(connection)}`,
-        );
-      }
-      const existing = await em.find(
-        Finding,
-        { connection: conn, tenantId: snapshot.tenantId },
-        this.ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
-      );
-      const byExistingKey = new Map(
-        existing.map((f) => [
-          findingKey({ check: f.check, subject: { kind: f.subjectKind, id: f.subjectId } }),
-          f,
-        ]),
-      );
-      const plan = planFindingChanges(
-        existing.map((f) => ({
-          key: findingKey({ check: f.check, subject: { kind: f.subjectKind, id: f.subjectId } }),
-          status: f.status,
-          acceptedUntil: f.acceptedUntil,
-        })),
-        byKey,
-        now,
-      );
-
-      const events: [FindingTransition['type'], FindingEvent][] = [];
-      for (const change of plan) {
-        if (change.kind === 'open') {
-          const r = change.reported;
-          const f = em.create(Finding, {
-            id: newId(),
-            connection: conn,
-            tenantId: snapshot.tenantId,
-            check: r.check,
-            subjectKind: r.subject.kind,
-            subjectId: r.subject.id,
-            severity: r.severity,
-            status: 'open',
-            message: r.message,
-            remediation: r.remediation ?? null,
-            firstSeenAt: now,
-            lastSeenAt: now,
-            snapshot,
-            updatedAt: now,
-          });
-          events.push(['opened', addEvent(em, f, 'opened', null, now, { snapshot })]);
-          continue;
-        }
-        const f = byExistingKey.get(change.key)!;
-        const from = f.status;
-        if (change.kind === 'resolve') {
-          f.status = 'resolved';
-          f.resolvedAt = now;
-          f.updatedAt = now;
-          clearAcceptance(f);
-          events.push(['resolved', addEvent(em, f, 'resolved', from, now, { snapshot })]);
-          continue;
-        }
-        fill(f, change.reported, snapshot, now);
-        if (change.kind === 'reopen') {
-          f.status = 'open';
-          f.resolvedAt = null;
-          events.push(['reopened', addEvent(em, f, 'reopened', from, now, { snapshot })]);
-        } else if (change.kind === 'accepted-expired') {
-          const note = `accepted risk expired at ${f.acceptedUntil?.toISOString()} (accepted by ${f.acceptedBy}: ${f.acceptedReason})`;
-          f.status = 'open';
-          clearAcceptance(f);
-          events.push([
-            'accepted-expired',
-            addEvent(em, f, 'accepted-expired', from, now, { snapshot, note }),
-          ]);
-        }
-      }
-      await em.flush();
-      return {
-        transitions: events.map(([type, e]) => ({
-          type,
-          eventId: e.id,
-          at: e.at,
-          finding: toFindingRecord(e.finding, conn),
-        })),
-        openByCheck: await openCounts(em, conn.id),
-      };
-    });
+    return applyFindings(this.ctx, connection, snapshotId, reported, now);
   }
 
   async get(id: string): Promise<FindingRecord | null> {

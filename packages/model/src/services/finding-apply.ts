@@ -1,0 +1,132 @@
+import { LockMode } from '@mikro-orm/core';
+import { Finding } from '../entities/finding.js';
+import type { FindingEvent } from '../entities/finding-event.js';
+import { Snapshot } from '../entities/snapshot.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { planFindingChanges } from '../findings/plan.js';
+import {
+  findingKey,
+  parseReportedFindings,
+  type ReportedFinding,
+} from '../findings/reported-finding.js';
+import { newId } from '../ids.js';
+import { findConnection } from './connections.js';
+import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
+import { addEvent, clearAcceptance, fill, openCounts } from './finding-mutations.js';
+import { toFindingRecord, type FindingRecord } from './finding-records.js';
+
+/** What the caller turns into webhooks, Kubernetes Events and metrics. */
+export interface FindingTransition {
+  type: 'opened' | 'resolved' | 'reopened' | 'accepted-expired';
+  /** The FindingEvent id: a stable idempotency key for webhook deliveries. */
+  eventId: string;
+  at: Date;
+  finding: FindingRecord;
+}
+
+export interface ApplyFindingsResult {
+  transitions: FindingTransition[];
+  /** Open findings per check for the whole connection, after this evaluation. */
+  openByCheck: Record<string, number>;
+}
+
+/**
+ * Applies one policy evaluation of the snapshot's tenant: upserts each reported finding by
+ * connection + tenant + check + subject, resolves the scope's open or accepted findings that
+ * were not reported, reopens resolved ones that recur, and turns an expired acceptance back
+ * into an open finding. Accepted findings keep their status until `acceptedUntil <= now`.
+ */
+export async function applyFindings(
+  ctx: ServiceContext,
+  connection: ConnectionRef,
+  snapshotId: string,
+  reported: readonly ReportedFinding[],
+  now: Date,
+): Promise<ApplyFindingsResult> {
+  const byKey = parseReportedFindings(reported);
+  return ctx.em().transactional(async (em) => {
+    // One evaluation per connection at a time (PostgreSQL row lock; SQLite serialises anyway),
+    // so two replicas cannot both insert the same new finding.
+    const conn = await findConnection(em, connection, ctx.dialect === 'postgresql');
+    if (!conn) throw new NotFoundError('connection', connectionKey(connection));
+    const snapshot = await em.findOne(Snapshot, { id: snapshotId });
+    if (!snapshot || snapshot.connection.id !== conn.id) {
+      throw new ValidationError(
+        'snapshotId',
+        `is not a snapshot of connection ${connectionKey(connection)}`,
+      );
+    }
+    const existing = await em.find(
+      Finding,
+      { connection: conn, tenantId: snapshot.tenantId },
+      ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
+    );
+    const keyOf = (f: Finding) =>
+      findingKey({ check: f.check, subject: { kind: f.subjectKind, id: f.subjectId } });
+    const byExistingKey = new Map(existing.map((f) => [keyOf(f), f]));
+    const plan = planFindingChanges(
+      existing.map((f) => ({ key: keyOf(f), status: f.status, acceptedUntil: f.acceptedUntil })),
+      byKey,
+      now,
+    );
+
+    const events: [FindingTransition['type'], FindingEvent][] = [];
+    for (const change of plan) {
+      if (change.kind === 'open') {
+        const r = change.reported;
+        const f = em.create(Finding, {
+          id: newId(),
+          connection: conn,
+          tenantId: snapshot.tenantId,
+          check: r.check,
+          subjectKind: r.subject.kind,
+          subjectId: r.subject.id,
+          severity: r.severity,
+          status: 'open',
+          message: r.message,
+          remediation: r.remediation ?? null,
+          firstSeenAt: now,
+          lastSeenAt: now,
+          snapshot,
+          updatedAt: now,
+        });
+        events.push(['opened', addEvent(em, f, 'opened', null, now, { snapshot })]);
+        continue;
+      }
+      const f = byExistingKey.get(change.key)!;
+      const from = f.status;
+      if (change.kind === 'resolve') {
+        f.status = 'resolved';
+        f.resolvedAt = now;
+        f.updatedAt = now;
+        clearAcceptance(f);
+        events.push(['resolved', addEvent(em, f, 'resolved', from, now, { snapshot })]);
+        continue;
+      }
+      fill(f, change.reported, snapshot, now);
+      if (change.kind === 'reopen') {
+        f.status = 'open';
+        f.resolvedAt = null;
+        events.push(['reopened', addEvent(em, f, 'reopened', from, now, { snapshot })]);
+      } else if (change.kind === 'accepted-expired') {
+        const note = `accepted risk expired at ${f.acceptedUntil?.toISOString()} (accepted by ${f.acceptedBy}: ${f.acceptedReason})`;
+        f.status = 'open';
+        clearAcceptance(f);
+        events.push([
+          'accepted-expired',
+          addEvent(em, f, 'accepted-expired', from, now, { snapshot, note }),
+        ]);
+      }
+    }
+    await em.flush();
+    return {
+      transitions: events.map(([type, e]) => ({
+        type,
+        eventId: e.id,
+        at: e.at,
+        finding: toFindingRecord(e.finding, conn),
+      })),
+      openByCheck: await openCounts(em, conn.id),
+    };
+  });
+}

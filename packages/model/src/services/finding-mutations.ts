@@ -1,0 +1,60 @@
+import { raw } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { FindingEvent, type FindingEventType } from '../entities/finding-event.js';
+import { Finding, type FindingStatus } from '../entities/finding.js';
+import type { Snapshot } from '../entities/snapshot.js';
+import type { ValidReportedFinding } from '../findings/reported-finding.js';
+import { newId } from '../ids.js';
+
+/** Copies what the policy reported onto the finding and marks it seen now in `snapshot`. */
+export function fill(f: Finding, r: ValidReportedFinding, snapshot: Snapshot, now: Date): void {
+  f.severity = r.severity;
+  f.message = r.message;
+  f.remediation = r.remediation ?? null;
+  f.lastSeenAt = now;
+  f.snapshot = snapshot;
+  f.updatedAt = now;
+}
+
+export function clearAcceptance(f: Finding): void {
+  f.acceptedReason = null;
+  f.acceptedBy = null;
+  f.acceptedAt = null;
+  f.acceptedUntil = null;
+}
+
+export function addEvent(
+  em: SqlEntityManager,
+  finding: Finding,
+  type: FindingEventType,
+  from: FindingStatus | null,
+  at: Date,
+  extra: { snapshot?: Snapshot | null; actor?: string | null; note?: string | null } = {},
+): FindingEvent {
+  return em.create(FindingEvent, {
+    id: newId(),
+    finding,
+    type,
+    fromStatus: from,
+    toStatus: finding.status,
+    at,
+    snapshot: extra.snapshot ?? null,
+    actor: extra.actor ?? null,
+    note: extra.note ?? null,
+  });
+}
+
+/** Open findings per check, for one connection or all. */
+export async function openCounts(
+  em: SqlEntityManager,
+  connectionId?: string,
+): Promise<Record<string, number>> {
+  const qb = em
+    .createQueryBuilder(Finding, 'f')
+    .select(['f.check', raw('count(*) as n')])
+    .where({ status: 'open' })
+    .groupBy('f.check');
+  if (connectionId) qb.andWhere({ connection: connectionId });
+  const rows = (await qb.execute('all', false)) as { check: string; n: number | string }[];
+  return Object.fromEntries(rows.map((r) => [r.check, Number(r.n)]));
+}
