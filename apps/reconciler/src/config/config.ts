@@ -72,6 +72,7 @@ const envSchema = z.object({
   SHUTDOWN_DRAIN: durationMs.default(20_000),
   SYNC_JITTER: z.coerce.number().min(0).max(1).default(0.1),
   TOKEN_REFRESH_AHEAD: durationMs.default(5 * 60_000),
+  REFRESH_LOCK_TTL: durationMs.default(30_000),
   OFFBOARDING_GRACE_HOURS: z.coerce.number().min(0).default(24),
   POLICY_BUNDLE_PATH: z.string().optional(),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
@@ -114,6 +115,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     shutdownDrainMs: env.SHUTDOWN_DRAIN,
     syncJitter: env.SYNC_JITTER,
     tokenRefreshAheadMs: env.TOKEN_REFRESH_AHEAD,
+    refreshLockTtlMs: env.REFRESH_LOCK_TTL,
     offboardingGraceHours: env.OFFBOARDING_GRACE_HOURS,
     policyBundlePath: env.POLICY_BUNDLE_PATH,
     webhook: env.ALERT_WEBHOOK_URL

@@ -56,6 +56,13 @@ export interface ConnectionReconcilerDeps {
 /** While suspended, tokens are still kept alive: look at them this often. */
 const SUSPENDED_RECHECK_MS = 12 * 3_600_000;
 
+/** How far a sync got: what to report as still true when a later step fails. */
+interface Progress {
+  phase: Phase;
+  grant?: AccessGrant;
+  syncedUsers?: number;
+}
+
 interface SyncOutcome {
   grant: AccessGrant;
   tenants: SyncedTenant[];
@@ -115,6 +122,7 @@ export class ConnectionReconciler {
     if (status.observedGeneration !== connection.metadata?.generation) return true;
     if (!status.nextSyncTime) return true;
     if (findCondition(status.conditions, 'Synced')?.reason === 'Suspended') return true;
+    if (syncRequestedSince(connection, status.lastSyncTime)) return true;
     return Date.parse(status.nextSyncTime) <= now.getTime();
   }
 
@@ -133,15 +141,20 @@ export class ConnectionReconciler {
       conditions = setCondition(conditions, input, generation, now);
     };
 
-    let phase: Phase = 'authenticate';
+    const progress: Progress = { phase: 'authenticate' };
     let outcome: SyncOutcome | undefined;
     let failure: ReturnType<typeof classifyFailure> | undefined;
     try {
-      outcome = await this.syncAndEvaluate(connection, spec, ref, now, (p) => (phase = p));
+      outcome = await this.syncAndEvaluate(connection, spec, ref, now, progress);
     } catch (error) {
-      failure = classifyFailure(error, phase);
+      failure = classifyFailure(error, progress.phase);
       this.deps.logger.warn(
-        { connection: key, phase, reason: failure.reason, message: failure.message },
+        {
+          connection: key,
+          phase: progress.phase,
+          reason: failure.reason,
+          message: failure.message,
+        },
         'reconcile failed',
       );
       this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
@@ -192,6 +205,24 @@ export class ConnectionReconciler {
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openByCheck, CHECK_IDS);
     } else {
       const f = failure!;
+      // What succeeded before the failure is still true.
+      if (progress.grant && f.condition !== 'Authenticated') {
+        set({
+          type: 'Authenticated',
+          status: 'True',
+          reason: 'TokenValid',
+          message: `Access token valid until ${progress.grant.expiresAt.toISOString()}.`,
+        });
+        status.accessTokenExpiresAt = progress.grant.expiresAt.toISOString();
+      }
+      if (progress.syncedUsers !== undefined && f.condition === 'PoliciesEvaluated') {
+        set({
+          type: 'Synced',
+          status: 'True',
+          reason: 'Synced',
+          message: `${progress.syncedUsers} users with access.`,
+        });
+      }
       set({ type: f.condition, status: 'False', reason: f.reason, message: f.message });
       // Conditions after the failing one were not reached this time.
       const order = ['Authenticated', 'Synced', 'PoliciesEvaluated'] as const;
@@ -226,13 +257,17 @@ export class ConnectionReconciler {
     spec: EffectiveSpec,
     ref: ConnectionRef,
     now: Date,
-    enter: (phase: Phase) => void,
+    progress: Progress,
   ): Promise<SyncOutcome> {
     const { db, tokens } = this.deps;
+    const enter = (phase: Phase): void => {
+      progress.phase = phase;
+    };
     enter('authenticate');
     const credentials = await readAppCredentials(this.deps.core, ref.namespace, spec);
     const client = this.deps.clients.for(credentials);
     let grant = await tokens.accessToken(connection, client);
+    progress.grant = grant;
 
     enter('sync');
     let tenants: SyncedTenant[];
@@ -244,10 +279,12 @@ export class ConnectionReconciler {
       if (grant.fresh || (error as { reason?: string }).reason !== 'Unauthorized') throw error;
       enter('authenticate');
       grant = await tokens.accessToken(connection, client, { forceRefresh: true });
+      progress.grant = grant;
       enter('sync');
       tenants = await syncTenants(client, grant.accessToken, spec);
     }
     const recorded = await recordSnapshots(db, ref, tenants, spec.criticalSystem);
+    progress.syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, 0);
 
     enter('evaluate');
     const perSnapshot = [];
@@ -388,6 +425,18 @@ export class ConnectionReconciler {
     this.deps.tokens.forget(key);
     this.deps.metrics.forgetConnection(namespace, name);
   }
+}
+
+/**
+ * `kubectl annotate xc NAME xeroaccess.dev/sync-requested-at=$(date -u +%FT%TZ) --overwrite`
+ * asks for a sync now (as Flux's reconcile.fluxcd.io/requestedAt): due when newer than the last sync.
+ */
+export const SYNC_REQUESTED_ANNOTATION = 'xeroaccess.dev/sync-requested-at';
+
+function syncRequestedSince(connection: XeroConnection, lastSyncTime: string | undefined): boolean {
+  const requested = Date.parse(connection.metadata?.annotations?.[SYNC_REQUESTED_ANNOTATION] ?? '');
+  if (Number.isNaN(requested)) return false;
+  return !lastSyncTime || requested > Date.parse(lastSyncTime);
 }
 
 function summarise(transitions: readonly FindingTransition[]): string {

@@ -1,5 +1,6 @@
 import type { XeroConnectionSpec } from '@xero-access/crd';
 import {
+  XeroError,
   xeroErrors,
   type XeroClient,
   type XeroConnection as XeroTenantConnection,
@@ -34,7 +35,11 @@ export async function syncTenants(
   } else {
     selected = connections;
     if (selected.length === 0) {
-      throw xeroErrors.tenantDisconnected('GET /connections', '(any)');
+      throw new XeroError(
+        'TenantDisconnected',
+        'No organisation is connected to this grant any more (GET /connections is empty): the organisation was disconnected; reconnect it (authorize again).',
+        { operation: 'GET /connections' },
+      );
     }
   }
   const results: SyncedTenant[] = [];

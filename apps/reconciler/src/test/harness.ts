@@ -134,17 +134,21 @@ export function waitForReady(
   reason?: string,
   timeoutMs = 30_000,
 ): Promise<XeroConnection> {
+  let seen = 'nothing';
   return eventually(
     async () => {
       const c = await getConnection(custom, namespace, name);
       const ready = condition(c, 'Ready');
+      seen = ready ? `${ready.status} ${ready.reason}: ${ready.message}` : 'no Ready condition';
       return ready?.status === status && (reason === undefined || ready.reason === reason)
         ? c
         : undefined;
     },
     timeoutMs,
     `${namespace}/${name} Ready=${status}${reason ? ` (${reason})` : ''}`,
-  );
+  ).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; last seen Ready=${seen}`);
+  });
 }
 
 /** Secrets and a XeroConnection for the sandbox's authorization-code grant (Acme Finance). */

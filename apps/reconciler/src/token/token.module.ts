@@ -41,6 +41,7 @@ import { TokenManager } from './token-manager.js';
           keyPrefix: config.redisKeyPrefix,
           endpoints: config.xeroEndpoints,
           limits: config.xeroLimits,
+          refreshLockTtlMs: config.refreshLockTtlMs,
           logger: observingXeroLogger(logger.child({ component: 'xero' }), metrics),
         }),
     },

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   createXeroClient,
+  RefreshCoordinator,
   type XeroAppCredentials,
   type XeroClient,
   type XeroEndpoints,
@@ -15,7 +16,11 @@ export interface XeroClientsOptions {
   endpoints: Partial<XeroEndpoints>;
   limits: Partial<XeroLimits>;
   logger: XeroLogger;
-  /** Called for every HTTP response (metrics: Xero calls by status). */
+  /**
+   * How long a crashed replica's refresh lock blocks the others. Short is safe: a second refresh
+   * with the same refresh token inside Xero's grace period returns the same new token set.
+   */
+  refreshLockTtlMs: number;
 }
 
 /**
@@ -43,6 +48,18 @@ export class XeroClients {
         limits: this.options.limits,
         logger: this.options.logger,
       });
+      client = {
+        ...client,
+        refresher: new RefreshCoordinator({
+          redis: this.options.redis,
+          identity: client.identity,
+          sealingSecret: credentials.clientSecret,
+          keyPrefix: `${this.options.keyPrefix}:refresh`,
+          lockTtlMs: this.options.refreshLockTtlMs,
+          waitTimeoutMs: this.options.refreshLockTtlMs + 30_000,
+          logger: this.options.logger,
+        }),
+      };
       this.clients.set(fingerprint, client);
     }
     return client;
