@@ -1,15 +1,9 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { z } from 'zod';
-import {
-  STAFF_SOURCES,
-  STAFF_STATUSES,
-  StaffMember,
-  type StaffSource,
-  type StaffStatus,
-} from '../entities/staff-member.js';
+import { StaffMember, type StaffSource, type StaffStatus } from '../entities/staff-member.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
+import { assign, parse, sameAs, staffInputSchema, type StaffInput } from './staff-input.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -18,6 +12,8 @@ import {
   type Page,
   type PageRequest,
 } from './pagination.js';
+
+export { staffInputSchema, type StaffInput } from './staff-input.js';
 
 export interface StaffRecord {
   id: string;
@@ -30,30 +26,6 @@ export interface StaffRecord {
   source: StaffSource;
   createdAt: Date;
   updatedAt: Date;
-}
-
-export const staffInputSchema = z
-  .object({
-    email: z.string().trim().toLowerCase().pipe(z.email().max(320)),
-    name: z.string().trim().min(1).max(255),
-    orgRole: z.string().trim().min(1).max(128).nullish(),
-    status: z.enum(STAFF_STATUSES).optional(),
-    offboardedAt: z.date().nullish(),
-    externalId: z.string().min(1).max(255).nullish(),
-    source: z.enum(STAFF_SOURCES).optional(),
-  })
-  .strict();
-
-export type StaffInput = z.input<typeof staffInputSchema>;
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ValidationError(
-    `${prefix}${issue?.path.join('.') || 'input'}`,
-    issue?.message ?? 'invalid',
-  );
 }
 
 export function toStaffRecord(s: StaffMember): StaffRecord {
@@ -69,34 +41,6 @@ export function toStaffRecord(s: StaffMember): StaffRecord {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };
-}
-
-/** Applies a full replacement; going offboarded stamps offboardedAt (now unless given). */
-function assign(member: StaffMember, input: z.output<typeof staffInputSchema>, now: Date): void {
-  const status = input.status ?? 'active';
-  member.email = input.email;
-  member.name = input.name;
-  member.orgRole = input.orgRole ?? null;
-  member.externalId = input.externalId ?? null;
-  if (input.source) member.source = input.source;
-  if (status === 'offboarded')
-    member.offboardedAt =
-      input.offboardedAt ?? (member.status === 'offboarded' ? member.offboardedAt : null) ?? now;
-  else member.offboardedAt = null;
-  member.status = status;
-  member.updatedAt = now;
-}
-
-function sameAs(member: StaffMember, input: z.output<typeof staffInputSchema>): boolean {
-  return (
-    member.email === input.email &&
-    member.name === input.name &&
-    member.orgRole === (input.orgRole ?? null) &&
-    member.status === (input.status ?? 'active') &&
-    (input.offboardedAt === undefined ||
-      (member.offboardedAt?.getTime() ?? null) === (input.offboardedAt?.getTime() ?? null)) &&
-    member.externalId === (input.externalId ?? null)
-  );
 }
 
 async function conflictAware<T>(work: () => Promise<T>): Promise<T> {

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { STAFF_SOURCES, STAFF_STATUSES, type StaffMember } from '../entities/staff-member.js';
+import { ValidationError } from '../errors.js';
+
+export const staffInputSchema = z
+  .object({
+    email: z.string().trim().toLowerCase().pipe(z.email().max(320)),
+    name: z.string().trim().min(1).max(255),
+    orgRole: z.string().trim().min(1).max(128).nullish(),
+    status: z.enum(STAFF_STATUSES).optional(),
+    offboardedAt: z.date().nullish(),
+    externalId: z.string().min(1).max(255).nullish(),
+    source: z.enum(STAFF_SOURCES).optional(),
+  })
+  .strict();
+
+export type StaffInput = z.input<typeof staffInputSchema>;
+
+/** Parses input with zod; the error names the first offending field (prefixed for bulk rows). */
+export function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new ValidationError(
+    `${prefix}${issue?.path.join('.') || 'input'}`,
+    issue?.message ?? 'invalid',
+  );
+}
+
+/** Applies a full replacement; going offboarded stamps offboardedAt (now unless given). */
+export function assign(
+  member: StaffMember,
+  input: z.output<typeof staffInputSchema>,
+  now: Date,
+): void {
+  const status = input.status ?? 'active';
+  member.email = input.email;
+  member.name = input.name;
+  member.orgRole = input.orgRole ?? null;
+  member.externalId = input.externalId ?? null;
+  if (input.source) member.source = input.source;
+  if (status === 'offboarded')
+    member.offboardedAt =
+      input.offboardedAt ?? (member.status === 'offboarded' ? member.offboardedAt : null) ?? now;
+  else member.offboardedAt = null;
+  member.status = status;
+  member.updatedAt = now;
+}
+
+/** Whether applying `input` would change nothing (bulk import counts these as unchanged). */
+export function sameAs(member: StaffMember, input: z.output<typeof staffInputSchema>): boolean {
+  return (
+    member.email === input.email &&
+    member.name === input.name &&
+    member.orgRole === (input.orgRole ?? null) &&
+    member.status === (input.status ?? 'active') &&
+    (input.offboardedAt === undefined ||
+      (member.offboardedAt?.getTime() ?? null) === (input.offboardedAt?.getTime() ?? null)) &&
+    member.externalId === (input.externalId ?? null)
+  );
+}
