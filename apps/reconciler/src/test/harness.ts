@@ -27,16 +27,16 @@ export function apis(kc: KubeConfig): Apis {
   return { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
 }
 
-/** The reconciler configuration for a test: its own namespace, Lease, Redis prefix and database. */
-export function testConfig(options: {
+/** The reconciler environment for a test: its own namespace, Lease, Redis prefix and database. */
+export function testEnv(options: {
   sandbox: Sandbox;
   namespace: string;
   databaseUrl: string;
   redisPrefix: string;
   identity?: string;
   extra?: Record<string, string>;
-}): ReconcilerConfig {
-  return loadConfig({
+}): Record<string, string> {
+  return {
     KUBECONFIG: inject('kubeconfig'),
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: inject('redisUrl'),
@@ -55,7 +55,11 @@ export function testConfig(options: {
     LEASE_RETRY_PERIOD: '500ms',
     SHUTDOWN_DRAIN: '5s',
     ...options.extra,
-  });
+  };
+}
+
+export function testConfig(options: Parameters<typeof testEnv>[0]): ReconcilerConfig {
+  return loadConfig(testEnv(options));
 }
 
 export async function createSecret(

@@ -1,0 +1,169 @@
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { DEFAULT_SCOPES } from '@xero-access/xero-client';
+import { startSandbox, type Sandbox, type Seed } from '@xero-access/xero-sandbox';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  redisTestPrefix,
+  testKubeConfig,
+  type TestDatabase,
+} from '@xero-access/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
+import {
+  apis,
+  condition,
+  coordinates,
+  createConnection,
+  createSecret,
+  getConnection,
+  testEnv,
+  waitForReady,
+  type Apis,
+} from '../test/harness.js';
+import { ReconcilerProcess } from '../test/reconciler-process.js';
+
+const CONNECTIONS = 4;
+const KILLS = 10;
+
+function seed(): Seed {
+  const names = Array.from({ length: CONNECTIONS }, (_, i) => `Org ${i}`);
+  return {
+    tenants: names.map((name) => ({
+      name,
+      users: [
+        {
+          email: `a@${name.replace(' ', '')}.example`,
+          firstName: 'A',
+          lastName: 'B',
+          organisationRole: 'STANDARD',
+        },
+      ],
+    })),
+    apps: [{ name: 'Operator' }],
+    grants: names.map((name) => ({
+      app: 'Operator',
+      tenants: [name],
+      scopes: [...DEFAULT_SCOPES],
+    })),
+  } as Seed;
+}
+
+describe('kill -9 in a loop around token refresh', () => {
+  let sandbox: Sandbox;
+  let database: TestDatabase;
+  let kube: Apis;
+  let namespace: string;
+  let env: Record<string, string>;
+  const processes: ReconcilerProcess[] = [];
+
+  beforeAll(async () => {
+    const kc = testKubeConfig();
+    kube = apis(kc);
+    namespace = await createTestNamespace(kc, 'kill');
+    // A grace window as Xero documents it (30 min), and a slow token endpoint so kills land
+    // while a refresh is in flight: after Xero rotated, before the Secret was written.
+    sandbox = await startSandbox({ seed: seed() });
+    sandbox.setFaults({ target: 'identity', latencyMs: 400 });
+    database = await createTestDatabase('kill');
+    env = testEnv({
+      sandbox,
+      namespace,
+      databaseUrl: database.url,
+      redisPrefix: redisTestPrefix('kill'),
+      // Every sync refreshes (access tokens live 30 min < 1 h ahead); a dead holder's refresh
+      // lock must not stall the next process for long; one replica, no Lease to wait out.
+      extra: {
+        TOKEN_REFRESH_AHEAD: '1h',
+        REFRESH_LOCK_TTL: '1s',
+        LEADER_ELECTION: 'false',
+        WORKERS: '4',
+      },
+    });
+    const app = sandbox.apps[0]!;
+    for (let i = 0; i < CONNECTIONS; i += 1) {
+      await createSecret(kube.core, namespace, `c${i}-app`, {
+        clientId: app.clientId,
+        clientSecret: app.clientSecret,
+      });
+      await createSecret(kube.core, namespace, `c${i}-tokens`, {
+        refresh_token: sandbox.grants[i]!.refreshToken!,
+      });
+      await createConnection(kube.custom, namespace, `c${i}`, {
+        credentialsSecretRef: { name: `c${i}-app` },
+        tokenSecretRef: { name: `c${i}-tokens` },
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.kill()));
+    await sandbox?.close();
+    await database?.drop();
+  });
+
+  async function requestSync(): Promise<void> {
+    const at = new Date().toISOString();
+    for (let i = 0; i < CONNECTIONS; i += 1) {
+      await kube.custom.patchNamespacedCustomObject(
+        {
+          ...coordinates,
+          namespace,
+          name: `c${i}`,
+          body: { metadata: { annotations: { [SYNC_REQUESTED_ANNOTATION]: at } } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    }
+  }
+
+  it('every connection comes back Ready without a new consent', { timeout: 300_000 }, async () => {
+    let killedMidRefresh = 0;
+    for (let round = 0; round < KILLS; round += 1) {
+      await requestSync();
+      const p = new ReconcilerProcess(env);
+      processes.push(p);
+      // Let it start refreshing (the token endpoint takes 400 ms), then kill it somewhere in there.
+      await p.waitForLog((l) => l.msg === 'leading: reconciling XeroConnections', 60_000);
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 900));
+      const rotatedBefore = p.logs.filter(
+        (l) => l.msg === 'refresh token rotated and written back',
+      ).length;
+      await p.kill('SIGKILL');
+      if (rotatedBefore < CONNECTIONS) killedMidRefresh += 1;
+    }
+
+    await requestSync();
+    const survivor = new ReconcilerProcess(env);
+    processes.push(survivor);
+    for (let i = 0; i < CONNECTIONS; i += 1) {
+      const c = await waitForReady(kube.custom, namespace, `c${i}`, 'True', undefined, 60_000);
+      expect(condition(c, 'Authenticated')?.reason).toBe('TokenValid');
+    }
+    // And they really synced after the last request, with the tokens they kept.
+    await expect
+      .poll(
+        async () => {
+          const all = await Promise.all(
+            Array.from({ length: CONNECTIONS }, (_, i) =>
+              getConnection(kube.custom, namespace, `c${i}`),
+            ),
+          );
+          return all.every(
+            (c) =>
+              Date.parse(c.status!.lastSyncTime!) >=
+              Date.parse(c.metadata!.annotations![SYNC_REQUESTED_ANNOTATION]!),
+          );
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+
+    const stats = sandbox.stats();
+    expect(stats.tokenErrors.invalid_grant ?? 0).toBe(0);
+    expect(stats.refreshRotations).toBeGreaterThanOrEqual(CONNECTIONS);
+    console.info(
+      `kills: ${KILLS}, killed before every rotation was written back: ${killedMidRefresh}, rotations: ${stats.refreshRotations}, grace replays: ${stats.refreshGraceReplays}`,
+    );
+  });
+});
