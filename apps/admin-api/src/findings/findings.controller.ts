@@ -1,15 +1,16 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Database } from '@xero-access/model';
+import type { Database, ModelOrm } from '@xero-access/model';
 import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { DB } from '../database/database.module.js';
+import { DB, MODEL } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { FindingEvidence } from './finding-evidence.js';
+import { listFindingRows } from './finding-list-query.js';
 import { acceptRiskBody, listFindingsQuery, revokeAcceptanceBody } from './findings.schemas.js';
 
 @ApiTags('findings')
@@ -17,6 +18,7 @@ import { acceptRiskBody, listFindingsQuery, revokeAcceptanceBody } from './findi
 export class FindingsController {
   constructor(
     @Inject(DB) private readonly db: Database,
+    @Inject(MODEL) private readonly model: ModelOrm,
     @Inject(FindingEvidence) private readonly evidence: FindingEvidence,
   ) {}
 
@@ -24,7 +26,8 @@ export class FindingsController {
   @Access('viewer')
   @ApiOperation({ summary: 'List findings (filtered, keyset-paginated)' })
   async list(@ValidQuery(listFindingsQuery) q: z.output<typeof listFindingsQuery>) {
-    return this.db.findings.list(
+    return listFindingRows(
+      this.model,
       {
         ...(q.connection ? { connection: q.connection } : {}),
         ...(q.tenant ? { tenantId: q.tenant } : {}),
@@ -35,7 +38,12 @@ export class FindingsController {
         ...(q.subject ? { subjectId: q.subject } : {}),
         ...(q.since ? { since: q.since } : {}),
       },
-      { limit: q.limit, cursor: q.cursor ?? null, sort: q.sort, order: q.order },
+      {
+        limit: q.limit ?? 50,
+        cursor: q.cursor ?? null,
+        sort: q.sort ?? 'firstSeenAt',
+        order: q.order ?? 'desc',
+      },
     );
   }
 
