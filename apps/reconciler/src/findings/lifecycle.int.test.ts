@@ -1,0 +1,201 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createOrm, type ModelOrm } from '@xero-access/model';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  redisTestPrefix,
+  testKubeConfig,
+  type TestDatabase,
+} from '@xero-access/testing';
+import { EXAMPLE_IDS, startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySignature } from '../alerts/webhook-signature.js';
+import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
+import {
+  apis,
+  applyAuthorizationCodeConnection,
+  eventually,
+  getConnection,
+  testConfig,
+  waitForReady,
+  type Apis,
+} from '../test/harness.js';
+
+interface Delivery {
+  event: string;
+  body: { type: string; finding: { check: string; subject: { id: string }; status: string } };
+  verified: boolean;
+}
+
+const WEBHOOK_SECRET = 'test-signing-secret';
+
+describe('findings follow the organisation from one scheduled sync to the next', () => {
+  let sandbox: Sandbox;
+  let database: TestDatabase;
+  let model: ModelOrm;
+  let reconciler: RunningReconciler;
+  let kube: Apis;
+  let namespace: string;
+  let receiver: Server;
+  const deliveries: Delivery[] = [];
+  let failNext = 1;
+
+  beforeAll(async () => {
+    const kc = testKubeConfig();
+    kube = apis(kc);
+    namespace = await createTestNamespace(kc, 'life');
+    sandbox = await startSandbox();
+    database = await createTestDatabase('life');
+    model = await createOrm({ url: database.url, migrate: true });
+    for (const [email, name] of [
+      ['olivia.chen@acme.example', 'Olivia Chen'],
+      ['liam.patel@acme.example', 'Liam Patel'],
+      ['sophie.martin@acme.example', 'Sophie Martin'],
+      ['noah.williams@acme.example', 'Noah Williams'],
+    ] as const) {
+      await model.db.staff.create({ email, name, orgRole: 'accountant' });
+    }
+    const emma = await model.db.staff.create({
+      email: 'emma.brown@acme.example',
+      name: 'Emma Brown',
+      orgRole: 'accountant',
+    });
+    await model.db.staff.setStatus(
+      emma.id,
+      'offboarded',
+      new Date(),
+      new Date(Date.now() - 72 * 3_600_000),
+    );
+    await model.db.links.link(EXAMPLE_IDS.users.syncService, {
+      nonHuman: true,
+      justification: 'bank-feed sync',
+    });
+    await model.db.links.link(EXAMPLE_IDS.users.graceWilson, {
+      nonHuman: true,
+      justification: 'external adviser',
+    });
+
+    // The alert receiver: verifies each signature; fails the first delivery to prove the retry.
+    receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        if (failNext > 0) {
+          failNext -= 1;
+          res.writeHead(503).end();
+          return;
+        }
+        const verified = verifySignature(
+          WEBHOOK_SECRET,
+          String(req.headers['x-xao-timestamp']),
+          text,
+          String(req.headers['x-xao-signature']),
+        );
+        deliveries.push({
+          event: String(req.headers['x-xao-event']),
+          body: JSON.parse(text) as Delivery['body'],
+          verified,
+        });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+
+    reconciler = await startReconciler(
+      testConfig({
+        sandbox,
+        namespace,
+        databaseUrl: database.url,
+        redisPrefix: redisTestPrefix('life'),
+        extra: {
+          SYNC_JITTER: '0.05',
+          ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`,
+          ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await reconciler?.close();
+    await model?.close();
+    await sandbox?.close();
+    await database?.drop();
+    receiver?.close();
+  });
+
+  it(
+    'a leaver resolves their finding and a new unknown user opens one, at the next sync; alerts are signed and retried',
+    { timeout: 150_000 },
+    async () => {
+      await applyAuthorizationCodeConnection(kube, sandbox, namespace, 'acme', {
+        syncInterval: '1m',
+        accessControl: { roleMappings: [{ orgRole: 'accountant' }] },
+      });
+      const first = await waitForReady(kube.custom, namespace, 'acme', 'True');
+      expect(first.status?.findings).toMatchObject({
+        'user-identified': 1,
+        'offboarded-access-removed': 1,
+      });
+      await eventually(async () => deliveries.length >= 2 || undefined, 20_000, 'the first alerts');
+      expect(deliveries.every((d) => d.verified)).toBe(true);
+      expect(
+        deliveries.map((d) => [d.event, d.body.finding.check, d.body.finding.subject.id]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['finding.opened', 'offboarded-access-removed', EXAMPLE_IDS.users.emmaBrown],
+          ['finding.opened', 'user-identified', EXAMPLE_IDS.users.jackTaylor],
+        ]),
+      );
+      const log = await model.db.webhooks.list({ eventType: 'finding.opened' });
+      expect(log.items.some((d) => d.attempts >= 2 && d.status === 'delivered')).toBe(true);
+
+      // Emma leaves Xero; a stranger joins. Nobody asks for a sync: the schedule does it.
+      sandbox.removeUser(EXAMPLE_IDS.acmeTenantId, EXAMPLE_IDS.users.emmaBrown);
+      const stranger = sandbox.addUser(EXAMPLE_IDS.acmeTenantId, {
+        email: 'someone.new@personal.example',
+        firstName: 'Some',
+        lastName: 'One',
+        organisationRole: 'STANDARD',
+        isSubscriber: false,
+      });
+      const second = await eventually(
+        async () => {
+          const c = await getConnection(kube.custom, namespace, 'acme');
+          return c.status?.lastSyncTime !== first.status?.lastSyncTime ? c : undefined;
+        },
+        90_000,
+        'the next scheduled sync',
+      );
+      const gap =
+        Date.parse(second.status!.lastSyncTime!) - Date.parse(first.status!.lastSyncTime!);
+      expect(gap).toBeGreaterThanOrEqual(60_000);
+      expect(gap).toBeLessThan(66_000);
+      expect(second.status?.findings).toMatchObject({
+        'user-identified': 2,
+        'offboarded-access-removed': 0,
+      });
+
+      const open = await model.db.findings.list({
+        connection: { namespace, name: 'acme' },
+        status: 'open',
+      });
+      expect(open.items.map((f) => f.subject.id)).toContain(stranger.userId);
+      await eventually(
+        async () =>
+          deliveries.some(
+            (d) =>
+              d.event === 'finding.resolved' &&
+              d.body.finding.subject.id === EXAMPLE_IDS.users.emmaBrown,
+          ) &&
+          deliveries.some(
+            (d) => d.event === 'finding.opened' && d.body.finding.subject.id === stranger.userId,
+          ),
+        20_000,
+        'alerts for the leaver and the joiner',
+      );
+    },
+  );
+});
