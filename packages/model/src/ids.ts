@@ -7,3 +7,13 @@ import { v7 as uuidv7 } from 'uuid';
 export function newId(): string {
   return uuidv7();
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Ids are UUIDs; anything else cannot match a row. Checked before querying because PostgreSQL
+ * rejects a malformed uuid literal with an error instead of finding nothing.
+ */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import {
-  decodeCursor,
+  decodeTimeCursor,
   encodeCursor,
   pageSize,
   toPage,
@@ -102,11 +102,9 @@ export class AuditLogService {
     if (filter.since !== undefined) qb.andWhere({ at: { $gte: filter.since } });
     if (filter.until !== undefined) qb.andWhere({ at: { $lt: filter.until } });
     if (page.cursor) {
-      const after = decodeCursor(page.cursor, 'audit');
-      if (typeof after.value !== 'number')
-        throw new ValidationError('cursor', 'is not a cursor returned by this listing');
+      const after = decodeTimeCursor(page.cursor, 'audit');
       qb.andWhere('(a.at, a.id) < (?, ?)', [
-        em.getPlatform().processDateProperty(new Date(after.value)),
+        em.getPlatform().processDateProperty(after.at),
         after.id,
       ]);
     }

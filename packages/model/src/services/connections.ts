@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Connection, type ConnectionTenant } from '../entities/connection.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
 
 export interface ConnectionRecord {
@@ -117,6 +117,7 @@ export class ConnectionService {
   }
 
   async getById(id: string): Promise<ConnectionRecord | null> {
+    if (!isUuid(id)) return null;
     const connection = await this.ctx.em().findOne(Connection, { id });
     return connection ? toConnectionRecord(connection) : null;
   }

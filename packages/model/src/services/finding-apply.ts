@@ -9,7 +9,7 @@ import {
   parseReportedFindings,
   type ReportedFinding,
 } from '../findings/reported-finding.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
 import { addEvent, clearAcceptance, fill, openCounts } from './finding-mutations.js';
@@ -49,6 +49,8 @@ export async function applyFindings(
     // so two replicas cannot both insert the same new finding.
     const conn = await findConnection(em, connection, ctx.dialect === 'postgresql');
     if (!conn) throw new NotFoundError('connection', connectionKey(connection));
+    if (!isUuid(snapshotId))
+      throw new ValidationError('snapshotId', 'must be a snapshot id (UUID)');
     const snapshot = await em.findOne(Snapshot, { id: snapshotId });
     if (!snapshot || snapshot.connection.id !== conn.id) {
       throw new ValidationError(

@@ -12,7 +12,7 @@ import { findConnection } from './connections.js';
 import type { ConnectionRef } from './context.js';
 import { toFindingRecord, type FindingRecord } from './finding-records.js';
 import {
-  decodeCursor,
+  decodeTimeCursor,
   encodeCursor,
   pageSize,
   toPage,
@@ -94,13 +94,8 @@ export async function listFindings(
     qb.andWhere({ firstSeenAt: { $gte: filter.since } });
   }
   if (page.cursor) {
-    const after = decodeCursor(page.cursor, scope);
-    if (typeof after.value !== 'number')
-      throw new ValidationError(
-        'cursor',
-        'is not a cursor returned by this listing (or belongs to another sort)',
-      );
-    const at = em.getPlatform().processDateProperty(new Date(after.value));
+    const after = decodeTimeCursor(page.cursor, scope);
+    const at = em.getPlatform().processDateProperty(after.at);
     qb.andWhere(`(f.${COLUMN[sort]}, f.id) ${order === 'desc' ? '<' : '>'} (?, ?)`, [at, after.id]);
   }
   const rows = await qb

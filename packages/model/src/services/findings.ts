@@ -1,3 +1,4 @@
+import { isUuid } from '../ids.js';
 import { LockMode, raw } from '@mikro-orm/core';
 import { Connection } from '../entities/connection.js';
 import { FindingEvent, type FindingEventType } from '../entities/finding-event.js';
@@ -42,6 +43,7 @@ export class FindingService {
   }
 
   async get(id: string): Promise<FindingRecord | null> {
+    if (!isUuid(id)) return null;
     const f = await this.ctx.em().findOne(Finding, { id }, { populate: ['connection'] });
     return f ? toFindingRecord(f, f.connection) : null;
   }
@@ -57,6 +59,7 @@ export class FindingService {
   /** The finding's state changes, oldest first. */
   async history(id: string): Promise<FindingEventRecord[]> {
     const em = this.ctx.em();
+    if (!isUuid(id)) throw new NotFoundError('finding', String(id));
     if (!(await em.count(Finding, { id }))) throw new NotFoundError('finding', id);
     const events = await em.find(
       FindingEvent,
@@ -155,6 +158,7 @@ export class FindingService {
     now: Date,
     change: (f: Finding) => { type: FindingEventType; actor: string; note: string | null },
   ): Promise<{ finding: FindingRecord; event: FindingEventRecord }> {
+    if (!isUuid(id)) throw new NotFoundError('finding', String(id));
     return this.ctx.em().transactional(async (em) => {
       const f = await em.findOne(
         Finding,

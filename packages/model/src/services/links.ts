@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AccountLink } from '../entities/account-link.js';
 import { StaffMember } from '../entities/staff-member.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import {
   decodeCursor,
@@ -120,6 +120,8 @@ export class AccountLinkService {
   async list(options: PageRequest & { staffId?: string } = {}): Promise<Page<AccountLinkRecord>> {
     const limit = pageSize(options.limit);
     const where: Record<string, unknown> = {};
+    if (options.staffId !== undefined && !isUuid(options.staffId))
+      throw new ValidationError('staffId', 'must be a staff member id (UUID)');
     if (options.staffId !== undefined) where.staff = options.staffId;
     if (options.cursor) where.userId = { $gt: String(decodeCursor(options.cursor, 'links').value) };
     const rows = await this.ctx

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, pageSize, toPage } from './pagination.js';
+import { decodeCursor, decodeTimeCursor, encodeCursor, pageSize, toPage } from './pagination.js';
 
 describe('keyset cursors', () => {
   it('round-trips a value and an id within its scope', () => {
@@ -47,5 +47,25 @@ describe('keyset cursors', () => {
         (r) => `after-${r.id}`,
       ),
     ).toEqual({ items: ['a', 'b', 'c'], nextCursor: null });
+  });
+});
+
+describe('time cursors', () => {
+  const id = '0190a000-0000-7000-8000-000000000000';
+
+  it('decode to a Date and a UUID', () => {
+    expect(decodeTimeCursor(encodeCursor('audit', 1_790_000_000_000, id), 'audit')).toEqual({
+      at: new Date(1_790_000_000_000),
+      id,
+    });
+  });
+
+  it.each([
+    ['a non-UUID id', encodeCursor('audit', 1, "x' or 1=1")],
+    ['a date out of range', encodeCursor('audit', 1e20, id)],
+    ['a fractional timestamp', encodeCursor('audit', 1.5, id)],
+    ['a string timestamp', encodeCursor('audit', '2026-01-01', id)],
+  ])('refuse %s', (_, cursor) => {
+    expect(() => decodeTimeCursor(cursor, 'audit')).toThrow(/^cursor: /);
   });
 });

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { isUuid } from '../ids.js';
 
 export interface Page<T> {
   items: T[];
@@ -53,6 +54,26 @@ export function decodeCursor(
   if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value)))
     throw invalid();
   return { value, id };
+}
+
+/** Largest magnitude a JavaScript Date accepts (ms from the epoch). */
+const MAX_DATE_MS = 8.64e15;
+
+/** A cursor over (timestamp, id) as `encodeCursor(scope, date.getTime(), uuid)` wrote it. */
+export function decodeTimeCursor(cursor: string, scope: string): { at: Date; id: string } {
+  const { value, id } = decodeCursor(cursor, scope);
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    Math.abs(value) > MAX_DATE_MS ||
+    !isUuid(id)
+  ) {
+    throw new ValidationError(
+      'cursor',
+      'is not a cursor returned by this listing (or belongs to another sort)',
+    );
+  }
+  return { at: new Date(value), id };
 }
 
 /** Splits a `limit + 1` fetch into a page and its next cursor. */

@@ -6,7 +6,7 @@ import {
 } from '../entities/review-decision.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
@@ -177,6 +177,7 @@ export class AccessReviewService {
 
   async get(id: string): Promise<(AccessReviewRecord & { progress: ReviewProgress }) | null> {
     const em = this.ctx.em();
+    if (!isUuid(id)) return null;
     const review = await em.findOne(AccessReview, { id });
     if (!review) return null;
     const decisions = await em.find(ReviewDecision, { review });
@@ -202,6 +203,7 @@ export class AccessReviewService {
   /** The review's items, by email then userId. */
   async decisions(reviewId: string): Promise<ReviewDecisionRecord[]> {
     const em = this.ctx.em();
+    if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     if (!(await em.count(AccessReview, { id: reviewId })))
       throw new NotFoundError('access review', reviewId);
     const rows = await em.find(
@@ -231,6 +233,7 @@ export class AccessReviewService {
       (typeof input.comment !== 'string' || input.comment.length > 10_000)
     )
       throw new ValidationError('comment', 'must be at most 10000 characters');
+    if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
       const review = await em.findOne(AccessReview, { id: reviewId });
       if (!review) throw new NotFoundError('access review', reviewId);
@@ -257,6 +260,7 @@ export class AccessReviewService {
     now = new Date(),
   ): Promise<AccessReviewRecord & { progress: ReviewProgress }> {
     nonEmpty('by', by, 255);
+    if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
       const review = await em.findOne(AccessReview, { id: reviewId });
       if (!review) throw new NotFoundError('access review', reviewId);

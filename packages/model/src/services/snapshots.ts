@@ -10,7 +10,7 @@ import {
   type ChainRecord,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import { diffUsers, type SnapshotDiff } from '../snapshots/diff.js';
 import {
   normaliseSnapshotUsers,
@@ -20,7 +20,7 @@ import {
 import { ensureConnection, findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
 import {
-  decodeCursor,
+  decodeTimeCursor,
   encodeCursor,
   pageSize,
   toPage,
@@ -172,6 +172,7 @@ export class SnapshotService {
   }
 
   async get(id: string): Promise<SnapshotRecord | null> {
+    if (!isUuid(id)) return null;
     const s = await this.ctx.em().findOne(Snapshot, { id }, { populate: ['connection'] });
     return s ? toSnapshotRecord(s, s.connection) : null;
   }
@@ -201,9 +202,9 @@ export class SnapshotService {
     const qb = em.createQueryBuilder(Snapshot, 's').select('*').where({ connection: conn.id });
     if (options.tenantId !== undefined) qb.andWhere({ tenantId: options.tenantId });
     if (options.cursor) {
-      const after = decodeCursor(options.cursor, 'snapshots');
+      const after = decodeTimeCursor(options.cursor, 'snapshots');
       qb.andWhere('(s.taken_at, s.id) < (?, ?)', [
-        em.getPlatform().processDateProperty(new Date(after.value)),
+        em.getPlatform().processDateProperty(after.at),
         after.id,
       ]);
     }
@@ -222,6 +223,7 @@ export class SnapshotService {
   /** The users a snapshot recorded, sorted by userId. */
   async users(id: string): Promise<SnapshotUser[]> {
     const em = this.ctx.em();
+    if (!isUuid(id)) throw new NotFoundError('snapshot', String(id));
     const s = await em.findOne(Snapshot, { id }, { populate: ['content'] });
     if (!s) throw new NotFoundError('snapshot', id);
     return JSON.parse(s.content.text) as SnapshotUser[];
@@ -229,6 +231,7 @@ export class SnapshotService {
 
   /** The canonical JSON text of a snapshot's users: the exact bytes `contentHash` covers. */
   async contentText(id: string): Promise<string> {
+    if (!isUuid(id)) throw new NotFoundError('snapshot', String(id));
     const s = await this.ctx.em().findOne(Snapshot, { id }, { populate: ['content'] });
     if (!s) throw new NotFoundError('snapshot', id);
     return s.content.text;

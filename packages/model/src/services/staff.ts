@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { StaffMember, type StaffSource, type StaffStatus } from '../entities/staff-member.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import { assign, parse, sameAs, staffInputSchema, type StaffInput } from './staff-input.js';
 import {
@@ -83,6 +83,7 @@ export class StaffService {
   }
 
   async get(id: string): Promise<StaffRecord | null> {
+    if (!isUuid(id)) return null;
     const member = await this.ctx.em().findOne(StaffMember, { id });
     return member ? toStaffRecord(member) : null;
   }
@@ -160,6 +161,7 @@ export class StaffService {
   /** Deletes the member and their account links. */
   async delete(id: string): Promise<void> {
     const em = this.ctx.em();
+    if (!isUuid(id)) throw new NotFoundError('staff member', String(id));
     const member = await em.findOne(StaffMember, { id });
     if (!member) throw new NotFoundError('staff member', id);
     await em.remove(member).flush();
@@ -214,6 +216,7 @@ export class StaffService {
     now: Date,
     change: (member: StaffMember) => void,
   ): Promise<StaffRecord> {
+    if (!isUuid(id)) throw new NotFoundError('staff member', String(id));
     return conflictAware(() =>
       this.ctx.em().transactional(async (em) => {
         const member = await em.findOne(StaffMember, { id });

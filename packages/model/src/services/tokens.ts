@@ -3,7 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-token.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 
 export interface ApiTokenRecord {
@@ -154,6 +154,7 @@ export class ApiTokenService {
 
   async revoke(id: string, now = new Date()): Promise<ApiTokenRecord> {
     const em = this.ctx.em();
+    if (!isUuid(id)) throw new NotFoundError('API token', String(id));
     const row = await em.findOne(ApiToken, { id });
     if (!row) throw new NotFoundError('API token', id);
     row.revokedAt ??= now;

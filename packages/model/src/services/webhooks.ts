@@ -1,9 +1,9 @@
 import { WebhookDelivery, type WebhookDeliveryStatus } from '../entities/webhook-delivery.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { newId } from '../ids.js';
+import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import {
-  decodeCursor,
+  decodeTimeCursor,
   encodeCursor,
   pageSize,
   toPage,
@@ -128,6 +128,7 @@ export class WebhookDeliveryService {
     now = new Date(),
   ): Promise<WebhookDeliveryRecord> {
     const em = this.ctx.em();
+    if (!isUuid(id)) throw new NotFoundError('webhook delivery', String(id));
     const d = await em.findOne(WebhookDelivery, { id });
     if (!d) throw new NotFoundError('webhook delivery', id);
     d.attempts += 1;
@@ -158,11 +159,9 @@ export class WebhookDeliveryService {
     if (filter.status !== undefined) qb.andWhere({ status: filter.status });
     if (filter.eventType !== undefined) qb.andWhere({ eventType: filter.eventType });
     if (page.cursor) {
-      const after = decodeCursor(page.cursor, 'webhooks');
-      if (typeof after.value !== 'number')
-        throw new ValidationError('cursor', 'is not a cursor returned by this listing');
+      const after = decodeTimeCursor(page.cursor, 'webhooks');
       qb.andWhere('(w.created_at, w.id) < (?, ?)', [
-        em.getPlatform().processDateProperty(new Date(after.value)),
+        em.getPlatform().processDateProperty(after.at),
         after.id,
       ]);
     }
