@@ -1,21 +1,30 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { findTool, repoRoot } from '@xero-access/local-cluster';
+import { BUILT_POLICY_WASM, HotReloadingEvaluator } from '@xero-access/policies';
 import type { Logger } from '../logging/logger.js';
-import { OpaCliEvaluator } from './opa-cli-evaluator.js';
 import type { PolicyEvaluator } from './policy-evaluator.js';
 
-/** The evaluator for POLICY_BUNDLE_PATH, or the repository's Rego sources when none is given. */
+/**
+ * The WASM checks of packages/policies, following the bundle file (POLICY_BUNDLE_PATH, e.g. a
+ * ConfigMap mount; the four built-in checks when unset): a changed bundle is smoke-tested and
+ * swapped in; a broken one is reported and the last good one stays in use.
+ */
 export async function createPolicyEvaluator(
   bundlePath: string | undefined,
   logger: Logger,
 ): Promise<PolicyEvaluator> {
-  const rego = join(repoRoot(), 'packages', 'policies', 'policies');
-  if (bundlePath)
-    logger.warn(
-      { bundlePath },
-      'WASM bundles are not wired yet: evaluating the Rego sources with the OPA CLI',
-    );
-  if (!existsSync(rego)) throw new Error(`policies: no Rego sources at ${rego}`);
-  return new OpaCliEvaluator(findTool('opa'), rego);
+  const path = bundlePath ?? BUILT_POLICY_WASM;
+  const hot = await HotReloadingEvaluator.start(path);
+  logger.info({ bundle: path, sha256: hot.loaded.sha256 }, 'policy bundle loaded');
+  hot.on('loaded', (bundle) =>
+    logger.info({ bundle: bundle.path, sha256: bundle.sha256 }, 'policy bundle reloaded'),
+  );
+  hot.on('failed', (failure) =>
+    logger.error(
+      { bundle: failure.path, error: failure.error },
+      'new policy bundle refused: keeping the last good one',
+    ),
+  );
+  return {
+    evaluate: async (input) => hot.evaluate(input),
+    close: async () => hot.close(),
+  };
 }

@@ -1,29 +1,8 @@
 import type { XeroConnectionSpec } from '@xero-access/crd';
 import type { EvaluationContext } from '@xero-access/model';
+import type { PolicyInput } from '@xero-access/policies';
 
-/** The policy input document, version 1 (design.md). */
-export interface PolicyInput {
-  now: string;
-  connection: {
-    namespace: string;
-    name: string;
-    criticalSystem: boolean;
-    accessControl: { roleMappings: { orgRole: string; xeroRoles?: string[] }[] };
-  };
-  tenant: { tenantId: string; tenantName: string };
-  users: {
-    userId: string;
-    email: string | null;
-    firstName: string | null;
-    lastName: string | null;
-    organisationRole: string;
-    isSubscriber: boolean;
-    updatedDateUtc: string | null;
-  }[];
-  staff: EvaluationContext['staff'];
-  accountLinks: EvaluationContext['accountLinks'];
-  settings: { offboardingGraceHours: number };
-}
+export type { PolicyInput };
 
 export interface PolicyInputSource {
   namespace: string;
@@ -34,6 +13,11 @@ export interface PolicyInputSource {
   now: Date;
 }
 
+/**
+ * The policy input document (version 1, design.md; the type is generated from the policies'
+ * JSON Schema). Unknowns the schema has no null for become empty strings: a user without an
+ * email matches nobody, a staff member without an org role matches no mapping.
+ */
 export function buildPolicyInput(source: PolicyInputSource): PolicyInput {
   const { spec, context } = source;
   return {
@@ -52,14 +36,14 @@ export function buildPolicyInput(source: PolicyInputSource): PolicyInput {
     tenant: { tenantId: context.snapshot.tenantId, tenantName: context.snapshot.tenantName },
     users: context.users.map((u) => ({
       userId: u.userId,
-      email: u.email,
+      email: u.email ?? '',
       firstName: u.firstName,
       lastName: u.lastName,
       organisationRole: u.organisationRole,
       isSubscriber: u.isSubscriber,
       updatedDateUtc: u.updatedDateUtc,
     })),
-    staff: context.staff,
+    staff: context.staff.map((s) => ({ ...s, orgRole: s.orgRole ?? '' })),
     accountLinks: context.accountLinks,
     settings: { offboardingGraceHours: source.offboardingGraceHours },
   };
