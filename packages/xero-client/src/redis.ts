@@ -5,11 +5,14 @@ import { Redis } from 'ioredis';
  * queue, short timeout) so the in-memory fallback takes over at once; ioredis keeps reconnecting
  * and the shared limits apply again as soon as it is back.
  */
-export function createLimiterRedis(url = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379'): Redis {
+export function createLimiterRedis(
+  url = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  options: { commandTimeoutMs?: number } = {},
+): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: 1_000,
+    commandTimeout: options.commandTimeoutMs ?? 1_000,
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(1_000, 50 * times),
   });

@@ -23,8 +23,9 @@ export interface XeroLimits {
 
 export interface LimiterTuning {
   /**
-   * Every window is enforced as window + margin, margin = max(minMs, ratio × window): a call
-   * arrives at Xero later than our clock (Redis TIME) saw it leave, and that delay varies.
+   * Every window is enforced as window + margin, margin = max(minMs, ratio × window). A call's
+   * points are re-dated to its answer (settle), which covers network and event-loop delays; the
+   * margin covers what remains (clock rates, a settle that could not reach Redis).
    */
   safetyMarginRatio: number;
   safetyMarginMinMs: number;
@@ -54,9 +55,9 @@ export const XERO_LIMITS: XeroLimits = {
 };
 
 export const DEFAULT_TUNING: LimiterTuning = {
-  safetyMarginRatio: 0.01,
-  safetyMarginMinMs: 100,
-  bucketsPerWindow: 60,
+  safetyMarginRatio: 0.005,
+  safetyMarginMinMs: 50,
+  bucketsPerWindow: 200,
   leaseMs: 120_000,
   concurrencyPollMs: 15,
   expectedReplicas: 2,

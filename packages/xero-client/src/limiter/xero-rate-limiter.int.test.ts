@@ -11,7 +11,8 @@ const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const clients: Redis[] = [];
 
 function connect(url = redisUrl): Redis {
-  const client = createLimiterRedis(url);
+  // A generous timeout: a busy test machine must not turn a slow reply into the outage fallback.
+  const client = createLimiterRedis(url, { commandTimeoutMs: 10_000 });
   clients.push(client);
   return client;
 }

@@ -25,6 +25,8 @@ export interface LoadResult {
   succeededAt: number[];
   /** 429 answers this process received. */
   rateLimited: number;
+  /** Times the limiter logged that Redis did not answer and the in-memory share decided. */
+  redisFallbacks: number;
   /** Calls still waiting for a slot when the run ended. */
   abandoned: number;
   failures: Record<string, number>;

@@ -33,13 +33,14 @@ async function offer(job: LoadJob, call: (tenantId: string, signal: AbortSignal)
 }
 
 async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
-  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, abandoned: 0, failures: {} };
+  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, redisFallbacks: 0, abandoned: 0, failures: {} };
   const logger: XeroLogger = {
     debug: () => undefined,
     info: () => undefined,
     error: () => undefined,
     warn: (_obj, msg) => {
       if (msg.includes('429')) result.rateLimited++;
+      if (msg.includes('in-memory')) result.redisFallbacks++;
     },
   };
   const client = createXeroClient({
@@ -66,7 +67,7 @@ async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
 
 /** The baseline: fire at the offered rate, and after a 429 wait Retry-After and try again. */
 async function naiveLoad(job: LoadJob): Promise<LoadResult> {
-  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, abandoned: 0, failures: {} };
+  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, redisFallbacks: 0, abandoned: 0, failures: {} };
   const http = got.extend({ throwHttpErrors: false, retry: { limit: 0 }, timeout: { request: 10_000 } });
   await offer(job, async (tenantId, signal) => {
     for (;;) {
