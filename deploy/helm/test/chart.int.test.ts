@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTool } from '@xero-access/local-cluster';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { chartDir, helm, kinds, kubectl, KUBE_VERSION, render } from './helm.js';
+import { chartDir, helm, kinds, kubectl, KUBE_VERSION, render, REQUIRED } from './helm.js';
 import { writeKubeconformSchemas } from './kubeconform-schemas.js';
 
 const kubeconfig = inject('kubeconfig');
 
 describe('helm lint and values schema', () => {
   it('lints clean in strict mode', () => {
-    const out = helm(['lint', '--strict', chartDir, '--kube-version', KUBE_VERSION]);
+    const out = helm(['lint', '--strict', chartDir, '--kube-version', KUBE_VERSION, '--set', REQUIRED.join(',')]);
     expect(out.stdout + out.stderr).toContain('0 chart(s) failed');
     expect(out.code).toBe(0);
   });
@@ -23,9 +23,15 @@ describe('helm lint and values schema', () => {
     ['redis.url=redis://user:password@host:6379', '/redis/url'],
     ['unknownTopLevel=1', 'unknownTopLevel'],
   ])('refuses %s, naming %s', (set, field) => {
-    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION, '--set', set]);
+    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION, '--set', REQUIRED.join(','), '--set', set]);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain(field);
+  });
+
+  it('refuses to install without the shared database, saying why', () => {
+    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION]);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('database.existingSecret is required');
   });
 });
 
@@ -33,7 +39,7 @@ describe('rendered manifests', () => {
   let schemaLocation: string;
   const variants = {
     defaults: render(),
-    namespaced: render('watchNamespaces={finance,payroll}', 'database.existingSecret=xao-db', 'redis.existingSecret=xao-redis'),
+    namespaced: render('watchNamespaces={finance,payroll}', 'redis.existingSecret=xao-redis'),
     everything: render('policyBundle.configMapName=policies', 'alerts.webhookUrl=https://hooks.example.com/x', 'alerts.webhookSecret.existingSecret=hook', 'adminApi.oidc.enabled=true', 'adminApi.oidc.issuer=https://idp.example.com'),
   };
 

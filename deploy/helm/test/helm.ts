@@ -14,8 +14,11 @@ export function helm(args: string[], kubeconfig?: string): { code: number; stdou
   return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Values every install needs (the shared database's Secret). */
+export const REQUIRED = ['database.existingSecret=xao-db'];
+
 export function render(...sets: string[]): string {
-  const out = helm(['template', 'xao', chartDir, '--namespace', 'xao-system', '--kube-version', KUBE_VERSION, ...sets.flatMap((s) => ['--set', s])]);
+  const out = helm(['template', 'xao', chartDir, '--namespace', 'xao-system', '--kube-version', KUBE_VERSION, ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s])]);
   if (out.code !== 0) throw new Error(out.stderr);
   return out.stdout;
 }

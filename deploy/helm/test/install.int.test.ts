@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { findTool } from '@xero-access/local-cluster';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { chartDir, helm, kubectl } from './helm.js';
+import { chartDir, helm, kubectl, REQUIRED } from './helm.js';
 
 const kubeconfig = inject('kubeconfig');
 
@@ -63,7 +63,7 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
   beforeAll(() => {
     kubectl(kubeconfig, ['create', 'namespace', namespaces.watched]);
     kubectl(kubeconfig, ['create', 'namespace', namespaces.other]);
-    const out = helm(['install', release, chartDir, '-n', namespaces.release, '--create-namespace', '--set', `watchNamespaces={${namespaces.watched}}`], kubeconfig);
+    const out = helm(['install', release, chartDir, '-n', namespaces.release, '--create-namespace', '--set', REQUIRED.join(','), '--set', `watchNamespaces={${namespaces.watched}}`], kubeconfig);
     if (out.code !== 0) throw new Error(out.stderr);
   });
 

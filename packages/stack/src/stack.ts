@@ -89,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       script: 'apps/admin-api/dist/cli.js',
       args: ['serve'],
       logDir,
-      healthUrl: `http://127.0.0.1:${adminPort}/healthz`,
+      healthUrl: `http://127.0.0.1:${adminPort}/health/ready`,
       env: {
         ...common,
         PORT: String(adminPort),

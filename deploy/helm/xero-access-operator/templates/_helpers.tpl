@@ -25,12 +25,10 @@ app.kubernetes.io/component: {{ .component }}
 {{/* Environment shared by both apps: database, Redis, Xero endpoints. */}}
 {{- define "xao.commonEnv" -}}
 - name: DATABASE_URL
-{{- if .Values.database.existingSecret }}
   valueFrom:
-    secretKeyRef: { name: {{ .Values.database.existingSecret }}, key: {{ .Values.database.urlKey }} }
-{{- else }}
-  value: sqlite:///data/xero-access.sqlite
-{{- end }}
+    secretKeyRef:
+      name: {{ required "database.existingSecret is required: name a Secret holding the PostgreSQL URL; the reconciler and the admin API run in separate pods and must share one database (SQLite is only for local runs)" .Values.database.existingSecret }}
+      key: {{ .Values.database.urlKey }}
 - name: REDIS_URL
 {{- if .Values.redis.existingSecret }}
   valueFrom:
@@ -68,4 +66,11 @@ tolerations: {{ toYaml . | nindent 2 }}
 {{- with .Values.affinity }}
 affinity: {{ toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/* OIDC group → role map in the admin API's `group=role,group=role` form. */}}
+{{- define "xao.groupRoles" -}}
+{{- $pairs := list -}}
+{{- range $group, $role := .Values.adminApi.oidc.groupRoles -}}{{- $pairs = append $pairs (printf "%s=%s" $group $role) -}}{{- end -}}
+{{- join "," $pairs -}}
 {{- end -}}
