@@ -1,6 +1,7 @@
 import { AuditLogEntry } from '../entities/audit-log-entry.js';
 import { ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
+import { replaceNul } from './nul-guard.js';
 import type { ServiceContext } from './context.js';
 import {
   decodeTimeCursor,
@@ -56,7 +57,8 @@ export class AuditLogService {
   constructor(private readonly ctx: ServiceContext) {}
 
   /** Appends one entry (audit entries are never updated or deleted through this API). */
-  async append(input: AuditEntryInput, at = new Date()): Promise<AuditEntryRecord> {
+  async append(raw: AuditEntryInput, at = new Date()): Promise<AuditEntryRecord> {
+    const input = replaceNul(raw);
     for (const field of ['actor', 'action', 'resourceType'] as const) {
       if (typeof input[field] !== 'string' || input[field].trim() === '')
         throw new ValidationError(field, 'must be a non-empty string');

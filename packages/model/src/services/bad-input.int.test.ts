@@ -108,5 +108,22 @@ describe.each(testDrivers)(
       expect(await db().snapshots.latest(acme, "' or ''='")).toBeNull();
       expect((await db().snapshots.latest(acme, tenant.tenantId))?.userCount).toBe(1);
     });
+
+    it('refuses NUL characters (which PostgreSQL cannot store) naming the field, but audits them replaced', async () => {
+      await expect(db().findings.list({ subjectId: 'a\u0000b' })).rejects.toThrow(
+        /^subjectId: must not contain NUL/,
+      );
+      await expect(db().staff.create({ email: 'nul@acme.test', name: 'N\u0000' })).rejects.toThrow(
+        /^name: must not contain NUL/,
+      );
+      await expect(db().staff.getByEmail('x\u0000@acme.test')).rejects.toThrow(/^argument 1: /);
+      const entry = await db().audit.append({
+        actor: 'a\u0000',
+        action: 'staff.create',
+        resourceType: 'staff',
+        details: { name: 'N\u0000' },
+      });
+      expect(entry).toMatchObject({ actor: 'a\uFFFD', details: { name: 'N\uFFFD' } });
+    });
   },
 );

@@ -3,6 +3,7 @@ import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../orm/database-url.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import { AuditLogService } from './audit.js';
+import { rejectNulArguments } from './nul-guard.js';
 import { ConnectionService } from './connections.js';
 import type { ServiceContext } from './context.js';
 import { FindingService } from './findings.js';
@@ -48,15 +49,16 @@ export class Database {
     readonly dialect: Dialect,
   ) {
     const ctx: ServiceContext = { em: () => orm.em.fork() as SqlEntityManager, dialect };
-    this.connections = new ConnectionService(ctx);
-    this.snapshots = new SnapshotService(ctx);
-    this.findings = new FindingService(ctx);
-    this.staff = new StaffService(ctx);
-    this.links = new AccountLinkService(ctx);
-    this.reviews = new AccessReviewService(ctx);
-    this.tokens = new ApiTokenService(ctx);
+    this.connections = rejectNulArguments(new ConnectionService(ctx));
+    this.snapshots = rejectNulArguments(new SnapshotService(ctx));
+    this.findings = rejectNulArguments(new FindingService(ctx));
+    this.staff = rejectNulArguments(new StaffService(ctx));
+    this.links = rejectNulArguments(new AccountLinkService(ctx));
+    this.reviews = rejectNulArguments(new AccessReviewService(ctx));
+    this.tokens = rejectNulArguments(new ApiTokenService(ctx));
+    // The audit log must record even a request full of NULs: it replaces them instead.
     this.audit = new AuditLogService(ctx);
-    this.webhooks = new WebhookDeliveryService(ctx);
+    this.webhooks = rejectNulArguments(new WebhookDeliveryService(ctx));
   }
 
   /** The snapshot, its users, the whole staff directory and the links of its users. */
