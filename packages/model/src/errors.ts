@@ -24,3 +24,9 @@ export class NotFoundError extends Error {
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
+
+/** Throws a ValidationError on `field` unless `value` is a Date holding a real instant. */
+export function assertValidDate(field: string, value: unknown): asserts value is Date {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime()))
+    throw new ValidationError(field, 'must be a valid date');
+}

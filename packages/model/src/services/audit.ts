@@ -1,5 +1,5 @@
 import { AuditLogEntry } from '../entities/audit-log-entry.js';
-import { ValidationError } from '../errors.js';
+import { assertValidDate, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { replaceNul } from './nul-guard.js';
 import type { ServiceContext } from './context.js';
@@ -101,6 +101,8 @@ export class AuditLogService {
     if (filter.action !== undefined) qb.andWhere({ action: filter.action });
     if (filter.resourceType !== undefined) qb.andWhere({ resourceType: filter.resourceType });
     if (filter.resourceId !== undefined) qb.andWhere({ resourceId: filter.resourceId });
+    if (filter.since !== undefined) assertValidDate('since', filter.since);
+    if (filter.until !== undefined) assertValidDate('until', filter.until);
     if (filter.since !== undefined) qb.andWhere({ at: { $gte: filter.since } });
     if (filter.until !== undefined) qb.andWhere({ at: { $lt: filter.until } });
     if (page.cursor) {

@@ -125,5 +125,26 @@ describe.each(testDrivers)(
       });
       expect(entry).toMatchObject({ actor: 'a\uFFFD', details: { name: 'N\uFFFD' } });
     });
+
+    it('refuses invalid dates naming the field', async () => {
+      const bad = new Date('not a date');
+      await expect(db().audit.list({ since: bad })).rejects.toThrow(/^since: /);
+      await expect(
+        db().tokens.create({ name: 'x', role: 'viewer', expiresAt: bad }),
+      ).rejects.toThrow(/^expiresAt: /);
+      await expect(
+        db().reviews.create({
+          connection: acme,
+          tenantId: tenant.tenantId,
+          title: 't',
+          createdBy: 'c',
+          dueAt: bad,
+        }),
+      ).rejects.toThrow(/^dueAt: /);
+      await expect(
+        db().findings.acceptRisk(SOME_UUID, { reason: 'r', by: 'b', until: bad }),
+      ).rejects.toThrow(/^until: /);
+      await expect(db().snapshots.record(acme, tenant, [], bad)).rejects.toThrow(/^takenAt: /);
+    });
   },
 );

@@ -5,7 +5,7 @@ import {
   type ReviewDecisionKind,
 } from '../entities/review-decision.js';
 import { Snapshot } from '../entities/snapshot.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import { findConnection } from './connections.js';
@@ -135,6 +135,7 @@ export class AccessReviewService {
   ): Promise<AccessReviewRecord> {
     const title = nonEmpty('title', input.title, 255);
     const createdBy = nonEmpty('createdBy', input.createdBy, 255);
+    if (input.dueAt != null) assertValidDate('dueAt', input.dueAt);
     return this.ctx.em().transactional(async (em) => {
       const conn = await findConnection(em, input.connection);
       if (!conn) throw new NotFoundError('connection', connectionKey(input.connection));

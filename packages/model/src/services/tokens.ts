@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-token.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 
@@ -60,8 +60,11 @@ function validate(input: CreateTokenInput, now: Date): void {
   }
   if (!API_TOKEN_ROLES.includes(input.role))
     throw new ValidationError('role', `must be one of ${API_TOKEN_ROLES.join(', ')}`);
-  if (input.expiresAt != null && (!(input.expiresAt instanceof Date) || input.expiresAt <= now))
-    throw new ValidationError('expiresAt', 'must be a date in the future');
+  if (input.expiresAt != null) {
+    assertValidDate('expiresAt', input.expiresAt);
+    if (input.expiresAt <= now)
+      throw new ValidationError('expiresAt', 'must be a date in the future');
+  }
   if (
     input.token !== undefined &&
     (typeof input.token !== 'string' || input.token.length < 32 || input.token.length > 512)
