@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -136,8 +137,10 @@ async function main(): Promise<void> {
     }
     log(`${paths.length} distinct filtered/paginated requests; warming up`);
     await load(base, token, paths, 5, 100);
+    const loadBefore = loadavg()[0]!;
     log(`measuring GET /findings at ${RATE} req/s for ${DURATION_S} s`);
     const findings = await load(base, token, paths, DURATION_S, RATE);
+    const loadAfter = loadavg()[0]!;
     log('measuring GET /health/live (framework floor) at the same rate');
     const floor = await load(base, token, ['/health/live'], Math.min(DURATION_S, 10), RATE);
 
@@ -188,7 +191,7 @@ async function main(): Promise<void> {
       `${TOTAL.toLocaleString('en')} findings in PostgreSQL (20 connections × 2 tenants × 4 checks; 25% open), ${paths.length} distinct URLs: ${filters.length} filters × up to 5 keyset pages of 50`,
       `autocannon: ${RATE} req/s overall, 20 connections, ${DURATION_S} s after a 5 s warm-up; API built (node dist/cli.js serve) with request logging at info, auth and the Redis rate limiter in the path`,
       `${findings.requests.total} requests; latency p50 ${findings.latency.p50} ms, p90 ${findings.latency.p90} ms, p99 ${findings.latency.p99} ms, max ${findings.latency.max} ms`,
-      '2 cores shared by PostgreSQL, Redis, the API and autocannon; Node.js 20',
+      `${cpus().length} cores shared by PostgreSQL, Redis, the API, autocannon and whatever else runs: 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the measurement (GET /health/live, which touches no database, is the floor this machine allowed); Node.js ${process.versions.node}`,
     ];
     const file = writeBenchResult({
       benchmark: 'admin-api',

@@ -26,6 +26,7 @@ import { ReevaluationPublisher } from '../reevaluation/reevaluation.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { RedisModule } from '../redis/redis.module.js';
 import { ReviewsController } from '../reviews/reviews.controller.js';
+import { ScimDiscoveryController } from '../scim/scim-discovery.controller.js';
 import { ScimUsersController } from '../scim/scim.controller.js';
 import { SnapshotsController } from '../snapshots/snapshots.controller.js';
 import { StaffChanges } from '../staff/staff-changes.js';
@@ -65,6 +66,7 @@ export class AppModule {
         SnapshotsController,
         StaffController,
         ScimUsersController,
+        ScimDiscoveryController,
         LinksController,
         ReviewsController,
         ConnectController,

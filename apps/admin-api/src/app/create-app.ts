@@ -23,7 +23,10 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
   const adapter = new FastifyAdapter({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.bodyLimitBytes,
-    trustProxy: true,
+    trustProxy: deps.config.trustProxy
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   });
   const fastify = adapter.getInstance();
   const json = fastify.getDefaultJsonParser('error', 'error');

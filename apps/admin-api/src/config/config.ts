@@ -43,6 +43,8 @@ export const configSchema = z.object({
   /** Empty: in-cluster service account, else ~/.kube/config when present. */
   kubeconfig: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Proxies whose X-Forwarded-For is believed (client IPs feed the audit log and rate limits). */
+  trustProxy: z.string().default('loopback,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16'),
   bodyLimitBytes: z.coerce
     .number()
     .int()
@@ -87,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     kubeconfig: e('KUBECONFIG'),
     logLevel: e('LOG_LEVEL'),
     bodyLimitBytes: e('BODY_LIMIT_BYTES'),
+    trustProxy: e('TRUST_PROXY'),
     rateLimitPerMinute: e('RATE_LIMIT_PER_MINUTE'),
     bootstrapAdminToken: e('BOOTSTRAP_ADMIN_TOKEN'),
     bootstrapScimToken: e('BOOTSTRAP_SCIM_TOKEN'),
@@ -116,6 +119,7 @@ const ENV_NAMES: Record<string, string> = {
   redisUrl: 'REDIS_URL',
   logLevel: 'LOG_LEVEL',
   bodyLimitBytes: 'BODY_LIMIT_BYTES',
+  trustProxy: 'TRUST_PROXY',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   bootstrapAdminToken: 'BOOTSTRAP_ADMIN_TOKEN',
   bootstrapScimToken: 'BOOTSTRAP_SCIM_TOKEN',

@@ -38,10 +38,11 @@ export class ConnectionsController {
     summary: 'XeroConnections: resource spec and status, last sync, users, open findings per check',
   })
   async list() {
-    const [records, resources] = await Promise.all([
+    const [records, cluster] = await Promise.all([
       this.db.connections.list({ includeDeleted: true }),
-      this.kube ? this.kube.listConnections() : [],
+      this.readCluster(),
     ]);
+    const resources = cluster.resources;
     const byKey = new Map<
       string,
       { record?: ConnectionRecord; resource?: XeroConnectionResource }
@@ -56,7 +57,7 @@ export class ConnectionsController {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([key, { record, resource }]) => this.view(key, record ?? null, resource ?? null)),
     );
-    return { items, kubernetes: this.kube ? 'connected' : 'not configured' };
+    return { items, kubernetes: cluster.state };
   }
 
   @Get(':namespace/:name')
@@ -69,6 +70,17 @@ export class ConnectionsController {
     ]);
     if (!record && !resource) throw notFound('connection', `${namespace}/${name}`);
     return this.view(`${namespace}/${name}`, record, resource);
+  }
+
+  /** The database still answers when the cluster does not: say so instead of failing. */
+  private async readCluster(): Promise<{ resources: XeroConnectionResource[]; state: string }> {
+    if (!this.kube) return { resources: [], state: 'not configured' };
+    try {
+      return { resources: await this.kube.listConnections(), state: 'connected' };
+    } catch (error) {
+      const e = error as { code?: number; message?: string };
+      return { resources: [], state: `unreachable (${e.code ?? e.message ?? 'error'})` };
+    }
   }
 
   private async view(

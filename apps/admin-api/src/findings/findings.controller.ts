@@ -1,17 +1,25 @@
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database, ModelOrm } from '@xero-access/model';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB, MODEL } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
-import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { ValidBody, ValidQuery, openApiOutputSchema } from '../http/zod-validation.js';
 import { FindingEvidence } from './finding-evidence.js';
 import { listFindingRows } from './finding-list-query.js';
-import { acceptRiskBody, listFindingsQuery, revokeAcceptanceBody } from './findings.schemas.js';
+import {
+  acceptRiskBody,
+  findingDetailSchema,
+  findingEventSchema,
+  findingPageSchema,
+  findingTransitionSchema,
+  listFindingsQuery,
+  revokeAcceptanceBody,
+} from './findings.schemas.js';
 
 @ApiTags('findings')
 @Controller('findings')
@@ -25,6 +33,7 @@ export class FindingsController {
   @Get()
   @Access('viewer')
   @ApiOperation({ summary: 'List findings (filtered, keyset-paginated)' })
+  @ApiOkResponse({ schema: openApiOutputSchema(findingPageSchema) })
   async list(@ValidQuery(listFindingsQuery) q: z.output<typeof listFindingsQuery>) {
     return listFindingRows(
       this.model,
@@ -50,6 +59,7 @@ export class FindingsController {
   @Get(':id')
   @Access('viewer')
   @ApiOperation({ summary: 'One finding with the snapshot that evidences it' })
+  @ApiOkResponse({ schema: openApiOutputSchema(findingDetailSchema) })
   async get(@UuidParam('id') id: string) {
     const finding = await this.db.findings.get(id);
     if (!finding) throw notFound('finding', id);
@@ -59,6 +69,7 @@ export class FindingsController {
   @Get(':id/history')
   @Access('viewer')
   @ApiOperation({ summary: 'State changes of a finding, oldest first' })
+  @ApiOkResponse({ schema: openApiOutputSchema(z.object({ items: z.array(findingEventSchema) })) })
   async history(@UuidParam('id') id: string) {
     return { items: await this.db.findings.history(id) };
   }
@@ -67,6 +78,7 @@ export class FindingsController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({ summary: 'Accept the risk of a finding until a date, with a reason' })
+  @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   async accept(
     @UuidParam('id') id: string,
     @ValidBody(acceptRiskBody) body: z.output<typeof acceptRiskBody>,
@@ -82,6 +94,7 @@ export class FindingsController {
   @Delete(':id/acceptance')
   @Access('admin')
   @ApiOperation({ summary: 'Withdraw an accepted risk: the finding is open again' })
+  @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   async revokeAcceptance(
     @UuidParam('id') id: string,
     @ValidBody(revokeAcceptanceBody) body: z.output<typeof revokeAcceptanceBody>,

@@ -51,3 +51,82 @@ export const revokeAcceptanceBody = z
   .object({ note: z.string().max(10_000).optional() })
   .strict()
   .optional();
+
+const isoDate = z.iso.datetime();
+
+/** What the finding routes return (documentation: the handlers return the model's records). */
+export const findingSchema = z.object({
+  id: z.uuid(),
+  connectionId: z.uuid(),
+  connection: z.object({ namespace: z.string(), name: z.string() }),
+  tenantId: z.string(),
+  check: z
+    .string()
+    .describe(
+      'user-identified, offboarded-access-removed, critical-system-access-configured, critical-system-access-valid, or a custom check',
+    ),
+  subject: z.object({
+    kind: z.string().describe('user or connection'),
+    id: z.string().describe('Xero UserID or namespace/name'),
+  }),
+  severity: z.enum(SEVERITIES),
+  status: z.enum(FINDING_STATUSES),
+  message: z.string(),
+  remediation: z.string().nullable(),
+  firstSeenAt: isoDate,
+  lastSeenAt: isoDate,
+  resolvedAt: isoDate.nullable(),
+  snapshotId: z.uuid().nullable().describe('The latest snapshot in which the policy reported it'),
+  acceptedRisk: z
+    .object({ reason: z.string(), by: z.string(), at: isoDate, until: isoDate })
+    .nullable(),
+  updatedAt: isoDate,
+});
+
+export const findingPageSchema = z.object({
+  items: z.array(findingSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe('Pass as cursor for the next page; null on the last page'),
+});
+
+export const findingEventSchema = z.object({
+  id: z.uuid(),
+  findingId: z.uuid(),
+  type: z
+    .string()
+    .describe('opened, resolved, reopened, accepted, accepted-expired, acceptance-revoked'),
+  fromStatus: z.enum(FINDING_STATUSES).nullable(),
+  toStatus: z.enum(FINDING_STATUSES),
+  at: isoDate,
+  snapshotId: z.uuid().nullable(),
+  actor: z.string().nullable().describe('null for the reconciler'),
+  note: z.string().nullable(),
+});
+
+export const findingDetailSchema = findingSchema.extend({
+  evidence: z.object({
+    snapshot: z
+      .object({
+        id: z.uuid(),
+        takenAt: isoDate,
+        tenantId: z.string(),
+        tenantName: z.string(),
+        sequence: z.number().int(),
+        userCount: z.number().int(),
+        contentHash: z.string().describe('sha256 of the canonical users JSON'),
+        chainHash: z.string().describe('sha256 of the chain link'),
+      })
+      .nullable(),
+    subjectUser: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('The subject as that snapshot recorded it'),
+  }),
+});
+
+export const findingTransitionSchema = z.object({
+  finding: findingSchema,
+  event: findingEventSchema,
+});

@@ -196,6 +196,16 @@ describe.each(DIALECTS)('SCIM 2.0 /scim/v2/Users on $dialect (RFC 7644)', ({ dia
     expect((await scim('DELETE', `/scim/v2/Users/${id}`)).statusCode).toBe(404);
   });
 
+  it('describes itself at ServiceProviderConfig', async () => {
+    const config = await scim('GET', '/scim/v2/ServiceProviderConfig');
+    expect(config.statusCode).toBe(200);
+    expect(config.json()).toMatchObject({
+      patch: { supported: true },
+      filter: { supported: true },
+      bulk: { supported: false },
+    });
+  });
+
   it('accepts only the SCIM token: an admin API token is refused, in the SCIM error format', async () => {
     const response = await h.call('GET', '/scim/v2/Users', { token: h.tokens.admin });
     expect(response.statusCode).toBe(403);
