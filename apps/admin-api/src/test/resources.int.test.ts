@@ -1,10 +1,26 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { serviceUrls } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reevaluateChannel, reevaluatePendingSet } from '../reevaluation/reevaluation.js';
 import { CONNECTION, TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
+
+const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
+const runCli = (args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args], {
+    timeout: 60_000,
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  );
+const committedOpenApi = fileURLToPath(new URL('../../openapi.json', import.meta.url));
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -25,6 +41,17 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       { name: 'database', ok: true },
       { name: 'redis', ok: true },
     ]);
+  });
+
+  it('serves the OpenAPI document it was generated from, and interactive docs', async () => {
+    const served = await h.call('GET', '/openapi.json');
+    expect(served.statusCode).toBe(200);
+    expect(served.json()).toEqual(JSON.parse(readFileSync(committedOpenApi, 'utf8')));
+    const docs = await h.call('GET', '/docs');
+    expect(docs.headers['content-type']).toMatch(/^text\/html/);
+    expect(docs.body).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect((await h.call('GET', '/docs/assets/swagger-ui-bundle.js')).statusCode).toBe(200);
+    expect((await h.call('GET', '/docs/assets/..%2Fpackage.json')).statusCode).toBe(404);
   });
 
   describe('findings', () => {
@@ -192,6 +219,31 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         length: 2,
         headHash: seeded.second.chainHash,
         problems: [],
+      });
+    });
+
+    it('verifies an exported chain offline with the documented command, and catches tampering', async () => {
+      const chain = (
+        await h.call('GET', `/snapshots/chain?connection=finance/acme&tenant=${TENANT.tenantId}`, {
+          token: h.tokens.viewer,
+        })
+      ).body;
+      const dir = mkdtempSync(join(tmpdir(), 'xao-chain-'));
+      writeFileSync(join(dir, 'chain.json'), chain);
+      const good = await runCli(['verify-chain', '--file', join(dir, 'chain.json')]);
+      expect(good.code).toBe(0);
+      expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, length: 2 });
+      const tampered = JSON.parse(chain);
+      tampered.records[0].contentText = tampered.records[0].contentText.replace(
+        'STANDARD',
+        'READONLY',
+      );
+      writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
+      const bad = await runCli(['verify-chain', '--file', join(dir, 'tampered.json')]);
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout).problems[0]).toMatchObject({
+        problem: 'content-hash-mismatch',
+        sequence: 1,
       });
     });
   });
