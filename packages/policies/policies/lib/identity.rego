@@ -14,11 +14,29 @@ live_users := [user | some user in input.users; user.organisationRole != "REMOVE
 # Every live user with its resolution, computed once for all checks: [[user, resolve(user)]].
 resolved_live_users := [[user, resolve(user)] | some user in live_users]
 
-links_by_user_id[link.userId] contains link if some link in input.accountLinks
+# Indexes: objects of sets keyed by user id, staff id and lowercased email, so every lookup is
+# a key access. When the keys are unique (the normal case) they are built with one object
+# comprehension; only when some key repeats are they grouped with a multi-value rule, which
+# both engines build more slowly (OPA's interpreter in O(n²)). Both ways give the same result.
+links_by_user_id := {link.userId: {link} | some link in input.accountLinks} if {
+	_unique({link.userId | some link in input.accountLinks}, input.accountLinks)
+} else := {user_id: links | some user_id, links in _grouped_links}
 
-staff_by_id[member.id] contains member if some member in input.staff
+staff_by_id := {member.id: {member} | some member in input.staff} if {
+	_unique({member.id | some member in input.staff}, input.staff)
+} else := {staff_id: members | some staff_id, members in _grouped_staff_by_id}
 
-staff_by_email[email] contains member if {
+staff_by_email := {lower(member.email): {member} | some member in input.staff} if {
+	_unique({lower(member.email) | some member in input.staff}, input.staff)
+} else := {email: members | some email, members in _grouped_staff_by_email}
+
+_unique(keys, items) if count(keys) == count(items)
+
+_grouped_links[link.userId] contains link if some link in input.accountLinks
+
+_grouped_staff_by_id[member.id] contains member if some member in input.staff
+
+_grouped_staff_by_email[email] contains member if {
 	some member in input.staff
 	email := lower(member.email)
 }
@@ -59,7 +77,9 @@ _from_link(link) := _from_staff_id(object.get(link, "staffId", "")) if {
 }
 
 _from_staff_id(staff_id) := {"kind": "staff", "member": member} if {
-	[member] := [m | some m in staff_by_id[staff_id]]
+	members := staff_by_id[staff_id]
+	count(members) == 1
+	some member in members
 }
 
 _from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is linked to staff id ", staff_id, ", which is not unique in the staff directory"])} if {
@@ -71,7 +91,8 @@ _from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is l
 }
 
 _from_email_matches(members) := {"kind": "staff", "member": member} if {
-	[member] := [m | some m in members]
+	count(members) == 1
+	some member in members
 }
 
 _from_email_matches(members) := {"kind": "unidentified", "reason": concat("", ["has an email shared by ", format_int(count(members), 10), " staff members; link the account explicitly"])} if {
