@@ -60,6 +60,7 @@ export {
   chainLinkText,
   chainHash,
   verifyChainRecords,
+  ChainVerifier,
   CHAIN_VERSION,
   type ChainLink,
   type ChainRecord,

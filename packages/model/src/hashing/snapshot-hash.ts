@@ -65,18 +65,21 @@ export interface ChainVerification {
 }
 
 /**
- * Verifies a tenant's chain, oldest first: each snapshot's content hashes to its contentHash,
- * its link fields hash to its chainHash, and it points at its predecessor's chainHash. Pure, so
- * an auditor can run it over an evidence export without the database.
+ * Verifies a tenant's chain incrementally, oldest first: each snapshot's content hashes to its
+ * contentHash, its link fields hash to its chainHash, and it points at its predecessor's
+ * chainHash with the next sequence number. Keeps only the previous record, so a chain of any
+ * length is verified in constant memory.
  */
-export function verifyChainRecords(records: readonly ChainRecord[]): ChainVerification {
-  const problems: ChainProblem[] = [];
-  let previous: ChainRecord | undefined;
-  for (const record of records) {
+export class ChainVerifier {
+  private readonly problems: ChainProblem[] = [];
+  private previous: ChainRecord | undefined;
+  private length = 0;
+
+  add(record: ChainRecord): void {
     const at = { snapshotId: record.id, sequence: record.sequence };
     const content = sha256Hex(record.contentText);
     if (content !== record.contentHash) {
-      problems.push({
+      this.problems.push({
         ...at,
         problem: 'content-hash-mismatch',
         detail: `users hash to ${content}, recorded ${record.contentHash}`,
@@ -84,34 +87,45 @@ export function verifyChainRecords(records: readonly ChainRecord[]): ChainVerifi
     }
     const computed = chainHash(record);
     if (computed !== record.chainHash) {
-      problems.push({
+      this.problems.push({
         ...at,
         problem: 'chain-hash-mismatch',
         detail: `link hashes to ${computed}, recorded ${record.chainHash}`,
       });
     }
-    const expectedPrevious = previous ? previous.chainHash : null;
+    const expectedPrevious = this.previous ? this.previous.chainHash : null;
     if (record.previousHash !== expectedPrevious) {
-      problems.push({
+      this.problems.push({
         ...at,
         problem: 'previous-hash-mismatch',
         detail: `previousHash ${record.previousHash ?? 'null'}, predecessor's chainHash ${expectedPrevious ?? 'null (first link)'}`,
       });
     }
-    const expectedSequence = previous ? previous.sequence + 1 : 1;
+    const expectedSequence = this.previous ? this.previous.sequence + 1 : 1;
     if (record.sequence !== expectedSequence) {
-      problems.push({
+      this.problems.push({
         ...at,
         problem: 'sequence-gap',
         detail: `sequence ${record.sequence}, expected ${expectedSequence}`,
       });
     }
-    previous = record;
+    this.previous = record;
+    this.length++;
   }
-  return {
-    ok: problems.length === 0,
-    length: records.length,
-    headHash: previous?.chainHash ?? null,
-    problems,
-  };
+
+  result(): ChainVerification {
+    return {
+      ok: this.problems.length === 0,
+      length: this.length,
+      headHash: this.previous?.chainHash ?? null,
+      problems: [...this.problems],
+    };
+  }
+}
+
+/** Verifies a whole chain held in memory (e.g. an evidence export); pure, no database needed. */
+export function verifyChainRecords(records: readonly ChainRecord[]): ChainVerification {
+  const verifier = new ChainVerifier();
+  for (const record of records) verifier.add(record);
+  return verifier.result();
 }

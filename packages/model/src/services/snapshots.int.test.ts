@@ -126,6 +126,36 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
     });
   });
 
+  it('verifies a chain longer than one read batch (200) and pinpoints a break deep inside it', async () => {
+    const long = { namespace: 'finance', name: 'long' };
+    for (let i = 0; i < 205; i++) {
+      await db().snapshots.record(
+        long,
+        tenant,
+        users([`u${i % 3}`, 'STANDARD']),
+        new Date(Date.UTC(2026, 0, 1, 0, i)),
+      );
+    }
+    expect(await db().snapshots.verifyChain(long, tenant.tenantId)).toMatchObject({
+      ok: true,
+      length: 205,
+    });
+    expect(await db().snapshots.chainRecords(long, tenant.tenantId)).toHaveLength(205);
+    // Deleting a link is refused by the foreign key from its successor; editing one is detected.
+    const conn = t.model.orm.em.getConnection();
+    const longId = `(select id from connection where name = 'long')`;
+    await expect(
+      conn.execute(`delete from snapshot where sequence = 202 and connection_id = ${longId}`),
+    ).rejects.toThrow();
+    await conn.execute(
+      `update snapshot set tenant_name = 'Evil' where sequence = 203 and connection_id = ${longId}`,
+    );
+    const broken = await db().snapshots.verifyChain(long, tenant.tenantId);
+    expect(broken.problems.map((p) => [p.sequence, p.problem])).toEqual([
+      [203, 'chain-hash-mismatch'],
+    ]);
+  });
+
   it('verifies an intact chain and detects a tampered snapshot in the database', async () => {
     const good = await db().snapshots.verifyChain(acme, tenant.tenantId);
     expect(good).toMatchObject({ ok: true, length: 3, problems: [] });

@@ -6,7 +6,7 @@ import {
   chainHash,
   sha256Hex,
   snapshotContentText,
-  verifyChainRecords,
+  ChainVerifier,
   type ChainRecord,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
@@ -245,38 +245,48 @@ export class SnapshotService {
 
   /** The tenant's chain, oldest first, with everything needed to verify it offline. */
   async chainRecords(connection: ConnectionRef, tenantId: string): Promise<ChainRecord[]> {
+    const records: ChainRecord[] = [];
+    for await (const batch of this.chainBatches(connection, tenantId)) records.push(...batch);
+    return records;
+  }
+
+  /** Recomputes every hash of the tenant's chain and checks every link, batch by batch. */
+  async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
+    const verifier = new ChainVerifier();
+    for await (const batch of this.chainBatches(connection, tenantId))
+      batch.forEach((r) => verifier.add(r));
+    return verifier.result();
+  }
+
+  private async *chainBatches(
+    connection: ConnectionRef,
+    tenantId: string,
+  ): AsyncGenerator<ChainRecord[]> {
     const em = this.ctx.em();
     const conn = await findConnection(em, connection);
-    if (!conn) return [];
-    const records: ChainRecord[] = [];
+    if (!conn) return;
     for (let after = 0; ;) {
       const batch = await em.find(
         Snapshot,
         { connection: conn, tenantId, sequence: { $gt: after } },
         { orderBy: { sequence: 'asc' }, limit: CHAIN_BATCH, populate: ['content'] },
       );
-      for (const s of batch) {
-        records.push({
-          id: s.id,
-          connection: connectionKey(conn),
-          tenantId: s.tenantId,
-          tenantName: s.tenantName,
-          sequence: s.sequence,
-          takenAt: s.takenAt,
-          contentHash: s.content.hash,
-          previousHash: s.previousHash,
-          chainHash: s.chainHash,
-          contentText: s.content.text,
-        });
-      }
+      yield batch.map((s) => ({
+        id: s.id,
+        connection: connectionKey(conn),
+        tenantId: s.tenantId,
+        tenantName: s.tenantName,
+        sequence: s.sequence,
+        takenAt: s.takenAt,
+        contentHash: s.content.hash,
+        previousHash: s.previousHash,
+        chainHash: s.chainHash,
+        contentText: s.content.text,
+      }));
+      // Entities of earlier batches are not needed again; keep the identity map small.
       em.clear();
-      if (batch.length < CHAIN_BATCH) return records;
+      if (batch.length < CHAIN_BATCH) return;
       after = batch.at(-1)!.sequence;
     }
-  }
-
-  /** Recomputes every hash of the tenant's chain and checks every link. */
-  async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
-    return verifyChainRecords(await this.chainRecords(connection, tenantId));
   }
 }
