@@ -21,7 +21,8 @@ function rateLimitKey(request: FastifyRequest): string {
 /** Builds the app (routes, parsers, rate limit, OpenAPI and docs) without listening. */
 export async function createApp(deps: AppDependencies): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    loggerInstance: deps.logger,
+    // One access-log line per request (below) instead of Fastify's two.
+    logger: false,
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy
       .split(',')
@@ -29,6 +30,16 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
       .filter(Boolean),
   });
   const fastify = adapter.getInstance();
+  fastify.addHook('onResponse', async (request, reply) => {
+    deps.logger.info(
+      {
+        req: { id: request.id, method: request.method, url: request.url, ip: request.ip },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+  });
   const json = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/scim+json', { parseAs: 'string' }, json);
   fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) =>
