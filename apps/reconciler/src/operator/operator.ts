@@ -8,6 +8,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import type { ConnectionReconciler } from '../reconcile/connection-reconciler.js';
 import type { ResourceWatcher } from '../watch/resource-watcher.js';
+import { needsReconcile } from '../watch/predicates.js';
 import { createXeroConnectionWatcher } from '../watch/xero-connection-watcher.js';
 
 export interface OperatorOptions {
@@ -124,7 +125,9 @@ export class Operator {
         ...(namespace ? { namespace } : {}),
         resyncMs: options.resyncMs,
         logger: options.logger,
-        onEvent: (_type, object) => enqueue(object),
+        onEvent: (type, object, previous) => {
+          if (needsReconcile(type, object, previous)) enqueue(object);
+        },
         onResync: (objects) => objects.forEach(enqueue),
       }),
     );

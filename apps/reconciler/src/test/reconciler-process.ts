@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const SOURCE_MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const BUILT_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
 export interface LogLine {
   level: string;
@@ -16,8 +17,10 @@ export class ReconcilerProcess {
   private readonly child: ChildProcess;
   private stderr = '';
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  /** `built`: run dist/main.js as production does (benchmarks); default: the sources via tsx. */
+  constructor(env: Record<string, string>, options: { built?: boolean } = {}) {
+    const args = options.built ? [BUILT_MAIN] : ['--import', 'tsx', SOURCE_MAIN];
+    this.child = spawn(process.execPath, args, {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',

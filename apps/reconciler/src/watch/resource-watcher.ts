@@ -19,7 +19,8 @@ export interface ResourceWatcherOptions<T extends KubernetesObject> {
   path: string;
   /** One page of the collection (consistent read when resourceVersion is absent). */
   list(continueToken: string | undefined, limit: number): Promise<ListPage<T>>;
-  onEvent(type: WatchEventType, object: T): void;
+  /** `previous`: the cached object a MODIFIED replaces (for predicates such as generation-changed). */
+  onEvent(type: WatchEventType, object: T, previous?: T): void;
   /** Every `resyncMs`, all cached objects: level-triggered controllers re-check everything. */
   onResync?(objects: T[]): void;
   resyncMs?: number;
@@ -191,7 +192,7 @@ export class ResourceWatcher<T extends KubernetesObject> {
       this.cache.set(key, item);
       if (!previous) this.options.onEvent('ADDED', item);
       else if (previous.metadata?.resourceVersion !== item.metadata?.resourceVersion)
-        this.options.onEvent('MODIFIED', item);
+        this.options.onEvent('MODIFIED', item, previous);
     }
     for (const [key, previous] of this.cache) {
       if (seen.has(key)) continue;
@@ -252,8 +253,9 @@ export class ResourceWatcher<T extends KubernetesObject> {
 
   private apply(type: WatchEventType, object: T): void {
     const key = objectKey(object);
+    const previous = this.cache.get(key);
     if (type === 'DELETED') this.cache.delete(key);
     else this.cache.set(key, object);
-    this.options.onEvent(type, object);
+    this.options.onEvent(type, object, previous);
   }
 }

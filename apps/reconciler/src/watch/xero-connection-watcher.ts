@@ -14,7 +14,7 @@ export interface XeroConnectionWatcherOptions {
   /** Only this namespace; all namespaces when absent. */
   namespace?: string;
   resyncMs: number;
-  onEvent(type: WatchEventType, object: XeroConnection): void;
+  onEvent(type: WatchEventType, object: XeroConnection, previous?: XeroConnection): void;
   onResync(objects: XeroConnection[]): void;
   logger: Logger;
 }

@@ -1,0 +1,278 @@
+/**
+ * Benchmark: 1,000 XeroConnections against the sandbox with compressed limits.
+ * Measures the time from apply to every connection Ready=True against the floor the rate limits
+ * allow, the reconciler's RSS, and its CPU while idle afterwards. Writes
+ * bench/results/reconciler.{json,md} at the repository root.
+ *
+ *   npm run bench -w @xero-access/reconciler            (BENCH_CONNECTIONS=200 for a quick run)
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { defaultCrdFiles, repoRoot, startCluster, stopCluster } from '@xero-access/local-cluster';
+import { startSandbox } from '@xero-access/xero-sandbox';
+import pg from 'pg';
+import {
+  XERO_CONNECTION_API_VERSION,
+  XERO_CONNECTION_GROUP,
+  XERO_CONNECTION_PLURAL,
+  XERO_CONNECTION_VERSION,
+  type XeroConnection,
+} from '@xero-access/crd';
+import { metricValue, ReconcilerProcess } from '../src/test/reconciler-process.js';
+import { rateLimitFloorMs } from './floor.js';
+import { benchSeed } from './seed.js';
+
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
+const USERS_PER_TENANT = 5;
+const WINDOW_MS = 6_000; // a compressed "minute"
+const APP_PER_WINDOW = 600; // the binding limit: 10,000/min at Xero, compressed to 600 per 6 s
+const TENANT_PER_WINDOW = 60;
+const IDLE_MS = 30_000;
+const coordinates = {
+  group: XERO_CONNECTION_GROUP,
+  version: XERO_CONNECTION_VERSION,
+  plural: XERO_CONNECTION_PLURAL,
+};
+
+async function pool<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const root = repoRoot();
+  const clusterDir = join(root, '.local', `cluster-bench-reconciler-${process.pid}`);
+  const log = (message: string): void => console.log(`[${new Date().toISOString()}] ${message}`);
+
+  log('starting the local control plane');
+  const cluster = process.env.XAO_KUBECONFIG
+    ? undefined
+    : await startCluster({ dir: clusterDir, crdFiles: defaultCrdFiles(), lifetime: 'owned' });
+  const kubeconfig = process.env.XAO_KUBECONFIG ?? cluster!.kubeconfig;
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+
+  const limits = {
+    appPerMinute: APP_PER_WINDOW,
+    tenantPerMinute: TENANT_PER_WINDOW,
+    minuteWindowMs: WINDOW_MS,
+  };
+  const sandbox = await startSandbox({ seed: benchSeed(CONNECTIONS, USERS_PER_TENANT), limits });
+  const postgresUrl = process.env.XAO_POSTGRES_URL ?? 'postgres://xao:xao@127.0.0.1:5432/xao';
+  const dbName = `bench_reconciler_${process.pid}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = new URL(postgresUrl);
+  dbUrl.pathname = `/${dbName}`;
+
+  const namespace = 'bench';
+  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
+  const app = sandbox.apps[0]!;
+  log(`creating ${CONNECTIONS} credential and token Secrets`);
+  await pool([...Array(CONNECTIONS).keys()], 32, async (i) => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: `c${i}-app` },
+        stringData: { clientId: app.clientId, clientSecret: app.clientSecret },
+      },
+    });
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: `c${i}-tokens` },
+        stringData: { refresh_token: sandbox.grants[i]!.refreshToken! },
+      },
+    });
+  });
+
+  const reconciler = new ReconcilerProcess(
+    {
+      KUBECONFIG: kubeconfig,
+      DATABASE_URL: dbUrl.toString(),
+      REDIS_URL: process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `bench-reconciler-${process.pid}`,
+      XERO_IDENTITY_URL: sandbox.identityUrl,
+      XERO_LOGIN_URL: sandbox.loginUrl,
+      XERO_API_URL: sandbox.apiUrl,
+      XERO_LIMITS: JSON.stringify(limits),
+      WATCH_NAMESPACES: namespace,
+      LEADER_ELECTION_NAMESPACE: namespace,
+      POD_NAME: 'bench-reconciler',
+      METRICS_PORT: '0',
+      METRICS_HOST: '127.0.0.1',
+      WORKERS: process.env.BENCH_WORKERS ?? '16',
+    },
+    { built: true },
+  );
+  await reconciler.waitForLog('leading: reconciling XeroConnections', 60_000);
+  const url = await reconciler.url();
+  const scrape = async (): Promise<string> => (await fetch(`${url}/metrics`)).text();
+  const before = await scrape();
+  const rssBefore = metricValue(before, 'xao_reconciler_process_resident_memory_bytes');
+  const cpuBefore = metricValue(before, 'xao_reconciler_process_cpu_seconds_total');
+
+  log(`applying ${CONNECTIONS} XeroConnections`);
+  const started = Date.now();
+  let peakRss = rssBefore;
+  await pool([...Array(CONNECTIONS).keys()], 32, async (i) => {
+    await custom.createNamespacedCustomObject({
+      ...coordinates,
+      namespace,
+      body: {
+        apiVersion: XERO_CONNECTION_API_VERSION,
+        kind: 'XeroConnection',
+        metadata: { name: `c${i}` },
+        spec: {
+          credentialsSecretRef: { name: `c${i}-app` },
+          tokenSecretRef: { name: `c${i}-tokens` },
+          accessControl: { roleMappings: [{ orgRole: 'accountant' }] },
+        },
+      },
+    });
+  });
+  const appliedMs = Date.now() - started;
+  log(`applied in ${appliedMs} ms; waiting for every connection to be Ready`);
+
+  let ready = 0;
+  let notReady: Record<string, number> = {};
+  for (;;) {
+    const list = (await custom.listNamespacedCustomObject({ ...coordinates, namespace })) as {
+      items: XeroConnection[];
+    };
+    notReady = {};
+    ready = 0;
+    for (const c of list.items) {
+      const r = c.status?.conditions?.find((x) => x.type === 'Ready');
+      if (r?.status === 'True') ready += 1;
+      else notReady[r?.reason ?? 'Pending'] = (notReady[r?.reason ?? 'Pending'] ?? 0) + 1;
+    }
+    peakRss = Math.max(
+      peakRss,
+      metricValue(await scrape(), 'xao_reconciler_process_resident_memory_bytes'),
+    );
+    if (ready === CONNECTIONS) break;
+    if (Date.now() - started > 15 * 60_000)
+      throw new Error(
+        `only ${ready}/${CONNECTIONS} Ready after 15 min: ${JSON.stringify(notReady)}`,
+      );
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const allReadyMs = Date.now() - started;
+  log(`all ${CONNECTIONS} Ready after ${allReadyMs} ms`);
+
+  const busy = await scrape();
+  const cpuBusy = metricValue(busy, 'xao_reconciler_process_cpu_seconds_total');
+  const reconciles = metricValue(busy, 'xao_reconcile_duration_seconds_count');
+  const meanReconcileMs =
+    (metricValue(busy, 'xao_reconcile_duration_seconds_sum') / reconciles) * 1000;
+  log(`measuring idle CPU for ${IDLE_MS / 1000} s`);
+  const idleStart = Date.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idle = await scrape();
+  const idleCpuPercent =
+    ((metricValue(idle, 'xao_reconciler_process_cpu_seconds_total') - cpuBusy) /
+      ((Date.now() - idleStart) / 1000)) *
+    100;
+  const rssIdle = metricValue(idle, 'xao_reconciler_process_resident_memory_bytes');
+  const stats = sandbox.stats();
+  const apiCalls = Object.values(stats.callsPerApp).reduce((a, b) => a + b, 0);
+
+  // What the sandbox enforces: GET Organisation + GET Users per connection count against the app
+  // limit (GET /connections does not). The client also charges GET /connections to the app
+  // budget (conservative), so its own floor is for three calls per connection.
+  const floorMs = rateLimitFloorMs(CONNECTIONS * 2, APP_PER_WINDOW, WINDOW_MS);
+  const clientFloorMs = rateLimitFloorMs(CONNECTIONS * 3, APP_PER_WINDOW, WINDOW_MS);
+  const result = {
+    finishedAt: new Date().toISOString(),
+    cpus: cpus().length,
+    node: process.version,
+    connections: CONNECTIONS,
+    usersPerTenant: USERS_PER_TENANT,
+    workers: Number(process.env.BENCH_WORKERS ?? 16),
+    limits: {
+      windowMs: WINDOW_MS,
+      appPerWindow: APP_PER_WINDOW,
+      tenantPerWindow: TENANT_PER_WINDOW,
+    },
+    applyMs: appliedMs,
+    allReadyMs,
+    floorMs,
+    clientChargedFloorMs: clientFloorMs,
+    overFloor: allReadyMs / floorMs,
+    sandbox: {
+      acceptedApiCalls: apiCalls,
+      rateLimited429: stats.rateLimited,
+      tokenRefreshes: stats.tokenCalls.refresh_token,
+      refreshRotations: stats.refreshRotations,
+      tokenErrors: stats.tokenErrors,
+    },
+    reconcileErrors: metricValue(idle, 'xao_reconcile_errors_total'),
+    reconciles,
+    meanReconcileMs,
+    reconcilerCpuSecondsApplyToReady: cpuBusy - cpuBefore,
+    rssBytes: { beforeApply: rssBefore, peak: peakRss, idle: rssIdle },
+    idleCpuPercent,
+    idleWindowMs: IDLE_MS,
+  };
+  const resultsDir = join(root, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'reconciler.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+  writeFileSync(
+    join(resultsDir, 'reconciler.md'),
+    `# reconciler benchmark: ${CONNECTIONS} XeroConnections from apply to Ready
+
+One reconciler process (${result.workers} workers, leader election on) against the local control plane
+(etcd + kube-apiserver), the Xero sandbox, Redis and PostgreSQL, all on this machine
+(${result.cpus} CPUs, Node ${process.version}). Each connection is its own organisation with its own
+consent (refresh token) and ${USERS_PER_TENANT} users. Limits are compressed: a "minute" is ${WINDOW_MS} ms,
+the app may make ${APP_PER_WINDOW} calls per window (Xero: 10,000 per minute), a tenant ${TENANT_PER_WINDOW}.
+
+| measure | value |
+|---|---:|
+| apply ${CONNECTIONS} XeroConnections (32 parallel creates) | ${s(appliedMs)} |
+| apply → all Ready=True | **${s(allReadyMs)}** |
+| floor allowed by the app limit (2 counted calls per connection) | ${s(floorMs)} |
+| ratio to the floor | ${result.overFloor.toFixed(2)}× |
+| floor if GET /connections is charged too (what the client budgets) | ${s(clientFloorMs)} |
+| accepted API calls / 429 answers | ${apiCalls} / ${Object.values(stats.rateLimited).reduce((a, b) => a + b, 0)} |
+| token refreshes (rotations) / token errors | ${stats.tokenCalls.refresh_token} (${stats.refreshRotations}) / ${JSON.stringify(stats.tokenErrors)} |
+| reconcile errors | ${result.reconcileErrors} |
+| reconciles (incl. the no-op ones our own status writes trigger) / mean duration | ${reconciles} / ${meanReconcileMs.toFixed(0)} ms |
+| reconciler CPU from apply to all Ready | ${(cpuBusy - cpuBefore).toFixed(1)} s (${(((cpuBusy - cpuBefore) / (allReadyMs / 1000)) * 100).toFixed(0)} % of one core) |
+| RSS before apply / peak / idle after | ${mib(rssBefore)} / ${mib(peakRss)} / ${mib(rssIdle)} |
+| CPU while idle (${IDLE_MS / 1000} s after all Ready) | ${idleCpuPercent.toFixed(2)} % of one core |
+
+Measured ${result.finishedAt}. Reproduce: \`npm run bench -w @xero-access/reconciler\`.
+Each sync makes three Xero calls (GET /connections, Organisation, Users) plus one token refresh,
+writes the token Secret, a snapshot, findings and the status, and records Events.
+`,
+  );
+  log(`results written to ${resultsDir}/reconciler.{json,md}`);
+
+  await reconciler.kill('SIGTERM');
+  await sandbox.close();
+  await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await admin.end();
+  if (cluster) await stopCluster(clusterDir);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
