@@ -22,7 +22,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 // Each case starts the CLI from source through tsx (seconds on a busy machine).
-describe('xero-policies', { timeout: 30_000 }, () => {
+describe('xero-policies', { timeout: 60_000 }, () => {
   let bundle: string;
   let dir: string;
 
