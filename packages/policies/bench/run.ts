@@ -16,7 +16,8 @@ import { realisticInput } from '../src/test/generate-input.js';
 const SIZES = (process.env.XAO_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.XAO_BENCH_RUNS ?? 7);
 const OPA_RUNS = Number(process.env.XAO_BENCH_OPA_RUNS ?? 3);
-const WASM = process.env.XAO_POLICY_BUNDLE ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
+const WASM =
+  process.env.XAO_POLICY_BUNDLE ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 
 const median = (values: number[]) => {
@@ -82,14 +83,27 @@ async function measure(users: number, evaluator: PolicyEvaluator, dir: string): 
     wasmCpu.push(cpu);
   }
   const evaluatorRuns: number[] = [];
-  for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++) evaluatorRuns.push(time(() => evaluator.evaluate(input))[1]);
+  for (let i = 0; i < Math.max(3, Math.floor(RUNS / 2)); i++)
+    evaluatorRuns.push(time(() => evaluator.evaluate(input))[1]);
 
   const opaRuns: number[] = [];
   const queryRuns: number[] = [];
   let opaResult: unknown;
   for (let i = 0; i < OPA_RUNS; i++) {
     const [run, ms] = await timeAsync(() =>
-      runOpa(['eval', '--format', 'json', '--metrics', '--ignore', '*_test.rego', '--data', POLICY_DIR, '--input', inputFile, 'data.xeroaccess.result']),
+      runOpa([
+        'eval',
+        '--format',
+        'json',
+        '--metrics',
+        '--ignore',
+        '*_test.rego',
+        '--data',
+        POLICY_DIR,
+        '--input',
+        inputFile,
+        'data.xeroaccess.result',
+      ]),
     );
     if (run.exitCode !== 0) throw new Error(`opa eval failed: ${run.stderr}`);
     const parsed = JSON.parse(run.stdout) as {
@@ -163,14 +177,20 @@ try {
   const meta = {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
-    loadAverage: os.loadavg().map((l) => l.toFixed(1)).join(' '),
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' '),
     node: process.version,
     opa: opaVersion,
     runs: RUNS,
     opaRuns: OPA_RUNS,
   };
   await mkdir(RESULTS, { recursive: true });
-  await writeFile(join(RESULTS, 'policies.json'), `${JSON.stringify({ ...meta, results: rows }, null, 2)}\n`);
+  await writeFile(
+    join(RESULTS, 'policies.json'),
+    `${JSON.stringify({ ...meta, results: rows }, null, 2)}\n`,
+  );
   await writeFile(join(RESULTS, 'policies.md'), markdown(rows, meta));
   console.log(markdown(rows, meta));
   if (rows.some((r) => !r.sameResult)) process.exitCode = 1;
