@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Patch, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import { DB } from '../database/database.module.js';
 import { BadRequestField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
-import { ValidQuery, findNul, openApiSchema } from '../http/zod-validation.js';
+import { ValidBody, ValidQuery, findNul, openApiSchema } from '../http/zod-validation.js';
 import { StaffChanges } from './staff-changes.js';
 import { IMPORT_COLUMNS, importJsonBody, parseStaffCsv, parseStaffJson } from './staff-import.js';
 
@@ -20,6 +20,29 @@ const listStaffQuery = z
     cursor: cursorParam,
   })
   .strict();
+
+const isoDate = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+  .transform((s) => new Date(s));
+
+const createStaffBody = z
+  .object({
+    email: z.email({ message: 'must be an email address' }).max(320),
+    name: z.string().trim().min(1, 'must not be empty').max(255),
+    orgRole: z
+      .string()
+      .trim()
+      .min(1)
+      .max(128)
+      .nullish()
+      .describe('The organisation role the access checks map'),
+    status: z.enum(['active', 'offboarded']).optional(),
+    offboardedAt: isoDate.nullish(),
+    externalId: z.string().min(1).max(255).nullish(),
+  })
+  .strict();
+
+const updateStaffBody = createStaffBody.partial().strict();
 
 @ApiTags('staff')
 @Controller('staff')
@@ -49,6 +72,31 @@ export class StaffController {
     const member = await this.db.staff.get(id);
     if (!member) throw notFound('staff member', id);
     return member;
+  }
+
+  @Post()
+  @Access('admin')
+  @ApiOperation({ summary: 'Add one person to the directory (SCIM or import for many)' })
+  async create(@ValidBody(createStaffBody) body: z.output<typeof createStaffBody>) {
+    const created = await this.db.staff.create({ ...body, source: 'manual' });
+    const reevaluated = await this.changes.changed('staff.create', [created]);
+    return { ...created, reevaluated };
+  }
+
+  @Patch(':id')
+  @Access('admin')
+  @ApiOperation({
+    summary: 'Change a person (e.g. offboard: {"status":"offboarded"}); re-evaluates at once',
+  })
+  async update(
+    @UuidParam('id') id: string,
+    @ValidBody(updateStaffBody) body: z.output<typeof updateStaffBody>,
+  ) {
+    const before = await this.db.staff.get(id);
+    if (!before) throw notFound('staff member', id);
+    const after = await this.db.staff.update(id, body);
+    const reevaluated = await this.changes.changed('staff.update', [before, after]);
+    return { ...after, reevaluated };
   }
 
   @Post('import')

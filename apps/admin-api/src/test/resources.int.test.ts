@@ -305,6 +305,37 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       expect(await h.redis.smembers(reevaluatePendingSet(h.prefix))).toEqual(['finance/acme']);
     });
 
+    it('creates and offboards one person, naming a bad field', async () => {
+      const created = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email: 'Jack.Taylor@gmail.example', name: 'Jack Taylor', orgRole: 'contractor' },
+      });
+      expect(created.statusCode).toBe(201);
+      expect(created.json()).toMatchObject({
+        email: 'jack.taylor@gmail.example',
+        status: 'active',
+        reevaluated: ['finance/acme'],
+      });
+      const offboarded = await h.call('PATCH', `/staff/${created.json().id}`, {
+        token: h.tokens.admin,
+        body: { status: 'offboarded' },
+      });
+      expect(offboarded.json()).toMatchObject({
+        status: 'offboarded',
+        offboardedAt: expect.any(String),
+      });
+      const bad = await h.call('PATCH', `/staff/${created.json().id}`, {
+        token: h.tokens.admin,
+        body: { email: 'nope' },
+      });
+      expect(bad.json()).toMatchObject({ statusCode: 400, field: 'body.email' });
+      const duplicate = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email: 'jack.taylor@gmail.example', name: 'J' },
+      });
+      expect(duplicate.statusCode).toBe(409);
+    });
+
     it('names the CSV line and column at fault', async () => {
       const bad = await h.call('POST', '/staff/import', {
         token: h.tokens.admin,
