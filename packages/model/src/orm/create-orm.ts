@@ -6,6 +6,7 @@ import { postgresqlMigrations } from '../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../migrations/sqlite/index.js';
 import { Database } from '../services/database.js';
 import { parseDatabaseUrl, type Dialect } from './database-url.js';
+import { withMigrationLock } from './migration-lock.js';
 
 export interface CreateOrmOptions {
   /** `postgres://user:pass@host:5432/db`, `sqlite:///path/to/file.db` or `sqlite::memory:`. */
@@ -92,7 +93,8 @@ export async function ormOptions(
 
 /** Connects to the database named by the URL, choosing the driver from its scheme. */
 export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
-  const dialect = parseDatabaseUrl(options.url).dialect;
+  const parsed = parseDatabaseUrl(options.url);
+  const dialect = parsed.dialect;
   const orm = await MikroORM.init<AbstractSqlDriver>(await ormOptions(options.url, options));
   const migrator = () => orm.getMigrator();
   const model: ModelOrm = {
@@ -100,7 +102,8 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
     orm,
     db: new Database(orm, dialect),
     async migrateUp() {
-      return (await migrator().up()).map((m) => m.name);
+      const up = async () => (await migrator().up()).map((m) => m.name);
+      return parsed.dialect === 'postgresql' ? withMigrationLock(parsed.clientUrl!, up) : up();
     },
     async pendingMigrations() {
       return (await migrator().getPendingMigrations()).map((m) => m.name);
