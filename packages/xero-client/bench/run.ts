@@ -146,6 +146,9 @@ function markdown(rows: Row[], meta: Record<string, unknown>): string {
     `Measured ${String(meta.finishedAt)} on ${String(meta.cpus)} CPU(s), Node ${process.version}.`,
     '"max calls in any window" is measured from response arrival times in the clients, so it can differ',
     'from the sandbox\'s view by the response latency; the sandbox itself refuses (429) anything over its limits.',
+    'The sandbox does not count refused calls against any window, so the naive client loses little budget to its',
+    '429s here; what it costs is the 429s themselves (each one a warning sign to Xero) and callers waiting',
+    'whole Retry-After seconds. "max in flight" is the sandbox\'s per-tenant peak.',
     '',
   ];
   return lines.join('\n');

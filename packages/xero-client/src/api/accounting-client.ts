@@ -1,6 +1,6 @@
 import { joinUrl, XERO_ENDPOINTS, type XeroEndpoints } from '../config.js';
 import { xeroErrors, type XeroError } from '../errors.js';
-import { type Transport, type XeroResponse } from '../http/transport.js';
+import { rateLimitedError, type Transport, type XeroResponse } from '../http/transport.js';
 import { formatHttpDate } from '../ms-date.js';
 import { parseResponse } from '../validate.js';
 import {
@@ -160,6 +160,7 @@ export class XeroAccountingClient {
   private failure(operation: string, response: XeroResponse, tenantId?: string): XeroError {
     if (response.statusCode === 401) return xeroErrors.unauthorized(operation, tenantId);
     if (response.statusCode === 403) return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId);
+    if (response.statusCode === 429) return rateLimitedError(operation, response, tenantId);
     return xeroErrors.invalidResponse(operation, `unexpected HTTP ${response.statusCode}`, response.statusCode);
   }
 }

@@ -55,6 +55,13 @@ export function remainingFromHeaders(headers: XeroResponse['headers']): Remainin
   };
 }
 
+/** A 429 the caller receives (no limiter to wait with): RateLimited, retrying at Retry-After. */
+export function rateLimitedError(operation: string, response: XeroResponse, tenantId?: string): XeroError {
+  const problem = String(response.headers['x-rate-limit-problem'] ?? 'minute');
+  const retryAfterMs = Math.max(0, (headerNumber(response.headers['retry-after']) ?? 1) * 1000);
+  return xeroErrors.rateLimited(operation, new Date(Date.now() + retryAfterMs), problem, tenantId);
+}
+
 function parseBody(text: string): unknown {
   if (text === '') return undefined;
   try {
@@ -157,12 +164,11 @@ export class Transport {
 
   private async handle429(request: XeroRequest, response: XeroResponse, times: number): Promise<void> {
     const problem = String(response.headers['x-rate-limit-problem'] ?? 'minute');
-    const retryAfterSec = headerNumber(response.headers['retry-after']) ?? 1;
-    const retryAfterMs = Math.max(0, retryAfterSec * 1000);
+    const retryAfterMs = Math.max(0, (headerNumber(response.headers['retry-after']) ?? 1) * 1000);
     const limiter = this.limiter!;
     if (retryAfterMs > limiter.tuning.maxWaitMs || times > MAX_RATE_LIMITED_RETRIES) {
       await limiter.pause(request.scope!, problem, retryAfterMs);
-      throw xeroErrors.rateLimited(request.operation, new Date(Date.now() + retryAfterMs), problem, request.scope!.tenantId);
+      throw rateLimitedError(request.operation, response, request.scope!.tenantId);
     }
     // The pause makes every process (this one included) wait in acquire() until Retry-After.
     await limiter.pause(request.scope!, problem, retryAfterMs);

@@ -62,10 +62,13 @@ if mode == 'settle' then
     local deficit = limit - remaining - (total + expiredSinceHorizon)
     if deficit > 0 then added = deficit end
   end
+  -- The horizon is never later than the grant, so the call's point sits in the earliest bucket
+  -- from the horizon's on, or in an earlier-than-ours bucket that holds another call's point:
+  -- moving that one instead only keeps ours longer (safe). A later bucket is never touched.
   local grantBucket = math.floor(horizon / bucketMs)
   local found = nil
-  for i = #buckets, 1, -1 do
-    if buckets[i][1] <= grantBucket then
+  for i = 1, #buckets do
+    if buckets[i][1] >= grantBucket then
       found = buckets[i][1]
       break
     end

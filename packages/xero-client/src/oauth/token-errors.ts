@@ -1,5 +1,5 @@
 import { xeroErrors, type XeroError } from '../errors.js';
-import { type XeroResponse } from '../http/transport.js';
+import { rateLimitedError, type XeroResponse } from '../http/transport.js';
 import { oauthErrorSchema } from './schemas.js';
 
 /**
@@ -7,6 +7,7 @@ import { oauthErrorSchema } from './schemas.js';
  * copied: an identity server may echo the grant in it.
  */
 export function tokenError(operation: string, response: XeroResponse): XeroError {
+  if (response.statusCode === 429) return rateLimitedError(operation, response);
   const parsed = oauthErrorSchema.safeParse(response.body);
   const code = parsed.success ? parsed.data.error : undefined;
   if (code === 'invalid_client' || code === 'unauthorized_client' || response.statusCode === 401) {
