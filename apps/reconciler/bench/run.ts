@@ -30,11 +30,26 @@ const WINDOW_MS = 6_000; // a compressed "minute"
 const APP_PER_WINDOW = 600; // the binding limit: 10,000/min at Xero, compressed to 600 per 6 s
 const TENANT_PER_WINDOW = 60;
 const IDLE_MS = 30_000;
+const SETTLE_MS = 20_000;
+/** Kubernetes writes per first sync: finalizer, token Secret, status, two Events (Ready, FindingsOpened). */
+const KUBE_WRITES_PER_CONNECTION = 5;
 const coordinates = {
   group: XERO_CONNECTION_GROUP,
   version: XERO_CONNECTION_VERSION,
   plural: XERO_CONNECTION_PLURAL,
 };
+
+/** Busy fraction of all CPUs between two readings of os.cpus(). */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    busy += t.user + t.nice + t.sys + t.irq;
+    total += t.user + t.nice + t.sys + t.irq + t.idle;
+  }
+  return { busy, total };
+}
 
 async function pool<T>(
   items: readonly T[],
@@ -127,6 +142,7 @@ async function main(): Promise<void> {
 
   log(`applying ${CONNECTIONS} XeroConnections`);
   const started = Date.now();
+  const machineBefore = cpuTimes();
   let peakRss = rssBefore;
   await pool([...Array(CONNECTIONS).keys()], 32, async (i) => {
     await custom.createNamespacedCustomObject({
@@ -172,10 +188,17 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
   const allReadyMs = Date.now() - started;
+  const machineAfter = cpuTimes();
+  const machineBusy =
+    (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total);
   log(`all ${CONNECTIONS} Ready after ${allReadyMs} ms`);
 
   const busy = await scrape();
   const cpuBusy = metricValue(busy, 'xao_reconciler_process_cpu_seconds_total');
+  log(`letting the last work settle for ${SETTLE_MS / 1000} s`);
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const settled = await scrape();
+  const cpuSettled = metricValue(settled, 'xao_reconciler_process_cpu_seconds_total');
   const reconciles = metricValue(busy, 'xao_reconcile_duration_seconds_count');
   const meanReconcileMs =
     (metricValue(busy, 'xao_reconcile_duration_seconds_sum') / reconciles) * 1000;
@@ -213,6 +236,9 @@ async function main(): Promise<void> {
     floorMs,
     clientChargedFloorMs: clientFloorMs,
     overFloor: allReadyMs / floorMs,
+    kubeWritesPerSecondDuringApply: CONNECTIONS / (appliedMs / 1000),
+    kubeWriteFloorMs:
+      ((CONNECTIONS * KUBE_WRITES_PER_CONNECTION) / (CONNECTIONS / (appliedMs / 1000))) * 1000,
     sandbox: {
       acceptedApiCalls: apiCalls,
       rateLimited429: stats.rateLimited,
@@ -224,6 +250,7 @@ async function main(): Promise<void> {
     reconciles,
     meanReconcileMs,
     reconcilerCpuSecondsApplyToReady: cpuBusy - cpuBefore,
+    machineCpuBusyApplyToReady: machineBusy,
     rssBytes: { beforeApply: rssBefore, peak: peakRss, idle: rssIdle },
     idleCpuPercent,
     idleWindowMs: IDLE_MS,
@@ -250,13 +277,16 @@ the app may make ${APP_PER_WINDOW} calls per window (Xero: 10,000 per minute), a
 | floor allowed by the app limit (2 counted calls per connection) | ${s(floorMs)} |
 | ratio to the floor | ${result.overFloor.toFixed(2)}× |
 | floor if GET /connections is charged too (what the client budgets) | ${s(clientFloorMs)} |
+| this API server's write rate while applying (32 parallel creates) | ${result.kubeWritesPerSecondDuringApply.toFixed(0)} writes/s |
+| floor from Kubernetes writes at that rate (${KUBE_WRITES_PER_CONNECTION} per connection: finalizer, token Secret, status, 2 Events) | ${s(result.kubeWriteFloorMs)} |
 | accepted API calls / 429 answers | ${apiCalls} / ${Object.values(stats.rateLimited).reduce((a, b) => a + b, 0)} |
 | token refreshes (rotations) / token errors | ${stats.tokenCalls.refresh_token} (${stats.refreshRotations}) / ${JSON.stringify(stats.tokenErrors)} |
 | reconcile errors | ${result.reconcileErrors} |
 | reconciles (incl. the no-op ones our own status writes trigger) / mean duration | ${reconciles} / ${meanReconcileMs.toFixed(0)} ms |
 | reconciler CPU from apply to all Ready | ${(cpuBusy - cpuBefore).toFixed(1)} s (${(((cpuBusy - cpuBefore) / (allReadyMs / 1000)) * 100).toFixed(0)} % of one core) |
+| whole machine CPU busy from apply to all Ready (API server, etcd, PostgreSQL, Redis, sandbox, reconciler) | ${(machineBusy * 100).toFixed(0)} % of ${result.cpus} CPUs |
 | RSS before apply / peak / idle after | ${mib(rssBefore)} / ${mib(peakRss)} / ${mib(rssIdle)} |
-| CPU while idle (${IDLE_MS / 1000} s after all Ready) | ${idleCpuPercent.toFixed(2)} % of one core |
+| CPU while idle (${IDLE_MS / 1000} s, starting ${SETTLE_MS / 1000} s after all Ready) | ${idleCpuPercent.toFixed(2)} % of one core |
 
 Measured ${result.finishedAt}. Reproduce: \`npm run bench -w @xero-access/reconciler\`.
 Each sync makes three Xero calls (GET /connections, Organisation, Users) plus one token refresh,

@@ -46,14 +46,14 @@ export class ReconcilerMetrics {
   });
   readonly openFindings = new Gauge({
     name: 'xao_open_findings',
-    help: 'Open findings by check and connection.',
-    labelNames: ['check', 'namespace', 'connection'] as const,
+    help: 'Open findings by XeroConnection (namespace, name), check and severity.',
+    labelNames: ['namespace', 'name', 'check', 'severity'] as const,
     registers: [this.registry],
   });
   readonly connectionReady = new Gauge({
     name: 'xao_connection_ready',
     help: '1 when the XeroConnection is Ready, 0 otherwise, with the reason.',
-    labelNames: ['namespace', 'connection', 'reason'] as const,
+    labelNames: ['namespace', 'name', 'reason'] as const,
     registers: [this.registry],
   });
   readonly isLeader = new Gauge({
@@ -74,38 +74,43 @@ export class ReconcilerMetrics {
   }
 
   private readonly readyReason = new Map<string, string>();
-  private readonly findingChecks = new Map<string, Set<string>>();
+  private readonly findingSeries = new Map<string, Set<string>>();
 
-  setOpenFindings(
-    namespace: string,
-    connection: string,
-    byCheck: Record<string, number>,
-    checks: readonly string[],
-  ): void {
-    const key = `${namespace}/${connection}`;
-    const known = this.findingChecks.get(key) ?? new Set<string>();
-    for (const check of [...checks, ...Object.keys(byCheck)]) known.add(check);
-    this.findingChecks.set(key, known);
-    for (const check of known)
-      this.openFindings.set({ check, namespace, connection }, byCheck[check] ?? 0);
+  /** Replaces a connection's open-finding series: `counts` maps `check\u0000severity` to a count. */
+  setOpenFindings(namespace: string, name: string, counts: ReadonlyMap<string, number>): void {
+    const key = `${namespace}/${name}`;
+    const series = this.findingSeries.get(key) ?? new Set<string>();
+    for (const old of series) {
+      if (counts.has(old)) continue;
+      const [check, severity] = old.split('\u0000') as [string, string];
+      this.openFindings.set({ namespace, name, check, severity }, 0);
+    }
+    for (const [series_, count] of counts) {
+      const [check, severity] = series_.split('\u0000') as [string, string];
+      this.openFindings.set({ namespace, name, check, severity }, count);
+      series.add(series_);
+    }
+    this.findingSeries.set(key, series);
   }
 
-  setReady(namespace: string, connection: string, ready: boolean, reason: string): void {
-    const key = `${namespace}/${connection}`;
+  setReady(namespace: string, name: string, ready: boolean, reason: string): void {
+    const key = `${namespace}/${name}`;
     const previous = this.readyReason.get(key);
     if (previous !== undefined && previous !== reason)
-      this.connectionReady.remove({ namespace, connection, reason: previous });
+      this.connectionReady.remove({ namespace, name, reason: previous });
     this.readyReason.set(key, reason);
-    this.connectionReady.set({ namespace, connection, reason }, ready ? 1 : 0);
+    this.connectionReady.set({ namespace, name, reason }, ready ? 1 : 0);
   }
 
-  forgetConnection(namespace: string, connection: string): void {
-    const key = `${namespace}/${connection}`;
-    for (const check of this.findingChecks.get(key) ?? [])
-      this.openFindings.remove({ check, namespace, connection });
-    this.findingChecks.delete(key);
+  forgetConnection(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    for (const series of this.findingSeries.get(key) ?? []) {
+      const [check, severity] = series.split('\u0000') as [string, string];
+      this.openFindings.remove({ namespace, name, check, severity });
+    }
+    this.findingSeries.delete(key);
     const reason = this.readyReason.get(key);
-    if (reason !== undefined) this.connectionReady.remove({ namespace, connection, reason });
+    if (reason !== undefined) this.connectionReady.remove({ namespace, name, reason });
     this.readyReason.delete(key);
   }
 }

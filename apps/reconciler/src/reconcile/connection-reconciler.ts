@@ -13,6 +13,7 @@ import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import { applyFindings } from '../findings/apply-findings.js';
+import { openFindingSeries } from '../findings/open-findings.js';
 import { splitKey } from '../kube/object-key.js';
 import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
@@ -68,6 +69,8 @@ interface SyncOutcome {
   tenants: SyncedTenant[];
   userCount: number;
   openByCheck: Record<string, number>;
+  /** Open findings by check and severity, for the metrics. */
+  openSeries: Map<string, number>;
   transitions: FindingTransition[];
 }
 
@@ -202,7 +205,7 @@ export class ConnectionReconciler {
           ? { refreshTokenRotatedAt: outcome.grant.refreshTokenRotatedAt.toISOString() }
           : {}),
       });
-      this.deps.metrics.setOpenFindings(namespace, name, outcome.openByCheck, CHECK_IDS);
+      this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
     } else {
       const f = failure!;
       // What succeeded before the failure is still true.
@@ -310,6 +313,7 @@ export class ConnectionReconciler {
       tenants,
       userCount: recorded.reduce((sum, r) => sum + r.activeUsers, 0),
       openByCheck: applied.openByCheck,
+      openSeries: await openFindingSeries(db, ref),
       transitions: applied.transitions,
     };
   }
@@ -390,18 +394,8 @@ export class ConnectionReconciler {
       );
     }
     if (!outcome) return;
-    if (
-      outcome.grant.refreshTokenRotatedAt &&
-      outcome.grant.refreshTokenRotatedAt.toISOString() !== previous.refreshTokenRotatedAt
-    ) {
-      await events.record(
-        connection,
-        'Normal',
-        'TokenRotated',
-        'RefreshToken',
-        'The refresh token rotated; the new one is stored in the token Secret.',
-      );
-    }
+    // Rotations are not Events: one per connection per sync would drown the rest
+    // (status.refreshTokenRotatedAt and xao_token_refreshes_total show them).
     const opened = outcome.transitions.filter(
       (t) => t.type === 'opened' || t.type === 'reopened' || t.type === 'accepted-expired',
     );

@@ -134,19 +134,26 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
 
     const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
     expect(metrics).toMatch(
-      /xao_open_findings\{check="user-identified",namespace="[^"]+",connection="acme"\} 1/,
+      /xao_open_findings\{namespace="[^"]+",name="acme",check="user-identified",severity="[a-z]+"\} 1/,
+    );
+    // The labels the chart's PrometheusRule selects on.
+    expect(metrics).toMatch(
+      /xao_open_findings\{namespace="[^"]+",name="acme",check="offboarded-access-removed",severity="high"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /xao_connection_ready\{namespace="[^"]+",name="acme",reason="Ready"\} 1/,
     );
     expect(metrics).toMatch(/xao_token_refreshes_total\{outcome="rotated"\} 1/);
     expect(metrics).toMatch(/xao_xero_calls_total\{operation="GET Users",status="200"\} 1/);
   });
 
-  it('records Kubernetes Events for readiness, the token rotation and the findings', async () => {
+  it('records Kubernetes Events for readiness and the findings', async () => {
     const { EventsV1Api } = await import('@kubernetes/client-node');
     const events = await testKubeConfig()
       .makeApiClient(EventsV1Api)
       .listNamespacedEvent({ namespace, fieldSelector: 'regarding.name=acme' });
     const reasons = events.items.map((e) => e.reason);
-    expect(reasons).toEqual(expect.arrayContaining(['Ready', 'TokenRotated', 'FindingsOpened']));
+    expect(reasons).toEqual(expect.arrayContaining(['Ready', 'FindingsOpened']));
     const opened = events.items.find((e) => e.reason === 'FindingsOpened');
     expect(opened?.type).toBe('Warning');
     expect(opened?.note).toContain('user-identified');
