@@ -25,7 +25,13 @@ interface Scenario {
   name: string;
   binding: 'tenant minute' | 'app minute';
   tenants: number;
-  limits: { tenantConcurrent: number; tenantPerMinute: number; tenantPerDay: number; appPerMinute: number; dayWindowMs: number };
+  limits: {
+    tenantConcurrent: number;
+    tenantPerMinute: number;
+    tenantPerDay: number;
+    appPerMinute: number;
+    dayWindowMs: number;
+  };
   bindingLimit: number;
 }
 
@@ -35,14 +41,26 @@ const allScenarios: Scenario[] = [
     name: 'one organisation, per-tenant minute limit binds',
     binding: 'tenant minute',
     tenants: 1,
-    limits: { tenantConcurrent: 5, tenantPerMinute: 60, tenantPerDay: 5_000, appPerMinute: 10_000, dayWindowMs: 3_600_000 },
+    limits: {
+      tenantConcurrent: 5,
+      tenantPerMinute: 60,
+      tenantPerDay: 5_000,
+      appPerMinute: 10_000,
+      dayWindowMs: 3_600_000,
+    },
     bindingLimit: 60,
   },
   {
     name: 'eight organisations, per-app minute limit binds',
     binding: 'app minute',
     tenants: 8,
-    limits: { tenantConcurrent: 5, tenantPerMinute: 60, tenantPerDay: 5_000, appPerMinute: 300, dayWindowMs: 3_600_000 },
+    limits: {
+      tenantConcurrent: 5,
+      tenantPerMinute: 60,
+      tenantPerDay: 5_000,
+      appPerMinute: 300,
+      dayWindowMs: 3_600_000,
+    },
     bindingLimit: 300,
   },
 ];
@@ -73,7 +91,11 @@ async function run(scenario: Scenario, mode: LoadJob['mode'], windowMs: number):
   const sandbox = await startTestSandbox(scenario.tenants, { limits, accessTokenTtlMs: 3_600_000 });
   try {
     const redis = createLimiterRedis(redisUrl);
-    const client = createXeroClient({ credentials: appOf(sandbox), endpoints: endpointsOf(sandbox), redis });
+    const client = createXeroClient({
+      credentials: appOf(sandbox),
+      endpoints: endpointsOf(sandbox),
+      redis,
+    });
     const tokens = await client.identity.refresh(grantOf(sandbox).refreshToken);
     redis.disconnect();
     const durationMs = windows * windowMs;
@@ -112,7 +134,13 @@ async function run(scenario: Scenario, mode: LoadJob['mode'], windowMs: number):
       succeeded,
       rateLimited429: Object.values(stats.rateLimited).reduce((a, b) => a + b, 0),
       rateLimitedByProblem: stats.rateLimited,
-      utilisation: meanWindowOccupancy(times, started, started + durationMs, windowMs, scenario.bindingLimit),
+      utilisation: meanWindowOccupancy(
+        times,
+        started,
+        started + durationMs,
+        windowMs,
+        scenario.bindingLimit,
+      ),
       callsOverAllowed: succeeded / allowedInRun,
       maxCallsInAnyWindowSeenByClients: maxInWindow(times, windowMs),
       maxInFlightPerTenant: stats.maxInFlightObserved,
@@ -145,7 +173,7 @@ function markdown(rows: Row[], meta: Record<string, unknown>): string {
     '',
     `Measured ${String(meta.finishedAt)} on ${String(meta.cpus)} CPU(s), Node ${process.version}.`,
     '"max calls in any window" is measured from response arrival times in the clients, so it can differ',
-    'from the sandbox\'s view by the response latency; the sandbox itself refuses (429) anything over its limits.',
+    "from the sandbox's view by the response latency; the sandbox itself refuses (429) anything over its limits.",
     'The sandbox does not count refused calls against any window, so the naive client loses little budget to its',
     '429s here; what it costs is the 429s themselves (each one a warning sign to Xero) and callers waiting',
     'whole Retry-After seconds. "max in flight" is the sandbox\'s per-tenant peak.',
@@ -168,7 +196,13 @@ for (const windowMs of windowLengths) {
     }
   }
 }
-const meta = { finishedAt: new Date().toISOString(), cpus: cpus().length, windowLengths, windows, overload: OVERLOAD };
+const meta = {
+  finishedAt: new Date().toISOString(),
+  cpus: cpus().length,
+  windowLengths,
+  windows,
+  overload: OVERLOAD,
+};
 const outDir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
 writeFileSync(`${outDir}xero-client.json`, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);

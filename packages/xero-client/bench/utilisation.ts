@@ -3,7 +3,13 @@
  * across the run, of (calls in the window / limit). Unlike "calls / (limit × windows)" it does not
  * reward a lucky alignment of bursts with the run's start and end.
  */
-export function meanWindowOccupancy(times: number[], start: number, end: number, windowMs: number, limit: number): number {
+export function meanWindowOccupancy(
+  times: number[],
+  start: number,
+  end: number,
+  windowMs: number,
+  limit: number,
+): number {
   const sorted = [...times].sort((a, b) => a - b);
   const positions = 200;
   const span = end - start - windowMs;

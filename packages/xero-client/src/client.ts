@@ -45,8 +45,16 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
   const common = { timeoutMs: options.timeoutMs, retry: options.retry, logger };
   const apiTransport = new Transport({ ...common, limiter });
   const identityTransport = new Transport(common);
-  const identity = new XeroIdentityClient(options.credentials, identityTransport, options.endpoints);
-  const accounting = new XeroAccountingClient(options.credentials.clientId, apiTransport, options.endpoints);
+  const identity = new XeroIdentityClient(
+    options.credentials,
+    identityTransport,
+    options.endpoints,
+  );
+  const accounting = new XeroAccountingClient(
+    options.credentials.clientId,
+    apiTransport,
+    options.endpoints,
+  );
   const refresher = new RefreshCoordinator({
     redis: options.redis,
     identity,

@@ -19,7 +19,13 @@ export interface XeroAppCredentials {
   clientSecret: string;
 }
 
-export const DEFAULT_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'accounting.settings.read'] as const;
+export const DEFAULT_SCOPES = [
+  'openid',
+  'profile',
+  'email',
+  'offline_access',
+  'accounting.settings.read',
+] as const;
 
 export function joinUrl(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;

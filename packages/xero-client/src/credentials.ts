@@ -18,7 +18,8 @@ export function credentialsFromSecret(
   if (!data) throw xeroErrors.invalidSpec(`Secret ${secretName}`, 'has no data');
   const read = (key: string): string => {
     const encoded = data[key];
-    if (encoded === undefined) throw xeroErrors.invalidSpec(`Secret ${secretName}`, `key ${key} is missing`);
+    if (encoded === undefined)
+      throw xeroErrors.invalidSpec(`Secret ${secretName}`, `key ${key} is missing`);
     const value = Buffer.from(encoded, 'base64').toString('utf8').trim();
     if (value === '') throw xeroErrors.invalidSpec(`Secret ${secretName}`, `key ${key} is empty`);
     return value;

@@ -4,9 +4,15 @@ import { XeroError, xeroErrors } from './errors.js';
 
 describe('troubleshooting errors', () => {
   it('say what design.md tells the user', () => {
-    expect(xeroErrors.invalidCredentials('token refresh').message).toContain('verify Client ID and Client Secret');
-    expect(xeroErrors.reauthorizationRequired('token refresh').message).toContain('reconnect (authorize again)');
-    expect(xeroErrors.unauthorized('GET Users').message).toContain('re-authenticate the integration');
+    expect(xeroErrors.invalidCredentials('token refresh').message).toContain(
+      'verify Client ID and Client Secret',
+    );
+    expect(xeroErrors.reauthorizationRequired('token refresh').message).toContain(
+      'reconnect (authorize again)',
+    );
+    expect(xeroErrors.unauthorized('GET Users').message).toContain(
+      're-authenticate the integration',
+    );
     const forbidden = xeroErrors.insufficientPermissions('GET Users', ['accounting.settings.read']);
     expect(forbidden.message).toContain('missing scope accounting.settings.read');
     expect(forbidden.message).toContain('admin access');
@@ -28,7 +34,9 @@ describe('credentialsFromSecret', () => {
   const b64 = (s: string) => Buffer.from(s).toString('base64');
 
   it('reads base64 Secret data', () => {
-    expect(credentialsFromSecret('ns/xero', { clientId: b64('id'), clientSecret: b64('s3cret') })).toEqual({
+    expect(
+      credentialsFromSecret('ns/xero', { clientId: b64('id'), clientSecret: b64('s3cret') }),
+    ).toEqual({
       clientId: 'id',
       clientSecret: 's3cret',
     });
@@ -39,7 +47,11 @@ describe('credentialsFromSecret', () => {
       'Secret ns/xero: key clientSecret is missing.',
     );
     try {
-      credentialsFromSecret('ns/xero', { id: b64('the-id'), secret: b64('  ') }, { clientId: 'id', clientSecret: 'secret' });
+      credentialsFromSecret(
+        'ns/xero',
+        { id: b64('the-id'), secret: b64('  ') },
+        { clientId: 'id', clientSecret: 'secret' },
+      );
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(XeroError);

@@ -86,7 +86,11 @@ export const xeroErrors = {
       { operation, code, statusCode },
     );
   },
-  reauthorizationRequired(operation: string, code = 'invalid_grant', statusCode?: number): XeroError {
+  reauthorizationRequired(
+    operation: string,
+    code = 'invalid_grant',
+    statusCode?: number,
+  ): XeroError {
     return new XeroError(
       'ReauthorizationRequired',
       `The refresh token is expired or revoked (${code}) during ${operation}: reconnect (authorize again) to issue a new one.`,
@@ -100,7 +104,11 @@ export const xeroErrors = {
       { operation, statusCode: 401, tenantId },
     );
   },
-  insufficientPermissions(operation: string, requiredScopes: readonly string[], tenantId?: string): XeroError {
+  insufficientPermissions(
+    operation: string,
+    requiredScopes: readonly string[],
+    tenantId?: string,
+  ): XeroError {
     return new XeroError(
       'InsufficientPermissions',
       `Xero answered 403 Forbidden to ${operation}: the token is missing scope ${requiredScopes.join(' or ')}; ` +
@@ -133,9 +141,13 @@ export const xeroErrors = {
     );
   },
   invalidResponse(operation: string, problem: string, statusCode?: number): XeroError {
-    return new XeroError('InvalidResponse', `Xero's response to ${operation} is not valid: ${problem}.`, {
-      operation,
-      statusCode,
-    });
+    return new XeroError(
+      'InvalidResponse',
+      `Xero's response to ${operation} is not valid: ${problem}.`,
+      {
+        operation,
+        statusCode,
+      },
+    );
   },
 };

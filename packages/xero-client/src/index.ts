@@ -1,18 +1,46 @@
 export { createXeroClient, type XeroClient, type XeroClientOptions } from './client.js';
-export { XERO_ENDPOINTS, DEFAULT_SCOPES, type XeroEndpoints, type XeroAppCredentials } from './config.js';
-export { XeroError, isXeroError, xeroErrors, XERO_ERROR_REASONS, type XeroErrorReason } from './errors.js';
+export {
+  XERO_ENDPOINTS,
+  DEFAULT_SCOPES,
+  type XeroEndpoints,
+  type XeroAppCredentials,
+} from './config.js';
+export {
+  XeroError,
+  isXeroError,
+  xeroErrors,
+  XERO_ERROR_REASONS,
+  type XeroErrorReason,
+} from './errors.js';
 export { type XeroLogger, silentLogger } from './logger.js';
 export { parseMicrosoftJsonDate, formatMicrosoftJsonDate, parseXeroIsoDate } from './ms-date.js';
 export { credentialsFromSecret, type SecretKeys } from './credentials.js';
 export { createLimiterRedis } from './redis.js';
 export { Transport, type TransportOptions } from './http/transport.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './http/backoff.js';
-export { XeroIdentityClient, type AuthorizeRequest, type AuthorizeStart } from './oauth/identity-client.js';
+export {
+  XeroIdentityClient,
+  type AuthorizeRequest,
+  type AuthorizeStart,
+} from './oauth/identity-client.js';
 export { createPkcePair, pkceChallenge, createState, type PkcePair } from './oauth/pkce.js';
 export { type XeroTokenSet } from './oauth/schemas.js';
-export { XeroAccountingClient, type GetUsersOptions, type CallOptions } from './api/accounting-client.js';
-export { type XeroConnection, type XeroUser, type XeroOrganisation, type XeroCurrency } from './api/schemas.js';
-export { RefreshCoordinator, type RefreshCoordinatorOptions, type RefreshRequest } from './refresh/refresh-coordinator.js';
+export {
+  XeroAccountingClient,
+  type GetUsersOptions,
+  type CallOptions,
+} from './api/accounting-client.js';
+export {
+  type XeroConnection,
+  type XeroUser,
+  type XeroOrganisation,
+  type XeroCurrency,
+} from './api/schemas.js';
+export {
+  RefreshCoordinator,
+  type RefreshCoordinatorOptions,
+  type RefreshRequest,
+} from './refresh/refresh-coordinator.js';
 export {
   XeroRateLimiter,
   type XeroRateLimiterOptions,
@@ -20,5 +48,11 @@ export {
   type Permit,
   type RateLimitProblem,
 } from './limiter/xero-rate-limiter.js';
-export { XERO_LIMITS, DEFAULT_TUNING, type XeroLimits, type ExtraCap, type LimiterTuning } from './limiter/config.js';
+export {
+  XERO_LIMITS,
+  DEFAULT_TUNING,
+  type XeroLimits,
+  type ExtraCap,
+  type LimiterTuning,
+} from './limiter/config.js';
 export { XeroSession, type XeroSessionOptions, type TokenStore } from './session.js';

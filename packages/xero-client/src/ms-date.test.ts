@@ -3,7 +3,9 @@ import { formatMicrosoftJsonDate, parseMicrosoftJsonDate, parseXeroIsoDate } fro
 
 describe('Microsoft JSON dates', () => {
   it('parses Xero dates with and without an offset', () => {
-    expect(parseMicrosoftJsonDate('/Date(1573755038314+0000)/')?.toISOString()).toBe('2019-11-14T18:10:38.314Z');
+    expect(parseMicrosoftJsonDate('/Date(1573755038314+0000)/')?.toISOString()).toBe(
+      '2019-11-14T18:10:38.314Z',
+    );
     expect(parseMicrosoftJsonDate('/Date(1573755038314)/')?.getTime()).toBe(1573755038314);
     expect(parseMicrosoftJsonDate('/Date(-1000+1300)/')?.getTime()).toBe(-1000);
   });
@@ -20,8 +22,12 @@ describe('Microsoft JSON dates', () => {
   });
 
   it('reads identity timestamps without a zone as UTC', () => {
-    expect(parseXeroIsoDate('2019-07-09T23:40:30.1833130')?.toISOString()).toBe('2019-07-09T23:40:30.183Z');
-    expect(parseXeroIsoDate('2019-07-09T23:40:30Z')?.toISOString()).toBe('2019-07-09T23:40:30.000Z');
+    expect(parseXeroIsoDate('2019-07-09T23:40:30.1833130')?.toISOString()).toBe(
+      '2019-07-09T23:40:30.183Z',
+    );
+    expect(parseXeroIsoDate('2019-07-09T23:40:30Z')?.toISOString()).toBe(
+      '2019-07-09T23:40:30.000Z',
+    );
     expect(parseXeroIsoDate('yesterday')).toBeUndefined();
   });
 });

@@ -15,7 +15,8 @@ export function formatMicrosoftJsonDate(date: Date): string {
 
 /** Xero's identity API sends ISO timestamps without a zone (`2019-07-09T23:40:30.1833130`); they are UTC. */
 export function parseXeroIsoDate(text: string): Date | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/.test(text))
+    return undefined;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(text);
   const trimmed = text.replace(/(\.\d{3})\d+/, '$1');
   const date = new Date(hasZone ? trimmed : `${trimmed}Z`);

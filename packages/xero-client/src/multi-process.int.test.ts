@@ -32,7 +32,11 @@ describe('two client processes sharing one Redis', () => {
 
   it('offered 3x the allowed rate: zero 429s, no limit exceeded, the budget used', async () => {
     const redis = createLimiterRedis(redisUrl);
-    const client = createXeroClient({ credentials: appOf(sandbox), endpoints: endpointsOf(sandbox), redis });
+    const client = createXeroClient({
+      credentials: appOf(sandbox),
+      endpoints: endpointsOf(sandbox),
+      redis,
+    });
     const tokens = await client.identity.refresh(grantOf(sandbox).refreshToken);
     redis.disconnect();
 
@@ -69,15 +73,22 @@ describe('two client processes sharing one Redis', () => {
     expect(accepted).toBeGreaterThanOrEqual(limits.appPerMinute * windows * 0.85);
     expect(results[0]!.abandoned + results[1]!.abandoned).toBeGreaterThan(0);
     for (const tenantId of grantOf(sandbox).tenantIds) {
-      expect(stats.callsPerTenant[tenantId] ?? 0).toBeLessThanOrEqual(limits.tenantPerMinute * windows);
+      expect(stats.callsPerTenant[tenantId] ?? 0).toBeLessThanOrEqual(
+        limits.tenantPerMinute * windows,
+      );
     }
   });
 
   it('10 concurrent refreshes of one connection from 2 processes spend the refresh token once', async () => {
     // Start from a refresh token nobody has spent (the seed's may have been used above).
     const redis = createLimiterRedis(redisUrl);
-    const client = createXeroClient({ credentials: appOf(sandbox), endpoints: endpointsOf(sandbox), redis });
-    const refreshToken = (await client.identity.refresh(grantOf(sandbox).refreshToken)).refreshToken!;
+    const client = createXeroClient({
+      credentials: appOf(sandbox),
+      endpoints: endpointsOf(sandbox),
+      redis,
+    });
+    const refreshToken = (await client.identity.refresh(grantOf(sandbox).refreshToken))
+      .refreshToken!;
     redis.disconnect();
     // The token endpoint takes a while, so the second process asks while the first one refreshes.
     sandbox.setFaults({ target: 'identity', latencyMs: 300 });

@@ -26,7 +26,8 @@ const logger: XeroLogger = {
 };
 
 function remember(tokens: XeroTokenSet): XeroTokenSet {
-  for (const value of [tokens.accessToken, tokens.refreshToken, tokens.idToken]) if (value) secrets.add(value);
+  for (const value of [tokens.accessToken, tokens.refreshToken, tokens.idToken])
+    if (value) secrets.add(value);
   return tokens;
 }
 
@@ -37,10 +38,16 @@ interface World {
   tokens: XeroTokenSet;
 }
 
-async function world(options: Omit<StartSandboxOptions, 'seed'> = {}, clientSecret?: string): Promise<World> {
+async function world(
+  options: Omit<StartSandboxOptions, 'seed'> = {},
+  clientSecret?: string,
+): Promise<World> {
   const sandbox = await startTestSandbox(1, options);
   const redis: Redis = createLimiterRedis(redisUrl);
-  cleanups.push(() => sandbox.close(), () => redis.disconnect());
+  cleanups.push(
+    () => sandbox.close(),
+    () => redis.disconnect(),
+  );
   const app = appOf(sandbox);
   secrets.add(app.clientSecret);
   for (const grant of sandbox.grants) if (grant.refreshToken) secrets.add(grant.refreshToken);
@@ -52,7 +59,9 @@ async function world(options: Omit<StartSandboxOptions, 'seed'> = {}, clientSecr
     retry: { baseDelayMs: 20, maxDelayMs: 100 },
     logger,
   });
-  const tokens = clientSecret ? ({} as XeroTokenSet) : remember(await client.identity.refresh(grantOf(sandbox).refreshToken));
+  const tokens = clientSecret
+    ? ({} as XeroTokenSet)
+    : remember(await client.identity.refresh(grantOf(sandbox).refreshToken));
   return { sandbox, client, tenantId: grantOf(sandbox).tenantIds[0]!, tokens };
 }
 
@@ -75,7 +84,10 @@ afterAll(async () => {
 describe('every troubleshooting reason, from the sandbox fault that causes it', () => {
   it('InvalidCredentials: the token endpoint says invalid_client', async () => {
     const wrong = await world({}, 'not-the-secret');
-    const error = await failure(wrong.client.identity.refresh(grantOf(wrong.sandbox).refreshToken), 'InvalidCredentials');
+    const error = await failure(
+      wrong.client.identity.refresh(grantOf(wrong.sandbox).refreshToken),
+      'InvalidCredentials',
+    );
     expect(error.message).toContain('verify Client ID and Client Secret');
     expect(error.code).toBe('invalid_client');
 
@@ -87,18 +99,27 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
   it('ReauthorizationRequired: the refresh token was revoked or expired', async () => {
     const revoked = await world();
     revoked.sandbox.revokeGrant(grantOf(revoked.sandbox).grantId);
-    const error = await failure(revoked.client.identity.refresh(revoked.tokens.refreshToken!), 'ReauthorizationRequired');
+    const error = await failure(
+      revoked.client.identity.refresh(revoked.tokens.refreshToken!),
+      'ReauthorizationRequired',
+    );
     expect(error.message).toContain('reconnect (authorize again)');
     expect(error.code).toBe('invalid_grant');
 
     const expired = await world({ refreshTokenTtlMs: 1_500 });
     await new Promise((r) => setTimeout(r, 1_600));
-    await failure(expired.client.identity.refresh(expired.tokens.refreshToken!), 'ReauthorizationRequired');
+    await failure(
+      expired.client.identity.refresh(expired.tokens.refreshToken!),
+      'ReauthorizationRequired',
+    );
 
     // A rotated refresh token after the grace period is spent for good.
     const graceless = await world({ grantGraceMs: 0 });
     await new Promise((r) => setTimeout(r, 5));
-    await failure(graceless.client.identity.refresh(grantOf(graceless.sandbox).refreshToken), 'ReauthorizationRequired');
+    await failure(
+      graceless.client.identity.refresh(grantOf(graceless.sandbox).refreshToken),
+      'ReauthorizationRequired',
+    );
   });
 
   it('Unauthorized: 401 from the API even after a fresh token', async () => {
@@ -113,7 +134,9 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
     });
     // An expired access token alone is not a problem: the session refreshes and retries.
     sandbox.expireAccessTokens();
-    expect(await session.call((token) => client.accounting.getUsers(token, tenantId))).toHaveLength(2);
+    expect(await session.call((token) => client.accounting.getUsers(token, tenantId))).toHaveLength(
+      2,
+    );
     expect(stored.accessToken).not.toBe(tokens.accessToken);
 
     sandbox.setFaults({ unauthorized: true });
@@ -127,7 +150,10 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
   it('InsufficientPermissions: 403 for a token without accounting.settings.read', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
     sandbox.removeScope(grantOf(sandbox).grantId, 'accounting.settings.read');
-    const error = await failure(client.accounting.getUsers(tokens.accessToken, tenantId), 'InsufficientPermissions');
+    const error = await failure(
+      client.accounting.getUsers(tokens.accessToken, tenantId),
+      'InsufficientPermissions',
+    );
     expect(error.requiredScopes).toContain('accounting.settings.read');
     expect(error.message).toContain('missing scope accounting.settings.read');
     expect(error.message).toContain('admin access');
@@ -136,16 +162,25 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
   it('TenantDisconnected: the organisation is no longer in /connections', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
     sandbox.disconnectTenant(tenantId);
-    const error = await failure(client.accounting.getOrganisation(tokens.accessToken, tenantId), 'TenantDisconnected');
+    const error = await failure(
+      client.accounting.getOrganisation(tokens.accessToken, tenantId),
+      'TenantDisconnected',
+    );
     expect(error.message).toContain('was disconnected');
-    await failure(client.accounting.assertTenantConnected(tokens.accessToken, tenantId), 'TenantDisconnected');
+    await failure(
+      client.accounting.assertTenantConnected(tokens.accessToken, tenantId),
+      'TenantDisconnected',
+    );
   });
 
   it('RateLimited: a 429 beyond the wait the client accepts names the retry time', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
     sandbox.forceRateLimit('day', 7_200, 1);
     const before = Date.now();
-    const error = await failure(client.accounting.getUsers(tokens.accessToken, tenantId), 'RateLimited');
+    const error = await failure(
+      client.accounting.getUsers(tokens.accessToken, tenantId),
+      'RateLimited',
+    );
     expect(error.code).toBe('day');
     expect(error.retryAt!.getTime()).toBeGreaterThanOrEqual(before + 7_200_000);
     expect(error.message).toContain(`retrying automatically at ${error.retryAt!.toISOString()}`);
@@ -163,7 +198,9 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
   it('InvalidSpec: the credentials Secret is missing a key', () => {
     const error = (() => {
       try {
-        credentialsFromSecret('finance/xero-app', { clientId: Buffer.from('abc').toString('base64') });
+        credentialsFromSecret('finance/xero-app', {
+          clientId: Buffer.from('abc').toString('base64'),
+        });
       } catch (e) {
         return e as XeroError;
       }
@@ -182,7 +219,10 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
 
     sandbox.resetStats();
     sandbox.setFaults({ target: 'api', serverErrors: { count: 50, status: 502 } });
-    const error = await failure(client.accounting.getUsers(tokens.accessToken, tenantId), 'Unavailable');
+    const error = await failure(
+      client.accounting.getUsers(tokens.accessToken, tenantId),
+      'Unavailable',
+    );
     expect(error.transient).toBe(true);
     expect(sandbox.stats().apiResponses['502']).toBe(4); // the default policy's 4 attempts
   });
@@ -190,7 +230,10 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
   it('InvalidResponse: a body that does not parse names the problem', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
     sandbox.setFaults({ target: 'api', malformedBodies: 1 });
-    const error = await failure(client.accounting.getUsers(tokens.accessToken, tenantId), 'InvalidResponse');
+    const error = await failure(
+      client.accounting.getUsers(tokens.accessToken, tenantId),
+      'InvalidResponse',
+    );
     expect(error.message).toMatch(/GET Users is not valid: \(body\): /);
   });
 
@@ -201,8 +244,16 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
     expect(users[0]!.updatedDateUtc).toBeInstanceOf(Date);
     const one = await client.accounting.getUser(tokens.accessToken, tenantId, users[0]!.userId);
     expect(one?.email).toBe(users[0]!.email);
-    expect(await client.accounting.getUser(tokens.accessToken, tenantId, '00000000-0000-4000-8000-000000000000')).toBeNull();
-    expect((await client.accounting.getOrganisation(tokens.accessToken, tenantId)).name).toBe('Org 1');
+    expect(
+      await client.accounting.getUser(
+        tokens.accessToken,
+        tenantId,
+        '00000000-0000-4000-8000-000000000000',
+      ),
+    ).toBeNull();
+    expect((await client.accounting.getOrganisation(tokens.accessToken, tenantId)).name).toBe(
+      'Org 1',
+    );
     const [connection] = await client.accounting.getConnections(tokens.accessToken);
     expect(connection?.tenantId).toBe(tenantId);
     expect(connection?.createdDateUtc).toBeInstanceOf(Date);
@@ -212,7 +263,8 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
     expect(readable.length).toBeGreaterThan(10);
     expect(secrets.size).toBeGreaterThan(5);
     for (const line of readable) {
-      for (const secret of secrets) expect(line.includes(secret), `secret leaked in: ${line.slice(0, 120)}`).toBe(false);
+      for (const secret of secrets)
+        expect(line.includes(secret), `secret leaked in: ${line.slice(0, 120)}`).toBe(false);
     }
   });
 });

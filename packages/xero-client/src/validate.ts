@@ -27,6 +27,7 @@ export function parseResponse<S extends z.ZodType>(
     .slice(0, 3)
     .map((issue) => `${formatPath(issue.path)}: ${issue.message}`)
     .join('; ');
-  const more = result.error.issues.length > 3 ? ` (and ${result.error.issues.length - 3} more)` : '';
+  const more =
+    result.error.issues.length > 3 ? ` (and ${result.error.issues.length - 3} more)` : '';
   throw xeroErrors.invalidResponse(operation, problems + more, statusCode);
 }

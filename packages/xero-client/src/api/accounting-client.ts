@@ -70,43 +70,90 @@ export class XeroAccountingClient {
       operation,
       scope: { appId: this.appId, operation },
     });
-    if (response.statusCode === 204 || response.statusCode === 200 || response.statusCode === 404) return;
+    if (response.statusCode === 204 || response.statusCode === 200 || response.statusCode === 404)
+      return;
     throw this.failure(operation, response);
   }
 
   /** Throws TenantDisconnected when the tenant is not in GET /connections. */
   async assertTenantConnected(accessToken: string, tenantId: string): Promise<XeroConnection> {
-    const connection = (await this.getConnections(accessToken)).find((c) => c.tenantId === tenantId);
+    const connection = (await this.getConnections(accessToken)).find(
+      (c) => c.tenantId === tenantId,
+    );
     if (!connection) throw xeroErrors.tenantDisconnected('GET /connections', tenantId);
     return connection;
   }
 
-  async getUsers(accessToken: string, tenantId: string, options: GetUsersOptions = {}): Promise<XeroUser[]> {
+  async getUsers(
+    accessToken: string,
+    tenantId: string,
+    options: GetUsersOptions = {},
+  ): Promise<XeroUser[]> {
     const extra: Record<string, string> = options.ifModifiedSince
       ? { 'if-modified-since': formatHttpDate(options.ifModifiedSince) }
       : {};
-    const response = await this.accounting(accessToken, tenantId, 'Users', 'GET Users', options, extra);
+    const response = await this.accounting(
+      accessToken,
+      tenantId,
+      'Users',
+      'GET Users',
+      options,
+      extra,
+    );
     if (response.statusCode === 304) return [];
     return parseResponse(usersSchema, response.body, 'GET Users', 200);
   }
 
   /** One user, or null when Xero does not know the id. */
-  async getUser(accessToken: string, tenantId: string, userId: string, options: CallOptions = {}): Promise<XeroUser | null> {
+  async getUser(
+    accessToken: string,
+    tenantId: string,
+    userId: string,
+    options: CallOptions = {},
+  ): Promise<XeroUser | null> {
     const operation = 'GET Users/{id}';
     const path = `Users/${encodeURIComponent(userId)}`;
-    const response = await this.accounting(accessToken, tenantId, path, operation, options, {}, [404]);
+    const response = await this.accounting(
+      accessToken,
+      tenantId,
+      path,
+      operation,
+      options,
+      {},
+      [404],
+    );
     if (response.statusCode === 404) return null;
     const users = parseResponse(usersSchema, response.body, operation, 200);
     return users[0] ?? null;
   }
 
-  async getOrganisation(accessToken: string, tenantId: string, options: CallOptions = {}): Promise<XeroOrganisation> {
-    const response = await this.accounting(accessToken, tenantId, 'Organisation', 'GET Organisation', options);
+  async getOrganisation(
+    accessToken: string,
+    tenantId: string,
+    options: CallOptions = {},
+  ): Promise<XeroOrganisation> {
+    const response = await this.accounting(
+      accessToken,
+      tenantId,
+      'Organisation',
+      'GET Organisation',
+      options,
+    );
     return parseResponse(organisationSchema, response.body, 'GET Organisation', 200);
   }
 
-  async getCurrencies(accessToken: string, tenantId: string, options: CallOptions = {}): Promise<XeroCurrency[]> {
-    const response = await this.accounting(accessToken, tenantId, 'Currencies', 'GET Currencies', options);
+  async getCurrencies(
+    accessToken: string,
+    tenantId: string,
+    options: CallOptions = {},
+  ): Promise<XeroCurrency[]> {
+    const response = await this.accounting(
+      accessToken,
+      tenantId,
+      'Currencies',
+      'GET Currencies',
+      options,
+    );
     return parseResponse(currenciesSchema, response.body, 'GET Currencies', 200);
   }
 
@@ -136,7 +183,11 @@ export class XeroAccountingClient {
       scope: { appId: this.appId, tenantId, operation },
       signal: options.signal,
     });
-    if (response.statusCode === 200 || response.statusCode === 304 || allowed.includes(response.statusCode)) {
+    if (
+      response.statusCode === 200 ||
+      response.statusCode === 304 ||
+      allowed.includes(response.statusCode)
+    ) {
       return response;
     }
     if (response.statusCode === 403) throw await this.forbidden(accessToken, tenantId, operation);
@@ -147,10 +198,15 @@ export class XeroAccountingClient {
    * Xero answers 403 both for a missing scope and for a tenant that is no longer connected;
    * GET /connections tells them apart.
    */
-  private async forbidden(accessToken: string, tenantId: string, operation: string): Promise<XeroError> {
+  private async forbidden(
+    accessToken: string,
+    tenantId: string,
+    operation: string,
+  ): Promise<XeroError> {
     try {
       const connections = await this.getConnections(accessToken);
-      if (!connections.some((c) => c.tenantId === tenantId)) return xeroErrors.tenantDisconnected(operation, tenantId);
+      if (!connections.some((c) => c.tenantId === tenantId))
+        return xeroErrors.tenantDisconnected(operation, tenantId);
     } catch {
       // Cannot tell: report the scope problem the 403 most often means.
     }
@@ -159,8 +215,13 @@ export class XeroAccountingClient {
 
   private failure(operation: string, response: XeroResponse, tenantId?: string): XeroError {
     if (response.statusCode === 401) return xeroErrors.unauthorized(operation, tenantId);
-    if (response.statusCode === 403) return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId);
+    if (response.statusCode === 403)
+      return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId);
     if (response.statusCode === 429) return rateLimitedError(operation, response, tenantId);
-    return xeroErrors.invalidResponse(operation, `unexpected HTTP ${response.statusCode}`, response.statusCode);
+    return xeroErrors.invalidResponse(
+      operation,
+      `unexpected HTTP ${response.statusCode}`,
+      response.statusCode,
+    );
   }
 }

@@ -41,7 +41,9 @@ describe('accounting schemas', () => {
 
   it('reports a missing field and a wrong type', () => {
     const { UserID: _omit, ...noId } = user;
-    expect(() => parseResponse(usersSchema, { Users: [noId] }, 'GET Users')).toThrow(/Users\[0\]\.UserID/);
+    expect(() => parseResponse(usersSchema, { Users: [noId] }, 'GET Users')).toThrow(
+      /Users\[0\]\.UserID/,
+    );
     expect(() => parseResponse(usersSchema, { Users: 'x' }, 'GET Users')).toThrow(/Users: /);
   });
 
@@ -66,8 +68,8 @@ describe('accounting schemas', () => {
   });
 
   it('requires an organisation', () => {
-    expect(() => parseResponse(organisationSchema, { Organisations: [] }, 'GET Organisation')).toThrow(
-      /Organisations: expected one organisation/,
-    );
+    expect(() =>
+      parseResponse(organisationSchema, { Organisations: [] }, 'GET Organisation'),
+    ).toThrow(/Organisations: expected one organisation/);
   });
 });

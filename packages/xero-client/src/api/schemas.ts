@@ -4,7 +4,10 @@ import { parseMicrosoftJsonDate, parseXeroIsoDate } from '../ms-date.js';
 const msDate = z.string().transform((text, ctx) => {
   const date = parseMicrosoftJsonDate(text);
   if (!date) {
-    ctx.addIssue({ code: 'custom', message: 'expected a Microsoft JSON date like /Date(1573755038314+0000)/' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a Microsoft JSON date like /Date(1573755038314+0000)/',
+    });
     return z.NEVER;
   }
   return date;
@@ -19,7 +22,9 @@ const isoDate = z.string().transform((text, ctx) => {
   return date;
 });
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID');
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a UUID');
 
 export const connectionsSchema = z.array(
   z
@@ -97,8 +102,12 @@ export const organisationSchema = z
   });
 
 export const currenciesSchema = z
-  .object({ Currencies: z.array(z.object({ Code: z.string(), Description: z.string().nullish() })) })
-  .transform((body) => body.Currencies.map((c) => ({ code: c.Code, description: c.Description ?? null })));
+  .object({
+    Currencies: z.array(z.object({ Code: z.string(), Description: z.string().nullish() })),
+  })
+  .transform((body) =>
+    body.Currencies.map((c) => ({ code: c.Code, description: c.Description ?? null })),
+  );
 
 export type XeroConnection = z.output<typeof connectionsSchema>[number];
 export type XeroUser = z.output<typeof usersSchema>[number];

@@ -1,7 +1,11 @@
 import got, { type Got, type Method, RequestError } from 'got';
 import { xeroErrors, XeroError } from '../errors.js';
 import { silentLogger, type XeroLogger } from '../logger.js';
-import { type CallScope, type RemainingHeaders, type XeroRateLimiter } from '../limiter/xero-rate-limiter.js';
+import {
+  type CallScope,
+  type RemainingHeaders,
+  type XeroRateLimiter,
+} from '../limiter/xero-rate-limiter.js';
 import { backoffDelay, delay, DEFAULT_RETRY, type RetryPolicy } from './backoff.js';
 
 export interface TransportOptions {
@@ -56,7 +60,11 @@ export function remainingFromHeaders(headers: XeroResponse['headers']): Remainin
 }
 
 /** A 429 the caller receives (no limiter to wait with): RateLimited, retrying at Retry-After. */
-export function rateLimitedError(operation: string, response: XeroResponse, tenantId?: string): XeroError {
+export function rateLimitedError(
+  operation: string,
+  response: XeroResponse,
+  tenantId?: string,
+): XeroError {
   const problem = String(response.headers['x-rate-limit-problem'] ?? 'minute');
   const retryAfterMs = Math.max(0, (headerNumber(response.headers['retry-after']) ?? 1) * 1000);
   return xeroErrors.rateLimited(operation, new Date(Date.now() + retryAfterMs), problem, tenantId);
@@ -107,12 +115,20 @@ export class Transport {
           await this.handle429(request, response, ++rateLimited);
           continue;
         }
-        if (response.statusCode >= 500 && request.idempotent && failures + 1 < this.retry.attempts) {
+        if (
+          response.statusCode >= 500 &&
+          request.idempotent &&
+          failures + 1 < this.retry.attempts
+        ) {
           await this.backoff(request, ++failures, `HTTP ${response.statusCode}`);
           continue;
         }
         if (response.statusCode >= 500) {
-          throw xeroErrors.unavailable(request.operation, `HTTP ${response.statusCode}`, response.statusCode);
+          throw xeroErrors.unavailable(
+            request.operation,
+            `HTTP ${response.statusCode}`,
+            response.statusCode,
+          );
         }
         return response;
       }
@@ -127,7 +143,10 @@ export class Transport {
   private async attempt(
     request: XeroRequest,
   ): Promise<{ kind: 'response'; response: XeroResponse } | { kind: 'failed'; cause: string }> {
-    const permit = request.scope && this.limiter ? await this.limiter.acquire(request.scope, request.signal) : undefined;
+    const permit =
+      request.scope && this.limiter
+        ? await this.limiter.acquire(request.scope, request.signal)
+        : undefined;
     try {
       const response = await this.http(request.url, {
         method: request.method,
@@ -145,7 +164,11 @@ export class Transport {
         body: parseBody(response.body),
       };
       this.logger.debug(
-        { operation: request.operation, tenantId: request.scope?.tenantId, statusCode: response.statusCode },
+        {
+          operation: request.operation,
+          tenantId: request.scope?.tenantId,
+          statusCode: response.statusCode,
+        },
         'Xero call',
       );
       return { kind: 'response', response: result };
@@ -157,12 +180,17 @@ export class Transport {
       if (error instanceof XeroError) throw error;
       if (request.signal?.aborted) throw request.signal.reason;
       // got's errors carry the request options (Authorization header): keep only the code.
-      const cause = error instanceof RequestError ? (error.code ?? 'network error') : 'network error';
+      const cause =
+        error instanceof RequestError ? (error.code ?? 'network error') : 'network error';
       return { kind: 'failed', cause };
     }
   }
 
-  private async handle429(request: XeroRequest, response: XeroResponse, times: number): Promise<void> {
+  private async handle429(
+    request: XeroRequest,
+    response: XeroResponse,
+    times: number,
+  ): Promise<void> {
     const problem = String(response.headers['x-rate-limit-problem'] ?? 'minute');
     const retryAfterMs = Math.max(0, (headerNumber(response.headers['retry-after']) ?? 1) * 1000);
     const limiter = this.limiter!;
@@ -177,7 +205,10 @@ export class Transport {
   private async backoff(request: XeroRequest, failures: number, cause: string): Promise<void> {
     request.signal?.throwIfAborted();
     const ms = backoffDelay(failures, this.retry);
-    this.logger.warn({ operation: request.operation, cause, attempt: failures, retryInMs: ms }, 'Xero call failed; retrying');
+    this.logger.warn(
+      { operation: request.operation, cause, attempt: failures, retryInMs: ms },
+      'Xero call failed; retrying',
+    );
     await delay(ms);
   }
 }

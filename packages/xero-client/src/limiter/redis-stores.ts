@@ -19,7 +19,8 @@ type ScriptCommand = (key: string, ...args: (string | number)[]) => Promise<[num
 
 function defineScripts(client: Redis): { xaoWindow: ScriptCommand; xaoLease: ScriptCommand } {
   const scripted = client as unknown as { xaoWindow?: ScriptCommand; xaoLease?: ScriptCommand };
-  if (!scripted.xaoWindow) client.defineCommand('xaoWindow', { numberOfKeys: 1, lua: WINDOW_SCRIPT });
+  if (!scripted.xaoWindow)
+    client.defineCommand('xaoWindow', { numberOfKeys: 1, lua: WINDOW_SCRIPT });
   if (!scripted.xaoLease) client.defineCommand('xaoLease', { numberOfKeys: 1, lua: LEASE_SCRIPT });
   return client as unknown as { xaoWindow: ScriptCommand; xaoLease: ScriptCommand };
 }
@@ -81,10 +82,20 @@ abstract class ScriptedRedisLimiter extends RateLimiterRedis {
     }
   }
 
-  abstract _upsert(rlKey: string, points: number, ms: number, forceExpire?: boolean, options?: object): Promise<[number, number]>;
+  abstract _upsert(
+    rlKey: string,
+    points: number,
+    ms: number,
+    forceExpire?: boolean,
+    options?: object,
+  ): Promise<[number, number]>;
 
   // Called by rate-limiter-flexible with the Redis result; marks where the result came from.
-  _getRateLimiterRes(rlKey: string, changedPoints: number, result: [number, number]): RateLimiterRes {
+  _getRateLimiterRes(
+    rlKey: string,
+    changedPoints: number,
+    result: [number, number],
+  ): RateLimiterRes {
     const res = (
       RateLimiterRedis.prototype as unknown as {
         _getRateLimiterRes(k: string, p: number, r: [number, number]): RateLimiterRes;
@@ -109,10 +120,25 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
     this.bucketMs = Math.max(1, Math.floor(options.windowMs / options.buckets));
   }
 
-  async _upsert(rlKey: string, points: number, _ms: number, _forceExpire = false, options: WindowOptions = {}) {
+  async _upsert(
+    rlKey: string,
+    points: number,
+    _ms: number,
+    _forceExpire = false,
+    options: WindowOptions = {},
+  ) {
     this.assertReady(rlKey);
     const mode = points < 0 ? 'refund' : options.force ? 'force' : 'consume';
-    return this.scripts.xaoWindow(rlKey, points, this.windowMs, this.bucketMs, this.points, mode, 0, 0);
+    return this.scripts.xaoWindow(
+      rlKey,
+      points,
+      this.windowMs,
+      this.bucketMs,
+      this.points,
+      mode,
+      0,
+      0,
+    );
   }
 
   /**
@@ -148,7 +174,13 @@ export class RedisLeaseLimiter extends ScriptedRedisLimiter {
     super(options, 0);
   }
 
-  async _upsert(rlKey: string, points: number, _ms: number, _forceExpire = false, options: Partial<LeaseOptions> = {}) {
+  async _upsert(
+    rlKey: string,
+    points: number,
+    _ms: number,
+    _forceExpire = false,
+    options: Partial<LeaseOptions> = {},
+  ) {
     this.assertReady(rlKey);
     if (!options.leaseId) throw new Error('a lease id is required');
     return this.scripts.xaoLease(rlKey, points, this.windowMs, this.points, options.leaseId);

@@ -28,7 +28,12 @@ async function pair(limits: Partial<XeroLimits>, tuning = {}) {
   const [a, b] = [connect(), connect()];
   await Promise.all([ready(a), ready(b)]);
   const make = (redis: Redis) =>
-    new XeroRateLimiter({ redis, keyPrefix, limits, tuning: { safetyMarginMinMs: 20, safetyMarginRatio: 0.02, ...tuning } });
+    new XeroRateLimiter({
+      redis,
+      keyPrefix,
+      limits,
+      tuning: { safetyMarginMinMs: 20, safetyMarginRatio: 0.02, ...tuning },
+    });
   return [make(a), make(b)] as const;
 }
 
@@ -148,11 +153,15 @@ describe('XeroRateLimiter (shared through Redis)', () => {
     const [a] = await pair({ tenantPerDay: 2, dayWindowMs: 60_000 }, { maxWaitMs: 500 });
     (await a.acquire({ appId: 'app', tenantId: 't1', operation: 'GET Users' })).release();
     (await a.acquire({ appId: 'app', tenantId: 't1', operation: 'GET Users' })).release();
-    const error = await a.acquire({ appId: 'app', tenantId: 't1', operation: 'GET Users' }).catch((e: unknown) => e);
+    const error = await a
+      .acquire({ appId: 'app', tenantId: 't1', operation: 'GET Users' })
+      .catch((e: unknown) => e);
     expect(isXeroError(error, 'RateLimited')).toBe(true);
     const retryAt = (error as { retryAt: Date }).retryAt.getTime();
     expect(retryAt).toBeGreaterThan(Date.now() + 50_000);
-    expect((error as Error).message).toMatch(/Xero rate limit reached \(day\) for GET Users: retrying automatically at /);
+    expect((error as Error).message).toMatch(
+      /Xero rate limit reached \(day\) for GET Users: retrying automatically at /,
+    );
   });
 });
 
@@ -183,7 +192,9 @@ describe('Redis outage fallback', () => {
       const signal = AbortSignal.timeout(ms);
       await Promise.all(
         Array.from({ length: attempts }, async () => {
-          const permit = await limiter.acquire({ appId: 'app', tenantId: 't1' }, signal).catch(() => undefined);
+          const permit = await limiter
+            .acquire({ appId: 'app', tenantId: 't1' }, signal)
+            .catch(() => undefined);
           if (permit && Date.now() < deadline) granted++;
           permit?.release();
         }),

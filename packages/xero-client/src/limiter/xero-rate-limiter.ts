@@ -110,7 +110,10 @@ export class XeroRateLimiter {
     this.tenantMinute = window('tenant-minute', limits.tenantPerMinute, limits.minuteWindowMs);
     this.tenantDay = window('tenant-day', limits.tenantPerDay, limits.dayWindowMs);
     this.appMinute = window('app-minute', limits.appPerMinute, limits.minuteWindowMs);
-    this.caps = limits.extraCaps.map((cap) => ({ id: cap.id, limiter: window(`cap`, cap.points, cap.windowMs) }));
+    this.caps = limits.extraCaps.map((cap) => ({
+      id: cap.id,
+      limiter: window(`cap`, cap.points, cap.windowMs),
+    }));
     this.concurrency = new RedisLeaseLimiter({
       client: options.redis,
       keyPrefix: `${prefix}:tenant-inflight`,
@@ -131,7 +134,12 @@ export class XeroRateLimiter {
         () => this.tryAcquire(scope, hint, () => created.notifyRelease()),
         (waiter, waitMs, limit) =>
           waiter.reject(
-            xeroErrors.rateLimited(scope.operation ?? 'a Xero call', new Date(Date.now() + waitMs), limit, scope.tenantId),
+            xeroErrors.rateLimited(
+              scope.operation ?? 'a Xero call',
+              new Date(Date.now() + waitMs),
+              limit,
+              scope.tenantId,
+            ),
           ),
         () => {
           if (this.queues.get(queueKey) === created) this.queues.delete(queueKey);
@@ -166,19 +174,36 @@ export class XeroRateLimiter {
       permit.windows
         .filter(({ res }) => isFromRedis(res))
         .map(({ step, res: _res }) =>
-          (step.limiter as RedisSlidingWindowLimiter).settle(step.key, age, serverRemaining(step) ?? -1),
+          (step.limiter as RedisSlidingWindowLimiter).settle(
+            step.key,
+            age,
+            serverRemaining(step) ?? -1,
+          ),
         ),
     );
     const added = settled.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (added > 0) {
-      this.logger.debug({ tenantId: scope.tenantId, added }, 'Xero reports budget spent elsewhere; recorded');
+      this.logger.debug(
+        { tenantId: scope.tenantId, added },
+        'Xero reports budget spent elsewhere; recorded',
+      );
     }
   }
 
   /** Xero answered 429: every process pauses the tenant (or the app, for `appminute`). */
-  async pause(scope: CallScope, problem: RateLimitProblem | string, retryAfterMs: number): Promise<void> {
-    const target = problem === 'appminute' || scope.tenantId === undefined ? this.appScope(scope) : this.tenantScope(scope);
-    this.logger.warn({ tenantId: scope.tenantId, problem, retryAfterMs }, 'Xero answered 429; pausing');
+  async pause(
+    scope: CallScope,
+    problem: RateLimitProblem | string,
+    retryAfterMs: number,
+  ): Promise<void> {
+    const target =
+      problem === 'appminute' || scope.tenantId === undefined
+        ? this.appScope(scope)
+        : this.tenantScope(scope);
+    this.logger.warn(
+      { tenantId: scope.tenantId, problem, retryAfterMs },
+      'Xero answered 429; pausing',
+    );
     await this.pauses.pause(target, retryAfterMs);
   }
 
@@ -193,12 +218,18 @@ export class XeroRateLimiter {
   private steps(scope: CallScope, leaseId: string): Step[] {
     const steps: Step[] = [];
     if (scope.tenantId !== undefined) {
-      steps.push({ limiter: this.concurrency, key: scope.tenantId, name: 'concurrent', options: { leaseId } });
+      steps.push({
+        limiter: this.concurrency,
+        key: scope.tenantId,
+        name: 'concurrent',
+        options: { leaseId },
+      });
       steps.push({ limiter: this.tenantMinute, key: scope.tenantId, name: 'minute', options: {} });
       steps.push({ limiter: this.tenantDay, key: scope.tenantId, name: 'day', options: {} });
     }
     steps.push({ limiter: this.appMinute, key: scope.appId, name: 'appminute', options: {} });
-    for (const cap of this.caps) steps.push({ limiter: cap.limiter, key: cap.id, name: `cap ${cap.id}`, options: {} });
+    for (const cap of this.caps)
+      steps.push({ limiter: cap.limiter, key: cap.id, name: `cap ${cap.id}`, options: {} });
     return steps;
   }
 
@@ -208,7 +239,10 @@ export class XeroRateLimiter {
   private noteFallback(): void {
     if (Date.now() - this.lastFallbackLog < 10_000) return;
     this.lastFallbackLog = Date.now();
-    this.logger.warn({ redisStatus: this.redis.status }, 'Redis did not answer in time: using the in-memory share of the limits');
+    this.logger.warn(
+      { redisStatus: this.redis.status },
+      'Redis did not answer in time: using the in-memory share of the limits',
+    );
   }
 
   private noteRedisState(): void {
@@ -216,21 +250,31 @@ export class XeroRateLimiter {
     if (ready !== this.redisWasReady) {
       this.redisWasReady = ready;
       if (ready) this.logger.info({}, 'Redis is back: rate limits are shared again');
-      else this.logger.warn({}, 'Redis is unavailable: each process now uses its in-memory share of the limits');
+      else
+        this.logger.warn(
+          {},
+          'Redis is unavailable: each process now uses its in-memory share of the limits',
+        );
     }
   }
 
-  private async tryAcquire(scope: CallScope, hint: RefusalHint, onRelease: () => void): Promise<Attempt<Permit>> {
+  private async tryAcquire(
+    scope: CallScope,
+    hint: RefusalHint,
+    onRelease: () => void,
+  ): Promise<Attempt<Permit>> {
     const requestedAt = Date.now();
     this.noteRedisState();
     const scopes = [this.appScope(scope)];
     if (scope.tenantId !== undefined) scopes.push(this.tenantScope(scope));
     const pausedMs = await this.pauses.remainingMs(scopes);
-    if (pausedMs > 0) return { granted: false, waitMs: pausedMs, limit: 'paused after 429', wakeOnRelease: false };
+    if (pausedMs > 0)
+      return { granted: false, waitMs: pausedMs, limit: 'paused after 429', wakeOnRelease: false };
 
     const leaseId = randomUUID();
     const held: { step: Step; res: RateLimiterRes }[] = [];
-    const undoAll = () => Promise.all(held.map(({ step, res }) => step.limiter.undo(step.key, res, step.options)));
+    const undoAll = () =>
+      Promise.all(held.map(({ step, res }) => step.limiter.undo(step.key, res, step.options)));
     const steps = this.steps(scope, leaseId);
     // Ask first the limit that refused this queue last time: while it stays exhausted, an
     // attempt costs one Redis call instead of taking and giving back every other limit.

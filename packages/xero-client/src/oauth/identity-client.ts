@@ -1,4 +1,10 @@
-import { DEFAULT_SCOPES, joinUrl, XERO_ENDPOINTS, type XeroAppCredentials, type XeroEndpoints } from '../config.js';
+import {
+  DEFAULT_SCOPES,
+  joinUrl,
+  XERO_ENDPOINTS,
+  type XeroAppCredentials,
+  type XeroEndpoints,
+} from '../config.js';
 import { xeroErrors } from '../errors.js';
 import { type Transport } from '../http/transport.js';
 import { parseResponse } from '../validate.js';
@@ -29,8 +35,10 @@ export class XeroIdentityClient {
     private readonly transport: Transport,
     endpoints: Partial<XeroEndpoints> = {},
   ) {
-    if (!credentials.clientId) throw xeroErrors.invalidSpec('Xero app credentials', 'clientId is empty');
-    if (!credentials.clientSecret) throw xeroErrors.invalidSpec('Xero app credentials', 'clientSecret is empty');
+    if (!credentials.clientId)
+      throw xeroErrors.invalidSpec('Xero app credentials', 'clientId is empty');
+    if (!credentials.clientSecret)
+      throw xeroErrors.invalidSpec('Xero app credentials', 'clientSecret is empty');
     this.endpoints = { ...XERO_ENDPOINTS, ...endpoints };
   }
 
@@ -71,7 +79,10 @@ export class XeroIdentityClient {
    * Use RefreshCoordinator to keep replicas from spending one token twice.
    */
   refresh(refreshToken: string): Promise<XeroTokenSet> {
-    return this.token('token refresh', true, { grant_type: 'refresh_token', refresh_token: refreshToken });
+    return this.token('token refresh', true, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
   }
 
   /** Custom connection (client credentials grant): an access token bound to one tenant. */
@@ -89,7 +100,11 @@ export class XeroIdentityClient {
     return `Basic ${Buffer.from(raw).toString('base64')}`;
   }
 
-  private async token(operation: string, idempotent: boolean, form: Record<string, string>): Promise<XeroTokenSet> {
+  private async token(
+    operation: string,
+    idempotent: boolean,
+    form: Record<string, string>,
+  ): Promise<XeroTokenSet> {
     const issuedAt = new Date();
     const response = await this.transport.send({
       method: 'POST',

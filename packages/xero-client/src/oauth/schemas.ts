@@ -24,7 +24,10 @@ export interface XeroTokenSet {
   expiresAt: Date;
 }
 
-export function toTokenSet(body: z.output<typeof tokenResponseSchema>, issuedAt: Date): XeroTokenSet {
+export function toTokenSet(
+  body: z.output<typeof tokenResponseSchema>,
+  issuedAt: Date,
+): XeroTokenSet {
   return {
     accessToken: body.access_token,
     refreshToken: body.refresh_token ?? null,

@@ -17,11 +17,17 @@ export function tokenError(operation: string, response: XeroResponse): XeroError
     return xeroErrors.reauthorizationRequired(operation, code, response.statusCode);
   }
   if (code === 'invalid_scope') {
-    return xeroErrors.invalidResponse(operation, 'the token endpoint refused the requested scopes (invalid_scope)', response.statusCode);
+    return xeroErrors.invalidResponse(
+      operation,
+      'the token endpoint refused the requested scopes (invalid_scope)',
+      response.statusCode,
+    );
   }
   return xeroErrors.invalidResponse(
     operation,
-    code ? `unexpected OAuth error ${code} (HTTP ${response.statusCode})` : `unexpected HTTP ${response.statusCode}`,
+    code
+      ? `unexpected OAuth error ${code} (HTTP ${response.statusCode})`
+      : `unexpected HTTP ${response.statusCode}`,
     response.statusCode,
   );
 }

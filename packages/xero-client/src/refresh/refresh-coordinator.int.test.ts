@@ -16,17 +16,35 @@ afterAll(async () => {
 });
 
 /** Two "replicas": separate Redis connections and coordinators, one shared key prefix. */
-async function replicas(): Promise<{ sandbox: Sandbox; a: XeroClient; b: XeroClient; redis: Redis; keyPrefix: string }> {
+async function replicas(): Promise<{
+  sandbox: Sandbox;
+  a: XeroClient;
+  b: XeroClient;
+  redis: Redis;
+  keyPrefix: string;
+}> {
   const sandbox = await startTestSandbox(1, { accessTokenTtlMs: 600_000 });
   const keyPrefix = `refresh-${randomBytes(4).toString('hex')}`;
   const make = () => {
     const redis = createLimiterRedis(redisUrl, { commandTimeoutMs: 10_000 });
     cleanups.push(() => redis.disconnect());
-    return { redis, client: createXeroClient({ credentials: appOf(sandbox), endpoints: endpointsOf(sandbox), redis, keyPrefix }) };
+    return {
+      redis,
+      client: createXeroClient({
+        credentials: appOf(sandbox),
+        endpoints: endpointsOf(sandbox),
+        redis,
+        keyPrefix,
+      }),
+    };
   };
   const [a, b] = [make(), make()];
   cleanups.push(() => sandbox.close());
-  await Promise.all([a, b].map(({ redis }) => (redis.status === 'ready' ? undefined : new Promise((r) => redis.once('ready', r)))));
+  await Promise.all(
+    [a, b].map(({ redis }) =>
+      redis.status === 'ready' ? undefined : new Promise((r) => redis.once('ready', r)),
+    ),
+  );
   return { sandbox, a: a.client, b: b.client, redis: a.redis, keyPrefix };
 }
 
@@ -42,9 +60,21 @@ describe('RefreshCoordinator', () => {
     sandbox.revokeGrant(grantOf(sandbox).grantId);
     sandbox.setFaults({ target: 'identity', latencyMs: 200 });
     sandbox.resetStats();
-    const request = { connectionKey: 'ns/revoked', refreshToken: grantOf(sandbox).refreshToken, persist: async () => undefined };
-    const outcomes = await Promise.allSettled([a.refresher.refresh(request), b.refresher.refresh(request), b.refresher.refresh(request)]);
-    expect(outcomes.every((o) => o.status === 'rejected' && isXeroError(o.reason, 'ReauthorizationRequired'))).toBe(true);
+    const request = {
+      connectionKey: 'ns/revoked',
+      refreshToken: grantOf(sandbox).refreshToken,
+      persist: async () => undefined,
+    };
+    const outcomes = await Promise.allSettled([
+      a.refresher.refresh(request),
+      b.refresher.refresh(request),
+      b.refresher.refresh(request),
+    ]);
+    expect(
+      outcomes.every(
+        (o) => o.status === 'rejected' && isXeroError(o.reason, 'ReauthorizationRequired'),
+      ),
+    ).toBe(true);
     expect(sandbox.stats().tokenCalls.refresh_token).toBe(1);
   });
 
@@ -62,7 +92,10 @@ describe('RefreshCoordinator', () => {
     // Nothing was published: the other replica refreshes itself and Xero's grace period answers
     // the already-spent token with the same new set.
     let persisted: XeroTokenSet | undefined;
-    const tokens = await b.refresher.refresh({ ...failing, persist: async (t) => void (persisted = t) });
+    const tokens = await b.refresher.refresh({
+      ...failing,
+      persist: async (t) => void (persisted = t),
+    });
     expect(persisted).toEqual(tokens);
     expect(sandbox.stats().refreshGraceReplays).toBe(1);
     expect(sandbox.stats().refreshRotations).toBe(1);

@@ -84,7 +84,10 @@ export class RefreshCoordinator {
       if (redis.status !== 'ready') {
         // Without Redis only this process is single-flight; two replicas refreshing at once
         // both get the same new set thanks to Xero's grace period for the previous token.
-        this.logger.warn({ connection: request.connectionKey }, 'Redis unavailable: refreshing without the shared lock');
+        this.logger.warn(
+          { connection: request.connectionKey },
+          'Redis unavailable: refreshing without the shared lock',
+        );
         return this.refreshAndPersist(request);
       }
       const published = await this.readResult(resultKey, request.connectionKey);
@@ -100,13 +103,19 @@ export class RefreshCoordinator {
         }
       }
       if (Date.now() > deadline) {
-        throw xeroErrors.unavailable('token refresh', 'timed out waiting for another replica to refresh');
+        throw xeroErrors.unavailable(
+          'token refresh',
+          'timed out waiting for another replica to refresh',
+        );
       }
       await delay(this.pollMs);
     }
   }
 
-  private async refreshAndPublish(request: RefreshRequest, resultKey: string): Promise<XeroTokenSet> {
+  private async refreshAndPublish(
+    request: RefreshRequest,
+    resultKey: string,
+  ): Promise<XeroTokenSet> {
     try {
       const tokens = await this.refreshAndPersist(request);
       await this.publish(resultKey, request.connectionKey, {
@@ -132,16 +141,26 @@ export class RefreshCoordinator {
   private async refreshAndPersist(request: RefreshRequest): Promise<XeroTokenSet> {
     const tokens = await this.options.identity.refresh(request.refreshToken);
     await request.persist(tokens);
-    this.logger.info({ connection: request.connectionKey, expiresAt: tokens.expiresAt.toISOString() }, 'tokens refreshed');
+    this.logger.info(
+      { connection: request.connectionKey, expiresAt: tokens.expiresAt.toISOString() },
+      'tokens refreshed',
+    );
     return tokens;
   }
 
-  private async publish(resultKey: string, connectionKey: string, result: Published): Promise<void> {
+  private async publish(
+    resultKey: string,
+    connectionKey: string,
+    result: Published,
+  ): Promise<void> {
     const sealed = seal(JSON.stringify(result), this.options.sealingSecret, connectionKey);
     await this.options.redis.set(resultKey, sealed, 'PX', this.resultTtlMs).catch(() => undefined);
   }
 
-  private async readResult(resultKey: string, connectionKey: string): Promise<Published | undefined> {
+  private async readResult(
+    resultKey: string,
+    connectionKey: string,
+  ): Promise<Published | undefined> {
     const sealed = await this.options.redis.get(resultKey).catch(() => null);
     if (!sealed) return undefined;
     const text = open(sealed, this.options.sealingSecret, connectionKey);
@@ -149,7 +168,8 @@ export class RefreshCoordinator {
   }
 
   private unpack(published: Published): XeroTokenSet {
-    if (published.ok) return { ...published.tokens, expiresAt: new Date(published.tokens.expiresAt) };
+    if (published.ok)
+      return { ...published.tokens, expiresAt: new Date(published.tokens.expiresAt) };
     const reason = XERO_ERROR_REASONS.includes(published.reason) ? published.reason : 'Unavailable';
     throw new XeroError(reason, published.message, {
       operation: 'token refresh',

@@ -54,4 +54,7 @@ export interface RefreshResult {
 export type DriverJob = LoadJob | RefreshJob;
 
 export type ParentMessage = { type: 'job'; job: DriverJob } | { type: 'go' };
-export type ChildMessage = { type: 'ready' } | { type: 'done'; result: LoadResult | RefreshResult } | { type: 'error'; message: string };
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'done'; result: LoadResult | RefreshResult }
+  | { type: 'error'; message: string };

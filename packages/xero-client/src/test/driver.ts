@@ -8,7 +8,15 @@ import { type Redis } from 'ioredis';
 import { createXeroClient } from '../client.js';
 import { type XeroLogger } from '../logger.js';
 import { createLimiterRedis } from '../redis.js';
-import { type ChildMessage, type DriverJob, type LoadJob, type LoadResult, type ParentMessage, type RefreshJob, type RefreshResult } from './driver-protocol.js';
+import {
+  type ChildMessage,
+  type DriverJob,
+  type LoadJob,
+  type LoadResult,
+  type ParentMessage,
+  type RefreshJob,
+  type RefreshResult,
+} from './driver-protocol.js';
 
 const send = (message: ChildMessage) => process.send?.(message);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,7 +25,10 @@ function count(record: Record<string, number>, key: string): void {
   record[key] = (record[key] ?? 0) + 1;
 }
 
-async function offer(job: LoadJob, call: (tenantId: string, signal: AbortSignal) => Promise<void>): Promise<number> {
+async function offer(
+  job: LoadJob,
+  call: (tenantId: string, signal: AbortSignal) => Promise<void>,
+): Promise<number> {
   const signal = AbortSignal.timeout(job.durationMs);
   setMaxListeners(0, signal); // every offered call listens to it
   const started = Date.now();
@@ -25,7 +36,8 @@ async function offer(job: LoadJob, call: (tenantId: string, signal: AbortSignal)
   let next = 0;
   while (Date.now() - started < job.durationMs) {
     const due = Math.floor(((Date.now() - started) / 1000) * job.offeredPerSecond);
-    while (calls.length < due) calls.push(call(job.tenantIds[next++ % job.tenantIds.length]!, signal));
+    while (calls.length < due)
+      calls.push(call(job.tenantIds[next++ % job.tenantIds.length]!, signal));
     await sleep(5);
   }
   await Promise.all(calls);
@@ -33,7 +45,14 @@ async function offer(job: LoadJob, call: (tenantId: string, signal: AbortSignal)
 }
 
 async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
-  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, redisFallbacks: 0, abandoned: 0, failures: {} };
+  const result: LoadResult = {
+    succeeded: 0,
+    succeededAt: [],
+    rateLimited: 0,
+    redisFallbacks: 0,
+    abandoned: 0,
+    failures: {},
+  };
   const logger: XeroLogger = {
     debug: () => undefined,
     info: () => undefined,
@@ -67,13 +86,28 @@ async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
 
 /** The baseline: fire at the offered rate, and after a 429 wait Retry-After and try again. */
 async function naiveLoad(job: LoadJob): Promise<LoadResult> {
-  const result: LoadResult = { succeeded: 0, succeededAt: [], rateLimited: 0, redisFallbacks: 0, abandoned: 0, failures: {} };
-  const http = got.extend({ throwHttpErrors: false, retry: { limit: 0 }, timeout: { request: 10_000 } });
+  const result: LoadResult = {
+    succeeded: 0,
+    succeededAt: [],
+    rateLimited: 0,
+    redisFallbacks: 0,
+    abandoned: 0,
+    failures: {},
+  };
+  const http = got.extend({
+    throwHttpErrors: false,
+    retry: { limit: 0 },
+    timeout: { request: 10_000 },
+  });
   await offer(job, async (tenantId, signal) => {
     for (;;) {
       try {
         const response = await http(`${job.endpoints.apiUrl}/api.xro/2.0/Organisation`, {
-          headers: { authorization: `Bearer ${job.accessToken}`, 'xero-tenant-id': tenantId, accept: 'application/json' },
+          headers: {
+            authorization: `Bearer ${job.accessToken}`,
+            'xero-tenant-id': tenantId,
+            accept: 'application/json',
+          },
           signal,
         });
         if (response.statusCode === 200) {
@@ -99,7 +133,12 @@ async function naiveLoad(job: LoadJob): Promise<LoadResult> {
 }
 
 async function refresh(job: RefreshJob, redis: Redis): Promise<RefreshResult> {
-  const client = createXeroClient({ credentials: job.credentials, endpoints: job.endpoints, redis, keyPrefix: job.keyPrefix });
+  const client = createXeroClient({
+    credentials: job.credentials,
+    endpoints: job.endpoints,
+    redis,
+    keyPrefix: job.keyPrefix,
+  });
   const result: RefreshResult = { accessTokens: [], refreshTokens: [], persisted: 0, failures: [] };
   await Promise.all(
     Array.from({ length: job.callers }, async () => {

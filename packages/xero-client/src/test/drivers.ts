@@ -1,6 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type ChildMessage, type DriverJob, type LoadResult, type RefreshResult } from './driver-protocol.js';
+import {
+  type ChildMessage,
+  type DriverJob,
+  type LoadResult,
+  type RefreshResult,
+} from './driver-protocol.js';
 
 const DRIVER = fileURLToPath(new URL('./driver.ts', import.meta.url));
 
@@ -42,7 +47,13 @@ export async function runDrivers<R extends LoadResult | RefreshResult>(
   onStart: () => void = () => undefined,
 ): Promise<R[]> {
   const drivers = jobs.map(
-    () => new Driver(fork(DRIVER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })),
+    () =>
+      new Driver(
+        fork(DRIVER, [], {
+          execArgv: ['--import', 'tsx'],
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        }),
+      ),
   );
   try {
     jobs.forEach((job, i) => drivers[i]!.child.send({ type: 'job', job }));
