@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,5 +129,23 @@ describe('HotReloadingEvaluator', () => {
     const reloaded = new Promise<LoadedBundle>((resolve) => watcher!.once('loaded', resolve));
     await copyFile(extended, path);
     await expect(reloaded).resolves.toMatchObject({ path });
+  });
+
+  it('follows a ConfigMap volume update (the kubelet swaps the ..data symlink)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'xao-configmap-'));
+    // The layout the kubelet writes: policy.wasm -> ..data/policy.wasm, ..data -> ..<timestamp>.
+    await mkdir(join(dir, '..2026_11_22_00_00_00.1'));
+    await copyFile(standard, join(dir, '..2026_11_22_00_00_00.1', 'policy.wasm'));
+    await symlink('..2026_11_22_00_00_00.1', join(dir, '..data'));
+    await symlink(join('..data', 'policy.wasm'), join(dir, 'policy.wasm'));
+    watcher = await HotReloadingEvaluator.start(join(dir, 'policy.wasm'), { intervalMs: 60_000 });
+    expect(checksIn(watcher)).toEqual([]);
+
+    await mkdir(join(dir, '..2026_11_22_00_01_00.2'));
+    await copyFile(extended, join(dir, '..2026_11_22_00_01_00.2', 'policy.wasm'));
+    await symlink('..2026_11_22_00_01_00.2', join(dir, '..data_tmp'));
+    await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    await watcher.checkNow();
+    expect(checksIn(watcher)).toEqual(['adviser-limit']);
   });
 });
