@@ -245,7 +245,7 @@ describe.each(testDrivers)('concurrent evaluations on $dialect', (driver) => {
   });
   afterAll(async () => t?.dispose());
 
-  it('opens each finding once when two replicas apply the same evaluation at the same time', async () => {
+  it('opens each finding once when replicas apply the same evaluation at the same time', async () => {
     const db = t.model.db;
     const s = await db.snapshots.record(
       acme,
@@ -253,17 +253,18 @@ describe.each(testDrivers)('concurrent evaluations on $dialect', (driver) => {
       users(['a', 'STANDARD']),
       at('2026-11-01T00:00:00Z'),
     );
+    const reported = Array.from({ length: 40 }, (_, i) => unidentified(`u${i}`));
+    // Open every pooled connection first, so the applies really overlap.
+    await Promise.all(
+      Array.from({ length: 4 }, () => t.model.orm.em.getConnection().execute('select 1')),
+    );
     const results = await Promise.all(
-      [0, 1, 2].map(() =>
-        db.findings.apply(
-          acme,
-          s.id,
-          [unidentified('a'), unidentified('b')],
-          at('2026-11-01T00:00:01Z'),
-        ),
+      Array.from({ length: 4 }, () =>
+        db.findings.apply(acme, s.id, reported, at('2026-11-01T00:00:01Z')),
       ),
     );
-    expect(results.flatMap((r) => r.transitions.map((x) => x.type))).toEqual(['opened', 'opened']);
-    expect((await db.findings.list({})).items).toHaveLength(2);
+    const opened = results.flatMap((r) => r.transitions.filter((x) => x.type === 'opened'));
+    expect(opened).toHaveLength(40);
+    expect((await db.findings.list({}, { limit: 100 })).items).toHaveLength(40);
   });
 });

@@ -114,6 +114,10 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
 
   it('serialises concurrent writers of one chain (no fork, no gap)', async () => {
     const c = { namespace: 'finance', name: 'race' };
+    // Open every pooled connection first, so the writers really overlap.
+    await Promise.all(
+      Array.from({ length: 4 }, () => t.model.orm.em.getConnection().execute('select 1')),
+    );
     const results = await Promise.all(
       [0, 1, 2, 3].map((i) =>
         db().snapshots.record(c, tenant, users([`r${i}`, 'STANDARD']), at('2026-11-02T00:00:00Z')),
