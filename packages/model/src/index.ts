@@ -33,6 +33,7 @@ export type {
   ReviewDecisionRecord,
   ReviewProgress,
   DecisionInput,
+  AccessReviewReport,
 } from './services/reviews.js';
 export {
   TOKEN_PREFIX,

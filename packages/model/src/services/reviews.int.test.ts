@@ -115,6 +115,18 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
     expect(
       (await db().reviews.list({ connection: acme, status: 'completed' })).map((r) => r.id),
     ).toEqual([review.id]);
+    const report = await db().reviews.report(review.id);
+    expect(report).toMatchObject({
+      review: { id: review.id, status: 'completed', progress: { total: 3, remediated: 2 } },
+      connection: acme,
+      snapshot: { id: s1.id, sequence: 1, contentHash: s1.contentHash, chainHash: s1.chainHash },
+    });
+    expect(report?.decisions.map((d) => [d.userId, d.decision, d.comment])).toEqual([
+      ['a', 'change-role', 'no admin needed'],
+      ['b', 'revoke', 'left the team'],
+      ['c', 'keep', null],
+    ]);
+    expect(await db().reviews.report('00000000-0000-7000-8000-000000000000')).toBeNull();
   });
 
   it('validates decisions, naming the field', async () => {

@@ -55,6 +55,20 @@ export interface ReviewProgress {
   remediated: number;
 }
 
+export interface AccessReviewReport {
+  review: AccessReviewRecord & { progress: ReviewProgress };
+  connection: ConnectionRef;
+  snapshot: {
+    id: string;
+    sequence: number;
+    takenAt: Date;
+    userCount: number;
+    contentHash: string;
+    chainHash: string;
+  };
+  decisions: ReviewDecisionRecord[];
+}
+
 export interface DecisionInput {
   decision: ReviewDecisionKind;
   /** Required for change-role. */
@@ -252,6 +266,37 @@ export class AccessReviewService {
       await em.flush();
       return toDecisionRecord(item);
     });
+  }
+
+  /**
+   * Everything an auditor needs about one campaign: the review and its progress, the connection,
+   * the snapshot it reviewed (with the hashes that tie it into the tenant's chain) and every
+   * decision with its remediation.
+   */
+  async report(id: string): Promise<AccessReviewReport | null> {
+    if (!isUuid(id)) return null;
+    const em = this.ctx.em();
+    const review = await em.findOne(AccessReview, { id }, { populate: ['connection', 'snapshot'] });
+    if (!review) return null;
+    const decisions = await em.find(
+      ReviewDecision,
+      { review },
+      { orderBy: { email: 'asc', userId: 'asc' } },
+    );
+    const s = review.snapshot;
+    return {
+      review: { ...toReviewRecord(review), progress: progressOf(decisions) },
+      connection: { namespace: review.connection.namespace, name: review.connection.name },
+      snapshot: {
+        id: s.id,
+        sequence: s.sequence,
+        takenAt: s.takenAt,
+        userCount: s.userCount,
+        contentHash: s.content.hash,
+        chainHash: s.chainHash,
+      },
+      decisions: decisions.map(toDecisionRecord),
+    };
   }
 
   /** Closes the review; every user must have a decision. Remediation tracking continues after. */
