@@ -23,7 +23,7 @@ export function parseXeroIsoDate(text: string): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** RFC 7231 date for If-Modified-Since. */
-export function formatHttpDate(date: Date): string {
-  return date.toUTCString();
+/** If-Modified-Since as Xero documents it: ISO 8601 in UTC without a zone (`2009-11-12T00:00:00.000`). */
+export function formatModifiedSince(date: Date): string {
+  return date.toISOString().slice(0, 23);
 }

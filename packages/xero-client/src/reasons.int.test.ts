@@ -238,7 +238,7 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
   });
 
   it('a healthy connection reads users, organisation and currencies as typed values', async () => {
-    const { client, tenantId, tokens } = await world();
+    const { sandbox, client, tenantId, tokens } = await world();
     const users = await client.accounting.getUsers(tokens.accessToken, tenantId);
     expect(users.map((u) => u.organisationRole).sort()).toEqual(['FINANCIALADVISER', 'STANDARD']);
     expect(users[0]!.updatedDateUtc).toBeInstanceOf(Date);
@@ -254,6 +254,16 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
     expect((await client.accounting.getOrganisation(tokens.accessToken, tenantId)).name).toBe(
       'Org 1',
     );
+    // Only users changed since a moment come back with If-Modified-Since.
+    const since = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    sandbox.setUserRole(tenantId, users[0]!.userId, 'READONLY');
+    const changed = await client.accounting.getUsers(tokens.accessToken, tenantId, {
+      ifModifiedSince: since,
+    });
+    expect(changed.map((u) => [u.userId, u.organisationRole])).toEqual([
+      [users[0]!.userId, 'READONLY'],
+    ]);
     const [connection] = await client.accounting.getConnections(tokens.accessToken);
     expect(connection?.tenantId).toBe(tenantId);
     expect(connection?.createdDateUtc).toBeInstanceOf(Date);

@@ -1,7 +1,7 @@
 import { joinUrl, XERO_ENDPOINTS, type XeroEndpoints } from '../config.js';
 import { xeroErrors, type XeroError } from '../errors.js';
 import { rateLimitedError, type Transport, type XeroResponse } from '../http/transport.js';
-import { formatHttpDate } from '../ms-date.js';
+import { formatModifiedSince } from '../ms-date.js';
 import { parseResponse } from '../validate.js';
 import {
   connectionsSchema,
@@ -90,7 +90,7 @@ export class XeroAccountingClient {
     options: GetUsersOptions = {},
   ): Promise<XeroUser[]> {
     const extra: Record<string, string> = options.ifModifiedSince
-      ? { 'if-modified-since': formatHttpDate(options.ifModifiedSince) }
+      ? { 'if-modified-since': formatModifiedSince(options.ifModifiedSince) }
       : {};
     const response = await this.accounting(
       accessToken,

@@ -93,7 +93,17 @@ export class RefreshCoordinator {
       const published = await this.readResult(resultKey, request.connectionKey);
       if (published) return this.unpack(published);
       const owner = randomUUID();
-      if ((await redis.set(lockKey, owner, 'PX', this.lockTtlMs, 'NX')) === 'OK') {
+      const locked = await redis
+        .set(lockKey, owner, 'PX', this.lockTtlMs, 'NX')
+        .catch(() => undefined);
+      if (locked === undefined) {
+        this.logger.warn(
+          { connection: request.connectionKey },
+          'Redis did not answer: refreshing without the shared lock',
+        );
+        return this.refreshAndPersist(request);
+      }
+      if (locked === 'OK') {
         try {
           const raced = await this.readResult(resultKey, request.connectionKey);
           if (raced) return this.unpack(raced);
