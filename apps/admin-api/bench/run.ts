@@ -141,6 +141,20 @@ async function main(): Promise<void> {
     log(`measuring GET /findings at ${RATE} req/s for ${DURATION_S} s`);
     const findings = await load(base, token, paths, DURATION_S, RATE);
     const loadAfter = loadavg()[0]!;
+    log('measuring one request at a time (service time without queueing)');
+    let j = 0;
+    const sequential = await autocannon({
+      url: base,
+      connections: 1,
+      amount: 1000,
+      headers: { authorization: `Bearer ${token}` },
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (request) => ({ ...request, path: paths[j++ % paths.length]! }),
+        },
+      ],
+    });
     log('measuring GET /health/live (framework floor) at the same rate');
     const floor = await load(base, token, ['/health/live'], Math.min(DURATION_S, 10), RATE);
 
@@ -158,6 +172,19 @@ async function main(): Promise<void> {
         unit: 'ms',
         value: findings.latency.p99,
         baseline: { label: 'GET /health/live', value: floor.latency.p99 },
+        goal: { op: '<', value: 50 },
+      },
+      {
+        id: 'findings-sequential-p50',
+        label: 'GET /findings one at a time (no queueing), median',
+        unit: 'ms',
+        value: sequential.latency.p50,
+      },
+      {
+        id: 'findings-sequential-p99',
+        label: 'GET /findings one at a time (no queueing), p99',
+        unit: 'ms',
+        value: sequential.latency.p99,
         goal: { op: '<', value: 50 },
       },
       {

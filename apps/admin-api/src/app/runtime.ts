@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createOrm, type ModelOrm } from '@xero-access/model';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createOrm, parseDatabaseUrl, type ModelOrm } from '@xero-access/model';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { OidcVerifier } from '../auth/oidc.js';
@@ -9,7 +11,11 @@ import { KubeGateway, loadKubeConfig } from '../kube/kube.js';
 import type { AppDependencies } from './app.module.js';
 
 export async function openModel(config: AppConfig): Promise<ModelOrm> {
-  const sqlite = config.databaseUrl.toLowerCase().startsWith('sqlite:');
+  const parsed = parseDatabaseUrl(config.databaseUrl);
+  const sqlite = parsed.dialect === 'sqlite';
+  // The embedded default lives in a folder that may not exist yet on a fresh machine or volume.
+  if (sqlite && parsed.dbName && parsed.dbName !== ':memory:')
+    mkdirSync(dirname(parsed.dbName), { recursive: true });
   // The embedded SQLite default migrates itself; PostgreSQL migrates from a deploy step unless told.
   return createOrm({ url: config.databaseUrl, migrate: config.migrate ?? sqlite });
 }

@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createOrm } from '@xero-access/model';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'xao-cli-'));
+const env = {
+  ...process.env,
+  DATABASE_URL: `sqlite://${join(dir, 'nested', 'api.db')}`,
+  LOG_LEVEL: 'silent',
+};
+const run = (args: string[]) =>
+  promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env,
+    timeout: 60_000,
+  }).then(
+    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+    }),
+  );
+
+describe('admin-api CLI', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a token shown once, stores only its hash, and lists it without the secret', async () => {
+    const created = await run(['token', 'create', '--name', 'ci', '--role', 'admin']);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^xao_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(/created admin token ci/);
+
+    const listed = await run(['token', 'list']);
+    expect(listed.stdout).toMatch(/\tci\tadmin\t/);
+    expect(listed.stdout).not.toContain(token);
+
+    const model = await createOrm({ url: env.DATABASE_URL });
+    try {
+      expect(await model.db.tokens.verify(token)).toMatchObject({ name: 'ci', role: 'admin' });
+      const raw = await model.orm.em
+        .fork()
+        .getConnection()
+        .execute('select token_hash from api_token');
+      expect(JSON.stringify(raw)).not.toContain(token);
+    } finally {
+      await model.close();
+    }
+  }, 120_000);
+
+  it('refuses an unknown role, naming the choices', async () => {
+    const refused = await run(['token', 'create', '--name', 'x', '--role', 'root']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/--role.*root.*viewer, reviewer, admin, scim/s);
+  }, 60_000);
+});
