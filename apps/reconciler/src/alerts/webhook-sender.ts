@@ -12,7 +12,8 @@ import {
 
 export interface WebhookSenderOptions {
   db: Database;
-  secret: string;
+  /** The signing secret for a delivery (per namespace or global); none: the delivery fails. */
+  secretFor(delivery: WebhookDeliveryRecord): Promise<string | undefined>;
   logger: Logger;
   pollMs?: number;
   timeoutMs?: number;
@@ -64,7 +65,7 @@ export class WebhookSender {
   }
 
   private async run(): Promise<void> {
-    const pollMs = this.options.pollMs ?? 1_000;
+    const pollMs = this.options.pollMs ?? 5_000;
     while (!this.stopController.signal.aborted) {
       try {
         await this.deliverDue();
@@ -82,6 +83,16 @@ export class WebhookSender {
   }
 
   private async deliver(delivery: WebhookDeliveryRecord): Promise<void> {
+    const secret = await this.options.secretFor(delivery);
+    if (!secret) {
+      await this.options.db.webhooks.recordAttempt(delivery.id, {
+        ok: false,
+        error: 'no signing secret is configured for this target any more',
+        nextAttemptAt: null,
+      });
+      this.options.onAttempt?.('failed');
+      return;
+    }
     const body = JSON.stringify(delivery.payload);
     const timestamp = String(Math.floor(Date.now() / 1000));
     let statusCode: number | null = null;
@@ -92,7 +103,7 @@ export class WebhookSender {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'xero-access-operator-reconciler',
-          [SIGNATURE_HEADER]: signPayload(this.options.secret, timestamp, body),
+          [SIGNATURE_HEADER]: signPayload(secret, timestamp, body),
           [TIMESTAMP_HEADER]: timestamp,
           [EVENT_HEADER]: delivery.eventType,
           [DELIVERY_HEADER]: delivery.id,

@@ -9,6 +9,7 @@ export const XERO_CLIENTS = Symbol('XeroClients');
 export const TOKEN_MANAGER = Symbol('TokenManager');
 export const POLICY_EVALUATOR = Symbol('PolicyEvaluator');
 export const WEBHOOK_SENDER = Symbol('WebhookSender');
+export const ALERT_TARGETS = Symbol('AlertTargets');
 export const EVENT_RECORDER = Symbol('EventRecorder');
 export const CONNECTION_RECONCILER = Symbol('ConnectionReconciler');
 export const OPERATOR = Symbol('Operator');

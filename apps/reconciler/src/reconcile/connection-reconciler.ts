@@ -7,6 +7,7 @@ import {
 import type { ConnectionRef, Database, FindingTransition } from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
 import { enqueueFindingAlerts } from '../alerts/finding-alerts.js';
+import type { AlertTargets } from '../alerts/alert-targets.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import type { ReconcileResult } from '../controller/controller.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
@@ -46,7 +47,8 @@ export interface ConnectionReconcilerDeps {
   events: EventRecorder;
   metrics: ReconcilerMetrics;
   logger: Logger;
-  alerts?: { target: string; sender: WebhookSender };
+  /** Alert webhooks: per-namespace or global targets, and the sender to wake. */
+  alerts?: { targets: AlertTargets; sender: WebhookSender };
   settings: {
     /** Fraction of syncInterval added at random so a thousand connections spread out. */
     syncJitter: number;
@@ -304,9 +306,13 @@ export class ConnectionReconciler {
       perSnapshot.push({ snapshotId: r.snapshot.id, findings });
     }
     const applied = await applyFindings(db, ref, perSnapshot, now);
-    if (this.deps.alerts && applied.transitions.length > 0) {
-      await enqueueFindingAlerts(db, this.deps.alerts.target, applied.transitions);
-      this.deps.alerts.sender.kick();
+    const target =
+      this.deps.alerts && applied.transitions.length > 0
+        ? await this.deps.alerts.targets.targetFor(ref.namespace)
+        : undefined;
+    if (target) {
+      await enqueueFindingAlerts(db, target.url, applied.transitions);
+      this.deps.alerts!.sender.kick();
     }
     return {
       grant,

@@ -1,8 +1,10 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { Module } from '@nestjs/common';
 import type { ModelOrm } from '@xero-access/model';
+import type { AlertTargets } from '../alerts/alert-targets.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import {
+  ALERT_TARGETS,
   CONFIG,
   CONNECTION_RECONCILER,
   EVENT_RECORDER,
@@ -47,6 +49,7 @@ import { ConnectionReconciler } from './connection-reconciler.js';
         POLICY_EVALUATOR,
         EVENT_RECORDER,
         WEBHOOK_SENDER,
+        ALERT_TARGETS,
       ],
       useFactory: (
         config: ReconcilerConfig,
@@ -58,7 +61,8 @@ import { ConnectionReconciler } from './connection-reconciler.js';
         tokens: TokenManager,
         evaluator: PolicyEvaluator,
         events: EventRecorder,
-        sender: WebhookSender | null,
+        sender: WebhookSender,
+        targets: AlertTargets,
       ) =>
         new ConnectionReconciler({
           api: new XeroConnectionApi(kc),
@@ -70,7 +74,7 @@ import { ConnectionReconciler } from './connection-reconciler.js';
           events,
           metrics,
           logger: logger.child({ component: 'reconcile' }),
-          ...(sender && config.webhook ? { alerts: { target: config.webhook.url, sender } } : {}),
+          alerts: { targets, sender },
           settings: {
             syncJitter: config.syncJitter,
             offboardingGraceHours: config.offboardingGraceHours,

@@ -36,7 +36,7 @@ import { ReconcileModule } from '../reconcile/reconcile.module.js';
         logger: Logger,
         metrics: ReconcilerMetrics,
         reconciler: ConnectionReconciler,
-        sender: WebhookSender | null,
+        sender: WebhookSender,
       ) =>
         new Operator({
           kubeConfig: kc,
@@ -49,7 +49,7 @@ import { ReconcileModule } from '../reconcile/reconcile.module.js';
           resyncMs: config.resyncMs,
           shutdownDrainMs: config.shutdownDrainMs,
           leaderElection: config.leaderElection,
-          ...(sender ? { webhookSender: sender } : {}),
+          webhookSender: sender,
         }),
     },
   ],
