@@ -35,7 +35,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const token = () => randomBytes(24).toString('hex');
+// API tokens carry the admin API's `xao_` prefix.
+const token = () => `xao_${randomBytes(24).toString('hex')}`;
 
 /** Control plane, Xero sandbox, reconciler and admin API as real processes, wired as in production. */
 export async function startStack(options: StackOptions): Promise<Stack> {
