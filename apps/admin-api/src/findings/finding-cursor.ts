@@ -1,5 +1,7 @@
 import { ValidationError } from '@xero-access/model';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Keyset cursors in the model's format (base64url of `[scope, value, id]`), so a cursor from this
  * listing and one from `db.findings.list` are interchangeable. `scope` names the sort.
@@ -23,13 +25,9 @@ export function decodeCursor(cursor: string, scope: string): { value: number; id
   }
   if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
   const [s, value, id] = decoded as unknown[];
-  if (
-    s !== scope ||
-    typeof id !== 'string' ||
-    id.length > 128 ||
-    typeof value !== 'number' ||
-    !Number.isFinite(value)
-  )
+  if (s !== scope || typeof id !== 'string' || !UUID.test(id)) throw invalid();
+  // A time cursor: integer milliseconds a Date can hold.
+  if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 8.64e15)
     throw invalid();
   return { value, id };
 }

@@ -22,6 +22,8 @@ const future = new Date(Date.now() + 86_400_000).toISOString();
 const otherScopeCursor = Buffer.from(
   JSON.stringify(['findings:lastSeenAt:asc', Date.now(), 'x']),
 ).toString('base64url');
+const cursorOf = (value: unknown, id: unknown) =>
+  Buffer.from(JSON.stringify(['findings:firstSeenAt:desc', value, id])).toString('base64url');
 const wrongShapeCursor = Buffer.from(JSON.stringify({ hello: 'world' })).toString('base64url');
 
 const cases: Case[] = [
@@ -158,6 +160,20 @@ const cases: Case[] = [
     name: 'cursor from another sort',
     method: 'GET',
     url: `/findings?cursor=${otherScopeCursor}`,
+    status: 400,
+    field: 'cursor',
+  },
+  {
+    name: 'cursor whose id is not a UUID',
+    method: 'GET',
+    url: `/findings?cursor=${cursorOf(Date.now(), "x' OR 1=1 --")}`,
+    status: 400,
+    field: 'cursor',
+  },
+  {
+    name: 'cursor whose time is out of range',
+    method: 'GET',
+    url: `/findings?cursor=${cursorOf(1e300, '0190f0d2-0000-7000-8000-000000000000')}`,
     status: 400,
     field: 'cursor',
   },
