@@ -26,9 +26,12 @@ staff_by_id := {member.id: {member} | some member in input.staff} if {
 	_unique({member.id | some member in input.staff}, input.staff)
 } else := {staff_id: members | some staff_id, members in _grouped_staff_by_id}
 
-staff_by_email := {lower(member.email): {member} | some member in input.staff} if {
-	_unique({lower(member.email) | some member in input.staff}, input.staff)
+# A blank email identifies nobody, so blank emails are not indexed.
+staff_by_email := {lower(member.email): {member} | some member in _staff_with_email} if {
+	_unique({lower(member.email) | some member in _staff_with_email}, _staff_with_email)
 } else := {email: members | some email, members in _grouped_staff_by_email}
+
+_staff_with_email := [member | some member in input.staff; trim_space(member.email) != ""]
 
 _unique(keys, items) if count(keys) == count(items)
 
@@ -37,7 +40,7 @@ _grouped_links[link.userId] contains link if some link in input.accountLinks
 _grouped_staff_by_id[member.id] contains member if some member in input.staff
 
 _grouped_staff_by_email[email] contains member if {
-	some member in input.staff
+	some member in _staff_with_email
 	email := lower(member.email)
 }
 

@@ -76,6 +76,13 @@ cases := [
 		"want": {"u1"},
 	},
 	{
+		"name": "a blank email matches nobody, not even a staff member with a blank email",
+		"users": [f.user("u1", "", "STANDARD"), f.user("u2", " ", "STANDARD")],
+		"staff": [f.active("s1", "", "accountant"), f.active("s2", " ", "accountant"), f.active("s3", "", "cfo")],
+		"links": [],
+		"want": {"u1", "u2"},
+	},
+	{
 		"name": "offboarded staff still identify the user (check 2 reports them)",
 		"users": [f.user("u1", "alice@example.com", "STANDARD")],
 		"staff": [f.offboarded("s1", "alice@example.com", "accountant", "2020-01-01T00:00:00Z")],

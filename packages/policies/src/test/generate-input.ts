@@ -55,7 +55,7 @@ function timestamp(random: Random, ms: number): string {
 }
 
 /**
- * Adversarial documents for the equivalence test: case-mangled and shared emails, duplicated
+ * Adversarial documents for the equivalence test: case-mangled, shared and blank emails, duplicated
  * staff ids, broken and doubled links, blank justifications, offboarding dates either side of
  * the grace period, odd timestamp spellings, every shape of role mapping.
  */
@@ -71,7 +71,7 @@ export function randomInput(seed: number, size = 30): PolicyInput {
     const userId = `u-${seed}-${i}`;
     users.push({
       userId,
-      email: randomCase(random, email),
+      email: chance(random, 0.03) ? pick(random, ['', ' ']) : randomCase(random, email),
       firstName: chance(random, 0.1) ? null : `First${i}`,
       lastName: chance(random, 0.1) ? null : `Last${i}`,
       organisationRole: pick(random, XERO_ROLES),
@@ -89,7 +89,11 @@ export function randomInput(seed: number, size = 30): PolicyInput {
         pick(random, [-7_200_000, -1, 0, 0, 1, 90_000, 3_600_000 * 50]);
       staff.push({
         id: chance(random, 0.05) && staff.length > 0 ? pick(random, staff).id : `s-${i}`,
-        email: chance(random, 0.85) ? randomCase(random, email) : `other${i}@example.com`,
+        email: chance(random, 0.03)
+          ? ''
+          : chance(random, 0.85)
+            ? randomCase(random, email)
+            : `other${i}@example.com`,
         name: `Person ${i}`,
         orgRole: pick(random, ORG_ROLES),
         status: offboarded ? 'offboarded' : 'active',
