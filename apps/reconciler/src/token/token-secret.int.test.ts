@@ -1,0 +1,96 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
+import type { XeroTokenSet } from '@xero-access/xero-client';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { persistTokenSet, readTokenSecret, ROTATED_AT_ANNOTATION } from './token-secret.js';
+
+const tokens = (refreshToken: string): XeroTokenSet => ({
+  accessToken: `access-${refreshToken}`,
+  refreshToken,
+  idToken: null,
+  tokenType: 'Bearer',
+  scopes: [],
+  expiresAt: new Date('2030-01-01T00:00:00Z'),
+});
+
+const text = (data: Record<string, string> | undefined, key: string): string =>
+  Buffer.from(data![key]!, 'base64').toString();
+
+describe('the token Secret', () => {
+  let core: CoreV1Api;
+  let namespace: string;
+
+  beforeAll(async () => {
+    const kc = testKubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    namespace = await createTestNamespace(kc, 'tokens');
+  });
+
+  it('reads a pre-filled (Mage-style) token set and names the Secret and key when one is missing', async () => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: 'prefilled' },
+        stringData: {
+          access_token: 'a',
+          refresh_token: 'r',
+          id_token: 'i',
+          tenant_id: 't',
+          expires_at: '1900000000',
+        },
+      },
+    });
+    const { tokens: stored } = await readTokenSecret(core, namespace, 'prefilled');
+    expect(stored).toMatchObject({
+      refreshToken: 'r',
+      accessToken: 'a',
+      expiresAt: new Date(1_900_000_000_000),
+    });
+
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'empty' }, stringData: { access_token: 'a' } },
+    });
+    await expect(readTokenSecret(core, namespace, 'empty')).rejects.toMatchObject({
+      reason: 'InvalidSpec',
+      message: expect.stringContaining(
+        `Secret ${namespace}/empty (spec.tokenSecretRef): key refresh_token is missing`,
+      ),
+    });
+    await expect(readTokenSecret(core, namespace, 'absent')).rejects.toMatchObject({
+      reason: 'InvalidSpec',
+    });
+  });
+
+  it('writes a rotated set with optimistic concurrency: a stale read is re-read, not blindly overwritten', async () => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'rotating' }, stringData: { refresh_token: 'r0', tenant_id: 't' } },
+    });
+    const { secret: stale } = await readTokenSecret(core, namespace, 'rotating');
+    // Someone else changes the Secret after our read (a label here): our resourceVersion is stale.
+    await core.patchNamespacedSecret({
+      namespace,
+      name: 'rotating',
+      body: [{ op: 'add', path: '/metadata/labels', value: { touched: 'yes' } }],
+    });
+    const written = await persistTokenSet(core, namespace, stale, tokens('r1'));
+    expect(text(written.data, 'refresh_token')).toBe('r1');
+    expect(text(written.data, 'access_token')).toBe('access-r1');
+    expect(text(written.data, 'tenant_id')).toBe('t');
+    expect(written.metadata?.labels?.touched).toBe('yes');
+    expect(written.metadata?.annotations?.[ROTATED_AT_ANNOTATION]).toBeDefined();
+  });
+
+  it('a write that lost the race to the same rotation leaves the Secret as the winner wrote it', async () => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'raced' }, stringData: { refresh_token: 'r0' } },
+    });
+    const { secret: stale } = await readTokenSecret(core, namespace, 'raced');
+    const winner = await persistTokenSet(core, namespace, stale, tokens('r1'));
+    const loser = await persistTokenSet(core, namespace, stale, tokens('r1'));
+    expect(loser.metadata?.resourceVersion).toBe(winner.metadata?.resourceVersion);
+    expect(text(loser.data, 'refresh_token')).toBe('r1');
+  });
+});
