@@ -19,7 +19,7 @@ const SIZES = (process.env.XAO_BENCH_SIZES ?? '1000,10000,100000').split(',').ma
 const RUNS = Number(process.env.XAO_BENCH_RUNS ?? 7);
 const OPA_RUNS = Number(process.env.XAO_BENCH_OPA_RUNS ?? 3);
 const WASM =
-  process.env.XAO_POLICY_BUNDLE ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
+  process.env.POLICY_BUNDLE_PATH ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 
 const median = (values: number[]) => {

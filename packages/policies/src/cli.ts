@@ -12,7 +12,7 @@ const EXIT_FAILED = 1;
 const EXIT_INVALID_INPUT = 2;
 
 const DEFAULT_BUNDLE =
-  process.env.XAO_POLICY_BUNDLE ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
+  process.env.POLICY_BUNDLE_PATH ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
 const DEFAULT_OUT_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
 
 function fail(message: string, code = EXIT_FAILED): never {
