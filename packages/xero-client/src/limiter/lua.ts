@@ -4,8 +4,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
  * Bucketed sliding window. KEYS[1]: hash bucket-number → count. ARGV: points, windowMs,
- * bucketMs, limit, mode (consume | force | refund | settle), and for settle: Xero's remaining
- * count (-1 = unknown) and the age (ms) of the grant.
+ * bucketMs, limit, mode (consume | force | refund | settle), Xero's remaining count (settle;
+ * -1 = unknown), and the age in ms of the grant (settle, refund).
  * A bucket counts until its end + windowMs has passed, so any interval of windowMs holds at
  * most `limit` calls (a bucket may count up to bucketMs longer than strictly needed).
  * Returns {total after the operation (or total + points when refused), ms to wait (refused) or
@@ -20,7 +20,7 @@ local limit = tonumber(ARGV[4])
 local mode = ARGV[5]
 local current = math.floor(now / bucketMs)
 local horizon = now
-if mode == 'settle' then horizon = now - tonumber(ARGV[7]) end
+if mode == 'settle' or mode == 'refund' then horizon = now - tonumber(ARGV[7]) end
 local raw = redis.call('HGETALL', key)
 local buckets = {}
 local total = 0
@@ -40,13 +40,19 @@ end
 table.sort(buckets, function(x, y) return x[1] < y[1] end)
 local ttl = windowMs + 2 * bucketMs
 if mode == 'refund' then
+  -- Give back points consumed ARGV[7] ms ago or later: take them from the earliest buckets from
+  -- then on. A later bucket may hold a point dated from a call's answer; taking that one would
+  -- shorten how long that call counts.
+  local fromBucket = math.floor(horizon / bucketMs)
   local left = -points
-  for i = #buckets, 1, -1 do
+  for i = 1, #buckets do
     if left <= 0 then break end
-    local take = math.min(left, buckets[i][2])
-    redis.call('HINCRBY', key, tostring(buckets[i][1]), -take)
-    total = total - take
-    left = left - take
+    if buckets[i][1] >= fromBucket then
+      local take = math.min(left, buckets[i][2])
+      redis.call('HINCRBY', key, tostring(buckets[i][1]), -take)
+      total = total - take
+      left = left - take
+    end
   end
   return {total, 0}
 end

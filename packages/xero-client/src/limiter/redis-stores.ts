@@ -109,6 +109,8 @@ abstract class ScriptedRedisLimiter extends RateLimiterRedis {
 export interface WindowOptions {
   /** Add the points even above the limit (a correction: somebody else spent them). */
   force?: boolean;
+  /** Refund: the points were consumed no earlier than this many ms ago. */
+  ageMs?: number;
 }
 
 /** A sliding window of `points` per `windowMs`, shared through Redis. */
@@ -137,7 +139,8 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
       this.points,
       mode,
       0,
-      0,
+      // A refund without an age searches from a window back: every bucket.
+      Math.max(0, Math.ceil(options.ageMs ?? this.windowMs * 2)),
     );
   }
 

@@ -12,6 +12,8 @@ export interface Waiter<P> {
   reject(error: unknown): void;
   /** Give up (RateLimited) when the next slot is further away than this. */
   deadline: number;
+  /** For the error message when it gives up. */
+  operation?: string;
 }
 
 export class SlotQueue<P> {

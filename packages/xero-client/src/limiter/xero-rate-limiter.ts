@@ -135,7 +135,7 @@ export class XeroRateLimiter {
         (waiter, waitMs, limit) =>
           waiter.reject(
             xeroErrors.rateLimited(
-              scope.operation ?? 'a Xero call',
+              waiter.operation ?? 'a Xero call',
               new Date(Date.now() + waitMs),
               limit,
               scope.tenantId,
@@ -151,7 +151,15 @@ export class XeroRateLimiter {
     }
     const target = queue;
     return new Promise<Permit>((resolve, reject) =>
-      target.enqueue({ resolve, reject, deadline: Date.now() + this.tuning.maxWaitMs }, signal),
+      target.enqueue(
+        {
+          resolve,
+          reject,
+          deadline: Date.now() + this.tuning.maxWaitMs,
+          operation: scope.operation,
+        },
+        signal,
+      ),
     );
   }
 
@@ -273,8 +281,13 @@ export class XeroRateLimiter {
 
     const leaseId = randomUUID();
     const held: { step: Step; res: RateLimiterRes }[] = [];
+    // Refunds name when the points were taken, so a refund never takes a later point instead.
     const undoAll = () =>
-      Promise.all(held.map(({ step, res }) => step.limiter.undo(step.key, res, step.options)));
+      Promise.all(
+        held.map(({ step, res }) =>
+          step.limiter.undo(step.key, res, { ...step.options, ageMs: Date.now() - requestedAt }),
+        ),
+      );
     const steps = this.steps(scope, leaseId);
     // Ask first the limit that refused this queue last time: while it stays exhausted, an
     // attempt costs one Redis call instead of taking and giving back every other limit.
