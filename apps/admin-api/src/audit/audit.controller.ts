@@ -1,3 +1,5 @@
+import { Returns } from '../openapi/returns.js';
+import { auditEntrySchema, pageOf } from '../openapi/response-schemas.js';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
@@ -27,6 +29,7 @@ export class AuditController {
   @Get()
   @Access('admin')
   @ApiOperation({ summary: 'Every write through this API, newest first' })
+  @Returns(pageOf(auditEntrySchema))
   async list(@ValidQuery(auditQuery) q: z.output<typeof auditQuery>) {
     const { limit, cursor, ...filter } = q;
     return this.db.audit.list(filter, { limit, cursor: cursor ?? null });

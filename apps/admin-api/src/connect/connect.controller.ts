@@ -1,3 +1,4 @@
+import { Returns } from '../openapi/returns.js';
 import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -32,6 +33,12 @@ export class ConnectController {
     summary:
       "Start Xero's authorization-code flow (PKCE, signed single-use state); open authorizeUrl in a browser",
   })
+  @Returns(
+    z.object({
+      authorizeUrl: z.string().describe('Open in a browser'),
+      expiresAt: z.iso.datetime(),
+    }),
+  )
   async start(
     @NameParam('namespace') namespace: string,
     @NameParam('name') name: string,
@@ -48,6 +55,16 @@ export class ConnectController {
     summary:
       'OAuth redirect target: exchanges the code and writes the token set into the token Secret',
   })
+  @Returns(
+    z.object({
+      connected: z.literal(true),
+      connection: z.string(),
+      tokenSecret: z.string(),
+      scopes: z.array(z.string()),
+      refreshToken: z.boolean(),
+      accessTokenExpiresAt: z.iso.datetime(),
+    }),
+  )
   async callback(@ValidQuery(callbackQuery) q: z.output<typeof callbackQuery>) {
     return this.connect.complete({
       code: q.code,

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { Returns } from '../openapi/returns.js';
+import { connectionViewSchema } from '../openapi/response-schemas.js';
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ConnectionRecord, Database } from '@xero-access/model';
@@ -37,6 +40,12 @@ export class ConnectionsController {
   @ApiOperation({
     summary: 'XeroConnections: resource spec and status, last sync, users, open findings per check',
   })
+  @Returns(
+    z.object({
+      items: z.array(connectionViewSchema),
+      kubernetes: z.string().describe('connected, not configured, or unreachable (…)'),
+    }),
+  )
   async list() {
     const [records, cluster] = await Promise.all([
       this.db.connections.list({ includeDeleted: true }),
@@ -63,6 +72,7 @@ export class ConnectionsController {
   @Get(':namespace/:name')
   @Access('viewer')
   @ApiOperation({ summary: 'One XeroConnection' })
+  @Returns(connectionViewSchema)
   async get(@NameParam('namespace') namespace: string, @NameParam('name') name: string) {
     const [record, resource] = await Promise.all([
       this.db.connections.get({ namespace, name }),

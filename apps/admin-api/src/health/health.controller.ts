@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { Returns } from '../openapi/returns.js';
 import { Controller, Get, HttpException, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ModelOrm } from '@xero-access/model';
@@ -17,6 +19,7 @@ export class HealthController {
   @Get('live')
   @Access('public')
   @ApiOperation({ summary: 'Liveness: the process answers' })
+  @Returns(z.object({ status: z.literal('ok') }))
   live() {
     return { status: 'ok' };
   }
@@ -24,6 +27,12 @@ export class HealthController {
   @Get('ready')
   @Access('public')
   @ApiOperation({ summary: 'Readiness: the database and Redis answer' })
+  @Returns(
+    z.object({
+      status: z.literal('ok'),
+      checks: z.array(z.object({ name: z.string(), ok: z.boolean() })),
+    }),
+  )
   async ready() {
     const checks = await Promise.all([
       this.check('database', () => this.model.orm.isConnected()),

@@ -1,3 +1,5 @@
+import { Returns } from '../openapi/returns.js';
+import { linkSchema, pageOf, withReevaluated } from '../openapi/response-schemas.js';
 import { Controller, Delete, Get, HttpCode, Inject, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
@@ -50,6 +52,7 @@ export class LinksController {
   @Get()
   @Access('viewer')
   @ApiOperation({ summary: 'Account links by Xero UserID' })
+  @Returns(pageOf(linkSchema))
   async list(@ValidQuery(listLinksQuery) q: z.output<typeof listLinksQuery>) {
     return this.db.links.list({ staffId: q.staffId, limit: q.limit, cursor: q.cursor ?? null });
   }
@@ -57,6 +60,7 @@ export class LinksController {
   @Get(':userId')
   @Access('viewer')
   @ApiOperation({ summary: 'The link of one Xero user' })
+  @Returns(linkSchema)
   async get(@XeroUserIdParam('userId') userId: string) {
     const link = await this.db.links.get(userId);
     if (!link) throw notFound('account link', userId);
@@ -69,6 +73,7 @@ export class LinksController {
     summary:
       'Link a Xero user to a staff member, or mark it non-human with a justification; re-evaluates at once',
   })
+  @Returns(withReevaluated(linkSchema))
   async put(
     @XeroUserIdParam('userId') userId: string,
     @ValidBody(linkBody) body: z.output<typeof linkBody>,
@@ -83,6 +88,9 @@ export class LinksController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({ summary: 'Remove a link (matching falls back to email); re-evaluates at once' })
+  @Returns(
+    z.object({ userId: z.string(), deleted: z.literal(true), reevaluated: z.array(z.string()) }),
+  )
   async remove(@XeroUserIdParam('userId') userId: string) {
     await this.db.links.unlink(userId);
     const reevaluated = await this.reevaluation.after('link.delete', { userIds: [userId] });

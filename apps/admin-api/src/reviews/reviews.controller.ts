@@ -1,3 +1,11 @@
+import { Returns } from '../openapi/returns.js';
+import {
+  decisionSchema,
+  listOf,
+  reviewReportSchema,
+  reviewSchema,
+  reviewWithProgressSchema,
+} from '../openapi/response-schemas.js';
 import { Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
@@ -21,6 +29,7 @@ export class ReviewsController {
   @Get()
   @Access('viewer')
   @ApiOperation({ summary: 'Review campaigns, newest first' })
+  @Returns(listOf(reviewSchema))
   async list(@ValidQuery(listReviewsQuery) q: z.output<typeof listReviewsQuery>) {
     return { items: await this.db.reviews.list({ connection: q.connection, status: q.status }) };
   }
@@ -28,6 +37,7 @@ export class ReviewsController {
   @Post()
   @Access('reviewer')
   @ApiOperation({ summary: "Start a campaign over a tenant's latest snapshot" })
+  @Returns(reviewWithProgressSchema, 201)
   async create(
     @ValidBody(createReviewBody) body: z.output<typeof createReviewBody>,
     @CurrentPrincipal() who: Principal,
@@ -45,6 +55,7 @@ export class ReviewsController {
   @Get(':id')
   @Access('viewer')
   @ApiOperation({ summary: 'A campaign with its progress' })
+  @Returns(reviewWithProgressSchema)
   async get(@UuidParam('id') id: string) {
     const review = await this.db.reviews.get(id);
     if (!review) throw notFound('access review', id);
@@ -54,6 +65,7 @@ export class ReviewsController {
   @Get(':id/items')
   @Access('viewer')
   @ApiOperation({ summary: 'The users under review and their decisions' })
+  @Returns(listOf(decisionSchema))
   async items(@UuidParam('id') id: string) {
     return { items: await this.db.reviews.decisions(id) };
   }
@@ -61,6 +73,7 @@ export class ReviewsController {
   @Put(':id/items/:userId')
   @Access('reviewer')
   @ApiOperation({ summary: 'Decide keep / revoke / change-role for one user, with a comment' })
+  @Returns(decisionSchema)
   async decide(
     @UuidParam('id') id: string,
     @XeroUserIdParam('userId') userId: string,
@@ -79,6 +92,7 @@ export class ReviewsController {
   @HttpCode(200)
   @Access('reviewer')
   @ApiOperation({ summary: 'Close the campaign (every user decided)' })
+  @Returns(reviewWithProgressSchema)
   async complete(@UuidParam('id') id: string, @CurrentPrincipal() who: Principal) {
     return this.db.reviews.complete(id, who.actor);
   }
@@ -89,6 +103,7 @@ export class ReviewsController {
     summary:
       'Completion report as evidence: campaign, snapshot hashes, every decision, open remediations, sha256 digest',
   })
+  @Returns(reviewReportSchema)
   async report(@UuidParam('id') id: string) {
     const review = await this.db.reviews.get(id);
     if (!review) throw notFound('access review', id);

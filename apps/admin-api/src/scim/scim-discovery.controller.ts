@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { Returns } from '../openapi/returns.js';
 import { Controller, Get, Header, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Access } from '../auth/access.decorator.js';
@@ -15,6 +17,7 @@ export class ScimDiscoveryController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'SCIM service provider configuration' })
+  @Returns(z.record(z.string(), z.unknown()), 200, 'RFC 7643 §5 ServiceProviderConfig')
   serviceProviderConfig() {
     return {
       schemas: [SERVICE_PROVIDER_CONFIG],

@@ -1,3 +1,5 @@
+import { Returns } from '../openapi/returns.js';
+import { scimListSchema, scimUserSchema } from '../openapi/response-schemas.js';
 import {
   Controller,
   Delete,
@@ -55,6 +57,7 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'List users; filter=userName eq "…" or externalId eq "…"' })
+  @Returns(scimListSchema)
   async list(@ValidQuery(scimListQuery) q: z.output<typeof scimListQuery>) {
     const startIndex = Math.max(1, q.startIndex ?? 1);
     const count = Math.min(MAX_COUNT, Math.max(0, q.count ?? 100));
@@ -83,6 +86,7 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'One user' })
+  @Returns(scimUserSchema)
   async get(@UuidParam('id') id: string) {
     return this.view(await this.existing(id));
   }
@@ -92,6 +96,7 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'Create (provision) a user' })
+  @Returns(scimUserSchema, 201)
   async create(
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -107,6 +112,7 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'Replace a user' })
+  @Returns(scimUserSchema)
   async replace(
     @UuidParam('id') id: string,
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
@@ -123,6 +129,7 @@ export class ScimUsersController {
   @ApiOperation({
     summary: 'PatchOp: active (offboard / reactivate), userName, displayName, externalId, title',
   })
+  @Returns(scimUserSchema)
   async patch(
     @UuidParam('id') id: string,
     @ValidBody(scimPatchBody) body: z.output<typeof scimPatchBody>,

@@ -1,8 +1,15 @@
+import { z } from 'zod';
+import { Returns } from '../openapi/returns.js';
+import {
+  pageOf,
+  snapshotDetailSchema,
+  snapshotDiffSchema,
+  snapshotSchema,
+} from '../openapi/response-schemas.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
 import type { FastifyReply } from 'fastify';
-import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
@@ -19,6 +26,7 @@ export class SnapshotsController {
   @Get()
   @Access('viewer')
   @ApiOperation({ summary: "A connection's snapshots, newest first" })
+  @Returns(pageOf(snapshotSchema))
   async list(@ValidQuery(listSnapshotsQuery) q: z.output<typeof listSnapshotsQuery>) {
     return this.db.snapshots.list(q.connection, {
       tenantId: q.tenant,
@@ -30,6 +38,13 @@ export class SnapshotsController {
   @Get('diff')
   @Access('viewer')
   @ApiOperation({ summary: 'Joiners, leavers and role changes between any two snapshots' })
+  @Returns(
+    z.object({
+      from: z.object({ id: z.uuid(), takenAt: z.iso.datetime() }),
+      to: z.object({ id: z.uuid(), takenAt: z.iso.datetime() }),
+      diff: snapshotDiffSchema,
+    }),
+  )
   async diff(@ValidQuery(diffQuery) q: z.output<typeof diffQuery>) {
     const [from, to] = await Promise.all([
       this.db.snapshots.get(q.from),
@@ -50,6 +65,23 @@ export class SnapshotsController {
     summary:
       "A tenant's hash chain with everything needed to verify it offline, and the server's verification",
   })
+  @Returns(
+    z.object({
+      kind: z.literal('xero-access-snapshot-chain'),
+      version: z.literal(1),
+      connection: z.string(),
+      tenantId: z.string(),
+      records: z
+        .array(z.record(z.string(), z.unknown()))
+        .describe('Oldest first: the link fields, chainHash and the canonical users text'),
+      verification: z.object({
+        ok: z.boolean(),
+        length: z.number().int(),
+        headHash: z.string().nullable(),
+        problems: z.array(z.record(z.string(), z.unknown())),
+      }),
+    }),
+  )
   async chain(@ValidQuery(chainQuery) q: z.output<typeof chainQuery>) {
     const records = await this.db.snapshots.chainRecords(q.connection, q.tenant);
     const verification = await this.db.snapshots.verifyChain(q.connection, q.tenant);
@@ -66,6 +98,7 @@ export class SnapshotsController {
   @Get(':id')
   @Access('viewer')
   @ApiOperation({ summary: 'One snapshot with its users' })
+  @Returns(snapshotDetailSchema)
   async get(@UuidParam('id') id: string) {
     const snapshot = await this.db.snapshots.get(id);
     if (!snapshot) throw notFound('snapshot', id);
@@ -78,6 +111,16 @@ export class SnapshotsController {
   @ApiOperation({
     summary: 'Evidence export (JSON or CSV); X-Content-SHA256 is the sha256 of the body',
   })
+  @Returns(
+    z.union([
+      z
+        .record(z.string(), z.unknown())
+        .describe('JSON evidence: snapshot, contentText, users, digests'),
+      z.string().describe('CSV of the users'),
+    ]),
+    200,
+    'Evidence; header X-Content-SHA256 is the sha256 of the body',
+  )
   async export(
     @UuidParam('id') id: string,
     @ValidQuery(exportQuery) q: z.output<typeof exportQuery>,

@@ -1,3 +1,10 @@
+import { Returns } from '../openapi/returns.js';
+import {
+  importResultSchema,
+  pageOf,
+  staffSchema,
+  withReevaluated,
+} from '../openapi/response-schemas.js';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Patch, Post } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
@@ -55,6 +62,7 @@ export class StaffController {
   @Get()
   @Access('viewer')
   @ApiOperation({ summary: 'The staff directory, by email' })
+  @Returns(pageOf(staffSchema))
   async list(@ValidQuery(listStaffQuery) q: z.output<typeof listStaffQuery>) {
     return this.db.staff.list({
       email: q.email,
@@ -68,6 +76,7 @@ export class StaffController {
   @Get(':id')
   @Access('viewer')
   @ApiOperation({ summary: 'One staff member' })
+  @Returns(staffSchema)
   async get(@UuidParam('id') id: string) {
     const member = await this.db.staff.get(id);
     if (!member) throw notFound('staff member', id);
@@ -77,6 +86,7 @@ export class StaffController {
   @Post()
   @Access('admin')
   @ApiOperation({ summary: 'Add one person to the directory (SCIM or import for many)' })
+  @Returns(withReevaluated(staffSchema), 201)
   async create(@ValidBody(createStaffBody) body: z.output<typeof createStaffBody>) {
     const created = await this.db.staff.create({ ...body, source: 'manual' });
     const reevaluated = await this.changes.changed('staff.create', [created]);
@@ -88,6 +98,7 @@ export class StaffController {
   @ApiOperation({
     summary: 'Change a person (e.g. offboard: {"status":"offboarded"}); re-evaluates at once',
   })
+  @Returns(withReevaluated(staffSchema))
   async update(
     @UuidParam('id') id: string,
     @ValidBody(updateStaffBody) body: z.output<typeof updateStaffBody>,
@@ -114,6 +125,7 @@ export class StaffController {
       ],
     },
   })
+  @Returns(importResultSchema)
   async import(@Body() body: unknown, @Headers('content-type') contentType: string | undefined) {
     const nul = findNul(body);
     if (nul)

@@ -1,3 +1,5 @@
+import { Returns } from '../openapi/returns.js';
+import { createdTokenSchema, listOf, tokenSchema } from '../openapi/response-schemas.js';
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { API_TOKEN_ROLES, type Database } from '@xero-access/model';
@@ -38,6 +40,7 @@ export class TokensController {
   @Get()
   @Access('admin')
   @ApiOperation({ summary: 'API tokens (never their secrets)' })
+  @Returns(listOf(tokenSchema))
   async list() {
     return { items: await this.db.tokens.list() };
   }
@@ -45,6 +48,7 @@ export class TokensController {
   @Post()
   @Access('admin')
   @ApiOperation({ summary: 'Create an API token; the secret is in this response only' })
+  @Returns(createdTokenSchema, 201)
   async create(
     @ValidBody(createTokenBody) body: z.output<typeof createTokenBody>,
     @CurrentPrincipal() who: Principal,
@@ -62,6 +66,7 @@ export class TokensController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({ summary: 'Revoke an API token' })
+  @Returns(tokenSchema)
   async revoke(@UuidParam('id') id: string) {
     const revoked = await this.db.tokens.revoke(id);
     this.cache.clear();

@@ -1,0 +1,246 @@
+import { z } from 'zod';
+
+/** Response shapes for the OpenAPI document (the handlers return the model's records as JSON). */
+const date = z.iso.datetime();
+const ref = z.object({ namespace: z.string(), name: z.string() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z
+      .string()
+      .nullable()
+      .describe('Pass as cursor for the next page; null on the last page'),
+  });
+export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+
+const diffUser = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  organisationRole: z.string(),
+});
+export const snapshotDiffSchema = z.object({
+  joiners: z.array(diffUser),
+  leavers: z.array(diffUser),
+  roleChanges: z.array(
+    z.object({
+      userId: z.string(),
+      email: z.string().nullable(),
+      from: z.string(),
+      to: z.string(),
+    }),
+  ),
+});
+
+export const snapshotSchema = z.object({
+  id: z.uuid(),
+  connectionId: z.uuid(),
+  connection: ref,
+  tenantId: z.string(),
+  tenantName: z.string(),
+  sequence: z.number().int(),
+  takenAt: date,
+  userCount: z.number().int(),
+  contentHash: z.string().describe('sha256 (hex) of the canonical JSON of the users'),
+  previousHash: z.string().nullable().describe("The previous snapshot's chainHash"),
+  previousId: z.uuid().nullable(),
+  chainHash: z.string().describe('sha256 (hex) of the canonical link fields'),
+  diff: snapshotDiffSchema,
+  createdAt: date,
+});
+
+export const snapshotUserSchema = z.object({
+  userId: z.string(),
+  email: z.string().nullable(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  organisationRole: z.string(),
+  isSubscriber: z.boolean(),
+  updatedDateUtc: date.nullable(),
+  twoFactorEnabled: z
+    .boolean()
+    .nullable()
+    .describe("Unknown (null): Xero's API does not report it"),
+  lastLoginAt: date.nullable().describe("Unknown (null): Xero's API does not report it"),
+});
+
+export const snapshotDetailSchema = snapshotSchema.extend({ users: z.array(snapshotUserSchema) });
+
+export const connectionViewSchema = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  resource: z
+    .object({
+      spec: z.record(z.string(), z.unknown()),
+      status: z.record(z.string(), z.unknown()).nullable(),
+      createdAt: date.nullable(),
+    })
+    .nullable()
+    .describe('The XeroConnection resource; null when deleted or the cluster is not configured'),
+  tenants: z.array(
+    z.object({ tenantId: z.string(), tenantName: z.string(), connectionId: z.string().nullable() }),
+  ),
+  lastSyncAt: date.nullable(),
+  userCount: z.number().int().nullable(),
+  deletedAt: date.nullable(),
+  openFindings: z.record(z.string(), z.number().int()).describe('Open findings per check'),
+});
+
+export const staffSchema = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  name: z.string(),
+  orgRole: z.string().nullable(),
+  status: z.enum(['active', 'offboarded']),
+  offboardedAt: date.nullable(),
+  externalId: z.string().nullable(),
+  source: z.enum(['manual', 'scim', 'import']),
+  createdAt: date,
+  updatedAt: date,
+});
+
+export const linkSchema = z.object({
+  id: z.uuid(),
+  userId: z.string().describe('Xero UserID'),
+  staffId: z.uuid().nullable(),
+  nonHuman: z.boolean(),
+  justification: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: date,
+  updatedAt: date,
+});
+
+const reevaluated = z
+  .array(z.string())
+  .describe('Connections (namespace/name) asked to re-evaluate now');
+export const withReevaluated = <T extends z.ZodObject>(schema: T) => schema.extend({ reevaluated });
+export const importResultSchema = z.object({
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  reevaluated,
+});
+
+export const reviewProgressSchema = z.object({
+  total: z.number().int(),
+  decided: z.number().int(),
+  undecided: z.number().int(),
+  keep: z.number().int(),
+  revoke: z.number().int(),
+  changeRole: z.number().int(),
+  awaitingRemediation: z
+    .number()
+    .int()
+    .describe('Revoke / change-role decisions no later snapshot has confirmed yet'),
+  remediated: z.number().int(),
+});
+
+export const reviewSchema = z.object({
+  id: z.uuid(),
+  connectionId: z.uuid(),
+  tenantId: z.string(),
+  snapshotId: z.uuid(),
+  title: z.string(),
+  status: z.enum(['open', 'completed']),
+  createdBy: z.string(),
+  createdAt: date,
+  dueAt: date.nullable(),
+  completedAt: date.nullable(),
+  completedBy: z.string().nullable(),
+});
+export const reviewWithProgressSchema = reviewSchema.extend({ progress: reviewProgressSchema });
+
+export const decisionSchema = z.object({
+  id: z.uuid(),
+  reviewId: z.uuid(),
+  userId: z.string(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  organisationRole: z.string(),
+  decision: z.enum(['keep', 'revoke', 'change-role']).nullable(),
+  newRole: z.string().nullable(),
+  comment: z.string().nullable(),
+  decidedBy: z.string().nullable(),
+  decidedAt: date.nullable(),
+  remediatedAt: date.nullable(),
+  remediatedSnapshotId: z.uuid().nullable(),
+});
+
+export const reviewReportSchema = z.object({
+  kind: z.literal('xero-access-review-report'),
+  version: z.literal(1),
+  generatedAt: date,
+  review: reviewWithProgressSchema,
+  snapshot: snapshotSchema
+    .pick({
+      id: true,
+      connection: true,
+      tenantId: true,
+      tenantName: true,
+      sequence: true,
+      takenAt: true,
+      contentHash: true,
+      chainHash: true,
+    })
+    .nullable(),
+  decisions: z.array(decisionSchema),
+  openRemediations: z.array(decisionSchema),
+  sha256: z
+    .string()
+    .describe('sha256 (hex) of this report without the sha256 field, as serialised'),
+});
+
+export const tokenSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  role: z.enum(['viewer', 'reviewer', 'admin', 'scim']),
+  prefix: z.string().describe('The first characters, to recognise it'),
+  createdBy: z.string().nullable(),
+  createdAt: date,
+  expiresAt: date.nullable(),
+  lastUsedAt: date.nullable(),
+  revokedAt: date.nullable(),
+});
+export const createdTokenSchema = tokenSchema.extend({
+  token: z.string().describe('The secret: shown in this response only'),
+});
+
+export const auditEntrySchema = z.object({
+  id: z.uuid(),
+  at: date,
+  actor: z.string(),
+  actorRole: z.string().nullable(),
+  action: z.string().describe('METHOD /route/:param'),
+  resourceType: z.string(),
+  resourceId: z.string().nullable(),
+  sourceIp: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  requestId: z.string().nullable(),
+  outcome: z.enum(['success', 'failure']),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const scimUserSchema = z.object({
+  schemas: z.array(z.string()),
+  id: z.uuid(),
+  externalId: z.string().optional(),
+  userName: z.string(),
+  name: z.object({ formatted: z.string() }),
+  displayName: z.string(),
+  emails: z.array(z.object({ value: z.string(), primary: z.boolean(), type: z.string() })),
+  roles: z.array(z.object({ value: z.string(), primary: z.boolean() })),
+  active: z.boolean(),
+  meta: z.object({
+    resourceType: z.literal('User'),
+    created: date,
+    lastModified: date,
+    location: z.string(),
+    version: z.string(),
+  }),
+});
+export const scimListSchema = z.object({
+  schemas: z.array(z.string()),
+  totalResults: z.number().int(),
+  startIndex: z.number().int(),
+  itemsPerPage: z.number().int(),
+  Resources: z.array(scimUserSchema),
+});
