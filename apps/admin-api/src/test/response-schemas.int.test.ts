@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { findingDetailSchema, findingPageSchema } from '../findings/findings.schemas.js';
+import {
+  auditEntrySchema,
+  connectionViewSchema,
+  decisionSchema,
+  linkSchema,
+  listOf,
+  pageOf,
+  reviewReportSchema,
+  reviewWithProgressSchema,
+  scimListSchema,
+  snapshotDetailSchema,
+  snapshotSchema,
+  staffSchema,
+  tokenSchema,
+} from '../openapi/response-schemas.js';
+import { TENANT, seedAcme } from './fixtures.js';
+import { DIALECTS, startHarness, type Harness } from './harness.js';
+
+/** The documented response schemas are checked against real responses, so the contract cannot drift. */
+describe.each(DIALECTS)(
+  'responses match the OpenAPI response schemas on $dialect',
+  ({ dialect }) => {
+    let h: Harness;
+    let ids: { finding: string; snapshot: string; review: string };
+    beforeAll(async () => {
+      h = await startHarness(dialect);
+      const seeded = await seedAcme(h.model);
+      await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        body: [{ email: 'olivia.chen@acme.example', name: 'Olivia Chen', orgRole: 'accountant' }],
+      });
+      await h.call('PUT', '/links/u-liam', {
+        token: h.tokens.admin,
+        body: { nonHuman: true, justification: 'bank feed' },
+      });
+      const review = await h.call('POST', '/reviews', {
+        token: h.tokens.reviewer,
+        body: { connection: 'finance/acme', tenantId: TENANT.tenantId, title: 'Q4' },
+      });
+      await h.call('PUT', `/reviews/${review.json().id}/items/u-jack`, {
+        token: h.tokens.reviewer,
+        body: { decision: 'revoke', comment: 'unknown' },
+      });
+      const finding = (await h.model.db.findings.list()).items[0]!;
+      ids = { finding: finding.id, snapshot: seeded.second.id, review: review.json().id };
+    });
+    afterAll(async () => h?.close());
+
+    const cases: [string, () => string, z.ZodType, 'viewer' | 'admin' | 'scim'][] = [
+      ['GET /findings', () => '/findings', findingPageSchema, 'viewer'],
+      ['GET /findings/{id}', () => `/findings/${ids.finding}`, findingDetailSchema, 'viewer'],
+      [
+        'GET /connections',
+        () => '/connections',
+        z.object({ items: z.array(connectionViewSchema), kubernetes: z.string() }),
+        'viewer',
+      ],
+      [
+        'GET /connections/{ns}/{name}',
+        () => '/connections/finance/acme',
+        connectionViewSchema,
+        'viewer',
+      ],
+      [
+        'GET /snapshots',
+        () => '/snapshots?connection=finance/acme',
+        pageOf(snapshotSchema),
+        'viewer',
+      ],
+      ['GET /snapshots/{id}', () => `/snapshots/${ids.snapshot}`, snapshotDetailSchema, 'viewer'],
+      ['GET /staff', () => '/staff', pageOf(staffSchema), 'viewer'],
+      ['GET /links', () => '/links', pageOf(linkSchema), 'viewer'],
+      ['GET /reviews/{id}', () => `/reviews/${ids.review}`, reviewWithProgressSchema, 'viewer'],
+      [
+        'GET /reviews/{id}/items',
+        () => `/reviews/${ids.review}/items`,
+        listOf(decisionSchema),
+        'viewer',
+      ],
+      [
+        'GET /reviews/{id}/report',
+        () => `/reviews/${ids.review}/report`,
+        reviewReportSchema,
+        'viewer',
+      ],
+      ['GET /tokens', () => '/tokens', listOf(tokenSchema), 'admin'],
+      ['GET /audit-log', () => '/audit-log', pageOf(auditEntrySchema), 'admin'],
+      ['GET /scim/v2/Users', () => '/scim/v2/Users', scimListSchema, 'scim'],
+    ];
+
+    it.each(cases)('%s', async (_name, url, schema, role) => {
+      const response = await h.call('GET', url(), { token: h.tokens[role] });
+      expect(response.statusCode).toBe(200);
+      const parsed = schema.safeParse(response.json());
+      expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+    });
+  },
+);
