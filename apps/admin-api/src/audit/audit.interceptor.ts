@@ -11,7 +11,7 @@ import type { Database } from '@xero-access/model';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
-import { PRINCIPAL, type RequestWithPrincipal } from '../auth/principal.js';
+import { AUDIT_ACTOR, PRINCIPAL, type RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { AUDITED } from './audited.decorator.js';
@@ -70,7 +70,7 @@ export class AuditInterceptor implements NestInterceptor {
     const route = request.routeOptions.url ?? request.url.split('?')[0]!;
     try {
       await this.db.audit.append({
-        actor: principal?.actor ?? 'anonymous',
+        actor: principal?.actor ?? request[AUDIT_ACTOR] ?? 'anonymous',
         actorRole: principal?.role ?? null,
         action: `${request.method} ${route}`,
         resourceType: resourceType(route),

@@ -9,7 +9,10 @@ export interface Principal {
 }
 
 export const PRINCIPAL = Symbol('principal');
+/** On public routes: who the audit log should name, when the route can tell (the OAuth callback). */
+export const AUDIT_ACTOR = Symbol('auditActor');
 
 export interface RequestWithPrincipal {
   [PRINCIPAL]?: Principal;
+  [AUDIT_ACTOR]?: string;
 }

@@ -1,10 +1,10 @@
 import { Returns } from '../openapi/returns.js';
-import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Audited } from '../audit/audited.decorator.js';
 import { Access } from '../auth/access.decorator.js';
-import type { Principal } from '../auth/principal.js';
+import { AUDIT_ACTOR, type Principal, type RequestWithPrincipal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { NameParam } from '../http/params.js';
 import { ValidQuery } from '../http/zod-validation.js';
@@ -65,12 +65,13 @@ export class ConnectController {
       accessTokenExpiresAt: z.iso.datetime(),
     }),
   )
-  async callback(@ValidQuery(callbackQuery) q: z.output<typeof callbackQuery>) {
-    return this.connect.complete({
-      code: q.code,
-      state: q.state,
-      error: q.error,
-      errorDescription: q.error_description,
-    });
+  async callback(
+    @ValidQuery(callbackQuery) q: z.output<typeof callbackQuery>,
+    @Req() request: RequestWithPrincipal,
+  ) {
+    return this.connect.complete(
+      { code: q.code, state: q.state, error: q.error, errorDescription: q.error_description },
+      (startedBy) => (request[AUDIT_ACTOR] = `oauth-callback (started by ${startedBy})`),
+    );
   }
 }

@@ -129,12 +129,11 @@ export class ConnectService {
   }
 
   /** Verifies the state, spends it, exchanges the code and stores the token set. */
-  async complete(input: {
-    code?: string;
-    state?: string;
-    error?: string;
-    errorDescription?: string;
-  }) {
+  async complete(
+    input: { code?: string; state?: string; error?: string; errorDescription?: string },
+    /** Told who started the flow once the state checks out (the audit log names them). */
+    onFlow?: (startedBy: string) => void,
+  ) {
     if (!input.state) throw new BadRequestField('query.state', 'is required');
     const verified = this.signer.verify(input.state);
     if (!verified.ok) throw new BadRequestField('query.state', verified.problem);
@@ -146,13 +145,14 @@ export class ConnectService {
         'query.state',
         'was already used or has expired (start the connection again)',
       );
+    const flow = JSON.parse(stored) as PendingFlow;
+    onFlow?.(flow.startedBy);
     if (input.error)
       throw new BadRequestField(
         'query.error',
         `Xero refused the authorization: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}`,
       );
     if (!input.code) throw new BadRequestField('query.code', 'is required');
-    const flow = JSON.parse(stored) as PendingFlow;
     const resource = await this.connection(namespace, name);
     const identity = await this.identityFor(resource);
     let tokens;

@@ -198,9 +198,14 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     const log = (await h.call('GET', '/audit-log', { token: h.tokens.admin })).json().items as {
       action: string;
       outcome: string;
+      actor: string;
     }[];
     expect(log.filter((e) => e.action === 'GET /connect/callback').map((e) => e.outcome)).toEqual(
       expect.arrayContaining(['success', 'failure']),
     );
+    const success = log.find(
+      (e) => e.action === 'GET /connect/callback' && e.outcome === 'success',
+    );
+    expect(success?.actor).toBe('oauth-callback (started by token:test-admin)');
   });
 });
