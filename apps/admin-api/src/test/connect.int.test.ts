@@ -1,4 +1,4 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,5 +207,30 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
       (e) => e.action === 'GET /connect/callback' && e.outcome === 'success',
     );
     expect(success?.actor).toBe('oauth-callback (started by token:test-admin)');
+  });
+});
+
+describe('connections when the cluster is unreachable', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'gone', server: 'https://127.0.0.1:9', skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'x' }],
+      contexts: [{ name: 'gone', cluster: 'gone', user: 'u' }],
+      currentContext: 'gone',
+    });
+    h = await startHarness('sqlite', { kube: new KubeGateway(kc) });
+    await h.model.db.connections.upsert({ namespace: 'finance', name: 'acme' }, { userCount: 3 });
+  });
+  afterAll(async () => h?.close());
+
+  it('still lists what the database knows, and says the cluster is unreachable', async () => {
+    const response = await h.call('GET', '/connections', { token: h.tokens.viewer });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      kubernetes: expect.stringMatching(/^unreachable/),
+      items: [{ namespace: 'finance', name: 'acme', userCount: 3, resource: null }],
+    });
   });
 });
