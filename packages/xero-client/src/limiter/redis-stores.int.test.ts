@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createLimiterRedis } from '../redis.js';
+import { RedisSlidingWindowLimiter } from './redis-stores.js';
+
+const redis = createLimiterRedis(process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379', {
+  commandTimeoutMs: 10_000,
+});
+
+afterAll(() => redis.disconnect());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function window(points: number, windowMs: number, buckets: number) {
+  if (redis.status !== 'ready') await new Promise((r) => redis.once('ready', r));
+  const keyPrefix = `stores-${randomBytes(4).toString('hex')}`;
+  const limiter = new RedisSlidingWindowLimiter({
+    client: redis,
+    keyPrefix,
+    points,
+    windowMs,
+    fallbackPoints: 1,
+    buckets,
+  });
+  const counts = async () =>
+    Object.entries(await redis.hgetall(`${keyPrefix}:k`))
+      .map(([bucket, count]) => [Number(bucket), Number(count)] as const)
+      .filter(([, count]) => count > 0)
+      .sort((a, b) => a[0] - b[0]);
+  return { limiter, counts };
+}
+
+describe('RedisSlidingWindowLimiter (Lua)', () => {
+  it('refuses beyond the limit without counting the refused call, and says when a slot frees', async () => {
+    const { limiter, counts } = await window(2, 1_000, 10);
+    await limiter.consume('k');
+    await limiter.consume('k');
+    const refused = await limiter.consume('k').catch((r: unknown) => r as { msBeforeNext: number });
+    expect(refused.msBeforeNext).toBeGreaterThan(800);
+    expect(refused.msBeforeNext).toBeLessThanOrEqual(1_100);
+    expect((await counts()).reduce((sum, [, c]) => sum + c, 0)).toBe(2);
+  });
+
+  it('a refund takes the point consumed then, not a later one dated from an answer', async () => {
+    const { limiter, counts } = await window(10, 1_000, 10); // 100 ms buckets
+    const started = Date.now();
+    const granted = await limiter.consume('k');
+    await sleep(250);
+    await limiter.consume('k'); // a later point, e.g. one a settle moved to "now"
+    const before = await counts();
+    expect(before).toHaveLength(2);
+    await limiter.undo('k', granted, { ageMs: Date.now() - started + 5 });
+    expect(await counts()).toEqual([before[1]]);
+  });
+
+  it('settle moves a call to the bucket of its answer and records calls made elsewhere', async () => {
+    const { limiter, counts } = await window(10, 1_000, 10);
+    const started = Date.now();
+    await limiter.consume('k');
+    await sleep(250);
+    const added = await limiter.settle('k', Date.now() - started + 5, 5);
+    // Xero says 5 left: 5 used, we explain 1, so 4 were spent by someone else.
+    expect(added).toBe(4);
+    const after = await counts();
+    expect(after).toHaveLength(1);
+    expect(after[0]![1]).toBe(5);
+  });
+});
