@@ -7,6 +7,22 @@ const logger = createLogger(config.logLevel);
 try {
   const running = await startReconciler(config, logger);
   logger.info({ url: running.url, identity: config.identity }, 'reconciler started');
+  // SIGTERM/SIGINT: stop taking work, drain, release the Lease, close connections, exit 0.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      running
+        .close()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          logger.error(
+            { error: error instanceof Error ? error.message : String(error) },
+            'shutdown failed',
+          );
+          process.exit(1);
+        });
+    });
+  }
 } catch (error) {
   logger.fatal(
     { error: error instanceof Error ? error.message : String(error) },

@@ -8,6 +8,7 @@ import { EvaluateModule } from '../evaluate/evaluate.module.js';
 import { HealthModule } from '../health/health.module.js';
 import type { Logger } from '../logging/logger.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
+import { ReevaluateModule } from '../reevaluate/reevaluate.module.js';
 import { TokenModule } from '../token/token.module.js';
 import { WatchModule } from '../watch/watch.module.js';
 
@@ -26,6 +27,7 @@ export class AppModule {
         EvaluateModule,
         AlertsModule,
         WatchModule,
+        ReevaluateModule,
         HealthModule,
       ],
     };

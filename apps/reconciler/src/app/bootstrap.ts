@@ -28,7 +28,7 @@ export async function startReconciler(
       abortOnError: false,
     },
   );
-  app.enableShutdownHooks();
+
   await app.listen(config.metrics.port, config.metrics.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.metrics.port;

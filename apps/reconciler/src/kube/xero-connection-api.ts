@@ -71,4 +71,12 @@ export class XeroConnectionApi {
       mergePatch,
     )) as XeroConnection;
   }
+
+  /** Sets an annotation (merge patch), e.g. the sync request a re-evaluation turns into. */
+  async annotate(namespace: string, name: string, key: string, value: string): Promise<void> {
+    await this.api.patchNamespacedCustomObject(
+      { ...coordinates, namespace, name, body: { metadata: { annotations: { [key]: value } } } },
+      mergePatch,
+    );
+  }
 }

@@ -18,8 +18,11 @@ export class ReconcilerProcess {
   private stderr = '';
 
   /** `built`: run dist/main.js as production does (benchmarks); default: the sources via tsx. */
-  constructor(env: Record<string, string>, options: { built?: boolean } = {}) {
-    const args = options.built ? [BUILT_MAIN] : ['--import', 'tsx', SOURCE_MAIN];
+  constructor(env: Record<string, string>, options: { built?: boolean; nodeArgs?: string[] } = {}) {
+    const args = [
+      ...(options.nodeArgs ?? []),
+      ...(options.built ? [BUILT_MAIN] : ['--import', 'tsx', SOURCE_MAIN]),
+    ];
     this.child = spawn(process.execPath, args, {
       env: {
         PATH: process.env.PATH ?? '',

@@ -1,0 +1,49 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { CONFIG, KUBE_CONFIG, LOGGER, REDIS } from '../app/tokens.js';
+import type { ReconcilerConfig } from '../config/config.js';
+import { XeroConnectionApi } from '../kube/xero-connection-api.js';
+import type { Logger } from '../logging/logger.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
+import { ReevaluationListener } from './reevaluation-listener.js';
+
+const LISTENER = Symbol('ReevaluationListener');
+
+/**
+ * Staff and link changes made through the admin API re-run the affected connections' checks now:
+ * each request becomes a sync request on the XeroConnection, which every replica's watch sees and
+ * the leader reconciles (fresh users, then evaluation against the changed directory).
+ */
+@Module({
+  providers: [
+    {
+      provide: LISTENER,
+      inject: [CONFIG, KUBE_CONFIG, REDIS, LOGGER],
+      useFactory: (config: ReconcilerConfig, kc: KubeConfig, redis: Redis, logger: Logger) => {
+        const api = new XeroConnectionApi(kc);
+        return new ReevaluationListener({
+          redis,
+          keyPrefix: config.redisKeyPrefix,
+          logger: logger.child({ component: 'reevaluate' }),
+          reevaluate: (namespace, name) => api.annotate(namespace, name, SYNC_REQUESTED_ANNOTATION, new Date().toISOString()),
+        });
+      },
+    },
+  ],
+})
+export class ReevaluateModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(LISTENER) private readonly listener: ReevaluationListener,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Redis being away must not stop the operator: the timer drains once it is back.
+    await this.listener.start().catch((error: unknown) => this.logger.warn({ err: error }, 're-evaluation listener not started yet'));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.listener.stop();
+  }
+}
