@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { findTool, repoRoot } from '@xero-access/local-cluster';
 import { condition, startStack, waitAllReady, type Stack } from '@xero-access/stack';
 import { createTestDatabase, uniqueName, type TestDatabase } from '@xero-access/testing';
@@ -34,7 +34,7 @@ describe('end to end, every part a real process', () => {
     await stack.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject({
       group: 'xeroaccess.dev', version: 'v1alpha1', plural: 'xeroconnections', namespace: 'finance', name,
       body: { metadata: { annotations: { 'xeroaccess.dev/sync-requested-at': new Date().toISOString() } } },
-    });
+    }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   };
 
   beforeAll(async () => {

@@ -99,3 +99,4 @@ export {
   type FindingEventType,
   type ConnectionTenant,
 } from './entities/index.js';
+export { reevaluationKeys, type ReevaluationRequest } from './reevaluation.js';

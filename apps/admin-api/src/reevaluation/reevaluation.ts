@@ -1,21 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { reevaluationKeys, type ReevaluationRequest } from '@xero-access/model';
 
-/**
- * The re-evaluation contract with the reconciler (see README, "Re-evaluation"):
- * - `SADD <prefix>reevaluate:pending <namespace/name>…`: durable, the reconciler drains it with
- *   SPOP, so nothing is lost while it is down;
- * - `PUBLISH <prefix>reevaluate <json>`: wakes it at once; json = {connections, reason, at}.
- */
-export interface ReevaluationRequest {
-  connections: string[];
-  reason: string;
-  at: string;
-}
-
-export const reevaluateChannel = (prefix: string) => `${prefix}reevaluate`;
-export const reevaluatePendingSet = (prefix: string) => `${prefix}reevaluate:pending`;
-
+/** Publishes re-evaluation requests; the contract (keys, message) lives in @xero-access/model. */
 export class ReevaluationPublisher {
   constructor(
     private readonly redis: Redis,
@@ -38,8 +25,8 @@ export class ReevaluationPublisher {
     try {
       await this.redis
         .multi()
-        .sadd(reevaluatePendingSet(this.prefix), ...unique)
-        .publish(reevaluateChannel(this.prefix), JSON.stringify(message))
+        .sadd(reevaluationKeys(this.prefix).pending, ...unique)
+        .publish(reevaluationKeys(this.prefix).channel, JSON.stringify(message))
         .exec();
     } catch (error) {
       // The next scheduled sync re-evaluates anyway; the change itself is already saved.

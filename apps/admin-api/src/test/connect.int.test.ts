@@ -3,7 +3,7 @@ import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeGateway, XC } from '../kube/kube.js';
-import { reevaluatePendingSet } from '../reevaluation/reevaluation.js';
+import { reevaluationKeys } from '@xero-access/model';
 import { startHarness, type Harness } from './harness.js';
 
 const decode = (data: Record<string, string> | undefined, key: string) =>
@@ -156,7 +156,7 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     expect(new Date(decode(secret.data, 'expires_at')).getTime()).toBeGreaterThan(Date.now());
     expect(callback.body).not.toContain(decode(secret.data, 'refresh_token'));
 
-    expect(await h.redis.smembers(reevaluatePendingSet(h.prefix))).toContain(`${namespace}/acme`);
+    expect(await h.redis.smembers(reevaluationKeys(h.prefix).pending)).toContain(`${namespace}/acme`);
 
     const replay = await h.call('GET', `/connect/callback${back.search}`);
     expect(replay.statusCode).toBe(400);

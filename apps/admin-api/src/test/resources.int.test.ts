@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { serviceUrls } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reevaluateChannel, reevaluatePendingSet } from '../reevaluation/reevaluation.js';
+import { reevaluationKeys } from '@xero-access/model';
 import { CONNECTION, TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
 
@@ -253,7 +253,7 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
     const messages: string[] = [];
     beforeAll(async () => {
       subscriber = new Redis(serviceUrls.redis);
-      await subscriber.subscribe(reevaluateChannel(h.prefix));
+      await subscriber.subscribe(reevaluationKeys(h.prefix).channel);
       subscriber.on('message', (_channel, message) => messages.push(message));
     });
     afterAll(() => subscriber?.disconnect());
@@ -302,7 +302,7 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         connections: ['finance/acme'],
         reason: 'staff.import',
       });
-      expect(await h.redis.smembers(reevaluatePendingSet(h.prefix))).toEqual(['finance/acme']);
+      expect(await h.redis.smembers(reevaluationKeys(h.prefix).pending)).toEqual(['finance/acme']);
     });
 
     it('creates and offboards one person, naming a bad field', async () => {

@@ -31,7 +31,8 @@ export class ReevaluationListener {
   }
 
   async start(): Promise<void> {
-    this.subscriber = this.options.redis.duplicate();
+    // Its own connection, queueing while (re)connecting: the shared client fails fast by design.
+    this.subscriber = this.options.redis.duplicate({ enableOfflineQueue: true });
     this.subscriber.on('message', () => void this.drain());
     this.subscriber.on('error', (error: Error) =>
       this.options.logger.warn({ err: error }, 're-evaluation subscriber error'),
@@ -46,6 +47,14 @@ export class ReevaluationListener {
     clearInterval(this.timer);
     this.subscriber?.disconnect();
     await this.draining;
+    this.commandConnection?.disconnect();
+  }
+
+  private commandConnection: Redis | undefined;
+
+  private commands(): Redis {
+    this.commandConnection ??= this.options.redis.duplicate({ enableOfflineQueue: true });
+    return this.commandConnection;
   }
 
   /** One drain at a time; a request arriving meanwhile runs one more. */
@@ -66,7 +75,8 @@ export class ReevaluationListener {
   }
 
   private async drainOnce(): Promise<void> {
-    const { redis, logger, reevaluate } = this.options;
+    const { logger, reevaluate } = this.options;
+    const redis = this.commands();
     for (;;) {
       let keys: string[];
       try {

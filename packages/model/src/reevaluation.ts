@@ -1,0 +1,19 @@
+/**
+ * The re-evaluation contract between the admin API (writer) and the reconciler (reader): when a
+ * staff member or an account link changes, the affected connections' checks run again promptly,
+ * not at their next scheduled sync.
+ * - `SADD <prefix>:reevaluate:pending <namespace/name>…`: durable; the reconciler drains it with
+ *   SPOP, so nothing is lost while it is down;
+ * - `PUBLISH <prefix>:reevaluate <json ReevaluationRequest>`: wakes the reconciler at once.
+ * Both apps take the same REDIS_KEY_PREFIX (a trailing ':' is ignored).
+ */
+export interface ReevaluationRequest {
+  connections: string[];
+  reason: string;
+  at: string;
+}
+
+export function reevaluationKeys(prefix: string): { channel: string; pending: string } {
+  const base = prefix.replace(/:+$/, '');
+  return { channel: `${base}:reevaluate`, pending: `${base}:reevaluate:pending` };
+}
