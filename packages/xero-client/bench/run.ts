@@ -18,7 +18,7 @@ import { maxInWindow, meanWindowOccupancy } from './utilisation.js';
 const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Compressed "minute" lengths to run (Xero's is 60 s); every run lasts `windows` of them. */
 const windowLengths = (process.env.XAO_BENCH_WINDOW_MS ?? '5000,10000').split(',').map(Number);
-const windows = Number(process.env.XAO_BENCH_WINDOWS ?? 6);
+const windows = Number(process.env.XAO_BENCH_WINDOWS ?? 8);
 const OVERLOAD = 3;
 
 interface Scenario {

@@ -147,6 +147,7 @@ export class Transport {
       request.scope && this.limiter
         ? await this.limiter.acquire(request.scope, request.signal)
         : undefined;
+    const stopTracking = permit ? this.limiter!.track(request.scope!, permit) : undefined;
     try {
       const response = await this.http(request.url, {
         method: request.method,
@@ -155,6 +156,7 @@ export class Transport {
         ...(request.signal ? { signal: request.signal } : {}),
       });
       if (permit) {
+        stopTracking?.();
         permit.release();
         void this.limiter!.settle(request.scope!, permit, remainingFromHeaders(response.headers));
       }
@@ -174,6 +176,7 @@ export class Transport {
       return { kind: 'response', response: result };
     } catch (error) {
       if (permit) {
+        stopTracking?.();
         permit.release();
         void this.limiter!.settle(request.scope!, permit);
       }

@@ -149,6 +149,21 @@ describe('XeroRateLimiter (shared through Redis)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_600);
   });
 
+  it('keeps a call that is still in flight counting past its window', async () => {
+    const [a, b] = await pair({ tenantPerMinute: 1, minuteWindowMs: 600 });
+    const scope = { appId: 'app', tenantId: 't1' };
+    const slow = await a.acquire(scope);
+    const stop = a.track(scope, slow);
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, 1_500)); // Xero has not answered yet
+    stop();
+    slow.release();
+    await a.settle(scope, slow);
+    (await b.acquire(scope)).release();
+    // The next call waited for a window after the slow call's answer, not after its grant.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_050);
+  });
+
   it('fails with RateLimited and retryAt when the next slot is beyond maxWaitMs', async () => {
     const [a] = await pair({ tenantPerDay: 2, dayWindowMs: 60_000 }, { maxWaitMs: 500 });
     (await a.acquire({ appId: 'app', tenantId: 't1', operation: 'GET Users' })).release();

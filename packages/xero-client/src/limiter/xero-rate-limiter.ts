@@ -41,9 +41,12 @@ export interface Permit {
   release(): void;
 }
 
-/** Local time just before the slot was requested: never later than the grant in Redis. */
 interface GrantedPermit extends Permit {
-  readonly requestedAt: number;
+  /**
+   * Local time at or before the moment the call's window points were last dated (first: just
+   * before the slot was requested, so never later than the grant in Redis).
+   */
+  datedFrom: number;
   readonly windows: readonly { step: Step; res: RateLimiterRes }[];
 }
 
@@ -53,7 +56,7 @@ interface RefusalHint {
 }
 
 function isGranted(permit: Permit): permit is GrantedPermit {
-  return 'requestedAt' in permit && 'windows' in permit;
+  return 'datedFrom' in permit && 'windows' in permit;
 }
 
 /** The Xero headers that tell how much budget is left (another app may share the tenant's quota). */
@@ -171,7 +174,8 @@ export class XeroRateLimiter {
    */
   async settle(scope: CallScope, permit: Permit, remaining: RemainingHeaders = {}): Promise<void> {
     if (!isGranted(permit)) return;
-    const age = Date.now() - permit.requestedAt;
+    const from = permit.datedFrom;
+    permit.datedFrom = Date.now();
     const serverRemaining = (step: Step): number | undefined => {
       if (step.limiter === this.tenantMinute) return remaining.minute;
       if (step.limiter === this.tenantDay) return remaining.day;
@@ -181,13 +185,7 @@ export class XeroRateLimiter {
     const settled = await Promise.allSettled(
       permit.windows
         .filter(({ res }) => isFromRedis(res))
-        .map(({ step, res: _res }) =>
-          (step.limiter as RedisSlidingWindowLimiter).settle(
-            step.key,
-            age,
-            serverRemaining(step) ?? -1,
-          ),
-        ),
+        .map(({ step }) => this.settleOne(step, from, serverRemaining(step) ?? -1)),
     );
     const added = settled.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (added > 0) {
@@ -195,6 +193,49 @@ export class XeroRateLimiter {
         { tenantId: scope.tenantId, added },
         'Xero reports budget spent elsewhere; recorded',
       );
+    }
+  }
+
+  /**
+   * While a call is in flight its points are re-dated to "now" every third of the shortest
+   * window, so they cannot expire before Xero has even counted a slow call. Returns the stop
+   * function; call it before the final settle.
+   */
+  track(scope: CallScope, permit: Permit): () => void {
+    if (!isGranted(permit) || permit.windows.length === 0) return () => undefined;
+    const timer = setInterval(() => void this.settle(scope, permit), this.redateEveryMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private get redateEveryMs(): number {
+    const windows = [this.limits.minuteWindowMs, ...this.limits.extraCaps.map((c) => c.windowMs)];
+    return Math.max(10, Math.floor(Math.min(...windows) / 3));
+  }
+
+  /**
+   * A settle that does not reach Redis leaves the call dated from its grant, which is too early
+   * if the request was slow to arrive: retry it a few times (moving later is always safe).
+   */
+  private async settleOne(
+    step: Step,
+    datedFrom: number,
+    serverRemaining: number,
+  ): Promise<number> {
+    const limiter = step.limiter as RedisSlidingWindowLimiter;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await limiter.settle(step.key, Date.now() - datedFrom, serverRemaining);
+      } catch (error) {
+        if (attempt >= 3) {
+          this.logger.warn(
+            { limit: step.name, cause: (error as Error).message },
+            'could not date a call from its answer in Redis; it counts from its grant',
+          );
+          throw error;
+        }
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
     }
   }
 
@@ -312,7 +353,7 @@ export class XeroRateLimiter {
     const lease = held.find((h) => h.step.limiter === this.concurrency);
     let released = false;
     const permit: GrantedPermit = {
-      requestedAt,
+      datedFrom: requestedAt,
       windows: held.filter((h) => h !== lease),
       release: () => {
         if (released) return;

@@ -59,7 +59,7 @@ async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
     error: () => undefined,
     warn: (_obj, msg) => {
       if (msg.includes('429')) result.rateLimited++;
-      if (msg.includes('in-memory')) result.redisFallbacks++;
+      if (msg.includes('in-memory') || msg.includes('could not date')) result.redisFallbacks++;
     },
   };
   const client = createXeroClient({
