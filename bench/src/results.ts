@@ -45,7 +45,8 @@ function isFigure(f: unknown): f is Figure {
 export function readResults(dir: string): { results: BenchResult[]; problems: string[] } {
   const results: BenchResult[] = [];
   const problems: string[] = [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !/^\d{4}-\d{2}-\d{2}/.test(f));
+  // <benchmark>.details.json files hold a benchmark's raw measurements; the report reads the summaries.
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.details.json') && !/^\d{4}-\d{2}-\d{2}/.test(f));
   for (const file of files.sort()) {
     try {
       const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as BenchResult;

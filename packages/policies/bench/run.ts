@@ -14,6 +14,7 @@ import { readPolicyWasm } from '../src/wasm/read-bundle.js';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { assertPolicyInput } from '../src/schema/validate.js';
 import { realisticInput } from '../src/test/generate-input.js';
+import { writeBenchResult, type BenchResult, type Figure } from '@xero-access/bench';
 
 const SIZES = (process.env.XAO_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.XAO_BENCH_RUNS ?? 7);
@@ -47,6 +48,33 @@ async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
   const value = await fn();
   return [value, performance.now() - start];
+}
+
+/** The figures the performance report sets beside their baseline (opa eval, same run) and goal. */
+function summary(rows: Row[], meta: { date: string; loadAverage: string }): BenchResult {
+  const at = (users: number) => rows.find((r) => r.users === users);
+  const figures: Figure[] = rows.map((r) => ({
+    id: `wasm-${r.users}`,
+    label: `${r.users.toLocaleString('en')} users, WASM median (wall)`,
+    unit: 'ms',
+    value: r.wasmEvalMs,
+    baseline: { label: 'opa eval, end to end', value: r.opaEvalMs },
+    ...(r.users === 10_000 ? { goal: { op: '<' as const, value: 50 } } : {}),
+  }));
+  const k10 = at(10_000);
+  const k100 = at(100_000);
+  if (k10 && k100) {
+    figures.push({ id: 'cpu-10k', label: '10,000 users, WASM CPU', unit: 'ms', value: k10.wasmEvalCpuMs, goal: { op: '<', value: 50 } });
+    figures.push({ id: 'growth-100k-10k', label: '100,000 / 10,000 users (CPU)', unit: '×', value: k100.wasmEvalCpuMs / k10.wasmEvalCpuMs, goal: { op: '<=', value: 12 } });
+  }
+  return {
+    benchmark: 'policies',
+    title: 'Policy evaluation: WASM vs opa eval',
+    ranAt: meta.date,
+    command: 'npm run bench -w @xero-access/policies',
+    figures,
+    notes: [`load average during the run: ${meta.loadAverage}`, 'details: bench/results/policies.details.json'],
+  };
 }
 
 interface Row {
@@ -226,9 +254,10 @@ try {
   };
   await mkdir(RESULTS, { recursive: true });
   await writeFile(
-    join(RESULTS, 'policies.json'),
+    join(RESULTS, 'policies.details.json'),
     `${JSON.stringify({ ...meta, results: rows }, null, 2)}\n`,
   );
+  writeBenchResult(summary(rows, meta));
   await writeFile(join(RESULTS, 'policies.md'), markdown(rows, meta));
   console.log(markdown(rows, meta));
   if (rows.some((r) => !r.sameResult)) process.exitCode = 1;
