@@ -4,6 +4,7 @@
  * Writes bench/results/admin-api.json and .md at the repository root.
  */
 import { spawn } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -68,6 +69,77 @@ async function load(base: string, token: string, paths: string[], seconds: numbe
       },
     ],
   });
+}
+
+export interface PacedResult {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  failures: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+
+/**
+ * `rate` req/s spread over the second: autocannon's own rate limit releases each connection's
+ * quota at the start of every second (a burst), so this runs `clients` autocannon instances of
+ * one connection each, their seconds staggered by 1/clients s, and merges every response time.
+ */
+async function paced(
+  base: string,
+  token: string,
+  paths: string[],
+  seconds: number,
+  rate: number,
+  clients = 20,
+): Promise<PacedResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const runs: Promise<unknown>[] = [];
+  for (let c = 0; c < clients; c++) {
+    let i = c;
+    // Without a callback autocannon returns its tracker: an EventEmitter that is also thenable.
+    const instance = autocannon({
+      url: base,
+      connections: 1,
+      overallRate: rate / clients,
+      duration: seconds,
+      headers: { authorization: `Bearer ${token}` },
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (request) => ({ ...request, path: paths[i++ % paths.length]! }),
+        },
+      ],
+    }) as unknown as EventEmitter & PromiseLike<unknown>;
+    instance.on(
+      'response',
+      (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+        latencies.push(responseTime);
+        if (statusCode >= 300) failures++;
+      },
+    );
+    instance.on('reqError', () => failures++);
+    runs.push(Promise.resolve(instance));
+    await new Promise((r) => setTimeout(r, 1000 / clients));
+  }
+  await Promise.all(runs);
+  latencies.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    requests: latencies.length,
+    // Each instance runs `seconds` at its share of the rate (their starts are staggered).
+    perSecond: round(latencies.length / seconds),
+    p50: round(percentile(latencies, 0.5)),
+    p90: round(percentile(latencies, 0.9)),
+    p99: round(percentile(latencies, 0.99)),
+    max: round(latencies.at(-1) ?? NaN),
+    failures,
+  };
 }
 
 async function main(): Promise<void> {
@@ -139,7 +211,9 @@ async function main(): Promise<void> {
     await load(base, token, paths, 5, 100);
     const loadBefore = loadavg()[0]!;
     log(`measuring GET /findings at ${RATE} req/s for ${DURATION_S} s`);
-    const findings = await load(base, token, paths, DURATION_S, RATE);
+    const findings = await paced(base, token, paths, DURATION_S, RATE);
+    log(`paced: ${JSON.stringify(findings)}; now with autocannon's bursty rate limit`);
+    const burst = await load(base, token, paths, DURATION_S, RATE);
     const loadAfter = loadavg()[0]!;
     log('measuring one request at a time (service time without queueing)');
     let j = 0;
@@ -156,23 +230,50 @@ async function main(): Promise<void> {
       ],
     });
     log('measuring GET /health/live (framework floor) at the same rate');
-    const floor = await load(base, token, ['/health/live'], Math.min(DURATION_S, 10), RATE);
+    const floor = await paced(base, token, ['/health/live'], Math.min(DURATION_S, 10), RATE);
 
     const figures: Figure[] = [
       {
         id: 'findings-p50',
-        label: 'GET /findings (filtered, paginated), median',
+        label: 'GET /findings (filtered, paginated) at 200 req/s, median',
         unit: 'ms',
-        value: findings.latency.p50,
-        baseline: { label: 'GET /health/live', value: floor.latency.p50 },
+        value: findings.p50,
+        baseline: { label: 'GET /health/live', value: floor.p50 },
       },
       {
         id: 'findings-p99',
-        label: 'GET /findings (filtered, paginated), p99',
+        label: 'GET /findings (filtered, paginated) at 200 req/s, p99',
         unit: 'ms',
-        value: findings.latency.p99,
-        baseline: { label: 'GET /health/live', value: floor.latency.p99 },
+        value: findings.p99,
+        baseline: { label: 'GET /health/live', value: floor.p99 },
         goal: { op: '<', value: 50 },
+      },
+      {
+        id: 'findings-max',
+        label: 'GET /findings at 200 req/s, slowest request',
+        unit: 'ms',
+        value: findings.max,
+      },
+      {
+        id: 'findings-rps',
+        label: 'GET /findings, achieved throughput',
+        unit: 'req/s',
+        value: findings.perSecond,
+        goal: { op: '>=', value: RATE * 0.95 },
+      },
+      {
+        id: 'findings-errors',
+        label: 'non-2xx responses and errors',
+        unit: 'count',
+        value: findings.failures + burst.non2xx + burst.errors + burst.timeouts,
+        goal: { op: '<=', value: 0 },
+      },
+      {
+        id: 'findings-burst-p99',
+        label:
+          "GET /findings, 200 requests released at the start of each second (autocannon's overallRate), p99",
+        unit: 'ms',
+        value: burst.latency.p99,
       },
       {
         id: 'findings-sequential-p50',
@@ -185,27 +286,6 @@ async function main(): Promise<void> {
         label: 'GET /findings one at a time (no queueing), p99',
         unit: 'ms',
         value: sequential.latency.p99,
-        goal: { op: '<', value: 50 },
-      },
-      {
-        id: 'findings-max',
-        label: 'GET /findings, slowest request',
-        unit: 'ms',
-        value: findings.latency.max,
-      },
-      {
-        id: 'findings-rps',
-        label: 'GET /findings, achieved throughput',
-        unit: 'req/s',
-        value: findings.requests.average,
-        goal: { op: '>=', value: RATE * 0.95 },
-      },
-      {
-        id: 'findings-errors',
-        label: 'non-2xx responses and errors',
-        unit: 'count',
-        value: findings.non2xx + findings.errors + findings.timeouts,
-        goal: { op: '<=', value: 0 },
       },
       {
         id: 'seed-seconds',
@@ -216,8 +296,9 @@ async function main(): Promise<void> {
     ];
     const notes = [
       `${TOTAL.toLocaleString('en')} findings in PostgreSQL (20 connections × 2 tenants × 4 checks; 25% open), ${paths.length} distinct URLs: ${filters.length} filters × up to 5 keyset pages of 50`,
-      `autocannon: ${RATE} req/s overall, 20 connections, ${DURATION_S} s after a 5 s warm-up; API built (node dist/cli.js serve) with request logging at info, auth and the Redis rate limiter in the path`,
-      `${findings.requests.total} requests; latency p50 ${findings.latency.p50} ms, p90 ${findings.latency.p90} ms, p99 ${findings.latency.p99} ms, max ${findings.latency.max} ms`,
+      `${RATE} req/s spread over each second: 20 autocannon instances of one connection at ${RATE / 20} req/s, staggered by 50 ms, ${DURATION_S} s after a 5 s warm-up; every response time merged (${findings.requests} requests: p50 ${findings.p50} ms, p90 ${findings.p90} ms, p99 ${findings.p99} ms, max ${findings.max} ms)`,
+      `for comparison, autocannon's own overallRate (20 connections) releases each second's quota at once: p50 ${burst.latency.p50} ms, p99 ${burst.latency.p99} ms`,
+      'API built (node dist/cli.js serve) with the access log at info, token auth and the Redis rate limiter in the path; loopback HTTP',
       `${cpus().length} cores shared by PostgreSQL, Redis, the API, autocannon and whatever else runs: 1-minute load average ${loadBefore.toFixed(1)} before and ${loadAfter.toFixed(1)} after the measurement (GET /health/live, which touches no database, is the floor this machine allowed); Node.js ${process.versions.node}`,
     ];
     const file = writeBenchResult({
