@@ -156,7 +156,9 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     expect(new Date(decode(secret.data, 'expires_at')).getTime()).toBeGreaterThan(Date.now());
     expect(callback.body).not.toContain(decode(secret.data, 'refresh_token'));
 
-    expect(await h.redis.smembers(reevaluationKeys(h.prefix).pending)).toContain(`${namespace}/acme`);
+    expect(await h.redis.smembers(reevaluationKeys(h.prefix).pending)).toContain(
+      `${namespace}/acme`,
+    );
 
     const replay = await h.call('GET', `/connect/callback${back.search}`);
     expect(replay.statusCode).toBe(400);
