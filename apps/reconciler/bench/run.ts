@@ -23,6 +23,7 @@ import {
 import { metricValue, ReconcilerProcess } from '../src/test/reconciler-process.js';
 import { rateLimitFloorMs } from './floor.js';
 import { benchSeed } from './seed.js';
+import { writeBenchResult, type BenchResult } from '@xero-access/bench';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
 const USERS_PER_TENANT = 5;
@@ -294,7 +295,8 @@ async function main(): Promise<void> {
   };
   const resultsDir = join(root, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'reconciler.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'reconciler.details.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeBenchResult(summary(result));
   const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MiB`;
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   writeFileSync(
@@ -355,3 +357,33 @@ main().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });
+
+/** The figures the performance report sets beside their floor (the rate limits) and goals. */
+function summary(r: {
+  finishedAt: string;
+  connections: number;
+  allReadyMs: number;
+  floorMs: number;
+  kubeWriteFloorMs: number;
+  sandbox: { rateLimited429: Record<string, number> };
+  rssBytes: { peak: number; idle: number };
+  idleCpuPercent: number;
+}): BenchResult {
+  const mib = (b: number) => b / 1024 / 1024;
+  return {
+    benchmark: 'reconciler',
+    title: `Reconciler: ${r.connections.toLocaleString('en')} XeroConnections, apply to all Ready`,
+    ranAt: r.finishedAt,
+    command: 'npm run bench -w @xero-access/reconciler',
+    figures: [
+      { id: 'all-ready', label: 'apply → all Ready', unit: 's', value: r.allReadyMs / 1000, baseline: { label: 'rate-limit floor', value: r.floorMs / 1000 } },
+      { id: 'kube-floor', label: 'Kubernetes write floor (measured apply rate)', unit: 's', value: r.kubeWriteFloorMs / 1000 },
+      { id: '429s', label: '429 responses', unit: 'count', value: Object.values(r.sandbox.rateLimited429).reduce((a, b) => a + b, 0), goal: { op: '<=', value: 0 } },
+      { id: 'rss-peak', label: 'reconciler RSS, peak', unit: 'MiB', value: mib(r.rssBytes.peak) },
+      { id: 'rss-idle', label: 'reconciler RSS, idle', unit: 'MiB', value: mib(r.rssBytes.idle) },
+      { id: 'idle-cpu', label: 'CPU while idle', unit: '% of a core', value: r.idleCpuPercent },
+    ],
+    notes: ['details: bench/results/reconciler.details.json'],
+  };
+}
+
