@@ -217,11 +217,7 @@ export class XeroRateLimiter {
    * A settle that does not reach Redis leaves the call dated from its grant, which is too early
    * if the request was slow to arrive: retry it a few times (moving later is always safe).
    */
-  private async settleOne(
-    step: Step,
-    datedFrom: number,
-    serverRemaining: number,
-  ): Promise<number> {
+  private async settleOne(step: Step, datedFrom: number, serverRemaining: number): Promise<number> {
     const limiter = step.limiter as RedisSlidingWindowLimiter;
     for (let attempt = 1; ; attempt++) {
       try {
