@@ -28,6 +28,12 @@ describe('helm lint and values schema', () => {
     expect(out.stderr).toContain(field);
   });
 
+  it('refuses two admin API replicas without a shared OAuth state key, saying why', () => {
+    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION, '--set', 'database.existingSecret=xao-db']);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('adminApi.oauthStateSecret is required');
+  });
+
   it('refuses to install without the shared database, saying why', () => {
     const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION]);
     expect(out.code).not.toBe(0);

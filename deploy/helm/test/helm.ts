@@ -14,8 +14,8 @@ export function helm(args: string[], kubeconfig?: string): { code: number; stdou
   return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Values every install needs (the shared database's Secret). */
-export const REQUIRED = ['database.existingSecret=xao-db'];
+/** Values every install needs: the shared database's Secret, and the OAuth state key the admin API replicas share. */
+export const REQUIRED = ['database.existingSecret=xao-db', 'adminApi.oauthStateSecret=xao-oauth-state'];
 
 export function render(...sets: string[]): string {
   const out = helm(['template', 'xao', chartDir, '--namespace', 'xao-system', '--kube-version', KUBE_VERSION, ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s])]);
