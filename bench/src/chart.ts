@@ -12,24 +12,25 @@ export async function renderChart(result: BenchResult): Promise<Buffer> {
     if (f.goal) out.push({ figure: label, series: 'goal', value: f.goal.value });
     return out;
   });
+  const series = ['measured', 'measured (goal missed)', 'baseline', 'goal'];
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: result.title,
     data: { values: rows },
-    width: 200,
-    height: 200,
-    mark: 'bar',
-    encoding: {
-      column: { field: 'figure', type: 'nominal', sort: null, header: { labelAngle: 0, labelLimit: 260, title: null } },
-      x: { field: 'series', type: 'nominal', axis: null, sort: ['measured', 'measured (goal missed)', 'baseline', 'goal'] },
-      y: { field: 'value', type: 'quantitative', title: null },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        legend: { labelLimit: 300, title: null },
-        scale: {
-          domain: ['measured', 'measured (goal missed)', 'baseline', 'goal'],
-          range: ['#2b8a3e', '#c92a2a', '#868e96', '#1c7ed6'],
+    facet: { field: 'figure', type: 'nominal', sort: null, header: { labelLimit: 300, labelFontSize: 11, title: null } },
+    columns: 3,
+    spec: {
+      width: 260,
+      height: 160,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'series', type: 'nominal', axis: null, sort: series },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: {
+          field: 'series',
+          type: 'nominal',
+          legend: { labelLimit: 300, title: null },
+          scale: { domain: series, range: ['#2b8a3e', '#c92a2a', '#868e96', '#1c7ed6'] },
         },
       },
     },

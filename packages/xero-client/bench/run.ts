@@ -14,6 +14,7 @@ import { type LoadJob, type LoadResult } from '../src/test/driver-protocol.js';
 import { runDrivers } from '../src/test/drivers.js';
 import { appOf, endpointsOf, grantOf, startTestSandbox } from '../src/test/sandbox-fixture.js';
 import { maxInWindow, meanWindowOccupancy } from './utilisation.js';
+import { writeBenchResult, type BenchResult, type Figure } from '@xero-access/bench';
 
 const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Compressed "minute" lengths to run (Xero's is 60 s); every run lasts `windows` of them. */
@@ -205,6 +206,42 @@ const meta = {
 };
 const outDir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
-writeFileSync(`${outDir}xero-client.json`, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+writeFileSync(`${outDir}xero-client.details.json`, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+writeBenchResult(summary(rows, meta.finishedAt));
 writeFileSync(`${outDir}xero-client.md`, markdown(rows, meta));
-console.log(`wrote ${outDir}xero-client.json and .md`);
+console.log(`wrote ${outDir}xero-client.json, .details.json and .md`);
+
+/** For the performance report: each scenario's utilisation and 429s, the naive client as the baseline. */
+function summary(all: Row[], ranAt: string): BenchResult {
+  const figures: Figure[] = [];
+  for (const shared of all.filter((r) => r.client === 'shared limiter (this package)')) {
+    const naive = all.find((r) => r.client !== shared.client && r.windowMs === shared.windowMs && r.scenario === shared.scenario);
+    const what = `${shared.binding} binds, ${shared.windowMs / 1000} s "minute"`;
+    const id = `${shared.binding.replace(/\s+/g, '-')}-${shared.windowMs}`;
+    figures.push({
+      id: `utilisation-${id}`,
+      label: `${what}: utilisation`,
+      unit: '%',
+      value: shared.utilisation * 100,
+      ...(naive ? { baseline: { label: 'naive client', value: naive.utilisation * 100 } } : {}),
+      goal: { op: '>=', value: 95 },
+    });
+    figures.push({
+      id: `429-${id}`,
+      label: `${what}: 429s`,
+      unit: 'count',
+      value: shared.rateLimited429,
+      ...(naive ? { baseline: { label: 'naive client', value: naive.rateLimited429 } } : {}),
+      goal: { op: '<=', value: 0 },
+    });
+  }
+  return {
+    benchmark: 'xero-client',
+    title: 'Xero client: binding-limit utilisation, two processes at 3× the allowed rate',
+    ranAt,
+    command: 'npm run bench -w @xero-access/xero-client',
+    figures,
+    notes: ['details: bench/results/xero-client.details.json'],
+  };
+}
+
