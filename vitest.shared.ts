@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
-const globalSetup = fileURLToPath(new URL('./packages/testing/src/global-setup.ts', import.meta.url));
+const globalSetup = fileURLToPath(
+  new URL('./packages/testing/src/global-setup.ts', import.meta.url),
+);
 
 export interface PackageTestOptions {
   /** Vite plugins, e.g. unplugin-swc for NestJS decorator metadata. */

@@ -33,7 +33,9 @@ await waitAllReady(stack.kc, 120_000, (ready, total) => {
 });
 
 const kubectl = findTool('kubectl');
-const xc = execFileSync(kubectl, ['--kubeconfig', stack.kubeconfig, 'get', 'xc', '-A'], { encoding: 'utf8' });
+const xc = execFileSync(kubectl, ['--kubeconfig', stack.kubeconfig, 'get', 'xc', '-A'], {
+  encoding: 'utf8',
+});
 const findings = await stack.admin.request('GET', '/findings?status=open&limit=200');
 const rows = findings.items.map((f) => ({
   connection: `${f.connection.namespace}/${f.connection.name}`,

@@ -7,7 +7,13 @@ import { goalMet, type BenchResult } from './results.js';
 export async function renderChart(result: BenchResult): Promise<Buffer> {
   const rows = result.figures.flatMap((f) => {
     const label = `${f.label} (${f.unit})`;
-    const out = [{ figure: label, series: goalMet(f) === false ? 'measured (goal missed)' : 'measured', value: f.value }];
+    const out = [
+      {
+        figure: label,
+        series: goalMet(f) === false ? 'measured (goal missed)' : 'measured',
+        value: f.value,
+      },
+    ];
     if (f.baseline) out.push({ figure: label, series: `baseline`, value: f.baseline.value });
     if (f.goal) out.push({ figure: label, series: 'goal', value: f.goal.value });
     return out;
@@ -17,7 +23,12 @@ export async function renderChart(result: BenchResult): Promise<Buffer> {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: result.title,
     data: { values: rows },
-    facet: { field: 'figure', type: 'nominal', sort: null, header: { labelLimit: 300, labelFontSize: 11, title: null } },
+    facet: {
+      field: 'figure',
+      type: 'nominal',
+      sort: null,
+      header: { labelLimit: 300, labelFontSize: 11, title: null },
+    },
     columns: 3,
     spec: {
       width: 260,

@@ -5,7 +5,8 @@ import type { BenchResult } from './results.js';
 
 export { goalMet, readResults, type BenchResult, type Figure } from './results.js';
 
-export const resultsDir = process.env.XAO_BENCH_RESULTS ?? fileURLToPath(new URL('../results', import.meta.url));
+export const resultsDir =
+  process.env.XAO_BENCH_RESULTS ?? fileURLToPath(new URL('../results', import.meta.url));
 
 /** Each package's benchmark calls this once; `npm run bench` then builds the report from every file. */
 export function writeBenchResult(result: BenchResult): string {

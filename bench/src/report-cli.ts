@@ -16,7 +16,12 @@ for (const r of results) {
   writeFileSync(join(dir, 'charts', `${r.benchmark}.png`), await renderChart(r));
   charts[r.benchmark] = `charts/${r.benchmark}.png`;
 }
-writeFileSync(join(dir, `${date}.json`), `${JSON.stringify({ date, results, problems }, null, 2)}\n`);
+writeFileSync(
+  join(dir, `${date}.json`),
+  `${JSON.stringify({ date, results, problems }, null, 2)}\n`,
+);
 writeFileSync(join(dir, `${date}.md`), renderMarkdown(date, results, charts, problems));
-process.stderr.write(`[bench] wrote ${join(dir, `${date}.md`)} (${results.length} benchmarks${problems.length ? `, ${problems.length} unreadable` : ''})\n`);
+process.stderr.write(
+  `[bench] wrote ${join(dir, `${date}.md`)} (${results.length} benchmarks${problems.length ? `, ${problems.length} unreadable` : ''})\n`,
+);
 process.exitCode = problems.length ? 1 : 0;

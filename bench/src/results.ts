@@ -38,7 +38,12 @@ export function goalMet(figure: Figure): boolean | undefined {
 
 function isFigure(f: unknown): f is Figure {
   const x = f as Figure;
-  return typeof x?.id === 'string' && typeof x.label === 'string' && typeof x.unit === 'string' && Number.isFinite(x.value);
+  return (
+    typeof x?.id === 'string' &&
+    typeof x.label === 'string' &&
+    typeof x.unit === 'string' &&
+    Number.isFinite(x.value)
+  );
 }
 
 /** Reads every package's result file; a malformed one is reported, not silently dropped. */
@@ -46,7 +51,9 @@ export function readResults(dir: string): { results: BenchResult[]; problems: st
   const results: BenchResult[] = [];
   const problems: string[] = [];
   // <benchmark>.details.json files hold a benchmark's raw measurements; the report reads the summaries.
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.details.json') && !/^\d{4}-\d{2}-\d{2}/.test(f));
+  const files = readdirSync(dir).filter(
+    (f) => f.endsWith('.json') && !f.endsWith('.details.json') && !/^\d{4}-\d{2}-\d{2}/.test(f),
+  );
   for (const file of files.sort()) {
     try {
       const parsed = JSON.parse(readFileSync(join(dir, file), 'utf8')) as BenchResult;

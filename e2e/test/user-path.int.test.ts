@@ -27,14 +27,31 @@ describe('end to end, every part a real process', () => {
   let db: TestDatabase;
 
   const openFindings = async (connection: string) => {
-    const page = await stack.admin.request<{ items: Finding[] }>('GET', `/findings?status=open&limit=200`);
-    return page.items.filter((f) => `${f.connection.namespace}/${f.connection.name}` === connection).map((f) => `${f.check} ${f.subject.id}`).sort();
+    const page = await stack.admin.request<{ items: Finding[] }>(
+      'GET',
+      `/findings?status=open&limit=200`,
+    );
+    return page.items
+      .filter((f) => `${f.connection.namespace}/${f.connection.name}` === connection)
+      .map((f) => `${f.check} ${f.subject.id}`)
+      .sort();
   };
   const requestSync = async (name: string) => {
-    await stack.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject({
-      group: 'xeroaccess.dev', version: 'v1alpha1', plural: 'xeroconnections', namespace: 'finance', name,
-      body: { metadata: { annotations: { 'xeroaccess.dev/sync-requested-at': new Date().toISOString() } } },
-    }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await stack.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
+      {
+        group: 'xeroaccess.dev',
+        version: 'v1alpha1',
+        plural: 'xeroconnections',
+        namespace: 'finance',
+        name,
+        body: {
+          metadata: {
+            annotations: { 'xeroaccess.dev/sync-requested-at': new Date().toISOString() },
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   };
 
   beforeAll(async () => {
@@ -57,7 +74,11 @@ describe('end to end, every part a real process', () => {
     const acme = connections.find((c) => c.metadata.name === 'acme')!;
     expect(condition(acme, 'Ready')?.status).toBe('True');
     expect(acme.status?.userCount).toBe(8); // nine users, one REMOVED
-    const table = execFileSync(findTool('kubectl'), ['--kubeconfig', stack.kubeconfig, 'get', 'xc', '-n', 'finance'], { encoding: 'utf8' });
+    const table = execFileSync(
+      findTool('kubectl'),
+      ['--kubeconfig', stack.kubeconfig, 'get', 'xc', '-n', 'finance'],
+      { encoding: 'utf8' },
+    );
     expect(table).toMatch(/acme\s+True\s+Acme Finance Ltd\s+8\s+3/);
     expect(table).toMatch(/globex\s+True\s+Acme Payments Pty Ltd\s+3\s+2/);
   });
@@ -74,18 +95,33 @@ describe('end to end, every part a real process', () => {
   });
 
   it('opens a finding when someone is offboarded through SCIM, and resolves it when their Xero user is removed', async () => {
-    const scim = await stack.scim.request<{ Resources: { id: string }[] }>('GET', `/scim/v2/Users?filter=${encodeURIComponent('userName eq "liam.patel@acme.example"')}`);
+    const scim = await stack.scim.request<{ Resources: { id: string }[] }>(
+      'GET',
+      `/scim/v2/Users?filter=${encodeURIComponent('userName eq "liam.patel@acme.example"')}`,
+    );
     const id = scim.Resources[0]!.id;
-    await stack.scim.request('PATCH', `/scim/v2/Users/${id}`, {
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
-      Operations: [{ op: 'replace', path: 'active', value: false }],
-    }, 'application/scim+json');
-    await expect.poll(() => openFindings('finance/acme'), { timeout: 30_000, interval: 500 }).toContain(`offboarded-access-removed ${IDS.liamPatel}`);
+    await stack.scim.request(
+      'PATCH',
+      `/scim/v2/Users/${id}`,
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'active', value: false }],
+      },
+      'application/scim+json',
+    );
+    await expect
+      .poll(() => openFindings('finance/acme'), { timeout: 30_000, interval: 500 })
+      .toContain(`offboarded-access-removed ${IDS.liamPatel}`);
 
-    await fetch(`${stack.sandbox.adminUrl}/tenants/7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01/users/${IDS.liamPatel}`, { method: 'DELETE' }).then((r) => {
+    await fetch(
+      `${stack.sandbox.adminUrl}/tenants/7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01/users/${IDS.liamPatel}`,
+      { method: 'DELETE' },
+    ).then((r) => {
       if (!r.ok) throw new Error(`sandbox: ${r.status}`);
     });
     await requestSync('acme');
-    await expect.poll(() => openFindings('finance/acme'), { timeout: 30_000, interval: 500 }).not.toContain(`offboarded-access-removed ${IDS.liamPatel}`);
+    await expect
+      .poll(() => openFindings('finance/acme'), { timeout: 30_000, interval: 500 })
+      .not.toContain(`offboarded-access-removed ${IDS.liamPatel}`);
   });
 });

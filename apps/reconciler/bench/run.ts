@@ -295,7 +295,10 @@ async function main(): Promise<void> {
   };
   const resultsDir = join(root, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  writeFileSync(join(resultsDir, 'reconciler.details.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    join(resultsDir, 'reconciler.details.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
   writeBenchResult(summary(result));
   const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(0)} MiB`;
   const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
@@ -376,9 +379,26 @@ function summary(r: {
     ranAt: r.finishedAt,
     command: 'npm run bench -w @xero-access/reconciler',
     figures: [
-      { id: 'all-ready', label: 'apply → all Ready', unit: 's', value: r.allReadyMs / 1000, baseline: { label: 'rate-limit floor', value: r.floorMs / 1000 } },
-      { id: 'kube-floor', label: 'Kubernetes write floor (measured apply rate)', unit: 's', value: r.kubeWriteFloorMs / 1000 },
-      { id: '429s', label: '429 responses', unit: 'count', value: Object.values(r.sandbox.rateLimited429).reduce((a, b) => a + b, 0), goal: { op: '<=', value: 0 } },
+      {
+        id: 'all-ready',
+        label: 'apply → all Ready',
+        unit: 's',
+        value: r.allReadyMs / 1000,
+        baseline: { label: 'rate-limit floor', value: r.floorMs / 1000 },
+      },
+      {
+        id: 'kube-floor',
+        label: 'Kubernetes write floor (measured apply rate)',
+        unit: 's',
+        value: r.kubeWriteFloorMs / 1000,
+      },
+      {
+        id: '429s',
+        label: '429 responses',
+        unit: 'count',
+        value: Object.values(r.sandbox.rateLimited429).reduce((a, b) => a + b, 0),
+        goal: { op: '<=', value: 0 },
+      },
       { id: 'rss-peak', label: 'reconciler RSS, peak', unit: 'MiB', value: mib(r.rssBytes.peak) },
       { id: 'rss-idle', label: 'reconciler RSS, idle', unit: 'MiB', value: mib(r.rssBytes.idle) },
       { id: 'idle-cpu', label: 'CPU while idle', unit: '% of a core', value: r.idleCpuPercent },
@@ -386,4 +406,3 @@ function summary(r: {
     notes: ['details: bench/results/reconciler.details.json'],
   };
 }
-

@@ -11,7 +11,15 @@ const kubeconfig = inject('kubeconfig');
 
 describe('helm lint and values schema', () => {
   it('lints clean in strict mode', () => {
-    const out = helm(['lint', '--strict', chartDir, '--kube-version', KUBE_VERSION, '--set', REQUIRED.join(',')]);
+    const out = helm([
+      'lint',
+      '--strict',
+      chartDir,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      REQUIRED.join(','),
+    ]);
     expect(out.stdout + out.stderr).toContain('0 chart(s) failed');
     expect(out.code).toBe(0);
   });
@@ -23,13 +31,31 @@ describe('helm lint and values schema', () => {
     ['redis.url=redis://user:password@host:6379', '/redis/url'],
     ['unknownTopLevel=1', 'unknownTopLevel'],
   ])('refuses %s, naming %s', (set, field) => {
-    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION, '--set', REQUIRED.join(','), '--set', set]);
+    const out = helm([
+      'template',
+      'xao',
+      chartDir,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      REQUIRED.join(','),
+      '--set',
+      set,
+    ]);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain(field);
   });
 
   it('refuses two admin API replicas without a shared OAuth state key, saying why', () => {
-    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION, '--set', 'database.existingSecret=xao-db']);
+    const out = helm([
+      'template',
+      'xao',
+      chartDir,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      'database.existingSecret=xao-db',
+    ]);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('adminApi.oauthStateSecret is required');
   });
@@ -46,42 +72,78 @@ describe('rendered manifests', () => {
   const variants = {
     defaults: render(),
     namespaced: render('watchNamespaces={finance,payroll}', 'redis.existingSecret=xao-redis'),
-    everything: render('policyBundle.configMapName=policies', 'alerts.webhookUrl=https://hooks.example.com/x', 'alerts.webhookSecret.existingSecret=hook', 'adminApi.oidc.enabled=true', 'adminApi.oidc.issuer=https://idp.example.com'),
+    everything: render(
+      'policyBundle.configMapName=policies',
+      'alerts.webhookUrl=https://hooks.example.com/x',
+      'alerts.webhookSecret.existingSecret=hook',
+      'adminApi.oidc.enabled=true',
+      'adminApi.oidc.issuer=https://idp.example.com',
+    ),
   };
 
   beforeAll(() => {
     const openapi = JSON.parse(kubectl(kubeconfig, ['get', '--raw', '/openapi/v2']));
     const needed = Object.values(variants).flatMap(kinds);
     const crd = { apiVersion: 'xeroaccess.dev/v1alpha1', kind: 'XeroConnection' };
-    schemaLocation = writeKubeconformSchemas(openapi, mkdtempSync(join(tmpdir(), 'kubeconform-')), [...needed, crd]);
+    schemaLocation = writeKubeconformSchemas(openapi, mkdtempSync(join(tmpdir(), 'kubeconform-')), [
+      ...needed,
+      crd,
+    ]);
   });
 
-  it.each(Object.keys(variants))('%s: validate with kubeconform -strict against the API server schemas', (name) => {
-    const file = join(mkdtempSync(join(tmpdir(), 'render-')), `${name}.yaml`);
-    writeFileSync(file, variants[name as keyof typeof variants]);
-    const out = spawnSync(findTool('kubeconform'), ['-strict', '-summary', '-schema-location', schemaLocation, file], { encoding: 'utf8' });
-    expect(out.stdout + out.stderr).toMatch(/Invalid: 0, Errors: 0/);
-    expect(out.stdout).not.toMatch(/Skipped: [1-9]/);
-    expect(out.status).toBe(0);
-  });
+  it.each(Object.keys(variants))(
+    '%s: validate with kubeconform -strict against the API server schemas',
+    (name) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'render-')), `${name}.yaml`);
+      writeFileSync(file, variants[name as keyof typeof variants]);
+      const out = spawnSync(
+        findTool('kubeconform'),
+        ['-strict', '-summary', '-schema-location', schemaLocation, file],
+        { encoding: 'utf8' },
+      );
+      expect(out.stdout + out.stderr).toMatch(/Invalid: 0, Errors: 0/);
+      expect(out.stdout).not.toMatch(/Skipped: [1-9]/);
+      expect(out.status).toBe(0);
+    },
+  );
 
   it('catches a manifest that breaks the schema (the check can fail)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'render-')), 'bad.yaml');
-    writeFileSync(file, 'apiVersion: xeroaccess.dev/v1alpha1\nkind: XeroConnection\nmetadata: {name: x}\nspec:\n  credentialsSecretRef: {name: a}\n  syncIntervall: 1h\n');
-    const out = spawnSync(findTool('kubeconform'), ['-strict', '-schema-location', schemaLocation, file], { encoding: 'utf8' });
+    writeFileSync(
+      file,
+      'apiVersion: xeroaccess.dev/v1alpha1\nkind: XeroConnection\nmetadata: {name: x}\nspec:\n  credentialsSecretRef: {name: a}\n  syncIntervall: 1h\n',
+    );
+    const out = spawnSync(
+      findTool('kubeconform'),
+      ['-strict', '-schema-location', schemaLocation, file],
+      { encoding: 'utf8' },
+    );
     expect(out.status).not.toBe(0);
     expect(out.stdout).toContain('syncIntervall');
   });
 
   it('runs both apps non-root, read-only, without privilege escalation or capabilities', () => {
-    const deployments = kinds(variants.defaults).filter((o) => o.kind === 'Deployment') as unknown as {
-      spec: { template: { spec: { securityContext: Record<string, unknown>; containers: { securityContext: Record<string, unknown> }[] } } };
+    const deployments = kinds(variants.defaults).filter(
+      (o) => o.kind === 'Deployment',
+    ) as unknown as {
+      spec: {
+        template: {
+          spec: {
+            securityContext: Record<string, unknown>;
+            containers: { securityContext: Record<string, unknown> }[];
+          };
+        };
+      };
     }[];
     expect(deployments).toHaveLength(2);
     for (const d of deployments) {
       expect(d.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
       for (const c of d.spec.template.spec.containers) {
-        expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(c.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
       }
     }
   });

@@ -6,29 +6,53 @@ import { parseAllDocuments } from 'yaml';
 export const chartDir = fileURLToPath(new URL('../xero-access-operator', import.meta.url));
 export const KUBE_VERSION = '1.37.2';
 
-export function helm(args: string[], kubeconfig?: string): { code: number; stdout: string; stderr: string } {
+export function helm(
+  args: string[],
+  kubeconfig?: string,
+): { code: number; stdout: string; stderr: string } {
   const result = spawnSync(findTool('helm'), args, {
     encoding: 'utf8',
-    env: { ...process.env, ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}), HELM_CACHE_HOME: '/tmp/xao-helm-cache' },
+    env: {
+      ...process.env,
+      ...(kubeconfig ? { KUBECONFIG: kubeconfig } : {}),
+      HELM_CACHE_HOME: '/tmp/xao-helm-cache',
+    },
   });
   return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** Values every install needs: the shared database's Secret, and the OAuth state key the admin API replicas share. */
-export const REQUIRED = ['database.existingSecret=xao-db', 'adminApi.oauthStateSecret=xao-oauth-state'];
+export const REQUIRED = [
+  'database.existingSecret=xao-db',
+  'adminApi.oauthStateSecret=xao-oauth-state',
+];
 
 export function render(...sets: string[]): string {
-  const out = helm(['template', 'xao', chartDir, '--namespace', 'xao-system', '--kube-version', KUBE_VERSION, ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s])]);
+  const out = helm([
+    'template',
+    'xao',
+    chartDir,
+    '--namespace',
+    'xao-system',
+    '--kube-version',
+    KUBE_VERSION,
+    ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s]),
+  ]);
   if (out.code !== 0) throw new Error(out.stderr);
   return out.stdout;
 }
 
-export function kinds(manifests: string): { apiVersion: string; kind: string; metadata: { name: string } }[] {
+export function kinds(
+  manifests: string,
+): { apiVersion: string; kind: string; metadata: { name: string } }[] {
   return parseAllDocuments(manifests)
     .map((d) => d.toJS())
     .filter(Boolean);
 }
 
 export function kubectl(kubeconfig: string, args: string[]): string {
-  return execFileSync(findTool('kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return execFileSync(findTool('kubectl'), ['--kubeconfig', kubeconfig, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
 }

@@ -6,14 +6,36 @@ import { chartDir, helm, kubectl, REQUIRED } from './helm.js';
 
 const kubeconfig = inject('kubeconfig');
 
-function canI(sa: string, namespace: string, verb: string, resource: string, subresource?: string): boolean {
-  const args = ['--kubeconfig', kubeconfig, 'auth', 'can-i', verb, resource, '-n', namespace, `--as=${sa}`];
+function canI(
+  sa: string,
+  namespace: string,
+  verb: string,
+  resource: string,
+  subresource?: string,
+): boolean {
+  const args = [
+    '--kubeconfig',
+    kubeconfig,
+    'auth',
+    'can-i',
+    verb,
+    resource,
+    '-n',
+    namespace,
+    `--as=${sa}`,
+  ];
   if (subresource) args.push(`--subresource=${subresource}`);
   const out = spawnSync(findTool('kubectl'), args, { encoding: 'utf8' });
   return out.stdout.trim() === 'yes';
 }
 
-type Row = [verb: string, resource: string, subresource: string | undefined, namespace: 'watched' | 'release' | 'other', allowed: boolean];
+type Row = [
+  verb: string,
+  resource: string,
+  subresource: string | undefined,
+  namespace: 'watched' | 'release' | 'other',
+  allowed: boolean,
+];
 
 const XC = 'xeroconnections.xeroaccess.dev';
 const reconcilerMatrix: Row[] = [
@@ -57,18 +79,43 @@ const adminApiMatrix: Row[] = [
 describe('helm install into the local control plane (watchNamespaces set: Roles only there)', () => {
   const suffix = randomBytes(3).toString('hex');
   const release = `xao-${suffix}`;
-  const namespaces = { release: `xao-system-${suffix}`, watched: `finance-${suffix}`, other: `payroll-${suffix}` };
+  const namespaces = {
+    release: `xao-system-${suffix}`,
+    watched: `finance-${suffix}`,
+    other: `payroll-${suffix}`,
+  };
   const fullname = `${release}-xero-access`;
 
   beforeAll(() => {
     kubectl(kubeconfig, ['create', 'namespace', namespaces.watched]);
     kubectl(kubeconfig, ['create', 'namespace', namespaces.other]);
-    const out = helm(['install', release, chartDir, '-n', namespaces.release, '--create-namespace', '--set', REQUIRED.join(','), '--set', `watchNamespaces={${namespaces.watched}}`], kubeconfig);
+    const out = helm(
+      [
+        'install',
+        release,
+        chartDir,
+        '-n',
+        namespaces.release,
+        '--create-namespace',
+        '--set',
+        REQUIRED.join(','),
+        '--set',
+        `watchNamespaces={${namespaces.watched}}`,
+      ],
+      kubeconfig,
+    );
     if (out.code !== 0) throw new Error(out.stderr);
   });
 
   it('creates the workloads, service accounts, RBAC and policies it should', () => {
-    const names = kubectl(kubeconfig, ['get', 'deployments,services,serviceaccounts,poddisruptionbudgets,networkpolicies,roles,rolebindings', '-n', namespaces.release, '-o', 'name']);
+    const names = kubectl(kubeconfig, [
+      'get',
+      'deployments,services,serviceaccounts,poddisruptionbudgets,networkpolicies,roles,rolebindings',
+      '-n',
+      namespaces.release,
+      '-o',
+      'name',
+    ]);
     for (const expected of [
       `deployment.apps/${fullname}-reconciler`,
       `deployment.apps/${fullname}-admin-api`,
@@ -81,20 +128,43 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
     ]) {
       expect(names).toContain(expected);
     }
-    const watchedRoles = kubectl(kubeconfig, ['get', 'roles', '-n', namespaces.watched, '-o', 'name']);
+    const watchedRoles = kubectl(kubeconfig, [
+      'get',
+      'roles',
+      '-n',
+      namespaces.watched,
+      '-o',
+      'name',
+    ]);
     expect(watchedRoles).toContain(`role.rbac.authorization.k8s.io/${fullname}-reconciler`);
     expect(kubectl(kubeconfig, ['get', 'roles', '-n', namespaces.other, '-o', 'name'])).toBe('');
-    const deployment = JSON.parse(kubectl(kubeconfig, ['get', 'deployment', `${fullname}-reconciler`, '-n', namespaces.release, '-o', 'json']));
+    const deployment = JSON.parse(
+      kubectl(kubeconfig, [
+        'get',
+        'deployment',
+        `${fullname}-reconciler`,
+        '-n',
+        namespaces.release,
+        '-o',
+        'json',
+      ]),
+    );
     expect(deployment.spec.replicas).toBe(2);
   });
 
-  it.each(reconcilerMatrix)('reconciler: %s %s/%s in the %s namespace → allowed=%s', (verb, resource, sub, ns, allowed) => {
-    const sa = `system:serviceaccount:${namespaces.release}:${fullname}-reconciler`;
-    expect(canI(sa, namespaces[ns], verb, resource, sub)).toBe(allowed);
-  });
+  it.each(reconcilerMatrix)(
+    'reconciler: %s %s/%s in the %s namespace → allowed=%s',
+    (verb, resource, sub, ns, allowed) => {
+      const sa = `system:serviceaccount:${namespaces.release}:${fullname}-reconciler`;
+      expect(canI(sa, namespaces[ns], verb, resource, sub)).toBe(allowed);
+    },
+  );
 
-  it.each(adminApiMatrix)('admin-api: %s %s/%s in the %s namespace → allowed=%s', (verb, resource, sub, ns, allowed) => {
-    const sa = `system:serviceaccount:${namespaces.release}:${fullname}-admin-api`;
-    expect(canI(sa, namespaces[ns], verb, resource, sub)).toBe(allowed);
-  });
+  it.each(adminApiMatrix)(
+    'admin-api: %s %s/%s in the %s namespace → allowed=%s',
+    (verb, resource, sub, ns, allowed) => {
+      const sa = `system:serviceaccount:${namespaces.release}:${fullname}-admin-api`;
+      expect(canI(sa, namespaces[ns], verb, resource, sub)).toBe(allowed);
+    },
+  );
 });

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 
 type Schema = Record<string, unknown>;
 interface Swagger {
-  definitions: Record<string, Schema & { 'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[] }>;
+  definitions: Record<
+    string,
+    Schema & {
+      'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];
+    }
+  >;
 }
 
 /** openapi2jsonschema's strict conversion: closed objects, and the two Kubernetes string-or-number formats. */
@@ -12,9 +17,14 @@ function strictify(node: unknown): unknown {
   if (!node || typeof node !== 'object') return node;
   const schema: Schema = {};
   for (const [key, value] of Object.entries(node)) schema[key] = strictify(value);
-  if (schema.format === 'int-or-string') return { oneOf: [{ type: 'string' }, { type: 'integer' }] };
+  if (schema.format === 'int-or-string')
+    return { oneOf: [{ type: 'string' }, { type: 'integer' }] };
   if (schema.format === 'quantity') return { oneOf: [{ type: 'string' }, { type: 'number' }] };
-  if (schema.properties && !('additionalProperties' in schema) && !schema['x-kubernetes-preserve-unknown-fields']) {
+  if (
+    schema.properties &&
+    !('additionalProperties' in schema) &&
+    !schema['x-kubernetes-preserve-unknown-fields']
+  ) {
     schema.additionalProperties = false;
   }
   return schema;
@@ -25,7 +35,11 @@ function strictify(node: unknown): unknown {
  * OpenAPI document of the very API server the chart installs into (our CRD included), named as
  * kubeconform's `{{ .ResourceKind }}{{ .KindSuffix }}.json` template expects.
  */
-export function writeKubeconformSchemas(openapiV2: Swagger, dir: string, needed: { apiVersion: string; kind: string }[]): string {
+export function writeKubeconformSchemas(
+  openapiV2: Swagger,
+  dir: string,
+  needed: { apiVersion: string; kind: string }[],
+): string {
   mkdirSync(dir, { recursive: true });
   const definitions = strictify(openapiV2.definitions) as Swagger['definitions'];
   const wanted = new Set(needed.map((r) => `${r.apiVersion}/${r.kind}`));

@@ -2,7 +2,8 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type ToolName = 'etcd' | 'kube-apiserver' | 'kubectl' | 'opa' | 'helm' | 'kubeconform' | 'regal';
+export type ToolName =
+  'etcd' | 'kube-apiserver' | 'kubectl' | 'opa' | 'helm' | 'kubeconform' | 'regal';
 
 const ENV_OVERRIDES: Record<ToolName, string> = {
   etcd: 'TEST_ASSET_ETCD',
@@ -18,9 +19,11 @@ const ENV_OVERRIDES: Record<ToolName, string> = {
 export function repoRoot(from = dirname(fileURLToPath(import.meta.url))): string {
   let dir = resolve(from);
   for (;;) {
-    if (existsSync(join(dir, 'tools', 'go.mod')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (existsSync(join(dir, 'tools', 'go.mod')) && existsSync(join(dir, 'package.json')))
+      return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`cannot find the repository root (tools/go.mod) above ${from}`);
+    if (parent === dir)
+      throw new Error(`cannot find the repository root (tools/go.mod) above ${from}`);
     dir = parent;
   }
 }
@@ -57,7 +60,8 @@ function onPath(name: string): string | undefined {
 export function findTool(name: ToolName): string {
   const explicit = process.env[ENV_OVERRIDES[name]];
   if (explicit) {
-    if (!executable(explicit)) throw new Error(`${ENV_OVERRIDES[name]}=${explicit} is not an executable file`);
+    if (!executable(explicit))
+      throw new Error(`${ENV_OVERRIDES[name]}=${explicit} is not an executable file`);
     return explicit;
   }
   const assets = process.env.KUBEBUILDER_ASSETS;
@@ -66,5 +70,7 @@ export function findTool(name: ToolName): string {
   if (executable(pinned)) return pinned;
   const found = onPath(name);
   if (found) return found;
-  throw new Error(`${name} not found: run \`npm run tools\` (builds the pinned Go tools into .tools/bin) or set ${ENV_OVERRIDES[name]}`);
+  throw new Error(
+    `${name} not found: run \`npm run tools\` (builds the pinned Go tools into .tools/bin) or set ${ENV_OVERRIDES[name]}`,
+  );
 }

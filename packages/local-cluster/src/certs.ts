@@ -8,7 +8,12 @@ type KeyPair = webcrypto.CryptoKeyPair;
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1]);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-const RSA = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' } as const;
+const RSA = {
+  name: 'RSASSA-PKCS1-v1_5',
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: 'SHA-256',
+} as const;
 
 export interface PemPair {
   cert: string;
@@ -34,10 +39,15 @@ async function spkiPem(key: Key): Promise<string> {
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
-const validity = () => ({ notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 365 * 24 * 3600_000) });
+const validity = () => ({
+  notBefore: new Date(Date.now() - 60_000),
+  notAfter: new Date(Date.now() + 365 * 24 * 3600_000),
+});
 
 /** A fresh CA, a loopback serving certificate, a system:masters client certificate and SA keys. */
 export async function generateClusterCertificates(): Promise<ClusterCertificates> {
@@ -50,7 +60,10 @@ export async function generateClusterCertificates(): Promise<ClusterCertificates
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+        true,
+      ),
     ],
   });
 
@@ -70,7 +83,10 @@ export async function generateClusterCertificates(): Promise<ClusterCertificates
   };
 
   const serving = await leaf('CN=kube-apiserver', [
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      true,
+    ),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     new x509.SubjectAlternativeNameExtension([
       { type: 'ip', value: '127.0.0.1' },
@@ -88,6 +104,9 @@ export async function generateClusterCertificates(): Promise<ClusterCertificates
     ca: { cert: caCert.toString('pem'), key: await pkcs8Pem(caKeys.privateKey) },
     serving,
     admin,
-    serviceAccount: { publicKey: await spkiPem(saKeys.publicKey), privateKey: await pkcs8Pem(saKeys.privateKey) },
+    serviceAccount: {
+      publicKey: await spkiPem(saKeys.publicKey),
+      privateKey: await pkcs8Pem(saKeys.privateKey),
+    },
   };
 }

@@ -19,7 +19,12 @@ program
   .option('--dir <dir>', 'state folder', defaultClusterDir())
   .action(async (opts: { dir: string }) => {
     const started = Date.now();
-    const state = await startCluster({ dir: opts.dir, crdFiles: defaultCrdFiles(), lifetime: 'detached', onProgress: log });
+    const state = await startCluster({
+      dir: opts.dir,
+      crdFiles: defaultCrdFiles(),
+      lifetime: 'detached',
+      onProgress: log,
+    });
     log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${state.server}`);
     log(`export KUBECONFIG=${state.kubeconfig}`);
     process.stdout.write(`${state.kubeconfig}\n`);
@@ -39,13 +44,17 @@ program
   .action((opts: { dir: string }) => {
     const state = readClusterState(opts.dir);
     const running = state && isAlive(state.pids.apiserver) && isAlive(state.pids.etcd);
-    process.stdout.write(running ? `running ${state.server}\nKUBECONFIG=${state.kubeconfig}\n` : 'not running\n');
+    process.stdout.write(
+      running ? `running ${state.server}\nKUBECONFIG=${state.kubeconfig}\n` : 'not running\n',
+    );
     process.exitCode = running ? 0 : 1;
   });
 
 program
   .command('run')
-  .description('start a control plane, run a command with KUBECONFIG and XAO_KUBECONFIG set, then stop it')
+  .description(
+    'start a control plane, run a command with KUBECONFIG and XAO_KUBECONFIG set, then stop it',
+  )
   .argument('<command...>')
   .passThroughOptions()
   .action(async (command: string[]) => {
@@ -58,7 +67,9 @@ program
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    const code = await new Promise<number>((resolve) => child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))));
+    const code = await new Promise<number>((resolve) =>
+      child.on('exit', (c, s) => resolve(c ?? (s ? 1 : 0))),
+    );
     await stopCluster(dir);
     log('stopped');
     process.exit(code);

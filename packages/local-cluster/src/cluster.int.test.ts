@@ -25,7 +25,11 @@ describe('local control plane', () => {
 
     const kc = new KubeConfig();
     kc.loadFromFile(state.kubeconfig);
-    const crds = execFileSync(findTool('kubectl'), ['--kubeconfig', state.kubeconfig, 'get', 'crd', '-o', 'name'], { encoding: 'utf8' });
+    const crds = execFileSync(
+      findTool('kubectl'),
+      ['--kubeconfig', state.kubeconfig, 'get', 'crd', '-o', 'name'],
+      { encoding: 'utf8' },
+    );
     expect(crds).toContain('xeroconnections.xeroaccess.dev');
 
     await stopCluster(dir);
@@ -39,9 +43,13 @@ describe('the provided control plane', () => {
   kc.loadFromFile(inject('kubeconfig'));
 
   it('lists namespaces with kubectl and the written kubeconfig', () => {
-    const out = execFileSync(findTool('kubectl'), ['--kubeconfig', inject('kubeconfig'), 'get', 'namespaces', '-o', 'name'], {
-      encoding: 'utf8',
-    });
+    const out = execFileSync(
+      findTool('kubectl'),
+      ['--kubeconfig', inject('kubeconfig'), 'get', 'namespaces', '-o', 'name'],
+      {
+        encoding: 'utf8',
+      },
+    );
     expect(out.split('\n')).toContain('namespace/default');
   });
 
@@ -59,15 +67,27 @@ describe('the provided control plane', () => {
     );
     try {
       await objects.createNamespacedCustomObject({
-        group, version, plural, namespace,
+        group,
+        version,
+        plural,
+        namespace,
         body: {
           apiVersion: `${group}/${version}`,
           kind: 'XeroConnection',
           metadata: { name: 'acme' },
-          spec: { credentialsSecretRef: { name: 'acme-xero-app' }, tokenSecretRef: { name: 'acme-xero-tokens' } },
+          spec: {
+            credentialsSecretRef: { name: 'acme-xero-app' },
+            tokenSecretRef: { name: 'acme-xero-tokens' },
+          },
         },
       });
-      const read = (await objects.getNamespacedCustomObject({ group, version, plural, namespace, name: 'acme' })) as {
+      const read = (await objects.getNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace,
+        name: 'acme',
+      })) as {
         spec: { authFlow: string; syncInterval: string; criticalSystem: boolean; scopes: string[] };
       };
       expect(read.spec.authFlow).toBe('AuthorizationCode');

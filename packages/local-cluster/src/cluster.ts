@@ -44,7 +44,9 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const progress = options.onProgress ?? (() => {});
   const previous = readClusterState(dir);
   if (previous && (isAlive(previous.pids.etcd) || isAlive(previous.pids.apiserver))) {
-    throw new Error(`a local cluster is already running from ${dir} (pids ${previous.pids.etcd}, ${previous.pids.apiserver}); stop it first`);
+    throw new Error(
+      `a local cluster is already running from ${dir} (pids ${previous.pids.etcd}, ${previous.pids.apiserver}); stop it first`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
   const pki = join(dir, 'pki');
@@ -68,58 +70,83 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   writeFileSync(files.saPub, certs.serviceAccount.publicKey);
   writeFileSync(files.saKey, certs.serviceAccount.privateKey, { mode: 0o600 });
 
-  const [etcdPort, peerPort, apiPort] = [await getPort({ host: '127.0.0.1' }), await getPort({ host: '127.0.0.1' }), await getPort({ host: '127.0.0.1' })];
+  const [etcdPort, peerPort, apiPort] = [
+    await getPort({ host: '127.0.0.1' }),
+    await getPort({ host: '127.0.0.1' }),
+    await getPort({ host: '127.0.0.1' }),
+  ];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const detached = lifetime === 'detached';
 
   progress(`starting etcd on ${etcdUrl}`);
-  const etcd = spawnLogged('etcd', etcdBin, [
-    '--name=default',
-    `--data-dir=${join(dir, 'etcd')}`,
-    `--listen-client-urls=${etcdUrl}`,
-    `--advertise-client-urls=${etcdUrl}`,
-    `--listen-peer-urls=${peerUrl}`,
-    `--initial-advertise-peer-urls=${peerUrl}`,
-    `--initial-cluster=default=${peerUrl}`,
-    '--unsafe-no-fsync=true',
-    '--log-level=warn',
-  ], { logFile: join(dir, 'logs', 'etcd.log'), detached });
+  const etcd = spawnLogged(
+    'etcd',
+    etcdBin,
+    [
+      '--name=default',
+      `--data-dir=${join(dir, 'etcd')}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=default=${peerUrl}`,
+      '--unsafe-no-fsync=true',
+      '--log-level=warn',
+    ],
+    { logFile: join(dir, 'logs', 'etcd.log'), detached },
+  );
   const started: Spawned[] = [etcd];
   if (!detached) spawnWatchdog(process.pid, [etcd.pid]);
 
   try {
-    await waitFor('etcd', async () => (await probe(`${etcdUrl}/health`)) === 200, 30_000, () => `see ${etcd.logFile}`);
+    await waitFor(
+      'etcd',
+      async () => (await probe(`${etcdUrl}/health`)) === 200,
+      30_000,
+      () => `see ${etcd.logFile}`,
+    );
 
     const server = `https://127.0.0.1:${apiPort}`;
     progress(`starting kube-apiserver on ${server}`);
-    const apiserver = spawnLogged('kube-apiserver', apiserverBin, [
-      '--advertise-address=127.0.0.1',
-      '--bind-address=127.0.0.1',
-      `--secure-port=${apiPort}`,
-      `--etcd-servers=${etcdUrl}`,
-      `--cert-dir=${pki}`,
-      `--tls-cert-file=${files.servingCert}`,
-      `--tls-private-key-file=${files.servingKey}`,
-      `--client-ca-file=${files.ca}`,
-      '--service-cluster-ip-range=10.0.0.0/24',
-      '--service-account-issuer=https://kubernetes.default.svc',
-      `--service-account-key-file=${files.saPub}`,
-      `--service-account-signing-key-file=${files.saKey}`,
-      '--authorization-mode=RBAC',
-      '--disable-admission-plugins=ServiceAccount',
-      '--allow-privileged=true',
-      '--endpoint-reconciler-type=none', // loopback advertise address; no kubernetes Service endpoints needed
-      '--v=0',
-    ], { logFile: join(dir, 'logs', 'kube-apiserver.log'), detached });
+    const apiserver = spawnLogged(
+      'kube-apiserver',
+      apiserverBin,
+      [
+        '--advertise-address=127.0.0.1',
+        '--bind-address=127.0.0.1',
+        `--secure-port=${apiPort}`,
+        `--etcd-servers=${etcdUrl}`,
+        `--cert-dir=${pki}`,
+        `--tls-cert-file=${files.servingCert}`,
+        `--tls-private-key-file=${files.servingKey}`,
+        `--client-ca-file=${files.ca}`,
+        '--service-cluster-ip-range=10.0.0.0/24',
+        '--service-account-issuer=https://kubernetes.default.svc',
+        `--service-account-key-file=${files.saPub}`,
+        `--service-account-signing-key-file=${files.saKey}`,
+        '--authorization-mode=RBAC',
+        '--disable-admission-plugins=ServiceAccount',
+        '--allow-privileged=true',
+        '--endpoint-reconciler-type=none', // loopback advertise address; no kubernetes Service endpoints needed
+        '--v=0',
+      ],
+      { logFile: join(dir, 'logs', 'kube-apiserver.log'), detached },
+    );
     started.push(apiserver);
     if (!detached) spawnWatchdog(process.pid, [apiserver.pid]);
 
     const tls = { ca: certs.ca.cert, cert: certs.admin.cert, key: certs.admin.key };
-    await waitFor('kube-apiserver', async () => {
-      if (!isAlive(apiserver.pid)) throw new Error(`kube-apiserver exited; see ${apiserver.logFile}`);
-      return (await probe(`${server}/readyz`, tls)) === 200;
-    }, 60_000, () => `see ${apiserver.logFile}`);
+    await waitFor(
+      'kube-apiserver',
+      async () => {
+        if (!isAlive(apiserver.pid))
+          throw new Error(`kube-apiserver exited; see ${apiserver.logFile}`);
+        return (await probe(`${server}/readyz`, tls)) === 200;
+      },
+      60_000,
+      () => `see ${apiserver.logFile}`,
+    );
 
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, renderKubeconfig(server, certs), { mode: 0o600 });
@@ -138,7 +165,10 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
     writeFileSync(join(dir, STATE_FILE), JSON.stringify(state, null, 2));
     return state;
   } catch (error) {
-    await stopProcesses(started.map((s) => s.pid), 2000);
+    await stopProcesses(
+      started.map((s) => s.pid),
+      2000,
+    );
     throw error;
   }
 }

@@ -1,5 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { ApiextensionsV1Api, KubeConfig, loadAllYaml, Watch, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  KubeConfig,
+  loadAllYaml,
+  Watch,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 import { waitFor } from './readiness.js';
 
 /**
@@ -25,10 +31,16 @@ export async function installCrds(kubeconfigPath: string, files: string[]): Prom
         if ((error as { code?: number }).code !== 404) throw error;
         await api.createCustomResourceDefinition({ body: crd });
       }
-      await waitFor(`CRD ${name}`, async () => {
-        const current = await api.readCustomResourceDefinition({ name });
-        return (current.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
-      }, 30_000);
+      await waitFor(
+        `CRD ${name}`,
+        async () => {
+          const current = await api.readCustomResourceDefinition({ name });
+          return (current.status?.conditions ?? []).some(
+            (c) => c.type === 'Established' && c.status === 'True',
+          );
+        },
+        30_000,
+      );
       for (const version of crd.spec.versions.filter((v) => v.served)) {
         const path = `/apis/${crd.spec.group}/${version.name}/${crd.spec.names.plural}`;
         await waitFor(`watch of ${path}`, () => watchable(kc, path), 30_000);
@@ -44,7 +56,12 @@ export async function installCrds(kubeconfigPath: string, files: string[]): Prom
 function watchable(kc: KubeConfig, path: string): Promise<boolean> {
   return new Promise((resolve) => {
     new Watch(kc)
-      .watch(path, { timeoutSeconds: 1 }, () => {}, (error) => resolve(!error))
+      .watch(
+        path,
+        { timeoutSeconds: 1 },
+        () => {},
+        (error) => resolve(!error),
+      )
       .catch(() => resolve(false));
   });
 }

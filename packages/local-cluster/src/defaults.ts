@@ -6,7 +6,10 @@ import { repoRoot } from './binaries.js';
 export function defaultCrdFiles(): string[] {
   const dir = join(repoRoot(), 'deploy', 'helm', 'xero-access-operator', 'crds');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 export function defaultClusterDir(): string {

@@ -1,4 +1,10 @@
-export { startCluster, stopCluster, readClusterState, type ClusterState, type StartOptions } from './cluster.js';
+export {
+  startCluster,
+  stopCluster,
+  readClusterState,
+  type ClusterState,
+  type StartOptions,
+} from './cluster.js';
 export { findTool, repoRoot, toolsBinDir, type ToolName } from './binaries.js';
 export { installCrds } from './crds.js';
 export { defaultClusterDir, defaultCrdFiles } from './defaults.js';

@@ -16,7 +16,9 @@ describe('a test run that crashes', () => {
       console.log(JSON.stringify(state.pids));
       setInterval(() => {}, 1000);
     `;
-    const owner = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const owner = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const pids = await new Promise<{ etcd: number; apiserver: number }>((resolve, reject) => {
       owner.stdout.once('data', (chunk: Buffer) => resolve(JSON.parse(chunk.toString())));
       owner.once('exit', (code) => reject(new Error(`owner exited early (${code})`)));
@@ -24,6 +26,8 @@ describe('a test run that crashes', () => {
     expect(isAlive(pids.etcd) && isAlive(pids.apiserver)).toBe(true);
 
     owner.kill('SIGKILL');
-    await expect.poll(() => isAlive(pids.etcd) || isAlive(pids.apiserver), { timeout: 20_000, interval: 250 }).toBe(false);
+    await expect
+      .poll(() => isAlive(pids.etcd) || isAlive(pids.apiserver), { timeout: 20_000, interval: 250 })
+      .toBe(false);
   });
 });

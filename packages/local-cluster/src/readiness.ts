@@ -22,11 +22,19 @@ export function probe(url: string, tls?: TlsClient): Promise<number> {
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, whyNot?: () => string): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  whyNot?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s${whyNot ? `: ${whyNot()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} did not become ready within ${timeoutMs / 1000}s${whyNot ? `: ${whyNot()}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -64,8 +64,20 @@ function summary(rows: Row[], meta: { date: string; loadAverage: string }): Benc
   const k10 = at(10_000);
   const k100 = at(100_000);
   if (k10 && k100) {
-    figures.push({ id: 'cpu-10k', label: '10,000 users, WASM CPU', unit: 'ms', value: k10.wasmEvalCpuMs, goal: { op: '<', value: 50 } });
-    figures.push({ id: 'growth-100k-10k', label: '100,000 / 10,000 users (CPU)', unit: '×', value: k100.wasmEvalCpuMs / k10.wasmEvalCpuMs, goal: { op: '<=', value: 12 } });
+    figures.push({
+      id: 'cpu-10k',
+      label: '10,000 users, WASM CPU',
+      unit: 'ms',
+      value: k10.wasmEvalCpuMs,
+      goal: { op: '<', value: 50 },
+    });
+    figures.push({
+      id: 'growth-100k-10k',
+      label: '100,000 / 10,000 users (CPU)',
+      unit: '×',
+      value: k100.wasmEvalCpuMs / k10.wasmEvalCpuMs,
+      goal: { op: '<=', value: 12 },
+    });
   }
   return {
     benchmark: 'policies',
@@ -73,7 +85,10 @@ function summary(rows: Row[], meta: { date: string; loadAverage: string }): Benc
     ranAt: meta.date,
     command: 'npm run bench -w @xero-access/policies',
     figures,
-    notes: [`load average during the run: ${meta.loadAverage}`, 'details: bench/results/policies.details.json'],
+    notes: [
+      `load average during the run: ${meta.loadAverage}`,
+      'details: bench/results/policies.details.json',
+    ],
   };
 }
 

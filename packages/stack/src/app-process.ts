@@ -1,5 +1,13 @@
 import { join } from 'node:path';
-import { isAlive, probe, repoRoot, spawnLogged, spawnWatchdog, stopProcesses, waitFor } from '@xero-access/local-cluster';
+import {
+  isAlive,
+  probe,
+  repoRoot,
+  spawnLogged,
+  spawnWatchdog,
+  stopProcesses,
+  waitFor,
+} from '@xero-access/local-cluster';
 
 export interface AppProcess {
   name: string;
@@ -31,7 +39,8 @@ export async function startApp(options: {
   await waitFor(
     `${options.name} (${options.healthUrl})`,
     async () => {
-      if (!isAlive(child.pid)) throw new Error(`${options.name} exited during start-up; see ${logFile}`);
+      if (!isAlive(child.pid))
+        throw new Error(`${options.name} exited during start-up; see ${logFile}`);
       return (await probe(options.healthUrl)) === 200;
     },
     options.timeoutMs ?? 60_000,

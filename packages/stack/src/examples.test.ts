@@ -10,7 +10,13 @@ const sandbox: SandboxInfo = {
   adminUrl: 'http://127.0.0.1:1/_sandbox',
   apps: [
     { name: 'std', clientId: 'STD-ID', clientSecret: 'STD-SECRET', kind: 'standard' },
-    { name: 'cc', clientId: 'CC-ID', clientSecret: 'CC-SECRET', kind: 'custom-connection', tenantId: 't2' },
+    {
+      name: 'cc',
+      clientId: 'CC-ID',
+      clientSecret: 'CC-SECRET',
+      kind: 'custom-connection',
+      tenantId: 't2',
+    },
   ],
   tenants: [],
   grants: [{ grantId: 'g', clientId: 'STD-ID', tenantIds: ['t1'], refreshToken: 'RT-1' }],
@@ -18,16 +24,27 @@ const sandbox: SandboxInfo = {
 
 describe('examples for the sandbox', () => {
   const objects = examplesForSandbox(readExamples(), sandbox);
-  const secret = (name: string) => objects.find((o) => o.kind === 'Secret' && o.metadata?.name === name) as unknown as { stringData: Record<string, string> };
+  const secret = (name: string) =>
+    objects.find((o) => o.kind === 'Secret' && o.metadata?.name === name) as unknown as {
+      stringData: Record<string, string>;
+    };
 
   it('fills each XeroConnection’s Secrets with the credentials of the app its auth flow needs', () => {
-    expect(secret('acme-xero-app').stringData).toEqual({ clientId: 'STD-ID', clientSecret: 'STD-SECRET' });
+    expect(secret('acme-xero-app').stringData).toEqual({
+      clientId: 'STD-ID',
+      clientSecret: 'STD-SECRET',
+    });
     expect(secret('acme-xero-tokens').stringData).toEqual({ refresh_token: 'RT-1' });
-    expect(secret('globex-xero-custom-connection').stringData).toEqual({ clientId: 'CC-ID', clientSecret: 'CC-SECRET' });
+    expect(secret('globex-xero-custom-connection').stringData).toEqual({
+      clientId: 'CC-ID',
+      clientSecret: 'CC-SECRET',
+    });
   });
 
   it('keeps the XeroConnections and the namespace as the user wrote them', () => {
-    expect(objects.filter((o) => o.kind === 'XeroConnection').map((o) => o.metadata?.name)).toEqual(['acme', 'globex']);
+    expect(objects.filter((o) => o.kind === 'XeroConnection').map((o) => o.metadata?.name)).toEqual(
+      ['acme', 'globex'],
+    );
     expect(objects[0]?.kind).toBe('Namespace');
     expect(JSON.stringify(objects)).not.toContain('REPLACE-WITH');
   });

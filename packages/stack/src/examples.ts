@@ -1,12 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  KubernetesObjectApi,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { repoRoot } from '@xero-access/local-cluster';
 import { parseAllDocuments } from 'yaml';
 import type { SandboxInfo } from './sandbox-process.js';
 
 interface XeroConnectionDoc extends KubernetesObject {
-  spec: { authFlow?: string; credentialsSecretRef: { name: string }; tokenSecretRef?: { name: string } };
+  spec: {
+    authFlow?: string;
+    credentialsSecretRef: { name: string };
+    tokenSecretRef?: { name: string };
+  };
 }
 interface SecretDoc extends KubernetesObject {
   stringData?: Record<string, string>;
@@ -19,7 +27,11 @@ export function readExamples(dir = examplesDir()): KubernetesObject[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as KubernetesObject))
+    .flatMap((f) =>
+      parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map(
+        (d) => d.toJS() as KubernetesObject,
+      ),
+    )
     .filter(Boolean);
 }
 
@@ -28,16 +40,26 @@ export function readExamples(dir = examplesDir()): KubernetesObject[] {
  * sandbox's credentials: the app's for AuthorizationCode (plus the grant's refresh token in the
  * token Secret), the custom connection's for ClientCredentials.
  */
-export function examplesForSandbox(objects: KubernetesObject[], sandbox: SandboxInfo): KubernetesObject[] {
+export function examplesForSandbox(
+  objects: KubernetesObject[],
+  sandbox: SandboxInfo,
+): KubernetesObject[] {
   const standard = sandbox.apps.find((a) => a.kind === 'standard');
   const custom = sandbox.apps.find((a) => a.kind === 'custom-connection');
   const grant = sandbox.grants.find((g) => g.clientId === standard?.clientId);
   const secrets = new Map<string, Record<string, string>>();
   for (const xc of objects.filter((o): o is XeroConnectionDoc => o.kind === 'XeroConnection')) {
     const app = xc.spec.authFlow === 'ClientCredentials' ? custom : standard;
-    if (!app) throw new Error(`the sandbox has no ${xc.spec.authFlow ?? 'AuthorizationCode'} app for ${xc.metadata?.name}`);
-    secrets.set(xc.spec.credentialsSecretRef.name, { clientId: app.clientId, clientSecret: app.clientSecret });
-    if (xc.spec.tokenSecretRef && grant) secrets.set(xc.spec.tokenSecretRef.name, { refresh_token: grant.refreshToken });
+    if (!app)
+      throw new Error(
+        `the sandbox has no ${xc.spec.authFlow ?? 'AuthorizationCode'} app for ${xc.metadata?.name}`,
+      );
+    secrets.set(xc.spec.credentialsSecretRef.name, {
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+    });
+    if (xc.spec.tokenSecretRef && grant)
+      secrets.set(xc.spec.tokenSecretRef.name, { refresh_token: grant.refreshToken });
   }
   return objects.map((o) => {
     const replacement = o.kind === 'Secret' ? secrets.get(o.metadata!.name!) : undefined;
@@ -53,8 +75,15 @@ export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[]):
       await api.create(object);
     } catch (error) {
       if ((error as { code?: number }).code !== 409) throw error;
-      const existing = await api.read({ apiVersion: object.apiVersion!, kind: object.kind!, metadata: { name: object.metadata!.name!, namespace: object.metadata!.namespace! } });
-      await api.replace({ ...object, metadata: { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+      const existing = await api.read({
+        apiVersion: object.apiVersion!,
+        kind: object.kind!,
+        metadata: { name: object.metadata!.name!, namespace: object.metadata!.namespace! },
+      });
+      await api.replace({
+        ...object,
+        metadata: { ...object.metadata, resourceVersion: existing.metadata?.resourceVersion },
+      });
     }
   }
 }

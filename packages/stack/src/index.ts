@@ -3,4 +3,9 @@ export { startApp, type AppProcess } from './app-process.js';
 export { startSandboxProcess, type SandboxInfo } from './sandbox-process.js';
 export { AdminClient } from './admin-client.js';
 export { examplesForSandbox, readExamples, applyObjects } from './examples.js';
-export { waitAllReady, listXeroConnections, condition, type XeroConnectionStatus } from './ready.js';
+export {
+  waitAllReady,
+  listXeroConnections,
+  condition,
+  type XeroConnectionStatus,
+} from './ready.js';

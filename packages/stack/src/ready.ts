@@ -12,16 +12,25 @@ export interface XeroConnectionStatus {
 }
 
 export async function listXeroConnections(kc: KubeConfig): Promise<XeroConnectionStatus[]> {
-  const list = (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'xeroaccess.dev', version: 'v1alpha1', plural: 'xeroconnections' })) as {
+  const list = (await kc.makeApiClient(CustomObjectsApi).listClusterCustomObject({
+    group: 'xeroaccess.dev',
+    version: 'v1alpha1',
+    plural: 'xeroconnections',
+  })) as {
     items: XeroConnectionStatus[];
   };
   return list.items;
 }
 
-export const condition = (xc: XeroConnectionStatus, type: string) => xc.status?.conditions?.find((c) => c.type === type);
+export const condition = (xc: XeroConnectionStatus, type: string) =>
+  xc.status?.conditions?.find((c) => c.type === type);
 
 /** Waits until every XeroConnection reports Ready=True, saying which are not when it gives up. */
-export async function waitAllReady(kc: KubeConfig, timeoutMs: number, onProgress?: (ready: number, total: number) => void): Promise<XeroConnectionStatus[]> {
+export async function waitAllReady(
+  kc: KubeConfig,
+  timeoutMs: number,
+  onProgress?: (ready: number, total: number) => void,
+): Promise<XeroConnectionStatus[]> {
   let last: XeroConnectionStatus[] = [];
   await waitFor(
     'every XeroConnection Ready',
@@ -35,7 +44,10 @@ export async function waitAllReady(kc: KubeConfig, timeoutMs: number, onProgress
     () =>
       last
         .filter((xc) => condition(xc, 'Ready')?.status !== 'True')
-        .map((xc) => `${xc.metadata.namespace}/${xc.metadata.name}: ${condition(xc, 'Ready')?.reason ?? 'no status'} ${condition(xc, 'Ready')?.message ?? ''}`)
+        .map(
+          (xc) =>
+            `${xc.metadata.namespace}/${xc.metadata.name}: ${condition(xc, 'Ready')?.reason ?? 'no status'} ${condition(xc, 'Ready')?.message ?? ''}`,
+        )
         .join('; '),
   );
   return last;

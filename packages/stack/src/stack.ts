@@ -50,7 +50,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (!kubeconfig) {
       clusterDir = join(options.dir, 'cluster');
       progress('starting the local control plane');
-      kubeconfig = (await startCluster({ dir: clusterDir, crdFiles: defaultCrdFiles(), onProgress: progress })).kubeconfig;
+      kubeconfig = (
+        await startCluster({ dir: clusterDir, crdFiles: defaultCrdFiles(), onProgress: progress })
+      ).kubeconfig;
     }
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
@@ -77,7 +79,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       script: 'apps/reconciler/dist/main.js',
       logDir,
       healthUrl: `http://127.0.0.1:${metricsPort}/healthz`,
-      env: { ...common, METRICS_PORT: String(metricsPort), METRICS_HOST: '127.0.0.1', LEADER_ELECTION_NAMESPACE: 'default', ...options.reconcilerEnv },
+      env: {
+        ...common,
+        METRICS_PORT: String(metricsPort),
+        METRICS_HOST: '127.0.0.1',
+        LEADER_ELECTION_NAMESPACE: 'default',
+        ...options.reconcilerEnv,
+      },
     });
     started.push(reconciler);
 
@@ -107,7 +115,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     progress('importing the staff directory and account links');
     const staffDir = join(examplesDir(), 'staff-directory');
     await admin.importStaffCsv(readFileSync(join(staffDir, 'staff.csv'), 'utf8'));
-    for (const link of JSON.parse(readFileSync(join(staffDir, 'account-links.json'), 'utf8')) as { userId: string; nonHuman: true; justification: string }[]) {
+    for (const link of JSON.parse(readFileSync(join(staffDir, 'account-links.json'), 'utf8')) as {
+      userId: string;
+      nonHuman: true;
+      justification: string;
+    }[]) {
       const { userId, ...body } = link;
       await admin.putLink(userId, body);
     }

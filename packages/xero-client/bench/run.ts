@@ -206,7 +206,10 @@ const meta = {
 };
 const outDir = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 mkdirSync(outDir, { recursive: true });
-writeFileSync(`${outDir}xero-client.details.json`, `${JSON.stringify({ ...meta, rows }, null, 2)}\n`);
+writeFileSync(
+  `${outDir}xero-client.details.json`,
+  `${JSON.stringify({ ...meta, rows }, null, 2)}\n`,
+);
 writeBenchResult(summary(rows, meta.finishedAt));
 writeFileSync(`${outDir}xero-client.md`, markdown(rows, meta));
 console.log(`wrote ${outDir}xero-client.json, .details.json and .md`);
@@ -215,7 +218,12 @@ console.log(`wrote ${outDir}xero-client.json, .details.json and .md`);
 function summary(all: Row[], ranAt: string): BenchResult {
   const figures: Figure[] = [];
   for (const shared of all.filter((r) => r.client === 'shared limiter (this package)')) {
-    const naive = all.find((r) => r.client !== shared.client && r.windowMs === shared.windowMs && r.scenario === shared.scenario);
+    const naive = all.find(
+      (r) =>
+        r.client !== shared.client &&
+        r.windowMs === shared.windowMs &&
+        r.scenario === shared.scenario,
+    );
     const what = `${shared.binding} binds, ${shared.windowMs / 1000} s "minute"`;
     const id = `${shared.binding.replace(/\s+/g, '-')}-${shared.windowMs}`;
     figures.push({
@@ -244,4 +252,3 @@ function summary(all: Row[], ranAt: string): BenchResult {
     notes: ['details: bench/results/xero-client.details.json'],
   };
 }
-

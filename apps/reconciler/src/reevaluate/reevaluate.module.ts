@@ -1,5 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Inject, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { CONFIG, KUBE_CONFIG, LOGGER, REDIS } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
@@ -26,7 +31,8 @@ const LISTENER = Symbol('ReevaluationListener');
           redis,
           keyPrefix: config.redisKeyPrefix,
           logger: logger.child({ component: 'reevaluate' }),
-          reevaluate: (namespace, name) => api.annotate(namespace, name, SYNC_REQUESTED_ANNOTATION, new Date().toISOString()),
+          reevaluate: (namespace, name) =>
+            api.annotate(namespace, name, SYNC_REQUESTED_ANNOTATION, new Date().toISOString()),
         });
       },
     },
@@ -40,7 +46,11 @@ export class ReevaluateModule implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     // Redis being away must not stop the operator: the timer drains once it is back.
-    await this.listener.start().catch((error: unknown) => this.logger.warn({ err: error }, 're-evaluation listener not started yet'));
+    await this.listener
+      .start()
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 're-evaluation listener not started yet'),
+      );
   }
 
   async onApplicationShutdown(): Promise<void> {
