@@ -50,6 +50,8 @@ export type {
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
+  encodeCursor,
+  decodeCursor,
   type Page,
   type PageRequest,
 } from './services/pagination.js';
