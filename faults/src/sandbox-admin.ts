@@ -13,7 +13,7 @@ export class SandboxAdmin {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  setFaults(settings: { target?: 'api' | 'identity' | 'all'; latencyMs?: number; serverErrors?: { count: number; status?: number } }) {
+  setFaults(settings: { target?: 'api' | 'identity' | 'all'; latencyMs?: number; serverErrors?: { count: number; status?: number }; malformedBodies?: number }) {
     return this.call('PUT', '/faults', settings);
   }
   clearFaults() {
