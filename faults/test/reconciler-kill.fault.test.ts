@@ -58,5 +58,5 @@ describe('reconciler SIGKILLed during token refreshes', () => {
     expect(reasons.has('ReauthorizationRequired')).toBe(false);
     expect(stats.refreshRotations ?? 0).toBeGreaterThan(0);
     expect(isAlive(reconciler.pid)).toBe(true);
-  });
+  }, CYCLES * 4_000 + 120_000);
 });
