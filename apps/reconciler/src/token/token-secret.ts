@@ -30,6 +30,9 @@ const decode = (data: Record<string, string> | undefined, key: string): string |
   return text === '' ? null : text;
 };
 
+/** OAuth tokens are printable ASCII without spaces; anything else (binary junk, a bad paste) is not one. */
+const TOKEN_TEXT = /^[\x21-\x7e]+$/;
+
 /** Accepts ISO-8601 or Unix seconds (what token tools commonly write). */
 function parseExpiresAt(text: string | null): Date | null {
   if (!text) return null;
@@ -50,11 +53,19 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
       `key ${TOKEN_KEYS.refreshToken} is missing or empty: complete the consent (authorize) or pre-fill it with an existing token set`,
     );
   }
+  if (!TOKEN_TEXT.test(refreshToken)) {
+    throw xeroErrors.invalidSpec(
+      describeRef(namespace, name),
+      `key ${TOKEN_KEYS.refreshToken} does not hold a token (it has characters no token has, e.g. binary data or spaces): pre-fill it with the refresh token as text, or consent again`,
+    );
+  }
+  const accessToken = decode(secret.data, TOKEN_KEYS.accessToken);
   const rotated = secret.metadata?.annotations?.[ROTATED_AT_ANNOTATION];
   return {
     secretName: name,
     refreshToken,
-    accessToken: decode(secret.data, TOKEN_KEYS.accessToken),
+    // A malformed access token is only a cache: drop it and refresh.
+    accessToken: accessToken && TOKEN_TEXT.test(accessToken) ? accessToken : null,
     expiresAt: parseExpiresAt(decode(secret.data, TOKEN_KEYS.expiresAt)),
     rotatedAt: rotated ? new Date(rotated) : null,
     resourceVersion: secret.metadata?.resourceVersion ?? '',

@@ -1,0 +1,47 @@
+import type { V1Secret } from '@kubernetes/client-node';
+import { XeroError } from '@xero-access/xero-client';
+import { describe, expect, it } from 'vitest';
+import { parseTokenSecret } from './token-secret.js';
+
+const secret = (data: Record<string, Buffer | string>): V1Secret => ({
+  metadata: { name: 'acme-xero-tokens', resourceVersion: '7' },
+  data: Object.fromEntries(
+    Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
+});
+
+describe('parseTokenSecret', () => {
+  it('reads a token set written as text', () => {
+    const tokens = parseTokenSecret(
+      'finance',
+      secret({ refresh_token: 'rt-123', access_token: 'at.x.y', expires_at: '1700000000' }),
+    );
+    expect(tokens).toMatchObject({
+      refreshToken: 'rt-123',
+      accessToken: 'at.x.y',
+      resourceVersion: '7',
+    });
+    expect(tokens.expiresAt?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
+  });
+
+  it('refuses binary junk in refresh_token as InvalidSpec naming the Secret and key, without echoing it', () => {
+    const junk = Buffer.from([0x00, 0xff, 0x13, 0x80, 0x41, 0x0a, 0x42]);
+    let error: unknown;
+    try {
+      parseTokenSecret('finance', secret({ refresh_token: junk }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(XeroError);
+    expect((error as XeroError).reason).toBe('InvalidSpec');
+    expect((error as XeroError).message).toContain('finance/acme-xero-tokens');
+    expect((error as XeroError).message).toContain('refresh_token');
+  });
+
+  it('drops a malformed access token (a cache) so the next call refreshes', () => {
+    expect(
+      parseTokenSecret('finance', secret({ refresh_token: 'rt', access_token: 'has spaces in it' }))
+        .accessToken,
+    ).toBeNull();
+  });
+});
