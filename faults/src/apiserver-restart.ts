@@ -1,7 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { isAlive, probe, readClusterState, spawnLogged, spawnWatchdog, stopProcesses, waitFor } from '@xero-access/local-cluster';
+import {
+  isAlive,
+  probe,
+  readClusterState,
+  spawnLogged,
+  spawnWatchdog,
+  stopProcesses,
+  waitFor,
+} from '@xero-access/local-cluster';
 
 /** The command line a running process was started with (Linux). */
 function commandLine(pid: number): string[] {
@@ -26,20 +34,30 @@ export async function startApiserverAgain(clusterDir: string, argv: string[]): P
   if (!state) throw new Error(`no local cluster state in ${clusterDir}`);
   const [command, ...args] = argv;
   if (!command) throw new Error('empty kube-apiserver command line');
-  const apiserver = spawnLogged('kube-apiserver', command, args, { logFile: join(clusterDir, 'logs', 'kube-apiserver.log') });
+  const apiserver = spawnLogged('kube-apiserver', command, args, {
+    logFile: join(clusterDir, 'logs', 'kube-apiserver.log'),
+  });
   spawnWatchdog(process.pid, [apiserver.pid]);
-  writeFileSync(join(clusterDir, 'cluster.json'), JSON.stringify({ ...state, pids: { ...state.pids, apiserver: apiserver.pid } }, null, 2));
+  writeFileSync(
+    join(clusterDir, 'cluster.json'),
+    JSON.stringify({ ...state, pids: { ...state.pids, apiserver: apiserver.pid } }, null, 2),
+  );
 
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
   const user = kc.getCurrentUser();
   const cluster = kc.getCurrentCluster();
   const decode = (b64: string | undefined) => Buffer.from(b64 ?? '', 'base64').toString('utf8');
-  const tls = { ca: decode(cluster?.caData), cert: decode(user?.certData), key: decode(user?.keyData) };
+  const tls = {
+    ca: decode(cluster?.caData),
+    cert: decode(user?.certData),
+    key: decode(user?.keyData),
+  };
   await waitFor(
     'kube-apiserver after restart',
     async () => {
-      if (!isAlive(apiserver.pid)) throw new Error(`kube-apiserver exited; see ${apiserver.logFile}`);
+      if (!isAlive(apiserver.pid))
+        throw new Error(`kube-apiserver exited; see ${apiserver.logFile}`);
       return (await probe(`${state.server}/readyz`, tls)) === 200;
     },
     60_000,

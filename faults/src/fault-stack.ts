@@ -14,7 +14,10 @@ export interface FaultStack {
  * The whole product as real processes with a control plane of its own (so restarting the API
  * server or breaking a connection touches nobody else), every example XeroConnection Ready.
  */
-export async function startFaultStack(name: string, options: Omit<StackOptions, 'dir' | 'kubeconfig'> = {}): Promise<FaultStack> {
+export async function startFaultStack(
+  name: string,
+  options: Omit<StackOptions, 'dir' | 'kubeconfig'> = {},
+): Promise<FaultStack> {
   const dir = join(repoRoot(), '.local', uniqueName(`faults-${name}`));
   const stack = await startStack({ ...options, dir });
   await waitAllReady(stack.kc, 90_000);

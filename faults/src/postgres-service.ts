@@ -23,7 +23,10 @@ export async function ensurePostgresRunning(url: string, timeoutMs = 60_000): Pr
       await client.query('select 1');
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL did not come back within ${timeoutMs / 1000}s: ${(error as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `PostgreSQL did not come back within ${timeoutMs / 1000}s: ${(error as Error).message}`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     } finally {
       await client.end().catch(() => {});
@@ -32,12 +35,18 @@ export async function ensurePostgresRunning(url: string, timeoutMs = 60_000): Pr
 }
 
 /** The evidence a connection has in the database: every snapshot and every finding with its status. */
-export async function evidence(url: string): Promise<{ snapshots: string[]; findings: Map<string, string> }> {
+export async function evidence(
+  url: string,
+): Promise<{ snapshots: string[]; findings: Map<string, string> }> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const snapshots = (await client.query<{ id: string }>('select id from snapshot order by id')).rows.map((r) => r.id);
-    const rows = (await client.query<{ id: string; status: string }>('select id, status from finding')).rows;
+    const snapshots = (
+      await client.query<{ id: string }>('select id from snapshot order by id')
+    ).rows.map((r) => r.id);
+    const rows = (
+      await client.query<{ id: string; status: string }>('select id, status from finding')
+    ).rows;
     return { snapshots, findings: new Map(rows.map((r) => [r.id, r.status])) };
   } finally {
     await client.end();

@@ -8,7 +8,9 @@ export interface Route {
 const RANK: Record<string, number> = { viewer: 1, reviewer: 2, admin: 3 };
 
 /** The route table as the admin API publishes it: every operation with its `x-required-role`. */
-export function routesOf(openapi: { paths: Record<string, Record<string, { 'x-required-role'?: string }>> }): Route[] {
+export function routesOf(openapi: {
+  paths: Record<string, Record<string, { 'x-required-role'?: string }>>;
+}): Route[] {
   return Object.entries(openapi.paths).flatMap(([path, operations]) =>
     Object.entries(operations).map(([method, operation]) => {
       const role = operation['x-required-role'];
@@ -26,4 +28,7 @@ export function allows(route: Route, role: Role): boolean {
 }
 
 /** A concrete URL path for a templated one (ids that exist nowhere: the guard must answer first). */
-export const concretePath = (path: string) => path.replace(/\{[^}]+\}/g, (p) => (p === '{namespace}' || p === '{name}' ? 'nowhere' : '00000000-0000-4000-8000-000000000000'));
+export const concretePath = (path: string) =>
+  path.replace(/\{[^}]+\}/g, (p) =>
+    p === '{namespace}' || p === '{name}' ? 'nowhere' : '00000000-0000-4000-8000-000000000000',
+  );

@@ -9,11 +9,17 @@ export class SandboxAdmin {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`sandbox ${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new Error(`sandbox ${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  setFaults(settings: { target?: 'api' | 'identity' | 'all'; latencyMs?: number; serverErrors?: { count: number; status?: number }; malformedBodies?: number }) {
+  setFaults(settings: {
+    target?: 'api' | 'identity' | 'all';
+    latencyMs?: number;
+    serverErrors?: { count: number; status?: number };
+    malformedBodies?: number;
+  }) {
     return this.call('PUT', '/faults', settings);
   }
   clearFaults() {
@@ -37,5 +43,7 @@ export interface SandboxStats {
 }
 
 /** Every request the sandbox answered on its API (faulted ones included), from its stats. */
-export const apiRequests = (stats: SandboxStats) => Object.values(stats.apiResponses ?? {}).reduce((a, b) => a + b, 0);
-export const tokenRequests = (stats: SandboxStats) => Object.values(stats.tokenCalls ?? {}).reduce((a, b) => a + b, 0);
+export const apiRequests = (stats: SandboxStats) =>
+  Object.values(stats.apiResponses ?? {}).reduce((a, b) => a + b, 0);
+export const tokenRequests = (stats: SandboxStats) =>
+  Object.values(stats.tokenCalls ?? {}).reduce((a, b) => a + b, 0);

@@ -11,7 +11,11 @@ export function schemathesisCli(): string {
   const st = join(venv(), 'bin', 'st');
   if (!existsSync(st)) {
     execFileSync('python3', ['-m', 'venv', venv()], { stdio: 'inherit' });
-    execFileSync(join(venv(), 'bin', 'pip'), ['install', '--quiet', `schemathesis==${SCHEMATHESIS_VERSION}`], { stdio: 'inherit' });
+    execFileSync(
+      join(venv(), 'bin', 'pip'),
+      ['install', '--quiet', `schemathesis==${SCHEMATHESIS_VERSION}`],
+      { stdio: 'inherit' },
+    );
   }
   return st;
 }
@@ -57,7 +61,11 @@ export function fuzz(options: {
       '--output-sanitize',
       'true',
     ],
-    { encoding: 'utf8', timeout: (options.maxTimeSeconds + 60) * 1000, env: { ...process.env, NO_COLOR: '1' } },
+    {
+      encoding: 'utf8',
+      timeout: (options.maxTimeSeconds + 60) * 1000,
+      env: { ...process.env, NO_COLOR: '1' },
+    },
   );
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }

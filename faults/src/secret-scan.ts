@@ -20,26 +20,38 @@ function files(dir: string): string[] {
  * `exclude` matches file names that are not the product's logs (the sandbox, standing in for Xero,
  * prints its seeded credentials on stdout by design).
  */
-export function scanLogs(dir: string, secrets: Map<string, string>, exclude: RegExp): { leaks: Leak[]; filesScanned: number; bytesScanned: number } {
+export function scanLogs(
+  dir: string,
+  secrets: Map<string, string>,
+  exclude: RegExp,
+): { leaks: Leak[]; filesScanned: number; bytesScanned: number } {
   const leaks: Leak[] = [];
   const all = files(dir).filter((f) => !exclude.test(f));
   let bytesScanned = 0;
   for (const file of all) {
     const text = readFileSync(file, 'utf8');
     bytesScanned += text.length;
-    for (const [label, value] of secrets) if (text.includes(value)) leaks.push({ file, secret: label });
+    for (const [label, value] of secrets)
+      if (text.includes(value)) leaks.push({ file, secret: label });
   }
   return { leaks, filesScanned: all.length, bytesScanned };
 }
 
 /** The credential values of every Secret in the namespace (keys naming a token or secret), labelled `secret/<name>/<key>@<resourceVersion>`. */
-export async function secretValues(kc: KubeConfig, namespace: string): Promise<Map<string, string>> {
+export async function secretValues(
+  kc: KubeConfig,
+  namespace: string,
+): Promise<Map<string, string>> {
   const list = await kc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace });
   const values = new Map<string, string>();
   for (const secret of list.items)
     for (const [key, b64] of Object.entries(secret.data ?? {})) {
       const value = Buffer.from(b64, 'base64').toString('utf8');
-      if (/token|secret/i.test(key) && value.length >= 16) values.set(`secret/${secret.metadata?.name}/${key}@${secret.metadata?.resourceVersion}`, value);
+      if (/token|secret/i.test(key) && value.length >= 16)
+        values.set(
+          `secret/${secret.metadata?.name}/${key}@${secret.metadata?.resourceVersion}`,
+          value,
+        );
     }
   return values;
 }

@@ -38,7 +38,14 @@ describe('admin API fuzzed by schemathesis', () => {
     });
     const reportFile = join(fs.dir, 'schemathesis.txt');
     writeFileSync(reportFile, result.output);
-    console.log(result.output.split('\n').filter((l) => /passed|failed|errored|skipped|Test cases|operations|Seed|not_a_server_error/i.test(l)).join('\n'));
+    console.log(
+      result.output
+        .split('\n')
+        .filter((l) =>
+          /passed|failed|errored|skipped|Test cases|operations|Seed|not_a_server_error/i.test(l),
+        )
+        .join('\n'),
+    );
     console.log(`full output: ${reportFile}`);
     expect(result.output).not.toContain(stack.adminToken);
     expect(result.status, result.output.slice(-4000)).toBe(0);

@@ -37,15 +37,22 @@ describe('kube-apiserver restart', () => {
     // The spec change reaches the reconciler only through a resumed (or re-established) watch.
     const changedAt = Date.now();
     await patchXeroConnection(stack.kc, 'finance', 'acme', { spec: { suspend: true } });
-    await expect.poll(() => readyOf(stack.kc, 'finance', 'acme'), { timeout: 60_000, interval: 500 }).toMatch(/Suspended/);
-    console.log(`suspend reconciled ${((Date.now() - changedAt) / 1000).toFixed(1)} s after the restart`);
+    await expect
+      .poll(() => readyOf(stack.kc, 'finance', 'acme'), { timeout: 60_000, interval: 500 })
+      .toMatch(/Suspended/);
+    console.log(
+      `suspend reconciled ${((Date.now() - changedAt) / 1000).toFixed(1)} s after the restart`,
+    );
 
     await patchXeroConnection(stack.kc, 'finance', 'acme', { spec: { suspend: false } });
     await expect
-      .poll(async () => {
-        const xc = await getXeroConnection(stack.kc, 'finance', 'acme');
-        return `${condition(xc, 'Ready')?.status} ${xc.status?.userCount}`;
-      }, { timeout: 60_000, interval: 500 })
+      .poll(
+        async () => {
+          const xc = await getXeroConnection(stack.kc, 'finance', 'acme');
+          return `${condition(xc, 'Ready')?.status} ${xc.status?.userCount}`;
+        },
+        { timeout: 60_000, interval: 500 },
+      )
       .toBe('True 7');
     // The same reconciler process did it all: no crash, no restart.
     expect(isAlive(stack.processes.reconciler.pid)).toBe(true);

@@ -13,10 +13,22 @@ describe('admin API authorization from its route table', () => {
 
   beforeAll(async () => {
     fs = await startFaultStack('authz');
-    routes = routesOf((await (await fetch(`${fs.stack.admin.baseUrl}/openapi.json`)).json()) as Parameters<typeof routesOf>[0]);
+    routes = routesOf(
+      (await (await fetch(`${fs.stack.admin.baseUrl}/openapi.json`)).json()) as Parameters<
+        typeof routesOf
+      >[0],
+    );
     tokens.set('admin', fs.stack.adminToken);
     for (const role of ['viewer', 'reviewer', 'scim'] as const)
-      tokens.set(role, (await fs.stack.admin.request<{ token: string }>('POST', '/tokens', { name: `faults-${role}`, role })).token);
+      tokens.set(
+        role,
+        (
+          await fs.stack.admin.request<{ token: string }>('POST', '/tokens', {
+            name: `faults-${role}`,
+            role,
+          })
+        ).token,
+      );
   });
   afterAll(async () => {
     await fs?.stack.stop();
@@ -26,7 +38,10 @@ describe('admin API authorization from its route table', () => {
     const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? '{}' : undefined;
     const response = await fetch(`${fs.stack.admin.baseUrl}${concretePath(route.path)}`, {
       method: route.method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body,
     });
     await response.arrayBuffer();
@@ -41,7 +56,8 @@ describe('admin API authorization from its route table', () => {
     for (const route of protectedRoutes) {
       const anonymous = await call(route);
       checks++;
-      if (anonymous !== 401) wrong.push(`${route.method} ${route.path} without a token: ${anonymous}`);
+      if (anonymous !== 401)
+        wrong.push(`${route.method} ${route.path} without a token: ${anonymous}`);
       for (const [role, token] of tokens) {
         if (allows(route, role)) continue;
         const status = await call(route, token);
@@ -49,7 +65,9 @@ describe('admin API authorization from its route table', () => {
         if (status !== 403) wrong.push(`${route.method} ${route.path} as ${role}: ${status}`);
       }
     }
-    console.log(`${protectedRoutes.length} protected routes, ${checks} refusals checked, ${wrong.length} wrong`);
+    console.log(
+      `${protectedRoutes.length} protected routes, ${checks} refusals checked, ${wrong.length} wrong`,
+    );
     expect(wrong).toEqual([]);
   });
 
@@ -59,7 +77,8 @@ describe('admin API authorization from its route table', () => {
       for (const [role, token] of tokens) {
         if (!allows(route, role)) continue;
         const status = await call(route, token);
-        if (status === 401 || status === 403) wrong.push(`${route.method} ${route.path} as ${role}: ${status}`);
+        if (status === 401 || status === 403)
+          wrong.push(`${route.method} ${route.path} as ${role}: ${status}`);
       }
     expect(wrong).toEqual([]);
   });

@@ -32,10 +32,17 @@ describe('hostile input to the reconciler', () => {
   it('says what is wrong with a token Secret full of binary junk, without crashing, and recovers when it is fixed', async () => {
     const { stack } = fs;
     const core = stack.kc.makeApiClient(CoreV1Api);
-    const original = await core.readNamespacedSecret({ namespace: 'finance', name: 'acme-xero-tokens' });
+    const original = await core.readNamespacedSecret({
+      namespace: 'finance',
+      name: 'acme-xero-tokens',
+    });
     const junk = () => randomBytes(96).toString('base64');
     await core.patchNamespacedSecret(
-      { namespace: 'finance', name: 'acme-xero-tokens', body: { data: { refresh_token: junk(), access_token: junk() } } },
+      {
+        namespace: 'finance',
+        name: 'acme-xero-tokens',
+        body: { data: { refresh_token: junk(), access_token: junk() } },
+      },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     await requestSync(stack.kc, 'finance', 'acme');
@@ -45,7 +52,11 @@ describe('hostile input to the reconciler', () => {
     expect(reason).not.toMatch(/\n\s+at /);
     expect(isAlive(stack.processes.reconciler.pid)).toBe(true);
 
-    await core.replaceNamespacedSecret({ namespace: 'finance', name: 'acme-xero-tokens', body: { ...original, metadata: { ...original.metadata, resourceVersion: undefined } } });
+    await core.replaceNamespacedSecret({
+      namespace: 'finance',
+      name: 'acme-xero-tokens',
+      body: { ...original, metadata: { ...original.metadata, resourceVersion: undefined } },
+    });
     await requestSync(stack.kc, 'finance', 'acme');
     await expect.poll(readyReason, { timeout: 30_000, interval: 500 }).toMatch(/^True /);
 

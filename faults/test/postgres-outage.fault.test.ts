@@ -39,7 +39,11 @@ describe('PostgreSQL outage', () => {
       await new SandboxAdmin(stack.sandbox.adminUrl).removeUser(ACME_TENANT, LIAM_PATEL);
       await requestSync(stack.kc, 'finance', 'acme');
       await expect
-        .poll(async () => condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready')?.status, { timeout: 60_000, interval: 500 })
+        .poll(
+          async () =>
+            condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready')?.status,
+          { timeout: 60_000, interval: 500 },
+        )
         .toBe('False');
       const ready = condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready')!;
       during = `${ready.reason}: ${ready.message}`;
@@ -55,18 +59,26 @@ describe('PostgreSQL outage', () => {
 
     const caughtUpAt = Date.now();
     await expect
-      .poll(async () => {
-        const xc = await getXeroConnection(stack.kc, 'finance', 'acme');
-        return `${condition(xc, 'Ready')?.status} ${xc.status?.userCount}`;
-      }, { timeout: 120_000, interval: 1000 })
+      .poll(
+        async () => {
+          const xc = await getXeroConnection(stack.kc, 'finance', 'acme');
+          return `${condition(xc, 'Ready')?.status} ${xc.status?.userCount}`;
+        },
+        { timeout: 120_000, interval: 1000 },
+      )
       .toBe('True 7');
-    console.log(`caught up ${((Date.now() - caughtUpAt) / 1000).toFixed(1)} s after PostgreSQL returned`);
+    console.log(
+      `caught up ${((Date.now() - caughtUpAt) / 1000).toFixed(1)} s after PostgreSQL returned`,
+    );
 
     const after = await evidence(db.url);
     expect(after.snapshots).toEqual(expect.arrayContaining(before.snapshots));
     expect(after.snapshots.length).toBeGreaterThan(before.snapshots.length);
-    for (const id of before.findings.keys()) expect(after.findings.has(id), `finding ${id} kept`).toBe(true);
-    console.log(`snapshots ${before.snapshots.length} -> ${after.snapshots.length}, findings ${before.findings.size} -> ${after.findings.size}`);
+    for (const id of before.findings.keys())
+      expect(after.findings.has(id), `finding ${id} kept`).toBe(true);
+    console.log(
+      `snapshots ${before.snapshots.length} -> ${after.snapshots.length}, findings ${before.findings.size} -> ${after.findings.size}`,
+    );
     expect(isAlive(stack.processes.reconciler.pid)).toBe(true);
   });
 });

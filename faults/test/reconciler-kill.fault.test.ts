@@ -28,35 +28,53 @@ describe('reconciler SIGKILLed during token refreshes', () => {
     await fs?.stack.stop();
   });
 
-  it(`loses no refresh token over ${CYCLES} kills`, async () => {
-    const { stack } = fs;
-    const sandbox = new SandboxAdmin(stack.sandbox.adminUrl);
-    const env = processEnv(reconciler.pid);
-    const healthUrl = `http://127.0.0.1:${env.METRICS_PORT}/healthz`;
-    const reasons = new Set<string>();
-    await sandbox.resetStats();
+  it(
+    `loses no refresh token over ${CYCLES} kills`,
+    async () => {
+      const { stack } = fs;
+      const sandbox = new SandboxAdmin(stack.sandbox.adminUrl);
+      const env = processEnv(reconciler.pid);
+      const healthUrl = `http://127.0.0.1:${env.METRICS_PORT}/healthz`;
+      const reasons = new Set<string>();
+      await sandbox.resetStats();
 
-    for (let cycle = 0; cycle < CYCLES; cycle++) {
-      await fetch(`${stack.sandbox.adminUrl}/access-tokens/expire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      for (let cycle = 0; cycle < CYCLES; cycle++) {
+        await fetch(`${stack.sandbox.adminUrl}/access-tokens/expire`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+        await requestSync(stack.kc, 'finance', 'acme');
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 600)));
+        await reconciler.stop('SIGKILL');
+        const ready = condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready');
+        if (ready?.status === 'False') reasons.add(ready.reason);
+        reconciler = await startApp({
+          name: 'reconciler',
+          script: 'apps/reconciler/dist/main.js',
+          logDir: stack.logDir,
+          healthUrl,
+          env,
+        });
+      }
+
       await requestSync(stack.kc, 'finance', 'acme');
-      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 600)));
-      await reconciler.stop('SIGKILL');
-      const ready = condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready');
-      if (ready?.status === 'False') reasons.add(ready.reason);
-      reconciler = await startApp({ name: 'reconciler', script: 'apps/reconciler/dist/main.js', logDir: stack.logDir, healthUrl, env });
-    }
-
-    await requestSync(stack.kc, 'finance', 'acme');
-    await requestSync(stack.kc, 'finance', 'globex');
-    await waitAllReady(stack.kc, 60_000);
-    const xc = await getXeroConnection(stack.kc, 'finance', 'acme');
-    const stats = (await sandbox.stats()) as unknown as { refreshRotations?: number; refreshGraceReplays?: number; tokenErrors?: Record<string, number> };
-    console.log(
-      `${CYCLES} kills: ${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors)}; Ready=False reasons seen: ${[...reasons].join(', ') || 'none'}`,
-    );
-    expect(condition(xc, 'Ready')?.status).toBe('True');
-    expect(reasons.has('ReauthorizationRequired')).toBe(false);
-    expect(stats.refreshRotations ?? 0).toBeGreaterThan(0);
-    expect(isAlive(reconciler.pid)).toBe(true);
-  }, CYCLES * 4_000 + 120_000);
+      await requestSync(stack.kc, 'finance', 'globex');
+      await waitAllReady(stack.kc, 60_000);
+      const xc = await getXeroConnection(stack.kc, 'finance', 'acme');
+      const stats = (await sandbox.stats()) as unknown as {
+        refreshRotations?: number;
+        refreshGraceReplays?: number;
+        tokenErrors?: Record<string, number>;
+      };
+      console.log(
+        `${CYCLES} kills: ${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors)}; Ready=False reasons seen: ${[...reasons].join(', ') || 'none'}`,
+      );
+      expect(condition(xc, 'Ready')?.status).toBe('True');
+      expect(reasons.has('ReauthorizationRequired')).toBe(false);
+      expect(stats.refreshRotations ?? 0).toBeGreaterThan(0);
+      expect(isAlive(reconciler.pid)).toBe(true);
+    },
+    CYCLES * 4_000 + 120_000,
+  );
 });

@@ -27,7 +27,11 @@ describe('Xero 5xx and latency storm', () => {
   it('backs off without a tight loop, says why in Ready, and recovers when the storm ends', async () => {
     const { stack } = fs;
     await sandbox.resetStats();
-    await sandbox.setFaults({ target: 'all', latencyMs: 300, serverErrors: { count: 1_000_000, status: 503 } });
+    await sandbox.setFaults({
+      target: 'all',
+      latencyMs: 300,
+      serverErrors: { count: 1_000_000, status: 503 },
+    });
     const stormStarted = Date.now();
     let calls = 0;
     let reason = '';
@@ -35,14 +39,20 @@ describe('Xero 5xx and latency storm', () => {
       await requestSync(stack.kc, 'finance', 'acme');
       await requestSync(stack.kc, 'finance', 'globex');
       await expect
-        .poll(async () => condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready')?.status, { timeout: 20_000, interval: 500 })
+        .poll(
+          async () =>
+            condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready')?.status,
+          { timeout: 20_000, interval: 500 },
+        )
         .toBe('False');
       const ready = condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready')!;
       reason = `${ready.reason}: ${ready.message}`;
       await new Promise((r) => setTimeout(r, STORM_MS - (Date.now() - stormStarted)));
       const stats = await sandbox.stats();
       calls = apiRequests(stats) + tokenRequests(stats);
-      console.log(`storm of ${STORM_MS / 1000} s: ${calls} calls reached the sandbox (${JSON.stringify(stats.apiResponses)}); Ready: ${reason}`);
+      console.log(
+        `storm of ${STORM_MS / 1000} s: ${calls} calls reached the sandbox (${JSON.stringify(stats.apiResponses)}); Ready: ${reason}`,
+      );
     } finally {
       await sandbox.clearFaults();
     }
@@ -56,6 +66,8 @@ describe('Xero 5xx and latency storm', () => {
     await requestSync(stack.kc, 'finance', 'acme');
     await requestSync(stack.kc, 'finance', 'globex');
     await waitAllReady(stack.kc, 60_000);
-    console.log(`Ready again ${((Date.now() - recoveryStarted) / 1000).toFixed(1)} s after the storm ended`);
+    console.log(
+      `Ready again ${((Date.now() - recoveryStarted) / 1000).toFixed(1)} s after the storm ended`,
+    );
   });
 });

@@ -30,13 +30,17 @@ describe('no secret in the logs of a full run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'faults-scan-'));
     writeFileSync(join(dir, 'app.log'), '{"msg":"refreshed","token":"rt_planted_0123456789"}\n');
     writeFileSync(join(dir, 'xero-sandbox.out'), 'rt_planted_0123456789');
-    expect(scanLogs(dir, new Map([['planted', 'rt_planted_0123456789']]), /xero-sandbox/).leaks).toEqual([{ file: join(dir, 'app.log'), secret: 'planted' }]);
+    expect(
+      scanLogs(dir, new Map([['planted', 'rt_planted_0123456789']]), /xero-sandbox/).leaks,
+    ).toEqual([{ file: join(dir, 'app.log'), secret: 'planted' }]);
   });
 
   it('finds none of them', async () => {
     const { stack } = fs;
-    for (const app of stack.sandbox.apps) secrets.set(`client secret ${app.name}`, app.clientSecret);
-    for (const grant of stack.sandbox.grants) secrets.set(`initial refresh token ${grant.grantId}`, grant.refreshToken);
+    for (const app of stack.sandbox.apps)
+      secrets.set(`client secret ${app.name}`, app.clientSecret);
+    for (const grant of stack.sandbox.grants)
+      secrets.set(`initial refresh token ${grant.grantId}`, grant.refreshToken);
     const env = processEnv(stack.processes.adminApi.pid);
     secrets.set('admin API token', env.BOOTSTRAP_ADMIN_TOKEN!);
     secrets.set('SCIM token', env.BOOTSTRAP_SCIM_TOKEN!);
@@ -44,12 +48,22 @@ describe('no secret in the logs of a full run', () => {
     const tokensBefore = [...secrets.keys()].filter((k) => k.includes('access_token')).length;
 
     // Make every access token expire, so the reconciler refreshes (and rotates the refresh token).
-    await fetch(`${stack.sandbox.adminUrl}/access-tokens/expire`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-    const accessTokenKey = (values: Map<string, string>) => [...values.keys()].find((k) => k.startsWith('secret/acme-xero-tokens/access_token'));
+    await fetch(`${stack.sandbox.adminUrl}/access-tokens/expire`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const accessTokenKey = (values: Map<string, string>) =>
+      [...values.keys()].find((k) => k.startsWith('secret/acme-xero-tokens/access_token'));
     const firstAccess = accessTokenKey(secrets);
     await requestSync(stack.kc, 'finance', 'acme');
     await requestSync(stack.kc, 'finance', 'globex');
-    await expect.poll(async () => accessTokenKey(await secretValues(stack.kc, 'finance')), { timeout: 60_000, interval: 500 }).not.toBe(firstAccess);
+    await expect
+      .poll(async () => accessTokenKey(await secretValues(stack.kc, 'finance')), {
+        timeout: 60_000,
+        interval: 500,
+      })
+      .not.toBe(firstAccess);
     await waitAllReady(stack.kc, 60_000);
     remember(await secretValues(stack.kc, 'finance'));
     expect((await getXeroConnection(stack.kc, 'finance', 'acme')).status?.userCount).toBe(8);
@@ -57,17 +71,24 @@ describe('no secret in the logs of a full run', () => {
     // The admin API's side: reads, SCIM, a new API token, and a wrong token.
     await stack.admin.request('GET', '/findings?limit=50');
     await stack.scim.request('GET', '/scim/v2/Users?count=5');
-    const created = await stack.admin.request<{ token: string }>('POST', '/tokens', { name: 'faults-scan', role: 'viewer' });
+    const created = await stack.admin.request<{ token: string }>('POST', '/tokens', {
+      name: 'faults-scan',
+      role: 'viewer',
+    });
     expect(created.token).toMatch(/^xao_/);
     secrets.set('created API token', created.token);
     const wrong = `xao_${randomBytes(24).toString('hex')}`;
-    const refused = await fetch(`${stack.admin.baseUrl}/findings`, { headers: { authorization: `Bearer ${wrong}` } });
+    const refused = await fetch(`${stack.admin.baseUrl}/findings`, {
+      headers: { authorization: `Bearer ${wrong}` },
+    });
     expect(refused.status).toBe(401);
     secrets.set('wrong API token', wrong);
 
     await fs.stack.stop(); // flushes every log
     const { leaks, filesScanned, bytesScanned } = scanLogs(stack.logDir, secrets, /xero-sandbox/);
-    console.log(`${secrets.size} secret values (${tokensBefore} access-token versions before the refresh) searched in ${filesScanned} log files, ${bytesScanned} bytes: ${leaks.length} found`);
+    console.log(
+      `${secrets.size} secret values (${tokensBefore} access-token versions before the refresh) searched in ${filesScanned} log files, ${bytesScanned} bytes: ${leaks.length} found`,
+    );
     expect(filesScanned).toBe(2); // reconciler.log, admin-api.log
     expect(leaks).toEqual([]);
   });
