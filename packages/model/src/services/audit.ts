@@ -3,14 +3,7 @@ import { assertValidDate, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { replaceNul } from './nul-guard.js';
 import type { ServiceContext } from './context.js';
-import {
-  decodeTimeCursor,
-  encodeCursor,
-  pageSize,
-  toPage,
-  type Page,
-  type PageRequest,
-} from './pagination.js';
+import { type Page, type PageRequest, newestFirstPage } from './pagination.js';
 
 export interface AuditEntryInput {
   actor: string;
@@ -94,7 +87,6 @@ export class AuditLogService {
     } = {},
     page: PageRequest = {},
   ): Promise<Page<AuditEntryRecord>> {
-    const limit = pageSize(page.limit);
     const em = this.ctx.em();
     const qb = em.createQueryBuilder(AuditLogEntry, 'a').select('*');
     if (filter.actor !== undefined) qb.andWhere({ actor: filter.actor });
@@ -105,17 +97,13 @@ export class AuditLogService {
     if (filter.until !== undefined) assertValidDate('until', filter.until);
     if (filter.since !== undefined) qb.andWhere({ at: { $gte: filter.since } });
     if (filter.until !== undefined) qb.andWhere({ at: { $lt: filter.until } });
-    if (page.cursor) {
-      const after = decodeTimeCursor(page.cursor, 'audit');
-      qb.andWhere('(a.at, a.id) < (?, ?)', [
-        em.getPlatform().processDateProperty(after.at),
-        after.id,
-      ]);
-    }
-    const rows = await qb
-      .orderBy({ at: 'desc', id: 'desc' })
-      .limit(limit + 1)
-      .getResult();
-    return toPage(rows, limit, toRecord, (e) => encodeCursor('audit', e.at.getTime(), e.id));
+    return newestFirstPage(em, qb, {
+      scope: 'audit',
+      column: 'a.at',
+      property: 'at',
+      timeOf: (e) => e.at,
+      page,
+      map: toRecord,
+    });
   }
 }

@@ -1,3 +1,4 @@
+import type { EntityManager, QueryBuilder } from '@mikro-orm/knex';
 import { ValidationError } from '../errors.js';
 import { isUuid } from '../ids.js';
 
@@ -87,4 +88,40 @@ export function toPage<E, T>(
   const items = more ? rows.slice(0, limit) : rows;
   const last = items.at(-1);
   return { items: items.map(map), nextCursor: more && last ? cursorOf(last) : null };
+}
+
+/**
+ * One page, newest first, over (timestamp, id): the cursor condition, the order, the `limit + 1`
+ * fetch and the next cursor, for a query builder already filtered by the caller.
+ */
+export async function newestFirstPage<E extends { id: string }, T>(
+  em: EntityManager,
+  qb: QueryBuilder<E>,
+  options: {
+    scope: string;
+    /** `alias.column` of the timestamp, as it is in SQL (for the cursor condition). */
+    column: string;
+    /** The same timestamp as an entity property (for the order). */
+    property: string;
+    timeOf: (row: E) => Date;
+    page: PageRequest;
+    map: (row: E) => T;
+  },
+): Promise<Page<T>> {
+  const limit = pageSize(options.page.limit);
+  const alias = options.column.split('.')[0];
+  if (options.page.cursor) {
+    const after = decodeTimeCursor(options.page.cursor, options.scope);
+    qb.andWhere(`(${options.column}, ${alias}.id) < (?, ?)`, [
+      em.getPlatform().processDateProperty(after.at),
+      after.id,
+    ]);
+  }
+  const rows = await qb
+    .orderBy({ [options.property]: 'desc', id: 'desc' } as never)
+    .limit(limit + 1)
+    .getResult();
+  return toPage(rows, limit, options.map, (row) =>
+    encodeCursor(options.scope, options.timeOf(row).getTime(), row.id),
+  );
 }

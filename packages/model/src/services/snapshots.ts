@@ -19,14 +19,7 @@ import {
 } from '../snapshots/snapshot-user.js';
 import { ensureConnection, findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
-import {
-  decodeTimeCursor,
-  encodeCursor,
-  pageSize,
-  toPage,
-  type Page,
-  type PageRequest,
-} from './pagination.js';
+import { type Page, type PageRequest, newestFirstPage } from './pagination.js';
 import { remediateReviewDecisions } from './review-remediation.js';
 
 export interface TenantRef {
@@ -195,29 +188,19 @@ export class SnapshotService {
     connection: ConnectionRef,
     options: PageRequest & { tenantId?: string } = {},
   ): Promise<Page<SnapshotRecord>> {
-    const limit = pageSize(options.limit);
     const em = this.ctx.em();
     const conn = await findConnection(em, connection);
     if (!conn) return { items: [], nextCursor: null };
     const qb = em.createQueryBuilder(Snapshot, 's').select('*').where({ connection: conn.id });
     if (options.tenantId !== undefined) qb.andWhere({ tenantId: options.tenantId });
-    if (options.cursor) {
-      const after = decodeTimeCursor(options.cursor, 'snapshots');
-      qb.andWhere('(s.taken_at, s.id) < (?, ?)', [
-        em.getPlatform().processDateProperty(after.at),
-        after.id,
-      ]);
-    }
-    const rows = await qb
-      .orderBy({ takenAt: 'desc', id: 'desc' })
-      .limit(limit + 1)
-      .getResult();
-    return toPage(
-      rows,
-      limit,
-      (s) => toSnapshotRecord(s, conn),
-      (s) => encodeCursor('snapshots', s.takenAt.getTime(), s.id),
-    );
+    return newestFirstPage(em, qb, {
+      scope: 'snapshots',
+      column: 's.taken_at',
+      property: 'takenAt',
+      timeOf: (s) => s.takenAt,
+      page: options,
+      map: (s) => toSnapshotRecord(s, conn),
+    });
   }
 
   /** The users a snapshot recorded, sorted by userId. */

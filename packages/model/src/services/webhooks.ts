@@ -2,14 +2,7 @@ import { WebhookDelivery, type WebhookDeliveryStatus } from '../entities/webhook
 import { NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
-import {
-  decodeTimeCursor,
-  encodeCursor,
-  pageSize,
-  toPage,
-  type Page,
-  type PageRequest,
-} from './pagination.js';
+import { pageSize, type Page, type PageRequest, newestFirstPage } from './pagination.js';
 
 export interface WebhookDeliveryRecord {
   id: string;
@@ -153,24 +146,17 @@ export class WebhookDeliveryService {
     filter: { status?: WebhookDeliveryStatus; eventType?: string } = {},
     page: PageRequest = {},
   ): Promise<Page<WebhookDeliveryRecord>> {
-    const limit = pageSize(page.limit);
     const em = this.ctx.em();
     const qb = em.createQueryBuilder(WebhookDelivery, 'w').select('*');
     if (filter.status !== undefined) qb.andWhere({ status: filter.status });
     if (filter.eventType !== undefined) qb.andWhere({ eventType: filter.eventType });
-    if (page.cursor) {
-      const after = decodeTimeCursor(page.cursor, 'webhooks');
-      qb.andWhere('(w.created_at, w.id) < (?, ?)', [
-        em.getPlatform().processDateProperty(after.at),
-        after.id,
-      ]);
-    }
-    const rows = await qb
-      .orderBy({ createdAt: 'desc', id: 'desc' })
-      .limit(limit + 1)
-      .getResult();
-    return toPage(rows, limit, toRecord, (d) =>
-      encodeCursor('webhooks', d.createdAt.getTime(), d.id),
-    );
+    return newestFirstPage(em, qb, {
+      scope: 'webhooks',
+      column: 'w.created_at',
+      property: 'createdAt',
+      timeOf: (d) => d.createdAt,
+      page,
+      map: toRecord,
+    });
   }
 }
