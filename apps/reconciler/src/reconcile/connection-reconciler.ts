@@ -4,7 +4,12 @@ import {
   type XeroConnection,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
-import type { ConnectionRef, Database, FindingTransition } from '@xero-access/model';
+import type {
+  ConnectionRef,
+  Database,
+  FindingTransition,
+  ReportedFinding,
+} from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
 import { enqueueFindingAlerts } from '../alerts/finding-alerts.js';
 import type { AlertTargets } from '../alerts/alert-targets.js';
@@ -33,6 +38,7 @@ import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
 import { parseGoDuration } from '../util/duration.js';
 import type { XeroClients } from '../xero/xero-clients.js';
+import { withDatabase } from '../database/database-unavailable.js';
 import { classifyFailure, type Phase } from './failure-classifier.js';
 import { finalizeConnection } from './finalize.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
@@ -50,6 +56,8 @@ export interface ConnectionReconcilerDeps {
   /** Alert webhooks: per-namespace or global targets, and the sender to wake. */
   alerts?: { targets: AlertTargets; sender: WebhookSender };
   settings: {
+    /** Where the database is, for condition messages (describeDatabase: no credentials). */
+    database: string;
     /** Fraction of syncInterval added at random so a thousand connections spread out. */
     syncJitter: number;
     offboardingGraceHours: number;
@@ -288,30 +296,35 @@ export class ConnectionReconciler {
       enter('sync');
       tenants = await syncTenants(client, grant.accessToken, spec);
     }
-    const recorded = await recordSnapshots(db, ref, tenants, spec.criticalSystem);
+    // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
+    const database = <T>(call: () => Promise<T>): Promise<T> =>
+      withDatabase(this.deps.settings.database, call);
+    const recorded = await database(() => recordSnapshots(db, ref, tenants, spec.criticalSystem));
     progress.syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, 0);
 
     enter('evaluate');
-    const perSnapshot = [];
+    const perSnapshot: { snapshotId: string; findings: ReportedFinding[] }[] = [];
     for (const r of recorded) {
-      const findings = await evaluateSnapshot(
-        db,
-        this.deps.evaluator,
-        ref,
-        spec,
-        r.snapshot.id,
-        this.deps.settings.offboardingGraceHours,
-        now,
+      const findings = await database(() =>
+        evaluateSnapshot(
+          db,
+          this.deps.evaluator,
+          ref,
+          spec,
+          r.snapshot.id,
+          this.deps.settings.offboardingGraceHours,
+          now,
+        ),
       );
       perSnapshot.push({ snapshotId: r.snapshot.id, findings });
     }
-    const applied = await applyFindings(db, ref, perSnapshot, now);
+    const applied = await database(() => applyFindings(db, ref, perSnapshot, now));
     const target =
       this.deps.alerts && applied.transitions.length > 0
         ? await this.deps.alerts.targets.targetFor(ref.namespace)
         : undefined;
     if (target) {
-      await enqueueFindingAlerts(db, target.url, applied.transitions);
+      await database(() => enqueueFindingAlerts(db, target.url, applied.transitions));
       this.deps.alerts!.sender.kick();
     }
     return {
@@ -319,7 +332,7 @@ export class ConnectionReconciler {
       tenants,
       userCount: recorded.reduce((sum, r) => sum + r.activeUsers, 0),
       openByCheck: applied.openByCheck,
-      openSeries: await openFindingSeries(db, ref),
+      openSeries: await database(() => openFindingSeries(db, ref)),
       transitions: applied.transitions,
     };
   }

@@ -1,5 +1,6 @@
 import { xeroErrors } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
+import { DatabaseUnavailableError } from '../database/database-unavailable.js';
 import { classifyFailure } from './failure-classifier.js';
 
 describe('classifyFailure', () => {
@@ -65,5 +66,26 @@ describe('classifyFailure', () => {
       condition: 'PoliciesEvaluated',
       reason: 'EvaluationFailed',
     });
+  });
+
+  it('reports an unavailable database as DatabaseUnavailable on the phase it stopped, retried', () => {
+    const outage = new DatabaseUnavailableError('PostgreSQL at 127.0.0.1:5432', 'ECONNREFUSED');
+    expect(classifyFailure(outage, 'sync')).toMatchObject({
+      condition: 'Synced',
+      reason: 'DatabaseUnavailable',
+      message: outage.message,
+      transient: true,
+    });
+    expect(classifyFailure(outage, 'evaluate')).toMatchObject({
+      condition: 'PoliciesEvaluated',
+      reason: 'DatabaseUnavailable',
+    });
+    // A bare socket error is not assumed to be the database: it may be the API server's.
+    expect(
+      classifyFailure(
+        Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }),
+        'authenticate',
+      ).reason,
+    ).toBe('InternalError');
   });
 });

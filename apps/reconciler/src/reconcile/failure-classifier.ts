@@ -1,5 +1,6 @@
 import type { ConditionType } from '@xero-access/crd';
 import { isXeroError } from '@xero-access/xero-client';
+import { DatabaseUnavailableError } from '../database/database-unavailable.js';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 
 export type Phase = 'authenticate' | 'sync' | 'evaluate';
@@ -44,6 +45,14 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
       message: error.message,
       transient: error.transient || error.reason === 'InvalidResponse',
       ...(error.retryAt ? { retryAt: error.retryAt } : {}),
+    };
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return {
+      condition: PHASE_CONDITION[phase],
+      reason: 'DatabaseUnavailable',
+      message: error.message,
+      transient: true,
     };
   }
   const status = httpStatusOf(error);
