@@ -1,6 +1,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
 import { xeroErrors, type XeroClient } from '@xero-access/xero-client';
+import { RecentSecretWrites } from '../kube/recent-secret-writes.js';
 import type { Logger } from '../logging/logger.js';
 import { persistTokenSet, readTokenSecret } from './token-secret.js';
 
@@ -33,6 +34,8 @@ const USER_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
  * the new access token. Client credentials: a token per connection, kept in memory.
  */
 export class TokenManager {
+  /** Token Secret versions written here: the Secret watch ignores them (no sync per write-back). */
+  readonly secretWrites = new RecentSecretWrites();
   private readonly clientCredentialTokens = new Map<
     string,
     { accessToken: string; expiresAt: Date }
@@ -78,7 +81,18 @@ export class TokenManager {
         refreshToken: tokens.refreshToken,
         persist: async (rotated) => {
           rotatedAt = new Date();
-          await persistTokenSet(this.options.core, namespace, secret, rotated, rotatedAt);
+          const written = await persistTokenSet(
+            this.options.core,
+            namespace,
+            secret,
+            rotated,
+            rotatedAt,
+          );
+          this.secretWrites.record({
+            namespace,
+            name: ref.name,
+            resourceVersion: written.metadata?.resourceVersion ?? '',
+          });
           this.options.logger.info(
             { connection: key, secret: ref.name, expiresAt: rotated.expiresAt.toISOString() },
             'refresh token rotated and written back',
