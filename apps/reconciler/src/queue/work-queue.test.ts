@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FailureRateLimiter } from './failure-rate-limiter.js';
-import { WorkQueue } from './work-queue.js';
+import { MAX_TIMER_DELAY_MS, WorkQueue } from './work-queue.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -56,6 +56,16 @@ describe('WorkQueue', () => {
     expect(q.length).toBe(1);
     vi.advanceTimersByTime(20_000);
     expect(q.length).toBe(1);
+  });
+
+  it('addAfter with a delay past the timer limit waits (setTimeout alone would fire at once)', async () => {
+    const q = new WorkQueue();
+    q.addAfter('k', 2562047 * 3_600_000); // syncInterval 2562047h, the CRD's largest
+    q.addAfter('j', MAX_TIMER_DELAY_MS + 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(q.length).toBe(0);
+    expect(q.pendingDelayed).toBe(2);
+    q.shutDown();
   });
 
   it('backs off per key exponentially and starts over after forget', () => {

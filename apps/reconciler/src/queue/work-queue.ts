@@ -1,5 +1,12 @@
 import { FailureRateLimiter } from './failure-rate-limiter.js';
 
+/**
+ * setTimeout fires after 1 ms for a delay above 2^31 - 1 ms (about 24.8 days), so a long
+ * syncInterval (e.g. 720h) would requeue in a hot loop. Waking at this cap instead is harmless:
+ * the reconcile finds nothing due and asks to be woken again.
+ */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 interface DelayedAdd {
   at: number;
   timer: NodeJS.Timeout;
@@ -38,10 +45,13 @@ export class WorkQueue {
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
-    const timer = setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, delayMs);
+    const timer = setTimeout(
+      () => {
+        this.delayed.delete(key);
+        this.add(key);
+      },
+      Math.min(delayMs, MAX_TIMER_DELAY_MS),
+    );
     timer.unref();
     this.delayed.set(key, { at, timer });
   }
