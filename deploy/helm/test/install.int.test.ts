@@ -46,6 +46,8 @@ const reconcilerMatrix: Row[] = [
   ['update', XC, 'status', 'watched', true],
   ['update', XC, 'finalizers', 'watched', true],
   ['get', 'secrets', undefined, 'watched', true],
+  ['list', 'secrets', undefined, 'watched', true], // the Secret watch
+  ['watch', 'secrets', undefined, 'watched', true],
   ['update', 'secrets', undefined, 'watched', true],
   ['create', 'events.events.k8s.io', undefined, 'watched', true],
   ['create', 'leases.coordination.k8s.io', undefined, 'release', true],
@@ -55,6 +57,7 @@ const reconcilerMatrix: Row[] = [
   ['create', 'secrets', undefined, 'watched', false],
   ['delete', 'secrets', undefined, 'watched', false],
   ['get', 'secrets', undefined, 'other', false],
+  ['watch', 'secrets', undefined, 'other', false],
   ['create', 'leases.coordination.k8s.io', undefined, 'watched', false],
   ['list', 'pods', undefined, 'watched', false],
   ['get', 'configmaps', undefined, 'watched', false],

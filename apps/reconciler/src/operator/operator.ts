@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import { Controller } from '../controller/controller.js';
@@ -9,6 +9,8 @@ import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import type { ConnectionReconciler } from '../reconcile/connection-reconciler.js';
 import type { ResourceWatcher } from '../watch/resource-watcher.js';
 import { needsReconcile } from '../watch/predicates.js';
+import { SecretReferences } from '../watch/secret-references.js';
+import { createSecretWatcher } from '../watch/secret-watcher.js';
 import { createXeroConnectionWatcher } from '../watch/xero-connection-watcher.js';
 
 export interface OperatorOptions {
@@ -35,12 +37,14 @@ export interface OperatorOptions {
 
 interface Term {
   controller: Controller;
-  watchers: ResourceWatcher<XeroConnection>[];
+  /** XeroConnections, and the Secrets they reference (metadata only). */
+  watchers: ResourceWatcher<KubernetesObject>[];
 }
 
 /**
  * The running operator: campaigns for the leader Lease; while leading, watches XeroConnections
- * and feeds their keys to the controller's workers; on losing the lease or shutting down, stops
+ * (and the Secrets they reference: a fixed Secret is picked up at once) and feeds their keys to
+ * the controller's workers; on losing the lease or shutting down, stops
  * taking work, lets in-flight reconciles finish (or hands them back), and releases the Lease.
  */
 export class Operator {
@@ -118,19 +122,37 @@ export class Operator {
         options.metrics.reconcileDuration.observe({ outcome }, durationMs / 1000),
     });
     const enqueue = (object: XeroConnection): void => controller.enqueue(objectKey(object));
+    const secrets = new SecretReferences();
     const namespaces = options.namespaces.length > 0 ? options.namespaces : [undefined];
-    const watchers = namespaces.map((namespace) =>
+    const connectionWatchers = namespaces.map((namespace) =>
       createXeroConnectionWatcher({
         kubeConfig: options.kubeConfig,
         ...(namespace ? { namespace } : {}),
         resyncMs: options.resyncMs,
         logger: options.logger,
         onEvent: (type, object, previous) => {
+          secrets.track(type, object);
           if (needsReconcile(type, object, previous)) enqueue(object);
         },
         onResync: (objects) => objects.forEach(enqueue),
       }),
     );
+    const secretWatchers = namespaces.map((namespace) =>
+      createSecretWatcher({
+        kubeConfig: options.kubeConfig,
+        ...(namespace ? { namespace } : {}),
+        logger: options.logger,
+        onChange: (secret) => {
+          for (const key of secrets.connectionsUsing(secret.namespace, secret.name)) {
+            if (options.reconciler.secretChanged(key, secret)) controller.enqueue(key);
+          }
+        },
+      }),
+    );
+    const watchers: ResourceWatcher<KubernetesObject>[] = [
+      ...connectionWatchers,
+      ...secretWatchers,
+    ];
     this.term = { controller, watchers };
     controller.start();
     watchers.forEach((w) => w.start());

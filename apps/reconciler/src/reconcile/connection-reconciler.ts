@@ -21,6 +21,7 @@ import type { EventRecorder } from '../events/event-recorder.js';
 import { applyFindings } from '../findings/apply-findings.js';
 import { openFindingSeries } from '../findings/open-findings.js';
 import { splitKey } from '../kube/object-key.js';
+import type { SecretVersion } from '../kube/recent-secret-writes.js';
 import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
 import { CHECK_IDS, type ReconcilerMetrics } from '../metrics/metrics.js';
@@ -64,6 +65,14 @@ export interface ConnectionReconcilerDeps {
   };
 }
 
+/** Failures a changed Secret can fix: a Secret change makes these connections sync at once. */
+const SECRET_FIXABLE_REASONS = new Set([
+  'InvalidSpec',
+  'InvalidCredentials',
+  'ReauthorizationRequired',
+  'Unauthorized',
+]);
+
 /** While suspended, tokens are still kept alive: look at them this often. */
 const SUSPENDED_RECHECK_MS = 12 * 3_600_000;
 
@@ -96,7 +105,22 @@ export class ConnectionReconciler {
     jitter: 0.2,
   });
 
+  /** Secret versions seen by the Secret watch since the connection's last sync, by connection key. */
+  private readonly secretChanges = new Map<string, SecretVersion[]>();
+
   constructor(private readonly deps: ConnectionReconcilerDeps) {}
+
+  /**
+   * A Secret the connection references was created or changed. Returns whether the connection is
+   * worth a reconcile: not when the change is the token write-back this process made itself.
+   * The reconcile then syncs at once if the connection's authentication failed for a reason a
+   * Secret can fix (instead of waiting for its backoff).
+   */
+  secretChanged(key: string, secret: SecretVersion): boolean {
+    if (this.deps.tokens.secretWrites.isOwn(secret)) return false;
+    this.secretChanges.set(key, [...(this.secretChanges.get(key) ?? []), secret]);
+    return true;
+  }
 
   async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
@@ -122,7 +146,7 @@ export class ConnectionReconciler {
     const now = new Date();
 
     if (spec.suspend) return this.reconcileSuspended(connection, spec, now);
-    if (!this.syncDue(connection, now)) {
+    if (!this.syncDue(key, connection, now)) {
       const next = Date.parse(status.nextSyncTime!);
       return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
     }
@@ -130,13 +154,28 @@ export class ConnectionReconciler {
     return this.sync(key, connection, spec, now);
   }
 
-  private syncDue(connection: XeroConnection, now: Date): boolean {
+  private syncDue(key: string, connection: XeroConnection, now: Date): boolean {
     const status = connection.status ?? {};
     if (status.observedGeneration !== connection.metadata?.generation) return true;
     if (!status.nextSyncTime) return true;
     if (findCondition(status.conditions, 'Synced')?.reason === 'Suspended') return true;
     if (syncRequestedSince(connection, status.lastSyncTime)) return true;
+    if (this.fixedBySecretChange(key, connection)) return true;
     return Date.parse(status.nextSyncTime) <= now.getTime();
+  }
+
+  /**
+   * Whether a Secret changed (by someone else) since the last sync while authentication is failing
+   * for a reason a Secret can fix. Checked here rather than when the event arrived: by now any
+   * write-back of the previous sync is recorded, so it cannot set off a sync loop.
+   */
+  private fixedBySecretChange(key: string, connection: XeroConnection): boolean {
+    const changes = this.secretChanges.get(key);
+    if (!changes) return false;
+    this.secretChanges.delete(key);
+    if (changes.every((change) => this.deps.tokens.secretWrites.isOwn(change))) return false;
+    const authenticated = findCondition(connection.status?.conditions, 'Authenticated');
+    return authenticated?.status === 'False' && SECRET_FIXABLE_REASONS.has(authenticated.reason);
   }
 
   private async sync(
@@ -147,6 +186,8 @@ export class ConnectionReconciler {
   ): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const ref: ConnectionRef = { namespace, name };
+    // This sync reads the Secrets as they are now: earlier changes are taken into account.
+    this.secretChanges.delete(key);
     const generation = connection.metadata?.generation;
     const previous = connection.status ?? {};
     let conditions = previous.conditions ?? [];
@@ -435,6 +476,7 @@ export class ConnectionReconciler {
 
   private forget(key: string, namespace: string, name: string): void {
     this.failures.forget(key);
+    this.secretChanges.delete(key);
     this.deps.tokens.forget(key);
     this.deps.metrics.forgetConnection(namespace, name);
   }

@@ -1,4 +1,5 @@
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { withAcceptHeader } from '../kube/accept-header.js';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 import { objectKey } from '../kube/object-key.js';
 import type { Logger } from '../logging/logger.js';
@@ -28,6 +29,8 @@ export interface ResourceWatcherOptions<T extends KubernetesObject> {
   /** Server-side watch timeout; a random value in [t, 2t] spreads reconnects. */
   watchTimeoutSeconds?: number;
   backoff?: BackoffPolicy;
+  /** Accept header of the watch, e.g. metadata only (PartialObjectMetadata) for Secrets. */
+  watchAccept?: string;
   logger: Logger;
 }
 
@@ -218,7 +221,8 @@ export class ResourceWatcher<T extends KubernetesObject> {
         allowWatchBookmarks: true,
         timeoutSeconds: timeout + Math.floor(Math.random() * timeout),
       };
-      const watch = new Watch(this.options.kubeConfig);
+      const { kubeConfig, watchAccept } = this.options;
+      const watch = new Watch(watchAccept ? withAcceptHeader(kubeConfig, watchAccept) : kubeConfig);
       watch
         .watch(
           this.options.path,

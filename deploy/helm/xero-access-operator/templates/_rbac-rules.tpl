@@ -1,5 +1,6 @@
-{{/* Only what the code calls. Secrets: the reconciler reads credentials and writes the rotated
-refresh token; the admin API reads credentials and writes the token set after a consent. */}}
+{{/* Only what the code calls. Secrets: the reconciler reads credentials, writes the rotated
+refresh token, and lists/watches Secrets (metadata only) to pick up a fixed Secret at once; the
+admin API reads credentials and writes the token set after a consent. */}}
 {{- define "xao.rules.reconciler" -}}
 - apiGroups: [xeroaccess.dev]
   resources: [xeroconnections]
