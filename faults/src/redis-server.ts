@@ -1,0 +1,100 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { isAlive, spawnLogged, spawnWatchdog, waitFor } from '@xero-access/local-cluster';
+
+const run = promisify(execFile);
+
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no free port')),
+      );
+    });
+  });
+}
+
+/**
+ * A redis-server of the scenario's own on a free loopback port, so it can be SIGKILLed and
+ * started again on the same port without touching the machine's shared Redis (6379). No
+ * persistence: after a restart it is empty, as a Redis that lost its memory would be.
+ */
+export class PrivateRedisServer {
+  private pid: number | undefined;
+
+  private constructor(
+    readonly port: number,
+    private readonly logDir: string,
+  ) {}
+
+  static async start(logDir: string): Promise<PrivateRedisServer> {
+    const server = new PrivateRedisServer(await freePort(), logDir);
+    await server.up();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.pid !== undefined && isAlive(this.pid);
+  }
+
+  /** Starts redis-server on this port (again) and waits until it answers PING. */
+  async up(): Promise<void> {
+    const spawned = spawnLogged(
+      'redis-server',
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { logFile: join(this.logDir, 'private-redis.log') },
+    );
+    this.pid = spawned.pid;
+    spawnWatchdog(process.pid, [spawned.pid]);
+    await waitFor(
+      `redis-server on port ${this.port}`,
+      async () => {
+        if (!isAlive(spawned.pid)) throw new Error(`redis-server exited; see ${this.logDir}`);
+        return (await this.ping()) === 'PONG';
+      },
+      10_000,
+    );
+  }
+
+  /** SIGKILL: no SHUTDOWN, no goodbye to the clients; resolves once the process is gone. */
+  async kill(): Promise<void> {
+    const pid = this.pid;
+    if (pid === undefined || !isAlive(pid)) return;
+    process.kill(pid, 'SIGKILL');
+    await waitFor('redis-server gone', async () => !isAlive(pid), 5_000);
+  }
+
+  async ping(): Promise<string> {
+    return this.cli('PING').catch(() => '');
+  }
+
+  /** Keys under a prefix (proof that the product writes to this Redis again). */
+  async countKeys(pattern: string): Promise<number> {
+    const out = await this.cli('--scan', '--pattern', pattern);
+    return out.split('\n').filter(Boolean).length;
+  }
+
+  private async cli(...args: string[]): Promise<string> {
+    const { stdout } = await run(
+      'redis-cli',
+      ['-h', '127.0.0.1', '-p', String(this.port), ...args],
+      {
+        timeout: 5_000,
+      },
+    );
+    return stdout.trim();
+  }
+}
