@@ -52,8 +52,9 @@ export function createSecretWatcher(
           )
         : await api.listSecretForAllNamespaces({ limit, _continue: continueToken }, metadataOnly);
       return {
-        // Metadata only: the items are PartialObjectMetadata, whatever the generated type says.
-        items: page.items as KubernetesObject[],
+        // Metadata only: the items are PartialObjectMetadata, whatever the generated type says,
+        // and an empty PartialObjectMetadataList has `items: null`.
+        items: (page.items ?? []) as KubernetesObject[],
         resourceVersion: page.metadata?.resourceVersion ?? '',
         continueToken: page.metadata?._continue,
       };

@@ -1,0 +1,84 @@
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SecretVersion } from '../kube/recent-secret-writes.js';
+import { silentLogger } from '../logging/logger.js';
+import type { ResourceWatcher } from './resource-watcher.js';
+import { createSecretWatcher } from './secret-watcher.js';
+
+async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Secret watch against the real API server (metadata only)', () => {
+  let kc: KubeConfig;
+  let core: CoreV1Api;
+  let namespace: string;
+  let watcher: ResourceWatcher<KubernetesObject> | undefined;
+
+  beforeAll(async () => {
+    kc = testKubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    namespace = await createTestNamespace(kc, 'secrets');
+  });
+
+  afterEach(async () => {
+    await watcher?.stop();
+    watcher = undefined;
+  });
+
+  const create = (name: string, value: string) =>
+    core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name, namespace }, stringData: { key: value } },
+    });
+
+  it('lists an empty namespace (PartialObjectMetadataList with items: null)', async () => {
+    const empty = await createTestNamespace(kc, 'nosecrets');
+    watcher = createSecretWatcher({
+      kubeConfig: kc,
+      namespace: empty,
+      logger: silentLogger,
+      onChange: () => undefined,
+    });
+    watcher.start();
+    await watcher.waitForSync();
+    expect(watcher.stats.failures).toBe(0);
+    expect(watcher.list()).toEqual([]);
+  });
+
+  it('reports creates and changes after the first list, never deletions, and holds no Secret data', async () => {
+    await create('existing', 'before-the-list');
+    const changes: SecretVersion[] = [];
+    watcher = createSecretWatcher({
+      kubeConfig: kc,
+      namespace,
+      logger: silentLogger,
+      onChange: (secret) => changes.push(secret),
+    });
+    watcher.start();
+    await watcher.waitForSync();
+    expect(watcher.get(`${namespace}/existing`)).toBeDefined();
+
+    const created = await create('fresh', 'v1');
+    const replaced = await core.replaceNamespacedSecret({
+      namespace,
+      name: 'existing',
+      body: { metadata: { name: 'existing', namespace }, stringData: { key: 'v2' } },
+    });
+    await core.deleteNamespacedSecret({ namespace, name: 'fresh' });
+    await until(() => watcher!.get(`${namespace}/fresh`) === undefined && changes.length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(changes).toEqual([
+      { namespace, name: 'fresh', resourceVersion: created.metadata!.resourceVersion },
+      { namespace, name: 'existing', resourceVersion: replaced.metadata!.resourceVersion },
+    ]);
+    const cached = watcher.get(`${namespace}/existing`) as KubernetesObject & { data?: unknown };
+    expect(cached.kind).toBe('PartialObjectMetadata');
+    expect(cached.data).toBeUndefined();
+  });
+});
