@@ -1,8 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { reevaluationKeys } from '@xero-access/model';
 import { redisTestPrefix } from '@xero-access/testing';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it, vi } from 'vitest';
 import { ReevaluationListener } from './reevaluation-listener.js';
 
 const logger = pino({ level: 'silent' });
@@ -63,5 +65,65 @@ describe('re-evaluation listener (real Redis)', () => {
     expect(seen).toEqual(['finance/acme']);
     expect(await redis.smembers(reevaluationKeys(prefix).pending)).toEqual(['finance/broken']);
     await listener.stop();
+  });
+});
+
+describe('re-evaluation listener while its Redis is away', () => {
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+  // A private redis-server: stopping the shared one would disturb every other test.
+  const redisServer = (port: number): ChildProcess =>
+    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
+      stdio: 'ignore',
+    });
+
+  it('says once that Redis is away, prints no unhandled error events, and drains again when it is back', async () => {
+    const port = await freePort();
+    let server = redisServer(port);
+    const redis = new Redis(`redis://127.0.0.1:${port}`, {
+      retryStrategy: () => 50,
+      enableOfflineQueue: true,
+    });
+    redis.on('error', () => undefined);
+    const consoleError = vi.spyOn(console, 'error');
+    const warnings: string[] = [];
+    const seen: string[] = [];
+    const listener = new ReevaluationListener({
+      redis,
+      keyPrefix: redisTestPrefix('reeval'),
+      logger: {
+        ...logger,
+        warn: (_: object, message: string) => warnings.push(message),
+        info: () => undefined,
+      } as unknown as typeof logger,
+      drainEveryMs: 100,
+      reevaluate: async (ns, name) => {
+        seen.push(`${ns}/${name}`);
+      },
+    });
+    try {
+      await listener.start();
+      server.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(
+        consoleError.mock.calls.filter((c) => String(c[0]).includes('Unhandled error event')),
+      ).toEqual([]);
+      expect(warnings.filter((w) => w.includes('subscriber lost Redis'))).toHaveLength(1);
+
+      server = redisServer(port);
+      await expect.poll(() => redis.status, { timeout: 5_000 }).toBe('ready');
+      await redis.sadd(reevaluationKeys(listener['options'].keyPrefix).pending, 'finance/acme');
+      await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['finance/acme']);
+    } finally {
+      consoleError.mockRestore();
+      await listener.stop();
+      redis.disconnect();
+      server.kill('SIGKILL');
+    }
   });
 });

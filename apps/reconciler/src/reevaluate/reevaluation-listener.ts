@@ -34,9 +34,16 @@ export class ReevaluationListener {
     // Its own connection, queueing while (re)connecting: the shared client fails fast by design.
     this.subscriber = this.options.redis.duplicate({ enableOfflineQueue: true });
     this.subscriber.on('message', () => void this.drain());
-    this.subscriber.on('error', (error: Error) =>
-      this.options.logger.warn({ err: error }, 're-evaluation subscriber error'),
-    );
+    // ioredis reports every failed reconnect: say it at most every 30 s (without a stack).
+    let reportedAt = 0;
+    this.subscriber.on('error', (error: Error) => {
+      if (Date.now() - reportedAt < 30_000) return;
+      reportedAt = Date.now();
+      this.options.logger.warn(
+        { cause: error.message },
+        're-evaluation subscriber lost Redis; reconnecting (requests wait in Redis meanwhile)',
+      );
+    });
     await this.subscriber.subscribe(this.keys.channel);
     this.timer = setInterval(() => void this.drain(), this.options.drainEveryMs ?? 30_000);
     this.timer.unref();
@@ -53,7 +60,12 @@ export class ReevaluationListener {
   private commandConnection: Redis | undefined;
 
   private commands(): Redis {
-    this.commandConnection ??= this.options.redis.duplicate({ enableOfflineQueue: true });
+    if (!this.commandConnection) {
+      this.commandConnection = this.options.redis.duplicate({ enableOfflineQueue: true });
+      // Without a listener ioredis prints "Unhandled error event" for every failed reconnect;
+      // the subscriber already reports the outage.
+      this.commandConnection.on('error', () => undefined);
+    }
     return this.commandConnection;
   }
 
