@@ -2,11 +2,14 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PolicyEvaluator } from './evaluator.js';
+import { loadPolicy } from '@open-policy-agent/opa-wasm';
+import { ENTRYPOINT, PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput } from './generated/policy-input.js';
-import { runOpa } from './opa/opa-tool.js';
+import { POLICY_DIR, runOpa } from './opa/opa-tool.js';
 import { PolicyDocumentError } from './schema/validate.js';
 import { buildFresh } from './test/built-policy.js';
+import { realisticInput } from './test/generate-input.js';
+import { readPolicyWasm } from './wasm/read-bundle.js';
 
 const example = JSON.parse(
   await readFile(new URL('../examples/input.json', import.meta.url), 'utf8'),
@@ -93,4 +96,39 @@ describe('PolicyEvaluator', () => {
       'neither a WebAssembly module nor a gzipped OPA bundle',
     );
   });
+});
+
+describe('PolicyEvaluator with many findings', () => {
+  it('sorts thousands of findings exactly as the Rego entrypoint does', async () => {
+    const built = await buildFresh();
+    const evaluator = await PolicyEvaluator.fromFile(built.wasm);
+    // No staff directory yet: every live user is unidentified (the first sync before an import).
+    const input = { ...realisticInput(3000), staff: [], accountLinks: [] };
+    const rego = await loadPolicy(await readPolicyWasm(built.wasm));
+    const [sortedInRego] = rego.evaluate(input, ENTRYPOINT) as [{ result: unknown }];
+    const output = evaluator.evaluateRaw(input) as { findings: unknown[] };
+    expect(output.findings.length).toBeGreaterThan(2800);
+    expect(output).toEqual(sortedInRego.result);
+  }, 60_000);
+
+  it('still evaluates a bundle built with only the xeroaccess/result entrypoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xao-old-bundle-'));
+    const run = await runOpa([
+      'build',
+      '-t',
+      'wasm',
+      '-e',
+      ENTRYPOINT,
+      '--ignore',
+      '*_test.rego',
+      '-o',
+      join(dir, 'b.tar.gz'),
+      POLICY_DIR,
+    ]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const old = await PolicyEvaluator.fromFile(join(dir, 'b.tar.gz'));
+    const current = await PolicyEvaluator.fromFile((await buildFresh()).wasm);
+    expect(old.evaluate(example)).toEqual(current.evaluate(example));
+    expect(old.evaluate(example).findings).toHaveLength(3);
+  }, 60_000);
 });

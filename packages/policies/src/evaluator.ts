@@ -1,11 +1,18 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyInput } from './generated/policy-input.js';
-import type { PolicyOutput } from './generated/policy-output.js';
+import type { Finding, PolicyOutput } from './generated/policy-output.js';
 import { assertPolicyInput, assertPolicyOutput, PolicyDocumentError } from './schema/validate.js';
+import { sortFindings } from './sort-findings.js';
 import { readPolicyWasm } from './wasm/read-bundle.js';
 
 /** The rule every bundle must expose: `data.xeroaccess.result`, the output document. */
 export const ENTRYPOINT = 'xeroaccess/result';
+
+/**
+ * The same findings unsorted (main.rego): preferred when the bundle has it, because OPA's WASM
+ * `sort` is quadratic on unsorted input; the evaluator sorts them as main.rego does.
+ */
+export const UNSORTED_ENTRYPOINT = 'xeroaccess/unsorted_findings';
 
 /** 64 KiB pages reserved up front: growing page by page while parsing a large input is slow. */
 const INITIAL_MEMORY_PAGES = 1024;
@@ -16,6 +23,8 @@ export class PolicyEvaluator {
     private readonly policy: LoadedPolicy,
     /** Where the module came from, for messages. */
     readonly source: string,
+    /** Whether the bundle has UNSORTED_ENTRYPOINT (bundles built before it had only ENTRYPOINT). */
+    private readonly hasUnsorted: boolean,
   ) {}
 
   /** Loads `policy.wasm` or an OPA bundle (`bundle.tar.gz`) from a file. */
@@ -36,7 +45,7 @@ export class PolicyEvaluator {
         `${source}: no entrypoint ${ENTRYPOINT} (has ${entrypoints.join(', ') || 'none'}); build with \`opa build -t wasm -e ${ENTRYPOINT}\``,
       );
     }
-    return new PolicyEvaluator(policy, source);
+    return new PolicyEvaluator(policy, source, entrypoints.includes(UNSORTED_ENTRYPOINT));
   }
 
   /** Validates `input` (throws PolicyDocumentError naming the field), evaluates, validates the output. */
@@ -62,22 +71,44 @@ export class PolicyEvaluator {
     };
   }
 
-  /** The policy's result with no validation at all: for equivalence tests and benchmarks. */
+  /** The output document with no validation at all: for equivalence tests and benchmarks. */
   evaluateRaw(input: PolicyInput): unknown {
+    if (!this.hasUnsorted) return this.evaluateEntrypoint(input, ENTRYPOINT);
+    const findings = this.evaluateEntrypoint(input, UNSORTED_ENTRYPOINT);
+    // Anything but an array of findings is left to the output validation to name.
+    if (!Array.isArray(findings) || !findings.every(isSortable)) return { findings };
+    return { findings: sortFindings(findings) };
+  }
+
+  private evaluateEntrypoint(input: PolicyInput, entrypoint: string): unknown {
     let results: unknown;
     try {
-      results = this.policy.evaluate(utf8ArrayBuffer(JSON.stringify(input)), ENTRYPOINT);
+      results = this.policy.evaluate(utf8ArrayBuffer(JSON.stringify(input)), entrypoint);
     } catch (error) {
       throw new Error(`${this.source}: evaluation failed: ${messageOf(error)}`);
     }
     const [first] = (results as { result?: unknown }[] | undefined) ?? [];
     if (!first || !('result' in first)) {
       throw new Error(
-        `${this.source}: ${ENTRYPOINT} is undefined for this input (a rule failed to evaluate)`,
+        `${this.source}: ${entrypoint} is undefined for this input (a rule failed to evaluate)`,
       );
     }
     return first.result;
   }
+}
+
+/** Sorting compares these strings; a finding without them is reported by the output validation. */
+function isSortable(finding: unknown): finding is Finding {
+  const f = finding as Partial<Record<keyof Finding, unknown>> | null;
+  const subject = f?.subject as Partial<Record<'kind' | 'id', unknown>> | null | undefined;
+  return (
+    typeof f?.check === 'string' &&
+    typeof f.message === 'string' &&
+    typeof f.remediation === 'string' &&
+    typeof f.severity === 'string' &&
+    typeof subject?.id === 'string' &&
+    typeof subject.kind === 'string'
+  );
 }
 
 /** Output validation whose problems also say which check produced the bad finding. */

@@ -8,7 +8,7 @@ export {
   PolicyDocumentError,
   type FieldProblem,
 } from './schema/validate.js';
-export { ENTRYPOINT, PolicyEvaluator } from './evaluator.js';
+export { ENTRYPOINT, UNSORTED_ENTRYPOINT, PolicyEvaluator } from './evaluator.js';
 export {
   HotReloadingEvaluator,
   type HotReloadEvents,

@@ -2,7 +2,7 @@
 # title: Who is behind each Xero user
 # description: |
 #   Indexes the staff directory and account links by user id, staff id and lowercased
-#   email (objects of sets, so every lookup is a key access, never a scan) and resolves
+#   email (objects of arrays, so every lookup is a key access, never a scan) and resolves
 #   each Xero user to a staff member, a justified non-human account, or nobody.
 #   Messages use concat, not sprintf: in WASM, sprintf is a call out to JavaScript.
 package xeroaccess.lib.identity
@@ -12,27 +12,31 @@ package xeroaccess.lib.identity
 live_users := [user | some user in input.users; user.organisationRole != "REMOVED"]
 
 # Every live user with its resolution, computed once for all checks: [[user, resolve(user)]].
-resolved_live_users := [[user, resolve(user)] | some user in live_users]
+resolved_live_users := [[user, resolve(user)] |
+	some user in input.users
+	user.organisationRole != "REMOVED"
+]
 
-# Indexes: objects of sets keyed by user id, staff id and lowercased email, so every lookup is
-# a key access. When the keys are unique (the normal case) they are built with one object
+# Indexes: objects of arrays keyed by user id, staff id and lowercased email, so every lookup
+# is a key access. When the keys are unique (the normal case) they are built with one object
 # comprehension; only when some key repeats are they grouped with a multi-value rule, which
 # both engines build more slowly (OPA's interpreter in O(n²)). Both ways give the same result.
-links_by_user_id := {link.userId: {link} | some link in input.accountLinks} if {
-	_unique({link.userId | some link in input.accountLinks}, input.accountLinks)
-} else := {user_id: links | some user_id, links in _grouped_links}
+links_by_user_id := {link.userId: [link] | some link in input.accountLinks} if {
+	_unique({link.userId: true | some link in input.accountLinks}, input.accountLinks)
+} else := {user_id: [link | some link in links] | some user_id, links in _grouped_links}
 
-staff_by_id := {member.id: {member} | some member in input.staff} if {
-	_unique({member.id | some member in input.staff}, input.staff)
-} else := {staff_id: members | some staff_id, members in _grouped_staff_by_id}
+staff_by_id := {member.id: [member] | some member in input.staff} if {
+	_unique({member.id: true | some member in input.staff}, input.staff)
+} else := {staff_id: [m | some m in members] | some staff_id, members in _grouped_staff_by_id}
 
 # A blank email identifies nobody, so blank emails are not indexed.
-staff_by_email := {lower(member.email): {member} | some member in _staff_with_email} if {
-	_unique({lower(member.email) | some member in _staff_with_email}, _staff_with_email)
-} else := {email: members | some email, members in _grouped_staff_by_email}
+staff_by_email := {lower(member.email): [member] | some member in _staff_with_email} if {
+	_unique({lower(member.email): true | some member in _staff_with_email}, _staff_with_email)
+} else := {email: [m | some m in members] | some email, members in _grouped_staff_by_email}
 
 _staff_with_email := [member | some member in input.staff; trim_space(member.email) != ""]
 
+# keys: an object keyed by each item's key (cheaper to build than a set in WASM).
 _unique(keys, items) if count(keys) == count(items)
 
 _grouped_links[link.userId] contains link if some link in input.accountLinks
@@ -52,9 +56,19 @@ _grouped_staff_by_email[email] contains member if {
 # a stale link must be fixed, not silently bypassed.
 resolve(user) := _from_links(links) if {
 	links := links_by_user_id[user.userId]
-} else := _from_email_matches(matches) if {
-	matches := staff_by_email[lower(user.email)]
+} else := resolution if {
+	resolution := resolution_by_email[lower(user.email)]
 } else := {"kind": "unidentified", "reason": "has no account link and no staff member has this email"}
+
+# What an email match resolves to, per lowercased email: computed once per staff directory
+# rather than once per user.
+resolution_by_email := {email: _from_email_matches(members) | some email, members in staff_by_email}
+
+_from_email_matches([member]) := {"kind": "staff", "member": member}
+
+_from_email_matches(members) := {"kind": "unidentified", "reason": concat("", ["has an email shared by ", format_int(count(members), 10), " staff members; link the account explicitly"])} if {
+	count(members) > 1
+}
 
 _from_links(links) := {"kind": "unidentified", "reason": concat("", ["has ", format_int(count(links), 10), " account links; keep exactly one"])} if {
 	count(links) > 1
@@ -91,13 +105,4 @@ _from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is l
 
 _from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is linked to staff id ", staff_id, ", which is not in the staff directory"])} if {
 	not staff_by_id[staff_id]
-}
-
-_from_email_matches(members) := {"kind": "staff", "member": member} if {
-	count(members) == 1
-	some member in members
-}
-
-_from_email_matches(members) := {"kind": "unidentified", "reason": concat("", ["has an email shared by ", format_int(count(members), 10), " staff members; link the account explicitly"])} if {
-	count(members) > 1
 }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ENTRYPOINT } from '../evaluator.js';
+import { ENTRYPOINT, UNSORTED_ENTRYPOINT } from '../evaluator.js';
 import { readPolicyWasm } from '../wasm/read-bundle.js';
 import { policyRoots, runOpa } from './opa-tool.js';
 
@@ -28,6 +28,8 @@ export async function buildBundle(options: BuildOptions): Promise<BuiltBundle> {
     'wasm',
     '-e',
     ENTRYPOINT,
+    '-e',
+    UNSORTED_ENTRYPOINT,
     '--ignore',
     '*_test.rego',
     '-o',
