@@ -112,6 +112,20 @@ export class LimitSampler {
     return calls;
   }
 
+  /** The longest stretch of the phase (ms) in which no call was accepted: a stall, if long. */
+  longestStall(what: 'appCalls' | 'tenantCalls', phase: string): number {
+    const s = this.sorted();
+    let longest = 0;
+    let since: Sample | undefined;
+    for (let i = 1; i < s.length; i++) {
+      if (s[i]!.phase !== phase) continue;
+      since ??= s[i - 1]!;
+      if (s[i]![what] > since[what]) since = s[i]!;
+      else longest = Math.max(longest, s[i]!.at - since.at);
+    }
+    return longest;
+  }
+
   maxInFlight(): number {
     return Math.max(0, ...this.samples.map((s) => s.maxInFlight));
   }

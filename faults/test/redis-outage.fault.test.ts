@@ -41,6 +41,15 @@ const MAX_429 = APP_SHARE;
 
 const SYNC_EVERY_MS = 1_500;
 
+/** A gauge's value from a Prometheus text page (summed over its series). */
+async function gauge(metricsUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(metricsUrl)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+}
+
 /** Redis dies in the middle of syncing 20 organisations through 9 connections. */
 describe('Redis outage during a sync of many tenants', () => {
   let fs: FaultStack;
@@ -113,6 +122,7 @@ describe('Redis outage during a sync of many tenants', () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
     let outageMs = 0;
+    let inFlightAtKill = 0;
     let keysAfter = 0;
     try {
       sampler.start();
@@ -120,6 +130,8 @@ describe('Redis outage during a sync of many tenants', () => {
       await sleep(PHASE_MS.shared);
 
       await sampler.phase('outage');
+      // Mid-sync: reconciles are running (and waiting for slots) when Redis dies.
+      inFlightAtKill = await gauge(stack.reconcilerMetricsUrl, 'xao_workqueue_in_flight');
       const outageStarted = Date.now();
       await redis.kill();
       const outageEnds = Date.now() + PHASE_MS.outage;
@@ -165,10 +177,17 @@ describe('Redis outage during a sync of many tenants', () => {
       tenants: TENANTS,
       connections: all.length,
       outageS: +(outageMs / 1000).toFixed(1),
+      reconcilesInFlightAtKill: inFlightAtKill,
       calls: {
         shared: sampler.callsIn('appCalls', 'shared'),
         outage: sampler.callsIn('appCalls', 'outage'),
         recovered: sampler.callsIn('appCalls', 'recovered'),
+      },
+      // Seconds without a single accepted call: the fallback should keep work going at its share.
+      longestStallS: {
+        shared: +(sampler.longestStall('appCalls', 'shared') / 1000).toFixed(1),
+        outage: +(sampler.longestStall('appCalls', 'outage') / 1000).toFixed(1),
+        recovered: +(sampler.longestStall('appCalls', 'recovered') / 1000).toFixed(1),
       },
       appMaxPerWindow: {
         shared: window('appCalls', 'shared'),
@@ -196,6 +215,7 @@ describe('Redis outage during a sync of many tenants', () => {
     console.log(`Redis outage: ${JSON.stringify(measured, null, 2)}`);
 
     const sum = LimitSampler.total;
+    expect(inFlightAtKill).toBeGreaterThan(0);
     // Redis shared: the limiter keeps within the limits exactly.
     expect(sum(r429.shared)).toBe(0);
     // The limits bound (the load asked for more than they allow).
@@ -225,13 +245,14 @@ describe('Redis outage during a sync of many tenants', () => {
     const reconcilerLog = readFileSync(stack.processes.reconciler.logFile, 'utf8');
     expect(reconcilerLog).toMatch(/Redis is unavailable/);
     expect(reconcilerLog).toMatch(/Redis is back/);
+    expect(reconcilerLog).not.toMatch(/Unhandled error event|uncaught/i);
 
     await recordFaultResult({
       id: 'redis-outage',
       kind: 'fault',
       title: 'Redis outage during a sync of many tenants',
-      injected: `private redis-server SIGKILLed while ${all.length} XeroConnections synced ${TENANTS} organisations (sandbox and client limits compressed to ${TENANT_LIMIT}/tenant and ${APP_LIMIT}/app per ${WINDOW_MS / 1000} s window); down ${measured.outageS} s, then started again (empty) on the same port`,
-      held: `429s: ${sum(r429.shared)} with Redis, ${sum(r429.outage)} during the outage, ${sum(r429.recovered)} after it (bound ${MAX_429}); app calls per window max ${measured.appMaxPerWindow.shared} / ${measured.appMaxPerWindow.outage} / ${measured.appMaxPerWindow.recovered} (limit ${APP_LIMIT}, share ${APP_SHARE}; ${measured.insideOutageMaxPerWindow.app} in windows wholly inside the outage); hot tenant max ${measured.hotTenantMaxPerWindow.shared} / ${measured.hotTenantMaxPerWindow.outage} / ${measured.hotTenantMaxPerWindow.recovered} (limit ${TENANT_LIMIT}); ${measured.calls.outage} calls accepted during the outage; reconciler same pid; all Ready ${measured.readyAfterS} s after the load stopped; ${keysAfter} limiter keys in Redis again`,
+      injected: `private redis-server SIGKILLed with ${inFlightAtKill} reconciles in flight while ${all.length} XeroConnections synced ${TENANTS} organisations (sandbox and client limits compressed to ${TENANT_LIMIT}/tenant and ${APP_LIMIT}/app per ${WINDOW_MS / 1000} s window); down ${measured.outageS} s, then started again (empty) on the same port`,
+      held: `429s: ${sum(r429.shared)} with Redis, ${sum(r429.outage)} during the outage, ${sum(r429.recovered)} after it (bound ${MAX_429}); app calls per window max ${measured.appMaxPerWindow.shared} / ${measured.appMaxPerWindow.outage} / ${measured.appMaxPerWindow.recovered} (limit ${APP_LIMIT}, share ${APP_SHARE}; ${measured.insideOutageMaxPerWindow.app} in windows wholly inside the outage); hot tenant max ${measured.hotTenantMaxPerWindow.shared} / ${measured.hotTenantMaxPerWindow.outage} / ${measured.hotTenantMaxPerWindow.recovered} (limit ${TENANT_LIMIT}); calls accepted during the outage: ${measured.calls.outage} (longest stretch without one ${measured.longestStallS.outage} s; with Redis ${measured.longestStallS.shared} s); reconciler same pid; all Ready ${measured.readyAfterS} s after the load stopped; ${keysAfter} limiter keys in Redis again`,
       dataLost: findingsLost + tokenErrors,
       dataChecked: `snapshots ${measured.snapshots} (all kept), findings ${measured.findings} (all kept), 0 token errors (no refresh token lost)`,
       command: faultCommand('redis-outage.fault.test.ts'),
