@@ -1,7 +1,9 @@
 import { isAlive } from '@xero-access/local-cluster';
 import { condition, waitAllReady } from '@xero-access/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEvidence, evidenceViaAdminApi, lostEvidence } from '../src/evidence.js';
 import { startFaultStack, type FaultStack } from '../src/fault-stack.js';
+import { faultCommand, recordFaultResult } from '../src/record.js';
 import { apiRequests, SandboxAdmin, tokenRequests } from '../src/sandbox-admin.js';
 import { getXeroConnection, requestSync } from '../src/xero-connections.js';
 
@@ -26,6 +28,7 @@ describe('Xero 5xx and latency storm', () => {
 
   it('backs off without a tight loop, says why in Ready, and recovers when the storm ends', async () => {
     const { stack } = fs;
+    const before = await evidenceViaAdminApi(stack.kc, stack.admin);
     await sandbox.resetStats();
     await sandbox.setFaults({
       target: 'all',
@@ -66,8 +69,24 @@ describe('Xero 5xx and latency storm', () => {
     await requestSync(stack.kc, 'finance', 'acme');
     await requestSync(stack.kc, 'finance', 'globex');
     await waitAllReady(stack.kc, 60_000);
-    console.log(
-      `Ready again ${((Date.now() - recoveryStarted) / 1000).toFixed(1)} s after the storm ended`,
-    );
+    const recoverySeconds = (Date.now() - recoveryStarted) / 1000;
+    console.log(`Ready again ${recoverySeconds.toFixed(1)} s after the storm ended`);
+
+    const after = await evidenceViaAdminApi(stack.kc, stack.admin);
+    const lost = lostEvidence(before, after);
+    const dataChecked = describeEvidence(before, after);
+    console.log(dataChecked);
+    expect(lost).toEqual([]);
+
+    await recordFaultResult({
+      id: 'sandbox-storm',
+      kind: 'fault',
+      title: 'Xero 5xx and latency storm',
+      injected: `sandbox faults {target: all, latencyMs: 300, serverErrors: 503 for every call} for ${STORM_MS / 1000} s, syncs requested for both connections`,
+      held: `${calls} calls reached Xero in ${STORM_MS / 1000} s (bound ${MAX_CALLS_IN_STORM}: no tight loop); Ready=False ${reason}; reconciler kept running; all Ready=True ${recoverySeconds.toFixed(1)} s after the storm ended and a sync was requested`,
+      dataLost: lost.length,
+      dataChecked,
+      command: faultCommand('sandbox-storm.fault.test.ts'),
+    });
   });
 });
