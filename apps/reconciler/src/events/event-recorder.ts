@@ -11,6 +11,19 @@ export type EventType = 'Normal' | 'Warning';
 
 export const REPORTING_CONTROLLER = 'xeroaccess.dev/reconciler';
 
+/** The longest object name Kubernetes accepts (a DNS subdomain), an Event's included. */
+const MAX_NAME = 253;
+
+/**
+ * client-go's naming, <object>.<time in hex>, unique enough per object; the object's part is cut
+ * so that a XeroConnection with a name of the longest allowed length still gets its Events.
+ */
+export function eventName(objectName: string, now: Date, random = Math.random()): string {
+  const suffix = (now.getTime() * 1000 + Math.floor(random * 1000)).toString(16);
+  const prefix = objectName.slice(0, MAX_NAME - suffix.length - 1).replace(/[.-]+$/, '');
+  return `${prefix}.${suffix}`;
+}
+
 /**
  * Kubernetes Events (events.k8s.io/v1) about a XeroConnection, shown by `kubectl describe` and
  * `kubectl events`. Best effort: a failed event never fails a reconcile.
@@ -39,11 +52,7 @@ export class EventRecorder {
       await this.api.createNamespacedEvent({
         namespace: namespace!,
         body: {
-          // client-go's naming: <object>.<time in hex>, unique enough per object.
-          metadata: {
-            name: `${name}.${(now.getTime() * 1000 + Math.floor(Math.random() * 1000)).toString(16)}`,
-            namespace,
-          },
+          metadata: { name: eventName(name!, now), namespace },
           eventTime: new V1MicroTime(now.getTime()),
           reportingController: REPORTING_CONTROLLER,
           reportingInstance: this.instance,
