@@ -214,6 +214,9 @@ describe('hostile input to the reconciler', () => {
       expect(isAlive(reconcilerPid)).toBe(true);
       expect(stack.processes.reconciler.pid).toBe(reconcilerPid);
       expect(reconcilerLogClean()).toBe(true);
+      // Events too: an Event's name is the object's plus a suffix, and must fit in 253 as well.
+      const log = readFileSync(stack.processes.reconciler.logFile, 'utf8');
+      expect(log).not.toMatch(/could not record event/);
 
       const after = await evidence(db.url);
       const lost =
@@ -225,7 +228,7 @@ describe('hostile input to the reconciler', () => {
         kind: 'bad-input',
         title: 'XeroConnections at and just over the CRD schema limits',
         injected: `${accepted.length} CRs at the limits (253-character metadata.name, Secret names and keys; 32 scopes of 128 characters; 256 role mappings with 128-character orgRoles and all 6 Xero roles; upper-case tenantId; syncInterval 1m, 2562047h and 32 characters long) and ${refusals.length} each one field over a limit`,
-        held: `all ${accepted.length} accepted and Ready=True; all ${refusals.length} over-limit CRs refused by the API server (422) naming the field; ${reconcilesIn10s} reconciles in the 10 s after (no hot loop); reconciler same pid, no uncaught error in its log`,
+        held: `all ${accepted.length} accepted and Ready=True; all ${refusals.length} over-limit CRs refused by the API server (422) naming the field; ${reconcilesIn10s} reconciles in the 10 s after (no hot loop); every Event recorded; reconciler same pid, no uncaught error in its log`,
         dataLost: lost,
         dataChecked: `snapshots ${before.snapshots.length} -> ${after.snapshots.length}, findings ${before.findings.size} -> ${after.findings.size} (all earlier ids kept)`,
         command: faultCommand('hostile-input.fault.test.ts'),
