@@ -1,7 +1,15 @@
 import { isAlive } from '@xero-access/local-cluster';
-import { condition, startApp, waitAllReady, type AppProcess } from '@xero-access/stack';
+import {
+  condition,
+  listXeroConnections,
+  startApp,
+  waitAllReady,
+  type AppProcess,
+} from '@xero-access/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEvidence, evidenceViaAdminApi, lostEvidence } from '../src/evidence.js';
 import { startFaultStack, type FaultStack } from '../src/fault-stack.js';
+import { faultCommand, recordFaultResult } from '../src/record.js';
 import { SandboxAdmin } from '../src/sandbox-admin.js';
 import { processEnv } from '../src/secret-scan.js';
 import { getXeroConnection, requestSync } from '../src/xero-connections.js';
@@ -36,7 +44,9 @@ describe('reconciler SIGKILLed during token refreshes', () => {
       const env = processEnv(reconciler.pid);
       const healthUrl = `http://127.0.0.1:${env.METRICS_PORT}/healthz`;
       const reasons = new Set<string>();
+      const before = await evidenceViaAdminApi(stack.kc, stack.admin);
       await sandbox.resetStats();
+      const started = Date.now();
 
       for (let cycle = 0; cycle < CYCLES; cycle++) {
         await fetch(`${stack.sandbox.adminUrl}/access-tokens/expire`, {
@@ -70,10 +80,35 @@ describe('reconciler SIGKILLed during token refreshes', () => {
       console.log(
         `${CYCLES} kills: ${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors)}; Ready=False reasons seen: ${[...reasons].join(', ') || 'none'}`,
       );
+      const seconds = (Date.now() - started) / 1000;
+      // A refresh token lost is a connection that needs a person to consent again.
+      const needReconsent = (await listXeroConnections(stack.kc)).filter(
+        (c) => condition(c, 'Ready')?.reason === 'ReauthorizationRequired',
+      ).length;
+      const invalidGrants = stats.tokenErrors?.invalid_grant ?? 0;
+      const after = await evidenceViaAdminApi(stack.kc, stack.admin);
+      const lost = lostEvidence(before, after);
       expect(condition(xc, 'Ready')?.status).toBe('True');
       expect(reasons.has('ReauthorizationRequired')).toBe(false);
+      expect(needReconsent).toBe(0);
+      expect(invalidGrants).toBe(0);
+      expect(lost).toEqual([]);
       expect(stats.refreshRotations ?? 0).toBeGreaterThan(0);
       expect(isAlive(reconciler.pid)).toBe(true);
+
+      await recordFaultResult({
+        id: 'reconciler-kill-refresh',
+        kind: 'fault',
+        title: 'reconciler SIGKILL during token refreshes',
+        injected: `${CYCLES} cycles in ${seconds.toFixed(0)} s: every access token expired, a sync requested (refresh + rotation), the reconciler SIGKILLed at a random 0–600 ms, then started again with the same environment (one replica, LEADER_ELECTION=false)`,
+        held: `${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors ?? {})}; never ReauthorizationRequired (Ready=False reasons seen at a kill: ${[...reasons].join(', ') || 'none'}); all Ready=True at the end; the final process alive`,
+        dataLost: needReconsent + invalidGrants + lost.length,
+        dataChecked: `connections needing re-consent ${needReconsent}, invalid_grant answers ${invalidGrants}; ${describeEvidence(before, after)}`,
+        command: faultCommand(
+          'reconciler-kill.fault.test.ts',
+          CYCLES === 50 ? '' : `FAULTS_REFRESH_CYCLES=${CYCLES}`,
+        ),
+      });
     },
     CYCLES * 4_000 + 120_000,
   );

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitAllReady } from '@xero-access/stack';
+import { condition, listXeroConnections, waitAllReady } from '@xero-access/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEvidence, evidenceViaAdminApi, lostEvidence } from '../src/evidence.js';
 import { startFaultStack, type FaultStack } from '../src/fault-stack.js';
+import { faultCommand, recordFaultResult } from '../src/record.js';
 import { processEnv, scanLogs, secretValues } from '../src/secret-scan.js';
 import { getXeroConnection, requestSync } from '../src/xero-connections.js';
 
@@ -37,6 +39,7 @@ describe('no secret in the logs of a full run', () => {
 
   it('finds none of them', async () => {
     const { stack } = fs;
+    const before = await evidenceViaAdminApi(stack.kc, stack.admin);
     for (const app of stack.sandbox.apps)
       secrets.set(`client secret ${app.name}`, app.clientSecret);
     for (const grant of stack.sandbox.grants)
@@ -84,6 +87,12 @@ describe('no secret in the logs of a full run', () => {
     expect(refused.status).toBe(401);
     secrets.set('wrong API token', wrong);
 
+    const after = await evidenceViaAdminApi(stack.kc, stack.admin);
+    const lost = lostEvidence(before, after);
+    const needReconsent = (await listXeroConnections(stack.kc)).filter(
+      (c) => condition(c, 'Ready')?.reason === 'ReauthorizationRequired',
+    ).length;
+
     await fs.stack.stop(); // flushes every log
     const { leaks, filesScanned, bytesScanned } = scanLogs(stack.logDir, secrets, /xero-sandbox/);
     console.log(
@@ -91,5 +100,18 @@ describe('no secret in the logs of a full run', () => {
     );
     expect(filesScanned).toBe(2); // reconciler.log, admin-api.log
     expect(leaks).toEqual([]);
+    expect(lost).toEqual([]);
+    expect(needReconsent).toBe(0);
+
+    await recordFaultResult({
+      id: 'secret-scan',
+      kind: 'bad-input',
+      title: 'secrets in logs',
+      injected: `a full run: start, sync, every access token expired (refresh, rotation, write-back), admin reads, SCIM read, a new API token, a request with a wrong token; reconciler at LOG_LEVEL=debug`,
+      held: `${secrets.size} secret values (client secrets, initial refresh tokens, the token Secrets' refresh and access tokens before and after the refresh, admin, SCIM, created and wrong API tokens) searched in ${filesScanned} log files (${(bytesScanned / 1024).toFixed(1)} kB): ${leaks.length} found; the scanner finds a planted value`,
+      dataLost: lost.length + needReconsent,
+      dataChecked: `${describeEvidence(before, after)}; connections needing re-consent ${needReconsent}`,
+      command: faultCommand('secret-scan.fault.test.ts'),
+    });
   });
 });
