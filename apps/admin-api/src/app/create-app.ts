@@ -3,11 +3,10 @@ import { createHash } from 'node:crypto';
 import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken } from '../auth/auth.guard.js';
 import { registerDocs } from '../openapi/docs.js';
-import { openApiConfig } from '../openapi/openapi-config.js';
+import { createOpenApiDocument } from '../openapi/document.js';
 import { AppModule, type AppDependencies } from './app.module.js';
 
 /** Per credential when there is one (so one client cannot starve another behind the same NAT), else per IP. */
@@ -24,6 +23,12 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     // One access-log line per request (below) instead of Fastify's two.
     logger: false,
     bodyLimit: deps.config.bodyLimitBytes,
+    // Path parameters are validated (and refused with a 400 naming them) by the routes: a
+    // Kubernetes name may be 253 characters, past Fastify's default of 100 (answered 414).
+    maxParamLength: 1024,
+    // The OAuth callback's query carries code and state (percent-encoded: up to 12 bytes per
+    // character); the routes bound each value, Node's default 16 KiB would answer 431 first.
+    http: { maxHeaderSize: 64 * 1024 },
     trustProxy: deps.config.trustProxy
       .split(',')
       .map((s) => s.trim())
@@ -71,7 +76,7 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     rateLimit as unknown as Parameters<NestFastifyApplication['register']>[0],
     limits as never,
   );
-  const document = SwaggerModule.createDocument(app, openApiConfig());
+  const document = createOpenApiDocument(app);
   registerDocs(fastify as unknown as FastifyInstance, `${JSON.stringify(document, null, 2)}\n`);
   await app.init();
   await fastify.ready();

@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -10,14 +11,22 @@ import { NameParam } from '../http/params.js';
 import { ValidQuery } from '../http/zod-validation.js';
 import { ConnectService } from './connect.service.js';
 
+// OAuth 2.0 (RFC 6749 Appendix A): code and state are visible ASCII, scope adds spaces.
+const oauthText = (max: number, spaces = false) =>
+  z
+    .string()
+    .max(max)
+    .regex(spaces ? /^[\x20-\x7e]*$/ : /^[\x21-\x7e]*$/, 'must be printable ASCII')
+    .optional();
+
 const callbackQuery = z
   .object({
-    code: z.string().max(4096).optional(),
-    state: z.string().max(4096).optional(),
-    scope: z.string().max(4096).optional(),
-    session_state: z.string().max(4096).optional(),
-    error: z.string().max(256).optional(),
-    error_description: z.string().max(4096).optional(),
+    code: oauthText(1024),
+    state: oauthText(2048),
+    scope: oauthText(2048, true),
+    session_state: oauthText(1024),
+    error: oauthText(256),
+    error_description: z.string().max(1024).optional(),
   })
   .strict();
 
@@ -39,6 +48,7 @@ export class ConnectController {
       expiresAt: z.iso.datetime(),
     }),
   )
+  @Fails([404, 409, 503])
   async start(
     @NameParam('namespace') namespace: string,
     @NameParam('name') name: string,
@@ -65,6 +75,7 @@ export class ConnectController {
       accessTokenExpiresAt: z.iso.datetime(),
     }),
   )
+  @Fails([400, 404, 409, 429, 503])
   async callback(
     @ValidQuery(callbackQuery) q: z.output<typeof callbackQuery>,
     @Req() request: RequestWithPrincipal,

@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { z } from 'zod';
 import { Returns } from '../openapi/returns.js';
 import { connectionViewSchema } from '../openapi/response-schemas.js';
@@ -73,6 +74,7 @@ export class ConnectionsController {
   @Access('viewer')
   @ApiOperation({ summary: 'One XeroConnection' })
   @Returns(connectionViewSchema)
+  @Fails([404])
   async get(@NameParam('namespace') namespace: string, @NameParam('name') name: string) {
     const [record, resource] = await Promise.all([
       this.db.connections.get({ namespace, name }),

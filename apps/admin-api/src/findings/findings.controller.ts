@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database, ModelOrm } from '@xero-access/model';
@@ -60,6 +61,7 @@ export class FindingsController {
   @Access('viewer')
   @ApiOperation({ summary: 'One finding with the snapshot that evidences it' })
   @ApiOkResponse({ schema: openApiOutputSchema(findingDetailSchema) })
+  @Fails([404])
   async get(@UuidParam('id') id: string) {
     const finding = await this.db.findings.get(id);
     if (!finding) throw notFound('finding', id);
@@ -70,6 +72,7 @@ export class FindingsController {
   @Access('viewer')
   @ApiOperation({ summary: 'State changes of a finding, oldest first' })
   @ApiOkResponse({ schema: openApiOutputSchema(z.object({ items: z.array(findingEventSchema) })) })
+  @Fails([404])
   async history(@UuidParam('id') id: string) {
     return { items: await this.db.findings.history(id) };
   }
@@ -79,6 +82,7 @@ export class FindingsController {
   @Access('admin')
   @ApiOperation({ summary: 'Accept the risk of a finding until a date, with a reason' })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
+  @Fails([404, 409])
   async accept(
     @UuidParam('id') id: string,
     @ValidBody(acceptRiskBody) body: z.output<typeof acceptRiskBody>,
@@ -95,6 +99,7 @@ export class FindingsController {
   @Access('admin')
   @ApiOperation({ summary: 'Withdraw an accepted risk: the finding is open again' })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
+  @Fails([404, 409])
   async revokeAcceptance(
     @UuidParam('id') id: string,
     @ValidBody(revokeAcceptanceBody) body: z.output<typeof revokeAcceptanceBody>,

@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { z } from 'zod';
 import { Returns } from '../openapi/returns.js';
 import { Controller, Get, HttpException, Inject } from '@nestjs/common';
@@ -33,6 +34,7 @@ export class HealthController {
       checks: z.array(z.object({ name: z.string(), ok: z.boolean() })),
     }),
   )
+  @Fails([503])
   async ready() {
     const checks = await Promise.all([
       this.check('database', () => this.model.orm.isConnected()),

@@ -1,76 +1,11 @@
-import {
-  type ArgumentsHost,
-  Catch,
-  type ExceptionFilter,
-  HttpException,
-  Inject,
-} from '@nestjs/common';
-import { ConflictError, NotFoundError, ValidationError } from '@xero-access/model';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger.module.js';
-import type { ErrorBody } from './errors.js';
+import { SCIM_PREFIX, sendScimError } from '../scim/scim-error-reply.js';
+import { setRetryAfter, toErrorBody } from './error-body.js';
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-};
-
-/** Every error as `{statusCode, error, message, field?}`; unexpected errors never leak details. */
-export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof HttpException) {
-    const status = error.getStatus();
-    const response = error.getResponse();
-    if (typeof response === 'object' && response !== null && 'message' in response) {
-      const r = response as { message: unknown; field?: string };
-      const message = Array.isArray(r.message) ? r.message.join('; ') : String(r.message);
-      return {
-        statusCode: status,
-        error: REASONS[status] ?? 'Error',
-        message,
-        ...(r.field ? { field: r.field } : {}),
-      };
-    }
-    return { statusCode: status, error: REASONS[status] ?? 'Error', message: String(response) };
-  }
-  if (error instanceof ValidationError)
-    return { statusCode: 400, error: REASONS[400]!, message: error.message, field: error.field };
-  if (error instanceof NotFoundError)
-    return { statusCode: 404, error: REASONS[404]!, message: error.message };
-  if (error instanceof ConflictError)
-    return { statusCode: 409, error: REASONS[409]!, message: error.message };
-  if (isUniqueViolation(error))
-    return {
-      statusCode: 409,
-      error: REASONS[409]!,
-      message: 'a record with the same unique key already exists',
-    };
-  const fastifyStatus = (error as { statusCode?: unknown }).statusCode;
-  if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-    return {
-      statusCode: fastifyStatus,
-      error: REASONS[fastifyStatus] ?? 'Error',
-      message: (error as Error).message,
-    };
-  }
-  return {
-    statusCode: 500,
-    error: REASONS[500]!,
-    message: 'internal error (see the server log for the request id)',
-  };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { name?: string })?.name === 'UniqueConstraintViolationException';
-}
-
+/** The global filter: every error as an ErrorBody (SCIM routes: a SCIM error). */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   constructor(@Inject(LOGGER) private readonly logger: Logger) {}
@@ -78,8 +13,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
+    // Errors Fastify raises before a SCIM handler runs (body parsing, rate limit) speak SCIM too.
+    if (request.url.startsWith(SCIM_PREFIX)) return sendScimError(reply, error, this.logger);
     const body = toErrorBody(error);
-    if (body.statusCode >= 500)
+    if (body.statusCode === 503) {
+      this.logger.warn({ err: error, reqId: request.id }, 'answered 503 (retry later)');
+      setRetryAfter(reply);
+    } else if (body.statusCode >= 500)
       this.logger.error({ err: error, reqId: request.id }, 'request failed');
     void reply.status(body.statusCode).send(body);
   }

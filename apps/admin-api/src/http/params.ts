@@ -1,6 +1,7 @@
 import { Param, type PipeTransform } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { z } from 'zod';
+import { Fails } from '../openapi/error-responses.js';
 import { BadRequestField } from './errors.js';
 
 const uuid = z.uuid({ message: 'must be a UUID' });
@@ -41,11 +42,9 @@ function documented(
   return (target, key, index) => {
     param(target, key, index);
     if (key === undefined) return;
-    ApiParam({ name, required: true, schema })(
-      target,
-      key,
-      Object.getOwnPropertyDescriptor(target, key)!,
-    );
+    const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
+    ApiParam({ name, required: true, schema })(target, key, descriptor);
+    Fails([400])(target, key, descriptor);
   };
 }
 

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
+import { Fails } from '../openapi/error-responses.js';
 import { BadRequestField } from './errors.js';
 
 /** Dotted path of a zod issue, prefixed with where it was found (body, query, params). */
@@ -91,6 +92,7 @@ export function ValidBody(schema: z.ZodType, description?: string): ParameterDec
     if (key !== undefined) {
       const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
       ApiBody({ schema: openApiSchema(schema), description })(target, key, descriptor);
+      Fails([400, 413])(target, key, descriptor);
     }
   };
 }
@@ -114,6 +116,6 @@ export function ValidQuery(schema: z.ZodObject): ParameterDecorator {
         description: typeof property.description === 'string' ? property.description : undefined,
       }),
     );
-    applyDecorators(...decorators)(target, key, descriptor);
+    applyDecorators(...decorators, Fails([400]))(target, key, descriptor);
   };
 }

@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import { linkSchema, pageOf, withReevaluated } from '../openapi/response-schemas.js';
 import { Controller, Delete, Get, HttpCode, Inject, Put } from '@nestjs/common';
@@ -61,6 +62,7 @@ export class LinksController {
   @Access('viewer')
   @ApiOperation({ summary: 'The link of one Xero user' })
   @Returns(linkSchema)
+  @Fails([404])
   async get(@XeroUserIdParam('userId') userId: string) {
     const link = await this.db.links.get(userId);
     if (!link) throw notFound('account link', userId);
@@ -91,6 +93,7 @@ export class LinksController {
   @Returns(
     z.object({ userId: z.string(), deleted: z.literal(true), reevaluated: z.array(z.string()) }),
   )
+  @Fails([404])
   async remove(@XeroUserIdParam('userId') userId: string) {
     await this.db.links.unlink(userId);
     const reevaluated = await this.reevaluation.after('link.delete', { userIds: [userId] });

@@ -1,5 +1,4 @@
 import { fileURLToPath } from 'node:url';
-import { SwaggerModule } from '@nestjs/swagger';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -9,7 +8,7 @@ import pino from 'pino';
 import { AppModule } from '../app/app.module.js';
 import { parseConfig } from '../config/config.js';
 import { OAuthStateSigner } from '../connect/oauth-state.js';
-import { openApiConfig } from './openapi-config.js';
+import { createOpenApiDocument } from './document.js';
 
 /**
  * The OpenAPI document from the controllers alone: no database, Redis or cluster is touched
@@ -30,7 +29,7 @@ export async function generateOpenApiDocument(): Promise<Record<string, unknown>
     { logger: false, abortOnError: false },
   );
   try {
-    return SwaggerModule.createDocument(app, openApiConfig()) as unknown as Record<string, unknown>;
+    return createOpenApiDocument(app) as unknown as Record<string, unknown>;
   } finally {
     await app.close();
   }

@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import {
   decisionSchema,
@@ -38,6 +39,7 @@ export class ReviewsController {
   @Access('reviewer')
   @ApiOperation({ summary: "Start a campaign over a tenant's latest snapshot" })
   @Returns(reviewWithProgressSchema, 201)
+  @Fails([404, 409])
   async create(
     @ValidBody(createReviewBody) body: z.output<typeof createReviewBody>,
     @CurrentPrincipal() who: Principal,
@@ -56,6 +58,7 @@ export class ReviewsController {
   @Access('viewer')
   @ApiOperation({ summary: 'A campaign with its progress' })
   @Returns(reviewWithProgressSchema)
+  @Fails([404])
   async get(@UuidParam('id') id: string) {
     const review = await this.db.reviews.get(id);
     if (!review) throw notFound('access review', id);
@@ -66,6 +69,7 @@ export class ReviewsController {
   @Access('viewer')
   @ApiOperation({ summary: 'The users under review and their decisions' })
   @Returns(listOf(decisionSchema))
+  @Fails([404])
   async items(@UuidParam('id') id: string) {
     return { items: await this.db.reviews.decisions(id) };
   }
@@ -74,6 +78,7 @@ export class ReviewsController {
   @Access('reviewer')
   @ApiOperation({ summary: 'Decide keep / revoke / change-role for one user, with a comment' })
   @Returns(decisionSchema)
+  @Fails([404, 409])
   async decide(
     @UuidParam('id') id: string,
     @XeroUserIdParam('userId') userId: string,
@@ -93,6 +98,7 @@ export class ReviewsController {
   @Access('reviewer')
   @ApiOperation({ summary: 'Close the campaign (every user decided)' })
   @Returns(reviewWithProgressSchema)
+  @Fails([404, 409])
   async complete(@UuidParam('id') id: string, @CurrentPrincipal() who: Principal) {
     return this.db.reviews.complete(id, who.actor);
   }
@@ -104,6 +110,7 @@ export class ReviewsController {
       'Completion report as evidence: campaign, snapshot hashes, every decision, open remediations, sha256 digest',
   })
   @Returns(reviewReportSchema)
+  @Fails([404])
   async report(@UuidParam('id') id: string) {
     const review = await this.db.reviews.get(id);
     if (!review) throw notFound('access review', id);

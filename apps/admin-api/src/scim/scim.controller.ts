@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import { scimListSchema, scimUserSchema } from '../openapi/response-schemas.js';
 import {
@@ -13,7 +14,7 @@ import {
   Res,
   UseFilters,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database, StaffRecord } from '@xero-access/model';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
@@ -87,6 +88,7 @@ export class ScimUsersController {
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'One user' })
   @Returns(scimUserSchema)
+  @Fails([404])
   async get(@UuidParam('id') id: string) {
     return this.view(await this.existing(id));
   }
@@ -97,6 +99,7 @@ export class ScimUsersController {
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'Create (provision) a user' })
   @Returns(scimUserSchema, 201)
+  @Fails([409])
   async create(
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -113,6 +116,7 @@ export class ScimUsersController {
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({ summary: 'Replace a user' })
   @Returns(scimUserSchema)
+  @Fails([404, 409])
   async replace(
     @UuidParam('id') id: string,
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
@@ -130,6 +134,7 @@ export class ScimUsersController {
     summary: 'PatchOp: active (offboard / reactivate), userName, displayName, externalId, title',
   })
   @Returns(scimUserSchema)
+  @Fails([404, 409])
   async patch(
     @UuidParam('id') id: string,
     @ValidBody(scimPatchBody) body: z.output<typeof scimPatchBody>,
@@ -143,10 +148,12 @@ export class ScimUsersController {
 
   @Delete(':id')
   @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted' })
   @Access('scim')
   @ApiOperation({
     summary: 'Delete a user (deactivate with PATCH active=false to offboard and keep the record)',
   })
+  @Fails([404])
   async remove(@UuidParam('id') id: string) {
     const before = await this.existing(id);
     const links = await this.changes.linkedUserIds(before.id);

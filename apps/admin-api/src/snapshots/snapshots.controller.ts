@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { z } from 'zod';
 import { Returns } from '../openapi/returns.js';
 import {
@@ -45,6 +46,7 @@ export class SnapshotsController {
       diff: snapshotDiffSchema,
     }),
   )
+  @Fails([404])
   async diff(@ValidQuery(diffQuery) q: z.output<typeof diffQuery>) {
     const [from, to] = await Promise.all([
       this.db.snapshots.get(q.from),
@@ -82,6 +84,7 @@ export class SnapshotsController {
       }),
     }),
   )
+  @Fails([404])
   async chain(@ValidQuery(chainQuery) q: z.output<typeof chainQuery>) {
     const records = await this.db.snapshots.chainRecords(q.connection, q.tenant);
     const verification = await this.db.snapshots.verifyChain(q.connection, q.tenant);
@@ -99,6 +102,7 @@ export class SnapshotsController {
   @Access('viewer')
   @ApiOperation({ summary: 'One snapshot with its users' })
   @Returns(snapshotDetailSchema)
+  @Fails([404])
   async get(@UuidParam('id') id: string) {
     const snapshot = await this.db.snapshots.get(id);
     if (!snapshot) throw notFound('snapshot', id);
@@ -121,6 +125,7 @@ export class SnapshotsController {
     200,
     'Evidence; header X-Content-SHA256 is the sha256 of the body',
   )
+  @Fails([404])
   async export(
     @UuidParam('id') id: string,
     @ValidQuery(exportQuery) q: z.output<typeof exportQuery>,

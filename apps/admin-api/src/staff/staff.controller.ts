@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import {
   importResultSchema,
@@ -77,6 +78,7 @@ export class StaffController {
   @Access('viewer')
   @ApiOperation({ summary: 'One staff member' })
   @Returns(staffSchema)
+  @Fails([404])
   async get(@UuidParam('id') id: string) {
     const member = await this.db.staff.get(id);
     if (!member) throw notFound('staff member', id);
@@ -87,6 +89,7 @@ export class StaffController {
   @Access('admin')
   @ApiOperation({ summary: 'Add one person to the directory (SCIM or import for many)' })
   @Returns(withReevaluated(staffSchema), 201)
+  @Fails([409])
   async create(@ValidBody(createStaffBody) body: z.output<typeof createStaffBody>) {
     const created = await this.db.staff.create({ ...body, source: 'manual' });
     const reevaluated = await this.changes.changed('staff.create', [created]);
@@ -99,6 +102,7 @@ export class StaffController {
     summary: 'Change a person (e.g. offboard: {"status":"offboarded"}); re-evaluates at once',
   })
   @Returns(withReevaluated(staffSchema))
+  @Fails([404, 409])
   async update(
     @UuidParam('id') id: string,
     @ValidBody(updateStaffBody) body: z.output<typeof updateStaffBody>,
@@ -126,6 +130,7 @@ export class StaffController {
     },
   })
   @Returns(importResultSchema)
+  @Fails([400, 409, 413])
   async import(@Body() body: unknown, @Headers('content-type') contentType: string | undefined) {
     const nul = findNul(body);
     if (nul)

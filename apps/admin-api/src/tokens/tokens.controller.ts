@@ -1,3 +1,4 @@
+import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import { createdTokenSchema, listOf, tokenSchema } from '../openapi/response-schemas.js';
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
@@ -49,6 +50,7 @@ export class TokensController {
   @Access('admin')
   @ApiOperation({ summary: 'Create an API token; the secret is in this response only' })
   @Returns(createdTokenSchema, 201)
+  @Fails([409])
   async create(
     @ValidBody(createTokenBody) body: z.output<typeof createTokenBody>,
     @CurrentPrincipal() who: Principal,
@@ -67,6 +69,7 @@ export class TokensController {
   @Access('admin')
   @ApiOperation({ summary: 'Revoke an API token' })
   @Returns(tokenSchema)
+  @Fails([404])
   async revoke(@UuidParam('id') id: string) {
     const revoked = await this.db.tokens.revoke(id);
     this.cache.clear();

@@ -7,6 +7,7 @@ import { sqliteMigrations } from '../migrations/sqlite/index.js';
 import { Database } from '../services/database.js';
 import { parseDatabaseUrl, type Dialect } from './database-url.js';
 import { withMigrationLock } from './migration-lock.js';
+import { beginImmediate } from './sqlite-immediate.js';
 
 export interface CreateOrmOptions {
   /** `postgres://user:pass@host:5432/db`, `sqlite:///path/to/file.db` or `sqlite::memory:`. */
@@ -96,6 +97,7 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
   const parsed = parseDatabaseUrl(options.url);
   const dialect = parsed.dialect;
   const orm = await MikroORM.init<AbstractSqlDriver>(await ormOptions(options.url, options));
+  if (dialect === 'sqlite') beginImmediate(orm);
   const migrator = () => orm.getMigrator();
   const model: ModelOrm = {
     dialect,

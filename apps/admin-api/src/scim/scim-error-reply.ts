@@ -1,0 +1,39 @@
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { setRetryAfter, toErrorBody } from '../http/error-body.js';
+import { SCIM_CONTENT_TYPE, SCIM_ERROR, ScimError, type ScimType } from './scim.types.js';
+
+export const SCIM_PREFIX = '/scim/v2/';
+
+function scimTypeFor(status: number, message: string): ScimType | undefined {
+  if (status === 409) return 'uniqueness';
+  if (status === 400)
+    return /unknown field|not allowed/.test(message) ? 'invalidSyntax' : 'invalidValue';
+  return undefined;
+}
+
+/** An error in the RFC 7644 §3.12 format, whatever raised it. */
+export function sendScimError(reply: FastifyReply, error: unknown, logger: Logger): void {
+  let status: number;
+  let detail: string;
+  let scimType: ScimType | undefined;
+  if (error instanceof ScimError) {
+    ({ status, detail, scimType } = error);
+  } else {
+    const body = toErrorBody(error);
+    status = body.statusCode;
+    detail = body.message;
+    scimType = scimTypeFor(status, detail);
+    if (status === 503) setRetryAfter(reply);
+    else if (status >= 500) logger.error({ err: error }, 'SCIM request failed');
+  }
+  void reply
+    .status(status)
+    .header('content-type', SCIM_CONTENT_TYPE)
+    .send({
+      schemas: [SCIM_ERROR],
+      status: String(status),
+      ...(scimType ? { scimType } : {}),
+      detail,
+    });
+}
