@@ -31,6 +31,8 @@ export interface ResourceWatcherOptions<T extends KubernetesObject> {
   backoff?: BackoffPolicy;
   /** Accept header of the watch, e.g. metadata only (PartialObjectMetadata) for Secrets. */
   watchAccept?: string;
+  /** Applied to every listed or watched object before it is cached and reported (trim what is not needed). */
+  transform?(object: T): T;
   logger: Logger;
 }
 
@@ -172,7 +174,8 @@ export class ResourceWatcher<T extends KubernetesObject> {
     let resourceVersion = '';
     do {
       const page = await this.options.list(continueToken, pageSize);
-      items.push(...page.items);
+      const { transform } = this.options;
+      items.push(...(transform ? page.items.map(transform) : page.items));
       continueToken = page.continueToken || undefined;
       resourceVersion = page.resourceVersion;
     } while (continueToken && !this.stopped);
@@ -237,7 +240,7 @@ export class ResourceWatcher<T extends KubernetesObject> {
             const rv = object.metadata?.resourceVersion;
             if (rv) this.resourceVersion = rv;
             if (type === 'BOOKMARK') return;
-            this.apply(type as WatchEventType, object);
+            this.apply(type as WatchEventType, this.options.transform?.(object) ?? object);
           },
           (error: unknown) => {
             if (!error || this.stopped) return finish({ kind: 'closed' });

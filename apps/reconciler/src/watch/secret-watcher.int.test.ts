@@ -34,7 +34,18 @@ describe('Secret watch against the real API server (metadata only)', () => {
   const create = (name: string, value: string) =>
     core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name, namespace }, stringData: { key: value } },
+      body: {
+        metadata: {
+          name,
+          namespace,
+          annotations: {
+            'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({
+              stringData: { key: value },
+            }),
+          },
+        },
+        stringData: { key: value },
+      },
     });
 
   it('lists an empty namespace (PartialObjectMetadataList with items: null)', async () => {
@@ -77,8 +88,13 @@ describe('Secret watch against the real API server (metadata only)', () => {
       { namespace, name: 'fresh', resourceVersion: created.metadata!.resourceVersion },
       { namespace, name: 'existing', resourceVersion: replaced.metadata!.resourceVersion },
     ]);
-    const cached = watcher.get(`${namespace}/existing`) as KubernetesObject & { data?: unknown };
-    expect(cached.kind).toBe('PartialObjectMetadata');
-    expect(cached.data).toBeUndefined();
+    // Only the identity is kept: no data, no annotations (kubectl's last-applied one holds values).
+    expect(watcher.get(`${namespace}/existing`)).toEqual({
+      metadata: {
+        name: 'existing',
+        namespace,
+        resourceVersion: replaced.metadata!.resourceVersion,
+      },
+    });
   });
 });

@@ -19,6 +19,16 @@ export interface SecretWatcherOptions {
   logger: Logger;
 }
 
+/**
+ * Keeps name, namespace and resourceVersion only. Even metadata can hold a Secret's values (the
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation of a Secret applied with kubectl):
+ * none of it stays in the reconciler's memory.
+ */
+function identityOnly(secret: KubernetesObject): KubernetesObject {
+  const { name, namespace, resourceVersion } = secret.metadata ?? {};
+  return { metadata: { name, namespace, resourceVersion } };
+}
+
 export function secretsPath(namespace?: string): string {
   return namespace ? `/api/v1/namespaces/${namespace}/secrets` : '/api/v1/secrets';
 }
@@ -37,6 +47,7 @@ export function createSecretWatcher(
     kubeConfig: options.kubeConfig,
     path: secretsPath(options.namespace),
     watchAccept: PARTIAL_OBJECT_METADATA,
+    transform: identityOnly,
     logger: options.logger,
     onEvent(type, secret) {
       if (type === 'DELETED' || !watcher.hasSynced) return;
