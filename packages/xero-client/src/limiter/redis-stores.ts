@@ -1,6 +1,7 @@
 import { type Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import { LEASE_SCRIPT, WINDOW_SCRIPT } from './lua.js';
+import { MemoryFallbackLimiter } from './memory-fallback.js';
 
 /**
  * rate-limiter-flexible's RateLimiterRedis counts fixed windows that start at a key's first call.
@@ -45,10 +46,10 @@ interface StoreOptions {
 abstract class ScriptedRedisLimiter extends RateLimiterRedis {
   protected readonly scripts: { xaoWindow: ScriptCommand; xaoLease: ScriptCommand };
   protected readonly windowMs: number;
-  readonly insurance: RateLimiterMemory;
+  readonly insurance: MemoryFallbackLimiter;
 
   constructor(options: StoreOptions, fallbackDurationSec: number) {
-    const insurance = new RateLimiterMemory({
+    const insurance = new MemoryFallbackLimiter({
       keyPrefix: `${options.keyPrefix}:fallback`,
       points: options.fallbackPoints,
       duration: fallbackDurationSec,
@@ -78,8 +79,13 @@ abstract class ScriptedRedisLimiter extends RateLimiterRedis {
       if (isFromRedis(granted)) await this._upsert(this.getKey(key), -1, 0, false, options);
       else await this.insurance.reward(key, 1);
     } catch {
-      // Redis went away meanwhile: the point expires with its window or lease.
+      this.undoFailed(key, options);
     }
+  }
+
+  /** Redis went away before a point it granted was given back. */
+  protected undoFailed(_key: string, _options: object): void {
+    // A window point expires with its window.
   }
 
   abstract _upsert(
@@ -172,9 +178,35 @@ export interface LeaseOptions {
 
 /** At most `points` holders at once; a holder that never releases loses its lease after windowMs. */
 export class RedisLeaseLimiter extends ScriptedRedisLimiter {
+  /** Leases Redis granted whose release did not reach it: released as soon as it is back. */
+  private readonly unreleased = new Map<string, string>();
+
   constructor(options: StoreOptions) {
     // duration 0: in memory a slot is held until released, however long the call takes.
     super(options, 0);
+    options.client.on('ready', () => void this.releaseUnreleased());
+  }
+
+  /** Leases Redis granted that could not be released yet (they expire after leaseMs anyway). */
+  get unreleasedCount(): number {
+    return this.unreleased.size;
+  }
+
+  // Without this, a partition that outlives a call keeps its slot taken in Redis for leaseMs
+  // (2 minutes) after Redis is back: five such calls would stop the tenant that long.
+  protected override undoFailed(key: string, options: Partial<LeaseOptions>): void {
+    if (options.leaseId) this.unreleased.set(options.leaseId, key);
+  }
+
+  private async releaseUnreleased(): Promise<void> {
+    for (const [leaseId, key] of [...this.unreleased]) {
+      try {
+        await this._upsert(this.getKey(key), -1, 0, false, { leaseId });
+        this.unreleased.delete(leaseId);
+      } catch {
+        return; // Redis went away again: the next 'ready' retries.
+      }
+    }
   }
 
   async _upsert(

@@ -71,6 +71,26 @@ describe('SlotQueue', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it('does not sleep for concurrency when a slot was released during the attempt', async () => {
+    let attempts = 0;
+    const q: SlotQueue<number> = new SlotQueue<number>(
+      async () => {
+        if (attempts++ > 0) return { granted: true, permit: 9 };
+        q.notifyRelease(); // a call ends while Redis (or memory) is answering "no slot"
+        return { granted: false, waitMs: 5_000, limit: 'concurrent', wakeOnRelease: true };
+      },
+      () => undefined,
+      () => undefined,
+      () => undefined,
+    );
+    const w = waiter();
+    const started = Date.now();
+    q.enqueue(w.waiter);
+    await w.finished;
+    expect(w.settled.value).toBe(9);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('drops an aborted caller and returns a slot nobody claimed', async () => {
     let release!: (a: Attempt<number>) => void;
     const q = new SlotQueue<number>(

@@ -20,6 +20,8 @@ export class SlotQueue<P> {
   private readonly waiters: Waiter<P>[] = [];
   private pumping = false;
   private wake: (() => void) | undefined;
+  /** A release came while an attempt was under way: the next concurrency wait is skipped. */
+  private releasedDuringAttempt = false;
 
   constructor(
     private readonly attempt: () => Promise<Attempt<P>>,
@@ -54,7 +56,8 @@ export class SlotQueue<P> {
 
   /** A slot was released in this process: a caller waiting for concurrency may go now. */
   notifyRelease(): void {
-    this.wake?.();
+    if (this.wake) this.wake();
+    else this.releasedDuringAttempt = true;
   }
 
   private async pump(): Promise<void> {
@@ -62,6 +65,7 @@ export class SlotQueue<P> {
     try {
       while (this.waiters.length > 0) {
         let result: Attempt<P>;
+        this.releasedDuringAttempt = false;
         try {
           result = await this.attempt();
         } catch (error) {
@@ -90,6 +94,7 @@ export class SlotQueue<P> {
   }
 
   private sleep(ms: number, wakeOnRelease: boolean): Promise<void> {
+    if (wakeOnRelease && this.releasedDuringAttempt) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, Math.max(1, ms));
       function done(): void {

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isXeroError } from '../errors.js';
 import { createLimiterRedis } from '../redis.js';
 import { PrivateRedis } from '../test/redis-server.js';
 import { type XeroLimits } from './config.js';
+import { type RedisLeaseLimiter } from './redis-stores.js';
 import { XeroRateLimiter } from './xero-rate-limiter.js';
 
 const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -180,6 +182,32 @@ describe('XeroRateLimiter (shared through Redis)', () => {
   });
 });
 
+describe('Redis connection lost while a call is in flight', () => {
+  it('releases the call’s Redis lease when the connection is back (not after leaseMs)', async () => {
+    const redis = connect();
+    await ready(redis);
+    const limiter = new XeroRateLimiter({
+      redis,
+      keyPrefix: `test-${randomBytes(4).toString('hex')}`,
+      limits: { tenantConcurrent: 1 },
+      tuning: { leaseMs: 60_000, maxWaitMs: 3_000 },
+    });
+    const scope = { appId: 'app', tenantId: 't1' };
+    const permit = await limiter.acquire(scope);
+    // The call ends while Redis cannot be reached: its release fails.
+    redis.disconnect();
+    permit.release();
+    await new Promise((r) => setTimeout(r, 100));
+    await redis.connect();
+    await new Promise((r) => setTimeout(r, 100));
+    // The only slot is free again in Redis; without the retry it would be taken for 60 s.
+    const started = Date.now();
+    const next = await limiter.acquire(scope);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    next.release();
+  });
+});
+
 describe('Redis outage fallback', () => {
   let server: PrivateRedis;
 
@@ -205,6 +233,7 @@ describe('Redis outage fallback', () => {
       const deadline = Date.now() + ms;
       let granted = 0;
       const signal = AbortSignal.timeout(ms);
+      setMaxListeners(attempts, signal);
       await Promise.all(
         Array.from({ length: attempts }, async () => {
           const permit = await limiter
@@ -227,5 +256,88 @@ describe('Redis outage fallback', () => {
     await ready(redis);
     await new Promise((r) => setTimeout(r, 1_200));
     expect(await grantsWithin(700, 20)).toBe(10);
+  });
+
+  it('keeps calls flowing for 20 callers on one tenant while Redis is away, polling gently', async () => {
+    const redis = connect(server.url);
+    await ready(redis);
+    const pollMs = 25;
+    const limiter = new XeroRateLimiter({
+      redis,
+      keyPrefix: 'outage-flow',
+      // Only the in-flight limit binds: 5 per tenant, a share of 2 for each of 2 replicas.
+      limits: { tenantConcurrent: 5, tenantPerMinute: 100_000, appPerMinute: 100_000 },
+      tuning: { expectedReplicas: 2, concurrencyPollMs: pollMs },
+    });
+    // Counts the attempts that reach the in-memory concurrency fallback (how often waiters poll).
+    const fallback = (limiter as unknown as { concurrency: RedisLeaseLimiter }).concurrency
+      .insurance;
+    let fallbackAttempts = 0;
+    const consume = fallback.consume.bind(fallback);
+    fallback.consume = (...args) => (fallbackAttempts++, consume(...args));
+
+    await server.down();
+    while (redis.status === 'ready') await new Promise((r) => setTimeout(r, 20));
+
+    const scope = { appId: 'app', tenantId: 'busy' };
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let completed = 0;
+    let longestWaitMs = 0;
+    let gaveUp = 0;
+    const runUntil = Date.now() + 2_000;
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (Date.now() < runUntil) {
+          const asked = Date.now();
+          // A stalled fallback would never answer: give up after 3 s and count it.
+          const permit = await limiter
+            .acquire(scope, AbortSignal.timeout(3_000))
+            .catch(() => undefined);
+          if (!permit) {
+            gaveUp++;
+            return;
+          }
+          longestWaitMs = Math.max(longestWaitMs, Date.now() - asked);
+          maxInFlight = Math.max(maxInFlight, ++inFlight);
+          await new Promise((r) => setTimeout(r, 20)); // the call
+          inFlight--;
+          completed++;
+          permit.release();
+          await limiter.settle(scope, permit);
+        }
+      }),
+    );
+    console.log(
+      `outage flow: ${JSON.stringify({ completed, maxInFlight, longestWaitMs, gaveUp })}`,
+    );
+    expect(gaveUp).toBe(0);
+    expect(maxInFlight).toBe(2);
+    // 2 slots × 2 s / ~20 ms per call ≈ 200; a stalled fallback completes 2.
+    expect(completed).toBeGreaterThan(60);
+    // FIFO: each caller waits for the 19 before it, 2 at a time (~10 × 20 ms).
+    expect(longestWaitMs).toBeLessThan(1_500);
+
+    // Both slots held, 18 callers waiting, for 1 s: the queue polls every pollMs, not every 1 ms.
+    const held = await Promise.all([limiter.acquire(scope), limiter.acquire(scope)]);
+    fallbackAttempts = 0;
+    const controller = new AbortController();
+    setMaxListeners(20, controller.signal);
+    const waiting = Array.from({ length: 18 }, () =>
+      limiter.acquire(scope, controller.signal).catch(() => undefined),
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    console.log(`outage polls while waiting 1 s: ${fallbackAttempts}`);
+    expect(fallbackAttempts).toBeLessThanOrEqual(1_000 / pollMs + 5);
+    // A release hands the slot to the next waiter at once (woken, not polled).
+    const freed = Date.now();
+    held[0]!.release();
+    const next = await waiting[0];
+    expect(next).toBeDefined();
+    expect(Date.now() - freed).toBeLessThan(pollMs + 50);
+    controller.abort();
+    await Promise.all(waiting);
+    for (const permit of [held[1], ...(await Promise.all(waiting))]) permit?.release();
+    await server.up();
   });
 });

@@ -303,6 +303,16 @@ export class XeroRateLimiter {
     }
   }
 
+  /**
+   * A concurrency refusal: a slot frees when a call in this process ends (which wakes the queue),
+   * when one in another process ends (seen by polling), or when a crashed holder's lease expires.
+   * The in-memory fallback answers -1 (no expiry): only a release or the poll can help.
+   */
+  private concurrencyWaitMs(msBeforeLeaseExpiry: number): number {
+    const poll = this.tuning.concurrencyPollMs;
+    return msBeforeLeaseExpiry > 0 ? Math.min(msBeforeLeaseExpiry, poll) : poll;
+  }
+
   private async tryAcquire(
     scope: CallScope,
     hint: RefusalHint,
@@ -341,7 +351,7 @@ export class XeroRateLimiter {
         hint.lastRefusal = step.name;
         const concurrent = step.limiter === this.concurrency;
         const waitMs = concurrent
-          ? Math.min(rejection.msBeforeNext, this.tuning.concurrencyPollMs)
+          ? this.concurrencyWaitMs(rejection.msBeforeNext)
           : Math.max(1, rejection.msBeforeNext);
         return { granted: false, waitMs, limit: step.name, wakeOnRelease: concurrent };
       }
