@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryFallbackLimiter } from './memory-fallback.js';
 
 const leases = () => new MemoryFallbackLimiter({ keyPrefix: 'leases', points: 2, duration: 0 });
+/** 4 points per `seconds`. */
 const window = (seconds: number) =>
-  new MemoryFallbackLimiter({ keyPrefix: 'window', points: 3, duration: seconds });
+  new MemoryFallbackLimiter({ keyPrefix: 'window', points: 4, duration: seconds });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function refusal(promise: Promise<unknown>): Promise<RateLimiterRes> {
   const outcome = await promise.then(
@@ -15,8 +17,8 @@ async function refusal(promise: Promise<unknown>): Promise<RateLimiterRes> {
   return outcome as RateLimiterRes;
 }
 
-describe('MemoryFallbackLimiter', () => {
-  it('does not count refused leases: a release frees a slot however often others asked', async () => {
+describe('MemoryFallbackLimiter: in-flight leases', () => {
+  it('does not count refusals: a release frees a slot however often others asked', async () => {
     const limiter = leases();
     await limiter.consume('t1');
     await limiter.consume('t1');
@@ -27,56 +29,79 @@ describe('MemoryFallbackLimiter', () => {
     await expect(limiter.consume('t1')).resolves.toBeInstanceOf(RateLimiterRes);
   });
 
-  it('answers a lease refusal with msBeforeNext -1 (only a release frees a slot)', async () => {
+  it('answers a refusal with msBeforeNext -1 (only a release frees a slot) and never frees one by itself', async () => {
     const limiter = leases();
     await limiter.consume('t1', 2);
+    await sleep(30);
     const refused = await refusal(limiter.consume('t1'));
     expect(refused.msBeforeNext).toBe(-1);
     expect(refused.remainingPoints).toBe(0);
   });
 
-  it('never counts below zero, and forgets a key with no leases held', async () => {
+  it('never counts below zero, forgets a key with nothing held, and keeps tenants apart', async () => {
     const limiter = leases();
     await limiter.reward('t1', 5);
     expect(limiter.held('t1')).toBe(0);
     await limiter.consume('t1', 2);
-    await refusal(limiter.consume('t1'));
+    await expect(limiter.consume('t2', 2)).resolves.toBeInstanceOf(RateLimiterRes);
     await limiter.reward('t1', 2);
     expect(await limiter.get('t1')).toBeNull();
   });
+});
 
-  it('keeps tenants apart', async () => {
-    const limiter = leases();
-    await limiter.consume('t1', 2);
-    await expect(limiter.consume('t2', 2)).resolves.toBeInstanceOf(RateLimiterRes);
-  });
-
-  it('does not count refused window points, and tells when the window ends', async () => {
-    const limiter = window(0.2);
-    for (let i = 0; i < 3; i++) await limiter.consume('app');
+describe('MemoryFallbackLimiter: windows', () => {
+  it('does not count refusals, and a point given back can be used again at once', async () => {
+    const limiter = window(60);
+    for (let i = 0; i < 4; i++) await limiter.consume('app');
     for (let i = 0; i < 50; i++) await refusal(limiter.consume('app'));
-    expect(limiter.held('app')).toBe(3);
-    const refused = await refusal(limiter.consume('app'));
-    expect(refused.msBeforeNext).toBeGreaterThan(0);
-    expect(refused.msBeforeNext).toBeLessThanOrEqual(200);
-    // A point given back (another limit refused the same attempt) can be used again at once.
+    expect(limiter.held('app')).toBeCloseTo(4, 3);
     await limiter.reward('app');
     await expect(limiter.consume('app')).resolves.toBeInstanceOf(RateLimiterRes);
   });
 
-  it('starts a new window after the old one ends, and a late give-back does not go negative', async () => {
-    const limiter = window(0.05);
-    for (let i = 0; i < 3; i++) await limiter.consume('app');
-    await new Promise((r) => setTimeout(r, 70));
-    await limiter.reward('app');
-    for (let i = 0; i < 3; i++) await limiter.consume('app');
+  it('after a burst of its points, admits the next one a quarter window later, not at the window’s end', async () => {
+    const limiter = window(0.4); // 4 per 400 ms: one per 100 ms once the burst is spent
+    for (let i = 0; i < 4; i++) await limiter.consume('app');
+    const refused = await refusal(limiter.consume('app'));
+    expect(refused.msBeforeNext).toBeGreaterThan(80);
+    expect(refused.msBeforeNext).toBeLessThanOrEqual(101);
+    await sleep(refused.msBeforeNext + 5);
+    await expect(limiter.consume('app')).resolves.toBeInstanceOf(RateLimiterRes);
     await refusal(limiter.consume('app'));
   });
 
-  it('counts a penalty even above the limit', async () => {
-    const limiter = window(1);
+  it('admits at most twice its points in any window, and its points per window when busy', async () => {
+    const limiter = window(0.3); // 4 per 300 ms
+    const granted: number[] = [];
+    const started = Date.now();
+    while (Date.now() - started < 900) {
+      await limiter.consume('app').then(
+        () => granted.push(Date.now()),
+        () => undefined,
+      );
+      await sleep(2);
+    }
+    for (const at of granted) {
+      expect(granted.filter((t) => t >= at && t < at + 300).length).toBeLessThanOrEqual(8);
+    }
+    // 4 at once, then 4 per 300 ms for the remaining ~900 ms: about 16.
+    expect(granted.length).toBeGreaterThanOrEqual(13);
+    expect(granted.length).toBeLessThanOrEqual(17);
+  });
+
+  it('a late give-back does not make room beyond its points', async () => {
+    const limiter = window(0.05);
+    for (let i = 0; i < 4; i++) await limiter.consume('app');
+    await sleep(70);
+    await limiter.reward('app', 3);
+    for (let i = 0; i < 4; i++) await limiter.consume('app');
+    await refusal(limiter.consume('app'));
+  });
+
+  it('counts a penalty even above its points', async () => {
+    const limiter = window(60);
     await limiter.penalty('app', 5);
-    expect(limiter.held('app')).toBe(5);
+    expect(limiter.held('app')).toBeCloseTo(5, 3);
     await refusal(limiter.consume('app'));
   });
 });

@@ -1,122 +1,131 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 interface Entry {
-  points: number;
-  /** Epoch ms; undefined = held until given back (concurrency leases). */
-  expiresAt: number | undefined;
+  /** Points counted at `at`; a window limit drains them at points per window. */
+  used: number;
+  at: number;
 }
 
 interface FallbackOptions {
   keyPrefix: string;
   points: number;
-  /** Fixed window length in seconds; 0 = points are held until given back (leases). */
+  /** Window in seconds: `points` drain per window. 0 = nothing drains (leases, given back one by one). */
   duration: number;
 }
 
 /**
  * The in-memory limit a `RedisSlidingWindowLimiter` or `RedisLeaseLimiter` falls back to while
- * Redis is away. Unlike `RateLimiterMemory`, a refused consume takes nothing: a queue that asks
- * again and again while a limit is exhausted must not push its count ever higher (a lease count
- * that never expires would never come back under the limit), and a point given back frees a slot
- * at once. It extends `RateLimiterMemory` only to be accepted as an `insuranceLimiter`; every
- * operation uses its own map.
+ * Redis is away: this process's share of a limit.
+ *
+ * - A refused consume takes nothing. (rate-limiter-flexible's `RateLimiterMemory` counts refusals
+ *   too: a queue that keeps asking while the in-flight count, which never expires, is at its share
+ *   pushed the count ever higher, and the tenant never got a slot again until Redis returned.)
+ * - A point given back frees its slot at once.
+ * - A window limit is a leaky bucket rather than a fixed window: up to `points` at once, then
+ *   `points` per window spread evenly, so calls keep flowing through the window instead of a burst
+ *   at its start and nothing until its end. In any rolling window it admits at most twice `points`,
+ *   the same bound as a fixed window at its boundary.
+ *
+ * It extends `RateLimiterMemory` only to be accepted as an `insuranceLimiter`; every operation uses
+ * its own map.
  */
 export class MemoryFallbackLimiter extends RateLimiterMemory {
   private readonly entries = new Map<string, Entry>();
+  /** Points drained per ms (0 for leases). */
+  private readonly drainPerMs: number;
   private writesSinceSweep = 0;
 
   constructor(options: FallbackOptions) {
     super(options);
+    this.drainPerMs = options.duration > 0 ? options.points / (options.duration * 1000) : 0;
   }
 
   /** Points currently counted for a key (for tests and diagnostics). */
   held(key: string | number): number {
-    return this.live(this.getKey(key))?.points ?? 0;
+    return this.current(this.getKey(key));
   }
 
   override consume(key: string | number, points = 1): Promise<RateLimiterRes> {
     const rlKey = this.getKey(key);
-    const entry = this.live(rlKey);
-    const held = entry?.points ?? 0;
-    if (held + points > this.points) {
-      // Refused: nothing is counted. msBeforeNext -1 = only a give-back frees a slot.
-      return Promise.reject(this.res(held, entry, held + points));
+    const used = this.current(rlKey);
+    if (used + points > this.points + EPSILON) {
+      return Promise.reject(this.res(used, used + points, this.msUntilRoom(used + points)));
     }
-    return Promise.resolve(this.res(held + points, this.add(rlKey, entry, points)));
+    this.store(rlKey, used + points);
+    return Promise.resolve(this.res(used + points, used + points, 0));
   }
 
   /** Counts points even above the limit (someone spent them anyway). */
   override penalty(key: string | number, points = 1): Promise<RateLimiterRes> {
     const rlKey = this.getKey(key);
-    const entry = this.add(rlKey, this.live(rlKey), points);
-    return Promise.resolve(this.res(entry.points, entry));
+    const used = this.current(rlKey) + points;
+    this.store(rlKey, used);
+    return Promise.resolve(this.res(used, used, 0));
   }
 
-  /** Gives points back to the current window (or frees leases); never below zero. */
+  /** Gives points back (frees leases); never below zero. */
   override reward(key: string | number, points = 1): Promise<RateLimiterRes> {
     const rlKey = this.getKey(key);
-    const entry = this.live(rlKey);
-    if (!entry) return Promise.resolve(this.res(0, undefined));
-    entry.points = Math.max(0, entry.points - points);
-    if (entry.points === 0 && entry.expiresAt === undefined) this.entries.delete(rlKey);
-    return Promise.resolve(this.res(entry.points, entry));
+    const used = Math.max(0, this.current(rlKey) - points);
+    this.store(rlKey, used);
+    return Promise.resolve(this.res(used, used, 0));
   }
 
   override get(key: string | number): Promise<RateLimiterRes | null> {
-    const entry = this.live(this.getKey(key));
-    return Promise.resolve(entry ? this.res(entry.points, entry) : null);
+    const rlKey = this.getKey(key);
+    if (!this.entries.has(rlKey)) return Promise.resolve(null);
+    const used = this.current(rlKey);
+    return Promise.resolve(this.res(used, used, 0));
   }
 
-  override set(key: string | number, points: number, secDuration: number): Promise<RateLimiterRes> {
-    const entry = this.store(this.getKey(key), points, secDuration);
-    return Promise.resolve(this.res(points, entry));
+  /** Sets the points counted now (`secDuration` does not apply: points drain at the window's rate). */
+  override set(key: string | number, points: number): Promise<RateLimiterRes> {
+    this.store(this.getKey(key), points);
+    return Promise.resolve(this.res(points, points, 0));
   }
 
-  override block(key: string | number, secDuration: number): Promise<RateLimiterRes> {
-    return this.set(key, this.points + 1, secDuration);
+  override block(key: string | number): Promise<RateLimiterRes> {
+    return this.set(key, this.points + 1);
   }
 
   override delete(key: string | number): Promise<boolean> {
     return Promise.resolve(this.entries.delete(this.getKey(key)));
   }
 
-  private live(rlKey: string): Entry | undefined {
+  private current(rlKey: string): number {
     const entry = this.entries.get(rlKey);
-    if (entry?.expiresAt !== undefined && entry.expiresAt <= Date.now()) {
-      this.entries.delete(rlKey);
-      return undefined;
-    }
-    return entry;
+    if (!entry) return 0;
+    return Math.max(0, entry.used - (Date.now() - entry.at) * this.drainPerMs);
   }
 
-  private add(rlKey: string, entry: Entry | undefined, points: number): Entry {
-    if (entry) {
-      entry.points += points;
-      return entry;
-    }
-    return this.store(rlKey, points, this.duration);
-  }
-
-  private store(rlKey: string, points: number, secDuration: number): Entry {
-    const entry: Entry = {
-      points,
-      expiresAt: secDuration > 0 ? Date.now() + secDuration * 1000 : undefined,
-    };
-    this.entries.set(rlKey, entry);
+  private store(rlKey: string, used: number): void {
+    if (used <= 0) this.entries.delete(rlKey);
+    else this.entries.set(rlKey, { used, at: Date.now() });
     if (++this.writesSinceSweep >= 1000) this.sweep();
-    return entry;
   }
 
-  /** Drops expired windows so the map stays as small as the keys in use. */
+  /** -1: nothing drains (only a release makes room). */
+  private msUntilRoom(wanted: number): number {
+    if (this.drainPerMs === 0) return -1;
+    return Math.max(1, Math.ceil((wanted - this.points) / this.drainPerMs));
+  }
+
+  /** Drops drained keys so the map stays as small as the keys in use. */
   private sweep(): void {
     this.writesSinceSweep = 0;
-    const now = Date.now();
-    for (const [rlKey, entry] of this.entries)
-      if (entry.expiresAt !== undefined && entry.expiresAt <= now) this.entries.delete(rlKey);
+    for (const rlKey of [...this.entries.keys()])
+      if (this.current(rlKey) <= 0) this.entries.delete(rlKey);
   }
 
-  private res(held: number, entry: Entry | undefined, consumed = held): RateLimiterRes {
-    const msBeforeNext = entry?.expiresAt === undefined ? -1 : entry.expiresAt - Date.now();
-    return new RateLimiterRes(Math.max(0, this.points - held), msBeforeNext, consumed, false);
+  private res(used: number, consumed: number, msBeforeNext: number): RateLimiterRes {
+    return new RateLimiterRes(
+      Math.max(0, Math.floor(this.points - used)),
+      msBeforeNext,
+      consumed,
+      false,
+    );
   }
 }
+
+/** Drained points are fractional; a call that fits but for rounding is allowed. */
+const EPSILON = 1e-9;
