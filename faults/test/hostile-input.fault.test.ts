@@ -21,6 +21,7 @@ import {
   reconcileCount,
   TROUBLESHOOTING_REASONS,
 } from '../src/hostile-cr-api.js';
+import { describeEvidence, lostEvidence } from '../src/evidence.js';
 import { evidence } from '../src/postgres-service.js';
 import { faultCommand, recordFaultResult } from '../src/record.js';
 import { apiRequests, SandboxAdmin } from '../src/sandbox-admin.js';
@@ -62,6 +63,7 @@ describe('hostile input to the reconciler', () => {
 
   it('says what is wrong with a token Secret full of binary junk, without crashing, and recovers when it is fixed', async () => {
     const { stack } = fs;
+    const before = await evidence(db.url);
     const core = stack.kc.makeApiClient(CoreV1Api);
     const original = await core.readNamespacedSecret({
       namespace: 'finance',
@@ -95,10 +97,26 @@ describe('hostile input to the reconciler', () => {
     // not blame Xero.
     expect(reason).not.toMatch(/^False Unavailable/);
     expect(reason).toMatch(/acme-xero-tokens/);
+
+    const after = await evidence(db.url);
+    const lost = lostEvidence(before, after).length;
+    expect(lost).toBe(0);
+    await recordFaultResult({
+      id: 'hostile-junk-token-secret',
+      kind: 'bad-input',
+      title: 'Binary junk in the token Secret',
+      injected:
+        'acme-xero-tokens patched with 96 random bytes as refresh_token and access_token, a sync requested; then the original Secret put back',
+      held: `Ready=False without a stack trace, pointing at the Secret (${reason}); reconciler alive; Ready=True once the Secret was fixed`,
+      dataLost: lost,
+      dataChecked: describeEvidence(before, after),
+      command: faultCommand('hostile-input.fault.test.ts'),
+    });
   });
 
   it('reports malformed Xero answers as InvalidResponse, retries with backoff, and recovers', async () => {
     const { stack } = fs;
+    const before = await evidence(db.url);
     await sandbox.resetStats();
     await sandbox.setFaults({ target: 'api', malformedBodies: 1_000_000 });
     const started = Date.now();
@@ -123,6 +141,20 @@ describe('hostile input to the reconciler', () => {
     await requestSync(stack.kc, 'finance', 'acme');
     await requestSync(stack.kc, 'finance', 'globex');
     await waitAllReady(stack.kc, 60_000);
+
+    const after = await evidence(db.url);
+    const lost = lostEvidence(before, after).length;
+    expect(lost).toBe(0);
+    await recordFaultResult({
+      id: 'hostile-malformed-xero',
+      kind: 'bad-input',
+      title: 'Malformed Xero answers',
+      injected: `sandbox malformedBodies on every API answer (status kept, body truncated) for ${WINDOW_MS / 1000} s, syncs requested for both connections`,
+      held: `${calls} calls in ${WINDOW_MS / 1000} s (bound ${MAX_CALLS_IN_WINDOW}: backoff, no tight loop); ${reason}; reconciler alive; all Ready again after`,
+      dataLost: lost,
+      dataChecked: describeEvidence(before, after),
+      command: faultCommand('hostile-input.fault.test.ts'),
+    });
   });
   it('accepts XeroConnections at the CRD limits with clear conditions, and refuses each just over a limit naming the field', async () => {
     const { stack } = fs;
@@ -219,9 +251,7 @@ describe('hostile input to the reconciler', () => {
       expect(log).not.toMatch(/could not record event/);
 
       const after = await evidence(db.url);
-      const lost =
-        before.snapshots.filter((id) => !after.snapshots.includes(id)).length +
-        [...before.findings.keys()].filter((id) => !after.findings.has(id)).length;
+      const lost = lostEvidence(before, after).length;
       expect(lost).toBe(0);
       await recordFaultResult({
         id: 'hostile-crs-at-limits',
@@ -230,7 +260,7 @@ describe('hostile input to the reconciler', () => {
         injected: `${accepted.length} CRs at the limits (253-character metadata.name, Secret names and keys; 32 scopes of 128 characters; 256 role mappings with 128-character orgRoles and all 6 Xero roles; upper-case tenantId; syncInterval 1m, 2562047h and 32 characters long) and ${refusals.length} each one field over a limit`,
         held: `all ${accepted.length} accepted and Ready=True; all ${refusals.length} over-limit CRs refused by the API server (422) naming the field; ${reconcilesIn10s} reconciles in the 10 s after (no hot loop); every Event recorded; reconciler same pid, no uncaught error in its log`,
         dataLost: lost,
-        dataChecked: `snapshots ${before.snapshots.length} -> ${after.snapshots.length}, findings ${before.findings.size} -> ${after.findings.size} (all earlier ids kept)`,
+        dataChecked: describeEvidence(before, after),
         command: faultCommand('hostile-input.fault.test.ts'),
       });
     } finally {
@@ -321,9 +351,7 @@ describe('hostile input to the reconciler', () => {
     expect(stack.processes.reconciler.pid).toBe(reconcilerPid);
     expect(reconcilerLogClean()).toBe(true);
     const after = await evidence(db.url);
-    const lost =
-      before.snapshots.filter((id) => !after.snapshots.includes(id)).length +
-      [...before.findings.keys()].filter((id) => !after.findings.has(id)).length;
+    const lost = lostEvidence(before, after).length;
     expect(lost).toBe(0);
     await recordFaultResult({
       id: 'hostile-credentials-secret',
@@ -332,7 +360,7 @@ describe('hostile input to the reconciler', () => {
       injected: `acme-xero-app replaced ${cases.length} times (${cases.map((c) => c.what).join(', ')}), a sync requested each time, then the original put back`,
       held: `every time Ready=False InvalidSpec naming finance/acme-xero-app and the key, Ready=True again once fixed; ${secretValues.length} secret values searched in the conditions and the reconciler log: ${leaked} found; reconciler same pid`,
       dataLost: lost,
-      dataChecked: `snapshots ${before.snapshots.length} -> ${after.snapshots.length}, findings ${before.findings.size} -> ${after.findings.size} (all earlier ids kept)`,
+      dataChecked: describeEvidence(before, after),
       command: faultCommand('hostile-input.fault.test.ts'),
     });
   });
