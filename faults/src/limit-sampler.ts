@@ -112,13 +112,16 @@ export class LimitSampler {
     return calls;
   }
 
-  /** The longest stretch of the phase (ms) in which no call was accepted: a stall, if long. */
-  longestStall(what: 'appCalls' | 'tenantCalls', phase: string): number {
+  /**
+   * The longest stretch of the phase (ms) in which no call was accepted: a stall, if long.
+   * `fromMs`: only the part of the phase from that moment (epoch ms) on.
+   */
+  longestStall(what: 'appCalls' | 'tenantCalls', phase: string, fromMs = 0): number {
     const s = this.sorted();
     let longest = 0;
     let since: Sample | undefined;
     for (let i = 1; i < s.length; i++) {
-      if (s[i]!.phase !== phase) continue;
+      if (s[i]!.phase !== phase || s[i - 1]!.at < fromMs) continue;
       since ??= s[i - 1]!;
       if (s[i]![what] > since[what]) since = s[i]!;
       else longest = Math.max(longest, s[i]!.at - since.at);

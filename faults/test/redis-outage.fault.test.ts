@@ -31,7 +31,7 @@ const APP_SHARE = Math.floor(APP_LIMIT / 2);
 const TENANTS = 20;
 const WIDE = 3; // + examples' acme: 4 connections syncing all 20 organisations (40 calls each)
 const HOT = 4; // + examples' globex: 5 connections on the first organisation only
-const PHASE_MS = { shared: 15_000, outage: 15_000, recovered: 20_000 };
+const PHASE_MS = { shared: 15_000, outage: 20_000, recovered: 20_000 };
 // 429 budget for the outage and the recovery together. A 429 can only come from a call the
 // in-memory fallback admits while the sandbox's rolling window still holds what Redis admitted
 // before it died (or, after the restart, from an empty Redis not yet corrected by Xero's remaining
@@ -40,6 +40,18 @@ const PHASE_MS = { shared: 15_000, outage: 15_000, recovered: 20_000 };
 const MAX_429 = APP_SHARE;
 
 const SYNC_EVERY_MS = 1_500;
+
+// Calls keep flowing on the in-memory share (the fallback once stalled: one call in a 15 s outage).
+// The load asks for more than the app limit, so the share binds: at least half of it per window.
+const MIN_OUTAGE_CALLS = Math.floor(((APP_SHARE * PHASE_MS.outage) / WINDOW_MS) * 0.5);
+// Longest stretch without an accepted call. In the outage's first window a 429 (the fallback's share
+// on top of what Redis admitted just before) pauses the app or the hot organisation (which every
+// worker may be waiting for) for Xero's Retry-After: at most one window (+1 s: whole seconds and
+// sampling). Two windows in, that pause is over and only the fallback's own calls count, spread over
+// the window: no long stretch without one.
+const MAX_OUTAGE_STALL_S = WINDOW_MS / 1000 + 1;
+const STEADY_FROM_MS = 2 * WINDOW_MS;
+const MAX_STEADY_OUTAGE_STALL_S = 3;
 
 /** A gauge's value from a Prometheus text page (summed over its series). */
 async function gauge(metricsUrl: string, name: string): Promise<number> {
@@ -122,6 +134,7 @@ describe('Redis outage during a sync of many tenants', () => {
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
     let outageMs = 0;
+    let outageStarted = 0;
     let inFlightAtKill = 0;
     let keysAfter = 0;
     try {
@@ -132,7 +145,7 @@ describe('Redis outage during a sync of many tenants', () => {
       await sampler.phase('outage');
       // Mid-sync: reconciles are running (and waiting for slots) when Redis dies.
       inFlightAtKill = await gauge(stack.reconcilerMetricsUrl, 'xao_workqueue_in_flight');
-      const outageStarted = Date.now();
+      outageStarted = Date.now();
       await redis.kill();
       const outageEnds = Date.now() + PHASE_MS.outage;
       while (Date.now() < outageEnds) {
@@ -183,10 +196,17 @@ describe('Redis outage during a sync of many tenants', () => {
         outage: sampler.callsIn('appCalls', 'outage'),
         recovered: sampler.callsIn('appCalls', 'recovered'),
       },
+      hotTenantCallsInOutage: sampler.callsIn('tenantCalls', 'outage'),
+      hotTenantLongestStallInOutageS: +(
+        sampler.longestStall('tenantCalls', 'outage') / 1000
+      ).toFixed(1),
       // Seconds without a single accepted call: the fallback should keep work going at its share.
       longestStallS: {
         shared: +(sampler.longestStall('appCalls', 'shared') / 1000).toFixed(1),
         outage: +(sampler.longestStall('appCalls', 'outage') / 1000).toFixed(1),
+        outageSteady: +(
+          sampler.longestStall('appCalls', 'outage', outageStarted + STEADY_FROM_MS) / 1000
+        ).toFixed(1),
         recovered: +(sampler.longestStall('appCalls', 'recovered') / 1000).toFixed(1),
       },
       appMaxPerWindow: {
@@ -222,7 +242,10 @@ describe('Redis outage during a sync of many tenants', () => {
     expect(measured.appMaxPerWindow.shared).toBeGreaterThanOrEqual(APP_LIMIT * 0.8);
     // Outage and recovery: no burst; a small bounded number, and the work went on.
     expect(sum(r429.outage) + sum(r429.recovered)).toBeLessThanOrEqual(MAX_429);
-    expect(measured.calls.outage).toBeGreaterThan(0);
+    expect(measured.calls.outage).toBeGreaterThanOrEqual(MIN_OUTAGE_CALLS);
+    expect(measured.longestStallS.outage).toBeLessThan(MAX_OUTAGE_STALL_S);
+    expect(measured.longestStallS.outageSteady).toBeLessThan(MAX_STEADY_OUTAGE_STALL_S);
+    expect(measured.hotTenantCallsInOutage).toBeGreaterThan(0);
     // Accepted calls never exceed a limit in any window (the sandbox refuses what would).
     expect(measured.appMaxPerWindow.outage).toBeLessThanOrEqual(APP_LIMIT);
     expect(measured.hotTenantMaxPerWindow.outage).toBeLessThanOrEqual(TENANT_LIMIT);
@@ -252,7 +275,7 @@ describe('Redis outage during a sync of many tenants', () => {
       kind: 'fault',
       title: 'Redis outage during a sync of many tenants',
       injected: `private redis-server SIGKILLed with ${inFlightAtKill} reconciles in flight while ${all.length} XeroConnections synced ${TENANTS} organisations (sandbox and client limits compressed to ${TENANT_LIMIT}/tenant and ${APP_LIMIT}/app per ${WINDOW_MS / 1000} s window); down ${measured.outageS} s, then started again (empty) on the same port`,
-      held: `429s: ${sum(r429.shared)} with Redis, ${sum(r429.outage)} during the outage, ${sum(r429.recovered)} after it (bound ${MAX_429}); app calls per window max ${measured.appMaxPerWindow.shared} / ${measured.appMaxPerWindow.outage} / ${measured.appMaxPerWindow.recovered} (limit ${APP_LIMIT}, share ${APP_SHARE}; ${measured.insideOutageMaxPerWindow.app} in windows wholly inside the outage); hot tenant max ${measured.hotTenantMaxPerWindow.shared} / ${measured.hotTenantMaxPerWindow.outage} / ${measured.hotTenantMaxPerWindow.recovered} (limit ${TENANT_LIMIT}); calls accepted during the outage: ${measured.calls.outage} (longest stretch without one ${measured.longestStallS.outage} s; with Redis ${measured.longestStallS.shared} s); reconciler same pid; all Ready ${measured.readyAfterS} s after the load stopped; ${keysAfter} limiter keys in Redis again`,
+      held: `429s: ${sum(r429.shared)} with Redis, ${sum(r429.outage)} during the outage, ${sum(r429.recovered)} after it (bound ${MAX_429}); app calls per window max ${measured.appMaxPerWindow.shared} / ${measured.appMaxPerWindow.outage} / ${measured.appMaxPerWindow.recovered} (limit ${APP_LIMIT}, share ${APP_SHARE}; ${measured.insideOutageMaxPerWindow.app} in windows wholly inside the outage); hot tenant max ${measured.hotTenantMaxPerWindow.shared} / ${measured.hotTenantMaxPerWindow.outage} / ${measured.hotTenantMaxPerWindow.recovered} (limit ${TENANT_LIMIT}); calls accepted during the outage: ${measured.calls.outage} (bound ≥ ${MIN_OUTAGE_CALLS}; hot organisation ${measured.hotTenantCallsInOutage}), longest stretch without one ${measured.longestStallS.outage} s (bound < ${MAX_OUTAGE_STALL_S} s: a Retry-After pause), ${measured.longestStallS.outageSteady} s from ${STEADY_FROM_MS / 1000} s into the outage (bound < ${MAX_STEADY_OUTAGE_STALL_S} s; hot organisation ${measured.hotTenantLongestStallInOutageS} s; with Redis ${measured.longestStallS.shared} s); reconciler same pid; all Ready ${measured.readyAfterS} s after the load stopped; ${keysAfter} limiter keys in Redis again`,
       dataLost: findingsLost + tokenErrors,
       dataChecked: `snapshots ${measured.snapshots} (all kept), findings ${measured.findings} (all kept), 0 token errors (no refresh token lost)`,
       command: faultCommand('redis-outage.fault.test.ts'),
