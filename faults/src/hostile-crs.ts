@@ -85,7 +85,10 @@ export function xeroConnection(name: string, secrets: SecretNames, spec: object 
   };
 }
 
-/** One field over its limit; `field` is what the API server's refusal must name. */
+/**
+ * One field over its limit; `field` is what the API server's refusal must contain: the field, and
+ * where a CEL rule of ours refuses it, the rule's message too.
+ */
 export interface OverLimitCase {
   what: string;
   field: string;
@@ -139,10 +142,15 @@ export function overLimitCases(secrets: SecretNames): OverLimitCase[] {
       field: 'spec.syncInterval',
       body: base({ syncInterval: `${'0'.repeat(31)}1h` }),
     },
-    { what: 'syncInterval 59s', field: 'spec.syncInterval', body: base({ syncInterval: '59s' }) },
+    {
+      what: 'syncInterval 59s',
+      field: 'spec.syncInterval: Invalid value: "59s": syncInterval must be at least 1m',
+      body: base({ syncInterval: '59s' }),
+    },
     {
       what: 'syncInterval 2562048h (past the largest duration)',
-      field: 'spec.syncInterval',
+      // Was "type conversion error from 'string' to 'google.protobuf.Duration'".
+      field: 'spec.syncInterval: Invalid value: "2562048h": syncInterval must be at most 2562047h',
       body: base({ syncInterval: '2562048h' }),
     },
     {

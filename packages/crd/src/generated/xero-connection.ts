@@ -40,7 +40,7 @@ export interface XeroConnectionSpec {
    */
   scopes?: string[];
   /**
-   * How often users are synced, as a duration such as 15m or 1h (minimum 1m).
+   * How often users are synced, as a duration such as 15m or 1h (minimum 1m, maximum 2562047h).
    */
   syncInterval?: string;
   /**
