@@ -187,11 +187,6 @@ export class RedisLeaseLimiter extends ScriptedRedisLimiter {
     options.client.on('ready', () => void this.releaseUnreleased());
   }
 
-  /** Leases Redis granted that could not be released yet (they expire after leaseMs anyway). */
-  get unreleasedCount(): number {
-    return this.unreleased.size;
-  }
-
   // Without this, a partition that outlives a call keeps its slot taken in Redis for leaseMs
   // (2 minutes) after Redis is back: five such calls would stop the tenant that long.
   protected override undoFailed(key: string, options: Partial<LeaseOptions>): void {
