@@ -43,7 +43,14 @@ export async function installCrds(kubeconfigPath: string, files: string[]): Prom
       );
       for (const version of crd.spec.versions.filter((v) => v.served)) {
         const path = `/apis/${crd.spec.group}/${version.name}/${crd.spec.names.plural}`;
-        await waitFor(`watch of ${path}`, () => watchable(kc, path), 30_000);
+        const attempt = { error: 'no attempt finished' };
+        // 60 s: on a machine busy with other stacks the watch cache has taken over 30 s.
+        await waitFor(
+          `watch of ${path}`,
+          () => watchable(kc, path, attempt),
+          60_000,
+          () => `last attempt: ${attempt.error}`,
+        );
       }
     }
   }
@@ -53,15 +60,19 @@ export async function installCrds(kubeconfigPath: string, files: string[]): Prom
  * An Established CRD can still answer a watch with 429 while its watch cache initializes;
  * "ready" means a watch of it opens.
  */
-function watchable(kc: KubeConfig, path: string): Promise<boolean> {
+function watchable(kc: KubeConfig, path: string, attempt: { error: string }): Promise<boolean> {
+  const failed = (error: unknown) => {
+    attempt.error = error instanceof Error ? error.message : String(error);
+    return false;
+  };
   return new Promise((resolve) => {
     new Watch(kc)
       .watch(
         path,
         { timeoutSeconds: 1 },
         () => {},
-        (error) => resolve(!error),
+        (error) => resolve(error ? failed(error) : true),
       )
-      .catch(() => resolve(false));
+      .catch((error: unknown) => resolve(failed(error)));
   });
 }
