@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAlive } from '@xero-access/local-cluster';
 import { condition, listXeroConnections, waitAllReady } from '@xero-access/stack';
-import { createTestDatabase, type TestDatabase } from '@xero-access/testing';
+import { createTestDatabase, PrivateRedisServer, type TestDatabase } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultStack, type FaultStack } from '../src/fault-stack.js';
 import { LimitSampler } from '../src/limit-sampler.js';
 import { applyLoadConnections, writeManyTenantsSeed } from '../src/many-tenants.js';
 import { evidence } from '../src/postgres-service.js';
 import { faultCommand, recordFaultResult } from '../src/record.js';
-import { PrivateRedisServer } from '../src/redis-server.js';
 import { SandboxAdmin, type SandboxStats } from '../src/sandbox-admin.js';
 import { requestSync } from '../src/xero-connections.js';
 

@@ -4,10 +4,10 @@ import { type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isXeroError } from '../errors.js';
 import { createLimiterRedis } from '../redis.js';
-import { PrivateRedis } from '../test/redis-server.js';
 import { type XeroLimits } from './config.js';
 import { type RedisLeaseLimiter } from './redis-stores.js';
 import { XeroRateLimiter } from './xero-rate-limiter.js';
+import { PrivateRedisServer } from '@xero-access/testing';
 
 const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const clients: Redis[] = [];
@@ -209,14 +209,14 @@ describe('Redis connection lost while a call is in flight', () => {
 });
 
 describe('Redis outage fallback', () => {
-  let server: PrivateRedis;
+  let server: PrivateRedisServer;
 
   beforeAll(async () => {
-    server = await PrivateRedis.start();
+    server = await PrivateRedisServer.start();
   });
 
   afterAll(async () => {
-    await server.down();
+    await server.kill();
   });
 
   it('uses a bounded in-memory share while Redis is away and the shared budget when it returns', async () => {
@@ -247,7 +247,7 @@ describe('Redis outage fallback', () => {
     };
 
     expect(await grantsWithin(700, 20)).toBe(10);
-    await server.down();
+    await server.kill();
     await new Promise((r) => setTimeout(r, 1_200));
     // Redis is away: this process may use its share (10 / 2 replicas): 5 at once, then 5 per
     // window (1,020 ms with the margin) spread evenly, 3 more in 700 ms.
@@ -279,7 +279,7 @@ describe('Redis outage fallback', () => {
     const consume = fallback.consume.bind(fallback);
     fallback.consume = (...args) => (fallbackAttempts++, consume(...args));
 
-    await server.down();
+    await server.kill();
     while (redis.status === 'ready') await new Promise((r) => setTimeout(r, 20));
 
     const scope = { appId: 'app', tenantId: 'busy' };

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isAlive, spawnLogged, spawnWatchdog, waitFor } from '@xero-access/local-cluster';
@@ -23,9 +25,9 @@ function freePort(): Promise<number> {
 }
 
 /**
- * A redis-server of the scenario's own on a free loopback port, so it can be SIGKILLed and
- * started again on the same port without touching the machine's shared Redis (6379). No
- * persistence: after a restart it is empty, as a Redis that lost its memory would be.
+ * A redis-server of a test's own on a free loopback port, so it can be SIGKILLed and started
+ * again on the same port (to prove the outage fallbacks) without touching the shared Redis other
+ * tests use. No persistence: after a restart it is empty, as a Redis that lost its memory would be.
  */
 export class PrivateRedisServer {
   private pid: number | undefined;
@@ -35,7 +37,10 @@ export class PrivateRedisServer {
     private readonly logDir: string,
   ) {}
 
-  static async start(logDir: string): Promise<PrivateRedisServer> {
+  /** `logDir` gets `private-redis.log`; a temporary folder by default. */
+  static async start(
+    logDir = mkdtempSync(join(tmpdir(), 'xao-private-redis-')),
+  ): Promise<PrivateRedisServer> {
     const server = new PrivateRedisServer(await freePort(), logDir);
     await server.up();
     return server;
