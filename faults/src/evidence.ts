@@ -1,5 +1,6 @@
 import { listXeroConnections, type AdminClient } from '@xero-access/stack';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { expect } from 'vitest';
 
 /** Snapshot ids and finding ids with their status: what a scenario must not lose. */
 export interface Evidence {
@@ -62,4 +63,16 @@ export function lostEvidence(before: Evidence, after: Evidence): string[] {
 /** "snapshots 2 → 3, findings 5 → 5": the counts a result row reports. */
 export function describeEvidence(before: Evidence, after: Evidence): string {
   return `snapshots ${before.snapshots.length} → ${after.snapshots.length}, findings ${before.findings.size} → ${after.findings.size} (every id from before present after)`;
+}
+
+/** Asserts that every snapshot and finding from before is still there; the row's data-loss fields. */
+export function expectNothingLost(
+  before: Evidence,
+  after: Evidence,
+): { dataLost: number; dataChecked: string } {
+  const lost = lostEvidence(before, after);
+  const dataChecked = describeEvidence(before, after);
+  console.log(dataChecked);
+  expect(lost).toEqual([]);
+  return { dataLost: lost.length, dataChecked };
 }

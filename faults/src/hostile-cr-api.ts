@@ -4,19 +4,6 @@ import { condition, listXeroConnections } from '@xero-access/stack';
 
 const target = { group: 'xeroaccess.dev', version: 'v1alpha1', plural: 'xeroconnections' };
 
-/** design.md's troubleshooting map, plus the reasons for Xero being down or answering nonsense. */
-export const TROUBLESHOOTING_REASONS = [
-  'InvalidCredentials',
-  'ReauthorizationRequired',
-  'Unauthorized',
-  'InsufficientPermissions',
-  'TenantDisconnected',
-  'RateLimited',
-  'InvalidSpec',
-  'Unavailable',
-  'InvalidResponse',
-];
-
 export type CreateOutcome = { created: true } | { created: false; status: number; message: string };
 
 /** Creates a XeroConnection; a refusal is an outcome (status and the API server's message), not an error. */

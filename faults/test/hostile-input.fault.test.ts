@@ -4,6 +4,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-n
 import { isAlive } from '@xero-access/local-cluster';
 import { condition, waitAllReady } from '@xero-access/stack';
 import { createTestDatabase, type TestDatabase } from '@xero-access/testing';
+import { XERO_ERROR_REASONS } from '@xero-access/xero-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultStack, type FaultStack } from '../src/fault-stack.js';
 import {
@@ -19,9 +20,8 @@ import {
   deleteConnections,
   readyOrFailure,
   reconcileCount,
-  TROUBLESHOOTING_REASONS,
 } from '../src/hostile-cr-api.js';
-import { describeEvidence, lostEvidence } from '../src/evidence.js';
+import { expectNothingLost } from '../src/evidence.js';
 import { evidence } from '../src/postgres-service.js';
 import { faultCommand, recordFaultResult } from '../src/record.js';
 import { apiRequests, SandboxAdmin } from '../src/sandbox-admin.js';
@@ -99,8 +99,7 @@ describe('hostile input to the reconciler', () => {
     expect(reason).toMatch(/acme-xero-tokens/);
 
     const after = await evidence(db.url);
-    const lost = lostEvidence(before, after).length;
-    expect(lost).toBe(0);
+    const kept = expectNothingLost(before, after);
     await recordFaultResult({
       id: 'hostile-junk-token-secret',
       kind: 'bad-input',
@@ -108,8 +107,7 @@ describe('hostile input to the reconciler', () => {
       injected:
         'acme-xero-tokens patched with 96 random bytes as refresh_token and access_token, a sync requested; then the original Secret put back',
       held: `Ready=False without a stack trace, pointing at the Secret (${reason}); reconciler alive; Ready=True once the Secret was fixed`,
-      dataLost: lost,
-      dataChecked: describeEvidence(before, after),
+      ...kept,
       command: faultCommand('hostile-input.fault.test.ts'),
     });
   });
@@ -143,16 +141,14 @@ describe('hostile input to the reconciler', () => {
     await waitAllReady(stack.kc, 60_000);
 
     const after = await evidence(db.url);
-    const lost = lostEvidence(before, after).length;
-    expect(lost).toBe(0);
+    const kept = expectNothingLost(before, after);
     await recordFaultResult({
       id: 'hostile-malformed-xero',
       kind: 'bad-input',
       title: 'Malformed Xero answers',
       injected: `sandbox malformedBodies on every API answer (status kept, body truncated) for ${WINDOW_MS / 1000} s, syncs requested for both connections`,
       held: `${calls} calls in ${WINDOW_MS / 1000} s (bound ${MAX_CALLS_IN_WINDOW}: backoff, no tight loop); ${reason}; reconciler alive; all Ready again after`,
-      dataLost: lost,
-      dataChecked: describeEvidence(before, after),
+      ...kept,
       command: faultCommand('hostile-input.fault.test.ts'),
     });
   });
@@ -231,7 +227,7 @@ describe('hostile input to the reconciler', () => {
         const line = `${body.metadata.name.slice(0, 24)}…: ${ready.status} ${ready.reason}: ${ready.message}`;
         conditions.push(line);
         expect(ready.message, line).not.toMatch(/\n\s+at /);
-        if (ready.status === 'False') expect(TROUBLESHOOTING_REASONS, line).toContain(ready.reason);
+        if (ready.status === 'False') expect(XERO_ERROR_REASONS, line).toContain(ready.reason);
       }
       console.log(`at the limits:\n  ${conditions.join('\n  ')}`);
       // Every accepted connection works: the limits are ones the product can live with.
@@ -251,16 +247,14 @@ describe('hostile input to the reconciler', () => {
       expect(log).not.toMatch(/could not record event/);
 
       const after = await evidence(db.url);
-      const lost = lostEvidence(before, after).length;
-      expect(lost).toBe(0);
+      const kept = expectNothingLost(before, after);
       await recordFaultResult({
         id: 'hostile-crs-at-limits',
         kind: 'bad-input',
         title: 'XeroConnections at and just over the CRD schema limits',
         injected: `${accepted.length} CRs at the limits (253-character metadata.name, Secret names and keys; 32 scopes of 128 characters; 256 role mappings with 128-character orgRoles and all 6 Xero roles; upper-case tenantId; syncInterval 1m, 2562047h and 32 characters long) and ${refusals.length} each one field over a limit`,
         held: `all ${accepted.length} accepted and Ready=True; all ${refusals.length} over-limit CRs refused by the API server (422) naming the field; ${reconcilesIn10s} reconciles in the 10 s after (no hot loop); every Event recorded; reconciler same pid, no uncaught error in its log`,
-        dataLost: lost,
-        dataChecked: describeEvidence(before, after),
+        ...kept,
         command: faultCommand('hostile-input.fault.test.ts'),
       });
     } finally {
@@ -351,16 +345,14 @@ describe('hostile input to the reconciler', () => {
     expect(stack.processes.reconciler.pid).toBe(reconcilerPid);
     expect(reconcilerLogClean()).toBe(true);
     const after = await evidence(db.url);
-    const lost = lostEvidence(before, after).length;
-    expect(lost).toBe(0);
+    const kept = expectNothingLost(before, after);
     await recordFaultResult({
       id: 'hostile-credentials-secret',
       kind: 'bad-input',
       title: 'Junk in the credentials Secret',
       injected: `acme-xero-app replaced ${cases.length} times (${cases.map((c) => c.what).join(', ')}), a sync requested each time, then the original put back`,
       held: `every time Ready=False InvalidSpec naming finance/acme-xero-app and the key, Ready=True again once fixed; ${secretValues.length} secret values searched in the conditions and the reconciler log: ${leaked} found; reconciler same pid`,
-      dataLost: lost,
-      dataChecked: describeEvidence(before, after),
+      ...kept,
       command: faultCommand('hostile-input.fault.test.ts'),
     });
   });
