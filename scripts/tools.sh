@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Builds the Go tools pinned in tools/go.mod (opa, helm, kubeconform, etcd, kube-apiserver, kubectl)
-# into a per-machine cache keyed by tools/go.mod + tools/go.sum, and links them into .tools/bin.
+# and tools/regal/go.mod (Regal, a module of its own because it pins an older OPA library than the
+# opa CLI above) into a per-machine cache keyed by those go.mod + go.sum files, and links them
+# into .tools/bin.
 # A binary the user already has (named by an env var, in KUBEBUILDER_ASSETS, or on PATH) is linked
 # instead of built. Idempotent: a second run only checks the links.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-key=$(cat "$ROOT/tools/go.mod" "$ROOT/tools/go.sum" | sha256sum | cut -c1-16)
-cache=${XAO_TOOLS_CACHE:-$HOME/.cache/xero-access-operator/tools/$key}
+caches=${XAO_TOOLS_CACHE:-$HOME/.cache/xero-access-operator/tools}
 bin=$ROOT/.tools/bin
-mkdir -p "$cache" "$bin"
+mkdir -p "$bin"
 
-# name | Go package | env var that names a user's binary
+# name | Go package | env var that names a user's binary | module folder under tools/ (default: tools)
 tools=(
   "opa|github.com/open-policy-agent/opa|XAO_OPA"
+  "regal|github.com/open-policy-agent/regal|XAO_REGAL|regal"
   "helm|helm.sh/helm/v3/cmd/helm|XAO_HELM"
   "kubeconform|github.com/yannh/kubeconform/cmd/kubeconform|XAO_KUBECONFORM"
   "etcd|go.etcd.io/etcd/server/v3|TEST_ASSET_ETCD"
@@ -33,6 +35,8 @@ ldflags() {
       done ;;
     helm.sh/helm/v3/*)
       printf -- "-X 'helm.sh/helm/v3/internal/version.version=%s'" "$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' helm.sh/helm/v3)" ;;
+    github.com/open-policy-agent/regal)
+      printf -- "-X 'github.com/open-policy-agent/regal/pkg/version.Version=%s'" "$(cd "$ROOT/tools/regal" && go list -m -f '{{.Version}}' github.com/open-policy-agent/regal)" ;;
     github.com/yannh/kubeconform/*)
       printf -- "-X 'main.version=%s'" "$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' github.com/yannh/kubeconform)" ;;
   esac
@@ -58,28 +62,23 @@ usable() { # $1 name, $2 path
 }
 
 for entry in "${tools[@]}"; do
-  IFS='|' read -r name pkg env <<<"$entry"
+  IFS='|' read -r name pkg env module <<<"$entry"
+  module_dir=$ROOT/tools${module:+/$module}
+  cache=$caches/$(cat "$module_dir/go.mod" "$module_dir/go.sum" | sha256sum | cut -c1-16)
+  mkdir -p "$cache"
   if [ "${XAO_TOOLS_PREFER_PINNED:-}" != "1" ] && existing=$(users_binary "$name" "$env") && [ -n "$existing" ] && usable "$name" "$existing"; then
     ln -sfn "$existing" "$bin/$name"
     note "$name: using $existing"
     continue
   fi
   if [ ! -x "$cache/$name" ]; then
-    step "building $name from tools/go.mod (first time on this machine; kube-apiserver takes several minutes)"
+    step "building $name from ${module_dir#$ROOT/}/go.mod (first time on this machine; kube-apiserver takes several minutes)"
     start=$(date +%s)
-    (cd "$ROOT/tools" && GOFLAGS=-buildvcs=false go build -ldflags "$(ldflags "$pkg")" -o "$cache/$name.partial" "$pkg")
+    (cd "$module_dir" && GOFLAGS=-buildvcs=false go build -ldflags "$(ldflags "$pkg")" -o "$cache/$name.partial" "$pkg")
     mv "$cache/$name.partial" "$cache/$name"
     note "$name built in $(( $(date +%s) - start ))s"
   fi
   ln -sfn "$cache/$name" "$bin/$name"
 done
 
-# Regal is not served by the Go module proxy this project can reach; link a user's copy if present.
-if regal=$(users_binary regal XAO_REGAL) && [ -n "$regal" ]; then
-  ln -sfn "$regal" "$bin/regal"
-  note "regal: using $regal"
-else
-  rm -f "$bin/regal"
-  note "regal: not available here; Rego lint uses 'opa check --strict' and 'opa fmt --fail' (see packages/policies/README.md)"
-fi
 step "tools ready in .tools/bin ($(ls "$bin" | tr '\n' ' '))"

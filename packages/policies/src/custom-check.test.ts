@@ -4,7 +4,7 @@ import { PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput, XeroUser } from './generated/policy-input.js';
 import { buildFresh } from './test/built-policy.js';
 
-const ADVISER_LIMIT = fileURLToPath(new URL('../examples/adviser-limit/', import.meta.url));
+const ADVISER_LIMIT = fileURLToPath(new URL('../examples/xeroaccess/checks/adviser-limit/', import.meta.url));
 
 function adviser(i: number): XeroUser {
   return {
@@ -45,7 +45,7 @@ describe('custom checks are picked up without TypeScript changes', () => {
     expect(standard.evaluate(threeAdvisers).findings).toEqual([]);
   });
 
-  it('including examples/adviser-limit in the build adds its findings', () => {
+  it('including examples/xeroaccess/checks/adviser-limit in the build adds its findings', () => {
     expect(withExample.evaluate(threeAdvisers).findings).toEqual([
       {
         check: 'adviser-limit',

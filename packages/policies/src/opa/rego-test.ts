@@ -15,11 +15,25 @@ interface CoverageReport {
   files?: Record<string, { covered_lines?: number; not_covered_lines?: number; coverage?: number }>;
 }
 
-/** Runs `opa test` over the checks (and extra folders), then measures coverage of the non-test Rego. */
+/**
+ * Runs `opa test` over the checks (and extra folders); when they pass, measures coverage of the
+ * non-test Rego. `--var-values` makes a failed table test show which cases failed and why.
+ */
 export async function runRegoTests(include: readonly string[] = []): Promise<RegoTestReport> {
   const roots = policyRoots(include.map((dir) => resolve(dir)));
-  const run = await runOpa(['test', '--verbose', ...roots]);
+  const run = await runOpa(['test', '--verbose', '--var-values', ...roots]);
+  const output = (run.stdout + run.stderr).trim();
+  if (run.exitCode !== 0) return { passed: false, output, coverage: 0, files: {} };
   const coverageRun = await runOpa(['test', '--coverage', '--format', 'json', ...roots]);
+  if (coverageRun.exitCode !== 0) {
+    const why = (coverageRun.stderr || coverageRun.stdout).trim();
+    return {
+      passed: false,
+      output: `${output}\nopa test --coverage failed: ${why}`,
+      coverage: 0,
+      files: {},
+    };
+  }
   const report = JSON.parse(coverageRun.stdout || '{}') as CoverageReport;
   let covered = 0;
   let total = 0;
@@ -33,8 +47,8 @@ export async function runRegoTests(include: readonly string[] = []): Promise<Reg
     files[file] = stats.coverage ?? (hit + missed === 0 ? 100 : (100 * hit) / (hit + missed));
   }
   return {
-    passed: run.exitCode === 0 && coverageRun.exitCode === 0,
-    output: (run.stdout + run.stderr).trim(),
+    passed: true,
+    output,
     coverage: total === 0 ? 0 : Math.round((1000 * covered) / total) / 10,
     files,
   };

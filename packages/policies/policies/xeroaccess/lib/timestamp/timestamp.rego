@@ -11,7 +11,8 @@ parse(ts) := [seconds, nanos] if {
 	year := _int(substring(ts, 0, 4))
 	month := _int(substring(ts, 5, 2))
 	day := _int(substring(ts, 8, 2))
-	local := ((((_days_from_civil(year, month, day) * 24) + _int(substring(ts, 11, 2))) * 60) + _int(substring(ts, 14, 2))) * 60
+	hours := (_days_from_civil(year, month, day) * 24) + _int(substring(ts, 11, 2))
+	local := ((hours * 60) + _int(substring(ts, 14, 2))) * 60
 	[nanos, zone] := _fraction_and_zone(substring(ts, 19, -1))
 	seconds := (local + _int(substring(ts, 17, 2))) - _offset_seconds(zone)
 }

@@ -1,7 +1,7 @@
-package xeroaccess_test.main
+package xeroaccess_test
 
 import data.xeroaccess
-import data.xeroaccess_test.fixtures as f
+import data.xeroaccess.fixtures_test as f
 
 # One input that trips every check, with users whose ids sort differently from their order.
 everything := object.union(
@@ -41,8 +41,9 @@ test_result_is_the_output_document if {
 }
 
 test_a_new_check_package_is_picked_up if {
-	extra := {"findings": {{"severity": "low", "subject": {"kind": "connection", "id": "finance/acme"}, "message": "m", "remediation": "r"}}}
+	subject := {"kind": "connection", "id": "finance/acme"}
+	extra := {"severity": "low", "subject": subject, "message": "m", "remediation": "r"}
 	got := [finding.check | some finding in xeroaccess.findings] with input as f.doc([], [], [])
-		with data.xeroaccess.checks["team-custom"] as extra
+		with xeroaccess.checks["team-custom"] as {"findings": {extra}}
 	got == ["team-custom"]
 }

@@ -22,9 +22,14 @@ findings contains finding if {
 		"severity": "high",
 		"subject": {"kind": "user", "id": user.userId},
 		"message": _message(user, resolved.member, offboarded_at),
-		"remediation": "Remove the user in Xero (set the role to Removed), or correct the staff member's status if they have not left.",
+		"remediation": remediation,
 	}
 }
+
+remediation := concat(" ", [
+	"Remove the user in Xero (set the role to Removed),",
+	"or correct the staff member's status if they have not left.",
+])
 
 _grace_over(null)
 

@@ -1,10 +1,12 @@
-package xeroaccess_test.examples.adviser_limit
+package xeroaccess.checks["adviser-limit_test"]
 
-import data.xeroaccess
 import data.xeroaccess.checks["adviser-limit"] as check
-import data.xeroaccess_test.fixtures as f
+import data.xeroaccess.fixtures_test as f
 
-advisers(n) := [f.user(sprintf("u%d", [i]), sprintf("adviser%d@example.com", [i]), "FINANCIALADVISER") | some i in numbers.range(1, n)]
+advisers(n) := [adviser |
+	some i in numbers.range(1, n)
+	adviser := f.user(sprintf("u%d", [i]), sprintf("adviser%d@example.com", [i]), "FINANCIALADVISER")
+]
 
 cases := [
 	{"name": "two advisers are allowed", "users": advisers(2), "want": set()},
@@ -21,17 +23,19 @@ cases := [
 	},
 ]
 
-_reported(c) := {finding.subject.id | some finding in check.findings with input as f.doc(c.users, [], [])}
-
+# On failure, `opa test --var-values` (as `xero-policies test` runs it) shows each failed case.
 test_cases if {
-	failed := {c.name: _reported(c) | some c in cases; _reported(c) != c.want}
-	print("failed cases (name: reported connections):", failed)
-	count(failed) == 0
+	failed := {c.name: reported |
+		some c in cases
+		reported := {finding.subject.id | some finding in check.findings} with input as f.doc(c.users, [], [])
+		reported != c.want
+	}
+	failed == {}
 }
 
 # The entrypoint picks the example up with no change to it or to any TypeScript.
 test_included_in_the_output_document if {
-	result := xeroaccess.result with input as f.doc(advisers(3), [], [])
+	result := data.xeroaccess.result with input as f.doc(advisers(3), [], [])
 	some finding in result.findings
 	finding.check == "adviser-limit"
 	finding.message == "XeroConnection finance/acme has 3 users with the FINANCIALADVISER role; at most 2 are expected."

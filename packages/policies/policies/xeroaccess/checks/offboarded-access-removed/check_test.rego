@@ -1,7 +1,7 @@
-package xeroaccess_test.checks.offboarded_access_removed
+package xeroaccess.checks["offboarded-access-removed_test"]
 
 import data.xeroaccess.checks["offboarded-access-removed"] as check
-import data.xeroaccess_test.fixtures as f
+import data.xeroaccess.fixtures_test as f
 
 # now is 2026-11-22T00:00:00Z; the default fixture grace is 24 hours.
 cases := [
@@ -94,20 +94,26 @@ _doc(c) := object.remove(f.doc(c.users, c.staff, c.links), ["settings"]) if c.se
 
 _doc(c) := object.union(f.doc(c.users, c.staff, c.links), {"settings": c.settings}) if c.settings != null
 
-_reported(c) := {finding.subject.id | some finding in check.findings with input as _doc(c)}
-
+# On failure, `opa test --var-values` (as `xero-policies test` runs it) shows each failed case.
 test_cases if {
-	failed := {c.name: _reported(c) | some c in cases; _reported(c) != c.want}
-	print("failed cases (name: reported user ids):", failed)
-	count(failed) == 0
-}
-
-_findings(c) := result if {
-	result := check.findings with input as _doc(c)
+	failed := {c.name: reported |
+		some c in cases
+		reported := {finding.subject.id | some finding in check.findings} with input as _doc(c)
+		reported != c.want
+	}
+	failed == {}
 }
 
 test_messages_and_severity if {
-	{finding.message | some finding in _findings(cases[0])} == {"Xero user alice@example.com belongs to s1, offboarded at 2026-11-20T00:00:00Z, and still has STANDARD access after the 24-hour grace period."}
-	{finding.message | some finding in _findings(cases[8])} == {"Xero user alice@example.com belongs to s1, who is offboarded with no offboarding date, and still has STANDARD access."}
-	{finding.severity | some finding in _findings(cases[0])} == {"high"}
+	dated := check.findings with input as _doc(cases[0])
+	{finding.message | some finding in dated} == {concat("", [
+		"Xero user alice@example.com belongs to s1, offboarded at 2026-11-20T00:00:00Z, ",
+		"and still has STANDARD access after the 24-hour grace period.",
+	])}
+	{finding.severity | some finding in dated} == {"high"}
+	undated := check.findings with input as _doc(cases[8])
+	{finding.message | some finding in undated} == {concat("", [
+		"Xero user alice@example.com belongs to s1, who is offboarded with no offboarding date, ",
+		"and still has STANDARD access.",
+	])}
 }

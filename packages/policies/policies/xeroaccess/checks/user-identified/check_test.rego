@@ -1,7 +1,7 @@
-package xeroaccess_test.checks.user_identified
+package xeroaccess.checks["user-identified_test"]
 
 import data.xeroaccess.checks["user-identified"] as check
-import data.xeroaccess_test.fixtures as f
+import data.xeroaccess.fixtures_test as f
 
 # Each case: users, staff and links, and the user ids that must be reported.
 cases := [
@@ -91,23 +91,34 @@ cases := [
 	},
 ]
 
-_reported(c) := {finding.subject.id | some finding in check.findings with input as f.doc(c.users, c.staff, c.links)}
-
+# On failure, `opa test --var-values` (as `xero-policies test` runs it) shows each failed case.
 test_cases if {
-	failed := {c.name: _reported(c) | some c in cases; _reported(c) != c.want}
-	print("failed cases (name: reported user ids):", failed)
-	count(failed) == 0
+	failed := {c.name: reported |
+		some c in cases
+		reported := {finding.subject.id | some finding in check.findings} with input as f.doc(c.users, c.staff, c.links)
+		reported != c.want
+	}
+	failed == {}
 }
 
-_messages(c) := {finding.message | some finding in check.findings with input as f.doc(c.users, c.staff, c.links)}
+# The reason each case above is reported, by case index.
+reasons := {
+	1: "has no account link and no staff member has this email",
+	4: "is linked to staff id s-gone, which is not in the staff directory",
+	5: "is linked to staff id s1, which is not unique in the staff directory",
+	6: "has 2 account links; keep exactly one",
+	8: "is linked as non-human without a justification",
+	9: "has an email shared by 2 staff members; link the account explicitly",
+}
 
 test_messages_say_why if {
-	_messages(cases[1]) == {"Xero user ghost@example.com has no account link and no staff member has this email."}
-	_messages(cases[4]) == {"Xero user alice@example.com is linked to staff id s-gone, which is not in the staff directory."}
-	_messages(cases[5]) == {"Xero user alice@example.com is linked to staff id s1, which is not unique in the staff directory."}
-	_messages(cases[6]) == {"Xero user alice@example.com has 2 account links; keep exactly one."}
-	_messages(cases[8]) == {"Xero user robot@example.com is linked as non-human without a justification."}
-	_messages(cases[9]) == {"Xero user shared@example.com has an email shared by 2 staff members; link the account explicitly."}
+	wrong := {i: messages |
+		some i, reason in reasons
+		c := cases[i]
+		messages := {finding.message | some finding in check.findings} with input as f.doc(c.users, c.staff, c.links)
+		messages != {concat("", ["Xero user ", c.users[0].email, " ", reason, "."])}
+	}
+	wrong == {}
 }
 
 test_finding_shape if {

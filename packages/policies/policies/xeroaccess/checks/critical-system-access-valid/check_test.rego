@@ -1,7 +1,7 @@
-package xeroaccess_test.checks.critical_system_access_valid
+package xeroaccess.checks["critical-system-access-valid_test"]
 
 import data.xeroaccess.checks["critical-system-access-valid"] as check
-import data.xeroaccess_test.fixtures as f
+import data.xeroaccess.fixtures_test as f
 
 mappings := [
 	{"orgRole": "accountant", "xeroRoles": ["STANDARD", "READONLY"]},
@@ -67,40 +67,41 @@ cases := [
 	},
 ]
 
-_doc(c, connection) := object.union(object.remove(f.doc(c.users, c.staff, []), ["connection"]), {"connection": connection})
+_doc(c, connection) := f.with_connection(f.doc(c.users, c.staff, []), connection)
 
-_reported(c, connection) := {finding.subject.id | some finding in check.findings with input as _doc(c, connection)}
+_critical(c) := _doc(c, f.connection(true, mappings))
 
+# On failure, `opa test --var-values` (as `xero-policies test` runs it) shows each failed case.
 test_cases if {
-	failed := {c.name: got |
+	failed := {c.name: reported |
 		some c in cases
-		got := _reported(c, f.connection(true, mappings))
-		got != c.want
+		reported := {finding.subject.id | some finding in check.findings} with input as _critical(c)
+		reported != c.want
 	}
-	print("failed cases (name: reported user ids):", failed)
-	count(failed) == 0
+	failed == {}
 }
 
 test_non_human_links_are_left_to_user_identified if {
-	doc := object.union(
-		object.remove(f.doc([f.user("u1", "robot@example.com", "STANDARD")], [], [f.non_human("u1", "integration")]), ["connection"]),
-		{"connection": f.connection(true, mappings)},
-	)
-	count(check.findings) == 0 with input as doc
+	robot := f.doc([f.user("u1", "robot@example.com", "STANDARD")], [], [f.non_human("u1", "integration")])
+	count(check.findings) == 0 with input as f.with_connection(robot, f.connection(true, mappings))
 }
 
 test_only_critical_systems_with_mappings_are_checked if {
 	invalid := cases[2]
-	_reported(invalid, f.connection(false, mappings)) == set()
-	_reported(invalid, f.connection(true, [])) == set()
-	_reported(invalid, {"namespace": "finance", "name": "acme", "criticalSystem": true}) == set()
+	count(check.findings) == 0 with input as _doc(invalid, f.connection(false, mappings))
+	count(check.findings) == 0 with input as _doc(invalid, f.connection(true, []))
+	unconfigured := {"namespace": "finance", "name": "acme", "criticalSystem": true}
+	count(check.findings) == 0 with input as _doc(invalid, unconfigured)
 }
 
-_messages(c) := {finding.message | some finding in check.findings with input as _doc(c, f.connection(true, mappings))}
-
 test_messages_say_what_is_allowed if {
-	_messages(cases[2]) == {"Xero user alice@example.com belongs to s1 (org role accountant) and has Xero role INVOICEONLY; the mapping allows only FINANCIALADVISER, READONLY, STANDARD."}
-	_messages(cases[3]) == {"Xero user bob@example.com belongs to s1, whose org role sales has no access mapping for this system."}
+	wrong_role := {finding.message | some finding in check.findings} with input as _critical(cases[2])
+	wrong_role == {concat("", [
+		"Xero user alice@example.com belongs to s1 (org role accountant) and has Xero role INVOICEONLY; ",
+		"the mapping allows only FINANCIALADVISER, READONLY, STANDARD.",
+	])}
+	unmapped := {finding.message | some finding in check.findings} with input as _critical(cases[3])
+	unmapped == {"Xero user bob@example.com belongs to s1, whose org role sales has no access mapping for this system."}
 }
 
 test_severity_is_high if {

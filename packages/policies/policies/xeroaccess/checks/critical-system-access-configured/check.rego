@@ -12,7 +12,15 @@ findings contains finding if {
 	finding := {
 		"severity": "medium",
 		"subject": {"kind": "connection", "id": connection_id},
-		"message": concat("", ["XeroConnection ", connection_id, " is a critical system but declares no access control role mappings, so access cannot be validated."]),
-		"remediation": "Add spec.accessControl.roleMappings to the XeroConnection: which organisation roles may hold access, and with which Xero roles.",
+		"message": concat("", [
+			"XeroConnection ", connection_id, " is a critical system but declares no access control ",
+			"role mappings, so access cannot be validated.",
+		]),
+		"remediation": remediation,
 	}
 }
+
+remediation := concat(" ", [
+	"Add spec.accessControl.roleMappings to the XeroConnection:",
+	"which organisation roles may hold access, and with which Xero roles.",
+])

@@ -58,20 +58,23 @@ resolve(user) := _from_links(links) if {
 	links := links_by_user_id[user.userId]
 } else := resolution if {
 	resolution := resolution_by_email[lower(user.email)]
-} else := {"kind": "unidentified", "reason": "has no account link and no staff member has this email"}
+} else := _unidentified("has no account link and no staff member has this email")
 
 # What an email match resolves to, per lowercased email: computed once per staff directory
 # rather than once per user.
-resolution_by_email := {email: _from_email_matches(members) | some email, members in staff_by_email}
+resolution_by_email[email] := _from_email_matches(members) if some email, members in staff_by_email
 
 _from_email_matches([member]) := {"kind": "staff", "member": member}
 
-_from_email_matches(members) := {"kind": "unidentified", "reason": concat("", ["has an email shared by ", format_int(count(members), 10), " staff members; link the account explicitly"])} if {
+_from_email_matches(members) := _unidentified(reason) if {
 	count(members) > 1
+	shared_by := format_int(count(members), 10)
+	reason := concat("", ["has an email shared by ", shared_by, " staff members; link the account explicitly"])
 }
 
-_from_links(links) := {"kind": "unidentified", "reason": concat("", ["has ", format_int(count(links), 10), " account links; keep exactly one"])} if {
+_from_links(links) := _unidentified(reason) if {
 	count(links) > 1
+	reason := concat("", ["has ", format_int(count(links), 10), " account links; keep exactly one"])
 }
 
 _from_links(links) := _from_link(link) if {
@@ -84,7 +87,7 @@ _from_link(link) := {"kind": "non-human", "justification": link.justification} i
 	trim_space(object.get(link, "justification", "")) != ""
 }
 
-_from_link(link) := {"kind": "unidentified", "reason": "is linked as non-human without a justification"} if {
+_from_link(link) := _unidentified("is linked as non-human without a justification") if {
 	link.nonHuman == true
 	trim_space(object.get(link, "justification", "")) == ""
 }
@@ -99,10 +102,14 @@ _from_staff_id(staff_id) := {"kind": "staff", "member": member} if {
 	some member in members
 }
 
-_from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is linked to staff id ", staff_id, ", which is not unique in the staff directory"])} if {
+_from_staff_id(staff_id) := _unidentified(reason) if {
 	count(staff_by_id[staff_id]) > 1
+	reason := concat("", ["is linked to staff id ", staff_id, ", which is not unique in the staff directory"])
 }
 
-_from_staff_id(staff_id) := {"kind": "unidentified", "reason": concat("", ["is linked to staff id ", staff_id, ", which is not in the staff directory"])} if {
+_from_staff_id(staff_id) := _unidentified(reason) if {
 	not staff_by_id[staff_id]
+	reason := concat("", ["is linked to staff id ", staff_id, ", which is not in the staff directory"])
 }
+
+_unidentified(reason) := {"kind": "unidentified", "reason": reason}

@@ -29,9 +29,14 @@ findings contains finding if {
 		"severity": "high",
 		"subject": {"kind": "user", "id": user.userId},
 		"message": _message(user, member),
-		"remediation": "Change the user's Xero role to one the mapping allows, remove the user in Xero, or update spec.accessControl.roleMappings if this access is intended.",
+		"remediation": remediation,
 	}
 }
+
+remediation := concat(" ", [
+	"Change the user's Xero role to one the mapping allows, remove the user in Xero,",
+	"or update spec.accessControl.roleMappings if this access is intended.",
+])
 
 # A mapping without xeroRoles allows any Xero role.
 _any_role_allowed contains mapping.orgRole if {

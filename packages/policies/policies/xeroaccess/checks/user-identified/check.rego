@@ -15,6 +15,11 @@ findings contains finding if {
 		"severity": "medium",
 		"subject": {"kind": "user", "id": user.userId},
 		"message": concat("", ["Xero user ", user.email, " ", resolved.reason, "."]),
-		"remediation": "Link the Xero user to its owner in the staff directory (or add that person), link it as non-human with a justification, or remove the user in Xero.",
+		"remediation": remediation,
 	}
 }
+
+remediation := concat(" ", [
+	"Link the Xero user to its owner in the staff directory (or add that person),",
+	"link it as non-human with a justification, or remove the user in Xero.",
+])

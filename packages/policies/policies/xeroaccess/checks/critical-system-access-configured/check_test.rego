@@ -1,7 +1,7 @@
-package xeroaccess_test.checks.critical_system_access_configured
+package xeroaccess.checks["critical-system-access-configured_test"]
 
 import data.xeroaccess.checks["critical-system-access-configured"] as check
-import data.xeroaccess_test.fixtures as f
+import data.xeroaccess.fixtures_test as f
 
 mapping := {"orgRole": "accountant", "xeroRoles": ["STANDARD"]}
 
@@ -21,20 +21,24 @@ cases := [
 	{"name": "not critical needs no mappings", "connection": f.connection(false, []), "want": set()},
 ]
 
-_reported(c) := {finding.subject.id | some finding in check.findings with input as _with_connection(c.connection)}
-
+# On failure, `opa test --var-values` (as `xero-policies test` runs it) shows each failed case.
 test_cases if {
-	failed := {c.name: _reported(c) | some c in cases; _reported(c) != c.want}
-	print("failed cases (name: reported connections):", failed)
-	count(failed) == 0
+	failed := {c.name: reported |
+		some c in cases
+		reported := {finding.subject.id | some finding in check.findings} with input as _with_connection(c.connection)
+		reported != c.want
+	}
+	failed == {}
 }
 
 test_finding_shape if {
 	some finding in check.findings with input as _with_connection(f.connection(true, []))
 	finding.subject == {"kind": "connection", "id": "finance/acme"}
 	finding.severity == "medium"
-	finding.message == "XeroConnection finance/acme is a critical system but declares no access control role mappings, so access cannot be validated."
+	finding.message == concat("", [
+		"XeroConnection finance/acme is a critical system but declares no access control role mappings, ",
+		"so access cannot be validated.",
+	])
 }
 
-# object.union merges nested objects, so the fixture connection is removed first.
-_with_connection(connection) := object.union(object.remove(f.doc([], [], []), ["connection"]), {"connection": connection})
+_with_connection(connection) := f.with_connection(f.doc([], [], []), connection)
