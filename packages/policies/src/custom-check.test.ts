@@ -4,7 +4,9 @@ import { PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput, XeroUser } from './generated/policy-input.js';
 import { buildFresh } from './test/built-policy.js';
 
-const ADVISER_LIMIT = fileURLToPath(new URL('../examples/xeroaccess/checks/adviser-limit/', import.meta.url));
+const ADVISER_LIMIT = fileURLToPath(
+  new URL('../examples/xeroaccess/checks/adviser-limit/', import.meta.url),
+);
 
 function adviser(i: number): XeroUser {
   return {

@@ -7,7 +7,9 @@ import type { PolicyInput } from './generated/policy-input.js';
 import { HotReloadingEvaluator, type LoadedBundle, type ReloadFailure } from './hot-reload.js';
 import { buildFresh } from './test/built-policy.js';
 
-const ADVISER_LIMIT = fileURLToPath(new URL('../examples/xeroaccess/checks/adviser-limit/', import.meta.url));
+const ADVISER_LIMIT = fileURLToPath(
+  new URL('../examples/xeroaccess/checks/adviser-limit/', import.meta.url),
+);
 
 const advisers: PolicyInput = {
   now: '2026-11-22T00:00:00Z',
