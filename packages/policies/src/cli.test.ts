@@ -66,6 +66,29 @@ describe('xero-policies', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain('missing.wasm');
   });
 
+  it('profile prints a table of where the evaluation time goes', async () => {
+    const run = await cli(['profile', EXAMPLE, '--bundle', bundle, '--evaluations', '30']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^30 evaluations, median \d+(\.\d)? ms each/);
+    expect(run.stdout).toMatch(/\| where the time goes +\| kind +\| ms per evaluation \| +% \|/);
+    expect(run.stdout).toContain('JavaScript: stringify, copy, validate, sort');
+  });
+
+  it('profile exits 2 naming the field when the input is invalid', async () => {
+    const bad = join(dir, 'bad-profile.json');
+    await writeFile(bad, JSON.stringify({ now: '2026-11-22T00:00:00Z', users: [] }));
+    const run = await cli(['profile', bad, '--bundle', bundle]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('input.connection: is required');
+  });
+
+  it('profile rejects a count of evaluations that is not a whole number above 0', async () => {
+    const run = await cli(['profile', EXAMPLE, '--bundle', bundle, '--evaluations', '0']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("option '-n, --evaluations <count>' argument '0' is invalid");
+  });
+
   it('test runs opa test and prints coverage', async () => {
     const run = await cli(['test', '--min-coverage', '90']);
     expect(run.code).toBe(0);

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { PolicyEvaluator, messageOf } from './evaluator.js';
 import { buildBundle } from './opa/build.js';
 import { runRegoTests } from './opa/rego-test.js';
+import { profileEvaluation } from './profile/profile-evaluation.js';
+import { formatProfile } from './profile/profile-table.js';
 import { PolicyDocumentError } from './schema/validate.js';
 
 /** Exit codes: 1 = something failed, 2 = the input document is invalid. */
@@ -26,30 +28,48 @@ const program = new Command('xero-policies')
   .description('Evaluate, test and build the Xero access checks (Rego compiled to WebAssembly).')
   .showHelpAfterError();
 
+/** The input document from a JSON file; exits 2 when it cannot be read or parsed. */
+async function readInput(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    fail(`${path}: cannot read a JSON document: ${messageOf(error)}`, EXIT_INVALID_INPUT);
+  }
+}
+
+const loadEvaluator = (bundle: string) =>
+  PolicyEvaluator.fromFile(bundle).catch((error: unknown) => fail(messageOf(error)));
+
+/** Evaluates once; exits 2 naming the field when the input is invalid, 1 on any other failure. */
+function evaluateOrFail(evaluator: PolicyEvaluator, input: unknown, inputPath: string) {
+  try {
+    return evaluator.evaluate(input);
+  } catch (error) {
+    if (error instanceof PolicyDocumentError && error.document === 'input')
+      fail(`${inputPath}: ${error.message}`, EXIT_INVALID_INPUT);
+    fail(messageOf(error));
+  }
+}
+
+const bundleOption = () =>
+  new Option('-b, --bundle <path>', 'policy.wasm or bundle.tar.gz').default(DEFAULT_BUNDLE);
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number above 0');
+  return n;
+}
+
 program
   .command('eval')
   .description('Evaluate a policy input document (JSON) and print the output document.')
   .argument('<input>', 'policy input document, version 1 (JSON file)')
-  .addOption(
-    new Option('-b, --bundle <path>', 'policy.wasm or bundle.tar.gz').default(DEFAULT_BUNDLE),
-  )
+  .addOption(bundleOption())
   .action(async (inputPath: string, options: { bundle: string }) => {
-    let input: unknown;
-    try {
-      input = JSON.parse(await readFile(inputPath, 'utf8'));
-    } catch (error) {
-      fail(`${inputPath}: cannot read a JSON document: ${messageOf(error)}`, EXIT_INVALID_INPUT);
-    }
-    const evaluator = await PolicyEvaluator.fromFile(options.bundle).catch((error: unknown) =>
-      fail(messageOf(error)),
-    );
-    try {
-      process.stdout.write(`${JSON.stringify(evaluator.evaluate(input), null, 2)}\n`);
-    } catch (error) {
-      if (error instanceof PolicyDocumentError && error.document === 'input')
-        fail(`${inputPath}: ${error.message}`, EXIT_INVALID_INPUT);
-      fail(messageOf(error));
-    }
+    const input = await readInput(inputPath);
+    const output = evaluateOrFail(await loadEvaluator(options.bundle), input, inputPath);
+    process.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
   });
 
 program
@@ -72,6 +92,22 @@ program
     }
     if (!report.passed) fail('opa test failed');
     if (report.coverage < minimum) fail(`coverage ${report.coverage}% is under ${minimum}%`);
+  });
+
+program
+  .command('profile')
+  .description(
+    'Evaluate an input document repeatedly under the V8 profiler and show which rules take the time.',
+  )
+  .argument('<input>', 'policy input document, version 1 (JSON file)')
+  .addOption(bundleOption())
+  .option('-n, --evaluations <count>', 'evaluations to profile', positiveInteger, 20)
+  .action(async (inputPath: string, options: { bundle: string; evaluations: number }) => {
+    const input = await readInput(inputPath);
+    const evaluator = await loadEvaluator(options.bundle);
+    evaluateOrFail(evaluator, input, inputPath);
+    const profile = await profileEvaluation(evaluator, input, { evaluations: options.evaluations });
+    process.stdout.write(formatProfile(profile));
   });
 
 program
