@@ -1,26 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createOrm, type ModelOrm } from '@xero-access/model';
-import {
-  createTestDatabase,
-  createTestNamespace,
-  redisTestPrefix,
-  testKubeConfig,
-  type TestDatabase,
-} from '@xero-access/testing';
-import { EXAMPLE_IDS, startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelOrm } from '@xero-access/model';
+import { EXAMPLE_IDS } from '@xero-access/xero-sandbox';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../alerts/webhook-signature.js';
-import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
-import {
-  apis,
-  applyAuthorizationCodeConnection,
-  eventually,
-  getConnection,
-  testConfig,
-  waitForReady,
-  type Apis,
-} from '../test/harness.js';
+import { seedAcmeStaff } from '../test/acme-staff.js';
+import { eventually } from '../test/harness.js';
+import { useTestBed } from '../test/test-bed.js';
 
 interface Delivery {
   event: string;
@@ -31,50 +17,15 @@ interface Delivery {
 const WEBHOOK_SECRET = 'test-signing-secret';
 
 describe('findings follow the organisation from one scheduled sync to the next', () => {
-  let sandbox: Sandbox;
-  let database: TestDatabase;
+  const bed = useTestBed({ name: 'life' });
   let model: ModelOrm;
-  let reconciler: RunningReconciler;
-  let kube: Apis;
-  let namespace: string;
   let receiver: Server;
   const deliveries: Delivery[] = [];
   let failNext = 1;
 
   beforeAll(async () => {
-    const kc = testKubeConfig();
-    kube = apis(kc);
-    namespace = await createTestNamespace(kc, 'life');
-    sandbox = await startSandbox();
-    database = await createTestDatabase('life');
-    model = await createOrm({ url: database.url, migrate: true });
-    for (const [email, name] of [
-      ['olivia.chen@acme.example', 'Olivia Chen'],
-      ['liam.patel@acme.example', 'Liam Patel'],
-      ['sophie.martin@acme.example', 'Sophie Martin'],
-      ['noah.williams@acme.example', 'Noah Williams'],
-    ] as const) {
-      await model.db.staff.create({ email, name, orgRole: 'accountant' });
-    }
-    const emma = await model.db.staff.create({
-      email: 'emma.brown@acme.example',
-      name: 'Emma Brown',
-      orgRole: 'accountant',
-    });
-    await model.db.staff.setStatus(
-      emma.id,
-      'offboarded',
-      new Date(),
-      new Date(Date.now() - 72 * 3_600_000),
-    );
-    await model.db.links.link(EXAMPLE_IDS.users.syncService, {
-      nonHuman: true,
-      justification: 'bank-feed sync',
-    });
-    await model.db.links.link(EXAMPLE_IDS.users.graceWilson, {
-      nonHuman: true,
-      justification: 'external adviser',
-    });
+    model = await bed.openModel();
+    await seedAcmeStaff(model);
 
     // The alert receiver: verifies each signature; fails the first delivery to prove the retry.
     receiver = createServer((req, res) => {
@@ -101,40 +52,25 @@ describe('findings follow the organisation from one scheduled sync to the next',
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    bed.onStop(() => receiver.close());
     const port = (receiver.address() as AddressInfo).port;
 
-    reconciler = await startReconciler(
-      testConfig({
-        sandbox,
-        namespace,
-        databaseUrl: database.url,
-        redisPrefix: redisTestPrefix('life'),
-        extra: {
-          SYNC_JITTER: '0.05',
-          ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`,
-          ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        },
-      }),
-    );
-  });
-
-  afterAll(async () => {
-    await reconciler?.close();
-    await model?.close();
-    await sandbox?.close();
-    await database?.drop();
-    receiver?.close();
+    await bed.startReconciler({
+      SYNC_JITTER: '0.05',
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`,
+      ALERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    });
   });
 
   it(
     'a leaver resolves their finding and a new unknown user opens one, at the next sync; alerts are signed and retried',
     { timeout: 150_000 },
     async () => {
-      await applyAuthorizationCodeConnection(kube, sandbox, namespace, 'acme', {
+      await bed.applyAuthorizationCodeConnection('acme', {
         syncInterval: '1m',
         accessControl: { roleMappings: [{ orgRole: 'accountant' }] },
       });
-      const first = await waitForReady(kube.custom, namespace, 'acme', 'True');
+      const first = await bed.waitForReady('acme', 'True');
       expect(first.status?.findings).toMatchObject({
         'user-identified': 1,
         'offboarded-access-removed': 1,
@@ -153,8 +89,8 @@ describe('findings follow the organisation from one scheduled sync to the next',
       expect(log.items.some((d) => d.attempts >= 2 && d.status === 'delivered')).toBe(true);
 
       // Emma leaves Xero; a stranger joins. Nobody asks for a sync: the schedule does it.
-      sandbox.removeUser(EXAMPLE_IDS.acmeTenantId, EXAMPLE_IDS.users.emmaBrown);
-      const stranger = sandbox.addUser(EXAMPLE_IDS.acmeTenantId, {
+      bed.sandbox.removeUser(EXAMPLE_IDS.acmeTenantId, EXAMPLE_IDS.users.emmaBrown);
+      const stranger = bed.sandbox.addUser(EXAMPLE_IDS.acmeTenantId, {
         email: 'someone.new@personal.example',
         firstName: 'Some',
         lastName: 'One',
@@ -163,7 +99,7 @@ describe('findings follow the organisation from one scheduled sync to the next',
       });
       const second = await eventually(
         async () => {
-          const c = await getConnection(kube.custom, namespace, 'acme');
+          const c = await bed.getConnection('acme');
           return c.status?.lastSyncTime !== first.status?.lastSyncTime ? c : undefined;
         },
         90_000,
@@ -179,7 +115,7 @@ describe('findings follow the organisation from one scheduled sync to the next',
       });
 
       const open = await model.db.findings.list({
-        connection: { namespace, name: 'acme' },
+        connection: { namespace: bed.namespace, name: 'acme' },
         status: 'open',
       });
       expect(open.items.map((f) => f.subject.id)).toContain(stranger.userId);

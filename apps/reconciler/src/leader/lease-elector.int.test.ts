@@ -2,16 +2,8 @@ import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
+import { until } from '../test/harness.js';
 import { LeaseElector } from './lease-elector.js';
-
-async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return Date.now() - started;
-}
 
 describe('LeaseElector with two replicas against the real API server', () => {
   let kc: KubeConfig;
@@ -50,7 +42,7 @@ describe('LeaseElector with two replicas against the real API server', () => {
     const b = elector('one-leader', 'b', log);
     a.start();
     b.start();
-    await until(() => a.isLeader || b.isLeader, 5_000);
+    await until(() => a.isLeader || b.isLeader, 5_000, 25);
     // Several lease durations later, still exactly one leader and no change of hands.
     await new Promise((r) => setTimeout(r, 4_000));
     expect(Number(a.isLeader) + Number(b.isLeader)).toBe(1);
@@ -65,11 +57,11 @@ describe('LeaseElector with two replicas against the real API server', () => {
     const log: string[] = [];
     const a = elector('release', 'a', log);
     a.start();
-    await until(() => a.isLeader, 5_000);
+    await until(() => a.isLeader, 5_000, 25);
     const b = elector('release', 'b', log);
     b.start();
     await a.stop();
-    const took = await until(() => b.isLeader, 5_000);
+    const took = await until(() => b.isLeader, 5_000, 25);
     expect(took).toBeLessThan(2_000);
     expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
   });
@@ -78,13 +70,13 @@ describe('LeaseElector with two replicas against the real API server', () => {
     const log: string[] = [];
     const a = elector('crash', 'a', log);
     a.start();
-    await until(() => a.isLeader, 5_000);
+    await until(() => a.isLeader, 5_000, 25);
     const b = elector('crash', 'b', log);
     b.start();
     await new Promise((r) => setTimeout(r, 500));
     expect(b.isLeader).toBe(false);
     await a.stop({ release: false });
-    const took = await until(() => b.isLeader, 10_000);
+    const took = await until(() => b.isLeader, 10_000, 25);
     // Never before the lease (3 s) runs out, well within the 30 s budget.
     expect(took).toBeGreaterThan(1_500);
     expect(took).toBeLessThan(6_000);

@@ -1,102 +1,30 @@
-import { EXAMPLE_IDS, startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
-import { createOrm, type ModelOrm } from '@xero-access/model';
-import {
-  createTestDatabase,
-  createTestNamespace,
-  redisTestPrefix,
-  testKubeConfig,
-  type TestDatabase,
-} from '@xero-access/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
-import {
-  apis,
-  applyAuthorizationCodeConnection,
-  condition,
-  createConnection,
-  createSecret,
-  getConnection,
-  testConfig,
-  waitForReady,
-  type Apis,
-} from '../test/harness.js';
+import { EventsV1Api } from '@kubernetes/client-node';
+import type { ModelOrm } from '@xero-access/model';
+import { EXAMPLE_IDS } from '@xero-access/xero-sandbox';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningReconciler } from '../app/bootstrap.js';
+import { seedAcmeStaff } from '../test/acme-staff.js';
+import { condition } from '../test/harness.js';
+import { useTestBed } from '../test/test-bed.js';
 
 describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () => {
-  let sandbox: Sandbox;
-  let database: TestDatabase;
+  const bed = useTestBed({ name: 'rec' });
+  const { kube } = bed;
   let model: ModelOrm;
   let reconciler: RunningReconciler;
-  let kube: Apis;
-  let namespace: string;
 
   beforeAll(async () => {
-    const kc = testKubeConfig();
-    kube = apis(kc);
-    namespace = await createTestNamespace(kc, 'rec');
-    sandbox = await startSandbox();
-    database = await createTestDatabase('rec');
-    model = await createOrm({ url: database.url, migrate: true });
-    const u = EXAMPLE_IDS.users;
-    // The staff directory: most people, one leaver (Emma), nobody owns Jack's personal address.
-    const olivia = await model.db.staff.create({
-      email: 'olivia.chen@acme.example',
-      name: 'Olivia Chen',
-      orgRole: 'finance-director',
+    model = await bed.openModel();
+    // Noah (accounts-payable) has no role mapping in the test below.
+    await seedAcmeStaff(model, {
+      'olivia.chen@acme.example': 'finance-director',
+      'noah.williams@acme.example': 'accounts-payable',
     });
-    await model.db.staff.create({
-      email: 'liam.patel@acme.example',
-      name: 'Liam Patel',
-      orgRole: 'accountant',
-    });
-    await model.db.staff.create({
-      email: 'sophie.martin@acme.example',
-      name: 'Sophie Martin',
-      orgRole: 'accountant',
-    });
-    await model.db.staff.create({
-      email: 'noah.williams@acme.example',
-      name: 'Noah Williams',
-      orgRole: 'accounts-payable',
-    });
-    const emma = await model.db.staff.create({
-      email: 'emma.brown@acme.example',
-      name: 'Emma Brown',
-      orgRole: 'accountant',
-    });
-    await model.db.staff.setStatus(
-      emma.id,
-      'offboarded',
-      new Date(),
-      new Date(Date.now() - 72 * 3_600_000),
-    );
-    await model.db.links.link(u.syncService, {
-      nonHuman: true,
-      justification: 'Nightly bank-feed sync service',
-    });
-    await model.db.links.link(u.graceWilson, {
-      nonHuman: true,
-      justification: 'External adviser (Ledgerwise)',
-    });
-    void olivia;
-    reconciler = await startReconciler(
-      testConfig({
-        sandbox,
-        namespace,
-        databaseUrl: database.url,
-        redisPrefix: redisTestPrefix('rec'),
-      }),
-    );
-  });
-
-  afterAll(async () => {
-    await reconciler?.close();
-    await model?.close();
-    await sandbox?.close();
-    await database?.drop();
+    reconciler = await bed.startReconciler();
   });
 
   it('turns an applied XeroConnection into Ready=True with the right users and findings', async () => {
-    await applyAuthorizationCodeConnection(kube, sandbox, namespace, 'acme', {
+    await bed.applyAuthorizationCodeConnection('acme', {
       accessControl: {
         roleMappings: [
           { orgRole: 'accountant', xeroRoles: ['STANDARD', 'READONLY'] },
@@ -104,7 +32,7 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
         ],
       },
     });
-    const acme = await waitForReady(kube.custom, namespace, 'acme', 'True');
+    const acme = await bed.waitForReady('acme', 'True');
     expect(acme.metadata?.finalizers).toContain('xeroaccess.dev/finalizer');
     expect(acme.status?.observedGeneration).toBe(acme.metadata?.generation);
     expect(acme.status?.userCount).toBe(8);
@@ -128,7 +56,7 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
     );
     expect(acme.status?.refreshTokenRotatedAt).toBeDefined();
 
-    const snapshots = await model.db.snapshots.list({ namespace, name: 'acme' });
+    const snapshots = await model.db.snapshots.list({ namespace: bed.namespace, name: 'acme' });
     expect(snapshots.items).toHaveLength(1);
     expect(snapshots.items[0]!.userCount).toBe(9);
 
@@ -148,10 +76,9 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
   });
 
   it('records Kubernetes Events for readiness and the findings', async () => {
-    const { EventsV1Api } = await import('@kubernetes/client-node');
-    const events = await testKubeConfig()
+    const events = await bed.kc
       .makeApiClient(EventsV1Api)
-      .listNamespacedEvent({ namespace, fieldSelector: 'regarding.name=acme' });
+      .listNamespacedEvent({ namespace: bed.namespace, fieldSelector: 'regarding.name=acme' });
     const reasons = events.items.map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['Ready', 'FindingsOpened']));
     const opened = events.items.find((e) => e.reason === 'FindingsOpened');
@@ -160,8 +87,11 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
   });
 
   it('writes the rotated refresh token back to the token Secret', async () => {
-    const grant = sandbox.grants[0]!;
-    const secret = await kube.core.readNamespacedSecret({ namespace, name: 'acme-tokens' });
+    const grant = bed.sandbox.grants[0]!;
+    const secret = await kube.core.readNamespacedSecret({
+      namespace: bed.namespace,
+      name: 'acme-tokens',
+    });
     const stored = Buffer.from(secret.data!.refresh_token!, 'base64').toString();
     expect(stored).not.toBe(grant.refreshToken);
     expect(secret.data!.access_token).toBeDefined();
@@ -171,27 +101,28 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
   });
 
   it('reports a missing credentials Secret as InvalidSpec naming the Secret', async () => {
-    await createConnection(kube.custom, namespace, 'no-secret', {
+    await bed.createConnection('no-secret', {
       credentialsSecretRef: { name: 'does-not-exist' },
       tokenSecretRef: { name: 'also-missing' },
     });
-    const c = await waitForReady(kube.custom, namespace, 'no-secret', 'False', 'InvalidSpec');
+    const c = await bed.waitForReady('no-secret', 'False', 'InvalidSpec');
     expect(condition(c, 'Authenticated')?.message).toBe(
-      `Secret ${namespace}/does-not-exist (spec.credentialsSecretRef): does not exist.`,
+      `Secret ${bed.namespace}/does-not-exist (spec.credentialsSecretRef): does not exist.`,
     );
   });
 
   it('reports a Secret without the client secret key as InvalidSpec naming the key', async () => {
-    await createSecret(kube.core, namespace, 'half-app', { clientId: 'abc' });
-    await createConnection(kube.custom, namespace, 'half', {
+    await bed.createSecret('half-app', { clientId: 'abc' });
+    await bed.createConnection('half', {
       credentialsSecretRef: { name: 'half-app' },
       tokenSecretRef: { name: 'x' },
     });
-    const c = await waitForReady(kube.custom, namespace, 'half', 'False', 'InvalidSpec');
+    const c = await bed.waitForReady('half', 'False', 'InvalidSpec');
     expect(condition(c, 'Ready')?.message).toContain('key clientSecret is missing');
   });
 
   it('keeps snapshots and findings as evidence when the XeroConnection is deleted', async () => {
+    const { namespace } = bed;
     await kube.custom.deleteNamespacedCustomObject({
       group: 'xeroaccess.dev',
       version: 'v1alpha1',
@@ -202,7 +133,7 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
     await expect
       .poll(
         async () =>
-          getConnection(kube.custom, namespace, 'acme').then(
+          bed.getConnection('acme').then(
             () => 'present',
             () => 'gone',
           ),

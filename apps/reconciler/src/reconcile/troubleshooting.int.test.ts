@@ -1,23 +1,8 @@
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
-import { startSandbox, type Sandbox, type Seed } from '@xero-access/xero-sandbox';
-import {
-  createTestDatabase,
-  createTestNamespace,
-  redisTestPrefix,
-  testKubeConfig,
-  type TestDatabase,
-} from '@xero-access/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
-import {
-  apis,
-  condition,
-  createConnection,
-  createSecret,
-  testConfig,
-  waitForReady,
-  type Apis,
-} from '../test/harness.js';
+import type { Seed } from '@xero-access/xero-sandbox';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { condition } from '../test/harness.js';
+import { useTestBed } from '../test/test-bed.js';
 
 const SCENARIOS = [
   'rate-limited',
@@ -49,37 +34,14 @@ function seed(): Seed {
 }
 
 describe('each troubleshooting reason, reached from its sandbox fault', () => {
-  let sandbox: Sandbox;
-  let database: TestDatabase;
-  let reconciler: RunningReconciler;
-  let kube: Apis;
-  let namespace: string;
-
+  const bed = useTestBed({ name: 'trouble', sandbox: { seed: seed() } });
   beforeAll(async () => {
-    const kc = testKubeConfig();
-    kube = apis(kc);
-    namespace = await createTestNamespace(kc, 'trouble');
-    sandbox = await startSandbox({ seed: seed() });
-    database = await createTestDatabase('trouble');
-    reconciler = await startReconciler(
-      testConfig({
-        sandbox,
-        namespace,
-        databaseUrl: database.url,
-        redisPrefix: redisTestPrefix('trouble'),
-      }),
-    );
-  });
-
-  afterAll(async () => {
-    await reconciler?.close();
-    await sandbox?.close();
-    await database?.drop();
+    await bed.startReconciler();
   });
 
   function grantFor(s: Scenario) {
-    const tenant = sandbox.tenants.find((t) => t.name === `Org ${s}`)!;
-    const grant = sandbox.grants.find((g) => g.tenantIds.includes(tenant.tenantId))!;
+    const tenant = bed.sandbox.tenants.find((t) => t.name === `Org ${s}`)!;
+    const grant = bed.sandbox.grants.find((g) => g.tenantIds.includes(tenant.tenantId))!;
     return { tenant, grant };
   }
 
@@ -87,14 +49,14 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
     s: Scenario,
     options: { clientSecret?: string; tenantId?: string } = {},
   ): Promise<void> {
-    const app = sandbox.apps[0]!;
+    const app = bed.sandbox.apps[0]!;
     const { grant } = grantFor(s);
-    await createSecret(kube.core, namespace, `${s}-app`, {
+    await bed.createSecret(`${s}-app`, {
       clientId: app.clientId,
       clientSecret: options.clientSecret ?? app.clientSecret,
     });
-    await createSecret(kube.core, namespace, `${s}-tokens`, { refresh_token: grant.refreshToken! });
-    await createConnection(kube.custom, namespace, s, {
+    await bed.createSecret(`${s}-tokens`, { refresh_token: grant.refreshToken! });
+    await bed.createConnection(s, {
       credentialsSecretRef: { name: `${s}-app` },
       tokenSecretRef: { name: `${s}-tokens` },
       ...(options.tenantId ? { tenantId: options.tenantId } : {}),
@@ -102,9 +64,9 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
   }
 
   it('RateLimited: says when it retries, and schedules the retry then', async () => {
-    sandbox.forceRateLimit('day', 3_600, 3);
+    bed.sandbox.forceRateLimit('day', 3_600, 3);
     await apply('rate-limited');
-    const c = await waitForReady(kube.custom, namespace, 'rate-limited', 'False', 'RateLimited');
+    const c = await bed.waitForReady('rate-limited', 'False', 'RateLimited');
     const synced = condition(c, 'Synced')!;
     expect(synced).toMatchObject({ status: 'False', reason: 'RateLimited' });
     expect(synced.message).toMatch(/retrying automatically at \d{4}-\d\d-\d\dT/);
@@ -115,51 +77,33 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
 
   it('InvalidCredentials: tells the user to verify Client ID and Client Secret', async () => {
     await apply('invalid-credentials', { clientSecret: 'not-the-secret' });
-    const c = await waitForReady(
-      kube.custom,
-      namespace,
-      'invalid-credentials',
-      'False',
-      'InvalidCredentials',
-    );
+    const c = await bed.waitForReady('invalid-credentials', 'False', 'InvalidCredentials');
     expect(condition(c, 'Authenticated')?.message).toContain('verify Client ID and Client Secret');
     expect(JSON.stringify(c.status)).not.toContain('not-the-secret');
   });
 
   it('ReauthorizationRequired: a revoked grant asks the user to reconnect', async () => {
-    sandbox.revokeGrant(grantFor('reauthorization').grant.grantId);
+    bed.sandbox.revokeGrant(grantFor('reauthorization').grant.grantId);
     await apply('reauthorization');
-    const c = await waitForReady(
-      kube.custom,
-      namespace,
-      'reauthorization',
-      'False',
-      'ReauthorizationRequired',
-    );
+    const c = await bed.waitForReady('reauthorization', 'False', 'ReauthorizationRequired');
     expect(condition(c, 'Authenticated')?.message).toContain('reconnect (authorize again)');
   });
 
   it('Unauthorized: a 401 with a fresh token asks to re-authenticate the integration', async () => {
-    sandbox.setFaults({ unauthorized: true });
+    bed.sandbox.setFaults({ unauthorized: true });
     try {
       await apply('unauthorized');
-      const c = await waitForReady(kube.custom, namespace, 'unauthorized', 'False', 'Unauthorized');
+      const c = await bed.waitForReady('unauthorized', 'False', 'Unauthorized');
       expect(condition(c, 'Authenticated')?.message).toContain('re-authenticate the integration');
     } finally {
-      sandbox.clearFaults();
+      bed.sandbox.clearFaults();
     }
   });
 
   it('InsufficientPermissions: names the missing scope and the admin access needed', async () => {
-    sandbox.removeScope(grantFor('insufficient').grant.grantId, 'accounting.settings.read');
+    bed.sandbox.removeScope(grantFor('insufficient').grant.grantId, 'accounting.settings.read');
     await apply('insufficient');
-    const c = await waitForReady(
-      kube.custom,
-      namespace,
-      'insufficient',
-      'False',
-      'InsufficientPermissions',
-    );
+    const c = await bed.waitForReady('insufficient', 'False', 'InsufficientPermissions');
     const message = condition(c, 'Synced')!.message;
     expect(message).toContain('accounting.settings.read');
     expect(message).toContain('admin access');
@@ -167,15 +111,9 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
 
   it('TenantDisconnected: says the organisation was disconnected', async () => {
     const { tenant } = grantFor('disconnected');
-    sandbox.disconnectTenant(tenant.tenantId);
+    bed.sandbox.disconnectTenant(tenant.tenantId);
     await apply('disconnected', { tenantId: tenant.tenantId });
-    const c = await waitForReady(
-      kube.custom,
-      namespace,
-      'disconnected',
-      'False',
-      'TenantDisconnected',
-    );
+    const c = await bed.waitForReady('disconnected', 'False', 'TenantDisconnected');
     expect(condition(c, 'Synced')?.message).toContain('was disconnected');
     expect(condition(c, 'Synced')?.message).toContain(tenant.tenantId);
   });

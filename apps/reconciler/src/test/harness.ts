@@ -10,7 +10,6 @@ import {
 } from '@xero-access/crd';
 import type { Sandbox } from '@xero-access/xero-sandbox';
 import { inject } from 'vitest';
-import { loadConfig, type ReconcilerConfig } from '../config/config.js';
 
 export const coordinates = {
   group: XERO_CONNECTION_GROUP,
@@ -56,10 +55,6 @@ export function testEnv(options: {
     SHUTDOWN_DRAIN: '5s',
     ...options.extra,
   };
-}
-
-export function testConfig(options: Parameters<typeof testEnv>[0]): ReconcilerConfig {
-  return loadConfig(testEnv(options));
 }
 
 export async function createSecret(
@@ -127,6 +122,20 @@ export async function eventually<T>(
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Polls a synchronous `condition` until it holds; returns how long that took in ms. */
+export async function until(
+  condition: () => boolean,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<number> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return Date.now() - started;
 }
 
 /** Waits until the connection's Ready condition has this status (and reason, if given). */

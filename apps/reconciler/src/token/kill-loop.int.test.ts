@@ -1,27 +1,10 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
-import { startSandbox, type Sandbox, type Seed } from '@xero-access/xero-sandbox';
-import {
-  createTestDatabase,
-  createTestNamespace,
-  redisTestPrefix,
-  testKubeConfig,
-  type TestDatabase,
-} from '@xero-access/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Seed } from '@xero-access/xero-sandbox';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
-import {
-  apis,
-  condition,
-  coordinates,
-  createConnection,
-  createSecret,
-  getConnection,
-  testEnv,
-  waitForReady,
-  type Apis,
-} from '../test/harness.js';
-import { ReconcilerProcess } from '../test/reconciler-process.js';
+import { condition, coordinates } from '../test/harness.js';
+import { useTestBed } from '../test/test-bed.js';
 
 const CONNECTIONS = 4;
 const KILLS = 10;
@@ -50,27 +33,15 @@ function seed(): Seed {
 }
 
 describe('kill -9 in a loop around token refresh', () => {
-  let sandbox: Sandbox;
-  let database: TestDatabase;
-  let kube: Apis;
-  let namespace: string;
+  const bed = useTestBed({ name: 'kill', sandbox: { seed: seed() } });
   let env: Record<string, string>;
-  const processes: ReconcilerProcess[] = [];
 
   beforeAll(async () => {
-    const kc = testKubeConfig();
-    kube = apis(kc);
-    namespace = await createTestNamespace(kc, 'kill');
+    const { sandbox } = bed;
     // A grace window as Xero documents it (30 min), and a slow token endpoint so kills land
     // while a refresh is in flight: after Xero rotated, before the Secret was written.
-    sandbox = await startSandbox({ seed: seed() });
     sandbox.setFaults({ target: 'identity', latencyMs: 400 });
-    database = await createTestDatabase('kill');
-    env = testEnv({
-      sandbox,
-      namespace,
-      databaseUrl: database.url,
-      redisPrefix: redisTestPrefix('kill'),
+    env = bed.env({
       // Every sync refreshes (access tokens live 30 min < 1 h ahead); a dead holder's refresh
       // lock must not stall the next process for long; one replica, no Lease to wait out.
       extra: {
@@ -82,33 +53,27 @@ describe('kill -9 in a loop around token refresh', () => {
     });
     const app = sandbox.apps[0]!;
     for (let i = 0; i < CONNECTIONS; i += 1) {
-      await createSecret(kube.core, namespace, `c${i}-app`, {
+      await bed.createSecret(`c${i}-app`, {
         clientId: app.clientId,
         clientSecret: app.clientSecret,
       });
-      await createSecret(kube.core, namespace, `c${i}-tokens`, {
+      await bed.createSecret(`c${i}-tokens`, {
         refresh_token: sandbox.grants[i]!.refreshToken!,
       });
-      await createConnection(kube.custom, namespace, `c${i}`, {
+      await bed.createConnection(`c${i}`, {
         credentialsSecretRef: { name: `c${i}-app` },
         tokenSecretRef: { name: `c${i}-tokens` },
       });
     }
   });
 
-  afterAll(async () => {
-    await Promise.all(processes.map((p) => p.kill()));
-    await sandbox?.close();
-    await database?.drop();
-  });
-
   async function requestSync(): Promise<void> {
     const at = new Date().toISOString();
     for (let i = 0; i < CONNECTIONS; i += 1) {
-      await kube.custom.patchNamespacedCustomObject(
+      await bed.kube.custom.patchNamespacedCustomObject(
         {
           ...coordinates,
-          namespace,
+          namespace: bed.namespace,
           name: `c${i}`,
           body: { metadata: { annotations: { [SYNC_REQUESTED_ANNOTATION]: at } } },
         },
@@ -121,8 +86,7 @@ describe('kill -9 in a loop around token refresh', () => {
     let killedMidRefresh = 0;
     for (let round = 0; round < KILLS; round += 1) {
       await requestSync();
-      const p = new ReconcilerProcess(env);
-      processes.push(p);
+      const p = bed.spawnReconciler(env);
       // Let it start refreshing (the token endpoint takes 400 ms), then kill it somewhere in there.
       await p.waitForLog((l) => l.msg === 'leading: reconciling XeroConnections', 60_000);
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 900));
@@ -134,10 +98,9 @@ describe('kill -9 in a loop around token refresh', () => {
     }
 
     await requestSync();
-    const survivor = new ReconcilerProcess(env);
-    processes.push(survivor);
+    bed.spawnReconciler(env);
     for (let i = 0; i < CONNECTIONS; i += 1) {
-      const c = await waitForReady(kube.custom, namespace, `c${i}`, 'True', undefined, 60_000);
+      const c = await bed.waitForReady(`c${i}`, 'True', undefined, 60_000);
       expect(condition(c, 'Authenticated')?.reason).toBe('TokenValid');
     }
     // And they really synced after the last request, with the tokens they kept.
@@ -145,9 +108,7 @@ describe('kill -9 in a loop around token refresh', () => {
       .poll(
         async () => {
           const all = await Promise.all(
-            Array.from({ length: CONNECTIONS }, (_, i) =>
-              getConnection(kube.custom, namespace, `c${i}`),
-            ),
+            Array.from({ length: CONNECTIONS }, (_, i) => bed.getConnection(`c${i}`)),
           );
           return all.every(
             (c) =>
@@ -159,7 +120,7 @@ describe('kill -9 in a loop around token refresh', () => {
       )
       .toBe(true);
 
-    const stats = sandbox.stats();
+    const stats = bed.sandbox.stats();
     expect(stats.tokenErrors.invalid_grant ?? 0).toBe(0);
     expect(stats.refreshRotations).toBeGreaterThanOrEqual(CONNECTIONS);
     console.info(

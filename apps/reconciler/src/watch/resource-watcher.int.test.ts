@@ -1,21 +1,15 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import {
   XERO_CONNECTION_GROUP,
-  XERO_CONNECTION_PLURAL,
   XERO_CONNECTION_VERSION,
   type XeroConnection,
 } from '@xero-access/crd';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
+import { coordinates, until } from '../test/harness.js';
 import { ResourceWatcher, type ListPage, type WatchEventType } from './resource-watcher.js';
 import { xeroConnectionsPath } from './xero-connection-watcher.js';
-
-const coordinates = {
-  group: XERO_CONNECTION_GROUP,
-  version: XERO_CONNECTION_VERSION,
-  plural: XERO_CONNECTION_PLURAL,
-};
 
 function connection(namespace: string, name: string): XeroConnection {
   return {
@@ -24,14 +18,6 @@ function connection(namespace: string, name: string): XeroConnection {
     metadata: { name, namespace },
     spec: { credentialsSecretRef: { name: 'creds' }, tokenSecretRef: { name: 'tokens' } },
   };
-}
-
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('ResourceWatcher against the real API server', () => {

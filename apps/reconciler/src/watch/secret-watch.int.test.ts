@@ -1,25 +1,8 @@
-import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
-import {
-  createTestDatabase,
-  createTestNamespace,
-  redisTestPrefix,
-  testKubeConfig,
-  type TestDatabase,
-} from '@xero-access/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningReconciler } from '../app/bootstrap.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
-import {
-  apis,
-  condition,
-  createConnection,
-  createSecret,
-  eventually,
-  getConnection,
-  testConfig,
-  waitForReady,
-  type Apis,
-} from '../test/harness.js';
+import { condition, eventually } from '../test/harness.js';
+import { useTestBed } from '../test/test-bed.js';
 
 /** Long enough that a retry cannot be what makes the connection Ready (backoff 2 s, 4 s, 8 s …). */
 const BACKOFF_AT_LEAST_MS = 6_000;
@@ -27,43 +10,34 @@ const BACKOFF_AT_LEAST_MS = 6_000;
 const PICKED_UP_WITHIN_MS = 5_000;
 
 describe('Secret watch: a fixed Secret is picked up at once (API server, sandbox, Redis, PostgreSQL)', () => {
-  let sandbox: Sandbox;
-  let database: TestDatabase;
+  const bed = useTestBed({ name: 'secwatch' });
   let reconciler: RunningReconciler;
-  let kube: Apis;
-  let namespace: string;
-
   beforeAll(async () => {
-    const kc = testKubeConfig();
-    kube = apis(kc);
-    namespace = await createTestNamespace(kc, 'secwatch');
-    sandbox = await startSandbox();
-    database = await createTestDatabase('secwatch');
-    reconciler = await startReconciler(
-      testConfig({
-        sandbox,
-        namespace,
-        databaseUrl: database.url,
-        redisPrefix: redisTestPrefix('secwatch'),
-      }),
-    );
+    reconciler = await bed.startReconciler();
   });
+  const { kube } = bed;
 
-  afterAll(async () => {
-    await reconciler?.close();
-    await sandbox?.close();
-    await database?.drop();
-  });
-
-  const app = () => sandbox.apps.find((a) => a.kind === 'standard')!;
+  const app = () => bed.sandbox.apps.find((a) => a.kind === 'standard')!;
   const refreshToken = () =>
-    sandbox.grants.find((g) => g.clientId === app().clientId)!.refreshToken!;
+    bed.sandbox.grants.find((g) => g.clientId === app().clientId)!.refreshToken!;
+  const createAppSecret = (name: string) =>
+    bed.createSecret(name, { clientId: app().clientId, clientSecret: app().clientSecret });
+
+  /** The grant's refresh token was rotated by the first test: copy what its Secret holds now. */
+  async function copyTokenSecret(name: string): Promise<void> {
+    const { namespace } = bed;
+    const tokens = await kube.core.readNamespacedSecret({ namespace, name: 'broken-tokens' });
+    await kube.core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name, namespace }, data: tokens.data! },
+    });
+  }
 
   /** Waits for InvalidSpec with the next retry far enough away; returns when that retry is due. */
   async function failingWithLongBackoff(name: string): Promise<number> {
     return eventually(
       async () => {
-        const c = await getConnection(kube.custom, namespace, name);
+        const c = await bed.getConnection(name);
         if (condition(c, 'Ready')?.reason !== 'InvalidSpec') return undefined;
         const next = Date.parse(c.status?.nextSyncTime ?? '');
         return next - Date.now() > BACKOFF_AT_LEAST_MS ? next : undefined;
@@ -76,7 +50,7 @@ describe('Secret watch: a fixed Secret is picked up at once (API server, sandbox
   async function readyAfterFix(name: string, nextRetry: number, fix: () => Promise<void>) {
     const fixedAt = Date.now();
     await fix();
-    const c = await waitForReady(kube.custom, namespace, name, 'True', undefined, 15_000);
+    const c = await bed.waitForReady(name, 'True', undefined, 15_000);
     const readyAt = Date.now();
     expect(readyAt - fixedAt).toBeLessThan(PICKED_UP_WITHIN_MS);
     expect(readyAt).toBeLessThan(nextRetry);
@@ -86,20 +60,18 @@ describe('Secret watch: a fixed Secret is picked up at once (API server, sandbox
   }
 
   it('a token Secret without a refresh token, then fixed: Ready within seconds, before the next retry, without the annotation', async () => {
-    await createSecret(kube.core, namespace, 'broken-app', {
-      clientId: app().clientId,
-      clientSecret: app().clientSecret,
-    });
-    await createSecret(kube.core, namespace, 'broken-tokens', { refresh_token: '' });
-    await createConnection(kube.custom, namespace, 'broken', {
+    await createAppSecret('broken-app');
+    await bed.createSecret('broken-tokens', { refresh_token: '' });
+    await bed.createConnection('broken', {
       credentialsSecretRef: { name: 'broken-app' },
       tokenSecretRef: { name: 'broken-tokens' },
     });
     const nextRetry = await failingWithLongBackoff('broken');
-    const c = await getConnection(kube.custom, namespace, 'broken');
+    const c = await bed.getConnection('broken');
     expect(condition(c, 'Authenticated')?.message).toContain('broken-tokens');
 
     await readyAfterFix('broken', nextRetry, async () => {
+      const { namespace } = bed;
       await kube.core.replaceNamespacedSecret({
         namespace,
         name: 'broken-tokens',
@@ -112,23 +84,13 @@ describe('Secret watch: a fixed Secret is picked up at once (API server, sandbox
   });
 
   it('a credentials Secret created after the connection: Ready within seconds of its creation', async () => {
-    // The grant's refresh token was rotated by the previous test: use what its Secret holds now.
-    const tokens = await kube.core.readNamespacedSecret({ namespace, name: 'broken-tokens' });
-    await kube.core.createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: 'late-tokens', namespace }, data: tokens.data! },
-    });
-    await createConnection(kube.custom, namespace, 'late', {
+    await copyTokenSecret('late-tokens');
+    await bed.createConnection('late', {
       credentialsSecretRef: { name: 'late-app' },
       tokenSecretRef: { name: 'late-tokens' },
     });
     const nextRetry = await failingWithLongBackoff('late');
-    await readyAfterFix('late', nextRetry, () =>
-      createSecret(kube.core, namespace, 'late-app', {
-        clientId: app().clientId,
-        clientSecret: app().clientSecret,
-      }),
-    );
+    await readyAfterFix('late', nextRetry, () => createAppSecret('late-app'));
   });
 
   it('does not answer its own token write-back with another sync (no loop while Unauthorized)', async () => {
@@ -137,22 +99,15 @@ describe('Secret watch: a fixed Secret is picked up at once (API server, sandbox
       return Number(/xao_token_refreshes_total\{outcome="rotated"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
     // Every sync now refreshes (a 401 with a stored token forces one) and writes the Secret back.
-    sandbox.setFaults({ unauthorized: true });
+    bed.sandbox.setFaults({ unauthorized: true });
     try {
-      await createSecret(kube.core, namespace, 'loop-app', {
-        clientId: app().clientId,
-        clientSecret: app().clientSecret,
-      });
-      const tokens = await kube.core.readNamespacedSecret({ namespace, name: 'broken-tokens' });
-      await kube.core.createNamespacedSecret({
-        namespace,
-        body: { metadata: { name: 'loop-tokens', namespace }, data: tokens.data! },
-      });
-      await createConnection(kube.custom, namespace, 'loop', {
+      await createAppSecret('loop-app');
+      await copyTokenSecret('loop-tokens');
+      await bed.createConnection('loop', {
         credentialsSecretRef: { name: 'loop-app' },
         tokenSecretRef: { name: 'loop-tokens' },
       });
-      await waitForReady(kube.custom, namespace, 'loop', 'False', 'Unauthorized');
+      await bed.waitForReady('loop', 'False', 'Unauthorized');
       const before = await rotations();
       await new Promise((r) => setTimeout(r, 8_000));
       const during = (await rotations()) - before;
@@ -160,7 +115,7 @@ describe('Secret watch: a fixed Secret is picked up at once (API server, sandbox
       expect(during).toBeGreaterThan(0);
       expect(during).toBeLessThanOrEqual(4);
     } finally {
-      sandbox.clearFaults();
+      bed.sandbox.clearFaults();
     }
   });
 });

@@ -3,16 +3,9 @@ import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
 import { silentLogger } from '../logging/logger.js';
+import { until } from '../test/harness.js';
 import type { ResourceWatcher } from './resource-watcher.js';
 import { createSecretWatcher } from './secret-watcher.js';
-
-async function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('Secret watch against the real API server (metadata only)', () => {
   let kc: KubeConfig;

@@ -1,0 +1,159 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { XeroConnection, XeroConnectionSpec } from '@xero-access/crd';
+import { createOrm, type ModelOrm } from '@xero-access/model';
+import {
+  createTestDatabase,
+  createTestNamespace,
+  redisTestPrefix,
+  testKubeConfig,
+  type TestDatabase,
+} from '@xero-access/testing';
+import { startSandbox, type Sandbox, type StartSandboxOptions } from '@xero-access/xero-sandbox';
+import { afterAll, beforeAll } from 'vitest';
+import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
+import { loadConfig } from '../config/config.js';
+import {
+  apis,
+  applyAuthorizationCodeConnection,
+  createConnection,
+  createSecret,
+  getConnection,
+  testEnv,
+  waitForReady,
+  type Apis,
+} from './harness.js';
+import { ReconcilerProcess } from './reconciler-process.js';
+
+interface Resources {
+  namespace: string;
+  sandbox: Sandbox;
+  database: TestDatabase;
+  redisPrefix: string;
+}
+
+export interface TestBedOptions {
+  /** Prefix of the namespace, database and Redis key prefix. */
+  name: string;
+  sandbox?: StartSandboxOptions;
+}
+
+/**
+ * What an end-to-end reconciler test runs against: its own namespace on the real API server, its
+ * own PostgreSQL database and Redis prefix, and a Xero sandbox. Reconcilers (in this process or as
+ * child processes) and ORMs opened through it are stopped by `stop()`.
+ */
+export class TestBed {
+  readonly kc: KubeConfig = testKubeConfig();
+  readonly kube: Apis = apis(this.kc);
+  private readonly resources: Partial<Resources> = {};
+  private readonly reconcilers: RunningReconciler[] = [];
+  private readonly processes: ReconcilerProcess[] = [];
+  private readonly models: ModelOrm[] = [];
+  private readonly stopHooks: (() => unknown)[] = [];
+
+  constructor(private readonly options: TestBedOptions) {}
+
+  async start(): Promise<void> {
+    const { name } = this.options;
+    this.resources.namespace = await createTestNamespace(this.kc, name);
+    this.resources.sandbox = await startSandbox(this.options.sandbox);
+    this.resources.database = await createTestDatabase(name);
+    this.resources.redisPrefix = redisTestPrefix(name);
+  }
+
+  /** Stops what was started, also after a failed `start()`; `onStop` callbacks run last. */
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.kill()));
+    for (const reconciler of this.reconcilers) await reconciler.close();
+    for (const model of this.models) await model.close();
+    await this.resources.sandbox?.close();
+    await this.resources.database?.drop();
+    for (const hook of this.stopHooks) await hook();
+  }
+
+  onStop(hook: () => unknown): void {
+    this.stopHooks.push(hook);
+  }
+
+  get namespace(): string {
+    return this.ready().namespace;
+  }
+
+  get sandbox(): Sandbox {
+    return this.ready().sandbox;
+  }
+
+  get database(): TestDatabase {
+    return this.ready().database;
+  }
+
+  /** The reconciler's environment for this bed (see `testEnv`). */
+  env(options: { identity?: string; extra?: Record<string, string> } = {}): Record<string, string> {
+    const { namespace, sandbox, database, redisPrefix } = this.ready();
+    return testEnv({ sandbox, namespace, databaseUrl: database.url, redisPrefix, ...options });
+  }
+
+  /** The reconciler's Nest application in this process. */
+  async startReconciler(extra?: Record<string, string>): Promise<RunningReconciler> {
+    const reconciler = await startReconciler(loadConfig(this.env({ extra })));
+    this.reconcilers.push(reconciler);
+    return reconciler;
+  }
+
+  /** The reconciler as its own Node.js process, killed by `stop()`. */
+  spawnReconciler(env: Record<string, string>): ReconcilerProcess {
+    const child = new ReconcilerProcess(env);
+    this.processes.push(child);
+    return child;
+  }
+
+  /** The model on this bed's database, migrated. */
+  async openModel(): Promise<ModelOrm> {
+    const model = await createOrm({ url: this.database.url, migrate: true });
+    this.models.push(model);
+    return model;
+  }
+
+  createSecret(name: string, stringData: Record<string, string>): Promise<void> {
+    return createSecret(this.kube.core, this.namespace, name, stringData);
+  }
+
+  createConnection(name: string, spec: XeroConnectionSpec): Promise<XeroConnection> {
+    return createConnection(this.kube.custom, this.namespace, name, spec);
+  }
+
+  getConnection(name: string): Promise<XeroConnection> {
+    return getConnection(this.kube.custom, this.namespace, name);
+  }
+
+  waitForReady(
+    name: string,
+    status: 'True' | 'False',
+    reason?: string,
+    timeoutMs?: number,
+  ): Promise<XeroConnection> {
+    return waitForReady(this.kube.custom, this.namespace, name, status, reason, timeoutMs);
+  }
+
+  applyAuthorizationCodeConnection(
+    name: string,
+    spec: Partial<XeroConnectionSpec> = {},
+  ): Promise<void> {
+    return applyAuthorizationCodeConnection(this.kube, this.sandbox, this.namespace, name, spec);
+  }
+
+  private ready(): Resources {
+    // The prefix is set last: with it, everything is there.
+    if (this.resources.redisPrefix === undefined)
+      throw new Error(`test bed ${this.options.name} is not started`);
+    return this.resources as Resources;
+  }
+}
+
+/** A TestBed for the enclosing describe block: started in beforeAll, stopped in afterAll. */
+export function useTestBed(options: TestBedOptions): TestBed {
+  const bed = new TestBed(options);
+  beforeAll(() => bed.start());
+  afterAll(() => bed.stop());
+  return bed;
+}
