@@ -126,12 +126,12 @@ export async function eventually<T>(
 
 /** Polls a synchronous `condition` until it holds; returns how long that took in ms. */
 export async function until(
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs = 15_000,
   intervalMs = 50,
 ): Promise<number> {
   const started = Date.now();
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, intervalMs));
   }
