@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1.7
+# One image for both apps; the Helm chart picks the app with its command:
+#   node apps/reconciler/dist/main.js          (the default below)
+#   node apps/admin-api/dist/cli.js serve
+# Build from the repository root:
+#   docker build -t ghcr.io/xero-access-operator/xero-access-operator:0.1.0 .
+# scripts/image-smoke.sh (npm run image:smoke) runs the build stage's script on a clean clone and
+# starts both apps from the pruned tree (the CI machine has no container engine).
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# opa compiles the Rego checks to WebAssembly during the build (the version tools/go.mod pins).
+FROM openpolicyagent/opa:1.22.2-static AS opa
+
+FROM ${NODE_IMAGE} AS build
+# better-sqlite3 compiles from source when no prebuilt binary matches the platform.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY --from=opa /opa /usr/local/bin/opa
+ENV XAO_OPA=/usr/local/bin/opa
+COPY . .
+RUN bash scripts/image-build-stage.sh
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /src/package.json ./
+COPY --from=build /src/node_modules ./node_modules
+# The run-time workspaces of scripts/image-build-stage.sh (node_modules links to them).
+COPY --from=build /src/packages/crd ./packages/crd
+COPY --from=build /src/packages/local-cluster ./packages/local-cluster
+COPY --from=build /src/packages/model ./packages/model
+COPY --from=build /src/packages/policies ./packages/policies
+COPY --from=build /src/packages/xero-client ./packages/xero-client
+COPY --from=build /src/apps/reconciler ./apps/reconciler
+COPY --from=build /src/apps/admin-api ./apps/admin-api
+# The chart's podSecurityContext runs as 10001; the root filesystem is read-only and /tmp and
+# /data are emptyDir volumes.
+USER 10001:10001
+CMD ["node", "apps/reconciler/dist/main.js"]
