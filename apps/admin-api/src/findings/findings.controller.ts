@@ -10,6 +10,7 @@ import { DB, MODEL } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { ValidBody, ValidQuery, openApiOutputSchema } from '../http/zod-validation.js';
+import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { FindingEvidence } from './finding-evidence.js';
 import { listFindingRows } from './finding-list-query.js';
 import {
@@ -29,6 +30,7 @@ export class FindingsController {
     @Inject(DB) private readonly db: Database,
     @Inject(MODEL) private readonly model: ModelOrm,
     @Inject(FindingEvidence) private readonly evidence: FindingEvidence,
+    @Inject(Reevaluation) private readonly reevaluation: Reevaluation,
   ) {}
 
   @Get()
@@ -88,11 +90,15 @@ export class FindingsController {
     @ValidBody(acceptRiskBody) body: z.output<typeof acceptRiskBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    return this.db.findings.acceptRisk(id, {
+    const accepted = await this.db.findings.acceptRisk(id, {
       reason: body.reason,
       by: who.actor,
       until: body.expiresAt,
     });
+    // A sync now: the connection's open counts change, and the reconciler schedules its next sync
+    // by the time this acceptance ends, so the finding reopens then.
+    await this.resync('finding.accept', accepted.finding.connection);
+    return accepted;
   }
 
   @Delete(':id/acceptance')
@@ -105,6 +111,17 @@ export class FindingsController {
     @ValidBody(revokeAcceptanceBody) body: z.output<typeof revokeAcceptanceBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    return this.db.findings.revokeAcceptance(id, who.actor, new Date(), body?.note ?? null);
+    const revoked = await this.db.findings.revokeAcceptance(
+      id,
+      who.actor,
+      new Date(),
+      body?.note ?? null,
+    );
+    await this.resync('finding.acceptance-withdrawn', revoked.finding.connection);
+    return revoked;
+  }
+
+  private resync(reason: string, connection: { namespace: string; name: string }) {
+    return this.reevaluation.connections(reason, [`${connection.namespace}/${connection.name}`]);
   }
 }

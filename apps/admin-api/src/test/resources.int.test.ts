@@ -134,6 +134,8 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         await h.call('GET', '/findings?subject=u-jack', { token: h.tokens.viewer })
       ).json().items[0];
       const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
+      const pending = reevaluationKeys(h.prefix).pending;
+      await h.redis.del(pending);
       const accepted = await h.call('POST', `/findings/${jack.id}/accept`, {
         token: h.tokens.admin,
         body: { reason: 'contractor until Q1', expiresAt: until },
@@ -147,6 +149,9 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         await h.call('GET', `/findings/${jack.id}/history`, { token: h.tokens.viewer })
       ).json().items;
       expect(history.map((e: { type: string }) => e.type)).toEqual(['opened', 'accepted']);
+      // The reconciler is asked to sync the connection (open counts, and the expiry's schedule).
+      expect(await h.redis.smembers(pending)).toEqual(['finance/acme']);
+      await h.redis.del(pending);
       const past = await h.call('POST', `/findings/${jack.id}/accept`, {
         token: h.tokens.admin,
         body: { reason: 'x', expiresAt: '2020-01-01T00:00:00Z' },
@@ -160,6 +165,7 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         token: h.tokens.admin,
       });
       expect(revoked.json().finding.status).toBe('open');
+      expect(await h.redis.smembers(pending)).toEqual(['finance/acme']);
     });
   });
 

@@ -8,6 +8,8 @@ import type {
 export interface AppliedFindings {
   transitions: FindingTransition[];
   openByCheck: Record<string, number>;
+  /** The connection's earliest accepted risk still ahead, or null. */
+  nextAcceptanceExpiry: Date | null;
 }
 
 /**
@@ -22,10 +24,12 @@ export async function applyFindings(
 ): Promise<AppliedFindings> {
   const transitions: FindingTransition[] = [];
   let openByCheck: Record<string, number> = {};
+  let nextAcceptanceExpiry: Date | null = null;
+  // Both come from the whole connection after each apply, so the last one holds.
   for (const { snapshotId, findings } of perSnapshot) {
     const result = await db.findings.apply(ref, snapshotId, findings, now);
     transitions.push(...result.transitions);
-    openByCheck = result.openByCheck;
+    ({ openByCheck, nextAcceptanceExpiry } = result);
   }
-  return { transitions, openByCheck };
+  return { transitions, openByCheck, nextAcceptanceExpiry };
 }

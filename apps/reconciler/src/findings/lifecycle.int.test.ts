@@ -134,4 +134,51 @@ describe('findings follow the organisation from one scheduled sync to the next',
       );
     },
   );
+
+  it(
+    'an accepted risk that ends before the next scheduled sync reopens when it ends, not hours later',
+    { timeout: 90_000 },
+    async () => {
+      await bed.applyAuthorizationCodeConnection('risk', { syncInterval: '1h' });
+      await bed.waitForReady('risk', 'True');
+      const ref = { namespace: bed.namespace, name: 'risk' };
+      const [unknown] = (
+        await model.db.findings.list({ connection: ref, check: 'user-identified', status: 'open' })
+      ).items;
+      const until = new Date(Date.now() + 8_000);
+      await model.db.findings.acceptRisk(unknown!.id, {
+        reason: 'contractor; the contract ends today',
+        by: 'alice@acme.test',
+        until,
+      });
+      // The admin API asks for a sync after an acceptance; so does this test.
+      const requested = await bed.requestSync('risk');
+      const scheduled = await eventually(
+        async () => {
+          const c = await bed.getConnection('risk');
+          return Date.parse(c.status?.lastSyncTime ?? '') >= Date.parse(requested) ? c : undefined;
+        },
+        20_000,
+        'the requested sync',
+      );
+      // Next sync: just after the acceptance ends, not in an hour.
+      const next = Date.parse(scheduled.status!.nextSyncTime!);
+      expect(next).toBeGreaterThanOrEqual(until.getTime());
+      expect(next).toBeLessThan(until.getTime() + 5_000);
+
+      const reopened = await eventually(
+        async () => {
+          const f = await model.db.findings.get(unknown!.id);
+          return f?.status === 'open' ? f : undefined;
+        },
+        30_000,
+        'the finding to reopen when the acceptance ends',
+      );
+      expect(reopened.acceptedRisk).toBeNull();
+      expect((await model.db.findings.history(unknown!.id)).at(-1)).toMatchObject({
+        type: 'accepted-expired',
+        note: expect.stringContaining('the contract ends today'),
+      });
+    },
+  );
 });

@@ -38,6 +38,7 @@ import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
+import { untilAcceptanceExpires } from './next-sync.js';
 import { parseGoDuration } from '../util/duration.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type Phase } from './failure-classifier.js';
@@ -91,6 +92,8 @@ interface SyncOutcome {
   /** Open findings by check and severity, for the metrics. */
   openSeries: Map<string, number>;
   transitions: FindingTransition[];
+  /** The earliest accepted risk still ahead: the next sync comes no later, so it reopens on time. */
+  nextAcceptanceExpiry: Date | null;
 }
 
 /**
@@ -239,7 +242,11 @@ export class ConnectionReconciler {
         message: `${CHECK_IDS.length} checks evaluated: ${open} open findings.`,
       });
       const intervalMs = parseGoDuration(spec.syncInterval);
-      requeueAfterMs = withJitter(intervalMs, this.deps.settings.syncJitter);
+      requeueAfterMs = untilAcceptanceExpires(
+        withJitter(intervalMs, this.deps.settings.syncJitter),
+        outcome.nextAcceptanceExpiry,
+        now,
+      );
       Object.assign(status, {
         tenants: outcome.tenants.map((t) => ({
           tenantId: t.tenantId,
@@ -375,6 +382,7 @@ export class ConnectionReconciler {
       openByCheck: applied.openByCheck,
       openSeries: await database(() => openFindingSeries(db, ref)),
       transitions: applied.transitions,
+      nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
     };
   }
 

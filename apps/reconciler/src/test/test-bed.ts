@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { XeroConnection, XeroConnectionSpec } from '@xero-access/crd';
 import { createOrm, type ModelOrm } from '@xero-access/model';
 import {
@@ -12,9 +12,11 @@ import { startSandbox, type Sandbox, type StartSandboxOptions } from '@xero-acce
 import { afterAll, beforeAll } from 'vitest';
 import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
 import { loadConfig } from '../config/config.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
 import {
   apis,
   applyAuthorizationCodeConnection,
+  coordinates,
   createConnection,
   createSecret,
   getConnection,
@@ -133,6 +135,21 @@ export class TestBed {
     timeoutMs?: number,
   ): Promise<XeroConnection> {
     return waitForReady(this.kube.custom, this.namespace, name, status, reason, timeoutMs);
+  }
+
+  /** Asks for a sync now, as `kubectl annotate` or the admin API does; returns the request time. */
+  async requestSync(name: string): Promise<string> {
+    const at = new Date().toISOString();
+    await this.kube.custom.patchNamespacedCustomObject(
+      {
+        ...coordinates,
+        namespace: this.namespace,
+        name,
+        body: { metadata: { annotations: { [SYNC_REQUESTED_ANNOTATION]: at } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    return at;
   }
 
   applyAuthorizationCodeConnection(

@@ -1,9 +1,8 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
-import { condition, coordinates } from '../test/harness.js';
+import { condition } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
 const CONNECTIONS = 4;
@@ -68,18 +67,7 @@ describe('kill -9 in a loop around token refresh', () => {
   });
 
   async function requestSync(): Promise<void> {
-    const at = new Date().toISOString();
-    for (let i = 0; i < CONNECTIONS; i += 1) {
-      await bed.kube.custom.patchNamespacedCustomObject(
-        {
-          ...coordinates,
-          namespace: bed.namespace,
-          name: `c${i}`,
-          body: { metadata: { annotations: { [SYNC_REQUESTED_ANNOTATION]: at } } },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-    }
+    for (let i = 0; i < CONNECTIONS; i += 1) await bed.requestSync(`c${i}`);
   }
 
   it('every connection comes back Ready without a new consent', { timeout: 300_000 }, async () => {

@@ -12,7 +12,13 @@ import {
 import { isUuid, newId } from '../ids.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
-import { addEvent, clearAcceptance, fill, openCounts } from './finding-mutations.js';
+import {
+  addEvent,
+  clearAcceptance,
+  fill,
+  nextAcceptanceExpiry,
+  openCounts,
+} from './finding-mutations.js';
 import { toFindingRecord, type FindingRecord } from './finding-records.js';
 
 /** What the caller turns into webhooks, Kubernetes Events and metrics. */
@@ -28,6 +34,8 @@ export interface ApplyFindingsResult {
   transitions: FindingTransition[];
   /** Open findings per check for the whole connection, after this evaluation. */
   openByCheck: Record<string, number>;
+  /** The connection's earliest `acceptedUntil` still ahead, or null: evaluate again by then. */
+  nextAcceptanceExpiry: Date | null;
 }
 
 /**
@@ -129,6 +137,7 @@ export async function applyFindings(
         finding: toFindingRecord(e.finding, conn),
       })),
       openByCheck: await openCounts(em, conn.id),
+      nextAcceptanceExpiry: await nextAcceptanceExpiry(em, conn.id),
     };
   });
 }

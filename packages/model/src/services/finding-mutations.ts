@@ -45,6 +45,22 @@ export function addEvent(
 }
 
 /** Open findings per check, for one connection or all. */
+/**
+ * When the connection's next accepted risk expires (its earliest `acceptedUntil`), or null when
+ * none is accepted: the reconciler syncs again by then, so the finding reopens on time.
+ */
+export async function nextAcceptanceExpiry(
+  em: SqlEntityManager,
+  connectionId: string,
+): Promise<Date | null> {
+  const [first] = await em.find(
+    Finding,
+    { connection: connectionId, status: 'accepted', acceptedUntil: { $ne: null } },
+    { orderBy: { acceptedUntil: 'asc' }, limit: 1, fields: ['acceptedUntil'] },
+  );
+  return first?.acceptedUntil ?? null;
+}
+
 export async function openCounts(
   em: SqlEntityManager,
   connectionId?: string,

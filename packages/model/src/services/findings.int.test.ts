@@ -25,6 +25,7 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     );
     expect(summary(result)).toEqual(['opened:a', 'opened:b']);
     expect(result.openByCheck).toEqual({ 'user-identified': 2 });
+    expect(result.nextAcceptanceExpiry).toBeNull();
     const b = result.transitions.find((x) => x.finding.subject.id === 'b')!.finding;
     expect(b).toMatchObject({
       status: 'open',
@@ -119,6 +120,7 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     );
     expect(still.transitions).toEqual([]);
     expect(still.openByCheck).toEqual({ 'user-identified': 1 });
+    expect(still.nextAcceptanceExpiry).toEqual(at('2026-11-01T06:00:00Z'));
     expect((await db().findings.get(a.id))?.status).toBe('accepted');
 
     const s2 = await snap('2026-11-01T06:00:00Z');
@@ -129,6 +131,7 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
       at('2026-11-01T06:00:01Z'),
     );
     expect(summary(expired)).toEqual(['accepted-expired:a']);
+    expect(expired.nextAcceptanceExpiry).toBeNull();
     expect(expired.transitions[0]!.finding).toMatchObject({ status: 'open', acceptedRisk: null });
     expect((await db().findings.history(a.id)).at(-1)).toMatchObject({
       type: 'accepted-expired',
@@ -219,6 +222,29 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     });
     expect(await db().findings.openCounts(acme)).toEqual({ 'user-identified': 2 });
     expect(await db().findings.openCounts({ namespace: 'no', name: 'such' })).toEqual({});
+  });
+
+  it('reports the earliest acceptance still ahead, across the tenants of the connection', async () => {
+    const [a] = (await db().findings.list({ subjectId: 'a' })).items;
+    const [z] = (await db().findings.list({ subjectId: 'z' })).items;
+    const accept = (id: string, until: string) =>
+      db().findings.acceptRisk(
+        id,
+        { reason: 'review pending', by: 'alice@acme.test', until: at(until) },
+        at('2026-11-01T08:30:00Z'),
+      );
+    await accept(a!.id, '2026-12-01T00:00:00Z');
+    await accept(z!.id, '2026-11-15T00:00:00Z');
+    const s = await snap('2026-11-01T09:00:00Z');
+    const result = await db().findings.apply(
+      acme,
+      s.id,
+      [unidentified('a')],
+      at('2026-11-01T09:00:01Z'),
+    );
+    expect(result.transitions).toEqual([]);
+    // tenant-2's z expires first, though this evaluation was of the first tenant.
+    expect(result.nextAcceptanceExpiry).toEqual(at('2026-11-15T00:00:00Z'));
   });
 
   it('refuses a snapshot of another connection and invalid findings', async () => {
