@@ -147,4 +147,26 @@ describe('rendered manifests', () => {
       }
     }
   });
+
+  it('gives the reconciler longer to start than it waits for its database, before liveness counts', () => {
+    const reconciler = kinds(variants.defaults).find(
+      (o) => o.kind === 'Deployment' && String(o.metadata?.name).endsWith('-reconciler'),
+    ) as unknown as {
+      spec: {
+        template: {
+          spec: {
+            containers: {
+              startupProbe?: { periodSeconds: number; failureThreshold: number };
+              livenessProbe?: unknown;
+            }[];
+          };
+        };
+      };
+    };
+    const [container] = reconciler.spec.template.spec.containers;
+    const startup = container!.startupProbe!;
+    // DATABASE_STARTUP_WAIT defaults to 120 s (apps/reconciler/src/config/config.ts).
+    expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThan(120);
+    expect(container!.livenessProbe).toBeDefined();
+  });
 });

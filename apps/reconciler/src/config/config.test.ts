@@ -15,15 +15,18 @@ describe('loadConfig', () => {
     });
     expect(config.identity).toBe('rec-0');
     expect(config.webhook).toBeUndefined();
+    expect(config.databaseStartupWaitMs).toBe(120_000);
   });
 
   it('reads durations, namespaces and compressed limits', () => {
     const config = loadConfig({
       LEASE_DURATION: '3s',
+      DATABASE_STARTUP_WAIT: '30s',
       WATCH_NAMESPACES: 'finance, payments',
       XERO_LIMITS: '{"tenantPerMinute": 6, "minuteWindowMs": 6000}',
     });
     expect(config.leaderElection.leaseDurationMs).toBe(3_000);
+    expect(config.databaseStartupWaitMs).toBe(30_000);
     expect(config.watchNamespaces).toEqual(['finance', 'payments']);
     expect(config.xeroLimits).toEqual({ tenantPerMinute: 6, minuteWindowMs: 6_000 });
   });

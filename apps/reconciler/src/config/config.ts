@@ -41,6 +41,7 @@ const envSchema = z.object({
   KUBECONFIG: z.string().optional(),
   DATABASE_URL: z.string().min(1).default('sqlite:///tmp/xero-access.sqlite'),
   DATABASE_MIGRATE: z.enum(['true', 'false']).default('true'),
+  DATABASE_STARTUP_WAIT: durationMs.default(120_000),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('xao'),
   XERO_IDENTITY_URL: z.string().url().default('https://identity.xero.com'),
@@ -89,6 +90,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     kubeconfigPath: env.KUBECONFIG,
     databaseUrl: env.DATABASE_URL,
     migrateDatabase: env.DATABASE_MIGRATE === 'true',
+    databaseStartupWaitMs: env.DATABASE_STARTUP_WAIT,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     xeroEndpoints: {

@@ -1,8 +1,9 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createOrm, type ModelOrm } from '@xero-access/model';
+import type { ModelOrm } from '@xero-access/model';
 import { CONFIG, LOGGER, MODEL_ORM } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import { connectWithRetry } from './connect-with-retry.js';
 
 /** The shared model (MikroORM): PostgreSQL in production, an SQLite file by default. */
 @Global()
@@ -12,7 +13,12 @@ import type { Logger } from '../logging/logger.js';
       provide: MODEL_ORM,
       inject: [CONFIG, LOGGER],
       useFactory: async (config: ReconcilerConfig, logger: Logger): Promise<ModelOrm> => {
-        const orm = await createOrm({ url: config.databaseUrl, migrate: config.migrateDatabase });
+        const orm = await connectWithRetry({
+          url: config.databaseUrl,
+          migrate: config.migrateDatabase,
+          waitMs: config.databaseStartupWaitMs,
+          logger,
+        });
         logger.info({ dialect: orm.dialect }, 'database ready');
         return orm;
       },

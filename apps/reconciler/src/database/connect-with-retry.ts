@@ -1,0 +1,54 @@
+import { createOrm, type ModelOrm } from '@xero-access/model';
+import type { Logger } from '../logging/logger.js';
+import { databaseUnavailableCause, describeDatabase } from './database-unavailable.js';
+
+export interface ConnectOptions {
+  url: string;
+  migrate: boolean;
+  /** How long to keep trying while the database is not available (DATABASE_STARTUP_WAIT). */
+  waitMs: number;
+  logger: Logger;
+}
+
+const FIRST_RETRY_MS = 1_000;
+const MAX_RETRY_MS = 10_000;
+
+/**
+ * Opens the model. While the database is not available (the pod started before PostgreSQL, or
+ * during a failover) it waits and tries again, 1 s doubling to 10 s apart, for up to `waitMs`,
+ * logging each wait; then it gives up with an error that says where and why. Other errors (bad
+ * URL, failed migration) are thrown at once.
+ */
+export async function connectWithRetry(options: ConnectOptions): Promise<ModelOrm> {
+  const started = Date.now();
+  const database = describeDatabase(options.url);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await openAndCheck(options);
+    } catch (error) {
+      const cause = databaseUnavailableCause(error);
+      if (!cause) throw error;
+      const retryInMs = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), MAX_RETRY_MS);
+      const waitedMs = Date.now() - started;
+      if (waitedMs + retryInMs > options.waitMs) {
+        throw new Error(
+          `The database the reconciler is configured with (${database}, DATABASE_URL) is not available (${cause}) after ${Math.round(waitedMs / 1000)} s of trying: check that it is running and reachable from the reconciler, or wait longer with DATABASE_STARTUP_WAIT.`,
+        );
+      }
+      options.logger.warn(
+        { database, cause, attempt, retryInMs },
+        'database not available yet; retrying',
+      );
+      await new Promise((resolve) => setTimeout(resolve, retryInMs));
+    }
+  }
+}
+
+/** The ORM opens its pool lazily, so without migrations nothing has touched the database yet. */
+async function openAndCheck(options: ConnectOptions): Promise<ModelOrm> {
+  const model = await createOrm({ url: options.url, migrate: options.migrate });
+  const check = await model.orm.checkConnection();
+  if (check.ok) return model;
+  await model.close().catch(() => undefined);
+  throw check.error ?? new Error(check.reason);
+}
