@@ -38,10 +38,10 @@ import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
-import { untilAcceptanceExpires } from './next-sync.js';
 import { parseGoDuration } from '../util/duration.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type Phase } from './failure-classifier.js';
+import { untilAcceptanceExpires } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 

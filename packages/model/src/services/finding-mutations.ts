@@ -44,7 +44,6 @@ export function addEvent(
   });
 }
 
-/** Open findings per check, for one connection or all. */
 /**
  * When the connection's next accepted risk expires (its earliest `acceptedUntil`), or null when
  * none is accepted: the reconciler syncs again by then, so the finding reopens on time.
@@ -61,6 +60,7 @@ export async function nextAcceptanceExpiry(
   return first?.acceptedUntil ?? null;
 }
 
+/** Open findings per check, for one connection or all. */
 export async function openCounts(
   em: SqlEntityManager,
   connectionId?: string,
