@@ -2,4 +2,4 @@ export { serviceUrls } from './env.js';
 export { checkServices, redact } from './services.js';
 export { uniqueName, redisTestPrefix, createTestDatabase, type TestDatabase } from './isolation.js';
 export { testKubeConfig, createTestNamespace } from './kube.js';
-export { PrivateRedisServer } from './private-redis.js';
+export { PrivateRedisServer, freePort } from './private-redis.js';

@@ -8,8 +8,8 @@ import { isAlive, spawnLogged, spawnWatchdog, waitFor } from '@xero-access/local
 
 const run = promisify(execFile);
 
-/** A free loopback port. */
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on (bound once by the OS, then released). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

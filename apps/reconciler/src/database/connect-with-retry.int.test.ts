@@ -1,17 +1,8 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { createTestDatabase, type TestDatabase } from '@xero-access/testing';
+import { createTestDatabase, freePort, type TestDatabase } from '@xero-access/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWithRetry } from './connect-with-retry.js';
-
-/** A loopback port nothing listens on yet. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Forwards a loopback port to the real PostgreSQL, from when it is started. */
 function tcpProxy(port: number, to: URL): { start(): Promise<void>; stop(): Promise<void> } {

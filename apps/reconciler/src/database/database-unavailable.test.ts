@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import pg from 'pg';
+import { freePort } from '@xero-access/testing';
 import { describe, expect, it } from 'vitest';
 import {
   DatabaseUnavailableError,
@@ -11,18 +11,9 @@ import {
 const withCode = (message: string, code: string, extra: object = {}) =>
   Object.assign(new Error(message), { code, ...extra });
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('databaseUnavailableCause', () => {
   it('recognises what pg raises when PostgreSQL does not answer (a real connection attempt)', async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port: await closedPort() });
+    const client = new pg.Client({ host: '127.0.0.1', port: await freePort() });
     const error = await client.connect().then(
       () => undefined,
       (e: unknown) => e,

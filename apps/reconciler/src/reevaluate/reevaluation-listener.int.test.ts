@@ -1,7 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { reevaluationKeys } from '@xero-access/model';
-import { redisTestPrefix } from '@xero-access/testing';
+import { PrivateRedisServer, redisTestPrefix } from '@xero-access/testing';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
@@ -69,23 +67,10 @@ describe('re-evaluation listener (real Redis)', () => {
 });
 
 describe('re-evaluation listener while its Redis is away', () => {
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
   // A private redis-server: stopping the shared one would disturb every other test.
-  const redisServer = (port: number): ChildProcess =>
-    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
-      stdio: 'ignore',
-    });
-
   it('says once that Redis is away, prints no unhandled error events, and drains again when it is back', async () => {
-    const port = await freePort();
-    let server = redisServer(port);
-    const redis = new Redis(`redis://127.0.0.1:${port}`, {
+    const server = await PrivateRedisServer.start();
+    const redis = new Redis(server.url, {
       retryStrategy: () => 50,
       enableOfflineQueue: true,
     });
@@ -108,14 +93,14 @@ describe('re-evaluation listener while its Redis is away', () => {
     });
     try {
       await listener.start();
-      server.kill('SIGKILL');
+      await server.kill();
       await new Promise((r) => setTimeout(r, 1_500));
       expect(
         consoleError.mock.calls.filter((c) => String(c[0]).includes('Unhandled error event')),
       ).toEqual([]);
       expect(warnings.filter((w) => w.includes('subscriber lost Redis'))).toHaveLength(1);
 
-      server = redisServer(port);
+      await server.up();
       await expect.poll(() => redis.status, { timeout: 5_000 }).toBe('ready');
       await redis.sadd(reevaluationKeys(listener['options'].keyPrefix).pending, 'finance/acme');
       await expect.poll(() => seen, { timeout: 5_000 }).toEqual(['finance/acme']);
@@ -123,7 +108,7 @@ describe('re-evaluation listener while its Redis is away', () => {
       consoleError.mockRestore();
       await listener.stop();
       redis.disconnect();
-      server.kill('SIGKILL');
+      await server.kill();
     }
   });
 });
