@@ -13,6 +13,7 @@ import { runOpa, POLICY_DIR } from '../src/opa/opa-tool.js';
 import { readPolicyWasm } from '../src/wasm/read-bundle.js';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { assertPolicyInput } from '../src/schema/validate.js';
+import { median } from '../src/profile/median.js';
 import { profileEvaluation } from '../src/profile/profile-evaluation.js';
 import { formatProfile } from '../src/profile/profile-table.js';
 import { realisticInput } from '../src/test/generate-input.js';
@@ -29,11 +30,6 @@ const WASM =
   process.env.POLICY_BUNDLE_PATH ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function time<T>(fn: () => T): [T, number] {

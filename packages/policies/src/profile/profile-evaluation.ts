@@ -1,5 +1,6 @@
 import { Session } from 'node:inspector/promises';
 import type { PolicyEvaluator } from '../evaluator.js';
+import { median } from './median.js';
 
 /** Where a share of the evaluation time went. */
 export type ProfilePart = 'rule' | 'input' | 'output' | 'wasm-runtime' | 'javascript';
@@ -134,12 +135,6 @@ function attribute(profile: CpuProfile): Map<string, { part: ProfilePart; micros
     totals.set(where.name, total);
   });
   return totals;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const round = (value: number) => Math.round(value * 10) / 10;
