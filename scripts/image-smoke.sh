@@ -42,17 +42,14 @@ wait_for http://127.0.0.1:18080/health/ready "$work/admin-api.log"
 note "admin API ready"
 
 step "reconciler from the pruned tree, against a local control plane"
+# The same wait inside the control plane's child shell.
+export -f wait_for die
 node "$ROOT/packages/local-cluster/dist/cli.js" run -- bash -c "
   METRICS_PORT=19090 METRICS_HOST=127.0.0.1 DATABASE_URL='sqlite://$work/reconciler.db' \
     POLICY_BUNDLE_PATH='$work/app/packages/policies/dist/policy.wasm' LOG_LEVEL=warn \
     node apps/reconciler/dist/main.js >'$work/reconciler.log' 2>&1 &
-  reconciler=\$!
-  for _ in \$(seq 1 120); do
-    curl -fsS http://127.0.0.1:19090/readyz >/dev/null 2>&1 && ready=1 && break
-    sleep 0.5
-  done
-  kill \$reconciler
-  [ -n \"\${ready:-}\" ] || { tail -20 '$work/reconciler.log' >&2; exit 1; }
+  trap 'kill \$!' EXIT
+  wait_for http://127.0.0.1:19090/readyz '$work/reconciler.log'
 " || die "the reconciler did not become ready (log: $work/reconciler.log)"
 note "reconciler ready"
 step "image smoke passed: both apps run from the pruned tree"
