@@ -2,10 +2,16 @@
 # The Dockerfile's build stage (scripts/image-build-stage.sh), run on a clean clone of HEAD
 # without a container engine; then both apps are started from the pruned tree the image would
 # hold, as the chart starts them, and must answer their health probes. Proves every module the
-# apps load at run time is a production dependency of a run-time workspace.
-# Needs the local services and tools (npm run setup). Takes a few minutes.
+# apps load at run time is a production dependency of a run-time workspace, and that they run on
+# the image's Node.js (scripts/image-node.sh), not only on the machine's.
+# Needs the local services and tools (npm run setup). Takes a few minutes: better-sqlite3
+# compiles from source for that Node.js, as in the Dockerfile.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+
+node_dir=$(bash "$ROOT/scripts/image-node.sh")
+export PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir"
+note "Node.js $(node -v) (the image's), npm $(npm -v)"
 
 work=${XAO_IMAGE_SMOKE_DIR:-$ROOT/.local/image-smoke}
 rm -rf "$work"
