@@ -3,13 +3,9 @@ import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { API_TOKEN_ROLES, verifyChainRecords, type ChainRecord } from '@xero-access/model';
-import { createApp } from './app/create-app.js';
-import {
-  buildDependencies,
-  closeDependencies,
-  ensureBootstrapTokens,
-  openModel,
-} from './app/runtime.js';
+import pino from 'pino';
+import { openModel } from './app/runtime.js';
+import { startServer } from './app/serve.js';
 import { loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
 import { generateOpenApiJson } from './openapi/generate.js';
@@ -22,14 +18,9 @@ program
   .action(async () => {
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
-    const deps = await buildDependencies(config, logger);
-    await ensureBootstrapTokens(deps);
-    const app = await createApp(deps);
-    await app.listen({ port: config.port, host: config.host });
-    logger.info({ port: config.port }, 'admin API listening');
+    const server = await startServer(config, logger);
     const stop = async () => {
-      await app.close();
-      await closeDependencies(deps);
+      await server.close();
       process.exit(0);
     };
     process.once('SIGTERM', stop);
@@ -37,6 +28,15 @@ program
   });
 
 const token = program.command('token').description('API tokens');
+
+/** The commands' own output is on stdout: their logs (e.g. waiting for the database) go to stderr. */
+function openCommandModel() {
+  const config = loadConfig();
+  return openModel(
+    config,
+    createLogger(config.logLevel, pino.destination({ dest: 2, sync: true })),
+  );
+}
 
 const parseDate = (value: string) => {
   const date = new Date(value);
@@ -56,7 +56,7 @@ token
   .option('--expires <date>', 'expiry (ISO-8601)', parseDate)
   .action(
     async (options: { name: string; role: (typeof API_TOKEN_ROLES)[number]; expires?: Date }) => {
-      const model = await openModel(loadConfig());
+      const model = await openCommandModel();
       try {
         const created = await model.db.tokens.create({
           name: options.name,
@@ -78,7 +78,7 @@ token
   .command('list')
   .description('list tokens (never their secrets)')
   .action(async () => {
-    const model = await openModel(loadConfig());
+    const model = await openCommandModel();
     try {
       for (const t of await model.db.tokens.list()) {
         process.stdout.write(
@@ -94,7 +94,7 @@ token
   .command('revoke <id>')
   .description('revoke a token by id')
   .action(async (id: string) => {
-    const model = await openModel(loadConfig());
+    const model = await openCommandModel();
     try {
       await model.db.tokens.revoke(id);
       process.stdout.write(`revoked ${id}\n`);
@@ -132,7 +132,7 @@ program
       const [namespace, name] = (options.connection ?? '').split('/');
       if (!namespace || !name || !options.tenant)
         throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
-      const model = await openModel(loadConfig());
+      const model = await openCommandModel();
       try {
         records = await model.db.snapshots.chainRecords({ namespace, name }, options.tenant);
       } finally {

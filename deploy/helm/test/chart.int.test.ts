@@ -148,25 +148,28 @@ describe('rendered manifests', () => {
     }
   });
 
-  it('gives the reconciler longer to start than it waits for its database, before liveness counts', () => {
-    const reconciler = kinds(variants.defaults).find(
-      (o) => o.kind === 'Deployment' && String(o.metadata?.name).endsWith('-reconciler'),
-    ) as unknown as {
-      spec: {
-        template: {
-          spec: {
-            containers: {
-              startupProbe?: { periodSeconds: number; failureThreshold: number };
-              livenessProbe?: unknown;
-            }[];
+  it.each(['reconciler', 'admin-api'])(
+    'gives the %s longer to start than it waits for its database, before liveness counts',
+    (component) => {
+      const deployment = kinds(variants.defaults).find(
+        (o) => o.kind === 'Deployment' && String(o.metadata?.name).endsWith(`-${component}`),
+      ) as unknown as {
+        spec: {
+          template: {
+            spec: {
+              containers: {
+                startupProbe?: { periodSeconds: number; failureThreshold: number };
+                livenessProbe?: unknown;
+              }[];
+            };
           };
         };
       };
-    };
-    const [container] = reconciler.spec.template.spec.containers;
-    const startup = container!.startupProbe!;
-    // DATABASE_STARTUP_WAIT defaults to 120 s (apps/reconciler/src/config/config.ts).
-    expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThan(120);
-    expect(container!.livenessProbe).toBeDefined();
-  });
+      const [container] = deployment.spec.template.spec.containers;
+      const startup = container!.startupProbe!;
+      // DATABASE_STARTUP_WAIT defaults to 120 s (DATABASE_STARTUP_WAIT_MS in @xero-access/model).
+      expect(startup.periodSeconds * startup.failureThreshold).toBeGreaterThan(120);
+      expect(container!.livenessProbe).toBeDefined();
+    },
+  );
 });

@@ -7,6 +7,24 @@ export {
 } from './orm/create-orm.js';
 export { parseDatabaseUrl, type Dialect, type ParsedDatabaseUrl } from './orm/database-url.js';
 export { Database, type EvaluationContext, type PolicyStaff } from './services/database.js';
+export {
+  connectWithRetry,
+  type ConnectOptions,
+  type DatabaseWaitLogger,
+} from './database/connect-with-retry.js';
+export {
+  DatabaseUnavailableError,
+  databaseUnavailableCause,
+  databaseUnavailableText,
+  describeDatabase,
+  withDatabase,
+  type DatabaseUser,
+} from './database/database-unavailable.js';
+export {
+  DATABASE_STARTUP_WAIT_MS,
+  databaseStartupWait,
+  durationSetting,
+} from './database/startup-wait.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
 export type { SnapshotRecord, TenantRef } from './services/snapshots.js';

@@ -3,3 +3,4 @@ export { checkServices, redact } from './services.js';
 export { uniqueName, redisTestPrefix, createTestDatabase, type TestDatabase } from './isolation.js';
 export { testKubeConfig, createTestNamespace } from './kube.js';
 export { PrivateRedisServer, freePort } from './private-redis.js';
+export { latePort, type LatePort } from './late-port.js';

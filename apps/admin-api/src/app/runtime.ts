@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createOrm, parseDatabaseUrl, type ModelOrm } from '@xero-access/model';
+import { connectWithRetry, parseDatabaseUrl, type ModelOrm } from '@xero-access/model';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { OidcVerifier } from '../auth/oidc.js';
@@ -10,14 +10,24 @@ import { OAuthStateSigner } from '../connect/oauth-state.js';
 import { KubeGateway, loadKubeConfig } from '../kube/kube.js';
 import type { AppDependencies } from './app.module.js';
 
-export async function openModel(config: AppConfig): Promise<ModelOrm> {
+/**
+ * Opens the model, waiting up to DATABASE_STARTUP_WAIT while the database is not available yet
+ * (each wait logged at warn), so a pod that starts before PostgreSQL does not crash-loop.
+ */
+export async function openModel(config: AppConfig, logger: Logger): Promise<ModelOrm> {
   const parsed = parseDatabaseUrl(config.databaseUrl);
   const sqlite = parsed.dialect === 'sqlite';
   // The embedded default lives in a folder that may not exist yet on a fresh machine or volume.
   if (sqlite && parsed.dbName && parsed.dbName !== ':memory:')
     mkdirSync(dirname(parsed.dbName), { recursive: true });
   // The embedded SQLite default migrates itself; PostgreSQL migrates from a deploy step unless told.
-  return createOrm({ url: config.databaseUrl, migrate: config.migrate ?? sqlite });
+  return connectWithRetry({
+    app: 'admin API',
+    url: config.databaseUrl,
+    migrate: config.migrate ?? sqlite,
+    waitMs: config.databaseStartupWaitMs,
+    logger,
+  });
 }
 
 /** Connects everything the app needs from the configuration. */
@@ -25,7 +35,7 @@ export async function buildDependencies(
   config: AppConfig,
   logger: Logger,
 ): Promise<AppDependencies> {
-  const model = await openModel(config);
+  const model = await openModel(config, logger);
   const redis = new Redis(config.redisUrl, {
     lazyConnect: false,
     maxRetriesPerRequest: 2,

@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       port: 8080,
       bodyLimitBytes: 1048576,
+      databaseStartupWaitMs: 120_000,
     });
     expect(config.oidc.jwksUrl).toBeUndefined();
   });
@@ -19,9 +20,11 @@ describe('loadConfig', () => {
       PORT: '9000',
       OIDC_JWKS_URL: 'https://idp.example/jwks',
       OIDC_GROUP_ROLES: 'sec=admin, audit=viewer',
+      DATABASE_STARTUP_WAIT: '30s',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@db/xao',
+      databaseStartupWaitMs: 30_000,
       port: 9000,
       oidc: { jwksUrl: 'https://idp.example/jwks', groupRoles: { sec: 'admin', audit: 'viewer' } },
     });
@@ -29,6 +32,9 @@ describe('loadConfig', () => {
 
   it('names the variable that is wrong and never echoes secret values', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT: /);
+    expect(() => loadConfig({ DATABASE_STARTUP_WAIT: '120' })).toThrow(
+      /DATABASE_STARTUP_WAIT: must be a duration such as 500ms, 30s, 5m or 1h/,
+    );
     expect(() => loadConfig({ OIDC_GROUP_ROLES: 'sec=root' })).toThrow(
       /OIDC_GROUP_ROLES: expected group=viewer\|reviewer\|admin/,
     );

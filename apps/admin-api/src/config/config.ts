@@ -1,3 +1,4 @@
+import { databaseStartupWait } from '@xero-access/model';
 import { z } from 'zod';
 
 const ROLE_NAMES = ['viewer', 'reviewer', 'admin'] as const;
@@ -38,6 +39,8 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** How long start-up keeps trying while the database is not available (30s, 2m…). */
+  databaseStartupWaitMs: databaseStartupWait,
   redisUrl: z.string().min(1).default('redis://127.0.0.1:6379'),
   redisKeyPrefix: z.string().default('xao:'),
   /** Empty: in-cluster service account, else ~/.kube/config when present. */
@@ -84,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: e('PUBLIC_URL'),
     databaseUrl: e('DATABASE_URL'),
     migrate: e('DATABASE_MIGRATE'),
+    databaseStartupWaitMs: e('DATABASE_STARTUP_WAIT'),
     redisUrl: e('REDIS_URL') ?? e('XAO_REDIS_URL'),
     redisKeyPrefix: e('REDIS_KEY_PREFIX'),
     kubeconfig: e('KUBECONFIG'),
@@ -116,6 +120,7 @@ const ENV_NAMES: Record<string, string> = {
   publicUrl: 'PUBLIC_URL',
   databaseUrl: 'DATABASE_URL',
   migrate: 'DATABASE_MIGRATE',
+  databaseStartupWaitMs: 'DATABASE_STARTUP_WAIT',
   redisUrl: 'REDIS_URL',
   logLevel: 'LOG_LEVEL',
   bodyLimitBytes: 'BODY_LIMIT_BYTES',

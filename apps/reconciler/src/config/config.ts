@@ -1,14 +1,6 @@
 import { hostname } from 'node:os';
+import { databaseStartupWait, durationSetting as durationMs } from '@xero-access/model';
 import { z } from 'zod';
-
-const durationMs = z
-  .string()
-  .regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as 500ms, 30s, 5m or 1h')
-  .transform((text) => {
-    const match = /^(\d+)(ms|s|m|h)$/.exec(text)!;
-    const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-    return Number(match[1]) * unit;
-  });
 
 const jsonObject = (what: string) =>
   z.string().transform((text, ctx) => {
@@ -41,7 +33,7 @@ const envSchema = z.object({
   KUBECONFIG: z.string().optional(),
   DATABASE_URL: z.string().min(1).default('sqlite:///tmp/xero-access.sqlite'),
   DATABASE_MIGRATE: z.enum(['true', 'false']).default('true'),
-  DATABASE_STARTUP_WAIT: durationMs.default(120_000),
+  DATABASE_STARTUP_WAIT: databaseStartupWait,
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('xao'),
   XERO_IDENTITY_URL: z.string().url().default('https://identity.xero.com'),

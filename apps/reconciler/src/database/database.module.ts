@@ -1,9 +1,8 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import type { ModelOrm } from '@xero-access/model';
+import { connectWithRetry, type ModelOrm } from '@xero-access/model';
 import { CONFIG, LOGGER, MODEL_ORM } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
-import { connectWithRetry } from './connect-with-retry.js';
 
 /** The shared model (MikroORM): PostgreSQL in production, an SQLite file by default. */
 @Global()
@@ -14,6 +13,7 @@ import { connectWithRetry } from './connect-with-retry.js';
       inject: [CONFIG, LOGGER],
       useFactory: async (config: ReconcilerConfig, logger: Logger): Promise<ModelOrm> => {
         const orm = await connectWithRetry({
+          app: 'reconciler',
           url: config.databaseUrl,
           migrate: config.migrateDatabase,
           waitMs: config.databaseStartupWaitMs,

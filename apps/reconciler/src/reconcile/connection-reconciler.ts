@@ -4,18 +4,19 @@ import {
   type XeroConnection,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
-import type {
-  ConnectionRef,
-  Database,
-  FindingTransition,
-  ReportedFinding,
+import {
+  withDatabase,
+  type ConnectionRef,
+  type Database,
+  type DatabaseUser,
+  type FindingTransition,
+  type ReportedFinding,
 } from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
 import { enqueueFindingAlerts } from '../alerts/finding-alerts.js';
 import type { AlertTargets } from '../alerts/alert-targets.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import type { ReconcileResult } from '../controller/controller.js';
-import { withDatabase } from '../database/database-unavailable.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
@@ -58,8 +59,8 @@ export interface ConnectionReconcilerDeps {
   /** Alert webhooks: per-namespace or global targets, and the sender to wake. */
   alerts?: { targets: AlertTargets; sender: WebhookSender };
   settings: {
-    /** Where the database is, for condition messages (describeDatabase: no credentials). */
-    database: string;
+    /** Where the database is and what happens meanwhile, for condition messages (reconcilerDatabase). */
+    database: DatabaseUser;
     /** Fraction of syncInterval added at random so a thousand connections spread out. */
     syncJitter: number;
     offboardingGraceHours: number;

@@ -1,6 +1,6 @@
 import { xeroErrors } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
-import { DatabaseUnavailableError } from '../database/database-unavailable.js';
+import { DatabaseUnavailableError } from '@xero-access/model';
 import { classifyFailure } from './failure-classifier.js';
 
 describe('classifyFailure', () => {
@@ -69,7 +69,10 @@ describe('classifyFailure', () => {
   });
 
   it('reports an unavailable database as DatabaseUnavailable on the phase it stopped, retried', () => {
-    const outage = new DatabaseUnavailableError('PostgreSQL at 127.0.0.1:5432', 'ECONNREFUSED');
+    const outage = new DatabaseUnavailableError(
+      { app: 'reconciler', database: 'PostgreSQL at 127.0.0.1:5432' },
+      'ECONNREFUSED',
+    );
     expect(classifyFailure(outage, 'sync')).toMatchObject({
       condition: 'Synced',
       reason: 'DatabaseUnavailable',

@@ -1,6 +1,6 @@
 import type { ConditionType } from '@xero-access/crd';
 import { isXeroError } from '@xero-access/xero-client';
-import { DatabaseUnavailableError } from '../database/database-unavailable.js';
+import { DatabaseUnavailableError } from '@xero-access/model';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 
 export type Phase = 'authenticate' | 'sync' | 'evaluate';

@@ -19,7 +19,7 @@ import {
 } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
-import { describeDatabase } from '../database/database-unavailable.js';
+import { reconcilerDatabase } from '../database/reconciler-database.js';
 import { EventRecorder } from '../events/event-recorder.js';
 import { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
@@ -77,7 +77,7 @@ import { ConnectionReconciler } from './connection-reconciler.js';
           logger: logger.child({ component: 'reconcile' }),
           alerts: { targets, sender },
           settings: {
-            database: describeDatabase(config.databaseUrl),
+            database: reconcilerDatabase(config.databaseUrl),
             syncJitter: config.syncJitter,
             offboardingGraceHours: config.offboardingGraceHours,
           },

@@ -109,23 +109,43 @@ describe('describeDatabase', () => {
 });
 
 describe('withDatabase', () => {
-  it('turns an outage into DatabaseUnavailableError telling where to look, that it retries and that nothing is lost', async () => {
-    const where = describeDatabase('postgres://xao:s3cret@127.0.0.1:5432/xao');
-    const error = await withDatabase(where, () =>
+  const user = {
+    app: 'reconciler',
+    database: describeDatabase('postgres://xao:s3cret@127.0.0.1:5432/xao'),
+    meanwhile:
+      'Nothing is lost: the snapshots and findings already recorded stay, and this sync is retried automatically.',
+  };
+
+  it('turns an outage into DatabaseUnavailableError naming the app and where to look, then what happens meanwhile', async () => {
+    const error = await withDatabase(user, () =>
       Promise.reject(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
+    expect(error).toMatchObject({
+      database: 'PostgreSQL at 127.0.0.1:5432',
+      causeCode: 'ECONNREFUSED',
+    });
     const message = (error as Error).message;
-    expect(message).toContain('PostgreSQL at 127.0.0.1:5432');
-    expect(message).toContain('ECONNREFUSED');
-    expect(message).toMatch(/retried automatically/);
-    expect(message).toMatch(/Nothing is lost/);
+    expect(message).toBe(
+      'The database the reconciler is configured with (PostgreSQL at 127.0.0.1:5432, DATABASE_URL) is not available (ECONNREFUSED): check that it is running and reachable from the reconciler. Nothing is lost: the snapshots and findings already recorded stay, and this sync is retried automatically.',
+    );
     expect(message).not.toContain('s3cret');
   });
 
+  it('ends at where to look when the app says nothing about meanwhile', () => {
+    expect(
+      new DatabaseUnavailableError(
+        { app: 'admin API', database: 'SQLite file /x.db' },
+        'SQLITE_BUSY',
+      ).message,
+    ).toBe(
+      'The database the admin API is configured with (SQLite file /x.db, DATABASE_URL) is not available (SQLITE_BUSY): check that it is running and reachable from the admin API.',
+    );
+  });
+
   it('passes results and other failures through unchanged', async () => {
-    await expect(withDatabase('x', () => Promise.resolve(42))).resolves.toBe(42);
+    await expect(withDatabase(user, () => Promise.resolve(42))).resolves.toBe(42);
     const other = withCode('duplicate key', '23505');
-    await expect(withDatabase('x', () => Promise.reject(other))).rejects.toBe(other);
+    await expect(withDatabase(user, () => Promise.reject(other))).rejects.toBe(other);
   });
 });

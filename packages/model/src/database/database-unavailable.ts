@@ -1,4 +1,4 @@
-import { parseDatabaseUrl } from '@xero-access/model';
+import { parseDatabaseUrl } from '../orm/database-url.js';
 
 /** Socket errors: the database host refuses, drops or does not answer the connection. */
 const NETWORK_CODES = new Set([
@@ -83,32 +83,52 @@ export function describeDatabase(url: string): string {
   }
 }
 
+/** Who uses the database, for messages that tell a person where to look. */
+export interface DatabaseUser {
+  /** The app, as a person names it: 'reconciler', 'admin API'. */
+  app: string;
+  /** From describeDatabase: where the database is, without credentials. */
+  database: string;
+  /** What the app does meanwhile (e.g. that the work is retried), appended to the message. */
+  meanwhile?: string;
+}
+
+/** "The database the <app> is configured with (<where>, DATABASE_URL) is not available (<cause>)". */
+export function databaseUnavailableText(
+  user: Pick<DatabaseUser, 'app' | 'database'>,
+  causeCode: string,
+): string {
+  return `The database the ${user.app} is configured with (${user.database}, DATABASE_URL) is not available (${causeCode})`;
+}
+
 /** A database call failed because the database is not available: retry, nothing to fix in the spec. */
 export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
+  /** From describeDatabase: where it is, without credentials. */
+  readonly database: string;
 
   constructor(
-    /** From describeDatabase: where it is, without credentials. */
-    readonly database: string,
+    user: DatabaseUser,
     /** From databaseUnavailableCause: a code, not a message. */
     readonly causeCode: string,
   ) {
     super(
-      `The database the reconciler is configured with (${database}, DATABASE_URL) is not available (${causeCode}): check that it is running and reachable from the reconciler. Nothing is lost: the snapshots and findings already recorded stay, and this sync is retried automatically with backoff (at most 5 minutes apart) until the database answers.`,
+      `${databaseUnavailableText(user, causeCode)}: check that it is running and reachable from the ${user.app}.${user.meanwhile ? ` ${user.meanwhile}` : ''}`,
     );
+    this.database = user.database;
   }
 }
 
 /**
  * Runs a database call; a failure that means "the database is not available" becomes a
- * DatabaseUnavailableError naming `database`, anything else is thrown as it was.
+ * DatabaseUnavailableError naming the app and the database, anything else is thrown as it was.
  */
-export async function withDatabase<T>(database: string, call: () => Promise<T>): Promise<T> {
+export async function withDatabase<T>(user: DatabaseUser, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     const cause = databaseUnavailableCause(error);
-    if (cause) throw new DatabaseUnavailableError(database, cause);
+    if (cause) throw new DatabaseUnavailableError(user, cause);
     throw error;
   }
 }

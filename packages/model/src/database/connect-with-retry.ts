@@ -1,13 +1,21 @@
-import { createOrm, type ModelOrm } from '@xero-access/model';
-import type { Logger } from '../logging/logger.js';
-import { databaseUnavailableCause, describeDatabase } from './database-unavailable.js';
+import { createOrm, type CreateOrmOptions, type ModelOrm } from '../orm/create-orm.js';
+import {
+  databaseUnavailableCause,
+  databaseUnavailableText,
+  describeDatabase,
+} from './database-unavailable.js';
 
-export interface ConnectOptions {
-  url: string;
-  migrate: boolean;
+/** The one logger call this needs (pino's `warn(obj, msg)` fits), so apps keep their own logger. */
+export interface DatabaseWaitLogger {
+  warn(details: object, message: string): void;
+}
+
+export interface ConnectOptions extends CreateOrmOptions {
+  /** The app, for the error a person reads: 'reconciler', 'admin API'. */
+  app: string;
   /** How long to keep trying while the database is not available (DATABASE_STARTUP_WAIT). */
   waitMs: number;
-  logger: Logger;
+  logger: DatabaseWaitLogger;
 }
 
 const FIRST_RETRY_MS = 1_000;
@@ -20,33 +28,31 @@ const MAX_RETRY_MS = 10_000;
  * URL, failed migration) are thrown at once.
  */
 export async function connectWithRetry(options: ConnectOptions): Promise<ModelOrm> {
+  const { app, waitMs, logger, ...orm } = options;
   const started = Date.now();
-  const database = describeDatabase(options.url);
+  const database = describeDatabase(orm.url);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await openAndCheck(options);
+      return await openAndCheck(orm);
     } catch (error) {
       const cause = databaseUnavailableCause(error);
       if (!cause) throw error;
       const retryInMs = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), MAX_RETRY_MS);
       const waitedMs = Date.now() - started;
-      if (waitedMs + retryInMs > options.waitMs) {
+      if (waitedMs + retryInMs > waitMs) {
         throw new Error(
-          `The database the reconciler is configured with (${database}, DATABASE_URL) is not available (${cause}) after ${Math.round(waitedMs / 1000)} s of trying: check that it is running and reachable from the reconciler, or wait longer with DATABASE_STARTUP_WAIT.`,
+          `${databaseUnavailableText({ app, database }, cause)} after ${Math.round(waitedMs / 1000)} s of trying: check that it is running and reachable from the ${app}, or wait longer with DATABASE_STARTUP_WAIT.`,
         );
       }
-      options.logger.warn(
-        { database, cause, attempt, retryInMs },
-        'database not available yet; retrying',
-      );
+      logger.warn({ database, cause, attempt, retryInMs }, 'database not available yet; retrying');
       await new Promise((resolve) => setTimeout(resolve, retryInMs));
     }
   }
 }
 
 /** The ORM opens its pool lazily, so without migrations nothing has touched the database yet. */
-async function openAndCheck(options: ConnectOptions): Promise<ModelOrm> {
-  const model = await createOrm({ url: options.url, migrate: options.migrate });
+async function openAndCheck(options: CreateOrmOptions): Promise<ModelOrm> {
+  const model = await createOrm(options);
   const check = await model.orm.checkConnection();
   if (check.ok) return model;
   await model.close().catch(() => undefined);
