@@ -14,10 +14,12 @@ export {
 } from './database/connect-with-retry.js';
 export {
   DatabaseUnavailableError,
-  databaseUnavailableCause,
+  classifyDatabaseOutage,
   databaseUnavailableText,
   describeDatabase,
   withDatabase,
+  type DatabaseOutage,
+  type DatabaseOutageKind,
   type DatabaseUser,
 } from './database/database-unavailable.js';
 export {

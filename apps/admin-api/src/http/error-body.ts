@@ -1,11 +1,12 @@
 import { HttpException } from '@nestjs/common';
-import { ConflictError, NotFoundError, ValidationError } from '@xero-access/model';
-import type { FastifyReply } from 'fastify';
 import {
-  RETRY_AFTER_SECONDS,
-  databaseUnavailability,
-  unavailableMessage,
-} from './database-unavailable.js';
+  ConflictError,
+  NotFoundError,
+  ValidationError,
+  classifyDatabaseOutage,
+} from '@xero-access/model';
+import type { FastifyReply } from 'fastify';
+import { RETRY_AFTER_SECONDS, unavailableMessage } from './database-unavailable.js';
 import type { ErrorBody } from './errors.js';
 
 const REASONS: Record<number, string> = {
@@ -47,13 +48,8 @@ export function toErrorBody(error: unknown): ErrorBody {
     return { statusCode: 404, error: REASONS[404]!, message: error.message };
   if (error instanceof ConflictError)
     return { statusCode: 409, error: REASONS[409]!, message: error.message };
-  const unavailable = databaseUnavailability(error);
-  if (unavailable)
-    return {
-      statusCode: 503,
-      error: REASONS[503]!,
-      message: unavailableMessage(unavailable, error),
-    };
+  const outage = classifyDatabaseOutage(error);
+  if (outage) return { statusCode: 503, error: REASONS[503]!, message: unavailableMessage(outage) };
   if (isUniqueViolation(error))
     return {
       statusCode: 409,

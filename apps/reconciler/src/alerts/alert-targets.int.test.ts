@@ -9,6 +9,7 @@ import {
   type TestDatabase,
 } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconcilerDatabase } from '../database/reconciler-database.js';
 import { silentLogger } from '../logging/logger.js';
 import { AlertTargets, NAMESPACE_ALERTS_SECRET } from './alert-targets.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -89,6 +90,7 @@ describe('alert webhooks per namespace or global', () => {
     }
     const sender = new WebhookSender({
       db: model.db,
+      database: reconcilerDatabase(database.url),
       logger: silentLogger,
       secretFor: (d) =>
         targets.secretFor((d.payload.connection as { namespace: string }).namespace, d.target),

@@ -11,6 +11,7 @@ import {
   WEBHOOK_SENDER,
 } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
+import { reconcilerDatabase } from '../database/reconciler-database.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { AlertTargets } from './alert-targets.js';
@@ -34,8 +35,9 @@ import { WebhookSender } from './webhook-sender.js';
     },
     {
       provide: WEBHOOK_SENDER,
-      inject: [MODEL_ORM, LOGGER, METRICS, ALERT_TARGETS],
+      inject: [CONFIG, MODEL_ORM, LOGGER, METRICS, ALERT_TARGETS],
       useFactory: (
+        config: ReconcilerConfig,
         orm: ModelOrm,
         logger: Logger,
         metrics: ReconcilerMetrics,
@@ -43,6 +45,7 @@ import { WebhookSender } from './webhook-sender.js';
       ) =>
         new WebhookSender({
           db: orm.db,
+          database: reconcilerDatabase(config.databaseUrl),
           secretFor: (delivery) => {
             const connection = delivery.payload.connection as { namespace?: string } | undefined;
             return targets.secretFor(connection?.namespace, delivery.target);

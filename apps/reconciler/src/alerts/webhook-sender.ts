@@ -1,4 +1,10 @@
-import type { Database, WebhookDeliveryRecord } from '@xero-access/model';
+import {
+  DatabaseUnavailableError,
+  withDatabase,
+  type Database,
+  type DatabaseUser,
+  type WebhookDeliveryRecord,
+} from '@xero-access/model';
 import type { Logger } from '../logging/logger.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
@@ -12,6 +18,8 @@ import {
 
 export interface WebhookSenderOptions {
   db: Database;
+  /** Where the database is, for the log line while it is not available (reconcilerDatabase). */
+  database: DatabaseUser;
   /** The signing secret for a delivery (per namespace or global); none: the delivery fails. */
   secretFor(delivery: WebhookDeliveryRecord): Promise<string | undefined>;
   logger: Logger;
@@ -27,7 +35,9 @@ const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 10 * 60_000, jitt
 
 /**
  * Sends due deliveries from the delivery log: JSON body, HMAC-SHA256 signature header, retries
- * with exponential backoff on network errors and non-2xx answers, every attempt recorded.
+ * with exponential backoff on network errors and non-2xx answers, every attempt recorded. While
+ * the database is not available the pass stops and the next poll tries again (a delivery sent
+ * but not yet recorded is sent again: receivers deduplicate by the delivery id header).
  */
 export class WebhookSender {
   private stopController = new AbortController();
@@ -56,7 +66,7 @@ export class WebhookSender {
 
   /** One pass over what is due; returns how many deliveries were attempted. */
   async deliverDue(now = new Date()): Promise<number> {
-    const due = await this.options.db.webhooks.due(now, 50);
+    const due = await this.database(() => this.options.db.webhooks.due(now, 50));
     for (const delivery of due) {
       if (this.stopController.signal.aborted) break;
       await this.deliver(delivery);
@@ -70,10 +80,22 @@ export class WebhookSender {
       try {
         await this.deliverDue();
       } catch (error) {
-        this.options.logger.warn(
-          { error: error instanceof Error ? error.message : String(error) },
-          'webhook delivery pass failed',
-        );
+        if (error instanceof DatabaseUnavailableError)
+          this.options.logger.warn(
+            {
+              reason: 'DatabaseUnavailable',
+              database: error.database,
+              kind: error.kind,
+              cause: error.causeCode,
+              retryInMs: pollMs,
+            },
+            'webhook delivery pass waits for the database; retrying',
+          );
+        else
+          this.options.logger.warn(
+            { error: error instanceof Error ? error.message : String(error) },
+            'webhook delivery pass failed',
+          );
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve;
@@ -82,14 +104,21 @@ export class WebhookSender {
     }
   }
 
+  /** A database call: an outage becomes DatabaseUnavailableError (codes only, no SQL). */
+  private database<T>(call: () => Promise<T>): Promise<T> {
+    return withDatabase(this.options.database, call);
+  }
+
   private async deliver(delivery: WebhookDeliveryRecord): Promise<void> {
     const secret = await this.options.secretFor(delivery);
     if (!secret) {
-      await this.options.db.webhooks.recordAttempt(delivery.id, {
-        ok: false,
-        error: 'no signing secret is configured for this target any more',
-        nextAttemptAt: null,
-      });
+      await this.database(() =>
+        this.options.db.webhooks.recordAttempt(delivery.id, {
+          ok: false,
+          error: 'no signing secret is configured for this target any more',
+          nextAttemptAt: null,
+        }),
+      );
       this.options.onAttempt?.('failed');
       return;
     }
@@ -111,10 +140,13 @@ export class WebhookSender {
         body,
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
-      statusCode = response.status;
+      const status = response.status;
+      statusCode = status;
       await response.body?.cancel().catch(() => undefined);
       if (response.ok) {
-        await this.options.db.webhooks.recordAttempt(delivery.id, { ok: true, statusCode });
+        await this.database(() =>
+          this.options.db.webhooks.recordAttempt(delivery.id, { ok: true, statusCode: status }),
+        );
         this.options.onAttempt?.('delivered');
         return;
       }
@@ -127,12 +159,14 @@ export class WebhookSender {
     const nextAttemptAt = giveUp
       ? null
       : new Date(Date.now() + backoffDelay(attempts - 1, this.options.backoff ?? DEFAULT_BACKOFF));
-    await this.options.db.webhooks.recordAttempt(delivery.id, {
-      ok: false,
-      statusCode,
-      error,
-      nextAttemptAt,
-    });
+    await this.database(() =>
+      this.options.db.webhooks.recordAttempt(delivery.id, {
+        ok: false,
+        statusCode,
+        error,
+        nextAttemptAt,
+      }),
+    );
     this.options.onAttempt?.(giveUp ? 'failed' : 'retry');
     this.options.logger.warn(
       {

@@ -71,7 +71,7 @@ describe('classifyFailure', () => {
   it('reports an unavailable database as DatabaseUnavailable on the phase it stopped, retried', () => {
     const outage = new DatabaseUnavailableError(
       { app: 'reconciler', database: 'PostgreSQL at 127.0.0.1:5432' },
-      'ECONNREFUSED',
+      { kind: 'unreachable', cause: 'ECONNREFUSED' },
     );
     expect(classifyFailure(outage, 'sync')).toMatchObject({
       condition: 'Synced',

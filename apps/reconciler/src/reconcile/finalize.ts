@@ -1,6 +1,7 @@
 import { XERO_CONNECTION_FINALIZER, type XeroConnection } from '@xero-access/crd';
-import { NotFoundError } from '@xero-access/model';
+import { DatabaseUnavailableError, NotFoundError, withDatabase } from '@xero-access/model';
 import { isXeroError } from '@xero-access/xero-client';
+import { whileDeleting } from '../database/reconciler-database.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { effectiveSpec } from './spec-defaults.js';
@@ -9,6 +10,8 @@ import { effectiveSpec } from './spec-defaults.js';
  * Deletion: syncing stops (the object is going), the grant is revoked in Xero when
  * spec.revokeGrantOnDelete asks for it, snapshots and findings stay as evidence (the connection
  * row is only marked deleted), then the finalizer goes so Kubernetes can delete the object.
+ * While the database is not available the finalizer stays and the deletion is retried (the
+ * error goes back to the controller's backoff), reported as DatabaseUnavailable like a sync.
  */
 export async function finalizeConnection(
   deps: ConnectionReconcilerDeps,
@@ -22,9 +25,16 @@ export async function finalizeConnection(
 
   if (spec.revokeGrantOnDelete) await revokeGrant(deps, connection);
   try {
-    await deps.db.connections.markDeleted({ namespace, name });
+    await withDatabase(whileDeleting(deps.settings.database), () =>
+      deps.db.connections.markDeleted({ namespace, name }),
+    );
   } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
+    if (error instanceof NotFoundError) {
+      // Never synced: nothing to keep.
+    } else {
+      if (error instanceof DatabaseUnavailableError) await reportOutage(deps, connection, error);
+      throw error;
+    }
   }
   await deps.api.setFinalizers(
     connection,
@@ -67,4 +77,25 @@ async function revokeGrant(
       `Could not revoke the grant in Xero: ${message}`,
     );
   }
+}
+
+/** The same reason and message a sync reports, as a Warning Event on the deleting object. */
+async function reportOutage(
+  deps: ConnectionReconcilerDeps,
+  connection: XeroConnection,
+  error: DatabaseUnavailableError,
+): Promise<void> {
+  const { namespace, name } = connection.metadata as { namespace: string; name: string };
+  deps.logger.warn(
+    {
+      connection: `${namespace}/${name}`,
+      reason: 'DatabaseUnavailable',
+      database: error.database,
+      kind: error.kind,
+      cause: error.causeCode,
+    },
+    'finalizer waits for the database; retrying',
+  );
+  deps.metrics.reconcileErrors.inc({ reason: 'DatabaseUnavailable' });
+  await deps.events.record(connection, 'Warning', 'DatabaseUnavailable', 'Delete', error.message);
 }

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabase, freePort, latePort, type TestDatabase } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrm } from '../orm/create-orm.js';
 import { connectWithRetry, type DatabaseWaitLogger } from './connect-with-retry.js';
 
 /** Keeps what connectWithRetry logs, as pino would write it; `onLine` sees each line. */
@@ -93,4 +97,51 @@ describe('connectWithRetry (real PostgreSQL behind a port that opens late)', () 
     ).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(2_000);
   });
+});
+
+describe('connectWithRetry (a real SQLite file another connection holds locked)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'xao-connect-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('waits while the migration finds the database busy, then opens the model', async () => {
+    const url = `sqlite://${join(dir, 'busy.db')}`;
+    // Another replica's write transaction (say, its own migration) holding the lock.
+    const other = await createOrm({ url });
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = other.orm.em.fork().transactional(async () => {
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await isLocked;
+    const logger = recordingLogger((count) => {
+      if (count === 1) release();
+    });
+    try {
+      const orm = await connectWithRetry({
+        app: 'reconciler',
+        url,
+        migrate: true,
+        waitMs: 30_000,
+        logger,
+      });
+      expect(orm.dialect).toBe('sqlite');
+      await orm.close();
+    } finally {
+      release?.();
+      await holder;
+      await other.close();
+    }
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toMatchObject({
+      msg: 'database busy; retrying',
+      kind: 'busy',
+      cause: expect.stringMatching(/^SQLITE_BUSY/),
+      attempt: 1,
+    });
+  }, 30_000);
 });

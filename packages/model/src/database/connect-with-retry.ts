@@ -1,6 +1,6 @@
 import { createOrm, type CreateOrmOptions, type ModelOrm } from '../orm/create-orm.js';
 import {
-  databaseUnavailableCause,
+  classifyDatabaseOutage,
   databaseUnavailableText,
   describeDatabase,
 } from './database-unavailable.js';
@@ -24,8 +24,10 @@ const MAX_RETRY_MS = 10_000;
 /**
  * Opens the model. While the database is not available (the pod started before PostgreSQL, or
  * during a failover) it waits and tries again, 1 s doubling to 10 s apart, for up to `waitMs`,
- * logging each wait; then it gives up with an error that says where and why. Other errors (bad
- * URL, failed migration) are thrown at once.
+ * logging each wait; then it gives up with an error that says where and why. A busy database
+ * (another replica migrating holds SQLite's lock, or won a deadlock over the migration) is
+ * waited for too: the lost transaction was rolled back, and the wait is bounded by `waitMs` like
+ * any other. Other errors (bad URL, failed migration) are thrown at once.
  */
 export async function connectWithRetry(options: ConnectOptions): Promise<ModelOrm> {
   const { app, waitMs, logger, ...orm } = options;
@@ -35,16 +37,23 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
     try {
       return await openAndCheck(orm);
     } catch (error) {
-      const cause = databaseUnavailableCause(error);
-      if (!cause) throw error;
+      const outage = classifyDatabaseOutage(error);
+      if (!outage) throw error;
       const retryInMs = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), MAX_RETRY_MS);
       const waitedMs = Date.now() - started;
       if (waitedMs + retryInMs > waitMs) {
+        const check =
+          outage.kind === 'busy'
+            ? 'check what else holds its lock (another replica migrating, a long transaction)'
+            : `check that it is running and reachable from the ${app}`;
         throw new Error(
-          `${databaseUnavailableText({ app, database }, cause)} after ${Math.round(waitedMs / 1000)} s of trying: check that it is running and reachable from the ${app}, or wait longer with DATABASE_STARTUP_WAIT.`,
+          `${databaseUnavailableText({ app, database }, outage)} after ${Math.round(waitedMs / 1000)} s of trying: ${check}, or wait longer with DATABASE_STARTUP_WAIT.`,
         );
       }
-      logger.warn({ database, cause, attempt, retryInMs }, 'database not available yet; retrying');
+      logger.warn(
+        { database, kind: outage.kind, cause: outage.cause, attempt, retryInMs },
+        outage.kind === 'busy' ? 'database busy; retrying' : 'database not available yet; retrying',
+      );
       await new Promise((resolve) => setTimeout(resolve, retryInMs));
     }
   }

@@ -18,52 +18,88 @@ const NETWORK_CODES = new Set([
  * exception), 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now,
  * 53300 too_many_connections.
  */
-const POSTGRES_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
+const POSTGRES_UNREACHABLE_CODES = new Set(['57P01', '57P02', '57P03', '53300']);
 const POSTGRES_CONNECTION_CLASS = /^08[0-9A-Z]{3}$/;
 
-/** SQLite (better-sqlite3 codes, extended ones included): the file is locked, busy or unreadable. */
-const SQLITE_CODE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|PROTOCOL)(_[A-Z_]+)?$/;
+/**
+ * PostgreSQL SQLSTATEs of a transaction that lost to another one and may simply run again:
+ * 40001 serialization_failure, 40P01 deadlock_detected, 55P03 lock_not_available.
+ */
+const POSTGRES_BUSY_CODES = new Set(['40001', '40P01', '55P03']);
 
-/** MikroORM's converted exceptions for the same situations. */
-const DRIVER_EXCEPTIONS = new Set(['ConnectionException', 'LockWaitTimeoutException']);
+/** SQLite (better-sqlite3 codes, extended ones included): another connection holds the lock. */
+const SQLITE_BUSY_CODE = /^SQLITE_(BUSY|LOCKED|PROTOCOL)(_[A-Z_]+)?$/;
+/** SQLite: the file cannot be opened or read. */
+const SQLITE_UNREACHABLE_CODE = /^SQLITE_(CANTOPEN|IOERR)(_[A-Z_]+)?$/;
+
+/**
+ * MikroORM's converted exceptions (SQLite "database is locked" is a LockWaitTimeoutException,
+ * PostgreSQL deadlocks and serialization failures are DeadlockExceptions).
+ */
+const BUSY_EXCEPTIONS = new Set(['LockWaitTimeoutException', 'DeadlockException']);
+const UNREACHABLE_EXCEPTIONS = new Set(['ConnectionException']);
 
 /** Errors that carry no code: pg when the server closes the socket, knex when the pool is starved. */
-const MESSAGES: [RegExp, string][] = [
-  [/Connection terminated/i, 'connection terminated'],
-  [/Connection ended unexpectedly/i, 'connection ended'],
-  [/Timeout acquiring a connection/i, 'no free connection in the pool'],
+const MESSAGES: [RegExp, DatabaseOutage][] = [
+  [/Connection terminated/i, { kind: 'unreachable', cause: 'connection terminated' }],
+  [/Connection ended unexpectedly/i, { kind: 'unreachable', cause: 'connection ended' }],
+  [
+    /Timeout acquiring a connection/i,
+    { kind: 'unreachable', cause: 'no free connection in the pool' },
+  ],
   [
     /the database system is (shutting down|starting up|in recovery mode)/i,
-    'server not accepting connections',
+    { kind: 'unreachable', cause: 'server not accepting connections' },
   ],
-  [/database is locked/i, 'database is locked'],
+  [/database is locked/i, { kind: 'busy', cause: 'database is locked' }],
 ];
 
 /**
- * Why the database is unavailable (a code such as `ECONNREFUSED`, `57P01` or `SQLITE_BUSY`), or
- * undefined when the error is something else (a bad query, a constraint). The cause chain and
- * AggregateError members are searched too. Only codes come out, never an error message: a SQLite
- * message holds the statement.
+ * busy: another transaction holds a lock this one needs (SQLite's write lock, a PostgreSQL
+ * deadlock or serialization failure); running it again shortly succeeds. unreachable: the server
+ * refuses, drops or does not answer connections, is starting or stopping, or the file cannot be
+ * opened.
  */
-export function databaseUnavailableCause(error: unknown, depth = 0): string | undefined {
+export type DatabaseOutageKind = 'busy' | 'unreachable';
+
+export interface DatabaseOutage {
+  kind: DatabaseOutageKind;
+  /** A code such as `ECONNREFUSED`, `57P01`, `40P01` or `SQLITE_BUSY`; never an error message. */
+  cause: string;
+}
+
+/**
+ * Whether an error from a database call means "the database cannot answer right now" (a reason
+ * to retry, not a bug), and why; undefined when it is something else (a bad query, a
+ * constraint). The cause chain and AggregateError members are searched too. Only codes come out,
+ * never an error message: a SQLite message holds the statement.
+ */
+export function classifyDatabaseOutage(error: unknown, depth = 0): DatabaseOutage | undefined {
   if (depth > 4 || error === null || typeof error !== 'object') return undefined;
   const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code && (NETWORK_CODES.has(code) || POSTGRES_CODES.has(code))) return code;
-  if (code && (POSTGRES_CONNECTION_CLASS.test(code) || SQLITE_CODE.test(code))) return code;
-  if (typeof e.name === 'string' && DRIVER_EXCEPTIONS.has(e.name)) return code ?? e.name;
+  if (code && (POSTGRES_BUSY_CODES.has(code) || SQLITE_BUSY_CODE.test(code)))
+    return { kind: 'busy', cause: code };
+  if (
+    code &&
+    (NETWORK_CODES.has(code) ||
+      POSTGRES_UNREACHABLE_CODES.has(code) ||
+      POSTGRES_CONNECTION_CLASS.test(code) ||
+      SQLITE_UNREACHABLE_CODE.test(code))
+  )
+    return { kind: 'unreachable', cause: code };
+  if (typeof e.name === 'string') {
+    if (BUSY_EXCEPTIONS.has(e.name)) return { kind: 'busy', cause: code ?? e.name };
+    if (UNREACHABLE_EXCEPTIONS.has(e.name)) return { kind: 'unreachable', cause: code ?? e.name };
+  }
   if (typeof e.message === 'string') {
     const match = MESSAGES.find(([pattern]) => pattern.test(e.message as string));
-    if (match) return match[1];
+    if (match) return { ...match[1] };
   }
-  for (const inner of [
-    e.cause,
-    ...((error as { errors?: unknown }).errors instanceof Array
-      ? (error as { errors: unknown[] }).errors
-      : []),
-  ]) {
-    const cause = databaseUnavailableCause(inner, depth + 1);
-    if (cause) return cause;
+  const errors = (error as { errors?: unknown }).errors;
+  for (const inner of [e.cause, ...(errors instanceof Array ? errors : [])]) {
+    const outage = classifyDatabaseOutage(inner, depth + 1);
+    if (outage) return outage;
   }
   return undefined;
 }
@@ -93,12 +129,16 @@ export interface DatabaseUser {
   meanwhile?: string;
 }
 
-/** "The database the <app> is configured with (<where>, DATABASE_URL) is not available (<cause>)". */
+/**
+ * "The database the <app> is configured with (<where>, DATABASE_URL) is not available (<cause>)",
+ * or "… is busy (<cause>)" when another transaction held a lock it needed.
+ */
 export function databaseUnavailableText(
   user: Pick<DatabaseUser, 'app' | 'database'>,
-  causeCode: string,
+  outage: DatabaseOutage,
 ): string {
-  return `The database the ${user.app} is configured with (${user.database}, DATABASE_URL) is not available (${causeCode})`;
+  const state = outage.kind === 'busy' ? 'is busy' : 'is not available';
+  return `The database the ${user.app} is configured with (${user.database}, DATABASE_URL) ${state} (${outage.cause})`;
 }
 
 /** A database call failed because the database is not available: retry, nothing to fix in the spec. */
@@ -106,16 +146,21 @@ export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError';
   /** From describeDatabase: where it is, without credentials. */
   readonly database: string;
+  /** From classifyDatabaseOutage: a code, not a message. */
+  readonly causeCode: string;
+  readonly kind: DatabaseOutageKind;
 
-  constructor(
-    user: DatabaseUser,
-    /** From databaseUnavailableCause: a code, not a message. */
-    readonly causeCode: string,
-  ) {
+  constructor(user: DatabaseUser, outage: DatabaseOutage) {
+    const advice =
+      outage.kind === 'busy'
+        ? 'another transaction held a lock it needed.'
+        : `check that it is running and reachable from the ${user.app}.`;
     super(
-      `${databaseUnavailableText(user, causeCode)}: check that it is running and reachable from the ${user.app}.${user.meanwhile ? ` ${user.meanwhile}` : ''}`,
+      `${databaseUnavailableText(user, outage)}: ${advice}${user.meanwhile ? ` ${user.meanwhile}` : ''}`,
     );
     this.database = user.database;
+    this.causeCode = outage.cause;
+    this.kind = outage.kind;
   }
 }
 
@@ -127,8 +172,8 @@ export async function withDatabase<T>(user: DatabaseUser, call: () => Promise<T>
   try {
     return await call();
   } catch (error) {
-    const cause = databaseUnavailableCause(error);
-    if (cause) throw new DatabaseUnavailableError(user, cause);
+    const outage = classifyDatabaseOutage(error);
+    if (outage) throw new DatabaseUnavailableError(user, outage);
     throw error;
   }
 }

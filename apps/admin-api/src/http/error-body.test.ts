@@ -1,0 +1,65 @@
+import {
+  DriverException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { describe, expect, it } from 'vitest';
+import { RETRY_AFTER_SECONDS } from './database-unavailable.js';
+import { toErrorBody } from './error-body.js';
+
+const driverError = (code: string) =>
+  new DriverException(Object.assign(new Error(`failed (${code})`), { code }));
+const socketError = (code: string) =>
+  Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: 'connect' });
+
+describe('toErrorBody for database outages (the model classifies, this answers)', () => {
+  it('answers a locked SQLite file or a PostgreSQL deadlock 503 busy', () => {
+    for (const error of [
+      new LockWaitTimeoutException(new Error('database is locked')),
+      driverError('40P01'),
+      driverError('40001'),
+      driverError('SQLITE_BUSY'),
+      Object.assign(new Error('database is locked'), { name: 'SqliteError', code: 'SQLITE_BUSY' }),
+    ])
+      expect(toErrorBody(error), error.message).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: `the database is busy (another writer holds the lock); retry in ${RETRY_AFTER_SECONDS} s`,
+      });
+  });
+
+  it('answers a refused, shut down or exhausted PostgreSQL 503 unavailable, naming the cause', () => {
+    for (const [error, cause] of [
+      [driverError('ECONNREFUSED'), 'ECONNREFUSED'],
+      [driverError('57P01'), '57P01'],
+      [driverError('57P03'), '57P03'],
+      [driverError('53300'), '53300'],
+      [socketError('ECONNREFUSED'), 'ECONNREFUSED'],
+      [
+        new Error('Knex: Timeout acquiring a connection. The pool is full.'),
+        'no free connection in the pool',
+      ],
+    ] as const)
+      expect(toErrorBody(error), cause).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: `the database is unavailable (restarting or unreachable: ${cause}); retry in ${RETRY_AFTER_SECONDS} s`,
+      });
+  });
+
+  it('leaves a unique violation a 409 and everything else a 500', () => {
+    expect(
+      toErrorBody(
+        new UniqueConstraintViolationException(
+          Object.assign(new Error('duplicate key'), { code: '23505' }),
+        ),
+      ).statusCode,
+    ).toBe(409);
+    expect(toErrorBody(driverError('42601')).statusCode).toBe(500);
+    expect(toErrorBody(new Error('boom'))).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'internal error (see the server log for the request id)',
+    });
+  });
+});
