@@ -35,10 +35,11 @@ describe('finalizeConnection while the database is not available', () => {
     await model?.close();
   });
 
-  it('keeps the finalizer, reports DatabaseUnavailable as a Warning Event and a log line, and throws to be retried', async () => {
+  it('keeps the finalizer, reports DatabaseUnavailable as a Warning Event and a log line, and throws to be retried, before any revocation', async () => {
     await createConnection(apis(kc).custom, namespace, 'leaving', {
       credentialsSecretRef: { name: 'app' },
       tokenSecretRef: { name: 'tokens' },
+      revokeGrantOnDelete: true,
     } as XeroConnection['spec']);
     await api.setFinalizers((await api.get(namespace, 'leaving'))!, [XERO_CONNECTION_FINALIZER]);
     await apis(kc).custom.deleteNamespacedCustomObject({
@@ -54,7 +55,9 @@ describe('finalizeConnection while the database is not available', () => {
       write: (line: string) => void lines.push(JSON.parse(line)),
     });
     const metrics = new ReconcilerMetrics();
-    // Only what a deletion without spec.revokeGrantOnDelete uses.
+    // No Xero clients: the grant must not be revoked (nor RevokeFailed recorded, as the missing
+    // credentials Secret would make it) until the deletion is in the database, or every retry
+    // during the outage would revoke again.
     const deps = {
       api,
       core: kc.makeApiClient(CoreV1Api),

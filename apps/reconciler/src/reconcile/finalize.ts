@@ -23,7 +23,7 @@ export async function finalizeConnection(
   const name = connection.metadata!.name!;
   const spec = effectiveSpec(connection.spec);
 
-  if (spec.revokeGrantOnDelete) await revokeGrant(deps, connection);
+  // The database first: a retry after an outage must not revoke (and report) the grant again.
   try {
     await withDatabase(whileDeleting(deps.settings.database), () =>
       deps.db.connections.markDeleted({ namespace, name }),
@@ -36,6 +36,7 @@ export async function finalizeConnection(
       throw error;
     }
   }
+  if (spec.revokeGrantOnDelete) await revokeGrant(deps, connection);
   await deps.api.setFinalizers(
     connection,
     finalizers.filter((f) => f !== XERO_CONNECTION_FINALIZER),

@@ -142,8 +142,11 @@ export class ConnectionService {
     return this.ctx.em().transactional(async (em) => {
       const connection = await findConnection(em, ref);
       if (!connection) throw new NotFoundError('connection', connectionKey(ref));
-      connection.deletedAt = now;
-      connection.updatedAt = now;
+      // A finalizer retried after Xero failed keeps the first time of deletion.
+      if (!connection.deletedAt) {
+        connection.deletedAt = now;
+        connection.updatedAt = now;
+      }
       await em.flush();
       return toConnectionRecord(connection);
     });
