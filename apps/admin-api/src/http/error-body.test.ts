@@ -34,7 +34,6 @@ describe('toErrorBody for database outages (the model classifies, this answers)'
       [driverError('57P01'), '57P01'],
       [driverError('57P03'), '57P03'],
       [driverError('53300'), '53300'],
-      [socketError('ECONNREFUSED'), 'ECONNREFUSED'],
       [
         new Error('Knex: Timeout acquiring a connection. The pool is full.'),
         'no free connection in the pool',
@@ -44,6 +43,18 @@ describe('toErrorBody for database outages (the model classifies, this answers)'
         statusCode: 503,
         error: 'Service Unavailable',
         message: `the database is unavailable (restarting or unreachable: ${cause}); retry in ${RETRY_AFTER_SECONDS} s`,
+      });
+  });
+
+  it('answers a refused socket outside the ORM (Redis, the Kubernetes API) 503 without blaming the database', () => {
+    for (const error of [
+      socketError('ECONNREFUSED'),
+      new TypeError('fetch failed', { cause: socketError('ECONNREFUSED') }),
+    ])
+      expect(toErrorBody(error), error.message).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: `a service this API depends on is unavailable (ECONNREFUSED); retry in ${RETRY_AFTER_SECONDS} s`,
       });
   });
 

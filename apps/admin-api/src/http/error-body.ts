@@ -49,7 +49,8 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (error instanceof ConflictError)
     return { statusCode: 409, error: REASONS[409]!, message: error.message };
   const outage = classifyDatabaseOutage(error);
-  if (outage) return { statusCode: 503, error: REASONS[503]!, message: unavailableMessage(outage) };
+  if (outage)
+    return { statusCode: 503, error: REASONS[503]!, message: unavailableMessage(outage, error) };
   if (isUniqueViolation(error))
     return {
       statusCode: 409,
