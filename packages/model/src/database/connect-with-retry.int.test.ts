@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createTestDatabase, freePort, latePort, type TestDatabase } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrm } from '../orm/create-orm.js';
+import { holdWriteLock } from '../test/hold-write-lock.js';
 import { connectWithRetry, type DatabaseWaitLogger } from './connect-with-retry.js';
 
 /** Keeps what connectWithRetry logs, as pino would write it; `onLine` sees each line. */
@@ -110,16 +111,9 @@ describe('connectWithRetry (a real SQLite file another connection holds locked)'
     const url = `sqlite://${join(dir, 'busy.db')}`;
     // Another replica's write transaction (say, its own migration) holding the lock.
     const other = await createOrm({ url });
-    let release!: () => void;
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = other.orm.em.fork().transactional(async () => {
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await isLocked;
+    const lock = await holdWriteLock(other);
     const logger = recordingLogger((count) => {
-      if (count === 1) release();
+      if (count === 1) lock.release();
     });
     try {
       const orm = await connectWithRetry({
@@ -132,8 +126,8 @@ describe('connectWithRetry (a real SQLite file another connection holds locked)'
       expect(orm.dialect).toBe('sqlite');
       await orm.close();
     } finally {
-      release?.();
-      await holder;
+      lock.release();
+      await lock.done;
       await other.close();
     }
     expect(logger.lines).toHaveLength(1);

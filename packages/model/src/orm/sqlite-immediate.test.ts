@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { holdWriteLock } from '../test/hold-write-lock.js';
 import { createOrm, type ModelOrm } from './create-orm.js';
 
 /** Another process writing the same file (as the reconciler does), with a short busy timeout. */
@@ -47,14 +48,7 @@ describe('SQLite transactions shared with another process', () => {
 
   it("fail with SQLite's busy error when the lock stays taken past the busy timeout", async () => {
     const other = await createOrm({ url: `sqlite://${file}` });
-    let release!: () => void;
-    let locked!: () => void;
-    const isLocked = new Promise<void>((resolve) => (locked = resolve));
-    const holder = other.orm.em.fork().transactional(async () => {
-      locked();
-      await new Promise<void>((resolve) => (release = resolve));
-    });
-    await isLocked;
+    const lock = await holdWriteLock(other);
     try {
       const write = model.orm.em
         .fork()
@@ -62,8 +56,8 @@ describe('SQLite transactions shared with another process', () => {
       // Not knex's "Transaction query already complete" from a BEGIN it swallowed.
       await expect(write).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
     } finally {
-      release();
-      await holder;
+      lock.release();
+      await lock.done;
       await other.close();
     }
   }, 15_000);
