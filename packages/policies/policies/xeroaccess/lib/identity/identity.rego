@@ -25,9 +25,17 @@ links_by_user_id := {link.userId: [link] | some link in input.accountLinks} if {
 	_unique({link.userId: true | some link in input.accountLinks}, input.accountLinks)
 } else := {user_id: [link | some link in links] | some user_id, links in _grouped_links}
 
-staff_by_id := {member.id: [member] | some member in input.staff} if {
-	_unique({member.id: true | some member in input.staff}, input.staff)
-} else := {staff_id: [m | some m in members] | some staff_id, members in _grouped_staff_by_id}
+# Only the staff members that account links name: links are few, the directory is large, and
+# an index's cost in WASM grows faster than its size (cache misses), so the whole directory is
+# not indexed by id. A staff id no link names is absent, as is one no staff member has.
+linked_staff_by_id := {member.id: [member] | some member in _linked_staff} if {
+	_unique({member.id: true | some member in _linked_staff}, _linked_staff)
+} else := {staff_id: [m | some m in members] | some staff_id, members in _grouped_linked_staff}
+
+# The staff id a human link resolves through (as _from_link reads it).
+_linked_staff_ids[object.get(link, "staffId", "")] := true if some link in input.accountLinks
+
+_linked_staff := [member | some member in input.staff; _linked_staff_ids[member.id]]
 
 # A blank email identifies nobody, so blank emails are not indexed.
 staff_by_email := {lower(member.email): [member] | some member in _staff_with_email} if {
@@ -41,7 +49,7 @@ _unique(keys, items) if count(keys) == count(items)
 
 _grouped_links[link.userId] contains link if some link in input.accountLinks
 
-_grouped_staff_by_id[member.id] contains member if some member in input.staff
+_grouped_linked_staff[member.id] contains member if some member in _linked_staff
 
 _grouped_staff_by_email[email] contains member if {
 	some member in _staff_with_email
@@ -56,13 +64,9 @@ _grouped_staff_by_email[email] contains member if {
 # a stale link must be fixed, not silently bypassed.
 resolve(user) := _from_links(links) if {
 	links := links_by_user_id[user.userId]
-} else := resolution if {
-	resolution := resolution_by_email[lower(user.email)]
+} else := _from_email_matches(members) if {
+	members := staff_by_email[lower(user.email)]
 } else := _unidentified("has no account link and no staff member has this email")
-
-# What an email match resolves to, per lowercased email: computed once per staff directory
-# rather than once per user.
-resolution_by_email[email] := _from_email_matches(members) if some email, members in staff_by_email
 
 _from_email_matches([member]) := {"kind": "staff", "member": member}
 
@@ -97,18 +101,18 @@ _from_link(link) := _from_staff_id(object.get(link, "staffId", "")) if {
 }
 
 _from_staff_id(staff_id) := {"kind": "staff", "member": member} if {
-	members := staff_by_id[staff_id]
+	members := linked_staff_by_id[staff_id]
 	count(members) == 1
 	some member in members
 }
 
 _from_staff_id(staff_id) := _unidentified(reason) if {
-	count(staff_by_id[staff_id]) > 1
+	count(linked_staff_by_id[staff_id]) > 1
 	reason := concat("", ["is linked to staff id ", staff_id, ", which is not unique in the staff directory"])
 }
 
 _from_staff_id(staff_id) := _unidentified(reason) if {
-	not staff_by_id[staff_id]
+	not linked_staff_by_id[staff_id]
 	reason := concat("", ["is linked to staff id ", staff_id, ", which is not in the staff directory"])
 }
 
