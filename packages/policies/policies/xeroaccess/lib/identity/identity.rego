@@ -32,8 +32,11 @@ linked_staff_by_id := {member.id: [member] | some member in _linked_staff} if {
 	_unique({member.id: true | some member in _linked_staff}, _linked_staff)
 } else := {staff_id: [m | some m in members] | some staff_id, members in _grouped_linked_staff}
 
-# The staff id a human link resolves through (as _from_link reads it).
-_linked_staff_ids[object.get(link, "staffId", "")] := true if some link in input.accountLinks
+# The staff id a human link resolves through (as _from_link reads it). A comprehension, not
+# an object rule: OPA's interpreter evaluates each lookup into an object rule by scanning the
+# links again (16x slower for 10,000 staff, and 100,000 did not finish).
+# regal ignore:prefer-set-or-object-rule
+_linked_staff_ids := {object.get(link, "staffId", ""): true | some link in input.accountLinks}
 
 _linked_staff := [member | some member in input.staff; _linked_staff_ids[member.id]]
 
