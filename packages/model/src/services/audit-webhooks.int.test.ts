@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDrivers, type TestModel } from '../test/drivers.js';
+import { describe, expect, it } from 'vitest';
+import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at } from '../test/fixtures.js';
 
 describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driver) => {
-  let t: TestModel;
-  beforeAll(async () => {
-    t = await driver.create();
-  });
-  afterAll(async () => t?.dispose());
+  const t = useTestModel(driver);
   const db = () => t.model.db;
 
   it('appends audit entries and lists them newest first with filters and pages', async () => {

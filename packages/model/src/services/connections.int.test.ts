@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testDrivers, type TestModel } from '../test/drivers.js';
+import { describe, expect, it } from 'vitest';
+import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at } from '../test/fixtures.js';
 
 describe.each(testDrivers)('connections on $dialect', (driver) => {
-  let t: TestModel;
-  beforeAll(async () => {
-    t = await driver.create();
-  });
-  afterAll(async () => t?.dispose());
+  const t = useTestModel(driver);
   const db = () => t.model.db;
 
   it('keeps the first time of deletion when a finalizer retries, and a new sync undeletes', async () => {

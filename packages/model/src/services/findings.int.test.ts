@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { testDrivers, type TestModel } from '../test/drivers.js';
+import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
 
 describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
-  let t: TestModel;
-  beforeAll(async () => {
-    t = await driver.create();
-  });
-  afterAll(async () => t?.dispose());
+  const t = useTestModel(driver);
   const db = () => t.model.db;
   const snap = (when: string) =>
     db().snapshots.record(acme, tenant, users(['a', 'STANDARD'], ['b', 'STANDARD']), at(when));
@@ -265,11 +261,7 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
 });
 
 describe.each(testDrivers)('concurrent evaluations on $dialect', (driver) => {
-  let t: TestModel;
-  beforeAll(async () => {
-    t = await driver.create();
-  });
-  afterAll(async () => t?.dispose());
+  const t = useTestModel(driver);
 
   it('opens each finding once when replicas apply the same evaluation at the same time', async () => {
     const db = t.model.db;

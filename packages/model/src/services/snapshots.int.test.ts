@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
 import { sha256Hex } from '../hashing/snapshot-hash.js';
-import { testDrivers, type TestModel } from '../test/drivers.js';
+import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 
 describe.each(testDrivers)('snapshots on $dialect', (driver) => {
-  let t: TestModel;
-  beforeAll(async () => {
-    t = await driver.create();
-  });
-  afterAll(async () => t?.dispose());
+  const t = useTestModel(driver);
   const db = () => t.model.db;
 
   it('records a chain of snapshots with hashes, diffs and the connection last sync', async () => {

@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { testDrivers, type TestModel } from '../test/drivers.js';
+import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 
 describe.each(testDrivers)('staff directory and account links on $dialect', (driver) => {
-  let t: TestModel;
-  beforeAll(async () => {
-    t = await driver.create();
-  });
-  afterAll(async () => t?.dispose());
+  const t = useTestModel(driver);
   const db = () => t.model.db;
 
   it('creates members with lowercased, unique emails', async () => {

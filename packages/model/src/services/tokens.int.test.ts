@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../errors.js';
-import { testDrivers, type TestModel } from '../test/drivers.js';
+import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at } from '../test/fixtures.js';
 
 describe.each(testDrivers)('API tokens on $dialect', (driver) => {
-  let t: TestModel;
-  beforeAll(async () => {
-    t = await driver.create();
-  });
-  afterAll(async () => t?.dispose());
+  const t = useTestModel(driver);
   const db = () => t.model.db;
 
   it('stores only the hash and verifies the plaintext once', async () => {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase } from '@xero-access/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { createOrm, type ModelOrm } from '../orm/create-orm.js';
 import type { Dialect } from '../orm/database-url.js';
 
@@ -51,3 +52,27 @@ export const testDrivers: TestDriver[] = [
     },
   },
 ];
+
+/**
+ * A fresh database for the enclosing `describe` block (created in beforeAll, dropped in
+ * afterAll); read `model` and `url` inside tests.
+ */
+export function useTestModel(driver: TestDriver): Pick<TestModel, 'model' | 'url'> {
+  let current: TestModel | undefined;
+  beforeAll(async () => {
+    current = await driver.create();
+  });
+  afterAll(async () => current?.dispose());
+  const created = (): TestModel => {
+    if (!current) throw new Error('the test database is created in beforeAll');
+    return current;
+  };
+  return {
+    get model() {
+      return created().model;
+    },
+    get url() {
+      return created().url;
+    },
+  };
+}
