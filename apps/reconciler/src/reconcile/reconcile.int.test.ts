@@ -4,7 +4,7 @@ import { EXAMPLE_IDS } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningReconciler } from '../app/bootstrap.js';
 import { seedAcmeStaff } from '../test/acme-staff.js';
-import { condition } from '../test/harness.js';
+import { condition, until } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
 describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () => {
@@ -76,9 +76,19 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
   });
 
   it('records Kubernetes Events for readiness and the findings', async () => {
-    const events = await bed.kc
-      .makeApiClient(EventsV1Api)
-      .listNamespacedEvent({ namespace: bed.namespace, fieldSelector: 'regarding.name=acme' });
+    const eventsApi = bed.kc.makeApiClient(EventsV1Api);
+    const list = () =>
+      eventsApi.listNamespacedEvent({
+        namespace: bed.namespace,
+        fieldSelector: 'regarding.name=acme',
+      });
+    // The Events are recorded just after the Ready status the set-up waited for.
+    let events = await list();
+    await until(async () => {
+      events = await list();
+      const reasons = events.items.map((e) => e.reason);
+      return reasons.includes('Ready') && reasons.includes('FindingsOpened');
+    }).catch(() => undefined);
     const reasons = events.items.map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['Ready', 'FindingsOpened']));
     const opened = events.items.find((e) => e.reason === 'FindingsOpened');
