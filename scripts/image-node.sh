@@ -8,6 +8,9 @@ source "$(dirname "$0")/lib.sh"
 version=$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9][0-9.]*\)-.*/\1/p' "$ROOT/Dockerfile")
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] ||
   die "Dockerfile: ARG NODE_IMAGE must name an exact Node.js version (node:X.Y.Z-...), found '${version:-nothing}'"
+# .nvmrc is for nvm and fnm users; it may not drift from the image.
+[ "$(tr -d ' \n' <"$ROOT/.nvmrc")" = "$version" ] ||
+  die ".nvmrc says $(tr -d ' \n' <"$ROOT/.nvmrc"), the Dockerfile's NODE_IMAGE $version: make them agree"
 dir=$ROOT/.tools/node-$version
 if [ ! -x "$dir/bin/node" ]; then
   step "installing Node.js $version (the image's) into .tools/node-$version"

@@ -3,12 +3,11 @@
  * interpreter, one process per evaluation) on the same realistic input, in the same run.
  * Writes bench/results/policies.json and policies.md at the repository root.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual, promisify } from 'node:util';
+import { isDeepStrictEqual } from 'node:util';
 import { ENTRYPOINT, PolicyEvaluator } from '../src/evaluator.js';
 import { runOpa, POLICY_DIR } from '../src/opa/opa-tool.js';
 import { readPolicyWasm } from '../src/wasm/read-bundle.js';
@@ -21,7 +20,6 @@ import { realisticInput } from '../src/test/generate-input.js';
 import { writeBenchResult, type BenchResult, type Figure } from '@xero-access/bench';
 import { measureWasm } from './measure-wasm.js';
 
-const execFileAsync = promisify(execFile);
 const SIZES = (process.env.XAO_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
 const RUNS = Number(process.env.XAO_BENCH_RUNS ?? 15);
 // V8 compiles WebAssembly in tiers: the first calls run baseline code, later ones optimised code
@@ -60,7 +58,6 @@ function summary(
   rows: Row[],
   meta: { date: string; loadAverage: string },
   noDirectory?: NoDirectoryRow,
-  onNodes?: NodeRow[],
 ): BenchResult {
   const at = (users: number) => rows.find((r) => r.users === users);
   const figures: Figure[] = rows.map((r) => ({
@@ -87,17 +84,6 @@ function summary(
       unit: '×',
       value: k100.wasmEvalCpuMs / k10.wasmEvalCpuMs,
       goal: { op: '<=', value: 12 },
-    });
-  }
-  if (onNodes) {
-    const [machine, image] = onNodes as [NodeRow, NodeRow];
-    figures.push({
-      id: 'wasm-10k-image-node',
-      label: `10,000 users, WASM median on the image's Node.js ${image.node}`,
-      unit: 'ms',
-      value: image.wallMs,
-      baseline: { label: `the machine's Node.js ${machine.node}`, value: machine.wallMs },
-      goal: { op: '<', value: 50 },
     });
   }
   if (noDirectory) {
@@ -273,64 +259,11 @@ async function measureNoDirectory(users: number): Promise<NoDirectoryRow> {
   return row;
 }
 
-/** The 10,000-user WASM evaluation on the machine's Node.js and on the image's, same method. */
-interface NodeRow {
-  node: string;
-  /** Whose Node.js: the machine's (tests run on it) or the image's (production runs on it). */
-  whose: 'machine' | 'image';
-  wallMs: number;
-  cpuMs: number;
-}
-
-const NODE_ROUNDS = 3;
-const SCRIPTS = fileURLToPath(new URL('../../../scripts/', import.meta.url));
-
-/**
- * Child processes alternate between the two Node.js versions, NODE_ROUNDS each, so both see the
- * same machine load; each row is the median of its rounds' medians. Undefined (with the reason
- * logged) when the image's Node.js cannot be installed, e.g. offline.
- */
-async function measureOnNodes(users: number): Promise<NodeRow[] | undefined> {
-  let imageNode: string;
-  try {
-    const { stdout } = await execFileAsync('bash', [join(SCRIPTS, 'image-node.sh')]);
-    imageNode = join(stdout.trim(), 'bin', 'node');
-  } catch (error) {
-    console.error(`skipping the image's Node.js: ${(error as Error).message}`);
-    return undefined;
-  }
-  const script = fileURLToPath(new URL('./wasm-on-node.ts', import.meta.url));
-  const args = ['--import', 'tsx', script, String(users), String(RUNS), String(WARMUP), WASM];
-  const nodes = [
-    { whose: 'machine' as const, bin: process.execPath },
-    { whose: 'image' as const, bin: imageNode },
-  ];
-  const rounds = new Map<string, { node: string; wallMs: number; cpuMs: number }[]>();
-  for (let round = 0; round < NODE_ROUNDS; round++) {
-    for (const { whose, bin } of nodes) {
-      const { stdout } = await execFileAsync(bin, args, { maxBuffer: 1 << 20 });
-      rounds.set(whose, [...(rounds.get(whose) ?? []), JSON.parse(stdout.trim())]);
-    }
-  }
-  const rows = nodes.map(({ whose }): NodeRow => {
-    const runs = rounds.get(whose)!;
-    return {
-      node: runs[0]!.node,
-      whose,
-      wallMs: round(median(runs.map((r) => r.wallMs))),
-      cpuMs: round(median(runs.map((r) => r.cpuMs))),
-    };
-  });
-  console.log(JSON.stringify(rows));
-  return rows;
-}
-
 function markdown(
   rows: Row[],
   meta: Record<string, unknown>,
   noDirectory?: NoDirectoryRow,
   breakdown?: string,
-  onNodes?: NodeRow[],
 ): string {
   const lines = [
     '# Policy evaluation benchmark',
@@ -382,21 +315,6 @@ function markdown(
       '',
     );
   }
-  if (onNodes) {
-    const [machine, image] = onNodes as [NodeRow, NodeRow];
-    lines.push(
-      "## On the image's Node.js (10,000 users)",
-      '',
-      `The image runs Node.js ${image.node}, the tests run on the machine's ${machine.node}. The same WASM measurement in child processes, ${NODE_ROUNDS} alternating rounds each (median of their medians).`,
-      '',
-      '| Node.js | whose | WASM eval (ms) | WASM eval CPU (ms) |',
-      '|---|---|---:|---:|',
-      ...onNodes.map((r) => `| ${r.node} | ${r.whose}'s | ${r.wallMs} | ${r.cpuMs} |`),
-      '',
-      `- The image's Node.js takes ${((image.wallMs / machine.wallMs) * 100).toFixed(0)} % of the machine's time; the 50 ms goal there: **${image.wallMs} ms** (${image.wallMs < 50 ? 'met' : 'not met'}).`,
-      '',
-    );
-  }
   if (breakdown) {
     lines.push(
       '## Where the time goes (10,000 users)',
@@ -416,7 +334,6 @@ try {
   const baseline = await baselineModule(dir);
   for (const users of SIZES) rows.push(await measure(users, evaluator, baseline, dir));
   const noDirectory = SIZES.includes(10_000) ? await measureNoDirectory(10_000) : undefined;
-  const onNodes = SIZES.includes(10_000) ? await measureOnNodes(10_000) : undefined;
   const breakdown = SIZES.includes(10_000)
     ? formatProfile(
         await profileEvaluation(evaluator, realisticInput(10_000), { evaluations: RUNS }),
@@ -439,10 +356,10 @@ try {
   await mkdir(RESULTS, { recursive: true });
   await writeFile(
     join(RESULTS, 'policies.details.json'),
-    `${JSON.stringify({ ...meta, results: rows, noDirectory, onNodes }, null, 2)}\n`,
+    `${JSON.stringify({ ...meta, results: rows, noDirectory }, null, 2)}\n`,
   );
-  writeBenchResult(summary(rows, meta, noDirectory, onNodes));
-  const report = markdown(rows, meta, noDirectory, breakdown, onNodes);
+  writeBenchResult(summary(rows, meta, noDirectory));
+  const report = markdown(rows, meta, noDirectory, breakdown);
   await writeFile(join(RESULTS, 'policies.md'), report);
   console.log(report);
   if (rows.some((r) => !r.sameResult) || noDirectory?.sameResult === false) process.exitCode = 1;
