@@ -26,6 +26,11 @@ import { benchSeed } from './seed.js';
 import { writeBenchResult, type BenchResult } from '@xero-access/bench';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
+/**
+ * Caps the reconciler's V8 heap (MiB) as the chart's 512Mi memory limit does (Node.js sizes its
+ * heap from the container's limit); empty: V8's default, sized from this machine's memory.
+ */
+const HEAP_MB = process.env.BENCH_HEAP_MB ?? '256';
 const USERS_PER_TENANT = 5;
 const WINDOW_MS = 6_000; // a compressed "minute"
 const APP_PER_WINDOW = 600; // the binding limit: 10,000/min at Xero, compressed to 600 per 6 s
@@ -168,7 +173,11 @@ async function main(): Promise<void> {
     },
     {
       built: true,
-      nodeArgs: process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+      nodeArgs: [
+        ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+        // The heap a container memory limit leaves, e.g. 256 for the chart's 512Mi limit.
+        ...(HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : []),
+      ],
     },
   );
   await reconciler.waitForLog('leading: reconciling XeroConnections', 60_000);
@@ -249,6 +258,8 @@ async function main(): Promise<void> {
       ((Date.now() - idleStart) / 1000)) *
     100;
   const rssIdle = metricValue(idle, 'xao_reconciler_process_resident_memory_bytes');
+  // RSS keeps what V8 has not collected yet; heap used is closer to what 1,000 connections hold.
+  const heapUsedIdle = metricValue(idle, 'xao_reconciler_nodejs_heap_size_used_bytes');
   const stats = sandbox.stats();
   const apiCalls = Object.values(stats.callsPerApp).reduce((a, b) => a + b, 0);
 
@@ -290,6 +301,8 @@ async function main(): Promise<void> {
     reconcilerCpuSecondsApplyToReady: cpuBusy - cpuBefore,
     machineCpuBusyApplyToReady: machineBusy,
     rssBytes: { beforeApply: rssBefore, peak: peakRss, idle: rssIdle },
+    heapUsedIdleBytes: heapUsedIdle,
+    heapLimitMiB: HEAP_MB ? Number(HEAP_MB) : null,
     idleCpuPercent,
     idleWindowMs: IDLE_MS,
   };
@@ -328,6 +341,7 @@ the app may make ${APP_PER_WINDOW} calls per window (Xero: 10,000 per minute), a
 | reconciler CPU from apply to all Ready | ${(cpuBusy - cpuBefore).toFixed(1)} s (${(((cpuBusy - cpuBefore) / (allReadyMs / 1000)) * 100).toFixed(0)} % of one core) |
 | whole machine CPU busy from apply to all Ready (API server, etcd, PostgreSQL, Redis, sandbox, reconciler) | ${(machineBusy * 100).toFixed(0)} % of ${result.cpus} CPUs |
 | RSS before apply / peak / idle after | ${mib(rssBefore)} / ${mib(peakRss)} / ${mib(rssIdle)} |
+| V8 heap used, idle after / heap cap (\`BENCH_HEAP_MB\`) | ${mib(heapUsedIdle)} / ${HEAP_MB ? `${HEAP_MB} MiB` : "V8's default"} |
 | CPU while idle (${IDLE_MS / 1000} s, starting ${SETTLE_MS / 1000} s after all Ready) | ${idleCpuPercent.toFixed(2)} % of one core |
 
 Measured ${result.finishedAt}. Reproduce: \`npm run bench -w @xero-access/reconciler\`.
@@ -341,8 +355,14 @@ from apply to Ready, and the API server's write rate alone puts a floor near the
 line above; the reconciler itself uses well under one core. Idle CPU is the whole process
 (all threads): a main-thread CPU profile of the idle window (\`BENCH_PROFILE=1\`) shows about 1 s of
 work in 30 s, two thirds of it garbage collection; the rest of the idle figure is V8's background
-GC threads on a few-hundred-MiB heap and a TLS handshake per Kubernetes request (Lease renewals).
-Other work on the machine moves these numbers: five runs on this 2-CPU host gave 101 s to 172 s.
+GC threads and a TLS handshake per Kubernetes request (Lease renewals).
+Other work on the machine moves these numbers: five runs on this 2-CPU host gave 71 s to 172 s.
+
+Memory: RSS is not what the connections hold. Without a heap cap V8 sizes its heap from this
+machine's 24 GiB and collects late (RSS 496 MiB idle in such a run); a container's memory limit
+caps it (\`BENCH_HEAP_MB\`, 256 by default: what the chart's 512Mi limit leaves the heap), and then the heap
+in use once idle is the figure to read. RSS also counts, outside the heap, the 64 MiB of
+WebAssembly memory the policy evaluator reserves and the code of every loaded module.
 `,
   );
   log(`results written to ${resultsDir}/reconciler.{json,md}`);
@@ -401,6 +421,12 @@ function summary(r: {
       },
       { id: 'rss-peak', label: 'reconciler RSS, peak', unit: 'MiB', value: mib(r.rssBytes.peak) },
       { id: 'rss-idle', label: 'reconciler RSS, idle', unit: 'MiB', value: mib(r.rssBytes.idle) },
+      {
+        id: 'heap-used-idle',
+        label: `V8 heap used, idle (heap cap: ${r.heapLimitMiB ? `${r.heapLimitMiB} MiB` : "V8's default"})`,
+        unit: 'MiB',
+        value: mib(r.heapUsedIdleBytes),
+      },
       { id: 'idle-cpu', label: 'CPU while idle', unit: '% of a core', value: r.idleCpuPercent },
     ],
     notes: ['details: bench/results/reconciler.details.json'],

@@ -25,7 +25,8 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     bodyLimit: deps.config.bodyLimitBytes,
     // Path parameters are validated (and refused with a 400 naming them) by the routes: a
     // Kubernetes name may be 253 characters, past Fastify's default of 100 (answered 414).
-    maxParamLength: 1024,
+    // (In routerOptions: Fastify 5 warns, FSTDEP022, at every start for the top-level option.)
+    routerOptions: { maxParamLength: 1024 },
     // The OAuth callback's query carries code and state (percent-encoded: up to 12 bytes per
     // character); the routes bound each value, Node's default 16 KiB would answer 431 first.
     http: { maxHeaderSize: 64 * 1024 },

@@ -128,6 +128,9 @@ export class ConnectionReconciler {
 
   async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
+    // A live read, not the watch cache: the cache can lag our own status write, and a stale
+    // nextSyncTime would sync the tenant again, spending its Xero rate limit. One GET per
+    // reconcile is cheap at sync intervals of minutes.
     let connection = await this.deps.api.get(namespace, name);
     if (!connection) {
       this.forget(key, namespace, name);
