@@ -85,8 +85,15 @@ describe('findings follow the organisation from one scheduled sync to the next',
           ['finding.opened', 'user-identified', EXAMPLE_IDS.users.jackTaylor],
         ]),
       );
-      const log = await model.db.webhooks.list({ eventType: 'finding.opened' });
-      expect(log.items.some((d) => d.attempts >= 2 && d.status === 'delivered')).toBe(true);
+      // The receiver answers before the sender records the delivery, so the log may lag a moment.
+      await eventually(
+        async () => {
+          const log = await model.db.webhooks.list({ eventType: 'finding.opened' });
+          return log.items.some((d) => d.attempts >= 2 && d.status === 'delivered');
+        },
+        10_000,
+        'a retried delivery recorded as delivered',
+      );
 
       // Emma leaves Xero; a stranger joins. Nobody asks for a sync: the schedule does it.
       bed.sandbox.removeUser(EXAMPLE_IDS.acmeTenantId, EXAMPLE_IDS.users.emmaBrown);
