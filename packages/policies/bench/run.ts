@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { ENTRYPOINT, PolicyEvaluator } from '../src/evaluator.js';
-import { runOpa, POLICY_DIR } from '../src/opa/opa-tool.js';
+import { opaEvalFile } from '../src/opa/opa-eval.js';
+import { runOpa } from '../src/opa/opa-tool.js';
 import { readPolicyWasm } from '../src/wasm/read-bundle.js';
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { assertPolicyInput } from '../src/schema/validate.js';
@@ -174,29 +175,10 @@ async function measure(
   const queryRuns: number[] = [];
   let opaResult: unknown;
   for (let i = 0; i < OPA_RUNS; i++) {
-    const [run, ms] = await timeAsync(() =>
-      runOpa([
-        'eval',
-        '--format',
-        'json',
-        '--metrics',
-        '--ignore',
-        '*_test.rego',
-        '--data',
-        POLICY_DIR,
-        '--input',
-        inputFile,
-        'data.xeroaccess.result',
-      ]),
-    );
-    if (run.exitCode !== 0) throw new Error(`opa eval failed: ${run.stderr}`);
-    const parsed = JSON.parse(run.stdout) as {
-      result: { expressions: { value: unknown }[] }[];
-      metrics: Record<string, number>;
-    };
-    opaResult = parsed.result[0]?.expressions[0]?.value;
+    const [run, ms] = await timeAsync(() => opaEvalFile(inputFile));
+    opaResult = run.value;
     opaRuns.push(ms);
-    queryRuns.push((parsed.metrics.timer_rego_query_eval_ns ?? 0) / 1e6);
+    queryRuns.push(run.queryEvalMs);
   }
   const row: Row = {
     users,

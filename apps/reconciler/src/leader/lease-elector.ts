@@ -150,12 +150,7 @@ export class LeaseElector {
         this.observe(identity, new Date(now).toISOString(), now);
         return true;
       } catch (createError) {
-        if (!isConflict(createError)) {
-          this.options.logger.warn(
-            { lease: this.leaseName, error: describeKubeError(createError) },
-            'creating the leader lease failed',
-          );
-        }
+        this.warnUnlessConflict(createError, 'creating the leader lease failed');
         return false;
       }
     }
@@ -199,14 +194,15 @@ export class LeaseElector {
       this.observe(identity, new Date(now).toISOString(), now);
       return true;
     } catch (error) {
-      if (!isConflict(error)) {
-        this.options.logger.warn(
-          { lease: this.leaseName, error: describeKubeError(error) },
-          'updating the leader lease failed',
-        );
-      }
+      this.warnUnlessConflict(error, 'updating the leader lease failed');
       return false;
     }
+  }
+
+  /** A conflict means another replica wrote the Lease first: the normal race, not a failure. */
+  private warnUnlessConflict(error: unknown, message: string): void {
+    if (isConflict(error)) return;
+    this.options.logger.warn({ lease: this.leaseName, error: describeKubeError(error) }, message);
   }
 
   private observe(holder: string, renewTime: string, seenAt: number): void {

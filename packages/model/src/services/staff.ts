@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { StaffMember, type StaffSource, type StaffStatus } from '../entities/staff-member.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
@@ -43,6 +44,26 @@ export function toStaffRecord(s: StaffMember): StaffRecord {
   };
 }
 
+/** A new active member from validated input; the source defaults to how it arrived. */
+function createMember(
+  em: SqlEntityManager,
+  data: StaffInput,
+  defaultSource: StaffSource,
+  now: Date,
+): StaffMember {
+  const member = em.create(StaffMember, {
+    id: newId(),
+    email: data.email,
+    name: data.name,
+    status: 'active',
+    source: data.source ?? defaultSource,
+    createdAt: now,
+    updatedAt: now,
+  });
+  assign(member, data, now);
+  return member;
+}
+
 async function conflictAware<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -66,16 +87,7 @@ export class StaffService {
     const data = parse(staffInputSchema, input);
     return conflictAware(() =>
       this.ctx.em().transactional(async (em) => {
-        const member = em.create(StaffMember, {
-          id: newId(),
-          email: data.email,
-          name: data.name,
-          status: 'active',
-          source: data.source ?? 'manual',
-          createdAt: now,
-          updatedAt: now,
-        });
-        assign(member, data, now);
+        const member = createMember(em, data, 'manual', now);
         await em.flush();
         return toStaffRecord(member);
       }),
@@ -187,16 +199,7 @@ export class StaffService {
         for (const row of rows) {
           const member = existing.get(row.email);
           if (!member) {
-            const created = em.create(StaffMember, {
-              id: newId(),
-              email: row.email,
-              name: row.name,
-              status: 'active',
-              source: row.source ?? 'import',
-              createdAt: now,
-              updatedAt: now,
-            });
-            assign(created, row, now);
+            createMember(em, row, 'import', now);
             result.created++;
           } else if (sameAs(member, row)) {
             result.unchanged++;
