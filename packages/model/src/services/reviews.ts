@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { AccessReview, type AccessReviewStatus } from '../entities/access-review.js';
 import {
   REVIEW_DECISIONS,
@@ -250,10 +251,7 @@ export class AccessReviewService {
       throw new ValidationError('comment', 'must be at most 10000 characters');
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
-      const review = await em.findOne(AccessReview, { id: reviewId });
-      if (!review) throw new NotFoundError('access review', reviewId);
-      if (review.status !== 'open')
-        throw new ConflictError(`access review ${reviewId} is ${review.status}`);
+      const review = await findOpenReview(em, reviewId);
       const item = await em.findOne(ReviewDecision, { review, userId });
       if (!item) throw new NotFoundError('review item', userId);
       item.decision = input.decision;
@@ -308,10 +306,7 @@ export class AccessReviewService {
     nonEmpty('by', by, 255);
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
-      const review = await em.findOne(AccessReview, { id: reviewId });
-      if (!review) throw new NotFoundError('access review', reviewId);
-      if (review.status !== 'open')
-        throw new ConflictError(`access review ${reviewId} is ${review.status}`);
+      const review = await findOpenReview(em, reviewId);
       const decisions = await em.find(ReviewDecision, { review });
       const progress = progressOf(decisions);
       if (progress.undecided > 0)
@@ -325,4 +320,13 @@ export class AccessReviewService {
       return { ...toReviewRecord(review), progress };
     });
   }
+}
+
+/** The review to record against: it must exist and still be open. */
+async function findOpenReview(em: SqlEntityManager, reviewId: string): Promise<AccessReview> {
+  const review = await em.findOne(AccessReview, { id: reviewId });
+  if (!review) throw new NotFoundError('access review', reviewId);
+  if (review.status !== 'open')
+    throw new ConflictError(`access review ${reviewId} is ${review.status}`);
+  return review;
 }

@@ -45,14 +45,7 @@ async function offer(
 }
 
 async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
-  const result: LoadResult = {
-    succeeded: 0,
-    succeededAt: [],
-    rateLimited: 0,
-    redisFallbacks: 0,
-    abandoned: 0,
-    failures: {},
-  };
+  const result = emptyResult();
   const logger: XeroLogger = {
     debug: () => undefined,
     info: () => undefined,
@@ -86,14 +79,7 @@ async function sharedLoad(job: LoadJob, redis: Redis): Promise<LoadResult> {
 
 /** The baseline: fire at the offered rate, and after a 429 wait Retry-After and try again. */
 async function naiveLoad(job: LoadJob): Promise<LoadResult> {
-  const result: LoadResult = {
-    succeeded: 0,
-    succeededAt: [],
-    rateLimited: 0,
-    redisFallbacks: 0,
-    abandoned: 0,
-    failures: {},
-  };
+  const result = emptyResult();
   const http = got.extend({
     throwHttpErrors: false,
     retry: { limit: 0 },
@@ -188,3 +174,14 @@ process.on('message', (message: ParentMessage) => {
     }
   })();
 });
+
+function emptyResult(): LoadResult {
+  return {
+    succeeded: 0,
+    succeededAt: [],
+    rateLimited: 0,
+    redisFallbacks: 0,
+    abandoned: 0,
+    failures: {},
+  };
+}
