@@ -68,8 +68,10 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
     expect(metrics).toMatch(
       /xao_open_findings\{namespace="[^"]+",name="acme",check="offboarded-access-removed",severity="high"\} 1/,
     );
-    expect(metrics).toMatch(
-      /xao_connection_ready\{namespace="[^"]+",name="acme",reason="Ready"\} 1/,
+    // Set after the status patch returns, so it can trail the status this test has just read.
+    const readyMetric = /xao_connection_ready\{namespace="[^"]+",name="acme",reason="Ready"\} 1/;
+    await until(async () =>
+      readyMetric.test(await (await fetch(`${reconciler.url}/metrics`)).text()),
     );
     expect(metrics).toMatch(/xao_token_refreshes_total\{outcome="rotated"\} 1/);
     expect(metrics).toMatch(/xao_xero_calls_total\{operation="GET Users",status="200"\} 1/);
