@@ -37,6 +37,18 @@ wait_for() { # $1 url, $2 log file
   die "no answer from $1 within 60 s"
 }
 
+# The run-time stage's NODE_OPTIONS (the heap cap), checked to work on the image's Node.js.
+node_options=$(sed -n 's/^ *NODE_OPTIONS=\([^ \\]*\).*/\1/p' Dockerfile)
+[ -n "$node_options" ] || die "no NODE_OPTIONS in the Dockerfile's run-time stage"
+export NODE_OPTIONS="$node_options"
+node -e '
+  const limit = require("node:v8").getHeapStatistics().heap_size_limit;
+  const available = Math.min(process.constrainedMemory() || Infinity, require("node:os").totalmem());
+  const share = limit / available;
+  console.log(`    NODE_OPTIONS=${process.env.NODE_OPTIONS}: heap limit ${Math.round(limit / 2 ** 20)} MiB, ${(share * 100).toFixed(0)} % of ${Math.round(available / 2 ** 20)} MiB`);
+  if (share < 0.45 || share > 0.55) process.exit(1);
+' || die "NODE_OPTIONS=$node_options does not cap the heap at about half the available memory"
+
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 

@@ -27,8 +27,8 @@ import { writeBenchResult, type BenchResult } from '@xero-access/bench';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
 /**
- * Caps the reconciler's V8 heap (MiB) as the chart's 512Mi memory limit does (Node.js sizes its
- * heap from the container's limit); empty: V8's default, sized from this machine's memory.
+ * Caps the reconciler's V8 heap (MiB) as the image does under the chart's 512Mi memory limit
+ * (NODE_OPTIONS=--max-old-space-size-percentage=50); empty: V8's default, from this machine's memory.
  */
 const HEAP_MB = process.env.BENCH_HEAP_MB ?? '256';
 const USERS_PER_TENANT = 5;
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
       built: true,
       nodeArgs: [
         ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
-        // The heap a container memory limit leaves, e.g. 256 for the chart's 512Mi limit.
+        // The heap the image leaves under a memory limit: half, 256 for the chart's 512Mi.
         ...(HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : []),
       ],
     },
@@ -360,7 +360,7 @@ Other work on the machine moves these numbers: five runs on this 2-CPU host gave
 
 Memory: RSS is not what the connections hold. Without a heap cap V8 sizes its heap from this
 machine's 24 GiB and collects late (RSS 496 MiB idle in such a run); a container's memory limit
-caps it (\`BENCH_HEAP_MB\`, 256 by default: what the chart's 512Mi limit leaves the heap), and then the heap
+caps it (\`BENCH_HEAP_MB\`, 256 by default: what the image leaves the heap under the chart's 512Mi limit), and then the heap
 in use once idle is the figure to read. RSS also counts, outside the heap, the 64 MiB of
 WebAssembly memory the policy evaluator reserves and the code of every loaded module.
 `,
