@@ -54,10 +54,24 @@ describe('helm lint and values schema', () => {
       '--kube-version',
       KUBE_VERSION,
       '--set',
-      'database.existingSecret=xao-db',
+      'database.existingSecret=xao-db,redis.url=redis://redis:6379',
     ]);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('adminApi.oauthStateSecret is required');
+  });
+
+  it('refuses to install without Redis, saying why', () => {
+    const out = helm([
+      'template',
+      'xao',
+      chartDir,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      'database.existingSecret=xao-db,adminApi.oauthStateSecret=xao-oauth-state',
+    ]);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('redis.url or redis.existingSecret is required');
   });
 
   it('refuses to install without the shared database, saying why', () => {

@@ -21,9 +21,10 @@ export function helm(
   return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Values every install needs: the shared database's Secret, and the OAuth state key the admin API replicas share. */
+/** Values every install needs: the shared database's Secret, Redis, and the OAuth state key the admin API replicas share. */
 export const REQUIRED = [
   'database.existingSecret=xao-db',
+  'redis.url=redis://redis.xao-system:6379',
   'adminApi.oauthStateSecret=xao-oauth-state',
 ];
 

@@ -34,7 +34,7 @@ app.kubernetes.io/component: {{ .component }}
   valueFrom:
     secretKeyRef: { name: {{ .Values.redis.existingSecret }}, key: {{ .Values.redis.urlKey }} }
 {{- else }}
-  value: {{ .Values.redis.url | quote }}
+  value: {{ required "redis.url or redis.existingSecret is required: every replica of both apps shares the Xero rate limits and the token refresh lock through Redis" .Values.redis.url | quote }}
 {{- end }}
 - name: XERO_IDENTITY_URL
   value: {{ .Values.xero.identityUrl | quote }}
