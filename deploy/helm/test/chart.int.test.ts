@@ -60,6 +60,20 @@ describe('helm lint and values schema', () => {
     expect(out.stderr).toContain('adminApi.oauthStateSecret is required');
   });
 
+  it('refuses an alert webhook without its signing Secret, saying why', () => {
+    const out = helm([
+      'template',
+      'xao',
+      chartDir,
+      '--kube-version',
+      KUBE_VERSION,
+      '--set',
+      [...REQUIRED, 'alerts.webhookUrl=https://hooks.example.com/x'].join(','),
+    ]);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('alerts.webhookSecret.existingSecret is required');
+  });
+
   it('refuses to install without Redis, saying why', () => {
     const out = helm([
       'template',
