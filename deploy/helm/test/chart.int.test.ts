@@ -30,6 +30,14 @@ describe('helm lint and values schema', () => {
     ['adminApi.oidc.groupRoles.auditors=superuser', '/adminApi/oidc/groupRoles/auditors'],
     ['redis.url=redis://user:password@host:6379', '/redis/url'],
     ['unknownTopLevel=1', 'unknownTopLevel'],
+    // OIDC with nothing to check the token's issuer and audience against would accept any client's.
+    [
+      'adminApi.oidc.enabled=true,adminApi.oidc.jwksUrl=https://idp.example/jwks',
+      '/adminApi/oidc/issuer',
+    ],
+    // OIDC_GROUP_ROLES is `group=role,…`: a group name with a comma or `=` cannot travel in it.
+    ['adminApi.oidc.groupRoles.sec\\,team=admin', "'sec,team'"],
+    ['database.urlKey=', '/database/urlKey'],
   ])('refuses %s, naming %s', (set, field) => {
     const out = helm([
       'template',
@@ -106,6 +114,9 @@ describe('rendered manifests', () => {
       'alerts.webhookSecret.existingSecret=hook',
       'adminApi.oidc.enabled=true',
       'adminApi.oidc.issuer=https://idp.example.com',
+      'adminApi.oidc.audience=xao-admin',
+      'adminApi.oidc.jwksUrl=https://idp.example.com/jwks',
+      'adminApi.oidc.groupRoles.sec-team=admin',
     ),
   };
 
@@ -148,6 +159,20 @@ describe('rendered manifests', () => {
     );
     expect(out.status).not.toBe(0);
     expect(out.stdout).toContain('syncIntervall');
+  });
+
+  // The admin API lists XeroConnections too: with Roles only in these namespaces, it must ask each.
+  it('tells both apps which namespaces are watched', () => {
+    const deployments = kinds(variants.namespaced).filter(
+      (o) => o.kind === 'Deployment',
+    ) as unknown as {
+      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    }[];
+    expect(deployments).toHaveLength(2);
+    for (const d of deployments) {
+      const env = d.spec.template.spec.containers[0]!.env;
+      expect(env.find((e) => e.name === 'WATCH_NAMESPACES')?.value).toBe('finance,payroll');
+    }
   });
 
   it('runs both apps non-root, read-only, without privilege escalation or capabilities', () => {

@@ -53,7 +53,7 @@ export async function buildDependencies(
     model,
     redis,
     logger,
-    kube: kc ? new KubeGateway(kc) : null,
+    kube: kc ? new KubeGateway(kc, config.watchNamespaces) : null,
     oidc: jwksUrl ? new OidcVerifier({ ...config.oidc, jwksUrl }) : null,
     stateSigner: config.stateSecret
       ? new OAuthStateSigner(Buffer.from(config.stateSecret, 'utf8'))

@@ -19,15 +19,28 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u:p@db/xao',
       PORT: '9000',
       OIDC_JWKS_URL: 'https://idp.example/jwks',
+      OIDC_ISSUER: 'https://idp.example',
+      OIDC_AUDIENCE: 'xao-admin',
       OIDC_GROUP_ROLES: 'sec=admin, audit=viewer',
       DATABASE_STARTUP_WAIT: '30s',
+      WATCH_NAMESPACES: 'finance, payroll',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgres://u:p@db/xao',
       databaseStartupWaitMs: 30_000,
       port: 9000,
       oidc: { jwksUrl: 'https://idp.example/jwks', groupRoles: { sec: 'admin', audit: 'viewer' } },
+      watchNamespaces: ['finance', 'payroll'],
     });
+  });
+
+  it('refuses OIDC without an issuer and an audience to check (any token the IdP signs would pass)', () => {
+    expect(() =>
+      loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks', OIDC_AUDIENCE: 'xao-admin' }),
+    ).toThrow(/OIDC_ISSUER: required with OIDC_JWKS_URL/);
+    expect(() =>
+      loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks', OIDC_ISSUER: 'https://idp.example' }),
+    ).toThrow(/OIDC_AUDIENCE: required with OIDC_JWKS_URL/);
   });
 
   it('names the variable that is wrong and never echoes secret values', () => {
@@ -46,5 +59,9 @@ describe('loadConfig', () => {
     }
     expect(message).toMatch(/BOOTSTRAP_ADMIN_TOKEN/);
     expect(message).not.toContain('short-secret');
+    const unprefixed = 'a'.repeat(40);
+    expect(() => loadConfig({ BOOTSTRAP_SCIM_TOKEN: unprefixed })).toThrow(
+      /BOOTSTRAP_SCIM_TOKEN: must start with xao_/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { databaseStartupWait } from '@xero-access/model';
+import { databaseStartupWait, TOKEN_PREFIX } from '@xero-access/model';
 import { z } from 'zod';
 
 const ROLE_NAMES = ['viewer', 'reviewer', 'admin'] as const;
@@ -25,6 +25,13 @@ const groupRoles = z
     }
     return map;
   });
+
+/** Without the prefix the guard would take the token for an OIDC JWT: it could never be used. */
+const bootstrapToken = z
+  .string()
+  .min(32)
+  .refine((t) => t.startsWith(TOKEN_PREFIX), `must start with ${TOKEN_PREFIX}`)
+  .optional();
 
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
 
@@ -55,15 +62,33 @@ export const configSchema = z.object({
     .default(1024 * 1024),
   rateLimitPerMinute: z.coerce.number().int().positive().default(600),
   /** API tokens created at start-up from env or a mounted Secret (shown once, hashed here). */
-  bootstrapAdminToken: z.string().min(32).optional(),
-  bootstrapScimToken: z.string().min(32).optional(),
-  oidc: z.object({
-    jwksUrl: optionalUrl,
-    issuer: z.string().optional(),
-    audience: z.string().optional(),
-    groupsClaim: z.string().default('groups'),
-    groupRoles,
-  }),
+  bootstrapAdminToken: bootstrapToken,
+  bootstrapScimToken: bootstrapToken,
+  oidc: z
+    .object({
+      jwksUrl: optionalUrl,
+      issuer: z.string().optional(),
+      audience: z.string().optional(),
+      groupsClaim: z.string().default('groups'),
+      groupRoles,
+    })
+    .superRefine((oidc, ctx) => {
+      // Without both checks, any token the identity provider signs, for any client, would pass.
+      for (const key of ['issuer', 'audience'] as const) {
+        if (oidc.jwksUrl && !oidc[key])
+          ctx.addIssue({ code: 'custom', path: [key], message: 'required with OIDC_JWKS_URL' });
+      }
+    }),
+  /** Namespaces whose XeroConnections are listed (the reconciler's); empty: every namespace. */
+  watchNamespaces: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
   /** HMAC key for the OAuth `state`; random per process when absent (then replicas cannot share flows). */
   stateSecret: z.string().min(32).optional(),
   xero: z.object({
@@ -105,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       groupRoles: e('OIDC_GROUP_ROLES'),
     },
     stateSecret: e('OAUTH_STATE_SECRET'),
+    watchNamespaces: e('WATCH_NAMESPACES'),
     xero: {
       identityUrl: e('XERO_IDENTITY_URL'),
       loginUrl: e('XERO_LOGIN_URL'),
@@ -129,7 +155,10 @@ const ENV_NAMES: Record<string, string> = {
   bootstrapAdminToken: 'BOOTSTRAP_ADMIN_TOKEN',
   bootstrapScimToken: 'BOOTSTRAP_SCIM_TOKEN',
   'oidc.jwksUrl': 'OIDC_JWKS_URL',
+  'oidc.issuer': 'OIDC_ISSUER',
+  'oidc.audience': 'OIDC_AUDIENCE',
   'oidc.groupRoles': 'OIDC_GROUP_ROLES',
+  watchNamespaces: 'WATCH_NAMESPACES',
   stateSecret: 'OAUTH_STATE_SECRET',
   'xero.identityUrl': 'XERO_IDENTITY_URL',
   'xero.loginUrl': 'XERO_LOGIN_URL',

@@ -52,16 +52,23 @@ export class KubeGateway {
   private readonly custom: CustomObjectsApi;
   readonly core: CoreV1Api;
 
-  constructor(readonly kc: KubeConfig) {
+  /** `namespaces`: the ones the reconciler watches (the chart grants Roles only there); empty: all. */
+  constructor(
+    readonly kc: KubeConfig,
+    private readonly namespaces: readonly string[] = [],
+  ) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
   async listConnections(): Promise<XeroConnectionResource[]> {
-    const list = (await this.custom.listClusterCustomObject({ ...XC })) as {
-      items?: XeroConnectionResource[];
-    };
-    return list.items ?? [];
+    if (this.namespaces.length === 0) return itemsOf(await this.custom.listClusterCustomObject(XC));
+    const lists = await Promise.all(
+      this.namespaces.map((namespace) =>
+        this.custom.listNamespacedCustomObject({ ...XC, namespace }),
+      ),
+    );
+    return lists.flatMap(itemsOf);
   }
 
   async getConnection(namespace: string, name: string): Promise<XeroConnectionResource | null> {
@@ -76,4 +83,8 @@ export class KubeGateway {
       throw error;
     }
   }
+}
+
+function itemsOf(list: unknown): XeroConnectionResource[] {
+  return (list as { items?: XeroConnectionResource[] }).items ?? [];
 }

@@ -37,6 +37,19 @@ describe('loadConfig', () => {
       /LEASE_DURATION: must be a duration/,
     );
     expect(() => loadConfig({ XERO_LIMITS: '{"tenantPerMinute": "x"}' })).toThrow(/XERO_LIMITS/);
+    expect(() =>
+      loadConfig({
+        XERO_EXTRA_LIMITS:
+          '[{"id":"p","points":5,"windowMs":1000},{"id":"p","points":50,"windowMs":60000}]',
+      }),
+    ).toThrow(/XERO_EXTRA_LIMITS: each id must be unique/);
+  });
+
+  it('takes a blank variable (an empty chart value) as unset', () => {
+    const config = loadConfig({ XERO_API_URL: '', ALERT_WEBHOOK_URL: '', POLICY_BUNDLE_PATH: '' });
+    expect(config.xeroEndpoints.apiUrl).toBe('https://api.xero.com');
+    expect(config.webhook).toBeUndefined();
+    expect(config.policyBundlePath).toBeUndefined();
   });
 
   it('refuses an unsigned webhook without echoing any secret', () => {

@@ -40,7 +40,12 @@ const envSchema = z.object({
   XERO_LOGIN_URL: z.string().url().default('https://login.xero.com'),
   XERO_API_URL: z.string().url().default('https://api.xero.com'),
   XERO_EXTRA_LIMITS: jsonObject('a list of {id, points, windowMs}')
-    .pipe(z.array(extraCap))
+    .pipe(
+      // Each cap's counters live under its id: two caps with one id would count into each other.
+      z.array(extraCap).refine((caps) => new Set(caps.map((c) => c.id)).size === caps.length, {
+        message: 'each id must be unique',
+      }),
+    )
     .optional(),
   XERO_LIMITS: jsonObject('an object of XeroLimits overrides').pipe(limits).optional(),
   POD_NAME: z.string().default(hostname()),
@@ -120,9 +125,14 @@ function toConfig(env: z.output<typeof envSchema>) {
   };
 }
 
-/** Reads the configuration from the environment; the error names every bad variable. */
+/**
+ * Reads the configuration from the environment; the error names every bad variable. A blank
+ * variable counts as unset (as in the admin API): a chart value left empty renders one.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConfig {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(
+    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
+  );
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`invalid reconciler configuration: ${problems}`);

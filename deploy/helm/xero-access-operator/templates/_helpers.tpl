@@ -22,7 +22,7 @@ app.kubernetes.io/component: {{ .component }}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
-{{/* Environment shared by both apps: database, Redis, Xero endpoints. */}}
+{{/* Environment shared by both apps: database, Redis, Xero endpoints, watched namespaces. */}}
 {{- define "xao.commonEnv" -}}
 - name: DATABASE_URL
   valueFrom:
@@ -46,6 +46,8 @@ app.kubernetes.io/component: {{ .component }}
 - name: XERO_EXTRA_LIMITS
   value: {{ toJson . | quote }}
 {{- end }}
+- name: WATCH_NAMESPACES
+  value: {{ join "," .Values.watchNamespaces | quote }}
 - name: POD_NAME
   valueFrom: { fieldRef: { fieldPath: metadata.name } }
 - name: POD_NAMESPACE
