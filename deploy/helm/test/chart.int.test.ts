@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTool } from '@xero-access/local-cluster';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { chartDir, helm, kinds, kubectl, KUBE_VERSION, render, REQUIRED } from './helm.js';
+import {
+  chartDir,
+  helm,
+  kinds,
+  kubectl,
+  KUBE_VERSION,
+  render,
+  REQUIRED,
+  template,
+} from './helm.js';
 import { writeKubeconformSchemas } from './kubeconform-schemas.js';
 
 const kubeconfig = inject('kubeconfig');
@@ -39,67 +48,33 @@ describe('helm lint and values schema', () => {
     ['adminApi.oidc.groupRoles.sec\\,team=admin', "'sec,team'"],
     ['database.urlKey=', '/database/urlKey'],
   ])('refuses %s, naming %s', (set, field) => {
-    const out = helm([
-      'template',
-      'xao',
-      chartDir,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      REQUIRED.join(','),
-      '--set',
-      set,
-    ]);
+    const out = template(...REQUIRED, set);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain(field);
   });
 
-  it('refuses two admin API replicas without a shared OAuth state key, saying why', () => {
-    const out = helm([
-      'template',
-      'xao',
-      chartDir,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      'database.existingSecret=xao-db,redis.url=redis://redis:6379',
-    ]);
+  const requiredExcept = (value: string) => REQUIRED.filter((s) => !s.startsWith(`${value}=`));
+  it.each([
+    [
+      'the shared database',
+      requiredExcept('database.existingSecret'),
+      'database.existingSecret is required',
+    ],
+    ['Redis', requiredExcept('redis.url'), 'redis.url or redis.existingSecret is required'],
+    [
+      'a shared OAuth state key for its two admin API replicas',
+      requiredExcept('adminApi.oauthStateSecret'),
+      'adminApi.oauthStateSecret is required',
+    ],
+    [
+      "an alert webhook's signing Secret",
+      [...REQUIRED, 'alerts.webhookUrl=https://hooks.example.com/x'],
+      'alerts.webhookSecret.existingSecret is required',
+    ],
+  ])('refuses to install without %s, saying why', (_what, sets, message) => {
+    const out = template(...sets);
     expect(out.code).not.toBe(0);
-    expect(out.stderr).toContain('adminApi.oauthStateSecret is required');
-  });
-
-  it('refuses an alert webhook without its signing Secret, saying why', () => {
-    const out = helm([
-      'template',
-      'xao',
-      chartDir,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      [...REQUIRED, 'alerts.webhookUrl=https://hooks.example.com/x'].join(','),
-    ]);
-    expect(out.code).not.toBe(0);
-    expect(out.stderr).toContain('alerts.webhookSecret.existingSecret is required');
-  });
-
-  it('refuses to install without Redis, saying why', () => {
-    const out = helm([
-      'template',
-      'xao',
-      chartDir,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      'database.existingSecret=xao-db,adminApi.oauthStateSecret=xao-oauth-state',
-    ]);
-    expect(out.code).not.toBe(0);
-    expect(out.stderr).toContain('redis.url or redis.existingSecret is required');
-  });
-
-  it('refuses to install without the shared database, saying why', () => {
-    const out = helm(['template', 'xao', chartDir, '--kube-version', KUBE_VERSION]);
-    expect(out.code).not.toBe(0);
-    expect(out.stderr).toContain('database.existingSecret is required');
+    expect(out.stderr).toContain(message);
   });
 });
 

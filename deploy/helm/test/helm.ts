@@ -28,8 +28,9 @@ export const REQUIRED = [
   'adminApi.oauthStateSecret=xao-oauth-state',
 ];
 
-export function render(...sets: string[]): string {
-  const out = helm([
+/** `helm template` of the chart with exactly these `--set` values; the caller reads code and stderr. */
+export function template(...sets: string[]): ReturnType<typeof helm> {
+  return helm([
     'template',
     'xao',
     chartDir,
@@ -37,8 +38,13 @@ export function render(...sets: string[]): string {
     'xao-system',
     '--kube-version',
     KUBE_VERSION,
-    ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s]),
+    ...sets.flatMap((s) => ['--set', s]),
   ]);
+}
+
+/** The manifests for REQUIRED plus `sets`; throws with helm's message when it refuses. */
+export function render(...sets: string[]): string {
+  const out = template(...REQUIRED, ...sets);
   if (out.code !== 0) throw new Error(out.stderr);
   return out.stdout;
 }

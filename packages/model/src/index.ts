@@ -27,6 +27,7 @@ export {
   databaseStartupWait,
   durationSetting,
 } from './database/startup-wait.js';
+export { namespaceListSetting } from './settings/namespace-list.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
 export type { SnapshotRecord, TenantRef } from './services/snapshots.js';

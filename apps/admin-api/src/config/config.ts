@@ -1,4 +1,4 @@
-import { databaseStartupWait, TOKEN_PREFIX } from '@xero-access/model';
+import { databaseStartupWait, namespaceListSetting, TOKEN_PREFIX } from '@xero-access/model';
 import { z } from 'zod';
 
 const ROLE_NAMES = ['viewer', 'reviewer', 'admin'] as const;
@@ -80,15 +80,7 @@ export const configSchema = z.object({
       }
     }),
   /** Namespaces whose XeroConnections are listed (the reconciler's); empty: every namespace. */
-  watchNamespaces: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((n) => n.trim())
-        .filter(Boolean),
-    ),
+  watchNamespaces: namespaceListSetting,
   /** HMAC key for the OAuth `state`; random per process when absent (then replicas cannot share flows). */
   stateSecret: z.string().min(32).optional(),
   xero: z.object({

@@ -1,5 +1,9 @@
 import { hostname } from 'node:os';
-import { databaseStartupWait, durationSetting as durationMs } from '@xero-access/model';
+import {
+  databaseStartupWait,
+  durationSetting as durationMs,
+  namespaceListSetting,
+} from '@xero-access/model';
 import { z } from 'zod';
 
 const jsonObject = (what: string) =>
@@ -56,15 +60,7 @@ const envSchema = z.object({
   LEASE_DURATION: durationMs.default(15_000),
   LEASE_RENEW_DEADLINE: durationMs.default(10_000),
   LEASE_RETRY_PERIOD: durationMs.default(2_000),
-  WATCH_NAMESPACES: z
-    .string()
-    .default('')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((n) => n.trim())
-        .filter(Boolean),
-    ),
+  WATCH_NAMESPACES: namespaceListSetting,
   RESYNC_PERIOD: durationMs.default(10 * 60_000),
   WORKERS: z.coerce.number().int().min(1).max(256).default(4),
   SHUTDOWN_DRAIN: durationMs.default(20_000),
