@@ -43,6 +43,13 @@ app.kubernetes.io/component: {{ .component }}
 - name: XERO_API_URL
   value: {{ .Values.xero.apiUrl | quote }}
 {{- with .Values.xero.extraLimits }}
+{{- $ids := dict }}
+{{- range . }}
+{{- if hasKey $ids .id }}
+{{- fail (printf "xero.extraLimits: the id %q appears twice: each cap counts under its own id" .id) }}
+{{- end }}
+{{- $_ := set $ids .id true }}
+{{- end }}
 - name: XERO_EXTRA_LIMITS
   value: {{ toJson . | quote }}
 {{- end }}
