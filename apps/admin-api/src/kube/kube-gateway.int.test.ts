@@ -1,7 +1,7 @@
-import { CustomObjectsApi } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KubeGateway, XC } from './kube.js';
+import { createXeroConnection } from '../test/xero-connections.js';
+import { KubeGateway } from './kube.js';
 
 describe('KubeGateway.listConnections', () => {
   const kc = testKubeConfig();
@@ -11,17 +11,10 @@ describe('KubeGateway.listConnections', () => {
   beforeAll(async () => {
     watched = await createTestNamespace(kc, 'api-watched');
     other = await createTestNamespace(kc, 'api-other');
-    const custom = kc.makeApiClient(CustomObjectsApi);
     for (const namespace of [watched, other]) {
-      await custom.createNamespacedCustomObject({
-        ...XC,
-        namespace,
-        body: {
-          apiVersion: `${XC.group}/${XC.version}`,
-          kind: 'XeroConnection',
-          metadata: { name: 'acme' },
-          spec: { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'acme-xero-app' } },
-        },
+      await createXeroConnection(kc, namespace, 'acme', {
+        authFlow: 'ClientCredentials',
+        credentialsSecretRef: { name: 'acme-xero-app' },
       });
     }
   });
@@ -37,7 +30,7 @@ describe('KubeGateway.listConnections', () => {
   });
 
   // With watchNamespaces the chart grants Roles only there: a cluster-wide list would be refused.
-  it('lists only the watched namespaces, one namespaced call each, when they are named', async () => {
+  it('lists only the watched namespaces when they are named', async () => {
     expect(await namespacesOf(new KubeGateway(kc, [watched]))).toEqual([watched]);
   });
 });

@@ -1,10 +1,11 @@
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeGateway, XC } from '../kube/kube.js';
+import { KubeGateway } from '../kube/kube.js';
 import { reevaluationKeys } from '@xero-access/model';
 import { startHarness, type Harness } from './harness.js';
+import { createXeroConnection } from './xero-connections.js';
 
 const decode = (data: Record<string, string> | undefined, key: string) =>
   Buffer.from(data?.[key] ?? '', 'base64').toString('utf8');
@@ -29,7 +30,6 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
         stringData: { clientId: app.clientId, clientSecret: app.clientSecret },
       },
     });
-    const custom = kc.makeApiClient(CustomObjectsApi);
     for (const [name, spec] of [
       [
         'acme',
@@ -44,16 +44,7 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
         { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'acme-xero-app' } },
       ],
     ] as const) {
-      await custom.createNamespacedCustomObject({
-        ...XC,
-        namespace,
-        body: {
-          apiVersion: `${XC.group}/${XC.version}`,
-          kind: 'XeroConnection',
-          metadata: { name },
-          spec,
-        },
-      });
+      await createXeroConnection(kc, namespace, name, spec);
     }
     h = await startHarness('sqlite', {
       kube: new KubeGateway(kc),
