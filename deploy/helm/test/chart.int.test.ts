@@ -78,27 +78,12 @@ describe('helm lint and values schema', () => {
   });
 
   it('refuses two extra Xero limits with one id (their counts would mix), naming it', () => {
-    const cap = (points: number) => `{"id":"provider","points":${points},"windowMs":1000}`;
-    const out = helm([
-      'template',
-      'xao',
-      chartDir,
-      '--kube-version',
-      KUBE_VERSION,
-      '--set',
-      REQUIRED.join(','),
-      '--set-json',
-      `xero.extraLimits=[${cap(5)},${cap(50)}]`,
-    ]);
+    const cap = (i: number, points: number) =>
+      `xero.extraLimits[${i}].id=provider,xero.extraLimits[${i}].points=${points},xero.extraLimits[${i}].windowMs=1000`;
+    const out = template(...REQUIRED, cap(0, 5), cap(1, 50));
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('xero.extraLimits: the id "provider" appears twice');
-    expect(
-      render(
-        `xero.extraLimits[0].id=provider`,
-        'xero.extraLimits[0].points=5',
-        'xero.extraLimits[0].windowMs=1000',
-      ),
-    ).toContain('XERO_EXTRA_LIMITS');
+    expect(render(cap(0, 5))).toContain('XERO_EXTRA_LIMITS');
   });
 });
 
