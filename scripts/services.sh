@@ -40,7 +40,14 @@ else
   pg_ready || die "postgresql did not start; see /var/log/postgresql/"
 fi
 # The test role may create databases (one per test file). Loopback only, password auth.
-if ! PGPASSWORD=xao psql -h 127.0.0.1 -p "$pg_port" -U xao -d xao -tAc 'select 1' >/dev/null 2>&1; then
+# pg_signal_backend: a test file drops its database WITH (FORCE), which must also end an
+# autovacuum worker that happens to be in it; that worker has no role, so without this grant
+# PostgreSQL refuses ("must be a member of the role whose process is being terminated").
+pg_role_ready() {
+  [ "$(PGPASSWORD=xao psql -h 127.0.0.1 -p "$pg_port" -U xao -d xao -tAc \
+    "select pg_has_role('pg_signal_backend', 'MEMBER')" 2>/dev/null)" = t ]
+}
+if ! pg_role_ready; then
   step "creating PostgreSQL role and database 'xao'"
   runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -q <<'SQL'
 DO $$ BEGIN
@@ -48,6 +55,7 @@ DO $$ BEGIN
     CREATE ROLE xao LOGIN PASSWORD 'xao' CREATEDB;
   END IF;
 END $$;
+GRANT pg_signal_backend TO xao;
 SELECT 'CREATE DATABASE xao OWNER xao' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'xao')\gexec
 SQL
 fi
