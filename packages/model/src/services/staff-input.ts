@@ -15,6 +15,8 @@ export const staffInputSchema = z
   .strict();
 
 export type StaffInput = z.input<typeof staffInputSchema>;
+/** StaffInput after parsing (emails lowercased, fields trimmed). */
+export type StaffData = z.output<typeof staffInputSchema>;
 
 /** Parses input with zod; the error names the first offending field (prefixed for bulk rows). */
 export function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
@@ -28,11 +30,7 @@ export function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
 }
 
 /** Applies a full replacement; going offboarded stamps offboardedAt (now unless given). */
-export function assign(
-  member: StaffMember,
-  input: z.output<typeof staffInputSchema>,
-  now: Date,
-): void {
+export function assign(member: StaffMember, input: StaffData, now: Date): void {
   const status = input.status ?? 'active';
   member.email = input.email;
   member.name = input.name;
@@ -48,7 +46,7 @@ export function assign(
 }
 
 /** Whether applying `input` would change nothing (bulk import counts these as unchanged). */
-export function sameAs(member: StaffMember, input: z.output<typeof staffInputSchema>): boolean {
+export function sameAs(member: StaffMember, input: StaffData): boolean {
   return (
     member.email === input.email &&
     member.name === input.name &&

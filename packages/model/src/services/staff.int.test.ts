@@ -194,4 +194,27 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     });
     expect(await db().evaluationContext('00000000-0000-7000-8000-000000000000')).toBeNull();
   });
+
+  it('an import row without a status keeps the member offboarded (no reactivated leavers)', async () => {
+    const offboardedAt = at('2026-10-01T00:00:00Z');
+    await db().staff.importMany([
+      { email: 'lea@acme.test', name: 'Lea', status: 'offboarded', offboardedAt },
+    ]);
+    expect(
+      await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea', orgRole: null }]),
+    ).toEqual({ created: 0, updated: 0, unchanged: 1 });
+    await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea M' }]);
+    const lea = await db().staff.getByEmail('lea@acme.test');
+    expect(lea).toMatchObject({ name: 'Lea M', status: 'offboarded', offboardedAt });
+    // Said explicitly, the status still changes; a new member without one is active.
+    await db().staff.importMany([
+      { email: 'lea@acme.test', name: 'Lea M', status: 'active' },
+      { email: 'max@acme.test', name: 'Max' },
+    ]);
+    expect(await db().staff.getByEmail('lea@acme.test')).toMatchObject({
+      status: 'active',
+      offboardedAt: null,
+    });
+    expect((await db().staff.getByEmail('max@acme.test'))?.status).toBe('active');
+  });
 });

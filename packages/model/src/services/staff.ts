@@ -4,7 +4,14 @@ import { StaffMember, type StaffSource, type StaffStatus } from '../entities/sta
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
-import { assign, parse, sameAs, staffInputSchema, type StaffInput } from './staff-input.js';
+import {
+  assign,
+  parse,
+  sameAs,
+  staffInputSchema,
+  type StaffData,
+  type StaffInput,
+} from './staff-input.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -62,6 +69,15 @@ function createMember(
   });
   assign(member, data, now);
   return member;
+}
+
+/**
+ * An import row without a status keeps the member's status and offboarding date: an HR export
+ * that leaves the column empty must not reactivate leavers (and hide their findings).
+ */
+function keepStatusUnlessGiven(row: StaffData, member: StaffMember): StaffData {
+  if (row.status !== undefined) return row;
+  return { ...row, status: member.status, offboardedAt: row.offboardedAt ?? undefined };
 }
 
 async function conflictAware<T>(work: () => Promise<T>): Promise<T> {
@@ -196,12 +212,15 @@ export class StaffService {
           (await em.find(StaffMember, { email: { $in: [...seen] } })).map((m) => [m.email, m]),
         );
         const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
-        for (const row of rows) {
-          const member = existing.get(row.email);
+        for (const imported of rows) {
+          const member = existing.get(imported.email);
           if (!member) {
-            createMember(em, row, 'import', now);
+            createMember(em, imported, 'import', now);
             result.created++;
-          } else if (sameAs(member, row)) {
+            continue;
+          }
+          const row = keepStatusUnlessGiven(imported, member);
+          if (sameAs(member, row)) {
             result.unchanged++;
           } else {
             assign(member, row, now);
