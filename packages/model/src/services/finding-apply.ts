@@ -137,7 +137,7 @@ export async function applyFindings(
         finding: toFindingRecord(e.finding, conn),
       })),
       openByCheck: await openCounts(em, conn.id),
-      nextAcceptanceExpiry: await nextAcceptanceExpiry(em, conn.id),
+      nextAcceptanceExpiry: await nextAcceptanceExpiry(em, conn.id, now),
     };
   });
 }

@@ -45,16 +45,19 @@ export function addEvent(
 }
 
 /**
- * When the connection's next accepted risk expires (its earliest `acceptedUntil`), or null when
- * none is accepted: the reconciler syncs again by then, so the finding reopens on time.
+ * When the connection's next accepted risk expires (its earliest `acceptedUntil` after `now`), or
+ * null when none is ahead: the reconciler syncs again by then, so the finding reopens on time.
+ * One already past is left out: it belongs to a tenant this evaluation did not cover (one that
+ * left the grant), and waiting for it would mean syncing again at once, in a loop.
  */
 export async function nextAcceptanceExpiry(
   em: SqlEntityManager,
   connectionId: string,
+  now: Date,
 ): Promise<Date | null> {
   const [first] = await em.find(
     Finding,
-    { connection: connectionId, status: 'accepted', acceptedUntil: { $ne: null } },
+    { connection: connectionId, status: 'accepted', acceptedUntil: { $gt: now } },
     { orderBy: { acceptedUntil: 'asc' }, limit: 1, fields: ['acceptedUntil'] },
   );
   return first?.acceptedUntil ?? null;

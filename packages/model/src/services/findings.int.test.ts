@@ -241,6 +241,17 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     expect(result.transitions).toEqual([]);
     // tenant-2's z expires first, though this evaluation was of the first tenant.
     expect(result.nextAcceptanceExpiry).toEqual(at('2026-11-15T00:00:00Z'));
+    // Once z's acceptance has passed without tenant-2 being evaluated (it left the grant), it is
+    // no longer ahead: reporting it would make the reconciler sync again at once, in a loop.
+    const later = await snap('2026-11-20T00:00:00Z');
+    const afterZ = await db().findings.apply(
+      acme,
+      later.id,
+      [unidentified('a')],
+      at('2026-11-20T00:00:01Z'),
+    );
+    expect((await db().findings.get(z!.id))?.status).toBe('accepted');
+    expect(afterZ.nextAcceptanceExpiry).toEqual(at('2026-12-01T00:00:00Z'));
   });
 
   it('refuses a snapshot of another connection and invalid findings', async () => {
