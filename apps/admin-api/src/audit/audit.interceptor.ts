@@ -1,19 +1,20 @@
 import {
   type CallHandler,
   type ExecutionContext,
-  HttpException,
   Inject,
   Injectable,
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Database } from '@xero-access/model';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
 import { AUDIT_ACTOR, PRINCIPAL, type RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
+import { toErrorBody } from '../http/error-body.js';
 import { LOGGER } from '../logging/logger.module.js';
+import { ScimError } from '../scim/scim.types.js';
 import { AUDITED } from './audited.decorator.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -25,10 +26,17 @@ function resourceType(routePath: string): string {
   return segments[0] ?? 'root';
 }
 
-function resourceId(params: Record<string, string> | undefined): string | null {
-  if (!params) return null;
-  const values = Object.values(params).filter(Boolean);
-  return values.length ? values.join('/') : null;
+/** The path's ids, or for a create (no ids in the path) the id of what it created. */
+function resourceId(params: Record<string, string> | undefined, result?: unknown): string | null {
+  const values = Object.values(params ?? {}).filter(Boolean);
+  if (values.length) return values.join('/');
+  const created = (result as { id?: unknown } | null | undefined)?.id;
+  return typeof created === 'string' ? created : null;
+}
+
+/** The status the caller gets for this error, as the exception filters answer it. */
+function failureStatus(error: unknown): number {
+  return error instanceof ScimError ? error.status : toErrorBody(error).statusCode;
 }
 
 /**
@@ -47,16 +55,18 @@ export class AuditInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
     if (!WRITES.has(request.method) && !this.reflector.get<boolean>(AUDITED, context.getHandler()))
       return next.handle();
-    // The entry is written before the response leaves: a write the caller saw succeed is on record.
+    // The entry is written before the response leaves. Nest sets the route's status (201, 204)
+    // before the handler runs, so the reply already holds the status the caller will get.
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     return next.handle().pipe(
       concatMap(async (value: unknown) => {
-        await this.record(request, 'success', 200);
+        await this.record(request, 'success', reply.statusCode, value);
         return value;
       }),
       catchError((error: unknown) =>
-        from(
-          this.record(request, 'failure', error instanceof HttpException ? error.getStatus() : 500),
-        ).pipe(concatMap(() => throwError(() => error))),
+        from(this.record(request, 'failure', failureStatus(error))).pipe(
+          concatMap(() => throwError(() => error)),
+        ),
       ),
     );
   }
@@ -65,6 +75,7 @@ export class AuditInterceptor implements NestInterceptor {
     request: FastifyRequest & RequestWithPrincipal,
     outcome: 'success' | 'failure',
     status: number,
+    result?: unknown,
   ): Promise<void> {
     const principal = request[PRINCIPAL];
     const route = request.routeOptions.url ?? request.url.split('?')[0]!;
@@ -74,7 +85,7 @@ export class AuditInterceptor implements NestInterceptor {
         actorRole: principal?.role ?? null,
         action: `${request.method} ${route}`,
         resourceType: resourceType(route),
-        resourceId: resourceId(request.params as Record<string, string> | undefined),
+        resourceId: resourceId(request.params as Record<string, string> | undefined, result),
         sourceIp: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
         requestId: String(request.id),

@@ -481,6 +481,29 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
     expect(entries.some((e) => e.action.startsWith('GET'))).toBe(false);
   });
 
+  it('records the status the caller got and the id a create made', async () => {
+    const log = await h.call('GET', '/audit-log?limit=500', { token: h.tokens.admin });
+    const entries = log.json().items as {
+      action: string;
+      outcome: string;
+      resourceId: string | null;
+      details: { status: number };
+    }[];
+    const jack = (
+      await h.call('GET', '/staff?email=jack.taylor@gmail.example', {
+        token: h.tokens.admin,
+      })
+    ).json().items[0] as { id: string };
+    const about = (action: string, outcome: string) =>
+      entries
+        .filter((e) => e.action === action && e.outcome === outcome)
+        .map((e) => [e.resourceId, e.details.status]);
+    expect(about('POST /staff', 'success')).toContainEqual([jack.id, 201]);
+    // The duplicate email is the model's ConflictError, not an HttpException: still a 409.
+    expect(about('POST /staff', 'failure')).toContainEqual([null, 409]);
+    expect(about('PATCH /staff/:id', 'failure')).toContainEqual([jack.id, 400]);
+  });
+
   it('creates API tokens shown once, lists them without secrets, and revokes them', async () => {
     const created = await h.call('POST', '/tokens', {
       token: h.tokens.admin,
