@@ -87,6 +87,12 @@ export class SnapshotsController {
   @Fails([404])
   async chain(@ValidQuery(chainQuery) q: z.output<typeof chainQuery>) {
     const records = await this.db.snapshots.chainRecords(q.connection, q.tenant);
+    // An empty chain would verify as ok: a mistyped tenant must not read as verified evidence.
+    if (records.length === 0)
+      throw notFound(
+        'snapshot chain of',
+        `${q.connection.namespace}/${q.connection.name} tenant ${q.tenant}`,
+      );
     const verification = await this.db.snapshots.verifyChain(q.connection, q.tenant);
     return {
       kind: 'xero-access-snapshot-chain',

@@ -226,6 +226,12 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         headHash: seeded.second.chainHash,
         problems: [],
       });
+      // A mistyped tenant has no chain to verify: not found, never "ok".
+      const unknown = await h.call('GET', '/snapshots/chain?connection=finance/acme&tenant=nope', {
+        token: h.tokens.viewer,
+      });
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json().message).toBe('snapshot chain of finance/acme tenant nope not found');
     });
 
     it('verifies an exported chain offline with the documented command, and catches tampering', async () => {
