@@ -116,6 +116,15 @@ export const xeroErrors = {
       { operation, statusCode: 403, requiredScopes, tenantId },
     );
   },
+  /** The token endpoint answered invalid_scope: the app was not granted a requested scope. */
+  scopesNotGranted(operation: string, requestedScopes: readonly string[]): XeroError {
+    return new XeroError(
+      'InsufficientPermissions',
+      `The token endpoint refused ${operation} with invalid_scope: the app is not granted every scope asked for (${requestedScopes.join(' ')}); ` +
+        'grant the missing ones to the app (for a custom connection, in the Xero developer portal, authorized again by a user with admin access) or remove them from spec.scopes.',
+      { operation, statusCode: 400, code: 'invalid_scope', requiredScopes: requestedScopes },
+    );
+  },
   tenantDisconnected(operation: string, tenantId: string): XeroError {
     return new XeroError(
       'TenantDisconnected',

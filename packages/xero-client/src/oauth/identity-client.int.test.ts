@@ -76,6 +76,15 @@ describe('OAuth flows against the sandbox (built-in example organisations)', () 
     expect(isXeroError(error, 'ReauthorizationRequired')).toBe(true);
   });
 
+  it('client credentials asking for a scope the custom connection lacks: InsufficientPermissions naming the scopes', async () => {
+    const asked = ['accounting.settings.read', 'accounting.transactions.read'];
+    const error = await custom.identity.clientCredentials(asked).catch((e: unknown) => e);
+    expect(isXeroError(error, 'InsufficientPermissions')).toBe(true);
+    expect(error).toMatchObject({ code: 'invalid_scope', requiredScopes: asked, transient: false });
+    expect((error as Error).message).toContain(asked.join(' '));
+    expect((error as Error).message).toContain('spec.scopes');
+  });
+
   it('client credentials (custom connection): a token bound to its one tenant', async () => {
     const tokens = await custom.identity.clientCredentials();
     expect(tokens.refreshToken).toBeNull();

@@ -114,7 +114,8 @@ export class XeroIdentityClient {
       idempotent,
       operation,
     });
-    if (response.statusCode !== 200) throw tokenError(operation, response);
+    if (response.statusCode !== 200)
+      throw tokenError(operation, response, form.scope?.split(' ') ?? []);
     return toTokenSet(parseResponse(tokenResponseSchema, response.body, operation, 200), issuedAt);
   }
 }

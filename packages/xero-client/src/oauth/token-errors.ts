@@ -6,7 +6,11 @@ import { oauthErrorSchema } from './schemas.js';
  * Maps a failed token-endpoint answer to a troubleshooting reason. `error_description` is not
  * copied: an identity server may echo the grant in it.
  */
-export function tokenError(operation: string, response: XeroResponse): XeroError {
+export function tokenError(
+  operation: string,
+  response: XeroResponse,
+  requestedScopes: readonly string[] = [],
+): XeroError {
   if (response.statusCode === 429) return rateLimitedError(operation, response);
   const parsed = oauthErrorSchema.safeParse(response.body);
   const code = parsed.success ? parsed.data.error : undefined;
@@ -15,6 +19,9 @@ export function tokenError(operation: string, response: XeroResponse): XeroError
   }
   if (code === 'invalid_grant') {
     return xeroErrors.reauthorizationRequired(operation, code, response.statusCode);
+  }
+  if (code === 'invalid_scope' && requestedScopes.length > 0) {
+    return xeroErrors.scopesNotGranted(operation, requestedScopes);
   }
   if (code === 'invalid_scope') {
     return xeroErrors.invalidResponse(
