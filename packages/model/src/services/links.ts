@@ -57,9 +57,14 @@ export function toPolicyLink(l: AccountLinkRecord): PolicyAccountLink {
     : { userId: l.userId, staffId: l.staffId ?? '' };
 }
 
-function validateUserId(userId: string): void {
+/**
+ * The stored form of a Xero UserID: lowercase, as snapshots hold it (the Xero client lowercases
+ * UserIDs), so a GUID pasted in upper case still links the user.
+ */
+function userIdKey(userId: string): string {
   if (typeof userId !== 'string' || userId.length === 0 || userId.length > 64)
     throw new ValidationError('userId', 'must be a Xero UserID (1 to 64 characters)');
+  return userId.toLowerCase();
 }
 
 export class AccountLinkService {
@@ -67,12 +72,12 @@ export class AccountLinkService {
 
   /** Links a Xero UserID to a staff member or marks it non-human; replaces any earlier link. */
   async link(
-    userId: string,
+    xeroUserId: string,
     input: AccountLinkInput,
     by: string | null = null,
     now = new Date(),
   ): Promise<AccountLinkRecord> {
-    validateUserId(userId);
+    const userId = userIdKey(xeroUserId);
     const parsed = accountLinkInputSchema.safeParse(input);
     if (!parsed.success) {
       throw new ValidationError(
@@ -106,13 +111,13 @@ export class AccountLinkService {
 
   async unlink(userId: string): Promise<void> {
     const em = this.ctx.em();
-    const link = await em.findOne(AccountLink, { userId });
+    const link = await em.findOne(AccountLink, { userId: userIdKey(userId) });
     if (!link) throw new NotFoundError('account link', userId);
     await em.remove(link).flush();
   }
 
   async get(userId: string): Promise<AccountLinkRecord | null> {
-    const link = await this.ctx.em().findOne(AccountLink, { userId });
+    const link = await this.ctx.em().findOne(AccountLink, { userId: userIdKey(userId) });
     return link ? toRecord(link) : null;
   }
 

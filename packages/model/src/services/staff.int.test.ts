@@ -130,7 +130,8 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       justification: null,
       createdBy: 'admin@acme.test',
     });
-    const relinked = await db().links.link('xero-u1', {
+    // Upper case is the same UserID: it replaces the link rather than adding one that never applies.
+    const relinked = await db().links.link('XERO-U1', {
       nonHuman: true,
       justification: 'payroll integration',
     });
@@ -148,6 +149,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     expect((await db().links.list({ staffId: bob.id })).items.map((l) => l.userId)).toEqual([
       'xero-u2',
     ]);
+    expect((await db().links.get('Xero-U2'))?.userId).toBe('xero-u2');
   });
 
   it('refuses half-specified links and unknown staff, naming the field', async () => {

@@ -27,6 +27,12 @@ describe('accounting schemas', () => {
     });
   });
 
+  it('lowercases UserIDs, the one form snapshots and account links use', () => {
+    const upper = { ...user, UserID: user.UserID.toUpperCase() };
+    const [parsed] = parseResponse(usersSchema, { Users: [upper] }, 'GET Users');
+    expect(parsed?.userId).toBe(user.UserID);
+  });
+
   it('names the field that violates the schema', () => {
     const bad = { Users: [user, { ...user, UpdatedDateUTC: '2019-11-14' }] };
     try {

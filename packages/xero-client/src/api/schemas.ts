@@ -59,7 +59,8 @@ const xeroUser = z
     OrganisationRole: z.string().min(1, 'expected a role'),
   })
   .transform((u) => ({
-    userId: u.UserID,
+    // Lowercase, the one form snapshots and account links use.
+    userId: u.UserID.toLowerCase(),
     email: u.EmailAddress ?? null,
     firstName: u.FirstName ?? null,
     lastName: u.LastName ?? null,
