@@ -39,10 +39,9 @@ import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
-import { parseGoDuration } from '../util/duration.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type Phase } from './failure-classifier.js';
-import { untilAcceptanceExpires } from './next-sync.js';
+import { syncWaitMs, untilAcceptanceExpires } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 
@@ -245,9 +244,8 @@ export class ConnectionReconciler {
         reason: 'Evaluated',
         message: `${CHECK_IDS.length} checks evaluated: ${open} open findings.`,
       });
-      const intervalMs = parseGoDuration(spec.syncInterval);
       requeueAfterMs = untilAcceptanceExpires(
-        withJitter(intervalMs, this.deps.settings.syncJitter),
+        syncWaitMs(spec, this.deps.settings.syncJitter),
         outcome.nextAcceptanceExpiry,
         now,
       );

@@ -40,7 +40,7 @@ export interface XeroConnectionSpec {
    */
   scopes?: string[];
   /**
-   * How often users are synced, as a duration such as 15m or 1h (minimum 1m, maximum 2562047h).
+   * How often users are synced, as a duration such as 15m or 1h (minimum 1m, maximum 2562047h). An AuthorizationCode connection still syncs at least every 720h (30 days): its refresh token lapses after 60 days unused, and a sync renews it.
    */
   syncInterval?: string;
   /**
