@@ -15,18 +15,12 @@ try {
         .close()
         .then(() => process.exit(0))
         .catch((error: unknown) => {
-          logger.error(
-            { error: error instanceof Error ? error.message : String(error) },
-            'shutdown failed',
-          );
+          logger.error({ err: error }, 'shutdown failed');
           process.exit(1);
         });
     });
   }
 } catch (error) {
-  logger.fatal(
-    { error: error instanceof Error ? error.message : String(error) },
-    'reconciler failed to start',
-  );
+  logger.fatal({ err: error }, 'reconciler failed to start');
   process.exit(1);
 }

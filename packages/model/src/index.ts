@@ -28,6 +28,7 @@ export {
   durationSetting,
 } from './database/startup-wait.js';
 export { namespaceListSetting } from './settings/namespace-list.js';
+export { serializeError, MAX_CAUSE_DEPTH, type SafeError } from './logging/error-serializer.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
 export type { SnapshotRecord, TenantRef } from './services/snapshots.js';

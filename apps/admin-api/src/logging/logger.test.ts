@@ -33,4 +33,27 @@ describe('createLogger', () => {
     });
     expect(JSON.parse(lines[1]!).req.url).toBe('/connect/callback');
   });
+
+  it('logs errors without what libraries hang on them (a failed SET of the PKCE verifier)', () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk, _enc, done) => (lines.push(String(chunk)), done()),
+    });
+    const logger = createLogger('info', sink);
+    const flow = JSON.stringify({ codeVerifier: 'pkce-verifier-secret' });
+    // What ioredis rejects a refused SET with, and what got attaches to a failed request.
+    const refused = Object.assign(new Error('OOM command not allowed'), {
+      command: { name: 'set', args: ['xao:connect:flow:n1', flow, 'EX', 600] },
+      options: { headers: { authorization: 'Bearer xao_secret' } },
+      body: flow,
+    });
+    logger.error({ err: refused, reqId: 'r1' }, 'request failed');
+    logger.child({ component: 'connect' }).warn({ error: refused }, 'request failed');
+    const text = lines.join('');
+    expect(text).not.toMatch(/pkce-verifier-secret|xao_secret|"command"|"options"|"body"/);
+    expect(lines.map((line) => JSON.parse(line).err ?? JSON.parse(line).error)).toEqual([
+      { type: 'Error', message: 'OOM command not allowed', stack: refused.stack },
+      { type: 'Error', message: 'OOM command not allowed', stack: refused.stack },
+    ]);
+  });
 });

@@ -1,3 +1,4 @@
+import { serializeError } from '@xero-access/model';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -27,6 +28,12 @@ export const REDACT_PATHS = [
   '*.password',
 ];
 
+/**
+ * JSON logs to stdout (or `destination`), with secrets redacted. Errors (`err`, or `error` when
+ * it holds one) keep only type, message, stack, code, status and their causes: what a library
+ * hangs on them (ioredis's failed command and its arguments, e.g. a SET's value, request
+ * options, bodies, headers) never reaches the log.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
@@ -35,6 +42,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: {
+        err: serializeError,
+        error: serializeError,
         req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
           id: req.id,
           method: req.method,

@@ -4,10 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { ModelOrm } from '@xero-access/model';
 import type { Redis } from 'ioredis';
-import pino from 'pino';
 import { AppModule } from '../app/app.module.js';
 import { parseConfig } from '../config/config.js';
 import { OAuthStateSigner } from '../connect/oauth-state.js';
+import { createLogger } from '../logging/logger.js';
 import { createOpenApiDocument } from './document.js';
 
 /**
@@ -20,7 +20,7 @@ export async function generateOpenApiDocument(): Promise<Record<string, unknown>
       config: parseConfig({ oidc: {}, xero: {} }),
       model: { db: {} } as unknown as ModelOrm,
       redis: {} as unknown as Redis,
-      logger: pino({ level: 'silent' }),
+      logger: createLogger('silent'),
       kube: null,
       oidc: null,
       stateSigner: OAuthStateSigner.random(),

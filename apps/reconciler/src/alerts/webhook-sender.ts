@@ -91,11 +91,7 @@ export class WebhookSender {
             },
             'webhook delivery pass waits for the database; retrying',
           );
-        else
-          this.options.logger.warn(
-            { error: error instanceof Error ? error.message : String(error) },
-            'webhook delivery pass failed',
-          );
+        else this.options.logger.warn({ err: error }, 'webhook delivery pass failed');
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve;

@@ -70,12 +70,7 @@ export class Controller {
         outcome = 'error';
         const retryInMs = this.queue.addRateLimited(key);
         this.options.logger.warn(
-          {
-            controller: this.options.name,
-            key,
-            retryInMs,
-            error: error instanceof Error ? error.message : String(error),
-          },
+          { controller: this.options.name, key, retryInMs, err: error },
           'reconcile failed',
         );
       } finally {

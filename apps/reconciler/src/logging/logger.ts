@@ -1,3 +1,4 @@
+import { serializeError } from '@xero-access/model';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -35,7 +36,12 @@ export const REDACT_PATHS = [
   '*.data',
 ];
 
-/** JSON logs to stdout (or `destination`), with secrets redacted. */
+/**
+ * JSON logs to stdout (or `destination`), with secrets redacted. Errors (`err`, or `error` when
+ * it holds one) keep only type, message, stack, code, status and their causes: what a library
+ * hangs on them (ioredis's failed command and its arguments, request options, bodies, headers)
+ * never reaches the log.
+ */
 export function createLogger(
   level = process.env.LOG_LEVEL ?? 'info',
   destination?: pino.DestinationStream,
@@ -44,11 +50,12 @@ export function createLogger(
     level,
     base: { app: 'reconciler', pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** A logger that drops everything (unit tests). */
-export const silentLogger: Logger = pino({ level: 'silent' });
+/** A logger that drops everything (unit tests); its children get the same serializers. */
+export const silentLogger: Logger = createLogger('silent');
