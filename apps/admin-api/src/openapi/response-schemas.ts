@@ -186,7 +186,9 @@ export const reviewReportSchema = z.object({
   openRemediations: z.array(decisionSchema),
   sha256: z
     .string()
-    .describe('sha256 (hex) of this report without the sha256 field, as serialised'),
+    .describe(
+      'sha256 (hex) of the canonical JSON (RFC 8785) of this report without generatedAt and sha256',
+    ),
 });
 
 export const tokenSchema = z.object({

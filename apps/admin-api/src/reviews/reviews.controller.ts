@@ -9,7 +9,7 @@ import {
 } from '../openapi/response-schemas.js';
 import { Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Database } from '@xero-access/model';
+import { canonicalJson, type Database } from '@xero-access/model';
 import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
@@ -138,7 +138,9 @@ export class ReviewsController {
         (d) => (d.decision === 'revoke' || d.decision === 'change-role') && d.remediatedAt === null,
       ),
     };
-    // The digest covers the report without itself, serialised as sent.
-    return { ...report, sha256: sha256(JSON.stringify(report)) };
+    // The digest covers the report without generatedAt and itself, as canonical JSON (RFC 8785):
+    // every download of the same review state gives the same digest, and any JCS tool recomputes it.
+    const { generatedAt: _, ...content } = report;
+    return { ...report, sha256: sha256(canonicalJson(JSON.parse(JSON.stringify(content)))) };
   }
 }

@@ -24,6 +24,14 @@ const committedOpenApi = fileURLToPath(new URL('../../openapi.json', import.meta
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** Canonical JSON as an auditor's script would write it: every object's keys sorted. */
+function sortedKeysJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(sortedKeysJson).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${sortedKeysJson(v)}`).join(',')}}`;
+}
+
 describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
   let h: Harness;
   let seeded: Awaited<ReturnType<typeof seedAcme>>;
@@ -460,9 +468,16 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         await h.call('GET', `/reviews/${review.id}/report`, { token: h.tokens.viewer })
       ).json();
       expect(report.openRemediations.map((d: { userId: string }) => d.userId)).toEqual(['u-emma']);
-      const { sha256: digest, ...rest } = report;
-      expect(digest).toBe(sha256(JSON.stringify(rest)));
+      // The digest: sha256 of the report without generatedAt and itself, keys sorted, no spaces.
+      const { sha256: digest, generatedAt: _, ...content } = report;
+      expect(digest).toBe(sha256(sortedKeysJson(content)));
       expect(report.snapshot.chainHash).toBe(seeded.second.chainHash);
+      await new Promise((r) => setTimeout(r, 5));
+      const again = (
+        await h.call('GET', `/reviews/${review.id}/report`, { token: h.tokens.viewer })
+      ).json();
+      expect(again.generatedAt).not.toBe(report.generatedAt);
+      expect(again.sha256).toBe(digest);
     });
   });
 
