@@ -12,6 +12,7 @@ export {
   type ConnectOptions,
   type DatabaseWaitLogger,
 } from './database/connect-with-retry.js';
+export { databaseErrorKind } from './database/database-error.js';
 export {
   DatabaseUnavailableError,
   classifyDatabaseOutage,

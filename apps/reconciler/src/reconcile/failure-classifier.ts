@@ -1,6 +1,6 @@
 import type { ConditionType } from '@xero-access/crd';
 import { isXeroError } from '@xero-access/xero-client';
-import { DatabaseUnavailableError } from '@xero-access/model';
+import { DatabaseUnavailableError, databaseErrorKind } from '@xero-access/model';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 
 export type Phase = 'authenticate' | 'sync' | 'evaluate';
@@ -64,7 +64,7 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
       transient: status !== 403,
     };
   }
-  const text = error instanceof Error ? error.message : String(error);
+  const text = describeOther(error);
   if (phase === 'evaluate') {
     return {
       condition: 'PoliciesEvaluated',
@@ -79,4 +79,11 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
     message: `The reconciler failed: ${text}`,
     transient: true,
   };
+}
+
+/** Status is readable by anyone who may get the XeroConnection: a database error's SQL stays in the log. */
+function describeOther(error: unknown): string {
+  const kind = databaseErrorKind(error);
+  if (kind) return `a database error (${kind}); the reconciler log has the details`;
+  return error instanceof Error ? error.message : String(error);
 }
