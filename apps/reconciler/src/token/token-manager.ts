@@ -75,23 +75,33 @@ export class TokenManager {
       };
     }
     let rotatedAt = tokens.rotatedAt;
+    let superseded = false;
     try {
       const set = await client.refresher.refresh({
         connectionKey: key,
         refreshToken: tokens.refreshToken,
         persist: async (rotated) => {
           rotatedAt = new Date();
-          const written = await persistTokenSet(
+          const outcome = await persistTokenSet(
             this.options.core,
             namespace,
             secret,
+            tokens.refreshToken,
             rotated,
             rotatedAt,
           );
+          if (outcome.superseded) {
+            superseded = true;
+            this.options.logger.info(
+              { connection: key, secret: ref.name },
+              'a newer token set (a new consent) was stored while refreshing: kept it instead of the rotated set of the earlier grant',
+            );
+            return;
+          }
           this.secretWrites.record({
             namespace,
             name: ref.name,
-            resourceVersion: written.metadata?.resourceVersion ?? '',
+            resourceVersion: outcome.secret.metadata?.resourceVersion ?? '',
           });
           this.options.logger.info(
             { connection: key, secret: ref.name, expiresAt: rotated.expiresAt.toISOString() },
@@ -100,16 +110,19 @@ export class TokenManager {
         },
       });
       this.options.onRefresh?.(rotatedAt !== tokens.rotatedAt ? 'rotated' : 'reused');
-      return {
-        accessToken: set.accessToken,
-        expiresAt: set.expiresAt,
-        fresh: true,
-        refreshTokenRotatedAt: rotatedAt,
-      };
+      if (!superseded)
+        return {
+          accessToken: set.accessToken,
+          expiresAt: set.expiresAt,
+          fresh: true,
+          refreshTokenRotatedAt: rotatedAt,
+        };
     } catch (error) {
       this.options.onRefresh?.('failed');
       throw error;
     }
+    // Carry on with the newer token set in the Secret (its access token was just issued).
+    return this.accessToken(connection, client);
   }
 
   forget(key: string): void {

@@ -74,7 +74,14 @@ describe('the token Secret', () => {
       name: 'rotating',
       body: [{ op: 'add', path: '/metadata/labels', value: { touched: 'yes' } }],
     });
-    const written = await persistTokenSet(core, namespace, stale, tokens('r1'));
+    const { secret: written, superseded } = await persistTokenSet(
+      core,
+      namespace,
+      stale,
+      'r0',
+      tokens('r1'),
+    );
+    expect(superseded).toBe(false);
     expect(text(written.data, 'refresh_token')).toBe('r1');
     expect(text(written.data, 'access_token')).toBe('access-r1');
     expect(text(written.data, 'tenant_id')).toBe('t');
@@ -88,9 +95,34 @@ describe('the token Secret', () => {
       body: { metadata: { name: 'raced' }, stringData: { refresh_token: 'r0' } },
     });
     const { secret: stale } = await readTokenSecret(core, namespace, 'raced');
-    const winner = await persistTokenSet(core, namespace, stale, tokens('r1'));
-    const loser = await persistTokenSet(core, namespace, stale, tokens('r1'));
+    const { secret: winner } = await persistTokenSet(core, namespace, stale, 'r0', tokens('r1'));
+    const { secret: loser } = await persistTokenSet(core, namespace, stale, 'r0', tokens('r1'));
     expect(loser.metadata?.resourceVersion).toBe(winner.metadata?.resourceVersion);
     expect(text(loser.data, 'refresh_token')).toBe('r1');
+  });
+
+  it('a new consent stored while a refresh of the earlier grant was in flight is not overwritten', async () => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'reconsented' }, stringData: { refresh_token: 'r0' } },
+    });
+    const { secret: stale } = await readTokenSecret(core, namespace, 'reconsented');
+    // The admin API's callback stores the new consent's tokens after our read.
+    await core.replaceNamespacedSecret({
+      namespace,
+      name: 'reconsented',
+      body: {
+        ...stale,
+        data: {
+          refresh_token: Buffer.from('consent-2').toString('base64'),
+          access_token: Buffer.from('access-consent-2').toString('base64'),
+        },
+      },
+    });
+    const outcome = await persistTokenSet(core, namespace, stale, 'r0', tokens('r1'));
+    expect(outcome.superseded).toBe(true);
+    expect(text(outcome.secret.data, 'refresh_token')).toBe('consent-2');
+    const { tokens: stored } = await readTokenSecret(core, namespace, 'reconsented');
+    expect(stored).toMatchObject({ refreshToken: 'consent-2', accessToken: 'access-consent-2' });
   });
 });

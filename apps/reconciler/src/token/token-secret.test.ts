@@ -1,7 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { XeroError } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
-import { parseTokenSecret } from './token-secret.js';
+import { conflictAction, parseTokenSecret } from './token-secret.js';
 
 const secret = (data: Record<string, Buffer | string>): V1Secret => ({
   metadata: { name: 'acme-xero-tokens', resourceVersion: '7' },
@@ -43,5 +43,21 @@ describe('parseTokenSecret', () => {
       parseTokenSecret('finance', secret({ refresh_token: 'rt', access_token: 'has spaces in it' }))
         .accessToken,
     ).toBeNull();
+  });
+});
+
+describe('conflictAction (a write-back of a rotated set lost a race)', () => {
+  it('writes again over the token it spent, or over a Secret without a refresh token', () => {
+    expect(conflictAction('r0', 'r0', 'r1')).toBe('write');
+    expect(conflictAction(null, 'r0', 'r1')).toBe('write');
+  });
+
+  it('keeps the same rotation another writer stored', () => {
+    expect(conflictAction('r1', 'r0', 'r1')).toBe('already-written');
+  });
+
+  it('leaves a newer token set (a new consent) alone', () => {
+    expect(conflictAction('consent-2', 'r0', 'r1')).toBe('superseded');
+    expect(conflictAction('consent-2', 'r0', null)).toBe('superseded');
   });
 });

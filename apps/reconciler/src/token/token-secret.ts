@@ -111,34 +111,62 @@ function withTokens(secret: V1Secret, tokens: XeroTokenSet, rotatedAt: Date): V1
   };
 }
 
+/** What a write that lost a race (409) does, from the refresh tokens involved. */
+export type ConflictAction = 'write' | 'already-written' | 'superseded';
+
+/**
+ * `current` is the refresh token the Secret holds now, `spent` the one we refreshed with,
+ * `rotated` the one Xero gave us for it. A token that is neither was written by someone else
+ * after our read: a new consent through the admin API, newer than our rotation of the old grant.
+ */
+export function conflictAction(
+  current: string | null,
+  spent: string,
+  rotated: string | null,
+): ConflictAction {
+  if (rotated && current === rotated) return 'already-written';
+  if (current === null || current === spent) return 'write';
+  return 'superseded';
+}
+
+export interface PersistOutcome {
+  secret: V1Secret;
+  /** A newer token set was in the Secret and was left alone (`secret` is as read). */
+  superseded: boolean;
+}
+
 /**
  * Writes a rotated token set into the token Secret. The replace carries the resourceVersion we
  * read, so a concurrent writer makes it fail (409) instead of being overwritten; on conflict we
- * re-read and write again unless the Secret already holds this refresh token.
+ * re-read and decide with conflictAction: write again, keep the same rotation another writer stored,
+ * or leave a newer token set alone.
  */
 export async function persistTokenSet(
   core: CoreV1Api,
   namespace: string,
   secret: V1Secret,
+  spentRefreshToken: string,
   tokens: XeroTokenSet,
   now = new Date(),
-): Promise<V1Secret> {
+): Promise<PersistOutcome> {
   let current = secret;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await core.replaceNamespacedSecret({
+      const written = await core.replaceNamespacedSecret({
         namespace,
         name: current.metadata!.name!,
         body: withTokens(current, tokens, now),
       });
+      return { secret: written, superseded: false };
     } catch (error) {
       if (!isConflict(error) || attempt >= 4) throw error;
       current = await core.readNamespacedSecret({ namespace, name: current.metadata!.name! });
-      if (
-        tokens.refreshToken &&
-        decode(current.data, TOKEN_KEYS.refreshToken) === tokens.refreshToken
-      )
-        return current;
+      const action = conflictAction(
+        decode(current.data, TOKEN_KEYS.refreshToken),
+        spentRefreshToken,
+        tokens.refreshToken,
+      );
+      if (action !== 'write') return { secret: current, superseded: action === 'superseded' };
     }
   }
 }
