@@ -75,7 +75,7 @@ export class ConnectController {
       accessTokenExpiresAt: z.iso.datetime(),
     }),
   )
-  @Fails([400, 404, 409, 429, 503])
+  @Fails([400, 404, 409, 429, 502, 503])
   async callback(
     @ValidQuery(callbackQuery) q: z.output<typeof callbackQuery>,
     @Req() request: RequestWithPrincipal,

@@ -1,4 +1,4 @@
-import { HttpException, Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   DEFAULT_SCOPES,
   Transport,
@@ -10,13 +10,18 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
-import { BadRequestField, conflict, notFound } from '../http/errors.js';
-import { KubeGateway, isNotFound, type XeroConnectionResource } from '../kube/kube.js';
+import { BadRequestField, conflict, notFound, unavailable } from '../http/errors.js';
+import {
+  KubeGateway,
+  isNotFound,
+  kubeStatusOf,
+  type XeroConnectionResource,
+} from '../kube/kube.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { REDIS } from '../redis/redis.module.js';
 import { type OAuthStateSigner, newNonce } from './oauth-state.js';
-import { writeTokenSecret } from './token-secret.js';
+import { tokenSecretWriteFailure, writeTokenSecret } from './token-secret.js';
 
 export const STATE_SIGNER = Symbol('OAuthStateSigner');
 /** How long a started flow waits for its callback. */
@@ -29,9 +34,6 @@ interface PendingFlow {
   redirectUri: string;
   startedBy: string;
 }
-
-const unavailable = (message: string) =>
-  new HttpException({ statusCode: 503, error: 'Service Unavailable', message }, 503);
 
 /** Xero's authorization-code flow for one XeroConnection: PKCE, signed single-use state, token Secret. */
 @Injectable()
@@ -164,7 +166,19 @@ export class ConnectService {
       throw error;
     }
     const secretName = resource.spec.tokenSecretRef!.name;
-    await writeTokenSecret(this.gateway().core, namespace, secretName, tokens);
+    try {
+      await writeTokenSecret(this.gateway().core, namespace, secretName, tokens);
+    } catch (error) {
+      this.logger.error(
+        {
+          connection: `${namespace}/${name}`,
+          secret: secretName,
+          kubernetesStatus: kubeStatusOf(error) ?? 'unreachable',
+        },
+        'could not store the new Xero token set: the person must consent again',
+      );
+      throw tokenSecretWriteFailure(error, namespace, secretName);
+    }
     this.logger.info(
       { connection: `${namespace}/${name}`, startedBy: flow.startedBy, secret: secretName },
       'stored a new Xero token set',

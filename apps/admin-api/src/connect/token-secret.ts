@@ -1,6 +1,8 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { HttpException } from '@nestjs/common';
 import type { XeroTokenSet } from '@xero-access/xero-client';
-import { isNotFound } from '../kube/kube.js';
+import { badGateway, unavailable } from '../http/errors.js';
+import { isConflict, isNotFound, kubeStatusOf } from '../kube/kube.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -15,7 +17,14 @@ export function tokenSecretData(tokens: XeroTokenSet): Record<string, string> {
   };
 }
 
-/** Writes the new token set into the Secret, replacing every token key; creates the Secret if missing. */
+/** Enough for a few concurrent writers (the reconciler's write-back, another replica). */
+const WRITE_ATTEMPTS = 5;
+
+/**
+ * Writes the new token set into the Secret, replacing every token key; creates the Secret if
+ * missing. A concurrent change (409, or the Secret deleted under us) is read again and written
+ * over: this consent is newer than any rotation of the earlier grant the reconciler may write back.
+ */
 export async function writeTokenSecret(
   core: CoreV1Api,
   namespace: string,
@@ -23,17 +32,24 @@ export async function writeTokenSecret(
   tokens: XeroTokenSet,
 ): Promise<void> {
   const data = tokenSecretData(tokens);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await writeOnce(core, namespace, name, data);
+    } catch (error) {
+      if (!(isConflict(error) || isNotFound(error)) || attempt >= WRITE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function writeOnce(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+  data: Record<string, string>,
+): Promise<void> {
+  let existing: V1Secret;
   try {
-    const existing = await core.readNamespacedSecret({ namespace, name });
-    const kept = { ...(existing.data ?? {}) };
-    // A pre-filled token set from an earlier consent must not survive next to the new one.
-    for (const key of ['access_token', 'refresh_token', 'id_token', 'expires_at', 'scope'])
-      delete kept[key];
-    await core.replaceNamespacedSecret({
-      namespace,
-      name,
-      body: { ...existing, data: { ...kept, ...data } },
-    });
+    existing = await core.readNamespacedSecret({ namespace, name });
   } catch (error) {
     if (!isNotFound(error)) throw error;
     await core.createNamespacedSecret({
@@ -48,5 +64,36 @@ export async function writeTokenSecret(
         data,
       },
     });
+    return;
   }
+  const kept = { ...(existing.data ?? {}) };
+  // A pre-filled token set from an earlier consent must not survive next to the new one.
+  for (const key of ['access_token', 'refresh_token', 'id_token', 'expires_at', 'scope'])
+    delete kept[key];
+  // The replace carries the resourceVersion just read: a change since then is a 409, not lost.
+  await core.replaceNamespacedSecret({
+    namespace,
+    name,
+    body: { ...existing, data: { ...kept, ...data } },
+  });
+}
+
+/**
+ * The answer when the token set could not be stored: the code is spent, so the person must start
+ * again. Names the Secret and the Kubernetes status, never a value.
+ */
+export function tokenSecretWriteFailure(
+  error: unknown,
+  namespace: string,
+  name: string,
+): HttpException {
+  const status = kubeStatusOf(error);
+  const what = `could not store the new Xero token set in Secret ${namespace}/${name}`;
+  if (status === undefined)
+    return unavailable(
+      `${what}: the Kubernetes API is unreachable; start the connection again once it is back`,
+    );
+  return badGateway(
+    `${what}: the Kubernetes API answered HTTP ${status}; start the connection again`,
+  );
 }

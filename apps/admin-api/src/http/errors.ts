@@ -36,3 +36,19 @@ export function conflict(message: string): HttpException {
     409,
   );
 }
+
+/** A service this API relies on (the Kubernetes API) answered with an error. */
+export function badGateway(message: string): HttpException {
+  return new HttpException(
+    { statusCode: 502, error: 'Bad Gateway', message } satisfies ErrorBody,
+    502,
+  );
+}
+
+/** A service this API relies on is not configured or not reachable (answered with Retry-After). */
+export function unavailable(message: string): HttpException {
+  return new HttpException(
+    { statusCode: 503, error: 'Service Unavailable', message } satisfies ErrorBody,
+    503,
+  );
+}

@@ -42,10 +42,16 @@ export function loadKubeConfig(path?: string): KubeConfig | null {
   return kc.getCurrentCluster() ? kc : null;
 }
 
-export function isNotFound(error: unknown): boolean {
-  const e = error as { code?: number; statusCode?: number; body?: unknown };
-  return e?.code === 404 || e?.statusCode === 404;
+/** The HTTP status of a failed Kubernetes call (ApiException: `code`); undefined for network errors. */
+export function kubeStatusOf(error: unknown): number | undefined {
+  const e = error as { code?: unknown; statusCode?: unknown } | null;
+  if (typeof e?.code === 'number') return e.code;
+  if (typeof e?.statusCode === 'number') return e.statusCode;
+  return undefined;
 }
+
+export const isNotFound = (error: unknown): boolean => kubeStatusOf(error) === 404;
+export const isConflict = (error: unknown): boolean => kubeStatusOf(error) === 409;
 
 /** Reads XeroConnections and their Secrets. */
 export class KubeGateway {

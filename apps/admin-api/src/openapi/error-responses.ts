@@ -28,7 +28,7 @@ export const errorComponents = () => ({
   ScimError: openApiOutputSchema(scimErrorSchema),
 });
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'A parameter or the body is invalid; `field` names it.',
@@ -39,6 +39,7 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   413: 'The body is larger than the configured limit.',
   415: 'The body is in a media type this API does not read.',
   429: 'Rate limit exceeded; retry after `Retry-After` seconds.',
+  502: 'A service this API relies on (the Kubernetes API) answered with an error.',
   503: 'The database is busy or unreachable; retry after `Retry-After` seconds.',
 };
 

@@ -1,7 +1,7 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KubeGateway } from '../kube/kube.js';
 import { reevaluationKeys } from '@xero-access/model';
 import { startHarness, type Harness } from './harness.js';
@@ -9,12 +9,27 @@ import { createXeroConnection } from './xero-connections.js';
 
 const decode = (data: Record<string, string> | undefined, key: string) =>
   Buffer.from(data?.[key] ?? '', 'base64').toString('utf8');
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+/** Starts a flow, consents at the sandbox and returns the callback's query string. */
+async function consent(h: Harness, connection: string): Promise<string> {
+  const started = await h.call('POST', `/connections/${connection}/connect`, {
+    token: h.tokens.admin,
+  });
+  expect(started.statusCode, started.body).toBe(200);
+  const authorizeUrl = new URL(started.json().authorizeUrl);
+  authorizeUrl.searchParams.set('sandbox_auto_consent', 'true');
+  const redirect = await fetch(authorizeUrl, { redirect: 'manual' });
+  expect(redirect.status).toBe(302);
+  return new URL(redirect.headers.get('location')!).search;
+}
 
 describe('connect: authorization code flow against the Xero sandbox, and connections from the cluster', () => {
   let sandbox: Sandbox;
   let kc: KubeConfig;
   let core: CoreV1Api;
   let namespace: string;
+  let gateway: KubeGateway;
   let h: Harness;
 
   beforeAll(async () => {
@@ -46,8 +61,9 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     ] as const) {
       await createXeroConnection(kc, namespace, name, spec);
     }
+    gateway = new KubeGateway(kc);
     h = await startHarness('sqlite', {
-      kube: new KubeGateway(kc),
+      kube: gateway,
       config: {
         xero: {
           identityUrl: sandbox.identityUrl,
@@ -157,6 +173,130 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
       field: 'query.state',
       message: expect.stringMatching(/already used/),
     });
+  });
+
+  it('stores the new consent when the Secret changes between its read and its write (409)', async () => {
+    await createXeroConnection(kc, namespace, 'reconsent', {
+      credentialsSecretRef: { name: 'acme-xero-app' },
+      tokenSecretRef: { name: 'reconsent-tokens' },
+    });
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: 'reconsent-tokens' },
+        stringData: { refresh_token: 'earlier-grant', tenant_id: 'tenant-1' },
+      },
+    });
+    // The reconciler writes back a rotation of the earlier grant right after each of the API's
+    // first two reads of the token Secret, so the API's replaces meet real 409s from the API server.
+    const read = gateway.core.readNamespacedSecret;
+    let rotationsToLand = 2;
+    gateway.core.readNamespacedSecret = async (param, options) => {
+      const secret = await read.call(gateway.core, param, options);
+      if (param.name === 'reconsent-tokens' && rotationsToLand > 0) {
+        rotationsToLand -= 1;
+        await core.replaceNamespacedSecret({
+          namespace,
+          name: 'reconsent-tokens',
+          body: {
+            ...secret,
+            data: {
+              ...secret.data,
+              refresh_token: b64(`earlier-grant-rotated-${rotationsToLand}`),
+              access_token: b64('earlier-grant-access'),
+            },
+          },
+        });
+      }
+      return secret;
+    };
+    try {
+      const search = await consent(h, `${namespace}/reconsent`);
+      const callback = await h.call('GET', `/connect/callback${search}`);
+      expect(callback.statusCode, callback.body).toBe(200);
+    } finally {
+      gateway.core.readNamespacedSecret = read;
+    }
+    expect(rotationsToLand).toBe(0);
+    const secret = await core.readNamespacedSecret({ namespace, name: 'reconsent-tokens' });
+    expect(decode(secret.data, 'refresh_token')).not.toMatch(/^earlier-grant/);
+    expect(decode(secret.data, 'access_token')).not.toBe('earlier-grant-access');
+    expect(decode(secret.data, 'tenant_id')).toBe('tenant-1');
+    // The stored set is the one the consent issued: Xero accepts its refresh token.
+    const xeroApp = sandbox.apps.find((a) => a.kind === 'standard')!;
+    const refreshed = await fetch(`${sandbox.identityUrl}/connect/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${b64(`${xeroApp.clientId}:${xeroApp.clientSecret}`)}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: decode(secret.data, 'refresh_token'),
+      }),
+    });
+    expect(refreshed.status).toBe(200);
+  });
+
+  it('answers 502 naming the Secret, never a value, when Kubernetes refuses to store the tokens', async () => {
+    await createXeroConnection(kc, namespace, 'forbidden', {
+      credentialsSecretRef: { name: 'acme-xero-app' },
+      tokenSecretRef: { name: 'forbidden-tokens' },
+    });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'forbidden-tokens' }, stringData: { refresh_token: 'earlier' } },
+    });
+    // An identity that may read the XeroConnection and Secrets but not update them.
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name: 'read-only' },
+        rules: [
+          { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+          { apiGroups: ['xeroaccess.dev'], resources: ['xeroconnections'], verbs: ['get'] },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: 'read-only' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'read-only' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'read-only' }],
+      },
+    });
+    const readOnly = new KubeConfig();
+    readOnly.loadFromOptions({
+      clusters: kc.clusters,
+      users: kc.users.map((user) => ({ ...user, impersonateUser: 'read-only' })),
+      contexts: kc.contexts,
+      currentContext: kc.currentContext,
+    });
+    const limitedGateway = new KubeGateway(readOnly);
+    await vi.waitFor(() => limitedGateway.getConnection(namespace, 'forbidden'), {
+      timeout: 10_000,
+    });
+    const limited = await startHarness('sqlite', {
+      kube: limitedGateway,
+      config: { xero: { identityUrl: sandbox.identityUrl, loginUrl: sandbox.loginUrl } },
+    });
+    try {
+      const before = await core.readNamespacedSecret({ namespace, name: 'forbidden-tokens' });
+      const search = await consent(limited, `${namespace}/forbidden`);
+      const callback = await limited.call('GET', `/connect/callback${search}`);
+      expect(callback.json()).toEqual({
+        statusCode: 502,
+        error: 'Bad Gateway',
+        message: `could not store the new Xero token set in Secret ${namespace}/forbidden-tokens: the Kubernetes API answered HTTP 403; start the connection again`,
+      });
+      expect(callback.body).not.toContain(new URLSearchParams(search).get('code')!);
+      const after = await core.readNamespacedSecret({ namespace, name: 'forbidden-tokens' });
+      expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('refuses a forged or missing state', async () => {
