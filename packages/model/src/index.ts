@@ -35,6 +35,7 @@ export type { ConnectionRecord, ConnectionSync } from './services/connections.js
 export type { SnapshotRecord, TenantRef } from './services/snapshots.js';
 export type {
   ApplyFindingsResult,
+  FindingAlerts,
   FindingTransition,
   AcceptRiskInput,
 } from './services/findings.js';
@@ -70,6 +71,7 @@ export type {
   EnqueueWebhookInput,
   DeliveryAttempt,
 } from './services/webhooks.js';
+export { webhookTargetProblem } from './services/webhooks.js';
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,

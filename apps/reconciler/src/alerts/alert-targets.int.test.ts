@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
 import { silentLogger } from '../logging/logger.js';
-import { AlertTargets, NAMESPACE_ALERTS_SECRET } from './alert-targets.js';
+import { AlertTargets, InvalidAlertTargetError, NAMESPACE_ALERTS_SECRET } from './alert-targets.js';
 import { WebhookSender } from './webhook-sender.js';
 import { verifySignature } from './webhook-signature.js';
 
@@ -73,6 +73,34 @@ describe('alert webhooks per namespace or global', () => {
       secret: 'global-secret',
     });
     expect(await new AlertTargets(core, undefined).targetFor(plain)).toBeUndefined();
+  });
+
+  it('refuses a namespace Secret it cannot use, naming the key, rather than fall back to the global target', async () => {
+    const kc = testKubeConfig();
+    const targets = new AlertTargets(core, { url: `${url}/global`, secret: 'global-secret' });
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ url: `${url}/team` }, /key secret: is missing or empty$/],
+      [{ url: ' ', secret: 's' }, /key url: is missing or empty$/],
+      [
+        { url: 'https://user:pw@hooks.example/x', secret: 's' },
+        /key url: must not contain credentials/,
+      ],
+      [{ url: 'ftp://hooks.example/x', secret: 's' }, /key url: must be an http\(s\) URL$/],
+    ];
+    for (const [stringData, message] of cases) {
+      const namespace = await createTestNamespace(kc, 'alerts');
+      await core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: NAMESPACE_ALERTS_SECRET }, stringData },
+      });
+      const refused = await targets.targetFor(namespace).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(InvalidAlertTargetError);
+      expect((refused as Error).message).toMatch(
+        new RegExp(`^Secret ${namespace}/${NAMESPACE_ALERTS_SECRET} `),
+      );
+      expect((refused as Error).message).toMatch(message);
+      expect((refused as Error).message).not.toContain('pw@');
+    }
   });
 
   it('signs each delivery with the secret of its target and records it as delivered', async () => {

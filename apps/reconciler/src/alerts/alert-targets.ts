@@ -1,4 +1,5 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { webhookTargetProblem } from '@xero-access/model';
 import { isNotFound } from '../kube/http-status.js';
 
 /** Where a namespace's alerts go and the secret their signatures use. */
@@ -9,6 +10,17 @@ export interface AlertTarget {
 
 /** A namespace overrides the global webhook with a Secret of this name (keys `url`, `secret`). */
 export const NAMESPACE_ALERTS_SECRET = 'xero-access-alerts';
+
+/**
+ * A namespace's alerts Secret that cannot be used. Its findings are not applied until it is
+ * fixed: sending them to the global webhook (maybe another team's) or to none would be worse.
+ */
+export class InvalidAlertTargetError extends Error {
+  constructor(namespace: string, key: 'url' | 'secret', problem: string) {
+    super(`Secret ${namespace}/${NAMESPACE_ALERTS_SECRET} key ${key}: ${problem}`);
+    this.name = 'InvalidAlertTargetError';
+  }
+}
 
 const CACHE_MS = 30_000;
 
@@ -42,7 +54,11 @@ export class AlertTargets {
       });
       const url = decode(secret.data, 'url');
       const signing = decode(secret.data, 'secret');
-      if (url && signing) target = { url, secret: signing };
+      if (!url) throw new InvalidAlertTargetError(namespace, 'url', 'is missing or empty');
+      if (!signing) throw new InvalidAlertTargetError(namespace, 'secret', 'is missing or empty');
+      const problem = webhookTargetProblem(url);
+      if (problem) throw new InvalidAlertTargetError(namespace, 'url', problem);
+      target = { url, secret: signing };
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }

@@ -1,4 +1,4 @@
-import type { Database, FindingTransition } from '@xero-access/model';
+import type { FindingAlerts, FindingTransition } from '@xero-access/model';
 
 export type AlertEventType = 'finding.opened' | 'finding.resolved' | 'finding.accepted-expired';
 
@@ -34,21 +34,16 @@ export function alertPayload(transition: FindingTransition): Record<string, unkn
 }
 
 /**
- * Records one delivery per transition in the delivery log (idempotent on the FindingEvent id),
- * so an alert survives a crash between evaluation and sending.
+ * The alerts of a findings update, for `target`: the model writes one delivery per transition
+ * (idempotent on the FindingEvent id) in the transaction that records the transitions, so an
+ * alert survives a crash or a failure anywhere after evaluation.
  */
-export async function enqueueFindingAlerts(
-  db: Database,
-  target: string,
-  transitions: readonly FindingTransition[],
-): Promise<number> {
-  for (const t of transitions) {
-    await db.webhooks.enqueue({
-      eventType: alertTypeOf(t.type),
-      eventId: t.eventId,
-      target,
-      payload: alertPayload(t),
-    });
-  }
-  return transitions.length;
+export function findingAlertsFor(target: string): FindingAlerts {
+  return {
+    target,
+    delivery: (transition) => ({
+      eventType: alertTypeOf(transition.type),
+      payload: alertPayload(transition),
+    }),
+  };
 }

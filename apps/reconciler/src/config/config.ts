@@ -3,6 +3,7 @@ import {
   databaseStartupWait,
   durationSetting as durationMs,
   namespaceListSetting,
+  webhookTargetProblem,
 } from '@xero-access/model';
 import { z } from 'zod';
 
@@ -138,5 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConf
       'invalid reconciler configuration: ALERT_WEBHOOK_SECRET: required when ALERT_WEBHOOK_URL is set (deliveries are signed)',
     );
   }
+  const urlProblem =
+    parsed.data.ALERT_WEBHOOK_URL && webhookTargetProblem(parsed.data.ALERT_WEBHOOK_URL);
+  if (urlProblem)
+    throw new Error(`invalid reconciler configuration: ALERT_WEBHOOK_URL: ${urlProblem}`);
   return toConfig(parsed.data);
 }

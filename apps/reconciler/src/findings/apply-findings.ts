@@ -1,6 +1,7 @@
 import type {
   ConnectionRef,
   Database,
+  FindingAlerts,
   FindingTransition,
   ReportedFinding,
 } from '@xero-access/model';
@@ -21,13 +22,14 @@ export async function applyFindings(
   ref: ConnectionRef,
   perSnapshot: readonly { snapshotId: string; findings: ReportedFinding[] }[],
   now: Date,
+  alerts?: FindingAlerts,
 ): Promise<AppliedFindings> {
   const transitions: FindingTransition[] = [];
   let openByCheck: Record<string, number> = {};
   let nextAcceptanceExpiry: Date | null = null;
   // Both come from the whole connection after each apply, so the last one holds.
   for (const { snapshotId, findings } of perSnapshot) {
-    const result = await db.findings.apply(ref, snapshotId, findings, now);
+    const result = await db.findings.apply(ref, snapshotId, findings, now, alerts);
     transitions.push(...result.transitions);
     ({ openByCheck, nextAcceptanceExpiry } = result);
   }

@@ -13,7 +13,7 @@ import {
   type ReportedFinding,
 } from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
-import { enqueueFindingAlerts } from '../alerts/finding-alerts.js';
+import { findingAlertsFor } from '../alerts/finding-alerts.js';
 import type { AlertTargets } from '../alerts/alert-targets.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import type { ReconcileResult } from '../controller/controller.js';
@@ -368,15 +368,12 @@ export class ConnectionReconciler {
       );
       perSnapshot.push({ snapshotId: r.snapshot.id, findings });
     }
-    const applied = await database(() => applyFindings(db, ref, perSnapshot, now));
-    const target =
-      this.deps.alerts && applied.transitions.length > 0
-        ? await this.deps.alerts.targets.targetFor(ref.namespace)
-        : undefined;
-    if (target) {
-      await database(() => enqueueFindingAlerts(db, target.url, applied.transitions));
-      this.deps.alerts!.sender.kick();
-    }
+    // The target first: the alerts are written with the findings, in one transaction.
+    const target = await this.deps.alerts?.targets.targetFor(ref.namespace);
+    const applied = await database(() =>
+      applyFindings(db, ref, perSnapshot, now, target && findingAlertsFor(target.url)),
+    );
+    if (target && applied.transitions.length > 0) this.deps.alerts!.sender.kick();
     return {
       grant,
       tenants,

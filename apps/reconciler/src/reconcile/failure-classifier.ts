@@ -1,6 +1,7 @@
 import type { ConditionType } from '@xero-access/crd';
 import { isXeroError } from '@xero-access/xero-client';
 import { DatabaseUnavailableError, databaseErrorKind } from '@xero-access/model';
+import { InvalidAlertTargetError } from '../alerts/alert-targets.js';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 
 export type Phase = 'authenticate' | 'sync' | 'evaluate';
@@ -45,6 +46,15 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
       message: error.message,
       transient: error.transient || error.reason === 'InvalidResponse',
       ...(error.retryAt ? { retryAt: error.retryAt } : {}),
+    };
+  }
+  if (error instanceof InvalidAlertTargetError) {
+    // Retried: the alerts Secret is not watched, and its fix must be picked up by itself.
+    return {
+      condition: PHASE_CONDITION[phase],
+      reason: 'InvalidAlertTarget',
+      message: `${error.message}. Findings are applied once it is fixed.`,
+      transient: true,
     };
   }
   if (error instanceof DatabaseUnavailableError) {

@@ -12,6 +12,7 @@ import {
 import { isUuid, newId } from '../ids.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
+import { insertDelivery } from './webhooks.js';
 import {
   addEvent,
   clearAcceptance,
@@ -28,6 +29,16 @@ export interface FindingTransition {
   eventId: string;
   at: Date;
   finding: FindingRecord;
+}
+
+/**
+ * Webhook alerts for the transitions, written to the delivery log in the same transaction as the
+ * findings: if that commits, every alert is on record for the sender, whatever fails after.
+ */
+export interface FindingAlerts {
+  target: string;
+  /** The delivery's event type and payload for one transition. */
+  delivery(transition: FindingTransition): { eventType: string; payload: Record<string, unknown> };
 }
 
 export interface ApplyFindingsResult {
@@ -50,6 +61,7 @@ export async function applyFindings(
   snapshotId: string,
   reported: readonly ReportedFinding[],
   now: Date,
+  alerts?: FindingAlerts,
 ): Promise<ApplyFindingsResult> {
   const byKey = parseReportedFindings(reported);
   return ctx.em().transactional(async (em) => {
@@ -129,13 +141,22 @@ export async function applyFindings(
       }
     }
     await em.flush();
+    const transitions: FindingTransition[] = events.map(([type, e]) => ({
+      type,
+      eventId: e.id,
+      at: e.at,
+      finding: toFindingRecord(e.finding, conn),
+    }));
+    if (alerts) {
+      for (const transition of transitions)
+        await insertDelivery(
+          em,
+          { ...alerts.delivery(transition), eventId: transition.eventId, target: alerts.target },
+          now,
+        );
+    }
     return {
-      transitions: events.map(([type, e]) => ({
-        type,
-        eventId: e.id,
-        at: e.at,
-        finding: toFindingRecord(e.finding, conn),
-      })),
+      transitions,
       openByCheck: await openCounts(em, conn.id),
       nextAcceptanceExpiry: await nextAcceptanceExpiry(em, conn.id, now),
     };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.js';
+import type { FindingAlerts } from './findings.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
 
@@ -295,5 +296,54 @@ describe.each(testDrivers)('concurrent evaluations on $dialect', (driver) => {
     const opened = results.flatMap((r) => r.transitions.filter((x) => x.type === 'opened'));
     expect(opened).toHaveLength(40);
     expect((await db.findings.list({}, { limit: 100 })).items).toHaveLength(40);
+  });
+});
+
+describe.each(testDrivers)('finding alerts written with the findings on $dialect', (driver) => {
+  const t = useTestModel(driver);
+  const target = 'https://hooks.acme.test/xao';
+  const alerts: FindingAlerts = {
+    target,
+    delivery: (transition) => ({
+      eventType: `finding.${transition.type}`,
+      payload: { findingId: transition.finding.id },
+    }),
+  };
+
+  it('records one delivery per transition in the same transaction: all or nothing', async () => {
+    const db = t.model.db;
+    const s = await db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'STANDARD'], ['b', 'STANDARD']),
+      at('2026-11-01T00:00:00Z'),
+    );
+    const reported = [unidentified('a'), unidentified('b')];
+    const failing: FindingAlerts = {
+      target,
+      delivery: () => {
+        throw new Error('could not build the payload');
+      },
+    };
+    await expect(
+      db.findings.apply(acme, s.id, reported, at('2026-11-01T00:00:01Z'), failing),
+    ).rejects.toThrow('could not build the payload');
+    // Nothing of the failed update stays: the same findings open now, with their alerts.
+    const applied = await db.findings.apply(
+      acme,
+      s.id,
+      reported,
+      at('2026-11-01T00:00:02Z'),
+      alerts,
+    );
+    expect(applied.transitions.map((x) => x.type)).toEqual(['opened', 'opened']);
+    const log = (await db.webhooks.list()).items;
+    expect(log.map((d) => d.eventId).sort()).toEqual(
+      applied.transitions.map((x) => x.eventId).sort(),
+    );
+    expect(log.every((d) => d.target === target && d.eventType === 'finding.opened')).toBe(true);
+    expect(log.map((d) => d.payload.findingId).sort()).toEqual(
+      applied.transitions.map((x) => x.finding.id).sort(),
+    );
   });
 });

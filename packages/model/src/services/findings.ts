@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { ReportedFinding } from '../findings/reported-finding.js';
 import { findConnection } from './connections.js';
 import type { ConnectionRef, ServiceContext } from './context.js';
-import { applyFindings, type ApplyFindingsResult } from './finding-apply.js';
+import { applyFindings, type ApplyFindingsResult, type FindingAlerts } from './finding-apply.js';
 import { addEvent, clearAcceptance, openCounts } from './finding-mutations.js';
 import { listFindings, type FindingFilter, type FindingPageRequest } from './finding-query.js';
 import {
@@ -18,7 +18,7 @@ import {
 } from './finding-records.js';
 import type { Page } from './pagination.js';
 
-export type { ApplyFindingsResult, FindingTransition } from './finding-apply.js';
+export type { ApplyFindingsResult, FindingAlerts, FindingTransition } from './finding-apply.js';
 
 export interface AcceptRiskInput {
   reason: string;
@@ -38,8 +38,9 @@ export class FindingService {
     snapshotId: string,
     reported: readonly ReportedFinding[],
     now = new Date(),
+    alerts?: FindingAlerts,
   ): Promise<ApplyFindingsResult> {
-    return applyFindings(this.ctx, connection, snapshotId, reported, now);
+    return applyFindings(this.ctx, connection, snapshotId, reported, now, alerts);
   }
 
   async get(id: string): Promise<FindingRecord | null> {

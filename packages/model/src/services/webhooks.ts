@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { WebhookDelivery, type WebhookDeliveryStatus } from '../entities/webhook-delivery.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
@@ -56,18 +57,57 @@ function toRecord(d: WebhookDelivery): WebhookDeliveryRecord {
   };
 }
 
-function validateTarget(target: string): void {
+/** Why `target` cannot be a webhook endpoint, or undefined when it can. */
+export function webhookTargetProblem(target: string): string | undefined {
   let url: URL;
   try {
     url = new URL(target);
   } catch {
-    throw new ValidationError('target', 'must be an absolute http(s) URL');
+    return 'must be an absolute http(s) URL';
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new ValidationError('target', 'must be an http(s) URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
   if (url.username || url.password)
-    throw new ValidationError('target', 'must not contain credentials');
-  if (target.length > 2048) throw new ValidationError('target', 'must be at most 2048 characters');
+    return 'must not contain credentials (deliveries are signed with the secret instead)';
+  if (target.length > 2048) return 'must be at most 2048 characters';
+  return undefined;
+}
+
+function validateTarget(target: string): void {
+  const problem = webhookTargetProblem(target);
+  if (problem) throw new ValidationError('target', problem);
+}
+
+/**
+ * Adds a pending delivery to the log through `em` (so inside the caller's transaction, as the
+ * findings outbox needs); a second one for the same event and target is ignored.
+ */
+export async function insertDelivery(
+  em: SqlEntityManager,
+  input: EnqueueWebhookInput,
+  now: Date,
+): Promise<void> {
+  validateTarget(input.target);
+  if (!input.eventType || input.eventType.length > 64)
+    throw new ValidationError('eventType', 'must be 1 to 64 characters');
+  if (!input.eventId || input.eventId.length > 128)
+    throw new ValidationError('eventId', 'must be 1 to 128 characters');
+  await em
+    .createQueryBuilder(WebhookDelivery)
+    .insert({
+      id: newId(),
+      eventType: input.eventType,
+      eventId: input.eventId,
+      target: input.target,
+      payload: input.payload,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflict(['eventId', 'target'])
+    .ignore()
+    .execute();
 }
 
 /** The delivery log of outgoing webhooks: the reconciler enqueues, sends, and records attempts. */
@@ -75,29 +115,8 @@ export class WebhookDeliveryService {
   constructor(private readonly ctx: ServiceContext) {}
 
   async enqueue(input: EnqueueWebhookInput, now = new Date()): Promise<WebhookDeliveryRecord> {
-    validateTarget(input.target);
-    if (!input.eventType || input.eventType.length > 64)
-      throw new ValidationError('eventType', 'must be 1 to 64 characters');
-    if (!input.eventId || input.eventId.length > 128)
-      throw new ValidationError('eventId', 'must be 1 to 128 characters');
     const em = this.ctx.em();
-    await em
-      .createQueryBuilder(WebhookDelivery)
-      .insert({
-        id: newId(),
-        eventType: input.eventType,
-        eventId: input.eventId,
-        target: input.target,
-        payload: input.payload,
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: now,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflict(['eventId', 'target'])
-      .ignore()
-      .execute();
+    await insertDelivery(em, input, now);
     return toRecord(
       await em.findOneOrFail(WebhookDelivery, { eventId: input.eventId, target: input.target }),
     );
