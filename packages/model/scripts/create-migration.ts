@@ -1,6 +1,6 @@
 /**
  * Generates the next migration for BOTH dialects from the entity metadata:
- *   npm run migration:create -w @xero-access/model -- <short-name>
+ *   npm run migration:create -w @xero-access/model -- <short_name>
  * For each dialect it builds a scratch database at the current migrations, asks MikroORM's
  * migrator for the diff against the entities, writes the migration and regenerates the
  * dialect's index.ts. Needs PostgreSQL at XAO_POSTGRES_URL (role may CREATE DATABASE).
@@ -17,8 +17,10 @@ import { ormOptions, migrationsFolder } from '../src/orm/create-orm.js';
 import type { Dialect } from '../src/orm/database-url.js';
 
 const name = process.argv[2];
-if (!name || !/^[a-z0-9-]+$/.test(name)) {
-  console.error('usage: create-migration <short-name, lowercase letters, digits and dashes>');
+if (!name || !/^[a-z0-9_]+$/.test(name)) {
+  console.error(
+    'usage: create-migration <short-name, lowercase letters, digits and underscores (the name becomes part of a class name)>',
+  );
   process.exit(2);
 }
 const packageRoot = resolve(import.meta.dirname, '..');

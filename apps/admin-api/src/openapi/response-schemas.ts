@@ -94,6 +94,11 @@ export const staffSchema = z.object({
   offboardedAt: date.nullable(),
   externalId: z.string().nullable(),
   source: z.enum(['manual', 'scim', 'import']),
+  deletedAt: date
+    .nullable()
+    .describe(
+      'When the identity provider deleted the person (SCIM DELETE): kept offboarded, with its account links, as audit evidence',
+    ),
   createdAt: date,
   updatedAt: date,
 });

@@ -48,9 +48,10 @@ export class ScimUsersController {
     return toScimUser(s, this.config.publicUrl.replace(/\/$/, ''));
   }
 
+  /** A member the identity provider deleted is kept as audit evidence but gone here (RFC 7644 §3.6). */
   private async existing(id: string): Promise<StaffRecord> {
     const s = await this.db.staff.get(id);
-    if (!s) throw new ScimError(404, `User ${id} not found`);
+    if (!s || s.deletedAt) throw new ScimError(404, `User ${id} not found`);
     return s;
   }
 
@@ -69,9 +70,9 @@ export class ScimUsersController {
         filter.attribute === 'userName'
           ? await this.db.staff.getByEmail(filter.value)
           : await this.db.staff.getByExternalId(filter.value);
-      all = found ? [found] : [];
+      all = found && !found.deletedAt ? [found] : [];
     } else {
-      all = await this.db.staff.all();
+      all = (await this.db.staff.all()).filter((s) => !s.deletedAt);
     }
     const page = all.slice(startIndex - 1, startIndex - 1 + count);
     return {
@@ -97,14 +98,17 @@ export class ScimUsersController {
   @HttpCode(201)
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
-  @ApiOperation({ summary: 'Create (provision) a user' })
+  @ApiOperation({
+    summary:
+      'Create (provision) a user; a userName or externalId of a deleted user revives that record (same id)',
+  })
   @Returns(scimUserSchema, 201)
   @Fails([409])
   async create(
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const created = await this.db.staff.create(staffFromScim(body));
+    const { record: created } = await this.db.staff.provision(staffFromScim(body));
     await this.changes.changed('scim.create', [created]);
     const view = this.view(created);
     void reply.header('location', view.meta.location);
@@ -148,16 +152,18 @@ export class ScimUsersController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNoContentResponse({ description: 'Deleted for SCIM; kept offboarded as audit evidence' })
   @Access('scim')
   @ApiOperation({
-    summary: 'Delete a user (deactivate with PATCH active=false to offboard and keep the record)',
+    summary:
+      'Delete a user: SCIM no longer returns it (404), but the staff record is kept offboarded ' +
+      "(offboardedAt kept, else now; deletedAt set) with its account links, so the leaver's " +
+      'remaining Xero access is still reported as offboarded-access-removed (audit evidence)',
   })
   @Fails([404])
   async remove(@UuidParam('id') id: string) {
     const before = await this.existing(id);
-    const links = await this.changes.linkedUserIds(before.id);
-    await this.db.staff.delete(id);
-    await this.changes.changed('scim.delete', [before], links);
+    const after = await this.db.staff.markDeleted(id);
+    await this.changes.changed('scim.delete', [before, after]);
   }
 }

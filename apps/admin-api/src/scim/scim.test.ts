@@ -38,6 +38,7 @@ describe('SCIM ↔ staff mapping', () => {
     offboardedAt: null,
     externalId: null,
     source: 'scim' as const,
+    deletedAt: null,
     createdAt: new Date(),
     updatedAt: new Date(),
   };

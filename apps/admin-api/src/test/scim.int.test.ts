@@ -188,12 +188,64 @@ describe.each(DIALECTS)('SCIM 2.0 /scim/v2/Users on $dialect (RFC 7644)', ({ dia
     expect(response.json().detail).toContain('body.userName');
   });
 
-  it('deletes a user: 204, then 404', async () => {
+  it('deletes a user: 204, then gone for SCIM (404, not listed), but kept offboarded with its links', async () => {
+    const linked = await h.call('PUT', '/links/u-emma', {
+      token: h.tokens.admin,
+      body: { staffId: id },
+    });
+    expect(linked.statusCode).toBe(200);
+    await h.redis.del(`${h.prefix}reevaluate:pending`);
+
     const deleted = await scim('DELETE', `/scim/v2/Users/${id}`);
     expect(deleted.statusCode).toBe(204);
     expect(deleted.body).toBe('');
-    expect((await scim('GET', `/scim/v2/Users/${id}`)).statusCode).toBe(404);
+    expect(await h.redis.smembers(`${h.prefix}reevaluate:pending`)).toEqual(['finance/acme']);
+
+    const gone = await scim('GET', `/scim/v2/Users/${id}`);
+    expect(gone.statusCode).toBe(404);
+    expect(gone.json()).toMatchObject({ schemas: [SCIM_ERROR], status: '404' });
+    const listed = (await scim('GET', '/scim/v2/Users')).json();
+    expect(listed.totalResults).toBe(1);
+    expect(listed.Resources.map((u: { id: string }) => u.id)).not.toContain(id);
+    for (const filter of ['userName eq "emma.brown@acme.example"', 'externalId eq "okta-00u1"'])
+      expect(
+        (await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent(filter)}`)).json(),
+      ).toMatchObject({ totalResults: 0, Resources: [] });
     expect((await scim('DELETE', `/scim/v2/Users/${id}`)).statusCode).toBe(404);
+    expect((await scim('PUT', `/scim/v2/Users/${id}`, user())).statusCode).toBe(404);
+    const patched = await scim('PATCH', `/scim/v2/Users/${id}`, {
+      schemas: [SCIM_PATCH],
+      Operations: [{ op: 'replace', path: 'active', value: true }],
+    });
+    expect(patched.statusCode).toBe(404);
+
+    // The audit evidence: the record, offboarded and marked deleted, and the explicit link.
+    const staff = await h.call('GET', `/staff/${id}`, { token: h.tokens.viewer });
+    expect(staff.statusCode).toBe(200);
+    const record = staff.json();
+    expect(record).toMatchObject({ id, status: 'offboarded', email: 'emma.brown@acme.example' });
+    expect(record.deletedAt).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/);
+    expect(record.offboardedAt).toBe(record.deletedAt);
+    const page = await h.call('GET', '/staff?email=emma.brown@acme.example', {
+      token: h.tokens.viewer,
+    });
+    expect(page.json().items[0]).toMatchObject({ id, deletedAt: record.deletedAt });
+    const link = await h.call('GET', '/links/u-emma', { token: h.tokens.viewer });
+    expect(link.statusCode).toBe(200);
+    expect(link.json()).toMatchObject({ userId: 'u-emma', staffId: id });
+  });
+
+  it('revives a deleted user on POST of the same userName (rehire): same id, active', async () => {
+    const revived = await scim('POST', '/scim/v2/Users', user({ displayName: 'Emma Brown' }));
+    expect(revived.statusCode).toBe(201);
+    expect(revived.json()).toMatchObject({ id, active: true, userName: 'emma.brown@acme.example' });
+    expect(revived.headers.location).toBe(`http://127.0.0.1:8080/scim/v2/Users/${id}`);
+    expect((await scim('GET', `/scim/v2/Users/${id}`)).statusCode).toBe(200);
+    const staff = (await h.call('GET', `/staff/${id}`, { token: h.tokens.viewer })).json();
+    expect(staff).toMatchObject({ status: 'active', offboardedAt: null, deletedAt: null });
+    // Still a live member: a second create is a conflict again.
+    const duplicate = await scim('POST', '/scim/v2/Users', user({ externalId: 'okta-other' }));
+    expect(duplicate.statusCode).toBe(409);
   });
 
   it('describes itself at ServiceProviderConfig', async () => {

@@ -16,6 +16,11 @@ export class StaffMember {
   /** The provisioning system's id (SCIM `externalId`). */
   externalId: string | null = null;
   source: StaffSource = 'manual';
+  /**
+   * When the identity provider deleted the member (SCIM DELETE). The record, its offboarding and
+   * its account links are kept as audit evidence; SCIM treats it as gone (RFC 7644 §3.6).
+   */
+  deletedAt: Date | null = null;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -37,6 +42,7 @@ export const StaffMemberSchema = new EntitySchema<StaffMember>({
       unique: 'staff_member_external_id_unique',
     },
     source: { type: 'string', length: 16 },
+    deletedAt: { type: 'datetime', nullable: true },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },

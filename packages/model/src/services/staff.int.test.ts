@@ -197,6 +197,93 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     expect(await db().evaluationContext('00000000-0000-7000-8000-000000000000')).toBeNull();
   });
 
+  it('a SCIM delete keeps the member offboarded with its links, in the evaluation context', async () => {
+    const ida = await db().staff.create(
+      { email: 'ida@acme.test', name: 'Ida', orgRole: 'accountant', externalId: 'okta-ida' },
+      at('2026-11-01T00:00:00Z'),
+    );
+    await db().links.link('xero-u7', { staffId: ida.id });
+    const deleted = await db().staff.markDeleted(ida.id, at('2026-11-06T10:00:00Z'));
+    expect(deleted).toMatchObject({
+      id: ida.id,
+      status: 'offboarded',
+      offboardedAt: at('2026-11-06T10:00:00Z'),
+      deletedAt: at('2026-11-06T10:00:00Z'),
+    });
+    expect(await db().staff.get(ida.id)).toEqual(deleted);
+    expect(await db().links.get('xero-u7')).toMatchObject({ staffId: ida.id });
+    await expect(db().staff.markDeleted(ida.id)).rejects.toThrow(NotFoundError);
+
+    const s = await db().snapshots.record(
+      acme,
+      tenant,
+      users(['xero-u7', 'STANDARD']),
+      at('2026-11-06T11:00:00Z'),
+    );
+    const context = await db().evaluationContext(s.id);
+    expect(context?.accountLinks).toEqual([{ userId: 'xero-u7', staffId: ida.id }]);
+    // The policy input has no deletedAt: a deleted member is simply an offboarded one.
+    expect(context?.staff.find((m) => m.id === ida.id)).toEqual({
+      id: ida.id,
+      email: 'ida@acme.test',
+      name: 'Ida',
+      orgRole: 'accountant',
+      status: 'offboarded',
+      offboardedAt: '2026-11-06T10:00:00.000Z',
+    });
+  });
+
+  it('a SCIM delete keeps an earlier offboarding date', async () => {
+    const jon = await db().staff.create({
+      email: 'jon@acme.test',
+      name: 'Jon',
+      status: 'offboarded',
+      offboardedAt: at('2026-10-15T00:00:00Z'),
+    });
+    expect(await db().staff.markDeleted(jon.id, at('2026-11-06T10:00:00Z'))).toMatchObject({
+      status: 'offboarded',
+      offboardedAt: at('2026-10-15T00:00:00Z'),
+      deletedAt: at('2026-11-06T10:00:00Z'),
+    });
+  });
+
+  it('provisioning revives a deleted member (same id, active) but refuses a live duplicate', async () => {
+    const ida = (await db().staff.getByEmail('ida@acme.test'))!;
+    const { record, revived } = await db().staff.provision(
+      { email: 'IDA@acme.test', name: 'Ida R', externalId: 'okta-ida2', source: 'scim' },
+      at('2026-11-07T00:00:00Z'),
+    );
+    expect(revived).toBe(true);
+    expect(record).toMatchObject({
+      id: ida.id,
+      name: 'Ida R',
+      status: 'active',
+      offboardedAt: null,
+      deletedAt: null,
+      externalId: 'okta-ida2',
+      source: 'scim',
+      createdAt: ida.createdAt,
+    });
+    expect(await db().links.get('xero-u7')).toMatchObject({ staffId: ida.id });
+    await expect(db().staff.provision({ email: 'ida@acme.test', name: 'Ida' })).rejects.toThrow(
+      ConflictError,
+    );
+    // By externalId when the email changed; a new person is created as before.
+    const jon = (await db().staff.getByEmail('jon@acme.test'))!;
+    await db().staff.update(jon.id, { externalId: 'okta-jon' });
+    const byExternalId = await db().staff.provision({
+      email: 'jon.new@acme.test',
+      name: 'Jon',
+      externalId: 'okta-jon',
+    });
+    expect(byExternalId).toMatchObject({
+      revived: true,
+      record: { id: jon.id, email: 'jon.new@acme.test', status: 'active' },
+    });
+    const kim = await db().staff.provision({ email: 'kim@acme.test', name: 'Kim' });
+    expect(kim).toMatchObject({ revived: false, record: { status: 'active', deletedAt: null } });
+  });
+
   it('an import row without a status keeps the member offboarded (no reactivated leavers)', async () => {
     const offboardedAt = at('2026-10-01T00:00:00Z');
     await db().staff.importMany([

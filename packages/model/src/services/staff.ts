@@ -32,6 +32,8 @@ export interface StaffRecord {
   offboardedAt: Date | null;
   externalId: string | null;
   source: StaffSource;
+  /** When the identity provider deleted the member (SCIM DELETE); the record is kept. */
+  deletedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -46,6 +48,7 @@ export function toStaffRecord(s: StaffMember): StaffRecord {
     offboardedAt: s.offboardedAt,
     externalId: s.externalId,
     source: s.source,
+    deletedAt: s.deletedAt,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };
@@ -186,7 +189,54 @@ export class StaffService {
     return this.update(id, { status, ...(offboardedAt ? { offboardedAt } : {}) }, now);
   }
 
-  /** Deletes the member and their account links. */
+  /**
+   * The identity provider deleted the member (SCIM DELETE). The record is kept as audit evidence,
+   * in one transaction: offboarded (an earlier offboardedAt stays, else now), deletedAt stamped,
+   * account links untouched, so the leaver's remaining access stays an offboarded-access finding.
+   * A member already deleted this way is not found again.
+   */
+  async markDeleted(id: string, now = new Date()): Promise<StaffRecord> {
+    return this.mutate(id, now, (member) => {
+      if (member.deletedAt) throw new NotFoundError('staff member', id);
+      member.offboardedAt = (member.status === 'offboarded' ? member.offboardedAt : null) ?? now;
+      member.status = 'offboarded';
+      member.deletedAt = now;
+    });
+  }
+
+  /**
+   * Provisioning (SCIM POST): creates the member, or revives the one the identity provider deleted
+   * earlier with this email (else this externalId): same id, deletedAt cleared, the new data
+   * applied, so a rehire keeps its history. A member that is not deleted is still a conflict.
+   */
+  async provision(
+    input: StaffInput,
+    now = new Date(),
+  ): Promise<{ record: StaffRecord; revived: boolean }> {
+    const data = parse(staffInputSchema, input);
+    return conflictAware(() =>
+      this.ctx.em().transactional(async (em) => {
+        const deleted = { deletedAt: { $ne: null } };
+        const revived =
+          (await em.findOne(StaffMember, { email: data.email, ...deleted })) ??
+          (data.externalId
+            ? await em.findOne(StaffMember, { externalId: data.externalId, ...deleted })
+            : null);
+        let member: StaffMember;
+        if (revived) {
+          member = revived;
+          assign(member, data, now);
+          member.deletedAt = null;
+        } else {
+          member = createMember(em, data, 'manual', now);
+        }
+        await em.flush();
+        return { record: toStaffRecord(member), revived: revived !== null };
+      }),
+    );
+  }
+
+  /** Deletes the member and their account links (an explicit admin action). */
   async delete(id: string): Promise<void> {
     const em = this.ctx.em();
     if (!isUuid(id)) throw new NotFoundError('staff member', String(id));
