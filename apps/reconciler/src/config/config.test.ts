@@ -56,5 +56,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example/x' })).toThrow(
       /ALERT_WEBHOOK_SECRET/,
     );
+    const withPassword = () =>
+      loadConfig({
+        ALERT_WEBHOOK_URL: 'https://team:hunter2@hooks.example/x',
+        ALERT_WEBHOOK_SECRET: 's',
+      });
+    expect(withPassword).toThrow(
+      /^invalid reconciler configuration: ALERT_WEBHOOK_URL: must not contain credentials/,
+    );
+    expect(withPassword).not.toThrow(/hunter2/);
   });
 });

@@ -1,5 +1,6 @@
 import { xeroErrors } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
+import { InvalidAlertTargetError } from '../alerts/alert-targets.js';
 import { DatabaseUnavailableError } from '@xero-access/model';
 import { classifyFailure } from './failure-classifier.js';
 
@@ -65,6 +66,20 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new Error('wasm trap'), 'evaluate')).toMatchObject({
       condition: 'PoliciesEvaluated',
       reason: 'EvaluationFailed',
+    });
+  });
+
+  it('reports an unusable alerts Secret on the evaluation, naming the key, retried', () => {
+    const failure = classifyFailure(
+      new InvalidAlertTargetError('finance', 'secret', 'is missing or empty'),
+      'evaluate',
+    );
+    expect(failure).toEqual({
+      condition: 'PoliciesEvaluated',
+      reason: 'InvalidAlertTarget',
+      message:
+        'Secret finance/xero-access-alerts key secret: is missing or empty. Findings are applied once it is fixed.',
+      transient: true,
     });
   });
 
