@@ -19,6 +19,17 @@ function issueField(where: string, issue: z.core.$ZodIssue): string {
   return path ? `${where}.${path}` : where;
 }
 
+/** For a value no branch of a union accepts, the first problem of the branch it came closest to. */
+function decisiveIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const closest = issue.errors.reduce((best, branch) =>
+    branch.length < best.length ? branch : best,
+  );
+  const inner = closest[0];
+  if (!inner) return issue;
+  return decisiveIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue);
+}
+
 function issueProblem(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys')
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')} (not allowed)`;
@@ -55,7 +66,7 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform {
       throw new BadRequestField([this.where, ...nul].join('.'), 'must not contain NUL characters');
     const parsed = this.schema.safeParse(value ?? (this.where === 'body' ? undefined : {}));
     if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
+    const issue = decisiveIssue(parsed.error.issues[0]!);
     throw new BadRequestField(issueField(this.where, issue), issueProblem(issue));
   }
 }

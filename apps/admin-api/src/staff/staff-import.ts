@@ -1,4 +1,4 @@
-import type { StaffInput } from '@xero-access/model';
+import { ValidationError, type StaffInput } from '@xero-access/model';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { BadRequestField } from '../http/errors.js';
@@ -34,7 +34,27 @@ export const importJsonBody = z
   .array(row)
   .max(MAX_IMPORT_ROWS, `at most ${MAX_IMPORT_ROWS} rows per import`);
 
-function validateRows(rows: unknown[], where: string, firstLine = 0): StaffInput[] {
+/** The CSV line of the first row (line 1 is the header). */
+const CSV_FIRST_ROW_LINE = 2;
+
+/** Where row `index` is, as errors name it: `line N` of a CSV, else the JSON array index. */
+function rowLabel(index: number, csv: boolean): string {
+  return csv ? `line ${index + CSV_FIRST_ROW_LINE}` : String(index);
+}
+
+/**
+ * The model names an import row by its index (`3.email`); the caller sent a CSV line or a JSON
+ * array element in the request body, so the error names that instead (`body.line 5.email`).
+ */
+export function importRowError(error: unknown, csv: boolean): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  const row = /^(\d+)\.(.+)$/.exec(error.field);
+  if (!row) return error;
+  const problem = error.message.slice(`${error.field}: `.length);
+  return new BadRequestField(`body.${rowLabel(Number(row[1]), csv)}.${row[2]}`, problem);
+}
+
+function validateRows(rows: unknown[], where: string, csv: boolean): StaffInput[] {
   if (rows.length > MAX_IMPORT_ROWS)
     throw new BadRequestField(where, `at most ${MAX_IMPORT_ROWS} rows per import`);
   return rows.map((r, i) => {
@@ -42,9 +62,8 @@ function validateRows(rows: unknown[], where: string, firstLine = 0): StaffInput
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
     const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
-    const label = firstLine ? `line ${firstLine + i}` : `${i}`;
     throw new BadRequestField(
-      `${where}.${label}.${field}`,
+      `${where}.${rowLabel(i, csv)}.${field}`,
       issue.code === 'unrecognized_keys' ? 'unknown column' : issue.message,
     );
   });
@@ -67,10 +86,9 @@ export function parseStaffCsv(text: string): StaffInput[] {
   const cleaned = records.map((r) =>
     Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : v])),
   );
-  // Line 1 is the header.
-  return validateRows(cleaned, 'body', 2);
+  return validateRows(cleaned, 'body', true);
 }
 
 export function parseStaffJson(rows: unknown[]): StaffInput[] {
-  return validateRows(rows, 'body');
+  return validateRows(rows, 'body', false);
 }

@@ -17,7 +17,13 @@ import { UuidParam } from '../http/params.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery, findNul, openApiSchema } from '../http/zod-validation.js';
 import { StaffChanges } from './staff-changes.js';
-import { IMPORT_COLUMNS, importJsonBody, parseStaffCsv, parseStaffJson } from './staff-import.js';
+import {
+  IMPORT_COLUMNS,
+  importJsonBody,
+  importRowError,
+  parseStaffCsv,
+  parseStaffJson,
+} from './staff-import.js';
 
 const listStaffQuery = z
   .object({
@@ -136,7 +142,8 @@ export class StaffController {
     if (nul)
       throw new BadRequestField(['body', ...nul].join('.'), 'must not contain NUL characters');
     let rows;
-    if ((contentType ?? '').startsWith('text/csv')) {
+    const csv = (contentType ?? '').startsWith('text/csv');
+    if (csv) {
       if (typeof body !== 'string') throw new BadRequestField('body', 'expected CSV text');
       rows = parseStaffCsv(body);
     } else {
@@ -145,9 +152,11 @@ export class StaffController {
       rows = parseStaffJson(body);
     }
     if (rows.length === 0) throw new BadRequestField('body', 'holds no rows');
-    const result = await this.db.staff.importMany(
-      rows.map((r) => ({ ...r, source: 'import' as const })),
-    );
+    const result = await this.db.staff
+      .importMany(rows.map((r) => ({ ...r, source: 'import' as const })))
+      .catch((error: unknown) => {
+        throw importRowError(error, csv);
+      });
     const reevaluated = await this.changes.imported(
       'staff.import',
       rows.map((r) => r.email),

@@ -238,9 +238,14 @@ const cases: Case[] = [
     name: 'import row with a bad email',
     method: 'POST',
     url: '/staff/import',
-    options: { body: [{ email: 'not-an-email', name: 'X' }] },
+    options: {
+      body: [
+        { email: 'a@b.example', name: 'A' },
+        { email: 'not-an-email', name: 'X' },
+      ],
+    },
     status: 400,
-    field: '0.email',
+    field: 'body.1.email',
   },
   {
     name: 'review decision unknown',
@@ -256,6 +261,15 @@ const cases: Case[] = [
     url: '/links/u-jack',
     options: { body: { staffId: '0190f0d2-0000-7000-8000-000000000000', nonHuman: true } },
     status: 400,
+    field: 'body.nonHuman',
+  },
+  {
+    name: 'non-human link without a justification',
+    method: 'PUT',
+    url: '/links/u-jack',
+    options: { body: { nonHuman: true } },
+    status: 400,
+    field: 'body.justification',
   },
   {
     name: 'link user id with SQL',

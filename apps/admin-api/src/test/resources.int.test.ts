@@ -370,6 +370,16 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         headers: { 'content-type': 'text/csv' },
       });
       expect(missing.json().message).toBe('body.line 2.name: is required');
+      // Checked by the directory itself (emails, duplicates): still named by line.
+      const duplicate = await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        rawBody: 'email,name\r\na@b.example,A\r\nA@b.example,B\r\n',
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(duplicate.json()).toMatchObject({ statusCode: 400, field: 'body.line 3.email' });
+      expect(duplicate.json().message).toMatch(
+        /^body\.line 3\.email: a@b\.example appears more than once/,
+      );
     });
 
     it('links a Xero user to a person or as non-human, and re-evaluates at once', async () => {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ZodPipe } from './zod-validation.js';
+
+const link = z.union([
+  z.object({ staffId: z.string() }).strict(),
+  z
+    .object({ nonHuman: z.literal(true), justification: z.string().min(1, 'must say why') })
+    .strict(),
+]);
+
+function fieldOf(pipe: ZodPipe<z.ZodType>, value: unknown): string | undefined {
+  try {
+    pipe.transform(value, { type: 'body' });
+  } catch (error) {
+    return (error as { getResponse(): { field?: string } }).getResponse().field;
+  }
+  return undefined;
+}
+
+describe('ZodPipe', () => {
+  it('names the field of the union branch the value came closest to, not just "body"', () => {
+    const pipe = new ZodPipe(link, 'body');
+    expect(fieldOf(pipe, { nonHuman: true })).toBe('body.justification');
+    expect(fieldOf(pipe, { nonHuman: true, justification: '' })).toBe('body.justification');
+    expect(fieldOf(pipe, { staffId: 's', nonHuman: true })).toBe('body.nonHuman');
+    expect(fieldOf(pipe, { staffId: 's' })).toBeUndefined();
+  });
+});
