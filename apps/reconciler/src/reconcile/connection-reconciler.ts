@@ -35,6 +35,7 @@ import {
   setCondition,
   type ConditionInput,
 } from '../status/conditions.js';
+import { droppedTenantMessage, droppedTenants } from '../sync/dropped-tenants.js';
 import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
@@ -461,6 +462,15 @@ export class ConnectionReconciler {
       );
     }
     if (!outcome) return;
+    for (const tenant of droppedTenants(previous.tenants, outcome.tenants)) {
+      await events.record(
+        connection,
+        'Warning',
+        'TenantDisconnected',
+        'Sync',
+        droppedTenantMessage(tenant),
+      );
+    }
     // Rotations are not Events: one per connection per sync would drown the rest
     // (status.refreshTokenRotatedAt and xao_token_refreshes_total show them).
     const opened = outcome.transitions.filter(

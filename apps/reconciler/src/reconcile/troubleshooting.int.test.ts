@@ -1,7 +1,8 @@
+import { EventsV1Api } from '@kubernetes/client-node';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { condition } from '../test/harness.js';
+import { condition, until } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
 const SCENARIOS = [
@@ -11,23 +12,34 @@ const SCENARIOS = [
   'unauthorized',
   'insufficient',
   'disconnected',
+  'dropped',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-/** One organisation and one grant per scenario, so a fault for one leaves the others alone. */
+/** The second organisation of the 'dropped' grant, the one later disconnected. */
+const DROPPED_SECOND = 'Org dropped second';
+
+/**
+ * One organisation and one grant per scenario, so a fault for one leaves the others alone;
+ * 'dropped' has a second organisation on its grant.
+ */
 function seed(): Seed {
+  const organisation = (name: string, s: string) => ({
+    name,
+    users: [
+      { email: `a@${s}.example`, firstName: 'A', lastName: s, organisationRole: 'STANDARD' },
+      { email: `b@${s}.example`, firstName: 'B', lastName: s, organisationRole: 'READONLY' },
+    ],
+  });
   return {
-    tenants: SCENARIOS.map((s) => ({
-      name: `Org ${s}`,
-      users: [
-        { email: `a@${s}.example`, firstName: 'A', lastName: s, organisationRole: 'STANDARD' },
-        { email: `b@${s}.example`, firstName: 'B', lastName: s, organisationRole: 'READONLY' },
-      ],
-    })),
+    tenants: [
+      ...SCENARIOS.map((s) => organisation(`Org ${s}`, s)),
+      organisation(DROPPED_SECOND, 'dropped-second'),
+    ],
     apps: [{ name: 'Operator' }],
     grants: SCENARIOS.map((s) => ({
       app: 'Operator',
-      tenants: [`Org ${s}`],
+      tenants: s === 'dropped' ? [`Org ${s}`, DROPPED_SECOND] : [`Org ${s}`],
       scopes: [...DEFAULT_SCOPES],
     })),
   } as Seed;
@@ -64,7 +76,8 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
   }
 
   it('RateLimited: says when it retries, and schedules the retry then', async () => {
-    bed.sandbox.forceRateLimit('day', 3_600, 3);
+    // Scoped to its organisation: the 429s it does not use must not reach another scenario.
+    bed.sandbox.forceRateLimit('day', 3_600, 3, grantFor('rate-limited').tenant.tenantId);
     await apply('rate-limited');
     const c = await bed.waitForReady('rate-limited', 'False', 'RateLimited');
     const synced = condition(c, 'Synced')!;
@@ -116,5 +129,36 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
     const c = await bed.waitForReady('disconnected', 'False', 'TenantDisconnected');
     expect(condition(c, 'Synced')?.message).toContain('was disconnected');
     expect(condition(c, 'Synced')?.message).toContain(tenant.tenantId);
+  });
+
+  it('an organisation that leaves a multi-organisation grant: a Warning Event names it', async () => {
+    await apply('dropped');
+    const first = await bed.waitForReady('dropped', 'True', 'Ready');
+    expect(first.status?.tenants?.map((t) => t.tenantName).sort()).toEqual([
+      'Org dropped',
+      DROPPED_SECOND,
+    ]);
+    const second = bed.sandbox.tenants.find((t) => t.name === DROPPED_SECOND)!;
+    bed.sandbox.disconnectTenant(second.tenantId);
+    const requested = await bed.requestSync('dropped');
+    await until(async () => {
+      const c = await bed.getConnection('dropped');
+      return (c.status?.lastSyncTime ?? '') >= requested;
+    });
+    const c = await bed.getConnection('dropped');
+    expect(c.status?.tenants?.map((t) => t.tenantName)).toEqual(['Org dropped']);
+    const events = bed.kc.makeApiClient(EventsV1Api);
+    let notes: string[] = [];
+    await until(async () => {
+      const list = await events.listNamespacedEvent({
+        namespace: bed.namespace,
+        fieldSelector: 'regarding.name=dropped',
+      });
+      notes = list.items.filter((e) => e.reason === 'TenantDisconnected').map((e) => e.note ?? '');
+      return notes.length > 0;
+    });
+    expect(notes).toEqual([
+      expect.stringContaining(`${DROPPED_SECOND} (tenant ${second.tenantId})`),
+    ]);
   });
 });
