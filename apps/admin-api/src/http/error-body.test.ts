@@ -3,6 +3,7 @@ import {
   LockWaitTimeoutException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { RETRY_AFTER_SECONDS } from './database-unavailable.js';
 import { toErrorBody } from './error-body.js';
@@ -72,5 +73,21 @@ describe('toErrorBody for database outages (the model classifies, this answers)'
       error: 'Internal Server Error',
       message: 'internal error (see the server log for the request id)',
     });
+  });
+});
+
+describe('toErrorBody for Redis outages', () => {
+  it('answers 503 when Redis does not answer, as the admin API connects to it', async () => {
+    // The admin API's client options (runtime.ts), pointed at a port nobody listens on.
+    const redis = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      retryStrategy: (times) => (times > 3 ? null : 10),
+    });
+    redis.on('error', () => undefined);
+    const error = await redis.set('xao:state', 'x').catch((e: unknown) => e);
+    redis.disconnect();
+    expect(toErrorBody(error)).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(toErrorBody(error).message).toMatch(/^Redis .* is unavailable; retry in \d+ s$/);
   });
 });

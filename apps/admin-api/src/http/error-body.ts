@@ -52,6 +52,12 @@ export function toErrorBody(error: unknown): ErrorBody {
   const outage = classifyDatabaseOutage(error);
   if (outage)
     return { statusCode: 503, error: REASONS[503]!, message: unavailableMessage(outage, error) };
+  if (isRedisUnavailable(error))
+    return {
+      statusCode: 503,
+      error: REASONS[503]!,
+      message: `Redis (OAuth state, rate limits, re-evaluation queue) is unavailable; retry in ${RETRY_AFTER_SECONDS} s`,
+    };
   if (isUniqueViolation(error))
     return {
       statusCode: 409,
@@ -73,12 +79,25 @@ export function toErrorBody(error: unknown): ErrorBody {
   };
 }
 
+/** ioredis's errors while Redis is down or the connection is closing. */
+function isRedisUnavailable(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  if (name === 'MaxRetriesPerRequestError') return true;
+  return (
+    typeof message === 'string' &&
+    (message === 'Connection is closed.' || message.startsWith("Stream isn't writeable"))
+  );
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return (error as { name?: string })?.name === 'UniqueConstraintViolationException';
 }
 
-/** Every 503 says when to come back. */
-export function setRetryAfter(reply: FastifyReply): void {
-  if (!reply.hasHeader('retry-after'))
+/** The headers an error status carries: a 503 says when to come back, a 401 how to authenticate. */
+export function setErrorHeaders(reply: FastifyReply, status: number): void {
+  if (status === 503 && !reply.hasHeader('retry-after'))
     void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  // RFC 6750 §3: a 401 names the scheme the client must use.
+  if (status === 401 && !reply.hasHeader('www-authenticate'))
+    void reply.header('www-authenticate', 'Bearer');
 }

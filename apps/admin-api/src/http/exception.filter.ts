@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger.module.js';
 import { SCIM_PREFIX, sendScimError } from '../scim/scim-error-reply.js';
-import { setRetryAfter, toErrorBody } from './error-body.js';
+import { setErrorHeaders, toErrorBody } from './error-body.js';
 
 /** The global filter: every error as an ErrorBody (SCIM routes: a SCIM error). */
 @Catch()
@@ -16,10 +16,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // Errors Fastify raises before a SCIM handler runs (body parsing, rate limit) speak SCIM too.
     if (request.url.startsWith(SCIM_PREFIX)) return sendScimError(reply, error, this.logger);
     const body = toErrorBody(error);
-    if (body.statusCode === 503) {
+    setErrorHeaders(reply, body.statusCode);
+    if (body.statusCode === 503)
       this.logger.warn({ err: error, reqId: request.id }, 'answered 503 (retry later)');
-      setRetryAfter(reply);
-    } else if (body.statusCode >= 500)
+    else if (body.statusCode >= 500)
       this.logger.error({ err: error, reqId: request.id }, 'request failed');
     void reply.status(body.statusCode).send(body);
   }

@@ -102,7 +102,9 @@ export function ValidBody(schema: z.ZodType, description?: string): ParameterDec
     pipe(target, key, index);
     if (key !== undefined) {
       const descriptor = Object.getOwnPropertyDescriptor(target, key)!;
-      ApiBody({ schema: openApiSchema(schema), description })(target, key, descriptor);
+      // A schema that accepts no body at all (`.optional()`) documents the body as optional.
+      const required = !schema.safeParse(undefined).success;
+      ApiBody({ schema: openApiSchema(schema), description, required })(target, key, descriptor);
       Fails([400, 413])(target, key, descriptor);
     }
   };

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { setRetryAfter, toErrorBody } from '../http/error-body.js';
+import { setErrorHeaders, toErrorBody } from '../http/error-body.js';
 import { SCIM_CONTENT_TYPE, SCIM_ERROR, ScimError, type ScimType } from './scim.types.js';
 
 export const SCIM_PREFIX = '/scim/v2/';
@@ -24,9 +24,9 @@ export function sendScimError(reply: FastifyReply, error: unknown, logger: Logge
     status = body.statusCode;
     detail = body.message;
     scimType = scimTypeFor(status, detail);
-    if (status === 503) setRetryAfter(reply);
-    else if (status >= 500) logger.error({ err: error }, 'SCIM request failed');
+    if (status >= 500 && status !== 503) logger.error({ err: error }, 'SCIM request failed');
   }
+  setErrorHeaders(reply, status);
   void reply
     .status(status)
     .header('content-type', SCIM_CONTENT_TYPE)

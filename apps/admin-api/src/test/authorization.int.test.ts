@@ -61,6 +61,7 @@ describe('authorization matrix (every route × every role)', () => {
     });
     expect(response.statusCode).toBe(401);
     expect(response.body).toMatch(/bearer token/);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
   });
 
   it.each(protectedRoutes)(
