@@ -5,11 +5,13 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 /**
  * Bucketed sliding window. KEYS[1]: hash bucket-number → count. ARGV: points, windowMs,
  * bucketMs, limit, mode (consume | force | refund | settle), Xero's remaining count (settle;
- * -1 = unknown), and the age in ms of the grant (settle, refund).
+ * -1 = unknown), and the bucket the call's point is in (settle) or the age in ms of the grant
+ * (refund).
  * A bucket counts until its end + windowMs has passed, so any interval of windowMs holds at
  * most `limit` calls (a bucket may count up to bucketMs longer than strictly needed).
  * Returns {total after the operation (or total + points when refused), ms to wait (refused) or
- * points recorded as spent by others (settle)}. A refused consume adds nothing.
+ * points recorded as spent by others (settle), the bucket the points went to (consume, force,
+ * settle)}. A refused consume adds nothing.
  */
 export const WINDOW_SCRIPT = `${NOW}
 local key = KEYS[1]
@@ -20,7 +22,8 @@ local limit = tonumber(ARGV[4])
 local mode = ARGV[5]
 local current = math.floor(now / bucketMs)
 local horizon = now
-if mode == 'settle' or mode == 'refund' then horizon = now - tonumber(ARGV[7]) end
+if mode == 'refund' then horizon = now - tonumber(ARGV[7]) end
+if mode == 'settle' then horizon = tonumber(ARGV[7]) * bucketMs end
 local raw = redis.call('HGETALL', key)
 local buckets = {}
 local total = 0
@@ -57,9 +60,11 @@ if mode == 'refund' then
   return {total, 0}
 end
 if mode == 'settle' then
-  -- A call granted ARGV[7] ms ago has been answered. Xero admitted it at some moment up to now,
-  -- so its point moves from the grant's bucket to the current one: the window then runs from
-  -- when Xero may have counted it, however long the request took to leave or to arrive.
+  -- A call whose point is in bucket ARGV[7] has been answered. Xero admitted it at some moment
+  -- up to now, so its point moves from that bucket to the current one: the window then runs
+  -- from when Xero may have counted it, however long the request took to leave or to arrive.
+  -- The bucket is the one this script reported, never one worked out from clocks and ages:
+  -- a guess a few ms late would find another call's point, or none, and leave ours undated.
   local added = 0
   local remaining = tonumber(ARGV[6])
   if remaining >= 0 then
@@ -68,35 +73,27 @@ if mode == 'settle' then
     local deficit = limit - remaining - (total + expiredSinceHorizon)
     if deficit > 0 then added = deficit end
   end
-  -- The horizon is never later than the grant, so the call's point sits in the earliest bucket
-  -- from the horizon's on, or in an earlier-than-ours bucket that holds another call's point:
-  -- moving that one instead only keeps ours longer (safe). A later bucket is never touched.
-  local grantBucket = math.floor(horizon / bucketMs)
-  local found = nil
-  for i = 1, #buckets do
-    if buckets[i][1] >= grantBucket then
-      found = buckets[i][1]
-      break
-    end
-  end
+  local pointBucket = tonumber(ARGV[7])
   local grew = added
-  if found == nil then
-    -- Its bucket already expired (a slow call): count it again from now.
-    grew = grew + 1
-  elseif found < current then
-    redis.call('HINCRBY', key, tostring(found), -1)
+  if pointBucket < current then
+    local held = 0
+    for i = 1, #buckets do
+      if buckets[i][1] == pointBucket then held = buckets[i][2] end
+    end
+    -- Its bucket already expired (a slow call): it simply counts again from now.
+    if held > 0 then redis.call('HINCRBY', key, tostring(pointBucket), -1) end
     grew = grew + 1
   end
   if grew > 0 then
     redis.call('HINCRBY', key, tostring(current), grew)
     redis.call('PEXPIRE', key, ttl)
   end
-  return {total + added, added}
+  return {total + added, added, current}
 end
 if mode == 'force' or total + points <= limit then
   redis.call('HINCRBY', key, tostring(current), points)
   redis.call('PEXPIRE', key, ttl)
-  return {total + points, 0}
+  return {total + points, 0, current}
 end
 local freed = 0
 for _, bc in ipairs(buckets) do

@@ -16,7 +16,9 @@ interface RedisInternals {
   _isRedisReady(rlKey: string, isReadonly: boolean): boolean;
 }
 
-type ScriptCommand = (key: string, ...args: (string | number)[]) => Promise<[number, number]>;
+/** {total, ms to wait or points added, and for a window the bucket the points went to}. */
+type ScriptResult = [number, number, number?];
+type ScriptCommand = (key: string, ...args: (string | number)[]) => Promise<ScriptResult>;
 
 function defineScripts(client: Redis): { xaoWindow: ScriptCommand; xaoLease: ScriptCommand } {
   const scripted = client as unknown as { xaoWindow?: ScriptCommand; xaoLease?: ScriptCommand };
@@ -29,8 +31,15 @@ function defineScripts(client: Redis): { xaoWindow: ScriptCommand; xaoLease: Scr
 /** Results that came from Redis (not from the insurance limiter), to undo them in the same store. */
 const fromRedis = new WeakSet<object>();
 
+/** For a window point Redis granted: the bucket it went to, which settling it must name. */
+const pointBuckets = new WeakMap<object, number>();
+
 export function isFromRedis(res: RateLimiterRes): boolean {
   return fromRedis.has(res);
+}
+
+export function pointBucketOf(res: RateLimiterRes): number | undefined {
+  return pointBuckets.get(res);
 }
 
 interface StoreOptions {
@@ -94,20 +103,18 @@ abstract class ScriptedRedisLimiter extends RateLimiterRedis {
     ms: number,
     forceExpire?: boolean,
     options?: object,
-  ): Promise<[number, number]>;
+  ): Promise<ScriptResult>;
 
   // Called by rate-limiter-flexible with the Redis result; marks where the result came from.
-  _getRateLimiterRes(
-    rlKey: string,
-    changedPoints: number,
-    result: [number, number],
-  ): RateLimiterRes {
+  _getRateLimiterRes(rlKey: string, changedPoints: number, result: ScriptResult): RateLimiterRes {
+    const [total, wait, bucket] = result;
     const res = (
       RateLimiterRedis.prototype as unknown as {
         _getRateLimiterRes(k: string, p: number, r: [number, number]): RateLimiterRes;
       }
-    )._getRateLimiterRes.call(this, rlKey, changedPoints, result);
+    )._getRateLimiterRes.call(this, rlKey, changedPoints, [total, wait]);
     fromRedis.add(res);
+    if (bucket !== undefined) pointBuckets.set(res, bucket);
     return res;
   }
 }
@@ -151,14 +158,19 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
   }
 
   /**
-   * A call granted `ageMs` ago was answered: move its point to now (Xero admitted it at some
-   * moment up to now) and, given Xero's remaining count for the window (-1 = unknown), record
-   * calls somebody else spent. Returns the points recorded for others.
+   * A call whose point is in `pointBucket` (as consume or an earlier settle reported it) was
+   * answered: move its point to now (Xero admitted it at some moment up to now) and, given
+   * Xero's remaining count for the window (-1 = unknown), record calls somebody else spent.
+   * Returns those points and the bucket the call's point is in now.
    */
-  async settle(key: string, ageMs: number, serverRemaining = -1): Promise<number> {
+  async settle(
+    key: string,
+    pointBucket: number,
+    serverRemaining = -1,
+  ): Promise<{ added: number; pointBucket: number }> {
     const rlKey = this.getKey(key);
     this.assertReady(rlKey);
-    const [, added] = await this.scripts.xaoWindow(
+    const [, added, now] = await this.scripts.xaoWindow(
       rlKey,
       0,
       this.windowMs,
@@ -166,9 +178,9 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
       this.points,
       'settle',
       serverRemaining,
-      Math.max(0, Math.ceil(ageMs)),
+      pointBucket,
     );
-    return added;
+    return { added, pointBucket: now ?? pointBucket };
   }
 }
 

@@ -12,7 +12,12 @@ import {
   type XeroLimits,
 } from './config.js';
 import { PauseBoard } from './pauses.js';
-import { isFromRedis, RedisLeaseLimiter, RedisSlidingWindowLimiter } from './redis-stores.js';
+import {
+  isFromRedis,
+  pointBucketOf,
+  RedisLeaseLimiter,
+  RedisSlidingWindowLimiter,
+} from './redis-stores.js';
 import { SlotQueue, type Attempt } from './slot-queue.js';
 
 export interface XeroRateLimiterOptions {
@@ -41,13 +46,15 @@ export interface Permit {
   release(): void;
 }
 
+/** A window point a permit holds; `pointBucket`: the Redis bucket it is in (Redis grants only). */
+interface HeldPoint {
+  step: Step;
+  res: RateLimiterRes;
+  pointBucket?: number;
+}
+
 interface GrantedPermit extends Permit {
-  /**
-   * Local time at or before the moment the call's window points were last dated (first: just
-   * before the slot was requested, so never later than the grant in Redis).
-   */
-  datedFrom: number;
-  readonly windows: readonly { step: Step; res: RateLimiterRes }[];
+  readonly windows: readonly HeldPoint[];
 }
 
 /** Per queue: which limit refused the last attempt. */
@@ -56,7 +63,7 @@ interface RefusalHint {
 }
 
 function isGranted(permit: Permit): permit is GrantedPermit {
-  return 'datedFrom' in permit && 'windows' in permit;
+  return 'windows' in permit;
 }
 
 /** The Xero headers that tell how much budget is left (another app may share the tenant's quota). */
@@ -174,8 +181,6 @@ export class XeroRateLimiter {
    */
   async settle(scope: CallScope, permit: Permit, remaining: RemainingHeaders = {}): Promise<void> {
     if (!isGranted(permit)) return;
-    const from = permit.datedFrom;
-    permit.datedFrom = Date.now();
     const serverRemaining = (step: Step): number | undefined => {
       if (step.limiter === this.tenantMinute) return remaining.minute;
       if (step.limiter === this.tenantDay) return remaining.day;
@@ -184,8 +189,8 @@ export class XeroRateLimiter {
     };
     const settled = await Promise.allSettled(
       permit.windows
-        .filter(({ res }) => isFromRedis(res))
-        .map(({ step }) => this.settleOne(step, from, serverRemaining(step) ?? -1)),
+        .filter((point) => point.pointBucket !== undefined)
+        .map((point) => this.settleOne(point, serverRemaining(point.step) ?? -1)),
     );
     const added = settled.reduce((sum, r) => sum + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (added > 0) {
@@ -217,11 +222,14 @@ export class XeroRateLimiter {
    * A settle that does not reach Redis leaves the call dated from its grant, which is too early
    * if the request was slow to arrive: retry it a few times (moving later is always safe).
    */
-  private async settleOne(step: Step, datedFrom: number, serverRemaining: number): Promise<number> {
+  private async settleOne(point: HeldPoint, serverRemaining: number): Promise<number> {
+    const { step } = point;
     const limiter = step.limiter as RedisSlidingWindowLimiter;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await limiter.settle(step.key, Date.now() - datedFrom, serverRemaining);
+        const settled = await limiter.settle(step.key, point.pointBucket!, serverRemaining);
+        point.pointBucket = settled.pointBucket;
+        return settled.added;
       } catch (error) {
         if (attempt >= 3) {
           this.logger.warn(
@@ -327,7 +335,7 @@ export class XeroRateLimiter {
       return { granted: false, waitMs: pausedMs, limit: 'paused after 429', wakeOnRelease: false };
 
     const leaseId = randomUUID();
-    const held: { step: Step; res: RateLimiterRes }[] = [];
+    const held: HeldPoint[] = [];
     // Refunds name when the points were taken, so a refund never takes a later point instead.
     const undoAll = () =>
       Promise.all(
@@ -344,7 +352,7 @@ export class XeroRateLimiter {
       try {
         const res = await step.limiter.consume(step.key, 1, step.options);
         if (!isFromRedis(res)) this.noteFallback();
-        held.push({ step, res });
+        held.push({ step, res, pointBucket: pointBucketOf(res) });
       } catch (rejection) {
         await undoAll();
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
@@ -359,7 +367,6 @@ export class XeroRateLimiter {
     const lease = held.find((h) => h.step.limiter === this.concurrency);
     let released = false;
     const permit: GrantedPermit = {
-      datedFrom: requestedAt,
       windows: held.filter((h) => h !== lease),
       release: () => {
         if (released) return;
