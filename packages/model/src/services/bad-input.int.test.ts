@@ -48,7 +48,7 @@ describe.each(testDrivers)(
         ['snapshots.users', () => db().snapshots.users(NOT_AN_ID)],
         ['snapshots.diff', () => db().snapshots.diff(NOT_AN_ID, SOME_UUID)],
         ['staff.update', () => db().staff.update(NOT_AN_ID, { name: 'x' })],
-        ['staff.delete', () => db().staff.delete(NOT_AN_ID)],
+        ['staff.markDeleted', () => db().staff.markDeleted(NOT_AN_ID)],
         ['reviews.decisions', () => db().reviews.decisions(NOT_AN_ID)],
         [
           'reviews.decide',

@@ -236,15 +236,6 @@ export class StaffService {
     );
   }
 
-  /** Deletes the member and their account links (an explicit admin action). */
-  async delete(id: string): Promise<void> {
-    const em = this.ctx.em();
-    if (!isUuid(id)) throw new NotFoundError('staff member', String(id));
-    const member = await em.findOne(StaffMember, { id });
-    if (!member) throw new NotFoundError('staff member', id);
-    await em.remove(member).flush();
-  }
-
   /** Bulk upsert by email in one transaction (CSV / JSON import); all or nothing. */
   async importMany(inputs: readonly StaffInput[], now = new Date()): Promise<ImportResult> {
     const rows = inputs.map((input, i) =>
