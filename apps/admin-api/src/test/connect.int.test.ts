@@ -175,17 +175,22 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     });
   });
 
-  it('stores the new consent when the Secret changes between its read and its write (409)', async () => {
-    await createXeroConnection(kc, namespace, 'reconsent', {
+  /** A XeroConnection of the standard app whose token Secret `<name>-tokens` already holds `tokens`. */
+  async function connectionWithTokens(name: string, tokens: Record<string, string>): Promise<void> {
+    await createXeroConnection(kc, namespace, name, {
       credentialsSecretRef: { name: 'acme-xero-app' },
-      tokenSecretRef: { name: 'reconsent-tokens' },
+      tokenSecretRef: { name: `${name}-tokens` },
     });
     await core.createNamespacedSecret({
       namespace,
-      body: {
-        metadata: { name: 'reconsent-tokens' },
-        stringData: { refresh_token: 'earlier-grant', tenant_id: 'tenant-1' },
-      },
+      body: { metadata: { name: `${name}-tokens` }, stringData: tokens },
+    });
+  }
+
+  it('stores the new consent when the Secret changes between its read and its write (409)', async () => {
+    await connectionWithTokens('reconsent', {
+      refresh_token: 'earlier-grant',
+      tenant_id: 'tenant-1',
     });
     // The reconciler writes back a rotation of the earlier grant right after each of the API's
     // first two reads of the token Secret, so the API's replaces meet real 409s from the API server.
@@ -239,14 +244,7 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
   });
 
   it('answers 502 naming the Secret, never a value, when Kubernetes refuses to store the tokens', async () => {
-    await createXeroConnection(kc, namespace, 'forbidden', {
-      credentialsSecretRef: { name: 'acme-xero-app' },
-      tokenSecretRef: { name: 'forbidden-tokens' },
-    });
-    await core.createNamespacedSecret({
-      namespace,
-      body: { metadata: { name: 'forbidden-tokens' }, stringData: { refresh_token: 'earlier' } },
-    });
+    await connectionWithTokens('forbidden', { refresh_token: 'earlier' });
     // An identity that may read the XeroConnection and Secrets but not update them.
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
