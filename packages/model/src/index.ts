@@ -65,7 +65,7 @@ export {
   type ApiTokenRecord,
   type CreateTokenInput,
 } from './services/tokens.js';
-export type { AuditEntryInput, AuditEntryRecord } from './services/audit.js';
+export type { AuditEntryInput, AuditEntryRecord, AuditSettlement } from './services/audit.js';
 export type {
   WebhookDeliveryRecord,
   EnqueueWebhookInput,
@@ -109,6 +109,7 @@ export {
 } from './snapshots/snapshot-user.js';
 export type { ReportedFinding } from './findings/reported-finding.js';
 export {
+  AUDIT_OUTCOMES,
   FINDING_STATUSES,
   SEVERITIES,
   STAFF_STATUSES,
@@ -117,6 +118,7 @@ export {
   REVIEW_DECISIONS,
   FINDING_EVENT_TYPES,
   allEntities,
+  type AuditOutcome,
   type FindingStatus,
   type Severity,
   type StaffStatus,

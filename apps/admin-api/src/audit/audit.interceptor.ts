@@ -12,7 +12,9 @@ import type { Logger } from 'pino';
 import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
 import { AUDIT_ACTOR, PRINCIPAL, type RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
+import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
 import { toErrorBody } from '../http/error-body.js';
+import { unavailable } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { ScimError } from '../scim/scim.types.js';
 import { AUDITED } from './audited.decorator.js';
@@ -39,9 +41,18 @@ function failureStatus(error: unknown): number {
   return error instanceof ScimError ? error.status : toErrorBody(error).statusCode;
 }
 
+/** Settling an entry is retried this often, with this pause between, before it stays `pending`. */
+const SETTLE_ATTEMPTS = 3;
+const SETTLE_PAUSE_MS = 200;
+
 /**
  * Records every write (who, what, when, from where, outcome) in the audit log. Runs for all
  * routes, so no handler can forget it; the request body is not stored (it may hold personal data).
+ *
+ * Write-ahead: the entry is written (`pending`) before the handler runs, and a write whose entry
+ * cannot be written is refused with a 503 before it changes anything, so no change goes
+ * unaudited. The outcome is recorded after the handler; if even that fails, the entry stays
+ * `pending`: the request was made and its outcome is unknown.
  */
 @Injectable()
 export class AuditInterceptor implements NestInterceptor {
@@ -55,48 +66,97 @@ export class AuditInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest & RequestWithPrincipal>();
     if (!WRITES.has(request.method) && !this.reflector.get<boolean>(AUDITED, context.getHandler()))
       return next.handle();
-    // The entry is written before the response leaves. Nest sets the route's status (201, 204)
-    // before the handler runs, so the reply already holds the status the caller will get.
+    // Nest sets the route's status (201, 204) before the handler runs, so after it the reply
+    // holds the status the caller will get.
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return next.handle().pipe(
-      concatMap(async (value: unknown) => {
-        await this.record(request, 'success', reply.statusCode, value);
-        return value;
-      }),
-      catchError((error: unknown) =>
-        from(this.record(request, 'failure', failureStatus(error))).pipe(
-          concatMap(() => throwError(() => error)),
+    return from(this.begin(request)).pipe(
+      concatMap((entryId) =>
+        next.handle().pipe(
+          concatMap(async (value: unknown) => {
+            await this.settle(request, entryId, 'success', reply.statusCode, value);
+            return value;
+          }),
+          catchError((error: unknown) =>
+            from(this.settle(request, entryId, 'failure', failureStatus(error))).pipe(
+              concatMap(() => throwError(() => error)),
+            ),
+          ),
         ),
       ),
     );
   }
 
-  private async record(
+  /** Writes the pending entry; the request is refused if it cannot be written. */
+  private async begin(request: FastifyRequest & RequestWithPrincipal): Promise<string> {
+    const route = routeOf(request);
+    try {
+      const entry = await this.db.audit.append({
+        actor: actorOf(request),
+        actorRole: request[PRINCIPAL]?.role ?? null,
+        action: `${request.method} ${route}`,
+        resourceType: resourceType(route),
+        resourceId: resourceId(request.params as Record<string, string> | undefined),
+        sourceIp: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+        requestId: String(request.id),
+        outcome: 'pending',
+      });
+      return entry.id;
+    } catch (error) {
+      this.logger.error(
+        { err: error, action: `${request.method} ${route}` },
+        'could not write the audit log entry; the request was refused',
+      );
+      throw unavailable(
+        `the audit log cannot be written, so nothing was changed; retry in ${RETRY_AFTER_SECONDS} s`,
+      );
+    }
+  }
+
+  /** Records the outcome; retried, because the change itself has already happened. */
+  private async settle(
     request: FastifyRequest & RequestWithPrincipal,
+    entryId: string,
     outcome: 'success' | 'failure',
     status: number,
     result?: unknown,
   ): Promise<void> {
-    const principal = request[PRINCIPAL];
-    const route = request.routeOptions.url ?? request.url.split('?')[0]!;
-    try {
-      await this.db.audit.append({
-        actor: principal?.actor ?? request[AUDIT_ACTOR] ?? 'anonymous',
-        actorRole: principal?.role ?? null,
-        action: `${request.method} ${route}`,
-        resourceType: resourceType(route),
-        resourceId: resourceId(request.params as Record<string, string> | undefined, result),
-        sourceIp: request.ip,
-        userAgent: request.headers['user-agent'] ?? null,
-        requestId: String(request.id),
-        outcome,
-        details: { status },
-      });
-    } catch (error) {
-      this.logger.error(
-        { err: error, action: `${request.method} ${route}` },
-        'could not write the audit log entry',
-      );
+    const settlement = {
+      outcome,
+      // The OAuth callback learns who started the flow only while it runs.
+      actor: actorOf(request),
+      resourceId: resourceId(request.params as Record<string, string> | undefined, result),
+      details: { status },
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.audit.settle(entryId, settlement);
+        return;
+      } catch (error) {
+        if (attempt < SETTLE_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_PAUSE_MS * attempt));
+          continue;
+        }
+        this.logger.error(
+          {
+            err: error,
+            auditEntryId: entryId,
+            action: `${request.method} ${routeOf(request)}`,
+            outcome,
+            status,
+          },
+          'could not record the outcome in the audit log; the entry stays pending',
+        );
+        return;
+      }
     }
   }
+}
+
+function routeOf(request: FastifyRequest): string {
+  return request.routeOptions.url ?? request.url.split('?')[0]!;
+}
+
+function actorOf(request: FastifyRequest & RequestWithPrincipal): string {
+  return request[PRINCIPAL]?.actor ?? request[AUDIT_ACTOR] ?? 'anonymous';
 }

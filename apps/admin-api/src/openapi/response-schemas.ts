@@ -1,3 +1,4 @@
+import { AUDIT_OUTCOMES } from '@xero-access/model';
 import { z } from 'zod';
 
 /** Response shapes for the OpenAPI document (the handlers return the model's records as JSON). */
@@ -222,7 +223,11 @@ export const auditEntrySchema = z.object({
   sourceIp: z.string().nullable(),
   userAgent: z.string().nullable(),
   requestId: z.string().nullable(),
-  outcome: z.enum(['success', 'failure']),
+  outcome: z
+    .enum(AUDIT_OUTCOMES)
+    .describe(
+      'pending: recorded before the write ran; it stays pending while the request runs, or if its outcome could not be recorded (the outcome is unknown)',
+    ),
   details: z.record(z.string(), z.unknown()).nullable(),
 });
 

@@ -1,6 +1,13 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-/** One write through the admin API: who, what, when, from where. Append-only. */
+export const AUDIT_OUTCOMES = ['pending', 'success', 'failure'] as const;
+/** `pending`: recorded before the write ran; it stays so only if its outcome could not be recorded. */
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * One write through the admin API: who, what, when, from where. Append-only: an entry is written
+ * before the write runs (`pending`) and its outcome is set once, never changed after that.
+ */
 export class AuditLogEntry {
   id!: string;
   at!: Date;
@@ -12,7 +19,7 @@ export class AuditLogEntry {
   sourceIp: string | null = null;
   userAgent: string | null = null;
   requestId: string | null = null;
-  outcome!: 'success' | 'failure';
+  outcome!: AuditOutcome;
   details: Record<string, unknown> | null = null;
 }
 

@@ -41,6 +41,39 @@ describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driv
     );
   });
 
+  it('settles a pending entry once: its outcome, actor and created id, never rewritten', async () => {
+    const pending = await db().audit.append({
+      actor: 'anonymous',
+      action: 'POST /staff',
+      resourceType: 'staff',
+      outcome: 'pending',
+    });
+    expect(pending.outcome).toBe('pending');
+    const settled = await db().audit.settle(pending.id, {
+      outcome: 'success',
+      actor: 'token:hr',
+      resourceId: 's-new',
+      details: { status: 201 },
+    });
+    expect(settled).toBe(true);
+    // A second settle (a retry, or a forged one) finds nothing pending and changes nothing.
+    expect(await db().audit.settle(pending.id, { outcome: 'failure' })).toBe(false);
+    expect(
+      await db().audit.settle('00000000-0000-4000-8000-000000000000', { outcome: 'success' }),
+    ).toBe(false);
+    const [entry] = (await db().audit.list({ action: 'POST /staff' })).items;
+    expect(entry).toMatchObject({
+      id: pending.id,
+      outcome: 'success',
+      actor: 'token:hr',
+      resourceId: 's-new',
+      details: { status: 201 },
+    });
+    await expect(db().audit.settle(pending.id, { outcome: 'success', actor: ' ' })).rejects.toThrow(
+      /^actor: /,
+    );
+  });
+
   it('enqueues a delivery once per event and target, and records attempts until delivered or given up', async () => {
     const input = {
       eventType: 'finding.opened',

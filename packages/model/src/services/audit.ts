@@ -1,4 +1,4 @@
-import { AuditLogEntry } from '../entities/audit-log-entry.js';
+import { type AuditOutcome, AuditLogEntry } from '../entities/audit-log-entry.js';
 import { assertValidDate, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
 import { replaceNul } from './nul-guard.js';
@@ -15,7 +15,7 @@ export interface AuditEntryInput {
   sourceIp?: string | null;
   userAgent?: string | null;
   requestId?: string | null;
-  outcome?: 'success' | 'failure';
+  outcome?: AuditOutcome;
   /** What changed; never secrets. */
   details?: Record<string, unknown> | null;
 }
@@ -23,7 +23,15 @@ export interface AuditEntryInput {
 export interface AuditEntryRecord extends Required<Omit<AuditEntryInput, 'outcome'>> {
   id: string;
   at: Date;
-  outcome: 'success' | 'failure';
+  outcome: AuditOutcome;
+}
+
+/** What is known once the write has run: its outcome, and who and what it turned out to be. */
+export interface AuditSettlement {
+  outcome: Exclude<AuditOutcome, 'pending'>;
+  actor?: string;
+  resourceId?: string | null;
+  details?: Record<string, unknown> | null;
 }
 
 function toRecord(e: AuditLogEntry): AuditEntryRecord {
@@ -73,6 +81,24 @@ export class AuditLogService {
     });
     await em.flush();
     return toRecord(entry);
+  }
+
+  /**
+   * Records the outcome of a `pending` entry. Only a pending entry changes, so a settled entry is
+   * never rewritten; false when `id` is unknown or already settled.
+   */
+  async settle(id: string, raw: AuditSettlement): Promise<boolean> {
+    const settlement = replaceNul(raw);
+    if (settlement.actor !== undefined && settlement.actor.trim() === '')
+      throw new ValidationError('actor', 'must be a non-empty string');
+    const changes: Partial<AuditLogEntry> = { outcome: settlement.outcome };
+    if (settlement.actor !== undefined) changes.actor = clip(settlement.actor, 255)!;
+    if (settlement.resourceId !== undefined) changes.resourceId = clip(settlement.resourceId, 512);
+    if (settlement.details !== undefined) changes.details = settlement.details;
+    const updated = await this.ctx
+      .em()
+      .nativeUpdate(AuditLogEntry, { id, outcome: 'pending' }, changes);
+    return updated === 1;
   }
 
   /** Newest first, keyset-paginated. */

@@ -1,0 +1,113 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
+import { DIALECTS, startHarness, type Dialect, type Harness } from '../test/harness.js';
+
+type Statement = 'INSERT' | 'UPDATE';
+
+/** A database trigger that refuses one kind of write to the audit log: a real database error. */
+function refuseSql(dialect: Dialect, statement: Statement): string[] {
+  const name = `refuse_audit_${statement.toLowerCase()}`;
+  if (dialect === 'sqlite')
+    return [
+      `create trigger ${name} before ${statement} on audit_log_entry begin select raise(abort, 'audit log refused'); end`,
+    ];
+  return [
+    `create or replace function ${name}() returns trigger as $$ begin raise exception 'audit log refused'; end $$ language plpgsql`,
+    `create trigger ${name} before ${statement} on audit_log_entry for each row execute function ${name}()`,
+  ];
+}
+
+function allowSql(dialect: Dialect, statement: Statement): string[] {
+  const name = `refuse_audit_${statement.toLowerCase()}`;
+  if (dialect === 'sqlite') return [`drop trigger if exists ${name}`];
+  return [`drop trigger if exists ${name} on audit_log_entry`, `drop function if exists ${name}()`];
+}
+
+describe.each(DIALECTS)(
+  'the audit log is written ahead of each write on $dialect',
+  ({ dialect }) => {
+    let h: Harness;
+    const execute = async (sql: string[]) => {
+      for (const statement of sql) await h.model.orm.em.fork().execute(statement);
+    };
+    beforeAll(async () => {
+      h = await startHarness(dialect);
+    });
+    afterEach(async () => {
+      await execute([...allowSql(dialect, 'INSERT'), ...allowSql(dialect, 'UPDATE')]);
+    });
+    afterAll(async () => h?.close());
+
+    const staffNamed = async (email: string) =>
+      (
+        await h.call('GET', `/staff?email=${encodeURIComponent(email)}`, { token: h.tokens.admin })
+      ).json().items as { id: string }[];
+    const entriesFor = async (action: string) =>
+      (
+        (await h.call('GET', '/audit-log?limit=500', { token: h.tokens.admin })).json().items as {
+          action: string;
+          outcome: string;
+          actor: string;
+          resourceId: string | null;
+          details: { status: number } | null;
+        }[]
+      ).filter((e) => e.action === action);
+
+    it('refuses a write whose entry cannot be written, before it changes anything', async () => {
+      await execute(refuseSql(dialect, 'INSERT'));
+      const email = 'unaudited@acme.example';
+      const refused = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email, name: 'Not Audited' },
+      });
+      expect(refused.statusCode, refused.body).toBe(503);
+      expect(refused.headers['retry-after']).toBe(String(RETRY_AFTER_SECONDS));
+      expect(refused.json().message).toBe(
+        `the audit log cannot be written, so nothing was changed; retry in ${RETRY_AFTER_SECONDS} s`,
+      );
+      await execute(allowSql(dialect, 'INSERT'));
+      expect(await staffNamed(email)).toEqual([]);
+      const retried = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email, name: 'Not Audited' },
+      });
+      expect(retried.statusCode, retried.body).toBe(201);
+    });
+
+    it('keeps the entry pending, not missing, when the outcome cannot be recorded', async () => {
+      await execute(refuseSql(dialect, 'UPDATE'));
+      const email = 'outcome-unknown@acme.example';
+      const created = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email, name: 'Outcome Unknown' },
+      });
+      // The change committed before the outcome was due: the caller is told it happened.
+      expect(created.statusCode, created.body).toBe(201);
+      expect(await staffNamed(email)).toHaveLength(1);
+      await execute(allowSql(dialect, 'UPDATE'));
+      const [entry] = (await entriesFor('POST /staff')).filter((e) => e.outcome === 'pending');
+      expect(entry).toMatchObject({ actor: 'token:test-admin', details: null });
+    });
+
+    it('settles each entry once with the status, actor and created id', async () => {
+      const email = 'audited@acme.example';
+      const created = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email, name: 'Audited Person' },
+      });
+      expect(created.statusCode).toBe(201);
+      const duplicate = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email, name: 'Audited Person' },
+      });
+      expect(duplicate.statusCode).toBe(409);
+      const entries = await entriesFor('POST /staff');
+      expect(entries.filter((e) => e.outcome === 'success')).toContainEqual(
+        expect.objectContaining({ resourceId: created.json().id, details: { status: 201 } }),
+      );
+      expect(entries.filter((e) => e.outcome === 'failure')).toContainEqual(
+        expect.objectContaining({ resourceId: null, details: { status: 409 } }),
+      );
+    });
+  },
+);
