@@ -6,7 +6,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Database } from '@xero-access/model';
+import { classifyDatabaseOutage, type Database } from '@xero-access/model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
@@ -107,6 +107,8 @@ export class AuditInterceptor implements NestInterceptor {
         { err: error, action: `${request.method} ${route}` },
         'could not write the audit log entry; the request was refused',
       );
+      // An outage gets the answer every route gives one (busy or unreachable, and SCIM's format).
+      if (classifyDatabaseOutage(error)) throw error;
       throw unavailable(
         `the audit log cannot be written, so nothing was changed; retry in ${RETRY_AFTER_SECONDS} s`,
       );
