@@ -21,7 +21,7 @@ import { LOGGER } from '../logging/logger.module.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { REDIS } from '../redis/redis.module.js';
 import { type OAuthStateSigner, newNonce } from './oauth-state.js';
-import { tokenSecretWriteFailure, writeTokenSecret } from './token-secret.js';
+import { OUTAGE_PAUSES_MS, tokenSecretWriteFailure, writeTokenSecret } from './token-secret.js';
 
 export const STATE_SIGNER = Symbol('OAuthStateSigner');
 /** How long a started flow waits for its callback. */
@@ -167,7 +167,23 @@ export class ConnectService {
     }
     const secretName = resource.spec.tokenSecretRef!.name;
     try {
-      await writeTokenSecret(this.gateway().core, namespace, secretName, tokens);
+      await writeTokenSecret(
+        this.gateway().core,
+        namespace,
+        secretName,
+        tokens,
+        OUTAGE_PAUSES_MS,
+        (error, pauseMs) =>
+          this.logger.warn(
+            {
+              connection: `${namespace}/${name}`,
+              secret: secretName,
+              kubernetesStatus: kubeStatusOf(error) ?? 'unreachable',
+              pauseMs,
+            },
+            'could not store the new Xero token set yet; holding it and trying again',
+          ),
+      );
     } catch (error) {
       this.logger.error(
         {

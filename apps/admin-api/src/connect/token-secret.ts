@@ -21,22 +21,45 @@ export function tokenSecretData(tokens: XeroTokenSet): Record<string, string> {
 const WRITE_ATTEMPTS = 5;
 
 /**
+ * Pauses before each new try while the Kubernetes API is unreachable or failing (5xx, 429): the
+ * code is already spent, so the tokens are held while the person waits (about 15 s in all)
+ * rather than dropped at the first failure.
+ */
+export const OUTAGE_PAUSES_MS = [250, 500, 1000, 2000, 4000, 8000];
+
+/** No answer at all, overload, or a server error: worth another try. 4xx answers will not change. */
+function isTransient(error: unknown): boolean {
+  const status = kubeStatusOf(error);
+  return status === undefined || status === 429 || status >= 500;
+}
+
+/**
  * Writes the new token set into the Secret, replacing every token key; creates the Secret if
  * missing. A concurrent change (409, or the Secret deleted under us) is read again and written
  * over: this consent is newer than any rotation of the earlier grant the reconciler may write back.
+ * A Kubernetes API that is unreachable or failing is tried again after each of `pauses`.
  */
 export async function writeTokenSecret(
   core: CoreV1Api,
   namespace: string,
   name: string,
   tokens: XeroTokenSet,
+  pauses: readonly number[] = OUTAGE_PAUSES_MS,
+  onRetry?: (error: unknown, pauseMs: number) => void,
 ): Promise<void> {
   const data = tokenSecretData(tokens);
-  for (let attempt = 1; ; attempt += 1) {
+  let races = 0;
+  let outages = 0;
+  for (;;) {
     try {
       return await writeOnce(core, namespace, name, data);
     } catch (error) {
-      if (!(isConflict(error) || isNotFound(error)) || attempt >= WRITE_ATTEMPTS) throw error;
+      if ((isConflict(error) || isNotFound(error)) && ++races < WRITE_ATTEMPTS) continue;
+      const pause = pauses[outages];
+      if (!isTransient(error) || pause === undefined) throw error;
+      outages += 1;
+      onRetry?.(error, pause);
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
 }
@@ -91,7 +114,7 @@ export function tokenSecretWriteFailure(
   const what = `could not store the new Xero token set in Secret ${namespace}/${name}`;
   if (status === undefined)
     return unavailable(
-      `${what}: the Kubernetes API is unreachable; start the connection again once it is back`,
+      `${what}: the Kubernetes API stayed unreachable while the tokens were held; start the connection again once it is back`,
     );
   return badGateway(
     `${what}: the Kubernetes API answered HTTP ${status}; start the connection again`,

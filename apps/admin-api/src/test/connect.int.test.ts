@@ -1,5 +1,5 @@
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
+import { createTestNamespace, latePort, testKubeConfig } from '@xero-access/testing';
 import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KubeGateway } from '../kube/kube.js';
@@ -241,6 +241,49 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
       }),
     });
     expect(refreshed.status).toBe(200);
+  });
+
+  it('holds the new tokens while the Kubernetes API is unreachable, and stores them once it is back', async () => {
+    await connectionWithTokens('outage', { refresh_token: 'earlier' });
+    // This API reaches the API server through a loopback port the test can close.
+    const port = await latePort(kc.getCurrentCluster()!.server);
+    await port.open();
+    const viaPort = new KubeConfig();
+    viaPort.loadFromOptions({
+      clusters: kc.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port.port}` })),
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.currentContext,
+    });
+    const outageGateway = new KubeGateway(viaPort);
+    const api = await startHarness('sqlite', {
+      kube: outageGateway,
+      config: { xero: { identityUrl: sandbox.identityUrl, loginUrl: sandbox.loginUrl } },
+    });
+    // The token Secret is first read after the code is spent: the API server goes away then, for 2 s.
+    const read = outageGateway.core.readNamespacedSecret;
+    let outageStarted = 0;
+    outageGateway.core.readNamespacedSecret = async (param, options) => {
+      if (param.name === 'outage-tokens' && !outageStarted) {
+        outageStarted = Date.now();
+        await port.close();
+        setTimeout(() => void port.open(), 2000);
+      }
+      return read.call(outageGateway.core, param, options);
+    };
+    try {
+      const search = await consent(api, `${namespace}/outage`);
+      const callback = await api.call('GET', `/connect/callback${search}`);
+      expect(callback.statusCode, callback.body).toBe(200);
+      expect(Date.now() - outageStarted).toBeGreaterThanOrEqual(2000);
+    } finally {
+      outageGateway.core.readNamespacedSecret = read;
+      await api.close();
+      await port.close();
+    }
+    const secret = await core.readNamespacedSecret({ namespace, name: 'outage-tokens' });
+    expect(decode(secret.data, 'refresh_token')).not.toBe('earlier');
+    expect(decode(secret.data, 'refresh_token').length).toBeGreaterThan(10);
   });
 
   it('answers 502 naming the Secret, never a value, when Kubernetes refuses to store the tokens', async () => {
