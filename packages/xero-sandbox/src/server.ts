@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { SandboxAdmin } from './admin/admin.js';
 import { registerAdminRoutes } from './admin/routes.js';
 import { registerAccountingRoutes } from './api/accounting-routes.js';
+import { installApiAnswerHeaders } from './api/answer-headers.js';
 import { registerConnectionRoutes } from './api/connections-routes.js';
 import type { ApiContext } from './api/context.js';
 import { RateLimiter } from './api/rate-limiter.js';
@@ -206,9 +206,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   });
   await app.register(
     async (scope) => {
-      scope.addHook('onRequest', async (_request, reply) => {
-        reply.header('Xero-Correlation-Id', randomUUID());
-      });
+      installApiAnswerHeaders(scope, limiter);
       scope.addHook('onResponse', async (_request, reply) => stats.apiResponse(reply.statusCode));
       registerConnectionRoutes(scope, apiCtx);
       registerAccountingRoutes(scope, apiCtx);

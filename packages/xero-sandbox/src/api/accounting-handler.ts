@@ -25,7 +25,7 @@ export const SETTINGS_READ_SCOPES = ['accounting.settings', 'accounting.settings
 /**
  * Wraps an accounting endpoint in what Xero does before answering: authenticate the bearer
  * token (401), check xero-tenant-id against the grant's connections (403), check scopes (403),
- * apply the rate limits (429 + headers), then answer. The in-flight slot is held from
+ * apply the rate limits (429), then answer. Every answer carries the three limit headers. The in-flight slot is held from
  * admission until just before the answer is written, including any injected latency.
  * Answers are XML unless the request accepts JSON, as at Xero.
  */
@@ -45,13 +45,13 @@ export function accountingHandler(
     if (!tenant || grant.revoked || !ctx.store.connectionForTenant(grant, tenant.tenantId)) {
       return reply
         .code(403)
-        .headers(ctx.limiter.appHeaders(app.clientId))
+        .headers(ctx.limiter.standingHeaders({ clientId: app.clientId }))
         .send(xeroProblem(403, 'Forbidden', 'AuthenticationUnsuccessful'));
     }
     if (!SETTINGS_READ_SCOPES.some((scope) => caller.scopes.has(scope))) {
       return reply
         .code(403)
-        .headers(ctx.limiter.appHeaders(app.clientId))
+        .headers(ctx.limiter.standingHeaders({ clientId: app.clientId, tenantId: tenant.tenantId }))
         .send(xeroProblem(403, 'Forbidden', 'AuthorizationUnsuccessful'));
     }
 

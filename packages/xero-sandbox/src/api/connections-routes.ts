@@ -20,7 +20,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: ApiContext):
     }
     const latency = ctx.faults.latencyFor('api');
     if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-    return reply.headers(ctx.limiter.appHeaders(caller.app.clientId)).send(body);
+    return reply.headers(ctx.limiter.standingHeaders({ clientId: caller.app.clientId })).send(body);
   });
 
   app.delete<{ Params: { id: string } }>('/connections/:id', async (request, reply) => {
@@ -29,7 +29,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: ApiContext):
       return reply.code(caller.status).headers(caller.headers).send(caller.body);
     const removed = caller.grant.connections.delete(request.params.id.toLowerCase());
     return reply
-      .headers(ctx.limiter.appHeaders(caller.app.clientId))
+      .headers(ctx.limiter.standingHeaders({ clientId: caller.app.clientId }))
       .code(removed ? 204 : 404)
       .send();
   });

@@ -57,9 +57,7 @@ export class RateLimiter {
     const now = this.clock.now();
     const { limits } = this;
     const app = this.appLog(clientId);
-    const tenant = this.tenantCounters(
-      this.tenantLimitsPerApp ? `${clientId}:${tenantId}` : tenantId,
-    );
+    const tenant = this.tenantCounters(this.tenantKey(clientId, tenantId));
     const appCount = app.count(now, limits.minuteWindowMs);
     const dayCount = tenant.day.count(now, limits.dayWindowMs);
     const minuteCount = tenant.minute.count(now, limits.minuteWindowMs);
@@ -112,10 +110,29 @@ export class RateLimiter {
     };
   }
 
-  /** Only the app header applies to calls without a tenant (GET /connections). */
-  appHeaders(clientId: string): LimitHeaders {
-    const count = this.appLog(clientId).count(this.clock.now(), this.limits.minuteWindowMs);
-    return { 'X-AppMinLimit-Remaining': String(Math.max(0, this.limits.appPerMinute - count)) };
+  /**
+   * The three headers for an answer that counts no call (401, 403, GET and DELETE /connections,
+   * an unknown path, an injected fault): the budgets as they stand. Where nothing of the caller's
+   * counts (an app the token does not reveal, no tenant it may call) the budget is whole. Looks
+   * only: unknown ids from unauthenticated requests create no counters.
+   */
+  standingHeaders(caller: { clientId?: string; tenantId?: string } = {}): LimitHeaders {
+    const now = this.clock.now();
+    const { limits } = this;
+    const app = caller.clientId === undefined ? undefined : this.apps.get(caller.clientId);
+    const tenant =
+      caller.clientId === undefined || caller.tenantId === undefined
+        ? undefined
+        : this.tenants.get(this.tenantKey(caller.clientId, caller.tenantId));
+    return this.headerValues(
+      app?.count(now, limits.minuteWindowMs) ?? 0,
+      tenant?.day.count(now, limits.dayWindowMs) ?? 0,
+      tenant?.minute.count(now, limits.minuteWindowMs) ?? 0,
+    );
+  }
+
+  private tenantKey(clientId: string, tenantId: string): string {
+    return this.tenantLimitsPerApp ? `${clientId}:${tenantId}` : tenantId;
   }
 
   private headerValues(appCount: number, dayCount: number, minuteCount: number): LimitHeaders {
