@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createOrm } from '@xero-access/model';
+import { createOrm, MAX_PAGE_SIZE } from '@xero-access/model';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
@@ -52,6 +52,28 @@ describe('admin-api CLI', () => {
     } finally {
       await model.close();
     }
+  }, 120_000);
+
+  it('lists every token, past one page of the listing', async () => {
+    const model = await createOrm({ url: env.DATABASE_URL });
+    try {
+      for (let i = 0; i < MAX_PAGE_SIZE; i++)
+        await model.db.tokens.create({
+          name: `bulk-${String(i).padStart(3, '0')}`,
+          role: 'viewer',
+        });
+    } finally {
+      await model.close();
+    }
+    const listed = await run(['token', 'list']);
+    expect(listed.code).toBe(0);
+    const names = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t')[1]);
+    expect(names).toHaveLength(MAX_PAGE_SIZE + 1);
+    expect(new Set(names).size).toBe(MAX_PAGE_SIZE + 1);
+    expect(names.at(-1)).toBe('ci');
   }, 120_000);
 
   it('refuses an unknown role, naming the choices', async () => {

@@ -2,7 +2,12 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { API_TOKEN_ROLES, verifyChainRecords, type ChainRecord } from '@xero-access/model';
+import {
+  API_TOKEN_ROLES,
+  MAX_PAGE_SIZE,
+  verifyChainRecords,
+  type ChainRecord,
+} from '@xero-access/model';
 import pino from 'pino';
 import { openModel } from './app/runtime.js';
 import { startServer } from './app/serve.js';
@@ -80,11 +85,16 @@ token
   .action(async () => {
     const model = await openCommandModel();
     try {
-      for (const t of await model.db.tokens.list()) {
-        process.stdout.write(
-          `${t.id}\t${t.name}\t${t.role}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\n`,
-        );
-      }
+      let cursor: string | null = null;
+      do {
+        const page = await model.db.tokens.list({ limit: MAX_PAGE_SIZE, cursor });
+        for (const t of page.items) {
+          process.stdout.write(
+            `${t.id}\t${t.name}\t${t.role}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\n`,
+          );
+        }
+        cursor = page.nextCursor;
+      } while (cursor);
     } finally {
       await model.close();
     }

@@ -47,6 +47,7 @@ describe('helm lint and values schema', () => {
     // OIDC_GROUP_ROLES is `group=role,…`: a group name with a comma or `=` cannot travel in it.
     ['adminApi.oidc.groupRoles.sec\\,team=admin', "'sec,team'"],
     ['database.urlKey=', '/database/urlKey'],
+    ['adminApi.maxAcceptanceDays=0', '/adminApi/maxAcceptanceDays'],
   ])('refuses %s, naming %s', (set, field) => {
     const out = template(...REQUIRED, set);
     expect(out.code).not.toBe(0);
@@ -157,6 +158,23 @@ describe('rendered manifests', () => {
       const env = d.spec.template.spec.containers[0]!.env;
       expect(env.find((e) => e.name === 'WATCH_NAMESPACES')?.value).toBe('finance,payroll');
     }
+  });
+
+  it('caps risk acceptances at adminApi.maxAcceptanceDays, 365 unless set', () => {
+    const adminApiEnv = (manifests: string) =>
+      (
+        kinds(manifests).find(
+          (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-admin-api'),
+        ) as unknown as {
+          spec: {
+            template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+          };
+        }
+      ).spec.template.spec.containers[0]!.env;
+    const maxDays = (manifests: string) =>
+      adminApiEnv(manifests).find((e) => e.name === 'MAX_ACCEPTANCE_DAYS')?.value;
+    expect(maxDays(variants.defaults)).toBe('365');
+    expect(maxDays(render('adminApi.maxAcceptanceDays=90'))).toBe('90');
   });
 
   it('runs both apps non-root, read-only, without privilege escalation or capabilities', () => {

@@ -8,6 +8,7 @@ import {
   XERO_CONNECTION_SHORT_NAME,
   XERO_CONNECTION_VERSION,
   SPEC_DEFAULTS,
+  TENANT_ID_PATTERN,
 } from './constants.js';
 import { crdFilePath } from './crd-file.js';
 
@@ -19,7 +20,9 @@ interface Crd {
       name: string;
       schema: {
         openAPIV3Schema: {
-          properties: { spec: { properties: Record<string, { default?: unknown }> } };
+          properties: {
+            spec: { properties: Record<string, { default?: unknown; pattern?: string }> };
+          };
         };
       };
     }[];
@@ -40,5 +43,6 @@ describe('constants', () => {
     expect(spec.syncInterval?.default).toBe(SPEC_DEFAULTS.syncInterval);
     expect(spec.scopes?.default).toEqual(SPEC_DEFAULTS.scopes);
     expect(spec.criticalSystem?.default).toBe(SPEC_DEFAULTS.criticalSystem);
+    expect(spec.tenantId?.pattern).toBe(TENANT_ID_PATTERN);
   });
 });

@@ -24,5 +24,12 @@ export const SPEC_DEFAULTS = {
   clientSecretKey: 'clientSecret',
 } as const;
 
+/**
+ * A Xero tenant ID (a GUID): the pattern of spec.tenantId, which the `tenant_id` key of the token
+ * Secret must match too.
+ */
+export const TENANT_ID_PATTERN =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
 /** The finalizer the operator puts on every XeroConnection. */
 export const XERO_CONNECTION_FINALIZER = 'xeroaccess.dev/finalizer';

@@ -25,6 +25,11 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/** A request the caller may not make, whatever their role (e.g. separation of duties). Maps to HTTP 403. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
 /** Throws a ValidationError on `field` unless `value` is a Date holding a real instant. */
 export function assertValidDate(field: string, value: unknown): asserts value is Date {
   if (!(value instanceof Date) || Number.isNaN(value.getTime()))

@@ -38,7 +38,12 @@ export type {
   FindingAlerts,
   FindingTransition,
   AcceptRiskInput,
+  AcceptancePolicy,
+  AlertsFor,
+  ExpireAcceptancesResult,
+  ExpiredConnection,
 } from './services/findings.js';
+export { DEFAULT_MAX_ACCEPTANCE_DAYS } from './findings/acceptance.js';
 export type {
   FindingRecord,
   FindingEventRecord,
@@ -55,6 +60,7 @@ export type { AccountLinkRecord, AccountLinkInput, PolicyAccountLink } from './s
 export type {
   AccessReviewRecord,
   ReviewDecisionRecord,
+  ReviewDecisionEventRecord,
   ReviewProgress,
   DecisionInput,
   AccessReviewReport,
@@ -77,10 +83,13 @@ export {
   MAX_PAGE_SIZE,
   encodeCursor,
   decodeCursor,
+  decodeTextCursor,
+  pageSize,
+  toPage,
   type Page,
   type PageRequest,
 } from './services/pagination.js';
-export { ValidationError, NotFoundError, ConflictError } from './errors.js';
+export { ValidationError, NotFoundError, ConflictError, ForbiddenError } from './errors.js';
 export { canonicalJson } from './hashing/canonical-json.js';
 export {
   sha256Hex,

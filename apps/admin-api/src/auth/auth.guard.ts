@@ -73,6 +73,7 @@ export class AuthGuard implements CanActivate {
       const principal: Principal = {
         actor: `token:${found.name}`,
         role: found.role,
+        email: null,
         via: 'api-token',
       };
       this.cache.set(token, principal, found.expiresAt);
@@ -82,6 +83,6 @@ export class AuthGuard implements CanActivate {
     const { identity, valid } = await this.oidc.verify(token);
     if (!valid) throw unauthorized('invalid or expired OIDC token');
     if (!identity) throw forbidden('none of your groups maps to a role');
-    return { actor: identity.actor, role: identity.role, via: 'oidc' };
+    return { actor: identity.actor, role: identity.role, email: identity.email, via: 'oidc' };
   }
 }

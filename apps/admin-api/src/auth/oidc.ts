@@ -5,6 +5,7 @@ import { highestRole, type Role } from './roles.js';
 export interface OidcIdentity {
   actor: string;
   role: Role;
+  email: string | null;
 }
 
 /** Verifies OIDC JWTs against a JWKS and maps the groups claim to a role. */
@@ -35,7 +36,8 @@ export class OidcVerifier {
     const role = highestRole(
       groups.map((g) => this.config.groupRoles[g]).filter((r): r is Role => r !== undefined),
     );
-    const who = typeof payload.email === 'string' ? payload.email : (payload.sub ?? 'unknown');
-    return { identity: role ? { actor: `oidc:${who}`, role } : null, valid: true };
+    const email = typeof payload.email === 'string' && payload.email !== '' ? payload.email : null;
+    const who = email ?? payload.sub ?? 'unknown';
+    return { identity: role ? { actor: `oidc:${who}`, role, email } : null, valid: true };
   }
 }

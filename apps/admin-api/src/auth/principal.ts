@@ -5,6 +5,11 @@ export interface Principal {
   /** `token:<name>` or `oidc:<subject or email>`. */
   actor: string;
   role: CredentialRole;
+  /**
+   * The person's email, when the credential names one (the OIDC `email` claim), so rules about
+   * the caller's own access can apply. null for API tokens, which name no person.
+   */
+  email: string | null;
   via: 'api-token' | 'oidc';
 }
 

@@ -34,6 +34,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the maximum acceptance period, 365 days unless MAX_ACCEPTANCE_DAYS says otherwise', () => {
+    expect(loadConfig({}).maxAcceptanceDays).toBe(365);
+    expect(loadConfig({ MAX_ACCEPTANCE_DAYS: '90' }).maxAcceptanceDays).toBe(90);
+    for (const bad of ['0', '-5', '1.5', 'a year', '3651'])
+      expect(() => loadConfig({ MAX_ACCEPTANCE_DAYS: bad })).toThrow(
+        'invalid configuration: MAX_ACCEPTANCE_DAYS: must be a whole number of days from 1 to 3650',
+      );
+  });
+
   it('refuses OIDC without an issuer and an audience to check (any token the IdP signs would pass)', () => {
     expect(() =>
       loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks', OIDC_AUDIENCE: 'xao-admin' }),

@@ -1,4 +1,9 @@
-import { databaseStartupWait, namespaceListSetting, TOKEN_PREFIX } from '@xero-access/model';
+import {
+  databaseStartupWait,
+  DEFAULT_MAX_ACCEPTANCE_DAYS,
+  namespaceListSetting,
+  TOKEN_PREFIX,
+} from '@xero-access/model';
 import { z } from 'zod';
 
 const ROLE_NAMES = ['viewer', 'reviewer', 'admin'] as const;
@@ -33,6 +38,9 @@ const bootstrapToken = z
   .refine((t) => t.startsWith(TOKEN_PREFIX), `must start with ${TOKEN_PREFIX}`)
   .optional();
 
+const MAX_ACCEPTANCE_DAYS_LIMIT = 3650;
+const wholeDays = `must be a whole number of days from 1 to ${MAX_ACCEPTANCE_DAYS_LIMIT}`;
+
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
 
 export const configSchema = z.object({
@@ -61,6 +69,13 @@ export const configSchema = z.object({
     .positive()
     .default(1024 * 1024),
   rateLimitPerMinute: z.coerce.number().int().positive().default(600),
+  /** The longest a risk may be accepted for; an acceptance without an expiry gets all of it. */
+  maxAcceptanceDays: z.coerce
+    .number({ error: wholeDays })
+    .int({ error: wholeDays })
+    .min(1, { error: wholeDays })
+    .max(MAX_ACCEPTANCE_DAYS_LIMIT, { error: wholeDays })
+    .default(DEFAULT_MAX_ACCEPTANCE_DAYS),
   /** API tokens created at start-up from env or a mounted Secret (shown once, hashed here). */
   bootstrapAdminToken: bootstrapToken,
   bootstrapScimToken: bootstrapToken,
@@ -112,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: e('BODY_LIMIT_BYTES'),
     trustProxy: e('TRUST_PROXY'),
     rateLimitPerMinute: e('RATE_LIMIT_PER_MINUTE'),
+    maxAcceptanceDays: e('MAX_ACCEPTANCE_DAYS'),
     bootstrapAdminToken: e('BOOTSTRAP_ADMIN_TOKEN'),
     bootstrapScimToken: e('BOOTSTRAP_SCIM_TOKEN'),
     oidc: {
@@ -144,6 +160,7 @@ const ENV_NAMES: Record<string, string> = {
   bodyLimitBytes: 'BODY_LIMIT_BYTES',
   trustProxy: 'TRUST_PROXY',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
+  maxAcceptanceDays: 'MAX_ACCEPTANCE_DAYS',
   bootstrapAdminToken: 'BOOTSTRAP_ADMIN_TOKEN',
   bootstrapScimToken: 'BOOTSTRAP_SCIM_TOKEN',
   'oidc.jwksUrl': 'OIDC_JWKS_URL',

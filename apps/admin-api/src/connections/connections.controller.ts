@@ -9,7 +9,10 @@ import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
 import { NameParam } from '../http/params.js';
+import { pageQuery } from '../http/query-schemas.js';
+import { ValidQuery } from '../http/zod-validation.js';
 import { KubeGateway, type XeroConnectionResource } from '../kube/kube.js';
+import { connectionPage } from './connection-page.js';
 
 export interface ConnectionView {
   namespace: string;
@@ -39,35 +42,49 @@ export class ConnectionsController {
   @Get()
   @Access('viewer')
   @ApiOperation({
-    summary: 'XeroConnections: resource spec and status, last sync, users, open findings per check',
+    summary:
+      'XeroConnections: resource spec and status, last sync, users, open findings per check; by namespace then name, keyset-paginated',
   })
   @Returns(
     z.object({
       items: z.array(connectionViewSchema),
       kubernetes: z.string().describe('connected, not configured, or unreachable (…)'),
+      nextCursor: z
+        .string()
+        .nullable()
+        .describe('Pass as cursor for the next page; null on the last page'),
     }),
   )
-  async list() {
+  async list(@ValidQuery(pageQuery) q: z.output<typeof pageQuery>) {
     const [records, cluster] = await Promise.all([
       this.db.connections.list({ includeDeleted: true }),
       this.readCluster(),
     ]);
-    const resources = cluster.resources;
     const byKey = new Map<
       string,
-      { record?: ConnectionRecord; resource?: XeroConnectionResource }
+      {
+        namespace: string;
+        name: string;
+        record?: ConnectionRecord;
+        resource?: XeroConnectionResource;
+      }
     >();
-    for (const record of records) byKey.set(`${record.namespace}/${record.name}`, { record });
-    for (const resource of resources) {
-      const key = `${resource.metadata.namespace}/${resource.metadata.name}`;
-      byKey.set(key, { ...byKey.get(key), resource });
+    for (const record of records)
+      byKey.set(record.key, { namespace: record.namespace, name: record.name, record });
+    for (const resource of cluster.resources) {
+      const { namespace, name } = resource.metadata;
+      const key = `${namespace}/${name}`;
+      byKey.set(key, { namespace, name, ...byKey.get(key), resource });
     }
+    // Both sources are read whole (a few thousand connections at most); only the page is viewed,
+    // which is where the cost is (open findings per connection).
+    const page = connectionPage([...byKey.values()], { limit: q.limit, cursor: q.cursor ?? null });
     const items = await Promise.all(
-      [...byKey.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, { record, resource }]) => this.view(key, record ?? null, resource ?? null)),
+      page.items.map((c) =>
+        this.view(`${c.namespace}/${c.name}`, c.record ?? null, c.resource ?? null),
+      ),
     );
-    return { items, kubernetes: cluster.state };
+    return { items, kubernetes: cluster.state, nextCursor: page.nextCursor };
   }
 
   @Get(':namespace/:name')

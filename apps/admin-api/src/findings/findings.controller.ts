@@ -1,15 +1,19 @@
 import { Fails } from '../openapi/error-responses.js';
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Database, ModelOrm } from '@xero-access/model';
-import { z } from 'zod';
+import { ValidationError, type Database, type ModelOrm } from '@xero-access/model';
+import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import type { AppConfig } from '../config/config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { DB, MODEL } from '../database/database.module.js';
-import { notFound } from '../http/errors.js';
+import { BadRequestField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
+import { pageQuery } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery, openApiOutputSchema } from '../http/zod-validation.js';
+import { pageOf } from '../openapi/response-schemas.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { FindingEvidence } from './finding-evidence.js';
 import { listFindingRows } from './finding-list-query.js';
@@ -31,6 +35,7 @@ export class FindingsController {
     @Inject(MODEL) private readonly model: ModelOrm,
     @Inject(FindingEvidence) private readonly evidence: FindingEvidence,
     @Inject(Reevaluation) private readonly reevaluation: Reevaluation,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -72,17 +77,21 @@ export class FindingsController {
 
   @Get(':id/history')
   @Access('viewer')
-  @ApiOperation({ summary: 'State changes of a finding, oldest first' })
-  @ApiOkResponse({ schema: openApiOutputSchema(z.object({ items: z.array(findingEventSchema) })) })
+  @ApiOperation({ summary: 'State changes of a finding, oldest first, keyset-paginated' })
+  @ApiOkResponse({ schema: openApiOutputSchema(pageOf(findingEventSchema)) })
   @Fails([404])
-  async history(@UuidParam('id') id: string) {
-    return { items: await this.db.findings.history(id) };
+  async history(@UuidParam('id') id: string, @ValidQuery(pageQuery) q: z.output<typeof pageQuery>) {
+    return this.db.findings.historyPage(id, { limit: q.limit, cursor: q.cursor ?? null });
   }
 
   @Post(':id/accept')
   @HttpCode(200)
   @Access('admin')
-  @ApiOperation({ summary: 'Accept the risk of a finding until a date, with a reason' })
+  @ApiOperation({
+    summary: 'Accept the risk of a finding until a date, with a reason',
+    description:
+      'The acceptance ends at `expiresAt`, at most MAX_ACCEPTANCE_DAYS (default 365) days ahead; without it, after the whole maximum period. When it ends the finding is open again, whether or not its connection is still synced.',
+  })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   @Fails([404, 409])
   async accept(
@@ -90,11 +99,16 @@ export class FindingsController {
     @ValidBody(acceptRiskBody) body: z.output<typeof acceptRiskBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    const accepted = await this.db.findings.acceptRisk(id, {
-      reason: body.reason,
-      by: who.actor,
-      until: body.expiresAt,
-    });
+    const accepted = await this.db.findings
+      .acceptRisk(id, { reason: body.reason, by: who.actor, until: body.expiresAt }, new Date(), {
+        maxDays: this.config.maxAcceptanceDays,
+      })
+      .catch((error: unknown) => {
+        // The model checks the expiry against the period; the caller sent it as expiresAt.
+        if (error instanceof ValidationError && error.field === 'until')
+          throw new BadRequestField('body.expiresAt', error.message.slice('until: '.length));
+        throw error;
+      });
     // A sync now: the connection's open counts change, and the reconciler schedules its next sync
     // by the time this acceptance ends, so the finding reopens then.
     await this.resync('finding.accept', accepted.finding.connection);

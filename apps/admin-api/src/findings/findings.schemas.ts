@@ -42,8 +42,10 @@ export const acceptRiskBody = z
     expiresAt: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
       .transform((s) => new Date(s))
-      .refine((d) => d.getTime() > Date.now(), 'must be in the future')
-      .describe('When the acceptance lapses and the finding opens again'),
+      .optional()
+      .describe(
+        'When the acceptance lapses and the finding opens again: in the future and at most MAX_ACCEPTANCE_DAYS (default 365) days ahead. Omitted: the whole maximum period.',
+      ),
   })
   .strict();
 

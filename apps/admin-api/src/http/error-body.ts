@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import {
   ConflictError,
+  ForbiddenError,
   NotFoundError,
   ValidationError,
   classifyDatabaseOutage,
@@ -49,6 +50,8 @@ export function toErrorBody(error: unknown): ErrorBody {
     return { statusCode: 404, error: REASONS[404]!, message: error.message };
   if (error instanceof ConflictError)
     return { statusCode: 409, error: REASONS[409]!, message: error.message };
+  if (error instanceof ForbiddenError)
+    return { statusCode: 403, error: REASONS[403]!, message: error.message };
   const outage = classifyDatabaseOutage(error);
   if (outage)
     return { statusCode: 503, error: REASONS[503]!, message: unavailableMessage(outage, error) };

@@ -15,6 +15,9 @@ export const cursorParam = z
   .optional()
   .describe('Opaque cursor from the previous page (`nextCursor`).');
 
+/** The query of a list without filters: one keyset page. */
+export const pageQuery = z.object({ limit: limitParam, cursor: cursorParam }).strict();
+
 export const isoDateParam = z.iso
   .datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-22T00:00:00Z' })
   .transform((s) => new Date(s));

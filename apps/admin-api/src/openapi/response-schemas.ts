@@ -171,9 +171,24 @@ export const decisionSchema = z.object({
   remediatedSnapshotId: z.uuid().nullable(),
 });
 
+export const decisionEventSchema = z.object({
+  id: z.uuid(),
+  reviewId: z.uuid(),
+  userId: z.string(),
+  decision: z.enum(['keep', 'revoke', 'change-role']),
+  newRole: z.string().nullable(),
+  comment: z.string().nullable(),
+  decidedBy: z.string(),
+  decidedAt: date,
+  previousDecision: z
+    .enum(['keep', 'revoke', 'change-role'])
+    .nullable()
+    .describe('The decision this one replaced; null for the first'),
+});
+
 export const reviewReportSchema = z.object({
   kind: z.literal('xero-access-review-report'),
-  version: z.literal(1),
+  version: z.literal(2),
   generatedAt: date,
   review: reviewWithProgressSchema,
   snapshot: snapshotSchema
@@ -189,6 +204,9 @@ export const reviewReportSchema = z.object({
     })
     .nullable(),
   decisions: z.array(decisionSchema),
+  history: z
+    .array(decisionEventSchema)
+    .describe('Every decision recorded in the campaign, oldest first, changed ones included'),
   openRemediations: z.array(decisionSchema),
   sha256: z
     .string()

@@ -1,15 +1,17 @@
 import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import {
+  decisionEventSchema,
   decisionSchema,
   listOf,
+  pageOf,
   reviewReportSchema,
   reviewSchema,
   reviewWithProgressSchema,
 } from '../openapi/response-schemas.js';
 import { Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { canonicalJson, type Database } from '@xero-access/model';
+import type { Database } from '@xero-access/model';
 import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
@@ -18,7 +20,6 @@ import { DB } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
 import { UuidParam, XeroUserIdParam } from '../http/params.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
-import { sha256 } from '../snapshots/evidence-export.js';
 import { createReviewBody, decideBody, listReviewsQuery } from './reviews.schemas.js';
 
 /** Access review campaigns: one per tenant snapshot, a decision per user, a report as evidence. */
@@ -29,10 +30,13 @@ export class ReviewsController {
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: 'Review campaigns, newest first' })
-  @Returns(listOf(reviewSchema))
+  @ApiOperation({ summary: 'Review campaigns, newest first (keyset-paginated)' })
+  @Returns(pageOf(reviewSchema))
   async list(@ValidQuery(listReviewsQuery) q: z.output<typeof listReviewsQuery>) {
-    return { items: await this.db.reviews.list({ connection: q.connection, status: q.status }) };
+    return this.db.reviews.list(
+      { connection: q.connection, status: q.status },
+      { limit: q.limit, cursor: q.cursor ?? null },
+    );
   }
 
   @Post()
@@ -76,7 +80,12 @@ export class ReviewsController {
 
   @Put(':id/items/:userId')
   @Access('reviewer')
-  @ApiOperation({ summary: 'Decide keep / revoke / change-role for one user, with a comment' })
+  @ApiOperation({
+    summary: 'Decide keep / revoke / change-role for one user, with a comment',
+    description:
+      'A changed decision keeps the earlier ones in the history. Separation of duties: a caller ' +
+      'whose credential names an email (OIDC) may not decide on their own Xero access (403).',
+  })
   @Returns(decisionSchema)
   @Fails([404, 409])
   async decide(
@@ -90,7 +99,17 @@ export class ReviewsController {
       newRole: body.newRole ?? null,
       comment: body.comment ?? null,
       by: who.actor,
+      reviewerEmail: who.email,
     });
+  }
+
+  @Get(':id/items/:userId/history')
+  @Access('viewer')
+  @ApiOperation({ summary: 'Every decision recorded for one user, oldest first' })
+  @Returns(listOf(decisionEventSchema))
+  @Fails([404])
+  async history(@UuidParam('id') id: string, @XeroUserIdParam('userId') userId: string) {
+    return { items: await this.db.reviews.history(id, userId) };
   }
 
   @Post(':id/complete')
@@ -107,40 +126,13 @@ export class ReviewsController {
   @Access('viewer')
   @ApiOperation({
     summary:
-      'Completion report as evidence: campaign, snapshot hashes, every decision, open remediations, sha256 digest',
+      'Completion report as evidence: campaign, snapshot hashes, every decision and its history, open remediations, sha256 digest',
   })
   @Returns(reviewReportSchema)
   @Fails([404])
   async report(@UuidParam('id') id: string) {
-    const review = await this.db.reviews.get(id);
-    if (!review) throw notFound('access review', id);
-    const [decisions, snapshot] = await Promise.all([
-      this.db.reviews.decisions(id),
-      this.db.snapshots.get(review.snapshotId),
-    ]);
-    const report = {
-      kind: 'xero-access-review-report',
-      version: 1,
-      generatedAt: new Date().toISOString(),
-      review,
-      snapshot: snapshot && {
-        id: snapshot.id,
-        connection: snapshot.connection,
-        tenantId: snapshot.tenantId,
-        tenantName: snapshot.tenantName,
-        sequence: snapshot.sequence,
-        takenAt: snapshot.takenAt,
-        contentHash: snapshot.contentHash,
-        chainHash: snapshot.chainHash,
-      },
-      decisions,
-      openRemediations: decisions.filter(
-        (d) => (d.decision === 'revoke' || d.decision === 'change-role') && d.remediatedAt === null,
-      ),
-    };
-    // The digest covers the report without generatedAt and itself, as canonical JSON (RFC 8785):
-    // every download of the same review state gives the same digest, and any JCS tool recomputes it.
-    const { generatedAt: _, ...content } = report;
-    return { ...report, sha256: sha256(canonicalJson(JSON.parse(JSON.stringify(content)))) };
+    const report = await this.db.reviews.report(id);
+    if (!report) throw notFound('access review', id);
+    return report;
   }
 }

@@ -1,6 +1,7 @@
 import { REVIEW_DECISIONS } from '@xero-access/model';
 import { z } from 'zod';
 import { connectionKeyParam } from '../connections/connection-key.js';
+import { cursorParam, limitParam } from '../http/query-schemas.js';
 
 export const createReviewBody = z
   .object({
@@ -46,5 +47,7 @@ export const listReviewsQuery = z
   .object({
     connection: connectionKeyParam.optional(),
     status: z.enum(['open', 'completed']).optional(),
+    limit: limitParam,
+    cursor: cursorParam,
   })
   .strict();

@@ -1,51 +1,21 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OidcVerifier } from '../auth/oidc.js';
 import { startHarness, type Harness } from './harness.js';
+import { startOidcIssuer, type OidcIssuer } from './oidc-issuer.js';
 
 describe('OIDC JWTs verified against a JWKS, with group-to-role mapping', () => {
-  let server: Server;
+  let issuer: OidcIssuer;
   let h: Harness;
-  let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
-  const issuer = 'https://idp.example';
 
   beforeAll(async () => {
-    const pair = await generateKeyPair('RS256');
-    privateKey = pair.privateKey;
-    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
-    server = createServer((_req, res) =>
-      res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
-    const oidc = new OidcVerifier({
-      jwksUrl,
-      issuer,
-      audience: 'xao-admin',
-      groupsClaim: 'groups',
-      groupRoles: { 'sec-team': 'admin', auditors: 'viewer' },
-    });
-    h = await startHarness('sqlite', { oidc });
+    issuer = await startOidcIssuer({ 'sec-team': 'admin', auditors: 'viewer' });
+    h = await startHarness('sqlite', { oidc: issuer.verifier });
   });
   afterAll(async () => {
     await h?.close();
-    server?.close();
+    await issuer?.close();
   });
 
-  const jwt = (
-    claims: Record<string, unknown>,
-    options: { issuer?: string; audience?: string; expires?: string } = {},
-  ) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-      .setIssuer(options.issuer ?? issuer)
-      .setAudience(options.audience ?? 'xao-admin')
-      .setIssuedAt()
-      .setExpirationTime(options.expires ?? '5m')
-      .setSubject('user-1')
-      .sign(privateKey);
+  const jwt: OidcIssuer['jwt'] = (claims, options) => issuer.jwt(claims, options);
 
   it('maps groups to the highest role and records the person in the audit log', async () => {
     const auditor = await jwt({ groups: ['auditors'], email: 'ann@acme.example' });

@@ -1,14 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { findingDetailSchema, findingPageSchema } from '../findings/findings.schemas.js';
+import {
+  findingDetailSchema,
+  findingEventSchema,
+  findingPageSchema,
+} from '../findings/findings.schemas.js';
 import {
   auditEntrySchema,
   connectionViewSchema,
+  decisionEventSchema,
   decisionSchema,
   linkSchema,
   listOf,
   pageOf,
   reviewReportSchema,
+  reviewSchema,
   reviewWithProgressSchema,
   scimListSchema,
   snapshotDetailSchema,
@@ -53,9 +59,19 @@ describe.each(DIALECTS)(
       ['GET /findings', () => '/findings', findingPageSchema, 'viewer'],
       ['GET /findings/{id}', () => `/findings/${ids.finding}`, findingDetailSchema, 'viewer'],
       [
+        'GET /findings/{id}/history',
+        () => `/findings/${ids.finding}/history`,
+        pageOf(findingEventSchema),
+        'viewer',
+      ],
+      [
         'GET /connections',
         () => '/connections',
-        z.object({ items: z.array(connectionViewSchema), kubernetes: z.string() }),
+        z.object({
+          items: z.array(connectionViewSchema),
+          kubernetes: z.string(),
+          nextCursor: z.string().nullable(),
+        }),
         'viewer',
       ],
       [
@@ -73,6 +89,7 @@ describe.each(DIALECTS)(
       ['GET /snapshots/{id}', () => `/snapshots/${ids.snapshot}`, snapshotDetailSchema, 'viewer'],
       ['GET /staff', () => '/staff', pageOf(staffSchema), 'viewer'],
       ['GET /links', () => '/links', pageOf(linkSchema), 'viewer'],
+      ['GET /reviews', () => '/reviews', pageOf(reviewSchema), 'viewer'],
       ['GET /reviews/{id}', () => `/reviews/${ids.review}`, reviewWithProgressSchema, 'viewer'],
       [
         'GET /reviews/{id}/items',
@@ -81,12 +98,18 @@ describe.each(DIALECTS)(
         'viewer',
       ],
       [
+        'GET /reviews/{id}/items/{userId}/history',
+        () => `/reviews/${ids.review}/items/u-jack/history`,
+        listOf(decisionEventSchema),
+        'viewer',
+      ],
+      [
         'GET /reviews/{id}/report',
         () => `/reviews/${ids.review}/report`,
         reviewReportSchema,
         'viewer',
       ],
-      ['GET /tokens', () => '/tokens', listOf(tokenSchema), 'admin'],
+      ['GET /tokens', () => '/tokens', pageOf(tokenSchema), 'admin'],
       ['GET /audit-log', () => '/audit-log', pageOf(auditEntrySchema), 'admin'],
       ['GET /scim/v2/Users', () => '/scim/v2/Users', scimListSchema, 'scim'],
     ];

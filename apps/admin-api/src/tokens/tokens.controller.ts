@@ -1,6 +1,6 @@
 import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
-import { createdTokenSchema, listOf, tokenSchema } from '../openapi/response-schemas.js';
+import { createdTokenSchema, pageOf, tokenSchema } from '../openapi/response-schemas.js';
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { API_TOKEN_ROLES, type Database } from '@xero-access/model';
@@ -12,7 +12,8 @@ import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
 import { UuidParam } from '../http/params.js';
-import { ValidBody } from '../http/zod-validation.js';
+import { pageQuery } from '../http/query-schemas.js';
+import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 
 const createTokenBody = z
   .object({
@@ -40,10 +41,10 @@ export class TokensController {
 
   @Get()
   @Access('admin')
-  @ApiOperation({ summary: 'API tokens (never their secrets)' })
-  @Returns(listOf(tokenSchema))
-  async list() {
-    return { items: await this.db.tokens.list() };
+  @ApiOperation({ summary: 'API tokens (never their secrets), by name, keyset-paginated' })
+  @Returns(pageOf(tokenSchema))
+  async list(@ValidQuery(pageQuery) q: z.output<typeof pageQuery>) {
+    return this.db.tokens.list({ limit: q.limit, cursor: q.cursor ?? null });
   }
 
   @Post()

@@ -5,6 +5,7 @@ import type { ReconcilerConfig } from '../config/config.js';
 import { ConfigModule } from '../config/config.module.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { EvaluateModule } from '../evaluate/evaluate.module.js';
+import { AcceptanceExpiryModule } from '../findings/acceptance-expiry.module.js';
 import { HealthModule } from '../health/health.module.js';
 import type { Logger } from '../logging/logger.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
@@ -28,6 +29,7 @@ export class AppModule {
         AlertsModule,
         WatchModule,
         ReevaluateModule,
+        AcceptanceExpiryModule,
         HealthModule,
       ],
     };

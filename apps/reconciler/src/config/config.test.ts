@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     expect(config.identity).toBe('rec-0');
     expect(config.webhook).toBeUndefined();
     expect(config.databaseStartupWaitMs).toBe(120_000);
+    expect(config.acceptanceExpiryIntervalMs).toBe(60_000);
   });
 
   it('reads durations, namespaces and compressed limits', () => {
@@ -43,6 +44,9 @@ describe('loadConfig', () => {
           '[{"id":"p","points":5,"windowMs":1000},{"id":"p","points":50,"windowMs":60000}]',
       }),
     ).toThrow(/XERO_EXTRA_LIMITS: each id must be unique/);
+    expect(() => loadConfig({ ACCEPTANCE_EXPIRY_INTERVAL: '0s' })).toThrow(
+      /ACCEPTANCE_EXPIRY_INTERVAL: must be at least 1s/,
+    );
   });
 
   it('takes a blank variable (an empty chart value) as unset', () => {

@@ -69,6 +69,9 @@ const envSchema = z.object({
   TOKEN_REFRESH_AHEAD: durationMs.default(5 * 60_000),
   REFRESH_LOCK_TTL: durationMs.default(30_000),
   OFFBOARDING_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  ACCEPTANCE_EXPIRY_INTERVAL: durationMs
+    .refine((ms) => ms >= 1_000, 'must be at least 1s')
+    .default(60_000),
   POLICY_BUNDLE_PATH: z.string().optional(),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
   ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
@@ -113,6 +116,8 @@ function toConfig(env: z.output<typeof envSchema>) {
     tokenRefreshAheadMs: env.TOKEN_REFRESH_AHEAD,
     refreshLockTtlMs: env.REFRESH_LOCK_TTL,
     offboardingGraceHours: env.OFFBOARDING_GRACE_HOURS,
+    /** How often the leader reopens findings whose accepted risk has lapsed. */
+    acceptanceExpiryIntervalMs: env.ACCEPTANCE_EXPIRY_INTERVAL,
     policyBundlePath: env.POLICY_BUNDLE_PATH,
     webhook: env.ALERT_WEBHOOK_URL
       ? { url: env.ALERT_WEBHOOK_URL, secret: env.ALERT_WEBHOOK_SECRET }

@@ -81,6 +81,11 @@ export class Operator {
     return this.term !== undefined;
   }
 
+  /** Reconciles the connection soon, when this replica leads (a standby has no work queue). */
+  enqueue(key: string): void {
+    this.term?.controller.enqueue(key);
+  }
+
   /** Ready to serve: a standby is ready; a leader once its watches have listed everything. */
   get isReady(): boolean {
     if (this.stopping) return false;

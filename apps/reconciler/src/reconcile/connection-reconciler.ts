@@ -20,7 +20,9 @@ import type { ReconcileResult } from '../controller/controller.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
+import { summariseFindings } from '../events/finding-summary.js';
 import { applyFindings } from '../findings/apply-findings.js';
+import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import { openFindingSeries } from '../findings/open-findings.js';
 import { splitKey } from '../kube/object-key.js';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
@@ -35,10 +37,17 @@ import {
   setCondition,
   type ConditionInput,
 } from '../status/conditions.js';
+import { openFindingsStatus } from '../status/open-findings-status.js';
 import { droppedTenantMessage, droppedTenants } from '../sync/dropped-tenants.js';
+import {
+  selectTenants,
+  tenantMismatchMessage,
+  type TenantSelection,
+} from '../sync/tenant-selection.js';
 import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
+import { describeTokenSecret } from '../token/token-secret.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type Phase } from './failure-classifier.js';
@@ -112,6 +121,9 @@ export class ConnectionReconciler {
   /** Secret versions seen by the Secret watch since the connection's last sync, by connection key. */
   private readonly secretChanges = new Map<string, SecretVersion[]>();
 
+  /** spec.tenantId and the token Secret's tenant_id last reported as differing, by connection key. */
+  private readonly tenantMismatches = new Map<string, string>();
+
   constructor(private readonly deps: ConnectionReconcilerDeps) {}
 
   /**
@@ -154,6 +166,9 @@ export class ConnectionReconciler {
 
     if (spec.suspend) return this.reconcileSuspended(connection, spec, now);
     if (!this.syncDue(key, connection, now)) {
+      // Findings can change between syncs (an accepted risk ends): the status follows at once.
+      const openFindings = await changedOpenFindings(this.deps, connection);
+      if (openFindings) await this.deps.api.patchStatus(namespace, name, openFindings);
       const next = Date.parse(status.nextSyncTime!);
       return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
     }
@@ -259,8 +274,7 @@ export class ConnectionReconciler {
         })),
         lastSyncTime: now.toISOString(),
         userCount: outcome.userCount,
-        openFindings: open,
-        findings: { ...Object.fromEntries(CHECK_IDS.map((c) => [c, 0])), ...outcome.openByCheck },
+        ...openFindingsStatus(outcome.openByCheck, previous.findings),
         accessTokenExpiresAt: outcome.grant.expiresAt.toISOString(),
         ...(outcome.grant.refreshTokenRotatedAt
           ? { refreshTokenRotatedAt: outcome.grant.refreshTokenRotatedAt.toISOString() }
@@ -336,7 +350,7 @@ export class ConnectionReconciler {
     enter('sync');
     let tenants: SyncedTenant[];
     try {
-      tenants = await syncTenants(client, grant.accessToken, spec);
+      tenants = await this.syncSelectedTenants(connection, spec, client, grant);
     } catch (error) {
       // A 401 with a token from the Secret may just mean it was revoked early: refresh once; a
       // 401 with a token issued moments ago is what the troubleshooting map calls Unauthorized.
@@ -345,7 +359,7 @@ export class ConnectionReconciler {
       grant = await tokens.accessToken(connection, client, { forceRefresh: true });
       progress.grant = grant;
       enter('sync');
-      tenants = await syncTenants(client, grant.accessToken, spec);
+      tenants = await this.syncSelectedTenants(connection, spec, client, grant);
     }
     // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
     const database = <T>(call: () => Promise<T>): Promise<T> =>
@@ -384,6 +398,38 @@ export class ConnectionReconciler {
       transitions: applied.transitions,
       nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
     };
+  }
+
+  /** Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant. */
+  private async syncSelectedTenants(
+    connection: XeroConnection,
+    spec: EffectiveSpec,
+    client: XeroClient,
+    grant: AccessGrant,
+  ): Promise<SyncedTenant[]> {
+    const namespace = connection.metadata!.namespace!;
+    const tokenSecret = describeTokenSecret(namespace, spec.tokenSecretRef?.name ?? '');
+    const selection = selectTenants(spec, grant.secretTenantId, tokenSecret);
+    await this.reportTenantMismatch(connection, selection);
+    return syncTenants(client, grant.accessToken, selection);
+  }
+
+  /** Says once (per pair of tenant ids, per process) that spec.tenantId overrides tenant_id. */
+  private async reportTenantMismatch(
+    connection: XeroConnection,
+    selection: TenantSelection,
+  ): Promise<void> {
+    const key = `${connection.metadata!.namespace!}/${connection.metadata!.name!}`;
+    if (!selection.overriddenSecretTenantId) {
+      this.tenantMismatches.delete(key);
+      return;
+    }
+    const pair = `${selection.tenantId} ${selection.overriddenSecretTenantId}`.toLowerCase();
+    if (this.tenantMismatches.get(key) === pair) return;
+    this.tenantMismatches.set(key, pair);
+    const message = tenantMismatchMessage(selection);
+    this.deps.logger.warn({ connection: key }, message);
+    await this.deps.events.record(connection, 'Warning', 'TenantIdMismatch', 'Sync', message);
   }
 
   private async reconcileSuspended(
@@ -439,6 +485,8 @@ export class ConnectionReconciler {
     );
     status.conditions = conditions;
     delete status.nextSyncTime;
+    // Not evaluated while suspended, but its accepted risks still end (the expiry sweep).
+    Object.assign(status, await changedOpenFindings(this.deps, connection));
     await this.deps.api.patchStatus(namespace, name, status);
     this.deps.metrics.setReady(namespace, name, false, 'Suspended');
     return { requeueAfterMs: SUSPENDED_RECHECK_MS };
@@ -478,7 +526,13 @@ export class ConnectionReconciler {
     );
     const resolved = outcome.transitions.filter((t) => t.type === 'resolved');
     if (opened.length > 0) {
-      await events.record(connection, 'Warning', 'FindingsOpened', 'Evaluate', summarise(opened));
+      await events.record(
+        connection,
+        'Warning',
+        'FindingsOpened',
+        'Evaluate',
+        summariseFindings(opened),
+      );
     }
     if (resolved.length > 0) {
       await events.record(
@@ -486,7 +540,7 @@ export class ConnectionReconciler {
         'Normal',
         'FindingsResolved',
         'Evaluate',
-        summarise(resolved),
+        summariseFindings(resolved),
       );
     }
   }
@@ -494,6 +548,7 @@ export class ConnectionReconciler {
   private forget(key: string, namespace: string, name: string): void {
     this.failures.forget(key);
     this.secretChanges.delete(key);
+    this.tenantMismatches.delete(key);
     this.deps.tokens.forget(key);
     this.deps.metrics.forgetConnection(namespace, name);
   }
@@ -509,12 +564,4 @@ function syncRequestedSince(connection: XeroConnection, lastSyncTime: string | u
   const requested = Date.parse(connection.metadata?.annotations?.[SYNC_REQUESTED_ANNOTATION] ?? '');
   if (Number.isNaN(requested)) return false;
   return !lastSyncTime || requested > Date.parse(lastSyncTime);
-}
-
-function summarise(transitions: readonly FindingTransition[]): string {
-  const parts = transitions
-    .slice(0, 5)
-    .map((t) => `${t.finding.check} ${t.finding.subject.kind} ${t.finding.subject.id}`);
-  const more = transitions.length > 5 ? ` and ${transitions.length - 5} more` : '';
-  return `${transitions.length} finding(s): ${parts.join('; ')}${more}.`;
 }

@@ -84,6 +84,6 @@ import { ConnectionReconciler } from './connection-reconciler.js';
         }),
     },
   ],
-  exports: [CONNECTION_RECONCILER],
+  exports: [CONNECTION_RECONCILER, EVENT_RECORDER],
 })
 export class ReconcileModule {}

@@ -1,4 +1,3 @@
-import type { XeroConnectionSpec } from '@xero-access/crd';
 import {
   XeroError,
   xeroErrors,
@@ -6,6 +5,8 @@ import {
   type XeroConnection as XeroTenantConnection,
   type XeroUser,
 } from '@xero-access/xero-client';
+import { TOKEN_KEYS } from '../token/token-secret.js';
+import type { TenantSelection } from './tenant-selection.js';
 
 export interface SyncedTenant {
   tenantId: string;
@@ -17,20 +18,20 @@ export interface SyncedTenant {
 }
 
 /**
- * One pass over the grant: GET /connections picks the tenants (spec.tenantId, or all of them),
+ * One pass over the grant: GET /connections picks the tenants (the selected one, or all of them),
  * then per tenant GET Organisation (proves token, tenant and scopes work) and GET Users.
  */
 export async function syncTenants(
   client: XeroClient,
   accessToken: string,
-  spec: XeroConnectionSpec,
+  selection: TenantSelection,
 ): Promise<SyncedTenant[]> {
   const connections = await client.accounting.getConnections(accessToken);
   let selected: XeroTenantConnection[];
-  if (spec.tenantId) {
-    const wanted = spec.tenantId.toLowerCase();
+  if (selection.tenantId) {
+    const wanted = selection.tenantId.toLowerCase();
     const match = connections.find((c) => c.tenantId.toLowerCase() === wanted);
-    if (!match) throw xeroErrors.tenantDisconnected('GET /connections', spec.tenantId);
+    if (!match) throw notConnected(selection);
     selected = [match];
   } else {
     selected = connections;
@@ -56,4 +57,16 @@ export async function syncTenants(
     });
   }
   return results;
+}
+
+function notConnected(selection: TenantSelection): XeroError {
+  const tenantId = selection.tenantId!;
+  if (selection.from !== 'secret')
+    return xeroErrors.tenantDisconnected('GET /connections', tenantId);
+  // A pre-filled tenant_id may as well name another organisation than the grant's.
+  return new XeroError(
+    'TenantDisconnected',
+    `The organisation (tenant ${tenantId}, from key ${TOKEN_KEYS.tenantId} of ${selection.tokenSecret}) is not in GET /connections of this grant: it was disconnected, or the key names another organisation; reconnect it, or correct or remove the key.`,
+    { operation: 'GET /connections', tenantId },
+  );
 }

@@ -14,6 +14,8 @@ export interface AccessGrant {
   fresh: boolean;
   /** When the refresh token was last rotated and written back (authorization code flow). */
   refreshTokenRotatedAt: Date | null;
+  /** The token Secret's tenant_id (authorization code flow), when it has one. */
+  secretTenantId: string | null;
 }
 
 export interface TokenManagerOptions {
@@ -72,6 +74,7 @@ export class TokenManager {
         expiresAt: tokens.expiresAt,
         fresh: false,
         refreshTokenRotatedAt: tokens.rotatedAt,
+        secretTenantId: tokens.tenantId,
       };
     }
     let rotatedAt = tokens.rotatedAt;
@@ -116,6 +119,7 @@ export class TokenManager {
           expiresAt: set.expiresAt,
           fresh: true,
           refreshTokenRotatedAt: rotatedAt,
+          secretTenantId: tokens.tenantId,
         };
     } catch (error) {
       this.options.onRefresh?.('failed');
@@ -137,7 +141,7 @@ export class TokenManager {
   ): Promise<AccessGrant> {
     const cached = this.clientCredentialTokens.get(key);
     if (!force && cached && cached.expiresAt.getTime() > Date.now() + this.options.refreshAheadMs) {
-      return { ...cached, fresh: false, refreshTokenRotatedAt: null };
+      return { ...cached, fresh: false, refreshTokenRotatedAt: null, secretTenantId: null };
     }
     const scopes = (connection.spec.scopes ?? []).filter((s) => !USER_SCOPES.has(s));
     try {
@@ -152,6 +156,7 @@ export class TokenManager {
         expiresAt: set.expiresAt,
         fresh: true,
         refreshTokenRotatedAt: null,
+        secretTenantId: null,
       };
     } catch (error) {
       this.options.onRefresh?.('failed');

@@ -13,6 +13,8 @@ const tokens = (refreshToken: string): XeroTokenSet => ({
   expiresAt: new Date('2030-01-01T00:00:00Z'),
 });
 
+const TENANT = '7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01';
+
 const text = (data: Record<string, string> | undefined, key: string): string =>
   Buffer.from(data![key]!, 'base64').toString();
 
@@ -35,7 +37,7 @@ describe('the token Secret', () => {
           access_token: 'a',
           refresh_token: 'r',
           id_token: 'i',
-          tenant_id: 't',
+          tenant_id: TENANT,
           expires_at: '1900000000',
         },
       },
@@ -45,6 +47,7 @@ describe('the token Secret', () => {
       refreshToken: 'r',
       accessToken: 'a',
       expiresAt: new Date(1_900_000_000_000),
+      tenantId: TENANT,
     });
 
     await core.createNamespacedSecret({
@@ -62,10 +65,49 @@ describe('the token Secret', () => {
     });
   });
 
+  it('a write-back keeps tenant_id and every key it does not know', async () => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: 'mage' },
+        stringData: {
+          access_token: 'a0',
+          refresh_token: 'r0',
+          id_token: 'i0',
+          tenant_id: TENANT,
+          organisation_name: 'Acme Finance Ltd',
+        },
+      },
+    });
+    const { secret } = await readTokenSecret(core, namespace, 'mage');
+    await persistTokenSet(core, namespace, secret, 'r0', tokens('r1'));
+    const { secret: stored, tokens: reread } = await readTokenSecret(core, namespace, 'mage');
+    expect(reread).toMatchObject({
+      refreshToken: 'r1',
+      accessToken: 'access-r1',
+      tenantId: TENANT,
+    });
+    expect(Object.keys(stored.data!).sort()).toEqual([
+      'access_token',
+      'expires_at',
+      'id_token',
+      'organisation_name',
+      'refresh_token',
+      'tenant_id',
+    ]);
+    expect(text(stored.data, 'tenant_id')).toBe(TENANT);
+    expect(text(stored.data, 'organisation_name')).toBe('Acme Finance Ltd');
+    // The rotated set had no id token: the pre-filled one stays.
+    expect(text(stored.data, 'id_token')).toBe('i0');
+  });
+
   it('writes a rotated set with optimistic concurrency: a stale read is re-read, not blindly overwritten', async () => {
     await core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name: 'rotating' }, stringData: { refresh_token: 'r0', tenant_id: 't' } },
+      body: {
+        metadata: { name: 'rotating' },
+        stringData: { refresh_token: 'r0', tenant_id: TENANT },
+      },
     });
     const { secret: stale } = await readTokenSecret(core, namespace, 'rotating');
     // Someone else changes the Secret after our read (a label here): our resourceVersion is stale.
@@ -84,7 +126,7 @@ describe('the token Secret', () => {
     expect(superseded).toBe(false);
     expect(text(written.data, 'refresh_token')).toBe('r1');
     expect(text(written.data, 'access_token')).toBe('access-r1');
-    expect(text(written.data, 'tenant_id')).toBe('t');
+    expect(text(written.data, 'tenant_id')).toBe(TENANT);
     expect(written.metadata?.labels?.touched).toBe('yes');
     expect(written.metadata?.annotations?.[ROTATED_AT_ANNOTATION]).toBeDefined();
   });

@@ -38,6 +38,39 @@ describe('parseTokenSecret', () => {
     expect((error as XeroError).message).toContain('refresh_token');
   });
 
+  it('reads tenant_id, the organisation a pre-filled (Mage-style) token set was issued for', () => {
+    const tenantId = '7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01';
+    expect(
+      parseTokenSecret('finance', secret({ refresh_token: 'rt', tenant_id: tenantId })).tenantId,
+    ).toBe(tenantId);
+    expect(
+      parseTokenSecret('finance', secret({ refresh_token: 'rt', tenant_id: ' \n' })).tenantId,
+    ).toBeNull();
+    expect(parseTokenSecret('finance', secret({ refresh_token: 'rt' })).tenantId).toBeNull();
+  });
+
+  it('refuses a tenant_id that is not a GUID as InvalidSpec naming the Secret and key, without echoing it', () => {
+    const notGuids = [
+      'Demo Company (NZ)', // a name instead of the id
+      'rt-looks-like-a-token.abc.def', // a token under the wrong key
+      '11111111-2222-3333-4444-55555555555', // one digit short
+    ];
+    for (const value of notGuids) {
+      let error: unknown;
+      try {
+        parseTokenSecret('finance', secret({ refresh_token: 'rt', tenant_id: value }));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(XeroError);
+      expect((error as XeroError).reason).toBe('InvalidSpec');
+      expect((error as XeroError).message).toContain(
+        'Secret finance/acme-xero-tokens (spec.tokenSecretRef): key tenant_id does not hold a Xero tenant ID',
+      );
+      expect((error as XeroError).message).not.toContain(value);
+    }
+  });
+
   it('drops a malformed access token (a cache) so the next call refreshes', () => {
     expect(
       parseTokenSecret('finance', secret({ refresh_token: 'rt', access_token: 'has spaces in it' }))

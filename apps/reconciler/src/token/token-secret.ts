@@ -1,4 +1,5 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import { TENANT_ID_PATTERN } from '@xero-access/crd';
 import { xeroErrors, type XeroTokenSet } from '@xero-access/xero-client';
 import { isConflict, isNotFound } from '../kube/http-status.js';
 
@@ -19,6 +20,8 @@ export interface StoredTokens {
   accessToken: string | null;
   expiresAt: Date | null;
   rotatedAt: Date | null;
+  /** The pre-filled (Mage-style) tenant_id: the one organisation to monitor when spec.tenantId is unset. */
+  tenantId: string | null;
   /** For writes with optimistic concurrency. */
   resourceVersion: string;
 }
@@ -33,6 +36,8 @@ const decode = (data: Record<string, string> | undefined, key: string): string |
 /** OAuth tokens are printable ASCII without spaces; anything else (binary junk, a bad paste) is not one. */
 const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 
+const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
+
 /** Accepts ISO-8601 or Unix seconds (what token tools commonly write). */
 function parseExpiresAt(text: string | null): Date | null {
   if (!text) return null;
@@ -40,7 +45,8 @@ function parseExpiresAt(text: string | null): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-function describeRef(namespace: string, name: string): string {
+/** How messages name the token Secret. */
+export function describeTokenSecret(namespace: string, name: string): string {
   return `Secret ${namespace}/${name} (spec.tokenSecretRef)`;
 }
 
@@ -49,14 +55,22 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
   const refreshToken = decode(secret.data, TOKEN_KEYS.refreshToken);
   if (!refreshToken) {
     throw xeroErrors.invalidSpec(
-      describeRef(namespace, name),
+      describeTokenSecret(namespace, name),
       `key ${TOKEN_KEYS.refreshToken} is missing or empty: complete the consent (authorize) or pre-fill it with an existing token set`,
     );
   }
   if (!TOKEN_TEXT.test(refreshToken)) {
     throw xeroErrors.invalidSpec(
-      describeRef(namespace, name),
+      describeTokenSecret(namespace, name),
       `key ${TOKEN_KEYS.refreshToken} does not hold a token (it has characters no token has, e.g. binary data or spaces): pre-fill it with the refresh token as text, or consent again`,
+    );
+  }
+  const tenantId = decode(secret.data, TOKEN_KEYS.tenantId);
+  // Not echoed: a value that is no tenant ID may be a token pasted under the wrong key.
+  if (tenantId && !TENANT_ID.test(tenantId)) {
+    throw xeroErrors.invalidSpec(
+      describeTokenSecret(namespace, name),
+      `key ${TOKEN_KEYS.tenantId} does not hold a Xero tenant ID (a GUID such as 7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01): put the organisation's tenant ID there, or remove the key to monitor every organisation of the grant`,
     );
   }
   const accessToken = decode(secret.data, TOKEN_KEYS.accessToken);
@@ -68,6 +82,7 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
     accessToken: accessToken && TOKEN_TEXT.test(accessToken) ? accessToken : null,
     expiresAt: parseExpiresAt(decode(secret.data, TOKEN_KEYS.expiresAt)),
     rotatedAt: rotated ? new Date(rotated) : null,
+    tenantId,
     resourceVersion: secret.metadata?.resourceVersion ?? '',
   };
 }
@@ -83,7 +98,7 @@ export async function readTokenSecret(
   } catch (error) {
     if (isNotFound(error)) {
       throw xeroErrors.invalidSpec(
-        describeRef(namespace, name),
+        describeTokenSecret(namespace, name),
         'does not exist: complete the consent (authorize) to create it',
       );
     }

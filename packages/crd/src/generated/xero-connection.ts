@@ -30,7 +30,7 @@ export interface XeroConnectionSpec {
   credentialsSecretRef: CredentialsSecretRef;
   tokenSecretRef?: TokenSecretRef;
   /**
-   * Which connected organisation (Xero tenant ID, a UUID) to monitor. Without it, every tenant the grant can see (GET /connections) is monitored.
+   * Which connected organisation (Xero tenant ID, a UUID) to monitor. Without it, the tenant_id key of the token Secret picks it; without either, every tenant the grant can see (GET /connections) is monitored.
    */
   tenantId?: string;
   /**
@@ -75,7 +75,7 @@ export interface CredentialsSecretRef {
   clientSecretKey?: string;
 }
 /**
- * The Secret (in this namespace) the operator owns for the token set: refresh_token, access_token, id_token, expires_at. Pre-fill it with an existing token set (access_token, refresh_token, id_token, tenant_id) to bootstrap without a new consent.
+ * The Secret (in this namespace) the operator owns for the token set: refresh_token, access_token, id_token, expires_at; it writes every rotated set back and keeps the other keys. Pre-fill it with an existing token set (the Mage-style keys access_token, refresh_token, id_token, tenant_id) to bootstrap without a new consent. tenant_id, a Xero tenant ID (GUID), picks the one organisation to monitor when tenantId is unset; when both are set and differ, tenantId wins and a TenantIdMismatch Warning Event says so. A tenant_id that is not a GUID is refused (InvalidSpec).
  */
 export interface TokenSecretRef {
   /**

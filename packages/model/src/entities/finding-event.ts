@@ -40,7 +40,8 @@ export const FindingEventSchema = new EntitySchema<FindingEvent>({
     note: { type: 'text', nullable: true },
   },
   indexes: [
-    { name: 'finding_event_finding_at_index', properties: ['finding', 'at'] },
+    // A finding's history, paged over (at, id).
+    { name: 'finding_event_finding_at_id_index', properties: ['finding', 'at', 'id'] },
     { name: 'finding_event_at_index', properties: ['at'] },
   ],
 });

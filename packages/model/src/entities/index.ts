@@ -5,6 +5,7 @@ import { AuditLogEntrySchema } from './audit-log-entry.js';
 import { ConnectionSchema } from './connection.js';
 import { FindingEventSchema } from './finding-event.js';
 import { FindingSchema } from './finding.js';
+import { ReviewDecisionEventSchema } from './review-decision-event.js';
 import { ReviewDecisionSchema } from './review-decision.js';
 import { SnapshotContentSchema } from './snapshot-content.js';
 import { SnapshotSchema } from './snapshot.js';
@@ -18,6 +19,7 @@ export * from './audit-log-entry.js';
 export * from './connection.js';
 export * from './finding-event.js';
 export * from './finding.js';
+export * from './review-decision-event.js';
 export * from './review-decision.js';
 export * from './snapshot-content.js';
 export * from './snapshot.js';
@@ -37,4 +39,5 @@ export const allEntities = [
   ApiTokenSchema,
   AccessReviewSchema,
   ReviewDecisionSchema,
+  ReviewDecisionEventSchema,
 ];

@@ -49,6 +49,12 @@ describe('planFindingChanges', () => {
     );
   });
 
+  it('ends an acceptance that has no expiry at the next evaluation', () => {
+    expect(planFindingChanges([existing('a', 'accepted', null)], report('a'), now)[0]?.kind).toBe(
+      'accepted-expired',
+    );
+  });
+
   it('resolves an accepted finding that is no longer reported', () => {
     expect(
       planFindingChanges([existing('a', 'accepted', new Date('2030-01-01'))], report(), now),

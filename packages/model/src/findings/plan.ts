@@ -1,4 +1,5 @@
 import type { FindingStatus } from '../entities/finding.js';
+import { acceptanceLapsed } from './acceptance.js';
 import type { ValidReportedFinding } from './reported-finding.js';
 
 export interface ExistingFinding {
@@ -35,13 +36,9 @@ export function planFindingChanges(
     const current = known.get(key);
     if (!current) changes.push({ kind: 'open', key, reported: r });
     else if (current.status === 'resolved') changes.push({ kind: 'reopen', key, reported: r });
-    else if (
-      current.status === 'accepted' &&
-      current.acceptedUntil !== null &&
-      current.acceptedUntil <= now
-    ) {
+    else if (current.status === 'accepted' && acceptanceLapsed(current.acceptedUntil, now))
       changes.push({ kind: 'accepted-expired', key, reported: r });
-    } else changes.push({ kind: 'refresh', key, reported: r });
+    else changes.push({ kind: 'refresh', key, reported: r });
   }
   for (const f of existing) {
     if (f.status !== 'resolved' && !reported.has(f.key))

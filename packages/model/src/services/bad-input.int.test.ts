@@ -4,6 +4,9 @@ import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 import { encodeCursor } from './pagination.js';
 
+/** A valid expiry for an acceptance made now (within the maximum acceptance period). */
+const inAMonth = () => new Date(Date.now() + 30 * 86_400_000);
+
 const NOT_AN_ID = "1' or '1'='1";
 const SOME_UUID = '0190a000-0000-7000-8000-000000000000';
 
@@ -41,7 +44,7 @@ describe.each(testDrivers)(
             db().findings.acceptRisk(NOT_AN_ID, {
               reason: 'r',
               by: 'b',
-              until: at('2030-01-01T00:00:00Z'),
+              until: inAMonth(),
             }),
         ],
         ['findings.revokeAcceptance', () => db().findings.revokeAcceptance(NOT_AN_ID, 'b')],
@@ -55,6 +58,8 @@ describe.each(testDrivers)(
           () => db().reviews.decide(NOT_AN_ID, 'a', { decision: 'keep', by: 'b' }),
         ],
         ['reviews.complete', () => db().reviews.complete(NOT_AN_ID, 'b')],
+        ['reviews.history', () => db().reviews.history(NOT_AN_ID)],
+        ['reviews.history of a user', () => db().reviews.history(NOT_AN_ID, 'a')],
         ['tokens.revoke', () => db().tokens.revoke(NOT_AN_ID)],
         [
           'webhooks.recordAttempt',
@@ -92,6 +97,9 @@ describe.each(testDrivers)(
       ).rejects.toThrow(/^cursor: /);
       await expect(
         db().webhooks.list({}, { cursor: encodeCursor('webhooks', 1.5, SOME_UUID) }),
+      ).rejects.toThrow(/^cursor: /);
+      await expect(
+        db().reviews.list({}, { cursor: encodeCursor('reviews', 1, NOT_AN_ID) }),
       ).rejects.toThrow(/^cursor: /);
     });
 

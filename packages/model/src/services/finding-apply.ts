@@ -12,34 +12,19 @@ import {
 import { isUuid, newId } from '../ids.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
-import { insertDelivery } from './webhooks.js';
 import {
   addEvent,
   clearAcceptance,
+  expireAcceptance,
   fill,
   nextAcceptanceExpiry,
   openCounts,
 } from './finding-mutations.js';
-import { toFindingRecord, type FindingRecord } from './finding-records.js';
-
-/** What the caller turns into webhooks, Kubernetes Events and metrics. */
-export interface FindingTransition {
-  type: 'opened' | 'resolved' | 'reopened' | 'accepted-expired';
-  /** The FindingEvent id: a stable idempotency key for webhook deliveries. */
-  eventId: string;
-  at: Date;
-  finding: FindingRecord;
-}
-
-/**
- * Webhook alerts for the transitions, written to the delivery log in the same transaction as the
- * findings: if that commits, every alert is on record for the sender, whatever fails after.
- */
-export interface FindingAlerts {
-  target: string;
-  /** The delivery's event type and payload for one transition. */
-  delivery(transition: FindingTransition): { eventType: string; payload: Record<string, unknown> };
-}
+import {
+  recordTransitions,
+  type FindingAlerts,
+  type FindingTransition,
+} from './finding-transitions.js';
 
 export interface ApplyFindingsResult {
   transitions: FindingTransition[];
@@ -131,32 +116,12 @@ export async function applyFindings(
         f.resolvedAt = null;
         events.push(['reopened', addEvent(em, f, 'reopened', from, now, { snapshot })]);
       } else if (change.kind === 'accepted-expired') {
-        const note = `accepted risk expired at ${f.acceptedUntil?.toISOString()} (accepted by ${f.acceptedBy}: ${f.acceptedReason})`;
-        f.status = 'open';
-        clearAcceptance(f);
-        events.push([
-          'accepted-expired',
-          addEvent(em, f, 'accepted-expired', from, now, { snapshot, note }),
-        ]);
+        events.push(['accepted-expired', expireAcceptance(em, f, now, snapshot)]);
       }
     }
     await em.flush();
-    const transitions: FindingTransition[] = events.map(([type, e]) => ({
-      type,
-      eventId: e.id,
-      at: e.at,
-      finding: toFindingRecord(e.finding, conn),
-    }));
-    if (alerts) {
-      for (const transition of transitions)
-        await insertDelivery(
-          em,
-          { ...alerts.delivery(transition), eventId: transition.eventId, target: alerts.target },
-          now,
-        );
-    }
     return {
-      transitions,
+      transitions: await recordTransitions(em, conn, events, now, alerts),
       openByCheck: await openCounts(em, conn.id),
       nextAcceptanceExpiry: await nextAcceptanceExpiry(em, conn.id, now),
     };

@@ -23,6 +23,27 @@ export function clearAcceptance(f: Finding): void {
   f.acceptedUntil = null;
 }
 
+/**
+ * Turns an accepted finding whose acceptance lapsed back into an open one, with its
+ * `accepted-expired` event (`snapshot`: the evaluation that saw it, or null for the expiry sweep).
+ */
+export function expireAcceptance(
+  em: SqlEntityManager,
+  f: Finding,
+  now: Date,
+  snapshot: Snapshot | null,
+): FindingEvent {
+  const from = f.status;
+  const lapsed = f.acceptedUntil
+    ? `expired at ${f.acceptedUntil.toISOString()}`
+    : 'had no expiry and has lapsed';
+  const note = `accepted risk ${lapsed} (accepted by ${f.acceptedBy}: ${f.acceptedReason})`;
+  f.status = 'open';
+  f.updatedAt = now;
+  clearAcceptance(f);
+  return addEvent(em, f, 'accepted-expired', from, now, { snapshot, note });
+}
+
 export function addEvent(
   em: SqlEntityManager,
   finding: Finding,
@@ -48,7 +69,8 @@ export function addEvent(
  * When the connection's next accepted risk expires (its earliest `acceptedUntil` after `now`), or
  * null when none is ahead: the reconciler syncs again by then, so the finding reopens on time.
  * One already past is left out: it belongs to a tenant this evaluation did not cover (one that
- * left the grant), and waiting for it would mean syncing again at once, in a loop.
+ * left the grant), and waiting for it would mean syncing again at once, in a loop; the expiry
+ * sweep (expireAcceptances) reopens it.
  */
 export async function nextAcceptanceExpiry(
   em: SqlEntityManager,

@@ -4,6 +4,9 @@ import type { FindingAlerts } from './findings.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
 
+/** A valid expiry for an acceptance made now (within the maximum acceptance period). */
+const inAMonth = () => new Date(Date.now() + 30 * 86_400_000);
+
 describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
   const t = useTestModel(driver);
   const db = () => t.model.db;
@@ -174,19 +177,19 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
   it('refuses to accept a resolved finding or with a past expiry, naming the field', async () => {
     const b = (await db().findings.list({ subjectId: 'b' })).items[0]!;
     await expect(
-      db().findings.acceptRisk(b.id, { reason: 'r', by: 'x', until: at('2030-01-01T00:00:00Z') }),
+      db().findings.acceptRisk(b.id, { reason: 'r', by: 'x', until: inAMonth() }),
     ).rejects.toThrow(ConflictError);
     await expect(
       db().findings.acceptRisk(b.id, { reason: 'r', by: 'x', until: at('2020-01-01T00:00:00Z') }),
     ).rejects.toThrow(/^until: /);
     await expect(
-      db().findings.acceptRisk(b.id, { reason: ' ', by: 'x', until: at('2030-01-01T00:00:00Z') }),
+      db().findings.acceptRisk(b.id, { reason: ' ', by: 'x', until: inAMonth() }),
     ).rejects.toThrow(/^reason: /);
     await expect(
       db().findings.acceptRisk('00000000-0000-7000-8000-000000000000', {
         reason: 'r',
         by: 'x',
-        until: at('2030-01-01T00:00:00Z'),
+        until: inAMonth(),
       }),
     ).rejects.toThrow(NotFoundError);
   });

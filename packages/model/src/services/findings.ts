@@ -4,10 +4,16 @@ import { Connection } from '../entities/connection.js';
 import { FindingEvent, type FindingEventType } from '../entities/finding-event.js';
 import { Finding } from '../entities/finding.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { acceptanceEnd, DEFAULT_MAX_ACCEPTANCE_DAYS } from '../findings/acceptance.js';
 import type { ReportedFinding } from '../findings/reported-finding.js';
 import { findConnection } from './connections.js';
 import type { ConnectionRef, ServiceContext } from './context.js';
-import { applyFindings, type ApplyFindingsResult, type FindingAlerts } from './finding-apply.js';
+import { applyFindings, type ApplyFindingsResult } from './finding-apply.js';
+import {
+  expireAcceptances,
+  type AlertsFor,
+  type ExpireAcceptancesResult,
+} from './finding-expiry.js';
 import { addEvent, clearAcceptance, openCounts } from './finding-mutations.js';
 import { listFindings, type FindingFilter, type FindingPageRequest } from './finding-query.js';
 import {
@@ -16,14 +22,24 @@ import {
   type FindingEventRecord,
   type FindingRecord,
 } from './finding-records.js';
-import type { Page } from './pagination.js';
+import type { FindingAlerts } from './finding-transitions.js';
+import { findingHistoryPage } from './finding-history.js';
+import type { Page, PageRequest } from './pagination.js';
 
-export type { ApplyFindingsResult, FindingAlerts, FindingTransition } from './finding-apply.js';
+export type { ApplyFindingsResult } from './finding-apply.js';
+export type { AlertsFor, ExpireAcceptancesResult, ExpiredConnection } from './finding-expiry.js';
+export type { FindingAlerts, FindingTransition } from './finding-transitions.js';
 
 export interface AcceptRiskInput {
   reason: string;
   by: string;
-  until: Date;
+  /** When the acceptance ends; without it, the longest the acceptance policy allows. */
+  until?: Date;
+}
+
+export interface AcceptancePolicy {
+  /** The longest an acceptance may run, in days from when it is made. */
+  maxDays: number;
 }
 
 export class FindingService {
@@ -41,6 +57,17 @@ export class FindingService {
     alerts?: FindingAlerts,
   ): Promise<ApplyFindingsResult> {
     return applyFindings(this.ctx, connection, snapshotId, reported, now, alerts);
+  }
+
+  /**
+   * Reopens every finding whose accepted risk has lapsed (see expireAcceptances), with its
+   * `accepted-expired` event and, where `alertsFor` names a target, its alert delivery.
+   */
+  async expireAcceptances(
+    now = new Date(),
+    alertsFor?: AlertsFor,
+  ): Promise<ExpireAcceptancesResult> {
+    return expireAcceptances(this.ctx, now, alertsFor);
   }
 
   async get(id: string): Promise<FindingRecord | null> {
@@ -70,11 +97,20 @@ export class FindingService {
     return events.map(toFindingEventRecord);
   }
 
-  /** Accepts the risk of an open (or re-accepts an accepted) finding until `until`. */
+  /** The finding's state changes, oldest first, a page at a time (see findingHistoryPage). */
+  async historyPage(id: string, page: PageRequest = {}): Promise<Page<FindingEventRecord>> {
+    return findingHistoryPage(this.ctx.em(), id, page);
+  }
+
+  /**
+   * Accepts the risk of an open (or re-accepts an accepted) finding until `until`: in the future
+   * and at most `policy.maxDays` ahead; without `until`, for the whole maximum period.
+   */
   async acceptRisk(
     id: string,
     input: AcceptRiskInput,
     now = new Date(),
+    policy: AcceptancePolicy = { maxDays: DEFAULT_MAX_ACCEPTANCE_DAYS },
   ): Promise<{ finding: FindingRecord; event: FindingEventRecord }> {
     if (
       typeof input.reason !== 'string' ||
@@ -85,13 +121,7 @@ export class FindingService {
     }
     if (typeof input.by !== 'string' || input.by.trim() === '' || input.by.length > 255)
       throw new ValidationError('by', 'must name who accepts the risk');
-    if (
-      !(input.until instanceof Date) ||
-      Number.isNaN(input.until.getTime()) ||
-      input.until <= now
-    ) {
-      throw new ValidationError('until', 'must be a date in the future');
-    }
+    const until = acceptanceEnd(input.until, now, policy.maxDays);
     return this.transition(id, now, (f) => {
       if (f.status === 'resolved')
         throw new ConflictError(
@@ -101,11 +131,11 @@ export class FindingService {
       f.acceptedReason = input.reason;
       f.acceptedBy = input.by;
       f.acceptedAt = now;
-      f.acceptedUntil = input.until;
+      f.acceptedUntil = until;
       return {
         type: 'accepted',
         actor: input.by,
-        note: `${input.reason} (until ${input.until.toISOString()})`,
+        note: `${input.reason} (until ${until.toISOString()})`,
       };
     });
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, decodeTimeCursor, encodeCursor, pageSize, toPage } from './pagination.js';
+import {
+  decodeCursor,
+  decodeTextCursor,
+  decodeTimeCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+} from './pagination.js';
 
 describe('keyset cursors', () => {
   it('round-trips a value and an id within its scope', () => {
@@ -67,5 +74,23 @@ describe('time cursors', () => {
     ['a string timestamp', encodeCursor('audit', '2026-01-01', id)],
   ])('refuse %s', (_, cursor) => {
     expect(() => decodeTimeCursor(cursor, 'audit')).toThrow(/^cursor: /);
+  });
+});
+
+describe('text cursors', () => {
+  it('decode a text value and an id as long as a Kubernetes name', () => {
+    const name = 'n'.repeat(253);
+    expect(decodeTextCursor(encodeCursor('connections', 'finance', name), 'connections')).toEqual({
+      value: 'finance',
+      id: name,
+    });
+  });
+
+  it.each([
+    ['a number value', encodeCursor('tokens', 1, 'x')],
+    ['an id longer than a Kubernetes name', encodeCursor('tokens', 'ns', 'n'.repeat(254))],
+    ['another listing', encodeCursor('staff', 'a@b', 'x')],
+  ])('refuse %s', (_, cursor) => {
+    expect(() => decodeTextCursor(cursor, 'tokens')).toThrow(/^cursor: /);
   });
 });

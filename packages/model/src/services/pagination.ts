@@ -51,9 +51,22 @@ export function decodeCursor(
   }
   if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
   const [s, value, id] = decoded as unknown[];
-  if (s !== scope || typeof id !== 'string' || id.length > 128) throw invalid();
+  // id: a UUID, a name, or a Kubernetes object name (up to 253 characters).
+  if (s !== scope || typeof id !== 'string' || id.length > 253) throw invalid();
   if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value)))
     throw invalid();
+  return { value, id };
+}
+
+/** A cursor over a unique pair of strings, as `encodeCursor(scope, text, id)` wrote it. */
+export function decodeTextCursor(cursor: string, scope: string): { value: string; id: string } {
+  const { value, id } = decodeCursor(cursor, scope);
+  if (typeof value !== 'string') {
+    throw new ValidationError(
+      'cursor',
+      'is not a cursor returned by this listing (or belongs to another sort)',
+    );
+  }
   return { value, id };
 }
 
@@ -90,38 +103,50 @@ export function toPage<E, T>(
   return { items: items.map(map), nextCursor: more && last ? cursorOf(last) : null };
 }
 
+export interface TimeOrderedPageOptions<E, T> {
+  scope: string;
+  /** `alias.column` of the timestamp, as it is in SQL (for the cursor condition). */
+  column: string;
+  /** The same timestamp as an entity property (for the order). */
+  property: string;
+  timeOf: (row: E) => Date;
+  order: 'asc' | 'desc';
+  page: PageRequest;
+  map: (row: E) => T;
+}
+
 /**
- * One page, newest first, over (timestamp, id): the cursor condition, the order, the `limit + 1`
- * fetch and the next cursor, for a query builder already filtered by the caller.
+ * One page over (timestamp, id) in the given order: the cursor condition, the order, the
+ * `limit + 1` fetch and the next cursor, for a query builder already filtered by the caller.
  */
-export async function newestFirstPage<E extends { id: string }, T>(
+export async function timeOrderedPage<E extends { id: string }, T>(
   em: EntityManager,
   qb: QueryBuilder<E>,
-  options: {
-    scope: string;
-    /** `alias.column` of the timestamp, as it is in SQL (for the cursor condition). */
-    column: string;
-    /** The same timestamp as an entity property (for the order). */
-    property: string;
-    timeOf: (row: E) => Date;
-    page: PageRequest;
-    map: (row: E) => T;
-  },
+  options: TimeOrderedPageOptions<E, T>,
 ): Promise<Page<T>> {
   const limit = pageSize(options.page.limit);
   const alias = options.column.split('.')[0];
   if (options.page.cursor) {
     const after = decodeTimeCursor(options.page.cursor, options.scope);
-    qb.andWhere(`(${options.column}, ${alias}.id) < (?, ?)`, [
+    qb.andWhere(`(${options.column}, ${alias}.id) ${options.order === 'desc' ? '<' : '>'} (?, ?)`, [
       em.getPlatform().processDateProperty(after.at),
       after.id,
     ]);
   }
   const rows = await qb
-    .orderBy({ [options.property]: 'desc', id: 'desc' } as never)
+    .orderBy({ [options.property]: options.order, id: options.order } as never)
     .limit(limit + 1)
     .getResult();
   return toPage(rows, limit, options.map, (row) =>
     encodeCursor(options.scope, options.timeOf(row).getTime(), row.id),
   );
+}
+
+/** One page, newest first, over (timestamp, id) (see timeOrderedPage). */
+export function newestFirstPage<E extends { id: string }, T>(
+  em: EntityManager,
+  qb: QueryBuilder<E>,
+  options: Omit<TimeOrderedPageOptions<E, T>, 'order'>,
+): Promise<Page<T>> {
+  return timeOrderedPage(em, qb, { ...options, order: 'desc' });
 }

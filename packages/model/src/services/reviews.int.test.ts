@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError } from '../errors.js';
+import { ConflictError, ForbiddenError } from '../errors.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
+import { encodeCursor } from './pagination.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 
 describe.each(testDrivers)('access reviews on $dialect', (driver) => {
@@ -109,14 +110,26 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       remediated: 2,
     });
     expect(
-      (await db().reviews.list({ connection: acme, status: 'completed' })).map((r) => r.id),
+      (await db().reviews.list({ connection: acme, status: 'completed' })).items.map((r) => r.id),
     ).toEqual([review.id]);
     const report = await db().reviews.report(review.id);
     expect(report).toMatchObject({
+      kind: 'xero-access-review-report',
       review: { id: review.id, status: 'completed', progress: { total: 3, remediated: 2 } },
-      connection: acme,
-      snapshot: { id: s1.id, sequence: 1, contentHash: s1.contentHash, chainHash: s1.chainHash },
+      snapshot: {
+        id: s1.id,
+        connection: acme,
+        tenantId: tenant.tenantId,
+        sequence: 1,
+        contentHash: s1.contentHash,
+        chainHash: s1.chainHash,
+      },
+      openRemediations: [],
     });
+    // The digest depends on the review's state, not on when the report was made.
+    const later = await db().reviews.report(review.id, at('2026-12-01T00:00:00Z'));
+    expect(later?.sha256).toBe(report?.sha256);
+    expect(later?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report?.decisions.map((d) => [d.userId, d.decision, d.comment])).toEqual([
       ['a', 'change-role', 'no admin needed'],
       ['b', 'revoke', 'left the team'],
@@ -147,5 +160,162 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
     await expect(
       db().reviews.decide(review.id, 'nobody', { decision: 'keep', by: 'bob' }),
     ).rejects.toThrow(/review item nobody not found/);
+  });
+
+  describe('on a second connection', () => {
+    const beta = { namespace: 'finance', name: 'beta' };
+    const betaTenant = { tenantId: '22222222-2222-4222-8222-222222222222', tenantName: 'Beta Ltd' };
+    const start = async (title: string, createdAt?: Date) =>
+      db().reviews.create(
+        { connection: beta, tenantId: betaTenant.tenantId, title, createdBy: 'alice' },
+        createdAt,
+      );
+
+    it('keeps every decision: a revoke changed to keep stays visible, with who and when', async () => {
+      await db().connections.upsert(beta);
+      await db().snapshots.record(
+        beta,
+        betaTenant,
+        users(['ann', 'ADMIN'], ['ben', 'STANDARD']),
+        at('2026-11-10T00:00:00Z'),
+      );
+      const review = await start('history');
+      await db().reviews.decide(
+        review.id,
+        'ben',
+        { decision: 'revoke', comment: 'left in October', by: 'bob' },
+        at('2026-11-10T01:00:00Z'),
+      );
+      await db().reviews.decide(
+        review.id,
+        'ann',
+        { decision: 'change-role', newRole: 'STANDARD', by: 'bob' },
+        at('2026-11-10T01:30:00Z'),
+      );
+      const changed = await db().reviews.decide(
+        review.id,
+        'ben',
+        { decision: 'keep', comment: 'came back as contractor', by: 'carol' },
+        at('2026-11-10T02:00:00Z'),
+      );
+      expect(changed).toMatchObject({ decision: 'keep', decidedBy: 'carol' });
+
+      const ben = await db().reviews.history(review.id, 'ben');
+      expect(ben.map((e) => [e.decision, e.previousDecision, e.comment, e.decidedBy])).toEqual([
+        ['revoke', null, 'left in October', 'bob'],
+        ['keep', 'revoke', 'came back as contractor', 'carol'],
+      ]);
+      expect(ben.map((e) => e.decidedAt)).toEqual([
+        at('2026-11-10T01:00:00Z'),
+        at('2026-11-10T02:00:00Z'),
+      ]);
+      expect(ben[0]).toMatchObject({ reviewId: review.id, userId: 'ben', newRole: null });
+
+      const all = await db().reviews.history(review.id);
+      expect(all.map((e) => [e.userId, e.decision])).toEqual([
+        ['ben', 'revoke'],
+        ['ann', 'change-role'],
+        ['ben', 'keep'],
+      ]);
+      expect(all[1]?.newRole).toBe('STANDARD');
+      expect((await db().reviews.report(review.id))?.history).toEqual(all);
+
+      await expect(db().reviews.history(review.id, 'nobody')).rejects.toThrow(
+        /review item nobody not found/,
+      );
+      await expect(db().reviews.history('00000000-0000-7000-8000-000000000000')).rejects.toThrow(
+        /access review .* not found/,
+      );
+      // A refused or invalid decision leaves the history as it was.
+      await expect(
+        db().reviews.decide(review.id, 'ben', { decision: 'change-role', by: 'bob' }),
+      ).rejects.toThrow(/^newRole: /);
+      expect(await db().reviews.history(review.id, 'ben')).toHaveLength(2);
+    });
+
+    it("refuses a decision on the reviewer's own access, by email or by account link", async () => {
+      const review = await start('separation of duties');
+      const ann = { by: 'oidc:ann@acme.test', reviewerEmail: 'ANN@Acme.Test' };
+      const refused = db().reviews.decide(review.id, 'ann', { decision: 'keep', ...ann });
+      await expect(refused).rejects.toThrow(ForbiddenError);
+      await expect(refused).rejects.toThrow(
+        'separation of duties: oidc:ann@acme.test may not decide on their own Xero access (user ann has the email ann@acme.test); another reviewer must decide',
+      );
+      // Ben's Xero login uses another address, but an account link ties it to Ben in the directory.
+      const benStaff = await db().staff.create({ email: 'benjamin@corp.test', name: 'Ben' });
+      await db().links.link('ben', { staffId: benStaff.id }, 'admin');
+      await expect(
+        db().reviews.decide(review.id, 'ben', {
+          decision: 'keep',
+          by: 'oidc:benjamin@corp.test',
+          reviewerEmail: 'Benjamin@corp.test',
+        }),
+      ).rejects.toThrow(
+        /may not decide on their own Xero access \(user ben is linked to staff member benjamin@corp.test\)/,
+      );
+      expect(await db().reviews.history(review.id)).toEqual([]);
+
+      // Each may decide on the other; a caller without an email cannot be checked.
+      await db().reviews.decide(review.id, 'ben', { decision: 'keep', ...ann });
+      await db().reviews.decide(review.id, 'ann', {
+        decision: 'keep',
+        by: 'oidc:benjamin@corp.test',
+        reviewerEmail: 'benjamin@corp.test',
+      });
+      await db().reviews.decide(review.id, 'ann', { decision: 'revoke', by: 'token:ci' });
+      expect((await db().reviews.history(review.id)).map((e) => e.decidedBy)).toEqual([
+        'oidc:ann@acme.test',
+        'oidc:benjamin@corp.test',
+        'token:ci',
+      ]);
+      // Completing a review one decided in is not a conflict of interest.
+      await expect(db().reviews.complete(review.id, 'oidc:ann@acme.test')).resolves.toMatchObject({
+        status: 'completed',
+      });
+    });
+
+    it('lists campaigns newest first, a page at a time, with an opaque cursor', async () => {
+      const earlier = await start('earlier', at('2026-11-11T00:00:00Z'));
+      const sameInstant = [
+        await start('same instant 1', at('2026-11-12T00:00:00Z')),
+        await start('same instant 2', at('2026-11-12T00:00:00Z')),
+      ];
+      const later = await start('later', at('2026-11-13T00:00:00Z'));
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await db().reviews.list({ connection: beta }, { limit: 2, cursor });
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((r) => r.id));
+        cursor = page.nextCursor;
+      } while (cursor);
+      const all = (await db().reviews.list({ connection: beta }, { limit: 500 })).items;
+      expect(seen).toEqual(all.map((r) => r.id));
+      expect(new Set(seen).size).toBe(seen.length);
+      const ours = [
+        later.id,
+        ...sameInstant
+          .map((r) => r.id)
+          .sort()
+          .reverse(),
+        earlier.id,
+      ];
+      expect(seen.filter((id) => ours.includes(id))).toEqual(ours);
+
+      const first = await db().reviews.list({ connection: beta }, { limit: 1 });
+      expect(first.nextCursor).toEqual(expect.any(String));
+      expect(
+        (await db().reviews.list({ connection: beta, status: 'completed' })).items.length,
+      ).toBe(1);
+      expect(await db().reviews.list({ connection: { namespace: 'x', name: 'y' } })).toEqual({
+        items: [],
+        nextCursor: null,
+      });
+      await expect(db().reviews.list({}, { cursor: 'not-a-cursor' })).rejects.toThrow(/^cursor: /);
+      const findingsCursor = encodeCursor('findings:firstSeenAt:desc', 0, first.items[0]!.id);
+      await expect(db().reviews.list({}, { cursor: findingsCursor })).rejects.toThrow(/^cursor: /);
+      await expect(db().reviews.list({}, { limit: 0 })).rejects.toThrow(/^limit: /);
+      await expect(db().reviews.list({ status: 'closed' as 'open' })).rejects.toThrow(/^status: /);
+    });
   });
 });

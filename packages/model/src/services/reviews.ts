@@ -1,5 +1,10 @@
+import { LockMode } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { AccessReview, type AccessReviewStatus } from '../entities/access-review.js';
+import {
+  ACCESS_REVIEW_STATUSES,
+  AccessReview,
+  type AccessReviewStatus,
+} from '../entities/access-review.js';
 import {
   REVIEW_DECISIONS,
   ReviewDecision,
@@ -7,11 +12,22 @@ import {
 } from '../entities/review-decision.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { canonicalJson } from '../hashing/canonical-json.js';
+import { sha256Hex } from '../hashing/snapshot-hash.js';
 import { isUuid, newId } from '../ids.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
+import { newestFirstPage, type Page, type PageRequest } from './pagination.js';
+import {
+  addDecisionEvent,
+  decisionHistory,
+  type ReviewDecisionEventRecord,
+} from './review-history.js';
 import { REMOVED_ROLE } from './review-remediation.js';
+import { assertNotOwnAccess } from './review-separation.js';
+
+export type { ReviewDecisionEventRecord } from './review-history.js';
 
 export interface AccessReviewRecord {
   id: string;
@@ -56,18 +72,33 @@ export interface ReviewProgress {
   remediated: number;
 }
 
+/**
+ * The completion report an auditor keeps: `sha256` is over the canonical JSON (RFC 8785) of the
+ * report without `generatedAt` and itself, with dates as ISO strings (as it travels in JSON), so
+ * every download of the same review state has the same digest and any JCS tool recomputes it.
+ */
 export interface AccessReviewReport {
+  kind: 'xero-access-review-report';
+  version: 2;
+  generatedAt: Date;
   review: AccessReviewRecord & { progress: ReviewProgress };
-  connection: ConnectionRef;
+  /** The snapshot reviewed, with the hashes that tie it into its tenant's chain. */
   snapshot: {
     id: string;
+    connection: ConnectionRef;
+    tenantId: string;
+    tenantName: string;
     sequence: number;
     takenAt: Date;
-    userCount: number;
     contentHash: string;
     chainHash: string;
   };
   decisions: ReviewDecisionRecord[];
+  /** Every decision ever recorded in the campaign, oldest first (changed ones included). */
+  history: ReviewDecisionEventRecord[];
+  /** Revoke or change-role decisions that no later snapshot shows carried out yet. */
+  openRemediations: ReviewDecisionRecord[];
+  sha256: string;
 }
 
 export interface DecisionInput {
@@ -76,6 +107,11 @@ export interface DecisionInput {
   newRole?: string | null;
   comment?: string | null;
   by: string;
+  /**
+   * The deciding person's email, when their identity carries one: they may not decide on their
+   * own access (separation of duties). Without it the rule cannot be checked.
+   */
+  reviewerEmail?: string | null;
 }
 
 function toReviewRecord(r: AccessReview): AccessReviewRecord {
@@ -200,20 +236,29 @@ export class AccessReviewService {
     return { ...toReviewRecord(review), progress: progressOf(decisions) };
   }
 
+  /** Newest first, keyset-paginated over (createdAt, id). */
   async list(
-    options: { connection?: ConnectionRef; status?: AccessReviewStatus } = {},
-  ): Promise<AccessReviewRecord[]> {
+    filter: { connection?: ConnectionRef; status?: AccessReviewStatus } = {},
+    page: PageRequest = {},
+  ): Promise<Page<AccessReviewRecord>> {
+    if (filter.status !== undefined && !ACCESS_REVIEW_STATUSES.includes(filter.status))
+      throw new ValidationError('status', `must be one of ${ACCESS_REVIEW_STATUSES.join(', ')}`);
     const em = this.ctx.em();
-    const where: Record<string, unknown> = {};
-    if (options.connection) {
-      const conn = await findConnection(em, options.connection);
-      if (!conn) return [];
-      where.connection = conn;
+    const qb = em.createQueryBuilder(AccessReview, 'r').select('*');
+    if (filter.connection) {
+      const conn = await findConnection(em, filter.connection);
+      if (!conn) return { items: [], nextCursor: null };
+      qb.andWhere({ connection: conn.id });
     }
-    if (options.status) where.status = options.status;
-    return (await em.find(AccessReview, where, { orderBy: { createdAt: 'desc', id: 'desc' } })).map(
-      toReviewRecord,
-    );
+    if (filter.status !== undefined) qb.andWhere({ status: filter.status });
+    return newestFirstPage(em, qb, {
+      scope: 'reviews',
+      column: 'r.created_at',
+      property: 'createdAt',
+      timeOf: (r) => r.createdAt,
+      page,
+      map: toReviewRecord,
+    });
   }
 
   /** The review's items, by email then userId. */
@@ -230,7 +275,11 @@ export class AccessReviewService {
     return rows.map(toDecisionRecord);
   }
 
-  /** Records (or changes) the decision for one user of an open review. */
+  /**
+   * Records (or changes) the decision for one user of an open review, keeping every earlier
+   * decision in the item's history. Refused (ForbiddenError) when the user under review is the
+   * reviewer's own access.
+   */
   async decide(
     reviewId: string,
     userId: string,
@@ -249,11 +298,24 @@ export class AccessReviewService {
       (typeof input.comment !== 'string' || input.comment.length > 10_000)
     )
       throw new ValidationError('comment', 'must be at most 10000 characters');
+    if (
+      input.reviewerEmail != null &&
+      (typeof input.reviewerEmail !== 'string' || input.reviewerEmail.length > 320)
+    )
+      throw new ValidationError('reviewerEmail', 'must be an email of at most 320 characters');
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
       const review = await findOpenReview(em, reviewId);
-      const item = await em.findOne(ReviewDecision, { review, userId });
+      // Locked so concurrent decisions on one user each see the decision they replace.
+      const item = await em.findOne(
+        ReviewDecision,
+        { review, userId },
+        this.ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
+      );
       if (!item) throw new NotFoundError('review item', userId);
+      if (input.reviewerEmail)
+        await assertNotOwnAccess(em, item, { by, email: input.reviewerEmail });
+      const previousDecision = item.decision;
       item.decision = input.decision;
       item.newRole = newRole;
       item.comment = input.comment ?? null;
@@ -261,40 +323,62 @@ export class AccessReviewService {
       item.decidedAt = now;
       item.remediatedAt = null;
       item.remediatedSnapshot = null;
+      addDecisionEvent(em, item, previousDecision);
       await em.flush();
       return toDecisionRecord(item);
     });
   }
 
+  /** Every decision recorded in a review (or for one of its users), oldest first. */
+  async history(reviewId: string, userId?: string): Promise<ReviewDecisionEventRecord[]> {
+    const em = this.ctx.em();
+    if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
+    if (!(await em.count(AccessReview, { id: reviewId })))
+      throw new NotFoundError('access review', reviewId);
+    if (userId !== undefined && !(await em.count(ReviewDecision, { review: reviewId, userId })))
+      throw new NotFoundError('review item', userId);
+    return decisionHistory(em, reviewId, userId);
+  }
+
   /**
-   * Everything an auditor needs about one campaign: the review and its progress, the connection,
-   * the snapshot it reviewed (with the hashes that tie it into the tenant's chain) and every
-   * decision with its remediation.
+   * Everything an auditor needs about one campaign: the review and its progress, the snapshot it
+   * reviewed (with the hashes that tie it into the tenant's chain), every decision with its
+   * remediation, the history of every decision, the remediations still open, and a digest.
    */
-  async report(id: string): Promise<AccessReviewReport | null> {
+  async report(id: string, now = new Date()): Promise<AccessReviewReport | null> {
     if (!isUuid(id)) return null;
     const em = this.ctx.em();
     const review = await em.findOne(AccessReview, { id }, { populate: ['connection', 'snapshot'] });
     if (!review) return null;
-    const decisions = await em.find(
+    const found = await em.find(
       ReviewDecision,
       { review },
       { orderBy: { email: 'asc', userId: 'asc' } },
     );
+    const decisions = found.map(toDecisionRecord);
     const s = review.snapshot;
-    return {
-      review: { ...toReviewRecord(review), progress: progressOf(decisions) },
-      connection: { namespace: review.connection.namespace, name: review.connection.name },
+    const content = {
+      kind: 'xero-access-review-report' as const,
+      version: 2 as const,
+      review: { ...toReviewRecord(review), progress: progressOf(found) },
       snapshot: {
         id: s.id,
+        connection: { namespace: review.connection.namespace, name: review.connection.name },
+        tenantId: s.tenantId,
+        tenantName: s.tenantName,
         sequence: s.sequence,
         takenAt: s.takenAt,
-        userCount: s.userCount,
         contentHash: s.content.hash,
         chainHash: s.chainHash,
       },
-      decisions: decisions.map(toDecisionRecord),
+      decisions,
+      history: await decisionHistory(em, review.id),
+      openRemediations: decisions.filter(
+        (d) => (d.decision === 'revoke' || d.decision === 'change-role') && d.remediatedAt === null,
+      ),
     };
+    const asJson = JSON.parse(JSON.stringify(content)) as unknown;
+    return { ...content, generatedAt: now, sha256: sha256Hex(canonicalJson(asJson)) };
   }
 
   /** Closes the review; every user must have a decision. Remediation tracking continues after. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../errors.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at } from '../test/fixtures.js';
+import { encodeCursor } from './pagination.js';
 
 describe.each(testDrivers)('API tokens on $dialect', (driver) => {
   const t = useTestModel(driver);
@@ -63,11 +64,35 @@ describe.each(testDrivers)('API tokens on $dialect', (driver) => {
     await expect(db().tokens.create({ name: 'x', role: 'admin', token: 'short' })).rejects.toThrow(
       /^token: /,
     );
-    expect((await db().tokens.list()).map((r) => r.name)).toEqual([
+    expect((await db().tokens.list()).items.map((r) => r.name)).toEqual([
       'bootstrap',
       'ci',
       'revoked',
       'temp',
     ]);
+  });
+
+  it('lists by name a page at a time, each token once, and refuses a foreign cursor', async () => {
+    for (const name of ['z-last', 'a-first', 'm.middle', 'ci2', 'ci_3']) {
+      await db().tokens.create({ name, role: 'viewer' });
+    }
+    const names: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await db().tokens.list({ limit: 2, cursor });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      names.push(...page.items.map((r) => r.name));
+      cursor = page.nextCursor;
+    } while (cursor);
+    const all = (await db().tokens.list({ limit: 500 })).items.map((r) => r.name);
+    expect(all).toHaveLength(9);
+    expect(names).toEqual(all);
+    expect(await db().tokens.list({ limit: 9 })).toMatchObject({ nextCursor: null });
+
+    await expect(db().tokens.list({ cursor: 'not-a-cursor' })).rejects.toThrow(/^cursor: /);
+    const id = '0190f0d2-0000-7000-8000-000000000000';
+    for (const foreign of [encodeCursor('staff', 'ci', id), encodeCursor('tokens', 1, id)])
+      await expect(db().tokens.list({ cursor: foreign })).rejects.toThrow(/^cursor: /);
+    await expect(db().tokens.list({ limit: 0 })).rejects.toThrow(/^limit: /);
   });
 });

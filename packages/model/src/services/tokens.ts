@@ -5,6 +5,14 @@ import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-to
 import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
+import {
+  decodeTextCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './pagination.js';
 
 export interface ApiTokenRecord {
   id: string;
@@ -151,8 +159,16 @@ export class ApiTokenService {
     return toRecord(row);
   }
 
-  async list(): Promise<ApiTokenRecord[]> {
-    return (await this.ctx.em().find(ApiToken, {}, { orderBy: { name: 'asc' } })).map(toRecord);
+  /** By name (unique), keyset-paginated. */
+  async list(page: PageRequest = {}): Promise<Page<ApiTokenRecord>> {
+    const limit = pageSize(page.limit);
+    const where = page.cursor
+      ? { name: { $gt: decodeTextCursor(page.cursor, 'tokens').value } }
+      : {};
+    const rows = await this.ctx
+      .em()
+      .find(ApiToken, where, { orderBy: { name: 'asc' }, limit: limit + 1 });
+    return toPage(rows, limit, toRecord, (t) => encodeCursor('tokens', t.name, t.id));
   }
 
   async revoke(id: string, now = new Date()): Promise<ApiTokenRecord> {

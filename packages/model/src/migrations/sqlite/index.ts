@@ -2,11 +2,21 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123142703_initial } from './Migration20261123142703_initial.js';
 import { Migration20261206193351_staff_deleted_at } from './Migration20261206193351_staff_deleted_at.js';
+import { Migration20261206214034_review_decision_history } from './Migration20261206214034_review_decision_history.js';
+import { Migration20261206215500_finding_event_history_index } from './Migration20261206215500_finding_event_history_index.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
   {
     name: 'Migration20261206193351_staff_deleted_at',
     class: Migration20261206193351_staff_deleted_at,
+  },
+  {
+    name: 'Migration20261206214034_review_decision_history',
+    class: Migration20261206214034_review_decision_history,
+  },
+  {
+    name: 'Migration20261206215500_finding_event_history_index',
+    class: Migration20261206215500_finding_event_history_index,
   },
 ];

@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '@xero-access/model';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TENANT, seedAcme } from './fixtures.js';
+import { DIALECTS, startHarness, type Harness } from './harness.js';
+import { startOidcIssuer, type OidcIssuer } from './oidc-issuer.js';
+
+interface DecisionEvent {
+  userId: string;
+  decision: string;
+  previousDecision: string | null;
+  comment: string | null;
+  decidedBy: string;
+  decidedAt: string;
+}
+
+const BAD_CURSOR_MESSAGE =
+  'cursor: is not a cursor returned by this listing (or belongs to another sort)';
+
+describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ dialect }) => {
+  let issuer: OidcIssuer;
+  let h: Harness;
+  beforeAll(async () => {
+    issuer = await startOidcIssuer({ reviewers: 'reviewer', 'sec-team': 'admin' });
+    h = await startHarness(dialect, { oidc: issuer.verifier });
+    await seedAcme(h.model);
+  });
+  afterAll(async () => {
+    await h?.close();
+    await issuer?.close();
+  });
+
+  const reviewer = (email: string) => issuer.jwt({ groups: ['reviewers'], email });
+  const startReview = async (title: string): Promise<string> => {
+    const created = await h.call('POST', '/reviews', {
+      token: h.tokens.reviewer,
+      body: { connection: 'finance/acme', tenantId: TENANT.tenantId, title },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    return created.json().id;
+  };
+  const decide = async (reviewId: string, userId: string, token: string, body: unknown) =>
+    h.call('PUT', `/reviews/${reviewId}/items/${userId}`, { token, body });
+
+  it('keeps every decision on a user: a revoke changed to keep shows who decided what, and when', async () => {
+    const id = await startReview('Q4 history');
+    expect(
+      (await decide(id, 'u-jack', h.tokens.reviewer, { decision: 'revoke', comment: 'unknown' }))
+        .statusCode,
+    ).toBe(200);
+    const changed = await decide(id, 'u-jack', await reviewer('rita@acme.example'), {
+      decision: 'keep',
+      comment: 'contractor, confirmed by finance',
+    });
+    expect(changed.json()).toMatchObject({ decision: 'keep', decidedBy: 'oidc:rita@acme.example' });
+
+    const history = await h.call('GET', `/reviews/${id}/items/u-jack/history`, {
+      token: h.tokens.viewer,
+    });
+    expect(history.statusCode).toBe(200);
+    const items = history.json().items as DecisionEvent[];
+    expect(items.map((e) => [e.decision, e.previousDecision, e.comment, e.decidedBy])).toEqual([
+      ['revoke', null, 'unknown', 'token:test-reviewer'],
+      ['keep', 'revoke', 'contractor, confirmed by finance', 'oidc:rita@acme.example'],
+    ]);
+    expect(Date.parse(items[1]!.decidedAt)).toBeGreaterThanOrEqual(Date.parse(items[0]!.decidedAt));
+
+    expect(
+      (await h.call('GET', `/reviews/${id}/items/u-nobody/history`, { token: h.tokens.viewer }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (
+        await h.call('GET', `/reviews/${id}/items/bad%20id/history`, { token: h.tokens.viewer })
+      ).json(),
+    ).toMatchObject({ statusCode: 400, field: 'params.userId' });
+
+    // The report carries the history, and its digest covers it.
+    const report = async () =>
+      (await h.call('GET', `/reviews/${id}/report`, { token: h.tokens.viewer })).json();
+    const before = await report();
+    expect(before.version).toBe(2);
+    expect(before.history).toEqual(items);
+    const { sha256: digest, generatedAt: _, ...content } = before;
+    expect(digest).toBe(createHash('sha256').update(canonicalJson(content)).digest('hex'));
+    await decide(id, 'u-jack', h.tokens.reviewer, { decision: 'revoke' });
+    const after = await report();
+    expect(after.history.map((e: DecisionEvent) => e.previousDecision)).toEqual([
+      null,
+      'revoke',
+      'keep',
+    ]);
+    expect(after.sha256).not.toBe(digest);
+  });
+
+  it("refuses a decision on the caller's own Xero access with 403 naming the rule, and audits the refusal", async () => {
+    const id = await startReview('Q4 separation of duties');
+    const olivia = await reviewer('Olivia.Chen@ACME.example');
+    const own = await decide(id, 'u-olivia', olivia, { decision: 'keep' });
+    expect(own.statusCode).toBe(403);
+    expect(own.json()).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      message:
+        'separation of duties: oidc:Olivia.Chen@ACME.example may not decide on their own Xero access (user u-olivia has the email olivia.chen@acme.example); another reviewer must decide',
+    });
+    expect((await decide(id, 'u-jack', olivia, { decision: 'revoke' })).statusCode).toBe(200);
+
+    // Emma signs in as sam@: her Xero user is hers through an account link, not by email.
+    const staff = await h.call('POST', '/staff', {
+      token: h.tokens.admin,
+      body: { email: 'sam@acme.example', name: 'Emma "Sam" Brown' },
+    });
+    expect(staff.statusCode, staff.body).toBe(201);
+    const link = await h.call('PUT', '/links/u-emma', {
+      token: h.tokens.admin,
+      body: { staffId: staff.json().id },
+    });
+    expect(link.statusCode, link.body).toBe(200);
+    const sam = await reviewer('sam@acme.example');
+    const linked = await decide(id, 'u-emma', sam, { decision: 'keep' });
+    expect(linked.statusCode).toBe(403);
+    expect(linked.json().message).toMatch(
+      /^separation of duties: .* \(user u-emma is linked to staff member sam@acme\.example\)/,
+    );
+    // Each decides on the other; an API token names no person, so nothing ties it to a user.
+    expect((await decide(id, 'u-olivia', sam, { decision: 'keep' })).statusCode).toBe(200);
+    expect((await decide(id, 'u-emma', olivia, { decision: 'keep' })).statusCode).toBe(200);
+    expect((await decide(id, 'u-liam', h.tokens.reviewer, { decision: 'keep' })).statusCode).toBe(
+      200,
+    );
+    const olivias = (
+      await h.call('GET', `/reviews/${id}/items/u-olivia/history`, { token: h.tokens.viewer })
+    ).json().items as DecisionEvent[];
+    expect(olivias.map((e) => e.decidedBy)).toEqual(['oidc:sam@acme.example']);
+
+    // Completing a review one decided in is the reviewer's job, not a conflict of interest.
+    const completed = await h.call('POST', `/reviews/${id}/complete`, { token: olivia });
+    expect(completed.json()).toMatchObject({
+      status: 'completed',
+      completedBy: 'oidc:Olivia.Chen@ACME.example',
+    });
+
+    const log = (await h.call('GET', '/audit-log?limit=500', { token: h.tokens.admin })).json()
+      .items as { action: string; actor: string; outcome: string; details: { status: number } }[];
+    expect(
+      log
+        .filter(
+          (e) =>
+            e.action === 'PUT /reviews/:id/items/:userId' &&
+            e.outcome === 'failure' &&
+            e.details.status === 403,
+        )
+        .map((e) => e.actor),
+    ).toEqual(expect.arrayContaining(['oidc:Olivia.Chen@ACME.example', 'oidc:sam@acme.example']));
+  });
+
+  it('lists campaigns newest first a page at a time, as the findings list does', async () => {
+    await startReview('Q1');
+    await startReview('Q2');
+    const all = await h.call('GET', '/reviews?limit=500', { token: h.tokens.viewer });
+    expect(all.json().nextCursor).toBeNull();
+    const ids = (all.json().items as { id: string; createdAt: string }[]).map((r) => r.id);
+    expect(ids.length).toBeGreaterThanOrEqual(4);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await h.call('GET', '/reviews', {
+        token: h.tokens.viewer,
+        query: { limit: '1', connection: 'finance/acme', ...(cursor ? { cursor } : {}) },
+      });
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json().items).toHaveLength(1);
+      seen.push(page.json().items[0].id);
+      cursor = page.json().nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(ids);
+    const completed = await h.call('GET', '/reviews?status=completed', { token: h.tokens.viewer });
+    expect(completed.json().items.map((r: { status: string }) => r.status)).toEqual(['completed']);
+
+    // A bad cursor is answered exactly as on /findings.
+    const findingsCursor = (
+      await h.call('GET', '/findings?limit=1', { token: h.tokens.viewer })
+    ).json().nextCursor as string;
+    expect(findingsCursor).toEqual(expect.any(String));
+    for (const bad of ['!!!not-a-cursor!!!', findingsCursor]) {
+      const reviews = await h.call('GET', '/reviews', {
+        token: h.tokens.viewer,
+        query: { cursor: bad },
+      });
+      expect(reviews.statusCode).toBe(400);
+      expect(reviews.json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: BAD_CURSOR_MESSAGE,
+        field: 'cursor',
+      });
+    }
+    expect(
+      (
+        await h.call('GET', '/findings', {
+          token: h.tokens.viewer,
+          query: { cursor: '!!!not-a-cursor!!!' },
+        })
+      ).json().message,
+    ).toBe(BAD_CURSOR_MESSAGE);
+    expect(
+      (
+        await h.call('GET', `/reviews?cursor=${'A'.repeat(2000)}`, { token: h.tokens.viewer })
+      ).json(),
+    ).toMatchObject({ statusCode: 400, field: 'query.cursor' });
+    expect(
+      (await h.call('GET', '/reviews?limit=0', { token: h.tokens.viewer })).json(),
+    ).toMatchObject({ statusCode: 400, field: 'query.limit' });
+  });
+});

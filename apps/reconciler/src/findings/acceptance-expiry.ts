@@ -1,0 +1,129 @@
+import {
+  connectionKey,
+  withDatabase,
+  type AlertsFor,
+  type Database,
+  type DatabaseUser,
+  type ExpireAcceptancesResult,
+  type ExpiredConnection,
+} from '@xero-access/model';
+import type { AlertTargets } from '../alerts/alert-targets.js';
+import { findingAlertsFor } from '../alerts/finding-alerts.js';
+import type { WebhookSender } from '../alerts/webhook-sender.js';
+import type { EventRecorder } from '../events/event-recorder.js';
+import { summariseFindings } from '../events/finding-summary.js';
+import { describeKubeError } from '../kube/http-status.js';
+import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
+import type { Logger } from '../logging/logger.js';
+
+export interface AcceptanceExpiryOptions {
+  db: Database;
+  /** Where the database is, for the log line while it is not available (reconcilerDatabase). */
+  database: DatabaseUser;
+  /** Whether this replica leads: only the leader sweeps. */
+  isLeader(): boolean;
+  /**
+   * Whether the operator watches the namespace. Outside (WATCH_NAMESPACES changed since), it may
+   * read neither the namespace's alert target nor its XeroConnections: the acceptance still ends,
+   * with its history entry, but no alert, Event or reconcile.
+   */
+  watches(namespace: string): boolean;
+  /** Reconciles the connection soon: its status and metrics then count the reopened findings. */
+  reconcileSoon(key: string): void;
+  /** Alert webhooks, as a sync sends them: the namespace's target or the global one. */
+  alerts?: { targets: AlertTargets; sender: WebhookSender };
+  /** The `FindingsOpened` Warning Event a sync records for reopened findings. */
+  events: EventRecorder;
+  api: XeroConnectionApi;
+  logger: Logger;
+}
+
+/**
+ * Ends accepted risks that have lapsed (`acceptedUntil <= now`) for every connection, also those
+ * no sync evaluates any more (suspended, failing, deleted): each finding opens again with its
+ * `accepted-expired` history entry and alert (model: `findings.expireAcceptances`), a Warning
+ * Event on the XeroConnection when it still exists, and a reconcile that updates its status.
+ */
+export class AcceptanceExpiry {
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: AcceptanceExpiryOptions) {}
+
+  /** One sweep, unless one is still running; failures are logged and the next tick retries. */
+  tick(): Promise<void> {
+    this.running ??= this.sweep()
+      .then(() => undefined)
+      .catch((error: unknown) =>
+        this.options.logger.warn(
+          { err: error },
+          'could not expire lapsed accepted risks; the next sweep retries',
+        ),
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  /** Settles once a sweep in progress has finished (shutdown). */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  /** Expires what has lapsed by `now`; undefined on a standby, which leaves it to the leader. */
+  async sweep(now = new Date()): Promise<ExpireAcceptancesResult | undefined> {
+    const { db, database, alerts, logger } = this.options;
+    if (!this.options.isLeader()) return undefined;
+    const alertsFor: AlertsFor | undefined = alerts
+      ? async (connection) => {
+          if (!this.options.watches(connection.namespace)) return undefined;
+          const target = await alerts.targets.targetFor(connection.namespace);
+          return target && findingAlertsFor(target.url);
+        }
+      : undefined;
+    const result = await withDatabase(database, () =>
+      db.findings.expireAcceptances(now, alertsFor),
+    );
+    for (const { connection, error } of result.failed) {
+      logger.warn(
+        { connection: connectionKey(connection), err: error },
+        'accepted risks of this connection lapsed but stay accepted until its alert target can be read; the next sweep retries',
+      );
+    }
+    for (const expired of result.expired) await this.reopened(expired);
+    if (alerts && result.expired.length > 0) alerts.sender.kick();
+    return result;
+  }
+
+  private async reopened({ connection, transitions }: ExpiredConnection): Promise<void> {
+    const { api, events, logger } = this.options;
+    const key = connectionKey(connection);
+    const findings = transitions.map((t) => t.finding.id);
+    if (!this.options.watches(connection.namespace)) {
+      logger.warn(
+        { connection: key, findings },
+        'accepted risk lapsed: findings open again (no alert or Event: the namespace is not watched)',
+      );
+      return;
+    }
+    logger.info({ connection: key, findings }, 'accepted risk lapsed: findings open again');
+    this.options.reconcileSoon(key);
+    try {
+      const object = await api.get(connection.namespace, connection.name);
+      if (object) {
+        await events.record(
+          object,
+          'Warning',
+          'FindingsOpened',
+          'ExpireAcceptedRisk',
+          `Accepted risk ended: ${summariseFindings(transitions)}`,
+        );
+      }
+    } catch (error) {
+      logger.warn(
+        { connection: key, error: describeKubeError(error) },
+        'could not read the XeroConnection to record its Event',
+      );
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { XeroConnection } from '@xero-access/crd';
+import { withDatabase, type Database, type DatabaseUser } from '@xero-access/model';
+import type { Logger } from '../logging/logger.js';
+import type { ReconcilerMetrics } from '../metrics/metrics.js';
+import {
+  openFindingsStatus,
+  showsOpenFindings,
+  type OpenFindingsStatus,
+} from '../status/open-findings-status.js';
+import { openFindingSeries } from './open-findings.js';
+
+export interface ChangedOpenFindingsDeps {
+  db: Database;
+  metrics: ReconcilerMetrics;
+  logger: Logger;
+  settings: { database: DatabaseUser };
+}
+
+/**
+ * The connection's open findings as status fields, when they differ from what its status shows:
+ * findings reopened or accepted since the last evaluation (an acceptance the expiry sweep ended,
+ * one made or withdrawn through the admin API), for a connection that is not synced now. Updates
+ * xao_open_findings to match. Undefined when the status is up to date, has never shown findings
+ * (the first evaluation will), or the database cannot say now (the next reconcile asks again).
+ */
+export async function changedOpenFindings(
+  deps: ChangedOpenFindingsDeps,
+  connection: XeroConnection,
+): Promise<OpenFindingsStatus | undefined> {
+  const status = connection.status ?? {};
+  if (status.findings === undefined) return undefined;
+  const { namespace, name } = connection.metadata as { namespace: string; name: string };
+  const ref = { namespace, name };
+  try {
+    const openByCheck = await withDatabase(deps.settings.database, () =>
+      deps.db.findings.openCounts(ref),
+    );
+    const next = openFindingsStatus(openByCheck, status.findings);
+    if (showsOpenFindings(status, next)) return undefined;
+    deps.metrics.setOpenFindings(namespace, name, await openFindingSeries(deps.db, ref));
+    return next;
+  } catch (error) {
+    deps.logger.warn(
+      { connection: `${namespace}/${name}`, err: error },
+      'could not read the open findings for the status; the next reconcile tries again',
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { selectTenants, tenantMismatchMessage } from './tenant-selection.js';
+
+const SPEC = '7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01';
+const SECRET = '9c1d2e3f-6a7b-4c8d-8e9f-1a2b3c4d5e02';
+const TOKENS = 'Secret finance/acme-tokens (spec.tokenSecretRef)';
+
+describe('selectTenants', () => {
+  it('monitors every tenant of the grant when neither spec.tenantId nor tenant_id is set', () => {
+    expect(selectTenants({}, null, TOKENS)).toMatchObject({ tenantId: null, from: null });
+  });
+
+  it("monitors the token Secret's tenant_id only when spec.tenantId is unset", () => {
+    expect(selectTenants({}, SECRET, TOKENS)).toMatchObject({
+      tenantId: SECRET,
+      from: 'secret',
+      overriddenSecretTenantId: null,
+    });
+  });
+
+  it('lets spec.tenantId win over a different tenant_id, and says which one it overrides', () => {
+    expect(selectTenants({ tenantId: SPEC }, SECRET, TOKENS)).toMatchObject({
+      tenantId: SPEC,
+      from: 'spec',
+      overriddenSecretTenantId: SECRET,
+    });
+    expect(selectTenants({ tenantId: SPEC }, null, TOKENS).overriddenSecretTenantId).toBeNull();
+  });
+
+  it('treats the same GUID in another case as the same tenant', () => {
+    expect(
+      selectTenants({ tenantId: SPEC }, SPEC.toUpperCase(), TOKENS).overriddenSecretTenantId,
+    ).toBeNull();
+  });
+});
+
+describe('tenantMismatchMessage', () => {
+  it('names both tenant ids, the Secret and key, and what to do', () => {
+    expect(tenantMismatchMessage(selectTenants({ tenantId: SPEC }, SECRET, TOKENS))).toBe(
+      `spec.tenantId ${SPEC} and key tenant_id of ${TOKENS} (${SECRET}) name different ` +
+        `organisations: monitoring ${SPEC} only, as spec.tenantId wins. ` +
+        'Remove tenant_id from the Secret, or make the two agree.',
+    );
+  });
+});

@@ -1,0 +1,54 @@
+import type { XeroConnectionSpec } from '@xero-access/crd';
+import { TOKEN_KEYS } from '../token/token-secret.js';
+
+/** Which organisations of the grant a sync monitors. */
+export interface TenantSelection {
+  /** The one tenant to monitor; every tenant of the grant when null. */
+  tenantId: string | null;
+  /** Where tenantId comes from. */
+  from: 'spec' | 'secret' | null;
+  /** The token Secret as messages name it. */
+  tokenSecret: string;
+  /** The token Secret's tenant_id, when spec.tenantId overrides a different one. */
+  overriddenSecretTenantId: string | null;
+}
+
+/**
+ * spec.tenantId, else the token Secret's tenant_id (a Mage-style pre-filled token set names the
+ * organisation it was issued for), else every tenant of the grant. Both set and different:
+ * spec.tenantId wins. `tokenSecret` names the Secret in messages.
+ */
+export function selectTenants(
+  spec: Pick<XeroConnectionSpec, 'tenantId'>,
+  secretTenantId: string | null,
+  tokenSecret: string,
+): TenantSelection {
+  if (spec.tenantId) {
+    const differs =
+      secretTenantId !== null && secretTenantId.toLowerCase() !== spec.tenantId.toLowerCase();
+    return {
+      tenantId: spec.tenantId,
+      from: 'spec',
+      tokenSecret,
+      overriddenSecretTenantId: differs ? secretTenantId : null,
+    };
+  }
+  if (secretTenantId)
+    return {
+      tenantId: secretTenantId,
+      from: 'secret',
+      tokenSecret,
+      overriddenSecretTenantId: null,
+    };
+  return { tenantId: null, from: null, tokenSecret, overriddenSecretTenantId: null };
+}
+
+/** The Warning when spec.tenantId overrides the token Secret's tenant_id (tenant ids only). */
+export function tenantMismatchMessage(selection: TenantSelection): string {
+  const { tenantId, overriddenSecretTenantId, tokenSecret } = selection;
+  return (
+    `spec.tenantId ${tenantId} and key ${TOKEN_KEYS.tenantId} of ${tokenSecret} (${overriddenSecretTenantId}) ` +
+    `name different organisations: monitoring ${tenantId} only, as spec.tenantId wins. ` +
+    `Remove ${TOKEN_KEYS.tenantId} from the Secret, or make the two agree.`
+  );
+}

@@ -1,0 +1,20 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261206214034_review_decision_history extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(
+      `create table \`review_decision_event\` (\`id\` text not null, \`item_id\` text not null, \`decision\` text not null, \`new_role\` text null, \`comment\` text null, \`decided_by\` text not null, \`decided_at\` datetime not null, \`previous_decision\` text null, constraint \`review_decision_event_item_id_foreign\` foreign key(\`item_id\`) references \`review_decision\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`,
+    );
+    this.addSql(
+      `create index \`review_decision_event_item_id_index\` on \`review_decision_event\` (\`item_id\`);`,
+    );
+    this.addSql(
+      `create index \`review_decision_event_item_decided_index\` on \`review_decision_event\` (\`item_id\`, \`decided_at\`);`,
+    );
+    // Decisions made before this migration: their history starts with the decision as it
+    // stands (what it replaced was not kept); the event takes the item's id, which is unique.
+    this.addSql(
+      `insert into \`review_decision_event\` (\`id\`, \`item_id\`, \`decision\`, \`new_role\`, \`comment\`, \`decided_by\`, \`decided_at\`, \`previous_decision\`) select \`id\`, \`id\`, \`decision\`, \`new_role\`, \`comment\`, \`decided_by\`, \`decided_at\`, null from \`review_decision\` where \`decision\` is not null;`,
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { ReviewDecisionKind } from '../entities/review-decision.js';
+import { ReviewDecisionEvent } from '../entities/review-decision-event.js';
+import type { ReviewDecision } from '../entities/review-decision.js';
+import { newId } from '../ids.js';
+
+/** One decision as it was recorded; a later change adds an event, never rewrites this one. */
+export interface ReviewDecisionEventRecord {
+  id: string;
+  reviewId: string;
+  userId: string;
+  decision: ReviewDecisionKind;
+  newRole: string | null;
+  comment: string | null;
+  decidedBy: string;
+  decidedAt: Date;
+  /** The decision this one replaced; null for the first. */
+  previousDecision: ReviewDecisionKind | null;
+}
+
+function toEventRecord(e: ReviewDecisionEvent): ReviewDecisionEventRecord {
+  return {
+    id: e.id,
+    reviewId: e.item.review.id,
+    userId: e.item.userId,
+    decision: e.decision,
+    newRole: e.newRole,
+    comment: e.comment,
+    decidedBy: e.decidedBy,
+    decidedAt: e.decidedAt,
+    previousDecision: e.previousDecision,
+  };
+}
+
+/** Appends the item's current decision (just set) to its history. */
+export function addDecisionEvent(
+  em: SqlEntityManager,
+  item: ReviewDecision,
+  previousDecision: ReviewDecisionKind | null,
+): void {
+  em.create(ReviewDecisionEvent, {
+    id: newId(),
+    item,
+    decision: item.decision!,
+    newRole: item.newRole,
+    comment: item.comment,
+    decidedBy: item.decidedBy!,
+    decidedAt: item.decidedAt!,
+    previousDecision,
+  });
+}
+
+/** Decisions of a review (or of one of its users), oldest first. */
+export async function decisionHistory(
+  em: SqlEntityManager,
+  reviewId: string,
+  userId?: string,
+): Promise<ReviewDecisionEventRecord[]> {
+  const events = await em.find(
+    ReviewDecisionEvent,
+    { item: { review: reviewId, ...(userId === undefined ? {} : { userId }) } },
+    { orderBy: { decidedAt: 'asc', id: 'asc' }, populate: ['item'] },
+  );
+  return events.map(toEventRecord);
+}
