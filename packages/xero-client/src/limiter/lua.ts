@@ -5,8 +5,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 /**
  * Bucketed sliding window. KEYS[1]: hash bucket-number → count. ARGV: points, windowMs,
  * bucketMs, limit, mode (consume | force | refund | settle), Xero's remaining count (settle;
- * -1 = unknown), and the bucket the call's point is in (settle) or the age in ms of the grant
- * (refund).
+ * -1 = unknown), and the bucket the call's point is in (settle, refund), as consume reported it.
  * A bucket counts until its end + windowMs has passed, so any interval of windowMs holds at
  * most `limit` calls (a bucket may count up to bucketMs longer than strictly needed).
  * Returns {total after the operation (or total + points when refused), ms to wait (refused) or
@@ -22,7 +21,6 @@ local limit = tonumber(ARGV[4])
 local mode = ARGV[5]
 local current = math.floor(now / bucketMs)
 local horizon = now
-if mode == 'refund' then horizon = now - tonumber(ARGV[7]) end
 if mode == 'settle' then horizon = tonumber(ARGV[7]) * bucketMs end
 local raw = redis.call('HGETALL', key)
 local buckets = {}
@@ -43,18 +41,15 @@ end
 table.sort(buckets, function(x, y) return x[1] < y[1] end)
 local ttl = windowMs + 2 * bucketMs
 if mode == 'refund' then
-  -- Give back points consumed ARGV[7] ms ago or later: take them from the earliest buckets from
-  -- then on. A later bucket may hold a point dated from a call's answer; taking that one would
-  -- shorten how long that call counts.
-  local fromBucket = math.floor(horizon / bucketMs)
-  local left = -points
+  -- Give back the points a consume put in bucket ARGV[7] (the bucket it reported), never another
+  -- call's: a later bucket may hold a point dated from an answer, an earlier one a call still
+  -- counting. Points already expired with their bucket have nothing left to give back.
+  local pointBucket = tonumber(ARGV[7])
   for i = 1, #buckets do
-    if left <= 0 then break end
-    if buckets[i][1] >= fromBucket then
-      local take = math.min(left, buckets[i][2])
-      redis.call('HINCRBY', key, tostring(buckets[i][1]), -take)
+    if buckets[i][1] == pointBucket then
+      local take = math.min(-points, buckets[i][2])
+      redis.call('HINCRBY', key, tostring(pointBucket), -take)
       total = total - take
-      left = left - take
     end
   end
   return {total, 0}

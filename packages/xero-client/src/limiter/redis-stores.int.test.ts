@@ -41,16 +41,22 @@ describe('RedisSlidingWindowLimiter (Lua)', () => {
     expect((await counts()).reduce((sum, [, c]) => sum + c, 0)).toBe(2);
   });
 
-  it('a refund takes the point consumed then, not a later one dated from an answer', async () => {
+  it('a refund takes its own point from the bucket it went to, not one of another call', async () => {
     const { limiter, counts } = await window(10, 1_000, 10); // 100 ms buckets
-    const started = Date.now();
+    const earlier = await limiter.consume('k'); // a call still counting
+    await sleep(120);
     const granted = await limiter.consume('k');
     await sleep(250);
     await limiter.consume('k'); // a later point, e.g. one a settle moved to "now"
     const before = await counts();
-    expect(before).toHaveLength(2);
-    await limiter.undo('k', granted, { ageMs: Date.now() - started + 5 });
-    expect(await counts()).toEqual([before[1]]);
+    expect(before).toHaveLength(3);
+    expect(before[1]![0]).toBe(pointBucketOf(granted));
+    await limiter.undo('k', granted);
+    expect(await counts()).toEqual([before[0], before[2]]);
+    // Giving it back twice finds nothing more of its own to take.
+    await limiter.undo('k', granted);
+    expect(await counts()).toEqual([before[0], before[2]]);
+    expect(pointBucketOf(earlier)).toBe(before[0]![0]);
   });
 
   it('settle moves a call to the bucket of its answer and records calls made elsewhere', async () => {

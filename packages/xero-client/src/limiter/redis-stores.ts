@@ -82,10 +82,14 @@ abstract class ScriptedRedisLimiter extends RateLimiterRedis {
     }
   }
 
-  /** Gives back what a consume took, in the store that granted it. Never throws. */
+  /** Gives back what a consume took, in the store (and window bucket) that granted it. Never throws. */
   async undo(key: string, granted: RateLimiterRes, options: object = {}): Promise<void> {
     try {
-      if (isFromRedis(granted)) await this._upsert(this.getKey(key), -1, 0, false, options);
+      if (isFromRedis(granted))
+        await this._upsert(this.getKey(key), -1, 0, false, {
+          ...options,
+          pointBucket: pointBucketOf(granted),
+        });
       else await this.insurance.reward(key, 1);
     } catch {
       this.undoFailed(key, options);
@@ -122,8 +126,8 @@ abstract class ScriptedRedisLimiter extends RateLimiterRedis {
 export interface WindowOptions {
   /** Add the points even above the limit (a correction: somebody else spent them). */
   force?: boolean;
-  /** Refund: the points were consumed no earlier than this many ms ago. */
-  ageMs?: number;
+  /** Refund: the bucket the points went to, as the consume reported it. */
+  pointBucket?: number;
 }
 
 /** A sliding window of `points` per `windowMs`, shared through Redis. */
@@ -141,9 +145,12 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
     _ms: number,
     _forceExpire = false,
     options: WindowOptions = {},
-  ) {
+  ): Promise<ScriptResult> {
     this.assertReady(rlKey);
     const mode = points < 0 ? 'refund' : options.force ? 'force' : 'consume';
+    // Every Redis grant reports its bucket; without one there is no point of ours to give back,
+    // and it expires with its window.
+    if (mode === 'refund' && options.pointBucket === undefined) return [0, 0];
     return this.scripts.xaoWindow(
       rlKey,
       points,
@@ -152,8 +159,7 @@ export class RedisSlidingWindowLimiter extends ScriptedRedisLimiter {
       this.points,
       mode,
       0,
-      // A refund without an age searches from a window back: every bucket.
-      Math.max(0, Math.ceil(options.ageMs ?? this.windowMs * 2)),
+      options.pointBucket ?? 0,
     );
   }
 

@@ -326,7 +326,6 @@ export class XeroRateLimiter {
     hint: RefusalHint,
     onRelease: () => void,
   ): Promise<Attempt<Permit>> {
-    const requestedAt = Date.now();
     this.noteRedisState();
     const scopes = [this.appScope(scope)];
     if (scope.tenantId !== undefined) scopes.push(this.tenantScope(scope));
@@ -336,13 +335,9 @@ export class XeroRateLimiter {
 
     const leaseId = randomUUID();
     const held: HeldPoint[] = [];
-    // Refunds name when the points were taken, so a refund never takes a later point instead.
+    // A refund names the bucket its point went to, so it never takes another call's point.
     const undoAll = () =>
-      Promise.all(
-        held.map(({ step, res }) =>
-          step.limiter.undo(step.key, res, { ...step.options, ageMs: Date.now() - requestedAt }),
-        ),
-      );
+      Promise.all(held.map(({ step, res }) => step.limiter.undo(step.key, res, step.options)));
     const steps = this.steps(scope, leaseId);
     // Ask first the limit that refused this queue last time: while it stays exhausted, an
     // attempt costs one Redis call instead of taking and giving back every other limit.
