@@ -84,6 +84,7 @@ export {
   encodeCursor,
   decodeCursor,
   decodeTextCursor,
+  decodeTimeCursor,
   pageSize,
   toPage,
   type Page,

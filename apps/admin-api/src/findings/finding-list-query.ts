@@ -1,6 +1,13 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import type { FindingFilter, FindingRecord, FindingSort, ModelOrm, Page } from '@xero-access/model';
-import { decodeCursor, encodeCursor } from './finding-cursor.js';
+import {
+  decodeTimeCursor,
+  encodeCursor,
+  type FindingFilter,
+  type FindingRecord,
+  type FindingSort,
+  type ModelOrm,
+  type Page,
+} from '@xero-access/model';
 
 const COLUMN: Record<FindingSort, string> = {
   firstSeenAt: 'first_seen_at',
@@ -88,7 +95,7 @@ export async function listFindingRows(
   const platform = em.getPlatform();
   const column = COLUMN[page.sort];
   const scope = `findings:${page.sort}:${page.order}`;
-  const after = page.cursor ? decodeCursor(page.cursor, scope) : null;
+  const after = page.cursor ? decodeTimeCursor(page.cursor, scope) : null;
 
   const query = knex('finding as f')
     .join('connection as c', 'c.id', 'f.connection_id')
@@ -116,7 +123,7 @@ export async function listFindingRows(
   if (filter.since !== undefined)
     query.where('f.first_seen_at', '>=', platform.processDateProperty(filter.since) as never);
   if (after) {
-    const at = platform.processDateProperty(new Date(after.value));
+    const at = platform.processDateProperty(after.at);
     query.whereRaw(`(f.${column}, f.id) ${page.order === 'desc' ? '<' : '>'} (?, ?)`, [
       at as never,
       after.id,

@@ -190,7 +190,7 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
   it('stores the new consent when the Secret changes between its read and its write (409)', async () => {
     await connectionWithTokens('reconsent', {
       refresh_token: 'earlier-grant',
-      tenant_id: 'tenant-1',
+      tenant_id: '6b5e1a7c-3f0d-4c2a-9e8b-1d2f3a4b5c6d',
     });
     // The reconciler writes back a rotation of the earlier grant right after each of the API's
     // first two reads of the token Secret, so the API's replaces meet real 409s from the API server.
@@ -226,7 +226,7 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     const secret = await core.readNamespacedSecret({ namespace, name: 'reconsent-tokens' });
     expect(decode(secret.data, 'refresh_token')).not.toMatch(/^earlier-grant/);
     expect(decode(secret.data, 'access_token')).not.toBe('earlier-grant-access');
-    expect(decode(secret.data, 'tenant_id')).toBe('tenant-1');
+    expect(decode(secret.data, 'tenant_id')).toBe('6b5e1a7c-3f0d-4c2a-9e8b-1d2f3a4b5c6d');
     // The stored set is the one the consent issued: Xero accepts its refresh token.
     const xeroApp = sandbox.apps.find((a) => a.kind === 'standard')!;
     const refreshed = await fetch(`${sandbox.identityUrl}/connect/token`, {

@@ -25,6 +25,14 @@ export function pageSize(limit: number | undefined): number {
   return limit;
 }
 
+/** The answer to a cursor this listing did not hand out (forged, truncated, or another sort's). */
+function notACursor(): ValidationError {
+  return new ValidationError(
+    'cursor',
+    'is not a cursor returned by this listing (or belongs to another sort)',
+  );
+}
+
 /**
  * An opaque keyset cursor: base64url of `[scope, value, id]`, where `scope` names the sort it
  * belongs to, so a cursor from one sort cannot be replayed against another.
@@ -37,24 +45,19 @@ export function decodeCursor(
   cursor: string,
   scope: string,
 ): { value: string | number; id: string } {
-  const invalid = () =>
-    new ValidationError(
-      'cursor',
-      'is not a cursor returned by this listing (or belongs to another sort)',
-    );
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw invalid();
+  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) throw notACursor();
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid();
+    throw notACursor();
   }
-  if (!Array.isArray(decoded) || decoded.length !== 3) throw invalid();
+  if (!Array.isArray(decoded) || decoded.length !== 3) throw notACursor();
   const [s, value, id] = decoded as unknown[];
   // id: a UUID, a name, or a Kubernetes object name (up to 253 characters).
-  if (s !== scope || typeof id !== 'string' || id.length > 253) throw invalid();
+  if (s !== scope || typeof id !== 'string' || id.length > 253) throw notACursor();
   if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value)))
-    throw invalid();
+    throw notACursor();
   return { value, id };
 }
 
@@ -62,10 +65,7 @@ export function decodeCursor(
 export function decodeTextCursor(cursor: string, scope: string): { value: string; id: string } {
   const { value, id } = decodeCursor(cursor, scope);
   if (typeof value !== 'string') {
-    throw new ValidationError(
-      'cursor',
-      'is not a cursor returned by this listing (or belongs to another sort)',
-    );
+    throw notACursor();
   }
   return { value, id };
 }
@@ -82,10 +82,7 @@ export function decodeTimeCursor(cursor: string, scope: string): { at: Date; id:
     Math.abs(value) > MAX_DATE_MS ||
     !isUuid(id)
   ) {
-    throw new ValidationError(
-      'cursor',
-      'is not a cursor returned by this listing (or belongs to another sort)',
-    );
+    throw notACursor();
   }
   return { at: new Date(value), id };
 }
