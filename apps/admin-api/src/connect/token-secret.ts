@@ -17,6 +17,16 @@ export function tokenSecretData(tokens: XeroTokenSet): Record<string, string> {
   };
 }
 
+/** The keys of a token set, pre-filled or written by a consent: a new consent replaces them all. */
+const REPLACED_KEYS = [
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'expires_at',
+  'scope',
+  'tenant_id',
+] as const;
+
 /** Enough for a few concurrent writers (the reconciler's write-back, another replica). */
 const WRITE_ATTEMPTS = 5;
 
@@ -90,9 +100,10 @@ async function writeOnce(
     return;
   }
   const kept = { ...(existing.data ?? {}) };
-  // A pre-filled token set from an earlier consent must not survive next to the new one.
-  for (const key of ['access_token', 'refresh_token', 'id_token', 'expires_at', 'scope'])
-    delete kept[key];
+  // A pre-filled token set from an earlier consent must not survive next to the new one, nor the
+  // organisation it named (`tenant_id`): this consent may be for another one, which the old key
+  // would pin the reconciler away from. `spec.tenantId` is how to pin an organisation.
+  for (const key of REPLACED_KEYS) delete kept[key];
   // The replace carries the resourceVersion just read: a change since then is a 409, not lost.
   await core.replaceNamespacedSecret({
     namespace,
