@@ -59,14 +59,24 @@ token
       .makeOptionMandatory(),
   )
   .option('--expires <date>', 'expiry (ISO-8601)', parseDate)
+  .option(
+    '--owner-email <email>',
+    "the person the token acts for: reviews then refuse that person's decisions on their own access",
+  )
   .action(
-    async (options: { name: string; role: (typeof API_TOKEN_ROLES)[number]; expires?: Date }) => {
+    async (options: {
+      name: string;
+      role: (typeof API_TOKEN_ROLES)[number];
+      expires?: Date;
+      ownerEmail?: string;
+    }) => {
       const model = await openCommandModel();
       try {
         const created = await model.db.tokens.create({
           name: options.name,
           role: options.role,
           expiresAt: options.expires ?? null,
+          ownerEmail: options.ownerEmail ?? null,
           createdBy: 'cli',
         });
         process.stderr.write(

@@ -73,7 +73,7 @@ export class AuthGuard implements CanActivate {
       const principal: Principal = {
         actor: `token:${found.name}`,
         role: found.role,
-        email: null,
+        email: found.ownerEmail,
         via: 'api-token',
       };
       this.cache.set(token, principal, found.expiresAt);

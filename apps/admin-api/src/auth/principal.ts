@@ -6,8 +6,9 @@ export interface Principal {
   actor: string;
   role: CredentialRole;
   /**
-   * The person's email, when the credential names one (the OIDC `email` claim), so rules about
-   * the caller's own access can apply. null for API tokens, which name no person.
+   * The person's email, when the credential names one (the OIDC `email` claim, or an API token's
+   * `ownerEmail`), so rules about the caller's own access can apply. null otherwise: a service or
+   * shared token names no person.
    */
   email: string | null;
   via: 'api-token' | 'oidc';

@@ -220,6 +220,12 @@ export const tokenSchema = z.object({
   name: z.string(),
   role: z.enum(['viewer', 'reviewer', 'admin', 'scim']),
   prefix: z.string().describe('The first characters, to recognise it'),
+  ownerEmail: z
+    .string()
+    .nullable()
+    .describe(
+      'The person the token acts for (lowercased); reviews apply separation of duties to it. Null for a service or shared token',
+    ),
   createdBy: z.string().nullable(),
   createdAt: date,
   expiresAt: date.nullable(),

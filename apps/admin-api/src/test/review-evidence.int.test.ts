@@ -123,7 +123,24 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
     expect(linked.json().message).toMatch(
       /^separation of duties: .* \(user u-emma is linked to staff member sam@acme\.example\)/,
     );
-    // Each decides on the other; an API token names no person, so nothing ties it to a user.
+    // A personal API token names its owner, so the rule applies to it as to OIDC.
+    const created = await h.call('POST', '/tokens', {
+      token: h.tokens.admin,
+      body: { name: 'olivia-reviews', role: 'reviewer', ownerEmail: 'olivia.chen@acme.example' },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    expect(created.json().ownerEmail).toBe('olivia.chen@acme.example');
+    const oliviasToken = await decide(id, 'u-olivia', created.json().token, { decision: 'keep' });
+    expect(oliviasToken.statusCode).toBe(403);
+    expect(oliviasToken.json().message).toMatch(
+      /^separation of duties: token:olivia-reviews may not decide on their own Xero access/,
+    );
+    const badOwner = await h.call('POST', '/tokens', {
+      token: h.tokens.admin,
+      body: { name: 'no-owner', role: 'reviewer', ownerEmail: 'olivia' },
+    });
+    expect(badOwner.json()).toMatchObject({ statusCode: 400, field: 'body.ownerEmail' });
+    // Each decides on the other; a shared API token names no person, so nothing ties it to a user.
     expect((await decide(id, 'u-olivia', sam, { decision: 'keep' })).statusCode).toBe(200);
     expect((await decide(id, 'u-emma', olivia, { decision: 'keep' })).statusCode).toBe(200);
     expect((await decide(id, 'u-liam', h.tokens.reviewer, { decision: 'keep' })).statusCode).toBe(

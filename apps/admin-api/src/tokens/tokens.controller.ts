@@ -24,6 +24,13 @@ const createTokenBody = z
         'must be 1 to 128 letters, digits, dots, dashes or underscores',
       ),
     role: z.enum(API_TOKEN_ROLES),
+    ownerEmail: z
+      .email({ message: 'must be an email address' })
+      .max(320)
+      .optional()
+      .describe(
+        "The person the token acts for: reviews refuse that person's decisions on their own Xero access",
+      ),
     expiresAt: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
       .transform((s) => new Date(s))
@@ -59,6 +66,7 @@ export class TokensController {
     const { token, record } = await this.db.tokens.create({
       name: body.name,
       role: body.role,
+      ownerEmail: body.ownerEmail ?? null,
       expiresAt: body.expiresAt ?? null,
       createdBy: who.actor,
     });

@@ -11,6 +11,11 @@ export class ApiToken {
   tokenHash!: string;
   /** The first characters of the token, to recognise it in listings; not enough to use it. */
   prefix!: string;
+  /**
+   * The person the token acts for (lowercased email), when it is one person's: reviews then apply
+   * separation of duties to it as to an OIDC caller. Null for a service or a shared token.
+   */
+  ownerEmail: string | null = null;
   createdBy: string | null = null;
   createdAt!: Date;
   expiresAt: Date | null = null;
@@ -27,6 +32,7 @@ export const ApiTokenSchema = new EntitySchema<ApiToken>({
     role: { type: 'string', length: 16 },
     tokenHash: { type: 'string', length: 64, unique: 'api_token_token_hash_unique' },
     prefix: { type: 'string', length: 16 },
+    ownerEmail: { type: 'string', length: 320, nullable: true },
     createdBy: { type: 'string', length: 255, nullable: true },
     createdAt: { type: 'datetime' },
     expiresAt: { type: 'datetime', nullable: true },

@@ -2,9 +2,12 @@ import { z } from 'zod';
 import { STAFF_SOURCES, STAFF_STATUSES, type StaffMember } from '../entities/staff-member.js';
 import { ValidationError } from '../errors.js';
 
+/** An email as the directory keeps it: trimmed and lowercased, so comparisons ignore case. */
+export const emailAddress = z.string().trim().toLowerCase().pipe(z.email().max(320));
+
 export const staffInputSchema = z
   .object({
-    email: z.string().trim().toLowerCase().pipe(z.email().max(320)),
+    email: emailAddress,
     name: z.string().trim().min(1).max(255),
     orgRole: z.string().trim().min(1).max(128).nullish(),
     status: z.enum(STAFF_STATUSES).optional(),

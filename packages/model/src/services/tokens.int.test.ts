@@ -95,4 +95,19 @@ describe.each(testDrivers)('API tokens on $dialect', (driver) => {
       await expect(db().tokens.list({ cursor: foreign })).rejects.toThrow(/^cursor: /);
     await expect(db().tokens.list({ limit: 0 })).rejects.toThrow(/^limit: /);
   });
+
+  it("keeps a personal token's owner as the directory keeps emails, and refuses a non-email", async () => {
+    const { token, record } = await db().tokens.create({
+      name: 'olivia-reviews',
+      role: 'reviewer',
+      ownerEmail: ' Olivia.Chen@ACME.example ',
+    });
+    expect(record.ownerEmail).toBe('olivia.chen@acme.example');
+    expect((await db().tokens.verify(token))?.ownerEmail).toBe('olivia.chen@acme.example');
+    const shared = await db().tokens.create({ name: 'shared-ci', role: 'viewer' });
+    expect(shared.record.ownerEmail).toBeNull();
+    await expect(
+      db().tokens.create({ name: 'bad-owner', role: 'reviewer', ownerEmail: 'olivia' }),
+    ).rejects.toThrow(/^ownerEmail: must be an email address/);
+  });
 });

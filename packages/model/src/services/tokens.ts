@@ -5,6 +5,7 @@ import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-to
 import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
+import { emailAddress } from './staff-input.js';
 import {
   decodeTextCursor,
   encodeCursor,
@@ -20,6 +21,8 @@ export interface ApiTokenRecord {
   role: ApiTokenRole;
   /** The token's first characters, for recognising it; never enough to use it. */
   prefix: string;
+  /** The person the token acts for (lowercased email); null for a service or shared token. */
+  ownerEmail: string | null;
   createdBy: string | null;
   createdAt: Date;
   expiresAt: Date | null;
@@ -28,6 +31,7 @@ export interface ApiTokenRecord {
 }
 
 export const TOKEN_PREFIX = 'xao_';
+
 const PREFIX_LENGTH = 12;
 /** lastUsedAt is refreshed at most this often, so verification is not a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -42,6 +46,7 @@ function toRecord(t: ApiToken): ApiTokenRecord {
     name: t.name,
     role: t.role,
     prefix: t.prefix,
+    ownerEmail: t.ownerEmail,
     createdBy: t.createdBy,
     createdAt: t.createdAt,
     expiresAt: t.expiresAt,
@@ -53,6 +58,8 @@ function toRecord(t: ApiToken): ApiTokenRecord {
 export interface CreateTokenInput {
   name: string;
   role: ApiTokenRole;
+  /** The person the token acts for, if it is one person's (see ApiToken.ownerEmail). */
+  ownerEmail?: string | null;
   createdBy?: string | null;
   expiresAt?: Date | null;
   /** Use this secret (e.g. from a bootstrap Secret) instead of generating one; at least 32 characters. */
@@ -68,6 +75,8 @@ function validate(input: CreateTokenInput, now: Date): void {
   }
   if (!API_TOKEN_ROLES.includes(input.role))
     throw new ValidationError('role', `must be one of ${API_TOKEN_ROLES.join(', ')}`);
+  if (input.ownerEmail != null && !emailAddress.safeParse(input.ownerEmail).success)
+    throw new ValidationError('ownerEmail', 'must be an email address of at most 320 characters');
   if (input.expiresAt != null) {
     assertValidDate('expiresAt', input.expiresAt);
     if (input.expiresAt <= now)
@@ -88,6 +97,7 @@ function newRow(em: SqlEntityManager, input: CreateTokenInput, token: string, no
     role: input.role,
     tokenHash: hashToken(token),
     prefix: token.slice(0, PREFIX_LENGTH),
+    ownerEmail: input.ownerEmail == null ? null : emailAddress.parse(input.ownerEmail),
     createdBy: input.createdBy ?? null,
     createdAt: now,
     expiresAt: input.expiresAt ?? null,
