@@ -5,8 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Finding } from '../entities/finding.js';
 import type { ModelOrm } from '../orm/create-orm.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
-import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
-import type { FindingAlerts } from './findings.js';
+import { acme, at, findingAlertsTo, tenant, unidentified, users } from '../test/fixtures.js';
 
 const execFileAsync = promisify(execFile);
 const anotherProcess = fileURLToPath(
@@ -15,13 +14,7 @@ const anotherProcess = fileURLToPath(
 
 const other = { namespace: 'payroll', name: 'suspended' };
 const target = 'https://hooks.acme.test/xao';
-const alerts: FindingAlerts = {
-  target,
-  delivery: (transition) => ({
-    eventType: `finding.${transition.type}`,
-    payload: { findingId: transition.finding.id },
-  }),
-};
+const alerts = findingAlertsTo(target);
 const alertsForAll = async () => alerts;
 
 /** Opens one user-identified finding per user id on `ref`; returns their ids by user id. */

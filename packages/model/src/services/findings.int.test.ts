@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { FindingAlerts } from './findings.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
-import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
+import { acme, at, findingAlertsTo, tenant, unidentified, users } from '../test/fixtures.js';
 
 /** A valid expiry for an acceptance made now (within the maximum acceptance period). */
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000);
@@ -305,13 +305,7 @@ describe.each(testDrivers)('concurrent evaluations on $dialect', (driver) => {
 describe.each(testDrivers)('finding alerts written with the findings on $dialect', (driver) => {
   const t = useTestModel(driver);
   const target = 'https://hooks.acme.test/xao';
-  const alerts: FindingAlerts = {
-    target,
-    delivery: (transition) => ({
-      eventType: `finding.${transition.type}`,
-      payload: { findingId: transition.finding.id },
-    }),
-  };
+  const alerts = findingAlertsTo(target);
 
   it('records one delivery per transition in the same transaction: all or nothing', async () => {
     const db = t.model.db;

@@ -5,18 +5,15 @@
  * several processes overlap). Prints the swept findings' event ids as JSON.
  */
 import { createOrm } from '../orm/create-orm.js';
+import { findingAlertsTo } from './fixtures.js';
 
 const [url, now, target, startAt] = process.argv.slice(2) as [string, string, string, string];
 const model = await createOrm({ url });
 try {
   await new Promise((resolve) => setTimeout(resolve, Math.max(Number(startAt) - Date.now(), 0)));
-  const result = await model.db.findings.expireAcceptances(new Date(now), async () => ({
-    target,
-    delivery: (transition) => ({
-      eventType: `finding.${transition.type}`,
-      payload: { findingId: transition.finding.id },
-    }),
-  }));
+  const result = await model.db.findings.expireAcceptances(new Date(now), async () =>
+    findingAlertsTo(target),
+  );
   process.stdout.write(
     JSON.stringify(result.expired.flatMap((e) => e.transitions.map((x) => x.eventId))),
   );

@@ -1,4 +1,5 @@
 import type { ReportedFinding } from '../findings/reported-finding.js';
+import type { FindingAlerts } from '../services/finding-transitions.js';
 import type { SnapshotUserInput } from '../snapshots/snapshot-user.js';
 
 export const acme = { namespace: 'finance', name: 'acme' };
@@ -31,3 +32,14 @@ export function unidentified(
 }
 
 export const at = (iso: string) => new Date(iso);
+
+/** Finding alerts to `target`, one delivery per transition naming its type and finding. */
+export function findingAlertsTo(target: string): FindingAlerts {
+  return {
+    target,
+    delivery: (transition) => ({
+      eventType: `finding.${transition.type}`,
+      payload: { findingId: transition.finding.id },
+    }),
+  };
+}
