@@ -125,10 +125,14 @@ export const xeroErrors = {
       { operation, statusCode: 400, code: 'invalid_scope', requiredScopes: requestedScopes },
     );
   },
-  tenantDisconnected(operation: string, tenantId: string): XeroError {
+  /** `from`: where the tenant id came from when the caller did not pick it (e.g. a Secret key). */
+  tenantDisconnected(operation: string, tenantId: string, from?: string): XeroError {
+    const fix = from
+      ? `reconnect it, or correct or remove ${from} if it names another organisation`
+      : `reconnect it to resume ${operation}`;
     return new XeroError(
       'TenantDisconnected',
-      `The organisation (tenant ${tenantId}) was disconnected: it is no longer in GET /connections of this grant; reconnect it to resume ${operation}.`,
+      `The organisation (tenant ${tenantId}${from ? `, from ${from}` : ''}) was disconnected: it is no longer in GET /connections of this grant; ${fix}.`,
       { operation, tenantId },
     );
   },

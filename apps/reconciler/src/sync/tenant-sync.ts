@@ -31,7 +31,15 @@ export async function syncTenants(
   if (selection.tenantId) {
     const wanted = selection.tenantId.toLowerCase();
     const match = connections.find((c) => c.tenantId.toLowerCase() === wanted);
-    if (!match) throw notConnected(selection);
+    if (!match)
+      throw xeroErrors.tenantDisconnected(
+        'GET /connections',
+        selection.tenantId,
+        // A pre-filled tenant_id may as well name another organisation than the grant's.
+        selection.from === 'secret'
+          ? `key ${TOKEN_KEYS.tenantId} of ${selection.tokenSecret}`
+          : undefined,
+      );
     selected = [match];
   } else {
     selected = connections;
@@ -57,16 +65,4 @@ export async function syncTenants(
     });
   }
   return results;
-}
-
-function notConnected(selection: TenantSelection): XeroError {
-  const tenantId = selection.tenantId!;
-  if (selection.from !== 'secret')
-    return xeroErrors.tenantDisconnected('GET /connections', tenantId);
-  // A pre-filled tenant_id may as well name another organisation than the grant's.
-  return new XeroError(
-    'TenantDisconnected',
-    `The organisation (tenant ${tenantId}, from key ${TOKEN_KEYS.tenantId} of ${selection.tokenSecret}) is not in GET /connections of this grant: it was disconnected, or the key names another organisation; reconnect it, or correct or remove the key.`,
-    { operation: 'GET /connections', tenantId },
-  );
 }
