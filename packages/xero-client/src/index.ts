@@ -25,6 +25,7 @@ export {
 } from './oauth/identity-client.js';
 export { createPkcePair, pkceChallenge, createState, type PkcePair } from './oauth/pkce.js';
 export { type XeroTokenSet } from './oauth/schemas.js';
+export { TOKEN_SECRET_KEYS } from './oauth/token-secret-keys.js';
 export {
   XeroAccountingClient,
   type GetUsersOptions,

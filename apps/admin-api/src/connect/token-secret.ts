@@ -1,31 +1,23 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { HttpException } from '@nestjs/common';
-import type { XeroTokenSet } from '@xero-access/xero-client';
+import { TOKEN_SECRET_KEYS, type XeroTokenSet } from '@xero-access/xero-client';
 import { badGateway, unavailable } from '../http/errors.js';
 import { isConflict, isNotFound, kubeStatusOf } from '../kube/kube.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-/** The token Secret's keys (design.md: refresh_token, access_token, id_token, expires_at). */
+const KEYS = TOKEN_SECRET_KEYS;
+
+/** The token Secret's data for a token set (design.md), with the scopes the consent granted. */
 export function tokenSecretData(tokens: XeroTokenSet): Record<string, string> {
   return {
-    access_token: b64(tokens.accessToken),
-    ...(tokens.refreshToken ? { refresh_token: b64(tokens.refreshToken) } : {}),
-    ...(tokens.idToken ? { id_token: b64(tokens.idToken) } : {}),
-    expires_at: b64(tokens.expiresAt.toISOString()),
-    scope: b64(tokens.scopes.join(' ')),
+    [KEYS.accessToken]: b64(tokens.accessToken),
+    ...(tokens.refreshToken ? { [KEYS.refreshToken]: b64(tokens.refreshToken) } : {}),
+    ...(tokens.idToken ? { [KEYS.idToken]: b64(tokens.idToken) } : {}),
+    [KEYS.expiresAt]: b64(tokens.expiresAt.toISOString()),
+    [KEYS.scope]: b64(tokens.scopes.join(' ')),
   };
 }
-
-/** The keys of a token set, pre-filled or written by a consent: a new consent replaces them all. */
-const REPLACED_KEYS = [
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'expires_at',
-  'scope',
-  'tenant_id',
-] as const;
 
 /** Enough for a few concurrent writers (the reconciler's write-back, another replica). */
 const WRITE_ATTEMPTS = 5;
@@ -103,7 +95,7 @@ async function writeOnce(
   // A pre-filled token set from an earlier consent must not survive next to the new one, nor the
   // organisation it named (`tenant_id`): this consent may be for another one, which the old key
   // would pin the reconciler away from. `spec.tenantId` is how to pin an organisation.
-  for (const key of REPLACED_KEYS) delete kept[key];
+  for (const key of Object.values(KEYS)) delete kept[key];
   // The replace carries the resourceVersion just read: a change since then is a 409, not lost.
   await core.replaceNamespacedSecret({
     namespace,

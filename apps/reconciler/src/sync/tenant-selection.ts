@@ -1,5 +1,5 @@
 import type { XeroConnectionSpec } from '@xero-access/crd';
-import { TOKEN_KEYS } from '../token/token-secret.js';
+import { TOKEN_SECRET_KEYS } from '@xero-access/xero-client';
 
 /** Which organisations of the grant a sync monitors. */
 export interface TenantSelection {
@@ -47,8 +47,8 @@ export function selectTenants(
 export function tenantMismatchMessage(selection: TenantSelection): string {
   const { tenantId, overriddenSecretTenantId, tokenSecret } = selection;
   return (
-    `spec.tenantId ${tenantId} and key ${TOKEN_KEYS.tenantId} of ${tokenSecret} (${overriddenSecretTenantId}) ` +
+    `spec.tenantId ${tenantId} and key ${TOKEN_SECRET_KEYS.tenantId} of ${tokenSecret} (${overriddenSecretTenantId}) ` +
     `name different organisations: monitoring ${tenantId} only, as spec.tenantId wins. ` +
-    `Remove ${TOKEN_KEYS.tenantId} from the Secret, or make the two agree.`
+    `Remove ${TOKEN_SECRET_KEYS.tenantId} from the Secret, or make the two agree.`
   );
 }

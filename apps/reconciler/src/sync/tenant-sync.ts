@@ -1,11 +1,11 @@
 import {
+  TOKEN_SECRET_KEYS,
   XeroError,
   xeroErrors,
   type XeroClient,
   type XeroConnection as XeroTenantConnection,
   type XeroUser,
 } from '@xero-access/xero-client';
-import { TOKEN_KEYS } from '../token/token-secret.js';
 import type { TenantSelection } from './tenant-selection.js';
 
 export interface SyncedTenant {
@@ -37,7 +37,7 @@ export async function syncTenants(
         selection.tenantId,
         // A pre-filled tenant_id may as well name another organisation than the grant's.
         selection.from === 'secret'
-          ? `key ${TOKEN_KEYS.tenantId} of ${selection.tokenSecret}`
+          ? `key ${TOKEN_SECRET_KEYS.tenantId} of ${selection.tokenSecret}`
           : undefined,
       );
     selected = [match];

@@ -1,16 +1,7 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import { TENANT_ID_PATTERN } from '@xero-access/crd';
-import { xeroErrors, type XeroTokenSet } from '@xero-access/xero-client';
+import { TOKEN_SECRET_KEYS, xeroErrors, type XeroTokenSet } from '@xero-access/xero-client';
 import { isConflict, isNotFound } from '../kube/http-status.js';
-
-/** Keys of the token Secret (design.md; the Mage-style pre-filled set uses the same names). */
-export const TOKEN_KEYS = {
-  accessToken: 'access_token',
-  refreshToken: 'refresh_token',
-  idToken: 'id_token',
-  expiresAt: 'expires_at',
-  tenantId: 'tenant_id',
-} as const;
 
 export const ROTATED_AT_ANNOTATION = 'xeroaccess.dev/refresh-token-rotated-at';
 
@@ -52,35 +43,35 @@ export function describeTokenSecret(namespace: string, name: string): string {
 
 export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTokens {
   const name = secret.metadata?.name ?? '';
-  const refreshToken = decode(secret.data, TOKEN_KEYS.refreshToken);
+  const refreshToken = decode(secret.data, TOKEN_SECRET_KEYS.refreshToken);
   if (!refreshToken) {
     throw xeroErrors.invalidSpec(
       describeTokenSecret(namespace, name),
-      `key ${TOKEN_KEYS.refreshToken} is missing or empty: complete the consent (authorize) or pre-fill it with an existing token set`,
+      `key ${TOKEN_SECRET_KEYS.refreshToken} is missing or empty: complete the consent (authorize) or pre-fill it with an existing token set`,
     );
   }
   if (!TOKEN_TEXT.test(refreshToken)) {
     throw xeroErrors.invalidSpec(
       describeTokenSecret(namespace, name),
-      `key ${TOKEN_KEYS.refreshToken} does not hold a token (it has characters no token has, e.g. binary data or spaces): pre-fill it with the refresh token as text, or consent again`,
+      `key ${TOKEN_SECRET_KEYS.refreshToken} does not hold a token (it has characters no token has, e.g. binary data or spaces): pre-fill it with the refresh token as text, or consent again`,
     );
   }
-  const tenantId = decode(secret.data, TOKEN_KEYS.tenantId);
+  const tenantId = decode(secret.data, TOKEN_SECRET_KEYS.tenantId);
   // Not echoed: a value that is no tenant ID may be a token pasted under the wrong key.
   if (tenantId && !TENANT_ID.test(tenantId)) {
     throw xeroErrors.invalidSpec(
       describeTokenSecret(namespace, name),
-      `key ${TOKEN_KEYS.tenantId} does not hold a Xero tenant ID (a GUID such as 7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01): put the organisation's tenant ID there, or remove the key to monitor every organisation of the grant`,
+      `key ${TOKEN_SECRET_KEYS.tenantId} does not hold a Xero tenant ID (a GUID such as 7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01): put the organisation's tenant ID there, or remove the key to monitor every organisation of the grant`,
     );
   }
-  const accessToken = decode(secret.data, TOKEN_KEYS.accessToken);
+  const accessToken = decode(secret.data, TOKEN_SECRET_KEYS.accessToken);
   const rotated = secret.metadata?.annotations?.[ROTATED_AT_ANNOTATION];
   return {
     secretName: name,
     refreshToken,
     // A malformed access token is only a cache: drop it and refresh.
     accessToken: accessToken && TOKEN_TEXT.test(accessToken) ? accessToken : null,
-    expiresAt: parseExpiresAt(decode(secret.data, TOKEN_KEYS.expiresAt)),
+    expiresAt: parseExpiresAt(decode(secret.data, TOKEN_SECRET_KEYS.expiresAt)),
     rotatedAt: rotated ? new Date(rotated) : null,
     tenantId,
     resourceVersion: secret.metadata?.resourceVersion ?? '',
@@ -109,10 +100,10 @@ export async function readTokenSecret(
 function withTokens(secret: V1Secret, tokens: XeroTokenSet, rotatedAt: Date): V1Secret {
   const encode = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
   const data = { ...(secret.data ?? {}) };
-  data[TOKEN_KEYS.accessToken] = encode(tokens.accessToken);
-  if (tokens.refreshToken) data[TOKEN_KEYS.refreshToken] = encode(tokens.refreshToken);
-  if (tokens.idToken) data[TOKEN_KEYS.idToken] = encode(tokens.idToken);
-  data[TOKEN_KEYS.expiresAt] = encode(tokens.expiresAt.toISOString());
+  data[TOKEN_SECRET_KEYS.accessToken] = encode(tokens.accessToken);
+  if (tokens.refreshToken) data[TOKEN_SECRET_KEYS.refreshToken] = encode(tokens.refreshToken);
+  if (tokens.idToken) data[TOKEN_SECRET_KEYS.idToken] = encode(tokens.idToken);
+  data[TOKEN_SECRET_KEYS.expiresAt] = encode(tokens.expiresAt.toISOString());
   return {
     ...secret,
     metadata: {
@@ -177,7 +168,7 @@ export async function persistTokenSet(
       if (!isConflict(error) || attempt >= 4) throw error;
       current = await core.readNamespacedSecret({ namespace, name: current.metadata!.name! });
       const action = conflictAction(
-        decode(current.data, TOKEN_KEYS.refreshToken),
+        decode(current.data, TOKEN_SECRET_KEYS.refreshToken),
         spentRefreshToken,
         tokens.refreshToken,
       );
