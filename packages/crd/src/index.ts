@@ -9,6 +9,7 @@ export type {
   AccessControl,
   RoleMapping,
   MonitoredTenant,
+  DisconnectedTenant,
 } from './generated/xero-connection.js';
 export { crdFilePath } from './crd-file.js';
 

@@ -7,6 +7,12 @@ import {
   showsOpenFindings,
   type OpenFindingsStatus,
 } from '../status/open-findings-status.js';
+import {
+  disconnectedTenantsStatus,
+  showsDisconnectedTenants,
+  type DisconnectedTenantsStatus,
+} from '../status/disconnected-tenants-status.js';
+import { disconnectedTenants } from './disconnected-tenants.js';
 import { openFindingSeries } from './open-findings.js';
 
 export interface ChangedOpenFindingsDeps {
@@ -20,23 +26,29 @@ export interface ChangedOpenFindingsDeps {
  * The connection's open findings as status fields, when they differ from what its status shows:
  * findings reopened or accepted since the last evaluation (an acceptance the expiry sweep ended,
  * one made or withdrawn through the admin API), for a connection that is not synced now. Updates
- * xao_open_findings to match. Undefined when the status is up to date, has never shown findings
+ * xao_open_findings to match. status.disconnectedTenants follows the same way. Undefined when the status is up to date, has never shown findings
  * (the first evaluation will), or the database cannot say now (the next reconcile asks again).
  */
 export async function changedOpenFindings(
   deps: ChangedOpenFindingsDeps,
   connection: XeroConnection,
-): Promise<OpenFindingsStatus | undefined> {
+): Promise<(OpenFindingsStatus & DisconnectedTenantsStatus) | undefined> {
   const status = connection.status ?? {};
   if (status.findings === undefined) return undefined;
   const { namespace, name } = connection.metadata as { namespace: string; name: string };
   const ref = { namespace, name };
   try {
-    const openByCheck = await withDatabase(deps.settings.database, () =>
-      deps.db.findings.openCounts(ref),
+    const [openByCheck, disconnected] = await withDatabase(deps.settings.database, () =>
+      Promise.all([
+        deps.db.findings.openCounts(ref),
+        disconnectedTenants(deps.db, ref, status.tenants ?? []),
+      ]),
     );
-    const next = openFindingsStatus(openByCheck, status.findings);
-    if (showsOpenFindings(status, next)) return undefined;
+    const next = {
+      ...openFindingsStatus(openByCheck, status.findings),
+      ...disconnectedTenantsStatus(disconnected, status.disconnectedTenants),
+    };
+    if (showsOpenFindings(status, next) && showsDisconnectedTenants(status, next)) return undefined;
     deps.metrics.setOpenFindings(namespace, name, await openFindingSeries(deps.db, ref));
     return next;
   } catch (error) {

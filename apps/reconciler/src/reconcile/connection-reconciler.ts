@@ -1,5 +1,6 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import {
+  type DisconnectedTenant,
   XERO_CONNECTION_FINALIZER,
   type XeroConnection,
   type XeroConnectionStatus,
@@ -38,6 +39,11 @@ import {
   type ConditionInput,
 } from '../status/conditions.js';
 import { openFindingsStatus } from '../status/open-findings-status.js';
+import {
+  disconnectedFindingsNote,
+  disconnectedTenantsStatus,
+} from '../status/disconnected-tenants-status.js';
+import { disconnectedTenants } from '../findings/disconnected-tenants.js';
 import { droppedTenantMessage, droppedTenants } from '../sync/dropped-tenants.js';
 import {
   selectTenants,
@@ -99,6 +105,8 @@ interface SyncOutcome {
   tenants: SyncedTenant[];
   userCount: number;
   openByCheck: Record<string, number>;
+  /** Organisations with open findings that this sync did not reach. */
+  disconnected: DisconnectedTenant[];
   /** Open findings by check and severity, for the metrics. */
   openSeries: Map<string, number>;
   transitions: FindingTransition[];
@@ -258,7 +266,9 @@ export class ConnectionReconciler {
         type: 'PoliciesEvaluated',
         status: 'True',
         reason: 'Evaluated',
-        message: `${CHECK_IDS.length} checks evaluated: ${open} open findings.`,
+        message:
+          `${CHECK_IDS.length} checks evaluated: ${open} open findings.` +
+          disconnectedFindingsNote(outcome.disconnected),
       });
       requeueAfterMs = untilAcceptanceExpires(
         syncWaitMs(spec, this.deps.settings.syncJitter),
@@ -275,6 +285,7 @@ export class ConnectionReconciler {
         lastSyncTime: now.toISOString(),
         userCount: outcome.userCount,
         ...openFindingsStatus(outcome.openByCheck, previous.findings),
+        ...disconnectedTenantsStatus(outcome.disconnected, previous.disconnectedTenants),
         accessTokenExpiresAt: outcome.grant.expiresAt.toISOString(),
         ...(outcome.grant.refreshTokenRotatedAt
           ? { refreshTokenRotatedAt: outcome.grant.refreshTokenRotatedAt.toISOString() }
@@ -394,6 +405,7 @@ export class ConnectionReconciler {
       tenants,
       userCount: recorded.reduce((sum, r) => sum + r.activeUsers, 0),
       openByCheck: applied.openByCheck,
+      disconnected: await database(() => disconnectedTenants(db, ref, tenants)),
       openSeries: await database(() => openFindingSeries(db, ref)),
       transitions: applied.transitions,
       nextAcceptanceExpiry: applied.nextAcceptanceExpiry,

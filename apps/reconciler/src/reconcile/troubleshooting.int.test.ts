@@ -131,7 +131,7 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
     expect(condition(c, 'Synced')?.message).toContain(tenant.tenantId);
   });
 
-  it('an organisation that leaves a multi-organisation grant: a Warning Event names it', async () => {
+  it('an organisation that leaves a multi-organisation grant: a Warning Event names it, the status keeps its open findings', async () => {
     await apply('dropped');
     const first = await bed.waitForReady('dropped', 'True', 'Ready');
     expect(first.status?.tenants?.map((t) => t.tenantName).sort()).toEqual([
@@ -160,5 +160,52 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
     expect(notes).toEqual([
       expect.stringContaining(`${DROPPED_SECOND} (tenant ${second.tenantId})`),
     ]);
+
+    // Its findings stay open, counted, and the status says where they come from.
+    const model = await bed.openModel();
+    const ref = { namespace: bed.namespace, name: 'dropped' };
+    const lastSnapshot = await model.db.snapshots.latest(ref, second.tenantId);
+    expect(lastSnapshot?.sequence).toBe(1);
+    const kept = (
+      await model.db.findings.list({
+        connection: ref,
+        tenantId: second.tenantId,
+        status: 'open',
+      })
+    ).items;
+    expect(kept.map((f) => f.check).sort()).toEqual([
+      'critical-system-access-configured',
+      'user-identified',
+      'user-identified',
+    ]);
+    expect(c.status?.disconnectedTenants).toEqual([
+      {
+        tenantId: second.tenantId,
+        tenantName: DROPPED_SECOND,
+        lastSyncTime: lastSnapshot!.takenAt.toISOString(),
+        openFindings: 3,
+      },
+    ]);
+    expect(c.status?.openFindings).toBe(6);
+    expect(condition(c, 'PoliciesEvaluated')?.message).toContain(
+      '6 open findings. 3 of them in 1 organisation no longer monitored',
+    );
+
+    // Once none of them is open (here: each accepted), the list empties.
+    for (const f of kept) {
+      await model.db.findings.acceptRisk(
+        f.id,
+        { reason: 'organisation closed', by: 'auditor@example.test' },
+        new Date(),
+      );
+    }
+    await bed.requestSync('dropped');
+    await until(async () => {
+      const now = await bed.getConnection('dropped');
+      return now.status?.disconnectedTenants?.length === 0;
+    });
+    const after = await bed.getConnection('dropped');
+    expect(after.status?.openFindings).toBe(3);
+    expect(condition(after, 'PoliciesEvaluated')?.message).not.toContain('no longer monitored');
   });
 });

@@ -14,6 +14,7 @@ export function droppedTenantMessage(tenant: MonitoredTenant): string {
   return (
     `Organisation ${tenant.tenantName ?? tenant.tenantId} (tenant ${tenant.tenantId}) is no longer monitored: ` +
     'it is not in GET /connections of this grant any more, or spec.tenantId names another organisation. ' +
-    'Its findings stay as of its last snapshot; reconnect it (authorize again) to monitor it again.'
+    'Its open findings stay as of its last snapshot (status.disconnectedTenants lists it while it has any); ' +
+    'reconnect it (authorize again) to monitor it again.'
   );
 }

@@ -130,6 +130,10 @@ export interface XeroConnectionStatus {
    */
   tenants?: MonitoredTenant[];
   /**
+   * Organisations this connection monitored before and no longer reaches (they left GET /connections of the grant, or spec.tenantId now names another one) that still have open findings. Those findings stay open as of the organisation's last snapshot, because nothing shows that the access was removed, and they are counted in findings and openFindings. Reconnect the organisation (authorize again) to monitor it, or accept the risk of each finding through the admin API.
+   */
+  disconnectedTenants?: DisconnectedTenant[];
+  /**
    * When the latest snapshot was taken.
    */
   lastSyncTime?: string;
@@ -203,4 +207,22 @@ export interface MonitoredTenant {
    * The Xero connection ID (GET /connections id).
    */
   connectionId?: string;
+}
+export interface DisconnectedTenant {
+  /**
+   * Xero tenant ID.
+   */
+  tenantId?: string;
+  /**
+   * Organisation name in its last snapshot.
+   */
+  tenantName?: string;
+  /**
+   * When its last snapshot was taken.
+   */
+  lastSyncTime?: string;
+  /**
+   * Its open findings across all checks.
+   */
+  openFindings?: number;
 }

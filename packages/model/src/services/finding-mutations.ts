@@ -85,17 +85,18 @@ export async function nextAcceptanceExpiry(
   return first?.acceptedUntil ?? null;
 }
 
-/** Open findings per check, for one connection or all. */
+/** Open findings per check (or per tenant), for one connection or all. */
 export async function openCounts(
   em: SqlEntityManager,
   connectionId?: string,
+  by: 'check' | 'tenantId' = 'check',
 ): Promise<Record<string, number>> {
   const qb = em
     .createQueryBuilder(Finding, 'f')
-    .select(['f.check', raw('count(*) as n')])
+    .select([`f.${by}`, raw('count(*) as n')])
     .where({ status: 'open' })
-    .groupBy('f.check');
+    .groupBy(`f.${by}`);
   if (connectionId) qb.andWhere({ connection: connectionId });
-  const rows = (await qb.execute('all', false)) as { check: string; n: number | string }[];
-  return Object.fromEntries(rows.map((r) => [r.check, Number(r.n)]));
+  const rows = (await qb.execute('all', true)) as unknown as Record<string, number | string>[];
+  return Object.fromEntries(rows.map((r) => [String(r[by]), Number(r.n)]));
 }

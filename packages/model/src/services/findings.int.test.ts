@@ -222,6 +222,11 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     });
     expect(await db().findings.openCounts(acme)).toEqual({ 'user-identified': 2 });
     expect(await db().findings.openCounts({ namespace: 'no', name: 'such' })).toEqual({});
+    expect(await db().findings.openCountsByTenant(acme)).toEqual({
+      [tenant.tenantId]: 1,
+      'tenant-2': 1,
+    });
+    expect(await db().findings.openCountsByTenant({ namespace: 'no', name: 'such' })).toEqual({});
   });
 
   it('reports the earliest acceptance still ahead, across the tenants of the connection', async () => {

@@ -164,6 +164,13 @@ export class FindingService {
     return conn ? openCounts(em, conn.id) : {};
   }
 
+  /** Open findings per tenant of one connection (organisations it no longer reaches included). */
+  async openCountsByTenant(connection: ConnectionRef): Promise<Record<string, number>> {
+    const em = this.ctx.em();
+    const conn = await findConnection(em, connection);
+    return conn ? openCounts(em, conn.id, 'tenantId') : {};
+  }
+
   /** Open findings per check for every connection, keyed by `namespace/name` (for listings). */
   async openCountsByConnection(): Promise<Record<string, Record<string, number>>> {
     const rows = (await this.ctx

@@ -1,0 +1,37 @@
+import type { DisconnectedTenant, XeroConnectionStatus } from '@xero-access/crd';
+
+export type DisconnectedTenantsStatus = Pick<XeroConnectionStatus, 'disconnectedTenants'>;
+
+/**
+ * `status.disconnectedTenants`: left out while there are none and never were; `[]` once the last
+ * one is gone, because a merge patch keeps a field it is not sent.
+ */
+export function disconnectedTenantsStatus(
+  next: DisconnectedTenant[],
+  previous: readonly DisconnectedTenant[] | undefined,
+): DisconnectedTenantsStatus {
+  return next.length > 0 || (previous?.length ?? 0) > 0 ? { disconnectedTenants: next } : {};
+}
+
+/** Whether the status already shows these disconnected organisations. */
+export function showsDisconnectedTenants(
+  status: XeroConnectionStatus,
+  next: DisconnectedTenantsStatus,
+): boolean {
+  const shown = status.disconnectedTenants ?? [];
+  const wanted = next.disconnectedTenants ?? [];
+  return (
+    shown.length === wanted.length &&
+    wanted.every((t, i) => FIELDS.every((field) => shown[i]![field] === t[field]))
+  );
+}
+
+const FIELDS = ['tenantId', 'tenantName', 'lastSyncTime', 'openFindings'] as const;
+
+/** The PoliciesEvaluated message's note on findings kept from organisations not monitored now. */
+export function disconnectedFindingsNote(tenants: readonly DisconnectedTenant[]): string {
+  if (tenants.length === 0) return '';
+  const open = tenants.reduce((sum, t) => sum + (t.openFindings ?? 0), 0);
+  const organisations = tenants.length === 1 ? '1 organisation' : `${tenants.length} organisations`;
+  return ` ${open} of them in ${organisations} no longer monitored (see status.disconnectedTenants).`;
+}
