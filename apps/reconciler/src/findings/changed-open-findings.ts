@@ -1,4 +1,4 @@
-import type { XeroConnection } from '@xero-access/crd';
+import type { XeroConnection, XeroConnectionStatus } from '@xero-access/crd';
 import { withDatabase, type Database, type DatabaseUser } from '@xero-access/model';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
@@ -12,6 +12,7 @@ import {
   showsDisconnectedTenants,
   type DisconnectedTenantsStatus,
 } from '../status/disconnected-tenants-status.js';
+import { withEvaluatedCounts } from '../status/evaluated-condition.js';
 import { disconnectedTenants } from './disconnected-tenants.js';
 import { openFindingSeries } from './open-findings.js';
 
@@ -22,35 +23,48 @@ export interface ChangedOpenFindingsDeps {
   settings: { database: DatabaseUser };
 }
 
+export type ChangedOpenFindings = OpenFindingsStatus &
+  DisconnectedTenantsStatus &
+  Pick<XeroConnectionStatus, 'conditions'>;
+
 /**
  * The connection's open findings as status fields, when they differ from what its status shows:
  * findings reopened or accepted since the last evaluation (an acceptance the expiry sweep ended,
  * one made or withdrawn through the admin API), for a connection that is not synced now. Updates
- * xao_open_findings to match. status.disconnectedTenants follows the same way. Undefined when the status is up to date, has never shown findings
- * (the first evaluation will), or the database cannot say now (the next reconcile asks again).
+ * xao_open_findings to match; status.disconnectedTenants and the PoliciesEvaluated message follow.
+ * Undefined when the status is up to date, has never shown findings (the first evaluation will),
+ * or the database cannot say now (the next reconcile asks again).
  */
 export async function changedOpenFindings(
   deps: ChangedOpenFindingsDeps,
   connection: XeroConnection,
-): Promise<(OpenFindingsStatus & DisconnectedTenantsStatus) | undefined> {
+): Promise<ChangedOpenFindings | undefined> {
   const status = connection.status ?? {};
   if (status.findings === undefined) return undefined;
   const { namespace, name } = connection.metadata as { namespace: string; name: string };
   const ref = { namespace, name };
   try {
-    const [openByCheck, disconnected] = await withDatabase(deps.settings.database, () =>
-      Promise.all([
-        deps.db.findings.openCounts(ref),
-        disconnectedTenants(deps.db, ref, status.tenants ?? []),
-      ]),
+    const [openByCheck, disconnected] = await withDatabase(
+      deps.settings.database,
+      async () =>
+        [
+          await deps.db.findings.openCounts(ref),
+          await disconnectedTenants(deps.db, ref, status.tenants ?? []),
+        ] as const,
     );
     const next = {
       ...openFindingsStatus(openByCheck, status.findings),
       ...disconnectedTenantsStatus(disconnected, status.disconnectedTenants),
     };
     if (showsOpenFindings(status, next) && showsDisconnectedTenants(status, next)) return undefined;
+    const conditions = withEvaluatedCounts(
+      status.conditions,
+      next.openFindings,
+      disconnected,
+      new Date(),
+    );
     deps.metrics.setOpenFindings(namespace, name, await openFindingSeries(deps.db, ref));
-    return next;
+    return conditions ? { ...next, conditions } : next;
   } catch (error) {
     deps.logger.warn(
       { connection: `${namespace}/${name}`, err: error },

@@ -29,7 +29,7 @@ import { splitKey } from '../kube/object-key.js';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
 import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
-import { CHECK_IDS, type ReconcilerMetrics } from '../metrics/metrics.js';
+import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
 import { recordSnapshots } from '../snapshot/record-snapshots.js';
 import {
@@ -39,10 +39,8 @@ import {
   type ConditionInput,
 } from '../status/conditions.js';
 import { openFindingsStatus } from '../status/open-findings-status.js';
-import {
-  disconnectedFindingsNote,
-  disconnectedTenantsStatus,
-} from '../status/disconnected-tenants-status.js';
+import { disconnectedTenantsStatus } from '../status/disconnected-tenants-status.js';
+import { evaluatedMessage } from '../status/evaluated-condition.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
 import { droppedTenantMessage, droppedTenants } from '../sync/dropped-tenants.js';
 import {
@@ -266,9 +264,7 @@ export class ConnectionReconciler {
         type: 'PoliciesEvaluated',
         status: 'True',
         reason: 'Evaluated',
-        message:
-          `${CHECK_IDS.length} checks evaluated: ${open} open findings.` +
-          disconnectedFindingsNote(outcome.disconnected),
+        message: evaluatedMessage(open, outcome.disconnected),
       });
       requeueAfterMs = untilAcceptanceExpires(
         syncWaitMs(spec, this.deps.settings.syncJitter),
@@ -452,7 +448,9 @@ export class ConnectionReconciler {
     const { namespace, name } = connection.metadata as { namespace: string; name: string };
     const generation = connection.metadata?.generation;
     const previous = connection.status ?? {};
-    let conditions = previous.conditions ?? [];
+    // Not evaluated while suspended, but its accepted risks still end (the expiry sweep).
+    const openFindings = await changedOpenFindings(this.deps, connection);
+    let conditions = openFindings?.conditions ?? previous.conditions ?? [];
     const suspendedMessage =
       'spec.suspend is true: syncing is paused (tokens are still kept alive).';
     const status: XeroConnectionStatus = { ...previous, observedGeneration: generation };
@@ -495,10 +493,9 @@ export class ConnectionReconciler {
       generation,
       now,
     );
+    Object.assign(status, openFindings);
     status.conditions = conditions;
     delete status.nextSyncTime;
-    // Not evaluated while suspended, but its accepted risks still end (the expiry sweep).
-    Object.assign(status, await changedOpenFindings(this.deps, connection));
     await this.deps.api.patchStatus(namespace, name, status);
     this.deps.metrics.setReady(namespace, name, false, 'Suspended');
     return { requeueAfterMs: SUSPENDED_RECHECK_MS };

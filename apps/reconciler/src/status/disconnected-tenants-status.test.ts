@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  disconnectedFindingsNote,
   disconnectedTenantsStatus,
   showsDisconnectedTenants,
 } from './disconnected-tenants-status.js';
@@ -44,17 +43,5 @@ describe('showsDisconnectedTenants', () => {
     ).toBe(false);
     expect(showsDisconnectedTenants(shown, { disconnectedTenants: [] })).toBe(false);
     expect(showsDisconnectedTenants({}, {})).toBe(true);
-  });
-});
-
-describe('disconnectedFindingsNote', () => {
-  it('says how many open findings belong to organisations not monitored now', () => {
-    expect(disconnectedFindingsNote([])).toBe('');
-    expect(disconnectedFindingsNote([northwind])).toBe(
-      ' 3 of them in 1 organisation no longer monitored (see status.disconnectedTenants).',
-    );
-    expect(
-      disconnectedFindingsNote([northwind, { ...northwind, tenantId: 'x', openFindings: 1 }]),
-    ).toBe(' 4 of them in 2 organisations no longer monitored (see status.disconnectedTenants).');
   });
 });

@@ -27,11 +27,3 @@ export function showsDisconnectedTenants(
 }
 
 const FIELDS = ['tenantId', 'tenantName', 'lastSyncTime', 'openFindings'] as const;
-
-/** The PoliciesEvaluated message's note on findings kept from organisations not monitored now. */
-export function disconnectedFindingsNote(tenants: readonly DisconnectedTenant[]): string {
-  if (tenants.length === 0) return '';
-  const open = tenants.reduce((sum, t) => sum + (t.openFindings ?? 0), 0);
-  const organisations = tenants.length === 1 ? '1 organisation' : `${tenants.length} organisations`;
-  return ` ${open} of them in ${organisations} no longer monitored (see status.disconnectedTenants).`;
-}

@@ -140,16 +140,16 @@ export class TestBed {
   /** Asks for a sync now, as `kubectl annotate` or the admin API does; returns the request time. */
   async requestSync(name: string): Promise<string> {
     const at = new Date().toISOString();
+    await this.annotate(name, { [SYNC_REQUESTED_ANNOTATION]: at });
+    return at;
+  }
+
+  /** Sets annotations on a XeroConnection: a change the reconciler sees without it being a new spec. */
+  async annotate(name: string, annotations: Record<string, string>): Promise<void> {
     await this.kube.custom.patchNamespacedCustomObject(
-      {
-        ...coordinates,
-        namespace: this.namespace,
-        name,
-        body: { metadata: { annotations: { [SYNC_REQUESTED_ANNOTATION]: at } } },
-      },
+      { ...coordinates, namespace: this.namespace, name, body: { metadata: { annotations } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    return at;
   }
 
   applyAuthorizationCodeConnection(

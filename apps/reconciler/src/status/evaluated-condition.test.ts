@@ -1,0 +1,47 @@
+import type { XeroConnectionCondition } from '@xero-access/crd';
+import { describe, expect, it } from 'vitest';
+import { evaluatedMessage, withEvaluatedCounts } from './evaluated-condition.js';
+
+const northwind = {
+  tenantId: 'b2c3d4e5-0000-4000-8000-000000000002',
+  tenantName: 'Northwind',
+  lastSyncTime: '2026-11-01T00:00:00.000Z',
+  openFindings: 3,
+};
+
+describe('evaluatedMessage', () => {
+  it('counts open findings, and says how many belong to organisations not monitored now', () => {
+    expect(evaluatedMessage(2, [])).toBe('4 checks evaluated: 2 open findings.');
+    expect(evaluatedMessage(5, [northwind])).toBe(
+      '4 checks evaluated: 5 open findings. 3 of them in 1 organisation no longer monitored (see status.disconnectedTenants).',
+    );
+    expect(evaluatedMessage(5, [northwind, { ...northwind, tenantId: 'x', openFindings: 1 }])).toBe(
+      '4 checks evaluated: 5 open findings. 4 of them in 2 organisations no longer monitored (see status.disconnectedTenants).',
+    );
+  });
+});
+
+describe('withEvaluatedCounts', () => {
+  const evaluated: XeroConnectionCondition = {
+    type: 'PoliciesEvaluated',
+    status: 'True',
+    reason: 'Evaluated',
+    message: '4 checks evaluated: 5 open findings.',
+    lastTransitionTime: '2026-11-01T00:00:00Z',
+    observedGeneration: 3,
+  };
+  const now = new Date('2026-11-02T00:00:00Z');
+
+  it('updates the message only, keeping the generation and transition time', () => {
+    expect(withEvaluatedCounts([evaluated], 2, [], now)).toEqual([
+      { ...evaluated, message: '4 checks evaluated: 2 open findings.' },
+    ]);
+  });
+
+  it('leaves the conditions alone when the message is right or the evaluation failed', () => {
+    expect(withEvaluatedCounts([evaluated], 5, [], now)).toBeUndefined();
+    const failed = { ...evaluated, status: 'False' as const, reason: 'InternalError' };
+    expect(withEvaluatedCounts([failed], 2, [], now)).toBeUndefined();
+    expect(withEvaluatedCounts(undefined, 2, [], now)).toBeUndefined();
+  });
+});
