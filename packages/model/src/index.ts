@@ -5,7 +5,10 @@ export {
   type CreateOrmOptions,
   type ModelOrm,
 } from './orm/create-orm.js';
-export { parseDatabaseUrl, type Dialect, type ParsedDatabaseUrl } from './orm/database-url.js';
+export {
+  DEFAULT_DATABASE_URL,
+  parseDatabaseUrl,
+  type Dialect, type ParsedDatabaseUrl } from './orm/database-url.js';
 export { Database, type EvaluationContext, type PolicyStaff } from './services/database.js';
 export {
   connectWithRetry,

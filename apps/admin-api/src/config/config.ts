@@ -1,5 +1,6 @@
 import {
   databaseStartupWait,
+  DEFAULT_DATABASE_URL,
   DEFAULT_MAX_ACCEPTANCE_DAYS,
   namespaceListSetting,
   TOKEN_PREFIX,
@@ -48,7 +49,7 @@ export const configSchema = z.object({
   host: z.string().default('0.0.0.0'),
   /** Where browsers reach this API (the OAuth redirect URI is built from it). */
   publicUrl: z.string().url().default('http://127.0.0.1:8080'),
-  databaseUrl: z.string().min(1).default('sqlite:///var/lib/xero-access/xao.db'),
+  databaseUrl: z.string().min(1).default(DEFAULT_DATABASE_URL),
   /** Run pending migrations at start-up (the SQLite default; a deploy job does it for PostgreSQL). */
   migrate: z
     .enum(['true', 'false'])

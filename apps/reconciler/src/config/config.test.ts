@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
-  it('defaults to an SQLite file, local Redis, Xero itself and leader election on', () => {
+  it("defaults to an SQLite file (the admin API's default too), local Redis, Xero itself and leader election on", () => {
     const config = loadConfig({ POD_NAME: 'rec-0' });
-    expect(config.databaseUrl).toMatch(/^sqlite:/);
+    expect(config.databaseUrl).toBe('sqlite:///var/lib/xero-access/xao.db');
     expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(config.xeroEndpoints.apiUrl).toBe('https://api.xero.com');
     expect(config.leaderElection).toMatchObject({

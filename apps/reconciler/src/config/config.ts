@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import {
   databaseStartupWait,
+  DEFAULT_DATABASE_URL,
   durationSetting as durationMs,
   namespaceListSetting,
   webhookTargetProblem,
@@ -36,7 +37,7 @@ const limits = z
 
 const envSchema = z.object({
   KUBECONFIG: z.string().optional(),
-  DATABASE_URL: z.string().min(1).default('sqlite:///tmp/xero-access.sqlite'),
+  DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
   DATABASE_MIGRATE: z.enum(['true', 'false']).default('true'),
   DATABASE_STARTUP_WAIT: databaseStartupWait,
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),

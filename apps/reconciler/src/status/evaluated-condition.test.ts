@@ -11,12 +11,12 @@ const northwind = {
 
 describe('evaluatedMessage', () => {
   it('counts open findings, and says how many belong to organisations not monitored now', () => {
-    expect(evaluatedMessage(2, [])).toBe('4 checks evaluated: 2 open findings.');
+    expect(evaluatedMessage(2, [])).toBe('Access checks evaluated: 2 open findings.');
     expect(evaluatedMessage(5, [northwind])).toBe(
-      '4 checks evaluated: 5 open findings. 3 of them in 1 organisation no longer monitored (see status.disconnectedTenants).',
+      'Access checks evaluated: 5 open findings. 3 of them in 1 organisation no longer monitored (see status.disconnectedTenants).',
     );
     expect(evaluatedMessage(5, [northwind, { ...northwind, tenantId: 'x', openFindings: 1 }])).toBe(
-      '4 checks evaluated: 5 open findings. 4 of them in 2 organisations no longer monitored (see status.disconnectedTenants).',
+      'Access checks evaluated: 5 open findings. 4 of them in 2 organisations no longer monitored (see status.disconnectedTenants).',
     );
   });
 });
@@ -26,7 +26,7 @@ describe('withEvaluatedCounts', () => {
     type: 'PoliciesEvaluated',
     status: 'True',
     reason: 'Evaluated',
-    message: '4 checks evaluated: 5 open findings.',
+    message: 'Access checks evaluated: 5 open findings.',
     lastTransitionTime: '2026-11-01T00:00:00Z',
     observedGeneration: 3,
   };
@@ -34,7 +34,7 @@ describe('withEvaluatedCounts', () => {
 
   it('updates the message only, keeping the generation and transition time', () => {
     expect(withEvaluatedCounts([evaluated], 2, [], now)).toEqual([
-      { ...evaluated, message: '4 checks evaluated: 2 open findings.' },
+      { ...evaluated, message: 'Access checks evaluated: 2 open findings.' },
     ]);
   });
 

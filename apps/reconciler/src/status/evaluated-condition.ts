@@ -1,5 +1,4 @@
 import type { DisconnectedTenant, XeroConnectionCondition } from '@xero-access/crd';
-import { CHECK_IDS } from '../metrics/metrics.js';
 import { findCondition, setCondition } from './conditions.js';
 
 /** The PoliciesEvaluated message: open findings, and how many belong to organisations not monitored now. */
@@ -7,7 +6,8 @@ export function evaluatedMessage(
   openFindings: number,
   disconnected: readonly DisconnectedTenant[],
 ): string {
-  const message = `${CHECK_IDS.length} checks evaluated: ${openFindings} open findings.`;
+  // No count of checks: custom checks in the bundle are not known here, only their findings.
+  const message = `Access checks evaluated: ${openFindings} open findings.`;
   if (disconnected.length === 0) return message;
   const theirs = disconnected.reduce((sum, t) => sum + (t.openFindings ?? 0), 0);
   const organisations =

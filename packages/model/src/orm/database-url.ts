@@ -2,6 +2,9 @@ import { ValidationError } from '../errors.js';
 
 export type Dialect = 'postgresql' | 'sqlite';
 
+/** Both apps' default: one SQLite file, so left unset they share their findings. */
+export const DEFAULT_DATABASE_URL = 'sqlite:///var/lib/xero-access/xao.db';
+
 export interface ParsedDatabaseUrl {
   dialect: Dialect;
   /** PostgreSQL: the client URL as given. */
