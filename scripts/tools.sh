@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Go tools pinned in tools/go.mod (opa, helm, kubeconform, etcd, kube-apiserver, kubectl)
 # and tools/regal/go.mod (Regal, a module of its own because it pins an older OPA library than the
-# opa CLI above) into a per-machine cache keyed by those go.mod + go.sum files, and links them
-# into .tools/bin.
+# opa CLI above) into a per-machine cache keyed by those go.mod + go.sum files (a tool is rebuilt
+# when its -ldflags below change), and links them into .tools/bin.
 # A binary the user already has (named by an env var, in KUBEBUILDER_ASSETS, or on PATH) is linked
 # instead of built. Idempotent: a second run only checks the links.
 set -euo pipefail
@@ -23,23 +23,38 @@ tools=(
   "kubectl|k8s.io/kubernetes/cmd/kubectl|TEST_ASSET_KUBECTL"
 )
 
+pinned_k8s=$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' k8s.io/kubernetes)
+pinned_k8s_major=$(echo "${pinned_k8s#v}" | cut -d. -f1)
+pinned_k8s_minor=$(echo "$pinned_k8s" | cut -d. -f2)
+
 # Kubernetes binaries built as a dependency report v0.0.0 unless told their version, as hack/lib/version.sh does.
+# Helm's `template` and `lint` assume Kubernetes v1.20 unless told otherwise (its Makefile sets
+# these), which the chart's kubeVersion refuses: they assume the pinned kube-apiserver's instead.
 ldflags() {
   case "$1" in
     k8s.io/kubernetes/*)
-      local v major minor
-      v=$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' k8s.io/kubernetes)
-      major=$(echo "${v#v}" | cut -d. -f1); minor=$(echo "$v" | cut -d. -f2)
       for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
-        printf -- "-X '%s.gitVersion=%s' -X '%s.gitMajor=%s' -X '%s.gitMinor=%s' -X '%s.gitTreeState=clean' " "$p" "$v" "$p" "$major" "$p" "$minor" "$p"
+        printf -- "-X '%s.gitVersion=%s' -X '%s.gitMajor=%s' -X '%s.gitMinor=%s' -X '%s.gitTreeState=clean' " "$p" "$pinned_k8s" "$p" "$pinned_k8s_major" "$p" "$pinned_k8s_minor" "$p"
       done ;;
     helm.sh/helm/v3/*)
-      printf -- "-X 'helm.sh/helm/v3/internal/version.version=%s'" "$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' helm.sh/helm/v3)" ;;
+      printf -- "-X 'helm.sh/helm/v3/internal/version.version=%s'" "$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' helm.sh/helm/v3)"
+      for p in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+        printf -- " -X '%s.k8sVersionMajor=%s' -X '%s.k8sVersionMinor=%s'" "$p" "$pinned_k8s_major" "$p" "$pinned_k8s_minor"
+      done ;;
     github.com/open-policy-agent/regal)
       printf -- "-X 'github.com/open-policy-agent/regal/pkg/version.Version=%s'" "$(cd "$ROOT/tools/regal" && go list -m -f '{{.Version}}' github.com/open-policy-agent/regal)" ;;
     github.com/yannh/kubeconform/*)
       printf -- "-X 'main.version=%s'" "$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' github.com/yannh/kubeconform)" ;;
   esac
+}
+
+# The -ldflags a cached binary was built with (Go records them): the cache is keyed by go.mod and
+# go.sum only, so a change to ldflags above must rebuild the tool it touches.
+built_with_ldflags() {
+  local recorded
+  recorded=$(go version -m "$1" | sed -n 's/^[[:space:]]*build[[:space:]]*-ldflags=//p')
+  recorded=${recorded#\"}
+  echo "${recorded%\"}"
 }
 
 users_binary() { # $1 name, $2 env var
@@ -51,7 +66,6 @@ users_binary() { # $1 name, $2 env var
   [ -n "$found" ] && echo "$found"
 }
 
-pinned_k8s_minor=$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' k8s.io/kubernetes | cut -d. -f2)
 # A kubectl more than one minor version away from the pinned kube-apiserver is outside the
 # supported skew: build the pinned one instead of using it.
 usable() { # $1 name, $2 path
@@ -71,10 +85,11 @@ for entry in "${tools[@]}"; do
     note "$name: using $existing"
     continue
   fi
-  if [ ! -x "$cache/$name" ]; then
-    step "building $name from ${module_dir#$ROOT/}/go.mod (first time on this machine; kube-apiserver takes several minutes)"
+  flags=$(ldflags "$pkg")
+  if [ ! -x "$cache/$name" ] || [ "$(built_with_ldflags "$cache/$name")" != "$flags" ]; then
+    step "building $name from ${module_dir#$ROOT/}/go.mod (once per pin and build flags; kube-apiserver takes several minutes)"
     start=$(date +%s)
-    (cd "$module_dir" && GOFLAGS=-buildvcs=false go build -ldflags "$(ldflags "$pkg")" -o "$cache/$name.partial" "$pkg")
+    (cd "$module_dir" && GOFLAGS=-buildvcs=false go build -ldflags "$flags" -o "$cache/$name.partial" "$pkg")
     mv "$cache/$name.partial" "$cache/$name"
     note "$name built in $(( $(date +%s) - start ))s"
   fi

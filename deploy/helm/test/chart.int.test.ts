@@ -48,10 +48,20 @@ describe('helm lint and values schema', () => {
     ['adminApi.oidc.groupRoles.sec\\,team=admin', "'sec,team'"],
     ['database.urlKey=', '/database/urlKey'],
     ['adminApi.maxAcceptanceDays=0', '/adminApi/maxAcceptanceDays'],
+    ['adminApi.oidc.groupsClaim=', '/adminApi/oidc/groupsClaim'],
   ])('refuses %s, naming %s', (set, field) => {
     const out = template(...REQUIRED, set);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain(field);
+  });
+
+  // scripts/tools.sh builds helm to assume the pinned kube-apiserver's version instead of v1.20,
+  // which the chart's kubeVersion (>=1.30) refuses: a plain `helm template` works.
+  it('renders without --kube-version', () => {
+    const out = helm(['template', 'xao', chartDir, ...REQUIRED.flatMap((s) => ['--set', s])]);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(kinds(out.stdout).map((o) => o.kind)).toContain('Deployment');
   });
 
   const requiredExcept = (value: string) => REQUIRED.filter((s) => !s.startsWith(`${value}=`));
@@ -160,21 +170,45 @@ describe('rendered manifests', () => {
     }
   });
 
+  const adminApiEnv = (manifests: string, name: string) =>
+    (
+      kinds(manifests).find(
+        (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-admin-api'),
+      ) as unknown as {
+        spec: {
+          template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+        };
+      }
+    ).spec.template.spec.containers[0]!.env.find((e) => e.name === name)?.value;
+
   it('caps risk acceptances at adminApi.maxAcceptanceDays, 365 unless set', () => {
-    const adminApiEnv = (manifests: string) =>
-      (
-        kinds(manifests).find(
-          (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-admin-api'),
-        ) as unknown as {
-          spec: {
-            template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
-          };
-        }
-      ).spec.template.spec.containers[0]!.env;
-    const maxDays = (manifests: string) =>
-      adminApiEnv(manifests).find((e) => e.name === 'MAX_ACCEPTANCE_DAYS')?.value;
-    expect(maxDays(variants.defaults)).toBe('365');
-    expect(maxDays(render('adminApi.maxAcceptanceDays=90'))).toBe('90');
+    expect(adminApiEnv(variants.defaults, 'MAX_ACCEPTANCE_DAYS')).toBe('365');
+    expect(adminApiEnv(render('adminApi.maxAcceptanceDays=90'), 'MAX_ACCEPTANCE_DAYS')).toBe('90');
+  });
+
+  it('reads OIDC groups from adminApi.oidc.groupsClaim, `groups` unless set', () => {
+    expect(adminApiEnv(variants.everything, 'OIDC_GROUPS_CLAIM')).toBe('groups');
+    const entra = render(
+      'adminApi.oidc.enabled=true',
+      'adminApi.oidc.issuer=https://idp.example.com',
+      'adminApi.oidc.audience=xao-admin',
+      'adminApi.oidc.jwksUrl=https://idp.example.com/jwks',
+      'adminApi.oidc.groupRoles.sec-team=admin',
+      'adminApi.oidc.groupsClaim=roles',
+    );
+    expect(adminApiEnv(entra, 'OIDC_GROUPS_CLAIM')).toBe('roles');
+  });
+
+  it('alerts on connections not Ready, except those suspended on purpose', () => {
+    const rule = kinds(render('metrics.prometheusRule.enabled=true')).find(
+      (o) => o.kind === 'PrometheusRule',
+    ) as unknown as { spec: { groups: { rules: { alert: string; expr: string }[] }[] } };
+    const notReady = rule.spec.groups
+      .flatMap((g) => g.rules)
+      .find((r) => r.alert === 'XeroConnectionNotReady');
+    expect(notReady?.expr).toBe(
+      'max by (namespace, name, reason) (xao_connection_ready{reason!="Suspended"} == 0)',
+    );
   });
 
   it('runs both apps non-root, read-only, without privilege escalation or capabilities', () => {

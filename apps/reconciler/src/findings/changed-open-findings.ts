@@ -31,7 +31,8 @@ export type ChangedOpenFindings = OpenFindingsStatus &
  * The connection's open findings as status fields, when they differ from what its status shows:
  * findings reopened or accepted since the last evaluation (an acceptance the expiry sweep ended,
  * one made or withdrawn through the admin API), for a connection that is not synced now. Updates
- * xao_open_findings to match; status.disconnectedTenants and the PoliciesEvaluated message follow.
+ * xao_open_findings to match (or exports it, when this term has not yet); status.disconnectedTenants
+ * and the PoliciesEvaluated message follow.
  * Undefined when the status is up to date, has never shown findings (the first evaluation will),
  * or the database cannot say now (the next reconcile asks again).
  */
@@ -56,7 +57,12 @@ export async function changedOpenFindings(
       ...openFindingsStatus(openByCheck, status.findings),
       ...disconnectedTenantsStatus(disconnected, status.disconnectedTenants),
     };
-    if (showsOpenFindings(status, next) && showsDisconnectedTenants(status, next)) return undefined;
+    if (showsOpenFindings(status, next) && showsDisconnectedTenants(status, next)) {
+      // A new leader's first look: the last sync ran on another replica or in an earlier term.
+      if (!deps.metrics.exportsOpenFindings(namespace, name))
+        deps.metrics.setOpenFindings(namespace, name, await openFindingSeries(deps.db, ref));
+      return undefined;
+    }
     const conditions = withEvaluatedCounts(
       status.conditions,
       next.openFindings,

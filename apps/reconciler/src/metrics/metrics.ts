@@ -75,9 +75,26 @@ export class ReconcilerMetrics {
 
   private readonly readyReason = new Map<string, string>();
   private readonly findingSeries = new Map<string, Set<string>>();
+  /** Off once a term ends: the chart's alerts add up every replica, so only the leader may export these. */
+  private exportsConnections = true;
+
+  /**
+   * Starting a term exports connection series again; ending one drops them (the next leader
+   * exports its own) and ignores what reconciles still in flight set afterwards.
+   */
+  setLeading(leading: boolean): void {
+    this.isLeader.set(leading ? 1 : 0);
+    this.exportsConnections = leading;
+    if (leading) return;
+    this.openFindings.reset();
+    this.connectionReady.reset();
+    this.findingSeries.clear();
+    this.readyReason.clear();
+  }
 
   /** Replaces a connection's open-finding series: `counts` maps `check\u0000severity` to a count. */
   setOpenFindings(namespace: string, name: string, counts: ReadonlyMap<string, number>): void {
+    if (!this.exportsConnections) return;
     const key = `${namespace}/${name}`;
     const series = this.findingSeries.get(key) ?? new Set<string>();
     for (const old of series) {
@@ -93,7 +110,13 @@ export class ReconcilerMetrics {
     this.findingSeries.set(key, series);
   }
 
+  /** Whether this term has exported the connection's open findings yet (an empty set counts). */
+  exportsOpenFindings(namespace: string, name: string): boolean {
+    return this.findingSeries.has(`${namespace}/${name}`);
+  }
+
   setReady(namespace: string, name: string, ready: boolean, reason: string): void {
+    if (!this.exportsConnections) return;
     const key = `${namespace}/${name}`;
     const previous = this.readyReason.get(key);
     if (previous !== undefined && previous !== reason)

@@ -117,7 +117,7 @@ export class Operator {
   private async startTerm(): Promise<void> {
     if (this.term) return;
     const { options } = this;
-    options.metrics.isLeader.set(1);
+    options.metrics.setLeading(true);
     const controller = new Controller({
       name: 'xeroconnection',
       workers: options.workers,
@@ -172,7 +172,7 @@ export class Operator {
     const term = this.term;
     if (!term) return;
     this.term = undefined;
-    this.options.metrics.isLeader.set(0);
+    this.options.metrics.setLeading(false);
     await Promise.all(term.watchers.map((w) => w.stop()));
     const { drained } = await term.controller.stop(this.options.shutdownDrainMs);
     await this.options.webhookSender?.stop();

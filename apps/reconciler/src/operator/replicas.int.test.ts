@@ -1,3 +1,4 @@
+import { CoordinationV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { metricValue } from '../test/reconciler-process.js';
 import { until } from '../test/harness.js';
@@ -79,6 +80,78 @@ describe('two reconciler processes with production leader-election timings', () 
       await standby.waitForLog('became leader', 15_000);
       // Well inside the 15 s lease the standby would otherwise wait out.
       expect(Date.now() - stoppedAt).toBeLessThan(8_000);
+    },
+  );
+});
+
+/** Takes the Lease for `holder` and keeps renewing it until the returned function is called. */
+function holdLease(kc: KubeConfig, namespace: string, name: string, holder: string) {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  let holding = true;
+  const loop = (async () => {
+    while (holding) {
+      try {
+        const lease = await api.readNamespacedLease({ namespace, name });
+        const spec = { ...lease.spec, holderIdentity: holder, renewTime: new V1MicroTime() };
+        await api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } });
+      } catch (error) {
+        // The replica renewed in between: read again.
+        if ((error as { code?: number }).code !== 409) throw error;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  return async () => {
+    holding = false;
+    await loop;
+  };
+}
+
+describe('a leader that cannot renew its Lease in time', () => {
+  const bed = useTestBed({ name: 'step-down' });
+  const connectionSeries = (metrics: string) =>
+    metrics
+      .split('\n')
+      .filter((l) => l.startsWith('xao_open_findings{') || l.startsWith('xao_connection_ready{'))
+      .sort();
+
+  it(
+    'steps down and stops exporting connection series; leading again, exports them without a sync',
+    { timeout: 120_000 },
+    async () => {
+      const lease = 'step-down';
+      const replica = bed.spawnReconciler(
+        bed.env({ identity: 'step-down-1', extra: { LEADER_ELECTION_LEASE_NAME: lease } }),
+      );
+      await replica.waitForLog('became leader', 60_000);
+      await bed.applyAuthorizationCodeConnection('acme');
+      const synced = await bed.waitForReady('acme', 'True');
+      // xao_connection_ready is set just after the status write this test has read.
+      await until(async () =>
+        connectionSeries(await replica.metrics()).some((l) => l.startsWith('xao_connection_ready')),
+      );
+      const exported = connectionSeries(await replica.metrics());
+      expect(exported.filter((l) => l.startsWith('xao_open_findings')).length).toBeGreaterThan(0);
+
+      // Another holder keeps the Lease, as when this replica cannot reach the API server in time.
+      const release = holdLease(bed.kc, bed.namespace, lease, 'someone-else');
+      bed.onStop(release);
+      await replica.waitForLog('could not renew the leader lease in time: stepping down', 15_000);
+      await replica.waitForLog((l) => l.msg.startsWith('stopped: in-flight work'), 15_000);
+      const afterStepDown = await replica.metrics();
+      expect(metricValue(afterStepDown, 'xao_leader ')).toBe(0);
+      expect(connectionSeries(afterStepDown)).toEqual([]);
+
+      await release();
+      await until(() => replica.logs.filter((l) => l.msg === 'became leader').length === 2, 20_000);
+      await until(
+        async () => connectionSeries(await replica.metrics()).length === exported.length,
+        15_000,
+      );
+      expect(connectionSeries(await replica.metrics())).toEqual(exported);
+      expect((await bed.getConnection('acme')).status?.lastSyncTime).toBe(
+        synced.status?.lastSyncTime,
+      );
     },
   );
 });

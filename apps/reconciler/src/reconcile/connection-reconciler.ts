@@ -175,6 +175,9 @@ export class ConnectionReconciler {
       // Findings can change between syncs (an accepted risk ends): the status follows at once.
       const openFindings = await changedOpenFindings(this.deps, connection);
       if (openFindings) await this.deps.api.patchStatus(namespace, name, openFindings);
+      // A new leader exports what the last sync found, which may have run on another replica.
+      const ready = findCondition(status.conditions, 'Ready');
+      if (ready) this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
       const next = Date.parse(status.nextSyncTime!);
       return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
     }
