@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,26 @@ describe('admin-api CLI', () => {
     expect(new Set(names).size).toBe(MAX_PAGE_SIZE + 1);
     expect(names.at(-1)).toBe('ci');
   }, 120_000);
+
+  it('fails verify-chain on an empty chain, naming the connection and tenant (or the file)', async () => {
+    const mistyped = await run([
+      'verify-chain',
+      '--connection',
+      'finance/acme',
+      '--tenant',
+      'mistyped-tenant',
+    ]);
+    expect(mistyped.code).toBe(1);
+    expect(mistyped.stdout).toBe('');
+    expect(mistyped.stderr).toContain(
+      'admin-api: the snapshot chain of finance/acme tenant mistyped-tenant holds no snapshots: nothing to verify',
+    );
+    const file = join(dir, 'empty-chain.json');
+    writeFileSync(file, JSON.stringify({ kind: 'xero-access-snapshot-chain', records: [] }));
+    const empty = await run(['verify-chain', '--file', file]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain(`admin-api: ${file} holds no snapshots: nothing to verify`);
+  }, 60_000);
 
   it('refuses an unknown role, naming the choices', async () => {
     const refused = await run(['token', 'create', '--name', 'x', '--role', 'root']);

@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   API_TOKEN_ROLES,
   MAX_PAGE_SIZE,
+  safeErrorMessage,
   verifyChainRecords,
   type ChainRecord,
 } from '@xero-access/model';
@@ -143,11 +144,13 @@ program
   .option('--file <file>', 'a chain export (GET /snapshots/chain) to verify without the database')
   .action(async (options: { connection?: string; tenant?: string; file?: string }) => {
     let records: ChainRecord[];
+    let chain: string;
     if (options.file) {
       const exported = JSON.parse(readFileSync(options.file, 'utf8')) as {
         records: (ChainRecord & { takenAt: string })[];
       };
       records = exported.records.map((r) => ({ ...r, takenAt: new Date(r.takenAt) }));
+      chain = options.file;
     } else {
       const [namespace, name] = (options.connection ?? '').split('/');
       if (!namespace || !name || !options.tenant)
@@ -158,13 +161,16 @@ program
       } finally {
         await model.close();
       }
+      chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
     }
+    // An empty chain verifies as ok, but proves nothing (e.g. a mistyped --tenant).
+    if (records.length === 0) throw new Error(`${chain} holds no snapshots: nothing to verify`);
     const result = verifyChainRecords(records);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     process.exitCode = result.ok ? 0 : 1;
   });
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`admin-api: ${(error as Error).message}\n`);
+  process.stderr.write(`admin-api: ${safeErrorMessage(error)}\n`);
   process.exit(1);
 });

@@ -10,7 +10,12 @@ import { classifyDatabaseOutage, type Database } from '@xero-access/model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
-import { AUDIT_ACTOR, PRINCIPAL, type RequestWithPrincipal } from '../auth/principal.js';
+import {
+  AUDIT_ACTOR,
+  AUDIT_RESOURCE_ID,
+  PRINCIPAL,
+  type RequestWithPrincipal,
+} from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
 import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
 import { toErrorBody } from '../http/error-body.js';
@@ -127,7 +132,9 @@ export class AuditInterceptor implements NestInterceptor {
       outcome,
       // The OAuth callback learns who started the flow only while it runs.
       actor: actorOf(request),
-      resourceId: resourceId(request.params as Record<string, string> | undefined, result),
+      resourceId:
+        request[AUDIT_RESOURCE_ID] ??
+        resourceId(request.params as Record<string, string> | undefined, result),
       details: { status },
     };
     for (let attempt = 1; ; attempt++) {

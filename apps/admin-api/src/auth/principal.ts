@@ -17,8 +17,11 @@ export interface Principal {
 export const PRINCIPAL = Symbol('principal');
 /** On public routes: who the audit log should name, when the route can tell (the OAuth callback). */
 export const AUDIT_ACTOR = Symbol('auditActor');
+/** The id the audit log records instead of the path's, when the handler stores another form of it. */
+export const AUDIT_RESOURCE_ID = Symbol('auditResourceId');
 
 export interface RequestWithPrincipal {
   [PRINCIPAL]?: Principal;
   [AUDIT_ACTOR]?: string;
+  [AUDIT_RESOURCE_ID]?: string;
 }

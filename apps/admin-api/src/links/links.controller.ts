@@ -1,12 +1,12 @@
 import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import { linkSchema, pageOf, withReevaluated } from '../openapi/response-schemas.js';
-import { Controller, Delete, Get, HttpCode, Inject, Put } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Put, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
 import { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
-import type { Principal } from '../auth/principal.js';
+import { AUDIT_RESOURCE_ID, type Principal, type RequestWithPrincipal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
@@ -80,9 +80,12 @@ export class LinksController {
     @XeroUserIdParam('userId') userId: string,
     @ValidBody(linkBody) body: z.output<typeof linkBody>,
     @CurrentPrincipal() who: Principal,
+    @Req() request: RequestWithPrincipal,
   ) {
     const link = await this.db.links.link(userId, body, who.actor);
-    const reevaluated = await this.reevaluation.after('link.put', { userIds: [userId] });
+    // The stored (lowercase) UserID is the one snapshots hold, whatever case the path used.
+    request[AUDIT_RESOURCE_ID] = link.userId;
+    const reevaluated = await this.reevaluation.after('link.put', { userIds: [link.userId] });
     return { ...link, reevaluated };
   }
 
@@ -94,9 +97,12 @@ export class LinksController {
     z.object({ userId: z.string(), deleted: z.literal(true), reevaluated: z.array(z.string()) }),
   )
   @Fails([404])
-  async remove(@XeroUserIdParam('userId') userId: string) {
-    await this.db.links.unlink(userId);
-    const reevaluated = await this.reevaluation.after('link.delete', { userIds: [userId] });
-    return { userId, deleted: true, reevaluated };
+  async remove(@XeroUserIdParam('userId') userId: string, @Req() request: RequestWithPrincipal) {
+    const removed = await this.db.links.unlink(userId);
+    request[AUDIT_RESOURCE_ID] = removed.userId;
+    const reevaluated = await this.reevaluation.after('link.delete', {
+      userIds: [removed.userId],
+    });
+    return { userId: removed.userId, deleted: true, reevaluated };
   }
 }

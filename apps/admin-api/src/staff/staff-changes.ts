@@ -11,15 +11,17 @@ export class StaffChanges {
     @Inject(Reevaluation) private readonly reevaluation: Reevaluation,
   ) {}
 
-  /** Xero UserIDs explicitly linked to the member. */
-  async linkedUserIds(staffId: string): Promise<string[]> {
+  /** Xero UserIDs explicitly linked to any of the members. */
+  async linkedUserIds(staffIds: Iterable<string>): Promise<string[]> {
     const userIds: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await this.db.links.list({ staffId, limit: 500, cursor });
-      userIds.push(...page.items.map((l) => l.userId));
-      cursor = page.nextCursor;
-    } while (cursor);
+    for (const staffId of new Set(staffIds)) {
+      let cursor: string | null = null;
+      do {
+        const page = await this.db.links.list({ staffId, limit: 500, cursor });
+        userIds.push(...page.items.map((l) => l.userId));
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
     return userIds;
   }
 
@@ -29,14 +31,22 @@ export class StaffChanges {
     records: readonly StaffRecord[],
     extraUserIds: readonly string[] = [],
   ): Promise<string[]> {
-    const userIds = [...extraUserIds];
-    for (const id of new Set(records.map((r) => r.id)))
-      userIds.push(...(await this.linkedUserIds(id)));
+    const userIds = [...extraUserIds, ...(await this.linkedUserIds(records.map((r) => r.id)))];
     return this.reevaluation.after(reason, { emails: records.map((r) => r.email), userIds });
   }
 
-  /** Bulk import: every connection that holds any of the emails. */
-  async imported(reason: string, emails: readonly string[]): Promise<string[]> {
-    return this.reevaluation.after(reason, { emails });
+  /**
+   * Bulk import: every connection that holds any of the emails, or a user linked to a member the
+   * import updated (created members have no links yet).
+   */
+  async imported(
+    reason: string,
+    emails: readonly string[],
+    updatedIds: readonly string[],
+  ): Promise<string[]> {
+    return this.reevaluation.after(reason, {
+      emails,
+      userIds: await this.linkedUserIds(updatedIds),
+    });
   }
 }

@@ -152,7 +152,7 @@ export class StaffController {
       rows = parseStaffJson(body);
     }
     if (rows.length === 0) throw new BadRequestField('body', 'holds no rows');
-    const result = await this.db.staff
+    const { updatedIds, ...counts } = await this.db.staff
       .importMany(rows.map((r) => ({ ...r, source: 'import' as const })))
       .catch((error: unknown) => {
         throw importRowError(error, csv);
@@ -160,7 +160,8 @@ export class StaffController {
     const reevaluated = await this.changes.imported(
       'staff.import',
       rows.map((r) => r.email),
+      updatedIds,
     );
-    return { ...result, reevaluated };
+    return { ...counts, reevaluated };
   }
 }

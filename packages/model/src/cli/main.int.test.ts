@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,34 @@ describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
     const offline = await xaoModel('verify-chain', '--file', file);
     expect(offline.code).toBe(0);
     expect(JSON.parse(offline.stdout).headHash).toBe(JSON.parse(good.stdout).headHash);
+  });
+
+  it('fails (exit 1) on an empty chain, naming what was read, never "ok"', async () => {
+    const file = join(dir, 'mistyped.json');
+    const mistyped = await xaoModel(
+      'verify-chain',
+      '--url',
+      t.url,
+      '--connection',
+      'finance/acme',
+      '--tenant',
+      'mistyped-tenant',
+      '--export',
+      file,
+    );
+    expect(mistyped).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'xao-model: the snapshot chain of finance/acme tenant mistyped-tenant holds no snapshots: nothing to verify\n',
+    });
+    expect(existsSync(file)).toBe(false);
+
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '{"chain": []}');
+    const offline = await xaoModel('verify-chain', '--file', empty);
+    expect(offline.code).toBe(1);
+    expect(offline.stderr).toBe(`xao-model: ${empty} holds no snapshots: nothing to verify\n`);
   });
 
   it('explains missing arguments without a stack trace', async () => {

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { verifyChainRecords, type ChainVerification } from '../hashing/snapshot-hash.js';
+import { safeErrorMessage } from '../logging/error-serializer.js';
 import { createOrm } from '../orm/create-orm.js';
 import { formatChainExport, parseChainExport } from './chain-export.js';
 
@@ -20,7 +21,13 @@ function databaseUrl(option: string | undefined): string {
   return url;
 }
 
-function report(result: ChainVerification): void {
+/** An empty chain proves nothing (e.g. a mistyped --tenant): a failure naming `chain`, never ok. */
+function report(result: ChainVerification, chain: string): void {
+  if (result.length === 0) {
+    process.stderr.write(`xao-model: ${chain} holds no snapshots: nothing to verify\n`);
+    process.exitCode = 1;
+    return;
+  }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!result.ok) process.exitCode = 1;
 }
@@ -43,7 +50,9 @@ program
 
 program
   .command('verify-chain')
-  .description("recompute every hash of a tenant's snapshot chain; exit 1 on any problem")
+  .description(
+    "recompute every hash of a tenant's snapshot chain; exit 1 on any problem or an empty chain",
+  )
   .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
   .option('--connection <namespace/name>', 'the XeroConnection', connectionArg)
   .option('--tenant <tenantId>', 'the Xero tenant id')
@@ -58,19 +67,26 @@ program
       export?: string;
     }) => {
       if (options.file) {
-        report(verifyChainRecords(parseChainExport(await readFile(options.file, 'utf8'))));
+        report(
+          verifyChainRecords(parseChainExport(await readFile(options.file, 'utf8'))),
+          options.file,
+        );
         return;
       }
       if (!options.connection || !options.tenant)
         throw new InvalidArgumentError('--connection and --tenant are required (or --file)');
       const model = await createOrm({ url: databaseUrl(options.url) });
       try {
+        const { namespace, name } = options.connection;
         const records = await model.db.snapshots.chainRecords(options.connection, options.tenant);
-        if (options.export) {
+        if (options.export && records.length > 0) {
           const { writeFile } = await import('node:fs/promises');
           await writeFile(options.export, formatChainExport(records));
         }
-        report(verifyChainRecords(records));
+        report(
+          verifyChainRecords(records),
+          `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`,
+        );
       } finally {
         await model.close();
       }
@@ -78,6 +94,6 @@ program
   );
 
 program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`xao-model: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`xao-model: ${safeErrorMessage(error)}\n`);
   process.exitCode = 2;
 });

@@ -96,24 +96,28 @@ export class AccountLinkService {
           id: newId(),
           userId,
           nonHuman: false,
+          // Who created the link stays; who changed it later is in the audit log.
+          createdBy: by,
           createdAt: now,
           updatedAt: now,
         });
       link.staff = staff;
       link.nonHuman = 'nonHuman' in data;
       link.justification = 'nonHuman' in data ? data.justification : null;
-      link.createdBy = by;
       link.updatedAt = now;
       await em.flush();
       return toRecord(link);
     });
   }
 
-  async unlink(userId: string): Promise<void> {
+  /** Removes the link; returns it as it was (with the UserID in its stored, lowercase form). */
+  async unlink(userId: string): Promise<AccountLinkRecord> {
     const em = this.ctx.em();
     const link = await em.findOne(AccountLink, { userId: userIdKey(userId) });
     if (!link) throw new NotFoundError('account link', userId);
+    const removed = toRecord(link);
     await em.remove(link).flush();
+    return removed;
   }
 
   async get(userId: string): Promise<AccountLinkRecord | null> {

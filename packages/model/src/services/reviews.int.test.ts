@@ -319,3 +319,46 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
     });
   });
 });
+
+describe.each(testDrivers)('a decision racing the completion on $dialect', (driver) => {
+  const t = useTestModel(driver);
+
+  it('lands before the review is completed, or is refused as a conflict', async () => {
+    const db = t.model.db;
+    await db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'STANDARD'], ['b', 'STANDARD']),
+      at('2026-11-01T00:00:00Z'),
+    );
+    // Open every pooled connection first, so the transactions really overlap.
+    await Promise.all(
+      Array.from({ length: 4 }, () => t.model.orm.em.getConnection().execute('select 1')),
+    );
+    for (let round = 0; round < 30; round++) {
+      const review = await db.reviews.create({
+        connection: acme,
+        tenantId: tenant.tenantId,
+        title: `race ${round}`,
+        createdBy: 'alice',
+      });
+      await db.reviews.decide(review.id, 'a', { decision: 'keep', by: 'bob' });
+      await db.reviews.decide(review.id, 'b', { decision: 'keep', by: 'bob' });
+      const [decided, completed] = await Promise.allSettled([
+        db.reviews.decide(review.id, 'b', { decision: 'revoke', by: 'carol' }),
+        db.reviews.complete(review.id, 'bob'),
+      ]);
+      if (completed.status === 'rejected') throw completed.reason;
+      const { progress } = completed.value;
+      if (decided.status === 'fulfilled') {
+        expect(progress.revoke, `round ${round}: the completion counted the decision`).toBe(1);
+      } else {
+        expect(decided.reason).toBeInstanceOf(ConflictError);
+        expect(String(decided.reason)).toMatch(/is completed$/);
+        expect(progress.revoke).toBe(0);
+      }
+      // Nothing changed the review after it was completed.
+      expect((await db.reviews.get(review.id))?.progress, `round ${round}`).toEqual(progress);
+    }
+  });
+});

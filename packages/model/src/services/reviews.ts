@@ -305,7 +305,7 @@ export class AccessReviewService {
       throw new ValidationError('reviewerEmail', 'must be an email of at most 320 characters');
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
-      const review = await findOpenReview(em, reviewId);
+      const review = await findOpenReview(em, reviewId, this.ctx.dialect === 'postgresql');
       // Locked so concurrent decisions on one user each see the decision they replace.
       const item = await em.findOne(
         ReviewDecision,
@@ -390,7 +390,7 @@ export class AccessReviewService {
     nonEmpty('by', by, 255);
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
-      const review = await findOpenReview(em, reviewId);
+      const review = await findOpenReview(em, reviewId, this.ctx.dialect === 'postgresql');
       const decisions = await em.find(ReviewDecision, { review });
       const progress = progressOf(decisions);
       if (progress.undecided > 0)
@@ -406,9 +406,21 @@ export class AccessReviewService {
   }
 }
 
-/** The review to record against: it must exist and still be open. */
-async function findOpenReview(em: SqlEntityManager, reviewId: string): Promise<AccessReview> {
-  const review = await em.findOne(AccessReview, { id: reviewId });
+/**
+ * The review to record against: it must exist and still be open. `lock` (PostgreSQL) holds it for
+ * the rest of the transaction, so a decision and the completion take turns: a decision lands
+ * before the review is completed, or sees it completed and is refused.
+ */
+async function findOpenReview(
+  em: SqlEntityManager,
+  reviewId: string,
+  lock: boolean,
+): Promise<AccessReview> {
+  const review = await em.findOne(
+    AccessReview,
+    { id: reviewId },
+    lock ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
+  );
   if (!review) throw new NotFoundError('access review', reviewId);
   if (review.status !== 'open')
     throw new ConflictError(`access review ${reviewId} is ${review.status}`);

@@ -86,12 +86,14 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
         offboardedAt: at('2026-10-01T00:00:00Z'),
       },
     ]);
-    expect(result).toEqual({ created: 2, updated: 0, unchanged: 1 });
+    expect(result).toEqual({ created: 2, updated: 0, unchanged: 1, updatedIds: [] });
+    const bob = await db().staff.getByEmail('bob@acme.test');
     expect(
       await db().staff.importMany([
         { email: 'bob@acme.test', name: 'Robert', orgRole: 'accountant' },
+        { email: 'ann@acme.test', name: 'Ann C' },
       ]),
-    ).toEqual({ created: 0, updated: 1, unchanged: 0 });
+    ).toEqual({ created: 0, updated: 1, unchanged: 1, updatedIds: [bob?.id] });
     await expect(
       db().staff.importMany([
         { email: 'dan@acme.test', name: 'Dan' },
@@ -131,15 +133,19 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       createdBy: 'admin@acme.test',
     });
     // Upper case is the same UserID: it replaces the link rather than adding one that never applies.
-    const relinked = await db().links.link('XERO-U1', {
-      nonHuman: true,
-      justification: 'payroll integration',
-    });
+    const relinked = await db().links.link(
+      'XERO-U1',
+      { nonHuman: true, justification: 'payroll integration' },
+      'editor@acme.test',
+    );
+    // Who created the link stays; who changed it is the audit log's to say.
     expect(relinked).toMatchObject({
       id: link.id,
       staffId: null,
       nonHuman: true,
       justification: 'payroll integration',
+      createdBy: 'admin@acme.test',
+      createdAt: link.createdAt,
     });
     await db().links.link('xero-u2', { staffId: bob.id });
     expect(await db().links.forUsers(['xero-u1', 'xero-u2', 'xero-u3'])).toEqual([
@@ -164,6 +170,12 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       /^userId: /,
     );
     await expect(db().links.unlink('xero-u9')).rejects.toThrow(NotFoundError);
+  });
+
+  it('unlinks by any case of the UserID, returning the link as it was stored', async () => {
+    await db().links.link('xero-u9', { nonHuman: true, justification: 'x' });
+    expect(await db().links.unlink('XERO-U9')).toMatchObject({ userId: 'xero-u9', nonHuman: true });
+    expect(await db().links.get('xero-u9')).toBeNull();
   });
 
   it('assembles the evaluation context for a snapshot in policy-input form', async () => {
@@ -284,7 +296,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     ]);
     expect(
       await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea', orgRole: null }]),
-    ).toEqual({ created: 0, updated: 0, unchanged: 1 });
+    ).toEqual({ created: 0, updated: 0, unchanged: 1, updatedIds: [] });
     await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea M' }]);
     const lea = await db().staff.getByEmail('lea@acme.test');
     expect(lea).toMatchObject({ name: 'Lea M', status: 'offboarded', offboardedAt });

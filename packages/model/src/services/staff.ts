@@ -97,6 +97,8 @@ export interface ImportResult {
   created: number;
   updated: number;
   unchanged: number;
+  /** Ids of the members updated (created ones are new, so nothing refers to them yet). */
+  updatedIds: string[];
 }
 
 export class StaffService {
@@ -252,7 +254,7 @@ export class StaffService {
         const existing = new Map(
           (await em.find(StaffMember, { email: { $in: [...seen] } })).map((m) => [m.email, m]),
         );
-        const result: ImportResult = { created: 0, updated: 0, unchanged: 0 };
+        const result: ImportResult = { created: 0, updated: 0, unchanged: 0, updatedIds: [] };
         for (const imported of rows) {
           const member = existing.get(imported.email);
           if (!member) {
@@ -266,6 +268,7 @@ export class StaffService {
           } else {
             assign(member, row, now);
             result.updated++;
+            result.updatedIds.push(member.id);
           }
         }
         await em.flush();
