@@ -1,7 +1,7 @@
 import { Fails } from '../openapi/error-responses.js';
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ValidationError, type Database, type ModelOrm } from '@xero-access/model';
+import type { Database, ModelOrm } from '@xero-access/model';
 import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
@@ -9,7 +9,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import type { AppConfig } from '../config/config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { DB, MODEL } from '../database/database.module.js';
-import { BadRequestField, notFound } from '../http/errors.js';
+import { asBodyField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { pageQuery } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery, openApiOutputSchema } from '../http/zod-validation.js';
@@ -105,9 +105,7 @@ export class FindingsController {
       })
       .catch((error: unknown) => {
         // The model checks the expiry against the period; the caller sent it as expiresAt.
-        if (error instanceof ValidationError && error.field === 'until')
-          throw new BadRequestField('body.expiresAt', error.message.slice('until: '.length));
-        throw error;
+        throw asBodyField(error, { until: 'expiresAt' });
       });
     // A sync now: the connection's open counts change, and the reconciler schedules its next sync
     // by the time this acceptance ends, so the finding reopens then.

@@ -1,3 +1,4 @@
+import { ValidationError } from '@xero-access/model';
 import { HttpException, HttpStatus } from '@nestjs/common';
 
 export interface ErrorBody {
@@ -21,6 +22,16 @@ export class BadRequestField extends HttpException {
       HttpStatus.BAD_REQUEST,
     );
   }
+}
+
+/**
+ * A model ValidationError about a field the caller sent in the body, named as the caller sent it
+ * (`body.<field>`, or the body's name for a field the model calls otherwise); other errors as they are.
+ */
+export function asBodyField(error: unknown, bodyNames: Record<string, string> = {}): unknown {
+  if (!(error instanceof ValidationError)) return error;
+  const problem = error.message.slice(`${error.field}: `.length);
+  return new BadRequestField(`body.${bodyNames[error.field] ?? error.field}`, problem);
 }
 
 export function notFound(what: string, id: string): HttpException {

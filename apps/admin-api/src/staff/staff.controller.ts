@@ -12,7 +12,7 @@ import type { Database } from '@xero-access/model';
 import { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
-import { BadRequestField, notFound } from '../http/errors.js';
+import { asBodyField, BadRequestField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery, findNul, openApiSchema } from '../http/zod-validation.js';
@@ -97,7 +97,11 @@ export class StaffController {
   @Returns(withReevaluated(staffSchema), 201)
   @Fails([409])
   async create(@ValidBody(createStaffBody) body: z.output<typeof createStaffBody>) {
-    const created = await this.db.staff.create({ ...body, source: 'manual' });
+    const created = await this.db.staff
+      .create({ ...body, source: 'manual' })
+      .catch((error: unknown) => {
+        throw asBodyField(error);
+      });
     const reevaluated = await this.changes.changed('staff.create', [created]);
     return { ...created, reevaluated };
   }
@@ -115,7 +119,9 @@ export class StaffController {
   ) {
     const before = await this.db.staff.get(id);
     if (!before) throw notFound('staff member', id);
-    const after = await this.db.staff.update(id, body);
+    const after = await this.db.staff.update(id, body).catch((error: unknown) => {
+      throw asBodyField(error);
+    });
     const reevaluated = await this.changes.changed('staff.update', [before, after]);
     return { ...after, reevaluated };
   }

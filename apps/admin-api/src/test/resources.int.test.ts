@@ -351,6 +351,23 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         body: { email: 'nope' },
       });
       expect(bad.json()).toMatchObject({ statusCode: 400, field: 'body.email' });
+      // A leaving time ahead of now would hold off offboarded-access-removed until then.
+      const ahead = await h.call('PATCH', `/staff/${created.json().id}`, {
+        token: h.tokens.admin,
+        body: { status: 'offboarded', offboardedAt: '2099-01-01T00:00:00Z' },
+      });
+      expect(ahead.json()).toMatchObject({ statusCode: 400, field: 'body.offboardedAt' });
+      expect(ahead.json().message).toContain('is in the future');
+      const aheadInCsv = await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        rawBody:
+          'email,name,status,offboardedAt\r\nlater@acme.example,Later,offboarded,2099-01-01T00:00:00Z\r\n',
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(aheadInCsv.json()).toMatchObject({
+        statusCode: 400,
+        field: 'body.line 2.offboardedAt',
+      });
       const duplicate = await h.call('POST', '/staff', {
         token: h.tokens.admin,
         body: { email: 'jack.taylor@gmail.example', name: 'J' },

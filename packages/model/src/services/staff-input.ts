@@ -32,6 +32,26 @@ export function parse<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   );
 }
 
+/** How far ahead of this clock a leaving time may be: another machine's clock may run ahead. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Refuses a leaving time in the future: offboarded-access-removed counts its grace period from
+ * it, so a date ahead (a typo, a planned last day) would hide the leaver's access until then.
+ */
+export function assertLeftAlready(
+  offboardedAt: Date | null | undefined,
+  now: Date,
+  field = 'offboardedAt',
+): void {
+  if (!offboardedAt || offboardedAt.getTime() <= now.getTime() + CLOCK_SKEW_MS) return;
+  throw new ValidationError(
+    field,
+    `${offboardedAt.toISOString()} is in the future (now ${now.toISOString()}); ` +
+      'mark the person offboarded once they have left, with the time they left',
+  );
+}
+
 /** Applies a full replacement; going offboarded stamps offboardedAt (now unless given). */
 export function assign(member: StaffMember, input: StaffData, now: Date): void {
   const status = input.status ?? 'active';

@@ -48,6 +48,42 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     ).rejects.toThrow(/admin/);
   });
 
+  it('refuses a leaving time in the future on every path, naming the field', async () => {
+    const now = at('2026-11-10T00:00:00Z');
+    const ahead = at('2026-12-01T00:00:00Z');
+    const future = /offboardedAt: 2026-12-01T00:00:00.000Z is in the future/;
+    const leaver = { email: 'later@acme.test', name: 'L', status: 'offboarded' as const };
+    await expect(db().staff.create({ ...leaver, offboardedAt: ahead }, now)).rejects.toThrow(
+      new RegExp(`^${future.source}`),
+    );
+    await expect(
+      db().staff.importMany(
+        [
+          { email: 'x@acme.test', name: 'X' },
+          { ...leaver, offboardedAt: ahead },
+        ],
+        now,
+      ),
+    ).rejects.toThrow(new RegExp(`^1\\.${future.source}`));
+    const ann = (await db().staff.getByEmail('ann@acme.test'))!;
+    await expect(db().staff.setStatus(ann.id, 'offboarded', now, ahead)).rejects.toThrow(future);
+    await expect(
+      db().staff.replace(ann.id, { ...leaver, offboardedAt: ahead }, now),
+    ).rejects.toThrow(future);
+    await expect(db().staff.provision({ ...leaver, offboardedAt: ahead }, now)).rejects.toThrow(
+      future,
+    );
+    expect(await db().staff.getByEmail('later@acme.test')).toBeNull();
+    expect((await db().staff.getByEmail('ann@acme.test'))?.status).toBe('active');
+    // A clock a few minutes ahead of ours is not the future.
+    const skewed = new Date(now.getTime() + 4 * 60_000);
+    expect(await db().staff.setStatus(ann.id, 'offboarded', now, skewed)).toMatchObject({
+      status: 'offboarded',
+      offboardedAt: skewed,
+    });
+    await db().staff.setStatus(ann.id, 'active', now);
+  });
+
   it('offboards (stamping offboardedAt), keeps the stamp on later edits, and reactivates', async () => {
     const ann = (await db().staff.getByEmail('ann@acme.test'))!;
     const off = await db().staff.setStatus(ann.id, 'offboarded', at('2026-11-02T09:00:00Z'));

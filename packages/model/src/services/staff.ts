@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import {
+  assertLeftAlready,
   assign,
   parse,
   sameAs,
@@ -106,6 +107,7 @@ export class StaffService {
 
   async create(input: StaffInput, now = new Date()): Promise<StaffRecord> {
     const data = parse(staffInputSchema, input);
+    assertLeftAlready(data.offboardedAt, now);
     return conflictAware(() =>
       this.ctx.em().transactional(async (em) => {
         const member = createMember(em, data, 'manual', now);
@@ -161,11 +163,13 @@ export class StaffService {
   /** Full replacement (SCIM PUT); fields left out are cleared. */
   async replace(id: string, input: StaffInput, now = new Date()): Promise<StaffRecord> {
     const data = parse(staffInputSchema, input);
+    assertLeftAlready(data.offboardedAt, now);
     return this.mutate(id, now, (member) => assign(member, data, now));
   }
 
   /** Partial update (SCIM PATCH); fields left out keep their value. */
   async update(id: string, patch: Partial<StaffInput>, now = new Date()): Promise<StaffRecord> {
+    assertLeftAlready(patch.offboardedAt, now);
     return this.mutate(id, now, (member) => {
       const merged = { ...toStaffRecord(member), ...patch };
       const data = parse(staffInputSchema, {
@@ -216,6 +220,7 @@ export class StaffService {
     now = new Date(),
   ): Promise<{ record: StaffRecord; revived: boolean }> {
     const data = parse(staffInputSchema, input);
+    assertLeftAlready(data.offboardedAt, now);
     return conflictAware(() =>
       this.ctx.em().transactional(async (em) => {
         const deleted = { deletedAt: { $ne: null } };
@@ -240,9 +245,11 @@ export class StaffService {
 
   /** Bulk upsert by email in one transaction (CSV / JSON import); all or nothing. */
   async importMany(inputs: readonly StaffInput[], now = new Date()): Promise<ImportResult> {
-    const rows = inputs.map((input, i) =>
-      parse(staffInputSchema, { source: 'import', ...input }, `${i}.`),
-    );
+    const rows = inputs.map((input, i) => {
+      const row = parse(staffInputSchema, { source: 'import', ...input }, `${i}.`);
+      assertLeftAlready(row.offboardedAt, now, `${i}.offboardedAt`);
+      return row;
+    });
     const seen = new Set<string>();
     rows.forEach((r, i) => {
       if (seen.has(r.email))
