@@ -8,7 +8,9 @@ export {
 export {
   DEFAULT_DATABASE_URL,
   parseDatabaseUrl,
-  type Dialect, type ParsedDatabaseUrl } from './orm/database-url.js';
+  type Dialect,
+  type ParsedDatabaseUrl,
+} from './orm/database-url.js';
 export { Database, type EvaluationContext, type PolicyStaff } from './services/database.js';
 export {
   connectWithRetry,
@@ -32,7 +34,12 @@ export {
   durationSetting,
 } from './database/startup-wait.js';
 export { namespaceListSetting } from './settings/namespace-list.js';
-export { serializeError, MAX_CAUSE_DEPTH, type SafeError } from './logging/error-serializer.js';
+export {
+  serializeError,
+  safeErrorMessage,
+  MAX_CAUSE_DEPTH,
+  type SafeError,
+} from './logging/error-serializer.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
 export type { SnapshotRecord, TenantRef } from './services/snapshots.js';

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
+import { createLogger } from '../logging/logger.js';
 import { DIALECTS, startHarness, type Dialect, type Harness } from '../test/harness.js';
 
 type Statement = 'INSERT' | 'UPDATE';
@@ -27,11 +28,16 @@ describe.each(DIALECTS)(
   'the audit log is written ahead of each write on $dialect',
   ({ dialect }) => {
     let h: Harness;
+    const logLines: Record<string, unknown>[] = [];
     const execute = async (sql: string[]) => {
       for (const statement of sql) await h.model.orm.em.fork().execute(statement);
     };
     beforeAll(async () => {
-      h = await startHarness(dialect);
+      h = await startHarness(dialect, {
+        logger: createLogger('warn', {
+          write: (line: string) => void logLines.push(JSON.parse(line)),
+        }),
+      });
     });
     afterEach(async () => {
       await execute([...allowSql(dialect, 'INSERT'), ...allowSql(dialect, 'UPDATE')]);
@@ -72,6 +78,23 @@ describe.each(DIALECTS)(
         body: { email, name: 'Not Audited' },
       });
       expect(retried.statusCode, retried.body).toBe(201);
+    });
+
+    it('logs why the entry could not be written, without the values it was writing', async () => {
+      await execute(refuseSql(dialect, 'INSERT'));
+      const agent = 'laptop of carol.leak@acme.example';
+      const refused = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email: 'carol.leak@acme.example', name: 'Carol Leak' },
+        headers: { 'user-agent': agent },
+      });
+      expect(refused.statusCode, refused.body).toBe(503);
+      const line = logLines.find(
+        (l) => l.msg === 'could not write the audit log entry; the request was refused',
+      );
+      expect(line?.err).toMatchObject({ message: 'audit log refused' });
+      expect(JSON.stringify(logLines)).not.toContain('carol.leak@acme.example');
+      expect(JSON.stringify(logLines)).not.toContain('insert into');
     });
 
     it('keeps the entry pending, not missing, when the outcome cannot be recorded', async () => {

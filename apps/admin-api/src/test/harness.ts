@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createOrm, type ModelOrm } from '@xero-access/model';
 import { createTestDatabase, redisTestPrefix, serviceUrls } from '@xero-access/testing';
 import { Redis } from 'ioredis';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import type { AppDependencies } from '../app/app.module.js';
 import { createApp } from '../app/create-app.js';
 import type { CredentialRole } from '../auth/roles.js';
@@ -64,6 +64,8 @@ export interface HarnessOptions {
   config?: Partial<ConfigInput>;
   kube?: AppDependencies['kube'];
   oidc?: AppDependencies['oidc'];
+  /** The app's logger (default: silent), e.g. createLogger with a destination that keeps lines. */
+  logger?: Logger;
 }
 
 /** A fresh database of the given dialect, a private Redis prefix, the app, and a token per role. */
@@ -90,7 +92,7 @@ export async function startHarness(
     config,
     model,
     redis,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     kube: options.kube ?? null,
     oidc: options.oidc ?? null,
     stateSigner: OAuthStateSigner.random(),

@@ -1,5 +1,6 @@
 import {
   DatabaseUnavailableError,
+  safeErrorMessage,
   withDatabase,
   type Database,
   type DatabaseUser,
@@ -148,7 +149,8 @@ export class WebhookSender {
       }
       error = `HTTP ${statusCode}`;
     } catch (e) {
-      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      // Recording the success is in this try too: a database error's message holds its SQL.
+      error = e instanceof Error ? `${e.name}: ${safeErrorMessage(e)}` : String(e);
     }
     const attempts = delivery.attempts + 1;
     const giveUp = attempts >= (this.options.maxAttempts ?? 8);

@@ -1,5 +1,16 @@
+import {
+  ConnectionException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
 import { describe, expect, it } from 'vitest';
-import { MAX_CAUSE_DEPTH, serializeError, type SafeError } from './error-serializer.js';
+import { classifyDatabaseOutage } from '../database/database-unavailable.js';
+import {
+  MAX_CAUSE_DEPTH,
+  safeErrorMessage,
+  serializeError,
+  type SafeError,
+} from './error-serializer.js';
 
 const PASSWORD = 'S3cretRedisPw';
 const BEARER = 'Bearer xao_live_token_123';
@@ -117,5 +128,199 @@ describe('serializeError', () => {
       },
     });
     expect(serializeError(error)).toMatchObject({ type: 'Error', message: 'getter' });
+  });
+});
+
+const EMAIL = 'carol.leak@acme.example';
+const IP = '203.0.113.7';
+/** A value holding the " - " that separates knex's statement from the driver message. */
+const NAME = 'Carol - Leakwell';
+const PG_INSERT = `insert into "audit_log_entry" ("id", "actor", "source_ip", "user_agent") values ('0b0c', 'oidc:${EMAIL}', '${IP}', '${NAME}')`;
+const SQLITE_INSERT = `insert into \`staff_member\` (\`id\`, \`email\`, \`name\`) values ('0b0c', '${EMAIL}', '${NAME}')`;
+
+/** pg's DatabaseError: `name` 'error', a SQLSTATE `code`, the server's fields; knex prefixed the SQL. */
+class DatabaseError extends Error {
+  override name = 'error';
+  severity = 'ERROR';
+  constructor(
+    message: string,
+    readonly code: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    Object.assign(this, extra);
+  }
+}
+
+/** better-sqlite3's SqliteError: `code` SQLITE_*, knex prefixed the SQL. */
+class SqliteError extends Error {
+  override name = 'SqliteError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+function pgUniqueViolation(): UniqueConstraintViolationException {
+  const detail = `Key (email)=(${EMAIL}) already exists.`;
+  const driverError = new DatabaseError(
+    `${PG_INSERT} - duplicate key value violates unique constraint "staff_member_email_unique"`,
+    '23505',
+    { detail, table: 'staff_member', where: `row ${EMAIL}`, internalQuery: PG_INSERT },
+  );
+  // What PostgreSqlExceptionConverter does before wrapping it.
+  driverError.message += `\n - detail: ${detail}`;
+  return new UniqueConstraintViolationException(driverError);
+}
+
+function textOf(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+describe('serializeError on database errors', () => {
+  it("keeps a MikroORM exception's driver message, code and class, not the statement or detail", () => {
+    const error = pgUniqueViolation();
+    const serialized = serializeError(error) as SafeError;
+
+    for (const value of [EMAIL, IP, 'Leakwell', 'insert into', 'Key (email)'])
+      expect(textOf(serialized)).not.toContain(value);
+    expect(serialized).toMatchObject({
+      type: 'UniqueConstraintViolationException',
+      message: 'duplicate key value violates unique constraint "staff_member_email_unique"',
+      code: '23505',
+    });
+    const [header, ...frames] = serialized.stack!.split('\n');
+    expect(header).toBe(`UniqueConstraintViolationException: ${serialized.message}`);
+    expect(frames.filter((line) => line.trim()).every((line) => /^\s+at /.test(line))).toBe(true);
+    expect(frames.length).toBeGreaterThan(1);
+  });
+
+  it('drops the sql, parameters, query and bindings an error carries', () => {
+    const error = Object.assign(
+      new SqliteError(`${SQLITE_INSERT} - refused`, 'SQLITE_CONSTRAINT'),
+      {
+        sql: SQLITE_INSERT,
+        parameters: [EMAIL],
+        query: { sql: SQLITE_INSERT, bindings: [EMAIL] },
+        bindings: [EMAIL],
+      },
+    );
+    const serialized = serializeError(error) as SafeError;
+    expect(textOf(serialized)).not.toContain(EMAIL);
+    expect(serialized).toMatchObject({ type: 'SqliteError', message: 'refused' });
+  });
+
+  it("keeps pg's and better-sqlite3's own errors to their driver message", () => {
+    const pg = new DatabaseError(`${PG_INSERT} - audit log refused`, 'P0001');
+    const sqlite = new SqliteError(
+      `${SQLITE_INSERT} - UNIQUE constraint failed: staff_member.email`,
+      'SQLITE_CONSTRAINT_UNIQUE',
+    );
+    expect(serializeError(pg)).toMatchObject({
+      type: 'DatabaseError',
+      name: 'error',
+      message: 'audit log refused',
+      code: 'P0001',
+    });
+    expect((serializeError(pg) as SafeError).stack).toMatch(/^error: audit log refused\n\s+at /);
+    expect(serializeError(sqlite)).toMatchObject({
+      message: 'UNIQUE constraint failed: staff_member.email',
+      code: 'SQLITE_CONSTRAINT_UNIQUE',
+    });
+    for (const error of [pg, sqlite]) {
+      expect(textOf(serializeError(error))).not.toContain(EMAIL);
+      expect(textOf(serializeError(error))).not.toContain('Leakwell');
+    }
+  });
+
+  it('follows causes and wrappers that quote a database error', () => {
+    const driverError = pgUniqueViolation();
+    // umzug's MigrationError: "Migration <name> (up) failed: Original error: <message>".
+    const migration = new Error(
+      `Migration Migration2026 (up) failed: Original error: ${driverError.message}`,
+      { cause: driverError },
+    );
+    const wrapped = new Error('the sync failed', { cause: migration });
+    const serialized = serializeError(wrapped) as SafeError;
+
+    expect(textOf(serialized)).not.toContain(EMAIL);
+    const cause = serialized.cause as SafeError;
+    expect(cause.message).toBe(
+      'Migration Migration2026 (up) failed: Original error: duplicate key value violates unique constraint "staff_member_email_unique"',
+    );
+    expect(cause.stack?.split('\n')[0]).toBe(`Error: ${cause.message}`);
+    expect((cause.cause as SafeError).message).toBe(
+      'duplicate key value violates unique constraint "staff_member_email_unique"',
+    );
+    const aggregate = serializeError(new AggregateError([driverError], 'both failed')) as SafeError;
+    expect(textOf(aggregate)).not.toContain(EMAIL);
+  });
+
+  it('withholds a quoted statement that has no driver message after it', () => {
+    const error = new Error(`could not run: insert into staff_member values ('${EMAIL}')`);
+    expect(serializeError(error)).toMatchObject({
+      message: 'could not run: [SQL statement withheld]',
+    });
+    expect(textOf(serializeError(error))).not.toContain(EMAIL);
+  });
+
+  it('withholds the input PostgreSQL quotes in its message, even when it holds " - "', () => {
+    const select = `select "s0".* from "staff_member" as "s0" where "s0"."id" = '${NAME}'`;
+    const syntax = new DatabaseError(
+      `${select} - invalid input syntax for type uuid: "${NAME}"`,
+      '22P02',
+    );
+    expect(serializeError(syntax)).toMatchObject({
+      message: 'invalid input syntax for type uuid: [value withheld]',
+    });
+    const range = new DatabaseError(
+      `${select} - value "${NAME}" is out of range for type integer`,
+      '22003',
+    );
+    expect(serializeError(range)).toMatchObject({
+      message: 'value out of range for type integer',
+    });
+    expect(textOf([serializeError(syntax), serializeError(range)])).not.toContain('Leakwell');
+  });
+
+  it('leaves errors without a statement as they were', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    const outage = new ConnectionException(refused);
+    expect(serializeError(outage)).toMatchObject({
+      type: 'ConnectionException',
+      message: 'connect ECONNREFUSED 127.0.0.1:5432',
+      stack: outage.stack,
+      code: 'ECONNREFUSED',
+    });
+    const http = new Error('HTTP 502 - upstream closed the connection');
+    expect(serializeError(http)).toMatchObject({ message: http.message, stack: http.stack });
+  });
+
+  it('leaves the error itself alone, so outage classification still sees its code and message', () => {
+    const locked = new LockWaitTimeoutException(
+      new SqliteError(
+        `insert into \`audit_log_entry\` (\`actor\`) values ('${EMAIL}') - database is locked`,
+        'SQLITE_BUSY',
+      ),
+    );
+    const message = locked.message;
+    expect(serializeError(locked)).toMatchObject({
+      message: 'database is locked',
+      code: 'SQLITE_BUSY',
+    });
+    expect(locked.message).toBe(message);
+    expect(classifyDatabaseOutage(locked)).toEqual({ kind: 'busy', cause: 'SQLITE_BUSY' });
+  });
+
+  it('gives the same message to callers that record one', () => {
+    expect(safeErrorMessage(pgUniqueViolation())).toBe(
+      'duplicate key value violates unique constraint "staff_member_email_unique"',
+    );
+    expect(safeErrorMessage(new Error('plain'))).toBe('plain');
+    expect(safeErrorMessage('a reason')).toBe('a reason');
   });
 });

@@ -7,7 +7,12 @@
  * request `options` (headers included), the Kubernetes client the response `body` and `headers`,
  * pg the query's parameters. pino's default serializer copies every enumerable property into the
  * log line. This one keeps an allow-list of fields that describe a failure without its data.
+ *
+ * A database error's message (and so its stack's first line) holds the failed statement with its
+ * values filled in: those keep only the driver's own message (see statement-redaction.ts).
  */
+import { DriverException } from '@mikro-orm/core';
+import { withoutStatement } from './statement-redaction.js';
 
 /** What a logged error keeps. */
 export interface SafeError {
@@ -15,7 +20,9 @@ export interface SafeError {
   type: string;
   /** `error.name`, when it says more than `type` (e.g. a DOMException's `AbortError`). */
   name?: string;
+  /** Without a failed SQL statement and its values: the driver's own message stays. */
   message?: string;
+  /** Its first line says the same as `message`. */
   stack?: string;
   code?: string | number;
   statusCode?: number | string;
@@ -34,8 +41,9 @@ const CIRCULAR = '[circular]';
 
 /**
  * The safe fields of an error (or of anything logged as one): type, name, message, stack, code,
- * statusCode, status, and the same of `cause`, recursively. Everything else (command, args,
- * options, body, headers, parameters, config, request, response, …) is dropped. Strings, numbers
+ * statusCode, status, and the same of `cause`, recursively; a failed SQL statement is taken out
+ * of message and stack. Everything else (command, args, options, body, headers, parameters, sql,
+ * query, bindings, detail, config, request, response, …) is dropped. Strings, numbers
  * and booleans pass through unchanged, so a value already reduced to a message stays as it is.
  */
 export function serializeError(value: unknown): unknown {
@@ -53,9 +61,15 @@ function safeError(error: object, depth: number, seen: Set<object>): SafeError {
   const name = read(error, 'name');
   if (typeof name === 'string' && name !== type && name !== 'Error') safe.name = name;
   const message = read(error, 'message');
-  if (typeof message === 'string') safe.message = message;
+  if (typeof message === 'string') safe.message = withoutStatement(message, isDatabaseError(error));
   const stack = read(error, 'stack');
-  if (typeof stack === 'string') safe.stack = stack;
+  if (typeof stack === 'string') {
+    const header = `${typeof name === 'string' && name ? name : type}: ${safe.message}`;
+    safe.stack =
+      typeof message === 'string' && safe.message !== message
+        ? restack(stack, message, header)
+        : stack;
+  }
   for (const key of ['code', 'statusCode', 'status'] as const) {
     const field = read(error, key);
     if (typeof field === 'string' || (typeof field === 'number' && Number.isFinite(field)))
@@ -71,6 +85,46 @@ function safeError(error: object, depth: number, seen: Set<object>): SafeError {
         .map((inner: unknown) => nested(inner, depth, seen));
   }
   return safe;
+}
+
+/**
+ * The message of an error as a log line or an error record may show it: a failed SQL statement
+ * and its values taken out, as serializeError does.
+ */
+export function safeErrorMessage(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return String(value);
+  const message = read(value, 'message');
+  return typeof message === 'string'
+    ? withoutStatement(message, isDatabaseError(value))
+    : String(value);
+}
+
+/** PostgreSQL SQLSTATE, e.g. `23505`. */
+const SQLSTATE = /^[0-9A-Z]{5}$/;
+
+/**
+ * Raised by MikroORM or a driver: a DriverException (and subclasses), pg's DatabaseError (a
+ * SQLSTATE `code` and a `severity`), better-sqlite3's SqliteError (`SQLITE_*`), or a MySQL-style
+ * error with `sqlState`. Their messages start with the failed statement.
+ */
+function isDatabaseError(error: object): boolean {
+  if (error instanceof DriverException || typeof read(error, 'sqlState') === 'string') return true;
+  const code = read(error, 'code');
+  if (typeof code !== 'string') return false;
+  return (
+    code.startsWith('SQLITE_') ||
+    (SQLSTATE.test(code) && typeof read(error, 'severity') === 'string')
+  );
+}
+
+const FRAME = /^\s+at\s/;
+
+/** The stack under a new first line: its frames only, so no line of the old message survives. */
+function restack(stack: string, message: string, header: string): string {
+  const at = stack.indexOf(message);
+  const afterHeader = (at >= 0 ? stack.slice(at + message.length) : stack).split('\n').slice(1);
+  const frames = afterHeader.filter((line) => FRAME.test(line) || line.trim() === '');
+  return [header, ...frames].join('\n');
 }
 
 function nested(value: unknown, depth: number, seen: Set<object>): SafeError | string {
