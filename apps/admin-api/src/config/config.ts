@@ -85,7 +85,7 @@ export const configSchema = z.object({
       jwksUrl: optionalUrl,
       issuer: z.string().optional(),
       audience: z.string().optional(),
-      groupsClaim: z.string().default('groups'),
+      groupsClaim: z.string().min(1).default('groups'),
       groupRoles,
     })
     .superRefine((oidc, ctx) => {
@@ -168,6 +168,7 @@ const ENV_NAMES: Record<string, string> = {
   'oidc.issuer': 'OIDC_ISSUER',
   'oidc.audience': 'OIDC_AUDIENCE',
   'oidc.groupRoles': 'OIDC_GROUP_ROLES',
+  'oidc.groupsClaim': 'OIDC_GROUPS_CLAIM',
   watchNamespaces: 'WATCH_NAMESPACES',
   stateSecret: 'OAUTH_STATE_SECRET',
   'xero.identityUrl': 'XERO_IDENTITY_URL',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AccountLink } from '../entities/account-link.js';
 import { StaffMember } from '../entities/staff-member.js';
 import { NotFoundError, ValidationError } from '../errors.js';
-import { isUuid, newId } from '../ids.js';
+import { isUuid, newId, xeroUserIdKey } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import {
   decodeCursor,
@@ -57,16 +57,6 @@ export function toPolicyLink(l: AccountLinkRecord): PolicyAccountLink {
     : { userId: l.userId, staffId: l.staffId ?? '' };
 }
 
-/**
- * The stored form of a Xero UserID: lowercase, as snapshots hold it (the Xero client lowercases
- * UserIDs), so a GUID pasted in upper case still links the user.
- */
-function userIdKey(userId: string): string {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 64)
-    throw new ValidationError('userId', 'must be a Xero UserID (1 to 64 characters)');
-  return userId.toLowerCase();
-}
-
 export class AccountLinkService {
   constructor(private readonly ctx: ServiceContext) {}
 
@@ -77,7 +67,7 @@ export class AccountLinkService {
     by: string | null = null,
     now = new Date(),
   ): Promise<AccountLinkRecord> {
-    const userId = userIdKey(xeroUserId);
+    const userId = xeroUserIdKey(xeroUserId);
     const parsed = accountLinkInputSchema.safeParse(input);
     if (!parsed.success) {
       throw new ValidationError(
@@ -113,7 +103,7 @@ export class AccountLinkService {
   /** Removes the link; returns it as it was (with the UserID in its stored, lowercase form). */
   async unlink(userId: string): Promise<AccountLinkRecord> {
     const em = this.ctx.em();
-    const link = await em.findOne(AccountLink, { userId: userIdKey(userId) });
+    const link = await em.findOne(AccountLink, { userId: xeroUserIdKey(userId) });
     if (!link) throw new NotFoundError('account link', userId);
     const removed = toRecord(link);
     await em.remove(link).flush();
@@ -121,7 +111,7 @@ export class AccountLinkService {
   }
 
   async get(userId: string): Promise<AccountLinkRecord | null> {
-    const link = await this.ctx.em().findOne(AccountLink, { userId: userIdKey(userId) });
+    const link = await this.ctx.em().findOne(AccountLink, { userId: xeroUserIdKey(userId) });
     return link ? toRecord(link) : null;
   }
 

@@ -192,15 +192,16 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
         { decision: 'change-role', newRole: 'STANDARD', by: 'bob' },
         at('2026-11-10T01:30:00Z'),
       );
+      // A UserID in any case is the stored (lowercase) one, as for account links.
       const changed = await db().reviews.decide(
         review.id,
-        'ben',
+        'BEN',
         { decision: 'keep', comment: 'came back as contractor', by: 'carol' },
         at('2026-11-10T02:00:00Z'),
       );
-      expect(changed).toMatchObject({ decision: 'keep', decidedBy: 'carol' });
+      expect(changed).toMatchObject({ userId: 'ben', decision: 'keep', decidedBy: 'carol' });
 
-      const ben = await db().reviews.history(review.id, 'ben');
+      const ben = await db().reviews.history(review.id, 'Ben');
       expect(ben.map((e) => [e.decision, e.previousDecision, e.comment, e.decidedBy])).toEqual([
         ['revoke', null, 'left in October', 'bob'],
         ['keep', 'revoke', 'came back as contractor', 'carol'],

@@ -14,7 +14,7 @@ import { Snapshot } from '../entities/snapshot.js';
 import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { canonicalJson } from '../hashing/canonical-json.js';
 import { sha256Hex } from '../hashing/snapshot-hash.js';
-import { isUuid, newId } from '../ids.js';
+import { isUuid, newId, xeroUserIdKey } from '../ids.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
@@ -282,10 +282,11 @@ export class AccessReviewService {
    */
   async decide(
     reviewId: string,
-    userId: string,
+    xeroUserId: string,
     input: DecisionInput,
     now = new Date(),
   ): Promise<ReviewDecisionRecord> {
+    const userId = xeroUserIdKey(xeroUserId);
     if (!REVIEW_DECISIONS.includes(input.decision))
       throw new ValidationError('decision', `must be one of ${REVIEW_DECISIONS.join(', ')}`);
     const by = nonEmpty('by', input.by, 255);
@@ -330,8 +331,9 @@ export class AccessReviewService {
   }
 
   /** Every decision recorded in a review (or for one of its users), oldest first. */
-  async history(reviewId: string, userId?: string): Promise<ReviewDecisionEventRecord[]> {
+  async history(reviewId: string, xeroUserId?: string): Promise<ReviewDecisionEventRecord[]> {
     const em = this.ctx.em();
+    const userId = xeroUserId === undefined ? undefined : xeroUserIdKey(xeroUserId);
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     if (!(await em.count(AccessReview, { id: reviewId })))
       throw new NotFoundError('access review', reviewId);
