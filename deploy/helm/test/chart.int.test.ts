@@ -199,16 +199,23 @@ describe('rendered manifests', () => {
     expect(adminApiEnv(entra, 'OIDC_GROUPS_CLAIM')).toBe('roles');
   });
 
+  const alertRules = () =>
+    (
+      kinds(render('metrics.prometheusRule.enabled=true')).find(
+        (o) => o.kind === 'PrometheusRule',
+      ) as unknown as { spec: { groups: { rules: { alert: string; expr: string }[] }[] } }
+    ).spec.groups.flatMap((g) => g.rules);
+
   it('alerts on connections not Ready, except those suspended on purpose', () => {
-    const rule = kinds(render('metrics.prometheusRule.enabled=true')).find(
-      (o) => o.kind === 'PrometheusRule',
-    ) as unknown as { spec: { groups: { rules: { alert: string; expr: string }[] }[] } };
-    const notReady = rule.spec.groups
-      .flatMap((g) => g.rules)
-      .find((r) => r.alert === 'XeroConnectionNotReady');
+    const notReady = alertRules().find((r) => r.alert === 'XeroConnectionNotReady');
     expect(notReady?.expr).toBe(
       'max by (namespace, name, reason) (xao_connection_ready{reason!="Suspended"} == 0)',
     );
+  });
+
+  it('alerts when a replica refuses the policy bundle it was given', () => {
+    const refused = alertRules().find((r) => r.alert === 'XeroAccessPolicyBundleRefused');
+    expect(refused?.expr).toBe('max by (pod) (xao_policy_bundle_refused) > 0');
   });
 
   it('runs both apps non-root, read-only, without privilege escalation or capabilities', () => {

@@ -1,5 +1,6 @@
 import { BUILT_POLICY_WASM, HotReloadingEvaluator } from '@xero-access/policies';
 import type { Logger } from '../logging/logger.js';
+import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import type { PolicyEvaluator } from './policy-evaluator.js';
 
 /**
@@ -10,19 +11,25 @@ import type { PolicyEvaluator } from './policy-evaluator.js';
 export async function createPolicyEvaluator(
   bundlePath: string | undefined,
   logger: Logger,
+  metrics: ReconcilerMetrics,
+  options: { pollIntervalMs?: number } = {},
 ): Promise<PolicyEvaluator> {
   const path = bundlePath ?? BUILT_POLICY_WASM;
-  const hot = await HotReloadingEvaluator.start(path);
+  const hot = await HotReloadingEvaluator.start(path, { intervalMs: options.pollIntervalMs });
   logger.info({ bundle: path, sha256: hot.loaded.sha256 }, 'policy bundle loaded');
-  hot.on('loaded', (bundle) =>
-    logger.info({ bundle: bundle.path, sha256: bundle.sha256 }, 'policy bundle reloaded'),
-  );
-  hot.on('failed', (failure) =>
+  metrics.policyBundleRefused.set(0);
+  hot.on('loaded', (bundle) => {
+    metrics.policyBundleRefused.set(0);
+    logger.info({ bundle: bundle.path, sha256: bundle.sha256 }, 'policy bundle reloaded');
+  });
+  hot.on('failed', (failure) => {
+    // The chart's PrometheusRule alerts on it: a log line alone is easy to miss.
+    metrics.policyBundleRefused.set(1);
     logger.error(
       { bundle: failure.path, error: failure.error },
       'new policy bundle refused: keeping the last good one',
-    ),
-  );
+    );
+  });
   return {
     evaluate: async (input) => hot.evaluate(input),
     close: async () => hot.close(),

@@ -1,7 +1,8 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { CONFIG, LOGGER, POLICY_EVALUATOR } from '../app/tokens.js';
+import { CONFIG, LOGGER, METRICS, POLICY_EVALUATOR } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
+import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { createPolicyEvaluator } from './create-evaluator.js';
 import type { PolicyEvaluator } from './policy-evaluator.js';
 
@@ -11,9 +12,13 @@ import type { PolicyEvaluator } from './policy-evaluator.js';
   providers: [
     {
       provide: POLICY_EVALUATOR,
-      inject: [CONFIG, LOGGER],
-      useFactory: (config: ReconcilerConfig, logger: Logger) =>
-        createPolicyEvaluator(config.policyBundlePath, logger.child({ component: 'policies' })),
+      inject: [CONFIG, LOGGER, METRICS],
+      useFactory: (config: ReconcilerConfig, logger: Logger, metrics: ReconcilerMetrics) =>
+        createPolicyEvaluator(
+          config.policyBundlePath,
+          logger.child({ component: 'policies' }),
+          metrics,
+        ),
     },
   ],
   exports: [POLICY_EVALUATOR],

@@ -61,6 +61,11 @@ export class ReconcilerMetrics {
     help: '1 while this replica holds the leader Lease.',
     registers: [this.registry],
   });
+  readonly policyBundleRefused = new Gauge({
+    name: 'xao_policy_bundle_refused',
+    help: '1 while POLICY_BUNDLE_PATH holds a bundle this replica refused (it evaluates with the last good one).',
+    registers: [this.registry],
+  });
   readonly webhookDeliveries = new Counter({
     name: 'xao_webhook_deliveries_total',
     help: 'Alert webhook delivery attempts by result (delivered, retry, failed).',

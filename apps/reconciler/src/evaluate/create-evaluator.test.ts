@@ -1,0 +1,45 @@
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUILT_POLICY_WASM } from '@xero-access/policies';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ReconcilerMetrics } from '../metrics/metrics.js';
+import { createPolicyEvaluator } from './create-evaluator.js';
+import type { PolicyEvaluator } from './policy-evaluator.js';
+
+async function refused(metrics: ReconcilerMetrics): Promise<number | undefined> {
+  return (await metrics.policyBundleRefused.get()).values[0]?.value;
+}
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
+}
+
+describe('createPolicyEvaluator', () => {
+  let dir: string | undefined;
+  let evaluator: PolicyEvaluator | undefined;
+  afterEach(async () => {
+    await evaluator?.close?.();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('says through xao_policy_bundle_refused while the bundle file holds a refused bundle', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'xao-policy-'));
+    const path = join(dir, 'policy.wasm');
+    await copyFile(BUILT_POLICY_WASM, path);
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+    evaluator = await createPolicyEvaluator(path, pino({ level: 'silent' }), metrics, {
+      pollIntervalMs: 20,
+    });
+    expect(await refused(metrics)).toBe(0);
+
+    await writeFile(path, 'not a WebAssembly module');
+    await until(async () => (await refused(metrics)) === 1);
+    expect(await refused(metrics)).toBe(1);
+
+    await copyFile(BUILT_POLICY_WASM, path);
+    await until(async () => (await refused(metrics)) === 0);
+    expect(await refused(metrics)).toBe(0);
+  });
+});
