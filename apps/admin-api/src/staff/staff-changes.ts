@@ -11,27 +11,16 @@ export class StaffChanges {
     @Inject(Reevaluation) private readonly reevaluation: Reevaluation,
   ) {}
 
-  /** Xero UserIDs explicitly linked to any of the members. */
-  async linkedUserIds(staffIds: Iterable<string>): Promise<string[]> {
-    const userIds: string[] = [];
-    for (const staffId of new Set(staffIds)) {
-      let cursor: string | null = null;
-      do {
-        const page = await this.db.links.list({ staffId, limit: 500, cursor });
-        userIds.push(...page.items.map((l) => l.userId));
-        cursor = page.nextCursor;
-      } while (cursor);
-    }
-    return userIds;
-  }
-
   /** `records`: the member before and/or after the change (emails of both matter). */
   async changed(
     reason: string,
     records: readonly StaffRecord[],
     extraUserIds: readonly string[] = [],
   ): Promise<string[]> {
-    const userIds = [...extraUserIds, ...(await this.linkedUserIds(records.map((r) => r.id)))];
+    const userIds = [
+      ...extraUserIds,
+      ...(await this.db.links.linkedUserIds(records.map((r) => r.id))),
+    ];
     return this.reevaluation.after(reason, { emails: records.map((r) => r.email), userIds });
   }
 
@@ -46,7 +35,7 @@ export class StaffChanges {
   ): Promise<string[]> {
     return this.reevaluation.after(reason, {
       emails,
-      userIds: await this.linkedUserIds(updatedIds),
+      userIds: await this.db.links.linkedUserIds(updatedIds),
     });
   }
 }

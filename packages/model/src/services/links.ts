@@ -129,6 +129,24 @@ export class AccountLinkService {
     return toPage(rows, limit, toRecord, (l) => encodeCursor('links', l.userId, l.id));
   }
 
+  /** The Xero UserIDs linked to any of these staff members: one query per 500 members. */
+  async linkedUserIds(staffIds: Iterable<string>): Promise<string[]> {
+    const ids = [...new Set(staffIds)];
+    const bad = ids.find((id) => !isUuid(id));
+    if (bad !== undefined) throw new ValidationError('staffId', 'must be a staff member id (UUID)');
+    const userIds: string[] = [];
+    const em = this.ctx.em();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await em.find(
+        AccountLink,
+        { staff: { $in: ids.slice(i, i + 500) } },
+        { orderBy: { userId: 'asc' }, fields: ['userId'] },
+      );
+      userIds.push(...rows.map((l) => l.userId));
+    }
+    return userIds;
+  }
+
   /** The links for these Xero UserIDs, in policy-input form. */
   async forUsers(userIds: readonly string[]): Promise<PolicyAccountLink[]> {
     const links: PolicyAccountLink[] = [];

@@ -192,6 +192,15 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       'xero-u2',
     ]);
     expect((await db().links.get('Xero-U2'))?.userId).toBe('xero-u2');
+    const ann = (await db().staff.getByEmail('ann@acme.test'))!;
+    await db().links.link('xero-u4', { staffId: ann.id });
+    expect(await db().links.linkedUserIds([bob.id, ann.id, bob.id])).toEqual([
+      'xero-u2',
+      'xero-u4',
+    ]);
+    expect(await db().links.linkedUserIds([])).toEqual([]);
+    await expect(db().links.linkedUserIds(['not-a-uuid'])).rejects.toThrow(/^staffId: /);
+    await db().links.unlink('xero-u4');
   });
 
   it('refuses half-specified links and unknown staff, naming the field', async () => {
