@@ -134,31 +134,33 @@ export class AccountLinkService {
     const ids = [...new Set(staffIds)];
     const bad = ids.find((id) => !isUuid(id));
     if (bad !== undefined) throw new ValidationError('staffId', 'must be a staff member id (UUID)');
-    const userIds: string[] = [];
-    const em = this.ctx.em();
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = await em.find(
-        AccountLink,
-        { staff: { $in: ids.slice(i, i + 500) } },
-        { orderBy: { userId: 'asc' }, fields: ['userId'] },
-      );
-      userIds.push(...rows.map((l) => l.userId));
-    }
-    return userIds;
+    const rows = await this.linksWhereIn('staff', ids);
+    return rows.map((l) => l.userId);
   }
 
   /** The links for these Xero UserIDs, in policy-input form. */
   async forUsers(userIds: readonly string[]): Promise<PolicyAccountLink[]> {
-    const links: PolicyAccountLink[] = [];
+    const rows = await this.linksWhereIn('userId', userIds);
+    return rows.map((l) => toPolicyLink(toRecord(l)));
+  }
+
+  /** Links whose `field` is any of `values`, by UserID: one query per 500 values. */
+  private async linksWhereIn(
+    field: 'staff' | 'userId',
+    values: readonly string[],
+  ): Promise<AccountLink[]> {
     const em = this.ctx.em();
-    for (let i = 0; i < userIds.length; i += 500) {
-      const rows = await em.find(
-        AccountLink,
-        { userId: { $in: userIds.slice(i, i + 500) } },
-        { orderBy: { userId: 'asc' } },
+    const rows: AccountLink[] = [];
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      rows.push(
+        ...(await em.find(
+          AccountLink,
+          field === 'staff' ? { staff: { $in: chunk } } : { userId: { $in: chunk } },
+          { orderBy: { userId: 'asc' } },
+        )),
       );
-      links.push(...rows.map((l) => toPolicyLink(toRecord(l))));
     }
-    return links;
+    return rows;
   }
 }
