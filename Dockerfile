@@ -6,16 +6,14 @@
 #   docker build -t ghcr.io/xero-access-operator/xero-access-operator:0.1.0 .
 # scripts/image-smoke.sh (npm run image:smoke) runs the build stage's script on a clean clone and
 # starts both apps from the pruned tree (the CI machine has no container engine).
-ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 # opa compiles the Rego checks to WebAssembly during the build (the version tools/go.mod pins).
 FROM openpolicyagent/opa:1.22.2-static AS opa
 
 FROM ${NODE_IMAGE} AS build
-# better-sqlite3 compiles from source when no prebuilt binary matches the platform.
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
+# No compiler: better-sqlite3 (the one native module) ships Node-API binaries for glibc and musl,
+# x64 and arm64, that load on any Node.js version.
 WORKDIR /src
 COPY --from=opa /opa /usr/local/bin/opa
 ENV XAO_OPA=/usr/local/bin/opa

@@ -17,8 +17,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 else
   note "npm packages: up to date"
 fi
-# better-sqlite3 (the one native module) is built for one Node.js ABI: a node_modules installed
-# with another Node.js, e.g. the machine's rather than the image's, is rebuilt, not reinstalled.
+# better-sqlite3 (the one native module) loads a Node-API binary it ships; should none fit this
+# platform, it is built from source here rather than failing at the first SQLite test.
 if ! node -e "new (require('better-sqlite3'))(':memory:').close()" 2>/dev/null; then
   step "npm rebuild better-sqlite3 (for Node.js $(node -v))"
   npm rebuild better-sqlite3 --no-audit --no-fund >&2
