@@ -121,6 +121,29 @@ describe.each(testDrivers)('database errors in the log on $dialect', (driver) =>
     );
   });
 
+  it("the ORM's own validation error loses the entity it prints", async () => {
+    const em = t.model.orm.em.fork();
+    const now = new Date();
+    // No name: MikroORM refuses the flush and prints the whole entity in its message.
+    em.create(StaffMember, {
+      id: crypto.randomUUID(),
+      email: EMAIL,
+      status: 'active',
+      source: 'manual',
+      createdAt: now,
+      updatedAt: now,
+    } as unknown as StaffMember);
+    const error = await caught(() => em.flush());
+    expect(error.message).toContain(EMAIL);
+
+    const serialized = logged(error, EMAIL);
+    expect(serialized).toMatchObject({
+      type: 'ValidationError',
+      message: 'Value for StaffMember.name is required, [value withheld] found',
+    });
+    expect(safeErrorMessage(error)).toBe(serialized.message);
+  });
+
   it("a driver's own error (not converted by MikroORM) loses the statement too", async () => {
     const knex = t.model.orm.em.getConnection().getKnex();
     const error = await caught(async () =>

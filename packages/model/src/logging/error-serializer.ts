@@ -9,9 +9,12 @@
  * log line. This one keeps an allow-list of fields that describe a failure without its data.
  *
  * A database error's message (and so its stack's first line) holds the failed statement with its
- * values filled in: those keep only the driver's own message (see statement-redaction.ts).
+ * values filled in: those keep only the driver's own message (see statement-redaction.ts). An ORM
+ * ValidationError quotes the value it refused, or the whole entity: those keep what was wrong
+ * (see entity-value-redaction.ts).
  */
-import { DriverException } from '@mikro-orm/core';
+import { DriverException, ValidationError } from '@mikro-orm/core';
+import { withoutEntityValues } from './entity-value-redaction.js';
 import { withoutStatement } from './statement-redaction.js';
 
 /** What a logged error keeps. */
@@ -61,7 +64,7 @@ function safeError(error: object, depth: number, seen: Set<object>): SafeError {
   const name = read(error, 'name');
   if (typeof name === 'string' && name !== type && name !== 'Error') safe.name = name;
   const message = read(error, 'message');
-  if (typeof message === 'string') safe.message = withoutStatement(message, isDatabaseError(error));
+  if (typeof message === 'string') safe.message = withoutData(error, message);
   const stack = read(error, 'stack');
   if (typeof stack === 'string') {
     const header = `${typeof name === 'string' && name ? name : type}: ${safe.message}`;
@@ -89,14 +92,18 @@ function safeError(error: object, depth: number, seen: Set<object>): SafeError {
 
 /**
  * The message of an error as a log line or an error record may show it: a failed SQL statement
- * and its values taken out, as serializeError does.
+ * and its values (or the values an ORM validation quoted) taken out, as serializeError does.
  */
 export function safeErrorMessage(value: unknown): string {
   if (typeof value !== 'object' || value === null) return String(value);
   const message = read(value, 'message');
-  return typeof message === 'string'
-    ? withoutStatement(message, isDatabaseError(value))
-    : String(value);
+  return typeof message === 'string' ? withoutData(value, message) : String(value);
+}
+
+/** The message without the rows' values a database or ORM error quotes. */
+function withoutData(error: object, message: string): string {
+  if (error instanceof ValidationError) return withoutEntityValues(message);
+  return withoutStatement(message, isDatabaseError(error));
 }
 
 /** PostgreSQL SQLSTATE, e.g. `23505`. */
