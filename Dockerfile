@@ -6,7 +6,7 @@
 #   docker build -t ghcr.io/xero-access-operator/xero-access-operator:0.1.0 .
 # scripts/image-smoke.sh (npm run image:smoke) runs the build stage's script on a clean clone and
 # starts both apps from the pruned tree (the CI machine has no container engine).
-ARG NODE_IMAGE=node:26.12.1-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 # opa compiles the Rego checks to WebAssembly during the build (the version tools/go.mod pins).
 FROM openpolicyagent/opa:1.22.2-static AS opa

@@ -4,8 +4,7 @@
 # hold, as the chart starts them, and must answer their health probes. Proves every module the
 # apps load at run time is a production dependency of a run-time workspace, and that they run on
 # the image's Node.js (scripts/image-node.sh), not only on the machine's.
-# Needs the local services and tools (npm run setup). Takes a few minutes: better-sqlite3
-# compiles from source for that Node.js, as in the Dockerfile.
+# Needs the local services and tools (npm run setup). Takes a few minutes (a full npm install).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
