@@ -17,10 +17,8 @@ const property = { name: 'staff', type: 'StaffMember' } as never;
 const cases: [string, ValidationError, string][] = [
   [
     'a value of the wrong type',
-    ValidationError.fromWrongPropertyType(new StaffMember(), 'email', 'string', 'object', {
-      email: EMAIL,
-    }),
-    "Trying to set StaffMember.email of type 'string' to [value withheld] of type 'object'",
+    ValidationError.fromWrongPropertyType(new StaffMember(), 'email', 'number', 'string', EMAIL),
+    "Trying to set StaffMember.email of type 'number' to [value withheld] of type 'string'",
   ],
   [
     'a value that does not convert',
