@@ -47,6 +47,8 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ACCEPTANCE_EXPIRY_INTERVAL: '0s' })).toThrow(
       /ACCEPTANCE_EXPIRY_INTERVAL: must be at least 1s/,
     );
+    // The policy input schema takes whole hours only.
+    expect(() => loadConfig({ OFFBOARDING_GRACE_HOURS: '1.5' })).toThrow(/OFFBOARDING_GRACE_HOURS/);
   });
 
   it('takes a blank variable (an empty chart value) as unset', () => {

@@ -69,7 +69,8 @@ const envSchema = z.object({
   SYNC_JITTER: z.coerce.number().min(0).max(1).default(0.1),
   TOKEN_REFRESH_AHEAD: durationMs.default(5 * 60_000),
   REFRESH_LOCK_TTL: durationMs.default(30_000),
-  OFFBOARDING_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  // The policy input's settings.offboardingGraceHours is an integer: a fraction would fail every evaluation.
+  OFFBOARDING_GRACE_HOURS: z.coerce.number().int().min(0).default(24),
   ACCEPTANCE_EXPIRY_INTERVAL: durationMs
     .refine((ms) => ms >= 1_000, 'must be at least 1s')
     .default(60_000),
