@@ -49,6 +49,7 @@ describe('helm lint and values schema', () => {
     ['database.urlKey=', '/database/urlKey'],
     ['adminApi.maxAcceptanceDays=0', '/adminApi/maxAcceptanceDays'],
     ['adminApi.oidc.groupsClaim=', '/adminApi/oidc/groupsClaim'],
+    ['policyBundle.key=out/bundle.tar.gz', '/policyBundle/key'],
   ])('refuses %s, naming %s', (set, field) => {
     const out = template(...REQUIRED, set);
     expect(out.code).not.toBe(0);
@@ -203,19 +204,81 @@ describe('rendered manifests', () => {
     (
       kinds(render('metrics.prometheusRule.enabled=true')).find(
         (o) => o.kind === 'PrometheusRule',
-      ) as unknown as { spec: { groups: { rules: { alert: string; expr: string }[] }[] } }
+      ) as unknown as {
+        spec: {
+          groups: {
+            rules: { alert: string; expr: string; annotations: Record<string, string> }[];
+          }[];
+        };
+      }
     ).spec.groups.flatMap((g) => g.rules);
 
-  it('alerts on connections not Ready, except those suspended on purpose', () => {
+  // Grouped by reason, a reason that changes (RateLimited, then Unauthorized) would be a new alert
+  // and restart the 30 minutes: the reason is looked up for the description instead.
+  it('alerts on connections not Ready for 30 minutes whatever the reason, except suspended ones', () => {
     const notReady = alertRules().find((r) => r.alert === 'XeroConnectionNotReady');
     expect(notReady?.expr).toBe(
-      'max by (namespace, name, reason) (xao_connection_ready{reason!="Suspended"} == 0)',
+      'max by (namespace, name) (xao_connection_ready{reason!="Suspended"} == 0)',
     );
+    expect(notReady?.annotations.description).toBe(
+      'Reason {{ with printf "xao_connection_ready{namespace=%q,name=%q} == 0" $labels.namespace $labels.name | query }}' +
+        '{{ . | first | label "reason" }}{{ else }}unknown{{ end }}: ' +
+        'kubectl describe xc -n {{ $labels.namespace }} {{ $labels.name }}',
+    );
+  });
+
+  // An annotation naming a label the expression aggregated away renders empty.
+  it('alerts name only labels their expression keeps', () => {
+    const rules = alertRules();
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      const kept = /^\w+ by \(([^)]*)\)/.exec(rule.expr)?.[1]?.split(/,\s*/);
+      const used = Object.values(rule.annotations).flatMap((text) =>
+        [...text.matchAll(/\$labels\.(\w+)/g)].map((m) => m[1]),
+      );
+      expect(kept, rule.alert).toBeDefined();
+      expect(kept, rule.alert).toEqual(expect.arrayContaining(used));
+    }
+  });
+
+  // The connection series carry the XeroConnection's namespace; without honorLabels Prometheus
+  // renames it exported_namespace and sets the operator's, merging same-named connections.
+  it("scrapes with honorLabels, so the alerts' namespace is the XeroConnection's", () => {
+    const monitor = kinds(render('metrics.serviceMonitor.enabled=true')).find(
+      (o) => o.kind === 'ServiceMonitor',
+    ) as unknown as { spec: { endpoints: { port: string; honorLabels?: boolean }[] } };
+    expect(monitor.spec.endpoints).toEqual([
+      expect.objectContaining({ port: 'metrics', honorLabels: true }),
+    ]);
   });
 
   it('alerts when a replica refuses the policy bundle it was given', () => {
     const refused = alertRules().find((r) => r.alert === 'XeroAccessPolicyBundleRefused');
     expect(refused?.expr).toBe('max by (pod) (xao_policy_bundle_refused) > 0');
+  });
+
+  const budgets = (replicas: number) =>
+    kinds(render(`reconciler.replicas=${replicas}`, `adminApi.replicas=${replicas}`))
+      .filter((o) => o.kind === 'PodDisruptionBudget')
+      .map((o) => ({ name: o.metadata.name, spec: (o as unknown as { spec: unknown }).spec }));
+
+  // minAvailable 1 on the only pod would forbid evicting it: every node drain would hang.
+  it('budgets disruptions only for an app with more than one replica', () => {
+    expect(budgets(1)).toEqual([]);
+    expect(budgets(2)).toEqual([
+      {
+        name: 'xao-xero-access-admin-api',
+        spec: expect.objectContaining({ minAvailable: 1 }),
+      },
+      {
+        name: 'xao-xero-access-reconciler',
+        spec: expect.objectContaining({ minAvailable: 1 }),
+      },
+    ]);
+    const onlyReconciler = kinds(render('adminApi.replicas=1')).filter(
+      (o) => o.kind === 'PodDisruptionBudget',
+    );
+    expect(onlyReconciler.map((o) => o.metadata.name)).toEqual(['xao-xero-access-reconciler']);
   });
 
   it('runs both apps non-root, read-only, without privilege escalation or capabilities', () => {

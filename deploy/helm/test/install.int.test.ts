@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { findTool } from '@xero-access/local-cluster';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chartDir, helm, kubectl, REQUIRED } from './helm.js';
+import { kubeRequest, type KubeRequest } from './kube-api.js';
 
 const kubeconfig = inject('kubeconfig');
 
@@ -38,20 +39,28 @@ type Row = [
 ];
 
 const XC = 'xeroconnections.xeroaccess.dev';
+// Exactly the calls the code makes (sent for real below), and nothing else.
 const reconcilerMatrix: Row[] = [
   ['get', XC, undefined, 'watched', true],
   ['list', XC, undefined, 'watched', true],
   ['watch', XC, undefined, 'watched', true],
-  ['patch', XC, undefined, 'watched', true],
-  ['update', XC, 'status', 'watched', true],
-  ['update', XC, 'finalizers', 'watched', true],
+  ['patch', XC, undefined, 'watched', true], // finalizers and annotations, by merge patch
+  ['patch', XC, 'status', 'watched', true],
   ['get', 'secrets', undefined, 'watched', true],
   ['list', 'secrets', undefined, 'watched', true], // the Secret watch
   ['watch', 'secrets', undefined, 'watched', true],
-  ['update', 'secrets', undefined, 'watched', true],
+  ['update', 'secrets', undefined, 'watched', true], // the rotated refresh token (a PUT)
   ['create', 'events.events.k8s.io', undefined, 'watched', true],
+  ['get', 'leases.coordination.k8s.io', undefined, 'release', true],
   ['create', 'leases.coordination.k8s.io', undefined, 'release', true],
   ['update', 'leases.coordination.k8s.io', undefined, 'release', true],
+  ['update', XC, undefined, 'watched', false],
+  ['get', XC, 'status', 'watched', false],
+  ['update', XC, 'status', 'watched', false],
+  ['update', XC, 'finalizers', 'watched', false], // no ownerReferences to block deletion with
+  ['patch', 'secrets', undefined, 'watched', false],
+  ['create', 'events', undefined, 'watched', false], // core Events: it writes events.k8s.io ones
+  ['patch', 'events.events.k8s.io', undefined, 'watched', false],
   ['create', XC, undefined, 'watched', false],
   ['delete', XC, undefined, 'watched', false],
   ['create', 'secrets', undefined, 'watched', false],
@@ -70,8 +79,10 @@ const adminApiMatrix: Row[] = [
   ['create', 'secrets', undefined, 'watched', true],
   ['update', 'secrets', undefined, 'watched', true],
   ['update', XC, undefined, 'watched', false],
+  ['patch', XC, undefined, 'watched', false],
   ['update', XC, 'status', 'watched', false],
   ['delete', XC, undefined, 'watched', false],
+  ['patch', 'secrets', undefined, 'watched', false],
   ['list', 'secrets', undefined, 'watched', false],
   ['delete', 'secrets', undefined, 'watched', false],
   ['get', 'secrets', undefined, 'other', false],
@@ -170,4 +181,181 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
       expect(canI(sa, namespaces[ns], verb, resource, sub)).toBe(allowed);
     },
   );
+
+  /**
+   * The requests the apps send (method, path, content type), sent as their ServiceAccounts: a
+   * rule narrowed below what the code needs fails here with the API server's 403.
+   */
+  describe('each call the code makes succeeds as its ServiceAccount', () => {
+    const ns = () => namespaces.watched;
+    const xc = (sub = '') =>
+      `/apis/xeroaccess.dev/v1alpha1/namespaces/${ns()}/xeroconnections${sub}`;
+    const secrets = (sub = '') => `/api/v1/namespaces/${ns()}/secrets${sub}`;
+    const leases = (sub = '') =>
+      `/apis/coordination.k8s.io/v1/namespaces/${namespaces.release}/leases${sub}`;
+    const MERGE_PATCH = 'application/merge-patch+json';
+    // secret-watcher.ts: Secrets are listed and watched as metadata only.
+    const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+    const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+    /** Sends the request as the component's ServiceAccount; its body when the status is `expected`. */
+    const call =
+      (component: string) =>
+      async (
+        method: KubeRequest['method'],
+        path: string,
+        options: Partial<KubeRequest> & { expected?: number } = {},
+      ) => {
+        const as = `system:serviceaccount:${namespaces.release}:${fullname}-${component}`;
+        const res = await kubeRequest(kubeconfig, { method, path, as, ...options });
+        expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBe(
+          options.expected ?? (method === 'POST' ? 201 : 200),
+        );
+        return res.body;
+      };
+    const reconciler = call('reconciler');
+    const adminApi = call('admin-api');
+    const secret = (name: string, data: Record<string, string>) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace: ns() },
+      type: 'Opaque',
+      stringData: data,
+    });
+
+    beforeAll(() => {
+      const acme = {
+        apiVersion: 'xeroaccess.dev/v1alpha1',
+        kind: 'XeroConnection',
+        metadata: { name: 'acme', namespace: ns() },
+        spec: {
+          credentialsSecretRef: { name: 'acme-app' },
+          tokenSecretRef: { name: 'acme-tokens' },
+        },
+      };
+      const objects = [
+        secret('acme-app', { clientId: 'id', clientSecret: 'secret' }),
+        secret('acme-tokens', { refresh_token: 'r' }),
+        acme,
+      ];
+      execFileSync(findTool('kubectl'), ['--kubeconfig', kubeconfig, 'create', '-f', '-'], {
+        input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+      });
+    });
+
+    // No reconciler runs here to take the finalizer off again.
+    afterAll(() => {
+      const unblock = [
+        'patch',
+        'xc',
+        'acme',
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ];
+      kubectl(kubeconfig, ['-n', ns(), ...unblock]);
+    });
+
+    it('reconciler: watches, finalizers, annotations, status, token write-back, Events, Lease', async () => {
+      // xero-connection-watcher.ts and secret-watcher.ts (resource-watcher.ts): list, then watch.
+      const list = await reconciler('GET', xc('?limit=500'));
+      expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toContain(
+        'acme',
+      );
+      await reconciler(
+        'GET',
+        xc(`?watch=1&timeoutSeconds=1&resourceVersion=${list.metadata.resourceVersion}`),
+      );
+      const metadata = await reconciler('GET', secrets('?limit=500'), { accept: METADATA_LIST });
+      expect(metadata.kind).toBe('PartialObjectMetadataList');
+      await reconciler(
+        'GET',
+        secrets(`?watch=1&timeoutSeconds=1&resourceVersion=${metadata.metadata.resourceVersion}`),
+        { accept: METADATA },
+      );
+
+      // xero-connection-api.ts: get, and merge patches of finalizers, annotations and status.
+      const { resourceVersion, uid } = (await reconciler('GET', xc('/acme'))).metadata;
+      const finalizers = ['xeroaccess.dev/finalizer'];
+      await reconciler('PATCH', xc('/acme'), {
+        contentType: MERGE_PATCH,
+        body: { metadata: { finalizers, resourceVersion } },
+      });
+      await reconciler('PATCH', xc('/acme'), {
+        contentType: MERGE_PATCH,
+        body: { metadata: { annotations: { 'xeroaccess.dev/sync-requested-at': 'now' } } },
+      });
+      const patched = await reconciler('PATCH', xc('/acme/status'), {
+        contentType: MERGE_PATCH,
+        body: { status: { observedGeneration: 1 } },
+      });
+      expect(patched).toMatchObject({
+        metadata: { finalizers },
+        status: { observedGeneration: 1 },
+      });
+
+      // credentials-secret.ts, token-secret.ts, alert-targets.ts: read; the rotated token is a PUT.
+      await reconciler('GET', secrets('/acme-app'));
+      await reconciler('GET', secrets('/xero-access-alerts'), { expected: 404 });
+      const tokens = await reconciler('GET', secrets('/acme-tokens'));
+      await reconciler('PUT', secrets('/acme-tokens'), {
+        body: { ...tokens, data: { ...tokens.data, access_token: 'eA==' } },
+      });
+
+      // event-recorder.ts: events.k8s.io/v1, created only.
+      await reconciler('POST', `/apis/events.k8s.io/v1/namespaces/${ns()}/events`, {
+        body: {
+          apiVersion: 'events.k8s.io/v1',
+          kind: 'Event',
+          metadata: { name: `acme.${Date.now().toString(16)}`, namespace: ns() },
+          eventTime: new Date().toISOString().replace('Z', '000Z'),
+          reportingController: 'xeroaccess.dev/reconciler',
+          reportingInstance: 'rbac-test',
+          action: 'Sync',
+          reason: 'Synced',
+          type: 'Normal',
+          note: 'sent as the reconciler',
+          regarding: {
+            apiVersion: 'xeroaccess.dev/v1alpha1',
+            kind: 'XeroConnection',
+            namespace: ns(),
+            name: 'acme',
+            uid,
+          },
+        },
+      });
+
+      // lease-elector.ts: read, create, replace.
+      await reconciler('GET', leases('/rbac-test'), { expected: 404 });
+      const lease = await reconciler('POST', leases(), {
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: 'rbac-test' },
+          spec: { holderIdentity: 'a' },
+        },
+      });
+      await reconciler('PUT', leases('/rbac-test'), {
+        body: { ...lease, spec: { holderIdentity: 'b' } },
+      });
+    });
+
+    it('admin API: connections list and read, credentials read, token Secret create and replace', async () => {
+      // kube.ts
+      const list = await adminApi('GET', xc());
+      expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toContain(
+        'acme',
+      );
+      await adminApi('GET', xc('/acme'));
+      // connect.service.ts, connect/token-secret.ts: read; create when missing, else replace.
+      await adminApi('GET', secrets('/acme-app'));
+      await adminApi('GET', secrets('/globex-tokens'), { expected: 404 });
+      const created = await adminApi('POST', secrets(), {
+        body: secret('globex-tokens', { refresh_token: 'r' }),
+      });
+      await adminApi('PUT', secrets('/globex-tokens'), {
+        body: { ...created, data: { refresh_token: 'cw==' } },
+      });
+    });
+  });
 });

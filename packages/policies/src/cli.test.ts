@@ -1,10 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFresh } from './test/built-policy.js';
+import {
+  ALWAYS_FIRING_CHECK,
+  DATA_FILE,
+  NESTED_CHECK,
+  UNTESTED_CHECK,
+  regoFolder,
+} from './test/check-folders.js';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../examples/input.json', import.meta.url));
@@ -85,27 +92,97 @@ describe('xero-policies', { timeout: 60_000 }, () => {
 
   it('profile rejects a count of evaluations that is not a whole number above 0', async () => {
     const run = await cli(['profile', EXAMPLE, '--bundle', bundle, '--evaluations', '0']);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain("option '-n, --evaluations <count>' argument '0' is invalid");
   });
 
-  it('test runs opa test and prints coverage', async () => {
+  it('test runs opa test and prints the coverage of each policy file', async () => {
     const run = await cli(['test', '--min-coverage', '90']);
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/coverage: \d+(\.\d)?% of policy lines \(minimum 90%\)/);
+    expect(run.stdout).toMatch(/\| policy file +\| lines covered \| lines \| coverage \|/);
+    expect(run.stdout).toMatch(
+      /\| \S*user-identified\/check\.rego +\| +\d+ \| +\d+ \| +\d+\.\d% \|/,
+    );
+    expect(run.stdout).toMatch(/\| total +\|/);
+    expect(run.stdout).toMatch(
+      /coverage: \d+(\.\d)?% of policy lines; minimum 90% in every policy file/,
+    );
   });
 
-  it('test fails when coverage is under the minimum', async () => {
-    const run = await cli(['test', '--min-coverage', '101']);
+  it('test fails naming each policy file under the minimum, whatever the total', async () => {
+    const untested = await regoFolder(UNTESTED_CHECK);
+    const run = await cli(['test', '--include', untested]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('is under 101%');
+    expect(run.stdout).toMatch(/coverage: 9\d\.\d% of policy lines; minimum 90%/);
+    expect(run.stdout).toMatch(
+      /crowded-organisation\/check\.rego +\| +1 \| +3 \| +33\.3% \(under\) \|/,
+    );
+    expect(run.stderr).toBe(
+      `xero-policies: line coverage under 90% in: ${join(untested, 'xeroaccess/checks/crowded-organisation/check.rego')} (33.3%)\n`,
+    );
   });
+
+  it('test takes --min-coverage with a trailing %', async () => {
+    const untested = await regoFolder(UNTESTED_CHECK);
+    const [low, high] = await Promise.all([
+      cli(['test', '--include', untested, '--min-coverage', '30%']),
+      cli(['test', '--include', untested, '--min-coverage', '50%']),
+    ]);
+    expect(low.code).toBe(0);
+    expect(high.code).toBe(1);
+    expect(high.stderr).toContain('line coverage under 50% in:');
+  });
+
+  it.each(['ninety', '99x', '101', '-1', ''])(
+    'test refuses --min-coverage %j with a usage error',
+    async (minimum) => {
+      const run = await cli(['test', '--min-coverage', minimum]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `option '--min-coverage <percent>' argument '${minimum}' is invalid. expected a number from 0 to 100`,
+      );
+    },
+  );
+
+  it("test passes with a custom check that reports on the built-in tests' inputs", async () => {
+    const run = await cli(['test', '--include', await regoFolder(ALWAYS_FIRING_CHECK)]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('connection-reviewed/check.rego');
+  });
+
+  it.each(['test', 'build'])(
+    '%s refuses a check nested more than one level under xeroaccess.checks',
+    async (command) => {
+      const nested = await regoFolder(NESTED_CHECK);
+      const out = join(dir, `nested-${command}`);
+      const output = command === 'build' ? ['--output', out] : [];
+      const run = await cli([command, '--include', nested, ...output]);
+      expect(run.code).toBe(1);
+      const check = join(nested, 'xeroaccess/checks/acme/adviser_limit/check.rego');
+      expect(run.stderr).toContain(`${check}: package xeroaccess.checks.acme.adviser_limit\n`);
+      expect(run.stderr).toContain('A check must be `package xeroaccess.checks["<check-id>"]`');
+      await expect(access(join(out, 'bundle.tar.gz'))).rejects.toThrow();
+    },
+  );
 
   it('build writes the bundle and the module', async () => {
     const out = join(dir, 'out');
     const run = await cli(['build', '--output', out]);
+    expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(join(out, 'bundle.tar.gz'));
     expect(run.stdout).toContain(join(out, 'policy.wasm'));
+  });
+
+  it('build says to roll out bundle.tar.gz when the bundle carries data', async () => {
+    const out = join(dir, 'with-data');
+    const run = await cli(['build', '--include', await regoFolder(DATA_FILE), '--output', out]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(
+      `xero-policies: ${join(out, 'bundle.tar.gz')} carries data (its /data.json, from JSON or YAML files in ` +
+        'the Rego folders) that policy.wasm alone does not: roll out bundle.tar.gz, not policy.wasm.\n',
+    );
   });
 });

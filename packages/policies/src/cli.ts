@@ -4,14 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PolicyEvaluator, messageOf } from './evaluator.js';
 import { buildBundle } from './opa/build.js';
+import { displayPath, filesUnder, formatCoverage } from './opa/coverage-table.js';
 import { runRegoTests } from './opa/rego-test.js';
 import { profileEvaluation } from './profile/profile-evaluation.js';
 import { formatProfile } from './profile/profile-table.js';
 import { PolicyDocumentError } from './schema/validate.js';
 
-/** Exit codes: 1 = something failed, 2 = the input document is invalid. */
+/** Exit codes: 1 = something failed, 2 = the input document or the command line is invalid. */
 const EXIT_FAILED = 1;
 const EXIT_INVALID_INPUT = 2;
+const EXIT_USAGE = 2;
 
 const DEFAULT_BUNDLE =
   process.env.POLICY_BUNDLE_PATH ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
@@ -26,7 +28,9 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command('xero-policies')
   .description('Evaluate, test and build the Xero access checks (Rego compiled to WebAssembly).')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Commander's own code for a bad option or argument is 1, which here means a check failed.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE));
 
 /** The input document from a JSON file; exits 2 when it cannot be read or parsed. */
 async function readInput(path: string): Promise<unknown> {
@@ -53,6 +57,13 @@ function evaluateOrFail(evaluator: PolicyEvaluator, input: unknown, inputPath: s
 
 const bundleOption = () =>
   new Option('-b, --bundle <path>', 'policy.wasm or bundle.tar.gz').default(DEFAULT_BUNDLE);
+
+/** A percentage from 0 to 100, with or without a trailing %. */
+function percentage(value: string): number {
+  const n = /^\d+(\.\d+)?%?$/.test(value.trim()) ? Number.parseFloat(value) : Number.NaN;
+  if (!(n >= 0 && n <= 100)) throw new InvalidArgumentError('expected a number from 0 to 100');
+  return n;
+}
 
 function positiveInteger(value: string): number {
   const n = Number(value);
@@ -81,17 +92,25 @@ program
     collect,
     [] as string[],
   )
-  .option('--min-coverage <percent>', 'fail under this line coverage of the policy files', '90')
-  .action(async (options: { include: string[]; minCoverage: string }) => {
-    const report = await runRegoTests(options.include);
+  .option(
+    '--min-coverage <percent>',
+    'fail when any policy file (tests aside) has less line coverage (0-100)',
+    percentage,
+    90,
+  )
+  .action(async (options: { include: string[]; minCoverage: number }) => {
+    const report = await runRegoTests(options.include).catch((error: unknown) =>
+      fail(messageOf(error)),
+    );
     process.stdout.write(`${report.output}\n`);
-    const minimum = Number(options.minCoverage);
-    process.stdout.write(`coverage: ${report.coverage}% of policy lines (minimum ${minimum}%)\n`);
-    for (const [file, percent] of Object.entries(report.files)) {
-      if (percent < 100) process.stdout.write(`  ${file}: ${percent}%\n`);
-    }
     if (!report.passed) fail('opa test failed');
-    if (report.coverage < minimum) fail(`coverage ${report.coverage}% is under ${minimum}%`);
+    const minimum = options.minCoverage;
+    process.stdout.write(`\n${formatCoverage(report, minimum)}`);
+    const under = filesUnder(report, minimum);
+    if (under.length > 0) {
+      const names = under.map((file) => `${displayPath(file.file)} (${file.percent}%)`);
+      fail(`line coverage under ${minimum}% in: ${names.join(', ')}`);
+    }
   });
 
 program
@@ -125,6 +144,12 @@ program
       (error: unknown) => fail(messageOf(error)),
     );
     process.stdout.write(`wrote ${built.bundle}\nwrote ${built.wasm}\n`);
+    if (built.carriesData) {
+      process.stderr.write(
+        `xero-policies: ${built.bundle} carries data (its /data.json, from JSON or YAML files in ` +
+          'the Rego folders) that policy.wasm alone does not: roll out bundle.tar.gz, not policy.wasm.\n',
+      );
+    }
   });
 
 await program.parseAsync();

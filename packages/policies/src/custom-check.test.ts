@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput, XeroUser } from './generated/policy-input.js';
 import { buildFresh } from './test/built-policy.js';
+import { adviserCapReadingData } from './test/data-check.js';
 
 const ADVISER_LIMIT = fileURLToPath(
   new URL('../examples/xeroaccess/checks/adviser-limit/', import.meta.url),
@@ -59,5 +60,34 @@ describe('custom checks are picked up without TypeScript changes', () => {
           'Lower the role of advisers who no longer need it, or raise max_advisers in the adviser-limit check if more are justified.',
       },
     ]);
+  });
+});
+
+describe('custom checks that read data files (data.json beside the Rego)', () => {
+  let built: { bundle: string; wasm: string };
+
+  beforeAll(async () => {
+    built = await buildFresh([await adviserCapReadingData(2)]);
+  }, 60_000);
+
+  it('fire when the evaluator loads bundle.tar.gz, which carries the data', async () => {
+    const evaluator = await PolicyEvaluator.fromFile(built.bundle);
+    expect(evaluator.evaluate(threeAdvisers).findings).toEqual([
+      {
+        check: 'adviser-cap',
+        severity: 'low',
+        subject: { kind: 'connection', id: 'finance/acme' },
+        message: 'too many advisers',
+        remediation: 'lower max_advisers',
+      },
+    ]);
+    expect(
+      evaluator.evaluate({ ...threeAdvisers, users: threeAdvisers.users.slice(0, 2) }).findings,
+    ).toEqual([]);
+  });
+
+  it('see no data in a bare policy.wasm (opa build keeps data out of the module)', async () => {
+    const evaluator = await PolicyEvaluator.fromFile(built.wasm);
+    expect(evaluator.evaluate(threeAdvisers).findings).toEqual([]);
   });
 });

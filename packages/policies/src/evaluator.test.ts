@@ -70,6 +70,27 @@ describe('PolicyEvaluator', () => {
     );
   });
 
+  it('refuses a check that reports one subject twice, naming the check and the subject', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'xao-twice-'));
+    await writeFile(
+      join(dir, 'check.rego'),
+      [
+        'package xeroaccess.checks["role-review"]',
+        '',
+        'findings contains {"severity": "low", "subject": {"kind": "user", "id": user.userId}, "message": message, "remediation": "r"} if {',
+        '\tsome user in input.users',
+        '\tsome message in ["first", "second"]',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const custom = await PolicyEvaluator.fromFile((await buildFresh([dir])).bundle);
+    // Sorted: the two findings of other checks, then role-review's for user ...001 at 2 and 3.
+    expect(() => custom.evaluate(example)).toThrow(
+      'invalid policy output: output.findings[3]: check role-review reports user 0f0e2a6c-1b7d-4c55-8a30-000000000001 twice; one finding per check and subject',
+    );
+  });
+
   it('refuses a module without the xeroaccess/result entrypoint', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'xao-other-'));
     await writeFile(join(dir, 'p.rego'), 'package other\n\nallow := true\n');

@@ -1,9 +1,10 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyInput } from './generated/policy-input.js';
 import type { Finding, PolicyOutput } from './generated/policy-output.js';
+import { repeatedFindings } from './schema/one-finding-per-subject.js';
 import { assertPolicyInput, assertPolicyOutput, PolicyDocumentError } from './schema/validate.js';
 import { sortFindings } from './sort-findings.js';
-import { readPolicyWasm } from './wasm/read-bundle.js';
+import { readPolicyBundle, type PolicyBundle } from './wasm/read-bundle.js';
 
 /** The rule every bundle must expose: `data.xeroaccess.result`, the output document. */
 export const ENTRYPOINT = 'xeroaccess/result';
@@ -27,12 +28,21 @@ export class PolicyEvaluator {
     private readonly hasUnsorted: boolean,
   ) {}
 
-  /** Loads `policy.wasm` or an OPA bundle (`bundle.tar.gz`) from a file. */
+  /** Loads `policy.wasm` or an OPA bundle (`bundle.tar.gz`, with its data) from a file. */
   static async fromFile(path: string): Promise<PolicyEvaluator> {
-    return PolicyEvaluator.fromWasm(await readPolicyWasm(path), path);
+    return PolicyEvaluator.fromBundle(await readPolicyBundle(path), path);
   }
 
+  /** A bare module: no data, so rules reading `data` beyond the policy see nothing there. */
   static async fromWasm(wasm: Buffer, source = 'policy.wasm'): Promise<PolicyEvaluator> {
+    return PolicyEvaluator.fromBundle({ wasm, data: undefined }, source);
+  }
+
+  /** The module, given the bundle's data document (`/data.json`) when there is one. */
+  static async fromBundle(
+    { wasm, data }: PolicyBundle,
+    source = 'bundle.tar.gz',
+  ): Promise<PolicyEvaluator> {
     let policy: LoadedPolicy;
     try {
       policy = await loadPolicy(wasm, { initial: INITIAL_MEMORY_PAGES });
@@ -44,6 +54,13 @@ export class PolicyEvaluator {
       throw new Error(
         `${source}: no entrypoint ${ENTRYPOINT} (has ${entrypoints.join(', ') || 'none'}); build with \`opa build -t wasm -e ${ENTRYPOINT}\``,
       );
+    }
+    if (data) {
+      try {
+        policy.setData(data);
+      } catch (error) {
+        throw new Error(`${source}: cannot load the bundle's /data.json: ${messageOf(error)}`);
+      }
     }
     return new PolicyEvaluator(policy, source, entrypoints.includes(UNSORTED_ENTRYPOINT));
   }
@@ -111,8 +128,18 @@ function isSortable(finding: unknown): finding is Finding {
   );
 }
 
-/** Output validation whose problems also say which check produced the bad finding. */
+/**
+ * Output validation whose problems also say which check produced the bad finding, and which
+ * refuses a check reporting one subject twice (the database would keep only the first).
+ */
 function assertOutputNamingChecks(raw: unknown): PolicyOutput {
+  const output = assertSchemaNamingChecks(raw);
+  const repeated = repeatedFindings(output.findings);
+  if (repeated.length > 0) throw new PolicyDocumentError('output', repeated);
+  return output;
+}
+
+function assertSchemaNamingChecks(raw: unknown): PolicyOutput {
   try {
     return assertPolicyOutput(raw);
   } catch (error) {

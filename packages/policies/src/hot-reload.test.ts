@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { canaryInputs } from './canary.js';
+import { PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput } from './generated/policy-input.js';
 import { HotReloadingEvaluator, type LoadedBundle, type ReloadFailure } from './hot-reload.js';
 import { buildFresh } from './test/built-policy.js';
+import { adviserCapReadingData } from './test/data-check.js';
 
 const ADVISER_LIMIT = fileURLToPath(
   new URL('../examples/xeroaccess/checks/adviser-limit/', import.meta.url),
@@ -113,6 +116,46 @@ describe('HotReloadingEvaluator', () => {
     await rm(custom, { recursive: true, force: true });
   });
 
+  it('refuses a bundle whose check emits an invalid finding per user (the canary has users)', async () => {
+    const { path, failed } = await start();
+    const good = watcher!.loaded.sha256;
+    const custom = await mkdtemp(join(tmpdir(), 'xao-per-user-'));
+    await writeFile(
+      join(custom, 'check.rego'),
+      [
+        'package xeroaccess.checks["per-user"]',
+        '',
+        'findings contains {"severity": "critical", "subject": {"kind": "user", "id": user.userId}, "message": "m", "remediation": "r"} if {',
+        '\tsome user in input.users',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    await copyFile((await buildFresh([custom])).bundle, path);
+    await watcher!.checkNow();
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toContain(
+      `${path}: the new policy fails on the canary input (examples/input.json): invalid policy output: `,
+    );
+    expect(failed[0]!.error).toContain(
+      'severity: must be one of high, medium, low (from check per-user)',
+    );
+    expect(watcher!.lastError).toEqual(failed[0]);
+    expect(watcher!.loaded.sha256).toBe(good);
+    expect(checksIn(watcher!)).toEqual([]);
+    await rm(custom, { recursive: true, force: true });
+  });
+
+  it('gives a reloaded bundle its data, so checks reading data files fire', async () => {
+    const { path, loaded } = await start();
+    const custom = await adviserCapReadingData(2);
+    await copyFile((await buildFresh([custom])).bundle, path);
+    await watcher!.checkNow();
+    expect(loaded).toHaveLength(1);
+    expect(checksIn(watcher!)).toEqual(['adviser-cap']);
+    await rm(custom, { recursive: true, force: true });
+  });
+
   it('reports a vanished file and keeps evaluating', async () => {
     const { path, failed } = await start();
     await rm(path);
@@ -150,4 +193,21 @@ describe('HotReloadingEvaluator', () => {
     await watcher.checkNow();
     expect(checksIn(watcher)).toEqual(['adviser-limit']);
   });
+});
+
+describe('the canary inputs a new bundle must evaluate', () => {
+  it('make each of the four built-in checks fire', async () => {
+    const evaluator = await PolicyEvaluator.fromFile((await buildFresh()).bundle);
+    const fired = new Set(
+      (await canaryInputs()).flatMap((input) =>
+        evaluator.evaluateValid(input).findings.map((f) => f.check),
+      ),
+    );
+    expect([...fired].sort()).toEqual([
+      'critical-system-access-configured',
+      'critical-system-access-valid',
+      'offboarded-access-removed',
+      'user-identified',
+    ]);
+  }, 60_000);
 });

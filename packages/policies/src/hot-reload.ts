@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { canaryInputs } from './canary.js';
 import { PolicyEvaluator, messageOf } from './evaluator.js';
-import type { PolicyInput } from './generated/policy-input.js';
 import type { PolicyOutput } from './generated/policy-output.js';
-import { policyWasmFrom } from './wasm/read-bundle.js';
+import { policyBundleFrom } from './wasm/read-bundle.js';
 
 export interface LoadedBundle {
   path: string;
@@ -30,19 +30,10 @@ export interface HotReloadOptions {
   intervalMs?: number;
 }
 
-/** The smallest valid input: a new bundle must evaluate it, and pass output validation, to be used. */
-const CANARY_INPUT: PolicyInput = {
-  now: '2026-01-01T00:00:00Z',
-  connection: { namespace: 'canary', name: 'canary', criticalSystem: true },
-  tenant: { tenantId: 'canary', tenantName: 'canary' },
-  users: [],
-  staff: [],
-  accountLinks: [],
-};
-
 /**
- * An evaluator that follows a bundle file (policy.wasm or bundle.tar.gz, e.g. mounted from a
- * ConfigMap). A changed file is loaded and smoke-tested before it replaces the current policy;
+ * An evaluator that follows a bundle file (bundle.tar.gz, with its data, or policy.wasm, e.g.
+ * mounted from a ConfigMap). A changed file is loaded and evaluated on the canary inputs (every
+ * built-in check fires on them; the output must validate) before it replaces the current policy;
  * when that fails, the last good policy stays in use and `failed` is emitted with the reason
  * (also kept as `lastError` until a later load succeeds).
  */
@@ -142,12 +133,17 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
   }
 }
 
+/** Loads the module with its data, then requires it to evaluate the canary with valid output. */
 async function loadChecked(bytes: Buffer, path: string): Promise<PolicyEvaluator> {
-  const evaluator = await PolicyEvaluator.fromWasm(policyWasmFrom(bytes, path), path);
-  try {
-    evaluator.evaluateValid(CANARY_INPUT);
-  } catch (error) {
-    throw new Error(`${path}: the new policy fails on a minimal input: ${messageOf(error)}`);
+  const evaluator = await PolicyEvaluator.fromBundle(policyBundleFrom(bytes, path), path);
+  for (const input of await canaryInputs()) {
+    try {
+      evaluator.evaluateValid(input);
+    } catch (error) {
+      throw new Error(
+        `${path}: the new policy fails on the canary input (examples/input.json): ${messageOf(error)}`,
+      );
+    }
   }
   return evaluator;
 }

@@ -16,7 +16,7 @@ export {
   type LoadedBundle,
   type ReloadFailure,
 } from './hot-reload.js';
-export { readPolicyWasm } from './wasm/read-bundle.js';
+export { readPolicyBundle, readPolicyWasm, type PolicyBundle } from './wasm/read-bundle.js';
 
 /** The bundle built with this package (the four checks): `dist/policy.wasm`. */
 export const BUILT_POLICY_WASM = fileURLToPath(new URL('./policy.wasm', import.meta.url));

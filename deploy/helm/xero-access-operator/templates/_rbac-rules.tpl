@@ -1,22 +1,22 @@
-{{/* Only what the code calls. Secrets: the reconciler reads credentials, writes the rotated
+{{/* Only what the code calls. XeroConnections: the reconciler sets finalizers and annotations
+by merge patch (no ownerReferences, so no xeroconnections/finalizers) and merge-patches status.
+Secrets: the reconciler reads credentials, replaces the token Secret (PUT) with the rotated
 refresh token, and lists/watches Secrets (metadata only) to pick up a fixed Secret at once; the
-admin API reads credentials and writes the token set after a consent. */}}
+admin API reads credentials and creates or replaces the token Secret after a consent. Events:
+the reconciler creates events.k8s.io/v1 Events, never core ones, and never patches them. */}}
 {{- define "xao.rules.reconciler" -}}
 - apiGroups: [xeroaccess.dev]
   resources: [xeroconnections]
-  verbs: [get, list, watch, update, patch]
+  verbs: [get, list, watch, patch]
 - apiGroups: [xeroaccess.dev]
   resources: [xeroconnections/status]
-  verbs: [get, update, patch]
-- apiGroups: [xeroaccess.dev]
-  resources: [xeroconnections/finalizers]
-  verbs: [update]
+  verbs: [patch]
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, list, watch, update, patch]
-- apiGroups: ["", events.k8s.io]
+  verbs: [get, list, watch, update]
+- apiGroups: [events.k8s.io]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [create]
 {{- end -}}
 
 {{- define "xao.rules.admin-api" -}}
@@ -25,5 +25,5 @@ admin API reads credentials and writes the token set after a consent. */}}
   verbs: [get, list]
 - apiGroups: [""]
   resources: [secrets]
-  verbs: [get, create, update, patch]
+  verbs: [get, create, update]
 {{- end -}}

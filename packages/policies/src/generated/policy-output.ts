@@ -6,6 +6,9 @@
 export interface PolicyOutput {
   findings: Finding[];
 }
+/**
+ * One check's finding about one subject: at most one per check and subject, and no longer than the database stores (packages/model, reported-finding.ts).
+ */
 export interface Finding {
   /**
    * Check id: the package key under xeroaccess.checks, e.g. user-identified.

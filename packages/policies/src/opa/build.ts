@@ -1,8 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ENTRYPOINT, UNSORTED_ENTRYPOINT } from '../evaluator.js';
-import { readPolicyWasm } from '../wasm/read-bundle.js';
-import { policyRoots, runOpa } from './opa-tool.js';
+import { readPolicyBundle } from '../wasm/read-bundle.js';
+import { checkedPolicyRoots } from './checked-roots.js';
+import { runOpa } from './opa-tool.js';
 
 export interface BuildOptions {
   /** Extra Rego folders to compile in, e.g. a platform team's custom checks. */
@@ -14,6 +15,11 @@ export interface BuildOptions {
 export interface BuiltBundle {
   bundle: string;
   wasm: string;
+  /**
+   * The bundle's /data.json is not empty (the Rego folders hold JSON or YAML data files):
+   * bundle.tar.gz carries that data, policy.wasm alone does not.
+   */
+  carriesData: boolean;
 }
 
 /** `opa build -t wasm`, tests excluded, then extracts policy.wasm beside the bundle. */
@@ -21,7 +27,7 @@ export async function buildBundle(options: BuildOptions): Promise<BuiltBundle> {
   const outDir = resolve(options.outDir);
   await mkdir(outDir, { recursive: true });
   const bundle = join(outDir, 'bundle.tar.gz');
-  const roots = policyRoots((options.include ?? []).map((dir) => resolve(dir)));
+  const roots = await checkedPolicyRoots(options.include);
   const run = await runOpa([
     'build',
     '-t',
@@ -38,6 +44,7 @@ export async function buildBundle(options: BuildOptions): Promise<BuiltBundle> {
   ]);
   if (run.exitCode !== 0) throw new Error(`opa build failed:\n${run.stderr || run.stdout}`);
   const wasm = join(outDir, 'policy.wasm');
-  await writeFile(wasm, await readPolicyWasm(bundle));
-  return { bundle, wasm };
+  const built = await readPolicyBundle(bundle);
+  await writeFile(wasm, built.wasm);
+  return { bundle, wasm, carriesData: Object.keys(built.data ?? {}).length > 0 };
 }

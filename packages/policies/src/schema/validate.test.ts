@@ -112,4 +112,37 @@ describe('policy output validation', () => {
       'invalid policy output: output.findings[0].severity: must be one of high, medium, low',
     );
   });
+
+  // The database's limits (packages/model, reported-finding.ts): longer would not be stored.
+  it.each([
+    ['check', 128, (value: string) => ({ ...finding, check: value })],
+    ['subject.id', 512, (value: string) => ({ ...finding, subject: { kind: 'user', id: value } })],
+    ['message', 10_000, (value: string) => ({ ...finding, message: value })],
+    ['remediation', 10_000, (value: string) => ({ ...finding, remediation: value })],
+  ])('takes a %s of up to %i characters, and refuses one more', (field, limit, withValue) => {
+    expect(assertPolicyOutput({ findings: [withValue('x'.repeat(limit))] }).findings).toHaveLength(
+      1,
+    );
+    expect(() => assertPolicyOutput({ findings: [withValue('x'.repeat(limit + 1))] })).toThrow(
+      `invalid policy output: output.findings[0].${field}: must NOT have more than ${limit} characters`,
+    );
+  });
+
+  it('refuses a subject.kind longer than the database keeps', () => {
+    expect(() =>
+      assertPolicyOutput({
+        findings: [{ ...finding, subject: { kind: 'u'.repeat(33), id: 'u1' } }],
+      }),
+    ).toThrow('output.findings[0].subject.kind: must NOT have more than 32 characters');
+  });
+
+  it('counts lengths in UTF-16 code units, as the model does (an emoji is two)', () => {
+    const emoji = '\u{1F6A8}';
+    expect(
+      assertPolicyOutput({ findings: [{ ...finding, message: emoji.repeat(5_000) }] }).findings,
+    ).toHaveLength(1);
+    expect(() =>
+      assertPolicyOutput({ findings: [{ ...finding, message: emoji.repeat(5_001) }] }),
+    ).toThrow('output.findings[0].message: must NOT have more than 10000 characters');
+  });
 });

@@ -30,7 +30,18 @@ export class PolicyDocumentError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+// unicode: false counts string lengths in UTF-16 code units, as JavaScript does, so maxLength
+// means what the model's limits on the output (zod's .max) mean for text with emoji. Ajv calls
+// the option deprecated and would warn on every start: strict mode throws for any schema
+// problem, so its logger has nothing else to say.
+const ajv = new Ajv({
+  allErrors: true,
+  strict: true,
+  allowUnionTypes: true,
+  verbose: true,
+  unicode: false,
+  logger: false,
+});
 addFormats(ajv, ['date-time']);
 const validateInput = ajv.compile<PolicyInput>(inputSchema);
 const validateOutput = ajv.compile<PolicyOutput>(outputSchema);

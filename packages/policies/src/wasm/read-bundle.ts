@@ -4,26 +4,59 @@ import { gunzipSync } from 'node:zlib';
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
-/**
- * The policy module from what `opa build -t wasm` writes: either the bundle (`bundle.tar.gz`,
- * holding `/policy.wasm`) or the extracted `policy.wasm`. Recognised by content, not name,
- * because a ConfigMap key can be called anything.
- */
-export async function readPolicyWasm(path: string): Promise<Buffer> {
-  return policyWasmFrom(await readFile(path), path);
+/** Where `opa build` puts every data.json/data.yaml of the Rego folders, merged into one document. */
+const DATA_FILE = '/data.json';
+
+/** What the evaluator needs from a build: the module, and the data its rules may read. */
+export interface PolicyBundle {
+  wasm: Buffer;
+  /** The bundle's `/data.json` (the base document `data`); undefined for a bare policy.wasm. */
+  data: Record<string, unknown> | undefined;
 }
 
-export function policyWasmFrom(bytes: Buffer, source: string): Buffer {
-  if (bytes.subarray(0, 4).equals(WASM_MAGIC)) return bytes;
-  if (bytes.subarray(0, 2).equals(GZIP_MAGIC)) {
-    const wasm = tarEntry(gunzipSync(bytes), '/policy.wasm');
-    if (!wasm)
-      throw new Error(
-        `${source}: bundle has no /policy.wasm (build it with \`opa build -t wasm\`)`,
-      );
-    return wasm;
+/**
+ * The module and data from what `opa build -t wasm` writes: either the bundle (`bundle.tar.gz`,
+ * holding `/policy.wasm` and `/data.json`) or the extracted `policy.wasm` (which has no data).
+ * Recognised by content, not name, because a ConfigMap key can be called anything.
+ */
+export async function readPolicyBundle(path: string): Promise<PolicyBundle> {
+  return policyBundleFrom(await readFile(path), path);
+}
+
+/** Only the module (e.g. to write policy.wasm beside the bundle). */
+export async function readPolicyWasm(path: string): Promise<Buffer> {
+  return (await readPolicyBundle(path)).wasm;
+}
+
+export function policyBundleFrom(bytes: Buffer, source: string): PolicyBundle {
+  if (bytes.subarray(0, 4).equals(WASM_MAGIC)) return { wasm: bytes, data: undefined };
+  if (!bytes.subarray(0, 2).equals(GZIP_MAGIC))
+    throw new Error(`${source}: neither a WebAssembly module nor a gzipped OPA bundle`);
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(bytes);
+  } catch (error) {
+    throw new Error(`${source}: cannot unpack the bundle: ${(error as Error).message}`);
   }
-  throw new Error(`${source}: neither a WebAssembly module nor a gzipped OPA bundle`);
+  const wasm = tarEntry(tar, '/policy.wasm');
+  if (!wasm)
+    throw new Error(`${source}: bundle has no /policy.wasm (build it with \`opa build -t wasm\`)`);
+  const data = tarEntry(tar, DATA_FILE);
+  return { wasm, data: data && parseData(data, source) };
+}
+
+function parseData(bytes: Buffer, source: string): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new Error(
+      `${source}: ${DATA_FILE} in the bundle is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new Error(`${source}: ${DATA_FILE} in the bundle must hold a JSON object (data's root)`);
+  return data as Record<string, unknown>;
 }
 
 /** The content of one file in a ustar archive (OPA bundles hold a handful of small files). */
