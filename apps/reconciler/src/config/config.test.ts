@@ -22,11 +22,17 @@ describe('loadConfig', () => {
   it('reads durations, namespaces and compressed limits', () => {
     const config = loadConfig({
       LEASE_DURATION: '3s',
+      LEASE_RENEW_DEADLINE: '2s',
+      LEASE_RETRY_PERIOD: '500ms',
       DATABASE_STARTUP_WAIT: '30s',
       WATCH_NAMESPACES: 'finance, payments',
       XERO_LIMITS: '{"tenantPerMinute": 6, "minuteWindowMs": 6000}',
     });
-    expect(config.leaderElection.leaseDurationMs).toBe(3_000);
+    expect(config.leaderElection).toMatchObject({
+      leaseDurationMs: 3_000,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 500,
+    });
     expect(config.databaseStartupWaitMs).toBe(30_000);
     expect(config.watchNamespaces).toEqual(['finance', 'payments']);
     expect(config.xeroLimits).toEqual({ tenantPerMinute: 6, minuteWindowMs: 6_000 });
@@ -49,6 +55,16 @@ describe('loadConfig', () => {
     );
     // The policy input schema takes whole hours only.
     expect(() => loadConfig({ OFFBOARDING_GRACE_HOURS: '1.5' })).toThrow(/OFFBOARDING_GRACE_HOURS/);
+  });
+
+  it('refuses leader election timings that would let a deposed leader write beside the next', () => {
+    expect(() => loadConfig({ LEASE_DURATION: '10s' })).toThrow(
+      /LEASE_RENEW_DEADLINE: must be shorter than LEASE_DURATION \(10000 ms\)/,
+    );
+    expect(() => loadConfig({ LEASE_RENEW_DEADLINE: '2s' })).toThrow(
+      /LEASE_RETRY_PERIOD: must be shorter than LEASE_RENEW_DEADLINE \(2000 ms\)/,
+    );
+    expect(loadConfig({ LEASE_DURATION: '11s' }).leaderElection.renewDeadlineMs).toBe(10_000);
   });
 
   it('takes a blank variable (an empty chart value) as unset', () => {

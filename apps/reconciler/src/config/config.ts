@@ -59,6 +59,20 @@ const envSchema = z.object({
   LEADER_ELECTION: z.enum(['true', 'false']).default('true'),
   LEADER_ELECTION_NAMESPACE: z.string().optional(),
   LEADER_ELECTION_LEASE_NAME: z.string().default('xero-access-reconciler'),
+  // Why a replica that loses the Lease cannot write beside the next leader (leader/lease-elector.ts,
+  // operator/operator.ts), with the defaults:
+  // - the leader steps down LEASE_RENEW_DEADLINE (10 s) after its last successful renewal started,
+  //   even while a renewal is still pending (every attempt is aborted by then);
+  // - a standby takes the Lease no sooner than LEASE_DURATION (15 s) after that renewal (on its own
+  //   clock, from when it saw the renewal);
+  // - stepping down fences in-flight reconciles at once: no status patch, Event, snapshot, finding
+  //   or token refresh starts afterwards, and a status patch still in flight is aborted.
+  // So the old leader's last write starts before 10 s and the new leader's first after 15 s: the
+  // 5 s between (LEASE_DURATION - LEASE_RENEW_DEADLINE, hence the check in loadConfig) lets a write
+  // already sent land first. SHUTDOWN_DRAIN plays no part: after a loss the drain only waits for
+  // fenced reconciles to return. The one write that always completes is a token write-back after
+  // Xero rotated the refresh token (losing it needs a new consent); the Redis refresh lock and the
+  // Secret's resourceVersion keep it safe beside the next leader.
   LEASE_DURATION: durationMs.default(15_000),
   LEASE_RENEW_DEADLINE: durationMs.default(10_000),
   LEASE_RETRY_PERIOD: durationMs.default(2_000),
@@ -146,9 +160,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConf
       'invalid reconciler configuration: ALERT_WEBHOOK_SECRET: required when ALERT_WEBHOOK_URL is set (deliveries are signed)',
     );
   }
+  const leaseProblem = leaderElectionProblem(parsed.data);
+  if (leaseProblem) throw new Error(`invalid reconciler configuration: ${leaseProblem}`);
   const urlProblem =
     parsed.data.ALERT_WEBHOOK_URL && webhookTargetProblem(parsed.data.ALERT_WEBHOOK_URL);
   if (urlProblem)
     throw new Error(`invalid reconciler configuration: ALERT_WEBHOOK_URL: ${urlProblem}`);
   return toConfig(parsed.data);
+}
+
+/** The ordering the step-down arithmetic above the LEASE_ variables needs. */
+function leaderElectionProblem(env: z.output<typeof envSchema>): string | undefined {
+  if (env.LEASE_RENEW_DEADLINE >= env.LEASE_DURATION)
+    return `LEASE_RENEW_DEADLINE: must be shorter than LEASE_DURATION (${env.LEASE_DURATION} ms), so a leader that cannot renew stops writing before a standby takes over`;
+  if (env.LEASE_RETRY_PERIOD >= env.LEASE_RENEW_DEADLINE)
+    return `LEASE_RETRY_PERIOD: must be shorter than LEASE_RENEW_DEADLINE (${env.LEASE_RENEW_DEADLINE} ms), so a leader tries to renew more than once`;
+  return undefined;
 }

@@ -1,13 +1,25 @@
 import type { Logger } from '../logging/logger.js';
 import { WorkQueue } from '../queue/work-queue.js';
+import { FencedError } from './fenced.js';
 
 export interface ReconcileResult {
   /** Reconcile this key again after this long (e.g. the next sync time). */
   requeueAfterMs?: number;
 }
 
+export interface ReconcileSignals {
+  /** Aborts when the controller stops taking work: do not start a sync. */
+  stopping: AbortSignal;
+  /**
+   * Aborts (with a FencedError) once this replica may no longer write: it lost the Lease, or
+   * the drain ran out and the Lease is handed back. `fenced.throwIfAborted()` before every
+   * externally visible write; never in the middle of one that must finish (a token write-back).
+   */
+  fenced: AbortSignal;
+}
+
 /** Reconciles one `namespace/name`; throwing means "retry with backoff". */
-export type Reconcile = (key: string, signal: AbortSignal) => Promise<ReconcileResult | void>;
+export type Reconcile = (key: string, signals: ReconcileSignals) => Promise<ReconcileResult | void>;
 
 export type ReconcileOutcome = 'success' | 'error' | 'requeue';
 
@@ -26,7 +38,8 @@ export interface ControllerOptions {
  */
 export class Controller {
   readonly queue: WorkQueue;
-  private readonly abort = new AbortController();
+  private readonly stopping = new AbortController();
+  private readonly fencing = new AbortController();
   private workers: Promise<void>[] = [];
 
   constructor(private readonly options: ControllerOptions) {
@@ -42,13 +55,20 @@ export class Controller {
     for (let i = 0; i < this.options.workers; i += 1) this.workers.push(this.work());
   }
 
+  /** From now on in-flight reconciles may not write: this replica no longer leads. */
+  fence(): void {
+    if (!this.fencing.signal.aborted) this.fencing.abort(new FencedError());
+  }
+
   /**
-   * Stops taking work; in-flight reconciles see their signal abort and have `drainMs` to finish.
-   * What they leave undone is handed back: the next leader lists every object again.
+   * Stops taking work; in-flight reconciles see `stopping` abort and have `drainMs` to finish.
+   * What they leave undone is handed back (the next leader lists every object again), and what
+   * still runs then is fenced: the Lease is about to go to the next leader.
    */
   async stop(drainMs = 10_000): Promise<{ drained: boolean }> {
-    this.abort.abort();
+    this.stopping.abort();
     const drained = await this.queue.shutDownWithDrain(drainMs);
+    this.fence();
     if (drained) await Promise.all(this.workers);
     return { drained };
   }
@@ -60,7 +80,10 @@ export class Controller {
       const started = performance.now();
       let outcome: ReconcileOutcome = 'success';
       try {
-        const result = await this.options.reconcile(key, this.abort.signal);
+        const result = await this.options.reconcile(key, {
+          stopping: this.stopping.signal,
+          fenced: this.fencing.signal,
+        });
         this.queue.forget(key);
         if (result?.requeueAfterMs !== undefined) {
           outcome = 'requeue';
@@ -68,11 +91,19 @@ export class Controller {
         }
       } catch (error) {
         outcome = 'error';
-        const retryInMs = this.queue.addRateLimited(key);
-        this.options.logger.warn(
-          { controller: this.options.name, key, retryInMs, err: error },
-          'reconcile failed',
-        );
+        if (error instanceof FencedError) {
+          // Not retried here: the next leader reconciles the key.
+          this.options.logger.info(
+            { controller: this.options.name, key },
+            'reconcile stopped before writing: no longer leading',
+          );
+        } else {
+          const retryInMs = this.queue.addRateLimited(key);
+          this.options.logger.warn(
+            { controller: this.options.name, key, retryInMs, err: error },
+            'reconcile failed',
+          );
+        }
       } finally {
         this.queue.done(key);
         this.options.onReconciled?.(key, performance.now() - started, outcome);

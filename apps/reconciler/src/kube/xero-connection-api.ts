@@ -11,6 +11,7 @@ import {
   type XeroConnection,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
+import { abortOptions } from './abort-options.js';
 import { isNotFound } from './http-status.js';
 
 const coordinates = {
@@ -19,6 +20,9 @@ const coordinates = {
   plural: XERO_CONNECTION_PLURAL,
 };
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Status fields to set; a field set to null is removed (JSON merge patch), one left out is kept. */
+export type StatusPatch = { [K in keyof XeroConnectionStatus]?: XeroConnectionStatus[K] | null };
 
 /** The XeroConnection calls the reconciler makes. */
 export class XeroConnectionApi {
@@ -42,15 +46,19 @@ export class XeroConnectionApi {
     }
   }
 
-  /** Replaces status through the status subresource (merge patch: only status is sent). */
+  /**
+   * Patches status through the status subresource (merge patch: only status is sent). `signal`
+   * aborts the request: a replica that stops leading must not have its patch land later.
+   */
   async patchStatus(
     namespace: string,
     name: string,
-    status: XeroConnectionStatus,
+    status: StatusPatch,
+    signal?: AbortSignal,
   ): Promise<XeroConnection> {
     return (await this.api.patchNamespacedCustomObjectStatus(
       { ...coordinates, namespace, name, body: { status } },
-      mergePatch,
+      signal ? abortOptions(signal, mergePatch) : mergePatch,
     )) as XeroConnection;
   }
 

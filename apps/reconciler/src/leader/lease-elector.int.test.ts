@@ -2,6 +2,7 @@ import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
+import { blackHoleProxy, type BlackHoleProxy } from '../test/black-hole-proxy.js';
 import { until } from '../test/harness.js';
 import { LeaseElector } from './lease-elector.js';
 
@@ -9,6 +10,9 @@ describe('LeaseElector with two replicas against the real API server', () => {
   let kc: KubeConfig;
   let namespace: string;
   const electors: LeaseElector[] = [];
+  const proxies: BlackHoleProxy[] = [];
+  /** When each `identity:start` and `identity:stop` of the log happened. */
+  const at = new Map<string, number>();
 
   beforeAll(async () => {
     kc = testKubeConfig();
@@ -17,11 +21,18 @@ describe('LeaseElector with two replicas against the real API server', () => {
 
   afterEach(async () => {
     await Promise.all(electors.splice(0).map((e) => e.stop()));
+    await Promise.all(proxies.splice(0).map((p) => p.close()));
+    at.clear();
   });
 
-  function elector(name: string, identity: string, log: string[]): LeaseElector {
+  function elector(
+    name: string,
+    identity: string,
+    log: string[],
+    kubeConfig: KubeConfig = kc,
+  ): LeaseElector {
     const e = new LeaseElector({
-      kubeConfig: kc,
+      kubeConfig,
       namespace,
       name,
       identity,
@@ -29,11 +40,16 @@ describe('LeaseElector with two replicas against the real API server', () => {
       renewDeadlineMs: 2_000,
       retryPeriodMs: 300,
       logger: silentLogger,
-      onStartedLeading: () => log.push(`${identity}:start`),
-      onStoppedLeading: () => log.push(`${identity}:stop`),
+      onStartedLeading: () => record(log, `${identity}:start`),
+      onStoppedLeading: () => record(log, `${identity}:stop`),
     });
     electors.push(e);
     return e;
+  }
+
+  function record(log: string[], entry: string): void {
+    log.push(entry);
+    at.set(entry, Date.now());
   }
 
   it('elects exactly one leader and keeps it while it renews', async () => {
@@ -85,5 +101,36 @@ describe('LeaseElector with two replicas against the real API server', () => {
       .readNamespacedLease({ namespace, name: 'crash' });
     expect(lease.spec?.holderIdentity).toBe('b');
     expect(lease.spec?.leaseTransitions).toBe(1);
+  });
+
+  it('a leader whose renewal hangs steps down at its renew deadline, before the standby takes over', async () => {
+    const log: string[] = [];
+    const proxy = await blackHoleProxy(kc);
+    proxies.push(proxy);
+    const a = elector('hung-renewal', 'a', log, proxy.kubeConfig);
+    a.start();
+    await until(() => a.isLeader, 5_000, 25);
+    const b = elector('hung-renewal', 'b', log);
+    b.start();
+    await new Promise((r) => setTimeout(r, 500));
+
+    // From now on a's requests neither fail nor answer.
+    const blackHoledAt = Date.now();
+    proxy.blackHole();
+    await until(() => b.isLeader, 10_000, 25);
+    expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
+    // The renew deadline (2 s) runs from a's last renewal, which started before the black hole.
+    // The margin is half of the 1 s (leaseDuration - renewDeadline) the standby waits longer.
+    const steppedDownAfter = at.get('a:stop')! - blackHoledAt;
+    expect(steppedDownAfter).toBeLessThan(2_000 + 500);
+    // b waits out the lease (3 s) from a's last renewal: after a stopped, not before.
+    expect(at.get('b:start')! - at.get('a:stop')!).toBeGreaterThan(0);
+    console.info(
+      `hung renewal: stepped down after ${steppedDownAfter} ms, taken over after ${at.get('b:start')! - blackHoledAt} ms`,
+    );
+    // Its requests still hang: a stays a standby.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(a.isLeader).toBe(false);
+    expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
   });
 });

@@ -4,6 +4,7 @@ import {
   type KubeConfig,
   type V1Lease,
 } from '@kubernetes/client-node';
+import { abortOptions } from '../kube/abort-options.js';
 import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../util/sleep.js';
@@ -33,6 +34,12 @@ export interface LeaseElectorOptions {
  * the candidate's own clock from when it last saw the record change, so clock skew does not
  * matter); the leader renews every retryPeriod and steps down when it cannot renew within
  * renewDeadline; writes use the Lease's resourceVersion, so two candidates cannot both win.
+ *
+ * As in client-go, every attempt is bounded: a leader's by the time left until its renew
+ * deadline, a candidate's by renewDeadline. A request that hangs (a dead connection, an API
+ * server that does not answer) is aborted when its time is up, so the leader steps down at its
+ * deadline even then, before a standby can take the Lease (leaseDuration after the last renewal).
+ * What an abandoned request does later is ignored: only a fresh, successful attempt leads again.
  */
 export class LeaseElector {
   private readonly api: CoordinationV1Api;
@@ -44,7 +51,8 @@ export class LeaseElector {
   private observed: { holder: string; renewTime: string; seenAt: number } | undefined;
   private leading = false;
   private loop: Promise<void> | undefined;
-  private lastRenewAt = 0;
+  /** While leading: when the last successful renewal started, plus renewDeadline. */
+  private renewDeadlineAt = 0;
 
   constructor(private readonly options: LeaseElectorOptions) {
     this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
@@ -80,20 +88,56 @@ export class LeaseElector {
   }
 
   private async run(): Promise<void> {
-    const signal = this.stopController.signal;
-    while (!signal.aborted) {
-      const acquired = await this.tryAcquireOrRenew();
+    const stop = this.stopController.signal;
+    while (!stop.aborted) {
+      // From the start, not the answer: the Lease says renewed at this time, and the standby
+      // counts leaseDuration from no earlier than that.
+      const startedAt = this.now();
+      const acquired = await this.attempt(startedAt);
       if (acquired) {
-        this.lastRenewAt = this.now();
+        this.renewDeadlineAt = startedAt + this.renewDeadlineMs;
         if (!this.leading) this.setLeading(true);
-      } else if (this.leading && this.now() - this.lastRenewAt > this.renewDeadlineMs) {
+      } else if (this.leading && this.now() >= this.renewDeadlineAt) {
         this.options.logger.error(
           { lease: this.leaseName },
           'could not renew the leader lease in time: stepping down',
         );
         this.setLeading(false);
       }
-      await sleep(this.retryPeriodMs, signal);
+      // A leader wakes no later than its deadline, so a quick failure just before it cannot
+      // keep it leading for another retryPeriod.
+      const untilDeadline = this.leading ? this.renewDeadlineAt - this.now() : Infinity;
+      await sleep(Math.max(Math.min(this.retryPeriodMs, untilDeadline), 0), stop);
+    }
+  }
+
+  /**
+   * One acquire or renew within its time: the time left until the renew deadline (leading), or
+   * renewDeadline (a candidate, so a hung request does not stop it campaigning). On time out the
+   * requests are aborted and the attempt counts as failed, whatever they do afterwards.
+   */
+  private async attempt(startedAt: number): Promise<boolean> {
+    const budgetMs = this.leading ? this.renewDeadlineAt - startedAt : this.renewDeadlineMs;
+    if (budgetMs <= 0) return false;
+    const stop = this.stopController.signal;
+    const abort = new AbortController();
+    const giveUp = (): void => abort.abort();
+    const timer = setTimeout(() => {
+      this.options.logger.warn(
+        { lease: this.leaseName, afterMs: budgetMs },
+        'the API server did not answer the leader lease request in time: gave up on it',
+      );
+      giveUp();
+    }, budgetMs);
+    stop.addEventListener('abort', giveUp, { once: true });
+    const abandoned = new Promise<false>((resolve) =>
+      abort.signal.addEventListener('abort', () => resolve(false), { once: true }),
+    );
+    try {
+      return await Promise.race([this.tryAcquireOrRenew(abort.signal), abandoned]);
+    } finally {
+      clearTimeout(timer);
+      stop.removeEventListener('abort', giveUp);
     }
   }
 
@@ -118,14 +162,16 @@ export class LeaseElector {
     }
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { namespace, name, identity } = this.options;
     const now = this.now();
     const leaseDurationSeconds = Math.ceil(this.leaseDurationMs / 1000);
+    const options = abortOptions(signal);
     let lease: V1Lease;
     try {
-      lease = await this.api.readNamespacedLease({ namespace, name });
+      lease = await this.api.readNamespacedLease({ namespace, name }, options);
     } catch (error) {
+      if (signal.aborted) return false;
       if (!isNotFound(error)) {
         this.options.logger.warn(
           { lease: this.leaseName, error: describeKubeError(error) },
@@ -134,26 +180,32 @@ export class LeaseElector {
         return false;
       }
       try {
-        await this.api.createNamespacedLease({
-          namespace,
-          body: {
-            metadata: { name, namespace },
-            spec: {
-              holderIdentity: identity,
-              leaseDurationSeconds,
-              acquireTime: new V1MicroTime(now),
-              renewTime: new V1MicroTime(now),
-              leaseTransitions: 0,
+        await this.api.createNamespacedLease(
+          {
+            namespace,
+            body: {
+              metadata: { name, namespace },
+              spec: {
+                holderIdentity: identity,
+                leaseDurationSeconds,
+                acquireTime: new V1MicroTime(now),
+                renewTime: new V1MicroTime(now),
+                leaseTransitions: 0,
+              },
             },
           },
-        });
+          options,
+        );
+        if (signal.aborted) return false;
         this.observe(identity, new Date(now).toISOString(), now);
         return true;
       } catch (createError) {
-        this.warnUnlessConflict(createError, 'creating the leader lease failed');
+        if (!signal.aborted)
+          this.warnUnlessConflict(createError, 'creating the leader lease failed');
         return false;
       }
     }
+    if (signal.aborted) return false;
 
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
@@ -175,26 +227,30 @@ export class LeaseElector {
 
     const taking = holder !== identity;
     try {
-      await this.api.replaceNamespacedLease({
-        namespace,
-        name,
-        body: {
-          ...lease,
-          spec: {
-            ...spec,
-            holderIdentity: identity,
-            leaseDurationSeconds,
-            renewTime: new V1MicroTime(now),
-            acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
-            leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
+      await this.api.replaceNamespacedLease(
+        {
+          namespace,
+          name,
+          body: {
+            ...lease,
+            spec: {
+              ...spec,
+              holderIdentity: identity,
+              leaseDurationSeconds,
+              renewTime: new V1MicroTime(now),
+              acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
+              leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
+            },
           },
         },
-      });
+        options,
+      );
+      if (signal.aborted) return false;
       if (taking) this.options.onNewLeader?.(identity);
       this.observe(identity, new Date(now).toISOString(), now);
       return true;
     } catch (error) {
-      this.warnUnlessConflict(error, 'updating the leader lease failed');
+      if (!signal.aborted) this.warnUnlessConflict(error, 'updating the leader lease failed');
       return false;
     }
   }
@@ -209,25 +265,32 @@ export class LeaseElector {
     this.observed = { holder, renewTime, seenAt };
   }
 
-  /** Hands the Lease back (holder cleared, 1 s duration) so a standby need not wait it out. */
+  /**
+   * Hands the Lease back (holder cleared, 1 s duration) so a standby need not wait it out; within
+   * renewDeadline, so a shutdown does not hang on an API server that does not answer.
+   */
   private async release(): Promise<void> {
     const { namespace, name, identity } = this.options;
+    const options = abortOptions(AbortSignal.timeout(this.renewDeadlineMs));
     try {
-      const lease = await this.api.readNamespacedLease({ namespace, name });
+      const lease = await this.api.readNamespacedLease({ namespace, name }, options);
       if (lease.spec?.holderIdentity !== identity) return;
-      await this.api.replaceNamespacedLease({
-        namespace,
-        name,
-        body: {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-            renewTime: new V1MicroTime(this.now()),
+      await this.api.replaceNamespacedLease(
+        {
+          namespace,
+          name,
+          body: {
+            ...lease,
+            spec: {
+              ...lease.spec,
+              holderIdentity: '',
+              leaseDurationSeconds: 1,
+              renewTime: new V1MicroTime(this.now()),
+            },
           },
         },
-      });
+        options,
+      );
       this.options.logger.info({ lease: this.leaseName }, 'released the leader lease');
     } catch (error) {
       this.options.logger.warn(

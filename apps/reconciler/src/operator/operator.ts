@@ -44,12 +44,16 @@ interface Term {
 /**
  * The running operator: campaigns for the leader Lease; while leading, watches XeroConnections
  * (and the Secrets they reference: a fixed Secret is picked up at once) and feeds their keys to
- * the controller's workers; on losing the lease or shutting down, stops
- * taking work, lets in-flight reconciles finish (or hands them back), and releases the Lease.
+ * the controller's workers. Shutting down, it stops taking work, lets in-flight reconciles
+ * finish (or hands them back), and releases the Lease. On losing the Lease it fences in-flight
+ * reconciles at once (they write nothing more: the next leader may start within leaseDuration -
+ * renewDeadline), then ends the term the same way.
  */
 export class Operator {
   private readonly elector: LeaseElector | undefined;
   private term: Term | undefined;
+  /** Controllers of terms not yet fully ended (one still draining included). */
+  private readonly controllers = new Set<Controller>();
   private termChange: Promise<void> = Promise.resolve();
   private stopping = false;
 
@@ -66,7 +70,7 @@ export class Operator {
         retryPeriodMs: le.retryPeriodMs,
         logger: options.logger,
         onStartedLeading: () => this.changeTerm(true),
-        onStoppedLeading: () => this.changeTerm(false),
+        onStoppedLeading: () => this.lostLeadership(),
         onNewLeader: (identity) => options.logger.info({ leader: identity }, 'observed leader'),
       });
     }
@@ -114,15 +118,22 @@ export class Operator {
     );
   }
 
+  /** Fences at once, not when the term changes come to it: a term before may still be draining. */
+  private lostLeadership(): void {
+    for (const controller of this.controllers) controller.fence();
+    this.changeTerm(false);
+  }
+
   private async startTerm(): Promise<void> {
-    if (this.term) return;
+    // Leadership was lost again while an earlier term drained: its end is queued next.
+    if (this.term || (this.elector && !this.elector.isLeader)) return;
     const { options } = this;
     options.metrics.setLeading(true);
     const controller = new Controller({
       name: 'xeroconnection',
       workers: options.workers,
       logger: options.logger,
-      reconcile: (key, signal) => options.reconciler.reconcile(key, signal),
+      reconcile: (key, signals) => options.reconciler.reconcile(key, signals),
       onReconciled: (_key, durationMs, outcome) =>
         options.metrics.reconcileDuration.observe({ outcome }, durationMs / 1000),
     });
@@ -159,6 +170,7 @@ export class Operator {
       ...secretWatchers,
     ];
     this.term = { controller, watchers };
+    this.controllers.add(controller);
     controller.start();
     watchers.forEach((w) => w.start());
     options.webhookSender?.start();
@@ -175,6 +187,7 @@ export class Operator {
     this.options.metrics.setLeading(false);
     await Promise.all(term.watchers.map((w) => w.stop()));
     const { drained } = await term.controller.stop(this.options.shutdownDrainMs);
+    this.controllers.delete(term.controller);
     await this.options.webhookSender?.stop();
     this.options.logger.info(
       { drained },

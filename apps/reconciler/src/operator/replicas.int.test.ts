@@ -155,3 +155,55 @@ describe('a leader that cannot renew its Lease in time', () => {
     },
   );
 });
+
+describe('a leader that loses the Lease in the middle of a sync', () => {
+  const bed = useTestBed({ name: 'fenced' });
+
+  it(
+    'writes nothing more for it (no status, no snapshot); leading again, it syncs with the rotated token',
+    { timeout: 120_000 },
+    async () => {
+      const lease = 'fenced';
+      const replica = bed.spawnReconciler(
+        bed.env({
+          identity: 'fenced-1',
+          // A drain longer than the sync: the term ends only once the reconcile has returned.
+          extra: { LEADER_ELECTION_LEASE_NAME: lease, SHUTDOWN_DRAIN: '60s' },
+        }),
+      );
+      await replica.waitForLog('became leader', 60_000);
+      // /connections, Organisation and Users take 2.5 s each: the sync outlasts the step-down.
+      bed.sandbox.setFaults({ target: 'api', latencyMs: 2_500 });
+      await bed.applyAuthorizationCodeConnection('acme');
+      // The refresh at the start of the sync, before any Xero API call.
+      await replica.waitForLog('refresh token rotated and written back', 30_000);
+
+      const release = holdLease(bed.kc, bed.namespace, lease, 'someone-else');
+      bed.onStop(release);
+      await replica.waitForLog('could not renew the leader lease in time: stepping down', 15_000);
+      const atStepDown = await bed.getConnection('acme');
+      expect(atStepDown.status?.lastSyncTime).toBeUndefined();
+
+      // The term ends once its reconciles have returned (the drain is longer than the sync).
+      await replica.waitForLog((l) => l.msg.startsWith('stopped: in-flight work'), 30_000);
+      const afterTerm = await bed.getConnection('acme');
+      expect(afterTerm.status).toEqual(atStepDown.status);
+      expect(afterTerm.metadata?.resourceVersion).toBe(atStepDown.metadata?.resourceVersion);
+      const model = await bed.openModel();
+      const ref = { namespace: bed.namespace, name: 'acme' };
+      expect((await model.db.snapshots.list(ref)).items).toHaveLength(0);
+      expect(replica.logs.map((l) => l.msg)).toContain(
+        'reconcile stopped before writing: no longer leading',
+      );
+
+      // Nothing was lost: leading again, the replica syncs with the token set the fenced sync
+      // rotated and wrote back (a lost rotation would be ReauthorizationRequired).
+      bed.sandbox.clearFaults();
+      await release();
+      await until(() => replica.logs.filter((l) => l.msg === 'became leader').length === 2, 20_000);
+      const synced = await bed.waitForReady('acme', 'True', undefined, 30_000);
+      expect(synced.status?.userCount).toBeGreaterThan(0);
+      expect((await model.db.snapshots.list(ref)).items.length).toBeGreaterThan(0);
+    },
+  );
+});

@@ -3,6 +3,7 @@ import {
   type DisconnectedTenant,
   XERO_CONNECTION_FINALIZER,
   type XeroConnection,
+  type XeroConnectionCondition,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
 import {
@@ -17,7 +18,8 @@ import type { XeroClient } from '@xero-access/xero-client';
 import { findingAlertsFor } from '../alerts/finding-alerts.js';
 import type { AlertTargets } from '../alerts/alert-targets.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
-import type { ReconcileResult } from '../controller/controller.js';
+import type { ReconcileResult, ReconcileSignals } from '../controller/controller.js';
+import { NEVER_FENCED } from '../controller/fenced.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
@@ -27,7 +29,7 @@ import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import { openFindingSeries } from '../findings/open-findings.js';
 import { splitKey } from '../kube/object-key.js';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
-import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
+import type { StatusPatch, XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
@@ -50,11 +52,11 @@ import {
 } from '../sync/tenant-selection.js';
 import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
-import type { AccessGrant, TokenManager } from '../token/token-manager.js';
+import type { AccessGrant, KeepAliveOutcome, TokenManager } from '../token/token-manager.js';
 import { describeTokenSecret } from '../token/token-secret.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
-import { classifyFailure, type Phase } from './failure-classifier.js';
+import { classifyFailure, type ClassifiedFailure, type Phase } from './failure-classifier.js';
 import { syncWaitMs, untilAcceptanceExpires } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
@@ -88,7 +90,10 @@ const SECRET_FIXABLE_REASONS = new Set([
   'Unauthorized',
 ]);
 
-/** While suspended, tokens are still kept alive: look at them this often. */
+/**
+ * While suspended, tokens are still kept alive: renewed this often (a refresh token lapses after
+ * 60 days unused), not at every resync, which would rotate it whenever the access token expires.
+ */
 const SUSPENDED_RECHECK_MS = 12 * 3_600_000;
 
 /** How far a sync got: what to report as still true when a later step fails. */
@@ -144,7 +149,13 @@ export class ConnectionReconciler {
     return true;
   }
 
-  async reconcile(key: string, signal?: AbortSignal): Promise<ReconcileResult> {
+  /**
+   * `signals.fenced` is checked before every externally visible write (status, Events, database,
+   * starting a token refresh): a replica that stopped leading leaves them to the next leader. A
+   * refresh already under way still writes its rotated token set back: Xero has spent the old one.
+   */
+  async reconcile(key: string, signals: Partial<ReconcileSignals> = {}): Promise<ReconcileResult> {
+    const fenced = signals.fenced ?? NEVER_FENCED;
     const { namespace, name } = splitKey(key);
     // A live read, not the watch cache: the cache can lag our own status write, and a stale
     // nextSyncTime would sync the tenant again, spending its Xero rate limit. One GET per
@@ -155,12 +166,13 @@ export class ConnectionReconciler {
       return {};
     }
     if (connection.metadata?.deletionTimestamp) {
-      await finalizeConnection(this.deps, connection);
+      await finalizeConnection(this.deps, connection, fenced);
       this.forget(key, namespace, name);
       return {};
     }
     const finalizers = connection.metadata?.finalizers ?? [];
     if (!finalizers.includes(XERO_CONNECTION_FINALIZER)) {
+      fenced.throwIfAborted();
       connection = await this.deps.api.setFinalizers(connection, [
         ...finalizers,
         XERO_CONNECTION_FINALIZER,
@@ -170,19 +182,22 @@ export class ConnectionReconciler {
     const status = connection.status ?? {};
     const now = new Date();
 
-    if (spec.suspend) return this.reconcileSuspended(connection, spec, now);
+    if (spec.suspend) return this.reconcileSuspended(key, connection, spec, now, fenced);
     if (!this.syncDue(key, connection, now)) {
       // Findings can change between syncs (an accepted risk ends): the status follows at once.
       const openFindings = await changedOpenFindings(this.deps, connection);
-      if (openFindings) await this.deps.api.patchStatus(namespace, name, openFindings);
+      if (openFindings) {
+        fenced.throwIfAborted();
+        await this.deps.api.patchStatus(namespace, name, openFindings, fenced);
+      }
       // A new leader exports what the last sync found, which may have run on another replica.
       const ready = findCondition(status.conditions, 'Ready');
       if (ready) this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
       const next = Date.parse(status.nextSyncTime!);
       return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
     }
-    if (signal?.aborted) return {};
-    return this.sync(key, connection, spec, now);
+    if (signals.stopping?.aborted) return {};
+    return this.sync(key, connection, spec, now, fenced);
   }
 
   private syncDue(key: string, connection: XeroConnection, now: Date): boolean {
@@ -201,12 +216,17 @@ export class ConnectionReconciler {
    * write-back of the previous sync is recorded, so it cannot set off a sync loop.
    */
   private fixedBySecretChange(key: string, connection: XeroConnection): boolean {
+    if (!this.takeSecretChange(key)) return false;
+    const authenticated = findCondition(connection.status?.conditions, 'Authenticated');
+    return authenticated?.status === 'False' && SECRET_FIXABLE_REASONS.has(authenticated.reason);
+  }
+
+  /** Whether someone else changed a Secret of the connection since the last look; forgets the changes. */
+  private takeSecretChange(key: string): boolean {
     const changes = this.secretChanges.get(key);
     if (!changes) return false;
     this.secretChanges.delete(key);
-    if (changes.every((change) => this.deps.tokens.secretWrites.isOwn(change))) return false;
-    const authenticated = findCondition(connection.status?.conditions, 'Authenticated');
-    return authenticated?.status === 'False' && SECRET_FIXABLE_REASONS.has(authenticated.reason);
+    return !changes.every((change) => this.deps.tokens.secretWrites.isOwn(change));
   }
 
   private async sync(
@@ -214,6 +234,7 @@ export class ConnectionReconciler {
     connection: XeroConnection,
     spec: EffectiveSpec,
     now: Date,
+    fenced: AbortSignal,
   ): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const ref: ConnectionRef = { namespace, name };
@@ -230,8 +251,10 @@ export class ConnectionReconciler {
     let outcome: SyncOutcome | undefined;
     let failure: ReturnType<typeof classifyFailure> | undefined;
     try {
-      outcome = await this.syncAndEvaluate(connection, spec, ref, now, progress);
+      outcome = await this.syncAndEvaluate(connection, spec, ref, now, progress, fenced);
     } catch (error) {
+      // Fenced: no failure to report either, the next leader syncs again.
+      fenced.throwIfAborted();
       failure = classifyFailure(error, progress.phase);
       this.deps.logger.warn(
         {
@@ -324,19 +347,17 @@ export class ConnectionReconciler {
           });
         }
       }
-      const backoff = this.failures.when(key);
-      requeueAfterMs = f.retryAt
-        ? Math.max(f.retryAt.getTime() - now.getTime(), 0) + withJitter(250, 1)
-        : backoff;
+      requeueAfterMs = this.retryAfterMs(key, f, now);
     }
     const ready = readyFrom(conditions);
     conditions = setCondition(conditions, ready, generation, now);
     status.conditions = conditions;
     status.nextSyncTime = new Date(now.getTime() + requeueAfterMs).toISOString();
 
-    await this.deps.api.patchStatus(namespace, name, status);
+    fenced.throwIfAborted();
+    await this.deps.api.patchStatus(namespace, name, status, fenced);
     this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
-    await this.recordEvents(connection, previous, ready, outcome);
+    await this.recordEvents(connection, previous, ready, outcome, fenced);
     return { requeueAfterMs };
   }
 
@@ -346,6 +367,7 @@ export class ConnectionReconciler {
     ref: ConnectionRef,
     now: Date,
     progress: Progress,
+    fenced: AbortSignal,
   ): Promise<SyncOutcome> {
     const { db, tokens } = this.deps;
     const enter = (phase: Phase): void => {
@@ -354,26 +376,29 @@ export class ConnectionReconciler {
     enter('authenticate');
     const credentials = await readAppCredentials(this.deps.core, ref.namespace, spec);
     const client = this.deps.clients.for(credentials);
+    fenced.throwIfAborted();
     let grant = await tokens.accessToken(connection, client);
     progress.grant = grant;
 
     enter('sync');
     let tenants: SyncedTenant[];
     try {
-      tenants = await this.syncSelectedTenants(connection, spec, client, grant);
+      tenants = await this.syncSelectedTenants(connection, spec, client, grant, fenced);
     } catch (error) {
       // A 401 with a token from the Secret may just mean it was revoked early: refresh once; a
       // 401 with a token issued moments ago is what the troubleshooting map calls Unauthorized.
       if (grant.fresh || (error as { reason?: string }).reason !== 'Unauthorized') throw error;
       enter('authenticate');
+      fenced.throwIfAborted();
       grant = await tokens.accessToken(connection, client, { forceRefresh: true });
       progress.grant = grant;
       enter('sync');
-      tenants = await this.syncSelectedTenants(connection, spec, client, grant);
+      tenants = await this.syncSelectedTenants(connection, spec, client, grant, fenced);
     }
     // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
     const database = <T>(call: () => Promise<T>): Promise<T> =>
       withDatabase(this.deps.settings.database, call);
+    fenced.throwIfAborted();
     const recorded = await database(() => recordSnapshots(db, ref, tenants, spec.criticalSystem));
     progress.syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, 0);
 
@@ -395,6 +420,7 @@ export class ConnectionReconciler {
     }
     // The target first: the alerts are written with the findings, in one transaction.
     const target = await this.deps.alerts?.targets.targetFor(ref.namespace);
+    fenced.throwIfAborted();
     const applied = await database(() =>
       applyFindings(db, ref, perSnapshot, now, target && findingAlertsFor(target.url)),
     );
@@ -417,11 +443,12 @@ export class ConnectionReconciler {
     spec: EffectiveSpec,
     client: XeroClient,
     grant: AccessGrant,
+    fenced: AbortSignal,
   ): Promise<SyncedTenant[]> {
     const namespace = connection.metadata!.namespace!;
     const tokenSecret = describeTokenSecret(namespace, spec.tokenSecretRef?.name ?? '');
     const selection = selectTenants(spec, grant.secretTenantId, tokenSecret);
-    await this.reportTenantMismatch(connection, selection);
+    await this.reportTenantMismatch(connection, selection, fenced);
     return syncTenants(client, grant.accessToken, selection);
   }
 
@@ -429,6 +456,7 @@ export class ConnectionReconciler {
   private async reportTenantMismatch(
     connection: XeroConnection,
     selection: TenantSelection,
+    fenced: AbortSignal,
   ): Promise<void> {
     const key = `${connection.metadata!.namespace!}/${connection.metadata!.name!}`;
     if (!selection.overriddenSecretTenantId) {
@@ -437,16 +465,24 @@ export class ConnectionReconciler {
     }
     const pair = `${selection.tenantId} ${selection.overriddenSecretTenantId}`.toLowerCase();
     if (this.tenantMismatches.get(key) === pair) return;
+    fenced.throwIfAborted();
     this.tenantMismatches.set(key, pair);
     const message = tenantMismatchMessage(selection);
     this.deps.logger.warn({ connection: key }, message);
     await this.deps.events.record(connection, 'Warning', 'TenantIdMismatch', 'Sync', message);
   }
 
+  /**
+   * Suspended: no sync, the status follows the database, and the grant is kept alive. When it
+   * cannot be, Ready says why instead of Suspended (with a Warning Event, and the not-Ready alert
+   * applies): the grant must be fixed before syncing resumes, or be lost.
+   */
   private async reconcileSuspended(
+    key: string,
     connection: XeroConnection,
     spec: EffectiveSpec,
     now: Date,
+    fenced: AbortSignal,
   ): Promise<ReconcileResult> {
     const { namespace, name } = connection.metadata as { namespace: string; name: string };
     const generation = connection.metadata?.generation;
@@ -454,54 +490,115 @@ export class ConnectionReconciler {
     // Not evaluated while suspended, but its accepted risks still end (the expiry sweep).
     const openFindings = await changedOpenFindings(this.deps, connection);
     let conditions = openFindings?.conditions ?? previous.conditions ?? [];
+    const set = (input: ConditionInput): void => {
+      conditions = setCondition(conditions, input, generation, now);
+    };
     const suspendedMessage =
       'spec.suspend is true: syncing is paused (tokens are still kept alive).';
-    const status: XeroConnectionStatus = { ...previous, observedGeneration: generation };
+    // null removes the field (merge patch): no sync is scheduled while suspended.
+    const status: StatusPatch = { ...previous, observedGeneration: generation, nextSyncTime: null };
+    let requeueAfterMs = SUSPENDED_RECHECK_MS;
+    let failure: ClassifiedFailure | undefined;
     try {
-      const credentials = await readAppCredentials(this.deps.core, namespace, spec);
-      const client: XeroClient = this.deps.clients.for(credentials);
-      const grant = await this.deps.tokens.accessToken(connection, client);
-      conditions = setCondition(
-        conditions,
-        {
+      fenced.throwIfAborted();
+      const kept = await this.keepTokensAlive(key, connection, spec, conditions);
+      this.failures.forget(key);
+      if ('dueAt' in kept) {
+        requeueAfterMs = Math.max(kept.dueAt.getTime() - now.getTime(), 0);
+      } else {
+        set({
           type: 'Authenticated',
           status: 'True',
           reason: 'TokenValid',
-          message: `Access token valid until ${grant.expiresAt.toISOString()}.`,
-        },
-        generation,
-        now,
-      );
-      status.accessTokenExpiresAt = grant.expiresAt.toISOString();
-      if (grant.refreshTokenRotatedAt)
-        status.refreshTokenRotatedAt = grant.refreshTokenRotatedAt.toISOString();
+          message: `Access token valid until ${kept.grant.expiresAt.toISOString()}.`,
+        });
+        status.accessTokenExpiresAt = kept.grant.expiresAt.toISOString();
+        if (kept.grant.refreshTokenRotatedAt)
+          status.refreshTokenRotatedAt = kept.grant.refreshTokenRotatedAt.toISOString();
+      }
     } catch (error) {
-      const f = classifyFailure(error, 'authenticate');
-      conditions = setCondition(
-        conditions,
-        { type: 'Authenticated', status: 'False', reason: f.reason, message: f.message },
-        generation,
-        now,
+      fenced.throwIfAborted();
+      failure = classifyFailure(error, 'authenticate');
+      this.deps.logger.warn(
+        { connection: key, reason: failure.reason, message: failure.message },
+        'could not keep the tokens of a suspended connection alive',
       );
+      this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
+      set({
+        type: 'Authenticated',
+        status: 'False',
+        reason: failure.reason,
+        message: failure.message,
+      });
+      requeueAfterMs = this.retryAfterMs(key, failure, now);
     }
-    conditions = setCondition(
-      conditions,
-      { type: 'Synced', status: 'False', reason: 'Suspended', message: suspendedMessage },
-      generation,
-      now,
-    );
-    conditions = setCondition(
-      conditions,
-      { type: 'Ready', status: 'False', reason: 'Suspended', message: suspendedMessage },
-      generation,
-      now,
-    );
+    set({ type: 'Synced', status: 'False', reason: 'Suspended', message: suspendedMessage });
+    const ready: ConditionInput = failure
+      ? {
+          type: 'Ready',
+          status: 'False',
+          reason: failure.reason,
+          message: `spec.suspend is true: syncing is paused, but the tokens could not be kept alive: ${failure.message}`,
+        }
+      : { type: 'Ready', status: 'False', reason: 'Suspended', message: suspendedMessage };
+    set(ready);
     Object.assign(status, openFindings);
     status.conditions = conditions;
-    delete status.nextSyncTime;
-    await this.deps.api.patchStatus(namespace, name, status);
-    this.deps.metrics.setReady(namespace, name, false, 'Suspended');
-    return { requeueAfterMs: SUSPENDED_RECHECK_MS };
+    fenced.throwIfAborted();
+    await this.deps.api.patchStatus(namespace, name, status, fenced);
+    this.deps.metrics.setReady(namespace, name, false, ready.reason);
+    await this.recordReadyChange(connection, previous, ready, fenced);
+    return { requeueAfterMs };
+  }
+
+  /**
+   * The suspended connection's tokens: looked at now when authentication is not known to work or
+   * someone changed one of its Secrets, else once SUSPENDED_RECHECK_MS after the last renewal.
+   */
+  private async keepTokensAlive(
+    key: string,
+    connection: XeroConnection,
+    spec: EffectiveSpec,
+    conditions: readonly XeroConnectionCondition[],
+  ): Promise<KeepAliveOutcome> {
+    const secretChanged = this.takeSecretChange(key);
+    const working = findCondition(conditions, 'Authenticated')?.status === 'True';
+    const credentials = await readAppCredentials(
+      this.deps.core,
+      connection.metadata!.namespace!,
+      spec,
+    );
+    const client = this.deps.clients.for(credentials);
+    const maxAgeMs = working && !secretChanged ? SUSPENDED_RECHECK_MS : 0;
+    return this.deps.tokens.keepAlive(connection, client, maxAgeMs);
+  }
+
+  /** When to try again after a failure: at a rate limit's retry time, else after the backoff. */
+  private retryAfterMs(key: string, failure: ClassifiedFailure, now: Date): number {
+    const backoff = this.failures.when(key);
+    return failure.retryAt
+      ? Math.max(failure.retryAt.getTime() - now.getTime(), 0) + withJitter(250, 1)
+      : backoff;
+  }
+
+  /** An Event when Ready changes; Normal when it became True or the connection was suspended on purpose. */
+  private async recordReadyChange(
+    connection: XeroConnection,
+    previous: XeroConnectionStatus,
+    ready: ConditionInput,
+    fenced: AbortSignal,
+  ): Promise<void> {
+    const before = findCondition(previous.conditions, 'Ready');
+    if (before?.status === ready.status && before.reason === ready.reason) return;
+    const normal = ready.status === 'True' || ready.reason === 'Suspended';
+    fenced.throwIfAborted();
+    await this.deps.events.record(
+      connection,
+      normal ? 'Normal' : 'Warning',
+      ready.reason,
+      'Reconcile',
+      ready.message,
+    );
   }
 
   private async recordEvents(
@@ -509,20 +606,13 @@ export class ConnectionReconciler {
     previous: XeroConnectionStatus,
     ready: ConditionInput,
     outcome: SyncOutcome | undefined,
+    fenced: AbortSignal,
   ): Promise<void> {
     const { events } = this.deps;
-    const before = findCondition(previous.conditions, 'Ready');
-    if (!before || before.status !== ready.status || before.reason !== ready.reason) {
-      await events.record(
-        connection,
-        ready.status === 'True' ? 'Normal' : 'Warning',
-        ready.reason,
-        'Reconcile',
-        ready.message,
-      );
-    }
+    await this.recordReadyChange(connection, previous, ready, fenced);
     if (!outcome) return;
     for (const tenant of droppedTenants(previous.tenants, outcome.tenants)) {
+      fenced.throwIfAborted();
       await events.record(
         connection,
         'Warning',
@@ -538,6 +628,7 @@ export class ConnectionReconciler {
     );
     const resolved = outcome.transitions.filter((t) => t.type === 'resolved');
     if (opened.length > 0) {
+      fenced.throwIfAborted();
       await events.record(
         connection,
         'Warning',
@@ -547,6 +638,7 @@ export class ConnectionReconciler {
       );
     }
     if (resolved.length > 0) {
+      fenced.throwIfAborted();
       await events.record(
         connection,
         'Normal',

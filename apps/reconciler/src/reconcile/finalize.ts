@@ -1,6 +1,7 @@
 import { XERO_CONNECTION_FINALIZER, type XeroConnection } from '@xero-access/crd';
 import { DatabaseUnavailableError, NotFoundError, withDatabase } from '@xero-access/model';
 import { isXeroError } from '@xero-access/xero-client';
+import { NEVER_FENCED } from '../controller/fenced.js';
 import { whileDeleting } from '../database/reconciler-database.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
@@ -12,10 +13,12 @@ import { effectiveSpec } from './spec-defaults.js';
  * row is only marked deleted), then the finalizer goes so Kubernetes can delete the object.
  * While the database is not available the finalizer stays and the deletion is retried (the
  * error goes back to the controller's backoff), reported as DatabaseUnavailable like a sync.
+ * Each step first checks `fenced`: a replica that stopped leading leaves the rest to the next.
  */
 export async function finalizeConnection(
   deps: ConnectionReconcilerDeps,
   connection: XeroConnection,
+  fenced: AbortSignal = NEVER_FENCED,
 ): Promise<void> {
   const finalizers = connection.metadata?.finalizers ?? [];
   if (!finalizers.includes(XERO_CONNECTION_FINALIZER)) return;
@@ -24,6 +27,7 @@ export async function finalizeConnection(
   const spec = effectiveSpec(connection.spec);
 
   // The database first: a retry after an outage must not revoke (and report) the grant again.
+  fenced.throwIfAborted();
   try {
     await withDatabase(whileDeleting(deps.settings.database), () =>
       deps.db.connections.markDeleted({ namespace, name }),
@@ -32,11 +36,14 @@ export async function finalizeConnection(
     if (error instanceof NotFoundError) {
       // Never synced: nothing to keep.
     } else {
-      if (error instanceof DatabaseUnavailableError) await reportOutage(deps, connection, error);
+      if (error instanceof DatabaseUnavailableError && !fenced.aborted)
+        await reportOutage(deps, connection, error);
       throw error;
     }
   }
+  fenced.throwIfAborted();
   if (spec.revokeGrantOnDelete) await revokeGrant(deps, connection);
+  fenced.throwIfAborted();
   await deps.api.setFinalizers(
     connection,
     finalizers.filter((f) => f !== XERO_CONNECTION_FINALIZER),

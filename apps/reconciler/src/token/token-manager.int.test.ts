@@ -9,7 +9,21 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
 import { TokenManager } from './token-manager.js';
-import { readTokenSecret } from './token-secret.js';
+import { readTokenSecret, ROTATED_AT_ANNOTATION } from './token-secret.js';
+
+function clientOf(
+  sandbox: Sandbox,
+  redis: Redis,
+  kind: 'standard' | 'custom-connection' = 'standard',
+) {
+  const app = sandbox.apps.find((a) => a.kind === kind)!;
+  return createXeroClient({
+    credentials: { clientId: app.clientId, clientSecret: app.clientSecret },
+    endpoints: { identityUrl: sandbox.identityUrl, apiUrl: sandbox.apiUrl },
+    redis,
+    keyPrefix: redisTestPrefix('token-manager'),
+  });
+}
 
 describe('token manager: a new consent while a refresh of the earlier grant is in flight', () => {
   let sandbox: Sandbox;
@@ -30,7 +44,6 @@ describe('token manager: a new consent while a refresh of the earlier grant is i
   });
 
   it('keeps the new consent in the Secret and answers with its access token', async () => {
-    const app = sandbox.apps.find((a) => a.kind === 'standard')!;
     const spent = sandbox.grants[0]!.refreshToken!;
     await core.createNamespacedSecret({
       namespace,
@@ -42,12 +55,7 @@ describe('token manager: a new consent while a refresh of the earlier grant is i
       new Writable({ write: (chunk, _encoding, done) => done(void lines.push(String(chunk))) }),
     );
     const manager = new TokenManager({ core, refreshAheadMs: 60_000, logger });
-    const client = createXeroClient({
-      credentials: { clientId: app.clientId, clientSecret: app.clientSecret },
-      endpoints: { identityUrl: sandbox.identityUrl, apiUrl: sandbox.apiUrl },
-      redis,
-      keyPrefix: redisTestPrefix('token-manager'),
-    });
+    const client = clientOf(sandbox, redis);
     const connection = {
       metadata: { namespace, name: 'acme' },
       spec: {
@@ -83,5 +91,88 @@ describe('token manager: a new consent while a refresh of the earlier grant is i
     expect(log).toMatch(/a newer token set \(a new consent\) was stored while refreshing/);
     expect(log).not.toContain(spent);
     expect(log).not.toContain('consent-2');
+  });
+});
+
+describe('token manager: keeping a grant alive without using it (a suspended connection)', () => {
+  let sandbox: Sandbox;
+  let redis: Redis;
+  let core: CoreV1Api;
+  let namespace: string;
+  let manager: TokenManager;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    redis = createLimiterRedis(inject('redisUrl'));
+    const kc = testKubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    namespace = await createTestNamespace(kc, 'keep-alive');
+    manager = new TokenManager({ core, refreshAheadMs: 60_000, logger: createLogger('silent') });
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await sandbox?.close();
+  });
+
+  const connection = (name: string, spec: Record<string, unknown>) =>
+    ({
+      metadata: { namespace, name },
+      spec: { credentialsSecretRef: { name: `${name}-app` }, ...spec },
+    }) as unknown as XeroConnection;
+
+  it('authorization code: refreshes only once the last rotation is older than the given age', async () => {
+    const rotatedAt = new Date(Date.now() - 60 * 60_000);
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: {
+          name: 'kept-tokens',
+          annotations: { [ROTATED_AT_ANNOTATION]: rotatedAt.toISOString() },
+        },
+        // The access token has expired: accessToken() would refresh now.
+        stringData: {
+          refresh_token: sandbox.grants[0]!.refreshToken!,
+          access_token: 'expired-access-token',
+          expires_at: new Date(Date.now() - 30 * 60_000).toISOString(),
+        },
+      },
+    });
+    const kept = connection('kept', { tokenSecretRef: { name: 'kept-tokens' } });
+    const client = clientOf(sandbox, redis);
+    const refreshes = () => sandbox.stats().tokenCalls.refresh_token;
+
+    await expect(manager.keepAlive(kept, client, 12 * 3_600_000)).resolves.toEqual({
+      dueAt: new Date(rotatedAt.getTime() + 12 * 3_600_000),
+    });
+    expect(refreshes()).toBe(0);
+
+    const renewed = await manager.keepAlive(kept, client, 30 * 60_000);
+    expect(renewed).toMatchObject({ grant: { fresh: true } });
+    expect(refreshes()).toBe(1);
+    expect(sandbox.stats().refreshRotations).toBe(1);
+    const { tokens } = await readTokenSecret(core, namespace, 'kept-tokens');
+    expect(tokens.refreshToken).not.toBe(sandbox.grants[0]!.refreshToken);
+    expect(tokens.rotatedAt!.getTime()).toBeGreaterThan(rotatedAt.getTime());
+
+    // Just renewed: not due again for the given age, whatever the access token's expiry.
+    await expect(manager.keepAlive(kept, client, 30 * 60_000)).resolves.toHaveProperty('dueAt');
+    expect(refreshes()).toBe(1);
+  });
+
+  it('client credentials: asks for a token only once the last one is older than the given age', async () => {
+    const custom = connection('custom', { authFlow: 'ClientCredentials' });
+    const client = clientOf(sandbox, redis, 'custom-connection');
+    const issued = () => sandbox.stats().tokenCalls.client_credentials;
+
+    await expect(manager.keepAlive(custom, client, 12 * 3_600_000)).resolves.toHaveProperty(
+      'grant',
+    );
+    expect(issued()).toBe(1);
+    await expect(manager.keepAlive(custom, client, 12 * 3_600_000)).resolves.toHaveProperty(
+      'dueAt',
+    );
+    expect(issued()).toBe(1);
+    await expect(manager.keepAlive(custom, client, 0)).resolves.toHaveProperty('grant');
+    expect(issued()).toBe(1); // its token is still valid: kept alive without a call
   });
 });

@@ -1,9 +1,9 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
 import { xeroErrors, type XeroClient } from '@xero-access/xero-client';
 import { RecentSecretWrites } from '../kube/recent-secret-writes.js';
 import type { Logger } from '../logging/logger.js';
-import { persistTokenSet, readTokenSecret } from './token-secret.js';
+import { persistTokenSet, readTokenSecret, type StoredTokens } from './token-secret.js';
 
 export type RefreshOutcome = 'rotated' | 'reused' | 'client_credentials' | 'failed';
 
@@ -18,6 +18,9 @@ export interface AccessGrant {
   secretTenantId: string | null;
 }
 
+/** A grant renewed now, or when the next renewal falls due (nothing was asked of Xero). */
+export type KeepAliveOutcome = { grant: AccessGrant } | { dueAt: Date };
+
 export interface TokenManagerOptions {
   core: CoreV1Api;
   /** Refresh when the access token has less than this left. */
@@ -28,6 +31,9 @@ export interface TokenManagerOptions {
 
 /** OIDC scopes and offline_access mean nothing to a client credentials grant. */
 const USER_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+
+const connectionKey = (connection: XeroConnection): string =>
+  `${connection.metadata!.namespace!}/${connection.metadata!.name!}`;
 
 /**
  * Access tokens for a XeroConnection. Authorization code: the token Secret is the source of
@@ -40,7 +46,7 @@ export class TokenManager {
   readonly secretWrites = new RecentSecretWrites();
   private readonly clientCredentialTokens = new Map<
     string,
-    { accessToken: string; expiresAt: Date }
+    { accessToken: string; expiresAt: Date; issuedAt: Date }
   >();
 
   constructor(private readonly options: TokenManagerOptions) {}
@@ -50,21 +56,69 @@ export class TokenManager {
     client: XeroClient,
     options: { forceRefresh?: boolean } = {},
   ): Promise<AccessGrant> {
-    const namespace = connection.metadata!.namespace!;
-    const key = `${namespace}/${connection.metadata!.name!}`;
+    const key = connectionKey(connection);
     if (connection.spec.authFlow === 'ClientCredentials')
       return this.clientCredentials(key, connection, client, options.forceRefresh);
+    const stored = await this.readTokens(key, connection);
+    return this.authorizationCode(key, connection, client, stored, options.forceRefresh);
+  }
 
+  /**
+   * For a suspended connection, which needs no access token, only a grant that stays alive: the
+   * token is renewed (as accessToken does) when its last renewal is older than `maxAgeMs` or
+   * unknown; otherwise nothing is asked of Xero and the answer is when it falls due.
+   */
+  async keepAlive(
+    connection: XeroConnection,
+    client: XeroClient,
+    maxAgeMs: number,
+  ): Promise<KeepAliveOutcome> {
+    const key = connectionKey(connection);
+    const notDue = (renewedAt: Date | null | undefined): KeepAliveOutcome | undefined =>
+      renewedAt && renewedAt.getTime() > Date.now() - maxAgeMs
+        ? { dueAt: new Date(renewedAt.getTime() + maxAgeMs) }
+        : undefined;
+    if (connection.spec.authFlow === 'ClientCredentials') {
+      return (
+        notDue(this.clientCredentialTokens.get(key)?.issuedAt) ?? {
+          grant: await this.clientCredentials(key, connection, client),
+        }
+      );
+    }
+    const stored = await this.readTokens(key, connection);
+    return (
+      notDue(stored.tokens.rotatedAt) ?? {
+        grant: await this.authorizationCode(key, connection, client, stored),
+      }
+    );
+  }
+
+  /** The token Secret; InvalidSpec when it is missing, malformed or immutable (see parseTokenSecret). */
+  private async readTokens(
+    key: string,
+    connection: XeroConnection,
+  ): Promise<{ secret: V1Secret; tokens: StoredTokens }> {
     const ref = connection.spec.tokenSecretRef;
     if (!ref)
       throw xeroErrors.invalidSpec(
         `XeroConnection ${key}`,
         'spec.tokenSecretRef is required for the AuthorizationCode flow',
       );
-    const { secret, tokens } = await readTokenSecret(this.options.core, namespace, ref.name);
+    return readTokenSecret(this.options.core, connection.metadata!.namespace!, ref.name);
+  }
+
+  private async authorizationCode(
+    key: string,
+    connection: XeroConnection,
+    client: XeroClient,
+    { secret, tokens }: { secret: V1Secret; tokens: StoredTokens },
+    forceRefresh = false,
+  ): Promise<AccessGrant> {
+    const namespace = connection.metadata!.namespace!;
+    const secretName = tokens.secretName;
     const aheadOf = Date.now() + this.options.refreshAheadMs;
     if (
-      !options.forceRefresh &&
+      !forceRefresh &&
       tokens.accessToken &&
       tokens.expiresAt &&
       tokens.expiresAt.getTime() > aheadOf
@@ -96,18 +150,18 @@ export class TokenManager {
           if (outcome.superseded) {
             superseded = true;
             this.options.logger.info(
-              { connection: key, secret: ref.name },
+              { connection: key, secret: secretName },
               'a newer token set (a new consent) was stored while refreshing: kept it instead of the rotated set of the earlier grant',
             );
             return;
           }
           this.secretWrites.record({
             namespace,
-            name: ref.name,
+            name: secretName,
             resourceVersion: outcome.secret.metadata?.resourceVersion ?? '',
           });
           this.options.logger.info(
-            { connection: key, secret: ref.name, expiresAt: rotated.expiresAt.toISOString() },
+            { connection: key, secret: secretName, expiresAt: rotated.expiresAt.toISOString() },
             'refresh token rotated and written back',
           );
         },
@@ -141,7 +195,13 @@ export class TokenManager {
   ): Promise<AccessGrant> {
     const cached = this.clientCredentialTokens.get(key);
     if (!force && cached && cached.expiresAt.getTime() > Date.now() + this.options.refreshAheadMs) {
-      return { ...cached, fresh: false, refreshTokenRotatedAt: null, secretTenantId: null };
+      return {
+        accessToken: cached.accessToken,
+        expiresAt: cached.expiresAt,
+        fresh: false,
+        refreshTokenRotatedAt: null,
+        secretTenantId: null,
+      };
     }
     const scopes = (connection.spec.scopes ?? []).filter((s) => !USER_SCOPES.has(s));
     try {
@@ -149,6 +209,7 @@ export class TokenManager {
       this.clientCredentialTokens.set(key, {
         accessToken: set.accessToken,
         expiresAt: set.expiresAt,
+        issuedAt: new Date(),
       });
       this.options.onRefresh?.('client_credentials');
       return {

@@ -71,6 +71,32 @@ describe('parseTokenSecret', () => {
     }
   });
 
+  it('refuses an immutable Secret as InvalidSpec (no write-back could keep the rotated token), even with a valid access token', () => {
+    const immutable = {
+      ...secret({
+        refresh_token: 'rt-123',
+        access_token: 'at.x.y',
+        expires_at: new Date(Date.now() + 20 * 60_000).toISOString(),
+      }),
+      immutable: true,
+    };
+    let error: unknown;
+    try {
+      parseTokenSecret('finance', immutable);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(XeroError);
+    expect((error as XeroError).reason).toBe('InvalidSpec');
+    expect((error as XeroError).message).toMatch(
+      /^Secret finance\/acme-xero-tokens \(spec\.tokenSecretRef\): is immutable, .*its refresh token has not been used\. Recreate the Secret .*without immutable: true/,
+    );
+    expect((error as XeroError).message).not.toContain('rt-123');
+    expect(parseTokenSecret('finance', { ...immutable, immutable: false }).refreshToken).toBe(
+      'rt-123',
+    );
+  });
+
   it('drops a malformed access token (a cache) so the next call refreshes', () => {
     expect(
       parseTokenSecret('finance', secret({ refresh_token: 'rt', access_token: 'has spaces in it' }))

@@ -43,6 +43,14 @@ export function describeTokenSecret(namespace: string, name: string): string {
 
 export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTokens {
   const name = secret.metadata?.name ?? '';
+  // Refused before any refresh: Xero would rotate the refresh token and the write-back of the
+  // new one would fail (422), so the grant would be lost when Xero's grace period for the old one ends.
+  if (secret.immutable) {
+    throw xeroErrors.invalidSpec(
+      describeTokenSecret(namespace, name),
+      'is immutable, so the operator could not write the rotated tokens back; its refresh token has not been used. Recreate the Secret with the same keys and without immutable: true (an immutable Secret cannot be changed, only deleted and created again)',
+    );
+  }
   const refreshToken = decode(secret.data, TOKEN_SECRET_KEYS.refreshToken);
   if (!refreshToken) {
     throw xeroErrors.invalidSpec(

@@ -49,7 +49,7 @@ export interface XeroConnectionSpec {
   criticalSystem?: boolean;
   accessControl?: AccessControl;
   /**
-   * Stop syncing without deleting anything; tokens are still kept alive.
+   * Stop syncing without deleting anything; tokens are still kept alive (the refresh token is renewed every 12 hours). If they cannot be, Ready is False with the reason (for example ReauthorizationRequired) instead of Suspended.
    */
   suspend?: boolean;
   /**
@@ -75,7 +75,7 @@ export interface CredentialsSecretRef {
   clientSecretKey?: string;
 }
 /**
- * The Secret (in this namespace) the operator owns for the token set: refresh_token, access_token, id_token, expires_at; it writes every rotated set back and keeps the other keys. Pre-fill it with an existing token set (the Mage-style keys access_token, refresh_token, id_token, tenant_id) to bootstrap without a new consent. tenant_id, a Xero tenant ID (GUID), picks the one organisation to monitor when tenantId is unset; when both are set and differ, tenantId wins and a TenantIdMismatch Warning Event says so. A tenant_id that is not a GUID is refused (InvalidSpec).
+ * The Secret (in this namespace) the operator owns for the token set: refresh_token, access_token, id_token, expires_at; it writes every rotated set back and keeps the other keys. Pre-fill it with an existing token set (the Mage-style keys access_token, refresh_token, id_token, tenant_id) to bootstrap without a new consent. tenant_id, a Xero tenant ID (GUID), picks the one organisation to monitor when tenantId is unset; when both are set and differ, tenantId wins and a TenantIdMismatch Warning Event says so. A tenant_id that is not a GUID is refused (InvalidSpec). It must not be immutable: an immutable one is refused (InvalidSpec) before its refresh token is used, since the rotated set could not be written back.
  */
 export interface TokenSecretRef {
   /**

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../logging/logger.js';
+import { until } from '../test/harness.js';
+import { Controller, type ReconcileSignals } from './controller.js';
+import { FencedError } from './fenced.js';
+
+/** A controller whose one reconcile waits until released, exposing the signals it was given. */
+function blockedController() {
+  let signals: ReconcileSignals | undefined;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const controller = new Controller({
+    name: 'test',
+    workers: 1,
+    logger: silentLogger,
+    reconcile: async (_key, given) => {
+      signals = given;
+      await released;
+    },
+  });
+  controller.start();
+  controller.enqueue('ns/a');
+  return { controller, release, signals: () => signals };
+}
+
+describe('Controller', () => {
+  it('fences in-flight reconciles at once when told, without stopping the workers', async () => {
+    const { controller, release, signals } = blockedController();
+    await until(() => signals() !== undefined);
+    expect(signals()!.fenced.aborted).toBe(false);
+    controller.fence();
+    expect(signals()!.fenced.aborted).toBe(true);
+    expect(signals()!.stopping.aborted).toBe(false);
+    expect(() => signals()!.fenced.throwIfAborted()).toThrow(FencedError);
+    release();
+    await controller.stop(1_000);
+  });
+
+  it('on a graceful stop, lets reconciles write while they drain and fences what outlives the drain', async () => {
+    const { controller, release, signals } = blockedController();
+    await until(() => signals() !== undefined);
+    const stopped = controller.stop(100);
+    expect(signals()!.stopping.aborted).toBe(true);
+    expect(signals()!.fenced.aborted).toBe(false);
+    expect(await stopped).toEqual({ drained: false });
+    expect(signals()!.fenced.aborted).toBe(true);
+    release();
+  });
+
+  it('does not retry a reconcile that stopped because it was fenced; it does retry a failure', async () => {
+    const thrown = { 'ns/fenced': new FencedError(), 'ns/failed': new Error('boom') };
+    const done: string[] = [];
+    const controller = new Controller({
+      name: 'test',
+      workers: 1,
+      logger: silentLogger,
+      reconcile: (key) => {
+        done.push(key);
+        return Promise.reject(thrown[key as keyof typeof thrown]);
+      },
+    });
+    controller.start();
+    controller.enqueue('ns/fenced');
+    await until(() => done.length === 1);
+    await until(() => controller.queue.inFlight === 0);
+    expect(controller.queue.pendingDelayed).toBe(0);
+    controller.enqueue('ns/failed');
+    await until(() => done.length === 2);
+    await until(() => controller.queue.inFlight === 0);
+    expect(controller.queue.pendingDelayed).toBe(1);
+    await controller.stop(1_000);
+  });
+});
