@@ -23,7 +23,7 @@ import { NEVER_FENCED } from '../controller/fenced.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
-import { summariseFindings } from '../events/finding-summary.js';
+import { recordReadyChange, recordSyncEvents } from '../events/connection-events.js';
 import { applyFindings } from '../findings/apply-findings.js';
 import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import { openFindingSeries } from '../findings/open-findings.js';
@@ -44,7 +44,6 @@ import { openFindingsStatus } from '../status/open-findings-status.js';
 import { disconnectedTenantsStatus } from '../status/disconnected-tenants-status.js';
 import { evaluatedMessage } from '../status/evaluated-condition.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
-import { droppedTenantMessage, droppedTenants } from '../sync/dropped-tenants.js';
 import {
   selectTenants,
   tenantMismatchMessage,
@@ -357,7 +356,7 @@ export class ConnectionReconciler {
     fenced.throwIfAborted();
     await this.deps.api.patchStatus(namespace, name, status, fenced);
     this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
-    await this.recordEvents(connection, previous, ready, outcome, fenced);
+    await recordSyncEvents(this.deps.events, connection, previous, ready, outcome, fenced);
     return { requeueAfterMs };
   }
 
@@ -547,7 +546,7 @@ export class ConnectionReconciler {
     fenced.throwIfAborted();
     await this.deps.api.patchStatus(namespace, name, status, fenced);
     this.deps.metrics.setReady(namespace, name, false, ready.reason);
-    await this.recordReadyChange(connection, previous, ready, fenced);
+    await recordReadyChange(this.deps.events, connection, previous, ready, fenced);
     return { requeueAfterMs };
   }
 
@@ -579,74 +578,6 @@ export class ConnectionReconciler {
     return failure.retryAt
       ? Math.max(failure.retryAt.getTime() - now.getTime(), 0) + withJitter(250, 1)
       : backoff;
-  }
-
-  /** An Event when Ready changes; Normal when it became True or the connection was suspended on purpose. */
-  private async recordReadyChange(
-    connection: XeroConnection,
-    previous: XeroConnectionStatus,
-    ready: ConditionInput,
-    fenced: AbortSignal,
-  ): Promise<void> {
-    const before = findCondition(previous.conditions, 'Ready');
-    if (before?.status === ready.status && before.reason === ready.reason) return;
-    const normal = ready.status === 'True' || ready.reason === 'Suspended';
-    fenced.throwIfAborted();
-    await this.deps.events.record(
-      connection,
-      normal ? 'Normal' : 'Warning',
-      ready.reason,
-      'Reconcile',
-      ready.message,
-    );
-  }
-
-  private async recordEvents(
-    connection: XeroConnection,
-    previous: XeroConnectionStatus,
-    ready: ConditionInput,
-    outcome: SyncOutcome | undefined,
-    fenced: AbortSignal,
-  ): Promise<void> {
-    const { events } = this.deps;
-    await this.recordReadyChange(connection, previous, ready, fenced);
-    if (!outcome) return;
-    for (const tenant of droppedTenants(previous.tenants, outcome.tenants)) {
-      fenced.throwIfAborted();
-      await events.record(
-        connection,
-        'Warning',
-        'TenantDisconnected',
-        'Sync',
-        droppedTenantMessage(tenant),
-      );
-    }
-    // Rotations are not Events: one per connection per sync would drown the rest
-    // (status.refreshTokenRotatedAt and xao_token_refreshes_total show them).
-    const opened = outcome.transitions.filter(
-      (t) => t.type === 'opened' || t.type === 'reopened' || t.type === 'accepted-expired',
-    );
-    const resolved = outcome.transitions.filter((t) => t.type === 'resolved');
-    if (opened.length > 0) {
-      fenced.throwIfAborted();
-      await events.record(
-        connection,
-        'Warning',
-        'FindingsOpened',
-        'Evaluate',
-        summariseFindings(opened),
-      );
-    }
-    if (resolved.length > 0) {
-      fenced.throwIfAborted();
-      await events.record(
-        connection,
-        'Normal',
-        'FindingsResolved',
-        'Evaluate',
-        summariseFindings(resolved),
-      );
-    }
   }
 
   private forget(key: string, namespace: string, name: string): void {

@@ -1,0 +1,85 @@
+import type { XeroConnection, XeroConnectionStatus } from '@xero-access/crd';
+import type { FindingTransition } from '@xero-access/model';
+import { findCondition, type ConditionInput } from '../status/conditions.js';
+import { droppedTenantMessage, droppedTenants } from '../sync/dropped-tenants.js';
+import type { EventRecorder } from './event-recorder.js';
+import { summariseFindings } from './finding-summary.js';
+
+/** What a finished sync tells the Events about. */
+export interface SyncedForEvents {
+  tenants: readonly { tenantId: string }[];
+  transitions: readonly FindingTransition[];
+}
+
+/**
+ * An Event when Ready changes: Normal when it became True or the connection was suspended on
+ * purpose, Warning otherwise. `fenced`: a replica that stopped leading records nothing.
+ */
+export async function recordReadyChange(
+  events: EventRecorder,
+  connection: XeroConnection,
+  previous: XeroConnectionStatus,
+  ready: ConditionInput,
+  fenced: AbortSignal,
+): Promise<void> {
+  const before = findCondition(previous.conditions, 'Ready');
+  if (before?.status === ready.status && before.reason === ready.reason) return;
+  const normal = ready.status === 'True' || ready.reason === 'Suspended';
+  fenced.throwIfAborted();
+  await events.record(
+    connection,
+    normal ? 'Normal' : 'Warning',
+    ready.reason,
+    'Reconcile',
+    ready.message,
+  );
+}
+
+/** The Events of one sync: Ready's change, organisations dropped, findings opened and resolved. */
+export async function recordSyncEvents(
+  events: EventRecorder,
+  connection: XeroConnection,
+  previous: XeroConnectionStatus,
+  ready: ConditionInput,
+  synced: SyncedForEvents | undefined,
+  fenced: AbortSignal,
+): Promise<void> {
+  await recordReadyChange(events, connection, previous, ready, fenced);
+  if (!synced) return;
+  for (const tenant of droppedTenants(previous.tenants, synced.tenants)) {
+    fenced.throwIfAborted();
+    await events.record(
+      connection,
+      'Warning',
+      'TenantDisconnected',
+      'Sync',
+      droppedTenantMessage(tenant),
+    );
+  }
+  // Rotations are not Events: one per connection per sync would drown the rest
+  // (status.refreshTokenRotatedAt and xao_token_refreshes_total show them).
+  const opened = synced.transitions.filter(
+    (t) => t.type === 'opened' || t.type === 'reopened' || t.type === 'accepted-expired',
+  );
+  const resolved = synced.transitions.filter((t) => t.type === 'resolved');
+  if (opened.length > 0) {
+    fenced.throwIfAborted();
+    await events.record(
+      connection,
+      'Warning',
+      'FindingsOpened',
+      'Evaluate',
+      summariseFindings(opened),
+    );
+  }
+  if (resolved.length > 0) {
+    fenced.throwIfAborted();
+    await events.record(
+      connection,
+      'Normal',
+      'FindingsResolved',
+      'Evaluate',
+      summariseFindings(resolved),
+    );
+  }
+}
