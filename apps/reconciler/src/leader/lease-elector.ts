@@ -1,8 +1,10 @@
 import {
   CoordinationV1Api,
   V1MicroTime,
+  type ConfigurationOptions,
   type KubeConfig,
   type V1Lease,
+  type V1LeaseSpec,
 } from '@kubernetes/client-node';
 import { abortOptions } from '../kube/abort-options.js';
 import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
@@ -227,21 +229,15 @@ export class LeaseElector {
 
     const taking = holder !== identity;
     try {
-      await this.api.replaceNamespacedLease(
+      await this.replaceLease(
+        lease,
         {
-          namespace,
-          name,
-          body: {
-            ...lease,
-            spec: {
-              ...spec,
-              holderIdentity: identity,
-              leaseDurationSeconds,
-              renewTime: new V1MicroTime(now),
-              acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
-              leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
-            },
-          },
+          ...spec,
+          holderIdentity: identity,
+          leaseDurationSeconds,
+          renewTime: new V1MicroTime(now),
+          acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
+          leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
         },
         options,
       );
@@ -253,6 +249,16 @@ export class LeaseElector {
       if (!signal.aborted) this.warnUnlessConflict(error, 'updating the leader lease failed');
       return false;
     }
+  }
+
+  /** Writes the Lease with a new spec; its resourceVersion makes a concurrent write a conflict. */
+  private async replaceLease(
+    lease: V1Lease,
+    spec: V1LeaseSpec,
+    options: ConfigurationOptions,
+  ): Promise<void> {
+    const { namespace, name } = this.options;
+    await this.api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } }, options);
   }
 
   /** A conflict means another replica wrote the Lease first: the normal race, not a failure. */
@@ -275,19 +281,13 @@ export class LeaseElector {
     try {
       const lease = await this.api.readNamespacedLease({ namespace, name }, options);
       if (lease.spec?.holderIdentity !== identity) return;
-      await this.api.replaceNamespacedLease(
+      await this.replaceLease(
+        lease,
         {
-          namespace,
-          name,
-          body: {
-            ...lease,
-            spec: {
-              ...lease.spec,
-              holderIdentity: '',
-              leaseDurationSeconds: 1,
-              renewTime: new V1MicroTime(this.now()),
-            },
-          },
+          ...lease.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: new V1MicroTime(this.now()),
         },
         options,
       );
