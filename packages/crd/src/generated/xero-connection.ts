@@ -182,7 +182,7 @@ export interface XeroConnectionCondition {
    */
   lastTransitionTime: string;
   /**
-   * A CamelCase reason from the troubleshooting map.
+   * A CamelCase reason from the troubleshooting map (apps/reconciler/README.md, "Troubleshooting"), e.g. ReauthorizationRequired.
    */
   reason: string;
   /**
