@@ -94,6 +94,58 @@ describe('end to end, every part a real process', () => {
     expect(await openFindings('finance/globex')).toHaveLength(2);
   });
 
+  it("keeps a leaver's finding open when the identity provider deletes them and gives their externalId to a new hire", async () => {
+    const emmaFinding = async () => {
+      const page = await stack.admin.request<{ items: (Finding & { lastSeenAt: string })[] }>(
+        'GET',
+        `/findings?check=offboarded-access-removed&limit=200`,
+      );
+      return page.items.find((f) => f.subject.id === IDS.emmaBrown);
+    };
+    const scimJson = 'application/scim+json';
+    const found = await stack.scim.request<{ Resources: { id: string }[] }>(
+      'GET',
+      `/scim/v2/Users?filter=${encodeURIComponent('userName eq "emma.brown@acme.example"')}`,
+    );
+    const emma = found.Resources[0]!.id;
+    await stack.scim.request(
+      'PATCH',
+      `/scim/v2/Users/${emma}`,
+      {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'externalId', value: 'ebrown' }],
+      },
+      scimJson,
+    );
+    await stack.admin.putLink(IDS.emmaBrown, { staffId: emma });
+    await stack.scim.request('DELETE', `/scim/v2/Users/${emma}`);
+    const hire = await stack.scim.request<{ id: string }>(
+      'POST',
+      '/scim/v2/Users',
+      {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'emma.brown2@acme.example',
+        externalId: 'ebrown',
+        displayName: 'Emma Brown',
+        roles: [{ value: 'accountant', primary: true }],
+      },
+      scimJson,
+    );
+    expect(hire.id).not.toBe(emma);
+    const hiredAt = Date.now();
+    await requestSync('acme');
+    // Evaluated again after the new hire arrived, and still reported.
+    await expect
+      .poll(
+        async () => {
+          const finding = await emmaFinding();
+          return finding && Date.parse(finding.lastSeenAt) > hiredAt ? finding.status : 'waiting';
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe('open');
+  });
+
   it('opens a finding when someone is offboarded through SCIM, and resolves it when their Xero user is removed', async () => {
     const scim = await stack.scim.request<{ Resources: { id: string }[] }>(
       'GET',

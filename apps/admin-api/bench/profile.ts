@@ -24,6 +24,7 @@ const app = await createApp({
     databaseUrl: url.toString(),
     redisKeyPrefix: `${dbName}:`,
     rateLimitPerMinute: 1e9,
+    rateLimitPerIpPerMinute: 1e9,
     oidc: {},
     xero: {},
   }),

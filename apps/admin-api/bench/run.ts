@@ -168,6 +168,7 @@ async function main(): Promise<void> {
         REDIS_KEY_PREFIX: `${dbName}:`,
         BOOTSTRAP_ADMIN_TOKEN: token,
         RATE_LIMIT_PER_MINUTE: '1000000',
+        RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -49,7 +49,10 @@ describe('helm lint and values schema', () => {
     ['database.urlKey=', '/database/urlKey'],
     ['adminApi.maxAcceptanceDays=0', '/adminApi/maxAcceptanceDays'],
     ['adminApi.oidc.groupsClaim=', '/adminApi/oidc/groupsClaim'],
+    ['adminApi.oidc.emailClaim=', '/adminApi/oidc/emailClaim'],
     ['policyBundle.key=out/bundle.tar.gz', '/policyBundle/key'],
+    ['adminApi.trustProxy={ingress-nginx}', '/adminApi/trustProxy/0'],
+    ['adminApi.rateLimit.perClientIp=0', '/adminApi/rateLimit/perClientIp'],
   ])('refuses %s, naming %s', (set, field) => {
     const out = template(...REQUIRED, set);
     expect(out.code).not.toBe(0);
@@ -198,6 +201,34 @@ describe('rendered manifests', () => {
       'adminApi.oidc.groupsClaim=roles',
     );
     expect(adminApiEnv(entra, 'OIDC_GROUPS_CLAIM')).toBe('roles');
+  });
+
+  it("reads the person's email from adminApi.oidc.emailClaim, `email` unless set", () => {
+    expect(adminApiEnv(variants.everything, 'OIDC_EMAIL_CLAIM')).toBe('email');
+    const entra = render(
+      'adminApi.oidc.enabled=true',
+      'adminApi.oidc.issuer=https://idp.example.com',
+      'adminApi.oidc.audience=xao-admin',
+      'adminApi.oidc.jwksUrl=https://idp.example.com/jwks',
+      'adminApi.oidc.groupRoles.sec-team=admin',
+      'adminApi.oidc.emailClaim=upn',
+    );
+    expect(adminApiEnv(entra, 'OIDC_EMAIL_CLAIM')).toBe('upn');
+  });
+
+  // Trusting no proxy unless told keeps any pod (or a port-forward) from choosing its source IP.
+  it('trusts no proxy unless adminApi.trustProxy names the ingress pods, and passes on the rate limits', () => {
+    expect(adminApiEnv(variants.defaults, 'TRUST_PROXY')).toBeUndefined();
+    expect(adminApiEnv(variants.defaults, 'RATE_LIMIT_PER_MINUTE')).toBe('600');
+    expect(adminApiEnv(variants.defaults, 'RATE_LIMIT_PER_IP_PER_MINUTE')).toBe('1200');
+    const behindIngress = render(
+      'adminApi.trustProxy={10.244.0.0/16,fd00:10:244::/56}',
+      'adminApi.rateLimit.perCredential=120',
+      'adminApi.rateLimit.perClientIp=3000',
+    );
+    expect(adminApiEnv(behindIngress, 'TRUST_PROXY')).toBe('10.244.0.0/16,fd00:10:244::/56');
+    expect(adminApiEnv(behindIngress, 'RATE_LIMIT_PER_MINUTE')).toBe('120');
+    expect(adminApiEnv(behindIngress, 'RATE_LIMIT_PER_IP_PER_MINUTE')).toBe('3000');
   });
 
   const alertRules = () =>

@@ -81,7 +81,12 @@ export {
   type ApiTokenRecord,
   type CreateTokenInput,
 } from './services/tokens.js';
-export type { AuditEntryInput, AuditEntryRecord, AuditSettlement } from './services/audit.js';
+export type {
+  AuditActor,
+  AuditEntryInput,
+  AuditEntryRecord,
+  AuditSettlement,
+} from './services/audit.js';
 export type {
   WebhookDeliveryRecord,
   EnqueueWebhookInput,

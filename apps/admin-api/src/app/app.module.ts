@@ -22,6 +22,8 @@ import { AllExceptionsFilter } from '../http/exception.filter.js';
 import { KubeGateway } from '../kube/kube.js';
 import { LinksController } from '../links/links.controller.js';
 import { LoggerModule } from '../logging/logger.module.js';
+import { ApiRateLimit } from '../rate-limit/api-rate-limit.js';
+import { CALLER_RATE_LIMIT, CallerRateLimitGuard } from '../rate-limit/caller-rate-limit.guard.js';
 import { ReevaluationPublisher } from '../reevaluation/reevaluation.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { RedisModule } from '../redis/redis.module.js';
@@ -85,7 +87,19 @@ export class AppModule {
         StaffChanges,
         FindingEvidence,
         ConnectService,
+        {
+          provide: CALLER_RATE_LIMIT,
+          useValue: new ApiRateLimit({
+            redis: deps.redis,
+            keyPrefix: `${deps.config.redisKeyPrefix}api-rl:caller`,
+            perMinute: deps.config.rateLimitPerMinute,
+            per: 'credential',
+            logger: deps.logger,
+          }),
+        },
+        // In this order: the caller's limit counts only a credential the AuthGuard verified.
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: CallerRateLimitGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

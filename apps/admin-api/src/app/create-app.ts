@@ -1,21 +1,14 @@
 import 'reflect-metadata';
-import { createHash } from 'node:crypto';
-import rateLimit, { type RateLimitPluginOptions } from '@fastify/rate-limit';
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { bearerToken } from '../auth/auth.guard.js';
+import type { FastifyInstance } from 'fastify';
+import { SECURITY_HEADERS } from '../http/security-headers.js';
 import { registerDocs } from '../openapi/docs.js';
 import { createOpenApiDocument } from '../openapi/document.js';
+import { ApiRateLimit } from '../rate-limit/api-rate-limit.js';
+import { limitEachClientAddress } from '../rate-limit/client-ip-limit.js';
 import { AppModule, type AppDependencies } from './app.module.js';
-
-/** Per credential when there is one (so one client cannot starve another behind the same NAT), else per IP. */
-function rateLimitKey(request: FastifyRequest): string {
-  const token = bearerToken(request.headers.authorization);
-  return token
-    ? `t:${createHash('sha256').update(token).digest('hex').slice(0, 32)}`
-    : `ip:${request.ip}`;
-}
 
 /** Builds the app (routes, parsers, rate limit, OpenAPI and docs) without listening. */
 export async function createApp(deps: AppDependencies): Promise<NestFastifyApplication> {
@@ -30,10 +23,8 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     // The OAuth callback's query carries code and state (percent-encoded: up to 12 bytes per
     // character); the routes bound each value, Node's default 16 KiB would answer 431 first.
     http: { maxHeaderSize: 64 * 1024 },
-    trustProxy: deps.config.trustProxy
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
+    // Only these peers' X-Forwarded-For is believed; with none, the peer's own address counts.
+    trustProxy: deps.config.trustProxy.length ? deps.config.trustProxy : false,
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onResponse', async (request, reply) => {
@@ -56,29 +47,25 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     logger: ['error', 'warn'],
     abortOnError: false,
   });
-  const limits: RateLimitPluginOptions = {
-    global: true,
-    max: deps.config.rateLimitPerMinute,
-    timeWindow: 60_000,
-    redis: deps.redis,
-    nameSpace: `${deps.config.redisKeyPrefix}api-rl:`,
-    keyGenerator: rateLimitKey,
-    allowList: (request) => request.url.startsWith('/health/'),
-    // A Redis outage must not take the API down with it.
-    skipOnError: true,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      error: 'Too Many Requests',
-      message: `rate limit of ${context.max} requests per minute exceeded; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    }),
-  };
   // @nestjs/platform-fastify brings its own copy of fastify: same runtime, distinct types.
+  const root = fastify as unknown as FastifyInstance;
+  // Before the rate limit, so a 429 carries the security headers too.
   await app.register(
-    rateLimit as unknown as Parameters<NestFastifyApplication['register']>[0],
-    limits as never,
+    helmet as unknown as Parameters<NestFastifyApplication['register']>[0],
+    SECURITY_HEADERS as never,
+  );
+  limitEachClientAddress(
+    root,
+    new ApiRateLimit({
+      redis: deps.redis,
+      keyPrefix: `${deps.config.redisKeyPrefix}api-rl:ip`,
+      perMinute: deps.config.rateLimitPerIpPerMinute,
+      per: 'client IP',
+      logger: deps.logger,
+    }),
   );
   const document = createOpenApiDocument(app);
-  registerDocs(fastify as unknown as FastifyInstance, `${JSON.stringify(document, null, 2)}\n`);
+  registerDocs(root, `${JSON.stringify(document, null, 2)}\n`);
   await app.init();
   await fastify.ready();
   return app;

@@ -10,18 +10,14 @@ import { classifyDatabaseOutage, type Database } from '@xero-access/model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
-import {
-  AUDIT_ACTOR,
-  AUDIT_RESOURCE_ID,
-  PRINCIPAL,
-  type RequestWithPrincipal,
-} from '../auth/principal.js';
+import { AUDIT_RESOURCE_ID, type RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
 import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
 import { toErrorBody } from '../http/error-body.js';
 import { unavailable } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { ScimError } from '../scim/scim.types.js';
+import { actorOf, auditActorOf } from './audit-actor.js';
 import { AUDITED } from './audited.decorator.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -96,14 +92,10 @@ export class AuditInterceptor implements NestInterceptor {
     const route = routeOf(request);
     try {
       const entry = await this.db.audit.append({
-        actor: actorOf(request),
-        actorRole: request[PRINCIPAL]?.role ?? null,
+        ...auditActorOf(request),
         action: `${request.method} ${route}`,
         resourceType: resourceType(route),
         resourceId: resourceId(request.params as Record<string, string> | undefined),
-        sourceIp: request.ip,
-        userAgent: request.headers['user-agent'] ?? null,
-        requestId: String(request.id),
         outcome: 'pending',
       });
       return entry.id;
@@ -164,8 +156,4 @@ export class AuditInterceptor implements NestInterceptor {
 
 function routeOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? request.url.split('?')[0]!;
-}
-
-function actorOf(request: FastifyRequest & RequestWithPrincipal): string {
-  return request[PRINCIPAL]?.actor ?? request[AUDIT_ACTOR] ?? 'anonymous';
 }

@@ -21,6 +21,12 @@ const unauthorized = (message: string) =>
 const forbidden = (message: string) =>
   new HttpException({ statusCode: 403, error: 'Forbidden', message }, 403);
 
+/** Why an API token without an owner cannot decide where the person matters, and what to use. */
+const SHARED_TOKEN_REASON =
+  'it is an API token without an ownerEmail (a shared or service token); decide with a personal ' +
+  'token (POST /tokens with ownerEmail, or token create --owner-email) or an OIDC sign-in with a ' +
+  'verified email';
+
 /** Shared by the guard and the routes that revoke tokens. */
 export const TOKEN_CACHE = Symbol('VerifiedTokenCache');
 
@@ -74,15 +80,16 @@ export class AuthGuard implements CanActivate {
         actor: `token:${found.name}`,
         role: found.role,
         email: found.ownerEmail,
+        ...(found.ownerEmail === null ? { noEmailReason: SHARED_TOKEN_REASON } : {}),
         via: 'api-token',
       };
       this.cache.set(token, principal, found.expiresAt);
       return principal;
     }
     if (!this.oidc) throw unauthorized('not an API token, and OIDC is not configured');
-    const { identity, valid } = await this.oidc.verify(token);
-    if (!valid) throw unauthorized('invalid or expired OIDC token');
-    if (!identity) throw forbidden('none of your groups maps to a role');
-    return { actor: identity.actor, role: identity.role, email: identity.email, via: 'oidc' };
+    const verified = await this.oidc.verify(token);
+    if (verified.outcome === 'invalid') throw unauthorized(verified.problem);
+    if (verified.outcome === 'no-role') throw forbidden('none of your groups maps to a role');
+    return { ...verified.identity, via: 'oidc' };
   }
 }

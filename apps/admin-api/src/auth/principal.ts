@@ -2,15 +2,17 @@ import type { CredentialRole } from './roles.js';
 
 /** Who is calling: set on the request by the auth guard, read by handlers and the audit log. */
 export interface Principal {
-  /** `token:<name>` or `oidc:<subject or email>`. */
+  /** `token:<name>`, or `oidc:<verified email>`, else `oidc:<sub>`. */
   actor: string;
   role: CredentialRole;
   /**
-   * The person's email, when the credential names one (the OIDC `email` claim, or an API token's
-   * `ownerEmail`), so rules about the caller's own access can apply. null otherwise: a service or
-   * shared token names no person.
+   * The person's email, when the credential vouches for one (a verified OIDC email, see
+   * OIDC_EMAIL_CLAIM, or an API token's `ownerEmail`), so rules about the caller's own access can
+   * apply. null otherwise: a service or shared token, or an unverified email, names no person.
    */
   email: string | null;
+  /** When `email` is null: why, and what to configure; refusals that need the person say it. */
+  noEmailReason?: string;
   via: 'api-token' | 'oidc';
 }
 

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       databaseStartupWaitMs: 120_000,
     });
     expect(config.oidc.jwksUrl).toBeUndefined();
+    expect(config.oidc.emailClaim).toBe('email');
   });
 
   it('reads the environment, including the OIDC group mapping', () => {
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
       OIDC_ISSUER: 'https://idp.example',
       OIDC_AUDIENCE: 'xao-admin',
       OIDC_GROUP_ROLES: 'sec=admin, audit=viewer',
+      OIDC_EMAIL_CLAIM: 'upn',
       DATABASE_STARTUP_WAIT: '30s',
       WATCH_NAMESPACES: 'finance, payroll',
     });
@@ -29,7 +31,11 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://u:p@db/xao',
       databaseStartupWaitMs: 30_000,
       port: 9000,
-      oidc: { jwksUrl: 'https://idp.example/jwks', groupRoles: { sec: 'admin', audit: 'viewer' } },
+      oidc: {
+        jwksUrl: 'https://idp.example/jwks',
+        groupRoles: { sec: 'admin', audit: 'viewer' },
+        emailClaim: 'upn',
+      },
       watchNamespaces: ['finance', 'payroll'],
     });
   });
@@ -71,6 +77,31 @@ describe('loadConfig', () => {
     const unprefixed = 'a'.repeat(40);
     expect(() => loadConfig({ BOOTSTRAP_SCIM_TOKEN: unprefixed })).toThrow(
       /BOOTSTRAP_SCIM_TOKEN: must start with xao_/,
+    );
+  });
+
+  it('trusts no proxy unless TRUST_PROXY names it, and refuses an entry that is not an address or range', () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(
+      loadConfig({ TRUST_PROXY: '10.244.0.0/16, 192.0.2.10,fd00::/8,loopback,10.0.0.0/255.0.0.0' })
+        .trustProxy,
+    ).toEqual(['10.244.0.0/16', '192.0.2.10', 'fd00::/8', 'loopback', '10.0.0.0/255.0.0.0']);
+    for (const bad of ['true', '2', '10.0.0.0/33', 'ingress-nginx', '10.0.0/8', 'fd00::/129'])
+      expect(() => loadConfig({ TRUST_PROXY: `10.0.0.0/8,${bad}` }), bad).toThrow(
+        `invalid configuration: TRUST_PROXY: expected IP addresses, CIDR ranges (10.0.0.0/8) or loopback, linklocal, uniquelocal; got "${bad}"`,
+      );
+  });
+
+  it('limits 600 requests a minute per credential and 1200 per client IP unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({
+      rateLimitPerMinute: 600,
+      rateLimitPerIpPerMinute: 1200,
+    });
+    expect(
+      loadConfig({ RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_PER_IP_PER_MINUTE: '5000' }),
+    ).toMatchObject({ rateLimitPerMinute: 60, rateLimitPerIpPerMinute: 5000 });
+    expect(() => loadConfig({ RATE_LIMIT_PER_IP_PER_MINUTE: '0' })).toThrow(
+      /RATE_LIMIT_PER_IP_PER_MINUTE: /,
     );
   });
 });

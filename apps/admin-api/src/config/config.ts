@@ -6,6 +6,7 @@ import {
   TOKEN_PREFIX,
 } from '@xero-access/model';
 import { z } from 'zod';
+import { trustProxySetting } from './trust-proxy.js';
 
 const ROLE_NAMES = ['viewer', 'reviewer', 'admin'] as const;
 
@@ -63,13 +64,16 @@ export const configSchema = z.object({
   kubeconfig: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Proxies whose X-Forwarded-For is believed (client IPs feed the audit log and rate limits). */
-  trustProxy: z.string().default('loopback,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16'),
+  trustProxy: trustProxySetting,
   bodyLimitBytes: z.coerce
     .number()
     .int()
     .positive()
     .default(1024 * 1024),
+  /** Requests per minute per verified credential (API token, or OIDC identity). */
   rateLimitPerMinute: z.coerce.number().int().positive().default(600),
+  /** Requests per minute per client IP (IPv6: per /64), counted before authentication. */
+  rateLimitPerIpPerMinute: z.coerce.number().int().positive().default(1200),
   /** The longest a risk may be accepted for; an acceptance without an expiry gets all of it. */
   maxAcceptanceDays: z.coerce
     .number({ error: wholeDays })
@@ -86,6 +90,11 @@ export const configSchema = z.object({
       issuer: z.string().optional(),
       audience: z.string().optional(),
       groupsClaim: z.string().min(1).default('groups'),
+      /**
+       * The claim holding the person's email (separation of duties, the audit log's actor). `email`
+       * counts only with `email_verified: true`; any other claim is trusted as administrator-set.
+       */
+      emailClaim: z.string().min(1).default('email'),
       groupRoles,
     })
     .superRefine((oidc, ctx) => {
@@ -128,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bodyLimitBytes: e('BODY_LIMIT_BYTES'),
     trustProxy: e('TRUST_PROXY'),
     rateLimitPerMinute: e('RATE_LIMIT_PER_MINUTE'),
+    rateLimitPerIpPerMinute: e('RATE_LIMIT_PER_IP_PER_MINUTE'),
     maxAcceptanceDays: e('MAX_ACCEPTANCE_DAYS'),
     bootstrapAdminToken: e('BOOTSTRAP_ADMIN_TOKEN'),
     bootstrapScimToken: e('BOOTSTRAP_SCIM_TOKEN'),
@@ -136,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       issuer: e('OIDC_ISSUER'),
       audience: e('OIDC_AUDIENCE'),
       groupsClaim: e('OIDC_GROUPS_CLAIM'),
+      emailClaim: e('OIDC_EMAIL_CLAIM'),
       groupRoles: e('OIDC_GROUP_ROLES'),
     },
     stateSecret: e('OAUTH_STATE_SECRET'),
@@ -161,6 +172,7 @@ const ENV_NAMES: Record<string, string> = {
   bodyLimitBytes: 'BODY_LIMIT_BYTES',
   trustProxy: 'TRUST_PROXY',
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
+  rateLimitPerIpPerMinute: 'RATE_LIMIT_PER_IP_PER_MINUTE',
   maxAcceptanceDays: 'MAX_ACCEPTANCE_DAYS',
   bootstrapAdminToken: 'BOOTSTRAP_ADMIN_TOKEN',
   bootstrapScimToken: 'BOOTSTRAP_SCIM_TOKEN',
@@ -169,6 +181,7 @@ const ENV_NAMES: Record<string, string> = {
   'oidc.audience': 'OIDC_AUDIENCE',
   'oidc.groupRoles': 'OIDC_GROUP_ROLES',
   'oidc.groupsClaim': 'OIDC_GROUPS_CLAIM',
+  'oidc.emailClaim': 'OIDC_EMAIL_CLAIM',
   watchNamespaces: 'WATCH_NAMESPACES',
   stateSecret: 'OAUTH_STATE_SECRET',
   'xero.identityUrl': 'XERO_IDENTITY_URL',

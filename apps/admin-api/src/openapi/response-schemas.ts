@@ -123,6 +123,10 @@ export const importResultSchema = z.object({
   created: z.number().int(),
   updated: z.number().int(),
   unchanged: z.number().int(),
+  skipped: z
+    .number()
+    .int()
+    .describe('Rows for members the identity provider deleted (SCIM DELETE): left as they are'),
   reevaluated,
 });
 

@@ -84,7 +84,9 @@ export class ReviewsController {
     summary: 'Decide keep / revoke / change-role for one user, with a comment',
     description:
       'A changed decision keeps the earlier ones in the history. Separation of duties: a caller ' +
-      'whose credential names an email (OIDC) may not decide on their own Xero access (403).',
+      'may not decide on their own Xero access (403), and a caller whose credential vouches for ' +
+      'no email (a verified OIDC email, or an API token with an ownerEmail) may not decide at ' +
+      'all (403 naming what to configure), since the rule could not be checked.',
   })
   @Returns(decisionSchema)
   @Fails([404, 409])
@@ -100,6 +102,7 @@ export class ReviewsController {
       comment: body.comment ?? null,
       by: who.actor,
       reviewerEmail: who.email,
+      noReviewerEmailReason: who.noEmailReason,
     });
   }
 

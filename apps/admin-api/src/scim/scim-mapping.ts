@@ -15,13 +15,15 @@ function primary<T extends { primary?: boolean }>(values: T[] | undefined): T | 
 
 /**
  * SCIM User → staff member: userName is the work email, `roles` (primary first) or `title` is the
- * org role the access checks map, `active: false` offboards.
+ * org role the access checks map, `active: false` offboards. `previous` is the member a PUT
+ * replaces: without `active` (optional in RFC 7643) it keeps its status and offboarding date, so a
+ * provider that leaves the attribute out never reactivates a leaver. A create without it is active.
  */
 export function staffFromScim(body: ScimUserBody, previous?: StaffRecord): StaffInput {
   const email = body.userName.includes('@')
     ? body.userName
     : (primary(body.emails)?.value ?? body.userName);
-  const active = body.active ?? true;
+  const active = body.active ?? (previous ? previous.status === 'active' : true);
   return {
     email,
     name: displayName(body),

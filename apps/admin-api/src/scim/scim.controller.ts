@@ -11,14 +11,17 @@ import {
   Patch,
   Post,
   Put,
+  Req,
   Res,
   UseFilters,
 } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database, StaffRecord } from '@xero-access/model';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { auditActorOf } from '../audit/audit-actor.js';
 import { Access } from '../auth/access.decorator.js';
+import type { RequestWithPrincipal } from '../auth/principal.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { DB } from '../database/database.module.js';
@@ -100,15 +103,20 @@ export class ScimUsersController {
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({
     summary:
-      'Create (provision) a user; a userName or externalId of a deleted user revives that record (same id)',
+      'Create (provision) a user; the userName of a deleted user revives that record (same id, ' +
+      'a rehire; the audit log keeps what it overwrote), an externalId alone never does',
   })
   @Returns(scimUserSchema, 201)
   @Fails([409])
   async create(
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { record: created } = await this.db.staff.provision(staffFromScim(body));
+    const { record: created } = await this.db.staff.provision(
+      staffFromScim(body),
+      auditActorOf(request),
+    );
     await this.changes.changed('scim.create', [created]);
     const view = this.view(created);
     void reply.header('location', view.meta.location);
@@ -118,7 +126,9 @@ export class ScimUsersController {
   @Put(':id')
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
-  @ApiOperation({ summary: 'Replace a user' })
+  @ApiOperation({
+    summary: 'Replace a user; without `active` the user keeps their status and offboarding date',
+  })
   @Returns(scimUserSchema)
   @Fails([404, 409])
   async replace(

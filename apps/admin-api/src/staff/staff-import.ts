@@ -69,7 +69,10 @@ function validateRows(rows: unknown[], where: string, csv: boolean): StaffInput[
   });
 }
 
-/** CSV with a header row naming IMPORT_COLUMNS (email and name required); empty cells are null. */
+/**
+ * CSV with a header row naming IMPORT_COLUMNS (email and name required). Empty cells are null (the
+ * value is cleared); a column the header leaves out stays absent (the member keeps its value).
+ */
 export function parseStaffCsv(text: string): StaffInput[] {
   let records: Record<string, string>[];
   try {

@@ -130,7 +130,10 @@ export class StaffController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({
-    summary: `Bulk upsert by email, all or nothing: CSV (text/csv, header ${IMPORT_COLUMNS.join(',')}) or a JSON array`,
+    summary:
+      `Bulk upsert by email, all or nothing: CSV (text/csv, header ${IMPORT_COLUMNS.join(',')}) or a JSON array. ` +
+      'A column (JSON key) left out keeps the current value, an empty cell (null) clears it; ' +
+      'members the identity provider deleted are skipped, and a row making one active is refused',
   })
   @ApiConsumes('application/json', 'text/csv')
   @ApiBody({

@@ -39,6 +39,8 @@ export interface InjectOptions {
   rawBody?: string;
   headers?: Record<string, string>;
   query?: Record<string, string>;
+  /** The peer's address (default 127.0.0.1). */
+  remoteAddress?: string;
 }
 
 export interface TestResponse {
@@ -76,6 +78,9 @@ export async function startHarness(
   const database = await testDatabase(dialect);
   const model = await createOrm({ url: database.url, migrate: true, poolMax: 8 });
   const redis = new Redis(serviceUrls.redis);
+  // Connected before the first request, as a server is long before its first. (The rate limits
+  // let requests through while Redis is not ready, and injected requests do no I/O to wait on it.)
+  await redis.ping();
   const prefix = redisTestPrefix('api');
   const config = parseConfig({
     databaseUrl: database.url,
@@ -84,6 +89,7 @@ export async function startHarness(
     logLevel: 'silent',
     publicUrl: 'http://127.0.0.1:8080',
     rateLimitPerMinute: 100_000,
+    rateLimitPerIpPerMinute: 100_000,
     ...options.config,
     oidc: { ...(options.config?.oidc ?? {}) },
     xero: { ...(options.config?.xero ?? {}) },
@@ -124,6 +130,7 @@ export async function startHarness(
         headers,
         payload,
         query: o.query,
+        remoteAddress: o.remoteAddress,
       });
       return {
         statusCode: response.statusCode,

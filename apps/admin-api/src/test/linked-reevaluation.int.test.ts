@@ -65,6 +65,7 @@ describe.each(DIALECTS)('re-evaluation reaches linked Xero users on $dialect', (
       created: 0,
       updated: 1,
       unchanged: 0,
+      skipped: 0,
       reevaluated: ['finance/acme'],
     });
     // As PATCH /staff/:id would for the same change.

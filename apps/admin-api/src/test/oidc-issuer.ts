@@ -11,10 +11,12 @@ export interface JwtOptions {
   issuer?: string;
   audience?: string;
   expires?: string;
+  /** The `sub` claim (default `user-1`); null leaves it out. */
+  subject?: string | null;
 }
 
 export interface OidcIssuer {
-  /** A verifier for the app, trusting this issuer's JWKS (groups claim: `groups`). */
+  /** A verifier for the app, trusting this issuer's JWKS (groups claim: `groups`, email claim: `email` unless told). */
   verifier: OidcVerifier;
   /** A signed JWT with these claims (subject `user-1`, valid 5 minutes unless told). */
   jwt(claims: Record<string, unknown>, options?: JwtOptions): Promise<string>;
@@ -22,7 +24,10 @@ export interface OidcIssuer {
 }
 
 /** An identity provider on loopback: a JWKS endpoint, and a signer for the key it publishes. */
-export async function startOidcIssuer(groupRoles: Record<string, Role>): Promise<OidcIssuer> {
+export async function startOidcIssuer(
+  groupRoles: Record<string, Role>,
+  options: { emailClaim?: string } = {},
+): Promise<OidcIssuer> {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   const server = createServer((_req, res) =>
@@ -36,17 +41,19 @@ export async function startOidcIssuer(groupRoles: Record<string, Role>): Promise
       issuer: TEST_ISSUER,
       audience: TEST_AUDIENCE,
       groupsClaim: 'groups',
+      emailClaim: options.emailClaim ?? 'email',
       groupRoles,
     }),
-    jwt: (claims, options = {}) =>
-      new SignJWT(claims)
+    jwt: (claims, jwtOptions = {}) => {
+      const jwt = new SignJWT(claims)
         .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer(options.issuer ?? TEST_ISSUER)
-        .setAudience(options.audience ?? TEST_AUDIENCE)
+        .setIssuer(jwtOptions.issuer ?? TEST_ISSUER)
+        .setAudience(jwtOptions.audience ?? TEST_AUDIENCE)
         .setIssuedAt()
-        .setExpirationTime(options.expires ?? '5m')
-        .setSubject('user-1')
-        .sign(privateKey),
+        .setExpirationTime(jwtOptions.expires ?? '5m');
+      const subject = jwtOptions.subject === undefined ? 'user-1' : jwtOptions.subject;
+      return (subject === null ? jwt : jwt.setSubject(subject)).sign(privateKey);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

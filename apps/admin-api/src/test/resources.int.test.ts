@@ -301,6 +301,7 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         created: 2,
         updated: 0,
         unchanged: 0,
+        skipped: 0,
         reevaluated: ['finance/acme'],
       });
       const again = await h.call('POST', '/staff/import', {
@@ -457,14 +458,20 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       expect(created.statusCode).toBe(201);
       const review = created.json();
       expect(review.progress).toMatchObject({ total: 4, undecided: 4 });
+      // Deciding needs a person (separation of duties); completing does not.
+      const { token: ritas } = await h.model.db.tokens.create({
+        name: 'rita-reviews',
+        role: 'reviewer',
+        ownerEmail: 'rita@acme.example',
+      });
       const decide = (userId: string, body: unknown) =>
-        h.call('PUT', `/reviews/${review.id}/items/${userId}`, { token: h.tokens.reviewer, body });
+        h.call('PUT', `/reviews/${review.id}/items/${userId}`, { token: ritas, body });
       expect(
         (await decide('u-olivia', { decision: 'keep', comment: 'finance lead' })).statusCode,
       ).toBe(200);
       expect(
         (await decide('u-jack', { decision: 'revoke', comment: 'unknown person' })).json(),
-      ).toMatchObject({ decision: 'revoke', decidedBy: 'token:test-reviewer' });
+      ).toMatchObject({ decision: 'revoke', decidedBy: 'token:rita-reviews' });
       expect((await decide('u-emma', { decision: 'change-role' })).json()).toMatchObject({
         field: 'body.newRole',
       });

@@ -46,8 +46,13 @@ describe.each(DIALECTS)(
         token: h.tokens.reviewer,
         body: { connection: 'finance/acme', tenantId: TENANT.tenantId, title: 'Q4' },
       });
+      const { token: ritas } = await h.model.db.tokens.create({
+        name: 'rita-reviews',
+        role: 'reviewer',
+        ownerEmail: 'rita@acme.example',
+      });
       await h.call('PUT', `/reviews/${review.json().id}/items/u-jack`, {
-        token: h.tokens.reviewer,
+        token: ritas,
         body: { decision: 'revoke', comment: 'unknown' },
       });
       const finding = (await h.model.db.findings.list()).items[0]!;

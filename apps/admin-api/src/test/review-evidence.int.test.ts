@@ -20,17 +20,25 @@ const BAD_CURSOR_MESSAGE =
 describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ dialect }) => {
   let issuer: OidcIssuer;
   let h: Harness;
+  /** Ravi's personal API token: it names him, so he may decide (he has no Xero user). */
+  let ravis: string;
   beforeAll(async () => {
     issuer = await startOidcIssuer({ reviewers: 'reviewer', 'sec-team': 'admin' });
     h = await startHarness(dialect, { oidc: issuer.verifier });
     await seedAcme(h.model);
+    ({ token: ravis } = await h.model.db.tokens.create({
+      name: 'ravi-reviews',
+      role: 'reviewer',
+      ownerEmail: 'ravi@acme.example',
+    }));
   });
   afterAll(async () => {
     await h?.close();
     await issuer?.close();
   });
 
-  const reviewer = (email: string) => issuer.jwt({ groups: ['reviewers'], email });
+  const reviewer = (email: string) =>
+    issuer.jwt({ groups: ['reviewers'], email, email_verified: true });
   const startReview = async (title: string): Promise<string> => {
     const created = await h.call('POST', '/reviews', {
       token: h.tokens.reviewer,
@@ -45,8 +53,7 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
   it('keeps every decision on a user: a revoke changed to keep shows who decided what, and when', async () => {
     const id = await startReview('Q4 history');
     expect(
-      (await decide(id, 'u-jack', h.tokens.reviewer, { decision: 'revoke', comment: 'unknown' }))
-        .statusCode,
+      (await decide(id, 'u-jack', ravis, { decision: 'revoke', comment: 'unknown' })).statusCode,
     ).toBe(200);
     const changed = await decide(id, 'u-jack', await reviewer('rita@acme.example'), {
       decision: 'keep',
@@ -60,7 +67,7 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
     expect(history.statusCode).toBe(200);
     const items = history.json().items as DecisionEvent[];
     expect(items.map((e) => [e.decision, e.previousDecision, e.comment, e.decidedBy])).toEqual([
-      ['revoke', null, 'unknown', 'token:test-reviewer'],
+      ['revoke', null, 'unknown', 'token:ravi-reviews'],
       ['keep', 'revoke', 'contractor, confirmed by finance', 'oidc:rita@acme.example'],
     ]);
     expect(Date.parse(items[1]!.decidedAt)).toBeGreaterThanOrEqual(Date.parse(items[0]!.decidedAt));
@@ -83,7 +90,7 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
     expect(before.history).toEqual(items);
     const { sha256: digest, generatedAt: _, ...content } = before;
     expect(digest).toBe(createHash('sha256').update(canonicalJson(content)).digest('hex'));
-    await decide(id, 'u-jack', h.tokens.reviewer, { decision: 'revoke' });
+    await decide(id, 'u-jack', ravis, { decision: 'revoke' });
     const after = await report();
     expect(after.history.map((e: DecisionEvent) => e.previousDecision)).toEqual([
       null,
@@ -140,12 +147,19 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
       body: { name: 'no-owner', role: 'reviewer', ownerEmail: 'olivia' },
     });
     expect(badOwner.json()).toMatchObject({ statusCode: 400, field: 'body.ownerEmail' });
-    // Each decides on the other; a shared API token names no person, so nothing ties it to a user.
+    // Each decides on the other.
     expect((await decide(id, 'u-olivia', sam, { decision: 'keep' })).statusCode).toBe(200);
     expect((await decide(id, 'u-emma', olivia, { decision: 'keep' })).statusCode).toBe(200);
-    expect((await decide(id, 'u-liam', h.tokens.reviewer, { decision: 'keep' })).statusCode).toBe(
-      200,
-    );
+    // A shared API token names no person: it could be Liam's own, so it may not decide.
+    const shared = await decide(id, 'u-liam', h.tokens.reviewer, { decision: 'keep' });
+    expect(shared.statusCode).toBe(403);
+    expect(shared.json()).toEqual({
+      statusCode: 403,
+      error: 'Forbidden',
+      message:
+        "separation of duties needs the reviewer's verified email, so that no one decides on their own Xero access; token:test-reviewer has none: it is an API token without an ownerEmail (a shared or service token); decide with a personal token (POST /tokens with ownerEmail, or token create --owner-email) or an OIDC sign-in with a verified email",
+    });
+    expect((await decide(id, 'u-liam', ravis, { decision: 'keep' })).statusCode).toBe(200);
     const olivias = (
       await h.call('GET', `/reviews/${id}/items/u-olivia/history`, { token: h.tokens.viewer })
     ).json().items as DecisionEvent[];
@@ -170,6 +184,86 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
         )
         .map((e) => e.actor),
     ).toEqual(expect.arrayContaining(['oidc:Olivia.Chen@ACME.example', 'oidc:sam@acme.example']));
+  });
+
+  it('refuses a decision by an OIDC identity without a verified email, naming what to configure', async () => {
+    const id = await startReview('Q4 unverified emails');
+    const asUser7 = (claims: Record<string, unknown>) =>
+      issuer.jwt({ groups: ['reviewers'], ...claims }, { subject: 'user-7' });
+    const refusal = (why: string) =>
+      "separation of duties needs the reviewer's verified email, so that no one decides on their own Xero access; oidc:user-7 has none: " +
+      why;
+    const fix =
+      "have the identity provider send the person's verified email (email_verified: true), or set OIDC_EMAIL_CLAIM to a claim only its administrators can set (e.g. upn on Entra ID)";
+
+    // An access token without an email claim, as Entra ID and Okta issue by default.
+    const noEmail = await decide(id, 'u-jack', await asUser7({}), { decision: 'revoke' });
+    expect(noEmail.statusCode).toBe(403);
+    expect(noEmail.json().message).toBe(refusal(`its OIDC token has no "email" claim; ${fix}`));
+    // An email the user may have typed in themselves: absent or false email_verified.
+    for (const claims of [
+      { email: 'jack.taylor@gmail.example' },
+      { email: 'rita@acme.example', email_verified: false },
+      { email: 'rita@acme.example', email_verified: 'yes' },
+    ]) {
+      const unverified = await decide(id, 'u-jack', await asUser7(claims), { decision: 'keep' });
+      expect(unverified.statusCode, JSON.stringify(claims)).toBe(403);
+      expect(unverified.json().message).toBe(
+        refusal(
+          `its OIDC token's "email" claim is not verified (email_verified is not true); ${fix}`,
+        ),
+      );
+    }
+    const notAnEmail = await decide(
+      id,
+      'u-jack',
+      await asUser7({ email: 'jack', email_verified: true }),
+      {
+        decision: 'keep',
+      },
+    );
+    expect(notAnEmail.json().message).toBe(
+      refusal(`its OIDC token's "email" claim is not an email address; ${fix}`),
+    );
+    expect(
+      (
+        await h.call('GET', `/reviews/${id}/items/u-jack/history`, { token: h.tokens.viewer })
+      ).json().items,
+    ).toEqual([]);
+
+    // Verified: the reviewed user's own email is refused, another person's is allowed.
+    const jack = await asUser7({ email: 'Jack.Taylor@gmail.example', email_verified: true });
+    expect((await decide(id, 'u-jack', jack, { decision: 'keep' })).json().message).toMatch(
+      /^separation of duties: oidc:Jack\.Taylor@gmail\.example may not decide on their own Xero access/,
+    );
+    const rita = await asUser7({ email: 'rita@acme.example', email_verified: 'true' });
+    const allowed = await decide(id, 'u-jack', rita, { decision: 'revoke' });
+    expect(allowed.statusCode, allowed.body).toBe(200);
+    expect(allowed.json()).toMatchObject({
+      decision: 'revoke',
+      decidedBy: 'oidc:rita@acme.example',
+    });
+
+    // The refusals are audited under the subject, never under the unverified email.
+    const log = (await h.call('GET', '/audit-log?limit=500', { token: h.tokens.admin })).json()
+      .items as {
+      action: string;
+      actor: string;
+      resourceId: string;
+      details: { status: number };
+    }[];
+    const jacks = log.filter(
+      (e) => e.action === 'PUT /reviews/:id/items/:userId' && e.resourceId === `${id}/u-jack`,
+    );
+    expect(jacks.map((e) => [e.actor, e.details.status]).reverse()).toEqual([
+      ['oidc:user-7', 403],
+      ['oidc:user-7', 403],
+      ['oidc:user-7', 403],
+      ['oidc:user-7', 403],
+      ['oidc:user-7', 403],
+      ['oidc:Jack.Taylor@gmail.example', 403],
+      ['oidc:rita@acme.example', 200],
+    ]);
   });
 
   it('lists campaigns newest first a page at a time, as the findings list does', async () => {

@@ -29,7 +29,7 @@ const createTokenBody = z
       .max(320)
       .optional()
       .describe(
-        "The person the token acts for: reviews refuse that person's decisions on their own Xero access",
+        "The person the token acts for. Review decisions need one (separation of duties): a token without it may not decide, and one with it may not decide on that person's own Xero access",
       ),
     expiresAt: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })

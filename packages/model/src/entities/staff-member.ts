@@ -13,7 +13,10 @@ export class StaffMember {
   orgRole: string | null = null;
   status: StaffStatus = 'active';
   offboardedAt: Date | null = null;
-  /** The provisioning system's id (SCIM `externalId`). */
+  /**
+   * The provisioning system's id (SCIM `externalId`). Unique among members not deleted: a deleted
+   * leaver keeps theirs as evidence when the identity provider gives it to someone new.
+   */
   externalId: string | null = null;
   source: StaffSource = 'manual';
   /**
@@ -35,15 +38,18 @@ export const StaffMemberSchema = new EntitySchema<StaffMember>({
     orgRole: { type: 'string', length: 128, nullable: true },
     status: { type: 'string', length: 16 },
     offboardedAt: { type: 'datetime', nullable: true },
-    externalId: {
-      type: 'string',
-      length: 255,
-      nullable: true,
-      unique: 'staff_member_external_id_unique',
-    },
+    externalId: { type: 'string', length: 255, nullable: true },
     source: { type: 'string', length: 16 },
     deletedAt: { type: 'datetime', nullable: true },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },
+  uniques: [
+    {
+      name: 'staff_member_live_external_id_unique',
+      // Partial (PostgreSQL and SQLite both have them); quoted the way both accept.
+      expression:
+        'create unique index "staff_member_live_external_id_unique" on "staff_member" ("external_id") where "deleted_at" is null',
+    },
+  ],
 });

@@ -56,7 +56,11 @@ describe.each(testDrivers)('the review decision history migration on $dialect', 
         previousDecision: null,
       },
     ]);
-    await db.reviews.decide(review.id, 'a', { decision: 'keep', by: 'carol' });
+    await db.reviews.decide(review.id, 'a', {
+      decision: 'keep',
+      by: 'carol',
+      reviewerEmail: 'carol@corp.test',
+    });
     expect((await db.reviews.history(review.id, 'a')).map((e) => e.previousDecision)).toEqual([
       null,
       'change-role',

@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { type AuditOutcome, AuditLogEntry } from '../entities/audit-log-entry.js';
 import { assertValidDate, ValidationError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -19,6 +20,12 @@ export interface AuditEntryInput {
   /** What changed; never secrets. */
   details?: Record<string, unknown> | null;
 }
+
+/** Who made a change, for an entry a service writes itself in the change's own transaction. */
+export type AuditActor = Pick<
+  AuditEntryInput,
+  'actor' | 'actorRole' | 'sourceIp' | 'userAgent' | 'requestId'
+>;
 
 export interface AuditEntryRecord extends Required<Omit<AuditEntryInput, 'outcome'>> {
   id: string;
@@ -54,31 +61,39 @@ function toRecord(e: AuditLogEntry): AuditEntryRecord {
 const clip = (value: string | null | undefined, max: number) =>
   value == null ? null : value.slice(0, max);
 
+/**
+ * Adds one entry to `em` (flushed with the caller's other changes, so a service can record what a
+ * change overwrote in the change's own transaction: both are kept, or neither).
+ */
+export function addAuditEntry(em: SqlEntityManager, raw: AuditEntryInput, at: Date): AuditLogEntry {
+  const input = replaceNul(raw);
+  for (const field of ['actor', 'action', 'resourceType'] as const) {
+    if (typeof input[field] !== 'string' || input[field].trim() === '')
+      throw new ValidationError(field, 'must be a non-empty string');
+  }
+  return em.create(AuditLogEntry, {
+    id: newId(),
+    at,
+    actor: clip(input.actor, 255)!,
+    actorRole: clip(input.actorRole, 32),
+    action: clip(input.action, 128)!,
+    resourceType: clip(input.resourceType, 64)!,
+    resourceId: clip(input.resourceId, 512),
+    sourceIp: clip(input.sourceIp, 64),
+    userAgent: clip(input.userAgent, 512),
+    requestId: clip(input.requestId, 128),
+    outcome: input.outcome ?? 'success',
+    details: input.details ?? null,
+  });
+}
+
 export class AuditLogService {
   constructor(private readonly ctx: ServiceContext) {}
 
   /** Appends one entry (audit entries are never updated or deleted through this API). */
   async append(raw: AuditEntryInput, at = new Date()): Promise<AuditEntryRecord> {
-    const input = replaceNul(raw);
-    for (const field of ['actor', 'action', 'resourceType'] as const) {
-      if (typeof input[field] !== 'string' || input[field].trim() === '')
-        throw new ValidationError(field, 'must be a non-empty string');
-    }
     const em = this.ctx.em();
-    const entry = em.create(AuditLogEntry, {
-      id: newId(),
-      at,
-      actor: clip(input.actor, 255)!,
-      actorRole: clip(input.actorRole, 32),
-      action: clip(input.action, 128)!,
-      resourceType: clip(input.resourceType, 64)!,
-      resourceId: clip(input.resourceId, 512),
-      sourceIp: clip(input.sourceIp, 64),
-      userAgent: clip(input.userAgent, 512),
-      requestId: clip(input.requestId, 128),
-      outcome: input.outcome ?? 'success',
-      details: input.details ?? null,
-    });
+    const entry = addAuditEntry(em, raw, at);
     await em.flush();
     return toRecord(entry);
   }

@@ -55,7 +55,12 @@ describe.each(testDrivers)(
         ['reviews.decisions', () => db().reviews.decisions(NOT_AN_ID)],
         [
           'reviews.decide',
-          () => db().reviews.decide(NOT_AN_ID, 'a', { decision: 'keep', by: 'b' }),
+          () =>
+            db().reviews.decide(NOT_AN_ID, 'a', {
+              decision: 'keep',
+              by: 'b',
+              reviewerEmail: 'b@corp.test',
+            }),
         ],
         ['reviews.complete', () => db().reviews.complete(NOT_AN_ID, 'b')],
         ['reviews.history', () => db().reviews.history(NOT_AN_ID)],

@@ -4,6 +4,9 @@ import { testDrivers, useTestModel } from '../test/drivers.js';
 import { encodeCursor } from './pagination.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 
+/** A reviewer whose credential names a person, so separation of duties can be checked. */
+const asPerson = (name: string) => ({ by: name, reviewerEmail: `${name}@corp.test` });
+
 describe.each(testDrivers)('access reviews on $dialect', (driver) => {
   const t = useTestModel(driver);
   const db = () => t.model.db;
@@ -53,15 +56,15 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       decision: 'change-role',
       newRole: 'STANDARD',
       comment: 'no admin needed',
-      by: 'bob',
+      ...asPerson('bob'),
     });
     await db().reviews.decide(review.id, 'b', {
       decision: 'revoke',
       comment: 'left the team',
-      by: 'bob',
+      ...asPerson('bob'),
     });
     await expect(db().reviews.complete(review.id, 'bob')).rejects.toThrow(/1 undecided/);
-    await db().reviews.decide(review.id, 'c', { decision: 'keep', by: 'bob' });
+    await db().reviews.decide(review.id, 'c', { decision: 'keep', ...asPerson('bob') });
     expect((await db().reviews.get(review.id))?.progress).toEqual({
       total: 3,
       decided: 3,
@@ -80,7 +83,7 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       completedAt: at('2026-11-02T00:00:00Z'),
     });
     await expect(
-      db().reviews.decide(review.id, 'c', { decision: 'revoke', by: 'bob' }),
+      db().reviews.decide(review.id, 'c', { decision: 'revoke', ...asPerson('bob') }),
     ).rejects.toThrow(ConflictError);
 
     // Next sync: b removed, a still ADMIN → only the revoke is remediated.
@@ -146,19 +149,27 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       createdBy: 'alice',
     });
     await expect(
-      db().reviews.decide(review.id, 'a', { decision: 'change-role', by: 'bob' }),
+      db().reviews.decide(review.id, 'a', { decision: 'change-role', ...asPerson('bob') }),
     ).rejects.toThrow(/^newRole: /);
     await expect(
-      db().reviews.decide(review.id, 'a', { decision: 'keep', newRole: 'ADMIN', by: 'bob' }),
+      db().reviews.decide(review.id, 'a', {
+        decision: 'keep',
+        newRole: 'ADMIN',
+        ...asPerson('bob'),
+      }),
     ).rejects.toThrow(/^newRole: /);
     await expect(
-      db().reviews.decide(review.id, 'a', { decision: 'delete' as 'keep', by: 'bob' }),
+      db().reviews.decide(review.id, 'a', { decision: 'delete' as 'keep', ...asPerson('bob') }),
     ).rejects.toThrow(/^decision: /);
-    await expect(db().reviews.decide(review.id, 'a', { decision: 'keep', by: '' })).rejects.toThrow(
-      /^by: /,
-    );
     await expect(
-      db().reviews.decide(review.id, 'nobody', { decision: 'keep', by: 'bob' }),
+      db().reviews.decide(review.id, 'a', {
+        decision: 'keep',
+        by: '',
+        reviewerEmail: 'x@corp.test',
+      }),
+    ).rejects.toThrow(/^by: /);
+    await expect(
+      db().reviews.decide(review.id, 'nobody', { decision: 'keep', ...asPerson('bob') }),
     ).rejects.toThrow(/review item nobody not found/);
   });
 
@@ -183,20 +194,20 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       await db().reviews.decide(
         review.id,
         'ben',
-        { decision: 'revoke', comment: 'left in October', by: 'bob' },
+        { decision: 'revoke', comment: 'left in October', ...asPerson('bob') },
         at('2026-11-10T01:00:00Z'),
       );
       await db().reviews.decide(
         review.id,
         'ann',
-        { decision: 'change-role', newRole: 'STANDARD', by: 'bob' },
+        { decision: 'change-role', newRole: 'STANDARD', ...asPerson('bob') },
         at('2026-11-10T01:30:00Z'),
       );
       // A UserID in any case is the stored (lowercase) one, as for account links.
       const changed = await db().reviews.decide(
         review.id,
         'BEN',
-        { decision: 'keep', comment: 'came back as contractor', by: 'carol' },
+        { decision: 'keep', comment: 'came back as contractor', ...asPerson('carol') },
         at('2026-11-10T02:00:00Z'),
       );
       expect(changed).toMatchObject({ userId: 'ben', decision: 'keep', decidedBy: 'carol' });
@@ -229,7 +240,7 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       );
       // A refused or invalid decision leaves the history as it was.
       await expect(
-        db().reviews.decide(review.id, 'ben', { decision: 'change-role', by: 'bob' }),
+        db().reviews.decide(review.id, 'ben', { decision: 'change-role', ...asPerson('bob') }),
       ).rejects.toThrow(/^newRole: /);
       expect(await db().reviews.history(review.id, 'ben')).toHaveLength(2);
     });
@@ -256,23 +267,59 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       );
       expect(await db().reviews.history(review.id)).toEqual([]);
 
-      // Each may decide on the other; a caller without an email cannot be checked.
+      // Each may decide on the other.
       await db().reviews.decide(review.id, 'ben', { decision: 'keep', ...ann });
       await db().reviews.decide(review.id, 'ann', {
         decision: 'keep',
         by: 'oidc:benjamin@corp.test',
         reviewerEmail: 'benjamin@corp.test',
       });
-      await db().reviews.decide(review.id, 'ann', { decision: 'revoke', by: 'token:ci' });
       expect((await db().reviews.history(review.id)).map((e) => e.decidedBy)).toEqual([
         'oidc:ann@acme.test',
         'oidc:benjamin@corp.test',
-        'token:ci',
       ]);
       // Completing a review one decided in is not a conflict of interest.
       await expect(db().reviews.complete(review.id, 'oidc:ann@acme.test')).resolves.toMatchObject({
         status: 'completed',
       });
+    });
+
+    it('fails closed: a reviewer who cannot be tied to a person may not decide at all', async () => {
+      const review = await start('separation of duties without a person');
+      const shared = db().reviews.decide(review.id, 'ann', {
+        decision: 'revoke',
+        by: 'token:ci',
+        reviewerEmail: null,
+      });
+      await expect(shared).rejects.toThrow(ForbiddenError);
+      await expect(shared).rejects.toThrow(
+        "separation of duties needs the reviewer's verified email, so that no one decides on their own Xero access; token:ci has none: it names no person; decide with a credential that carries the person's email",
+      );
+      // The caller says why the credential names no one and what to change; a blank email is none.
+      for (const reviewerEmail of [null, '', '  ']) {
+        await expect(
+          db().reviews.decide(review.id, 'ben', {
+            decision: 'keep',
+            by: 'oidc:user-7',
+            reviewerEmail,
+            noReviewerEmailReason: 'its "email" claim is not verified',
+          }),
+        ).rejects.toThrow(
+          /^separation of duties needs the reviewer's verified email, .*; oidc:user-7 has none: its "email" claim is not verified$/,
+        );
+      }
+      // Refused for a user who is not even in the review: nothing about the review is revealed.
+      await expect(
+        db().reviews.decide(review.id, 'nobody', {
+          decision: 'keep',
+          by: 'x',
+          reviewerEmail: null,
+        }),
+      ).rejects.toThrow(ForbiddenError);
+      expect(await db().reviews.history(review.id)).toEqual([]);
+      expect((await db().reviews.get(review.id))?.progress.decided).toBe(0);
+      await db().reviews.decide(review.id, 'ann', { decision: 'revoke', ...asPerson('carol') });
+      expect((await db().reviews.history(review.id)).map((e) => e.decidedBy)).toEqual(['carol']);
     });
 
     it('lists campaigns newest first, a page at a time, with an opaque cursor', async () => {
@@ -343,10 +390,10 @@ describe.each(testDrivers)('a decision racing the completion on $dialect', (driv
         title: `race ${round}`,
         createdBy: 'alice',
       });
-      await db.reviews.decide(review.id, 'a', { decision: 'keep', by: 'bob' });
-      await db.reviews.decide(review.id, 'b', { decision: 'keep', by: 'bob' });
+      await db.reviews.decide(review.id, 'a', { decision: 'keep', ...asPerson('bob') });
+      await db.reviews.decide(review.id, 'b', { decision: 'keep', ...asPerson('bob') });
       const [decided, completed] = await Promise.allSettled([
-        db.reviews.decide(review.id, 'b', { decision: 'revoke', by: 'carol' }),
+        db.reviews.decide(review.id, 'b', { decision: 'revoke', ...asPerson('carol') }),
         db.reviews.complete(review.id, 'bob'),
       ]);
       if (completed.status === 'rejected') throw completed.reason;

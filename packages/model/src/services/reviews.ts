@@ -25,7 +25,7 @@ import {
   type ReviewDecisionEventRecord,
 } from './review-history.js';
 import { REMOVED_ROLE } from './review-remediation.js';
-import { assertNotOwnAccess } from './review-separation.js';
+import { assertNotOwnAccess, requireReviewerEmail } from './review-separation.js';
 
 export type { ReviewDecisionEventRecord } from './review-history.js';
 
@@ -108,10 +108,13 @@ export interface DecisionInput {
   comment?: string | null;
   by: string;
   /**
-   * The deciding person's email, when their identity carries one: they may not decide on their
-   * own access (separation of duties). Without it the rule cannot be checked.
+   * The deciding person's email, as their credential vouches for it: they may not decide on their
+   * own access (separation of duties). Null when the credential names no person: the decision is
+   * then refused, since the rule cannot be checked.
    */
-  reviewerEmail?: string | null;
+  reviewerEmail: string | null;
+  /** When reviewerEmail is null: why, and what would give one (it goes into the refusal). */
+  noReviewerEmailReason?: string;
 }
 
 function toReviewRecord(r: AccessReview): AccessReviewRecord {
@@ -278,7 +281,7 @@ export class AccessReviewService {
   /**
    * Records (or changes) the decision for one user of an open review, keeping every earlier
    * decision in the item's history. Refused (ForbiddenError) when the user under review is the
-   * reviewer's own access.
+   * reviewer's own access, and when no reviewer email is given (the rule could not be checked).
    */
   async decide(
     reviewId: string,
@@ -305,6 +308,11 @@ export class AccessReviewService {
     )
       throw new ValidationError('reviewerEmail', 'must be an email of at most 320 characters');
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
+    const reviewerEmail = requireReviewerEmail({
+      by,
+      email: input.reviewerEmail,
+      noEmailReason: input.noReviewerEmailReason,
+    });
     return this.ctx.em().transactional(async (em) => {
       const review = await findOpenReview(em, reviewId, this.ctx.dialect === 'postgresql');
       // Locked so concurrent decisions on one user each see the decision they replace.
@@ -314,8 +322,7 @@ export class AccessReviewService {
         this.ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
       );
       if (!item) throw new NotFoundError('review item', userId);
-      if (input.reviewerEmail)
-        await assertNotOwnAccess(em, item, { by, email: input.reviewerEmail });
+      await assertNotOwnAccess(em, item, { by, email: reviewerEmail });
       const previousDecision = item.decision;
       item.decision = input.decision;
       item.newRole = newRole;

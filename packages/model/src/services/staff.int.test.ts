@@ -3,6 +3,9 @@ import { ConflictError, NotFoundError } from '../errors.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 
+/** Who the audit log names for a SCIM provisioning. */
+const scimClient = { actor: 'token:okta', actorRole: 'scim', requestId: 'req-1' };
+
 describe.each(testDrivers)('staff directory and account links on $dialect', (driver) => {
   const t = useTestModel(driver);
   const db = () => t.model.db;
@@ -70,9 +73,9 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     await expect(
       db().staff.replace(ann.id, { ...leaver, offboardedAt: ahead }, now),
     ).rejects.toThrow(future);
-    await expect(db().staff.provision({ ...leaver, offboardedAt: ahead }, now)).rejects.toThrow(
-      future,
-    );
+    await expect(
+      db().staff.provision({ ...leaver, offboardedAt: ahead }, scimClient, now),
+    ).rejects.toThrow(future);
     expect(await db().staff.getByEmail('later@acme.test')).toBeNull();
     expect((await db().staff.getByEmail('ann@acme.test'))?.status).toBe('active');
     // A clock a few minutes ahead of ours is not the future.
@@ -122,14 +125,14 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
         offboardedAt: at('2026-10-01T00:00:00Z'),
       },
     ]);
-    expect(result).toEqual({ created: 2, updated: 0, unchanged: 1, updatedIds: [] });
+    expect(result).toEqual({ created: 2, updated: 0, unchanged: 1, skipped: 0, updatedIds: [] });
     const bob = await db().staff.getByEmail('bob@acme.test');
     expect(
       await db().staff.importMany([
         { email: 'bob@acme.test', name: 'Robert', orgRole: 'accountant' },
         { email: 'ann@acme.test', name: 'Ann C' },
       ]),
-    ).toEqual({ created: 0, updated: 1, unchanged: 1, updatedIds: [bob?.id] });
+    ).toEqual({ created: 0, updated: 1, unchanged: 1, skipped: 0, updatedIds: [bob?.id] });
     await expect(
       db().staff.importMany([
         { email: 'dan@acme.test', name: 'Dan' },
@@ -297,10 +300,11 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     });
   });
 
-  it('provisioning revives a deleted member (same id, active) but refuses a live duplicate', async () => {
+  it('provisioning revives a deleted member with the same email (rehire) but refuses a live duplicate', async () => {
     const ida = (await db().staff.getByEmail('ida@acme.test'))!;
     const { record, revived } = await db().staff.provision(
       { email: 'IDA@acme.test', name: 'Ida R', externalId: 'okta-ida2', source: 'scim' },
+      scimClient,
       at('2026-11-07T00:00:00Z'),
     );
     expect(revived).toBe(true);
@@ -314,24 +318,83 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       source: 'scim',
       createdAt: ida.createdAt,
     });
+    // The same person's Xero login stays theirs.
     expect(await db().links.get('xero-u7')).toMatchObject({ staffId: ida.id });
-    await expect(db().staff.provision({ email: 'ida@acme.test', name: 'Ida' })).rejects.toThrow(
-      ConflictError,
-    );
-    // By externalId when the email changed; a new person is created as before.
-    const jon = (await db().staff.getByEmail('jon@acme.test'))!;
-    await db().staff.update(jon.id, { externalId: 'okta-jon' });
-    const byExternalId = await db().staff.provision({
-      email: 'jon.new@acme.test',
-      name: 'Jon',
-      externalId: 'okta-jon',
-    });
-    expect(byExternalId).toMatchObject({
-      revived: true,
-      record: { id: jon.id, email: 'jon.new@acme.test', status: 'active' },
-    });
-    const kim = await db().staff.provision({ email: 'kim@acme.test', name: 'Kim' });
+    // What the revival overwrote is in the audit log, written with it.
+    const entries = await db().audit.list({ action: 'staff.revive', resourceId: ida.id });
+    expect(entries.items).toEqual([
+      expect.objectContaining({
+        actor: 'token:okta',
+        actorRole: 'scim',
+        requestId: 'req-1',
+        resourceType: 'staff',
+        outcome: 'success',
+        at: at('2026-11-07T00:00:00Z'),
+        details: {
+          previous: {
+            status: 'offboarded',
+            offboardedAt: '2026-11-06T10:00:00.000Z',
+            deletedAt: '2026-11-06T10:00:00.000Z',
+            externalId: 'okta-ida',
+            orgRole: 'accountant',
+            source: 'manual',
+          },
+          accountLinksKept: ['xero-u7'],
+        },
+      }),
+    ]);
+    await expect(
+      db().staff.provision({ email: 'ida@acme.test', name: 'Ida' }, scimClient),
+    ).rejects.toThrow(ConflictError);
+    const kim = await db().staff.provision({ email: 'kim@acme.test', name: 'Kim' }, scimClient);
     expect(kim).toMatchObject({ revived: false, record: { status: 'active', deletedAt: null } });
+    expect((await db().audit.list({ action: 'staff.revive' })).items).toHaveLength(1);
+  });
+
+  it("never turns a deleted leaver's record into someone else with their externalId", async () => {
+    const leaver = await db().staff.create(
+      { email: 'john.smith@acme.test', name: 'John Smith', orgRole: 'accountant' },
+      at('2026-10-01T00:00:00Z'),
+    );
+    await db().staff.update(leaver.id, { externalId: 'jsmith' }, at('2026-10-01T00:00:00Z'));
+    await db().links.link('xero-js', { staffId: leaver.id });
+    const deleted = await db().staff.markDeleted(leaver.id, at('2026-11-06T12:00:00Z'));
+
+    const hire = await db().staff.provision(
+      { email: 'john.smith2@acme.test', name: 'John Smith', externalId: 'jsmith', source: 'scim' },
+      scimClient,
+      at('2026-11-08T00:00:00Z'),
+    );
+    expect(hire).toMatchObject({
+      revived: false,
+      record: { email: 'john.smith2@acme.test', externalId: 'jsmith', status: 'active' },
+    });
+    expect(hire.record.id).not.toBe(leaver.id);
+    // The leaver, their offboarding and their link are exactly as the deletion left them.
+    expect(await db().staff.get(leaver.id)).toEqual(deleted);
+    expect(await db().links.get('xero-js')).toMatchObject({ staffId: leaver.id });
+    expect((await db().staff.getByExternalId('jsmith'))?.id).toBe(hire.record.id);
+    expect((await db().audit.list({ resourceId: leaver.id })).items).toEqual([]);
+    const s = await db().snapshots.record(
+      acme,
+      tenant,
+      users(['xero-js', 'STANDARD']),
+      at('2026-11-08T01:00:00Z'),
+    );
+    const context = await db().evaluationContext(s.id);
+    expect(context?.accountLinks).toEqual([{ userId: 'xero-js', staffId: leaver.id }]);
+    expect(context?.staff.find((m) => m.id === leaver.id)).toMatchObject({
+      email: 'john.smith@acme.test',
+      status: 'offboarded',
+      offboardedAt: '2026-11-06T12:00:00.000Z',
+    });
+    // The externalId is unique among live members only: a second live holder is still a conflict.
+    await expect(
+      db().staff.provision(
+        { email: 'john.smith3@acme.test', name: 'J', externalId: 'jsmith' },
+        scimClient,
+      ),
+    ).rejects.toThrow(ConflictError);
   });
 
   it('an import row without a status keeps the member offboarded (no reactivated leavers)', async () => {
@@ -341,7 +404,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     ]);
     expect(
       await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea', orgRole: null }]),
-    ).toEqual({ created: 0, updated: 0, unchanged: 1, updatedIds: [] });
+    ).toEqual({ created: 0, updated: 0, unchanged: 1, skipped: 0, updatedIds: [] });
     await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea M' }]);
     const lea = await db().staff.getByEmail('lea@acme.test');
     expect(lea).toMatchObject({ name: 'Lea M', status: 'offboarded', offboardedAt });
@@ -355,5 +418,75 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       offboardedAt: null,
     });
     expect((await db().staff.getByEmail('max@acme.test'))?.status).toBe('active');
+  });
+
+  it('an import keeps the fields a row leaves out, clears those it gives as null, and keeps the source', async () => {
+    const noa = await db().staff.create({
+      email: 'noa@acme.test',
+      name: 'Noa',
+      orgRole: 'controller',
+      externalId: 'okta-noa',
+      source: 'scim',
+    });
+    // An HR file without the orgRole and externalId columns.
+    expect(await db().staff.importMany([{ email: 'noa@acme.test', name: 'Noa' }])).toEqual({
+      created: 0,
+      updated: 0,
+      unchanged: 1,
+      skipped: 0,
+      updatedIds: [],
+    });
+    await db().staff.importMany([{ email: 'noa@acme.test', name: 'Noa K' }]);
+    expect(await db().staff.get(noa.id)).toMatchObject({
+      name: 'Noa K',
+      orgRole: 'controller',
+      externalId: 'okta-noa',
+      source: 'scim',
+    });
+    // Empty cells: the values are cleared.
+    await db().staff.importMany([
+      { email: 'noa@acme.test', name: 'Noa K', orgRole: null, externalId: null },
+    ]);
+    expect(await db().staff.get(noa.id)).toMatchObject({
+      orgRole: null,
+      externalId: null,
+      source: 'scim',
+    });
+  });
+
+  it('an import leaves members the identity provider deleted as they are, and refuses to reactivate one', async () => {
+    const ola = await db().staff.create({
+      email: 'ola@acme.test',
+      name: 'Ola',
+      orgRole: 'accountant',
+      externalId: 'okta-ola',
+    });
+    const deleted = await db().staff.markDeleted(ola.id, at('2026-11-06T12:00:00Z'));
+    expect(
+      await db().staff.importMany([
+        { email: 'ola@acme.test', name: 'Ola Renamed', orgRole: null },
+        { email: 'pam@acme.test', name: 'Pam' },
+      ]),
+    ).toMatchObject({ created: 1, updated: 0, unchanged: 0, skipped: 1 });
+    expect(
+      await db().staff.importMany([
+        {
+          email: 'ola@acme.test',
+          name: 'Ola',
+          status: 'offboarded',
+          offboardedAt: at('2026-11-01T00:00:00Z'),
+        },
+      ]),
+    ).toMatchObject({ updated: 0, skipped: 1 });
+    await expect(
+      db().staff.importMany([
+        { email: 'quinn@acme.test', name: 'Quinn' },
+        { email: 'ola@acme.test', name: 'Ola', status: 'active' },
+      ]),
+    ).rejects.toThrow(
+      /^1\.status: active, but the identity provider deleted this member \(SCIM DELETE, 2026-11-06T12:00:00\.000Z\)/,
+    );
+    expect(await db().staff.get(ola.id)).toEqual(deleted);
+    expect(await db().staff.getByEmail('quinn@acme.test')).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { StaffMember, type StaffSource, type StaffStatus } from '../entities/staff-member.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
+import type { AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
 import {
   assertLeftAlready,
@@ -13,6 +14,7 @@ import {
   type StaffData,
   type StaffInput,
 } from './staff-input.js';
+import { reviveMember } from './staff-revival.js';
 import {
   decodeCursor,
   encodeCursor,
@@ -76,12 +78,35 @@ function createMember(
 }
 
 /**
- * An import row without a status keeps the member's status and offboarding date: an HR export
- * that leaves the column empty must not reactivate leavers (and hide their findings).
+ * An import row applied to an existing member: what the row leaves out (a column the file does not
+ * have) keeps the member's value, while a null (an empty cell) clears it. Without a status the
+ * member keeps their status and offboarding date: an HR export that leaves the column empty must
+ * not reactivate leavers (and hide their findings). The source stays how the member arrived.
  */
-function keepStatusUnlessGiven(row: StaffData, member: StaffMember): StaffData {
-  if (row.status !== undefined) return row;
-  return { ...row, status: member.status, offboardedAt: row.offboardedAt ?? undefined };
+function keepWhatTheRowLeavesOut(row: StaffData, member: StaffMember): StaffData {
+  return {
+    ...row,
+    orgRole: row.orgRole === undefined ? member.orgRole : row.orgRole,
+    externalId: row.externalId === undefined ? member.externalId : row.externalId,
+    status: row.status ?? member.status,
+    // A leaver's date is only replaced by another date (assign keeps it otherwise).
+    offboardedAt: row.offboardedAt ?? undefined,
+    source: member.source,
+  };
+}
+
+/**
+ * A member the identity provider deleted is its audit evidence, and only the provider brings them
+ * back (a SCIM POST with their userName): an import that would reactivate one is refused.
+ */
+function refuseReactivatingDeleted(row: StaffData, member: StaffMember, index: number): void {
+  if (row.status !== 'active' || !member.deletedAt) return;
+  throw new ValidationError(
+    `${index}.status`,
+    `active, but the identity provider deleted this member (SCIM DELETE, ` +
+      `${member.deletedAt.toISOString()}); an import leaves such members as they are: ` +
+      'provision them again through the identity provider, or leave the status empty',
+  );
 }
 
 async function conflictAware<T>(work: () => Promise<T>): Promise<T> {
@@ -98,6 +123,8 @@ export interface ImportResult {
   created: number;
   updated: number;
   unchanged: number;
+  /** Rows for members the identity provider deleted: left as they are (audit evidence). */
+  skipped: number;
   /** Ids of the members updated (created ones are new, so nothing refers to them yet). */
   updatedIds: string[];
 }
@@ -129,8 +156,9 @@ export class StaffService {
     return member ? toStaffRecord(member) : null;
   }
 
+  /** The member the identity provider has now: deleted ones may share the id with a newer one. */
   async getByExternalId(externalId: string): Promise<StaffRecord | null> {
-    const member = await this.ctx.em().findOne(StaffMember, { externalId });
+    const member = await this.ctx.em().findOne(StaffMember, { externalId, deletedAt: null });
     return member ? toStaffRecord(member) : null;
   }
 
@@ -212,38 +240,43 @@ export class StaffService {
 
   /**
    * Provisioning (SCIM POST): creates the member, or revives the one the identity provider deleted
-   * earlier with this email (else this externalId): same id, deletedAt cleared, the new data
-   * applied, so a rehire keeps its history. A member that is not deleted is still a conflict.
+   * earlier with this email, the same person hired again (see reviveMember; `by` is who the audit
+   * log names). An externalId alone never revives: providers and HR systems reuse ids, and turning
+   * a leaver's record into someone else would hide their remaining access and overwrite the
+   * evidence, so a new member is created and the deleted one keeps its id. A member that is not
+   * deleted is still a conflict.
    */
   async provision(
     input: StaffInput,
+    by: AuditActor,
     now = new Date(),
   ): Promise<{ record: StaffRecord; revived: boolean }> {
     const data = parse(staffInputSchema, input);
     assertLeftAlready(data.offboardedAt, now);
     return conflictAware(() =>
       this.ctx.em().transactional(async (em) => {
-        const deleted = { deletedAt: { $ne: null } };
-        const revived =
-          (await em.findOne(StaffMember, { email: data.email, ...deleted })) ??
-          (data.externalId
-            ? await em.findOne(StaffMember, { externalId: data.externalId, ...deleted })
-            : null);
+        const rehired = await em.findOne(StaffMember, {
+          email: data.email,
+          deletedAt: { $ne: null },
+        });
         let member: StaffMember;
-        if (revived) {
-          member = revived;
-          assign(member, data, now);
-          member.deletedAt = null;
+        if (rehired) {
+          member = rehired;
+          await reviveMember(em, member, data, by, now);
         } else {
           member = createMember(em, data, 'manual', now);
         }
         await em.flush();
-        return { record: toStaffRecord(member), revived: revived !== null };
+        return { record: toStaffRecord(member), revived: rehired !== null };
       }),
     );
   }
 
-  /** Bulk upsert by email in one transaction (CSV / JSON import); all or nothing. */
+  /**
+   * Bulk upsert by email in one transaction (CSV / JSON import); all or nothing. Fields a row leaves
+   * out keep their value (keepWhatTheRowLeavesOut); members the identity provider deleted are
+   * skipped, and a row that would reactivate one refuses the import.
+   */
   async importMany(inputs: readonly StaffInput[], now = new Date()): Promise<ImportResult> {
     const rows = inputs.map((input, i) => {
       const row = parse(staffInputSchema, { source: 'import', ...input }, `${i}.`);
@@ -261,15 +294,26 @@ export class StaffService {
         const existing = new Map(
           (await em.find(StaffMember, { email: { $in: [...seen] } })).map((m) => [m.email, m]),
         );
-        const result: ImportResult = { created: 0, updated: 0, unchanged: 0, updatedIds: [] };
-        for (const imported of rows) {
+        const result: ImportResult = {
+          created: 0,
+          updated: 0,
+          unchanged: 0,
+          skipped: 0,
+          updatedIds: [],
+        };
+        for (const [i, imported] of rows.entries()) {
           const member = existing.get(imported.email);
           if (!member) {
             createMember(em, imported, 'import', now);
             result.created++;
             continue;
           }
-          const row = keepStatusUnlessGiven(imported, member);
+          refuseReactivatingDeleted(imported, member, i);
+          if (member.deletedAt) {
+            result.skipped++;
+            continue;
+          }
+          const row = keepWhatTheRowLeavesOut(imported, member);
           if (sameAs(member, row)) {
             result.unchanged++;
           } else {

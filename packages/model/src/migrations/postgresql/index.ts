@@ -5,6 +5,7 @@ import { Migration20261206193351_staff_deleted_at } from './Migration20261206193
 import { Migration20261206214034_review_decision_history } from './Migration20261206214034_review_decision_history.js';
 import { Migration20261206215500_finding_event_history_index } from './Migration20261206215500_finding_event_history_index.js';
 import { Migration20261206224500_api_token_owner_email } from './Migration20261206224500_api_token_owner_email.js';
+import { Migration20261207090000_staff_live_external_id } from './Migration20261207090000_staff_live_external_id.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -23,5 +24,9 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261206224500_api_token_owner_email',
     class: Migration20261206224500_api_token_owner_email,
+  },
+  {
+    name: 'Migration20261207090000_staff_live_external_id',
+    class: Migration20261207090000_staff_live_external_id,
   },
 ];

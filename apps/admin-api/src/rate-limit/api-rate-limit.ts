@@ -1,0 +1,82 @@
+import { HttpException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { ErrorBody } from '../http/errors.js';
+
+const WINDOW_SECONDS = 60;
+const OUTAGE_REPORT_EVERY_MS = 30_000;
+
+export interface ApiRateLimitOptions {
+  redis: Redis;
+  /** Redis key prefix of this limit's counters, e.g. `xao:api-rl:ip`. */
+  keyPrefix: string;
+  perMinute: number;
+  /** What one counter stands for, in the 429 message: `client IP`, `credential`. */
+  per: string;
+  logger: Logger;
+}
+
+/**
+ * A per-minute limit counted in Redis, so every replica shares it. While Redis is unavailable
+ * requests are let through (logged at warn every 30 s): an outage must not take the API down.
+ */
+export class ApiRateLimit {
+  private readonly limiter: RateLimiterRedis;
+  private outageReportedAt = -Infinity;
+
+  constructor(private readonly options: ApiRateLimitOptions) {
+    this.limiter = new RateLimiterRedis({
+      storeClient: options.redis,
+      keyPrefix: options.keyPrefix,
+      points: options.perMinute,
+      duration: WINDOW_SECONDS,
+      // Not queued behind a reconnecting Redis: let through at once.
+      rejectIfRedisNotReady: true,
+    });
+  }
+
+  /** Counts one request against `key` and sets the rate-limit headers; a 429 past the limit. */
+  async enforce(key: string, reply: FastifyReply): Promise<void> {
+    let counted: RateLimiterRes;
+    try {
+      counted = await this.limiter.consume(key);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) return this.letThrough(error);
+      const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+      this.setHeaders(reply, 0, retryAfter, true);
+      void reply.header('retry-after', String(retryAfter));
+      const { perMinute, per } = this.options;
+      throw new HttpException(
+        {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: `rate limit of ${perMinute} requests per minute per ${per} exceeded; retry in ${retryAfter} s`,
+        } satisfies ErrorBody,
+        429,
+      );
+    }
+    this.setHeaders(reply, counted.remainingPoints, Math.ceil(counted.msBeforeNext / 1000));
+  }
+
+  /** Two limits may count a request: the headers show the one with the fewest requests left. */
+  private setHeaders(reply: FastifyReply, remaining: number, resetSeconds: number, force = false) {
+    const shown = reply.getHeader('x-ratelimit-remaining');
+    if (!force && shown !== undefined && Number(shown) <= remaining) return;
+    void reply
+      .header('x-ratelimit-limit', String(this.options.perMinute))
+      .header('x-ratelimit-remaining', String(remaining))
+      .header('x-ratelimit-reset', String(resetSeconds));
+  }
+
+  private letThrough(error: unknown): void {
+    const now = Date.now();
+    if (now - this.outageReportedAt < OUTAGE_REPORT_EVERY_MS) return;
+    this.outageReportedAt = now;
+    this.options.logger.warn(
+      { err: error, limit: `per ${this.options.per}` },
+      'Redis is unavailable: API rate limits are not enforced until it is back',
+    );
+  }
+}

@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiRateLimit } from './api-rate-limit.js';
+import { clientAddressKey } from './client-address.js';
+
+/**
+ * Counts every request by client address before anything else runs (authentication included),
+ * so neither made-up credentials nor public routes get past it. Health probes are not counted.
+ */
+export function limitEachClientAddress(fastify: FastifyInstance, limit: ApiRateLimit): void {
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/health/')) return;
+    await limit.enforce(clientAddressKey(request.ip), reply);
+  });
+}

@@ -1,0 +1,45 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { AccountLink } from '../entities/account-link.js';
+import type { StaffMember } from '../entities/staff-member.js';
+import { addAuditEntry, type AuditActor } from './audit.js';
+import { assign, type StaffData } from './staff-input.js';
+
+/**
+ * Brings back a member the identity provider deleted, as the person it provisions again with the
+ * same email (a rehire): same id, the new data applied, deletedAt cleared. Their account links stay:
+ * they are the same person's Xero logins, now judged by the new role. What the revival overwrites
+ * (the leaver's offboarding, deletion and former externalId) is audit evidence, so it goes to the
+ * audit log in the same transaction.
+ */
+export async function reviveMember(
+  em: SqlEntityManager,
+  member: StaffMember,
+  data: StaffData,
+  by: AuditActor,
+  now: Date,
+): Promise<void> {
+  const links = await em.find(AccountLink, { staff: member.id }, { orderBy: { userId: 'asc' } });
+  addAuditEntry(
+    em,
+    {
+      ...by,
+      action: 'staff.revive',
+      resourceType: 'staff',
+      resourceId: member.id,
+      details: {
+        previous: {
+          status: member.status,
+          offboardedAt: member.offboardedAt?.toISOString() ?? null,
+          deletedAt: member.deletedAt?.toISOString() ?? null,
+          externalId: member.externalId,
+          orgRole: member.orgRole,
+          source: member.source,
+        },
+        accountLinksKept: links.map((l) => l.userId),
+      },
+    },
+    now,
+  );
+  assign(member, data, now);
+  member.deletedAt = null;
+}
