@@ -238,4 +238,22 @@ describe.each(DIALECTS)("a leaver's record stays evidence on $dialect", ({ diale
     expect(await staff(id)).toEqual(deleted);
     expect((await scim('GET', `/scim/v2/Users/${id}`)).statusCode).toBe(404);
   });
+
+  it("an admin's PATCH cannot reactivate a member the identity provider deleted, naming body.status", async () => {
+    const made = await scim('POST', '/scim/v2/Users', scimUser('yan.li@acme.example', 'yli'));
+    const id = made.json().id as string;
+    expect((await scim('DELETE', `/scim/v2/Users/${id}`)).statusCode).toBe(204);
+    const deleted = await staff(id);
+
+    const reactivating = await h.call('PATCH', `/staff/${id}`, {
+      token: h.tokens.admin,
+      body: { status: 'active' },
+    });
+    expect(reactivating.statusCode).toBe(400);
+    expect(reactivating.json()).toMatchObject({ field: 'body.status' });
+    expect(reactivating.json().message).toMatch(
+      /^body\.status: active, but the identity provider deleted this member/,
+    );
+    expect(await staff(id)).toEqual(deleted);
+  });
 });

@@ -489,4 +489,19 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     expect(await db().staff.get(ola.id)).toEqual(deleted);
     expect(await db().staff.getByEmail('quinn@acme.test')).toBeNull();
   });
+
+  it("an admin's change cannot reactivate a member the identity provider deleted either", async () => {
+    const rae = await db().staff.create({ email: 'rae@acme.test', name: 'Rae' });
+    const deleted = await db().staff.markDeleted(rae.id, at('2026-11-06T12:00:00Z'));
+    const refusal =
+      /^status: active, but the identity provider deleted this member \(SCIM DELETE, 2026-11-06T12:00:00\.000Z\)/;
+    await expect(db().staff.update(rae.id, { status: 'active' })).rejects.toThrow(refusal);
+    await expect(db().staff.setStatus(rae.id, 'active')).rejects.toThrow(refusal);
+    expect(await db().staff.get(rae.id)).toEqual(deleted);
+    // Changes that do not reactivate still apply (a name, an offboarding date).
+    expect(await db().staff.update(rae.id, { name: 'Rae L' })).toMatchObject({
+      name: 'Rae L',
+      status: 'offboarded',
+    });
+  });
 });

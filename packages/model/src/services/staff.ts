@@ -97,15 +97,20 @@ function keepWhatTheRowLeavesOut(row: StaffData, member: StaffMember): StaffData
 
 /**
  * A member the identity provider deleted is its audit evidence, and only the provider brings them
- * back (a SCIM POST with their userName): an import that would reactivate one is refused.
+ * back (a SCIM POST with their userName): an import or an admin's change that would reactivate one
+ * is refused, naming `field`.
  */
-function refuseReactivatingDeleted(row: StaffData, member: StaffMember, index: number): void {
-  if (row.status !== 'active' || !member.deletedAt) return;
+function refuseReactivatingDeleted(
+  status: StaffStatus | undefined,
+  member: StaffMember,
+  field: string,
+): void {
+  if (status !== 'active' || !member.deletedAt) return;
   throw new ValidationError(
-    `${index}.status`,
+    field,
     `active, but the identity provider deleted this member (SCIM DELETE, ` +
-      `${member.deletedAt.toISOString()}); an import leaves such members as they are: ` +
-      'provision them again through the identity provider, or leave the status empty',
+      `${member.deletedAt.toISOString()}); only the identity provider brings them back: ` +
+      'provision them again there, or leave the status out',
   );
 }
 
@@ -192,13 +197,17 @@ export class StaffService {
   async replace(id: string, input: StaffInput, now = new Date()): Promise<StaffRecord> {
     const data = parse(staffInputSchema, input);
     assertLeftAlready(data.offboardedAt, now);
-    return this.mutate(id, now, (member) => assign(member, data, now));
+    return this.mutate(id, now, (member) => {
+      refuseReactivatingDeleted(data.status, member, 'status');
+      assign(member, data, now);
+    });
   }
 
   /** Partial update (SCIM PATCH); fields left out keep their value. */
   async update(id: string, patch: Partial<StaffInput>, now = new Date()): Promise<StaffRecord> {
     assertLeftAlready(patch.offboardedAt, now);
     return this.mutate(id, now, (member) => {
+      if (patch.status !== member.status) refuseReactivatingDeleted(patch.status, member, 'status');
       const merged = { ...toStaffRecord(member), ...patch };
       const data = parse(staffInputSchema, {
         email: merged.email,
@@ -308,7 +317,7 @@ export class StaffService {
             result.created++;
             continue;
           }
-          refuseReactivatingDeleted(imported, member, i);
+          refuseReactivatingDeleted(imported.status, member, `${i}.status`);
           if (member.deletedAt) {
             result.skipped++;
             continue;
