@@ -102,6 +102,15 @@ describe('helm lint and values schema', () => {
   });
 });
 
+/** An identity provider the chart accepts (every setting OIDC requires). */
+const OIDC_ON = [
+  'adminApi.oidc.enabled=true',
+  'adminApi.oidc.issuer=https://idp.example.com',
+  'adminApi.oidc.audience=xao-admin',
+  'adminApi.oidc.jwksUrl=https://idp.example.com/jwks',
+  'adminApi.oidc.groupRoles.sec-team=admin',
+];
+
 describe('rendered manifests', () => {
   let schemaLocation: string;
   const variants = {
@@ -111,11 +120,7 @@ describe('rendered manifests', () => {
       'policyBundle.configMapName=policies',
       'alerts.webhookUrl=https://hooks.example.com/x',
       'alerts.webhookSecret.existingSecret=hook',
-      'adminApi.oidc.enabled=true',
-      'adminApi.oidc.issuer=https://idp.example.com',
-      'adminApi.oidc.audience=xao-admin',
-      'adminApi.oidc.jwksUrl=https://idp.example.com/jwks',
-      'adminApi.oidc.groupRoles.sec-team=admin',
+      ...OIDC_ON,
     ),
   };
 
@@ -192,27 +197,13 @@ describe('rendered manifests', () => {
 
   it('reads OIDC groups from adminApi.oidc.groupsClaim, `groups` unless set', () => {
     expect(adminApiEnv(variants.everything, 'OIDC_GROUPS_CLAIM')).toBe('groups');
-    const entra = render(
-      'adminApi.oidc.enabled=true',
-      'adminApi.oidc.issuer=https://idp.example.com',
-      'adminApi.oidc.audience=xao-admin',
-      'adminApi.oidc.jwksUrl=https://idp.example.com/jwks',
-      'adminApi.oidc.groupRoles.sec-team=admin',
-      'adminApi.oidc.groupsClaim=roles',
-    );
+    const entra = render(...OIDC_ON, 'adminApi.oidc.groupsClaim=roles');
     expect(adminApiEnv(entra, 'OIDC_GROUPS_CLAIM')).toBe('roles');
   });
 
   it("reads the person's email from adminApi.oidc.emailClaim, `email` unless set", () => {
     expect(adminApiEnv(variants.everything, 'OIDC_EMAIL_CLAIM')).toBe('email');
-    const entra = render(
-      'adminApi.oidc.enabled=true',
-      'adminApi.oidc.issuer=https://idp.example.com',
-      'adminApi.oidc.audience=xao-admin',
-      'adminApi.oidc.jwksUrl=https://idp.example.com/jwks',
-      'adminApi.oidc.groupRoles.sec-team=admin',
-      'adminApi.oidc.emailClaim=upn',
-    );
+    const entra = render(...OIDC_ON, 'adminApi.oidc.emailClaim=upn');
     expect(adminApiEnv(entra, 'OIDC_EMAIL_CLAIM')).toBe('upn');
   });
 
