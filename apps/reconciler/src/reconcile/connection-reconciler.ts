@@ -3,7 +3,6 @@ import {
   type DisconnectedTenant,
   XERO_CONNECTION_FINALIZER,
   type XeroConnection,
-  type XeroConnectionCondition,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
 import {
@@ -23,13 +22,13 @@ import { NEVER_FENCED } from '../controller/fenced.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
-import { recordReadyChange, recordSyncEvents } from '../events/connection-events.js';
+import { recordSyncEvents } from '../events/connection-events.js';
 import { applyFindings } from '../findings/apply-findings.js';
 import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import { openFindingSeries } from '../findings/open-findings.js';
 import { splitKey } from '../kube/object-key.js';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
-import type { StatusPatch, XeroConnectionApi } from '../kube/xero-connection-api.js';
+import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
@@ -51,13 +50,14 @@ import {
 } from '../sync/tenant-selection.js';
 import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
-import type { AccessGrant, KeepAliveOutcome, TokenManager } from '../token/token-manager.js';
+import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { describeTokenSecret } from '../token/token-secret.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type ClassifiedFailure, type Phase } from './failure-classifier.js';
 import { syncWaitMs, untilAcceptanceExpires } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
+import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 
 export interface ConnectionReconcilerDeps {
@@ -88,12 +88,6 @@ const SECRET_FIXABLE_REASONS = new Set([
   'ReauthorizationRequired',
   'Unauthorized',
 ]);
-
-/**
- * While suspended, tokens are still kept alive: renewed this often (a refresh token lapses after
- * 60 days unused), not at every resync, which would rotate it whenever the access token expires.
- */
-const SUSPENDED_RECHECK_MS = 12 * 3_600_000;
 
 /** How far a sync got: what to report as still true when a later step fails. */
 interface Progress {
@@ -181,7 +175,16 @@ export class ConnectionReconciler {
     const status = connection.status ?? {};
     const now = new Date();
 
-    if (spec.suspend) return this.reconcileSuspended(key, connection, spec, now, fenced);
+    if (spec.suspend) {
+      const suspended: SuspendedReconcile = {
+        deps: this.deps,
+        key,
+        secretChanged: () => this.takeSecretChange(key),
+        succeeded: () => this.failures.forget(key),
+        retryAfterMs: (failure) => this.retryAfterMs(key, failure, now),
+      };
+      return reconcileSuspended(suspended, connection, spec, now, fenced);
+    }
     if (!this.syncDue(key, connection, now)) {
       // Findings can change between syncs (an accepted risk ends): the status follows at once.
       const openFindings = await changedOpenFindings(this.deps, connection);
@@ -469,107 +472,6 @@ export class ConnectionReconciler {
     const message = tenantMismatchMessage(selection);
     this.deps.logger.warn({ connection: key }, message);
     await this.deps.events.record(connection, 'Warning', 'TenantIdMismatch', 'Sync', message);
-  }
-
-  /**
-   * Suspended: no sync, the status follows the database, and the grant is kept alive. When it
-   * cannot be, Ready says why instead of Suspended (with a Warning Event, and the not-Ready alert
-   * applies): the grant must be fixed before syncing resumes, or be lost.
-   */
-  private async reconcileSuspended(
-    key: string,
-    connection: XeroConnection,
-    spec: EffectiveSpec,
-    now: Date,
-    fenced: AbortSignal,
-  ): Promise<ReconcileResult> {
-    const { namespace, name } = connection.metadata as { namespace: string; name: string };
-    const generation = connection.metadata?.generation;
-    const previous = connection.status ?? {};
-    // Not evaluated while suspended, but its accepted risks still end (the expiry sweep).
-    const openFindings = await changedOpenFindings(this.deps, connection);
-    let conditions = openFindings?.conditions ?? previous.conditions ?? [];
-    const set = (input: ConditionInput): void => {
-      conditions = setCondition(conditions, input, generation, now);
-    };
-    const suspendedMessage =
-      'spec.suspend is true: syncing is paused (tokens are still kept alive).';
-    // null removes the field (merge patch): no sync is scheduled while suspended.
-    const status: StatusPatch = { ...previous, observedGeneration: generation, nextSyncTime: null };
-    let requeueAfterMs = SUSPENDED_RECHECK_MS;
-    let failure: ClassifiedFailure | undefined;
-    try {
-      fenced.throwIfAborted();
-      const kept = await this.keepTokensAlive(key, connection, spec, conditions);
-      this.failures.forget(key);
-      if ('dueAt' in kept) {
-        requeueAfterMs = Math.max(kept.dueAt.getTime() - now.getTime(), 0);
-      } else {
-        set({
-          type: 'Authenticated',
-          status: 'True',
-          reason: 'TokenValid',
-          message: `Access token valid until ${kept.grant.expiresAt.toISOString()}.`,
-        });
-        status.accessTokenExpiresAt = kept.grant.expiresAt.toISOString();
-        if (kept.grant.refreshTokenRotatedAt)
-          status.refreshTokenRotatedAt = kept.grant.refreshTokenRotatedAt.toISOString();
-      }
-    } catch (error) {
-      fenced.throwIfAborted();
-      failure = classifyFailure(error, 'authenticate');
-      this.deps.logger.warn(
-        { connection: key, reason: failure.reason, message: failure.message },
-        'could not keep the tokens of a suspended connection alive',
-      );
-      this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
-      set({
-        type: 'Authenticated',
-        status: 'False',
-        reason: failure.reason,
-        message: failure.message,
-      });
-      requeueAfterMs = this.retryAfterMs(key, failure, now);
-    }
-    set({ type: 'Synced', status: 'False', reason: 'Suspended', message: suspendedMessage });
-    const ready: ConditionInput = failure
-      ? {
-          type: 'Ready',
-          status: 'False',
-          reason: failure.reason,
-          message: `spec.suspend is true: syncing is paused, but the tokens could not be kept alive: ${failure.message}`,
-        }
-      : { type: 'Ready', status: 'False', reason: 'Suspended', message: suspendedMessage };
-    set(ready);
-    Object.assign(status, openFindings);
-    status.conditions = conditions;
-    fenced.throwIfAborted();
-    await this.deps.api.patchStatus(namespace, name, status, fenced);
-    this.deps.metrics.setReady(namespace, name, false, ready.reason);
-    await recordReadyChange(this.deps.events, connection, previous, ready, fenced);
-    return { requeueAfterMs };
-  }
-
-  /**
-   * The suspended connection's tokens: looked at now when authentication is not known to work or
-   * someone changed one of its Secrets, else once SUSPENDED_RECHECK_MS after the last renewal.
-   */
-  private async keepTokensAlive(
-    key: string,
-    connection: XeroConnection,
-    spec: EffectiveSpec,
-    conditions: readonly XeroConnectionCondition[],
-  ): Promise<KeepAliveOutcome> {
-    const secretChanged = this.takeSecretChange(key);
-    const working = findCondition(conditions, 'Authenticated')?.status === 'True';
-    const credentials = await readAppCredentials(
-      this.deps.core,
-      connection.metadata!.namespace!,
-      spec,
-    );
-    const client = this.deps.clients.for(credentials);
-    const maxAgeMs = working && !secretChanged ? SUSPENDED_RECHECK_MS : 0;
-    return this.deps.tokens.keepAlive(connection, client, maxAgeMs);
   }
 
   /** When to try again after a failure: at a rate limit's retry time, else after the backoff. */
