@@ -40,6 +40,7 @@ import {
   type ConditionInput,
 } from '../status/conditions.js';
 import { openFindingsStatus } from '../status/open-findings-status.js';
+import { tokenValidCondition } from '../status/authenticated-condition.js';
 import { disconnectedTenantsStatus } from '../status/disconnected-tenants-status.js';
 import { evaluatedMessage } from '../status/evaluated-condition.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
@@ -274,12 +275,7 @@ export class ConnectionReconciler {
     let requeueAfterMs: number;
     if (outcome) {
       this.failures.forget(key);
-      set({
-        type: 'Authenticated',
-        status: 'True',
-        reason: 'TokenValid',
-        message: `Access token valid until ${outcome.grant.expiresAt.toISOString()}.`,
-      });
+      set(tokenValidCondition(outcome.grant.expiresAt));
       const tenantNames = outcome.tenants.map((t) => t.tenantName).join(', ');
       set({
         type: 'Synced',
@@ -320,12 +316,7 @@ export class ConnectionReconciler {
       const f = failure!;
       // What succeeded before the failure is still true.
       if (progress.grant && f.condition !== 'Authenticated') {
-        set({
-          type: 'Authenticated',
-          status: 'True',
-          reason: 'TokenValid',
-          message: `Access token valid until ${progress.grant.expiresAt.toISOString()}.`,
-        });
+        set(tokenValidCondition(progress.grant.expiresAt));
         status.accessTokenExpiresAt = progress.grant.expiresAt.toISOString();
       }
       if (progress.syncedUsers !== undefined && f.condition === 'PoliciesEvaluated') {

@@ -4,6 +4,7 @@ import { recordReadyChange } from '../events/connection-events.js';
 import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import type { StatusPatch } from '../kube/xero-connection-api.js';
 import { findCondition, setCondition, type ConditionInput } from '../status/conditions.js';
+import { tokenValidCondition } from '../status/authenticated-condition.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import type { KeepAliveOutcome } from '../token/token-manager.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
@@ -62,12 +63,7 @@ export async function reconcileSuspended(
     if ('dueAt' in kept) {
       requeueAfterMs = Math.max(kept.dueAt.getTime() - now.getTime(), 0);
     } else {
-      set({
-        type: 'Authenticated',
-        status: 'True',
-        reason: 'TokenValid',
-        message: `Access token valid until ${kept.grant.expiresAt.toISOString()}.`,
-      });
+      set(tokenValidCondition(kept.grant.expiresAt));
       status.accessTokenExpiresAt = kept.grant.expiresAt.toISOString();
       if (kept.grant.refreshTokenRotatedAt)
         status.refreshTokenRotatedAt = kept.grant.refreshTokenRotatedAt.toISOString();
