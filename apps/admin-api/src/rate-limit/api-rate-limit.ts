@@ -2,7 +2,7 @@ import { HttpException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ErrorBody } from '../http/errors.js';
 
 const WINDOW_SECONDS = 60;
@@ -20,10 +20,12 @@ export interface ApiRateLimitOptions {
 
 /**
  * A per-minute limit counted in Redis, so every replica shares it. While Redis is unavailable
- * requests are let through (logged at warn every 30 s): an outage must not take the API down.
+ * each replica counts alone, in memory (logged at warn every 30 s): an outage must neither take
+ * the API down nor lift the limit.
  */
 export class ApiRateLimit {
   private readonly limiter: RateLimiterRedis;
+  private readonly duringOutage: RateLimiterMemory;
   private outageReportedAt = -Infinity;
 
   constructor(private readonly options: ApiRateLimitOptions) {
@@ -35,15 +37,20 @@ export class ApiRateLimit {
       // Not queued behind a reconnecting Redis: let through at once.
       rejectIfRedisNotReady: true,
     });
+    this.duringOutage = new RateLimiterMemory({
+      keyPrefix: options.keyPrefix,
+      points: options.perMinute,
+      duration: WINDOW_SECONDS,
+    });
   }
 
   /** Counts one request against `key` and sets the rate-limit headers; a 429 past the limit. */
   async enforce(key: string, reply: FastifyReply): Promise<void> {
     let counted: RateLimiterRes;
     try {
-      counted = await this.limiter.consume(key);
+      counted = await this.consume(key);
     } catch (error) {
-      if (!(error instanceof RateLimiterRes)) return this.letThrough(error);
+      if (!(error instanceof RateLimiterRes)) throw error;
       const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
       this.setHeaders(reply, 0, retryAfter, true);
       void reply.header('retry-after', String(retryAfter));
@@ -70,13 +77,24 @@ export class ApiRateLimit {
       .header('x-ratelimit-reset', String(resetSeconds));
   }
 
-  private letThrough(error: unknown): void {
+  /** Resolves with the points left, rejects with a RateLimiterRes past the limit. */
+  private async consume(key: string): Promise<RateLimiterRes> {
+    try {
+      return await this.limiter.consume(key);
+    } catch (error) {
+      if (error instanceof RateLimiterRes) throw error;
+      this.reportOutage(error);
+      return this.duringOutage.consume(key);
+    }
+  }
+
+  private reportOutage(error: unknown): void {
     const now = Date.now();
     if (now - this.outageReportedAt < OUTAGE_REPORT_EVERY_MS) return;
     this.outageReportedAt = now;
     this.options.logger.warn(
       { err: error, limit: `per ${this.options.per}` },
-      'Redis is unavailable: API rate limits are not enforced until it is back',
+      'Redis is unavailable: API rate limits are counted by each replica alone until it is back',
     );
   }
 }
