@@ -1,6 +1,5 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import {
-  type DisconnectedTenant,
   XERO_CONNECTION_FINALIZER,
   type XeroConnection,
   type XeroConnectionStatus,
@@ -10,7 +9,6 @@ import {
   type ConnectionRef,
   type Database,
   type DatabaseUser,
-  type FindingTransition,
   type ReportedFinding,
 } from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
@@ -33,16 +31,8 @@ import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
 import { recordSnapshots } from '../snapshot/record-snapshots.js';
-import {
-  findCondition,
-  readyFrom,
-  setCondition,
-  type ConditionInput,
-} from '../status/conditions.js';
-import { openFindingsStatus } from '../status/open-findings-status.js';
-import { tokenValidCondition } from '../status/authenticated-condition.js';
-import { disconnectedTenantsStatus } from '../status/disconnected-tenants-status.js';
-import { evaluatedMessage } from '../status/evaluated-condition.js';
+import { findCondition, readyFrom, setCondition } from '../status/conditions.js';
+import { failedSyncStatus, succeededSyncStatus, type SyncStatus } from '../status/sync-status.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
 import {
   selectTenants,
@@ -55,7 +45,8 @@ import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { describeTokenSecret } from '../token/token-secret.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
-import { classifyFailure, type ClassifiedFailure, type Phase } from './failure-classifier.js';
+import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
+import type { Progress, SyncOutcome } from './sync-outcome.js';
 import { syncWaitMs, untilAcceptanceExpires } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
@@ -89,27 +80,6 @@ const SECRET_FIXABLE_REASONS = new Set([
   'ReauthorizationRequired',
   'Unauthorized',
 ]);
-
-/** How far a sync got: what to report as still true when a later step fails. */
-interface Progress {
-  phase: Phase;
-  grant?: AccessGrant;
-  syncedUsers?: number;
-}
-
-interface SyncOutcome {
-  grant: AccessGrant;
-  tenants: SyncedTenant[];
-  userCount: number;
-  openByCheck: Record<string, number>;
-  /** Organisations with open findings that this sync did not reach. */
-  disconnected: DisconnectedTenant[];
-  /** Open findings by check and severity, for the metrics. */
-  openSeries: Map<string, number>;
-  transitions: FindingTransition[];
-  /** The earliest accepted risk still ahead: the next sync comes no later, so it reopens on time. */
-  nextAcceptanceExpiry: Date | null;
-}
 
 /**
  * Level-triggered reconcile of one XeroConnection: finalizer, then (when a sync is due) tokens →
@@ -245,14 +215,10 @@ export class ConnectionReconciler {
     this.secretChanges.delete(key);
     const generation = connection.metadata?.generation;
     const previous = connection.status ?? {};
-    let conditions = previous.conditions ?? [];
-    const set = (input: ConditionInput): void => {
-      conditions = setCondition(conditions, input, generation, now);
-    };
 
     const progress: Progress = { phase: 'authenticate' };
     let outcome: SyncOutcome | undefined;
-    let failure: ReturnType<typeof classifyFailure> | undefined;
+    let failure: ClassifiedFailure | undefined;
     try {
       outcome = await this.syncAndEvaluate(connection, spec, ref, now, progress, fenced);
     } catch (error) {
@@ -271,81 +237,32 @@ export class ConnectionReconciler {
       this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
     }
 
-    const status: XeroConnectionStatus = { ...previous, observedGeneration: generation };
+    let report: SyncStatus;
     let requeueAfterMs: number;
     if (outcome) {
       this.failures.forget(key);
-      set(tokenValidCondition(outcome.grant.expiresAt));
-      const tenantNames = outcome.tenants.map((t) => t.tenantName).join(', ');
-      set({
-        type: 'Synced',
-        status: 'True',
-        reason: 'Synced',
-        message: `${outcome.userCount} users with access in ${tenantNames}.`,
-      });
-      const open = Object.values(outcome.openByCheck).reduce((a, b) => a + b, 0);
-      set({
-        type: 'PoliciesEvaluated',
-        status: 'True',
-        reason: 'Evaluated',
-        message: evaluatedMessage(open, outcome.disconnected),
-      });
+      report = succeededSyncStatus(outcome, previous, now);
       requeueAfterMs = untilAcceptanceExpires(
         syncWaitMs(spec, this.deps.settings.syncJitter),
         outcome.nextAcceptanceExpiry,
         now,
       );
-      Object.assign(status, {
-        tenants: outcome.tenants.map((t) => ({
-          tenantId: t.tenantId,
-          tenantName: t.tenantName,
-          tenantType: t.tenantType,
-          connectionId: t.connectionId,
-        })),
-        lastSyncTime: now.toISOString(),
-        userCount: outcome.userCount,
-        ...openFindingsStatus(outcome.openByCheck, previous.findings),
-        ...disconnectedTenantsStatus(outcome.disconnected, previous.disconnectedTenants),
-        accessTokenExpiresAt: outcome.grant.expiresAt.toISOString(),
-        ...(outcome.grant.refreshTokenRotatedAt
-          ? { refreshTokenRotatedAt: outcome.grant.refreshTokenRotatedAt.toISOString() }
-          : {}),
-      });
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
     } else {
-      const f = failure!;
-      // What succeeded before the failure is still true.
-      if (progress.grant && f.condition !== 'Authenticated') {
-        set(tokenValidCondition(progress.grant.expiresAt));
-        status.accessTokenExpiresAt = progress.grant.expiresAt.toISOString();
-      }
-      if (progress.syncedUsers !== undefined && f.condition === 'PoliciesEvaluated') {
-        set({
-          type: 'Synced',
-          status: 'True',
-          reason: 'Synced',
-          message: `${progress.syncedUsers} users with access.`,
-        });
-      }
-      set({ type: f.condition, status: 'False', reason: f.reason, message: f.message });
-      // Conditions after the failing one were not reached this time.
-      const order = ['Authenticated', 'Synced', 'PoliciesEvaluated'] as const;
-      for (const later of order.slice(order.indexOf(f.condition) + 1)) {
-        if (!findCondition(conditions, later)) {
-          set({
-            type: later,
-            status: 'Unknown',
-            reason: 'Pending',
-            message: `Waiting for ${f.condition} to succeed.`,
-          });
-        }
-      }
-      requeueAfterMs = this.retryAfterMs(key, f, now);
+      report = failedSyncStatus(failure!, progress, previous.conditions ?? []);
+      requeueAfterMs = this.retryAfterMs(key, failure!, now);
     }
+    let conditions = previous.conditions ?? [];
+    for (const input of report.conditions)
+      conditions = setCondition(conditions, input, generation, now);
     const ready = readyFrom(conditions);
-    conditions = setCondition(conditions, ready, generation, now);
-    status.conditions = conditions;
-    status.nextSyncTime = new Date(now.getTime() + requeueAfterMs).toISOString();
+    const status: XeroConnectionStatus = {
+      ...previous,
+      ...report.fields,
+      observedGeneration: generation,
+      conditions: setCondition(conditions, ready, generation, now),
+      nextSyncTime: new Date(now.getTime() + requeueAfterMs).toISOString(),
+    };
 
     fenced.throwIfAborted();
     await this.deps.api.patchStatus(namespace, name, status, fenced);
@@ -363,7 +280,7 @@ export class ConnectionReconciler {
     fenced: AbortSignal,
   ): Promise<SyncOutcome> {
     const { db, tokens } = this.deps;
-    const enter = (phase: Phase): void => {
+    const enter = (phase: Progress['phase']): void => {
       progress.phase = phase;
     };
     enter('authenticate');

@@ -1,0 +1,27 @@
+import type { DisconnectedTenant } from '@xero-access/crd';
+import type { FindingTransition } from '@xero-access/model';
+import type { SyncedTenant } from '../sync/tenant-sync.js';
+import type { AccessGrant } from '../token/token-manager.js';
+import type { Phase } from './failure-classifier.js';
+
+/** How far a sync got: what to report as still true when a later step fails. */
+export interface Progress {
+  phase: Phase;
+  grant?: AccessGrant;
+  syncedUsers?: number;
+}
+
+/** What a sync that went through token, sync, snapshot, evaluation and findings found. */
+export interface SyncOutcome {
+  grant: AccessGrant;
+  tenants: SyncedTenant[];
+  userCount: number;
+  openByCheck: Record<string, number>;
+  /** Organisations with open findings that this sync did not reach. */
+  disconnected: DisconnectedTenant[];
+  /** Open findings by check and severity, for the metrics. */
+  openSeries: Map<string, number>;
+  transitions: FindingTransition[];
+  /** The earliest accepted risk still ahead: the next sync comes no later, so it reopens on time. */
+  nextAcceptanceExpiry: Date | null;
+}
