@@ -42,7 +42,7 @@ export async function finalizeConnection(
     }
   }
   fenced.throwIfAborted();
-  if (spec.revokeGrantOnDelete) await revokeGrant(deps, connection);
+  if (spec.revokeGrantOnDelete) await revokeGrant(deps, connection, fenced);
   fenced.throwIfAborted();
   await deps.api.setFinalizers(
     connection,
@@ -51,9 +51,15 @@ export async function finalizeConnection(
   deps.logger.info({ connection: `${namespace}/${name}` }, 'finalized: evidence kept');
 }
 
+/**
+ * Fenced before each step: a replica that stopped leading reports nothing and leaves the
+ * revocation to the next leader, which redoes it safely (a connection already disconnected
+ * answers 404, which deleteConnection counts as done).
+ */
 async function revokeGrant(
   deps: ConnectionReconcilerDeps,
   connection: XeroConnection,
+  fenced: AbortSignal,
 ): Promise<void> {
   const namespace = connection.metadata!.namespace!;
   const spec = effectiveSpec(connection.spec);
@@ -63,8 +69,13 @@ async function revokeGrant(
   try {
     const credentials = await readAppCredentials(deps.core, namespace, spec);
     const client = deps.clients.for(credentials);
+    fenced.throwIfAborted();
     const grant = await deps.tokens.accessToken(connection, client);
-    for (const id of connectionIds) await client.accounting.deleteConnection(grant.accessToken, id);
+    for (const id of connectionIds) {
+      fenced.throwIfAborted();
+      await client.accounting.deleteConnection(grant.accessToken, id);
+    }
+    fenced.throwIfAborted();
     await deps.events.record(
       connection,
       'Normal',
@@ -73,6 +84,8 @@ async function revokeGrant(
       `Disconnected ${connectionIds.length} organisation(s) from the grant in Xero.`,
     );
   } catch (error) {
+    // Fenced: the abort goes up untouched, with no Event.
+    fenced.throwIfAborted();
     // Xero being briefly away should not lose the revocation: retry. A grant that cannot be
     // used any more (credentials gone, consent revoked) cannot be revoked either: move on.
     if (isXeroError(error) && error.transient) throw error;

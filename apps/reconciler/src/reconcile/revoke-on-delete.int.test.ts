@@ -1,0 +1,254 @@
+import { EventsV1Api } from '@kubernetes/client-node';
+import { XERO_CONNECTION_FINALIZER } from '@xero-access/crd';
+import type { ModelOrm } from '@xero-access/model';
+import { createLimiterRedis, DEFAULT_SCOPES, silentLogger } from '@xero-access/xero-client';
+import type { Seed } from '@xero-access/xero-sandbox';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { FencedError } from '../controller/fenced.js';
+import { reconcilerDatabase } from '../database/reconciler-database.js';
+import { EventRecorder } from '../events/event-recorder.js';
+import { XeroConnectionApi } from '../kube/xero-connection-api.js';
+import { createLogger } from '../logging/logger.js';
+import { ReconcilerMetrics } from '../metrics/metrics.js';
+import { coordinates, until } from '../test/harness.js';
+import { tappingProxy } from '../test/tapping-proxy.js';
+import { type TestBed, useTestBed } from '../test/test-bed.js';
+import { TokenManager } from '../token/token-manager.js';
+import { readTokenSecret } from '../token/token-secret.js';
+import { XeroClients } from '../xero/xero-clients.js';
+import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
+import { finalizeConnection } from './finalize.js';
+
+const REVOCATION_REASONS = ['GrantRevoked', 'RevokeFailed'];
+
+async function revocationEvents(bed: TestBed, name: string) {
+  const list = await bed.kc.makeApiClient(EventsV1Api).listNamespacedEvent({
+    namespace: bed.namespace,
+    fieldSelector: `regarding.name=${name}`,
+  });
+  return list.items
+    .filter((e) => REVOCATION_REASONS.includes(e.reason ?? ''))
+    .map((e) => ({ type: e.type, reason: e.reason, action: e.action, note: e.note }));
+}
+
+/** What GET /connections answers for the grant behind this access token. */
+async function connectionsOf(bed: TestBed, accessToken: string): Promise<unknown> {
+  const response = await fetch(`${bed.sandbox.apiUrl}/connections`, {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  });
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+/** The access token the reconciler stored for the connection (the grant's, valid 30 minutes). */
+async function storedAccessToken(bed: TestBed, name: string): Promise<string> {
+  const { tokens } = await readTokenSecret(bed.kube.core, bed.namespace, `${name}-tokens`);
+  return tokens.accessToken!;
+}
+
+async function deleteConnection(bed: TestBed, name: string): Promise<void> {
+  await bed.kube.custom.deleteNamespacedCustomObject({
+    ...coordinates,
+    namespace: bed.namespace,
+    name,
+  });
+}
+
+const gone = (bed: TestBed, name: string) =>
+  until(
+    () =>
+      bed.getConnection(name).then(
+        () => false,
+        () => true,
+      ),
+    30_000,
+    200,
+  );
+
+const GRANTS = { revoked: ['Org one', 'Org two'], retried: ['Org retried'] } as const;
+type Name = keyof typeof GRANTS;
+
+/** One grant per connection, so revoking one leaves the others alone. */
+function seed(): Seed {
+  return {
+    tenants: Object.values(GRANTS)
+      .flat()
+      .map((org) => ({
+        name: org,
+        users: [
+          { email: 'a@org.example', firstName: 'A', lastName: 'B', organisationRole: 'STANDARD' },
+        ],
+      })),
+    apps: [{ name: 'Operator' }],
+    grants: Object.values(GRANTS).map((tenants) => ({
+      app: 'Operator',
+      tenants: [...tenants],
+      scopes: [...DEFAULT_SCOPES],
+    })),
+  } as Seed;
+}
+
+describe('spec.revokeGrantOnDelete: true (API server, sandbox, Redis, PostgreSQL)', () => {
+  const bed = useTestBed({ name: 'revoke', sandbox: { seed: seed() } });
+  let model: ModelOrm;
+
+  beforeAll(async () => {
+    model = await bed.openModel();
+    await bed.startReconciler();
+  });
+
+  async function apply(name: Name): Promise<string> {
+    const app = bed.sandbox.apps[0]!;
+    const tenantId = bed.sandbox.tenants.find((t) => t.name === GRANTS[name][0])!.tenantId;
+    const grant = bed.sandbox.grants.find((g) => g.tenantIds.includes(tenantId))!;
+    await bed.createSecret(`${name}-app`, {
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+    });
+    await bed.createSecret(`${name}-tokens`, { refresh_token: grant.refreshToken! });
+    await bed.createConnection(name, {
+      credentialsSecretRef: { name: `${name}-app` },
+      tokenSecretRef: { name: `${name}-tokens` },
+      revokeGrantOnDelete: true,
+    });
+    const ready = await bed.waitForReady(name, 'True');
+    expect(ready.status?.tenants?.map((t) => t.tenantName).sort()).toEqual([...GRANTS[name]]);
+    const accessToken = await storedAccessToken(bed, name);
+    expect(await connectionsOf(bed, accessToken)).toHaveLength(GRANTS[name].length);
+    return accessToken;
+  }
+
+  it('disconnects every organisation of the grant, says so in a Normal Event, and keeps the evidence', async () => {
+    const accessToken = await apply('revoked');
+
+    await deleteConnection(bed, 'revoked');
+    await gone(bed, 'revoked');
+
+    expect(await connectionsOf(bed, accessToken)).toEqual([]);
+    expect(await revocationEvents(bed, 'revoked')).toEqual([
+      {
+        type: 'Normal',
+        reason: 'GrantRevoked',
+        action: 'Delete',
+        note: 'Disconnected 2 organisation(s) from the grant in Xero.',
+      },
+    ]);
+    const { namespace } = bed;
+    const record = (await model.db.connections.list({ namespace, includeDeleted: true })).find(
+      (c) => c.name === 'revoked',
+    );
+    expect(record?.deletedAt).toBeInstanceOf(Date);
+    const snapshots = await model.db.snapshots.list({ namespace, name: 'revoked' });
+    expect(snapshots.items.map((s) => s.tenantName).sort()).toEqual([...GRANTS.revoked]);
+    // Nobody is in the staff directory: each organisation's one user is unidentified.
+    const open = await model.db.findings.openCounts({ namespace, name: 'revoked' });
+    expect(open['user-identified']).toBe(2);
+  });
+
+  it('keeps the finalizer while Xero answers 5xx, and revokes once Xero is back', async () => {
+    const accessToken = await apply('retried');
+    // Two calls' worth: the client retries each DELETE 4 times, then the reconcile fails.
+    bed.sandbox.setFaults({ target: 'api', serverErrors: { count: 8, status: 503 } });
+
+    await deleteConnection(bed, 'retried');
+    await until(() => bed.sandbox.faults().serverErrors.count <= 4, 30_000);
+    const waiting = await bed.getConnection('retried');
+    // Read while Xero still fails: no DELETE has succeeded yet.
+    expect(bed.sandbox.faults().serverErrors.count).toBeGreaterThan(0);
+    expect(waiting.metadata?.deletionTimestamp).toBeDefined();
+    expect(waiting.metadata?.finalizers).toContain(XERO_CONNECTION_FINALIZER);
+    expect(await revocationEvents(bed, 'retried')).toEqual([]);
+
+    await gone(bed, 'retried');
+    expect(bed.sandbox.faults().serverErrors.count).toBe(0);
+    expect(await connectionsOf(bed, accessToken)).toEqual([]);
+    expect(await revocationEvents(bed, 'retried')).toEqual([
+      {
+        type: 'Normal',
+        reason: 'GrantRevoked',
+        action: 'Delete',
+        note: 'Disconnected 1 organisation(s) from the grant in Xero.',
+      },
+    ]);
+  });
+});
+
+describe('a revocation fenced while its DELETE is in flight', () => {
+  const bed = useTestBed({ name: 'revoke-fenced' });
+
+  /** The reconciler's parts, real ones, with Xero's API reached through `apiUrl`. */
+  function finalizerDeps(model: ModelOrm, apiUrl: string): ConnectionReconcilerDeps {
+    const redis = createLimiterRedis(inject('redisUrl'));
+    bed.onStop(() => redis.disconnect());
+    const logger = createLogger('silent');
+    return {
+      api: new XeroConnectionApi(bed.kc),
+      core: bed.kube.core,
+      db: model.db,
+      clients: new XeroClients({
+        redis,
+        keyPrefix: bed.env().REDIS_KEY_PREFIX!,
+        endpoints: { identityUrl: bed.sandbox.identityUrl, apiUrl },
+        limits: {},
+        logger: silentLogger,
+        refreshLockTtlMs: 10_000,
+      }),
+      tokens: new TokenManager({ core: bed.kube.core, refreshAheadMs: 60_000, logger }),
+      events: new EventRecorder(bed.kc, 'revoke-fenced-test', logger),
+      metrics: new ReconcilerMetrics(),
+      logger,
+      settings: {
+        database: reconcilerDatabase(bed.database.url),
+        syncJitter: 0,
+        offboardingGraceHours: 24,
+      },
+    } as Omit<ConnectionReconcilerDeps, 'evaluator'> as ConnectionReconcilerDeps;
+  }
+
+  it('writes no Event and keeps the finalizer; the next leader revokes again, which counts as done', async () => {
+    const model = await bed.openModel();
+    const reconciler = await bed.startReconciler();
+    await bed.applyAuthorizationCodeConnection('acme', { revokeGrantOnDelete: true });
+    await bed.waitForReady('acme', 'True');
+    const accessToken = await storedAccessToken(bed, 'acme');
+    // From here this test does the leader's work: the operator stops reconciling.
+    await reconciler.operator.stop();
+    await deleteConnection(bed, 'acme');
+
+    const fencing = new AbortController();
+    const deletes: string[] = [];
+    const xero = await tappingProxy(bed.sandbox.apiUrl, (request) => {
+      if (request.method !== 'DELETE') return;
+      deletes.push(request.url!);
+      fencing.abort(new FencedError());
+    });
+    bed.onStop(() => xero.close());
+    const deps = finalizerDeps(model, xero.url);
+
+    const fenced = await finalizeConnection(deps, await bed.getConnection('acme'), fencing.signal)
+      .then(() => 'finished')
+      .catch((e: unknown) => e);
+    expect(fenced).toBeInstanceOf(FencedError);
+    expect(fenced).toBe(fencing.signal.reason);
+    // The DELETE in flight went through; nothing was reported and the object stays.
+    expect(deletes).toHaveLength(1);
+    expect(await connectionsOf(bed, accessToken)).toEqual([]);
+    expect(await revocationEvents(bed, 'acme')).toEqual([]);
+    expect((await bed.getConnection('acme')).metadata?.finalizers).toEqual([
+      XERO_CONNECTION_FINALIZER,
+    ]);
+
+    // The next leader (never fenced here) redoes it: Xero's 404 for the gone connection is done.
+    await finalizeConnection(deps, await bed.getConnection('acme'));
+    expect(deletes).toHaveLength(2);
+    await gone(bed, 'acme');
+    expect(await revocationEvents(bed, 'acme')).toEqual([
+      {
+        type: 'Normal',
+        reason: 'GrantRevoked',
+        action: 'Delete',
+        note: 'Disconnected 1 organisation(s) from the grant in Xero.',
+      },
+    ]);
+  });
+});
