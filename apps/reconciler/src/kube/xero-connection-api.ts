@@ -9,6 +9,7 @@ import {
   XERO_CONNECTION_PLURAL,
   XERO_CONNECTION_VERSION,
   type XeroConnection,
+  type XeroConnectionList,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
 import { abortOptions } from './abort-options.js';
@@ -44,6 +45,23 @@ export class XeroConnectionApi {
       if (isNotFound(error)) return null;
       throw error;
     }
+  }
+
+  /** Every XeroConnection in the namespace, or in all namespaces when it is absent (paged). */
+  async list(namespace?: string): Promise<XeroConnection[]> {
+    const items: XeroConnection[] = [];
+    let continueToken: string | undefined;
+    do {
+      const page = { ...coordinates, limit: 500, _continue: continueToken };
+      const list = (
+        namespace
+          ? await this.api.listNamespacedCustomObject({ ...page, namespace })
+          : await this.api.listClusterCustomObject(page)
+      ) as XeroConnectionList;
+      items.push(...list.items);
+      continueToken = list.metadata?.continue || undefined;
+    } while (continueToken);
+    return items;
   }
 
   /**

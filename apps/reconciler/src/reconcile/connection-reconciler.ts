@@ -70,6 +70,8 @@ export interface ConnectionReconcilerDeps {
     /** Fraction of syncInterval added at random so a thousand connections spread out. */
     syncJitter: number;
     offboardingGraceHours: number;
+    /** The namespaces watched (empty: every one): where other XeroConnections are looked for. */
+    watchNamespaces: string[];
   };
 }
 

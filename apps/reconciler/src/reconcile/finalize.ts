@@ -3,8 +3,11 @@ import { DatabaseUnavailableError, NotFoundError, withDatabase } from '@xero-acc
 import { isXeroError } from '@xero-access/xero-client';
 import { NEVER_FENCED } from '../controller/fenced.js';
 import { whileDeleting } from '../database/reconciler-database.js';
+import { selectTenants } from '../sync/tenant-selection.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
+import { describeTokenSecret } from '../token/token-secret.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
+import { nothingRevokedMessage, planRevocation, revokedMessage } from './revocation-plan.js';
 import { effectiveSpec } from './spec-defaults.js';
 
 /**
@@ -52,9 +55,11 @@ export async function finalizeConnection(
 }
 
 /**
- * Fenced before each step: a replica that stopped leading reports nothing and leaves the
- * revocation to the next leader, which redoes it safely (a connection already disconnected
- * answers 404, which deleteConnection counts as done).
+ * Disconnects the organisations the grant reaches now (GET /connections with its token), narrowed
+ * as the sync narrows them, except those another live XeroConnection monitors too (see
+ * planRevocation); nothing to disconnect is a Warning, not a claim of success. Fenced before each
+ * step: a replica that stopped leading reports nothing and leaves the revocation to the next
+ * leader, which redoes it from what Xero lists then.
  */
 async function revokeGrant(
   deps: ConnectionReconcilerDeps,
@@ -63,26 +68,49 @@ async function revokeGrant(
 ): Promise<void> {
   const namespace = connection.metadata!.namespace!;
   const spec = effectiveSpec(connection.spec);
-  const connectionIds = (connection.status?.tenants ?? [])
-    .map((t) => t.connectionId)
-    .filter((id): id is string => Boolean(id));
+  // Outside the try: the API server failing is retried, not taken for an unusable grant.
+  const others = await watchedConnections(deps);
   try {
     const credentials = await readAppCredentials(deps.core, namespace, spec);
     const client = deps.clients.for(credentials);
     fenced.throwIfAborted();
     const grant = await deps.tokens.accessToken(connection, client);
-    for (const id of connectionIds) {
+    const tokenSecret = describeTokenSecret(namespace, spec.tokenSecretRef?.name ?? '');
+    const plan = planRevocation({
+      deleting: connection,
+      live: await client.accounting.getConnections(grant.accessToken),
+      selection: selectTenants(spec, grant.secretTenantId, tokenSecret),
+      others,
+    });
+    for (const { id } of plan.disconnect) {
       fenced.throwIfAborted();
       await client.accounting.deleteConnection(grant.accessToken, id);
     }
     fenced.throwIfAborted();
-    await deps.events.record(
-      connection,
-      'Normal',
-      'GrantRevoked',
-      'Delete',
-      `Disconnected ${connectionIds.length} organisation(s) from the grant in Xero.`,
+    deps.logger.info(
+      {
+        connection: `${namespace}/${connection.metadata!.name!}`,
+        disconnected: plan.disconnect.map((c) => c.tenantId),
+        kept: plan.kept.map((k) => ({ tenantId: k.connection.tenantId, by: k.monitoredBy })),
+      },
+      plan.nothingBecause ? 'revoked nothing in Xero' : 'grant revoked in Xero',
     );
+    if (plan.nothingBecause)
+      await deps.events.record(
+        connection,
+        'Warning',
+        'NothingToRevoke',
+        'Delete',
+        nothingRevokedMessage(plan),
+      );
+    else
+      await deps.events.record(
+        connection,
+        'Normal',
+        'GrantRevoked',
+        'Delete',
+        revokedMessage(plan),
+      );
   } catch (error) {
     // Fenced: the abort goes up untouched, with no Event.
     fenced.throwIfAborted();
@@ -98,6 +126,14 @@ async function revokeGrant(
       `Could not revoke the grant in Xero: ${message}`,
     );
   }
+}
+
+/** The XeroConnections in the namespaces this reconciler watches (every namespace when none is set). */
+async function watchedConnections(deps: ConnectionReconcilerDeps): Promise<XeroConnection[]> {
+  const { watchNamespaces } = deps.settings;
+  if (watchNamespaces.length === 0) return deps.api.list();
+  const lists = await Promise.all(watchNamespaces.map((namespace) => deps.api.list(namespace)));
+  return lists.flat();
 }
 
 /** The same reason and message a sync reports, as a Warning Event on the deleting object. */

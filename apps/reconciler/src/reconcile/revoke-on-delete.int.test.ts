@@ -1,5 +1,5 @@
 import { EventsV1Api } from '@kubernetes/client-node';
-import { XERO_CONNECTION_FINALIZER } from '@xero-access/crd';
+import { XERO_CONNECTION_FINALIZER, type XeroConnectionSpec } from '@xero-access/crd';
 import type { ModelOrm } from '@xero-access/model';
 import { createLimiterRedis, DEFAULT_SCOPES, silentLogger } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
@@ -10,6 +10,7 @@ import { EventRecorder } from '../events/event-recorder.js';
 import { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import { createLogger } from '../logging/logger.js';
 import { ReconcilerMetrics } from '../metrics/metrics.js';
+import { findCondition } from '../status/conditions.js';
 import { coordinates, until } from '../test/harness.js';
 import { tappingProxy } from '../test/tapping-proxy.js';
 import { type TestBed, useTestBed } from '../test/test-bed.js';
@@ -19,7 +20,7 @@ import { XeroClients } from '../xero/xero-clients.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { finalizeConnection } from './finalize.js';
 
-const REVOCATION_REASONS = ['GrantRevoked', 'RevokeFailed'];
+const REVOCATION_REASONS = ['GrantRevoked', 'NothingToRevoke', 'RevokeFailed'];
 
 async function revocationEvents(bed: TestBed, name: string) {
   const list = await bed.kc.makeApiClient(EventsV1Api).listNamespacedEvent({
@@ -65,8 +66,14 @@ const gone = (bed: TestBed, name: string) =>
     200,
   );
 
-const GRANTS = { revoked: ['Org one', 'Org two'], retried: ['Org retried'] } as const;
-type Name = keyof typeof GRANTS;
+const GRANTS = {
+  revoked: ['Org one', 'Org two'],
+  retried: ['Org retried'],
+  shared: ['Acme Ltd', 'Payments Ltd'],
+  unsynced: ['Org never synced'],
+  emptied: ['Org emptied'],
+} as const;
+type Grant = keyof typeof GRANTS;
 
 /** One grant per connection, so revoking one leaves the others alone. */
 function seed(): Seed {
@@ -97,20 +104,33 @@ describe('spec.revokeGrantOnDelete: true (API server, sandbox, Redis, PostgreSQL
     await bed.startReconciler();
   });
 
-  async function apply(name: Name): Promise<string> {
+  const tenantIdOf = (org: string): string =>
+    bed.sandbox.tenants.find((t) => t.name === org)!.tenantId;
+
+  /** A XeroConnection with its own Secrets, pre-filled with the seeded grant's refresh token. */
+  async function create(
+    name: string,
+    grant: Grant,
+    spec: Partial<XeroConnectionSpec> = {},
+  ): Promise<void> {
     const app = bed.sandbox.apps[0]!;
-    const tenantId = bed.sandbox.tenants.find((t) => t.name === GRANTS[name][0])!.tenantId;
-    const grant = bed.sandbox.grants.find((g) => g.tenantIds.includes(tenantId))!;
+    const tenantId = tenantIdOf(GRANTS[grant][0]);
+    const seeded = bed.sandbox.grants.find((g) => g.tenantIds.includes(tenantId))!;
     await bed.createSecret(`${name}-app`, {
       clientId: app.clientId,
       clientSecret: app.clientSecret,
     });
-    await bed.createSecret(`${name}-tokens`, { refresh_token: grant.refreshToken! });
+    await bed.createSecret(`${name}-tokens`, { refresh_token: seeded.refreshToken! });
     await bed.createConnection(name, {
       credentialsSecretRef: { name: `${name}-app` },
       tokenSecretRef: { name: `${name}-tokens` },
       revokeGrantOnDelete: true,
+      ...spec,
     });
+  }
+
+  async function apply(name: Grant): Promise<string> {
+    await create(name, name);
     const ready = await bed.waitForReady(name, 'True');
     expect(ready.status?.tenants?.map((t) => t.tenantName).sort()).toEqual([...GRANTS[name]]);
     const accessToken = await storedAccessToken(bed, name);
@@ -171,6 +191,85 @@ describe('spec.revokeGrantOnDelete: true (API server, sandbox, Redis, PostgreSQL
       },
     ]);
   });
+
+  it('keeps an organisation another XeroConnection monitors too, and names it in the Event', async () => {
+    // Authorized by the same person with the same app: both reach Payments Ltd through one connection.
+    await create('acme', 'shared');
+    await create('payments', 'shared', {
+      tenantId: tenantIdOf('Payments Ltd'),
+      revokeGrantOnDelete: false,
+    });
+    const acme = await bed.waitForReady('acme', 'True');
+    const payments = await bed.waitForReady('payments', 'True');
+    const shared = payments.status!.tenants![0]!.connectionId;
+    expect(acme.status?.tenants?.map((t) => t.connectionId)).toContain(shared);
+    const accessToken = await storedAccessToken(bed, 'payments');
+
+    await deleteConnection(bed, 'acme');
+    await gone(bed, 'acme');
+
+    expect(await connectionsOf(bed, accessToken)).toEqual([
+      expect.objectContaining({ id: shared, tenantName: 'Payments Ltd' }),
+    ]);
+    expect(await revocationEvents(bed, 'acme')).toEqual([
+      {
+        type: 'Normal',
+        reason: 'GrantRevoked',
+        action: 'Delete',
+        note:
+          'Disconnected 1 organisation(s) from the grant in Xero; kept 1 that other ' +
+          `XeroConnections monitor too: Payments Ltd (${bed.namespace}/payments).`,
+      },
+    ]);
+    const requested = await bed.requestSync('payments');
+    await until(async () => {
+      const c = await bed.getConnection('payments');
+      return Date.parse(c.status?.lastSyncTime ?? '') >= Date.parse(requested);
+    }, 30_000);
+    const synced = await bed.getConnection('payments');
+    expect(findCondition(synced.status?.conditions, 'Ready')).toMatchObject({ status: 'True' });
+  });
+
+  it('revokes what the grant reaches now, also for a connection that never synced', async () => {
+    await create('unsynced', 'unsynced', { suspend: true });
+    const suspended = await bed.waitForReady('unsynced', 'False', 'Suspended');
+    expect(suspended.status?.tenants ?? []).toEqual([]);
+    const accessToken = await storedAccessToken(bed, 'unsynced');
+    expect(await connectionsOf(bed, accessToken)).toHaveLength(1);
+
+    await deleteConnection(bed, 'unsynced');
+    await gone(bed, 'unsynced');
+
+    expect(await connectionsOf(bed, accessToken)).toEqual([]);
+    expect(await revocationEvents(bed, 'unsynced')).toEqual([
+      {
+        type: 'Normal',
+        reason: 'GrantRevoked',
+        action: 'Delete',
+        note: 'Disconnected 1 organisation(s) from the grant in Xero.',
+      },
+    ]);
+  });
+
+  it('says in a Warning, not GrantRevoked, that nothing was left to disconnect', async () => {
+    await apply('emptied');
+    // Disconnected in Xero after the last sync: status.tenants still names it.
+    expect(bed.sandbox.disconnectTenant(tenantIdOf('Org emptied'))).toBe(1);
+
+    await deleteConnection(bed, 'emptied');
+    await gone(bed, 'emptied');
+
+    expect(await revocationEvents(bed, 'emptied')).toEqual([
+      {
+        type: 'Warning',
+        reason: 'NothingToRevoke',
+        action: 'Delete',
+        note:
+          'Revoked nothing in Xero: GET /connections lists no organisation for the grant; ' +
+          'Org emptied (status.tenants) already disconnected, by an earlier attempt or in Xero.',
+      },
+    ]);
+  });
 });
 
 describe('a revocation fenced while its DELETE is in flight', () => {
@@ -201,15 +300,17 @@ describe('a revocation fenced while its DELETE is in flight', () => {
         database: reconcilerDatabase(bed.database.url),
         syncJitter: 0,
         offboardingGraceHours: 24,
+        watchNamespaces: [bed.namespace],
       },
     } as Omit<ConnectionReconcilerDeps, 'evaluator'> as ConnectionReconcilerDeps;
   }
 
-  it('writes no Event and keeps the finalizer; the next leader revokes again, which counts as done', async () => {
+  it('writes no Event and keeps the finalizer; the next leader finds nothing left and says so', async () => {
     const model = await bed.openModel();
     const reconciler = await bed.startReconciler();
     await bed.applyAuthorizationCodeConnection('acme', { revokeGrantOnDelete: true });
-    await bed.waitForReady('acme', 'True');
+    const ready = await bed.waitForReady('acme', 'True');
+    const organisation = ready.status!.tenants![0]!.tenantName;
     const accessToken = await storedAccessToken(bed, 'acme');
     // From here this test does the leader's work: the operator stops reconciling.
     await reconciler.operator.stop();
@@ -238,16 +339,18 @@ describe('a revocation fenced while its DELETE is in flight', () => {
       XERO_CONNECTION_FINALIZER,
     ]);
 
-    // The next leader (never fenced here) redoes it: Xero's 404 for the gone connection is done.
+    // The next leader (never fenced here) reads GET /connections again: nothing left to DELETE.
     await finalizeConnection(deps, await bed.getConnection('acme'));
-    expect(deletes).toHaveLength(2);
+    expect(deletes).toHaveLength(1);
     await gone(bed, 'acme');
     expect(await revocationEvents(bed, 'acme')).toEqual([
       {
-        type: 'Normal',
-        reason: 'GrantRevoked',
+        type: 'Warning',
+        reason: 'NothingToRevoke',
         action: 'Delete',
-        note: 'Disconnected 1 organisation(s) from the grant in Xero.',
+        note:
+          'Revoked nothing in Xero: GET /connections lists no organisation for the grant; ' +
+          `${organisation} (status.tenants) already disconnected, by an earlier attempt or in Xero.`,
       },
     ]);
   });

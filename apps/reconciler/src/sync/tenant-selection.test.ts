@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectTenants, tenantMismatchMessage } from './tenant-selection.js';
+import { selectedConnections, selectTenants, tenantMismatchMessage } from './tenant-selection.js';
 
 const SPEC = '7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01';
 const SECRET = '9c1d2e3f-6a7b-4c8d-8e9f-1a2b3c4d5e02';
@@ -41,5 +41,28 @@ describe('tenantMismatchMessage', () => {
         `organisations: monitoring ${SPEC} only, as spec.tenantId wins. ` +
         'Remove tenant_id from the Secret, or make the two agree.',
     );
+  });
+});
+
+describe('selectedConnections', () => {
+  const connections = [
+    { id: 'c-spec', tenantId: SPEC },
+    { id: 'c-secret', tenantId: SECRET },
+  ];
+
+  it('keeps every connection of the grant when no tenant is selected', () => {
+    expect(selectedConnections(connections, { tenantId: null })).toEqual(connections);
+  });
+
+  it("keeps the selected tenant's connection, whatever the case of its GUID", () => {
+    expect(selectedConnections(connections, { tenantId: SECRET.toUpperCase() })).toEqual([
+      connections[1],
+    ]);
+  });
+
+  it('keeps none when the selected tenant is not connected to the grant', () => {
+    expect(
+      selectedConnections(connections, { tenantId: '00000000-0000-4000-8000-000000000000' }),
+    ).toEqual([]);
   });
 });

@@ -43,6 +43,19 @@ export function selectTenants(
   return { tenantId: null, from: null, tokenSecret, overriddenSecretTenantId: null };
 }
 
+/**
+ * The grant's connections (GET /connections) the selection monitors: every one, or those to the
+ * selected tenant (none when it is not connected). Tenant ids compare case-insensitively.
+ */
+export function selectedConnections<T extends { tenantId: string }>(
+  connections: T[],
+  selection: Pick<TenantSelection, 'tenantId'>,
+): T[] {
+  if (!selection.tenantId) return connections;
+  const wanted = selection.tenantId.toLowerCase();
+  return connections.filter((c) => c.tenantId.toLowerCase() === wanted);
+}
+
 /** The Warning when spec.tenantId overrides the token Secret's tenant_id (tenant ids only). */
 export function tenantMismatchMessage(selection: TenantSelection): string {
   const { tenantId, overriddenSecretTenantId, tokenSecret } = selection;

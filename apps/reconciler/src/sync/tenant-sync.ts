@@ -6,7 +6,7 @@ import {
   type XeroConnection as XeroTenantConnection,
   type XeroUser,
 } from '@xero-access/xero-client';
-import type { TenantSelection } from './tenant-selection.js';
+import { selectedConnections, type TenantSelection } from './tenant-selection.js';
 
 export interface SyncedTenant {
   tenantId: string;
@@ -29,8 +29,7 @@ export async function syncTenants(
   const connections = await client.accounting.getConnections(accessToken);
   let selected: XeroTenantConnection[];
   if (selection.tenantId) {
-    const wanted = selection.tenantId.toLowerCase();
-    const match = connections.find((c) => c.tenantId.toLowerCase() === wanted);
+    const [match] = selectedConnections(connections, selection);
     if (!match)
       throw xeroErrors.tenantDisconnected(
         'GET /connections',

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
 import { createTestNamespace, redisTestPrefix, testKubeConfig } from '@xero-access/testing';
-import { createLimiterRedis, createXeroClient } from '@xero-access/xero-client';
-import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
+import { createLimiterRedis, createXeroClient, type XeroClient } from '@xero-access/xero-client';
+import { startSandbox, type Sandbox, type Seed } from '@xero-access/xero-sandbox';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
@@ -174,5 +174,68 @@ describe('token manager: keeping a grant alive without using it (a suspended con
     expect(issued()).toBe(1);
     await expect(manager.keepAlive(custom, client, 0)).resolves.toHaveProperty('grant');
     expect(issued()).toBe(1); // its token is still valid: kept alive without a call
+  });
+});
+
+describe('token manager: credentials pointed at another custom connection', () => {
+  const seed: Seed = {
+    tenants: [{ name: 'Org A' }, { name: 'Org B' }],
+    apps: ['A', 'B'].map((org) => ({
+      name: `Custom ${org}`,
+      customConnection: { tenant: `Org ${org}`, scopes: ['accounting.settings.read'] },
+    })),
+  };
+  let sandbox: Sandbox;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ seed });
+    redis = createLimiterRedis(inject('redisUrl'));
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await sandbox?.close();
+  });
+
+  const clientFor = (name: string) => {
+    const app = sandbox.apps.find((a) => a.name === name)!;
+    return createXeroClient({
+      credentials: { clientId: app.clientId, clientSecret: app.clientSecret },
+      endpoints: { identityUrl: sandbox.identityUrl, apiUrl: sandbox.apiUrl },
+      redis,
+      keyPrefix: redisTestPrefix('token-manager-swap'),
+    });
+  };
+  const tenantsOf = async (client: XeroClient, accessToken: string) =>
+    (await client.accounting.getConnections(accessToken)).map((c) => c.tenantName);
+
+  it('asks for a token of the new app at once, which reaches its organisation', async () => {
+    const manager = new TokenManager({
+      core: testKubeConfig().makeApiClient(CoreV1Api),
+      refreshAheadMs: 60_000,
+      logger: createLogger('silent'),
+    });
+    const connection = {
+      metadata: { namespace: 'finance', name: 'custom' },
+      spec: { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'custom-app' } },
+    } as unknown as XeroConnection;
+    const issued = () => sandbox.stats().tokenCalls.client_credentials;
+    const appA = clientFor('Custom A');
+    const appB = clientFor('Custom B');
+
+    const first = await manager.accessToken(connection, appA);
+    expect(await tenantsOf(appA, first.accessToken)).toEqual(['Org A']);
+    await expect(manager.accessToken(connection, appA)).resolves.toMatchObject({ fresh: false });
+    expect(issued()).toBe(1);
+
+    // The credentials Secret now names app B: its token, not app A's still valid one.
+    const swapped = await manager.accessToken(connection, appB);
+    expect(swapped).toMatchObject({ fresh: true });
+    expect(issued()).toBe(2);
+    expect(await tenantsOf(appB, swapped.accessToken)).toEqual(['Org B']);
+    await expect(manager.keepAlive(connection, appB, 12 * 3_600_000)).resolves.toHaveProperty(
+      'dueAt',
+    );
+    expect(issued()).toBe(2);
   });
 });

@@ -39,14 +39,15 @@ const connectionKey = (connection: XeroConnection): string =>
  * Access tokens for a XeroConnection. Authorization code: the token Secret is the source of
  * truth; a refresh goes through the client's RefreshCoordinator (one refresh per refresh token
  * across replicas), whose persist step writes the rotated set to the Secret before anyone gets
- * the new access token. Client credentials: a token per connection, kept in memory.
+ * the new access token. Client credentials: a token per connection and app, kept in memory.
  */
 export class TokenManager {
   /** Token Secret versions written here: the Secret watch ignores them (no sync per write-back). */
   readonly secretWrites = new RecentSecretWrites();
+  /** By connection key; a token is only reused for the app (client id) it was issued to. */
   private readonly clientCredentialTokens = new Map<
     string,
-    { accessToken: string; expiresAt: Date; issuedAt: Date }
+    { clientId: string; accessToken: string; expiresAt: Date; issuedAt: Date }
   >();
 
   constructor(private readonly options: TokenManagerOptions) {}
@@ -80,7 +81,7 @@ export class TokenManager {
         : undefined;
     if (connection.spec.authFlow === 'ClientCredentials') {
       return (
-        notDue(this.clientCredentialTokens.get(key)?.issuedAt) ?? {
+        notDue(this.cachedClientCredentials(key, client)?.issuedAt) ?? {
           grant: await this.clientCredentials(key, connection, client),
         }
       );
@@ -187,13 +188,22 @@ export class TokenManager {
     this.clientCredentialTokens.delete(key);
   }
 
+  /**
+   * The token issued for this connection with this app: credentials pointed at another custom
+   * connection (another organisation) need a token of their own at once.
+   */
+  private cachedClientCredentials(key: string, client: XeroClient) {
+    const cached = this.clientCredentialTokens.get(key);
+    return cached?.clientId === client.identity.clientId ? cached : undefined;
+  }
+
   private async clientCredentials(
     key: string,
     connection: XeroConnection,
     client: XeroClient,
     force = false,
   ): Promise<AccessGrant> {
-    const cached = this.clientCredentialTokens.get(key);
+    const cached = this.cachedClientCredentials(key, client);
     if (!force && cached && cached.expiresAt.getTime() > Date.now() + this.options.refreshAheadMs) {
       return {
         accessToken: cached.accessToken,
@@ -207,6 +217,7 @@ export class TokenManager {
     try {
       const set = await client.identity.clientCredentials(scopes.length > 0 ? scopes : undefined);
       this.clientCredentialTokens.set(key, {
+        clientId: client.identity.clientId,
         accessToken: set.accessToken,
         expiresAt: set.expiresAt,
         issuedAt: new Date(),
