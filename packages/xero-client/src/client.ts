@@ -4,7 +4,7 @@ import { type XeroAppCredentials, type XeroEndpoints } from './config.js';
 import { type RetryPolicy } from './http/backoff.js';
 import { Transport } from './http/transport.js';
 import { type LimiterTuning, type XeroLimits } from './limiter/config.js';
-import { XeroRateLimiter } from './limiter/xero-rate-limiter.js';
+import { XeroRateLimiter, type RateLimitedEvent } from './limiter/xero-rate-limiter.js';
 import { silentLogger, type XeroLogger } from './logger.js';
 import { XeroIdentityClient } from './oauth/identity-client.js';
 import { RefreshCoordinator } from './refresh/refresh-coordinator.js';
@@ -22,6 +22,8 @@ export interface XeroClientOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   logger?: XeroLogger;
+  /** Told of every 429 Xero answers this app's calls (for metrics); must not throw. */
+  onRateLimited?: (event: RateLimitedEvent) => void;
 }
 
 export interface XeroClient {
@@ -41,6 +43,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     limits: options.limits,
     tuning: options.limiterTuning,
     logger,
+    onRateLimited: options.onRateLimited,
   });
   const common = { timeoutMs: options.timeoutMs, retry: options.retry, logger };
   const apiTransport = new Transport({ ...common, limiter });

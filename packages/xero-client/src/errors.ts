@@ -86,6 +86,19 @@ export const xeroErrors = {
       { operation, code, statusCode },
     );
   },
+  /**
+   * `unauthorized_client`: the credentials are right, but this kind of Xero app may not use the
+   * grant (typically client_credentials with a Web app rather than a Custom Connection).
+   */
+  grantTypeNotAllowed(operation: string, grantType: string, statusCode?: number): XeroError {
+    return new XeroError(
+      'InvalidCredentials',
+      `Xero's token endpoint answered unauthorized_client during ${operation}: this Xero app may not use the ${grantType} grant. ` +
+        'authFlow ClientCredentials needs a Custom Connection app authorised for the organisation; ' +
+        'authFlow AuthorizationCode needs a Web app.',
+      { operation, code: 'unauthorized_client', statusCode },
+    );
+  },
   reauthorizationRequired(
     operation: string,
     code = 'invalid_grant',
@@ -104,16 +117,19 @@ export const xeroErrors = {
       { operation, statusCode: 401, tenantId },
     );
   },
+  /** `statusCode`: Xero answers a missing scope with 403, or with 401 `AuthorizationUnsuccessful`. */
   insufficientPermissions(
     operation: string,
     requiredScopes: readonly string[],
     tenantId?: string,
+    statusCode = 403,
   ): XeroError {
+    const answer = statusCode === 401 ? '401 AuthorizationUnsuccessful' : '403 Forbidden';
     return new XeroError(
       'InsufficientPermissions',
-      `Xero answered 403 Forbidden to ${operation}: the token is missing scope ${requiredScopes.join(' or ')}; ` +
+      `Xero answered ${answer} to ${operation}: the token is missing scope ${requiredScopes.join(' or ')}; ` +
         'add it to the scopes and have a user with admin access to the organisation authorize again.',
-      { operation, statusCode: 403, requiredScopes, tenantId },
+      { operation, statusCode, requiredScopes, tenantId },
     );
   },
   /** The token endpoint answered invalid_scope: the app was not granted a requested scope. */

@@ -48,6 +48,7 @@ export {
   type CallScope,
   type Permit,
   type RateLimitProblem,
+  type RateLimitedEvent,
 } from './limiter/xero-rate-limiter.js';
 export {
   XERO_LIMITS,

@@ -96,6 +96,19 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
     await failure(client.identity.clientCredentials(), 'InvalidCredentials');
   });
 
+  it('InvalidCredentials: unauthorized_client says which grant the kind of Xero app may not use', async () => {
+    // The right credentials of a Web app, used with authFlow ClientCredentials.
+    const { client } = await world();
+    const error = await failure(client.identity.clientCredentials(), 'InvalidCredentials');
+    expect(error.code).toBe('unauthorized_client');
+    expect(error.message).toContain('this Xero app may not use the client_credentials grant');
+    expect(error.message).toContain(
+      'authFlow ClientCredentials needs a Custom Connection app authorised for the organisation',
+    );
+    expect(error.message).toContain('authFlow AuthorizationCode needs a Web app');
+    expect(error.message).not.toContain('verify Client ID and Client Secret');
+  });
+
   it('ReauthorizationRequired: the refresh token was revoked or expired', async () => {
     const revoked = await world();
     revoked.sandbox.revokeGrant(grantOf(revoked.sandbox).grantId);
@@ -147,16 +160,28 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
     expect(error.message).toContain('re-authenticate the integration');
   });
 
-  it('InsufficientPermissions: 403 for a token without accounting.settings.read', async () => {
+  it('InsufficientPermissions: 401 AuthorizationUnsuccessful for a token without accounting.settings.read', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
+    let stored = tokens;
+    const session = new XeroSession({
+      identity: client.identity,
+      refresher: client.refresher,
+      connectionKey: 'ns/insufficient',
+      authFlow: 'AuthorizationCode',
+      tokens: { load: async () => stored, persist: async (t) => void (stored = remember(t)) },
+    });
     sandbox.removeScope(grantOf(sandbox).grantId, 'accounting.settings.read');
+    const rotations = sandbox.stats().refreshRotations;
     const error = await failure(
-      client.accounting.getUsers(tokens.accessToken, tenantId),
+      session.call((token) => client.accounting.getUsers(token, tenantId)),
       'InsufficientPermissions',
     );
+    expect(error.statusCode).toBe(401);
     expect(error.requiredScopes).toContain('accounting.settings.read');
     expect(error.message).toContain('missing scope accounting.settings.read');
     expect(error.message).toContain('admin access');
+    // Not mistaken for a stale token: no forced refresh.
+    expect(sandbox.stats().refreshRotations).toBe(rotations);
   });
 
   it('TenantDisconnected: the organisation is no longer in /connections', async () => {

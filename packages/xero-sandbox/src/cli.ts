@@ -26,7 +26,6 @@ interface ServeOptions {
   appPerMinute?: number;
   minuteWindowMs?: number;
   dayWindowMs?: number;
-  tenantLimitsPerApp?: boolean;
   identityPath?: string;
   loginPath?: string;
   apiPath?: string;
@@ -55,7 +54,6 @@ async function serve(options: ServeOptions): Promise<void> {
       minuteWindowMs: options.minuteWindowMs,
       dayWindowMs: options.dayWindowMs,
     }),
-    tenantLimitsPerApp: options.tenantLimitsPerApp ?? false,
     paths: definedOnly({
       identity: options.identityPath,
       login: options.loginPath,
@@ -92,13 +90,12 @@ program
   .option('--grace-ms <ms>', 'rotated refresh token grace window', integer)
   .option('--access-token-ttl-ms <ms>', 'access token lifetime', integer)
   .option('--refresh-token-ttl-ms <ms>', 'refresh token lifetime', integer)
-  .option('--tenant-concurrent <n>', 'calls in flight per tenant', integer)
-  .option('--tenant-per-minute <n>', 'calls per tenant per minute window', integer)
-  .option('--tenant-per-day <n>', 'calls per tenant per day window', integer)
+  .option('--tenant-concurrent <n>', 'calls in flight per app per tenant', integer)
+  .option('--tenant-per-minute <n>', 'calls per app per tenant per minute window', integer)
+  .option('--tenant-per-day <n>', 'calls per app per tenant per day window', integer)
   .option('--app-per-minute <n>', 'calls per app per minute window', integer)
   .option('--minute-window-ms <ms>', 'length of the minute window', integer)
   .option('--day-window-ms <ms>', 'length of the day window', integer)
-  .option('--tenant-limits-per-app', 'count tenant limits per (app, tenant)')
   .option(
     '--identity-path <path>',
     'mount point standing in for https://identity.xero.com',

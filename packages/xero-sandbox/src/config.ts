@@ -1,10 +1,10 @@
 /** Xero's documented API limits; window lengths are configurable so benchmarks can compress time. */
 export interface LimitConfig {
-  /** Calls in flight per tenant at one time. */
+  /** Calls in flight per app per tenant at one time. */
   tenantConcurrent: number;
-  /** Calls per tenant in a rolling minute window. */
+  /** Calls per app per tenant in a rolling minute window. */
   tenantPerMinute: number;
-  /** Calls per tenant in a rolling day window. */
+  /** Calls per app per tenant in a rolling day window. */
   tenantPerDay: number;
   /** Calls per app across all tenants in a rolling minute window. */
   appPerMinute: number;

@@ -43,8 +43,6 @@ export interface StartSandboxOptions {
   accessTokenTtlMs?: number;
   refreshTokenTtlMs?: number;
   authCodeTtlMs?: number;
-  /** Count tenant limits per (app, tenant) rather than per tenant shared by all apps. */
-  tenantLimitsPerApp?: boolean;
   /** Time source, for tests that move time by hand. */
   clock?: Clock;
   /** Fastify logger options; off by default. Secrets are never logged (no bodies, no auth headers). */
@@ -165,7 +163,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   });
   const stats = new StatsRecorder();
   const faults = new FaultState();
-  const limiter = new RateLimiter(limits, clock, stats, options.tenantLimitsPerApp ?? false);
+  const limiter = new RateLimiter(limits, clock, stats);
   const keys = await createSigningKeys();
   const urls = { identity: '', login: '', api: '' };
   const issuer = new TokenIssuer(store, keys, clock, {

@@ -2,6 +2,7 @@ import { EventsV1Api } from '@kubernetes/client-node';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningReconciler } from '../app/bootstrap.js';
 import { condition, until } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
@@ -47,8 +48,9 @@ function seed(): Seed {
 
 describe('each troubleshooting reason, reached from its sandbox fault', () => {
   const bed = useTestBed({ name: 'trouble', sandbox: { seed: seed() } });
+  let reconciler: RunningReconciler;
   beforeAll(async () => {
-    await bed.startReconciler();
+    reconciler = await bed.startReconciler();
   });
 
   function grantFor(s: Scenario) {
@@ -86,6 +88,10 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
     const retryAt = Date.parse(/at (\S+?)\.?$/.exec(synced.message)![1]!);
     expect(Math.abs(Date.parse(c.status!.nextSyncTime!) - retryAt)).toBeLessThan(5_000);
     expect(condition(c, 'Authenticated')?.status).toBe('True');
+    const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
+    const counted = /^xao_xero_rate_limited_total\{limit="day"\} (\d+)$/m.exec(metrics);
+    expect(counted, 'xao_xero_rate_limited_total{limit="day"} is exported').not.toBeNull();
+    expect(Number(counted![1])).toBeGreaterThanOrEqual(1);
   });
 
   it('InvalidCredentials: tells the user to verify Client ID and Client Secret', async () => {

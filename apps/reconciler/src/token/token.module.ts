@@ -43,6 +43,7 @@ import { TokenManager } from './token-manager.js';
           limits: config.xeroLimits,
           refreshLockTtlMs: config.refreshLockTtlMs,
           logger: observingXeroLogger(logger.child({ component: 'xero' }), metrics),
+          onRateLimited: ({ limit }) => metrics.xeroRateLimited.inc({ limit }),
         }),
     },
     {

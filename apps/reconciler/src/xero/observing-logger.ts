@@ -3,8 +3,8 @@ import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 
 /**
- * The Xero client reports each HTTP call and each 429 through its logger; this adapter counts
- * them for /metrics and passes everything on to pino.
+ * The Xero client reports each HTTP call through its logger; this adapter counts them for
+ * /metrics and passes everything on to pino. (429s reach the metrics through `onRateLimited`.)
  */
 export function observingXeroLogger(logger: Logger, metrics: ReconcilerMetrics): XeroLogger {
   return {
@@ -18,11 +18,7 @@ export function observingXeroLogger(logger: Logger, metrics: ReconcilerMetrics):
       logger.debug(obj, msg);
     },
     info: (obj, msg) => logger.info(obj, msg),
-    warn(obj, msg) {
-      if (msg === 'Xero answered 429; pausing')
-        metrics.xeroRateLimited.inc({ limit: String(obj.problem ?? 'unknown') });
-      logger.warn(obj, msg);
-    },
+    warn: (obj, msg) => logger.warn(obj, msg),
     error: (obj, msg) => logger.error(obj, msg),
   };
 }

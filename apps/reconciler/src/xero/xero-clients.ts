@@ -8,6 +8,7 @@ import {
   type XeroEndpoints,
   type XeroLimits,
   type XeroLogger,
+  type RateLimitedEvent,
 } from '@xero-access/xero-client';
 
 export interface XeroClientsOptions {
@@ -16,6 +17,8 @@ export interface XeroClientsOptions {
   endpoints: Partial<XeroEndpoints>;
   limits: Partial<XeroLimits>;
   logger: XeroLogger;
+  /** Told of every 429 Xero answers any app (xao_xero_rate_limited_total). */
+  onRateLimited?: (event: RateLimitedEvent) => void;
   /**
    * How long a crashed replica's refresh lock blocks the others. Short is safe: a second refresh
    * with the same refresh token inside Xero's grace period returns the same new token set.
@@ -47,6 +50,7 @@ export class XeroClients {
         keyPrefix: this.options.keyPrefix,
         limits: this.options.limits,
         logger: this.options.logger,
+        onRateLimited: this.options.onRateLimited,
       });
       client = {
         ...client,

@@ -8,6 +8,7 @@ import {
   currenciesSchema,
   organisationSchema,
   usersSchema,
+  xeroProblemSchema,
   type XeroConnection,
   type XeroCurrency,
   type XeroOrganisation,
@@ -190,27 +191,29 @@ export class XeroAccountingClient {
     ) {
       return response;
     }
-    if (response.statusCode === 403) throw await this.forbidden(accessToken, tenantId, operation);
+    if (response.statusCode === 403 || isAuthorizationUnsuccessful(response))
+      throw await this.forbidden(accessToken, tenantId, operation, response.statusCode);
     throw this.failure(operation, response, tenantId);
   }
 
   /**
-   * Xero answers 403 both for a missing scope and for a tenant that is no longer connected;
-   * GET /connections tells them apart.
+   * Xero answers 403 both for a missing scope and for a tenant that is no longer connected, and
+   * a missing scope often with 401 AuthorizationUnsuccessful; GET /connections tells them apart.
    */
   private async forbidden(
     accessToken: string,
     tenantId: string,
     operation: string,
+    statusCode: number,
   ): Promise<XeroError> {
     try {
       const connections = await this.getConnections(accessToken);
       if (!connections.some((c) => c.tenantId === tenantId))
         return xeroErrors.tenantDisconnected(operation, tenantId);
     } catch {
-      // Cannot tell: report the scope problem the 403 most often means.
+      // Cannot tell: report the scope problem the answer most often means.
     }
-    return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId);
+    return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId, statusCode);
   }
 
   private failure(operation: string, response: XeroResponse, tenantId?: string): XeroError {
@@ -224,4 +227,14 @@ export class XeroAccountingClient {
       response.statusCode,
     );
   }
+}
+
+/**
+ * Xero's gateway says `AuthorizationUnsuccessful` when the token lacks the scope a call needs,
+ * as 403 or, commonly, as 401: unlike a 401 `AuthenticationUnsuccessful`, a fresh token does not help.
+ */
+function isAuthorizationUnsuccessful(response: XeroResponse): boolean {
+  if (response.statusCode !== 401 && response.statusCode !== 403) return false;
+  const problem = xeroProblemSchema.safeParse(response.body);
+  return problem.success && problem.data.Detail.trim() === 'AuthorizationUnsuccessful';
 }

@@ -110,6 +110,12 @@ export const currenciesSchema = z
     body.Currencies.map((c) => ({ code: c.Code, description: c.Description ?? null })),
   );
 
+/**
+ * The problem body Xero's API gateway answers 401 and 403 with,
+ * `{"Type":null,"Title":"Unauthorized","Status":401,"Detail":"AuthorizationUnsuccessful",...}`.
+ */
+export const xeroProblemSchema = z.object({ Detail: z.string() });
+
 export type XeroConnection = z.output<typeof connectionsSchema>[number];
 export type XeroUser = z.output<typeof usersSchema>[number];
 export type XeroOrganisation = z.output<typeof organisationSchema>;

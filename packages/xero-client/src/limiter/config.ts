@@ -7,11 +7,11 @@ export interface ExtraCap {
 }
 
 export interface XeroLimits {
-  /** Calls in flight per tenant (Xero: 5). */
+  /** Calls in flight per app per tenant (Xero: 5). */
   tenantConcurrent: number;
-  /** Calls per tenant per minute window (Xero: 60). */
+  /** Calls per app per tenant per minute window (Xero: 60). */
   tenantPerMinute: number;
-  /** Calls per tenant per day window (Xero: 5,000). */
+  /** Calls per app per tenant per day window (Xero: 5,000). */
   tenantPerDay: number;
   /** Calls per app per minute window across tenants (Xero: 10,000). */
   appPerMinute: number;

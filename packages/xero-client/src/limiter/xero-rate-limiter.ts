@@ -28,6 +28,18 @@ export interface XeroRateLimiterOptions {
   limits?: Partial<XeroLimits>;
   tuning?: Partial<LimiterTuning>;
   logger?: XeroLogger;
+  /** Told of every 429 Xero answers (for metrics); must not throw. */
+  onRateLimited?: (event: RateLimitedEvent) => void;
+}
+
+/** Xero answered 429 to a call charged to this app (and tenant). */
+export interface RateLimitedEvent {
+  /** Xero's X-Rate-Limit-Problem: `minute`, `day`, `appminute` or `concurrent`. */
+  limit: RateLimitProblem | string;
+  appId: string;
+  tenantId?: string;
+  operation?: string;
+  retryAfterMs: number;
 }
 
 /** What a call is charged to: the app (client id) and, for accounting calls, the tenant. */
@@ -66,7 +78,10 @@ function isGranted(permit: Permit): permit is GrantedPermit {
   return 'windows' in permit;
 }
 
-/** The Xero headers that tell how much budget is left (another app may share the tenant's quota). */
+/**
+ * The Xero headers that tell how much budget is left: they reveal calls made outside this Redis
+ * (another deployment of the same app, a different key prefix).
+ */
 export interface RemainingHeaders {
   minute?: number;
   day?: number;
@@ -83,8 +98,9 @@ interface Step {
 }
 
 /**
- * Xero's limits (per tenant: in flight, per minute, per day; per app per minute) plus configured
- * extra caps, shared by every process through Redis. Callers queue for a slot instead of failing.
+ * Xero's limits (per app per tenant: in flight, per minute, per day; per app per minute) plus
+ * configured extra caps, shared by every process through Redis. Callers queue for a slot instead
+ * of failing.
  */
 export class XeroRateLimiter {
   readonly limits: XeroLimits;
@@ -97,6 +113,7 @@ export class XeroRateLimiter {
   private readonly pauses: PauseBoard;
   private readonly queues = new Map<string, SlotQueue<Permit>>();
   private readonly logger: XeroLogger;
+  private readonly onRateLimited: ((event: RateLimitedEvent) => void) | undefined;
   private readonly redis: Redis;
   private redisWasReady: boolean;
 
@@ -104,6 +121,7 @@ export class XeroRateLimiter {
     this.limits = { ...XERO_LIMITS, ...options.limits };
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger ?? silentLogger;
+    this.onRateLimited = options.onRateLimited;
     this.redis = options.redis;
     this.redisWasReady = this.redis.status === 'ready';
     const prefix = options.keyPrefix ?? 'xero-rl';
@@ -243,7 +261,10 @@ export class XeroRateLimiter {
     }
   }
 
-  /** Xero answered 429: every process pauses the tenant (or the app, for `appminute`). */
+  /**
+   * Xero answered 429: every process pauses this app's calls to the tenant (or all of the app's
+   * calls, for `appminute`). Other apps calling the tenant have limits of their own.
+   */
   async pause(
     scope: CallScope,
     problem: RateLimitProblem | string,
@@ -257,6 +278,17 @@ export class XeroRateLimiter {
       { tenantId: scope.tenantId, problem, retryAfterMs },
       'Xero answered 429; pausing',
     );
+    try {
+      this.onRateLimited?.({
+        limit: problem,
+        appId: scope.appId,
+        tenantId: scope.tenantId,
+        operation: scope.operation,
+        retryAfterMs,
+      });
+    } catch (error) {
+      this.logger.warn({ cause: (error as Error).message }, 'onRateLimited failed');
+    }
     await this.pauses.pause(target, retryAfterMs);
   }
 
@@ -265,20 +297,21 @@ export class XeroRateLimiter {
   }
 
   private tenantScope(scope: CallScope): string {
-    return `tenant:${scope.tenantId ?? ''}`;
+    return `tenant:${this.tenantKey(scope)}`;
+  }
+
+  /** Xero counts the tenant limits per app per tenant: each app's calls to a tenant on their own. */
+  private tenantKey(scope: CallScope): string {
+    return `${encodeURIComponent(scope.appId)}:${scope.tenantId ?? ''}`;
   }
 
   private steps(scope: CallScope, leaseId: string): Step[] {
     const steps: Step[] = [];
     if (scope.tenantId !== undefined) {
-      steps.push({
-        limiter: this.concurrency,
-        key: scope.tenantId,
-        name: 'concurrent',
-        options: { leaseId },
-      });
-      steps.push({ limiter: this.tenantMinute, key: scope.tenantId, name: 'minute', options: {} });
-      steps.push({ limiter: this.tenantDay, key: scope.tenantId, name: 'day', options: {} });
+      const key = this.tenantKey(scope);
+      steps.push({ limiter: this.concurrency, key, name: 'concurrent', options: { leaseId } });
+      steps.push({ limiter: this.tenantMinute, key, name: 'minute', options: {} });
+      steps.push({ limiter: this.tenantDay, key, name: 'day', options: {} });
     }
     steps.push({ limiter: this.appMinute, key: scope.appId, name: 'appminute', options: {} });
     for (const cap of this.caps)

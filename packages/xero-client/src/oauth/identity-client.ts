@@ -115,7 +115,7 @@ export class XeroIdentityClient {
       operation,
     });
     if (response.statusCode !== 200)
-      throw tokenError(operation, response, form.scope?.split(' ') ?? []);
+      throw tokenError(operation, response, form.grant_type!, form.scope?.split(' ') ?? []);
     return toTokenSet(parseResponse(tokenResponseSchema, response.body, operation, 200), issuedAt);
   }
 }

@@ -9,12 +9,16 @@ import { oauthErrorSchema } from './schemas.js';
 export function tokenError(
   operation: string,
   response: XeroResponse,
+  grantType: string,
   requestedScopes: readonly string[] = [],
 ): XeroError {
   if (response.statusCode === 429) return rateLimitedError(operation, response);
   const parsed = oauthErrorSchema.safeParse(response.body);
   const code = parsed.success ? parsed.data.error : undefined;
-  if (code === 'invalid_client' || code === 'unauthorized_client' || response.statusCode === 401) {
+  if (code === 'unauthorized_client') {
+    return xeroErrors.grantTypeNotAllowed(operation, grantType, response.statusCode);
+  }
+  if (code === 'invalid_client' || response.statusCode === 401) {
     return xeroErrors.invalidCredentials(operation, code ?? 'invalid_client', response.statusCode);
   }
   if (code === 'invalid_grant') {

@@ -24,8 +24,9 @@ export const SETTINGS_READ_SCOPES = ['accounting.settings', 'accounting.settings
 
 /**
  * Wraps an accounting endpoint in what Xero does before answering: authenticate the bearer
- * token (401), check xero-tenant-id against the grant's connections (403), check scopes (403),
- * apply the rate limits (429), then answer. Every answer carries the three limit headers. The in-flight slot is held from
+ * token (401), check xero-tenant-id against the grant's connections (403), check scopes (401
+ * AuthorizationUnsuccessful, as Xero's gateway answers a missing scope), apply the rate limits
+ * (429), then answer. Every answer carries the three limit headers. The in-flight slot is held from
  * admission until just before the answer is written, including any injected latency.
  * Answers are XML unless the request accepts JSON, as at Xero.
  */
@@ -50,9 +51,9 @@ export function accountingHandler(
     }
     if (!SETTINGS_READ_SCOPES.some((scope) => caller.scopes.has(scope))) {
       return reply
-        .code(403)
+        .code(401)
         .headers(ctx.limiter.standingHeaders({ clientId: app.clientId, tenantId: tenant.tenantId }))
-        .send(xeroProblem(403, 'Forbidden', 'AuthorizationUnsuccessful'));
+        .send(xeroProblem(401, 'Unauthorized', 'AuthorizationUnsuccessful'));
     }
 
     const admission = ctx.limiter.admit(app.clientId, tenant.tenantId);

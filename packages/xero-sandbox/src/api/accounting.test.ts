@@ -180,14 +180,17 @@ describe('authentication and authorisation errors as Xero sends them', () => {
     expect((await apiGet(sb, '/api.xro/2.0/Users', accessToken, tenantId)).status).toBe(403);
   });
 
-  it('answers 403 when the token lacks accounting.settings(.read)', async () => {
+  it('answers 401 AuthorizationUnsuccessful when the token lacks accounting.settings(.read)', async () => {
     sb.removeScope(sb.grants[0]!.grantId, 'accounting.settings.read');
     const result = await apiGet<Problem>(sb, '/api.xro/2.0/Organisation', accessToken, tenantId);
-    expect(result.status).toBe(403);
-    expect(result.body).toMatchObject({
-      Title: 'Forbidden',
-      Status: 403,
+    expect(result.status).toBe(401);
+    expect(result.body).toEqual({
+      Type: null,
+      Title: 'Unauthorized',
+      Status: 401,
       Detail: 'AuthorizationUnsuccessful',
+      Instance: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      Extensions: {},
     });
     // A refreshed token carries only what the grant still holds.
     const refreshed = await tokenRequest(
@@ -198,7 +201,7 @@ describe('authentication and authorisation errors as Xero sends them', () => {
     expect(refreshed.body.scope.split(' ')).not.toContain('accounting.settings.read');
     expect(
       (await apiGet(sb, '/api.xro/2.0/Organisation', refreshed.body.access_token, tenantId)).status,
-    ).toBe(403);
+    ).toBe(401);
   });
 
   it('accepts accounting.settings (read-write) as well as .read', async () => {

@@ -149,9 +149,9 @@ describe('every answer of the API host carries the three limit headers', () => {
         ['5000', '60', '9996'],
       ],
       [
-        '403 scope removed (a tenant it may call)',
+        '401 AuthorizationUnsuccessful: scope removed (a tenant it may call)',
         () => (sb.clearFaults(), sb.removeScope(grantId, 'accounting.settings.read'), users()),
-        403,
+        401,
         ['4996', '56', '9996'],
       ],
       [

@@ -25,8 +25,8 @@ interface ForcedLimit {
 const retryAfter = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 /**
- * Xero's limits: per tenant 5 in flight, N per minute, M per day; per app K per minute across
- * tenants. Windows are rolling (sliding logs): a client that never exceeds them can never be
+ * Xero's limits: per app per tenant 5 in flight, N per minute, M per day (another app calling the
+ * same tenant has its own); per app K per minute across tenants. Windows are rolling (sliding logs): a client that never exceeds them can never be
  * surprised by a window boundary. Refused calls do not count against any window.
  */
 export class RateLimiter {
@@ -38,8 +38,6 @@ export class RateLimiter {
     private readonly limits: LimitConfig,
     private readonly clock: Clock,
     private readonly stats: StatsRecorder,
-    /** Count tenant limits per (app, tenant) instead of per tenant shared by every app. */
-    private readonly tenantLimitsPerApp = false,
   ) {}
 
   /** Makes the next `count` calls (for one tenant, or any) answer 429 with this problem. */
@@ -131,8 +129,9 @@ export class RateLimiter {
     );
   }
 
+  /** Xero counts the tenant limits for each app on its own. */
   private tenantKey(clientId: string, tenantId: string): string {
-    return this.tenantLimitsPerApp ? `${clientId}:${tenantId}` : tenantId;
+    return `${clientId}:${tenantId}`;
   }
 
   private headerValues(appCount: number, dayCount: number, minuteCount: number): LimitHeaders {

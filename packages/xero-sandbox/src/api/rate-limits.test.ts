@@ -31,9 +31,9 @@ afterEach(async () => {
   sb = undefined;
 });
 
-async function setUp(limits: Partial<LimitConfig>, extra: { tenantLimitsPerApp?: boolean } = {}) {
+async function setUp(limits: Partial<LimitConfig>) {
   const clock = new ManualClock();
-  sb = await startSandbox({ seed, limits, clock, accessTokenTtlMs: 365 * 86_400_000, ...extra });
+  sb = await startSandbox({ seed, limits, clock, accessTokenTtlMs: 365 * 86_400_000 });
   const token = (await firstTokenSet(sb)).access_token;
   const other = sb.apps[1]!;
   const otherSet = await tokenRequest(
@@ -137,26 +137,36 @@ describe('per-app minute limit', () => {
   });
 });
 
-describe('tenant quota shared between apps', () => {
-  it('lets another app spend the same tenant quota by default', async () => {
-    const { sb, token, otherToken } = await setUp({ tenantPerMinute: 2 });
-    expect(
-      (await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1)).headers.get(
-        'x-minlimit-remaining',
-      ),
-    ).toBe('1');
-    const mine = await apiGet(sb, '/api.xro/2.0/Organisation', token, T1);
-    expect(mine.headers.get('x-minlimit-remaining')).toBe('0');
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).status).toBe(429);
+describe('tenant limits are per app, as at Xero', () => {
+  it('gives each app calling a tenant its own minute, day and in-flight budget', async () => {
+    const { sb, token, otherToken } = await setUp({ tenantPerMinute: 2, tenantPerDay: 3 });
+    const other = await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1);
+    expect(limitHeaders(other.headers)).toEqual({ day: '2', minute: '1', app: '9999' });
+    for (const expected of [
+      { day: '2', minute: '1', app: '9999' },
+      { day: '1', minute: '0', app: '9998' },
+    ]) {
+      const mine = await apiGet(sb, '/api.xro/2.0/Organisation', token, T1);
+      expect(mine.status).toBe(200);
+      expect(limitHeaders(mine.headers)).toEqual(expected);
+    }
+    const refused = await apiGet(sb, '/api.xro/2.0/Organisation', token, T1);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-rate-limit-problem')).toBe('minute');
+    // The other app spent one call of its own budget only.
+    expect((await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1)).status).toBe(200);
   });
 
-  it('keeps apps apart with tenantLimitsPerApp', async () => {
-    const { sb, token, otherToken } = await setUp(
-      { tenantPerMinute: 1 },
-      { tenantLimitsPerApp: true },
-    );
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1)).status).toBe(200);
-    expect((await apiGet(sb, '/api.xro/2.0/Organisation', token, T1)).status).toBe(200);
+  it('counts calls in flight per app: one app at its limit leaves another free', async () => {
+    const { sb, token, otherToken } = await setUp({ tenantConcurrent: 2 });
+    sb.setFaults({ latencyMs: 1000, target: 'api' });
+    const s = sb;
+    const call = (t: string) => apiGet(s, '/api.xro/2.0/Organisation', t, T1);
+    const results = await Promise.all([call(token), call(token), call(token), call(otherToken)]);
+    const statuses = results.map((r) => r.status);
+    expect(statuses.slice(0, 3).sort()).toEqual([200, 200, 429]);
+    expect(statuses[3]).toBe(200);
+    expect(sb.stats().rateLimited.concurrent).toBe(1);
   });
 });
 

@@ -10,7 +10,7 @@ export interface SandboxStats {
   callsPerApp: Record<string, number>;
   /** 429 answers by X-Rate-Limit-Problem (forced 429s included). */
   rateLimited: Record<RateLimitProblem, number>;
-  /** Highest number of calls in flight for any one tenant. */
+  /** Highest number of calls in flight for any one app on one tenant (Xero's concurrent limit). */
   maxInFlightObserved: number;
   maxInFlightPerTenant: Record<string, number>;
   /** Token endpoint requests by grant_type, whatever their outcome. */

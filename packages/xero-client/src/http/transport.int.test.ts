@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isXeroError, type XeroError } from '../errors.js';
+import { type XeroLimits } from '../limiter/config.js';
+import { type RateLimitedEvent, XeroRateLimiter } from '../limiter/xero-rate-limiter.js';
+import { createLimiterRedis } from '../redis.js';
+import { Transport } from './transport.js';
+
+const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redis = createLimiterRedis(redisUrl, { commandTimeoutMs: 10_000 });
+
+/** What the stand-in for Xero answers every request with. */
+let answer: { status: number; headers: OutgoingHttpHeaders } = { status: 200, headers: {} };
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  // No offline queue: a command sent before the connection is ready would use the in-memory share.
+  const deadline = Date.now() + 10_000;
+  while (redis.status !== 'ready') {
+    if (Date.now() > deadline)
+      throw new Error(`Redis at ${redisUrl} not ready within 10 s (status ${redis.status})`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  server = createServer((_request, response) => {
+    response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    response.end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api.xro/2.0/Users`;
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+/** A transport with its own limiter budget; a slot further away than 1 s fails at once. */
+function transport(limits: Partial<XeroLimits>, onRateLimited?: (e: RateLimitedEvent) => void) {
+  const limiter = new XeroRateLimiter({
+    redis,
+    keyPrefix: `transport-${randomBytes(4).toString('hex')}`,
+    limits,
+    tuning: { maxWaitMs: 1_000 },
+    onRateLimited,
+  });
+  const through = new Transport({ limiter });
+  return () =>
+    through.send({
+      method: 'GET',
+      url,
+      headers: {},
+      idempotent: true,
+      operation: 'GET Users',
+      scope: { appId: 'app', tenantId: 't1', operation: 'GET Users' },
+    });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<XeroError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isXeroError(error, 'RateLimited'), `expected RateLimited, got ${String(error)}`).toBe(
+    true,
+  );
+  return error as XeroError;
+}
+
+describe('Transport and the limiter: what Xero says about the budget', () => {
+  it.each([
+    ['X-DayLimit-Remaining', { tenantPerDay: 5, dayWindowMs: 60_000 }, 'day'],
+    ['X-MinLimit-Remaining', { tenantPerMinute: 5, minuteWindowMs: 60_000 }, 'minute'],
+    ['X-AppMinLimit-Remaining', { appPerMinute: 5, minuteWindowMs: 60_000 }, 'appminute'],
+  ] as const)(
+    'reads %s: a budget Xero reports spent holds back the next call',
+    async (header, limits, limit) => {
+      const send = transport(limits);
+      // Plenty left: the next call goes at once.
+      answer = { status: 200, headers: { [header]: '3' } };
+      expect((await send()).statusCode).toBe(200);
+      expect((await send()).statusCode).toBe(200);
+      // Xero says nothing is left: somebody else spent the rest of this window.
+      answer = { status: 200, headers: { [header]: '0' } };
+      expect((await send()).statusCode).toBe(200);
+      const error = await refusal(send());
+      expect(error.code).toBe(limit);
+    },
+  );
+
+  it('tells onRateLimited of a 429, with the limit Xero names', async () => {
+    const events: RateLimitedEvent[] = [];
+    const send = transport({}, (event) => events.push(event));
+    answer = {
+      status: 429,
+      headers: { 'Retry-After': '3600', 'X-Rate-Limit-Problem': 'day' },
+    };
+    const error = await refusal(send());
+    expect(error.code).toBe('day');
+    expect(events).toEqual([
+      {
+        limit: 'day',
+        appId: 'app',
+        tenantId: 't1',
+        operation: 'GET Users',
+        retryAfterMs: 3_600_000,
+      },
+    ]);
+  });
+});
