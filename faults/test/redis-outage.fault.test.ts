@@ -71,7 +71,7 @@ describe('Redis outage during a sync of many tenants', () => {
   beforeAll(async () => {
     seedDir = mkdtempSync(join(tmpdir(), 'faults-redis-'));
     db = await createTestDatabase('faults');
-    redis = await PrivateRedisServer.start(seedDir);
+    redis = await PrivateRedisServer.start({ logDir: seedDir });
   });
   afterAll(async () => {
     await fs?.stack.stop();

@@ -2,5 +2,5 @@ export { serviceUrls } from './env.js';
 export { checkServices, redact } from './services.js';
 export { uniqueName, redisTestPrefix, createTestDatabase, type TestDatabase } from './isolation.js';
 export { testKubeConfig, createTestNamespace } from './kube.js';
-export { PrivateRedisServer, freePort } from './private-redis.js';
+export { PrivateRedisServer, freePort, type PrivateRedisOptions } from './private-redis.js';
 export { latePort, type LatePort } from './late-port.js';

@@ -24,6 +24,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+export interface PrivateRedisOptions {
+  /** Gets `private-redis.log`; a temporary folder by default. */
+  logDir?: string;
+  /** Started with `requirepass`: clients must AUTH with it (this class's own checks do). */
+  password?: string;
+}
+
 /**
  * A redis-server of a test's own on a free loopback port, so it can be SIGKILLed and started
  * again on the same port (to prove the outage fallbacks) without touching the shared Redis other
@@ -35,13 +42,14 @@ export class PrivateRedisServer {
   private constructor(
     readonly port: number,
     private readonly logDir: string,
+    private readonly password: string | undefined,
   ) {}
 
-  /** `logDir` gets `private-redis.log`; a temporary folder by default. */
-  static async start(
+  static async start({
     logDir = mkdtempSync(join(tmpdir(), 'xao-private-redis-')),
-  ): Promise<PrivateRedisServer> {
-    const server = new PrivateRedisServer(await freePort(), logDir);
+    password,
+  }: PrivateRedisOptions = {}): Promise<PrivateRedisServer> {
+    const server = new PrivateRedisServer(await freePort(), logDir, password);
     await server.up();
     return server;
   }
@@ -56,12 +64,20 @@ export class PrivateRedisServer {
 
   /** Starts redis-server on this port (again) and waits until it answers PING. */
   async up(): Promise<void> {
-    const spawned = spawnLogged(
-      'redis-server',
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { logFile: join(this.logDir, 'private-redis.log') },
-    );
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ];
+    if (this.password !== undefined) args.push('--requirepass', this.password);
+    const spawned = spawnLogged('redis-server', 'redis-server', args, {
+      logFile: join(this.logDir, 'private-redis.log'),
+    });
     this.pid = spawned.pid;
     spawnWatchdog(process.pid, [spawned.pid]);
     await waitFor(
@@ -98,6 +114,11 @@ export class PrivateRedisServer {
       ['-h', '127.0.0.1', '-p', String(this.port), ...args],
       {
         timeout: 5_000,
+        // REDISCLI_AUTH, not -a, which prints a warning on every call.
+        env:
+          this.password === undefined
+            ? process.env
+            : { ...process.env, REDISCLI_AUTH: this.password },
       },
     );
     return stdout.trim();

@@ -103,6 +103,22 @@ describe.each(DIALECTS)('list pages on $dialect', ({ dialect }) => {
     expect(first.items).toHaveLength(expected.length);
     await expectBadPageInput(h, '/connections', 'viewer', findingsCursor);
   });
+
+  it('GET /connections still lists a deleted connection, with when it was deleted', async () => {
+    const ref = { namespace, name: 'retired' };
+    await h.model.db.connections.upsert(ref, { userCount: 4 });
+    await h.model.db.connections.markDeleted(ref, new Date('2026-11-05T10:00:00Z'));
+    const response = await h.call('GET', '/connections?limit=500', { token: h.tokens.viewer });
+    expect(response.statusCode, response.body).toBe(200);
+    const items = response.json<{ items: Array<{ name: string }> }>().items;
+    expect(items.find((c) => c.name === 'retired')).toMatchObject({
+      namespace,
+      resource: null,
+      userCount: 4,
+      deletedAt: '2026-11-05T10:00:00.000Z',
+    });
+  });
+
   it('GET /tokens pages by name: every token once, first page as before', async () => {
     for (const name of ['ops', 'ci.deploy', 'ci-deploy', 'ci2', 'backup', 'z', 'grafana'])
       await h.model.db.tokens.create({ name, role: 'viewer' });

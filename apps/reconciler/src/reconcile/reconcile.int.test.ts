@@ -155,7 +155,8 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
     const record = (await model.db.connections.list({ namespace, includeDeleted: true })).find(
       (c) => c.name === 'acme',
     );
-    expect(record?.deletedAt).not.toBeNull();
+    expect(record).toBeDefined();
+    expect(record?.deletedAt).toBeInstanceOf(Date);
     expect(
       (await model.db.snapshots.list({ namespace, name: 'acme' })).items.length,
     ).toBeGreaterThan(0);

@@ -131,24 +131,31 @@ describe('ResourceWatcher against the real API server', () => {
     await until(() => events.some(([t, n]) => t === 'ADDED' && n === 'after-relist'));
   });
 
-  it('retries a failing list with backoff until the API server answers', async () => {
-    let calls = 0;
+  it('retries a failing list with exponential backoff until the API server answers', async () => {
+    const backoff = { baseMs: 200, maxMs: 10_000, jitter: 0 };
+    const attemptedAt: number[] = [];
     watcher = new ResourceWatcher<XeroConnection>({
       kubeConfig: kc,
       path: xeroConnectionsPath(namespace),
       async list(continueToken, limit) {
-        calls += 1;
-        if (calls <= 2) throw Object.assign(new Error('Too Many Requests'), { code: 429 });
+        attemptedAt.push(performance.now());
+        if (attemptedAt.length <= 2)
+          throw Object.assign(new Error('Too Many Requests'), { code: 429 });
         return listPage(continueToken, limit);
       },
-      backoff: { baseMs: 20, maxMs: 100, jitter: 0 },
+      backoff,
       logger: silentLogger,
       onEvent: () => undefined,
     });
     watcher.start();
     await watcher.waitForSync();
-    expect(calls).toBe(3);
+    expect(attemptedAt).toHaveLength(3);
     expect(watcher.stats.failures).toBe(2);
+    // Lower bounds only. Node's timers count whole milliseconds of the event loop's clock, so a
+    // timer can fire up to 1 ms before its delay has passed by performance.now().
+    const gaps = [attemptedAt[1]! - attemptedAt[0]!, attemptedAt[2]! - attemptedAt[1]!];
+    expect(gaps[0]).toBeGreaterThanOrEqual(backoff.baseMs - 1);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2 * backoff.baseMs - 1);
   });
 
   it('replays the cache every resync period', async () => {

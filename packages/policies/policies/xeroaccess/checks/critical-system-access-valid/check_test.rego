@@ -15,59 +15,75 @@ cases := [
 		"name": "a listed Xero role is valid",
 		"users": [f.user("u1", "alice@example.com", "STANDARD")],
 		"staff": [f.active("s1", "alice@example.com", "accountant")],
+		"links": [],
 		"want": set(),
 	},
 	{
 		"name": "a role listed by a second mapping for the same org role is valid",
 		"users": [f.user("u1", "alice@example.com", "FINANCIALADVISER")],
 		"staff": [f.active("s1", "alice@example.com", "accountant")],
+		"links": [],
 		"want": set(),
 	},
 	{
 		"name": "an unlisted Xero role is reported",
 		"users": [f.user("u1", "alice@example.com", "INVOICEONLY")],
 		"staff": [f.active("s1", "alice@example.com", "accountant")],
+		"links": [],
 		"want": {"u1"},
 	},
 	{
 		"name": "an org role without a mapping is reported",
 		"users": [f.user("u1", "bob@example.com", "READONLY")],
 		"staff": [f.active("s1", "bob@example.com", "sales")],
+		"links": [],
 		"want": {"u1"},
 	},
 	{
 		"name": "empty xeroRoles allows any role",
 		"users": [f.user("u1", "carol@example.com", "FINANCIALADVISER")],
 		"staff": [f.active("s1", "carol@example.com", "cfo")],
+		"links": [],
 		"want": set(),
 	},
 	{
 		"name": "missing xeroRoles allows any role",
 		"users": [f.user("u1", "dan@example.com", "STANDARD")],
 		"staff": [f.active("s1", "dan@example.com", "auditor")],
+		"links": [],
 		"want": set(),
 	},
 	{
 		"name": "REMOVED users are ignored",
 		"users": [f.user("u1", "bob@example.com", "REMOVED")],
 		"staff": [f.active("s1", "bob@example.com", "sales")],
+		"links": [],
 		"want": set(),
 	},
 	{
 		"name": "unidentified users are left to user-identified",
 		"users": [f.user("u1", "ghost@example.com", "STANDARD")],
 		"staff": [],
+		"links": [],
 		"want": set(),
 	},
 	{
 		"name": "offboarded members are left to offboarded-access-removed",
 		"users": [f.user("u1", "bob@example.com", "STANDARD")],
 		"staff": [f.offboarded("s1", "bob@example.com", "sales", "2026-01-01T00:00:00Z")],
+		"links": [],
+		"want": set(),
+	},
+	{
+		"name": "a non-human link wins over an email match with an active member",
+		"users": [f.user("u1", "robot@example.com", "STANDARD")],
+		"staff": [f.active("s1", "robot@example.com", "sales")],
+		"links": [f.non_human("u1", "integration")],
 		"want": set(),
 	},
 ]
 
-_doc(c, connection) := f.with_connection(f.doc(c.users, c.staff, []), connection)
+_doc(c, connection) := f.with_connection(f.doc(c.users, c.staff, c.links), connection)
 
 _critical(c) := _doc(c, f.connection(true, mappings))
 
@@ -79,11 +95,6 @@ test_cases if {
 		reported != c.want
 	}
 	failed == {}
-}
-
-test_non_human_links_are_left_to_user_identified if {
-	robot := f.doc([f.user("u1", "robot@example.com", "STANDARD")], [], [f.non_human("u1", "integration")])
-	count(check.findings) == 0 with input as f.with_connection(robot, f.connection(true, mappings))
 }
 
 test_only_critical_systems_with_mappings_are_checked if {

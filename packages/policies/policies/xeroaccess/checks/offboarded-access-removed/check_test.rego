@@ -88,6 +88,14 @@ cases := [
 		"settings": {"offboardingGraceHours": 24},
 		"want": set(),
 	},
+	{
+		"name": "a non-human link wins over an email match with an offboarded member",
+		"users": [f.user("u1", "robot@example.com", "STANDARD")],
+		"staff": [f.offboarded("s1", "robot@example.com", "accountant", "2026-11-01T00:00:00Z")],
+		"links": [f.non_human("u1", "integration")],
+		"settings": {"offboardingGraceHours": 24},
+		"want": set(),
+	},
 ]
 
 _doc(c) := object.remove(f.doc(c.users, c.staff, c.links), ["settings"]) if c.settings == null
