@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findTool } from '@xero-access/local-cluster';
@@ -13,6 +13,7 @@ import {
   render,
   REQUIRED,
   template,
+  templateRelease,
 } from './helm.js';
 import { writeKubeconformSchemas } from './kubeconform-schemas.js';
 
@@ -53,6 +54,13 @@ describe('helm lint and values schema', () => {
     ['policyBundle.key=out/bundle.tar.gz', '/policyBundle/key'],
     ['adminApi.trustProxy={ingress-nginx}', '/adminApi/trustProxy/0'],
     ['adminApi.rateLimit.perClientIp=0', '/adminApi/rateLimit/perClientIp'],
+    ['adminApi.shutdownDrainSeconds=-1', '/adminApi/shutdownDrainSeconds'],
+    ['metrics.prometheusRule.labels.release=1', '/metrics/prometheusRule/labels/release'],
+    // Replacing one of the chart's own labels would break what selects on them.
+    [
+      'metrics.serviceMonitor.enabled=true,metrics.serviceMonitor.labels.app\\.kubernetes\\.io/instance=x',
+      'metrics.serviceMonitor.labels: "app.kubernetes.io/instance" is a label the chart sets itself',
+    ],
   ])('refuses %s, naming %s', (set, field) => {
     const out = template(...REQUIRED, set);
     expect(out.code).not.toBe(0);
@@ -66,6 +74,36 @@ describe('helm lint and values schema', () => {
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(kinds(out.stdout).map((o) => o.kind)).toContain('Deployment');
+  });
+
+  // Helm hands every subchart the umbrella's `global` values, whether it reads them or not.
+  it('renders as a dependency of an umbrella chart, whose values it still checks', () => {
+    const umbrella = mkdtempSync(join(tmpdir(), 'umbrella-'));
+    writeFileSync(
+      join(umbrella, 'Chart.yaml'),
+      'apiVersion: v2\nname: platform\nversion: 1.0.0\n' +
+        'dependencies: [{ name: xero-access-operator, version: 0.1.0 }]\n',
+    );
+    writeFileSync(
+      join(umbrella, 'values.yaml'),
+      'global: { imageRegistry: registry.example.com }\n',
+    );
+    cpSync(chartDir, join(umbrella, 'charts', 'xero-access-operator'), { recursive: true });
+    const sub = (s: string) => `xero-access-operator.${s}`;
+    const args = ['template', 'platform', umbrella, '--kube-version', KUBE_VERSION];
+    const out = helm([...args, ...REQUIRED.flatMap((s) => ['--set', sub(s)])]);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
+    expect(kinds(out.stdout).map((o) => o.metadata.name)).toContain(
+      'platform-xero-access-reconciler',
+    );
+
+    const wrong = helm([
+      ...args,
+      ...[...REQUIRED, 'unknownTopLevel=1'].flatMap((s) => ['--set', sub(s)]),
+    ]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toContain('unknownTopLevel');
   });
 
   const requiredExcept = (value: string) => REQUIRED.filter((s) => !s.startsWith(`${value}=`));
@@ -90,6 +128,18 @@ describe('helm lint and values schema', () => {
     const out = template(...sets);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain(message);
+  });
+
+  it('refuses a termination grace period no longer than the admin API drain, saying why', () => {
+    const out = template(
+      ...REQUIRED,
+      'adminApi.shutdownDrainSeconds=30',
+      'adminApi.terminationGracePeriodSeconds=30',
+    );
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain(
+      'adminApi.terminationGracePeriodSeconds must be longer than adminApi.shutdownDrainSeconds',
+    );
   });
 
   it('refuses two extra Xero limits with one id (their counts would mix), naming it', () => {
@@ -222,14 +272,58 @@ describe('rendered manifests', () => {
     expect(adminApiEnv(behindIngress, 'RATE_LIMIT_PER_IP_PER_MINUTE')).toBe('3000');
   });
 
-  const alertRules = () =>
+  it("drains the admin API on SIGTERM within its grace period, and probes readiness on the pod's own state only", () => {
+    const deployment = (values: string) =>
+      (
+        kinds(values).find(
+          (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-admin-api'),
+        ) as unknown as {
+          spec: {
+            template: {
+              spec: {
+                terminationGracePeriodSeconds: number;
+                containers: Record<
+                  'startupProbe' | 'livenessProbe' | 'readinessProbe',
+                  { httpGet: { path: string }; timeoutSeconds?: number }
+                >[];
+              };
+            };
+          };
+        }
+      ).spec.template.spec;
+    const defaults = deployment(variants.defaults);
+    expect(adminApiEnv(variants.defaults, 'SHUTDOWN_DRAIN_SECONDS')).toBe('5');
+    expect(defaults.terminationGracePeriodSeconds).toBe(30);
+    // Never /health/dependencies: it asks the database and Redis, an outage would empty the Service.
+    const [container] = defaults.containers;
+    expect(
+      (['startupProbe', 'livenessProbe', 'readinessProbe'] as const).map(
+        (probe) => container![probe].httpGet.path,
+      ),
+    ).toEqual(['/health/live', '/health/live', '/health/ready']);
+    expect(container!.readinessProbe.timeoutSeconds).toBe(1);
+
+    const slow = render(
+      'adminApi.shutdownDrainSeconds=15',
+      'adminApi.terminationGracePeriodSeconds=60',
+    );
+    expect(adminApiEnv(slow, 'SHUTDOWN_DRAIN_SECONDS')).toBe('15');
+    expect(deployment(slow).terminationGracePeriodSeconds).toBe(60);
+  });
+
+  const alertRules = (...sets: string[]) =>
     (
-      kinds(render('metrics.prometheusRule.enabled=true')).find(
+      kinds(render('metrics.prometheusRule.enabled=true', ...sets)).find(
         (o) => o.kind === 'PrometheusRule',
       ) as unknown as {
         spec: {
           groups: {
-            rules: { alert: string; expr: string; annotations: Record<string, string> }[];
+            rules: {
+              alert: string;
+              expr: string;
+              labels: Record<string, string>;
+              annotations: Record<string, string>;
+            }[];
           }[];
         };
       }
@@ -240,7 +334,7 @@ describe('rendered manifests', () => {
   it('alerts on connections not Ready for 30 minutes whatever the reason, except suspended ones', () => {
     const notReady = alertRules().find((r) => r.alert === 'XeroConnectionNotReady');
     expect(notReady?.expr).toBe(
-      'max by (namespace, name) (xao_connection_ready{reason!="Suspended"} == 0)',
+      'max by (namespace, name) (last_over_time(xao_connection_ready{reason!="Suspended"}[5m]) == 0)',
     );
     expect(notReady?.annotations.description).toBe(
       'Reason {{ with printf "xao_connection_ready{namespace=%q,name=%q} == 0" $labels.namespace $labels.name | query }}' +
@@ -249,18 +343,83 @@ describe('rendered manifests', () => {
     );
   });
 
-  // An annotation naming a label the expression aggregated away renders empty.
+  // Only the leader exports connection series, and drops them when it stops leading: read raw, a
+  // crash loop would resolve the alerts and each rollout would restart their `for`. The old and new
+  // leaders' last values overlap for the window, so each connection counts once.
+  it('alerts on the last value a leader reported in the past 5 minutes, so a short gap neither resolves nor restarts them', () => {
+    const findingOpen = alertRules().find((r) => r.alert === 'XeroAccessHighSeverityFindingOpen');
+    expect(findingOpen?.expr).toBe(
+      'sum by (check) (max by (namespace, name, check) (last_over_time(xao_open_findings{severity="high"}[5m]))) > 0',
+    );
+  });
+
+  // When the last values run out, these say why: nobody is scraped, or nobody leads. The job is the
+  // metrics Service's name, as the chart's ServiceMonitor names it.
+  it("alerts when this release's reconciler cannot be scraped or none of its replicas leads", () => {
+    const rules = alertRules('metrics.serviceMonitor.enabled=true');
+    const reconciler = 'job="xao-xero-access-reconciler-metrics", namespace="xao-system"';
+    expect(rules.find((r) => r.alert === 'XeroAccessReconcilerDown')?.expr).toBe(
+      `absent(up{${reconciler}} == 1)`,
+    );
+    expect(rules.find((r) => r.alert === 'XeroAccessNoLeader')?.expr).toBe(
+      `sum(xao_leader{${reconciler}}) < 1`,
+    );
+    // Their results carry no labels: without the release's, two releases' alerts would be one.
+    for (const alert of ['XeroAccessReconcilerDown', 'XeroAccessNoLeader']) {
+      expect(rules.find((r) => r.alert === alert)?.labels, alert).toEqual({
+        severity: 'warning',
+        namespace: 'xao-system',
+        job: 'xao-xero-access-reconciler-metrics',
+      });
+    }
+    const names = (...sets: string[]) => alertRules(...sets).map((r) => r.alert);
+    // Scraped some other way the job is unknown; with no replicas nothing is meant to run.
+    expect(names()).not.toContain('XeroAccessReconcilerDown');
+    expect(names('metrics.serviceMonitor.enabled=true', 'reconciler.replicas=0')).not.toContain(
+      'XeroAccessNoLeader',
+    );
+  });
+
+  // An annotation naming a label the expression aggregated away renders empty; one without `by`
+  // (absent, a plain sum) keeps none worth naming.
   it('alerts name only labels their expression keeps', () => {
-    const rules = alertRules();
+    const rules = alertRules('metrics.serviceMonitor.enabled=true');
     expect(rules.length).toBeGreaterThan(0);
     for (const rule of rules) {
-      const kept = /^\w+ by \(([^)]*)\)/.exec(rule.expr)?.[1]?.split(/,\s*/);
+      const kept = /^\w+ by \(([^)]*)\)/.exec(rule.expr)?.[1]?.split(/,\s*/) ?? [];
       const used = Object.values(rule.annotations).flatMap((text) =>
         [...text.matchAll(/\$labels\.(\w+)/g)].map((m) => m[1]),
       );
-      expect(kept, rule.alert).toBeDefined();
       expect(kept, rule.alert).toEqual(expect.arrayContaining(used));
     }
+  });
+
+  // kube-prometheus-stack's Prometheus picks ServiceMonitors and rules by its release's label.
+  it('adds metrics.serviceMonitor.labels and metrics.prometheusRule.labels to the chart labels', () => {
+    const objects = kinds(
+      render(
+        'metrics.serviceMonitor.enabled=true',
+        'metrics.prometheusRule.enabled=true',
+        'metrics.serviceMonitor.labels.release=kube-prometheus-stack',
+        'metrics.prometheusRule.labels.release=kube-prometheus-stack',
+        'metrics.prometheusRule.labels.team=security',
+      ),
+    ) as unknown as { kind: string; metadata: { labels: Record<string, string> } }[];
+    const labels = (kind: string) => objects.find((o) => o.kind === kind)?.metadata.labels;
+    expect(labels('ServiceMonitor')).toEqual(
+      expect.objectContaining({
+        release: 'kube-prometheus-stack',
+        'app.kubernetes.io/instance': 'xao',
+      }),
+    );
+    expect(labels('ServiceMonitor')).not.toHaveProperty('team');
+    expect(labels('PrometheusRule')).toEqual(
+      expect.objectContaining({
+        release: 'kube-prometheus-stack',
+        team: 'security',
+        'app.kubernetes.io/instance': 'xao',
+      }),
+    );
   });
 
   // The connection series carry the XeroConnection's namespace; without honorLabels Prometheus
@@ -272,6 +431,25 @@ describe('rendered manifests', () => {
     expect(monitor.spec.endpoints).toEqual([
       expect.objectContaining({ port: 'metrics', honorLabels: true }),
     ]);
+  });
+
+  // With the reconciler's default Lease name, two releases in one namespace would elect one leader
+  // among all their pods, and the other release's connections would never be reconciled.
+  it('names the leader Lease after the release, one per release in a namespace', () => {
+    const leaseName = (release: string) => {
+      const out = templateRelease(release, ...REQUIRED);
+      if (out.code !== 0) throw new Error(out.stderr);
+      const reconciler = kinds(out.stdout).find(
+        (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-reconciler'),
+      ) as unknown as {
+        spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+      };
+      return reconciler.spec.template.spec.containers[0]!.env.find(
+        (e) => e.name === 'LEADER_ELECTION_LEASE_NAME',
+      )?.value;
+    };
+    expect(leaseName('finance')).toBe('finance-xero-access-reconciler');
+    expect(leaseName('payroll')).toBe('payroll-xero-access-reconciler');
   });
 
   it('alerts when a replica refuses the policy bundle it was given', () => {

@@ -30,9 +30,14 @@ export const REQUIRED = [
 
 /** `helm template` of the chart with exactly these `--set` values; the caller reads code and stderr. */
 export function template(...sets: string[]): ReturnType<typeof helm> {
+  return templateRelease('xao', ...sets);
+}
+
+/** {@link template} under another release name. */
+export function templateRelease(release: string, ...sets: string[]): ReturnType<typeof helm> {
   return helm([
     'template',
-    'xao',
+    release,
     chartDir,
     '--namespace',
     'xao-system',

@@ -12,6 +12,21 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
+{{/* The chart's labels plus a user's `extra` (e.g. the ones a Prometheus selects its objects by);
+`field` names the value in the error when one would replace the chart's own. */}}
+{{- define "xao.labelsWith" -}}
+{{- $own := include "xao.labels" .root | fromYaml -}}
+{{- range $key, $_ := .extra -}}
+{{- if hasKey $own $key -}}
+{{- fail (printf "%s: %q is a label the chart sets itself" $.field $key) -}}
+{{- end -}}
+{{- end -}}
+{{- include "xao.labels" .root -}}
+{{- with .extra }}
+{{ toYaml . }}
+{{- end -}}
+{{- end -}}
+
 {{- define "xao.selector" -}}
 app.kubernetes.io/name: {{ include "xao.name" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}

@@ -1,0 +1,393 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findTool } from '@xero-access/local-cluster';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { kinds, render } from './helm.js';
+
+// The chart's PrometheusRule, evaluated by promtool (Prometheus' own rule engine) against input
+// series shaped like the reconciler's: one scrape a minute, a replica's connection series going
+// stale when it stops leading, as Prometheus marks a series that leaves a scrape.
+
+interface Rule {
+  alert: string;
+  expr: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+interface ExpectedAlert {
+  exp_labels: Record<string, string>;
+  exp_annotations: Record<string, string>;
+}
+interface TestGroup {
+  input_series: { series: string; values: string }[];
+  alert_rule_test?: { eval_time: string; alertname: string; exp_alerts: ExpectedAlert[] }[];
+  promql_expr_test?: {
+    expr: string;
+    eval_time: string;
+    exp_samples: { labels: string; value: number }[];
+  }[];
+}
+
+const objects = kinds(
+  render('metrics.serviceMonitor.enabled=true', 'metrics.prometheusRule.enabled=true'),
+) as unknown as {
+  kind: string;
+  metadata: { name: string };
+  spec: { groups: { name: string; rules: Rule[] }[] };
+}[];
+const groups = objects.find((o) => o.kind === 'PrometheusRule')!.spec.groups;
+const rules = groups.flatMap((g) => g.rules);
+// The Prometheus Operator names a ServiceMonitor's targets' job after their Service.
+const job = objects.find((o) => o.kind === 'Service' && o.metadata.name.endsWith('-metrics'))!
+  .metadata.name;
+const releaseNamespace = 'xao-system';
+const pod = (suffix: string) => `xao-xero-access-reconciler-6f7d9c8b5-${suffix}`;
+
+let rulesFile: string;
+beforeAll(() => {
+  rulesFile = join(mkdtempSync(join(tmpdir(), 'alert-rules-')), 'rules.yaml');
+  writeFileSync(rulesFile, stringify({ groups }));
+});
+
+function rule(alert: string): Rule {
+  const found = rules.find((r) => r.alert === alert);
+  if (!found) throw new Error(`the chart renders no alert ${alert}`);
+  return found;
+}
+
+/** `metric{labels}` as promtool's input series and expected samples write it. */
+function series(metric: string, labels: Record<string, string>): string {
+  const pairs = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return `${metric}{${pairs.join(',')}}`;
+}
+
+/** The labels a replica's series get from its scrape; a connection's own `namespace` wins (honorLabels). */
+function scraped(suffix: string, labels: Record<string, string> = {}): Record<string, string> {
+  return {
+    job,
+    namespace: releaseNamespace,
+    pod: pod(suffix),
+    instance: `${suffix}:9090`,
+    ...labels,
+  };
+}
+
+/**
+ * One alert of rule `alert` firing with exactly `labels`; its annotations are the rule's own, with
+ * what their Prometheus templates render to spelled out in `rendered`.
+ */
+function firing(
+  alert: string,
+  labels: Record<string, string>,
+  rendered: Record<string, string> = {},
+): ExpectedAlert {
+  const annotations = { ...rule(alert).annotations, ...rendered };
+  for (const [key, text] of Object.entries(annotations))
+    if (text.includes('{{')) throw new Error(`${alert}: give what its ${key} renders to`);
+  return { exp_labels: labels, exp_annotations: annotations };
+}
+
+const at = (evalTime: string, alertname: string, ...alerts: ExpectedAlert[]) => ({
+  eval_time: evalTime,
+  alertname,
+  exp_alerts: alerts,
+});
+
+function promtoolTest(group: TestGroup): { code: number | null; output: string } {
+  const file = join(mkdtempSync(join(tmpdir(), 'alert-tests-')), 'tests.yaml');
+  writeFileSync(
+    file,
+    stringify({
+      rule_files: [rulesFile],
+      evaluation_interval: '1m',
+      tests: [{ interval: '1m', ...group }],
+    }),
+  );
+  const out = spawnSync(findTool('promtool'), ['test', 'rules', file], { encoding: 'utf8' });
+  return { code: out.status, output: out.stdout + out.stderr };
+}
+
+function expectPasses(group: TestGroup): void {
+  const out = promtoolTest(group);
+  expect(out.code, out.output).toBe(0);
+}
+
+describe('the PrometheusRule under promtool', () => {
+  it('is valid Prometheus rules', () => {
+    const out = spawnSync(findTool('promtool'), ['check', 'rules', rulesFile], {
+      encoding: 'utf8',
+    });
+    expect(out.stdout + out.stderr).toContain(`SUCCESS: ${rules.length} rules found`);
+    expect(out.status).toBe(0);
+  });
+
+  // A new alert fails here until it has promtool cases below.
+  it('renders exactly the alerts tested here', () => {
+    expect(rules.map((r) => r.alert)).toEqual([
+      'XeroAccessHighSeverityFindingOpen',
+      'XeroConnectionNotReady',
+      'XeroAccessPolicyBundleRefused',
+      'XeroAccessReconcilerDown',
+      'XeroAccessNoLeader',
+    ]);
+  });
+
+  it('fails a case whose expectation is wrong (the tests can fail)', () => {
+    const early = promtoolTest({
+      input_series: [{ series: series('xao_policy_bundle_refused', scraped('a')), values: '1x10' }],
+      alert_rule_test: [
+        at(
+          '4m',
+          'XeroAccessPolicyBundleRefused',
+          firing(
+            'XeroAccessPolicyBundleRefused',
+            { pod: pod('a'), severity: 'warning' },
+            { summary: `The policy bundle in the ConfigMap was refused by ${pod('a')}` },
+          ),
+        ),
+      ],
+    });
+    expect(early.output).toContain('FAILED');
+    expect(early.code).not.toBe(0);
+  });
+});
+
+describe('XeroAccessHighSeverityFindingOpen', () => {
+  const alert = 'XeroAccessHighSeverityFindingOpen';
+  const findings = (suffix: string, check: string, severity: string) =>
+    series(
+      'xao_open_findings',
+      scraped(suffix, { namespace: 'finance', name: 'xero', check, severity }),
+    );
+  const open = (check: string) =>
+    firing(
+      alert,
+      { check, severity: 'warning' },
+      { summary: `Open high-severity Xero access findings (${check})` },
+    );
+
+  it('fires per check once high-severity findings are open 15 minutes, not for other severities or none', () => {
+    expectPasses({
+      input_series: [
+        { series: findings('a', 'offboarded-access-removed', 'high'), values: '2x30' },
+        { series: findings('a', 'user-identified', 'medium'), values: '3x30' },
+        { series: findings('a', 'critical-system-access-valid', 'high'), values: '0x30' },
+      ],
+      alert_rule_test: [
+        at('14m', alert),
+        at('15m', alert, open('offboarded-access-removed')),
+        at('30m', alert, open('offboarded-access-removed')),
+      ],
+    });
+  });
+
+  // The old leader's series go stale when it stops leading; the new one's start a scrape later.
+  it('neither restarts its 15 minutes nor resolves when the leader changes', () => {
+    const check = 'offboarded-access-removed';
+    expectPasses({
+      input_series: [
+        { series: findings('a', check, 'high'), values: '1x7 stale' }, // 0–7m, gone at 8m
+        { series: findings('b', check, 'high'), values: '_x9 1x11 stale' }, // 9–20m, gone at 21m
+        { series: findings('c', check, 'high'), values: '_x22 1x10' }, // 22m on
+      ],
+      alert_rule_test: [
+        at('14m', alert),
+        at('15m', alert, open(check)),
+        at('21m', alert, open(check)),
+        at('22m', alert, open(check)),
+      ],
+    });
+  });
+
+  it('ends within 5 minutes of the last value when no leader reports the finding any more', () => {
+    const check = 'offboarded-access-removed';
+    expectPasses({
+      input_series: [{ series: findings('a', check, 'high'), values: '1x20 stale' }],
+      alert_rule_test: [at('24m', alert, open(check)), at('26m', alert)],
+    });
+  });
+
+  it("counts each connection once while the old and new leaders' last values overlap", () => {
+    const check = 'offboarded-access-removed';
+    const other = (suffix: string) =>
+      series(
+        'xao_open_findings',
+        scraped(suffix, { namespace: 'payroll', name: 'xero', check, severity: 'high' }),
+      );
+    expectPasses({
+      input_series: [
+        { series: findings('a', check, 'high'), values: '1x7 stale' },
+        { series: other('a'), values: '1x7 stale' },
+        { series: findings('b', check, 'high'), values: '_x9 1x5' },
+        { series: other('b'), values: '_x9 1x5' },
+      ],
+      promql_expr_test: [
+        {
+          expr: rule(alert).expr,
+          eval_time: '10m',
+          exp_samples: [{ labels: `{check="${check}"}`, value: 2 }],
+        },
+      ],
+    });
+  });
+});
+
+describe('XeroConnectionNotReady', () => {
+  const alert = 'XeroConnectionNotReady';
+  const ready = (suffix: string, name: string, reason: string) =>
+    series('xao_connection_ready', scraped(suffix, { namespace: 'finance', name, reason }));
+  const notReady = (name: string, reason: string) =>
+    firing(
+      alert,
+      { namespace: 'finance', name, severity: 'warning' },
+      {
+        summary: `XeroConnection finance/${name} is not Ready`,
+        description: `Reason ${reason}: kubectl describe xc -n finance ${name}`,
+      },
+    );
+
+  // A reason change replaces the series (the old reason's goes stale) within one scrape.
+  it('fires after 30 minutes not Ready whatever the reason, naming the current one; not for suspended or Ready connections', () => {
+    expectPasses({
+      input_series: [
+        { series: ready('a', 'xero', 'RateLimited'), values: '0x10 stale' },
+        { series: ready('a', 'xero', 'Unauthorized'), values: '_x11 0x30' },
+        { series: ready('a', 'paused', 'Suspended'), values: '0x40' },
+        { series: ready('a', 'fine', 'Ready'), values: '1x40' },
+      ],
+      alert_rule_test: [
+        at('29m', alert),
+        at('30m', alert, notReady('xero', 'Unauthorized')),
+        at('40m', alert, notReady('xero', 'Unauthorized')),
+      ],
+    });
+  });
+
+  // While no replica reports the connection, the description cannot look its reason up.
+  it('neither restarts its 30 minutes nor resolves when the leader changes, and ends within 5 minutes of becoming Ready', () => {
+    expectPasses({
+      input_series: [
+        { series: ready('a', 'xero', 'Unauthorized'), values: '0x10 stale' }, // 0–10m
+        { series: ready('b', 'xero', 'Unauthorized'), values: '_x12 0x23 stale' }, // 12–35m
+        { series: ready('c', 'xero', 'Unauthorized'), values: '_x37 0x10 stale' }, // 37–47m
+        { series: ready('c', 'xero', 'Ready'), values: '_x48 1x10' }, // Ready from 48m
+      ],
+      alert_rule_test: [
+        at('29m', alert),
+        at('30m', alert, notReady('xero', 'Unauthorized')),
+        at('36m', alert, notReady('xero', 'unknown')),
+        at('37m', alert, notReady('xero', 'Unauthorized')),
+        at('51m', alert, notReady('xero', 'unknown')),
+        at('53m', alert),
+      ],
+    });
+  });
+});
+
+describe('XeroAccessPolicyBundleRefused', () => {
+  const alert = 'XeroAccessPolicyBundleRefused';
+
+  it('fires per replica that has refused the bundle for 5 minutes', () => {
+    expectPasses({
+      input_series: [
+        { series: series('xao_policy_bundle_refused', scraped('a')), values: '1x10' },
+        { series: series('xao_policy_bundle_refused', scraped('b')), values: '0x10' },
+      ],
+      alert_rule_test: [
+        at('4m', alert),
+        at(
+          '5m',
+          alert,
+          firing(
+            alert,
+            { pod: pod('a'), severity: 'warning' },
+            { summary: `The policy bundle in the ConfigMap was refused by ${pod('a')}` },
+          ),
+        ),
+      ],
+    });
+  });
+});
+
+describe('XeroAccessReconcilerDown and XeroAccessNoLeader', () => {
+  const release = { severity: 'warning', namespace: releaseNamespace, job };
+  const down = firing('XeroAccessReconcilerDown', release);
+  const noLeader = firing('XeroAccessNoLeader', release);
+  // Another release of the same name in another namespace: same job, its own namespace.
+  const elsewhere = (labels: Record<string, string> = {}) => ({
+    ...scraped('x'),
+    namespace: 'other',
+    ...labels,
+  });
+
+  it("ReconcilerDown fires when none of this release's reconcilers is scraped for 5 minutes; NoLeader leaves that to it", () => {
+    expectPasses({
+      input_series: [
+        { series: series('up', elsewhere()), values: '1x10' },
+        { series: series('xao_leader', elsewhere()), values: '1x10' },
+      ],
+      alert_rule_test: [
+        at('4m', 'XeroAccessReconcilerDown'),
+        at('5m', 'XeroAccessReconcilerDown', down),
+        at('10m', 'XeroAccessNoLeader'),
+      ],
+    });
+  });
+
+  it('ReconcilerDown fires when every replica fails its scrape for 5 minutes, not while one answers', () => {
+    expectPasses({
+      input_series: [
+        { series: series('up', scraped('a')), values: '0x10 1x5' },
+        { series: series('up', scraped('b')), values: '0x15' },
+      ],
+      alert_rule_test: [
+        at('4m', 'XeroAccessReconcilerDown'),
+        at('5m', 'XeroAccessReconcilerDown', down),
+        at('11m', 'XeroAccessReconcilerDown'),
+      ],
+    });
+  });
+
+  it('ReconcilerDown stays quiet through a rollout that leaves a minute unscraped', () => {
+    expectPasses({
+      input_series: [
+        { series: series('up', scraped('a')), values: '1x3 stale' }, // gone at 4m
+        { series: series('up', scraped('b')), values: '_x5 1x10' }, // from 5m
+      ],
+      alert_rule_test: [
+        at('9m', 'XeroAccessReconcilerDown'),
+        at('15m', 'XeroAccessReconcilerDown'),
+      ],
+    });
+  });
+
+  it("NoLeader fires when this release's replicas are scraped but none leads for 5 minutes", () => {
+    expectPasses({
+      input_series: [
+        { series: series('up', scraped('a')), values: '1x10' },
+        { series: series('up', scraped('b')), values: '1x10' },
+        { series: series('xao_leader', scraped('a')), values: '0x10' },
+        { series: series('xao_leader', scraped('b')), values: '0x10' },
+        { series: series('xao_leader', elsewhere()), values: '1x10' },
+      ],
+      alert_rule_test: [
+        at('4m', 'XeroAccessNoLeader'),
+        at('5m', 'XeroAccessNoLeader', noLeader),
+        at('10m', 'XeroAccessReconcilerDown'),
+      ],
+    });
+  });
+
+  it('NoLeader stays quiet through a Lease handover', () => {
+    expectPasses({
+      input_series: [
+        { series: series('xao_leader', scraped('a')), values: '1x5 0x10' }, // leads until 5m
+        { series: series('xao_leader', scraped('b')), values: '0x6 1x10' }, // from 7m
+      ],
+      alert_rule_test: [at('6m', 'XeroAccessNoLeader'), at('12m', 'XeroAccessNoLeader')],
+    });
+  });
+});
