@@ -53,7 +53,7 @@ describe('hostile input to the reconciler', () => {
   /** The reconciler's log holds no crash: nothing uncaught, no fatal line. */
   const reconcilerLogClean = () => {
     const log = readFileSync(fs.stack.processes.reconciler.logFile, 'utf8');
-    return !/uncaught|unhandled|"level":60/i.test(log);
+    return !/uncaught|unhandled|"level":"fatal"/i.test(log);
   };
 
   const readyReason = async () => {

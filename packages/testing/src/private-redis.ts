@@ -90,6 +90,16 @@ export class PrivateRedisServer {
     );
   }
 
+  /** SIGSTOP: connections stay open and commands get no answer, as with a hung Redis. */
+  freeze(): void {
+    if (this.pid !== undefined && isAlive(this.pid)) process.kill(this.pid, 'SIGSTOP');
+  }
+
+  /** SIGCONT after `freeze`: it answers again, commands sent meanwhile included. */
+  thaw(): void {
+    if (this.pid !== undefined && isAlive(this.pid)) process.kill(this.pid, 'SIGCONT');
+  }
+
   /** SIGKILL: no SHUTDOWN, no goodbye to the clients; resolves once the process is gone. */
   async kill(): Promise<void> {
     const pid = this.pid;

@@ -18,6 +18,7 @@ import { DatabaseModule } from '../database/database.module.js';
 import { FindingEvidence } from '../findings/finding-evidence.js';
 import { FindingsController } from '../findings/findings.controller.js';
 import { HealthController } from '../health/health.controller.js';
+import { Readiness } from '../health/readiness.js';
 import { AllExceptionsFilter } from '../http/exception.filter.js';
 import { KubeGateway } from '../kube/kube.js';
 import { LinksController } from '../links/links.controller.js';
@@ -77,6 +78,7 @@ export class AppModule {
       ],
       providers: [
         ...optional,
+        Readiness,
         { provide: STATE_SIGNER, useValue: deps.stateSigner },
         { provide: TOKEN_CACHE, useValue: new VerifiedTokenCache() },
         {

@@ -3,6 +3,8 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
+import { closeConnectionsWhileDraining } from '../health/close-connections-while-draining.js';
+import { Readiness } from '../health/readiness.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import { registerDocs } from '../openapi/docs.js';
 import { createOpenApiDocument } from '../openapi/document.js';
@@ -64,6 +66,7 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
       logger: deps.logger,
     }),
   );
+  closeConnectionsWhileDraining(root, app.get(Readiness));
   const document = createOpenApiDocument(app);
   registerDocs(root, `${JSON.stringify(document, null, 2)}\n`);
   await app.init();

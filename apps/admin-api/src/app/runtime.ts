@@ -30,18 +30,30 @@ export async function openModel(config: AppConfig, logger: Logger): Promise<Mode
   });
 }
 
+/**
+ * The API's Redis client. A command gets no answer for at most 2 s: a Redis that accepts
+ * connections but hangs must not hang every request behind the rate limits (which then count
+ * per replica) or the connect flow (which then answers 503).
+ */
+export function createApiRedis(url: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    connectTimeout: 2_000,
+    commandTimeout: 2_000,
+  });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  return redis;
+}
+
 /** Connects everything the app needs from the configuration. */
 export async function buildDependencies(
   config: AppConfig,
   logger: Logger,
 ): Promise<AppDependencies> {
   const model = await openModel(config, logger);
-  const redis = new Redis(config.redisUrl, {
-    lazyConnect: false,
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
-  });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  const redis = createApiRedis(config.redisUrl, logger);
   const kc = loadKubeConfig(config.kubeconfig);
   if (!kc)
     logger.warn(

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
+import { Readiness } from '../health/readiness.js';
 import { createApp } from './create-app.js';
 import { buildDependencies, closeDependencies, ensureBootstrapTokens } from './runtime.js';
 
@@ -8,6 +10,13 @@ export interface RunningServer {
   app: NestFastifyApplication;
   /** Where it listens, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /**
+   * What SIGTERM does: readiness answers 503 at once, requests are still served for
+   * SHUTDOWN_DRAIN_SECONDS (the Service's endpoints and ingress controllers take a few seconds to
+   * drop this pod), then the server closes.
+   */
+  shutdown(): Promise<void>;
+  /** Stops listening at once (in-flight requests finish), then closes the database and Redis. */
   close(): Promise<void>;
 }
 
@@ -24,12 +33,25 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     await app.listen({ port: config.port, host: config.host });
     const url = await app.getUrl();
     logger.info({ port: config.port }, 'admin API listening');
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await app.close();
+        await closeDependencies(deps);
+      })());
     return {
       app,
       url,
-      close: async () => {
-        await app.close();
-        await closeDependencies(deps);
+      close,
+      shutdown: async () => {
+        app.get(Readiness).startDraining();
+        logger.info(
+          { drainSeconds: config.shutdownDrainSeconds },
+          'shutting down: readiness answers 503, requests are served until the drain ends',
+        );
+        await sleep(config.shutdownDrainSeconds * 1000);
+        await close();
+        logger.info('admin API closed');
       },
     };
   } catch (error) {

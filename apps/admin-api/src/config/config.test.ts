@@ -49,6 +49,16 @@ describe('loadConfig', () => {
       );
   });
 
+  it('drains 5 s after SIGTERM unless SHUTDOWN_DRAIN_SECONDS says otherwise', () => {
+    expect(loadConfig({}).shutdownDrainSeconds).toBe(5);
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '0' }).shutdownDrainSeconds).toBe(0);
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '15' }).shutdownDrainSeconds).toBe(15);
+    for (const bad of ['-1', '2.5', '5s', '301'])
+      expect(() => loadConfig({ SHUTDOWN_DRAIN_SECONDS: bad })).toThrow(
+        'invalid configuration: SHUTDOWN_DRAIN_SECONDS: must be a whole number of seconds from 0 to 300',
+      );
+  });
+
   it('refuses OIDC without an issuer and an audience to check (any token the IdP signs would pass)', () => {
     expect(() =>
       loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks', OIDC_AUDIENCE: 'xao-admin' }),

@@ -43,6 +43,9 @@ const bootstrapToken = z
 const MAX_ACCEPTANCE_DAYS_LIMIT = 3650;
 const wholeDays = `must be a whole number of days from 1 to ${MAX_ACCEPTANCE_DAYS_LIMIT}`;
 
+const MAX_SHUTDOWN_DRAIN_SECONDS = 300;
+const wholeDrainSeconds = `must be a whole number of seconds from 0 to ${MAX_SHUTDOWN_DRAIN_SECONDS}`;
+
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional());
 
 export const configSchema = z.object({
@@ -81,6 +84,16 @@ export const configSchema = z.object({
     .min(1, { error: wholeDays })
     .max(MAX_ACCEPTANCE_DAYS_LIMIT, { error: wholeDays })
     .default(DEFAULT_MAX_ACCEPTANCE_DAYS),
+  /**
+   * After SIGTERM: seconds readiness answers 503 while requests are still served (Services and
+   * ingress controllers take a few seconds to stop sending), before the server closes.
+   */
+  shutdownDrainSeconds: z.coerce
+    .number({ error: wholeDrainSeconds })
+    .int({ error: wholeDrainSeconds })
+    .min(0, { error: wholeDrainSeconds })
+    .max(MAX_SHUTDOWN_DRAIN_SECONDS, { error: wholeDrainSeconds })
+    .default(5),
   /** API tokens created at start-up from env or a mounted Secret (shown once, hashed here). */
   bootstrapAdminToken: bootstrapToken,
   bootstrapScimToken: bootstrapToken,
@@ -139,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute: e('RATE_LIMIT_PER_MINUTE'),
     rateLimitPerIpPerMinute: e('RATE_LIMIT_PER_IP_PER_MINUTE'),
     maxAcceptanceDays: e('MAX_ACCEPTANCE_DAYS'),
+    shutdownDrainSeconds: e('SHUTDOWN_DRAIN_SECONDS'),
     bootstrapAdminToken: e('BOOTSTRAP_ADMIN_TOKEN'),
     bootstrapScimToken: e('BOOTSTRAP_SCIM_TOKEN'),
     oidc: {
@@ -174,6 +188,7 @@ const ENV_NAMES: Record<string, string> = {
   rateLimitPerMinute: 'RATE_LIMIT_PER_MINUTE',
   rateLimitPerIpPerMinute: 'RATE_LIMIT_PER_IP_PER_MINUTE',
   maxAcceptanceDays: 'MAX_ACCEPTANCE_DAYS',
+  shutdownDrainSeconds: 'SHUTDOWN_DRAIN_SECONDS',
   bootstrapAdminToken: 'BOOTSTRAP_ADMIN_TOKEN',
   bootstrapScimToken: 'BOOTSTRAP_SCIM_TOKEN',
   'oidc.jwksUrl': 'OIDC_JWKS_URL',

@@ -1,13 +1,30 @@
-import { Fails } from '../openapi/error-responses.js';
 import { z } from 'zod';
 import { Returns } from '../openapi/returns.js';
-import { Controller, Get, HttpException, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpException, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { ModelOrm } from '@xero-access/model';
+import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Access } from '../auth/access.decorator.js';
 import { MODEL } from '../database/database.module.js';
+import { ERROR_BODY_REF } from '../openapi/error-responses.js';
 import { REDIS } from '../redis/redis.module.js';
+import { checkDependencies, DEPENDENCY_CHECK_TIMEOUT_MS } from './dependency-checks.js';
+import { Readiness } from './readiness.js';
+
+const dependencyReportSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.array(
+    z.object({
+      name: z.enum(['database', 'redis']),
+      ok: z.boolean(),
+      detail: z
+        .string()
+        .optional()
+        .describe('What is wrong: a state or error code, e.g. `unavailable (ECONNREFUSED)`'),
+    }),
+  ),
+});
 
 @ApiTags('health')
 @Controller('health')
@@ -15,6 +32,7 @@ export class HealthController {
   constructor(
     @Inject(MODEL) private readonly model: ModelOrm,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(Readiness) private readonly readiness: Readiness,
   ) {}
 
   @Get('live')
@@ -27,42 +45,44 @@ export class HealthController {
 
   @Get('ready')
   @Access('public')
-  @ApiOperation({ summary: 'Readiness: the database and Redis answer' })
-  @Returns(
-    z.object({
-      status: z.literal('ok'),
-      checks: z.array(z.object({ name: z.string(), ok: z.boolean() })),
-    }),
-  )
-  @Fails([503])
-  async ready() {
-    const checks = await Promise.all([
-      this.check('database', () => this.model.orm.isConnected()),
-      this.check('redis', async () => (await this.redis.ping()) === 'PONG'),
-    ]);
-    const body = { status: checks.every((c) => c.ok) ? 'ok' : 'unavailable', checks };
-    if (body.status !== 'ok')
+  @ApiOperation({
+    summary: 'Readiness: this replica takes traffic (it is not shutting down)',
+    description:
+      'The database and Redis are not asked: while either is down every replica answers alike ' +
+      '(a 503 naming the database; rate limits counted per replica). See /health/dependencies.',
+  })
+  @Returns(z.object({ status: z.literal('ok') }))
+  @ApiResponse({
+    status: 503,
+    description: 'Shutting down: requests are still served while clients move to other replicas.',
+    content: { 'application/json': { schema: { $ref: ERROR_BODY_REF } } },
+  })
+  ready() {
+    if (this.readiness.draining)
       throw new HttpException(
-        { statusCode: 503, error: 'Service Unavailable', message: 'not ready', ...body },
+        { message: 'shutting down: this replica is draining, send new requests elsewhere' },
         503,
       );
-    return body;
+    return { status: 'ok' };
   }
 
-  private async check(
-    name: string,
-    probe: () => Promise<boolean>,
-  ): Promise<{ name: string; ok: boolean }> {
-    try {
-      return {
-        name,
-        ok: await Promise.race([
-          probe(),
-          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
-        ]),
-      };
-    } catch {
-      return { name, ok: false };
-    }
+  @Get('dependencies')
+  @Access('public')
+  @ApiOperation({
+    summary: 'Diagnostics: whether the database and Redis answer (not a probe)',
+    description:
+      `Each check waits at most ${DEPENDENCY_CHECK_TIMEOUT_MS} ms. For people and monitoring; ` +
+      'never use it as a readiness or liveness probe: an outage would take every replica offline.',
+  })
+  @Returns(dependencyReportSchema, 200, 'Every dependency answers')
+  @Returns(
+    dependencyReportSchema,
+    503,
+    'A dependency does not answer: its check says which and why',
+  )
+  async dependencies(@Res({ passthrough: true }) reply: FastifyReply) {
+    const report = await checkDependencies(this.model, this.redis);
+    if (report.status !== 'ok') void reply.status(503);
+    return report;
   }
 }

@@ -29,9 +29,21 @@ describe('createLogger', () => {
       msg: 'hello',
       refresh_token: '[redacted]',
       connection: 'finance/acme',
-      service: 'admin-api',
+      app: 'admin-api',
     });
     expect(JSON.parse(lines[1]!).req.url).toBe('/connect/callback');
+  });
+
+  it("names the level and the app as the reconciler's log does (one alert on level=error reads both)", () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk, _enc, done) => (lines.push(String(chunk)), done()),
+    });
+    createLogger('info', sink).error({ err: new Error('boom') }, 'request failed');
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({ level: 'error', app: 'admin-api', msg: 'request failed' });
+    expect(line).not.toHaveProperty('service');
+    expect(new Date(line.time).toISOString()).toBe(line.time);
   });
 
   it('logs errors without what libraries hang on them (a failed SET of the PKCE verifier)', () => {

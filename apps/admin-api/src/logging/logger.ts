@@ -1,4 +1,4 @@
-import { serializeError } from '@xero-access/model';
+import { logLineOptions } from '@xero-access/model';
 import pino, { type Logger } from 'pino';
 
 /**
@@ -35,15 +35,14 @@ export const REDACT_PATHS = [
  * options, bodies, headers) never reaches the log.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const shared = logLineOptions('admin-api');
   return pino(
     {
+      ...shared,
       level,
-      base: { service: 'admin-api' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
       serializers: {
-        err: serializeError,
-        error: serializeError,
+        ...shared.serializers,
         req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
           id: req.id,
           method: req.method,

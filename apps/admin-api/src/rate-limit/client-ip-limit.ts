@@ -4,7 +4,9 @@ import { clientAddressKey } from './client-address.js';
 
 /**
  * Counts every request by client address before anything else runs (authentication included),
- * so neither made-up credentials nor public routes get past it. Health probes are not counted.
+ * so neither made-up credentials nor public routes get past it. Health routes are not counted:
+ * the probes, and /health/dependencies, which must answer while Redis hangs (a count would wait
+ * for it).
  */
 export function limitEachClientAddress(fastify: FastifyInstance, limit: ApiRateLimit): void {
   fastify.addHook('onRequest', async (request, reply) => {

@@ -52,7 +52,12 @@ describe('authorization matrix (every route × every role)', () => {
         .filter((r) => r.rule === 'public')
         .map((r) => `${r.method} ${r.path}`)
         .sort(),
-    ).toEqual(['GET /connect/callback', 'GET /health/live', 'GET /health/ready']);
+    ).toEqual([
+      'GET /connect/callback',
+      'GET /health/dependencies',
+      'GET /health/live',
+      'GET /health/ready',
+    ]);
   });
 
   it.each(protectedRoutes)('$method $path without a token → 401', async ({ method, path }) => {

@@ -77,13 +77,7 @@ describe('admin API start-up while PostgreSQL is not up yet (DATABASE_STARTUP_WA
       server = await starting;
       const ready = await fetch(`${base}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({
-        status: 'ok',
-        checks: [
-          { name: 'database', ok: true },
-          { name: 'redis', ok: true },
-        ],
-      });
+      expect(await ready.json()).toEqual({ status: 'ok' });
       // Migrated and written to at start-up: the bootstrap token is valid.
       const findings = await fetch(`${base}/findings`, {
         headers: { authorization: `Bearer ${config.bootstrapAdminToken}` },
@@ -97,8 +91,8 @@ describe('admin API start-up while PostgreSQL is not up yet (DATABASE_STARTUP_WA
     const waits = lines.filter((l) => l.msg === WAIT);
     expect(waits).toHaveLength(2);
     expect(waits[0]).toMatchObject({
-      level: 40,
-      service: 'admin-api',
+      level: 'warn',
+      app: 'admin-api',
       cause: 'ECONNREFUSED',
       database: `PostgreSQL at 127.0.0.1:${late.port}`,
     });

@@ -1,4 +1,4 @@
-import { serializeError } from '@xero-access/model';
+import { logLineOptions } from '@xero-access/model';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -47,12 +47,9 @@ export function createLogger(
   destination?: pino.DestinationStream,
 ): Logger {
   const options: pino.LoggerOptions = {
+    ...logLineOptions('reconciler'),
     level,
-    base: { app: 'reconciler', pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: serializeError, error: serializeError },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
   };
   return destination ? pino(options, destination) : pino(options);
 }
