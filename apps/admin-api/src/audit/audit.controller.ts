@@ -12,6 +12,11 @@ import { ValidQuery } from '../http/zod-validation.js';
 const auditQuery = z
   .object({
     actor: z.string().max(255).optional(),
+    action: z
+      .string()
+      .max(128)
+      .optional()
+      .describe('e.g. `PATCH /staff/:id`, or `staff.update` for the values a change overwrote'),
     resourceType: z.string().max(64).optional(),
     resourceId: z.string().max(512).optional(),
     since: isoDateParam.optional(),

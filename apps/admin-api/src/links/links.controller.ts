@@ -4,10 +4,11 @@ import { linkSchema, pageOf, withReevaluated } from '../openapi/response-schemas
 import { Controller, Delete, Get, HttpCode, Inject, Put, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { auditActorOf } from '../audit/audit-actor.js';
 import { Access } from '../auth/access.decorator.js';
-import { AUDIT_RESOURCE_ID, type Principal, type RequestWithPrincipal } from '../auth/principal.js';
-import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { AUDIT_RESOURCE_ID, type RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
 import { XeroUserIdParam } from '../http/params.js';
@@ -73,16 +74,16 @@ export class LinksController {
   @Access('admin')
   @ApiOperation({
     summary:
-      'Link a Xero user to a staff member, or mark it non-human with a justification; re-evaluates at once',
+      'Link a Xero user to a staff member, or mark it non-human with a justification; re-evaluates ' +
+      'at once; replacing a link with another target is audited (link.replace, with the previous one)',
   })
   @Returns(withReevaluated(linkSchema))
   async put(
     @XeroUserIdParam('userId') userId: string,
     @ValidBody(linkBody) body: z.output<typeof linkBody>,
-    @CurrentPrincipal() who: Principal,
-    @Req() request: RequestWithPrincipal,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
   ) {
-    const link = await this.db.links.link(userId, body, who.actor);
+    const link = await this.db.links.link(userId, body, auditActorOf(request));
     // The stored (lowercase) UserID is the one snapshots hold, whatever case the path used.
     request[AUDIT_RESOURCE_ID] = link.userId;
     const reevaluated = await this.reevaluation.after('link.put', { userIds: [link.userId] });
@@ -92,13 +93,20 @@ export class LinksController {
   @Delete(':userId')
   @HttpCode(200)
   @Access('admin')
-  @ApiOperation({ summary: 'Remove a link (matching falls back to email); re-evaluates at once' })
+  @ApiOperation({
+    summary:
+      'Remove a link (matching falls back to email); re-evaluates at once; audited (link.delete, ' +
+      'with the link as it was)',
+  })
   @Returns(
     z.object({ userId: z.string(), deleted: z.literal(true), reevaluated: z.array(z.string()) }),
   )
   @Fails([404])
-  async remove(@XeroUserIdParam('userId') userId: string, @Req() request: RequestWithPrincipal) {
-    const removed = await this.db.links.unlink(userId);
+  async remove(
+    @XeroUserIdParam('userId') userId: string,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
+  ) {
+    const removed = await this.db.links.unlink(userId, auditActorOf(request));
     request[AUDIT_RESOURCE_ID] = removed.userId;
     const reevaluated = await this.reevaluation.after('link.delete', {
       userIds: [removed.userId],

@@ -134,9 +134,14 @@ export class ScimUsersController {
   async replace(
     @UuidParam('id') id: string,
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
   ) {
     const before = await this.existing(id);
-    const after = await this.db.staff.replace(id, staffFromScim(body, before));
+    const after = await this.db.staff.replace(
+      id,
+      staffFromScim(body, before),
+      auditActorOf(request),
+    );
     await this.changes.changed('scim.replace', [before, after]);
     return this.view(after);
   }
@@ -152,10 +157,13 @@ export class ScimUsersController {
   async patch(
     @UuidParam('id') id: string,
     @ValidBody(scimPatchBody) body: z.output<typeof scimPatchBody>,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
   ) {
     const before = await this.existing(id);
     const patch = staffPatchFromScim(body, before);
-    const after = Object.keys(patch).length ? await this.db.staff.update(id, patch) : before;
+    const after = Object.keys(patch).length
+      ? await this.db.staff.update(id, patch, auditActorOf(request))
+      : before;
     await this.changes.changed('scim.patch', [before, after]);
     return this.view(after);
   }
@@ -171,9 +179,9 @@ export class ScimUsersController {
       'remaining Xero access is still reported as offboarded-access-removed (audit evidence)',
   })
   @Fails([404])
-  async remove(@UuidParam('id') id: string) {
+  async remove(@UuidParam('id') id: string, @Req() request: FastifyRequest & RequestWithPrincipal) {
     const before = await this.existing(id);
-    const after = await this.db.staff.markDeleted(id);
+    const after = await this.db.staff.markDeleted(id, auditActorOf(request));
     await this.changes.changed('scim.delete', [before, after]);
   }
 }

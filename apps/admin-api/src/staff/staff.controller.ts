@@ -6,11 +6,14 @@ import {
   staffSchema,
   withReevaluated,
 } from '../openapi/response-schemas.js';
-import { Body, Controller, Get, Headers, HttpCode, Inject, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Patch, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { auditActorOf } from '../audit/audit-actor.js';
 import { Access } from '../auth/access.decorator.js';
+import type { RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
 import { asBodyField, BadRequestField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
@@ -51,7 +54,11 @@ const createStaffBody = z
       .nullish()
       .describe('The organisation role the access checks map'),
     status: z.enum(['active', 'offboarded']).optional(),
-    offboardedAt: isoDate.nullish(),
+    offboardedAt: isoDate
+      .nullish()
+      .describe(
+        'When the person left; given without status it offboards them, with status active it is refused',
+      ),
     externalId: z.string().min(1).max(255).nullish(),
   })
   .strict();
@@ -109,19 +116,25 @@ export class StaffController {
   @Patch(':id')
   @Access('admin')
   @ApiOperation({
-    summary: 'Change a person (e.g. offboard: {"status":"offboarded"}); re-evaluates at once',
+    summary:
+      'Change a person (e.g. offboard: {"status":"offboarded"} or {"offboardedAt":"…"}); ' +
+      're-evaluates at once; a changed status, offboardedAt, email or orgRole is audited ' +
+      '(staff.update, with the previous values)',
   })
   @Returns(withReevaluated(staffSchema))
   @Fails([404, 409])
   async update(
     @UuidParam('id') id: string,
     @ValidBody(updateStaffBody) body: z.output<typeof updateStaffBody>,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
   ) {
     const before = await this.db.staff.get(id);
     if (!before) throw notFound('staff member', id);
-    const after = await this.db.staff.update(id, body).catch((error: unknown) => {
-      throw asBodyField(error);
-    });
+    const after = await this.db.staff
+      .update(id, body, auditActorOf(request))
+      .catch((error: unknown) => {
+        throw asBodyField(error);
+      });
     const reevaluated = await this.changes.changed('staff.update', [before, after]);
     return { ...after, reevaluated };
   }
@@ -133,6 +146,7 @@ export class StaffController {
     summary:
       `Bulk upsert by email, all or nothing: CSV (text/csv, header ${IMPORT_COLUMNS.join(',')}) or a JSON array. ` +
       'A column (JSON key) left out keeps the current value, an empty cell (null) clears it; ' +
+      'a row with offboardedAt and no status offboards (with status active it is refused); ' +
       'members the identity provider deleted are skipped, and a row making one active is refused',
   })
   @ApiConsumes('application/json', 'text/csv')
@@ -146,7 +160,11 @@ export class StaffController {
   })
   @Returns(importResultSchema)
   @Fails([400, 409, 413])
-  async import(@Body() body: unknown, @Headers('content-type') contentType: string | undefined) {
+  async import(
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
+  ) {
     const nul = findNul(body);
     if (nul)
       throw new BadRequestField(['body', ...nul].join('.'), 'must not contain NUL characters');
@@ -162,7 +180,10 @@ export class StaffController {
     }
     if (rows.length === 0) throw new BadRequestField('body', 'holds no rows');
     const { updatedIds, ...counts } = await this.db.staff
-      .importMany(rows.map((r) => ({ ...r, source: 'import' as const })))
+      .importMany(
+        rows.map((r) => ({ ...r, source: 'import' as const })),
+        auditActorOf(request),
+      )
       .catch((error: unknown) => {
         throw importRowError(error, csv);
       });

@@ -69,6 +69,16 @@ describe.each(DIALECTS)("a leaver's record stays evidence on $dialect", ({ diale
     expect((await scim('DELETE', `/scim/v2/Users/${leaverId}`)).statusCode).toBe(204);
     leaverRecord = await staff(leaverId);
     expect(leaverRecord).toMatchObject({ status: 'offboarded', email: 'john.smith@acme.example' });
+    // The deletion's offboarding is evidence too: what it changed is in the audit log.
+    expect(await audit(`action=staff.update&resourceId=${leaverId}`)).toEqual([
+      expect.objectContaining({
+        actor: 'token:test-scim',
+        details: {
+          previous: { status: 'active', offboardedAt: null },
+          next: { status: 'offboarded', offboardedAt: leaverRecord.offboardedAt },
+        },
+      }),
+    ]);
 
     const hired = await scim(
       'POST',
@@ -123,7 +133,7 @@ describe.each(DIALECTS)("a leaver's record stays evidence on $dialect", ({ diale
     expect((await h.call('GET', '/links/u-emma', { token: h.tokens.viewer })).json()).toMatchObject(
       { staffId: leaverId },
     );
-    const [revival, ...more] = await audit(`resourceType=staff&resourceId=${leaverId}`);
+    const [revival, ...more] = await audit(`action=staff.revive&resourceId=${leaverId}`);
     expect(more).toEqual([]);
     expect(revival).toMatchObject({
       action: 'staff.revive',

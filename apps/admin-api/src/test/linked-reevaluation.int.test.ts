@@ -48,7 +48,7 @@ describe.each(DIALECTS)('re-evaluation reaches linked Xero users on $dialect', (
       email: 'l.patel@corp.example',
       name: 'Liam Patel',
     });
-    await h.model.db.links.link('u-liam', { staffId: liam.id });
+    await h.model.db.links.link('u-liam', { staffId: liam.id }, { actor: 'test:seed' });
     const offboarding = [
       {
         email: 'l.patel@corp.example',

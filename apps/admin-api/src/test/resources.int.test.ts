@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
@@ -17,6 +18,16 @@ const runCli = (args: string[]) =>
   promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args], {
     timeout: 60_000,
   }).then(
+    (r) => ({ code: 0, stdout: r.stdout }),
+    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+  );
+/** The model package's `xao-model` command, as an auditor installs it. */
+const modelCli = join(
+  dirname(createRequire(import.meta.url).resolve('@xero-access/model/package.json')),
+  'dist/cli/main.js',
+);
+const runModelCli = (args: string[]) =>
+  promisify(execFile)(process.execPath, [modelCli, ...args], { timeout: 60_000 }).then(
     (r) => ({ code: 0, stdout: r.stdout }),
     (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
   );
@@ -45,7 +56,8 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
     expect((await h.call('GET', '/health/live')).json()).toEqual({ status: 'ok' });
     const ready = await h.call('GET', '/health/ready');
     expect(ready.statusCode).toBe(200);
-    expect(ready.json().checks).toEqual([
+    expect(ready.json()).toEqual({ status: 'ok' });
+    expect((await h.call('GET', '/health/dependencies')).json().checks).toEqual([
       { name: 'database', ok: true },
       { name: 'redis', ok: true },
     ]);
@@ -100,7 +112,7 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       do {
         const page = await h.call(
           'GET',
-          `/findings?limit=1&sort=lastSeenAt&order=asc${cursor ? `&cursor=${cursor}` : ''}`,
+          `/findings?limit=1&sort=firstSeenAt&order=asc${cursor ? `&cursor=${cursor}` : ''}`,
           { token: h.tokens.viewer },
         );
         expect(page.statusCode).toBe(200);
@@ -229,7 +241,11 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
           token: h.tokens.viewer,
         })
       ).json();
+      expect(chain).toMatchObject({ kind: 'xero-access-snapshot-chain', version: 2 });
       expect(chain.records).toHaveLength(2);
+      expect(Object.keys(chain.contents).sort()).toEqual(
+        [...new Set([seeded.first.contentHash, seeded.second.contentHash])].sort(),
+      );
       expect(chain.verification).toMatchObject({
         ok: true,
         length: 2,
@@ -252,21 +268,25 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       ).body;
       const dir = mkdtempSync(join(tmpdir(), 'xao-chain-'));
       writeFileSync(join(dir, 'chain.json'), chain);
-      const good = await runCli(['verify-chain', '--file', join(dir, 'chain.json')]);
-      expect(good.code).toBe(0);
-      expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, length: 2 });
       const tampered = JSON.parse(chain);
-      tampered.records[0].contentText = tampered.records[0].contentText.replace(
+      const firstContent = tampered.records[0].contentHash;
+      tampered.contents[firstContent] = tampered.contents[firstContent].replace(
         'STANDARD',
         'READONLY',
       );
       writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
-      const bad = await runCli(['verify-chain', '--file', join(dir, 'tampered.json')]);
-      expect(bad.code).toBe(1);
-      expect(JSON.parse(bad.stdout).problems[0]).toMatchObject({
-        problem: 'content-hash-mismatch',
-        sequence: 1,
-      });
+      // The admin API's own CLI and the model's xao-model read the same download.
+      for (const verifier of [runCli, runModelCli]) {
+        const good = await verifier(['verify-chain', '--file', join(dir, 'chain.json')]);
+        expect(good.code).toBe(0);
+        expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, length: 2 });
+        const bad = await verifier(['verify-chain', '--file', join(dir, 'tampered.json')]);
+        expect(bad.code).toBe(1);
+        expect(JSON.parse(bad.stdout).problems[0]).toMatchObject({
+          problem: 'content-hash-mismatch',
+          sequence: 1,
+        });
+      }
     });
   });
 

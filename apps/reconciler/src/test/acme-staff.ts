@@ -1,6 +1,9 @@
 import type { ModelOrm } from '@xero-access/model';
 import { EXAMPLE_IDS } from '@xero-access/xero-sandbox';
 
+/** Who the audit log names for the seeded changes. */
+const SEEDER = { actor: 'test:seed-acme-staff' };
+
 const PEOPLE = [
   ['olivia.chen@acme.example', 'Olivia Chen'],
   ['liam.patel@acme.example', 'Liam Patel'],
@@ -25,16 +28,25 @@ export async function seedAcmeStaff(
       await db.staff.setStatus(
         person.id,
         'offboarded',
+        SEEDER,
         new Date(),
         new Date(Date.now() - 72 * 3_600_000),
       );
   }
-  await db.links.link(EXAMPLE_IDS.users.syncService, {
-    nonHuman: true,
-    justification: 'Nightly bank-feed sync service',
-  });
-  await db.links.link(EXAMPLE_IDS.users.graceWilson, {
-    nonHuman: true,
-    justification: 'External adviser (Ledgerwise)',
-  });
+  await db.links.link(
+    EXAMPLE_IDS.users.syncService,
+    {
+      nonHuman: true,
+      justification: 'Nightly bank-feed sync service',
+    },
+    SEEDER,
+  );
+  await db.links.link(
+    EXAMPLE_IDS.users.graceWilson,
+    {
+      nonHuman: true,
+      justification: 'External adviser (Ledgerwise)',
+    },
+    SEEDER,
+  );
 }

@@ -50,8 +50,8 @@ describe.each(testDrivers)(
         ['findings.revokeAcceptance', () => db().findings.revokeAcceptance(NOT_AN_ID, 'b')],
         ['snapshots.users', () => db().snapshots.users(NOT_AN_ID)],
         ['snapshots.diff', () => db().snapshots.diff(NOT_AN_ID, SOME_UUID)],
-        ['staff.update', () => db().staff.update(NOT_AN_ID, { name: 'x' })],
-        ['staff.markDeleted', () => db().staff.markDeleted(NOT_AN_ID)],
+        ['staff.update', () => db().staff.update(NOT_AN_ID, { name: 'x' }, { actor: 'admin' })],
+        ['staff.markDeleted', () => db().staff.markDeleted(NOT_AN_ID, { actor: 'admin' })],
         ['reviews.decisions', () => db().reviews.decisions(NOT_AN_ID)],
         [
           'reviews.decide',

@@ -1,8 +1,10 @@
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { z } from 'zod';
 import { AccountLink } from '../entities/account-link.js';
 import { StaffMember } from '../entities/staff-member.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId, xeroUserIdKey } from '../ids.js';
+import { addAuditEntry, type AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
 import {
   decodeCursor,
@@ -51,6 +53,36 @@ function toRecord(l: AccountLink): AccountLinkRecord {
   };
 }
 
+/** Whom a link says a Xero user is: what a re-point or a delete overwrites. */
+interface LinkTarget {
+  staffId: string | null;
+  nonHuman: boolean;
+  justification: string | null;
+}
+
+function targetOf(l: AccountLink): LinkTarget {
+  return { staffId: l.staff?.id ?? null, nonHuman: l.nonHuman, justification: l.justification };
+}
+
+const sameTarget = (a: LinkTarget, b: LinkTarget) =>
+  a.staffId === b.staffId && a.nonHuman === b.nonHuman && a.justification === b.justification;
+
+/**
+ * Audits, in the change's own transaction (as reviveMember does), a link the change overwrites:
+ * without it the finding the change resolves looks like real remediation and the person the Xero
+ * user was tied to is gone.
+ */
+function recordLinkChange(
+  em: SqlEntityManager,
+  action: 'link.replace' | 'link.delete',
+  userId: string,
+  details: { previous: LinkTarget; next?: LinkTarget },
+  by: AuditActor,
+  now: Date,
+): void {
+  addAuditEntry(em, { ...by, action, resourceType: 'links', resourceId: userId, details }, now);
+}
+
 export function toPolicyLink(l: AccountLinkRecord): PolicyAccountLink {
   return l.nonHuman
     ? { userId: l.userId, nonHuman: true, justification: l.justification ?? '' }
@@ -60,11 +92,14 @@ export function toPolicyLink(l: AccountLinkRecord): PolicyAccountLink {
 export class AccountLinkService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Links a Xero UserID to a staff member or marks it non-human; replaces any earlier link. */
+  /**
+   * Links a Xero UserID to a staff member or marks it non-human; replaces any earlier link, and a
+   * replacement that changes its target is audited (`link.replace`, by `by`).
+   */
   async link(
     xeroUserId: string,
     input: AccountLinkInput,
-    by: string | null = null,
+    by: AuditActor,
     now = new Date(),
   ): Promise<AccountLinkRecord> {
     const userId = xeroUserIdKey(xeroUserId);
@@ -80,14 +115,16 @@ export class AccountLinkService {
       const staff = 'staffId' in data ? await em.findOne(StaffMember, { id: data.staffId }) : null;
       if ('staffId' in data && !staff)
         throw new ValidationError('staffId', `no staff member ${data.staffId}`);
+      const existing = await em.findOne(AccountLink, { userId });
+      const previous = existing ? targetOf(existing) : null;
       const link =
-        (await em.findOne(AccountLink, { userId })) ??
+        existing ??
         em.create(AccountLink, {
           id: newId(),
           userId,
           nonHuman: false,
           // Who created the link stays; who changed it later is in the audit log.
-          createdBy: by,
+          createdBy: by.actor,
           createdAt: now,
           updatedAt: now,
         });
@@ -95,19 +132,28 @@ export class AccountLinkService {
       link.nonHuman = 'nonHuman' in data;
       link.justification = 'nonHuman' in data ? data.justification : null;
       link.updatedAt = now;
+      const next = targetOf(link);
+      if (previous && !sameTarget(previous, next))
+        recordLinkChange(em, 'link.replace', userId, { previous, next }, by, now);
       await em.flush();
       return toRecord(link);
     });
   }
 
-  /** Removes the link; returns it as it was (with the UserID in its stored, lowercase form). */
-  async unlink(userId: string): Promise<AccountLinkRecord> {
-    const em = this.ctx.em();
-    const link = await em.findOne(AccountLink, { userId: xeroUserIdKey(userId) });
-    if (!link) throw new NotFoundError('account link', userId);
-    const removed = toRecord(link);
-    await em.remove(link).flush();
-    return removed;
+  /**
+   * Removes the link, audited (`link.delete`, by `by`, with whom it tied the user to); returns it
+   * as it was (with the UserID in its stored, lowercase form).
+   */
+  async unlink(userId: string, by: AuditActor, now = new Date()): Promise<AccountLinkRecord> {
+    return this.ctx.em().transactional(async (em) => {
+      const link = await em.findOne(AccountLink, { userId: xeroUserIdKey(userId) });
+      if (!link) throw new NotFoundError('account link', userId);
+      const removed = toRecord(link);
+      recordLinkChange(em, 'link.delete', link.userId, { previous: targetOf(link) }, by, now);
+      em.remove(link);
+      await em.flush();
+      return removed;
+    });
   }
 
   async get(userId: string): Promise<AccountLinkRecord | null> {

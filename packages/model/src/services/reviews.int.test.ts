@@ -255,7 +255,7 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       );
       // Ben's Xero login uses another address, but an account link ties it to Ben in the directory.
       const benStaff = await db().staff.create({ email: 'benjamin@corp.test', name: 'Ben' });
-      await db().links.link('ben', { staffId: benStaff.id }, 'admin');
+      await db().links.link('ben', { staffId: benStaff.id }, { actor: 'admin' });
       await expect(
         db().reviews.decide(review.id, 'ben', {
           decision: 'keep',

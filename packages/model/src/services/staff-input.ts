@@ -15,7 +15,23 @@ export const staffInputSchema = z
     externalId: z.string().min(1).max(255).nullish(),
     source: z.enum(STAFF_SOURCES).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((data, ctx) => {
+    if (data.status !== 'active' || !data.offboardedAt) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['offboardedAt'],
+      message:
+        `${data.offboardedAt.toISOString()} given with status active: a leaving date means the ` +
+        'person has left; leave status out (or make it offboarded), or leave offboardedAt empty',
+    });
+  })
+  // A leaving date without a status is a leaver (an HR export with no status column), never dropped.
+  .transform((data) =>
+    data.status === undefined && data.offboardedAt
+      ? { ...data, status: 'offboarded' as const }
+      : data,
+  );
 
 export type StaffInput = z.input<typeof staffInputSchema>;
 /** StaffInput after parsing (emails lowercased, fields trimmed). */

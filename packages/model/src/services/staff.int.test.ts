@@ -5,6 +5,8 @@ import { acme, at, tenant, users } from '../test/fixtures.js';
 
 /** Who the audit log names for a SCIM provisioning. */
 const scimClient = { actor: 'token:okta', actorRole: 'scim', requestId: 'req-1' };
+/** Who the audit log names for the other changes. */
+const admin = { actor: 'admin@acme.test', actorRole: 'admin' };
 
 describe.each(testDrivers)('staff directory and account links on $dialect', (driver) => {
   const t = useTestModel(driver);
@@ -65,13 +67,16 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
           { email: 'x@acme.test', name: 'X' },
           { ...leaver, offboardedAt: ahead },
         ],
+        admin,
         now,
       ),
     ).rejects.toThrow(new RegExp(`^1\\.${future.source}`));
     const ann = (await db().staff.getByEmail('ann@acme.test'))!;
-    await expect(db().staff.setStatus(ann.id, 'offboarded', now, ahead)).rejects.toThrow(future);
+    await expect(db().staff.setStatus(ann.id, 'offboarded', admin, now, ahead)).rejects.toThrow(
+      future,
+    );
     await expect(
-      db().staff.replace(ann.id, { ...leaver, offboardedAt: ahead }, now),
+      db().staff.replace(ann.id, { ...leaver, offboardedAt: ahead }, admin, now),
     ).rejects.toThrow(future);
     await expect(
       db().staff.provision({ ...leaver, offboardedAt: ahead }, scimClient, now),
@@ -80,70 +85,95 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     expect((await db().staff.getByEmail('ann@acme.test'))?.status).toBe('active');
     // A clock a few minutes ahead of ours is not the future.
     const skewed = new Date(now.getTime() + 4 * 60_000);
-    expect(await db().staff.setStatus(ann.id, 'offboarded', now, skewed)).toMatchObject({
+    expect(await db().staff.setStatus(ann.id, 'offboarded', admin, now, skewed)).toMatchObject({
       status: 'offboarded',
       offboardedAt: skewed,
     });
-    await db().staff.setStatus(ann.id, 'active', now);
+    await db().staff.setStatus(ann.id, 'active', admin, now);
   });
 
   it('offboards (stamping offboardedAt), keeps the stamp on later edits, and reactivates', async () => {
     const ann = (await db().staff.getByEmail('ann@acme.test'))!;
-    const off = await db().staff.setStatus(ann.id, 'offboarded', at('2026-11-02T09:00:00Z'));
+    const off = await db().staff.setStatus(ann.id, 'offboarded', admin, at('2026-11-02T09:00:00Z'));
     expect(off).toMatchObject({ status: 'offboarded', offboardedAt: at('2026-11-02T09:00:00Z') });
-    const renamed = await db().staff.update(ann.id, { name: 'Ann B' }, at('2026-11-03T00:00:00Z'));
+    const renamed = await db().staff.update(
+      ann.id,
+      { name: 'Ann B' },
+      admin,
+      at('2026-11-03T00:00:00Z'),
+    );
     expect(renamed).toMatchObject({
       name: 'Ann B',
       status: 'offboarded',
       offboardedAt: at('2026-11-02T09:00:00Z'),
       orgRole: 'accountant',
     });
-    const back = await db().staff.setStatus(ann.id, 'active', at('2026-11-04T00:00:00Z'));
+    const back = await db().staff.setStatus(ann.id, 'active', admin, at('2026-11-04T00:00:00Z'));
     expect(back).toMatchObject({ status: 'active', offboardedAt: null });
   });
 
   it('replaces a member wholesale (SCIM PUT clears omitted fields)', async () => {
     const ann = (await db().staff.getByEmail('ann@acme.test'))!;
-    const replaced = await db().staff.replace(ann.id, { email: 'ann@acme.test', name: 'Ann C' });
+    const replaced = await db().staff.replace(
+      ann.id,
+      { email: 'ann@acme.test', name: 'Ann C' },
+      admin,
+    );
     expect(replaced).toMatchObject({ name: 'Ann C', orgRole: null, externalId: null });
     await expect(
-      db().staff.replace('00000000-0000-7000-8000-000000000000', {
-        email: 'z@acme.test',
-        name: 'Z',
-      }),
+      db().staff.replace(
+        '00000000-0000-7000-8000-000000000000',
+        {
+          email: 'z@acme.test',
+          name: 'Z',
+        },
+        admin,
+      ),
     ).rejects.toThrow(NotFoundError);
   });
 
   it('imports in bulk, upserting by email, all or nothing', async () => {
-    const result = await db().staff.importMany([
-      { email: 'ann@acme.test', name: 'Ann C' },
-      { email: 'bob@acme.test', name: 'Bob', orgRole: 'accountant' },
-      {
-        email: 'cat@acme.test',
-        name: 'Cat',
-        status: 'offboarded',
-        offboardedAt: at('2026-10-01T00:00:00Z'),
-      },
-    ]);
+    const result = await db().staff.importMany(
+      [
+        { email: 'ann@acme.test', name: 'Ann C' },
+        { email: 'bob@acme.test', name: 'Bob', orgRole: 'accountant' },
+        {
+          email: 'cat@acme.test',
+          name: 'Cat',
+          status: 'offboarded',
+          offboardedAt: at('2026-10-01T00:00:00Z'),
+        },
+      ],
+      admin,
+    );
     expect(result).toEqual({ created: 2, updated: 0, unchanged: 1, skipped: 0, updatedIds: [] });
     const bob = await db().staff.getByEmail('bob@acme.test');
     expect(
-      await db().staff.importMany([
-        { email: 'bob@acme.test', name: 'Robert', orgRole: 'accountant' },
-        { email: 'ann@acme.test', name: 'Ann C' },
-      ]),
+      await db().staff.importMany(
+        [
+          { email: 'bob@acme.test', name: 'Robert', orgRole: 'accountant' },
+          { email: 'ann@acme.test', name: 'Ann C' },
+        ],
+        admin,
+      ),
     ).toEqual({ created: 0, updated: 1, unchanged: 1, skipped: 0, updatedIds: [bob?.id] });
     await expect(
-      db().staff.importMany([
-        { email: 'dan@acme.test', name: 'Dan' },
-        { email: 'bad', name: 'B' },
-      ]),
+      db().staff.importMany(
+        [
+          { email: 'dan@acme.test', name: 'Dan' },
+          { email: 'bad', name: 'B' },
+        ],
+        admin,
+      ),
     ).rejects.toThrow(/^1\.email: /);
     await expect(
-      db().staff.importMany([
-        { email: 'eve@acme.test', name: 'E' },
-        { email: 'EVE@acme.test', name: 'E2' },
-      ]),
+      db().staff.importMany(
+        [
+          { email: 'eve@acme.test', name: 'E' },
+          { email: 'EVE@acme.test', name: 'E2' },
+        ],
+        admin,
+      ),
     ).rejects.toThrow(/^1\.email: .*more than once/);
     expect(await db().staff.getByEmail('dan@acme.test')).toBeNull();
     expect((await db().staff.getByEmail('cat@acme.test'))?.source).toBe('import');
@@ -163,7 +193,11 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
 
   it('links Xero users to staff or as non-human, one link per Xero UserID', async () => {
     const bob = (await db().staff.getByEmail('bob@acme.test'))!;
-    const link = await db().links.link('xero-u1', { staffId: bob.id }, 'admin@acme.test');
+    const link = await db().links.link(
+      'xero-u1',
+      { staffId: bob.id },
+      { actor: 'admin@acme.test' },
+    );
     expect(link).toMatchObject({
       userId: 'xero-u1',
       staffId: bob.id,
@@ -175,7 +209,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     const relinked = await db().links.link(
       'XERO-U1',
       { nonHuman: true, justification: 'payroll integration' },
-      'editor@acme.test',
+      { actor: 'editor@acme.test' },
     );
     // Who created the link stays; who changed it is the audit log's to say.
     expect(relinked).toMatchObject({
@@ -186,7 +220,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       createdBy: 'admin@acme.test',
       createdAt: link.createdAt,
     });
-    await db().links.link('xero-u2', { staffId: bob.id });
+    await db().links.link('xero-u2', { staffId: bob.id }, admin);
     expect(await db().links.forUsers(['xero-u1', 'xero-u2', 'xero-u3'])).toEqual([
       { userId: 'xero-u1', nonHuman: true, justification: 'payroll integration' },
       { userId: 'xero-u2', staffId: bob.id },
@@ -196,33 +230,36 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     ]);
     expect((await db().links.get('Xero-U2'))?.userId).toBe('xero-u2');
     const ann = (await db().staff.getByEmail('ann@acme.test'))!;
-    await db().links.link('xero-u4', { staffId: ann.id });
+    await db().links.link('xero-u4', { staffId: ann.id }, admin);
     expect(await db().links.linkedUserIds([bob.id, ann.id, bob.id])).toEqual([
       'xero-u2',
       'xero-u4',
     ]);
     expect(await db().links.linkedUserIds([])).toEqual([]);
     await expect(db().links.linkedUserIds(['not-a-uuid'])).rejects.toThrow(/^staffId: /);
-    await db().links.unlink('xero-u4');
+    await db().links.unlink('xero-u4', admin);
   });
 
   it('refuses half-specified links and unknown staff, naming the field', async () => {
     await expect(
-      db().links.link('xero-u9', { nonHuman: true, justification: '  ' }),
+      db().links.link('xero-u9', { nonHuman: true, justification: '  ' }, admin),
     ).rejects.toThrow(/^link: /);
-    await expect(db().links.link('xero-u9', {} as never)).rejects.toThrow(/^link: /);
+    await expect(db().links.link('xero-u9', {} as never, admin)).rejects.toThrow(/^link: /);
     await expect(
-      db().links.link('xero-u9', { staffId: '00000000-0000-7000-8000-000000000000' }),
+      db().links.link('xero-u9', { staffId: '00000000-0000-7000-8000-000000000000' }, admin),
     ).rejects.toThrow(/^staffId: /);
-    await expect(db().links.link('', { nonHuman: true, justification: 'x' })).rejects.toThrow(
-      /^userId: /,
-    );
-    await expect(db().links.unlink('xero-u9')).rejects.toThrow(NotFoundError);
+    await expect(
+      db().links.link('', { nonHuman: true, justification: 'x' }, admin),
+    ).rejects.toThrow(/^userId: /);
+    await expect(db().links.unlink('xero-u9', admin)).rejects.toThrow(NotFoundError);
   });
 
   it('unlinks by any case of the UserID, returning the link as it was stored', async () => {
-    await db().links.link('xero-u9', { nonHuman: true, justification: 'x' });
-    expect(await db().links.unlink('XERO-U9')).toMatchObject({ userId: 'xero-u9', nonHuman: true });
+    await db().links.link('xero-u9', { nonHuman: true, justification: 'x' }, admin);
+    expect(await db().links.unlink('XERO-U9', admin)).toMatchObject({
+      userId: 'xero-u9',
+      nonHuman: true,
+    });
     expect(await db().links.get('xero-u9')).toBeNull();
   });
 
@@ -255,8 +292,8 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       { email: 'ida@acme.test', name: 'Ida', orgRole: 'accountant', externalId: 'okta-ida' },
       at('2026-11-01T00:00:00Z'),
     );
-    await db().links.link('xero-u7', { staffId: ida.id });
-    const deleted = await db().staff.markDeleted(ida.id, at('2026-11-06T10:00:00Z'));
+    await db().links.link('xero-u7', { staffId: ida.id }, admin);
+    const deleted = await db().staff.markDeleted(ida.id, admin, at('2026-11-06T10:00:00Z'));
     expect(deleted).toMatchObject({
       id: ida.id,
       status: 'offboarded',
@@ -265,7 +302,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     });
     expect(await db().staff.get(ida.id)).toEqual(deleted);
     expect(await db().links.get('xero-u7')).toMatchObject({ staffId: ida.id });
-    await expect(db().staff.markDeleted(ida.id)).rejects.toThrow(NotFoundError);
+    await expect(db().staff.markDeleted(ida.id, admin)).rejects.toThrow(NotFoundError);
 
     const s = await db().snapshots.record(
       acme,
@@ -293,7 +330,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       status: 'offboarded',
       offboardedAt: at('2026-10-15T00:00:00Z'),
     });
-    expect(await db().staff.markDeleted(jon.id, at('2026-11-06T10:00:00Z'))).toMatchObject({
+    expect(await db().staff.markDeleted(jon.id, admin, at('2026-11-06T10:00:00Z'))).toMatchObject({
       status: 'offboarded',
       offboardedAt: at('2026-10-15T00:00:00Z'),
       deletedAt: at('2026-11-06T10:00:00Z'),
@@ -356,9 +393,9 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       { email: 'john.smith@acme.test', name: 'John Smith', orgRole: 'accountant' },
       at('2026-10-01T00:00:00Z'),
     );
-    await db().staff.update(leaver.id, { externalId: 'jsmith' }, at('2026-10-01T00:00:00Z'));
-    await db().links.link('xero-js', { staffId: leaver.id });
-    const deleted = await db().staff.markDeleted(leaver.id, at('2026-11-06T12:00:00Z'));
+    await db().staff.update(leaver.id, { externalId: 'jsmith' }, admin, at('2026-10-01T00:00:00Z'));
+    await db().links.link('xero-js', { staffId: leaver.id }, admin);
+    const deleted = await db().staff.markDeleted(leaver.id, admin, at('2026-11-06T12:00:00Z'));
 
     const hire = await db().staff.provision(
       { email: 'john.smith2@acme.test', name: 'John Smith', externalId: 'jsmith', source: 'scim' },
@@ -374,7 +411,17 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     expect(await db().staff.get(leaver.id)).toEqual(deleted);
     expect(await db().links.get('xero-js')).toMatchObject({ staffId: leaver.id });
     expect((await db().staff.getByExternalId('jsmith'))?.id).toBe(hire.record.id);
-    expect((await db().audit.list({ resourceId: leaver.id })).items).toEqual([]);
+    // The deletion offboarded them (audited); the hire wrote nothing about them.
+    expect((await db().audit.list({ resourceId: leaver.id })).items).toEqual([
+      expect.objectContaining({
+        action: 'staff.update',
+        at: at('2026-11-06T12:00:00Z'),
+        details: {
+          previous: { status: 'active', offboardedAt: null },
+          next: { status: 'offboarded', offboardedAt: '2026-11-06T12:00:00.000Z' },
+        },
+      }),
+    ]);
     const s = await db().snapshots.record(
       acme,
       tenant,
@@ -399,20 +446,24 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
 
   it('an import row without a status keeps the member offboarded (no reactivated leavers)', async () => {
     const offboardedAt = at('2026-10-01T00:00:00Z');
-    await db().staff.importMany([
-      { email: 'lea@acme.test', name: 'Lea', status: 'offboarded', offboardedAt },
-    ]);
+    await db().staff.importMany(
+      [{ email: 'lea@acme.test', name: 'Lea', status: 'offboarded', offboardedAt }],
+      admin,
+    );
     expect(
-      await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea', orgRole: null }]),
+      await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea', orgRole: null }], admin),
     ).toEqual({ created: 0, updated: 0, unchanged: 1, skipped: 0, updatedIds: [] });
-    await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea M' }]);
+    await db().staff.importMany([{ email: 'lea@acme.test', name: 'Lea M' }], admin);
     const lea = await db().staff.getByEmail('lea@acme.test');
     expect(lea).toMatchObject({ name: 'Lea M', status: 'offboarded', offboardedAt });
     // Said explicitly, the status still changes; a new member without one is active.
-    await db().staff.importMany([
-      { email: 'lea@acme.test', name: 'Lea M', status: 'active' },
-      { email: 'max@acme.test', name: 'Max' },
-    ]);
+    await db().staff.importMany(
+      [
+        { email: 'lea@acme.test', name: 'Lea M', status: 'active' },
+        { email: 'max@acme.test', name: 'Max' },
+      ],
+      admin,
+    );
     expect(await db().staff.getByEmail('lea@acme.test')).toMatchObject({
       status: 'active',
       offboardedAt: null,
@@ -429,14 +480,14 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       source: 'scim',
     });
     // An HR file without the orgRole and externalId columns.
-    expect(await db().staff.importMany([{ email: 'noa@acme.test', name: 'Noa' }])).toEqual({
+    expect(await db().staff.importMany([{ email: 'noa@acme.test', name: 'Noa' }], admin)).toEqual({
       created: 0,
       updated: 0,
       unchanged: 1,
       skipped: 0,
       updatedIds: [],
     });
-    await db().staff.importMany([{ email: 'noa@acme.test', name: 'Noa K' }]);
+    await db().staff.importMany([{ email: 'noa@acme.test', name: 'Noa K' }], admin);
     expect(await db().staff.get(noa.id)).toMatchObject({
       name: 'Noa K',
       orgRole: 'controller',
@@ -444,9 +495,10 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       source: 'scim',
     });
     // Empty cells: the values are cleared.
-    await db().staff.importMany([
-      { email: 'noa@acme.test', name: 'Noa K', orgRole: null, externalId: null },
-    ]);
+    await db().staff.importMany(
+      [{ email: 'noa@acme.test', name: 'Noa K', orgRole: null, externalId: null }],
+      admin,
+    );
     expect(await db().staff.get(noa.id)).toMatchObject({
       orgRole: null,
       externalId: null,
@@ -461,28 +513,37 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       orgRole: 'accountant',
       externalId: 'okta-ola',
     });
-    const deleted = await db().staff.markDeleted(ola.id, at('2026-11-06T12:00:00Z'));
+    const deleted = await db().staff.markDeleted(ola.id, admin, at('2026-11-06T12:00:00Z'));
     expect(
-      await db().staff.importMany([
-        { email: 'ola@acme.test', name: 'Ola Renamed', orgRole: null },
-        { email: 'pam@acme.test', name: 'Pam' },
-      ]),
+      await db().staff.importMany(
+        [
+          { email: 'ola@acme.test', name: 'Ola Renamed', orgRole: null },
+          { email: 'pam@acme.test', name: 'Pam' },
+        ],
+        admin,
+      ),
     ).toMatchObject({ created: 1, updated: 0, unchanged: 0, skipped: 1 });
     expect(
-      await db().staff.importMany([
-        {
-          email: 'ola@acme.test',
-          name: 'Ola',
-          status: 'offboarded',
-          offboardedAt: at('2026-11-01T00:00:00Z'),
-        },
-      ]),
+      await db().staff.importMany(
+        [
+          {
+            email: 'ola@acme.test',
+            name: 'Ola',
+            status: 'offboarded',
+            offboardedAt: at('2026-11-01T00:00:00Z'),
+          },
+        ],
+        admin,
+      ),
     ).toMatchObject({ updated: 0, skipped: 1 });
     await expect(
-      db().staff.importMany([
-        { email: 'quinn@acme.test', name: 'Quinn' },
-        { email: 'ola@acme.test', name: 'Ola', status: 'active' },
-      ]),
+      db().staff.importMany(
+        [
+          { email: 'quinn@acme.test', name: 'Quinn' },
+          { email: 'ola@acme.test', name: 'Ola', status: 'active' },
+        ],
+        admin,
+      ),
     ).rejects.toThrow(
       /^1\.status: active, but the identity provider deleted this member \(SCIM DELETE, 2026-11-06T12:00:00\.000Z\)/,
     );
@@ -492,14 +553,14 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
 
   it("an admin's change cannot reactivate a member the identity provider deleted either", async () => {
     const rae = await db().staff.create({ email: 'rae@acme.test', name: 'Rae' });
-    const deleted = await db().staff.markDeleted(rae.id, at('2026-11-06T12:00:00Z'));
+    const deleted = await db().staff.markDeleted(rae.id, admin, at('2026-11-06T12:00:00Z'));
     const refusal =
       /^status: active, but the identity provider deleted this member \(SCIM DELETE, 2026-11-06T12:00:00\.000Z\)/;
-    await expect(db().staff.update(rae.id, { status: 'active' })).rejects.toThrow(refusal);
-    await expect(db().staff.setStatus(rae.id, 'active')).rejects.toThrow(refusal);
+    await expect(db().staff.update(rae.id, { status: 'active' }, admin)).rejects.toThrow(refusal);
+    await expect(db().staff.setStatus(rae.id, 'active', admin)).rejects.toThrow(refusal);
     expect(await db().staff.get(rae.id)).toEqual(deleted);
     // Changes that do not reactivate still apply (a name, an offboarding date).
-    expect(await db().staff.update(rae.id, { name: 'Rae L' })).toMatchObject({
+    expect(await db().staff.update(rae.id, { name: 'Rae L' }, admin)).toMatchObject({
       name: 'Rae L',
       status: 'offboarded',
     });

@@ -14,6 +14,7 @@ import {
   type StaffData,
   type StaffInput,
 } from './staff-input.js';
+import { recordStaffChange, staffEvidence } from './staff-evidence.js';
 import { reviveMember } from './staff-revival.js';
 import {
   decodeCursor,
@@ -79,9 +80,10 @@ function createMember(
 
 /**
  * An import row applied to an existing member: what the row leaves out (a column the file does not
- * have) keeps the member's value, while a null (an empty cell) clears it. Without a status the
- * member keeps their status and offboarding date: an HR export that leaves the column empty must
- * not reactivate leavers (and hide their findings). The source stays how the member arrived.
+ * have) keeps the member's value, while a null (an empty cell) clears it. Without a status (and
+ * without a leaving date, which makes the row offboarded) the member keeps their status and
+ * offboarding date: an HR export that leaves the column empty must not reactivate leavers (and
+ * hide their findings). The source stays how the member arrived.
  */
 function keepWhatTheRowLeavesOut(row: StaffData, member: StaffMember): StaffData {
   return {
@@ -193,28 +195,44 @@ export class StaffService {
     );
   }
 
-  /** Full replacement (SCIM PUT); fields left out are cleared. */
-  async replace(id: string, input: StaffInput, now = new Date()): Promise<StaffRecord> {
+  /**
+   * Full replacement (SCIM PUT); fields left out are cleared. Like every change below, a change to
+   * status, offboardedAt, email or orgRole is audited (`staff.update`, by `by`) in its transaction.
+   */
+  async replace(
+    id: string,
+    input: StaffInput,
+    by: AuditActor,
+    now = new Date(),
+  ): Promise<StaffRecord> {
     const data = parse(staffInputSchema, input);
     assertLeftAlready(data.offboardedAt, now);
-    return this.mutate(id, now, (member) => {
+    return this.mutate(id, by, now, (member) => {
       refuseReactivatingDeleted(data.status, member, 'status');
       assign(member, data, now);
     });
   }
 
-  /** Partial update (SCIM PATCH); fields left out keep their value. */
-  async update(id: string, patch: Partial<StaffInput>, now = new Date()): Promise<StaffRecord> {
+  /**
+   * Partial update (SCIM PATCH); fields left out keep their value. A leaving date without a status
+   * offboards (as everywhere); an offboarded member keeps their date unless the patch gives one.
+   */
+  async update(
+    id: string,
+    patch: Partial<StaffInput>,
+    by: AuditActor,
+    now = new Date(),
+  ): Promise<StaffRecord> {
     assertLeftAlready(patch.offboardedAt, now);
-    return this.mutate(id, now, (member) => {
+    return this.mutate(id, by, now, (member) => {
       if (patch.status !== member.status) refuseReactivatingDeleted(patch.status, member, 'status');
       const merged = { ...toStaffRecord(member), ...patch };
       const data = parse(staffInputSchema, {
         email: merged.email,
         name: merged.name,
         orgRole: merged.orgRole,
-        status: merged.status,
-        offboardedAt: merged.offboardedAt,
+        status: patch.status ?? (patch.offboardedAt ? undefined : member.status),
+        offboardedAt: patch.offboardedAt,
         externalId: merged.externalId,
         source: merged.source,
       });
@@ -226,10 +244,11 @@ export class StaffService {
   async setStatus(
     id: string,
     status: StaffStatus,
+    by: AuditActor,
     now = new Date(),
     offboardedAt?: Date,
   ): Promise<StaffRecord> {
-    return this.update(id, { status, ...(offboardedAt ? { offboardedAt } : {}) }, now);
+    return this.update(id, { status, ...(offboardedAt ? { offboardedAt } : {}) }, by, now);
   }
 
   /**
@@ -238,8 +257,8 @@ export class StaffService {
    * account links untouched, so the leaver's remaining access stays an offboarded-access finding.
    * A member already deleted this way is not found again.
    */
-  async markDeleted(id: string, now = new Date()): Promise<StaffRecord> {
-    return this.mutate(id, now, (member) => {
+  async markDeleted(id: string, by: AuditActor, now = new Date()): Promise<StaffRecord> {
+    return this.mutate(id, by, now, (member) => {
       if (member.deletedAt) throw new NotFoundError('staff member', id);
       member.offboardedAt = (member.status === 'offboarded' ? member.offboardedAt : null) ?? now;
       member.status = 'offboarded';
@@ -284,9 +303,14 @@ export class StaffService {
   /**
    * Bulk upsert by email in one transaction (CSV / JSON import); all or nothing. Fields a row leaves
    * out keep their value (keepWhatTheRowLeavesOut); members the identity provider deleted are
-   * skipped, and a row that would reactivate one refuses the import.
+   * skipped, and a row that would reactivate one refuses the import. Each updated member whose
+   * evidence fields change gets its `staff.update` entry, inserted in batches with the import.
    */
-  async importMany(inputs: readonly StaffInput[], now = new Date()): Promise<ImportResult> {
+  async importMany(
+    inputs: readonly StaffInput[],
+    by: AuditActor,
+    now = new Date(),
+  ): Promise<ImportResult> {
     const rows = inputs.map((input, i) => {
       const row = parse(staffInputSchema, { source: 'import', ...input }, `${i}.`);
       assertLeftAlready(row.offboardedAt, now, `${i}.offboardedAt`);
@@ -326,7 +350,9 @@ export class StaffService {
           if (sameAs(member, row)) {
             result.unchanged++;
           } else {
+            const before = staffEvidence(member);
             assign(member, row, now);
+            recordStaffChange(em, member, before, by, now);
             result.updated++;
             result.updatedIds.push(member.id);
           }
@@ -339,6 +365,7 @@ export class StaffService {
 
   private async mutate(
     id: string,
+    by: AuditActor,
     now: Date,
     change: (member: StaffMember) => void,
   ): Promise<StaffRecord> {
@@ -347,7 +374,9 @@ export class StaffService {
       this.ctx.em().transactional(async (em) => {
         const member = await em.findOne(StaffMember, { id });
         if (!member) throw new NotFoundError('staff member', id);
+        const before = staffEvidence(member);
         change(member);
+        recordStaffChange(em, member, before, by, now);
         member.updatedAt = now;
         await em.flush();
         return toStaffRecord(member);
