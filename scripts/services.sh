@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs (from Debian's packages) and starts Redis and PostgreSQL on loopback when they are not
-# already answering. Idempotent. URLs: XAO_REDIS_URL (redis://127.0.0.1:6379) and
+# Installs (from Debian's packages) and starts Redis and PostgreSQL (with TLS on) on loopback when
+# they are not already answering. Idempotent. URLs: XAO_REDIS_URL (redis://127.0.0.1:6379) and
 # XAO_POSTGRES_URL (postgres://xao:xao@127.0.0.1:5432/xao).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -58,5 +58,27 @@ END $$;
 GRANT pg_signal_backend TO xao;
 SELECT 'CREATE DATABASE xao OWNER xao' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'xao')\gexec
 SQL
+fi
+# TLS: the tests check that DATABASE_URL's sslmode is honoured. Debian's clusters start with ssl on
+# (its snakeoil certificate); any other gets a self-signed one, generated once in its data folder.
+pg_ssl_on() {
+  [ "$(PGPASSWORD=xao psql -h 127.0.0.1 -p "$pg_port" -U xao -d xao -tAc 'show ssl' 2>/dev/null)" = on ]
+}
+if ! pg_ssl_on; then
+  step "turning on TLS in PostgreSQL with a self-signed certificate"
+  data=$(runuser -u postgres -- psql -p "$pg_port" -tAc 'show data_directory')
+  if [ ! -s "$data/xao-server.key" ]; then
+    runuser -u postgres -- openssl req -new -x509 -nodes -days 3650 -subj /CN=localhost \
+      -keyout "$data/xao-server.key" -out "$data/xao-server.crt" 2>/dev/null
+    chmod 600 "$data/xao-server.key"
+  fi
+  runuser -u postgres -- psql -p "$pg_port" -v ON_ERROR_STOP=1 -q >/dev/null <<SQL
+ALTER SYSTEM SET ssl_cert_file = '$data/xao-server.crt';
+ALTER SYSTEM SET ssl_key_file = '$data/xao-server.key';
+ALTER SYSTEM SET ssl = on;
+SELECT pg_reload_conf();
+SQL
+  for _ in $(seq 50); do pg_ssl_on && break; sleep 0.1; done
+  pg_ssl_on || die "postgresql did not turn TLS on; see /var/log/postgresql/"
 fi
 note "postgresql: postgres://xao:***@127.0.0.1:$pg_port/xao"

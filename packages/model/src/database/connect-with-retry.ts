@@ -27,7 +27,8 @@ const MAX_RETRY_MS = 10_000;
  * logging each wait; then it gives up with an error that says where and why. A busy database
  * (another replica migrating holds SQLite's lock, or won a deadlock over the migration) is
  * waited for too: the lost transaction was rolled back, and the wait is bounded by `waitMs` like
- * any other. Other errors (bad URL, failed migration) are thrown at once.
+ * any other. Other errors (bad URL, failed migration, a schema newer than this build) are thrown
+ * at once.
  */
 export async function connectWithRetry(options: ConnectOptions): Promise<ModelOrm> {
   const { app, waitMs, logger, ...orm } = options;
@@ -59,11 +60,19 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
   }
 }
 
-/** The ORM opens its pool lazily, so without migrations nothing has touched the database yet. */
+/**
+ * The ORM opens its pool lazily, so without migrations nothing has touched the database yet.
+ * Whether or not this start migrates, it refuses a schema that a newer version migrated.
+ */
 async function openAndCheck(options: CreateOrmOptions): Promise<ModelOrm> {
   const model = await createOrm(options);
-  const check = await model.orm.checkConnection();
-  if (check.ok) return model;
-  await model.close().catch(() => undefined);
-  throw check.error ?? new Error(check.reason);
+  try {
+    const check = await model.orm.checkConnection();
+    if (!check.ok) throw check.error ?? new Error(check.reason);
+    await model.assertSchemaNotNewer();
+    return model;
+  } catch (error) {
+    await model.close().catch(() => undefined);
+    throw error;
+  }
 }

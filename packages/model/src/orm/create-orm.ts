@@ -1,4 +1,4 @@
-import { MikroORM, type Options } from '@mikro-orm/core';
+import { MikroORM, type MigrationObject, type Options } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../entities/index.js';
@@ -7,6 +7,7 @@ import { sqliteMigrations } from '../migrations/sqlite/index.js';
 import { Database } from '../services/database.js';
 import { parseDatabaseUrl, type Dialect } from './database-url.js';
 import { withMigrationLock } from './migration-lock.js';
+import { assertNoNewerMigrations } from './newer-schema.js';
 import { beginImmediate } from './sqlite-immediate.js';
 
 export interface CreateOrmOptions {
@@ -24,8 +25,13 @@ export interface ModelOrm {
   dialect: Dialect;
   orm: MikroORM<AbstractSqlDriver>;
   db: Database;
-  /** Applies pending migrations; returns their names. */
+  /**
+   * Applies pending migrations; returns their names. Throws NewerSchemaError, applying nothing,
+   * when the database records migrations this build does not have.
+   */
   migrateUp(): Promise<string[]>;
+  /** Throws NewerSchemaError when the database records migrations this build does not have. */
+  assertSchemaNotNewer(): Promise<void>;
   pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -36,6 +42,11 @@ export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 export const migrationsFolder: Record<Dialect, string> = {
   postgresql: 'src/migrations/postgresql',
   sqlite: 'src/migrations/sqlite',
+};
+
+const migrationsOf: Record<Dialect, MigrationObject[]> = {
+  postgresql: postgresqlMigrations,
+  sqlite: sqliteMigrations,
 };
 
 export async function ormOptions(
@@ -53,7 +64,7 @@ export async function ormOptions(
     extensions: [Migrator],
     migrations: {
       tableName: MIGRATIONS_TABLE,
-      migrationsList: parsed.dialect === 'postgresql' ? postgresqlMigrations : sqliteMigrations,
+      migrationsList: migrationsOf[parsed.dialect],
       path: migrationsFolder[parsed.dialect],
       emit: 'ts' as const,
       transactional: true,
@@ -68,6 +79,10 @@ export async function ormOptions(
       ...common,
       driver: PostgreSqlDriver,
       clientUrl: parsed.clientUrl,
+      // MikroORM keeps only host, port, user, password and database of clientUrl. Handing pg the
+      // URL too makes the pool honour sslmode, sslrootcert, sslcert and sslkey exactly as the
+      // migration lock's pg.Client does (pg parses the URL over the options MikroORM derived).
+      driverOptions: { connection: { connectionString: parsed.clientUrl } },
       pool: { min: 0, max: options.poolMax ?? 10 },
     } as Options<AbstractSqlDriver>;
   }
@@ -98,13 +113,20 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
   const dialect = parsed.dialect;
   const orm = await MikroORM.init<AbstractSqlDriver>(await ormOptions(options.url, options));
   if (dialect === 'sqlite') beginImmediate(orm);
-  const migrator = () => orm.getMigrator();
+  const migrator = () => orm.getMigrator<Migrator>();
+  const knownMigrations = migrationsOf[dialect].map((m) => m.name);
   const model: ModelOrm = {
     dialect,
     orm,
     db: new Database(orm, dialect),
+    async assertSchemaNotNewer() {
+      await assertNoNewerMigrations(orm, knownMigrations);
+    },
     async migrateUp() {
-      const up = async () => (await migrator().up()).map((m) => m.name);
+      const up = async () => {
+        await model.assertSchemaNotNewer();
+        return (await migrator().up()).map((m) => m.name);
+      };
       return parsed.dialect === 'postgresql' ? withMigrationLock(parsed.clientUrl!, up) : up();
     },
     async pendingMigrations() {
@@ -114,6 +136,10 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
       await orm.close(true);
     },
   };
-  if (options.migrate) await model.migrateUp();
+  if (options.migrate)
+    await model.migrateUp().catch(async (error: unknown) => {
+      await model.close().catch(() => undefined);
+      throw error;
+    });
   return model;
 }
