@@ -17,6 +17,12 @@ export {
   type ReloadFailure,
 } from './hot-reload.js';
 export { readPolicyBundle, readPolicyWasm, type PolicyBundle } from './wasm/read-bundle.js';
+export {
+  DEFAULT_OFFBOARDING_GRACE_HOURS,
+  nextOffboardingGraceEnd,
+  offboardedAccess,
+  type OffboardedAccess,
+} from './offboarding/offboarding-grace.js';
 
 /** The bundle built with this package (the four checks): `dist/policy.wasm`. */
 export const BUILT_POLICY_WASM = fileURLToPath(new URL('./policy.wasm', import.meta.url));

@@ -1,7 +1,14 @@
 import type { ConnectionRef, Database, ReportedFinding } from '@xero-access/model';
+import { nextOffboardingGraceEnd } from '@xero-access/policies';
 import type { EffectiveSpec } from '../reconcile/spec-defaults.js';
 import type { PolicyEvaluator } from './policy-evaluator.js';
 import { buildPolicyInput } from './policy-input.js';
+
+export interface SnapshotEvaluation {
+  findings: ReportedFinding[];
+  /** The earliest offboarding grace period still running ends then: evaluate again just after. */
+  nextOffboardingGraceEnd: Date | null;
+}
 
 /** Policy input from the snapshot, staff directory, account links and spec; then the checks. */
 export async function evaluateSnapshot(
@@ -12,7 +19,7 @@ export async function evaluateSnapshot(
   snapshotId: string,
   offboardingGraceHours: number,
   now: Date,
-): Promise<ReportedFinding[]> {
+): Promise<SnapshotEvaluation> {
   const context = await db.evaluationContext(snapshotId);
   if (!context) throw new Error(`snapshot ${snapshotId} disappeared before evaluation`);
   const input = buildPolicyInput({
@@ -24,5 +31,5 @@ export async function evaluateSnapshot(
     now,
   });
   const { findings } = await evaluator.evaluate(input);
-  return findings;
+  return { findings, nextOffboardingGraceEnd: nextOffboardingGraceEnd(input) };
 }

@@ -47,7 +47,7 @@ import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
 import type { Progress, SyncOutcome } from './sync-outcome.js';
-import { syncWaitMs, untilAcceptanceExpires } from './next-sync.js';
+import { earliestDeadline, syncWaitMs, untilNextDeadline } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
@@ -244,9 +244,9 @@ export class ConnectionReconciler {
     if (outcome) {
       this.failures.forget(key);
       report = succeededSyncStatus(outcome, previous, now);
-      requeueAfterMs = untilAcceptanceExpires(
+      requeueAfterMs = untilNextDeadline(
         syncWaitMs(spec, this.deps.settings.syncJitter),
-        outcome.nextAcceptanceExpiry,
+        [outcome.nextAcceptanceExpiry, outcome.nextOffboardingGraceEnd],
         now,
       );
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
@@ -316,8 +316,9 @@ export class ConnectionReconciler {
 
     enter('evaluate');
     const perSnapshot: { snapshotId: string; findings: ReportedFinding[] }[] = [];
+    const graceEnds: (Date | null)[] = [];
     for (const r of recorded) {
-      const findings = await database(() =>
+      const evaluation = await database(() =>
         evaluateSnapshot(
           db,
           this.deps.evaluator,
@@ -328,7 +329,8 @@ export class ConnectionReconciler {
           now,
         ),
       );
-      perSnapshot.push({ snapshotId: r.snapshot.id, findings });
+      perSnapshot.push({ snapshotId: r.snapshot.id, findings: evaluation.findings });
+      graceEnds.push(evaluation.nextOffboardingGraceEnd);
     }
     // The target first: the alerts are written with the findings, in one transaction.
     const target = await this.deps.alerts?.targets.targetFor(ref.namespace);
@@ -346,6 +348,7 @@ export class ConnectionReconciler {
       openSeries: await database(() => openFindingSeries(db, ref)),
       transitions: applied.transitions,
       nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
+      nextOffboardingGraceEnd: earliestDeadline(graceEnds),
     };
   }
 

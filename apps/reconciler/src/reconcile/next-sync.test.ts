@@ -1,34 +1,55 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AFTER_ACCEPTANCE_EXPIRY_MS,
+  AFTER_DEADLINE_MS,
+  earliestDeadline,
   REFRESH_TOKEN_KEEPALIVE_MS,
   syncWaitMs,
-  untilAcceptanceExpires,
+  untilNextDeadline,
 } from './next-sync.js';
 
 const now = new Date('2026-12-06T08:00:00Z');
 const HOUR = 3_600_000;
 
-describe('untilAcceptanceExpires', () => {
-  it('keeps the sync interval when nothing is accepted', () => {
-    expect(untilAcceptanceExpires(6 * HOUR, null, now)).toBe(6 * HOUR);
+describe('untilNextDeadline', () => {
+  const inMinutes = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+
+  it('keeps the sync interval when there is no deadline', () => {
+    expect(untilNextDeadline(6 * HOUR, [], now)).toBe(6 * HOUR);
+    expect(untilNextDeadline(6 * HOUR, [null, null], now)).toBe(6 * HOUR);
   });
 
-  it('syncs just after an acceptance that ends before the next scheduled sync', () => {
-    const expiry = new Date(now.getTime() + 30 * 60_000);
-    expect(untilAcceptanceExpires(6 * HOUR, expiry, now)).toBe(
-      30 * 60_000 + AFTER_ACCEPTANCE_EXPIRY_MS,
+  it('syncs just after a deadline (an acceptance ends) before the next scheduled sync', () => {
+    expect(untilNextDeadline(6 * HOUR, [inMinutes(30)], now)).toBe(30 * 60_000 + AFTER_DEADLINE_MS);
+  });
+
+  it('syncs just after the earliest of the deadlines (an acceptance, a grace period)', () => {
+    expect(untilNextDeadline(6 * HOUR, [inMinutes(90), inMinutes(20)], now)).toBe(
+      20 * 60_000 + AFTER_DEADLINE_MS,
+    );
+    expect(untilNextDeadline(6 * HOUR, [null, inMinutes(20)], now)).toBe(
+      20 * 60_000 + AFTER_DEADLINE_MS,
     );
   });
 
-  it('keeps the interval when the acceptance ends after the next scheduled sync', () => {
-    const expiry = new Date(now.getTime() + 30 * 24 * HOUR);
-    expect(untilAcceptanceExpires(6 * HOUR, expiry, now)).toBe(6 * HOUR);
+  it('keeps the interval when every deadline comes after the next scheduled sync', () => {
+    expect(untilNextDeadline(6 * HOUR, [inMinutes(30 * 24 * 60), inMinutes(7 * 60)], now)).toBe(
+      6 * HOUR,
+    );
   });
 
   it('never waits a negative time', () => {
-    const expiry = new Date(now.getTime() - 10 * 60_000);
-    expect(untilAcceptanceExpires(6 * HOUR, expiry, now)).toBe(0);
+    expect(untilNextDeadline(6 * HOUR, [inMinutes(-10)], now)).toBe(0);
+  });
+});
+
+describe('earliestDeadline', () => {
+  it('is the earliest deadline, or null without one', () => {
+    const early = new Date('2026-12-06T09:00:00Z');
+    const late = new Date('2026-12-07T09:00:00Z');
+    expect(earliestDeadline([late, null, early])).toBe(early);
+    expect(earliestDeadline([null, late])).toBe(late);
+    expect(earliestDeadline([null])).toBeNull();
+    expect(earliestDeadline([])).toBeNull();
   });
 });
 

@@ -3,24 +3,36 @@ import { parseGoDuration } from '../util/duration.js';
 import type { EffectiveSpec } from './spec-defaults.js';
 
 /**
- * A second after the expiry, so the evaluation's `now` is past it and the acceptance has lapsed
- * (an acceptance ends when `acceptedUntil <= now`).
+ * A second after a deadline, so the evaluation's `now` is past it: an acceptance ends when
+ * `acceptedUntil <= now`, an offboarding grace period when strictly more than it has passed.
  */
-export const AFTER_ACCEPTANCE_EXPIRY_MS = 1_000;
+export const AFTER_DEADLINE_MS = 1_000;
 
 /**
- * The wait before the next sync: the sync interval, or less when an accepted risk expires sooner,
- * so that the finding reopens (and alerts) when the acceptance ends rather than at the next
- * scheduled sync, which can be hours later.
+ * The wait before the next sync: the sync interval, or less when a deadline comes sooner at which
+ * the findings change with nothing else changing, so the next sync comes just after it:
+ * - an accepted risk expires: the finding reopens (and alerts) when the acceptance ends, not at
+ *   the next scheduled sync, which can be hours later;
+ * - an offboarding grace period ends: access still held then is a finding. Waiting for the
+ *   scheduled sync would miss access removed late but before it, leaving no finding at all.
  */
-export function untilAcceptanceExpires(
+export function untilNextDeadline(
   intervalMs: number,
-  nextAcceptanceExpiry: Date | null,
+  deadlines: readonly (Date | null)[],
   now: Date,
 ): number {
-  if (!nextAcceptanceExpiry) return intervalMs;
-  const untilExpiry = nextAcceptanceExpiry.getTime() - now.getTime() + AFTER_ACCEPTANCE_EXPIRY_MS;
-  return Math.max(Math.min(intervalMs, untilExpiry), 0);
+  const next = earliestDeadline(deadlines);
+  if (!next) return intervalMs;
+  const untilNext = next.getTime() - now.getTime() + AFTER_DEADLINE_MS;
+  return Math.max(Math.min(intervalMs, untilNext), 0);
+}
+
+/** The earliest of the deadlines, or null when there is none. */
+export function earliestDeadline(deadlines: readonly (Date | null)[]): Date | null {
+  let earliest: Date | null = null;
+  for (const deadline of deadlines)
+    if (deadline && (!earliest || deadline < earliest)) earliest = deadline;
+  return earliest;
 }
 
 /**

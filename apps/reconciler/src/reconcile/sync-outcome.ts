@@ -24,4 +24,10 @@ export interface SyncOutcome {
   transitions: FindingTransition[];
   /** The earliest accepted risk still ahead: the next sync comes no later, so it reopens on time. */
   nextAcceptanceExpiry: Date | null;
+  /**
+   * The earliest offboarding grace period still running ends then: the next sync comes no later,
+   * so access still held at its end becomes a finding even if it is removed before the next
+   * scheduled sync.
+   */
+  nextOffboardingGraceEnd: Date | null;
 }

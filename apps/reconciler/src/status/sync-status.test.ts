@@ -42,6 +42,7 @@ describe('succeededSyncStatus', () => {
       openSeries: new Map(),
       transitions: [],
       nextAcceptanceExpiry: null,
+      nextOffboardingGraceEnd: null,
     };
     const report = succeededSyncStatus(outcome, { userCount: 3, lastSyncTime: 'earlier' }, now);
     expect(types(report)).toEqual([

@@ -32,6 +32,11 @@ export interface EvaluationContext {
   accountLinks: PolicyAccountLink[];
 }
 
+export interface DatabaseOptions {
+  /** The time stamped on what is written (default: the system clock); tests set their own. */
+  clock?: () => Date;
+}
+
 /** The operations the reconciler and the admin API share, grouped by resource. */
 export class Database {
   readonly connections: ConnectionService;
@@ -47,8 +52,13 @@ export class Database {
   constructor(
     readonly orm: MikroORM<AbstractSqlDriver>,
     readonly dialect: Dialect,
+    options: DatabaseOptions = {},
   ) {
-    const ctx: ServiceContext = { em: () => orm.em.fork() as SqlEntityManager, dialect };
+    const ctx: ServiceContext = {
+      em: () => orm.em.fork() as SqlEntityManager,
+      dialect,
+      clock: options.clock ?? (() => new Date()),
+    };
     this.connections = rejectNulArguments(new ConnectionService(ctx));
     this.snapshots = rejectNulArguments(new SnapshotService(ctx));
     this.findings = rejectNulArguments(new FindingService(ctx));

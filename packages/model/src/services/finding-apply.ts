@@ -39,6 +39,13 @@ export interface ApplyFindingsResult {
  * connection + tenant + check + subject, resolves the scope's open or accepted findings that
  * were not reported, reopens resolved ones that recur, and turns an expired acceptance back
  * into an open finding. Accepted findings keep their status until `acceptedUntil <= now`.
+ *
+ * `now` is the evaluation's time: acceptances lapse by it, as the policy measured grace periods
+ * to it. What is written (events, `firstSeenAt`, `lastSeenAt`, `resolvedAt`,
+ * `updatedAt`, alert deliveries) is stamped with the clock read once the findings are locked:
+ * a sync can wait minutes on Xero's rate limits between its start and this commit, and stamps
+ * from its start would put this change before others committed meanwhile (an acceptance made
+ * during the sync), move `updatedAt` backwards, and hide it from clients polling since then.
  */
 export async function applyFindings(
   ctx: ServiceContext,
@@ -68,6 +75,7 @@ export async function applyFindings(
       { connection: conn, tenantId: snapshot.tenantId },
       ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
     );
+    const writtenAt = ctx.clock();
     const keyOf = (f: Finding) =>
       findingKey({ check: f.check, subject: { kind: f.subjectKind, id: f.subjectId } });
     const byExistingKey = new Map(existing.map((f) => [keyOf(f), f]));
@@ -92,36 +100,36 @@ export async function applyFindings(
           status: 'open',
           message: r.message,
           remediation: r.remediation ?? null,
-          firstSeenAt: now,
-          lastSeenAt: now,
+          firstSeenAt: writtenAt,
+          lastSeenAt: writtenAt,
           snapshot,
-          updatedAt: now,
+          updatedAt: writtenAt,
         });
-        events.push(['opened', addEvent(em, f, 'opened', null, now, { snapshot })]);
+        events.push(['opened', addEvent(em, f, 'opened', null, writtenAt, { snapshot })]);
         continue;
       }
       const f = byExistingKey.get(change.key)!;
       const from = f.status;
       if (change.kind === 'resolve') {
         f.status = 'resolved';
-        f.resolvedAt = now;
-        f.updatedAt = now;
+        f.resolvedAt = writtenAt;
+        f.updatedAt = writtenAt;
         clearAcceptance(f);
-        events.push(['resolved', addEvent(em, f, 'resolved', from, now, { snapshot })]);
+        events.push(['resolved', addEvent(em, f, 'resolved', from, writtenAt, { snapshot })]);
         continue;
       }
-      fill(f, change.reported, snapshot, now);
+      fill(f, change.reported, snapshot, writtenAt);
       if (change.kind === 'reopen') {
         f.status = 'open';
         f.resolvedAt = null;
-        events.push(['reopened', addEvent(em, f, 'reopened', from, now, { snapshot })]);
+        events.push(['reopened', addEvent(em, f, 'reopened', from, writtenAt, { snapshot })]);
       } else if (change.kind === 'accepted-expired') {
-        events.push(['accepted-expired', expireAcceptance(em, f, now, snapshot)]);
+        events.push(['accepted-expired', expireAcceptance(em, f, writtenAt, snapshot)]);
       }
     }
     await em.flush();
     return {
-      transitions: await recordTransitions(em, conn, events, now, alerts),
+      transitions: await recordTransitions(em, conn, events, writtenAt, alerts),
       openByCheck: await openCounts(em, conn.id),
       nextAcceptanceExpiry: await nextAcceptanceExpiry(em, conn.id, now),
     };

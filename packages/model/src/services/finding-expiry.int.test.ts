@@ -6,6 +6,7 @@ import { Finding } from '../entities/finding.js';
 import type { ModelOrm } from '../orm/create-orm.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, findingAlertsTo, tenant, unidentified, users } from '../test/fixtures.js';
+import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
 
 const execFileAsync = promisify(execFile);
 const anotherProcess = fileURLToPath(
@@ -17,20 +18,21 @@ const target = 'https://hooks.acme.test/xao';
 const alerts = findingAlertsTo(target);
 const alertsForAll = async () => alerts;
 
-/** Opens one user-identified finding per user id on `ref`; returns their ids by user id. */
+/** Opens one user-identified finding per user id on `ref` at `when`; returns their ids by user id. */
 async function openFindings(
   model: ModelOrm,
   ref: typeof acme,
   ids: string[],
   when: string,
 ): Promise<Record<string, string>> {
-  const s = await model.db.snapshots.record(
+  const db = databaseWithClock(model, new ManualClock(at(when)));
+  const s = await db.snapshots.record(
     ref,
     tenant,
     users(...ids.map((id): [string, string] => [id, 'STANDARD'])),
     at(when),
   );
-  const applied = await model.db.findings.apply(
+  const applied = await db.findings.apply(
     ref,
     s.id,
     ids.map((id) => unidentified(id)),

@@ -2,14 +2,24 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { FindingAlerts } from './findings.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
+import type { ReportedFinding } from '../findings/reported-finding.js';
 import { acme, at, findingAlertsTo, tenant, unidentified, users } from '../test/fixtures.js';
+import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
+import type { Database } from './database.js';
 
 /** A valid expiry for an acceptance made now (within the maximum acceptance period). */
 const inAMonth = () => new Date(Date.now() + 30 * 86_400_000);
 
 describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
   const t = useTestModel(driver);
-  const db = () => t.model.db;
+  const clock = new ManualClock(at('2026-11-01T00:00:00Z'));
+  let clocked: Database | undefined;
+  const db = () => (clocked ??= databaseWithClock(t.model, clock));
+  /** An evaluation made at `when` and written at once: stamped `when`. */
+  const applyAt = (snapshotId: string, reported: ReportedFinding[], when: string) => {
+    clock.set(at(when));
+    return db().findings.apply(acme, snapshotId, reported, at(when));
+  };
   const snap = (when: string) =>
     db().snapshots.record(acme, tenant, users(['a', 'STANDARD'], ['b', 'STANDARD']), at(when));
   const summary = (r: { transitions: { type: string; finding: { subject: { id: string } } }[] }) =>
@@ -17,11 +27,10 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
 
   it('opens new findings and reports them as transitions with the evidencing snapshot', async () => {
     const s = await snap('2026-11-01T00:00:00Z');
-    const result = await db().findings.apply(
-      acme,
+    const result = await applyAt(
       s.id,
       [unidentified('a'), unidentified('b', 'high')],
-      at('2026-11-01T00:00:01Z'),
+      '2026-11-01T00:00:01Z',
     );
     expect(summary(result)).toEqual(['opened:a', 'opened:b']);
     expect(result.openByCheck).toEqual({ 'user-identified': 2 });
@@ -39,11 +48,10 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
 
   it('is quiet when the same findings are reported again, but refreshes lastSeenAt and evidence', async () => {
     const s = await snap('2026-11-01T01:00:00Z');
-    const result = await db().findings.apply(
-      acme,
+    const result = await applyAt(
       s.id,
       [unidentified('a'), unidentified('b', 'high')],
-      at('2026-11-01T01:00:01Z'),
+      '2026-11-01T01:00:01Z',
     );
     expect(result.transitions).toEqual([]);
     const page = await db().findings.list({ connection: acme, subjectId: 'a' });
@@ -57,21 +65,13 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
   it('resolves findings no longer reported and reopens them when they recur', async () => {
     const s1 = await snap('2026-11-01T02:00:00Z');
     expect(
-      summary(
-        await db().findings.apply(
-          acme,
-          s1.id,
-          [unidentified('b', 'high')],
-          at('2026-11-01T02:00:01Z'),
-        ),
-      ),
+      summary(await applyAt(s1.id, [unidentified('b', 'high')], '2026-11-01T02:00:01Z')),
     ).toEqual(['resolved:a']);
     const s2 = await snap('2026-11-01T03:00:00Z');
-    const back = await db().findings.apply(
-      acme,
+    const back = await applyAt(
       s2.id,
       [unidentified('a'), unidentified('b', 'high')],
-      at('2026-11-01T03:00:01Z'),
+      '2026-11-01T03:00:01Z',
     );
     expect(summary(back)).toEqual(['reopened:a']);
     const a = back.transitions[0]!.finding;
@@ -112,11 +112,10 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     });
 
     const s1 = await snap('2026-11-01T04:00:00Z');
-    const still = await db().findings.apply(
-      acme,
+    const still = await applyAt(
       s1.id,
       [unidentified('a'), unidentified('b', 'high')],
-      at('2026-11-01T04:00:01Z'),
+      '2026-11-01T04:00:01Z',
     );
     expect(still.transitions).toEqual([]);
     expect(still.openByCheck).toEqual({ 'user-identified': 1 });
@@ -124,11 +123,10 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     expect((await db().findings.get(a.id))?.status).toBe('accepted');
 
     const s2 = await snap('2026-11-01T06:00:00Z');
-    const expired = await db().findings.apply(
-      acme,
+    const expired = await applyAt(
       s2.id,
       [unidentified('a'), unidentified('b', 'high')],
-      at('2026-11-01T06:00:01Z'),
+      '2026-11-01T06:00:01Z',
     );
     expect(summary(expired)).toEqual(['accepted-expired:a']);
     expect(expired.nextAcceptanceExpiry).toBeNull();
@@ -161,12 +159,7 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
       at('2026-11-01T06:40:00Z'),
     );
     const s = await snap('2026-11-01T07:00:00Z');
-    const result = await db().findings.apply(
-      acme,
-      s.id,
-      [unidentified('a')],
-      at('2026-11-01T07:00:01Z'),
-    );
+    const result = await applyAt(s.id, [unidentified('a')], '2026-11-01T07:00:01Z');
     expect(summary(result)).toEqual(['resolved:b']);
     expect(result.transitions[0]!.finding).toMatchObject({
       status: 'resolved',
@@ -202,20 +195,14 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
       users(['z', 'STANDARD']),
       at('2026-11-01T07:00:00Z'),
     );
-    const opened = await db().findings.apply(
-      acme,
-      s2.id,
-      [unidentified('z')],
-      at('2026-11-01T07:00:02Z'),
-    );
+    const opened = await applyAt(s2.id, [unidentified('z')], '2026-11-01T07:00:02Z');
     expect(summary(opened)).toEqual(['opened:z']);
     expect(opened.openByCheck).toEqual({ 'user-identified': 2 });
     // Evaluating the first tenant again must not resolve tenant-2's finding.
     const s1 = await snap('2026-11-01T08:00:00Z');
-    expect(
-      (await db().findings.apply(acme, s1.id, [unidentified('a')], at('2026-11-01T08:00:01Z')))
-        .transitions,
-    ).toEqual([]);
+    expect((await applyAt(s1.id, [unidentified('a')], '2026-11-01T08:00:01Z')).transitions).toEqual(
+      [],
+    );
     expect((await db().findings.list({ subjectId: 'z' })).items[0]?.status).toBe('open');
     expect(await db().findings.openCountsByConnection()).toEqual({
       'finance/acme': { 'user-identified': 2 },
@@ -241,24 +228,14 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
     await accept(a!.id, '2026-12-01T00:00:00Z');
     await accept(z!.id, '2026-11-15T00:00:00Z');
     const s = await snap('2026-11-01T09:00:00Z');
-    const result = await db().findings.apply(
-      acme,
-      s.id,
-      [unidentified('a')],
-      at('2026-11-01T09:00:01Z'),
-    );
+    const result = await applyAt(s.id, [unidentified('a')], '2026-11-01T09:00:01Z');
     expect(result.transitions).toEqual([]);
     // tenant-2's z expires first, though this evaluation was of the first tenant.
     expect(result.nextAcceptanceExpiry).toEqual(at('2026-11-15T00:00:00Z'));
     // Once z's acceptance has passed without tenant-2 being evaluated (it left the grant), it is
     // no longer ahead: reporting it would make the reconciler sync again at once, in a loop.
     const later = await snap('2026-11-20T00:00:00Z');
-    const afterZ = await db().findings.apply(
-      acme,
-      later.id,
-      [unidentified('a')],
-      at('2026-11-20T00:00:01Z'),
-    );
+    const afterZ = await applyAt(later.id, [unidentified('a')], '2026-11-20T00:00:01Z');
     expect((await db().findings.get(z!.id))?.status).toBe('accepted');
     expect(afterZ.nextAcceptanceExpiry).toEqual(at('2026-12-01T00:00:00Z'));
   });
@@ -270,9 +247,9 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
       [],
       at('2026-11-01T00:00:00Z'),
     );
-    await expect(
-      db().findings.apply(acme, elsewhere.id, [], at('2026-11-01T09:00:00Z')),
-    ).rejects.toThrow(/^snapshotId: /);
+    await expect(applyAt(elsewhere.id, [], '2026-11-01T09:00:00Z')).rejects.toThrow(
+      /^snapshotId: /,
+    );
     const s = await db().snapshots.latest(acme, tenant.tenantId);
     await expect(
       db().findings.apply(acme, s!.id, [{ ...unidentified('a'), message: '' }]),

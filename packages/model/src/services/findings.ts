@@ -46,7 +46,8 @@ export class FindingService {
   constructor(private readonly ctx: ServiceContext) {}
 
   /**
-   * Applies one policy evaluation of the snapshot's tenant (see applyFindings): returns the
+   * Applies one policy evaluation of the snapshot's tenant, made at `now` (see applyFindings;
+   * what it writes is stamped with the service's clock, when it is written): returns the
    * transitions (opened, resolved, reopened, accepted-expired) for webhooks and events.
    */
   async apply(
