@@ -2,7 +2,8 @@
 # Builds the Go tools pinned in tools/go.mod (opa, helm, kubeconform, etcd, kube-apiserver, kubectl)
 # and tools/regal/go.mod (Regal, a module of its own because it pins an older OPA library than the
 # opa CLI above) into a per-machine cache keyed by those go.mod + go.sum files (a tool is rebuilt
-# when its -ldflags below change), and links them into .tools/bin.
+# when its -ldflags below change), unpacks promtool from Debian's prometheus package into the same
+# cache (see the end), and links them into .tools/bin.
 # A binary the user already has (named by an env var, in KUBEBUILDER_ASSETS, or on PATH) is linked
 # instead of built. Idempotent: a second run only checks the links.
 set -euo pipefail
@@ -95,5 +96,44 @@ for entry in "${tools[@]}"; do
   fi
   ln -sfn "$cache/$name" "$bin/$name"
 done
+
+# promtool (the chart's alert rules are unit-tested with it) comes from Debian's prometheus package:
+# building it from the Go module takes too long. Only usr/bin/promtool is unpacked from the .deb, the
+# package is not installed. Pinned to the upstream version Debian 12 ships; the Debian revision
+# (e.g. a security fix) is whatever apt offers, and is recorded beside the binary.
+promtool_version=2.42.0
+promtool_cache=$caches/promtool-$promtool_version
+
+fetch_promtool() {
+  step "fetching promtool $promtool_version from Debian's prometheus package (once per version)"
+  local start deb_version work=$promtool_cache/download
+  start=$(date +%s)
+  apt_update_once
+  deb_version=$(apt-cache policy prometheus | sed -n 's/^ *Candidate: //p')
+  case "$deb_version" in
+    "$promtool_version"[+-]*) ;;
+    *) die "promtool: apt offers prometheus ${deb_version:-(none)}, not $promtool_version as pinned in scripts/tools.sh; set XAO_PROMTOOL to a promtool $promtool_version, or change the pin" ;;
+  esac
+  rm -rf "$work" && mkdir -p "$work"
+  (cd "$work" && apt-get download -q "prometheus=$deb_version" >download.log 2>&1) ||
+    die "promtool: apt-get download prometheus=$deb_version failed (are Debian's mirrors reachable?): $(grep "^E:" "$work/download.log" || tail -3 "$work/download.log")"
+  dpkg-deb --fsys-tarfile "$work"/prometheus_*.deb | tar -x -C "$work" ./usr/bin/promtool ||
+    die "promtool: no usr/bin/promtool in $(ls "$work"/prometheus_*.deb)"
+  "$work/usr/bin/promtool" --version >/dev/null || die "promtool from prometheus $deb_version does not run"
+  mv "$work/usr/bin/promtool" "$promtool_cache/promtool"
+  echo "$deb_version" >"$promtool_cache/debian-version"
+  rm -rf "$work"
+  note "promtool fetched in $(( $(date +%s) - start ))s"
+}
+
+if [ "${XAO_TOOLS_PREFER_PINNED:-}" != "1" ] && existing=$(users_binary promtool XAO_PROMTOOL) && [ -n "$existing" ]; then
+  ln -sfn "$existing" "$bin/promtool"
+  note "promtool: using $existing"
+else
+  # Not `… || fetch_promtool`: that would turn off set -e inside it.
+  if ! "$promtool_cache/promtool" --version >/dev/null 2>&1; then fetch_promtool; fi
+  ln -sfn "$promtool_cache/promtool" "$bin/promtool"
+  note "promtool: $promtool_version (Debian prometheus $(cat "$promtool_cache/debian-version"))"
+fi
 
 step "tools ready in .tools/bin ($(ls "$bin" | tr '\n' ' '))"

@@ -41,8 +41,9 @@ const objects = kinds(
 const groups = objects.find((o) => o.kind === 'PrometheusRule')!.spec.groups;
 const rules = groups.flatMap((g) => g.rules);
 // The Prometheus Operator names a ServiceMonitor's targets' job after their Service.
-const job = objects.find((o) => o.kind === 'Service' && o.metadata.name.endsWith('-metrics'))!
-  .metadata.name;
+const job = objects.find(
+  (o) => o.kind === 'Service' && o.metadata.name.endsWith('-reconciler-metrics'),
+)!.metadata.name;
 const releaseNamespace = 'xao-system';
 const pod = (suffix: string) => `xao-xero-access-reconciler-6f7d9c8b5-${suffix}`;
 
@@ -249,7 +250,8 @@ describe('XeroConnectionNotReady', () => {
       },
     );
 
-  // A reason change replaces the series (the old reason's goes stale) within one scrape.
+  // A reason change replaces the series (the old reason's goes stale) within one scrape. Grouped by
+  // reason, it would be a new alert and restart the 30 minutes.
   it('fires after 30 minutes not Ready whatever the reason, naming the current one; not for suspended or Ready connections', () => {
     expectPasses({
       input_series: [
@@ -313,6 +315,7 @@ describe('XeroAccessPolicyBundleRefused', () => {
 });
 
 describe('XeroAccessReconcilerDown and XeroAccessNoLeader', () => {
+  // Their results carry no labels: without the release's, two releases' alerts would be one.
   const release = { severity: 'warning', namespace: releaseNamespace, job };
   const down = firing('XeroAccessReconcilerDown', release);
   const noLeader = firing('XeroAccessNoLeader', release);

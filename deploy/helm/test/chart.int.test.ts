@@ -311,87 +311,21 @@ describe('rendered manifests', () => {
     expect(deployment(slow).terminationGracePeriodSeconds).toBe(60);
   });
 
-  const alertRules = (...sets: string[]) =>
+  // What the alerts do is tested with promtool in alert-rules.int.test.ts; here, when they render.
+  const alertNames = (...sets: string[]) =>
     (
       kinds(render('metrics.prometheusRule.enabled=true', ...sets)).find(
         (o) => o.kind === 'PrometheusRule',
-      ) as unknown as {
-        spec: {
-          groups: {
-            rules: {
-              alert: string;
-              expr: string;
-              labels: Record<string, string>;
-              annotations: Record<string, string>;
-            }[];
-          }[];
-        };
-      }
-    ).spec.groups.flatMap((g) => g.rules);
+      ) as unknown as { spec: { groups: { rules: { alert: string }[] }[] } }
+    ).spec.groups.flatMap((g) => g.rules.map((r) => r.alert));
 
-  // Grouped by reason, a reason that changes (RateLimited, then Unauthorized) would be a new alert
-  // and restart the 30 minutes: the reason is looked up for the description instead.
-  it('alerts on connections not Ready for 30 minutes whatever the reason, except suspended ones', () => {
-    const notReady = alertRules().find((r) => r.alert === 'XeroConnectionNotReady');
-    expect(notReady?.expr).toBe(
-      'max by (namespace, name) (last_over_time(xao_connection_ready{reason!="Suspended"}[5m]) == 0)',
-    );
-    expect(notReady?.annotations.description).toBe(
-      'Reason {{ with printf "xao_connection_ready{namespace=%q,name=%q} == 0" $labels.namespace $labels.name | query }}' +
-        '{{ . | first | label "reason" }}{{ else }}unknown{{ end }}: ' +
-        'kubectl describe xc -n {{ $labels.namespace }} {{ $labels.name }}',
-    );
-  });
-
-  // Only the leader exports connection series, and drops them when it stops leading: read raw, a
-  // crash loop would resolve the alerts and each rollout would restart their `for`. The old and new
-  // leaders' last values overlap for the window, so each connection counts once.
-  it('alerts on the last value a leader reported in the past 5 minutes, so a short gap neither resolves nor restarts them', () => {
-    const findingOpen = alertRules().find((r) => r.alert === 'XeroAccessHighSeverityFindingOpen');
-    expect(findingOpen?.expr).toBe(
-      'sum by (check) (max by (namespace, name, check) (last_over_time(xao_open_findings{severity="high"}[5m]))) > 0',
-    );
-  });
-
-  // When the last values run out, these say why: nobody is scraped, or nobody leads. The job is the
-  // metrics Service's name, as the chart's ServiceMonitor names it.
-  it("alerts when this release's reconciler cannot be scraped or none of its replicas leads", () => {
-    const rules = alertRules('metrics.serviceMonitor.enabled=true');
-    const reconciler = 'job="xao-xero-access-reconciler-metrics", namespace="xao-system"';
-    expect(rules.find((r) => r.alert === 'XeroAccessReconcilerDown')?.expr).toBe(
-      `absent(up{${reconciler}} == 1)`,
-    );
-    expect(rules.find((r) => r.alert === 'XeroAccessNoLeader')?.expr).toBe(
-      `sum(xao_leader{${reconciler}}) < 1`,
-    );
-    // Their results carry no labels: without the release's, two releases' alerts would be one.
-    for (const alert of ['XeroAccessReconcilerDown', 'XeroAccessNoLeader']) {
-      expect(rules.find((r) => r.alert === alert)?.labels, alert).toEqual({
-        severity: 'warning',
-        namespace: 'xao-system',
-        job: 'xao-xero-access-reconciler-metrics',
-      });
-    }
-    const names = (...sets: string[]) => alertRules(...sets).map((r) => r.alert);
-    // Scraped some other way the job is unknown; with no replicas nothing is meant to run.
-    expect(names()).not.toContain('XeroAccessReconcilerDown');
-    expect(names('metrics.serviceMonitor.enabled=true', 'reconciler.replicas=0')).not.toContain(
-      'XeroAccessNoLeader',
-    );
-  });
-
-  // An annotation naming a label the expression aggregated away renders empty; one without `by`
-  // (absent, a plain sum) keeps none worth naming.
-  it('alerts name only labels their expression keeps', () => {
-    const rules = alertRules('metrics.serviceMonitor.enabled=true');
-    expect(rules.length).toBeGreaterThan(0);
-    for (const rule of rules) {
-      const kept = /^\w+ by \(([^)]*)\)/.exec(rule.expr)?.[1]?.split(/,\s*/) ?? [];
-      const used = Object.values(rule.annotations).flatMap((text) =>
-        [...text.matchAll(/\$labels\.(\w+)/g)].map((m) => m[1]),
-      );
-      expect(kept, rule.alert).toEqual(expect.arrayContaining(used));
-    }
+  // They watch the job the chart's ServiceMonitor gives the reconciler: scraped some other way, the
+  // job is unknown; with no replicas, nothing is meant to run.
+  it('renders the reconciler-down and no-leader alerts only with the ServiceMonitor and replicas', () => {
+    const both = ['XeroAccessReconcilerDown', 'XeroAccessNoLeader'];
+    expect(alertNames('metrics.serviceMonitor.enabled=true')).toEqual(expect.arrayContaining(both));
+    for (const sets of [[], ['metrics.serviceMonitor.enabled=true', 'reconciler.replicas=0']])
+      for (const alert of both) expect(alertNames(...sets), sets.join(' ')).not.toContain(alert);
   });
 
   // kube-prometheus-stack's Prometheus picks ServiceMonitors and rules by its release's label.
@@ -450,11 +384,6 @@ describe('rendered manifests', () => {
     };
     expect(leaseName('finance')).toBe('finance-xero-access-reconciler');
     expect(leaseName('payroll')).toBe('payroll-xero-access-reconciler');
-  });
-
-  it('alerts when a replica refuses the policy bundle it was given', () => {
-    const refused = alertRules().find((r) => r.alert === 'XeroAccessPolicyBundleRefused');
-    expect(refused?.expr).toBe('max by (pod) (xao_policy_bundle_refused) > 0');
   });
 
   const budgets = (replicas: number) =>

@@ -3,7 +3,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type ToolName =
-  'etcd' | 'kube-apiserver' | 'kubectl' | 'opa' | 'helm' | 'kubeconform' | 'regal';
+  'etcd' | 'kube-apiserver' | 'kubectl' | 'opa' | 'helm' | 'kubeconform' | 'regal' | 'promtool';
 
 const ENV_OVERRIDES: Record<ToolName, string> = {
   etcd: 'TEST_ASSET_ETCD',
@@ -13,6 +13,7 @@ const ENV_OVERRIDES: Record<ToolName, string> = {
   helm: 'XAO_HELM',
   kubeconform: 'XAO_KUBECONFORM',
   regal: 'XAO_REGAL',
+  promtool: 'XAO_PROMTOOL',
 };
 
 /** The repository root: the folder that holds `tools/go.mod`. */
@@ -71,6 +72,6 @@ export function findTool(name: ToolName): string {
   const found = onPath(name);
   if (found) return found;
   throw new Error(
-    `${name} not found: run \`npm run tools\` (builds the pinned Go tools into .tools/bin) or set ${ENV_OVERRIDES[name]}`,
+    `${name} not found: run \`npm run tools\` (puts the pinned tools into .tools/bin) or set ${ENV_OVERRIDES[name]}`,
   );
 }
