@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       'check=user-identified&status=open',
       `connection=${namespace}/conn-12&check=offboarded-access-removed&status=open`,
       'status=open&since=2026-06-01T00:00:00Z',
-      'status=accepted&sort=lastSeenAt',
+      'status=accepted&order=asc',
     ];
     // Each filter's first five pages: page 1 plus four cursors taken from real responses.
     const paths: string[] = [];

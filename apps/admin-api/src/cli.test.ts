@@ -1,13 +1,19 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createOrm, MAX_PAGE_SIZE } from '@xero-access/model';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+/** The model package's `xao-model` command, as an auditor installs it. */
+const modelCli = join(
+  dirname(createRequire(import.meta.url).resolve('@xero-access/model/package.json')),
+  'dist/cli/main.js',
+);
 const dir = mkdtempSync(join(tmpdir(), 'xao-cli-'));
 const env = {
   ...process.env,
@@ -95,6 +101,50 @@ describe('admin-api CLI', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toContain(`admin-api: ${file} holds no snapshots: nothing to verify`);
   }, 60_000);
+
+  it("verifies offline the chain files xao-model exports, this release's and earlier ones", async () => {
+    const url = `sqlite://${join(dir, 'chain.db')}`;
+    const model = await createOrm({ url, migrate: true });
+    try {
+      const acme = { namespace: 'finance', name: 'acme' };
+      const tenant = { tenantId: 't-1', tenantName: 'Acme' };
+      for (const [day, role] of [[1, 'STANDARD'], [2, 'STANDARD'], [3, 'ADMIN']] as const)
+        await model.db.snapshots.record(acme, tenant, [{ userId: 'u1', organisationRole: role }],
+          new Date(Date.UTC(2026, 10, day))); // prettier-ignore
+    } finally {
+      await model.close();
+    }
+    const file = join(dir, 'xao-model-export.json');
+    const exported = await promisify(execFile)(process.execPath, [
+      ...[modelCli, 'verify-chain', '--url', url, '--connection', 'finance/acme'],
+      ...['--tenant', 't-1', '--export', file],
+    ]);
+    const verification = JSON.parse(exported.stdout);
+    expect(verification).toMatchObject({ ok: true, length: 3 });
+
+    const current = JSON.parse(readFileSync(file, 'utf8'));
+    expect(current.version).toBe(2);
+    // What xao-model --export wrote before version 2: {"chain": [records with contentText]}.
+    const v1 = join(dir, 'xao-model-export-v1.json');
+    writeFileSync(
+      v1,
+      JSON.stringify({
+        chain: current.records.map((r: { contentHash: string }) => ({
+          ...r,
+          contentText: current.contents[r.contentHash],
+        })),
+      }),
+    );
+    for (const chainFile of [file, v1]) {
+      const verified = await run(['verify-chain', '--file', chainFile]);
+      expect({ chainFile, code: verified.code, stderr: verified.stderr }).toEqual({
+        chainFile,
+        code: 0,
+        stderr: '',
+      });
+      expect(JSON.parse(verified.stdout)).toEqual(verification);
+    }
+  }, 120_000);
 
   it('refuses an unknown role, naming the choices', async () => {
     const refused = await run(['token', 'create', '--name', 'x', '--role', 'root']);

@@ -5,9 +5,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   API_TOKEN_ROLES,
   MAX_PAGE_SIZE,
+  parseChainExport,
   safeErrorMessage,
-  verifyChainRecords,
-  type ChainRecord,
+  verifyChainExport,
+  type ChainVerification,
 } from '@xero-access/model';
 import pino from 'pino';
 import { openModel } from './app/runtime.js';
@@ -25,12 +26,20 @@ program
     const config = loadConfig();
     const logger = createLogger(config.logLevel);
     const server = await startServer(config, logger);
-    const stop = async () => {
-      await server.close();
-      process.exit(0);
+    // Drains first (SHUTDOWN_DRAIN_SECONDS); a second signal finds no handler and ends it at once.
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      void server.shutdown().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
 
 const token = program.command('token').description('API tokens');
@@ -141,15 +150,15 @@ program
   )
   .option('--connection <ns/name>', 'XeroConnection (with --tenant; reads DATABASE_URL)')
   .option('--tenant <tenantId>', 'Xero tenant id')
-  .option('--file <file>', 'a chain export (GET /snapshots/chain) to verify without the database')
+  .option(
+    '--file <file>',
+    'a chain export (GET /snapshots/chain or xao-model --export; any version) to verify without the database',
+  )
   .action(async (options: { connection?: string; tenant?: string; file?: string }) => {
-    let records: ChainRecord[];
+    let result: ChainVerification;
     let chain: string;
     if (options.file) {
-      const exported = JSON.parse(readFileSync(options.file, 'utf8')) as {
-        records: (ChainRecord & { takenAt: string })[];
-      };
-      records = exported.records.map((r) => ({ ...r, takenAt: new Date(r.takenAt) }));
+      result = verifyChainExport(parseChainExport(readFileSync(options.file, 'utf8')));
       chain = options.file;
     } else {
       const [namespace, name] = (options.connection ?? '').split('/');
@@ -157,15 +166,14 @@ program
         throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
       const model = await openCommandModel();
       try {
-        records = await model.db.snapshots.chainRecords({ namespace, name }, options.tenant);
+        result = await model.db.snapshots.verifyChain({ namespace, name }, options.tenant);
       } finally {
         await model.close();
       }
       chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
     }
     // An empty chain verifies as ok, but proves nothing (e.g. a mistyped --tenant).
-    if (records.length === 0) throw new Error(`${chain} holds no snapshots: nothing to verify`);
-    const result = verifyChainRecords(records);
+    if (result.length === 0) throw new Error(`${chain} holds no snapshots: nothing to verify`);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     process.exitCode = result.ok ? 0 : 1;
   });

@@ -45,7 +45,6 @@ try {
     ['tenant', { tenantId: 'tenant-7' }, {}],
     ['subject', { subjectId: 'user-4242' }, {}],
     ['since + status=open', { since: new Date('2026-06-01T00:00:00Z'), status: 'open' }, {}],
-    ['status=open by lastSeenAt', { status: 'open' }, { sort: 'lastSeenAt' }],
     [
       'check + severity + status (2 indexes apply)',
       { check: 'critical-system-access-valid', severity: 'low', status: 'open' },

@@ -5,13 +5,19 @@ export {
   type CreateOrmOptions,
   type ModelOrm,
 } from './orm/create-orm.js';
+export { NewerSchemaError } from './orm/newer-schema.js';
 export {
   DEFAULT_DATABASE_URL,
   parseDatabaseUrl,
   type Dialect,
   type ParsedDatabaseUrl,
 } from './orm/database-url.js';
-export { Database, type EvaluationContext, type PolicyStaff } from './services/database.js';
+export {
+  Database,
+  type DatabaseOptions,
+  type EvaluationContext,
+  type PolicyStaff,
+} from './services/database.js';
 export {
   connectWithRetry,
   type ConnectOptions,
@@ -40,6 +46,7 @@ export {
   MAX_CAUSE_DEPTH,
   type SafeError,
 } from './logging/error-serializer.js';
+export { logLineOptions, type LoggingApp } from './logging/log-line.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
 export type { SnapshotRecord, TenantRef } from './services/snapshots.js';
@@ -61,6 +68,7 @@ export type {
 } from './services/finding-records.js';
 export {
   FINDING_SORTS,
+  LAST_SEEN_AT_SORT_REFUSED,
   type FindingFilter,
   type FindingPageRequest,
   type FindingSort,
@@ -116,10 +124,19 @@ export {
   ChainVerifier,
   CHAIN_VERSION,
   type ChainLink,
+  type ChainEntry,
   type ChainRecord,
   type ChainProblem,
   type ChainVerification,
 } from './hashing/snapshot-hash.js';
+export {
+  CHAIN_EXPORT_KIND,
+  CHAIN_EXPORT_VERSION,
+  parseChainExport,
+  verifyChainExport,
+  type ChainExport,
+} from './snapshots/chain-export.js';
+export type { ChainExportStream } from './services/snapshot-chain.js';
 export {
   diffUsers,
   isEmptyDiff,

@@ -9,10 +9,7 @@ import {
   type Page,
 } from '@xero-access/model';
 
-const COLUMN: Record<FindingSort, string> = {
-  firstSeenAt: 'first_seen_at',
-  lastSeenAt: 'last_seen_at',
-};
+const COLUMN: Record<FindingSort, string> = { firstSeenAt: 'first_seen_at' };
 
 interface Row {
   id: string;

@@ -1,4 +1,9 @@
-import { FINDING_STATUSES, SEVERITIES } from '@xero-access/model';
+import {
+  FINDING_SORTS,
+  FINDING_STATUSES,
+  LAST_SEEN_AT_SORT_REFUSED,
+  SEVERITIES,
+} from '@xero-access/model';
 import { z } from 'zod';
 import { connectionKeyParam } from '../connections/connection-key.js';
 import { cursorParam, isoDateParam, limitParam, listOf } from '../http/query-schemas.js';
@@ -24,7 +29,14 @@ export const listFindingsQuery = z
     since: isoDateParam
       .optional()
       .describe('Only findings first seen at or after this instant (ISO-8601)'),
-    sort: z.enum(['firstSeenAt', 'lastSeenAt']).optional(),
+    sort: z
+      .enum(FINDING_SORTS, {
+        error: (issue) => (issue.input === 'lastSeenAt' ? LAST_SEEN_AT_SORT_REFUSED : undefined),
+      })
+      .optional()
+      .describe(
+        'Page order: firstSeenAt (the default; it never changes). lastSeenAt is refused: every sync rewrites it, so pages ordered by it would skip or repeat findings.',
+      ),
     order: z.enum(['asc', 'desc']).optional(),
     limit: limitParam,
     cursor: cursorParam,

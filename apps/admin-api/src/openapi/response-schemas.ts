@@ -66,6 +66,61 @@ export const snapshotUserSchema = z.object({
 
 export const snapshotDetailSchema = snapshotSchema.extend({ users: z.array(snapshotUserSchema) });
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+export const snapshotChainSchema = z.object({
+  kind: z.literal('xero-access-snapshot-chain'),
+  version: z
+    .literal(2)
+    .describe(
+      '2: contents shared by hash; version 1 exports (contentText per record) still verify',
+    ),
+  connection: z.string(),
+  tenantId: z.string(),
+  contents: z
+    .record(sha256, z.string())
+    .describe(
+      'Each distinct users content once, by its contentHash: the canonical users JSON it covers',
+    ),
+  records: z
+    .array(
+      z
+        .object({
+          id: z.uuid(),
+          connection: z.string().describe('namespace/name'),
+          tenantId: z.string(),
+          tenantName: z.string(),
+          sequence: z.number().int(),
+          takenAt: date,
+          contentHash: sha256.describe('Key of the content in contents'),
+          previousHash: sha256.nullable(),
+          chainHash: sha256,
+        })
+        .strict(),
+    )
+    .describe('Oldest first: the link fields and chainHash'),
+  verification: z
+    .object({
+      ok: z.boolean(),
+      length: z.number().int(),
+      headHash: z.string().nullable(),
+      problems: z.array(
+        z.object({
+          snapshotId: z.string(),
+          sequence: z.number().int(),
+          problem: z.enum([
+            'content-hash-mismatch',
+            'content-missing',
+            'chain-hash-mismatch',
+            'previous-hash-mismatch',
+            'sequence-gap',
+          ]),
+          detail: z.string(),
+        }),
+      ),
+    })
+    .describe("The server's verification of exactly these records"),
+});
+
 export const connectionViewSchema = z.object({
   namespace: z.string(),
   name: z.string(),

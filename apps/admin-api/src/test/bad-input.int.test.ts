@@ -136,6 +136,14 @@ const cases: Case[] = [
     field: 'query.since',
   },
   {
+    name: 'sort by a value every sync rewrites',
+    method: 'GET',
+    url: '/findings?sort=lastSeenAt',
+    status: 400,
+    field: 'query.sort',
+    message: /^query\.sort: lastSeenAt cannot order pages: .*use sort=firstSeenAt/,
+  },
+  {
     name: 'connection not namespace/name',
     method: 'GET',
     url: '/findings?connection=../../etc/passwd',

@@ -57,7 +57,10 @@ describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
     );
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ ok: true, length: 3 });
-    expect(JSON.parse(readFileSync(file, 'utf8')).chain).toHaveLength(3);
+    const exported = JSON.parse(readFileSync(file, 'utf8'));
+    expect(exported).toMatchObject({ kind: 'xero-access-snapshot-chain', version: 2 });
+    expect(exported.records).toHaveLength(3);
+    expect(exported.verification).toEqual(JSON.parse(good.stdout));
 
     await t.model.orm.em
       .getConnection()
@@ -79,6 +82,53 @@ describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
     const offline = await xaoModel('verify-chain', '--file', file);
     expect(offline.code).toBe(0);
     expect(JSON.parse(offline.stdout).headHash).toBe(JSON.parse(good.stdout).headHash);
+  });
+
+  it('verifies offline what the admin API and earlier versions exported, and catches tampering in them', async () => {
+    const audited = { namespace: 'finance', name: 'audited' };
+    for (const [i, role] of ['STANDARD', 'STANDARD', 'ADMIN'].entries())
+      await t.model.db.snapshots.record(
+        audited,
+        tenant,
+        users(['u1', role]),
+        at(`2026-11-0${i + 1}T00:00:00Z`),
+      );
+    const file = join(dir, 'current.json');
+    await xaoModel(...['verify-chain', '--url', t.url, '--connection', 'finance/audited'],
+      ...['--tenant', tenant.tenantId, '--export', file]); // prettier-ignore
+    const current = JSON.parse(readFileSync(file, 'utf8'));
+    expect(current.verification).toMatchObject({ ok: true, length: 3 });
+    expect(Object.keys(current.contents)).toHaveLength(2);
+    // Version 1 carried each record's content: the API as `records`, this CLI as `chain`.
+    const withText = current.records.map((r: { contentHash: string }) => ({
+      ...r,
+      contentText: current.contents[r.contentHash],
+    }));
+    const { contents: _, verification, ...apiHead } = current;
+    const exports = {
+      'api-v2.json': current,
+      'api-v1.json': { ...apiHead, version: 1, records: withText, verification },
+      'cli-v1.json': { chain: withText },
+    };
+    for (const [name, content] of Object.entries(exports)) {
+      writeFileSync(join(dir, name), JSON.stringify(content));
+      const offline = await xaoModel('verify-chain', '--file', join(dir, name));
+      expect({ name, code: offline.code }).toEqual({ name, code: 0 });
+      expect(JSON.parse(offline.stdout)).toEqual(current.verification);
+    }
+
+    const [firstHash] = Object.keys(current.contents);
+    const tampered = {
+      ...current,
+      contents: { ...current.contents, [firstHash!]: '[]' },
+    };
+    writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
+    const bad = await xaoModel('verify-chain', '--file', join(dir, 'tampered.json'));
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).problems[0]).toMatchObject({
+      sequence: 1,
+      problem: 'content-hash-mismatch',
+    });
   });
 
   it('fails (exit 1) on an empty chain, naming what was read, never "ok"', async () => {

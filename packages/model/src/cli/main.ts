@@ -1,10 +1,14 @@
 #!/usr/bin/env node
-import { readFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { verifyChainRecords, type ChainVerification } from '../hashing/snapshot-hash.js';
+import type { ChainVerification } from '../hashing/snapshot-hash.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import { createOrm } from '../orm/create-orm.js';
-import { formatChainExport, parseChainExport } from './chain-export.js';
+import type { ChainExportStream } from '../services/snapshot-chain.js';
+import { parseChainExport, verifyChainExport } from '../snapshots/chain-export.js';
 
 const DATABASE_URL_ENV = 'XAO_DATABASE_URL';
 
@@ -21,6 +25,17 @@ function databaseUrl(option: string | undefined): string {
   return url;
 }
 
+/** Writes the export as it is read (a partial file is removed) and returns its verification. */
+async function writeExport(stream: ChainExportStream, path: string): Promise<ChainVerification> {
+  try {
+    await pipeline(Readable.from(stream.text()), createWriteStream(path));
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
+  return stream.verification();
+}
+
 /** An empty chain proves nothing (e.g. a mistyped --tenant): a failure naming `chain`, never ok. */
 function report(result: ChainVerification, chain: string): void {
   if (result.length === 0) {
@@ -31,6 +46,8 @@ function report(result: ChainVerification, chain: string): void {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (!result.ok) process.exitCode = 1;
 }
+
+const emptyChain: ChainVerification = { ok: true, length: 0, headHash: null, problems: [] };
 
 const program = new Command('xao-model').description('Database tasks for xero-access-operator.');
 
@@ -56,7 +73,10 @@ program
   .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
   .option('--connection <namespace/name>', 'the XeroConnection', connectionArg)
   .option('--tenant <tenantId>', 'the Xero tenant id')
-  .option('--file <path>', 'verify an exported chain ({"chain": [...]}) instead of the database')
+  .option(
+    '--file <path>',
+    'verify a chain export (--export, or GET /snapshots/chain of the admin API; any version) instead of the database',
+  )
   .option('--export <path>', 'also write the chain read from the database to this file')
   .action(
     async (options: {
@@ -68,7 +88,7 @@ program
     }) => {
       if (options.file) {
         report(
-          verifyChainRecords(parseChainExport(await readFile(options.file, 'utf8'))),
+          verifyChainExport(parseChainExport(await readFile(options.file, 'utf8'))),
           options.file,
         );
         return;
@@ -78,15 +98,14 @@ program
       const model = await createOrm({ url: databaseUrl(options.url) });
       try {
         const { namespace, name } = options.connection;
-        const records = await model.db.snapshots.chainRecords(options.connection, options.tenant);
-        if (options.export && records.length > 0) {
-          const { writeFile } = await import('node:fs/promises');
-          await writeFile(options.export, formatChainExport(records));
+        const chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
+        if (!options.export) {
+          report(await model.db.snapshots.verifyChain(options.connection, options.tenant), chain);
+          return;
         }
-        report(
-          verifyChainRecords(records),
-          `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`,
-        );
+        const stream = await model.db.snapshots.exportChain(options.connection, options.tenant);
+        // The verification of exactly what was written, not of a second read.
+        report(stream ? await writeExport(stream, options.export) : emptyChain, chain);
       } finally {
         await model.close();
       }

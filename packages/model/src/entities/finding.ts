@@ -65,8 +65,9 @@ export const FindingSchema = new EntitySchema<Finding>({
       properties: ['connection', 'tenantId', 'check', 'subjectKind', 'subjectId'],
     },
   ],
-  // Keyset pagination orders by (first_seen_at, id) or (last_seen_at, id); each index serves one
-  // common filter with that order, so a page is an index range scan even at a million rows.
+  // Keyset pagination orders by (first_seen_at, id); each index serves one common filter with that
+  // order, so a page is an index range scan even at a million rows. (The last_seen_at index is
+  // from when lastSeenAt was a page order; no listing reads it now.)
   indexes: [
     { name: 'finding_first_seen_index', properties: ['firstSeenAt', 'id'] },
     { name: 'finding_status_first_seen_index', properties: ['status', 'firstSeenAt', 'id'] },

@@ -42,9 +42,14 @@ export function chainHash(link: ChainLink): string {
   return sha256Hex(chainLinkText(link));
 }
 
-export interface ChainRecord extends ChainLink {
+/** One link as exported: the link fields, the snapshot's id and its recorded chainHash. */
+export interface ChainEntry extends ChainLink {
   id: string;
   chainHash: string;
+}
+
+/** A link carrying its own content (chain export format 1). */
+export interface ChainRecord extends ChainEntry {
   /** The canonical users text as stored; its sha256 must equal contentHash. */
   contentText: string;
 }
@@ -53,7 +58,11 @@ export interface ChainProblem {
   snapshotId: string;
   sequence: number;
   problem:
-    'content-hash-mismatch' | 'chain-hash-mismatch' | 'previous-hash-mismatch' | 'sequence-gap';
+    | 'content-hash-mismatch'
+    | 'content-missing'
+    | 'chain-hash-mismatch'
+    | 'previous-hash-mismatch'
+    | 'sequence-gap';
   detail: string;
 }
 
@@ -67,22 +76,45 @@ export interface ChainVerification {
 /**
  * Verifies a tenant's chain incrementally, oldest first: each snapshot's content hashes to its
  * contentHash, its link fields hash to its chainHash, and it points at its predecessor's
- * chainHash with the next sequence number. Keeps only the previous record, so a chain of any
- * length is verified in constant memory.
+ * chainHash with the next sequence number. Keeps only the previous link and one digest per
+ * distinct content, so a chain of any length is verified in memory bounded by its contents.
+ *
+ * Contents come either with each record (`add`) or once per distinct content (`addContent`,
+ * before the entries referring to it through `addEntry`).
  */
 export class ChainVerifier {
   private readonly problems: ChainProblem[] = [];
-  private previous: ChainRecord | undefined;
+  /** sha256 of the text given for each content hash: the hash an entry claims is checked against it. */
+  private readonly contentDigests = new Map<string, string>();
+  private previous: { sequence: number; chainHash: string } | undefined;
   private length = 0;
 
   add(record: ChainRecord): void {
+    this.check(record, sha256Hex(record.contentText));
+  }
+
+  addContent(contentHash: string, text: string): void {
+    this.contentDigests.set(contentHash, sha256Hex(text));
+  }
+
+  addEntry(entry: ChainEntry): void {
+    this.check(entry, this.contentDigests.get(entry.contentHash) ?? null);
+  }
+
+  /** `contentDigest`: the sha256 of the content given for this entry, null when none was. */
+  private check(record: ChainEntry, contentDigest: string | null): void {
     const at = { snapshotId: record.id, sequence: record.sequence };
-    const content = sha256Hex(record.contentText);
-    if (content !== record.contentHash) {
+    if (contentDigest === null) {
+      this.problems.push({
+        ...at,
+        problem: 'content-missing',
+        detail: `no content with hash ${record.contentHash} was given`,
+      });
+    } else if (contentDigest !== record.contentHash) {
       this.problems.push({
         ...at,
         problem: 'content-hash-mismatch',
-        detail: `users hash to ${content}, recorded ${record.contentHash}`,
+        detail: `users hash to ${contentDigest}, recorded ${record.contentHash}`,
       });
     }
     const computed = chainHash(record);
@@ -109,7 +141,7 @@ export class ChainVerifier {
         detail: `sequence ${record.sequence}, expected ${expectedSequence}`,
       });
     }
-    this.previous = record;
+    this.previous = { sequence: record.sequence, chainHash: record.chainHash };
     this.length++;
   }
 

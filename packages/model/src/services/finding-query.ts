@@ -32,8 +32,15 @@ export interface FindingFilter {
   since?: Date;
 }
 
-export const FINDING_SORTS = ['firstSeenAt', 'lastSeenAt'] as const;
+/**
+ * Orders a listing can be paged in: keys no write changes, so a finding never moves across a
+ * cursor. (`lastSeenAt` was one until every sync rewrote it under readers' cursors, skipping or
+ * repeating findings: it is refused, naming this.)
+ */
+export const FINDING_SORTS = ['firstSeenAt'] as const;
 export type FindingSort = (typeof FINDING_SORTS)[number];
+export const LAST_SEEN_AT_SORT_REFUSED =
+  'lastSeenAt cannot order pages: every sync rewrites it, so findings would move between pages (skipped or listed twice); use sort=firstSeenAt (the default), which never changes';
 
 export interface FindingPageRequest extends PageRequest {
   /** Default `firstSeenAt`; ties broken by id. */
@@ -42,10 +49,7 @@ export interface FindingPageRequest extends PageRequest {
   order?: 'asc' | 'desc';
 }
 
-const COLUMN: Record<FindingSort, string> = {
-  firstSeenAt: 'first_seen_at',
-  lastSeenAt: 'last_seen_at',
-};
+const COLUMN: Record<FindingSort, string> = { firstSeenAt: 'first_seen_at' };
 
 function oneOrMany<T extends string>(field: string, value: T | T[], allowed: readonly T[]): T[] {
   const values = Array.isArray(value) ? value : [value];
@@ -67,6 +71,8 @@ export async function listFindings(
 ): Promise<Page<FindingRecord>> {
   const limit = pageSize(page.limit);
   const sort = page.sort ?? 'firstSeenAt';
+  if ((sort as string) === 'lastSeenAt')
+    throw new ValidationError('sort', LAST_SEEN_AT_SORT_REFUSED);
   if (!FINDING_SORTS.includes(sort))
     throw new ValidationError('sort', `must be one of ${FINDING_SORTS.join(', ')}`);
   const order = page.order ?? 'desc';

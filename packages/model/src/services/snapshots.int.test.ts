@@ -140,7 +140,6 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
       ok: true,
       length: 205,
     });
-    expect(await db().snapshots.chainRecords(long, tenant.tenantId)).toHaveLength(205);
     // Deleting a link is refused by the foreign key from its successor; editing one is detected.
     const conn = t.model.orm.em.getConnection();
     const longId = `(select id from connection where name = 'long')`;

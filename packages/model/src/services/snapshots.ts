@@ -7,10 +7,10 @@ import {
   sha256Hex,
   snapshotContentText,
   ChainVerifier,
-  type ChainRecord,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
 import { isUuid, newId } from '../ids.js';
+import { verifyPart } from '../snapshots/chain-export.js';
 import { diffUsers, type SnapshotDiff } from '../snapshots/diff.js';
 import {
   normaliseSnapshotUsers,
@@ -21,6 +21,7 @@ import { ensureConnection, findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
 import { type Page, type PageRequest, newestFirstPage } from './pagination.js';
 import { remediateReviewDecisions } from './review-remediation.js';
+import { ChainExportStream, openChain } from './snapshot-chain.js';
 
 export interface TenantRef {
   tenantId: string;
@@ -82,8 +83,6 @@ function validateTenant(tenant: TenantRef): void {
     throw new ValidationError('tenant.tenantName', 'must be a string of at most 255 characters');
   }
 }
-
-const CHAIN_BATCH = 200;
 
 export class SnapshotService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -226,50 +225,23 @@ export class SnapshotService {
     return diffUsers(before, after);
   }
 
-  /** The tenant's chain, oldest first, with everything needed to verify it offline. */
-  async chainRecords(connection: ConnectionRef, tenantId: string): Promise<ChainRecord[]> {
-    const records: ChainRecord[] = [];
-    for await (const batch of this.chainBatches(connection, tenantId)) records.push(...batch);
-    return records;
-  }
-
-  /** Recomputes every hash of the tenant's chain and checks every link, batch by batch. */
-  async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
-    const verifier = new ChainVerifier();
-    for await (const batch of this.chainBatches(connection, tenantId))
-      batch.forEach((r) => verifier.add(r));
-    return verifier.result();
-  }
-
-  private async *chainBatches(
+  /**
+   * The tenant's chain export (version 2, see README "Chain export"), written as it is read from
+   * the database; null when the tenant has no snapshots.
+   */
+  async exportChain(
     connection: ConnectionRef,
     tenantId: string,
-  ): AsyncGenerator<ChainRecord[]> {
-    const em = this.ctx.em();
-    const conn = await findConnection(em, connection);
-    if (!conn) return;
-    for (let after = 0; ;) {
-      const batch = await em.find(
-        Snapshot,
-        { connection: conn, tenantId, sequence: { $gt: after } },
-        { orderBy: { sequence: 'asc' }, limit: CHAIN_BATCH, populate: ['content'] },
-      );
-      yield batch.map((s) => ({
-        id: s.id,
-        connection: connectionKey(conn),
-        tenantId: s.tenantId,
-        tenantName: s.tenantName,
-        sequence: s.sequence,
-        takenAt: s.takenAt,
-        contentHash: s.content.hash,
-        previousHash: s.previousHash,
-        chainHash: s.chainHash,
-        contentText: s.content.text,
-      }));
-      // Entities of earlier batches are not needed again; keep the identity map small.
-      em.clear();
-      if (batch.length < CHAIN_BATCH) return;
-      after = batch.at(-1)!.sequence;
-    }
+  ): Promise<ChainExportStream | null> {
+    const chain = await openChain(this.ctx.em(), connection, tenantId);
+    return chain && new ChainExportStream(chain);
+  }
+
+  /** Recomputes every hash of the tenant's chain and checks every link, page by page. */
+  async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
+    const verifier = new ChainVerifier();
+    const chain = await openChain(this.ctx.em(), connection, tenantId);
+    if (chain) for await (const part of chain.parts) verifyPart(verifier, part);
+    return verifier.result();
   }
 }

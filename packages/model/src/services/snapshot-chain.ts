@@ -1,0 +1,122 @@
+import { raw } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { SnapshotContent } from '../entities/snapshot-content.js';
+import { Snapshot } from '../entities/snapshot.js';
+import {
+  ChainVerifier,
+  type ChainEntry,
+  type ChainVerification,
+} from '../hashing/snapshot-hash.js';
+import { chainExportText, type ChainPart } from '../snapshots/chain-export.js';
+import { findConnection } from './connections.js';
+import { connectionKey, type ConnectionRef } from './context.js';
+
+const ENTRY_PAGE = 200;
+/** Contents are the large part (a few hundred bytes per user): fewer per query. */
+const CONTENT_PAGE = 10;
+
+export interface OpenChain {
+  connection: string;
+  tenantId: string;
+  /** Each distinct content once, then the entries oldest first, in pages from the database. */
+  parts: AsyncGenerator<ChainPart>;
+}
+
+/**
+ * A tenant's chain up to its current head, or null when it has no snapshots. Snapshots and
+ * contents are write-once, so the pages read later are those of the head read now: a snapshot
+ * recorded meanwhile is not part of this read.
+ */
+export async function openChain(
+  em: SqlEntityManager,
+  ref: ConnectionRef,
+  tenantId: string,
+): Promise<OpenChain | null> {
+  const conn = await findConnection(em, ref);
+  if (!conn) return null;
+  const head = await em.findOne(
+    Snapshot,
+    { connection: conn, tenantId },
+    { orderBy: { sequence: 'desc' }, fields: ['sequence'] },
+  );
+  if (!head) return null;
+  const last = head.sequence;
+  const scope = { connection: conn.id, tenantId, sequence: { $lte: last } };
+  const connection = connectionKey(conn);
+
+  async function* parts(): AsyncGenerator<ChainPart> {
+    const hashes = (
+      (await em
+        .createQueryBuilder(Snapshot, 's')
+        .select([raw('s.content_hash as hash'), raw('min(s.sequence) as first')])
+        .where(scope)
+        .groupBy('s.content_hash')
+        .orderBy({ [raw('min(s.sequence)')]: 'asc' })
+        .execute('all', false)) as { hash: string }[]
+    ).map((r) => r.hash);
+    for (let i = 0; i < hashes.length; i += CONTENT_PAGE) {
+      const page = hashes.slice(i, i + CONTENT_PAGE);
+      const rows = await em.find(SnapshotContent, { hash: { $in: page } });
+      const text = new Map(rows.map((c) => [c.hash, c.text]));
+      em.clear();
+      for (const hash of page) yield { kind: 'content', hash, text: text.get(hash)! };
+    }
+    for (let after = 0; ;) {
+      const page = await em.find(
+        Snapshot,
+        { ...scope, sequence: { $gt: after, $lte: last } },
+        {
+          orderBy: { sequence: 'asc' },
+          limit: ENTRY_PAGE,
+          fields: [
+            'tenantId',
+            'tenantName',
+            'sequence',
+            'takenAt',
+            'content',
+            'previousHash',
+            'chainHash',
+          ],
+        },
+      );
+      const entries: ChainEntry[] = page.map((s) => ({
+        id: s.id,
+        connection,
+        tenantId: s.tenantId,
+        tenantName: s.tenantName,
+        sequence: s.sequence,
+        takenAt: s.takenAt,
+        contentHash: s.content.hash,
+        previousHash: s.previousHash,
+        chainHash: s.chainHash,
+      }));
+      // Entities of earlier pages are not needed again; keep the identity map small.
+      em.clear();
+      yield { kind: 'entries', entries };
+      if (page.length < ENTRY_PAGE) return;
+      after = page.at(-1)!.sequence;
+    }
+  }
+  return { connection, tenantId, parts: parts() };
+}
+
+/** A chain export being written: its text, then the verification of exactly that text. */
+export class ChainExportStream {
+  private readonly verifier = new ChainVerifier();
+  private finished = false;
+
+  constructor(private readonly chain: OpenChain) {}
+
+  /** The export (version 2) in pieces of one content or one page of records; read it once. */
+  async *text(): AsyncGenerator<string> {
+    const { connection, tenantId, parts } = this.chain;
+    yield* chainExportText({ connection, tenantId }, parts, this.verifier);
+    this.finished = true;
+  }
+
+  /** What the export's `verification` says; known once `text()` has been read to its end. */
+  verification(): ChainVerification {
+    if (!this.finished) throw new Error('the chain export has not been read to its end');
+    return this.verifier.result();
+  }
+}
