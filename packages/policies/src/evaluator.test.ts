@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPolicy } from '@open-policy-agent/opa-wasm';
 import { ENTRYPOINT, PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput } from './generated/policy-input.js';
-import { POLICY_DIR, runOpa } from './opa/opa-tool.js';
+import { runOpa } from './opa/opa-tool.js';
 import { PolicyDocumentError } from './schema/validate.js';
-import { buildFresh } from './test/built-policy.js';
+import { buildFresh, buildResultOnly } from './test/built-policy.js';
 import { realisticInput } from './test/generate-input.js';
 import { readPolicyWasm } from './wasm/read-bundle.js';
 
@@ -133,21 +133,7 @@ describe('PolicyEvaluator with many findings', () => {
   }, 60_000);
 
   it('still evaluates a bundle built with only the xeroaccess/result entrypoint', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'xao-old-bundle-'));
-    const run = await runOpa([
-      'build',
-      '-t',
-      'wasm',
-      '-e',
-      ENTRYPOINT,
-      '--ignore',
-      '*_test.rego',
-      '-o',
-      join(dir, 'b.tar.gz'),
-      POLICY_DIR,
-    ]);
-    expect(run.exitCode, run.stderr).toBe(0);
-    const old = await PolicyEvaluator.fromFile(join(dir, 'b.tar.gz'));
+    const old = await PolicyEvaluator.fromFile(await buildResultOnly());
     const current = await PolicyEvaluator.fromFile((await buildFresh()).wasm);
     expect(old.evaluate(example)).toEqual(current.evaluate(example));
     expect(old.evaluate(example).findings).toHaveLength(3);

@@ -2,7 +2,12 @@ import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import type { PolicyInput } from './generated/policy-input.js';
 import type { Finding, PolicyOutput } from './generated/policy-output.js';
 import { repeatedFindings } from './schema/one-finding-per-subject.js';
-import { assertPolicyInput, assertPolicyOutput, PolicyDocumentError } from './schema/validate.js';
+import {
+  assertPolicyInput,
+  assertPolicyOutput,
+  isTimestamp,
+  PolicyDocumentError,
+} from './schema/validate.js';
 import { sortFindings } from './sort-findings.js';
 import { readPolicyBundle, type PolicyBundle } from './wasm/read-bundle.js';
 
@@ -15,6 +20,22 @@ export const ENTRYPOINT = 'xeroaccess/result';
  */
 export const UNSORTED_ENTRYPOINT = 'xeroaccess/unsorted_findings';
 
+/**
+ * The unsorted findings and when to evaluate again (every check's `reevaluate_at`), from one
+ * evaluation: copying the input into WASM is most of its cost. Bundles built before it lack it.
+ */
+export const EVALUATION_ENTRYPOINT = 'xeroaccess/evaluation';
+
+/** The output document, and when evaluating the same input again may report other findings. */
+export interface PolicyEvaluation {
+  output: PolicyOutput;
+  /**
+   * The earliest `reevaluate_at` of any check that is not before `input.now`, rounded up to the
+   * millisecond; null when no check gave one, or the bundle has no EVALUATION_ENTRYPOINT.
+   */
+  reevaluateAt: Date | null;
+}
+
 /** 64 KiB pages reserved up front: growing page by page while parsing a large input is slow. */
 const INITIAL_MEMORY_PAGES = 1024;
 
@@ -26,6 +47,8 @@ export class PolicyEvaluator {
     readonly source: string,
     /** Whether the bundle has UNSORTED_ENTRYPOINT (bundles built before it had only ENTRYPOINT). */
     private readonly hasUnsorted: boolean,
+    /** Whether the bundle has EVALUATION_ENTRYPOINT. */
+    private readonly hasEvaluation: boolean,
   ) {}
 
   /** Loads `policy.wasm` or an OPA bundle (`bundle.tar.gz`, with its data) from a file. */
@@ -62,7 +85,12 @@ export class PolicyEvaluator {
         throw new Error(`${source}: cannot load the bundle's /data.json: ${messageOf(error)}`);
       }
     }
-    return new PolicyEvaluator(policy, source, entrypoints.includes(UNSORTED_ENTRYPOINT));
+    return new PolicyEvaluator(
+      policy,
+      source,
+      entrypoints.includes(UNSORTED_ENTRYPOINT),
+      entrypoints.includes(EVALUATION_ENTRYPOINT),
+    );
   }
 
   /** Validates `input` (throws PolicyDocumentError naming the field), evaluates, validates the output. */
@@ -75,26 +103,41 @@ export class PolicyEvaluator {
    * `assertPolicyInput`); the output is still validated, because custom checks can emit anything.
    */
   evaluateValid(input: PolicyInput): PolicyOutput {
-    const output = assertOutputNamingChecks(this.evaluateRaw(input));
-    // WASM objects come back in hash order; a fixed key order reads better in logs and the CLI.
+    return validOutput(this.evaluateRaw(input));
+  }
+
+  /**
+   * As `evaluate`, plus when to evaluate the same input again (`reevaluateAt`), in one evaluation.
+   * Throws a PolicyDocumentError naming the check when a check's `reevaluate_at` is not a set of
+   * RFC 3339 timestamps.
+   */
+  evaluateWithReevaluation(input: unknown): PolicyEvaluation {
+    const raw = this.evaluateRawWithReevaluation(assertPolicyInput(input));
+    const { reevaluate_at, invalid_reevaluate_at, ...document } = isObject(raw) ? raw : {};
     return {
-      findings: output.findings.map(({ check, severity, subject, message, remediation }) => ({
-        check,
-        severity,
-        subject: { kind: subject.kind, id: subject.id },
-        message,
-        remediation,
-      })),
+      output: validOutput(isObject(raw) ? document : raw),
+      reevaluateAt: validReevaluateAt(reevaluate_at, invalid_reevaluate_at),
     };
   }
 
   /** The output document with no validation at all: for equivalence tests and benchmarks. */
   evaluateRaw(input: PolicyInput): unknown {
     if (!this.hasUnsorted) return this.evaluateEntrypoint(input, ENTRYPOINT);
-    const findings = this.evaluateEntrypoint(input, UNSORTED_ENTRYPOINT);
-    // Anything but an array of findings is left to the output validation to name.
-    if (!Array.isArray(findings) || !findings.every(isSortable)) return { findings };
-    return { findings: sortFindings(findings) };
+    return sortedOutput(this.evaluateEntrypoint(input, UNSORTED_ENTRYPOINT));
+  }
+
+  /**
+   * EVALUATION_ENTRYPOINT's document with its findings sorted, and no validation: for equivalence
+   * tests and benchmarks. Without that entrypoint, `evaluateRaw` with `reevaluate_at: null`.
+   */
+  evaluateRawWithReevaluation(input: PolicyInput): unknown {
+    if (!this.hasEvaluation) {
+      const output = this.evaluateRaw(input);
+      return isObject(output) ? { ...output, reevaluate_at: null } : output;
+    }
+    const evaluation = this.evaluateEntrypoint(input, EVALUATION_ENTRYPOINT);
+    if (!isObject(evaluation)) return evaluation;
+    return { ...evaluation, ...sortedOutput(evaluation.findings) };
   }
 
   private evaluateEntrypoint(input: PolicyInput, entrypoint: string): unknown {
@@ -112,6 +155,68 @@ export class PolicyEvaluator {
     }
     return first.result;
   }
+}
+
+/** Findings sorted as main.rego sorts them; anything else is left to the output validation to name. */
+function sortedOutput(findings: unknown): { findings: unknown } {
+  if (!Array.isArray(findings) || !findings.every(isSortable)) return { findings };
+  return { findings: sortFindings(findings) };
+}
+
+/** The output validated, with each finding's keys in a fixed order. */
+function validOutput(raw: unknown): PolicyOutput {
+  const output = assertOutputNamingChecks(raw);
+  // WASM objects come back in hash order; a fixed key order reads better in logs and the CLI.
+  return {
+    findings: output.findings.map(({ check, severity, subject, message, remediation }) => ({
+      check,
+      severity,
+      subject: { kind: subject.kind, id: subject.id },
+      message,
+      remediation,
+    })),
+  };
+}
+
+/**
+ * The evaluation's `reevaluate_at` as a Date, rounded up to the millisecond (so it is never before
+ * the time the check meant). `invalid` is main.rego's `invalid_reevaluate_at`: {check id: entries}.
+ */
+function validReevaluateAt(value: unknown, invalid: unknown): Date | null {
+  const field = 'output.reevaluate_at';
+  if (isObject(invalid) && Object.keys(invalid).length > 0) {
+    throw new PolicyDocumentError(
+      'output',
+      Object.entries(invalid).map(([check, entries]) => ({
+        field,
+        problem: `must be a set of RFC 3339 timestamps, e.g. "2026-11-22T00:00:00Z"; not ${shown(entries)} (from check ${check})`,
+      })),
+    );
+  }
+  if (value === null || value === undefined) return null;
+  if (!isTimestamp(value)) {
+    throw new PolicyDocumentError('output', [
+      { field, problem: `must be an RFC 3339 timestamp or null, not ${shown([value])}` },
+    ]);
+  }
+  const ms = Date.parse(value);
+  const subMillisecond = /\.\d{3}(\d+)/.exec(value)?.[1] ?? '';
+  return new Date(/[1-9]/.test(subMillisecond) ? ms + 1 : ms);
+}
+
+/** A few entries, each cut short: a custom check may emit anything. */
+function shown(entries: unknown): string {
+  const list = Array.isArray(entries) ? entries : [entries];
+  const items = list.slice(0, 3).map((entry) => {
+    const text = JSON.stringify(entry) ?? String(entry);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  });
+  if (list.length > items.length) items.push(`and ${list.length - items.length} more`);
+  return items.join(', ');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Sorting compares these strings; a finding without them is reported by the output validation. */

@@ -116,6 +116,23 @@ describe('HotReloadingEvaluator', () => {
     await rm(custom, { recursive: true, force: true });
   });
 
+  it('refuses a bundle whose check gives a reevaluate_at that is no timestamp', async () => {
+    const { path, failed } = await start();
+    expect(watcher!.evaluateWithReevaluation(advisers).reevaluateAt).toBeNull();
+    const custom = await mkdtemp(join(tmpdir(), 'xao-vague-'));
+    await writeFile(
+      join(custom, 'check.rego'),
+      'package xeroaccess.checks.vague\n\nfindings := set()\n\nreevaluate_at contains "soon"\n',
+    );
+    await copyFile((await buildFresh([custom])).bundle, path);
+    await watcher!.checkNow();
+    expect(failed[0]?.error).toContain(
+      'output.reevaluate_at: must be a set of RFC 3339 timestamps, e.g. "2026-11-22T00:00:00Z"; not "soon" (from check vague)',
+    );
+    expect(watcher!.evaluateWithReevaluation(advisers).reevaluateAt).toBeNull();
+    await rm(custom, { recursive: true, force: true });
+  });
+
   it('refuses a bundle whose check emits an invalid finding per user (the canary has users)', async () => {
     const { path, failed } = await start();
     const good = watcher!.loaded.sha256;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { canaryInputs } from './canary.js';
-import { PolicyEvaluator, messageOf } from './evaluator.js';
+import { PolicyEvaluator, messageOf, type PolicyEvaluation } from './evaluator.js';
 import type { PolicyOutput } from './generated/policy-output.js';
 import { policyBundleFrom } from './wasm/read-bundle.js';
 
@@ -75,6 +75,10 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
     return this.evaluator.evaluate(input);
   }
 
+  evaluateWithReevaluation(input: unknown): PolicyEvaluation {
+    return this.evaluator.evaluateWithReevaluation(input);
+  }
+
   /** The policy in use. */
   get current(): PolicyEvaluator {
     return this.evaluator;
@@ -133,12 +137,15 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
   }
 }
 
-/** Loads the module with its data, then requires it to evaluate the canary with valid output. */
+/**
+ * Loads the module with its data, then requires it to evaluate the canary with valid output
+ * (findings and reevaluate_at, as the reconciler evaluates).
+ */
 async function loadChecked(bytes: Buffer, path: string): Promise<PolicyEvaluator> {
   const evaluator = await PolicyEvaluator.fromBundle(policyBundleFrom(bytes, path), path);
   for (const input of await canaryInputs()) {
     try {
-      evaluator.evaluateValid(input);
+      evaluator.evaluateWithReevaluation(input);
     } catch (error) {
       throw new Error(
         `${path}: the new policy fails on the canary input (examples/input.json): ${messageOf(error)}`,

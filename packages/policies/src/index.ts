@@ -8,7 +8,13 @@ export {
   PolicyDocumentError,
   type FieldProblem,
 } from './schema/validate.js';
-export { ENTRYPOINT, UNSORTED_ENTRYPOINT, PolicyEvaluator } from './evaluator.js';
+export {
+  ENTRYPOINT,
+  EVALUATION_ENTRYPOINT,
+  UNSORTED_ENTRYPOINT,
+  PolicyEvaluator,
+  type PolicyEvaluation,
+} from './evaluator.js';
 export {
   HotReloadingEvaluator,
   type HotReloadEvents,
@@ -17,12 +23,6 @@ export {
   type ReloadFailure,
 } from './hot-reload.js';
 export { readPolicyBundle, readPolicyWasm, type PolicyBundle } from './wasm/read-bundle.js';
-export {
-  DEFAULT_OFFBOARDING_GRACE_HOURS,
-  nextOffboardingGraceEnd,
-  offboardedAccess,
-  type OffboardedAccess,
-} from './offboarding/offboarding-grace.js';
 
 /** The bundle built with this package (the four checks): `dist/policy.wasm`. */
 export const BUILT_POLICY_WASM = fileURLToPath(new URL('./policy.wasm', import.meta.url));

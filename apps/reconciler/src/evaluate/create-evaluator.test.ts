@@ -24,6 +24,41 @@ describe('createPolicyEvaluator', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it('gives the findings and when the policy says to evaluate again', async () => {
+    evaluator = await createPolicyEvaluator(
+      undefined,
+      pino({ level: 'silent' }),
+      new ReconcilerMetrics({ defaultMetrics: false }),
+    );
+    const user = {
+      userId: 'u1',
+      email: 'olivia@acme.example',
+      firstName: null,
+      lastName: null,
+      organisationRole: 'STANDARD',
+      isSubscriber: false,
+      updatedDateUtc: null,
+    };
+    const staff = {
+      id: 's1',
+      email: 'olivia@acme.example',
+      name: 'Olivia',
+      orgRole: 'accountant',
+      status: 'offboarded' as const,
+      offboardedAt: '2026-11-21T06:00:00Z',
+    };
+    const evaluation = await evaluator.evaluate({
+      now: '2026-11-22T00:00:00.000Z',
+      connection: { namespace: 'finance', name: 'acme', criticalSystem: false },
+      tenant: { tenantId: 't1', tenantName: 'Acme' },
+      users: [user],
+      staff: [staff],
+      accountLinks: [],
+      settings: { offboardingGraceHours: 24 },
+    });
+    expect(evaluation).toEqual({ findings: [], reevaluateAt: new Date('2026-11-22T06:00:00Z') });
+  });
+
   it('says through xao_policy_bundle_refused while the bundle file holds a refused bundle', async () => {
     dir = await mkdtemp(join(tmpdir(), 'xao-policy-'));
     const path = join(dir, 'policy.wasm');

@@ -31,7 +31,10 @@ export async function createPolicyEvaluator(
     );
   });
   return {
-    evaluate: async (input) => hot.evaluate(input),
+    evaluate: async (input) => {
+      const { output, reevaluateAt } = hot.evaluateWithReevaluation(input);
+      return { findings: output.findings, reevaluateAt };
+    },
     close: async () => hot.close(),
   };
 }

@@ -1,14 +1,7 @@
-import type { ConnectionRef, Database, ReportedFinding } from '@xero-access/model';
-import { nextOffboardingGraceEnd } from '@xero-access/policies';
+import type { ConnectionRef, Database } from '@xero-access/model';
 import type { EffectiveSpec } from '../reconcile/spec-defaults.js';
-import type { PolicyEvaluator } from './policy-evaluator.js';
+import type { PolicyEvaluation, PolicyEvaluator } from './policy-evaluator.js';
 import { buildPolicyInput } from './policy-input.js';
-
-export interface SnapshotEvaluation {
-  findings: ReportedFinding[];
-  /** The earliest offboarding grace period still running ends then: evaluate again just after. */
-  nextOffboardingGraceEnd: Date | null;
-}
 
 /** Policy input from the snapshot, staff directory, account links and spec; then the checks. */
 export async function evaluateSnapshot(
@@ -19,7 +12,7 @@ export async function evaluateSnapshot(
   snapshotId: string,
   offboardingGraceHours: number,
   now: Date,
-): Promise<SnapshotEvaluation> {
+): Promise<PolicyEvaluation> {
   const context = await db.evaluationContext(snapshotId);
   if (!context) throw new Error(`snapshot ${snapshotId} disappeared before evaluation`);
   const input = buildPolicyInput({
@@ -30,6 +23,5 @@ export async function evaluateSnapshot(
     offboardingGraceHours,
     now,
   });
-  const { findings } = await evaluator.evaluate(input);
-  return { findings, nextOffboardingGraceEnd: nextOffboardingGraceEnd(input) };
+  return evaluator.evaluate(input);
 }

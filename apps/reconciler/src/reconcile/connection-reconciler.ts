@@ -47,7 +47,12 @@ import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
 import type { Progress, SyncOutcome } from './sync-outcome.js';
-import { earliestDeadline, syncWaitMs, untilNextDeadline } from './next-sync.js';
+import {
+  earliestDeadline,
+  reevaluationDeadline,
+  syncWaitMs,
+  untilNextDeadline,
+} from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
@@ -246,7 +251,7 @@ export class ConnectionReconciler {
       report = succeededSyncStatus(outcome, previous, now);
       requeueAfterMs = untilNextDeadline(
         syncWaitMs(spec, this.deps.settings.syncJitter),
-        [outcome.nextAcceptanceExpiry, outcome.nextOffboardingGraceEnd],
+        [outcome.nextAcceptanceExpiry, reevaluationDeadline(outcome.reevaluateAt, now)],
         now,
       );
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
@@ -316,7 +321,7 @@ export class ConnectionReconciler {
 
     enter('evaluate');
     const perSnapshot: { snapshotId: string; findings: ReportedFinding[] }[] = [];
-    const graceEnds: (Date | null)[] = [];
+    const reevaluateAts: (Date | null)[] = [];
     for (const r of recorded) {
       const evaluation = await database(() =>
         evaluateSnapshot(
@@ -330,7 +335,7 @@ export class ConnectionReconciler {
         ),
       );
       perSnapshot.push({ snapshotId: r.snapshot.id, findings: evaluation.findings });
-      graceEnds.push(evaluation.nextOffboardingGraceEnd);
+      reevaluateAts.push(evaluation.reevaluateAt);
     }
     // The target first: the alerts are written with the findings, in one transaction.
     const target = await this.deps.alerts?.targets.targetFor(ref.namespace);
@@ -348,7 +353,7 @@ export class ConnectionReconciler {
       openSeries: await database(() => openFindingSeries(db, ref)),
       transitions: applied.transitions,
       nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
-      nextOffboardingGraceEnd: earliestDeadline(graceEnds),
+      reevaluateAt: earliestDeadline(reevaluateAts),
     };
   }
 

@@ -5,6 +5,8 @@ import {
   REFRESH_TOKEN_KEEPALIVE_MS,
   syncWaitMs,
   untilNextDeadline,
+  reevaluationDeadline,
+  MIN_REEVALUATION_WAIT_MS,
 } from './next-sync.js';
 
 const now = new Date('2026-12-06T08:00:00Z');
@@ -76,5 +78,22 @@ describe('syncWaitMs', () => {
     expect(
       syncWaitMs({ authFlow: 'ClientCredentials', syncInterval: '2160h' }, 0.1, noJitter),
     ).toBe(2160 * HOUR);
+  });
+});
+
+describe('reevaluationDeadline', () => {
+  const now = new Date('2026-11-22T10:00:00Z');
+  it('keeps a reevaluation time a minute or more ahead, and none when there is none', () => {
+    const later = new Date('2026-11-22T10:20:00Z');
+    expect(reevaluationDeadline(later, now)).toEqual(later);
+    expect(reevaluationDeadline(null, now)).toBeNull();
+  });
+
+  it('brings a sync no closer than a minute away, however soon the policy asks', () => {
+    for (const soon of [now, new Date('2026-11-22T10:00:01Z'), new Date('2026-11-22T09:00:00Z')]) {
+      expect(untilNextDeadline(6 * 3_600_000, [reevaluationDeadline(soon, now)], now)).toBe(
+        MIN_REEVALUATION_WAIT_MS,
+      );
+    }
   });
 });

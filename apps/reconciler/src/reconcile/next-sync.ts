@@ -4,7 +4,8 @@ import type { EffectiveSpec } from './spec-defaults.js';
 
 /**
  * A second after a deadline, so the evaluation's `now` is past it: an acceptance ends when
- * `acceptedUntil <= now`, an offboarding grace period when strictly more than it has passed.
+ * `acceptedUntil <= now`, and the policy's `reevaluate_at` is a time after which the findings
+ * may change (an offboarding grace period ends when strictly more than it has passed).
  */
 export const AFTER_DEADLINE_MS = 1_000;
 
@@ -13,8 +14,9 @@ export const AFTER_DEADLINE_MS = 1_000;
  * the findings change with nothing else changing, so the next sync comes just after it:
  * - an accepted risk expires: the finding reopens (and alerts) when the acceptance ends, not at
  *   the next scheduled sync, which can be hours later;
- * - an offboarding grace period ends: access still held then is a finding. Waiting for the
- *   scheduled sync would miss access removed late but before it, leaving no finding at all.
+ * - the policy says when to evaluate again (any check's `reevaluate_at`), e.g. an offboarding
+ *   grace period ends: access still held then is a finding. Waiting for the scheduled sync
+ *   would miss access removed late but before it, leaving no finding at all.
  */
 export function untilNextDeadline(
   intervalMs: number,
@@ -25,6 +27,20 @@ export function untilNextDeadline(
   if (!next) return intervalMs;
   const untilNext = next.getTime() - now.getTime() + AFTER_DEADLINE_MS;
   return Math.max(Math.min(intervalMs, untilNext), 0);
+}
+
+/**
+ * The shortest wait the policy's `reevaluate_at` may cause: the CRD's shortest syncInterval. A
+ * custom check that keeps answering "in a second" must not make the reconciler sync every second
+ * and spend the tenant's Xero limits (about 3 calls a sync: 1,440 syncs a day stay under 5,000).
+ */
+export const MIN_REEVALUATION_WAIT_MS = 60_000;
+
+/** The policy's `reevaluate_at` as a deadline, no sooner than MIN_REEVALUATION_WAIT_MS away. */
+export function reevaluationDeadline(reevaluateAt: Date | null, now: Date): Date | null {
+  if (!reevaluateAt) return null;
+  const soonest = now.getTime() + MIN_REEVALUATION_WAIT_MS - AFTER_DEADLINE_MS;
+  return new Date(Math.max(reevaluateAt.getTime(), soonest));
 }
 
 /** The earliest of the deadlines, or null when there is none. */

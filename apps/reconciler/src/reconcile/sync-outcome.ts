@@ -25,9 +25,9 @@ export interface SyncOutcome {
   /** The earliest accepted risk still ahead: the next sync comes no later, so it reopens on time. */
   nextAcceptanceExpiry: Date | null;
   /**
-   * The earliest offboarding grace period still running ends then: the next sync comes no later,
-   * so access still held at its end becomes a finding even if it is removed before the next
-   * scheduled sync.
+   * The policy's earliest `reevaluate_at` over the tenants (e.g. an offboarding grace period
+   * ends): the next sync comes no later, so access still held then becomes a finding even if it
+   * is removed before the next scheduled sync.
    */
-  nextOffboardingGraceEnd: Date | null;
+  reevaluateAt: Date | null;
 }

@@ -42,7 +42,7 @@ describe('succeededSyncStatus', () => {
       openSeries: new Map(),
       transitions: [],
       nextAcceptanceExpiry: null,
-      nextOffboardingGraceEnd: null,
+      reevaluateAt: null,
     };
     const report = succeededSyncStatus(outcome, { userCount: 3, lastSyncTime: 'earlier' }, now);
     expect(types(report)).toEqual([

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ENTRYPOINT, UNSORTED_ENTRYPOINT } from '../evaluator.js';
+import { ENTRYPOINT, EVALUATION_ENTRYPOINT, UNSORTED_ENTRYPOINT } from '../evaluator.js';
 import { readPolicyBundle } from '../wasm/read-bundle.js';
 import { checkedPolicyRoots } from './checked-roots.js';
 import { runOpa } from './opa-tool.js';
@@ -36,6 +36,8 @@ export async function buildBundle(options: BuildOptions): Promise<BuiltBundle> {
     ENTRYPOINT,
     '-e',
     UNSORTED_ENTRYPOINT,
+    '-e',
+    EVALUATION_ENTRYPOINT,
     '--ignore',
     '*_test.rego',
     '-o',

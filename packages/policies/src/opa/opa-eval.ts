@@ -4,18 +4,20 @@ import { join, resolve } from 'node:path';
 import { policyRoots, runOpa } from './opa-tool.js';
 
 /**
- * Evaluates `data.xeroaccess.result` with the opa binary (the Go interpreter, not WASM) for
- * each input, in one process: the reference the WASM module is compared against.
+ * Evaluates `data.xeroaccess.<rule>` (by default `result`, the output document) with the opa
+ * binary (the Go interpreter, not WASM) for each input, in one process: the reference the WASM
+ * module is compared against.
  */
 export async function opaEvalResults(
   inputs: readonly unknown[],
   include: readonly string[] = [],
+  rule = 'result',
 ): Promise<unknown[]> {
   const dir = await mkdtemp(join(tmpdir(), 'xao-opa-eval-'));
   try {
     const inputFile = join(dir, 'inputs.json');
     await writeFile(inputFile, JSON.stringify({ cases: inputs }));
-    const query = '[r | some c in input.cases; r := data.xeroaccess.result with input as c]';
+    const query = `[r | some c in input.cases; r := data.xeroaccess.${rule} with input as c]`;
     const { value } = await opaEvalQuery(inputFile, query, include);
     if (!Array.isArray(value) || value.length !== inputs.length) {
       throw new Error(

@@ -45,6 +45,7 @@ const ajv = new Ajv({
 addFormats(ajv, ['date-time']);
 const validateInput = ajv.compile<PolicyInput>(inputSchema);
 const validateOutput = ajv.compile<PolicyOutput>(outputSchema);
+const validateTimestamp = ajv.compile<string>(inputSchema.definitions.Timestamp);
 
 /** `/users/3/email` → `input.users[3].email`. */
 function fieldPath(root: DocumentKind, pointer: string): string {
@@ -140,4 +141,9 @@ export function assertPolicyInput(value: unknown): PolicyInput {
 /** Returns the output typed, or throws a PolicyDocumentError naming each bad field. */
 export function assertPolicyOutput(value: unknown): PolicyOutput {
   return check('output', validateOutput, value);
+}
+
+/** An RFC 3339 timestamp as the input schema accepts them (`input.now`, `offboardedAt`). */
+export function isTimestamp(value: unknown): value is string {
+  return validateTimestamp(value);
 }

@@ -5,6 +5,7 @@
 #   once more than settings.offboardingGraceHours (default 24) have passed since
 #   offboardedAt. An offboarded member without an offboardedAt date is reported at once:
 #   the grace period cannot be shown to be still running. One finding per such user.
+#   reevaluate_at: the grace periods still running end then.
 package xeroaccess.checks["offboarded-access-removed"]
 
 import data.xeroaccess.lib.identity
@@ -12,18 +13,35 @@ import data.xeroaccess.lib.timestamp
 
 grace_hours := object.get(input, ["settings", "offboardingGraceHours"], 24)
 
-findings contains finding if {
+# Live users tied to an offboarded member, as [user, member, offboardedAt or null]: the users
+# both findings and reevaluate_at are about.
+offboarded_access := [[user, resolved.member, object.get(resolved.member, "offboardedAt", null)] |
 	some [user, resolved] in identity.resolved_live_users
 	resolved.kind == "staff"
 	resolved.member.status == "offboarded"
-	offboarded_at := object.get(resolved.member, "offboardedAt", null)
+]
+
+findings contains finding if {
+	some [user, member, offboarded_at] in offboarded_access
 	_grace_over(offboarded_at)
 	finding := {
 		"severity": "high",
 		"subject": {"kind": "user", "id": user.userId},
-		"message": _message(user, resolved.member, offboarded_at),
+		"message": _message(user, member, offboarded_at),
 		"remediation": remediation,
 	}
+}
+
+# METADATA
+# description: |
+#   The end (offboardedAt + grace_hours, in UTC) of each grace period still running at
+#   input.now, an end exactly at now included: once it has passed, access still held is a
+#   finding, with nothing else in the input changing.
+reevaluate_at contains timestamp.format([offboarded[0] + (grace_hours * 3600), offboarded[1]]) if {
+	some [_, _, offboarded_at] in offboarded_access
+	offboarded_at != null
+	not _grace_over(offboarded_at)
+	offboarded := timestamp.parse(offboarded_at)
 }
 
 remediation := concat(" ", [

@@ -1,9 +1,9 @@
 # METADATA
 # title: RFC 3339 timestamps without time builtins
 # description: |
-#   The WASM target has no native time.parse_rfc3339_ns, so timestamps are parsed here
-#   with string builtins only. The input schema restricts timestamps to
-#   YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm).
+#   The WASM target has no native time.parse_rfc3339_ns or time.format, so timestamps are
+#   parsed and formatted here with string builtins only. The input schema restricts
+#   timestamps to YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm).
 package xeroaccess.lib.timestamp
 
 # parse(ts) is [seconds since the Unix epoch, nanoseconds within that second].
@@ -26,6 +26,32 @@ more_than_seconds_apart(earlier, later, limit) if {
 	later[0] - earlier[0] == limit
 	later[1] > earlier[1]
 }
+
+# valid(ts) is true for a string in the input schema's timestamp format, which parse reads.
+valid(ts) if {
+	is_string(ts)
+	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`, ts)
+}
+
+# format(parsed) is the RFC 3339 timestamp in UTC of [seconds, nanoseconds] as `parse` gives
+# them, with the fraction's trailing zeros dropped (as Go's RFC3339Nano and time.format do).
+format([seconds, nanos]) := concat("", [
+	_pad(year, 4), "-", _pad(month, 2), "-", _pad(day, 2), "T",
+	_pad(floor(second_of_day / 3600), 2), ":", _pad(floor((second_of_day % 3600) / 60), 2), ":",
+	_pad(second_of_day % 60, 2), _fraction(nanos), "Z",
+]) if {
+	days := floor(seconds / 86400)
+	second_of_day := seconds - (days * 86400)
+	[year, month, day] := _civil_from_days(days)
+}
+
+_pad(n, width) := concat("", [substring("000000000", 0, width - count(digits)), digits]) if {
+	digits := format_int(n, 10)
+}
+
+_fraction(0) := ""
+
+_fraction(nanos) := concat("", [".", trim_right(_pad(nanos, 9), "0")]) if nanos != 0
 
 # to_number rejects leading zeros ("08"), so they are trimmed first.
 _int(digits) := 0 if trim_left(digits, "0") == ""
@@ -64,6 +90,20 @@ _days_from_civil(year, month, day) := ((era * 146097) + day_of_era) - 719468 if 
 	year_of_era := shifted_year - (era * 400)
 	day_of_year := (floor(((153 * ((month + 9) % 12)) + 2) / 5) + day) - 1
 	day_of_era := (((year_of_era * 365) + floor(year_of_era / 4)) - floor(year_of_era / 100)) + day_of_year
+}
+
+# The proleptic Gregorian [year, month, day] of days since 1970-01-01 (Hinnant's civil_from_days).
+_civil_from_days(days) := [year + _january_or_february(month), month, day] if {
+	shifted := days + 719468
+	era := floor(shifted / 146097)
+	day_of_era := shifted - (era * 146097)
+	leap_days := (floor(day_of_era / 1460) - floor(day_of_era / 36524)) + floor(day_of_era / 146096)
+	year_of_era := floor((day_of_era - leap_days) / 365)
+	year := year_of_era + (era * 400)
+	day_of_year := day_of_era - (((365 * year_of_era) + floor(year_of_era / 4)) - floor(year_of_era / 100))
+	shifted_month := floor(((5 * day_of_year) + 2) / 153)
+	day := (day_of_year - floor(((153 * shifted_month) + 2) / 5)) + 1
+	month := ((shifted_month + 2) % 12) + 1
 }
 
 _january_or_february(month) := 1 if month <= 2

@@ -46,3 +46,35 @@ test_more_than_seconds_apart_table if {
 _apart(from, to, limit) if {
 	timestamp.more_than_seconds_apart(timestamp.parse(from), timestamp.parse(to), limit)
 } else := false
+
+# Each case is formatted and compared with OPA's own time.format (RFC3339Nano in UTC). Whole
+# objects are compared, so a case that format leaves undefined fails too.
+test_format_agrees_with_opa if {
+	formatted := {ts: timestamp.format(timestamp.parse(ts)) | some ts in valid}
+	formatted == {ts: time.format(time.parse_rfc3339_ns(ts)) | some ts in valid}
+}
+
+# [value, want]
+validity_cases := [
+	["2026-11-22T00:00:00Z", true],
+	["2026-11-22T00:00:00.123456789+05:30", true],
+	["2026-11-22T00:00:00.1234567890Z", false],
+	["2026-11-22 00:00:00Z", false],
+	["2026-11-22T00:00:00z", false],
+	["2026-11-22", false],
+	["next tuesday", false],
+	[1795305600, false],
+	[null, false],
+]
+
+test_valid_table if {
+	failed := {[value, want] |
+		some [value, want] in validity_cases
+		_valid(value) != want
+	}
+	failed == set()
+}
+
+_valid(value) if timestamp.valid(value)
+
+else := false
