@@ -41,6 +41,7 @@ import {
 } from '../sync/tenant-selection.js';
 import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
+import { withStaleTokenRetried } from '../token/stale-token-retry.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { describeTokenSecret } from '../token/token-secret.js';
 import { withJitter } from '../util/backoff.js';
@@ -298,20 +299,18 @@ export class ConnectionReconciler {
     progress.grant = grant;
 
     enter('sync');
-    let tenants: SyncedTenant[];
-    try {
-      tenants = await this.syncSelectedTenants(connection, spec, client, grant, fenced);
-    } catch (error) {
-      // A 401 with a token from the Secret may just mean it was revoked early: refresh once; a
-      // 401 with a token issued moments ago is what the troubleshooting map calls Unauthorized.
-      if (grant.fresh || (error as { reason?: string }).reason !== 'Unauthorized') throw error;
-      enter('authenticate');
-      fenced.throwIfAborted();
-      grant = await tokens.accessToken(connection, client, { forceRefresh: true });
-      progress.grant = grant;
-      enter('sync');
-      tenants = await this.syncSelectedTenants(connection, spec, client, grant, fenced);
-    }
+    const tenants = await withStaleTokenRetried(
+      grant,
+      async () => {
+        enter('authenticate');
+        fenced.throwIfAborted();
+        grant = await tokens.accessToken(connection, client, { forceRefresh: true });
+        progress.grant = grant;
+        enter('sync');
+        return grant;
+      },
+      (current) => this.syncSelectedTenants(connection, spec, client, current, fenced),
+    );
     // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
     const database = <T>(call: () => Promise<T>): Promise<T> =>
       withDatabase(this.deps.settings.database, call);

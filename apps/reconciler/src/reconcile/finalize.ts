@@ -5,6 +5,7 @@ import { NEVER_FENCED } from '../controller/fenced.js';
 import { whileDeleting } from '../database/reconciler-database.js';
 import { selectTenants } from '../sync/tenant-selection.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
+import { withStaleTokenRetried } from '../token/stale-token-retry.js';
 import { describeTokenSecret } from '../token/token-secret.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { nothingRevokedMessage, planRevocation, revokedMessage } from './revocation-plan.js';
@@ -74,18 +75,27 @@ async function revokeGrant(
     const credentials = await readAppCredentials(deps.core, namespace, spec);
     const client = deps.clients.for(credentials);
     fenced.throwIfAborted();
-    const grant = await deps.tokens.accessToken(connection, client);
     const tokenSecret = describeTokenSecret(namespace, spec.tokenSecretRef?.name ?? '');
-    const plan = planRevocation({
-      deleting: connection,
-      live: await client.accounting.getConnections(grant.accessToken),
-      selection: selectTenants(spec, grant.secretTenantId, tokenSecret),
-      others,
-    });
-    for (const { id } of plan.disconnect) {
-      fenced.throwIfAborted();
-      await client.accounting.deleteConnection(grant.accessToken, id);
-    }
+    const plan = await withStaleTokenRetried(
+      await deps.tokens.accessToken(connection, client),
+      () => {
+        fenced.throwIfAborted();
+        return deps.tokens.accessToken(connection, client, { forceRefresh: true });
+      },
+      async (grant) => {
+        const planned = planRevocation({
+          deleting: connection,
+          live: await client.accounting.getConnections(grant.accessToken),
+          selection: selectTenants(spec, grant.secretTenantId, tokenSecret),
+          others,
+        });
+        for (const { id } of planned.disconnect) {
+          fenced.throwIfAborted();
+          await client.accounting.deleteConnection(grant.accessToken, id);
+        }
+        return planned;
+      },
+    );
     fenced.throwIfAborted();
     deps.logger.info(
       {

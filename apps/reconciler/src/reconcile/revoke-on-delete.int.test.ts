@@ -72,6 +72,7 @@ const GRANTS = {
   shared: ['Acme Ltd', 'Payments Ltd'],
   unsynced: ['Org never synced'],
   emptied: ['Org emptied'],
+  stale: ['Org stale token'],
 } as const;
 type Grant = keyof typeof GRANTS;
 
@@ -163,6 +164,30 @@ describe('spec.revokeGrantOnDelete: true (API server, sandbox, Redis, PostgreSQL
     // Nobody is in the staff directory: each organisation's one user is unidentified.
     const open = await model.db.findings.openCounts({ namespace, name: 'revoked' });
     expect(open['user-identified']).toBe(2);
+  });
+
+  it('refreshes once when Xero refuses the stored access token (401), then revokes', async () => {
+    const stale = await apply('stale');
+    const grantId = bed.sandbox.grants.find((g) =>
+      g.tenantIds.includes(tenantIdOf(GRANTS.stale[0])),
+    )!.grantId;
+    // Revoked early at Xero: the Secret still says it is valid for half an hour.
+    expect(bed.sandbox.expireAccessTokens(grantId)).toBeGreaterThan(0);
+
+    await deleteConnection(bed, 'stale');
+    await gone(bed, 'stale');
+
+    expect(await revocationEvents(bed, 'stale')).toEqual([
+      {
+        type: 'Normal',
+        reason: 'GrantRevoked',
+        action: 'Delete',
+        note: 'Disconnected 1 organisation(s) from the grant in Xero.',
+      },
+    ]);
+    const refreshed = await storedAccessToken(bed, 'stale');
+    expect(refreshed).not.toBe(stale);
+    expect(await connectionsOf(bed, refreshed)).toEqual([]);
   });
 
   it('keeps the finalizer while Xero answers 5xx, and revokes once Xero is back', async () => {
