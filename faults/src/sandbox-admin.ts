@@ -40,6 +40,11 @@ export interface SandboxStats {
   callsPerTenant: Record<string, number>;
   tokenCalls: Record<string, number>;
   apiResponses: Record<string, number>;
+  /** Refresh tokens spent for a new token set. */
+  refreshRotations: number;
+  /** Spent refresh tokens answered again, inside the grace period, with the set they produced. */
+  refreshGraceReplays: number;
+  tokenErrors: Record<string, number>;
 }
 
 /** Every request the sandbox answered on its API (faulted ones included), from its stats. */
@@ -47,3 +52,6 @@ export const apiRequests = (stats: SandboxStats) =>
   Object.values(stats.apiResponses ?? {}).reduce((a, b) => a + b, 0);
 export const tokenRequests = (stats: SandboxStats) =>
   Object.values(stats.tokenCalls ?? {}).reduce((a, b) => a + b, 0);
+/** Token sets handed out on refresh: new ones, and grace-period answers with an issued one. */
+export const tokenSetsIssued = (stats: SandboxStats) =>
+  stats.refreshRotations + stats.refreshGraceReplays;

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '@xero-access/local-cluster';
 import {
   condition,
@@ -10,17 +12,37 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEvidence, evidenceViaAdminApi, lostEvidence } from '../src/evidence.js';
 import { startFaultStack, type FaultStack } from '../src/fault-stack.js';
 import { faultCommand, recordFaultResult } from '../src/record.js';
-import { SandboxAdmin } from '../src/sandbox-admin.js';
+import { SandboxAdmin, tokenSetsIssued } from '../src/sandbox-admin.js';
 import { processEnv } from '../src/secret-scan.js';
 import { getXeroConnection, requestSync } from '../src/xero-connections.js';
 
 // The issue asks for 200; the default keeps `npm run faults` near ten minutes.
 const CYCLES = Number(process.env.FAULTS_REFRESH_CYCLES ?? 50);
+/** How long the sandbox holds back each token answer after Xero rotated: the danger window. */
+const ANSWER_HELD_MS = 1_000;
+
+/** How many token sets the reconciler has written back to its Secrets, from its log. */
+async function writtenBack(logFile: string): Promise<number> {
+  return (
+    (await readFile(logFile, 'utf8')).split('refresh token rotated and written back').length - 1
+  );
+}
+
+/** Waits until Xero has issued more than `before` token sets. */
+async function tokenSetIssued(sandbox: SandboxAdmin, before: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (tokenSetsIssued(await sandbox.stats()) <= before) {
+    if (Date.now() > deadline) throw new Error('the reconciler refreshed no token within 30 s');
+    await sleep(20);
+  }
+}
 
 /**
- * Each cycle: every access token expires, a sync is requested (so the reconciler refreshes and
- * rotates the refresh token), and the reconciler is SIGKILLed at a random point 0–0.6 s later (the refresh happens inside that window), then
- * started again with the same environment. Afterwards no connection may need re-consent.
+ * Each cycle: every access token expires and a sync is requested (so the reconciler refreshes and
+ * rotates the refresh token). Xero's answer with the new set is held back for a second after the
+ * rotation, and as soon as a set is issued the reconciler is SIGKILLed at a random point in the
+ * first half of that second: after Xero rotated, before the Secret write-back. Then it is started
+ * again with the same environment. Afterwards no connection may need re-consent.
  */
 describe('reconciler SIGKILLed during token refreshes', () => {
   let fs: FaultStack;
@@ -28,7 +50,11 @@ describe('reconciler SIGKILLed during token refreshes', () => {
 
   beforeAll(async () => {
     // One replica without a Lease: a killed leader's Lease would block its successor for 15 s.
-    fs = await startFaultStack('kill', { reconcilerEnv: { LEADER_ELECTION: 'false' } });
+    // Likewise the refresh lock a kill leaves behind: short (safe, the reconciler README says:
+    // the grace period answers a second refresh of the spent token), not 30 s per cycle.
+    fs = await startFaultStack('kill', {
+      reconcilerEnv: { LEADER_ELECTION: 'false', REFRESH_LOCK_TTL: '2s' },
+    });
     reconciler = fs.stack.processes.reconciler;
   });
   afterAll(async () => {
@@ -45,18 +71,29 @@ describe('reconciler SIGKILLed during token refreshes', () => {
       const healthUrl = `http://127.0.0.1:${env.METRICS_PORT}/healthz`;
       const reasons = new Set<string>();
       const before = await evidenceViaAdminApi(stack.kc, stack.admin);
+      await sandbox.setFaults({ target: 'identity', latencyMs: ANSWER_HELD_MS });
       await sandbox.resetStats();
       const started = Date.now();
+      // Token sets Xero issued that no Secret got: each kill that lands in the window adds one.
+      const lostSets = async () =>
+        tokenSetsIssued(await sandbox.stats()) - (await writtenBack(reconciler.logFile));
+      let lostBefore = await lostSets();
+      let killedMidRefresh = 0;
 
       for (let cycle = 0; cycle < CYCLES; cycle++) {
+        const issuedBefore = tokenSetsIssued(await sandbox.stats());
         await fetch(`${stack.sandbox.adminUrl}/access-tokens/expire`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: '{}',
         });
         await requestSync(stack.kc, 'finance', 'acme');
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 600)));
+        await tokenSetIssued(sandbox, issuedBefore);
+        await sleep(Math.floor((Math.random() * ANSWER_HELD_MS) / 2));
         await reconciler.stop('SIGKILL');
+        const lostNow = await lostSets();
+        if (lostNow > lostBefore) killedMidRefresh += 1;
+        lostBefore = lostNow;
         const ready = condition(await getXeroConnection(stack.kc, 'finance', 'acme'), 'Ready');
         if (ready?.status === 'False') reasons.add(ready.reason);
         reconciler = await startApp({
@@ -72,13 +109,10 @@ describe('reconciler SIGKILLed during token refreshes', () => {
       await requestSync(stack.kc, 'finance', 'globex');
       await waitAllReady(stack.kc, 60_000);
       const xc = await getXeroConnection(stack.kc, 'finance', 'acme');
-      const stats = (await sandbox.stats()) as unknown as {
-        refreshRotations?: number;
-        refreshGraceReplays?: number;
-        tokenErrors?: Record<string, number>;
-      };
+      const stats = await sandbox.stats();
+      await sandbox.clearFaults();
       console.log(
-        `${CYCLES} kills: ${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors)}; Ready=False reasons seen: ${[...reasons].join(', ') || 'none'}`,
+        `${CYCLES} kills, ${killedMidRefresh} after Xero rotated and before the write-back: ${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors)}; Ready=False reasons seen: ${[...reasons].join(', ') || 'none'}`,
       );
       const seconds = (Date.now() - started) / 1000;
       // A refresh token lost is a connection that needs a person to consent again.
@@ -93,15 +127,19 @@ describe('reconciler SIGKILLed during token refreshes', () => {
       expect(needReconsent).toBe(0);
       expect(invalidGrants).toBe(0);
       expect(lost).toEqual([]);
-      expect(stats.refreshRotations ?? 0).toBeGreaterThan(0);
+      expect(stats.refreshRotations).toBeGreaterThan(0);
+      // The kills did land in the danger window (each is timed to; half is the margin for load),
+      // and the lost sets came back only through Xero's grace period.
+      expect(killedMidRefresh).toBeGreaterThanOrEqual(CYCLES / 2);
+      expect(stats.refreshGraceReplays).toBeGreaterThanOrEqual(1);
       expect(isAlive(reconciler.pid)).toBe(true);
 
       await recordFaultResult({
         id: 'reconciler-kill-refresh',
         kind: 'fault',
         title: 'reconciler SIGKILL during token refreshes',
-        injected: `${CYCLES} cycles in ${seconds.toFixed(0)} s: every access token expired, a sync requested (refresh + rotation), the reconciler SIGKILLed at a random 0–600 ms, then started again with the same environment (one replica, LEADER_ELECTION=false)`,
-        held: `${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors ?? {})}; never ReauthorizationRequired (Ready=False reasons seen at a kill: ${[...reasons].join(', ') || 'none'}); all Ready=True at the end; the final process alive`,
+        injected: `${CYCLES} cycles in ${seconds.toFixed(0)} s: every access token expired, a sync requested (refresh + rotation), Xero's answer held back ${ANSWER_HELD_MS} ms after the rotation and the reconciler SIGKILLed at a random point in its first half, then started again with the same environment (one replica, LEADER_ELECTION=false, REFRESH_LOCK_TTL=2s)`,
+        held: `${killedMidRefresh} of ${CYCLES} kills after Xero rotated and before the Secret write-back (a token set lost); ${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors ?? {})}; never ReauthorizationRequired (Ready=False reasons seen at a kill: ${[...reasons].join(', ') || 'none'}); all Ready=True at the end; the final process alive`,
         dataLost: needReconsent + invalidGrants + lost.length,
         dataChecked: `connections needing re-consent ${needReconsent}, invalid_grant answers ${invalidGrants}; ${describeEvidence(before, after)}`,
         command: faultCommand(

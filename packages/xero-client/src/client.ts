@@ -2,7 +2,7 @@ import { type Redis } from 'ioredis';
 import { XeroAccountingClient } from './api/accounting-client.js';
 import { type XeroAppCredentials, type XeroEndpoints } from './config.js';
 import { type RetryPolicy } from './http/backoff.js';
-import { Transport } from './http/transport.js';
+import { Transport, type XeroCallEvent } from './http/transport.js';
 import { type LimiterTuning, type XeroLimits } from './limiter/config.js';
 import { XeroRateLimiter, type RateLimitedEvent } from './limiter/xero-rate-limiter.js';
 import { silentLogger, type XeroLogger } from './logger.js';
@@ -24,6 +24,8 @@ export interface XeroClientOptions {
   logger?: XeroLogger;
   /** Told of every 429 Xero answers this app's calls (for metrics); must not throw. */
   onRateLimited?: (event: RateLimitedEvent) => void;
+  /** Told of every answer Xero gives this app's calls, identity and API (for metrics); must not throw. */
+  onCall?: (event: XeroCallEvent) => void;
 }
 
 export interface XeroClient {
@@ -45,7 +47,12 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     logger,
     onRateLimited: options.onRateLimited,
   });
-  const common = { timeoutMs: options.timeoutMs, retry: options.retry, logger };
+  const common = {
+    timeoutMs: options.timeoutMs,
+    retry: options.retry,
+    logger,
+    onCall: options.onCall,
+  };
   const apiTransport = new Transport({ ...common, limiter });
   const identityTransport = new Transport(common);
   const identity = new XeroIdentityClient(

@@ -16,7 +16,7 @@ export { type XeroLogger, silentLogger } from './logger.js';
 export { parseMicrosoftJsonDate, formatMicrosoftJsonDate, parseXeroIsoDate } from './ms-date.js';
 export { credentialsFromSecret, type SecretKeys } from './credentials.js';
 export { createLimiterRedis } from './redis.js';
-export { Transport, type TransportOptions } from './http/transport.js';
+export { Transport, type TransportOptions, type XeroCallEvent } from './http/transport.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './http/backoff.js';
 export {
   XeroIdentityClient,

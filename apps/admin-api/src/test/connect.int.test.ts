@@ -11,13 +11,19 @@ const decode = (data: Record<string, string> | undefined, key: string) =>
   Buffer.from(data?.[key] ?? '', 'base64').toString('utf8');
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
-/** Starts a flow, consents at the sandbox and returns the callback's query string. */
-async function consent(h: Harness, connection: string): Promise<string> {
+/** Starts a flow for `namespace/name` and returns the URL the admin is sent to. */
+async function startFlow(h: Harness, connection: string): Promise<URL> {
   const started = await h.call('POST', `/connections/${connection}/connect`, {
     token: h.tokens.admin,
   });
   expect(started.statusCode, started.body).toBe(200);
-  const authorizeUrl = new URL(started.json().authorizeUrl);
+  expect(started.body).not.toMatch(/verifier/i);
+  return new URL(started.json().authorizeUrl);
+}
+
+/** Starts a flow, consents at the sandbox and returns the callback's query string. */
+async function consent(h: Harness, connection: string): Promise<string> {
+  const authorizeUrl = await startFlow(h, connection);
   authorizeUrl.searchParams.set('sandbox_auto_consent', 'true');
   const redirect = await fetch(authorizeUrl, { redirect: 'manual' });
   expect(redirect.status).toBe(302);
@@ -107,14 +113,8 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     ).toBe(404);
   });
 
-  let authorizeUrl: URL;
-
   it('starts the flow with PKCE S256 and a signed state, keeping the verifier server-side', async () => {
-    const started = await h.call('POST', `/connections/${namespace}/acme/connect`, {
-      token: h.tokens.admin,
-    });
-    expect(started.statusCode).toBe(200);
-    authorizeUrl = new URL(started.json().authorizeUrl);
+    const authorizeUrl = await startFlow(h, `${namespace}/acme`);
     expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(
       `${sandbox.loginUrl}/identity/connect/authorize`,
     );
@@ -124,7 +124,6 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
       'http://127.0.0.1:8080/connect/callback',
     );
     expect(authorizeUrl.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    expect(started.body).not.toMatch(/verifier/i);
   });
 
   it('refuses to start a flow for a client-credentials connection or a missing one', async () => {
@@ -142,6 +141,7 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
   });
 
   it('on the callback exchanges the code and writes the token set into the token Secret, once', async () => {
+    const authorizeUrl = await startFlow(h, `${namespace}/acme`);
     authorizeUrl.searchParams.set('sandbox_auto_consent', 'true');
     const consent = await fetch(authorizeUrl, { redirect: 'manual' });
     expect(consent.status).toBe(302);
@@ -370,17 +370,16 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
   });
 
   it('audits the callback (a GET that writes a Secret)', async () => {
-    const log = (await h.call('GET', '/audit-log', { token: h.tokens.admin })).json().items as {
-      action: string;
-      outcome: string;
-      actor: string;
-    }[];
-    expect(log.filter((e) => e.action === 'GET /connect/callback').map((e) => e.outcome)).toEqual(
-      expect.arrayContaining(['success', 'failure']),
-    );
-    const success = log.find(
-      (e) => e.action === 'GET /connect/callback' && e.outcome === 'success',
-    );
+    const since = new Date().toISOString();
+    await connectionWithTokens('audited', { refresh_token: 'earlier' });
+    const search = await consent(h, `${namespace}/audited`);
+    expect((await h.call('GET', `/connect/callback${search}`)).statusCode).toBe(200);
+    expect((await h.call('GET', `/connect/callback${search}`)).statusCode).toBe(400);
+    const query = new URLSearchParams({ action: 'GET /connect/callback', since });
+    const log = (await h.call('GET', `/audit-log?${query}`, { token: h.tokens.admin })).json()
+      .items as { outcome: string; actor: string }[];
+    expect(log.map((e) => e.outcome).sort()).toEqual(['failure', 'success']);
+    const success = log.find((e) => e.outcome === 'success');
     expect(success?.actor).toBe('oauth-callback (started by token:test-admin)');
   });
 });

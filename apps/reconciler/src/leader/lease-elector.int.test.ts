@@ -25,19 +25,26 @@ describe('LeaseElector with two replicas against the real API server', () => {
     at.clear();
   });
 
+  /** Timings of a test: the defaults are short; a test that bounds a duration widens the gap it measures. */
+  interface Timings {
+    kubeConfig?: KubeConfig;
+    leaseDurationMs?: number;
+    renewDeadlineMs?: number;
+  }
+
   function elector(
     name: string,
     identity: string,
     log: string[],
-    kubeConfig: KubeConfig = kc,
+    { kubeConfig = kc, leaseDurationMs = 3_000, renewDeadlineMs = 2_000 }: Timings = {},
   ): LeaseElector {
     const e = new LeaseElector({
       kubeConfig,
       namespace,
       name,
       identity,
-      leaseDurationMs: 3_000,
-      renewDeadlineMs: 2_000,
+      leaseDurationMs,
+      renewDeadlineMs,
       retryPeriodMs: 300,
       logger: silentLogger,
       onStartedLeading: () => record(log, `${identity}:start`),
@@ -70,59 +77,72 @@ describe('LeaseElector with two replicas against the real API server', () => {
   });
 
   it('hands over at once when the leader releases the lease on shutdown', async () => {
+    // A long lease: without the release b would wait it out (20 s), so the bound can be generous.
+    const timings = { leaseDurationMs: 20_000, renewDeadlineMs: 15_000 };
     const log: string[] = [];
-    const a = elector('release', 'a', log);
+    const a = elector('release', 'a', log, timings);
     a.start();
     await until(() => a.isLeader, 5_000, 25);
-    const b = elector('release', 'b', log);
+    const b = elector('release', 'b', log, timings);
     b.start();
     await a.stop();
-    const took = await until(() => b.isLeader, 5_000, 25);
-    expect(took).toBeLessThan(2_000);
+    const took = await until(() => b.isLeader, 30_000, 25);
+    expect(took).toBeLessThan(timings.leaseDurationMs / 2);
     expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
   });
 
   it('takes over after the lease expires when the leader dies without releasing', async () => {
+    const timings = { leaseDurationMs: 8_000, renewDeadlineMs: 5_000 };
+    const leases = kc.makeApiClient(CoordinationV1Api);
     const log: string[] = [];
-    const a = elector('crash', 'a', log);
+    const a = elector('crash', 'a', log, timings);
     a.start();
     await until(() => a.isLeader, 5_000, 25);
-    const b = elector('crash', 'b', log);
+    const b = elector('crash', 'b', log, timings);
     b.start();
     await new Promise((r) => setTimeout(r, 500));
     expect(b.isLeader).toBe(false);
     await a.stop({ release: false });
-    const took = await until(() => b.isLeader, 10_000, 25);
-    // Never before the lease (3 s) runs out, well within the 30 s budget.
-    expect(took).toBeGreaterThan(1_500);
-    expect(took).toBeLessThan(6_000);
-    const lease = await kc
-      .makeApiClient(CoordinationV1Api)
-      .readNamespacedLease({ namespace, name: 'crash' });
+    const lastRenewal = (await leases.readNamespacedLease({ namespace, name: 'crash' })).spec!
+      .renewTime!;
+    await until(() => b.isLeader, 20_000, 25);
+    // Not before the lease runs out (b counts from the start of the read that showed it that
+    // renewal: give or take a second; one taking over at the renew deadline fails), and within
+    // half a lease after (4 s for load): a standby waiting it out twice fails.
+    const afterLastRenewal = at.get('b:start')! - new Date(lastRenewal).getTime();
+    expect(afterLastRenewal).toBeGreaterThan(timings.leaseDurationMs - 1_000);
+    expect(afterLastRenewal).toBeLessThan(1.5 * timings.leaseDurationMs);
+    const lease = await leases.readNamespacedLease({ namespace, name: 'crash' });
     expect(lease.spec?.holderIdentity).toBe('b');
     expect(lease.spec?.leaseTransitions).toBe(1);
   });
 
   it('a leader whose renewal hangs steps down at its renew deadline, before the standby takes over', async () => {
+    // The renew deadline (2 s) well apart from the lease (6 s): stepping down at the deadline and
+    // at the lease's end cannot be confused, however slow the machine.
+    const timings = { leaseDurationMs: 6_000, renewDeadlineMs: 2_000 };
     const log: string[] = [];
     const proxy = await blackHoleProxy(kc);
     proxies.push(proxy);
-    const a = elector('hung-renewal', 'a', log, proxy.kubeConfig);
+    const a = elector('hung-renewal', 'a', log, { ...timings, kubeConfig: proxy.kubeConfig });
     a.start();
     await until(() => a.isLeader, 5_000, 25);
-    const b = elector('hung-renewal', 'b', log);
+    const b = elector('hung-renewal', 'b', log, timings);
     b.start();
     await new Promise((r) => setTimeout(r, 500));
 
     // From now on a's requests neither fail nor answer.
     const blackHoledAt = Date.now();
     proxy.blackHole();
-    await until(() => b.isLeader, 10_000, 25);
+    await until(() => b.isLeader, 20_000, 25);
     expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
-    // The renew deadline (2 s) runs from a's last renewal, which started before the black hole.
-    // The margin is half of the 1 s (leaseDuration - renewDeadline) the standby waits longer.
+    // The renew deadline runs from a's last renewal, which started before the black hole. The
+    // margin is half of the 4 s (leaseDuration - renewDeadline) the standby waits longer: a
+    // leader holding on until its lease runs out fails it.
     const steppedDownAfter = at.get('a:stop')! - blackHoledAt;
-    expect(steppedDownAfter).toBeLessThan(2_000 + 500);
+    expect(steppedDownAfter).toBeLessThan(
+      timings.renewDeadlineMs + (timings.leaseDurationMs - timings.renewDeadlineMs) / 2,
+    );
     // b waits out the lease (3 s) from a's last renewal: after a stopped, not before.
     expect(at.get('b:start')! - at.get('a:stop')!).toBeGreaterThan(0);
     console.info(

@@ -74,7 +74,9 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
       readyMetric.test(await (await fetch(`${reconciler.url}/metrics`)).text()),
     );
     expect(metrics).toMatch(/xao_token_refreshes_total\{outcome="rotated"\} 1/);
-    expect(metrics).toMatch(/xao_xero_calls_total\{operation="GET Users",status="200"\} 1/);
+    // Every answer from Xero, identity and API (the client's onCall hook).
+    for (const operation of ['token refresh', 'GET /connections', 'GET Organisation', 'GET Users'])
+      expect(metrics).toContain(`xao_xero_calls_total{operation="${operation}",status="200"} 1\n`);
   });
 
   it('records Kubernetes Events for readiness and the findings', async () => {

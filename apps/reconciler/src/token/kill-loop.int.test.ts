@@ -2,11 +2,13 @@ import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
-import { condition } from '../test/harness.js';
+import { condition, until } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
 const CONNECTIONS = 4;
 const KILLS = 10;
+/** How long the sandbox holds back each token answer after Xero rotated: the danger window. */
+const ANSWER_HELD_MS = 400;
 
 function seed(): Seed {
   const names = Array.from({ length: CONNECTIONS }, (_, i) => `Org ${i}`);
@@ -37,9 +39,9 @@ describe('kill -9 in a loop around token refresh', () => {
 
   beforeAll(async () => {
     const { sandbox } = bed;
-    // A grace window as Xero documents it (30 min), and a slow token endpoint so kills land
-    // while a refresh is in flight: after Xero rotated, before the Secret was written.
-    sandbox.setFaults({ target: 'identity', latencyMs: 400 });
+    // A grace window as Xero documents it (30 min), and token answers held back after Xero has
+    // rotated the refresh token, so a kill can land after the rotation, before the Secret write.
+    sandbox.setFaults({ target: 'identity', latencyMs: ANSWER_HELD_MS });
     env = bed.env({
       // Every sync refreshes (access tokens live 30 min < 1 h ahead); a dead holder's refresh
       // lock must not stall the next process for long; one replica, no Lease to wait out.
@@ -70,19 +72,31 @@ describe('kill -9 in a loop around token refresh', () => {
     for (let i = 0; i < CONNECTIONS; i += 1) await bed.requestSync(`c${i}`);
   }
 
+  /** Token sets Xero has handed out so far: new ones, and spent tokens answered from the grace period. */
+  function tokenSetsIssued(): number {
+    const stats = bed.sandbox.stats();
+    return stats.refreshRotations + stats.refreshGraceReplays;
+  }
+
   it('every connection comes back Ready without a new consent', { timeout: 300_000 }, async () => {
+    // Kills after Xero issued a token set this process had not written back yet.
     let killedMidRefresh = 0;
     for (let round = 0; round < KILLS; round += 1) {
       await requestSync();
+      const issuedBefore = tokenSetsIssued();
       const p = bed.spawnReconciler(env);
-      // Let it start refreshing (the token endpoint takes 400 ms), then kill it somewhere in there.
-      await p.waitForLog((l) => l.msg === 'leading: reconciling XeroConnections', 60_000);
-      await new Promise((r) => setTimeout(r, 100 + Math.random() * 900));
-      const rotatedBefore = p.logs.filter(
+      // As soon as Xero has issued it a token set, kill it at a random point while that answer is
+      // still held back (the first half of the window, so the kill lands in it even under load).
+      await until(() => tokenSetsIssued() > issuedBefore, 60_000, 5).catch(() => {
+        throw new Error(`no token refresh within 60 s: ${p.errorOutput.slice(-2000)}`);
+      });
+      await new Promise((r) => setTimeout(r, (Math.random() * ANSWER_HELD_MS) / 2));
+      const issued = tokenSetsIssued() - issuedBefore;
+      await p.kill('SIGKILL');
+      const writtenBack = p.logs.filter(
         (l) => l.msg === 'refresh token rotated and written back',
       ).length;
-      await p.kill('SIGKILL');
-      if (rotatedBefore < CONNECTIONS) killedMidRefresh += 1;
+      if (issued > writtenBack) killedMidRefresh += 1;
     }
 
     await requestSync();
@@ -111,8 +125,12 @@ describe('kill -9 in a loop around token refresh', () => {
     const stats = bed.sandbox.stats();
     expect(stats.tokenErrors.invalid_grant ?? 0).toBe(0);
     expect(stats.refreshRotations).toBeGreaterThanOrEqual(CONNECTIONS);
+    // The kills did land in the danger window (each is timed to; half is the margin for load), and
+    // the next process got the lost set back from Xero's grace period, as a real kill would need.
+    expect(killedMidRefresh).toBeGreaterThanOrEqual(KILLS / 2);
+    expect(stats.refreshGraceReplays).toBeGreaterThanOrEqual(1);
     console.info(
-      `kills: ${KILLS}, killed before every rotation was written back: ${killedMidRefresh}, rotations: ${stats.refreshRotations}, grace replays: ${stats.refreshGraceReplays}`,
+      `kills: ${KILLS}, after Xero issued a token set not yet written back: ${killedMidRefresh}, rotations: ${stats.refreshRotations}, grace replays: ${stats.refreshGraceReplays}`,
     );
   });
 });

@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
 import { createTestNamespace, redisTestPrefix, testKubeConfig } from '@xero-access/testing';
@@ -8,6 +7,7 @@ import { startSandbox, type Sandbox, type Seed } from '@xero-access/xero-sandbox
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
+import { until } from '../test/harness.js';
 import { TokenManager } from './token-manager.js';
 import { readTokenSecret, ROTATED_AT_ANNOTATION } from './token-secret.js';
 
@@ -64,10 +64,11 @@ describe('token manager: a new consent while a refresh of the earlier grant is i
       },
     } as unknown as XeroConnection;
 
-    // A slow token endpoint keeps the refresh in flight while the admin API stores a new consent.
+    // The sandbox holds back the rotated set's answer, so the refresh is still in flight when the
+    // admin API stores a new consent: once Xero has the refresh request, the consent is written.
     sandbox.setFaults({ target: 'identity', latencyMs: 1_500 });
     const granted = manager.accessToken(connection, client);
-    await sleep(400);
+    await until(() => sandbox.stats().refreshRotations === 1, 15_000, 5);
     const consent = {
       refresh_token: 'consent-2-refresh',
       access_token: 'consent-2-access',

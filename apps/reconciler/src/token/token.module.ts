@@ -14,7 +14,6 @@ import {
 import type { ReconcilerConfig } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
-import { observingXeroLogger } from '../xero/observing-logger.js';
 import { XeroClients } from '../xero/xero-clients.js';
 import { TokenManager } from './token-manager.js';
 
@@ -42,8 +41,10 @@ import { TokenManager } from './token-manager.js';
           endpoints: config.xeroEndpoints,
           limits: config.xeroLimits,
           refreshLockTtlMs: config.refreshLockTtlMs,
-          logger: observingXeroLogger(logger.child({ component: 'xero' }), metrics),
+          logger: logger.child({ component: 'xero' }),
           onRateLimited: ({ limit }) => metrics.xeroRateLimited.inc({ limit }),
+          onCall: ({ operation, statusCode }) =>
+            metrics.xeroCalls.inc({ operation, status: String(statusCode) }),
         }),
     },
     {

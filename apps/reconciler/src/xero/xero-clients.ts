@@ -9,6 +9,7 @@ import {
   type XeroLimits,
   type XeroLogger,
   type RateLimitedEvent,
+  type XeroCallEvent,
 } from '@xero-access/xero-client';
 
 export interface XeroClientsOptions {
@@ -19,6 +20,8 @@ export interface XeroClientsOptions {
   logger: XeroLogger;
   /** Told of every 429 Xero answers any app (xao_xero_rate_limited_total). */
   onRateLimited?: (event: RateLimitedEvent) => void;
+  /** Told of every answer Xero gives any app, identity and API (xao_xero_calls_total). */
+  onCall?: (event: XeroCallEvent) => void;
   /**
    * How long a crashed replica's refresh lock blocks the others. Short is safe: a second refresh
    * with the same refresh token inside Xero's grace period returns the same new token set.
@@ -51,6 +54,7 @@ export class XeroClients {
         limits: this.options.limits,
         logger: this.options.logger,
         onRateLimited: this.options.onRateLimited,
+        onCall: this.options.onCall,
       });
       client = {
         ...client,

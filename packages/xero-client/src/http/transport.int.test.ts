@@ -6,7 +6,7 @@ import { isXeroError, type XeroError } from '../errors.js';
 import { type XeroLimits } from '../limiter/config.js';
 import { type RateLimitedEvent, XeroRateLimiter } from '../limiter/xero-rate-limiter.js';
 import { createLimiterRedis } from '../redis.js';
-import { Transport } from './transport.js';
+import { Transport, type XeroCallEvent } from './transport.js';
 
 const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redis = createLimiterRedis(redisUrl, { commandTimeoutMs: 10_000 });
@@ -107,6 +107,35 @@ describe('Transport and the limiter: what Xero says about the budget', () => {
         operation: 'GET Users',
         retryAfterMs: 3_600_000,
       },
+    ]);
+  });
+
+  it('tells onCall of every answer, each retried 5xx too, and carries on when onCall throws', async () => {
+    const calls: XeroCallEvent[] = [];
+    const through = new Transport({
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+      onCall: (call) => {
+        calls.push(call);
+        throw new Error('a broken metric');
+      },
+    });
+    const send = () =>
+      through.send({
+        method: 'GET',
+        url,
+        headers: {},
+        idempotent: true,
+        operation: 'GET Users',
+        scope: { appId: 'app', tenantId: 't1', operation: 'GET Users' },
+      });
+    answer = { status: 503, headers: {} };
+    await expect(send()).rejects.toThrow(/HTTP 503/);
+    answer = { status: 200, headers: {} };
+    expect((await send()).statusCode).toBe(200);
+    expect(calls).toEqual([
+      { operation: 'GET Users', tenantId: 't1', statusCode: 503 },
+      { operation: 'GET Users', tenantId: 't1', statusCode: 503 },
+      { operation: 'GET Users', tenantId: 't1', statusCode: 200 },
     ]);
   });
 });

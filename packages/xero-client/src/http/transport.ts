@@ -15,7 +15,17 @@ export interface TransportOptions {
   /** Without a limiter nothing is throttled (identity calls, tests). */
   limiter?: XeroRateLimiter;
   logger?: XeroLogger;
+  /** Told of every answer Xero gives (each attempt: retries and 429s too), for metrics; must not throw. */
+  onCall?: (event: XeroCallEvent) => void;
   userAgent?: string;
+}
+
+/** One HTTP answer from Xero (identity or API). */
+export interface XeroCallEvent {
+  /** As in errors and logs, e.g. `GET Users`, `token refresh`. */
+  operation: string;
+  statusCode: number;
+  tenantId?: string;
 }
 
 export interface XeroRequest {
@@ -89,11 +99,13 @@ export class Transport {
   private readonly retry: RetryPolicy;
   private readonly limiter: XeroRateLimiter | undefined;
   private readonly logger: XeroLogger;
+  private readonly onCall: ((event: XeroCallEvent) => void) | undefined;
 
   constructor(options: TransportOptions = {}) {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.limiter = options.limiter;
     this.logger = options.logger ?? silentLogger;
+    this.onCall = options.onCall;
     this.http = got.extend({
       throwHttpErrors: false,
       retry: { limit: 0 },
@@ -165,14 +177,13 @@ export class Transport {
         headers: response.headers,
         body: parseBody(response.body),
       };
-      this.logger.debug(
-        {
-          operation: request.operation,
-          tenantId: request.scope?.tenantId,
-          statusCode: response.statusCode,
-        },
-        'Xero call',
-      );
+      const call: XeroCallEvent = {
+        operation: request.operation,
+        tenantId: request.scope?.tenantId,
+        statusCode: response.statusCode,
+      };
+      this.logger.debug({ ...call }, 'Xero call');
+      this.tellOnCall(call);
       return { kind: 'response', response: result };
     } catch (error) {
       if (permit) {
@@ -186,6 +197,14 @@ export class Transport {
       const cause =
         error instanceof RequestError ? (error.code ?? 'network error') : 'network error';
       return { kind: 'failed', cause };
+    }
+  }
+
+  private tellOnCall(call: XeroCallEvent): void {
+    try {
+      this.onCall?.(call);
+    } catch (error) {
+      this.logger.warn({ cause: (error as Error).message }, 'onCall failed');
     }
   }
 

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppRecord, GrantRecord, TenantRecord } from '../state/model.js';
 import { authenticate, isDenial } from './authenticate.js';
@@ -69,8 +68,7 @@ export function accountingHandler(
     }
     // Safety net for a client that hangs up (or a handler that throws) while the slot is held.
     reply.raw.once('close', admission.release);
-    const latency = ctx.faults.latencyFor('api');
-    if (latency > 0) await sleep(latency);
+    await ctx.faults.delay('api');
     const result = produce({ request, app, grant, tenant, now: ctx.clock.now() });
     // Free the slot before the answer leaves: a client that sends its next call the moment
     // this answer arrives must never find the slot still taken.

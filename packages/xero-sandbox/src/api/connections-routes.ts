@@ -18,8 +18,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: ApiContext):
         if (tenant) body.push(connectionBody(grant, connection, tenant));
       }
     }
-    const latency = ctx.faults.latencyFor('api');
-    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    await ctx.faults.delay('api');
     return reply.headers(ctx.limiter.standingHeaders({ clientId: caller.app.clientId })).send(body);
   });
 
@@ -28,6 +27,7 @@ export function registerConnectionRoutes(app: FastifyInstance, ctx: ApiContext):
     if (isDenial(caller))
       return reply.code(caller.status).headers(caller.headers).send(caller.body);
     const removed = caller.grant.connections.delete(request.params.id.toLowerCase());
+    await ctx.faults.delay('api');
     return reply
       .headers(ctx.limiter.standingHeaders({ clientId: caller.app.clientId }))
       .code(removed ? 204 : 404)

@@ -2,15 +2,26 @@ import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXAMPLE_IDS } from '../seed/example.js';
 import { startSandbox, type Sandbox } from '../server.js';
-import { adminRequest, apiGet, firstTokenSet, standardApp, tokenRequest } from '../test/http.js';
+import {
+  adminRequest,
+  apiGet,
+  apiRequest,
+  basic,
+  firstTokenSet,
+  standardApp,
+  tokenRequest,
+} from '../test/http.js';
 
 const tenantId = EXAMPLE_IDS.acmeTenantId;
 let sb: Sandbox;
 let accessToken: string;
+let refreshToken: string;
 
 beforeEach(async () => {
   sb = await startSandbox();
-  accessToken = (await firstTokenSet(sb)).access_token;
+  const tokens = await firstTokenSet(sb);
+  accessToken = tokens.access_token;
+  refreshToken = tokens.refresh_token!;
 });
 afterEach(async () => {
   await sb.close();
@@ -83,6 +94,54 @@ describe('faults', () => {
     sb.setFaults({ latencyMs: 250, target: 'identity' });
     const started = performance.now();
     await tokenRequest(sb, { grant_type: 'refresh_token', refresh_token: 'x' }, standardApp(sb));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(240);
+  });
+
+  it('holds a token answer back after rotating: a client that gives up meanwhile has lost the new set', async () => {
+    sb.resetStats();
+    sb.setFaults({ latencyMs: 5_000, target: 'identity' });
+    const app = standardApp(sb);
+    const refresh = () =>
+      new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString();
+    const gaveUp = new AbortController();
+    const outcome = fetch(`${sb.identityUrl}/connect/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basic(app.clientId, app.clientSecret),
+      },
+      body: refresh(),
+      signal: gaveUp.signal,
+    }).then(
+      () => 'answered',
+      () => 'gave up',
+    );
+    // Rotated as the request arrived, while its answer is still held back.
+    await expect.poll(() => sb.stats().refreshRotations, { timeout: 4_000 }).toBe(1);
+    gaveUp.abort();
+    expect(await outcome).toBe('gave up');
+    sb.clearFaults();
+    // The spent token still answers, with the set the client never received: Xero's grace period.
+    const replayed = await tokenRequest(
+      sb,
+      { grant_type: 'refresh_token', refresh_token: refreshToken },
+      app,
+    );
+    expect(replayed.status).toBe(200);
+    expect(replayed.body.refresh_token).not.toBe(refreshToken);
+    expect(sb.stats()).toMatchObject({ refreshRotations: 1, refreshGraceReplays: 1 });
+  });
+
+  it('adds latency to DELETE /connections/{id}', async () => {
+    sb.setFaults({ latencyMs: 250, target: 'api' });
+    const started = performance.now();
+    const deleted = await apiRequest(
+      sb,
+      'DELETE',
+      `/connections/${sb.grants[0]!.connectionIds[0]!}`,
+      accessToken,
+    );
+    expect(deleted.status).toBe(204);
     expect(performance.now() - started).toBeGreaterThanOrEqual(240);
   });
 
@@ -174,7 +233,15 @@ describe('admin HTTP endpoint', () => {
       (await adminRequest(sb, 'DELETE', `/grants/${grantId}/scopes/accounting.settings.read`))
         .status,
     ).toBe(204);
-    expect((await apiGet(sb, '/api.xro/2.0/Users', accessToken, tenantId)).status).toBe(403);
+    // A missing scope: 401 AuthorizationUnsuccessful, as Xero answers it.
+    const unscoped = await apiGet<{ Detail: string }>(
+      sb,
+      '/api.xro/2.0/Users',
+      accessToken,
+      tenantId,
+    );
+    expect(unscoped.status).toBe(401);
+    expect(unscoped.body.Detail).toBe('AuthorizationUnsuccessful');
     expect(
       (await adminRequest<{ removed: number }>(sb, 'POST', `/tenants/${tenantId}/disconnect`, {}))
         .body,

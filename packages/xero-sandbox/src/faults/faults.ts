@@ -1,10 +1,16 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 export type FaultTarget = 'api' | 'identity' | 'all';
 
 /** Faults to inject; counts apply to the next N matching requests. */
 export interface FaultSettings {
   /** Which routes the latency and counted faults hit (default `all`). Admin routes never. */
   target?: FaultTarget;
-  /** Added to every matching response (for API calls: while the call holds its in-flight slot). */
+  /**
+   * Added to every matching response, after the route did its work: API calls wait while holding
+   * their in-flight slot; a token request has already rotated the refresh token, so a client that
+   * gives up meanwhile has lost the new set (the case Xero's grace period is for).
+   */
   latencyMs?: number;
   /** The next `count` matching requests answer with `status` (default 503). */
   serverErrors?: { count: number; status?: number };
@@ -109,6 +115,12 @@ export class FaultState {
 
   latencyFor(area: FaultArea): number {
     return this.hits(area) ? this.active.latencyMs : 0;
+  }
+
+  /** Waits out the latency set for this area (none: resolves at once). */
+  async delay(area: FaultArea): Promise<void> {
+    const latency = this.latencyFor(area);
+    if (latency > 0) await sleep(latency);
   }
 
   takeDrop(area: FaultArea): boolean {

@@ -1,12 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { xeroProblem } from '../api/problem.js';
 import type { FaultArea, FaultState } from './faults.js';
 
 /**
- * Applies connection-level faults before any route runs: drops, 5xx bursts, identity latency,
- * and marks responses whose body must be truncated on the way out. API latency is applied by
- * the API routes themselves, so a slow call keeps its in-flight slot as it would at Xero.
+ * Applies connection-level faults before any route runs (drops, 5xx bursts) and on the way out:
+ * identity latency once the route has done its work (a token request has rotated the refresh
+ * token before its slow answer leaves), truncated bodies. API latency is applied by the API
+ * routes themselves, so a slow call keeps its in-flight slot as it would at Xero.
  */
 export function installFaultHooks(
   app: FastifyInstance,
@@ -18,10 +18,6 @@ export function installFaultHooks(
   app.addHook('onRequest', async (request, reply) => {
     const area = areaOf(request.url);
     if (!area) return;
-    if (area === 'identity') {
-      const latency = faults.latencyFor(area);
-      if (latency > 0) await sleep(latency);
-    }
     if (faults.takeDrop(area)) {
       reply.hijack();
       request.raw.socket.destroy();
@@ -43,6 +39,7 @@ export function installFaultHooks(
   });
 
   app.addHook('onSend', async (request, _reply, payload) => {
+    if (areaOf(request.url) === 'identity') await faults.delay('identity');
     if (!malformed.has(request)) return payload;
     const text =
       typeof payload === 'string'
