@@ -47,15 +47,19 @@ function transport(limits: Partial<XeroLimits>, onRateLimited?: (e: RateLimitedE
     onRateLimited,
   });
   const through = new Transport({ limiter });
-  return () =>
-    through.send({
-      method: 'GET',
-      url,
-      headers: {},
-      idempotent: true,
-      operation: 'GET Users',
-      scope: { appId: 'app', tenantId: 't1', operation: 'GET Users' },
-    });
+  return () => getUsers(through);
+}
+
+/** One GET Users of app `app` for tenant `t1` through `through`. */
+function getUsers(through: Transport) {
+  return through.send({
+    method: 'GET',
+    url,
+    headers: {},
+    idempotent: true,
+    operation: 'GET Users',
+    scope: { appId: 'app', tenantId: 't1', operation: 'GET Users' },
+  });
 }
 
 async function refusal(promise: Promise<unknown>): Promise<XeroError> {
@@ -119,15 +123,7 @@ describe('Transport and the limiter: what Xero says about the budget', () => {
         throw new Error('a broken metric');
       },
     });
-    const send = () =>
-      through.send({
-        method: 'GET',
-        url,
-        headers: {},
-        idempotent: true,
-        operation: 'GET Users',
-        scope: { appId: 'app', tenantId: 't1', operation: 'GET Users' },
-      });
+    const send = () => getUsers(through);
     answer = { status: 503, headers: {} };
     await expect(send()).rejects.toThrow(/HTTP 503/);
     answer = { status: 200, headers: {} };
