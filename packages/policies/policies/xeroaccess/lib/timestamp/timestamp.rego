@@ -27,10 +27,50 @@ more_than_seconds_apart(earlier, later, limit) if {
 	later[1] > earlier[1]
 }
 
-# valid(ts) is true for a string in the input schema's timestamp format, which parse reads.
+# valid(ts) is true for a string in the input schema's timestamp format, which parse reads:
+# YYYY-MM-DDTHH:MM:SS[.1 to 9 digits](Z|+hh:mm|-hh:mm). String builtins only: regex.match
+# would add OPA's regex engine to policy.wasm and double its size.
 valid(ts) if {
 	is_string(ts)
-	regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$`, ts)
+	count(ts) >= 20
+	_digits(substring(ts, 0, 4))
+	substring(ts, 4, 1) == "-"
+	_digits(substring(ts, 5, 2))
+	substring(ts, 7, 1) == "-"
+	_digits(substring(ts, 8, 2))
+	substring(ts, 10, 1) == "T"
+	_digits(substring(ts, 11, 2))
+	substring(ts, 13, 1) == ":"
+	_digits(substring(ts, 14, 2))
+	substring(ts, 16, 1) == ":"
+	_digits(substring(ts, 17, 2))
+	_valid_fraction_and_zone(substring(ts, 19, -1))
+}
+
+_digits(text) if {
+	count(text) > 0
+	trim_left(text, "0123456789") == ""
+}
+
+_valid_fraction_and_zone(rest) if _valid_zone(rest)
+
+_valid_fraction_and_zone(rest) if {
+	startswith(rest, ".")
+	zone := trim_left(substring(rest, 1, -1), "0123456789")
+	digits := (count(rest) - 1) - count(zone)
+	digits >= 1
+	digits <= 9
+	_valid_zone(zone)
+}
+
+_valid_zone("Z")
+
+_valid_zone(zone) if {
+	count(zone) == 6
+	substring(zone, 0, 1) in {"+", "-"}
+	_digits(substring(zone, 1, 2))
+	substring(zone, 3, 1) == ":"
+	_digits(substring(zone, 4, 2))
 }
 
 # format(parsed) is the RFC 3339 timestamp in UTC of [seconds, nanoseconds] as `parse` gives
