@@ -1,8 +1,10 @@
+import { appTenantKey } from '@xero-access/xero-sandbox';
 import type { SandboxAdmin, SandboxStats } from './sandbox-admin.js';
 
 /** The rate-limit parts of the sandbox's stats (packages/xero-sandbox README, "stats()"). */
 interface LimitStats extends SandboxStats {
   callsPerApp: Record<string, number>;
+  callsPerAppTenant: Record<string, number>;
   rateLimited: Record<string, number>;
   maxInFlightPerTenant: Record<string, number>;
 }
@@ -60,7 +62,8 @@ export class LimitSampler {
       at: Date.now(),
       phase: this.current,
       appCalls: stats.callsPerApp[this.appClientId] ?? 0,
-      tenantCalls: stats.callsPerTenant[this.tenantId] ?? 0,
+      // Xero's tenant limits are per app: this app's calls to the tenant.
+      tenantCalls: stats.callsPerAppTenant[appTenantKey(this.appClientId, this.tenantId)] ?? 0,
       rateLimited: { ...stats.rateLimited },
       maxInFlight: stats.maxInFlightPerTenant[this.tenantId] ?? 0,
     });

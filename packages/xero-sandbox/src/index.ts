@@ -20,6 +20,6 @@ export { exampleSeed, EXAMPLE_IDS } from './seed/example.js';
 export { loadSeedFile } from './seed/load.js';
 export { generateSeed, type GenerateSeedOptions } from './seed/generate.js';
 export type { FaultSettings, FaultTarget } from './faults/faults.js';
-export type { RateLimitProblem, SandboxStats } from './state/stats.js';
+export { appTenantKey, type RateLimitProblem, type SandboxStats } from './state/stats.js';
 export type { SandboxAdmin, UserPatch } from './admin/admin.js';
 export type { TokenResponse } from './state/model.js';

@@ -4,6 +4,7 @@ import type { Seed } from '../seed/schema.js';
 import { startSandbox, type Sandbox } from '../server.js';
 import { apiGet, firstTokenSet, tokenRequest } from '../test/http.js';
 import { ManualClock } from '../test/manual-clock.js';
+import { appTenantKey } from '../state/stats.js';
 
 const T1 = '0a000000-0000-4000-8000-000000000001';
 const T2 = '0a000000-0000-4000-8000-000000000002';
@@ -84,6 +85,11 @@ describe('per-tenant minute limit', () => {
     expect(recovered.headers.get('x-minlimit-remaining')).toBe('0');
     expect(sb.stats().rateLimited.minute).toBe(2);
     expect(sb.stats().callsPerTenant).toEqual({ [T1]: 4, [T2]: 1 });
+    const app = sb.apps[0]!.clientId;
+    expect(sb.stats().callsPerAppTenant).toEqual({
+      [appTenantKey(app, T1)]: 4,
+      [appTenantKey(app, T2)]: 1,
+    });
   });
 
   it('rounds Retry-After up to whole seconds', async () => {
@@ -155,6 +161,11 @@ describe('tenant limits are per app, as at Xero', () => {
     expect(refused.headers.get('x-rate-limit-problem')).toBe('minute');
     // The other app spent one call of its own budget only.
     expect((await apiGet(sb, '/api.xro/2.0/Organisation', otherToken, T1)).status).toBe(200);
+    const [app, otherApp] = sb.apps.map((a) => a.clientId);
+    expect(sb.stats().callsPerAppTenant).toEqual({
+      [appTenantKey(app!, T1)]: 2,
+      [appTenantKey(otherApp!, T1)]: 2,
+    });
   });
 
   it('counts calls in flight per app: one app at its limit leaves another free', async () => {

@@ -4,8 +4,13 @@ export type TokenGrantType =
 
 /** A snapshot of what the sandbox observed, so tests can prove that no limit was exceeded. */
 export interface SandboxStats {
-  /** Accepted API calls (not rejected with 429) per tenant id. */
+  /** Accepted API calls (not rejected with 429) per tenant id, every app's. */
   callsPerTenant: Record<string, number>;
+  /**
+   * Accepted API calls per app and tenant, keyed `appTenantKey(clientId, tenantId)`: what Xero's
+   * tenant limits count (each app has its own minute, day and concurrent budget per tenant).
+   */
+  callsPerAppTenant: Record<string, number>;
   /** Accepted API calls per client id. */
   callsPerApp: Record<string, number>;
   /** 429 answers by X-Rate-Limit-Problem (forced 429s included). */
@@ -42,12 +47,17 @@ const increment = (record: Record<string, number>, key: string, by = 1): void =>
   record[key] = (record[key] ?? 0) + by;
 };
 
+/** The key of `callsPerAppTenant`: an app's calls to one tenant. */
+export const appTenantKey = (clientId: string, tenantId: string): string =>
+  `${clientId}/${tenantId}`;
+
 export class StatsRecorder {
   private data: SandboxStats = StatsRecorder.empty();
 
   private static empty(): SandboxStats {
     return {
       callsPerTenant: {},
+      callsPerAppTenant: {},
       callsPerApp: {},
       rateLimited: emptyProblems(),
       maxInFlightObserved: 0,
@@ -61,7 +71,10 @@ export class StatsRecorder {
   }
 
   apiCallAccepted(tenantId: string | undefined, clientId: string): void {
-    if (tenantId) increment(this.data.callsPerTenant, tenantId);
+    if (tenantId) {
+      increment(this.data.callsPerTenant, tenantId);
+      increment(this.data.callsPerAppTenant, appTenantKey(clientId, tenantId));
+    }
     increment(this.data.callsPerApp, clientId);
   }
 
