@@ -1,13 +1,7 @@
 import { appTenantKey } from '@xero-access/xero-sandbox';
-import type { SandboxAdmin, SandboxStats } from './sandbox-admin.js';
+import type { SandboxAdmin } from './sandbox-admin.js';
 
 /** The rate-limit parts of the sandbox's stats (packages/xero-sandbox README, "stats()"). */
-interface LimitStats extends SandboxStats {
-  callsPerApp: Record<string, number>;
-  callsPerAppTenant: Record<string, number>;
-  rateLimited: Record<string, number>;
-  maxInFlightPerTenant: Record<string, number>;
-}
 
 interface Sample {
   at: number;
@@ -57,7 +51,7 @@ export class LimitSampler {
   }
 
   private async sample(): Promise<void> {
-    const stats = (await this.sandbox.stats()) as LimitStats;
+    const stats = await this.sandbox.stats();
     this.samples.push({
       at: Date.now(),
       phase: this.current,

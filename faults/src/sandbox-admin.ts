@@ -1,3 +1,5 @@
+import type { FaultSettings, SandboxStats } from '@xero-access/xero-sandbox';
+
 /** The Xero sandbox's admin API (packages/xero-sandbox README, "Admin: faults and changes"). */
 export class SandboxAdmin {
   constructor(private readonly adminUrl: string) {}
@@ -14,12 +16,7 @@ export class SandboxAdmin {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  setFaults(settings: {
-    target?: 'api' | 'identity' | 'all';
-    latencyMs?: number;
-    serverErrors?: { count: number; status?: number };
-    malformedBodies?: number;
-  }) {
+  setFaults(settings: FaultSettings) {
     return this.call('PUT', '/faults', settings);
   }
   clearFaults() {
@@ -36,16 +33,7 @@ export class SandboxAdmin {
   }
 }
 
-export interface SandboxStats {
-  callsPerTenant: Record<string, number>;
-  tokenCalls: Record<string, number>;
-  apiResponses: Record<string, number>;
-  /** Refresh tokens spent for a new token set. */
-  refreshRotations: number;
-  /** Spent refresh tokens answered again, inside the grace period, with the set they produced. */
-  refreshGraceReplays: number;
-  tokenErrors: Record<string, number>;
-}
+export type { SandboxStats };
 
 /** Every request the sandbox answered on its API (faulted ones included), from its stats. */
 export const apiRequests = (stats: SandboxStats) =>

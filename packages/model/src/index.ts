@@ -120,7 +120,6 @@ export {
   snapshotContentText,
   chainLinkText,
   chainHash,
-  verifyChainRecords,
   ChainVerifier,
   CHAIN_VERSION,
   type ChainLink,

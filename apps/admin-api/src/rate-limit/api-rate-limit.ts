@@ -34,7 +34,7 @@ export class ApiRateLimit {
       keyPrefix: options.keyPrefix,
       points: options.perMinute,
       duration: WINDOW_SECONDS,
-      // Not queued behind a reconnecting Redis: let through at once.
+      // Not queued behind a reconnecting Redis: counted in memory at once (consume).
       rejectIfRedisNotReady: true,
     });
     this.duringOutage = new RateLimiterMemory({

@@ -25,6 +25,21 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 /** Status fields to set; a field set to null is removed (JSON merge patch), one left out is kept. */
 export type StatusPatch = { [K in keyof XeroConnectionStatus]?: XeroConnectionStatus[K] | null };
 
+/** One page of XeroConnections in the namespace, or in all namespaces when it is absent. */
+export async function listXeroConnectionsPage(
+  api: CustomObjectsApi,
+  namespace: string | undefined,
+  continueToken: string | undefined,
+  limit: number,
+): Promise<XeroConnectionList> {
+  const page = { ...coordinates, limit, _continue: continueToken };
+  return (
+    namespace
+      ? await api.listNamespacedCustomObject({ ...page, namespace })
+      : await api.listClusterCustomObject(page)
+  ) as XeroConnectionList;
+}
+
 /** The XeroConnection calls the reconciler makes. */
 export class XeroConnectionApi {
   private readonly api: CustomObjectsApi;
@@ -52,14 +67,9 @@ export class XeroConnectionApi {
     const items: XeroConnection[] = [];
     let continueToken: string | undefined;
     do {
-      const page = { ...coordinates, limit: 500, _continue: continueToken };
-      const list = (
-        namespace
-          ? await this.api.listNamespacedCustomObject({ ...page, namespace })
-          : await this.api.listClusterCustomObject(page)
-      ) as XeroConnectionList;
-      items.push(...list.items);
-      continueToken = list.metadata?.continue || undefined;
+      const page = await listXeroConnectionsPage(this.api, namespace, continueToken, 500);
+      items.push(...page.items);
+      continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
     return items;
   }

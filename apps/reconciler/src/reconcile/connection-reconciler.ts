@@ -35,7 +35,7 @@ import { findCondition, readyFrom, setCondition } from '../status/conditions.js'
 import { failedSyncStatus, succeededSyncStatus, type SyncStatus } from '../status/sync-status.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
 import {
-  selectTenants,
+  selectTenantsFor,
   tenantMismatchMessage,
   type TenantSelection,
 } from '../sync/tenant-selection.js';
@@ -43,7 +43,6 @@ import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import { withStaleTokenRetried } from '../token/stale-token-retry.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
-import { describeTokenSecret } from '../token/token-secret.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
@@ -365,8 +364,7 @@ export class ConnectionReconciler {
     fenced: AbortSignal,
   ): Promise<SyncedTenant[]> {
     const namespace = connection.metadata!.namespace!;
-    const tokenSecret = describeTokenSecret(namespace, spec.tokenSecretRef?.name ?? '');
-    const selection = selectTenants(spec, grant.secretTenantId, tokenSecret);
+    const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
     await this.reportTenantMismatch(connection, selection, fenced);
     return syncTenants(client, grant.accessToken, selection);
   }

@@ -3,10 +3,9 @@ import { DatabaseUnavailableError, NotFoundError, withDatabase } from '@xero-acc
 import { isXeroError } from '@xero-access/xero-client';
 import { NEVER_FENCED } from '../controller/fenced.js';
 import { whileDeleting } from '../database/reconciler-database.js';
-import { selectTenants } from '../sync/tenant-selection.js';
+import { selectTenantsFor } from '../sync/tenant-selection.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import { withStaleTokenRetried } from '../token/stale-token-retry.js';
-import { describeTokenSecret } from '../token/token-secret.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { nothingRevokedMessage, planRevocation, revokedMessage } from './revocation-plan.js';
 import { effectiveSpec } from './spec-defaults.js';
@@ -75,7 +74,6 @@ async function revokeGrant(
     const credentials = await readAppCredentials(deps.core, namespace, spec);
     const client = deps.clients.for(credentials);
     fenced.throwIfAborted();
-    const tokenSecret = describeTokenSecret(namespace, spec.tokenSecretRef?.name ?? '');
     const plan = await withStaleTokenRetried(
       await deps.tokens.accessToken(connection, client),
       () => {
@@ -86,7 +84,7 @@ async function revokeGrant(
         const planned = planRevocation({
           deleting: connection,
           live: await client.accounting.getConnections(grant.accessToken),
-          selection: selectTenants(spec, grant.secretTenantId, tokenSecret),
+          selection: selectTenantsFor(namespace, spec, grant.secretTenantId),
           others,
         });
         for (const { id } of planned.disconnect) {

@@ -1,9 +1,10 @@
 import type { XeroConnection } from '@xero-access/crd';
+import { type XeroConnection as XeroTenantConnection } from '@xero-access/xero-client';
 import {
-  TOKEN_SECRET_KEYS,
-  type XeroConnection as XeroTenantConnection,
-} from '@xero-access/xero-client';
-import { selectedConnections, type TenantSelection } from '../sync/tenant-selection.js';
+  selectedConnections,
+  selectionSource,
+  type TenantSelection,
+} from '../sync/tenant-selection.js';
 
 /** A connection of the grant left alone because other XeroConnections monitor it too. */
 export interface KeptConnection {
@@ -73,12 +74,8 @@ function whyNothing(input: RevocationInput, kept: KeptConnection[]): string {
     return `every organisation it monitors is monitored by other XeroConnections too, kept: ${describeKept(kept)}`;
   const gone = alreadyDisconnected(input);
   if (live.length === 0) return `GET /connections lists no organisation for the grant${gone}`;
-  const source =
-    selection.from === 'secret'
-      ? `key ${TOKEN_SECRET_KEYS.tenantId} of ${selection.tokenSecret}`
-      : 'spec.tenantId';
   return (
-    `organisation ${selection.tenantId} (${source}) is not connected to the grant ` +
+    `organisation ${selection.tenantId} (${selectionSource(selection)}) is not connected to the grant ` +
     `(GET /connections lists ${live.length} other organisation(s))${gone}`
   );
 }

@@ -1,5 +1,6 @@
 import type { XeroConnectionSpec } from '@xero-access/crd';
 import { TOKEN_SECRET_KEYS } from '@xero-access/xero-client';
+import { describeTokenSecret } from '../token/token-secret.js';
 
 /** Which organisations of the grant a sync monitors. */
 export interface TenantSelection {
@@ -41,6 +42,23 @@ export function selectTenants(
       overriddenSecretTenantId: null,
     };
   return { tenantId: null, from: null, tokenSecret, overriddenSecretTenantId: null };
+}
+
+/** selectTenants for a connection in `namespace`, naming its token Secret as messages do. */
+export function selectTenantsFor(
+  namespace: string,
+  spec: Pick<XeroConnectionSpec, 'tenantId' | 'tokenSecretRef'>,
+  secretTenantId: string | null,
+): TenantSelection {
+  const tokenSecret = describeTokenSecret(namespace, spec.tokenSecretRef?.name ?? '');
+  return selectTenants(spec, secretTenantId, tokenSecret);
+}
+
+/** Where a selected tenant id comes from, as messages name it. */
+export function selectionSource(selection: TenantSelection): string {
+  return selection.from === 'secret'
+    ? `key ${TOKEN_SECRET_KEYS.tenantId} of ${selection.tokenSecret}`
+    : 'spec.tenantId';
 }
 
 /**

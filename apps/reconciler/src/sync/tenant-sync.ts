@@ -1,12 +1,11 @@
 import {
-  TOKEN_SECRET_KEYS,
   XeroError,
   xeroErrors,
   type XeroClient,
   type XeroConnection as XeroTenantConnection,
   type XeroUser,
 } from '@xero-access/xero-client';
-import { selectedConnections, type TenantSelection } from './tenant-selection.js';
+import { selectedConnections, selectionSource, type TenantSelection } from './tenant-selection.js';
 
 export interface SyncedTenant {
   tenantId: string;
@@ -35,9 +34,7 @@ export async function syncTenants(
         'GET /connections',
         selection.tenantId,
         // A pre-filled tenant_id may as well name another organisation than the grant's.
-        selection.from === 'secret'
-          ? `key ${TOKEN_SECRET_KEYS.tenantId} of ${selection.tokenSecret}`
-          : undefined,
+        selection.from === 'secret' ? selectionSource(selection) : undefined,
       );
     selected = [match];
   } else {

@@ -4,8 +4,8 @@ import {
   XERO_CONNECTION_PLURAL,
   XERO_CONNECTION_VERSION,
   type XeroConnection,
-  type XeroConnectionList,
 } from '@xero-access/crd';
+import { listXeroConnectionsPage } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
 import { ResourceWatcher, type WatchEventType } from './resource-watcher.js';
 
@@ -30,11 +30,6 @@ export function createXeroConnectionWatcher(
   options: XeroConnectionWatcherOptions,
 ): ResourceWatcher<XeroConnection> {
   const api = options.kubeConfig.makeApiClient(CustomObjectsApi);
-  const coordinates = {
-    group: XERO_CONNECTION_GROUP,
-    version: XERO_CONNECTION_VERSION,
-    plural: XERO_CONNECTION_PLURAL,
-  };
   return new ResourceWatcher<XeroConnection>({
     kubeConfig: options.kubeConfig,
     path: xeroConnectionsPath(options.namespace),
@@ -43,16 +38,7 @@ export function createXeroConnectionWatcher(
     onEvent: options.onEvent,
     onResync: options.onResync,
     async list(continueToken, limit) {
-      const page = (
-        options.namespace
-          ? await api.listNamespacedCustomObject({
-              ...coordinates,
-              namespace: options.namespace,
-              limit,
-              _continue: continueToken,
-            })
-          : await api.listClusterCustomObject({ ...coordinates, limit, _continue: continueToken })
-      ) as XeroConnectionList;
+      const page = await listXeroConnectionsPage(api, options.namespace, continueToken, limit);
       return {
         items: page.items,
         resourceVersion: page.metadata?.resourceVersion ?? '',

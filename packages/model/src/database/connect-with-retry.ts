@@ -69,7 +69,8 @@ async function openAndCheck(options: CreateOrmOptions): Promise<ModelOrm> {
   try {
     const check = await model.orm.checkConnection();
     if (!check.ok) throw check.error ?? new Error(check.reason);
-    await model.assertSchemaNotNewer();
+    // migrateUp (inside the migration lock) has checked it already.
+    if (!options.migrate) await model.assertSchemaNotNewer();
     return model;
   } catch (error) {
     await model.close().catch(() => undefined);

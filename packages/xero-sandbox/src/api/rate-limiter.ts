@@ -1,5 +1,5 @@
 import type { Clock, LimitConfig } from '../config.js';
-import type { RateLimitProblem, StatsRecorder } from '../state/stats.js';
+import { appTenantKey, type RateLimitProblem, type StatsRecorder } from '../state/stats.js';
 import { SlidingLog } from './sliding-log.js';
 
 export type LimitHeaders = Record<string, string>;
@@ -131,7 +131,7 @@ export class RateLimiter {
 
   /** Xero counts the tenant limits for each app on its own. */
   private tenantKey(clientId: string, tenantId: string): string {
-    return `${clientId}:${tenantId}`;
+    return appTenantKey(clientId, tenantId);
   }
 
   private headerValues(appCount: number, dayCount: number, minuteCount: number): LimitHeaders {
