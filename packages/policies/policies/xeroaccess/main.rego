@@ -47,10 +47,8 @@ _reevaluate_times := [[parsed, ts] |
 	some ts in times
 	timestamp.valid(ts)
 	parsed := timestamp.parse(ts)
-	parsed >= _now
+	parsed >= timestamp.now
 ]
-
-_now := timestamp.parse(input.now)
 
 # {check id: [entries]} of the checks whose reevaluate_at holds entries that are not RFC 3339
 # timestamps, or is no set at all ([the whole value]).

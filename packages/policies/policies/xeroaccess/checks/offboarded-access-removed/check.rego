@@ -49,14 +49,11 @@ remediation := concat(" ", [
 	"or correct the staff member's status if they have not left.",
 ])
 
-# Parsed once, not once per offboarded user.
-_now := timestamp.parse(input.now)
-
 _grace_over(null)
 
 _grace_over(offboarded_at) if {
 	offboarded_at != null
-	timestamp.more_than_seconds_apart(timestamp.parse(offboarded_at), _now, grace_hours * 3600)
+	timestamp.more_than_seconds_apart(timestamp.parse(offboarded_at), timestamp.now, grace_hours * 3600)
 }
 
 _message(user, member, null) := concat("", [

@@ -6,6 +6,9 @@
 #   timestamps to YYYY-MM-DDTHH:MM:SS[.fraction](Z|+hh:mm|-hh:mm).
 package xeroaccess.lib.timestamp
 
+# now is input.now, parsed once per evaluation, not once per use.
+now := parse(input.now)
+
 # parse(ts) is [seconds since the Unix epoch, nanoseconds within that second].
 parse(ts) := [seconds, nanos] if {
 	year := _int(substring(ts, 0, 4))
