@@ -38,6 +38,19 @@ interface World {
   tokens: XeroTokenSet;
 }
 
+/** An authorization-code session over `tokens`, keeping what it refreshes in memory. */
+function sessionOver(client: XeroClient, tokens: XeroTokenSet, connectionKey: string) {
+  let stored = tokens;
+  const session = new XeroSession({
+    identity: client.identity,
+    refresher: client.refresher,
+    connectionKey,
+    authFlow: 'AuthorizationCode',
+    tokens: { load: async () => stored, persist: async (t) => void (stored = remember(t)) },
+  });
+  return { session, stored: () => stored };
+}
+
 async function world(
   options: Omit<StartSandboxOptions, 'seed'> = {},
   clientSecret?: string,
@@ -137,20 +150,13 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
 
   it('Unauthorized: 401 from the API even after a fresh token', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
-    let stored = tokens;
-    const session = new XeroSession({
-      identity: client.identity,
-      refresher: client.refresher,
-      connectionKey: 'ns/unauthorized',
-      authFlow: 'AuthorizationCode',
-      tokens: { load: async () => stored, persist: async (t) => void (stored = remember(t)) },
-    });
+    const { session, stored } = sessionOver(client, tokens, 'ns/unauthorized');
     // An expired access token alone is not a problem: the session refreshes and retries.
     sandbox.expireAccessTokens();
     expect(await session.call((token) => client.accounting.getUsers(token, tenantId))).toHaveLength(
       2,
     );
-    expect(stored.accessToken).not.toBe(tokens.accessToken);
+    expect(stored().accessToken).not.toBe(tokens.accessToken);
 
     sandbox.setFaults({ unauthorized: true });
     const error = await failure(
@@ -162,14 +168,7 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
 
   it('InsufficientPermissions: 401 AuthorizationUnsuccessful for a token without accounting.settings.read', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
-    let stored = tokens;
-    const session = new XeroSession({
-      identity: client.identity,
-      refresher: client.refresher,
-      connectionKey: 'ns/insufficient',
-      authFlow: 'AuthorizationCode',
-      tokens: { load: async () => stored, persist: async (t) => void (stored = remember(t)) },
-    });
+    const { session } = sessionOver(client, tokens, 'ns/insufficient');
     sandbox.removeScope(grantOf(sandbox).grantId, 'accounting.settings.read');
     const rotations = sandbox.stats().refreshRotations;
     const error = await failure(
