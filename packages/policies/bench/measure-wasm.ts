@@ -10,7 +10,7 @@ export interface WasmRuns {
 }
 
 /**
- * `evaluateRawWithReevaluation` (findings and reevaluate_at, what the reconciler evaluates)
+ * `evaluateRaw` (findings and reevaluate_at, what the reconciler evaluates)
  * after `warmup` untimed runs: V8 compiles WebAssembly in tiers, the first calls
  * run baseline code, later ones optimised code, and the reconciler is long-running.
  */
@@ -20,12 +20,12 @@ export function measureWasm(
   runs: number,
   warmup: number,
 ): WasmRuns {
-  for (let i = 0; i < warmup; i++) evaluator.evaluateRawWithReevaluation(input);
+  for (let i = 0; i < warmup; i++) evaluator.evaluateRaw(input);
   const measured: WasmRuns = { result: undefined, wallMs: [], cpuMs: [] };
   for (let i = 0; i < runs; i++) {
     const cpu = process.cpuUsage();
     const start = performance.now();
-    measured.result = evaluator.evaluateRawWithReevaluation(input);
+    measured.result = evaluator.evaluateRaw(input);
     measured.wallMs.push(performance.now() - start);
     const used = process.cpuUsage(cpu);
     measured.cpuMs.push((used.user + used.system) / 1000);

@@ -67,6 +67,19 @@ describe('xero-policies', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain('cannot read a JSON document');
   });
 
+  it("eval exits 1 naming the check when a check's reevaluate_at is not a timestamp", async () => {
+    const vague = await regoFolder({
+      'xeroaccess/checks/vague/check.rego':
+        'package xeroaccess.checks.vague\n\nfindings := set()\n\nreevaluate_at contains "soon"\n',
+    });
+    const run = await cli(['eval', EXAMPLE, '--bundle', (await buildFresh([vague])).bundle]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(
+      'invalid policy output: output.reevaluate_at: must be a set of RFC 3339 timestamps, e.g. "2026-11-22T00:00:00Z"; not "soon" (from check vague)',
+    );
+  });
+
   it('eval exits 1 when the bundle is missing', async () => {
     const run = await cli(['eval', EXAMPLE, '--bundle', join(dir, 'missing.wasm')]);
     expect(run.code).toBe(1);

@@ -15,14 +15,16 @@ import { readPolicyBundle, type PolicyBundle } from './wasm/read-bundle.js';
 export const ENTRYPOINT = 'xeroaccess/result';
 
 /**
- * The same findings unsorted (main.rego): preferred when the bundle has it, because OPA's WASM
- * `sort` is quadratic on unsorted input; the evaluator sorts them as main.rego does.
+ * The same findings unsorted (main.rego), for bundles without EVALUATION_ENTRYPOINT: preferred
+ * to ENTRYPOINT because OPA's WASM `sort` is quadratic on unsorted input; the evaluator sorts
+ * them as main.rego does.
  */
 export const UNSORTED_ENTRYPOINT = 'xeroaccess/unsorted_findings';
 
 /**
  * The unsorted findings and when to evaluate again (every check's `reevaluate_at`), from one
- * evaluation: copying the input into WASM is most of its cost. Bundles built before it lack it.
+ * evaluation: copying the input into WASM is most of its cost. What the evaluator evaluates when
+ * the bundle has it (bundles built before it lack it).
  */
 export const EVALUATION_ENTRYPOINT = 'xeroaccess/evaluation';
 
@@ -93,17 +95,13 @@ export class PolicyEvaluator {
     );
   }
 
-  /** Validates `input` (throws PolicyDocumentError naming the field), evaluates, validates the output. */
-  evaluate(input: unknown): PolicyOutput {
-    return this.evaluateValid(assertPolicyInput(input));
-  }
-
   /**
-   * Evaluates an input already known to be valid (e.g. just validated by the caller, or from
-   * `assertPolicyInput`); the output is still validated, because custom checks can emit anything.
+   * Validates `input` (throws PolicyDocumentError naming the field), evaluates, validates the
+   * output: `evaluateWithReevaluation(input).output`, so a check's malformed `reevaluate_at`
+   * fails this too.
    */
-  evaluateValid(input: PolicyInput): PolicyOutput {
-    return validOutput(this.evaluateRaw(input));
+  evaluate(input: unknown): PolicyOutput {
+    return this.evaluateWithReevaluation(input).output;
   }
 
   /**
@@ -112,7 +110,7 @@ export class PolicyEvaluator {
    * RFC 3339 timestamps.
    */
   evaluateWithReevaluation(input: unknown): PolicyEvaluation {
-    const raw = this.evaluateRawWithReevaluation(assertPolicyInput(input));
+    const raw = this.evaluateRaw(assertPolicyInput(input));
     const { reevaluate_at, invalid_reevaluate_at, ...document } = isObject(raw) ? raw : {};
     return {
       output: validOutput(isObject(raw) ? document : raw),
@@ -120,24 +118,23 @@ export class PolicyEvaluator {
     };
   }
 
-  /** The output document with no validation at all: for equivalence tests and benchmarks. */
-  evaluateRaw(input: PolicyInput): unknown {
-    if (!this.hasUnsorted) return this.evaluateEntrypoint(input, ENTRYPOINT);
-    return sortedOutput(this.evaluateEntrypoint(input, UNSORTED_ENTRYPOINT));
-  }
-
   /**
-   * EVALUATION_ENTRYPOINT's document with its findings sorted, and no validation: for equivalence
-   * tests and benchmarks. Without that entrypoint, `evaluateRaw` with `reevaluate_at: null`.
+   * EVALUATION_ENTRYPOINT's document (findings, reevaluate_at and, when a check's is malformed,
+   * invalid_reevaluate_at) with its findings sorted, and no validation: what every evaluation
+   * starts from, and what the equivalence tests and benchmarks compare. A bundle without that
+   * entrypoint gives `{findings, reevaluate_at: null}`.
    */
-  evaluateRawWithReevaluation(input: PolicyInput): unknown {
-    if (!this.hasEvaluation) {
-      const output = this.evaluateRaw(input);
-      return isObject(output) ? { ...output, reevaluate_at: null } : output;
+  evaluateRaw(input: PolicyInput): unknown {
+    if (this.hasEvaluation) {
+      const evaluation = this.evaluateEntrypoint(input, EVALUATION_ENTRYPOINT);
+      return isObject(evaluation)
+        ? { ...evaluation, ...sortedOutput(evaluation.findings) }
+        : evaluation;
     }
-    const evaluation = this.evaluateEntrypoint(input, EVALUATION_ENTRYPOINT);
-    if (!isObject(evaluation)) return evaluation;
-    return { ...evaluation, ...sortedOutput(evaluation.findings) };
+    const output = this.hasUnsorted
+      ? sortedOutput(this.evaluateEntrypoint(input, UNSORTED_ENTRYPOINT))
+      : this.evaluateEntrypoint(input, ENTRYPOINT);
+    return isObject(output) ? { ...output, reevaluate_at: null } : output;
   }
 
   private evaluateEntrypoint(input: PolicyInput, entrypoint: string): unknown {

@@ -4,7 +4,7 @@ import { type XeroAppCredentials, type XeroEndpoints } from './config.js';
 import { type RetryPolicy } from './http/backoff.js';
 import { Transport, type XeroCallEvent } from './http/transport.js';
 import { type LimiterTuning, type XeroLimits } from './limiter/config.js';
-import { XeroRateLimiter, type RateLimitedEvent } from './limiter/xero-rate-limiter.js';
+import { XeroRateLimiter } from './limiter/xero-rate-limiter.js';
 import { silentLogger, type XeroLogger } from './logger.js';
 import { XeroIdentityClient } from './oauth/identity-client.js';
 import { RefreshCoordinator } from './refresh/refresh-coordinator.js';
@@ -22,9 +22,11 @@ export interface XeroClientOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   logger?: XeroLogger;
-  /** Told of every 429 Xero answers this app's calls (for metrics); must not throw. */
-  onRateLimited?: (event: RateLimitedEvent) => void;
-  /** Told of every answer Xero gives this app's calls, identity and API (for metrics); must not throw. */
+  /**
+   * Told of every answer Xero gives this app's calls, identity and API, with its outcome: the
+   * status, and for a 429 to an API call `rateLimited` (which limit, Retry-After). For metrics;
+   * must not throw.
+   */
   onCall?: (event: XeroCallEvent) => void;
 }
 
@@ -45,7 +47,6 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     limits: options.limits,
     tuning: options.limiterTuning,
     logger,
-    onRateLimited: options.onRateLimited,
   });
   const common = {
     timeoutMs: options.timeoutMs,

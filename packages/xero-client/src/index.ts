@@ -16,7 +16,12 @@ export { type XeroLogger, silentLogger } from './logger.js';
 export { parseMicrosoftJsonDate, formatMicrosoftJsonDate, parseXeroIsoDate } from './ms-date.js';
 export { credentialsFromSecret, type SecretKeys } from './credentials.js';
 export { createLimiterRedis } from './redis.js';
-export { Transport, type TransportOptions, type XeroCallEvent } from './http/transport.js';
+export {
+  Transport,
+  type RateLimitedAnswer,
+  type TransportOptions,
+  type XeroCallEvent,
+} from './http/transport.js';
 export { DEFAULT_RETRY, type RetryPolicy } from './http/backoff.js';
 export {
   XeroIdentityClient,
@@ -48,7 +53,6 @@ export {
   type CallScope,
   type Permit,
   type RateLimitProblem,
-  type RateLimitedEvent,
 } from './limiter/xero-rate-limiter.js';
 export {
   XERO_LIMITS,

@@ -136,7 +136,14 @@ async function revokeGrant(
   }
 }
 
-/** The XeroConnections in the namespaces this reconciler watches (every namespace when none is set). */
+/**
+ * The XeroConnections in the namespaces this reconciler watches (every namespace when none is set).
+ * Listed from the API server, not taken from the watchers' caches: those exist only during a
+ * leader term, one per namespace, and are not all synced when a reconcile starts (the acceptance
+ * sweep and Secret changes enqueue too, and one namespace may list before another); and a cache
+ * lags the API server (a connection created a moment ago). A live connection missing here would
+ * have its organisation disconnected for good; one list per revoking deletion is cheap.
+ */
 async function watchedConnections(deps: ConnectionReconcilerDeps): Promise<XeroConnection[]> {
   const { watchNamespaces } = deps.settings;
   if (watchNamespaces.length === 0) return deps.api.list();

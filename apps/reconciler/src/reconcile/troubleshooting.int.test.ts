@@ -200,11 +200,10 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
     // Once none of them is open (here: each accepted), the list empties at the next reconcile,
     // without waiting for a sync (any change to the resource is one).
     for (const f of kept) {
-      await model.db.findings.acceptRisk(
-        f.id,
-        { reason: 'organisation closed', by: 'auditor@example.test' },
-        new Date(),
-      );
+      await model.db.findings.acceptRisk(f.id, {
+        reason: 'organisation closed',
+        by: 'auditor@example.test',
+      });
     }
     await bed.annotate('dropped', { 'example.test/nudge': 'accepted' });
     await until(async () => {

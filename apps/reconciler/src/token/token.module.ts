@@ -42,9 +42,10 @@ import { TokenManager } from './token-manager.js';
           limits: config.xeroLimits,
           refreshLockTtlMs: config.refreshLockTtlMs,
           logger: logger.child({ component: 'xero' }),
-          onRateLimited: ({ limit }) => metrics.xeroRateLimited.inc({ limit }),
-          onCall: ({ operation, statusCode }) =>
-            metrics.xeroCalls.inc({ operation, status: String(statusCode) }),
+          onCall: ({ operation, statusCode, rateLimited }) => {
+            metrics.xeroCalls.inc({ operation, status: String(statusCode) });
+            if (rateLimited) metrics.xeroRateLimited.inc({ limit: rateLimited.limit });
+          },
         }),
     },
     {

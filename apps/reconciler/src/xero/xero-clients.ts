@@ -8,7 +8,6 @@ import {
   type XeroEndpoints,
   type XeroLimits,
   type XeroLogger,
-  type RateLimitedEvent,
   type XeroCallEvent,
 } from '@xero-access/xero-client';
 
@@ -18,9 +17,10 @@ export interface XeroClientsOptions {
   endpoints: Partial<XeroEndpoints>;
   limits: Partial<XeroLimits>;
   logger: XeroLogger;
-  /** Told of every 429 Xero answers any app (xao_xero_rate_limited_total). */
-  onRateLimited?: (event: RateLimitedEvent) => void;
-  /** Told of every answer Xero gives any app, identity and API (xao_xero_calls_total). */
+  /**
+   * Told of every answer Xero gives any app, identity and API (xao_xero_calls_total), a 429 to an
+   * API call with the limit it names (xao_xero_rate_limited_total).
+   */
   onCall?: (event: XeroCallEvent) => void;
   /**
    * How long a crashed replica's refresh lock blocks the others. Short is safe: a second refresh
@@ -53,7 +53,6 @@ export class XeroClients {
         keyPrefix: this.options.keyPrefix,
         limits: this.options.limits,
         logger: this.options.logger,
-        onRateLimited: this.options.onRateLimited,
         onCall: this.options.onCall,
       });
       client = {

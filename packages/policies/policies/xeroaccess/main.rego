@@ -14,8 +14,9 @@ import data.xeroaccess.lib.timestamp
 # description: |
 #   Every check's findings, each with its check id. Unordered: OPA's WASM `sort` is quadratic
 #   unless its input is nearly sorted (10,000 findings: over a second), so the TypeScript
-#   evaluator evaluates this entrypoint (`xeroaccess/unsorted_findings`, or `evaluation` below,
-#   which holds it) and sorts the same way `findings` does; its equivalence test compares them.
+#   evaluator evaluates `evaluation` below, which holds it (or, in bundles built before that,
+#   this entrypoint, `xeroaccess/unsorted_findings`), and sorts the same way `findings` does;
+#   its equivalence test compares them.
 # entrypoint: true
 unsorted_findings := [object.union(finding, {"check": check}) |
 	# Only the `findings` rule of each package: test packages sit beside the checks.

@@ -4,7 +4,7 @@ import { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isXeroError, type XeroError } from '../errors.js';
 import { type XeroLimits } from '../limiter/config.js';
-import { type RateLimitedEvent, XeroRateLimiter } from '../limiter/xero-rate-limiter.js';
+import { XeroRateLimiter } from '../limiter/xero-rate-limiter.js';
 import { createLimiterRedis } from '../redis.js';
 import { Transport, type XeroCallEvent } from './transport.js';
 
@@ -38,15 +38,14 @@ afterAll(async () => {
 });
 
 /** A transport with its own limiter budget; a slot further away than 1 s fails at once. */
-function transport(limits: Partial<XeroLimits>, onRateLimited?: (e: RateLimitedEvent) => void) {
+function transport(limits: Partial<XeroLimits>, onCall?: (call: XeroCallEvent) => void) {
   const limiter = new XeroRateLimiter({
     redis,
     keyPrefix: `transport-${randomBytes(4).toString('hex')}`,
     limits,
     tuning: { maxWaitMs: 1_000 },
-    onRateLimited,
   });
-  const through = new Transport({ limiter });
+  const through = new Transport({ limiter, onCall });
   return () => getUsers(through);
 }
 
@@ -94,24 +93,44 @@ describe('Transport and the limiter: what Xero says about the budget', () => {
     },
   );
 
-  it('tells onRateLimited of a 429, with the limit Xero names', async () => {
-    const events: RateLimitedEvent[] = [];
-    const send = transport({}, (event) => events.push(event));
+  it('tells onCall of a 429 with the limit Xero names and Retry-After', async () => {
+    const calls: XeroCallEvent[] = [];
+    const send = transport({}, (call) => calls.push(call));
     answer = {
       status: 429,
       headers: { 'Retry-After': '3600', 'X-Rate-Limit-Problem': 'day' },
     };
     const error = await refusal(send());
     expect(error.code).toBe('day');
-    expect(events).toEqual([
+    expect(calls).toEqual([
       {
-        limit: 'day',
-        appId: 'app',
-        tenantId: 't1',
         operation: 'GET Users',
-        retryAfterMs: 3_600_000,
+        tenantId: 't1',
+        statusCode: 429,
+        rateLimited: { limit: 'day', retryAfterMs: 3_600_000 },
       },
     ]);
+  });
+
+  it('tells onCall of each 429 it waits out, then of the answer', async () => {
+    const calls: XeroCallEvent[] = [];
+    const send = transport({}, (call) => {
+      calls.push(call);
+      // Xero answers the retry after the pause.
+      answer = { status: 200, headers: {} };
+    });
+    answer = { status: 429, headers: { 'Retry-After': '0' } };
+    expect((await send()).statusCode).toBe(200);
+    expect(calls).toEqual([
+      {
+        operation: 'GET Users',
+        tenantId: 't1',
+        statusCode: 429,
+        rateLimited: { limit: 'minute', retryAfterMs: 0 },
+      },
+      { operation: 'GET Users', tenantId: 't1', statusCode: 200 },
+    ]);
+    expect('rateLimited' in calls[1]!).toBe(false);
   });
 
   it('tells onCall of every answer, each retried 5xx too, and carries on when onCall throws', async () => {
@@ -128,10 +147,15 @@ describe('Transport and the limiter: what Xero says about the budget', () => {
     await expect(send()).rejects.toThrow(/HTTP 503/);
     answer = { status: 200, headers: {} };
     expect((await send()).statusCode).toBe(200);
+    // Without a limiter to wait with (identity calls), a 429 goes back to the caller, unpaused.
+    answer = { status: 429, headers: { 'X-Rate-Limit-Problem': 'day' } };
+    expect((await send()).statusCode).toBe(429);
     expect(calls).toEqual([
       { operation: 'GET Users', tenantId: 't1', statusCode: 503 },
       { operation: 'GET Users', tenantId: 't1', statusCode: 503 },
       { operation: 'GET Users', tenantId: 't1', statusCode: 200 },
+      { operation: 'GET Users', tenantId: 't1', statusCode: 429 },
     ]);
+    expect(calls.some((call) => 'rateLimited' in call)).toBe(false);
   });
 });

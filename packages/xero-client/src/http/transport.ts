@@ -3,6 +3,7 @@ import { xeroErrors, XeroError } from '../errors.js';
 import { silentLogger, type XeroLogger } from '../logger.js';
 import {
   type CallScope,
+  type RateLimitProblem,
   type RemainingHeaders,
   type XeroRateLimiter,
 } from '../limiter/xero-rate-limiter.js';
@@ -15,7 +16,10 @@ export interface TransportOptions {
   /** Without a limiter nothing is throttled (identity calls, tests). */
   limiter?: XeroRateLimiter;
   logger?: XeroLogger;
-  /** Told of every answer Xero gives (each attempt: retries and 429s too), for metrics; must not throw. */
+  /**
+   * Told of every answer Xero gives (each attempt: retries and 429s too), with its outcome, for
+   * metrics; must not throw.
+   */
   onCall?: (event: XeroCallEvent) => void;
   userAgent?: string;
 }
@@ -26,6 +30,20 @@ export interface XeroCallEvent {
   operation: string;
   statusCode: number;
   tenantId?: string;
+  /**
+   * Set for a 429 to a call charged to the rate limits (API calls): every process pauses that
+   * limit until Retry-After, then the call is retried (or fails with RateLimited when that is
+   * beyond the limiter's maximum wait).
+   */
+  rateLimited?: RateLimitedAnswer;
+}
+
+/** What a 429 says: which limit, and when to try again. */
+export interface RateLimitedAnswer {
+  /** Xero's X-Rate-Limit-Problem (`minute` when absent): `minute`, `day`, `appminute` or `concurrent`. */
+  limit: RateLimitProblem | string;
+  /** Xero's Retry-After, in ms (1 s when absent). */
+  retryAfterMs: number;
 }
 
 export interface XeroRequest {
@@ -69,15 +87,21 @@ export function remainingFromHeaders(headers: XeroResponse['headers']): Remainin
   };
 }
 
+function rateLimitOf(headers: XeroResponse['headers']): RateLimitedAnswer {
+  return {
+    limit: String(headers['x-rate-limit-problem'] ?? 'minute'),
+    retryAfterMs: Math.max(0, (headerNumber(headers['retry-after']) ?? 1) * 1000),
+  };
+}
+
 /** A 429 the caller receives (no limiter to wait with): RateLimited, retrying at Retry-After. */
 export function rateLimitedError(
   operation: string,
   response: XeroResponse,
   tenantId?: string,
 ): XeroError {
-  const problem = String(response.headers['x-rate-limit-problem'] ?? 'minute');
-  const retryAfterMs = Math.max(0, (headerNumber(response.headers['retry-after']) ?? 1) * 1000);
-  return xeroErrors.rateLimited(operation, new Date(Date.now() + retryAfterMs), problem, tenantId);
+  const { limit, retryAfterMs } = rateLimitOf(response.headers);
+  return xeroErrors.rateLimited(operation, new Date(Date.now() + retryAfterMs), limit, tenantId);
 }
 
 function parseBody(text: string): unknown {
@@ -118,13 +142,13 @@ export class Transport {
 
   async send(request: XeroRequest): Promise<XeroResponse> {
     let failures = 0;
-    let rateLimited = 0;
+    let rateLimitedTimes = 0;
     for (;;) {
       const outcome = await this.attempt(request);
       if (outcome.kind === 'response') {
-        const { response } = outcome;
-        if (response.statusCode === 429 && request.scope && this.limiter) {
-          await this.handle429(request, response, ++rateLimited);
+        const { response, rateLimited } = outcome;
+        if (rateLimited) {
+          await this.handle429(request, response, rateLimited, ++rateLimitedTimes);
           continue;
         }
         if (
@@ -154,7 +178,10 @@ export class Transport {
 
   private async attempt(
     request: XeroRequest,
-  ): Promise<{ kind: 'response'; response: XeroResponse } | { kind: 'failed'; cause: string }> {
+  ): Promise<
+    | { kind: 'response'; response: XeroResponse; rateLimited?: RateLimitedAnswer }
+    | { kind: 'failed'; cause: string }
+  > {
     const permit =
       request.scope && this.limiter
         ? await this.limiter.acquire(request.scope, request.signal)
@@ -177,14 +204,20 @@ export class Transport {
         headers: response.headers,
         body: parseBody(response.body),
       };
+      // A 429 the limiter can wait out; any other 429 goes back to the caller.
+      const rateLimited =
+        response.statusCode === 429 && request.scope && this.limiter
+          ? rateLimitOf(response.headers)
+          : undefined;
       const call: XeroCallEvent = {
         operation: request.operation,
         tenantId: request.scope?.tenantId,
         statusCode: response.statusCode,
+        ...(rateLimited ? { rateLimited } : {}),
       };
       this.logger.debug({ ...call }, 'Xero call');
       this.tellOnCall(call);
-      return { kind: 'response', response: result };
+      return { kind: 'response', response: result, rateLimited };
     } catch (error) {
       if (permit) {
         stopTracking?.();
@@ -211,17 +244,16 @@ export class Transport {
   private async handle429(
     request: XeroRequest,
     response: XeroResponse,
+    { limit, retryAfterMs }: RateLimitedAnswer,
     times: number,
   ): Promise<void> {
-    const problem = String(response.headers['x-rate-limit-problem'] ?? 'minute');
-    const retryAfterMs = Math.max(0, (headerNumber(response.headers['retry-after']) ?? 1) * 1000);
     const limiter = this.limiter!;
     if (retryAfterMs > limiter.tuning.maxWaitMs || times > MAX_RATE_LIMITED_RETRIES) {
-      await limiter.pause(request.scope!, problem, retryAfterMs);
+      await limiter.pause(request.scope!, limit, retryAfterMs);
       throw rateLimitedError(request.operation, response, request.scope!.tenantId);
     }
     // The pause makes every process (this one included) wait in acquire() until Retry-After.
-    await limiter.pause(request.scope!, problem, retryAfterMs);
+    await limiter.pause(request.scope!, limit, retryAfterMs);
   }
 
   private async backoff(request: XeroRequest, failures: number, cause: string): Promise<void> {

@@ -28,18 +28,6 @@ export interface XeroRateLimiterOptions {
   limits?: Partial<XeroLimits>;
   tuning?: Partial<LimiterTuning>;
   logger?: XeroLogger;
-  /** Told of every 429 Xero answers (for metrics); must not throw. */
-  onRateLimited?: (event: RateLimitedEvent) => void;
-}
-
-/** Xero answered 429 to a call charged to this app (and tenant). */
-export interface RateLimitedEvent {
-  /** Xero's X-Rate-Limit-Problem: `minute`, `day`, `appminute` or `concurrent`. */
-  limit: RateLimitProblem | string;
-  appId: string;
-  tenantId?: string;
-  operation?: string;
-  retryAfterMs: number;
 }
 
 /** What a call is charged to: the app (client id) and, for accounting calls, the tenant. */
@@ -113,7 +101,6 @@ export class XeroRateLimiter {
   private readonly pauses: PauseBoard;
   private readonly queues = new Map<string, SlotQueue<Permit>>();
   private readonly logger: XeroLogger;
-  private readonly onRateLimited: ((event: RateLimitedEvent) => void) | undefined;
   private readonly redis: Redis;
   private redisWasReady: boolean;
 
@@ -121,7 +108,6 @@ export class XeroRateLimiter {
     this.limits = { ...XERO_LIMITS, ...options.limits };
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.logger = options.logger ?? silentLogger;
-    this.onRateLimited = options.onRateLimited;
     this.redis = options.redis;
     this.redisWasReady = this.redis.status === 'ready';
     const prefix = options.keyPrefix ?? 'xero-rl';
@@ -278,17 +264,6 @@ export class XeroRateLimiter {
       { tenantId: scope.tenantId, problem, retryAfterMs },
       'Xero answered 429; pausing',
     );
-    try {
-      this.onRateLimited?.({
-        limit: problem,
-        appId: scope.appId,
-        tenantId: scope.tenantId,
-        operation: scope.operation,
-        retryAfterMs,
-      });
-    } catch (error) {
-      this.logger.warn({ cause: (error as Error).message }, 'onRateLimited failed');
-    }
     await this.pauses.pause(target, retryAfterMs);
   }
 

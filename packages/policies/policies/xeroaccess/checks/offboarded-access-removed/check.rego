@@ -13,17 +13,20 @@ import data.xeroaccess.lib.timestamp
 
 grace_hours := object.get(input, ["settings", "offboardingGraceHours"], 24)
 
-# Live users tied to an offboarded member, as [user, member, offboardedAt or null]: the users
-# both findings and reevaluate_at are about.
-offboarded_access := [[user, resolved.member, object.get(resolved.member, "offboardedAt", null)] |
+# Live users tied to an offboarded member, as [user, member, offboardedAt, offboardedAt parsed]
+# (both null when it is missing): the users both findings and reevaluate_at are about, with
+# offboardedAt parsed once for both.
+offboarded_access := [[user, member, offboarded_at, _parsed(offboarded_at)] |
 	some [user, resolved] in identity.resolved_live_users
 	resolved.kind == "staff"
-	resolved.member.status == "offboarded"
+	member := resolved.member
+	member.status == "offboarded"
+	offboarded_at := object.get(member, "offboardedAt", null)
 ]
 
 findings contains finding if {
-	some [user, member, offboarded_at] in offboarded_access
-	_grace_over(offboarded_at)
+	some [user, member, offboarded_at, offboarded] in offboarded_access
+	_grace_over(offboarded)
 	finding := {
 		"severity": "high",
 		"subject": {"kind": "user", "id": user.userId},
@@ -38,10 +41,9 @@ findings contains finding if {
 #   input.now, an end exactly at now included: once it has passed, access still held is a
 #   finding, with nothing else in the input changing.
 reevaluate_at contains timestamp.format([offboarded[0] + (grace_hours * 3600), offboarded[1]]) if {
-	some [_, _, offboarded_at] in offboarded_access
-	offboarded_at != null
-	not _grace_over(offboarded_at)
-	offboarded := timestamp.parse(offboarded_at)
+	some [_, _, _, offboarded] in offboarded_access
+	offboarded != null
+	not _grace_over(offboarded)
 }
 
 remediation := concat(" ", [
@@ -49,11 +51,17 @@ remediation := concat(" ", [
 	"or correct the staff member's status if they have not left.",
 ])
 
+_parsed(null) := null
+
+_parsed(offboarded_at) := timestamp.parse(offboarded_at) if offboarded_at != null
+
+# _grace_over(offboarded) is true for an offboardedAt (parsed, or null when missing) more than
+# grace_hours before input.now.
 _grace_over(null)
 
-_grace_over(offboarded_at) if {
-	offboarded_at != null
-	timestamp.more_than_seconds_apart(timestamp.parse(offboarded_at), timestamp.now, grace_hours * 3600)
+_grace_over(offboarded) if {
+	offboarded != null
+	timestamp.more_than_seconds_apart(offboarded, timestamp.now, grace_hours * 3600)
 }
 
 _message(user, member, null) := concat("", [
