@@ -48,6 +48,10 @@ describe('helm lint and values schema', () => {
     // OIDC_GROUP_ROLES is `group=role,…`: a group name with a comma or `=` cannot travel in it.
     ['adminApi.oidc.groupRoles.sec\\,team=admin', "'sec,team'"],
     ['database.urlKey=', '/database/urlKey'],
+    // The key becomes a file name in the volume's items: no folders.
+    ['database.tls.ca.key=certs/ca.crt', '/database/tls/ca/key'],
+    ['database.tls.ca.existingSecret=Private_CA', '/database/tls/ca/existingSecret'],
+    ['database.tls.ca.secretName=private-ca', 'secretName'],
     ['adminApi.maxAcceptanceDays=0', '/adminApi/maxAcceptanceDays'],
     ['adminApi.oidc.groupsClaim=', '/adminApi/oidc/groupsClaim'],
     ['adminApi.oidc.emailClaim=', '/adminApi/oidc/emailClaim'],
@@ -120,6 +124,11 @@ describe('helm lint and values schema', () => {
       'adminApi.oauthStateSecret is required',
     ],
     [
+      'one source for the database CA',
+      [...REQUIRED, 'database.tls.ca.existingSecret=pg-ca', 'database.tls.ca.configMapName=pg-ca'],
+      'database.tls.ca: set existingSecret or configMapName, not both',
+    ],
+    [
       "an alert webhook's signing Secret",
       [...REQUIRED, 'alerts.webhookUrl=https://hooks.example.com/x'],
       'alerts.webhookSecret.existingSecret is required',
@@ -165,9 +174,15 @@ describe('rendered manifests', () => {
   let schemaLocation: string;
   const variants = {
     defaults: render(),
-    namespaced: render('watchNamespaces={finance,payroll}', 'redis.existingSecret=xao-redis'),
+    namespaced: render(
+      'watchNamespaces={finance,payroll}',
+      'redis.existingSecret=xao-redis',
+      'database.tls.ca.existingSecret=pg-ca',
+      'database.tls.ca.key=root.pem',
+    ),
     everything: render(
       'policyBundle.configMapName=policies',
+      'database.tls.ca.configMapName=pg-ca',
       'alerts.webhookUrl=https://hooks.example.com/x',
       'alerts.webhookSecret.existingSecret=hook',
       ...OIDC_ON,
@@ -226,6 +241,58 @@ describe('rendered manifests', () => {
     for (const d of deployments) {
       const env = d.spec.template.spec.containers[0]!.env;
       expect(env.find((e) => e.name === 'WATCH_NAMESPACES')?.value).toBe('finance,payroll');
+    }
+  });
+
+  type PodSpec = {
+    containers: { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+    volumes?: { name: string; secret?: unknown; configMap?: unknown }[];
+  };
+  /** Each workload's pod spec by name: the Deployments' templates and `helm test`'s Pod. */
+  const podSpecs = (manifests: string) =>
+    Object.fromEntries(
+      (
+        kinds(manifests) as unknown as {
+          kind: string;
+          metadata: { name: string };
+          spec: PodSpec & { template: { spec: PodSpec } };
+        }[]
+      )
+        .filter((o) => o.kind === 'Deployment' || o.kind === 'Pod')
+        .map((o) => [o.metadata.name, o.kind === 'Pod' ? o.spec : o.spec.template.spec]),
+    );
+
+  // DATABASE_URL's sslrootcert names /etc/xero-access/database-ca/ca.crt (values.yaml, README).
+  it('mounts database.tls.ca read-only as ca.crt where sslrootcert names it, in both apps only', () => {
+    const expected = {
+      namespaced: { secret: { secretName: 'pg-ca', items: [{ key: 'root.pem', path: 'ca.crt' }] } },
+      everything: { configMap: { name: 'pg-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+    };
+    for (const [variant, source] of Object.entries(expected)) {
+      const pods = podSpecs(variants[variant as keyof typeof expected]);
+      expect(Object.keys(pods)).toHaveLength(3);
+      for (const [name, pod] of Object.entries(pods)) {
+        const volume = pod.volumes?.find((v) => v.name === 'database-ca');
+        const mounts = pod.containers.flatMap((c) => c.volumeMounts ?? []);
+        // helm test only asks the admin API's health: it never opens the database.
+        if (name.endsWith('-test-admin-api')) {
+          expect(volume, name).toBeUndefined();
+          continue;
+        }
+        expect(volume, `${variant} ${name}`).toEqual({ name: 'database-ca', ...source });
+        expect(
+          mounts.filter((m) => m.name === 'database-ca'),
+          name,
+        ).toEqual([
+          { name: 'database-ca', mountPath: '/etc/xero-access/database-ca', readOnly: true },
+        ]);
+      }
+    }
+    for (const pod of Object.values(podSpecs(variants.defaults))) {
+      expect((pod.volumes ?? []).map((v) => v.name)).not.toContain('database-ca');
+      expect(pod.containers.flatMap((c) => c.volumeMounts ?? []).map((m) => m.name)).not.toContain(
+        'database-ca',
+      );
     }
   });
 

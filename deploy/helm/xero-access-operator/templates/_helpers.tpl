@@ -76,6 +76,31 @@ app.kubernetes.io/component: {{ .component }}
   valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
 {{- end -}}
 
+{{/* Where both apps find database.tls.ca: DATABASE_URL's sslrootcert names this file. */}}
+{{- define "xao.databaseCaFile" -}}/etc/xero-access/database-ca/ca.crt{{- end -}}
+
+{{/* database.tls.ca as a volume holding only ca.crt, whatever the key; empty when unset. */}}
+{{- define "xao.databaseCaVolume" -}}
+{{- $ca := .Values.database.tls.ca -}}
+{{- if and $ca.existingSecret $ca.configMapName -}}
+{{- fail "database.tls.ca: set existingSecret or configMapName, not both: the CA file is mounted from one of them" -}}
+{{- end -}}
+{{- if $ca.existingSecret -}}
+- name: database-ca
+  secret: { secretName: {{ $ca.existingSecret }}, items: [{ key: {{ $ca.key | quote }}, path: ca.crt }] }
+{{- else if $ca.configMapName -}}
+- name: database-ca
+  configMap: { name: {{ $ca.configMapName }}, items: [{ key: {{ $ca.key | quote }}, path: ca.crt }] }
+{{- end -}}
+{{- end -}}
+
+{{/* Mounts database.tls.ca read-only at xao.databaseCaFile; empty when unset. */}}
+{{- define "xao.databaseCaMount" -}}
+{{- if include "xao.databaseCaVolume" . -}}
+- { name: database-ca, mountPath: {{ include "xao.databaseCaFile" . | dir }}, readOnly: true }
+{{- end -}}
+{{- end -}}
+
 {{- define "xao.podSecurity" -}}
 {{- with .Values.imagePullSecrets }}
 imagePullSecrets: {{ toYaml . | nindent 2 }}

@@ -4,6 +4,7 @@ import {
   databaseUnavailableText,
   describeDatabase,
 } from './database-unavailable.js';
+import { untrustedCertificateError } from './untrusted-certificate.js';
 
 /** The one logger call this needs (pino's `warn(obj, msg)` fits), so apps keep their own logger. */
 export interface DatabaseWaitLogger {
@@ -27,8 +28,8 @@ const MAX_RETRY_MS = 10_000;
  * logging each wait; then it gives up with an error that says where and why. A busy database
  * (another replica migrating holds SQLite's lock, or won a deadlock over the migration) is
  * waited for too: the lost transaction was rolled back, and the wait is bounded by `waitMs` like
- * any other. Other errors (bad URL, failed migration, a schema newer than this build) are thrown
- * at once.
+ * any other. Other errors (bad URL, failed migration, a schema newer than this build, a server
+ * certificate that fails verification) are thrown at once.
  */
 export async function connectWithRetry(options: ConnectOptions): Promise<ModelOrm> {
   const { app, waitMs, logger, ...orm } = options;
@@ -38,6 +39,8 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
     try {
       return await openAndCheck(orm);
     } catch (error) {
+      const untrusted = untrustedCertificateError(error, { app, database, url: orm.url });
+      if (untrusted) throw untrusted;
       const outage = classifyDatabaseOutage(error);
       if (!outage) throw error;
       const retryInMs = Math.min(FIRST_RETRY_MS * 2 ** (attempt - 1), MAX_RETRY_MS);

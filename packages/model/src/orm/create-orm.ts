@@ -9,6 +9,7 @@ import { parseDatabaseUrl, type Dialect } from './database-url.js';
 import { withMigrationLock } from './migration-lock.js';
 import { assertNoNewerMigrations } from './newer-schema.js';
 import { beginImmediate } from './sqlite-immediate.js';
+import { assertTlsFilesReadable } from './tls-files.js';
 
 export interface CreateOrmOptions {
   /** `postgres://user:pass@host:5432/db`, `sqlite:///path/to/file.db` or `sqlite::memory:`. */
@@ -74,6 +75,7 @@ export async function ormOptions(
     },
   };
   if (parsed.dialect === 'postgresql') {
+    assertTlsFilesReadable(parsed.clientUrl!);
     const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
     return {
       ...common,
