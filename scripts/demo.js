@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one-command demo (README): the local control plane, Redis, SQLite, the Xero sandbox with its
-// example organisations, the reconciler and the admin API as real processes; examples/ applied;
+// example organisations, the reconciler and the admin API as real processes; examples/ applied (its token Secret created once);
 // then where to look. Ctrl-C stops everything.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';

@@ -51,8 +51,14 @@ node -e '
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
 
-step "admin API from the pruned tree (SQLite)"
-PORT=18080 HOST=127.0.0.1 DATABASE_URL="sqlite://$work/admin.db" LOG_LEVEL=warn \
+step "the chart's migration Job command from the pruned tree (xao-model migrate)"
+XAO_DATABASE_URL="sqlite://$work/admin.db" node packages/model/dist/cli/main.js migrate \
+  >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log" >&2; die "xao-model migrate failed"; }
+grep -q '^applied: ' "$work/migrate.log" || die "xao-model migrate applied nothing: $(cat "$work/migrate.log")"
+note "$(cut -c1-100 "$work/migrate.log")…"
+
+step "admin API from the pruned tree (SQLite), not migrating, as the chart starts it"
+PORT=18080 HOST=127.0.0.1 DATABASE_URL="sqlite://$work/admin.db" DATABASE_MIGRATE=false LOG_LEVEL=warn \
   node apps/admin-api/dist/cli.js serve >"$work/admin-api.log" 2>&1 &
 pids+=($!)
 wait_for http://127.0.0.1:18080/health/ready "$work/admin-api.log"

@@ -144,6 +144,17 @@ describe('admin-api CLI', () => {
       });
       expect(JSON.parse(verified.stdout)).toEqual(verification);
     }
+
+    // A download cut short (the API resets the connection when the database fails midway).
+    const cut = join(dir, 'cut-export.json');
+    const whole = readFileSync(file, 'utf8');
+    writeFileSync(cut, whole.slice(0, whole.indexOf('\n"verification"')));
+    const refused = await run(['verify-chain', '--file', cut]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(
+      'admin-api: file: ends mid-export, after 3 records, before its closing "verification": an interrupted download or a truncated copy; download it again\n',
+    );
   }, 120_000);
 
   it('refuses an unknown role, naming the choices', async () => {

@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   API_TOKEN_ROLES,
   MAX_PAGE_SIZE,
-  parseChainExport,
   safeErrorMessage,
-  verifyChainExport,
+  verifyChainExportFile,
   type ChainVerification,
 } from '@xero-access/model';
 import pino from 'pino';
@@ -158,7 +157,8 @@ program
     let result: ChainVerification;
     let chain: string;
     if (options.file) {
-      result = verifyChainExport(parseChainExport(readFileSync(options.file, 'utf8')));
+      const progress = (line: string) => process.stderr.write(`admin-api: ${line}\n`);
+      result = await verifyChainExportFile(options.file, progress);
       chain = options.file;
     } else {
       const [namespace, name] = (options.connection ?? '').split('/');

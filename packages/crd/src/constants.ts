@@ -7,6 +7,14 @@ export const XERO_CONNECTION_LIST_KIND = 'XeroConnectionList';
 export const XERO_CONNECTION_PLURAL = 'xeroconnections';
 export const XERO_CONNECTION_SINGULAR = 'xeroconnection';
 export const XERO_CONNECTION_SHORT_NAME = 'xc';
+/** The CustomResourceDefinition's name. */
+export const XERO_CONNECTION_CRD_NAME = `${XERO_CONNECTION_PLURAL}.${XERO_CONNECTION_GROUP}`;
+
+/**
+ * The CRD annotation holding its schema revision (a whole number, one more after each change of
+ * the CRD's spec): the reconciler compares it with CRD_SCHEMA_REVISION, the one it was built with.
+ */
+export const SCHEMA_REVISION_ANNOTATION = 'xeroaccess.dev/schema-revision';
 
 /** The condition types the operator reports in status.conditions. */
 export const CONDITION_TYPES = ['Ready', 'Authenticated', 'Synced', 'PoliciesEvaluated'] as const;

@@ -10,8 +10,11 @@ export type {
   RoleMapping,
   MonitoredTenant,
   DisconnectedTenant,
+  XeroRole,
 } from './generated/xero-connection.js';
+export { XERO_ROLES } from './generated/xero-connection.js';
 export { crdFilePath } from './crd-file.js';
+export { CRD_SCHEMA_REVISION } from './generated/schema-revision.js';
 
 /** A XeroConnection list as the API server returns it. */
 export interface XeroConnectionList {

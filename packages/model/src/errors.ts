@@ -9,6 +9,12 @@ export class ValidationError extends Error {
   }
 }
 
+/**
+ * A bad page request (`cursor`, `limit`: see PageRequest). Every listing an API offers takes these
+ * from its query string, so an API names the field as sent there (`query.cursor`).
+ */
+export class PageRequestError extends ValidationError {}
+
 /** A record that does not exist. Maps to HTTP 404. */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';

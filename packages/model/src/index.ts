@@ -6,6 +6,7 @@ export {
   type ModelOrm,
 } from './orm/create-orm.js';
 export { NewerSchemaError } from './orm/newer-schema.js';
+export { OlderSchemaError } from './orm/older-schema.js';
 export {
   DEFAULT_DATABASE_URL,
   parseDatabaseUrl,
@@ -49,7 +50,7 @@ export {
 export { logLineOptions, type LoggingApp } from './logging/log-line.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
-export type { SnapshotRecord, TenantRef } from './services/snapshots.js';
+export type { SnapshotDiffBetween, SnapshotRecord, TenantRef } from './services/snapshots.js';
 export type {
   ApplyFindingsResult,
   FindingAlerts,
@@ -68,6 +69,7 @@ export type {
 } from './services/finding-records.js';
 export {
   FINDING_SORTS,
+  FINDING_SORT_COLUMNS,
   LAST_SEEN_AT_SORT_REFUSED,
   type FindingFilter,
   type FindingPageRequest,
@@ -113,7 +115,13 @@ export {
   type Page,
   type PageRequest,
 } from './services/pagination.js';
-export { ValidationError, NotFoundError, ConflictError, ForbiddenError } from './errors.js';
+export {
+  ValidationError,
+  PageRequestError,
+  NotFoundError,
+  ConflictError,
+  ForbiddenError,
+} from './errors.js';
 export { canonicalJson } from './hashing/canonical-json.js';
 export {
   sha256Hex,
@@ -133,16 +141,20 @@ export {
   CHAIN_EXPORT_VERSION,
   parseChainExport,
   verifyChainExport,
-  type ChainExport,
+  verifyChainExportFile,
+  type ChainExportPart,
+  type ChainExportProgress,
 } from './snapshots/chain-export.js';
 export type { ChainExportStream } from './services/snapshot-chain.js';
 export {
+  accessChanges,
   diffUsers,
   isEmptyDiff,
   type SnapshotDiff,
   type DiffUser,
   type RoleChange,
 } from './snapshots/diff.js';
+export { REMOVED_ROLE, hasAccess } from './snapshots/access.js';
 export {
   normaliseSnapshotUsers,
   type SnapshotUser,

@@ -67,6 +67,34 @@ export function examplesForSandbox(
   });
 }
 
+/**
+ * The examples for the sandbox as a user takes them: what `kubectl apply -f examples/` applies, and
+ * the token Secrets of `examples/create-once/`, filled with the sandbox's grant.
+ */
+export function sandboxExamples(
+  sandbox: SandboxInfo,
+  dir = examplesDir(),
+): { apply: KubernetesObject[]; createOnce: KubernetesObject[] } {
+  const apply = readExamples(dir);
+  const filled = examplesForSandbox([...apply, ...readExamples(join(dir, 'create-once'))], sandbox);
+  return { apply: filled.slice(0, apply.length), createOnce: filled.slice(apply.length) };
+}
+
+/** Creates what does not exist yet and leaves what does alone, as `kubectl create` of a token Secret. */
+export async function createObjectsOnce(
+  kc: KubeConfig,
+  objects: KubernetesObject[],
+): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  for (const object of objects) {
+    try {
+      await api.create(object);
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409) throw error;
+    }
+  }
+}
+
 /** Create or replace, as `kubectl apply` would for these simple objects. */
 export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kc);

@@ -6,7 +6,7 @@ import { defaultCrdFiles, startCluster, stopCluster } from '@xero-access/local-c
 import getPort from 'get-port';
 import { AdminClient } from './admin-client.js';
 import { startApp, type AppProcess } from './app-process.js';
-import { applyObjects, examplesDir, examplesForSandbox, readExamples } from './examples.js';
+import { applyObjects, createObjectsOnce, examplesDir, sandboxExamples } from './examples.js';
 import { startSandboxProcess, type SandboxInfo } from './sandbox-process.js';
 
 export interface StackOptions {
@@ -124,8 +124,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await admin.putLink(userId, body);
     }
 
-    progress('applying examples/ with the sandbox credentials');
-    await applyObjects(kc, examplesForSandbox(readExamples(), sandbox.info));
+    progress('applying examples/ with the sandbox credentials, and creating its token Secret once');
+    const examples = sandboxExamples(sandbox.info);
+    await applyObjects(kc, examples.apply);
+    await createObjectsOnce(kc, examples.createOnce);
 
     return {
       kubeconfig,

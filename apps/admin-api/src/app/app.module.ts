@@ -13,6 +13,7 @@ import type { AppConfig } from '../config/config.js';
 import { ConnectController } from '../connect/connect.controller.js';
 import { ConnectService, STATE_SIGNER } from '../connect/connect.service.js';
 import type { OAuthStateSigner } from '../connect/oauth-state.js';
+import { TokenSetWriter } from '../connect/token-set-writer.js';
 import { ConnectionsController } from '../connections/connections.controller.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { FindingEvidence } from '../findings/finding-evidence.js';
@@ -89,6 +90,7 @@ export class AppModule {
         StaffChanges,
         FindingEvidence,
         ConnectService,
+        TokenSetWriter,
         {
           provide: CALLER_RATE_LIMIT,
           useValue: new ApiRateLimit({

@@ -25,6 +25,7 @@ export async function openModel(config: AppConfig, logger: Logger): Promise<Mode
     app: 'admin API',
     url: config.databaseUrl,
     migrate: config.migrate ?? sqlite,
+    migrationJob: config.migrationJob,
     waitMs: config.databaseStartupWaitMs,
     logger,
   });

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
+import { TokenSetWriter } from '../connect/token-set-writer.js';
 import { Readiness } from '../health/readiness.js';
 import { createApp } from './create-app.js';
 import { buildDependencies, closeDependencies, ensureBootstrapTokens } from './runtime.js';
@@ -13,7 +14,8 @@ export interface RunningServer {
   /**
    * What SIGTERM does: readiness answers 503 at once, requests are still served for
    * SHUTDOWN_DRAIN_SECONDS (the Service's endpoints and ingress controllers take a few seconds to
-   * drop this pod), then the server closes.
+   * drop this pod), then the server closes. Token sets not stored yet are tried through the
+   * drain; any still unsaved at the end is logged.
    */
   shutdown(): Promise<void>;
   /** Stops listening at once (in-flight requests finish), then closes the database and Redis. */
@@ -45,6 +47,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
       close,
       shutdown: async () => {
         app.get(Readiness).startDraining();
+        app.get(TokenSetWriter).tryNow();
         logger.info(
           { drainSeconds: config.shutdownDrainSeconds },
           'shutting down: readiness answers 503, requests are served until the drain ends',

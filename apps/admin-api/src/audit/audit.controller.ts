@@ -6,7 +6,8 @@ import type { Database } from '@xero-access/model';
 import { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
-import { cursorParam, isoDateParam, limitParam } from '../http/query-schemas.js';
+import { dateTime } from '../http/date-time.js';
+import { cursorParam, limitParam } from '../http/query-schemas.js';
 import { ValidQuery } from '../http/zod-validation.js';
 
 const auditQuery = z
@@ -19,8 +20,8 @@ const auditQuery = z
       .describe('e.g. `PATCH /staff/:id`, or `staff.update` for the values a change overwrote'),
     resourceType: z.string().max(64).optional(),
     resourceId: z.string().max(512).optional(),
-    since: isoDateParam.optional(),
-    until: isoDateParam.optional(),
+    since: dateTime.optional(),
+    until: dateTime.optional(),
     limit: limitParam,
     cursor: cursorParam,
   })

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
 import { createLogger } from '../logging/logger.js';
+import { SCIM_USER } from '../scim/scim.types.js';
 import { DIALECTS, startHarness, type Dialect, type Harness } from '../test/harness.js';
 
 type Statement = 'INSERT' | 'UPDATE';
@@ -54,8 +55,10 @@ describe.each(DIALECTS)(
           action: string;
           outcome: string;
           actor: string;
+          resourceType: string;
           resourceId: string | null;
-          details: { status: number } | null;
+          actorRole: string | null;
+          details: { status: number; reason?: string; field?: string } | null;
         }[]
       ).filter((e) => e.action === action);
 
@@ -129,8 +132,71 @@ describe.each(DIALECTS)(
         expect.objectContaining({ resourceId: created.json().id, details: { status: 201 } }),
       );
       expect(entries.filter((e) => e.outcome === 'failure')).toContainEqual(
-        expect.objectContaining({ resourceId: null, details: { status: 409 } }),
+        expect.objectContaining({
+          resourceId: null,
+          details: {
+            status: 409,
+            reason: 'a staff member with this email or externalId already exists',
+          },
+        }),
       );
+    });
+
+    it('says who was refused what, on which resource, and why; never what the body held', async () => {
+      const secret = `xao_${'s3cret-Value_'.repeat(4)}`;
+      const member = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email: 'refused@acme.example', name: 'Refused Person' },
+      });
+      const id = member.json().id as string;
+      const invalid = await h.call('PATCH', `/staff/${id}`, {
+        token: h.tokens.admin,
+        body: { offboardedAt: 'last friday', name: secret },
+      });
+      expect(invalid.statusCode).toBe(400);
+      const duplicate = await h.call('POST', '/staff', {
+        token: h.tokens.admin,
+        body: { email: 'refused@acme.example', name: secret },
+      });
+      expect(duplicate.statusCode).toBe(409);
+      const scimUser = { schemas: [SCIM_USER], userName: 'scim.refused@acme.example' };
+      const scim = (body: unknown) =>
+        h.call('POST', '/scim/v2/Users', {
+          token: h.tokens.scim,
+          body,
+          headers: { 'content-type': 'application/scim+json' },
+        });
+      expect((await scim(scimUser)).statusCode).toBe(201);
+      const scimDuplicate = await scim(scimUser);
+      expect(scimDuplicate.statusCode).toBe(409);
+
+      const [patch] = (await entriesFor('PATCH /staff/:id')).filter((e) => e.resourceId === id);
+      expect(patch).toMatchObject({
+        actor: 'token:test-admin',
+        actorRole: 'admin',
+        resourceType: 'staff',
+        outcome: 'failure',
+        details: {
+          status: 400,
+          reason: invalid.json().message,
+          field: 'body.offboardedAt',
+        },
+      });
+      expect(invalid.json().message).toMatch(/^body\.offboardedAt: /);
+      const [conflict] = await entriesFor('POST /staff');
+      expect(conflict).toMatchObject({
+        outcome: 'failure',
+        details: { status: 409, reason: duplicate.json().message },
+      });
+      const [scimConflict] = await entriesFor('POST /scim/v2/Users');
+      expect(scimConflict).toMatchObject({
+        actor: 'token:test-scim',
+        resourceType: 'scim.users',
+        outcome: 'failure',
+        details: { status: 409, reason: scimDuplicate.json().detail },
+      });
+      const log = (await h.call('GET', '/audit-log?limit=500', { token: h.tokens.admin })).body;
+      expect(log).not.toContain('s3cret');
     });
   },
 );

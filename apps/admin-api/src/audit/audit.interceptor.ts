@@ -13,12 +13,11 @@ import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
 import { AUDIT_RESOURCE_ID, type RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
 import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
-import { toErrorBody } from '../http/error-body.js';
 import { unavailable } from '../http/errors.js';
 import { LOGGER } from '../logging/logger.module.js';
-import { ScimError } from '../scim/scim.types.js';
 import { actorOf, auditActorOf } from './audit-actor.js';
 import { AUDITED } from './audited.decorator.js';
+import { refusalOf, type Refusal } from './refusal.js';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -37,18 +36,15 @@ function resourceId(params: Record<string, string> | undefined, result?: unknown
   return typeof created === 'string' ? created : null;
 }
 
-/** The status the caller gets for this error, as the exception filters answer it. */
-function failureStatus(error: unknown): number {
-  return error instanceof ScimError ? error.status : toErrorBody(error).statusCode;
-}
-
 /** Settling an entry is retried this often, with this pause between, before it stays `pending`. */
 const SETTLE_ATTEMPTS = 3;
 const SETTLE_PAUSE_MS = 200;
 
 /**
  * Records every write (who, what, when, from where, outcome) in the audit log. Runs for all
- * routes, so no handler can forget it; the request body is not stored (it may hold personal data).
+ * routes, so no handler can forget it; the request body is not stored (it may hold personal data
+ * and secrets). `details` holds the status the caller got and, for a refusal, why (refusalOf):
+ * what the write changed is in the entries the services add themselves (`staff.update`, …).
  *
  * Write-ahead: the entry is written (`pending`) before the handler runs, and a write whose entry
  * cannot be written is refused with a 503 before it changes anything, so no change goes
@@ -74,11 +70,11 @@ export class AuditInterceptor implements NestInterceptor {
       concatMap((entryId) =>
         next.handle().pipe(
           concatMap(async (value: unknown) => {
-            await this.settle(request, entryId, 'success', reply.statusCode, value);
+            await this.settle(request, entryId, 'success', { status: reply.statusCode }, value);
             return value;
           }),
           catchError((error: unknown) =>
-            from(this.settle(request, entryId, 'failure', failureStatus(error))).pipe(
+            from(this.settle(request, entryId, 'failure', refusalOf(error))).pipe(
               concatMap(() => throwError(() => error)),
             ),
           ),
@@ -117,7 +113,7 @@ export class AuditInterceptor implements NestInterceptor {
     request: FastifyRequest & RequestWithPrincipal,
     entryId: string,
     outcome: 'success' | 'failure',
-    status: number,
+    answer: Pick<Refusal, 'status'> | Refusal,
     result?: unknown,
   ): Promise<void> {
     const settlement = {
@@ -127,7 +123,7 @@ export class AuditInterceptor implements NestInterceptor {
       resourceId:
         request[AUDIT_RESOURCE_ID] ??
         resourceId(request.params as Record<string, string> | undefined, result),
-      details: { status },
+      details: { ...answer },
     };
     for (let attempt = 1; ; attempt++) {
       try {
@@ -144,7 +140,7 @@ export class AuditInterceptor implements NestInterceptor {
             auditEntryId: entryId,
             action: `${request.method} ${routeOf(request)}`,
             outcome,
-            status,
+            status: answer.status,
           },
           'could not record the outcome in the audit log; the entry stays pending',
         );

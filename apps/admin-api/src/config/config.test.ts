@@ -15,6 +15,13 @@ describe('loadConfig', () => {
     expect(config.oidc.emailClaim).toBe('email');
   });
 
+  it('migrates only when told (the SQLite default decides otherwise), naming the Job that migrates instead', () => {
+    expect(loadConfig({})).toMatchObject({ migrate: undefined, migrationJob: undefined });
+    expect(
+      loadConfig({ DATABASE_MIGRATE: 'false', DATABASE_MIGRATION_JOB: 'xao-xero-access-migrate' }),
+    ).toMatchObject({ migrate: false, migrationJob: 'xao-xero-access-migrate' });
+  });
+
   it('reads the environment, including the OIDC group mapping', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@db/xao',
@@ -57,6 +64,14 @@ describe('loadConfig', () => {
       expect(() => loadConfig({ SHUTDOWN_DRAIN_SECONDS: bad })).toThrow(
         'invalid configuration: SHUTDOWN_DRAIN_SECONDS: must be a whole number of seconds from 0 to 300',
       );
+  });
+
+  it('holds a consent whose token set Kubernetes does not store for 10 minutes unless TOKEN_WRITE_RETRY says otherwise', () => {
+    expect(loadConfig({}).tokenWriteRetryMs).toBe(600_000);
+    expect(loadConfig({ TOKEN_WRITE_RETRY: '30m' }).tokenWriteRetryMs).toBe(1_800_000);
+    expect(() => loadConfig({ TOKEN_WRITE_RETRY: '600' })).toThrow(
+      'invalid configuration: TOKEN_WRITE_RETRY: must be a duration such as 500ms, 30s, 5m or 1h',
+    );
   });
 
   it('refuses OIDC without an issuer and an audience to check (any token the IdP signs would pass)', () => {

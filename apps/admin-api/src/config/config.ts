@@ -2,6 +2,7 @@ import {
   databaseStartupWait,
   DEFAULT_DATABASE_URL,
   DEFAULT_MAX_ACCEPTANCE_DAYS,
+  durationSetting,
   namespaceListSetting,
   TOKEN_PREFIX,
 } from '@xero-access/model';
@@ -59,6 +60,8 @@ export const configSchema = z.object({
     .enum(['true', 'false'])
     .optional()
     .transform((v) => (v === undefined ? undefined : v === 'true')),
+  /** With migrate off: the Job that migrates instead (the Helm chart's), named when the schema lags. */
+  migrationJob: z.string().optional(),
   /** How long start-up keeps trying while the database is not available (30s, 2m…). */
   databaseStartupWaitMs: databaseStartupWait,
   redisUrl: z.string().min(1).default('redis://127.0.0.1:6379'),
@@ -94,6 +97,11 @@ export const configSchema = z.object({
     .min(0, { error: wholeDrainSeconds })
     .max(MAX_SHUTDOWN_DRAIN_SECONDS, { error: wholeDrainSeconds })
     .default(5),
+  /**
+   * After a consent's code is exchanged: how long its token set is held in memory and written
+   * again while the Kubernetes API does not store it (the code is spent; past this, consent again).
+   */
+  tokenWriteRetryMs: durationSetting.default(600_000),
   /** API tokens created at start-up from env or a mounted Secret (shown once, hashed here). */
   bootstrapAdminToken: bootstrapToken,
   bootstrapScimToken: bootstrapToken,
@@ -142,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: e('PUBLIC_URL'),
     databaseUrl: e('DATABASE_URL'),
     migrate: e('DATABASE_MIGRATE'),
+    migrationJob: e('DATABASE_MIGRATION_JOB'),
     databaseStartupWaitMs: e('DATABASE_STARTUP_WAIT'),
     redisUrl: e('REDIS_URL') ?? e('XAO_REDIS_URL'),
     redisKeyPrefix: e('REDIS_KEY_PREFIX'),
@@ -153,6 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerIpPerMinute: e('RATE_LIMIT_PER_IP_PER_MINUTE'),
     maxAcceptanceDays: e('MAX_ACCEPTANCE_DAYS'),
     shutdownDrainSeconds: e('SHUTDOWN_DRAIN_SECONDS'),
+    tokenWriteRetryMs: e('TOKEN_WRITE_RETRY'),
     bootstrapAdminToken: e('BOOTSTRAP_ADMIN_TOKEN'),
     bootstrapScimToken: e('BOOTSTRAP_SCIM_TOKEN'),
     oidc: {
@@ -180,6 +190,7 @@ const ENV_NAMES: Record<string, string> = {
   publicUrl: 'PUBLIC_URL',
   databaseUrl: 'DATABASE_URL',
   migrate: 'DATABASE_MIGRATE',
+  migrationJob: 'DATABASE_MIGRATION_JOB',
   databaseStartupWaitMs: 'DATABASE_STARTUP_WAIT',
   redisUrl: 'REDIS_URL',
   logLevel: 'LOG_LEVEL',
@@ -189,6 +200,7 @@ const ENV_NAMES: Record<string, string> = {
   rateLimitPerIpPerMinute: 'RATE_LIMIT_PER_IP_PER_MINUTE',
   maxAcceptanceDays: 'MAX_ACCEPTANCE_DAYS',
   shutdownDrainSeconds: 'SHUTDOWN_DRAIN_SECONDS',
+  tokenWriteRetryMs: 'TOKEN_WRITE_RETRY',
   bootstrapAdminToken: 'BOOTSTRAP_ADMIN_TOKEN',
   bootstrapScimToken: 'BOOTSTRAP_SCIM_TOKEN',
   'oidc.jwksUrl': 'OIDC_JWKS_URL',

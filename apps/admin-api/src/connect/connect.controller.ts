@@ -1,7 +1,8 @@
 import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
-import { Controller, Get, HttpCode, Inject, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Audited } from '../audit/audited.decorator.js';
 import { Access } from '../auth/access.decorator.js';
@@ -64,6 +65,11 @@ export class ConnectController {
   @ApiOperation({
     summary:
       'OAuth redirect target: exchanges the code and writes the token set into the token Secret',
+    description:
+      'Before the code is exchanged the API proves it can write the token Secret (a dry run): ' +
+      'a 502 or 503 then leaves the code and the state unused, so reloading the callback tries ' +
+      'again. After the exchange a write the Kubernetes API does not take is held and tried ' +
+      'again in the background (TOKEN_WRITE_RETRY): 202.',
   })
   @Returns(
     z.object({
@@ -74,15 +80,31 @@ export class ConnectController {
       refreshToken: z.boolean(),
       accessTokenExpiresAt: z.iso.datetime(),
     }),
+    200,
+    'The token set is stored',
+  )
+  @Returns(
+    z.object({
+      connected: z.literal(false),
+      connection: z.string(),
+      tokenSecret: z.string(),
+      storingUntil: z.iso.datetime().describe('The admin API keeps trying until then'),
+      message: z.string(),
+    }),
+    202,
+    'Xero granted access; the Kubernetes API has not stored the token set yet, the admin API keeps trying',
   )
   @Fails([400, 404, 409, 429, 502, 503])
   async callback(
     @ValidQuery(callbackQuery) q: z.output<typeof callbackQuery>,
     @Req() request: RequestWithPrincipal,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return this.connect.complete(
+    const answer = await this.connect.complete(
       { code: q.code, state: q.state, error: q.error, errorDescription: q.error_description },
       (startedBy) => (request[AUDIT_ACTOR] = `oauth-callback (started by ${startedBy})`),
     );
+    void reply.status(answer.status);
+    return answer.body;
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Optional } from '@nestjs/common';
 import {
   DEFAULT_SCOPES,
   Transport,
@@ -7,21 +7,14 @@ import {
   isXeroError,
 } from '@xero-access/xero-client';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { BadRequestField, conflict, notFound, unavailable } from '../http/errors.js';
-import {
-  KubeGateway,
-  isNotFound,
-  kubeStatusOf,
-  type XeroConnectionResource,
-} from '../kube/kube.js';
-import { LOGGER } from '../logging/logger.module.js';
-import { Reevaluation } from '../reevaluation/reevaluation.service.js';
+import { KubeGateway, isNotFound, type XeroConnectionResource } from '../kube/kube.js';
 import { REDIS } from '../redis/redis.module.js';
 import { type OAuthStateSigner, newNonce } from './oauth-state.js';
-import { OUTAGE_PAUSES_MS, tokenSecretWriteFailure, writeTokenSecret } from './token-secret.js';
+import { beforeExchangeFailure, preflightTokenSecret } from './token-secret.js';
+import { TokenSetWriter } from './token-set-writer.js';
 
 export const STATE_SIGNER = Symbol('OAuthStateSigner');
 /** How long a started flow waits for its callback. */
@@ -42,8 +35,7 @@ export class ConnectService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(STATE_SIGNER) private readonly signer: OAuthStateSigner,
-    @Inject(Reevaluation) private readonly reevaluation: Reevaluation,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(TokenSetWriter) private readonly writer: TokenSetWriter,
     @Optional() @Inject(KubeGateway) private readonly kube: KubeGateway | null,
   ) {}
 
@@ -130,33 +122,48 @@ export class ConnectService {
     return { authorizeUrl: start.url, expiresAt: new Date(exp * 1000).toISOString() };
   }
 
-  /** Verifies the state, spends it, exchanges the code and stores the token set. */
+  /**
+   * Verifies the state, proves the token Secret can be written, spends the state, exchanges the
+   * code and stores the token set. Everything that can fail before the exchange fails with the
+   * state and the code unspent, so reloading the callback tries again.
+   */
   async complete(
     input: { code?: string; state?: string; error?: string; errorDescription?: string },
     /** Told who started the flow once the state checks out (the audit log names them). */
     onFlow?: (startedBy: string) => void,
-  ) {
+  ): Promise<CallbackAnswer> {
     if (!input.state) throw new BadRequestField('query.state', 'is required');
     const verified = this.signer.verify(input.state);
     if (!verified.ok) throw new BadRequestField('query.state', verified.problem);
     const { nonce, namespace, name } = verified.payload;
-    // GETDEL makes the state single-use even with several replicas behind a load balancer.
-    const stored = await this.redis.getdel(this.flowKey(nonce));
-    if (!stored)
-      throw new BadRequestField(
-        'query.state',
-        'was already used or has expired (start the connection again)',
-      );
+    const connection = `${namespace}/${name}`;
+    const stored = await this.redis.get(this.flowKey(nonce));
+    if (!stored) throw stateSpent();
     const flow = JSON.parse(stored) as PendingFlow;
     onFlow?.(flow.startedBy);
-    if (input.error)
-      throw new BadRequestField(
-        'query.error',
-        `Xero refused the authorization: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}`,
-      );
-    if (!input.code) throw new BadRequestField('query.code', 'is required');
-    const resource = await this.connection(namespace, name);
-    const identity = await this.identityFor(resource);
+    if (input.error || !input.code) {
+      await this.redis.del(this.flowKey(nonce));
+      if (input.error)
+        throw new BadRequestField(
+          'query.error',
+          `Xero refused the authorization: ${input.error}${input.errorDescription ? ` (${input.errorDescription})` : ''}`,
+        );
+      throw new BadRequestField('query.code', 'is required');
+    }
+    const { resource, identity } = await beforeExchange(
+      `could not read XeroConnection ${connection} and its credentials`,
+      async () => {
+        const resource = await this.connection(namespace, name);
+        return { resource, identity: await this.identityFor(resource) };
+      },
+    );
+    const secretName = resource.spec.tokenSecretRef!.name;
+    const core = this.gateway().core;
+    await beforeExchange(`cannot write the token Secret ${namespace}/${secretName}`, () =>
+      preflightTokenSecret(core, namespace, secretName),
+    );
+    // GETDEL makes the state single-use even with several replicas behind a load balancer.
+    if (!(await this.redis.getdel(this.flowKey(nonce)))) throw stateSpent();
     let tokens;
     try {
       tokens = await identity.exchangeCode(input.code, flow.redirectUri, flow.codeVerifier);
@@ -165,52 +172,80 @@ export class ConnectService {
         throw new BadRequestField('query.code', `the code exchange failed: ${error.message}`);
       throw error;
     }
-    const secretName = resource.spec.tokenSecretRef!.name;
-    try {
-      await writeTokenSecret(
-        this.gateway().core,
-        namespace,
-        secretName,
-        tokens,
-        OUTAGE_PAUSES_MS,
-        (error, pauseMs) =>
-          this.logger.warn(
-            {
-              connection: `${namespace}/${name}`,
-              secret: secretName,
-              kubernetesStatus: kubeStatusOf(error) ?? 'unreachable',
-              pauseMs,
-            },
-            'could not store the new Xero token set yet; holding it and trying again',
-          ),
-      );
-    } catch (error) {
-      this.logger.error(
-        {
-          connection: `${namespace}/${name}`,
-          secret: secretName,
-          kubernetesStatus: kubeStatusOf(error) ?? 'unreachable',
+    const answer = await this.writer.store({
+      core,
+      connection,
+      namespace,
+      secret: secretName,
+      tokens,
+      startedBy: flow.startedBy,
+    });
+    if (!answer.stored)
+      return {
+        status: 202,
+        body: {
+          connected: false,
+          connection,
+          tokenSecret: secretName,
+          storingUntil: answer.until.toISOString(),
+          message: `Xero granted access. The Kubernetes API has not stored the token set in Secret ${namespace}/${secretName} yet (${answer.problem}), so the admin API keeps it and tries again until ${answer.until.toISOString()}, logging the outcome. Nothing to do unless an administrator asks you to connect again.`,
         },
-        'could not store the new Xero token set: the person must consent again',
-      );
-      throw tokenSecretWriteFailure(error, namespace, secretName);
-    }
-    this.logger.info(
-      { connection: `${namespace}/${name}`, startedBy: flow.startedBy, secret: secretName },
-      'stored a new Xero token set',
-    );
-    await this.reevaluation.connections('connect', [`${namespace}/${name}`]);
+      };
     return {
-      connected: true,
-      connection: `${namespace}/${name}`,
-      tokenSecret: secretName,
-      scopes: tokens.scopes,
-      refreshToken: tokens.refreshToken !== null,
-      accessTokenExpiresAt: tokens.expiresAt,
+      status: 200,
+      body: {
+        connected: true,
+        connection,
+        tokenSecret: secretName,
+        scopes: tokens.scopes,
+        refreshToken: tokens.refreshToken !== null,
+        accessTokenExpiresAt: tokens.expiresAt,
+      },
     };
   }
 
   private flowKey(nonce: string): string {
     return `${this.config.redisKeyPrefix}connect:${nonce}`;
+  }
+}
+
+/** What the callback answers: stored (200), or held and still being written (202). */
+export type CallbackAnswer =
+  | {
+      status: 200;
+      body: {
+        connected: true;
+        connection: string;
+        tokenSecret: string;
+        scopes: string[];
+        refreshToken: boolean;
+        accessTokenExpiresAt: Date;
+      };
+    }
+  | {
+      status: 202;
+      body: {
+        connected: false;
+        connection: string;
+        tokenSecret: string;
+        storingUntil: string;
+        message: string;
+      };
+    };
+
+function stateSpent(): BadRequestField {
+  return new BadRequestField(
+    'query.state',
+    'was already used or has expired (start the connection again)',
+  );
+}
+
+/** Runs a step before the code is exchanged: a Kubernetes failure is answered naming `what`. */
+async function beforeExchange<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof HttpException) throw error;
+    throw beforeExchangeFailure(error, what);
   }
 }

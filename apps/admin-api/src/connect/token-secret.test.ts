@@ -1,8 +1,7 @@
-import { ApiException, type CoreV1Api } from '@kubernetes/client-node';
-import type { XeroTokenSet } from '@xero-access/xero-client';
+import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { toErrorBody } from '../http/error-body.js';
-import { tokenSecretWriteFailure, writeTokenSecret } from './token-secret.js';
+import { beforeExchangeFailure, tokenSecretWriteFailure } from './token-secret.js';
 
 describe('tokenSecretWriteFailure (the token set could not be stored)', () => {
   it('answers 502 naming the Secret and the status when Kubernetes refused the write', () => {
@@ -32,50 +31,37 @@ describe('tokenSecretWriteFailure (the token set could not be stored)', () => {
   });
 });
 
-describe('writeTokenSecret when the Kubernetes API fails', () => {
-  const tokens = {
-    accessToken: 'access',
-    refreshToken: 'refresh',
-    idToken: null,
-    expiresAt: new Date('2026-12-06T00:30:00Z'),
-    scopes: ['offline_access'],
-  } as unknown as XeroTokenSet;
-  /** A CoreV1Api whose every call fails with `error`, counting the calls. */
-  function failingCore(error: unknown) {
-    const calls = { reads: 0 };
-    const core = {
-      readNamespacedSecret: async () => {
-        calls.reads += 1;
-        throw error;
-      },
-    } as unknown as CoreV1Api;
-    return { core, calls };
-  }
+describe('beforeExchangeFailure (Kubernetes failed before the code was spent)', () => {
+  const what = 'cannot write the token Secret finance/acme-xero-tokens';
+  const unused =
+    "Xero's authorization code was not used: reload this page to try again within 5 minutes of consenting, else start the connection again";
 
-  it('tries again after each pause while the API is unreachable, then gives up with its error', async () => {
+  it('answers 503 while the Kubernetes API is unreachable, overloaded or failing', () => {
     const unreachable = new TypeError('fetch failed');
-    const { core, calls } = failingCore(unreachable);
-    const pauses: number[] = [];
-    await expect(
-      writeTokenSecret(core, 'finance', 'acme-xero-tokens', tokens, [1, 2, 3], (_, pause) =>
-        pauses.push(pause),
-      ),
-    ).rejects.toBe(unreachable);
-    expect(calls.reads).toBe(4);
-    expect(pauses).toEqual([1, 2, 3]);
+    expect(toErrorBody(beforeExchangeFailure(unreachable, what))).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: `${what}: the Kubernetes API is unreachable. ${unused}`,
+    });
+    for (const status of [429, 500, 503])
+      expect(
+        toErrorBody(beforeExchangeFailure(new ApiException(status, 'x', '{}', {}), what)),
+      ).toMatchObject({
+        statusCode: 503,
+        message: `${what}: the Kubernetes API answered HTTP ${status}. ${unused}`,
+      });
   });
 
-  it('tries a 5xx or 429 again, but not an answer that will not change (403)', async () => {
-    for (const [status, reads] of [
-      [503, 3],
-      [429, 3],
-      [403, 1],
-    ] as const) {
-      const { core, calls } = failingCore(new ApiException(status, 'refused', '{}', {}));
-      await expect(
-        writeTokenSecret(core, 'finance', 'acme-xero-tokens', tokens, [1, 1]),
-      ).rejects.toBeInstanceOf(ApiException);
-      expect(calls.reads, `HTTP ${status}`).toBe(reads);
-    }
+  it('answers 502 naming the status when the Kubernetes API refuses, pointing at permissions for 403', () => {
+    const forbidden = new ApiException(403, 'Forbidden', '{"reason":"Forbidden"}', {});
+    expect(toErrorBody(beforeExchangeFailure(forbidden, what))).toEqual({
+      statusCode: 502,
+      error: 'Bad Gateway',
+      message: `${what}: the Kubernetes API answered HTTP 403 (see the admin API's permissions). ${unused}`,
+    });
+    const invalid = new ApiException(422, 'Invalid', '{}', {});
+    expect(toErrorBody(beforeExchangeFailure(invalid, what)).message).toBe(
+      `${what}: the Kubernetes API answered HTTP 422. ${unused}`,
+    );
   });
 });

@@ -1,7 +1,11 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { HttpException } from '@nestjs/common';
-import { TOKEN_SECRET_KEYS, type XeroTokenSet } from '@xero-access/xero-client';
-import { badGateway, unavailable } from '../http/errors.js';
+import {
+  TOKEN_SECRET_KEYS,
+  withRefreshTokenSha256,
+  type XeroTokenSet,
+} from '@xero-access/xero-client';
+import { badGateway, conflict, unavailable } from '../http/errors.js';
 import { isConflict, isNotFound, kubeStatusOf } from '../kube/kube.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -23,47 +27,45 @@ export function tokenSecretData(tokens: XeroTokenSet): Record<string, string> {
 const WRITE_ATTEMPTS = 5;
 
 /**
- * Pauses before each new try while the Kubernetes API is unreachable or failing (5xx, 429): the
- * code is already spent, so the tokens are held while the person waits (about 15 s in all)
- * rather than dropped at the first failure.
- */
-export const OUTAGE_PAUSES_MS = [250, 500, 1000, 2000, 4000, 8000];
-
-/** No answer at all, overload, or a server error: worth another try. 4xx answers will not change. */
-function isTransient(error: unknown): boolean {
-  const status = kubeStatusOf(error);
-  return status === undefined || status === 429 || status >= 500;
-}
-
-/**
  * Writes the new token set into the Secret, replacing every token key; creates the Secret if
  * missing. A concurrent change (409, or the Secret deleted under us) is read again and written
  * over: this consent is newer than any rotation of the earlier grant the reconciler may write back.
- * A Kubernetes API that is unreachable or failing is tried again after each of `pauses`.
+ * Any other failure is thrown: the caller holds the tokens and tries again (TokenSetWriter).
  */
 export async function writeTokenSecret(
   core: CoreV1Api,
   namespace: string,
   name: string,
   tokens: XeroTokenSet,
-  pauses: readonly number[] = OUTAGE_PAUSES_MS,
-  onRetry?: (error: unknown, pauseMs: number) => void,
 ): Promise<void> {
   const data = tokenSecretData(tokens);
-  let races = 0;
-  let outages = 0;
-  for (;;) {
+  await againOnRaces(() => writeOnce(core, namespace, name, data));
+}
+
+/** Runs `attempt` again while it meets a concurrent change (409, or the Secret deleted under it). */
+async function againOnRaces(attempt: () => Promise<void>): Promise<void> {
+  for (let races = 1; ; races++) {
     try {
-      return await writeOnce(core, namespace, name, data);
+      return await attempt();
     } catch (error) {
-      if ((isConflict(error) || isNotFound(error)) && ++races < WRITE_ATTEMPTS) continue;
-      const pause = pauses[outages];
-      if (!isTransient(error) || pause === undefined) throw error;
-      outages += 1;
-      onRetry?.(error, pause);
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      if ((isConflict(error) || isNotFound(error)) && races < WRITE_ATTEMPTS) continue;
+      throw error;
     }
   }
+}
+
+/** A token Secret that does not exist yet, holding `data`. */
+function newTokenSecret(namespace: string, name: string, data: Record<string, string>): V1Secret {
+  return {
+    metadata: {
+      name,
+      namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'xero-access-operator' },
+      annotations: withRefreshTokenSha256(undefined, data),
+    },
+    type: 'Opaque',
+    data,
+  };
 }
 
 async function writeOnce(
@@ -77,18 +79,7 @@ async function writeOnce(
     existing = await core.readNamespacedSecret({ namespace, name });
   } catch (error) {
     if (!isNotFound(error)) throw error;
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: {
-          name,
-          namespace,
-          labels: { 'app.kubernetes.io/managed-by': 'xero-access-operator' },
-        },
-        type: 'Opaque',
-        data,
-      },
-    });
+    await core.createNamespacedSecret({ namespace, body: newTokenSecret(namespace, name, data) });
     return;
   }
   const kept = { ...(existing.data ?? {}) };
@@ -96,12 +87,67 @@ async function writeOnce(
   // organisation it named (`tenant_id`): this consent may be for another one, which the old key
   // would pin the reconciler away from. `spec.tenantId` is how to pin an organisation.
   for (const key of Object.values(KEYS)) delete kept[key];
+  const written = { ...kept, ...data };
   // The replace carries the resourceVersion just read: a change since then is a 409, not lost.
+  // The digest tells the reconciler this refresh token is a consent's, not an overwrite.
   await core.replaceNamespacedSecret({
     namespace,
     name,
-    body: { ...existing, data: { ...kept, ...data } },
+    body: {
+      ...existing,
+      metadata: {
+        ...existing.metadata,
+        annotations: withRefreshTokenSha256(existing.metadata?.annotations, written),
+      },
+      data: written,
+    },
   });
+}
+
+/**
+ * Proves, before the authorization code is spent, that this API can write the token Secret now:
+ * reads it and has the API server dry-run the write the callback will make (create when missing,
+ * else replace), so reachability, RBAC, admission policies and quota answer while the person can
+ * still simply retry. Nothing is stored, and the dry run sends the Secret as it is (or an empty
+ * one), so even a server ignoring `dryRun` would change no token. Throws the Kubernetes error, or a 409
+ * for an immutable Secret (the dry run of an unchanged one would pass).
+ */
+export async function preflightTokenSecret(
+  core: CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await againOnRaces(async () => {
+    let existing: V1Secret;
+    try {
+      existing = await core.readNamespacedSecret({ namespace, name });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      await core.createNamespacedSecret({
+        namespace,
+        body: newTokenSecret(namespace, name, {}),
+        dryRun: 'All',
+      });
+      return;
+    }
+    if (existing.immutable)
+      throw conflict(
+        `token Secret ${namespace}/${name} (spec.tokenSecretRef) is immutable, so no token set can be written into it: recreate it without \`immutable\` (e.g. kubectl replace --force), then reload this page`,
+      );
+    await core.replaceNamespacedSecret({ namespace, name, body: existing, dryRun: 'All' });
+  });
+}
+
+/** No answer at all, overload, or a server error: worth another try soon. */
+export function isTransient(error: unknown): boolean {
+  const status = kubeStatusOf(error);
+  return status === undefined || status === 429 || status >= 500;
+}
+
+/** What the Kubernetes API did, for logs and answers: `unreachable` or `HTTP 403`. */
+export function kubernetesProblem(error: unknown): string {
+  const status = kubeStatusOf(error);
+  return status === undefined ? 'unreachable' : `HTTP ${status}`;
 }
 
 /**
@@ -122,4 +168,19 @@ export function tokenSecretWriteFailure(
   return badGateway(
     `${what}: the Kubernetes API answered HTTP ${status}; start the connection again`,
   );
+}
+
+/**
+ * The answer when the Kubernetes API failed before the code was exchanged: nothing is spent (the
+ * state neither), so the person reloads the callback while Xero's code lives (5 minutes).
+ * `what` names what could not be done; the answer names the Kubernetes status, never a value.
+ */
+export function beforeExchangeFailure(error: unknown, what: string): HttpException {
+  const problem = `${what}: the Kubernetes API ${kubeStatusOf(error) === undefined ? 'is unreachable' : `answered ${kubernetesProblem(error)}`}`;
+  const retry =
+    "Xero's authorization code was not used: reload this page to try again within 5 minutes of consenting, else start the connection again";
+  if (isTransient(error)) return unavailable(`${problem}. ${retry}`);
+  const status = kubeStatusOf(error);
+  const rbac = status === 401 || status === 403 ? " (see the admin API's permissions)" : '';
+  return badGateway(`${problem}${rbac}. ${retry}`);
 }

@@ -9,10 +9,23 @@ import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
 import { notFound } from '../http/errors.js';
 import { NameParam } from '../http/params.js';
-import { pageQuery } from '../http/query-schemas.js';
+import { limitParam } from '../http/query-schemas.js';
 import { ValidQuery } from '../http/zod-validation.js';
 import { KubeGateway, type XeroConnectionResource } from '../kube/kube.js';
-import { connectionPage } from './connection-page.js';
+import { connectionPage, MAX_CONNECTIONS_CURSOR } from './connection-page.js';
+
+const listConnectionsQuery = z
+  .object({
+    limit: limitParam,
+    cursor: z
+      .string()
+      .max(MAX_CONNECTIONS_CURSOR, 'is too long to be a cursor')
+      .optional()
+      .describe(
+        'Opaque cursor from the previous page (`nextCursor`); it expires with the Kubernetes continue token it carries, after a few minutes (410)',
+      ),
+  })
+  .strict();
 
 export interface ConnectionView {
   namespace: string;
@@ -43,7 +56,14 @@ export class ConnectionsController {
   @Access('viewer')
   @ApiOperation({
     summary:
-      'XeroConnections: resource spec and status, last sync, users, open findings per check; by namespace then name, keyset-paginated',
+      'XeroConnections: resource spec and status, last sync, users, open findings per check; by namespace/name, keyset-paginated',
+    description:
+      'The cluster is read a Kubernetes page at a time (limit and continue, as kubectl pages), and ' +
+      'merged with the connections the database knows (deleted ones too), in the order Kubernetes ' +
+      'lists them: by `namespace/name`, character by character. `nextCursor` carries the Kubernetes ' +
+      'continue token, which the API server keeps for a few minutes (5 to 15): a cursor older than ' +
+      'that is answered 410 naming `query.cursor`; list again from the first page. When the cluster does ' +
+      'not answer, `kubernetes` says so and the items come from the database alone.',
   })
   @Returns(
     z.object({
@@ -55,36 +75,20 @@ export class ConnectionsController {
         .describe('Pass as cursor for the next page; null on the last page'),
     }),
   )
-  async list(@ValidQuery(pageQuery) q: z.output<typeof pageQuery>) {
-    const [records, cluster] = await Promise.all([
-      this.db.connections.list({ includeDeleted: true }),
-      this.readCluster(),
-    ]);
-    const byKey = new Map<
-      string,
-      {
-        namespace: string;
-        name: string;
-        record?: ConnectionRecord;
-        resource?: XeroConnectionResource;
-      }
-    >();
-    for (const record of records)
-      byKey.set(record.key, { namespace: record.namespace, name: record.name, record });
-    for (const resource of cluster.resources) {
-      const { namespace, name } = resource.metadata;
-      const key = `${namespace}/${name}`;
-      byKey.set(key, { namespace, name, ...byKey.get(key), resource });
-    }
-    // Both sources are read whole (a few thousand connections at most); only the page is viewed,
-    // which is where the cost is (open findings per connection).
-    const page = connectionPage([...byKey.values()], { limit: q.limit, cursor: q.cursor ?? null });
+  @Fails([410])
+  async list(@ValidQuery(listConnectionsQuery) q: z.output<typeof listConnectionsQuery>) {
+    const page = await connectionPage(
+      await this.db.connections.list({ includeDeleted: true }),
+      this.kube,
+      { limit: q.limit, cursor: q.cursor ?? null },
+    );
+    // Only the page is viewed, which is where the cost is (open findings per connection).
     const items = await Promise.all(
       page.items.map((c) =>
         this.view(`${c.namespace}/${c.name}`, c.record ?? null, c.resource ?? null),
       ),
     );
-    return { items, kubernetes: cluster.state, nextCursor: page.nextCursor };
+    return { items, kubernetes: page.kubernetes, nextCursor: page.nextCursor };
   }
 
   @Get(':namespace/:name')
@@ -99,17 +103,6 @@ export class ConnectionsController {
     ]);
     if (!record && !resource) throw notFound('connection', `${namespace}/${name}`);
     return this.view(`${namespace}/${name}`, record, resource);
-  }
-
-  /** The database still answers when the cluster does not: say so instead of failing. */
-  private async readCluster(): Promise<{ resources: XeroConnectionResource[]; state: string }> {
-    if (!this.kube) return { resources: [], state: 'not configured' };
-    try {
-      return { resources: await this.kube.listConnections(), state: 'connected' };
-    } catch (error) {
-      const e = error as { code?: number; message?: string };
-      return { resources: [], state: `unreachable (${e.code ?? e.message ?? 'error'})` };
-    }
   }
 
   private async view(

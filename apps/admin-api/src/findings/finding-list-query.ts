@@ -2,14 +2,13 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import {
   decodeTimeCursor,
   encodeCursor,
+  FINDING_SORT_COLUMNS,
   type FindingFilter,
   type FindingRecord,
   type FindingSort,
   type ModelOrm,
   type Page,
 } from '@xero-access/model';
-
-const COLUMN: Record<FindingSort, string> = { firstSeenAt: 'first_seen_at' };
 
 interface Row {
   id: string;
@@ -90,7 +89,7 @@ export async function listFindingRows(
   const em = model.orm.em.fork() as SqlEntityManager;
   const knex = em.getKnex();
   const platform = em.getPlatform();
-  const column = COLUMN[page.sort];
+  const column = FINDING_SORT_COLUMNS[page.sort];
   const scope = `findings:${page.sort}:${page.order}`;
   const after = page.cursor ? decodeTimeCursor(page.cursor, scope) : null;
 

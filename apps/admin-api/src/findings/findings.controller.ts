@@ -27,6 +27,9 @@ import {
   revokeAcceptanceBody,
 } from './findings.schemas.js';
 
+/** Who the person behind the caller is, for separation of duties. */
+const personOf = (who: Principal) => ({ email: who.email, noEmailReason: who.noEmailReason });
+
 @ApiTags('findings')
 @Controller('findings')
 export class FindingsController {
@@ -90,7 +93,8 @@ export class FindingsController {
   @ApiOperation({
     summary: 'Accept the risk of a finding until a date, with a reason',
     description:
-      'The acceptance ends at `expiresAt`, at most MAX_ACCEPTANCE_DAYS (default 365) days ahead; without it, after the whole maximum period. When it ends the finding is open again, whether or not its connection is still synced.',
+      'The acceptance ends at `expiresAt`, at most MAX_ACCEPTANCE_DAYS (default 365) days ahead; without it, after the whole maximum period. When it ends the finding is open again, whether or not its connection is still synced. ' +
+      "Separation of duties, as in access reviews: for a finding about a Xero user, a caller may not accept the risk of their own access (the user's email in the evidence snapshot, or an account link to the caller's staff record) and a caller whose credential vouches for no email may not accept at all (403, naming why); connection findings are unaffected.",
   })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   @Fails([404, 409])
@@ -100,9 +104,11 @@ export class FindingsController {
     @CurrentPrincipal() who: Principal,
   ) {
     const accepted = await this.db.findings
-      .acceptRisk(id, { reason: body.reason, by: who.actor, until: body.expiresAt }, new Date(), {
-        maxDays: this.config.maxAcceptanceDays,
-      })
+      .acceptRisk(
+        id,
+        { reason: body.reason, by: who.actor, until: body.expiresAt, person: personOf(who) },
+        { maxDays: this.config.maxAcceptanceDays },
+      )
       .catch((error: unknown) => {
         // The model checks the expiry against the period; the caller sent it as expiresAt.
         throw asBodyField(error, { until: 'expiresAt' });
@@ -115,7 +121,11 @@ export class FindingsController {
 
   @Delete(':id/acceptance')
   @Access('admin')
-  @ApiOperation({ summary: 'Withdraw an accepted risk: the finding is open again' })
+  @ApiOperation({
+    summary: 'Withdraw an accepted risk: the finding is open again',
+    description:
+      'Separation of duties as for accepting: no one withdraws the acceptance of a finding about their own Xero access (403).',
+  })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   @Fails([404, 409])
   async revokeAcceptance(
@@ -126,8 +136,8 @@ export class FindingsController {
     const revoked = await this.db.findings.revokeAcceptance(
       id,
       who.actor,
-      new Date(),
       body?.note ?? null,
+      personOf(who),
     );
     await this.resync('finding.acceptance-withdrawn', revoked.finding.connection);
     return revoked;

@@ -6,7 +6,8 @@ import {
 } from '@xero-access/model';
 import { z } from 'zod';
 import { connectionKeyParam } from '../connections/connection-key.js';
-import { cursorParam, isoDateParam, limitParam, listOf } from '../http/query-schemas.js';
+import { dateTime } from '../http/date-time.js';
+import { cursorParam, limitParam, listOf } from '../http/query-schemas.js';
 
 export const listFindingsQuery = z
   .object({
@@ -26,9 +27,9 @@ export const listFindingsQuery = z
       .max(512)
       .optional()
       .describe('Subject id: a Xero UserID or namespace/name'),
-    since: isoDateParam
+    since: dateTime
       .optional()
-      .describe('Only findings first seen at or after this instant (ISO-8601)'),
+      .describe('Only findings first seen at or after this instant (RFC 3339, with a zone)'),
     sort: z
       .enum(FINDING_SORTS, {
         error: (issue) => (issue.input === 'lastSeenAt' ? LAST_SEEN_AT_SORT_REFUSED : undefined),
@@ -51,9 +52,7 @@ export const acceptRiskBody = z
       .min(1, 'must not be empty')
       .max(10_000)
       .describe('Why the risk is accepted'),
-    expiresAt: z.iso
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
-      .transform((s) => new Date(s))
+    expiresAt: dateTime
       .optional()
       .describe(
         'When the acceptance lapses and the finding opens again: in the future and at most MAX_ACCEPTANCE_DAYS (default 365) days ahead. Omitted: the whole maximum period.',

@@ -7,6 +7,7 @@ import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 import { Access } from '../auth/access.decorator.js';
 import { MODEL } from '../database/database.module.js';
+import { TokenSetWriter } from '../connect/token-set-writer.js';
 import { ERROR_BODY_REF } from '../openapi/error-responses.js';
 import { REDIS } from '../redis/redis.module.js';
 import { checkDependencies, DEPENDENCY_CHECK_TIMEOUT_MS } from './dependency-checks.js';
@@ -14,6 +15,13 @@ import { Readiness } from './readiness.js';
 
 const dependencyReportSchema = z.object({
   status: z.enum(['ok', 'degraded']),
+  heldTokenSets: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe(
+      'Token sets of consents this replica has not stored in their Secret yet (retried until TOKEN_WRITE_RETRY); not part of `status`',
+    ),
   checks: z.array(
     z.object({
       name: z.enum(['database', 'redis']),
@@ -33,6 +41,7 @@ export class HealthController {
     @Inject(MODEL) private readonly model: ModelOrm,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(Readiness) private readonly readiness: Readiness,
+    @Inject(TokenSetWriter) private readonly tokenSets: TokenSetWriter,
   ) {}
 
   @Get('live')
@@ -83,6 +92,6 @@ export class HealthController {
   async dependencies(@Res({ passthrough: true }) reply: FastifyReply) {
     const report = await checkDependencies(this.model, this.redis);
     if (report.status !== 'ok') void reply.status(503);
-    return report;
+    return { ...report, heldTokenSets: this.tokenSets.pending };
   }
 }

@@ -3,6 +3,7 @@ import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
+  PageRequestError,
   ValidationError,
   classifyDatabaseOutage,
 } from '@xero-access/model';
@@ -16,6 +17,7 @@ const REASONS: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
@@ -43,6 +45,12 @@ export function toErrorBody(error: unknown): ErrorBody {
       };
     }
     return { statusCode: status, error: REASONS[status] ?? 'Error', message: String(response) };
+  }
+  if (error instanceof PageRequestError) {
+    // Every listing's page comes from the query string: named as sent, like every other field.
+    const field = `query.${error.field}`;
+    const problem = error.message.slice(`${error.field}: `.length);
+    return { statusCode: 400, error: REASONS[400]!, message: `${field}: ${problem}`, field };
   }
   if (error instanceof ValidationError)
     return { statusCode: 400, error: REASONS[400]!, message: error.message, field: error.field };

@@ -29,9 +29,22 @@ export class BadRequestField extends HttpException {
  * (`body.<field>`, or the body's name for a field the model calls otherwise); other errors as they are.
  */
 export function asBodyField(error: unknown, bodyNames: Record<string, string> = {}): unknown {
+  return asRequestField('body', error, bodyNames);
+}
+
+/** As asBodyField, for a field of the query string (`query.<field>`). */
+export function asQueryField(error: unknown, queryNames: Record<string, string> = {}): unknown {
+  return asRequestField('query', error, queryNames);
+}
+
+function asRequestField(
+  where: 'body' | 'query',
+  error: unknown,
+  names: Record<string, string>,
+): unknown {
   if (!(error instanceof ValidationError)) return error;
   const problem = error.message.slice(`${error.field}: `.length);
-  return new BadRequestField(`body.${bodyNames[error.field] ?? error.field}`, problem);
+  return new BadRequestField(`${where}.${names[error.field] ?? error.field}`, problem);
 }
 
 export function notFound(what: string, id: string): HttpException {

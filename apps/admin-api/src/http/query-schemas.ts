@@ -18,10 +18,6 @@ export const cursorParam = z
 /** The query of a list without filters: one keyset page. */
 export const pageQuery = z.object({ limit: limitParam, cursor: cursorParam }).strict();
 
-export const isoDateParam = z.iso
-  .datetime({ offset: true, message: 'must be an ISO-8601 date-time, e.g. 2026-11-22T00:00:00Z' })
-  .transform((s) => new Date(s));
-
 /** `a,b` or a repeated parameter → array. */
 export function listOf<T extends z.ZodType>(item: T) {
   return z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(item).min(1));

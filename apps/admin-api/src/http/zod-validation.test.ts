@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ZodPipe } from './zod-validation.js';
+import { openApiOutputSchema, openApiSchema, ZodPipe } from './zod-validation.js';
 
 const link = z.union([
   z.object({ staffId: z.string() }).strict(),
@@ -25,5 +25,29 @@ describe('ZodPipe', () => {
     expect(fieldOf(pipe, { nonHuman: true, justification: '' })).toBe('body.justification');
     expect(fieldOf(pipe, { staffId: 's', nonHuman: true })).toBe('body.nonHuman');
     expect(fieldOf(pipe, { staffId: 's' })).toBeUndefined();
+  });
+});
+
+describe('OpenAPI schemas from zod', () => {
+  it('list null among the values of a nullable enum, which validators check on null too', () => {
+    const schema = z.object({
+      previous: z.enum(['keep', 'revoke']).nullable().describe('null for the first'),
+      version: z.literal(2).nullable().optional(),
+      kind: z.enum(['a', 'b']),
+      note: z.string().nullable(),
+    });
+    for (const json of [openApiOutputSchema(schema), openApiSchema(schema)]) {
+      expect(json.properties).toEqual({
+        previous: {
+          type: 'string',
+          enum: ['keep', 'revoke', null],
+          nullable: true,
+          description: 'null for the first',
+        },
+        version: { type: 'number', enum: [2, null], nullable: true },
+        kind: { type: 'string', enum: ['a', 'b'] },
+        note: { type: 'string', nullable: true },
+      });
+    }
   });
 });

@@ -75,24 +75,40 @@ type JsonSchema = Record<string, unknown>;
 
 /** The OpenAPI 3.0 schema of a zod schema (as input: what a client sends). */
 export function openApiSchema(schema: z.ZodType): JsonSchema {
-  const json = z.toJSONSchema(schema, {
-    target: 'openapi-3.0',
-    io: 'input',
-    unrepresentable: 'any',
-  }) as JsonSchema;
-  delete json.$schema;
-  return json;
+  return toOpenApi(schema, 'input');
 }
 
 /** The OpenAPI 3.0 schema of what a handler returns. */
 export function openApiOutputSchema(schema: z.ZodType): JsonSchema {
+  return toOpenApi(schema, 'output');
+}
+
+function toOpenApi(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const json = z.toJSONSchema(schema, {
     target: 'openapi-3.0',
-    io: 'output',
+    io,
     unrepresentable: 'any',
   }) as JsonSchema;
   delete json.$schema;
-  return json;
+  return nullInNullableEnums(json) as JsonSchema;
+}
+
+/** Keywords whose value is data, not a schema. */
+const VALUE_KEYWORDS = new Set(['enum', 'const', 'default', 'example', 'examples']);
+
+/**
+ * zod writes a nullable enum as `{enum: [...], nullable: true}`; OpenAPI 3.0.3 (and validators
+ * such as ajv) check `enum` on null too, so null must be one of its values.
+ */
+function nullInNullableEnums(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullInNullableEnums);
+  if (node === null || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node))
+    out[key] = VALUE_KEYWORDS.has(key) ? value : nullInNullableEnums(value);
+  if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null))
+    out.enum = [...(out.enum as unknown[]), null];
+  return out;
 }
 
 /** `@ValidBody(schema)`: validated body parameter, documented in OpenAPI from the same schema. */

@@ -29,6 +29,12 @@ export interface XeroConnectionResource {
   status?: Record<string, unknown>;
 }
 
+/** One page of a XeroConnection listing, and the token Kubernetes gave for the rest (null: none). */
+export interface XeroConnectionPage {
+  items: XeroConnectionResource[];
+  continue: string | null;
+}
+
 /** KUBECONFIG when given, in-cluster when running in a pod, else the default file; null if none. */
 export function loadKubeConfig(path?: string): KubeConfig | null {
   const kc = new KubeConfig();
@@ -67,14 +73,33 @@ export class KubeGateway {
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
-  async listConnections(): Promise<XeroConnectionResource[]> {
-    if (this.namespaces.length === 0) return itemsOf(await this.custom.listClusterCustomObject(XC));
-    const lists = await Promise.all(
-      this.namespaces.map((namespace) =>
-        this.custom.listNamespacedCustomObject({ ...XC, namespace }),
-      ),
-    );
-    return lists.flatMap(itemsOf);
+  /**
+   * The lists XeroConnections are read from, in the order Kubernetes keys their items
+   * (`namespace/name`, character by character): each watched namespace, or null for one list of
+   * all namespaces.
+   */
+  get listings(): (string | null)[] {
+    if (this.namespaces.length === 0) return [null];
+    return [...new Set(this.namespaces)].sort((a, b) => (`${a}/` < `${b}/` ? -1 : 1));
+  }
+
+  /**
+   * One page of a listing (see `listings`), paged as kubectl does: at most `limit` items, and the
+   * continue token for the rest (null when none is left). A token older than the API server keeps
+   * (a few minutes) is answered 410 Gone.
+   */
+  async listConnectionsPage(
+    namespace: string | null,
+    limit: number,
+    continueToken?: string,
+  ): Promise<XeroConnectionPage> {
+    const page = { ...XC, limit, _continue: continueToken };
+    const list = (
+      namespace === null
+        ? await this.custom.listClusterCustomObject(page)
+        : await this.custom.listNamespacedCustomObject({ ...page, namespace })
+    ) as { items?: XeroConnectionResource[]; metadata?: { continue?: string } };
+    return { items: list.items ?? [], continue: list.metadata?.continue || null };
   }
 
   async getConnection(namespace: string, name: string): Promise<XeroConnectionResource | null> {
@@ -89,8 +114,4 @@ export class KubeGateway {
       throw error;
     }
   }
-}
-
-function itemsOf(list: unknown): XeroConnectionResource[] {
-  return (list as { items?: XeroConnectionResource[] }).items ?? [];
 }

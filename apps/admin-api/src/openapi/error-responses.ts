@@ -28,7 +28,7 @@ export const errorComponents = () => ({
   ScimError: openApiOutputSchema(scimErrorSchema),
 });
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 502 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'A parameter or the body is invalid; `field` names it.',
@@ -36,6 +36,7 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   403: 'The credential may not call this route.',
   404: 'The resource does not exist.',
   409: 'The request conflicts with the current state.',
+  410: 'The cursor has expired (it carried a Kubernetes continue token); list again from the first page.',
   413: 'The body is larger than the configured limit.',
   415: 'The body is in a media type this API does not read.',
   429: 'Rate limit exceeded; retry after `Retry-After` seconds.',

@@ -19,17 +19,35 @@ const diffUser = z.object({
   email: z.string().nullable(),
   organisationRole: z.string(),
 });
-export const snapshotDiffSchema = z.object({
-  joiners: z.array(diffUser),
-  leavers: z.array(diffUser),
-  roleChanges: z.array(
-    z.object({
-      userId: z.string(),
-      email: z.string().nullable(),
-      from: z.string(),
-      to: z.string(),
-    }),
-  ),
+export const snapshotDiffSchema = z
+  .object({
+    joiners: z
+      .array(diffUser)
+      .describe(
+        'Users who gained access: a new user, or one whose role stopped being REMOVED (with the role they got)',
+      ),
+    leavers: z
+      .array(diffUser)
+      .describe(
+        'Users who lost access: their role turned REMOVED (how Xero lists a removed user), or they are no longer listed (with the role they lost)',
+      ),
+    roleChanges: z
+      .array(
+        z.object({
+          userId: z.string(),
+          email: z.string().nullable(),
+          from: z.string(),
+          to: z.string(),
+        }),
+      )
+      .describe('Users who kept access with another role (neither role REMOVED)'),
+  })
+  .describe('Changes in who can get in, every list sorted by userId');
+
+export const snapshotDiffBetweenSchema = z.object({
+  from: z.object({ id: z.uuid(), takenAt: date }),
+  to: z.object({ id: z.uuid(), takenAt: date }),
+  diff: snapshotDiffSchema,
 });
 
 export const snapshotSchema = z.object({
@@ -40,12 +58,25 @@ export const snapshotSchema = z.object({
   tenantName: z.string(),
   sequence: z.number().int(),
   takenAt: date,
-  userCount: z.number().int(),
+  userCount: z
+    .number()
+    .int()
+    .describe(
+      'Every user Xero listed, REMOVED ones included: the users contentHash covers (see activeUserCount)',
+    ),
+  activeUserCount: z
+    .number()
+    .int()
+    .describe(
+      "Users whose role is not REMOVED, who can get in: what a connection's userCount and a review's progress.total count",
+    ),
   contentHash: z.string().describe('sha256 (hex) of the canonical JSON of the users'),
   previousHash: z.string().nullable().describe("The previous snapshot's chainHash"),
   previousId: z.uuid().nullable(),
   chainHash: z.string().describe('sha256 (hex) of the canonical link fields'),
-  diff: snapshotDiffSchema,
+  diff: snapshotDiffSchema.describe(
+    'Changes in who can get in since the previous snapshot; the first lists everyone with access as joiners',
+  ),
   createdAt: date,
 });
 
@@ -136,7 +167,13 @@ export const connectionViewSchema = z.object({
     z.object({ tenantId: z.string(), tenantName: z.string(), connectionId: z.string().nullable() }),
   ),
   lastSyncAt: date.nullable(),
-  userCount: z.number().int().nullable(),
+  userCount: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "Users whose role is not REMOVED in the latest snapshots of its tenants (their snapshots' activeUserCount, summed); null before the first sync",
+    ),
   deletedAt: date.nullable(),
   openFindings: z.record(z.string(), z.number().int()).describe('Open findings per check'),
 });
@@ -186,7 +223,12 @@ export const importResultSchema = z.object({
 });
 
 export const reviewProgressSchema = z.object({
-  total: z.number().int(),
+  total: z
+    .number()
+    .int()
+    .describe(
+      'Users under review: those whose role is not REMOVED in the reviewed snapshot (its activeUserCount)',
+    ),
   decided: z.number().int(),
   undecided: z.number().int(),
   keep: z.number().int(),
@@ -311,7 +353,12 @@ export const auditEntrySchema = z.object({
     .describe(
       'pending: recorded before the write ran; it stays pending while the request runs, or if its outcome could not be recorded (the outcome is unknown)',
     ),
-  details: z.record(z.string(), z.unknown()).nullable(),
+  details: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      "A request's entry: the `status` the caller got and, when refused, `reason` (the message the caller got, credentials replaced) and `field`. A change's own entry (staff.update, link.replace, …): what it overwrote",
+    ),
 });
 
 export const scimUserSchema = z.object({

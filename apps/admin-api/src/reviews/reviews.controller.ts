@@ -17,7 +17,7 @@ import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
-import { notFound } from '../http/errors.js';
+import { asBodyField, notFound } from '../http/errors.js';
 import { UuidParam, XeroUserIdParam } from '../http/params.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { createReviewBody, decideBody, listReviewsQuery } from './reviews.schemas.js';
@@ -86,7 +86,9 @@ export class ReviewsController {
       'A changed decision keeps the earlier ones in the history. Separation of duties: a caller ' +
       'may not decide on their own Xero access (403), and a caller whose credential vouches for ' +
       'no email (a verified OIDC email, or an API token with an ownerEmail) may not decide at ' +
-      'all (403 naming what to configure), since the rule could not be checked.',
+      'all (403 naming what to configure), since the rule could not be checked. A change-role ' +
+      "names one of Xero's roles (body.newRole), never the one the user holds in the reviewed " +
+      'snapshot (400).',
   })
   @Returns(decisionSchema)
   @Fails([404, 409])
@@ -96,14 +98,18 @@ export class ReviewsController {
     @ValidBody(decideBody) body: z.output<typeof decideBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    return this.db.reviews.decide(id, userId, {
-      decision: body.decision,
-      newRole: body.newRole ?? null,
-      comment: body.comment ?? null,
-      by: who.actor,
-      reviewerEmail: who.email,
-      noReviewerEmailReason: who.noEmailReason,
-    });
+    try {
+      return await this.db.reviews.decide(id, userId, {
+        decision: body.decision,
+        newRole: body.newRole ?? null,
+        comment: body.comment ?? null,
+        by: who.actor,
+        reviewerEmail: who.email,
+        noReviewerEmailReason: who.noEmailReason,
+      });
+    } catch (error) {
+      throw asBodyField(error);
+    }
   }
 
   @Get(':id/items/:userId/history')

@@ -1,6 +1,8 @@
+import { XERO_ROLES } from '@xero-access/crd';
 import { REVIEW_DECISIONS } from '@xero-access/model';
 import { z } from 'zod';
 import { connectionKeyParam } from '../connections/connection-key.js';
+import { dateTime } from '../http/date-time.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
 
 export const createReviewBody = z
@@ -8,10 +10,7 @@ export const createReviewBody = z
     connection: connectionKeyParam.describe('namespace/name of the XeroConnection'),
     tenantId: z.string().min(1).max(64).describe('Which tenant; its latest snapshot is reviewed'),
     title: z.string().trim().min(1, 'must not be empty').max(255),
-    dueAt: z.iso
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
-      .transform((s) => new Date(s))
-      .optional(),
+    dueAt: dateTime.optional(),
   })
   .strict();
 
@@ -19,12 +18,11 @@ export const decideBody = z
   .object({
     decision: z.enum(REVIEW_DECISIONS),
     newRole: z
-      .string()
-      .trim()
-      .min(1)
-      .max(64)
+      .enum(XERO_ROLES)
       .optional()
-      .describe('Required for change-role: the Xero role the user should hold'),
+      .describe(
+        'Required for change-role: the Xero role the user should hold, not the one they hold (400); the decision is remediated once a later snapshot shows it',
+      ),
     comment: z.string().max(10_000).optional(),
   })
   .strict()

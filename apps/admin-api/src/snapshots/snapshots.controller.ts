@@ -6,7 +6,7 @@ import {
   pageOf,
   snapshotChainSchema,
   snapshotDetailSchema,
-  snapshotDiffSchema,
+  snapshotDiffBetweenSchema,
   snapshotSchema,
 } from '../openapi/response-schemas.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
 import { LOGGER } from '../logging/logger.module.js';
-import { notFound } from '../http/errors.js';
+import { asQueryField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { ValidQuery } from '../http/zod-validation.js';
 import { jsonEvidence, sha256, usersCsv } from './evidence-export.js';
@@ -45,27 +45,21 @@ export class SnapshotsController {
 
   @Get('diff')
   @Access('viewer')
-  @ApiOperation({ summary: 'Joiners, leavers and role changes between any two snapshots' })
-  @Returns(
-    z.object({
-      from: z.object({ id: z.uuid(), takenAt: z.iso.datetime() }),
-      to: z.object({ id: z.uuid(), takenAt: z.iso.datetime() }),
-      diff: snapshotDiffSchema,
-    }),
-  )
+  @ApiOperation({
+    summary: 'Who gained, lost or changed access from an older to a later snapshot of one tenant',
+    description:
+      'A user whose role turns REMOVED (how Xero lists a removed user) is a leaver, one whose role ' +
+      'stops being REMOVED a joiner; roleChanges are between roles with access. `from` must be ' +
+      'older than `to`, and both of one connection and tenant (else 400 naming the field).',
+  })
+  @Returns(snapshotDiffBetweenSchema)
   @Fails([404])
   async diff(@ValidQuery(diffQuery) q: z.output<typeof diffQuery>) {
-    const [from, to] = await Promise.all([
-      this.db.snapshots.get(q.from),
-      this.db.snapshots.get(q.to),
-    ]);
-    if (!from) throw notFound('snapshot', q.from);
-    if (!to) throw notFound('snapshot', q.to);
-    return {
-      from: { id: from.id, takenAt: from.takenAt },
-      to: { id: to.id, takenAt: to.takenAt },
-      diff: await this.db.snapshots.diff(q.from, q.to),
-    };
+    try {
+      return await this.db.snapshots.diff(q.from, q.to);
+    } catch (error) {
+      throw asQueryField(error);
+    }
   }
 
   @Get('chain')
@@ -87,10 +81,13 @@ export class SnapshotsController {
         `${q.connection.namespace}/${q.connection.name} tenant ${q.tenant}`,
       );
     const body = Readable.from(stream.text());
-    // Past the status line an error can only cut the body short (invalid JSON, never evidence).
-    body.on('error', (error) =>
-      this.logger.error({ err: error, reqId: reply.request.id }, 'chain export failed midway'),
-    );
+    // Past the status line the body can only be cut short, before its closing `verification`.
+    // A reset, not a close: a body delimited by the close (HTTP/1.0, or a proxy reading it so)
+    // would otherwise end cleanly, and a chunked one must not reach its last chunk either.
+    body.on('error', (error) => {
+      this.logger.error({ err: error, reqId: reply.request.id }, 'chain export failed midway');
+      reply.raw.socket?.resetAndDestroy();
+    });
     await reply.header('content-type', 'application/json; charset=utf-8').send(body);
   }
 

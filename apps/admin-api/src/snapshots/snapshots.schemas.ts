@@ -14,7 +14,10 @@ export const listSnapshotsQuery = z
 const uuid = z.uuid({ message: 'must be a UUID' });
 
 export const diffQuery = z
-  .object({ from: uuid.describe('Older snapshot id'), to: uuid.describe('Newer snapshot id') })
+  .object({
+    from: uuid.describe('The older snapshot'),
+    to: uuid.describe('A later snapshot of the same connection and tenant'),
+  })
   .strict();
 
 export const exportQuery = z.object({ format: z.enum(['json', 'csv']).default('json') }).strict();

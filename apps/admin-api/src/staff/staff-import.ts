@@ -1,6 +1,7 @@
 import { ValidationError, type StaffInput } from '@xero-access/model';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { dateTime } from '../http/date-time.js';
 import { BadRequestField } from '../http/errors.js';
 
 export const IMPORT_COLUMNS = [
@@ -22,10 +23,7 @@ const row = z
       .enum(['active', 'offboarded'], { message: 'must be active or offboarded' })
       .nullish()
       .transform((v) => v ?? undefined),
-    offboardedAt: z.iso
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
-      .transform((s) => new Date(s))
-      .nullish(),
+    offboardedAt: dateTime.nullish(),
     externalId: z.string().trim().min(1).max(255).nullish(),
   })
   .strict();

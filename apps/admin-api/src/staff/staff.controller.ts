@@ -15,6 +15,7 @@ import { auditActorOf } from '../audit/audit-actor.js';
 import { Access } from '../auth/access.decorator.js';
 import type { RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
+import { dateTime } from '../http/date-time.js';
 import { asBodyField, BadRequestField, notFound } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
@@ -38,10 +39,6 @@ const listStaffQuery = z
   })
   .strict();
 
-const isoDate = z.iso
-  .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
-  .transform((s) => new Date(s));
-
 const createStaffBody = z
   .object({
     email: z.email({ message: 'must be an email address' }).max(320),
@@ -54,10 +51,11 @@ const createStaffBody = z
       .nullish()
       .describe('The organisation role the access checks map'),
     status: z.enum(['active', 'offboarded']).optional(),
-    offboardedAt: isoDate
+    offboardedAt: dateTime
       .nullish()
       .describe(
-        'When the person left; given without status it offboards them, with status active it is refused',
+        'When the person left; given without status it offboards them, with status active it is refused. ' +
+          "A leaver's cannot be cleared (PATCH with null) while they stay offboarded: reactivate them instead",
       ),
     externalId: z.string().min(1).max(255).nullish(),
   })
@@ -75,7 +73,14 @@ export class StaffController {
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: 'The staff directory, by email' })
+  @ApiOperation({
+    summary: 'The staff directory, in the order members were added (keyset-paginated)',
+    description:
+      'Pages follow (createdAt, id), which no change moves, so a walk lists every member exactly ' +
+      'once while PATCH, SCIM or imports change the directory (members added meanwhile come last). ' +
+      'Until this release the list was by email, and a renamed member could be skipped or listed ' +
+      'twice; a cursor of that order is refused (400 naming query.cursor): list again from the first page.',
+  })
   @Returns(pageOf(staffSchema))
   async list(@ValidQuery(listStaffQuery) q: z.output<typeof listStaffQuery>) {
     return this.db.staff.list({

@@ -173,6 +173,7 @@ describe('an unreachable PostgreSQL', () => {
         { name: 'database', ok: false, detail: 'unavailable (ECONNREFUSED)' },
         { name: 'redis', ok: true },
       ],
+      heldTokenSets: 0,
     });
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createOrm, type ModelOrm } from '@xero-access/model';
+import { createOrm, Database, type ModelOrm } from '@xero-access/model';
 import { createTestDatabase, redisTestPrefix, serviceUrls } from '@xero-access/testing';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
@@ -56,7 +56,7 @@ export interface Harness {
   redis: Redis;
   prefix: string;
   deps: AppDependencies;
-  /** One token per role: viewer, reviewer, admin, scim. */
+  /** One token per role: viewer, reviewer, admin (owned by test-admin@security.example), scim. */
   tokens: Record<CredentialRole, string>;
   call(method: string, url: string, options?: InjectOptions): Promise<TestResponse>;
   close(): Promise<void>;
@@ -68,6 +68,8 @@ export interface HarnessOptions {
   oidc?: AppDependencies['oidc'];
   /** The app's logger (default: silent), e.g. createLogger with a destination that keeps lines. */
   logger?: Logger;
+  /** The time the database stamps on what it writes (default: the system clock). */
+  clock?: () => Date;
 }
 
 /** A fresh database of the given dialect, a private Redis prefix, the app, and a token per role. */
@@ -76,7 +78,10 @@ export async function startHarness(
   options: HarnessOptions = {},
 ): Promise<Harness> {
   const database = await testDatabase(dialect);
-  const model = await createOrm({ url: database.url, migrate: true, poolMax: 8 });
+  const orm = await createOrm({ url: database.url, migrate: true, poolMax: 8 });
+  const model: ModelOrm = options.clock
+    ? { ...orm, db: new Database(orm.orm, orm.dialect, { clock: options.clock }) }
+    : orm;
   const redis = new Redis(serviceUrls.redis);
   // Connected before the first request, as a server is long before its first. (The rate limits
   // let requests through while Redis is not ready, and injected requests do no I/O to wait on it.)
@@ -106,7 +111,10 @@ export async function startHarness(
   const app = await createApp(deps);
   const tokens = {} as Record<CredentialRole, string>;
   for (const role of ['viewer', 'reviewer', 'admin', 'scim'] as const) {
-    tokens[role] = (await model.db.tokens.create({ name: `test-${role}`, role })).token;
+    // The admin is a person, as risk acceptance needs (separation of duties), and no fixture's
+    // Xero user; the others name no one, as shared tokens.
+    const ownerEmail = role === 'admin' ? 'test-admin@security.example' : undefined;
+    tokens[role] = (await model.db.tokens.create({ name: `test-${role}`, role, ownerEmail })).token;
   }
   return {
     app,

@@ -51,6 +51,7 @@ describe.each(DIALECTS)('health on $dialect', ({ dialect }) => {
         { name: 'database', ok: true },
         { name: 'redis', ok: true },
       ],
+      heldTokenSets: 0,
     });
   });
 
@@ -78,6 +79,7 @@ describe.each(DIALECTS)('health on $dialect', ({ dialect }) => {
           { name: 'database', ok: true },
           { name: 'redis', ok: false, detail: expect.stringMatching(/^not connected \(\w+\)$/) },
         ],
+        heldTokenSets: 0,
       });
 
       await server.up();

@@ -29,9 +29,10 @@ async function walk<T>(h: Harness, url: string, role: Role, limit: number): Prom
 /** A bad cursor or limit is a 400 naming the parameter, as on GET /findings. */
 async function expectBadPageInput(h: Harness, url: string, role: Role, foreignCursor: string) {
   for (const [query, field] of [
-    ['cursor=not-a-cursor', 'cursor'],
-    [`cursor=${foreignCursor}`, 'cursor'],
-    [`cursor=${'A'.repeat(600)}`, 'query.cursor'],
+    ['cursor=not-a-cursor', 'query.cursor'],
+    [`cursor=${foreignCursor}`, 'query.cursor'],
+    // Longer than any listing's cursor (connections' carry a Kubernetes continue token).
+    [`cursor=${'A'.repeat(3000)}`, 'query.cursor'],
     ['limit=0', 'query.limit'],
     ['limit=501', 'query.limit'],
     ['limit=ten', 'query.limit'],

@@ -1,3 +1,5 @@
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -19,6 +21,7 @@ import {
   scimListSchema,
   snapshotChainSchema,
   snapshotDetailSchema,
+  snapshotDiffBetweenSchema,
   snapshotSchema,
   staffSchema,
   tokenSchema,
@@ -26,12 +29,33 @@ import {
 import { TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
 
-/** The documented response schemas are checked against real responses, so the contract cannot drift. */
+// ajv-formats is CommonJS with a default export; under NodeNext the namespace is what arrives.
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats: AddFormats =
+  (addFormatsModule as unknown as { default?: AddFormats }).default ??
+  (addFormatsModule as unknown as AddFormats);
+
+interface OpenApiDocument {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
+  components?: object;
+}
+
+/**
+ * The documented response schemas are checked against real responses, so the contract cannot
+ * drift: the zod schemas they are generated from, and the OpenAPI document the API serves (as a
+ * client's validator reads it: ajv, OpenAPI 3.0's `nullable` included).
+ */
 describe.each(DIALECTS)(
   'responses match the OpenAPI response schemas on $dialect',
   ({ dialect }) => {
     let h: Harness;
-    let ids: { finding: string; snapshot: string; review: string };
+    let ids: { finding: string; snapshot: string; first: string; review: string };
+    let served: OpenApiDocument;
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    addFormats(ajv);
     beforeAll(async () => {
       h = await startHarness(dialect);
       const seeded = await seedAcme(h.model);
@@ -56,11 +80,23 @@ describe.each(DIALECTS)(
         token: ritas,
         body: { decision: 'revoke', comment: 'unknown' },
       });
+      // A second decision: the history then has a previousDecision of null and of a decision.
+      await h.call('PUT', `/reviews/${review.json().id}/items/u-jack`, {
+        token: ritas,
+        body: { decision: 'change-role', newRole: 'READONLY' },
+      });
       const finding = (await h.model.db.findings.list()).items[0]!;
-      ids = { finding: finding.id, snapshot: seeded.second.id, review: review.json().id };
+      ids = {
+        finding: finding.id,
+        snapshot: seeded.second.id,
+        first: seeded.first.id,
+        review: review.json().id,
+      };
+      served = (await h.call('GET', '/openapi.json')).json();
     });
     afterAll(async () => h?.close());
 
+    /** Each case is `GET <the path as the document names it>`. */
     const cases: [string, () => string, z.ZodType, 'viewer' | 'admin' | 'scim'][] = [
       ['GET /findings', () => '/findings', findingPageSchema, 'viewer'],
       ['GET /findings/{id}', () => `/findings/${ids.finding}`, findingDetailSchema, 'viewer'],
@@ -81,7 +117,7 @@ describe.each(DIALECTS)(
         'viewer',
       ],
       [
-        'GET /connections/{ns}/{name}',
+        'GET /connections/{namespace}/{name}',
         () => '/connections/finance/acme',
         connectionViewSchema,
         'viewer',
@@ -93,6 +129,12 @@ describe.each(DIALECTS)(
         'viewer',
       ],
       ['GET /snapshots/{id}', () => `/snapshots/${ids.snapshot}`, snapshotDetailSchema, 'viewer'],
+      [
+        'GET /snapshots/diff',
+        () => `/snapshots/diff?from=${ids.first}&to=${ids.snapshot}`,
+        snapshotDiffBetweenSchema,
+        'viewer',
+      ],
       [
         'GET /snapshots/chain',
         () => `/snapshots/chain?connection=finance/acme&tenant=${TENANT.tenantId}`,
@@ -126,11 +168,20 @@ describe.each(DIALECTS)(
       ['GET /scim/v2/Users', () => '/scim/v2/Users', scimListSchema, 'scim'],
     ];
 
-    it.each(cases)('%s', async (_name, url, schema, role) => {
+    it.each(cases)('%s', async (name, url, schema, role) => {
       const response = await h.call('GET', url(), { token: h.tokens[role] });
       expect(response.statusCode).toBe(200);
       const parsed = schema.safeParse(response.json());
       expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+
+      const path = name.slice('GET '.length);
+      const content = served.paths[path]?.get?.responses['200']?.content;
+      const documented = content && Object.values(content)[0]?.schema;
+      expect(documented, `${name} 200 in /openapi.json`).toBeDefined();
+      // The document's components travel along, for any $ref into them.
+      const validate = ajv.compile({ ...documented, components: served.components });
+      validate(response.json());
+      expect(validate.errors ?? []).toEqual([]);
     });
   },
 );

@@ -15,7 +15,7 @@ interface DecisionEvent {
 }
 
 const BAD_CURSOR_MESSAGE =
-  'cursor: is not a cursor returned by this listing (or belongs to another sort)';
+  'query.cursor: is not a cursor returned by this listing (or belongs to another sort)';
 
 describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ dialect }) => {
   let issuer: OidcIssuer;
@@ -305,7 +305,7 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
         statusCode: 400,
         error: 'Bad Request',
         message: BAD_CURSOR_MESSAGE,
-        field: 'cursor',
+        field: 'query.cursor',
       });
     }
     expect(

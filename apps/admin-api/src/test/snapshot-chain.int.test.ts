@@ -1,5 +1,10 @@
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseChainExport, verifyChainExport } from '@xero-access/model';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../logging/logger.js';
 import { CONNECTION, TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
 
@@ -72,7 +77,133 @@ describe.each(DIALECTS)('the chain export on $dialect', ({ dialect }) => {
     const contents = Object.values(chain.contents as Record<string, string>);
     const contentBytes = contents.reduce((n, text) => n + JSON.stringify(text).length, 0);
     expect(response.body.length).toBeLessThan(contentBytes + chain.records.length * 500);
-    expect(verifyChainExport(parseChainExport(response.body))).toEqual(chain.verification);
+    expect(await verifyChainExport(parseChainExport(response.body))).toEqual(chain.verification);
     expect(chain.verification).toMatchObject({ ok: true, length: chain.records.length });
+  });
+});
+
+interface Download {
+  received: string;
+  /** How the transfer ended: `end` is a complete body, as far as the client can tell. */
+  ending: 'end' | `error ${string}`;
+}
+
+/**
+ * PostgreSQL failing midway through a download: the export's query is cancelled (as a statement
+ * timeout or an operator would) while it waits for a table another session holds, after the
+ * status line and the head of the body were sent. (A cancel leaves the pool's connection whole:
+ * terminating it makes the next request's 503 a matter of timing.)
+ */
+describe('a chain download when the database fails midway', () => {
+  let h: Harness;
+  let port: number;
+  const lines: Record<string, unknown>[] = [];
+  const path = `/snapshots/chain?connection=finance/acme&tenant=${TENANT.tenantId}`;
+  beforeAll(async () => {
+    const logger = createLogger('info', {
+      write: (text: string) => void lines.push(JSON.parse(text) as Record<string, unknown>),
+    });
+    h = await startHarness('postgresql', { logger });
+    await seedAcme(h.model);
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    port = (h.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(async () => h?.close());
+
+  /** Runs `download` while the contents are locked, and fails the export once it has begun. */
+  async function whileDatabaseFails(download: () => Promise<Download>): Promise<Download> {
+    const holder = new pg.Client({ connectionString: h.deps.config.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table snapshot_content in access exclusive mode');
+      const downloading = download();
+      for (let i = 0; ; i++) {
+        // Inside a transaction, pg_stat_activity is read once unless told to read it again.
+        await holder.query('select pg_stat_clear_snapshot()');
+        const { rows } = await holder.query<{ pid: number }>(
+          `select pid from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+        );
+        if (rows.length) {
+          await holder.query('select pg_cancel_backend($1)', [rows[0]!.pid]);
+          break;
+        }
+        if (i === 200) throw new Error('the export never waited for the locked contents');
+        await sleep(10);
+      }
+      return await downloading;
+    } finally {
+      await holder.query('rollback');
+      await holder.end();
+    }
+  }
+
+  it('aborts the chunked transfer after the 200: the client never sees a clean end', async () => {
+    let headers: IncomingHttpHeaders = {};
+    let status = 0;
+    const download = await whileDatabaseFails(
+      () =>
+        new Promise<Download>((resolve) => {
+          let received = '';
+          const auth = { authorization: `Bearer ${h.tokens.viewer}` };
+          get(`http://127.0.0.1:${port}${path}`, { headers: auth }, (response) => {
+            status = response.statusCode ?? 0;
+            headers = response.headers;
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => (received += chunk));
+            response.on('end', () => resolve({ received, ending: 'end' }));
+            response.on('error', (error: NodeJS.ErrnoException) =>
+              resolve({ received, ending: `error ${error.code ?? error.message}` }),
+            );
+          }).on('error', (error: NodeJS.ErrnoException) =>
+            resolve({ received, ending: `error ${error.code ?? error.message}` }),
+          );
+        }),
+    );
+    expect(status).toBe(200);
+    expect(headers['transfer-encoding']).toBe('chunked');
+    expect(download.ending).toBe('error ECONNRESET');
+    expect(download.received).toMatch(/^\{"kind":"xero-access-snapshot-chain","version":2,/);
+    // What was saved is refused, naming why.
+    await expect(verifyChainExport(parseChainExport(download.received))).rejects.toThrow(
+      /^file: ends mid-export, after 0 records, before its closing "verification": an interrupted download/,
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'error', msg: 'chain export failed midway' }),
+    );
+  });
+
+  it('resets the connection of a body that only its close delimits (HTTP/1.0, or a proxy reading it so)', async () => {
+    const download = await whileDatabaseFails(
+      () =>
+        new Promise<Download>((resolve) => {
+          let received = '';
+          const socket = connect(port, '127.0.0.1', () =>
+            socket.write(
+              `GET ${path} HTTP/1.0\r\nAuthorization: Bearer ${h.tokens.viewer}\r\n\r\n`,
+            ),
+          );
+          socket.setEncoding('utf8');
+          socket.on('data', (chunk: string) => (received += chunk));
+          // A close after what was sent would read as the end of a complete body.
+          socket.on('end', () => resolve({ received, ending: 'end' }));
+          socket.on('error', (error: NodeJS.ErrnoException) =>
+            resolve({ received, ending: `error ${error.code ?? error.message}` }),
+          );
+        }),
+    );
+    expect(download.received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    expect(download.received).not.toMatch(/^transfer-encoding:/im);
+    expect(download.ending).toBe('error ECONNRESET');
+  });
+
+  it('serves the next download whole once the database answers again', async () => {
+    const response = await h.call('GET', path, { token: h.tokens.viewer });
+    expect(response.statusCode).toBe(200);
+    expect(await verifyChainExport(parseChainExport(response.body))).toMatchObject({
+      ok: true,
+      length: 2,
+    });
   });
 });

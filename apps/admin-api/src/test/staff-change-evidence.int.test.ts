@@ -153,6 +153,39 @@ describe.each(DIALECTS)('staff and link changes keep their evidence on $dialect'
     expect(patched.json()).toMatchObject({ status: 'offboarded', offboardedAt: when });
   });
 
+  it("PATCH /staff/{id} clearing a leaver's offboardedAt is refused, naming the field; reactivating clears it", async () => {
+    const liam = await byEmail('liam.patel@acme.example');
+    const left = liam.offboardedAt as string;
+    expect(liam).toMatchObject({ status: 'offboarded' });
+    const changes = async () => audit(`action=staff.update&resourceId=${liam.id}`);
+    const changesBefore = (await changes()).length;
+    for (const body of [{ offboardedAt: null }, { status: 'offboarded', offboardedAt: null }]) {
+      const refused = await admin('PATCH', `/staff/${liam.id}`, body);
+      expect(refused.statusCode, JSON.stringify(body)).toBe(400);
+      expect(refused.json()).toMatchObject({
+        field: 'body.offboardedAt',
+        message: `body.offboardedAt: cannot be cleared while the member is offboarded: it records when they left (${left}), and offboarded-access-removed counts the grace period from it; give the time they left instead, or set status active to reinstate them (which clears it)`,
+      });
+    }
+    expect(await byEmail('liam.patel@acme.example')).toMatchObject({
+      status: 'offboarded',
+      offboardedAt: left,
+    });
+    expect(await changes()).toHaveLength(changesBefore);
+
+    const reinstated = await admin('PATCH', `/staff/${liam.id}`, {
+      status: 'active',
+      offboardedAt: null,
+    });
+    expect(reinstated.statusCode).toBe(200);
+    expect(reinstated.json()).toMatchObject({ status: 'active', offboardedAt: null });
+    const [entry] = await changes();
+    expect(entry?.details).toEqual({
+      previous: { status: 'offboarded', offboardedAt: left },
+      next: { status: 'active', offboardedAt: null },
+    });
+  });
+
   it('re-pointing and deleting a link record whom it tied the Xero user to', async () => {
     expect((await admin('PUT', '/links/u-emma', { staffId: emmaId })).statusCode).toBe(200);
     const other = await byEmail('liam.patel@acme.example');

@@ -11,6 +11,7 @@ import type { VerifiedTokenCache } from '../auth/token-cache.js';
 import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
+import { dateTime } from '../http/date-time.js';
 import { UuidParam } from '../http/params.js';
 import { pageQuery } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
@@ -31,10 +32,7 @@ const createTokenBody = z
       .describe(
         "The person the token acts for. Review decisions need one (separation of duties): a token without it may not decide, and one with it may not decide on that person's own Xero access",
       ),
-    expiresAt: z.iso
-      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
-      .transform((s) => new Date(s))
-      .optional(),
+    expiresAt: dateTime.optional(),
   })
   .strict();
 

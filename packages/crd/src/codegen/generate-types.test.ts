@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { generateTypes } from './generate-types.js';
+import { readCrdSchema } from './crd-source.js';
+import { generateTypes, xeroRoles } from './generate-types.js';
 import { generatedTypesPath } from './paths.js';
+import { XERO_ROLES } from '../index.js';
 
 describe('generated XeroConnection types', () => {
   it('match the CRD schema (run `npm run generate -w @xero-access/crd` when this fails)', async () => {
@@ -16,5 +18,13 @@ describe('generated XeroConnection types', () => {
     expect(source).toContain('export interface XeroConnectionCondition');
     expect(source).toContain("authFlow?: 'AuthorizationCode' | 'ClientCredentials'");
     expect(source).toContain('Which connected organisation');
+  });
+
+  it('carry the xeroRoles enum as the runtime constant XERO_ROLES, read from the CRD', async () => {
+    const roles = xeroRoles(await readCrdSchema());
+    expect(roles).toContain('READONLY');
+    expect(roles).not.toContain('REMOVED');
+    expect([...XERO_ROLES]).toEqual(roles);
+    expect(() => xeroRoles({ properties: {} })).toThrow(/no enum at spec\.accessControl/);
   });
 });

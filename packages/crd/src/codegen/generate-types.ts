@@ -45,9 +45,24 @@ function titledProperties(props: unknown, path: string): unknown {
   return out;
 }
 
+/** The enum of `spec.accessControl.roleMappings[].xeroRoles`: the roles a Xero user can be given. */
+export function xeroRoles(schema: Record<string, unknown>): string[] {
+  let node: unknown = schema;
+  const path = ['spec', 'accessControl', 'roleMappings', 'xeroRoles'];
+  for (const name of path) {
+    node = (node as { properties?: Record<string, unknown> } | undefined)?.properties?.[name];
+    node = (node as { items?: unknown } | undefined)?.items ?? node;
+  }
+  const values = (node as { enum?: unknown } | undefined)?.enum;
+  if (!Array.isArray(values) || !values.every((v) => typeof v === 'string'))
+    throw new Error(`the CRD schema has no enum at ${path.join('.')}`);
+  return values;
+}
+
 /** TypeScript declarations for XeroConnection, generated from the CRD's openAPIV3Schema. */
 export async function generateTypes(schema?: Record<string, unknown>): Promise<string> {
-  const source = titled(schema ?? (await readCrdSchema()), '') as Record<string, unknown>;
+  const crd = schema ?? (await readCrdSchema());
+  const source = titled(crd, '') as Record<string, unknown>;
   const properties = source.properties as Record<string, unknown>;
   properties.metadata = { tsType: 'V1ObjectMeta' };
   const raw = await compile(source as JSONSchema, 'XeroConnection', {
@@ -56,7 +71,12 @@ export async function generateTypes(schema?: Record<string, unknown>): Promise<s
     ignoreMinAndMaxItems: true,
     format: false,
   });
+  const roles = `
+/** The roles a Xero user can be given: the enum of spec.accessControl.roleMappings[].xeroRoles. */
+export const XERO_ROLES = ${JSON.stringify(xeroRoles(crd))} as const;
+export type XeroRole = (typeof XERO_ROLES)[number];
+`;
   // Formatted with the repository's own Prettier config, so `prettier --check` agrees.
   const config = await resolveConfig(generatedTypesPath);
-  return format(raw, { ...config, parser: 'typescript' });
+  return format(raw + roles, { ...config, parser: 'typescript' });
 }

@@ -226,3 +226,14 @@ export interface DisconnectedTenant {
    */
   openFindings?: number;
 }
+
+/** The roles a Xero user can be given: the enum of spec.accessControl.roleMappings[].xeroRoles. */
+export const XERO_ROLES = [
+  'READONLY',
+  'INVOICEONLY',
+  'STANDARD',
+  'FINANCIALADVISER',
+  'MANAGEDCLIENT',
+  'CASHBOOKCLIENT',
+] as const;
+export type XeroRole = (typeof XERO_ROLES)[number];

@@ -117,6 +117,16 @@ describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
       expect(JSON.parse(offline.stdout)).toEqual(current.verification);
     }
 
+    const whole = readFileSync(file, 'utf8');
+    writeFileSync(join(dir, 'cut.json'), whole.slice(0, whole.indexOf('\n"verification"')));
+    const cut = await xaoModel('verify-chain', '--file', join(dir, 'cut.json'));
+    expect(cut).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'xao-model: file: ends mid-export, after 3 records, before its closing "verification": an interrupted download or a truncated copy; download it again\n',
+    });
+
     const [firstHash] = Object.keys(current.contents);
     const tampered = {
       ...current,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createWriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
@@ -8,7 +8,7 @@ import type { ChainVerification } from '../hashing/snapshot-hash.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import { createOrm } from '../orm/create-orm.js';
 import type { ChainExportStream } from '../services/snapshot-chain.js';
-import { parseChainExport, verifyChainExport } from '../snapshots/chain-export.js';
+import { verifyChainExportFile } from '../snapshots/chain-export.js';
 
 const DATABASE_URL_ENV = 'XAO_DATABASE_URL';
 
@@ -87,10 +87,8 @@ program
       export?: string;
     }) => {
       if (options.file) {
-        report(
-          verifyChainExport(parseChainExport(await readFile(options.file, 'utf8'))),
-          options.file,
-        );
+        const progress = (line: string) => process.stderr.write(`xao-model: ${line}\n`);
+        report(await verifyChainExportFile(options.file, progress), options.file);
         return;
       }
       if (!options.connection || !options.tenant)

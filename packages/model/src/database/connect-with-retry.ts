@@ -17,6 +17,11 @@ export interface ConnectOptions extends CreateOrmOptions {
   /** How long to keep trying while the database is not available (DATABASE_STARTUP_WAIT). */
   waitMs: number;
   logger: DatabaseWaitLogger;
+  /**
+   * What applies the migrations when this start does not (DATABASE_MIGRATION_JOB: the Helm
+   * chart's Job), named in the OlderSchemaError a start without `migrate` throws.
+   */
+  migrationJob?: string;
 }
 
 const FIRST_RETRY_MS = 1_000;
@@ -28,16 +33,17 @@ const MAX_RETRY_MS = 10_000;
  * logging each wait; then it gives up with an error that says where and why. A busy database
  * (another replica migrating holds SQLite's lock, or won a deadlock over the migration) is
  * waited for too: the lost transaction was rolled back, and the wait is bounded by `waitMs` like
- * any other. Other errors (bad URL, failed migration, a schema newer than this build, a server
- * certificate that fails verification) are thrown at once.
+ * any other. Other errors (bad URL, failed migration, a schema newer than this build, one older
+ * than it when this start does not migrate, a server certificate that fails verification) are
+ * thrown at once.
  */
 export async function connectWithRetry(options: ConnectOptions): Promise<ModelOrm> {
-  const { app, waitMs, logger, ...orm } = options;
+  const { app, waitMs, logger, migrationJob, ...orm } = options;
   const started = Date.now();
   const database = describeDatabase(orm.url);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await openAndCheck(orm);
+      return await openAndCheck(orm, migrationJob);
     } catch (error) {
       const untrusted = untrustedCertificateError(error, { app, database, url: orm.url });
       if (untrusted) throw untrusted;
@@ -65,15 +71,19 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
 
 /**
  * The ORM opens its pool lazily, so without migrations nothing has touched the database yet.
- * Whether or not this start migrates, it refuses a schema that a newer version migrated.
+ * Whether or not this start migrates, it refuses a schema that a newer version migrated; one that
+ * does not migrate also refuses a schema missing this build's migrations.
  */
-async function openAndCheck(options: CreateOrmOptions): Promise<ModelOrm> {
+async function openAndCheck(options: CreateOrmOptions, migrationJob?: string): Promise<ModelOrm> {
   const model = await createOrm(options);
   try {
     const check = await model.orm.checkConnection();
     if (!check.ok) throw check.error ?? new Error(check.reason);
     // migrateUp (inside the migration lock) has checked it already.
-    if (!options.migrate) await model.assertSchemaNotNewer();
+    if (!options.migrate) {
+      await model.assertSchemaNotNewer();
+      await model.assertSchemaNotOlder(migrationJob);
+    }
     return model;
   } catch (error) {
     await model.close().catch(() => undefined);

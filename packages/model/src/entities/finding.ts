@@ -66,12 +66,11 @@ export const FindingSchema = new EntitySchema<Finding>({
     },
   ],
   // Keyset pagination orders by (first_seen_at, id); each index serves one common filter with that
-  // order, so a page is an index range scan even at a million rows. (The last_seen_at index is
-  // from when lastSeenAt was a page order; no listing reads it now.)
+  // order, so a page is an index range scan even at a million rows. No index leads with
+  // last_seen_at: no query orders or filters by it, and every sync rewrites it.
   indexes: [
     { name: 'finding_first_seen_index', properties: ['firstSeenAt', 'id'] },
     { name: 'finding_status_first_seen_index', properties: ['status', 'firstSeenAt', 'id'] },
-    { name: 'finding_status_last_seen_index', properties: ['status', 'lastSeenAt', 'id'] },
     {
       name: 'finding_connection_status_first_seen_index',
       properties: ['connection', 'status', 'firstSeenAt', 'id'],

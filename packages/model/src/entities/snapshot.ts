@@ -13,10 +13,16 @@ export class Snapshot {
   sequence!: number;
   takenAt!: Date;
   userCount!: number;
+  /**
+   * The users whose role is not REMOVED (`hasAccess`), counted when recorded so that reading a
+   * snapshot never parses its content. Not a link field: no hash covers it.
+   */
+  activeUserCount!: number;
   content!: SnapshotContent;
   previous: Snapshot | null = null;
   previousHash: string | null = null;
   chainHash!: string;
+  /** How Xero's user list changed row by row (`diffUsers`); served as `accessChanges` of it. */
   diff!: SnapshotDiff;
   createdAt!: Date;
 }
@@ -32,6 +38,9 @@ export const SnapshotSchema = new EntitySchema<Snapshot>({
     sequence: { type: 'integer' },
     takenAt: { type: 'datetime' },
     userCount: { type: 'integer' },
+    // No default: `record` always counts. SQLite can add a not-null column to a table with rows
+    // only with one, so its migration declares `default 0` (and counts every row at once).
+    activeUserCount: { type: 'integer', ignoreSchemaChanges: ['default'] },
     content: {
       kind: 'm:1',
       entity: () => SnapshotContent,

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection } from '../entities/connection.js';
 import { ReviewDecision } from '../entities/review-decision.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
+import { recordSnapshotBeforeActiveCount } from '../test/snapshot-before-active-count.js';
 
 const BEFORE_HISTORY = 'Migration20261206193351_staff_deleted_at';
 
@@ -15,9 +17,13 @@ describe.each(testDrivers)('the review decision history migration on $dialect', 
   it('starts the history of decisions made before it with the decision as it stood', async () => {
     await t.model.orm.getMigrator().up({ to: BEFORE_HISTORY });
     const db = t.model.db;
-    await db.snapshots.record(
-      acme,
+    await db.connections.upsert(acme);
+    const em = t.model.orm.em.fork();
+    await recordSnapshotBeforeActiveCount(
+      em,
+      await em.findOneOrFail(Connection, acme),
       tenant,
+      null,
       users(['a', 'ADMIN'], ['b', 'STANDARD']),
       at('2026-11-01T00:00:00Z'),
     );

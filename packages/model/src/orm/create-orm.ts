@@ -8,6 +8,7 @@ import { Database } from '../services/database.js';
 import { parseDatabaseUrl, type Dialect } from './database-url.js';
 import { withMigrationLock } from './migration-lock.js';
 import { assertNoNewerMigrations } from './newer-schema.js';
+import { assertNoPendingMigrations } from './older-schema.js';
 import { beginImmediate } from './sqlite-immediate.js';
 import { assertTlsFilesReadable } from './tls-files.js';
 
@@ -33,6 +34,11 @@ export interface ModelOrm {
   migrateUp(): Promise<string[]>;
   /** Throws NewerSchemaError when the database records migrations this build does not have. */
   assertSchemaNotNewer(): Promise<void>;
+  /**
+   * Throws OlderSchemaError when a migration of this build is not applied; `migrationJob` (what
+   * applies them instead, e.g. the Helm chart's Job) is named in it. Only reads.
+   */
+  assertSchemaNotOlder(migrationJob?: string): Promise<void>;
   pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -123,6 +129,9 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
     db: new Database(orm, dialect),
     async assertSchemaNotNewer() {
       await assertNoNewerMigrations(orm, knownMigrations);
+    },
+    async assertSchemaNotOlder(migrationJob) {
+      await assertNoPendingMigrations(orm, knownMigrations, migrationJob);
     },
     async migrateUp() {
       const up = async () => {

@@ -64,20 +64,4 @@ describe.each(testDrivers)('a database migrated by a newer version, on $dialect'
     expectNewerSchemaError(await t.model.migrateUp().catch((error: unknown) => error));
     expect(await t.model.pendingMigrations()).toEqual(pending);
   });
-
-  it('starts on a database that holds no migrations table yet, without creating it', async () => {
-    t = await driver.create({ migrate: false });
-    const url = t.url;
-    const model = await connectWithRetry({
-      app: 'admin API',
-      url,
-      migrate: false,
-      waitMs: 30_000,
-      logger: silent,
-    });
-    await model.close();
-    await expect(
-      t.model.orm.em.getConnection().execute(`select name from ${MIGRATIONS_TABLE}`),
-    ).rejects.toThrow(/mikro_orm_migrations/);
-  });
 });

@@ -1,6 +1,6 @@
-import { TableNotFoundException, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
-import type { Migrator } from '@mikro-orm/migrations';
+import { appliedMigrations } from './applied-migrations.js';
 
 /**
  * The database records migrations this build does not have: a newer version migrated it, and
@@ -24,15 +24,7 @@ export async function assertNoNewerMigrations(
   orm: MikroORM<AbstractSqlDriver>,
   known: string[],
 ): Promise<void> {
-  let applied: string[];
-  try {
-    applied = await orm.getMigrator<Migrator>().getStorage().executed();
-  } catch (error) {
-    const converted = orm.em.getDriver().convertException(error as Error);
-    if (converted instanceof TableNotFoundException) return;
-    throw error;
-  }
   const knownNames = new Set(known);
-  const unknown = applied.filter((name) => !knownNames.has(name));
+  const unknown = (await appliedMigrations(orm)).filter((name) => !knownNames.has(name));
   if (unknown.length > 0) throw new NewerSchemaError(unknown);
 }

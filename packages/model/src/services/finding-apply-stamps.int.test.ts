@@ -44,11 +44,11 @@ describe.each(testDrivers)(
         at('2026-12-01T11:01:00Z'),
       );
       clock.set(at('2026-12-01T11:02:00Z'));
-      const accepted = await db.findings.acceptRisk(
-        a.id,
-        { reason: 'leaving this week', by: 'alice@acme.test', until: UNTIL },
-        at('2026-12-01T11:02:00Z'),
-      );
+      const accepted = await db.findings.acceptRisk(a.id, {
+        reason: 'leaving this week',
+        by: 'alice@acme.test',
+        until: UNTIL,
+      });
       clock.set(at('2026-12-01T11:03:00Z'));
       const applied = await db.findings.apply(
         acme,

@@ -42,11 +42,11 @@ async function openFindings(
 }
 
 function accept(model: ModelOrm, id: string, until: string, acceptedAt = '2026-11-01T00:00:00Z') {
-  return model.db.findings.acceptRisk(
-    id,
-    { reason: `contractor ${id}`, by: 'alice@acme.test', until: at(until) },
-    at(acceptedAt),
-  );
+  return databaseWithClock(model, new ManualClock(at(acceptedAt))).findings.acceptRisk(id, {
+    reason: `contractor ${id}`,
+    by: 'alice@acme.test',
+    until: at(until),
+  });
 }
 
 describe.each(testDrivers)(

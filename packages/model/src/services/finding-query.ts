@@ -49,7 +49,10 @@ export interface FindingPageRequest extends PageRequest {
   order?: 'asc' | 'desc';
 }
 
-const COLUMN: Record<FindingSort, string> = { firstSeenAt: 'first_seen_at' };
+/** The `finding` column each sort orders by (also the admin API's raw-SQL listing's). */
+export const FINDING_SORT_COLUMNS: Readonly<Record<FindingSort, string>> = {
+  firstSeenAt: 'first_seen_at',
+};
 
 function oneOrMany<T extends string>(field: string, value: T | T[], allowed: readonly T[]): T[] {
   const values = Array.isArray(value) ? value : [value];
@@ -102,7 +105,8 @@ export async function listFindings(
   if (page.cursor) {
     const after = decodeTimeCursor(page.cursor, scope);
     const at = em.getPlatform().processDateProperty(after.at);
-    qb.andWhere(`(f.${COLUMN[sort]}, f.id) ${order === 'desc' ? '<' : '>'} (?, ?)`, [at, after.id]);
+    const column = FINDING_SORT_COLUMNS[sort];
+    qb.andWhere(`(f.${column}, f.id) ${order === 'desc' ? '<' : '>'} (?, ?)`, [at, after.id]);
   }
   const rows = await qb
     .orderBy({ [sort]: order, id: order })

@@ -7,12 +7,11 @@ import { acme, at, findingAlertsTo, tenant, unidentified, users } from '../test/
 import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
 import type { Database } from './database.js';
 
-/** A valid expiry for an acceptance made now (within the maximum acceptance period). */
-const inAMonth = () => new Date(Date.now() + 30 * 86_400_000);
-
 describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
   const t = useTestModel(driver);
   const clock = new ManualClock(at('2026-11-01T00:00:00Z'));
+  /** A valid expiry for an acceptance made now (within the maximum acceptance period). */
+  const inAMonth = () => new Date(clock.now().getTime() + 30 * 86_400_000);
   let clocked: Database | undefined;
   const db = () => (clocked ??= databaseWithClock(t.model, clock));
   /** An evaluation made at `when` and written at once: stamped `when`. */
@@ -87,28 +86,28 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
 
   it('keeps accepted risk until it expires, then reopens with an accepted-expired transition', async () => {
     const a = (await db().findings.list({ subjectId: 'a' })).items[0]!;
-    const { finding, event } = await db().findings.acceptRisk(
-      a.id,
-      {
-        reason: 'contractor until year end',
-        by: 'alice@acme.test',
-        until: at('2026-11-01T06:00:00Z'),
-      },
-      at('2026-11-01T03:30:00Z'),
-    );
+    clock.set(at('2026-11-01T03:30:00Z'));
+    const { finding, event } = await db().findings.acceptRisk(a.id, {
+      reason: 'contractor until year end',
+      by: 'alice@acme.test',
+      until: at('2026-11-01T06:00:00Z'),
+    });
     expect(finding).toMatchObject({
       status: 'accepted',
       acceptedRisk: {
         reason: 'contractor until year end',
         by: 'alice@acme.test',
+        at: at('2026-11-01T03:30:00Z'),
         until: at('2026-11-01T06:00:00Z'),
       },
+      updatedAt: at('2026-11-01T03:30:00Z'),
     });
     expect(event).toMatchObject({
       type: 'accepted',
       actor: 'alice@acme.test',
       fromStatus: 'open',
       toStatus: 'accepted',
+      at: at('2026-11-01T03:30:00Z'),
     });
 
     const s1 = await snap('2026-11-01T04:00:00Z');
@@ -139,25 +138,24 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
 
   it('resolves an accepted finding that stops being reported, and revokes acceptances on request', async () => {
     const b = (await db().findings.list({ subjectId: 'b' })).items[0]!;
-    await db().findings.acceptRisk(
-      b.id,
-      { reason: 'r', by: 'alice', until: at('2027-01-01T00:00:00Z') },
-      at('2026-11-01T06:30:00Z'),
-    );
-    const revoked = await db().findings.revokeAcceptance(
-      b.id,
-      'bob',
-      at('2026-11-01T06:31:00Z'),
-      'changed our mind',
-    );
+    clock.set(at('2026-11-01T06:30:00Z'));
+    await db().findings.acceptRisk(b.id, {
+      reason: 'r',
+      by: 'alice',
+      until: at('2027-01-01T00:00:00Z'),
+    });
+    clock.set(at('2026-11-01T06:31:00Z'));
+    const revoked = await db().findings.revokeAcceptance(b.id, 'bob', 'changed our mind');
     expect(revoked.finding.status).toBe('open');
+    expect(revoked.event.at).toEqual(at('2026-11-01T06:31:00Z'));
     await expect(db().findings.revokeAcceptance(b.id, 'bob')).rejects.toThrow(ConflictError);
 
-    await db().findings.acceptRisk(
-      b.id,
-      { reason: 'r2', by: 'alice', until: at('2027-01-01T00:00:00Z') },
-      at('2026-11-01T06:40:00Z'),
-    );
+    clock.set(at('2026-11-01T06:40:00Z'));
+    await db().findings.acceptRisk(b.id, {
+      reason: 'r2',
+      by: 'alice',
+      until: at('2027-01-01T00:00:00Z'),
+    });
     const s = await snap('2026-11-01T07:00:00Z');
     const result = await applyAt(s.id, [unidentified('a')], '2026-11-01T07:00:01Z');
     expect(summary(result)).toEqual(['resolved:b']);
@@ -219,12 +217,14 @@ describe.each(testDrivers)('findings lifecycle on $dialect', (driver) => {
   it('reports the earliest acceptance still ahead, across the tenants of the connection', async () => {
     const [a] = (await db().findings.list({ subjectId: 'a' })).items;
     const [z] = (await db().findings.list({ subjectId: 'z' })).items;
-    const accept = (id: string, until: string) =>
-      db().findings.acceptRisk(
-        id,
-        { reason: 'review pending', by: 'alice@acme.test', until: at(until) },
-        at('2026-11-01T08:30:00Z'),
-      );
+    const accept = (id: string, until: string) => {
+      clock.set(at('2026-11-01T08:30:00Z'));
+      return db().findings.acceptRisk(id, {
+        reason: 'review pending',
+        by: 'alice@acme.test',
+        until: at(until),
+      });
+    };
     await accept(a!.id, '2026-12-01T00:00:00Z');
     await accept(z!.id, '2026-11-15T00:00:00Z');
     const s = await snap('2026-11-01T09:00:00Z');

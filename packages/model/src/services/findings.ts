@@ -1,5 +1,6 @@
 import { isUuid } from '../ids.js';
 import { LockMode, raw } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Connection } from '../entities/connection.js';
 import { FindingEvent, type FindingEventType } from '../entities/finding-event.js';
 import { Finding } from '../entities/finding.js';
@@ -24,7 +25,14 @@ import {
 } from './finding-records.js';
 import type { FindingAlerts } from './finding-transitions.js';
 import { findingHistoryPage } from './finding-history.js';
+import {
+  ACCEPTING_RISK,
+  assertNotOwnFinding,
+  WITHDRAWING_ACCEPTANCE,
+  type Person,
+} from './finding-separation.js';
 import type { Page, PageRequest } from './pagination.js';
+import type { Decider, Duty } from './separation-of-duties.js';
 
 export type { ApplyFindingsResult } from './finding-apply.js';
 export type { AlertsFor, ExpireAcceptancesResult, ExpiredConnection } from './finding-expiry.js';
@@ -35,7 +43,21 @@ export interface AcceptRiskInput {
   by: string;
   /** When the acceptance ends; without it, the longest the acceptance policy allows. */
   until?: Date;
+  /**
+   * The person accepting, as their credential vouches for them (separation of duties): a finding
+   * about their own Xero user is refused, and so is every user finding when `person.email` is null.
+   * Left out only by callers acting for no person (the API always gives it).
+   */
+  person?: Person;
 }
+
+/** A check of the locked finding before it changes; throws to refuse the change. */
+type Guard = (em: SqlEntityManager, f: Finding) => Promise<void>;
+
+const separation =
+  (decider: Decider, duty: Duty): Guard =>
+  (em, f) =>
+    assertNotOwnFinding(em, f, decider, duty);
 
 export interface AcceptancePolicy {
   /** The longest an acceptance may run, in days from when it is made. */
@@ -105,12 +127,13 @@ export class FindingService {
 
   /**
    * Accepts the risk of an open (or re-accepts an accepted) finding until `until`: in the future
-   * and at most `policy.maxDays` ahead; without `until`, for the whole maximum period.
+   * and at most `policy.maxDays` ahead; without `until`, for the whole maximum period. Stamped
+   * with the service's clock once the finding is locked (see transition). ForbiddenError when
+   * `input.person` may not accept it (see assertNotOwnFinding).
    */
   async acceptRisk(
     id: string,
     input: AcceptRiskInput,
-    now = new Date(),
     policy: AcceptancePolicy = { maxDays: DEFAULT_MAX_ACCEPTANCE_DAYS },
   ): Promise<{ finding: FindingRecord; event: FindingEventRecord }> {
     if (
@@ -122,12 +145,16 @@ export class FindingService {
     }
     if (typeof input.by !== 'string' || input.by.trim() === '' || input.by.length > 255)
       throw new ValidationError('by', 'must name who accepts the risk');
-    const until = acceptanceEnd(input.until, now, policy.maxDays);
-    return this.transition(id, now, (f) => {
+    // Refused before the finding is read; measured again from the stamp, which the period runs from.
+    acceptanceEnd(input.until, this.ctx.clock(), policy.maxDays);
+    const { person } = input;
+    const guard = person && separation({ by: input.by, ...person }, ACCEPTING_RISK);
+    return this.transition(id, guard, (f, now) => {
       if (f.status === 'resolved')
         throw new ConflictError(
           `finding ${id} is resolved; only open or accepted findings can be accepted`,
         );
+      const until = acceptanceEnd(input.until, now, policy.maxDays);
       f.status = 'accepted';
       f.acceptedReason = input.reason;
       f.acceptedBy = input.by;
@@ -141,14 +168,18 @@ export class FindingService {
     });
   }
 
-  /** Withdraws an acceptance before it expires: the finding is open again. */
+  /**
+   * Withdraws an acceptance before it expires: the finding is open again (stamped as above).
+   * `person` as for acceptRisk: no one withdraws the acceptance of a finding about their own access.
+   */
   async revokeAcceptance(
     id: string,
     by: string,
-    now = new Date(),
     note: string | null = null,
+    person?: Person,
   ): Promise<{ finding: FindingRecord; event: FindingEventRecord }> {
-    return this.transition(id, now, (f) => {
+    const guard = person && separation({ by, ...person }, WITHDRAWING_ACCEPTANCE);
+    return this.transition(id, guard, (f) => {
       if (f.status !== 'accepted')
         throw new ConflictError(`finding ${id} is ${f.status}, not accepted`);
       f.status = 'open';
@@ -192,10 +223,19 @@ export class FindingService {
     return counts;
   }
 
+  /**
+   * Changes one finding under its lock, stamping the change (event, `updatedAt`, what `change`
+   * sets) with the service's clock read once the lock is held: a time read before could be earlier
+   * than a change committed while this one waited (a sync's resolution), listing this one first in
+   * history and moving `updatedAt` backwards.
+   */
   private async transition(
     id: string,
-    now: Date,
-    change: (f: Finding) => { type: FindingEventType; actor: string; note: string | null },
+    guard: Guard | undefined,
+    change: (
+      f: Finding,
+      now: Date,
+    ) => { type: FindingEventType; actor: string; note: string | null },
   ): Promise<{ finding: FindingRecord; event: FindingEventRecord }> {
     if (!isUuid(id)) throw new NotFoundError('finding', String(id));
     return this.ctx.em().transactional(async (em) => {
@@ -205,8 +245,10 @@ export class FindingService {
         this.ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
       );
       if (!f) throw new NotFoundError('finding', id);
+      await guard?.(em, f);
+      const now = this.ctx.clock();
       const from = f.status;
-      const { type, actor, note } = change(f);
+      const { type, actor, note } = change(f, now);
       f.updatedAt = now;
       const event = addEvent(em, f, type, from, now, { actor, note });
       await em.flush();

@@ -1,5 +1,5 @@
 import type { EntityManager, QueryBuilder } from '@mikro-orm/knex';
-import { ValidationError } from '../errors.js';
+import { PageRequestError } from '../errors.js';
 import { isUuid } from '../ids.js';
 
 export interface Page<T> {
@@ -20,14 +20,14 @@ export const MAX_PAGE_SIZE = 500;
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new ValidationError('limit', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    throw new PageRequestError('limit', `must be an integer from 1 to ${MAX_PAGE_SIZE}`);
   }
   return limit;
 }
 
 /** The answer to a cursor this listing did not hand out (forged, truncated, or another sort's). */
-function notACursor(): ValidationError {
-  return new ValidationError(
+function notACursor(): PageRequestError {
+  return new PageRequestError(
     'cursor',
     'is not a cursor returned by this listing (or belongs to another sort)',
   );

@@ -2,10 +2,8 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Connection } from '../entities/connection.js';
 import { ReviewDecision } from '../entities/review-decision.js';
 import type { Snapshot } from '../entities/snapshot.js';
+import { hasAccess } from '../snapshots/access.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
-
-/** Xero keeps removed users, with this role. */
-export const REMOVED_ROLE = 'REMOVED';
 
 /**
  * Marks `revoke` and `change-role` decisions of the tenant's reviews remediated once `users`
@@ -26,12 +24,12 @@ export async function remediateReviewDecisions(
     remediatedAt: null,
   });
   if (pending.length === 0) return 0;
-  const roles = new Map(users.map((u) => [u.userId, u.organisationRole]));
+  const byId = new Map(users.map((u) => [u.userId, u]));
   let remediated = 0;
   for (const d of pending) {
-    const role = roles.get(d.userId);
-    const gone = role === undefined || role === REMOVED_ROLE;
-    if (gone || (d.decision === 'change-role' && role === d.newRole)) {
+    const user = byId.get(d.userId);
+    const gone = user === undefined || !hasAccess(user);
+    if (gone || (d.decision === 'change-role' && user.organisationRole === d.newRole)) {
       d.remediatedAt = at;
       d.remediatedSnapshot = snapshot;
       remediated++;

@@ -161,6 +161,19 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
     await expect(
       db().reviews.decide(review.id, 'a', { decision: 'delete' as 'keep', ...asPerson('bob') }),
     ).rejects.toThrow(/^decision: /);
+    // 'a' is STANDARD in the reviewed snapshot: nothing would change, yet the next sync would
+    // confirm it.
+    await expect(
+      db().reviews.decide(review.id, 'a', {
+        decision: 'change-role',
+        newRole: 'STANDARD',
+        ...asPerson('bob'),
+      }),
+    ).rejects.toThrow(/^newRole: is the role the user holds already \(STANDARD\)/);
+    expect((await db().reviews.decisions(review.id)).find((i) => i.userId === 'a')).toMatchObject({
+      organisationRole: 'STANDARD',
+      decision: null,
+    });
     await expect(
       db().reviews.decide(review.id, 'a', {
         decision: 'keep',

@@ -15,6 +15,7 @@ import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '
 import { canonicalJson } from '../hashing/canonical-json.js';
 import { sha256Hex } from '../hashing/snapshot-hash.js';
 import { isUuid, newId, xeroUserIdKey } from '../ids.js';
+import { hasAccess } from '../snapshots/access.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
@@ -24,7 +25,6 @@ import {
   decisionHistory,
   type ReviewDecisionEventRecord,
 } from './review-history.js';
-import { REMOVED_ROLE } from './review-remediation.js';
 import { assertNotOwnAccess, requireReviewerEmail } from './review-separation.js';
 
 export type { ReviewDecisionEventRecord } from './review-history.js';
@@ -214,7 +214,7 @@ export class AccessReviewService {
         dueAt: input.dueAt ?? null,
       });
       const users = JSON.parse(snapshot.content.text) as SnapshotUser[];
-      for (const u of users.filter((u) => u.organisationRole !== REMOVED_ROLE)) {
+      for (const u of users.filter(hasAccess)) {
         const name = [u.firstName, u.lastName].filter(Boolean).join(' ') || null;
         em.create(ReviewDecision, {
           id: newId(),
@@ -281,7 +281,9 @@ export class AccessReviewService {
   /**
    * Records (or changes) the decision for one user of an open review, keeping every earlier
    * decision in the item's history. Refused (ForbiddenError) when the user under review is the
-   * reviewer's own access, and when no reviewer email is given (the rule could not be checked).
+   * reviewer's own access, and when no reviewer email is given (the rule could not be checked);
+   * a change-role to the role the user holds in the reviewed snapshot is a ValidationError on
+   * `newRole`.
    */
   async decide(
     reviewId: string,
@@ -323,6 +325,13 @@ export class AccessReviewService {
       );
       if (!item) throw new NotFoundError('review item', userId);
       await assertNotOwnAccess(em, item, { by, email: reviewerEmail });
+      // Remediation waits for a snapshot showing newRole: the role held already would confirm
+      // the change at once, though nothing changed.
+      if (newRole === item.organisationRole)
+        throw new ValidationError(
+          'newRole',
+          `is the role the user holds already (${newRole}); decide keep, or name another role`,
+        );
       const previousDecision = item.decision;
       item.decision = input.decision;
       item.newRole = newRole;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Snapshot } from '../entities/snapshot.js';
 import { ValidationError } from '../errors.js';
 import { sha256Hex } from '../hashing/snapshot-hash.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
@@ -74,7 +75,7 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
     ]);
     const page = await db().snapshots.list(acme, { tenantId: tenant.tenantId });
     const first = page.items.at(-1)!;
-    expect(await db().snapshots.diff(first.id, latest!.id)).toMatchObject({
+    expect((await db().snapshots.diff(first.id, latest!.id)).diff).toMatchObject({
       joiners: [{ userId: 'u3' }],
       leavers: [{ userId: 'u1' }],
     });
@@ -97,6 +98,79 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
       at('2026-11-01T00:30:00Z'),
     );
     expect(other).toMatchObject({ sequence: 1, previousHash: null });
+  });
+
+  describe('access: a user listed as REMOVED has none', () => {
+    const c = { namespace: 'finance', name: 'offboarding' };
+    const snapshotsOf = async () => (await db().snapshots.list(c)).items.toReversed();
+
+    it('counts a move into REMOVED as a leaver, out of it as a joiner, and users with access apart', async () => {
+      const first = await db().snapshots.record(
+        c,
+        tenant,
+        users(['ann', 'STANDARD'], ['ben', 'STANDARD'], ['old', 'REMOVED']),
+        at('2026-11-01T00:00:00Z'),
+      );
+      expect(first).toMatchObject({ userCount: 3, activeUserCount: 2 });
+      expect(first.diff).toMatchObject({ joiners: [{ userId: 'ann' }, { userId: 'ben' }] });
+      expect(first.diff.leavers).toEqual([]);
+      const second = await db().snapshots.record(
+        c,
+        tenant,
+        users(['ann', 'REMOVED'], ['ben', 'READONLY'], ['old', 'STANDARD']),
+        at('2026-11-02T00:00:00Z'),
+      );
+      const changes = {
+        joiners: [{ userId: 'old', email: 'old@acme.test', organisationRole: 'STANDARD' }],
+        leavers: [{ userId: 'ann', email: 'ann@acme.test', organisationRole: 'STANDARD' }],
+        roleChanges: [{ userId: 'ben', email: 'ben@acme.test', from: 'STANDARD', to: 'READONLY' }],
+      };
+      expect(second).toMatchObject({ userCount: 3, activeUserCount: 2, diff: changes });
+      // Read back, listed and diffed alike.
+      expect(await db().snapshots.get(second.id)).toMatchObject({
+        activeUserCount: 2,
+        diff: changes,
+      });
+      expect(await db().snapshots.latest(c, tenant.tenantId)).toMatchObject({ activeUserCount: 2 });
+      expect(
+        (await snapshotsOf()).map((s) => [s.sequence, s.userCount, s.activeUserCount]),
+      ).toEqual([
+        [1, 3, 2],
+        [2, 3, 2],
+      ]);
+      expect(await db().snapshots.diff(first.id, second.id)).toEqual({
+        from: { id: first.id, takenAt: at('2026-11-01T00:00:00Z') },
+        to: { id: second.id, takenAt: at('2026-11-02T00:00:00Z') },
+        diff: changes,
+      });
+    });
+
+    it('diffs only from an older to a later snapshot of one connection and tenant, naming the field', async () => {
+      const [first, second] = await snapshotsOf();
+      await expect(db().snapshots.diff(second!.id, first!.id)).rejects.toThrow(
+        /^from: must be older than to \(from is snapshot 2 of finance\/offboarding tenant .*, to is snapshot 1\)$/,
+      );
+      await expect(db().snapshots.diff(first!.id, first!.id)).rejects.toThrow(ValidationError);
+      const elsewhere = await db().snapshots.latest(acme, tenant.tenantId);
+      await expect(db().snapshots.diff(first!.id, elsewhere!.id)).rejects.toThrow(
+        /^to: is a snapshot of finance\/acme tenant 1111.*, from of finance\/offboarding tenant 1111.*: both must be of one connection and tenant$/,
+      );
+      const otherTenant = await db().snapshots.latest(acme, 't2');
+      await expect(db().snapshots.diff(elsewhere!.id, otherTenant!.id)).rejects.toThrow(
+        /^to: is a snapshot of finance\/acme tenant t2, /,
+      );
+    });
+
+    it('reads activeUserCount as stored with the snapshot, without parsing its users', async () => {
+      const [, second] = await snapshotsOf();
+      // A count no parse of the users gives: get, latest and list must answer the stored one.
+      await t.model.orm.em
+        .fork()
+        .nativeUpdate(Snapshot, { id: second!.id }, { activeUserCount: 7 });
+      expect((await db().snapshots.get(second!.id))?.activeUserCount).toBe(7);
+      expect((await db().snapshots.latest(c, tenant.tenantId))?.activeUserCount).toBe(7);
+      expect((await snapshotsOf()).map((s) => s.activeUserCount)).toEqual([2, 7]);
+    });
   });
 
   it('refuses a snapshot older than the tenant previous one, naming takenAt', async () => {

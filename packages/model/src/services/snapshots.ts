@@ -11,7 +11,8 @@ import {
 } from '../hashing/snapshot-hash.js';
 import { isUuid, newId } from '../ids.js';
 import { verifyPart } from '../snapshots/chain-export.js';
-import { diffUsers, type SnapshotDiff } from '../snapshots/diff.js';
+import { hasAccess } from '../snapshots/access.js';
+import { accessChanges, diffUsers, type SnapshotDiff } from '../snapshots/diff.js';
 import {
   normaliseSnapshotUsers,
   type SnapshotUser,
@@ -36,7 +37,13 @@ export interface SnapshotRecord {
   tenantName: string;
   sequence: number;
   takenAt: Date;
+  /** Every user row Xero listed, REMOVED ones included: the rows `contentHash` covers. */
   userCount: number;
+  /**
+   * Users whose role is not REMOVED, the ones who can get in: what a connection's `userCount` and
+   * a review's `progress.total` count. Counted when recorded (stored with the snapshot).
+   */
+  activeUserCount: number;
   /** sha256 (hex) of the canonical JSON of the users. */
   contentHash: string;
   /** The chainHash of the tenant's previous snapshot; null for the first. */
@@ -44,9 +51,19 @@ export interface SnapshotRecord {
   previousId: string | null;
   /** sha256 (hex) of the canonical link fields (see README). */
   chainHash: string;
-  /** Against the previous snapshot (the first snapshot lists everyone as joiners). */
+  /**
+   * Who gained, lost or changed access since the previous snapshot (`accessChanges` of the stored
+   * row diff: into REMOVED is a leaver, out of it a joiner); the first lists everyone with access.
+   */
   diff: SnapshotDiff;
   createdAt: Date;
+}
+
+/** `SnapshotService.diff`: the two snapshots compared, and the changes. */
+export interface SnapshotDiffBetween {
+  from: { id: string; takenAt: Date };
+  to: { id: string; takenAt: Date };
+  diff: SnapshotDiff;
 }
 
 function toSnapshotRecord(s: Snapshot, connection: Connection): SnapshotRecord {
@@ -59,11 +76,12 @@ function toSnapshotRecord(s: Snapshot, connection: Connection): SnapshotRecord {
     sequence: s.sequence,
     takenAt: s.takenAt,
     userCount: s.userCount,
+    activeUserCount: s.activeUserCount,
     contentHash: s.content.hash,
     previousHash: s.previousHash,
     previousId: s.previous?.id ?? null,
     chainHash: s.chainHash,
-    diff: s.diff,
+    diff: accessChanges(s.diff),
     createdAt: s.createdAt,
   };
 }
@@ -148,6 +166,7 @@ export class SnapshotService {
         sequence,
         takenAt,
         userCount: normalised.length,
+        activeUserCount: normalised.filter(hasAccess).length,
         content: em.getReference(SnapshotContent, contentHash),
         previous: previous ?? null,
         previousHash,
@@ -219,10 +238,39 @@ export class SnapshotService {
     return s.content.text;
   }
 
-  /** What changed from snapshot `fromId` to snapshot `toId` (any two snapshots). */
-  async diff(fromId: string, toId: string): Promise<SnapshotDiff> {
-    const [before, after] = await Promise.all([this.users(fromId), this.users(toId)]);
-    return diffUsers(before, after);
+  /**
+   * Who gained, lost or changed access from snapshot `fromId` to the later snapshot `toId` of the
+   * same connection and tenant (see `accessChanges`); a ValidationError on `to` for snapshots of
+   * two chains, on `from` unless it is the older one.
+   */
+  async diff(fromId: string, toId: string): Promise<SnapshotDiffBetween> {
+    const em = this.ctx.em();
+    const load = async (id: string) => {
+      const s = isUuid(id)
+        ? await em.findOne(Snapshot, { id }, { populate: ['connection', 'content'] })
+        : null;
+      if (!s) throw new NotFoundError('snapshot', String(id));
+      return s;
+    };
+    const from = await load(fromId);
+    const to = await load(toId);
+    const chainOf = (s: Snapshot) => `${connectionKey(s.connection)} tenant ${s.tenantId}`;
+    if (from.connection.id !== to.connection.id || from.tenantId !== to.tenantId)
+      throw new ValidationError(
+        'to',
+        `is a snapshot of ${chainOf(to)}, from of ${chainOf(from)}: both must be of one connection and tenant`,
+      );
+    if (from.sequence >= to.sequence)
+      throw new ValidationError(
+        'from',
+        `must be older than to (from is snapshot ${from.sequence} of ${chainOf(from)}, to is snapshot ${to.sequence})`,
+      );
+    const usersOf = (s: Snapshot) => JSON.parse(s.content.text) as SnapshotUser[];
+    return {
+      from: { id: from.id, takenAt: from.takenAt },
+      to: { id: to.id, takenAt: to.takenAt },
+      diff: accessChanges(diffUsers(usersOf(from), usersOf(to))),
+    };
   }
 
   /**

@@ -108,6 +108,14 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       offboardedAt: at('2026-11-02T09:00:00Z'),
       orgRole: 'accountant',
     });
+    // Clearing the leaving date of a member who stays offboarded is refused, not ignored.
+    await expect(db().staff.update(ann.id, { offboardedAt: null }, admin)).rejects.toThrow(
+      /^offboardedAt: cannot be cleared while the member is offboarded: it records when they left \(2026-11-02T09:00:00.000Z\)/,
+    );
+    expect(await db().staff.get(ann.id)).toMatchObject({
+      status: 'offboarded',
+      offboardedAt: at('2026-11-02T09:00:00Z'),
+    });
     const back = await db().staff.setStatus(ann.id, 'active', admin, at('2026-11-04T00:00:00Z'));
     expect(back).toMatchObject({ status: 'active', offboardedAt: null });
   });
@@ -179,7 +187,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     expect((await db().staff.getByEmail('cat@acme.test'))?.source).toBe('import');
   });
 
-  it('lists members by email with keyset pages and filters', async () => {
+  it('lists members in the order they were added, with keyset pages and filters', async () => {
     const first = await db().staff.list({ limit: 2 });
     expect(first.items.map((s) => s.email)).toEqual(['ann@acme.test', 'bob@acme.test']);
     const second = await db().staff.list({ limit: 2, cursor: first.nextCursor });

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { StaffMember, type StaffSource, type StaffStatus } from '../entities/staff-member.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, PageRequestError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
@@ -16,14 +16,7 @@ import {
 } from './staff-input.js';
 import { recordStaffChange, staffEvidence } from './staff-evidence.js';
 import { reviveMember } from './staff-revival.js';
-import {
-  decodeCursor,
-  encodeCursor,
-  pageSize,
-  toPage,
-  type Page,
-  type PageRequest,
-} from './pagination.js';
+import { decodeTextCursor, timeOrderedPage, type Page, type PageRequest } from './pagination.js';
 
 export { staffInputSchema, type StaffInput } from './staff-input.js';
 
@@ -56,6 +49,20 @@ export function toStaffRecord(s: StaffMember): StaffRecord {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
   };
+}
+
+/** A cursor of the listing by email (until this release), whose pages a rename could upset. */
+function refuseEmailOrderCursor(cursor: string): void {
+  try {
+    decodeTextCursor(cursor, 'staff');
+  } catch {
+    return; // not one of those: the listing's own check answers it
+  }
+  throw new PageRequestError(
+    'cursor',
+    'is a cursor of the earlier listing by email, which is no longer offered (members are listed ' +
+      'in the order they were added); list again from the first page, without cursor',
+  );
 }
 
 /** A new active member from validated input; the source defaults to how it arrived. */
@@ -116,6 +123,23 @@ function refuseReactivatingDeleted(
   );
 }
 
+/**
+ * A leaver's `offboardedAt` is when they left, and offboarded-access-removed counts their grace
+ * period from it: a patch clearing it (`null`) while they stay offboarded is refused, naming the
+ * field, rather than ignored. Reactivating (`status: active`) clears it.
+ */
+function refuseClearingLeavingDate(patch: Partial<StaffInput>, member: StaffMember): void {
+  if (patch.offboardedAt !== null || member.status !== 'offboarded') return;
+  if ((patch.status ?? member.status) !== 'offboarded') return;
+  const left = member.offboardedAt ? ` (${member.offboardedAt.toISOString()})` : '';
+  throw new ValidationError(
+    'offboardedAt',
+    `cannot be cleared while the member is offboarded: it records when they left${left}, and ` +
+      'offboarded-access-removed counts the grace period from it; give the time they left ' +
+      'instead, or set status active to reinstate them (which clears it)',
+  );
+}
+
 async function conflictAware<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -169,23 +193,30 @@ export class StaffService {
     return member ? toStaffRecord(member) : null;
   }
 
-  /** By email, keyset-paginated. */
+  /**
+   * In the order members were added (createdAt, then id), keyset-paginated. Neither ever changes,
+   * so a walk from the first page to the last lists every member exactly once while PATCH, SCIM or
+   * imports change the directory (members added meanwhile come last). Emails change: pages by
+   * email skipped a member renamed to before the cursor and repeated one renamed past it.
+   */
   async list(
     options: PageRequest & { email?: string; status?: StaffStatus; orgRole?: string } = {},
   ): Promise<Page<StaffRecord>> {
-    const limit = pageSize(options.limit);
-    const where: Record<string, unknown> = {};
-    if (options.email !== undefined) where.email = options.email.trim().toLowerCase();
-    if (options.status !== undefined) where.status = options.status;
-    if (options.orgRole !== undefined) where.orgRole = options.orgRole;
-    if (options.cursor) {
-      const after = String(decodeCursor(options.cursor, 'staff').value);
-      where.email = options.email === undefined ? { $gt: after } : { $eq: where.email, $gt: after };
-    }
-    const rows = await this.ctx
-      .em()
-      .find(StaffMember, where, { orderBy: { email: 'asc' }, limit: limit + 1 });
-    return toPage(rows, limit, toStaffRecord, (s) => encodeCursor('staff', s.email, s.id));
+    const em = this.ctx.em();
+    const qb = em.createQueryBuilder(StaffMember, 's').select('*');
+    if (options.email !== undefined) qb.andWhere({ email: options.email.trim().toLowerCase() });
+    if (options.status !== undefined) qb.andWhere({ status: options.status });
+    if (options.orgRole !== undefined) qb.andWhere({ orgRole: options.orgRole });
+    if (options.cursor) refuseEmailOrderCursor(options.cursor);
+    return timeOrderedPage(em, qb, {
+      scope: 'staff:createdAt',
+      column: 's.created_at',
+      property: 'createdAt',
+      timeOf: (s) => s.createdAt,
+      order: 'asc',
+      page: { limit: options.limit, cursor: options.cursor },
+      map: toStaffRecord,
+    });
   }
 
   /** Every member, for the policy input (a directory is thousands of rows, not millions). */
@@ -215,7 +246,8 @@ export class StaffService {
 
   /**
    * Partial update (SCIM PATCH); fields left out keep their value. A leaving date without a status
-   * offboards (as everywhere); an offboarded member keeps their date unless the patch gives one.
+   * offboards (as everywhere); an offboarded member keeps their date unless the patch gives one,
+   * and a patch clearing it (`offboardedAt: null`) while they stay offboarded is refused.
    */
   async update(
     id: string,
@@ -226,6 +258,7 @@ export class StaffService {
     assertLeftAlready(patch.offboardedAt, now);
     return this.mutate(id, by, now, (member) => {
       if (patch.status !== member.status) refuseReactivatingDeleted(patch.status, member, 'status');
+      refuseClearingLeavingDate(patch, member);
       const merged = { ...toStaffRecord(member), ...patch };
       const data = parse(staffInputSchema, {
         email: merged.email,

@@ -1,15 +1,25 @@
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
   ChainVerifier,
   chainHash,
   sha256Hex,
   snapshotContentText,
+  type ChainEntry,
   type ChainRecord,
+  type ChainVerification,
 } from '../hashing/snapshot-hash.js';
 import {
   chainExportText,
   parseChainExport,
   verifyChainExport,
+  verifyChainExportFile,
   type ChainPart,
 } from './chain-export.js';
 import { normaliseSnapshotUsers } from './snapshot-user.js';
@@ -62,8 +72,15 @@ async function exportOf(records: ChainRecord[]): Promise<string> {
 
 const json = (records: ChainRecord[]) =>
   records.map((r) => ({ ...r, takenAt: r.takenAt.toISOString() }));
-const problems = (file: string) =>
-  verifyChainExport(parseChainExport(file)).problems.map((p) => [p.sequence, p.problem]);
+const verify = (file: string) => verifyChainExport(parseChainExport(file));
+const problems = async (file: string) =>
+  (await verify(file)).problems.map((p) => [p.sequence, p.problem]);
+/** The kinds of the parts an export is read as. */
+async function partKinds(file: string): Promise<string[]> {
+  const kinds: string[] = [];
+  for await (const part of parseChainExport(file)) kinds.push(part.kind);
+  return kinds;
+}
 
 describe('chain export', () => {
   it('writes each distinct content once (version 2) and verifies what it wrote', async () => {
@@ -81,11 +98,10 @@ describe('chain export', () => {
       [records[2]!.contentHash]: text('STANDARD'),
     });
     expect(file.records).toEqual(json(records).map(({ contentText: _, ...entry }) => entry));
-    const parsed = parseChainExport(JSON.stringify(file));
-    expect(verifyChainExport(parsed)).toEqual(file.verification);
+    expect(await verify(JSON.stringify(file))).toEqual(file.verification);
   });
 
-  it('still reads and verifies every version 1 export that was handed out', () => {
+  it('still reads and verifies every version 1 export that was handed out', async () => {
     const records = chain();
     const expected = { ok: true, length: 3, headHash: records[2]!.chainHash, problems: [] };
     const api = {
@@ -98,13 +114,15 @@ describe('chain export', () => {
     };
     const unversioned = { kind: api.kind, records: api.records };
     for (const file of [api, unversioned, { chain: json(records) }, json(records)]) {
-      const parsed = parseChainExport(JSON.stringify(file));
-      expect(parsed.version).toBe(1);
-      expect(verifyChainExport(parsed)).toEqual(expected);
+      // Read as records carrying their own text.
+      expect(new Set(await partKinds(JSON.stringify(file)))).toEqual(new Set(['records']));
+      expect(await verify(JSON.stringify(file))).toEqual(expected);
     }
     const tampered = json(records);
     tampered[1]!.contentText = text('STANDARD');
-    expect(problems(JSON.stringify({ chain: tampered }))).toEqual([[2, 'content-hash-mismatch']]);
+    expect(await problems(JSON.stringify({ chain: tampered }))).toEqual([
+      [2, 'content-hash-mismatch'],
+    ]);
   });
 
   it('catches edited, missing and mislinked content in a version 2 export', async () => {
@@ -113,22 +131,22 @@ describe('chain export', () => {
     const edited = JSON.parse(await exportOf(records));
     edited.contents[shared] = text('STANDARD');
     // A shared content edited breaks every snapshot that refers to it.
-    expect(problems(JSON.stringify(edited))).toEqual([
+    expect(await problems(JSON.stringify(edited))).toEqual([
       [1, 'content-hash-mismatch'],
       [2, 'content-hash-mismatch'],
     ]);
 
     const missing = JSON.parse(await exportOf(records));
     delete missing.contents[other];
-    expect(problems(JSON.stringify(missing))).toEqual([[3, 'content-missing']]);
+    expect(await problems(JSON.stringify(missing))).toEqual([[3, 'content-missing']]);
 
     const repointed = JSON.parse(await exportOf(records));
     repointed.records[1].contentHash = other;
-    expect(problems(JSON.stringify(repointed))).toEqual([[2, 'chain-hash-mismatch']]);
+    expect(await problems(JSON.stringify(repointed))).toEqual([[2, 'chain-hash-mismatch']]);
 
     const dropped = JSON.parse(await exportOf(records));
     dropped.records.splice(1, 1);
-    expect(problems(JSON.stringify(dropped))).toEqual([
+    expect(await problems(JSON.stringify(dropped))).toEqual([
       [3, 'previous-hash-mismatch'],
       [3, 'sequence-gap'],
     ]);
@@ -137,23 +155,168 @@ describe('chain export', () => {
   it('names what is wrong in a malformed export', async () => {
     const records = chain();
     const v2 = JSON.parse(await exportOf(records));
-    const parse = (value: unknown) => () => parseChainExport(JSON.stringify(value));
-    expect(() => parseChainExport('{')).toThrow(/^file: is not JSON/);
-    expect(parse(42)).toThrow(/^file: is not a snapshot chain export/);
-    expect(parse({ other: [] })).toThrow(/^kind: must be xero-access-snapshot-chain/);
-    expect(parse({ ...v2, version: 3 })).toThrow(
+    const parse = (value: unknown) =>
+      verify(typeof value === 'string' ? value : JSON.stringify(value));
+    await expect(parse('{"kind" 1}')).rejects.toThrow(/^file: is not JSON/);
+    await expect(parse(' \n')).rejects.toThrow(/^file: is empty/);
+    await expect(parse(42)).rejects.toThrow(/^file: is not a snapshot chain export/);
+    await expect(parse({ other: [] })).rejects.toThrow(/^kind: must be xero-access-snapshot-chain/);
+    await expect(parse({ ...v2, version: 3 })).rejects.toThrow(
       /^version: is 3: this verifier reads versions 1 and 2/,
     );
-    expect(parse({ chain: [{ ...json(records)[0], chainHash: 'nope' }] })).toThrow(
+    await expect(parse({ chain: [{ ...json(records)[0], chainHash: 'nope' }] })).rejects.toThrow(
       /^chain\.0\.chainHash: must be a sha256/,
     );
-    expect(parse({ ...v2, records: [{ ...v2.records[0], chainHash: 'nope' }] })).toThrow(
-      /^records\.0\.chainHash: must be a sha256/,
-    );
+    await expect(
+      parse({ ...v2, records: [v2.records[0], { ...v2.records[1], chainHash: 'nope' }] }),
+    ).rejects.toThrow(/^records\.1\.chainHash: must be a sha256/);
     // A version 2 record carrying its own text would read as if that text were checked.
-    expect(parse({ ...v2, records: [{ ...v2.records[0], contentText: 'x' }] })).toThrow(
-      /^records\.0: .*contentText/,
+    await expect(
+      parse({ ...v2, records: [{ ...v2.records[0], contentText: 'x' }] }),
+    ).rejects.toThrow(/^records\.0: .*contentText/);
+    await expect(parse({ ...v2, contents: { nope: 'x' } })).rejects.toThrow(/^contents/);
+    // Read in one pass, each content must come before the records that refer to it.
+    const { contents, records: entries, ...head } = v2;
+    await expect(parse({ ...head, records: entries, contents })).rejects.toThrow(
+      /^contents\.[0-9a-f]{64}: comes after records/,
     );
-    expect(parse({ ...v2, contents: { nope: 'x' } })).toThrow(/^contents/);
   });
+
+  it('reads an export with its keys sorted (jq -S: version last) as written', async () => {
+    const records = chain();
+    const v2 = JSON.parse(await exportOf(records));
+    const sorted = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sorted)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
+            )
+          : value;
+    const text = JSON.stringify(sorted(v2), null, 2);
+    expect(text.indexOf('"version"')).toBeGreaterThan(text.indexOf('"records"'));
+    expect(await verify(text)).toEqual(v2.verification);
+    const v1 = { kind: v2.kind, records: json(records), version: 1 };
+    expect(await verify(JSON.stringify(v1))).toEqual(v2.verification);
+    // A version 2 record then a version that says otherwise.
+    await expect(verify(JSON.stringify({ ...v1, version: 2, contents: {} }))).rejects.toThrow(
+      /^records\.0: carries contentText/,
+    );
+  });
+
+  it('verifies nothing short of the whole body: every cut is refused, naming the missing end', async () => {
+    const body = await exportOf(chain());
+    const end = body.trimEnd().length;
+    for (let cut = 1; cut < end; cut++)
+      await expect(verify(body.slice(0, cut)), `cut at ${cut}`).rejects.toThrow(
+        /^file: ends mid-export, after \d+ records(, before its closing "verification")?: an interrupted download/,
+      );
+    await expect(verify(body.slice(0, end))).resolves.toMatchObject({ ok: true, length: 3 });
+    // Cut inside the trailer, the reader had read every record: still refused.
+    await expect(verify(body.slice(0, body.indexOf('"verification"')))).rejects.toThrow(
+      /^file: ends mid-export, after 3 records, before its closing "verification"/,
+    );
+    // Brackets closed by hand over a cut body: version 2 ends with its verification.
+    const closed = `${body.slice(0, body.indexOf(',\n"verification"'))}}`;
+    await expect(verify(closed)).rejects.toThrow(/^verification: is missing/);
+  });
+
+  it('reads chunks as they come, split anywhere, even inside a UTF-8 character', async () => {
+    const records = chain();
+    const renamed = records.map((r) => ({ ...r, tenantName: 'Ącme – 株式会社 😀' }));
+    // Relinked under the new name, so the chain verifies.
+    for (const [i, r] of renamed.entries()) {
+      r.previousHash = renamed[i - 1]?.chainHash ?? null;
+      r.chainHash = chainHash(r);
+    }
+    const bytes = Buffer.from(await exportOf(renamed));
+    const expected = await verify(bytes.toString());
+    expect(expected).toMatchObject({ ok: true, length: 3 });
+    for (const size of [1, 2, 3, 7, 64]) {
+      const chunks = function* () {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      };
+      expect(await verifyChainExport(parseChainExport(chunks()))).toEqual(expected);
+    }
+  });
+});
+
+/** `count` hourly snapshots sharing one content, written to `path` by the export's own writer. */
+async function writeLongChain(path: string, count: number): Promise<ChainVerification> {
+  const contentText = text('STANDARD');
+  const contentHash = sha256Hex(contentText);
+  async function* parts(): AsyncGenerator<ChainPart> {
+    yield { kind: 'content', hash: contentHash, text: contentText };
+    let previousHash: string | null = null;
+    for (let first = 1; first <= count; first += 1_000) {
+      const entries: ChainEntry[] = [];
+      for (let sequence = first; sequence < first + 1_000 && sequence <= count; sequence++) {
+        const link = {
+          connection: 'finance/acme',
+          tenantId: 't1',
+          tenantName: 'Acme',
+          sequence,
+          takenAt: new Date(Date.UTC(2026, 0, 1) + sequence * 3_600_000),
+          contentHash,
+          previousHash,
+        };
+        previousHash = chainHash(link);
+        entries.push({ ...link, id: `s${sequence}`, chainHash: previousHash });
+      }
+      yield { kind: 'entries', entries };
+    }
+  }
+  const verifier = new ChainVerifier();
+  const pieces = chainExportText({ connection: 'finance/acme', tenantId: 't1' }, parts(), verifier);
+  await pipeline(Readable.from(pieces), createWriteStream(path));
+  return verifier.result();
+}
+
+/** V8's collector, to measure what is live rather than garbage not yet collected. */
+function collectGarbage(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+describe('verifying an export file', () => {
+  it('streams tens of MB in memory far below the file, reporting the records verified so far', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xao-chain-export-'));
+    try {
+      const path = join(dir, 'chain.json');
+      const count = 60_000;
+      const written = await writeLongChain(path, count);
+      expect(written).toMatchObject({ ok: true, length: count });
+      const size = statSync(path).size;
+      expect(size).toBeGreaterThan(20 * 2 ** 20);
+
+      const gc = collectGarbage();
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      let peak = 0;
+      const counts: number[] = [];
+      const result = await verifyChainExportFile(
+        path,
+        (line) => {
+          const [, file, records] = /^(.*): (\d+) records verified so far$/.exec(line) ?? [];
+          expect(file).toBe(path);
+          counts.push(Number(records));
+          // A collection at every report would take longer than the verification.
+          if (counts.length % 40 !== 0) return;
+          gc();
+          peak = Math.max(peak, process.memoryUsage().heapUsed - before);
+        },
+        0,
+      );
+      expect(result).toEqual(written);
+      expect(counts.length).toBeGreaterThanOrEqual(200);
+      expect(counts).toEqual([...counts].sort((a, b) => a - b));
+      expect(counts.at(-1)).toBe(count);
+      // The whole text alone, read at once, would be the size of the file.
+      expect(peak).toBeLessThan(size / 10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

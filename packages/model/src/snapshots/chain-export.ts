@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { JSONParser } from '@streamparser/json';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import {
@@ -22,9 +24,17 @@ export const CHAIN_EXPORT_VERSION = 2;
 export type ChainPart =
   { kind: 'content'; hash: string; text: string } | { kind: 'entries'; entries: ChainEntry[] };
 
-export function verifyPart(verifier: ChainVerifier, part: ChainPart): void {
+/**
+ * A chain export as it is read back, in file order: a content (version 2), or the records read
+ * from one chunk of the file: version 2 `entries` refer to a content, version 1 `records` carry
+ * their own text.
+ */
+export type ChainExportPart = ChainPart | { kind: 'records'; records: ChainRecord[] };
+
+export function verifyPart(verifier: ChainVerifier, part: ChainExportPart): void {
   if (part.kind === 'content') verifier.addContent(part.hash, part.text);
-  else for (const entry of part.entries) verifier.addEntry(entry);
+  else if (part.kind === 'entries') for (const entry of part.entries) verifier.addEntry(entry);
+  else for (const record of part.records) verifier.add(record);
 }
 
 function exportedEntry(e: ChainEntry): string {
@@ -77,15 +87,6 @@ export async function* chainExportText(
   yield `\n],\n"verification":${JSON.stringify(verifier.result())}}\n`;
 }
 
-/** A chain export as read back, whatever its version. */
-export interface ChainExport {
-  version: 1 | 2;
-  /** Version 2: the contents by hash (version 1: empty, each record carries its own). */
-  contents: ReadonlyMap<string, string>;
-  /** Oldest first. */
-  records: (ChainEntry | ChainRecord)[];
-}
-
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 (64 lowercase hex digits)');
 const entryFields = {
   id: z.string().min(1),
@@ -98,11 +99,8 @@ const entryFields = {
   previousHash: hex64.nullable(),
   chainHash: hex64,
 };
-const v1Records = z.array(z.object({ ...entryFields, contentText: z.string() }));
-const v2Export = z.object({
-  contents: z.record(hex64, z.string()),
-  records: z.array(z.object(entryFields).strict()),
-});
+const v1Record = z.object({ ...entryFields, contentText: z.string() });
+const v2Entry = z.object(entryFields).strict();
 
 function parseWith<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
   const parsed = schema.safeParse(value);
@@ -112,59 +110,274 @@ function parseWith<T extends z.ZodType>(schema: T, value: unknown, prefix: strin
   throw new ValidationError(field || 'file', issue?.message ?? 'invalid');
 }
 
+/** A value the parser handed over, kept no longer than the chunk it was read from. */
+interface Found {
+  /** 0: the whole file (not an object or array); 1: a member of it; 2: a member of that. */
+  depth: number;
+  /** At depth 2, the member of the file it is in: `contents`, `records` or `chain`. */
+  section: string | undefined;
+  key: string | number | undefined;
+  value: unknown;
+  inArray: boolean;
+}
+
+/** An object's members, and the members of its sections one at a time; a bare array's records. */
+const OBJECT_PATHS = ['$.*', '$.contents.*', '$.records.*', '$.chain.*'];
+
+function firstNonBlank(chunk: string | Uint8Array): string | undefined {
+  for (let i = 0; i < chunk.length; i++) {
+    const c = typeof chunk === 'string' ? chunk.charCodeAt(i) : chunk[i]!;
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return String.fromCharCode(c);
+  }
+  return undefined;
+}
+
+function notJson(error: unknown): ValidationError {
+  const detail = (error instanceof Error ? error.message : String(error)).replace(
+    / at chunk position "\d+" \(absolute position "(\d+)"\)/,
+    ' at byte $1',
+  );
+  return new ValidationError('file', `is not JSON (${detail})`);
+}
+
+/** Reads one export a chunk at a time; memory holds one chunk's values, never the file. */
+class ExportReader {
+  private parser: JSONParser | undefined;
+  private form: 'array' | 'object' | 'other' = 'other';
+  private found: Found[] = [];
+  private kind: unknown;
+  private version: unknown;
+  private verification = false;
+  private readonly sections = new Set<string>();
+  private records = 0;
+  /** The first record read by its shape before any `version`: checked against it at the end. */
+  private firstEntry: string | undefined;
+  private firstV1Record: string | undefined;
+
+  *write(chunk: string | Uint8Array): Generator<ChainExportPart> {
+    if (!this.parser) {
+      const first = firstNonBlank(chunk);
+      if (first === undefined) return;
+      this.form = first === '[' ? 'array' : first === '{' ? 'object' : 'other';
+      this.parser = this.open();
+    }
+    try {
+      this.parser.write(chunk);
+    } catch (error) {
+      throw notJson(error);
+    }
+    yield* this.drain();
+  }
+
+  *end(): Generator<ChainExportPart> {
+    if (!this.parser) throw new ValidationError('file', 'is empty');
+    if (!this.parser.isEnded) {
+      try {
+        this.parser.end();
+      } catch {
+        const trailer = this.kind === undefined ? '' : ', before its closing "verification"';
+        throw new ValidationError(
+          'file',
+          `ends mid-export, after ${this.records} records${trailer}: an interrupted download or a truncated copy; download it again`,
+        );
+      }
+    }
+    yield* this.drain();
+    this.check();
+  }
+
+  private open(): JSONParser {
+    const paths = this.form === 'object' ? OBJECT_PATHS : this.form === 'array' ? ['$.*'] : ['$'];
+    const parser = new JSONParser({ paths });
+    parser.onValue = ({ value, key, parent, stack }) => {
+      const section = stack.length === 2 ? String(stack[1]!.key) : undefined;
+      const inArray = Array.isArray(parent);
+      this.found.push({ depth: stack.length, section, key, value, inArray });
+      // Handed over, so the parser keeps none of it. (Its `keepStack: false` would still keep
+      // every record once `$.*` asks for `records` itself, to learn that an empty one is there.)
+      if (inArray) parent.length -= 1;
+      else if (parent && key !== undefined) delete parent[key];
+    };
+    return parser;
+  }
+
+  /** The values of the chunk just read, as parts: the records of one chunk together. */
+  private *drain(): Generator<ChainExportPart> {
+    const found = this.found;
+    this.found = [];
+    let batch: ChainExportPart | undefined;
+    for (const item of found) {
+      const part = this.take(item);
+      if (!part) continue;
+      if (batch?.kind === 'entries' && part.kind === 'entries') batch.entries.push(...part.entries);
+      else if (batch?.kind === 'records' && part.kind === 'records')
+        batch.records.push(...part.records);
+      else {
+        if (batch) yield batch;
+        batch = part;
+      }
+    }
+    if (batch) yield batch;
+  }
+
+  private take({ depth, section, key, value, inArray }: Found): ChainExportPart | undefined {
+    if (depth === 0)
+      throw new ValidationError('file', 'is not a snapshot chain export (a JSON object)');
+    if (this.form === 'array') return this.record('chain', key, value);
+    if (depth === 2) {
+      if (section === 'contents') return this.content(key, value, inArray);
+      return this.record(section!, key, value);
+    }
+    switch (key) {
+      case 'kind':
+        if (value !== CHAIN_EXPORT_KIND)
+          throw new ValidationError(
+            'kind',
+            `must be ${CHAIN_EXPORT_KIND} (a snapshot chain export)`,
+          );
+        this.kind = value;
+        break;
+      case 'version':
+        if (value !== 1 && value !== 2)
+          throw new ValidationError(
+            'version',
+            `is ${JSON.stringify(value)}: this verifier reads versions 1 and 2 (a newer export needs a newer verifier)`,
+          );
+        this.version = value;
+        break;
+      case 'verification':
+        this.verification = true;
+        break;
+      case 'records':
+      case 'chain':
+        if (!Array.isArray(value)) throw new ValidationError(key, 'must be an array');
+        this.sections.add(key);
+        break;
+      case 'contents':
+        this.sections.add(key);
+        break;
+    }
+    return undefined;
+  }
+
+  private content(key: Found['key'], text: unknown, inArray: boolean): ChainExportPart | undefined {
+    // Version 1 records carry their own text; it had no contents.
+    if (this.version === 1) return undefined;
+    if (inArray) throw new ValidationError('contents', 'must be an object of {contentHash: text}');
+    const hash = parseWith(hex64, key, 'contents');
+    if (this.records > 0)
+      throw new ValidationError(
+        `contents.${hash}`,
+        'comes after records: the contents come before the records that refer to them',
+      );
+    return { kind: 'content', hash, text: parseWith(z.string(), text, `contents.${hash}`) };
+  }
+
+  private record(section: string, key: Found['key'], value: unknown): ChainExportPart {
+    this.records++;
+    const field = `${section}.${String(key)}`;
+    const carriesText = value !== null && typeof value === 'object' && 'contentText' in value;
+    // Before its `version` (a file with sorted keys has it last), a record is read by its shape.
+    if (section === 'records' && this.version === undefined) {
+      if (carriesText) this.firstV1Record ??= field;
+      else this.firstEntry ??= field;
+    }
+    if (section === 'chain' || this.version === 1 || (this.version === undefined && carriesText))
+      return { kind: 'records', records: withDates([parseWith(v1Record, value, field)]) };
+    return { kind: 'entries', entries: withDates([parseWith(v2Entry, value, field)]) };
+  }
+
+  /** What only the whole file tells: which export it is, and that all of it is there. */
+  private check(): void {
+    if (this.form === 'array') return;
+    if (this.kind === undefined) {
+      // `{"chain": [...]}`: xao-model's version 1, the one export without a kind.
+      if (this.sections.has('chain') && this.sections.size === 1) return;
+      throw new ValidationError('kind', `must be ${CHAIN_EXPORT_KIND} (a snapshot chain export)`);
+    }
+    if (this.sections.has('chain'))
+      throw new ValidationError('chain', `is not part of a ${CHAIN_EXPORT_KIND} (it has records)`);
+    // The API's version 1 always said so, but the admin-api CLI read any file with `records`.
+    if (this.version !== 2) {
+      if (this.firstEntry)
+        throw new ValidationError(`${this.firstEntry}.contentText`, 'is required in version 1');
+      return;
+    }
+    if (this.firstV1Record)
+      throw new ValidationError(
+        this.firstV1Record,
+        'carries contentText: a version 2 record refers to its content in contents',
+      );
+    if (!this.verification)
+      throw new ValidationError(
+        'verification',
+        'is missing: a version 2 export ends with it, so this one was cut short or edited',
+      );
+  }
+}
+
 function withDates<T extends { takenAt: string }>(records: T[]): (T & { takenAt: Date })[] {
   return records.map((r) => ({ ...r, takenAt: new Date(r.takenAt) }));
 }
 
-function version1(records: unknown, prefix: string): ChainExport {
-  return {
-    version: 1,
-    contents: new Map(),
-    records: withDates(parseWith(v1Records, records, prefix)),
-  };
+/**
+ * Reads every chain export that has been produced, as it arrives: version 2, and version 1 both
+ * as the API wrote it (`{kind, version: 1, records}`) and as `xao-model --export` did
+ * (`{"chain": [...]}`, or the bare array). `source` is the whole text or its chunks (a file
+ * stream): memory holds one chunk's records, whatever the size of the file. A malformed or
+ * incomplete file is a ValidationError naming the field, thrown when it is reached (a verifier
+ * only has a result once the whole file is read).
+ */
+export async function* parseChainExport(
+  source: string | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
+): AsyncGenerator<ChainExportPart> {
+  const reader = new ExportReader();
+  for await (const chunk of typeof source === 'string' ? [source] : source)
+    yield* reader.write(chunk);
+  yield* reader.end();
+}
+
+export interface ChainExportProgress {
+  /** The least time between two reports. */
+  everyMs: number;
+  /** The records verified so far. */
+  report(records: number): void;
+}
+
+/** Verifies an export as it is read, exactly as the database chain is verified; no database. */
+export async function verifyChainExport(
+  parts: AsyncIterable<ChainExportPart>,
+  progress?: ChainExportProgress,
+): Promise<ChainVerification> {
+  const verifier = new ChainVerifier();
+  let records = 0;
+  let reported = Date.now();
+  for await (const part of parts) {
+    verifyPart(verifier, part);
+    if (part.kind === 'content') continue;
+    records += part.kind === 'entries' ? part.entries.length : part.records.length;
+    if (progress && Date.now() - reported >= progress.everyMs) {
+      reported = Date.now();
+      progress.report(records);
+    }
+  }
+  return verifier.result();
 }
 
 /**
- * Reads every chain export that has been produced: version 2, and version 1 both as the API
- * wrote it (`{kind, version: 1, records}`) and as `xao-model --export` did (`{"chain": [...]}`,
- * or the bare array). A malformed file is a ValidationError naming the field.
+ * Verifies an export file read as a stream: memory does not grow with the file. `progress` gets
+ * `<path>: N records verified so far` at most every `everyMs`, for a long verification.
  */
-export function parseChainExport(text: string): ChainExport {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ValidationError('file', 'is not JSON');
-  }
-  if (Array.isArray(json)) return version1(json, 'chain');
-  if (json === null || typeof json !== 'object')
-    throw new ValidationError('file', 'is not a snapshot chain export (a JSON object)');
-  const file = json as Record<string, unknown>;
-  if ('chain' in file && !('kind' in file)) return version1(file.chain, 'chain');
-  if (file.kind !== CHAIN_EXPORT_KIND)
-    throw new ValidationError('kind', `must be ${CHAIN_EXPORT_KIND} (a snapshot chain export)`);
-  // The API's version 1 always said so, but the admin-api CLI read any file with `records`.
-  if (file.version === 1 || file.version === undefined) return version1(file.records, 'records');
-  if (file.version !== 2)
-    throw new ValidationError(
-      'version',
-      `is ${JSON.stringify(file.version)}: this verifier reads versions 1 and 2 (a newer export needs a newer verifier)`,
-    );
-  const parsed = parseWith(v2Export, file, '');
-  return {
-    version: 2,
-    contents: new Map(Object.entries(parsed.contents)),
-    records: withDates(parsed.records),
-  };
-}
-
-/** Verifies a parsed export exactly as the database chain is verified; pure, no database. */
-export function verifyChainExport(exported: ChainExport): ChainVerification {
-  const verifier = new ChainVerifier();
-  for (const [hash, text] of exported.contents) verifier.addContent(hash, text);
-  for (const record of exported.records) {
-    if ('contentText' in record) verifier.add(record);
-    else verifier.addEntry(record);
-  }
-  return verifier.result();
+export function verifyChainExportFile(
+  path: string,
+  progress?: (line: string) => void,
+  everyMs = 10_000,
+): Promise<ChainVerification> {
+  return verifyChainExport(
+    parseChainExport(createReadStream(path)),
+    progress && {
+      everyMs,
+      report: (records) => progress(`${path}: ${records} records verified so far`),
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { REMOVED_ROLE } from './access.js';
 import type { SnapshotUser } from './snapshot-user.js';
 
 export interface DiffUser {
@@ -36,8 +37,10 @@ const summary = (u: SnapshotUser): DiffUser => ({
 });
 
 /**
- * Joiners are users only in `after`, leavers only in `before`, role changes those whose
- * `organisationRole` differs (a user turning `REMOVED` is a role change: Xero keeps the row).
+ * How Xero's user list changed, row by row, as each snapshot stores it: joiners are users only in
+ * `after`, leavers only in `before`, role changes those whose `organisationRole` differs (a user
+ * turning `REMOVED` is a role change here: Xero keeps the row). What the API serves is
+ * `accessChanges` of it.
  */
 export function diffUsers(
   before: readonly SnapshotUser[],
@@ -68,4 +71,29 @@ export function diffUsers(
 
 export function isEmptyDiff(diff: SnapshotDiff): boolean {
   return diff.joiners.length === 0 && diff.leavers.length === 0 && diff.roleChanges.length === 0;
+}
+
+/**
+ * The changes in who can get in, from a row diff (`diffUsers`, stored or fresh): a user joins when
+ * they gain access (a new row, or out of `REMOVED`) and leaves when they lose it (a row gone, or
+ * into `REMOVED`, how Xero reports a removed user); a role change is between two roles with
+ * access. A leaver carries the role they lost, a joiner the role they got. Rows that never had
+ * access (a `REMOVED` row appearing or disappearing) are no change. Idempotent.
+ */
+export function accessChanges(rows: SnapshotDiff): SnapshotDiff {
+  const joiners = rows.joiners.filter((u) => u.organisationRole !== REMOVED_ROLE);
+  const leavers = rows.leavers.filter((u) => u.organisationRole !== REMOVED_ROLE);
+  const roleChanges: RoleChange[] = [];
+  for (const c of rows.roleChanges) {
+    if (c.to === REMOVED_ROLE)
+      leavers.push({ userId: c.userId, email: c.email, organisationRole: c.from });
+    else if (c.from === REMOVED_ROLE)
+      joiners.push({ userId: c.userId, email: c.email, organisationRole: c.to });
+    else roleChanges.push(c);
+  }
+  return {
+    joiners: joiners.sort(byUserId),
+    leavers: leavers.sort(byUserId),
+    roleChanges: roleChanges.sort(byUserId),
+  };
 }

@@ -6,6 +6,8 @@ import { Migration20261206214034_review_decision_history } from './Migration2026
 import { Migration20261206215500_finding_event_history_index } from './Migration20261206215500_finding_event_history_index.js';
 import { Migration20261206224500_api_token_owner_email } from './Migration20261206224500_api_token_owner_email.js';
 import { Migration20261207090000_staff_live_external_id } from './Migration20261207090000_staff_live_external_id.js';
+import { Migration20261207093000_drop_finding_status_last_seen_index } from './Migration20261207093000_drop_finding_status_last_seen_index.js';
+import { Migration20261207100000_snapshot_active_user_count } from './Migration20261207100000_snapshot_active_user_count.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -28,5 +30,13 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261207090000_staff_live_external_id',
     class: Migration20261207090000_staff_live_external_id,
+  },
+  {
+    name: 'Migration20261207093000_drop_finding_status_last_seen_index',
+    class: Migration20261207093000_drop_finding_status_last_seen_index,
+  },
+  {
+    name: 'Migration20261207100000_snapshot_active_user_count',
+    class: Migration20261207100000_snapshot_active_user_count,
   },
 ];

@@ -1,0 +1,40 @@
+import { TOKEN_PREFIX } from '@xero-access/model';
+import { toErrorBody } from '../http/error-body.js';
+import { ScimError } from '../scim/scim.types.js';
+
+/** Why a write was refused, as its audit entry keeps it: what the caller was told. */
+export interface Refusal {
+  status: number;
+  reason: string;
+  /** The request field at fault (`body.offboardedAt`), when the answer names one. */
+  field?: string;
+}
+
+/** Longest reason kept: an error's message is one line, an import's names one row. */
+const MAX_REASON = 1000;
+
+const CREDENTIALS: [RegExp, string][] = [
+  [new RegExp(`${TOKEN_PREFIX}[A-Za-z0-9_-]+`, 'g'), `${TOKEN_PREFIX}[redacted]`],
+  [/eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[redacted JWT]'],
+  [/\b(Bearer|Basic)\s+\S+/gi, '$1 [redacted]'],
+];
+
+/**
+ * The status and message the caller got for `error`, as the exception filters answer it (SCIM
+ * routes: the SCIM error's detail). Messages name fields and rarely hold values; anything shaped
+ * like a credential (an API token, a JWT, an Authorization value) is still replaced, since the
+ * audit log is kept for years and read by auditors.
+ */
+export function refusalOf(error: unknown): Refusal {
+  const answer = answerTo(error);
+  let reason = answer.message;
+  for (const [pattern, replacement] of CREDENTIALS) reason = reason.replace(pattern, replacement);
+  if (reason.length > MAX_REASON) reason = `${reason.slice(0, MAX_REASON - 1)}…`;
+  return { status: answer.status, reason, ...(answer.field ? { field: answer.field } : {}) };
+}
+
+function answerTo(error: unknown): { status: number; message: string; field?: string } {
+  if (error instanceof ScimError) return { status: error.status, message: error.detail };
+  const body = toErrorBody(error);
+  return { status: body.statusCode, message: body.message, field: body.field };
+}

@@ -1,0 +1,12 @@
+// GENERATED from deploy/helm/xero-access-operator/crds/xeroconnections.xeroaccess.dev.yaml by
+// `npm run generate -w @xero-access/crd`. Do not edit: change the CRD and regenerate
+// (a unit test fails while this file is stale).
+
+/**
+ * The XeroConnection CRD's schema revision this build was generated from: the reconciler refuses
+ * to start when the installed CRD's `xeroaccess.dev/schema-revision` annotation is older.
+ */
+export const CRD_SCHEMA_REVISION = 1;
+
+/** sha256 of the CRD's spec at that revision: generating after a change of spec bumps the revision. */
+export const CRD_SPEC_SHA256 = '8dada4d88ab7b39eb37d23ad705b9ab8e061bab71a9edf0ff1d9c4858c1214cd';
