@@ -130,6 +130,7 @@ describe('the PrometheusRule under promtool', () => {
     expect(rules.map((r) => r.alert)).toEqual([
       'XeroAccessHighSeverityFindingOpen',
       'XeroConnectionNotReady',
+      'XeroAccessSyncStale',
       'XeroAccessPolicyBundleRefused',
       'XeroAccessReconcilerDown',
       'XeroAccessNoLeader',
@@ -284,6 +285,113 @@ describe('XeroConnectionNotReady', () => {
         at('37m', alert, notReady('xero', 'Unauthorized')),
         at('51m', alert, notReady('xero', 'unknown')),
         at('53m', alert),
+      ],
+    });
+  });
+});
+
+describe('XeroAccessSyncStale', () => {
+  const alert = 'XeroAccessSyncStale';
+  // Input series start at Unix time 0, one scrape a minute: a sync at minute m is 60 * m.
+  const connection = (metric: string, suffix: string, name: string, labels = {}) =>
+    series(metric, scraped(suffix, { namespace: 'finance', name, ...labels }));
+  const lastSync = (suffix: string, name: string) =>
+    connection('xao_connection_last_sync_timestamp_seconds', suffix, name);
+  const interval = (suffix: string, name: string) =>
+    connection('xao_connection_sync_interval_seconds', suffix, name);
+  const deleted = (suffix: string, name: string) =>
+    connection('xao_connection_deleted_timestamp_seconds', suffix, name);
+  const suspended = (suffix: string, name: string) =>
+    connection('xao_connection_ready', suffix, name, { reason: 'Suspended' });
+  const stale = (name: string, age: string) =>
+    firing(
+      alert,
+      { namespace: 'finance', name, severity: 'warning' },
+      {
+        summary: `XeroConnection finance/${name} has not synced for ${age}`,
+        description: `Its users and findings are out of date: its last successful sync is older than twice its syncInterval plus 15 minutes. kubectl describe xc -n finance ${name}: a failing condition says why; none, with nextSyncTime long past, means no reconciler watches finance (add it to watchNamespaces, or delete the XeroConnection: see the chart README, Upgrades and removal).`,
+      },
+    );
+
+  // A 10-minute interval: stale past 2 × 10 + 15 = 35 minutes, firing 5 minutes later.
+  it('fires once the last successful sync is older than twice the interval plus 15 minutes, for 5 minutes', () => {
+    expectPasses({
+      input_series: [
+        { series: lastSync('a', 'failing'), values: '0x60' }, // synced at 0, failing since
+        { series: interval('a', 'failing'), values: '600x60' },
+        { series: lastSync('a', 'hourly'), values: '0x60' }, // 2 × 60 + 15 minutes not yet up
+        { series: interval('a', 'hourly'), values: '3600x60' },
+        { series: lastSync('a', 'syncing'), values: '0x9 600x9 1200x9 1800x9 2400x9 3000x9' },
+        { series: interval('a', 'syncing'), values: '600x60' },
+      ],
+      alert_rule_test: [
+        at('40m', alert),
+        at('41m', alert, stale('failing', '41m 0s')),
+        at('60m', alert, stale('failing', '1h 0m 0s')),
+      ],
+    });
+  });
+
+  // The reason for this alert: xao_connection_ready vanishes with the series, and its alert ends.
+  it('goes on firing for 7 days after no replica reports the connection any more', () => {
+    expectPasses({
+      input_series: [
+        { series: lastSync('a', 'unwatched'), values: '0x10 stale' },
+        { series: interval('a', 'unwatched'), values: '600x10 stale' },
+      ],
+      alert_rule_test: [
+        at('40m', alert),
+        at('41m', alert, stale('unwatched', '41m 0s')),
+        at('3d', alert, stale('unwatched', '3d 0h 0m 0s')),
+        at('7d11m', alert),
+      ],
+    });
+  });
+
+  it('neither restarts its 5 minutes nor resolves when the leader changes', () => {
+    expectPasses({
+      input_series: [
+        { series: lastSync('a', 'failing'), values: '0x37 stale' },
+        { series: interval('a', 'failing'), values: '600x37 stale' },
+        { series: lastSync('b', 'failing'), values: '_x39 0x30' }, // from the status it reads
+        { series: interval('b', 'failing'), values: '_x39 600x30' },
+      ],
+      alert_rule_test: [at('40m', alert), at('41m', alert, stale('failing', '41m 0s'))],
+    });
+  });
+
+  it('stays quiet for a deleted connection, but not for one created again under its name', () => {
+    expectPasses({
+      input_series: [
+        // Deleted at 11m; created again at 80m, synced then, failing since.
+        { series: lastSync('a', 'acme'), values: '0x10 stale _x68 4800x60' },
+        { series: interval('a', 'acme'), values: '600x10 stale _x68 600x60' },
+        { series: deleted('a', 'acme'), values: '_x11 660x59 stale' },
+      ],
+      alert_rule_test: [
+        at('60m', alert),
+        at('79m', alert),
+        at('120m', alert),
+        at('121m', alert, stale('acme', '41m 0s')),
+      ],
+    });
+  });
+
+  // Its tokens are kept alive without syncing; once no replica reports it, nothing does either.
+  it('stays quiet while the connection is reported suspended, not once it is no longer reported', () => {
+    expectPasses({
+      input_series: [
+        { series: lastSync('a', 'paused'), values: '0x60' },
+        { series: interval('a', 'paused'), values: '600x60' },
+        { series: suspended('a', 'paused'), values: '0x60' },
+        { series: lastSync('a', 'unwatched'), values: '0x40 stale' },
+        { series: interval('a', 'unwatched'), values: '600x40 stale' },
+        { series: suspended('a', 'unwatched'), values: '0x40 stale' },
+      ],
+      alert_rule_test: [
+        at('45m', alert),
+        at('51m', alert, stale('unwatched', '51m 0s')),
+        at('60m', alert, stale('unwatched', '1h 0m 0s')),
       ],
     });
   });

@@ -59,6 +59,9 @@ describe('helm lint and values schema', () => {
     ['adminApi.trustProxy={ingress-nginx}', '/adminApi/trustProxy/0'],
     ['adminApi.rateLimit.perClientIp=0', '/adminApi/rateLimit/perClientIp'],
     ['adminApi.shutdownDrainSeconds=-1', '/adminApi/shutdownDrainSeconds'],
+    // The reconciler keeps 10 s of it to stop work, release the Lease and close.
+    ['reconciler.terminationGracePeriodSeconds=10', '/reconciler/terminationGracePeriodSeconds'],
+    ['reconciler.syncTimeoutSeconds=0', '/reconciler/syncTimeoutSeconds'],
     ['metrics.prometheusRule.labels.release=1', '/metrics/prometheusRule/labels/release'],
     // Replacing one of the chart's own labels would break what selects on them.
     [
@@ -179,6 +182,7 @@ describe('rendered manifests', () => {
       'redis.existingSecret=xao-redis',
       'database.tls.ca.existingSecret=pg-ca',
       'database.tls.ca.key=root.pem',
+      'database.migrations.existingSecret=xao-db-owner',
     ),
     everything: render(
       'policyBundle.configMapName=policies',
@@ -248,7 +252,10 @@ describe('rendered manifests', () => {
     containers: { volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] }[];
     volumes?: { name: string; secret?: unknown; configMap?: unknown }[];
   };
-  /** Each workload's pod spec by name: the Deployments' templates and `helm test`'s Pod. */
+  /**
+   * Each workload's pod spec by name: the Deployments' and the migration Job's templates, and
+   * `helm test`'s Pod.
+   */
   const podSpecs = (manifests: string) =>
     Object.fromEntries(
       (
@@ -258,19 +265,19 @@ describe('rendered manifests', () => {
           spec: PodSpec & { template: { spec: PodSpec } };
         }[]
       )
-        .filter((o) => o.kind === 'Deployment' || o.kind === 'Pod')
+        .filter((o) => ['Deployment', 'Job', 'Pod'].includes(o.kind))
         .map((o) => [o.metadata.name, o.kind === 'Pod' ? o.spec : o.spec.template.spec]),
     );
 
   // DATABASE_URL's sslrootcert names /etc/xero-access/database-ca/ca.crt (values.yaml, README).
-  it('mounts database.tls.ca read-only as ca.crt where sslrootcert names it, in both apps only', () => {
+  it('mounts database.tls.ca read-only as ca.crt where sslrootcert names it, in both apps and the migration Job only', () => {
     const expected = {
       namespaced: { secret: { secretName: 'pg-ca', items: [{ key: 'root.pem', path: 'ca.crt' }] } },
       everything: { configMap: { name: 'pg-ca', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
     };
     for (const [variant, source] of Object.entries(expected)) {
       const pods = podSpecs(variants[variant as keyof typeof expected]);
-      expect(Object.keys(pods)).toHaveLength(3);
+      expect(Object.keys(pods)).toHaveLength(4);
       for (const [name, pod] of Object.entries(pods)) {
         const volume = pod.volumes?.find((v) => v.name === 'database-ca');
         const mounts = pod.containers.flatMap((c) => c.volumeMounts ?? []);
@@ -296,16 +303,24 @@ describe('rendered manifests', () => {
     }
   });
 
-  const adminApiEnv = (manifests: string, name: string) =>
+  /** The value of an environment variable of the Deployment whose name ends with `suffix`. */
+  const deploymentEnv = (suffix: string) => (manifests: string, name: string) =>
     (
       kinds(manifests).find(
-        (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-admin-api'),
+        (o) => o.kind === 'Deployment' && o.metadata.name.endsWith(suffix),
       ) as unknown as {
         spec: {
           template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
         };
       }
     ).spec.template.spec.containers[0]!.env.find((e) => e.name === name)?.value;
+  const adminApiEnv = deploymentEnv('-admin-api');
+  const reconcilerEnv = deploymentEnv('-reconciler');
+
+  it('limits each sync to reconciler.syncTimeoutSeconds (SYNC_TIMEOUT), 120 s unless set', () => {
+    expect(reconcilerEnv(variants.defaults, 'SYNC_TIMEOUT')).toBe('120s');
+    expect(reconcilerEnv(render('reconciler.syncTimeoutSeconds=45'), 'SYNC_TIMEOUT')).toBe('45s');
+  });
 
   it('caps risk acceptances at adminApi.maxAcceptanceDays, 365 unless set', () => {
     expect(adminApiEnv(variants.defaults, 'MAX_ACCEPTANCE_DAYS')).toBe('365');
@@ -376,6 +391,36 @@ describe('rendered manifests', () => {
     );
     expect(adminApiEnv(slow, 'SHUTDOWN_DRAIN_SECONDS')).toBe('15');
     expect(deployment(slow).terminationGracePeriodSeconds).toBe(60);
+  });
+
+  // From one value: a reconciler that planned its stop for a longer grace period than the pod has
+  // is killed before it releases the Lease, and the standby waits for the Lease to expire.
+  it("gives the reconciler the pod's grace period, from one value", () => {
+    const gracePeriods = (manifests: string) => {
+      const pod = (
+        kinds(manifests).find(
+          (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-reconciler'),
+        ) as unknown as {
+          spec: {
+            template: {
+              spec: {
+                terminationGracePeriodSeconds: number;
+                containers: { env: { name: string; value?: string }[] }[];
+              };
+            };
+          };
+        }
+      ).spec.template.spec;
+      return {
+        pod: pod.terminationGracePeriodSeconds,
+        app: pod.containers[0]!.env.find((e) => e.name === 'SHUTDOWN_GRACE_PERIOD')?.value,
+      };
+    };
+    expect(gracePeriods(variants.defaults)).toEqual({ pod: 30, app: '30s' });
+    expect(gracePeriods(render('reconciler.terminationGracePeriodSeconds=75'))).toEqual({
+      pod: 75,
+      app: '75s',
+    });
   });
 
   // What the alerts do is tested with promtool in alert-rules.int.test.ts; here, when they render.

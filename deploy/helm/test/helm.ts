@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { findTool } from '@xero-access/local-cluster';
 import { parseAllDocuments } from 'yaml';
@@ -19,6 +19,23 @@ export function helm(
     },
   });
   return { code: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** {@link helm} without blocking: for an install or upgrade that waits on what the caller does meanwhile. */
+export function helmAsync(
+  args: string[],
+  kubeconfig: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn(findTool('helm'), args, {
+    env: { ...process.env, KUBECONFIG: kubeconfig, HELM_CACHE_HOME: '/tmp/xao-helm-cache' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr })),
+  );
 }
 
 /** Values every install needs: the shared database's Secret, Redis, and the OAuth state key the admin API replicas share. */

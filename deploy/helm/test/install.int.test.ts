@@ -2,8 +2,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { findTool } from '@xero-access/local-cluster';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { chartDir, helm, kubectl, REQUIRED } from './helm.js';
+import { chartDir, helmAsync, kubectl, REQUIRED } from './helm.js';
 import { kubeRequest, type KubeRequest } from './kube-api.js';
+import { finishMigrationJob } from './migration-job.js';
 
 const kubeconfig = inject('kubeconfig');
 
@@ -39,6 +40,7 @@ type Row = [
 ];
 
 const XC = 'xeroconnections.xeroaccess.dev';
+const CRD = 'customresourcedefinitions.apiextensions.k8s.io';
 // Exactly the calls the code makes (sent for real below), and nothing else.
 const reconcilerMatrix: Row[] = [
   ['get', XC, undefined, 'watched', true],
@@ -54,6 +56,7 @@ const reconcilerMatrix: Row[] = [
   ['get', 'leases.coordination.k8s.io', undefined, 'release', true],
   ['create', 'leases.coordination.k8s.io', undefined, 'release', true],
   ['update', 'leases.coordination.k8s.io', undefined, 'release', true],
+  ['get', `${CRD}/${XC}`, undefined, 'release', true], // its own CRD's schema revision, at start
   ['update', XC, undefined, 'watched', false],
   ['get', XC, 'status', 'watched', false],
   ['update', XC, 'status', 'watched', false],
@@ -65,12 +68,21 @@ const reconcilerMatrix: Row[] = [
   ['delete', XC, undefined, 'watched', false],
   ['create', 'secrets', undefined, 'watched', false],
   ['delete', 'secrets', undefined, 'watched', false],
+  // Before revoking a deleted connection's grant: every XeroConnection, whoever watches it.
+  ['list', XC, undefined, 'other', true],
+  ['get', XC, undefined, 'other', true],
+  ['watch', XC, undefined, 'other', false],
+  ['patch', XC, undefined, 'other', false],
   ['get', 'secrets', undefined, 'other', false],
+  ['list', 'secrets', undefined, 'other', false],
   ['watch', 'secrets', undefined, 'other', false],
   ['create', 'leases.coordination.k8s.io', undefined, 'watched', false],
   ['list', 'pods', undefined, 'watched', false],
   ['get', 'configmaps', undefined, 'watched', false],
   ['create', 'clusterroles.rbac.authorization.k8s.io', undefined, 'watched', false],
+  ['list', CRD, undefined, 'release', false],
+  ['get', `${CRD}/servicemonitors.monitoring.coreos.com`, undefined, 'release', false],
+  ['update', `${CRD}/${XC}`, undefined, 'release', false],
 ];
 const adminApiMatrix: Row[] = [
   ['get', XC, undefined, 'watched', true],
@@ -86,6 +98,7 @@ const adminApiMatrix: Row[] = [
   ['list', 'secrets', undefined, 'watched', false],
   ['delete', 'secrets', undefined, 'watched', false],
   ['get', 'secrets', undefined, 'other', false],
+  ['list', XC, undefined, 'other', false],
   ['create', 'events', undefined, 'watched', false],
   ['create', 'leases.coordination.k8s.io', undefined, 'release', false],
 ];
@@ -100,10 +113,10 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
   };
   const fullname = `${release}-xero-access`;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     kubectl(kubeconfig, ['create', 'namespace', namespaces.watched]);
     kubectl(kubeconfig, ['create', 'namespace', namespaces.other]);
-    const out = helm(
+    const install = helmAsync(
       [
         'install',
         release,
@@ -118,6 +131,9 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
       ],
       kubeconfig,
     );
+    // The install waits for the migration hook (migrations.int.test.ts tests it).
+    await finishMigrationJob(kubeconfig, namespaces.release, `${fullname}-migrate`, 'Complete');
+    const out = await install;
     if (out.code !== 0) throw new Error(out.stderr);
   });
 
@@ -256,7 +272,7 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
       kubectl(kubeconfig, ['-n', ns(), ...unblock]);
     });
 
-    it('reconciler: watches, finalizers, annotations, status, token write-back, Events, Lease', async () => {
+    it('reconciler: watches, every connection, finalizers, annotations, status, token write-back, Events, Lease', async () => {
       // xero-connection-watcher.ts and secret-watcher.ts (resource-watcher.ts): list, then watch.
       const list = await reconciler('GET', xc('?limit=500'));
       expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toContain(
@@ -273,6 +289,15 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
         secrets(`?watch=1&timeoutSeconds=1&resourceVersion=${metadata.metadata.resourceVersion}`),
         { accept: METADATA },
       );
+
+      // finalize.ts: every XeroConnection in the cluster, before a grant is revoked.
+      const everywhere = await reconciler(
+        'GET',
+        '/apis/xeroaccess.dev/v1alpha1/xeroconnections?limit=500',
+      );
+      expect(
+        everywhere.items.map((i: { metadata: { name: string } }) => i.metadata.name),
+      ).toContain('acme');
 
       // xero-connection-api.ts: get, and merge patches of finalizers, annotations and status.
       const { resourceVersion, uid } = (await reconciler('GET', xc('/acme'))).metadata;
@@ -324,6 +349,13 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
           },
         },
       });
+
+      // crd-revision.ts: its own CRD, read once at start.
+      const crd = await reconciler(
+        'GET',
+        `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${XC}`,
+      );
+      expect(crd.metadata.annotations['xeroaccess.dev/schema-revision']).toMatch(/^\d+$/);
 
       // lease-elector.ts: read, create, replace.
       await reconciler('GET', leases('/rbac-test'), { expected: 404 });

@@ -32,6 +32,11 @@ export { createPkcePair, pkceChallenge, createState, type PkcePair } from './oau
 export { type XeroTokenSet } from './oauth/schemas.js';
 export { TOKEN_SECRET_KEYS } from './oauth/token-secret-keys.js';
 export {
+  REFRESH_TOKEN_SHA256_ANNOTATION,
+  refreshTokenSha256,
+  withRefreshTokenSha256,
+} from './oauth/refresh-token-digest.js';
+export {
   XeroAccountingClient,
   type GetUsersOptions,
   type CallOptions,

@@ -1,5 +1,6 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { webhookTargetProblem } from '@xero-access/model';
+import { abortOptions } from '../kube/abort-options.js';
 import { isNotFound } from '../kube/http-status.js';
 
 /** Where a namespace's alerts go and the secret their signatures use. */
@@ -43,15 +44,16 @@ export class AlertTargets {
     private readonly global: AlertTarget | undefined,
   ) {}
 
-  async targetFor(namespace: string): Promise<AlertTarget | undefined> {
+  /** `signal` aborts the Secret's read (a cached answer needs none). */
+  async targetFor(namespace: string, signal?: AbortSignal): Promise<AlertTarget | undefined> {
     const cached = this.cache.get(namespace);
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.target ?? this.global;
     let target: AlertTarget | undefined;
     try {
-      const secret = await this.core.readNamespacedSecret({
-        namespace,
-        name: NAMESPACE_ALERTS_SECRET,
-      });
+      const secret = await this.core.readNamespacedSecret(
+        { namespace, name: NAMESPACE_ALERTS_SECRET },
+        signal && abortOptions(signal),
+      );
       const url = decode(secret.data, 'url');
       const signing = decode(secret.data, 'secret');
       if (!url) throw new InvalidAlertTargetError(namespace, 'url', 'is missing or empty');

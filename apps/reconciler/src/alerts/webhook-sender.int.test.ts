@@ -8,6 +8,7 @@ import { createTestDatabase } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
 import { createLogger } from '../logging/logger.js';
+import { until } from '../test/harness.js';
 import { WebhookSender } from './webhook-sender.js';
 
 const DIALECTS: { dialect: Dialect }[] = [{ dialect: 'postgresql' }, { dialect: 'sqlite' }];
@@ -88,3 +89,51 @@ describe.each(DIALECTS)(
     });
   },
 );
+
+describe('WebhookSender stopping while a receiver does not answer', () => {
+  let model: ModelOrm;
+  let dir: string;
+  let receiver: Server;
+  let target: string;
+  const requests: number[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'xao-webhooks-'));
+    model = await createOrm({ url: `sqlite://${join(dir, 'test.db')}`, migrate: true });
+    // Takes the request and never answers.
+    receiver = createServer(() => void requests.push(Date.now()));
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    target = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  });
+
+  afterAll(async () => {
+    receiver?.closeAllConnections();
+    await new Promise((resolve) => receiver?.close(resolve));
+    await model?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('aborts the delivery in flight at once and leaves it due, not counted as an attempt', async () => {
+    const delivery = await model.db.webhooks.enqueue({
+      eventType: 'finding.opened',
+      eventId: 'finding-1',
+      target,
+      payload: { findingId: 'finding-1' },
+    });
+    const sender = new WebhookSender({
+      db: model.db,
+      database: reconcilerDatabase(`sqlite://${join(dir, 'test.db')}`),
+      logger: createLogger('silent'),
+      secretFor: () => Promise.resolve('secret'),
+      timeoutMs: 30_000,
+    });
+    sender.start();
+    await until(() => requests.length === 1);
+
+    const stopping = Date.now();
+    await sender.stop();
+    expect(Date.now() - stopping).toBeLessThan(1_000);
+    const [due] = await model.db.webhooks.due(new Date(), 10);
+    expect(due).toMatchObject({ id: delivery.id, attempts: 0 });
+  });
+});

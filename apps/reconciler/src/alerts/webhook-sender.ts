@@ -58,6 +58,7 @@ export class WebhookSender {
     this.wake?.();
   }
 
+  /** Stops the loop; a delivery in flight is aborted (not recorded: it stays due). */
   async stop(): Promise<void> {
     this.stopController.abort();
     this.wake?.();
@@ -107,6 +108,7 @@ export class WebhookSender {
   }
 
   private async deliver(delivery: WebhookDeliveryRecord): Promise<void> {
+    const stopping = this.stopController.signal;
     const secret = await this.options.secretFor(delivery);
     if (!secret) {
       await this.database(() =>
@@ -135,7 +137,8 @@ export class WebhookSender {
           [DELIVERY_HEADER]: delivery.id,
         },
         body,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+        // Stopping aborts it: a receiver that does not answer must not hold up the Lease release.
+        signal: AbortSignal.any([stopping, AbortSignal.timeout(this.options.timeoutMs ?? 10_000)]),
       });
       const status = response.status;
       statusCode = status;
@@ -149,6 +152,14 @@ export class WebhookSender {
       }
       error = `HTTP ${statusCode}`;
     } catch (e) {
+      // Cut short by stopping: not an attempt. It stays due, and the next leader sends it again.
+      if (statusCode === null && stopping.aborted) {
+        this.options.logger.info(
+          { delivery: delivery.id, event: delivery.eventType, target: delivery.target },
+          'webhook delivery aborted by stopping: it is sent again later',
+        );
+        return;
+      }
       // Recording the success is in this try too: a database error's message holds its SQL.
       error = e instanceof Error ? `${e.name}: ${safeErrorMessage(e)}` : String(e);
     }

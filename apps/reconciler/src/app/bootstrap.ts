@@ -2,9 +2,12 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ReconcilerConfig } from '../config/config.js';
+import { loadKubeConfig } from '../config/config.module.js';
+import { checkCrdRevision } from '../kube/crd-revision.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { AppModule } from './app.module.js';
-import { OPERATOR } from './tokens.js';
+import { METRICS, OPERATOR } from './tokens.js';
 import type { Operator } from '../operator/operator.js';
 
 export interface RunningReconciler {
@@ -20,6 +23,9 @@ export async function startReconciler(
   config: ReconcilerConfig,
   logger: Logger = createLogger(config.logLevel),
 ): Promise<RunningReconciler> {
+  // First, before migrations or the Lease: on an older CRD every status this build writes would
+  // lose the fields added since.
+  const crdRevision = await checkCrdRevision(loadKubeConfig(config.kubeconfigPath), logger);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, logger),
     new FastifyAdapter(),
@@ -29,6 +35,7 @@ export async function startReconciler(
     },
   );
 
+  app.get<ReconcilerMetrics>(METRICS).crdSchemaRevision.set(crdRevision);
   await app.listen(config.metrics.port, config.metrics.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.metrics.port;

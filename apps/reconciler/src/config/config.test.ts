@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(config.webhook).toBeUndefined();
     expect(config.databaseStartupWaitMs).toBe(120_000);
     expect(config.acceptanceExpiryIntervalMs).toBe(60_000);
+    expect(config.syncTimeoutMs).toBe(120_000);
   });
 
   it('reads durations, namespaces and compressed limits', () => {
@@ -25,6 +26,7 @@ describe('loadConfig', () => {
       LEASE_RENEW_DEADLINE: '2s',
       LEASE_RETRY_PERIOD: '500ms',
       DATABASE_STARTUP_WAIT: '30s',
+      SYNC_TIMEOUT: '45s',
       WATCH_NAMESPACES: 'finance, payments',
       XERO_LIMITS: '{"tenantPerMinute": 6, "minuteWindowMs": 6000}',
     });
@@ -34,8 +36,16 @@ describe('loadConfig', () => {
       retryPeriodMs: 500,
     });
     expect(config.databaseStartupWaitMs).toBe(30_000);
+    expect(config.syncTimeoutMs).toBe(45_000);
     expect(config.watchNamespaces).toEqual(['finance', 'payments']);
     expect(config.xeroLimits).toEqual({ tenantPerMinute: 6, minuteWindowMs: 6_000 });
+  });
+
+  it('migrates at start unless told not to, then names the Job that migrates instead', () => {
+    expect(loadConfig({})).toMatchObject({ migrateDatabase: true, migrationJob: undefined });
+    expect(
+      loadConfig({ DATABASE_MIGRATE: 'false', DATABASE_MIGRATION_JOB: 'xao-xero-access-migrate' }),
+    ).toMatchObject({ migrateDatabase: false, migrationJob: 'xao-xero-access-migrate' });
   });
 
   it('names the variable that is wrong', () => {
@@ -53,6 +63,9 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ACCEPTANCE_EXPIRY_INTERVAL: '0s' })).toThrow(
       /ACCEPTANCE_EXPIRY_INTERVAL: must be at least 1s/,
     );
+    expect(() => loadConfig({ SYNC_TIMEOUT: '500ms' })).toThrow(
+      /SYNC_TIMEOUT: must be at least 1s/,
+    );
     // The policy input schema takes whole hours only.
     expect(() => loadConfig({ OFFBOARDING_GRACE_HOURS: '1.5' })).toThrow(/OFFBOARDING_GRACE_HOURS/);
   });
@@ -65,6 +78,21 @@ describe('loadConfig', () => {
       /LEASE_RETRY_PERIOD: must be shorter than LEASE_RENEW_DEADLINE \(2000 ms\)/,
     );
     expect(loadConfig({ LEASE_DURATION: '11s' }).leaderElection.renewDeadlineMs).toBe(10_000);
+  });
+
+  it("fits a graceful stop in the pod's grace period, the drain getting all but 10 s of it", () => {
+    expect(loadConfig({})).toMatchObject({
+      shutdownGracePeriodMs: 30_000,
+      shutdownDrainMs: 20_000,
+    });
+    expect(loadConfig({ SHUTDOWN_GRACE_PERIOD: '75s' }).shutdownDrainMs).toBe(65_000);
+    expect(loadConfig({ SHUTDOWN_DRAIN: '5s' }).shutdownDrainMs).toBe(5_000);
+    expect(() => loadConfig({ SHUTDOWN_DRAIN: '25s' })).toThrow(
+      /SHUTDOWN_DRAIN: 25000 ms plus the 10000 ms a stop needs after the drain .* must fit in SHUTDOWN_GRACE_PERIOD \(30000 ms, the pod's terminationGracePeriodSeconds\)/,
+    );
+    expect(() => loadConfig({ SHUTDOWN_GRACE_PERIOD: '10s' })).toThrow(
+      /SHUTDOWN_GRACE_PERIOD: must be longer than the 10000 ms a stop needs after the drain/,
+    );
   });
 
   it('takes a blank variable (an empty chart value) as unset', () => {

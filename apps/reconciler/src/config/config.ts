@@ -7,6 +7,7 @@ import {
   webhookTargetProblem,
 } from '@xero-access/model';
 import { z } from 'zod';
+import { defaultDrainMs, shutdownTimingsProblem } from '../operator/shutdown-budget.js';
 
 const jsonObject = (what: string) =>
   z.string().transform((text, ctx) => {
@@ -39,6 +40,9 @@ const envSchema = z.object({
   KUBECONFIG: z.string().optional(),
   DATABASE_URL: z.string().min(1).default(DEFAULT_DATABASE_URL),
   DATABASE_MIGRATE: z.enum(['true', 'false']).default('true'),
+  // With DATABASE_MIGRATE=false: the Job that migrates instead (the Helm chart's), named when the
+  // schema lacks this build's migrations.
+  DATABASE_MIGRATION_JOB: z.string().min(1).optional(),
   DATABASE_STARTUP_WAIT: databaseStartupWait,
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('xao'),
@@ -79,8 +83,14 @@ const envSchema = z.object({
   WATCH_NAMESPACES: namespaceListSetting,
   RESYNC_PERIOD: durationMs.default(10 * 60_000),
   WORKERS: z.coerce.number().int().min(1).max(256).default(4),
-  SHUTDOWN_DRAIN: durationMs.default(20_000),
+  // The pod's terminationGracePeriodSeconds: a graceful stop, Lease release included, fits in it.
+  SHUTDOWN_GRACE_PERIOD: durationMs.default(30_000),
+  // Default: what the grace period leaves after the stop's reserve (operator/shutdown-budget.ts).
+  SHUTDOWN_DRAIN: durationMs.optional(),
   SYNC_JITTER: z.coerce.number().min(0).max(1).default(0.1),
+  // One reconcile's time limit: past it, its Xero and Kubernetes calls are abandoned (a hung
+  // tenant cannot hold a worker) and the sync fails as SyncTimedOut, retried with backoff.
+  SYNC_TIMEOUT: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(120_000),
   TOKEN_REFRESH_AHEAD: durationMs.default(5 * 60_000),
   REFRESH_LOCK_TTL: durationMs.default(30_000),
   // The policy input's settings.offboardingGraceHours is an integer: a fraction would fail every evaluation.
@@ -103,6 +113,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     kubeconfigPath: env.KUBECONFIG,
     databaseUrl: env.DATABASE_URL,
     migrateDatabase: env.DATABASE_MIGRATE === 'true',
+    migrationJob: env.DATABASE_MIGRATION_JOB,
     databaseStartupWaitMs: env.DATABASE_STARTUP_WAIT,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
@@ -127,8 +138,10 @@ function toConfig(env: z.output<typeof envSchema>) {
     watchNamespaces: env.WATCH_NAMESPACES,
     resyncMs: env.RESYNC_PERIOD,
     workers: env.WORKERS,
-    shutdownDrainMs: env.SHUTDOWN_DRAIN,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN ?? defaultDrainMs(env.SHUTDOWN_GRACE_PERIOD),
+    shutdownGracePeriodMs: env.SHUTDOWN_GRACE_PERIOD,
     syncJitter: env.SYNC_JITTER,
+    syncTimeoutMs: env.SYNC_TIMEOUT,
     tokenRefreshAheadMs: env.TOKEN_REFRESH_AHEAD,
     refreshLockTtlMs: env.REFRESH_LOCK_TTL,
     offboardingGraceHours: env.OFFBOARDING_GRACE_HOURS,
@@ -162,11 +175,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConf
   }
   const leaseProblem = leaderElectionProblem(parsed.data);
   if (leaseProblem) throw new Error(`invalid reconciler configuration: ${leaseProblem}`);
+  const config = toConfig(parsed.data);
+  const shutdownProblem = shutdownTimingsProblem({
+    drainMs: config.shutdownDrainMs,
+    gracePeriodMs: config.shutdownGracePeriodMs,
+  });
+  if (shutdownProblem) throw new Error(`invalid reconciler configuration: ${shutdownProblem}`);
   const urlProblem =
     parsed.data.ALERT_WEBHOOK_URL && webhookTargetProblem(parsed.data.ALERT_WEBHOOK_URL);
   if (urlProblem)
     throw new Error(`invalid reconciler configuration: ALERT_WEBHOOK_URL: ${urlProblem}`);
-  return toConfig(parsed.data);
+  return config;
 }
 
 /** The ordering the step-down arithmetic above the LEASE_ variables needs. */

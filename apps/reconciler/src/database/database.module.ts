@@ -16,6 +16,7 @@ import type { Logger } from '../logging/logger.js';
           app: 'reconciler',
           url: config.databaseUrl,
           migrate: config.migrateDatabase,
+          migrationJob: config.migrationJob,
           waitMs: config.databaseStartupWaitMs,
           logger,
         });

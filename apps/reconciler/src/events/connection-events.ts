@@ -32,7 +32,24 @@ export async function recordReadyChange(
     ready.reason,
     'Reconcile',
     ready.message,
+    fenced,
   );
+}
+
+/**
+ * Warning Events about the connection for steps that report their own (the token manager's), with
+ * the action they are filed under. `fenced`: a replica that stopped leading records nothing.
+ */
+export function warningsAbout(
+  events: EventRecorder,
+  connection: XeroConnection,
+  action: string,
+  fenced: AbortSignal,
+): (reason: string, message: string) => Promise<void> {
+  return async (reason, message) => {
+    fenced.throwIfAborted();
+    await events.record(connection, 'Warning', reason, action, message, fenced);
+  };
 }
 
 /** The Events of one sync: Ready's change, organisations dropped, findings opened and resolved. */
@@ -54,6 +71,7 @@ export async function recordSyncEvents(
       'TenantDisconnected',
       'Sync',
       droppedTenantMessage(tenant),
+      fenced,
     );
   }
   // Rotations are not Events: one per connection per sync would drown the rest
@@ -70,6 +88,7 @@ export async function recordSyncEvents(
       'FindingsOpened',
       'Evaluate',
       summariseFindings(opened),
+      fenced,
     );
   }
   if (resolved.length > 0) {
@@ -80,6 +99,7 @@ export async function recordSyncEvents(
       'FindingsResolved',
       'Evaluate',
       summariseFindings(resolved),
+      fenced,
     );
   }
 }

@@ -4,6 +4,7 @@ import {
   XERO_CONNECTION_KIND,
   type XeroConnection,
 } from '@xero-access/crd';
+import { abortOptions } from '../kube/abort-options.js';
 import { describeKubeError } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -45,31 +46,36 @@ export class EventRecorder {
     reason: string,
     action: string,
     note: string,
+    /** Aborts the request (a replica that stopped leading, a reconcile out of time). */
+    signal?: AbortSignal,
   ): Promise<void> {
     const { namespace, name, uid, resourceVersion } = connection.metadata!;
     const now = new Date();
     try {
-      await this.api.createNamespacedEvent({
-        namespace: namespace!,
-        body: {
-          metadata: { name: eventName(name!, now), namespace },
-          eventTime: new V1MicroTime(now.getTime()),
-          reportingController: REPORTING_CONTROLLER,
-          reportingInstance: this.instance,
-          action,
-          reason,
-          type,
-          note: note.slice(0, 1024),
-          regarding: {
-            apiVersion: XERO_CONNECTION_API_VERSION,
-            kind: XERO_CONNECTION_KIND,
-            namespace,
-            name,
-            uid,
-            resourceVersion,
+      await this.api.createNamespacedEvent(
+        {
+          namespace: namespace!,
+          body: {
+            metadata: { name: eventName(name!, now), namespace },
+            eventTime: new V1MicroTime(now.getTime()),
+            reportingController: REPORTING_CONTROLLER,
+            reportingInstance: this.instance,
+            action,
+            reason,
+            type,
+            note: note.slice(0, 1024),
+            regarding: {
+              apiVersion: XERO_CONNECTION_API_VERSION,
+              kind: XERO_CONNECTION_KIND,
+              namespace,
+              name,
+              uid,
+              resourceVersion,
+            },
           },
         },
-      });
+        signal && abortOptions(signal),
+      );
     } catch (error) {
       this.logger.warn(
         { connection: `${namespace}/${name}`, reason, error: describeKubeError(error) },

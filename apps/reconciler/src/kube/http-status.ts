@@ -10,6 +10,7 @@ export function httpStatusOf(error: unknown): number | undefined {
   return undefined;
 }
 
+export const isForbidden = (error: unknown): boolean => httpStatusOf(error) === 403;
 export const isNotFound = (error: unknown): boolean => httpStatusOf(error) === 404;
 export const isConflict = (error: unknown): boolean => httpStatusOf(error) === 409;
 export const isGone = (error: unknown): boolean => httpStatusOf(error) === 410;

@@ -48,14 +48,13 @@ export class XeroConnectionApi {
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
   }
 
-  /** The object as stored now, or null when it is gone. */
-  async get(namespace: string, name: string): Promise<XeroConnection | null> {
+  /** The object as stored now, or null when it is gone. `signal` aborts the request. */
+  async get(namespace: string, name: string, signal?: AbortSignal): Promise<XeroConnection | null> {
     try {
-      return (await this.api.getNamespacedCustomObject({
-        ...coordinates,
-        namespace,
-        name,
-      })) as XeroConnection;
+      return (await this.api.getNamespacedCustomObject(
+        { ...coordinates, namespace, name },
+        signal && abortOptions(signal),
+      )) as XeroConnection;
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -93,9 +92,13 @@ export class XeroConnectionApi {
   /**
    * Sets metadata.finalizers. The patch carries the resourceVersion we decided on, so the API
    * server refuses it (409) if the object changed meanwhile: no finalizer is lost or re-added
-   * behind someone's back.
+   * behind someone's back. `signal` aborts the request.
    */
-  async setFinalizers(connection: XeroConnection, finalizers: string[]): Promise<XeroConnection> {
+  async setFinalizers(
+    connection: XeroConnection,
+    finalizers: string[],
+    signal?: AbortSignal,
+  ): Promise<XeroConnection> {
     const { namespace, name, resourceVersion } = connection.metadata!;
     return (await this.api.patchNamespacedCustomObject(
       {
@@ -104,7 +107,7 @@ export class XeroConnectionApi {
         name: name!,
         body: { metadata: { finalizers, resourceVersion } },
       },
-      mergePatch,
+      signal ? abortOptions(signal, mergePatch) : mergePatch,
     )) as XeroConnection;
   }
 

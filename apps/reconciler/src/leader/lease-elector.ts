@@ -78,13 +78,15 @@ export class LeaseElector {
 
   /**
    * Stops campaigning; a leader releases the Lease so a standby takes over at once
-   * (`release: false` leaves it to expire, as a crashed process would).
+   * (`release: false` leaves it to expire, as a crashed process would), giving up after
+   * `releaseTimeoutMs` (at most renewDeadline).
    */
-  async stop(options: { release?: boolean } = {}): Promise<void> {
+  async stop(options: { release?: boolean; releaseTimeoutMs?: number } = {}): Promise<void> {
     this.stopController.abort();
     await this.loop;
     if (this.leading) {
-      if (options.release !== false) await this.release();
+      if (options.release !== false)
+        await this.release(Math.min(options.releaseTimeoutMs ?? Infinity, this.renewDeadlineMs));
       this.setLeading(false);
     }
   }
@@ -273,11 +275,11 @@ export class LeaseElector {
 
   /**
    * Hands the Lease back (holder cleared, 1 s duration) so a standby need not wait it out; within
-   * renewDeadline, so a shutdown does not hang on an API server that does not answer.
+   * `timeoutMs`, so a shutdown does not hang on an API server that does not answer.
    */
-  private async release(): Promise<void> {
+  private async release(timeoutMs: number): Promise<void> {
     const { namespace, name, identity } = this.options;
-    const options = abortOptions(AbortSignal.timeout(this.renewDeadlineMs));
+    const options = abortOptions(AbortSignal.timeout(Math.max(timeoutMs, 0)));
     try {
       const lease = await this.api.readNamespacedLease({ namespace, name }, options);
       if (lease.spec?.holderIdentity !== identity) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReconcilerMetrics } from './metrics.js';
+import { DELETION_EXPORT_MS, ReconcilerMetrics } from './metrics.js';
 
 const series = (text: string, name: string) =>
   text.split('\n').filter((line) => line.startsWith(`${name}{`));
@@ -66,5 +66,71 @@ describe('ReconcilerMetrics across leader terms', () => {
       ],
       ready: ['xao_connection_ready{namespace="finance",name="acme",reason="Ready"} 1'],
     });
+  });
+});
+
+describe('ReconcilerMetrics sync schedule (the stale-sync alert)', () => {
+  const T = Date.parse('2026-12-07T09:00:00Z');
+  function leader(clock: { now: number }): ReconcilerMetrics {
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false, now: () => clock.now });
+    metrics.setLeading(true);
+    return metrics;
+  }
+  async function schedule(metrics: ReconcilerMetrics) {
+    const text = await metrics.registry.metrics();
+    return {
+      lastSync: series(text, 'xao_connection_last_sync_timestamp_seconds'),
+      interval: series(text, 'xao_connection_sync_interval_seconds'),
+      deleted: series(text, 'xao_connection_deleted_timestamp_seconds'),
+    };
+  }
+
+  it('exports the last successful sync and the interval, and no last sync before the first', async () => {
+    const metrics = leader({ now: T });
+    metrics.setSyncSchedule('finance', 'acme', '2026-12-07T08:30:00.000Z', 3_600_000);
+    metrics.setSyncSchedule('finance', 'new', undefined, 60_000);
+    expect(await schedule(metrics)).toEqual({
+      lastSync: [
+        `xao_connection_last_sync_timestamp_seconds{namespace="finance",name="acme"} ${(T - 1_800_000) / 1000}`,
+      ],
+      interval: [
+        'xao_connection_sync_interval_seconds{namespace="finance",name="acme"} 3600',
+        'xao_connection_sync_interval_seconds{namespace="finance",name="new"} 60',
+      ],
+      deleted: [],
+    });
+  });
+
+  // Without it, the alert could not tell a deleted connection from one no longer reconciled.
+  it('replaces them with the deletion time when the connection is gone, for an hour', async () => {
+    const clock = { now: T };
+    const metrics = leader(clock);
+    metrics.setSyncSchedule('finance', 'acme', '2026-12-07T08:30:00.000Z', 3_600_000);
+    metrics.forgetConnection('finance', 'acme');
+    const deleted = [
+      `xao_connection_deleted_timestamp_seconds{namespace="finance",name="acme"} ${T / 1000}`,
+    ];
+    expect(await schedule(metrics)).toEqual({ lastSync: [], interval: [], deleted });
+    clock.now = T + DELETION_EXPORT_MS - 1;
+    expect((await schedule(metrics)).deleted).toEqual(deleted);
+    clock.now = T + DELETION_EXPORT_MS;
+    expect((await schedule(metrics)).deleted).toEqual([]);
+  });
+
+  it('drops the deletion time when a connection of that name is created again', async () => {
+    const metrics = leader({ now: T });
+    metrics.forgetConnection('finance', 'acme');
+    metrics.setSyncSchedule('finance', 'acme', undefined, 3_600_000);
+    expect((await schedule(metrics)).deleted).toEqual([]);
+  });
+
+  it('exports none of them outside a term, and drops them when it ends', async () => {
+    const metrics = leader({ now: T });
+    metrics.setSyncSchedule('finance', 'acme', '2026-12-07T08:30:00.000Z', 3_600_000);
+    metrics.forgetConnection('finance', 'gone');
+    metrics.setLeading(false);
+    metrics.setSyncSchedule('finance', 'acme', '2026-12-07T08:45:00.000Z', 3_600_000);
+    metrics.forgetConnection('finance', 'other');
+    expect(await schedule(metrics)).toEqual({ lastSync: [], interval: [], deleted: [] });
   });
 });

@@ -56,6 +56,25 @@ export class ReconcilerMetrics {
     labelNames: ['namespace', 'name', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly connectionLastSync = new Gauge({
+    name: 'xao_connection_last_sync_timestamp_seconds',
+    help: 'When the XeroConnection last synced successfully (status.lastSyncTime), in Unix seconds; none before its first sync.',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionSyncInterval = new Gauge({
+    name: 'xao_connection_sync_interval_seconds',
+    help: "Time between the XeroConnection's scheduled syncs: spec.syncInterval (at most 30 days for AuthorizationCode), before jitter.",
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+  });
+  readonly connectionDeleted = new Gauge({
+    name: 'xao_connection_deleted_timestamp_seconds',
+    help: 'When the XeroConnection was seen deleted, in Unix seconds; exported for an hour, so the stale-sync alert tells a deletion from a connection no longer reconciled.',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+    collect: () => this.dropOldDeletions(),
+  });
   readonly isLeader = new Gauge({
     name: 'xao_leader',
     help: '1 while this replica holds the leader Lease.',
@@ -66,6 +85,11 @@ export class ReconcilerMetrics {
     help: '1 while POLICY_BUNDLE_PATH holds a bundle this replica refused (it evaluates with the last good one).',
     registers: [this.registry],
   });
+  readonly crdSchemaRevision = new Gauge({
+    name: 'xao_crd_schema_revision',
+    help: "The installed XeroConnection CRD's schema revision (annotation xeroaccess.dev/schema-revision), read at start: never older than this build's, or it does not start.",
+    registers: [this.registry],
+  });
   readonly webhookDeliveries = new Counter({
     name: 'xao_webhook_deliveries_total',
     help: 'Alert webhook delivery attempts by result (delivered, retry, failed).',
@@ -73,13 +97,18 @@ export class ReconcilerMetrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaultMetrics?: boolean } = {}) {
+  private readonly now: () => number;
+
+  constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'xao_reconciler_' });
   }
 
   private readonly readyReason = new Map<string, string>();
   private readonly findingSeries = new Map<string, Set<string>>();
+  /** Connections seen deleted this term, by key: when, to stop exporting it after DELETION_EXPORT_MS. */
+  private readonly deletions = new Map<string, { namespace: string; name: string; at: number }>();
   /** Off once a term ends: the chart's alerts add up every replica, so only the leader may export these. */
   private exportsConnections = true;
 
@@ -93,8 +122,12 @@ export class ReconcilerMetrics {
     if (leading) return;
     this.openFindings.reset();
     this.connectionReady.reset();
+    this.connectionLastSync.reset();
+    this.connectionSyncInterval.reset();
+    this.connectionDeleted.reset();
     this.findingSeries.clear();
     this.readyReason.clear();
+    this.deletions.clear();
   }
 
   /** Replaces a connection's open-finding series: `counts` maps `check\u0000severity` to a count. */
@@ -130,8 +163,36 @@ export class ReconcilerMetrics {
     this.connectionReady.set({ namespace, name, reason }, ready ? 1 : 0);
   }
 
+  /**
+   * The connection's last successful sync (no series before the first) and its sync interval: the
+   * chart's stale-sync alert compares them, also once they are no longer exported.
+   */
+  setSyncSchedule(
+    namespace: string,
+    name: string,
+    lastSyncTime: string | undefined,
+    intervalMs: number,
+  ): void {
+    if (!this.exportsConnections) return;
+    const labels = { namespace, name };
+    this.connectionSyncInterval.set(labels, intervalMs / 1000);
+    const last = Date.parse(lastSyncTime ?? '');
+    if (Number.isNaN(last)) this.connectionLastSync.remove(labels);
+    else this.connectionLastSync.set(labels, last / 1000);
+    // Created again under the same name.
+    if (this.deletions.delete(`${namespace}/${name}`)) this.connectionDeleted.remove(labels);
+  }
+
+  /** The connection is gone: its series go, and for an hour a deletion time says it was deleted. */
   forgetConnection(namespace: string, name: string): void {
     const key = `${namespace}/${name}`;
+    this.connectionLastSync.remove({ namespace, name });
+    this.connectionSyncInterval.remove({ namespace, name });
+    if (this.exportsConnections) {
+      const at = this.now();
+      this.deletions.set(key, { namespace, name, at });
+      this.connectionDeleted.set({ namespace, name }, at / 1000);
+    }
     for (const series of this.findingSeries.get(key) ?? []) {
       const [check, severity] = series.split('\u0000') as [string, string];
       this.openFindings.remove({ namespace, name, check, severity });
@@ -141,7 +202,22 @@ export class ReconcilerMetrics {
     if (reason !== undefined) this.connectionReady.remove({ namespace, name, reason });
     this.readyReason.delete(key);
   }
+
+  private dropOldDeletions(): void {
+    const oldest = this.now() - DELETION_EXPORT_MS;
+    for (const [key, { namespace, name, at }] of this.deletions) {
+      if (at > oldest) continue;
+      this.deletions.delete(key);
+      this.connectionDeleted.remove({ namespace, name });
+    }
+  }
 }
+
+/**
+ * How long a deletion is exported: a few scrapes suffice, since the alert reads it back as far as
+ * the last sync time (its last sample is never older than the last sync time's).
+ */
+export const DELETION_EXPORT_MS = 3_600_000;
 
 export const CHECK_IDS = [
   'user-identified',

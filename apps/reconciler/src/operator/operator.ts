@@ -8,6 +8,8 @@ import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import type { ConnectionReconciler } from '../reconcile/connection-reconciler.js';
 import type { ResourceWatcher } from '../watch/resource-watcher.js';
+import { shutdownDeadlines } from './shutdown-budget.js';
+import { sleep } from '../util/sleep.js';
 import { needsReconcile } from '../watch/predicates.js';
 import { SecretReferences } from '../watch/secret-references.js';
 import { createSecretWatcher } from '../watch/secret-watcher.js';
@@ -24,6 +26,8 @@ export interface OperatorOptions {
   workers: number;
   resyncMs: number;
   shutdownDrainMs: number;
+  /** The pod's grace period: a graceful stop, Lease release included, ends within it. */
+  shutdownGracePeriodMs: number;
   leaderElection: {
     enabled: boolean;
     namespace: string;
@@ -104,12 +108,32 @@ export class Operator {
     return this.term?.controller.queue.inFlight ?? 0;
   }
 
-  /** Graceful shutdown: stop work (drain), then release the Lease so a standby takes over at once. */
+  /**
+   * Graceful shutdown: stop work (drain), then release the Lease so a standby takes over at once,
+   * all within the grace period (shutdown-budget.ts): work that outlasts its share is fenced and
+   * left behind rather than keep the Lease from being released before the pod is killed.
+   */
   async stop(): Promise<void> {
+    const { workStoppedBy, releasedBy } = shutdownDeadlines(Date.now(), {
+      drainMs: this.options.shutdownDrainMs,
+      gracePeriodMs: this.options.shutdownGracePeriodMs,
+    });
     this.stopping = true;
     this.changeTerm(false);
-    await this.termChange;
-    await this.elector?.stop();
+    const giveUp = new AbortController();
+    const stopped = await Promise.race([
+      this.termChange.then(() => true),
+      sleep(Math.max(workStoppedBy - Date.now(), 0), giveUp.signal).then(() => false),
+    ]);
+    giveUp.abort();
+    if (!stopped) {
+      for (const controller of this.controllers) controller.fence();
+      this.options.logger.warn(
+        { afterMs: this.options.shutdownDrainMs },
+        'stopping work took longer than the drain allows: releasing the Lease regardless',
+      );
+    }
+    await this.elector?.stop({ releaseTimeoutMs: releasedBy - Date.now() });
   }
 
   private changeTerm(leading: boolean): void {
@@ -188,6 +212,7 @@ export class Operator {
     await Promise.all(term.watchers.map((w) => w.stop()));
     const { drained } = await term.controller.stop(this.options.shutdownDrainMs);
     this.controllers.delete(term.controller);
+    this.options.reconciler.stoppedLeading();
     await this.options.webhookSender?.stop();
     this.options.logger.info(
       { drained },

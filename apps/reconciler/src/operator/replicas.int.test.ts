@@ -1,7 +1,6 @@
-import { CoordinationV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { metricValue } from '../test/reconciler-process.js';
-import { until } from '../test/harness.js';
+import { holdLease, until } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
 describe('two reconciler processes with production leader-election timings', () => {
@@ -84,29 +83,6 @@ describe('two reconciler processes with production leader-election timings', () 
   );
 });
 
-/** Takes the Lease for `holder` and keeps renewing it until the returned function is called. */
-function holdLease(kc: KubeConfig, namespace: string, name: string, holder: string) {
-  const api = kc.makeApiClient(CoordinationV1Api);
-  let holding = true;
-  const loop = (async () => {
-    while (holding) {
-      try {
-        const lease = await api.readNamespacedLease({ namespace, name });
-        const spec = { ...lease.spec, holderIdentity: holder, renewTime: new V1MicroTime() };
-        await api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } });
-      } catch (error) {
-        // The replica renewed in between: read again.
-        if ((error as { code?: number }).code !== 409) throw error;
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  })();
-  return async () => {
-    holding = false;
-    await loop;
-  };
-}
-
 describe('a leader that cannot renew its Lease in time', () => {
   const bed = useTestBed({ name: 'step-down' });
   const connectionSeries = (metrics: string) =>
@@ -168,7 +144,11 @@ describe('a leader that loses the Lease in the middle of a sync', () => {
         bed.env({
           identity: 'fenced-1',
           // A drain longer than the sync: the term ends only once the reconcile has returned.
-          extra: { LEADER_ELECTION_LEASE_NAME: lease, SHUTDOWN_DRAIN: '60s' },
+          extra: {
+            LEADER_ELECTION_LEASE_NAME: lease,
+            SHUTDOWN_DRAIN: '60s',
+            SHUTDOWN_GRACE_PERIOD: '70s',
+          },
         }),
       );
       await replica.waitForLog('became leader', 60_000);

@@ -20,11 +20,11 @@ import { NEVER_FENCED } from '../controller/fenced.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
-import { recordSyncEvents } from '../events/connection-events.js';
+import { recordSyncEvents, warningsAbout } from '../events/connection-events.js';
 import { applyFindings } from '../findings/apply-findings.js';
 import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import { openFindingSeries } from '../findings/open-findings.js';
-import { splitKey } from '../kube/object-key.js';
+import { objectKey, splitKey } from '../kube/object-key.js';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
 import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
@@ -50,12 +50,14 @@ import type { Progress, SyncOutcome } from './sync-outcome.js';
 import {
   earliestDeadline,
   reevaluationDeadline,
+  syncIntervalMs,
   syncWaitMs,
   untilNextDeadline,
 } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
+import { SYNC_TIMED_OUT, SyncDeadline } from './sync-deadline.js';
 
 export interface ConnectionReconcilerDeps {
   api: XeroConnectionApi;
@@ -75,8 +77,8 @@ export interface ConnectionReconcilerDeps {
     /** Fraction of syncInterval added at random so a thousand connections spread out. */
     syncJitter: number;
     offboardingGraceHours: number;
-    /** The namespaces watched (empty: every one): where other XeroConnections are looked for. */
-    watchNamespaces: string[];
+    /** SYNC_TIMEOUT: one reconcile's time limit (sync-deadline.ts). */
+    syncTimeoutMs: number;
   };
 }
 
@@ -124,14 +126,31 @@ export class ConnectionReconciler {
    * `signals.fenced` is checked before every externally visible write (status, Events, database,
    * starting a token refresh): a replica that stopped leading leaves them to the next leader. A
    * refresh already under way still writes its rotated token set back: Xero has spent the old one.
+   * Fencing, or SYNC_TIMEOUT running out, aborts the Xero and Kubernetes calls in flight.
    */
   async reconcile(key: string, signals: Partial<ReconcileSignals> = {}): Promise<ReconcileResult> {
     const fenced = signals.fenced ?? NEVER_FENCED;
+    const deadline = new SyncDeadline(fenced, this.deps.settings.syncTimeoutMs);
+    try {
+      return await this.reconcileWithin(key, signals, fenced, deadline);
+    } catch (error) {
+      throw deadline.causeOf(error);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async reconcileWithin(
+    key: string,
+    signals: Partial<ReconcileSignals>,
+    fenced: AbortSignal,
+    deadline: SyncDeadline,
+  ): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     // A live read, not the watch cache: the cache can lag our own status write, and a stale
     // nextSyncTime would sync the tenant again, spending its Xero rate limit. One GET per
     // reconcile is cheap at sync intervals of minutes.
-    let connection = await this.deps.api.get(namespace, name);
+    let connection = await this.deps.api.get(namespace, name, deadline.signal);
     if (!connection) {
       this.forget(key, namespace, name);
       return {};
@@ -144,14 +163,17 @@ export class ConnectionReconciler {
     const finalizers = connection.metadata?.finalizers ?? [];
     if (!finalizers.includes(XERO_CONNECTION_FINALIZER)) {
       fenced.throwIfAborted();
-      connection = await this.deps.api.setFinalizers(connection, [
-        ...finalizers,
-        XERO_CONNECTION_FINALIZER,
-      ]);
+      connection = await this.deps.api.setFinalizers(
+        connection,
+        [...finalizers, XERO_CONNECTION_FINALIZER],
+        deadline.signal,
+      );
     }
     const spec = effectiveSpec(connection.spec);
     const status = connection.status ?? {};
     const now = new Date();
+    // A new leader exports what the last sync found (suspended, failing or not due alike).
+    this.deps.metrics.setSyncSchedule(namespace, name, status.lastSyncTime, syncIntervalMs(spec));
 
     if (spec.suspend) {
       const suspended: SuspendedReconcile = {
@@ -168,7 +190,7 @@ export class ConnectionReconciler {
       const openFindings = await changedOpenFindings(this.deps, connection);
       if (openFindings) {
         fenced.throwIfAborted();
-        await this.deps.api.patchStatus(namespace, name, openFindings, fenced);
+        await this.deps.api.patchStatus(namespace, name, openFindings, deadline.signal);
       }
       // A new leader exports what the last sync found, which may have run on another replica.
       const ready = findCondition(status.conditions, 'Ready');
@@ -177,7 +199,7 @@ export class ConnectionReconciler {
       return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
     }
     if (signals.stopping?.aborted) return {};
-    return this.sync(key, connection, spec, now, fenced);
+    return this.sync(key, connection, spec, now, fenced, deadline);
   }
 
   private syncDue(key: string, connection: XeroConnection, now: Date): boolean {
@@ -215,6 +237,7 @@ export class ConnectionReconciler {
     spec: EffectiveSpec,
     now: Date,
     fenced: AbortSignal,
+    deadline: SyncDeadline,
   ): Promise<ReconcileResult> {
     const { namespace, name } = splitKey(key);
     const ref: ConnectionRef = { namespace, name };
@@ -227,19 +250,23 @@ export class ConnectionReconciler {
     let outcome: SyncOutcome | undefined;
     let failure: ClassifiedFailure | undefined;
     try {
-      outcome = await this.syncAndEvaluate(connection, spec, ref, now, progress, fenced);
+      outcome = await this.syncAndEvaluate(connection, spec, ref, now, progress, fenced, deadline);
     } catch (error) {
       // Fenced: no failure to report either, the next leader syncs again.
       fenced.throwIfAborted();
-      failure = classifyFailure(error, progress.phase);
+      failure = classifyFailure(deadline.causeOf(error), progress.phase);
+      const timedOut = failure.reason === SYNC_TIMED_OUT;
       this.deps.logger.warn(
         {
           connection: key,
           phase: progress.phase,
           reason: failure.reason,
           message: failure.message,
+          ...(timedOut ? { syncTimeoutMs: this.deps.settings.syncTimeoutMs } : {}),
         },
-        'reconcile failed',
+        timedOut
+          ? 'sync timed out: its Xero and Kubernetes calls were abandoned'
+          : 'reconcile failed',
       );
       this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
     }
@@ -256,7 +283,7 @@ export class ConnectionReconciler {
       );
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
     } else {
-      report = failedSyncStatus(failure!, progress, previous.conditions ?? []);
+      report = failedSyncStatus(failure!, progress, previous);
       requeueAfterMs = this.retryAfterMs(key, failure!, now);
     }
     let conditions = previous.conditions ?? [];
@@ -272,9 +299,17 @@ export class ConnectionReconciler {
     };
 
     fenced.throwIfAborted();
-    await this.deps.api.patchStatus(namespace, name, status, fenced);
+    await this.deps.api.patchStatus(namespace, name, status, deadline.finishing());
     this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
-    await recordSyncEvents(this.deps.events, connection, previous, ready, outcome, fenced);
+    this.deps.metrics.setSyncSchedule(namespace, name, status.lastSyncTime, syncIntervalMs(spec));
+    await recordSyncEvents(
+      this.deps.events,
+      connection,
+      previous,
+      ready,
+      outcome,
+      deadline.finishing(),
+    );
     return { requeueAfterMs };
   }
 
@@ -285,6 +320,7 @@ export class ConnectionReconciler {
     now: Date,
     progress: Progress,
     fenced: AbortSignal,
+    deadline: SyncDeadline,
   ): Promise<SyncOutcome> {
     const { db, tokens } = this.deps;
     const enter = (phase: Progress['phase']): void => {
@@ -292,27 +328,32 @@ export class ConnectionReconciler {
     };
     enter('authenticate');
     const credentials = await readAppCredentials(this.deps.core, ref.namespace, spec);
-    const client = this.deps.clients.for(credentials);
+    const client = this.deps.clients.for(objectKey(connection), credentials);
+    const warn = warningsAbout(this.deps.events, connection, 'Authenticate', fenced);
     fenced.throwIfAborted();
-    let grant = await tokens.accessToken(connection, client);
+    let grant = await tokens.accessToken(connection, client, { warn });
     progress.grant = grant;
 
     enter('sync');
+    // The token steps are not aborted (a rotated set is always written back): they may have used it up.
+    deadline.signal.throwIfAborted();
     const tenants = await withStaleTokenRetried(
       grant,
       async () => {
         enter('authenticate');
         fenced.throwIfAborted();
-        grant = await tokens.accessToken(connection, client, { forceRefresh: true });
+        grant = await tokens.accessToken(connection, client, { forceRefresh: true, warn });
         progress.grant = grant;
         enter('sync');
         return grant;
       },
-      (current) => this.syncSelectedTenants(connection, spec, client, current, fenced),
+      (current) => this.syncSelectedTenants(connection, spec, client, current, deadline),
     );
     // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
     const database = <T>(call: () => Promise<T>): Promise<T> =>
       withDatabase(this.deps.settings.database, call);
+    // From here the Xero data is in: snapshots, the connection row and findings are recorded
+    // together, past the deadline too (only fencing stops it, before a write).
     fenced.throwIfAborted();
     const recorded = await database(() => recordSnapshots(db, ref, tenants, spec.criticalSystem));
     progress.syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, 0);
@@ -336,7 +377,7 @@ export class ConnectionReconciler {
       reevaluateAts.push(evaluation.reevaluateAt);
     }
     // The target first: the alerts are written with the findings, in one transaction.
-    const target = await this.deps.alerts?.targets.targetFor(ref.namespace);
+    const target = await this.deps.alerts?.targets.targetFor(ref.namespace, deadline.finishing());
     fenced.throwIfAborted();
     const applied = await database(() =>
       applyFindings(db, ref, perSnapshot, now, target && findingAlertsFor(target.url)),
@@ -361,19 +402,22 @@ export class ConnectionReconciler {
     spec: EffectiveSpec,
     client: XeroClient,
     grant: AccessGrant,
-    fenced: AbortSignal,
+    deadline: SyncDeadline,
   ): Promise<SyncedTenant[]> {
     const namespace = connection.metadata!.namespace!;
     const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
-    await this.reportTenantMismatch(connection, selection, fenced);
-    return syncTenants(client, grant.accessToken, selection);
+    await this.reportTenantMismatch(connection, selection, deadline.signal);
+    return syncTenants(client, grant.accessToken, selection, {
+      signal: deadline.signal,
+      waitUntil: deadline.at,
+    });
   }
 
   /** Says once (per pair of tenant ids, per process) that spec.tenantId overrides tenant_id. */
   private async reportTenantMismatch(
     connection: XeroConnection,
     selection: TenantSelection,
-    fenced: AbortSignal,
+    signal: AbortSignal,
   ): Promise<void> {
     const key = `${connection.metadata!.namespace!}/${connection.metadata!.name!}`;
     if (!selection.overriddenSecretTenantId) {
@@ -382,11 +426,18 @@ export class ConnectionReconciler {
     }
     const pair = `${selection.tenantId} ${selection.overriddenSecretTenantId}`.toLowerCase();
     if (this.tenantMismatches.get(key) === pair) return;
-    fenced.throwIfAborted();
+    signal.throwIfAborted();
     this.tenantMismatches.set(key, pair);
     const message = tenantMismatchMessage(selection);
     this.deps.logger.warn({ connection: key }, message);
-    await this.deps.events.record(connection, 'Warning', 'TenantIdMismatch', 'Sync', message);
+    await this.deps.events.record(
+      connection,
+      'Warning',
+      'TenantIdMismatch',
+      'Sync',
+      message,
+      signal,
+    );
   }
 
   /** When to try again after a failure: at a rate limit's retry time, else after the backoff. */
@@ -397,11 +448,17 @@ export class ConnectionReconciler {
       : backoff;
   }
 
+  /** A standby calls no Xero API: the Xero clients go (a new term makes them again). */
+  stoppedLeading(): void {
+    this.deps.clients.clear();
+  }
+
   private forget(key: string, namespace: string, name: string): void {
     this.failures.forget(key);
     this.secretChanges.delete(key);
     this.tenantMismatches.delete(key);
     this.deps.tokens.forget(key);
+    this.deps.clients.release(key);
     this.deps.metrics.forgetConnection(namespace, name);
   }
 }

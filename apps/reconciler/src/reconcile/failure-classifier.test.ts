@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidAlertTargetError } from '../alerts/alert-targets.js';
 import { DatabaseUnavailableError } from '@xero-access/model';
 import { classifyFailure } from './failure-classifier.js';
+import { SyncTimedOutError } from './sync-deadline.js';
 
 describe('classifyFailure', () => {
   it('puts credential and consent problems on Authenticated with the troubleshooting reason', () => {
@@ -66,6 +67,16 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new Error('wasm trap'), 'evaluate')).toMatchObject({
       condition: 'PoliciesEvaluated',
       reason: 'EvaluationFailed',
+    });
+  });
+
+  it('reports a sync past SYNC_TIMEOUT as SyncTimedOut on the step it stopped, retried', () => {
+    expect(classifyFailure(new SyncTimedOutError(120_000), 'sync')).toEqual({
+      condition: 'Synced',
+      reason: 'SyncTimedOut',
+      message:
+        'The sync did not finish within SYNC_TIMEOUT (120 s): Xero or the Kubernetes API did not answer in time, so it was abandoned; it is retried with backoff.',
+      transient: true,
     });
   });
 

@@ -3,6 +3,7 @@ import { isXeroError } from '@xero-access/xero-client';
 import { DatabaseUnavailableError, databaseErrorKind } from '@xero-access/model';
 import { InvalidAlertTargetError } from '../alerts/alert-targets.js';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
+import { SYNC_TIMED_OUT, SyncTimedOutError } from './sync-deadline.js';
 
 export type Phase = 'authenticate' | 'sync' | 'evaluate';
 
@@ -54,6 +55,14 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
       condition: PHASE_CONDITION[phase],
       reason: 'InvalidAlertTarget',
       message: `${error.message}. Findings are applied once it is fixed.`,
+      transient: true,
+    };
+  }
+  if (error instanceof SyncTimedOutError) {
+    return {
+      condition: PHASE_CONDITION[phase],
+      reason: SYNC_TIMED_OUT,
+      message: error.message,
       transient: true,
     };
   }

@@ -3,6 +3,8 @@ import { DatabaseUnavailableError, NotFoundError, withDatabase } from '@xero-acc
 import { isXeroError } from '@xero-access/xero-client';
 import { NEVER_FENCED } from '../controller/fenced.js';
 import { whileDeleting } from '../database/reconciler-database.js';
+import { describeKubeError, isForbidden } from '../kube/http-status.js';
+import { objectKey } from '../kube/object-key.js';
 import { selectTenantsFor } from '../sync/tenant-selection.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import { withStaleTokenRetried } from '../token/stale-token-retry.js';
@@ -56,9 +58,10 @@ export async function finalizeConnection(
 
 /**
  * Disconnects the organisations the grant reaches now (GET /connections with its token), narrowed
- * as the sync narrows them, except those another live XeroConnection monitors too (see
- * planRevocation); nothing to disconnect is a Warning, not a claim of success. Fenced before each
- * step: a replica that stopped leading reports nothing and leaves the revocation to the next
+ * as the sync narrows them, except those another live XeroConnection in any namespace monitors too
+ * (see planRevocation); nothing to disconnect is a Warning, not a claim of success. Without the
+ * right to list every XeroConnection it revokes nothing and says so in a Warning. Fenced before
+ * each step: a replica that stopped leading reports nothing and leaves the revocation to the next
  * leader, which redoes it from what Xero lists then.
  */
 async function revokeGrant(
@@ -69,10 +72,15 @@ async function revokeGrant(
   const namespace = connection.metadata!.namespace!;
   const spec = effectiveSpec(connection.spec);
   // Outside the try: the API server failing is retried, not taken for an unusable grant.
-  const others = await watchedConnections(deps);
+  const others = await everyConnection(deps);
+  if ('forbidden' in others) {
+    fenced.throwIfAborted();
+    await refuseToRevoke(deps, connection, others.forbidden);
+    return;
+  }
   try {
     const credentials = await readAppCredentials(deps.core, namespace, spec);
-    const client = deps.clients.for(credentials);
+    const client = deps.clients.for(objectKey(connection), credentials);
     fenced.throwIfAborted();
     const plan = await withStaleTokenRetried(
       await deps.tokens.accessToken(connection, client),
@@ -85,7 +93,7 @@ async function revokeGrant(
           deleting: connection,
           live: await client.accounting.getConnections(grant.accessToken),
           selection: selectTenantsFor(namespace, spec, grant.secretTenantId),
-          others,
+          others: others.connections,
         });
         for (const { id } of planned.disconnect) {
           fenced.throwIfAborted();
@@ -137,18 +145,51 @@ async function revokeGrant(
 }
 
 /**
- * The XeroConnections in the namespaces this reconciler watches (every namespace when none is set).
- * Listed from the API server, not taken from the watchers' caches: those exist only during a
- * leader term, one per namespace, and are not all synced when a reconcile starts (the acceptance
- * sweep and Secret changes enqueue too, and one namespace may list before another); and a cache
- * lags the API server (a connection created a moment ago). A live connection missing here would
- * have its organisation disconnected for good; one list per revoking deletion is cheap.
+ * Every XeroConnection in the cluster, not only in the watched namespaces: another release (its
+ * own reconciler, its own namespaces) may monitor an organisation of this grant, and revoking
+ * would disconnect it there. Listed from the API server, not taken from the watchers' caches:
+ * those exist only during a leader term, cover the watched namespaces alone, and lag the API
+ * server (a connection created a moment ago). A live connection missing here would have its
+ * organisation disconnected for good; one list per revoking deletion is cheap. `forbidden` when
+ * RBAC allows less (the Helm chart grants it, even with watchNamespaces set).
  */
-async function watchedConnections(deps: ConnectionReconcilerDeps): Promise<XeroConnection[]> {
-  const { watchNamespaces } = deps.settings;
-  if (watchNamespaces.length === 0) return deps.api.list();
-  const lists = await Promise.all(watchNamespaces.map((namespace) => deps.api.list(namespace)));
-  return lists.flat();
+async function everyConnection(
+  deps: ConnectionReconcilerDeps,
+): Promise<{ connections: XeroConnection[] } | { forbidden: string }> {
+  try {
+    return { connections: await deps.api.list() };
+  } catch (error) {
+    if (isForbidden(error)) return { forbidden: describeKubeError(error) };
+    throw error;
+  }
+}
+
+/**
+ * Not knowing every XeroConnection, revoking could disconnect an organisation another one
+ * monitors: nothing is revoked, and a Warning says why and what to do. The deletion goes on (like
+ * a grant that can no longer be used): missing RBAC must not hold the object, or its namespace,
+ * forever.
+ */
+async function refuseToRevoke(
+  deps: ConnectionReconcilerDeps,
+  connection: XeroConnection,
+  forbidden: string,
+): Promise<void> {
+  deps.logger.warn(
+    { connection: objectKey(connection), cause: forbidden },
+    'revoked nothing in Xero: XeroConnections cannot be listed in every namespace',
+  );
+  await deps.events.record(
+    connection,
+    'Warning',
+    'RevokeRefused',
+    'Delete',
+    'Revoked nothing in Xero: this reconciler may not list XeroConnections in every namespace ' +
+      `(${forbidden}), so it cannot tell which organisations of the grant another XeroConnection ` +
+      '(in a namespace another release watches) monitors too; the grant stays connected. Allow it ' +
+      'get and list on xeroconnections cluster-wide (the Helm chart does), or disconnect in Xero ' +
+      'yourself the organisations no other XeroConnection monitors.',
+  );
 }
 
 /** The same reason and message a sync reports, as a Warning Event on the deleting object. */

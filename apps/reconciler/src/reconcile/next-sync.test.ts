@@ -3,6 +3,7 @@ import {
   AFTER_DEADLINE_MS,
   earliestDeadline,
   REFRESH_TOKEN_KEEPALIVE_MS,
+  syncIntervalMs,
   syncWaitMs,
   untilNextDeadline,
   reevaluationDeadline,
@@ -78,6 +79,21 @@ describe('syncWaitMs', () => {
     expect(
       syncWaitMs({ authFlow: 'ClientCredentials', syncInterval: '2160h' }, 0.1, noJitter),
     ).toBe(2160 * HOUR);
+  });
+});
+
+// The stale-sync alert's interval (xao_connection_sync_interval_seconds): what the schedule waits, less jitter.
+describe('syncIntervalMs', () => {
+  it('is syncInterval, at most 30 days for AuthorizationCode only', () => {
+    expect(syncIntervalMs({ authFlow: 'AuthorizationCode', syncInterval: '1h30m' })).toBe(
+      1.5 * HOUR,
+    );
+    expect(syncIntervalMs({ authFlow: 'AuthorizationCode', syncInterval: '2160h' })).toBe(
+      REFRESH_TOKEN_KEEPALIVE_MS,
+    );
+    expect(syncIntervalMs({ authFlow: 'ClientCredentials', syncInterval: '2160h' })).toBe(
+      2160 * HOUR,
+    );
   });
 });
 

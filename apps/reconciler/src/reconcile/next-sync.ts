@@ -58,6 +58,11 @@ export function earliestDeadline(deadlines: readonly (Date | null)[]): Date | nu
  */
 export const REFRESH_TOKEN_KEEPALIVE_MS = 30 * 24 * 3_600_000;
 
+/** The time between scheduled syncs, before jitter: syncInterval, at most REFRESH_TOKEN_KEEPALIVE_MS for AuthorizationCode. */
+export function syncIntervalMs(spec: Pick<EffectiveSpec, 'syncInterval' | 'authFlow'>): number {
+  return withinKeepAlive(spec, parseGoDuration(spec.syncInterval));
+}
+
 /**
  * The wait until the next scheduled sync: syncInterval plus up to `jitter` of it at random (so
  * many connections spread out), at most REFRESH_TOKEN_KEEPALIVE_MS for AuthorizationCode.
@@ -67,7 +72,10 @@ export function syncWaitMs(
   jitter: number,
   random: () => number = Math.random,
 ): number {
-  const waitMs = withJitter(parseGoDuration(spec.syncInterval), jitter, random);
+  return withinKeepAlive(spec, withJitter(parseGoDuration(spec.syncInterval), jitter, random));
+}
+
+function withinKeepAlive(spec: Pick<EffectiveSpec, 'authFlow'>, waitMs: number): number {
   return spec.authFlow === 'AuthorizationCode'
     ? Math.min(waitMs, REFRESH_TOKEN_KEEPALIVE_MS)
     : waitMs;

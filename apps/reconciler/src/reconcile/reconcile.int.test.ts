@@ -59,6 +59,8 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
     const snapshots = await model.db.snapshots.list({ namespace: bed.namespace, name: 'acme' });
     expect(snapshots.items).toHaveLength(1);
     expect(snapshots.items[0]!.userCount).toBe(9);
+    // status.userCount counts the users who can get in, as the snapshot's activeUserCount does.
+    expect(snapshots.items[0]!.activeUserCount).toBe(acme.status?.userCount);
 
     const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
     expect(metrics).toMatch(
@@ -74,6 +76,14 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
       readyMetric.test(await (await fetch(`${reconciler.url}/metrics`)).text()),
     );
     expect(metrics).toMatch(/xao_token_refreshes_total\{outcome="rotated"\} 1/);
+    // The stale-sync alert's inputs: the last successful sync (status.lastSyncTime) and the interval.
+    const schedule = `{namespace="${bed.namespace}",name="acme"}`;
+    await until(async () =>
+      (await (await fetch(`${reconciler.url}/metrics`)).text()).includes(
+        `xao_connection_last_sync_timestamp_seconds${schedule} ${Date.parse(acme.status!.lastSyncTime!) / 1000}\n`,
+      ),
+    );
+    expect(metrics).toContain(`xao_connection_sync_interval_seconds${schedule} 3600\n`);
     // Every answer from Xero, identity and API (the client's onCall hook).
     for (const operation of ['token refresh', 'GET /connections', 'GET Organisation', 'GET Users'])
       expect(metrics).toContain(`xao_xero_calls_total{operation="${operation}",status="200"} 1\n`);
@@ -154,6 +164,19 @@ describe('reconciler end to end (API server, sandbox, Redis, PostgreSQL)', () =>
         { timeout: 15_000 },
       )
       .toBe('gone');
+    // Its series go; a deletion time tells the stale-sync alert it was deleted, not forgotten.
+    const deletedAt = new RegExp(
+      `^xao_connection_deleted_timestamp_seconds\\{namespace="${namespace}",name="acme"\\} (\\S+)$`,
+      'm',
+    );
+    let metrics = '';
+    await until(async () => {
+      metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
+      return deletedAt.test(metrics);
+    });
+    expect(Number(deletedAt.exec(metrics)![1]) * 1000).toBeGreaterThan(Date.now() - 60_000);
+    for (const gone of ['last_sync_timestamp_seconds', 'sync_interval_seconds', 'ready'])
+      expect(metrics).not.toContain(`xao_connection_${gone}{namespace="${namespace}",name="acme"`);
     const record = (await model.db.connections.list({ namespace, includeDeleted: true })).find(
       (c) => c.name === 'acme',
     );

@@ -80,7 +80,7 @@ import { ConnectionReconciler } from './connection-reconciler.js';
             database: reconcilerDatabase(config.databaseUrl),
             syncJitter: config.syncJitter,
             offboardingGraceHours: config.offboardingGraceHours,
-            watchNamespaces: config.watchNamespaces,
+            syncTimeoutMs: config.syncTimeoutMs,
           },
         }),
     },

@@ -1,7 +1,8 @@
-import { EventsV1Api } from '@kubernetes/client-node';
+import { EventsV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { XERO_CONNECTION_FINALIZER, type XeroConnectionSpec } from '@xero-access/crd';
 import type { ModelOrm } from '@xero-access/model';
 import { createLimiterRedis, DEFAULT_SCOPES, silentLogger } from '@xero-access/xero-client';
+import { createTestNamespace } from '@xero-access/testing';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { FencedError } from '../controller/fenced.js';
@@ -11,7 +12,13 @@ import { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import { createLogger } from '../logging/logger.js';
 import { ReconcilerMetrics } from '../metrics/metrics.js';
 import { findCondition } from '../status/conditions.js';
-import { coordinates, until } from '../test/harness.js';
+import {
+  coordinates,
+  createConnection,
+  createSecret,
+  until,
+  waitForReady,
+} from '../test/harness.js';
 import { tappingProxy } from '../test/tapping-proxy.js';
 import { type TestBed, useTestBed } from '../test/test-bed.js';
 import { TokenManager } from '../token/token-manager.js';
@@ -20,7 +27,7 @@ import { XeroClients } from '../xero/xero-clients.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { finalizeConnection } from './finalize.js';
 
-const REVOCATION_REASONS = ['GrantRevoked', 'NothingToRevoke', 'RevokeFailed'];
+const REVOCATION_REASONS = ['GrantRevoked', 'NothingToRevoke', 'RevokeFailed', 'RevokeRefused'];
 
 async function revocationEvents(bed: TestBed, name: string) {
   const list = await bed.kc.makeApiClient(EventsV1Api).listNamespacedEvent({
@@ -96,6 +103,35 @@ function seed(): Seed {
   } as Seed;
 }
 
+const tenantIdIn = (bed: TestBed, org: string): string =>
+  bed.sandbox.tenants.find((t) => t.name === org)!.tenantId;
+
+/** A XeroConnection with its own Secrets, pre-filled with the seeded grant's refresh token. */
+async function createWithGrant(
+  bed: TestBed,
+  namespace: string,
+  name: string,
+  grant: Grant,
+  spec: Partial<XeroConnectionSpec> = {},
+): Promise<void> {
+  const app = bed.sandbox.apps[0]!;
+  const tenantId = tenantIdIn(bed, GRANTS[grant][0]);
+  const seeded = bed.sandbox.grants.find((g) => g.tenantIds.includes(tenantId))!;
+  await createSecret(bed.kube.core, namespace, `${name}-app`, {
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+  });
+  await createSecret(bed.kube.core, namespace, `${name}-tokens`, {
+    refresh_token: seeded.refreshToken!,
+  });
+  await createConnection(bed.kube.custom, namespace, name, {
+    credentialsSecretRef: { name: `${name}-app` },
+    tokenSecretRef: { name: `${name}-tokens` },
+    revokeGrantOnDelete: true,
+    ...spec,
+  });
+}
+
 describe('spec.revokeGrantOnDelete: true (API server, sandbox, Redis, PostgreSQL)', () => {
   const bed = useTestBed({ name: 'revoke', sandbox: { seed: seed() } });
   let model: ModelOrm;
@@ -105,30 +141,10 @@ describe('spec.revokeGrantOnDelete: true (API server, sandbox, Redis, PostgreSQL
     await bed.startReconciler();
   });
 
-  const tenantIdOf = (org: string): string =>
-    bed.sandbox.tenants.find((t) => t.name === org)!.tenantId;
+  const tenantIdOf = (org: string): string => tenantIdIn(bed, org);
 
-  /** A XeroConnection with its own Secrets, pre-filled with the seeded grant's refresh token. */
-  async function create(
-    name: string,
-    grant: Grant,
-    spec: Partial<XeroConnectionSpec> = {},
-  ): Promise<void> {
-    const app = bed.sandbox.apps[0]!;
-    const tenantId = tenantIdOf(GRANTS[grant][0]);
-    const seeded = bed.sandbox.grants.find((g) => g.tenantIds.includes(tenantId))!;
-    await bed.createSecret(`${name}-app`, {
-      clientId: app.clientId,
-      clientSecret: app.clientSecret,
-    });
-    await bed.createSecret(`${name}-tokens`, { refresh_token: seeded.refreshToken! });
-    await bed.createConnection(name, {
-      credentialsSecretRef: { name: `${name}-app` },
-      tokenSecretRef: { name: `${name}-tokens` },
-      revokeGrantOnDelete: true,
-      ...spec,
-    });
-  }
+  const create = (name: string, grant: Grant, spec: Partial<XeroConnectionSpec> = {}) =>
+    createWithGrant(bed, bed.namespace, name, grant, spec);
 
   async function apply(name: Grant): Promise<string> {
     await create(name, name);
@@ -297,38 +313,48 @@ describe('spec.revokeGrantOnDelete: true (API server, sandbox, Redis, PostgreSQL
   });
 });
 
+/**
+ * The reconciler's parts, real ones, with Xero's API reached through `apiUrl`, and
+ * XeroConnections read and written as `connectionsAs` allows.
+ */
+function finalizerDepsOf(
+  bed: TestBed,
+  model: ModelOrm,
+  apiUrl: string,
+  connectionsAs: KubeConfig,
+): ConnectionReconcilerDeps {
+  const redis = createLimiterRedis(inject('redisUrl'));
+  bed.onStop(() => redis.disconnect());
+  const logger = createLogger('silent');
+  return {
+    api: new XeroConnectionApi(connectionsAs),
+    core: bed.kube.core,
+    db: model.db,
+    clients: new XeroClients({
+      redis,
+      keyPrefix: bed.env().REDIS_KEY_PREFIX!,
+      endpoints: { identityUrl: bed.sandbox.identityUrl, apiUrl },
+      limits: {},
+      logger: silentLogger,
+      refreshLockTtlMs: 10_000,
+    }),
+    tokens: new TokenManager({ core: bed.kube.core, refreshAheadMs: 60_000, logger }),
+    events: new EventRecorder(bed.kc, 'finalizer-test', logger),
+    metrics: new ReconcilerMetrics(),
+    logger,
+    settings: {
+      database: reconcilerDatabase(bed.database.url),
+      syncJitter: 0,
+      offboardingGraceHours: 24,
+    },
+  } as Omit<ConnectionReconcilerDeps, 'evaluator'> as ConnectionReconcilerDeps;
+}
+
 describe('a revocation fenced while its DELETE is in flight', () => {
   const bed = useTestBed({ name: 'revoke-fenced' });
 
-  /** The reconciler's parts, real ones, with Xero's API reached through `apiUrl`. */
-  function finalizerDeps(model: ModelOrm, apiUrl: string): ConnectionReconcilerDeps {
-    const redis = createLimiterRedis(inject('redisUrl'));
-    bed.onStop(() => redis.disconnect());
-    const logger = createLogger('silent');
-    return {
-      api: new XeroConnectionApi(bed.kc),
-      core: bed.kube.core,
-      db: model.db,
-      clients: new XeroClients({
-        redis,
-        keyPrefix: bed.env().REDIS_KEY_PREFIX!,
-        endpoints: { identityUrl: bed.sandbox.identityUrl, apiUrl },
-        limits: {},
-        logger: silentLogger,
-        refreshLockTtlMs: 10_000,
-      }),
-      tokens: new TokenManager({ core: bed.kube.core, refreshAheadMs: 60_000, logger }),
-      events: new EventRecorder(bed.kc, 'revoke-fenced-test', logger),
-      metrics: new ReconcilerMetrics(),
-      logger,
-      settings: {
-        database: reconcilerDatabase(bed.database.url),
-        syncJitter: 0,
-        offboardingGraceHours: 24,
-        watchNamespaces: [bed.namespace],
-      },
-    } as Omit<ConnectionReconcilerDeps, 'evaluator'> as ConnectionReconcilerDeps;
-  }
+  const finalizerDeps = (model: ModelOrm, apiUrl: string) =>
+    finalizerDepsOf(bed, model, apiUrl, bed.kc);
 
   it('writes no Event and keeps the finalizer; the next leader finds nothing left and says so', async () => {
     const model = await bed.openModel();
@@ -376,6 +402,135 @@ describe('a revocation fenced while its DELETE is in flight', () => {
         note:
           'Revoked nothing in Xero: GET /connections lists no organisation for the grant; ' +
           `${organisation} (status.tenants) already disconnected, by an earlier attempt or in Xero.`,
+      },
+    ]);
+  });
+});
+
+describe('an organisation a XeroConnection of another release monitors too', () => {
+  const bed = useTestBed({ name: 'revoke-releases', sandbox: { seed: seed() } });
+  let releaseB: string;
+
+  beforeAll(async () => {
+    // Release A's reconciler watches the bed's namespace; release B's, its own namespace only.
+    await bed.startReconciler();
+    releaseB = await createTestNamespace(bed.kc, 'revoke-release-b');
+    bed.spawnReconciler(
+      bed.env({
+        identity: 'release-b',
+        extra: { WATCH_NAMESPACES: releaseB, LEADER_ELECTION_NAMESPACE: releaseB },
+      }),
+    );
+  });
+
+  it('stays connected when release A deletes its own connection to it with revokeGrantOnDelete', async () => {
+    // Authorized by the same person with the same app: both reach Payments Ltd through one connection.
+    await createWithGrant(bed, bed.namespace, 'acme', 'shared');
+    await createWithGrant(bed, releaseB, 'payments', 'shared', {
+      tenantId: tenantIdIn(bed, 'Payments Ltd'),
+      revokeGrantOnDelete: false,
+    });
+    const acme = await bed.waitForReady('acme', 'True');
+    const payments = await waitForReady(
+      bed.kube.custom,
+      releaseB,
+      'payments',
+      'True',
+      undefined,
+      60_000,
+    );
+    const shared = payments.status!.tenants![0]!.connectionId;
+    expect(acme.status?.tenants?.map((t) => t.connectionId)).toContain(shared);
+
+    await deleteConnection(bed, 'acme');
+    await gone(bed, 'acme');
+
+    const { tokens } = await readTokenSecret(bed.kube.core, releaseB, 'payments-tokens');
+    expect(await connectionsOf(bed, tokens.accessToken!)).toEqual([
+      expect.objectContaining({ id: shared, tenantName: 'Payments Ltd' }),
+    ]);
+    expect(await revocationEvents(bed, 'acme')).toEqual([
+      {
+        type: 'Normal',
+        reason: 'GrantRevoked',
+        action: 'Delete',
+        note:
+          'Disconnected 1 organisation(s) from the grant in Xero; kept 1 that other ' +
+          `XeroConnections monitor too: Payments Ltd (${releaseB}/payments).`,
+      },
+    ]);
+  });
+});
+
+describe('a reconciler that may not list XeroConnections in every namespace', () => {
+  const bed = useTestBed({ name: 'revoke-narrow' });
+  const user = 'narrow-reconciler';
+
+  /** As the chart's Role in a watched namespace allows, without its cluster-wide read. */
+  async function namespacedOnly(): Promise<KubeConfig> {
+    const rbac = bed.kc.makeApiClient(RbacAuthorizationV1Api);
+    const namespace = bed.namespace;
+    await rbac.createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name: user },
+        rules: [
+          {
+            apiGroups: ['xeroaccess.dev'],
+            resources: ['xeroconnections'],
+            verbs: ['get', 'list', 'watch', 'patch'],
+          },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name: user },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      },
+    });
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: bed.kc.clusters,
+      users: bed.kc.users.map((u) => ({ ...u, impersonateUser: user })),
+      contexts: bed.kc.contexts,
+      currentContext: bed.kc.currentContext,
+    });
+    return kc;
+  }
+
+  it('revokes nothing, says why in a Warning, and lets the deletion finish', async () => {
+    const model = await bed.openModel();
+    const reconciler = await bed.startReconciler();
+    await bed.applyAuthorizationCodeConnection('acme', { revokeGrantOnDelete: true });
+    await bed.waitForReady('acme', 'True');
+    const accessToken = await storedAccessToken(bed, 'acme');
+    const connected = await connectionsOf(bed, accessToken);
+    expect(connected).not.toEqual([]);
+    // From here this test does the leader's work, with the narrower rights.
+    await reconciler.operator.stop();
+    await deleteConnection(bed, 'acme');
+
+    const deps = finalizerDepsOf(bed, model, bed.sandbox.apiUrl, await namespacedOnly());
+    await finalizeConnection(deps, await bed.getConnection('acme'));
+
+    await gone(bed, 'acme');
+    expect(await connectionsOf(bed, accessToken)).toEqual(connected);
+    expect(await revocationEvents(bed, 'acme')).toEqual([
+      {
+        type: 'Warning',
+        reason: 'RevokeRefused',
+        action: 'Delete',
+        note:
+          'Revoked nothing in Xero: this reconciler may not list XeroConnections in every namespace ' +
+          `(HTTP 403: xeroconnections.xeroaccess.dev is forbidden: User "${user}" cannot list resource ` +
+          '"xeroconnections" in API group "xeroaccess.dev" at the cluster scope), so it cannot tell which ' +
+          'organisations of the grant another XeroConnection (in a namespace another release watches) ' +
+          'monitors too; the grant stays connected. Allow it get and list on xeroconnections ' +
+          'cluster-wide (the Helm chart does), or disconnect in Xero yourself the organisations no ' +
+          'other XeroConnection monitors.',
       },
     ]);
   });

@@ -1,6 +1,6 @@
 import type { XeroConnection, XeroConnectionCondition } from '@xero-access/crd';
 import type { ReconcileResult } from '../controller/controller.js';
-import { recordReadyChange } from '../events/connection-events.js';
+import { recordReadyChange, warningsAbout } from '../events/connection-events.js';
 import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import type { StatusPatch } from '../kube/xero-connection-api.js';
 import { findCondition, setCondition, type ConditionInput } from '../status/conditions.js';
@@ -58,7 +58,7 @@ export async function reconcileSuspended(
   let failure: ClassifiedFailure | undefined;
   try {
     fenced.throwIfAborted();
-    const kept = await keepTokensAlive(ctx, connection, spec, conditions);
+    const kept = await keepTokensAlive(ctx, connection, spec, conditions, fenced);
     ctx.succeeded();
     if ('dueAt' in kept) {
       requeueAfterMs = Math.max(kept.dueAt.getTime() - now.getTime(), 0);
@@ -112,6 +112,7 @@ async function keepTokensAlive(
   connection: XeroConnection,
   spec: EffectiveSpec,
   conditions: readonly XeroConnectionCondition[],
+  fenced: AbortSignal,
 ): Promise<KeepAliveOutcome> {
   const secretChanged = ctx.secretChanged();
   const working = findCondition(conditions, 'Authenticated')?.status === 'True';
@@ -120,7 +121,8 @@ async function keepTokensAlive(
     connection.metadata!.namespace!,
     spec,
   );
-  const client = ctx.deps.clients.for(credentials);
+  const client = ctx.deps.clients.for(ctx.key, credentials);
   const maxAgeMs = working && !secretChanged ? SUSPENDED_RECHECK_MS : 0;
-  return ctx.deps.tokens.keepAlive(connection, client, maxAgeMs);
+  const warn = warningsAbout(ctx.deps.events, connection, 'Authenticate', fenced);
+  return ctx.deps.tokens.keepAlive(connection, client, maxAgeMs, warn);
 }

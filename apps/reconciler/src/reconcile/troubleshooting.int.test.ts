@@ -11,6 +11,7 @@ const SCENARIOS = [
   'invalid-credentials',
   'reauthorization',
   'unauthorized',
+  'unauthorized-later',
   'insufficient',
   'disconnected',
   'dropped',
@@ -114,6 +115,44 @@ describe('each troubleshooting reason, reached from its sandbox fault', () => {
       await apply('unauthorized');
       const c = await bed.waitForReady('unauthorized', 'False', 'Unauthorized');
       expect(condition(c, 'Authenticated')?.message).toContain('re-authenticate the integration');
+    } finally {
+      bed.sandbox.clearFaults();
+    }
+  });
+
+  // What `kubectl describe xc` shows: the later conditions must not keep saying True for days.
+  it('a failure after a good sync: Synced and PoliciesEvaluated become Unknown, naming the failure and the last sync', async () => {
+    await apply('unauthorized-later');
+    const good = await bed.waitForReady('unauthorized-later', 'True', 'Ready');
+    const lastSyncTime = good.status!.lastSyncTime!;
+    expect(condition(good, 'Synced')?.status).toBe('True');
+    bed.sandbox.setFaults({ unauthorized: true });
+    try {
+      await bed.requestSync('unauthorized-later');
+      const c = await bed.waitForReady('unauthorized-later', 'False', 'Unauthorized');
+      const generation = c.metadata!.generation;
+      const failedAt = condition(c, 'Authenticated')!.lastTransitionTime;
+      expect(failedAt > lastSyncTime).toBe(true);
+      expect(
+        c.status!.conditions!.map((x) => [x.type, x.status, x.reason, x.observedGeneration]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['Authenticated', 'False', 'Unauthorized', generation],
+          ['Synced', 'Unknown', 'AuthenticationFailed', generation],
+          ['PoliciesEvaluated', 'Unknown', 'AuthenticationFailed', generation],
+        ]),
+      );
+      expect(condition(c, 'Synced')).toMatchObject({
+        lastTransitionTime: failedAt,
+        message: `Users were not synced: Authenticated failed (Unauthorized). Last successful sync: ${lastSyncTime}.`,
+      });
+      expect(condition(c, 'PoliciesEvaluated')?.lastTransitionTime).toBe(failedAt);
+      expect(c.status!.lastSyncTime).toBe(lastSyncTime);
+      // The stale-sync alert ages the last successful sync, not the last attempt.
+      const metrics = await (await fetch(`${reconciler.url}/metrics`)).text();
+      expect(metrics).toContain(
+        `xao_connection_last_sync_timestamp_seconds{namespace="${bed.namespace}",name="unauthorized-later"} ${Date.parse(lastSyncTime) / 1000}\n`,
+      );
     } finally {
       bed.sandbox.clearFaults();
     }

@@ -26,7 +26,7 @@ export async function recordSnapshots(
     recorded.push({
       tenant,
       snapshot,
-      activeUsers: tenant.users.filter((u) => u.organisationRole !== 'REMOVED').length,
+      activeUsers: snapshot.activeUserCount,
     });
   }
   const lastSyncAt = tenants.reduce(

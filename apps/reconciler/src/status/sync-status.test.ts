@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClassifiedFailure } from '../reconcile/failure-classifier.js';
 import type { SyncOutcome } from '../reconcile/sync-outcome.js';
 import type { AccessGrant } from '../token/token-manager.js';
+import { setCondition } from './conditions.js';
 import { failedSyncStatus, succeededSyncStatus } from './sync-status.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
@@ -70,7 +71,7 @@ describe('failedSyncStatus', () => {
     const report = failedSyncStatus(
       failure('PoliciesEvaluated'),
       { phase: 'evaluate', grant, syncedUsers: 4 },
-      [],
+      {},
     );
     expect(types(report)).toEqual([
       'Authenticated=True/TokenValid',
@@ -82,28 +83,97 @@ describe('failedSyncStatus', () => {
   });
 
   it('does not call a token valid when authentication is what failed', () => {
-    const report = failedSyncStatus(failure('Authenticated'), { phase: 'authenticate', grant }, []);
+    const report = failedSyncStatus(failure('Authenticated'), { phase: 'authenticate', grant }, {});
     expect(types(report)).toEqual([
       'Authenticated=False/SomethingFailed',
-      'Synced=Unknown/Pending',
-      'PoliciesEvaluated=Unknown/Pending',
+      'Synced=Unknown/AuthenticationFailed',
+      'PoliciesEvaluated=Unknown/AuthenticationFailed',
     ]);
-    expect(report.conditions[1]?.message).toBe('Waiting for Authenticated to succeed.');
+    expect(report.conditions[1]?.message).toBe(
+      'Users were not synced: Authenticated failed (SomethingFailed). No sync has succeeded yet.',
+    );
     expect(report.fields).toEqual({});
   });
 
-  it('leaves later conditions already reported as they are (they say what the last sync found)', () => {
-    const synced: XeroConnectionCondition = {
-      type: 'Synced',
-      status: 'True',
-      reason: 'Synced',
-      message: '9 users with access in Acme.',
-      lastTransitionTime: '2026-11-21T00:00:00Z',
-    };
-    const report = failedSyncStatus(failure('Authenticated'), { phase: 'authenticate' }, [synced]);
+  it('makes the evaluation Unknown when the sync failed, naming the failure and the last good sync', () => {
+    const report = failedSyncStatus(
+      failure('Synced'),
+      { phase: 'sync', grant },
+      { lastSyncTime: '2026-11-21T00:00:00.000Z' },
+    );
     expect(types(report)).toEqual([
-      'Authenticated=False/SomethingFailed',
-      'PoliciesEvaluated=Unknown/Pending',
+      'Authenticated=True/TokenValid',
+      'Synced=False/SomethingFailed',
+      'PoliciesEvaluated=Unknown/SyncFailed',
     ]);
+    expect(report.conditions[2]?.message).toBe(
+      'The access checks did not run: Synced failed (SomethingFailed). Last successful sync: 2026-11-21T00:00:00.000Z.',
+    );
+  });
+
+  // kubectl describe must not go on saying "Synced True: 9 users" while syncs fail for days.
+  it('turns what an earlier sync reported Unknown, moving lastTransitionTime only when the status changes', () => {
+    const earlier = '2026-11-21T00:00:00.000Z';
+    const synced: XeroConnectionCondition[] = [
+      {
+        type: 'Authenticated',
+        status: 'True',
+        reason: 'TokenValid',
+        message: 'ok',
+        lastTransitionTime: earlier,
+        observedGeneration: 1,
+      },
+      {
+        type: 'Synced',
+        status: 'True',
+        reason: 'Synced',
+        message: '9 users with access in Acme.',
+        lastTransitionTime: earlier,
+        observedGeneration: 1,
+      },
+      {
+        type: 'PoliciesEvaluated',
+        status: 'True',
+        reason: 'Evaluated',
+        message: 'ok',
+        lastTransitionTime: earlier,
+        observedGeneration: 1,
+      },
+    ];
+    const apply = (
+      conditions: XeroConnectionCondition[],
+      reason: string,
+      generation: number,
+      at: Date,
+    ) =>
+      failedSyncStatus(
+        { ...failure('Authenticated'), reason },
+        { phase: 'authenticate' },
+        { lastSyncTime: earlier, conditions },
+      ).conditions.reduce((list, input) => setCondition(list, input, generation, at), conditions);
+
+    const first = apply(synced, 'InvalidCredentials', 2, now);
+    expect(
+      first.map((c) => [c.type, c.status, c.reason, c.lastTransitionTime, c.observedGeneration]),
+    ).toEqual([
+      ['Authenticated', 'False', 'InvalidCredentials', now.toISOString(), 2],
+      ['Synced', 'Unknown', 'AuthenticationFailed', now.toISOString(), 2],
+      ['PoliciesEvaluated', 'Unknown', 'AuthenticationFailed', now.toISOString(), 2],
+    ]);
+    expect(first[1]?.message).toBe(
+      `Users were not synced: Authenticated failed (InvalidCredentials). Last successful sync: ${earlier}.`,
+    );
+
+    // Days later, another failure: still Unknown, so the transition time stays; the message follows.
+    const later = new Date('2026-11-25T10:00:00Z');
+    const second = apply(first, 'ReauthorizationRequired', 3, later);
+    expect(
+      second.map((c) => [c.type, c.status, c.lastTransitionTime, c.observedGeneration]),
+    ).toEqual([
+      ['Authenticated', 'False', now.toISOString(), 3],
+      ['Synced', 'Unknown', now.toISOString(), 3],
+      ['PoliciesEvaluated', 'Unknown', now.toISOString(), 3],
+    ]);
+    expect(second[2]?.message).toContain('Authenticated failed (ReauthorizationRequired)');
   });
 });

@@ -1,8 +1,8 @@
-import type { XeroConnectionCondition, XeroConnectionStatus } from '@xero-access/crd';
+import type { XeroConnectionStatus } from '@xero-access/crd';
 import type { ClassifiedFailure } from '../reconcile/failure-classifier.js';
 import type { Progress, SyncOutcome } from '../reconcile/sync-outcome.js';
 import { tokenValidCondition } from './authenticated-condition.js';
-import { findCondition, type ConditionInput } from './conditions.js';
+import type { ConditionInput } from './conditions.js';
 import { disconnectedTenantsStatus } from './disconnected-tenants-status.js';
 import { evaluatedMessage } from './evaluated-condition.js';
 import { openFindingsStatus } from './open-findings-status.js';
@@ -58,14 +58,33 @@ export function succeededSyncStatus(
 
 const CONDITION_ORDER = ['Authenticated', 'Synced', 'PoliciesEvaluated'] as const;
 
+type Step = (typeof CONDITION_ORDER)[number];
+
+/** The reason of the conditions after a failed one: names the step that failed. */
+const STEP_FAILED: Record<Step, string> = {
+  Authenticated: 'AuthenticationFailed',
+  Synced: 'SyncFailed',
+  PoliciesEvaluated: 'EvaluationFailed',
+};
+
+/** What a condition after a failed one says did not happen. */
+const STEP_NOT_DONE: Record<Step, string> = {
+  Authenticated: 'Not authenticated',
+  Synced: 'Users were not synced',
+  PoliciesEvaluated: 'The access checks did not run',
+};
+
 /**
  * A sync that failed: what succeeded before the failure is still true, the failing condition is
- * False with the failure's reason, and conditions after it never reported are Unknown/Pending.
+ * False with the failure's reason, and the conditions after it are Unknown (the API conventions'
+ * "cannot be determined"): what an earlier sync found is no longer current, so they must not keep
+ * saying True. Their reason names the failed step; their message the failure and the last sync
+ * that succeeded (`previous.lastSyncTime`).
  */
 export function failedSyncStatus(
   failure: ClassifiedFailure,
   progress: Progress,
-  previous: readonly XeroConnectionCondition[],
+  previous: XeroConnectionStatus,
 ): SyncStatus {
   const conditions: ConditionInput[] = [];
   const fields: Partial<XeroConnectionStatus> = {};
@@ -87,15 +106,16 @@ export function failedSyncStatus(
     reason: failure.reason,
     message: failure.message,
   });
+  const lastSync = previous.lastSyncTime
+    ? `Last successful sync: ${previous.lastSyncTime}.`
+    : 'No sync has succeeded yet.';
   for (const later of CONDITION_ORDER.slice(CONDITION_ORDER.indexOf(failure.condition) + 1)) {
-    if (!findCondition(previous, later)) {
-      conditions.push({
-        type: later,
-        status: 'Unknown',
-        reason: 'Pending',
-        message: `Waiting for ${failure.condition} to succeed.`,
-      });
-    }
+    conditions.push({
+      type: later,
+      status: 'Unknown',
+      reason: STEP_FAILED[failure.condition],
+      message: `${STEP_NOT_DONE[later]}: ${failure.condition} failed (${failure.reason}). ${lastSync}`,
+    });
   }
   return { conditions, fields };
 }

@@ -1,6 +1,7 @@
 import {
   XeroError,
   xeroErrors,
+  type CallOptions,
   type XeroClient,
   type XeroConnection as XeroTenantConnection,
   type XeroUser,
@@ -18,14 +19,16 @@ export interface SyncedTenant {
 
 /**
  * One pass over the grant: GET /connections picks the tenants (the selected one, or all of them),
- * then per tenant GET Organisation (proves token, tenant and scopes work) and GET Users.
+ * then per tenant GET Organisation (proves token, tenant and scopes work) and GET Users. Every call
+ * takes `options` (the reconcile's deadline: its signal, and no rate-limit wait beyond it).
  */
 export async function syncTenants(
   client: XeroClient,
   accessToken: string,
   selection: TenantSelection,
+  options: CallOptions = {},
 ): Promise<SyncedTenant[]> {
-  const connections = await client.accounting.getConnections(accessToken);
+  const connections = await client.accounting.getConnections(accessToken, options);
   let selected: XeroTenantConnection[];
   if (selection.tenantId) {
     const [match] = selectedConnections(connections, selection);
@@ -49,8 +52,12 @@ export async function syncTenants(
   }
   const results: SyncedTenant[] = [];
   for (const tenant of selected) {
-    const organisation = await client.accounting.getOrganisation(accessToken, tenant.tenantId);
-    const users = await client.accounting.getUsers(accessToken, tenant.tenantId);
+    const organisation = await client.accounting.getOrganisation(
+      accessToken,
+      tenant.tenantId,
+      options,
+    );
+    const users = await client.accounting.getUsers(accessToken, tenant.tenantId, options);
     results.push({
       tenantId: tenant.tenantId,
       tenantName: tenant.tenantName ?? organisation.name,

@@ -1,4 +1,10 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  V1MicroTime,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import {
   XERO_CONNECTION_API_VERSION,
   XERO_CONNECTION_GROUP,
@@ -186,4 +192,27 @@ export async function applyAuthorizationCodeConnection(
     tokenSecretRef: { name: `${name}-tokens` },
     ...spec,
   });
+}
+
+/** Takes the Lease for `holder` and keeps renewing it until the returned function is called. */
+export function holdLease(kc: KubeConfig, namespace: string, name: string, holder: string) {
+  const api = kc.makeApiClient(CoordinationV1Api);
+  let holding = true;
+  const loop = (async () => {
+    while (holding) {
+      try {
+        const lease = await api.readNamespacedLease({ namespace, name });
+        const spec = { ...lease.spec, holderIdentity: holder, renewTime: new V1MicroTime() };
+        await api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } });
+      } catch (error) {
+        // The replica renewed in between: read again.
+        if ((error as { code?: number }).code !== 409) throw error;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  })();
+  return async () => {
+    holding = false;
+    await loop;
+  };
 }

@@ -9,15 +9,17 @@ export interface TappingProxy {
 
 /**
  * A loopback HTTP proxy in front of `target`: `onRequest` sees each request as it arrives, before
- * it is forwarded, so a test can act while that call is in flight (e.g. lose leadership).
+ * it is forwarded, so a test can act while that call is in flight (e.g. lose leadership). When it
+ * returns `'hold'` the request is neither forwarded nor answered, as by a server that hangs, until
+ * the client gives up or the proxy closes.
  */
 export async function tappingProxy(
   target: string,
-  onRequest: (request: IncomingMessage) => void,
+  onRequest: (request: IncomingMessage) => void | 'hold',
 ): Promise<TappingProxy> {
   const upstream = new URL(target);
   const server = createServer((incoming, outgoing) => {
-    onRequest(incoming);
+    if (onRequest(incoming) === 'hold') return;
     const forwarded = request(
       {
         hostname: upstream.hostname,

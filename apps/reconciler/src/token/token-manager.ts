@@ -1,8 +1,13 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
-import { xeroErrors, type XeroClient } from '@xero-access/xero-client';
+import { isXeroError, xeroErrors, type XeroClient } from '@xero-access/xero-client';
 import { RecentSecretWrites } from '../kube/recent-secret-writes.js';
 import type { Logger } from '../logging/logger.js';
+import {
+  overwrittenTokenRefused,
+  overwrittenWarning,
+  TOKEN_SECRET_OVERWRITTEN,
+} from './overwritten-token-secret.js';
 import { persistTokenSet, readTokenSecret, type StoredTokens } from './token-secret.js';
 
 export type RefreshOutcome = 'rotated' | 'reused' | 'client_credentials' | 'failed';
@@ -17,6 +22,12 @@ export interface AccessGrant {
   /** The token Secret's tenant_id (authorization code flow), when it has one. */
   secretTenantId: string | null;
 }
+
+/**
+ * Records a Warning Event about the connection: the caller's, so that it is fenced as its other
+ * writes are. Best effort, as Events are.
+ */
+export type TokenWarning = (reason: string, message: string) => Promise<void>;
 
 /** A grant renewed now, or when the next renewal falls due (nothing was asked of Xero). */
 export type KeepAliveOutcome = { grant: AccessGrant } | { dueAt: Date };
@@ -49,19 +60,21 @@ export class TokenManager {
     string,
     { clientId: string; accessToken: string; expiresAt: Date; issuedAt: Date }
   >();
+  /** By connection key: the token Secret version last reported as overwritten (one Event per overwrite). */
+  private readonly reportedOverwrites = new Map<string, string>();
 
   constructor(private readonly options: TokenManagerOptions) {}
 
   async accessToken(
     connection: XeroConnection,
     client: XeroClient,
-    options: { forceRefresh?: boolean } = {},
+    options: { forceRefresh?: boolean; warn?: TokenWarning } = {},
   ): Promise<AccessGrant> {
     const key = connectionKey(connection);
     if (connection.spec.authFlow === 'ClientCredentials')
       return this.clientCredentials(key, connection, client, options.forceRefresh);
     const stored = await this.readTokens(key, connection);
-    return this.authorizationCode(key, connection, client, stored, options.forceRefresh);
+    return this.authorizationCode(key, connection, client, stored, options);
   }
 
   /**
@@ -73,6 +86,7 @@ export class TokenManager {
     connection: XeroConnection,
     client: XeroClient,
     maxAgeMs: number,
+    warn?: TokenWarning,
   ): Promise<KeepAliveOutcome> {
     const key = connectionKey(connection);
     const notDue = (renewedAt: Date | null | undefined): KeepAliveOutcome | undefined =>
@@ -89,7 +103,7 @@ export class TokenManager {
     const stored = await this.readTokens(key, connection);
     return (
       notDue(stored.tokens.rotatedAt) ?? {
-        grant: await this.authorizationCode(key, connection, client, stored),
+        grant: await this.authorizationCode(key, connection, client, stored, { warn }),
       }
     );
   }
@@ -113,7 +127,7 @@ export class TokenManager {
     connection: XeroConnection,
     client: XeroClient,
     { secret, tokens }: { secret: V1Secret; tokens: StoredTokens },
-    forceRefresh = false,
+    { forceRefresh = false, warn }: { forceRefresh?: boolean; warn?: TokenWarning },
   ): Promise<AccessGrant> {
     const namespace = connection.metadata!.namespace!;
     const secretName = tokens.secretName;
@@ -132,6 +146,7 @@ export class TokenManager {
         secretTenantId: tokens.tenantId,
       };
     }
+    if (tokens.overwritten) await this.reportOverwritten(key, namespace, tokens, warn);
     let rotatedAt = tokens.rotatedAt;
     let superseded = false;
     try {
@@ -178,14 +193,31 @@ export class TokenManager {
         };
     } catch (error) {
       this.options.onRefresh?.('failed');
+      if (tokens.overwritten && isXeroError(error, 'ReauthorizationRequired'))
+        throw overwrittenTokenRefused(error, namespace, secretName);
       throw error;
     }
     // Carry on with the newer token set in the Secret (its access token was just issued).
-    return this.accessToken(connection, client);
+    return this.accessToken(connection, client, { warn });
+  }
+
+  /** Says once per version of the token Secret that someone else put its refresh token there. */
+  private async reportOverwritten(
+    key: string,
+    namespace: string,
+    tokens: StoredTokens,
+    warn: TokenWarning | undefined,
+  ): Promise<void> {
+    if (this.reportedOverwrites.get(key) === tokens.resourceVersion) return;
+    const message = overwrittenWarning(namespace, tokens.secretName);
+    this.options.logger.warn({ connection: key, secret: tokens.secretName }, message);
+    await warn?.(TOKEN_SECRET_OVERWRITTEN, message);
+    this.reportedOverwrites.set(key, tokens.resourceVersion);
   }
 
   forget(key: string): void {
     this.clientCredentialTokens.delete(key);
+    this.reportedOverwrites.delete(key);
   }
 
   /**

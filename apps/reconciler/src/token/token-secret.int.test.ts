@@ -1,6 +1,10 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
-import type { XeroTokenSet } from '@xero-access/xero-client';
+import {
+  REFRESH_TOKEN_SHA256_ANNOTATION,
+  refreshTokenSha256,
+  type XeroTokenSet,
+} from '@xero-access/xero-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { persistTokenSet, readTokenSecret, ROTATED_AT_ANNOTATION } from './token-secret.js';
 
@@ -99,6 +103,11 @@ describe('the token Secret', () => {
     expect(text(stored.data, 'organisation_name')).toBe('Acme Finance Ltd');
     // The rotated set had no id token: the pre-filled one stays.
     expect(text(stored.data, 'id_token')).toBe('i0');
+    // The refresh token it wrote is named by its digest (never itself), so an overwrite shows.
+    expect(stored.metadata?.annotations?.[REFRESH_TOKEN_SHA256_ANNOTATION]).toBe(
+      refreshTokenSha256('r1'),
+    );
+    expect(reread.overwritten).toBe(false);
   });
 
   it('writes a rotated set with optimistic concurrency: a stale read is re-read, not blindly overwritten', async () => {

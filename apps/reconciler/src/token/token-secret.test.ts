@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { XeroError } from '@xero-access/xero-client';
+import { withRefreshTokenSha256, XeroError } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
 import { conflictAction, parseTokenSecret } from './token-secret.js';
 
@@ -94,6 +94,26 @@ describe('parseTokenSecret', () => {
     expect((error as XeroError).message).not.toContain('rt-123');
     expect(parseTokenSecret('finance', { ...immutable, immutable: false }).refreshToken).toBe(
       'rt-123',
+    );
+  });
+
+  it('tells a refresh token someone else wrote from the one the operator or a consent wrote, by the digest annotation', () => {
+    const annotated = (refreshToken: string, digestOf: string): V1Secret => {
+      const written = secret({ refresh_token: refreshToken });
+      return {
+        ...written,
+        metadata: {
+          ...written.metadata,
+          annotations: withRefreshTokenSha256(undefined, secret({ refresh_token: digestOf }).data),
+        },
+      };
+    };
+    expect(parseTokenSecret('finance', annotated('rt-2', 'rt-2')).overwritten).toBe(false);
+    expect(parseTokenSecret('finance', annotated('rt-2\n', 'rt-2')).overwritten).toBe(false);
+    expect(parseTokenSecret('finance', annotated('rt-seed', 'rt-2')).overwritten).toBe(true);
+    // No digest: a Secret created by hand, or written before the operator recorded one.
+    expect(parseTokenSecret('finance', secret({ refresh_token: 'rt-seed' })).overwritten).toBe(
+      false,
     );
   });
 

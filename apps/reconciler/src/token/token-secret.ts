@@ -1,6 +1,13 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import { TENANT_ID_PATTERN } from '@xero-access/crd';
-import { TOKEN_SECRET_KEYS, xeroErrors, type XeroTokenSet } from '@xero-access/xero-client';
+import {
+  REFRESH_TOKEN_SHA256_ANNOTATION,
+  refreshTokenSha256,
+  TOKEN_SECRET_KEYS,
+  withRefreshTokenSha256,
+  xeroErrors,
+  type XeroTokenSet,
+} from '@xero-access/xero-client';
 import { isConflict, isNotFound } from '../kube/http-status.js';
 
 export const ROTATED_AT_ANNOTATION = 'xeroaccess.dev/refresh-token-rotated-at';
@@ -13,6 +20,11 @@ export interface StoredTokens {
   rotatedAt: Date | null;
   /** The pre-filled (Mage-style) tenant_id: the one organisation to monitor when spec.tenantId is unset. */
   tenantId: string | null;
+  /**
+   * The Secret names, by its digest, the refresh token of the last token set the operator or a
+   * consent wrote, and holds another one: something else wrote it (see overwritten-token-secret.ts).
+   */
+  overwritten: boolean;
   /** For writes with optimistic concurrency. */
   resourceVersion: string;
 }
@@ -74,6 +86,7 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
   }
   const accessToken = decode(secret.data, TOKEN_SECRET_KEYS.accessToken);
   const rotated = secret.metadata?.annotations?.[ROTATED_AT_ANNOTATION];
+  const written = secret.metadata?.annotations?.[REFRESH_TOKEN_SHA256_ANNOTATION];
   return {
     secretName: name,
     refreshToken,
@@ -82,6 +95,7 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
     expiresAt: parseExpiresAt(decode(secret.data, TOKEN_SECRET_KEYS.expiresAt)),
     rotatedAt: rotated ? new Date(rotated) : null,
     tenantId,
+    overwritten: written !== undefined && written !== refreshTokenSha256(refreshToken),
     resourceVersion: secret.metadata?.resourceVersion ?? '',
   };
 }
@@ -116,10 +130,10 @@ function withTokens(secret: V1Secret, tokens: XeroTokenSet, rotatedAt: Date): V1
     ...secret,
     metadata: {
       ...secret.metadata,
-      annotations: {
-        ...(secret.metadata?.annotations ?? {}),
-        [ROTATED_AT_ANNOTATION]: rotatedAt.toISOString(),
-      },
+      annotations: withRefreshTokenSha256(
+        { ...secret.metadata?.annotations, [ROTATED_AT_ANNOTATION]: rotatedAt.toISOString() },
+        data,
+      ),
     },
     data,
   };

@@ -48,6 +48,7 @@ import { ReconcileModule } from '../reconcile/reconcile.module.js';
           workers: config.workers,
           resyncMs: config.resyncMs,
           shutdownDrainMs: config.shutdownDrainMs,
+          shutdownGracePeriodMs: config.shutdownGracePeriodMs,
           leaderElection: config.leaderElection,
           webhookSender: sender,
         }),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   createXeroClient,
@@ -30,45 +29,75 @@ export interface XeroClientsOptions {
 }
 
 /**
- * One Xero client per app (client id + secret): apps share nothing but Redis, where every
- * replica's limiter and refresh locks meet.
+ * One Xero client per app, by client id: apps share nothing but Redis, where every replica's
+ * limiter and refresh locks meet. A rotated client secret replaces the app's client. Each client
+ * holds a limiter and a refresh coordinator, so an app no connection uses any more is dropped:
+ * when its last connection is gone (`release`) or points at another app, and when this replica
+ * stops leading (`clear`: a standby calls no Xero API).
  */
 export class XeroClients {
-  private readonly clients = new Map<string, XeroClient>();
+  private readonly apps = new Map<string, { clientSecret: string; client: XeroClient }>();
+  /** The client id each connection last asked for, by connection key. */
+  private readonly users = new Map<string, string>();
 
   constructor(private readonly options: XeroClientsOptions) {}
 
-  for(credentials: XeroAppCredentials): XeroClient {
-    const fingerprint = createHash('sha256')
-      .update(credentials.clientId)
-      .update('\0')
-      .update(credentials.clientSecret)
-      .digest('hex');
-    let client = this.clients.get(fingerprint);
-    if (!client) {
-      client = createXeroClient({
-        credentials,
-        endpoints: this.options.endpoints,
-        redis: this.options.redis,
-        keyPrefix: this.options.keyPrefix,
-        limits: this.options.limits,
-        logger: this.options.logger,
-        onCall: this.options.onCall,
-      });
-      client = {
-        ...client,
-        refresher: new RefreshCoordinator({
-          redis: this.options.redis,
-          identity: client.identity,
-          sealingSecret: credentials.clientSecret,
-          keyPrefix: `${this.options.keyPrefix}:refresh`,
-          lockTtlMs: this.options.refreshLockTtlMs,
-          waitTimeoutMs: this.options.refreshLockTtlMs + 30_000,
-          logger: this.options.logger,
-        }),
-      };
-      this.clients.set(fingerprint, client);
-    }
+  /** The app's client for the connection `key` (namespace/name). */
+  for(key: string, credentials: XeroAppCredentials): XeroClient {
+    const previous = this.users.get(key);
+    this.users.set(key, credentials.clientId);
+    if (previous !== undefined && previous !== credentials.clientId) this.dropIfUnused(previous);
+    const cached = this.apps.get(credentials.clientId);
+    if (cached?.clientSecret === credentials.clientSecret) return cached.client;
+    const client = this.create(credentials);
+    this.apps.set(credentials.clientId, { clientSecret: credentials.clientSecret, client });
     return client;
+  }
+
+  /** The connection is gone: its app's client goes too, unless another connection uses it. */
+  release(key: string): void {
+    const clientId = this.users.get(key);
+    if (clientId === undefined) return;
+    this.users.delete(key);
+    this.dropIfUnused(clientId);
+  }
+
+  clear(): void {
+    this.apps.clear();
+    this.users.clear();
+  }
+
+  /** How many apps have a client. */
+  get size(): number {
+    return this.apps.size;
+  }
+
+  private dropIfUnused(clientId: string): void {
+    for (const used of this.users.values()) if (used === clientId) return;
+    this.apps.delete(clientId);
+  }
+
+  private create(credentials: XeroAppCredentials): XeroClient {
+    const client = createXeroClient({
+      credentials,
+      endpoints: this.options.endpoints,
+      redis: this.options.redis,
+      keyPrefix: this.options.keyPrefix,
+      limits: this.options.limits,
+      logger: this.options.logger,
+      onCall: this.options.onCall,
+    });
+    return {
+      ...client,
+      refresher: new RefreshCoordinator({
+        redis: this.options.redis,
+        identity: client.identity,
+        sealingSecret: credentials.clientSecret,
+        keyPrefix: `${this.options.keyPrefix}:refresh`,
+        lockTtlMs: this.options.refreshLockTtlMs,
+        waitTimeoutMs: this.options.refreshLockTtlMs + 30_000,
+        logger: this.options.logger,
+      }),
+    };
   }
 }

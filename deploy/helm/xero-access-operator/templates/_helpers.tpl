@@ -44,6 +44,7 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ required "database.existingSecret is required: name a Secret holding the PostgreSQL URL; the reconciler and the admin API run in separate pods and must share one database (SQLite is only for local runs)" .Values.database.existingSecret }}
       key: {{ .Values.database.urlKey }}
+{{ include "xao.migrationEnv" . }}
 - name: REDIS_URL
 {{- if .Values.redis.existingSecret }}
   valueFrom:
@@ -74,6 +75,27 @@ app.kubernetes.io/component: {{ .component }}
   valueFrom: { fieldRef: { fieldPath: metadata.name } }
 - name: POD_NAMESPACE
   valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
+{{- end -}}
+
+{{- define "xao.migrationJob" -}}{{ include "xao.fullname" . }}-migrate{{- end -}}
+
+{{/* Whether the apps migrate as they start: not when the migration Job does (database.migrations.mode). */}}
+{{- define "xao.migrationEnv" -}}
+{{- if eq .Values.database.migrations.mode "job" -}}
+- name: DATABASE_MIGRATE
+  value: "false"
+# Named in the error an app stops with when the schema lacks its migrations.
+- name: DATABASE_MIGRATION_JOB
+  value: {{ include "xao.migrationJob" . }}
+{{- else -}}
+{{- if .Values.database.migrations.existingSecret -}}
+{{- fail "database.migrations.existingSecret is used only with database.migrations.mode=job: with onStart the apps migrate with database.existingSecret's URL" -}}
+{{- end -}}
+# An advisory lock serialises the apps, so a fresh install or an upgrade works whichever starts
+# first, and with the reconciler scaled to zero.
+- name: DATABASE_MIGRATE
+  value: "true"
+{{- end -}}
 {{- end -}}
 
 {{/* Where both apps find database.tls.ca: DATABASE_URL's sslrootcert names this file. */}}
@@ -115,6 +137,22 @@ tolerations: {{ toYaml . | nindent 2 }}
 {{- with .Values.affinity }}
 affinity: {{ toYaml . | nindent 2 }}
 {{- end }}
+{{- end -}}
+
+{{/* topologySpreadConstraints for one app's pods (`component`); a constraint without
+labelSelector gets this release's pods of that app. Nothing when the value is empty. */}}
+{{- define "xao.topologySpread" -}}
+{{- $constraints := list -}}
+{{- range .root.Values.topologySpreadConstraints -}}
+{{- $constraint := deepCopy . -}}
+{{- if not (hasKey $constraint "labelSelector") -}}
+{{- $_ := set $constraint "labelSelector" (dict "matchLabels" (include "xao.selector" $ | fromYaml)) -}}
+{{- end -}}
+{{- $constraints = append $constraints $constraint -}}
+{{- end -}}
+{{- with $constraints }}
+topologySpreadConstraints: {{ toYaml . | nindent 2 }}
+{{- end -}}
 {{- end -}}
 
 {{/* OIDC group → role map in the admin API's `group=role,group=role` form. */}}

@@ -27,3 +27,12 @@ the reconciler creates events.k8s.io/v1 Events, never core ones, and never patch
   resources: [secrets]
   verbs: [get, create, update]
 {{- end -}}
+
+{{/* The reconciler lists every XeroConnection in the cluster before it revokes a deleted one's grant
+(spec.revokeGrantOnDelete), so an organisation a connection in a namespace it does not watch
+(another release's) monitors too stays connected. Read only, and no Secrets. */}}
+{{- define "xao.rules.reconciler-all-connections" -}}
+- apiGroups: [xeroaccess.dev]
+  resources: [xeroconnections]
+  verbs: [get, list]
+{{- end -}}

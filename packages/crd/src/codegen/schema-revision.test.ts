@@ -62,6 +62,9 @@ describe('the CRD schema revision', () => {
     expect(annotatedRevision(manifest)).toBe(3);
     const bumped = withAnnotatedRevision(manifest, 4);
     expect(bumped).toBe(manifest.replace('schema-revision: "3"', 'schema-revision: "4"'));
+    // Prettier, which formats the chart, writes the value in single quotes.
+    const formatted = manifest.replace('"3"', "'3'");
+    expect(withAnnotatedRevision(formatted, 4)).toBe(manifest.replace('"3"', "'4'"));
     expect(() => annotatedRevision(manifest.replace('"3"', '"three"'))).toThrow(
       'metadata.annotations["xeroaccess.dev/schema-revision"] must be a whole number',
     );

@@ -50,10 +50,10 @@ export function annotatedRevision(crdYaml: string): number {
 export function withAnnotatedRevision(crdYaml: string, revision: number): string {
   annotatedRevision(crdYaml);
   const line = new RegExp(
-    `^(\\s+${SCHEMA_REVISION_ANNOTATION.replace(/[./]/g, '\\$&')}: )"\\d+"$`,
+    `^(\\s+${SCHEMA_REVISION_ANNOTATION.replace(/[./]/g, '\\$&')}: )(["'])\\d+\\2$`,
     'm',
   );
-  return crdYaml.replace(line, `$1"${revision}"`);
+  return crdYaml.replace(line, `$1$2${revision}$2`);
 }
 
 /** The revision to record: the recorded one while the spec is unchanged, the next one after a change. */

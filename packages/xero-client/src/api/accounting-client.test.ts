@@ -10,6 +10,8 @@ const GONE = '0a000000-0000-4000-8000-000000000002';
 
 /** What the stand-in answers every accounting call with (GET /connections lists TENANT only). */
 let answer: { status: number; body: unknown } = { status: 200, body: {} };
+/** Called as GET /connections arrives, before it is answered. */
+let onConnections: (() => void) | undefined;
 let server: Server;
 let client: XeroAccountingClient;
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
       response.end(JSON.stringify(body));
     };
     if (request.url === '/connections') {
+      onConnections?.();
       json(200, [
         {
           id: '0c000000-0000-4000-8000-000000000001',
@@ -92,5 +95,22 @@ describe('accounting answers that refuse the token', () => {
     expect((await failure(TENANT, 'Unauthorized')).statusCode).toBe(401);
     answer = { status: 401, body: 'not json' };
     await failure(TENANT, 'Unauthorized');
+  });
+});
+
+describe('a call given up while it tells a refusal apart', () => {
+  it("fails with the signal's reason, not as a scope problem", async () => {
+    answer = { status: 403, body: problem(403, 'Forbidden', 'AuthenticationUnsuccessful') };
+    const controller = new AbortController();
+    const reason = new Error('out of time');
+    onConnections = () => controller.abort(reason);
+    try {
+      const error = await client
+        .getUsers('token', TENANT, { signal: controller.signal })
+        .catch((e: unknown) => e);
+      expect(error).toBe(reason);
+    } finally {
+      onConnections = undefined;
+    }
   });
 });

@@ -21,6 +21,11 @@ const SETTINGS_READ = ['accounting.settings.read', 'accounting.settings'] as con
 export interface CallOptions {
   /** Abandons the call (and its wait for a rate-limit slot). */
   signal?: AbortSignal;
+  /**
+   * The caller's deadline: a rate-limit slot (or a 429's Retry-After) that frees later fails the
+   * call at once with RateLimited, `retryAt` the moment it frees, instead of waiting for it.
+   */
+  waitUntil?: Date;
 }
 
 export interface GetUsersOptions extends CallOptions {
@@ -55,6 +60,7 @@ export class XeroAccountingClient {
       operation,
       scope: { appId: this.appId, operation },
       signal: options.signal,
+      waitUntil: options.waitUntil,
     });
     if (response.statusCode !== 200) throw this.failure(operation, response);
     return parseResponse(connectionsSchema, response.body, operation, 200);
@@ -183,6 +189,7 @@ export class XeroAccountingClient {
       operation,
       scope: { appId: this.appId, tenantId, operation },
       signal: options.signal,
+      waitUntil: options.waitUntil,
     });
     if (
       response.statusCode === 200 ||
@@ -192,7 +199,7 @@ export class XeroAccountingClient {
       return response;
     }
     if (response.statusCode === 403 || isAuthorizationUnsuccessful(response))
-      throw await this.forbidden(accessToken, tenantId, operation, response.statusCode);
+      throw await this.forbidden(accessToken, tenantId, operation, response.statusCode, options);
     throw this.failure(operation, response, tenantId);
   }
 
@@ -205,12 +212,14 @@ export class XeroAccountingClient {
     tenantId: string,
     operation: string,
     statusCode: number,
+    options: CallOptions,
   ): Promise<XeroError> {
     try {
-      const connections = await this.getConnections(accessToken);
+      const connections = await this.getConnections(accessToken, options);
       if (!connections.some((c) => c.tenantId === tenantId))
         return xeroErrors.tenantDisconnected(operation, tenantId);
-    } catch {
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
       // Cannot tell: report the scope problem the answer most often means.
     }
     return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId, statusCode);

@@ -37,20 +37,24 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-/** A transport with its own limiter budget; a slot further away than 1 s fails at once. */
-function transport(limits: Partial<XeroLimits>, onCall?: (call: XeroCallEvent) => void) {
+/** A transport with its own limiter budget; a slot further away than `maxWaitMs` fails at once. */
+function transport(
+  limits: Partial<XeroLimits>,
+  onCall?: (call: XeroCallEvent) => void,
+  maxWaitMs = 1_000,
+) {
   const limiter = new XeroRateLimiter({
     redis,
     keyPrefix: `transport-${randomBytes(4).toString('hex')}`,
     limits,
-    tuning: { maxWaitMs: 1_000 },
+    tuning: { maxWaitMs },
   });
   const through = new Transport({ limiter, onCall });
-  return () => getUsers(through);
+  return (waitUntil?: Date) => getUsers(through, waitUntil);
 }
 
 /** One GET Users of app `app` for tenant `t1` through `through`. */
-function getUsers(through: Transport) {
+function getUsers(through: Transport, waitUntil?: Date) {
   return through.send({
     method: 'GET',
     url,
@@ -58,6 +62,7 @@ function getUsers(through: Transport) {
     idempotent: true,
     operation: 'GET Users',
     scope: { appId: 'app', tenantId: 't1', operation: 'GET Users' },
+    waitUntil,
   });
 }
 
@@ -157,5 +162,34 @@ describe('Transport and the limiter: what Xero says about the budget', () => {
       { operation: 'GET Users', tenantId: 't1', statusCode: 429 },
     ]);
     expect(calls.some((call) => 'rateLimited' in call)).toBe(false);
+  });
+});
+
+describe("a caller's deadline (waitUntil)", () => {
+  /** Settles within `ms`, or fails saying the call still waits. */
+  const within = <T>(ms: number, promise: Promise<T>): Promise<T> =>
+    Promise.race([
+      promise,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms),
+      ),
+    ]);
+
+  it('a slot that frees after it fails the call at once, retryAt when the slot frees', async () => {
+    // The limiter alone would wait up to 5 min for the next slot (a minute away).
+    const send = transport({ tenantPerMinute: 1, minuteWindowMs: 60_000 }, undefined, 5 * 60_000);
+    answer = { status: 200, headers: {} };
+    expect((await send()).statusCode).toBe(200);
+    const error = await refusal(within(2_000, send(new Date(Date.now() + 1_000))));
+    expect(error.code).toBe('minute');
+    expect(error.retryAt!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it("a 429 whose Retry-After ends after it fails the call at once, retryAt Xero's", async () => {
+    const send = transport({}, undefined, 5 * 60_000);
+    answer = { status: 429, headers: { 'Retry-After': '30', 'X-Rate-Limit-Problem': 'minute' } };
+    const startedAt = Date.now();
+    const error = await refusal(within(2_000, send(new Date(Date.now() + 1_000))));
+    expect(error.retryAt!.getTime()).toBeGreaterThanOrEqual(startedAt + 30_000);
   });
 });

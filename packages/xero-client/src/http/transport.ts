@@ -60,6 +60,8 @@ export interface XeroRequest {
   scope?: CallScope;
   /** Abandons the wait for a slot and the request. */
   signal?: AbortSignal;
+  /** Fail with RateLimited rather than wait for a slot, or a 429's Retry-After, past this. */
+  waitUntil?: Date;
 }
 
 export interface XeroResponse {
@@ -184,7 +186,7 @@ export class Transport {
   > {
     const permit =
       request.scope && this.limiter
-        ? await this.limiter.acquire(request.scope, request.signal)
+        ? await this.limiter.acquire(request.scope, request.signal, request.waitUntil)
         : undefined;
     const stopTracking = permit ? this.limiter!.track(request.scope!, permit) : undefined;
     try {
@@ -252,7 +254,8 @@ export class Transport {
       await limiter.pause(request.scope!, limit, retryAfterMs);
       throw rateLimitedError(request.operation, response, request.scope!.tenantId);
     }
-    // The pause makes every process (this one included) wait in acquire() until Retry-After.
+    // The pause makes every process (this one included) wait in acquire() until Retry-After (a
+    // caller whose waitUntil comes sooner fails there, with RateLimited).
     await limiter.pause(request.scope!, limit, retryAfterMs);
   }
 
@@ -263,6 +266,6 @@ export class Transport {
       { operation: request.operation, cause, attempt: failures, retryInMs: ms },
       'Xero call failed; retrying',
     );
-    await delay(ms);
+    await delay(ms, request.signal);
   }
 }

@@ -194,32 +194,61 @@ export interface LeaseOptions {
   leaseId: string;
 }
 
+/**
+ * Leases Redis granted whose release did not reach it, by lease id: released as soon as the
+ * client is `ready` again. One per Redis client, so one listener however many limiters (one per
+ * Xero app) share the client; a limiter is held only while one of its releases is pending.
+ */
+class PendingReleases {
+  private readonly releases = new Map<string, () => Promise<unknown>>();
+
+  constructor(client: Redis) {
+    client.on('ready', () => void this.releaseAll());
+  }
+
+  add(leaseId: string, release: () => Promise<unknown>): void {
+    this.releases.set(leaseId, release);
+  }
+
+  private async releaseAll(): Promise<void> {
+    for (const [leaseId, release] of [...this.releases]) {
+      try {
+        await release();
+        this.releases.delete(leaseId);
+      } catch {
+        return; // Redis went away again: the next 'ready' retries.
+      }
+    }
+  }
+}
+
+const pendingReleases = new WeakMap<Redis, PendingReleases>();
+
+function pendingReleasesOf(client: Redis): PendingReleases {
+  let pending = pendingReleases.get(client);
+  if (!pending) {
+    pending = new PendingReleases(client);
+    pendingReleases.set(client, pending);
+  }
+  return pending;
+}
+
 /** At most `points` holders at once; a holder that never releases loses its lease after windowMs. */
 export class RedisLeaseLimiter extends ScriptedRedisLimiter {
-  /** Leases Redis granted whose release did not reach it: released as soon as it is back. */
-  private readonly unreleased = new Map<string, string>();
+  private readonly pending: PendingReleases;
 
   constructor(options: StoreOptions) {
     // duration 0: in memory a slot is held until released, however long the call takes.
     super(options, 0);
-    options.client.on('ready', () => void this.releaseUnreleased());
+    this.pending = pendingReleasesOf(options.client);
   }
 
   // Without this, a partition that outlives a call keeps its slot taken in Redis for leaseMs
   // (2 minutes) after Redis is back: five such calls would stop the tenant that long.
   protected override undoFailed(key: string, options: Partial<LeaseOptions>): void {
-    if (options.leaseId) this.unreleased.set(options.leaseId, key);
-  }
-
-  private async releaseUnreleased(): Promise<void> {
-    for (const [leaseId, key] of [...this.unreleased]) {
-      try {
-        await this._upsert(this.getKey(key), -1, 0, false, { leaseId });
-        this.unreleased.delete(leaseId);
-      } catch {
-        return; // Redis went away again: the next 'ready' retries.
-      }
-    }
+    const { leaseId } = options;
+    if (leaseId)
+      this.pending.add(leaseId, () => this._upsert(this.getKey(key), -1, 0, false, { leaseId }));
   }
 
   async _upsert(

@@ -261,6 +261,37 @@ describe('Redis connection lost while a call is in flight', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     next.release();
   });
+
+  // One limiter per Xero app: a listener each would pass Node's limit of 10 at the 11th app and
+  // keep every limiter ever made alive through the client.
+  it('listens once on the client for any number of limiters, and releases the leases of each', async () => {
+    const redis = connect();
+    await ready(redis);
+    const keyPrefix = `test-${randomBytes(4).toString('hex')}`;
+    const limiters = Array.from(
+      { length: 50 },
+      () =>
+        new XeroRateLimiter({
+          redis,
+          keyPrefix,
+          limits: { tenantConcurrent: 1 },
+          tuning: { leaseMs: 60_000, maxWaitMs: 3_000 },
+        }),
+    );
+    expect(redis.listenerCount('ready')).toBe(1);
+
+    const scopes = [0, 1].map((i) => ({ appId: `app-${i}`, tenantId: 't1' }));
+    const permits = await Promise.all(scopes.map((scope, i) => limiters[i]!.acquire(scope)));
+    redis.disconnect();
+    permits.forEach((permit) => permit.release());
+    await new Promise((r) => setTimeout(r, 100));
+    await redis.connect();
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    const next = await Promise.all(scopes.map((scope, i) => limiters[i]!.acquire(scope)));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    next.forEach((permit) => permit.release());
+  });
 });
 
 describe('Redis outage fallback', () => {

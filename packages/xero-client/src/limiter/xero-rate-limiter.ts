@@ -138,8 +138,11 @@ export class XeroRateLimiter {
     this.pauses = new PauseBoard(options.redis, prefix);
   }
 
-  /** Waits for a slot under every limit that applies to the call. */
-  acquire(scope: CallScope, signal?: AbortSignal): Promise<Permit> {
+  /**
+   * Waits for a slot under every limit that applies to the call; fails with RateLimited when the
+   * next slot frees after `maxWaitMs`, or after `waitUntil` (the caller's own deadline).
+   */
+  acquire(scope: CallScope, signal?: AbortSignal, waitUntil?: Date): Promise<Permit> {
     const queueKey = `${scope.appId}\u0000${scope.tenantId ?? ''}`;
     let queue = this.queues.get(queueKey);
     if (!queue) {
@@ -169,7 +172,10 @@ export class XeroRateLimiter {
         {
           resolve,
           reject,
-          deadline: Date.now() + this.tuning.maxWaitMs,
+          deadline: Math.min(
+            Date.now() + this.tuning.maxWaitMs,
+            waitUntil?.getTime() ?? Number.POSITIVE_INFINITY,
+          ),
           operation: scope.operation,
         },
         signal,

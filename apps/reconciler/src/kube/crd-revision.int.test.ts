@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CRD_SCHEMA_REVISION, crdFilePath } from '@xero-access/crd';
+import {
+  installCrds,
+  repoRoot,
+  startCluster,
+  stopCluster,
+  type ClusterState,
+} from '@xero-access/local-cluster';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricValue } from '../test/reconciler-process.js';
+import { useTestBed } from '../test/test-bed.js';
+
+// A control plane of its own: an older CRD in the shared one would stop every other test's reconciler.
+describe('the CRD schema revision check at start (real API server)', () => {
+  const bed = useTestBed({ name: 'crdrev' });
+  const dir = join(repoRoot(), '.local', `crd-revision-int-test-${process.pid}`);
+  let cluster: ClusterState;
+
+  beforeAll(async () => {
+    // The same CRD as an older version had it: only the annotation differs.
+    const older = join(mkdtempSync(join(tmpdir(), 'crd-revision-')), 'older.yaml');
+    const current = readFileSync(crdFilePath, 'utf8');
+    const annotation = `xeroaccess.dev/schema-revision: "${CRD_SCHEMA_REVISION}"`;
+    expect(current).toContain(annotation);
+    writeFileSync(
+      older,
+      current.replace(annotation, `xeroaccess.dev/schema-revision: "${CRD_SCHEMA_REVISION - 1}"`),
+    );
+    cluster = await startCluster({ dir, crdFiles: [older] });
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfig);
+    await kc
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: bed.namespace } } });
+  }, 120_000);
+  afterAll(() => stopCluster(dir));
+
+  const env = () => bed.env({ extra: { KUBECONFIG: cluster.kubeconfig } });
+
+  it('refuses to run on an older CRD, naming both revisions and the command that applies the CRD', async () => {
+    const reconciler = bed.spawnReconciler(env());
+    const started = reconciler.url().then(
+      () => 'started',
+      () => 'exited',
+    );
+    expect(await Promise.race([reconciler.exited, started])).toBe(1);
+    const fatal = reconciler.logs.find((l) => l.msg === 'reconciler failed to start');
+    expect((fatal?.err as { message?: string } | undefined)?.message, reconciler.errorOutput).toBe(
+      `The installed XeroConnection CRD xeroconnections.xeroaccess.dev has schema revision ${CRD_SCHEMA_REVISION - 1} (annotation xeroaccess.dev/schema-revision); this reconciler needs revision ${CRD_SCHEMA_REVISION} or newer. ` +
+        "With an older CRD the API server drops the fields added since from every XeroConnection. Apply this version's CRD, then restart the reconciler: " +
+        'kubectl apply -f deploy/helm/xero-access-operator/crds/',
+    );
+    expect(reconciler.logs.map((l) => l.msg)).not.toContain('database ready');
+  });
+
+  it('starts once the CRD of this version is applied, and exports and logs its revision', async () => {
+    await installCrds(cluster.kubeconfig, [crdFilePath]);
+    const reconciler = bed.spawnReconciler(env());
+    expect(metricValue(await reconciler.metrics(), 'xao_crd_schema_revision ')).toBe(
+      CRD_SCHEMA_REVISION,
+    );
+    expect(
+      reconciler.logs.find((l) => l.msg === 'XeroConnection CRD schema revision checked'),
+    ).toMatchObject({ schemaRevision: CRD_SCHEMA_REVISION, expected: CRD_SCHEMA_REVISION });
+  });
+});
