@@ -24,8 +24,11 @@ describe('the CRD schema revision check at start (real API server)', () => {
     // The same CRD as an older version had it: only the annotation differs.
     const older = join(mkdtempSync(join(tmpdir(), 'crd-revision-')), 'older.yaml');
     const current = readFileSync(crdFilePath, 'utf8');
-    const annotation = `xeroaccess.dev/schema-revision: "${CRD_SCHEMA_REVISION}"`;
-    expect(current).toContain(annotation);
+    // Prettier writes the chart's YAML with single quotes; either quote is the same string.
+    const annotation = new RegExp(
+      `xeroaccess\\.dev/schema-revision: (["'])${CRD_SCHEMA_REVISION}\\1`,
+    );
+    expect(current).toMatch(annotation);
     writeFileSync(
       older,
       current.replace(annotation, `xeroaccess.dev/schema-revision: "${CRD_SCHEMA_REVISION - 1}"`),
