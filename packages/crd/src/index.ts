@@ -9,17 +9,12 @@ export type {
   AccessControl,
   RoleMapping,
   MonitoredTenant,
+  TenantSyncFailure,
   DisconnectedTenant,
   XeroRole,
 } from './generated/xero-connection.js';
 export { XERO_ROLES } from './generated/xero-connection.js';
 export { crdFilePath } from './crd-file.js';
 export { CRD_SCHEMA_REVISION } from './generated/schema-revision.js';
-
-/** A XeroConnection list as the API server returns it. */
-export interface XeroConnectionList {
-  apiVersion?: string;
-  kind?: string;
-  metadata?: { resourceVersion?: string; continue?: string };
-  items: import('./generated/xero-connection.js').XeroConnection[];
-}
+export { listXeroConnectionsPage, type XeroConnectionList } from './list-xero-connections.js';
+export { abortOptions, makeApiClientWithTimeout } from './abort-options.js';

@@ -151,8 +151,7 @@ export async function connectionPage(
       const status = kubeStatusOf(error);
       if (from.continue !== null && status === 410) throw expired();
       if (from.continue !== null && status === 400) throw notACursor();
-      const e = error as { code?: unknown; message?: string };
-      kubernetes = `unreachable (${String(e.code ?? e.message ?? 'error')})`;
+      kubernetes = `unreachable (${kube.problemOf(error)})`;
       stalled = true;
       break;
     }

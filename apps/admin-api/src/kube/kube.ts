@@ -1,4 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { listXeroConnectionsPage, makeApiClientWithTimeout } from '@xero-access/crd';
 
 export const XC = {
   group: 'xeroaccess.dev',
@@ -59,7 +60,15 @@ export function kubeStatusOf(error: unknown): number | undefined {
 export const isNotFound = (error: unknown): boolean => kubeStatusOf(error) === 404;
 export const isConflict = (error: unknown): boolean => kubeStatusOf(error) === 409;
 
-/** Reads XeroConnections and their Secrets. */
+/**
+ * How long any Kubernetes call waits for its answer. An API server that takes the connection but
+ * never answers would otherwise hold the request (a person waiting on the list or the OAuth
+ * callback) forever. Longer than an admission webhook's default timeout (10 s), which the token
+ * Secret's dry run and write may wait on; as long as a call to Xero may take.
+ */
+export const KUBE_REQUEST_TIMEOUT_MS = 15_000;
+
+/** Reads XeroConnections and their Secrets; every call gives up after `timeoutMs` without answer. */
 export class KubeGateway {
   private readonly custom: CustomObjectsApi;
   readonly core: CoreV1Api;
@@ -68,9 +77,18 @@ export class KubeGateway {
   constructor(
     readonly kc: KubeConfig,
     private readonly namespaces: readonly string[] = [],
+    readonly timeoutMs: number = KUBE_REQUEST_TIMEOUT_MS,
   ) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.custom = makeApiClientWithTimeout(kc, CustomObjectsApi, timeoutMs);
+    this.core = makeApiClientWithTimeout(kc, CoreV1Api, timeoutMs);
+  }
+
+  /** Why a call failed, for the `kubernetes` field: `ECONNREFUSED`, `403`, `no answer within 15 s`. */
+  problemOf(error: unknown): string {
+    const e = error as { code?: unknown; message?: string; name?: string } | null;
+    // The only signal on these calls is the timeout's; node-fetch's AbortError names neither.
+    if (e?.name === 'AbortError') return `no answer within ${this.timeoutMs / 1000} s`;
+    return String(e?.code ?? e?.message ?? 'error');
   }
 
   /**
@@ -93,13 +111,10 @@ export class KubeGateway {
     limit: number,
     continueToken?: string,
   ): Promise<XeroConnectionPage> {
-    const page = { ...XC, limit, _continue: continueToken };
-    const list = (
-      namespace === null
-        ? await this.custom.listClusterCustomObject(page)
-        : await this.custom.listNamespacedCustomObject({ ...page, namespace })
-    ) as { items?: XeroConnectionResource[]; metadata?: { continue?: string } };
-    return { items: list.items ?? [], continue: list.metadata?.continue || null };
+    const list = await listXeroConnectionsPage(this.custom, namespace, continueToken, limit);
+    // This API reads only the fields XeroConnectionResource declares.
+    const items = list.items as XeroConnectionResource[];
+    return { items, continue: list.metadata?.continue || null };
   }
 
   async getConnection(namespace: string, name: string): Promise<XeroConnectionResource | null> {

@@ -1,6 +1,6 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
+import { abortOptions } from '@xero-access/crd';
 import { webhookTargetProblem } from '@xero-access/model';
-import { abortOptions } from '../kube/abort-options.js';
 import { isNotFound } from '../kube/http-status.js';
 
 /** Where a namespace's alerts go and the secret their signatures use. */

@@ -8,6 +8,8 @@ import { summariseFindings } from './finding-summary.js';
 /** What a finished sync tells the Events about. */
 export interface SyncedForEvents {
   tenants: readonly { tenantId: string }[];
+  /** Organisations monitored but not synced this time: not dropped. */
+  failed?: readonly { tenant: { tenantId: string } }[];
   transitions: readonly FindingTransition[];
 }
 
@@ -63,7 +65,8 @@ export async function recordSyncEvents(
 ): Promise<void> {
   await recordReadyChange(events, connection, previous, ready, fenced);
   if (!synced) return;
-  for (const tenant of droppedTenants(previous.tenants, synced.tenants)) {
+  const monitored = [...synced.tenants, ...(synced.failed ?? []).map((f) => f.tenant)];
+  for (const tenant of droppedTenants(previous.tenants, monitored)) {
     fenced.throwIfAborted();
     await events.record(
       connection,

@@ -2,9 +2,9 @@ import { EventsV1Api, V1MicroTime, type KubeConfig } from '@kubernetes/client-no
 import {
   XERO_CONNECTION_API_VERSION,
   XERO_CONNECTION_KIND,
+  abortOptions,
   type XeroConnection,
 } from '@xero-access/crd';
-import { abortOptions } from '../kube/abort-options.js';
 import { describeKubeError } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
 

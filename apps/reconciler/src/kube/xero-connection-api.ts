@@ -8,11 +8,11 @@ import {
   XERO_CONNECTION_GROUP,
   XERO_CONNECTION_PLURAL,
   XERO_CONNECTION_VERSION,
+  abortOptions,
+  listXeroConnectionsPage,
   type XeroConnection,
-  type XeroConnectionList,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
-import { abortOptions } from './abort-options.js';
 import { isNotFound } from './http-status.js';
 
 const coordinates = {
@@ -24,21 +24,6 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** Status fields to set; a field set to null is removed (JSON merge patch), one left out is kept. */
 export type StatusPatch = { [K in keyof XeroConnectionStatus]?: XeroConnectionStatus[K] | null };
-
-/** One page of XeroConnections in the namespace, or in all namespaces when it is absent. */
-export async function listXeroConnectionsPage(
-  api: CustomObjectsApi,
-  namespace: string | undefined,
-  continueToken: string | undefined,
-  limit: number,
-): Promise<XeroConnectionList> {
-  const page = { ...coordinates, limit, _continue: continueToken };
-  return (
-    namespace
-      ? await api.listNamespacedCustomObject({ ...page, namespace })
-      : await api.listClusterCustomObject(page)
-  ) as XeroConnectionList;
-}
 
 /** The XeroConnection calls the reconciler makes. */
 export class XeroConnectionApi {

@@ -1,8 +1,12 @@
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
+import {
+  blackHoleProxy,
+  createTestNamespace,
+  testKubeConfig,
+  type BlackHoleProxy,
+} from '@xero-access/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
-import { blackHoleProxy, type BlackHoleProxy } from '../test/black-hole-proxy.js';
 import { until } from '../test/harness.js';
 import { LeaseElector } from './lease-elector.js';
 

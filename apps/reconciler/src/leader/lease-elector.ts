@@ -6,7 +6,7 @@ import {
   type V1Lease,
   type V1LeaseSpec,
 } from '@kubernetes/client-node';
-import { abortOptions } from '../kube/abort-options.js';
+import { abortOptions } from '@xero-access/crd';
 import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../util/sleep.js';

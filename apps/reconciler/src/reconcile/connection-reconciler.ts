@@ -33,20 +33,22 @@ import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
 import { recordSnapshots } from '../snapshot/record-snapshots.js';
 import { findCondition, readyFrom, setCondition } from '../status/conditions.js';
 import { failedSyncStatus, succeededSyncStatus, type SyncStatus } from '../status/sync-status.js';
+import { PARTIALLY_SYNCED } from '../status/tenants-status.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
 import {
   selectTenantsFor,
   tenantMismatchMessage,
   type TenantSelection,
 } from '../sync/tenant-selection.js';
-import { syncTenants, type SyncedTenant } from '../sync/tenant-sync.js';
+import { syncTenants } from '../sync/tenant-sync.js';
 import { readAppCredentials } from '../token/credentials-secret.js';
 import { withStaleTokenRetried } from '../token/stale-token-retry.js';
 import type { AccessGrant, TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
-import type { Progress, SyncOutcome } from './sync-outcome.js';
+import type { FetchedTenants, Progress, SyncOutcome } from './sync-outcome.js';
+import { TenantsFailedError, tenantsFailure } from './tenant-failures.js';
 import {
   earliestDeadline,
   reevaluationDeadline,
@@ -58,6 +60,7 @@ import { finalizeConnection } from './finalize.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 import { SYNC_TIMED_OUT, SyncDeadline } from './sync-deadline.js';
+import { UnwrittenReports, type SyncReport } from './unwritten-reports.js';
 
 export interface ConnectionReconcilerDeps {
   api: XeroConnectionApi;
@@ -107,6 +110,9 @@ export class ConnectionReconciler {
 
   /** spec.tenantId and the token Secret's tenant_id last reported as differing, by connection key. */
   private readonly tenantMismatches = new Map<string, string>();
+
+  /** Reports of syncs whose status patch failed: the retry writes them rather than sync again. */
+  private readonly unwritten = new UnwrittenReports();
 
   constructor(private readonly deps: ConnectionReconcilerDeps) {}
 
@@ -175,6 +181,14 @@ export class ConnectionReconciler {
     // A new leader exports what the last sync found (suspended, failing or not due alike).
     this.deps.metrics.setSyncSchedule(namespace, name, status.lastSyncTime, syncIntervalMs(spec));
 
+    // The last sync recorded its snapshots and findings but not its status: write that now,
+    // rather than sync Xero again (unwritten-reports.ts).
+    const unwritten = this.unwritten.for(key, connection);
+    if (unwritten) {
+      await this.writeReport(key, connection, spec, unwritten, fenced, deadline);
+      const next = Date.parse(unwritten.status.nextSyncTime!);
+      return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
+    }
     if (spec.suspend) {
       const suspended: SuspendedReconcile = {
         deps: this.deps,
@@ -274,16 +288,22 @@ export class ConnectionReconciler {
     let report: SyncStatus;
     let requeueAfterMs: number;
     if (outcome) {
-      this.failures.forget(key);
+      // Organisations that failed are retried with backoff (at a rate limit's end); the next sync
+      // fetches every organisation again, and this one's are recorded all the same.
+      const partial = outcome.failed.length > 0 ? tenantsFailure(outcome.failed) : undefined;
+      if (partial) this.deps.metrics.reconcileErrors.inc({ reason: PARTIALLY_SYNCED });
+      else this.failures.forget(key);
       report = succeededSyncStatus(outcome, previous, now);
       requeueAfterMs = untilNextDeadline(
-        syncWaitMs(spec, this.deps.settings.syncJitter),
+        partial
+          ? this.retryAfterMs(key, partial, now)
+          : syncWaitMs(spec, this.deps.settings.syncJitter),
         [outcome.nextAcceptanceExpiry, reevaluationDeadline(outcome.reevaluateAt, now)],
         now,
       );
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
     } else {
-      report = failedSyncStatus(failure!, progress, previous);
+      report = failedSyncStatus(failure!, progress, previous, now);
       requeueAfterMs = this.retryAfterMs(key, failure!, now);
     }
     let conditions = previous.conditions ?? [];
@@ -298,19 +318,38 @@ export class ConnectionReconciler {
       nextSyncTime: new Date(now.getTime() + requeueAfterMs).toISOString(),
     };
 
+    const written: SyncReport = { previous, status, ready, synced: outcome };
+    fenced.throwIfAborted();
+    // Its snapshots and findings are recorded: a retry after a failed status patch writes this.
+    if (outcome) this.unwritten.hold(key, connection, written);
+    await this.writeReport(key, connection, spec, written, fenced, deadline);
+    return { requeueAfterMs };
+  }
+
+  /** Writes a sync's status, then records its Events (best effort: they fail no reconcile). */
+  private async writeReport(
+    key: string,
+    connection: XeroConnection,
+    spec: EffectiveSpec,
+    report: SyncReport,
+    fenced: AbortSignal,
+    deadline: SyncDeadline,
+  ): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const { status, ready } = report;
     fenced.throwIfAborted();
     await this.deps.api.patchStatus(namespace, name, status, deadline.finishing());
+    this.unwritten.forget(key);
     this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
     this.deps.metrics.setSyncSchedule(namespace, name, status.lastSyncTime, syncIntervalMs(spec));
     await recordSyncEvents(
       this.deps.events,
       connection,
-      previous,
+      report.previous,
       ready,
-      outcome,
+      report.synced,
       deadline.finishing(),
     );
-    return { requeueAfterMs };
   }
 
   private async syncAndEvaluate(
@@ -337,7 +376,7 @@ export class ConnectionReconciler {
     enter('sync');
     // The token steps are not aborted (a rotated set is always written back): they may have used it up.
     deadline.signal.throwIfAborted();
-    const tenants = await withStaleTokenRetried(
+    const fetched = await withStaleTokenRetried(
       grant,
       async () => {
         enter('authenticate');
@@ -349,19 +388,30 @@ export class ConnectionReconciler {
       },
       (current) => this.syncSelectedTenants(connection, spec, client, current, deadline),
     );
+    // Fenced: the organisations' failures are the abort's; nothing is recorded or reported.
+    fenced.throwIfAborted();
+    progress.fetched = fetched;
+    const tenants = fetched.synced;
+    if (tenants.length === 0) throw new TenantsFailedError(fetched.failed);
+    for (const { tenant, failure } of fetched.failed) {
+      this.deps.logger.warn(
+        { connection: objectKey(connection), tenantId: tenant.tenantId, ...failure },
+        'organisation not synced; the others are recorded',
+      );
+    }
     // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
     const database = <T>(call: () => Promise<T>): Promise<T> =>
       withDatabase(this.deps.settings.database, call);
     // From here the Xero data is in: snapshots, the connection row and findings are recorded
     // together, past the deadline too (only fencing stops it, before a write).
     fenced.throwIfAborted();
-    const recorded = await database(() => recordSnapshots(db, ref, tenants, spec.criticalSystem));
-    progress.syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, 0);
+    const recorded = await database(() => recordSnapshots(db, ref, fetched, spec.criticalSystem));
+    progress.syncedUsers = recorded.syncedUsers;
 
     enter('evaluate');
     const perSnapshot: { snapshotId: string; findings: ReportedFinding[] }[] = [];
     const reevaluateAts: (Date | null)[] = [];
-    for (const r of recorded) {
+    for (const r of recorded.recorded) {
       const evaluation = await database(() =>
         evaluateSnapshot(
           db,
@@ -386,9 +436,14 @@ export class ConnectionReconciler {
     return {
       grant,
       tenants,
-      userCount: recorded.reduce((sum, r) => sum + r.activeUsers, 0),
+      failed: fetched.failed,
+      syncedUsers: recorded.syncedUsers,
+      userCount: recorded.userCount,
       openByCheck: applied.openByCheck,
-      disconnected: await database(() => disconnectedTenants(db, ref, tenants)),
+      // A failed organisation is still monitored: not listed as disconnected.
+      disconnected: await database(() =>
+        disconnectedTenants(db, ref, [...tenants, ...fetched.failed.map((f) => f.tenant)]),
+      ),
       openSeries: await database(() => openFindingSeries(db, ref)),
       transitions: applied.transitions,
       nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
@@ -396,21 +451,31 @@ export class ConnectionReconciler {
     };
   }
 
-  /** Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant. */
+  /**
+   * Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant, each
+   * on its own: the failed ones come back classified (SyncTimedOut once the deadline passed).
+   */
   private async syncSelectedTenants(
     connection: XeroConnection,
     spec: EffectiveSpec,
     client: XeroClient,
     grant: AccessGrant,
     deadline: SyncDeadline,
-  ): Promise<SyncedTenant[]> {
+  ): Promise<FetchedTenants> {
     const namespace = connection.metadata!.namespace!;
     const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
     await this.reportTenantMismatch(connection, selection, deadline.signal);
-    return syncTenants(client, grant.accessToken, selection, {
+    const { synced, failed } = await syncTenants(client, grant.accessToken, selection, {
       signal: deadline.signal,
       waitUntil: deadline.at,
     });
+    return {
+      synced,
+      failed: failed.map(({ error, ...tenant }) => ({
+        tenant,
+        failure: classifyFailure(deadline.causeOf(error), 'sync'),
+      })),
+    };
   }
 
   /** Says once (per pair of tenant ids, per process) that spec.tenantId overrides tenant_id. */
@@ -448,15 +513,20 @@ export class ConnectionReconciler {
       : backoff;
   }
 
-  /** A standby calls no Xero API: the Xero clients go (a new term makes them again). */
+  /**
+   * A standby calls no Xero API: the Xero clients go (a new term makes them again). Unwritten
+   * reports go too: the next leader may have synced since.
+   */
   stoppedLeading(): void {
     this.deps.clients.clear();
+    this.unwritten.clear();
   }
 
   private forget(key: string, namespace: string, name: string): void {
     this.failures.forget(key);
     this.secretChanges.delete(key);
     this.tenantMismatches.delete(key);
+    this.unwritten.forget(key);
     this.deps.tokens.forget(key);
     this.deps.clients.release(key);
     this.deps.metrics.forgetConnection(namespace, name);

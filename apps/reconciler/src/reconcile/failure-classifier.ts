@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, databaseErrorKind } from '@xero-access/model'
 import { InvalidAlertTargetError } from '../alerts/alert-targets.js';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 import { SYNC_TIMED_OUT, SyncTimedOutError } from './sync-deadline.js';
+import { TenantsFailedError, tenantsFailure } from './tenant-failures.js';
 
 export type Phase = 'authenticate' | 'sync' | 'evaluate';
 
@@ -35,6 +36,8 @@ const PHASE_CONDITION = {
  * message for Xero failures; a short description (never a stack trace) for anything else.
  */
 export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure {
+  // Each organisation's failure is classified already.
+  if (error instanceof TenantsFailedError) return tenantsFailure(error.failures);
   if (isXeroError(error)) {
     const condition = AUTH_REASONS.has(error.reason)
       ? 'Authenticated'

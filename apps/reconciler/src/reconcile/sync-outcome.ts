@@ -1,13 +1,27 @@
 import type { DisconnectedTenant } from '@xero-access/crd';
 import type { FindingTransition } from '@xero-access/model';
-import type { SyncedTenant } from '../sync/tenant-sync.js';
+import type { SelectedTenant, SyncedTenant } from '../sync/tenant-sync.js';
 import type { AccessGrant } from '../token/token-manager.js';
-import type { Phase } from './failure-classifier.js';
+import type { ClassifiedFailure, Phase } from './failure-classifier.js';
+
+/** An organisation this sync could not fetch, and why (the others were synced without it). */
+export interface TenantFailure {
+  tenant: SelectedTenant;
+  failure: ClassifiedFailure;
+}
+
+/** What the Xero calls of a sync brought: the organisations synced and those that failed. */
+export interface FetchedTenants {
+  synced: SyncedTenant[];
+  failed: TenantFailure[];
+}
 
 /** How far a sync got: what to report as still true when a later step fails. */
 export interface Progress {
   phase: Phase;
   grant?: AccessGrant;
+  /** Set once the organisations were fetched (some may have failed). */
+  fetched?: FetchedTenants;
   syncedUsers?: number;
 }
 
@@ -15,6 +29,11 @@ export interface Progress {
 export interface SyncOutcome {
   grant: AccessGrant;
   tenants: SyncedTenant[];
+  /** Organisations that failed: their findings stay as of their last snapshot. */
+  failed: TenantFailure[];
+  /** Users with access in the organisations synced now. */
+  syncedUsers: number;
+  /** Users with access in the latest snapshot of each organisation, a failed one's last included. */
   userCount: number;
   openByCheck: Record<string, number>;
   /** Organisations with open findings that this sync did not reach. */

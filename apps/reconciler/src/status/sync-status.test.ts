@@ -37,6 +37,8 @@ describe('succeededSyncStatus', () => {
           takenAt: now,
         },
       ],
+      failed: [],
+      syncedUsers: 7,
       userCount: 7,
       openByCheck: { 'user-identified': 2, 'offboarded-access-removed': 1 },
       disconnected: [],

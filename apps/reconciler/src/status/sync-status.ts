@@ -6,6 +6,7 @@ import type { ConditionInput } from './conditions.js';
 import { disconnectedTenantsStatus } from './disconnected-tenants-status.js';
 import { evaluatedMessage } from './evaluated-condition.js';
 import { openFindingsStatus } from './open-findings-status.js';
+import { monitoredTenants, syncedCondition, tenantsWithFailures } from './tenants-status.js';
 
 /** What one sync reports: the conditions to set, in order, and the status fields to replace. */
 export interface SyncStatus {
@@ -13,23 +14,22 @@ export interface SyncStatus {
   fields: Partial<XeroConnectionStatus>;
 }
 
-/** A sync that went all the way: every condition True, the tenants, counts and token times. */
+/**
+ * A sync that went all the way: every condition True, the tenants, counts and token times. When
+ * some organisations failed (the others recorded and evaluated), Synced is False with reason
+ * PartiallySynced naming them, and status.tenants gives each its syncFailure.
+ */
 export function succeededSyncStatus(
   outcome: SyncOutcome,
   previous: XeroConnectionStatus,
   now: Date,
 ): SyncStatus {
-  const tenantNames = outcome.tenants.map((t) => t.tenantName).join(', ');
+  const fetched = { synced: outcome.tenants, failed: outcome.failed };
   const open = Object.values(outcome.openByCheck).reduce((a, b) => a + b, 0);
   return {
     conditions: [
       tokenValidCondition(outcome.grant.expiresAt),
-      {
-        type: 'Synced',
-        status: 'True',
-        reason: 'Synced',
-        message: `${outcome.userCount} users with access in ${tenantNames}.`,
-      },
+      syncedCondition(fetched, outcome.syncedUsers),
       {
         type: 'PoliciesEvaluated',
         status: 'True',
@@ -38,12 +38,7 @@ export function succeededSyncStatus(
       },
     ],
     fields: {
-      tenants: outcome.tenants.map((t) => ({
-        tenantId: t.tenantId,
-        tenantName: t.tenantName,
-        tenantType: t.tenantType,
-        connectionId: t.connectionId,
-      })),
+      tenants: monitoredTenants(fetched, previous.tenants, now),
       lastSyncTime: now.toISOString(),
       userCount: outcome.userCount,
       ...openFindingsStatus(outcome.openByCheck, previous.findings),
@@ -85,6 +80,7 @@ export function failedSyncStatus(
   failure: ClassifiedFailure,
   progress: Progress,
   previous: XeroConnectionStatus,
+  now: Date = new Date(),
 ): SyncStatus {
   const conditions: ConditionInput[] = [];
   const fields: Partial<XeroConnectionStatus> = {};
@@ -92,13 +88,22 @@ export function failedSyncStatus(
     conditions.push(tokenValidCondition(progress.grant.expiresAt));
     fields.accessTokenExpiresAt = progress.grant.expiresAt.toISOString();
   }
+  const { fetched } = progress;
+  if (fetched && fetched.failed.length > 0) {
+    // Which organisations fail, and since when, even though nothing of this sync is reported.
+    fields.tenants = tenantsWithFailures(fetched, previous.tenants, now);
+  }
   if (progress.syncedUsers !== undefined && failure.condition === 'PoliciesEvaluated') {
-    conditions.push({
-      type: 'Synced',
-      status: 'True',
-      reason: 'Synced',
-      message: `${progress.syncedUsers} users with access.`,
-    });
+    conditions.push(
+      fetched && fetched.failed.length > 0
+        ? syncedCondition(fetched, progress.syncedUsers)
+        : {
+            type: 'Synced',
+            status: 'True',
+            reason: 'Synced',
+            message: `${progress.syncedUsers} users with access.`,
+          },
+    );
   }
   conditions.push({
     type: failure.condition,

@@ -1,4 +1,5 @@
 import {
+  isXeroError,
   XeroError,
   xeroErrors,
   type CallOptions,
@@ -8,26 +9,58 @@ import {
 } from '@xero-access/xero-client';
 import { selectedConnections, selectionSource, type TenantSelection } from './tenant-selection.js';
 
-export interface SyncedTenant {
+/** An organisation the sync selected from GET /connections. */
+export interface SelectedTenant {
   tenantId: string;
-  tenantName: string;
+  /** From GET /connections (or GET Organisation once fetched); null when Xero gives none. */
+  tenantName: string | null;
   tenantType: string;
   connectionId: string;
+}
+
+export interface SyncedTenant extends SelectedTenant {
+  tenantName: string;
   users: XeroUser[];
   takenAt: Date;
 }
 
+/** An organisation whose GET Organisation or GET Users failed: the others are synced all the same. */
+export interface FailedTenant extends SelectedTenant {
+  error: unknown;
+}
+
+/** One pass over the grant: the organisations fetched, and those that failed, in GET /connections order. */
+export interface TenantSyncResult {
+  synced: SyncedTenant[];
+  failed: FailedTenant[];
+}
+
+/**
+ * Organisations fetched at once. Their rate limits are their own (Xero counts them per
+ * organisation), so one that waits for a slot, or hangs, holds one lane while the others go on.
+ */
+export const TENANT_LANES = 4;
+
+/**
+ * Failures of the grant rather than of one organisation: every organisation would fail alike, and
+ * a token read from the Secret that Xero refuses is refreshed once for all (stale-token-retry.ts).
+ */
+const GRANT_FAILURES = new Set(['Unauthorized', 'ReauthorizationRequired', 'InvalidCredentials']);
+
 /**
  * One pass over the grant: GET /connections picks the tenants (the selected one, or all of them),
- * then per tenant GET Organisation (proves token, tenant and scopes work) and GET Users. Every call
- * takes `options` (the reconcile's deadline: its signal, and no rate-limit wait beyond it).
+ * then per tenant GET Organisation (proves token, tenant and scopes work) and GET Users. Each
+ * organisation is fetched on its own: one that fails (403, rate limit, Xero down, the deadline) is
+ * returned among `failed` while the others are synced. A failure of GET /connections, or of the
+ * grant itself, fails the pass. Every call takes `options` (the reconcile's deadline: its signal,
+ * and no rate-limit wait beyond it).
  */
 export async function syncTenants(
   client: XeroClient,
   accessToken: string,
   selection: TenantSelection,
   options: CallOptions = {},
-): Promise<SyncedTenant[]> {
+): Promise<TenantSyncResult> {
   const connections = await client.accounting.getConnections(accessToken, options);
   let selected: XeroTenantConnection[];
   if (selection.tenantId) {
@@ -50,22 +83,76 @@ export async function syncTenants(
       );
     }
   }
-  const results: SyncedTenant[] = [];
-  for (const tenant of selected) {
-    const organisation = await client.accounting.getOrganisation(
-      accessToken,
-      tenant.tenantId,
-      options,
-    );
-    const users = await client.accounting.getUsers(accessToken, tenant.tenantId, options);
-    results.push({
+
+  // A failure of the grant stops the other organisations' calls: they would fail alike.
+  const grantFailed = new AbortController();
+  let grantFailure: { error: unknown } | undefined;
+  const calls: CallOptions = {
+    ...options,
+    signal: options.signal
+      ? AbortSignal.any([options.signal, grantFailed.signal])
+      : grantFailed.signal,
+  };
+  const outcomes = await inLanes(selected, TENANT_LANES, async (tenant) => {
+    const chosen: SelectedTenant = {
       tenantId: tenant.tenantId,
-      tenantName: tenant.tenantName ?? organisation.name,
+      tenantName: tenant.tenantName,
       tenantType: tenant.tenantType,
       connectionId: tenant.id,
-      users,
-      takenAt: new Date(),
-    });
+    };
+    try {
+      return { synced: await syncTenant(client, accessToken, chosen, calls) };
+    } catch (error) {
+      if (!grantFailure && isXeroError(error) && GRANT_FAILURES.has(error.reason)) {
+        grantFailure = { error };
+        grantFailed.abort(error);
+      }
+      return { failed: { ...chosen, error } };
+    }
+  });
+  if (grantFailure) throw grantFailure.error;
+  const result: TenantSyncResult = { synced: [], failed: [] };
+  for (const outcome of outcomes) {
+    if (outcome.synced) result.synced.push(outcome.synced);
+    else result.failed.push(outcome.failed);
   }
+  return result;
+}
+
+async function syncTenant(
+  client: XeroClient,
+  accessToken: string,
+  tenant: SelectedTenant,
+  options: CallOptions,
+): Promise<SyncedTenant> {
+  const organisation = await client.accounting.getOrganisation(
+    accessToken,
+    tenant.tenantId,
+    options,
+  );
+  const users = await client.accounting.getUsers(accessToken, tenant.tenantId, options);
+  return {
+    ...tenant,
+    tenantName: tenant.tenantName ?? organisation.name,
+    users,
+    takenAt: new Date(),
+  };
+}
+
+/** `work` for every item, at most `lanes` at a time; the results in the items' order. */
+async function inLanes<T, R>(
+  items: readonly T[],
+  lanes: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
   return results;
 }

@@ -3,9 +3,9 @@ import {
   XERO_CONNECTION_GROUP,
   XERO_CONNECTION_PLURAL,
   XERO_CONNECTION_VERSION,
+  listXeroConnectionsPage,
   type XeroConnection,
 } from '@xero-access/crd';
-import { listXeroConnectionsPage } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
 import { ResourceWatcher, type WatchEventType } from './resource-watcher.js';
 

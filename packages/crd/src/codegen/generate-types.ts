@@ -19,6 +19,7 @@ const TITLES: Record<string, string> = {
   'properties.status': 'XeroConnectionStatus',
   'properties.status.properties.conditions.items': 'XeroConnectionCondition',
   'properties.status.properties.tenants.items': 'MonitoredTenant',
+  'properties.status.properties.tenants.items.properties.syncFailure': 'TenantSyncFailure',
   'properties.status.properties.disconnectedTenants.items': 'DisconnectedTenant',
 };
 

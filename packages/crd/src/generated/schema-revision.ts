@@ -6,7 +6,7 @@
  * The XeroConnection CRD's schema revision this build was generated from: the reconciler refuses
  * to start when the installed CRD's `xeroaccess.dev/schema-revision` annotation is older.
  */
-export const CRD_SCHEMA_REVISION = 1;
+export const CRD_SCHEMA_REVISION = 2;
 
 /** sha256 of the CRD's spec at that revision: generating after a change of spec bumps the revision. */
-export const CRD_SPEC_SHA256 = '8dada4d88ab7b39eb37d23ad705b9ab8e061bab71a9edf0ff1d9c4858c1214cd';
+export const CRD_SPEC_SHA256 = '5a62401c208dab2fadf7832e22261dbabbf0571cb060ddfde98ddaf2d54f34b5';

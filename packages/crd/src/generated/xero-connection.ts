@@ -126,7 +126,7 @@ export interface XeroConnectionStatus {
    */
   conditions?: XeroConnectionCondition[];
   /**
-   * The monitored Xero organisations.
+   * The monitored Xero organisations: every one the last sync selected from GET /connections, synced or not. Each organisation is fetched and recorded on its own, so one that fails (syncFailure) does not keep the others from their snapshots and findings.
    */
   tenants?: MonitoredTenant[];
   /**
@@ -134,7 +134,7 @@ export interface XeroConnectionStatus {
    */
   disconnectedTenants?: DisconnectedTenant[];
   /**
-   * When the latest snapshot was taken.
+   * When the latest snapshot was taken (a sync that reached only some organisations counts: see tenants[].syncFailure).
    */
   lastSyncTime?: string;
   /**
@@ -142,7 +142,7 @@ export interface XeroConnectionStatus {
    */
   nextSyncTime?: string;
   /**
-   * Xero users (role not REMOVED) in the latest snapshots.
+   * Xero users (role not REMOVED) in the latest snapshot of each monitored organisation (its last one for an organisation that failed to sync).
    */
   userCount?: number;
   /**
@@ -207,6 +207,24 @@ export interface MonitoredTenant {
    * The Xero connection ID (GET /connections id).
    */
   connectionId?: string;
+  syncFailure?: TenantSyncFailure;
+}
+/**
+ * Set while this organisation fails to sync (absent once it syncs again): the last attempt got no snapshot of it, so its findings stay as of its last snapshot, while the other organisations were recorded. The Synced condition is then False with reason PartiallySynced, naming it; the sync is retried with backoff (at a rate limit's retry time).
+ */
+export interface TenantSyncFailure {
+  /**
+   * A CamelCase reason from the troubleshooting map (apps/reconciler/README.md, "Troubleshooting"), e.g. InsufficientPermissions or RateLimited.
+   */
+  reason: string;
+  /**
+   * What happened at the last attempt and what to do, for a person.
+   */
+  message: string;
+  /**
+   * When the organisation started failing (the first of the syncs that failed for it in a row).
+   */
+  since: string;
 }
 export interface DisconnectedTenant {
   /**

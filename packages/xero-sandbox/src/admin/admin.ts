@@ -148,6 +148,14 @@ export class SandboxAdmin {
   }
 
   setFaults(settings: FaultSettings): void {
+    // An unknown organisation would make the fault hit nothing: say so.
+    if (Array.isArray(settings.forbidden)) {
+      settings.forbidden.forEach((f, i) => {
+        const id = typeof f?.tenantId === 'string' ? f.tenantId.trim().toLowerCase() : undefined;
+        if (id !== undefined && !this.store.tenants.has(id))
+          throw new Error(`faults.forbidden[${i}].tenantId: unknown tenant ${f.tenantId}`);
+      });
+    }
     this.faultState.set(settings);
   }
 

@@ -48,6 +48,12 @@ export function accountingHandler(
         .headers(ctx.limiter.standingHeaders({ clientId: app.clientId }))
         .send(xeroProblem(403, 'Forbidden', 'AuthenticationUnsuccessful'));
     }
+    if (ctx.faults.forbids(tenant.tenantId, accountingPath(request.url))) {
+      return reply
+        .code(403)
+        .headers(ctx.limiter.standingHeaders({ clientId: app.clientId }))
+        .send(xeroProblem(403, 'Forbidden', 'AuthorizationUnsuccessful'));
+    }
     if (!SETTINGS_READ_SCOPES.some((scope) => caller.scopes.has(scope))) {
       return reply
         .code(401)
@@ -79,4 +85,11 @@ export function accountingHandler(
       .type('text/xml; charset=utf-8')
       .send(toXeroXml(result.body as Record<string, unknown>));
   };
+}
+
+/** The endpoint a request URL calls, after /api.xro/2.0/ and without the query: `Users`, `Users/{id}`. */
+function accountingPath(url: string): string {
+  const path = url.split('?')[0]!;
+  const at = path.toLowerCase().indexOf('/api.xro/2.0/');
+  return at < 0 ? path : path.slice(at + '/api.xro/2.0/'.length);
 }

@@ -163,7 +163,45 @@ describe('faults', () => {
     expect(sb.stats().tokenErrors.invalid_client).toBe(1);
   });
 
+  it('answers 403 for one organisation (and endpoint) until cleared, leaving the others alone', async () => {
+    const users = () =>
+      apiGet<{ Detail?: string }>(sb, '/api.xro/2.0/Users', accessToken, tenantId);
+    sb.setFaults({ forbidden: [{ tenantId: EXAMPLE_IDS.paymentsTenantId }] });
+    expect((await users()).status).toBe(200);
+
+    sb.setFaults({ forbidden: [{ tenantId: tenantId.toUpperCase(), endpoint: 'Users' }] });
+    const denied = await users();
+    expect(denied.status).toBe(403);
+    expect(denied.body.Detail).toBe('AuthorizationUnsuccessful');
+    expect(
+      (
+        await apiGet(
+          sb,
+          `/api.xro/2.0/Users/${EXAMPLE_IDS.users.oliviaChen}`,
+          accessToken,
+          tenantId,
+        )
+      ).status,
+    ).toBe(403);
+    expect((await apiGet(sb, '/api.xro/2.0/Organisation', accessToken, tenantId)).status).toBe(200);
+    // Still connected: only its calls are refused.
+    const connections = await apiGet<{ tenantId: string }[]>(sb, '/connections', accessToken);
+    expect(connections.body.map((c) => c.tenantId)).toContain(tenantId);
+    expect(sb.faults().forbidden).toEqual([{ tenantId, endpoint: 'users' }]);
+
+    sb.clearFaults();
+    expect((await users()).status).toBe(200);
+    // The refused calls were not charged to the rate limits.
+    expect(sb.stats().callsPerTenant[tenantId]).toBe(3);
+  });
+
   it('refuses nonsense settings with the field named', () => {
+    expect(() => sb.setFaults({ forbidden: [{ tenantId: 'no-such-tenant' }] })).toThrow(
+      /faults.forbidden\[0\].tenantId: unknown tenant no-such-tenant/,
+    );
+    expect(() => sb.setFaults({ forbidden: [{ tenantId: '' }] })).toThrow(
+      /faults.forbidden\[0\].tenantId/,
+    );
     expect(() => sb.setFaults({ latencyMs: -1 })).toThrow(/faults.latencyMs/);
     expect(() => sb.setFaults({ serverErrors: { count: 1, status: 404 } })).toThrow(
       /faults.serverErrors.status/,

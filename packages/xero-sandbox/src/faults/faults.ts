@@ -22,6 +22,19 @@ export interface FaultSettings {
   invalidClient?: boolean;
   /** Every API request answers 401 until cleared. */
   unauthorized?: boolean;
+  /**
+   * Accounting calls for these organisations answer 403 AuthorizationUnsuccessful until cleared
+   * (replaced as a whole when given), as Xero does when the grant's user lost access to one of its
+   * organisations while the others answer: only `endpoint` (e.g. `Users`: Users and Users/{id})
+   * when given, else every accounting call. The organisation stays in /connections.
+   */
+  forbidden?: ForbiddenFault[];
+}
+
+/** One organisation (and optionally one accounting endpoint) answering 403. */
+export interface ForbiddenFault {
+  tenantId: string;
+  endpoint?: string;
 }
 
 export type FaultArea = 'api' | 'identity';
@@ -35,6 +48,7 @@ interface ActiveFaults {
   malformedBodies: number;
   invalidClient: boolean;
   unauthorized: boolean;
+  forbidden: ForbiddenFault[];
 }
 
 const none = (): ActiveFaults => ({
@@ -46,6 +60,7 @@ const none = (): ActiveFaults => ({
   malformedBodies: 0,
   invalidClient: false,
   unauthorized: false,
+  forbidden: [],
 });
 
 const nonNegativeInteger = (name: string, value: number): number => {
@@ -87,6 +102,7 @@ export class FaultState {
     }
     if (settings.invalidClient !== undefined) next.invalidClient = Boolean(settings.invalidClient);
     if (settings.unauthorized !== undefined) next.unauthorized = Boolean(settings.unauthorized);
+    if (settings.forbidden !== undefined) next.forbidden = forbiddenFaults(settings.forbidden);
     this.active = next;
   }
 
@@ -106,6 +122,7 @@ export class FaultState {
       malformedBodies: a.malformedBodies,
       invalidClient: a.invalidClient,
       unauthorized: a.unauthorized,
+      forbidden: a.forbidden.map((f) => ({ ...f })),
     };
   }
 
@@ -149,4 +166,37 @@ export class FaultState {
   get unauthorized(): boolean {
     return this.active.unauthorized;
   }
+
+  /** Whether an accounting call to `path` (after /api.xro/2.0/, e.g. `Users`) for this tenant answers 403. */
+  forbids(tenantId: string, path: string): boolean {
+    const id = tenantId.toLowerCase();
+    const called = path.toLowerCase();
+    return this.active.forbidden.some(
+      (f) =>
+        f.tenantId === id &&
+        (f.endpoint === undefined || called === f.endpoint || called.startsWith(`${f.endpoint}/`)),
+    );
+  }
+}
+
+function forbiddenFaults(value: unknown): ForbiddenFault[] {
+  if (!Array.isArray(value)) throw new Error('faults.forbidden: must be an array');
+  return value.map((entry: unknown, i) => {
+    const { tenantId, endpoint } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof tenantId !== 'string' || tenantId.trim() === '')
+      throw new Error(`faults.forbidden[${i}].tenantId: must be a tenant id`);
+    if (endpoint !== undefined && (typeof endpoint !== 'string' || endpoint.trim() === ''))
+      throw new Error(`faults.forbidden[${i}].endpoint: must be an endpoint such as Users`);
+    return {
+      tenantId: tenantId.trim().toLowerCase(),
+      ...(endpoint !== undefined
+        ? {
+            endpoint: endpoint
+              .trim()
+              .replace(/^\/+|\/+$/g, '')
+              .toLowerCase(),
+          }
+        : {}),
+    };
+  });
 }

@@ -1,0 +1,183 @@
+import { EventsV1Api } from '@kubernetes/client-node';
+import type { ModelOrm } from '@xero-access/model';
+import { DEFAULT_SCOPES } from '@xero-access/xero-client';
+import type { Seed } from '@xero-access/xero-sandbox';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { condition, until } from '../test/harness.js';
+import { useTestBed } from '../test/test-bed.js';
+
+/** One grant per scenario, each reaching two organisations, as a practice's grant reaches many. */
+const SCENARIOS = ['forbidden', 'rate-limited', 'slow'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function seed(): Seed {
+  const organisation = (name: string) => ({
+    name,
+    users: [
+      { email: `a@${name}.example`, firstName: 'A', lastName: name, organisationRole: 'STANDARD' },
+      { email: `b@${name}.example`, firstName: 'B', lastName: name, organisationRole: 'READONLY' },
+    ],
+  });
+  return {
+    tenants: SCENARIOS.flatMap((s) => [organisation(`${s}-failing`), organisation(`${s}-healthy`)]),
+    apps: [{ name: 'Operator' }],
+    // The failing organisation first: fetched one after the other, it would hold up the healthy one.
+    grants: SCENARIOS.map((s) => ({
+      app: 'Operator',
+      tenants: [`${s}-failing`, `${s}-healthy`],
+      scopes: [...DEFAULT_SCOPES],
+    })),
+  } as Seed;
+}
+
+describe('a grant with two organisations, one of which fails', () => {
+  const bed = useTestBed({ name: 'partial', sandbox: { seed: seed() } });
+  let model: ModelOrm;
+  beforeAll(async () => {
+    await bed.startReconciler();
+    model = await bed.openModel();
+  });
+
+  const tenant = (name: string) => bed.sandbox.tenants.find((t) => t.name === name)!;
+  const ref = (s: Scenario) => ({ namespace: bed.namespace, name: s });
+
+  async function apply(s: Scenario): Promise<void> {
+    const app = bed.sandbox.apps[0]!;
+    const grant = bed.sandbox.grants.find((g) =>
+      g.tenantIds.includes(tenant(`${s}-healthy`).tenantId),
+    )!;
+    await bed.createSecret(`${s}-app`, { clientId: app.clientId, clientSecret: app.clientSecret });
+    await bed.createSecret(`${s}-tokens`, { refresh_token: grant.refreshToken! });
+    await bed.createConnection(s, {
+      credentialsSecretRef: { name: `${s}-app` },
+      tokenSecretRef: { name: `${s}-tokens` },
+    });
+  }
+
+  async function openFindings(s: Scenario, tenantId: string): Promise<string[]> {
+    const page = await model.db.findings.list({ connection: ref(s), tenantId, status: 'open' });
+    return page.items.map((f) => f.check).sort();
+  }
+
+  it(
+    'Users answering 403 for one: the other is recorded and evaluated, the status names the failed one; once fixed, Synced turns True',
+    { timeout: 90_000 },
+    async () => {
+      const failing = tenant('forbidden-failing');
+      const healthy = tenant('forbidden-healthy');
+      bed.sandbox.setFaults({ forbidden: [{ tenantId: failing.tenantId, endpoint: 'Users' }] });
+
+      await apply('forbidden');
+      const c = await bed.waitForReady('forbidden', 'False', 'PartiallySynced');
+
+      // The healthy organisation has its snapshot and findings; the failing one has none.
+      // (A retry with backoff may have recorded another snapshot meanwhile.)
+      const snapshot = await model.db.snapshots.latest(ref('forbidden'), healthy.tenantId);
+      expect(snapshot?.sequence).toBeGreaterThanOrEqual(1);
+      expect(snapshot?.activeUserCount).toBe(2);
+      expect(await model.db.snapshots.latest(ref('forbidden'), failing.tenantId)).toBeNull();
+      expect(await openFindings('forbidden', healthy.tenantId)).toEqual([
+        'critical-system-access-configured',
+        'user-identified',
+        'user-identified',
+      ]);
+      expect(c.status?.openFindings).toBe(3);
+      expect(Date.parse(c.status!.lastSyncTime!)).toBeLessThanOrEqual(snapshot!.takenAt.getTime());
+      expect(c.status?.userCount).toBe(2);
+
+      // The status names the failed organisation and why, and keeps monitoring both.
+      const synced = condition(c, 'Synced')!;
+      expect(synced).toMatchObject({ status: 'False', reason: 'PartiallySynced' });
+      expect(synced.message).toContain('Synced 1 of 2 organisations');
+      expect(synced.message).toContain(
+        `forbidden-failing (tenant ${failing.tenantId}): InsufficientPermissions: Xero answered 403 Forbidden to GET Users`,
+      );
+      expect(condition(c, 'PoliciesEvaluated')).toMatchObject({
+        status: 'True',
+        reason: 'Evaluated',
+      });
+      expect(condition(c, 'Ready')?.message).toBe(synced.message);
+      const [first, second] = c.status!.tenants!;
+      expect(first).toMatchObject({ tenantId: healthy.tenantId, tenantName: 'forbidden-healthy' });
+      expect(first).not.toHaveProperty('syncFailure');
+      expect(second).toMatchObject({
+        tenantId: failing.tenantId,
+        tenantName: 'forbidden-failing',
+        syncFailure: {
+          reason: 'InsufficientPermissions',
+          message: expect.stringContaining('403 Forbidden to GET Users') as unknown,
+          since: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
+        },
+      });
+      // Still monitored: not reported as disconnected.
+      expect(c.status?.disconnectedTenants ?? []).toEqual([]);
+      const events = bed.kc.makeApiClient(EventsV1Api);
+      let reasons: (string | undefined)[] = [];
+      await until(async () => {
+        const list = await events.listNamespacedEvent({
+          namespace: bed.namespace,
+          fieldSelector: 'regarding.name=forbidden',
+        });
+        reasons = list.items.map((e) => e.reason);
+        return reasons.includes('PartiallySynced');
+      });
+      expect(reasons).not.toContain('TenantDisconnected');
+
+      // Retried with backoff: once the organisation answers again, every one is synced.
+      bed.sandbox.clearFaults();
+      const fixed = await bed.waitForReady('forbidden', 'True', 'Ready', 30_000);
+      expect(condition(fixed, 'Synced')).toMatchObject({ status: 'True', reason: 'Synced' });
+      expect(fixed.status?.tenants?.map((t) => [t.tenantName, t.syncFailure])).toEqual([
+        ['forbidden-failing', undefined],
+        ['forbidden-healthy', undefined],
+      ]);
+      expect((await model.db.snapshots.latest(ref('forbidden'), failing.tenantId))?.sequence).toBe(
+        1,
+      );
+      expect(await openFindings('forbidden', failing.tenantId)).toHaveLength(3);
+      expect(fixed.status?.openFindings).toBe(6);
+      expect(fixed.status?.userCount).toBe(4);
+    },
+  );
+
+  it(
+    'a rate-limited organisation: the other is recorded at once, and the sync retries when the limit ends',
+    { timeout: 60_000 },
+    async () => {
+      const failing = tenant('rate-limited-failing');
+      const healthy = tenant('rate-limited-healthy');
+      // Past the sync's deadline: the organisation fails at once with RateLimited.
+      bed.sandbox.forceRateLimit('day', 3_600, 3, failing.tenantId);
+      await apply('rate-limited');
+      const c = await bed.waitForReady('rate-limited', 'False', 'PartiallySynced');
+      expect(
+        (await model.db.snapshots.latest(ref('rate-limited'), healthy.tenantId))?.sequence,
+      ).toBe(1);
+      const failure = c.status!.tenants!.find((t) => t.tenantId === failing.tenantId)!.syncFailure!;
+      expect(failure.reason).toBe('RateLimited');
+      // Requeued for when the limit ends, not hammered with backoff meanwhile.
+      const retryAt = Date.parse(/retrying automatically at (\S+?)\.?$/.exec(failure.message)![1]!);
+      expect(Math.abs(Date.parse(c.status!.nextSyncTime!) - retryAt)).toBeLessThan(5_000);
+    },
+  );
+
+  it(
+    'an organisation waiting out a rate limit does not hold up the other one',
+    { timeout: 60_000 },
+    async () => {
+      const failing = tenant('slow-failing');
+      const healthy = tenant('slow-healthy');
+      // Within the sync's deadline: the client waits the 8 s out for that organisation.
+      bed.sandbox.forceRateLimit('minute', 8, 1, failing.tenantId);
+      await apply('slow');
+      await bed.waitForReady('slow', 'True', 'Ready', 40_000);
+      const [waited, other] = await Promise.all([
+        model.db.snapshots.latest(ref('slow'), failing.tenantId),
+        model.db.snapshots.latest(ref('slow'), healthy.tenantId),
+      ]);
+      // Fetched one after the other, the healthy one would be taken after the wait.
+      expect(waited!.takenAt.getTime() - other!.takenAt.getTime()).toBeGreaterThan(5_000);
+      await until(async () => (await bed.getConnection('slow')).status?.userCount === 4);
+    },
+  );
+});
