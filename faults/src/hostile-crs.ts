@@ -3,6 +3,7 @@
  * (deploy/helm/xero-access-operator/crds/xeroconnections.xeroaccess.dev.yaml), and one just over
  * each limit. Names and keys are built to the exact maximum the schema allows.
  */
+import { XERO_ROLES } from '@xero-access/crd';
 
 /**
  * A DNS subdomain (what metadata.name and Secret names must be) of exactly `length` characters:
@@ -34,14 +35,6 @@ export const DEFAULT_SCOPES = [
   'offline_access',
   'accounting.settings.read',
 ];
-export const XERO_ROLES = [
-  'READONLY',
-  'INVOICEONLY',
-  'STANDARD',
-  'FINANCIALADVISER',
-  'MANAGEDCLIENT',
-  'CASHBOOKCLIENT',
-];
 
 /** 32 unique scopes of 128 characters each, the required ones included (maxItems 32, maxLength 128). */
 export function maxScopes(count = 32, itemLength = 128): string[] {
@@ -52,7 +45,11 @@ export function maxScopes(count = 32, itemLength = 128): string[] {
 }
 
 /** 256 role mappings (maxItems), each orgRole 128 characters (maxLength), every Xero role. */
-export function maxRoleMappings(count = 256, orgRoleLength = 128, xeroRoles = XERO_ROLES) {
+export function maxRoleMappings(
+  count = 256,
+  orgRoleLength = 128,
+  xeroRoles: readonly string[] = XERO_ROLES,
+) {
   return Array.from({ length: count }, (_, n) => ({
     orgRole: `role-${n}-`.padEnd(orgRoleLength, 'r'),
     xeroRoles,
