@@ -10,6 +10,8 @@ export interface SyncedForEvents {
   tenants: readonly { tenantId: string }[];
   /** Organisations monitored but not synced this time: not dropped. */
   failed?: readonly { tenant: { tenantId: string } }[];
+  /** Organisations monitored and not fetched by a retry: not dropped either. */
+  kept?: readonly { tenantId: string }[];
   transitions: readonly FindingTransition[];
 }
 
@@ -65,7 +67,11 @@ export async function recordSyncEvents(
 ): Promise<void> {
   await recordReadyChange(events, connection, previous, ready, fenced);
   if (!synced) return;
-  const monitored = [...synced.tenants, ...(synced.failed ?? []).map((f) => f.tenant)];
+  const monitored = [
+    ...synced.tenants,
+    ...(synced.kept ?? []),
+    ...(synced.failed ?? []).map((f) => f.tenant),
+  ];
   for (const tenant of droppedTenants(previous.tenants, monitored)) {
     fenced.throwIfAborted();
     await events.record(

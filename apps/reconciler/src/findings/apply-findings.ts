@@ -9,7 +9,10 @@ import type {
 export interface AppliedFindings {
   transitions: FindingTransition[];
   openByCheck: Record<string, number>;
-  /** The connection's earliest accepted risk still ahead, or null. */
+  /**
+   * The connection's earliest accepted risk still ahead, or null (also when nothing was applied:
+   * the leader's expiry sweep reopens a lapsed one, and the regular sync is due by then).
+   */
   nextAcceptanceExpiry: Date | null;
 }
 
@@ -24,6 +27,13 @@ export async function applyFindings(
   now: Date,
   alerts?: FindingAlerts,
 ): Promise<AppliedFindings> {
+  // A retry that synced none of the organisations it fetched: every finding stands.
+  if (perSnapshot.length === 0)
+    return {
+      transitions: [],
+      openByCheck: await db.findings.openCounts(ref),
+      nextAcceptanceExpiry: null,
+    };
   const transitions: FindingTransition[] = [];
   let openByCheck: Record<string, number> = {};
   let nextAcceptanceExpiry: Date | null = null;

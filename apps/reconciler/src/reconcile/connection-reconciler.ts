@@ -61,6 +61,7 @@ import { reconcileSuspended, type SuspendedReconcile } from './suspended-connect
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 import { SYNC_TIMED_OUT, SyncDeadline } from './sync-deadline.js';
 import { UnwrittenReports, type SyncReport } from './unwritten-reports.js';
+import { TenantRetries, type TenantRetry } from './tenant-retries.js';
 
 export interface ConnectionReconcilerDeps {
   api: XeroConnectionApi;
@@ -113,6 +114,9 @@ export class ConnectionReconciler {
 
   /** Reports of syncs whose status patch failed: the retry writes them rather than sync again. */
   private readonly unwritten = new UnwrittenReports();
+
+  /** A partial sync's failed organisations: its retries fetch only these (tenant-retries.ts). */
+  private readonly tenantRetries = new TenantRetries();
 
   constructor(private readonly deps: ConnectionReconcilerDeps) {}
 
@@ -259,12 +263,25 @@ export class ConnectionReconciler {
     this.secretChanges.delete(key);
     const generation = connection.metadata?.generation;
     const previous = connection.status ?? {};
+    // Retrying a partial sync: only its failed organisations, unless a sync was asked for by hand.
+    const retry = syncRequestedSince(connection, previous.lastSyncTime)
+      ? undefined
+      : this.tenantRetries.take(key, connection, now);
 
     const progress: Progress = { phase: 'authenticate' };
     let outcome: SyncOutcome | undefined;
     let failure: ClassifiedFailure | undefined;
     try {
-      outcome = await this.syncAndEvaluate(connection, spec, ref, now, progress, fenced, deadline);
+      outcome = await this.syncAndEvaluate(
+        connection,
+        spec,
+        ref,
+        now,
+        progress,
+        fenced,
+        deadline,
+        retry,
+      );
     } catch (error) {
       // Fenced: no failure to report either, the next leader syncs again.
       fenced.throwIfAborted();
@@ -288,19 +305,29 @@ export class ConnectionReconciler {
     let report: SyncStatus;
     let requeueAfterMs: number;
     if (outcome) {
-      // Organisations that failed are retried with backoff (at a rate limit's end); the next sync
-      // fetches every organisation again, and this one's are recorded all the same.
-      const partial = outcome.failed.length > 0 ? tenantsFailure(outcome.failed) : undefined;
-      if (partial) this.deps.metrics.reconcileErrors.inc({ reason: PARTIALLY_SYNCED });
-      else this.failures.forget(key);
-      report = succeededSyncStatus(outcome, previous, now);
-      requeueAfterMs = untilNextDeadline(
-        partial
-          ? this.retryAfterMs(key, partial, now)
-          : syncWaitMs(spec, this.deps.settings.syncJitter),
+      // The regular sync, which fetches every organisation (a retry keeps the one it retries).
+      const scheduledMs = untilNextDeadline(
+        syncWaitMs(spec, this.deps.settings.syncJitter),
         [outcome.nextAcceptanceExpiry, reevaluationDeadline(outcome.reevaluateAt, now)],
         now,
       );
+      const scheduledAt = new Date(now.getTime() + scheduledMs);
+      const regularAt = retry && retry.fullSyncAt < scheduledAt ? retry.fullSyncAt : scheduledAt;
+      const regularWaitMs = Math.max(regularAt.getTime() - now.getTime(), 0);
+      // Organisations that failed are retried with backoff (at a rate limit's end), alone, until
+      // the regular sync is due; the others' snapshots and findings stand meanwhile.
+      const partial = outcome.failed.length > 0 ? tenantsFailure(outcome.failed) : undefined;
+      if (partial) {
+        this.deps.metrics.reconcileErrors.inc({ reason: PARTIALLY_SYNCED });
+        this.tenantRetries.hold(key, connection, {
+          tenantIds: new Set(outcome.failed.map((f) => f.tenant.tenantId.toLowerCase())),
+          fullSyncAt: regularAt,
+        });
+      } else this.failures.forget(key);
+      report = succeededSyncStatus(outcome, previous, now);
+      requeueAfterMs = partial
+        ? Math.min(this.retryAfterMs(key, partial, now), regularWaitMs)
+        : regularWaitMs;
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
     } else {
       report = failedSyncStatus(failure!, progress, previous, now);
@@ -360,6 +387,7 @@ export class ConnectionReconciler {
     progress: Progress,
     fenced: AbortSignal,
     deadline: SyncDeadline,
+    retry: TenantRetry | undefined,
   ): Promise<SyncOutcome> {
     const { db, tokens } = this.deps;
     const enter = (phase: Progress['phase']): void => {
@@ -386,13 +414,15 @@ export class ConnectionReconciler {
         enter('sync');
         return grant;
       },
-      (current) => this.syncSelectedTenants(connection, spec, client, current, deadline),
+      (current) =>
+        this.syncSelectedTenants(connection, spec, client, current, deadline, retry?.tenantIds),
     );
     // Fenced: the organisations' failures are the abort's; nothing is recorded or reported.
     fenced.throwIfAborted();
     progress.fetched = fetched;
     const tenants = fetched.synced;
-    if (tenants.length === 0) throw new TenantsFailedError(fetched.failed);
+    const kept = fetched.kept ?? [];
+    if (tenants.length === 0 && kept.length === 0) throw new TenantsFailedError(fetched.failed);
     for (const { tenant, failure } of fetched.failed) {
       this.deps.logger.warn(
         { connection: objectKey(connection), tenantId: tenant.tenantId, ...failure },
@@ -437,12 +467,13 @@ export class ConnectionReconciler {
       grant,
       tenants,
       failed: fetched.failed,
+      kept,
       syncedUsers: recorded.syncedUsers,
       userCount: recorded.userCount,
       openByCheck: applied.openByCheck,
-      // A failed organisation is still monitored: not listed as disconnected.
+      // A failed organisation, or one a retry kept, is still monitored: not listed as disconnected.
       disconnected: await database(() =>
-        disconnectedTenants(db, ref, [...tenants, ...fetched.failed.map((f) => f.tenant)]),
+        disconnectedTenants(db, ref, [...tenants, ...kept, ...fetched.failed.map((f) => f.tenant)]),
       ),
       openSeries: await database(() => openFindingSeries(db, ref)),
       transitions: applied.transitions,
@@ -452,8 +483,9 @@ export class ConnectionReconciler {
   }
 
   /**
-   * Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant, each
-   * on its own: the failed ones come back classified (SyncTimedOut once the deadline passed).
+   * Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant (a
+   * retry: only those in `only`), each on its own: the failed ones come back classified
+   * (SyncTimedOut once the deadline passed).
    */
   private async syncSelectedTenants(
     connection: XeroConnection,
@@ -461,16 +493,21 @@ export class ConnectionReconciler {
     client: XeroClient,
     grant: AccessGrant,
     deadline: SyncDeadline,
+    only: ReadonlySet<string> | undefined,
   ): Promise<FetchedTenants> {
     const namespace = connection.metadata!.namespace!;
     const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
     await this.reportTenantMismatch(connection, selection, deadline.signal);
-    const { synced, failed } = await syncTenants(client, grant.accessToken, selection, {
-      signal: deadline.signal,
-      waitUntil: deadline.at,
-    });
+    const { synced, failed, kept } = await syncTenants(
+      client,
+      grant.accessToken,
+      selection,
+      { signal: deadline.signal, waitUntil: deadline.at },
+      only,
+    );
     return {
       synced,
+      kept,
       failed: failed.map(({ error, ...tenant }) => ({
         tenant,
         failure: classifyFailure(deadline.causeOf(error), 'sync'),
@@ -515,11 +552,12 @@ export class ConnectionReconciler {
 
   /**
    * A standby calls no Xero API: the Xero clients go (a new term makes them again). Unwritten
-   * reports go too: the next leader may have synced since.
+   * reports and tenant retries go too: the next leader may have synced since.
    */
   stoppedLeading(): void {
     this.deps.clients.clear();
     this.unwritten.clear();
+    this.tenantRetries.clear();
   }
 
   private forget(key: string, namespace: string, name: string): void {
@@ -527,6 +565,7 @@ export class ConnectionReconciler {
     this.secretChanges.delete(key);
     this.tenantMismatches.delete(key);
     this.unwritten.forget(key);
+    this.tenantRetries.forget(key);
     this.deps.tokens.forget(key);
     this.deps.clients.release(key);
     this.deps.metrics.forgetConnection(namespace, name);

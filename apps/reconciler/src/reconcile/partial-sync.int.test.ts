@@ -7,7 +7,7 @@ import { condition, until } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
 /** One grant per scenario, each reaching two organisations, as a practice's grant reaches many. */
-const SCENARIOS = ['forbidden', 'rate-limited', 'slow'] as const;
+const SCENARIOS = ['forbidden', 'rate-limited', 'slow', 'retried'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function seed(): Seed {
@@ -34,14 +34,15 @@ describe('a grant with two organisations, one of which fails', () => {
   const bed = useTestBed({ name: 'partial', sandbox: { seed: seed() } });
   let model: ModelOrm;
   beforeAll(async () => {
-    await bed.startReconciler();
+    // No jitter: the regular sync of a 1m syncInterval comes a minute after the last.
+    await bed.startReconciler({ SYNC_JITTER: '0' });
     model = await bed.openModel();
   });
 
   const tenant = (name: string) => bed.sandbox.tenants.find((t) => t.name === name)!;
   const ref = (s: Scenario) => ({ namespace: bed.namespace, name: s });
 
-  async function apply(s: Scenario): Promise<void> {
+  async function apply(s: Scenario, spec: { syncInterval?: string } = {}): Promise<void> {
     const app = bed.sandbox.apps[0]!;
     const grant = bed.sandbox.grants.find((g) =>
       g.tenantIds.includes(tenant(`${s}-healthy`).tenantId),
@@ -51,6 +52,7 @@ describe('a grant with two organisations, one of which fails', () => {
     await bed.createConnection(s, {
       credentialsSecretRef: { name: `${s}-app` },
       tokenSecretRef: { name: `${s}-tokens` },
+      ...spec,
     });
   }
 
@@ -178,6 +180,71 @@ describe('a grant with two organisations, one of which fails', () => {
       // Fetched one after the other, the healthy one would be taken after the wait.
       expect(waited!.takenAt.getTime() - other!.takenAt.getTime()).toBeGreaterThan(5_000);
       await until(async () => (await bed.getConnection('slow')).status?.userCount === 4);
+    },
+  );
+
+  it(
+    'retries fetch only the failed organisation until the regular sync, which fetches both',
+    { timeout: 120_000 },
+    async () => {
+      const failing = tenant('retried-failing');
+      const healthy = tenant('retried-healthy');
+      // Accepted calls per organisation: GET Organisation, then GET Users (a 403 is not counted).
+      const calls = (t: { tenantId: string }) =>
+        bed.sandbox.stats().callsPerTenant[t.tenantId] ?? 0;
+      const sequence = async (t: { tenantId: string }) =>
+        (await model.db.snapshots.latest(ref('retried'), t.tenantId))?.sequence ?? 0;
+      bed.sandbox.setFaults({ forbidden: [{ tenantId: failing.tenantId, endpoint: 'Users' }] });
+
+      await apply('retried', { syncInterval: '1m' });
+      const partial = await bed.waitForReady('retried', 'False', 'PartiallySynced');
+      const firstSync = partial.status!.lastSyncTime!;
+      // The sync and two retries with backoff (2 s, 4 s) reached the failing organisation.
+      await until(async () => calls(failing) >= 3, 20_000);
+      const retrying = await bed.getConnection('retried');
+
+      // The healthy organisation was fetched and recorded once; its status entry, findings and
+      // evaluation stand, and it is not taken for disconnected.
+      expect(calls(healthy)).toBe(2);
+      expect(await sequence(healthy)).toBe(1);
+      expect(await sequence(failing)).toBe(0);
+      expect(await openFindings('retried', healthy.tenantId)).toHaveLength(3);
+      expect(retrying.status?.lastSyncTime).toBe(firstSync);
+      expect(retrying.status?.openFindings).toBe(3);
+      expect(retrying.status?.userCount).toBe(2);
+      expect(retrying.status?.disconnectedTenants ?? []).toEqual([]);
+      expect(retrying.status?.tenants?.map((t) => [t.tenantName, t.syncFailure?.reason])).toEqual([
+        ['retried-healthy', undefined],
+        ['retried-failing', 'InsufficientPermissions'],
+      ]);
+      expect(condition(retrying, 'Synced')?.message).toContain('Synced 1 of 2 organisations');
+      expect(condition(retrying, 'PoliciesEvaluated')).toMatchObject({ status: 'True' });
+      const events = await bed.kc.makeApiClient(EventsV1Api).listNamespacedEvent({
+        namespace: bed.namespace,
+        fieldSelector: 'regarding.name=retried',
+      });
+      expect(events.items.map((e) => e.reason)).not.toContain('TenantDisconnected');
+
+      // Recovered: the next retry syncs it alone, and Synced turns True.
+      bed.sandbox.clearFaults();
+      const fixed = await bed.waitForReady('retried', 'True', 'Ready', 30_000);
+      expect(condition(fixed, 'Synced')).toMatchObject({ status: 'True', reason: 'Synced' });
+      expect(await sequence(failing)).toBe(1);
+      expect(await sequence(healthy)).toBe(1);
+      expect(calls(healthy)).toBe(2);
+      expect(fixed.status?.openFindings).toBe(6);
+      expect(fixed.status?.userCount).toBe(4);
+      // The regular sync stays where the first sync put it: a minute after it.
+      expect(Date.parse(fixed.status!.nextSyncTime!) - Date.parse(firstSync)).toBeLessThan(62_000);
+
+      // The regular sync fetches and records both.
+      await until(
+        async () => (await sequence(healthy)) === 2 && (await sequence(failing)) === 2,
+        75_000,
+      );
+      expect(calls(healthy)).toBe(4);
+      const regular = await bed.getConnection('retried');
+      expect(Date.parse(regular.status!.lastSyncTime!)).toBeGreaterThan(Date.parse(firstSync));
     },
   );
 });

@@ -14,6 +14,11 @@ export interface TenantFailure {
 export interface FetchedTenants {
   synced: SyncedTenant[];
   failed: TenantFailure[];
+  /**
+   * Organisations a retry after a partial sync did not fetch (tenant-retries.ts): their
+   * snapshots, findings and status entries stand as that sync recorded them.
+   */
+  kept?: SelectedTenant[];
 }
 
 /** How far a sync got: what to report as still true when a later step fails. */
@@ -31,7 +36,9 @@ export interface SyncOutcome {
   tenants: SyncedTenant[];
   /** Organisations that failed: their findings stay as of their last snapshot. */
   failed: TenantFailure[];
-  /** Users with access in the organisations synced now. */
+  /** Organisations a retry did not fetch (FetchedTenants.kept): synced by the sync it retries. */
+  kept?: SelectedTenant[];
+  /** Users with access in the organisations synced now (and in those kept, as of their last snapshot). */
   syncedUsers: number;
   /** Users with access in the latest snapshot of each organisation, a failed one's last included. */
   userCount: number;

@@ -1,6 +1,7 @@
-import type { XeroConnection, XeroConnectionStatus } from '@xero-access/crd';
+import type { XeroConnectionStatus } from '@xero-access/crd';
 import type { SyncedForEvents } from '../events/connection-events.js';
 import type { ConditionInput } from '../status/conditions.js';
+import { HeldPerVersion } from './held-per-version.js';
 
 /** What a finished sync reports: the status to write, then the Events about what changed. */
 export interface SyncReport {
@@ -9,12 +10,6 @@ export interface SyncReport {
   status: XeroConnectionStatus;
   ready: ConditionInput;
   synced?: SyncedForEvents;
-}
-
-interface Held {
-  uid: string | undefined;
-  generation: number | undefined;
-  report: SyncReport;
 }
 
 /**
@@ -27,29 +22,4 @@ interface Held {
  * sync saw (uid and generation: a new spec syncs afresh), in memory: the reconciler drops them
  * when the object goes and when it stops leading, and the next leader syncs again.
  */
-export class UnwrittenReports {
-  private readonly held = new Map<string, Held>();
-
-  hold(key: string, connection: XeroConnection, report: SyncReport): void {
-    const { uid, generation } = connection.metadata ?? {};
-    this.held.set(key, { uid, generation, report });
-  }
-
-  /** The report held for this version of the connection; one held for another is dropped. */
-  for(key: string, connection: XeroConnection): SyncReport | undefined {
-    const held = this.held.get(key);
-    if (!held) return undefined;
-    const { uid, generation } = connection.metadata ?? {};
-    if (held.uid === uid && held.generation === generation) return held.report;
-    this.held.delete(key);
-    return undefined;
-  }
-
-  forget(key: string): void {
-    this.held.delete(key);
-  }
-
-  clear(): void {
-    this.held.clear();
-  }
-}
+export class UnwrittenReports extends HeldPerVersion<SyncReport> {}

@@ -10,7 +10,7 @@ export interface RecordedTenant {
 
 export interface RecordedSync {
   recorded: RecordedTenant[];
-  /** Users with access in the organisations synced now. */
+  /** Users with access in the organisations synced now, and in those kept as of their last snapshot. */
   syncedUsers: number;
   /** The same over the latest snapshot of every monitored organisation (a failed one's last). */
   userCount: number;
@@ -18,12 +18,18 @@ export interface RecordedSync {
 
 /**
  * One immutable snapshot per synced tenant (hash-chained by the model), then the connection row:
- * every monitored tenant, a failed one (no snapshot now) counted with its last snapshot.
+ * every monitored tenant, a failed one or one a retry kept (no snapshot now) counted with its last
+ * snapshot. A retry (some kept) leaves the row's lastSyncAt at the sync it retries, as the status
+ * keeps lastSyncTime.
  */
 export async function recordSnapshots(
   db: Database,
   ref: ConnectionRef,
-  fetched: { synced: readonly SyncedTenant[]; failed: readonly { tenant: SelectedTenant }[] },
+  fetched: {
+    synced: readonly SyncedTenant[];
+    failed: readonly { tenant: SelectedTenant }[];
+    kept?: readonly SelectedTenant[];
+  },
   criticalSystem: boolean,
 ): Promise<RecordedSync> {
   const tenants = fetched.synced;
@@ -41,22 +47,17 @@ export async function recordSnapshots(
       activeUsers: snapshot.activeUserCount,
     });
   }
-  const failed: { tenantId: string; tenantName: string; connectionId: string }[] = [];
-  let failedUsers = 0;
-  for (const { tenant } of fetched.failed) {
-    const last = await db.snapshots.latest(ref, tenant.tenantId);
-    failedUsers += last?.activeUserCount ?? 0;
-    failed.push({
-      tenantId: tenant.tenantId,
-      tenantName: tenant.tenantName ?? last?.tenantName ?? tenant.tenantId,
-      connectionId: tenant.connectionId,
-    });
-  }
+  const kept = await asLastRecorded(db, ref, fetched.kept ?? []);
+  const failed = await asLastRecorded(
+    db,
+    ref,
+    fetched.failed.map((f) => f.tenant),
+  );
   const lastSyncAt = tenants.reduce(
     (latest, t) => (t.takenAt > latest ? t.takenAt : latest),
     new Date(0),
   );
-  const syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, 0);
+  const syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, kept.users);
   await db.connections.upsert(ref, {
     tenants: [
       ...tenants.map((t) => ({
@@ -64,11 +65,35 @@ export async function recordSnapshots(
         tenantName: t.tenantName,
         connectionId: t.connectionId,
       })),
-      ...failed,
+      ...kept.rows,
+      ...failed.rows,
     ],
     criticalSystem,
-    lastSyncAt,
-    userCount: syncedUsers + failedUsers,
+    ...(kept.rows.length === 0 ? { lastSyncAt } : {}),
+    userCount: syncedUsers + failed.users,
   });
-  return { recorded, syncedUsers, userCount: syncedUsers + failedUsers };
+  return { recorded, syncedUsers, userCount: syncedUsers + failed.users };
+}
+
+/** Organisations not fetched now, as their last snapshot has them: rows and users with access. */
+async function asLastRecorded(
+  db: Database,
+  ref: ConnectionRef,
+  tenants: readonly SelectedTenant[],
+): Promise<{
+  rows: { tenantId: string; tenantName: string; connectionId: string }[];
+  users: number;
+}> {
+  const rows: { tenantId: string; tenantName: string; connectionId: string }[] = [];
+  let users = 0;
+  for (const tenant of tenants) {
+    const last = await db.snapshots.latest(ref, tenant.tenantId);
+    users += last?.activeUserCount ?? 0;
+    rows.push({
+      tenantId: tenant.tenantId,
+      tenantName: tenant.tenantName ?? last?.tenantName ?? tenant.tenantId,
+      connectionId: tenant.connectionId,
+    });
+  }
+  return { rows, users };
 }

@@ -24,7 +24,10 @@ export function succeededSyncStatus(
   previous: XeroConnectionStatus,
   now: Date,
 ): SyncStatus {
-  const fetched = { synced: outcome.tenants, failed: outcome.failed };
+  const fetched = { synced: outcome.tenants, failed: outcome.failed, kept: outcome.kept };
+  // A retry that fetched only the failed organisations: the others were last synced then.
+  const lastSyncTime =
+    outcome.kept?.length && previous.lastSyncTime ? previous.lastSyncTime : now.toISOString();
   const open = Object.values(outcome.openByCheck).reduce((a, b) => a + b, 0);
   return {
     conditions: [
@@ -39,7 +42,7 @@ export function succeededSyncStatus(
     ],
     fields: {
       tenants: monitoredTenants(fetched, previous.tenants, now),
-      lastSyncTime: now.toISOString(),
+      lastSyncTime,
       userCount: outcome.userCount,
       ...openFindingsStatus(outcome.openByCheck, previous.findings),
       ...disconnectedTenantsStatus(outcome.disconnected, previous.disconnectedTenants),

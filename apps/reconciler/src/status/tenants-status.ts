@@ -42,8 +42,8 @@ function syncFailure(
 
 /**
  * status.tenants after a sync that recorded what it fetched: every organisation it selected, the
- * synced ones first, a failed one with its syncFailure. An organisation not among them any more is
- * gone from the list (and reported as disconnected).
+ * synced ones first (then those a retry kept, as they were), a failed one with its syncFailure. An
+ * organisation not among them any more is gone from the list (and reported as disconnected).
  */
 export function monitoredTenants(
   fetched: FetchedTenants,
@@ -52,6 +52,7 @@ export function monitoredTenants(
 ): MonitoredTenant[] {
   return [
     ...fetched.synced.map((tenant) => monitored(tenant, previous)),
+    ...(fetched.kept ?? []).map((tenant) => monitored(tenant, previous)),
     ...fetched.failed.map((f) => monitored(f.tenant, previous, syncFailure(f, previous, now))),
   ];
 }
@@ -77,22 +78,23 @@ export function tenantsWithFailures(
 
 /**
  * Synced for a sync that fetched `fetched` (`syncedUsers`: the users with access in the
- * organisations it synced): True when every organisation was synced; False with reason
- * PartiallySynced, naming each failed organisation and why, when some failed (the others were
- * recorded and evaluated all the same).
+ * organisations it synced, or a retry kept): True when every organisation was synced; False with
+ * reason PartiallySynced, naming each failed organisation and why, when some failed (the others
+ * were recorded and evaluated all the same).
  */
 export function syncedCondition(fetched: FetchedTenants, syncedUsers: number): ConditionInput {
-  const names = fetched.synced.map((t) => t.tenantName).join(', ');
+  const syncedTenants = [...fetched.synced, ...(fetched.kept ?? [])];
+  const names = syncedTenants.map((t) => t.tenantName ?? `tenant ${t.tenantId}`).join(', ');
   const synced = `${syncedUsers} users with access in ${names}`;
   if (fetched.failed.length === 0)
     return { type: 'Synced', status: 'True', reason: 'Synced', message: `${synced}.` };
-  const total = fetched.synced.length + fetched.failed.length;
+  const total = syncedTenants.length + fetched.failed.length;
   return {
     type: 'Synced',
     status: 'False',
     reason: PARTIALLY_SYNCED,
     message:
-      `Synced ${fetched.synced.length} of ${total} organisations (${synced}); ` +
+      `Synced ${syncedTenants.length} of ${total} organisations (${synced}); ` +
       `not synced: ${describeTenantFailures(fetched.failed)}. ` +
       'Findings of an organisation not synced stay as of its last snapshot; the sync is retried automatically.',
   };

@@ -33,6 +33,8 @@ export interface FailedTenant extends SelectedTenant {
 export interface TenantSyncResult {
   synced: SyncedTenant[];
   failed: FailedTenant[];
+  /** Organisations of the grant a retry did not fetch (see `only`): their last sync stands. */
+  kept: SelectedTenant[];
 }
 
 /**
@@ -53,13 +55,15 @@ const GRANT_FAILURES = new Set(['Unauthorized', 'ReauthorizationRequired', 'Inva
  * organisation is fetched on its own: one that fails (403, rate limit, Xero down, the deadline) is
  * returned among `failed` while the others are synced. A failure of GET /connections, or of the
  * grant itself, fails the pass. Every call takes `options` (the reconcile's deadline: its signal,
- * and no rate-limit wait beyond it).
+ * and no rate-limit wait beyond it). `only` (lower-case tenant ids; without a selected tenant): a
+ * retry fetches just these, the grant's other organisations are returned as `kept`.
  */
 export async function syncTenants(
   client: XeroClient,
   accessToken: string,
   selection: TenantSelection,
   options: CallOptions = {},
+  only?: ReadonlySet<string>,
 ): Promise<TenantSyncResult> {
   const connections = await client.accounting.getConnections(accessToken, options);
   let selected: XeroTenantConnection[];
@@ -83,6 +87,11 @@ export async function syncTenants(
       );
     }
   }
+  let kept: XeroTenantConnection[] = [];
+  if (only && !selection.tenantId) {
+    kept = selected.filter((tenant) => !only.has(tenant.tenantId.toLowerCase()));
+    selected = selected.filter((tenant) => only.has(tenant.tenantId.toLowerCase()));
+  }
 
   // A failure of the grant stops the other organisations' calls: they would fail alike.
   const grantFailed = new AbortController();
@@ -94,12 +103,7 @@ export async function syncTenants(
       : grantFailed.signal,
   };
   const outcomes = await inLanes(selected, TENANT_LANES, async (tenant) => {
-    const chosen: SelectedTenant = {
-      tenantId: tenant.tenantId,
-      tenantName: tenant.tenantName,
-      tenantType: tenant.tenantType,
-      connectionId: tenant.id,
-    };
+    const chosen = selectedTenant(tenant);
     try {
       return { synced: await syncTenant(client, accessToken, chosen, calls) };
     } catch (error) {
@@ -111,12 +115,21 @@ export async function syncTenants(
     }
   });
   if (grantFailure) throw grantFailure.error;
-  const result: TenantSyncResult = { synced: [], failed: [] };
+  const result: TenantSyncResult = { synced: [], failed: [], kept: kept.map(selectedTenant) };
   for (const outcome of outcomes) {
     if (outcome.synced) result.synced.push(outcome.synced);
     else result.failed.push(outcome.failed);
   }
   return result;
+}
+
+function selectedTenant(tenant: XeroTenantConnection): SelectedTenant {
+  return {
+    tenantId: tenant.tenantId,
+    tenantName: tenant.tenantName,
+    tenantType: tenant.tenantType,
+    connectionId: tenant.id,
+  };
 }
 
 async function syncTenant(
