@@ -133,12 +133,7 @@ export class FindingsController {
     @ValidBody(revokeAcceptanceBody) body: z.output<typeof revokeAcceptanceBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    const revoked = await this.db.findings.revokeAcceptance(
-      id,
-      who.actor,
-      body?.note ?? null,
-      personOf(who),
-    );
+    const revoked = await this.db.findings.revokeAcceptance(id, who.actor, body?.note ?? null);
     await this.resync('finding.acceptance-withdrawn', revoked.finding.connection);
     return revoked;
   }

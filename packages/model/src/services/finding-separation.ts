@@ -19,13 +19,6 @@ export const ACCEPTING_RISK: Duty = {
   instead: 'another admin must accept it',
 };
 
-export const WITHDRAWING_ACCEPTANCE: Duty = {
-  role: 'admin',
-  noOneDoes: 'withdraws the accepted risk of a finding about',
-  mayNotDo: 'withdraw the accepted risk of a finding about',
-  instead: 'another admin must withdraw it',
-};
-
 /**
  * Separation of duties, as in access reviews: no one decides on a finding about their own Xero
  * access. A user finding is theirs when the user's email in the finding's evidence snapshot is

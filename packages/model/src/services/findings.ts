@@ -25,12 +25,7 @@ import {
 } from './finding-records.js';
 import type { FindingAlerts } from './finding-transitions.js';
 import { findingHistoryPage } from './finding-history.js';
-import {
-  ACCEPTING_RISK,
-  assertNotOwnFinding,
-  WITHDRAWING_ACCEPTANCE,
-  type Person,
-} from './finding-separation.js';
+import { ACCEPTING_RISK, assertNotOwnFinding, type Person } from './finding-separation.js';
 import type { Page, PageRequest } from './pagination.js';
 import type { Decider, Duty } from './separation-of-duties.js';
 
@@ -170,16 +165,15 @@ export class FindingService {
 
   /**
    * Withdraws an acceptance before it expires: the finding is open again (stamped as above).
-   * `person` as for acceptRisk: no one withdraws the acceptance of a finding about their own access.
+   * Anyone may, the finding's subject included: reopening is the conservative direction, as an
+   * acceptance's expiry does by itself.
    */
   async revokeAcceptance(
     id: string,
     by: string,
     note: string | null = null,
-    person?: Person,
   ): Promise<{ finding: FindingRecord; event: FindingEventRecord }> {
-    const guard = person && separation({ by, ...person }, WITHDRAWING_ACCEPTANCE);
-    return this.transition(id, guard, (f) => {
+    return this.transition(id, undefined, (f) => {
       if (f.status !== 'accepted')
         throw new ConflictError(`finding ${id} is ${f.status}, not accepted`);
       f.status = 'open';
