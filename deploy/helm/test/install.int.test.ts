@@ -70,7 +70,7 @@ const reconcilerMatrix: Row[] = [
   ['delete', 'secrets', undefined, 'watched', false],
   // Before revoking a deleted connection's grant: every XeroConnection, whoever watches it.
   ['list', XC, undefined, 'other', true],
-  ['get', XC, undefined, 'other', true],
+  ['get', XC, undefined, 'other', false], // finalize.ts lists, it reads none by name
   ['watch', XC, undefined, 'other', false],
   ['patch', XC, undefined, 'other', false],
   ['get', 'secrets', undefined, 'other', false],

@@ -105,7 +105,19 @@ describe('database.migrations.mode: job (the default)', () => {
       ),
     )[JOB]!;
     expect(tuned.spec.backoffLimit).toBe(0);
-    expect(tuned.metadata.annotations?.['helm.sh/hook-delete-policy']).toBe('hook-failed');
+    expect(tuned.metadata.annotations?.['helm.sh/hook-delete-policy']).toBe(
+      'before-hook-creation,hook-failed',
+    );
+  });
+
+  it('keeps before-hook-creation where the value has it: the Job of a fixed name must go first', () => {
+    const policy = (value: string) =>
+      workloads(render(`database.migrations.hookDeletePolicy=${value}`))[JOB]!.metadata
+        .annotations?.['helm.sh/hook-delete-policy'];
+    expect(policy('hook-succeeded\\,before-hook-creation')).toBe(
+      'hook-succeeded,before-hook-creation',
+    );
+    expect(policy('before-hook-creation')).toBe('before-hook-creation');
   });
 });
 

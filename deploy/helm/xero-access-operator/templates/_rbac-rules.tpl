@@ -34,5 +34,5 @@ the reconciler creates events.k8s.io/v1 Events, never core ones, and never patch
 {{- define "xao.rules.reconciler-all-connections" -}}
 - apiGroups: [xeroaccess.dev]
   resources: [xeroconnections]
-  verbs: [get, list]
+  verbs: [list]
 {{- end -}}

@@ -49,6 +49,42 @@ describe('the CRD schema revision', () => {
     expect(specSha256(manifest.replace('plural: things', 'plural: thingz'))).not.toBe(hash);
   });
 
+  it('leaves descriptions and printer columns out of the hash, and keeps a field named description', () => {
+    const withSchema = `${manifest}  versions:
+    - name: v1
+      additionalPrinterColumns:
+        - name: Colour
+          type: string
+          jsonPath: .spec.colour
+      schema:
+        openAPIV3Schema:
+          type: object
+          description: A thing.
+          properties:
+            description:
+              type: string
+              description: The thing's own description field.
+            colour:
+              type: string
+              description: Its colour.
+`;
+    const hash = specSha256(withSchema);
+    expect(specSha256(withSchema.replace('Its colour.', 'What colour it is.'))).toBe(hash);
+    expect(specSha256(withSchema.replace('A thing.', 'One thing.'))).toBe(hash);
+    expect(specSha256(withSchema.replace('name: Colour', 'name: Color'))).toBe(hash);
+    expect(
+      specSha256(withSchema.replace('Its colour.', 'Its colour.\n              maxLength: 20')),
+    ).not.toBe(hash);
+    expect(
+      specSha256(withSchema.replace(/colour:\n( +)type: string/, 'colour:\n$1type: integer')),
+    ).not.toBe(hash);
+    expect(
+      specSha256(
+        withSchema.replace(/( +)description:\n +type: string/, '$1notes:\n$1  type: string'),
+      ),
+    ).not.toBe(hash);
+  });
+
   it('counts one more when the spec changed, and stays while it did not', () => {
     const recorded = { revision: 3, specSha256: 'a'.repeat(64) };
     expect(nextRevision(recorded, 'a'.repeat(64))).toBe(recorded);

@@ -8,7 +8,7 @@ import { generatedRevisionPath } from './paths.js';
 
 export interface SchemaRevision {
   revision: number;
-  /** sha256 of the CRD's spec at that revision. */
+  /** sha256 of the CRD's spec at that revision (descriptions and printer columns left out). */
   specSha256: string;
 }
 
@@ -29,11 +29,38 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** sha256 of the CRD manifest's spec (the schema, names, printer columns …), not its metadata. */
+/**
+ * The value without what cannot change stored fields: every `description` and each version's
+ * `additionalPrinterColumns`. Keys of `properties` are field names, kept whatever they are called.
+ */
+function withoutDocumentation(value: unknown, inProperties = false): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutDocumentation(item));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>)
+      .filter(
+        ([key]) => inProperties || (key !== 'description' && key !== 'additionalPrinterColumns'),
+      )
+      .map(([key, v]) => [
+        key,
+        withoutDocumentation(
+          v,
+          !inProperties && (key === 'properties' || key === 'patternProperties'),
+        ),
+      ]),
+  );
+}
+
+/**
+ * sha256 of the CRD manifest's spec (the schema, names …), not its metadata, descriptions or
+ * printer columns: a wording fix must not bump the revision the reconciler insists on.
+ */
 export function specSha256(crdYaml: string): string {
   const crd = parse(crdYaml) as CrdDocument;
   if (!crd.spec) throw new Error('the CRD manifest has no spec');
-  return createHash('sha256').update(canonical(crd.spec)).digest('hex');
+  return createHash('sha256')
+    .update(canonical(withoutDocumentation(crd.spec)))
+    .digest('hex');
 }
 
 /** The revision in the manifest's annotation; throws naming the annotation when it is missing or not a whole number. */

@@ -9,4 +9,4 @@
 export const CRD_SCHEMA_REVISION = 2;
 
 /** sha256 of the CRD's spec at that revision: generating after a change of spec bumps the revision. */
-export const CRD_SPEC_SHA256 = '5a62401c208dab2fadf7832e22261dbabbf0571cb060ddfde98ddaf2d54f34b5';
+export const CRD_SPEC_SHA256 = 'ba587d3e2441a8c3f785dd573a55531ed062c62c5ab682d52b8655cb47c6f5b4';

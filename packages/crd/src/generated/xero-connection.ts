@@ -134,7 +134,7 @@ export interface XeroConnectionStatus {
    */
   disconnectedTenants?: DisconnectedTenant[];
   /**
-   * When the latest snapshot was taken (a sync that reached only some organisations counts: see tenants[].syncFailure).
+   * When the last regular sync took its snapshots (one that reached only some organisations counts: see tenants[].syncFailure). Retries of the organisations that failed record their snapshots without moving it (the admin API's snapshots list shows every organisation's).
    */
   lastSyncTime?: string;
   /**
