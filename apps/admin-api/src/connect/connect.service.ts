@@ -158,9 +158,9 @@ export class ConnectService {
       },
     );
     const secretName = resource.spec.tokenSecretRef!.name;
-    const core = this.gateway().core;
+    const kube = this.gateway();
     await beforeExchange(`cannot write the token Secret ${namespace}/${secretName}`, () =>
-      preflightTokenSecret(core, namespace, secretName),
+      preflightTokenSecret(kube.core, namespace, secretName),
     );
     // GETDEL makes the state single-use even with several replicas behind a load balancer.
     if (!(await this.redis.getdel(this.flowKey(nonce)))) throw stateSpent();
@@ -173,7 +173,7 @@ export class ConnectService {
       throw error;
     }
     const answer = await this.writer.store({
-      core,
+      kube,
       connection,
       namespace,
       secret: secretName,

@@ -39,7 +39,7 @@ export async function writeTokenSecret(
   tokens: XeroTokenSet,
 ): Promise<void> {
   const data = tokenSecretData(tokens);
-  await againOnRaces(() => writeOnce(core, namespace, name, data));
+  await againOnRaces(() => createOrReplace(core, namespace, name, data, false));
 }
 
 /** Runs `attempt` again while it meets a concurrent change (409, or the Secret deleted under it). */
@@ -68,86 +68,83 @@ function newTokenSecret(namespace: string, name: string, data: Record<string, st
   };
 }
 
-async function writeOnce(
+/**
+ * Reads the Secret, then creates it holding `data` when missing, else replaces its token keys with
+ * `data`. `dryRun`: the API server only checks that write, and the replace sends the Secret as it
+ * is, so even a server ignoring `dryRun` would change no token.
+ */
+async function createOrReplace(
   core: CoreV1Api,
   namespace: string,
   name: string,
   data: Record<string, string>,
+  dryRun: boolean,
 ): Promise<void> {
+  const dryRunAll = dryRun ? 'All' : undefined;
   let existing: V1Secret;
   try {
     existing = await core.readNamespacedSecret({ namespace, name });
   } catch (error) {
     if (!isNotFound(error)) throw error;
-    await core.createNamespacedSecret({ namespace, body: newTokenSecret(namespace, name, data) });
+    await core.createNamespacedSecret({
+      namespace,
+      body: newTokenSecret(namespace, name, data),
+      dryRun: dryRunAll,
+    });
     return;
   }
+  // The dry run of an unchanged immutable Secret would pass.
+  if (dryRun && existing.immutable)
+    throw conflict(
+      `token Secret ${namespace}/${name} (spec.tokenSecretRef) is immutable, so no token set can be written into it: recreate it without \`immutable\` (e.g. kubectl replace --force), then reload this page`,
+    );
+  // The replace carries the resourceVersion just read: a change since then is a 409, not lost.
+  await core.replaceNamespacedSecret({
+    namespace,
+    name,
+    body: dryRun ? existing : withTokens(existing, data),
+    dryRun: dryRunAll,
+  });
+}
+
+/** `existing` with every token key replaced by `data`, and the refresh token's digest. */
+function withTokens(existing: V1Secret, data: Record<string, string>): V1Secret {
   const kept = { ...(existing.data ?? {}) };
   // A pre-filled token set from an earlier consent must not survive next to the new one, nor the
   // organisation it named (`tenant_id`): this consent may be for another one, which the old key
   // would pin the reconciler away from. `spec.tenantId` is how to pin an organisation.
   for (const key of Object.values(KEYS)) delete kept[key];
   const written = { ...kept, ...data };
-  // The replace carries the resourceVersion just read: a change since then is a 409, not lost.
   // The digest tells the reconciler this refresh token is a consent's, not an overwrite.
-  await core.replaceNamespacedSecret({
-    namespace,
-    name,
-    body: {
-      ...existing,
-      metadata: {
-        ...existing.metadata,
-        annotations: withRefreshTokenSha256(existing.metadata?.annotations, written),
-      },
-      data: written,
+  return {
+    ...existing,
+    metadata: {
+      ...existing.metadata,
+      annotations: withRefreshTokenSha256(existing.metadata?.annotations, written),
     },
-  });
+    data: written,
+  };
 }
 
 /**
  * Proves, before the authorization code is spent, that this API can write the token Secret now:
- * reads it and has the API server dry-run the write the callback will make (create when missing,
- * else replace), so reachability, RBAC, admission policies and quota answer while the person can
- * still simply retry. Nothing is stored, and the dry run sends the Secret as it is (or an empty
- * one), so even a server ignoring `dryRun` would change no token. Throws the Kubernetes error, or a 409
- * for an immutable Secret (the dry run of an unchanged one would pass).
+ * has the API server dry-run the write the callback will make (create when missing, else replace),
+ * so reachability, RBAC, admission policies and quota answer while the person can still simply
+ * retry. Nothing is stored: the dry run sends an empty Secret, or the Secret as it is. Throws the
+ * Kubernetes error, or a 409 for an immutable Secret.
  */
 export async function preflightTokenSecret(
   core: CoreV1Api,
   namespace: string,
   name: string,
 ): Promise<void> {
-  await againOnRaces(async () => {
-    let existing: V1Secret;
-    try {
-      existing = await core.readNamespacedSecret({ namespace, name });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      await core.createNamespacedSecret({
-        namespace,
-        body: newTokenSecret(namespace, name, {}),
-        dryRun: 'All',
-      });
-      return;
-    }
-    if (existing.immutable)
-      throw conflict(
-        `token Secret ${namespace}/${name} (spec.tokenSecretRef) is immutable, so no token set can be written into it: recreate it without \`immutable\` (e.g. kubectl replace --force), then reload this page`,
-      );
-    await core.replaceNamespacedSecret({ namespace, name, body: existing, dryRun: 'All' });
-  });
+  await againOnRaces(() => createOrReplace(core, namespace, name, {}, true));
 }
 
 /** No answer at all, overload, or a server error: worth another try soon. */
 export function isTransient(error: unknown): boolean {
   const status = kubeStatusOf(error);
   return status === undefined || status === 429 || status >= 500;
-}
-
-/** What the Kubernetes API did, for logs and answers: `unreachable` or `HTTP 403`. */
-export function kubernetesProblem(error: unknown): string {
-  const status = kubeStatusOf(error);
-  return status === undefined ? 'unreachable' : `HTTP ${status}`;
 }
 
 /**
@@ -176,11 +173,11 @@ export function tokenSecretWriteFailure(
  * `what` names what could not be done; the answer names the Kubernetes status, never a value.
  */
 export function beforeExchangeFailure(error: unknown, what: string): HttpException {
-  const problem = `${what}: the Kubernetes API ${kubeStatusOf(error) === undefined ? 'is unreachable' : `answered ${kubernetesProblem(error)}`}`;
+  const status = kubeStatusOf(error);
+  const problem = `${what}: the Kubernetes API ${status === undefined ? 'is unreachable' : `answered HTTP ${status}`}`;
   const retry =
     "Xero's authorization code was not used: reload this page to try again within 5 minutes of consenting, else start the connection again";
   if (isTransient(error)) return unavailable(`${problem}. ${retry}`);
-  const status = kubeStatusOf(error);
   const rbac = status === 401 || status === 403 ? " (see the admin API's permissions)" : '';
   return badGateway(`${problem}${rbac}. ${retry}`);
 }

@@ -2,6 +2,7 @@ import { ApiException, type CoreV1Api, type V1Secret } from '@kubernetes/client-
 import type { XeroTokenSet } from '@xero-access/xero-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../config/config.js';
+import { kubeProblemOf } from '../kube/kube.js';
 import { createLogger } from '../logging/logger.js';
 import type { Reevaluation } from '../reevaluation/reevaluation.service.js';
 import { ANSWER_WITHIN_MS, TokenSetWriter, type TokenSetWrite } from './token-set-writer.js';
@@ -54,7 +55,7 @@ describe('TokenSetWriter (a consent whose token set Kubernetes does not take at 
   let cluster: ReturnType<typeof fakeCluster>;
   const unreachable = new TypeError('fetch failed');
   const write = (refreshToken: string): TokenSetWrite => ({
-    core: cluster.core,
+    kube: { core: cluster.core, problemOf: kubeProblemOf },
     connection: 'finance/acme',
     namespace: 'finance',
     secret: 'acme-xero-tokens',
@@ -92,7 +93,7 @@ describe('TokenSetWriter (a consent whose token set Kubernetes does not take at 
     await expect(answer).resolves.toEqual({
       stored: false,
       until: new Date('2026-12-06T00:01:00Z'),
-      problem: 'unreachable',
+      problem: 'unreachable (fetch failed)',
     });
     expect(writer.pending).toBe(1);
     await vi.advanceTimersByTimeAsync(40_000);
@@ -123,9 +124,20 @@ describe('TokenSetWriter (a consent whose token set Kubernetes does not take at 
       msg: 'could not store the new Xero token set: the person must consent again',
       connection: 'finance/acme',
       secret: 'finance/acme-xero-tokens',
-      kubernetesStatus: 403,
+      problem: 'HTTP 403',
     });
     expect(refreshTokenOf(cluster.secret)).toBe('');
+  });
+
+  it('names a write that got no answer as the connections list does, in the answer and the logs', async () => {
+    cluster.failure = Object.assign(new Error('The operation was aborted.'), {
+      name: 'AbortError',
+    });
+    const answer = writer.store(write('silent'));
+    await vi.advanceTimersByTimeAsync(ANSWER_WITHIN_MS);
+    const problem = 'unreachable (no answer within 15 s)';
+    await expect(answer).resolves.toMatchObject({ stored: false, problem });
+    expect(lines.at(-1)).toMatchObject({ level: 'warn', connection: 'finance/acme', problem });
   });
 
   it('answers the failure at once when TOKEN_WRITE_RETRY leaves no time to try again', async () => {

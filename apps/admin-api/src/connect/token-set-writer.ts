@@ -1,14 +1,13 @@
-import type { CoreV1Api } from '@kubernetes/client-node';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { XeroTokenSet } from '@xero-access/xero-client';
 import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { conflict, unavailable } from '../http/errors.js';
-import { kubeStatusOf } from '../kube/kube.js';
+import type { KubeGateway } from '../kube/kube.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
-import { kubernetesProblem, tokenSecretWriteFailure, writeTokenSecret } from './token-secret.js';
+import { tokenSecretWriteFailure, writeTokenSecret } from './token-secret.js';
 
 /** The person's answer comes within this long: stored, or held and still being tried. */
 export const ANSWER_WITHIN_MS = 5_000;
@@ -22,7 +21,8 @@ const LAST_TRY_MS = 2_000;
 
 /** A consent's token set, to be written into its token Secret. */
 export interface TokenSetWrite {
-  core: CoreV1Api;
+  /** Where it is written, and how its failures are named. */
+  kube: Pick<KubeGateway, 'core' | 'problemOf'>;
   /** The XeroConnection, `namespace/name`. */
   connection: string;
   namespace: string;
@@ -41,7 +41,7 @@ interface Held {
   since: number;
   until: number;
   tries: number;
-  /** The last failure (`unreachable`, `HTTP 503`); none while the first try is under way. */
+  /** The last failure (KubeGateway.problemOf); none while the first try is under way. */
   problem?: string;
   /** Why it stops trying early: a newer consent for the same Secret, or the API stops. */
   stop?: 'superseded' | 'stopping';
@@ -82,14 +82,9 @@ export class TokenSetWriter implements BeforeApplicationShutdown {
    */
   async store(write: TokenSetWrite): Promise<StoreAnswer> {
     const held = this.hold(write);
-    let timer: NodeJS.Timeout | undefined;
-    const later = new Promise<'later'>((resolve) => {
-      timer = setTimeout(() => resolve('later'), ANSWER_WITHIN_MS);
-    });
-    const outcome = await Promise.race([held.done, later]);
-    clearTimeout(timer);
+    const outcome = await within(held.done, ANSWER_WITHIN_MS);
     if (outcome === 'stored') return { stored: true };
-    if (outcome === 'later')
+    if (outcome === undefined)
       return { stored: false, until: new Date(held.until), problem: held.problem ?? 'no answer' };
     if (outcome === 'superseded')
       throw conflict(
@@ -156,17 +151,17 @@ export class TokenSetWriter implements BeforeApplicationShutdown {
     for (;;) {
       held.tries += 1;
       try {
-        await writeTokenSecret(write.core, write.namespace, write.secret, write.tokens);
+        await writeTokenSecret(write.kube.core, write.namespace, write.secret, write.tokens);
         return 'stored';
       } catch (error) {
-        held.problem = kubernetesProblem(error);
+        held.problem = write.kube.problemOf(error);
         if (held.stop) return held.stop;
         const pauseMs = Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** (held.tries - 1));
         if (Date.now() + pauseMs > held.until) return { gaveUp: error };
         this.logger.warn(
           {
             ...this.names(held),
-            kubernetesStatus: kubeStatusOf(error) ?? 'unreachable',
+            problem: held.problem,
             pauseMs,
             heldUntil: new Date(held.until).toISOString(),
           },
@@ -199,7 +194,7 @@ export class TokenSetWriter implements BeforeApplicationShutdown {
     } else if (outcome !== 'stopping') {
       // 'stopping' is reported by beforeApplicationShutdown, once, with what is left at exit.
       this.logger.error(
-        { ...names, kubernetesStatus: kubeStatusOf(outcome.gaveUp) ?? 'unreachable' },
+        { ...names, problem: held.problem },
         'could not store the new Xero token set: the person must consent again',
       );
     }

@@ -151,7 +151,8 @@ export async function connectionPage(
       const status = kubeStatusOf(error);
       if (from.continue !== null && status === 410) throw expired();
       if (from.continue !== null && status === 400) throw notACursor();
-      kubernetes = `unreachable (${kube.problemOf(error)})`;
+      const problem = kube.problemOf(error);
+      kubernetes = status === undefined ? problem : `unreachable (${problem})`;
       stalled = true;
       break;
     }

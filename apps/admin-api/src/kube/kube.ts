@@ -68,6 +68,19 @@ export const isConflict = (error: unknown): boolean => kubeStatusOf(error) === 4
  */
 export const KUBE_REQUEST_TIMEOUT_MS = 15_000;
 
+/**
+ * What a failed Kubernetes call met, for logs and answers: `HTTP 403`, or why it got no answer,
+ * `unreachable (ECONNREFUSED)`, `unreachable (no answer within 15 s)` (`timeoutMs`: the call's).
+ */
+export function kubeProblemOf(error: unknown, timeoutMs: number = KUBE_REQUEST_TIMEOUT_MS): string {
+  const status = kubeStatusOf(error);
+  if (status !== undefined) return `HTTP ${status}`;
+  const e = error as { code?: unknown; message?: string; name?: string } | null;
+  // The only signal on these calls is the timeout's; node-fetch's AbortError names neither.
+  if (e?.name === 'AbortError') return `unreachable (no answer within ${timeoutMs / 1000} s)`;
+  return `unreachable (${String(e?.code ?? e?.message ?? 'no answer')})`;
+}
+
 /** Reads XeroConnections and their Secrets; every call gives up after `timeoutMs` without answer. */
 export class KubeGateway {
   private readonly custom: CustomObjectsApi;
@@ -83,12 +96,9 @@ export class KubeGateway {
     this.core = makeApiClientWithTimeout(kc, CoreV1Api, timeoutMs);
   }
 
-  /** Why a call failed, for the `kubernetes` field: `ECONNREFUSED`, `403`, `no answer within 15 s`. */
+  /** What a call failed on (kubeProblemOf): `HTTP 403`, `unreachable (no answer within 15 s)`. */
   problemOf(error: unknown): string {
-    const e = error as { code?: unknown; message?: string; name?: string } | null;
-    // The only signal on these calls is the timeout's; node-fetch's AbortError names neither.
-    if (e?.name === 'AbortError') return `no answer within ${this.timeoutMs / 1000} s`;
-    return String(e?.code ?? e?.message ?? 'error');
+    return kubeProblemOf(error, this.timeoutMs);
   }
 
   /**

@@ -41,7 +41,7 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   415: 'The body is in a media type this API does not read.',
   429: 'Rate limit exceeded; retry after `Retry-After` seconds.',
   502: 'A service this API relies on (the Kubernetes API) answered with an error.',
-  503: 'The database is busy or unreachable; retry after `Retry-After` seconds.',
+  503: 'The database or the Kubernetes API is busy or unreachable, or this API is shutting down; retry after `Retry-After` seconds.',
 };
 
 const retryAfter = {

@@ -256,7 +256,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
           tokenSecret: 'outage-tokens',
           storingUntil: expect.any(String),
           message: expect.stringMatching(
-            /^Xero granted access\. The Kubernetes API has not stored the token set in Secret .*\/outage-tokens yet \(unreachable\), so the admin API keeps it and tries again until /,
+            /^Xero granted access\. The Kubernetes API has not stored the token set in Secret .*\/outage-tokens yet \(unreachable \(.+\)\), so the admin API keeps it and tries again until /,
           ),
         });
         const held = await h.call('GET', '/health/dependencies');
@@ -373,7 +373,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
         msg: 'the admin API stopped before the new Xero token set was stored in its Secret: the person must consent again',
         secret: `${namespace}/unsaved-tokens`,
         startedBy: 'token:bootstrap-admin',
-        problem: 'unreachable',
+        problem: expect.stringMatching(/^unreachable \(.+\)$/),
       });
       expect(await refreshTokenOf('unsaved')).toBe('earlier');
     }, 60_000);
