@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,9 +14,16 @@ const cli = join(import.meta.dirname, 'main.ts');
 async function xaoModel(
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return xaoModelWith({}, ...args);
+}
+
+async function xaoModelWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, ...args], {
-      env: { ...process.env, XAO_DATABASE_URL: '' },
+      env: { ...process.env, XAO_DATABASE_URL: '', ...env },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -174,5 +182,67 @@ describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('--url or XAO_DATABASE_URL is required');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe.each(testDrivers)('xao-model migrate on $dialect', (driver) => {
+  let t: TestModel;
+  beforeAll(async () => {
+    t = await driver.create({ migrate: false });
+  });
+  afterAll(async () => t?.dispose());
+
+  it('applies the pending migrations from XAO_DATABASE_URL, then finds none', async () => {
+    const first = await xaoModelWith({ XAO_DATABASE_URL: t.url }, 'migrate');
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(first.stdout).toMatch(/^applied: Migration\d+_initial, /);
+    expect(await t.model.pendingMigrations()).toEqual([]);
+    expect(await xaoModelWith({ XAO_DATABASE_URL: t.url }, 'migrate')).toMatchObject({
+      code: 0,
+      stdout: 'up to date\n',
+    });
+  });
+});
+
+describe('xao-model migrate on PostgreSQL that cannot be reached', () => {
+  const password = 'Pa55-w0rd';
+
+  it("names XAO_DATABASE_URL's sslrootcert when the CA file is missing, at once", async () => {
+    const missing = join(tmpdir(), 'xao-cli-missing', 'ca.crt');
+    const result = await xaoModelWith(
+      {
+        XAO_DATABASE_URL: `postgres://xao:${password}@127.0.0.1:5432/xao?sslmode=verify-full&sslrootcert=${missing}`,
+      },
+      'migrate',
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `xao-model: XAO_DATABASE_URL's sslrootcert names ${JSON.stringify(missing)}, which cannot be read (no such file): put the file there or correct the path in XAO_DATABASE_URL.\n`,
+    );
+  });
+
+  it('waits DATABASE_STARTUP_WAIT for a database that does not answer, logging each wait, then names it', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+
+    const result = await xaoModelWith(
+      {
+        XAO_DATABASE_URL: `postgres://xao:${password}@127.0.0.1:${port}/xao`,
+        DATABASE_STARTUP_WAIT: '2s',
+      },
+      'migrate',
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `xao-model: database not available yet; retrying (PostgreSQL at 127.0.0.1:${port}, ECONNREFUSED, again in 1 s)\n`,
+    );
+    expect(result.stderr).toMatch(
+      new RegExp(
+        `xao-model: The database the migration is configured with \\(PostgreSQL at 127\\.0\\.0\\.1:${port}, XAO_DATABASE_URL\\) is not available \\(ECONNREFUSED\\) after \\d+ s of trying: .*, or wait longer with DATABASE_STARTUP_WAIT\\.\\n$`,
+      ),
+    );
+    expect(result.stderr).not.toContain(password);
   });
 });

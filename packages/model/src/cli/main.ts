@@ -4,6 +4,8 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
+import { connectWithRetry } from '../database/connect-with-retry.js';
+import { databaseStartupWait } from '../database/startup-wait.js';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import { createOrm } from '../orm/create-orm.js';
@@ -11,6 +13,8 @@ import type { ChainExportStream } from '../services/snapshot-chain.js';
 import { verifyChainExportFile } from '../snapshots/chain-export.js';
 
 const DATABASE_URL_ENV = 'XAO_DATABASE_URL';
+/** The apps' setting: how long `migrate` waits for a database that is still starting. */
+const STARTUP_WAIT_ENV = 'DATABASE_STARTUP_WAIT';
 
 function connectionArg(value: string): { namespace: string; name: string } {
   const [namespace, name, ...rest] = value.split('/');
@@ -24,6 +28,28 @@ function databaseUrl(option: string | undefined): string {
   if (!url) throw new InvalidArgumentError(`--url or ${DATABASE_URL_ENV} is required`);
   return url;
 }
+
+/** The setting the URL came from, for errors about it. */
+function urlSetting(option: string | undefined): string {
+  return option === undefined ? DATABASE_URL_ENV : '--url';
+}
+
+function startupWaitMs(): number {
+  const parsed = databaseStartupWait.safeParse(process.env[STARTUP_WAIT_ENV] || undefined);
+  if (!parsed.success)
+    throw new InvalidArgumentError(
+      `${STARTUP_WAIT_ENV} ${parsed.error.issues[0]?.message ?? 'is not a duration'}`,
+    );
+  return parsed.data;
+}
+
+const waitLogger = {
+  warn(details: { database?: string; cause?: string; retryInMs?: number }, message: string) {
+    process.stderr.write(
+      `xao-model: ${message} (${details.database}, ${details.cause}, again in ${(details.retryInMs ?? 0) / 1000} s)\n`,
+    );
+  },
+};
 
 /** Writes the export as it is read (a partial file is removed) and returns its verification. */
 async function writeExport(stream: ChainExportStream, path: string): Promise<ChainVerification> {
@@ -55,10 +81,22 @@ program
   .command('migrate')
   .description('apply pending migrations (PostgreSQL or SQLite, chosen by the URL)')
   .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
+  .addHelpText(
+    'after',
+    `\nWaits up to $${STARTUP_WAIT_ENV} (default 2m) for a database that is still starting.`,
+  )
   .action(async (options: { url?: string }) => {
-    const model = await createOrm({ url: databaseUrl(options.url) });
+    const model = await connectWithRetry({
+      app: 'migration',
+      url: databaseUrl(options.url),
+      urlSetting: urlSetting(options.url),
+      migrate: true,
+      waitMs: startupWaitMs(),
+      waitSetting: STARTUP_WAIT_ENV,
+      logger: waitLogger,
+    });
     try {
-      const applied = await model.migrateUp();
+      const applied = model.migrated;
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
     } finally {
       await model.close();
@@ -93,7 +131,10 @@ program
       }
       if (!options.connection || !options.tenant)
         throw new InvalidArgumentError('--connection and --tenant are required (or --file)');
-      const model = await createOrm({ url: databaseUrl(options.url) });
+      const model = await createOrm({
+        url: databaseUrl(options.url),
+        urlSetting: urlSetting(options.url),
+      });
       try {
         const { namespace, name } = options.connection;
         const chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;

@@ -16,6 +16,8 @@ export interface ConnectOptions extends CreateOrmOptions {
   app: string;
   /** How long to keep trying while the database is not available (DATABASE_STARTUP_WAIT). */
   waitMs: number;
+  /** The setting `waitMs` came from, named when giving up (default DATABASE_STARTUP_WAIT). */
+  waitSetting?: string;
   logger: DatabaseWaitLogger;
   /**
    * What applies the migrations when this start does not (DATABASE_MIGRATION_JOB: the Helm
@@ -38,14 +40,27 @@ const MAX_RETRY_MS = 10_000;
  * thrown at once.
  */
 export async function connectWithRetry(options: ConnectOptions): Promise<ModelOrm> {
-  const { app, waitMs, logger, migrationJob, ...orm } = options;
+  const {
+    app,
+    waitMs,
+    logger,
+    migrationJob,
+    waitSetting = 'DATABASE_STARTUP_WAIT',
+    ...orm
+  } = options;
+  const { urlSetting } = orm;
   const started = Date.now();
   const database = describeDatabase(orm.url);
   for (let attempt = 1; ; attempt += 1) {
     try {
       return await openAndCheck(orm, migrationJob);
     } catch (error) {
-      const untrusted = untrustedCertificateError(error, { app, database, url: orm.url });
+      const untrusted = untrustedCertificateError(error, {
+        app,
+        database,
+        url: orm.url,
+        urlSetting,
+      });
       if (untrusted) throw untrusted;
       const outage = classifyDatabaseOutage(error);
       if (!outage) throw error;
@@ -57,7 +72,7 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
             ? 'check what else holds its lock (another replica migrating, a long transaction)'
             : `check that it is running and reachable from the ${app}`;
         throw new Error(
-          `${databaseUnavailableText({ app, database }, outage)} after ${Math.round(waitedMs / 1000)} s of trying: ${check}, or wait longer with DATABASE_STARTUP_WAIT.`,
+          `${databaseUnavailableText({ app, database, urlSetting }, outage)} after ${Math.round(waitedMs / 1000)} s of trying: ${check}, or wait longer with ${waitSetting}.`,
         );
       }
       logger.warn(

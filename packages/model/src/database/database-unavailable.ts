@@ -127,6 +127,8 @@ export interface DatabaseUser {
   database: string;
   /** What the app does meanwhile (e.g. that the work is retried), appended to the message. */
   meanwhile?: string;
+  /** The setting the database URL came from (default DATABASE_URL, the apps'). */
+  urlSetting?: string;
 }
 
 /**
@@ -134,11 +136,11 @@ export interface DatabaseUser {
  * or "… is busy (<cause>)" when another transaction held a lock it needed.
  */
 export function databaseUnavailableText(
-  user: Pick<DatabaseUser, 'app' | 'database'>,
+  user: Pick<DatabaseUser, 'app' | 'database' | 'urlSetting'>,
   outage: DatabaseOutage,
 ): string {
   const state = outage.kind === 'busy' ? 'is busy' : 'is not available';
-  return `The database the ${user.app} is configured with (${user.database}, DATABASE_URL) ${state} (${outage.cause})`;
+  return `The database the ${user.app} is configured with (${user.database}, ${user.urlSetting ?? 'DATABASE_URL'}) ${state} (${outage.cause})`;
 }
 
 /** A database call failed because the database is not available: retry, nothing to fix in the spec. */

@@ -33,11 +33,13 @@ export interface CertificateContext {
   database: string;
   /** The database URL, read for its sslrootcert only. */
   url: string;
+  /** The setting the URL came from (default DATABASE_URL, the apps'). */
+  urlSetting?: string;
 }
 
 /**
  * When `error` (or its cause) is PostgreSQL's certificate failing verification: an error saying
- * so, with the TLS reason and what the certificate must chain to (DATABASE_URL's sslrootcert when
+ * so, with the TLS reason and what the certificate must chain to (the URL's sslrootcert when
  * set), `error` as its cause. Undefined for any other error. Never the URL or its password.
  */
 export function untrustedCertificateError(
@@ -56,9 +58,10 @@ export function untrustedCertificateError(
       // --use-system-ca": beside sslrootcert, that points the wrong way.
       const reason = typeof message === 'string' ? message.split(';')[0] : code;
       const rootCert = safeRootCert(context.url);
+      const setting = context.urlSetting ?? 'DATABASE_URL';
       const trusted = rootCert
-        ? `the CA certificate in DATABASE_URL's sslrootcert (${rootCert})`
-        : "a CA Node.js trusts (for a private CA, name its certificate with DATABASE_URL's sslrootcert)";
+        ? `the CA certificate in ${setting}'s sslrootcert (${rootCert})`
+        : `a CA Node.js trusts (for a private CA, name its certificate with ${setting}'s sslrootcert)`;
       return new Error(
         `The ${context.app} does not trust the TLS certificate of ${context.database} (${reason}): it must be signed by ${trusted} and name the host.`,
         { cause: error },

@@ -15,9 +15,11 @@ export class Snapshot {
   userCount!: number;
   /**
    * The users whose role is not REMOVED (`hasAccess`), counted when recorded so that reading a
-   * snapshot never parses its content. Not a link field: no hash covers it.
+   * snapshot never parses its content. Not a link field: no hash covers it. Null on a row the
+   * previous version wrote during the upgrade that added it (it lacks the column): counted from
+   * the content when read.
    */
-  activeUserCount!: number;
+  activeUserCount!: number | null;
   content!: SnapshotContent;
   previous: Snapshot | null = null;
   previousHash: string | null = null;
@@ -38,9 +40,7 @@ export const SnapshotSchema = new EntitySchema<Snapshot>({
     sequence: { type: 'integer' },
     takenAt: { type: 'datetime' },
     userCount: { type: 'integer' },
-    // No default: `record` always counts. SQLite can add a not-null column to a table with rows
-    // only with one, so its migration declares `default 0` (and counts every row at once).
-    activeUserCount: { type: 'integer', ignoreSchemaChanges: ['default'] },
+    activeUserCount: { type: 'integer', nullable: true },
     content: {
       kind: 'm:1',
       entity: () => SnapshotContent,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../entities/connection.js';
+import { Snapshot } from '../entities/snapshot.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 import { recordSnapshotBeforeActiveCount } from '../test/snapshot-before-active-count.js';
@@ -15,14 +16,16 @@ describe.each(testDrivers)('the snapshot active user count migration on $dialect
   });
   afterAll(async () => t?.dispose());
 
-  /** The stored count of every snapshot, by id. */
-  async function storedCounts(): Promise<Record<string, number>> {
+  /** The stored count of every snapshot (null when none is), by id. */
+  async function storedCounts(): Promise<Record<string, number | null>> {
     const rows = await t.model.orm.em
       .getConnection()
-      .execute<{ id: string; active_user_count: number }[]>(
+      .execute<{ id: string; active_user_count: number | null }[]>(
         'select id, active_user_count from snapshot',
       );
-    return Object.fromEntries(rows.map((r) => [r.id, Number(r.active_user_count)]));
+    return Object.fromEntries(
+      rows.map((r) => [r.id, r.active_user_count === null ? null : Number(r.active_user_count)]),
+    );
   }
 
   it('counts the users with access of snapshots recorded before it; later ones store theirs', async () => {
@@ -128,6 +131,65 @@ describe.each(testDrivers)('the snapshot active user count migration on $dialect
       id: fourth.id,
       activeUserCount: 2,
     });
+    expect((await db.snapshots.verifyChain(acme, tenant.tenantId)).ok).toBe(true);
+  });
+
+  // A rolling upgrade: the previous version's pods, whose entity lacks the column, keep recording
+  // snapshots after the migration ran.
+  it('accepts a snapshot inserted without the column, stores no count and reads the right one', async () => {
+    const db = t.model.db;
+    const em = t.model.orm.em.fork();
+    const connection = await em.findOneOrFail(Connection, acme);
+    const previous = await em.findOneOrFail(
+      Snapshot,
+      { connection, tenantId: tenant.tenantId },
+      { orderBy: { sequence: 'desc' } },
+    );
+    const old = await recordSnapshotBeforeActiveCount(
+      em,
+      connection,
+      tenant,
+      previous,
+      users(
+        ['a', 'ADMIN'],
+        ['b', 'REMOVED'],
+        ['d', 'READONLY'],
+        ['f', 'STANDARD'],
+        ['g', 'REMOVED'],
+      ),
+      at('2026-11-05T00:00:00Z'),
+    );
+    expect((await storedCounts())[old.id]).toBeNull();
+
+    const expected = {
+      id: old.id,
+      sequence: previous.sequence + 1,
+      userCount: 5,
+      activeUserCount: 3,
+    };
+    expect(await db.snapshots.get(old.id)).toMatchObject(expected);
+    expect(await db.snapshots.latest(acme, tenant.tenantId)).toMatchObject(expected);
+    expect(
+      (await db.snapshots.list(acme, { tenantId: tenant.tenantId })).items.map((s) => [
+        s.sequence,
+        s.activeUserCount,
+      ]),
+    ).toEqual([
+      [5, 3],
+      [4, 2],
+      [3, 3],
+      [2, 2],
+      [1, 2],
+    ]);
+
+    // The new version chains its next snapshot to it as to any other.
+    const next = await db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'ADMIN'], ['d', 'READONLY']),
+      at('2026-11-06T00:00:00Z'),
+    );
+    expect(next).toMatchObject({ sequence: 6, activeUserCount: 2, previousId: old.id });
     expect((await db.snapshots.verifyChain(acme, tenant.tenantId)).ok).toBe(true);
   });
 

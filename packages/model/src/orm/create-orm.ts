@@ -21,6 +21,8 @@ export interface CreateOrmOptions {
   poolMax?: number;
   /** Log SQL through MikroORM's logger. */
   debug?: boolean;
+  /** The setting `url` came from, named in errors about it (default DATABASE_URL, the apps'). */
+  urlSetting?: string;
 }
 
 export interface ModelOrm {
@@ -40,6 +42,8 @@ export interface ModelOrm {
    */
   assertSchemaNotOlder(migrationJob?: string): Promise<void>;
   pendingMigrations(): Promise<string[]>;
+  /** The migrations that `migrate: true` applied when opening (none without it). */
+  migrated: string[];
   close(): Promise<void>;
 }
 
@@ -81,7 +85,7 @@ export async function ormOptions(
     },
   };
   if (parsed.dialect === 'postgresql') {
-    assertTlsFilesReadable(parsed.clientUrl!);
+    assertTlsFilesReadable(parsed.clientUrl!, options.urlSetting);
     const { PostgreSqlDriver } = await import('@mikro-orm/postgresql');
     return {
       ...common,
@@ -143,12 +147,13 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
     async pendingMigrations() {
       return (await migrator().getPendingMigrations()).map((m) => m.name);
     },
+    migrated: [],
     async close() {
       await orm.close(true);
     },
   };
   if (options.migrate)
-    await model.migrateUp().catch(async (error: unknown) => {
+    model.migrated = await model.migrateUp().catch(async (error: unknown) => {
       await model.close().catch(() => undefined);
       throw error;
     });

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/core';
 import { type Connection } from '../entities/connection.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
@@ -41,7 +42,8 @@ export interface SnapshotRecord {
   userCount: number;
   /**
    * Users whose role is not REMOVED, the ones who can get in: what a connection's `userCount` and
-   * a review's `progress.total` count. Counted when recorded (stored with the snapshot).
+   * a review's `progress.total` count. Counted when recorded (stored with the snapshot); counted
+   * from the users when read for a row the previous version wrote during an upgrade.
    */
   activeUserCount: number;
   /** sha256 (hex) of the canonical JSON of the users. */
@@ -66,6 +68,21 @@ export interface SnapshotDiffBetween {
   diff: SnapshotDiff;
 }
 
+/**
+ * Loads the users of the snapshots stored without an active user count (rows the previous version
+ * wrote during the upgrade that added it), the only ones `toSnapshotRecord` must count.
+ */
+async function loadUncountedContent(em: EntityManager, snapshots: Snapshot[]): Promise<void> {
+  const uncounted = snapshots.filter((s) => s.activeUserCount === null);
+  if (uncounted.length > 0) await em.populate(uncounted, ['content']);
+}
+
+/** The stored count, or for a row without one (see loadUncountedContent) its users' count. */
+function activeUserCountOf(s: Snapshot): number {
+  if (s.activeUserCount !== null) return s.activeUserCount;
+  return (JSON.parse(s.content.text) as SnapshotUser[]).filter(hasAccess).length;
+}
+
 function toSnapshotRecord(s: Snapshot, connection: Connection): SnapshotRecord {
   return {
     id: s.id,
@@ -76,7 +93,7 @@ function toSnapshotRecord(s: Snapshot, connection: Connection): SnapshotRecord {
     sequence: s.sequence,
     takenAt: s.takenAt,
     userCount: s.userCount,
-    activeUserCount: s.activeUserCount,
+    activeUserCount: activeUserCountOf(s),
     contentHash: s.content.hash,
     previousHash: s.previousHash,
     previousId: s.previous?.id ?? null,
@@ -184,8 +201,11 @@ export class SnapshotService {
 
   async get(id: string): Promise<SnapshotRecord | null> {
     if (!isUuid(id)) return null;
-    const s = await this.ctx.em().findOne(Snapshot, { id }, { populate: ['connection'] });
-    return s ? toSnapshotRecord(s, s.connection) : null;
+    const em = this.ctx.em();
+    const s = await em.findOne(Snapshot, { id }, { populate: ['connection'] });
+    if (!s) return null;
+    await loadUncountedContent(em, [s]);
+    return toSnapshotRecord(s, s.connection);
   }
 
   /** The tenant's most recent snapshot, or null before the first sync. */
@@ -198,7 +218,9 @@ export class SnapshotService {
       { connection: conn, tenantId },
       { orderBy: { sequence: 'desc' } },
     );
-    return s ? toSnapshotRecord(s, conn) : null;
+    if (!s) return null;
+    await loadUncountedContent(em, [s]);
+    return toSnapshotRecord(s, conn);
   }
 
   /** A connection's snapshots, newest first (optionally one tenant's). */
@@ -211,14 +233,16 @@ export class SnapshotService {
     if (!conn) return { items: [], nextCursor: null };
     const qb = em.createQueryBuilder(Snapshot, 's').select('*').where({ connection: conn.id });
     if (options.tenantId !== undefined) qb.andWhere({ tenantId: options.tenantId });
-    return newestFirstPage(em, qb, {
+    const page = await newestFirstPage(em, qb, {
       scope: 'snapshots',
       column: 's.taken_at',
       property: 'takenAt',
       timeOf: (s) => s.takenAt,
       page: options,
-      map: (s) => toSnapshotRecord(s, conn),
+      map: (s) => s,
     });
+    await loadUncountedContent(em, page.items);
+    return { ...page, items: page.items.map((s) => toSnapshotRecord(s, conn)) };
   }
 
   /** The users a snapshot recorded, sorted by userId. */

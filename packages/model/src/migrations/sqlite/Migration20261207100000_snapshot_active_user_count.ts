@@ -2,10 +2,9 @@ import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261207100000_snapshot_active_user_count extends Migration {
   override async up(): Promise<void> {
-    // SQLite adds a not-null column to a table with rows only with a default (see the entity).
-    this.addSql(
-      `alter table \`snapshot\` add column \`active_user_count\` integer not null default 0;`,
-    );
+    // Nullable, no default: the previous version's pods insert snapshots without it during the
+    // upgrade (null, counted when read). Made not null in a later release (expand, then contract).
+    this.addSql(`alter table \`snapshot\` add column \`active_user_count\` integer null;`);
     // Snapshots recorded before: count the users of their content (a JSON array of users) whose
     // role is not REMOVED, as `hasAccess` does, parsing each shared content once.
     this.addSql(
