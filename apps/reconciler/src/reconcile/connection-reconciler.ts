@@ -115,7 +115,7 @@ export class ConnectionReconciler {
   /** Reports of syncs whose status patch failed: the retry writes them rather than sync again. */
   private readonly unwritten = new UnwrittenReports();
 
-  /** A partial sync's failed organisations: its retries fetch only these (tenant-retries.ts). */
+  /** A partial sync's synced organisations: its retries keep these (tenant-retries.ts). */
   private readonly tenantRetries = new TenantRetries();
 
   constructor(private readonly deps: ConnectionReconcilerDeps) {}
@@ -263,10 +263,10 @@ export class ConnectionReconciler {
     this.secretChanges.delete(key);
     const generation = connection.metadata?.generation;
     const previous = connection.status ?? {};
-    // Retrying a partial sync: only its failed organisations, unless a sync was asked for by hand.
-    const retry = syncRequestedSince(connection, previous.lastSyncTime)
-      ? undefined
-      : this.tenantRetries.take(key, connection, now);
+    // Retrying a partial sync: all but its synced organisations, unless a sync was asked for by
+    // hand. Taken either way: a requested sync that succeeds leaves no retry behind.
+    const held = this.tenantRetries.take(key, connection, now);
+    const retry = syncRequestedSince(connection, previous.lastSyncTime) ? undefined : held;
 
     const progress: Progress = { phase: 'authenticate' };
     let outcome: SyncOutcome | undefined;
@@ -282,6 +282,8 @@ export class ConnectionReconciler {
         deadline,
         retry,
       );
+      // Fenced during its last reads: no retry is held for a leader this process no longer is.
+      fenced.throwIfAborted();
     } catch (error) {
       // Fenced: no failure to report either, the next leader syncs again.
       fenced.throwIfAborted();
@@ -319,8 +321,10 @@ export class ConnectionReconciler {
       const partial = outcome.failed.length > 0 ? tenantsFailure(outcome.failed) : undefined;
       if (partial) {
         this.deps.metrics.reconcileErrors.inc({ reason: PARTIALLY_SYNCED });
+        // What this sync fetched, and what a retry kept: their last sync stands.
+        const synced = [...outcome.tenants, ...(outcome.kept ?? [])];
         this.tenantRetries.hold(key, connection, {
-          tenantIds: new Set(outcome.failed.map((f) => f.tenant.tenantId.toLowerCase())),
+          syncedIds: new Set(synced.map((t) => t.tenantId.toLowerCase())),
           fullSyncAt: regularAt,
         });
       } else this.failures.forget(key);
@@ -415,7 +419,7 @@ export class ConnectionReconciler {
         return grant;
       },
       (current) =>
-        this.syncSelectedTenants(connection, spec, client, current, deadline, retry?.tenantIds),
+        this.syncSelectedTenants(connection, spec, client, current, deadline, retry?.syncedIds),
     );
     // Fenced: the organisations' failures are the abort's; nothing is recorded or reported.
     fenced.throwIfAborted();
@@ -484,7 +488,7 @@ export class ConnectionReconciler {
 
   /**
    * Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant (a
-   * retry: only those in `only`), each on its own: the failed ones come back classified
+   * retry: all but those in `keep`), each on its own: the failed ones come back classified
    * (SyncTimedOut once the deadline passed).
    */
   private async syncSelectedTenants(
@@ -493,7 +497,7 @@ export class ConnectionReconciler {
     client: XeroClient,
     grant: AccessGrant,
     deadline: SyncDeadline,
-    only: ReadonlySet<string> | undefined,
+    keep: ReadonlySet<string> | undefined,
   ): Promise<FetchedTenants> {
     const namespace = connection.metadata!.namespace!;
     const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
@@ -503,7 +507,7 @@ export class ConnectionReconciler {
       grant.accessToken,
       selection,
       { signal: deadline.signal, waitUntil: deadline.at },
-      only,
+      keep,
     );
     return {
       synced,

@@ -6,12 +6,12 @@ const connection = (uid: string, generation: number): XeroConnection =>
   ({ metadata: { namespace: 'ns', name: 'acme', uid, generation } }) as XeroConnection;
 
 const retry: TenantRetry = {
-  tenantIds: new Set(['t-failing']),
+  syncedIds: new Set(['t-healthy']),
   fullSyncAt: new Date('2026-12-06T09:00:00.000Z'),
 };
 
 describe('TenantRetries', () => {
-  it('gives the failed organisations to the next sync before the regular one, once', () => {
+  it('gives the synced organisations to the next sync before the regular one, once', () => {
     const retries = new TenantRetries();
     retries.hold('ns/acme', connection('u1', 3), retry);
     expect(retries.take('ns/acme', connection('u1', 3), new Date('2026-12-06T08:10:00Z'))).toBe(

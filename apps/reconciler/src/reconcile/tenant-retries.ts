@@ -1,17 +1,20 @@
 import type { XeroConnection } from '@xero-access/crd';
 import { HeldPerVersion } from './held-per-version.js';
 
-/** A partial sync's failed organisations, which its retries fetch, and when every one is fetched again. */
+/** A partial sync's synced organisations, which its retries keep, and when every one is fetched again. */
 export interface TenantRetry {
-  /** The failed organisations' tenant ids, lower-case. */
-  tenantIds: ReadonlySet<string>;
+  /**
+   * The synced organisations' tenant ids, lower-case. Not the failed ones: an organisation
+   * connected since the partial sync was never fetched, and is fetched with the failed ones.
+   */
+  syncedIds: ReadonlySet<string>;
   /** The connection's next regular sync (the synced organisations' nextSyncTime). */
   fullSyncAt: Date;
 }
 
 /**
- * After a partial sync, its retries (with backoff, up to every 5 minutes) fetch and record only
- * the organisations that failed: fetching the others again would record a snapshot of each every
+ * After a partial sync, its retries (with backoff, up to every 5 minutes) fetch and record all but
+ * the organisations it synced: fetching the others again would record a snapshot of each every
  * few minutes and spend their Xero limits while one keeps failing. Their snapshots, findings and
  * status entries stand until the regular sync, which fetches every organisation. In memory, per
  * object version (held-per-version.ts): after a restart or a leader change the next sync

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { selectedConnections, selectTenants, tenantMismatchMessage } from './tenant-selection.js';
+import {
+  retrySplit,
+  selectedConnections,
+  selectTenants,
+  tenantMismatchMessage,
+} from './tenant-selection.js';
 
 const SPEC = '7a3e5f52-4b51-4c6a-9d1e-0f5b2c3a8e01';
 const SECRET = '9c1d2e3f-6a7b-4c8d-8e9f-1a2b3c4d5e02';
@@ -64,5 +69,17 @@ describe('selectedConnections', () => {
     expect(
       selectedConnections(connections, { tenantId: '00000000-0000-4000-8000-000000000000' }),
     ).toEqual([]);
+  });
+});
+
+describe('retrySplit', () => {
+  const connections = [{ tenantId: 'A' }, { tenantId: 'b' }, { tenantId: 'c' }];
+
+  it('keeps the organisations the partial sync synced and fetches the others, new ones too', () => {
+    // B failed in the partial sync; C was connected to the grant since and never fetched.
+    expect(retrySplit(connections, new Set(['a']))).toEqual({
+      fetch: [{ tenantId: 'b' }, { tenantId: 'c' }],
+      kept: [{ tenantId: 'A' }],
+    });
   });
 });

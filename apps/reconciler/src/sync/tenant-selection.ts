@@ -74,6 +74,19 @@ export function selectedConnections<T extends { tenantId: string }>(
   return connections.filter((c) => c.tenantId.toLowerCase() === wanted);
 }
 
+/**
+ * A retry's split of the grant's organisations: those the partial sync synced (`syncedIds`,
+ * lower-case) are kept, their last sync standing; every other one (failed then, or connected
+ * since) is fetched.
+ */
+export function retrySplit<T extends { tenantId: string }>(
+  connections: T[],
+  syncedIds: ReadonlySet<string>,
+): { fetch: T[]; kept: T[] } {
+  const synced = (c: T): boolean => syncedIds.has(c.tenantId.toLowerCase());
+  return { fetch: connections.filter((c) => !synced(c)), kept: connections.filter(synced) };
+}
+
 /** The Warning when spec.tenantId overrides the token Secret's tenant_id (tenant ids only). */
 export function tenantMismatchMessage(selection: TenantSelection): string {
   const { tenantId, overriddenSecretTenantId, tokenSecret } = selection;

@@ -7,7 +7,12 @@ import {
   type XeroConnection as XeroTenantConnection,
   type XeroUser,
 } from '@xero-access/xero-client';
-import { selectedConnections, selectionSource, type TenantSelection } from './tenant-selection.js';
+import {
+  retrySplit,
+  selectedConnections,
+  selectionSource,
+  type TenantSelection,
+} from './tenant-selection.js';
 
 /** An organisation the sync selected from GET /connections. */
 export interface SelectedTenant {
@@ -33,7 +38,7 @@ export interface FailedTenant extends SelectedTenant {
 export interface TenantSyncResult {
   synced: SyncedTenant[];
   failed: FailedTenant[];
-  /** Organisations of the grant a retry did not fetch (see `only`): their last sync stands. */
+  /** Organisations of the grant a retry did not fetch (see `keep`): their last sync stands. */
   kept: SelectedTenant[];
 }
 
@@ -55,15 +60,15 @@ const GRANT_FAILURES = new Set(['Unauthorized', 'ReauthorizationRequired', 'Inva
  * organisation is fetched on its own: one that fails (403, rate limit, Xero down, the deadline) is
  * returned among `failed` while the others are synced. A failure of GET /connections, or of the
  * grant itself, fails the pass. Every call takes `options` (the reconcile's deadline: its signal,
- * and no rate-limit wait beyond it). `only` (lower-case tenant ids; without a selected tenant): a
- * retry fetches just these, the grant's other organisations are returned as `kept`.
+ * and no rate-limit wait beyond it). `keep` (lower-case tenant ids; without a selected tenant): a
+ * retry returns these as `kept` and fetches the grant's other organisations (retrySplit).
  */
 export async function syncTenants(
   client: XeroClient,
   accessToken: string,
   selection: TenantSelection,
   options: CallOptions = {},
-  only?: ReadonlySet<string>,
+  keep?: ReadonlySet<string>,
 ): Promise<TenantSyncResult> {
   const connections = await client.accounting.getConnections(accessToken, options);
   let selected: XeroTenantConnection[];
@@ -88,10 +93,7 @@ export async function syncTenants(
     }
   }
   let kept: XeroTenantConnection[] = [];
-  if (only && !selection.tenantId) {
-    kept = selected.filter((tenant) => !only.has(tenant.tenantId.toLowerCase()));
-    selected = selected.filter((tenant) => only.has(tenant.tenantId.toLowerCase()));
-  }
+  if (keep && !selection.tenantId) ({ fetch: selected, kept } = retrySplit(selected, keep));
 
   // A failure of the grant stops the other organisations' calls: they would fail alike.
   const grantFailed = new AbortController();
