@@ -4,64 +4,43 @@ import {
   type XeroConnection,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
-import {
-  withDatabase,
-  type ConnectionRef,
-  type Database,
-  type DatabaseUser,
-  type ReportedFinding,
-} from '@xero-access/model';
-import type { XeroClient } from '@xero-access/xero-client';
-import { findingAlertsFor } from '../alerts/finding-alerts.js';
+import type { ConnectionRef, Database, DatabaseUser } from '@xero-access/model';
 import type { AlertTargets } from '../alerts/alert-targets.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import type { ReconcileResult, ReconcileSignals } from '../controller/controller.js';
 import { NEVER_FENCED } from '../controller/fenced.js';
-import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
-import { recordSyncEvents, warningsAbout } from '../events/connection-events.js';
-import { applyFindings } from '../findings/apply-findings.js';
+import { recordSyncEvents } from '../events/connection-events.js';
 import { changedOpenFindings } from '../findings/changed-open-findings.js';
-import { openFindingSeries } from '../findings/open-findings.js';
-import { objectKey, splitKey } from '../kube/object-key.js';
+import { splitKey } from '../kube/object-key.js';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
 import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
-import { recordSnapshots } from '../snapshot/record-snapshots.js';
 import { findCondition, readyFrom, setCondition } from '../status/conditions.js';
 import { failedSyncStatus, succeededSyncStatus, type SyncStatus } from '../status/sync-status.js';
 import { PARTIALLY_SYNCED } from '../status/tenants-status.js';
-import { disconnectedTenants } from '../findings/disconnected-tenants.js';
-import {
-  selectTenantsFor,
-  tenantMismatchMessage,
-  type TenantSelection,
-} from '../sync/tenant-selection.js';
-import { syncTenants } from '../sync/tenant-sync.js';
-import { readAppCredentials } from '../token/credentials-secret.js';
-import { withStaleTokenRetried } from '../token/stale-token-retry.js';
-import type { AccessGrant, TokenManager } from '../token/token-manager.js';
+import type { TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
-import type { FetchedTenants, Progress, SyncOutcome } from './sync-outcome.js';
-import { TenantsFailedError, tenantsFailure } from './tenant-failures.js';
+import type { Progress, SyncOutcome } from './sync-outcome.js';
+import { tenantsFailure } from './tenant-failures.js';
 import {
-  earliestDeadline,
   reevaluationDeadline,
   syncIntervalMs,
   syncWaitMs,
   untilNextDeadline,
 } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
+import { syncAndEvaluate } from './run-sync.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 import { SYNC_TIMED_OUT, SyncDeadline } from './sync-deadline.js';
 import { UnwrittenReports, type SyncReport } from './unwritten-reports.js';
-import { TenantRetries, type TenantRetry } from './tenant-retries.js';
+import { TenantRetries } from './tenant-retries.js';
 
 export interface ConnectionReconcilerDeps {
   api: XeroConnectionApi;
@@ -272,7 +251,8 @@ export class ConnectionReconciler {
     let outcome: SyncOutcome | undefined;
     let failure: ClassifiedFailure | undefined;
     try {
-      outcome = await this.syncAndEvaluate(
+      outcome = await syncAndEvaluate(
+        { deps: this.deps, tenantMismatches: this.tenantMismatches },
         connection,
         spec,
         ref,
@@ -380,169 +360,6 @@ export class ConnectionReconciler {
       ready,
       report.synced,
       deadline.finishing(),
-    );
-  }
-
-  private async syncAndEvaluate(
-    connection: XeroConnection,
-    spec: EffectiveSpec,
-    ref: ConnectionRef,
-    now: Date,
-    progress: Progress,
-    fenced: AbortSignal,
-    deadline: SyncDeadline,
-    retry: TenantRetry | undefined,
-  ): Promise<SyncOutcome> {
-    const { db, tokens } = this.deps;
-    const enter = (phase: Progress['phase']): void => {
-      progress.phase = phase;
-    };
-    enter('authenticate');
-    const credentials = await readAppCredentials(this.deps.core, ref.namespace, spec);
-    const client = this.deps.clients.for(objectKey(connection), credentials);
-    const warn = warningsAbout(this.deps.events, connection, 'Authenticate', fenced);
-    fenced.throwIfAborted();
-    let grant = await tokens.accessToken(connection, client, { warn });
-    progress.grant = grant;
-
-    enter('sync');
-    // The token steps are not aborted (a rotated set is always written back): they may have used it up.
-    deadline.signal.throwIfAborted();
-    const fetched = await withStaleTokenRetried(
-      grant,
-      async () => {
-        enter('authenticate');
-        fenced.throwIfAborted();
-        grant = await tokens.accessToken(connection, client, { forceRefresh: true, warn });
-        progress.grant = grant;
-        enter('sync');
-        return grant;
-      },
-      (current) =>
-        this.syncSelectedTenants(connection, spec, client, current, deadline, retry?.syncedIds),
-    );
-    // Fenced: the organisations' failures are the abort's; nothing is recorded or reported.
-    fenced.throwIfAborted();
-    progress.fetched = fetched;
-    const tenants = fetched.synced;
-    const kept = fetched.kept ?? [];
-    if (tenants.length === 0 && kept.length === 0) throw new TenantsFailedError(fetched.failed);
-    for (const { tenant, failure } of fetched.failed) {
-      this.deps.logger.warn(
-        { connection: objectKey(connection), tenantId: tenant.tenantId, ...failure },
-        'organisation not synced; the others are recorded',
-      );
-    }
-    // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
-    const database = <T>(call: () => Promise<T>): Promise<T> =>
-      withDatabase(this.deps.settings.database, call);
-    // From here the Xero data is in: snapshots, the connection row and findings are recorded
-    // together, past the deadline too (only fencing stops it, before a write).
-    fenced.throwIfAborted();
-    const recorded = await database(() => recordSnapshots(db, ref, fetched, spec.criticalSystem));
-    progress.syncedUsers = recorded.syncedUsers;
-
-    enter('evaluate');
-    const perSnapshot: { snapshotId: string; findings: ReportedFinding[] }[] = [];
-    const reevaluateAts: (Date | null)[] = [];
-    for (const r of recorded.recorded) {
-      const evaluation = await database(() =>
-        evaluateSnapshot(
-          db,
-          this.deps.evaluator,
-          ref,
-          spec,
-          r.snapshot.id,
-          this.deps.settings.offboardingGraceHours,
-          now,
-        ),
-      );
-      perSnapshot.push({ snapshotId: r.snapshot.id, findings: evaluation.findings });
-      reevaluateAts.push(evaluation.reevaluateAt);
-    }
-    // The target first: the alerts are written with the findings, in one transaction.
-    const target = await this.deps.alerts?.targets.targetFor(ref.namespace, deadline.finishing());
-    fenced.throwIfAborted();
-    const applied = await database(() =>
-      applyFindings(db, ref, perSnapshot, now, target && findingAlertsFor(target.url)),
-    );
-    if (target && applied.transitions.length > 0) this.deps.alerts!.sender.kick();
-    return {
-      grant,
-      tenants,
-      failed: fetched.failed,
-      kept,
-      syncedUsers: recorded.syncedUsers,
-      userCount: recorded.userCount,
-      openByCheck: applied.openByCheck,
-      // A failed organisation, or one a retry kept, is still monitored: not listed as disconnected.
-      disconnected: await database(() =>
-        disconnectedTenants(db, ref, [...tenants, ...kept, ...fetched.failed.map((f) => f.tenant)]),
-      ),
-      openSeries: await database(() => openFindingSeries(db, ref)),
-      transitions: applied.transitions,
-      nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
-      reevaluateAt: earliestDeadline(reevaluateAts),
-    };
-  }
-
-  /**
-   * Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant (a
-   * retry: all but those in `keep`), each on its own: the failed ones come back classified
-   * (SyncTimedOut once the deadline passed).
-   */
-  private async syncSelectedTenants(
-    connection: XeroConnection,
-    spec: EffectiveSpec,
-    client: XeroClient,
-    grant: AccessGrant,
-    deadline: SyncDeadline,
-    keep: ReadonlySet<string> | undefined,
-  ): Promise<FetchedTenants> {
-    const namespace = connection.metadata!.namespace!;
-    const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
-    await this.reportTenantMismatch(connection, selection, deadline.signal);
-    const { synced, failed, kept } = await syncTenants(
-      client,
-      grant.accessToken,
-      selection,
-      { signal: deadline.signal, waitUntil: deadline.at },
-      keep,
-    );
-    return {
-      synced,
-      kept,
-      failed: failed.map(({ error, ...tenant }) => ({
-        tenant,
-        failure: classifyFailure(deadline.causeOf(error), 'sync'),
-      })),
-    };
-  }
-
-  /** Says once (per pair of tenant ids, per process) that spec.tenantId overrides tenant_id. */
-  private async reportTenantMismatch(
-    connection: XeroConnection,
-    selection: TenantSelection,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const key = `${connection.metadata!.namespace!}/${connection.metadata!.name!}`;
-    if (!selection.overriddenSecretTenantId) {
-      this.tenantMismatches.delete(key);
-      return;
-    }
-    const pair = `${selection.tenantId} ${selection.overriddenSecretTenantId}`.toLowerCase();
-    if (this.tenantMismatches.get(key) === pair) return;
-    signal.throwIfAborted();
-    this.tenantMismatches.set(key, pair);
-    const message = tenantMismatchMessage(selection);
-    this.deps.logger.warn({ connection: key }, message);
-    await this.deps.events.record(
-      connection,
-      'Warning',
-      'TenantIdMismatch',
-      'Sync',
-      message,
-      signal,
     );
   }
 

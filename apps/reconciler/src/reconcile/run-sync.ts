@@ -1,0 +1,198 @@
+import type { XeroConnection } from '@xero-access/crd';
+import { withDatabase, type ConnectionRef, type ReportedFinding } from '@xero-access/model';
+import type { XeroClient } from '@xero-access/xero-client';
+import { findingAlertsFor } from '../alerts/finding-alerts.js';
+import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
+import { warningsAbout } from '../events/connection-events.js';
+import { applyFindings } from '../findings/apply-findings.js';
+import { disconnectedTenants } from '../findings/disconnected-tenants.js';
+import { openFindingSeries } from '../findings/open-findings.js';
+import { objectKey } from '../kube/object-key.js';
+import { recordSnapshots } from '../snapshot/record-snapshots.js';
+import {
+  selectTenantsFor,
+  tenantMismatchMessage,
+  type TenantSelection,
+} from '../sync/tenant-selection.js';
+import { syncTenants } from '../sync/tenant-sync.js';
+import { readAppCredentials } from '../token/credentials-secret.js';
+import { withStaleTokenRetried } from '../token/stale-token-retry.js';
+import type { AccessGrant } from '../token/token-manager.js';
+import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
+import { classifyFailure } from './failure-classifier.js';
+import { earliestDeadline } from './next-sync.js';
+import type { EffectiveSpec } from './spec-defaults.js';
+import type { SyncDeadline } from './sync-deadline.js';
+import type { FetchedTenants, Progress, SyncOutcome } from './sync-outcome.js';
+import { TenantsFailedError } from './tenant-failures.js';
+import type { TenantRetry } from './tenant-retries.js';
+
+/** What the sync needs from the reconciler: its dependencies and its per-key state. */
+export interface RunSync {
+  deps: ConnectionReconcilerDeps;
+  /** spec.tenantId and the token Secret's tenant_id last reported as differing, by connection key. */
+  tenantMismatches: Map<string, string>;
+}
+
+/**
+ * One sync: tokens → /connections, Organisation, Users → snapshots → policy evaluation →
+ * findings. `progress` says how far it got when it throws.
+ */
+export async function syncAndEvaluate(
+  ctx: RunSync,
+  connection: XeroConnection,
+  spec: EffectiveSpec,
+  ref: ConnectionRef,
+  now: Date,
+  progress: Progress,
+  fenced: AbortSignal,
+  deadline: SyncDeadline,
+  retry: TenantRetry | undefined,
+): Promise<SyncOutcome> {
+  const { db, tokens } = ctx.deps;
+  const enter = (phase: Progress['phase']): void => {
+    progress.phase = phase;
+  };
+  enter('authenticate');
+  const credentials = await readAppCredentials(ctx.deps.core, ref.namespace, spec);
+  const client = ctx.deps.clients.for(objectKey(connection), credentials);
+  const warn = warningsAbout(ctx.deps.events, connection, 'Authenticate', fenced);
+  fenced.throwIfAborted();
+  let grant = await tokens.accessToken(connection, client, { warn });
+  progress.grant = grant;
+
+  enter('sync');
+  // The token steps are not aborted (a rotated set is always written back): they may have used it up.
+  deadline.signal.throwIfAborted();
+  const fetched = await withStaleTokenRetried(
+    grant,
+    async () => {
+      enter('authenticate');
+      fenced.throwIfAborted();
+      grant = await tokens.accessToken(connection, client, { forceRefresh: true, warn });
+      progress.grant = grant;
+      enter('sync');
+      return grant;
+    },
+    (current) =>
+      syncSelectedTenants(ctx, connection, spec, client, current, deadline, retry?.syncedIds),
+  );
+  // Fenced: the organisations' failures are the abort's; nothing is recorded or reported.
+  fenced.throwIfAborted();
+  progress.fetched = fetched;
+  const tenants = fetched.synced;
+  const kept = fetched.kept ?? [];
+  if (tenants.length === 0 && kept.length === 0) throw new TenantsFailedError(fetched.failed);
+  for (const { tenant, failure } of fetched.failed) {
+    ctx.deps.logger.warn(
+      { connection: objectKey(connection), tenantId: tenant.tenantId, ...failure },
+      'organisation not synced; the others are recorded',
+    );
+  }
+  // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
+  const database = <T>(call: () => Promise<T>): Promise<T> =>
+    withDatabase(ctx.deps.settings.database, call);
+  // From here the Xero data is in: snapshots, the connection row and findings are recorded
+  // together, past the deadline too (only fencing stops it, before a write).
+  fenced.throwIfAborted();
+  const recorded = await database(() => recordSnapshots(db, ref, fetched, spec.criticalSystem));
+  progress.syncedUsers = recorded.syncedUsers;
+
+  enter('evaluate');
+  const perSnapshot: { snapshotId: string; findings: ReportedFinding[] }[] = [];
+  const reevaluateAts: (Date | null)[] = [];
+  for (const r of recorded.recorded) {
+    const evaluation = await database(() =>
+      evaluateSnapshot(
+        db,
+        ctx.deps.evaluator,
+        ref,
+        spec,
+        r.snapshot.id,
+        ctx.deps.settings.offboardingGraceHours,
+        now,
+      ),
+    );
+    perSnapshot.push({ snapshotId: r.snapshot.id, findings: evaluation.findings });
+    reevaluateAts.push(evaluation.reevaluateAt);
+  }
+  // The target first: the alerts are written with the findings, in one transaction.
+  const target = await ctx.deps.alerts?.targets.targetFor(ref.namespace, deadline.finishing());
+  fenced.throwIfAborted();
+  const applied = await database(() =>
+    applyFindings(db, ref, perSnapshot, now, target && findingAlertsFor(target.url)),
+  );
+  if (target && applied.transitions.length > 0) ctx.deps.alerts!.sender.kick();
+  return {
+    grant,
+    tenants,
+    failed: fetched.failed,
+    kept,
+    syncedUsers: recorded.syncedUsers,
+    userCount: recorded.userCount,
+    openByCheck: applied.openByCheck,
+    // A failed organisation, or one a retry kept, is still monitored: not listed as disconnected.
+    disconnected: await database(() =>
+      disconnectedTenants(db, ref, [...tenants, ...kept, ...fetched.failed.map((f) => f.tenant)]),
+    ),
+    openSeries: await database(() => openFindingSeries(db, ref)),
+    transitions: applied.transitions,
+    nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
+    reevaluateAt: earliestDeadline(reevaluateAts),
+  };
+}
+
+/**
+ * Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant (a
+ * retry: all but those in `keep`), each on its own: the failed ones come back classified
+ * (SyncTimedOut once the deadline passed).
+ */
+async function syncSelectedTenants(
+  ctx: RunSync,
+  connection: XeroConnection,
+  spec: EffectiveSpec,
+  client: XeroClient,
+  grant: AccessGrant,
+  deadline: SyncDeadline,
+  keep: ReadonlySet<string> | undefined,
+): Promise<FetchedTenants> {
+  const namespace = connection.metadata!.namespace!;
+  const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
+  await reportTenantMismatch(ctx, connection, selection, deadline.signal);
+  const { synced, failed, kept } = await syncTenants(
+    client,
+    grant.accessToken,
+    selection,
+    { signal: deadline.signal, waitUntil: deadline.at },
+    keep,
+  );
+  return {
+    synced,
+    kept,
+    failed: failed.map(({ error, ...tenant }) => ({
+      tenant,
+      failure: classifyFailure(deadline.causeOf(error), 'sync'),
+    })),
+  };
+}
+
+/** Says once (per pair of tenant ids, per process) that spec.tenantId overrides tenant_id. */
+async function reportTenantMismatch(
+  ctx: RunSync,
+  connection: XeroConnection,
+  selection: TenantSelection,
+  signal: AbortSignal,
+): Promise<void> {
+  const key = `${connection.metadata!.namespace!}/${connection.metadata!.name!}`;
+  if (!selection.overriddenSecretTenantId) {
+    ctx.tenantMismatches.delete(key);
+    return;
+  }
+  const pair = `${selection.tenantId} ${selection.overriddenSecretTenantId}`.toLowerCase();
+  if (ctx.tenantMismatches.get(key) === pair) return;
+  signal.throwIfAborted();
+  ctx.tenantMismatches.set(key, pair);
+  const message = tenantMismatchMessage(selection);
+  ctx.deps.logger.warn({ connection: key }, message);
+  await ctx.deps.events.record(connection, 'Warning', 'TenantIdMismatch', 'Sync', message, signal);
+}
