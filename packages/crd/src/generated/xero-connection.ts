@@ -53,7 +53,7 @@ export interface XeroConnectionSpec {
    */
   suspend?: boolean;
   /**
-   * When the XeroConnection is deleted, also revoke the grant in Xero: DELETE /connections/{id} for each organisation the grant reaches then (GET /connections), narrowed to spec.tenantId or the token Secret's tenant_id when set. A connection another XeroConnection monitors too (in its status.tenants) is kept, and the Event names it: at Xero, one person's consents to one app share their connections. Snapshots and findings are always kept as evidence.
+   * When the XeroConnection is deleted, also revoke the grant in Xero: DELETE /connections/{id} for each organisation the grant reaches then (GET /connections), narrowed to spec.tenantId or the token Secret's tenant_id when set. A connection another XeroConnection in any namespace monitors too (in its status.tenants) is kept, and the Event names it: at Xero, one person's consents to one app share their connections. If the operator may not list XeroConnections cluster-wide, nothing is revoked (Event RevokeRefused). Snapshots and findings are always kept as evidence.
    */
   revokeGrantOnDelete?: boolean;
 }
