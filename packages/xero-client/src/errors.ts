@@ -117,7 +117,10 @@ export const xeroErrors = {
       { operation, statusCode: 401, tenantId },
     );
   },
-  /** `statusCode`: Xero answers a missing scope with 403, or with 401 `AuthorizationUnsuccessful`. */
+  /**
+   * The answer says the token lacks a scope: `AuthorizationUnsuccessful` (commonly as 401, else 403)
+   * or `WWW-Authenticate: Bearer error="insufficient_scope"`.
+   */
   insufficientPermissions(
     operation: string,
     requiredScopes: readonly string[],
@@ -130,6 +133,22 @@ export const xeroErrors = {
       `Xero answered ${answer} to ${operation}: the token is missing scope ${requiredScopes.join(' or ')}; ` +
         'add it to the scopes and have a user with admin access to the organisation authorize again.',
       { operation, statusCode, requiredScopes, tenantId },
+    );
+  },
+  /**
+   * A 403 that does not say the token lacks a scope: Xero answers `AuthenticationUnsuccessful`
+   * when the grant may no longer reach the organisation, while it may still be listed in
+   * /connections. Nothing names a scope, so neither does the message.
+   */
+  notAuthorisedForOrganisation(operation: string, tenantId?: string): XeroError {
+    const refused = tenantId
+      ? `Xero answered 403 Forbidden to ${operation} for tenant ${tenantId}: the grant is not authorised for this organisation`
+      : `Xero answered 403 Forbidden to ${operation}: the grant is not authorised for it`;
+    return new XeroError(
+      'InsufficientPermissions',
+      `${refused}. The user who consented lacks access to the organisation (removed from it, or given a role that may not connect apps), ` +
+        'or its connection to this app was removed in Xero; have a user with admin access to the organisation authorize again.',
+      { operation, statusCode: 403, tenantId },
     );
   },
   /** The token endpoint answered invalid_scope: the app was not granted a requested scope. */

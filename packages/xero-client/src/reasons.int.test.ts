@@ -183,6 +183,23 @@ describe('every troubleshooting reason, from the sandbox fault that causes it', 
     expect(sandbox.stats().refreshRotations).toBe(rotations);
   });
 
+  it('InsufficientPermissions: a 403 for an organisation still connected says the grant may not reach it, naming no scope', async () => {
+    const { sandbox, client, tenantId, tokens } = await world();
+    const { session } = sessionOver(client, tokens, 'ns/forbidden');
+    sandbox.setFaults({ forbidden: [{ tenantId }] });
+    const error = await failure(
+      session.call((token) => client.accounting.getUsers(token, tenantId)),
+      'InsufficientPermissions',
+    );
+    expect(error).toMatchObject({ statusCode: 403, tenantId, requiredScopes: undefined });
+    expect(error.message).toContain(
+      `Xero answered 403 Forbidden to GET Users for tenant ${tenantId}`,
+    );
+    expect(error.message).toContain('the grant is not authorised for this organisation');
+    expect(error.message).toContain('The user who consented lacks access to the organisation');
+    expect(error.message).not.toMatch(/scope/i);
+  });
+
   it('TenantDisconnected: the organisation is no longer in /connections', async () => {
     const { sandbox, client, tenantId, tokens } = await world();
     sandbox.disconnectTenant(tenantId);

@@ -9,7 +9,12 @@ const TENANT = '0a000000-0000-4000-8000-000000000001';
 const GONE = '0a000000-0000-4000-8000-000000000002';
 
 /** What the stand-in answers every accounting call with (GET /connections lists TENANT only). */
-let answer: { status: number; body: unknown } = { status: 200, body: {} };
+let answer: { status: number; body: unknown; headers?: Record<string, string> } = {
+  status: 200,
+  body: {},
+};
+/** When set, what GET /connections answers instead. */
+let connectionsAnswer: { status: number; body: unknown } | undefined;
 /** Called as GET /connections arrives, before it is answered. */
 let onConnections: (() => void) | undefined;
 let server: Server;
@@ -26,12 +31,13 @@ const problem = (status: number, title: string, detail: string) => ({
 
 beforeAll(async () => {
   server = createServer((request, response) => {
-    const json = (status: number, body: unknown) => {
-      response.writeHead(status, { 'content-type': 'application/json' });
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(body));
     };
     if (request.url === '/connections') {
       onConnections?.();
+      if (connectionsAnswer) return json(connectionsAnswer.status, connectionsAnswer.body);
       json(200, [
         {
           id: '0c000000-0000-4000-8000-000000000001',
@@ -45,7 +51,7 @@ beforeAll(async () => {
       ]);
       return;
     }
-    json(answer.status, answer.body);
+    json(answer.status, answer.body, answer.headers);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -58,13 +64,17 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-async function failure(tenantId: string, reason: XeroErrorReason): Promise<XeroError> {
-  const error = await client.getUsers('token', tenantId).then(
+async function refusal(call: Promise<unknown>, reason: XeroErrorReason): Promise<XeroError> {
+  const error = await call.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(isXeroError(error, reason), `expected ${reason}, got ${String(error)}`).toBe(true);
   return error as XeroError;
+}
+
+function failure(tenantId: string, reason: XeroErrorReason): Promise<XeroError> {
+  return refusal(client.getUsers('token', tenantId), reason);
 }
 
 describe('accounting answers that refuse the token', () => {
@@ -83,6 +93,71 @@ describe('accounting answers that refuse the token', () => {
     expect(error.statusCode).toBe(403);
     expect(error.requiredScopes).toContain('accounting.settings.read');
     expect(error.message).toContain('403 Forbidden');
+  });
+
+  it('words a 403 AuthenticationUnsuccessful for a tenant still connected as an organisation the grant may not reach, naming no scope', async () => {
+    answer = { status: 403, body: problem(403, 'Forbidden', 'AuthenticationUnsuccessful') };
+    const token = 'eyJ-access-token-that-must-not-show';
+    const error = await refusal(client.getUsers(token, TENANT), 'InsufficientPermissions');
+    expect(error).toMatchObject({ statusCode: 403, tenantId: TENANT, requiredScopes: undefined });
+    expect(error.message).toContain(
+      `Xero answered 403 Forbidden to GET Users for tenant ${TENANT}`,
+    );
+    expect(error.message).toContain('the grant is not authorised for this organisation');
+    expect(error.message).toContain('The user who consented lacks access to the organisation');
+    expect(error.message).toContain('its connection to this app was removed in Xero');
+    expect(error.message).not.toMatch(/scope/i);
+    expect(error.message).not.toContain(token);
+
+    // Without a problem body nothing says a scope is missing either.
+    answer = { status: 403, body: 'Forbidden' };
+    const bare = await failure(TENANT, 'InsufficientPermissions');
+    expect(bare.requiredScopes).toBeUndefined();
+    expect(bare.message).toContain('not authorised for this organisation');
+  });
+
+  it('names the scope for a 403 whose WWW-Authenticate says insufficient_scope', async () => {
+    answer = {
+      status: 403,
+      body: problem(403, 'Forbidden', 'AuthenticationUnsuccessful'),
+      headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' },
+    };
+    const error = await failure(TENANT, 'InsufficientPermissions');
+    expect(error.requiredScopes).toContain('accounting.settings.read');
+    expect(error.message).toContain('missing scope accounting.settings.read');
+  });
+
+  it('when /connections cannot tell, words a 403 by what the answer says', async () => {
+    connectionsAnswer = { status: 400, body: 'no' };
+    try {
+      answer = { status: 403, body: problem(403, 'Forbidden', 'AuthenticationUnsuccessful') };
+      const error = await failure(TENANT, 'InsufficientPermissions');
+      expect(error.requiredScopes).toBeUndefined();
+      expect(error.message).not.toMatch(/scope/i);
+      answer = { status: 401, body: problem(401, 'Unauthorized', 'AuthorizationUnsuccessful') };
+      expect((await failure(TENANT, 'InsufficientPermissions')).message).toContain(
+        'missing scope accounting.settings.read',
+      );
+    } finally {
+      connectionsAnswer = undefined;
+    }
+  });
+
+  it('names no scope for a 403 to GET /connections, which needs none', async () => {
+    connectionsAnswer = {
+      status: 403,
+      body: problem(403, 'Forbidden', 'AuthenticationUnsuccessful'),
+    };
+    try {
+      const error = await refusal(client.getConnections('token'), 'InsufficientPermissions');
+      expect(error.requiredScopes).toBeUndefined();
+      expect(error.message).toContain(
+        'Xero answered 403 Forbidden to GET /connections: the grant is not authorised for it',
+      );
+      expect(error.message).not.toMatch(/scope/i);
+    } finally {
+      connectionsAnswer = undefined;
+    }
   });
 
   it('still reports a tenant missing from /connections as TenantDisconnected', async () => {

@@ -198,20 +198,22 @@ export class XeroAccountingClient {
     ) {
       return response;
     }
-    if (response.statusCode === 403 || isAuthorizationUnsuccessful(response))
-      throw await this.forbidden(accessToken, tenantId, operation, response.statusCode, options);
+    if (response.statusCode === 403 || isScopeProblem(response))
+      throw await this.forbidden(accessToken, tenantId, operation, response, options);
     throw this.failure(operation, response, tenantId);
   }
 
   /**
-   * Xero answers 403 both for a missing scope and for a tenant that is no longer connected, and
-   * a missing scope often with 401 AuthorizationUnsuccessful; GET /connections tells them apart.
+   * Xero answers 403 both for a tenant that is no longer connected and for one the grant may no
+   * longer reach although it is still listed, and a missing scope commonly with 401
+   * AuthorizationUnsuccessful; GET /connections tells a disconnected tenant apart, the answer
+   * itself whether a scope is missing.
    */
   private async forbidden(
     accessToken: string,
     tenantId: string,
     operation: string,
-    statusCode: number,
+    response: XeroResponse,
     options: CallOptions,
   ): Promise<XeroError> {
     try {
@@ -220,15 +222,23 @@ export class XeroAccountingClient {
         return xeroErrors.tenantDisconnected(operation, tenantId);
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      // Cannot tell: report the scope problem the answer most often means.
+      // Cannot tell whether it is still connected: report what the answer itself says.
     }
-    return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId, statusCode);
+    if (isScopeProblem(response))
+      return xeroErrors.insufficientPermissions(
+        operation,
+        SETTINGS_READ,
+        tenantId,
+        response.statusCode,
+      );
+    return xeroErrors.notAuthorisedForOrganisation(operation, tenantId);
   }
 
   private failure(operation: string, response: XeroResponse, tenantId?: string): XeroError {
     if (response.statusCode === 401) return xeroErrors.unauthorized(operation, tenantId);
+    // /connections needs no scope: a 403 there cannot be a missing one.
     if (response.statusCode === 403)
-      return xeroErrors.insufficientPermissions(operation, SETTINGS_READ, tenantId);
+      return xeroErrors.notAuthorisedForOrganisation(operation, tenantId);
     if (response.statusCode === 429) return rateLimitedError(operation, response, tenantId);
     return xeroErrors.invalidResponse(
       operation,
@@ -239,11 +249,16 @@ export class XeroAccountingClient {
 }
 
 /**
- * Xero's gateway says `AuthorizationUnsuccessful` when the token lacks the scope a call needs,
- * as 403 or, commonly, as 401: unlike a 401 `AuthenticationUnsuccessful`, a fresh token does not help.
+ * Whether a 401 or 403 says the token lacks the scope the call needs: Xero's gateway then answers
+ * `AuthorizationUnsuccessful` (commonly as 401: unlike a 401 `AuthenticationUnsuccessful`, a fresh
+ * token does not help), and may add `WWW-Authenticate: Bearer error="insufficient_scope"`
+ * (RFC 6750). A 403 `AuthenticationUnsuccessful` is not one: the grant may not reach the
+ * organisation (Xero's OAuth 2.0 troubleshooting guide).
  */
-function isAuthorizationUnsuccessful(response: XeroResponse): boolean {
+function isScopeProblem(response: XeroResponse): boolean {
   if (response.statusCode !== 401 && response.statusCode !== 403) return false;
+  const challenge = response.headers['www-authenticate'];
+  if ([challenge ?? []].flat().some((value) => /\binsufficient_scope\b/i.test(value))) return true;
   const problem = xeroProblemSchema.safeParse(response.body);
   return problem.success && problem.data.Detail.trim() === 'AuthorizationUnsuccessful';
 }

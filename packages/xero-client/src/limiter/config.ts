@@ -36,8 +36,9 @@ export interface LimiterTuning {
   /** How often a caller waiting only for a concurrency slot held by another process polls. */
   concurrencyPollMs: number;
   /**
-   * Redis-outage fallback: each process then enforces limit / expectedReplicas in memory, so the
-   * total stays within the limit as long as no more replicas than this are running.
+   * Redis-outage fallback: each process then enforces limit / expectedReplicas in memory. A window
+   * share can be spent twice in one rolling window, so this must be at least twice the number of
+   * processes spending the same limit at once (the default 2: one, as in the operator, README).
    */
   expectedReplicas: number;
   /** A caller waits at most this long for a slot; a longer wait fails with RateLimited (retryAt). */

@@ -42,17 +42,18 @@ export function accountingHandler(
     const tenantHeader = request.headers['xero-tenant-id'];
     const tenantId = Array.isArray(tenantHeader) ? tenantHeader[0] : tenantHeader;
     const tenant = tenantId ? ctx.store.tenants.get(tenantId.trim().toLowerCase()) : undefined;
-    if (!tenant || grant.revoked || !ctx.store.connectionForTenant(grant, tenant.tenantId)) {
+    // Xero answers a grant that may no longer reach the organisation (revoked, disconnected, the
+    // consenting user removed from it or their role changed: the `forbidden` fault) the same way.
+    if (
+      !tenant ||
+      grant.revoked ||
+      !ctx.store.connectionForTenant(grant, tenant.tenantId) ||
+      ctx.faults.forbids(tenant.tenantId, accountingPath(request.url))
+    ) {
       return reply
         .code(403)
         .headers(ctx.limiter.standingHeaders({ clientId: app.clientId }))
         .send(xeroProblem(403, 'Forbidden', 'AuthenticationUnsuccessful'));
-    }
-    if (ctx.faults.forbids(tenant.tenantId, accountingPath(request.url))) {
-      return reply
-        .code(403)
-        .headers(ctx.limiter.standingHeaders({ clientId: app.clientId }))
-        .send(xeroProblem(403, 'Forbidden', 'AuthorizationUnsuccessful'));
     }
     if (!SETTINGS_READ_SCOPES.some((scope) => caller.scopes.has(scope))) {
       return reply

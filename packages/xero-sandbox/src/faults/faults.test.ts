@@ -163,16 +163,18 @@ describe('faults', () => {
     expect(sb.stats().tokenErrors.invalid_client).toBe(1);
   });
 
-  it('answers 403 for one organisation (and endpoint) until cleared, leaving the others alone', async () => {
+  it('answers 403 AuthenticationUnsuccessful for one organisation (and endpoint) until cleared, leaving the others alone', async () => {
     const users = () =>
-      apiGet<{ Detail?: string }>(sb, '/api.xro/2.0/Users', accessToken, tenantId);
+      apiGet<{ Title?: string; Detail?: string }>(sb, '/api.xro/2.0/Users', accessToken, tenantId);
     sb.setFaults({ forbidden: [{ tenantId: EXAMPLE_IDS.paymentsTenantId }] });
     expect((await users()).status).toBe(200);
 
     sb.setFaults({ forbidden: [{ tenantId: tenantId.toUpperCase(), endpoint: 'Users' }] });
     const denied = await users();
+    // As Xero answers a tenant the grant may no longer reach (its OAuth 2.0 troubleshooting guide),
+    // not AuthorizationUnsuccessful, which says a scope is missing.
     expect(denied.status).toBe(403);
-    expect(denied.body.Detail).toBe('AuthorizationUnsuccessful');
+    expect(denied.body).toMatchObject({ Title: 'Forbidden', Detail: 'AuthenticationUnsuccessful' });
     expect(
       (
         await apiGet(

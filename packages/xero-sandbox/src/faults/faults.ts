@@ -23,7 +23,7 @@ export interface FaultSettings {
   /** Every API request answers 401 until cleared. */
   unauthorized?: boolean;
   /**
-   * Accounting calls for these organisations answer 403 AuthorizationUnsuccessful until cleared
+   * Accounting calls for these organisations answer 403 AuthenticationUnsuccessful until cleared
    * (replaced as a whole when given), as Xero does when the grant's user lost access to one of its
    * organisations while the others answer: only `endpoint` (e.g. `Users`: Users and Users/{id})
    * when given, else every accounting call. The organisation stays in /connections.
