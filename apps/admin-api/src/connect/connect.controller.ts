@@ -49,7 +49,7 @@ export class ConnectController {
       expiresAt: z.iso.datetime(),
     }),
   )
-  @Fails([404, 409, 503])
+  @Fails([404, 409, 502, 503])
   async start(
     @NameParam('namespace') namespace: string,
     @NameParam('name') name: string,

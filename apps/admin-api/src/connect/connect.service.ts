@@ -11,6 +11,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { BadRequestField, conflict, notFound, unavailable } from '../http/errors.js';
 import { KubeGateway, isNotFound, type XeroConnectionResource } from '../kube/kube.js';
+import { kubeFailuresAsHttp } from '../kube/kube-failure.js';
 import { REDIS } from '../redis/redis.module.js';
 import { type OAuthStateSigner, newNonce } from './oauth-state.js';
 import { beforeExchangeFailure, preflightTokenSecret } from './token-secret.js';
@@ -101,8 +102,14 @@ export class ConnectService {
     name: string,
     startedBy: string,
   ): Promise<{ authorizeUrl: string; expiresAt: string }> {
-    const resource = await this.connection(namespace, name);
-    const identity = await this.identityFor(resource);
+    const { resource, identity } = await kubeFailuresAsHttp(
+      this.gateway(),
+      `could not read XeroConnection ${namespace}/${name} and its credentials`,
+      async () => {
+        const resource = await this.connection(namespace, name);
+        return { resource, identity: await this.identityFor(resource) };
+      },
+    );
     const nonce = newNonce();
     const exp = Math.floor(Date.now() / 1000) + FLOW_TTL_SECONDS;
     const state = this.signer.sign({ nonce, namespace, name, exp });

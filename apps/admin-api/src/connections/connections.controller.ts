@@ -12,6 +12,7 @@ import { NameParam } from '../http/params.js';
 import { limitParam } from '../http/query-schemas.js';
 import { ValidQuery } from '../http/zod-validation.js';
 import { KubeGateway, type XeroConnectionResource } from '../kube/kube.js';
+import { kubeFailuresAsHttp } from '../kube/kube-failure.js';
 import { connectionPage, MAX_CONNECTIONS_CURSOR } from './connection-page.js';
 
 const listConnectionsQuery = z
@@ -93,13 +94,23 @@ export class ConnectionsController {
 
   @Get(':namespace/:name')
   @Access('viewer')
-  @ApiOperation({ summary: 'One XeroConnection' })
+  @ApiOperation({
+    summary: 'One XeroConnection',
+    description:
+      'Unlike the list, it does not fall back to the database while the Kubernetes API does not ' +
+      'answer: 503 with Retry-After, naming the Kubernetes API.',
+  })
   @Returns(connectionViewSchema)
-  @Fails([404])
+  @Fails([404, 502])
   async get(@NameParam('namespace') namespace: string, @NameParam('name') name: string) {
+    const kube = this.kube;
     const [record, resource] = await Promise.all([
       this.db.connections.get({ namespace, name }),
-      this.kube ? this.kube.getConnection(namespace, name) : null,
+      kube
+        ? kubeFailuresAsHttp(kube, `could not read XeroConnection ${namespace}/${name}`, () =>
+            kube.getConnection(namespace, name),
+          )
+        : null,
     ]);
     if (!record && !resource) throw notFound('connection', `${namespace}/${name}`);
     return this.view(`${namespace}/${name}`, record, resource);

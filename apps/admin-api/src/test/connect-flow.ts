@@ -1,7 +1,6 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import type { Harness } from './harness.js';
-import { createXeroConnection } from './xero-connections.js';
 
 /** What the flow helpers need of an API: a harness, or a running server (see `callServer`). */
 export type FlowApi = Pick<Harness, 'call'> & { tokens: { admin: string } };
@@ -40,24 +39,6 @@ export function callServer(base: string): Harness['call'] {
       json: () => JSON.parse(body),
     };
   };
-}
-
-/** A XeroConnection of `app` whose token Secret `<name>-tokens` already holds `tokens`. */
-export async function connectionWithTokens(
-  kc: KubeConfig,
-  namespace: string,
-  name: string,
-  app: string,
-  tokens: Record<string, string>,
-): Promise<void> {
-  await createXeroConnection(kc, namespace, name, {
-    credentialsSecretRef: { name: app },
-    tokenSecretRef: { name: `${name}-tokens` },
-  });
-  await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
-    namespace,
-    body: { metadata: { name: `${name}-tokens` }, stringData: tokens },
-  });
 }
 
 /** `kc` reaching its API server through a loopback port (e.g. a latePort the test can close). */

@@ -2,27 +2,25 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { KubeConfig, RbacAuthorizationV1Api, type CoreV1Api } from '@kubernetes/client-node';
 import { reevaluationKeys } from '@xero-access/model';
 import {
-  createTestNamespace,
   freePort,
   latePort,
   redisTestPrefix,
   serviceUrls,
-  testKubeConfig,
   type LatePort,
 } from '@xero-access/testing';
-import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
+import type { Sandbox } from '@xero-access/xero-sandbox';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer } from '../app/serve.js';
 import { parseConfig } from '../config/config.js';
 import { KubeGateway } from '../kube/kube.js';
 import { createLogger } from '../logging/logger.js';
-import { callServer, connectionWithTokens, consent, kubeConfigThrough } from './connect-flow.js';
+import { callServer, consent, kubeConfigThrough } from './connect-flow.js';
+import { connectSetup, sandboxXero, type ConnectSetup } from './connect-setup.js';
 import { startHarness, type Harness } from './harness.js';
-import { createXeroConnection } from './xero-connections.js';
 
 /** Longer than the ~15 s the callback used to hold the token set before dropping it. */
 const OUTAGE_MS = 18_000;
@@ -35,6 +33,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
   let kc: KubeConfig;
   let core: CoreV1Api;
   let namespace: string;
+  let setup: ConnectSetup;
   /** The admin API's way to the API server: the tests close it to make Kubernetes unreachable. */
   let port: LatePort;
   let portOpen = false;
@@ -61,7 +60,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
     return Buffer.from(secret.data?.refresh_token ?? '', 'base64').toString('utf8');
   };
   const withEarlierTokens = (name: string) =>
-    connectionWithTokens(kc, namespace, name, 'acme-xero-app', { refresh_token: 'earlier' });
+    setup.connectionWithTokens(name, { refresh_token: 'earlier' });
 
   /** The API server goes away as the token set is really written (not dry-run), for `forMs`. */
   function outageAtWrite(gateway: KubeGateway, name: string, forMs?: number) {
@@ -82,18 +81,8 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
   }
 
   beforeAll(async () => {
-    sandbox = await startSandbox();
-    kc = testKubeConfig();
-    core = kc.makeApiClient(CoreV1Api);
-    namespace = await createTestNamespace(kc, 'api-connect-outage');
-    const app = sandbox.apps.find((a) => a.kind === 'standard')!;
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: 'acme-xero-app' },
-        stringData: { clientId: app.clientId, clientSecret: app.clientSecret },
-      },
-    });
+    setup = await connectSetup('api-connect-outage');
+    ({ sandbox, kc, core, namespace } = setup);
     port = await latePort(kc.getCurrentCluster()!.server);
     await openPort();
   });
@@ -110,7 +99,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
       h = await startHarness('sqlite', {
         kube: gateway,
         logger,
-        config: { xero: { identityUrl: sandbox.identityUrl, loginUrl: sandbox.loginUrl } },
+        config: { xero: sandboxXero(sandbox) },
       });
     });
     afterAll(async () => h?.close());
@@ -180,7 +169,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
       });
       const limited = await startHarness('sqlite', {
         kube: limitedGateway,
-        config: { xero: { identityUrl: sandbox.identityUrl, loginUrl: sandbox.loginUrl } },
+        config: { xero: sandboxXero(sandbox) },
       });
       try {
         const untouched = await core.readNamespacedSecret({ namespace, name: 'forbidden-tokens' });
@@ -218,10 +207,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
     });
 
     it('refuses an immutable token Secret before spending the code (a dry run of it unchanged would pass)', async () => {
-      await createXeroConnection(kc, namespace, 'immutable', {
-        credentialsSecretRef: { name: 'acme-xero-app' },
-        tokenSecretRef: { name: 'immutable-tokens' },
-      });
+      await setup.createConnection('immutable', { tokenSecretRef: { name: 'immutable-tokens' } });
       await core.createNamespacedSecret({
         namespace,
         body: {
@@ -314,7 +300,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
         bootstrapAdminToken: token,
         shutdownDrainSeconds: DRAIN_SECONDS,
         oidc: {},
-        xero: { identityUrl: sandbox.identityUrl, loginUrl: sandbox.loginUrl },
+        xero: sandboxXero(sandbox),
       });
       const server = await startServer(config, logger);
       return {

@@ -1,12 +1,12 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
-import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
+import { KubeConfig, type CoreV1Api } from '@kubernetes/client-node';
+import type { Sandbox } from '@xero-access/xero-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeGateway } from '../kube/kube.js';
 import { reevaluationKeys } from '@xero-access/model';
-import { connectionWithTokens as withTokens, consent, startFlow } from './connect-flow.js';
+import { consent, startFlow } from './connect-flow.js';
+import { CONNECTION_READS } from './connection-reads.js';
+import { connectSetup, sandboxXero, type ConnectSetup } from './connect-setup.js';
 import { startHarness, type Harness } from './harness.js';
-import { createXeroConnection } from './xero-connections.js';
 
 const decode = (data: Record<string, string> | undefined, key: string) =>
   Buffer.from(data?.[key] ?? '', 'base64').toString('utf8');
@@ -17,49 +17,21 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
   let kc: KubeConfig;
   let core: CoreV1Api;
   let namespace: string;
+  /** A XeroConnection of the standard app whose token Secret `<name>-tokens` already holds `tokens`. */
+  let connectionWithTokens: ConnectSetup['connectionWithTokens'];
   let gateway: KubeGateway;
   let h: Harness;
 
   beforeAll(async () => {
-    sandbox = await startSandbox();
-    kc = testKubeConfig();
-    core = kc.makeApiClient(CoreV1Api);
-    namespace = await createTestNamespace(kc, 'api-connect');
-    const app = sandbox.apps.find((a) => a.kind === 'standard')!;
-    await core.createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: 'acme-xero-app' },
-        stringData: { clientId: app.clientId, clientSecret: app.clientSecret },
-      },
+    const setup = await connectSetup('api-connect');
+    ({ sandbox, kc, core, namespace, connectionWithTokens } = setup);
+    await setup.createConnection('acme', {
+      tokenSecretRef: { name: 'acme-xero-tokens' },
+      criticalSystem: true,
     });
-    for (const [name, spec] of [
-      [
-        'acme',
-        {
-          credentialsSecretRef: { name: 'acme-xero-app' },
-          tokenSecretRef: { name: 'acme-xero-tokens' },
-          criticalSystem: true,
-        },
-      ],
-      [
-        'payments',
-        { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'acme-xero-app' } },
-      ],
-    ] as const) {
-      await createXeroConnection(kc, namespace, name, spec);
-    }
+    await setup.createConnection('payments', { authFlow: 'ClientCredentials' });
     gateway = new KubeGateway(kc);
-    h = await startHarness('sqlite', {
-      kube: gateway,
-      config: {
-        xero: {
-          identityUrl: sandbox.identityUrl,
-          loginUrl: sandbox.loginUrl,
-          apiUrl: sandbox.apiUrl,
-        },
-      },
-    });
+    h = await startHarness('sqlite', { kube: gateway, config: { xero: sandboxXero(sandbox) } });
     await h.model.db.connections.upsert(
       { namespace, name: 'acme' },
       { lastSyncAt: new Date('2026-11-21T00:00:00Z'), userCount: 8 },
@@ -157,10 +129,6 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     });
   });
 
-  /** A XeroConnection of the standard app whose token Secret `<name>-tokens` already holds `tokens`. */
-  const connectionWithTokens = (name: string, tokens: Record<string, string>) =>
-    withTokens(kc, namespace, name, 'acme-xero-app', tokens);
-
   it('stores the new consent when the Secret changes between its read and its write (409)', async () => {
     await connectionWithTokens('reconsent', {
       refresh_token: 'earlier-grant',
@@ -219,6 +187,33 @@ describe('connect: authorization code flow against the Xero sandbox, and connect
     });
     expect(refreshed.status).toBe(200);
   });
+
+  it.each(CONNECTION_READS)(
+    'answers $route 502 naming the permissions when the API server refuses the read',
+    async ({ method, path, role, read }) => {
+      // An identity the cluster knows nothing about: every read is 403.
+      const nobody = new KubeConfig();
+      nobody.loadFromOptions({
+        clusters: kc.clusters,
+        users: kc.users.map((user) => ({ ...user, impersonateUser: 'nobody' })),
+        contexts: kc.contexts,
+        currentContext: kc.currentContext,
+      });
+      const refused = await startHarness('sqlite', { kube: new KubeGateway(nobody) });
+      try {
+        const answer = await refused.call(method, `/connections/${namespace}/acme${path}`, {
+          token: refused.tokens[role],
+        });
+        expect(answer.json()).toEqual({
+          statusCode: 502,
+          error: 'Bad Gateway',
+          message: `could not read XeroConnection ${namespace}/acme${read}: the Kubernetes API answered HTTP 403 (see the admin API's permissions)`,
+        });
+      } finally {
+        await refused.close();
+      }
+    },
+  );
 
   it('refuses a forged or missing state', async () => {
     const forged = await h.call('GET', '/connect/callback?code=abc&state=eyJub25jZSI6IngifQ.AAAA');
@@ -286,4 +281,19 @@ describe('connections when the cluster is unreachable', () => {
       items: [{ namespace: 'finance', name: 'acme', userCount: 3, resource: null }],
     });
   });
+
+  it.each(CONNECTION_READS)(
+    'answers $route 503, naming the Kubernetes API',
+    async ({ method, path, role, read }) => {
+      const answer = await h.call(method, `/connections/finance/acme${path}`, {
+        token: h.tokens[role],
+      });
+      expect(answer.json()).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: `could not read XeroConnection finance/acme${read}: the Kubernetes API is unreachable (ECONNREFUSED); retry in 2 s`,
+      });
+      expect(answer.headers['retry-after']).toBe('2');
+    },
+  );
 });

@@ -1,14 +1,10 @@
-import { CoreV1Api } from '@kubernetes/client-node';
-import {
-  blackHoleProxy,
-  createTestNamespace,
-  testKubeConfig,
-  type BlackHoleProxy,
-} from '@xero-access/testing';
-import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
+import { blackHoleProxy, type BlackHoleProxy } from '@xero-access/testing';
+import type { Sandbox } from '@xero-access/xero-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeGateway } from '../kube/kube.js';
-import { connectionWithTokens, consent } from './connect-flow.js';
+import { consent } from './connect-flow.js';
+import { CONNECTION_READS } from './connection-reads.js';
+import { connectSetup, sandboxXero } from './connect-setup.js';
 import { startHarness, type Harness } from './harness.js';
 
 /** The gateway's timeout here; the answer comes a little after it, never without it. */
@@ -29,25 +25,14 @@ describe('a Kubernetes API that takes the connection but never answers', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    sandbox = await startSandbox();
-    const kc = testKubeConfig();
-    namespace = await createTestNamespace(kc, 'api-kube-no-answer');
-    const app = sandbox.apps.find((a) => a.kind === 'standard')!;
-    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
-      namespace,
-      body: {
-        metadata: { name: 'acme-xero-app' },
-        stringData: { clientId: app.clientId, clientSecret: app.clientSecret },
-      },
-    });
-    await connectionWithTokens(kc, namespace, 'acme', 'acme-xero-app', {
-      refresh_token: 'earlier',
-    });
-    proxy = await blackHoleProxy(kc);
+    const setup = await connectSetup('api-kube-no-answer');
+    ({ sandbox, namespace } = setup);
+    await setup.connectionWithTokens('acme', { refresh_token: 'earlier' });
+    proxy = await blackHoleProxy(setup.kc);
     gateway = new KubeGateway(proxy.kubeConfig, [namespace], TIMEOUT_MS);
     h = await startHarness('sqlite', {
       kube: gateway,
-      config: { xero: { identityUrl: sandbox.identityUrl, loginUrl: sandbox.loginUrl } },
+      config: { xero: sandboxXero(sandbox) },
     });
     await h.model.db.connections.upsert({ namespace, name: 'acme' }, { userCount: 3 });
   });
@@ -57,11 +42,14 @@ describe('a Kubernetes API that takes the connection but never answers', () => {
     await sandbox?.close();
   });
 
-  /** The request's answer, and how long it took. */
-  async function timed<T>(request: () => Promise<T>): Promise<{ answer: T; tookMs: number }> {
+  /** The request's answer, which comes once the gateway's timeout has passed, and soon after. */
+  async function afterTimeout<T>(request: () => Promise<T>): Promise<T> {
     const started = Date.now();
     const answer = await request();
-    return { answer, tookMs: Date.now() - started };
+    const tookMs = Date.now() - started;
+    expect(tookMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(tookMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    return answer;
   }
 
   it('answers the callback 503 when the token Secret preflight gets no answer, without spending the code', async () => {
@@ -73,21 +61,19 @@ describe('a Kubernetes API that takes the connection but never answers', () => {
       if (param.name === 'acme-tokens') proxy.blackHole();
       return read.call(gateway.core, param, options);
     };
-    const { answer, tookMs } = await timed(() => h.call('GET', `/connect/callback${search}`));
+    const answer = await afterTimeout(() => h.call('GET', `/connect/callback${search}`));
     expect(answer.json()).toEqual({
       statusCode: 503,
       error: 'Service Unavailable',
       message: `cannot write the token Secret ${namespace}/acme-tokens: the Kubernetes API is unreachable. Xero's authorization code was not used: reload this page to try again within 5 minutes of consenting, else start the connection again`,
     });
     expect(answer.headers['retry-after']).toBeDefined();
-    expect(tookMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-    expect(tookMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     expect(sandbox.stats().tokenCalls.authorization_code).toBe(exchanges);
   }, 20_000);
 
   it("lists the database's connections once the listing gets no answer, saying so", async () => {
     proxy.blackHole();
-    const { answer, tookMs } = await timed(() =>
+    const answer = await afterTimeout(() =>
       h.call('GET', '/connections', { token: h.tokens.viewer }),
     );
     expect(answer.statusCode, answer.body).toBe(200);
@@ -96,7 +82,22 @@ describe('a Kubernetes API that takes the connection but never answers', () => {
       items: [{ namespace, name: 'acme', userCount: 3, resource: null }],
       nextCursor: null,
     });
-    expect(tookMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
-    expect(tookMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
   }, 20_000);
+
+  it.each(CONNECTION_READS)(
+    'answers $route 503 naming the Kubernetes API once its reads get no answer',
+    async ({ method, path, role, read }) => {
+      proxy.blackHole();
+      const answer = await afterTimeout(() =>
+        h.call(method, `/connections/${namespace}/acme${path}`, { token: h.tokens[role] }),
+      );
+      expect(answer.json()).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: `could not read XeroConnection ${namespace}/acme${read}: the Kubernetes API is unreachable (no answer within ${TIMEOUT_MS / 1000} s); retry in 2 s`,
+      });
+      expect(answer.headers['retry-after']).toBe('2');
+    },
+    20_000,
+  );
 });
