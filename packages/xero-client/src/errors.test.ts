@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { credentialsFromSecret } from './credentials.js';
+import { credentialsFromSecret, MAX_CREDENTIAL_LENGTH } from './credentials.js';
 import { XeroError, xeroErrors } from './errors.js';
 
 describe('troubleshooting errors', () => {
@@ -58,5 +58,40 @@ describe('credentialsFromSecret', () => {
       expect((error as XeroError).reason).toBe('InvalidSpec');
       expect((error as XeroError).message).toBe('Secret ns/xero: key secret is empty.');
     }
+  });
+
+  it('refuses a malformed value saying only what was expected: never its length nor what it looks like', () => {
+    const values = [
+      'correct horse battery staple', // spaces: a password, not a client secret
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----',
+      'x'.repeat(MAX_CREDENTIAL_LENGTH + 1),
+      '\u00e9t\u00e9-secret', // not ASCII
+    ];
+    for (const value of values) {
+      let error: unknown;
+      try {
+        credentialsFromSecret(
+          'ns/other',
+          { username: b64('admin'), password: b64(value) },
+          { clientId: 'username', clientSecret: 'password' },
+        );
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(XeroError);
+      expect((error as XeroError).reason).toBe('InvalidSpec');
+      expect((error as XeroError).message).toBe(
+        `Secret ns/other: key password is malformed (expected the client secret of a Xero app: printable ASCII without spaces, at most ${MAX_CREDENTIAL_LENGTH} characters).`,
+      );
+      expect((error as XeroError).message).not.toMatch(new RegExp(`\\b${value.length}\\b`));
+    }
+  });
+
+  it('accepts a value of exactly the longest length', () => {
+    const longest = 'B'.repeat(MAX_CREDENTIAL_LENGTH);
+    expect(
+      credentialsFromSecret('ns/xero', { clientId: b64('id'), clientSecret: b64(longest) })
+        .clientSecret,
+    ).toBe(longest);
   });
 });

@@ -67,10 +67,15 @@ export class ConnectService {
       throw error;
     }
     try {
-      const credentials = credentialsFromSecret(ref.name, secret.data, {
-        clientId: ref.clientIdKey ?? 'clientId',
-        clientSecret: ref.clientSecretKey ?? 'clientSecret',
-      });
+      // As the reconciler reads them: a value no credential could be never reaches the consent URL.
+      const credentials = credentialsFromSecret(
+        `${resource.metadata.namespace}/${ref.name} (spec.credentialsSecretRef)`,
+        secret.data,
+        {
+          clientId: ref.clientIdKey ?? 'clientId',
+          clientSecret: ref.clientSecretKey ?? 'clientSecret',
+        },
+      );
       const { identityUrl, loginUrl, apiUrl } = this.config.xero;
       return new XeroIdentityClient(credentials, new Transport({ timeoutMs: 15_000 }), {
         ...(identityUrl ? { identityUrl } : {}),

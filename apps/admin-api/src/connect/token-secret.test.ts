@@ -1,7 +1,38 @@
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException, type V1Secret } from '@kubernetes/client-node';
+import { REFRESH_TOKEN_SHA256_ANNOTATION } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
 import { toErrorBody } from '../http/error-body.js';
-import { beforeExchangeFailure, tokenSecretWriteFailure } from './token-secret.js';
+import { beforeExchangeFailure, mayHoldTokenSet, tokenSecretWriteFailure } from './token-secret.js';
+
+describe('mayHoldTokenSet (which Secret a consent may write its token set into)', () => {
+  const secret = (
+    data?: Record<string, string>,
+    annotations?: Record<string, string>,
+  ): V1Secret => ({
+    metadata: { name: 'acme-xero-tokens', ...(annotations ? { annotations } : {}) },
+    ...(data ? { data } : {}),
+  });
+
+  it('takes a Secret without data, or one that holds a token set already', () => {
+    expect(mayHoldTokenSet(secret())).toBe(true);
+    expect(mayHoldTokenSet(secret({}))).toBe(true);
+    expect(mayHoldTokenSet(secret({ refresh_token: 'cnQ=' }))).toBe(true);
+    // A consent that granted no refresh token (no offline_access), and a pre-filled set's extras.
+    expect(mayHoldTokenSet(secret({ access_token: 'YXQ=', expires_at: 'MQ==' }))).toBe(true);
+    expect(mayHoldTokenSet(secret({ refresh_token: 'cnQ=', note: 'eA==' }))).toBe(true);
+    expect(
+      mayHoldTokenSet(secret({ other: 'eA==' }, { [REFRESH_TOKEN_SHA256_ANNOTATION]: 'ab12' })),
+    ).toBe(true);
+  });
+
+  it('refuses a Secret that holds other data and no token key', () => {
+    expect(mayHoldTokenSet(secret({ username: 'YQ==', password: 'cA==' }))).toBe(false);
+    expect(mayHoldTokenSet(secret({ 'tls.crt': 'Yw==', 'tls.key': 'aw==' }))).toBe(false);
+    expect(mayHoldTokenSet(secret({ password: 'cA==' }, { 'example.com/owner': 'billing' }))).toBe(
+      false,
+    );
+  });
+});
 
 describe('tokenSecretWriteFailure (the token set could not be stored)', () => {
   it('answers 502 naming the Secret and the status when Kubernetes refused the write', () => {

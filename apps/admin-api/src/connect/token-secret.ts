@@ -1,6 +1,7 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { HttpException } from '@nestjs/common';
 import {
+  REFRESH_TOKEN_SHA256_ANNOTATION,
   TOKEN_SECRET_KEYS,
   withRefreshTokenSha256,
   type XeroTokenSet,
@@ -93,6 +94,11 @@ async function createOrReplace(
     });
     return;
   }
+  // Whoever may edit the XeroConnection may name any Secret here, one they cannot write included.
+  if (dryRun && !mayHoldTokenSet(existing))
+    throw conflict(
+      `Secret ${namespace}/${name} (spec.tokenSecretRef) holds other data and no Xero token set, so the consent does not write into it: set spec.tokenSecretRef to a Secret that does not exist yet (the admin API creates it) or to the connection's token Secret, then reload this page`,
+    );
   // The dry run of an unchanged immutable Secret would pass.
   if (dryRun && existing.immutable)
     throw conflict(
@@ -105,6 +111,18 @@ async function createOrReplace(
     body: dryRun ? existing : withTokens(existing, data),
     dryRun: dryRunAll,
   });
+}
+
+/**
+ * Whether a consent may write a token set into `existing`: it holds no data, or it is a token
+ * Secret already (a token key, or the digest annotation every writer of a token set leaves).
+ */
+export function mayHoldTokenSet(existing: V1Secret): boolean {
+  const keys = Object.keys(existing.data ?? {});
+  if (keys.length === 0) return true;
+  if (existing.metadata?.annotations?.[REFRESH_TOKEN_SHA256_ANNOTATION] !== undefined) return true;
+  const tokenKeys: readonly string[] = Object.values(KEYS);
+  return keys.some((key) => tokenKeys.includes(key));
 }
 
 /** `existing` with every token key replaced by `data`, and the refresh token's digest. */
@@ -131,7 +149,7 @@ function withTokens(existing: V1Secret, data: Record<string, string>): V1Secret 
  * has the API server dry-run the write the callback will make (create when missing, else replace),
  * so reachability, RBAC, admission policies and quota answer while the person can still simply
  * retry. Nothing is stored: the dry run sends an empty Secret, or the Secret as it is. Throws the
- * Kubernetes error, or a 409 for an immutable Secret.
+ * Kubernetes error, or a 409 for an immutable Secret or one holding other data (mayHoldTokenSet).
  */
 export async function preflightTokenSecret(
   core: CoreV1Api,

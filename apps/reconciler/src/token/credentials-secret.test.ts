@@ -1,8 +1,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { XeroConnectionSpec } from '@xero-access/crd';
-import { XeroError } from '@xero-access/xero-client';
+import { MAX_CREDENTIAL_LENGTH, XeroError } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
-import { MAX_CREDENTIAL_LENGTH, parseAppCredentials } from './credentials-secret.js';
+import { parseAppCredentials } from './credentials-secret.js';
 
 const spec = (ref: Partial<XeroConnectionSpec['credentialsSecretRef']> = {}): XeroConnectionSpec =>
   ({ credentialsSecretRef: { name: 'acme-xero-app', ...ref } }) as XeroConnectionSpec;
@@ -45,16 +45,16 @@ describe('parseAppCredentials', () => {
     ).toEqual({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   });
 
-  it('refuses binary junk as InvalidSpec naming the Secret and key, without the value', () => {
+  const malformed = (key: string, label: string) =>
+    `Secret finance/acme-xero-app (spec.credentialsSecretRef): key ${key} is malformed (expected the ${label} of a Xero app: printable ASCII without spaces, at most ${MAX_CREDENTIAL_LENGTH} characters).`;
+
+  it('refuses binary junk as InvalidSpec naming the Secret and key, saying nothing of the value', () => {
     const junk = Buffer.from([0x00, 0xff, 0x13, 0x80, 0x41, 0x0a, 0x42, 0x43]);
     const error = failure(() =>
       parseAppCredentials('finance', spec(), secret({ clientId: CLIENT_ID, clientSecret: junk })),
     );
     expect(error.reason).toBe('InvalidSpec');
-    expect(error.message).toContain('finance/acme-xero-app');
-    expect(error.message).toContain('key clientSecret');
-    expect(error.message).not.toContain('ABC');
-    expect(error.message).not.toContain(junk.toString('base64'));
+    expect(error.message).toBe(malformed('clientSecret', 'client secret'));
   });
 
   it('refuses a value with spaces inside (a bad paste) naming the overridden key', () => {
@@ -65,20 +65,44 @@ describe('parseAppCredentials', () => {
         secret({ 'xero-id': `${CLIENT_ID} ${CLIENT_ID}`, clientSecret: CLIENT_SECRET }),
       ),
     );
-    expect(error.message).toContain('key xero-id does not hold a client ID');
-    expect(error.message).not.toContain(CLIENT_ID);
+    expect(error.message).toBe(malformed('xero-id', 'client ID'));
   });
 
-  it('refuses a huge value, saying how long it is but not what it holds', () => {
-    const huge = 'A'.repeat(MAX_CREDENTIAL_LENGTH + 1);
+  it('refuses a huge value without saying how long it is or what it holds', () => {
+    const length = MAX_CREDENTIAL_LENGTH + 337;
+    const huge = 'A'.repeat(length);
     const error = failure(() =>
       parseAppCredentials('finance', spec(), secret({ clientId: CLIENT_ID, clientSecret: huge })),
     );
     expect(error.reason).toBe('InvalidSpec');
-    expect(error.message).toContain(
-      `key clientSecret holds ${MAX_CREDENTIAL_LENGTH + 1} characters`,
+    expect(error.message).toBe(malformed('clientSecret', 'client secret'));
+    expect(error.message).not.toContain(String(length));
+    expect(error.message).not.toMatch(/holds/);
+  });
+
+  it('says the same of a value of any other Secret the connection points at, naming none of its keys', () => {
+    // Someone who may edit XeroConnections but not read Secrets points the reference at another
+    // Secret: the answers are the same whatever its values are, and its other keys go unnamed.
+    const other = secret({ username: 'admin', password: 'correct horse battery staple' });
+    const wrongKey = failure(() => parseAppCredentials('finance', spec(), other));
+    expect(wrongKey.message).toBe(
+      'Secret finance/acme-xero-app (spec.credentialsSecretRef): key clientId is missing.',
     );
-    expect(error.message).not.toContain('AAAA');
+    const spaced = failure(() =>
+      parseAppCredentials(
+        'finance',
+        spec({ clientIdKey: 'username', clientSecretKey: 'password' }),
+        other,
+      ),
+    );
+    expect(spaced.message).toBe(malformed('password', 'client secret'));
+    for (const message of [wrongKey.message, spaced.message]) {
+      expect(message).not.toMatch(/\b(5|28)\b/);
+      expect(message).not.toContain('admin');
+      expect(message).not.toContain('horse');
+    }
+    expect(wrongKey.message).not.toContain('username');
+    expect(wrongKey.message).not.toContain('password');
   });
 
   it('accepts a value of exactly the longest length', () => {

@@ -34,8 +34,9 @@ describe('parseTokenSecret', () => {
     }
     expect(error).toBeInstanceOf(XeroError);
     expect((error as XeroError).reason).toBe('InvalidSpec');
-    expect((error as XeroError).message).toContain('finance/acme-xero-tokens');
-    expect((error as XeroError).message).toContain('refresh_token');
+    expect((error as XeroError).message).toBe(
+      'Secret finance/acme-xero-tokens (spec.tokenSecretRef): key refresh_token is malformed (expected a refresh token: printable ASCII without spaces): pre-fill it with the refresh token as text, or consent again.',
+    );
   });
 
   it('reads tenant_id, the organisation a pre-filled (Mage-style) token set was issued for', () => {

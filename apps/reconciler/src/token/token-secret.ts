@@ -73,7 +73,7 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
   if (!TOKEN_TEXT.test(refreshToken)) {
     throw xeroErrors.invalidSpec(
       describeTokenSecret(namespace, name),
-      `key ${TOKEN_SECRET_KEYS.refreshToken} does not hold a token (it has characters no token has, e.g. binary data or spaces): pre-fill it with the refresh token as text, or consent again`,
+      `key ${TOKEN_SECRET_KEYS.refreshToken} is malformed (expected a refresh token: printable ASCII without spaces): pre-fill it with the refresh token as text, or consent again`,
     );
   }
   const tenantId = decode(secret.data, TOKEN_SECRET_KEYS.tenantId);
