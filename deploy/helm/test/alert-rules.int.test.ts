@@ -134,6 +134,7 @@ describe('the PrometheusRule under promtool', () => {
       'XeroAccessPolicyBundleRefused',
       'XeroAccessReconcilerDown',
       'XeroAccessNoLeader',
+      'XeroAccessReconcileStuck',
     ]);
   });
 
@@ -499,6 +500,71 @@ describe('XeroAccessReconcilerDown and XeroAccessNoLeader', () => {
         { series: series('xao_leader', scraped('b')), values: '0x6 1x10' }, // from 7m
       ],
       alert_rule_test: [at('6m', 'XeroAccessNoLeader'), at('12m', 'XeroAccessNoLeader')],
+    });
+  });
+});
+
+describe('XeroAccessReconcileStuck', () => {
+  const alert = 'XeroAccessReconcileStuck';
+  const oldest = (labels: Record<string, string>) =>
+    series('xao_reconcile_oldest_running_seconds', labels);
+  const stuck = (suffix: string, running: string) =>
+    firing(
+      alert,
+      { namespace: releaseNamespace, job, pod: pod(suffix), severity: 'warning' },
+      {
+        summary: `A reconcile on ${pod(suffix)} has been running for ${running}`,
+        description: rule(alert).annotations.description!.replace('{{ $labels.pod }}', pod(suffix)),
+      },
+    );
+
+  it('waits SYNC_TIMEOUT plus 8 minutes: the bound follows reconciler.syncTimeoutSeconds', () => {
+    expect(rule(alert).expr).toMatch(/\) > 600$/);
+    expect(rule(alert).annotations.description).toContain('SYNC_TIMEOUT (120 s');
+    const longer = (
+      kinds(
+        render(
+          'metrics.serviceMonitor.enabled=true',
+          'metrics.prometheusRule.enabled=true',
+          'reconciler.syncTimeoutSeconds=300',
+        ),
+      ) as unknown as typeof objects
+    )
+      .find((o) => o.kind === 'PrometheusRule')!
+      .spec.groups.flatMap((g) => g.rules)
+      .find((r) => r.alert === alert)!;
+    expect(longer.expr).toMatch(/\) > 780$/);
+  });
+
+  // Input series: the replica's gauge, one scrape a minute, in seconds.
+  it("fires 5 minutes after a reconcile ran past 10 minutes, on its replica; not for one that ends, a standby or another release's", () => {
+    expectPasses({
+      input_series: [
+        // Started at 1m and hangs: 660 s at 12m.
+        { series: oldest(scraped('a')), values: '0 0 60+60x30' },
+        { series: oldest(scraped('b')), values: '0x32' }, // the standby
+        // Ran 11 minutes, then ended.
+        { series: oldest(scraped('c')), values: '0 60+60x10 0x20' },
+        { series: oldest(scraped('x', { namespace: 'other' })), values: '3600+60x32' },
+      ],
+      alert_rule_test: [
+        at('16m', alert),
+        at('17m', alert, stuck('a', '16m 0s')),
+        at('25m', alert, stuck('a', '24m 0s')),
+      ],
+    });
+  });
+
+  it('ends once the reconcile ends, or its pod is gone', () => {
+    expectPasses({
+      input_series: [
+        { series: oldest(scraped('a')), values: '0 60+60x20 0x10' }, // ended at 22m
+        { series: oldest(scraped('b')), values: '0 60+60x20 stale' }, // deleted at 22m
+      ],
+      alert_rule_test: [
+        at('21m', alert, stuck('a', '21m 0s'), stuck('b', '21m 0s')),
+        at('22m', alert),
+      ],
     });
   });
 });

@@ -48,6 +48,9 @@ describe('helm lint and values schema', () => {
     // OIDC_GROUP_ROLES is `group=role,…`: a group name with a comma or `=` cannot travel in it.
     ['adminApi.oidc.groupRoles.sec\\,team=admin', "'sec,team'"],
     ['database.urlKey=', '/database/urlKey'],
+    // DATABASE_POOL_MAX: the apps refuse anything but 1 to 100.
+    ['database.poolMax=0', '/database/poolMax'],
+    ['database.poolMax=101', '/database/poolMax'],
     // The key becomes a file name in the volume's items: no folders.
     ['database.tls.ca.key=certs/ca.crt', '/database/tls/ca/key'],
     ['database.tls.ca.existingSecret=Private_CA', '/database/tls/ca/existingSecret'],
@@ -246,6 +249,19 @@ describe('rendered manifests', () => {
       const env = d.spec.template.spec.containers[0]!.env;
       expect(env.find((e) => e.name === 'WATCH_NAMESPACES')?.value).toBe('finance,payroll');
     }
+  });
+
+  it('tells both apps how many PostgreSQL connections each pod may open (database.poolMax)', () => {
+    const poolMaxOf = (manifests: string) =>
+      (
+        kinds(manifests).filter((o) => o.kind === 'Deployment') as unknown as {
+          spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+        }[]
+      ).map(
+        (d) => d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'DATABASE_POOL_MAX')?.value,
+      );
+    expect(poolMaxOf(variants.defaults)).toEqual(['10', '10']);
+    expect(poolMaxOf(render('database.poolMax=4'))).toEqual(['4', '4']);
   });
 
   type PodSpec = {
@@ -496,6 +512,59 @@ describe('rendered manifests', () => {
     };
     expect(leaseName('finance')).toBe('finance-xero-access-reconciler');
     expect(leaseName('payroll')).toBe('payroll-xero-access-reconciler');
+  });
+
+  // Two releases watching one namespace: only the one whose leader holds the namespace's claim
+  // Lease (named after that release's leader Lease, above) reconciles its XeroConnections.
+  it('lets the reconciler claim each namespace it watches: its claim Lease by name, create, nothing else', () => {
+    type Rule = {
+      apiGroups: string[];
+      resources: string[];
+      resourceNames?: string[];
+      verbs: string[];
+    };
+    type Role = { kind: string; metadata: { name: string; namespace?: string }; rules: Rule[] };
+    const claimRules: Rule[] = [
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['xero-access-operator-claim'],
+        verbs: ['get', 'update'],
+      },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    ];
+    const roles = (manifests: string) =>
+      (kinds(manifests) as unknown as Role[]).filter((o) =>
+        ['Role', 'ClusterRole'].includes(o.kind),
+      );
+    const leaseRules = (role: Role) =>
+      role.rules.filter((r) => r.apiGroups.includes('coordination.k8s.io'));
+    const reconciler = 'xao-xero-access-reconciler';
+
+    // watchNamespaces set: in each watched namespace, as the reconciler's other rights there.
+    const namespaced = roles(variants.namespaced);
+    const watched = namespaced.filter((r) => r.metadata.name === reconciler);
+    expect(watched.map((r) => [r.kind, r.metadata.namespace])).toEqual([
+      ['Role', 'finance'],
+      ['Role', 'payroll'],
+    ]);
+    for (const role of watched) expect(leaseRules(role)).toEqual(claimRules);
+    expect(namespaced.filter((r) => r.kind === 'ClusterRole').flatMap(leaseRules)).toEqual([]);
+
+    // Every namespace watched: cluster-wide, in the reconciler's ClusterRole.
+    const everywhere = roles(variants.defaults);
+    const cluster = everywhere.filter((r) => r.kind === 'ClusterRole');
+    expect(leaseRules(cluster.find((r) => r.metadata.name === reconciler)!)).toEqual(claimRules);
+    // The admin API claims nothing; the leader election keeps its Role in the release namespace.
+    for (const role of [...namespaced, ...everywhere].filter((r) =>
+      r.metadata.name.endsWith('-admin-api'),
+    ))
+      expect(leaseRules(role)).toEqual([]);
+    expect(
+      everywhere
+        .filter((r) => r.kind === 'ClusterRole' && r.metadata.name !== reconciler)
+        .flatMap(leaseRules),
+    ).toEqual([]);
   });
 
   const budgets = (replicas: number) =>

@@ -63,6 +63,13 @@ describe('helm test', () => {
     expect(adminApiPeers(render())).toBeUndefined();
   });
 
+  it('runs without a Kubernetes API token: it only makes an HTTP GET', () => {
+    const pod = testPod(render()) as unknown as {
+      spec: { automountServiceAccountToken?: boolean };
+    };
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+  });
+
   describe("the pod's check of the admin API", () => {
     const [, ...args] = testPod(render()).spec.containers[0]!.command;
 
@@ -113,5 +120,31 @@ describe('helm test', () => {
       expect(result.ms).toBeGreaterThanOrEqual(9_500);
       expect(result.ms).toBeLessThan(20_000);
     }, 30_000);
+  });
+});
+
+describe('the reconciler NetworkPolicy', () => {
+  function metricsPeers(manifests: string): Peer[] | undefined {
+    const policy = kinds(manifests).find(
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-reconciler'),
+    ) as unknown as { spec: { ingress: { from?: Peer[]; ports: unknown[] }[] } };
+    const [rule] = policy.spec.ingress;
+    expect(rule!.ports).toEqual([{ port: 'metrics', protocol: 'TCP' }]);
+    return rule!.from;
+  }
+
+  it('admits metrics scrapes only from networkPolicy.metricsFrom once it is set', () => {
+    const peers = metricsPeers(
+      render(
+        'networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.kubernetes\\.io/metadata\\.name=monitoring',
+      ),
+    );
+    expect(peers).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+    ]);
+  });
+
+  it('admits scrapes from any pod while networkPolicy.metricsFrom is empty', () => {
+    expect(metricsPeers(render())).toBeUndefined();
   });
 });

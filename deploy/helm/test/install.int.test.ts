@@ -41,6 +41,8 @@ type Row = [
 
 const XC = 'xeroconnections.xeroaccess.dev';
 const CRD = 'customresourcedefinitions.apiextensions.k8s.io';
+const LEASES = 'leases.coordination.k8s.io';
+const CLAIM = 'xero-access-operator-claim';
 // Exactly the calls the code makes (sent for real below), and nothing else.
 const reconcilerMatrix: Row[] = [
   ['get', XC, undefined, 'watched', true],
@@ -53,9 +55,20 @@ const reconcilerMatrix: Row[] = [
   ['watch', 'secrets', undefined, 'watched', true],
   ['update', 'secrets', undefined, 'watched', true], // the rotated refresh token (a PUT)
   ['create', 'events.events.k8s.io', undefined, 'watched', true],
-  ['get', 'leases.coordination.k8s.io', undefined, 'release', true],
-  ['create', 'leases.coordination.k8s.io', undefined, 'release', true],
-  ['update', 'leases.coordination.k8s.io', undefined, 'release', true],
+  // lease-elector.ts: its release's Lease by name ({fullname} is the release's); create cannot name one.
+  ['get', `${LEASES}/{fullname}-reconciler`, undefined, 'release', true],
+  ['create', LEASES, undefined, 'release', true],
+  ['update', `${LEASES}/{fullname}-reconciler`, undefined, 'release', true],
+  ['get', `${LEASES}/another-release-reconciler`, undefined, 'release', false],
+  ['update', `${LEASES}/another-release-reconciler`, undefined, 'release', false],
+  // namespace-claims.ts: its release's claim on a watched namespace; create cannot name a Lease.
+  ['get', `${LEASES}/${CLAIM}`, undefined, 'watched', true],
+  ['create', LEASES, undefined, 'watched', true],
+  ['update', `${LEASES}/${CLAIM}`, undefined, 'watched', true],
+  ['get', `${LEASES}/other-controller`, undefined, 'watched', false],
+  ['update', `${LEASES}/other-controller`, undefined, 'watched', false],
+  ['delete', `${LEASES}/${CLAIM}`, undefined, 'watched', false],
+  ['list', LEASES, undefined, 'watched', false],
   ['get', `${CRD}/${XC}`, undefined, 'release', true], // its own CRD's schema revision, at start
   ['update', XC, undefined, 'watched', false],
   ['get', XC, 'status', 'watched', false],
@@ -76,7 +89,8 @@ const reconcilerMatrix: Row[] = [
   ['get', 'secrets', undefined, 'other', false],
   ['list', 'secrets', undefined, 'other', false],
   ['watch', 'secrets', undefined, 'other', false],
-  ['create', 'leases.coordination.k8s.io', undefined, 'watched', false],
+  ['create', LEASES, undefined, 'other', false],
+  ['get', `${LEASES}/${CLAIM}`, undefined, 'other', false],
   ['list', 'pods', undefined, 'watched', false],
   ['get', 'configmaps', undefined, 'watched', false],
   ['create', 'clusterroles.rbac.authorization.k8s.io', undefined, 'watched', false],
@@ -186,7 +200,8 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
     'reconciler: %s %s/%s in the %s namespace → allowed=%s',
     (verb, resource, sub, ns, allowed) => {
       const sa = `system:serviceaccount:${namespaces.release}:${fullname}-reconciler`;
-      expect(canI(sa, namespaces[ns], verb, resource, sub)).toBe(allowed);
+      const named = resource.replace('{fullname}', fullname);
+      expect(canI(sa, namespaces[ns], verb, named, sub)).toBe(allowed);
     },
   );
 
@@ -272,7 +287,7 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
       kubectl(kubeconfig, ['-n', ns(), ...unblock]);
     });
 
-    it('reconciler: watches, every connection, finalizers, annotations, status, token write-back, Events, Lease', async () => {
+    it('reconciler: watches, every connection, finalizers, annotations, status, token write-back, Events, leader Lease, namespace claim', async () => {
       // xero-connection-watcher.ts and secret-watcher.ts (resource-watcher.ts): list, then watch.
       const list = await reconciler('GET', xc('?limit=500'));
       expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toContain(
@@ -357,18 +372,35 @@ describe('helm install into the local control plane (watchNamespaces set: Roles 
       );
       expect(crd.metadata.annotations['xeroaccess.dev/schema-revision']).toMatch(/^\d+$/);
 
-      // lease-elector.ts: read, create, replace.
-      await reconciler('GET', leases('/rbac-test'), { expected: 404 });
+      // lease-elector.ts: its release's Lease, read, created, replaced; no other release's.
+      const own = `/${fullname}-reconciler`;
+      await reconciler('GET', leases(own), { expected: 404 });
       const lease = await reconciler('POST', leases(), {
         body: {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
-          metadata: { name: 'rbac-test' },
+          metadata: { name: `${fullname}-reconciler` },
           spec: { holderIdentity: 'a' },
         },
       });
-      await reconciler('PUT', leases('/rbac-test'), {
+      await reconciler('PUT', leases(own), {
         body: { ...lease, spec: { holderIdentity: 'b' } },
+      });
+      await reconciler('GET', leases('/another-release-reconciler'), { expected: 403 });
+
+      // namespace-claims.ts (lease-lock.ts): the claim on a watched namespace, read, created, replaced.
+      const claims = (sub = '') => `/apis/coordination.k8s.io/v1/namespaces/${ns()}/leases${sub}`;
+      await reconciler('GET', claims(`/${CLAIM}`), { expected: 404 });
+      const claim = await reconciler('POST', claims(), {
+        body: {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: CLAIM },
+          spec: { holderIdentity: `${namespaces.release}/${fullname}-reconciler` },
+        },
+      });
+      await reconciler('PUT', claims(`/${CLAIM}`), {
+        body: { ...claim, spec: { ...claim.spec, leaseDurationSeconds: 60 } },
       });
     });
 

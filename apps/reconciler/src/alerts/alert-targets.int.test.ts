@@ -11,11 +11,17 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
 import { silentLogger } from '../logging/logger.js';
-import { AlertTargets, InvalidAlertTargetError, NAMESPACE_ALERTS_SECRET } from './alert-targets.js';
+import {
+  AlertTargets,
+  NAMESPACE_ALERTS_SECRET,
+  namespaceTargetLabel,
+  type AlertTargetsOptions,
+} from './alert-targets.js';
+import { parseAllowedHosts } from './webhook-host-policy.js';
 import { WebhookSender } from './webhook-sender.js';
 import { verifySignature } from './webhook-signature.js';
 
-describe('alert webhooks per namespace or global', () => {
+describe('alert webhooks: the global one and each namespace’s own', () => {
   let core: CoreV1Api;
   let configured: string;
   let plain: string;
@@ -24,11 +30,24 @@ describe('alert webhooks per namespace or global', () => {
   let receiver: Server;
   let url: string;
   const received: { path: string; body: string; timestamp: string; signature: string }[] = [];
+  // The receivers here listen on loopback: a namespace may reach them only when allowed.
+  const loopbackAllowed = parseAllowedHosts(['127.0.0.1']);
+  const globalTarget = () => ({ url: `${url}/global`, secret: 'global-secret' });
+  const targetsWith = (options: AlertTargetsOptions = {}) =>
+    new AlertTargets(core, { global: globalTarget(), allowedHosts: loopbackAllowed, ...options });
+
+  const namespaceWithSecret = async (stringData: Record<string, string>) => {
+    const namespace = await createTestNamespace(testKubeConfig(), 'alerts');
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: NAMESPACE_ALERTS_SECRET }, stringData },
+    });
+    return namespace;
+  };
 
   beforeAll(async () => {
     const kc = testKubeConfig();
     core = kc.makeApiClient(CoreV1Api);
-    configured = await createTestNamespace(kc, 'alerts');
     plain = await createTestNamespace(kc, 'alerts');
     database = await createTestDatabase('alerts');
     model = await createOrm({ url: database.url, migrate: true });
@@ -47,13 +66,7 @@ describe('alert webhooks per namespace or global', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    await core.createNamespacedSecret({
-      namespace: configured,
-      body: {
-        metadata: { name: NAMESPACE_ALERTS_SECRET },
-        stringData: { url: `${url}/finance`, secret: 'finance-secret' },
-      },
-    });
+    configured = await namespaceWithSecret({ url: `${url}/finance`, secret: 'finance-secret' });
   });
 
   afterAll(async () => {
@@ -62,22 +75,32 @@ describe('alert webhooks per namespace or global', () => {
     receiver?.close();
   });
 
-  it('a namespace Secret overrides the global target; other namespaces use the global one', async () => {
-    const targets = new AlertTargets(core, { url: `${url}/global`, secret: 'global-secret' });
-    expect(await targets.targetFor(configured)).toEqual({
-      url: `${url}/finance`,
-      secret: 'finance-secret',
+  it("a namespace Secret adds its own target to the global one, which every namespace's alerts reach", async () => {
+    const targets = targetsWith();
+    expect(await targets.routeFor(configured)).toEqual({
+      targets: [globalTarget(), { url: `${url}/finance`, secret: 'finance-secret' }],
     });
-    expect(await targets.targetFor(plain)).toEqual({
-      url: `${url}/global`,
-      secret: 'global-secret',
+    expect(await targets.routeFor(plain)).toEqual({ targets: [globalTarget()] });
+    expect(await new AlertTargets(core).routeFor(plain)).toEqual({ targets: [] });
+    // A namespace no longer watched: its Secret is not read, the global target still alerts.
+    expect(await targets.routeFor(configured, { readNamespace: false })).toEqual({
+      targets: [globalTarget()],
     });
-    expect(await new AlertTargets(core, undefined).targetFor(plain)).toBeUndefined();
   });
 
-  it('refuses a namespace Secret it cannot use, naming the key, rather than fall back to the global target', async () => {
-    const kc = testKubeConfig();
-    const targets = new AlertTargets(core, { url: `${url}/global`, secret: 'global-secret' });
+  it('reads no namespace Secret with namespace targets switched off (ALERT_NAMESPACE_TARGETS=false)', async () => {
+    const broken = await namespaceWithSecret({ url: '', secret: 's' });
+    const checked: string[] = [];
+    const targets = targetsWith({
+      namespaceTargets: false,
+      onChecked: (namespace) => void checked.push(namespace),
+    });
+    expect(await targets.routeFor(configured)).toEqual({ targets: [globalTarget()] });
+    expect(await targets.routeFor(broken)).toEqual({ targets: [globalTarget()] });
+    expect(checked).toEqual([]);
+  });
+
+  it('refuses a namespace Secret it cannot use, naming the key, and routes its alerts to the global target and the undeliverable record', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ url: `${url}/team` }, /key secret: is missing or empty$/],
       [{ url: ' ', secret: 's' }, /key url: is missing or empty$/],
@@ -86,27 +109,68 @@ describe('alert webhooks per namespace or global', () => {
         /key url: must not contain credentials/,
       ],
       [{ url: 'ftp://hooks.example/x', secret: 's' }, /key url: must be an http\(s\) URL$/],
+      [
+        { url: 'http://169.254.169.254/latest/meta-data/iam', secret: 's' },
+        /key url: must be an https URL/,
+      ],
+      [
+        { url: 'https://169.254.169.254/latest/meta-data/iam', secret: 's' },
+        /key url: host 169\.254\.169\.254 is a link-local address/,
+      ],
+      [
+        { url: 'https://kubernetes.default.svc/api/v1/secrets', secret: 's' },
+        /key url: host kubernetes\.default\.svc is a name inside the cluster/,
+      ],
+      [{ url: 'http://10.0.0.1:6379/', secret: 's' }, /key url: must be an https URL/],
+      [
+        { url: 'https://10.0.0.1:6379/', secret: 's' },
+        /key url: host 10\.0\.0\.1 is a private address/,
+      ],
+      [
+        { url: 'https://[fd00:ec2::254]/latest', secret: 's' },
+        /key url: host fd00:ec2::254 is a private \(unique local\) address/,
+      ],
     ];
     for (const [stringData, message] of cases) {
-      const namespace = await createTestNamespace(kc, 'alerts');
-      await core.createNamespacedSecret({
-        namespace,
-        body: { metadata: { name: NAMESPACE_ALERTS_SECRET }, stringData },
+      const namespace = await namespaceWithSecret(stringData);
+      const checked: [string, string | undefined][] = [];
+      const targets = targetsWith({
+        allowedHosts: parseAllowedHosts([]),
+        onChecked: (ns, problem) => void checked.push([ns, problem]),
       });
-      const refused = await targets.targetFor(namespace).catch((e: unknown) => e);
-      expect(refused).toBeInstanceOf(InvalidAlertTargetError);
-      expect((refused as Error).message).toMatch(
+      const route = await targets.routeFor(namespace);
+      expect(route.targets).toEqual([globalTarget()]);
+      expect(route.undeliverable?.target).toBe(namespaceTargetLabel(namespace));
+      expect(route.undeliverable?.reason).toMatch(
         new RegExp(`^Secret ${namespace}/${NAMESPACE_ALERTS_SECRET} `),
       );
-      expect((refused as Error).message).toMatch(message);
-      expect((refused as Error).message).not.toContain('pw@');
+      expect(route.undeliverable?.reason).toMatch(message);
+      expect(route.invalid).toContain(route.undeliverable!.reason);
+      expect(route.invalid).toMatch(/the global webhook still receives them/);
+      expect(checked).toEqual([[namespace, route.undeliverable!.reason]]);
+      expect(JSON.stringify(route)).not.toMatch(/pw@|meta-data|secrets|latest/);
     }
   });
 
-  it('signs each delivery with the secret of its target and records it as delivered', async () => {
-    const targets = new AlertTargets(core, { url: `${url}/global`, secret: 'global-secret' });
+  it('refuses a namespace URL whose name resolves to a private address when the Secret is read', async () => {
+    const namespace = await namespaceWithSecret({
+      url: 'https://hooks.rebind.test/x',
+      secret: 's',
+    });
+    const targets = targetsWith({
+      resolve: async () => [{ address: '10.1.2.3', family: 4 }],
+    });
+    expect((await targets.routeFor(namespace)).undeliverable?.reason).toBe(
+      `Secret ${namespace}/${NAMESPACE_ALERTS_SECRET} key url: host hooks.rebind.test resolves to 10.1.2.3, a private address; if it is meant, the operator can allow it with ALERT_WEBHOOK_ALLOWED_HOSTS (chart: alerts.allowedHosts)`,
+    );
+  });
+
+  it('sends each delivery to the endpoint its stored target stands for, signed with that target’s secret', async () => {
+    const targets = targetsWith();
+    const route = await targets.routeFor(configured);
     for (const [namespace, target] of [
-      [configured, `${url}/finance`],
+      [configured, route.targets[0]!.url],
+      [configured, route.targets[1]!.url],
       [plain, `${url}/global`],
     ] as const) {
       await model.db.webhooks.enqueue({
@@ -120,22 +184,29 @@ describe('alert webhooks per namespace or global', () => {
       db: model.db,
       database: reconcilerDatabase(database.url),
       logger: silentLogger,
-      secretFor: (d) =>
-        targets.secretFor((d.payload.connection as { namespace: string }).namespace, d.target),
+      endpointFor: (d) =>
+        targets.endpointFor((d.payload.connection as { namespace: string }).namespace, d.target),
     });
-    expect(await sender.deliverDue()).toBe(2);
-    const finance = received.find((r) => r.path === '/finance')!;
-    const global = received.find((r) => r.path === '/global')!;
+    expect(await sender.deliverDue()).toBe(3);
+    const finance = received.filter((r) => r.path === '/finance');
+    const global = received.filter((r) => r.path === '/global');
+    expect([finance.length, global.length]).toEqual([1, 2]);
     expect(
-      verifySignature('finance-secret', finance.timestamp, finance.body, finance.signature),
+      verifySignature(
+        'finance-secret',
+        finance[0]!.timestamp,
+        finance[0]!.body,
+        finance[0]!.signature,
+      ),
     ).toBe(true);
-    expect(
-      verifySignature('global-secret', finance.timestamp, finance.body, finance.signature),
-    ).toBe(false);
-    expect(verifySignature('global-secret', global.timestamp, global.body, global.signature)).toBe(
-      true,
-    );
+    for (const g of global)
+      expect(verifySignature('global-secret', g.timestamp, g.body, g.signature)).toBe(true);
     const log = await model.db.webhooks.list({ status: 'delivered' });
-    expect(log.items).toHaveLength(2);
+    expect(log.items).toHaveLength(3);
+    expect(
+      log.items.every((d) => !d.target.includes('/finance') && !d.target.includes('/global')),
+    ).toBe(true);
+    // Another namespace's delivery names no endpoint of `configured`: it goes nowhere.
+    expect(await targets.endpointFor(plain, route.targets[1]!.url)).toBeUndefined();
   });
 });

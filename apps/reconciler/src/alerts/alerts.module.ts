@@ -18,20 +18,25 @@ import { AlertTargets } from './alert-targets.js';
 import { WebhookSender } from './webhook-sender.js';
 
 /**
- * Alert webhooks: targets per namespace (Secret xero-access-alerts) or global
- * (ALERT_WEBHOOK_URL / ALERT_WEBHOOK_SECRET), and the sender working through the delivery log.
+ * Alert webhooks: the global target (ALERT_WEBHOOK_URL / ALERT_WEBHOOK_SECRET) and one per
+ * namespace (Secret xero-access-alerts, unless ALERT_NAMESPACE_TARGETS=false), and the sender
+ * working through the delivery log.
  */
 @Global()
 @Module({
   providers: [
     {
       provide: ALERT_TARGETS,
-      inject: [CONFIG, KUBE_CONFIG],
-      useFactory: (config: ReconcilerConfig, kc: KubeConfig) =>
-        new AlertTargets(
-          kc.makeApiClient(CoreV1Api),
-          config.webhook ? { url: config.webhook.url, secret: config.webhook.secret! } : undefined,
-        ),
+      inject: [CONFIG, KUBE_CONFIG, METRICS],
+      useFactory: (config: ReconcilerConfig, kc: KubeConfig, metrics: ReconcilerMetrics) =>
+        new AlertTargets(kc.makeApiClient(CoreV1Api), {
+          ...(config.webhook
+            ? { global: { url: config.webhook.url, secret: config.webhook.secret! } }
+            : {}),
+          namespaceTargets: config.alerts.namespaceTargets,
+          allowedHosts: config.alerts.allowedHosts,
+          onChecked: (namespace, problem) => metrics.setAlertTargetInvalid(namespace, !!problem),
+        }),
     },
     {
       provide: WEBHOOK_SENDER,
@@ -46,9 +51,9 @@ import { WebhookSender } from './webhook-sender.js';
         new WebhookSender({
           db: orm.db,
           database: reconcilerDatabase(config.databaseUrl),
-          secretFor: (delivery) => {
+          endpointFor: (delivery) => {
             const connection = delivery.payload.connection as { namespace?: string } | undefined;
-            return targets.secretFor(connection?.namespace, delivery.target);
+            return targets.endpointFor(connection?.namespace, delivery.target);
           },
           logger: logger.child({ component: 'alerts' }),
           onAttempt: (result) => metrics.webhookDeliveries.inc({ result }),

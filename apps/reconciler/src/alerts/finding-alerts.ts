@@ -1,4 +1,5 @@
 import type { FindingAlerts, FindingTransition } from '@xero-access/model';
+import type { AlertRoute } from './alert-targets.js';
 
 export type AlertEventType = 'finding.opened' | 'finding.resolved' | 'finding.accepted-expired';
 
@@ -34,13 +35,16 @@ export function alertPayload(transition: FindingTransition): Record<string, unkn
 }
 
 /**
- * The alerts of a findings update, for `target`: the model writes one delivery per transition
- * (idempotent on the FindingEvent id) in the transaction that records the transitions, so an
+ * The alerts of a findings update along `route` (undefined: none go anywhere): the model writes
+ * one delivery per transition and target (idempotent on the FindingEvent id), and one recorded
+ * failed for an unusable namespace target, in the transaction that records the transitions, so an
  * alert survives a crash or a failure anywhere after evaluation.
  */
-export function findingAlertsFor(target: string): FindingAlerts {
+export function findingAlertsFor(route: AlertRoute): FindingAlerts | undefined {
+  if (route.targets.length === 0 && !route.undeliverable) return undefined;
   return {
-    target,
+    targets: route.targets.map((t) => t.url),
+    undeliverable: route.undeliverable ? [route.undeliverable] : [],
     delivery: (transition) => ({
       eventType: alertTypeOf(transition.type),
       payload: alertPayload(transition),

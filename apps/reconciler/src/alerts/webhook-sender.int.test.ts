@@ -1,14 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, LookupFunction } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOrm, type Dialect, type ModelOrm } from '@xero-access/model';
+import { createOrm, redactWebhookTarget, type Dialect, type ModelOrm } from '@xero-access/model';
 import { createTestDatabase } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
 import { createLogger } from '../logging/logger.js';
 import { until } from '../test/harness.js';
+import { NO_ALLOWED_HOSTS, checkedLookup, parseAllowedHosts } from './webhook-host-policy.js';
 import { WebhookSender } from './webhook-sender.js';
 
 const DIALECTS: { dialect: Dialect }[] = [{ dialect: 'postgresql' }, { dialect: 'sqlite' }];
@@ -72,7 +73,7 @@ describe.each(DIALECTS)(
         logger: createLogger('info', {
           write: (line: string) => void lines.push(JSON.parse(line)),
         }),
-        secretFor: () => Promise.resolve('secret'),
+        endpointFor: () => Promise.resolve({ url: target, secret: 'secret' }),
       });
 
       await sender.deliverDue();
@@ -124,7 +125,7 @@ describe('WebhookSender stopping while a receiver does not answer', () => {
       db: model.db,
       database: reconcilerDatabase(`sqlite://${join(dir, 'test.db')}`),
       logger: createLogger('silent'),
-      secretFor: () => Promise.resolve('secret'),
+      endpointFor: () => Promise.resolve({ url: target, secret: 'secret' }),
       timeoutMs: 30_000,
     });
     sender.start();
@@ -135,5 +136,103 @@ describe('WebhookSender stopping while a receiver does not answer', () => {
     expect(Date.now() - stopping).toBeLessThan(1_000);
     const [due] = await model.db.webhooks.due(new Date(), 10);
     expect(due).toMatchObject({ id: delivery.id, attempts: 0 });
+  });
+});
+
+describe('WebhookSender and what a receiver or its URL could abuse', () => {
+  let model: ModelOrm;
+  let dir: string;
+  let receiver: Server;
+  let base: string;
+  const requests: { method: string; path: string }[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'xao-webhooks-'));
+    model = await createOrm({ url: `sqlite://${join(dir, 'test.db')}`, migrate: true });
+    receiver = createServer((req, res) => {
+      requests.push({ method: req.method!, path: req.url! });
+      req.resume();
+      if (req.url === '/redirect') res.writeHead(302, { location: '/elsewhere' }).end();
+      else if (req.url!.startsWith('/services/')) res.writeHead(500).end();
+      else res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => receiver?.close(resolve));
+    await model?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** One delivery to `url`, sent by a sender whose endpoint is `url` (with `lookup`), logs kept. */
+  async function deliverOnce(url: string, eventId: string, lookup?: LookupFunction) {
+    const delivery = await model.db.webhooks.enqueue({
+      eventType: 'finding.opened',
+      eventId,
+      target: url,
+      payload: { findingId: eventId },
+    });
+    const lines: Record<string, unknown>[] = [];
+    const sender = new WebhookSender({
+      db: model.db,
+      database: reconcilerDatabase(`sqlite://${join(dir, 'test.db')}`),
+      logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) }),
+      endpointFor: () => Promise.resolve({ url, secret: 'secret', ...(lookup ? { lookup } : {}) }),
+    });
+    await sender.deliverDue();
+    const recorded = (await model.db.webhooks.list({}, { limit: 100 })).items.find(
+      (d) => d.id === delivery.id,
+    )!;
+    return { recorded, lines };
+  }
+
+  it('does not follow a redirect: a 302 is a failed attempt naming the status', async () => {
+    requests.length = 0;
+    const { recorded } = await deliverOnce(`${base}/redirect`, 'redirected');
+    expect(requests).toEqual([{ method: 'POST', path: '/redirect' }]);
+    expect(recorded).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: 302,
+      lastError: 'HTTP 302: a redirect, which is not followed',
+    });
+  });
+
+  it('logs and stores a failed delivery with the host only, never the path or query holding the credential', async () => {
+    const url = `${base}/services/T0001/B0001/s3cr3tT0k3n?code=pr1v4t3`;
+    const { recorded, lines } = await deliverOnce(url, 'failed-redacted');
+    const logged = lines.find((line) => line.msg === 'webhook delivery failed');
+    expect(logged).toMatchObject({
+      delivery: recorded.id,
+      target: redactWebhookTarget(url),
+      error: 'HTTP 500',
+    });
+    expect(logged!.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\[sha256:[0-9a-f]{12}\]$/);
+    expect(recorded).toMatchObject({ target: logged!.target, lastStatusCode: 500 });
+    expect(JSON.stringify([lines, recorded])).not.toMatch(/s3cr3t|pr1v4t3|services/);
+  });
+
+  it("refuses at delivery a namespace target's host that resolves to an address it may not reach", async () => {
+    requests.length = 0;
+    const port = new URL(base).port;
+    const { recorded, lines } = await deliverOnce(
+      `http://localhost:${port}/hooks`,
+      'rebound',
+      checkedLookup(NO_ALLOWED_HOSTS),
+    );
+    expect(requests).toEqual([]);
+    expect(recorded.lastError).toMatch(
+      /^RefusedAddressError: host localhost resolves to (127\.0\.0\.1|::1), a loopback address: not connected$/,
+    );
+    expect(lines.find((line) => line.msg === 'webhook delivery failed')).toBeDefined();
+    // Allowed by ALERT_WEBHOOK_ALLOWED_HOSTS, the same lookup connects.
+    const allowed = await deliverOnce(
+      `http://localhost:${port}/hooks`,
+      'allowed',
+      checkedLookup(parseAllowedHosts(['127.0.0.0/8', '::1'])),
+    );
+    expect(allowed.recorded.status).toBe('delivered');
   });
 });

@@ -20,7 +20,7 @@ describe('WebhookSender while the database is not available', () => {
       db: model.db,
       database: reconcilerDatabase(url),
       logger: createLogger('silent'),
-      secretFor: () => Promise.resolve('secret'),
+      endpointFor: () => Promise.resolve(undefined),
     });
     const error = await sender.deliverDue().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
@@ -33,7 +33,7 @@ describe('WebhookSender while the database is not available', () => {
       db: model.db,
       database: reconcilerDatabase(url),
       logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) }),
-      secretFor: () => Promise.resolve('secret'),
+      endpointFor: () => Promise.resolve(undefined),
       pollMs: 50,
     });
     sender.start();

@@ -1,5 +1,6 @@
 import {
   DatabaseUnavailableError,
+  redactWebhookTarget,
   safeErrorMessage,
   withDatabase,
   type Database,
@@ -7,8 +8,11 @@ import {
   type WebhookDeliveryRecord,
 } from '@xero-access/model';
 import type { Logger } from '../logging/logger.js';
+import { describeKubeError } from '../kube/http-status.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { sleep } from '../util/sleep.js';
+import type { WebhookEndpoint } from './alert-targets.js';
+import { postWebhook } from './webhook-post.js';
 import {
   DELIVERY_HEADER,
   EVENT_HEADER,
@@ -21,8 +25,11 @@ export interface WebhookSenderOptions {
   db: Database;
   /** Where the database is, for the log line while it is not available (reconcilerDatabase). */
   database: DatabaseUser;
-  /** The signing secret for a delivery (per namespace or global); none: the delivery fails. */
-  secretFor(delivery: WebhookDeliveryRecord): Promise<string | undefined>;
+  /**
+   * The configured endpoint (URL, signing secret) a delivery's stored target stands for; none:
+   * the delivery fails. Throwing (a Secret that cannot be read) counts as a failed attempt.
+   */
+  endpointFor(delivery: WebhookDeliveryRecord): Promise<WebhookEndpoint | undefined>;
   logger: Logger;
   pollMs?: number;
   timeoutMs?: number;
@@ -36,20 +43,23 @@ const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 10 * 60_000, jitt
 
 /**
  * Sends due deliveries from the delivery log: JSON body, HMAC-SHA256 signature header, retries
- * with exponential backoff on network errors and non-2xx answers, every attempt recorded. While
- * the database is not available the pass stops and the next poll tries again (a delivery sent
- * but not yet recorded is sent again: receivers deduplicate by the delivery id header).
+ * with exponential backoff on network errors and non-2xx answers (a redirect is one: it is not
+ * followed), every attempt recorded. While the database is not available the pass stops and the
+ * next poll tries again (a delivery sent but not yet recorded is sent again: receivers
+ * deduplicate by the delivery id header). Logs name a target only redacted.
  */
 export class WebhookSender {
   private stopController = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private redacted = false;
 
   constructor(private readonly options: WebhookSenderOptions) {}
 
   start(): void {
     if (this.loop) return;
     this.stopController = new AbortController();
+    this.redacted = false;
     this.loop = this.run();
   }
 
@@ -68,6 +78,7 @@ export class WebhookSender {
 
   /** One pass over what is due; returns how many deliveries were attempted. */
   async deliverDue(now = new Date()): Promise<number> {
+    await this.redactStoredTargets();
     const due = await this.database(() => this.options.db.webhooks.due(now, 50));
     for (const delivery of due) {
       if (this.stopController.signal.aborted) break;
@@ -102,6 +113,29 @@ export class WebhookSender {
     }
   }
 
+  /**
+   * Targets an earlier version stored in full: redacted before the first pass of a term sends
+   * anything. Waits for the database like a pass; any other failure is logged and left be.
+   */
+  private async redactStoredTargets(): Promise<void> {
+    if (this.redacted) return;
+    try {
+      const rewritten = await this.database(() => this.options.db.webhooks.redactStoredTargets());
+      if (rewritten > 0)
+        this.options.logger.info({ rewritten }, 'redacted webhook targets stored in full');
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) throw error;
+      this.options.logger.warn(
+        {
+          error:
+            error instanceof Error ? `${error.name}: ${safeErrorMessage(error)}` : String(error),
+        },
+        'could not redact webhook targets stored in full; the next term tries again',
+      );
+    }
+    this.redacted = true;
+  }
+
   /** A database call: an outage becomes DatabaseUnavailableError (codes only, no SQL). */
   private database<T>(call: () => Promise<T>): Promise<T> {
     return withDatabase(this.options.database, call);
@@ -109,59 +143,72 @@ export class WebhookSender {
 
   private async deliver(delivery: WebhookDeliveryRecord): Promise<void> {
     const stopping = this.stopController.signal;
-    const secret = await this.options.secretFor(delivery);
-    if (!secret) {
+    // Stored redacted already; a row an earlier version stored in full is redacted here.
+    const target = redactWebhookTarget(delivery.target);
+    let endpoint: WebhookEndpoint | undefined;
+    let error: string | null = null;
+    try {
+      endpoint = await this.options.endpointFor(delivery);
+    } catch (e) {
+      error = `the alerts Secret could not be read: ${describeKubeError(e)}`;
+    }
+    if (!endpoint && error === null) {
       await this.database(() =>
         this.options.db.webhooks.recordAttempt(delivery.id, {
           ok: false,
-          error: 'no signing secret is configured for this target any more',
+          error: 'no target with this URL and a signing secret is configured any more',
           nextAttemptAt: null,
         }),
       );
       this.options.onAttempt?.('failed');
       return;
     }
-    const body = JSON.stringify(delivery.payload);
-    const timestamp = String(Math.floor(Date.now() / 1000));
     let statusCode: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await fetch(delivery.target, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'xero-access-operator-reconciler',
-          [SIGNATURE_HEADER]: signPayload(secret, timestamp, body),
-          [TIMESTAMP_HEADER]: timestamp,
-          [EVENT_HEADER]: delivery.eventType,
-          [DELIVERY_HEADER]: delivery.id,
-        },
-        body,
-        // Stopping aborts it: a receiver that does not answer must not hold up the Lease release.
-        signal: AbortSignal.any([stopping, AbortSignal.timeout(this.options.timeoutMs ?? 10_000)]),
-      });
-      const status = response.status;
-      statusCode = status;
-      await response.body?.cancel().catch(() => undefined);
-      if (response.ok) {
-        await this.database(() =>
-          this.options.db.webhooks.recordAttempt(delivery.id, { ok: true, statusCode: status }),
-        );
-        this.options.onAttempt?.('delivered');
-        return;
+    if (endpoint) {
+      const body = JSON.stringify(delivery.payload);
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      try {
+        const status = await postWebhook(endpoint.url, {
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'xero-access-operator-reconciler',
+            [SIGNATURE_HEADER]: signPayload(endpoint.secret, timestamp, body),
+            [TIMESTAMP_HEADER]: timestamp,
+            [EVENT_HEADER]: delivery.eventType,
+            [DELIVERY_HEADER]: delivery.id,
+          },
+          body,
+          // Stopping aborts it: a receiver that does not answer must not hold up the Lease release.
+          signal: AbortSignal.any([
+            stopping,
+            AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+          ]),
+          ...(endpoint.lookup ? { lookup: endpoint.lookup } : {}),
+        });
+        statusCode = status;
+        if (status >= 200 && status < 300) {
+          await this.database(() =>
+            this.options.db.webhooks.recordAttempt(delivery.id, { ok: true, statusCode: status }),
+          );
+          this.options.onAttempt?.('delivered');
+          return;
+        }
+        error =
+          status >= 300 && status < 400
+            ? `HTTP ${status}: a redirect, which is not followed`
+            : `HTTP ${status}`;
+      } catch (e) {
+        // Cut short by stopping: not an attempt. It stays due, and the next leader sends it again.
+        if (statusCode === null && stopping.aborted) {
+          this.options.logger.info(
+            { delivery: delivery.id, event: delivery.eventType, target },
+            'webhook delivery aborted by stopping: it is sent again later',
+          );
+          return;
+        }
+        // Recording the success is in this try too: a database error's message holds its SQL.
+        error = e instanceof Error ? `${e.name}: ${safeErrorMessage(e)}` : String(e);
       }
-      error = `HTTP ${statusCode}`;
-    } catch (e) {
-      // Cut short by stopping: not an attempt. It stays due, and the next leader sends it again.
-      if (statusCode === null && stopping.aborted) {
-        this.options.logger.info(
-          { delivery: delivery.id, event: delivery.eventType, target: delivery.target },
-          'webhook delivery aborted by stopping: it is sent again later',
-        );
-        return;
-      }
-      // Recording the success is in this try too: a database error's message holds its SQL.
-      error = e instanceof Error ? `${e.name}: ${safeErrorMessage(e)}` : String(e);
     }
     const attempts = delivery.attempts + 1;
     const giveUp = attempts >= (this.options.maxAttempts ?? 8);
@@ -172,20 +219,13 @@ export class WebhookSender {
       this.options.db.webhooks.recordAttempt(delivery.id, {
         ok: false,
         statusCode,
-        error,
+        error: error!,
         nextAttemptAt,
       }),
     );
     this.options.onAttempt?.(giveUp ? 'failed' : 'retry');
     this.options.logger.warn(
-      {
-        delivery: delivery.id,
-        event: delivery.eventType,
-        target: delivery.target,
-        error,
-        attempts,
-        giveUp,
-      },
+      { delivery: delivery.id, event: delivery.eventType, target, error, attempts, giveUp },
       'webhook delivery failed',
     );
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { namespaceUrlProblem } from '../alerts/webhook-host-policy.js';
 import { loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -48,6 +49,15 @@ describe('loadConfig', () => {
     ).toMatchObject({ migrateDatabase: false, migrationJob: 'xao-xero-access-migrate' });
   });
 
+  it('opens at most 10 PostgreSQL connections unless DATABASE_POOL_MAX says otherwise', () => {
+    expect(loadConfig({}).databasePoolMax).toBe(10);
+    expect(loadConfig({ DATABASE_POOL_MAX: '4' }).databasePoolMax).toBe(4);
+    for (const bad of ['0', '101', '2.5', 'ten'])
+      expect(() => loadConfig({ DATABASE_POOL_MAX: bad })).toThrow(
+        /DATABASE_POOL_MAX: must be a whole number of connections from 1 to 100/,
+      );
+  });
+
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ WORKERS: 'many' })).toThrow(/WORKERS/);
     expect(() => loadConfig({ LEASE_DURATION: '15' })).toThrow(
@@ -78,6 +88,29 @@ describe('loadConfig', () => {
       /LEASE_RETRY_PERIOD: must be shorter than LEASE_RENEW_DEADLINE \(2000 ms\)/,
     );
     expect(loadConfig({ LEASE_DURATION: '11s' }).leaderElection.renewDeadlineMs).toBe(10_000);
+  });
+
+  it('claims namespaces as the release, named after its leader Lease (as the chart sets it), not the pod', () => {
+    const chart = {
+      POD_NAME: 'xao-xero-access-reconciler-7d9f-abcde',
+      POD_NAMESPACE: 'xao-system',
+      LEADER_ELECTION_LEASE_NAME: 'xao-xero-access-reconciler',
+    };
+    expect(loadConfig(chart).claims).toEqual({
+      identity: 'xao-system/xao-xero-access-reconciler',
+      durationMs: 60_000,
+      renewPeriodMs: 20_000,
+    });
+    expect(loadConfig({ ...chart, CLAIM_IDENTITY: 'finance-operator' }).claims.identity).toBe(
+      'finance-operator',
+    );
+    expect(loadConfig({ CLAIM_DURATION: '6s', CLAIM_RENEW_PERIOD: '2s' }).claims).toMatchObject({
+      durationMs: 6_000,
+      renewPeriodMs: 2_000,
+    });
+    expect(() => loadConfig({ CLAIM_DURATION: '40s' })).toThrow(
+      /CLAIM_RENEW_PERIOD: must be shorter than half of CLAIM_DURATION \(40000 ms\)/,
+    );
   });
 
   it("fits a graceful stop in the pod's grace period, the drain getting all but 10 s of it", () => {
@@ -115,5 +148,29 @@ describe('loadConfig', () => {
       /^invalid reconciler configuration: ALERT_WEBHOOK_URL: must not contain credentials/,
     );
     expect(withPassword).not.toThrow(/hunter2/);
+  });
+
+  it('reads namespace alert targets unless ALERT_NAMESPACE_TARGETS=false, and the hosts they may reach besides public https', () => {
+    expect(loadConfig({}).alerts.namespaceTargets).toBe(true);
+    expect(loadConfig({ ALERT_NAMESPACE_TARGETS: 'false' }).alerts.namespaceTargets).toBe(false);
+    const { allowedHosts } = loadConfig({
+      ALERT_WEBHOOK_ALLOWED_HOSTS: 'hooks.internal, *.corp.example,10.1.0.0/16,::1',
+    }).alerts;
+    for (const url of [
+      'http://hooks.internal/x',
+      'http://a.b.corp.example/x',
+      'http://10.1.2.3:8080/x',
+      'http://[::1]/x',
+    ])
+      expect(namespaceUrlProblem(url, allowedHosts)).toBeUndefined();
+    expect(namespaceUrlProblem('https://10.2.0.1/x', allowedHosts)).toMatch(/private address/);
+    expect(namespaceUrlProblem('https://corp.example/x', allowedHosts)).toBeUndefined();
+    expect(namespaceUrlProblem('http://corp.example/x', allowedHosts)).toMatch(/https/);
+    expect(() => loadConfig({ ALERT_WEBHOOK_ALLOWED_HOSTS: 'hooks.internal,10.0.0.0/33' })).toThrow(
+      /ALERT_WEBHOOK_ALLOWED_HOSTS: "10\.0\.0\.0\/33" is not an address or CIDR range/,
+    );
+    expect(() => loadConfig({ ALERT_WEBHOOK_ALLOWED_HOSTS: 'https://hooks.internal' })).toThrow(
+      /ALERT_WEBHOOK_ALLOWED_HOSTS: "https:\/\/hooks\.internal" is not a host name/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import {
+  databasePoolMax,
   databaseStartupWait,
   DEFAULT_DATABASE_URL,
   durationSetting as durationMs,
@@ -7,6 +8,7 @@ import {
   webhookTargetProblem,
 } from '@xero-access/model';
 import { z } from 'zod';
+import { parseAllowedHosts } from '../alerts/webhook-host-policy.js';
 import { defaultDrainMs, shutdownTimingsProblem } from '../operator/shutdown-budget.js';
 
 const jsonObject = (what: string) =>
@@ -44,6 +46,7 @@ const envSchema = z.object({
   // schema lacks this build's migrations.
   DATABASE_MIGRATION_JOB: z.string().min(1).optional(),
   DATABASE_STARTUP_WAIT: databaseStartupWait,
+  DATABASE_POOL_MAX: databasePoolMax,
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_KEY_PREFIX: z.string().default('xao'),
   XERO_IDENTITY_URL: z.string().url().default('https://identity.xero.com'),
@@ -80,6 +83,16 @@ const envSchema = z.object({
   LEASE_DURATION: durationMs.default(15_000),
   LEASE_RENEW_DEADLINE: durationMs.default(10_000),
   LEASE_RETRY_PERIOD: durationMs.default(2_000),
+  // Namespace claims between releases (claim/namespace-claims.ts): only the release whose leader
+  // holds a namespace's claim Lease reconciles its XeroConnections. The identity is the release's,
+  // the same for each of its replicas (a new leader keeps the claims); by default its leader
+  // Lease's namespace/name, which the chart names after the release. The holder renews every
+  // CLAIM_RENEW_PERIOD; another release takes over a claim not renewed for CLAIM_DURATION.
+  CLAIM_IDENTITY: z.string().optional(),
+  CLAIM_DURATION: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(60_000),
+  CLAIM_RENEW_PERIOD: durationMs
+    .refine((ms) => ms >= 100, 'must be at least 100ms')
+    .default(20_000),
   WATCH_NAMESPACES: namespaceListSetting,
   RESYNC_PERIOD: durationMs.default(10 * 60_000),
   WORKERS: z.coerce.number().int().min(1).max(256).default(4),
@@ -101,6 +114,20 @@ const envSchema = z.object({
   POLICY_BUNDLE_PATH: z.string().optional(),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
   ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  // false: namespaces' xero-access-alerts Secrets are not read; only the global webhook alerts.
+  ALERT_NAMESPACE_TARGETS: z.enum(['true', 'false']).default('true'),
+  // Hosts a namespace's webhook may reach besides public https (names, *.domain, addresses, CIDRs).
+  ALERT_WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseAllowedHosts(text.split(','));
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
   METRICS_HOST: z.string().default('0.0.0.0'),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -109,12 +136,14 @@ const envSchema = z.object({
 export type ReconcilerConfig = ReturnType<typeof toConfig>;
 
 function toConfig(env: z.output<typeof envSchema>) {
+  const leaseNamespace = env.LEADER_ELECTION_NAMESPACE ?? env.POD_NAMESPACE;
   return {
     kubeconfigPath: env.KUBECONFIG,
     databaseUrl: env.DATABASE_URL,
     migrateDatabase: env.DATABASE_MIGRATE === 'true',
     migrationJob: env.DATABASE_MIGRATION_JOB,
     databaseStartupWaitMs: env.DATABASE_STARTUP_WAIT,
+    databasePoolMax: env.DATABASE_POOL_MAX,
     redisUrl: env.REDIS_URL,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     xeroEndpoints: {
@@ -129,11 +158,16 @@ function toConfig(env: z.output<typeof envSchema>) {
     identity: env.POD_NAME,
     leaderElection: {
       enabled: env.LEADER_ELECTION === 'true',
-      namespace: env.LEADER_ELECTION_NAMESPACE ?? env.POD_NAMESPACE,
+      namespace: leaseNamespace,
       name: env.LEADER_ELECTION_LEASE_NAME,
       leaseDurationMs: env.LEASE_DURATION,
       renewDeadlineMs: env.LEASE_RENEW_DEADLINE,
       retryPeriodMs: env.LEASE_RETRY_PERIOD,
+    },
+    claims: {
+      identity: env.CLAIM_IDENTITY ?? `${leaseNamespace}/${env.LEADER_ELECTION_LEASE_NAME}`,
+      durationMs: env.CLAIM_DURATION,
+      renewPeriodMs: env.CLAIM_RENEW_PERIOD,
     },
     watchNamespaces: env.WATCH_NAMESPACES,
     resyncMs: env.RESYNC_PERIOD,
@@ -151,6 +185,10 @@ function toConfig(env: z.output<typeof envSchema>) {
     webhook: env.ALERT_WEBHOOK_URL
       ? { url: env.ALERT_WEBHOOK_URL, secret: env.ALERT_WEBHOOK_SECRET }
       : undefined,
+    alerts: {
+      namespaceTargets: env.ALERT_NAMESPACE_TARGETS === 'true',
+      allowedHosts: env.ALERT_WEBHOOK_ALLOWED_HOSTS,
+    },
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
     logLevel: env.LOG_LEVEL,
   };
@@ -188,11 +226,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConf
   return config;
 }
 
-/** The ordering the step-down arithmetic above the LEASE_ variables needs. */
+/** The ordering the step-down arithmetic above the LEASE_ (and CLAIM_) variables needs. */
 function leaderElectionProblem(env: z.output<typeof envSchema>): string | undefined {
   if (env.LEASE_RENEW_DEADLINE >= env.LEASE_DURATION)
     return `LEASE_RENEW_DEADLINE: must be shorter than LEASE_DURATION (${env.LEASE_DURATION} ms), so a leader that cannot renew stops writing before a standby takes over`;
   if (env.LEASE_RETRY_PERIOD >= env.LEASE_RENEW_DEADLINE)
     return `LEASE_RETRY_PERIOD: must be shorter than LEASE_RENEW_DEADLINE (${env.LEASE_RENEW_DEADLINE} ms), so a leader tries to renew more than once`;
+  if (2 * env.CLAIM_RENEW_PERIOD >= env.CLAIM_DURATION)
+    return `CLAIM_RENEW_PERIOD: must be shorter than half of CLAIM_DURATION (${env.CLAIM_DURATION} ms), so a claim is renewed more than once before this release stops counting on it`;
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
+import { ReconcilerMetrics } from '../metrics/metrics.js';
 import { until } from '../test/harness.js';
 import { Controller, type ReconcileSignals } from './controller.js';
 import { FencedError } from './fenced.js';
@@ -68,6 +69,46 @@ describe('Controller', () => {
     await until(() => done.length === 2);
     await until(() => controller.queue.inFlight === 0);
     expect(controller.queue.pendingDelayed).toBe(1);
+    await controller.stop(1_000);
+  });
+
+  it('exports the age of the oldest reconcile in flight at each scrape: it grows while one hangs, 0 once none runs', async () => {
+    let now = 1_000;
+    const releases = new Map<string, () => void>();
+    const controller = new Controller({
+      name: 'test',
+      workers: 2,
+      logger: silentLogger,
+      now: () => now,
+      reconcile: (key) => new Promise<void>((resolve) => releases.set(key, resolve)),
+    });
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+    metrics.measureOldestRunning(() => controller.oldestRunningMs());
+    const scraped = async () => {
+      const text = await metrics.registry.metrics();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('xao_reconcile_oldest_running_seconds '));
+      return Number(line?.split(' ')[1]);
+    };
+    controller.start();
+    expect(await scraped()).toBe(0);
+
+    controller.enqueue('ns/hung');
+    await until(() => releases.has('ns/hung'));
+    now += 60_000;
+    controller.enqueue('ns/quick');
+    await until(() => releases.has('ns/quick'));
+    now += 540_000;
+    expect(await scraped()).toBe(600);
+    releases.get('ns/quick')!();
+    await until(() => controller.queue.inFlight === 1);
+    now += 60_000;
+    expect(await scraped()).toBe(660);
+
+    releases.get('ns/hung')!();
+    await until(() => controller.queue.inFlight === 0);
+    expect(await scraped()).toBe(0);
     await controller.stop(1_000);
   });
 });

@@ -30,6 +30,8 @@ export interface ControllerOptions {
   queue?: WorkQueue;
   logger: Logger;
   onReconciled?(key: string, durationMs: number, outcome: ReconcileOutcome): void;
+  /** Monotonic milliseconds (performance.now() unless a test sets the time). */
+  now?: () => number;
 }
 
 /**
@@ -41,9 +43,19 @@ export class Controller {
   private readonly stopping = new AbortController();
   private readonly fencing = new AbortController();
   private workers: Promise<void>[] = [];
+  /** When each reconcile in flight started, by key (a key is reconciled by one worker at a time). */
+  private readonly running = new Map<string, number>();
+  private readonly now: () => number;
 
   constructor(private readonly options: ControllerOptions) {
     this.queue = options.queue ?? new WorkQueue();
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** How long the longest-running reconcile in flight has run, in ms; 0 when none runs. */
+  oldestRunningMs(): number {
+    const oldest = Math.min(...this.running.values());
+    return Number.isFinite(oldest) ? this.now() - oldest : 0;
   }
 
   enqueue(key: string): void {
@@ -77,7 +89,8 @@ export class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
-      const started = performance.now();
+      const started = this.now();
+      this.running.set(key, started);
       let outcome: ReconcileOutcome = 'success';
       try {
         const result = await this.options.reconcile(key, {
@@ -105,8 +118,9 @@ export class Controller {
           );
         }
       } finally {
+        this.running.delete(key);
         this.queue.done(key);
-        this.options.onReconciled?.(key, performance.now() - started, outcome);
+        this.options.onReconciled?.(key, this.now() - started, outcome);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { EventsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { ModelOrm } from '@xero-access/model';
+import { redactWebhookTarget, type ModelOrm } from '@xero-access/model';
 import { EXAMPLE_IDS } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningReconciler } from '../app/bootstrap.js';
@@ -173,7 +173,7 @@ describe('accepted risks end on time for connections that are not synced any mor
   );
 
   it(
-    'a namespace no longer watched: the acceptance ends, without an alert the operator could not sign',
+    "a namespace no longer watched: the acceptance ends, alerting the global webhook only (the namespace's Secret is not read)",
     { timeout: 60_000 },
     async () => {
       const elsewhere = { namespace: `${bed.namespace}-unwatched`, name: 'old' };
@@ -201,7 +201,9 @@ describe('accepted risks end on time for connections that are not synced any mor
       const expiry = (await model.db.findings.history(id)).at(-1)!;
       expect(expiry.type).toBe('accepted-expired');
       const log = (await model.db.webhooks.list({ eventType: 'finding.accepted-expired' })).items;
-      expect(log.map((d) => d.eventId)).not.toContain(expiry.id);
+      expect(log.filter((d) => d.eventId === expiry.id).map((d) => d.target)).toEqual([
+        redactWebhookTarget('http://127.0.0.1:9/alerts'),
+      ]);
     },
   );
 

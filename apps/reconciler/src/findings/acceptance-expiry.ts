@@ -8,6 +8,7 @@ import {
   type ExpiredConnection,
 } from '@xero-access/model';
 import type { AlertTargets } from '../alerts/alert-targets.js';
+import { warnOfInvalidTarget } from '../alerts/connection-alerts.js';
 import { findingAlertsFor } from '../alerts/finding-alerts.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import type { EventRecorder } from '../events/event-recorder.js';
@@ -25,12 +26,12 @@ export interface AcceptanceExpiryOptions {
   /**
    * Whether the operator watches the namespace. Outside (WATCH_NAMESPACES changed since), it may
    * read neither the namespace's alert target nor its XeroConnections: the acceptance still ends,
-   * with its history entry, but no alert, Event or reconcile.
+   * with its history entry and the global webhook's alert, but no Event or reconcile.
    */
   watches(namespace: string): boolean;
   /** Reconciles the connection soon: its status and metrics then count the reopened findings. */
   reconcileSoon(key: string): void;
-  /** Alert webhooks, as a sync sends them: the namespace's target or the global one. */
+  /** Alert webhooks, as a sync sends them: the global target and the namespace's own. */
   alerts?: { targets: AlertTargets; sender: WebhookSender };
   /** The `FindingsOpened` Warning Event a sync records for reopened findings. */
   events: EventRecorder;
@@ -42,7 +43,9 @@ export interface AcceptanceExpiryOptions {
  * Ends accepted risks that have lapsed (`acceptedUntil <= now`) for every connection, also those
  * no sync evaluates any more (suspended, failing, deleted): each finding opens again with its
  * `accepted-expired` history entry and alert (model: `findings.expireAcceptances`), a Warning
- * Event on the XeroConnection when it still exists, and a reconcile that updates its status.
+ * Event on the XeroConnection when it still exists, and a reconcile that updates its status. An
+ * unusable alerts Secret holds none of it up: its alerts are recorded as undeliverable, and the
+ * connection gets an `InvalidAlertTarget` Warning Event.
  */
 export class AcceptanceExpiry {
   private running: Promise<void> | undefined;
@@ -74,11 +77,16 @@ export class AcceptanceExpiry {
   async sweep(now = new Date()): Promise<ExpireAcceptancesResult | undefined> {
     const { db, database, alerts, logger } = this.options;
     if (!this.options.isLeader()) return undefined;
+    // What each connection's route said about its namespace's alerts Secret, for its Event.
+    const invalidTargets = new Map<string, string | undefined>();
     const alertsFor: AlertsFor | undefined = alerts
       ? async (connection) => {
-          if (!this.options.watches(connection.namespace)) return undefined;
-          const target = await alerts.targets.targetFor(connection.namespace);
-          return target && findingAlertsFor(target.url);
+          // Never fails: an unusable Secret makes its alerts undeliverable, the expiry goes on.
+          const route = await alerts.targets.routeFor(connection.namespace, {
+            readNamespace: this.options.watches(connection.namespace),
+          });
+          invalidTargets.set(connectionKey(connection), route.invalid);
+          return findingAlertsFor(route);
         }
       : undefined;
     const result = await withDatabase(database, () =>
@@ -87,22 +95,26 @@ export class AcceptanceExpiry {
     for (const { connection, error } of result.failed) {
       logger.warn(
         { connection: connectionKey(connection), err: error },
-        'accepted risks of this connection lapsed but stay accepted until its alert target can be read; the next sweep retries',
+        'accepted risks of this connection lapsed but stay accepted; the next sweep retries',
       );
     }
-    for (const expired of result.expired) await this.reopened(expired);
+    for (const expired of result.expired)
+      await this.reopened(expired, invalidTargets.get(connectionKey(expired.connection)));
     if (alerts && result.expired.length > 0) alerts.sender.kick();
     return result;
   }
 
-  private async reopened({ connection, transitions }: ExpiredConnection): Promise<void> {
-    const { api, events, logger } = this.options;
+  private async reopened(
+    { connection, transitions }: ExpiredConnection,
+    invalidTarget: string | undefined,
+  ): Promise<void> {
+    const { api, events, logger, alerts } = this.options;
     const key = connectionKey(connection);
     const findings = transitions.map((t) => t.finding.id);
     if (!this.options.watches(connection.namespace)) {
       logger.warn(
         { connection: key, findings },
-        'accepted risk lapsed: findings open again (no alert or Event: the namespace is not watched)',
+        "accepted risk lapsed: findings open again (no Event, and no alert to the namespace's own webhook: the namespace is not watched)",
       );
       return;
     }
@@ -118,6 +130,7 @@ export class AcceptanceExpiry {
           'ExpireAcceptedRisk',
           `Accepted risk ended: ${summariseFindings(transitions)}`,
         );
+        if (alerts) await warnOfInvalidTarget(alerts.targets, events, object, invalidTarget);
       }
     } catch (error) {
       logger.warn(

@@ -1,15 +1,8 @@
-import {
-  CoordinationV1Api,
-  V1MicroTime,
-  type ConfigurationOptions,
-  type KubeConfig,
-  type V1Lease,
-  type V1LeaseSpec,
-} from '@kubernetes/client-node';
-import { abortOptions } from '@xero-access/crd';
-import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
+import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../util/sleep.js';
+import { boundedAttempt } from './bounded-attempt.js';
+import { LeaseLock } from './lease-lock.js';
 
 export interface LeaseElectorOptions {
   kubeConfig: KubeConfig;
@@ -44,24 +37,31 @@ export interface LeaseElectorOptions {
  * What an abandoned request does later is ignored: only a fresh, successful attempt leads again.
  */
 export class LeaseElector {
-  private readonly api: CoordinationV1Api;
-  private readonly leaseDurationMs: number;
+  private readonly lock: LeaseLock;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
   private readonly now: () => number;
   private readonly stopController = new AbortController();
-  private observed: { holder: string; renewTime: string; seenAt: number } | undefined;
   private leading = false;
   private loop: Promise<void> | undefined;
   /** While leading: when the last successful renewal started, plus renewDeadline. */
   private renewDeadlineAt = 0;
 
   constructor(private readonly options: LeaseElectorOptions) {
-    this.api = options.kubeConfig.makeApiClient(CoordinationV1Api);
-    this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
     this.now = options.now ?? Date.now;
+    this.lock = new LeaseLock({
+      api: options.kubeConfig.makeApiClient(CoordinationV1Api),
+      namespace: options.namespace,
+      name: options.name,
+      identity: options.identity,
+      leaseDurationMs: options.leaseDurationMs ?? 15_000,
+      what: 'leader lease',
+      logger: options.logger,
+      now: this.now,
+      onNewHolder: (identity) => options.onNewLeader?.(identity),
+    });
   }
 
   get isLeader(): boolean {
@@ -86,7 +86,9 @@ export class LeaseElector {
     await this.loop;
     if (this.leading) {
       if (options.release !== false)
-        await this.release(Math.min(options.releaseTimeoutMs ?? Infinity, this.renewDeadlineMs));
+        await this.lock.release(
+          Math.min(options.releaseTimeoutMs ?? Infinity, this.renewDeadlineMs),
+        );
       this.setLeading(false);
     }
   }
@@ -123,30 +125,21 @@ export class LeaseElector {
   private async attempt(startedAt: number): Promise<boolean> {
     const budgetMs = this.leading ? this.renewDeadlineAt - startedAt : this.renewDeadlineMs;
     if (budgetMs <= 0) return false;
-    const stop = this.stopController.signal;
-    const abort = new AbortController();
-    const giveUp = (): void => abort.abort();
-    const timer = setTimeout(() => {
-      this.options.logger.warn(
-        { lease: this.leaseName, afterMs: budgetMs },
-        'the API server did not answer the leader lease request in time: gave up on it',
-      );
-      giveUp();
-    }, budgetMs);
-    stop.addEventListener('abort', giveUp, { once: true });
-    const abandoned = new Promise<false>((resolve) =>
-      abort.signal.addEventListener('abort', () => resolve(false), { once: true }),
+    const result = await boundedAttempt(
+      (signal) => this.lock.tryAcquireOrRenew(signal),
+      budgetMs,
+      this.stopController.signal,
+      () =>
+        this.options.logger.warn(
+          { lease: this.leaseName, afterMs: budgetMs },
+          'the API server did not answer the leader lease request in time: gave up on it',
+        ),
     );
-    try {
-      return await Promise.race([this.tryAcquireOrRenew(abort.signal), abandoned]);
-    } finally {
-      clearTimeout(timer);
-      stop.removeEventListener('abort', giveUp);
-    }
+    return result?.outcome === 'acquired';
   }
 
   private get leaseName(): string {
-    return `${this.options.namespace}/${this.options.name}`;
+    return this.lock.leaseName;
   }
 
   private setLeading(leading: boolean): void {
@@ -163,142 +156,6 @@ export class LeaseElector {
         'stopped leading',
       );
       this.options.onStoppedLeading();
-    }
-  }
-
-  private async tryAcquireOrRenew(signal: AbortSignal): Promise<boolean> {
-    const { namespace, name, identity } = this.options;
-    const now = this.now();
-    const leaseDurationSeconds = Math.ceil(this.leaseDurationMs / 1000);
-    const options = abortOptions(signal);
-    let lease: V1Lease;
-    try {
-      lease = await this.api.readNamespacedLease({ namespace, name }, options);
-    } catch (error) {
-      if (signal.aborted) return false;
-      if (!isNotFound(error)) {
-        this.options.logger.warn(
-          { lease: this.leaseName, error: describeKubeError(error) },
-          'reading the leader lease failed',
-        );
-        return false;
-      }
-      try {
-        await this.api.createNamespacedLease(
-          {
-            namespace,
-            body: {
-              metadata: { name, namespace },
-              spec: {
-                holderIdentity: identity,
-                leaseDurationSeconds,
-                acquireTime: new V1MicroTime(now),
-                renewTime: new V1MicroTime(now),
-                leaseTransitions: 0,
-              },
-            },
-          },
-          options,
-        );
-        if (signal.aborted) return false;
-        this.observe(identity, new Date(now).toISOString(), now);
-        return true;
-      } catch (createError) {
-        if (!signal.aborted)
-          this.warnUnlessConflict(createError, 'creating the leader lease failed');
-        return false;
-      }
-    }
-    if (signal.aborted) return false;
-
-    const spec = lease.spec ?? {};
-    const holder = spec.holderIdentity ?? '';
-    const renewTime = spec.renewTime ? new Date(spec.renewTime).toISOString() : '';
-    const previousHolder = this.observed?.holder;
-    if (
-      !this.observed ||
-      this.observed.holder !== holder ||
-      this.observed.renewTime !== renewTime
-    ) {
-      this.observe(holder, renewTime, now);
-    }
-    if (holder !== '' && holder !== previousHolder && holder !== identity)
-      this.options.onNewLeader?.(holder);
-    const heldByOther = holder !== '' && holder !== identity;
-    const expired =
-      this.observed!.seenAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000 <= now;
-    if (heldByOther && !expired) return false;
-
-    const taking = holder !== identity;
-    try {
-      await this.replaceLease(
-        lease,
-        {
-          ...spec,
-          holderIdentity: identity,
-          leaseDurationSeconds,
-          renewTime: new V1MicroTime(now),
-          acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
-          leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
-        },
-        options,
-      );
-      if (signal.aborted) return false;
-      if (taking) this.options.onNewLeader?.(identity);
-      this.observe(identity, new Date(now).toISOString(), now);
-      return true;
-    } catch (error) {
-      if (!signal.aborted) this.warnUnlessConflict(error, 'updating the leader lease failed');
-      return false;
-    }
-  }
-
-  /** Writes the Lease with a new spec; its resourceVersion makes a concurrent write a conflict. */
-  private async replaceLease(
-    lease: V1Lease,
-    spec: V1LeaseSpec,
-    options: ConfigurationOptions,
-  ): Promise<void> {
-    const { namespace, name } = this.options;
-    await this.api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } }, options);
-  }
-
-  /** A conflict means another replica wrote the Lease first: the normal race, not a failure. */
-  private warnUnlessConflict(error: unknown, message: string): void {
-    if (isConflict(error)) return;
-    this.options.logger.warn({ lease: this.leaseName, error: describeKubeError(error) }, message);
-  }
-
-  private observe(holder: string, renewTime: string, seenAt: number): void {
-    this.observed = { holder, renewTime, seenAt };
-  }
-
-  /**
-   * Hands the Lease back (holder cleared, 1 s duration) so a standby need not wait it out; within
-   * `timeoutMs`, so a shutdown does not hang on an API server that does not answer.
-   */
-  private async release(timeoutMs: number): Promise<void> {
-    const { namespace, name, identity } = this.options;
-    const options = abortOptions(AbortSignal.timeout(Math.max(timeoutMs, 0)));
-    try {
-      const lease = await this.api.readNamespacedLease({ namespace, name }, options);
-      if (lease.spec?.holderIdentity !== identity) return;
-      await this.replaceLease(
-        lease,
-        {
-          ...lease.spec,
-          holderIdentity: '',
-          leaseDurationSeconds: 1,
-          renewTime: new V1MicroTime(this.now()),
-        },
-        options,
-      );
-      this.options.logger.info({ lease: this.leaseName }, 'released the leader lease');
-    } catch (error) {
-      this.options.logger.warn(
-        { lease: this.leaseName, error: describeKubeError(error) },
-        'releasing the leader lease failed',
-      );
     }
   }
 }

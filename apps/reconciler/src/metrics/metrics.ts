@@ -26,6 +26,12 @@ export class ReconcilerMetrics {
     help: 'XeroConnections being reconciled right now.',
     registers: [this.registry],
   });
+  readonly reconcileOldestRunning: Gauge = new Gauge({
+    name: 'xao_reconcile_oldest_running_seconds',
+    help: 'How long the longest-running reconcile still in flight has run, in seconds; 0 when none runs. It grows while a reconcile hangs.',
+    registers: [this.registry],
+    collect: () => this.reconcileOldestRunning.set(this.oldestRunningMs() / 1000),
+  });
   readonly xeroCalls = new Counter({
     name: 'xao_xero_calls_total',
     help: 'Xero HTTP calls by operation and status code.',
@@ -80,6 +86,12 @@ export class ReconcilerMetrics {
     help: '1 while this replica holds the leader Lease.',
     registers: [this.registry],
   });
+  readonly namespaceClaimedElsewhere = new Gauge({
+    name: 'xao_namespace_claimed_elsewhere',
+    help: '1 while another release of the operator (holder) claims a namespace this leader watches: that release reconciles its XeroConnections, this one none of them.',
+    labelNames: ['namespace', 'holder'] as const,
+    registers: [this.registry],
+  });
   readonly policyBundleRefused = new Gauge({
     name: 'xao_policy_bundle_refused',
     help: '1 while POLICY_BUNDLE_PATH holds a bundle this replica refused (it evaluates with the last good one).',
@@ -96,13 +108,25 @@ export class ReconcilerMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly alertTargetInvalid = new Gauge({
+    name: 'xao_alert_target_invalid',
+    help: "1 while the namespace's xero-access-alerts Secret cannot be used: its alerts are recorded as undeliverable.",
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+  });
 
   private readonly now: () => number;
+  private oldestRunningMs: () => number = () => 0;
 
   constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
     this.now = options.now ?? Date.now;
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'xao_reconciler_' });
+  }
+
+  /** Where xao_reconcile_oldest_running_seconds reads, at each scrape, the age of the oldest reconcile in flight (ms). */
+  measureOldestRunning(oldestRunningMs: () => number): void {
+    this.oldestRunningMs = oldestRunningMs;
   }
 
   private readonly readyReason = new Map<string, string>();
@@ -120,6 +144,7 @@ export class ReconcilerMetrics {
     this.isLeader.set(leading ? 1 : 0);
     this.exportsConnections = leading;
     if (leading) return;
+    this.alertTargetInvalid.reset();
     this.openFindings.reset();
     this.connectionReady.reset();
     this.connectionLastSync.reset();
@@ -128,6 +153,12 @@ export class ReconcilerMetrics {
     this.findingSeries.clear();
     this.readyReason.clear();
     this.deletions.clear();
+  }
+
+  /** From each read of a namespace's alerts Secret: a usable (or no) Secret drops the series. */
+  setAlertTargetInvalid(namespace: string, invalid: boolean): void {
+    if (invalid) this.alertTargetInvalid.set({ namespace }, 1);
+    else this.alertTargetInvalid.remove({ namespace });
   }
 
   /** Replaces a connection's open-finding series: `counts` maps `check\u0000severity` to a count. */

@@ -1,6 +1,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
+import type { ClaimGate } from '../claim/claim-gate.js';
 import { Controller } from '../controller/controller.js';
 import { objectKey } from '../kube/object-key.js';
 import { LeaseElector } from '../leader/lease-elector.js';
@@ -37,10 +38,13 @@ export interface OperatorOptions {
     retryPeriodMs: number;
   };
   webhookSender?: WebhookSender;
+  /** A new term's claims on the namespaces it reconciles in, between releases (claim/). */
+  claimGate: () => ClaimGate;
 }
 
 interface Term {
   controller: Controller;
+  claims: ClaimGate;
   /** XeroConnections, and the Secrets they reference (metadata only). */
   watchers: ResourceWatcher<KubernetesObject>[];
 }
@@ -48,10 +52,12 @@ interface Term {
 /**
  * The running operator: campaigns for the leader Lease; while leading, watches XeroConnections
  * (and the Secrets they reference: a fixed Secret is picked up at once) and feeds their keys to
- * the controller's workers. Shutting down, it stops taking work, lets in-flight reconciles
- * finish (or hands them back), and releases the Lease. On losing the Lease it fences in-flight
- * reconciles at once (they write nothing more: the next leader may start within leaseDuration -
- * renewDeadline), then ends the term the same way.
+ * the controller's workers, which reconcile one only while the release claims its namespace
+ * (claim/). Shutting down, it stops taking work, lets in-flight reconciles finish (or hands them
+ * back), and releases the Lease (the namespace claims it leaves to lapse, or to the release's
+ * next leader). On losing the Lease it fences in-flight reconciles at once (they write nothing
+ * more: the next leader may start within leaseDuration - renewDeadline), then ends the term the
+ * same way.
  */
 export class Operator {
   private readonly elector: LeaseElector | undefined;
@@ -62,6 +68,7 @@ export class Operator {
   private stopping = false;
 
   constructor(private readonly options: OperatorOptions) {
+    options.metrics.measureOldestRunning(() => this.oldestReconcileMs);
     const le = options.leaderElection;
     if (le.enabled) {
       this.elector = new LeaseElector({
@@ -106,6 +113,11 @@ export class Operator {
 
   get inFlight(): number {
     return this.term?.controller.queue.inFlight ?? 0;
+  }
+
+  /** How long the oldest reconcile in flight has run, in ms (a draining term's too); 0 when none. */
+  get oldestReconcileMs(): number {
+    return Math.max(0, ...[...this.controllers].map((c) => c.oldestRunningMs()));
   }
 
   /**
@@ -153,11 +165,13 @@ export class Operator {
     if (this.term || (this.elector && !this.elector.isLeader)) return;
     const { options } = this;
     options.metrics.setLeading(true);
+    const claims = options.claimGate();
     const controller = new Controller({
       name: 'xeroconnection',
       workers: options.workers,
       logger: options.logger,
-      reconcile: (key, signals) => options.reconciler.reconcile(key, signals),
+      reconcile: (key, signals) =>
+        claims.reconcile(key, signals, (claimed) => options.reconciler.reconcile(key, claimed)),
       onReconciled: (_key, durationMs, outcome) =>
         options.metrics.reconcileDuration.observe({ outcome }, durationMs / 1000),
     });
@@ -193,8 +207,9 @@ export class Operator {
       ...connectionWatchers,
       ...secretWatchers,
     ];
-    this.term = { controller, watchers };
+    this.term = { controller, claims, watchers };
     this.controllers.add(controller);
+    claims.start();
     controller.start();
     watchers.forEach((w) => w.start());
     options.webhookSender?.start();
@@ -210,6 +225,8 @@ export class Operator {
     this.term = undefined;
     this.options.metrics.setLeading(false);
     await Promise.all(term.watchers.map((w) => w.stop()));
+    // Not released, only no longer renewed: the release's next leader renews them.
+    await term.claims.stop();
     const { drained } = await term.controller.stop(this.options.shutdownDrainMs);
     this.controllers.delete(term.controller);
     this.options.reconciler.stoppedLeading();

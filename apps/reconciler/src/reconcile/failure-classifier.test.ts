@@ -1,6 +1,5 @@
 import { xeroErrors } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
-import { InvalidAlertTargetError } from '../alerts/alert-targets.js';
 import { DatabaseUnavailableError } from '@xero-access/model';
 import { classifyFailure } from './failure-classifier.js';
 import { SyncTimedOutError } from './sync-deadline.js';
@@ -76,20 +75,6 @@ describe('classifyFailure', () => {
       reason: 'SyncTimedOut',
       message:
         'The sync did not finish within SYNC_TIMEOUT (120 s): Xero or the Kubernetes API did not answer in time, so it was abandoned; it is retried with backoff.',
-      transient: true,
-    });
-  });
-
-  it('reports an unusable alerts Secret on the evaluation, naming the key, retried', () => {
-    const failure = classifyFailure(
-      new InvalidAlertTargetError('finance', 'secret', 'is missing or empty'),
-      'evaluate',
-    );
-    expect(failure).toEqual({
-      condition: 'PoliciesEvaluated',
-      reason: 'InvalidAlertTarget',
-      message:
-        'Secret finance/xero-access-alerts key secret: is missing or empty. Findings are applied once it is fixed.',
       transient: true,
     });
   });

@@ -1,7 +1,6 @@
 import type { ConditionType } from '@xero-access/crd';
 import { isXeroError } from '@xero-access/xero-client';
 import { DatabaseUnavailableError, databaseErrorKind } from '@xero-access/model';
-import { InvalidAlertTargetError } from '../alerts/alert-targets.js';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 import { SYNC_TIMED_OUT, SyncTimedOutError } from './sync-deadline.js';
 import { TenantsFailedError, tenantsFailure } from './tenant-failures.js';
@@ -50,15 +49,6 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
       message: error.message,
       transient: error.transient || error.reason === 'InvalidResponse',
       ...(error.retryAt ? { retryAt: error.retryAt } : {}),
-    };
-  }
-  if (error instanceof InvalidAlertTargetError) {
-    // Retried: the alerts Secret is not watched, and its fix must be picked up by itself.
-    return {
-      condition: PHASE_CONDITION[phase],
-      reason: 'InvalidAlertTarget',
-      message: `${error.message}. Findings are applied once it is fixed.`,
-      transient: true,
     };
   }
   if (error instanceof SyncTimedOutError) {

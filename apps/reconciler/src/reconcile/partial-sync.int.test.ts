@@ -2,15 +2,20 @@ import { EventsV1Api } from '@kubernetes/client-node';
 import type { ModelOrm } from '@xero-access/model';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CONNECTION_RECONCILER } from '../app/tokens.js';
+import { FencedError } from '../controller/fenced.js';
 import { condition, until } from '../test/harness.js';
-import { useTestBed } from '../test/test-bed.js';
+import { useTestBed, type TestBed } from '../test/test-bed.js';
+import { sleep } from '../util/sleep.js';
+import type { ConnectionReconciler } from './connection-reconciler.js';
 
 /** One grant per scenario, each reaching two organisations, as a practice's grant reaches many. */
 const SCENARIOS = ['forbidden', 'rate-limited', 'slow', 'retried'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-function seed(): Seed {
+function seed(scenarios: readonly string[] = SCENARIOS): Seed {
   const organisation = (name: string) => ({
     name,
     users: [
@@ -19,15 +24,40 @@ function seed(): Seed {
     ],
   });
   return {
-    tenants: SCENARIOS.flatMap((s) => [organisation(`${s}-failing`), organisation(`${s}-healthy`)]),
+    tenants: scenarios.flatMap((s) => [organisation(`${s}-failing`), organisation(`${s}-healthy`)]),
     apps: [{ name: 'Operator' }],
     // The failing organisation first: fetched one after the other, it would hold up the healthy one.
-    grants: SCENARIOS.map((s) => ({
+    grants: scenarios.map((s) => ({
       app: 'Operator',
       tenants: [`${s}-failing`, `${s}-healthy`],
       scopes: [...DEFAULT_SCOPES],
     })),
   } as Seed;
+}
+
+const tenantOf = (bed: TestBed, name: string) => bed.sandbox.tenants.find((t) => t.name === name)!;
+
+/** Accepted calls per organisation: GET Organisation, then GET Users (a 403 is not counted). */
+const callsTo = (bed: TestBed, t: { tenantId: string }) =>
+  bed.sandbox.stats().callsPerTenant[t.tenantId] ?? 0;
+
+/** The scenario's XeroConnection, named after it, on the grant that reaches its two organisations. */
+async function applyScenario(
+  bed: TestBed,
+  s: string,
+  spec: { syncInterval?: string } = {},
+): Promise<void> {
+  const app = bed.sandbox.apps[0]!;
+  const grant = bed.sandbox.grants.find((g) =>
+    g.tenantIds.includes(tenantOf(bed, `${s}-healthy`).tenantId),
+  )!;
+  await bed.createSecret(`${s}-app`, { clientId: app.clientId, clientSecret: app.clientSecret });
+  await bed.createSecret(`${s}-tokens`, { refresh_token: grant.refreshToken! });
+  await bed.createConnection(s, {
+    credentialsSecretRef: { name: `${s}-app` },
+    tokenSecretRef: { name: `${s}-tokens` },
+    ...spec,
+  });
 }
 
 describe('a grant with two organisations, one of which fails', () => {
@@ -39,22 +69,9 @@ describe('a grant with two organisations, one of which fails', () => {
     model = await bed.openModel();
   });
 
-  const tenant = (name: string) => bed.sandbox.tenants.find((t) => t.name === name)!;
+  const tenant = (name: string) => tenantOf(bed, name);
   const ref = (s: Scenario) => ({ namespace: bed.namespace, name: s });
-
-  async function apply(s: Scenario, spec: { syncInterval?: string } = {}): Promise<void> {
-    const app = bed.sandbox.apps[0]!;
-    const grant = bed.sandbox.grants.find((g) =>
-      g.tenantIds.includes(tenant(`${s}-healthy`).tenantId),
-    )!;
-    await bed.createSecret(`${s}-app`, { clientId: app.clientId, clientSecret: app.clientSecret });
-    await bed.createSecret(`${s}-tokens`, { refresh_token: grant.refreshToken! });
-    await bed.createConnection(s, {
-      credentialsSecretRef: { name: `${s}-app` },
-      tokenSecretRef: { name: `${s}-tokens` },
-      ...spec,
-    });
-  }
+  const apply = (s: Scenario, spec: { syncInterval?: string } = {}) => applyScenario(bed, s, spec);
 
   async function openFindings(s: Scenario, tenantId: string): Promise<string[]> {
     const page = await model.db.findings.list({ connection: ref(s), tenantId, status: 'open' });
@@ -189,9 +206,7 @@ describe('a grant with two organisations, one of which fails', () => {
     async () => {
       const failing = tenant('retried-failing');
       const healthy = tenant('retried-healthy');
-      // Accepted calls per organisation: GET Organisation, then GET Users (a 403 is not counted).
-      const calls = (t: { tenantId: string }) =>
-        bed.sandbox.stats().callsPerTenant[t.tenantId] ?? 0;
+      const calls = (t: { tenantId: string }) => callsTo(bed, t);
       const sequence = async (t: { tenantId: string }) =>
         (await model.db.snapshots.latest(ref('retried'), t.tenantId))?.sequence ?? 0;
       bed.sandbox.setFaults({ forbidden: [{ tenantId: failing.tenantId, endpoint: 'Users' }] });
@@ -250,6 +265,124 @@ describe('a grant with two organisations, one of which fails', () => {
           Date.parse(firstSync),
         10_000,
       );
+    },
+  );
+});
+
+/** Scenarios whose reconciles the test runs itself, one at a time. */
+const BY_HAND = ['fenced', 'requested'] as const;
+type ByHand = (typeof BY_HAND)[number];
+
+/** Sessions of the test's database waiting for a lock. */
+const WAITING_FOR_A_LOCK =
+  "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'";
+
+describe("a partial sync's retry, reconciled by hand", () => {
+  const bed = useTestBed({ name: 'partial-by-hand', sandbox: { seed: seed(BY_HAND) } });
+  let model: ModelOrm;
+  let reconciler: ConnectionReconciler;
+  beforeAll(async () => {
+    const running = await bed.startReconciler({ SYNC_JITTER: '0' });
+    // From here this test does the leader's work: each reconcile is one it runs.
+    await running.operator.stop();
+    reconciler = running.app.get<ConnectionReconciler>(CONNECTION_RECONCILER);
+    model = await bed.openModel();
+  });
+
+  const tenant = (name: string) => tenantOf(bed, name);
+  const calls = (t: { tenantId: string }) => callsTo(bed, t);
+  const key = (s: ByHand) => `${bed.namespace}/${s}`;
+  const sequence = async (s: ByHand, t: { tenantId: string }) =>
+    (await model.db.snapshots.latest({ namespace: bed.namespace, name: s }, t.tenantId))
+      ?.sequence ?? 0;
+
+  it(
+    'a reconcile fenced after the partial sync recorded its findings holds no retry: the next one fetches every organisation',
+    { timeout: 60_000 },
+    async () => {
+      const failing = tenant('fenced-failing');
+      const healthy = tenant('fenced-healthy');
+      bed.sandbox.setFaults({ forbidden: [{ tenantId: failing.tenantId, endpoint: 'Users' }] });
+      await applyScenario(bed, 'fenced');
+
+      // The findings wait for this lock: the sync is past its last fencing check, and the
+      // replica loses the Lease while it records them.
+      const lock = new pg.Client({ connectionString: bed.database.url });
+      await lock.connect();
+      try {
+        await lock.query('BEGIN');
+        await lock.query('LOCK TABLE finding IN EXCLUSIVE MODE');
+        const fencing = new AbortController();
+        const fenced = reconciler.reconcile(key('fenced'), { fenced: fencing.signal }).then(
+          () => 'finished',
+          (error: unknown) => error,
+        );
+        await until(async () => (await lock.query(WAITING_FOR_A_LOCK)).rows[0].n > 0, 20_000);
+        fencing.abort(new FencedError());
+        await lock.query('COMMIT');
+        expect(await fenced).toBeInstanceOf(FencedError);
+      } finally {
+        await lock.end();
+      }
+      expect(calls(healthy)).toBe(2);
+      expect(await sequence('fenced', healthy)).toBe(1);
+      expect((await bed.getConnection('fenced')).status?.lastSyncTime).toBeUndefined();
+
+      // Leading again, on the same version of the object: no retry of the fenced sync (never
+      // reported) keeps the healthy organisation back.
+      await reconciler.reconcile(key('fenced'));
+      expect(calls(healthy)).toBe(4);
+      expect(await sequence('fenced', healthy)).toBe(2);
+      const c = await bed.getConnection('fenced');
+      expect(condition(c, 'Synced')).toMatchObject({ status: 'False', reason: 'PartiallySynced' });
+      expect(condition(c, 'Synced')?.message).toContain('Synced 1 of 2 organisations');
+    },
+  );
+
+  it(
+    'a requested sync drops the retry held: a sync due before the regular one fetches every organisation',
+    { timeout: 60_000 },
+    async () => {
+      const failing = tenant('requested-failing');
+      const healthy = tenant('requested-healthy');
+      const ref = { namespace: bed.namespace, name: 'requested' };
+      bed.sandbox.setFaults({ forbidden: [{ tenantId: failing.tenantId, endpoint: 'Users' }] });
+      await applyScenario(bed, 'requested', { syncInterval: '1h' });
+      // Partial: its retries keep the healthy organisation back until the regular sync, in an hour.
+      await reconciler.reconcile(key('requested'));
+      expect(calls(healthy)).toBe(2);
+
+      // A risk of the healthy organisation is accepted for a few seconds and the admin API asks
+      // for a sync: it fetches both (the fault is gone) and is due again when the acceptance ends.
+      const [finding] = (
+        await model.db.findings.list({
+          connection: ref,
+          tenantId: healthy.tenantId,
+          status: 'open',
+        })
+      ).items;
+      const acceptedUntil = new Date(Date.now() + 4_000);
+      await model.db.findings.acceptRisk(finding!.id, {
+        reason: 'a contractor until today',
+        by: 'alice@acme.test',
+        until: acceptedUntil,
+      });
+      bed.sandbox.clearFaults();
+      await bed.requestSync('requested');
+      await reconciler.reconcile(key('requested'));
+      expect(calls(healthy)).toBe(4);
+      const synced = await bed.getConnection('requested');
+      expect(condition(synced, 'Synced')).toMatchObject({ status: 'True', reason: 'Synced' });
+      const next = Date.parse(synced.status!.nextSyncTime!);
+      expect(next).toBeLessThan(acceptedUntil.getTime() + 5_000);
+
+      // That sync retries nothing: the healthy organisation is fetched, and the finding whose
+      // acceptance ended reopens.
+      await sleep(Math.max(next - Date.now(), 0) + 100);
+      await reconciler.reconcile(key('requested'));
+      expect(calls(healthy)).toBe(6);
+      expect(await sequence('requested', healthy)).toBe(3);
+      expect((await model.db.findings.get(finding!.id))?.status).toBe('open');
     },
   );
 });

@@ -1,7 +1,7 @@
 import type { XeroConnection } from '@xero-access/crd';
 import { withDatabase, type ConnectionRef, type ReportedFinding } from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
-import { findingAlertsFor } from '../alerts/finding-alerts.js';
+import { connectionAlerts } from '../alerts/connection-alerts.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import { warningsAbout } from '../events/connection-events.js';
 import { applyFindings } from '../findings/apply-findings.js';
@@ -116,13 +116,15 @@ export async function syncAndEvaluate(
     perSnapshot.push({ snapshotId: r.snapshot.id, findings: evaluation.findings });
     reevaluateAts.push(evaluation.reevaluateAt);
   }
-  // The target first: the alerts are written with the findings, in one transaction.
-  const target = await ctx.deps.alerts?.targets.targetFor(ref.namespace, deadline.finishing());
+  // The targets first: the alerts are written with the findings, in one transaction. An unusable
+  // alerts Secret holds nothing up (alerts/connection-alerts.ts).
+  const { targets } = ctx.deps.alerts ?? {};
+  const alerts = await connectionAlerts(targets, ctx.deps.events, connection, deadline.finishing());
   fenced.throwIfAborted();
   const applied = await database(() =>
-    applyFindings(db, ref, perSnapshot, now, target && findingAlertsFor(target.url)),
+    applyFindings(db, ref, perSnapshot, now, alerts.findingAlerts),
   );
-  if (target && applied.transitions.length > 0) ctx.deps.alerts!.sender.kick();
+  if (alerts.findingAlerts && applied.transitions.length > 0) ctx.deps.alerts!.sender.kick();
   return {
     grant,
     tenants,
@@ -139,6 +141,7 @@ export async function syncAndEvaluate(
     transitions: applied.transitions,
     nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
     reevaluateAt: earliestDeadline(reevaluateAts),
+    ...(alerts.invalidTarget ? { invalidAlertTarget: alerts.invalidTarget } : {}),
   };
 }
 

@@ -56,4 +56,6 @@ export interface SyncOutcome {
    * is removed before the next scheduled sync.
    */
   reevaluateAt: Date | null;
+  /** The namespace's alerts Secret cannot be used (its alerts undeliverable): what to say about it. */
+  invalidAlertTarget?: string;
 }

@@ -1,6 +1,10 @@
 import type { XeroConnectionCondition } from '@xero-access/crd';
 import { describe, expect, it } from 'vitest';
-import { evaluatedMessage, withEvaluatedCounts } from './evaluated-condition.js';
+import {
+  evaluatedCondition,
+  evaluatedMessage,
+  withEvaluatedCounts,
+} from './evaluated-condition.js';
 
 const northwind = {
   tenantId: 'b2c3d4e5-0000-4000-8000-000000000002',
@@ -36,6 +40,31 @@ describe('withEvaluatedCounts', () => {
     expect(withEvaluatedCounts([evaluated], 2, [], now)).toEqual([
       { ...evaluated, message: 'Access checks evaluated: 2 open findings.' },
     ]);
+  });
+
+  const note =
+    "Alert webhook: Secret finance/xero-access-alerts key url: must be an https URL. Until it is fixed this namespace's alerts are recorded as undeliverable.";
+
+  it('says True with reason InvalidAlertTarget while the alerts Secret cannot be used', () => {
+    expect(evaluatedCondition(2, [], note)).toEqual({
+      type: 'PoliciesEvaluated',
+      status: 'True',
+      reason: 'InvalidAlertTarget',
+      message: `Access checks evaluated: 2 open findings. ${note}`,
+    });
+    expect(evaluatedCondition(2, []).reason).toBe('Evaluated');
+  });
+
+  it('keeps what InvalidAlertTarget says about the alerts Secret while the count changes', () => {
+    const invalid = {
+      ...evaluated,
+      reason: 'InvalidAlertTarget',
+      message: `Access checks evaluated: 5 open findings. ${note}`,
+    };
+    expect(withEvaluatedCounts([invalid], 2, [], now)).toEqual([
+      { ...invalid, message: `Access checks evaluated: 2 open findings. ${note}` },
+    ]);
+    expect(withEvaluatedCounts([invalid], 5, [], now)).toBeUndefined();
   });
 
   it('leaves the conditions alone when the message is right or the evaluation failed', () => {

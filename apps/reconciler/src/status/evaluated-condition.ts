@@ -1,5 +1,12 @@
 import type { DisconnectedTenant, XeroConnectionCondition } from '@xero-access/crd';
-import { findCondition, setCondition } from './conditions.js';
+import { ALERT_TARGET_NOTE } from '../alerts/alert-targets.js';
+import { findCondition, setCondition, type ConditionInput } from './conditions.js';
+
+/**
+ * PoliciesEvaluated's reason while the namespace's alerts Secret cannot be used: still True (the
+ * checks ran, the findings were applied), its message saying where the alerts went instead.
+ */
+export const INVALID_ALERT_TARGET = 'InvalidAlertTarget';
 
 /** The PoliciesEvaluated message: open findings, and how many belong to organisations not monitored now. */
 export function evaluatedMessage(
@@ -16,8 +23,29 @@ export function evaluatedMessage(
 }
 
 /**
+ * PoliciesEvaluated after an evaluation: the open findings, and, when the namespace's alerts
+ * Secret cannot be used, what AlertRoute.invalid says (reason InvalidAlertTarget, still True).
+ */
+export function evaluatedCondition(
+  openFindings: number,
+  disconnected: readonly DisconnectedTenant[],
+  invalidAlertTarget?: string,
+): ConditionInput {
+  const message = evaluatedMessage(openFindings, disconnected);
+  return invalidAlertTarget
+    ? {
+        type: 'PoliciesEvaluated',
+        status: 'True',
+        reason: INVALID_ALERT_TARGET,
+        message: `${message} ${invalidAlertTarget}`,
+      }
+    : { type: 'PoliciesEvaluated', status: 'True', reason: 'Evaluated', message };
+}
+
+/**
  * The conditions with PoliciesEvaluated's message brought up to date between syncs (an acceptance
- * made or ended): only when the last evaluation succeeded; its generation and transition time stay.
+ * made or ended): only when the last evaluation succeeded; its generation and transition time
+ * stay, and so does what it says about the alerts Secret (until the next sync reads it again).
  */
 export function withEvaluatedCounts(
   conditions: readonly XeroConnectionCondition[] | undefined,
@@ -26,13 +54,17 @@ export function withEvaluatedCounts(
   now: Date,
 ): XeroConnectionCondition[] | undefined {
   const evaluated = findCondition(conditions, 'PoliciesEvaluated');
-  if (evaluated?.status !== 'True' || evaluated.reason !== 'Evaluated') return undefined;
-  const message = evaluatedMessage(openFindings, disconnected);
-  if (evaluated.message === message) return undefined;
-  return setCondition(
-    conditions,
-    { type: 'PoliciesEvaluated', status: 'True', reason: 'Evaluated', message },
-    evaluated.observedGeneration,
-    now,
+  if (evaluated?.status !== 'True') return undefined;
+  if (evaluated.reason !== 'Evaluated' && evaluated.reason !== INVALID_ALERT_TARGET)
+    return undefined;
+  const note = evaluated.message?.indexOf(` ${ALERT_TARGET_NOTE} `) ?? -1;
+  const condition = evaluatedCondition(
+    openFindings,
+    disconnected,
+    evaluated.reason === INVALID_ALERT_TARGET && note >= 0
+      ? evaluated.message!.slice(note + 1)
+      : undefined,
   );
+  if (evaluated.message === condition.message) return undefined;
+  return setCondition(conditions, condition, evaluated.observedGeneration, now);
 }

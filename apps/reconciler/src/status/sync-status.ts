@@ -4,7 +4,7 @@ import type { Progress, SyncOutcome } from '../reconcile/sync-outcome.js';
 import { tokenValidCondition } from './authenticated-condition.js';
 import type { ConditionInput } from './conditions.js';
 import { disconnectedTenantsStatus } from './disconnected-tenants-status.js';
-import { evaluatedMessage } from './evaluated-condition.js';
+import { evaluatedCondition } from './evaluated-condition.js';
 import { openFindingsStatus } from './open-findings-status.js';
 import { monitoredTenants, syncedCondition, tenantsWithFailures } from './tenants-status.js';
 
@@ -33,12 +33,7 @@ export function succeededSyncStatus(
     conditions: [
       tokenValidCondition(outcome.grant.expiresAt),
       syncedCondition(fetched, outcome.syncedUsers),
-      {
-        type: 'PoliciesEvaluated',
-        status: 'True',
-        reason: 'Evaluated',
-        message: evaluatedMessage(open, outcome.disconnected),
-      },
+      evaluatedCondition(open, outcome.disconnected, outcome.invalidAlertTarget),
     ],
     fields: {
       tenants: monitoredTenants(fetched, previous.tenants, now),

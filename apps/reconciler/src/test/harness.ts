@@ -51,6 +51,8 @@ export function testEnv(options: {
     XERO_API_URL: options.sandbox.apiUrl,
     WATCH_NAMESPACES: options.namespace,
     LEADER_ELECTION_NAMESPACE: options.namespace,
+    // One release per test bed: replicas a test gives Leases of their own still share its claims.
+    CLAIM_IDENTITY: `${options.namespace}/test-release`,
     POD_NAME: options.identity ?? 'reconciler-test',
     METRICS_PORT: '0',
     METRICS_HOST: '127.0.0.1',

@@ -10,13 +10,16 @@ import type { WebhookSender } from '../alerts/webhook-sender.js';
 import {
   CONFIG,
   CONNECTION_RECONCILER,
+  EVENT_RECORDER,
   KUBE_CONFIG,
   LOGGER,
   METRICS,
   OPERATOR,
   WEBHOOK_SENDER,
 } from '../app/tokens.js';
+import { createClaimGate } from '../claim/claim-gate.js';
 import type { ReconcilerConfig } from '../config/config.js';
+import type { EventRecorder } from '../events/event-recorder.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { Operator } from '../operator/operator.js';
@@ -29,7 +32,15 @@ import { ReconcileModule } from '../reconcile/reconcile.module.js';
   providers: [
     {
       provide: OPERATOR,
-      inject: [CONFIG, KUBE_CONFIG, LOGGER, METRICS, CONNECTION_RECONCILER, WEBHOOK_SENDER],
+      inject: [
+        CONFIG,
+        KUBE_CONFIG,
+        LOGGER,
+        METRICS,
+        CONNECTION_RECONCILER,
+        WEBHOOK_SENDER,
+        EVENT_RECORDER,
+      ],
       useFactory: (
         config: ReconcilerConfig,
         kc: KubeConfig,
@@ -37,6 +48,7 @@ import { ReconcileModule } from '../reconcile/reconcile.module.js';
         metrics: ReconcilerMetrics,
         reconciler: ConnectionReconciler,
         sender: WebhookSender,
+        events: EventRecorder,
       ) =>
         new Operator({
           kubeConfig: kc,
@@ -51,6 +63,14 @@ import { ReconcileModule } from '../reconcile/reconcile.module.js';
           shutdownGracePeriodMs: config.shutdownGracePeriodMs,
           leaderElection: config.leaderElection,
           webhookSender: sender,
+          claimGate: () =>
+            createClaimGate({
+              kubeConfig: kc,
+              settings: config.claims,
+              events,
+              metrics,
+              logger: logger.child({ component: 'claim' }),
+            }),
         }),
     },
   ],

@@ -44,6 +44,8 @@ app.kubernetes.io/component: {{ .component }}
     secretKeyRef:
       name: {{ required "database.existingSecret is required: name a Secret holding the PostgreSQL URL; the reconciler and the admin API run in separate pods and must share one database (SQLite is only for local runs)" .Values.database.existingSecret }}
       key: {{ .Values.database.urlKey }}
+- name: DATABASE_POOL_MAX
+  value: {{ .Values.database.poolMax | quote }}
 {{ include "xao.migrationEnv" . }}
 - name: REDIS_URL
 {{- if .Values.redis.existingSecret }}

@@ -3,7 +3,11 @@ by merge patch (no ownerReferences, so no xeroconnections/finalizers) and merge-
 Secrets: the reconciler reads credentials, replaces the token Secret (PUT) with the rotated
 refresh token, and lists/watches Secrets (metadata only) to pick up a fixed Secret at once; the
 admin API reads credentials and creates or replaces the token Secret after a consent. Events:
-the reconciler creates events.k8s.io/v1 Events, never core ones, and never patches them. */}}
+the reconciler creates events.k8s.io/v1 Events, never core ones, and never patches them. Leases:
+the reconciler claims each watched namespace it reconciles in for its release, with the Lease
+xero-access-operator-claim there (the name every release contends for: claim/namespace-claims.ts),
+so that two releases watching one namespace do not both sync it; it reads and replaces that one
+(create cannot be narrowed to a name). */}}
 {{- define "xao.rules.reconciler" -}}
 - apiGroups: [xeroaccess.dev]
   resources: [xeroconnections]
@@ -16,6 +20,13 @@ the reconciler creates events.k8s.io/v1 Events, never core ones, and never patch
   verbs: [get, list, watch, update]
 - apiGroups: [events.k8s.io]
   resources: [events]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  resourceNames: [xero-access-operator-claim]
+  verbs: [get, update]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
   verbs: [create]
 {{- end -}}
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { WebhookDelivery } from '../entities/webhook-delivery.js';
+import { newId } from '../ids.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at } from '../test/fixtures.js';
+import { redactWebhookTarget } from './webhooks.js';
 
 describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driver) => {
   const t = useTestModel(driver);
@@ -117,6 +120,62 @@ describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driv
       'evt-2',
     ]);
     expect((await db().webhooks.list({}, { limit: 1 })).nextCursor).not.toBeNull();
+  });
+
+  it('stores only the scheme, host and port of a target, with a short hash of its path and query', async () => {
+    const slack = 'https://hooks.slack.test/services/T0001/B0001/s3cr3tW3bh00kT0k3n';
+    const teams = 'https://teams.acme.test:8443/webhook?code=pr1v4t3';
+    const base = { eventType: 'finding.opened', eventId: 'evt-redacted', payload: {} };
+    const stored = [
+      await db().webhooks.enqueue({ ...base, target: slack }),
+      await db().webhooks.enqueue({ ...base, target: teams }),
+      await db().webhooks.enqueue({ ...base, target: 'http://hooks.acme.test/' }),
+    ];
+    expect(stored.map((d) => d.target)).toEqual([
+      expect.stringMatching(/^https:\/\/hooks\.slack\.test\/\[sha256:[0-9a-f]{12}\]$/),
+      expect.stringMatching(/^https:\/\/teams\.acme\.test:8443\/\[sha256:[0-9a-f]{12}\]$/),
+      'http://hooks.acme.test',
+    ]);
+    expect(stored[0]!.target).not.toBe(redactWebhookTarget('https://hooks.slack.test/other'));
+    // Idempotent per event and receiver, as before.
+    expect((await db().webhooks.enqueue({ ...base, target: slack })).id).toBe(stored[0]!.id);
+    const rows = await t.model.orm.em.getConnection().execute('select * from webhook_delivery');
+    expect(JSON.stringify(rows)).not.toMatch(/s3cr3t|pr1v4t3|services|code=/);
+  });
+
+  it('redacts targets stored in full before, once, leaving a row whose redacted twin exists', async () => {
+    const em = t.model.orm.em.fork();
+    const full = 'https://hooks.legacy.test/services/T0001/B0001/l3g4cyT0k3n';
+    const row = (eventId: string, target: string) =>
+      em.create(WebhookDelivery, {
+        id: newId(),
+        eventType: 'finding.opened',
+        eventId,
+        target,
+        payload: {},
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: at('2026-11-01T00:00:00Z'),
+        createdAt: at('2026-11-01T00:00:00Z'),
+        updatedAt: at('2026-11-01T00:00:00Z'),
+      });
+    const legacy = row('evt-legacy', full);
+    const twin = row('evt-twin', full);
+    row('evt-twin', redactWebhookTarget(full));
+    const bare = row('evt-bare', 'https://hooks.legacy.test/');
+    await em.flush();
+
+    expect(await db().webhooks.redactStoredTargets(1)).toBe(2);
+    const targets = async () =>
+      Object.fromEntries(
+        (await db().webhooks.list({}, { limit: 100 })).items.map((d) => [d.id, d.target]),
+      );
+    expect(await targets()).toMatchObject({
+      [legacy.id]: redactWebhookTarget(full),
+      [twin.id]: full,
+      [bare.id]: 'https://hooks.legacy.test',
+    });
+    expect(await db().webhooks.redactStoredTargets()).toBe(0);
   });
 
   it('refuses targets with credentials or other schemes', async () => {

@@ -7,6 +7,7 @@ import type { ModelOrm } from '../orm/create-orm.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, findingAlertsTo, tenant, unidentified, users } from '../test/fixtures.js';
 import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
+import { redactWebhookTarget } from './webhooks.js';
 
 const execFileAsync = promisify(execFile);
 const anotherProcess = fileURLToPath(
@@ -135,7 +136,7 @@ describe.each(testDrivers)(
       const log = (await db.webhooks.list({ eventType: 'finding.accepted-expired' })).items;
       const acmeEvents = result.expired[0]!.transitions.map((x) => x.eventId).sort();
       expect(log.map((d) => d.eventId).sort()).toEqual(acmeEvents);
-      expect(log.every((d) => d.target === target)).toBe(true);
+      expect(log.every((d) => d.target === redactWebhookTarget(target))).toBe(true);
     });
 
     it('does nothing when run again, and the next evaluation finds nothing to expire', async () => {
@@ -173,6 +174,30 @@ describe.each(testDrivers)(
 
       const later = await db.findings.expireAcceptances(at('2026-11-21T00:01:00Z'), alertsForAll);
       expect(later.expired.map((e) => e.transitions.map((x) => x.finding.id))).toEqual([[ids.c]]);
+    });
+
+    it('ends acceptances all the same when a target is unusable, recording its alerts failed with why', async () => {
+      const db = t.model.db;
+      await accept(t.model, ids.c!, '2026-11-23T00:00:00Z', '2026-11-22T00:00:00Z');
+      const reason = 'Secret finance/xero-access-alerts key url: must be an https URL';
+      const result = await db.findings.expireAcceptances(at('2026-11-23T00:00:00Z'), async () => ({
+        ...alerts,
+        undeliverable: [{ target: 'secret://finance/xero-access-alerts', reason }],
+      }));
+      expect(result.failed).toEqual([]);
+      const [expired] = result.expired.flatMap((e) => e.transitions);
+      expect(expired?.finding.id).toBe(ids.c);
+      expect((await db.findings.get(ids.c!))?.status).toBe('open');
+      const log = (await db.webhooks.list({}, { limit: 100 })).items.filter(
+        (d) => d.eventId === expired!.eventId,
+      );
+      expect(
+        log.map((d) => [d.target, d.status, d.attempts, d.lastError, d.nextAttemptAt]).sort(),
+      ).toEqual([
+        [redactWebhookTarget(target), 'pending', 0, null, at('2026-11-23T00:00:00Z')],
+        ['secret://finance/xero-access-alerts', 'failed', 0, reason, null],
+      ]);
+      expect(log.every((d) => d.payload.findingId === ids.c)).toBe(true);
     });
   },
 );

@@ -21,11 +21,15 @@ export interface ExpiredConnection {
 export interface ExpireAcceptancesResult {
   /** The connections whose acceptances this run expired (none twice, however many runs overlap). */
   expired: ExpiredConnection[];
-  /** Connections left for the next run because `alertsFor` failed for them; nothing was changed. */
+  /** Connections left for the next run because `alertsFor` threw for them; nothing was changed. */
   failed: { connection: ConnectionRef; error: unknown }[];
 }
 
-/** Where a connection's alerts go (undefined: nowhere); may fail, e.g. on a broken target. */
+/**
+ * Where a connection's alerts go (undefined: nowhere). A target that cannot be used belongs in
+ * `undeliverable`, so the acceptances still end: throwing leaves the connection's lapsed
+ * acceptances for the next run, which only suits a failure that passes (none the reconciler has).
+ */
 export type AlertsFor = (connection: ConnectionRef) => Promise<FindingAlerts | undefined>;
 
 /** Accepted findings whose acceptance has lapsed: `acceptedUntil <= now`, or none at all. */

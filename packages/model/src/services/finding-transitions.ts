@@ -2,7 +2,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Connection } from '../entities/connection.js';
 import type { FindingEvent } from '../entities/finding-event.js';
 import { toFindingRecord, type FindingRecord } from './finding-records.js';
-import { insertDelivery } from './webhooks.js';
+import { insertDelivery, insertUndeliverable } from './webhooks.js';
 
 /** What the caller turns into webhooks, Kubernetes Events and metrics. */
 export interface FindingTransition {
@@ -18,7 +18,13 @@ export interface FindingTransition {
  * findings: if that commits, every alert is on record for the sender, whatever fails after.
  */
 export interface FindingAlerts {
-  target: string;
+  /** Endpoint URLs (stored redacted): one delivery each per transition. */
+  targets: readonly string[];
+  /**
+   * Targets known to be unusable (a namespace's broken alerts Secret): one delivery each per
+   * transition all the same, recorded failed with the reason, so no alert goes unrecorded.
+   */
+  undeliverable?: readonly { target: string; reason: string }[];
   /** The delivery's event type and payload for one transition. */
   delivery(transition: FindingTransition): { eventType: string; payload: Record<string, unknown> };
 }
@@ -41,12 +47,12 @@ export async function recordTransitions(
     finding: toFindingRecord(e.finding, connection),
   }));
   if (alerts) {
-    for (const transition of transitions)
-      await insertDelivery(
-        em,
-        { ...alerts.delivery(transition), eventId: transition.eventId, target: alerts.target },
-        now,
-      );
+    for (const transition of transitions) {
+      const delivery = { ...alerts.delivery(transition), eventId: transition.eventId };
+      for (const target of alerts.targets) await insertDelivery(em, { ...delivery, target }, now);
+      for (const { target, reason } of alerts.undeliverable ?? [])
+        await insertUndeliverable(em, { ...delivery, target, reason }, now);
+    }
   }
   return transitions;
 }

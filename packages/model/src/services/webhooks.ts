@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { WebhookDelivery, type WebhookDeliveryStatus } from '../entities/webhook-delivery.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -9,6 +10,10 @@ export interface WebhookDeliveryRecord {
   id: string;
   eventType: string;
   eventId: string;
+  /**
+   * Where it goes, redacted (redactWebhookTarget): never the full URL, whose path or query may
+   * hold the receiver's credential. For an undeliverable one, what the caller named instead.
+   */
   target: string;
   payload: Record<string, unknown>;
   status: WebhookDeliveryStatus;
@@ -25,9 +30,19 @@ export interface EnqueueWebhookInput {
   eventType: string;
   /** Idempotency key (e.g. FindingTransition.eventId): enqueuing it twice for one target is a no-op. */
   eventId: string;
-  /** The endpoint URL, without credentials (they belong in the signing secret, not here). */
+  /**
+   * The endpoint URL, without user or password (they belong in the signing secret, not here).
+   * Stored redacted (redactWebhookTarget): the sender finds the URL again in its configuration.
+   */
   target: string;
   payload: Record<string, unknown>;
+}
+
+/** An alert that cannot be sent (its target is unusable): recorded failed at once, with why. */
+export interface UndeliverableWebhookInput extends Omit<EnqueueWebhookInput, 'target'> {
+  /** What it was meant for, e.g. the Secret that should have named the endpoint (no URL). */
+  target: string;
+  reason: string;
 }
 
 export type DeliveryAttempt =
@@ -55,6 +70,27 @@ function toRecord(d: WebhookDelivery): WebhookDeliveryRecord {
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };
+}
+
+const REDACTED_PATH = /^\/\[sha256:[0-9a-f]{12}\]$/;
+
+/**
+ * A webhook URL as it may be logged or stored: `scheme://host[:port]`, then, unless the path is
+ * `/` without a query, `/[sha256:<12 hex digits>]` of the path and query. Slack- or Teams-style
+ * receivers carry their credential in the path or query; the hash still tells two URLs apart.
+ */
+export function redactWebhookTarget(target: string): string {
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return '(not a URL)';
+  }
+  const origin = `${url.protocol}//${url.host}`;
+  const rest = `${url.pathname}${url.search}`;
+  if (rest === '/' || rest === '') return origin;
+  if (REDACTED_PATH.test(rest) && !url.search) return origin + rest;
+  return `${origin}/[sha256:${createHash('sha256').update(rest).digest('hex').slice(0, 12)}]`;
 }
 
 /** Why `target` cannot be a webhook endpoint, or undefined when it can. */
@@ -87,6 +123,38 @@ export async function insertDelivery(
   now: Date,
 ): Promise<void> {
   validateTarget(input.target);
+  await insertRow(em, { ...input, target: redactWebhookTarget(input.target) }, now, {
+    status: 'pending',
+    nextAttemptAt: now,
+  });
+}
+
+/**
+ * Adds a delivery that cannot be sent, as failed with `reason` and no attempt, through `em`: the
+ * alert stays on record with why it reached no receiver. A second one for the same event and
+ * target is ignored.
+ */
+export async function insertUndeliverable(
+  em: SqlEntityManager,
+  input: UndeliverableWebhookInput,
+  now: Date,
+): Promise<void> {
+  if (!input.target || input.target.length > 2048)
+    throw new ValidationError('target', 'must be 1 to 2048 characters');
+  if (!input.reason) throw new ValidationError('reason', 'must not be empty');
+  await insertRow(em, input, now, {
+    status: 'failed',
+    nextAttemptAt: null,
+    lastError: input.reason.slice(0, 2000),
+  });
+}
+
+async function insertRow(
+  em: SqlEntityManager,
+  input: EnqueueWebhookInput,
+  now: Date,
+  state: Pick<WebhookDelivery, 'status' | 'nextAttemptAt'> & { lastError?: string },
+): Promise<void> {
   if (!input.eventType || input.eventType.length > 64)
     throw new ValidationError('eventType', 'must be 1 to 64 characters');
   if (!input.eventId || input.eventId.length > 128)
@@ -99,11 +167,10 @@ export async function insertDelivery(
       eventId: input.eventId,
       target: input.target,
       payload: input.payload,
-      status: 'pending',
       attempts: 0,
-      nextAttemptAt: now,
       createdAt: now,
       updatedAt: now,
+      ...state,
     })
     .onConflict(['eventId', 'target'])
     .ignore()
@@ -118,8 +185,43 @@ export class WebhookDeliveryService {
     const em = this.ctx.em();
     await insertDelivery(em, input, now);
     return toRecord(
-      await em.findOneOrFail(WebhookDelivery, { eventId: input.eventId, target: input.target }),
+      await em.findOneOrFail(WebhookDelivery, {
+        eventId: input.eventId,
+        target: redactWebhookTarget(input.target),
+      }),
     );
+  }
+
+  /**
+   * Redacts the targets stored in full by versions before redaction (and by such a version's
+   * leader during an upgrade); returns how many it rewrote. A row whose redacted twin exists (the
+   * same event for the same receiver, enqueued twice in that overlap) is left as it is.
+   */
+  async redactStoredTargets(batch = 200): Promise<number> {
+    let rewritten = 0;
+    let after: string | undefined;
+    for (;;) {
+      const em = this.ctx.em().fork();
+      // Redacted ones have no path (`scheme://host`) or the hashed one.
+      const rows = await em.find(
+        WebhookDelivery,
+        {
+          ...(after ? { id: { $gt: after } } : {}),
+          $and: [{ target: { $like: '%://%/%' } }, { $not: { target: { $like: '%/[sha256:%' } } }],
+        },
+        { orderBy: { id: 'asc' }, limit: batch },
+      );
+      for (const row of rows) {
+        const redacted = redactWebhookTarget(row.target);
+        if (redacted === row.target) continue;
+        if (await em.count(WebhookDelivery, { eventId: row.eventId, target: redacted })) continue;
+        row.target = redacted;
+        rewritten += 1;
+      }
+      await em.flush();
+      if (rows.length < batch) return rewritten;
+      after = rows.at(-1)!.id;
+    }
   }
 
   /** Pending deliveries whose next attempt is due, oldest first. */

@@ -36,7 +36,7 @@ export const at = (iso: string) => new Date(iso);
 /** Finding alerts to `target`, one delivery per transition naming its type and finding. */
 export function findingAlertsTo(target: string): FindingAlerts {
   return {
-    target,
+    targets: [target],
     delivery: (transition) => ({
       eventType: `finding.${transition.type}`,
       payload: { findingId: transition.finding.id },

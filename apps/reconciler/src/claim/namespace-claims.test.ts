@@ -1,0 +1,179 @@
+import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LeaseApi } from '../leader/lease-lock.js';
+import { silentLogger } from '../logging/logger.js';
+import { CLAIM_LEASE_NAME, ClaimLostError, NamespaceClaims } from './namespace-claims.js';
+
+const apiError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { code });
+
+/** Leases in memory, with the API server's resourceVersion checks; `failing` makes every call fail. */
+class LeaseStore implements LeaseApi {
+  readonly leases = new Map<string, V1Lease>();
+  calls = 0;
+  failing = false;
+  private version = 0;
+
+  async readNamespacedLease(p: { namespace: string; name: string }): Promise<V1Lease> {
+    this.call();
+    const lease = this.leases.get(`${p.namespace}/${p.name}`);
+    if (!lease) throw apiError(404);
+    return structuredClone(lease);
+  }
+
+  async createNamespacedLease(p: { namespace: string; body: V1Lease }): Promise<V1Lease> {
+    this.call();
+    const key = `${p.namespace}/${p.body.metadata!.name}`;
+    if (this.leases.has(key)) throw apiError(409);
+    return this.store(key, p.body);
+  }
+
+  async replaceNamespacedLease(p: {
+    namespace: string;
+    name: string;
+    body: V1Lease;
+  }): Promise<V1Lease> {
+    this.call();
+    const key = `${p.namespace}/${p.name}`;
+    const current = this.leases.get(key);
+    if (!current) throw apiError(404);
+    if (current.metadata!.resourceVersion !== p.body.metadata?.resourceVersion) throw apiError(409);
+    return this.store(key, p.body);
+  }
+
+  /** Another release's leader writes the claim: its holder, renewed now. */
+  renewAs(namespace: string, holder: string): void {
+    const key = `${namespace}/${CLAIM_LEASE_NAME}`;
+    const current = this.leases.get(key);
+    this.store(key, {
+      metadata: { ...current?.metadata, name: CLAIM_LEASE_NAME, namespace },
+      spec: {
+        ...current?.spec,
+        holderIdentity: holder,
+        leaseDurationSeconds: 60,
+        renewTime: new V1MicroTime(),
+      },
+    });
+  }
+
+  holder(namespace: string): string | undefined {
+    return this.leases.get(`${namespace}/${CLAIM_LEASE_NAME}`)?.spec?.holderIdentity;
+  }
+
+  private call(): void {
+    this.calls += 1;
+    if (this.failing) throw apiError(500);
+  }
+
+  private store(key: string, body: V1Lease): V1Lease {
+    this.version += 1;
+    const stored = structuredClone({
+      ...body,
+      metadata: { ...body.metadata, resourceVersion: String(this.version) },
+    });
+    this.leases.set(key, stored);
+    return structuredClone(stored);
+  }
+}
+
+describe('NamespaceClaims', () => {
+  let store: LeaseStore;
+  let claims: NamespaceClaims;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z') });
+    store = new LeaseStore();
+    claims = new NamespaceClaims({
+      api: store,
+      identity: 'xao/release-a',
+      durationMs: 60_000,
+      renewPeriodMs: 20_000,
+      logger: silentLogger,
+    });
+    claims.start();
+  });
+
+  afterEach(async () => {
+    await claims.stop();
+    vi.useRealTimers();
+  });
+
+  it('creates the claim when absent, renews it every renew period, and asks no more meanwhile', async () => {
+    const claim = await claims.check('finance');
+    expect(claim.held).toBe(true);
+    expect(store.holder('finance')).toBe('xao/release-a');
+    const calls = store.calls;
+    expect((await claims.check('finance')).held).toBe(true);
+    expect(store.calls).toBe(calls);
+
+    const renewTime = () =>
+      Date.parse(String(store.leases.get(`finance/${CLAIM_LEASE_NAME}`)!.spec!.renewTime));
+    const first = renewTime();
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(renewTime() - first).toBeGreaterThanOrEqual(4 * 60_000);
+    expect(claim.held && claim.lost.aborted).toBe(false);
+  });
+
+  it('never takes a claim another release keeps renewing, and says when to look again', async () => {
+    store.renewAs('finance', 'xao/release-b');
+    expect(await claims.check('finance')).toEqual({
+      held: false,
+      holder: 'xao/release-b',
+      retryAfterMs: 60_000,
+    });
+    for (let i = 0; i < 15; i += 1) {
+      await vi.advanceTimersByTimeAsync(20_000);
+      store.renewAs('finance', 'xao/release-b');
+    }
+    const claim = await claims.check('finance');
+    expect(claim).toMatchObject({ held: false, holder: 'xao/release-b' });
+    expect(store.holder('finance')).toBe('xao/release-b');
+  });
+
+  it('takes over a claim not renewed for its duration, not before', async () => {
+    store.renewAs('finance', 'xao/release-b');
+    expect((await claims.check('finance')).held).toBe(false);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(store.holder('finance')).toBe('xao/release-b');
+    // Looked at every renew period: taken at the first look after its duration.
+    await vi.advanceTimersByTimeAsync(21_000);
+    expect(store.holder('finance')).toBe('xao/release-a');
+    expect(store.leases.get(`finance/${CLAIM_LEASE_NAME}`)!.spec!.leaseTransitions).toBe(1);
+    expect((await claims.check('finance')).held).toBe(true);
+  });
+
+  it('keeps the claim an earlier leader of its release holds, expired or not (no take-over)', async () => {
+    store.renewAs('finance', 'xao/release-a');
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect((await claims.check('finance')).held).toBe(true);
+    expect(store.leases.get(`finance/${CLAIM_LEASE_NAME}`)!.spec!.leaseTransitions).toBe(0);
+  });
+
+  it('stops counting on a claim it cannot renew at duration − renew period, before another may take it', async () => {
+    const claim = await claims.check('finance');
+    if (!claim.held) throw new Error('not held');
+    store.failing = true;
+    await vi.advanceTimersByTimeAsync(39_000);
+    expect(claim.lost.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(claim.lost.aborted).toBe(true);
+    expect(claim.lost.reason).toBeInstanceOf(ClaimLostError);
+    await expect(claims.check('finance')).rejects.toThrow(
+      /could not tell whether this release \(xao\/release-a\) holds the claim on namespace finance/,
+    );
+  });
+
+  it('loses the claim at once when it finds another release holding it', async () => {
+    const claim = await claims.check('finance');
+    if (!claim.held) throw new Error('not held');
+    store.renewAs('finance', 'xao/release-b');
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(claim.lost.aborted).toBe(true);
+    expect(await claims.check('finance')).toMatchObject({ held: false, holder: 'xao/release-b' });
+  });
+
+  it('claims each namespace on its own', async () => {
+    store.renewAs('payroll', 'xao/release-b');
+    expect((await claims.check('finance')).held).toBe(true);
+    expect((await claims.check('payroll')).held).toBe(false);
+  });
+});

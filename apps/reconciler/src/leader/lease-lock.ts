@@ -1,0 +1,187 @@
+import {
+  V1MicroTime,
+  type ConfigurationOptions,
+  type CoordinationV1Api,
+  type V1Lease,
+  type V1LeaseSpec,
+} from '@kubernetes/client-node';
+import { abortOptions } from '@xero-access/crd';
+import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
+import type { Logger } from '../logging/logger.js';
+
+/** The Lease calls a LeaseLock makes. */
+export type LeaseApi = Pick<
+  CoordinationV1Api,
+  'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'
+>;
+
+export interface LeaseLockOptions {
+  api: LeaseApi;
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  /** What the log calls the Lease, e.g. "leader lease". */
+  what: string;
+  logger: Logger;
+  now: () => number;
+  /** Another identity was seen holding the Lease, or this one took it from another. */
+  onNewHolder?(identity: string): void;
+}
+
+export type LeaseAttempt =
+  | { outcome: 'acquired' }
+  /** Another identity holds it and has renewed it within its duration, as this lock has seen. */
+  | { outcome: 'held'; holder: string; expiresAt: number }
+  /** Not known: the request failed, was aborted, or lost the race to another writer (`conflict`). */
+  | { outcome: 'failed'; error: string; conflict: boolean };
+
+const ABORTED: LeaseAttempt = { outcome: 'failed', error: 'aborted', conflict: false };
+
+/**
+ * One Lease, client-go's way: taken when it is free or its holder has not renewed it for its
+ * duration, measured on this process's clock from when it last saw the record change (so clock
+ * skew does not matter); renewed by its holder; every write carries the resourceVersion read, so
+ * two writers cannot both win. Shared by the leader election and the namespace claims.
+ */
+export class LeaseLock {
+  private observed: { holder: string; renewTime: string; seenAt: number } | undefined;
+
+  constructor(private readonly options: LeaseLockOptions) {}
+
+  get leaseName(): string {
+    return `${this.options.namespace}/${this.options.name}`;
+  }
+
+  /** One read, then a create or a replace; `signal` aborts the requests (and the answer is ignored). */
+  async tryAcquireOrRenew(signal: AbortSignal): Promise<LeaseAttempt> {
+    const { api, namespace, name, identity, what } = this.options;
+    const now = this.options.now();
+    const leaseDurationSeconds = Math.ceil(this.options.leaseDurationMs / 1000);
+    const options = abortOptions(signal);
+    let lease: V1Lease;
+    try {
+      lease = await api.readNamespacedLease({ namespace, name }, options);
+    } catch (error) {
+      if (signal.aborted) return ABORTED;
+      if (!isNotFound(error)) return this.failed(error, `reading the ${what} failed`);
+      try {
+        await api.createNamespacedLease(
+          {
+            namespace,
+            body: {
+              metadata: { name, namespace },
+              spec: {
+                holderIdentity: identity,
+                leaseDurationSeconds,
+                acquireTime: new V1MicroTime(now),
+                renewTime: new V1MicroTime(now),
+                leaseTransitions: 0,
+              },
+            },
+          },
+          options,
+        );
+        if (signal.aborted) return ABORTED;
+        this.observe(identity, new Date(now).toISOString(), now);
+        return { outcome: 'acquired' };
+      } catch (createError) {
+        if (signal.aborted) return ABORTED;
+        return this.failed(createError, `creating the ${what} failed`);
+      }
+    }
+    if (signal.aborted) return ABORTED;
+
+    const spec = lease.spec ?? {};
+    const holder = spec.holderIdentity ?? '';
+    const renewTime = spec.renewTime ? new Date(spec.renewTime).toISOString() : '';
+    const previousHolder = this.observed?.holder;
+    if (
+      !this.observed ||
+      this.observed.holder !== holder ||
+      this.observed.renewTime !== renewTime
+    ) {
+      this.observe(holder, renewTime, now);
+    }
+    if (holder !== '' && holder !== previousHolder && holder !== identity)
+      this.options.onNewHolder?.(holder);
+    const heldByOther = holder !== '' && holder !== identity;
+    const expiresAt =
+      this.observed!.seenAt + (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
+    if (heldByOther && expiresAt > now) return { outcome: 'held', holder, expiresAt };
+
+    const taking = holder !== identity;
+    try {
+      await this.replaceLease(
+        lease,
+        {
+          ...spec,
+          holderIdentity: identity,
+          leaseDurationSeconds,
+          renewTime: new V1MicroTime(now),
+          acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
+          leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
+        },
+        options,
+      );
+      if (signal.aborted) return ABORTED;
+      if (taking) this.options.onNewHolder?.(identity);
+      this.observe(identity, new Date(now).toISOString(), now);
+      return { outcome: 'acquired' };
+    } catch (error) {
+      if (signal.aborted) return ABORTED;
+      return this.failed(error, `updating the ${what} failed`);
+    }
+  }
+
+  /**
+   * Hands the Lease back (holder cleared, 1 s duration) so another need not wait it out; within
+   * `timeoutMs`, so a shutdown does not hang on an API server that does not answer.
+   */
+  async release(timeoutMs: number): Promise<void> {
+    const { api, namespace, name, identity, what, logger } = this.options;
+    const options = abortOptions(AbortSignal.timeout(Math.max(timeoutMs, 0)));
+    try {
+      const lease = await api.readNamespacedLease({ namespace, name }, options);
+      if (lease.spec?.holderIdentity !== identity) return;
+      await this.replaceLease(
+        lease,
+        {
+          ...lease.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: new V1MicroTime(this.options.now()),
+        },
+        options,
+      );
+      logger.info({ lease: this.leaseName }, `released the ${what}`);
+    } catch (error) {
+      logger.warn(
+        { lease: this.leaseName, error: describeKubeError(error) },
+        `releasing the ${what} failed`,
+      );
+    }
+  }
+
+  /** Writes the Lease with a new spec; its resourceVersion makes a concurrent write a conflict. */
+  private async replaceLease(
+    lease: V1Lease,
+    spec: V1LeaseSpec,
+    options: ConfigurationOptions,
+  ): Promise<void> {
+    const { api, namespace, name } = this.options;
+    await api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } }, options);
+  }
+
+  /** A conflict means another writer was first: the normal race, logged as no failure. */
+  private failed(error: unknown, message: string): LeaseAttempt {
+    const conflict = isConflict(error);
+    const described = describeKubeError(error);
+    if (!conflict) this.options.logger.warn({ lease: this.leaseName, error: described }, message);
+    return { outcome: 'failed', error: described, conflict };
+  }
+
+  private observe(holder: string, renewTime: string, seenAt: number): void {
+    this.observed = { holder, renewTime, seenAt };
+  }
+}
