@@ -31,6 +31,24 @@ export class ConflictError extends Error {
   override readonly name = 'ConflictError';
 }
 
+/**
+ * `findings.apply` of a snapshot older than one whose findings are applied already: the
+ * evaluation is stale (a replica that stopped leading and applies late), and applying it would
+ * move the findings back. A ConflictError (409); its `sequence`s name both snapshots.
+ */
+export class StaleSnapshotError extends ConflictError {
+  constructor(
+    readonly chain: string,
+    readonly sequence: number,
+    readonly appliedSequence: number,
+  ) {
+    super(
+      `snapshot ${sequence} of ${chain} is older than snapshot ${appliedSequence}, whose findings ` +
+        `are applied already: its evaluation is stale and was not applied`,
+    );
+  }
+}
+
 /** A request the caller may not make, whatever their role (e.g. separation of duties). Maps to HTTP 403. */
 export class ForbiddenError extends Error {
   override readonly name = 'ForbiddenError';

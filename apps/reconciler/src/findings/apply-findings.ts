@@ -1,9 +1,10 @@
-import type {
-  ConnectionRef,
-  Database,
-  FindingAlerts,
-  FindingTransition,
-  ReportedFinding,
+import {
+  StaleSnapshotError,
+  type ConnectionRef,
+  type Database,
+  type FindingAlerts,
+  type FindingTransition,
+  type ReportedFinding,
 } from '@xero-access/model';
 
 export interface AppliedFindings {
@@ -14,11 +15,18 @@ export interface AppliedFindings {
    * the leader's expiry sweep reopens a lapsed one, and the regular sync is due by then).
    */
   nextAcceptanceExpiry: Date | null;
+  /**
+   * The snapshots the model refused because another replica applied a later one of the tenant
+   * first (StaleSnapshotError): nothing of theirs was written.
+   */
+  stale: StaleSnapshotError[];
 }
 
 /**
  * Upserts each tenant's findings (model: keyed by connection + tenant + check + subject;
- * auto-resolve, reopen, accepted risk until it expires) and returns every transition.
+ * auto-resolve, reopen, accepted risk until it expires) and returns every transition. A tenant
+ * whose snapshot is stale is left out (`stale`); the others are applied all the same, as each
+ * is refused on its own once a later one of its tenant is applied.
  */
 export async function applyFindings(
   db: Database,
@@ -33,15 +41,22 @@ export async function applyFindings(
       transitions: [],
       openByCheck: await db.findings.openCounts(ref),
       nextAcceptanceExpiry: null,
+      stale: [],
     };
   const transitions: FindingTransition[] = [];
+  const stale: StaleSnapshotError[] = [];
   let openByCheck: Record<string, number> = {};
   let nextAcceptanceExpiry: Date | null = null;
   // Both come from the whole connection after each apply, so the last one holds.
   for (const { snapshotId, findings } of perSnapshot) {
-    const result = await db.findings.apply(ref, snapshotId, findings, now, alerts);
-    transitions.push(...result.transitions);
-    ({ openByCheck, nextAcceptanceExpiry } = result);
+    try {
+      const result = await db.findings.apply(ref, snapshotId, findings, now, alerts);
+      transitions.push(...result.transitions);
+      ({ openByCheck, nextAcceptanceExpiry } = result);
+    } catch (error) {
+      if (!(error instanceof StaleSnapshotError)) throw error;
+      stale.push(error);
+    }
   }
-  return { transitions, openByCheck, nextAcceptanceExpiry };
+  return { transitions, openByCheck, nextAcceptanceExpiry, stale };
 }

@@ -36,6 +36,7 @@ import {
 } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
 import { syncAndEvaluate } from './run-sync.js';
+import { SUPERSEDED_SYNC_LOG, SupersededSyncError } from './superseded-sync.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
 import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 import { SYNC_TIMED_OUT, SyncDeadline } from './sync-deadline.js';
@@ -267,6 +268,13 @@ export class ConnectionReconciler {
     } catch (error) {
       // Fenced: no failure to report either, the next leader syncs again.
       fenced.throwIfAborted();
+      // Another replica applied a later sync (the Lease changed hands while this one ran): its
+      // report stands. Not an error to retry: the regular sync follows, if this one still leads.
+      if (error instanceof SupersededSyncError) {
+        const refused = error.refused.map((e) => e.message);
+        this.deps.logger.warn({ connection: key, refused }, SUPERSEDED_SYNC_LOG);
+        return { requeueAfterMs: syncWaitMs(spec, this.deps.settings.syncJitter) };
+      }
       failure = classifyFailure(deadline.causeOf(error), progress.phase);
       const timedOut = failure.reason === SYNC_TIMED_OUT;
       this.deps.logger.warn(

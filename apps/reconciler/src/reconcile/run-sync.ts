@@ -23,6 +23,7 @@ import { classifyFailure } from './failure-classifier.js';
 import { earliestDeadline } from './next-sync.js';
 import type { EffectiveSpec } from './spec-defaults.js';
 import type { SyncDeadline } from './sync-deadline.js';
+import { SupersededSyncError } from './superseded-sync.js';
 import type { FetchedTenants, Progress, SyncOutcome } from './sync-outcome.js';
 import { TenantsFailedError } from './tenant-failures.js';
 import type { TenantRetry } from './tenant-retries.js';
@@ -125,6 +126,7 @@ export async function syncAndEvaluate(
     applyFindings(db, ref, perSnapshot, now, alerts.findingAlerts),
   );
   if (alerts.findingAlerts && applied.transitions.length > 0) ctx.deps.alerts!.sender.kick();
+  if (applied.stale.length > 0) throw new SupersededSyncError(objectKey(connection), applied.stale);
   return {
     grant,
     tenants,

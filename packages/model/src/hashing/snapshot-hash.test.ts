@@ -3,6 +3,7 @@ import { normaliseSnapshotUsers } from '../snapshots/snapshot-user.js';
 import {
   chainHash,
   sha256Hex,
+  snapshotContentHash,
   snapshotContentText,
   verifyChainRecords,
   type ChainRecord,
@@ -39,6 +40,15 @@ describe('snapshot hashing', () => {
       { userId: 'x', organisationRole: 'A' },
     ]);
     expect(sha256Hex(snapshotContentText(a))).toBe(sha256Hex(snapshotContentText(b)));
+  });
+
+  it('hashes users one at a time to the sha256 of their whole text', () => {
+    const users = normaliseSnapshotUsers([
+      { userId: 'b', email: 'zoë@例え.jp', firstName: '😀 "quoted" \\ ?', organisationRole: 'A' },
+      { userId: 'a', lastName: '\u2028 $1', organisationRole: 'B', isSubscriber: true },
+    ]);
+    for (const list of [users, users.slice(0, 1), []])
+      expect(snapshotContentHash(list)).toBe(sha256Hex(snapshotContentText(list)));
   });
 
   it('accepts an intact chain and reports its head', () => {

@@ -11,6 +11,18 @@ export function snapshotContentText(users: readonly SnapshotUser[]): string {
   return canonicalJson(users);
 }
 
+/**
+ * `sha256Hex(snapshotContentText(users))`, fed to the hash one user at a time: an unchanged sync
+ * of a large tenant (23 MB of text for 100,000 users) learns its content is stored already
+ * without building the text. Pieces end between JSON values, never inside a string, so their
+ * UTF-8 is the text's.
+ */
+export function snapshotContentHash(users: readonly SnapshotUser[]): string {
+  const hash = createHash('sha256').update('[');
+  users.forEach((user, i) => hash.update(`${i === 0 ? '' : ','}${canonicalJson(user)}`, 'utf8'));
+  return hash.update(']').digest('hex');
+}
+
 /** The fields one link of a tenant's hash chain commits to. */
 export interface ChainLink {
   connection: string;

@@ -1,8 +1,10 @@
 import { LockMode } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import type { Connection } from '../entities/connection.js';
 import { Finding } from '../entities/finding.js';
-import type { FindingEvent } from '../entities/finding-event.js';
+import { FindingEvent } from '../entities/finding-event.js';
 import { Snapshot } from '../entities/snapshot.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, StaleSnapshotError, ValidationError } from '../errors.js';
 import { planFindingChanges } from '../findings/plan.js';
 import {
   findingKey,
@@ -35,6 +37,42 @@ export interface ApplyFindingsResult {
 }
 
 /**
+ * The highest sequence above `snapshot`'s among the tenant's snapshots whose findings are applied,
+ * or null. An evaluation leaves its snapshot on every finding it reports (`finding.snapshot`) and
+ * on every event it writes, so the tenant's findings (`existing`) and their events tell. An
+ * evaluation that reported nothing and found nothing to resolve leaves no mark; applying an
+ * older one after it opens what the older one reports, until the next sync resolves it.
+ */
+async function newestAppliedAfter(
+  em: SqlEntityManager,
+  conn: Connection,
+  snapshot: Snapshot,
+  existing: readonly Finding[],
+): Promise<number | null> {
+  const newer: { id: string; sequence: number }[] = await em
+    .createQueryBuilder(Snapshot)
+    .select(['id', 'sequence'])
+    .where({
+      connection: conn.id,
+      tenantId: snapshot.tenantId,
+      sequence: { $gt: snapshot.sequence },
+    })
+    .execute('all');
+  if (newer.length === 0) return null;
+  const ids = newer.map((s) => s.id);
+  const marked = new Set(existing.map((f) => f.snapshot?.id));
+  const events: { snapshot: string }[] = await em
+    .createQueryBuilder(FindingEvent, 'e')
+    .select('e.snapshot')
+    .join('e.finding', 'f')
+    .where({ 'f.connection': conn.id, 'f.tenantId': snapshot.tenantId, 'e.snapshot': { $in: ids } })
+    .execute('all');
+  for (const e of events) marked.add(e.snapshot);
+  const applied = newer.filter((s) => marked.has(s.id)).map((s) => s.sequence);
+  return applied.length > 0 ? Math.max(...applied) : null;
+}
+
+/**
  * Applies one policy evaluation of the snapshot's tenant: upserts each reported finding by
  * connection + tenant + check + subject, resolves the scope's open or accepted findings that
  * were not reported, reopens resolved ones that recur, and turns an expired acceptance back
@@ -45,7 +83,15 @@ export interface ApplyFindingsResult {
  * `updatedAt`, alert deliveries) is stamped with the clock read once the findings are locked:
  * a sync can wait minutes on Xero's rate limits between its start and this commit, and stamps
  * from its start would put this change before others committed meanwhile (an acceptance made
- * during the sync), move `updatedAt` backwards, and hide it from clients polling since then.
+ * during the sync) and move `updatedAt` backwards. (Clients do not poll `updatedAt`, which every
+ * sync rewrites: they follow the changes feed, `findings.changes` / `GET /finding-events`, whose
+ * order the database sets as events are written, not these stamps.)
+ *
+ * A snapshot older than one whose findings are applied already is refused (StaleSnapshotError,
+ * nothing written): a replica that stopped leading but still ran would otherwise reopen and
+ * resolve findings from stale data, move `finding.snapshot` back and send alerts about it. A
+ * newer snapshot only recorded does not refuse it: that sync may yet fail before applying, and
+ * this evaluation is then the newest the findings can follow.
  */
 export async function applyFindings(
   ctx: ServiceContext,
@@ -75,6 +121,12 @@ export async function applyFindings(
       { connection: conn, tenantId: snapshot.tenantId },
       ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
     );
+    // Inside the connection lock: an evaluation applied meanwhile is seen.
+    const applied = await newestAppliedAfter(em, conn, snapshot, existing);
+    if (applied !== null) {
+      const chain = `${connectionKey(connection)} tenant ${snapshot.tenantId}`;
+      throw new StaleSnapshotError(chain, snapshot.sequence, applied);
+    }
     const writtenAt = ctx.clock();
     const keyOf = (f: Finding) =>
       findingKey({ check: f.check, subject: { kind: f.subjectKind, id: f.subjectId } });

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../entities/snapshot.js';
 import { ValidationError } from '../errors.js';
-import { sha256Hex } from '../hashing/snapshot-hash.js';
+import { sha256Hex, snapshotContentText } from '../hashing/snapshot-hash.js';
+import { normaliseSnapshotUsers, type SnapshotUserInput } from '../snapshots/snapshot-user.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
+import type { SnapshotRecord } from './snapshots.js';
 
 describe.each(testDrivers)('snapshots on $dialect', (driver) => {
   const t = useTestModel(driver);
@@ -245,6 +247,105 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
     expect(bad.problems).toEqual([
       expect.objectContaining({ sequence: 1, problem: 'chain-hash-mismatch' }),
     ]);
+  });
+
+  describe('what recording sends to the database', () => {
+    const c = { namespace: 'finance', name: 'sent' };
+    // Characters SQL quoting, placeholders and UTF-8 could get wrong.
+    const tricky = `it's "x" \\ ? ?? $1 :name \n\t\u2028 é e\u0301 😀 例え`;
+    const usersWith = (marker: string, role = 'STANDARD'): SnapshotUserInput[] => [
+      {
+        userId: 'a',
+        email: 'a@acme.test',
+        firstName: marker,
+        lastName: tricky,
+        organisationRole: role,
+      },
+      { userId: 'b', email: null, firstName: `${marker} b`, organisationRole: 'ADVISER' },
+    ];
+    const sqlOf = (q: { sql: string }) => q.sql.toLowerCase();
+
+    /** The statements `call` sends, as knex reports them: SQL text and bound parameters. */
+    async function statementsOf(call: () => Promise<unknown>) {
+      const knex = t.model.orm.em.getConnection().getKnex();
+      const sent: { sql: string; bindings: unknown[] }[] = [];
+      const listener = (q: { sql: string; bindings?: unknown[] }) =>
+        sent.push({ sql: q.sql, bindings: q.bindings ?? [] });
+      knex.on('query', listener);
+      try {
+        await call();
+      } finally {
+        knex.off('query', listener);
+      }
+      return sent;
+    }
+    const contentInserts = <T extends { sql: string }>(sent: T[]) =>
+      sent.filter((q) => /insert into .?snapshot_content/.test(sqlOf(q)));
+    const mentions = (sent: { sql: string; bindings: unknown[] }[], marker: string) =>
+      sent.filter(
+        (q) => q.sql.includes(marker) || q.bindings.some((b) => String(b).includes(marker)),
+      );
+
+    it('sends new users once, as a bound parameter, and reads them back byte for byte', async () => {
+      const input = usersWith('marker-new');
+      let recorded: SnapshotRecord | undefined;
+      const sent = await statementsOf(async () => {
+        recorded = await db().snapshots.record(c, tenant, input, at('2026-11-05T00:00:00Z'));
+      });
+      const expected = snapshotContentText(normaliseSnapshotUsers(input));
+      const [insert, ...more] = contentInserts(sent);
+      expect(more).toEqual([]);
+      expect(insert!.sql).not.toContain('marker-new');
+      expect(insert!.bindings).toContain(expected);
+      expect(mentions(sent, 'marker-new')).toEqual([insert]);
+
+      const text = await db().snapshots.contentText(recorded!.id);
+      expect(text).toBe(expected);
+      expect(sha256Hex(text)).toBe(recorded!.contentHash);
+      expect(await db().snapshots.users(recorded!.id)).toEqual(normaliseSnapshotUsers(input));
+      expect(await db().snapshots.verifyChain(c, tenant.tenantId)).toMatchObject({ ok: true });
+    });
+
+    it('sends nothing of unchanged users, nor of users a content row holds already', async () => {
+      const unchanged = await statementsOf(() =>
+        db().snapshots.record(c, tenant, usersWith('marker-new'), at('2026-11-05T01:00:00Z')),
+      );
+      expect(contentInserts(unchanged)).toEqual([]);
+      expect(mentions(unchanged, 'marker-new')).toEqual([]);
+
+      // Changed, then back: the second change's users are stored already (the first snapshot's).
+      await db().snapshots.record(
+        c,
+        tenant,
+        usersWith('marker-new', 'ADMIN'),
+        at('2026-11-05T02:00:00Z'),
+      );
+      let back: SnapshotRecord | undefined;
+      const returned = await statementsOf(async () => {
+        back = await db().snapshots.record(
+          c,
+          tenant,
+          usersWith('marker-new'),
+          at('2026-11-05T03:00:00Z'),
+        );
+      });
+      expect(contentInserts(returned)).toEqual([]);
+      expect(mentions(returned, 'marker-new')).toEqual([]);
+      expect(back!.diff.roleChanges).toEqual([
+        { userId: 'a', email: 'a@acme.test', from: 'ADMIN', to: 'STANDARD' },
+      ]);
+      const chain = (await db().snapshots.list(c)).items;
+      expect(chain.map((x) => x.contentHash)).toEqual([
+        back!.contentHash,
+        expect.not.stringMatching(back!.contentHash),
+        back!.contentHash,
+        back!.contentHash,
+      ]);
+      expect(await db().snapshots.verifyChain(c, tenant.tenantId)).toMatchObject({
+        ok: true,
+        length: 4,
+      });
+    });
   });
 
   it('validates users and tenant, naming the field', async () => {

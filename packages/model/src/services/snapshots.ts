@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
 import { type Connection } from '../entities/connection.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import {
   chainHash,
-  sha256Hex,
+  snapshotContentHash,
   snapshotContentText,
   ChainVerifier,
   type ChainVerification,
@@ -103,6 +104,60 @@ function toSnapshotRecord(s: Snapshot, connection: Connection): SnapshotRecord {
   };
 }
 
+/**
+ * Runs an insert with its values bound as parameters. MikroORM's own `execute` inlines every
+ * value into the SQL text (AbstractSqlConnection.execute → formatQuery), and its unit of work
+ * keeps copies of what it flushes: for a snapshot's users (23 MB for 100,000) or a first
+ * snapshot's diff (everyone a joiner) that is several more strings or objects of that size, which
+ * ran the reconciler out of memory.
+ */
+async function insertWithParameters(
+  em: SqlEntityManager,
+  insert: { getKnexQuery(): Knex.QueryBuilder },
+): Promise<void> {
+  const query = insert.getKnexQuery();
+  const transaction = em.getTransactionContext<Knex.Transaction>();
+  try {
+    await (transaction ? query.transacting(transaction) : query);
+  } catch (error) {
+    // As MikroORM raises it (UniqueConstraintViolationException…), for the callers' checks.
+    throw em.getDriver().convertException(error as Error);
+  }
+}
+
+/** Stores the users as the content row of `hash` unless it exists (then no users are sent). */
+async function storeContent(
+  em: SqlEntityManager,
+  hash: string,
+  users: readonly SnapshotUser[],
+  now: Date,
+): Promise<void> {
+  const stored: unknown = await em
+    .createQueryBuilder(SnapshotContent)
+    .select('hash')
+    .where({ hash })
+    .execute('get');
+  if (stored) return;
+  const insert = em
+    .createQueryBuilder(SnapshotContent)
+    .insert({ hash, text: snapshotContentText(users), userCount: users.length, createdAt: now })
+    // Another writer may store the same users between the look and this insert.
+    .onConflict(['hash'])
+    .ignore();
+  await insertWithParameters(em, insert);
+}
+
+/** The users of a stored content, read without keeping the row in the entity manager. */
+async function storedUsers(em: SqlEntityManager, hash: string): Promise<SnapshotUser[]> {
+  const row = await em
+    .createQueryBuilder(SnapshotContent)
+    .select('text')
+    .where({ hash })
+    .execute<{ text: string } | undefined>('get');
+  if (!row) throw new NotFoundError('snapshot content', hash);
+  return JSON.parse(row.text) as SnapshotUser[];
+}
+
 function validateTenant(tenant: TenantRef): void {
   if (
     typeof tenant.tenantId !== 'string' ||
@@ -138,8 +193,8 @@ export class SnapshotService {
     if (!(takenAt instanceof Date) || Number.isNaN(takenAt.getTime()))
       throw new ValidationError('takenAt', 'must be a valid Date');
     const normalised = normaliseSnapshotUsers(users);
-    const text = snapshotContentText(normalised);
-    const contentHash = sha256Hex(text);
+    // The text itself is built only if no content row has this hash.
+    const contentHash = snapshotContentHash(normalised);
     const now = new Date();
 
     return this.ctx.em().transactional(async (em) => {
@@ -149,7 +204,7 @@ export class SnapshotService {
       const previous = await em.findOne(
         Snapshot,
         { connection: conn, tenantId: tenant.tenantId },
-        { orderBy: { sequence: 'desc' }, populate: ['content'] },
+        { orderBy: { sequence: 'desc' } },
       );
       if (previous && takenAt < previous.takenAt) {
         throw new ValidationError(
@@ -157,13 +212,12 @@ export class SnapshotService {
           `is before the tenant's previous snapshot (${previous.takenAt.toISOString()})`,
         );
       }
-      const previousUsers = previous ? (JSON.parse(previous.content.text) as SnapshotUser[]) : [];
-      await em
-        .createQueryBuilder(SnapshotContent)
-        .insert({ hash: contentHash, text, userCount: normalised.length, createdAt: now })
-        .onConflict(['hash'])
-        .ignore()
-        .execute();
+      // The same users as the previous snapshot: nothing changed, and its users need not be read.
+      const diff =
+        previous?.content.hash === contentHash
+          ? { joiners: [], leavers: [], roleChanges: [] }
+          : diffUsers(previous ? await storedUsers(em, previous.content.hash) : [], normalised);
+      await storeContent(em, contentHash, normalised, now);
       const sequence = (previous?.sequence ?? 0) + 1;
       const previousHash = previous?.chainHash ?? null;
       const link = {
@@ -175,7 +229,7 @@ export class SnapshotService {
         contentHash,
         previousHash,
       };
-      const snapshot = em.create(Snapshot, {
+      const snapshot = Object.assign(new Snapshot(), {
         id: newId(),
         connection: conn,
         tenantId: tenant.tenantId,
@@ -188,13 +242,18 @@ export class SnapshotService {
         previous: previous ?? null,
         previousHash,
         chainHash: chainHash(link),
-        diff: diffUsers(previousUsers, normalised),
+        diff,
         createdAt: now,
       });
+      // Inserted outside the unit of work (see insertWithParameters), from a plain object (given
+      // the entity, the query builder encodes its JSON twice); what refers to it from now on gets
+      // a managed reference.
+      await insertWithParameters(em, em.createQueryBuilder(Snapshot).insert({ ...snapshot }));
       if (!conn.lastSyncAt || conn.lastSyncAt < takenAt) conn.lastSyncAt = takenAt;
       conn.updatedAt = now;
       await em.flush();
-      await remediateReviewDecisions(em, conn, tenant.tenantId, snapshot, normalised, takenAt);
+      const stored = em.getReference(Snapshot, snapshot.id);
+      await remediateReviewDecisions(em, conn, tenant.tenantId, stored, normalised, takenAt);
       return toSnapshotRecord(snapshot, conn);
     });
   }
