@@ -255,10 +255,14 @@ describe('rendered manifests', () => {
     const poolMaxOf = (manifests: string) =>
       (
         kinds(manifests).filter((o) => o.kind === 'Deployment') as unknown as {
-          spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+          spec: {
+            template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+          };
         }[]
       ).map(
-        (d) => d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'DATABASE_POOL_MAX')?.value,
+        (d) =>
+          d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'DATABASE_POOL_MAX')
+            ?.value,
       );
     expect(poolMaxOf(variants.defaults)).toEqual(['10', '10']);
     expect(poolMaxOf(render('database.poolMax=4'))).toEqual(['4', '4']);

@@ -26,6 +26,7 @@ export async function openModel(config: AppConfig, logger: Logger): Promise<Mode
     url: config.databaseUrl,
     migrate: config.migrate ?? sqlite,
     migrationJob: config.migrationJob,
+    poolMax: config.databasePoolMax,
     waitMs: config.databaseStartupWaitMs,
     logger,
   });

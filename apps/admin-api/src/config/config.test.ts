@@ -66,6 +66,15 @@ describe('loadConfig', () => {
       );
   });
 
+  it('opens at most 10 PostgreSQL connections unless DATABASE_POOL_MAX says otherwise', () => {
+    expect(loadConfig({}).databasePoolMax).toBe(10);
+    expect(loadConfig({ DATABASE_POOL_MAX: '4' }).databasePoolMax).toBe(4);
+    for (const bad of ['0', '101', '2.5', 'ten'])
+      expect(() => loadConfig({ DATABASE_POOL_MAX: bad })).toThrow(
+        'invalid configuration: DATABASE_POOL_MAX: must be a whole number of connections from 1 to 100',
+      );
+  });
+
   it('holds a consent whose token set Kubernetes does not store for 10 minutes unless TOKEN_WRITE_RETRY says otherwise', () => {
     expect(loadConfig({}).tokenWriteRetryMs).toBe(600_000);
     expect(loadConfig({ TOKEN_WRITE_RETRY: '30m' }).tokenWriteRetryMs).toBe(1_800_000);

@@ -1,4 +1,5 @@
 import {
+  databasePoolMax,
   databaseStartupWait,
   DEFAULT_DATABASE_URL,
   DEFAULT_MAX_ACCEPTANCE_DAYS,
@@ -64,6 +65,8 @@ export const configSchema = z.object({
   migrationJob: z.string().optional(),
   /** How long start-up keeps trying while the database is not available (30s, 2m…). */
   databaseStartupWaitMs: databaseStartupWait,
+  /** PostgreSQL connections this process opens at most (the chart's database.poolMax). */
+  databasePoolMax,
   redisUrl: z.string().min(1).default('redis://127.0.0.1:6379'),
   redisKeyPrefix: z.string().default('xao:'),
   /** Empty: in-cluster service account, else ~/.kube/config when present. */
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     migrate: e('DATABASE_MIGRATE'),
     migrationJob: e('DATABASE_MIGRATION_JOB'),
     databaseStartupWaitMs: e('DATABASE_STARTUP_WAIT'),
+    databasePoolMax: e('DATABASE_POOL_MAX'),
     redisUrl: e('REDIS_URL') ?? e('XAO_REDIS_URL'),
     redisKeyPrefix: e('REDIS_KEY_PREFIX'),
     kubeconfig: e('KUBECONFIG'),
@@ -192,6 +196,7 @@ const ENV_NAMES: Record<string, string> = {
   migrate: 'DATABASE_MIGRATE',
   migrationJob: 'DATABASE_MIGRATION_JOB',
   databaseStartupWaitMs: 'DATABASE_STARTUP_WAIT',
+  databasePoolMax: 'DATABASE_POOL_MAX',
   redisUrl: 'REDIS_URL',
   logLevel: 'LOG_LEVEL',
   bodyLimitBytes: 'BODY_LIMIT_BYTES',

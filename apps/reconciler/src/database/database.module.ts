@@ -17,6 +17,7 @@ import type { Logger } from '../logging/logger.js';
           url: config.databaseUrl,
           migrate: config.migrateDatabase,
           migrationJob: config.migrationJob,
+          poolMax: config.databasePoolMax,
           waitMs: config.databaseStartupWaitMs,
           logger,
         });

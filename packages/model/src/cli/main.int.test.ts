@@ -202,6 +202,24 @@ describe.each(testDrivers)('xao-model migrate on $dialect', (driver) => {
       stdout: 'up to date\n',
     });
   });
+
+  it('then counts the active users of snapshots stored without them', async () => {
+    await t.model.db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'ADMIN'], ['b', 'REMOVED']),
+      at('2026-11-01T00:00:00Z'),
+    );
+    await t.model.orm.em.getConnection().execute('update snapshot set active_user_count = null');
+    expect(await xaoModelWith({ XAO_DATABASE_URL: t.url }, 'migrate')).toMatchObject({
+      code: 0,
+      stdout: 'up to date\ncounted the active users of 1 older snapshot\n',
+    });
+    const [row] = await t.model.orm.em
+      .getConnection()
+      .execute<{ active: number }[]>('select active_user_count as active from snapshot');
+    expect(row).toEqual({ active: 1 });
+  });
 });
 
 describe('xao-model migrate on PostgreSQL that cannot be reached', () => {

@@ -7,14 +7,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { connectWithRetry } from '../database/connect-with-retry.js';
 import { databaseStartupWait } from '../database/startup-wait.js';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
+import type { BackfillResult } from '../migrations/active-user-count-backfill.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
-import { createOrm } from '../orm/create-orm.js';
+import { BACKFILL_BUDGET_MS, createOrm } from '../orm/create-orm.js';
 import type { ChainExportStream } from '../services/snapshot-chain.js';
 import { verifyChainExportFile } from '../snapshots/chain-export.js';
 
 const DATABASE_URL_ENV = 'XAO_DATABASE_URL';
 /** The apps' setting: how long `migrate` waits for a database that is still starting. */
 const STARTUP_WAIT_ENV = 'DATABASE_STARTUP_WAIT';
+const MIGRATE_POOL_MAX = 2;
 
 function connectionArg(value: string): { namespace: string; name: string } {
   const [namespace, name, ...rest] = value.split('/');
@@ -73,6 +75,21 @@ function report(result: ChainVerification, chain: string): void {
   if (!result.ok) process.exitCode = 1;
 }
 
+/** What the backfill after the migrations did, when there is anything to say. */
+function backfillLine(result: BackfillResult | undefined): string {
+  if (!result) return '';
+  const counted =
+    result.counted > 0
+      ? `counted the active users of ${result.counted} older snapshot${result.counted === 1 ? '' : 's'}`
+      : '';
+  if (result.state === 'done') return counted ? `${counted}\n` : '';
+  const rest =
+    result.state === 'elsewhere'
+      ? 'another process is counting the active users of older snapshots'
+      : 'the active users of the remaining older snapshots are counted when read, and by the next migrate';
+  return `${counted ? `${counted}; ` : ''}${rest}\n`;
+}
+
 const emptyChain: ChainVerification = { ok: true, length: 0, headHash: null, problems: [] };
 
 const program = new Command('xao-model').description('Database tasks for xero-access-operator.');
@@ -83,7 +100,7 @@ program
   .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
   .addHelpText(
     'after',
-    `\nWaits up to $${STARTUP_WAIT_ENV} (default 2m) for a database that is still starting.`,
+    `\nWaits up to $${STARTUP_WAIT_ENV} (default 2m) for a database that is still starting. Then fills what the migrations leave to fill (the active user count of older snapshots) for up to ${BACKFILL_BUDGET_MS / 1000} s.`,
   )
   .action(async (options: { url?: string }) => {
     const model = await connectWithRetry({
@@ -91,6 +108,9 @@ program
       url: databaseUrl(options.url),
       urlSetting: urlSetting(options.url),
       migrate: true,
+      // One session migrates or counts at a time (plus the advisory lock's own): a known share of
+      // the database's connections.
+      poolMax: MIGRATE_POOL_MAX,
       waitMs: startupWaitMs(),
       waitSetting: STARTUP_WAIT_ENV,
       logger: waitLogger,
@@ -98,6 +118,7 @@ program
     try {
       const applied = model.migrated;
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+      process.stdout.write(backfillLine(model.backfilled));
     } finally {
       await model.close();
     }

@@ -1,4 +1,5 @@
 import { createOrm, type CreateOrmOptions, type ModelOrm } from '../orm/create-orm.js';
+import { MigrationLockTimeoutError } from '../orm/migration-lock-timeout.js';
 import {
   classifyDatabaseOutage,
   databaseUnavailableText,
@@ -68,9 +69,11 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
       const waitedMs = Date.now() - started;
       if (waitedMs + retryInMs > waitMs) {
         const check =
-          outage.kind === 'busy'
-            ? 'check what else holds its lock (another replica migrating, a long transaction)'
-            : `check that it is running and reachable from the ${app}`;
+          error instanceof MigrationLockTimeoutError
+            ? `${error.migration ?? 'a migration'} could not lock its table on any attempt: find the long query or open transaction holding it in pg_stat_activity`
+            : outage.kind === 'busy'
+              ? 'check what else holds its lock (another replica migrating, a long transaction)'
+              : `check that it is running and reachable from the ${app}`;
         throw new Error(
           `${databaseUnavailableText({ app, database, urlSetting }, outage)} after ${Math.round(waitedMs / 1000)} s of trying: ${check}, or wait longer with ${waitSetting}.`,
         );

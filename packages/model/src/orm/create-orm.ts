@@ -2,13 +2,21 @@ import { MikroORM, type MigrationObject, type Options } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../entities/index.js';
+import { DEFAULT_POOL_MAX } from '../database/pool-max.js';
+import { ValidationError } from '../errors.js';
+import {
+  backfillActiveUserCounts,
+  type BackfillResult,
+} from '../migrations/active-user-count-backfill.js';
 import { postgresqlMigrations } from '../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../migrations/sqlite/index.js';
 import { Database } from '../services/database.js';
 import { parseDatabaseUrl, type Dialect } from './database-url.js';
-import { withMigrationLock } from './migration-lock.js';
+import { withBackfillLock, withMigrationLock } from './migration-lock.js';
+import { asMigrationLockTimeout, MIGRATION_LOCK_TIMEOUT_MS } from './migration-lock-timeout.js';
 import { assertNoNewerMigrations } from './newer-schema.js';
 import { assertNoPendingMigrations } from './older-schema.js';
+import { applySessionDefaults } from './session-settings.js';
 import { beginImmediate } from './sqlite-immediate.js';
 import { assertTlsFilesReadable } from './tls-files.js';
 
@@ -17,7 +25,7 @@ export interface CreateOrmOptions {
   url: string;
   /** Apply pending migrations before returning (default false: run them from a deploy step). */
   migrate?: boolean;
-  /** PostgreSQL pool size (default 10). */
+  /** PostgreSQL connections this process opens at most (default DEFAULT_POOL_MAX). */
   poolMax?: number;
   /** Log SQL through MikroORM's logger. */
   debug?: boolean;
@@ -30,10 +38,20 @@ export interface ModelOrm {
   orm: MikroORM<AbstractSqlDriver>;
   db: Database;
   /**
-   * Applies pending migrations; returns their names. Throws NewerSchemaError, applying nothing,
-   * when the database records migrations this build does not have.
+   * Applies pending migrations, all or nothing; returns their names. Throws NewerSchemaError,
+   * applying nothing, when the database records migrations this build does not have, and
+   * MigrationLockTimeoutError when one waited longer than MIGRATION_LOCK_TIMEOUT_MS for a table
+   * (PostgreSQL). Then runs `backfill()` (its result in `backfilled`).
    */
   migrateUp(): Promise<string[]>;
+  /**
+   * Fills, in batches of short transactions, what migrations leave to fill (today: the active user
+   * count of older snapshots) for up to `budgetMs` (default BACKFILL_BUDGET_MS). Best effort: what
+   * is left is computed when read, and by the next call.
+   */
+  backfill(budgetMs?: number): Promise<BackfillResult>;
+  /** What the backfill of the last `migrateUp` did (undefined before one). */
+  backfilled?: BackfillResult;
   /** Throws NewerSchemaError when the database records migrations this build does not have. */
   assertSchemaNotNewer(): Promise<void>;
   /**
@@ -48,6 +66,24 @@ export interface ModelOrm {
 }
 
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+/**
+ * How long `migrateUp` spends on the backfill: an app that migrates as it starts must pass its
+ * startup probe, and the chart's migration Job Helm's --timeout.
+ */
+export const BACKFILL_BUDGET_MS = 30_000;
+
+/**
+ * Run first in the migrations' transaction (PostgreSQL). lock_timeout: a migration that cannot
+ * lock a table at once gives up after MIGRATION_LOCK_TIMEOUT_MS rather than make every query on
+ * that table queue behind it; the run rolls back and can simply be run again. The pool's session
+ * defaults are lifted: a migration may build an index for minutes, and does not idle.
+ */
+const MIGRATION_SESSION = [
+  `set local lock_timeout = '${MIGRATION_LOCK_TIMEOUT_MS}ms'`,
+  'set local statement_timeout = 0',
+  'set local idle_in_transaction_session_timeout = 0',
+];
 
 /** Folder (relative to the package root) holding each dialect's migration sources. */
 export const migrationsFolder: Record<Dialect, string> = {
@@ -78,6 +114,8 @@ export async function ormOptions(
       migrationsList: migrationsOf[parsed.dialect],
       path: migrationsFolder[parsed.dialect],
       emit: 'ts' as const,
+      // One transaction for the whole run (README: Migrations): a run that fails leaves the schema
+      // as it was, so the previous version's pods can still restart on it.
       transactional: true,
       allOrNothing: true,
       snapshot: false,
@@ -95,7 +133,11 @@ export async function ormOptions(
       // URL too makes the pool honour sslmode, sslrootcert, sslcert and sslkey exactly as the
       // migration lock's pg.Client does (pg parses the URL over the options MikroORM derived).
       driverOptions: { connection: { connectionString: parsed.clientUrl } },
-      pool: { min: 0, max: options.poolMax ?? 10 },
+      pool: {
+        min: 0,
+        max: poolMaxOf(options.poolMax),
+        afterCreate: applySessionDefaults,
+      },
     } as Options<AbstractSqlDriver>;
   }
   const { BetterSqliteDriver } = await import('@mikro-orm/better-sqlite');
@@ -119,6 +161,13 @@ export async function ormOptions(
   } as Options<AbstractSqlDriver>;
 }
 
+function poolMaxOf(poolMax: number | undefined): number {
+  if (poolMax === undefined) return DEFAULT_POOL_MAX;
+  if (!Number.isInteger(poolMax) || poolMax < 1)
+    throw new ValidationError('poolMax', 'must be a whole number of connections, at least 1');
+  return poolMax;
+}
+
 /** Connects to the database named by the URL, choosing the driver from its scheme. */
 export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
   const parsed = parseDatabaseUrl(options.url);
@@ -126,6 +175,18 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
   const orm = await MikroORM.init<AbstractSqlDriver>(await ormOptions(options.url, options));
   if (dialect === 'sqlite') beginImmediate(orm);
   const migrator = () => orm.getMigrator<Migrator>();
+  const runMigrations = async () => {
+    if (dialect === 'sqlite') return migrator().up();
+    const connection = orm.em.getConnection();
+    try {
+      return await connection.transactional(async (trx) => {
+        for (const sql of MIGRATION_SESSION) await connection.execute(sql, [], 'run', trx);
+        return migrator().up({ transaction: trx });
+      });
+    } catch (error) {
+      throw asMigrationLockTimeout(error);
+    }
+  };
   const knownMigrations = migrationsOf[dialect].map((m) => m.name);
   const model: ModelOrm = {
     dialect,
@@ -140,9 +201,18 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
     async migrateUp() {
       const up = async () => {
         await model.assertSchemaNotNewer();
-        return (await migrator().up()).map((m) => m.name);
+        return (await runMigrations()).map((m) => m.name);
       };
-      return parsed.dialect === 'postgresql' ? withMigrationLock(parsed.clientUrl!, up) : up();
+      const applied =
+        dialect === 'postgresql' ? await withMigrationLock(parsed.clientUrl!, up) : await up();
+      model.backfilled = await model.backfill();
+      return applied;
+    },
+    async backfill(budgetMs = BACKFILL_BUDGET_MS) {
+      const deadline = Date.now() + budgetMs;
+      const run = () => backfillActiveUserCounts(orm, dialect, deadline);
+      if (dialect === 'sqlite') return run();
+      return (await withBackfillLock(parsed.clientUrl!, run)) ?? { counted: 0, state: 'elsewhere' };
     },
     async pendingMigrations() {
       return (await migrator().getPendingMigrations()).map((m) => m.name);

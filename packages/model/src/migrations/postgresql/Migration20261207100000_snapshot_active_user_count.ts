@@ -5,11 +5,10 @@ export class Migration20261207100000_snapshot_active_user_count extends Migratio
     // Nullable, no default: the previous version's pods insert snapshots without it during the
     // upgrade (null, counted when read). Made not null in a later release (expand, then contract).
     this.addSql(`alter table "snapshot" add column "active_user_count" int null;`);
-    // Snapshots recorded before: count the users of their content (a JSON array of users) whose
-    // role is not REMOVED, as `hasAccess` does, parsing each shared content once.
-    this.addSql(
-      `with "counted" as materialized (select "hash", (select count(*) from json_array_elements("text"::json) as "u" where "u" ->> 'organisationRole' is distinct from 'REMOVED') as "active" from "snapshot_content") update "snapshot" set "active_user_count" = "counted"."active" from "counted" where "counted"."hash" = "snapshot"."content_hash";`,
-    );
+    // Snapshots recorded before are counted afterwards, in batches of their own outside this
+    // transaction (backfillActiveUserCounts, run by migrateUp). Counting here held the table's
+    // ACCESS EXCLUSIVE lock, which stops even reads, for as long as parsing every content took.
+    // Databases that ran this migration when it counted are counted already.
   }
 
   override async down(): Promise<void> {

@@ -5,11 +5,10 @@ export class Migration20261207100000_snapshot_active_user_count extends Migratio
     // Nullable, no default: the previous version's pods insert snapshots without it during the
     // upgrade (null, counted when read). Made not null in a later release (expand, then contract).
     this.addSql(`alter table \`snapshot\` add column \`active_user_count\` integer null;`);
-    // Snapshots recorded before: count the users of their content (a JSON array of users) whose
-    // role is not REMOVED, as `hasAccess` does, parsing each shared content once.
-    this.addSql(
-      `with \`counted\` as materialized (select \`hash\`, (select count(*) from json_each(\`text\`) as \`u\` where json_extract(\`u\`.\`value\`, '$.organisationRole') is not 'REMOVED') as \`active\` from \`snapshot_content\`) update \`snapshot\` set \`active_user_count\` = \`counted\`.\`active\` from \`counted\` where \`counted\`.\`hash\` = \`snapshot\`.\`content_hash\`;`,
-    );
+    // Snapshots recorded before are counted afterwards, in batches of their own outside this
+    // transaction (backfillActiveUserCounts, run by migrateUp). Counting here held the write lock
+    // for as long as parsing every content took; other writers give up after the busy timeout.
+    // Databases that ran this migration when it counted are counted already.
   }
 
   override async down(): Promise<void> {
