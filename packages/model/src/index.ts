@@ -1,10 +1,17 @@
 export {
   createOrm,
   ormOptions,
+  BACKFILL_BUDGET_MS,
   MIGRATIONS_TABLE,
   type CreateOrmOptions,
   type ModelOrm,
 } from './orm/create-orm.js';
+export type { BackfillResult } from './migrations/active-user-count-backfill.js';
+export {
+  MigrationLockTimeoutError,
+  MIGRATION_LOCK_TIMEOUT_MS,
+} from './orm/migration-lock-timeout.js';
+export { POSTGRES_SESSION_DEFAULTS } from './orm/session-settings.js';
 export { NewerSchemaError } from './orm/newer-schema.js';
 export { OlderSchemaError } from './orm/older-schema.js';
 export {
@@ -40,6 +47,7 @@ export {
   databaseStartupWait,
   durationSetting,
 } from './database/startup-wait.js';
+export { DEFAULT_POOL_MAX, MAX_POOL_MAX, databasePoolMax } from './database/pool-max.js';
 export { namespaceListSetting } from './settings/namespace-list.js';
 export {
   serializeError,
@@ -62,6 +70,8 @@ export type {
   ExpiredConnection,
 } from './services/findings.js';
 export { DEFAULT_MAX_ACCEPTANCE_DAYS } from './findings/acceptance.js';
+export { REACCEPT_RETRY_WINDOW_MS } from './services/findings.js';
+export type { FindingChange, FindingFeedFilter, FindingFeedPage } from './services/finding-feed.js';
 export type {
   FindingRecord,
   FindingEventRecord,
@@ -84,7 +94,9 @@ export type {
   ReviewProgress,
   DecisionInput,
   AccessReviewReport,
+  ReviewReportExport,
 } from './services/reviews.js';
+export { ReviewAlreadyOpenError } from './services/reviews.js';
 export {
   TOKEN_PREFIX,
   hashToken,
@@ -100,9 +112,10 @@ export type {
 export type {
   WebhookDeliveryRecord,
   EnqueueWebhookInput,
+  UndeliverableWebhookInput,
   DeliveryAttempt,
 } from './services/webhooks.js';
-export { webhookTargetProblem } from './services/webhooks.js';
+export { redactWebhookTarget, webhookTargetProblem } from './services/webhooks.js';
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -120,6 +133,7 @@ export {
   PageRequestError,
   NotFoundError,
   ConflictError,
+  StaleSnapshotError,
   ForbiddenError,
 } from './errors.js';
 export { canonicalJson } from './hashing/canonical-json.js';

@@ -17,6 +17,7 @@ import { TokenSetWriter } from '../connect/token-set-writer.js';
 import { ConnectionsController } from '../connections/connections.controller.js';
 import { DatabaseModule } from '../database/database.module.js';
 import { FindingEvidence } from '../findings/finding-evidence.js';
+import { FindingEventsController } from '../findings/finding-events.controller.js';
 import { FindingsController } from '../findings/findings.controller.js';
 import { HealthController } from '../health/health.controller.js';
 import { Readiness } from '../health/readiness.js';
@@ -66,6 +67,7 @@ export class AppModule {
       controllers: [
         HealthController,
         FindingsController,
+        FindingEventsController,
         ConnectionsController,
         SnapshotsController,
         StaffController,

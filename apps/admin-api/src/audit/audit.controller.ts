@@ -34,7 +34,10 @@ export class AuditController {
 
   @Get()
   @Access('admin')
-  @ApiOperation({ summary: 'Every write through this API, newest first' })
+  @ApiOperation({
+    operationId: 'listAuditEntries',
+    summary: 'Every write through this API, newest first',
+  })
   @Returns(pageOf(auditEntrySchema))
   async list(@ValidQuery(auditQuery) q: z.output<typeof auditQuery>) {
     const { limit, cursor, ...filter } = q;

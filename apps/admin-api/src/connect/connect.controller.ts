@@ -40,6 +40,7 @@ export class ConnectController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({
+    operationId: 'startXeroConnect',
     summary:
       "Start Xero's authorization-code flow (PKCE, signed single-use state); open authorizeUrl in a browser",
   })
@@ -63,6 +64,7 @@ export class ConnectController {
   @Access('public')
   @Audited()
   @ApiOperation({
+    operationId: 'completeXeroConnect',
     summary:
       'OAuth redirect target: exchanges the code and writes the token set into the token Secret',
     description:

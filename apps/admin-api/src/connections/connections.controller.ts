@@ -56,6 +56,7 @@ export class ConnectionsController {
   @Get()
   @Access('viewer')
   @ApiOperation({
+    operationId: 'listConnections',
     summary:
       'XeroConnections: resource spec and status, last sync, users, open findings per check; by namespace/name, keyset-paginated',
     description:
@@ -95,6 +96,7 @@ export class ConnectionsController {
   @Get(':namespace/:name')
   @Access('viewer')
   @ApiOperation({
+    operationId: 'getConnection',
     summary: 'One XeroConnection',
     description:
       'Unlike the list, it does not fall back to the database while the Kubernetes API does not ' +

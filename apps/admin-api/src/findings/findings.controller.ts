@@ -43,7 +43,10 @@ export class FindingsController {
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: 'List findings (filtered, keyset-paginated)' })
+  @ApiOperation({
+    operationId: 'listFindings',
+    summary: 'List findings (filtered, keyset-paginated)',
+  })
   @ApiOkResponse({ schema: openApiOutputSchema(findingPageSchema) })
   async list(@ValidQuery(listFindingsQuery) q: z.output<typeof listFindingsQuery>) {
     return listFindingRows(
@@ -69,7 +72,10 @@ export class FindingsController {
 
   @Get(':id')
   @Access('viewer')
-  @ApiOperation({ summary: 'One finding with the snapshot that evidences it' })
+  @ApiOperation({
+    operationId: 'getFinding',
+    summary: 'One finding with the snapshot that evidences it',
+  })
   @ApiOkResponse({ schema: openApiOutputSchema(findingDetailSchema) })
   @Fails([404])
   async get(@UuidParam('id') id: string) {
@@ -80,7 +86,10 @@ export class FindingsController {
 
   @Get(':id/history')
   @Access('viewer')
-  @ApiOperation({ summary: 'State changes of a finding, oldest first, keyset-paginated' })
+  @ApiOperation({
+    operationId: 'listFindingHistory',
+    summary: 'State changes of a finding, oldest first, keyset-paginated',
+  })
   @ApiOkResponse({ schema: openApiOutputSchema(pageOf(findingEventSchema)) })
   @Fails([404])
   async history(@UuidParam('id') id: string, @ValidQuery(pageQuery) q: z.output<typeof pageQuery>) {
@@ -91,10 +100,12 @@ export class FindingsController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({
+    operationId: 'acceptFindingRisk',
     summary: 'Accept the risk of a finding until a date, with a reason',
     description:
       'The acceptance ends at `expiresAt`, at most MAX_ACCEPTANCE_DAYS (default 365) days ahead; without it, after the whole maximum period. When it ends the finding is open again, whether or not its connection is still synced. ' +
-      "Separation of duties, as in access reviews: for a finding about a Xero user, a caller may not accept the risk of their own access (the user's email in the evidence snapshot, or an account link to the caller's staff record) and a caller whose credential vouches for no email may not accept at all (403, naming why); connection findings are unaffected.",
+      "Separation of duties, as in access reviews: for a finding about a Xero user, a caller may not accept the risk of their own access (the user's email in the evidence snapshot, or an account link to the caller's staff record) and a caller whose credential vouches for no email may not accept at all (403, naming why); connection findings are unaffected. " +
+      'A retry is safe: the same acceptance again (same caller, same `reason`, and the same `expiresAt` or none) within 10 minutes of the acceptance it repeats changes nothing (no second `accepted` event, the end not moved) and answers 200 with the finding as it stands and the `accepted` event that made it. Later, or with another reason or `expiresAt`, it is a new acceptance.',
   })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   @Fails([404, 409])
@@ -122,9 +133,10 @@ export class FindingsController {
   @Delete(':id/acceptance')
   @Access('admin')
   @ApiOperation({
+    operationId: 'withdrawFindingAcceptance',
     summary: 'Withdraw an accepted risk: the finding is open again',
     description:
-      'Separation of duties as for accepting: no one withdraws the acceptance of a finding about their own Xero access (403).',
+      "Any admin may withdraw an acceptance, the finding's subject included: reopening the finding is the conservative direction, as the acceptance's expiry does by itself, so separation of duties does not apply here (it does to accepting).",
   })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   @Fails([404, 409])

@@ -29,7 +29,9 @@ export const listFindingsQuery = z
       .describe('Subject id: a Xero UserID or namespace/name'),
     since: dateTime
       .optional()
-      .describe('Only findings first seen at or after this instant (RFC 3339, with a zone)'),
+      .describe(
+        'Only findings first seen at or after this instant (RFC 3339, with a zone). Not a changes filter: a finding seen earlier that was resolved, accepted or reopened since is left out; read GET /finding-events for changes.',
+      ),
     sort: z
       .enum(FINDING_SORTS, {
         error: (issue) => (issue.input === 'lastSeenAt' ? LAST_SEEN_AT_SORT_REFUSED : undefined),
@@ -142,4 +144,51 @@ export const findingDetailSchema = findingSchema.extend({
 export const findingTransitionSchema = z.object({
   finding: findingSchema,
   event: findingEventSchema,
+});
+
+export const findingChangesQuery = z
+  .object({
+    connection: connectionKeyParam
+      .optional()
+      .describe("namespace/name of the XeroConnection: only its findings' changes"),
+    limit: limitParam,
+    cursor: cursorParam.describe(
+      'Where to read from: the `nextCursor` of the previous answer (none: from the first change ever)',
+    ),
+  })
+  .strict();
+
+export const findingChangeSchema = z.object({
+  id: z.uuid().describe("The event's id, as in the finding's history"),
+  type: z
+    .string()
+    .describe('opened, resolved, reopened, accepted, accepted-expired, acceptance-revoked'),
+  fromStatus: z.enum(FINDING_STATUSES).nullable(),
+  toStatus: z.enum(FINDING_STATUSES),
+  at: isoDate,
+  actor: z.string().nullable().describe('Who made the change; null for the reconciler'),
+  note: z.string().nullable(),
+  snapshotId: z
+    .uuid()
+    .nullable()
+    .describe('The evaluation that made the change; null for people and the expiry sweep'),
+  findingId: z.uuid(),
+  connection: z.object({ namespace: z.string(), name: z.string() }),
+  tenantId: z.string(),
+  check: z.string(),
+  subject: z.object({
+    kind: z.string().describe('user or connection'),
+    id: z.string().describe('Xero UserID or namespace/name'),
+  }),
+});
+
+export const findingChangePageSchema = z.object({
+  items: z.array(findingChangeSchema),
+  nextCursor: z
+    .string()
+    .nullable()
+    .describe(
+      'Where the next read starts: after the last item, or the cursor sent when there was none. Null only when nothing has changed yet and no cursor was sent. Keep it: unlike a listing, the feed does not end.',
+    ),
+  hasMore: z.boolean().describe('More changes are ready now: read again from nextCursor at once'),
 });

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { Access } from '../auth/access.decorator.js';
 import { MODEL } from '../database/database.module.js';
 import { TokenSetWriter } from '../connect/token-set-writer.js';
-import { ERROR_BODY_REF } from '../openapi/error-responses.js';
+import { errorResponse } from '../openapi/error-responses.js';
 import { REDIS } from '../redis/redis.module.js';
 import { checkDependencies, DEPENDENCY_CHECK_TIMEOUT_MS } from './dependency-checks.js';
 import { Readiness } from './readiness.js';
@@ -46,7 +46,7 @@ export class HealthController {
 
   @Get('live')
   @Access('public')
-  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOperation({ operationId: 'getLiveness', summary: 'Liveness: the process answers' })
   @Returns(z.object({ status: z.literal('ok') }))
   live() {
     return { status: 'ok' };
@@ -55,6 +55,7 @@ export class HealthController {
   @Get('ready')
   @Access('public')
   @ApiOperation({
+    operationId: 'getReadiness',
     summary: 'Readiness: this replica takes traffic (it is not shutting down)',
     description:
       'The database and Redis are not asked: while either is down every replica answers alike ' +
@@ -63,8 +64,8 @@ export class HealthController {
   @Returns(z.object({ status: z.literal('ok') }))
   @ApiResponse({
     status: 503,
+    ...errorResponse(503),
     description: 'Shutting down: requests are still served while clients move to other replicas.',
-    content: { 'application/json': { schema: { $ref: ERROR_BODY_REF } } },
   })
   ready() {
     if (this.readiness.draining)
@@ -78,6 +79,7 @@ export class HealthController {
   @Get('dependencies')
   @Access('public')
   @ApiOperation({
+    operationId: 'getDependencyHealth',
     summary: 'Diagnostics: whether the database and Redis answer (not a probe)',
     description:
       `Each check waits at most ${DEPENDENCY_CHECK_TIMEOUT_MS} ms. For people and monitoring; ` +

@@ -53,7 +53,7 @@ export class LinksController {
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: 'Account links by Xero UserID' })
+  @ApiOperation({ operationId: 'listAccountLinks', summary: 'Account links by Xero UserID' })
   @Returns(pageOf(linkSchema))
   async list(@ValidQuery(listLinksQuery) q: z.output<typeof listLinksQuery>) {
     return this.db.links.list({ staffId: q.staffId, limit: q.limit, cursor: q.cursor ?? null });
@@ -61,7 +61,7 @@ export class LinksController {
 
   @Get(':userId')
   @Access('viewer')
-  @ApiOperation({ summary: 'The link of one Xero user' })
+  @ApiOperation({ operationId: 'getAccountLink', summary: 'The link of one Xero user' })
   @Returns(linkSchema)
   @Fails([404])
   async get(@XeroUserIdParam('userId') userId: string) {
@@ -73,11 +73,14 @@ export class LinksController {
   @Put(':userId')
   @Access('admin')
   @ApiOperation({
+    operationId: 'setAccountLink',
     summary:
       'Link a Xero user to a staff member, or mark it non-human with a justification; re-evaluates ' +
       'at once; replacing a link with another target is audited (link.replace, with the previous one)',
   })
   @Returns(withReevaluated(linkSchema))
+  // Two first links of one user at once: the second's insert breaks the unique key (retry it).
+  @Fails([409])
   async put(
     @XeroUserIdParam('userId') userId: string,
     @ValidBody(linkBody) body: z.output<typeof linkBody>,
@@ -94,6 +97,7 @@ export class LinksController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({
+    operationId: 'deleteAccountLink',
     summary:
       'Remove a link (matching falls back to email); re-evaluates at once; audited (link.delete, ' +
       'with the link as it was)',

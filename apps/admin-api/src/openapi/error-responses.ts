@@ -28,7 +28,7 @@ export const errorComponents = () => ({
   ScimError: openApiOutputSchema(scimErrorSchema),
 });
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 502 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503;
 
 const DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'A parameter or the body is invalid; `field` names it.',
@@ -37,9 +37,10 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   404: 'The resource does not exist.',
   409: 'The request conflicts with the current state.',
   410: 'The cursor has expired (it carried a Kubernetes continue token); list again from the first page.',
-  413: 'The body is larger than the configured limit.',
+  413: 'The body is larger than the configured limit (BODY_LIMIT_BYTES).',
   415: 'The body is in a media type this API does not read.',
   429: 'Rate limit exceeded; retry after `Retry-After` seconds.',
+  500: 'An unexpected error; the message holds no detail (the server log has it, under the request id).',
   502: 'A service this API relies on (the Kubernetes API) answered with an error.',
   503: 'The database or the Kubernetes API is busy or unreachable, or this API is shutting down; retry after `Retry-After` seconds.',
 };
@@ -52,19 +53,36 @@ const retryAfter = {
   },
 };
 
+/** RFC 6750 §3 (error-body.ts sets it). */
+const wwwAuthenticate = {
+  'WWW-Authenticate': {
+    description: 'The authentication scheme to use: `Bearer`',
+    required: true,
+    schema: { type: 'string' },
+  },
+};
+
+const HEADERS: Partial<Record<ErrorStatus, Record<string, object>>> = {
+  401: wwwAuthenticate,
+  429: retryAfter,
+  503: retryAfter,
+};
+
+/** The documented answer of one error status: reason, the shared error schema, its headers. */
+export function errorResponse(status: ErrorStatus) {
+  return {
+    description: DESCRIPTIONS[status],
+    content: { 'application/json': { schema: { $ref: ERROR_BODY_REF } } },
+    ...(HEADERS[status] ? { headers: HEADERS[status] } : {}),
+  };
+}
+
 /**
  * Documents error answers of a route: status, reason and the shared error schema (SCIM routes get
  * the SCIM error instead, in document.ts).
  */
 export function Fails(statuses: ErrorStatus[]) {
   return applyDecorators(
-    ...statuses.map((status) =>
-      ApiResponse({
-        status,
-        description: DESCRIPTIONS[status],
-        content: { 'application/json': { schema: { $ref: ERROR_BODY_REF } } },
-        ...(status === 429 || status === 503 ? { headers: retryAfter } : {}),
-      }),
-    ),
+    ...statuses.map((status) => ApiResponse({ status, ...errorResponse(status) })),
   );
 }

@@ -9,7 +9,7 @@ export function openApiConfig() {
         '/openapi.json and /docs needs a bearer credential: an API token (roles viewer < reviewer < admin), ' +
         'an OIDC JWT mapped to a role, or for /scim/v2 the SCIM token. x-required-role names what each route needs.',
     )
-    .setVersion('1')
+    .setVersion('2')
     .addBearerAuth(
       {
         type: 'http',

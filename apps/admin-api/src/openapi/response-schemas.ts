@@ -152,6 +152,20 @@ export const snapshotChainSchema = z.object({
     .describe("The server's verification of exactly these records"),
 });
 
+/** GET /snapshots/{id}/export?format=json (snapshots/evidence-export.ts builds it). */
+export const snapshotEvidenceSchema = z.object({
+  kind: z.literal('xero-access-snapshot-evidence'),
+  version: z.literal(1),
+  exportedAt: date,
+  snapshot: snapshotSchema,
+  contentText: z.string().describe('The canonical users JSON: its sha256 is snapshot.contentHash'),
+  users: z.array(snapshotUserSchema).describe('contentText, parsed'),
+  digests: z.object({
+    contentSha256: sha256.describe('sha256 of contentText'),
+    usersCsvSha256: sha256.describe('sha256 of the CSV export of the same snapshot'),
+  }),
+});
+
 export const connectionViewSchema = z.object({
   namespace: z.string(),
   name: z.string(),

@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiRateLimit } from './api-rate-limit.js';
 import { clientAddressKey } from './client-address.js';
 
+/** Routes no rate limit counts (and whose answers carry no X-RateLimit-* headers). */
+export const UNLIMITED_PREFIX = '/health/';
+
 /**
  * Counts every request by client address before anything else runs (authentication included),
  * so neither made-up credentials nor public routes get past it. Health routes are not counted:
@@ -10,7 +13,7 @@ import { clientAddressKey } from './client-address.js';
  */
 export function limitEachClientAddress(fastify: FastifyInstance, limit: ApiRateLimit): void {
   fastify.addHook('onRequest', async (request, reply) => {
-    if (request.url.startsWith('/health/')) return;
+    if (request.url.startsWith(UNLIMITED_PREFIX)) return;
     await limit.enforce(clientAddressKey(request.ip), reply);
   });
 }

@@ -9,9 +9,11 @@ import {
   reviewSchema,
   reviewWithProgressSchema,
 } from '../openapi/response-schemas.js';
-import { Controller, Get, HttpCode, Inject, Post, Put } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
@@ -19,18 +21,27 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
 import { asBodyField, notFound } from '../http/errors.js';
 import { UuidParam, XeroUserIdParam } from '../http/params.js';
+import { pageQuery } from '../http/query-schemas.js';
+import { sendStreamedJson } from '../http/streamed-json.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { LOGGER } from '../logging/logger.module.js';
 import { createReviewBody, decideBody, listReviewsQuery } from './reviews.schemas.js';
 
 /** Access review campaigns: one per tenant snapshot, a decision per user, a report as evidence. */
 @ApiTags('access reviews')
 @Controller('reviews')
 export class ReviewsController {
-  constructor(@Inject(DB) private readonly db: Database) {}
+  constructor(
+    @Inject(DB) private readonly db: Database,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: 'Review campaigns, newest first (keyset-paginated)' })
+  @ApiOperation({
+    operationId: 'listReviews',
+    summary: 'Review campaigns, newest first (keyset-paginated)',
+  })
   @Returns(pageOf(reviewSchema))
   async list(@ValidQuery(listReviewsQuery) q: z.output<typeof listReviewsQuery>) {
     return this.db.reviews.list(
@@ -41,7 +52,15 @@ export class ReviewsController {
 
   @Post()
   @Access('reviewer')
-  @ApiOperation({ summary: "Start a campaign over a tenant's latest snapshot" })
+  @ApiOperation({
+    operationId: 'startReview',
+    summary: "Start a campaign over a tenant's latest snapshot",
+    description:
+      'At most one campaign is open per snapshot (connection, tenant and snapshot): while one is, ' +
+      'this answers 409 naming its id (`access review <id> … is already open over snapshot …`), ' +
+      'and starts nothing. So a request retried after a timeout cannot start a second campaign: ' +
+      'on 409, continue the named one (GET /reviews/{id}). A later snapshot may have its own.',
+  })
   @Returns(reviewWithProgressSchema, 201)
   @Fails([404, 409])
   async create(
@@ -60,7 +79,7 @@ export class ReviewsController {
 
   @Get(':id')
   @Access('viewer')
-  @ApiOperation({ summary: 'A campaign with its progress' })
+  @ApiOperation({ operationId: 'getReview', summary: 'A campaign with its progress' })
   @Returns(reviewWithProgressSchema)
   @Fails([404])
   async get(@UuidParam('id') id: string) {
@@ -71,16 +90,24 @@ export class ReviewsController {
 
   @Get(':id/items')
   @Access('viewer')
-  @ApiOperation({ summary: 'The users under review and their decisions' })
-  @Returns(listOf(decisionSchema))
+  @ApiOperation({
+    operationId: 'listReviewItems',
+    summary: 'The users under review and their decisions, by email then UserID (keyset-paginated)',
+    description:
+      'A page at a time, with `limit` and `cursor` as on the other lists: a review has an item ' +
+      'per user of the tenant. Until this release every item came in one answer, without ' +
+      '`nextCursor`; follow `nextCursor` until it is null to read them all.',
+  })
+  @Returns(pageOf(decisionSchema))
   @Fails([404])
-  async items(@UuidParam('id') id: string) {
-    return { items: await this.db.reviews.decisions(id) };
+  async items(@UuidParam('id') id: string, @ValidQuery(pageQuery) q: z.output<typeof pageQuery>) {
+    return this.db.reviews.decisionsPage(id, { limit: q.limit, cursor: q.cursor ?? null });
   }
 
   @Put(':id/items/:userId')
   @Access('reviewer')
   @ApiOperation({
+    operationId: 'decideReviewItem',
     summary: 'Decide keep / revoke / change-role for one user, with a comment',
     description:
       'A changed decision keeps the earlier ones in the history. Separation of duties: a caller ' +
@@ -114,7 +141,10 @@ export class ReviewsController {
 
   @Get(':id/items/:userId/history')
   @Access('viewer')
-  @ApiOperation({ summary: 'Every decision recorded for one user, oldest first' })
+  @ApiOperation({
+    operationId: 'listReviewItemHistory',
+    summary: 'Every decision recorded for one user, oldest first',
+  })
   @Returns(listOf(decisionEventSchema))
   @Fails([404])
   async history(@UuidParam('id') id: string, @XeroUserIdParam('userId') userId: string) {
@@ -124,7 +154,10 @@ export class ReviewsController {
   @Post(':id/complete')
   @HttpCode(200)
   @Access('reviewer')
-  @ApiOperation({ summary: 'Close the campaign (every user decided)' })
+  @ApiOperation({
+    operationId: 'completeReview',
+    summary: 'Close the campaign (every user decided)',
+  })
   @Returns(reviewWithProgressSchema)
   @Fails([404, 409])
   async complete(@UuidParam('id') id: string, @CurrentPrincipal() who: Principal) {
@@ -134,14 +167,21 @@ export class ReviewsController {
   @Get(':id/report')
   @Access('viewer')
   @ApiOperation({
+    operationId: 'getReviewReport',
     summary:
       'Completion report as evidence: campaign, snapshot hashes, every decision and its history, open remediations, sha256 digest',
+    description:
+      'Streamed as it is read from the database, a page at a time, its members in canonical ' +
+      'order (RFC 8785) with `generatedAt` and `sha256` last: a body cut short has no `sha256`. ' +
+      'A sync recorded while it is read does not count: the report is as of the snapshots ' +
+      'recorded when it started. Download it once the review is completed: an open one may ' +
+      'still change while it is read.',
   })
   @Returns(reviewReportSchema)
   @Fails([404])
-  async report(@UuidParam('id') id: string) {
-    const report = await this.db.reviews.report(id);
+  async report(@UuidParam('id') id: string, @Res() reply: FastifyReply) {
+    const report = await this.db.reviews.exportReport(id);
     if (!report) throw notFound('access review', id);
-    return report;
+    await sendStreamedJson(reply, report.text(), this.logger, 'review report failed midway');
   }
 }

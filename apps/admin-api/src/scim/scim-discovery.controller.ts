@@ -16,7 +16,10 @@ export class ScimDiscoveryController {
   @Get('ServiceProviderConfig')
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
-  @ApiOperation({ summary: 'SCIM service provider configuration' })
+  @ApiOperation({
+    operationId: 'getScimServiceProviderConfig',
+    summary: 'SCIM service provider configuration',
+  })
   @Returns(z.record(z.string(), z.unknown()), 200, 'RFC 7643 §5 ServiceProviderConfig')
   serviceProviderConfig() {
     return {

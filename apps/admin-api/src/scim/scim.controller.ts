@@ -61,7 +61,10 @@ export class ScimUsersController {
   @Get()
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
-  @ApiOperation({ summary: 'List users; filter=userName eq "…" or externalId eq "…"' })
+  @ApiOperation({
+    operationId: 'listScimUsers',
+    summary: 'List users; filter=userName eq "…" or externalId eq "…"',
+  })
   @Returns(scimListSchema)
   async list(@ValidQuery(scimListQuery) q: z.output<typeof scimListQuery>) {
     const startIndex = Math.max(1, q.startIndex ?? 1);
@@ -90,7 +93,7 @@ export class ScimUsersController {
   @Get(':id')
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
-  @ApiOperation({ summary: 'One user' })
+  @ApiOperation({ operationId: 'getScimUser', summary: 'One user' })
   @Returns(scimUserSchema)
   @Fails([404])
   async get(@UuidParam('id') id: string) {
@@ -102,11 +105,18 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({
+    operationId: 'createScimUser',
     summary:
       'Create (provision) a user; the userName of a deleted user revives that record (same id, ' +
       'a rehire; the audit log keeps what it overwrote), an externalId alone never does',
   })
-  @Returns(scimUserSchema, 201)
+  @Returns(scimUserSchema, 201, 'Created', {
+    Location: {
+      description: "The user's URL (meta.location)",
+      required: true,
+      schema: { type: 'string', format: 'uri' },
+    },
+  })
   @Fails([409])
   async create(
     @ValidBody(scimUserBody) body: z.output<typeof scimUserBody>,
@@ -127,6 +137,7 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({
+    operationId: 'replaceScimUser',
     summary: 'Replace a user; without `active` the user keeps their status and offboarding date',
   })
   @Returns(scimUserSchema)
@@ -150,6 +161,7 @@ export class ScimUsersController {
   @Access('scim')
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({
+    operationId: 'patchScimUser',
     summary: 'PatchOp: active (offboard / reactivate), userName, displayName, externalId, title',
   })
   @Returns(scimUserSchema)
@@ -173,6 +185,7 @@ export class ScimUsersController {
   @ApiNoContentResponse({ description: 'Deleted for SCIM; kept offboarded as audit evidence' })
   @Access('scim')
   @ApiOperation({
+    operationId: 'deleteScimUser',
     summary:
       'Delete a user: SCIM no longer returns it (404), but the staff record is kept offboarded ' +
       "(offboardedAt kept, else now; deletedAt set) with its account links, so the leaver's " +

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { SnapshotRecord, SnapshotUser } from '@xero-access/model';
+import type { z } from 'zod';
+import type { snapshotEvidenceSchema } from '../openapi/response-schemas.js';
 
 export const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-const CSV_COLUMNS = [
+export const CSV_COLUMNS = [
   'userId',
   'email',
   'firstName',
@@ -29,16 +31,10 @@ export function usersCsv(users: readonly SnapshotUser[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-export interface JsonEvidence {
-  kind: 'xero-access-snapshot-evidence';
-  version: 1;
-  exportedAt: string;
+/** The documented structure (one source), with the snapshot as the model returns it (dates serialise as its strings). */
+export type JsonEvidence = Omit<z.output<typeof snapshotEvidenceSchema>, 'snapshot'> & {
   snapshot: SnapshotRecord;
-  /** The canonical users text: sha256(contentText) must equal snapshot.contentHash. */
-  contentText: string;
-  users: SnapshotUser[];
-  digests: { contentSha256: string; usersCsvSha256: string };
-}
+};
 
 export function jsonEvidence(
   snapshot: SnapshotRecord,

@@ -1,16 +1,16 @@
-import { Readable } from 'node:stream';
 import { Fails } from '../openapi/error-responses.js';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { Returns } from '../openapi/returns.js';
 import {
   pageOf,
   snapshotChainSchema,
   snapshotDetailSchema,
   snapshotDiffBetweenSchema,
+  snapshotEvidenceSchema,
   snapshotSchema,
 } from '../openapi/response-schemas.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
@@ -18,10 +18,36 @@ import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { asQueryField, notFound } from '../http/errors.js';
+import { sendStreamedJson } from '../http/streamed-json.js';
 import { UuidParam } from '../http/params.js';
-import { ValidQuery } from '../http/zod-validation.js';
-import { jsonEvidence, sha256, usersCsv } from './evidence-export.js';
+import { openApiOutputSchema, ValidQuery } from '../http/zod-validation.js';
+import { CSV_COLUMNS, jsonEvidence, sha256, usersCsv } from './evidence-export.js';
 import { chainQuery, diffQuery, exportQuery, listSnapshotsQuery } from './snapshots.schemas.js';
+
+const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+/** What the evidence export sets besides its content type (see export below). */
+const EVIDENCE_HEADERS = {
+  'Content-Disposition': {
+    description: 'attachment; filename="snapshot-<namespace>-<name>-<sequence>.<json|csv>"',
+    required: true,
+    schema: { type: 'string' },
+  },
+  'X-Content-SHA256': {
+    description: 'sha256 (hex) of this body',
+    required: true,
+    schema: hex64,
+  },
+  'X-Snapshot-Content-Hash': {
+    description: "The snapshot's contentHash: sha256 (hex) of its canonical users JSON",
+    required: true,
+    schema: hex64,
+  },
+  'X-Snapshot-Chain-Hash': {
+    description: "The snapshot's chainHash, its link in the tenant's hash chain",
+    required: true,
+    schema: hex64,
+  },
+};
 
 @ApiTags('snapshots')
 @Controller('snapshots')
@@ -33,7 +59,7 @@ export class SnapshotsController {
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: "A connection's snapshots, newest first" })
+  @ApiOperation({ operationId: 'listSnapshots', summary: "A connection's snapshots, newest first" })
   @Returns(pageOf(snapshotSchema))
   async list(@ValidQuery(listSnapshotsQuery) q: z.output<typeof listSnapshotsQuery>) {
     return this.db.snapshots.list(q.connection, {
@@ -46,6 +72,7 @@ export class SnapshotsController {
   @Get('diff')
   @Access('viewer')
   @ApiOperation({
+    operationId: 'diffSnapshots',
     summary: 'Who gained, lost or changed access from an older to a later snapshot of one tenant',
     description:
       'A user whose role turns REMOVED (how Xero lists a removed user) is a leaver, one whose role ' +
@@ -65,6 +92,7 @@ export class SnapshotsController {
   @Get('chain')
   @Access('viewer')
   @ApiOperation({
+    operationId: 'exportSnapshotChain',
     summary:
       "A tenant's hash chain with everything needed to verify it offline, and the server's verification",
     description:
@@ -80,20 +108,12 @@ export class SnapshotsController {
         'snapshot chain of',
         `${q.connection.namespace}/${q.connection.name} tenant ${q.tenant}`,
       );
-    const body = Readable.from(stream.text());
-    // Past the status line the body can only be cut short, before its closing `verification`.
-    // A reset, not a close: a body delimited by the close (HTTP/1.0, or a proxy reading it so)
-    // would otherwise end cleanly, and a chunked one must not reach its last chunk either.
-    body.on('error', (error) => {
-      this.logger.error({ err: error, reqId: reply.request.id }, 'chain export failed midway');
-      reply.raw.socket?.resetAndDestroy();
-    });
-    await reply.header('content-type', 'application/json; charset=utf-8').send(body);
+    await sendStreamedJson(reply, stream.text(), this.logger, 'chain export failed midway');
   }
 
   @Get(':id')
   @Access('viewer')
-  @ApiOperation({ summary: 'One snapshot with its users' })
+  @ApiOperation({ operationId: 'getSnapshot', summary: 'One snapshot with its users' })
   @Returns(snapshotDetailSchema)
   @Fails([404])
   async get(@UuidParam('id') id: string) {
@@ -104,20 +124,24 @@ export class SnapshotsController {
 
   @Get(':id/export')
   @Access('viewer')
-  @ApiProduces('application/json', 'text/csv')
   @ApiOperation({
+    operationId: 'exportSnapshotEvidence',
     summary: 'Evidence export (JSON or CSV); X-Content-SHA256 is the sha256 of the body',
   })
-  @Returns(
-    z.union([
-      z
-        .record(z.string(), z.unknown())
-        .describe('JSON evidence: snapshot, contentText, users, digests'),
-      z.string().describe('CSV of the users'),
-    ]),
-    200,
-    'Evidence; header X-Content-SHA256 is the sha256 of the body',
-  )
+  @ApiResponse({
+    status: 200,
+    description: 'The evidence, as a download: JSON (format=json) or CSV (format=csv)',
+    content: {
+      'application/json': { schema: openApiOutputSchema(snapshotEvidenceSchema) },
+      'text/csv': {
+        schema: {
+          type: 'string',
+          description: `The users (RFC 4180, CRLF line ends), after the header line ${CSV_COLUMNS.join(',')}`,
+        },
+      },
+    },
+    headers: EVIDENCE_HEADERS,
+  })
   @Fails([404])
   async export(
     @UuidParam('id') id: string,

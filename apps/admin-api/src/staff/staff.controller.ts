@@ -74,6 +74,7 @@ export class StaffController {
   @Get()
   @Access('viewer')
   @ApiOperation({
+    operationId: 'listStaff',
     summary: 'The staff directory, in the order members were added (keyset-paginated)',
     description:
       'Pages follow (createdAt, id), which no change moves, so a walk lists every member exactly ' +
@@ -94,7 +95,7 @@ export class StaffController {
 
   @Get(':id')
   @Access('viewer')
-  @ApiOperation({ summary: 'One staff member' })
+  @ApiOperation({ operationId: 'getStaffMember', summary: 'One staff member' })
   @Returns(staffSchema)
   @Fails([404])
   async get(@UuidParam('id') id: string) {
@@ -105,7 +106,10 @@ export class StaffController {
 
   @Post()
   @Access('admin')
-  @ApiOperation({ summary: 'Add one person to the directory (SCIM or import for many)' })
+  @ApiOperation({
+    operationId: 'createStaffMember',
+    summary: 'Add one person to the directory (SCIM or import for many)',
+  })
   @Returns(withReevaluated(staffSchema), 201)
   @Fails([409])
   async create(@ValidBody(createStaffBody) body: z.output<typeof createStaffBody>) {
@@ -121,6 +125,7 @@ export class StaffController {
   @Patch(':id')
   @Access('admin')
   @ApiOperation({
+    operationId: 'updateStaffMember',
     summary:
       'Change a person (e.g. offboard: {"status":"offboarded"} or {"offboardedAt":"…"}); ' +
       're-evaluates at once; a changed status, offboardedAt, email or orgRole is audited ' +
@@ -148,6 +153,7 @@ export class StaffController {
   @HttpCode(200)
   @Access('admin')
   @ApiOperation({
+    operationId: 'importStaff',
     summary:
       `Bulk upsert by email, all or nothing: CSV (text/csv, header ${IMPORT_COLUMNS.join(',')}) or a JSON array. ` +
       'A column (JSON key) left out keeps the current value, an empty cell (null) clears it; ' +

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@xero-access/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TENANT, seedAcme } from './fixtures.js';
+import { CONNECTION, TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
 import { startOidcIssuer, type OidcIssuer } from './oidc-issuer.js';
 
@@ -39,7 +39,15 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
 
   const reviewer = (email: string) =>
     issuer.jwt({ groups: ['reviewers'], email, email_verified: true });
+  /** A campaign over a sync of its own: one snapshot has one open campaign at most. */
   const startReview = async (title: string): Promise<string> => {
+    const latest = await h.model.db.snapshots.latest(CONNECTION, TENANT.tenantId);
+    await h.model.db.snapshots.record(
+      CONNECTION,
+      TENANT,
+      await h.model.db.snapshots.users(latest!.id),
+      new Date(),
+    );
     const created = await h.call('POST', '/reviews', {
       token: h.tokens.reviewer,
       body: { connection: 'finance/acme', tenantId: TENANT.tenantId, title },
@@ -324,5 +332,44 @@ describe.each(DIALECTS)('access reviews as audit evidence on $dialect', ({ diale
     expect(
       (await h.call('GET', '/reviews?limit=0', { token: h.tokens.viewer })).json(),
     ).toMatchObject({ statusCode: 400, field: 'query.limit' });
+  });
+
+  it("lists a review's items a page at a time, and streams its report", async () => {
+    const id = await startReview('Q4 large');
+    const items = (path: string, query: Record<string, string>) =>
+      h.call('GET', path, { token: h.tokens.viewer, query });
+    const all = (await items(`/reviews/${id}/items`, { limit: '500' })).json();
+    expect(all.nextCursor).toBeNull();
+    expect(all.items.length).toBeGreaterThanOrEqual(4);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await items(`/reviews/${id}/items`, {
+        limit: '1',
+        ...(cursor ? { cursor } : {}),
+      });
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.json().items).toHaveLength(1);
+      seen.push(page.json().items[0].userId);
+      cursor = page.json().nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(all.items.map((i: { userId: string }) => i.userId));
+    const reviewsCursor = (await items('/reviews', { limit: '1' })).json().nextCursor as string;
+    expect((await items(`/reviews/${id}/items`, { cursor: reviewsCursor })).json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: BAD_CURSOR_MESSAGE,
+      field: 'query.cursor',
+    });
+
+    const report = await items(`/reviews/${id}/report`, {});
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['content-type']).toBe('application/json; charset=utf-8');
+    // Sent as it is read: no length known up front, and the digest comes last.
+    expect(report.headers['content-length']).toBeUndefined();
+    expect(Object.keys(report.json()).slice(-2)).toEqual(['generatedAt', 'sha256']);
+    expect(report.json().decisions).toEqual(all.items);
+    const missing = await items('/reviews/00000000-0000-7000-8000-000000000000/report', {});
+    expect(missing.statusCode).toBe(404);
   });
 });

@@ -46,7 +46,10 @@ export class TokensController {
 
   @Get()
   @Access('admin')
-  @ApiOperation({ summary: 'API tokens (never their secrets), by name, keyset-paginated' })
+  @ApiOperation({
+    operationId: 'listApiTokens',
+    summary: 'API tokens (never their secrets), by name, keyset-paginated',
+  })
   @Returns(pageOf(tokenSchema))
   async list(@ValidQuery(pageQuery) q: z.output<typeof pageQuery>) {
     return this.db.tokens.list({ limit: q.limit, cursor: q.cursor ?? null });
@@ -54,7 +57,10 @@ export class TokensController {
 
   @Post()
   @Access('admin')
-  @ApiOperation({ summary: 'Create an API token; the secret is in this response only' })
+  @ApiOperation({
+    operationId: 'createApiToken',
+    summary: 'Create an API token; the secret is in this response only',
+  })
   @Returns(createdTokenSchema, 201)
   @Fails([409])
   async create(
@@ -74,7 +80,7 @@ export class TokensController {
   @Delete(':id')
   @HttpCode(200)
   @Access('admin')
-  @ApiOperation({ summary: 'Revoke an API token' })
+  @ApiOperation({ operationId: 'revokeApiToken', summary: 'Revoke an API token' })
   @Returns(tokenSchema)
   @Fails([404])
   async revoke(@UuidParam('id') id: string) {

@@ -31,6 +31,7 @@ describe.each(testDrivers)(
       expect(await db().snapshots.get(NOT_AN_ID)).toBeNull();
       expect(await db().staff.get(NOT_AN_ID)).toBeNull();
       expect(await db().reviews.get(NOT_AN_ID)).toBeNull();
+      expect(await db().reviews.exportReport(NOT_AN_ID)).toBeNull();
       expect(await db().connections.getById(NOT_AN_ID)).toBeNull();
       expect(await db().evaluationContext(NOT_AN_ID)).toBeNull();
     });
@@ -53,6 +54,7 @@ describe.each(testDrivers)(
         ['staff.update', () => db().staff.update(NOT_AN_ID, { name: 'x' }, { actor: 'admin' })],
         ['staff.markDeleted', () => db().staff.markDeleted(NOT_AN_ID, { actor: 'admin' })],
         ['reviews.decisions', () => db().reviews.decisions(NOT_AN_ID)],
+        ['reviews.decisionsPage', () => db().reviews.decisionsPage(NOT_AN_ID)],
         [
           'reviews.decide',
           () =>

@@ -9,7 +9,7 @@ import {
   type Duty,
 } from './separation-of-duties.js';
 
-/** The person behind a risk acceptance or its withdrawal, as their credential vouches for them. */
+/** The person accepting a risk, as their credential vouches for them (withdrawing needs no one). */
 export type Person = Omit<Decider, 'by'>;
 
 export const ACCEPTING_RISK: Duty = {

@@ -24,6 +24,7 @@ import {
   type FindingRecord,
 } from './finding-records.js';
 import type { FindingAlerts } from './finding-transitions.js';
+import { findingFeedPage, type FindingFeedFilter, type FindingFeedPage } from './finding-feed.js';
 import { findingHistoryPage } from './finding-history.js';
 import { ACCEPTING_RISK, assertNotOwnFinding, type Person } from './finding-separation.js';
 import type { Page, PageRequest } from './pagination.js';
@@ -45,6 +46,31 @@ export interface AcceptRiskInput {
    */
   person?: Person;
 }
+
+/**
+ * How long after an acceptance the same acceptance again (same actor, same reason, and the same
+ * `until` or none) is taken for a retry of the request and changes nothing: a client that timed
+ * out and retries must not write a second `accepted` event nor, without `until`, push the end of
+ * the acceptance later. Past it, the same request is a renewal (a new event, a new period).
+ */
+export const REACCEPT_RETRY_WINDOW_MS = 10 * 60_000;
+
+/** Whether accepting `f` with `input` at `now` only repeats its current acceptance (see above). */
+function repeatsAcceptance(f: Finding, input: AcceptRiskInput, now: Date): boolean {
+  if (f.status !== 'accepted' || f.acceptedAt === null || f.acceptedUntil === null) return false;
+  const since = now.getTime() - f.acceptedAt.getTime();
+  return (
+    f.acceptedBy === input.by &&
+    f.acceptedReason === input.reason &&
+    since >= 0 &&
+    since < REACCEPT_RETRY_WINDOW_MS &&
+    (input.until === undefined || input.until.getTime() === f.acceptedUntil.getTime())
+  );
+}
+
+/** What a change wrote to the finding's history, or that it found nothing to change. */
+type Change =
+  { type: FindingEventType; actor: string; note: string | null } | { unchanged: FindingEventType };
 
 /** A check of the locked finding before it changes; throws to refuse the change. */
 type Guard = (em: SqlEntityManager, f: Finding) => Promise<void>;
@@ -121,10 +147,20 @@ export class FindingService {
   }
 
   /**
+   * Every finding's state changes, a page at a time, in an order that does not change; following
+   * `nextCursor` lists each exactly once, also while others commit changes (see findingFeedPage).
+   */
+  async changes(filter: FindingFeedFilter = {}, page: PageRequest = {}): Promise<FindingFeedPage> {
+    return findingFeedPage(this.ctx.em(), this.ctx.dialect, filter, page);
+  }
+
+  /**
    * Accepts the risk of an open (or re-accepts an accepted) finding until `until`: in the future
    * and at most `policy.maxDays` ahead; without `until`, for the whole maximum period. Stamped
    * with the service's clock once the finding is locked (see transition). ForbiddenError when
-   * `input.person` may not accept it (see assertNotOwnFinding).
+   * `input.person` may not accept it (see assertNotOwnFinding). A repeat of the current acceptance
+   * within REACCEPT_RETRY_WINDOW_MS changes nothing and answers it as it stands, with the
+   * `accepted` event that made it.
    */
   async acceptRisk(
     id: string,
@@ -149,6 +185,7 @@ export class FindingService {
         throw new ConflictError(
           `finding ${id} is resolved; only open or accepted findings can be accepted`,
         );
+      if (repeatsAcceptance(f, input, now)) return { unchanged: 'accepted' };
       const until = acceptanceEnd(input.until, now, policy.maxDays);
       f.status = 'accepted';
       f.acceptedReason = input.reason;
@@ -219,17 +256,15 @@ export class FindingService {
 
   /**
    * Changes one finding under its lock, stamping the change (event, `updatedAt`, what `change`
-   * sets) with the service's clock read once the lock is held: a time read before could be earlier
+   * sets) with the service's clock read once the lock is held (a change that finds nothing to do
+   * writes nothing and answers the latest event of the type it names): a time read before could be earlier
    * than a change committed while this one waited (a sync's resolution), listing this one first in
    * history and moving `updatedAt` backwards.
    */
   private async transition(
     id: string,
     guard: Guard | undefined,
-    change: (
-      f: Finding,
-      now: Date,
-    ) => { type: FindingEventType; actor: string; note: string | null },
+    change: (f: Finding, now: Date) => Change,
   ): Promise<{ finding: FindingRecord; event: FindingEventRecord }> {
     if (!isUuid(id)) throw new NotFoundError('finding', String(id));
     return this.ctx.em().transactional(async (em) => {
@@ -242,10 +277,22 @@ export class FindingService {
       await guard?.(em, f);
       const now = this.ctx.clock();
       const from = f.status;
-      const { type, actor, note } = change(f, now);
-      f.updatedAt = now;
-      const event = addEvent(em, f, type, from, now, { actor, note });
-      await em.flush();
+      const changed = change(f, now);
+      let event: FindingEvent;
+      if ('unchanged' in changed) {
+        event = await em.findOneOrFail(
+          FindingEvent,
+          { finding: f.id, type: changed.unchanged },
+          { orderBy: { at: 'desc', id: 'desc' } },
+        );
+      } else {
+        f.updatedAt = now;
+        event = addEvent(em, f, changed.type, from, now, {
+          actor: changed.actor,
+          note: changed.note,
+        });
+        await em.flush();
+      }
       const conn = await em.findOneOrFail(Connection, { id: f.connection.id });
       return { finding: toFindingRecord(f, conn), event: toFindingEventRecord(event) };
     });

@@ -50,6 +50,48 @@ export function addDecisionEvent(
   });
 }
 
+/** Where an event sorts in a review's history: by when it was decided, then id. */
+export interface EventPosition {
+  decidedAt: Date;
+  id: string;
+}
+
+/** The review's decisions after `after` (from the first without it), oldest first, `limit` of them. */
+export async function historyAfter(
+  em: SqlEntityManager,
+  reviewId: string,
+  after: EventPosition | null,
+  limit: number,
+): Promise<ReviewDecisionEventRecord[]> {
+  const qb = em
+    .createQueryBuilder(ReviewDecisionEvent, 'e')
+    .select(['e.*', 'd.user_id', 'd.review_id'])
+    .join('e.item', 'd')
+    .where({ item: { review: reviewId } });
+  if (after)
+    qb.andWhere('(e.decided_at, e.id) > (?, ?)', [
+      em.getPlatform().processDateProperty(after.decidedAt),
+      after.id,
+    ]);
+  qb.orderBy({ decidedAt: 'asc', id: 'asc' }).limit(limit);
+  // Plain rows, as for the items (see itemsAfter).
+  const rows = (await qb.execute('all', true)) as unknown as (Omit<ReviewDecisionEvent, 'item'> & {
+    user_id: string;
+    review_id: string;
+  })[];
+  return rows.map((e) => ({
+    id: e.id,
+    reviewId: e.review_id,
+    userId: e.user_id,
+    decision: e.decision,
+    newRole: e.newRole,
+    comment: e.comment,
+    decidedBy: e.decidedBy,
+    decidedAt: e.decidedAt,
+    previousDecision: e.previousDecision,
+  }));
+}
+
 /** Decisions of a review (or of one of its users), oldest first. */
 export async function decisionHistory(
   em: SqlEntityManager,

@@ -1,15 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError } from '../errors.js';
+import { ReviewAlreadyOpenError } from './review-open.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
+import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
+import { readReport } from '../test/review-report.js';
+import { canonicalJson } from '../hashing/canonical-json.js';
+import { sha256Hex } from '../hashing/snapshot-hash.js';
+import type { Database } from './database.js';
 import { encodeCursor } from './pagination.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 
 /** A reviewer whose credential names a person, so separation of duties can be checked. */
 const asPerson = (name: string) => ({ by: name, reviewerEmail: `${name}@corp.test` });
 
+/** As it travels in JSON: dates as ISO strings. */
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
 describe.each(testDrivers)('access reviews on $dialect', (driver) => {
   const t = useTestModel(driver);
-  const db = () => t.model.db;
+  const clock = new ManualClock(at('2026-11-01T00:00:00Z'));
+  let clocked: Database | undefined;
+  const db = () => (clocked ??= databaseWithClock(t.model, clock));
 
   it('cannot start before the tenant has a snapshot', async () => {
     await db().connections.upsert(acme);
@@ -76,7 +87,8 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       remediated: 0,
     });
 
-    const done = await db().reviews.complete(review.id, 'bob', at('2026-11-02T00:00:00Z'));
+    clock.set(at('2026-11-02T00:00:00Z'));
+    const done = await db().reviews.complete(review.id, 'bob');
     expect(done).toMatchObject({
       status: 'completed',
       completedBy: 'bob',
@@ -115,7 +127,7 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
     expect(
       (await db().reviews.list({ connection: acme, status: 'completed' })).items.map((r) => r.id),
     ).toEqual([review.id]);
-    const report = await db().reviews.report(review.id);
+    const report = await readReport(db(), review.id);
     expect(report).toMatchObject({
       kind: 'xero-access-review-report',
       review: { id: review.id, status: 'completed', progress: { total: 3, remediated: 2 } },
@@ -129,16 +141,22 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       },
       openRemediations: [],
     });
-    // The digest depends on the review's state, not on when the report was made.
-    const later = await db().reviews.report(review.id, at('2026-12-01T00:00:00Z'));
-    expect(later?.sha256).toBe(report?.sha256);
-    expect(later?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // The digest: over the canonical JSON of the report without generatedAt and itself, so it
+    // depends on the review's state, not on when the report was made.
+    const { sha256: digest, generatedAt, ...content } = report!;
+    expect(digest).toBe(sha256Hex(canonicalJson(content)));
+    const later = await readReport(db(), review.id, at('2026-12-01T00:00:00Z'));
+    expect(later?.generatedAt).toBe('2026-12-01T00:00:00.000Z');
+    expect(later?.generatedAt).not.toBe(generatedAt);
+    expect(later?.sha256).toBe(digest);
+    expect(report?.review.progress).toEqual(asJson((await db().reviews.get(review.id))?.progress));
+    expect(report?.decisions).toEqual(asJson(await db().reviews.decisions(review.id)));
     expect(report?.decisions.map((d) => [d.userId, d.decision, d.comment])).toEqual([
       ['a', 'change-role', 'no admin needed'],
       ['b', 'revoke', 'left the team'],
       ['c', 'keep', null],
     ]);
-    expect(await db().reviews.report('00000000-0000-7000-8000-000000000000')).toBeNull();
+    expect(await db().reviews.exportReport('00000000-0000-7000-8000-000000000000')).toBeNull();
   });
 
   it('validates decisions, naming the field', async () => {
@@ -189,11 +207,20 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
   describe('on a second connection', () => {
     const beta = { namespace: 'finance', name: 'beta' };
     const betaTenant = { tenantId: '22222222-2222-4222-8222-222222222222', tenantName: 'Beta Ltd' };
-    const start = async (title: string, createdAt?: Date) =>
-      db().reviews.create(
+    let syncs = 0;
+    /** A campaign over a new snapshot: one snapshot has one open campaign at most. */
+    const start = async (title: string, createdAt?: Date) => {
+      await db().snapshots.record(
+        beta,
+        betaTenant,
+        users(['ann', 'ADMIN'], ['ben', 'STANDARD']),
+        new Date(Date.parse('2026-11-10T00:00:00Z') + ++syncs * 60_000),
+      );
+      return db().reviews.create(
         { connection: beta, tenantId: betaTenant.tenantId, title, createdBy: 'alice' },
         createdAt,
       );
+    };
 
     it('keeps every decision: a revoke changed to keep stays visible, with who and when', async () => {
       await db().connections.upsert(beta);
@@ -204,25 +231,25 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
         at('2026-11-10T00:00:00Z'),
       );
       const review = await start('history');
-      await db().reviews.decide(
-        review.id,
-        'ben',
-        { decision: 'revoke', comment: 'left in October', ...asPerson('bob') },
-        at('2026-11-10T01:00:00Z'),
-      );
-      await db().reviews.decide(
-        review.id,
-        'ann',
-        { decision: 'change-role', newRole: 'STANDARD', ...asPerson('bob') },
-        at('2026-11-10T01:30:00Z'),
-      );
+      clock.set(at('2026-11-10T01:00:00Z'));
+      await db().reviews.decide(review.id, 'ben', {
+        decision: 'revoke',
+        comment: 'left in October',
+        ...asPerson('bob'),
+      });
+      clock.set(at('2026-11-10T01:30:00Z'));
+      await db().reviews.decide(review.id, 'ann', {
+        decision: 'change-role',
+        newRole: 'STANDARD',
+        ...asPerson('bob'),
+      });
       // A UserID in any case is the stored (lowercase) one, as for account links.
-      const changed = await db().reviews.decide(
-        review.id,
-        'BEN',
-        { decision: 'keep', comment: 'came back as contractor', ...asPerson('carol') },
-        at('2026-11-10T02:00:00Z'),
-      );
+      clock.set(at('2026-11-10T02:00:00Z'));
+      const changed = await db().reviews.decide(review.id, 'BEN', {
+        decision: 'keep',
+        comment: 'came back as contractor',
+        ...asPerson('carol'),
+      });
       expect(changed).toMatchObject({ userId: 'ben', decision: 'keep', decidedBy: 'carol' });
 
       const ben = await db().reviews.history(review.id, 'Ben');
@@ -243,7 +270,7 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
         ['ben', 'keep'],
       ]);
       expect(all[1]?.newRole).toBe('STANDARD');
-      expect((await db().reviews.report(review.id))?.history).toEqual(all);
+      expect((await readReport(db(), review.id))?.history).toEqual(asJson(all));
 
       await expect(db().reviews.history(review.id, 'nobody')).rejects.toThrow(
         /review item nobody not found/,
@@ -421,5 +448,74 @@ describe.each(testDrivers)('a decision racing the completion on $dialect', (driv
       // Nothing changed the review after it was completed.
       expect((await db.reviews.get(review.id))?.progress, `round ${round}`).toEqual(progress);
     }
+  });
+});
+
+describe.each(testDrivers)('one open campaign per snapshot on $dialect', (driver) => {
+  const t = useTestModel(driver);
+  const input = (title: string) => ({
+    connection: acme,
+    tenantId: tenant.tenantId,
+    title,
+    createdBy: 'alice',
+  });
+
+  it('refuses a second start over the same snapshot, naming the open campaign', async () => {
+    const db = t.model.db;
+    const s = await db.snapshots.record(acme, tenant, users(['a', 'STANDARD']), new Date());
+    const first = await db.reviews.create(input('Q4'));
+    // A retry of the same request, and another person's campaign, alike.
+    for (const title of ['Q4', 'another']) {
+      const again = db.reviews.create(input(title));
+      await expect(again).rejects.toThrow(ReviewAlreadyOpenError);
+      await expect(again).rejects.toThrow(
+        new RegExp(
+          `^access review ${first.id} \\(started by alice at .*\\) is already open over snapshot ${s.sequence} of tenant ${tenant.tenantId} of finance/acme: continue it, or complete it`,
+        ),
+      );
+    }
+    const error = await db.reviews.create(input('Q4')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ReviewAlreadyOpenError).review).toEqual(first);
+    expect((await db.reviews.list({ connection: acme })).items.map((r) => r.id)).toEqual([
+      first.id,
+    ]);
+
+    // Once it is completed, or over a later snapshot, a campaign may start.
+    await db.reviews.decide(first.id, 'a', { decision: 'keep', ...asPerson('bob') });
+    await db.reviews.complete(first.id, 'bob');
+    const second = await db.reviews.create(input('Q4 again'));
+    await db.snapshots.record(acme, tenant, users(['a', 'STANDARD']), new Date());
+    const third = await db.reviews.create(input('Q1'));
+    expect(new Set([first.snapshotId, second.snapshotId]).size).toBe(1);
+    expect(third.snapshotId).not.toBe(second.snapshotId);
+  });
+
+  it('starts one of several requests at once; the others are refused naming it', async () => {
+    const db = t.model.db;
+    const s = await db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'STANDARD'], ['b', 'ADMIN']),
+      new Date(),
+    );
+    // Open every pooled connection first, so the transactions really overlap.
+    await Promise.all(
+      Array.from({ length: 4 }, () => t.model.orm.em.getConnection().execute('select 1')),
+    );
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => db.reviews.create(input(`retry ${i}`))),
+    );
+    const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(started).toHaveLength(1);
+    for (const r of results)
+      if (r.status === 'rejected') {
+        expect(r.reason).toBeInstanceOf(ReviewAlreadyOpenError);
+        expect((r.reason as ReviewAlreadyOpenError).review.id).toBe(started[0]!.id);
+      }
+    const open = await db.reviews.list({ connection: acme, status: 'open' });
+    expect(open.items.filter((r) => r.snapshotId === s.id).map((r) => r.id)).toEqual([
+      started[0]!.id,
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import {
   ACCESS_REVIEW_STATUSES,
@@ -12,8 +12,6 @@ import {
 } from '../entities/review-decision.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
-import { canonicalJson } from '../hashing/canonical-json.js';
-import { sha256Hex } from '../hashing/snapshot-hash.js';
 import { isUuid, newId, xeroUserIdKey } from '../ids.js';
 import { hasAccess } from '../snapshots/access.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
@@ -25,81 +23,24 @@ import {
   decisionHistory,
   type ReviewDecisionEventRecord,
 } from './review-history.js';
+import {
+  itemsAfter,
+  itemsPage,
+  toDecisionRecord,
+  type ReviewDecisionRecord,
+} from './review-items.js';
+import { reviewProgress, type ReviewProgress } from './review-progress.js';
+import { openReviewOver, ReviewAlreadyOpenError } from './review-open.js';
+import { toReviewRecord, type AccessReviewRecord } from './review-record.js';
+import { openReviewReport, type ReviewReportExport } from './review-report.js';
 import { assertNotOwnAccess, requireReviewerEmail } from './review-separation.js';
 
 export type { ReviewDecisionEventRecord } from './review-history.js';
-
-export interface AccessReviewRecord {
-  id: string;
-  connectionId: string;
-  tenantId: string;
-  snapshotId: string;
-  title: string;
-  status: AccessReviewStatus;
-  createdBy: string;
-  createdAt: Date;
-  dueAt: Date | null;
-  completedAt: Date | null;
-  completedBy: string | null;
-}
-
-export interface ReviewDecisionRecord {
-  id: string;
-  reviewId: string;
-  userId: string;
-  email: string | null;
-  name: string | null;
-  organisationRole: string;
-  decision: ReviewDecisionKind | null;
-  newRole: string | null;
-  comment: string | null;
-  decidedBy: string | null;
-  decidedAt: Date | null;
-  /** For revoke / change-role: when a later snapshot showed it done. */
-  remediatedAt: Date | null;
-  remediatedSnapshotId: string | null;
-}
-
-export interface ReviewProgress {
-  total: number;
-  decided: number;
-  undecided: number;
-  keep: number;
-  revoke: number;
-  changeRole: number;
-  /** Revoke / change-role decisions a later snapshot has not yet confirmed. */
-  awaitingRemediation: number;
-  remediated: number;
-}
-
-/**
- * The completion report an auditor keeps: `sha256` is over the canonical JSON (RFC 8785) of the
- * report without `generatedAt` and itself, with dates as ISO strings (as it travels in JSON), so
- * every download of the same review state has the same digest and any JCS tool recomputes it.
- */
-export interface AccessReviewReport {
-  kind: 'xero-access-review-report';
-  version: 2;
-  generatedAt: Date;
-  review: AccessReviewRecord & { progress: ReviewProgress };
-  /** The snapshot reviewed, with the hashes that tie it into its tenant's chain. */
-  snapshot: {
-    id: string;
-    connection: ConnectionRef;
-    tenantId: string;
-    tenantName: string;
-    sequence: number;
-    takenAt: Date;
-    contentHash: string;
-    chainHash: string;
-  };
-  decisions: ReviewDecisionRecord[];
-  /** Every decision ever recorded in the campaign, oldest first (changed ones included). */
-  history: ReviewDecisionEventRecord[];
-  /** Revoke or change-role decisions that no later snapshot shows carried out yet. */
-  openRemediations: ReviewDecisionRecord[];
-  sha256: string;
-}
+export type { ReviewDecisionRecord } from './review-items.js';
+export type { ReviewProgress } from './review-progress.js';
+export type { AccessReviewRecord } from './review-record.js';
+export { ReviewAlreadyOpenError } from './review-open.js';
+export type { AccessReviewReport, ReviewReportExport } from './review-report.js';
 
 export interface DecisionInput {
   decision: ReviewDecisionKind;
@@ -117,54 +58,15 @@ export interface DecisionInput {
   noReviewerEmailReason?: string;
 }
 
-function toReviewRecord(r: AccessReview): AccessReviewRecord {
-  return {
-    id: r.id,
-    connectionId: r.connection.id,
-    tenantId: r.tenantId,
-    snapshotId: r.snapshot.id,
-    title: r.title,
-    status: r.status,
-    createdBy: r.createdBy,
-    createdAt: r.createdAt,
-    dueAt: r.dueAt,
-    completedAt: r.completedAt,
-    completedBy: r.completedBy,
-  };
-}
-
-function toDecisionRecord(d: ReviewDecision): ReviewDecisionRecord {
-  return {
-    id: d.id,
-    reviewId: d.review.id,
-    userId: d.userId,
-    email: d.email,
-    name: d.name,
-    organisationRole: d.organisationRole,
-    decision: d.decision,
-    newRole: d.newRole,
-    comment: d.comment,
-    decidedBy: d.decidedBy,
-    decidedAt: d.decidedAt,
-    remediatedAt: d.remediatedAt,
-    remediatedSnapshotId: d.remediatedSnapshot?.id ?? null,
-  };
-}
-
-function progressOf(decisions: readonly ReviewDecision[]): ReviewProgress {
-  const count = (p: (d: ReviewDecision) => boolean) => decisions.filter(p).length;
-  const needsRemediation = (d: ReviewDecision) =>
-    d.decision === 'revoke' || d.decision === 'change-role';
-  return {
-    total: decisions.length,
-    decided: count((d) => d.decision !== null),
-    undecided: count((d) => d.decision === null),
-    keep: count((d) => d.decision === 'keep'),
-    revoke: count((d) => d.decision === 'revoke'),
-    changeRole: count((d) => d.decision === 'change-role'),
-    awaitingRemediation: count((d) => needsRemediation(d) && d.remediatedAt === null),
-    remediated: count((d) => needsRemediation(d) && d.remediatedAt !== null),
-  };
+function alreadyOpen(
+  open: AccessReviewRecord,
+  connection: ConnectionRef,
+  snapshot: Snapshot,
+): ReviewAlreadyOpenError {
+  return new ReviewAlreadyOpenError(open, {
+    connection: connectionKey(connection),
+    sequence: snapshot.sequence,
+  });
 }
 
 function nonEmpty(field: string, value: unknown, max: number): string {
@@ -176,7 +78,13 @@ function nonEmpty(field: string, value: unknown, max: number): string {
 export class AccessReviewService {
   constructor(private readonly ctx: ServiceContext) {}
 
-  /** Starts a campaign over the tenant's latest snapshot: one item per user whose role is not REMOVED. */
+  /**
+   * Starts a campaign over the tenant's latest snapshot: one item per user whose role is not
+   * REMOVED. At most one review is open per snapshot (connection + tenant + snapshot): while one
+   * is, this throws ReviewAlreadyOpenError (409) naming it, so a retried request starts nothing
+   * (checked here, and by the unique index `access_review_open_snapshot_unique` for requests that
+   * race). A later snapshot may have its own campaign.
+   */
   async create(
     input: {
       connection: ConnectionRef;
@@ -190,18 +98,23 @@ export class AccessReviewService {
     const title = nonEmpty('title', input.title, 255);
     const createdBy = nonEmpty('createdBy', input.createdBy, 255);
     if (input.dueAt != null) assertValidDate('dueAt', input.dueAt);
-    return this.ctx.em().transactional(async (em) => {
+    let reviewed: Snapshot | undefined;
+    const started = this.ctx.em().transactional(async (em) => {
       const conn = await findConnection(em, input.connection);
       if (!conn) throw new NotFoundError('connection', connectionKey(input.connection));
       const snapshot = await em.findOne(
         Snapshot,
         { connection: conn, tenantId: input.tenantId },
-        { orderBy: { sequence: 'desc' }, populate: ['content'] },
+        { orderBy: { sequence: 'desc' } },
       );
       if (!snapshot)
         throw new ConflictError(
           `tenant ${input.tenantId} of ${connectionKey(input.connection)} has no snapshot yet`,
         );
+      reviewed = snapshot;
+      const open = await openReviewOver(em, snapshot);
+      if (open) throw alreadyOpen(open, input.connection, snapshot);
+      await em.populate(snapshot, ['content']);
       const review = em.create(AccessReview, {
         id: newId(),
         connection: conn,
@@ -228,6 +141,16 @@ export class AccessReviewService {
       await em.flush();
       return toReviewRecord(review);
     });
+    try {
+      return await started;
+    } catch (error) {
+      // Another request opened one over this snapshot between the check and the insert.
+      const open =
+        error instanceof UniqueConstraintViolationException && reviewed
+          ? await openReviewOver(this.ctx.em(), reviewed)
+          : null;
+      throw open && reviewed ? alreadyOpen(open, input.connection, reviewed) : error;
+    }
   }
 
   async get(id: string): Promise<(AccessReviewRecord & { progress: ReviewProgress }) | null> {
@@ -235,8 +158,7 @@ export class AccessReviewService {
     if (!isUuid(id)) return null;
     const review = await em.findOne(AccessReview, { id });
     if (!review) return null;
-    const decisions = await em.find(ReviewDecision, { review });
-    return { ...toReviewRecord(review), progress: progressOf(decisions) };
+    return { ...toReviewRecord(review), progress: await reviewProgress(em, id) };
   }
 
   /** Newest first, keyset-paginated over (createdAt, id). */
@@ -264,18 +186,24 @@ export class AccessReviewService {
     });
   }
 
-  /** The review's items, by email then userId. */
+  /**
+   * Every item of the review at once, by email then UserID (an item without an email first).
+   * A review has an item per user of the tenant: callers that may meet a large one page instead.
+   */
   async decisions(reviewId: string): Promise<ReviewDecisionRecord[]> {
     const em = this.ctx.em();
-    if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
-    if (!(await em.count(AccessReview, { id: reviewId })))
-      throw new NotFoundError('access review', reviewId);
-    const rows = await em.find(
-      ReviewDecision,
-      { review: reviewId },
-      { orderBy: { email: 'asc', userId: 'asc' } },
-    );
-    return rows.map(toDecisionRecord);
+    await assertReviewExists(em, reviewId);
+    return itemsAfter(em, reviewId, null);
+  }
+
+  /** The review's items in the order of `decisions`, keyset-paginated. */
+  async decisionsPage(
+    reviewId: string,
+    page: PageRequest = {},
+  ): Promise<Page<ReviewDecisionRecord>> {
+    const em = this.ctx.em();
+    await assertReviewExists(em, reviewId);
+    return itemsPage(em, reviewId, page);
   }
 
   /**
@@ -283,13 +211,14 @@ export class AccessReviewService {
    * decision in the item's history. Refused (ForbiddenError) when the user under review is the
    * reviewer's own access, and when no reviewer email is given (the rule could not be checked);
    * a change-role to the role the user holds in the reviewed snapshot is a ValidationError on
-   * `newRole`.
+   * `newRole`. Stamped with the service's clock once the review and the item are locked: a time
+   * read before could precede a decision committed while this one waited, listing the two in the
+   * wrong order with a contradicting `previousDecision`.
    */
   async decide(
     reviewId: string,
     xeroUserId: string,
     input: DecisionInput,
-    now = new Date(),
   ): Promise<ReviewDecisionRecord> {
     const userId = xeroUserIdKey(xeroUserId);
     if (!REVIEW_DECISIONS.includes(input.decision))
@@ -332,6 +261,7 @@ export class AccessReviewService {
           'newRole',
           `is the role the user holds already (${newRole}); decide keep, or name another role`,
         );
+      const now = this.ctx.clock();
       const previousDecision = item.decision;
       item.decision = input.decision;
       item.newRole = newRole;
@@ -350,73 +280,42 @@ export class AccessReviewService {
   async history(reviewId: string, xeroUserId?: string): Promise<ReviewDecisionEventRecord[]> {
     const em = this.ctx.em();
     const userId = xeroUserId === undefined ? undefined : xeroUserIdKey(xeroUserId);
-    if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
-    if (!(await em.count(AccessReview, { id: reviewId })))
-      throw new NotFoundError('access review', reviewId);
+    await assertReviewExists(em, reviewId);
     if (userId !== undefined && !(await em.count(ReviewDecision, { review: reviewId, userId })))
       throw new NotFoundError('review item', userId);
     return decisionHistory(em, reviewId, userId);
   }
 
   /**
-   * Everything an auditor needs about one campaign: the review and its progress, the snapshot it
-   * reviewed (with the hashes that tie it into the tenant's chain), every decision with its
-   * remediation, the history of every decision, the remediations still open, and a digest.
+   * Everything an auditor needs about one campaign, as JSON read from the database a page at a
+   * time (see openReviewReport): the review and its progress, the snapshot it reviewed (with the
+   * hashes that tie it into the tenant's chain), every decision with its remediation, the history
+   * of every decision, the remediations still open, and a digest. Null when there is no review.
    */
-  async report(id: string, now = new Date()): Promise<AccessReviewReport | null> {
+  async exportReport(id: string, now = this.ctx.clock()): Promise<ReviewReportExport | null> {
     if (!isUuid(id)) return null;
-    const em = this.ctx.em();
-    const review = await em.findOne(AccessReview, { id }, { populate: ['connection', 'snapshot'] });
-    if (!review) return null;
-    const found = await em.find(
-      ReviewDecision,
-      { review },
-      { orderBy: { email: 'asc', userId: 'asc' } },
-    );
-    const decisions = found.map(toDecisionRecord);
-    const s = review.snapshot;
-    const content = {
-      kind: 'xero-access-review-report' as const,
-      version: 2 as const,
-      review: { ...toReviewRecord(review), progress: progressOf(found) },
-      snapshot: {
-        id: s.id,
-        connection: { namespace: review.connection.namespace, name: review.connection.name },
-        tenantId: s.tenantId,
-        tenantName: s.tenantName,
-        sequence: s.sequence,
-        takenAt: s.takenAt,
-        contentHash: s.content.hash,
-        chainHash: s.chainHash,
-      },
-      decisions,
-      history: await decisionHistory(em, review.id),
-      openRemediations: decisions.filter(
-        (d) => (d.decision === 'revoke' || d.decision === 'change-role') && d.remediatedAt === null,
-      ),
-    };
-    const asJson = JSON.parse(JSON.stringify(content)) as unknown;
-    return { ...content, generatedAt: now, sha256: sha256Hex(canonicalJson(asJson)) };
+    return openReviewReport(this.ctx.em(), id, now);
   }
 
-  /** Closes the review; every user must have a decision. Remediation tracking continues after. */
+  /**
+   * Closes the review; every user must have a decision. Remediation tracking continues after.
+   * Stamped with the service's clock once the review is locked, so never before its last decision.
+   */
   async complete(
     reviewId: string,
     by: string,
-    now = new Date(),
   ): Promise<AccessReviewRecord & { progress: ReviewProgress }> {
     nonEmpty('by', by, 255);
     if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
     return this.ctx.em().transactional(async (em) => {
       const review = await findOpenReview(em, reviewId, this.ctx.dialect === 'postgresql');
-      const decisions = await em.find(ReviewDecision, { review });
-      const progress = progressOf(decisions);
+      const progress = await reviewProgress(em, reviewId);
       if (progress.undecided > 0)
         throw new ConflictError(
           `access review ${reviewId} has ${progress.undecided} undecided users`,
         );
       review.status = 'completed';
-      review.completedAt = now;
+      review.completedAt = this.ctx.clock();
       review.completedBy = by;
       await em.flush();
       return { ...toReviewRecord(review), progress };
@@ -443,4 +342,10 @@ async function findOpenReview(
   if (review.status !== 'open')
     throw new ConflictError(`access review ${reviewId} is ${review.status}`);
   return review;
+}
+
+async function assertReviewExists(em: SqlEntityManager, reviewId: string): Promise<void> {
+  if (!isUuid(reviewId)) throw new NotFoundError('access review', String(reviewId));
+  if (!(await em.count(AccessReview, { id: reviewId })))
+    throw new NotFoundError('access review', reviewId);
 }

@@ -8,6 +8,8 @@ import { Migration20261206224500_api_token_owner_email } from './Migration202612
 import { Migration20261207090000_staff_live_external_id } from './Migration20261207090000_staff_live_external_id.js';
 import { Migration20261207093000_drop_finding_status_last_seen_index } from './Migration20261207093000_drop_finding_status_last_seen_index.js';
 import { Migration20261207100000_snapshot_active_user_count } from './Migration20261207100000_snapshot_active_user_count.js';
+import { Migration20261207120000_finding_event_feed } from './Migration20261207120000_finding_event_feed.js';
+import { Migration20261207120500_open_review_unique } from './Migration20261207120500_open_review_unique.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -38,5 +40,13 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261207100000_snapshot_active_user_count',
     class: Migration20261207100000_snapshot_active_user_count,
+  },
+  {
+    name: 'Migration20261207120000_finding_event_feed',
+    class: Migration20261207120000_finding_event_feed,
+  },
+  {
+    name: 'Migration20261207120500_open_review_unique',
+    class: Migration20261207120500_open_review_unique,
   },
 ];

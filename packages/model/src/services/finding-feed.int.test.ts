@@ -1,0 +1,218 @@
+import type { Knex } from '@mikro-orm/knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PageRequestError } from '../errors.js';
+import { newId } from '../ids.js';
+import { testDrivers, type TestModel } from '../test/drivers.js';
+import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
+import type { FindingChange } from './finding-feed.js';
+
+const other = { namespace: 'finance', name: 'globex' };
+
+/** Reads the feed from `cursor` until it has nothing more for now; the last cursor with it. */
+async function readAll(
+  t: TestModel,
+  cursor: string | null,
+  limit: number,
+  connection?: typeof acme,
+): Promise<{ items: FindingChange[]; cursor: string | null }> {
+  const items: FindingChange[] = [];
+  for (;;) {
+    const page = await t.model.db.findings.changes(connection ? { connection } : {}, {
+      limit,
+      cursor,
+    });
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+    if (!page.hasMore) return { items, cursor };
+  }
+}
+
+const summary = (items: FindingChange[]) =>
+  items.map((c) => `${c.type}:${c.subject.id}:${c.actor ?? 'reconciler'}`);
+
+describe.each(testDrivers)('the finding changes feed on $dialect', (driver) => {
+  let t: TestModel;
+  let ids: Record<string, string>;
+  beforeAll(async () => {
+    t = await driver.create();
+    const db = t.model.db;
+    const s1 = await db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'STANDARD'], ['b', 'STANDARD']),
+      at('2026-11-01T00:00:00Z'),
+    );
+    const opened = await db.findings.apply(acme, s1.id, [unidentified('a'), unidentified('b')]);
+    ids = Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
+    await db.findings.acceptRisk(ids.a!, { reason: 'contractor', by: 'alice' });
+    await db.findings.revokeAcceptance(ids.a!, 'bob', 'not any more');
+    const s2 = await db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'STANDARD']),
+      at('2026-11-01T01:00:00Z'),
+    );
+    await db.findings.apply(acme, s2.id, [unidentified('a')]);
+    const g = await db.snapshots.record(other, tenant, users(['g', 'STANDARD']), new Date());
+    await db.findings.apply(other, g.id, [unidentified('g')]);
+  });
+  afterAll(async () => t?.dispose());
+
+  it('lists every change once, in the order they happened, with what each is about', async () => {
+    const { items, cursor } = await readAll(t, null, 2);
+    expect(summary(items).slice(0, 2).sort()).toEqual([
+      'opened:a:reconciler',
+      'opened:b:reconciler',
+    ]);
+    expect(summary(items).slice(2)).toEqual([
+      'accepted:a:alice',
+      'acceptance-revoked:a:bob',
+      'resolved:b:reconciler',
+      'opened:g:reconciler',
+    ]);
+    expect(new Set(items.map((c) => c.id)).size).toBe(items.length);
+    expect(items[2]).toEqual({
+      id: expect.any(String),
+      type: 'accepted',
+      fromStatus: 'open',
+      toStatus: 'accepted',
+      at: expect.any(Date),
+      actor: 'alice',
+      note: expect.stringContaining('contractor'),
+      snapshotId: null,
+      findingId: ids.a,
+      connection: acme,
+      tenantId: tenant.tenantId,
+      check: 'user-identified',
+      subject: { kind: 'user', id: 'a' },
+    });
+    // Each event as its finding's history has it.
+    const history = await t.model.db.findings.history(ids.a!);
+    expect(items.filter((c) => c.findingId === ids.a).map((c) => c.id)).toEqual(
+      history.map((e) => e.id),
+    );
+    expect(cursor).not.toBeNull();
+  });
+
+  it('answers the same pages however they are cut', async () => {
+    const whole = await readAll(t, null, 500);
+    expect((await readAll(t, null, 1)).items).toEqual(whole.items);
+    expect((await readAll(t, null, 3)).items).toEqual(whole.items);
+  });
+
+  it('keeps its place at the end: the same cursor back, then only what changed since', async () => {
+    const { cursor } = await readAll(t, null, 50);
+    expect(await t.model.db.findings.changes({}, { cursor })).toEqual({
+      items: [],
+      nextCursor: cursor,
+      hasMore: false,
+    });
+    await t.model.db.findings.acceptRisk(ids.a!, { reason: 'for now', by: 'carol' });
+    const next = await readAll(t, cursor, 50);
+    expect(summary(next.items)).toEqual(['accepted:a:carol']);
+    expect(next.cursor).not.toEqual(cursor);
+    expect((await readAll(t, next.cursor, 50)).items).toEqual([]);
+  });
+
+  it("filters by connection, keeping the feed's order", async () => {
+    const all = (await readAll(t, null, 50)).items;
+    const globex = await readAll(t, null, 2, other);
+    expect(summary(globex.items)).toEqual(['opened:g:reconciler']);
+    expect((await readAll(t, null, 2, acme)).items).toEqual(
+      all.filter((c) => c.connection.name === 'acme'),
+    );
+    expect(
+      await t.model.db.findings.changes({ connection: { namespace: 'no', name: 'such' } }),
+    ).toEqual({ items: [], nextCursor: null, hasMore: false });
+  });
+
+  it('refuses a cursor it did not hand out, naming cursor', async () => {
+    const findingsCursor = (await t.model.db.findings.list({}, { limit: 1 })).nextCursor!;
+    for (const cursor of [findingsCursor, 'not-a-cursor', Buffer.from('[1]').toString('base64url')])
+      await expect(t.model.db.findings.changes({}, { cursor })).rejects.toThrow(PageRequestError);
+    const forged = Buffer.from(JSON.stringify(['finding-events', '1 or 1=1', '2'])).toString(
+      'base64url',
+    );
+    await expect(t.model.db.findings.changes({}, { cursor: forged })).rejects.toThrow(/^cursor: /);
+  });
+});
+
+// PostgreSQL: transactions commit in another order than they wrote. (SQLite has one writer.)
+describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
+  'the finding changes feed while transactions are in progress on $dialect',
+  (driver) => {
+    let t: TestModel;
+    let knex: Knex;
+    let ids: Record<string, string>;
+    beforeAll(async () => {
+      t = await driver.create();
+      knex = t.model.orm.em.getKnex();
+      const s = await t.model.db.snapshots.record(
+        acme,
+        tenant,
+        users(['a', 'STANDARD'], ['b', 'STANDARD']),
+        new Date(),
+      );
+      const opened = await t.model.db.findings.apply(acme, s.id, [
+        unidentified('a'),
+        unidentified('b'),
+      ]);
+      ids = Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
+    });
+    afterAll(async () => t?.dispose());
+
+    /** An event inserted as a writer does, in `trx`. */
+    const insertEvent = (trx: Knex.Transaction, findingId: string, note: string) =>
+      trx('finding_event').insert({
+        id: newId(),
+        finding_id: findingId,
+        type: 'resolved',
+        from_status: 'open',
+        to_status: 'resolved',
+        at: new Date(),
+        note,
+      });
+
+    it('does not pass an event whose transaction commits after a later one', async () => {
+      const start = (await readAll(t, null, 50)).cursor;
+      const first = await knex.transaction();
+      try {
+        await insertEvent(first, ids.b!, 'written first, committed last');
+        // A later change commits while the first transaction is still open.
+        await t.model.db.findings.acceptRisk(ids.a!, { reason: 'later', by: 'alice' });
+        const during = await readAll(t, start, 50);
+        // Listing the later one now would move the cursor past the first: it waits.
+        expect(summary(during.items)).toEqual([]);
+        await first.commit();
+      } catch (error) {
+        await first.rollback();
+        throw error;
+      }
+      const after = await readAll(t, start, 50);
+      expect(after.items.map((c) => c.note ?? '')).toEqual([
+        'written first, committed last',
+        expect.stringContaining('later'),
+      ]);
+    });
+
+    it('lists a change after one that committed before it was made, whichever transaction began first', async () => {
+      const start = (await readAll(t, null, 50)).cursor;
+      const older = await knex.transaction();
+      try {
+        // The older transaction has its id before the other begins …
+        await older.raw('select pg_current_xact_id()');
+        await t.model.db.findings.revokeAcceptance(ids.a!, 'bob', 'made first');
+        // … and changes the same finding after the other committed (as a writer waiting for its
+        // row lock does).
+        await insertEvent(older, ids.a!, 'made second');
+        await older.commit();
+      } catch (error) {
+        await older.rollback();
+        throw error;
+      }
+      const { items } = await readAll(t, start, 50);
+      expect(items.map((c) => c.note)).toEqual(['made first', 'made second']);
+    });
+  },
+);

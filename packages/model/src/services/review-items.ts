@@ -1,0 +1,128 @@
+import { raw } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { ReviewDecision, type ReviewDecisionKind } from '../entities/review-decision.js';
+import {
+  decodeTextCursor,
+  encodeCursor,
+  pageSize,
+  toPage,
+  type Page,
+  type PageRequest,
+} from './pagination.js';
+
+export interface ReviewDecisionRecord {
+  id: string;
+  reviewId: string;
+  userId: string;
+  email: string | null;
+  name: string | null;
+  organisationRole: string;
+  decision: ReviewDecisionKind | null;
+  newRole: string | null;
+  comment: string | null;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+  /** For revoke / change-role: when a later snapshot showed it done. */
+  remediatedAt: Date | null;
+  remediatedSnapshotId: string | null;
+}
+
+export function toDecisionRecord(d: ReviewDecision): ReviewDecisionRecord {
+  return {
+    id: d.id,
+    reviewId: d.review.id,
+    userId: d.userId,
+    email: d.email,
+    name: d.name,
+    organisationRole: d.organisationRole,
+    decision: d.decision,
+    newRole: d.newRole,
+    comment: d.comment,
+    decidedBy: d.decidedBy,
+    decidedAt: d.decidedAt,
+    remediatedAt: d.remediatedAt,
+    remediatedSnapshotId: d.remediatedSnapshot?.id ?? null,
+  };
+}
+
+/**
+ * Where an item sorts: by email, then UserID (unique in a review). An item without an email
+ * sorts as the empty one, first, on both drivers (PostgreSQL would put nulls last, SQLite first).
+ */
+export interface ItemPosition {
+  email: string;
+  userId: string;
+}
+
+const EMAIL_ORDER = "coalesce(d.email, '')";
+const SCOPE = 'review-items';
+
+export function positionOf(d: { email: string | null; userId: string }): ItemPosition {
+  return { email: d.email ?? '', userId: d.userId };
+}
+
+/** A row as the query builder maps it: properties, references as their ids. */
+type ItemRow = Omit<ReviewDecision, 'review' | 'remediatedSnapshot'> & {
+  review: string;
+  remediatedSnapshot: string | null;
+};
+
+/**
+ * The review's items after `after` (from the first without it), in item order, at most `limit`
+ * of them (all without it); `decisions` keeps those with one of these decisions. Read as plain
+ * rows: a large review is read in many pages, and entities would cost several times as much.
+ */
+export async function itemsAfter(
+  em: SqlEntityManager,
+  reviewId: string,
+  after: ItemPosition | null,
+  limit?: number,
+  decisions?: readonly ReviewDecisionKind[],
+): Promise<ReviewDecisionRecord[]> {
+  const qb = em.createQueryBuilder(ReviewDecision, 'd').select('*').where({ review: reviewId });
+  if (decisions) qb.andWhere({ decision: { $in: [...decisions] } });
+  if (after) qb.andWhere(`(${EMAIL_ORDER}, d.user_id) > (?, ?)`, [after.email, after.userId]);
+  qb.orderBy({ [raw(EMAIL_ORDER)]: 'asc', userId: 'asc' });
+  if (limit !== undefined) qb.limit(limit);
+  const rows = (await qb.execute('all', true)) as unknown as ItemRow[];
+  return rows.map((d) => ({
+    id: d.id,
+    reviewId: d.review,
+    userId: d.userId,
+    email: d.email,
+    name: d.name,
+    organisationRole: d.organisationRole,
+    decision: d.decision,
+    newRole: d.newRole,
+    comment: d.comment,
+    decidedBy: d.decidedBy,
+    decidedAt: d.decidedAt,
+    remediatedAt: d.remediatedAt,
+    remediatedSnapshotId: d.remediatedSnapshot,
+  }));
+}
+
+/** One page of the review's items, by email then UserID, with an opaque cursor. */
+export async function itemsPage(
+  em: SqlEntityManager,
+  reviewId: string,
+  page: PageRequest,
+): Promise<Page<ReviewDecisionRecord>> {
+  const limit = pageSize(page.limit);
+  const after = page.cursor ? decodeTextCursor(page.cursor, SCOPE) : null;
+  const rows = await itemsAfter(
+    em,
+    reviewId,
+    after && { email: after.value, userId: after.id },
+    limit + 1,
+  );
+  return toPage(
+    rows,
+    limit,
+    (d) => d,
+    (d) => {
+      const { email, userId } = positionOf(d);
+      return encodeCursor(SCOPE, email, userId);
+    },
+  );
+}
