@@ -20,6 +20,12 @@ export class Snapshot {
    * the content when read.
    */
   activeUserCount!: number | null;
+  /**
+   * When `findings.apply` first applied this snapshot's evaluation: an older snapshot of the
+   * tenant is refused from then on. Not a link field. Null until applied, and on snapshots
+   * applied before the column existed or by the previous version's pods during the upgrade.
+   */
+  findingsAppliedAt: Date | null = null;
   content!: SnapshotContent;
   previous: Snapshot | null = null;
   previousHash: string | null = null;
@@ -41,6 +47,7 @@ export const SnapshotSchema = new EntitySchema<Snapshot>({
     takenAt: { type: 'datetime' },
     userCount: { type: 'integer' },
     activeUserCount: { type: 'integer', nullable: true },
+    findingsAppliedAt: { type: 'datetime', nullable: true },
     content: {
       kind: 'm:1',
       entity: () => SnapshotContent,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Snapshot } from '../entities/snapshot.js';
 import { ConflictError, StaleSnapshotError } from '../errors.js';
 import type { ReportedFinding } from '../findings/reported-finding.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
@@ -69,12 +70,31 @@ describe.each(testDrivers)('applying findings of an older snapshot on $dialect',
     expect(await deliveries()).toBe(sent);
   });
 
-  it('tells an applied evaluation by the findings it saw again alone, or by what it resolved alone', async () => {
+  it('refuses snapshot 2 after snapshot 3 was applied though 3 reported nothing and had nothing to resolve', async () => {
+    const ref = { namespace: 'finance', name: 'quiet' };
+    const [, s2, s3] = await recordAll(ref, ['a'], ['a'], ['a']);
+    const sent = await deliveries();
+    expect(await apply(ref, s3!, [])).toMatchObject({ transitions: [], openByCheck: {} });
+    const stale = apply(ref, s2!, [unidentified('a')]);
+    await expect(stale).rejects.toThrow(StaleSnapshotError);
+    await expect(stale).rejects.toMatchObject({ sequence: 2, appliedSequence: 3 });
+    expect(await stateOf(ref)).toEqual([]);
+    expect(await deliveries()).toBe(sent);
+  });
+
+  /** Snapshots applied before `findingsAppliedAt` existed, or by the previous version: no mark. */
+  const forgetAppliedMarks = () =>
+    t.model.orm.em
+      .fork()
+      .nativeUpdate(Snapshot, { findingsAppliedAt: { $ne: null } }, { findingsAppliedAt: null });
+
+  it('tells an unmarked applied evaluation by the findings it saw again alone, or by what it resolved alone', async () => {
     // Snapshot 3 reports the finding that is open already: no transition, only the finding's mark.
     const seen = { namespace: 'finance', name: 'seen-again' };
     const [a1, a2, a3] = await recordAll(seen, ['a'], ['a', 'b'], ['a']);
     await apply(seen, a1!, [unidentified('a')]);
     expect((await apply(seen, a3!, [unidentified('a')])).transitions).toEqual([]);
+    await forgetAppliedMarks();
     await expect(apply(seen, a2!, [unidentified('a'), unidentified('b')])).rejects.toThrow(
       /^snapshot 2 of finance\/seen-again tenant .* older than snapshot 3,/,
     );
@@ -84,6 +104,7 @@ describe.each(testDrivers)('applying findings of an older snapshot on $dialect',
     const [b1, b2, b3] = await recordAll(cleared, ['a'], ['a'], []);
     await apply(cleared, b1!, [unidentified('a')]);
     await apply(cleared, b3!, []);
+    await forgetAppliedMarks();
     await expect(apply(cleared, b2!, [unidentified('a')])).rejects.toThrow(StaleSnapshotError);
     expect(await stateOf(cleared)).toEqual([['a', 'resolved', b1!.id]]);
   });

@@ -38,10 +38,11 @@ export interface ApplyFindingsResult {
 
 /**
  * The highest sequence above `snapshot`'s among the tenant's snapshots whose findings are applied,
- * or null. An evaluation leaves its snapshot on every finding it reports (`finding.snapshot`) and
- * on every event it writes, so the tenant's findings (`existing`) and their events tell. An
- * evaluation that reported nothing and found nothing to resolve leaves no mark; applying an
- * older one after it opens what the older one reports, until the next sync resolves it.
+ * or null. An apply marks its snapshot (`findingsAppliedAt`). Snapshots applied before that
+ * column existed, or by the previous version's pods during the upgrade, have no mark: those are
+ * known by the traces their evaluation left, its snapshot on every finding it reported
+ * (`finding.snapshot`, among `existing`) and on every event it wrote. An unmarked one that
+ * reported nothing and found nothing to resolve left none.
  */
 async function newestAppliedAfter(
   em: SqlEntityManager,
@@ -49,27 +50,33 @@ async function newestAppliedAfter(
   snapshot: Snapshot,
   existing: readonly Finding[],
 ): Promise<number | null> {
-  const newer: { id: string; sequence: number }[] = await em
+  const newer: { id: string; sequence: number; findingsAppliedAt: Date | null }[] = await em
     .createQueryBuilder(Snapshot)
-    .select(['id', 'sequence'])
+    .select(['id', 'sequence', 'findingsAppliedAt'])
     .where({
       connection: conn.id,
       tenantId: snapshot.tenantId,
       sequence: { $gt: snapshot.sequence },
     })
     .execute('all');
-  if (newer.length === 0) return null;
-  const ids = newer.map((s) => s.id);
-  const marked = new Set(existing.map((f) => f.snapshot?.id));
-  const events: { snapshot: string }[] = await em
-    .createQueryBuilder(FindingEvent, 'e')
-    .select('e.snapshot')
-    .join('e.finding', 'f')
-    .where({ 'f.connection': conn.id, 'f.tenantId': snapshot.tenantId, 'e.snapshot': { $in: ids } })
-    .execute('all');
-  for (const e of events) marked.add(e.snapshot);
-  const applied = newer.filter((s) => marked.has(s.id)).map((s) => s.sequence);
-  return applied.length > 0 ? Math.max(...applied) : null;
+  const applied = new Set(newer.filter((s) => s.findingsAppliedAt !== null).map((s) => s.id));
+  const unmarked = newer.filter((s) => !applied.has(s.id)).map((s) => s.id);
+  if (unmarked.length > 0) {
+    for (const f of existing) if (f.snapshot) applied.add(f.snapshot.id);
+    const events: { snapshot: string }[] = await em
+      .createQueryBuilder(FindingEvent, 'e')
+      .select('e.snapshot')
+      .join('e.finding', 'f')
+      .where({
+        'f.connection': conn.id,
+        'f.tenantId': snapshot.tenantId,
+        'e.snapshot': { $in: unmarked },
+      })
+      .execute('all');
+    for (const e of events) applied.add(e.snapshot);
+  }
+  const sequences = newer.filter((s) => applied.has(s.id)).map((s) => s.sequence);
+  return sequences.length > 0 ? Math.max(...sequences) : null;
 }
 
 /**
@@ -89,9 +96,10 @@ async function newestAppliedAfter(
  *
  * A snapshot older than one whose findings are applied already is refused (StaleSnapshotError,
  * nothing written): a replica that stopped leading but still ran would otherwise reopen and
- * resolve findings from stale data, move `finding.snapshot` back and send alerts about it. A
- * newer snapshot only recorded does not refuse it: that sync may yet fail before applying, and
- * this evaluation is then the newest the findings can follow.
+ * resolve findings from stale data, move `finding.snapshot` back and send alerts about it. Each
+ * apply marks its snapshot (`findingsAppliedAt`, in this transaction), so one that changed
+ * nothing counts too. A newer snapshot only recorded does not refuse it: that sync may yet fail
+ * before applying, and this evaluation is then the newest the findings can follow.
  */
 export async function applyFindings(
   ctx: ServiceContext,
@@ -128,6 +136,7 @@ export async function applyFindings(
       throw new StaleSnapshotError(chain, snapshot.sequence, applied);
     }
     const writtenAt = ctx.clock();
+    snapshot.findingsAppliedAt ??= writtenAt;
     const keyOf = (f: Finding) =>
       findingKey({ check: f.check, subject: { kind: f.subjectKind, id: f.subjectId } });
     const byExistingKey = new Map(existing.map((f) => [keyOf(f), f]));

@@ -1,12 +1,15 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Finding } from '../entities/finding.js';
 import type { ModelOrm } from '../orm/create-orm.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, findingAlertsTo, tenant, unidentified, users } from '../test/fixtures.js';
+import { untilWaitingForLocks } from '../test/lock-waits.js';
 import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
+import type { AlertsFor } from './finding-expiry.js';
 import { redactWebhookTarget } from './webhooks.js';
 
 const execFileAsync = promisify(execFile);
@@ -54,6 +57,9 @@ describe.each(testDrivers)(
   'expiring accepted risks without an evaluation on $dialect',
   (driver) => {
     const t = useTestModel(driver);
+    /** A sweep at `now` (the system clock's time in production, when it starts). */
+    const sweep = (now: Date, alertsFor?: AlertsFor) =>
+      databaseWithClock(t.model, new ManualClock(now)).findings.expireAcceptances(now, alertsFor);
     let ids: Record<string, string>;
     let suspendedIds: Record<string, string>;
 
@@ -79,7 +85,7 @@ describe.each(testDrivers)(
     it('reopens lapsed acceptances with the accepted-expired event and alert, leaving current ones', async () => {
       const db = t.model.db;
       const now = at('2026-11-10T00:00:00Z');
-      const result = await db.findings.expireAcceptances(now, async (ref) =>
+      const result = await sweep(now, async (ref) =>
         ref.namespace === acme.namespace ? alerts : undefined,
       );
       expect(result.failed).toEqual([]);
@@ -141,7 +147,7 @@ describe.each(testDrivers)(
 
     it('does nothing when run again, and the next evaluation finds nothing to expire', async () => {
       const db = t.model.db;
-      const again = await db.findings.expireAcceptances(at('2026-11-10T00:01:00Z'), alertsForAll);
+      const again = await sweep(at('2026-11-10T00:01:00Z'), alertsForAll);
       expect(again).toEqual({ expired: [], failed: [] });
       const s = await db.snapshots.latest(acme, tenant.tenantId);
       const applied = await db.findings.apply(
@@ -161,18 +167,15 @@ describe.each(testDrivers)(
       await accept(t.model, ids.c!, '2026-11-20T00:00:00Z', '2026-11-11T00:00:00Z');
       await accept(t.model, suspendedIds.d!, '2026-11-20T00:00:00Z', '2026-11-11T00:00:00Z');
       const broken = new Error('Secret finance/xero-access-alerts key url: is missing or empty');
-      const result = await db.findings.expireAcceptances(
-        at('2026-11-21T00:00:00Z'),
-        async (ref) => {
-          if (ref.namespace === acme.namespace) throw broken;
-          return alerts;
-        },
-      );
+      const result = await sweep(at('2026-11-21T00:00:00Z'), async (ref) => {
+        if (ref.namespace === acme.namespace) throw broken;
+        return alerts;
+      });
       expect(result.failed).toEqual([{ connection: acme, error: broken }]);
       expect(result.expired.map((e) => e.connection)).toEqual([other]);
       expect((await db.findings.get(ids.c!))?.status).toBe('accepted');
 
-      const later = await db.findings.expireAcceptances(at('2026-11-21T00:01:00Z'), alertsForAll);
+      const later = await sweep(at('2026-11-21T00:01:00Z'), alertsForAll);
       expect(later.expired.map((e) => e.transitions.map((x) => x.finding.id))).toEqual([[ids.c]]);
     });
 
@@ -180,7 +183,7 @@ describe.each(testDrivers)(
       const db = t.model.db;
       await accept(t.model, ids.c!, '2026-11-23T00:00:00Z', '2026-11-22T00:00:00Z');
       const reason = 'Secret finance/xero-access-alerts key url: must be an https URL';
-      const result = await db.findings.expireAcceptances(at('2026-11-23T00:00:00Z'), async () => ({
+      const result = await sweep(at('2026-11-23T00:00:00Z'), async () => ({
         ...alerts,
         undeliverable: [{ target: 'secret://finance/xero-access-alerts', reason }],
       }));
@@ -276,3 +279,53 @@ describe.each(testDrivers)('overlapping expiry runs on $dialect', (driver) => {
     },
   );
 });
+
+describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
+  'an expiry waiting for a finding lock on $dialect',
+  (driver) => {
+    const t = useTestModel(driver);
+
+    it('stamps the reopening when the lock is granted, after the change that held it', async () => {
+      const ids = await openFindings(t.model, acme, ['w'], '2026-11-01T00:00:00Z');
+      await accept(t.model, ids.w!, '2026-11-05T00:00:00Z');
+      const clock = new ManualClock(at('2026-11-06T00:00:00Z'));
+      const holder = new pg.Client({ connectionString: t.url });
+      await holder.connect();
+      try {
+        // Another writer holds the finding when the sweep starts, and commits a change at 00:05.
+        await holder.query('begin');
+        await holder.query('select id from finding where id = $1 for update', [ids.w]);
+        const sweeping = databaseWithClock(t.model, clock).findings.expireAcceptances(
+          clock.now(),
+          alertsForAll,
+        );
+        await untilWaitingForLocks(holder, 1);
+        await holder.query('update finding set updated_at = $2 where id = $1', [
+          ids.w,
+          at('2026-11-06T00:05:00Z'),
+        ]);
+        clock.set(at('2026-11-06T00:10:00Z'));
+        await holder.query('commit');
+        const { expired } = await sweeping;
+
+        const granted = at('2026-11-06T00:10:00Z');
+        const [reopened] = expired.flatMap((e) => e.transitions);
+        expect(reopened).toMatchObject({ type: 'accepted-expired', at: granted });
+        expect(await t.model.db.findings.get(ids.w!)).toMatchObject({
+          status: 'open',
+          updatedAt: granted,
+        });
+        expect((await t.model.db.findings.history(ids.w!)).at(-1)).toMatchObject({
+          type: 'accepted-expired',
+          at: granted,
+        });
+        const [delivery] = (
+          await t.model.db.webhooks.list({ eventType: 'finding.accepted-expired' })
+        ).items;
+        expect(delivery).toMatchObject({ eventId: reopened!.eventId, nextAttemptAt: granted });
+      } finally {
+        await holder.end();
+      }
+    });
+  },
+);

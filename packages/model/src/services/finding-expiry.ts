@@ -47,6 +47,11 @@ function lapsedAt(now: Date): ObjectQuery<Finding> {
  * row lock evaluations take (PostgreSQL; SQLite serialises writers), and finding the lapsed
  * acceptances again inside it: runs that overlap, from any replica of either app, or an evaluation
  * of the same connection, never expire one acceptance twice.
+ *
+ * `now` decides which acceptances have lapsed; what is written (events, `updatedAt`, alert
+ * deliveries) is stamped with the clock read once the findings are locked, as `findings.apply`
+ * does: a stamp from the sweep's start would put the reopening before a change committed while it
+ * waited, and move `updatedAt` backwards.
  */
 export async function expireAcceptances(
   ctx: ServiceContext,
@@ -97,14 +102,15 @@ async function expireConnection(
       },
     );
     if (lapsed.length === 0) return undefined;
+    const writtenAt = ctx.clock();
     const events = lapsed.map((f): ['accepted-expired', FindingEvent] => [
       'accepted-expired',
-      expireAcceptance(em, f, now, null),
+      expireAcceptance(em, f, writtenAt, null),
     ]);
     await em.flush();
     return {
       connection,
-      transitions: await recordTransitions(em, conn, events, now, alerts),
+      transitions: await recordTransitions(em, conn, events, writtenAt, alerts),
       openByCheck: await openCounts(em, conn.id),
     };
   });

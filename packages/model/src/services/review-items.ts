@@ -27,10 +27,17 @@ export interface ReviewDecisionRecord {
   remediatedSnapshotId: string | null;
 }
 
-export function toDecisionRecord(d: ReviewDecision): ReviewDecisionRecord {
+/** An item's own columns; the review and the remediating snapshot are given as their ids. */
+type ItemFields = Omit<ReviewDecision, 'review' | 'remediatedSnapshot'>;
+
+function decisionRecord(
+  d: ItemFields,
+  reviewId: string,
+  remediatedSnapshotId: string | null,
+): ReviewDecisionRecord {
   return {
     id: d.id,
-    reviewId: d.review.id,
+    reviewId,
     userId: d.userId,
     email: d.email,
     name: d.name,
@@ -41,8 +48,12 @@ export function toDecisionRecord(d: ReviewDecision): ReviewDecisionRecord {
     decidedBy: d.decidedBy,
     decidedAt: d.decidedAt,
     remediatedAt: d.remediatedAt,
-    remediatedSnapshotId: d.remediatedSnapshot?.id ?? null,
+    remediatedSnapshotId,
   };
+}
+
+export function toDecisionRecord(d: ReviewDecision): ReviewDecisionRecord {
+  return decisionRecord(d, d.review.id, d.remediatedSnapshot?.id ?? null);
 }
 
 /**
@@ -62,10 +73,7 @@ export function positionOf(d: { email: string | null; userId: string }): ItemPos
 }
 
 /** A row as the query builder maps it: properties, references as their ids. */
-type ItemRow = Omit<ReviewDecision, 'review' | 'remediatedSnapshot'> & {
-  review: string;
-  remediatedSnapshot: string | null;
-};
+type ItemRow = ItemFields & { review: string; remediatedSnapshot: string | null };
 
 /**
  * The review's items after `after` (from the first without it), in item order, at most `limit`
@@ -85,21 +93,7 @@ export async function itemsAfter(
   qb.orderBy({ [raw(EMAIL_ORDER)]: 'asc', userId: 'asc' });
   if (limit !== undefined) qb.limit(limit);
   const rows = (await qb.execute('all', true)) as unknown as ItemRow[];
-  return rows.map((d) => ({
-    id: d.id,
-    reviewId: d.review,
-    userId: d.userId,
-    email: d.email,
-    name: d.name,
-    organisationRole: d.organisationRole,
-    decision: d.decision,
-    newRole: d.newRole,
-    comment: d.comment,
-    decidedBy: d.decidedBy,
-    decidedAt: d.decidedAt,
-    remediatedAt: d.remediatedAt,
-    remediatedSnapshotId: d.remediatedSnapshot,
-  }));
+  return rows.map((d) => decisionRecord(d, d.review, d.remediatedSnapshot));
 }
 
 /** One page of the review's items, by email then UserID, with an opaque cursor. */

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at, tenant, users } from '../test/fixtures.js';
+import { untilWaitingForLocks } from '../test/lock-waits.js';
 import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
 
 /** A reviewer whose credential names a person, so separation of duties can be checked. */
@@ -22,19 +23,7 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
     });
     afterAll(async () => holder?.end());
 
-    /** Resolves once `n` sessions of this database wait for a lock. */
-    const untilWaiting = async (n: number) => {
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        const { rows } = await holder.query<{ n: string }>(
-          `select count(*) as n from pg_stat_activity
-           where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if (Number(rows[0]!.n) >= n) return;
-        if (Date.now() > deadline) throw new Error(`${n} sessions never waited for a lock`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    };
+    const untilWaiting = (n: number) => untilWaitingForLocks(holder, n);
 
     it('a sync leaves a decision a reviewer changed while it ran as the reviewer made it', async () => {
       const db = t.model.db;

@@ -1,7 +1,9 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../errors.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at } from '../test/fixtures.js';
+import { untilWaitingForLocks } from '../test/lock-waits.js';
 import { encodeCursor } from './pagination.js';
 
 describe.each(testDrivers)('API tokens on $dialect', (driver) => {
@@ -111,3 +113,65 @@ describe.each(testDrivers)('API tokens on $dialect', (driver) => {
     ).rejects.toThrow(/^ownerEmail: must be an email address/);
   });
 });
+
+describe.each(testDrivers)(
+  'a bootstrap token whose secret another token holds on $dialect',
+  (driver) => {
+    const t = useTestModel(driver);
+
+    it('is refused, naming the token, whether new or rotated', async () => {
+      const db = t.model.db;
+      const { token: taken } = await db.tokens.create({ name: 'ci', role: 'viewer' });
+      const refused = db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: taken });
+      await expect(refused).rejects.toThrow(ConflictError);
+      await expect(refused).rejects.toThrow(
+        'another API token holds the secret given for bootstrap-scim',
+      );
+      await db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: 'e'.repeat(40) });
+      await expect(
+        db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: taken }),
+      ).rejects.toThrow('another API token holds the secret given for bootstrap-scim');
+      expect(await db.tokens.verify(taken)).toMatchObject({ name: 'ci', role: 'viewer' });
+      expect(await db.tokens.verify('e'.repeat(40))).toMatchObject({ name: 'bootstrap-scim' });
+    });
+  },
+);
+
+describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
+  'a bootstrap token ensured by replicas starting together on $dialect',
+  (driver) => {
+    const t = useTestModel(driver);
+
+    it('succeeds for every replica and makes one token', async () => {
+      const holder = new pg.Client({ connectionString: t.url });
+      await holder.connect();
+      try {
+        // Writes to api_token wait until every replica has looked for the token (none yet).
+        await holder.query('begin');
+        await holder.query('lock table api_token in share mode');
+        const secret = 'd'.repeat(40);
+        const replicas = Array.from({ length: 4 }, () =>
+          t.model.db.tokens.ensure({
+            name: 'bootstrap-admin',
+            role: 'admin',
+            token: secret,
+            createdBy: 'bootstrap',
+          }),
+        );
+        await untilWaitingForLocks(holder, replicas.length);
+        await holder.query('commit');
+        const records = await Promise.all(replicas);
+        expect(new Set(records.map((r) => r.id)).size).toBe(1);
+        expect((await t.model.db.tokens.list()).items.map((r) => r.name)).toEqual([
+          'bootstrap-admin',
+        ]);
+        expect(await t.model.db.tokens.verify(secret)).toMatchObject({
+          id: records[0]!.id,
+          role: 'admin',
+        });
+      } finally {
+        await holder.end();
+      }
+    });
+  },
+);

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
+import { UniqueConstraintViolationException, type RequiredEntityData } from '@mikro-orm/core';
 import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-token.js';
 import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
@@ -90,8 +89,8 @@ function validate(input: CreateTokenInput, now: Date): void {
   }
 }
 
-function newRow(em: SqlEntityManager, input: CreateTokenInput, token: string, now: Date): ApiToken {
-  return em.create(ApiToken, {
+function newRow(input: CreateTokenInput, token: string, now: Date): RequiredEntityData<ApiToken> {
+  return {
     id: newId(),
     name: input.name,
     role: input.role,
@@ -101,7 +100,12 @@ function newRow(em: SqlEntityManager, input: CreateTokenInput, token: string, no
     createdBy: input.createdBy ?? null,
     createdAt: now,
     expiresAt: input.expiresAt ?? null,
-  });
+  };
+}
+
+/** The secret given to ensure is another token's already. */
+function secretTaken(name: string): ConflictError {
+  return new ConflictError(`another API token holds the secret given for ${name}`);
 }
 
 export class ApiTokenService {
@@ -115,7 +119,7 @@ export class ApiTokenService {
     validate(input, now);
     const token = input.token ?? `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const em = this.ctx.em();
-    const row = newRow(em, input, token, now);
+    const row = em.create(ApiToken, newRow(input, token, now));
     try {
       await em.flush();
     } catch (error) {
@@ -130,7 +134,10 @@ export class ApiTokenService {
 
   /**
    * Makes the named token hold exactly this secret and role (bootstrap Secret on every start):
-   * creates it, updates it if the secret or role changed, and un-revokes nothing.
+   * creates it, updates it if the secret or role changed, and un-revokes nothing. Replicas
+   * starting together on a new database all succeed: an insert that meets an existing row does
+   * nothing (on PostgreSQL, one racing another's insert waits for its commit), then the row is
+   * read and updated. ConflictError when another token holds this secret.
    */
   async ensure(
     input: CreateTokenInput & { token: string },
@@ -138,18 +145,27 @@ export class ApiTokenService {
   ): Promise<ApiTokenRecord> {
     validate(input, now);
     return this.ctx.em().transactional(async (em) => {
-      const existing = await em.findOne(ApiToken, { name: input.name });
-      if (!existing) {
-        const row = newRow(em, input, input.token, now);
+      // No conflict target: every unique index is an arbiter. Naming only `name` would let the
+      // token_hash index, which a racing insert of the same secret also conflicts on, fail it.
+      await em
+        .createQueryBuilder(ApiToken)
+        .insert(newRow(input, input.token, now))
+        .onConflict()
+        .ignore()
+        .execute();
+      const row = await em.findOne(ApiToken, { name: input.name });
+      if (!row) throw secretTaken(input.name);
+      row.tokenHash = hashToken(input.token);
+      row.prefix = input.token.slice(0, PREFIX_LENGTH);
+      row.role = input.role;
+      row.expiresAt = input.expiresAt ?? null;
+      try {
         await em.flush();
-        return toRecord(row);
+      } catch (error) {
+        if (error instanceof UniqueConstraintViolationException) throw secretTaken(input.name);
+        throw error;
       }
-      existing.tokenHash = hashToken(input.token);
-      existing.prefix = input.token.slice(0, PREFIX_LENGTH);
-      existing.role = input.role;
-      existing.expiresAt = input.expiresAt ?? null;
-      await em.flush();
-      return toRecord(existing);
+      return toRecord(row);
     });
   }
 
