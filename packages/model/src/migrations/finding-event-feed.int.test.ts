@@ -4,7 +4,7 @@ import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
 import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
 
-const BEFORE_FEED = 'Migration20261207100000_snapshot_active_user_count';
+const BEFORE_FEED = 'Migration20261207110000_snapshot_findings_applied_at';
 
 describe.each(testDrivers)('the finding event feed migration on $dialect', (driver) => {
   let t: TestModel;

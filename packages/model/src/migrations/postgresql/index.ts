@@ -10,7 +10,7 @@ import { Migration20261207093000_drop_finding_status_last_seen_index } from './M
 import { Migration20261207100000_snapshot_active_user_count } from './Migration20261207100000_snapshot_active_user_count.js';
 import { Migration20261207120000_finding_event_feed } from './Migration20261207120000_finding_event_feed.js';
 import { Migration20261207120500_open_review_unique } from './Migration20261207120500_open_review_unique.js';
-import { Migration20261207121000_snapshot_findings_applied_at } from './Migration20261207121000_snapshot_findings_applied_at.js';
+import { Migration20261207110000_snapshot_findings_applied_at } from './Migration20261207110000_snapshot_findings_applied_at.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -43,15 +43,15 @@ export const postgresqlMigrations: MigrationObject[] = [
     class: Migration20261207100000_snapshot_active_user_count,
   },
   {
+    name: 'Migration20261207110000_snapshot_findings_applied_at',
+    class: Migration20261207110000_snapshot_findings_applied_at,
+  },
+  {
     name: 'Migration20261207120000_finding_event_feed',
     class: Migration20261207120000_finding_event_feed,
   },
   {
     name: 'Migration20261207120500_open_review_unique',
     class: Migration20261207120500_open_review_unique,
-  },
-  {
-    name: 'Migration20261207121000_snapshot_findings_applied_at',
-    class: Migration20261207121000_snapshot_findings_applied_at,
   },
 ];

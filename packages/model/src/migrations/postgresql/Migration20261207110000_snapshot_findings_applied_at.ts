@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * previous version's pods record and apply snapshots without it during the upgrade, and snapshots
  * applied before keep null (no row is rewritten here); the trace-based check covers both.
  */
-export class Migration20261207121000_snapshot_findings_applied_at extends Migration {
+export class Migration20261207110000_snapshot_findings_applied_at extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table "snapshot" add column "findings_applied_at" timestamptz null;`);
   }
