@@ -12,7 +12,7 @@ afterAll(async () => {
 
 describe('limit headers on error answers (401, 403: the budgets as they stand)', () => {
   it('are read like any answer: the same errors, no calls recorded that Xero did not count, no 429', async () => {
-    const limits = { tenantPerMinute: 4, minuteWindowMs: 3_000 };
+    const limits = { tenantPerMinute: 4, minuteWindowMs: 6_000 };
     const sandbox = await startTestSandbox(1, { limits });
     const redis = createLimiterRedis(redisUrl);
     cleanups.push(
@@ -42,11 +42,11 @@ describe('limit headers on error answers (401, 403: the budgets as they stand)',
 
     // The client counted its two refused calls itself (4 per window: 2 left). Had an error answer
     // reported less than Xero's real budget, it would have recorded calls nobody made, and these
-    // would wait for the 3 s window.
+    // would wait for the 6 s window (half of it is the bound: room for a loaded machine).
     const started = Date.now();
     for (let i = 0; i < 2; i += 1)
       expect(await client.accounting.getUsers(accessToken, tenantId)).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(Object.values(sandbox.stats().rateLimited).every((n) => n === 0)).toBe(true);
   });
 });

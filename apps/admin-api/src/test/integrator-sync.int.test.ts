@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONNECTION, TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
 
@@ -47,7 +47,22 @@ describe.each(DIALECTS)('an integrator syncing on $dialect', ({ dialect }) => {
     }
   }
 
+  /**
+   * Waits until the feed lists every event written so far: on PostgreSQL an event is listed once
+   * no transaction older than it is in progress anywhere on the server, and other test files run
+   * beside this one.
+   */
+  async function settled(): Promise<void> {
+    const rows = await h.model.orm.em.getKnex()('finding_event').count({ count: '*' });
+    const written = Number(rows[0]!.count);
+    await vi.waitFor(async () => expect((await follow(null)).items).toHaveLength(written), {
+      timeout: 60_000,
+      interval: 200,
+    });
+  }
+
   it('reads every change of every finding once from GET /finding-events, then what changed since', async () => {
+    await settled();
     const night1 = await follow(null);
     expect(night1.items.map((c) => c.type)).toEqual(['opened', 'opened', 'opened']);
     expect(night1.items.find((c) => c.findingId === jack)).toMatchObject({
@@ -64,6 +79,7 @@ describe.each(DIALECTS)('an integrator syncing on $dialect', ({ dialect }) => {
       body: { reason: 'contractor' },
     });
     await h.call('DELETE', `/findings/${jack}/acceptance`, { token: h.tokens.admin });
+    await settled();
 
     const night2 = await follow(night1.cursor);
     expect(night2.items.map((c) => [c.type, c.findingId, c.actor])).toEqual([
@@ -102,6 +118,7 @@ describe.each(DIALECTS)('an integrator syncing on $dialect', ({ dialect }) => {
       });
     const first = await accept();
     expect(first.statusCode, first.body).toBe(200);
+    await settled();
     const { cursor } = await follow(null);
     const retried = await accept();
     expect(retried.statusCode, retried.body).toBe(200);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FindingChange } from '../services/finding-feed.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
@@ -45,7 +45,17 @@ describe.each(testDrivers)('the finding event feed migration on $dialect', (driv
     await db.findings.revokeAcceptance(a, 'bob', 'after the feed');
     await db.findings.apply(acme, s.id, [unidentified('a'), unidentified('c')]);
 
-    const feed = await walk(500);
+    // Listed once no transaction older than them is in progress anywhere on the server (other
+    // test files run beside this one): waited for.
+    const rows = await t.model.orm.em.getKnex()('finding_event').count({ count: '*' });
+    const feed = await vi.waitFor(
+      async () => {
+        const listed = await walk(500);
+        expect(listed).toHaveLength(Number(rows[0]!.count));
+        return listed;
+      },
+      { timeout: 60_000, interval: 200 },
+    );
     const kinds = feed.map((c) => `${c.type}:${c.subject.id}`);
     // Events of one transaction (one evaluation) come in the order it wrote them.
     expect([kinds[0], kinds.slice(1, 3).sort(), kinds[3], kinds.slice(4).sort()]).toEqual([

@@ -1,5 +1,5 @@
 import type { Knex } from '@mikro-orm/knex';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PageRequestError } from '../errors.js';
 import { newId } from '../ids.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
@@ -26,6 +26,20 @@ async function readAll(
     cursor = page.nextCursor;
     if (!page.hasMore) return { items, cursor };
   }
+}
+
+/**
+ * Waits until the feed lists every event written so far. On PostgreSQL an event is listed once no
+ * transaction older than it is in progress anywhere on the server, and other test files run
+ * beside this one.
+ */
+async function settled(t: TestModel): Promise<void> {
+  const rows = await t.model.orm.em.getKnex()('finding_event').count({ count: '*' });
+  const written = Number(rows[0]!.count);
+  await vi.waitFor(async () => expect((await readAll(t, null, 500)).items).toHaveLength(written), {
+    timeout: 60_000,
+    interval: 200,
+  });
 }
 
 const summary = (items: FindingChange[]) =>
@@ -56,6 +70,7 @@ describe.each(testDrivers)('the finding changes feed on $dialect', (driver) => {
     await db.findings.apply(acme, s2.id, [unidentified('a')]);
     const g = await db.snapshots.record(other, tenant, users(['g', 'STANDARD']), new Date());
     await db.findings.apply(other, g.id, [unidentified('g')]);
+    await settled(t);
   });
   afterAll(async () => t?.dispose());
 
@@ -109,6 +124,7 @@ describe.each(testDrivers)('the finding changes feed on $dialect', (driver) => {
       hasMore: false,
     });
     await t.model.db.findings.acceptRisk(ids.a!, { reason: 'for now', by: 'carol' });
+    await settled(t);
     const next = await readAll(t, cursor, 50);
     expect(summary(next.items)).toEqual(['accepted:a:carol']);
     expect(next.cursor).not.toEqual(cursor);
@@ -159,6 +175,7 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
         unidentified('b'),
       ]);
       ids = Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
+      await settled(t);
     });
     afterAll(async () => t?.dispose());
 
@@ -175,6 +192,7 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
       });
 
     it('does not pass an event whose transaction commits after a later one', async () => {
+      await settled(t);
       const start = (await readAll(t, null, 50)).cursor;
       const first = await knex.transaction();
       try {
@@ -189,14 +207,22 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
         await first.rollback();
         throw error;
       }
-      const after = await readAll(t, start, 50);
-      expect(after.items.map((c) => c.note ?? '')).toEqual([
-        'written first, committed last',
-        expect.stringContaining('later'),
-      ]);
+      // Listed once no transaction older than them is in progress anywhere on the server (other
+      // test files run beside this one): the feed's documented bound, waited for.
+      await vi.waitFor(
+        async () => {
+          const after = await readAll(t, start, 50);
+          expect(after.items.map((c) => c.note ?? '')).toEqual([
+            'written first, committed last',
+            expect.stringContaining('later'),
+          ]);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
     });
 
     it('lists a change after one that committed before it was made, whichever transaction began first', async () => {
+      await settled(t);
       const start = (await readAll(t, null, 50)).cursor;
       const older = await knex.transaction();
       try {
@@ -211,8 +237,13 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
         await older.rollback();
         throw error;
       }
-      const { items } = await readAll(t, start, 50);
-      expect(items.map((c) => c.note)).toEqual(['made first', 'made second']);
+      await vi.waitFor(
+        async () => {
+          const { items } = await readAll(t, start, 50);
+          expect(items.map((c) => c.note)).toEqual(['made first', 'made second']);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
     });
   },
 );
