@@ -7,9 +7,8 @@
  * process started with --max-old-space-size=heapMiB, and prints time, peak heap and peak RSS.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createTestDatabase } from '@xero-access/testing';
 import { createOrm } from '../src/orm/create-orm.js';
 
 const OPS = ['get', 'items', 'report'] as const;
@@ -23,15 +22,9 @@ if (process.argv[2] === '--op') {
 }
 
 async function main(users: number, heapMiB: number): Promise<void> {
-  const adminUrl = process.env.XAO_POSTGRES_URL ?? 'postgres://xao:xao@127.0.0.1:5432/xao';
-  const name = `bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const db = await createTestDatabase('bench');
   try {
-    const reviewId = await seed(url.toString(), users);
+    const reviewId = await seed(db.url, users);
     for (const op of OPS) {
       const child = spawnSync(
         process.execPath,
@@ -42,7 +35,7 @@ async function main(users: number, heapMiB: number): Promise<void> {
           fileURLToPath(import.meta.url),
           '--op',
           op,
-          url.toString(),
+          db.url,
           reviewId,
         ],
         { encoding: 'utf8' },
@@ -55,8 +48,7 @@ async function main(users: number, heapMiB: number): Promise<void> {
       );
     }
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   }
 }
 

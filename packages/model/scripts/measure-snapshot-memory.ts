@@ -8,12 +8,11 @@
  * users read for the diff). Prints time and peak heap, or that the heap ran out.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { createTestDatabase } from '@xero-access/testing';
 import { createOrm } from '../src/orm/create-orm.js';
 
 const CASES = ['first', 'steady', 'changed'] as const;
@@ -41,21 +40,12 @@ function usersOf(count: number, changed: boolean) {
 }
 
 async function main(users: number, heapMiB: number): Promise<void> {
-  const adminUrl = process.env.XAO_POSTGRES_URL ?? 'postgres://xao:xao@127.0.0.1:5432/xao';
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
   const dir = mkdtempSync(join(tmpdir(), 'xao-snapshot-memory-'));
   try {
     for (const dialect of ['postgresql', 'sqlite'] as const) {
       for (const which of CASES) {
-        let url = `sqlite://${join(dir, `${which}.db`)}`;
-        const name = `bench_${randomBytes(4).toString('hex')}`;
-        if (dialect === 'postgresql') {
-          await admin.query(`CREATE DATABASE "${name}"`);
-          const pgUrl = new URL(adminUrl);
-          pgUrl.pathname = `/${name}`;
-          url = pgUrl.toString();
-        }
+        const db = dialect === 'postgresql' ? await createTestDatabase('bench') : null;
+        const url = db?.url ?? `sqlite://${join(dir, `${which}.db`)}`;
         try {
           run(['--seed', url, String(users), which], []);
           const child = run(
@@ -71,14 +61,12 @@ async function main(users: number, heapMiB: number): Promise<void> {
             }`,
           );
         } finally {
-          if (dialect === 'postgresql')
-            await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          await db?.drop();
         }
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await admin.end();
   }
 }
 

@@ -128,6 +128,7 @@ export {
   type Page,
   type PageRequest,
 } from './services/pagination.js';
+export { rowDate } from './services/row-date.js';
 export {
   ValidationError,
   PageRequestError,

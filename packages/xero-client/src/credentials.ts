@@ -44,3 +44,27 @@ export function credentialsFromSecret(
   };
   return { clientId: read('clientId'), clientSecret: read('clientSecret') };
 }
+
+/** A XeroConnection's spec.credentialsSecretRef: the Secret and, when not the defaults, its keys. */
+export interface CredentialsSecretRef {
+  name: string;
+  clientIdKey?: string;
+  clientSecretKey?: string;
+}
+
+/**
+ * The app credentials of a XeroConnection's spec.credentialsSecretRef, as the reconciler and the
+ * admin API both read them: credentialsFromSecret naming the Secret
+ * `<namespace>/<name> (spec.credentialsSecretRef)`, with keys `clientId` and `clientSecret` unless
+ * the reference names others.
+ */
+export function credentialsFromSecretRef(
+  namespace: string,
+  ref: CredentialsSecretRef,
+  data: Record<string, string> | undefined,
+): XeroAppCredentials {
+  return credentialsFromSecret(`${namespace}/${ref.name} (spec.credentialsSecretRef)`, data, {
+    clientId: ref.clientIdKey ?? 'clientId',
+    clientSecret: ref.clientSecretKey ?? 'clientSecret',
+  });
+}

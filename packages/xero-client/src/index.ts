@@ -14,7 +14,13 @@ export {
 } from './errors.js';
 export { type XeroLogger, silentLogger } from './logger.js';
 export { parseMicrosoftJsonDate, formatMicrosoftJsonDate, parseXeroIsoDate } from './ms-date.js';
-export { credentialsFromSecret, MAX_CREDENTIAL_LENGTH, type SecretKeys } from './credentials.js';
+export {
+  credentialsFromSecret,
+  credentialsFromSecretRef,
+  MAX_CREDENTIAL_LENGTH,
+  type CredentialsSecretRef,
+  type SecretKeys,
+} from './credentials.js';
 export { createLimiterRedis } from './redis.js';
 export {
   Transport,

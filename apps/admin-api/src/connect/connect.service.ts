@@ -3,7 +3,7 @@ import {
   DEFAULT_SCOPES,
   Transport,
   XeroIdentityClient,
-  credentialsFromSecret,
+  credentialsFromSecretRef,
   isXeroError,
 } from '@xero-access/xero-client';
 import type { Redis } from 'ioredis';
@@ -68,14 +68,7 @@ export class ConnectService {
     }
     try {
       // As the reconciler reads them: a value no credential could be never reaches the consent URL.
-      const credentials = credentialsFromSecret(
-        `${resource.metadata.namespace}/${ref.name} (spec.credentialsSecretRef)`,
-        secret.data,
-        {
-          clientId: ref.clientIdKey ?? 'clientId',
-          clientSecret: ref.clientSecretKey ?? 'clientSecret',
-        },
-      );
+      const credentials = credentialsFromSecretRef(resource.metadata.namespace, ref, secret.data);
       const { identityUrl, loginUrl, apiUrl } = this.config.xero;
       return new XeroIdentityClient(credentials, new Transport({ timeoutMs: 15_000 }), {
         ...(identityUrl ? { identityUrl } : {}),

@@ -8,6 +8,7 @@ import {
   type FindingSort,
   type ModelOrm,
   type Page,
+  rowDate,
 } from '@xero-access/model';
 
 interface Row {
@@ -34,18 +35,9 @@ interface Row {
   updated_at: unknown;
 }
 
-/** PostgreSQL returns Dates; SQLite (as MikroORM stores it) epoch milliseconds. */
-function date(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  if (typeof value === 'number') return new Date(value);
-  const text = String(value);
-  return new Date(/^\d+$/.test(text) ? Number(text) : text);
-}
-
 function toRecord(r: Row): FindingRecord {
-  const acceptedAt = date(r.accepted_at);
-  const acceptedUntil = date(r.accepted_until);
+  const acceptedAt = rowDate(r.accepted_at);
+  const acceptedUntil = rowDate(r.accepted_until);
   return {
     id: r.id,
     connectionId: r.connection_id,
@@ -57,15 +49,15 @@ function toRecord(r: Row): FindingRecord {
     status: r.status,
     message: r.message,
     remediation: r.remediation,
-    firstSeenAt: date(r.first_seen_at)!,
-    lastSeenAt: date(r.last_seen_at)!,
-    resolvedAt: date(r.resolved_at),
+    firstSeenAt: rowDate(r.first_seen_at)!,
+    lastSeenAt: rowDate(r.last_seen_at)!,
+    resolvedAt: rowDate(r.resolved_at),
     snapshotId: r.snapshot_id,
     acceptedRisk:
       r.accepted_reason !== null && r.accepted_by !== null && acceptedAt && acceptedUntil
         ? { reason: r.accepted_reason, by: r.accepted_by, at: acceptedAt, until: acceptedUntil }
         : null,
-    updatedAt: date(r.updated_at)!,
+    updatedAt: rowDate(r.updated_at)!,
   };
 }
 

@@ -2,7 +2,7 @@ import type { LookupFunction } from 'node:net';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { abortOptions } from '@xero-access/crd';
 import { redactWebhookTarget, webhookTargetProblem } from '@xero-access/model';
-import { describeKubeError, isNotFound } from '../kube/http-status.js';
+import { isNotFound } from '../kube/http-status.js';
 import {
   NO_ALLOWED_HOSTS,
   checkedLookup,
@@ -36,11 +36,11 @@ export const ALERT_TARGET_NOTE = 'Alert webhook:';
 export interface AlertRoute {
   /** The global target, then the namespace's own when it has a usable one: each gets every alert. */
   targets: AlertTarget[];
-  /** The namespace's Secret cannot be used (or read): its alerts are recorded failed, with why. */
+  /** The namespace's Secret cannot be used: its alerts are recorded failed, with why. */
   undeliverable?: { target: string; reason: string };
   /**
    * The namespace's Secret cannot be used: what a Warning Event and PoliciesEvaluated say
-   * (starts with ALERT_TARGET_NOTE). Not set when the Secret only could not be read.
+   * (starts with ALERT_TARGET_NOTE).
    */
   invalid?: string;
 }
@@ -101,10 +101,11 @@ export class AlertTargets {
   }
 
   /**
-   * Where the alerts of a connection in `namespace` go. Never fails: a Secret that cannot be used
-   * (or read, with no earlier answer to go by) makes its alerts undeliverable, nothing else; the
-   * findings and their other alerts are recorded as usual. `readNamespace: false` (a namespace no
-   * longer watched): the global target only.
+   * Where the alerts of a connection in `namespace` go. A Secret that cannot be used makes its
+   * alerts undeliverable, nothing else; the findings and their other alerts are recorded as usual.
+   * Fails only when the Secret cannot be read (an API error, a timeout; none is not a failure) and
+   * there is no earlier answer to go by: the caller retries (a sync with backoff, the expiry sweep
+   * at its next run). `readNamespace: false` (a namespace no longer watched): the global target only.
    */
   async routeFor(
     namespace: string,
@@ -116,11 +117,9 @@ export class AlertTargets {
     try {
       state = await this.namespaceState(namespace, options.signal);
     } catch (error) {
+      // A failed read passes: with no earlier answer the caller retries rather than lose the alerts.
       const last = this.cache.get(namespace);
-      if (!last) {
-        const reason = `Secret ${namespace}/${NAMESPACE_ALERTS_SECRET} could not be read (${describeKubeError(error)})`;
-        return { targets, undeliverable: { target: namespaceTargetLabel(namespace), reason } };
-      }
+      if (!last) throw error;
       state = last.state;
     }
     if (state.problem) {

@@ -14,7 +14,8 @@ export interface ConnectionAlerts {
 
 /**
  * The alerts of a sync's findings: never held up by the namespace's alerts Secret. One that
- * cannot be used gets a Warning Event `InvalidAlertTarget` on the connection, once per problem.
+ * cannot be used gets a Warning Event `InvalidAlertTarget` on the connection, once per problem;
+ * one that cannot be read (nothing read earlier) fails the sync, which is retried.
  */
 export async function connectionAlerts(
   targets: AlertTargets | undefined,

@@ -91,6 +91,18 @@ export function addressProblem(address: string, allowed: AllowedHosts): string |
   return REFUSED_LISTS.find(({ list }) => list.check(address, family))?.what;
 }
 
+/** The first resolved address a namespace's webhook may not reach, and what it is, if any. */
+function refusedAddress(
+  addresses: readonly LookupAddress[],
+  allowed: AllowedHosts,
+): { address: string; what: string } | undefined {
+  for (const { address } of addresses) {
+    const what = addressProblem(address, allowed);
+    if (what) return { address, what };
+  }
+  return undefined;
+}
+
 /**
  * Why a namespace-supplied webhook URL may not be used, before any lookup, or undefined: https
  * only, and no literal address or name inside the cluster or the host (loopback, link-local,
@@ -145,11 +157,8 @@ export async function resolvedProblem(
       timer = setTimeout(() => done([]), RESOLVE_TIMEOUT_MS).unref();
     }),
   ]).finally(() => clearTimeout(timer));
-  for (const { address } of addresses) {
-    const what = addressProblem(address, allowed);
-    if (what) return `host ${host} resolves to ${address}, ${what}; ${ALLOW_HINT}`;
-  }
-  return undefined;
+  const refused = refusedAddress(addresses, allowed);
+  return refused && `host ${host} resolves to ${refused.address}, ${refused.what}; ${ALLOW_HINT}`;
 }
 
 /** A delivery's connection refused because its host resolved to an address it may not reach. */
@@ -171,12 +180,9 @@ export function checkedLookup(allowed: AllowedHosts): LookupFunction {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       const host = normalHost(hostname);
-      if (!hostAllowed(host, allowed)) {
-        for (const { address } of addresses) {
-          const what = addressProblem(address, allowed);
-          if (what) return callback(new RefusedAddressError(host, address, what), '', 0);
-        }
-      }
+      const refused = hostAllowed(host, allowed) ? undefined : refusedAddress(addresses, allowed);
+      if (refused)
+        return callback(new RefusedAddressError(host, refused.address, refused.what), '', 0);
       if (options.all) return callback(null, addresses);
       const [first] = addresses;
       if (!first)

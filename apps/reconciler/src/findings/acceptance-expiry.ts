@@ -81,7 +81,8 @@ export class AcceptanceExpiry {
     const invalidTargets = new Map<string, string | undefined>();
     const alertsFor: AlertsFor | undefined = alerts
       ? async (connection) => {
-          // Never fails: an unusable Secret makes its alerts undeliverable, the expiry goes on.
+          // An unusable Secret makes its alerts undeliverable, the expiry goes on; one that
+          // cannot be read throws: the connection's acceptances wait for the next sweep.
           const route = await alerts.targets.routeFor(connection.namespace, {
             readNamespace: this.options.watches(connection.namespace),
           });

@@ -1,13 +1,19 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { XeroConnectionSpec } from '@xero-access/crd';
 import {
-  credentialsFromSecret,
+  credentialsFromSecretRef,
   xeroErrors,
   type XeroAppCredentials,
 } from '@xero-access/xero-client';
 import { isNotFound } from '../kube/http-status.js';
 
-/** The Xero app credentials from spec.credentialsSecretRef; InvalidSpec names the Secret and key. */
+/**
+ * The Xero app credentials from spec.credentialsSecretRef; InvalidSpec names the Secret and key.
+ * They are checked before they reach an HTTP header (credentialsFromSecretRef, shared with the
+ * admin API): a value no credential could be is InvalidSpec naming the key, not a confusing answer
+ * from Xero later. The message never describes a value: the Secret may be one the connection's
+ * author cannot read.
+ */
 export async function readAppCredentials(
   core: CoreV1Api,
   namespace: string,
@@ -26,27 +32,5 @@ export async function readAppCredentials(
     }
     throw error;
   }
-  return parseAppCredentials(namespace, spec, secret);
-}
-
-/**
- * Reads and checks the credentials before they reach an HTTP header: a value no credential could
- * be is InvalidSpec naming the key (credentialsFromSecret, shared with the admin API), not a
- * confusing answer from Xero later. The message never describes a value: the Secret may be one
- * the connection's author cannot read.
- */
-export function parseAppCredentials(
-  namespace: string,
-  spec: XeroConnectionSpec,
-  secret: V1Secret,
-): XeroAppCredentials {
-  const ref = spec.credentialsSecretRef;
-  return credentialsFromSecret(
-    `${namespace}/${ref.name} (spec.credentialsSecretRef)`,
-    secret.data,
-    {
-      clientId: ref.clientIdKey ?? 'clientId',
-      clientSecret: ref.clientSecretKey ?? 'clientSecret',
-    },
-  );
+  return credentialsFromSecretRef(namespace, ref, secret.data);
 }

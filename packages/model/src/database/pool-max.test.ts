@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POOL_MAX, databasePoolMax, MAX_POOL_MAX } from './pool-max.js';
+import { DEFAULT_POOL_MAX, databasePoolMax, MAX_POOL_MAX, poolMaxProblem } from './pool-max.js';
 
 describe('databasePoolMax', () => {
   it('defaults to 10 connections and reads a whole number from 1 to 100', () => {
@@ -17,5 +17,15 @@ describe('databasePoolMax', () => {
         'must be a whole number of connections from 1 to 100',
       );
     }
+  });
+});
+
+describe('poolMaxProblem', () => {
+  it('accepts a whole number from 1 to 100 and names the rule otherwise', () => {
+    expect([1, 10, 100].map(poolMaxProblem)).toEqual([null, null, null]);
+    for (const n of [0, 101, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(poolMaxProblem(n), String(n)).toBe(
+        'must be a whole number of connections from 1 to 100',
+      );
   });
 });

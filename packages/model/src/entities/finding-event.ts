@@ -25,7 +25,7 @@ export class FindingEvent {
   note: string | null = null;
   /**
    * The event's place in the changes feed (services/finding-feed.ts), `(feedKey, feedSeq)`: set by
-   * the database as the row is inserted (a trigger, see Migration20261208090000_finding_event_feed),
+   * the database as the row is inserted (a trigger, see Migration20261207120000_finding_event_feed),
    * never by this code, so they stay undefined here. Null on events written before that migration.
    */
   feedKey?: string | null;

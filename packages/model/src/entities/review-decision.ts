@@ -4,6 +4,8 @@ import { Snapshot } from './snapshot.js';
 
 export const REVIEW_DECISIONS = ['keep', 'revoke', 'change-role'] as const;
 export type ReviewDecisionKind = (typeof REVIEW_DECISIONS)[number];
+/** The decisions a later snapshot must confirm (the access gone, or the new role); `keep` needs none. */
+export const NEEDS_REMEDIATION: readonly ReviewDecisionKind[] = ['revoke', 'change-role'];
 
 /**
  * One user under review and the reviewer's decision. A `revoke` or `change-role` stays

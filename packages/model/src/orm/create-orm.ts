@@ -2,7 +2,7 @@ import { MikroORM, type MigrationObject, type Options } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../entities/index.js';
-import { DEFAULT_POOL_MAX } from '../database/pool-max.js';
+import { DEFAULT_POOL_MAX, poolMaxProblem } from '../database/pool-max.js';
 import { ValidationError } from '../errors.js';
 import {
   backfillActiveUserCounts,
@@ -163,8 +163,8 @@ export async function ormOptions(
 
 function poolMaxOf(poolMax: number | undefined): number {
   if (poolMax === undefined) return DEFAULT_POOL_MAX;
-  if (!Number.isInteger(poolMax) || poolMax < 1)
-    throw new ValidationError('poolMax', 'must be a whole number of connections, at least 1');
+  const problem = poolMaxProblem(poolMax);
+  if (problem) throw new ValidationError('poolMax', problem);
   return poolMax;
 }
 

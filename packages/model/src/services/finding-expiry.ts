@@ -28,7 +28,8 @@ export interface ExpireAcceptancesResult {
 /**
  * Where a connection's alerts go (undefined: nowhere). A target that cannot be used belongs in
  * `undeliverable`, so the acceptances still end: throwing leaves the connection's lapsed
- * acceptances for the next run, which only suits a failure that passes (none the reconciler has).
+ * acceptances for the next run, which only suits a failure that passes (the reconciler's: an
+ * alerts Secret it could not read).
  */
 export type AlertsFor = (connection: ConnectionRef) => Promise<FindingAlerts | undefined>;
 

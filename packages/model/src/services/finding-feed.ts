@@ -12,6 +12,7 @@ import {
   pageSize,
   type PageRequest,
 } from './pagination.js';
+import { rowDate } from './row-date.js';
 
 /** One state change of a finding, as the changes feed lists it: the event and what it is about. */
 export interface FindingChange {
@@ -94,20 +95,13 @@ interface Row {
   name: string;
 }
 
-/** PostgreSQL returns Dates; SQLite (as MikroORM stores it) epoch milliseconds. */
-function date(value: unknown): Date {
-  if (value instanceof Date) return value;
-  const text = String(value);
-  return new Date(/^\d+$/.test(text) ? Number(text) : text);
-}
-
 function toChange(r: Row): FindingChange {
   return {
     id: r.id,
     type: r.type,
     fromStatus: r.from_status,
     toStatus: r.to_status,
-    at: date(r.at),
+    at: rowDate(r.at)!,
     actor: r.actor,
     note: r.note,
     snapshotId: r.snapshot_id,
@@ -121,7 +115,7 @@ function toChange(r: Row): FindingChange {
 
 function cursorOf(r: Row): string {
   return r.feed_seq === null
-    ? encodeCursor(LEGACY, date(r.at).getTime(), r.id)
+    ? encodeCursor(LEGACY, rowDate(r.at)!.getTime(), r.id)
     : encodeCursor(LIVE, String(r.feed_key), String(r.feed_seq));
 }
 

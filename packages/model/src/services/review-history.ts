@@ -18,20 +18,6 @@ export interface ReviewDecisionEventRecord {
   previousDecision: ReviewDecisionKind | null;
 }
 
-function toEventRecord(e: ReviewDecisionEvent): ReviewDecisionEventRecord {
-  return {
-    id: e.id,
-    reviewId: e.item.review.id,
-    userId: e.item.userId,
-    decision: e.decision,
-    newRole: e.newRole,
-    comment: e.comment,
-    decidedBy: e.decidedBy,
-    decidedAt: e.decidedAt,
-    previousDecision: e.previousDecision,
-  };
-}
-
 /** Appends the item's current decision (just set) to its history. */
 export function addDecisionEvent(
   em: SqlEntityManager,
@@ -56,24 +42,29 @@ export interface EventPosition {
   id: string;
 }
 
-/** The review's decisions after `after` (from the first without it), oldest first, `limit` of them. */
+/**
+ * The review's decisions (or those of one of its users) after `after` (from the first without
+ * it), oldest first, at most `limit` of them (all without it).
+ */
 export async function historyAfter(
   em: SqlEntityManager,
   reviewId: string,
   after: EventPosition | null,
-  limit: number,
+  limit?: number,
+  userId?: string,
 ): Promise<ReviewDecisionEventRecord[]> {
   const qb = em
     .createQueryBuilder(ReviewDecisionEvent, 'e')
     .select(['e.*', 'd.user_id', 'd.review_id'])
     .join('e.item', 'd')
-    .where({ item: { review: reviewId } });
+    .where({ item: { review: reviewId, ...(userId === undefined ? {} : { userId }) } });
   if (after)
     qb.andWhere('(e.decided_at, e.id) > (?, ?)', [
       em.getPlatform().processDateProperty(after.decidedAt),
       after.id,
     ]);
-  qb.orderBy({ decidedAt: 'asc', id: 'asc' }).limit(limit);
+  qb.orderBy({ decidedAt: 'asc', id: 'asc' });
+  if (limit !== undefined) qb.limit(limit);
   // Plain rows, as for the items (see itemsAfter).
   const rows = (await qb.execute('all', true)) as unknown as (Omit<ReviewDecisionEvent, 'item'> & {
     user_id: string;
@@ -93,15 +84,10 @@ export async function historyAfter(
 }
 
 /** Decisions of a review (or of one of its users), oldest first. */
-export async function decisionHistory(
+export function decisionHistory(
   em: SqlEntityManager,
   reviewId: string,
   userId?: string,
 ): Promise<ReviewDecisionEventRecord[]> {
-  const events = await em.find(
-    ReviewDecisionEvent,
-    { item: { review: reviewId, ...(userId === undefined ? {} : { userId }) } },
-    { orderBy: { decidedAt: 'asc', id: 'asc' }, populate: ['item'] },
-  );
-  return events.map(toEventRecord);
+  return historyAfter(em, reviewId, null, undefined, userId);
 }

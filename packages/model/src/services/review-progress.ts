@@ -1,6 +1,10 @@
 import { raw } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { ReviewDecision, type ReviewDecisionKind } from '../entities/review-decision.js';
+import {
+  NEEDS_REMEDIATION,
+  ReviewDecision,
+  type ReviewDecisionKind,
+} from '../entities/review-decision.js';
 
 export interface ReviewProgress {
   total: number;
@@ -40,7 +44,7 @@ export function countDecisions(
     return;
   }
   progress.decided += count;
-  if (decision === 'keep') {
+  if (!NEEDS_REMEDIATION.includes(decision)) {
     progress.keep += count;
     return;
   }

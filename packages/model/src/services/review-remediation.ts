@@ -1,11 +1,14 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Connection } from '../entities/connection.js';
-import { ReviewDecision, type ReviewDecisionKind } from '../entities/review-decision.js';
+import {
+  NEEDS_REMEDIATION,
+  ReviewDecision,
+  type ReviewDecisionKind,
+} from '../entities/review-decision.js';
 import type { Snapshot } from '../entities/snapshot.js';
 import { hasAccess } from '../snapshots/access.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 
-const NEEDS_REMEDIATION: ReviewDecisionKind[] = ['revoke', 'change-role'];
 /** Ids per UPDATE, well under either driver's limit on bound values. */
 const CHUNK = 1000;
 

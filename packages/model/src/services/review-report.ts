@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { AccessReview } from '../entities/access-review.js';
-import type { ReviewDecisionKind } from '../entities/review-decision.js';
+import { NEEDS_REMEDIATION, type ReviewDecisionKind } from '../entities/review-decision.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { canonicalJson } from '../hashing/canonical-json.js';
 import type { ConnectionRef } from './context.js';
@@ -17,7 +17,6 @@ import { toReviewRecord, type AccessReviewRecord } from './review-record.js';
 
 /** Rows read per query; a page is written before the next is read. */
 export const REPORT_PAGE = 2000;
-const NEEDS_REMEDIATION: readonly ReviewDecisionKind[] = ['revoke', 'change-role'];
 
 /**
  * The completion report an auditor keeps: `sha256` is over the canonical JSON (RFC 8785) of the

@@ -177,6 +177,10 @@ async function insertRow(
     .execute();
 }
 
+function twinKey(eventId: string, target: string): string {
+  return JSON.stringify([eventId, target]);
+}
+
 /** The delivery log of outgoing webhooks: the reconciler enqueues, sends, and records attempts. */
 export class WebhookDeliveryService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -211,10 +215,29 @@ export class WebhookDeliveryService {
         },
         { orderBy: { id: 'asc' }, limit: batch },
       );
-      for (const row of rows) {
-        const redacted = redactWebhookTarget(row.target);
-        if (redacted === row.target) continue;
-        if (await em.count(WebhookDelivery, { eventId: row.eventId, target: redacted })) continue;
+      const changes = rows
+        .map((row) => ({ row, redacted: redactWebhookTarget(row.target) }))
+        .filter(({ row, redacted }) => redacted !== row.target);
+      // The batch's twins in one query; a row rewritten here is a twin for the rest of the batch.
+      const taken = new Set(
+        (changes.length
+          ? await em.find(
+              WebhookDelivery,
+              {
+                $or: changes.map(({ row, redacted }) => ({
+                  eventId: row.eventId,
+                  target: redacted,
+                })),
+              },
+              { fields: ['eventId', 'target'] },
+            )
+          : []
+        ).map((twin) => twinKey(twin.eventId, twin.target)),
+      );
+      for (const { row, redacted } of changes) {
+        const key = twinKey(row.eventId, redacted);
+        if (taken.has(key)) continue;
+        taken.add(key);
         row.target = redacted;
         rewritten += 1;
       }

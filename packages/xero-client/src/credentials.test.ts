@@ -1,18 +1,19 @@
-import type { V1Secret } from '@kubernetes/client-node';
-import type { XeroConnectionSpec } from '@xero-access/crd';
-import { MAX_CREDENTIAL_LENGTH, XeroError } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
-import { parseAppCredentials } from './credentials-secret.js';
+import {
+  credentialsFromSecretRef,
+  MAX_CREDENTIAL_LENGTH,
+  type CredentialsSecretRef,
+} from './credentials.js';
+import { XeroError } from './errors.js';
 
-const spec = (ref: Partial<XeroConnectionSpec['credentialsSecretRef']> = {}): XeroConnectionSpec =>
-  ({ credentialsSecretRef: { name: 'acme-xero-app', ...ref } }) as XeroConnectionSpec;
-
-const secret = (data: Record<string, Buffer | string>): V1Secret => ({
-  metadata: { name: 'acme-xero-app' },
-  data: Object.fromEntries(
-    Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
-  ),
+const ref = (ref: Partial<CredentialsSecretRef> = {}): CredentialsSecretRef => ({
+  name: 'acme-xero-app',
+  ...ref,
 });
+
+/** A Secret's `data`: base64 values. */
+const secret = (data: Record<string, Buffer | string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 
 const CLIENT_ID = 'D16986B24F9802932A90106AACAAF0DE';
 const CLIENT_SECRET = 'kq3-JZ0n_1yK2s7QvF8xPp0aVbL9mW4tRcE6hGd5uYiOoN2j';
@@ -27,19 +28,19 @@ function failure(run: () => unknown): XeroError {
   throw new Error('expected InvalidSpec');
 }
 
-describe('parseAppCredentials', () => {
+describe('credentialsFromSecretRef', () => {
   it('reads the client ID and secret, trimmed, from the default or the overridden keys', () => {
     expect(
-      parseAppCredentials(
+      credentialsFromSecretRef(
         'finance',
-        spec(),
+        ref(),
         secret({ clientId: CLIENT_ID, clientSecret: `${CLIENT_SECRET}\n` }),
       ),
     ).toEqual({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
     expect(
-      parseAppCredentials(
+      credentialsFromSecretRef(
         'finance',
-        spec({ clientIdKey: 'id', clientSecretKey: 'secret' }),
+        ref({ clientIdKey: 'id', clientSecretKey: 'secret' }),
         secret({ id: CLIENT_ID, secret: CLIENT_SECRET }),
       ),
     ).toEqual({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
@@ -51,7 +52,11 @@ describe('parseAppCredentials', () => {
   it('refuses binary junk as InvalidSpec naming the Secret and key, saying nothing of the value', () => {
     const junk = Buffer.from([0x00, 0xff, 0x13, 0x80, 0x41, 0x0a, 0x42, 0x43]);
     const error = failure(() =>
-      parseAppCredentials('finance', spec(), secret({ clientId: CLIENT_ID, clientSecret: junk })),
+      credentialsFromSecretRef(
+        'finance',
+        ref(),
+        secret({ clientId: CLIENT_ID, clientSecret: junk }),
+      ),
     );
     expect(error.reason).toBe('InvalidSpec');
     expect(error.message).toBe(malformed('clientSecret', 'client secret'));
@@ -59,9 +64,9 @@ describe('parseAppCredentials', () => {
 
   it('refuses a value with spaces inside (a bad paste) naming the overridden key', () => {
     const error = failure(() =>
-      parseAppCredentials(
+      credentialsFromSecretRef(
         'finance',
-        spec({ clientIdKey: 'xero-id' }),
+        ref({ clientIdKey: 'xero-id' }),
         secret({ 'xero-id': `${CLIENT_ID} ${CLIENT_ID}`, clientSecret: CLIENT_SECRET }),
       ),
     );
@@ -72,7 +77,11 @@ describe('parseAppCredentials', () => {
     const length = MAX_CREDENTIAL_LENGTH + 337;
     const huge = 'A'.repeat(length);
     const error = failure(() =>
-      parseAppCredentials('finance', spec(), secret({ clientId: CLIENT_ID, clientSecret: huge })),
+      credentialsFromSecretRef(
+        'finance',
+        ref(),
+        secret({ clientId: CLIENT_ID, clientSecret: huge }),
+      ),
     );
     expect(error.reason).toBe('InvalidSpec');
     expect(error.message).toBe(malformed('clientSecret', 'client secret'));
@@ -84,14 +93,14 @@ describe('parseAppCredentials', () => {
     // Someone who may edit XeroConnections but not read Secrets points the reference at another
     // Secret: the answers are the same whatever its values are, and its other keys go unnamed.
     const other = secret({ username: 'admin', password: 'correct horse battery staple' });
-    const wrongKey = failure(() => parseAppCredentials('finance', spec(), other));
+    const wrongKey = failure(() => credentialsFromSecretRef('finance', ref(), other));
     expect(wrongKey.message).toBe(
       'Secret finance/acme-xero-app (spec.credentialsSecretRef): key clientId is missing.',
     );
     const spaced = failure(() =>
-      parseAppCredentials(
+      credentialsFromSecretRef(
         'finance',
-        spec({ clientIdKey: 'username', clientSecretKey: 'password' }),
+        ref({ clientIdKey: 'username', clientSecretKey: 'password' }),
         other,
       ),
     );
@@ -108,21 +117,24 @@ describe('parseAppCredentials', () => {
   it('accepts a value of exactly the longest length', () => {
     const longest = 'B'.repeat(MAX_CREDENTIAL_LENGTH);
     expect(
-      parseAppCredentials('finance', spec(), secret({ clientId: CLIENT_ID, clientSecret: longest }))
-        .clientSecret,
+      credentialsFromSecretRef(
+        'finance',
+        ref(),
+        secret({ clientId: CLIENT_ID, clientSecret: longest }),
+      ).clientSecret,
     ).toBe(longest);
   });
 
   it('still names a missing or empty key (from credentialsFromSecret)', () => {
     expect(
-      failure(() => parseAppCredentials('finance', spec(), secret({ clientId: CLIENT_ID })))
+      failure(() => credentialsFromSecretRef('finance', ref(), secret({ clientId: CLIENT_ID })))
         .message,
     ).toContain('key clientSecret is missing');
     expect(
       failure(() =>
-        parseAppCredentials(
+        credentialsFromSecretRef(
           'finance',
-          spec(),
+          ref(),
           secret({ clientId: '', clientSecret: CLIENT_SECRET }),
         ),
       ).message,

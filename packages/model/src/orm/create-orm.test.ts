@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../errors.js';
+import { createOrm } from './create-orm.js';
+
+describe('createOrm poolMax', () => {
+  // Refused before any connection is attempted, so the (unreachable) server is never asked.
+  it.each([0, 101, 2.5])('refuses %s, naming the field and the rule', async (poolMax) => {
+    const created = createOrm({ url: 'postgres://xao@127.0.0.1:1/xao', poolMax });
+    await expect(created).rejects.toBeInstanceOf(ValidationError);
+    await expect(created).rejects.toThrow(
+      'poolMax: must be a whole number of connections from 1 to 100',
+    );
+  });
+});
