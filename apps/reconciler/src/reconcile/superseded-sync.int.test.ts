@@ -33,8 +33,9 @@ describe('a sync whose findings another replica applied a later snapshot of firs
           },
         ]);
         return { snapshotId: s.id, userId: users[0]!.userId };
-      })().finally(() => request.socket.destroy());
-      return 'hold';
+      })();
+      // The alerts Secret is read (it is absent) once the other replica has applied.
+      return later;
     });
     bed.onStop(() => kube.close());
     const replica = bed.spawnReconciler(

@@ -14,11 +14,12 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 
 /**
- * What the proxy does with a request it sees: forward it (nothing returned); `'hold'` it, neither
- * forwarded nor answered, as by a server that hangs, until the client gives up or the proxy
- * closes; or `'fail'` it, answered 500 without being forwarded (a Kubernetes `Status` body).
+ * What the proxy does with a request it sees: forward it (nothing returned); forward it once a
+ * promise settles (a slow server: the test acts meanwhile); `'hold'` it, neither forwarded nor
+ * answered, as by a server that hangs, until the client gives up or the proxy closes; or `'fail'`
+ * it, answered 500 without being forwarded (a Kubernetes `Status` body).
  */
-export type Tap = (request: IncomingMessage) => void | 'hold' | 'fail';
+export type Tap = (request: IncomingMessage) => void | Promise<unknown> | 'hold' | 'fail';
 
 export interface TappingProxy {
   /** The target URL, through this proxy (same path). */
@@ -109,15 +110,23 @@ async function listen(onRequest: Tap, forward: Forward): Promise<Server> {
       outgoing.end(JSON.stringify(INJECTED_FAILURE));
       return;
     }
-    const forwarded = forward(
-      { method: incoming.method, path: incoming.url, headers: incoming.headers },
-      (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
-      },
-    );
-    forwarded.on('error', () => outgoing.destroy());
-    incoming.pipe(forwarded);
+    const pass = () => {
+      const forwarded = forward(
+        { method: incoming.method, path: incoming.url, headers: incoming.headers },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(outgoing);
+        },
+      );
+      forwarded.on('error', () => outgoing.destroy());
+      incoming.pipe(forwarded);
+    };
+    if (action instanceof Promise) {
+      incoming.pause();
+      void action.then(pass, pass);
+      return;
+    }
+    pass();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
