@@ -4,6 +4,8 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import { Redis } from 'ioredis';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { RETRY_AFTER_SECONDS } from './database-unavailable.js';
 import { toErrorBody } from './error-body.js';
@@ -89,5 +91,27 @@ describe('toErrorBody for Redis outages', () => {
     redis.disconnect();
     expect(toErrorBody(error)).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
     expect(toErrorBody(error).message).toMatch(/^Redis .* is unavailable; retry in \d+ s$/);
+  });
+
+  it('answers 503 when Redis accepts the connection but never answers (commandTimeout)', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const redis = new Redis(`redis://127.0.0.1:${port}`, {
+      maxRetriesPerRequest: 2,
+      commandTimeout: 100,
+      retryStrategy: () => null,
+    });
+    redis.on('error', () => undefined);
+    try {
+      const error = await redis.set('xao:state', 'x').catch((e: unknown) => e);
+      expect((error as Error).message).toBe('Command timed out');
+      expect(toErrorBody(error)).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    } finally {
+      redis.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -90,13 +90,15 @@ export function toErrorBody(error: unknown): ErrorBody {
   };
 }
 
-/** ioredis's errors while Redis is down or the connection is closing. */
+/** ioredis's errors while Redis is down, hangs (`commandTimeout`) or the connection is closing. */
 function isRedisUnavailable(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
   if (name === 'MaxRetriesPerRequestError') return true;
   return (
     typeof message === 'string' &&
-    (message === 'Connection is closed.' || message.startsWith("Stream isn't writeable"))
+    (message === 'Connection is closed.' ||
+      message === 'Command timed out' ||
+      message.startsWith("Stream isn't writeable"))
   );
 }
 
