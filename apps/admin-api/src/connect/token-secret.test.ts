@@ -95,4 +95,17 @@ describe('beforeExchangeFailure (Kubernetes failed before the code was spent)', 
       `${what}: the Kubernetes API answered HTTP 422. ${unused}`,
     );
   });
+
+  it('answers 502 for a 404 the step did not answer itself (the namespace gone)', () => {
+    const gone = new ApiException(404, 'Not Found', '{}', {});
+    expect(toErrorBody(beforeExchangeFailure(gone, what))).toMatchObject({
+      statusCode: 502,
+      message: `${what}: the Kubernetes API answered HTTP 404. ${unused}`,
+    });
+  });
+
+  it("returns an error that is not the API server's as it is, not as Kubernetes unreachable", () => {
+    for (const error of [new TypeError('x is undefined'), new Error('boom')])
+      expect(beforeExchangeFailure(error, what)).toBe(error);
+  });
 });

@@ -8,6 +8,7 @@ import {
 } from '@xero-access/xero-client';
 import { badGateway, conflict, unavailable } from '../http/errors.js';
 import { isConflict, isNotFound, kubeStatusOf } from '../kube/kube.js';
+import { kubeFailureException, kubeFailureOf } from '../kube/kube-failure.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
@@ -159,12 +160,6 @@ export async function preflightTokenSecret(
   await againOnRaces(() => createOrReplace(core, namespace, name, {}, true));
 }
 
-/** No answer at all, overload, or a server error: worth another try soon. */
-export function isTransient(error: unknown): boolean {
-  const status = kubeStatusOf(error);
-  return status === undefined || status === 429 || status >= 500;
-}
-
 /**
  * The answer when the token set could not be stored: the code is spent, so the person must start
  * again. Names the Secret and the Kubernetes status, never a value.
@@ -186,16 +181,15 @@ export function tokenSecretWriteFailure(
 }
 
 /**
- * The answer when the Kubernetes API failed before the code was exchanged: nothing is spent (the
- * state neither), so the person reloads the callback while Xero's code lives (5 minutes).
- * `what` names what could not be done; the answer names the Kubernetes status, never a value.
+ * The answer when the Kubernetes API failed before the code was exchanged (kubeFailureOf): nothing
+ * is spent (the state neither), so the person reloads the callback while Xero's code lives (5
+ * minutes). `what` names what could not be done; the answer names the Kubernetes status, never a
+ * value. An error that is not the API server's is returned as it is.
  */
-export function beforeExchangeFailure(error: unknown, what: string): HttpException {
-  const status = kubeStatusOf(error);
-  const problem = `${what}: the Kubernetes API ${status === undefined ? 'is unreachable' : `answered HTTP ${status}`}`;
+export function beforeExchangeFailure(error: unknown, what: string): unknown {
+  const failure = kubeFailureOf(error, 'is unreachable');
+  if (!failure) return error;
   const retry =
     "Xero's authorization code was not used: reload this page to try again within 5 minutes of consenting, else start the connection again";
-  if (isTransient(error)) return unavailable(`${problem}. ${retry}`);
-  const rbac = status === 401 || status === 403 ? " (see the admin API's permissions)" : '';
-  return badGateway(`${problem}${rbac}. ${retry}`);
+  return kubeFailureException(failure, `${what}: the Kubernetes API ${failure.problem}. ${retry}`);
 }

@@ -115,8 +115,11 @@ export const findingEventSchema = z.object({
   fromStatus: z.enum(FINDING_STATUSES).nullable(),
   toStatus: z.enum(FINDING_STATUSES),
   at: isoDate,
-  snapshotId: z.uuid().nullable(),
-  actor: z.string().nullable().describe('null for the reconciler'),
+  snapshotId: z
+    .uuid()
+    .nullable()
+    .describe('The evaluation that made the change; null for people and the expiry sweep'),
+  actor: z.string().nullable().describe('Who made the change; null for the reconciler'),
   note: z.string().nullable(),
 });
 
@@ -158,29 +161,14 @@ export const findingChangesQuery = z
   })
   .strict();
 
-export const findingChangeSchema = z.object({
-  id: z.uuid().describe("The event's id, as in the finding's history"),
-  type: z
-    .string()
-    .describe('opened, resolved, reopened, accepted, accepted-expired, acceptance-revoked'),
-  fromStatus: z.enum(FINDING_STATUSES).nullable(),
-  toStatus: z.enum(FINDING_STATUSES),
-  at: isoDate,
-  actor: z.string().nullable().describe('Who made the change; null for the reconciler'),
-  note: z.string().nullable(),
-  snapshotId: z
-    .uuid()
-    .nullable()
-    .describe('The evaluation that made the change; null for people and the expiry sweep'),
-  findingId: z.uuid(),
-  connection: z.object({ namespace: z.string(), name: z.string() }),
-  tenantId: z.string(),
-  check: z.string(),
-  subject: z.object({
-    kind: z.string().describe('user or connection'),
-    id: z.string().describe('Xero UserID or namespace/name'),
-  }),
-});
+/** A finding event of the feed, with what identifies its finding. */
+export const findingChangeSchema = findingEventSchema
+  .extend({
+    id: findingEventSchema.shape.id.describe("The event's id, as in the finding's history"),
+  })
+  .extend(
+    findingSchema.pick({ connection: true, tenantId: true, check: true, subject: true }).shape,
+  );
 
 export const findingChangePageSchema = z.object({
   items: z.array(findingChangeSchema),

@@ -36,6 +36,21 @@ describe('kubeFailuresAsHttp (what a request answers when its Kubernetes calls f
     });
   });
 
+  it("answers 503 when Node's own fetch could not reach the API server", async () => {
+    const failed = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), {
+        code: 'ECONNREFUSED',
+      }),
+    });
+    const refusal = await kubeFailuresAsHttp(kube, 'could not read X', failing(failed)).catch(
+      (e: unknown) => e as HttpException,
+    );
+    expect(refusal.getStatus()).toBe(503);
+    expect(refusal.getResponse()).toMatchObject({
+      message: 'could not read X: the Kubernetes API is unreachable (fetch failed); retry in 2 s',
+    });
+  });
+
   it('answers 503 when the API server is overloaded or failing (429, 5xx)', async () => {
     for (const status of [429, 500, 503]) {
       const refusal = await kubeFailuresAsHttp(
