@@ -83,7 +83,7 @@ describe('Controller', () => {
       reconcile: (key) => new Promise<void>((resolve) => releases.set(key, resolve)),
     });
     const metrics = new ReconcilerMetrics({ defaultMetrics: false });
-    metrics.measureOldestRunning(() => controller.oldestRunningMs());
+    metrics.measureOldestRunning(() => controller.queue.oldestProcessingMs());
     const scraped = async () => {
       const text = await metrics.registry.metrics();
       const line = text

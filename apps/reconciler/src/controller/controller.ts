@@ -30,7 +30,10 @@ export interface ControllerOptions {
   queue?: WorkQueue;
   logger: Logger;
   onReconciled?(key: string, durationMs: number, outcome: ReconcileOutcome): void;
-  /** Monotonic milliseconds (performance.now() unless a test sets the time). */
+  /**
+   * Monotonic milliseconds (performance.now() unless a test sets the time); the clock of the queue
+   * it makes when none is given, which knows since when each reconcile in flight runs.
+   */
   now?: () => number;
 }
 
@@ -43,19 +46,11 @@ export class Controller {
   private readonly stopping = new AbortController();
   private readonly fencing = new AbortController();
   private workers: Promise<void>[] = [];
-  /** When each reconcile in flight started, by key (a key is reconciled by one worker at a time). */
-  private readonly running = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: ControllerOptions) {
-    this.queue = options.queue ?? new WorkQueue();
     this.now = options.now ?? (() => performance.now());
-  }
-
-  /** How long the longest-running reconcile in flight has run, in ms; 0 when none runs. */
-  oldestRunningMs(): number {
-    const oldest = Math.min(...this.running.values());
-    return Number.isFinite(oldest) ? this.now() - oldest : 0;
+    this.queue = options.queue ?? new WorkQueue(undefined, this.now);
   }
 
   enqueue(key: string): void {
@@ -90,7 +85,6 @@ export class Controller {
       const key = await this.queue.get();
       if (key === undefined) return;
       const started = this.now();
-      this.running.set(key, started);
       let outcome: ReconcileOutcome = 'success';
       try {
         const result = await this.options.reconcile(key, {
@@ -118,7 +112,6 @@ export class Controller {
           );
         }
       } finally {
-        this.running.delete(key);
         this.queue.done(key);
         this.options.onReconciled?.(key, this.now() - started, outcome);
       }

@@ -83,12 +83,25 @@ export async function recordSyncEvents(
       fenced,
     );
   }
+  await recordFindingEvents(events, connection, synced.transitions, fenced);
+}
+
+/**
+ * A sync's FindingsOpened and FindingsResolved Events (a superseded sync's too, for the
+ * organisations it applied). `fenced`: a replica that stopped leading records nothing.
+ */
+export async function recordFindingEvents(
+  events: EventRecorder,
+  connection: XeroConnection,
+  transitions: readonly FindingTransition[],
+  fenced: AbortSignal,
+): Promise<void> {
   // Rotations are not Events: one per connection per sync would drown the rest
   // (status.refreshTokenRotatedAt and xao_token_refreshes_total show them).
-  const opened = synced.transitions.filter(
+  const opened = transitions.filter(
     (t) => t.type === 'opened' || t.type === 'reopened' || t.type === 'accepted-expired',
   );
-  const resolved = synced.transitions.filter((t) => t.type === 'resolved');
+  const resolved = transitions.filter((t) => t.type === 'resolved');
   if (opened.length > 0) {
     fenced.throwIfAborted();
     await events.record(

@@ -117,7 +117,7 @@ export class Operator {
 
   /** How long the oldest reconcile in flight has run, in ms (a draining term's too); 0 when none. */
   get oldestReconcileMs(): number {
-    return Math.max(0, ...[...this.controllers].map((c) => c.oldestRunningMs()));
+    return Math.max(0, ...[...this.controllers].map((c) => c.queue.oldestProcessingMs()));
   }
 
   /**

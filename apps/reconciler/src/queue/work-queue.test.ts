@@ -120,4 +120,31 @@ describe('WorkQueue', () => {
     await q.get();
     expect(await q.shutDownWithDrain(20)).toBe(false);
   });
+
+  it('knows how long its oldest key has been processing: from when it was handed out, 0 once none is', async () => {
+    let now = 1_000;
+    const q = new WorkQueue(undefined, () => now);
+    expect(q.oldestProcessingMs()).toBe(0);
+    q.add('ns/a');
+    q.add('ns/b');
+    const a = await q.get();
+    now += 5_000;
+    const b = await q.get();
+    now += 1_000;
+    expect(q.oldestProcessingMs()).toBe(6_000);
+    // Added again while processing: handed out anew after done, and timed from then.
+    q.add('ns/a');
+    q.done(a!);
+    expect(q.oldestProcessingMs()).toBe(1_000);
+    now += 500;
+    expect(await q.get()).toBe('ns/a');
+    now += 2_000;
+    expect(q.oldestProcessingMs()).toBe(3_500);
+    // Still counted while draining: a shut-down queue's keys in flight run on.
+    q.shutDown();
+    q.done(b!);
+    expect(q.oldestProcessingMs()).toBe(2_000);
+    q.done('ns/a');
+    expect(q.oldestProcessingMs()).toBe(0);
+  });
 });

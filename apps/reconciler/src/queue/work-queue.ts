@@ -19,17 +19,23 @@ interface DelayedAdd {
  *   again once, when the worker calls `done`;
  * - `addAfter` keeps only the earliest pending time per key;
  * - `addRateLimited` delays by the key's exponential failure backoff; `forget` resets it.
+ * It also knows since when each key has been processing: the age of the oldest is a metric.
  */
 export class WorkQueue {
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
-  private readonly processing = new Set<string>();
+  /** Keys handed to a worker and not yet `done`, with when each was handed out (`now`). */
+  private readonly processing = new Map<string, number>();
   private readonly delayed = new Map<string, DelayedAdd>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private shuttingDown = false;
 
-  constructor(readonly rateLimiter: FailureRateLimiter = new FailureRateLimiter()) {}
+  constructor(
+    readonly rateLimiter: FailureRateLimiter = new FailureRateLimiter(),
+    /** Monotonic milliseconds (performance.now() unless a test sets the time). */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
@@ -93,6 +99,12 @@ export class WorkQueue {
     return this.processing.size;
   }
 
+  /** How long the key processing longest has been, in ms; 0 when none is. */
+  oldestProcessingMs(): number {
+    const oldest = Math.min(...this.processing.values());
+    return Number.isFinite(oldest) ? this.now() - oldest : 0;
+  }
+
   get isShuttingDown(): boolean {
     return this.shuttingDown;
   }
@@ -130,7 +142,7 @@ export class WorkQueue {
   }
 
   private startProcessing(key: string): string {
-    this.processing.add(key);
+    this.processing.set(key, this.now());
     this.dirty.delete(key);
     return key;
   }

@@ -11,7 +11,7 @@ import type { ReconcileResult, ReconcileSignals } from '../controller/controller
 import { NEVER_FENCED } from '../controller/fenced.js';
 import type { PolicyEvaluator } from '../evaluate/policy-evaluator.js';
 import type { EventRecorder } from '../events/event-recorder.js';
-import { recordSyncEvents } from '../events/connection-events.js';
+import { recordFindingEvents, recordSyncEvents } from '../events/connection-events.js';
 import { changedOpenFindings } from '../findings/changed-open-findings.js';
 import { splitKey } from '../kube/object-key.js';
 import type { SecretVersion } from '../kube/recent-secret-writes.js';
@@ -273,6 +273,13 @@ export class ConnectionReconciler {
       if (error instanceof SupersededSyncError) {
         const refused = error.refused.map((e) => e.message);
         this.deps.logger.warn({ connection: key, refused }, SUPERSEDED_SYNC_LOG);
+        // Its other organisations' findings were applied and their webhooks sent: Events too.
+        await recordFindingEvents(
+          this.deps.events,
+          connection,
+          error.transitions,
+          deadline.finishing(),
+        );
         return { requeueAfterMs: syncWaitMs(spec, this.deps.settings.syncJitter) };
       }
       failure = classifyFailure(deadline.causeOf(error), progress.phase);

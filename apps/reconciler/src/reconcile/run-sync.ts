@@ -126,7 +126,8 @@ export async function syncAndEvaluate(
     applyFindings(db, ref, perSnapshot, now, alerts.findingAlerts),
   );
   if (alerts.findingAlerts && applied.transitions.length > 0) ctx.deps.alerts!.sender.kick();
-  if (applied.stale.length > 0) throw new SupersededSyncError(objectKey(connection), applied.stale);
+  if (applied.stale.length > 0)
+    throw new SupersededSyncError(objectKey(connection), applied.stale, applied.transitions);
   return {
     grant,
     tenants,
