@@ -52,14 +52,12 @@ export class WebhookSender {
   private stopController = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
-  private redacted = false;
 
   constructor(private readonly options: WebhookSenderOptions) {}
 
   start(): void {
     if (this.loop) return;
     this.stopController = new AbortController();
-    this.redacted = false;
     this.loop = this.run();
   }
 
@@ -78,7 +76,6 @@ export class WebhookSender {
 
   /** One pass over what is due; returns how many deliveries were attempted. */
   async deliverDue(now = new Date()): Promise<number> {
-    await this.redactStoredTargets();
     const due = await this.database(() => this.options.db.webhooks.due(now, 50));
     for (const delivery of due) {
       if (this.stopController.signal.aborted) break;
@@ -113,29 +110,6 @@ export class WebhookSender {
     }
   }
 
-  /**
-   * Targets an earlier version stored in full: redacted before the first pass of a term sends
-   * anything. Waits for the database like a pass; any other failure is logged and left be.
-   */
-  private async redactStoredTargets(): Promise<void> {
-    if (this.redacted) return;
-    try {
-      const rewritten = await this.database(() => this.options.db.webhooks.redactStoredTargets());
-      if (rewritten > 0)
-        this.options.logger.info({ rewritten }, 'redacted webhook targets stored in full');
-    } catch (error) {
-      if (error instanceof DatabaseUnavailableError) throw error;
-      this.options.logger.warn(
-        {
-          error:
-            error instanceof Error ? `${error.name}: ${safeErrorMessage(error)}` : String(error),
-        },
-        'could not redact webhook targets stored in full; the next term tries again',
-      );
-    }
-    this.redacted = true;
-  }
-
   /** A database call: an outage becomes DatabaseUnavailableError (codes only, no SQL). */
   private database<T>(call: () => Promise<T>): Promise<T> {
     return withDatabase(this.options.database, call);
@@ -143,7 +117,8 @@ export class WebhookSender {
 
   private async deliver(delivery: WebhookDeliveryRecord): Promise<void> {
     const stopping = this.stopController.signal;
-    // Stored redacted already; a row an earlier version stored in full is redacted here.
+    // Stored redacted already, but for a row an earlier version stored in full that no migrate has
+    // redacted yet (its leader wrote it during the upgrade).
     const target = redactWebhookTarget(delivery.target);
     let endpoint: WebhookEndpoint | undefined;
     let error: string | null = null;

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebhookDelivery } from '../entities/webhook-delivery.js';
+import { newId } from '../ids.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
 
@@ -219,6 +221,27 @@ describe.each(testDrivers)('xao-model migrate on $dialect', (driver) => {
       .getConnection()
       .execute<{ active: number }[]>('select active_user_count as active from snapshot');
     expect(row).toEqual({ active: 1 });
+  });
+
+  it('then redacts the webhook targets stored in full', async () => {
+    const em = t.model.orm.em.fork();
+    em.create(WebhookDelivery, {
+      id: newId(),
+      eventType: 'finding.opened',
+      eventId: 'evt-cli',
+      target: 'https://hooks.legacy.test/services/T0001/B0001/l3g4cyT0k3n',
+      payload: {},
+      status: 'delivered',
+      attempts: 1,
+      createdAt: at('2026-11-01T00:00:00Z'),
+      updatedAt: at('2026-11-01T00:00:00Z'),
+    });
+    await em.flush();
+    expect(await xaoModelWith({ XAO_DATABASE_URL: t.url }, 'migrate')).toMatchObject({
+      code: 0,
+      stdout: 'up to date\nredacted 1 webhook target stored in full\n',
+    });
+    expect(JSON.stringify((await t.model.db.webhooks.list()).items)).not.toContain('l3g4cy');
   });
 });
 

@@ -7,7 +7,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { connectWithRetry } from '../database/connect-with-retry.js';
 import { databaseStartupWait } from '../database/startup-wait.js';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
-import type { BackfillResult } from '../migrations/active-user-count-backfill.js';
+import type { BackfillResult } from '../migrations/backfill.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import { BACKFILL_BUDGET_MS, createOrm } from '../orm/create-orm.js';
 import type { ChainExportStream } from '../services/snapshot-chain.js';
@@ -78,16 +78,22 @@ function report(result: ChainVerification, chain: string): void {
 /** What the backfill after the migrations did, when there is anything to say. */
 function backfillLine(result: BackfillResult | undefined): string {
   if (!result) return '';
-  const counted =
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const did = [
+    result.redacted > 0
+      ? `redacted ${plural(result.redacted, 'webhook target')} stored in full`
+      : '',
     result.counted > 0
-      ? `counted the active users of ${result.counted} older snapshot${result.counted === 1 ? '' : 's'}`
-      : '';
-  if (result.state === 'done') return counted ? `${counted}\n` : '';
-  const rest =
-    result.state === 'elsewhere'
-      ? 'another process is counting the active users of older snapshots'
-      : 'the active users of the remaining older snapshots are counted when read, and by the next migrate';
-  return `${counted ? `${counted}; ` : ''}${rest}\n`;
+      ? `counted the active users of ${plural(result.counted, 'older snapshot')}`
+      : '',
+  ].filter(Boolean);
+  if (result.state !== 'done')
+    did.push(
+      result.state === 'elsewhere'
+        ? 'another process is filling what the migrations left (webhook targets stored in full, active users of older snapshots)'
+        : 'what is left (webhook targets stored in full, active users of older snapshots, counted when read meanwhile) is filled by the next migrate',
+    );
+  return did.length ? `${did.join('; ')}\n` : '';
 }
 
 const emptyChain: ChainVerification = { ok: true, length: 0, headHash: null, problems: [] };
@@ -100,7 +106,7 @@ program
   .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
   .addHelpText(
     'after',
-    `\nWaits up to $${STARTUP_WAIT_ENV} (default 2m) for a database that is still starting. Then fills what the migrations leave to fill (the active user count of older snapshots) for up to ${BACKFILL_BUDGET_MS / 1000} s.`,
+    `\nWaits up to $${STARTUP_WAIT_ENV} (default 2m) for a database that is still starting. Then fills what the migrations leave to fill (webhook targets an earlier version stored in full are redacted, older snapshots get their active user count) for up to ${BACKFILL_BUDGET_MS / 1000} s.`,
   )
   .action(async (options: { url?: string }) => {
     const model = await connectWithRetry({

@@ -27,6 +27,17 @@ describe.each(testDrivers)('the active user count backfill on $dialect', (driver
     );
   }
 
+  it('has an index of the snapshots without a count, and only those, once migrated', async () => {
+    const [index] = await sql().execute<{ definition: string }[]>(
+      driver.dialect === 'postgresql'
+        ? "select indexdef as definition from pg_indexes where tablename = 'snapshot' and indexname = 'snapshot_uncounted_index'"
+        : "select sql as definition from sqlite_master where type = 'index' and tbl_name = 'snapshot' and name = 'snapshot_uncounted_index'",
+    );
+    expect(index?.definition.replaceAll('"', '')).toMatch(
+      /^create index snapshot_uncounted_index on (public\.)?snapshot (using btree )?\(id\) where \(?active_user_count is null\)?$/i,
+    );
+  });
+
   it('counts the snapshots stored without a count, page by page, and stops when the time is up', async () => {
     const db = t.model.db;
     const first = await db.snapshots.record(
@@ -66,12 +77,12 @@ describe.each(testDrivers)('the active user count backfill on $dialect', (driver
     const all = COPIES + 2;
     expect(await storedCounts()).toEqual(new Map([[null, all]]));
 
-    expect(await t.model.backfill(0)).toEqual({ counted: 0, state: 'time-up' });
+    expect(await t.model.backfill(0)).toEqual({ counted: 0, redacted: 0, state: 'time-up' });
     expect(await storedCounts()).toEqual(new Map([[null, all]]));
     // Read meanwhile, a snapshot without a count is counted from its users.
     expect(await db.snapshots.get(second.id)).toMatchObject({ activeUserCount: 3 });
 
-    expect(await t.model.backfill()).toEqual({ counted: all, state: 'done' });
+    expect(await t.model.backfill()).toEqual({ counted: all, redacted: 0, state: 'done' });
     expect(await storedCounts()).toEqual(
       new Map([
         [1, 1 + Math.ceil(COPIES / 2)],
@@ -79,7 +90,7 @@ describe.each(testDrivers)('the active user count backfill on $dialect', (driver
       ]),
     );
     expect(await db.snapshots.get(first.id)).toMatchObject({ activeUserCount: 1 });
-    expect(await t.model.backfill()).toEqual({ counted: 0, state: 'done' });
+    expect(await t.model.backfill()).toEqual({ counted: 0, redacted: 0, state: 'done' });
     expect((await db.snapshots.verifyChain(acme, tenant.tenantId)).ok).toBe(true);
   });
 
@@ -87,7 +98,7 @@ describe.each(testDrivers)('the active user count backfill on $dialect', (driver
     it('leaves the counting to the process already at it', async () => {
       await sql().execute('update snapshot set active_user_count = null');
       const elsewhere = await withBackfillLock(t.url, () => t.model.backfill());
-      expect(elsewhere).toEqual({ counted: 0, state: 'elsewhere' });
+      expect(elsewhere).toEqual({ counted: 0, redacted: 0, state: 'elsewhere' });
       expect((await storedCounts()).get(null)).toBe(COPIES + 2);
     });
 });

@@ -14,14 +14,14 @@ const activeUsersOf: Record<Dialect, string> = {
   sqlite: `(select count(*) from json_each(c.text) as u where json_extract(u.value, '$.organisationRole') is not 'REMOVED')`,
 };
 
-export interface BackfillResult {
+export interface CountBackfill {
   /** Snapshots given their count by this run. */
   counted: number;
   /**
-   * done: no snapshot is left without a count; time-up: the time ran out first; elsewhere:
-   * another process is counting (PostgreSQL). The rest are counted when read, and by a later run.
+   * done: no snapshot is left without a count; time-up: `deadline` passed first. The rest are
+   * counted when read, and by a later run.
    */
-  state: 'done' | 'time-up' | 'elsewhere';
+  state: 'done' | 'time-up';
 }
 
 /**
@@ -30,12 +30,14 @@ export interface BackfillResult {
  * upgrade), until none is left or `deadline` (epoch ms) passes. Counting parses contents in plain
  * reads, each shared content once; the writes are short transactions of one page each, so
  * readers and writers of `snapshot` never wait on it. Safe to run at any time and to stop anywhere.
+ * The snapshots without a count are found through `snapshot_uncounted_index`, which holds only
+ * them: once all are counted, a run reads an empty index rather than the table.
  */
 export async function backfillActiveUserCounts(
   orm: MikroORM<AbstractSqlDriver>,
   dialect: Dialect,
   deadline: number,
-): Promise<BackfillResult> {
+): Promise<CountBackfill> {
   const connection = orm.em.getConnection();
   const counts = new Map<string, number>();
   let counted = 0;

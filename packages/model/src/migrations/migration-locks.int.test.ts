@@ -171,6 +171,7 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
         expect(reads.runs).toBeGreaterThan(10);
         expect(fresh.model.backfilled).toEqual({
           counted: CONTENTS * SNAPSHOTS_PER_CONTENT,
+          redacted: 0,
           state: 'done',
         });
         const counts = await fresh.model.orm.em

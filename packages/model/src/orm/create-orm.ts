@@ -4,10 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from '../entities/index.js';
 import { DEFAULT_POOL_MAX, poolMaxProblem } from '../database/pool-max.js';
 import { ValidationError } from '../errors.js';
-import {
-  backfillActiveUserCounts,
-  type BackfillResult,
-} from '../migrations/active-user-count-backfill.js';
+import { backfill, type BackfillResult } from '../migrations/backfill.js';
 import { postgresqlMigrations } from '../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../migrations/sqlite/index.js';
 import { Database } from '../services/database.js';
@@ -45,9 +42,10 @@ export interface ModelOrm {
    */
   migrateUp(): Promise<string[]>;
   /**
-   * Fills, in batches of short transactions, what migrations leave to fill (today: the active user
-   * count of older snapshots) for up to `budgetMs` (default BACKFILL_BUDGET_MS). Best effort: what
-   * is left is computed when read, and by the next call.
+   * Fills, in batches of short transactions, what migrations leave to fill (today: the webhook
+   * targets an earlier version stored in full, redacted, and the active user count of older
+   * snapshots) for up to `budgetMs` (default BACKFILL_BUDGET_MS). Best effort: what is left is
+   * filled by the next call (counts are computed when read meanwhile).
    */
   backfill(budgetMs?: number): Promise<BackfillResult>;
   /** What the backfill of the last `migrateUp` did (undefined before one). */
@@ -210,9 +208,15 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
     },
     async backfill(budgetMs = BACKFILL_BUDGET_MS) {
       const deadline = Date.now() + budgetMs;
-      const run = () => backfillActiveUserCounts(orm, dialect, deadline);
+      const run = () => backfill(orm, dialect, deadline);
       if (dialect === 'sqlite') return run();
-      return (await withBackfillLock(parsed.clientUrl!, run)) ?? { counted: 0, state: 'elsewhere' };
+      return (
+        (await withBackfillLock(parsed.clientUrl!, run)) ?? {
+          counted: 0,
+          redacted: 0,
+          state: 'elsewhere',
+        }
+      );
     },
     async pendingMigrations() {
       return (await migrator().getPendingMigrations()).map((m) => m.name);

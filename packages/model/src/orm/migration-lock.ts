@@ -2,7 +2,7 @@ import pg from 'pg';
 
 /** Arbitrary, fixed key of the PostgreSQL advisory lock that serialises migrations. */
 const MIGRATION_LOCK_KEY = 0x78616f6d; // "xaom"
-/** Another fixed key: the one process at a time that counts what migrations left to count. */
+/** Another fixed key: the one process at a time that fills what migrations left to fill. */
 const BACKFILL_LOCK_KEY = 0x78616f62; // "xaob"
 
 /** Runs `work` on a session of its own that holds the advisory lock `key` while it runs. */
@@ -44,7 +44,7 @@ export async function withMigrationLock<T>(clientUrl: string, work: () => Promis
 
 /**
  * Runs `work` unless another session is running a backfill (then returns undefined at once):
- * replicas that start together do not count the same snapshots, nor wait for each other.
+ * replicas that start together do not fill the same rows, nor wait for each other.
  */
 export async function withBackfillLock<T>(
   clientUrl: string,

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { WebhookDelivery } from '../entities/webhook-delivery.js';
-import { newId } from '../ids.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at } from '../test/fixtures.js';
 import { redactWebhookTarget } from './webhooks.js';
@@ -141,84 +139,6 @@ describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driv
     expect((await db().webhooks.enqueue({ ...base, target: slack })).id).toBe(stored[0]!.id);
     const rows = await t.model.orm.em.getConnection().execute('select * from webhook_delivery');
     expect(JSON.stringify(rows)).not.toMatch(/s3cr3t|pr1v4t3|services|code=/);
-  });
-
-  it('redacts targets stored in full before, once, leaving a row whose redacted twin exists', async () => {
-    const em = t.model.orm.em.fork();
-    const full = 'https://hooks.legacy.test/services/T0001/B0001/l3g4cyT0k3n';
-    const row = (eventId: string, target: string) =>
-      em.create(WebhookDelivery, {
-        id: newId(),
-        eventType: 'finding.opened',
-        eventId,
-        target,
-        payload: {},
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: at('2026-11-01T00:00:00Z'),
-        createdAt: at('2026-11-01T00:00:00Z'),
-        updatedAt: at('2026-11-01T00:00:00Z'),
-      });
-    const legacy = row('evt-legacy', full);
-    const twin = row('evt-twin', full);
-    row('evt-twin', redactWebhookTarget(full));
-    const bare = row('evt-bare', 'https://hooks.legacy.test/');
-    await em.flush();
-
-    expect(await db().webhooks.redactStoredTargets(1)).toBe(2);
-    const targets = async () =>
-      Object.fromEntries(
-        (await db().webhooks.list({}, { limit: 100 })).items.map((d) => [d.id, d.target]),
-      );
-    expect(await targets()).toMatchObject({
-      [legacy.id]: redactWebhookTarget(full),
-      [twin.id]: full,
-      [bare.id]: 'https://hooks.legacy.test',
-    });
-    expect(await db().webhooks.redactStoredTargets()).toBe(0);
-  });
-
-  it('redacts a batch with one query for its twins, a row rewritten in it a twin for the rest', async () => {
-    const em = t.model.orm.em.fork();
-    const row = (eventId: string, target: string) =>
-      em.create(WebhookDelivery, {
-        id: newId(),
-        eventType: 'finding.opened',
-        eventId,
-        target,
-        payload: {},
-        status: 'pending',
-        attempts: 0,
-        nextAttemptAt: at('2026-11-01T00:00:00Z'),
-        createdAt: at('2026-11-01T00:00:00Z'),
-        updatedAt: at('2026-11-01T00:00:00Z'),
-      });
-    // The fragment is not kept, so these two redact to the same target.
-    const a = row('evt-same', 'https://hooks.legacy.test/services/T1/B1/t0k3n#a');
-    const b = row('evt-same', 'https://hooks.legacy.test/services/T1/B1/t0k3n#b');
-    for (let i = 0; i < 4; i++) row(`evt-${i}`, `https://hooks.legacy.test/services/T1/B1/k${i}`);
-    await em.flush();
-
-    const knex = t.model.orm.em.getConnection().getKnex();
-    const reads: string[] = [];
-    const capture = (q: { sql: string }) => {
-      if (/^select/i.test(q.sql)) reads.push(q.sql);
-    };
-    knex.on('query', capture);
-    try {
-      expect(await db().webhooks.redactStoredTargets()).toBe(5);
-    } finally {
-      knex.removeListener('query', capture);
-    }
-    // The page of rows to redact, then their twins: not a query per row.
-    expect(reads).toHaveLength(2);
-    const targets = Object.fromEntries(
-      (await db().webhooks.list({}, { limit: 100 })).items.map((d) => [d.id, d.target]),
-    );
-    expect([targets[a.id], targets[b.id]]).toEqual([
-      redactWebhookTarget(a.target),
-      'https://hooks.legacy.test/services/T1/B1/t0k3n#b',
-    ]);
   });
 
   it('refuses targets with credentials or other schemes', async () => {

@@ -177,10 +177,6 @@ async function insertRow(
     .execute();
 }
 
-function twinKey(eventId: string, target: string): string {
-  return JSON.stringify([eventId, target]);
-}
-
 /** The delivery log of outgoing webhooks: the reconciler enqueues, sends, and records attempts. */
 export class WebhookDeliveryService {
   constructor(private readonly ctx: ServiceContext) {}
@@ -194,57 +190,6 @@ export class WebhookDeliveryService {
         target: redactWebhookTarget(input.target),
       }),
     );
-  }
-
-  /**
-   * Redacts the targets stored in full by versions before redaction (and by such a version's
-   * leader during an upgrade); returns how many it rewrote. A row whose redacted twin exists (the
-   * same event for the same receiver, enqueued twice in that overlap) is left as it is.
-   */
-  async redactStoredTargets(batch = 200): Promise<number> {
-    let rewritten = 0;
-    let after: string | undefined;
-    for (;;) {
-      const em = this.ctx.em().fork();
-      // Redacted ones have no path (`scheme://host`) or the hashed one.
-      const rows = await em.find(
-        WebhookDelivery,
-        {
-          ...(after ? { id: { $gt: after } } : {}),
-          $and: [{ target: { $like: '%://%/%' } }, { $not: { target: { $like: '%/[sha256:%' } } }],
-        },
-        { orderBy: { id: 'asc' }, limit: batch },
-      );
-      const changes = rows
-        .map((row) => ({ row, redacted: redactWebhookTarget(row.target) }))
-        .filter(({ row, redacted }) => redacted !== row.target);
-      // The batch's twins in one query; a row rewritten here is a twin for the rest of the batch.
-      const taken = new Set(
-        (changes.length
-          ? await em.find(
-              WebhookDelivery,
-              {
-                $or: changes.map(({ row, redacted }) => ({
-                  eventId: row.eventId,
-                  target: redacted,
-                })),
-              },
-              { fields: ['eventId', 'target'] },
-            )
-          : []
-        ).map((twin) => twinKey(twin.eventId, twin.target)),
-      );
-      for (const { row, redacted } of changes) {
-        const key = twinKey(row.eventId, redacted);
-        if (taken.has(key)) continue;
-        taken.add(key);
-        row.target = redacted;
-        rewritten += 1;
-      }
-      await em.flush();
-      if (rows.length < batch) return rewritten;
-      after = rows.at(-1)!.id;
-    }
   }
 
   /** Pending deliveries whose next attempt is due, oldest first. */
