@@ -8,7 +8,9 @@
 # starts both apps from the pruned tree (the CI machine has no container engine).
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
-# opa compiles the Rego checks to WebAssembly during the build (the version tools/go.mod pins).
+# opa compiles the Rego checks to WebAssembly during the build: the version tools/go.mod pins
+# (scripts/image-smoke.sh fails when they differ).
+# Base images are pinned by tag here; a release build pins them by digest too (README: Container image).
 FROM openpolicyagent/opa:1.22.2-static AS opa
 
 FROM ${NODE_IMAGE} AS build
@@ -16,7 +18,11 @@ FROM ${NODE_IMAGE} AS build
 # x64 and arm64, that load on any Node.js version.
 WORKDIR /src
 COPY --from=opa /opa /usr/local/bin/opa
-ENV XAO_OPA=/usr/local/bin/opa
+# No telemetry from turbo (DO_NOT_TRACK for any other tool that honours it), as everywhere else
+# (scripts/with-image-node.sh sets both).
+ENV XAO_OPA=/usr/local/bin/opa \
+    TURBO_TELEMETRY_DISABLED=1 \
+    DO_NOT_TRACK=1
 COPY . .
 RUN bash scripts/image-build-stage.sh
 

@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# The Dockerfile's build stage (scripts/image-build-stage.sh), run on a clean clone of HEAD
-# without a container engine; then both apps are started from the pruned tree the image would
-# hold, as the chart starts them, and must answer their health probes. Proves every module the
-# apps load at run time is a production dependency of a run-time workspace, and that they run on
-# the image's Node.js (scripts/image-node.sh), not only on the machine's.
+# The Dockerfile's build stage (scripts/image-build-stage.sh), run on a clean clone of HEAD less
+# what .dockerignore leaves out, without a container engine; then both apps are started from the
+# pruned tree the image would hold, as the chart starts them, and must answer their health probes.
+# Proves every module the apps load at run time is a production dependency of a run-time
+# workspace, and that they run on the image's Node.js (scripts/image-node.sh), not only on the
+# machine's. First checks the Dockerfile against the repository's pins (opa, telemetry off).
 # Needs the local services and tools (npm run setup). Takes a few minutes (a full npm install).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+
+# opa is pinned twice: by tools/go.mod (tests, the policies' build everywhere else) and by the
+# Dockerfile's opa stage (the image's build): they may not drift apart.
+opa_mod=$(cd "$ROOT/tools" && go list -m -f '{{.Version}}' github.com/open-policy-agent/opa)
+opa_image=$(sed -n 's/^FROM[^#]* openpolicyagent\/opa:\([^ @-]*\).*/\1/p' "$ROOT/Dockerfile")
+[ -n "$opa_mod" ] && [ "v${opa_image#v}" = "$opa_mod" ] ||
+  die "the Dockerfile's opa stage is openpolicyagent/opa:${opa_image:-(none)}, tools/go.mod pins github.com/open-policy-agent/opa ${opa_mod:-(nothing)}: make them agree"
+note "opa $opa_mod in tools/go.mod and the Dockerfile"
+# The build stage's ENV: no telemetry (the Dockerfile's, as scripts/with-image-node.sh sets it).
+build_stage=$(awk '/^FROM .* AS build$/ { on = 1; next } /^FROM / { on = 0 } on && !/^ *#/' "$ROOT/Dockerfile")
+for setting in TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1; do
+  grep -Eq "(^|[[:space:]])$setting([[:space:]]|\\\\|\$)" <<<"$build_stage" ||
+    die "the Dockerfile's build stage does not set ENV $setting"
+  export "$setting"
+done
 
 node_dir=$(bash "$ROOT/scripts/image-node.sh")
 export PATH="$node_dir/bin:$PATH" npm_config_nodedir="$node_dir"
@@ -18,6 +34,24 @@ mkdir -p "$work"
 step "cloning HEAD into $work/app"
 git clone -q "$ROOT" "$work/app"
 cd "$work/app"
+
+# What `docker build` sends: the clone less what .dockerignore leaves out (scripts/docker-context.js
+# applies Docker's rules), so the build stage proves it needs none of it.
+step "build context: leaving out what .dockerignore excludes"
+left_out=$(git ls-files | node scripts/docker-context.js)
+[ -z "$left_out" ] || xargs -d '\n' rm -f -- <<<"$left_out"
+note "$(grep -c . <<<"$left_out" || true) tracked files left out (tests, results)"
+# Secrets and local state must stay out at any depth: the run-time stage copies whole workspaces.
+must_leave_out=(
+  .env apps/admin-api/.env apps/reconciler/.env.production .local/demo/kubeconfig
+  apps/reconciler/.local/cluster/kubeconfig packages/model/xero-access.sqlite
+  apps/admin-api/admin.sqlite3 apps/admin-api/data/admin.db apps/admin-api/admin.db-wal
+  packages/policies/coverage/index.html apps/reconciler/src/reconcile/run-sync.test.ts
+  apps/admin-api/src/test/harness.ts apps/reconciler/node_modules/x/index.js
+)
+kept=$(printf '%s\n' "${must_leave_out[@]}" | node scripts/docker-context.js | sort |
+  comm -13 - <(printf '%s\n' "${must_leave_out[@]}" | sort))
+[ -z "$kept" ] || die ".dockerignore lets these into the build context (and the image): $(tr '\n' ' ' <<<"$kept")"
 
 export XAO_OPA=$ROOT/.tools/bin/opa
 step "build stage (scripts/image-build-stage.sh): npm ci, build, prune to the run-time workspaces"

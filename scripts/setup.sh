@@ -8,11 +8,13 @@ cd "$ROOT"
 stamp=node_modules/.xao-lock-hash
 want=$(sha256sum package-lock.json | cut -c1-16)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  # `npm install`, not `npm ci`: the registry reachable here does not serve other platforms'
-  # optional binaries (e.g. @swc/core-darwin-arm64), which the lock file cannot list, and npm ci
-  # refuses a lock file without them. With the lock file in sync this installs exactly its versions.
-  step "npm install (from package-lock.json)"
-  npm install --no-audit --no-fund --prefer-offline >&2
+  # `npm ci`: exactly the lock file's versions, and it never rewrites the lock file, so the hash
+  # above stays that of what is installed and the next run skips this. The lock file lists every
+  # platform's optional binaries (all the @swc/core-* packages); npm installs this platform's only.
+  # It refuses a package.json out of step with the lock file (run `npm install` to update both).
+  # It replaces node_modules, so the stamp is written once it has succeeded.
+  step "npm ci (from package-lock.json)"
+  npm ci --no-audit --no-fund --prefer-offline >&2
   echo "$want" >"$stamp"
 else
   note "npm packages: up to date"

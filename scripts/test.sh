@@ -7,6 +7,8 @@ cd "$ROOT"
 
 bash scripts/setup.sh
 note "Node.js $(node -v), npm $(npm -v)"
+# scripts/with-image-node.sh (how package.json starts this) turns turbo's telemetry off.
+[[ $(turbo telemetry status 2>/dev/null) == *opted-out* ]] || die "turbo telemetry is on: run npm test, or set TURBO_TELEMETRY_DISABLED=1"
 step "build, typecheck, lint"
 turbo run build typecheck lint --output-logs=errors-only
 prettier --check . --log-level warn

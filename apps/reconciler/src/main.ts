@@ -1,12 +1,16 @@
 import { loadConfig } from './config/config.js';
 import { startReconciler } from './app/bootstrap.js';
+import { APP_VERSION } from './app/version.js';
 import { createLogger } from './logging/logger.js';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel);
 try {
   const running = await startReconciler(config, logger);
-  logger.info({ url: running.url, identity: config.identity }, 'reconciler started');
+  logger.info(
+    { url: running.url, identity: config.identity, version: APP_VERSION },
+    'reconciler started',
+  );
   // SIGTERM/SIGINT: stop taking work, drain, release the Lease, close connections, exit 0.
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {

@@ -9,6 +9,8 @@ import { policyBundleFrom } from './wasm/read-bundle.js';
 export interface LoadedBundle {
   path: string;
   sha256: string;
+  /** The bundle's manifest revision (see PolicyBundle); undefined for a bare policy.wasm. */
+  revision: string | undefined;
   loadedAt: Date;
 }
 
@@ -60,10 +62,11 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
   /** Loads the file (which must be good: there is nothing to fall back on yet) and starts polling. */
   static async start(path: string, options: HotReloadOptions = {}): Promise<HotReloadingEvaluator> {
     const bytes = await readFile(path);
-    const evaluator = await loadChecked(bytes, path);
+    const { evaluator, revision } = await loadChecked(bytes, path);
     const watcher = new HotReloadingEvaluator(path, evaluator, {
       path,
       sha256: sha256(bytes),
+      revision,
       loadedAt: new Date(),
     });
     watcher.timer = setInterval(() => void watcher.checkNow(), options.intervalMs ?? 2000);
@@ -115,13 +118,20 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
     const hash = sha256(bytes);
     if (hash === this.lastSeen) return;
     this.lastSeen = hash;
+    let loaded: Awaited<ReturnType<typeof loadChecked>>;
     try {
-      this.evaluator = await loadChecked(bytes, this.path);
+      loaded = await loadChecked(bytes, this.path);
     } catch (error) {
       this.fail(hash, messageOf(error));
       return;
     }
-    this.bundle = { path: this.path, sha256: hash, loadedAt: new Date() };
+    this.evaluator = loaded.evaluator;
+    this.bundle = {
+      path: this.path,
+      sha256: hash,
+      revision: loaded.revision,
+      loadedAt: new Date(),
+    };
     this.failure = undefined;
     this.emit('loaded', this.bundle);
   }
@@ -141,8 +151,12 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
  * Loads the module with its data, then requires it to evaluate the canary with valid output
  * (findings and reevaluate_at, as the reconciler evaluates).
  */
-async function loadChecked(bytes: Buffer, path: string): Promise<PolicyEvaluator> {
-  const evaluator = await PolicyEvaluator.fromBundle(policyBundleFrom(bytes, path), path);
+async function loadChecked(
+  bytes: Buffer,
+  path: string,
+): Promise<{ evaluator: PolicyEvaluator; revision: string | undefined }> {
+  const bundle = policyBundleFrom(bytes, path);
+  const evaluator = await PolicyEvaluator.fromBundle(bundle, path);
   for (const input of await canaryInputs()) {
     try {
       evaluator.evaluateWithReevaluation(input);
@@ -152,7 +166,7 @@ async function loadChecked(bytes: Buffer, path: string): Promise<PolicyEvaluator
       );
     }
   }
-  return evaluator;
+  return { evaluator, revision: bundle.revision };
 }
 
 function sha256(bytes: Buffer): string {

@@ -26,3 +26,6 @@ export { readPolicyBundle, readPolicyWasm, type PolicyBundle } from './wasm/read
 
 /** The bundle built with this package (the four checks): `dist/policy.wasm`. */
 export const BUILT_POLICY_WASM = fileURLToPath(new URL('./policy.wasm', import.meta.url));
+
+/** The same checks as the bundle they were built into, with its manifest (revision): `dist/bundle.tar.gz`. */
+export const BUILT_POLICY_BUNDLE = fileURLToPath(new URL('./bundle.tar.gz', import.meta.url));

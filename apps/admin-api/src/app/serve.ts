@@ -6,6 +6,7 @@ import { TokenSetWriter } from '../connect/token-set-writer.js';
 import { Readiness } from '../health/readiness.js';
 import { createApp } from './create-app.js';
 import { buildDependencies, closeDependencies, ensureBootstrapTokens } from './runtime.js';
+import { APP_VERSION } from './version.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -34,7 +35,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
     const app = await createApp(deps);
     await app.listen({ port: config.port, host: config.host });
     const url = await app.getUrl();
-    logger.info({ port: config.port }, 'admin API listening');
+    logger.info({ port: config.port, version: APP_VERSION }, 'admin API listening');
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {

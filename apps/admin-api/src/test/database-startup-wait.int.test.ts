@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
   createTestDatabase,
   freePort,
@@ -14,6 +15,10 @@ import { parseConfig } from '../config/config.js';
 import { createLogger } from '../logging/logger.js';
 
 const WAIT = 'database not available yet; retrying';
+/** The start-up line names it. */
+const { version: PACKAGE_VERSION } = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+) as { version: string };
 
 /** The app's own JSON logger, written to an array; `onWait` sees the number of waits so far. */
 function recordingLogger(onWait: (waits: number) => void = () => undefined) {
@@ -56,7 +61,7 @@ describe('admin API start-up while PostgreSQL is not up yet (DATABASE_STARTUP_WA
       xero: {},
     });
 
-  it('waits for the database, logging each wait, then listens and answers readiness', async () => {
+  it('waits for the database, logging each wait, then listens (logging its version) and answers readiness', async () => {
     const late = await latePort(database.url);
     const config = await configFor(late.url, '60s');
     let firstWait!: () => void;
@@ -97,7 +102,9 @@ describe('admin API start-up while PostgreSQL is not up yet (DATABASE_STARTUP_WA
       database: `PostgreSQL at 127.0.0.1:${late.port}`,
     });
     expect(JSON.stringify(lines)).not.toContain(new URL(database.url).password);
-    expect(lines.some((l) => l.msg === 'admin API listening')).toBe(true);
+    expect(lines.find((l) => l.msg === 'admin API listening')).toMatchObject({
+      version: PACKAGE_VERSION,
+    });
   }, 90_000);
 
   it('gives up after DATABASE_STARTUP_WAIT with an error naming the admin API, the database and the setting', async () => {

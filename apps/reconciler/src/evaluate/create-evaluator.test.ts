@@ -1,7 +1,9 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_POLICY_WASM } from '@xero-access/policies';
+import { BUILT_POLICY_BUNDLE, BUILT_POLICY_WASM } from '@xero-access/policies';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ReconcilerMetrics } from '../metrics/metrics.js';
@@ -11,6 +13,22 @@ import type { PolicyEvaluator } from './policy-evaluator.js';
 async function refused(metrics: ReconcilerMetrics): Promise<number | undefined> {
   return (await metrics.policyBundleRefused.get()).values[0]?.value;
 }
+
+async function bundleInfo(metrics: ReconcilerMetrics) {
+  return (await metrics.policyBundleInfo.get()).values.map(({ labels, value }) => ({
+    ...labels,
+    value,
+  }));
+}
+
+const sha256Of = async (file: string) =>
+  createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+
+const { version: POLICIES_VERSION } = createRequire(import.meta.url)(
+  '@xero-access/policies/package.json',
+) as { version: string };
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
@@ -76,5 +94,38 @@ describe('createPolicyEvaluator', () => {
     await copyFile(BUILT_POLICY_WASM, path);
     await until(async () => (await refused(metrics)) === 0);
     expect(await refused(metrics)).toBe(0);
+  });
+
+  it('exports the built-in bundle in use, with its revision, when POLICY_BUNDLE_PATH is unset', async () => {
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+    evaluator = await createPolicyEvaluator(undefined, pino({ level: 'silent' }), metrics);
+    expect(await bundleInfo(metrics)).toEqual([
+      {
+        sha256: await sha256Of(BUILT_POLICY_BUNDLE),
+        revision: POLICIES_VERSION,
+        source: 'built-in',
+        value: 1,
+      },
+    ]);
+  });
+
+  it('replaces the xao_policy_bundle_info series when a new bundle loads', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'xao-policy-'));
+    const path = join(dir, 'bundle.tar.gz');
+    await copyFile(BUILT_POLICY_BUNDLE, path);
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+    evaluator = await createPolicyEvaluator(path, pino({ level: 'silent' }), metrics, {
+      pollIntervalMs: 20,
+    });
+    expect(await bundleInfo(metrics)).toEqual([
+      { sha256: await sha256Of(path), revision: POLICIES_VERSION, source: path, value: 1 },
+    ]);
+
+    // A bare module has no manifest, so no revision.
+    await copyFile(BUILT_POLICY_WASM, path);
+    await until(async () => (await bundleInfo(metrics))[0]?.revision === '');
+    expect(await bundleInfo(metrics)).toEqual([
+      { sha256: await sha256Of(BUILT_POLICY_WASM), revision: '', source: path, value: 1 },
+    ]);
   });
 });

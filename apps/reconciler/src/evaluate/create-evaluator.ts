@@ -1,4 +1,8 @@
-import { BUILT_POLICY_WASM, HotReloadingEvaluator } from '@xero-access/policies';
+import {
+  BUILT_POLICY_BUNDLE,
+  HotReloadingEvaluator,
+  type LoadedBundle,
+} from '@xero-access/policies';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import type { PolicyEvaluator } from './policy-evaluator.js';
@@ -14,13 +18,24 @@ export async function createPolicyEvaluator(
   metrics: ReconcilerMetrics,
   options: { pollIntervalMs?: number } = {},
 ): Promise<PolicyEvaluator> {
-  const path = bundlePath ?? BUILT_POLICY_WASM;
+  const path = bundlePath ?? BUILT_POLICY_BUNDLE;
+  const source = bundlePath ?? 'built-in';
+  const inUse = ({ sha256, revision }: LoadedBundle) => {
+    metrics.policyBundleInfo.reset();
+    metrics.policyBundleInfo.set({ sha256, revision: revision ?? '', source }, 1);
+  };
   const hot = await HotReloadingEvaluator.start(path, { intervalMs: options.pollIntervalMs });
-  logger.info({ bundle: path, sha256: hot.loaded.sha256 }, 'policy bundle loaded');
+  const { sha256, revision } = hot.loaded;
+  logger.info({ bundle: path, sha256, revision }, 'policy bundle loaded');
+  inUse(hot.loaded);
   metrics.policyBundleRefused.set(0);
   hot.on('loaded', (bundle) => {
+    inUse(bundle);
     metrics.policyBundleRefused.set(0);
-    logger.info({ bundle: bundle.path, sha256: bundle.sha256 }, 'policy bundle reloaded');
+    logger.info(
+      { bundle: bundle.path, sha256: bundle.sha256, revision: bundle.revision },
+      'policy bundle reloaded',
+    );
   });
   hot.on('failed', (failure) => {
     // The chart's PrometheusRule alerts on it: a log line alone is easy to miss.

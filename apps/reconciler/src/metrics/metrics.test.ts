@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DELETION_EXPORT_MS, ReconcilerMetrics } from './metrics.js';
 
@@ -20,6 +21,18 @@ function leaderWithSeries(): ReconcilerMetrics {
   metrics.setReady('finance', 'acme', false, 'AuthenticationFailed');
   return metrics;
 }
+
+describe('xao_build_info', () => {
+  it('names the app and its package.json version', async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version: string };
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+    expect(series(await metrics.registry.metrics(), 'xao_build_info')).toEqual([
+      `xao_build_info{app="reconciler",version="${version}"} 1`,
+    ]);
+  });
+});
 
 describe('ReconcilerMetrics across leader terms', () => {
   it('exports the connection series while leading', async () => {

@@ -42,6 +42,16 @@ describe('readPolicyBundle', () => {
     });
   });
 
+  it("reads the manifest's revision; none when it is empty or the manifest unreadable", async () => {
+    const manifest = (revision: string) => JSON.stringify({ revision, roots: [''] });
+    const revisionOf = async (content: string) =>
+      (await readPolicyBundle(await bundleOf({ 'policy.wasm': WASM, '.manifest': content })))
+        .revision;
+    expect(await revisionOf(manifest('0.1.0'))).toBe('0.1.0');
+    expect(await revisionOf(manifest(''))).toBeUndefined();
+    expect(await revisionOf('{"revision":')).toBeUndefined();
+  });
+
   it('refuses a bundle whose data file is broken, naming the bundle and the file', async () => {
     const path = await bundleOf({ 'policy.wasm': WASM, 'data.json': '{"max_advisers": 2' });
     await expect(readPolicyBundle(path)).rejects.toThrow(

@@ -6,12 +6,18 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 
 /** Where `opa build` puts every data.json/data.yaml of the Rego folders, merged into one document. */
 const DATA_FILE = '/data.json';
+const MANIFEST_FILE = '/.manifest';
 
 /** What the evaluator needs from a build: the module, and the data its rules may read. */
 export interface PolicyBundle {
   wasm: Buffer;
   /** The bundle's `/data.json` (the base document `data`); undefined for a bare policy.wasm. */
   data: Record<string, unknown> | undefined;
+  /**
+   * The bundle's `/.manifest` revision (`opa build --revision`; `xero-policies build` gives the
+   * version of this package); undefined for a bare policy.wasm or when none was given.
+   */
+  revision?: string;
 }
 
 /**
@@ -42,7 +48,19 @@ export function policyBundleFrom(bytes: Buffer, source: string): PolicyBundle {
   if (!wasm)
     throw new Error(`${source}: bundle has no /policy.wasm (build it with \`opa build -t wasm\`)`);
   const data = tarEntry(tar, DATA_FILE);
-  return { wasm, data: data && parseData(data, source) };
+  return { wasm, data: data && parseData(data, source), revision: revisionOf(tar) };
+}
+
+/** Metadata only: a manifest without a usable revision leaves it undefined rather than refusing the bundle. */
+function revisionOf(tar: Buffer): string | undefined {
+  const manifest = tarEntry(tar, MANIFEST_FILE);
+  if (!manifest) return undefined;
+  try {
+    const { revision } = JSON.parse(manifest.toString('utf8')) as { revision?: unknown };
+    return typeof revision === 'string' && revision !== '' ? revision : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseData(bytes: Buffer, source: string): Record<string, unknown> {
