@@ -54,8 +54,10 @@ describe('the CRD schema revision check at start (real API server)', () => {
     const fatal = reconciler.logs.find((l) => l.msg === 'reconciler failed to start');
     expect((fatal?.err as { message?: string } | undefined)?.message, reconciler.errorOutput).toBe(
       `The installed XeroConnection CRD xeroconnections.xeroaccess.dev has schema revision ${CRD_SCHEMA_REVISION - 1} (annotation xeroaccess.dev/schema-revision); this reconciler needs revision ${CRD_SCHEMA_REVISION} or newer. ` +
-        "With an older CRD the API server drops the fields added since from every XeroConnection. Apply this version's CRD, then restart the reconciler: " +
-        'kubectl apply -f deploy/helm/xero-access-operator/crds/',
+        "With an older CRD the API server drops the fields added since from every XeroConnection. To fix it, apply the chart's CRD, " +
+        'e.g. `helm show crds <chart> | kubectl apply --server-side --force-conflicts -f -` (<chart> at this version), ' +
+        'or enable CRD upgrades in your GitOps tool (Flux HelmRelease: install.crds and upgrade.crds CreateReplace; ' +
+        'Kustomize helmCharts: includeCRDs: true; see the chart README, Upgrades and removal), then restart the reconciler.',
     );
     expect(reconciler.logs.map((l) => l.msg)).not.toContain('database ready');
   });

@@ -7,8 +7,21 @@ import {
 import type { Logger } from '../logging/logger.js';
 import { describeKubeError, httpStatusOf } from './http-status.js';
 
-/** Installs this version's CRD (from its chart): Helm installs a chart's CRDs but never upgrades them. */
-export const APPLY_CRD_COMMAND = 'kubectl apply -f deploy/helm/xero-access-operator/crds/';
+/**
+ * Installs this version's CRD from its chart, wherever the chart comes from (`<chart>`: a
+ * repository's chart, an OCI reference or a folder, with `--version`): Helm installs a chart's
+ * CRDs but never upgrades them. Not a path in this repository: chart users have none.
+ * `--force-conflicts`: the fields of a CRD Helm created are Helm's, and a server-side apply that
+ * changes them is refused without it.
+ */
+export const APPLY_CRD_COMMAND =
+  'helm show crds <chart> | kubectl apply --server-side --force-conflicts -f -';
+
+/** How to get this version's CRD in place: by hand, or by the GitOps tool that installs the chart. */
+export const APPLY_CRD_HINT =
+  `apply the chart's CRD, e.g. \`${APPLY_CRD_COMMAND}\` (<chart> at this version), ` +
+  `or enable CRD upgrades in your GitOps tool (Flux HelmRelease: install.crds and upgrade.crds CreateReplace; ` +
+  `Kustomize helmCharts: includeCRDs: true; see the chart README, Upgrades and removal)`;
 
 /** The installed CRD cannot serve this build, or cannot be read: the reconciler does not start. */
 export class CrdRevisionError extends Error {
@@ -37,7 +50,7 @@ export function installedRevision(
   throw new CrdRevisionError(
     `The installed XeroConnection CRD ${XERO_CONNECTION_CRD_NAME} has ${has}; this reconciler needs revision ${expected} or newer. ` +
       `With an older CRD the API server drops the fields added since from every XeroConnection. ` +
-      `Apply this version's CRD, then restart the reconciler: ${APPLY_CRD_COMMAND}`,
+      `To fix it, ${APPLY_CRD_HINT}, then restart the reconciler.`,
   );
 }
 
@@ -70,7 +83,7 @@ export async function checkCrdRevision(
 function unreadable(error: unknown): string {
   const status = httpStatusOf(error);
   if (status === 404)
-    return `The XeroConnection CRD ${XERO_CONNECTION_CRD_NAME} is not installed. Apply it: ${APPLY_CRD_COMMAND}`;
+    return `The XeroConnection CRD ${XERO_CONNECTION_CRD_NAME} is not installed. To fix it, ${APPLY_CRD_HINT}.`;
   if (status === 403)
     return `The reconciler may not read the XeroConnection CRD ${XERO_CONNECTION_CRD_NAME} (${describeKubeError(error)}): its ClusterRole needs get on customresourcedefinitions.apiextensions.k8s.io named ${XERO_CONNECTION_CRD_NAME}, which the chart grants.`;
   return `Could not read the XeroConnection CRD ${XERO_CONNECTION_CRD_NAME} to check its schema revision: ${describeKubeError(error)}`;
