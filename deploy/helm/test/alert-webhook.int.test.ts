@@ -85,4 +85,13 @@ describe('alert webhook values', () => {
     expect(url.code).not.toBe(0);
     expect(url.stderr).toContain("at '/alerts/allowedHosts/0'");
   });
+
+  it('sends the whole finding in alerts unless alerts.payloadDetail is minimal', () => {
+    expect(reconcilerEnv(render()).ALERT_PAYLOAD_DETAIL?.value).toBe('full');
+    const env = reconcilerEnv(render('alerts.payloadDetail=minimal'));
+    expect(env.ALERT_PAYLOAD_DETAIL?.value).toBe('minimal');
+    const other = template(...REQUIRED, 'alerts.payloadDetail=none');
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain("at '/alerts/payloadDetail'");
+  });
 });

@@ -51,6 +51,12 @@ describe('helm lint and values schema', () => {
     // DATABASE_POOL_MAX: the apps refuse anything but 1 to 100.
     ['database.poolMax=0', '/database/poolMax'],
     ['database.poolMax=101', '/database/poolMax'],
+    // Less than a minute would fail a migration that only waits for its database to start.
+    ['database.migrations.activeDeadlineSeconds=59', '/database/migrations/activeDeadlineSeconds'],
+    [
+      'database.migrations.activeDeadlineSeconds=90.5',
+      '/database/migrations/activeDeadlineSeconds',
+    ],
     // The key becomes a file name in the volume's items: no folders.
     ['database.tls.ca.key=certs/ca.crt', '/database/tls/ca/key'],
     ['database.tls.ca.existingSecret=Private_CA', '/database/tls/ca/existingSecret'],
@@ -65,6 +71,12 @@ describe('helm lint and values schema', () => {
     // The reconciler keeps 10 s of it to stop work, release the Lease and close.
     ['reconciler.terminationGracePeriodSeconds=10', '/reconciler/terminationGracePeriodSeconds'],
     ['reconciler.syncTimeoutSeconds=0', '/reconciler/syncTimeoutSeconds'],
+    // The reconciler takes whole days or hours only; deliveries always have a limit.
+    ['retention.webhookDeliveries=30', '/retention/webhookDeliveries'],
+    ['retention.webhookDeliveries=', '/retention/webhookDeliveries'],
+    ['retention.auditLog=1y', '/retention/auditLog'],
+    ['retention.auditLog=0d', '/retention/auditLog'],
+    ['retention.snapshots=13mo', '/retention/snapshots'],
     ['metrics.prometheusRule.labels.release=1', '/metrics/prometheusRule/labels/release'],
     // Replacing one of the chart's own labels would break what selects on them.
     [
@@ -92,11 +104,13 @@ describe('helm lint and values schema', () => {
     writeFileSync(
       join(umbrella, 'Chart.yaml'),
       'apiVersion: v2\nname: platform\nversion: 1.0.0\n' +
-        'dependencies: [{ name: xero-access-operator, version: 0.1.0 }]\n',
+        'dependencies:\n' +
+        '  - { name: xero-access-operator, version: 0.1.0, condition: xero-access-operator.enabled }\n',
     );
+    // Helm leaves the condition's `enabled` in the subchart's values, which its schema checks.
     writeFileSync(
       join(umbrella, 'values.yaml'),
-      'global: { imageRegistry: registry.example.com }\n',
+      'global: { imageRegistry: registry.example.com }\nxero-access-operator: { enabled: true }\n',
     );
     cpSync(chartDir, join(umbrella, 'charts', 'xero-access-operator'), { recursive: true });
     const sub = (s: string) => `xero-access-operator.${s}`;
@@ -114,6 +128,37 @@ describe('helm lint and values schema', () => {
     ]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toContain('unknownTopLevel');
+
+    const disabled = helm([...args, '--set', sub('enabled=false')]);
+    expect(disabled.stderr).toBe('');
+    expect(kinds(disabled.stdout)).toEqual([]);
+    const notBoolean = helm([
+      ...args,
+      ...REQUIRED.flatMap((s) => ['--set', sub(s)]),
+      '--set-string',
+      sub('enabled=yes'),
+    ]);
+    expect(notBoolean.code).not.toBe(0);
+    expect(notBoolean.stderr).toContain('/enabled');
+  });
+
+  // Deleting the CRD deletes every XeroConnection: neither Helm nor Argo CD nor Flux may do it.
+  it('marks the CRD to be kept by helm uninstall and never pruned or deleted by Argo CD or Flux', () => {
+    const expected = {
+      'helm.sh/resource-policy': 'keep',
+      'argocd.argoproj.io/sync-options': 'Delete=false,Prune=false',
+      'kustomize.toolkit.fluxcd.io/prune': 'disabled',
+    };
+    const shown = helm(['show', 'crds', chartDir]);
+    expect(shown.code).toBe(0);
+    const [crd] = kinds(shown.stdout) as unknown as {
+      metadata: { annotations: Record<string, string> };
+    }[];
+    expect(crd!.metadata.annotations).toEqual(expect.objectContaining(expected));
+    const installed = JSON.parse(
+      kubectl(kubeconfig, ['get', 'crd', 'xeroconnections.xeroaccess.dev', '-o', 'json']),
+    ) as { metadata: { annotations: Record<string, string> } };
+    expect(installed.metadata.annotations).toEqual(expect.objectContaining(expected));
   });
 
   const requiredExcept = (value: string) => REQUIRED.filter((s) => !s.startsWith(`${value}=`));
@@ -342,6 +387,20 @@ describe('rendered manifests', () => {
     expect(reconcilerEnv(render('reconciler.syncTimeoutSeconds=45'), 'SYNC_TIMEOUT')).toBe('45s');
   });
 
+  it('keeps webhook deliveries 30 days, the audit log and snapshots forever unless retention says otherwise', () => {
+    expect(reconcilerEnv(variants.defaults, 'RETENTION_WEBHOOK_DELIVERIES')).toBe('30d');
+    expect(reconcilerEnv(variants.defaults, 'RETENTION_AUDIT_LOG')).toBeUndefined();
+    expect(reconcilerEnv(variants.defaults, 'RETENTION_SNAPSHOTS')).toBeUndefined();
+    const set = render(
+      'retention.webhookDeliveries=7d',
+      'retention.auditLog=2555d',
+      'retention.snapshots=400d',
+    );
+    expect(reconcilerEnv(set, 'RETENTION_WEBHOOK_DELIVERIES')).toBe('7d');
+    expect(reconcilerEnv(set, 'RETENTION_AUDIT_LOG')).toBe('2555d');
+    expect(reconcilerEnv(set, 'RETENTION_SNAPSHOTS')).toBe('400d');
+  });
+
   it('caps risk acceptances at adminApi.maxAcceptanceDays, 365 unless set', () => {
     expect(adminApiEnv(variants.defaults, 'MAX_ACCEPTANCE_DAYS')).toBe('365');
     expect(adminApiEnv(render('adminApi.maxAcceptanceDays=90'), 'MAX_ACCEPTANCE_DAYS')).toBe('90');
@@ -499,6 +558,90 @@ describe('rendered manifests', () => {
     ]);
   });
 
+  // A PreSync hook's Job whose pod never starts would otherwise hold the sync for good.
+  it('bounds the migration Job by database.migrations.activeDeadlineSeconds, 900 unless set', () => {
+    const deadline = (manifests: string) =>
+      (
+        kinds(manifests).find((o) => o.kind === 'Job') as unknown as {
+          spec: { activeDeadlineSeconds?: number };
+        }
+      ).spec.activeDeadlineSeconds;
+    expect(deadline(variants.defaults)).toBe(900);
+    expect(deadline(render('database.migrations.activeDeadlineSeconds=1800'))).toBe(1800);
+  });
+
+  // Argo CD's label tracking sets app.kubernetes.io/instance on what it applies to the
+  // Application's name: a ServiceMonitor selecting by it would find no Service.
+  it("selects the metrics Service by the chart's own labels, not app.kubernetes.io/instance", () => {
+    const objects = kinds(render('metrics.serviceMonitor.enabled=true')) as unknown as {
+      kind: string;
+      metadata: { name: string; labels: Record<string, string> };
+      spec: { selector: { matchLabels: Record<string, string> } };
+    }[];
+    const selector = objects.find((o) => o.kind === 'ServiceMonitor')!.spec.selector.matchLabels;
+    expect(selector).not.toHaveProperty('app.kubernetes.io/instance');
+    expect(selector).toEqual(
+      expect.objectContaining({
+        'xeroaccess.dev/release': 'xao',
+        'app.kubernetes.io/component': 'reconciler',
+      }),
+    );
+    const selected = objects.filter(
+      (o) =>
+        o.kind === 'Service' &&
+        Object.entries(selector).every(([key, value]) => o.metadata.labels[key] === value),
+    );
+    expect(selected.map((o) => o.metadata.name)).toEqual(['xao-xero-access-reconciler-metrics']);
+  });
+
+  // Helm lets two releases share a name in different namespaces; their cluster-scoped objects
+  // must not: the second install would fail, or one uninstall remove the other's rights.
+  it('names cluster-scoped objects after the release namespace too, and binds them by those names', () => {
+    const CLUSTER_SCOPED = ['ClusterRole', 'ClusterRoleBinding'];
+    const clusterScoped = (namespace: string, ...sets: string[]) => {
+      const out = helm([
+        'template',
+        'xao',
+        chartDir,
+        '--namespace',
+        namespace,
+        '--kube-version',
+        KUBE_VERSION,
+        ...[...REQUIRED, ...sets].flatMap((s) => ['--set', s]),
+      ]);
+      if (out.code !== 0) throw new Error(out.stderr);
+      const objects = kinds(out.stdout) as unknown as {
+        kind: string;
+        metadata: { name: string; namespace?: string };
+        roleRef?: { kind: string; name: string };
+      }[];
+      const names = objects.filter((o) => CLUSTER_SCOPED.includes(o.kind));
+      for (const binding of names.filter((o) => o.kind === 'ClusterRoleBinding'))
+        expect(
+          names.some((o) => o.kind === 'ClusterRole' && o.metadata.name === binding.roleRef!.name),
+          binding.metadata.name,
+        ).toBe(true);
+      return names.map((o) => `${o.kind}/${o.metadata.name}`);
+    };
+    for (const sets of [[], ['watchNamespaces={finance}']]) {
+      const [finance, payroll] = [
+        clusterScoped('team-a', ...sets),
+        clusterScoped('team-b', ...sets),
+      ];
+      expect(finance.length, sets.join(' ')).toBeGreaterThan(0);
+      expect(
+        finance.filter((name) => payroll.includes(name)),
+        sets.join(' '),
+      ).toEqual([]);
+    }
+    expect(clusterScoped('team-a', 'watchNamespaces={finance}')).toEqual(
+      expect.arrayContaining([
+        'ClusterRole/team-a-xao-xero-access-reconciler-all-connections',
+        'ClusterRoleBinding/team-a-xao-xero-access-reconciler-crd',
+      ]),
+    );
+  });
+
   // With the reconciler's default Lease name, two releases in one namespace would elect one leader
   // among all their pods, and the other release's connections would never be reconciled.
   it('names the leader Lease after the release, one per release in a namespace', () => {
@@ -555,10 +698,14 @@ describe('rendered manifests', () => {
     for (const role of watched) expect(leaseRules(role)).toEqual(claimRules);
     expect(namespaced.filter((r) => r.kind === 'ClusterRole').flatMap(leaseRules)).toEqual([]);
 
-    // Every namespace watched: cluster-wide, in the reconciler's ClusterRole.
+    // Every namespace watched: cluster-wide, in the reconciler's ClusterRole (named after the
+    // release namespace too).
     const everywhere = roles(variants.defaults);
     const cluster = everywhere.filter((r) => r.kind === 'ClusterRole');
-    expect(leaseRules(cluster.find((r) => r.metadata.name === reconciler)!)).toEqual(claimRules);
+    const clusterReconciler = `xao-system-${reconciler}`;
+    expect(leaseRules(cluster.find((r) => r.metadata.name === clusterReconciler)!)).toEqual(
+      claimRules,
+    );
     // The admin API claims nothing; the leader election keeps its Role in the release namespace.
     for (const role of [...namespaced, ...everywhere].filter((r) =>
       r.metadata.name.endsWith('-admin-api'),
@@ -566,7 +713,7 @@ describe('rendered manifests', () => {
       expect(leaseRules(role)).toEqual([]);
     expect(
       everywhere
-        .filter((r) => r.kind === 'ClusterRole' && r.metadata.name !== reconciler)
+        .filter((r) => r.kind === 'ClusterRole' && r.metadata.name !== clusterReconciler)
         .flatMap(leaseRules),
     ).toEqual([]);
   });
@@ -645,4 +792,58 @@ describe('rendered manifests', () => {
       expect(container!.livenessProbe).toBeDefined();
     },
   );
+});
+
+describe('image', () => {
+  const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  // Every container of every object, hooks and the helm test pod included.
+  const images = (manifests: string) =>
+    (
+      kinds(manifests) as unknown as {
+        kind: string;
+        spec?: {
+          containers?: { image: string }[];
+          template?: { spec: { containers: { image: string }[] } };
+        };
+      }[]
+    ).flatMap((o) =>
+      (o.spec?.template?.spec.containers ?? o.spec?.containers ?? []).map(
+        (c) => `${o.kind}: ${c.image}`,
+      ),
+    );
+  const everyContainer = (image: string) => [
+    `Deployment: ${image}`,
+    `Deployment: ${image}`,
+    `Job: ${image}`,
+    `Pod: ${image}`,
+  ];
+
+  it("pulls repository:tag, the chart's appVersion unless image.tag is set", () => {
+    const repo = 'ghcr.io/xero-access-operator/xero-access-operator';
+    expect(images(render()).sort()).toEqual(everyContainer(`${repo}:0.1.0`));
+    expect(images(render('image.tag=1.2.3')).sort()).toEqual(everyContainer(`${repo}:1.2.3`));
+  });
+
+  // The common convention (Bitnami's and most charts'): a digest replaces the tag rather than
+  // joining it (repository:tag@digest), whose tag the runtime ignores anyway.
+  it('pulls repository@digest in every container when image.digest is set, ignoring the tag', () => {
+    const out = render(
+      'image.repository=registry.example.com/xao',
+      'image.tag=1.2.3',
+      `image.digest=${DIGEST}`,
+    );
+    expect(images(out).sort()).toEqual(everyContainer(`registry.example.com/xao@${DIGEST}`));
+  });
+
+  it.each([
+    'sha256:abc',
+    DIGEST.toUpperCase(),
+    DIGEST.slice('sha256:'.length),
+    `sha512:${'0'.repeat(64)}`,
+    `${DIGEST}0`,
+  ])('refuses image.digest=%s, naming /image/digest', (digest) => {
+    const out = template(...REQUIRED, `image.digest=${digest}`);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('/image/digest');
+  });
 });

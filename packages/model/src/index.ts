@@ -6,7 +6,7 @@ export {
   type CreateOrmOptions,
   type ModelOrm,
 } from './orm/create-orm.js';
-export type { BackfillResult } from './migrations/active-user-count-backfill.js';
+export type { BackfillResult } from './migrations/backfill.js';
 export {
   MigrationLockTimeoutError,
   MIGRATION_LOCK_TIMEOUT_MS,
@@ -86,6 +86,14 @@ export {
   type FindingSort,
 } from './services/finding-query.js';
 export type { StaffRecord, StaffInput, ImportResult } from './services/staff.js';
+export type {
+  ErasureResult,
+  SubjectAppearance,
+  SubjectExport,
+  SubjectTie,
+  SubjectXeroUser,
+} from './services/subjects.js';
+export { ERASED_NAME, erasedActor, erasedEmail } from './services/staff-erasure.js';
 export type { AccountLinkRecord, AccountLinkInput, PolicyAccountLink } from './services/links.js';
 export type {
   AccessReviewRecord,
@@ -116,6 +124,8 @@ export type {
   DeliveryAttempt,
 } from './services/webhooks.js';
 export { redactWebhookTarget, webhookTargetProblem } from './services/webhooks.js';
+export { RETENTION_BATCH, type PruneResult, type RetentionBudget } from './services/retention.js';
+export type { SnapshotPruneResult } from './services/snapshot-retention.js';
 export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
@@ -145,6 +155,7 @@ export {
   chainHash,
   ChainVerifier,
   CHAIN_VERSION,
+  type ChainCheckpoint,
   type ChainLink,
   type ChainEntry,
   type ChainRecord,

@@ -35,6 +35,7 @@ import { ScimDiscoveryController } from '../scim/scim-discovery.controller.js';
 import { ScimUsersController } from '../scim/scim.controller.js';
 import { SnapshotsController } from '../snapshots/snapshots.controller.js';
 import { StaffChanges } from '../staff/staff-changes.js';
+import { PersonalDataController } from '../staff/personal-data.controller.js';
 import { StaffController } from '../staff/staff.controller.js';
 import { TokensController } from '../tokens/tokens.controller.js';
 
@@ -71,6 +72,7 @@ export class AppModule {
         ConnectionsController,
         SnapshotsController,
         StaffController,
+        PersonalDataController,
         ScimUsersController,
         ScimDiscoveryController,
         LinksController,

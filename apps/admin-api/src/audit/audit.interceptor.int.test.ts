@@ -198,5 +198,27 @@ describe.each(DIALECTS)(
       const log = (await h.call('GET', '/audit-log?limit=500', { token: h.tokens.admin })).body;
       expect(log).not.toContain('s3cret');
     });
+
+    it('keeps why an import was refused without the email it named; the caller still gets it', async () => {
+      const refused = await h.call('POST', '/staff/import', {
+        token: h.tokens.admin,
+        rawBody: 'email,name\r\ntwice@acme.example,A\r\nTwice@acme.example,B\r\n',
+        headers: { 'content-type': 'text/csv' },
+      });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().message).toBe(
+        'body.line 3.email: twice@acme.example appears more than once',
+      );
+      const [entry] = await entriesFor('POST /staff/import');
+      expect(entry).toMatchObject({
+        outcome: 'failure',
+        details: {
+          status: 400,
+          reason: 'body.line 3.email: [email] appears more than once',
+          field: 'body.line 3.email',
+        },
+      });
+      expect(JSON.stringify(entry)).not.toContain('@');
+    });
   },
 );

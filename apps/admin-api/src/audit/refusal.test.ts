@@ -51,6 +51,16 @@ describe('refusalOf: why a write was refused, as its audit entry keeps it', () =
     );
   });
 
+  it('replaces email addresses, which the audit log must not keep', () => {
+    expect(
+      refusalOf(new ValidationError('body.line 3.email', 'a@b.example appears more than once')),
+    ).toEqual({
+      status: 400,
+      reason: 'body.line 3.email: [email] appears more than once',
+      field: 'body.line 3.email',
+    });
+  });
+
   it('keeps a long message to 1000 characters', () => {
     const { reason } = refusalOf(new BadRequestField('body', 'x'.repeat(5000)));
     expect(reason).toHaveLength(1000);

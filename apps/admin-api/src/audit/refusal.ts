@@ -1,8 +1,9 @@
 import { TOKEN_PREFIX } from '@xero-access/model';
 import { toErrorBody } from '../http/error-body.js';
 import { ScimError } from '../scim/scim.types.js';
+import { redactEmails } from './redact-emails.js';
 
-/** Why a write was refused, as its audit entry keeps it: what the caller was told. */
+/** Why a write was refused, as its audit entry keeps it: what the caller was told, emails replaced. */
 export interface Refusal {
   status: number;
   reason: string;
@@ -22,13 +23,15 @@ const CREDENTIALS: [RegExp, string][] = [
 /**
  * The status and message the caller got for `error`, as the exception filters answer it (SCIM
  * routes: the SCIM error's detail). Messages name fields and rarely hold values; anything shaped
- * like a credential (an API token, a JWT, an Authorization value) is still replaced, since the
- * audit log is kept for years and read by auditors.
+ * like a credential (an API token, a JWT, an Authorization value) is still replaced, and so is
+ * every email address (an import's duplicate row, separation of duties naming the user's email),
+ * since the audit log is kept for years and read by auditors. The caller's answer keeps them.
  */
 export function refusalOf(error: unknown): Refusal {
   const answer = answerTo(error);
   let reason = answer.message;
   for (const [pattern, replacement] of CREDENTIALS) reason = reason.replace(pattern, replacement);
+  reason = redactEmails(reason);
   if (reason.length > MAX_REASON) reason = `${reason.slice(0, MAX_REASON - 1)}…`;
   return { status: answer.status, reason, ...(answer.field ? { field: answer.field } : {}) };
 }

@@ -58,6 +58,8 @@ const OPERATION_IDS = {
   'GET /staff/{id}': 'getStaffMember',
   'PATCH /staff/{id}': 'updateStaffMember',
   'POST /staff/import': 'importStaff',
+  'GET /staff/{id}/export': 'exportStaffMemberData',
+  'POST /staff/{id}/erase': 'eraseStaffMember',
   'GET /scim/v2/Users': 'listScimUsers',
   'POST /scim/v2/Users': 'createScimUser',
   'GET /scim/v2/Users/{id}': 'getScimUser',

@@ -98,6 +98,17 @@ export const snapshotUserSchema = z.object({
 export const snapshotDetailSchema = snapshotSchema.extend({ users: z.array(snapshotUserSchema) });
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const chainCheckpointSchema = z
+  .object({
+    sequence: z.number().int().describe('The last snapshot pruned'),
+    chainHash: sha256.describe(
+      "Its chainHash: an earlier export's record with this sequence has the same",
+    ),
+    takenAt: date,
+  })
+  .describe(
+    'Only when snapshot retention pruned the oldest snapshots: the chain is verified from here, its first record following this chainHash',
+  );
 export const snapshotChainSchema = z.object({
   kind: z.literal('xero-access-snapshot-chain'),
   version: z
@@ -107,6 +118,7 @@ export const snapshotChainSchema = z.object({
     ),
   connection: z.string(),
   tenantId: z.string(),
+  checkpoint: chainCheckpointSchema.optional(),
   contents: z
     .record(sha256, z.string())
     .describe(
@@ -148,6 +160,7 @@ export const snapshotChainSchema = z.object({
           detail: z.string(),
         }),
       ),
+      checkpoint: chainCheckpointSchema.optional(),
     })
     .describe("The server's verification of exactly these records"),
 });

@@ -107,8 +107,9 @@ export class ScimUsersController {
   @ApiOperation({
     operationId: 'createScimUser',
     summary:
-      'Create (provision) a user; the userName of a deleted user revives that record (same id, ' +
-      'a rehire; the audit log keeps what it overwrote), an externalId alone never does',
+      'Create (provision) a user; the userName and externalId of a deleted user (or its userName, ' +
+      'when neither has an externalId) revive that record (same id, a rehire; the audit log keeps ' +
+      'what it overwrote); otherwise a new user is created and the deleted one keeps its record',
   })
   @Returns(scimUserSchema, 201, 'Created', {
     Location: {

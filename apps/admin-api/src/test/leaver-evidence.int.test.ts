@@ -116,11 +116,50 @@ describe.each(DIALECTS)("a leaver's record stays evidence on $dialect", ({ diale
     expect(revivals).toEqual([]);
   });
 
-  it("a POST with a deleted leaver's userName is a rehire: same record, the overwritten evidence in the audit log", async () => {
+  it("a POST with a deleted leaver's userName but another externalId is someone new: the leaver keeps their record", async () => {
+    const hired = await scim(
+      'POST',
+      '/scim/v2/Users',
+      scimUser('John.Smith@acme.example', 'jsmith-new-hire'),
+    );
+    expect(hired.statusCode).toBe(201);
+    const hire = hired.json();
+    expect(hire).toMatchObject({ userName: 'john.smith@acme.example', active: true });
+    expect(hire.id).not.toBe(leaverId);
+    expect(await staff(leaverId)).toEqual(leaverRecord);
+    expect((await h.call('GET', '/links/u-emma', { token: h.tokens.viewer })).json()).toMatchObject(
+      { staffId: leaverId },
+    );
+    const byUserName = (
+      await scim(
+        'GET',
+        `/scim/v2/Users?filter=${encodeURIComponent('userName eq "john.smith@acme.example"')}`,
+      )
+    ).json();
+    expect(byUserName.Resources.map((u: { id: string }) => u.id)).toEqual([hire.id]);
+    const context = await h.model.db.evaluationContext(snapshotId);
+    expect(context?.accountLinks).toContainEqual({ userId: 'u-emma', staffId: leaverId });
+    expect(context?.staff.find((s) => s.id === leaverId)).toMatchObject({
+      status: 'offboarded',
+      offboardedAt: leaverRecord.offboardedAt,
+    });
+    expect(await audit(`action=staff.revive&resourceId=${leaverId}`)).toEqual([]);
+    // Gone again, so that the leaver's own externalId may come back below.
+    expect((await scim('DELETE', `/scim/v2/Users/${hire.id}`)).statusCode).toBe(204);
+  });
+
+  it("a POST with a deleted leaver's userName and externalId is a rehire: same record, the overwritten evidence in the audit log", async () => {
+    // The new hire above still holds jsmith among live users: they leave first.
+    const [holder] = (
+      await scim('GET', `/scim/v2/Users?filter=${encodeURIComponent('externalId eq "jsmith"')}`)
+    ).json().Resources as { id: string }[];
+    expect((await scim('DELETE', `/scim/v2/Users/${holder!.id}`)).statusCode).toBe(204);
     const rehired = await scim(
       'POST',
       '/scim/v2/Users',
-      scimUser('John.Smith@acme.example', 'jsmith-rehired'),
+      scimUser('John.Smith@acme.example', 'jsmith', {
+        roles: [{ value: 'bookkeeper', primary: true }],
+      }),
     );
     expect(rehired.statusCode).toBe(201);
     expect(rehired.json()).toMatchObject({ id: leaverId, active: true });
@@ -128,7 +167,8 @@ describe.each(DIALECTS)("a leaver's record stays evidence on $dialect", ({ diale
       status: 'active',
       offboardedAt: null,
       deletedAt: null,
-      externalId: 'jsmith-rehired',
+      externalId: 'jsmith',
+      orgRole: 'bookkeeper',
     });
     expect((await h.call('GET', '/links/u-emma', { token: h.tokens.viewer })).json()).toMatchObject(
       { staffId: leaverId },

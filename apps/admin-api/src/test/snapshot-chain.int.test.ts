@@ -5,6 +5,7 @@ import { parseChainExport, verifyChainExport } from '@xero-access/model';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
+import { snapshotChainSchema } from '../openapi/response-schemas.js';
 import { CONNECTION, TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
 
@@ -205,5 +206,55 @@ describe('a chain download when the database fails midway', () => {
       ok: true,
       length: 2,
     });
+  });
+});
+
+describe.each(DIALECTS)('a pruned chain export on $dialect', ({ dialect }) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness(dialect);
+  });
+  afterAll(async () => h?.close());
+
+  it('starts from the retention checkpoint, shown in the export and its verification', async () => {
+    const ref = { namespace: 'finance', name: 'pruned' };
+    const recorded = [];
+    for (const [day, role] of [
+      [1, 'ADVISER'],
+      [2, 'STANDARD'],
+      [3, 'STANDARD'],
+    ] as const)
+      recorded.push(
+        await h.model.db.snapshots.record(
+          ref,
+          TENANT,
+          [{ userId: 'u-1', email: 'u1@acme.example', organisationRole: role }],
+          new Date(Date.UTC(2026, 9, day)),
+        ),
+      );
+    await h.model.db.retention.pruneSnapshots(new Date('2026-11-01T00:00:00Z'));
+
+    const response = await h.call(
+      'GET',
+      `/snapshots/chain?connection=finance/pruned&tenant=${TENANT.tenantId}`,
+      { token: h.tokens.viewer },
+    );
+    expect(response.statusCode).toBe(200);
+    const checkpoint = {
+      sequence: 2,
+      chainHash: recorded[1]!.chainHash,
+      takenAt: '2026-10-02T00:00:00.000Z',
+    };
+    const chain = snapshotChainSchema.parse(response.json());
+    expect(chain.checkpoint).toEqual(checkpoint);
+    expect(chain.records.map((r) => r.sequence)).toEqual([3]);
+    expect(chain.verification).toEqual({
+      ok: true,
+      length: 1,
+      headHash: recorded[2]!.chainHash,
+      problems: [],
+      checkpoint,
+    });
+    expect(await verifyChainExport(parseChainExport(response.body))).toEqual(chain.verification);
   });
 });

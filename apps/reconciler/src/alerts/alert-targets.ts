@@ -3,6 +3,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { abortOptions } from '@xero-access/crd';
 import { redactWebhookTarget, webhookTargetProblem } from '@xero-access/model';
 import { isNotFound } from '../kube/http-status.js';
+import type { AlertPayloadDetail } from './finding-alerts.js';
 import {
   NO_ALLOWED_HOSTS,
   checkedLookup,
@@ -52,6 +53,8 @@ export interface AlertTargetsOptions {
   namespaceTargets?: boolean;
   /** ALERT_WEBHOOK_ALLOWED_HOSTS: what a namespace's webhook may reach besides public https. */
   allowedHosts?: AllowedHosts;
+  /** ALERT_PAYLOAD_DETAIL: how much of a finding each alert carries. Default full. */
+  payloadDetail?: AlertPayloadDetail;
   /** After each read of a namespace's Secret: why it cannot be used, or undefined (usable, none). */
   onChecked?(namespace: string, problem: string | undefined): void;
   /** How a namespace's host is resolved when its Secret is read (tests). */
@@ -98,6 +101,10 @@ export class AlertTargets {
 
   get hasGlobal(): boolean {
     return this.global !== undefined;
+  }
+
+  get payloadDetail(): AlertPayloadDetail {
+    return this.options.payloadDetail ?? 'full';
   }
 
   /**

@@ -35,6 +35,7 @@ import { WebhookSender } from './webhook-sender.js';
             : {}),
           namespaceTargets: config.alerts.namespaceTargets,
           allowedHosts: config.alerts.allowedHosts,
+          payloadDetail: config.alerts.payloadDetail,
           onChecked: (namespace, problem) => metrics.setAlertTargetInvalid(namespace, !!problem),
         }),
     },

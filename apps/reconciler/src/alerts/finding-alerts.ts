@@ -10,7 +10,18 @@ export function alertTypeOf(transition: FindingTransition['type']): AlertEventTy
   return 'finding.opened';
 }
 
-export function alertPayload(transition: FindingTransition): Record<string, unknown> {
+/**
+ * How much of a finding an alert carries (ALERT_PAYLOAD_DETAIL): `full`, or `minimal`, without the
+ * message and remediation, free text naming the Xero user's email, the staff member's name and when
+ * they left, for receivers outside the organisation's control.
+ */
+export const ALERT_PAYLOAD_DETAILS = ['full', 'minimal'] as const;
+export type AlertPayloadDetail = (typeof ALERT_PAYLOAD_DETAILS)[number];
+
+export function alertPayload(
+  transition: FindingTransition,
+  detail: AlertPayloadDetail,
+): Record<string, unknown> {
   const f = transition.finding;
   return {
     type: alertTypeOf(transition.type),
@@ -25,8 +36,7 @@ export function alertPayload(transition: FindingTransition): Record<string, unkn
       severity: f.severity,
       status: f.status,
       subject: f.subject,
-      message: f.message,
-      remediation: f.remediation,
+      ...(detail === 'full' ? { message: f.message, remediation: f.remediation } : {}),
       firstSeenAt: f.firstSeenAt.toISOString(),
       resolvedAt: f.resolvedAt?.toISOString() ?? null,
       snapshotId: f.snapshotId,
@@ -40,14 +50,17 @@ export function alertPayload(transition: FindingTransition): Record<string, unkn
  * failed for an unusable namespace target, in the transaction that records the transitions, so an
  * alert survives a crash or a failure anywhere after evaluation.
  */
-export function findingAlertsFor(route: AlertRoute): FindingAlerts | undefined {
+export function findingAlertsFor(
+  route: AlertRoute,
+  detail: AlertPayloadDetail,
+): FindingAlerts | undefined {
   if (route.targets.length === 0 && !route.undeliverable) return undefined;
   return {
     targets: route.targets.map((t) => t.url),
     undeliverable: route.undeliverable ? [route.undeliverable] : [],
     delivery: (transition) => ({
       eventType: alertTypeOf(transition.type),
-      payload: alertPayload(transition),
+      payload: alertPayload(transition, detail),
     }),
   };
 }

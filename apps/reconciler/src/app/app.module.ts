@@ -10,6 +10,7 @@ import { HealthModule } from '../health/health.module.js';
 import type { Logger } from '../logging/logger.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ReevaluateModule } from '../reevaluate/reevaluate.module.js';
+import { RetentionModule } from '../retention/retention.module.js';
 import { TokenModule } from '../token/token.module.js';
 import { WatchModule } from '../watch/watch.module.js';
 
@@ -30,6 +31,7 @@ export class AppModule {
         WatchModule,
         ReevaluateModule,
         AcceptanceExpiryModule,
+        RetentionModule,
         HealthModule,
       ],
     };

@@ -80,6 +80,39 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OFFBOARDING_GRACE_HOURS: '1.5' })).toThrow(/OFFBOARDING_GRACE_HOURS/);
   });
 
+  it('keeps webhook deliveries 30 days, the audit log and snapshots forever unless RETENTION_* say otherwise', () => {
+    expect(loadConfig({}).retention).toEqual({
+      intervalMs: 3_600_000,
+      webhookDeliveriesMs: 30 * 86_400_000,
+      auditLogMs: undefined,
+      snapshotsMs: undefined,
+    });
+    expect(
+      loadConfig({
+        RETENTION_WEBHOOK_DELIVERIES: '12h',
+        RETENTION_AUDIT_LOG: '2555d',
+        RETENTION_SNAPSHOTS: '400d',
+        RETENTION_INTERVAL: '30m',
+      }).retention,
+    ).toEqual({
+      intervalMs: 1_800_000,
+      webhookDeliveriesMs: 43_200_000,
+      auditLogMs: 2555 * 86_400_000,
+      snapshotsMs: 400 * 86_400_000,
+    });
+    const bad: [string, string][] = [
+      ['RETENTION_WEBHOOK_DELIVERIES', '30'],
+      ['RETENTION_AUDIT_LOG', '0d'],
+      ['RETENTION_AUDIT_LOG', '1y'],
+      ['RETENTION_AUDIT_LOG', '90m'],
+      ['RETENTION_SNAPSHOTS', '1.5d'],
+    ];
+    for (const [name, value] of bad)
+      expect(() => loadConfig({ [name]: value })).toThrow(
+        `invalid reconciler configuration: ${name}: must be a whole number of days or hours, such as 30d or 12h`,
+      );
+  });
+
   it('refuses leader election timings that would let a deposed leader write beside the next', () => {
     expect(() => loadConfig({ LEASE_DURATION: '10s' })).toThrow(
       /LEASE_RENEW_DEADLINE: must be shorter than LEASE_DURATION \(10000 ms\)/,
@@ -148,6 +181,12 @@ describe('loadConfig', () => {
       /^invalid reconciler configuration: ALERT_WEBHOOK_URL: must not contain credentials/,
     );
     expect(withPassword).not.toThrow(/hunter2/);
+  });
+
+  it('sends the whole finding in alerts unless ALERT_PAYLOAD_DETAIL is minimal', () => {
+    expect(loadConfig({}).alerts.payloadDetail).toBe('full');
+    expect(loadConfig({ ALERT_PAYLOAD_DETAIL: 'minimal' }).alerts.payloadDetail).toBe('minimal');
+    expect(() => loadConfig({ ALERT_PAYLOAD_DETAIL: 'none' })).toThrow(/ALERT_PAYLOAD_DETAIL/);
   });
 
   it('reads namespace alert targets unless ALERT_NAMESPACE_TARGETS=false, and the hosts they may reach besides public https', () => {

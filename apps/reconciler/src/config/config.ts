@@ -8,6 +8,7 @@ import {
   webhookTargetProblem,
 } from '@xero-access/model';
 import { z } from 'zod';
+import { ALERT_PAYLOAD_DETAILS } from '../alerts/finding-alerts.js';
 import { parseAllowedHosts } from '../alerts/webhook-host-policy.js';
 import { defaultDrainMs, shutdownTimingsProblem } from '../operator/shutdown-budget.js';
 
@@ -19,6 +20,16 @@ const jsonObject = (what: string) =>
       ctx.addIssue({ code: 'custom', message: `must be JSON (${what})` });
       return z.NEVER;
     }
+  });
+
+// Retention limits are days or hours: nothing expires within minutes.
+const RETENTION = /^([1-9][0-9]*)(d|h)$/;
+const retentionSetting = z
+  .string()
+  .regex(RETENTION, 'must be a whole number of days or hours, such as 30d or 12h')
+  .transform((text) => {
+    const [, count, unit] = RETENTION.exec(text)!;
+    return Number(count) * (unit === 'd' ? 86_400_000 : 3_600_000);
   });
 
 const extraCap = z.object({
@@ -111,11 +122,20 @@ const envSchema = z.object({
   ACCEPTANCE_EXPIRY_INTERVAL: durationMs
     .refine((ms) => ms >= 1_000, 'must be at least 1s')
     .default(60_000),
+  // How long rows with personal data are kept (retention/retention-sweep.ts); unset: forever.
+  RETENTION_WEBHOOK_DELIVERIES: retentionSetting.default(30 * 86_400_000),
+  RETENTION_AUDIT_LOG: retentionSetting.optional(),
+  RETENTION_SNAPSHOTS: retentionSetting.optional(),
+  RETENTION_INTERVAL: durationMs
+    .refine((ms) => ms >= 1_000, 'must be at least 1s')
+    .default(3_600_000),
   POLICY_BUNDLE_PATH: z.string().optional(),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
   ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
   // false: namespaces' xero-access-alerts Secrets are not read; only the global webhook alerts.
   ALERT_NAMESPACE_TARGETS: z.enum(['true', 'false']).default('true'),
+  // minimal: finding alerts leave out the message and remediation (free text naming people).
+  ALERT_PAYLOAD_DETAIL: z.enum(ALERT_PAYLOAD_DETAILS).default('full'),
   // Hosts a namespace's webhook may reach besides public https (names, *.domain, addresses, CIDRs).
   ALERT_WEBHOOK_ALLOWED_HOSTS: z
     .string()
@@ -181,6 +201,13 @@ function toConfig(env: z.output<typeof envSchema>) {
     offboardingGraceHours: env.OFFBOARDING_GRACE_HOURS,
     /** How often the leader reopens findings whose accepted risk has lapsed. */
     acceptanceExpiryIntervalMs: env.ACCEPTANCE_EXPIRY_INTERVAL,
+    /** How long each kind of row is kept (ms), undefined: forever; swept every `intervalMs`. */
+    retention: {
+      intervalMs: env.RETENTION_INTERVAL,
+      webhookDeliveriesMs: env.RETENTION_WEBHOOK_DELIVERIES,
+      auditLogMs: env.RETENTION_AUDIT_LOG,
+      snapshotsMs: env.RETENTION_SNAPSHOTS,
+    },
     policyBundlePath: env.POLICY_BUNDLE_PATH,
     webhook: env.ALERT_WEBHOOK_URL
       ? { url: env.ALERT_WEBHOOK_URL, secret: env.ALERT_WEBHOOK_SECRET }
@@ -188,6 +215,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     alerts: {
       namespaceTargets: env.ALERT_NAMESPACE_TARGETS === 'true',
       allowedHosts: env.ALERT_WEBHOOK_ALLOWED_HOSTS,
+      payloadDetail: env.ALERT_PAYLOAD_DETAIL,
     },
     metrics: { port: env.METRICS_PORT, host: env.METRICS_HOST },
     logLevel: env.LOG_LEVEL,

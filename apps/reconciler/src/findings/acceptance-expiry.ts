@@ -87,7 +87,7 @@ export class AcceptanceExpiry {
             readNamespace: this.options.watches(connection.namespace),
           });
           invalidTargets.set(connectionKey(connection), route.invalid);
-          return findingAlertsFor(route);
+          return findingAlertsFor(route, alerts.targets.payloadDetail);
         }
       : undefined;
     const result = await withDatabase(database, () =>

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { APP_VERSION } from '../app/version.js';
 
 /** Everything /metrics exposes. One registry per process (tests create their own). */
 export class ReconcilerMetrics {
@@ -97,6 +98,18 @@ export class ReconcilerMetrics {
     help: '1 while POLICY_BUNDLE_PATH holds a bundle this replica refused (it evaluates with the last good one).',
     registers: [this.registry],
   });
+  readonly policyBundleInfo = new Gauge({
+    name: 'xao_policy_bundle_info',
+    help: "1 for the policy bundle this replica evaluates with: the file's sha256, its manifest revision (empty for a bare policy.wasm) and its source (built-in, or the POLICY_BUNDLE_PATH file). One series, replaced when a new bundle loads.",
+    labelNames: ['sha256', 'revision', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly buildInfo = new Gauge({
+    name: 'xao_build_info',
+    help: 'Always 1: the app and its version (its package.json).',
+    labelNames: ['app', 'version'] as const,
+    registers: [this.registry],
+  });
   readonly crdSchemaRevision = new Gauge({
     name: 'xao_crd_schema_revision',
     help: "The installed XeroConnection CRD's schema revision (annotation xeroaccess.dev/schema-revision), read at start: never older than this build's, or it does not start.",
@@ -106,6 +119,12 @@ export class ReconcilerMetrics {
     name: 'xao_webhook_deliveries_total',
     help: 'Alert webhook delivery attempts by result (delivered, retry, failed).',
     labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly retentionDeleted = new Counter({
+    name: 'xao_retention_deleted_total',
+    help: 'Rows deleted by the retention sweep because they outlived their retention limit, by kind (webhook_deliveries, audit_log, snapshots, snapshot_contents).',
+    labelNames: ['kind'] as const,
     registers: [this.registry],
   });
   readonly alertTargetInvalid = new Gauge({
@@ -120,6 +139,7 @@ export class ReconcilerMetrics {
 
   constructor(options: { defaultMetrics?: boolean; now?: () => number } = {}) {
     this.now = options.now ?? Date.now;
+    this.buildInfo.set({ app: 'reconciler', version: APP_VERSION }, 1);
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, prefix: 'xao_reconciler_' });
   }

@@ -4,6 +4,12 @@
 {{- if contains "xero-access" .Release.Name -}}{{ .Release.Name | trunc 40 | trimSuffix "-" }}{{- else -}}{{ printf "%s-xero-access" .Release.Name | trunc 40 | trimSuffix "-" }}{{- end -}}
 {{- end -}}
 
+{{/* The prefix of cluster-scoped objects' names (ClusterRoles, ClusterRoleBindings): the fullname
+after the release namespace, so releases of one name in two namespaces do not take each other's.
+Not truncated further: the namespace (at most 63) is what tells them apart, and such names may be
+up to 253 characters; they are never a label value. */}}
+{{- define "xao.clusterFullname" -}}{{ .Release.Namespace }}-{{ include "xao.fullname" . }}{{- end -}}
+
 {{- define "xao.labels" -}}
 app.kubernetes.io/name: {{ include "xao.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
@@ -33,8 +39,14 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/* The app image of every container the chart runs (both apps, the migration Job, the helm test
+pod): by image.digest when set (repository@sha256:…, the tag is then ignored), else by tag. */}}
 {{- define "xao.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
 {{- end -}}
 
 {{/* Environment shared by both apps: database, Redis, Xero endpoints, watched namespaces. */}}

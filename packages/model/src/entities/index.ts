@@ -7,6 +7,7 @@ import { FindingEventSchema } from './finding-event.js';
 import { FindingSchema } from './finding.js';
 import { ReviewDecisionEventSchema } from './review-decision-event.js';
 import { ReviewDecisionSchema } from './review-decision.js';
+import { SnapshotChainCheckpointSchema } from './snapshot-chain-checkpoint.js';
 import { SnapshotContentSchema } from './snapshot-content.js';
 import { SnapshotSchema } from './snapshot.js';
 import { StaffMemberSchema } from './staff-member.js';
@@ -21,6 +22,7 @@ export * from './finding-event.js';
 export * from './finding.js';
 export * from './review-decision-event.js';
 export * from './review-decision.js';
+export * from './snapshot-chain-checkpoint.js';
 export * from './snapshot-content.js';
 export * from './snapshot.js';
 export * from './staff-member.js';
@@ -30,6 +32,7 @@ export const allEntities = [
   ConnectionSchema,
   SnapshotContentSchema,
   SnapshotSchema,
+  SnapshotChainCheckpointSchema,
   StaffMemberSchema,
   AccountLinkSchema,
   FindingSchema,

@@ -5,7 +5,10 @@ export type StaffStatus = (typeof STAFF_STATUSES)[number];
 export const STAFF_SOURCES = ['manual', 'scim', 'import'] as const;
 export type StaffSource = (typeof STAFF_SOURCES)[number];
 
-/** A person in the staff directory; email is stored lowercased and is unique. */
+/**
+ * A person in the staff directory; email is stored lowercased and is unique among members not
+ * deleted (a deleted leaver keeps theirs when it is given to someone new).
+ */
 export class StaffMember {
   id!: string;
   email!: string;
@@ -33,7 +36,7 @@ export const StaffMemberSchema = new EntitySchema<StaffMember>({
   tableName: 'staff_member',
   properties: {
     id: { type: 'uuid', primary: true },
-    email: { type: 'string', length: 320, unique: 'staff_member_email_unique' },
+    email: { type: 'string', length: 320 },
     name: { type: 'string', length: 255 },
     orgRole: { type: 'string', length: 128, nullable: true },
     status: { type: 'string', length: 16 },
@@ -45,6 +48,11 @@ export const StaffMemberSchema = new EntitySchema<StaffMember>({
     updatedAt: { type: 'datetime' },
   },
   uniques: [
+    {
+      name: 'staff_member_live_email_unique',
+      expression:
+        'create unique index "staff_member_live_email_unique" on "staff_member" ("email") where "deleted_at" is null',
+    },
     {
       name: 'staff_member_live_external_id_unique',
       // Partial (PostgreSQL and SQLite both have them); quoted the way both accept.

@@ -78,11 +78,24 @@ export interface ChainProblem {
   detail: string;
 }
 
+/**
+ * Where a chain starts when its oldest snapshots were pruned (retention): the last pruned
+ * snapshot's sequence and chainHash. The first remaining link must follow it.
+ */
+export interface ChainCheckpoint {
+  sequence: number;
+  chainHash: string;
+  takenAt: Date;
+}
+
 export interface ChainVerification {
   ok: boolean;
+  /** Links verified: those after the checkpoint, when there is one. */
   length: number;
   headHash: string | null;
   problems: ChainProblem[];
+  /** The checkpoint the chain was verified from; absent when it starts at sequence 1. */
+  checkpoint?: { sequence: number; chainHash: string; takenAt: string };
 }
 
 /**
@@ -99,7 +112,15 @@ export class ChainVerifier {
   /** sha256 of the text given for each content hash: the hash an entry claims is checked against it. */
   private readonly contentDigests = new Map<string, string>();
   private previous: { sequence: number; chainHash: string } | undefined;
+  private checkpoint: ChainCheckpoint | undefined;
   private length = 0;
+
+  /** The chain starts after `checkpoint` instead of at sequence 1; given before any link. */
+  start(checkpoint: ChainCheckpoint): void {
+    if (this.previous) throw new Error('a chain checkpoint comes before the links');
+    this.checkpoint = checkpoint;
+    this.previous = { sequence: checkpoint.sequence, chainHash: checkpoint.chainHash };
+  }
 
   add(record: ChainRecord): void {
     this.check(record, sha256Hex(record.contentText));
@@ -142,7 +163,7 @@ export class ChainVerifier {
       this.problems.push({
         ...at,
         problem: 'previous-hash-mismatch',
-        detail: `previousHash ${record.previousHash ?? 'null'}, predecessor's chainHash ${expectedPrevious ?? 'null (first link)'}`,
+        detail: `previousHash ${record.previousHash ?? 'null'}, ${this.length === 0 && this.checkpoint ? "the checkpoint's" : "predecessor's"} chainHash ${expectedPrevious ?? 'null (first link)'}`,
       });
     }
     const expectedSequence = this.previous ? this.previous.sequence + 1 : 1;
@@ -158,11 +179,20 @@ export class ChainVerifier {
   }
 
   result(): ChainVerification {
+    const checkpoint = this.checkpoint;
     return {
       ok: this.problems.length === 0,
       length: this.length,
-      headHash: this.previous?.chainHash ?? null,
+      // A checkpoint alone is no chain: its head is what comes after it.
+      headHash: this.length > 0 ? this.previous!.chainHash : null,
       problems: [...this.problems],
+      ...(checkpoint && {
+        checkpoint: {
+          sequence: checkpoint.sequence,
+          chainHash: checkpoint.chainHash,
+          takenAt: checkpoint.takenAt.toISOString(),
+        },
+      }),
     };
   }
 }

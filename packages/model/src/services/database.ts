@@ -9,8 +9,10 @@ import type { ServiceContext } from './context.js';
 import { FindingService } from './findings.js';
 import { AccountLinkService, type PolicyAccountLink } from './links.js';
 import { AccessReviewService } from './reviews.js';
+import { RetentionService } from './retention.js';
 import { SnapshotService, type SnapshotRecord } from './snapshots.js';
 import { StaffService } from './staff.js';
+import { SubjectService } from './subjects.js';
 import { ApiTokenService } from './tokens.js';
 import { WebhookDeliveryService } from './webhooks.js';
 
@@ -48,6 +50,9 @@ export class Database {
   readonly tokens: ApiTokenService;
   readonly audit: AuditLogService;
   readonly webhooks: WebhookDeliveryService;
+  readonly retention: RetentionService;
+  /** The rights of the people the directory names: export (Art. 15) and erasure (Art. 17). */
+  readonly subjects: SubjectService;
 
   constructor(
     readonly orm: MikroORM<AbstractSqlDriver>,
@@ -69,6 +74,8 @@ export class Database {
     // The audit log must record even a request full of NULs: it replaces them instead.
     this.audit = new AuditLogService(ctx);
     this.webhooks = rejectNulArguments(new WebhookDeliveryService(ctx));
+    this.retention = new RetentionService(ctx);
+    this.subjects = rejectNulArguments(new SubjectService(ctx));
   }
 
   /** The snapshot, its users, the whole staff directory and the links of its users. */

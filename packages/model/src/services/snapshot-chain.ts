@@ -1,9 +1,11 @@
 import { raw } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { SnapshotChainCheckpoint } from '../entities/snapshot-chain-checkpoint.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
 import {
   ChainVerifier,
+  type ChainCheckpoint,
   type ChainEntry,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
@@ -18,6 +20,8 @@ const CONTENT_PAGE = 10;
 export interface OpenChain {
   connection: string;
   tenantId: string;
+  /** Where the chain starts when retention pruned its oldest snapshots. */
+  checkpoint?: ChainCheckpoint;
   /** Each distinct content once, then the entries oldest first, in pages from the database. */
   parts: AsyncGenerator<ChainPart>;
 }
@@ -41,7 +45,14 @@ export async function openChain(
   );
   if (!head) return null;
   const last = head.sequence;
-  const scope = { connection: conn.id, tenantId, sequence: { $lte: last } };
+  // A prune moves the checkpoint in the transaction that deletes: the snapshots after it are
+  // there now. One that commits while the pages below are read shows as a gap (README).
+  const start = await em.findOne(SnapshotChainCheckpoint, { connection: conn, tenantId });
+  const checkpoint = start
+    ? { sequence: start.sequence, chainHash: start.chainHash, takenAt: start.takenAt }
+    : undefined;
+  const first = checkpoint?.sequence ?? 0;
+  const scope = { connection: conn.id, tenantId, sequence: { $gt: first, $lte: last } };
   const connection = connectionKey(conn);
 
   async function* parts(): AsyncGenerator<ChainPart> {
@@ -61,7 +72,7 @@ export async function openChain(
       em.clear();
       for (const hash of page) yield { kind: 'content', hash, text: text.get(hash)! };
     }
-    for (let after = 0; ;) {
+    for (let after = first; ;) {
       const page = await em.find(
         Snapshot,
         { ...scope, sequence: { $gt: after, $lte: last } },
@@ -97,7 +108,7 @@ export async function openChain(
       after = page.at(-1)!.sequence;
     }
   }
-  return { connection, tenantId, parts: parts() };
+  return { connection, tenantId, ...(checkpoint && { checkpoint }), parts: parts() };
 }
 
 /** A chain export being written: its text, then the verification of exactly that text. */
@@ -109,8 +120,8 @@ export class ChainExportStream {
 
   /** The export (version 2) in pieces of one content or one page of records; read it once. */
   async *text(): AsyncGenerator<string> {
-    const { connection, tenantId, parts } = this.chain;
-    yield* chainExportText({ connection, tenantId }, parts, this.verifier);
+    const { connection, tenantId, checkpoint, parts } = this.chain;
+    yield* chainExportText({ connection, tenantId, checkpoint }, parts, this.verifier);
     this.finished = true;
   }
 

@@ -372,6 +372,7 @@ export class SnapshotService {
   async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
     const verifier = new ChainVerifier();
     const chain = await openChain(this.ctx.em(), connection, tenantId);
+    if (chain?.checkpoint) verifier.start(chain.checkpoint);
     if (chain) for await (const part of chain.parts) verifyPart(verifier, part);
     return verifier.result();
   }

@@ -345,10 +345,10 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     });
   });
 
-  it('provisioning revives a deleted member with the same email (rehire) but refuses a live duplicate', async () => {
+  it('provisioning revives a deleted member with the same email and externalId (rehire) but refuses a live duplicate', async () => {
     const ida = (await db().staff.getByEmail('ida@acme.test'))!;
     const { record, revived } = await db().staff.provision(
-      { email: 'IDA@acme.test', name: 'Ida R', externalId: 'okta-ida2', source: 'scim' },
+      { email: 'IDA@acme.test', name: 'Ida R', externalId: 'okta-ida', source: 'scim' },
       scimClient,
       at('2026-11-07T00:00:00Z'),
     );
@@ -359,7 +359,7 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
       status: 'active',
       offboardedAt: null,
       deletedAt: null,
-      externalId: 'okta-ida2',
+      externalId: 'okta-ida',
       source: 'scim',
       createdAt: ida.createdAt,
     });
@@ -394,6 +394,103 @@ describe.each(testDrivers)('staff directory and account links on $dialect', (dri
     const kim = await db().staff.provision({ email: 'kim@acme.test', name: 'Kim' }, scimClient);
     expect(kim).toMatchObject({ revived: false, record: { status: 'active', deletedAt: null } });
     expect((await db().audit.list({ action: 'staff.revive' })).items).toHaveLength(1);
+  });
+
+  it("gives a deleted leaver's email to a new member unless the externalId says it is them", async () => {
+    const leaver = await db().staff.create(
+      { email: 'sam@acme.test', name: 'Sam Leaver', orgRole: 'accountant', externalId: 'okta-sam' },
+      at('2026-10-01T00:00:00Z'),
+    );
+    await db().links.link('xero-sam', { staffId: leaver.id }, admin);
+    const deleted = await db().staff.markDeleted(leaver.id, admin, at('2026-11-06T12:00:00Z'));
+
+    // Another person given the address (another externalId, or none where the leaver had one).
+    for (const externalId of ['okta-sam-2', undefined]) {
+      const hire = await db().staff.provision(
+        { email: 'Sam@acme.test', name: 'Sam Hire', externalId, source: 'scim' },
+        scimClient,
+        at('2026-11-08T00:00:00Z'),
+      );
+      expect(hire).toMatchObject({
+        revived: false,
+        record: { email: 'sam@acme.test', name: 'Sam Hire', status: 'active', deletedAt: null },
+      });
+      expect(hire.record.id).not.toBe(leaver.id);
+      expect((await db().staff.getByEmail('sam@acme.test'))?.id).toBe(hire.record.id);
+      // A live member with the address is still the only one: a second is a conflict.
+      await expect(
+        db().staff.provision({ email: 'sam@acme.test', name: 'Sam 3' }, scimClient),
+      ).rejects.toThrow(ConflictError);
+      await db().staff.markDeleted(hire.record.id, admin, at('2026-11-09T00:00:00Z'));
+    }
+    // The leaver, their offboarding, their link and their history are as the deletion left them.
+    expect(await db().staff.get(leaver.id)).toEqual(deleted);
+    expect(await db().links.get('xero-sam')).toMatchObject({ staffId: leaver.id });
+    expect(
+      (await db().audit.list({ action: 'staff.revive', resourceId: leaver.id })).items,
+    ).toEqual([]);
+    const s = await db().snapshots.record(
+      acme,
+      tenant,
+      users(['xero-sam', 'STANDARD']),
+      at('2026-11-07T01:00:00Z'),
+    );
+    const context = await db().evaluationContext(s.id);
+    expect(context?.accountLinks).toEqual([{ userId: 'xero-sam', staffId: leaver.id }]);
+    expect(context?.staff.filter((m) => m.email === 'sam@acme.test')).toHaveLength(3);
+    expect(context?.staff.find((m) => m.id === leaver.id)).toMatchObject({
+      status: 'offboarded',
+      offboardedAt: '2026-11-06T12:00:00.000Z',
+    });
+
+    // Their own externalId brings the leaver back, past the later deleted holders of the address.
+    const back = await db().staff.provision(
+      { email: 'sam@acme.test', name: 'Sam Back', externalId: 'okta-sam', source: 'scim' },
+      scimClient,
+      at('2026-11-10T00:00:00Z'),
+    );
+    expect(back).toMatchObject({ revived: true, record: { id: leaver.id, name: 'Sam Back' } });
+  });
+
+  it('without an externalId on either side, the email alone decides a rehire', async () => {
+    const leaver = await db().staff.create(
+      { email: 'tia@acme.test', name: 'Tia' },
+      at('2026-10-01T00:00:00Z'),
+    );
+    await db().staff.markDeleted(leaver.id, admin, at('2026-11-06T12:00:00Z'));
+    const back = await db().staff.provision(
+      { email: 'tia@acme.test', name: 'Tia' },
+      scimClient,
+      at('2026-11-08T00:00:00Z'),
+    );
+    expect(back).toMatchObject({ revived: true, record: { id: leaver.id, deletedAt: null } });
+    // But an externalId the leaver did not have is someone else.
+    await db().staff.markDeleted(leaver.id, admin, at('2026-11-09T00:00:00Z'));
+    const other = await db().staff.provision(
+      { email: 'tia@acme.test', name: 'Tia Two', externalId: 'okta-tia' },
+      scimClient,
+      at('2026-11-10T00:00:00Z'),
+    );
+    expect(other.revived).toBe(false);
+    expect(other.record.id).not.toBe(leaver.id);
+  });
+
+  it("an import updates the live member holding a deleted leaver's email, never the leaver", async () => {
+    const leaver = await db().staff.create({
+      email: 'uma@acme.test',
+      name: 'Uma',
+      externalId: 'u1',
+    });
+    const deleted = await db().staff.markDeleted(leaver.id, admin, at('2026-11-06T12:00:00Z'));
+    const hire = await db().staff.provision(
+      { email: 'uma@acme.test', name: 'Uma New', externalId: 'u2' },
+      scimClient,
+    );
+    expect(
+      await db().staff.importMany([{ email: 'uma@acme.test', name: 'Uma Renamed' }], admin),
+    ).toMatchObject({ created: 0, updated: 1, skipped: 0, updatedIds: [hire.record.id] });
+    expect(await db().staff.get(hire.record.id)).toMatchObject({ name: 'Uma Renamed' });
+    expect(await db().staff.get(leaver.id)).toEqual(deleted);
   });
 
   it("never turns a deleted leaver's record into someone else with their externalId", async () => {

@@ -15,7 +15,7 @@ import {
   type StaffInput,
 } from './staff-input.js';
 import { recordStaffChange, staffEvidence } from './staff-evidence.js';
-import { reviveMember } from './staff-revival.js';
+import { rehiredMember, reviveMember } from './staff-revival.js';
 import { decodeTextCursor, timeOrderedPage, type Page, type PageRequest } from './pagination.js';
 
 export { staffInputSchema, type StaffInput } from './staff-input.js';
@@ -181,9 +181,19 @@ export class StaffService {
     return member ? toStaffRecord(member) : null;
   }
 
-  /** Case-insensitive (emails are stored lowercased). */
+  /**
+   * Case-insensitive (emails are stored lowercased). The member not deleted, else the one deleted
+   * last: a deleted leaver may share the email with a later hire.
+   */
   async getByEmail(email: string): Promise<StaffRecord | null> {
-    const member = await this.ctx.em().findOne(StaffMember, { email: email.trim().toLowerCase() });
+    const members = await this.ctx
+      .em()
+      .find(
+        StaffMember,
+        { email: email.trim().toLowerCase() },
+        { orderBy: { deletedAt: 'desc', id: 'asc' } },
+      );
+    const member = members.find((m) => !m.deletedAt) ?? members[0];
     return member ? toStaffRecord(member) : null;
   }
 
@@ -301,11 +311,11 @@ export class StaffService {
 
   /**
    * Provisioning (SCIM POST): creates the member, or revives the one the identity provider deleted
-   * earlier with this email, the same person hired again (see reviveMember; `by` is who the audit
-   * log names). An externalId alone never revives: providers and HR systems reuse ids, and turning
-   * a leaver's record into someone else would hide their remaining access and overwrite the
-   * evidence, so a new member is created and the deleted one keeps its id. A member that is not
-   * deleted is still a conflict.
+   * earlier with this email when it is the same person hired again (see rehiredMember and
+   * reviveMember; `by` is who the audit log names). Anyone else gets a new member, and the deleted
+   * one keeps its id, data, links and history: emails are reused for new hires, and turning a
+   * leaver's record into someone else would hide their remaining access and overwrite the evidence.
+   * A member that is not deleted is still a conflict.
    */
   async provision(
     input: StaffInput,
@@ -316,10 +326,12 @@ export class StaffService {
     assertLeftAlready(data.offboardedAt, now);
     return conflictAware(() =>
       this.ctx.em().transactional(async (em) => {
-        const rehired = await em.findOne(StaffMember, {
-          email: data.email,
-          deletedAt: { $ne: null },
-        });
+        const deleted = await em.find(
+          StaffMember,
+          { email: data.email, deletedAt: { $ne: null } },
+          { orderBy: { deletedAt: 'desc', id: 'asc' } },
+        );
+        const rehired = rehiredMember(deleted, data.externalId ?? null);
         let member: StaffMember;
         if (rehired) {
           member = rehired;
@@ -328,7 +340,7 @@ export class StaffService {
           member = createMember(em, data, 'manual', now);
         }
         await em.flush();
-        return { record: toStaffRecord(member), revived: rehired !== null };
+        return { record: toStaffRecord(member), revived: rehired !== undefined };
       }),
     );
   }
@@ -357,9 +369,12 @@ export class StaffService {
     });
     return conflictAware(() =>
       this.ctx.em().transactional(async (em) => {
-        const existing = new Map(
-          (await em.find(StaffMember, { email: { $in: [...seen] } })).map((m) => [m.email, m]),
-        );
+        const existing = new Map<string, StaffMember>();
+        for (const m of await em.find(StaffMember, { email: { $in: [...seen] } })) {
+          // The live member, when a deleted one shares their email (a leaver's reused address).
+          const other = existing.get(m.email);
+          if (!other || (other.deletedAt && !m.deletedAt)) existing.set(m.email, m);
+        }
         const result: ImportResult = {
           created: 0,
           updated: 0,

@@ -11,6 +11,7 @@ import {
   chainHash,
   sha256Hex,
   snapshotContentText,
+  type ChainCheckpoint,
   type ChainEntry,
   type ChainRecord,
   type ChainVerification,
@@ -50,7 +51,7 @@ function chain(): ChainRecord[] {
   return records;
 }
 
-async function exportOf(records: ChainRecord[]): Promise<string> {
+async function exportOf(records: ChainRecord[], checkpoint?: ChainCheckpoint): Promise<string> {
   async function* parts(): AsyncGenerator<ChainPart> {
     const seen = new Set<string>();
     for (const r of records)
@@ -62,7 +63,7 @@ async function exportOf(records: ChainRecord[]): Promise<string> {
   }
   let out = '';
   for await (const piece of chainExportText(
-    { connection: 'finance/acme', tenantId: 't1' },
+    { connection: 'finance/acme', tenantId: 't1', checkpoint },
     parts(),
     new ChainVerifier(),
   ))
@@ -99,6 +100,37 @@ describe('chain export', () => {
     });
     expect(file.records).toEqual(json(records).map(({ contentText: _, ...entry }) => entry));
     expect(await verify(JSON.stringify(file))).toEqual(file.verification);
+  });
+
+  it('starts a pruned chain from its checkpoint, shown in the export and its verification', async () => {
+    const [first, ...rest] = chain();
+    const checkpoint = { sequence: 1, chainHash: first!.chainHash, takenAt: first!.takenAt };
+    const shown = { ...checkpoint, takenAt: first!.takenAt.toISOString() };
+    const file = await exportOf(rest, checkpoint);
+    expect(JSON.parse(file)).toMatchObject({
+      checkpoint: shown,
+      verification: { ok: true, length: 2, checkpoint: shown },
+    });
+    expect(await verify(file)).toEqual({
+      ok: true,
+      length: 2,
+      headHash: rest[1]!.chainHash,
+      problems: [],
+      checkpoint: shown,
+    });
+    // Without the checkpoint, or with another hash, the first link follows nothing it names.
+    expect(await problems(await exportOf(rest))).toEqual([
+      [2, 'previous-hash-mismatch'],
+      [2, 'sequence-gap'],
+    ]);
+    expect(
+      await problems(await exportOf(rest, { ...checkpoint, chainHash: rest[0]!.chainHash })),
+    ).toEqual([[2, 'previous-hash-mismatch']]);
+    const late = JSON.parse(file) as Record<string, unknown>;
+    const { checkpoint: moved, ...others } = late;
+    await expect(verify(JSON.stringify({ ...others, checkpoint: moved }))).rejects.toThrow(
+      'checkpoint: comes after records',
+    );
   });
 
   it('still reads and verifies every version 1 export that was handed out', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import {
   ChainVerifier,
+  type ChainCheckpoint,
   type ChainEntry,
   type ChainRecord,
   type ChainVerification,
@@ -29,10 +30,14 @@ export type ChainPart =
  * from one chunk of the file: version 2 `entries` refer to a content, version 1 `records` carry
  * their own text.
  */
-export type ChainExportPart = ChainPart | { kind: 'records'; records: ChainRecord[] };
+export type ChainExportPart =
+  | ChainPart
+  | { kind: 'records'; records: ChainRecord[] }
+  | { kind: 'checkpoint'; checkpoint: ChainCheckpoint };
 
 export function verifyPart(verifier: ChainVerifier, part: ChainExportPart): void {
-  if (part.kind === 'content') verifier.addContent(part.hash, part.text);
+  if (part.kind === 'checkpoint') verifier.start(part.checkpoint);
+  else if (part.kind === 'content') verifier.addContent(part.hash, part.text);
   else if (part.kind === 'entries') for (const entry of part.entries) verifier.addEntry(entry);
   else for (const record of part.records) verifier.add(record);
 }
@@ -53,16 +58,29 @@ function exportedEntry(e: ChainEntry): string {
 
 /**
  * The export (version 2) as text, one content or one page of records per piece, so it can be
- * written as it is read: `{kind, version, connection, tenantId, contents: {hash: text},
- * records: [...], verification}`. `verifier` sees every part and holds the verification of
- * exactly what was written once the pieces run out.
+ * written as it is read: `{kind, version, connection, tenantId, checkpoint?, contents: {hash:
+ * text}, records: [...], verification}`, `checkpoint` only for a pruned chain. `verifier` sees
+ * every part and holds the verification of exactly what was written once the pieces run out.
  */
 export async function* chainExportText(
-  chain: { connection: string; tenantId: string },
+  chain: { connection: string; tenantId: string; checkpoint?: ChainCheckpoint },
   parts: AsyncIterable<ChainPart>,
   verifier: ChainVerifier,
 ): AsyncGenerator<string> {
-  const head = { kind: CHAIN_EXPORT_KIND, version: CHAIN_EXPORT_VERSION, ...chain };
+  const { checkpoint, ...about } = chain;
+  const head = {
+    kind: CHAIN_EXPORT_KIND,
+    version: CHAIN_EXPORT_VERSION,
+    ...about,
+    ...(checkpoint && {
+      checkpoint: {
+        sequence: checkpoint.sequence,
+        chainHash: checkpoint.chainHash,
+        takenAt: checkpoint.takenAt.toISOString(),
+      },
+    }),
+  };
+  if (checkpoint) verifier.start(checkpoint);
   yield `${JSON.stringify(head).slice(0, -1)},\n"contents":{`;
   let section: 'contents' | 'records' = 'contents';
   let first = true;
@@ -100,6 +118,13 @@ const entryFields = {
   chainHash: hex64,
 };
 const v1Record = z.object({ ...entryFields, contentText: z.string() });
+const checkpointFields = z
+  .object({
+    sequence: z.number().int().positive(),
+    chainHash: hex64,
+    takenAt: z.iso.datetime({ offset: true }),
+  })
+  .strict();
 const v2Entry = z.object(entryFields).strict();
 
 function parseWith<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
@@ -248,6 +273,18 @@ class ExportReader {
       case 'verification':
         this.verification = true;
         break;
+      case 'checkpoint': {
+        if (this.records > 0)
+          throw new ValidationError(
+            'checkpoint',
+            'comes after records: the chain starts from it, so it comes first',
+          );
+        const checkpoint = parseWith(checkpointFields, value, 'checkpoint');
+        return {
+          kind: 'checkpoint',
+          checkpoint: { ...checkpoint, takenAt: new Date(checkpoint.takenAt) },
+        };
+      }
       case 'records':
       case 'chain':
         if (!Array.isArray(value)) throw new ValidationError(key, 'must be an array');
@@ -354,7 +391,7 @@ export async function verifyChainExport(
   let reported = Date.now();
   for await (const part of parts) {
     verifyPart(verifier, part);
-    if (part.kind === 'content') continue;
+    if (part.kind === 'content' || part.kind === 'checkpoint') continue;
     records += part.kind === 'entries' ? part.entries.length : part.records.length;
     if (progress && Date.now() - reported >= progress.everyMs) {
       reported = Date.now();

@@ -10,7 +10,10 @@ import { Migration20261207093000_drop_finding_status_last_seen_index } from './M
 import { Migration20261207100000_snapshot_active_user_count } from './Migration20261207100000_snapshot_active_user_count.js';
 import { Migration20261207120000_finding_event_feed } from './Migration20261207120000_finding_event_feed.js';
 import { Migration20261207120500_open_review_unique } from './Migration20261207120500_open_review_unique.js';
+import { Migration20261207130000_snapshot_uncounted_index } from './Migration20261207130000_snapshot_uncounted_index.js';
+import { Migration20261207143000_staff_live_email } from './Migration20261207143000_staff_live_email.js';
 import { Migration20261207110000_snapshot_findings_applied_at } from './Migration20261207110000_snapshot_findings_applied_at.js';
+import { Migration20261207154500_snapshot_chain_checkpoint } from './Migration20261207154500_snapshot_chain_checkpoint.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -53,5 +56,17 @@ export const sqliteMigrations: MigrationObject[] = [
   {
     name: 'Migration20261207120500_open_review_unique',
     class: Migration20261207120500_open_review_unique,
+  },
+  {
+    name: 'Migration20261207130000_snapshot_uncounted_index',
+    class: Migration20261207130000_snapshot_uncounted_index,
+  },
+  {
+    name: 'Migration20261207143000_staff_live_email',
+    class: Migration20261207143000_staff_live_email,
+  },
+  {
+    name: 'Migration20261207154500_snapshot_chain_checkpoint',
+    class: Migration20261207154500_snapshot_chain_checkpoint,
   },
 ];

@@ -1,0 +1,160 @@
+import { LockMode } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { AccessReview } from '../entities/access-review.js';
+import { Connection } from '../entities/connection.js';
+import { Finding } from '../entities/finding.js';
+import { SnapshotChainCheckpoint } from '../entities/snapshot-chain-checkpoint.js';
+import { SnapshotContent } from '../entities/snapshot-content.js';
+import { Snapshot } from '../entities/snapshot.js';
+import { newId } from '../ids.js';
+import type { ServiceContext } from './context.js';
+
+export interface SnapshotPruneResult {
+  /** Snapshots deleted. */
+  deleted: number;
+  /** Snapshot contents deleted: no remaining snapshot had them. */
+  contents: number;
+  /** done: nothing more can go; time-up: `deadline` passed first. */
+  state: 'done' | 'time-up';
+}
+
+interface Chain {
+  connectionId: string;
+  tenantId: string;
+}
+
+/**
+ * The sequence from which a tenant's chain must stay: its newest snapshot, the first taken at or
+ * after `before`, and the first any access review (open or completed: the `restrict` foreign key
+ * keeps a review's snapshot) or open or accepted finding refers to, whichever comes first. Only
+ * snapshots before it go, so the chain that stays is whole from its checkpoint on.
+ */
+async function keptFrom(em: SqlEntityManager, chain: Chain, before: Date): Promise<number> {
+  const where = { connection: chain.connectionId, tenantId: chain.tenantId };
+  const referenced = new Set<string>();
+  for (const r of await em.find(AccessReview, where, { fields: ['snapshot'] }))
+    referenced.add(r.snapshot.id);
+  const findings = await em
+    .createQueryBuilder(Finding, 'f')
+    .select('f.snapshot_id')
+    .distinct()
+    .where({ ...where, status: { $in: ['open', 'accepted'] }, snapshot: { $ne: null } })
+    .execute<{ snapshot_id: string }[]>('all', false);
+  for (const f of findings) referenced.add(f.snapshot_id);
+  const first = (filter: object, order: 'asc' | 'desc' = 'asc') =>
+    em.findOne(
+      Snapshot,
+      { ...where, ...filter },
+      { orderBy: { sequence: order }, fields: ['sequence'] },
+    );
+  // One after another: the queries share the transaction's connection.
+  const candidates = [
+    await first({}, 'desc'),
+    await first({ takenAt: { $gte: before } }),
+    referenced.size ? await first({ id: { $in: [...referenced] } }) : null,
+  ];
+  return Math.min(...candidates.flatMap((s) => (s ? [s.sequence] : [])));
+}
+
+/** One batch of a chain's oldest prunable snapshots, in one transaction; 0 when none is left. */
+async function pruneBatch(
+  ctx: ServiceContext,
+  chain: Chain,
+  before: Date,
+  batch: number,
+): Promise<{ deleted: number; contents: number }> {
+  return ctx.em().transactional(async (em) => {
+    // The writers of this connection's chain and findings queue behind its row (PostgreSQL;
+    // SQLite has one writer): no finding points at a snapshot between the check and the delete.
+    await em.findOneOrFail(
+      Connection,
+      { id: chain.connectionId },
+      ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
+    );
+    const floor = await keptFrom(em, chain, before);
+    const where = { connection: chain.connectionId, tenantId: chain.tenantId };
+    const doomed = await em.find(
+      Snapshot,
+      { ...where, sequence: { $lt: floor } },
+      {
+        orderBy: { sequence: 'asc' },
+        limit: batch,
+        fields: ['sequence', 'chainHash', 'takenAt', 'content'],
+      },
+    );
+    if (doomed.length === 0) return { deleted: 0, contents: 0 };
+    const last = doomed.at(-1)!;
+    // `previous_id` restricts deleting a snapshot with a successor; the checkpoint takes over
+    // the link (previousHash, which the hashes cover, stays as it was).
+    await em.nativeUpdate(
+      Snapshot,
+      { ...where, sequence: { $gte: doomed[0]!.sequence, $lte: last.sequence + 1 } },
+      { previous: null },
+    );
+    const deleted = await em.nativeDelete(Snapshot, { id: { $in: doomed.map((s) => s.id) } });
+    const checkpoint = {
+      sequence: last.sequence,
+      chainHash: last.chainHash,
+      takenAt: last.takenAt,
+    };
+    const existing = await em.findOne(SnapshotChainCheckpoint, where);
+    if (existing) Object.assign(existing, checkpoint, { updatedAt: ctx.clock() });
+    else
+      em.create(SnapshotChainCheckpoint, {
+        id: newId(),
+        ...where,
+        ...checkpoint,
+        updatedAt: ctx.clock(),
+      });
+    const hashes = [...new Set(doomed.map((s) => s.content.hash))];
+    const used = new Set(
+      (
+        await em
+          .createQueryBuilder(Snapshot, 's')
+          .select('s.content_hash')
+          .distinct()
+          .where({ content: { $in: hashes } })
+          .execute<{ content_hash: string }[]>('all', false)
+      ).map((r) => r.content_hash),
+    );
+    const unused = hashes.filter((h) => !used.has(h));
+    const contents = unused.length
+      ? await em.nativeDelete(SnapshotContent, { hash: { $in: unused } })
+      : 0;
+    await em.flush();
+    return { deleted, contents };
+  });
+}
+
+/**
+ * Deletes the snapshots taken before `before` that nothing needs any more (see `keptFrom`), with
+ * the contents no remaining snapshot has, oldest first, a batch per transaction, until done or
+ * `deadline` (epoch ms). Each tenant's chain gets a checkpoint: the last pruned snapshot's
+ * sequence and chainHash, from which it is verified.
+ */
+export async function pruneSnapshots(
+  ctx: ServiceContext,
+  before: Date,
+  { deadline, batch }: { deadline: number; batch: number },
+): Promise<SnapshotPruneResult> {
+  const chains = (
+    await ctx
+      .em()
+      .createQueryBuilder(Snapshot, 's')
+      .select(['s.connection_id', 's.tenant_id'])
+      .distinct()
+      .where({ takenAt: { $lt: before } })
+      .execute<{ connection_id: string; tenant_id: string }[]>('all', false)
+  ).map((r) => ({ connectionId: r.connection_id, tenantId: r.tenant_id }));
+  const result: SnapshotPruneResult = { deleted: 0, contents: 0, state: 'done' };
+  for (const chain of chains) {
+    for (;;) {
+      if (Date.now() >= deadline) return { ...result, state: 'time-up' };
+      const { deleted, contents } = await pruneBatch(ctx, chain, before, batch);
+      result.deleted += deleted;
+      result.contents += contents;
+      if (deleted < batch) break;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,113 @@
+import { raw } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { AccountLink } from '../entities/account-link.js';
+import { Snapshot } from '../entities/snapshot.js';
+import { SnapshotContent } from '../entities/snapshot-content.js';
+import type { StaffMember } from '../entities/staff-member.js';
+import type { SnapshotUser } from '../snapshots/snapshot-user.js';
+import type { ConnectionRef } from './context.js';
+
+/** How a Xero user is tied to a person: an account link, or their email in a newest snapshot. */
+export type SubjectTie = 'link' | 'email';
+
+/** A Xero user tied to a staff member, and what the newest snapshot of each tenant says of them. */
+export interface SubjectXeroUser {
+  userId: string;
+  tiedBy: SubjectTie[];
+  /** Where the user appears in the newest snapshot of a tenant (none: listed nowhere now). */
+  appearances: SubjectAppearance[];
+}
+
+export interface SubjectAppearance {
+  connection: ConnectionRef;
+  tenantId: string;
+  snapshotId: string;
+  sequence: number;
+  organisationRole: string;
+}
+
+interface NewestSnapshot {
+  id: string;
+  connection: ConnectionRef;
+  tenantId: string;
+  sequence: number;
+  contentHash: string;
+}
+
+/** The newest snapshot of every tenant of every connection (a row per tenant, a few hundred at most). */
+async function newestSnapshots(em: SqlEntityManager): Promise<NewestSnapshot[]> {
+  const heads = (await em
+    .createQueryBuilder(Snapshot, 's')
+    .select(['s.connection_id', 's.tenant_id', raw('max(s.sequence) as head')])
+    .groupBy(['s.connection_id', 's.tenant_id'])
+    .execute('all', false)) as { connection_id: string; tenant_id: string; head: number }[];
+  const newest: NewestSnapshot[] = [];
+  for (const h of heads) {
+    const s = await em.findOneOrFail(
+      Snapshot,
+      { connection: h.connection_id, tenantId: h.tenant_id, sequence: Number(h.head) },
+      { populate: ['connection'], fields: ['id', 'tenantId', 'sequence', 'content', 'connection'] },
+    );
+    newest.push({
+      id: s.id,
+      connection: { namespace: s.connection.namespace, name: s.connection.name },
+      tenantId: s.tenantId,
+      sequence: s.sequence,
+      contentHash: s.content.hash,
+    });
+  }
+  return newest;
+}
+
+/**
+ * The Xero users tied to `member`: those an account link ties to them, and those whose email in
+ * the newest snapshot of any tenant is theirs (compared case-insensitively, as the checks do),
+ * each with the role it holds in every newest snapshot it appears in. Each distinct content is
+ * read and parsed once, and not kept.
+ */
+export async function xeroUsersOf(
+  em: SqlEntityManager,
+  member: Pick<StaffMember, 'id' | 'email'>,
+): Promise<SubjectXeroUser[]> {
+  const users = new Map<string, SubjectXeroUser>();
+  const tie = (userId: string, how: SubjectTie) => {
+    const key = userId.toLowerCase();
+    const user = users.get(key) ?? { userId: key, tiedBy: [], appearances: [] };
+    if (!user.tiedBy.includes(how)) user.tiedBy.push(how);
+    users.set(key, user);
+  };
+  const links = await em.find(AccountLink, { staff: member.id }, { fields: ['userId'] });
+  for (const link of links) tie(link.userId, 'link');
+
+  const email = member.email.trim().toLowerCase();
+  const byContent = new Map<string, NewestSnapshot[]>();
+  for (const s of await newestSnapshots(em)) {
+    byContent.set(s.contentHash, [...(byContent.get(s.contentHash) ?? []), s]);
+  }
+  const found: { user: SnapshotUser; snapshots: NewestSnapshot[] }[] = [];
+  for (const [hash, snapshots] of byContent) {
+    const row = await em
+      .createQueryBuilder(SnapshotContent)
+      .select('text')
+      .where({ hash })
+      .execute<{ text: string } | undefined>('get');
+    const content = JSON.parse(row?.text ?? '[]') as SnapshotUser[];
+    for (const user of content) {
+      const mine = user.email !== null && user.email.trim().toLowerCase() === email;
+      if (mine) tie(user.userId, 'email');
+      if (mine || users.has(user.userId.toLowerCase())) found.push({ user, snapshots });
+    }
+  }
+  for (const { user, snapshots } of found) {
+    const entry = users.get(user.userId.toLowerCase())!;
+    for (const s of snapshots)
+      entry.appearances.push({
+        connection: s.connection,
+        tenantId: s.tenantId,
+        snapshotId: s.id,
+        sequence: s.sequence,
+        organisationRole: user.organisationRole,
+      });
+  }
+  return [...users.values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));
+}
