@@ -41,7 +41,7 @@ export interface AuditSettlement {
   details?: Record<string, unknown> | null;
 }
 
-function toRecord(e: AuditLogEntry): AuditEntryRecord {
+export function toAuditEntryRecord(e: AuditLogEntry): AuditEntryRecord {
   return {
     id: e.id,
     at: e.at,
@@ -95,7 +95,7 @@ export class AuditLogService {
     const em = this.ctx.em();
     const entry = addAuditEntry(em, raw, at);
     await em.flush();
-    return toRecord(entry);
+    return toAuditEntryRecord(entry);
   }
 
   /**
@@ -144,7 +144,7 @@ export class AuditLogService {
       property: 'at',
       timeOf: (e) => e.at,
       page,
-      map: toRecord,
+      map: toAuditEntryRecord,
     });
   }
 }

@@ -8,9 +8,11 @@ import { Finding } from '../entities/finding.js';
 import { ReviewDecisionEvent } from '../entities/review-decision-event.js';
 import { ReviewDecision } from '../entities/review-decision.js';
 import type { StaffMember } from '../entities/staff-member.js';
+import { toAuditEntryRecord } from './audit.js';
 import { toFindingEventRecord, toFindingRecord } from './finding-records.js';
 import { toDecisionRecord } from './review-items.js';
 import { toStaffRecord } from './staff.js';
+import { toApiTokenRecord } from './tokens.js';
 import type { SubjectXeroUser } from './subject-users.js';
 
 /** Rows read per query; a page is written before the next is read. */
@@ -57,18 +59,7 @@ export class SubjectExport {
     const tokenNames: string[] = [];
     yield* this.rows(ApiToken, { ownerEmail: this.email() }, (t) => {
       tokenNames.push(t.name);
-      return {
-        id: t.id,
-        name: t.name,
-        role: t.role,
-        prefix: t.prefix,
-        ownerEmail: t.ownerEmail,
-        createdBy: t.createdBy,
-        createdAt: t.createdAt,
-        expiresAt: t.expiresAt,
-        lastUsedAt: t.lastUsedAt,
-        revokedAt: t.revokedAt,
-      };
+      return toApiTokenRecord(t);
     });
     yield '],"findings":[';
     const findingIds: string[] = [];
@@ -111,20 +102,7 @@ export class SubjectExport {
     yield* this.rows(
       AuditLogEntry,
       () => this.auditFilter(tokenNames, targets),
-      (e) => ({
-        id: e.id,
-        at: e.at,
-        actor: e.actor,
-        actorRole: e.actorRole,
-        action: e.action,
-        resourceType: e.resourceType,
-        resourceId: e.resourceId,
-        sourceIp: e.sourceIp,
-        userAgent: e.userAgent,
-        requestId: e.requestId,
-        outcome: e.outcome,
-        details: e.details,
-      }),
+      toAuditEntryRecord,
     );
     yield `],"snapshots":${JSON.stringify(this.snapshotPointers())},"complete":true}\n`;
   }

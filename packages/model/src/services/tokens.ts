@@ -39,7 +39,7 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-function toRecord(t: ApiToken): ApiTokenRecord {
+export function toApiTokenRecord(t: ApiToken): ApiTokenRecord {
   return {
     id: t.id,
     name: t.name,
@@ -129,7 +129,7 @@ export class ApiTokenService {
         );
       throw error;
     }
-    return { token, record: toRecord(row) };
+    return { token, record: toApiTokenRecord(row) };
   }
 
   /**
@@ -165,7 +165,7 @@ export class ApiTokenService {
         if (error instanceof UniqueConstraintViolationException) throw secretTaken(input.name);
         throw error;
       }
-      return toRecord(row);
+      return toApiTokenRecord(row);
     });
   }
 
@@ -182,7 +182,7 @@ export class ApiTokenService {
       row.lastUsedAt = now;
       await em.flush();
     }
-    return toRecord(row);
+    return toApiTokenRecord(row);
   }
 
   /** By name (unique), keyset-paginated. */
@@ -194,7 +194,7 @@ export class ApiTokenService {
     const rows = await this.ctx
       .em()
       .find(ApiToken, where, { orderBy: { name: 'asc' }, limit: limit + 1 });
-    return toPage(rows, limit, toRecord, (t) => encodeCursor('tokens', t.name, t.id));
+    return toPage(rows, limit, toApiTokenRecord, (t) => encodeCursor('tokens', t.name, t.id));
   }
 
   async revoke(id: string, now = new Date()): Promise<ApiTokenRecord> {
@@ -204,6 +204,6 @@ export class ApiTokenService {
     if (!row) throw new NotFoundError('API token', id);
     row.revokedAt ??= now;
     await em.flush();
-    return toRecord(row);
+    return toApiTokenRecord(row);
   }
 }
