@@ -92,7 +92,8 @@ grep -q '^applied: ' "$work/migrate.log" || die "xao-model migrate applied nothi
 note "$(cut -c1-100 "$work/migrate.log")…"
 
 step "admin API from the pruned tree (SQLite), not migrating, as the chart starts it"
-PORT=18080 HOST=127.0.0.1 DATABASE_URL="sqlite://$work/admin.db" DATABASE_MIGRATE=false LOG_LEVEL=warn \
+PORT=18080 HOST=127.0.0.1 METRICS_PORT=19091 METRICS_HOST=127.0.0.1 DATABASE_URL="sqlite://$work/admin.db" \
+  DATABASE_MIGRATE=false LOG_LEVEL=warn \
   node apps/admin-api/dist/cli.js serve >"$work/admin-api.log" 2>&1 &
 pids+=($!)
 wait_for http://127.0.0.1:18080/health/ready "$work/admin-api.log"

@@ -163,6 +163,8 @@ async function main(): Promise<void> {
         ...process.env,
         PORT: String(port),
         HOST: '127.0.0.1',
+        METRICS_PORT: String(await freePort()),
+        METRICS_HOST: '127.0.0.1',
         DATABASE_URL: dbUrl.toString(),
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: `${dbName}:`,

@@ -551,7 +551,7 @@ describe('rendered manifests', () => {
   // renames it exported_namespace and sets the operator's, merging same-named connections.
   it("scrapes with honorLabels, so the alerts' namespace is the XeroConnection's", () => {
     const monitor = kinds(render('metrics.serviceMonitor.enabled=true')).find(
-      (o) => o.kind === 'ServiceMonitor',
+      (o) => o.kind === 'ServiceMonitor' && o.metadata.name === 'xao-xero-access-reconciler',
     ) as unknown as { spec: { endpoints: { port: string; honorLabels?: boolean }[] } };
     expect(monitor.spec.endpoints).toEqual([
       expect.objectContaining({ port: 'metrics', honorLabels: true }),
@@ -578,20 +578,77 @@ describe('rendered manifests', () => {
       metadata: { name: string; labels: Record<string, string> };
       spec: { selector: { matchLabels: Record<string, string> } };
     }[];
-    const selector = objects.find((o) => o.kind === 'ServiceMonitor')!.spec.selector.matchLabels;
-    expect(selector).not.toHaveProperty('app.kubernetes.io/instance');
-    expect(selector).toEqual(
-      expect.objectContaining({
-        'xeroaccess.dev/release': 'xao',
-        'app.kubernetes.io/component': 'reconciler',
-      }),
+    const selected = (component: string) => {
+      const selector = objects.find(
+        (o) => o.kind === 'ServiceMonitor' && o.metadata.name === `xao-xero-access-${component}`,
+      )!.spec.selector.matchLabels;
+      expect(selector).not.toHaveProperty('app.kubernetes.io/instance');
+      expect(selector).toEqual(
+        expect.objectContaining({
+          'xeroaccess.dev/release': 'xao',
+          'app.kubernetes.io/component': component,
+        }),
+      );
+      return objects
+        .filter(
+          (o) =>
+            o.kind === 'Service' &&
+            Object.entries(selector).every(([key, value]) => o.metadata.labels[key] === value),
+        )
+        .map((o) => o.metadata.name);
+    };
+    expect(selected('reconciler')).toEqual(['xao-xero-access-reconciler-metrics']);
+    expect(selected('admin-api')).toEqual(['xao-xero-access-admin-api-metrics']);
+  });
+
+  // The admin API's Service may be a LoadBalancer or NodePort: metrics must never ride on it.
+  it("serves the admin API's metrics on their own port and ClusterIP Service, scraped by a ServiceMonitor", () => {
+    interface Port {
+      name: string;
+      port?: number;
+      containerPort?: number;
+      targetPort?: string;
+    }
+    const objects = kinds(
+      render('metrics.serviceMonitor.enabled=true', 'adminApi.service.type=LoadBalancer'),
+    ) as unknown as {
+      kind: string;
+      metadata: { name: string };
+      spec: {
+        type?: string;
+        ports: Port[];
+        endpoints: { port: string; honorLabels?: boolean }[];
+        template: {
+          spec: { containers: { env: { name: string; value?: string }[]; ports: Port[] }[] };
+        };
+      };
+    }[];
+    const named = (kind: string, name: string) =>
+      objects.find((o) => o.kind === kind && o.metadata.name === `xao-xero-access-${name}`)!.spec;
+    const container = named('Deployment', 'admin-api').template.spec.containers[0]!;
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 8080, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(container.env).toEqual(
+      expect.arrayContaining([
+        { name: 'PORT', value: '8080' },
+        { name: 'METRICS_PORT', value: '9090' },
+      ]),
     );
-    const selected = objects.filter(
-      (o) =>
-        o.kind === 'Service' &&
-        Object.entries(selector).every(([key, value]) => o.metadata.labels[key] === value),
-    );
-    expect(selected.map((o) => o.metadata.name)).toEqual(['xao-xero-access-reconciler-metrics']);
+    expect(named('Service', 'admin-api').ports.map((p) => p.targetPort)).toEqual(['http']);
+    const metricsService = named('Service', 'admin-api-metrics');
+    expect(metricsService.type).toBeUndefined();
+    expect(metricsService.ports).toEqual([
+      { name: 'metrics', port: 9090, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    expect(named('ServiceMonitor', 'admin-api').endpoints).toEqual([
+      { port: 'metrics', interval: '30s' },
+    ]);
+  });
+
+  it('renders no ServiceMonitor unless metrics.serviceMonitor.enabled', () => {
+    expect(kinds(render()).filter((o) => o.kind === 'ServiceMonitor')).toEqual([]);
   });
 
   // Helm lets two releases share a name in different namespaces; their cluster-scoped objects

@@ -25,8 +25,10 @@ function testPod(manifests: string): Pod {
 function adminApiPeers(manifests: string): Peer[] | undefined {
   const policy = kinds(manifests).find(
     (o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-admin-api'),
-  ) as unknown as { spec: { ingress: { from?: Peer[] }[] } };
+  ) as unknown as { spec: { ingress: { from?: Peer[]; ports: unknown[] }[] } };
   const [rule] = policy.spec.ingress;
+  // Only the API port: metrics scrapes are let in by networkPolicy.metricsFrom, never adminApiFrom.
+  expect(rule!.ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
   return rule!.from;
 }
 
@@ -123,12 +125,17 @@ describe('helm test', () => {
   });
 });
 
-describe('the reconciler NetworkPolicy', () => {
+describe.each([
+  { app: 'reconciler', rule: 0 },
+  // The admin API's second rule; its first admits the API port from networkPolicy.adminApiFrom.
+  { app: 'admin-api', rule: 1 },
+])('the $app NetworkPolicy', ({ app, rule: index }) => {
   function metricsPeers(manifests: string): Peer[] | undefined {
     const policy = kinds(manifests).find(
-      (o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith('-reconciler'),
+      (o) => o.kind === 'NetworkPolicy' && o.metadata.name.endsWith(`-${app}`),
     ) as unknown as { spec: { ingress: { from?: Peer[]; ports: unknown[] }[] } };
-    const [rule] = policy.spec.ingress;
+    expect(policy.spec.ingress).toHaveLength(index + 1);
+    const rule = policy.spec.ingress[index];
     expect(rule!.ports).toEqual([{ port: 'metrics', protocol: 'TCP' }]);
     return rule!.from;
   }
@@ -146,5 +153,9 @@ describe('the reconciler NetworkPolicy', () => {
 
   it('admits scrapes from any pod while networkPolicy.metricsFrom is empty', () => {
     expect(metricsPeers(render())).toBeUndefined();
+  });
+
+  it('is neither narrowed nor widened by networkPolicy.adminApiFrom', () => {
+    expect(metricsPeers(render(NARROWED))).toBeUndefined();
   });
 });

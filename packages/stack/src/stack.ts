@@ -103,6 +103,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...common,
         PORT: String(adminPort),
         HOST: '127.0.0.1',
+        METRICS_PORT: String(await getPort({ host: '127.0.0.1' })),
+        METRICS_HOST: '127.0.0.1',
         PUBLIC_URL: `http://127.0.0.1:${adminPort}`,
         BOOTSTRAP_ADMIN_TOKEN: adminToken,
         BOOTSTRAP_SCIM_TOKEN: scimToken,

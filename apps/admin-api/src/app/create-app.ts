@@ -9,11 +9,19 @@ import { SECURITY_HEADERS } from '../http/security-headers.js';
 import { registerDocs } from '../openapi/docs.js';
 import { createOpenApiDocument } from '../openapi/document.js';
 import { ApiRateLimit } from '../rate-limit/api-rate-limit.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { countRequests } from '../metrics/count-requests.js';
 import { limitEachClientAddress } from '../rate-limit/client-ip-limit.js';
 import { AppModule, type AppDependencies } from './app.module.js';
 
-/** Builds the app (routes, parsers, rate limit, OpenAPI and docs) without listening. */
-export async function createApp(deps: AppDependencies): Promise<NestFastifyApplication> {
+/**
+ * Builds the app (routes, parsers, rate limit, OpenAPI and docs) without listening; with
+ * `metrics`, every answer is counted into them (the server's metrics listener serves them).
+ */
+export async function createApp(
+  deps: AppDependencies,
+  options: { metrics?: ApiMetrics } = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     // One access-log line per request (below) instead of Fastify's two.
     logger: false,
@@ -29,6 +37,8 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     trustProxy: deps.config.trustProxy.length ? deps.config.trustProxy : false,
   });
   const fastify = adapter.getInstance();
+  // @nestjs/platform-fastify brings its own copy of fastify: same runtime, distinct types.
+  const root = fastify as unknown as FastifyInstance;
   fastify.addHook('onResponse', async (request, reply) => {
     deps.logger.info(
       {
@@ -39,6 +49,7 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
       'request completed',
     );
   });
+  if (options.metrics) countRequests(root, options.metrics);
   const json = fastify.getDefaultJsonParser('error', 'error');
   fastify.addContentTypeParser('application/scim+json', { parseAs: 'string' }, json);
   fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) =>
@@ -49,8 +60,6 @@ export async function createApp(deps: AppDependencies): Promise<NestFastifyAppli
     logger: ['error', 'warn'],
     abortOnError: false,
   });
-  // @nestjs/platform-fastify brings its own copy of fastify: same runtime, distinct types.
-  const root = fastify as unknown as FastifyInstance;
   // Before the rate limit, so a 429 carries the security headers too.
   await app.register(
     helmet as unknown as Parameters<NestFastifyApplication['register']>[0],

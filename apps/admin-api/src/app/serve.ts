@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import type { AppConfig } from '../config/config.js';
 import { TokenSetWriter } from '../connect/token-set-writer.js';
 import { Readiness } from '../health/readiness.js';
+import { ApiMetrics } from '../metrics/api-metrics.js';
+import { startMetricsServer } from '../metrics/metrics-server.js';
 import { createApp } from './create-app.js';
 import { buildDependencies, closeDependencies, ensureBootstrapTokens } from './runtime.js';
 import { APP_VERSION } from './version.js';
@@ -12,6 +14,8 @@ export interface RunningServer {
   app: NestFastifyApplication;
   /** Where it listens, e.g. `http://127.0.0.1:8080`. */
   url: string;
+  /** Where the metrics listener's /metrics answers (METRICS_PORT), e.g. `http://127.0.0.1:9090`. */
+  metricsUrl: string;
   /**
    * What SIGTERM does: readiness answers 503 at once, requests are still served for
    * SHUTDOWN_DRAIN_SECONDS (the Service's endpoints and ingress controllers take a few seconds to
@@ -19,7 +23,10 @@ export interface RunningServer {
    * drain; any still unsaved at the end is logged.
    */
   shutdown(): Promise<void>;
-  /** Stops listening at once (in-flight requests finish), then closes the database and Redis. */
+  /**
+   * Stops listening at once (in-flight requests finish), then closes the metrics listener, the
+   * database and Redis.
+   */
   close(): Promise<void>;
 }
 
@@ -32,19 +39,36 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ru
   const deps = await buildDependencies(config, logger);
   try {
     await ensureBootstrapTokens(deps);
-    const app = await createApp(deps);
-    await app.listen({ port: config.port, host: config.host });
+    const metrics = new ApiMetrics();
+    // Scraped through the drain: it closes after the API.
+    const metricsServer = await startMetricsServer(metrics.registry, {
+      port: config.metricsPort,
+      host: config.metricsHost,
+    });
+    let app: NestFastifyApplication;
+    try {
+      app = await createApp(deps, { metrics });
+      await app.listen({ port: config.port, host: config.host });
+    } catch (error) {
+      await metricsServer.close();
+      throw error;
+    }
     const url = await app.getUrl();
-    logger.info({ port: config.port, version: APP_VERSION }, 'admin API listening');
+    logger.info(
+      { port: config.port, metricsPort: config.metricsPort, version: APP_VERSION },
+      'admin API listening',
+    );
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         await app.close();
+        await metricsServer.close();
         await closeDependencies(deps);
       })());
     return {
       app,
       url,
+      metricsUrl: metricsServer.url,
       close,
       shutdown: async () => {
         app.get(Readiness).startDraining();

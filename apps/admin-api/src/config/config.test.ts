@@ -47,6 +47,21 @@ describe('loadConfig', () => {
     });
   });
 
+  it('serves metrics on METRICS_PORT (9090) and METRICS_HOST, never on the API port', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: 9090, metricsHost: '0.0.0.0' });
+    expect(loadConfig({ METRICS_PORT: '9100', METRICS_HOST: '127.0.0.1' })).toMatchObject({
+      metricsPort: 9100,
+      metricsHost: '127.0.0.1',
+    });
+    expect(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(
+      'invalid configuration: METRICS_PORT: must differ from PORT: metrics are never served on the API port',
+    );
+    expect(() => loadConfig({ METRICS_PORT: '8080' })).toThrow(
+      'METRICS_PORT: must differ from PORT',
+    );
+    expect(() => loadConfig({ METRICS_PORT: 'none' })).toThrow('METRICS_PORT');
+  });
+
   it('reads the maximum acceptance period, 365 days unless MAX_ACCEPTANCE_DAYS says otherwise', () => {
     expect(loadConfig({}).maxAcceptanceDays).toBe(365);
     expect(loadConfig({ MAX_ACCEPTANCE_DAYS: '90' }).maxAcceptanceDays).toBe(90);

@@ -53,6 +53,9 @@ const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.string().u
 export const configSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   host: z.string().default('0.0.0.0'),
+  /** The metrics listener (/metrics only), never the API's port: scrapers reach it, clients do not. */
+  metricsPort: z.coerce.number().int().min(0).max(65535).default(9090),
+  metricsHost: z.string().default('0.0.0.0'),
   /** Where browsers reach this API (the OAuth redirect URI is built from it). */
   publicUrl: z.string().url().default('http://127.0.0.1:8080'),
   databaseUrl: z.string().min(1).default(DEFAULT_DATABASE_URL),
@@ -139,6 +142,16 @@ export const configSchema = z.object({
   }),
 });
 
+/** The metrics listener never shares the API's port (port 0 picks a free port for each: tests). */
+const appConfigSchema = configSchema.superRefine((config, ctx) => {
+  if (config.metricsPort !== 0 && config.metricsPort === config.port)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['metricsPort'],
+      message: 'must differ from PORT: metrics are never served on the API port',
+    });
+});
+
 export type AppConfig = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
@@ -150,6 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const raw = {
     port: e('PORT'),
     host: e('HOST'),
+    metricsPort: e('METRICS_PORT'),
+    metricsHost: e('METRICS_HOST'),
     publicUrl: e('PUBLIC_URL'),
     databaseUrl: e('DATABASE_URL'),
     migrate: e('DATABASE_MIGRATE'),
@@ -191,6 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 const ENV_NAMES: Record<string, string> = {
   port: 'PORT',
   host: 'HOST',
+  metricsPort: 'METRICS_PORT',
+  metricsHost: 'METRICS_HOST',
   publicUrl: 'PUBLIC_URL',
   databaseUrl: 'DATABASE_URL',
   migrate: 'DATABASE_MIGRATE',
@@ -223,7 +240,7 @@ const ENV_NAMES: Record<string, string> = {
 
 /** Validates a config object (tests build one directly). Never echoes values: some are secrets. */
 export function parseConfig(raw: unknown, names: Record<string, string> = {}): AppConfig {
-  const parsed = configSchema.safeParse(raw);
+  const parsed = appConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
     const path = issue.path.join('.');

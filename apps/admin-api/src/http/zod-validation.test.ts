@@ -50,4 +50,21 @@ describe('OpenAPI schemas from zod', () => {
       });
     }
   });
+
+  // README, "Compatibility": a new response field is not breaking, so no client may refuse one.
+  it('leaves response objects open at every depth, and request bodies as strict as their schemas', () => {
+    const schema = z.strictObject({
+      review: z.object({ id: z.string(), progress: z.object({ total: z.number() }) }),
+      items: z.array(z.object({ userId: z.string() })),
+      either: z.union([z.object({ a: z.string() }), z.object({ b: z.string() })]),
+      tags: z.record(z.string(), z.string()),
+    });
+    const closed = (json: unknown): boolean =>
+      JSON.stringify(json).includes('"additionalProperties":false');
+    expect(closed(openApiOutputSchema(schema))).toBe(false);
+    expect(openApiOutputSchema(schema).properties).toMatchObject({
+      tags: { type: 'object', additionalProperties: { type: 'string' } },
+    });
+    expect(openApiSchema(schema)).toMatchObject({ additionalProperties: false });
+  });
 });

@@ -78,9 +78,13 @@ export function openApiSchema(schema: z.ZodType): JsonSchema {
   return toOpenApi(schema, 'input');
 }
 
-/** The OpenAPI 3.0 schema of what a handler returns. */
+/**
+ * The OpenAPI 3.0 schema of what a handler returns. Its objects are open (no
+ * `additionalProperties: false`): a new response field is no breaking change (README,
+ * "Compatibility"), so a client's validator must not refuse one.
+ */
 export function openApiOutputSchema(schema: z.ZodType): JsonSchema {
-  return toOpenApi(schema, 'output');
+  return openObjects(toOpenApi(schema, 'output')) as JsonSchema;
 }
 
 function toOpenApi(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
@@ -91,6 +95,18 @@ function toOpenApi(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   }) as JsonSchema;
   delete json.$schema;
   return nullInNullableEnums(json) as JsonSchema;
+}
+
+/** Drops `additionalProperties: false` (zod's output for every object) throughout a schema. */
+function openObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(openObjects);
+  if (node === null || typeof node !== 'object') return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'additionalProperties' && value === false) continue;
+    out[key] = VALUE_KEYWORDS.has(key) ? value : openObjects(value);
+  }
+  return out;
 }
 
 /** Keywords whose value is data, not a schema. */

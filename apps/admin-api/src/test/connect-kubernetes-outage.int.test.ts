@@ -296,6 +296,7 @@ describe('connect while the Kubernetes API is unreachable or refuses', () => {
         redisKeyPrefix: prefix,
         host: '127.0.0.1',
         port: await freePort(),
+        metricsPort: 0,
         kubeconfig,
         bootstrapAdminToken: token,
         shutdownDrainSeconds: DRAIN_SECONDS,

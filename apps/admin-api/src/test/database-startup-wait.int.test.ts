@@ -56,6 +56,7 @@ describe('admin API start-up while PostgreSQL is not up yet (DATABASE_STARTUP_WA
       redisKeyPrefix: prefix,
       host: '127.0.0.1',
       port: await freePort(),
+      metricsPort: 0,
       bootstrapAdminToken: `xao_${randomBytes(32).toString('base64url')}`,
       oidc: {},
       xero: {},

@@ -49,6 +49,7 @@ describe('admin API shutdown (what SIGTERM runs)', () => {
       redisKeyPrefix: prefix,
       host: '127.0.0.1',
       port: await freePort(),
+      metricsPort: 0,
       bootstrapAdminToken: token,
       shutdownDrainSeconds: DRAIN_SECONDS,
       oidc: {},

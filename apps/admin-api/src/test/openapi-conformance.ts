@@ -88,9 +88,26 @@ function bodyProblems(
   const schema = documented.content[mediaType]?.schema;
   if (!schema) return [`media type ${mediaType} is not documented`];
   const value = JSON_MEDIA_TYPES.has(mediaType) ? response.json() : response.body;
-  // The document's components travel along, for any $ref into them.
-  const validate = bodies.compile({ ...schema, components: document.components });
+  // The document's components travel along, for any $ref into them. Closed: clients must accept
+  // fields they do not know, but this API documents every field it sends.
+  const validate = bodies.compile(closedObjects({ ...schema, components: document.components }));
   return validate(value) ? [] : [`body: ${bodies.errorsText(validate.errors)}`];
+}
+
+/**
+ * The response schemas with their objects closed again (`additionalProperties: false` where none
+ * is said), as zod wrote them before the document opened them for clients.
+ */
+function closedObjects(node: unknown): Schema {
+  if (Array.isArray(node)) return node.map(closedObjects) as unknown as Schema;
+  if (node === null || typeof node !== 'object') return node as Schema;
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(node))
+    out[key] = ['enum', 'const', 'default', 'example', 'examples'].includes(key)
+      ? value
+      : closedObjects(value);
+  if (out.properties && !('additionalProperties' in out)) out.additionalProperties = false;
+  return out;
 }
 
 function headerProblems(
