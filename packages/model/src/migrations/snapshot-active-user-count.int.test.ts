@@ -33,6 +33,15 @@ describe.each(testDrivers)('the snapshot active user count migration on $dialect
     );
   }
 
+  /** Every snapshot's place in its chain and its hashes, as stored. */
+  async function chainLinks(): Promise<unknown[]> {
+    return t.model.orm.em
+      .getConnection()
+      .execute(
+        'select tenant_id, sequence, content_hash, previous_hash, chain_hash from snapshot order by tenant_id, sequence',
+      );
+  }
+
   it('counts the users with access of snapshots recorded before it; later ones store theirs', async () => {
     await t.model.orm.getMigrator().up({ to: BEFORE_COUNT });
     const db = t.model.db;
@@ -86,10 +95,8 @@ describe.each(testDrivers)('the snapshot active user count migration on $dialect
       users(['x', 'REMOVED']),
       at('2026-11-02T00:30:00Z'),
     );
-    const chainsBefore = [
-      await db.snapshots.verifyChain(acme, tenant.tenantId),
-      await db.snapshots.verifyChain(acme, otherTenant.tenantId),
-    ];
+    // Read as stored: the chain verifier of today reads tables this schema does not have yet.
+    const linksBefore = await chainLinks();
 
     expect(await t.model.migrateUp()).toEqual(FROM_COUNT);
 
@@ -114,12 +121,15 @@ describe.each(testDrivers)('the snapshot active user count migration on $dialect
       [otherTenant.tenantId, 1, 0, 0],
       [tenant.tenantId, 1, 3, 2],
     ]);
-    // The count is no link field: every hash of the chains is as it was.
-    expect([
-      await db.snapshots.verifyChain(acme, tenant.tenantId),
-      await db.snapshots.verifyChain(acme, otherTenant.tenantId),
-    ]).toEqual(chainsBefore);
-    expect(chainsBefore.map((c) => [c.ok, c.length])).toEqual([
+    // The count is no link field: every hash of the chains is as it was, and both verify.
+    expect(await chainLinks()).toEqual(linksBefore);
+    expect(linksBefore).toHaveLength(5);
+    expect(
+      [
+        await db.snapshots.verifyChain(acme, tenant.tenantId),
+        await db.snapshots.verifyChain(acme, otherTenant.tenantId),
+      ].map((c) => [c.ok, c.length]),
+    ).toEqual([
       [true, 3],
       [true, 2],
     ]);
