@@ -51,4 +51,13 @@ export const ReviewDecisionSchema = new EntitySchema<ReviewDecision>({
     },
   },
   uniques: [{ name: 'review_decision_review_user_unique', properties: ['review', 'userId'] }],
+  indexes: [
+    {
+      name: 'review_decision_review_email_user_index',
+      // A review's items in the order they are listed (services/review-items.ts), an item without
+      // an email as ''. The expression must stay the query's: the planners match it as written.
+      expression:
+        'create index "review_decision_review_email_user_index" on "review_decision" ("review_id", (coalesce("email", \'\')), "user_id")',
+    },
+  ],
 });

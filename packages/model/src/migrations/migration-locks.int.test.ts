@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectWithRetry } from '../database/connect-with-retry.js';
 import { MigrationLockTimeoutError } from '../orm/migration-lock-timeout.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
-import { acme } from '../test/fixtures.js';
+import { acme, at, tenant, users } from '../test/fixtures.js';
 import { postgresqlMigrations } from './postgresql/index.js';
 
 const BEFORE_DROP = 'Migration20261207090000_staff_live_external_id';
@@ -12,6 +12,8 @@ const BEFORE_COUNT = 'Migration20261207093000_drop_finding_status_last_seen_inde
 const FROM_BEFORE_COUNT = postgresqlMigrations
   .map((m) => m.name)
   .slice(postgresqlMigrations.findIndex((m) => m.name === BEFORE_COUNT));
+
+const BEFORE_ITEM_ORDER = 'Migration20261207154500_snapshot_chain_checkpoint';
 
 const CONTENTS = 30;
 const USERS = 15_000;
@@ -186,5 +188,42 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
         await fresh.dispose();
       }
     }, 60_000);
+
+    it('indexes the items of large reviews while their readers carry on', async () => {
+      const fresh = await driver.create({ migrate: false });
+      try {
+        await fresh.model.orm.getMigrator().up({ to: BEFORE_ITEM_ORDER });
+        const people = users(['u-1', 'STANDARD']);
+        await fresh.model.db.snapshots.record(acme, tenant, people, at('2026-12-01T00:00:00Z'));
+        const review = await fresh.model.db.reviews.create({
+          connection: acme,
+          tenantId: tenant.tenantId,
+          title: 'Q4',
+          createdBy: 'alice',
+        });
+        // A million items (ten reviews of 100,000 users, as far as the index is concerned):
+        // seconds of building, so that readers kept waiting would show.
+        await fresh.model.orm.em.getConnection().execute(
+          `insert into review_decision (id, review_id, user_id, email, name, organisation_role)
+           select gen_random_uuid(), ?, 'x-' || i, 'user' || (i::bigint * 7919 % 1000000) || '@acme.test', 'F L', 'STANDARD'
+           from generate_series(1, 1000000) i`,
+          [review.id],
+        );
+
+        // CREATE INDEX (SHARE) lets reads through while it sorts the table; writes wait.
+        const migrating = fresh.model.migrateUp();
+        const reads = await longestWaitDuring(
+          fresh.url,
+          `select email from review_decision where review_id = '${review.id}' and user_id = 'u-1'`,
+          migrating,
+        );
+
+        expect(await migrating).toContain('Migration20261207160000_review_item_order_index');
+        expect(reads.longestMs).toBeLessThan(1_000);
+        expect(reads.runs).toBeGreaterThan(10);
+      } finally {
+        await fresh.dispose();
+      }
+    }, 120_000);
   },
 );

@@ -14,6 +14,7 @@ import { Migration20261207130000_snapshot_uncounted_index } from './Migration202
 import { Migration20261207143000_staff_live_email } from './Migration20261207143000_staff_live_email.js';
 import { Migration20261207110000_snapshot_findings_applied_at } from './Migration20261207110000_snapshot_findings_applied_at.js';
 import { Migration20261207154500_snapshot_chain_checkpoint } from './Migration20261207154500_snapshot_chain_checkpoint.js';
+import { Migration20261207160000_review_item_order_index } from './Migration20261207160000_review_item_order_index.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -68,5 +69,9 @@ export const postgresqlMigrations: MigrationObject[] = [
   {
     name: 'Migration20261207154500_snapshot_chain_checkpoint',
     class: Migration20261207154500_snapshot_chain_checkpoint,
+  },
+  {
+    name: 'Migration20261207160000_review_item_order_index',
+    class: Migration20261207160000_review_item_order_index,
   },
 ];
