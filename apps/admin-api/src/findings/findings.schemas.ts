@@ -118,7 +118,10 @@ export const findingEventSchema = z.object({
   snapshotId: z
     .uuid()
     .nullable()
-    .describe('The evaluation that made the change; null for people and the expiry sweep'),
+    .describe(
+      'The evaluation that made the change; null for people and the expiry sweep, and once ' +
+        'snapshot retention (retention.snapshots) pruned that snapshot',
+    ),
   actor: z.string().nullable().describe('Who made the change; null for the reconciler'),
   note: z.string().nullable(),
 });

@@ -35,7 +35,8 @@ export class PersonalDataController {
     operationId: 'exportStaffMemberData',
     summary:
       "Subject access (GDPR Art. 15): everything stored about one person, the member's record " +
-      '(deleted ones too), their Xero users, links, tokens, findings, review items and audit entries',
+      '(deleted ones too), their Xero users, links, tokens, findings, review items and campaigns ' +
+      'about or by them, and audit entries',
     description:
       'Audited (the audit log records who exported whom). Streamed as it is read from the ' +
       'database, a page at a time, with `complete: true` last: a body cut short has none. ' +
@@ -58,9 +59,12 @@ export class PersonalDataController {
       "Erasure (GDPR Art. 17): replaces the member's name, email and externalId, and their name " +
       'and email in review items, with placeholders; hashed evidence is kept',
     description:
-      'Refused with 409, naming why, while a Xero user tied to the member (an account link, or ' +
-      "their email in a tenant's newest snapshot) has a role other than REMOVED in the newest " +
-      'snapshot, or a finding about one is open or accepted. Audited (`staff.erase`, naming no email).',
+      'Refused with 409, naming why, while the member is not deleted (SCIM DELETE sets deletedAt: ' +
+      'until then the identity provider would write them back), while a Xero user tied to the ' +
+      "member (an account link, or their email in a tenant's newest snapshot) has a role other " +
+      'than REMOVED in the newest snapshot of a tenant still connected, or while a finding about ' +
+      'one is open or accepted. Rows that name only an email another staff member holds too are ' +
+      'left as they are (`emailTies`). Audited (`staff.erase`, naming no email).',
   })
   @Returns(erasureResultSchema)
   @Fails([404, 409])

@@ -104,6 +104,7 @@ describe.each(DIALECTS)('personal data: export and erasure on $dialect', ({ dial
               snapshotId: seeded.second.id,
               sequence: 2,
               organisationRole: 'STANDARD',
+              connected: true,
             },
           ],
         },
@@ -183,6 +184,23 @@ describe.each(DIALECTS)('personal data: export and erasure on $dialect', ({ dial
       expect(refused.statusCode).toBe(403);
     });
 
+    it('is refused with 409 until the identity provider deleted the member, which would write them back', async () => {
+      const refused = await admin('POST', `/staff/${emma}/erase`);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().message).toBe(
+        `staff member ${emma} cannot be erased: they are not deleted (status offboarded, ` +
+          `offboarded ${(await admin('GET', `/staff/${emma}`)).json().offboardedAt}, no ` +
+          "deletedAt), so the identity provider's next SCIM PUT or PATCH of them, or a POST of " +
+          `them again, would bring their name and email back; deprovision them first (SCIM ` +
+          `DELETE /scim/v2/Users/${emma}, which the identity provider sends when the person is ` +
+          'removed there; for a member no identity provider manages, send it with a scim token), ' +
+          'then erase',
+      );
+      expect((await admin('GET', `/staff/${emma}`)).json().name).toBe('Emma Brown');
+      const deleted = await h.call('DELETE', `/scim/v2/Users/${emma}`, { token: h.tokens.scim });
+      expect(deleted.statusCode).toBe(204);
+    });
+
     it('is refused with 409 while a Xero user tied to the person still has access', async () => {
       const refused = await admin('POST', `/staff/${emma}/erase`);
       expect(refused.statusCode).toBe(409);
@@ -233,6 +251,7 @@ describe.each(DIALECTS)('personal data: export and erasure on $dialect', ({ dial
           reviewDecisionsDecided: 1,
           reviewDecisionEvents: 1,
           accessReviews: 0,
+          emailTies: { used: true, otherMembers: 0 },
         },
       });
       expect(erased.body).not.toContain('emma.brown');
@@ -270,6 +289,7 @@ describe.each(DIALECTS)('personal data: export and erasure on $dialect', ({ dial
       const requests = await audit(`action=${encodeURIComponent('POST /staff/:id/erase')}`);
       expect(requests.map((e) => [e.outcome, e.details?.status])).toEqual([
         ['success', 200],
+        ['failure', 409],
         ['failure', 409],
         ['failure', 409],
       ]);

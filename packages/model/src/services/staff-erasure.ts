@@ -1,4 +1,4 @@
-import { LockMode, raw } from '@mikro-orm/core';
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { AccessReview } from '../entities/access-review.js';
 import { Finding } from '../entities/finding.js';
@@ -8,7 +8,9 @@ import { StaffMember } from '../entities/staff-member.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { addAuditEntry, type AuditActor } from './audit.js';
 import type { Dialect } from '../orm/database-url.js';
-import { xeroUsersOf, type SubjectXeroUser } from './subject-users.js';
+import { subjectRows } from './subject-rows.js';
+import { subjectOf, type SubjectEmailTies } from './subject-scope.js';
+import type { SubjectXeroUser } from './subject-users.js';
 
 /** The name an erased person is shown by, wherever their name was. */
 export const ERASED_NAME = '[erased]';
@@ -35,12 +37,46 @@ export interface ErasureResult {
   reviewDecisionEvents: number;
   /** Campaigns whose `createdBy` or `completedBy` was replaced (counted once per column). */
   accessReviews: number;
+  /** Whether their email was matched; when another member holds it too, nothing was by it. */
+  emailTies: SubjectEmailTies;
 }
 
-/** Refuses (409) while a Xero user tied to the person still has access, naming where. */
+/**
+ * Refuses (409) a member the identity provider has not deleted: it still manages them, and its
+ * next SCIM PUT or PATCH would write their name and email back (and a POST of them create them
+ * again), undoing the erasure.
+ */
+function refuseWhileNotDeleted(member: StaffMember): void {
+  if (member.deletedAt) return;
+  const left = member.offboardedAt ? `, offboarded ${member.offboardedAt.toISOString()}` : '';
+  throw new ConflictError(
+    `staff member ${member.id} cannot be erased: they are not deleted (status ` +
+      `${member.status}${left}, no deletedAt), so the identity provider's next SCIM PUT or PATCH ` +
+      'of them, or a POST of them again, would bring their name and email back; deprovision them ' +
+      `first (SCIM DELETE /scim/v2/Users/${member.id}, which the identity provider sends when ` +
+      'the person is removed there; for a member no identity provider manages, send it with a ' +
+      'scim token), then erase',
+  );
+}
+
+/** Replaces `data` in the rows `where` names (none when null); the count of rows matched. */
+async function rewrite<E extends object>(
+  em: SqlEntityManager,
+  entity: new () => E,
+  where: FilterQuery<E> | null,
+  data: Partial<E>,
+): Promise<number> {
+  return where === null ? 0 : em.nativeUpdate(entity, where, data as never);
+}
+
+/**
+ * Refuses (409) while a Xero user tied to the person still has access, naming where. A tenant no
+ * sync records again (its connection deleted, or no longer connected) does not count: no sync
+ * will ever record the user REMOVED there.
+ */
 function refuseWhileAccess(staffId: string, users: SubjectXeroUser[]): void {
   for (const user of users) {
-    const access = user.appearances.find((a) => a.organisationRole !== 'REMOVED');
+    const access = user.appearances.find((a) => a.connected && a.organisationRole !== 'REMOVED');
     if (!access) continue;
     throw new ConflictError(
       `staff member ${staffId} cannot be erased: Xero user ${user.userId} (tied by ` +
@@ -75,11 +111,14 @@ async function refuseWhileFindings(
 }
 
 /**
- * GDPR Art. 17: replaces the member's name, email and externalId with placeholders, and, in
- * review decisions about the Xero users tied to them (or with their email), the user's email and
- * name; where they reviewed (`oidc:<their email>`: `decidedBy`, a campaign's `createdBy` and
- * `completedBy`), the actor. Refused (ConflictError) while one of those users has a role other
- * than REMOVED in the newest snapshot of a tenant, or a finding about one is open or accepted.
+ * GDPR Art. 17: replaces the member's name, email and externalId with placeholders, and, in the
+ * review rows subjectRows names (the ones the export lists), the user's email and name in
+ * decisions about them, and the actor where they reviewed (`oidc:<their email>`: `decidedBy`, a
+ * campaign's `createdBy` and `completedBy`); what their email alone names is left as it is when
+ * another staff member holds the email too (subjectOf). Refused (ConflictError) while the member
+ * is not deleted (SCIM DELETE: `deletedAt`), while one of those users has a role other than
+ * REMOVED in the newest snapshot of a tenant still connected, or a finding about one is open or
+ * accepted.
  * Snapshots, findings, finding events and the audit log are left as they are (hashed evidence,
  * and records of who did what; see docs/personal-data.md). Adds a `staff.erase` audit entry in
  * the same transaction, naming no email.
@@ -97,36 +136,29 @@ export async function eraseStaffMember(
     dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
   );
   if (!member) throw new NotFoundError('staff member', staffId);
-  const users = await xeroUsersOf(em, member);
+  refuseWhileNotDeleted(member);
+  const { users, scope, emailTies } = await subjectOf(em, member);
   refuseWhileAccess(staffId, users);
-  const userIds = users.map((u) => u.userId);
+  const userIds = scope.userIds;
   await refuseWhileFindings(em, staffId, userIds);
 
-  const email = member.email.trim().toLowerCase();
-  // A raw key is spent by the query it is used in: each query gets its own.
-  const reviewer = () => ({ [raw('lower(decided_by)')]: `oidc:${email}` });
-  const placeholder = { email: erasedEmail(staffId), name: ERASED_NAME };
-  const subjects = await em.nativeUpdate(
-    ReviewDecision,
-    { $or: [{ userId: { $in: userIds } }, { [raw('lower(email)')]: email }] },
-    placeholder,
-  );
-  const reviewed = await em.nativeUpdate(ReviewDecision, reviewer(), {
-    decidedBy: erasedActor(staffId),
+  const actor = erasedActor(staffId);
+  const subjects = await rewrite(em, ReviewDecision, subjectRows.decisionsAbout(scope), {
+    email: erasedEmail(staffId),
+    name: ERASED_NAME,
   });
-  const events = await em.nativeUpdate(ReviewDecisionEvent, reviewer(), {
-    decidedBy: erasedActor(staffId),
+  const reviewed = await rewrite(em, ReviewDecision, subjectRows.decisionsMade(scope), {
+    decidedBy: actor,
   });
-  const started = await em.nativeUpdate(
-    AccessReview,
-    { [raw('lower(created_by)')]: `oidc:${email}` },
-    { createdBy: erasedActor(staffId) },
-  );
-  const completed = await em.nativeUpdate(
-    AccessReview,
-    { [raw('lower(completed_by)')]: `oidc:${email}` },
-    { completedBy: erasedActor(staffId) },
-  );
+  const events = await rewrite(em, ReviewDecisionEvent, subjectRows.decisionEventsMade(scope), {
+    decidedBy: actor,
+  });
+  const started = await rewrite(em, AccessReview, subjectRows.reviewsCreated(scope), {
+    createdBy: actor,
+  });
+  const completed = await rewrite(em, AccessReview, subjectRows.reviewsCompleted(scope), {
+    completedBy: actor,
+  });
 
   member.email = erasedEmail(staffId);
   member.name = ERASED_NAME;
@@ -139,6 +171,7 @@ export async function eraseStaffMember(
     reviewDecisionsDecided: reviewed,
     reviewDecisionEvents: events,
     accessReviews: started + completed,
+    emailTies,
   };
   addAuditEntry(
     em,

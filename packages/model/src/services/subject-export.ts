@@ -1,5 +1,6 @@
 import { raw, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { AccessReview } from '../entities/access-review.js';
 import { AccountLink } from '../entities/account-link.js';
 import { ApiToken } from '../entities/api-token.js';
 import { AuditLogEntry } from '../entities/audit-log-entry.js';
@@ -11,27 +12,50 @@ import type { StaffMember } from '../entities/staff-member.js';
 import { toAuditEntryRecord } from './audit.js';
 import { toFindingEventRecord, toFindingRecord } from './finding-records.js';
 import { toDecisionRecord } from './review-items.js';
+import { toReviewRecord } from './review-record.js';
 import { toStaffRecord } from './staff.js';
-import { toApiTokenRecord } from './tokens.js';
+import { subjectRows, type SubjectScope } from './subject-rows.js';
+import type { SubjectEmailTies } from './subject-scope.js';
 import type { SubjectXeroUser } from './subject-users.js';
+import { toApiTokenRecord } from './tokens.js';
 
 /** Rows read per query; a page is written before the next is read. */
 export const SUBJECT_EXPORT_PAGE = 500;
 
+/** A history event as the API shows it; `item` must be loaded. */
+function toDecisionEventJson(e: ReviewDecisionEvent) {
+  return {
+    id: e.id,
+    reviewId: e.item.review.id,
+    userId: e.item.userId,
+    decision: e.decision,
+    newRole: e.newRole,
+    comment: e.comment,
+    decidedBy: e.decidedBy,
+    decidedAt: e.decidedAt,
+    previousDecision: e.previousDecision,
+  };
+}
+
 /**
  * Everything stored about one person (GDPR Art. 15), as JSON written as it is read. Its members,
- * in this order: `kind`, `version`, `generatedAt`, `staff`, `xeroUsers` (the Xero users tied to
+ * in this order: `kind`, `version`, `generatedAt`, `staff`, `emailTies` (whether their email was
+ * used to find rows, and if not, what was left out and why), `xeroUsers` (the Xero users tied to
  * them, how, and their role in the newest snapshot of each tenant they appear in), `accountLinks`,
  * `apiTokens` (owned by them, never secrets), `findings` and `findingEvents` about those users,
- * `reviewDecisions` and `reviewDecisionHistory` about those users, `auditLog` (entries where they
- * are the actor or the target), `snapshots` (where snapshot contents mentioning them are), and
- * `complete: true` last: a body cut short has none.
+ * `reviewDecisions` (about them) and `reviewDecisionHistory` (of those items),
+ * `reviewDecisionsMade`, `reviewDecisionEventsMade` and `accessReviews` (campaigns they started or
+ * completed): every review row an erasure rewrites (subject-rows.ts), `auditLog` (entries where
+ * they are the actor or the target), `snapshots` (where snapshot contents mentioning them are),
+ * and `complete: true` last: a body cut short has none.
  */
 export class SubjectExport {
   constructor(
     private readonly em: SqlEntityManager,
     private readonly member: StaffMember,
     private readonly users: SubjectXeroUser[],
+    private readonly scope: SubjectScope,
+    private readonly emailTies: SubjectEmailTies,
     private readonly generatedAt: Date,
     private readonly pageSize = SUBJECT_EXPORT_PAGE,
   ) {}
@@ -43,6 +67,7 @@ export class SubjectExport {
       `{"kind":"xero-access-subject-export","version":1,` +
       `"generatedAt":${JSON.stringify(this.generatedAt.toISOString())},` +
       `"staff":${JSON.stringify(toStaffRecord(this.member))},` +
+      `"emailTies":${JSON.stringify(this.emailTies)},` +
       `"xeroUsers":${JSON.stringify(this.users)},"accountLinks":[`
     );
     yield* this.rows(AccountLink, { staff: this.member.id }, (l) => ({
@@ -57,7 +82,8 @@ export class SubjectExport {
     }));
     yield '],"apiTokens":[';
     const tokenNames: string[] = [];
-    yield* this.rows(ApiToken, { ownerEmail: this.email() }, (t) => {
+    const email = this.scope.email;
+    yield* this.rows(ApiToken, email === null ? null : { ownerEmail: email }, (t) => {
       tokenNames.push(t.name);
       return toApiTokenRecord(t);
     });
@@ -76,27 +102,34 @@ export class SubjectExport {
     yield* this.rows(FindingEvent, { finding: { $in: findingIds } }, toFindingEventRecord);
     yield '],"reviewDecisions":[';
     const reviewItems: string[] = [];
-    yield* this.rows(ReviewDecision, { userId: { $in: userIds } }, (d) => {
-      reviewItems.push(`${d.review.id}/${d.userId}`);
-      return toDecisionRecord(d);
-    });
+    const itemIds: string[] = [];
+    yield* this.rows(
+      ReviewDecision,
+      () => subjectRows.decisionsAbout(this.scope),
+      (d) => {
+        reviewItems.push(`${d.review.id}/${d.userId}`);
+        itemIds.push(d.id);
+        return toDecisionRecord(d);
+      },
+    );
     yield '],"reviewDecisionHistory":[';
     yield* this.rows(
       ReviewDecisionEvent,
-      { item: { userId: { $in: userIds } } },
-      (e) => ({
-        id: e.id,
-        reviewId: e.item.review.id,
-        userId: e.item.userId,
-        decision: e.decision,
-        newRole: e.newRole,
-        comment: e.comment,
-        decidedBy: e.decidedBy,
-        decidedAt: e.decidedAt,
-        previousDecision: e.previousDecision,
-      }),
+      itemIds.length ? { item: { $in: itemIds } } : null,
+      toDecisionEventJson,
       ['item'],
     );
+    yield '],"reviewDecisionsMade":[';
+    yield* this.rows(ReviewDecision, () => subjectRows.decisionsMade(this.scope), toDecisionRecord);
+    yield '],"reviewDecisionEventsMade":[';
+    yield* this.rows(
+      ReviewDecisionEvent,
+      () => subjectRows.decisionEventsMade(this.scope),
+      toDecisionEventJson,
+      ['item'],
+    );
+    yield '],"accessReviews":[';
+    yield* this.rows(AccessReview, () => this.reviewsTakenPartIn(), toReviewRecord);
     yield '],"auditLog":[';
     const targets = [this.member.id, ...userIds, ...findingIds, ...reviewItems];
     yield* this.rows(
@@ -107,20 +140,25 @@ export class SubjectExport {
     yield `],"snapshots":${JSON.stringify(this.snapshotPointers())},"complete":true}\n`;
   }
 
-  private email(): string {
-    return this.member.email.trim().toLowerCase();
+  /** Campaigns they started or completed. */
+  private reviewsTakenPartIn(): FilterQuery<AccessReview> | null {
+    const created = subjectRows.reviewsCreated(this.scope);
+    const completed = subjectRows.reviewsCompleted(this.scope);
+    return created && completed ? { $or: [created, completed] } : null;
   }
 
   /**
-   * Entries where the person acts (`oidc:<email>`, or one of their own API tokens) or is the
-   * target (`targets`: their staff record, one of their Xero users, a finding about one, a review
-   * item `<reviewId>/<userId>` of one), compared case-insensitively: the path gave the id as sent.
+   * Entries where the person acts (`oidc:<email>` when the email is theirs alone, or one of their
+   * own API tokens) or is the target (`targets`: their staff record, one of their Xero users, a
+   * finding about one, a review item `<reviewId>/<userId>` about them), compared
+   * case-insensitively: the path gave the id as sent.
    */
   private auditFilter(tokenNames: string[], targets: string[]): FilterQuery<AuditLogEntry> {
     const either: FilterQuery<AuditLogEntry>[] = [
-      { [raw('lower(actor)')]: `oidc:${this.email()}` },
       { [raw('lower(resource_id)')]: { $in: targets.map((t) => t.toLowerCase()) } },
     ];
+    if (this.scope.email !== null)
+      either.push({ [raw('lower(actor)')]: `oidc:${this.scope.email}` });
     if (tokenNames.length) either.push({ actor: { $in: tokenNames.map((n) => `token:${n}`) } });
     return { $or: either };
   }
@@ -139,11 +177,15 @@ export class SubjectExport {
     };
   }
 
-  /** The rows matching `where` by id (UUIDv7: creation order), a page per piece. */
+  /**
+   * The rows matching `where` (none when null) by id (UUIDv7: creation order), a page per piece.
+   * `populate` is loaded by queries of its own, so raw keys in `where` name the entity's columns
+   * unambiguously.
+   */
   private async *rows<E extends { id: string }>(
     entity: new () => E,
     /** A function when the filter has raw keys: a query spends them, so each page builds its own. */
-    where: FilterQuery<E> | (() => FilterQuery<E>),
+    where: FilterQuery<E> | null | (() => FilterQuery<E> | null),
     toJson: (row: E) => unknown,
     populate: string[] = [],
   ): AsyncGenerator<string> {
@@ -151,14 +193,15 @@ export class SubjectExport {
     let first = true;
     for (;;) {
       const base = typeof where === 'function' ? where() : where;
+      if (base === null) return;
       const filter = (
         after === null ? base : { $and: [base, { id: { $gt: after } }] }
       ) as FilterQuery<E>;
       const page: E[] = await this.em.find(entity, filter, {
         orderBy: { id: 'asc' } as never,
         limit: this.pageSize,
-        populate: populate as never,
       });
+      if (populate.length) await this.em.populate(page, populate as never);
       if (page.length) {
         yield `${first ? '' : ','}${page.map((row) => JSON.stringify(toJson(row))).join(',')}`;
         first = false;

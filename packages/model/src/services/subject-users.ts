@@ -3,7 +3,6 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { AccountLink } from '../entities/account-link.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
-import type { StaffMember } from '../entities/staff-member.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import type { ConnectionRef } from './context.js';
 
@@ -24,6 +23,11 @@ export interface SubjectAppearance {
   snapshotId: string;
   sequence: number;
   organisationRole: string;
+  /**
+   * False when the connection was deleted, or a later sync no longer had the tenant: no sync will
+   * record this user again there, so the role says nothing about access now.
+   */
+  connected: boolean;
 }
 
 interface NewestSnapshot {
@@ -32,6 +36,19 @@ interface NewestSnapshot {
   tenantId: string;
   sequence: number;
   contentHash: string;
+  connected: boolean;
+}
+
+/**
+ * Whether a sync will ever record the tenant again: not when the connection is deleted, nor when
+ * the tenants the reconciler last reported for it (every organisation it monitors, synced or not)
+ * leave it out. A connection with none reported (none yet, or only snapshots recorded) counts as
+ * connected: the access check fails closed.
+ */
+function stillConnected(s: Pick<Snapshot, 'connection' | 'tenantId'>): boolean {
+  const c = s.connection;
+  if (c.deletedAt) return false;
+  return c.tenants.length === 0 || c.tenants.some((t) => t.tenantId === s.tenantId);
 }
 
 /** The newest snapshot of every tenant of every connection (a row per tenant, a few hundred at most). */
@@ -46,7 +63,10 @@ async function newestSnapshots(em: SqlEntityManager): Promise<NewestSnapshot[]> 
     const s = await em.findOneOrFail(
       Snapshot,
       { connection: h.connection_id, tenantId: h.tenant_id, sequence: Number(h.head) },
-      { populate: ['connection'], fields: ['id', 'tenantId', 'sequence', 'content', 'connection'] },
+      {
+        populate: ['connection'],
+        fields: ['id', 'tenantId', 'sequence', 'content', 'connection'],
+      },
     );
     newest.push({
       id: s.id,
@@ -54,20 +74,22 @@ async function newestSnapshots(em: SqlEntityManager): Promise<NewestSnapshot[]> 
       tenantId: s.tenantId,
       sequence: s.sequence,
       contentHash: s.content.hash,
+      connected: stillConnected(s),
     });
   }
   return newest;
 }
 
 /**
- * The Xero users tied to `member`: those an account link ties to them, and those whose email in
- * the newest snapshot of any tenant is theirs (compared case-insensitively, as the checks do),
- * each with the role it holds in every newest snapshot it appears in. Each distinct content is
- * read and parsed once, and not kept.
+ * The Xero users tied to staff member `staffId`: those an account link ties to them, and, when
+ * `email` is given (lowercased), those whose email in the newest snapshot of any tenant is it
+ * (compared case-insensitively, as the checks do), each with the role it holds in every newest
+ * snapshot it appears in. Each distinct content is read and parsed once, and not kept.
  */
 export async function xeroUsersOf(
   em: SqlEntityManager,
-  member: Pick<StaffMember, 'id' | 'email'>,
+  staffId: string,
+  email: string | null,
 ): Promise<SubjectXeroUser[]> {
   const users = new Map<string, SubjectXeroUser>();
   const tie = (userId: string, how: SubjectTie) => {
@@ -76,10 +98,9 @@ export async function xeroUsersOf(
     if (!user.tiedBy.includes(how)) user.tiedBy.push(how);
     users.set(key, user);
   };
-  const links = await em.find(AccountLink, { staff: member.id }, { fields: ['userId'] });
+  const links = await em.find(AccountLink, { staff: staffId }, { fields: ['userId'] });
   for (const link of links) tie(link.userId, 'link');
 
-  const email = member.email.trim().toLowerCase();
   const byContent = new Map<string, NewestSnapshot[]>();
   for (const s of await newestSnapshots(em)) {
     byContent.set(s.contentHash, [...(byContent.get(s.contentHash) ?? []), s]);
@@ -93,7 +114,8 @@ export async function xeroUsersOf(
       .execute<{ text: string } | undefined>('get');
     const content = JSON.parse(row?.text ?? '[]') as SnapshotUser[];
     for (const user of content) {
-      const mine = user.email !== null && user.email.trim().toLowerCase() === email;
+      const mine =
+        email !== null && user.email !== null && user.email.trim().toLowerCase() === email;
       if (mine) tie(user.userId, 'email');
       if (mine || users.has(user.userId.toLowerCase())) found.push({ user, snapshots });
     }
@@ -107,6 +129,7 @@ export async function xeroUsersOf(
         snapshotId: s.id,
         sequence: s.sequence,
         organisationRole: user.organisationRole,
+        connected: s.connected,
       });
   }
   return [...users.values()].sort((a, b) => (a.userId < b.userId ? -1 : 1));

@@ -5,10 +5,11 @@ import type { AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { eraseStaffMember, type ErasureResult } from './staff-erasure.js';
 import { SubjectExport } from './subject-export.js';
-import { xeroUsersOf } from './subject-users.js';
+import { subjectOf } from './subject-scope.js';
 
 export type { ErasureResult } from './staff-erasure.js';
 export type { SubjectExport } from './subject-export.js';
+export type { SubjectEmailTies } from './subject-scope.js';
 export type { SubjectAppearance, SubjectTie, SubjectXeroUser } from './subject-users.js';
 
 /** The rights of the people the staff directory names (GDPR Art. 15 and 17). */
@@ -24,9 +25,9 @@ export class SubjectService {
     const em = this.ctx.em();
     const member = await em.findOne(StaffMember, { id: staffId });
     if (!member) return null;
-    const users = await xeroUsersOf(em, member);
+    const { users, scope, emailTies } = await subjectOf(em, member);
     em.clear();
-    return new SubjectExport(em, member, users, now);
+    return new SubjectExport(em, member, users, scope, emailTies, now);
   }
 
   /** Erases the member's personal data where no hash covers it (see eraseStaffMember). */
