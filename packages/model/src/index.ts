@@ -89,6 +89,7 @@ export type { StaffRecord, StaffInput, ImportResult } from './services/staff.js'
 export type {
   ErasureResult,
   SubjectAppearance,
+  SubjectEmailTies,
   SubjectExport,
   SubjectTie,
   SubjectXeroUser,
@@ -124,7 +125,12 @@ export type {
   DeliveryAttempt,
 } from './services/webhooks.js';
 export { redactWebhookTarget, webhookTargetProblem } from './services/webhooks.js';
-export { RETENTION_BATCH, type PruneResult, type RetentionBudget } from './services/retention.js';
+export {
+  RETENTION_BATCH,
+  type PruneResult,
+  type RetentionBudget,
+  type RetentionState,
+} from './services/retention.js';
 export type { SnapshotPruneResult } from './services/snapshot-retention.js';
 export {
   DEFAULT_PAGE_SIZE,

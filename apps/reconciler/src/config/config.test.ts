@@ -146,18 +146,18 @@ describe('loadConfig', () => {
     );
   });
 
-  it("fits a graceful stop in the pod's grace period, the drain getting all but 10 s of it", () => {
+  it("fits a graceful stop in the pod's grace period, the drain getting all but 13 s of it", () => {
     expect(loadConfig({})).toMatchObject({
       shutdownGracePeriodMs: 30_000,
-      shutdownDrainMs: 20_000,
+      shutdownDrainMs: 17_000,
     });
-    expect(loadConfig({ SHUTDOWN_GRACE_PERIOD: '75s' }).shutdownDrainMs).toBe(65_000);
+    expect(loadConfig({ SHUTDOWN_GRACE_PERIOD: '75s' }).shutdownDrainMs).toBe(62_000);
     expect(loadConfig({ SHUTDOWN_DRAIN: '5s' }).shutdownDrainMs).toBe(5_000);
     expect(() => loadConfig({ SHUTDOWN_DRAIN: '25s' })).toThrow(
-      /SHUTDOWN_DRAIN: 25000 ms plus the 10000 ms a stop needs after the drain .* must fit in SHUTDOWN_GRACE_PERIOD \(30000 ms, the pod's terminationGracePeriodSeconds\)/,
+      /SHUTDOWN_DRAIN: 25000 ms plus the 13000 ms a stop needs after the drain .* must fit in SHUTDOWN_GRACE_PERIOD \(30000 ms, the pod's terminationGracePeriodSeconds\)/,
     );
     expect(() => loadConfig({ SHUTDOWN_GRACE_PERIOD: '10s' })).toThrow(
-      /SHUTDOWN_GRACE_PERIOD: must be longer than the 10000 ms a stop needs after the drain/,
+      /SHUTDOWN_GRACE_PERIOD: must be longer than the 13000 ms a stop needs after the drain/,
     );
   });
 

@@ -23,6 +23,7 @@ import type { ReconcilerConfig } from '../config/config.js';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import { XeroConnectionApi } from '../kube/xero-connection-api.js';
+import { registerLeaderInterval, stopLeaderInterval } from '../leader/leader-interval.js';
 import type { Logger } from '../logging/logger.js';
 import type { Operator } from '../operator/operator.js';
 import { ReconcileModule } from '../reconcile/reconcile.module.js';
@@ -61,7 +62,7 @@ const INTERVAL_NAME = 'acceptance-expiry';
         new AcceptanceExpiry({
           db: orm.db,
           database: reconcilerDatabase(config.databaseUrl),
-          isLeader: () => operator.isLeader,
+          leadership: () => operator.leadership,
           watches: (namespace) =>
             config.watchNamespaces.length === 0 || config.watchNamespaces.includes(namespace),
           reconcileSoon: (key) => operator.enqueue(key),
@@ -82,17 +83,16 @@ export class AcceptanceExpiryModule implements OnApplicationBootstrap, BeforeApp
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(
-      () => void this.expiry.tick(),
+    registerLeaderInterval(
+      this.scheduler,
+      INTERVAL_NAME,
+      this.expiry.scheduled,
       this.config.acceptanceExpiryIntervalMs,
     );
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
   }
 
-  /** No new sweep, and the one running finishes before the database closes. */
+  /** No new sweep; the one running stops before its next connection. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME))
-      this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.expiry.idle();
+    await stopLeaderInterval(this.scheduler, INTERVAL_NAME, this.expiry.scheduled);
   }
 }

@@ -15,14 +15,15 @@ import type { EventRecorder } from '../events/event-recorder.js';
 import { summariseFindings } from '../events/finding-summary.js';
 import { describeKubeError } from '../kube/http-status.js';
 import type { XeroConnectionApi } from '../kube/xero-connection-api.js';
+import { LeaderSweep } from '../leader/leader-sweep.js';
 import type { Logger } from '../logging/logger.js';
 
 export interface AcceptanceExpiryOptions {
   db: Database;
   /** Where the database is, for the log line while it is not available (reconcilerDatabase). */
   database: DatabaseUser;
-  /** Whether this replica leads: only the leader sweeps. */
-  isLeader(): boolean;
+  /** The term's signal while this replica leads (`Operator.leadership`): only the leader sweeps. */
+  leadership(): AbortSignal | undefined;
   /**
    * Whether the operator watches the namespace. Outside (WATCH_NAMESPACES changed since), it may
    * read neither the namespace's alert target nor its XeroConnections: the acceptance still ends,
@@ -48,35 +49,30 @@ export interface AcceptanceExpiryOptions {
  * connection gets an `InvalidAlertTarget` Warning Event.
  */
 export class AcceptanceExpiry {
-  private running: Promise<void> | undefined;
+  private readonly leader: LeaderSweep<ExpireAcceptancesResult>;
 
-  constructor(private readonly options: AcceptanceExpiryOptions) {}
-
-  /** One sweep, unless one is still running; failures are logged and the next tick retries. */
-  tick(): Promise<void> {
-    this.running ??= this.sweep()
-      .then(() => undefined)
-      .catch((error: unknown) =>
-        this.options.logger.warn(
-          { err: error },
-          'could not expire lapsed accepted risks; the next sweep retries',
-        ),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+  constructor(private readonly options: AcceptanceExpiryOptions) {
+    this.leader = new LeaderSweep({
+      leadership: options.leadership,
+      work: (signal, now) => this.expire(signal, now),
+      failed: 'could not expire lapsed accepted risks; the next sweep retries',
+      logger: options.logger,
+    });
   }
 
-  /** Settles once a sweep in progress has finished (shutdown). */
-  async idle(): Promise<void> {
-    await this.running;
+  /** The sweeps the reconciler schedules (acceptance-expiry.module.ts). */
+  get scheduled(): LeaderSweep<unknown> {
+    return this.leader;
   }
 
   /** Expires what has lapsed by `now`; undefined on a standby, which leaves it to the leader. */
-  async sweep(now = new Date()): Promise<ExpireAcceptancesResult | undefined> {
+  sweep(now = new Date()): Promise<ExpireAcceptancesResult | undefined> {
+    return this.leader.run(now);
+  }
+
+  /** Stops before the next connection once `signal` is aborted (leadership ended, or a stop). */
+  private async expire(signal: AbortSignal, now: Date): Promise<ExpireAcceptancesResult> {
     const { db, database, alerts, logger } = this.options;
-    if (!this.options.isLeader()) return undefined;
     // What each connection's route said about its namespace's alerts Secret, for its Event.
     const invalidTargets = new Map<string, string | undefined>();
     const alertsFor: AlertsFor | undefined = alerts
@@ -91,7 +87,7 @@ export class AcceptanceExpiry {
         }
       : undefined;
     const result = await withDatabase(database, () =>
-      db.findings.expireAcceptances(now, alertsFor),
+      db.findings.expireAcceptances(now, alertsFor, signal),
     );
     for (const { connection, error } of result.failed) {
       logger.warn(

@@ -47,6 +47,8 @@ interface Term {
   claims: ClaimGate;
   /** XeroConnections, and the Secrets they reference (metadata only). */
   watchers: ResourceWatcher<KubernetesObject>[];
+  /** Aborted as the term ends: the Lease lost, or a stop (what `leadership` hands out). */
+  ended: AbortController;
 }
 
 /**
@@ -96,6 +98,15 @@ export class Operator {
     return this.term !== undefined;
   }
 
+  /**
+   * While leading, a signal aborted the moment this term ends (the Lease lost, or a stop begins),
+   * before the term's work has drained: the leader's sweeps stop before their next batch.
+   */
+  get leadership(): AbortSignal | undefined {
+    const signal = this.term?.ended.signal;
+    return signal && !signal.aborted ? signal : undefined;
+  }
+
   /** Reconciles the connection soon, when this replica leads (a standby has no work queue). */
   enqueue(key: string): void {
     this.term?.controller.enqueue(key);
@@ -131,6 +142,7 @@ export class Operator {
       gracePeriodMs: this.options.shutdownGracePeriodMs,
     });
     this.stopping = true;
+    this.term?.ended.abort();
     this.changeTerm(false);
     const giveUp = new AbortController();
     const stopped = await Promise.race([
@@ -156,6 +168,7 @@ export class Operator {
 
   /** Fences at once, not when the term changes come to it: a term before may still be draining. */
   private lostLeadership(): void {
+    this.term?.ended.abort();
     for (const controller of this.controllers) controller.fence();
     this.changeTerm(false);
   }
@@ -207,7 +220,7 @@ export class Operator {
       ...connectionWatchers,
       ...secretWatchers,
     ];
-    this.term = { controller, claims, watchers };
+    this.term = { controller, claims, watchers, ended: new AbortController() };
     this.controllers.add(controller);
     claims.start();
     controller.start();
@@ -223,6 +236,7 @@ export class Operator {
     const term = this.term;
     if (!term) return;
     this.term = undefined;
+    term.ended.abort();
     this.options.metrics.setLeading(false);
     await Promise.all(term.watchers.map((w) => w.stop()));
     // Not released, only no longer renewed: the release's next leader renews them.

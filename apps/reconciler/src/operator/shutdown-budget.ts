@@ -9,12 +9,20 @@ export const SHUTDOWN_RESERVE_MS = {
   stopWork: 2_000,
   /** Hand the Lease back: one read, one write. */
   releaseLease: 5_000,
+  /**
+   * The leader's sweeps (acceptance expiry, retention) stop with the term, before their next
+   * batch: this is the one batch in flight, should it outlast the drain (leader/leader-sweep.ts).
+   */
+  leaderBatch: 3_000,
   /** Close the database, Redis and the HTTP server, and exit. */
   close: 3_000,
 } as const;
 
 export const SHUTDOWN_RESERVE_TOTAL_MS =
-  SHUTDOWN_RESERVE_MS.stopWork + SHUTDOWN_RESERVE_MS.releaseLease + SHUTDOWN_RESERVE_MS.close;
+  SHUTDOWN_RESERVE_MS.stopWork +
+  SHUTDOWN_RESERVE_MS.releaseLease +
+  SHUTDOWN_RESERVE_MS.leaderBatch +
+  SHUTDOWN_RESERVE_MS.close;
 
 export interface ShutdownTimings {
   drainMs: number;
@@ -31,7 +39,7 @@ export function shutdownTimingsProblem(timings: ShutdownTimings): string | undef
   const reserve =
     `the ${SHUTDOWN_RESERVE_TOTAL_MS} ms a stop needs after the drain (stopping work ` +
     `${SHUTDOWN_RESERVE_MS.stopWork} ms, releasing the Lease ${SHUTDOWN_RESERVE_MS.releaseLease} ms, ` +
-    `closing ${SHUTDOWN_RESERVE_MS.close} ms)`;
+    `a leader sweep's batch ${SHUTDOWN_RESERVE_MS.leaderBatch} ms, closing ${SHUTDOWN_RESERVE_MS.close} ms)`;
   if (timings.gracePeriodMs <= SHUTDOWN_RESERVE_TOTAL_MS)
     return `SHUTDOWN_GRACE_PERIOD: must be longer than ${reserve}`;
   if (timings.drainMs + SHUTDOWN_RESERVE_TOTAL_MS > timings.gracePeriodMs)
@@ -51,7 +59,11 @@ export function shutdownDeadlines(
   return {
     /** Watches, workers and the webhook sender stopped: the Lease release starts then at the latest. */
     workStoppedBy: startedAt + timings.drainMs + SHUTDOWN_RESERVE_MS.stopWork,
-    /** The Lease released (or given up on), leaving the rest to close and exit. */
-    releasedBy: startedAt + timings.gracePeriodMs - SHUTDOWN_RESERVE_MS.close,
+    /** The Lease released (or given up on), leaving a sweep's batch to finish, then close and exit. */
+    releasedBy:
+      startedAt +
+      timings.gracePeriodMs -
+      SHUTDOWN_RESERVE_MS.leaderBatch -
+      SHUTDOWN_RESERVE_MS.close,
   };
 }

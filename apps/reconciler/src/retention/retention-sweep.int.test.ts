@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOrm, type ModelOrm } from '@xero-access/model';
+import { createOrm, redactWebhookTarget, type ModelOrm } from '@xero-access/model';
 import { createTestDatabase } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
@@ -48,17 +48,28 @@ describe.each(databases)('the retention sweep on $dialect', ({ open }) => {
     await dispose?.();
   });
 
-  function sweeper(limits: RetentionLimits, leader = true) {
+  function sweeper(limits: RetentionLimits, leader = true, term = new AbortController()) {
     const metrics = new ReconcilerMetrics({ defaultMetrics: false });
     const sweep = new RetentionSweep({
       db: model.db,
       database: reconcilerDatabase(url),
-      isLeader: () => leader,
+      leadership: () => (leader ? term.signal : undefined),
       limits,
       metrics,
       logger: silentLogger,
+      batch: 1,
     });
     return { sweep, metrics };
+  }
+
+  /** Runs `then` as the sweep's first statement deleting from `table` is sent. */
+  function onDelete(table: string, then: () => void): () => void {
+    const knex = model.orm.em.getKnex();
+    const listener = (query: { sql: string }) => {
+      if (new RegExp(`^delete from .${table}. `, 'i').test(query.sql)) then();
+    };
+    knex.on('query', listener);
+    return () => knex.off('query', listener);
   }
 
   async function delivered(eventId: string, createdAt: Date) {
@@ -87,7 +98,11 @@ describe.each(databases)('the retention sweep on $dialect', ({ open }) => {
     const kept = await model.db.audit.append(entry, daysAgo(300));
 
     const { sweep, metrics } = sweeper({ webhookDeliveriesMs: 30 * DAY, auditLogMs: 365 * DAY });
-    expect(await sweep.sweep(now)).toEqual({ webhook_deliveries: 1, audit_log: 1 });
+    expect(await sweep.sweep(now)).toEqual({
+      webhook_targets_redacted: 0,
+      webhook_deliveries: 1,
+      audit_log: 1,
+    });
     expect((await model.db.webhooks.list()).items.map((d) => d.id).sort()).toEqual(
       [recent, pending.id].sort(),
     );
@@ -106,10 +121,17 @@ describe.each(databases)('the retention sweep on $dialect', ({ open }) => {
     await model.db.snapshots.record(ref, tenant, user('ADVISER'), daysAgo(500));
     await model.db.snapshots.record(ref, tenant, user('STANDARD'), daysAgo(450));
     const head = await model.db.snapshots.record(ref, tenant, user('STANDARD'), daysAgo(420));
-    expect(await sweeper({ auditLogMs: 365 * DAY }).sweep.sweep(now)).toEqual({ audit_log: 0 });
+    expect(await sweeper({ auditLogMs: 365 * DAY }).sweep.sweep(now)).toEqual({
+      webhook_targets_redacted: 0,
+      audit_log: 0,
+    });
 
     const { sweep, metrics } = sweeper({ snapshotsMs: 400 * DAY });
-    expect(await sweep.sweep(now)).toEqual({ snapshots: 2, snapshot_contents: 1 });
+    expect(await sweep.sweep(now)).toEqual({
+      webhook_targets_redacted: 0,
+      snapshots: 2,
+      snapshot_contents: 1,
+    });
     expect(await model.db.snapshots.verifyChain(ref, tenant.tenantId)).toMatchObject({
       ok: true,
       length: 1,
@@ -130,8 +152,56 @@ describe.each(databases)('the retention sweep on $dialect', ({ open }) => {
     ).toBeUndefined();
     expect((await model.db.webhooks.list()).items.map((d) => d.id)).toContain(old);
     expect(await sweeper({ webhookDeliveriesMs: 30 * DAY }).sweep.sweep(now)).toEqual({
+      webhook_targets_redacted: 0,
       webhook_deliveries: 1,
     });
     expect((await model.db.audit.list()).items.map((e) => e.id)).toContain(ancient.id);
+  });
+
+  it('redacts a webhook target a previous version stored in full after the migrate', async () => {
+    const full = 'https://hooks.example/services/T000/B000/secret-token';
+    const d = await model.db.webhooks.enqueue(
+      { eventType: 'finding.opened', eventId: 'upgrade', target: full, payload: {} },
+      daysAgo(1),
+    );
+    // As a pre-redaction leader writes it, during the rolling upgrade.
+    await model.orm.em.getKnex()('webhook_delivery').where({ id: d.id }).update({ target: full });
+    expect(await sweeper({}).sweep.sweep(now)).toEqual({ webhook_targets_redacted: 1 });
+    const [row] = await model.orm.em.getKnex()('webhook_delivery').where({ id: d.id });
+    expect(row.target).toBe(redactWebhookTarget(full));
+  });
+
+  it('stops before the next batch once leadership ends mid-kind, and on shutdown', async () => {
+    const entry = { actor: 'carol@acme.test', action: 'staff.delete', resourceType: 'staff' };
+    const old = [];
+    for (let i = 0; i < 4; i++) old.push((await model.db.audit.append(entry, daysAgo(5_000))).id);
+    const remaining = async () =>
+      (await model.db.audit.list({ actor: 'carol@acme.test' })).items.length;
+
+    // The Lease lost while the first batch deletes: it commits, no other batch starts.
+    const term = new AbortController();
+    const lost = sweeper({ auditLogMs: 365 * DAY }, true, term);
+    const off = onDelete('audit_log_entry', () => term.abort());
+    try {
+      expect(await lost.sweep.sweep(now)).toMatchObject({ audit_log: 1 });
+    } finally {
+      off();
+    }
+    expect(await remaining()).toBe(3);
+
+    // SIGTERM while a scheduled sweep's batch deletes: stop() aborts it, and settles once it stops.
+    const { sweep } = sweeper({ auditLogMs: 365 * DAY });
+    let stopped: Promise<void> | undefined;
+    const offAgain = onDelete('audit_log_entry', () => {
+      stopped ??= sweep.scheduled.stop(60_000);
+    });
+    try {
+      await sweep.scheduled.tick();
+      await stopped;
+    } finally {
+      offAgain();
+    }
+    expect(await remaining()).toBe(2);
+    expect(await sweep.sweep(now)).toBeUndefined();
   });
 });

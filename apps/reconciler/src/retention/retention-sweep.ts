@@ -5,6 +5,7 @@ import {
   type PruneResult,
   type RetentionBudget,
 } from '@xero-access/model';
+import { LeaderSweep } from '../leader/leader-sweep.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 
@@ -18,22 +19,30 @@ export interface RetentionLimits {
 /** What one run may spend: the rest is deleted by the next run. */
 export const RETENTION_RUN_BUDGET_MS = 60_000;
 
-export type RetentionKind = 'webhook_deliveries' | 'audit_log' | 'snapshots' | 'snapshot_contents';
+export type RetentionKind =
+  | 'webhook_deliveries'
+  | 'audit_log'
+  | 'snapshots'
+  | 'snapshot_contents'
+  | 'webhook_targets_redacted';
 
 export interface RetentionSweepOptions {
   db: Database;
   database: DatabaseUser;
-  /** Whether this replica leads: only the leader sweeps. */
-  isLeader(): boolean;
+  /** The term's signal while this replica leads (`Operator.leadership`): only the leader sweeps. */
+  leadership(): AbortSignal | undefined;
   limits: RetentionLimits;
   metrics: ReconcilerMetrics;
   logger: Logger;
   budgetMs?: number;
+  /** Rows a batch deletes (the model's RETENTION_BATCH unless set). */
+  batch?: number;
 }
 
 interface Rule {
   kind: RetentionKind;
-  limitMs: number | undefined;
+  /** How long rows are kept; undefined keeps them forever, null: no limit, always run. */
+  limitMs: number | undefined | null;
   /** What it deleted by kind (a snapshot prune deletes contents too). */
   prune(
     before: Date,
@@ -50,14 +59,29 @@ const counted =
  * audit log entries, snapshots nothing refers to: see the model's `retention.pruneSnapshots`), in
  * bounded batches within a time budget per run; what is left goes at the
  * next run. Each kind is swept on its own: one the database refuses does not hold up the others.
+ * It also redacts webhook targets a previous version's leader stored in full during an upgrade
+ * (after the migration's backfill). It stops before the next batch once leadership ends or the
+ * reconciler stops (`LeaderSweep`).
  */
 export class RetentionSweep {
-  private running: Promise<void> | undefined;
   private readonly rules: Rule[];
+  private readonly leader: LeaderSweep<Partial<Record<RetentionKind, number>>>;
 
   constructor(private readonly options: RetentionSweepOptions) {
     const { db, limits } = options;
+    this.leader = new LeaderSweep({
+      leadership: options.leadership,
+      work: (signal, now) => this.sweepAll(signal, now),
+      failed: 'retention sweep failed; the next one retries',
+      logger: options.logger,
+    });
     this.rules = [
+      {
+        kind: 'webhook_targets_redacted',
+        limitMs: null,
+        prune: (_before, budget) =>
+          db.retention.redactWebhookTargets(budget).then(counted('webhook_targets_redacted')),
+      },
       {
         kind: 'webhook_deliveries',
         limitMs: limits.webhookDeliveriesMs,
@@ -81,40 +105,35 @@ export class RetentionSweep {
     ];
   }
 
-  /** One sweep, unless one is still running. */
-  tick(): Promise<void> {
-    this.running ??= this.sweep()
-      .then(() => undefined)
-      .catch((error: unknown) =>
-        this.options.logger.warn({ err: error }, 'retention sweep failed; the next one retries'),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
-  }
-
-  /** Settles once a sweep in progress has finished (shutdown). */
-  async idle(): Promise<void> {
-    await this.running;
+  /** The sweeps the reconciler schedules (retention.module.ts). */
+  get scheduled(): LeaderSweep<unknown> {
+    return this.leader;
   }
 
   /** Rows deleted by kind; undefined on a standby, which leaves it to the leader. */
-  async sweep(now = new Date()): Promise<Partial<Record<RetentionKind, number>> | undefined> {
-    const { database, logger, metrics } = this.options;
-    if (!this.options.isLeader()) return undefined;
+  sweep(now = new Date()): Promise<Partial<Record<RetentionKind, number>> | undefined> {
+    return this.leader.run(now);
+  }
+
+  private async sweepAll(
+    signal: AbortSignal,
+    now: Date,
+  ): Promise<Partial<Record<RetentionKind, number>>> {
+    const { database, logger, metrics, batch } = this.options;
     const deadline = Date.now() + (this.options.budgetMs ?? RETENTION_RUN_BUDGET_MS);
     const deleted: Partial<Record<RetentionKind, number>> = {};
     for (const { kind, limitMs, prune } of this.rules) {
-      if (limitMs === undefined || !this.options.isLeader()) continue;
-      const before = new Date(now.getTime() - limitMs);
+      if (limitMs === undefined || signal.aborted) continue;
+      const before = new Date(now.getTime() - (limitMs ?? 0));
       try {
-        const result = await withDatabase(database, () => prune(before, { deadline }));
+        const result = await withDatabase(database, () =>
+          prune(before, { deadline, signal, ...(batch !== undefined && { batch }) }),
+        );
         for (const [rowKind, rows] of Object.entries(result.deleted) as [RetentionKind, number][]) {
           deleted[rowKind] = rows;
           metrics.retentionDeleted.inc({ kind: rowKind }, rows);
         }
-        if (Object.values(result.deleted).some((rows) => rows > 0) || result.state === 'time-up')
+        if (Object.values(result.deleted).some((rows) => rows > 0) || result.state !== 'done')
           logger.info(
             { kind, deleted: result.deleted, before: before.toISOString(), state: result.state },
             result.state === 'done'

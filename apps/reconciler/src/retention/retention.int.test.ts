@@ -25,7 +25,11 @@ describe('the leading reconciler sweeps with the RETENTION_* limits it was start
     const kept = await model.db.audit.append(entry, new Date(now.getTime() - 86_400_000));
 
     const sweep = leader.app.get<RetentionSweep>(RETENTION_SWEEP);
-    expect(await sweep.sweep(now)).toEqual({ webhook_deliveries: 0, audit_log: 1 });
+    expect(await sweep.sweep(now)).toEqual({
+      webhook_targets_redacted: 0,
+      webhook_deliveries: 0,
+      audit_log: 1,
+    });
     expect((await model.db.audit.list()).items.map((e) => e.id)).toEqual([kept.id]);
     const metrics = await (await fetch(`${leader.url}/metrics`)).text();
     expect(metricValue(metrics, 'xao_retention_deleted_total{', 'kind="audit_log"')).toBe(1);

@@ -9,6 +9,7 @@ import type { ModelOrm } from '@xero-access/model';
 import { CONFIG, LOGGER, METRICS, MODEL_ORM, OPERATOR } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
+import { registerLeaderInterval, stopLeaderInterval } from '../leader/leader-interval.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import type { Operator } from '../operator/operator.js';
@@ -35,7 +36,7 @@ const INTERVAL_NAME = 'retention-sweep';
         new RetentionSweep({
           db: orm.db,
           database: reconcilerDatabase(config.databaseUrl),
-          isLeader: () => operator.isLeader,
+          leadership: () => operator.leadership,
           limits: config.retention,
           metrics,
           logger: logger.child({ component: 'retention' }),
@@ -52,14 +53,16 @@ export class RetentionModule implements OnApplicationBootstrap, BeforeApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.sweep.tick(), this.config.retention.intervalMs);
-    this.scheduler.addInterval(INTERVAL_NAME, timer);
+    registerLeaderInterval(
+      this.scheduler,
+      INTERVAL_NAME,
+      this.sweep.scheduled,
+      this.config.retention.intervalMs,
+    );
   }
 
-  /** No new sweep, and the one running finishes before the database closes. */
+  /** No new sweep; the one running stops before its next batch. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.scheduler.doesExist('interval', INTERVAL_NAME))
-      this.scheduler.deleteInterval(INTERVAL_NAME);
-    await this.sweep.idle();
+    await stopLeaderInterval(this.scheduler, INTERVAL_NAME, this.sweep.scheduled);
   }
 }

@@ -95,7 +95,17 @@ export interface ChainVerification {
   headHash: string | null;
   problems: ChainProblem[];
   /** The checkpoint the chain was verified from; absent when it starts at sequence 1. */
-  checkpoint?: { sequence: number; chainHash: string; takenAt: string };
+  checkpoint?: {
+    sequence: number;
+    chainHash: string;
+    takenAt: string;
+    /**
+     * Verified in the database only (`snapshots.verifyChain`): whether the audit log's newest
+     * `snapshot.prune` entry of this chain names this sequence and chainHash. A report, not a
+     * check: `ok` does not depend on it (README, "Snapshot retention").
+     */
+    audited?: boolean;
+  };
 }
 
 /**

@@ -84,7 +84,8 @@ describe.each(testDrivers)('database errors in the log on $dialect', (driver) =>
       driver.dialect === 'postgresql'
         ? {
             type: 'UniqueConstraintViolationException',
-            message: 'duplicate key value violates unique constraint "staff_member_live_email_unique"',
+            message:
+              'duplicate key value violates unique constraint "staff_member_live_email_unique"',
             code: '23505',
           }
         : {

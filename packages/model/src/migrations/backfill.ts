@@ -25,9 +25,8 @@ export async function backfill(
   dialect: Dialect,
   deadline: number,
 ): Promise<BackfillResult> {
-  const targets = await redactStoredWebhookTargets(orm, deadline);
-  if (targets.state === 'time-up')
-    return { counted: 0, redacted: targets.redacted, state: 'time-up' };
+  const targets = await redactStoredWebhookTargets(() => orm.em.fork(), { deadline });
+  if (targets.state !== 'done') return { counted: 0, redacted: targets.redacted, state: 'time-up' };
   const counts = await backfillActiveUserCounts(orm, dialect, deadline);
   return { counted: counts.counted, redacted: targets.redacted, state: counts.state };
 }

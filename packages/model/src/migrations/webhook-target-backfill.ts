@@ -1,6 +1,6 @@
-import type { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { WebhookDelivery } from '../entities/webhook-delivery.js';
+import { budgetSpent, type RetentionBudget } from '../services/retention-budget.js';
 import { redactWebhookTarget } from '../services/webhooks.js';
 
 /** Rows with a full target looked at per round, by id. */
@@ -9,8 +9,11 @@ const PAGE = 200;
 export interface TargetRedaction {
   /** Targets redacted by this run. */
   redacted: number;
-  /** done: none is left to redact (but twins, below); time-up: `deadline` passed first. */
-  state: 'done' | 'time-up';
+  /**
+   * done: none is left to redact (but twins, below); time-up: `deadline` passed first; stopped:
+   * `signal` was aborted first.
+   */
+  state: 'done' | 'time-up' | 'stopped';
 }
 
 function twinKey(eventId: string, target: string): string {
@@ -19,21 +22,24 @@ function twinKey(eventId: string, target: string): string {
 
 /**
  * Redacts the webhook targets stored in full by versions before redaction (and by such a
- * version's leader during an upgrade), a page at a time in short transactions, until none is left
- * or `deadline` (epoch ms) passes. A row whose redacted twin exists (the same event for the same
+ * version's leader during an upgrade), a page at a time in short transactions, until none is left,
+ * `deadline` (epoch ms) passes or `signal` is aborted (checked before each page). The migration's
+ * backfill runs it, and the reconciler's leader in its retention sweep (rows written in full
+ * after the migrate). A row whose redacted twin exists (the same event for the same
  * receiver, enqueued twice in that overlap) is left as it is. Safe to run at any time and to stop
  * anywhere.
  */
 export async function redactStoredWebhookTargets(
-  orm: MikroORM<AbstractSqlDriver>,
-  deadline: number,
+  fork: () => SqlEntityManager,
+  budget: Pick<RetentionBudget, 'deadline' | 'signal'>,
   page = PAGE,
 ): Promise<TargetRedaction> {
   let redacted = 0;
   let after: string | undefined;
   for (;;) {
-    if (Date.now() >= deadline) return { redacted, state: 'time-up' };
-    const em = orm.em.fork();
+    const spent = budgetSpent(budget);
+    if (spent) return { redacted, state: spent };
+    const em = fork();
     // Redacted ones have no path (`scheme://host`) or the hashed one.
     const rows = await em.find(
       WebhookDelivery,

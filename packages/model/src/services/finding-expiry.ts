@@ -58,6 +58,7 @@ export async function expireAcceptances(
   ctx: ServiceContext,
   now: Date,
   alertsFor?: AlertsFor,
+  signal?: AbortSignal,
 ): Promise<ExpireAcceptancesResult> {
   const result: ExpireAcceptancesResult = { expired: [], failed: [] };
   const rows = (await ctx
@@ -70,6 +71,8 @@ export async function expireAcceptances(
     .orderBy({ 'c.namespace': 'asc', 'c.name': 'asc' })
     .execute('all', false)) as ConnectionRef[];
   for (const ref of rows) {
+    // Aborted (the caller lost leadership, or stops): the rest wait for the next sweep.
+    if (signal?.aborted) break;
     const connection = { namespace: ref.namespace, name: ref.name };
     let alerts: FindingAlerts | undefined;
     try {

@@ -105,13 +105,15 @@ export class FindingService {
 
   /**
    * Reopens every finding whose accepted risk has lapsed (see expireAcceptances), with its
-   * `accepted-expired` event and, where `alertsFor` names a target, its alert delivery.
+   * `accepted-expired` event and, where `alertsFor` names a target, its alert delivery; once
+   * `signal` is aborted no further connection starts.
    */
   async expireAcceptances(
     now = new Date(),
     alertsFor?: AlertsFor,
+    signal?: AbortSignal,
   ): Promise<ExpireAcceptancesResult> {
-    return expireAcceptances(this.ctx, now, alertsFor);
+    return expireAcceptances(this.ctx, now, alertsFor, signal);
   }
 
   async get(id: string): Promise<FindingRecord | null> {

@@ -1,24 +1,16 @@
 import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import { redactStoredWebhookTargets } from '../migrations/webhook-target-backfill.js';
 import { AuditLogEntry } from '../entities/audit-log-entry.js';
 import { WebhookDelivery } from '../entities/webhook-delivery.js';
 import { assertValidDate } from '../errors.js';
 import type { ServiceContext } from './context.js';
+import { budgetSpent, type PruneResult, type RetentionBudget } from './retention-budget.js';
 import { pruneSnapshots, type SnapshotPruneResult } from './snapshot-retention.js';
 
 /** Rows deleted per statement: each batch is its own short transaction. */
 export const RETENTION_BATCH = 500;
 
-export interface RetentionBudget {
-  /** Stop starting batches once this passes (epoch ms); what is left goes at the next run. */
-  deadline?: number;
-  batch?: number;
-}
-
-export interface PruneResult {
-  deleted: number;
-  /** done: nothing older is left; time-up: `deadline` passed first. */
-  state: 'done' | 'time-up';
-}
+export type { PruneResult, RetentionBudget, RetentionState } from './retention-budget.js';
 
 /**
  * Deletes what a retention limit no longer keeps, a batch at a time, oldest first. Nothing else in
@@ -48,12 +40,25 @@ export class RetentionService {
   pruneSnapshots(before: Date, budget: RetentionBudget = {}): Promise<SnapshotPruneResult> {
     assertValidDate('before', before);
     return pruneSnapshots(this.ctx, before, {
-      deadline: budget.deadline ?? Infinity,
+      ...budget,
       batch: budget.batch ?? RETENTION_BATCH,
     });
   }
 
-  /** Audit entries written before `before`, whatever their outcome. */
+  /**
+   * Redacts the webhook targets stored in full (a previous version's leader may write them during
+   * an upgrade, after the migration's backfill ran): the backfill's `redactStoredWebhookTargets`.
+   */
+  async redactWebhookTargets(budget: RetentionBudget = {}): Promise<PruneResult> {
+    const { redacted, state } = await redactStoredWebhookTargets(
+      () => this.ctx.em(),
+      budget,
+      budget.batch,
+    );
+    return { deleted: redacted, state };
+  }
+
+  /** Audit entries written before `before` (not at it), whatever their outcome. */
   pruneAuditLog(before: Date, budget: RetentionBudget = {}): Promise<PruneResult> {
     assertValidDate('before', before);
     return this.prune(AuditLogEntry, { at: { $lt: before } }, { at: 'asc', id: 'asc' }, budget);
@@ -63,11 +68,12 @@ export class RetentionService {
     entity: EntityName<T>,
     where: FilterQuery<T>,
     orderBy: Record<string, 'asc'>,
-    { deadline = Infinity, batch = RETENTION_BATCH }: RetentionBudget,
+    { batch = RETENTION_BATCH, ...budget }: RetentionBudget,
   ): Promise<PruneResult> {
     let deleted = 0;
     for (;;) {
-      if (Date.now() >= deadline) return { deleted, state: 'time-up' };
+      const spent = budgetSpent(budget);
+      if (spent) return { deleted, state: spent };
       const em = this.ctx.em();
       const rows = await em.find(entity, where, {
         fields: ['id'] as never,

@@ -66,7 +66,37 @@ describe.each(testDrivers)('snapshot retention on $dialect', (driver) => {
       length: 1,
       headHash: recorded[5]!.chainHash,
       problems: [],
-      checkpoint,
+      checkpoint: { ...checkpoint, audited: true },
+    });
+    // Each batch's checkpoint move is in the audit log, written with it.
+    const moves = (await db().audit.list({ action: 'snapshot.prune' })).items;
+    expect(moves.map((e) => e.details)).toEqual([
+      {
+        connection: 'retention/pruned',
+        tenantId,
+        sequence: 5,
+        chainHash: checkpoint.chainHash,
+        pruned: 1,
+      },
+      {
+        connection: 'retention/pruned',
+        tenantId,
+        sequence: 4,
+        chainHash: recorded[3]!.chainHash,
+        pruned: 2,
+      },
+      {
+        connection: 'retention/pruned',
+        tenantId,
+        sequence: 2,
+        chainHash: recorded[1]!.chainHash,
+        pruned: 2,
+      },
+    ]);
+    expect(moves[0]).toMatchObject({
+      actor: 'system:retention',
+      resourceType: 'snapshot-chain',
+      resourceId: `retention/pruned/${tenantId}`,
     });
     const text = await exported(ref, tenantId);
     expect(JSON.parse(text)).toMatchObject({ checkpoint, records: [{ sequence: 6 }] });
@@ -98,7 +128,16 @@ describe.each(testDrivers)('snapshot retention on $dialect', (driver) => {
       at('2026-11-20T00:00:00Z'),
       at('2026-11-21T00:00:00Z'),
     ]);
+    const kept = JSON.parse(await exported(ref, tenantId)) as {
+      records: { sequence: number; chainHash: string }[];
+    };
     expect((await db().retention.pruneSnapshots(cutoff)).deleted).toBe(2);
+    // The export kept from before the prune has the checkpoint's chainHash at its sequence.
+    const { checkpoint } = await db().snapshots.verifyChain(ref, tenantId);
+    expect(checkpoint).toMatchObject({ sequence: 2, audited: true });
+    expect(kept.records.find((r) => r.sequence === checkpoint!.sequence)?.chainHash).toBe(
+      checkpoint!.chainHash,
+    );
 
     await knex()('snapshot').where({ id: recorded[3]!.id }).update({ tenant_name: 'Forged Ltd' });
     const forged = await db().snapshots.verifyChain(ref, tenantId);
@@ -116,8 +155,8 @@ describe.each(testDrivers)('snapshot retention on $dialect', (driver) => {
       expect.objectContaining({ sequence: 3, problem: 'previous-hash-mismatch' }),
     ]);
     expect(moved.problems[0]!.detail).toContain("the checkpoint's chainHash");
-    // An export made before the prune still shows what the checkpoint must say.
-    expect(recorded[2]!.previousHash).toBe(recorded[1]!.chainHash);
+    // No prune wrote it: reported, not failed on (the hash problem above is what fails).
+    expect(moved.checkpoint?.audited).toBe(false);
   });
 
   it('keeps the newest snapshot, and every snapshot from the first a review or an open finding refers to', async () => {
@@ -153,5 +192,62 @@ describe.each(testDrivers)('snapshot retention on $dialect', (driver) => {
       });
     }
     expect(await db().snapshots.get(newest.recorded[0]!.id)).not.toBeNull();
+  });
+
+  it('fails verification when the checkpoint row is deleted', async () => {
+    const { ref, tenantId } = await chain('uncheckpointed', [
+      day(1),
+      day(2),
+      at('2026-11-20T00:00:00Z'),
+    ]);
+    expect((await db().retention.pruneSnapshots(cutoff)).deleted).toBe(2);
+    await knex()('snapshot_chain_checkpoint').where({ tenant_id: tenantId }).delete();
+    const verification = await db().snapshots.verifyChain(ref, tenantId);
+    expect(verification.ok).toBe(false);
+    expect(verification.checkpoint).toBeUndefined();
+    expect(verification.problems[0]).toMatchObject({ sequence: 3 });
+  });
+
+  it('a checkpoint inserted by a database writer verifies, but no prune audited it', async () => {
+    const { ref, tenantId, recorded } = await chain('forged', [day(1), day(2), day(3)]);
+    const [second] = await knex()('snapshot').where({ id: recorded[1]!.id }).select('*');
+    await knex()('snapshot').where({ id: recorded[2]!.id }).update({ previous_id: null });
+    await knex()('snapshot').where({ id: recorded[1]!.id }).update({ previous_id: null });
+    await knex()('snapshot').whereIn('id', [recorded[0]!.id, recorded[1]!.id]).delete();
+    await knex()('snapshot_chain_checkpoint').insert({
+      id: '00000000-0000-4000-8000-000000000001',
+      connection_id: second.connection_id,
+      tenant_id: tenantId,
+      sequence: 2,
+      chain_hash: recorded[1]!.chainHash,
+      taken_at: second.taken_at,
+      updated_at: second.taken_at,
+    });
+    expect(await db().snapshots.verifyChain(ref, tenantId)).toMatchObject({
+      ok: true,
+      checkpoint: { sequence: 2, audited: false },
+    });
+  });
+
+  it('stops before the next batch once its signal is aborted', async () => {
+    const { ref, tenantId } = await chain('stopped', [day(1), day(2), day(3), day(4)]);
+    const stop = new AbortController();
+    // Aborted as the first batch's snapshots are deleted (it commits; no other batch starts).
+    const onQuery = (query: { sql: string }) => {
+      if (/^delete from .snapshot. /i.test(query.sql)) stop.abort();
+    };
+    knex().on('query', onQuery);
+    try {
+      expect(
+        await db().retention.pruneSnapshots(cutoff, { batch: 1, signal: stop.signal }),
+      ).toMatchObject({ deleted: 1, state: 'stopped' });
+    } finally {
+      knex().off('query', onQuery);
+    }
+    expect(await db().snapshots.verifyChain(ref, tenantId)).toMatchObject({
+      ok: true,
+      length: 3,
+      checkpoint: { sequence: 1 },
+    });
   });
 });

@@ -7,15 +7,29 @@ import { SnapshotChainCheckpoint } from '../entities/snapshot-chain-checkpoint.j
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { newId } from '../ids.js';
-import type { ServiceContext } from './context.js';
+import { addAuditEntry } from './audit.js';
+import { connectionKey, type ServiceContext } from './context.js';
+import { budgetSpent, type RetentionBudget, type RetentionState } from './retention-budget.js';
+
+/** The audit entry of each checkpoint move (README, "Snapshot retention"). */
+export const SNAPSHOT_PRUNE_AUDIT = {
+  actor: 'system:retention',
+  action: 'snapshot.prune',
+  resourceType: 'snapshot-chain',
+} as const;
+
+/** The audit entry's resourceId for a tenant's chain: `namespace/name/tenantId`. */
+export function snapshotChainResource(connection: string, tenantId: string): string {
+  return `${connection}/${tenantId}`;
+}
 
 export interface SnapshotPruneResult {
   /** Snapshots deleted. */
   deleted: number;
   /** Snapshot contents deleted: no remaining snapshot had them. */
   contents: number;
-  /** done: nothing more can go; time-up: `deadline` passed first. */
-  state: 'done' | 'time-up';
+  /** done: nothing more can go; time-up: `deadline` passed first; stopped: `signal` aborted. */
+  state: RetentionState;
 }
 
 interface Chain {
@@ -66,7 +80,7 @@ async function pruneBatch(
   return ctx.em().transactional(async (em) => {
     // The writers of this connection's chain and findings queue behind its row (PostgreSQL;
     // SQLite has one writer): no finding points at a snapshot between the check and the delete.
-    await em.findOneOrFail(
+    const conn = await em.findOneOrFail(
       Connection,
       { id: chain.connectionId },
       ctx.dialect === 'postgresql' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {},
@@ -97,16 +111,40 @@ async function pruneBatch(
       chainHash: last.chainHash,
       takenAt: last.takenAt,
     };
+    const now = ctx.clock();
     const existing = await em.findOne(SnapshotChainCheckpoint, where);
-    if (existing) Object.assign(existing, checkpoint, { updatedAt: ctx.clock() });
+    if (existing) Object.assign(existing, checkpoint, { updatedAt: now });
     else
-      em.create(SnapshotChainCheckpoint, {
-        id: newId(),
-        ...where,
-        ...checkpoint,
-        updatedAt: ctx.clock(),
-      });
-    const hashes = [...new Set(doomed.map((s) => s.content.hash))];
+      em.create(SnapshotChainCheckpoint, { id: newId(), ...where, ...checkpoint, updatedAt: now });
+    // Kept with the move, or neither: what ties a checkpoint to the prune that set it (README).
+    const connection = connectionKey(conn);
+    addAuditEntry(
+      em,
+      {
+        ...SNAPSHOT_PRUNE_AUDIT,
+        resourceId: snapshotChainResource(connection, chain.tenantId),
+        details: {
+          connection,
+          tenantId: chain.tenantId,
+          sequence: checkpoint.sequence,
+          chainHash: checkpoint.chainHash,
+          pruned: deleted,
+        },
+      },
+      now,
+    );
+    const hashes = [...new Set(doomed.map((s) => s.content.hash))].sort();
+    // Locked first (PostgreSQL): a sync of another connection that holds one (snapshots.ts,
+    // storeContent) commits its snapshot before this reads which are used; one that comes after
+    // finds it gone and stores it again. Sorted, so two prunes cannot deadlock.
+    if (ctx.dialect === 'postgresql')
+      await em
+        .createQueryBuilder(SnapshotContent, 'c')
+        .select('c.hash')
+        .where({ hash: { $in: hashes } })
+        .orderBy({ hash: 'asc' })
+        .setLockMode(LockMode.PESSIMISTIC_WRITE)
+        .execute('all', false);
     const used = new Set(
       (
         await em
@@ -128,14 +166,14 @@ async function pruneBatch(
 
 /**
  * Deletes the snapshots taken before `before` that nothing needs any more (see `keptFrom`), with
- * the contents no remaining snapshot has, oldest first, a batch per transaction, until done or
- * `deadline` (epoch ms). Each tenant's chain gets a checkpoint: the last pruned snapshot's
+ * the contents no remaining snapshot has, oldest first, a batch per transaction, until done,
+ * `deadline` (epoch ms) passes or `signal` is aborted (checked before each batch). Each tenant's chain gets a checkpoint: the last pruned snapshot's
  * sequence and chainHash, from which it is verified.
  */
 export async function pruneSnapshots(
   ctx: ServiceContext,
   before: Date,
-  { deadline, batch }: { deadline: number; batch: number },
+  { batch, ...budget }: RetentionBudget & { batch: number },
 ): Promise<SnapshotPruneResult> {
   const chains = (
     await ctx
@@ -149,7 +187,8 @@ export async function pruneSnapshots(
   const result: SnapshotPruneResult = { deleted: 0, contents: 0, state: 'done' };
   for (const chain of chains) {
     for (;;) {
-      if (Date.now() >= deadline) return { ...result, state: 'time-up' };
+      const spent = budgetSpent(budget);
+      if (spent) return { ...result, state: spent };
       const { deleted, contents } = await pruneBatch(ctx, chain, before, batch);
       result.deleted += deleted;
       result.contents += contents;

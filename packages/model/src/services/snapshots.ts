@@ -1,5 +1,6 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { LockMode, type EntityManager } from '@mikro-orm/core';
 import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
+import { AuditLogEntry } from '../entities/audit-log-entry.js';
 import { type Connection } from '../entities/connection.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
@@ -25,6 +26,7 @@ import { connectionKey, type ConnectionRef, type ServiceContext } from './contex
 import { type Page, type PageRequest, newestFirstPage } from './pagination.js';
 import { remediateReviewDecisions } from './review-remediation.js';
 import { ChainExportStream, openChain } from './snapshot-chain.js';
+import { SNAPSHOT_PRUNE_AUDIT, snapshotChainResource } from './snapshot-retention.js';
 
 export interface TenantRef {
   tenantId: string;
@@ -125,26 +127,33 @@ async function insertWithParameters(
   }
 }
 
-/** Stores the users as the content row of `hash` unless it exists (then no users are sent). */
+/**
+ * Stores the users as the content row of `hash` unless it exists (then no users are sent). On
+ * PostgreSQL the row is then held (`for share`) until the snapshot that refers to it commits: a
+ * prune deleting the contents nothing uses locks them first (snapshot-retention.ts), so either it
+ * waits for this snapshot and keeps the content, or this waits for its delete, finds the row gone
+ * and stores it again. SQLite runs one transaction at a time: nothing comes between.
+ */
 async function storeContent(
   em: SqlEntityManager,
   hash: string,
   users: readonly SnapshotUser[],
   now: Date,
+  postgres: boolean,
 ): Promise<void> {
-  const stored: unknown = await em
-    .createQueryBuilder(SnapshotContent)
-    .select('hash')
-    .where({ hash })
-    .execute('get');
-  if (stored) return;
-  const insert = em
-    .createQueryBuilder(SnapshotContent)
-    .insert({ hash, text: snapshotContentText(users), userCount: users.length, createdAt: now })
-    // Another writer may store the same users between the look and this insert.
-    .onConflict(['hash'])
-    .ignore();
-  await insertWithParameters(em, insert);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const look = em.createQueryBuilder(SnapshotContent).select('hash').where({ hash });
+    if (postgres) look.setLockMode(LockMode.PESSIMISTIC_READ);
+    const stored: unknown = await look.execute('get');
+    if (stored) return;
+    const insert = em
+      .createQueryBuilder(SnapshotContent)
+      .insert({ hash, text: snapshotContentText(users), userCount: users.length, createdAt: now })
+      // Another writer may store the same users between the look and this insert.
+      .onConflict(['hash'])
+      .ignore();
+    await insertWithParameters(em, insert);
+  }
 }
 
 /** The users of a stored content, read without keeping the row in the entity manager. */
@@ -156,6 +165,29 @@ async function storedUsers(em: SqlEntityManager, hash: string): Promise<Snapshot
     .execute<{ text: string } | undefined>('get');
   if (!row) throw new NotFoundError('snapshot content', hash);
   return JSON.parse(row.text) as SnapshotUser[];
+}
+
+/**
+ * Whether the newest audit entry of the chain's prunes (written with each checkpoint move, in its
+ * transaction) names this checkpoint's sequence and chainHash.
+ */
+async function checkpointAudited(
+  em: SqlEntityManager,
+  connection: string,
+  tenantId: string,
+  checkpoint: { sequence: number; chainHash: string },
+): Promise<boolean> {
+  const entry = await em.findOne(
+    AuditLogEntry,
+    {
+      action: SNAPSHOT_PRUNE_AUDIT.action,
+      resourceType: SNAPSHOT_PRUNE_AUDIT.resourceType,
+      resourceId: snapshotChainResource(connection, tenantId),
+    },
+    { orderBy: { at: 'desc', id: 'desc' } },
+  );
+  const details = entry?.details;
+  return details?.sequence === checkpoint.sequence && details?.chainHash === checkpoint.chainHash;
 }
 
 function validateTenant(tenant: TenantRef): void {
@@ -217,7 +249,7 @@ export class SnapshotService {
         previous?.content.hash === contentHash
           ? { joiners: [], leavers: [], roleChanges: [] }
           : diffUsers(previous ? await storedUsers(em, previous.content.hash) : [], normalised);
-      await storeContent(em, contentHash, normalised, now);
+      await storeContent(em, contentHash, normalised, now, this.ctx.dialect === 'postgresql');
       const sequence = (previous?.sequence ?? 0) + 1;
       const previousHash = previous?.chainHash ?? null;
       const link = {
@@ -374,6 +406,14 @@ export class SnapshotService {
     const chain = await openChain(this.ctx.em(), connection, tenantId);
     if (chain?.checkpoint) verifier.start(chain.checkpoint);
     if (chain) for await (const part of chain.parts) verifyPart(verifier, part);
-    return verifier.result();
+    const result = verifier.result();
+    if (!chain || !result.checkpoint) return result;
+    const audited = await checkpointAudited(
+      this.ctx.em(),
+      chain.connection,
+      tenantId,
+      result.checkpoint,
+    );
+    return { ...result, checkpoint: { ...result.checkpoint, audited } };
   }
 }
