@@ -146,7 +146,12 @@ describe.each(DIALECTS)('personal data: export and erasure on $dialect', ({ dial
     });
 
     it('is audited: who exported whom', async () => {
-      const entries = await audit(`action=${encodeURIComponent('GET /staff/:id/export')}`);
+      // A streamed answer's outcome is written once its last byte is sent: wait for it.
+      const exports = () => audit(`action=${encodeURIComponent('GET /staff/:id/export')}`);
+      await expect
+        .poll(async () => (await exports())[0]?.outcome, { timeout: 10_000 })
+        .not.toBe('pending');
+      const entries = await exports();
       expect(entries.length).toBeGreaterThan(0);
       expect(entries[0]).toMatchObject({
         actor: 'token:test-admin',
