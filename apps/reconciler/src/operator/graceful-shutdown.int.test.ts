@@ -30,7 +30,7 @@ describe('a graceful stop with a sync in flight and a webhook receiver that neve
     { timeout: 120_000 },
     async () => {
       const drainMs = 1_000;
-      const gracePeriodMs = 12_000;
+      const gracePeriodMs = 15_000;
       const lease = 'shutdown';
       let apiCalls = 0;
       const xero = await tappingProxy(bed.sandbox.apiUrl, () => void apiCalls++);

@@ -147,7 +147,7 @@ describe('a leader that loses the Lease in the middle of a sync', () => {
           extra: {
             LEADER_ELECTION_LEASE_NAME: lease,
             SHUTDOWN_DRAIN: '60s',
-            SHUTDOWN_GRACE_PERIOD: '70s',
+            SHUTDOWN_GRACE_PERIOD: '75s',
           },
         }),
       );

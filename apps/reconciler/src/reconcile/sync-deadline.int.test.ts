@@ -114,7 +114,7 @@ describe('a leader that loses the Lease while a Xero call hangs', () => {
             LEADER_ELECTION_LEASE_NAME: lease,
             XERO_API_URL: xero.url,
             SHUTDOWN_DRAIN: '60s',
-            SHUTDOWN_GRACE_PERIOD: '70s',
+            SHUTDOWN_GRACE_PERIOD: '75s',
           },
         }),
       );
