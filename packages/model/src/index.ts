@@ -88,13 +88,13 @@ export {
 export type { StaffRecord, StaffInput, ImportResult } from './services/staff.js';
 export type {
   ErasureResult,
+  StaffErasure,
   SubjectAppearance,
   SubjectEmailTies,
   SubjectExport,
   SubjectTie,
   SubjectXeroUser,
 } from './services/subjects.js';
-export { ERASED_NAME, erasedActor, erasedEmail } from './services/staff-erasure.js';
 export type { AccountLinkRecord, AccountLinkInput, PolicyAccountLink } from './services/links.js';
 export type {
   AccessReviewRecord,
@@ -125,12 +125,7 @@ export type {
   DeliveryAttempt,
 } from './services/webhooks.js';
 export { redactWebhookTarget, webhookTargetProblem } from './services/webhooks.js';
-export {
-  RETENTION_BATCH,
-  type PruneResult,
-  type RetentionBudget,
-  type RetentionState,
-} from './services/retention.js';
+export type { PruneResult, RetentionBudget, RetentionState } from './services/retention.js';
 export type { SnapshotPruneResult } from './services/snapshot-retention.js';
 export {
   DEFAULT_PAGE_SIZE,

@@ -1,5 +1,5 @@
 /** What an email address becomes in text kept for years (the audit log). */
-export const EMAIL_PLACEHOLDER = '[email]';
+const EMAIL_PLACEHOLDER = '[email]';
 
 /**
  * Any word holding an `@`: broader than an address's grammar on purpose, so that no address, odd

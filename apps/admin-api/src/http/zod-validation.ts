@@ -84,9 +84,10 @@ export function openApiSchema(schema: z.ZodType): JsonSchema {
  * "Compatibility"), so a client's validator must not refuse one.
  */
 export function openApiOutputSchema(schema: z.ZodType): JsonSchema {
-  return openObjects(toOpenApi(schema, 'output')) as JsonSchema;
+  return toOpenApi(schema, 'output');
 }
 
+/** zod's schema for `io`, with null in nullable enums and, for output, its objects open. */
 function toOpenApi(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const json = z.toJSONSchema(schema, {
     target: 'openapi-3.0',
@@ -94,34 +95,25 @@ function toOpenApi(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
     unrepresentable: 'any',
   }) as JsonSchema;
   delete json.$schema;
-  return nullInNullableEnums(json) as JsonSchema;
-}
-
-/** Drops `additionalProperties: false` (zod's output for every object) throughout a schema. */
-function openObjects(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(openObjects);
-  if (node === null || typeof node !== 'object') return node;
-  const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'additionalProperties' && value === false) continue;
-    out[key] = VALUE_KEYWORDS.has(key) ? value : openObjects(value);
-  }
-  return out;
+  return tidy(json, io === 'output') as JsonSchema;
 }
 
 /** Keywords whose value is data, not a schema. */
 const VALUE_KEYWORDS = new Set(['enum', 'const', 'default', 'example', 'examples']);
 
 /**
- * zod writes a nullable enum as `{enum: [...], nullable: true}`; OpenAPI 3.0.3 (and validators
- * such as ajv) check `enum` on null too, so null must be one of its values.
+ * Throughout a schema: zod writes a nullable enum as `{enum: [...], nullable: true}`; OpenAPI
+ * 3.0.3 (and validators such as ajv) check `enum` on null too, so null is made one of its values.
+ * With `open`, drops `additionalProperties: false` (zod's output for every object).
  */
-function nullInNullableEnums(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(nullInNullableEnums);
+function tidy(node: unknown, open: boolean): unknown {
+  if (Array.isArray(node)) return node.map((item) => tidy(item, open));
   if (node === null || typeof node !== 'object') return node;
   const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(node))
-    out[key] = VALUE_KEYWORDS.has(key) ? value : nullInNullableEnums(value);
+  for (const [key, value] of Object.entries(node)) {
+    if (open && key === 'additionalProperties' && value === false) continue;
+    out[key] = VALUE_KEYWORDS.has(key) ? value : tidy(value, open);
+  }
   if (out.nullable === true && Array.isArray(out.enum) && !out.enum.includes(null))
     out.enum = [...(out.enum as unknown[]), null];
   return out;

@@ -8,7 +8,7 @@ import { kubeStatusOf, type KubeGateway } from './kube.js';
  * refused, reset, DNS, TLS; Node's own fetch's `TypeError: fetch failed`) or silent past the
  * call's timeout (AbortError).
  */
-export function isUnanswered(error: unknown): boolean {
+function isUnanswered(error: unknown): boolean {
   if (kubeStatusOf(error) !== undefined) return false;
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
   if (name === 'AbortError' || name === 'FetchError') return true;

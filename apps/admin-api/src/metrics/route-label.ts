@@ -1,5 +1,5 @@
 /** The `route` label of a request no route matched (fastify's 404s): never its URL. */
-export const UNMATCHED_ROUTE = 'unmatched';
+const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * The `route` label: the matched route's template in the OpenAPI document's form

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Database } from '@xero-access/model';
+import type { Database, StaffErasure } from '@xero-access/model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { auditActorOf } from '../audit/audit-actor.js';
@@ -68,10 +68,10 @@ export class PersonalDataController {
   })
   @Returns(erasureResultSchema)
   @Fails([404, 409])
-  async erase(@UuidParam('id') id: string, @Req() request: FastifyRequest & RequestWithPrincipal) {
-    const erased = await this.db.subjects.erase(id, auditActorOf(request));
-    const staff = await this.db.staff.get(id);
-    if (!staff) throw notFound('staff member', id);
-    return { staff, erased };
+  erase(
+    @UuidParam('id') id: string,
+    @Req() request: FastifyRequest & RequestWithPrincipal,
+  ): Promise<StaffErasure> {
+    return this.db.subjects.erase(id, auditActorOf(request));
   }
 }

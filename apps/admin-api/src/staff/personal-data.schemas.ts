@@ -41,7 +41,7 @@ const emailTiesSchema = z
       'only account links tie Xero users to them, and nothing is matched by the email',
   );
 
-export const subjectXeroUserSchema = z.object({
+const subjectXeroUserSchema = z.object({
   userId: z.string().describe('Xero UserID (lowercase)'),
   tiedBy: z
     .array(z.enum(['link', 'email']))

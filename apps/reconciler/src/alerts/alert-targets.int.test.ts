@@ -79,12 +79,20 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
     const targets = targetsWith();
     expect(await targets.routeFor(configured)).toEqual({
       targets: [globalTarget(), { url: `${url}/finance`, secret: 'finance-secret' }],
+      payloadDetail: 'full',
     });
-    expect(await targets.routeFor(plain)).toEqual({ targets: [globalTarget()] });
-    expect(await new AlertTargets(core).routeFor(plain)).toEqual({ targets: [] });
+    expect(await targets.routeFor(plain)).toEqual({
+      targets: [globalTarget()],
+      payloadDetail: 'full',
+    });
+    expect(await new AlertTargets(core).routeFor(plain)).toEqual({
+      targets: [],
+      payloadDetail: 'full',
+    });
     // A namespace no longer watched: its Secret is not read, the global target still alerts.
     expect(await targets.routeFor(configured, { readNamespace: false })).toEqual({
       targets: [globalTarget()],
+      payloadDetail: 'full',
     });
   });
 
@@ -95,8 +103,14 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
       namespaceTargets: false,
       onChecked: (namespace) => void checked.push(namespace),
     });
-    expect(await targets.routeFor(configured)).toEqual({ targets: [globalTarget()] });
-    expect(await targets.routeFor(broken)).toEqual({ targets: [globalTarget()] });
+    expect(await targets.routeFor(configured)).toEqual({
+      targets: [globalTarget()],
+      payloadDetail: 'full',
+    });
+    expect(await targets.routeFor(broken)).toEqual({
+      targets: [globalTarget()],
+      payloadDetail: 'full',
+    });
     expect(checked).toEqual([]);
   });
 

@@ -42,7 +42,10 @@ describe('AlertTargets when a namespace Secret cannot be read', () => {
       );
       expect(checked).toEqual([]);
       // The retry reads it again: the namespace's alerts reach its own target.
-      expect(await targets.routeFor('finance')).toEqual({ targets: [global, own] });
+      expect(await targets.routeFor('finance')).toEqual({
+        targets: [global, own],
+        payloadDetail: 'full',
+      });
       expect(checked).toEqual(['finance']);
     }
   });
@@ -51,9 +54,15 @@ describe('AlertTargets when a namespace Secret cannot be read', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { core, reads } = apiAnswering(own, 503);
     const targets = new AlertTargets(core, { global, resolve: resolvePublic });
-    expect(await targets.routeFor('finance')).toEqual({ targets: [global, own] });
+    expect(await targets.routeFor('finance')).toEqual({
+      targets: [global, own],
+      payloadDetail: 'full',
+    });
     vi.advanceTimersByTime(60_000);
-    expect(await targets.routeFor('finance')).toEqual({ targets: [global, own] });
+    expect(await targets.routeFor('finance')).toEqual({
+      targets: [global, own],
+      payloadDetail: 'full',
+    });
     expect(reads).toEqual([
       `finance/${NAMESPACE_ALERTS_SECRET}`,
       `finance/${NAMESPACE_ALERTS_SECRET}`,
@@ -64,6 +73,7 @@ describe('AlertTargets when a namespace Secret cannot be read', () => {
     const { core } = apiAnswering(404);
     expect(await new AlertTargets(core, { global }).routeFor('finance')).toEqual({
       targets: [global],
+      payloadDetail: 'full',
     });
   });
 });

@@ -37,6 +37,8 @@ export const ALERT_TARGET_NOTE = 'Alert webhook:';
 export interface AlertRoute {
   /** The global target, then the namespace's own when it has a usable one: each gets every alert. */
   targets: AlertTarget[];
+  /** How much of a finding each alert carries (ALERT_PAYLOAD_DETAIL). */
+  payloadDetail: AlertPayloadDetail;
   /** The namespace's Secret cannot be used: its alerts are recorded failed, with why. */
   undeliverable?: { target: string; reason: string };
   /**
@@ -119,7 +121,9 @@ export class AlertTargets {
     options: { signal?: AbortSignal; readNamespace?: boolean } = {},
   ): Promise<AlertRoute> {
     const targets = this.global ? [this.global] : [];
-    if (!this.namespaceTargets || options.readNamespace === false) return { targets };
+    const { payloadDetail } = this;
+    if (!this.namespaceTargets || options.readNamespace === false)
+      return { targets, payloadDetail };
     let state: NamespaceState;
     try {
       state = await this.namespaceState(namespace, options.signal);
@@ -132,6 +136,7 @@ export class AlertTargets {
     if (state.problem) {
       return {
         targets,
+        payloadDetail,
         undeliverable: { target: namespaceTargetLabel(namespace), reason: state.problem },
         invalid: this.note(state.problem),
       };
@@ -139,7 +144,7 @@ export class AlertTargets {
     const own = state.target;
     const sameAsGlobal =
       own && this.global && redactWebhookTarget(own.url) === redactWebhookTarget(this.global.url);
-    return { targets: own && !sameAsGlobal ? [...targets, own] : targets };
+    return { targets: own && !sameAsGlobal ? [...targets, own] : targets, payloadDetail };
   }
 
   /**

@@ -27,7 +27,7 @@ export async function connectionAlerts(
   const route = await targets.routeFor(connection.metadata!.namespace!, { signal });
   await warnOfInvalidTarget(targets, events, connection, route.invalid, signal);
   return {
-    findingAlerts: findingAlertsFor(route, targets.payloadDetail),
+    findingAlerts: findingAlertsFor(route),
     ...(route.invalid ? { invalidTarget: route.invalid } : {}),
   };
 }

@@ -26,11 +26,13 @@ const transition: FindingTransition = {
     updatedAt: new Date('2026-12-07T10:00:00Z'),
   },
 };
-const route = { targets: [{ url: 'https://hooks.example/x', secret: 's' }] };
+const targets = [{ url: 'https://hooks.example/x', secret: 's' }];
 
 describe('finding alert payloads', () => {
   it('carry the whole finding at full detail, its message and remediation included', () => {
-    const { eventType, payload } = findingAlertsFor(route, 'full')!.delivery(transition);
+    const { eventType, payload } = findingAlertsFor({ targets, payloadDetail: 'full' })!.delivery(
+      transition,
+    );
     expect(eventType).toBe('finding.opened');
     expect(payload).toEqual({
       type: 'finding.opened',
@@ -55,7 +57,9 @@ describe('finding alert payloads', () => {
   });
 
   it('leave out the free text naming people at minimal detail', () => {
-    const { payload } = findingAlertsFor(route, 'minimal')!.delivery(transition);
+    const { payload } = findingAlertsFor({ targets, payloadDetail: 'minimal' })!.delivery(
+      transition,
+    );
     expect(payload).toEqual({
       type: 'finding.opened',
       transition: 'opened',

@@ -45,22 +45,19 @@ export function alertPayload(
 }
 
 /**
- * The alerts of a findings update along `route` (undefined: none go anywhere): the model writes
+ * The alerts of a findings update along `route`, at its payload detail (undefined: none go anywhere): the model writes
  * one delivery per transition and target (idempotent on the FindingEvent id), and one recorded
  * failed for an unusable namespace target, in the transaction that records the transitions, so an
  * alert survives a crash or a failure anywhere after evaluation.
  */
-export function findingAlertsFor(
-  route: AlertRoute,
-  detail: AlertPayloadDetail,
-): FindingAlerts | undefined {
+export function findingAlertsFor(route: AlertRoute): FindingAlerts | undefined {
   if (route.targets.length === 0 && !route.undeliverable) return undefined;
   return {
     targets: route.targets.map((t) => t.url),
     undeliverable: route.undeliverable ? [route.undeliverable] : [],
     delivery: (transition) => ({
       eventType: alertTypeOf(transition.type),
-      payload: alertPayload(transition, detail),
+      payload: alertPayload(transition, route.payloadDetail),
     }),
   };
 }

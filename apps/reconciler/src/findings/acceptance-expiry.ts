@@ -83,7 +83,7 @@ export class AcceptanceExpiry {
             readNamespace: this.options.watches(connection.namespace),
           });
           invalidTargets.set(connectionKey(connection), route.invalid);
-          return findingAlertsFor(route, alerts.targets.payloadDetail);
+          return findingAlertsFor(route);
         }
       : undefined;
     const result = await withDatabase(database, () =>

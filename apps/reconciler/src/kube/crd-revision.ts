@@ -14,7 +14,7 @@ import { describeKubeError, httpStatusOf } from './http-status.js';
  * `--force-conflicts`: the fields of a CRD Helm created are Helm's, and a server-side apply that
  * changes them is refused without it.
  */
-export const APPLY_CRD_COMMAND =
+const APPLY_CRD_COMMAND =
   'helm show crds <chart> | kubectl apply --server-side --force-conflicts -f -';
 
 /** How to get this version's CRD in place: by hand, or by the GitOps tool that installs the chart. */

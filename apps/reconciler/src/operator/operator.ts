@@ -142,7 +142,6 @@ export class Operator {
       gracePeriodMs: this.options.shutdownGracePeriodMs,
     });
     this.stopping = true;
-    this.term?.ended.abort();
     this.changeTerm(false);
     const giveUp = new AbortController();
     const stopped = await Promise.race([
@@ -160,7 +159,9 @@ export class Operator {
     await this.elector?.stop({ releaseTimeoutMs: releasedBy - Date.now() });
   }
 
+  /** Ending: the current term's `ended` is aborted at once, before an earlier term has drained. */
   private changeTerm(leading: boolean): void {
+    if (!leading) this.term?.ended.abort();
     this.termChange = this.termChange.then(() =>
       leading && !this.stopping ? this.startTerm() : this.endTerm(),
     );
@@ -168,9 +169,8 @@ export class Operator {
 
   /** Fences at once, not when the term changes come to it: a term before may still be draining. */
   private lostLeadership(): void {
-    this.term?.ended.abort();
-    for (const controller of this.controllers) controller.fence();
     this.changeTerm(false);
+    for (const controller of this.controllers) controller.fence();
   }
 
   private async startTerm(): Promise<void> {
@@ -236,6 +236,7 @@ export class Operator {
     const term = this.term;
     if (!term) return;
     this.term = undefined;
+    // Again: a term started while an earlier one drained, after the change that ends it was asked.
     term.ended.abort();
     this.options.metrics.setLeading(false);
     await Promise.all(term.watchers.map((w) => w.stop()));

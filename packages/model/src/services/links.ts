@@ -40,7 +40,7 @@ export const accountLinkInputSchema = z.union([
 
 export type AccountLinkInput = z.input<typeof accountLinkInputSchema>;
 
-function toRecord(l: AccountLink): AccountLinkRecord {
+export function toAccountLinkRecord(l: AccountLink): AccountLinkRecord {
   return {
     id: l.id,
     userId: l.userId,
@@ -136,7 +136,7 @@ export class AccountLinkService {
       if (previous && !sameTarget(previous, next))
         recordLinkChange(em, 'link.replace', userId, { previous, next }, by, now);
       await em.flush();
-      return toRecord(link);
+      return toAccountLinkRecord(link);
     });
   }
 
@@ -148,7 +148,7 @@ export class AccountLinkService {
     return this.ctx.em().transactional(async (em) => {
       const link = await em.findOne(AccountLink, { userId: xeroUserIdKey(userId) });
       if (!link) throw new NotFoundError('account link', userId);
-      const removed = toRecord(link);
+      const removed = toAccountLinkRecord(link);
       recordLinkChange(em, 'link.delete', link.userId, { previous: targetOf(link) }, by, now);
       em.remove(link);
       await em.flush();
@@ -158,7 +158,7 @@ export class AccountLinkService {
 
   async get(userId: string): Promise<AccountLinkRecord | null> {
     const link = await this.ctx.em().findOne(AccountLink, { userId: xeroUserIdKey(userId) });
-    return link ? toRecord(link) : null;
+    return link ? toAccountLinkRecord(link) : null;
   }
 
   /** By Xero UserID, keyset-paginated; optionally one staff member's links. */
@@ -172,7 +172,7 @@ export class AccountLinkService {
     const rows = await this.ctx
       .em()
       .find(AccountLink, where, { orderBy: { userId: 'asc' }, limit: limit + 1 });
-    return toPage(rows, limit, toRecord, (l) => encodeCursor('links', l.userId, l.id));
+    return toPage(rows, limit, toAccountLinkRecord, (l) => encodeCursor('links', l.userId, l.id));
   }
 
   /** The Xero UserIDs linked to any of these staff members: one query per 500 members. */
@@ -187,7 +187,7 @@ export class AccountLinkService {
   /** The links for these Xero UserIDs, in policy-input form. */
   async forUsers(userIds: readonly string[]): Promise<PolicyAccountLink[]> {
     const rows = await this.linksWhereIn('userId', userIds);
-    return rows.map((l) => toPolicyLink(toRecord(l)));
+    return rows.map((l) => toPolicyLink(toAccountLinkRecord(l)));
   }
 
   /** Links whose `field` is any of `values`, by UserID: one query per 500 values. */

@@ -18,6 +18,25 @@ export interface ReviewDecisionEventRecord {
   previousDecision: ReviewDecisionKind | null;
 }
 
+/** An event as the API shows it; the item's review and user are read by the caller. */
+export function toDecisionEventRecord(
+  e: Omit<ReviewDecisionEvent, 'item'>,
+  reviewId: string,
+  userId: string,
+): ReviewDecisionEventRecord {
+  return {
+    id: e.id,
+    reviewId,
+    userId,
+    decision: e.decision,
+    newRole: e.newRole,
+    comment: e.comment,
+    decidedBy: e.decidedBy,
+    decidedAt: e.decidedAt,
+    previousDecision: e.previousDecision,
+  };
+}
+
 /** Appends the item's current decision (just set) to its history. */
 export function addDecisionEvent(
   em: SqlEntityManager,
@@ -70,17 +89,7 @@ export async function historyAfter(
     user_id: string;
     review_id: string;
   })[];
-  return rows.map((e) => ({
-    id: e.id,
-    reviewId: e.review_id,
-    userId: e.user_id,
-    decision: e.decision,
-    newRole: e.newRole,
-    comment: e.comment,
-    decidedBy: e.decidedBy,
-    decidedAt: e.decidedAt,
-    previousDecision: e.previousDecision,
-  }));
+  return rows.map((e) => toDecisionEventRecord(e, e.review_id, e.user_id));
 }
 
 /** Decisions of a review (or of one of its users), oldest first. */

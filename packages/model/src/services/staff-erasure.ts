@@ -8,6 +8,7 @@ import { StaffMember } from '../entities/staff-member.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { addAuditEntry, type AuditActor } from './audit.js';
 import type { Dialect } from '../orm/database-url.js';
+import { toStaffRecord, type StaffRecord } from './staff.js';
 import { subjectRows } from './subject-rows.js';
 import { subjectOf, type SubjectEmailTies } from './subject-scope.js';
 import type { SubjectXeroUser } from './subject-users.js';
@@ -39,6 +40,12 @@ export interface ErasureResult {
   accessReviews: number;
   /** Whether their email was matched; when another member holds it too, nothing was by it. */
   emailTies: SubjectEmailTies;
+}
+
+/** An erasure's outcome: the member as it now is, and what else was replaced. */
+export interface StaffErasure {
+  staff: StaffRecord;
+  erased: ErasureResult;
 }
 
 /**
@@ -129,7 +136,7 @@ export async function eraseStaffMember(
   staffId: string,
   by: AuditActor,
   now: Date,
-): Promise<ErasureResult> {
+): Promise<StaffErasure> {
   const member = await em.findOne(
     StaffMember,
     { id: staffId },
@@ -185,5 +192,5 @@ export async function eraseStaffMember(
     now,
   );
   await em.flush();
-  return result;
+  return { staff: toStaffRecord(member), erased: result };
 }

@@ -11,6 +11,8 @@ import { ReviewDecision } from '../entities/review-decision.js';
 import type { StaffMember } from '../entities/staff-member.js';
 import { toAuditEntryRecord } from './audit.js';
 import { toFindingEventRecord, toFindingRecord } from './finding-records.js';
+import { toAccountLinkRecord } from './links.js';
+import { toDecisionEventRecord } from './review-history.js';
 import { toDecisionRecord } from './review-items.js';
 import { toReviewRecord } from './review-record.js';
 import { toStaffRecord } from './staff.js';
@@ -23,19 +25,8 @@ import { toApiTokenRecord } from './tokens.js';
 export const SUBJECT_EXPORT_PAGE = 500;
 
 /** A history event as the API shows it; `item` must be loaded. */
-function toDecisionEventJson(e: ReviewDecisionEvent) {
-  return {
-    id: e.id,
-    reviewId: e.item.review.id,
-    userId: e.item.userId,
-    decision: e.decision,
-    newRole: e.newRole,
-    comment: e.comment,
-    decidedBy: e.decidedBy,
-    decidedAt: e.decidedAt,
-    previousDecision: e.previousDecision,
-  };
-}
+const toDecisionEventJson = (e: ReviewDecisionEvent) =>
+  toDecisionEventRecord(e, e.item.review.id, e.item.userId);
 
 /**
  * Everything stored about one person (GDPR Art. 15), as JSON written as it is read. Its members,
@@ -70,16 +61,7 @@ export class SubjectExport {
       `"emailTies":${JSON.stringify(this.emailTies)},` +
       `"xeroUsers":${JSON.stringify(this.users)},"accountLinks":[`
     );
-    yield* this.rows(AccountLink, { staff: this.member.id }, (l) => ({
-      id: l.id,
-      userId: l.userId,
-      staffId: this.member.id,
-      nonHuman: l.nonHuman,
-      justification: l.justification,
-      createdBy: l.createdBy,
-      createdAt: l.createdAt,
-      updatedAt: l.updatedAt,
-    }));
+    yield* this.rows(AccountLink, { staff: this.member.id }, toAccountLinkRecord);
     yield '],"apiTokens":[';
     const tokenNames: string[] = [];
     const email = this.scope.email;

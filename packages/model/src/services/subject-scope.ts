@@ -16,7 +16,7 @@ export interface SubjectEmailTies {
 }
 
 /** What matches a person by their email alone: left out when the email is not theirs alone. */
-export const EMAIL_TIES: readonly string[] = [
+const EMAIL_TIES: readonly string[] = [
   'xeroUsers tied by email (a Xero user whose email in a newest snapshot is theirs)',
   'apiTokens whose ownerEmail is theirs, and the audit entries of those tokens',
   'auditLog entries by oidc:<their email>',

@@ -100,7 +100,7 @@ describe.each(testDrivers)('subject export and erasure on $dialect', (driver) =>
       [ann('REMOVED'), bob],
       at('2026-11-02T00:00:00Z'),
     );
-    expect(await db().subjects.erase(member.id, admin)).toMatchObject({
+    expect((await db().subjects.erase(member.id, admin)).erased).toMatchObject({
       xeroUserIds: ['u-ann', 'u-ann-old'],
     });
     expect(await db().staff.get(member.id)).toMatchObject({
@@ -153,7 +153,9 @@ describe.each(testDrivers)('subject export and erasure on $dialect', (driver) =>
     );
     expect(await db().staff.get(member.id)).toMatchObject({ email: 'eve@acme.test', name: 'Eve' });
     await db().staff.markDeleted(member.id, admin);
-    expect(await db().subjects.erase(member.id, admin)).toMatchObject({ staffId: member.id });
+    expect((await db().subjects.erase(member.id, admin)).erased).toMatchObject({
+      staffId: member.id,
+    });
     expect(await db().staff.get(member.id)).toMatchObject({ name: '[erased]' });
   });
 
@@ -198,7 +200,9 @@ describe.each(testDrivers)('subject export and erasure on $dialect', (driver) =>
         ['east', false],
       ]),
     );
-    expect(await db().subjects.erase(member.id, admin)).toMatchObject({ xeroUserIds: ['u-zoe'] });
+    expect((await db().subjects.erase(member.id, admin)).erased).toMatchObject({
+      xeroUserIds: ['u-zoe'],
+    });
   });
 
   it('exports every review row the erasure then rewrites', async () => {
@@ -224,7 +228,7 @@ describe.each(testDrivers)('subject export and erasure on $dialect', (driver) =>
 
     const body = await exported(member.id);
     const before = await reviewRows();
-    const result = await db().subjects.erase(member.id, admin);
+    const { erased: result } = await db().subjects.erase(member.id, admin);
     const changed = changedRows(before, await reviewRows());
 
     expect(result).toMatchObject({
@@ -304,7 +308,7 @@ describe.each(testDrivers)('subject export and erasure on $dialect', (driver) =>
     expect((await exported(hire.id)).emailTies).toMatchObject({ used: false, otherMembers: 1 });
 
     const before = await reviewRows();
-    const result = await db().subjects.erase(leaver.id, admin);
+    const { erased: result } = await db().subjects.erase(leaver.id, admin);
     expect(changedRows(before, await reviewRows())).toEqual([]);
     expect(result).toMatchObject({
       xeroUserIds: ['u-sam-old'],

@@ -3,11 +3,11 @@ import { NotFoundError } from '../errors.js';
 import { isUuid } from '../ids.js';
 import type { AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
-import { eraseStaffMember, type ErasureResult } from './staff-erasure.js';
+import { eraseStaffMember, type StaffErasure } from './staff-erasure.js';
 import { SubjectExport } from './subject-export.js';
 import { subjectOf } from './subject-scope.js';
 
-export type { ErasureResult } from './staff-erasure.js';
+export type { ErasureResult, StaffErasure } from './staff-erasure.js';
 export type { SubjectExport } from './subject-export.js';
 export type { SubjectEmailTies } from './subject-scope.js';
 export type { SubjectAppearance, SubjectTie, SubjectXeroUser } from './subject-users.js';
@@ -30,8 +30,11 @@ export class SubjectService {
     return new SubjectExport(em, member, users, scope, emailTies, now);
   }
 
-  /** Erases the member's personal data where no hash covers it (see eraseStaffMember). */
-  async erase(staffId: string, by: AuditActor, now = this.ctx.clock()): Promise<ErasureResult> {
+  /**
+   * Erases the member's personal data where no hash covers it (see eraseStaffMember); returns the
+   * member as erased, and what else was.
+   */
+  async erase(staffId: string, by: AuditActor, now = this.ctx.clock()): Promise<StaffErasure> {
     if (!isUuid(staffId)) throw new NotFoundError('staff member', String(staffId));
     return this.ctx
       .em()
