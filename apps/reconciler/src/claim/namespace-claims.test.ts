@@ -40,8 +40,11 @@ class LeaseStore implements LeaseApi {
     return this.store(key, p.body);
   }
 
-  /** Another release's leader writes the claim: its holder, renewed now. */
-  renewAs(namespace: string, holder: string): void {
+  /**
+   * Another release's leader writes the claim: its holder, renewed now (or at `renewTime`). Now is
+   * the faked clock: V1MicroTime binds the real Date when it loads.
+   */
+  renewAs(namespace: string, holder: string, renewTime = new V1MicroTime(Date.now())): void {
     const key = `${namespace}/${CLAIM_LEASE_NAME}`;
     const current = this.leases.get(key);
     this.store(key, {
@@ -50,9 +53,7 @@ class LeaseStore implements LeaseApi {
         ...current?.spec,
         holderIdentity: holder,
         leaseDurationSeconds: 60,
-        // The faked clock: V1MicroTime binds the real Date when it loads, and renewals in one real
-        // millisecond would look like no renewal at all.
-        renewTime: new V1MicroTime(Date.now()),
+        renewTime,
       },
     });
   }
@@ -129,6 +130,21 @@ describe('NamespaceClaims', () => {
     }
     const claim = await claims.check('finance');
     expect(claim).toMatchObject({ held: false, holder: 'xao/release-b' });
+    expect(store.holder('finance')).toBe('xao/release-b');
+  });
+
+  // client-go compares the whole record: a holder whose clock gives the same renewTime twice
+  // (coarse, or stepped back) still renews, and its resourceVersion says so.
+  it('counts any write of the claim as a renewal, even one repeating its renewTime', async () => {
+    store.renewAs('finance', 'xao/release-b');
+    const renewTime = store.leases.get(`finance/${CLAIM_LEASE_NAME}`)!.spec!.renewTime;
+    expect((await claims.check('finance')).held).toBe(false);
+    for (let i = 0; i < 6; i += 1) {
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(store.holder('finance')).toBe('xao/release-b');
+      store.renewAs('finance', 'xao/release-b', renewTime);
+    }
+    expect((await claims.check('finance')).held).toBe(false);
     expect(store.holder('finance')).toBe('xao/release-b');
   });
 

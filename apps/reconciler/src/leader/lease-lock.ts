@@ -45,7 +45,11 @@ const ABORTED: LeaseAttempt = { outcome: 'failed', error: 'aborted', conflict: f
  * two writers cannot both win. Shared by the leader election and the namespace claims.
  */
 export class LeaseLock {
-  private observed: { holder: string; renewTime: string; seenAt: number } | undefined;
+  /**
+   * The record as last seen changed, and when. Any write counts as a renewal, as client-go
+   * compares the whole record: a holder whose clock repeats a renewTime is still renewing.
+   */
+  private observed: { holder: string; version: string; seenAt: number } | undefined;
 
   constructor(private readonly options: LeaseLockOptions) {}
 
@@ -66,7 +70,7 @@ export class LeaseLock {
       if (signal.aborted) return ABORTED;
       if (!isNotFound(error)) return this.failed(error, `reading the ${what} failed`);
       try {
-        await api.createNamespacedLease(
+        const created = await api.createNamespacedLease(
           {
             namespace,
             body: {
@@ -83,7 +87,7 @@ export class LeaseLock {
           options,
         );
         if (signal.aborted) return ABORTED;
-        this.observe(identity, new Date(now).toISOString(), now);
+        this.observe(identity, created.metadata?.resourceVersion ?? '', now);
         return { outcome: 'acquired' };
       } catch (createError) {
         if (signal.aborted) return ABORTED;
@@ -94,14 +98,10 @@ export class LeaseLock {
 
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
-    const renewTime = spec.renewTime ? new Date(spec.renewTime).toISOString() : '';
+    const version = lease.metadata?.resourceVersion ?? '';
     const previousHolder = this.observed?.holder;
-    if (
-      !this.observed ||
-      this.observed.holder !== holder ||
-      this.observed.renewTime !== renewTime
-    ) {
-      this.observe(holder, renewTime, now);
+    if (!this.observed || this.observed.holder !== holder || this.observed.version !== version) {
+      this.observe(holder, version, now);
     }
     if (holder !== '' && holder !== previousHolder && holder !== identity)
       this.options.onNewHolder?.(holder);
@@ -112,7 +112,7 @@ export class LeaseLock {
 
     const taking = holder !== identity;
     try {
-      await this.replaceLease(
+      const written = await this.replaceLease(
         lease,
         {
           ...spec,
@@ -126,7 +126,7 @@ export class LeaseLock {
       );
       if (signal.aborted) return ABORTED;
       if (taking) this.options.onNewHolder?.(identity);
-      this.observe(identity, new Date(now).toISOString(), now);
+      this.observe(identity, written.metadata?.resourceVersion ?? '', now);
       return { outcome: 'acquired' };
     } catch (error) {
       if (signal.aborted) return ABORTED;
@@ -168,9 +168,9 @@ export class LeaseLock {
     lease: V1Lease,
     spec: V1LeaseSpec,
     options: ConfigurationOptions,
-  ): Promise<void> {
+  ): Promise<V1Lease> {
     const { api, namespace, name } = this.options;
-    await api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } }, options);
+    return api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec } }, options);
   }
 
   /** A conflict means another writer was first: the normal race, logged as no failure. */
@@ -181,7 +181,7 @@ export class LeaseLock {
     return { outcome: 'failed', error: described, conflict };
   }
 
-  private observe(holder: string, renewTime: string, seenAt: number): void {
-    this.observed = { holder, renewTime, seenAt };
+  private observe(holder: string, version: string, seenAt: number): void {
+    this.observed = { holder, version, seenAt };
   }
 }
