@@ -135,6 +135,9 @@ describe('the PrometheusRule under promtool', () => {
       'XeroAccessReconcilerDown',
       'XeroAccessNoLeader',
       'XeroAccessReconcileStuck',
+      'XeroAccessAdminApiDown',
+      'XeroAccessAdminApiErrors',
+      'XeroAccessAdminApiSlow',
     ]);
   });
 
@@ -565,6 +568,224 @@ describe('XeroAccessReconcileStuck', () => {
         at('21m', alert, stuck('a', '21m 0s'), stuck('b', '21m 0s')),
         at('22m', alert),
       ],
+    });
+  });
+});
+
+describe('the admin API alerts', () => {
+  // Its ServiceMonitor names its targets' job after the admin API's metrics Service.
+  const adminJob = objects.find(
+    (o) => o.kind === 'Service' && o.metadata.name.endsWith('-admin-api-metrics'),
+  )!.metadata.name;
+  /** The labels an admin API replica's series get from its scrape (no honorLabels). */
+  const admin = (suffix: string, labels: Record<string, string> = {}) => ({
+    job: adminJob,
+    namespace: releaseNamespace,
+    pod: `xao-xero-access-admin-api-7c9f6d5b4-${suffix}`,
+    instance: `${suffix}:9090`,
+    ...labels,
+  });
+  // Another release of the same name in another namespace: same job, its own namespace.
+  const elsewhere = (labels: Record<string, string> = {}) =>
+    admin('x', { namespace: 'other', ...labels });
+  const logs =
+    'kubectl -n xao-system logs -l app.kubernetes.io/instance=xao,app.kubernetes.io/component=admin-api';
+
+  describe('XeroAccessAdminApiDown', () => {
+    const alert = 'XeroAccessAdminApiDown';
+    const down = firing(alert, { severity: 'warning', namespace: releaseNamespace, job: adminJob });
+
+    it("fires when none of this release's replicas is scraped for 5 minutes, whatever another release's do", () => {
+      expectPasses({
+        input_series: [
+          { series: series('up', elsewhere()), values: '1x10' },
+          // The reconciler's targets are another job.
+          { series: series('up', scraped('a')), values: '1x10' },
+        ],
+        alert_rule_test: [at('4m', alert), at('5m', alert, down)],
+      });
+    });
+
+    it('fires when every replica fails its scrape for 5 minutes, not while one answers', () => {
+      expectPasses({
+        input_series: [
+          { series: series('up', admin('a')), values: '0x10 1x5' },
+          { series: series('up', admin('b')), values: '0x15' },
+        ],
+        alert_rule_test: [at('4m', alert), at('5m', alert, down), at('11m', alert)],
+      });
+    });
+
+    it('stays quiet through a rollout that leaves a minute unscraped', () => {
+      expectPasses({
+        input_series: [
+          { series: series('up', admin('a')), values: '1x3 stale' }, // gone at 4m
+          { series: series('up', admin('b')), values: '_x5 1x10' }, // from 5m
+        ],
+        alert_rule_test: [at('9m', alert), at('15m', alert)],
+      });
+    });
+  });
+
+  describe('XeroAccessAdminApiErrors', () => {
+    const alert = 'XeroAccessAdminApiErrors';
+    const requests = (labels: Record<string, string>) =>
+      series('xao_admin_http_requests_total', labels);
+    /** A counter of answers `route` gets with `status`, `perMinute` more each minute for 30 minutes. */
+    const answers = (
+      route: string,
+      status: string,
+      perMinute: number,
+      labels = admin('a'),
+      method = 'GET',
+    ) => ({ series: requests({ ...labels, method, route, status }), values: `0+${perMinute}x30` });
+    const errors = (route: string, share: string) =>
+      firing(
+        alert,
+        { namespace: releaseNamespace, job: adminJob, route, severity: 'warning' },
+        {
+          summary: `${share} of the answers on ${route} of xero-access release xao's admin API (xao-system) were server errors in the past 10 minutes`,
+        },
+      );
+
+    it('fires by route once over 5 % of its answers in 10 minutes are 5xx, at least 5 of them, for 5 minutes', () => {
+      expect(rule(alert).annotations.description).toContain(logs);
+      expectPasses({
+        input_series: [
+          // Failing: 1 answer in 10, on two replicas and two methods; the fifth failure at 5m.
+          answers('/scim/v2/Users/{id}', '200', 4.5),
+          answers('/scim/v2/Users/{id}', '503', 0.5),
+          answers('/scim/v2/Users/{id}', '200', 4.5, admin('b'), 'PATCH'),
+          answers('/scim/v2/Users/{id}', '500', 0.5, admin('b'), 'PATCH'),
+          // Busy: 2 a minute fail, 2 %.
+          answers('/findings', '200', 98),
+          answers('/findings', '503', 2),
+          // Quiet: one request every 5 minutes, failing (2 in the 10 minutes).
+          answers('/reviews/{id}/report', '500', 0.2),
+          // 4xx are the client's, refused not failed: 2.5 % failed, 7.5 % with them.
+          answers('/staff', '200', 18.5),
+          answers('/staff', '401', 1),
+          answers('/staff', '500', 0.5),
+          // Readiness while a replica drains, and another release's failures.
+          answers('/health/ready', '503', 6),
+          answers('/scim/v2/Users', '500', 10, elsewhere()),
+        ],
+        alert_rule_test: [
+          at('9m', alert),
+          at('10m', alert, errors('/scim/v2/Users/{id}', '10%')),
+          at('30m', alert, errors('/scim/v2/Users/{id}', '10%')),
+        ],
+      });
+    });
+
+    it('ends once the failures are 10 minutes past', () => {
+      expectPasses({
+        input_series: [
+          {
+            series: requests({ ...admin('a'), method: 'GET', route: '/findings', status: '200' }),
+            values: '0+5x40',
+          },
+          // 2 a minute fail until 20m, none after.
+          {
+            series: requests({ ...admin('a'), method: 'GET', route: '/findings', status: '503' }),
+            values: '0+2x20 40+0x20',
+          },
+        ],
+        alert_rule_test: [at('20m', alert, errors('/findings', '28.57%')), at('31m', alert)],
+      });
+    });
+  });
+
+  describe('XeroAccessAdminApiSlow', () => {
+    const alert = 'XeroAccessAdminApiSlow';
+    /**
+     * A route's histogram (buckets 1 s, 2.5 s, 5 s, 60 s and +Inf of the API's), growing each minute
+     * by `perMinute` answers, of which `slow` took 2.5 to 5 s and the rest under 1 s.
+     */
+    const histogram = (
+      route: string,
+      perMinute: number,
+      slow: number,
+      labels = admin('a'),
+      minutes = 40,
+    ) => {
+      const grow = (n: number) => `0+${n}x${minutes}`;
+      const fast = perMinute - slow;
+      const bucket = (le: string, n: number) => ({
+        series: series('xao_admin_http_request_duration_seconds_bucket', {
+          ...labels,
+          method: 'GET',
+          route,
+          le,
+        }),
+        values: grow(n),
+      });
+      return [
+        bucket('1', fast),
+        bucket('2.5', fast),
+        bucket('5', perMinute),
+        bucket('60', perMinute),
+        bucket('+Inf', perMinute),
+        {
+          series: series('xao_admin_http_request_duration_seconds_count', {
+            ...labels,
+            method: 'GET',
+            route,
+          }),
+          values: grow(perMinute),
+        },
+      ];
+    };
+    const slowOn = (route: string, p99: string) =>
+      firing(
+        alert,
+        { namespace: releaseNamespace, job: adminJob, route, severity: 'warning' },
+        {
+          summary: `The admin API of xero-access release xao (xao-system) takes ${p99} to answer on ${route} (99th percentile)`,
+        },
+      );
+
+    it('fires by route once over 1 % of its answers took over 2.5 s for 15 minutes, at a request a minute or more', () => {
+      expect(rule(alert).annotations.description).toContain(logs);
+      expectPasses({
+        input_series: [
+          // 1 in 10 slow: the 99th percentile is 2.5 + 2.5 × 0.9 = 4.75 s.
+          ...histogram('/findings', 10, 1),
+          // Half a percent slow.
+          ...histogram('/staff', 200, 1),
+          // Every answer slow, but one every 2 minutes.
+          ...histogram('/audit-log', 0.5, 0.5),
+          // Streamed, and the dependency check that waits for its timeouts.
+          ...histogram('/reviews/{id}/report', 2, 2),
+          ...histogram('/snapshots/chain', 2, 2),
+          ...histogram('/staff/{id}/export', 2, 2),
+          ...histogram('/health/dependencies', 2, 2),
+          // Another release's.
+          ...histogram('/findings', 10, 10, elsewhere()),
+        ],
+        alert_rule_test: [
+          at('15m', alert),
+          at('16m', alert, slowOn('/findings', '4.75s')),
+          at('40m', alert, slowOn('/findings', '4.75s')),
+        ],
+      });
+    });
+
+    it('stays quiet through a slow spell shorter than 15 minutes', () => {
+      const [first, second, ...rest] = histogram('/findings', 10, 1, admin('a'), 8);
+      // Slow for 8 minutes, then every answer fast.
+      const fastAfter = (s: { series: string; values: string }, n: number) => ({
+        series: s.series,
+        values: `${s.values} ${n}+10x30`,
+      });
+      expectPasses({
+        input_series: [
+          fastAfter(first!, 82),
+          fastAfter(second!, 82),
+          ...rest.map((s) => fastAfter(s, 90)),
+        ],
+        alert_rule_test: [at('10m', alert), at('16m', alert), at('30m', alert)],
+      });
     });
   });
 });

@@ -519,6 +519,16 @@ describe('rendered manifests', () => {
       for (const alert of both) expect(alertNames(...sets), sets.join(' ')).not.toContain(alert);
   });
 
+  // Likewise the admin API's, on its own replicas: a release may run either alone.
+  it('renders the admin API alerts only with the ServiceMonitor and admin API replicas', () => {
+    const admin = ['XeroAccessAdminApiDown', 'XeroAccessAdminApiErrors', 'XeroAccessAdminApiSlow'];
+    expect(alertNames('metrics.serviceMonitor.enabled=true', 'reconciler.replicas=0')).toEqual(
+      expect.arrayContaining(admin),
+    );
+    for (const sets of [[], ['metrics.serviceMonitor.enabled=true', 'adminApi.replicas=0']])
+      for (const alert of admin) expect(alertNames(...sets), sets.join(' ')).not.toContain(alert);
+  });
+
   // kube-prometheus-stack's Prometheus picks ServiceMonitors and rules by its release's label.
   it('adds metrics.serviceMonitor.labels and metrics.prometheusRule.labels to the chart labels', () => {
     const objects = kinds(
