@@ -2,6 +2,8 @@ import { xeroErrors } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '@xero-access/model';
 import { classifyFailure } from './failure-classifier.js';
+import { NotAttemptedError } from '../sync/not-attempted.js';
+import { TenantTimedOutError } from '../sync/tenant-budget.js';
 import { SyncTimedOutError } from './sync-deadline.js';
 
 describe('classifyFailure', () => {
@@ -75,6 +77,23 @@ describe('classifyFailure', () => {
       reason: 'SyncTimedOut',
       message:
         'The sync did not finish within SYNC_TIMEOUT (120 s): Xero or the Kubernetes API did not answer in time, so it was abandoned; it is retried with backoff.',
+      transient: true,
+    });
+  });
+
+  it('reports an organisation past its own time as SyncTimedOut, and one never reached as NotAttempted', () => {
+    expect(classifyFailure(new TenantTimedOutError(70_000), 'sync')).toMatchObject({
+      condition: 'Synced',
+      reason: 'SyncTimedOut',
+      message: expect.stringContaining(
+        'did not answer for this organisation within 70 s',
+      ) as unknown,
+      transient: true,
+    });
+    expect(classifyFailure(new NotAttemptedError(), 'sync')).toMatchObject({
+      condition: 'Synced',
+      reason: 'NotAttempted',
+      message: expect.stringContaining('Xero was not called for this organisation') as unknown,
       transient: true,
     });
   });

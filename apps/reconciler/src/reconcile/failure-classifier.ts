@@ -2,6 +2,8 @@ import type { ConditionType } from '@xero-access/crd';
 import { isXeroError } from '@xero-access/xero-client';
 import { DatabaseUnavailableError, databaseErrorKind } from '@xero-access/model';
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
+import { NOT_ATTEMPTED, NotAttemptedError } from '../sync/not-attempted.js';
+import { TenantTimedOutError } from '../sync/tenant-budget.js';
 import { SYNC_TIMED_OUT, SyncTimedOutError } from './sync-deadline.js';
 import { TenantsFailedError, tenantsFailure } from './tenant-failures.js';
 
@@ -51,13 +53,17 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
       ...(error.retryAt ? { retryAt: error.retryAt } : {}),
     };
   }
-  if (error instanceof SyncTimedOutError) {
+  if (error instanceof SyncTimedOutError || error instanceof TenantTimedOutError) {
     return {
       condition: PHASE_CONDITION[phase],
       reason: SYNC_TIMED_OUT,
       message: error.message,
       transient: true,
     };
+  }
+  // An organisation the sync did not reach before its deadline: not called, so not timed out.
+  if (error instanceof NotAttemptedError) {
+    return { condition: 'Synced', reason: NOT_ATTEMPTED, message: error.message, transient: true };
   }
   if (error instanceof DatabaseUnavailableError) {
     return {

@@ -150,8 +150,9 @@ export async function syncAndEvaluate(
 
 /**
  * Syncs spec.tenantId, else the token Secret's tenant_id, else every tenant of the grant (a
- * retry: all but those in `keep`), each on its own: the failed ones come back classified
- * (SyncTimedOut once the deadline passed).
+ * retry: all but those in `keep`), each on its own, in the order the last pass's status.tenants
+ * gives (passOrder): the failed ones come back classified (SyncTimedOut once the deadline or the
+ * organisation's own time passed, NotAttempted when not reached before the deadline).
  */
 async function syncSelectedTenants(
   ctx: RunSync,
@@ -170,7 +171,7 @@ async function syncSelectedTenants(
     grant.accessToken,
     selection,
     { signal: deadline.signal, waitUntil: deadline.at },
-    keep,
+    { keep, last: connection.status?.tenants },
   );
   return {
     synced,

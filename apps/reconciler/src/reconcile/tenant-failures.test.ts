@@ -41,6 +41,17 @@ describe('tenantsFailure', () => {
     );
   });
 
+  it('takes its reason from an organisation it reached, and names those first', () => {
+    const notAttempted = (n: number) =>
+      failed(n, { reason: 'NotAttempted', message: 'Not reached.' });
+    const failures = [notAttempted(1), notAttempted(2), failed(3, { reason: 'SyncTimedOut' })];
+    const failure = tenantsFailure(failures);
+    expect(failure.reason).toBe('SyncTimedOut');
+    expect(failure.message).toMatch(
+      /^No organisation could be synced: Org 3 \(tenant t-3\): SyncTimedOut: .*; Org 1 .*NotAttempted/,
+    );
+  });
+
   it('retries at the earliest rate-limit end only when every failed organisation is rate limited', () => {
     const later = rateLimited(1, '2026-11-22T12:00:00Z');
     const sooner = rateLimited(2, '2026-11-22T11:00:00Z');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  passOrder,
   retrySplit,
   selectedConnections,
   selectTenants,
@@ -81,5 +82,28 @@ describe('retrySplit', () => {
       fetch: [{ tenantId: 'b' }, { tenantId: 'c' }],
       kept: [{ tenantId: 'A' }],
     });
+  });
+});
+
+describe('passOrder', () => {
+  it('takes those the last pass did not reach first and those that timed out last', () => {
+    const connections = ['a', 'b', 'c', 'd', 'e', 'f'].map((tenantId) => ({ tenantId }));
+    const last = [
+      { tenantId: 'A', syncFailure: { reason: 'SyncTimedOut' } },
+      { tenantId: 'b', syncFailure: { reason: 'InsufficientPermissions' } },
+      { tenantId: 'c', syncFailure: { reason: 'NotAttempted' } },
+      { tenantId: 'd' },
+      { tenantId: 'e', syncFailure: { reason: 'NotAttempted' } },
+    ];
+    // f is new; the rest keep GET /connections order within their rank.
+    expect(passOrder(connections, last).map((c) => c.tenantId)).toEqual([
+      'c',
+      'e',
+      'b',
+      'd',
+      'f',
+      'a',
+    ]);
+    expect(passOrder(connections, undefined)).toEqual(connections);
   });
 });

@@ -1,6 +1,8 @@
 import type { XeroConnectionSpec } from '@xero-access/crd';
 import { TOKEN_SECRET_KEYS } from '@xero-access/xero-client';
+import { SYNC_TIMED_OUT } from '../reconcile/sync-deadline.js';
 import { describeTokenSecret } from '../token/token-secret.js';
+import { NOT_ATTEMPTED } from './not-attempted.js';
 
 /** Which organisations of the grant a sync monitors. */
 export interface TenantSelection {
@@ -85,6 +87,33 @@ export function retrySplit<T extends { tenantId: string }>(
 ): { fetch: T[]; kept: T[] } {
   const synced = (c: T): boolean => syncedIds.has(c.tenantId.toLowerCase());
   return { fetch: connections.filter((c) => !synced(c)), kept: connections.filter(synced) };
+}
+
+/** An organisation as the last pass left it (status.tenants): only its failure's reason counts here. */
+export interface LastPassTenant {
+  tenantId?: string;
+  syncFailure?: { reason: string };
+}
+
+/**
+ * The order a pass fetches the organisations in, which is the order the lanes take them: those the
+ * last pass did not reach (NotAttempted) first, those that timed out in it (SyncTimedOut) last,
+ * the others in GET /connections order between them. In GET /connections order alone, the ones
+ * that hung would take the lanes first again at every retry, and those after them would never be
+ * reached.
+ */
+export function passOrder<T extends { tenantId: string }>(
+  connections: readonly T[],
+  last: readonly LastPassTenant[] | undefined,
+): T[] {
+  const reasons = new Map(
+    (last ?? []).map((t) => [t.tenantId?.toLowerCase(), t.syncFailure?.reason]),
+  );
+  const rank = (c: T): number => {
+    const reason = reasons.get(c.tenantId.toLowerCase());
+    return reason === NOT_ATTEMPTED ? 0 : reason === SYNC_TIMED_OUT ? 2 : 1;
+  };
+  return [...connections].sort((a, b) => rank(a) - rank(b));
 }
 
 /** The Warning when spec.tenantId overrides the token Secret's tenant_id (tenant ids only). */

@@ -7,10 +7,14 @@ import {
   type XeroConnection as XeroTenantConnection,
   type XeroUser,
 } from '@xero-access/xero-client';
+import { NotAttemptedError } from './not-attempted.js';
+import { TENANT_TIMEOUT_MS, withTenantBudget } from './tenant-budget.js';
 import {
+  passOrder,
   retrySplit,
   selectedConnections,
   selectionSource,
+  type LastPassTenant,
   type TenantSelection,
 } from './tenant-selection.js';
 
@@ -29,7 +33,10 @@ export interface SyncedTenant extends SelectedTenant {
   takenAt: Date;
 }
 
-/** An organisation whose GET Organisation or GET Users failed: the others are synced all the same. */
+/**
+ * An organisation whose GET Organisation or GET Users failed (the others are synced all the same),
+ * or that the pass did not reach before its deadline (NotAttemptedError: it was not called).
+ */
 export interface FailedTenant extends SelectedTenant {
   error: unknown;
 }
@@ -44,9 +51,20 @@ export interface TenantSyncResult {
 
 /**
  * Organisations fetched at once. Their rate limits are their own (Xero counts them per
- * organisation), so one that waits for a slot, or hangs, holds one lane while the others go on.
+ * organisation), so one that waits for a slot, or hangs, holds one lane while the others go on,
+ * and for TENANT_TIMEOUT_MS at most.
  */
 export const TENANT_LANES = 4;
+
+/** What a pass knows beyond the selection: what a retry keeps, and how the last pass went. */
+export interface PassOptions {
+  /** Lower-case tenant ids a retry keeps: returned as `kept`, not fetched (retrySplit). */
+  keep?: ReadonlySet<string>;
+  /** The organisations as the last pass left them (status.tenants): the order to fetch in (passOrder). */
+  last?: readonly LastPassTenant[];
+  /** How long one organisation may hold its lane (TENANT_TIMEOUT_MS). */
+  tenantTimeoutMs?: number;
+}
 
 /**
  * Failures of the grant rather than of one organisation: every organisation would fail alike, and
@@ -57,19 +75,22 @@ const GRANT_FAILURES = new Set(['Unauthorized', 'ReauthorizationRequired', 'Inva
 /**
  * One pass over the grant: GET /connections picks the tenants (the selected one, or all of them),
  * then per tenant GET Organisation (proves token, tenant and scopes work) and GET Users. Each
- * organisation is fetched on its own: one that fails (403, rate limit, Xero down, the deadline) is
- * returned among `failed` while the others are synced. A failure of GET /connections, or of the
- * grant itself, fails the pass. Every call takes `options` (the reconcile's deadline: its signal,
- * and no rate-limit wait beyond it). `keep` (lower-case tenant ids; without a selected tenant): a
- * retry returns these as `kept` and fetches the grant's other organisations (retrySplit).
+ * organisation is fetched on its own, within its own time (`tenantTimeoutMs`): one that fails
+ * (403, rate limit, Xero down, its time or the deadline) is returned among `failed` while the
+ * others are synced; so is one not reached before the deadline (NotAttemptedError). A failure of
+ * GET /connections, or of the grant itself, fails the pass. Every call takes `options` (the
+ * reconcile's deadline: its signal, and no rate-limit wait beyond it). `pass.keep` (without a
+ * selected tenant): a retry returns these as `kept` and fetches the grant's other organisations,
+ * in the order `pass.last` gives (passOrder).
  */
 export async function syncTenants(
   client: XeroClient,
   accessToken: string,
   selection: TenantSelection,
   options: CallOptions = {},
-  keep?: ReadonlySet<string>,
+  pass: PassOptions = {},
 ): Promise<TenantSyncResult> {
+  const { keep, tenantTimeoutMs = TENANT_TIMEOUT_MS } = pass;
   const connections = await client.accounting.getConnections(accessToken, options);
   let selected: XeroTenantConnection[];
   if (selection.tenantId) {
@@ -98,16 +119,20 @@ export async function syncTenants(
   // A failure of the grant stops the other organisations' calls: they would fail alike.
   const grantFailed = new AbortController();
   let grantFailure: { error: unknown } | undefined;
-  const calls: CallOptions = {
-    ...options,
-    signal: options.signal
-      ? AbortSignal.any([options.signal, grantFailed.signal])
-      : grantFailed.signal,
-  };
-  const outcomes = await inLanes(selected, TENANT_LANES, async (tenant) => {
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, grantFailed.signal])
+    : grantFailed.signal;
+  const calls: CallOptions = { ...options, signal };
+  const order = passOrder(selected, pass.last);
+  const outcomes = await inLanes(order, TENANT_LANES, async (tenant) => {
     const chosen = selectedTenant(tenant);
+    // Out of time (or stopped) before its turn: it is not called, so it did not time out.
+    if (signal.aborted) return { failed: { ...chosen, error: new NotAttemptedError() } };
     try {
-      return { synced: await syncTenant(client, accessToken, chosen, calls) };
+      const synced = await withTenantBudget(calls, tenantTimeoutMs, (own) =>
+        syncTenant(client, accessToken, chosen, own),
+      );
+      return { synced };
     } catch (error) {
       if (!grantFailure && isXeroError(error) && GRANT_FAILURES.has(error.reason)) {
         grantFailure = { error };
@@ -118,7 +143,9 @@ export async function syncTenants(
   });
   if (grantFailure) throw grantFailure.error;
   const result: TenantSyncResult = { synced: [], failed: [], kept: kept.map(selectedTenant) };
-  for (const outcome of outcomes) {
+  const byTenant = new Map(order.map((tenant, i) => [tenant, outcomes[i]!]));
+  for (const tenant of selected) {
+    const outcome = byTenant.get(tenant)!;
     if (outcome.synced) result.synced.push(outcome.synced);
     else result.failed.push(outcome.failed);
   }
