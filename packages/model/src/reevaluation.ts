@@ -2,8 +2,10 @@
  * The re-evaluation contract between the admin API (writer) and the reconciler (reader): when a
  * staff member or an account link changes, the affected connections' checks run again promptly,
  * not at their next scheduled sync.
- * - `SADD <prefix>:reevaluate:pending <namespace/name>…`: durable; the reconciler drains it with
- *   SPOP, so nothing is lost while it is down;
+ * - `SADD <prefix>:reevaluate:pending <namespace/name>…`: kept until the reconciler has handled it
+ *   (it takes requests with a lease and removes them only once handled), so nothing is lost while
+ *   it is down or when it dies part-way; a Redis restart without persistence loses them (the next
+ *   regular sync covers those connections);
  * - `PUBLISH <prefix>:reevaluate <json ReevaluationRequest>`: wakes the reconciler at once.
  * Both apps take the same REDIS_KEY_PREFIX (a trailing ':' is ignored).
  */

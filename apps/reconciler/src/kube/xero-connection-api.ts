@@ -96,11 +96,20 @@ export class XeroConnectionApi {
     )) as XeroConnection;
   }
 
-  /** Sets an annotation (merge patch), e.g. the sync request a re-evaluation turns into. */
-  async annotate(namespace: string, name: string, key: string, value: string): Promise<void> {
+  /**
+   * Sets an annotation (merge patch), e.g. the sync request a re-evaluation turns into. `signal`
+   * aborts the request.
+   */
+  async annotate(
+    namespace: string,
+    name: string,
+    key: string,
+    value: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.api.patchNamespacedCustomObject(
       { ...coordinates, namespace, name, body: { metadata: { annotations: { [key]: value } } } },
-      mergePatch,
+      signal ? abortOptions(signal, mergePatch) : mergePatch,
     );
   }
 }

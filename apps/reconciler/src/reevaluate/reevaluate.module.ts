@@ -31,8 +31,14 @@ const LISTENER = Symbol('ReevaluationListener');
           redis,
           keyPrefix: config.redisKeyPrefix,
           logger: logger.child({ component: 'reevaluate' }),
-          reevaluate: (namespace, name) =>
-            api.annotate(namespace, name, SYNC_REQUESTED_ANNOTATION, new Date().toISOString()),
+          reevaluate: (namespace, name, signal) =>
+            api.annotate(
+              namespace,
+              name,
+              SYNC_REQUESTED_ANNOTATION,
+              new Date().toISOString(),
+              signal,
+            ),
         });
       },
     },

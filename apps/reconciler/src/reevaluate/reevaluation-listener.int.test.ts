@@ -3,6 +3,8 @@ import { PrivateRedisServer, redisTestPrefix } from '@xero-access/testing';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
+import { createLogger } from '../logging/logger.js';
+import { memorySink } from '../test/memory-sink.js';
 import { ReevaluationListener } from './reevaluation-listener.js';
 
 const logger = pino({ level: 'silent' });
@@ -45,24 +47,174 @@ describe('re-evaluation listener (real Redis)', () => {
     await Promise.all(listeners.map((l) => l.stop()));
   });
 
-  it('drains what was requested while it was down, and puts back what failed', async () => {
+  /** Every key the listener keeps for `prefix`, with what it holds (the queue is empty: none). */
+  const queueKeys = async (prefix: string) => {
+    const { pending } = reevaluationKeys(prefix);
+    return {
+      pending: await redis.smembers(pending),
+      taken: await redis.zrange(`${pending}:taken`, 0, -1),
+      failures: await redis.hgetall(`${pending}:failures`),
+    };
+  };
+
+  /** A call that never answers (and ignores its signal) until the test lets it go. */
+  const frozen = () => {
+    let thaw!: () => void;
+    const call = new Promise<void>((resolve) => (thaw = resolve));
+    return { call, thaw };
+  };
+
+  it('loses none of the requests a replica took when it dies part-way: the next one handles them', async () => {
     const prefix = redisTestPrefix('reeval');
-    await request(prefix, ['finance/acme', 'finance/broken']);
-    const seen: string[] = [];
-    const listener = new ReevaluationListener({
+    await request(prefix, ['finance/acme', 'finance/globex', 'payroll/x']);
+    // The first replica handles one request, then hangs for good in the next: from Redis's side,
+    // exactly a replica killed there (it never finishes, records nothing, hands nothing back).
+    const hang = frozen();
+    const first: string[] = [];
+    const dying = new ReevaluationListener({
+      redis,
+      keyPrefix: prefix,
+      logger,
+      drainEveryMs: 60_000,
+      leaseMs: 500,
+      timeoutMs: 60_000,
+      reevaluate: async (ns, name) => {
+        first.push(`${ns}/${name}`);
+        if (first.length > 1) await hang.call;
+      },
+    });
+    void dying.start();
+    const second: string[] = [];
+    const next = new ReevaluationListener({
+      redis,
+      keyPrefix: prefix,
+      logger,
+      drainEveryMs: 100,
+      reevaluate: async (ns, name) => {
+        second.push(`${ns}/${name}`);
+      },
+    });
+    try {
+      await expect.poll(() => first.length, { timeout: 5_000 }).toBe(2);
+      await next.start();
+      // What the dead replica handled stays handled; the rest, the one it died in included.
+      const left = ['finance/acme', 'finance/globex', 'payroll/x'].filter((c) => c !== first[0]);
+      await expect.poll(() => [...second].sort(), { timeout: 5_000 }).toEqual(left);
+      await expect.poll(() => queueKeys(prefix)).toEqual({ pending: [], taken: [], failures: {} });
+    } finally {
+      hang.thaw();
+      await Promise.all([dying.stop(), next.stop()]);
+    }
+  });
+
+  it('hands back what it took but did not handle when stopped, for the next replica at once', async () => {
+    const prefix = redisTestPrefix('reeval');
+    await request(prefix, ['finance/acme', 'finance/globex', 'payroll/x']);
+    const hang = frozen();
+    const first: string[] = [];
+    const stopped = new ReevaluationListener({
+      redis,
+      keyPrefix: prefix,
+      logger,
+      drainEveryMs: 60_000,
+      // Only the hand-back can let the next replica have them within this test.
+      leaseMs: 600_000,
+      reevaluate: async (ns, name) => {
+        first.push(`${ns}/${name}`);
+        if (first.length > 1) await hang.call;
+      },
+    });
+    void stopped.start();
+    const second: string[] = [];
+    const next = new ReevaluationListener({
       redis,
       keyPrefix: prefix,
       logger,
       drainEveryMs: 60_000,
       reevaluate: async (ns, name) => {
-        if (name === 'broken') throw new Error('apiserver unavailable');
-        seen.push(`${ns}/${name}`);
+        second.push(`${ns}/${name}`);
       },
     });
-    await listener.start();
-    expect(seen).toEqual(['finance/acme']);
-    expect(await redis.smembers(reevaluationKeys(prefix).pending)).toEqual(['finance/broken']);
-    await listener.stop();
+    try {
+      await expect.poll(() => first.length, { timeout: 5_000 }).toBe(2);
+      // Stopping does not wait for the call in flight (a SIGTERM has a grace period to keep).
+      const outcome = await Promise.race([
+        stopped.stop().then(() => 'stopped'),
+        new Promise((r) => setTimeout(() => r('still waiting'), 2_000)),
+      ]);
+      expect(outcome).toBe('stopped');
+      await next.start();
+      const left = ['finance/acme', 'finance/globex', 'payroll/x'].filter((c) => c !== first[0]);
+      expect([...second].sort()).toEqual(left);
+      expect(await queueKeys(prefix)).toEqual({ pending: [], taken: [], failures: {} });
+    } finally {
+      hang.thaw();
+      await Promise.all([stopped.stop(), next.stop()]);
+    }
+  });
+
+  it('logs a failing or hanging request and retries it later, while the others go on', async () => {
+    const prefix = redisTestPrefix('reeval');
+    await request(prefix, ['finance/acme', 'finance/broken', 'finance/stuck', 'payroll/x']);
+    const { sink, lines } = memorySink();
+    const calls: string[] = [];
+    const hang = frozen();
+    const listener = new ReevaluationListener({
+      redis,
+      keyPrefix: prefix,
+      logger: createLogger('info', sink),
+      drainEveryMs: 100,
+      timeoutMs: 300,
+      retry: { baseMs: 400, maxMs: 400, jitter: 0 },
+      reevaluate: async (ns, name) => {
+        const connection = `${ns}/${name}`;
+        calls.push(connection);
+        const attempt = calls.filter((c) => c === connection).length;
+        if (name === 'broken' && attempt <= 2)
+          throw Object.assign(new Error('apiserver unavailable'), { code: 503 });
+        if (name === 'stuck' && attempt === 1) await hang.call;
+      },
+    });
+    const handled = () =>
+      lines()
+        .filter((l) => l.msg === 're-evaluation requested')
+        .map((l) => l.connection as string);
+    const failed = () =>
+      lines()
+        .filter((l) => l.msg === 'could not request re-evaluation; will retry')
+        .map((l) => ({
+          connection: l.connection,
+          failures: l.failures,
+          error: (l.err as { message: string }).message,
+        }));
+    const started = listener.start();
+    try {
+      // The first drain goes past the failure and the hang.
+      await expect
+        .poll(() => handled(), { timeout: 2_000 })
+        .toEqual(expect.arrayContaining(['finance/acme', 'payroll/x']));
+      // Requested while the others wait for their retry: handled at once.
+      await request(prefix, ['finance/late']);
+      await expect.poll(() => handled(), { timeout: 2_000 }).toContain('finance/late');
+      await expect
+        .poll(() => handled().sort(), { timeout: 10_000 })
+        .toEqual(['finance/acme', 'finance/broken', 'finance/late', 'finance/stuck', 'payroll/x']);
+      expect(failed()).toEqual(
+        expect.arrayContaining([
+          { connection: 'finance/broken', failures: 1, error: 'apiserver unavailable' },
+          { connection: 'finance/broken', failures: 2, error: 'apiserver unavailable' },
+          { connection: 'finance/stuck', failures: 1, error: 'no answer within 300 ms' },
+        ]),
+      );
+      expect(failed()).toHaveLength(3);
+      // Retried after its delay, not on every drain (the timer drains every 100 ms).
+      expect(calls.filter((c) => c === 'finance/broken')).toHaveLength(3);
+      expect(calls.filter((c) => c === 'finance/stuck')).toHaveLength(2);
+      await expect.poll(() => queueKeys(prefix)).toEqual({ pending: [], taken: [], failures: {} });
+    } finally {
+      hang.thaw();
+      await Promise.all([started, listener.stop()]);
+    }
   });
 });
 

@@ -1,29 +1,49 @@
 import { reevaluationKeys } from '@xero-access/model';
 import type { Redis } from 'ioredis';
+import { boundedAttempt } from '../leader/bounded-attempt.js';
 import type { Logger } from '../logging/logger.js';
+import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
+import { PendingRequests, type TakenRequests } from './pending-requests.js';
 
 export interface ReevaluationListenerOptions {
   redis: Redis;
   keyPrefix: string;
-  /** Asks for the connection's checks to run again now (the reconciler: a sync request). */
-  reevaluate: (namespace: string, name: string) => Promise<void>;
+  /**
+   * Asks for the connection's checks to run again now (the reconciler: a sync request). Must be
+   * idempotent: a request whose replica died before recording it is handled again.
+   */
+  reevaluate: (namespace: string, name: string, signal: AbortSignal) => Promise<void>;
   logger: Logger;
   /** Drains the pending set this often even without a message (a missed PUBLISH loses nothing). */
   drainEveryMs?: number;
+  /** How long requests taken by a replica that stops answering wait before another takes them. */
+  leaseMs?: number;
+  /** A `reevaluate` call that has not settled by then is abandoned and retried. */
+  timeoutMs?: number;
+  /** Wait before retrying a failed request; doubles with each failure (jittered). */
+  retry?: BackoffPolicy;
 }
 
-const BATCH = 100;
+/** Taken at once; BATCH × the call timeout stays within the lease, so a slow batch keeps it. */
+const BATCH = 10;
+const LEASE_MS = 120_000;
+const TIMEOUT_MS = 10_000;
+const RETRY: BackoffPolicy = { baseMs: 5_000, maxMs: 300_000, jitter: 0.2 };
+
+type Outcome = { kind: 'done' } | { kind: 'stopped' } | { kind: 'failed'; retryInMs: number };
 
 /**
- * The reconciler's side of the re-evaluation contract (@xero-access/model): drains the pending set
- * with SPOP, so each request is taken by exactly one replica, on every PUBLISH and on a timer.
- * A request that fails goes back into the set for the next drain.
+ * The reconciler's side of the re-evaluation contract (@xero-access/model), on every PUBLISH and
+ * on a timer. Requests are taken with a lease and removed only once handled (`PendingRequests`),
+ * so a replica that dies part-way loses none: another takes them once the lease ends. A failed
+ * request is retried with backoff while the others go on; stopping hands back what is not done.
  */
 export class ReevaluationListener {
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private again = false;
+  private readonly stopping = new AbortController();
   private readonly keys: { channel: string; pending: string };
 
   constructor(private readonly options: ReevaluationListenerOptions) {
@@ -50,7 +70,9 @@ export class ReevaluationListener {
     await this.drain();
   }
 
+  /** Aborts the request in flight and hands back every request taken but not handled. */
   async stop(): Promise<void> {
+    this.stopping.abort();
     clearInterval(this.timer);
     this.subscriber?.disconnect();
     await this.draining;
@@ -58,15 +80,17 @@ export class ReevaluationListener {
   }
 
   private commandConnection: Redis | undefined;
+  private pendingRequests: PendingRequests | undefined;
 
-  private commands(): Redis {
-    if (!this.commandConnection) {
+  private pending(): PendingRequests {
+    if (!this.pendingRequests) {
       this.commandConnection = this.options.redis.duplicate({ enableOfflineQueue: true });
       // Without a listener ioredis prints "Unhandled error event" for every failed reconnect;
       // the subscriber already reports the outage.
       this.commandConnection.on('error', () => undefined);
+      this.pendingRequests = new PendingRequests(this.commandConnection, this.keys.pending);
     }
-    return this.commandConnection;
+    return this.pendingRequests;
   }
 
   /** One drain at a time; a request arriving meanwhile runs one more. */
@@ -79,7 +103,7 @@ export class ReevaluationListener {
       do {
         this.again = false;
         await this.drainOnce();
-      } while (this.again);
+      } while (this.again && !this.stopping.signal.aborted);
     })().finally(() => {
       this.draining = undefined;
     });
@@ -87,12 +111,11 @@ export class ReevaluationListener {
   }
 
   private async drainOnce(): Promise<void> {
-    const { logger, reevaluate } = this.options;
-    const redis = this.commands();
-    for (;;) {
-      let keys: string[];
+    const { logger } = this.options;
+    while (!this.stopping.signal.aborted) {
+      let taken: TakenRequests;
       try {
-        keys = await redis.spop(this.keys.pending, BATCH);
+        taken = await this.pending().take(BATCH, this.options.leaseMs ?? LEASE_MS);
       } catch (error) {
         logger.warn(
           { err: error },
@@ -100,30 +123,77 @@ export class ReevaluationListener {
         );
         return;
       }
-      if (keys.length === 0) return;
-      const failed: string[] = [];
-      for (const key of keys) {
-        const [namespace, name] = key.split('/');
-        if (!namespace || !name) {
-          logger.warn({ key }, 'ignoring a re-evaluation request that is not namespace/name');
-          continue;
-        }
-        try {
-          await reevaluate(namespace, name);
-          logger.info({ connection: key }, 're-evaluation requested');
-        } catch (error) {
-          if ((error as { code?: number }).code === 404) continue; // the connection is gone
-          logger.warn(
-            { err: error, connection: key },
-            'could not request re-evaluation; will retry',
+      if (taken.requests.length === 0) return;
+      if (!(await this.handleAll(taken))) return;
+    }
+  }
+
+  /** False when Redis failed us: the rest waits for the next drain (or the lease's end). */
+  private async handleAll({ lease, requests }: TakenRequests): Promise<boolean> {
+    const { logger } = this.options;
+    for (const [i, { request, failures }] of requests.entries()) {
+      const outcome = await this.handle(request, failures);
+      try {
+        if (outcome.kind === 'stopped') {
+          await this.pending().release(
+            lease,
+            requests.slice(i).map((r) => r.request),
           );
-          failed.push(key);
+          return false;
         }
+        if (outcome.kind === 'failed') {
+          await this.pending().retry(lease, request, outcome.retryInMs);
+        } else {
+          await this.pending().done(lease, request);
+        }
+      } catch (error) {
+        logger.warn(
+          { err: error, connection: request },
+          outcome.kind === 'stopped'
+            ? 'could not hand back re-evaluation requests; another replica takes them once their lease ends'
+            : 'could not record a re-evaluation request as handled or failed; it is handled again once its lease ends',
+        );
+        return false;
       }
-      if (failed.length > 0) {
-        await redis.sadd(this.keys.pending, ...failed).catch(() => {});
-        return;
+    }
+    return true;
+  }
+
+  private async handle(request: string, failures: number): Promise<Outcome> {
+    const { logger, reevaluate } = this.options;
+    const [namespace, name] = request.split('/');
+    if (!namespace || !name) {
+      logger.warn({ key: request }, 'ignoring a re-evaluation request that is not namespace/name');
+      return { kind: 'done' };
+    }
+    if (this.stopping.signal.aborted) return { kind: 'stopped' };
+    const timeoutMs = this.options.timeoutMs ?? TIMEOUT_MS;
+    let timedOut = false;
+    try {
+      const settled = await boundedAttempt(
+        async (signal) => {
+          await reevaluate(namespace, name, signal);
+          return true;
+        },
+        timeoutMs,
+        this.stopping.signal,
+        () => (timedOut = true),
+      );
+      if (settled) {
+        logger.info({ connection: request }, 're-evaluation requested');
+        return { kind: 'done' };
       }
+      if (!timedOut) return { kind: 'stopped' };
+      throw new Error(`no answer within ${timeoutMs} ms`);
+    } catch (error) {
+      if (this.stopping.signal.aborted && !timedOut) return { kind: 'stopped' };
+      if ((error as { code?: number }).code === 404) return { kind: 'done' }; // the connection is gone
+      const retryInMs = backoffDelay(failures, this.options.retry ?? RETRY);
+      logger.warn(
+        { err: error, connection: request, failures: failures + 1, retryInMs },
+        'could not request re-evaluation; will retry',
+      );
+      return { kind: 'failed', retryInMs };
     }
   }
 }
