@@ -58,6 +58,7 @@ export {
 export { logLineOptions, type LoggingApp } from './logging/log-line.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
+export type { HeldUsers } from './services/connections-holding.js';
 export type { SnapshotDiffBetween, SnapshotRecord, TenantRef } from './services/snapshots.js';
 export type {
   ApplyFindingsResult,

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Database } from '@xero-access/model';
+import type { Database, HeldUsers } from '@xero-access/model';
 import { DB } from '../database/database.module.js';
-import { affectedConnections, type AffectedBy } from './affected-connections.js';
 import { ReevaluationPublisher } from './reevaluation.js';
 
 /** After a staff or link change: find the connections it touches and ask for re-evaluation. */
@@ -12,8 +11,9 @@ export class Reevaluation {
     @Inject(ReevaluationPublisher) private readonly publisher: ReevaluationPublisher,
   ) {}
 
-  async after(reason: string, by: AffectedBy): Promise<string[]> {
-    const connections = await affectedConnections(this.db, by);
+  /** `by`: the Xero UserIDs whose link changed, and the emails of the staff records that did. */
+  async after(reason: string, by: HeldUsers): Promise<string[]> {
+    const connections = await this.db.connections.holding(by);
     await this.publisher.request(connections, reason);
     return connections;
   }

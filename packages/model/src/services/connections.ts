@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Connection, type ConnectionTenant } from '../entities/connection.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
+import { connectionsHolding, type HeldUsers } from './connections-holding.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
 
 export interface ConnectionRecord {
@@ -135,6 +136,14 @@ export class ConnectionService {
       { orderBy: { namespace: 'asc', name: 'asc' } },
     );
     return rows.map(toConnectionRecord);
+  }
+
+  /**
+   * The live connections (`namespace/name`, sorted) whose newest snapshot of some tenant lists one
+   * of these Xero users or emails: those whose findings a change to them can change. One query.
+   */
+  async holding(users: HeldUsers): Promise<string[]> {
+    return connectionsHolding(this.ctx.em(), this.ctx.dialect, users);
   }
 
   /** The resource was deleted: stop listing it, keep its snapshots and findings as evidence. */
