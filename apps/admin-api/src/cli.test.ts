@@ -3,12 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createOrm, MAX_PAGE_SIZE } from '@xero-access/model';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runAdminCli } from './test/admin-cli.js';
 
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
 /** The model package's `xao-model` command, as an auditor installs it. */
 const modelCli = join(
   dirname(createRequire(import.meta.url).resolve('@xero-access/model/package.json')),
@@ -20,18 +19,7 @@ const env = {
   DATABASE_URL: `sqlite://${join(dir, 'nested', 'api.db')}`,
   LOG_LEVEL: 'silent',
 };
-const run = (args: string[]) =>
-  promisify(execFile)(process.execPath, ['--import', 'tsx', cli, ...args], {
-    env,
-    timeout: 60_000,
-  }).then(
-    (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code: number; stdout: string; stderr: string }) => ({
-      code: e.code,
-      stdout: e.stdout,
-      stderr: e.stderr,
-    }),
-  );
+const run = (args: string[]) => runAdminCli(args, env);
 
 describe('admin-api CLI', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -161,5 +149,22 @@ describe('admin-api CLI', () => {
     const refused = await run(['token', 'create', '--name', 'x', '--role', 'root']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/--role.*root.*viewer, reviewer, admin, scim/s);
+  }, 60_000);
+
+  it('refuses an --expires without a zone, as the HTTP API does, naming the option', async () => {
+    const refused = await run([
+      'token',
+      'create',
+      '--name',
+      'no-zone',
+      '--role',
+      'viewer',
+      '--expires',
+      '2030-01-01T00:00:00',
+    ]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/--expires.*2030-01-01T00:00:00.*with a zone \(Z or ±hh:mm\)/s);
+    expect((await run(['token', 'list'])).stdout).not.toContain('no-zone');
   }, 60_000);
 });

@@ -12,7 +12,9 @@ import {
 import pino from 'pino';
 import { openModel } from './app/runtime.js';
 import { startServer } from './app/serve.js';
+import { cliActor } from './audit/cli-actor.js';
 import { loadConfig } from './config/config.js';
+import { DATE_TIME_PROBLEM, dateTime } from './http/date-time.js';
 import { createLogger } from './logging/logger.js';
 import { generateOpenApiJson } from './openapi/generate.js';
 
@@ -52,22 +54,25 @@ function openCommandModel() {
   );
 }
 
+/** As the HTTP API reads a date-time: a time without a zone would be read in this machine's zone. */
 const parseDate = (value: string) => {
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('expected an ISO-8601 date');
-  return date;
+  const parsed = dateTime.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(DATE_TIME_PROBLEM);
+  return parsed.data;
 };
 
 token
   .command('create')
-  .description('create a token and print it once (only its hash is stored)')
+  .description(
+    'create a token and print it once (only its hash is stored; audited as cli:<OS user>)',
+  )
   .requiredOption('--name <name>', 'unique name, e.g. ci or okta-scim')
   .addOption(
     new Option('--role <role>', 'viewer < reviewer < admin, or scim')
       .choices([...API_TOKEN_ROLES])
       .makeOptionMandatory(),
   )
-  .option('--expires <date>', 'expiry (ISO-8601)', parseDate)
+  .option('--expires <date>', 'expiry, with a zone (e.g. 2027-03-01T00:00:00Z)', parseDate)
   .option(
     '--owner-email <email>',
     "the person the token acts for: reviews then refuse that person's decisions on their own access",
@@ -86,7 +91,7 @@ token
           role: options.role,
           expiresAt: options.expires ?? null,
           ownerEmail: options.ownerEmail ?? null,
-          createdBy: 'cli',
+          by: cliActor(),
         });
         process.stderr.write(
           `created ${created.record.role} token ${created.record.name} (${created.record.id}); it is shown once:\n`,
@@ -121,11 +126,11 @@ token
 
 token
   .command('revoke <id>')
-  .description('revoke a token by id')
+  .description('revoke a token by id (audited as cli:<OS user>)')
   .action(async (id: string) => {
     const model = await openCommandModel();
     try {
-      await model.db.tokens.revoke(id);
+      await model.db.tokens.revoke(id, cliActor());
       process.stdout.write(`revoked ${id}\n`);
     } finally {
       await model.close();

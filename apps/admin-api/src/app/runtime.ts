@@ -75,7 +75,13 @@ export async function buildDependencies(
   };
 }
 
-/** Tokens given at deploy time (env or a mounted Secret) are made valid at start-up. */
+/** Who the audit log names for what start-up changes itself. */
+const BOOTSTRAP_ACTOR = { actor: 'system:bootstrap' };
+
+/**
+ * Tokens given at deploy time (env or a mounted Secret) are made valid at start-up. A token this
+ * creates or changes (a new secret, role or expiry) is audited; one left as it was is not.
+ */
 export async function ensureBootstrapTokens(deps: AppDependencies): Promise<void> {
   const { bootstrapAdminToken, bootstrapScimToken } = deps.config;
   if (bootstrapAdminToken)
@@ -83,14 +89,14 @@ export async function ensureBootstrapTokens(deps: AppDependencies): Promise<void
       name: 'bootstrap-admin',
       role: 'admin',
       token: bootstrapAdminToken,
-      createdBy: 'bootstrap',
+      by: BOOTSTRAP_ACTOR,
     });
   if (bootstrapScimToken)
     await deps.model.db.tokens.ensure({
       name: 'bootstrap-scim',
       role: 'scim',
       token: bootstrapScimToken,
-      createdBy: 'bootstrap',
+      by: BOOTSTRAP_ACTOR,
     });
 }
 

@@ -4,7 +4,10 @@ import { ConflictError } from '../errors.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at } from '../test/fixtures.js';
 import { untilWaitingForLocks } from '../test/lock-waits.js';
+import type { AuditActor } from './audit.js';
 import { encodeCursor } from './pagination.js';
+
+const by: AuditActor = { actor: 'system:bootstrap' };
 
 describe.each(testDrivers)('API tokens on $dialect', (driver) => {
   const t = useTestModel(driver);
@@ -46,11 +49,11 @@ describe.each(testDrivers)('API tokens on $dialect', (driver) => {
 
   it('ensures a bootstrap token idempotently and rotates its secret', async () => {
     const secret = 'b'.repeat(40);
-    const first = await db().tokens.ensure({ name: 'bootstrap', role: 'admin', token: secret });
-    const again = await db().tokens.ensure({ name: 'bootstrap', role: 'admin', token: secret });
+    const first = await db().tokens.ensure({ name: 'bootstrap', role: 'admin', token: secret, by });
+    const again = await db().tokens.ensure({ name: 'bootstrap', role: 'admin', token: secret, by });
     expect(again.id).toBe(first.id);
     expect(await db().tokens.verify(secret)).toMatchObject({ name: 'bootstrap' });
-    await db().tokens.ensure({ name: 'bootstrap', role: 'scim', token: 'c'.repeat(40) });
+    await db().tokens.ensure({ name: 'bootstrap', role: 'scim', token: 'c'.repeat(40), by });
     expect(await db().tokens.verify(secret)).toBeNull();
     expect(await db().tokens.verify('c'.repeat(40))).toMatchObject({ role: 'scim' });
   });
@@ -122,17 +125,105 @@ describe.each(testDrivers)(
     it('is refused, naming the token, whether new or rotated', async () => {
       const db = t.model.db;
       const { token: taken } = await db.tokens.create({ name: 'ci', role: 'viewer' });
-      const refused = db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: taken });
+      const refused = db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: taken, by });
       await expect(refused).rejects.toThrow(ConflictError);
       await expect(refused).rejects.toThrow(
         'another API token holds the secret given for bootstrap-scim',
       );
-      await db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: 'e'.repeat(40) });
+      await db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: 'e'.repeat(40), by });
       await expect(
-        db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: taken }),
+        db.tokens.ensure({ name: 'bootstrap-scim', role: 'scim', token: taken, by }),
       ).rejects.toThrow('another API token holds the secret given for bootstrap-scim');
       expect(await db.tokens.verify(taken)).toMatchObject({ name: 'ci', role: 'viewer' });
       expect(await db.tokens.verify('e'.repeat(40))).toMatchObject({ name: 'bootstrap-scim' });
+    });
+  },
+);
+
+describe.each(testDrivers)(
+  'changes to API tokens made outside the HTTP API on $dialect',
+  (driver) => {
+    const t = useTestModel(driver);
+    const entries = async () =>
+      (await t.model.db.audit.list({ resourceType: 'tokens' })).items.reverse();
+    const cli: AuditActor = { actor: 'cli:alice' };
+
+    it('audits a create and a revoke in the change, naming the token but never its secret', async () => {
+      const db = t.model.db;
+      const { token, record } = await db.tokens.create({
+        name: 'ci',
+        role: 'reviewer',
+        ownerEmail: 'Rita@acme.example',
+        expiresAt: at('2030-01-01T00:00:00Z'),
+        by: cli,
+      });
+      expect(record.createdBy).toBe('cli:alice');
+      await db.tokens.revoke(record.id, cli);
+      await db.tokens.revoke(record.id, cli); // already revoked: nothing changes, nothing is written
+      const details = {
+        name: 'ci',
+        role: 'reviewer',
+        ownerEmail: 'rita@acme.example',
+        expiresAt: '2030-01-01T00:00:00.000Z',
+      };
+      const written = await entries();
+      expect(written).toMatchObject([
+        { actor: 'cli:alice', action: 'token.create', resourceId: record.id, details },
+        { actor: 'cli:alice', action: 'token.revoke', resourceId: record.id, details },
+      ]);
+      expect(written.map((e) => e.outcome)).toEqual(['success', 'success']);
+      expect(JSON.stringify(written)).not.toContain(token.slice(4, 12));
+    });
+
+    it('writes no entry when the change fails, and none for what the HTTP API audits itself', async () => {
+      const db = t.model.db;
+      const before = (await entries()).length;
+      await expect(db.tokens.create({ name: 'ci', role: 'viewer', by: cli })).rejects.toThrow(
+        ConflictError,
+      );
+      await db.tokens.create({ name: 'via-http', role: 'viewer' });
+      expect(await entries()).toHaveLength(before);
+    });
+
+    it('audits an ensure only when it changes the token, saying what changed', async () => {
+      const db = t.model.db;
+      const secret = `xao_${'f'.repeat(40)}`;
+      const ensure = (input: { role: 'admin' | 'scim'; token: string; expiresAt?: Date }) =>
+        db.tokens.ensure({ name: 'bootstrap-admin', ...input, by });
+      const before = (await entries()).length;
+      const created = await ensure({ role: 'admin', token: secret });
+      expect(created.createdBy).toBe('system:bootstrap');
+      await ensure({ role: 'admin', token: secret }); // a restart: unchanged
+      await ensure({ role: 'scim', token: `xao_${'g'.repeat(40)}` });
+      await ensure({ role: 'scim', token: `xao_${'g'.repeat(40)}` });
+      await ensure({
+        role: 'scim',
+        token: `xao_${'g'.repeat(40)}`,
+        expiresAt: at('2031-01-01T00:00:00Z'),
+      });
+      const written = (await entries()).slice(before);
+      expect(written).toMatchObject([
+        {
+          actor: 'system:bootstrap',
+          action: 'token.create',
+          resourceId: created.id,
+          details: { name: 'bootstrap-admin', role: 'admin', ownerEmail: null, expiresAt: null },
+        },
+        {
+          action: 'token.update',
+          details: { role: 'scim', changed: ['secret', 'role'], previous: { role: 'admin' } },
+        },
+        {
+          action: 'token.update',
+          details: {
+            expiresAt: '2031-01-01T00:00:00.000Z',
+            changed: ['expiresAt'],
+            previous: { expiresAt: null },
+          },
+        },
+      ]);
+      expect(written).toHaveLength(3);
+      expect(JSON.stringify(written)).not.toMatch(/f{8}|g{8}/);
     });
   },
 );
@@ -155,7 +246,7 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
             name: 'bootstrap-admin',
             role: 'admin',
             token: secret,
-            createdBy: 'bootstrap',
+            by,
           }),
         );
         await untilWaitingForLocks(holder, replicas.length);
@@ -169,6 +260,9 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
           id: records[0]!.id,
           role: 'admin',
         });
+        // The replica that created it says so; the others changed nothing.
+        const entries = await t.model.db.audit.list({ resourceType: 'tokens' });
+        expect(entries.items.map((e) => e.action)).toEqual(['token.create']);
       } finally {
         await holder.end();
       }

@@ -1,8 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException, type RequiredEntityData } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-token.js';
 import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
+import { addAuditEntry, type AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
 import { emailAddress } from './staff-input.js';
 import {
@@ -63,6 +65,12 @@ export interface CreateTokenInput {
   expiresAt?: Date | null;
   /** Use this secret (e.g. from a bootstrap Secret) instead of generating one; at least 32 characters. */
   token?: string;
+  /**
+   * Who makes the change when no audited request does (the CLI, start-up): the change then writes
+   * its own audit entry in its transaction, and `createdBy` defaults to them. (The HTTP API's
+   * interceptor audits its requests itself.)
+   */
+  by?: AuditActor;
 }
 
 function validate(input: CreateTokenInput, now: Date): void {
@@ -97,11 +105,36 @@ function newRow(input: CreateTokenInput, token: string, now: Date): RequiredEnti
     tokenHash: hashToken(token),
     prefix: token.slice(0, PREFIX_LENGTH),
     ownerEmail: input.ownerEmail == null ? null : emailAddress.parse(input.ownerEmail),
-    createdBy: input.createdBy ?? null,
+    createdBy: input.createdBy ?? input.by?.actor ?? null,
     createdAt: now,
     expiresAt: input.expiresAt ?? null,
   };
 }
+
+type TokenAction = 'token.create' | 'token.update' | 'token.revoke';
+
+/** Audits a change to a token (resource type `tokens`, as the HTTP API's requests on /tokens). */
+function recordTokenChange(
+  em: SqlEntityManager,
+  action: TokenAction,
+  row: ApiToken,
+  by: AuditActor,
+  now: Date,
+  change: Record<string, unknown> = {},
+): void {
+  // What the token is and may do; never its secret, hash or prefix.
+  const details = {
+    name: row.name,
+    role: row.role,
+    ownerEmail: row.ownerEmail,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    ...change,
+  };
+  addAuditEntry(em, { ...by, action, resourceType: 'tokens', resourceId: row.id, details }, now);
+}
+
+const sameInstant = (a: Date | null, b: Date | null) =>
+  (a?.getTime() ?? null) === (b?.getTime() ?? null);
 
 /** The secret given to ensure is another token's already. */
 function secretTaken(name: string): ConflictError {
@@ -120,6 +153,7 @@ export class ApiTokenService {
     const token = input.token ?? `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const em = this.ctx.em();
     const row = em.create(ApiToken, newRow(input, token, now));
+    if (input.by) recordTokenChange(em, 'token.create', row, input.by, now);
     try {
       await em.flush();
     } catch (error) {
@@ -138,27 +172,44 @@ export class ApiTokenService {
    * starting together on a new database all succeed: an insert that meets an existing row does
    * nothing (on PostgreSQL, one racing another's insert waits for its commit), then the row is
    * read and updated. ConflictError when another token holds this secret.
+   *
+   * Audited by `input.by` when it changes something: `token.create`, or `token.update` naming what
+   * `changed` (`secret`, `role`, `expiresAt`) and the `previous` role or expiry. An unchanged
+   * token (every restart) writes nothing, so restarts do not fill the audit log.
    */
   async ensure(
-    input: CreateTokenInput & { token: string },
+    input: CreateTokenInput & { token: string; by: AuditActor },
     now = new Date(),
   ): Promise<ApiTokenRecord> {
     validate(input, now);
     return this.ctx.em().transactional(async (em) => {
+      const inserted = newRow(input, input.token, now);
       // No conflict target: every unique index is an arbiter. Naming only `name` would let the
       // token_hash index, which a racing insert of the same secret also conflicts on, fail it.
-      await em
-        .createQueryBuilder(ApiToken)
-        .insert(newRow(input, input.token, now))
-        .onConflict()
-        .ignore()
-        .execute();
+      await em.createQueryBuilder(ApiToken).insert(inserted).onConflict().ignore().execute();
       const row = await em.findOne(ApiToken, { name: input.name });
       if (!row) throw secretTaken(input.name);
-      row.tokenHash = hashToken(input.token);
+      const tokenHash = hashToken(input.token);
+      const expiresAt = input.expiresAt ?? null;
+      const changed = [
+        ...(row.tokenHash === tokenHash ? [] : ['secret']),
+        ...(row.role === input.role ? [] : ['role']),
+        ...(sameInstant(row.expiresAt, expiresAt) ? [] : ['expiresAt']),
+      ];
+      // What the change overwrote, but the secret (only that it changed).
+      const previous = {
+        ...(changed.includes('role') ? { role: row.role } : {}),
+        ...(changed.includes('expiresAt')
+          ? { expiresAt: row.expiresAt?.toISOString() ?? null }
+          : {}),
+      };
+      row.tokenHash = tokenHash;
       row.prefix = input.token.slice(0, PREFIX_LENGTH);
       row.role = input.role;
-      row.expiresAt = input.expiresAt ?? null;
+      row.expiresAt = expiresAt;
+      if (row.id === inserted.id) recordTokenChange(em, 'token.create', row, input.by, now);
+      else if (changed.length)
+        recordTokenChange(em, 'token.update', row, input.by, now, { changed, previous });
       try {
         await em.flush();
       } catch (error) {
@@ -197,12 +248,16 @@ export class ApiTokenService {
     return toPage(rows, limit, toApiTokenRecord, (t) => encodeCursor('tokens', t.name, t.id));
   }
 
-  async revoke(id: string, now = new Date()): Promise<ApiTokenRecord> {
+  /** Revokes (once: a revoked token keeps its time); audited by `by` (token.revoke) when given. */
+  async revoke(id: string, by?: AuditActor, now = new Date()): Promise<ApiTokenRecord> {
     const em = this.ctx.em();
     if (!isUuid(id)) throw new NotFoundError('API token', String(id));
     const row = await em.findOne(ApiToken, { id });
     if (!row) throw new NotFoundError('API token', id);
-    row.revokedAt ??= now;
+    if (row.revokedAt === null) {
+      row.revokedAt = now;
+      if (by) recordTokenChange(em, 'token.revoke', row, by, now);
+    }
     await em.flush();
     return toApiTokenRecord(row);
   }
