@@ -84,6 +84,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         METRICS_PORT: String(metricsPort),
         METRICS_HOST: '127.0.0.1',
         LEADER_ELECTION_NAMESPACE: 'default',
+        // Scenarios and demos ask for syncs back to back.
+        REQUESTED_SYNC_GAP: '0s',
         ...options.reconcilerEnv,
       },
     });

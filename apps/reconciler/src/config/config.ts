@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ALERT_PAYLOAD_DETAILS } from '../alerts/finding-alerts.js';
 import { parseAllowedHosts } from '../alerts/webhook-host-policy.js';
 import { defaultDrainMs, shutdownTimingsProblem } from '../operator/shutdown-budget.js';
+import { REQUESTED_SYNC_GAP_MS } from '../reconcile/requested-sync.js';
 
 const jsonObject = (what: string) =>
   z.string().transform((text, ctx) => {
@@ -115,6 +116,7 @@ const envSchema = z.object({
   // One reconcile's time limit: past it, its Xero and Kubernetes calls are abandoned (a hung
   // tenant cannot hold a worker) and the sync fails as SyncTimedOut, retried with backoff.
   SYNC_TIMEOUT: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(120_000),
+  REQUESTED_SYNC_GAP: durationMs.default(REQUESTED_SYNC_GAP_MS),
   TOKEN_REFRESH_AHEAD: durationMs.default(5 * 60_000),
   REFRESH_LOCK_TTL: durationMs.default(30_000),
   // The policy input's settings.offboardingGraceHours is an integer: a fraction would fail every evaluation.
@@ -196,6 +198,7 @@ function toConfig(env: z.output<typeof envSchema>) {
     shutdownGracePeriodMs: env.SHUTDOWN_GRACE_PERIOD,
     syncJitter: env.SYNC_JITTER,
     syncTimeoutMs: env.SYNC_TIMEOUT,
+    requestedSyncGapMs: env.REQUESTED_SYNC_GAP,
     tokenRefreshAheadMs: env.TOKEN_REFRESH_AHEAD,
     refreshLockTtlMs: env.REFRESH_LOCK_TTL,
     offboardingGraceHours: env.OFFBOARDING_GRACE_HOURS,

@@ -42,6 +42,7 @@ import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 import { SYNC_TIMED_OUT, SyncDeadline } from './sync-deadline.js';
 import { UnwrittenReports, type SyncReport } from './unwritten-reports.js';
 import { TenantRetries } from './tenant-retries.js';
+import { RequestedSyncGate, syncRequestedSince } from './requested-sync.js';
 
 export interface ConnectionReconcilerDeps {
   api: XeroConnectionApi;
@@ -63,6 +64,8 @@ export interface ConnectionReconcilerDeps {
     offboardingGraceHours: number;
     /** SYNC_TIMEOUT: one reconcile's time limit (sync-deadline.ts). */
     syncTimeoutMs: number;
+    /** REQUESTED_SYNC_GAP: the least time from one sync's start to a requested one's (requested-sync.ts). */
+    requestedSyncGapMs: number;
   };
 }
 
@@ -98,7 +101,12 @@ export class ConnectionReconciler {
   /** A partial sync's synced organisations: its retries keep these (tenant-retries.ts). */
   private readonly tenantRetries = new TenantRetries();
 
-  constructor(private readonly deps: ConnectionReconcilerDeps) {}
+  /** When each connection's last sync started: requested syncs keep a gap (requested-sync.ts). */
+  private readonly requestedSyncs: RequestedSyncGate;
+
+  constructor(private readonly deps: ConnectionReconcilerDeps) {
+    this.requestedSyncs = new RequestedSyncGate(deps.settings.requestedSyncGapMs);
+  }
 
   /**
    * A Secret the connection references was created or changed. Returns whether the connection is
@@ -193,7 +201,9 @@ export class ConnectionReconciler {
       // A new leader exports what the last sync found, which may have run on another replica.
       const ready = findCondition(status.conditions, 'Ready');
       if (ready) this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
-      const next = Date.parse(status.nextSyncTime!);
+      // A sync asked for within the gap after the last one runs at the gap's end, if sooner.
+      const requestedAt = this.requestedSyncs.dueAt(key, connection, now.getTime()) ?? Infinity;
+      const next = Math.min(Date.parse(status.nextSyncTime!), requestedAt);
       return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
     }
     if (signals.stopping?.aborted) return {};
@@ -205,7 +215,8 @@ export class ConnectionReconciler {
     if (status.observedGeneration !== connection.metadata?.generation) return true;
     if (!status.nextSyncTime) return true;
     if (findCondition(status.conditions, 'Synced')?.reason === 'Suspended') return true;
-    if (syncRequestedSince(connection, status.lastSyncTime)) return true;
+    const requestedAt = this.requestedSyncs.dueAt(key, connection, now.getTime());
+    if (requestedAt !== undefined && requestedAt <= now.getTime()) return true;
     if (this.fixedBySecretChange(key, connection)) return true;
     return Date.parse(status.nextSyncTime) <= now.getTime();
   }
@@ -241,6 +252,7 @@ export class ConnectionReconciler {
     const ref: ConnectionRef = { namespace, name };
     // This sync reads the Secrets as they are now: earlier changes are taken into account.
     this.secretChanges.delete(key);
+    this.requestedSyncs.starting(key, now.getTime());
     const generation = connection.metadata?.generation;
     const previous = connection.status ?? {};
     // Retrying a partial sync: all but its synced organisations, unless a sync was asked for by
@@ -402,20 +414,9 @@ export class ConnectionReconciler {
     this.tenantMismatches.delete(key);
     this.unwritten.forget(key);
     this.tenantRetries.forget(key);
+    this.requestedSyncs.forget(key);
     this.deps.tokens.forget(key);
     this.deps.clients.release(key);
     this.deps.metrics.forgetConnection(namespace, name);
   }
-}
-
-/**
- * `kubectl annotate xc NAME xeroaccess.dev/sync-requested-at=$(date -u +%FT%TZ) --overwrite`
- * asks for a sync now (as Flux's reconcile.fluxcd.io/requestedAt): due when newer than the last sync.
- */
-export const SYNC_REQUESTED_ANNOTATION = 'xeroaccess.dev/sync-requested-at';
-
-function syncRequestedSince(connection: XeroConnection, lastSyncTime: string | undefined): boolean {
-  const requested = Date.parse(connection.metadata?.annotations?.[SYNC_REQUESTED_ANNOTATION] ?? '');
-  if (Number.isNaN(requested)) return false;
-  return !lastSyncTime || requested > Date.parse(lastSyncTime);
 }

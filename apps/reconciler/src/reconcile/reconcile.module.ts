@@ -81,6 +81,7 @@ import { ConnectionReconciler } from './connection-reconciler.js';
             syncJitter: config.syncJitter,
             offboardingGraceHours: config.offboardingGraceHours,
             syncTimeoutMs: config.syncTimeoutMs,
+            requestedSyncGapMs: config.requestedSyncGapMs,
           },
         }),
     },

@@ -10,7 +10,7 @@ import { CONFIG, KUBE_CONFIG, LOGGER, REDIS } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
 import { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
-import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/requested-sync.js';
 import { ReevaluationListener } from './reevaluation-listener.js';
 
 const LISTENER = Symbol('ReevaluationListener');

@@ -61,6 +61,8 @@ export function testEnv(options: {
     LEASE_RENEW_DEADLINE: '3s',
     LEASE_RETRY_PERIOD: '500ms',
     SHUTDOWN_DRAIN: '5s',
+    // Tests ask for syncs back to back; requested-sync.int.test.ts sets the gap.
+    REQUESTED_SYNC_GAP: '0s',
     ...options.extra,
   };
 }

@@ -12,7 +12,7 @@ import { startSandbox, type Sandbox, type StartSandboxOptions } from '@xero-acce
 import { afterAll, beforeAll } from 'vitest';
 import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
 import { loadConfig } from '../config/config.js';
-import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/requested-sync.js';
 import {
   apis,
   applyAuthorizationCodeConnection,

@@ -1,7 +1,7 @@
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/requested-sync.js';
 import { condition, until } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 

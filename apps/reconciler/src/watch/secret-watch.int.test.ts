@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningReconciler } from '../app/bootstrap.js';
-import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/connection-reconciler.js';
+import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/requested-sync.js';
 import { condition, eventually } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 
