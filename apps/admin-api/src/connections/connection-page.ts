@@ -1,12 +1,24 @@
 import { HttpException } from '@nestjs/common';
 import { pageSize, PageRequestError, type ConnectionRecord, type Page } from '@xero-access/model';
 import type { ErrorBody } from '../http/errors.js';
-import { kubeStatusOf, type KubeGateway, type XeroConnectionResource } from '../kube/kube.js';
+import {
+  kubeStatusOf,
+  type KubeGateway,
+  type XeroConnectionPage,
+  type XeroConnectionResource,
+} from '../kube/kube.js';
 
 const SCOPE = 'connections';
 
 /** Longest cursor: a continue token names the last object read (up to 253 + 63 characters). */
 export const MAX_CONNECTIONS_CURSOR = 2048;
+
+/**
+ * Kubernetes lists one page waits on at most: with WATCH_NAMESPACES each namespace is its own list,
+ * and the namespaces after the one being read are read meanwhile, a few at once, so a page over
+ * hundreds of small namespaces waits on about one list in this many, not on each in turn.
+ */
+export const LISTINGS_IN_FLIGHT = 8;
 
 /** Where the cluster's listing resumes: a namespace's list (null: all namespaces), from `continue`. */
 interface ClusterPosition {
@@ -106,8 +118,9 @@ function expired(): HttpException {
 
 /**
  * One page of connections: those the cluster holds (XeroConnections, read a Kubernetes page at a
- * time with limit and continue, as kubectl does) merged with those the database knows (deleted
- * ones too, read whole: a few thousand at most), by `namespace/name` in the order Kubernetes lists
+ * time with limit and continue, as kubectl does; with WATCH_NAMESPACES the next namespaces' lists
+ * are read ahead, LISTINGS_IN_FLIGHT at once) merged with those the database knows (deleted ones
+ * too, read whole: a few thousand at most), by `namespace/name` in the order Kubernetes lists
  * them. The cursor carries the last connection listed and the continue token right after it (see
  * resumeAt). A continue token the API server no longer keeps is a 410 naming the cursor; while
  * the cluster does not answer, the database's connections are listed alone.
@@ -136,18 +149,23 @@ export async function connectionPage(
   const fetched: { resource: XeroConnectionResource; key: string; page: PageRead }[] = [];
   let kubernetes = kube ? 'connected' : 'not configured';
   let stalled = false;
+  // Each list's first page, read ahead of its turn with the request its turn would make; those
+  // read ahead when the page fills (fewer than LISTINGS_IN_FLIGHT) are left unused.
+  const ahead = new Map<string | null, Promise<ListingRead>>();
   // More than a page past `after` from the cluster, or all of it: only then is it known which
   // connections of the database come before the first the cluster has not shown yet.
   while (kube && position && fetched.length <= limit) {
     const from: ClusterPosition = position;
-    let listed;
-    try {
-      listed = await kube.listConnectionsPage(
-        from.namespace,
-        limit + 1,
-        from.continue ?? undefined,
-      );
-    } catch (error) {
+    const at = listings.indexOf(from.namespace);
+    for (const namespace of listings.slice(at + 1, at + LISTINGS_IN_FLIGHT)) {
+      if (!ahead.has(namespace))
+        ahead.set(namespace, readListing(kube, { namespace, continue: null }, limit + 1));
+    }
+    const reading =
+      (from.continue === null ? ahead.get(from.namespace) : undefined) ??
+      readListing(kube, from, limit + 1);
+    const { listed, error } = await reading;
+    if (!listed) {
       const status = kubeStatusOf(error);
       if (from.continue !== null && status === 410) throw expired();
       if (from.continue !== null && status === 400) throw notACursor();
@@ -181,6 +199,21 @@ export async function connectionPage(
   const next = fetched.find((f) => f.key > last);
   const cluster = next && kube ? await resumeAt(kube, next.page, last) : position;
   return { items, nextCursor: encodeCursor({ after: last, cluster }), kubernetes };
+}
+
+/** A list's page, or why it could not be read: never rejects, so a read left unused fails quietly. */
+type ListingRead =
+  { listed: XeroConnectionPage; error?: never } | { listed?: never; error: unknown };
+
+function readListing(
+  kube: KubeGateway,
+  from: ClusterPosition,
+  limit: number,
+): Promise<ListingRead> {
+  return kube.listConnectionsPage(from.namespace, limit, from.continue ?? undefined).then(
+    (listed) => ({ listed }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /**

@@ -7,7 +7,8 @@ import {
   uniqueName,
 } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeGateway, XC } from '../kube/kube.js';
+import { LISTINGS_IN_FLIGHT } from '../connections/connection-page.js';
+import { KubeGateway, XC, type XeroConnectionPage } from '../kube/kube.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
 import { createXeroConnection } from './xero-connections.js';
 
@@ -111,6 +112,130 @@ describe.each(DIALECTS)(
     });
   },
 );
+
+/**
+ * The API server, answering each list in 50 to 100 ms (as one a few hops away does), counted: how
+ * many lists a page made, how many were read at once, and the time they took added up.
+ */
+class CountedGateway extends KubeGateway {
+  lists = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  listedMs = 0;
+
+  override async listConnectionsPage(
+    namespace: string | null,
+    limit: number,
+    continueToken?: string,
+  ): Promise<XeroConnectionPage> {
+    this.lists += 1;
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    const started = Date.now();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 50));
+      return await super.listConnectionsPage(namespace, limit, continueToken);
+    } finally {
+      this.inFlight -= 1;
+      this.listedMs += Date.now() - started;
+    }
+  }
+
+  reset(): void {
+    Object.assign(this, { lists: 0, maxInFlight: 0, listedMs: 0 });
+  }
+}
+
+describe('GET /connections over many watched namespaces (one Kubernetes list each)', () => {
+  const kc = testKubeConfig();
+  const spec = { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'xero-app' } };
+  const NAMESPACES = 32;
+  let h: Harness;
+  let gateway: CountedGateway;
+  /** Every connection's key, in the order Kubernetes lists them; the cluster's alone. */
+  let expected: string[];
+  let cluster: string[];
+
+  beforeAll(async () => {
+    const namespaces: string[] = [];
+    for (let i = 0; i < NAMESPACES; i += 1)
+      namespaces.push(await createTestNamespace(kc, 'api-many'));
+    // 0 to 3 XeroConnections each: lists that are empty, fit a page, or need continue.
+    cluster = [];
+    for (const [i, namespace] of namespaces.entries()) {
+      for (let c = 0; c < i % 4; c += 1) {
+        await createXeroConnection(kc, namespace, `c${c}`, spec);
+        cluster.push(`${namespace}/c${c}`);
+      }
+    }
+    gateway = new CountedGateway(kc, namespaces);
+    h = await startHarness('sqlite', { kube: gateway });
+    // Known to the database only, in every fifth namespace, between c0 and c1.
+    const deleted = namespaces.filter((_, i) => i % 5 === 0).map((ns) => `${ns}/c0x`);
+    for (const key of deleted) {
+      const [namespace, name] = key.split('/') as [string, string];
+      await h.model.db.connections.upsert({ namespace, name }, { userCount: 1 });
+    }
+    const byKubernetes = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    cluster.sort(byKubernetes);
+    expected = [...cluster, ...deleted].sort(byKubernetes);
+  });
+  afterAll(async () => h?.close());
+
+  /** The keys of each page from the first to the last, checking each page's cursor. */
+  async function walk(limit: number): Promise<string[][]> {
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await h.call('GET', '/connections', {
+        token: h.tokens.viewer,
+        query: { limit: String(limit), ...(cursor ? { cursor } : {}) },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      const body = response.json<ConnectionsPage>();
+      expect(body.kubernetes).toBe('connected');
+      const keys = body.items.map((c) => `${c.namespace}/${c.name}`);
+      pages.push(keys);
+      cursor = body.nextCursor;
+      if (!cursor) break;
+      // The cursor names the page's last connection and the list the cluster resumes in: the one
+      // of the next connection the cluster holds, from its start (no continue token) when that
+      // connection is its first.
+      const last = keys.at(-1)!;
+      const [scope, namespace, name, resumes] = parse(cursor);
+      expect([scope, `${namespace}/${name}`]).toEqual(['connections', last]);
+      const next = cluster.find((key) => key > last);
+      if (!next) expect(resumes).toBeNull();
+      else {
+        const [listing] = next.split('/');
+        const firstOfItsList = cluster.find((key) => key.startsWith(`${listing}/`)) === next;
+        expect(resumes).toEqual([listing, firstOfItsList ? null : expect.any(String)]);
+      }
+    } while (cursor);
+    return pages;
+  }
+
+  it.each([1, 2, 5, 50])(
+    'lists every connection once, in order, %i a page, with cursors that resume where it ended',
+    async (limit) => {
+      const pages = await walk(limit);
+      expect(pages.flat()).toEqual(expected);
+      expect(pages.slice(0, -1).every((keys) => keys.length === limit)).toBe(true);
+    },
+  );
+
+  it(`reads up to ${LISTINGS_IN_FLIGHT} namespaces at once, not each in turn`, async () => {
+    gateway.reset();
+    const started = Date.now();
+    expect(await walk(500)).toEqual([expected]);
+    const tookMs = Date.now() - started;
+    // Each namespace once: none read twice, none ahead of a page that needs no more.
+    expect(gateway.lists).toBe(NAMESPACES);
+    expect(gateway.maxInFlight).toBe(LISTINGS_IN_FLIGHT);
+    // In turn the page would take as long as its lists added up.
+    expect(tookMs).toBeLessThan(gateway.listedMs / 2);
+  });
+});
 
 describe('GET /connections over every namespace', () => {
   const kc = testKubeConfig();

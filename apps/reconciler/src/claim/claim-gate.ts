@@ -48,7 +48,9 @@ export class ClaimGate {
       return { requeueAfterMs: claim.retryAfterMs };
     }
     this.elsewhere.heldHere(namespace);
-    return next({ ...signals, fenced: AbortSignal.any([signals.fenced, claim.lost]) });
+    return this.claims.using(namespace, () =>
+      next({ ...signals, fenced: AbortSignal.any([signals.fenced, claim.lost]) }),
+    );
   }
 }
 

@@ -2,26 +2,40 @@ import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LeaseApi } from '../leader/lease-lock.js';
 import { silentLogger } from '../logging/logger.js';
-import { CLAIM_LEASE_NAME, ClaimLostError, NamespaceClaims } from './namespace-claims.js';
+import {
+  CLAIM_IDLE_MS,
+  CLAIM_LEASE_NAME,
+  CLAIM_RENEWALS_IN_FLIGHT,
+  ClaimLostError,
+  NamespaceClaims,
+} from './namespace-claims.js';
 
 const apiError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { code });
 
-/** Leases in memory, with the API server's resourceVersion checks; `failing` makes every call fail. */
+/**
+ * Leases in memory, with the API server's resourceVersion checks; `failing` makes every call fail,
+ * `latencyMs` answers each that much later (on the faked clock). `requests` are the calls made, by
+ * namespace and when; `maxInFlight` the most that were awaiting their answer at once.
+ */
 class LeaseStore implements LeaseApi {
   readonly leases = new Map<string, V1Lease>();
   calls = 0;
   failing = false;
+  latencyMs = 0;
+  requests: { namespace: string; at: number }[] = [];
+  maxInFlight = 0;
+  private inFlight = 0;
   private version = 0;
 
   async readNamespacedLease(p: { namespace: string; name: string }): Promise<V1Lease> {
-    this.call();
+    await this.call(p.namespace);
     const lease = this.leases.get(`${p.namespace}/${p.name}`);
     if (!lease) throw apiError(404);
     return structuredClone(lease);
   }
 
   async createNamespacedLease(p: { namespace: string; body: V1Lease }): Promise<V1Lease> {
-    this.call();
+    await this.call(p.namespace);
     const key = `${p.namespace}/${p.body.metadata!.name}`;
     if (this.leases.has(key)) throw apiError(409);
     return this.store(key, p.body);
@@ -32,7 +46,7 @@ class LeaseStore implements LeaseApi {
     name: string;
     body: V1Lease;
   }): Promise<V1Lease> {
-    this.call();
+    await this.call(p.namespace);
     const key = `${p.namespace}/${p.name}`;
     const current = this.leases.get(key);
     if (!current) throw apiError(404);
@@ -62,8 +76,16 @@ class LeaseStore implements LeaseApi {
     return this.leases.get(`${namespace}/${CLAIM_LEASE_NAME}`)?.spec?.holderIdentity;
   }
 
-  private call(): void {
+  private async call(namespace: string): Promise<void> {
     this.calls += 1;
+    this.requests.push({ namespace, at: Date.now() });
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    } finally {
+      this.inFlight -= 1;
+    }
     if (this.failing) throw apiError(500);
   }
 
@@ -194,5 +216,77 @@ describe('NamespaceClaims', () => {
     store.renewAs('payroll', 'xao/release-b');
     expect((await claims.check('finance')).held).toBe(true);
     expect((await claims.check('payroll')).held).toBe(false);
+  });
+
+  it(`renews many claims spread over the renew period, ${CLAIM_RENEWALS_IN_FLIGHT} requests at most at once`, async () => {
+    const namespaces = Array.from({ length: 50 }, (_, i) => `team-${i}`);
+    for (const namespace of namespaces) expect((await claims.check(namespace)).held).toBe(true);
+    // An API server that takes a second per request: 50 renewals at once would be 50 in flight.
+    store.latencyMs = 1_000;
+    store.requests = [];
+    store.maxInFlight = 0;
+    await vi.advanceTimersByTimeAsync(5 * 20_000);
+    expect(store.maxInFlight).toBeGreaterThan(1);
+    expect(store.maxInFlight).toBeLessThanOrEqual(CLAIM_RENEWALS_IN_FLIGHT);
+    // Each renewed in each period (a read and a write), none lost; a period's requests are not
+    // one burst: they start in most of its seconds.
+    const lastPeriod = store.requests.filter((r) => r.at >= Date.now() - 20_000);
+    const seconds = new Set(lastPeriod.map((r) => Math.floor(r.at / 1000)));
+    expect(seconds.size).toBeGreaterThanOrEqual(15);
+    for (const namespace of namespaces) {
+      expect(lastPeriod.filter((r) => r.namespace === namespace).length).toBeGreaterThanOrEqual(2);
+      expect((await claims.check(namespace)).held).toBe(true);
+    }
+  });
+
+  it('releases a claim no reconcile has needed for its idle time, and claims it again when one does', async () => {
+    const finance = await claims.check('finance');
+    if (!finance.held) throw new Error('not held');
+    // payroll's XeroConnections are reconciled every few minutes; finance's are gone.
+    for (let elapsed = 0; elapsed < CLAIM_IDLE_MS + 40_000; elapsed += 60_000) {
+      expect((await claims.check('payroll')).held).toBe(true);
+      await vi.advanceTimersByTimeAsync(60_000);
+    }
+    expect(store.holder('finance')).toBe('');
+    expect(finance.lost.aborted).toBe(true);
+    const released = store.leases.get(`finance/${CLAIM_LEASE_NAME}`)!.metadata!.resourceVersion;
+    const requests = store.requests.length;
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    // No longer renewed, nor read; payroll's claim is, without being checked meanwhile.
+    expect(store.leases.get(`finance/${CLAIM_LEASE_NAME}`)!.metadata!.resourceVersion).toBe(
+      released,
+    );
+    expect(store.requests.slice(requests).some((r) => r.namespace === 'finance')).toBe(false);
+    expect(store.requests.slice(requests).some((r) => r.namespace === 'payroll')).toBe(true);
+    expect(store.holder('payroll')).toBe('xao/release-a');
+
+    expect((await claims.check('finance')).held).toBe(true);
+    expect(store.holder('finance')).toBe('xao/release-a');
+  });
+
+  it('keeps a claim while a reconcile runs under it, however long, and counts its idle time from its end', async () => {
+    expect((await claims.check('finance')).held).toBe(true);
+    let finish!: () => void;
+    const reconcile = claims.using('finance', () => new Promise<void>((r) => (finish = r)));
+    await vi.advanceTimersByTimeAsync(CLAIM_IDLE_MS + 5 * 60_000);
+    expect(store.holder('finance')).toBe('xao/release-a');
+    finish();
+    await reconcile;
+    await vi.advanceTimersByTimeAsync(CLAIM_IDLE_MS - 60_000);
+    expect(store.holder('finance')).toBe('xao/release-a');
+    await vi.advanceTimersByTimeAsync(2 * 60_000);
+    expect(store.holder('finance')).toBe('');
+  });
+
+  it('leaves a claim alone that another process of the release renewed meanwhile', async () => {
+    expect((await claims.check('finance')).held).toBe(true);
+    await vi.advanceTimersByTimeAsync(CLAIM_IDLE_MS - 1);
+    // The release's next leader (same identity) renews it after this one's last look at it.
+    store.renewAs('finance', 'xao/release-a');
+    const requests = store.requests.length;
+    await vi.advanceTimersByTimeAsync(40_000);
+    // Dropped, read once to be released, and left as the other process wrote it.
+    expect(store.requests.slice(requests).filter((r) => r.namespace === 'finance')).toHaveLength(1);
+    expect(store.holder('finance')).toBe('xao/release-a');
   });
 });

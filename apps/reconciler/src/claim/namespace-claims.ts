@@ -1,7 +1,6 @@
 import { boundedAttempt } from '../leader/bounded-attempt.js';
 import { LeaseLock, type LeaseApi } from '../leader/lease-lock.js';
 import type { Logger } from '../logging/logger.js';
-import { sleep } from '../util/sleep.js';
 
 /**
  * The Lease a release claims a namespace with. One name for every release (they must contend for
@@ -16,10 +15,27 @@ export interface ClaimSettings {
   renewPeriodMs: number;
 }
 
+/**
+ * How long a claim is kept that no reconcile has needed: three resync periods by default (every
+ * XeroConnection is reconciled each RESYNC_PERIOD, 10 min), so a namespace with connections keeps
+ * its claim, and one whose connections are gone stops costing requests.
+ */
+export const CLAIM_IDLE_MS = 30 * 60_000;
+
+/**
+ * The renewal loop's Lease requests (a renewal's read and write, a release's) in flight at most:
+ * at 300 namespaces and a 20 s renew period, 15 renewals a second, met while one takes up to 0.5 s.
+ */
+export const CLAIM_RENEWALS_IN_FLIGHT = 8;
+
 export interface NamespaceClaimsOptions extends ClaimSettings {
   api: LeaseApi;
   logger: Logger;
   now?: () => number;
+  /** CLAIM_IDLE_MS unless given. */
+  idleMs?: number;
+  /** CLAIM_RENEWALS_IN_FLIGHT unless given. */
+  renewalsInFlight?: number;
 }
 
 export type ClaimCheck =
@@ -56,6 +72,22 @@ interface Claim {
   lock: LeaseLock;
   state?: Held | Elsewhere;
   refreshing?: Promise<string | undefined>;
+  /** Its place in the renew period (phaseOf), so renewals spread over it. */
+  phase: number;
+  /** When the loop looks at it next: at most a renew period after the last look began. */
+  dueAt: number;
+  /** When a check or a reconcile under it last needed it. */
+  usedAt: number;
+  /** Reconciles running under it (using): it is not dropped meanwhile. */
+  users: number;
+}
+
+/** A namespace's offset in the renew period, from its name (FNV-1a): spread, and stable. */
+function phaseOf(namespace: string, periodMs: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < namespace.length; i += 1)
+    hash = Math.imul(hash ^ namespace.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % periodMs;
 }
 
 /**
@@ -67,17 +99,31 @@ interface Claim {
  * another release may take it over. Claims held by others are looked at as often, so a gone
  * release's claim is taken over about a duration after its last renewal.
  *
- * Claims are never released: a rolling update or a leader change within the release must keep
- * them, and a process cannot tell those from the whole release going away. They lapse instead.
+ * Renewals are spread over the renew period (each namespace at its own phase in it, never more
+ * than a period after its last) and at most renewalsInFlight run at once, so hundreds of claims
+ * are no burst of requests. A claim no check or reconcile has needed for idleMs (its namespace's
+ * XeroConnections are gone) is dropped and its Lease released, unless another writer has written
+ * it since; the next check takes it again, as any new claim.
+ *
+ * Claims are not released on stop: a rolling update or a leader change within the release must
+ * keep them, and a process cannot tell those from the whole release going away. They lapse instead.
  */
 export class NamespaceClaims {
   private readonly claims = new Map<string, Claim>();
+  /** Idle claims being released: a check of their namespace waits for it. */
+  private readonly releasing = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
   private readonly now: () => number;
-  private loop: Promise<void> | undefined;
+  private readonly idleMs: number;
+  private readonly renewalsInFlight: number;
+  private running = false;
+  private inFlight = 0;
+  private wake: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: NamespaceClaimsOptions) {
     this.now = options.now ?? Date.now;
+    this.idleMs = options.idleMs ?? CLAIM_IDLE_MS;
+    this.renewalsInFlight = options.renewalsInFlight ?? CLAIM_RENEWALS_IN_FLIGHT;
   }
 
   get identity(): string {
@@ -85,13 +131,19 @@ export class NamespaceClaims {
   }
 
   start(): void {
-    this.loop ??= this.run();
+    if (this.running) return;
+    this.running = true;
+    this.pump();
   }
 
-  /** Stops renewing (the claims lapse unless the release's next leader renews them). */
+  /**
+   * Stops renewing (the claims lapse unless the release's next leader renews them). A release of
+   * an idle claim under way finishes by itself, within a renew period.
+   */
   async stop(): Promise<void> {
     this.stopping.abort();
-    await this.loop;
+    clearTimeout(this.wake);
+    await Promise.all([...this.claims.values()].map((claim) => claim.refreshing));
     for (const claim of this.claims.values()) {
       if (claim.state?.kind === 'held') clearTimeout(claim.state.deadline);
     }
@@ -107,7 +159,9 @@ export class NamespaceClaims {
    * knows while that holds; throws when the API server gives no answer (retried with backoff).
    */
   async check(namespace: string): Promise<ClaimCheck> {
+    await this.releasing.get(namespace);
     const claim = this.claimOf(namespace);
+    claim.usedAt = this.now();
     let error: string | undefined;
     for (let attempt = 0; attempt < 2; attempt += 1) {
       const known = this.answer(claim);
@@ -122,6 +176,19 @@ export class NamespaceClaims {
       `could not tell whether this release (${this.options.identity}) holds the claim on ` +
         `namespace ${namespace} (Lease ${CLAIM_LEASE_NAME}): ${error ?? 'stopped'}`,
     );
+  }
+
+  /** Runs `work` under the namespace's claim, just checked held: it is not dropped meanwhile. */
+  async using<T>(namespace: string, work: () => Promise<T>): Promise<T> {
+    const claim = this.claims.get(namespace);
+    if (!claim) return work();
+    claim.users += 1;
+    try {
+      return await work();
+    } finally {
+      claim.users -= 1;
+      claim.usedAt = this.now();
+    }
   }
 
   private answer(claim: Claim): ClaimCheck | undefined {
@@ -146,34 +213,92 @@ export class NamespaceClaims {
         logger: this.options.logger,
         now: this.now,
       });
-      claim = { lock };
+      const now = this.now();
+      const phase = phaseOf(namespace, this.options.renewPeriodMs);
+      claim = { lock, phase, dueAt: now, usedAt: now, users: 0 };
       this.claims.set(namespace, claim);
     }
     return claim;
   }
 
-  private async run(): Promise<void> {
-    const stop = this.stopping.signal;
-    while (!stop.aborted) {
-      await sleep(this.options.renewPeriodMs, stop);
-      if (stop.aborted) return;
-      await Promise.all(
-        [...this.claims].map(([namespace, claim]) => this.refresh(namespace, claim)),
-      );
+  /**
+   * The renewal loop's step: drops the idle claims and renews (or looks again at) the due ones,
+   * earliest first, while fewer than renewalsInFlight of its requests run; then waits for the
+   * next one due, or for a request to end.
+   */
+  private pump(): void {
+    clearTimeout(this.wake);
+    if (!this.running || this.stopped) return;
+    const now = this.now();
+    const due: { at: number; namespace: string; claim: Claim; idle: boolean }[] = [];
+    let next = Infinity;
+    for (const [namespace, claim] of this.claims) {
+      if (claim.refreshing) continue;
+      const idleAt = claim.users === 0 ? claim.usedAt + this.idleMs : Infinity;
+      if (idleAt <= now) due.push({ at: idleAt, namespace, claim, idle: true });
+      else if (claim.dueAt <= now) due.push({ at: claim.dueAt, namespace, claim, idle: false });
+      else next = Math.min(next, claim.dueAt, idleAt);
     }
+    due.sort((a, b) => a.at - b.at);
+    for (const { namespace, claim, idle } of due) {
+      const held = claim.state?.kind === 'held';
+      // Dropping a claim not held asks nothing of the API server.
+      if (this.inFlight >= this.renewalsInFlight && (!idle || held)) continue;
+      if (idle) this.drop(namespace, claim);
+      else void this.refresh(namespace, claim, true);
+    }
+    // A request that ends pumps again: then only the next due time needs waking for.
+    if (next === Infinity) return;
+    this.wake = setTimeout(() => this.pump(), Math.max(next - now, 0));
+    this.wake.unref();
   }
 
-  /** One attempt at a time per namespace; resolves with why it failed, if it did. */
-  private refresh(namespace: string, claim: Claim): Promise<string | undefined> {
-    claim.refreshing ??= this.attempt(namespace, claim).finally(() => {
+  /**
+   * One attempt at a time per namespace; resolves with why it failed, if it did. `counted`: the
+   * loop's, one of its renewalsInFlight.
+   */
+  private refresh(namespace: string, claim: Claim, counted = false): Promise<string | undefined> {
+    if (claim.refreshing) return claim.refreshing;
+    if (counted) this.inFlight += 1;
+    claim.refreshing = this.attempt(namespace, claim).finally(() => {
+      if (counted) this.inFlight -= 1;
       claim.refreshing = undefined;
+      this.pump();
     });
     return claim.refreshing;
+  }
+
+  /** No longer needed: forgotten, and released if held (so another release need not wait it out). */
+  private drop(namespace: string, claim: Claim): void {
+    this.claims.delete(namespace);
+    const { state } = claim;
+    claim.state = undefined;
+    if (state?.kind !== 'held') return;
+    clearTimeout(state.deadline);
+    const why = `no XeroConnection there needed it for ${this.idleMs / 1000} s`;
+    this.options.logger.info(
+      { namespace, lease: claim.lock.leaseName, identity: this.options.identity, why },
+      'releasing the namespace claim: the next reconcile there claims it again',
+    );
+    state.lost.abort(new ClaimLostError(namespace, `released: ${why}`));
+    this.inFlight += 1;
+    const released = claim.lock
+      .release(this.options.renewPeriodMs, { ifUnchanged: true })
+      .finally(() => {
+        this.inFlight -= 1;
+        this.releasing.delete(namespace);
+        this.pump();
+      });
+    this.releasing.set(namespace, released);
   }
 
   private async attempt(namespace: string, claim: Claim): Promise<string | undefined> {
     const { renewPeriodMs, logger } = this.options;
     const startedAt = this.now();
+    // The next look: at the namespace's phase, no later than a period from now, no sooner than
+    // half of one (a claim taken off its phase, or renewed late, is back on it after one look).
+    const untilPhase = (claim.phase - (startedAt % renewPeriodMs) + renewPeriodMs) % renewPeriodMs;
+    claim.dueAt = startedAt + Math.max(untilPhase || renewPeriodMs, renewPeriodMs / 2);
     const result = await boundedAttempt(
       (signal) => claim.lock.tryAcquireOrRenew(signal),
       renewPeriodMs,

@@ -136,14 +136,17 @@ export class LeaseLock {
 
   /**
    * Hands the Lease back (holder cleared, 1 s duration) so another need not wait it out; within
-   * `timeoutMs`, so a shutdown does not hang on an API server that does not answer.
+   * `timeoutMs`, so a shutdown does not hang on an API server that does not answer. `ifUnchanged`:
+   * only while it is the record this lock saw last, which no other writer (another process of the
+   * same identity either) has renewed since.
    */
-  async release(timeoutMs: number): Promise<void> {
+  async release(timeoutMs: number, { ifUnchanged = false } = {}): Promise<void> {
     const { api, namespace, name, identity, what, logger } = this.options;
     const options = abortOptions(AbortSignal.timeout(Math.max(timeoutMs, 0)));
     try {
       const lease = await api.readNamespacedLease({ namespace, name }, options);
       if (lease.spec?.holderIdentity !== identity) return;
+      if (ifUnchanged && lease.metadata?.resourceVersion !== this.observed?.version) return;
       await this.replaceLease(
         lease,
         {
