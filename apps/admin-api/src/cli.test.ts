@@ -145,6 +145,61 @@ describe('admin-api CLI', () => {
     );
   }, 120_000);
 
+  it('refuses a chain file relabelled as another chain, and names the chain it verified', async () => {
+    const url = `sqlite://${join(dir, 'clean-org.db')}`;
+    const model = await createOrm({ url, migrate: true });
+    try {
+      const tenant = { tenantId: 'tenant-B', tenantName: 'Clean Org' };
+      for (const day of [1, 2])
+        await model.db.snapshots.record({ namespace: 'sandbox', name: 'clean-org' }, tenant,
+          [{ userId: 'u1', organisationRole: 'ADMIN' }], new Date(Date.UTC(2026, 10, day))); // prettier-ignore
+    } finally {
+      await model.close();
+    }
+    const own = join(dir, 'clean-org-export.json');
+    await promisify(execFile)(process.execPath, [
+      ...[modelCli, 'verify-chain', '--url', url, '--connection', 'sandbox/clean-org'],
+      ...['--tenant', 'tenant-B', '--export', own],
+    ]);
+    // Only the header is edited: the two records stay correctly chained to each other.
+    const relabelled = join(dir, 'relabelled-export.json');
+    const text = readFileSync(own, 'utf8');
+    const header = '"connection":"sandbox/clean-org","tenantId":"tenant-B"';
+    expect(text.indexOf(header)).toBe(text.indexOf('"connection"'));
+    writeFileSync(
+      relabelled,
+      text.replace(header, '"connection":"finance/acme","tenantId":"tenant-A"'),
+    );
+    const runModel = (args: string[]) =>
+      promisify(execFile)(process.execPath, [modelCli, ...args]).then(
+        (r) => ({ code: 0, stdout: r.stdout }),
+        (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      );
+    for (const verify of [run, runModel]) {
+      const intact = await verify(['verify-chain', '--file', own]);
+      expect(intact.code).toBe(0);
+      expect(JSON.parse(intact.stdout)).toMatchObject({
+        ok: true,
+        connection: 'sandbox/clean-org',
+        tenantId: 'tenant-B',
+        length: 2,
+      });
+      const refused = await verify(['verify-chain', '--file', relabelled]);
+      expect(refused.code).toBe(1);
+      expect(JSON.parse(refused.stdout)).toMatchObject({
+        ok: false,
+        connection: 'finance/acme',
+        tenantId: 'tenant-A',
+        problems: [1, 2].map((sequence) => ({
+          sequence,
+          problem: 'chain-identity-mismatch',
+          detail:
+            'of sandbox/clean-org tenant tenant-B, not of the chain named, finance/acme tenant tenant-A',
+        })),
+      });
+    }
+  }, 120_000);
+
   it('refuses an unknown role, naming the choices', async () => {
     const refused = await run(['token', 'create', '--name', 'x', '--role', 'root']);
     expect(refused.code).not.toBe(0);

@@ -173,7 +173,7 @@ export {
   type ChainExportPart,
   type ChainExportProgress,
 } from './snapshots/chain-export.js';
-export type { ChainExportStream } from './services/snapshot-chain.js';
+export type { ChainExportStream, ChainRef } from './services/snapshot-chain.js';
 export {
   accessChanges,
   diffUsers,

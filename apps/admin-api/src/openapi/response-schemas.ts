@@ -144,6 +144,8 @@ export const snapshotChainSchema = z.object({
   verification: z
     .object({
       ok: z.boolean(),
+      connection: z.string().describe('The chain verified (namespace/name): every record is of it'),
+      tenantId: z.string(),
       length: z.number().int(),
       headHash: z.string().nullable(),
       problems: z.array(
@@ -151,6 +153,7 @@ export const snapshotChainSchema = z.object({
           snapshotId: z.string(),
           sequence: z.number().int(),
           problem: z.enum([
+            'chain-identity-mismatch',
             'content-hash-mismatch',
             'content-missing',
             'chain-hash-mismatch',
@@ -175,7 +178,9 @@ export const snapshotEvidenceSchema = z.object({
   users: z.array(snapshotUserSchema).describe('contentText, parsed'),
   digests: z.object({
     contentSha256: sha256.describe('sha256 of contentText'),
-    usersCsvSha256: sha256.describe('sha256 of the CSV export of the same snapshot'),
+    usersCsvSha256: sha256.describe(
+      'sha256 of the CSV export of the same snapshot: ties that CSV (only users) to this snapshot',
+    ),
   }),
 });
 

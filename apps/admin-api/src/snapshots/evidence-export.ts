@@ -31,6 +31,20 @@ export function usersCsv(users: readonly SnapshotUser[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
+/**
+ * The download's name. Sequences count per tenant, so without the tenant two tenants' snapshot 1
+ * of one connection would share it. A character that could break the header's quoting or a file
+ * system's rules (none in a Xero tenant id, a UUID) becomes `_`.
+ */
+export function evidenceFileName(
+  snapshot: Pick<SnapshotRecord, 'connection' | 'tenantId' | 'sequence'>,
+  format: 'json' | 'csv',
+): string {
+  const tenant = snapshot.tenantId.replace(/[^A-Za-z0-9._-]/g, '_');
+  const { namespace, name } = snapshot.connection;
+  return `snapshot-${namespace}-${name}-${tenant}-${snapshot.sequence}.${format}`;
+}
+
 /** The documented structure (one source), with the snapshot as the model returns it (dates serialise as its strings). */
 export type JsonEvidence = Omit<z.output<typeof snapshotEvidenceSchema>, 'snapshot'> & {
   snapshot: SnapshotRecord;

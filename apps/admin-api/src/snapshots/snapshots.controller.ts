@@ -21,14 +21,21 @@ import { asQueryField, notFound } from '../http/errors.js';
 import { sendStreamedJson } from '../http/streamed-json.js';
 import { UuidParam } from '../http/params.js';
 import { openApiOutputSchema, ValidQuery } from '../http/zod-validation.js';
-import { CSV_COLUMNS, jsonEvidence, sha256, usersCsv } from './evidence-export.js';
+import {
+  CSV_COLUMNS,
+  evidenceFileName,
+  jsonEvidence,
+  sha256,
+  usersCsv,
+} from './evidence-export.js';
 import { chainQuery, diffQuery, exportQuery, listSnapshotsQuery } from './snapshots.schemas.js';
 
 const hex64 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 /** What the evidence export sets besides its content type (see export below). */
 const EVIDENCE_HEADERS = {
   'Content-Disposition': {
-    description: 'attachment; filename="snapshot-<namespace>-<name>-<sequence>.<json|csv>"',
+    description:
+      'attachment; filename="snapshot-<namespace>-<name>-<tenantId>-<sequence>.<json|csv>" (sequences count per tenant)',
     required: true,
     schema: { type: 'string' },
   },
@@ -136,7 +143,7 @@ export class SnapshotsController {
       'text/csv': {
         schema: {
           type: 'string',
-          description: `The users (RFC 4180, CRLF line ends), after the header line ${CSV_COLUMNS.join(',')}`,
+          description: `The users (RFC 4180, CRLF line ends), after the header line ${CSV_COLUMNS.join(',')}. Only users: its sha256 is digests.usersCsvSha256 of the JSON export of the same snapshot, which names the snapshot (connection, tenant, sequence, hashes)`,
         },
       },
     },
@@ -154,7 +161,7 @@ export class SnapshotsController {
     const evidence = jsonEvidence(snapshot, contentText);
     const body =
       q.format === 'csv' ? usersCsv(evidence.users) : `${JSON.stringify(evidence, null, 2)}\n`;
-    const file = `snapshot-${snapshot.connection.namespace}-${snapshot.connection.name}-${snapshot.sequence}.${q.format}`;
+    const file = evidenceFileName(snapshot, q.format);
     await reply
       .header(
         'content-type',

@@ -221,6 +221,10 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         token: h.tokens.viewer,
       });
       expect(json.headers['x-content-sha256']).toBe(sha256(json.body));
+      // Sequences count per tenant: the name says whose snapshot 2 this is.
+      expect(json.headers['content-disposition']).toBe(
+        `attachment; filename="snapshot-finance-acme-${TENANT.tenantId}-2.json"`,
+      );
       const evidence = json.json();
       expect(sha256(evidence.contentText)).toBe(seeded.second.contentHash);
       expect(evidence.digests.contentSha256).toBe(seeded.second.contentHash);
@@ -228,6 +232,9 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         token: h.tokens.viewer,
       });
       expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+      expect(csv.headers['content-disposition']).toBe(
+        `attachment; filename="snapshot-finance-acme-${TENANT.tenantId}-2.csv"`,
+      );
       expect(csv.headers['x-content-sha256']).toBe(sha256(csv.body));
       expect(sha256(csv.body)).toBe(evidence.digests.usersCsvSha256);
       expect(csv.body.split('\r\n')[0]).toBe(
@@ -514,12 +521,8 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
       const users = (await h.model.db.snapshots.users(seeded.second.id)).filter(
         (u) => u.userId !== 'u-jack',
       );
-      await h.model.db.snapshots.record(
-        CONNECTION,
-        TENANT,
-        users,
-        new Date('2026-11-22T00:00:00Z'),
-      );
+      // Taken after the decisions: a sync whose users were fetched before them does not count.
+      await h.model.db.snapshots.record(CONNECTION, TENANT, users, new Date());
       const report = (
         await h.call('GET', `/reviews/${review.id}/report`, { token: h.tokens.viewer })
       ).json();

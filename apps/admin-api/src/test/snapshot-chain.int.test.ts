@@ -51,6 +51,8 @@ describe.each(DIALECTS)('the chain export on $dialect', ({ dialect }) => {
     for (const { records, verification } of exports)
       expect(verification).toEqual({
         ok: true,
+        connection: 'finance/acme',
+        tenantId: TENANT.tenantId,
         length: records.length,
         headHash: records.at(-1)?.chainHash,
         problems: [],
@@ -250,6 +252,8 @@ describe.each(DIALECTS)('a pruned chain export on $dialect', ({ dialect }) => {
     expect(chain.records.map((r) => r.sequence)).toEqual([3]);
     expect(chain.verification).toEqual({
       ok: true,
+      connection: 'finance/pruned',
+      tenantId: TENANT.tenantId,
       length: 1,
       headHash: recorded[2]!.chainHash,
       problems: [],

@@ -9,6 +9,7 @@ import { WebhookDelivery } from '../entities/webhook-delivery.js';
 import { newId } from '../ids.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
+import { verifyAllChains } from './verify-all.js';
 
 const run = promisify(execFile);
 const cli = join(import.meta.dirname, 'main.ts');
@@ -184,6 +185,161 @@ describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('--url or XAO_DATABASE_URL is required');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe.each(testDrivers)('xao-model verify-chain --all on $dialect', (driver) => {
+  let t: TestModel;
+  const dir = mkdtempSync(join(tmpdir(), 'xao-cli-all-'));
+  const second = { tenantId: '22222222-2222-4222-8222-222222222222', tenantName: 'Acme Two' };
+  const audited = { namespace: 'finance', name: 'audited' };
+  const gone = { namespace: 'ops', name: 'gone' };
+  const pruned = { namespace: 'ops', name: 'pruned' };
+  const heads: Record<string, string> = {};
+
+  /** Records snapshots of one chain at the given days of November, or the given times. */
+  async function chain(ref: typeof acme, of: typeof tenant, times: (number | Date)[]) {
+    for (const [i, time] of times.entries()) {
+      const takenAt = typeof time === 'number' ? at(`2026-11-${time}T00:00:00Z`) : time;
+      const s = await t.model.db.snapshots.record(ref, of, users([`u${i}`, 'STANDARD']), takenAt);
+      heads[`${ref.namespace}/${ref.name} ${of.tenantId}`] = s.chainHash;
+    }
+  }
+
+  const line = (ref: typeof acme, tenantId: string, cells: string[]) =>
+    [`${ref.namespace}/${ref.name}`, tenantId, ...cells].join('\t');
+  const intact = (ref: typeof acme, tenantId: string, sequences: string) =>
+    line(ref, tenantId, [sequences, heads[`${ref.namespace}/${ref.name} ${tenantId}`]!, 'ok']);
+  const header = 'CONNECTION\tTENANT\tSEQUENCES\tHEAD\tRESULT';
+
+  beforeAll(async () => {
+    t = await driver.create();
+    await chain(acme, tenant, [12, 13, 14]);
+    await chain(acme, second, [12, 13]);
+    await chain(audited, tenant, [12, 13, 14]);
+    await chain(gone, tenant, [12]);
+    await t.model.db.connections.markDeleted(gone);
+    // Three snapshots pruned: the chain is verified from its checkpoint at sequence 3.
+    await chain(pruned, tenant, [at('2026-10-01T00:00:00Z'), at('2026-10-02T00:00:00Z'), at('2026-10-03T00:00:00Z'), 20]); // prettier-ignore
+    await t.model.db.retention.pruneSnapshots(at('2026-11-01T00:00:00Z'));
+  });
+  afterAll(async () => {
+    await t?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('verifies every chain, deleted connections and pruned chains included, a line each', async () => {
+    const result = await xaoModel('verify-chain', '--all', '--url', t.url);
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        header,
+        intact(acme, tenant.tenantId, '1-3'),
+        intact(acme, second.tenantId, '1-2'),
+        intact(audited, tenant.tenantId, '1-3'),
+        intact(gone, tenant.tenantId, '1-1'),
+        intact(pruned, tenant.tenantId, '4-4'),
+        '5 chains verified: 5 intact, 0 failed',
+        '',
+      ].join('\n'),
+    });
+  });
+
+  it('reports its progress on a long run, between the lines', async () => {
+    const out: string[] = [];
+    const progress: string[] = [];
+    const result = await verifyAllChains(t.model.db, {
+      out: (l) => out.push(l),
+      progress: (l) => progress.push(l),
+      everyMs: 0,
+    });
+    expect(result).toEqual({ chains: 5, failed: [] });
+    expect(out).toHaveLength(7);
+    expect(progress).toEqual([1, 2, 3, 4].map((n) => `${n} of 5 chains verified so far`));
+  });
+
+  it('fails (exit 1) when one chain of several is tampered with, naming it; the others stay ok', async () => {
+    await t.model.orm.em
+      .getConnection()
+      .execute(
+        `update snapshot set previous_hash = chain_hash where sequence = 3 and connection_id = (select id from connection where name = 'audited')`,
+      );
+    const result = await xaoModel('verify-chain', '--all', '--url', t.url);
+    expect(result.code).toBe(1);
+    expect(result.stdout.split('\n')).toEqual([
+      header,
+      intact(acme, tenant.tenantId, '1-3'),
+      intact(acme, second.tenantId, '1-2'),
+      line(audited, tenant.tenantId, [
+        '-',
+        '-',
+        'FAILED: chain-hash-mismatch at sequence 3 and 1 more problem',
+      ]),
+      intact(gone, tenant.tenantId, '1-1'),
+      intact(pruned, tenant.tenantId, '4-4'),
+      `5 chains verified: 4 intact, 1 failed (finance/audited tenant ${tenant.tenantId})`,
+      '',
+    ]);
+  });
+
+  it('exports every chain into a folder, each file verifying offline as the line said', async () => {
+    const folder = join(dir, 'exports');
+    const result = await xaoModel('verify-chain', '--all', '--url', t.url, '--export', folder);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`${header}\n${intact(acme, tenant.tenantId, '1-3')}\n`);
+    const files = {
+      [`finance_acme_${tenant.tenantId}.json`]: 0,
+      [`finance_acme_${second.tenantId}.json`]: 0,
+      [`finance_audited_${tenant.tenantId}.json`]: 1,
+      [`ops_gone_${tenant.tenantId}.json`]: 0,
+      [`ops_pruned_${tenant.tenantId}.json`]: 0,
+    };
+    for (const [file, code] of Object.entries(files)) {
+      const offline = await xaoModel('verify-chain', '--file', join(folder, file));
+      expect({ file, code: offline.code }).toEqual({ file, code });
+    }
+    const pruneExport = JSON.parse(
+      readFileSync(join(folder, `ops_pruned_${tenant.tenantId}.json`), 'utf8'),
+    );
+    expect(pruneExport.checkpoint).toMatchObject({ sequence: 3 });
+  });
+
+  it('fails a chain whose snapshots are gone but whose checkpoint is left', async () => {
+    await t.model.orm.em
+      .getConnection()
+      .execute(
+        `delete from snapshot where connection_id = (select id from connection where name = 'pruned')`,
+      );
+    const result = await xaoModel('verify-chain', '--all', '--url', t.url);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `${line(pruned, tenant.tenantId, ['-', '-', 'FAILED: no snapshots, only a checkpoint'])}\n`,
+    );
+    expect(result.stdout).toContain(
+      `5 chains verified: 3 intact, 2 failed (finance/audited tenant ${tenant.tenantId}, ops/pruned tenant ${tenant.tenantId})\n`,
+    );
+  });
+
+  it('fails (exit 1) on a database without chains, and refuses --all with a chain named', async () => {
+    const empty = await driver.create();
+    try {
+      expect(await xaoModel('verify-chain', '--all', '--url', empty.url)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'xao-model: the database holds no snapshot chains: nothing to verify\n',
+      });
+    } finally {
+      await empty.dispose();
+    }
+    const both = await xaoModel(...['verify-chain', '--all', '--url', t.url],
+      ...['--connection', 'finance/acme', '--tenant', tenant.tenantId]); // prettier-ignore
+    expect(both).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'xao-model: --all verifies every chain in the database: leave out --connection, --tenant and --file\n',
+    });
   });
 });
 

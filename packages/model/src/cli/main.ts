@@ -1,8 +1,4 @@
 #!/usr/bin/env node
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { connectWithRetry } from '../database/connect-with-retry.js';
 import { databaseStartupWait } from '../database/startup-wait.js';
@@ -10,8 +6,9 @@ import type { ChainVerification } from '../hashing/snapshot-hash.js';
 import type { BackfillResult } from '../migrations/backfill.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import { BACKFILL_BUDGET_MS, createOrm } from '../orm/create-orm.js';
-import type { ChainExportStream } from '../services/snapshot-chain.js';
 import { verifyChainExportFile } from '../snapshots/chain-export.js';
+import { verifyAllChains } from './verify-all.js';
+import { writeExport } from './write-export.js';
 
 const DATABASE_URL_ENV = 'XAO_DATABASE_URL';
 /** The apps' setting: how long `migrate` waits for a database that is still starting. */
@@ -52,17 +49,6 @@ const waitLogger = {
     );
   },
 };
-
-/** Writes the export as it is read (a partial file is removed) and returns its verification. */
-async function writeExport(stream: ChainExportStream, path: string): Promise<ChainVerification> {
-  try {
-    await pipeline(Readable.from(stream.text()), createWriteStream(path));
-  } catch (error) {
-    await rm(path, { force: true });
-    throw error;
-  }
-  return stream.verification();
-}
 
 /** An empty chain proves nothing (e.g. a mistyped --tenant): a failure naming `chain`, never ok. */
 function report(result: ChainVerification, chain: string): void {
@@ -133,24 +119,40 @@ program
 program
   .command('verify-chain')
   .description(
-    "recompute every hash of a tenant's snapshot chain; exit 1 on any problem or an empty chain",
+    "recompute every hash of a tenant's snapshot chain, or of every chain (--all); exit 1 on any problem or an empty chain",
   )
   .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
   .option('--connection <namespace/name>', 'the XeroConnection', connectionArg)
   .option('--tenant <tenantId>', 'the Xero tenant id')
   .option(
+    '--all',
+    'every chain in the database (each connection and tenant, deleted connections too): a line per chain, then a summary',
+  )
+  .option(
     '--file <path>',
     'verify a chain export (--export, or GET /snapshots/chain of the admin API; any version) instead of the database',
   )
-  .option('--export <path>', 'also write the chain read from the database to this file')
+  .option(
+    '--export <path>',
+    'also write the chain read from the database to this file (with --all: into this folder, a file <namespace>_<name>_<tenantId>.json per chain)',
+  )
   .action(
     async (options: {
       url?: string;
       connection?: { namespace: string; name: string };
       tenant?: string;
+      all?: boolean;
       file?: string;
       export?: string;
     }) => {
+      if (options.all) {
+        if (options.connection || options.tenant || options.file)
+          throw new InvalidArgumentError(
+            '--all verifies every chain in the database: leave out --connection, --tenant and --file',
+          );
+        await verifyAll(options);
+        return;
+      }
       if (options.file) {
         const progress = (line: string) => process.stderr.write(`xao-model: ${line}\n`);
         report(await verifyChainExportFile(options.file, progress), options.file);
@@ -177,6 +179,26 @@ program
       }
     },
   );
+
+/** `verify-chain --all`: exit 1 when any chain fails, or when there is none (nothing proven). */
+async function verifyAll(options: { url?: string; export?: string }): Promise<void> {
+  const model = await createOrm({
+    url: databaseUrl(options.url),
+    urlSetting: urlSetting(options.url),
+  });
+  try {
+    const result = await verifyAllChains(model.db, {
+      out: (line) => process.stdout.write(`${line}\n`),
+      progress: (line) => process.stderr.write(`xao-model: ${line}\n`),
+      exportDir: options.export,
+    });
+    if (result.chains === 0)
+      process.stderr.write('xao-model: the database holds no snapshot chains: nothing to verify\n');
+    if (result.chains === 0 || result.failed.length > 0) process.exitCode = 1;
+  } finally {
+    await model.close();
+  }
+}
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`xao-model: ${safeErrorMessage(error)}\n`);

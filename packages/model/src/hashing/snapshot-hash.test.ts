@@ -55,6 +55,8 @@ describe('snapshot hashing', () => {
     const records = chain(3);
     expect(verifyChainRecords(records)).toEqual({
       ok: true,
+      connection: 'finance/acme',
+      tenantId: 't1',
       length: 3,
       headHash: records[2]!.chainHash,
       problems: [],

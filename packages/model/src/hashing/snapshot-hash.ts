@@ -66,10 +66,18 @@ export interface ChainRecord extends ChainEntry {
   contentText: string;
 }
 
+/** Which chain: every link of a tenant's chain has the same connection and tenant. */
+export interface ChainIdentity {
+  /** namespace/name */
+  connection: string;
+  tenantId: string;
+}
+
 export interface ChainProblem {
   snapshotId: string;
   sequence: number;
   problem:
+    | 'chain-identity-mismatch'
     | 'content-hash-mismatch'
     | 'content-missing'
     | 'chain-hash-mismatch'
@@ -90,6 +98,13 @@ export interface ChainCheckpoint {
 
 export interface ChainVerification {
   ok: boolean;
+  /**
+   * The chain verified: the one named (`ChainVerifier.identify`: an export's `connection` and
+   * `tenantId`, the chain asked of the database), else its first link's; absent when nothing
+   * named one (an export of version 1 without links).
+   */
+  connection?: string;
+  tenantId?: string;
   /** Links verified: those after the checkpoint, when there is one. */
   length: number;
   headHash: string | null;
@@ -109,9 +124,9 @@ export interface ChainVerification {
 }
 
 /**
- * Verifies a tenant's chain incrementally, oldest first: each snapshot's content hashes to its
- * contentHash, its link fields hash to its chainHash, and it points at its predecessor's
- * chainHash with the next sequence number. Keeps only the previous link and one digest per
+ * Verifies a tenant's chain incrementally, oldest first: each snapshot is of the chain verified
+ * (its connection and tenant), its content hashes to its contentHash, its link fields hash to its
+ * chainHash, and it points at its predecessor's chainHash with the next sequence number. Keeps only the previous link and one digest per
  * distinct content, so a chain of any length is verified in memory bounded by its contents.
  *
  * Contents come either with each record (`add`) or once per distinct content (`addContent`,
@@ -124,6 +139,34 @@ export class ChainVerifier {
   private previous: { sequence: number; chainHash: string } | undefined;
   private checkpoint: ChainCheckpoint | undefined;
   private length = 0;
+  /** The chain every link must belong to: the one named, else the first link's. */
+  private chain: (ChainIdentity & { named: boolean }) | undefined;
+  /** The first link, and how many links shared its chain before one was named. */
+  private first: { at: { snapshotId: string; sequence: number }; unnamed: number } | undefined;
+
+  /**
+   * The chain every link must belong to (an export's header). Given once, before the links or
+   * after them (a file with sorted keys names it after its records): the links read before were
+   * checked against the first one, so that one is reported if it is of another chain.
+   */
+  identify(chain: ChainIdentity): void {
+    if (this.chain?.named) throw new Error('a chain is named once');
+    const before = this.chain;
+    this.chain = { connection: chain.connection, tenantId: chain.tenantId, named: true };
+    if (!before || sameChain(before, chain)) return;
+    const others = this.first!.unnamed - 1;
+    const alike =
+      others === 0
+        ? ''
+        : others === 1
+          ? ' (nor is the link after it, read before the name)'
+          : ` (nor are the ${others} links after it, read before the name)`;
+    this.problems.push({
+      ...this.first!.at,
+      problem: 'chain-identity-mismatch',
+      detail: `of ${chainName(before)}, not of the chain named, ${chainName(chain)}${alike}`,
+    });
+  }
 
   /** The chain starts after `checkpoint` instead of at sequence 1; given before any link. */
   start(checkpoint: ChainCheckpoint): void {
@@ -147,6 +190,7 @@ export class ChainVerifier {
   /** `contentDigest`: the sha256 of the content given for this entry, null when none was. */
   private check(record: ChainEntry, contentDigest: string | null): void {
     const at = { snapshotId: record.id, sequence: record.sequence };
+    this.checkChain(record, at);
     if (contentDigest === null) {
       this.problems.push({
         ...at,
@@ -188,10 +232,29 @@ export class ChainVerifier {
     this.length++;
   }
 
+  /** A link of another connection or tenant would let one chain pass for another. */
+  private checkChain(record: ChainEntry, at: { snapshotId: string; sequence: number }): void {
+    if (!this.chain) {
+      this.chain = { connection: record.connection, tenantId: record.tenantId, named: false };
+      this.first = { at, unnamed: 0 };
+    }
+    if (sameChain(record, this.chain)) {
+      if (!this.chain.named) this.first!.unnamed++;
+      return;
+    }
+    this.problems.push({
+      ...at,
+      problem: 'chain-identity-mismatch',
+      detail: `of ${chainName(record)}, not of the chain ${this.chain.named ? 'named' : 'of its first link'}, ${chainName(this.chain)}`,
+    });
+  }
+
   result(): ChainVerification {
     const checkpoint = this.checkpoint;
+    const chain = this.chain;
     return {
       ok: this.problems.length === 0,
+      ...(chain && { connection: chain.connection, tenantId: chain.tenantId }),
       length: this.length,
       // A checkpoint alone is no chain: its head is what comes after it.
       headHash: this.length > 0 ? this.previous!.chainHash : null,
@@ -205,6 +268,14 @@ export class ChainVerifier {
       }),
     };
   }
+}
+
+function sameChain(a: ChainIdentity, b: ChainIdentity): boolean {
+  return a.connection === b.connection && a.tenantId === b.tenantId;
+}
+
+function chainName(chain: ChainIdentity): string {
+  return `${chain.connection} tenant ${chain.tenantId}`;
 }
 
 /** Verifies a whole chain held in memory (e.g. an evidence export); pure, no database needed. */

@@ -26,7 +26,8 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
     const untilWaiting = (n: number) => untilWaitingForLocks(holder, n);
 
     it('a sync leaves a decision a reviewer changed while it ran as the reviewer made it', async () => {
-      const db = t.model.db;
+      // The decisions are made before the syncs take their users, so only the race decides.
+      const db = databaseWithClock(t.model, new ManualClock(at('2026-12-01T00:30:00Z')));
       const ref = { namespace: 'finance', name: 'remediation-race' };
       await db.snapshots.record(
         ref,
@@ -91,6 +92,49 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
       expect(await item()).toMatchObject({
         remediatedAt: at('2026-12-01T02:00:00Z'),
         remediatedSnapshotId: done.id,
+      });
+    });
+
+    it('a sync leaves a decision made after its users were taken for the next snapshot, even one it waited for', async () => {
+      const clock = new ManualClock(at('2026-12-03T00:30:00Z'));
+      const db = databaseWithClock(t.model, clock);
+      const ref = { namespace: 'finance', name: 'remediation-late-change' };
+      await db.snapshots.record(ref, tenant, users(['u1', 'STANDARD']), at('2026-12-03T00:00:00Z'));
+      const review = await db.reviews.create({
+        connection: ref,
+        tenantId: tenant.tenantId,
+        title: 'late change',
+        createdBy: 'alice',
+      });
+      await db.reviews.decide(review.id, 'u1', { decision: 'revoke', ...asPerson('alice') });
+
+      // At 01:30 Bob changes the revoke to a change-role, held before it commits.
+      clock.set(at('2026-12-03T01:30:00Z'));
+      await holder.query('begin');
+      await holder.query('lock table review_decision_event in share mode');
+      const changing = db.reviews.decide(review.id, 'u1', {
+        decision: 'change-role',
+        newRole: 'READONLY',
+        ...asPerson('bob'),
+      });
+      await untilWaiting(1);
+      // A sync whose users were taken at 01:00 shows u1 gone: Alice's revoke, when it read it.
+      const recording = db.snapshots.record(ref, tenant, [], at('2026-12-03T01:00:00Z'));
+      await untilWaiting(2);
+      await holder.query('commit');
+      await changing;
+      await recording;
+
+      expect((await db.reviews.decisions(review.id))[0]).toMatchObject({
+        decision: 'change-role',
+        decidedAt: at('2026-12-03T01:30:00Z'),
+        remediatedAt: null,
+        remediatedSnapshotId: null,
+      });
+      const next = await db.snapshots.record(ref, tenant, [], at('2026-12-03T02:00:00Z'));
+      expect((await db.reviews.decisions(review.id))[0]).toMatchObject({
+        remediatedAt: at('2026-12-03T02:00:00Z'),
+        remediatedSnapshotId: next.id,
       });
     });
 

@@ -4,7 +4,9 @@ import { canonicalJson } from '../hashing/canonical-json.js';
 import { sha256Hex } from '../hashing/snapshot-hash.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at, tenant, users } from '../test/fixtures.js';
+import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
 import { readReport, type ReportJson } from '../test/review-report.js';
+import type { Database } from './database.js';
 import { encodeCursor } from './pagination.js';
 import { openReviewReport } from './review-report.js';
 
@@ -14,7 +16,10 @@ const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 describe.each(testDrivers)('large access reviews, a page at a time, on $dialect', (driver) => {
   const t = useTestModel(driver);
-  const db = () => t.model.db;
+  // Decisions are stamped before the syncs that remediate them take their users (2026-12-02).
+  const clock = new ManualClock(at('2026-12-01T01:00:00Z'));
+  let clocked: Database | undefined;
+  const db = () => (clocked ??= databaseWithClock(t.model, clock));
   const start = async (name: string, people: ReturnType<typeof users>) => {
     const ref = { namespace: 'finance', name };
     await db().snapshots.record(ref, tenant, people, at('2026-12-01T00:00:00Z'));

@@ -24,6 +24,10 @@ interface Pending {
  * (a new snapshot) shows the access gone: the user absent or REMOVED, or, for change-role,
  * holding the new role. Returns how many decisions were remediated.
  *
+ * Only decisions made by `at` (the snapshot's `takenAt`, which dates the remediation) count: the
+ * users were fetched before the snapshot is written, so a decision made in between would be
+ * shown remediated before it was decided. It waits for the next snapshot.
+ *
  * The pending decisions are read without a lock, so a reviewer may change one before it is
  * written: each UPDATE repeats the condition it was chosen by. PostgreSQL re-checks an UPDATE's
  * condition against a row a concurrent transaction changed once that one commits, so a decision
@@ -47,6 +51,7 @@ export async function remediateReviewDecisions(
       'r.connection': connection.id,
       'r.tenantId': tenantId,
       decision: { $in: NEEDS_REMEDIATION },
+      decidedAt: { $lte: at },
       remediatedAt: null,
     })
     .execute('all', true)) as unknown as Pending[];
@@ -69,7 +74,12 @@ export async function remediateReviewDecisions(
       const result = await em
         .createQueryBuilder(ReviewDecision)
         .update({ remediatedAt: at, remediatedSnapshot: snapshot.id })
-        .where({ id: { $in: ids.slice(i, i + CHUNK) }, remediatedAt: null, ...condition })
+        .where({
+          id: { $in: ids.slice(i, i + CHUNK) },
+          decidedAt: { $lte: at },
+          remediatedAt: null,
+          ...condition,
+        })
         .execute('run');
       n += result.affectedRows;
     }

@@ -406,6 +406,55 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
       await expect(db().reviews.list({ status: 'closed' as 'open' })).rejects.toThrow(/^status: /);
     });
   });
+
+  it('never remediates a decision with users fetched before it was made: the next snapshot does', async () => {
+    const ref = { namespace: 'finance', name: 'late-decisions' };
+    await db().snapshots.record(
+      ref,
+      tenant,
+      users(['a', 'ADMIN'], ['b', 'STANDARD']),
+      at('2026-11-20T00:00:00Z'),
+    );
+    clock.set(at('2026-11-20T01:00:00Z'));
+    const review = await db().reviews.create({
+      connection: ref,
+      tenantId: tenant.tenantId,
+      title: 'late',
+      createdBy: 'alice',
+    });
+    clock.set(at('2026-11-20T12:00:00Z'));
+    await db().reviews.decide(review.id, 'a', {
+      decision: 'change-role',
+      newRole: 'STANDARD',
+      ...asPerson('bob'),
+    });
+    await db().reviews.decide(review.id, 'b', { decision: 'revoke', ...asPerson('bob') });
+    const done = users(['a', 'STANDARD'], ['b', 'REMOVED']);
+    const remediation = async () =>
+      (await db().reviews.decisions(review.id)).map((d) => [
+        d.userId,
+        d.remediatedAt,
+        d.remediatedSnapshotId,
+      ]);
+
+    // Users fetched at 06:00, written after the 12:00 decisions: they show both done, but
+    // a remediation dated 06:00 would precede what it confirms.
+    await db().snapshots.record(ref, tenant, done, at('2026-11-20T06:00:00Z'));
+    expect(await remediation()).toEqual([
+      ['a', null, null],
+      ['b', null, null],
+    ]);
+    expect((await db().reviews.get(review.id))?.progress).toMatchObject({
+      awaitingRemediation: 2,
+      remediated: 0,
+    });
+    // Fetched as the decisions were made (or later): remediated.
+    const next = await db().snapshots.record(ref, tenant, done, at('2026-11-20T12:00:00Z'));
+    expect(await remediation()).toEqual([
+      ['a', at('2026-11-20T12:00:00Z'), next.id],
+      ['b', at('2026-11-20T12:00:00Z'), next.id],
+    ]);
+  });
 });
 
 describe.each(testDrivers)('a decision racing the completion on $dialect', (driver) => {

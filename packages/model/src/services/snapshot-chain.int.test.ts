@@ -95,6 +95,8 @@ describe.each(testDrivers)('the chain export on $dialect', (driver) => {
 
     const expected = {
       ok: true,
+      connection: 'finance/year',
+      tenantId: tenant.tenantId,
       length: 2_000,
       headHash: file.records.at(-1).chainHash,
       problems: [],

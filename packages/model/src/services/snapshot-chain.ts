@@ -111,6 +111,38 @@ export async function openChain(
   return { connection, tenantId, ...(checkpoint && { checkpoint }), parts: parts() };
 }
 
+/** One tenant's chain of one connection. */
+export interface ChainRef {
+  connection: ConnectionRef;
+  tenantId: string;
+}
+
+/**
+ * Every chain the database holds: each connection and tenant with a snapshot or a checkpoint,
+ * deleted connections included (their chains are evidence), by `namespace/name` then tenant id,
+ * compared character by character. A checkpoint whose snapshots are all gone is listed too:
+ * retention always keeps the newest snapshot, so verifying that chain must fail, not skip it.
+ */
+export async function listChains(em: SqlEntityManager): Promise<ChainRef[]> {
+  const chains = new Map<string, ChainRef>();
+  for (const entity of [Snapshot, SnapshotChainCheckpoint]) {
+    const rows = (await em
+      .createQueryBuilder(entity, 't')
+      .select(['c.namespace', 'c.name', raw('t.tenant_id as tenant_id')])
+      .distinct()
+      .join('t.connection', 'c')
+      .execute('all', false)) as { namespace: string; name: string; tenant_id: string }[];
+    for (const { namespace, name, tenant_id: tenantId } of rows)
+      chains.set(`${namespace}/${name}\u0000${tenantId}`, {
+        connection: { namespace, name },
+        tenantId,
+      });
+  }
+  return [...chains.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, chain]) => chain);
+}
+
 /** A chain export being written: its text, then the verification of exactly that text. */
 export class ChainExportStream {
   private readonly verifier = new ChainVerifier();

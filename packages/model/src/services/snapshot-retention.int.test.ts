@@ -63,6 +63,8 @@ describe.each(testDrivers)('snapshot retention on $dialect', (driver) => {
     };
     expect(await db().snapshots.verifyChain(ref, tenantId)).toEqual({
       ok: true,
+      connection: 'retention/pruned',
+      tenantId,
       length: 1,
       headHash: recorded[5]!.chainHash,
       problems: [],

@@ -25,7 +25,7 @@ import { ensureConnection, findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
 import { type Page, type PageRequest, newestFirstPage } from './pagination.js';
 import { remediateReviewDecisions } from './review-remediation.js';
-import { ChainExportStream, openChain } from './snapshot-chain.js';
+import { ChainExportStream, listChains, openChain, type ChainRef } from './snapshot-chain.js';
 import { SNAPSHOT_PRUNE_AUDIT, snapshotChainResource } from './snapshot-retention.js';
 
 export interface TenantRef {
@@ -400,9 +400,15 @@ export class SnapshotService {
     return chain && new ChainExportStream(chain);
   }
 
+  /** Every chain in the database, deleted connections' too (see `listChains`). */
+  async chains(): Promise<ChainRef[]> {
+    return listChains(this.ctx.em());
+  }
+
   /** Recomputes every hash of the tenant's chain and checks every link, page by page. */
   async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
     const verifier = new ChainVerifier();
+    verifier.identify({ connection: connectionKey(connection), tenantId });
     const chain = await openChain(this.ctx.em(), connection, tenantId);
     if (chain?.checkpoint) verifier.start(chain.checkpoint);
     if (chain) for await (const part of chain.parts) verifyPart(verifier, part);

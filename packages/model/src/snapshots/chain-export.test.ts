@@ -13,6 +13,7 @@ import {
   snapshotContentText,
   type ChainCheckpoint,
   type ChainEntry,
+  type ChainIdentity,
   type ChainRecord,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
@@ -28,8 +29,10 @@ import { normaliseSnapshotUsers } from './snapshot-user.js';
 const text = (role: string) =>
   snapshotContentText(normaliseSnapshotUsers([{ userId: 'u1', organisationRole: role }]));
 
-/** Snapshots 1 and 2 share one content, 3 has another. */
-function chain(): ChainRecord[] {
+const acme = { connection: 'finance/acme', tenantId: 't1' };
+
+/** Snapshots 1 and 2 share one content, 3 has another; of `of`, finance/acme t1 by default. */
+function chain(of: ChainIdentity = acme): ChainRecord[] {
   const records: ChainRecord[] = [];
   for (const [i, role] of [
     [1, 'ADMIN'],
@@ -38,8 +41,7 @@ function chain(): ChainRecord[] {
   ] as const) {
     const contentText = text(role);
     const link = {
-      connection: 'finance/acme',
-      tenantId: 't1',
+      ...of,
       tenantName: 'Acme',
       sequence: i,
       takenAt: new Date(Date.UTC(2026, 10, i, 0, 0, 0, 123)),
@@ -51,7 +53,11 @@ function chain(): ChainRecord[] {
   return records;
 }
 
-async function exportOf(records: ChainRecord[], checkpoint?: ChainCheckpoint): Promise<string> {
+async function exportOf(
+  records: ChainRecord[],
+  checkpoint?: ChainCheckpoint,
+  of: ChainIdentity = acme,
+): Promise<string> {
   async function* parts(): AsyncGenerator<ChainPart> {
     const seen = new Set<string>();
     for (const r of records)
@@ -62,11 +68,7 @@ async function exportOf(records: ChainRecord[], checkpoint?: ChainCheckpoint): P
     yield { kind: 'entries', entries: records.map(({ contentText: _, ...entry }) => entry) };
   }
   let out = '';
-  for await (const piece of chainExportText(
-    { connection: 'finance/acme', tenantId: 't1', checkpoint },
-    parts(),
-    new ChainVerifier(),
-  ))
+  for await (const piece of chainExportText({ ...of, checkpoint }, parts(), new ChainVerifier()))
     out += piece;
   return out;
 }
@@ -113,6 +115,7 @@ describe('chain export', () => {
     });
     expect(await verify(file)).toEqual({
       ok: true,
+      ...acme,
       length: 2,
       headHash: rest[1]!.chainHash,
       problems: [],
@@ -135,7 +138,13 @@ describe('chain export', () => {
 
   it('still reads and verifies every version 1 export that was handed out', async () => {
     const records = chain();
-    const expected = { ok: true, length: 3, headHash: records[2]!.chainHash, problems: [] };
+    const expected = {
+      ok: true,
+      ...acme,
+      length: 3,
+      headHash: records[2]!.chainHash,
+      problems: [],
+    };
     const api = {
       kind: 'xero-access-snapshot-chain',
       version: 1,
@@ -146,8 +155,10 @@ describe('chain export', () => {
     };
     const unversioned = { kind: api.kind, records: api.records };
     for (const file of [api, unversioned, { chain: json(records) }, json(records)]) {
-      // Read as records carrying their own text.
-      expect(new Set(await partKinds(JSON.stringify(file)))).toEqual(new Set(['records']));
+      // Read as records carrying their own text (and the chain, when the file names it).
+      expect(new Set(await partKinds(JSON.stringify(file)))).toEqual(
+        new Set(file === api ? ['chain', 'records'] : ['records']),
+      );
       expect(await verify(JSON.stringify(file))).toEqual(expected);
     }
     const tampered = json(records);
@@ -184,6 +195,63 @@ describe('chain export', () => {
     ]);
   });
 
+  it('checks every record against the chain the file names, and names the chain verified', async () => {
+    const clean = { connection: 'sandbox/clean-org', tenantId: 'tenant-B' };
+    // A clean organisation's export relabelled as the audited one: its own links all hold.
+    const own = await exportOf(chain(clean).slice(0, 2), undefined, clean);
+    expect(await verify(own)).toMatchObject({ ok: true, ...clean, length: 2 });
+    const relabelled = JSON.parse(own);
+    relabelled.connection = 'finance/acme';
+    relabelled.tenantId = 'tenant-A';
+    const result = await verify(JSON.stringify(relabelled));
+    expect(result).toMatchObject({ ok: false, connection: 'finance/acme', tenantId: 'tenant-A' });
+    expect(result.problems).toEqual(
+      [1, 2].map((sequence) => ({
+        snapshotId: `s${sequence}`,
+        sequence,
+        problem: 'chain-identity-mismatch',
+        detail:
+          'of sandbox/clean-org tenant tenant-B, not of the chain named, finance/acme tenant tenant-A',
+      })),
+    );
+    // Named after the records (jq -S): the first record is reported for those read before.
+    const { connection: _, tenantId: __, ...rest } = relabelled;
+    const late = `${JSON.stringify(rest).slice(0, -1)},"tenantId":"tenant-A","connection":"finance/acme"}`;
+    expect(await verify(late)).toMatchObject({
+      ok: false,
+      connection: 'finance/acme',
+      tenantId: 'tenant-A',
+      problems: [
+        {
+          sequence: 1,
+          problem: 'chain-identity-mismatch',
+          detail:
+            'of sandbox/clean-org tenant tenant-B, not of the chain named, finance/acme tenant tenant-A (nor is the link after it, read before the name)',
+        },
+      ],
+    });
+    // Unnamed (version 1): every record must be of its first record's chain.
+    const mixed = [...json(chain()).slice(0, 2), json(chain(clean))[2]!];
+    expect(await verify(JSON.stringify({ chain: mixed }))).toMatchObject({
+      ok: false,
+      ...acme,
+      problems: expect.arrayContaining([
+        expect.objectContaining({
+          sequence: 3,
+          problem: 'chain-identity-mismatch',
+          detail:
+            'of sandbox/clean-org tenant tenant-B, not of the chain of its first link, finance/acme tenant t1',
+        }),
+      ]),
+    });
+    // The writer checks what it writes the same way.
+    expect(JSON.parse(await exportOf(chain(clean), undefined, acme)).verification).toMatchObject({
+      ok: false,
+      ...acme,
+      problems: [1, 2, 3].map((sequence) => ({ sequence, problem: 'chain-identity-mismatch' })),
+    });
+  });
+
   it('names what is wrong in a malformed export', async () => {
     const records = chain();
     const v2 = JSON.parse(await exportOf(records));
@@ -207,6 +275,14 @@ describe('chain export', () => {
       parse({ ...v2, records: [{ ...v2.records[0], contentText: 'x' }] }),
     ).rejects.toThrow(/^records\.0: .*contentText/);
     await expect(parse({ ...v2, contents: { nope: 'x' } })).rejects.toThrow(/^contents/);
+    // A version 2 export names its chain, whole.
+    const { connection: _, tenantId: __, ...unnamed } = v2;
+    await expect(parse(unnamed)).rejects.toThrow(/^connection: is missing/);
+    await expect(parse({ ...unnamed, tenantId: 't1' })).rejects.toThrow(/^connection: is missing/);
+    await expect(parse({ ...unnamed, connection: 'finance/acme' })).rejects.toThrow(
+      /^tenantId: is missing/,
+    );
+    await expect(parse({ ...v2, tenantId: '' })).rejects.toThrow(/^tenantId: /);
     // Read in one pass, each content must come before the records that refer to it.
     const { contents, records: entries, ...head } = v2;
     await expect(parse({ ...head, records: entries, contents })).rejects.toThrow(

@@ -6,6 +6,7 @@ import {
   ChainVerifier,
   type ChainCheckpoint,
   type ChainEntry,
+  type ChainIdentity,
   type ChainRecord,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
@@ -28,15 +29,17 @@ export type ChainPart =
 /**
  * A chain export as it is read back, in file order: a content (version 2), or the records read
  * from one chunk of the file: version 2 `entries` refer to a content, version 1 `records` carry
- * their own text.
+ * their own text; `chain` once both `connection` and `tenantId` of the file are read.
  */
 export type ChainExportPart =
   | ChainPart
   | { kind: 'records'; records: ChainRecord[] }
-  | { kind: 'checkpoint'; checkpoint: ChainCheckpoint };
+  | { kind: 'checkpoint'; checkpoint: ChainCheckpoint }
+  | { kind: 'chain'; chain: ChainIdentity };
 
 export function verifyPart(verifier: ChainVerifier, part: ChainExportPart): void {
-  if (part.kind === 'checkpoint') verifier.start(part.checkpoint);
+  if (part.kind === 'chain') verifier.identify(part.chain);
+  else if (part.kind === 'checkpoint') verifier.start(part.checkpoint);
   else if (part.kind === 'content') verifier.addContent(part.hash, part.text);
   else if (part.kind === 'entries') for (const entry of part.entries) verifier.addEntry(entry);
   else for (const record of part.records) verifier.add(record);
@@ -68,6 +71,7 @@ export async function* chainExportText(
   verifier: ChainVerifier,
 ): AsyncGenerator<string> {
   const { checkpoint, ...about } = chain;
+  verifier.identify(about);
   const head = {
     kind: CHAIN_EXPORT_KIND,
     version: CHAIN_EXPORT_VERSION,
@@ -172,6 +176,9 @@ class ExportReader {
   private found: Found[] = [];
   private kind: unknown;
   private version: unknown;
+  /** The chain the file names: every record must be of it. */
+  private connection: string | undefined;
+  private tenantId: string | undefined;
   private verification = false;
   private readonly sections = new Set<string>();
   private records = 0;
@@ -273,6 +280,11 @@ class ExportReader {
       case 'verification':
         this.verification = true;
         break;
+      case 'connection':
+      case 'tenantId':
+        this[key] = parseWith(z.string().min(1), value, key);
+        if (this.connection === undefined || this.tenantId === undefined) break;
+        return { kind: 'chain', chain: { connection: this.connection, tenantId: this.tenantId } };
       case 'checkpoint': {
         if (this.records > 0)
           throw new ValidationError(
@@ -334,6 +346,17 @@ class ExportReader {
     }
     if (this.sections.has('chain'))
       throw new ValidationError('chain', `is not part of a ${CHAIN_EXPORT_KIND} (it has records)`);
+    // Half a name would leave the records checked against their first one alone.
+    if (this.connection !== undefined && this.tenantId === undefined)
+      throw new ValidationError(
+        'tenantId',
+        'is missing: the file names a connection, not a tenant',
+      );
+    if (this.tenantId !== undefined && this.connection === undefined)
+      throw new ValidationError(
+        'connection',
+        'is missing: the file names a tenant, not a connection',
+      );
     // The API's version 1 always said so, but the admin-api CLI read any file with `records`.
     if (this.version !== 2) {
       if (this.firstEntry)
@@ -345,6 +368,8 @@ class ExportReader {
         this.firstV1Record,
         'carries contentText: a version 2 record refers to its content in contents',
       );
+    if (this.connection === undefined)
+      throw new ValidationError('connection', 'is missing: a version 2 export names its chain');
     if (!this.verification)
       throw new ValidationError(
         'verification',
@@ -391,7 +416,7 @@ export async function verifyChainExport(
   let reported = Date.now();
   for await (const part of parts) {
     verifyPart(verifier, part);
-    if (part.kind === 'content' || part.kind === 'checkpoint') continue;
+    if (part.kind === 'content' || part.kind === 'checkpoint' || part.kind === 'chain') continue;
     records += part.kind === 'entries' ? part.entries.length : part.records.length;
     if (progress && Date.now() - reported >= progress.everyMs) {
       reported = Date.now();

@@ -1,0 +1,106 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ChainVerification } from '../hashing/snapshot-hash.js';
+import type { Database } from '../services/database.js';
+import type { ChainRef } from '../services/snapshot-chain.js';
+import { writeExport } from './write-export.js';
+
+export interface VerifyAllOptions {
+  /** Each line of the table, then the summary, as they come (stdout). */
+  out(line: string): void;
+  /** `N of M chains verified so far`, at most every `everyMs` (stderr). */
+  progress?(line: string): void;
+  everyMs?: number;
+  /** A folder that receives each chain's export, `<namespace>_<name>_<tenantId>.json`. */
+  exportDir?: string;
+}
+
+export interface VerifyAllResult {
+  chains: number;
+  failed: ChainRef[];
+}
+
+const COLUMNS = ['CONNECTION', 'TENANT', 'SEQUENCES', 'HEAD', 'RESULT'];
+
+const describe = ({ connection, tenantId }: ChainRef) =>
+  `${connection.namespace}/${connection.name} tenant ${tenantId}`;
+
+/** The file of a chain's export: neither a namespace nor a name can hold `_`. */
+export function chainExportFile({ connection, tenantId }: ChainRef): string {
+  return `${connection.namespace}_${connection.name}_${tenantId}.json`;
+}
+
+/** An empty chain proves nothing (README): listed, it is a checkpoint whose snapshots are gone. */
+function failed(result: ChainVerification): boolean {
+  return !result.ok || result.length === 0;
+}
+
+function resultText(result: ChainVerification): string {
+  if (result.length === 0) return 'FAILED: no snapshots, only a checkpoint';
+  const [first, ...rest] = result.problems;
+  if (!first) return 'ok';
+  const more = rest.length ? ` and ${rest.length} more problem${rest.length === 1 ? '' : 's'}` : '';
+  return `FAILED: ${first.problem} at sequence ${first.sequence}${more}`;
+}
+
+/**
+ * One tab-separated line. An intact chain's sequences run without a gap from the one after its
+ * checkpoint (1 when never pruned) to its head; a failed chain has neither a run nor a head worth
+ * keeping as an anchor.
+ */
+function chainLine(chain: ChainRef, result: ChainVerification): string {
+  const first = (result.checkpoint?.sequence ?? 0) + 1;
+  const ok = !failed(result);
+  return [
+    `${chain.connection.namespace}/${chain.connection.name}`,
+    chain.tenantId,
+    ok ? `${first}-${first + result.length - 1}` : '-',
+    ok ? result.headHash! : '-',
+    resultText(result),
+  ].join('\t');
+}
+
+/**
+ * Verifies every chain in the database (`snapshots.chains()`), one at a time, writing a line per
+ * chain as it is verified and a summary naming the chains that failed. With `exportDir` each line
+ * is the verification of exactly the export written, as `verify-chain --export` does.
+ */
+export async function verifyAllChains(
+  db: Database,
+  options: VerifyAllOptions,
+): Promise<VerifyAllResult> {
+  const chains = await db.snapshots.chains();
+  if (chains.length === 0) return { chains: 0, failed: [] };
+  if (options.exportDir) await mkdir(options.exportDir, { recursive: true });
+  const everyMs = options.everyMs ?? 10_000;
+  let reported = Date.now();
+  const failures: ChainRef[] = [];
+  options.out(COLUMNS.join('\t'));
+  for (const [i, chain] of chains.entries()) {
+    const result = await verifyOne(db, chain, options.exportDir);
+    if (failed(result)) failures.push(chain);
+    options.out(chainLine(chain, result));
+    if (options.progress && i + 1 < chains.length && Date.now() - reported >= everyMs) {
+      reported = Date.now();
+      options.progress(`${i + 1} of ${chains.length} chains verified so far`);
+    }
+  }
+  const plural = chains.length === 1 ? 'chain' : 'chains';
+  options.out(
+    `${chains.length} ${plural} verified: ${chains.length - failures.length} intact, ${failures.length} failed` +
+      (failures.length ? ` (${failures.map(describe).join(', ')})` : ''),
+  );
+  return { chains: chains.length, failed: failures };
+}
+
+async function verifyOne(
+  db: Database,
+  chain: ChainRef,
+  exportDir: string | undefined,
+): Promise<ChainVerification> {
+  if (!exportDir) return db.snapshots.verifyChain(chain.connection, chain.tenantId);
+  const stream = await db.snapshots.exportChain(chain.connection, chain.tenantId);
+  // A checkpoint without snapshots has nothing to export.
+  if (!stream) return { ok: true, length: 0, headHash: null, problems: [] };
+  return writeExport(stream, join(exportDir, chainExportFile(chain)));
+}
