@@ -124,6 +124,8 @@ export type {
   EnqueueWebhookInput,
   UndeliverableWebhookInput,
   DeliveryAttempt,
+  RecordedAttempt,
+  WebhookClaim,
 } from './services/webhooks.js';
 export { redactWebhookTarget, webhookTargetProblem } from './services/webhooks.js';
 export type { PruneResult, RetentionBudget, RetentionState } from './services/retention.js';

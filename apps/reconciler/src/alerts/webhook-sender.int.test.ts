@@ -11,6 +11,7 @@ import { createLogger } from '../logging/logger.js';
 import { until } from '../test/harness.js';
 import { NO_ALLOWED_HOSTS, checkedLookup, parseAllowedHosts } from './webhook-host-policy.js';
 import { WebhookSender } from './webhook-sender.js';
+import { DELIVERY_HEADER } from './webhook-signature.js';
 
 const DIALECTS: { dialect: Dialect }[] = [{ dialect: 'postgresql' }, { dialect: 'sqlite' }];
 
@@ -90,6 +91,107 @@ describe.each(DIALECTS)(
     });
   },
 );
+
+describe.each(DIALECTS)('two WebhookSenders on one $dialect database', ({ dialect }) => {
+  // Two processes: leaders overlapping during a Lease change, or two installs in a failover.
+  let first: ModelOrm;
+  let second: ModelOrm;
+  let url: string;
+  let dispose: () => Promise<void>;
+  let receiver: Server;
+  let target: string;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    if (dialect === 'postgresql') {
+      const database = await createTestDatabase('webhooks');
+      url = database.url;
+      dispose = () => database.drop();
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'xao-webhooks-'));
+      url = `sqlite://${join(dir, 'test.db')}`;
+      dispose = async () => rmSync(dir, { recursive: true, force: true });
+    }
+    first = await createOrm({ url, migrate: true });
+    second = await createOrm({ url });
+    // Slow: each sender's POST is still in flight while the other looks for work.
+    receiver = createServer((req, res) => {
+      received.push(String(req.headers[DELIVERY_HEADER]));
+      req.resume();
+      setTimeout(() => res.writeHead(204).end(), 150);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    target = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => receiver?.close(resolve));
+    await first?.close();
+    await second?.close();
+    await dispose?.();
+  });
+
+  const senderOn = (model: ModelOrm) =>
+    new WebhookSender({
+      db: model.db,
+      database: reconcilerDatabase(url),
+      logger: createLogger('silent'),
+      endpointFor: () => Promise.resolve({ url: target, secret: 'secret' }),
+    });
+
+  async function enqueue(eventId: string) {
+    return (
+      await first.db.webhooks.enqueue({
+        eventType: 'finding.opened',
+        eventId,
+        target,
+        payload: { findingId: eventId },
+      })
+    ).id;
+  }
+
+  it('deliver each due delivery exactly once while their passes overlap', async () => {
+    received.length = 0;
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push(await enqueue(`overlap-${i}`));
+
+    const attempted = await Promise.all([
+      senderOn(first).deliverDue(),
+      senderOn(second).deliverDue(),
+    ]);
+
+    expect([...received].sort()).toEqual([...ids].sort());
+    expect(attempted[0] + attempted[1]).toBe(8);
+    expect(attempted[0]).toBeGreaterThan(0);
+    expect(attempted[1]).toBeGreaterThan(0);
+    const stored = (await first.db.webhooks.list({}, { limit: 100 })).items;
+    for (const id of ids)
+      expect(stored.find((d) => d.id === id)).toMatchObject({
+        status: 'delivered',
+        attempts: 1,
+        claimedBy: null,
+      });
+  });
+
+  it('sends a delivery a crashed sender had claimed once its claim lapses, not before', async () => {
+    received.length = 0;
+    const id = await enqueue('crashed');
+    const [claimed] = await second.db.webhooks.claimDue({
+      claimedBy: 'crashed-pod/1',
+      leaseMs: 1_000,
+    });
+    expect(claimed!.id).toBe(id);
+    const sender = senderOn(first);
+
+    expect(await sender.deliverDue()).toBe(0);
+    await until(async () => claimed!.claimedUntil!.getTime() <= Date.now());
+    expect(await sender.deliverDue()).toBe(1);
+
+    expect(received).toEqual([id]);
+    const stored = (await first.db.webhooks.list({}, { limit: 100 })).items;
+    expect(stored.find((d) => d.id === id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+});
 
 describe('WebhookSender stopping while a receiver does not answer', () => {
   let model: ModelOrm;

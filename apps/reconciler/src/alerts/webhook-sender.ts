@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   DatabaseUnavailableError,
   redactWebhookTarget,
@@ -5,6 +7,7 @@ import {
   withDatabase,
   type Database,
   type DatabaseUser,
+  type DeliveryAttempt,
   type WebhookDeliveryRecord,
 } from '@xero-access/model';
 import type { Logger } from '../logging/logger.js';
@@ -40,15 +43,30 @@ export interface WebhookSenderOptions {
 }
 
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 10 * 60_000, jitter: 0.2 };
+const DEFAULT_TIMEOUT_MS = 10_000;
+/** Deliveries attempted per pass. */
+const PASS_LIMIT = 50;
+/**
+ * A claim lasts the POST's timeout and this much more: reading the endpoint (a namespace's Secret),
+ * recording the attempt, and clocks of two replicas a few seconds apart.
+ */
+export const CLAIM_MARGIN_MS = 30_000;
+/** How long stopping waits for a claim to be handed back (else it lapses on its own). */
+const RELEASE_WAIT_MS = 500;
 
 /**
  * Sends due deliveries from the delivery log: JSON body, HMAC-SHA256 signature header, retries
  * with exponential backoff on network errors and non-2xx answers (a redirect is one: it is not
- * followed), every attempt recorded. While the database is not available the pass stops and the
- * next poll tries again (a delivery sent but not yet recorded is sent again: receivers
- * deduplicate by the delivery id header). Logs name a target only redacted.
+ * followed), every attempt recorded. Each delivery is claimed in the database before it is sent
+ * (`claimDue`, for the timeout plus CLAIM_MARGIN_MS), so another sender on the same database (a
+ * leader overlapping this one) does not send it too; one that crashed leaves a claim that lapses.
+ * While the database is not available the pass stops and the next poll tries again (a delivery
+ * sent but not yet recorded is sent again once its claim lapses: receivers deduplicate by the
+ * delivery id header). Logs name a target only redacted.
  */
 export class WebhookSender {
+  /** Who claims: this process (the pod's name and a random suffix, unique per sender). */
+  readonly claimant = `${hostname().slice(0, 90)}/${randomUUID()}`;
   private stopController = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -66,7 +84,7 @@ export class WebhookSender {
     this.wake?.();
   }
 
-  /** Stops the loop; a delivery in flight is aborted (not recorded: it stays due). */
+  /** Stops the loop; a delivery in flight is aborted (not recorded, its claim handed back). */
   async stop(): Promise<void> {
     this.stopController.abort();
     this.wake?.();
@@ -74,14 +92,26 @@ export class WebhookSender {
     this.loop = undefined;
   }
 
-  /** One pass over what is due; returns how many deliveries were attempted. */
-  async deliverDue(now = new Date()): Promise<number> {
-    const due = await this.database(() => this.options.db.webhooks.due(now, 50));
-    for (const delivery of due) {
-      if (this.stopController.signal.aborted) break;
+  /**
+   * One pass over what is due, claiming one delivery at a time (so a claim starts as its attempt
+   * does); returns how many deliveries were attempted.
+   */
+  async deliverDue(): Promise<number> {
+    const leaseMs = this.timeoutMs + CLAIM_MARGIN_MS;
+    let attempted = 0;
+    while (attempted < PASS_LIMIT && !this.stopController.signal.aborted) {
+      const [delivery] = await this.database(() =>
+        this.options.db.webhooks.claimDue({ claimedBy: this.claimant, leaseMs }),
+      );
+      if (!delivery) break;
+      attempted += 1;
       await this.deliver(delivery);
     }
-    return due.length;
+    return attempted;
+  }
+
+  private get timeoutMs(): number {
+    return this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   private async run(): Promise<void> {
@@ -115,6 +145,43 @@ export class WebhookSender {
     return withDatabase(this.options.database, call);
   }
 
+  /**
+   * Records this sender's attempt; false when the row was not its to write any more (delivered
+   * already, or its claim lapsed and another sender took the delivery over), which is logged.
+   */
+  private async record(
+    delivery: WebhookDeliveryRecord,
+    attempt: DeliveryAttempt,
+    target: string,
+  ): Promise<boolean> {
+    const { recorded, delivery: stored } = await this.database(() =>
+      this.options.db.webhooks.recordAttempt(delivery.id, this.claimant, attempt),
+    );
+    if (!recorded)
+      this.options.logger.info(
+        {
+          delivery: delivery.id,
+          event: delivery.eventType,
+          target,
+          ok: attempt.ok,
+          status: stored.status,
+          claimedBy: stored.claimedBy,
+        },
+        'webhook delivery attempt not recorded: the delivery is delivered already or another sender holds it',
+      );
+    return recorded;
+  }
+
+  /** Hands a claim back when stopping, waiting briefly: a claim not handed back lapses. */
+  private async release(delivery: WebhookDeliveryRecord): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.options.db.webhooks.releaseClaim(delivery.id, this.claimant).catch(() => false),
+      new Promise((resolve) => (timer = setTimeout(resolve, RELEASE_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
   private async deliver(delivery: WebhookDeliveryRecord): Promise<void> {
     const stopping = this.stopController.signal;
     // Stored redacted already, but for a row an earlier version stored in full that no migrate has
@@ -128,14 +195,16 @@ export class WebhookSender {
       error = `the alerts Secret could not be read: ${describeKubeError(e)}`;
     }
     if (!endpoint && error === null) {
-      await this.database(() =>
-        this.options.db.webhooks.recordAttempt(delivery.id, {
+      const recorded = await this.record(
+        delivery,
+        {
           ok: false,
           error: 'no target with this URL and a signing secret is configured any more',
           nextAttemptAt: null,
-        }),
+        },
+        target,
       );
-      this.options.onAttempt?.('failed');
+      if (recorded) this.options.onAttempt?.('failed');
       return;
     }
     let statusCode: number | null = null;
@@ -154,18 +223,13 @@ export class WebhookSender {
           },
           body,
           // Stopping aborts it: a receiver that does not answer must not hold up the Lease release.
-          signal: AbortSignal.any([
-            stopping,
-            AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
-          ]),
+          signal: AbortSignal.any([stopping, AbortSignal.timeout(this.timeoutMs)]),
           ...(endpoint.lookup ? { lookup: endpoint.lookup } : {}),
         });
         statusCode = status;
         if (status >= 200 && status < 300) {
-          await this.database(() =>
-            this.options.db.webhooks.recordAttempt(delivery.id, { ok: true, statusCode: status }),
-          );
-          this.options.onAttempt?.('delivered');
+          if (await this.record(delivery, { ok: true, statusCode: status }, target))
+            this.options.onAttempt?.('delivered');
           return;
         }
         error =
@@ -175,6 +239,7 @@ export class WebhookSender {
       } catch (e) {
         // Cut short by stopping: not an attempt. It stays due, and the next leader sends it again.
         if (statusCode === null && stopping.aborted) {
+          await this.release(delivery);
           this.options.logger.info(
             { delivery: delivery.id, event: delivery.eventType, target },
             'webhook delivery aborted by stopping: it is sent again later',
@@ -190,14 +255,12 @@ export class WebhookSender {
     const nextAttemptAt = giveUp
       ? null
       : new Date(Date.now() + backoffDelay(attempts - 1, this.options.backoff ?? DEFAULT_BACKOFF));
-    await this.database(() =>
-      this.options.db.webhooks.recordAttempt(delivery.id, {
-        ok: false,
-        statusCode,
-        error: error!,
-        nextAttemptAt,
-      }),
+    const recorded = await this.record(
+      delivery,
+      { ok: false, statusCode, error: error!, nextAttemptAt },
+      target,
     );
+    if (!recorded) return;
     this.options.onAttempt?.(giveUp ? 'failed' : 'retry');
     this.options.logger.warn(
       { delivery: delivery.id, event: delivery.eventType, target, error, attempts, giveUp },

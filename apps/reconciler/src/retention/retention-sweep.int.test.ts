@@ -77,7 +77,7 @@ describe.each(databases)('the retention sweep on $dialect', ({ open }) => {
       { eventType: 'finding.opened', eventId, target: 'https://hooks.example/a', payload: {} },
       createdAt,
     );
-    await model.db.webhooks.recordAttempt(d.id, { ok: true, statusCode: 204 }, createdAt);
+    await model.db.webhooks.recordAttempt(d.id, 'test', { ok: true, statusCode: 204 }, createdAt);
     return d.id;
   }
 

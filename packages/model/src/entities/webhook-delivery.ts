@@ -17,6 +17,14 @@ export class WebhookDelivery {
   lastError: string | null = null;
   nextAttemptAt: Date | null = null;
   deliveredAt: Date | null = null;
+  /**
+   * The sender attempting it now (services/webhooks.ts `claimDue`); null or unset when none is.
+   * No initialiser: an entity inserted without a claim names neither column, so it can be stored
+   * as on a schema from before claims (tests of earlier migrations do).
+   */
+  claimedBy?: string | null;
+  /** When that claim lapses, so that another sender takes over from one that crashed. */
+  claimedUntil?: Date | null;
   createdAt!: Date;
   updatedAt!: Date;
 }
@@ -36,6 +44,8 @@ export const WebhookDeliverySchema = new EntitySchema<WebhookDelivery>({
     lastError: { type: 'text', nullable: true },
     nextAttemptAt: { type: 'datetime', nullable: true },
     deliveredAt: { type: 'datetime', nullable: true },
+    claimedBy: { type: 'string', length: 128, nullable: true },
+    claimedUntil: { type: 'datetime', nullable: true },
     createdAt: { type: 'datetime' },
     updatedAt: { type: 'datetime' },
   },

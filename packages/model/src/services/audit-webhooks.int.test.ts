@@ -85,21 +85,25 @@ describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driv
     const d = await db().webhooks.enqueue(input, at('2026-11-01T00:00:00Z'));
     expect((await db().webhooks.enqueue(input, at('2026-11-01T00:00:05Z'))).id).toBe(d.id);
     expect((await db().webhooks.due(at('2026-11-01T00:00:01Z'))).map((x) => x.id)).toEqual([d.id]);
+    const claim = { claimedBy: 'sender-1', leaseMs: 30_000 };
+    expect(await db().webhooks.claimDue(claim, at('2026-11-01T00:00:01Z'))).toHaveLength(1);
 
-    const retry = await db().webhooks.recordAttempt(d.id, {
+    const retry = await db().webhooks.recordAttempt(d.id, 'sender-1', {
       ok: false,
       statusCode: 503,
       error: 'Service Unavailable',
       nextAttemptAt: at('2026-11-01T00:01:00Z'),
     });
-    expect(retry).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 503 });
+    expect(retry.delivery).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 503 });
     expect(await db().webhooks.due(at('2026-11-01T00:00:30Z'))).toEqual([]);
+    expect(await db().webhooks.claimDue(claim, at('2026-11-01T00:01:00Z'))).toHaveLength(1);
     const ok = await db().webhooks.recordAttempt(
       d.id,
+      'sender-1',
       { ok: true, statusCode: 204 },
       at('2026-11-01T00:01:01Z'),
     );
-    expect(ok).toMatchObject({
+    expect(ok.delivery).toMatchObject({
       status: 'delivered',
       attempts: 2,
       deliveredAt: at('2026-11-01T00:01:01Z'),
@@ -108,12 +112,13 @@ describe.each(testDrivers)('audit log and webhook deliveries on $dialect', (driv
     });
 
     const other = await db().webhooks.enqueue({ ...input, eventId: 'evt-2' });
-    const failed = await db().webhooks.recordAttempt(other.id, {
+    expect((await db().webhooks.claimDue(claim)).map((x) => x.id)).toEqual([other.id]);
+    const failed = await db().webhooks.recordAttempt(other.id, 'sender-1', {
       ok: false,
       error: 'ECONNREFUSED',
       nextAttemptAt: null,
     });
-    expect(failed.status).toBe('failed');
+    expect(failed.delivery.status).toBe('failed');
     expect((await db().webhooks.list({ status: 'failed' })).items.map((x) => x.eventId)).toEqual([
       'evt-2',
     ]);

@@ -70,7 +70,7 @@ describe.each(testDrivers)(
         ['tokens.revoke', () => db().tokens.revoke(NOT_AN_ID)],
         [
           'webhooks.recordAttempt',
-          () => db().webhooks.recordAttempt(NOT_AN_ID, { ok: true, statusCode: 200 }),
+          () => db().webhooks.recordAttempt(NOT_AN_ID, 'sender', { ok: true, statusCode: 200 }),
         ],
       ];
       for (const [name, call] of calls) {

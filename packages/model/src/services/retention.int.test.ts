@@ -16,11 +16,15 @@ describe.each(testDrivers)('retention on $dialect', (driver) => {
       { eventType: 'finding.opened', eventId, target, payload: {} },
       createdAt,
     );
+    // Only the claimant records a failure: claims every due row (pending ones stay pending).
+    if (outcome === 'failed')
+      await db().webhooks.claimDue({ claimedBy: 'test', leaseMs: 1_000, limit: 100 });
     if (outcome === 'delivered')
-      await db().webhooks.recordAttempt(d.id, { ok: true, statusCode: 204 }, createdAt);
+      await db().webhooks.recordAttempt(d.id, 'test', { ok: true, statusCode: 204 }, createdAt);
     if (outcome === 'failed')
       await db().webhooks.recordAttempt(
         d.id,
+        'test',
         { ok: false, statusCode: 500, error: 'boom', nextAttemptAt: null },
         createdAt,
       );

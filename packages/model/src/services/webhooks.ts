@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { raw } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { WebhookDelivery, type WebhookDeliveryStatus } from '../entities/webhook-delivery.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, ValidationError, assertValidDate } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import type { ServiceContext } from './context.js';
 import { pageSize, type Page, type PageRequest, newestFirstPage } from './pagination.js';
@@ -22,8 +23,30 @@ export interface WebhookDeliveryRecord {
   lastError: string | null;
   nextAttemptAt: Date | null;
   deliveredAt: Date | null;
+  /** The sender attempting it now (`claimDue`), until `claimedUntil`; null when none is. */
+  claimedBy: string | null;
+  claimedUntil: Date | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface WebhookClaim {
+  /** Who sends: unique per sender (process), 1 to 128 characters. */
+  claimedBy: string;
+  /**
+   * How long the claim holds (1 s to 1 day): longer than the sender takes to attempt one delivery,
+   * POST timeout included. Past it another sender may take the row over (this one crashed).
+   */
+  leaseMs: number;
+  /** At most this many rows (default 1). */
+  limit?: number;
+}
+
+/** What `recordAttempt` did: `recorded` false when the row was not this sender's to write. */
+export interface RecordedAttempt {
+  recorded: boolean;
+  /** The row as stored after the call. */
+  delivery: WebhookDeliveryRecord;
 }
 
 export interface EnqueueWebhookInput {
@@ -67,6 +90,8 @@ function toRecord(d: WebhookDelivery): WebhookDeliveryRecord {
     lastError: d.lastError,
     nextAttemptAt: d.nextAttemptAt,
     deliveredAt: d.deliveredAt,
+    claimedBy: d.claimedBy ?? null,
+    claimedUntil: d.claimedUntil ?? null,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };
@@ -112,6 +137,13 @@ function validateTarget(target: string): void {
   const problem = webhookTargetProblem(target);
   if (problem) throw new ValidationError('target', problem);
 }
+
+function validateClaimant(claimedBy: string): void {
+  if (typeof claimedBy !== 'string' || !claimedBy || claimedBy.length > 128)
+    throw new ValidationError('claimedBy', 'must be 1 to 128 characters');
+}
+
+const MAX_LEASE_MS = 24 * 60 * 60_000;
 
 /**
  * Adds a pending delivery to the log through `em` (so inside the caller's transaction, as the
@@ -192,42 +224,130 @@ export class WebhookDeliveryService {
     );
   }
 
-  /** Pending deliveries whose next attempt is due, oldest first. */
+  /**
+   * Pending deliveries whose next attempt is due and that no sender holds (never claimed, or the
+   * claim lapsed), oldest first: what `claimDue` would take. Reads only; a sender claims.
+   */
   async due(now = new Date(), limit = 100): Promise<WebhookDeliveryRecord[]> {
-    const rows = await this.ctx
-      .em()
-      .find(
-        WebhookDelivery,
-        { status: 'pending', nextAttemptAt: { $lte: now } },
-        { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: pageSize(limit) },
-      );
+    const rows = await this.ctx.em().find(
+      WebhookDelivery,
+      {
+        status: 'pending',
+        nextAttemptAt: { $lte: now },
+        $or: [{ claimedUntil: null }, { claimedUntil: { $lte: now } }],
+      },
+      { orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: pageSize(limit) },
+    );
     return rows.map(toRecord);
   }
 
+  /**
+   * Claims the oldest due deliveries for `claimedBy` until `now + leaseMs`, and returns them: two
+   * senders on one database (leaders overlapping during a Lease change, two installs during a
+   * failover) never get the same row while a claim holds. One statement: on PostgreSQL the rows
+   * are locked `for update skip locked` as they are picked, so concurrent claims pass over each
+   * other's; SQLite runs one writer at a time.
+   */
+  async claimDue(claim: WebhookClaim, now = new Date()): Promise<WebhookDeliveryRecord[]> {
+    validateClaimant(claim.claimedBy);
+    if (!Number.isInteger(claim.leaseMs) || claim.leaseMs < 1_000 || claim.leaseMs > MAX_LEASE_MS)
+      throw new ValidationError('leaseMs', `must be a whole number from 1000 to ${MAX_LEASE_MS}`);
+    assertValidDate('now', now);
+    const em = this.ctx.em();
+    const knex = em.getKnex();
+    const at = em.getPlatform().processDateProperty(now);
+    const claimable = knex('webhook_delivery')
+      .select('id')
+      .where('status', 'pending')
+      .where('next_attempt_at', '<=', at)
+      .where((q) => q.whereNull('claimed_until').orWhere('claimed_until', '<=', at))
+      .orderBy([
+        { column: 'next_attempt_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ])
+      .limit(claim.limit === undefined ? 1 : pageSize(claim.limit));
+    if (this.ctx.dialect === 'postgresql') claimable.forUpdate().skipLocked();
+    let claimed: { id: string }[];
+    try {
+      claimed = await knex('webhook_delivery')
+        .whereIn('id', claimable)
+        .update(
+          {
+            claimed_by: claim.claimedBy,
+            claimed_until: em
+              .getPlatform()
+              .processDateProperty(new Date(now.getTime() + claim.leaseMs)),
+          },
+          ['id'],
+        );
+    } catch (error) {
+      // As MikroORM's own queries fail (DriverException and kin), for classifyDatabaseOutage.
+      throw em.getDriver().convertException(error as Error);
+    }
+    if (claimed.length === 0) return [];
+    const rows = await em.find(
+      WebhookDelivery,
+      { id: { $in: claimed.map((r) => r.id) } },
+      { orderBy: { nextAttemptAt: 'asc', id: 'asc' } },
+    );
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Records one attempt by the sender that claimed the delivery, and ends its claim. A failure
+   * changes the row only while it is pending and claimed by `claimedBy` (a sender whose claim
+   * lapsed and was taken over leaves the retry to the new holder). A success changes it unless it
+   * is delivered already, whoever holds the claim: the receiver has the alert. A delivered row
+   * never changes again, so a late failure (a receiver refusing the duplicate) cannot undo it.
+   */
   async recordAttempt(
     id: string,
+    claimedBy: string,
     attempt: DeliveryAttempt,
     now = new Date(),
-  ): Promise<WebhookDeliveryRecord> {
-    const em = this.ctx.em();
+  ): Promise<RecordedAttempt> {
     if (!isUuid(id)) throw new NotFoundError('webhook delivery', String(id));
+    validateClaimant(claimedBy);
+    const em = this.ctx.em();
+    const outcome: Partial<WebhookDelivery> = attempt.ok
+      ? { status: 'delivered', deliveredAt: now, lastError: null, nextAttemptAt: null }
+      : {
+          status: attempt.nextAttemptAt ? 'pending' : 'failed',
+          lastError: attempt.error.slice(0, 2000),
+          nextAttemptAt: attempt.nextAttemptAt,
+        };
+    const updated = await em.nativeUpdate(
+      WebhookDelivery,
+      attempt.ok ? { id, status: { $ne: 'delivered' } } : { id, status: 'pending', claimedBy },
+      {
+        ...outcome,
+        attempts: raw('attempts + 1'),
+        lastStatusCode: attempt.statusCode ?? null,
+        claimedBy: null,
+        claimedUntil: null,
+        updatedAt: now,
+      },
+    );
     const d = await em.findOne(WebhookDelivery, { id });
     if (!d) throw new NotFoundError('webhook delivery', id);
-    d.attempts += 1;
-    d.lastStatusCode = attempt.statusCode ?? null;
-    d.updatedAt = now;
-    if (attempt.ok) {
-      d.status = 'delivered';
-      d.deliveredAt = now;
-      d.lastError = null;
-      d.nextAttemptAt = null;
-    } else {
-      d.lastError = attempt.error.slice(0, 2000);
-      d.nextAttemptAt = attempt.nextAttemptAt;
-      d.status = attempt.nextAttemptAt ? 'pending' : 'failed';
-    }
-    await em.flush();
-    return toRecord(d);
+    return { recorded: updated === 1, delivery: toRecord(d) };
+  }
+
+  /**
+   * Ends `claimedBy`'s claim on a pending delivery it did not attempt after all (stopping), so
+   * another sender takes it at once rather than when the claim lapses. False when it held none.
+   */
+  async releaseClaim(id: string, claimedBy: string): Promise<boolean> {
+    if (!isUuid(id)) throw new NotFoundError('webhook delivery', String(id));
+    validateClaimant(claimedBy);
+    const updated = await this.ctx
+      .em()
+      .nativeUpdate(
+        WebhookDelivery,
+        { id, status: 'pending', claimedBy },
+        { claimedBy: null, claimedUntil: null },
+      );
+    return updated === 1;
   }
 
   /** Newest first, keyset-paginated. */

@@ -15,6 +15,7 @@ import { Migration20261207143000_staff_live_email } from './Migration20261207143
 import { Migration20261207110000_snapshot_findings_applied_at } from './Migration20261207110000_snapshot_findings_applied_at.js';
 import { Migration20261207154500_snapshot_chain_checkpoint } from './Migration20261207154500_snapshot_chain_checkpoint.js';
 import { Migration20261207160000_review_item_order_index } from './Migration20261207160000_review_item_order_index.js';
+import { Migration20261207180000_webhook_delivery_claim } from './Migration20261207180000_webhook_delivery_claim.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -73,5 +74,9 @@ export const sqliteMigrations: MigrationObject[] = [
   {
     name: 'Migration20261207160000_review_item_order_index',
     class: Migration20261207160000_review_item_order_index,
+  },
+  {
+    name: 'Migration20261207180000_webhook_delivery_claim',
+    class: Migration20261207180000_webhook_delivery_claim,
   },
 ];
