@@ -131,6 +131,8 @@ describe('the PrometheusRule under promtool', () => {
       'XeroAccessHighSeverityFindingOpen',
       'XeroConnectionNotReady',
       'XeroAccessSyncStale',
+      'XeroAccessReviewRemediationOverdue',
+      'XeroAccessReviewOverdue',
       'XeroAccessPolicyBundleRefused',
       'XeroAccessReconcilerDown',
       'XeroAccessNoLeader',
@@ -397,6 +399,109 @@ describe('XeroAccessSyncStale', () => {
         at('51m', alert, stale('unwatched', '51m 0s')),
         at('60m', alert, stale('unwatched', '1h 0m 0s')),
       ],
+    });
+  });
+});
+
+describe('XeroAccessReviewRemediationOverdue', () => {
+  const alert = 'XeroAccessReviewRemediationOverdue';
+  // The leader's gauge, in seconds: how long ago the oldest decision not carried out was made.
+  const oldest = (suffix: string, name: string) =>
+    series(
+      'xao_review_remediation_oldest_seconds',
+      scraped(suffix, { namespace: 'finance', name }),
+    );
+  const overdue = (name: string, age: string) =>
+    firing(
+      alert,
+      { namespace: 'finance', name, severity: 'warning' },
+      {
+        summary: `XeroConnection finance/${name} has an access review decision to remove access not carried out for ${age}`,
+        description: rule(alert)
+          .annotations.description!.replaceAll('{{ $labels.namespace }}', 'finance')
+          .replaceAll('{{ $labels.name }}', name),
+      },
+    );
+
+  it('fires once the oldest decision not carried out is older than 14 days, for 15 minutes; not for younger ones or none', () => {
+    expect(rule(alert).annotations.description).toContain('older than 14 days');
+    expectPasses({
+      input_series: [
+        // 14 days (1,209,600 s) passed at 10m.
+        { series: oldest('a', 'acme'), values: '1209000+60x40' },
+        { series: oldest('a', 'recent'), values: '600+60x40' },
+        { series: oldest('a', 'done'), values: '0x40' },
+      ],
+      alert_rule_test: [
+        at('25m', alert),
+        at('26m', alert, overdue('acme', '14d 0h 16m 0s')),
+        at('40m', alert, overdue('acme', '14d 0h 30m 0s')),
+      ],
+    });
+  });
+
+  it('ends as soon as the leader counts the decision carried out', () => {
+    expectPasses({
+      input_series: [{ series: oldest('a', 'acme'), values: '2000000+60x20 0x10' }],
+      alert_rule_test: [at('20m', alert, overdue('acme', '23d 3h 53m 20s')), at('21m', alert)],
+    });
+  });
+
+  // The old leader's series go stale when it stops leading; the new one's start a scrape later.
+  it('neither restarts its 15 minutes nor resolves when the leader changes, and ends within 5 minutes of the last value', () => {
+    expectPasses({
+      input_series: [
+        { series: oldest('a', 'acme'), values: '2000000x7 stale' }, // 0–7m, gone at 8m
+        { series: oldest('b', 'acme'), values: '_x9 2000000x11 stale' }, // 9–20m, gone at 21m
+        { series: oldest('c', 'acme'), values: '_x22 2000000x10 stale' }, // 22–32m
+      ],
+      alert_rule_test: [
+        at('14m', alert),
+        at('15m', alert, overdue('acme', '23d 3h 33m 20s')),
+        at('22m', alert, overdue('acme', '23d 3h 33m 20s')),
+        at('37m', alert, overdue('acme', '23d 3h 33m 20s')),
+        at('38m', alert),
+      ],
+    });
+  });
+});
+
+describe('XeroAccessReviewOverdue', () => {
+  const alert = 'XeroAccessReviewOverdue';
+  const reviews = (suffix: string, name: string) =>
+    series('xao_reviews_overdue', scraped(suffix, { namespace: 'finance', name }));
+  const overdue = (name: string, count: number) =>
+    firing(
+      alert,
+      { namespace: 'finance', name, severity: 'warning' },
+      {
+        summary: `${count} access review(s) of XeroConnection finance/${name} past their due date`,
+        description: `Still open after their dueAt: decide on every user and complete them (POST /reviews/{id}/complete). GET /reviews?connection=finance/${name}&status=open lists them.`,
+      },
+    );
+
+  it('fires per connection with open reviews past their dueAt for 15 minutes, and ends once none is', () => {
+    expectPasses({
+      input_series: [
+        { series: reviews('a', 'acme'), values: '0x4 2x29 0x10' }, // overdue 5–34m
+        { series: reviews('a', 'payroll'), values: '0x45' },
+      ],
+      alert_rule_test: [
+        at('19m', alert),
+        at('20m', alert, overdue('acme', 2)),
+        at('34m', alert, overdue('acme', 2)),
+        at('35m', alert),
+      ],
+    });
+  });
+
+  it('neither restarts its 15 minutes nor resolves when the leader changes', () => {
+    expectPasses({
+      input_series: [
+        { series: reviews('a', 'acme'), values: '1x7 stale' },
+        { series: reviews('b', 'acme'), values: '_x9 1x20' },
+      ],
+      alert_rule_test: [at('14m', alert), at('15m', alert, overdue('acme', 1))],
     });
   });
 });

@@ -105,6 +105,7 @@ export type {
   DecisionInput,
   AccessReviewReport,
   ReviewReportExport,
+  OutstandingReviewWork,
 } from './services/reviews.js';
 export { ReviewAlreadyOpenError } from './services/reviews.js';
 export {

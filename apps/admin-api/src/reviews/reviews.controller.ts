@@ -67,13 +67,18 @@ export class ReviewsController {
     @ValidBody(createReviewBody) body: z.output<typeof createReviewBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    const review = await this.db.reviews.create({
-      connection: body.connection,
-      tenantId: body.tenantId,
-      title: body.title,
-      dueAt: body.dueAt ?? null,
-      createdBy: who.actor,
-    });
+    let review;
+    try {
+      review = await this.db.reviews.create({
+        connection: body.connection,
+        tenantId: body.tenantId,
+        title: body.title,
+        dueAt: body.dueAt ?? null,
+        createdBy: who.actor,
+      });
+    } catch (error) {
+      throw asBodyField(error);
+    }
     return this.db.reviews.get(review.id);
   }
 

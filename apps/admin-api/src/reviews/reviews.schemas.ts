@@ -10,7 +10,11 @@ export const createReviewBody = z
     connection: connectionKeyParam.describe('namespace/name of the XeroConnection'),
     tenantId: z.string().min(1).max(64).describe('Which tenant; its latest snapshot is reviewed'),
     title: z.string().trim().min(1, 'must not be empty').max(255),
-    dueAt: dateTime.optional(),
+    dueAt: dateTime
+      .optional()
+      .describe(
+        'When the campaign is to be completed by: in the future (400 otherwise). An open campaign past it counts in the reconciler metric xao_reviews_overdue',
+      ),
   })
   .strict();
 

@@ -11,6 +11,7 @@ import type { Logger } from '../logging/logger.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ReevaluateModule } from '../reevaluate/reevaluate.module.js';
 import { RetentionModule } from '../retention/retention.module.js';
+import { OutstandingReviewsModule } from '../reviews/outstanding-reviews.module.js';
 import { TokenModule } from '../token/token.module.js';
 import { WatchModule } from '../watch/watch.module.js';
 
@@ -32,6 +33,7 @@ export class AppModule {
         ReevaluateModule,
         AcceptanceExpiryModule,
         RetentionModule,
+        OutstandingReviewsModule,
         HealthModule,
       ],
     };

@@ -147,3 +147,49 @@ describe('ReconcilerMetrics sync schedule (the stale-sync alert)', () => {
     expect(await schedule(metrics)).toEqual({ lastSync: [], interval: [], deleted: [] });
   });
 });
+
+describe('ReconcilerMetrics review work (the review alerts)', () => {
+  const T = Date.parse('2026-12-07T09:00:00Z');
+  const work = (name: string, open: number, oldestAt: number | null, overdue: number) => ({
+    namespace: 'finance',
+    name,
+    openRemediations: open,
+    oldestOpenRemediationAt: oldestAt === null ? null : new Date(oldestAt),
+    overdueReviews: overdue,
+  });
+  async function reviews(metrics: ReconcilerMetrics) {
+    const text = await metrics.registry.metrics();
+    return [
+      ...series(text, 'xao_review_remediations_open'),
+      ...series(text, 'xao_review_remediation_oldest_seconds'),
+      ...series(text, 'xao_reviews_overdue'),
+    ];
+  }
+
+  it('replaces every connection at each refresh: one left out loses its series', async () => {
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false, now: () => T });
+    metrics.setLeading(true);
+    metrics.setReviewWork([work('acme', 2, T - 90_000, 1), work('gone', 1, T, 0)]);
+    metrics.setReviewWork([work('acme', 0, null, 0)]);
+    expect(await reviews(metrics)).toEqual([
+      'xao_review_remediations_open{namespace="finance",name="acme"} 0',
+      'xao_review_remediation_oldest_seconds{namespace="finance",name="acme"} 0',
+      'xao_reviews_overdue{namespace="finance",name="acme"} 0',
+    ]);
+  });
+
+  it('exports none outside a term, drops them when it ends and when the connection is gone', async () => {
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false, now: () => T });
+    metrics.setLeading(true);
+    metrics.setReviewWork([work('acme', 2, T - 90_000, 1), work('other', 1, T, 0)]);
+    metrics.forgetConnection('finance', 'other');
+    expect(await reviews(metrics)).toEqual([
+      'xao_review_remediations_open{namespace="finance",name="acme"} 2',
+      'xao_review_remediation_oldest_seconds{namespace="finance",name="acme"} 90',
+      'xao_reviews_overdue{namespace="finance",name="acme"} 1',
+    ]);
+    metrics.setLeading(false);
+    metrics.setReviewWork([work('acme', 2, T - 90_000, 1)]);
+    expect(await reviews(metrics)).toEqual([]);
+  });
+});

@@ -127,6 +127,25 @@ export class ReconcilerMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly reviewRemediationsOpen = new Gauge({
+    name: 'xao_review_remediations_open',
+    help: "Access review decisions to revoke or change a role that no later snapshot has shown carried out, by XeroConnection (namespace, name); the leader's count, refreshed every minute.",
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+  });
+  readonly reviewRemediationOldest: Gauge<'namespace' | 'name'> = new Gauge({
+    name: 'xao_review_remediation_oldest_seconds',
+    help: 'How long ago the oldest of those decisions was made, in seconds; 0 when none. It grows while the decision is not carried out.',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+    collect: () => this.measureOldestRemediations(),
+  });
+  readonly reviewsOverdue = new Gauge({
+    name: 'xao_reviews_overdue',
+    help: 'Open access reviews past their dueAt, by XeroConnection (namespace, name).',
+    labelNames: ['namespace', 'name'] as const,
+    registers: [this.registry],
+  });
   readonly alertTargetInvalid = new Gauge({
     name: 'xao_alert_target_invalid',
     help: "1 while the namespace's xero-access-alerts Secret cannot be used: its alerts are recorded as undeliverable.",
@@ -153,6 +172,11 @@ export class ReconcilerMetrics {
   private readonly findingSeries = new Map<string, Set<string>>();
   /** Connections seen deleted this term, by key: when, to stop exporting it after DELETION_EXPORT_MS. */
   private readonly deletions = new Map<string, { namespace: string; name: string; at: number }>();
+  /** The connections whose review series are exported, with when their oldest open remediation was decided (ms; null: none). */
+  private readonly reviewWork = new Map<
+    string,
+    { namespace: string; name: string; oldestAt: number | null }
+  >();
   /** Off once a term ends: the chart's alerts add up every replica, so only the leader may export these. */
   private exportsConnections = true;
 
@@ -170,9 +194,50 @@ export class ReconcilerMetrics {
     this.connectionLastSync.reset();
     this.connectionSyncInterval.reset();
     this.connectionDeleted.reset();
+    this.reviewRemediationsOpen.reset();
+    this.reviewRemediationOldest.reset();
+    this.reviewsOverdue.reset();
+    this.reviewWork.clear();
     this.findingSeries.clear();
     this.readyReason.clear();
     this.deletions.clear();
+  }
+
+  /**
+   * Replaces the review series with `work`, one entry per connection: a connection left out (deleted,
+   * or in a namespace not watched) loses its series, one with nothing outstanding exports zeros.
+   */
+  setReviewWork(work: readonly ConnectionReviewWork[]): void {
+    if (!this.exportsConnections) return;
+    const keys = new Set(work.map((w) => `${w.namespace}/${w.name}`));
+    for (const [key, { namespace, name }] of this.reviewWork)
+      if (!keys.has(key)) this.dropReviewWork(key, { namespace, name });
+    for (const w of work) {
+      const labels = { namespace: w.namespace, name: w.name };
+      this.reviewRemediationsOpen.set(labels, w.openRemediations);
+      this.reviewsOverdue.set(labels, w.overdueReviews);
+      this.reviewWork.set(`${w.namespace}/${w.name}`, {
+        ...labels,
+        oldestAt: w.oldestOpenRemediationAt?.getTime() ?? null,
+      });
+    }
+  }
+
+  private dropReviewWork(key: string, labels: { namespace: string; name: string }): void {
+    this.reviewWork.delete(key);
+    this.reviewRemediationsOpen.remove(labels);
+    this.reviewRemediationOldest.remove(labels);
+    this.reviewsOverdue.remove(labels);
+  }
+
+  /** At each scrape, so the age grows between the leader's refreshes. */
+  private measureOldestRemediations(): void {
+    const now = this.now();
+    for (const { namespace, name, oldestAt } of this.reviewWork.values())
+      this.reviewRemediationOldest.set(
+        { namespace, name },
+        oldestAt === null ? 0 : Math.max(now - oldestAt, 0) / 1000,
+      );
   }
 
   /** From each read of a namespace's alerts Secret: a usable (or no) Secret drops the series. */
@@ -252,6 +317,7 @@ export class ReconcilerMetrics {
     const reason = this.readyReason.get(key);
     if (reason !== undefined) this.connectionReady.remove({ namespace, name, reason });
     this.readyReason.delete(key);
+    this.dropReviewWork(key, { namespace, name });
   }
 
   private dropOldDeletions(): void {
@@ -262,6 +328,15 @@ export class ReconcilerMetrics {
       this.connectionDeleted.remove({ namespace, name });
     }
   }
+}
+
+/** One connection's outstanding review work, as the leader exports it (`setReviewWork`). */
+export interface ConnectionReviewWork {
+  namespace: string;
+  name: string;
+  openRemediations: number;
+  oldestOpenRemediationAt: Date | null;
+  overdueReviews: number;
 }
 
 /**

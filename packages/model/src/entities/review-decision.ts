@@ -6,6 +6,8 @@ export const REVIEW_DECISIONS = ['keep', 'revoke', 'change-role'] as const;
 export type ReviewDecisionKind = (typeof REVIEW_DECISIONS)[number];
 /** The decisions a later snapshot must confirm (the access gone, or the new role); `keep` needs none. */
 export const NEEDS_REMEDIATION: readonly ReviewDecisionKind[] = ['revoke', 'change-role'];
+/** SQL: a decision a later snapshot has still to confirm (the partial index's condition). */
+export const OPEN_REMEDIATION = `"decision" in ('revoke', 'change-role') and "remediated_at" is null`;
 
 /**
  * One user under review and the reviewer's decision. A `revoke` or `change-role` stays
@@ -58,6 +60,13 @@ export const ReviewDecisionSchema = new EntitySchema<ReviewDecision>({
       // an email as ''. The expression must stay the query's: the planners match it as written.
       expression:
         'create index "review_decision_review_email_user_index" on "review_decision" ("review_id", (coalesce("email", \'\')), "user_id")',
+    },
+    {
+      name: 'review_decision_open_remediation_index',
+      // The decisions still to be carried out, and only those (services/review-outstanding.ts): the
+      // leader counts them every minute without reading every item of every review. Partial; the
+      // condition must stay the query's, as the planners match it as written.
+      expression: `create index "review_decision_open_remediation_index" on "review_decision" ("review_id", "decided_at") where ${OPEN_REMEDIATION}`,
     },
   ],
 });

@@ -32,12 +32,14 @@ import {
 import { reviewProgress, type ReviewProgress } from './review-progress.js';
 import { openReviewOver, ReviewAlreadyOpenError } from './review-open.js';
 import { toReviewRecord, type AccessReviewRecord } from './review-record.js';
+import { outstandingReviewWork, type OutstandingReviewWork } from './review-outstanding.js';
 import { openReviewReport, type ReviewReportExport } from './review-report.js';
 import { assertNotOwnAccess, requireReviewerEmail } from './review-separation.js';
 
 export type { ReviewDecisionEventRecord } from './review-history.js';
 export type { ReviewDecisionRecord } from './review-items.js';
 export type { ReviewProgress } from './review-progress.js';
+export type { OutstandingReviewWork } from './review-outstanding.js';
 export type { AccessReviewRecord } from './review-record.js';
 export { ReviewAlreadyOpenError } from './review-open.js';
 export type { AccessReviewReport, ReviewReportExport } from './review-report.js';
@@ -83,7 +85,8 @@ export class AccessReviewService {
    * REMOVED. At most one review is open per snapshot (connection + tenant + snapshot): while one
    * is, this throws ReviewAlreadyOpenError (409) naming it, so a retried request starts nothing
    * (checked here, and by the unique index `access_review_open_snapshot_unique` for requests that
-   * race). A later snapshot may have its own campaign.
+   * race). A later snapshot may have its own campaign. A `dueAt` not after `now` is refused
+   * (ValidationError on `dueAt`): the review would be overdue from its start.
    */
   async create(
     input: {
@@ -97,7 +100,14 @@ export class AccessReviewService {
   ): Promise<AccessReviewRecord> {
     const title = nonEmpty('title', input.title, 255);
     const createdBy = nonEmpty('createdBy', input.createdBy, 255);
-    if (input.dueAt != null) assertValidDate('dueAt', input.dueAt);
+    if (input.dueAt != null) {
+      assertValidDate('dueAt', input.dueAt);
+      if (input.dueAt <= now)
+        throw new ValidationError(
+          'dueAt',
+          `${input.dueAt.toISOString()} is not in the future (now ${now.toISOString()}); give the date the review is to be completed by`,
+        );
+    }
     let reviewed: Snapshot | undefined;
     const started = this.ctx.em().transactional(async (em) => {
       const conn = await findConnection(em, input.connection);
@@ -274,6 +284,16 @@ export class AccessReviewService {
       await em.flush();
       return toDecisionRecord(item);
     });
+  }
+
+  /**
+   * Per connection not deleted: revoke and change-role decisions no snapshot has shown carried out
+   * yet (how many, and when the oldest was decided) and open reviews past `dueAt` at `now`. One
+   * statement; what the reconciler's leader exports as metrics.
+   */
+  async outstanding(now = this.ctx.clock()): Promise<OutstandingReviewWork[]> {
+    assertValidDate('now', now);
+    return outstandingReviewWork(this.ctx.em(), now);
   }
 
   /** Every decision recorded in a review (or for one of its users), oldest first. */

@@ -16,6 +16,7 @@ import { Migration20261207110000_snapshot_findings_applied_at } from './Migratio
 import { Migration20261207154500_snapshot_chain_checkpoint } from './Migration20261207154500_snapshot_chain_checkpoint.js';
 import { Migration20261207160000_review_item_order_index } from './Migration20261207160000_review_item_order_index.js';
 import { Migration20261207180000_webhook_delivery_claim } from './Migration20261207180000_webhook_delivery_claim.js';
+import { Migration20261207183000_remediations } from './Migration20261207183000_remediations.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -79,4 +80,5 @@ export const sqliteMigrations: MigrationObject[] = [
     name: 'Migration20261207180000_webhook_delivery_claim',
     class: Migration20261207180000_webhook_delivery_claim,
   },
+  { name: 'Migration20261207183000_remediations', class: Migration20261207183000_remediations },
 ];
