@@ -192,6 +192,7 @@ export {
   type SnapshotUserInput,
 } from './snapshots/snapshot-user.js';
 export type { ReportedFinding } from './findings/reported-finding.js';
+export type { EvaluatedBy } from './findings/resolution-note.js';
 export {
   AUDIT_OUTCOMES,
   FINDING_STATUSES,

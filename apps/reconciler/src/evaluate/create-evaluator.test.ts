@@ -74,7 +74,12 @@ describe('createPolicyEvaluator', () => {
       accountLinks: [],
       settings: { offboardingGraceHours: 24 },
     });
-    expect(evaluation).toEqual({ findings: [], reevaluateAt: new Date('2026-11-22T06:00:00Z') });
+    expect(evaluation).toEqual({
+      findings: [],
+      reevaluateAt: new Date('2026-11-22T06:00:00Z'),
+      // Which bundle evaluated: named in the notes of the findings it resolves.
+      policy: { revision: POLICIES_VERSION, sha256: await sha256Of(BUILT_POLICY_BUNDLE) },
+    });
   });
 
   it('says through xao_policy_bundle_refused while the bundle file holds a refused bundle', async () => {
@@ -127,5 +132,18 @@ describe('createPolicyEvaluator', () => {
     expect(await bundleInfo(metrics)).toEqual([
       { sha256: await sha256Of(BUILT_POLICY_WASM), revision: '', source: path, value: 1 },
     ]);
+    // Evaluations from then on name the new one.
+    const evaluation = await evaluator.evaluate({
+      now: '2026-11-22T00:00:00.000Z',
+      connection: { namespace: 'finance', name: 'acme', criticalSystem: false },
+      tenant: { tenantId: 't1', tenantName: 'Acme' },
+      users: [],
+      staff: [],
+      accountLinks: [],
+    });
+    expect(evaluation.policy).toEqual({
+      revision: null,
+      sha256: await sha256Of(BUILT_POLICY_WASM),
+    });
   });
 });

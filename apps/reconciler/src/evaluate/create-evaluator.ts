@@ -47,8 +47,14 @@ export async function createPolicyEvaluator(
   });
   return {
     evaluate: async (input) => {
+      // Read with the evaluation, in one turn: a reload swaps both at once.
+      const { sha256, revision } = hot.loaded;
       const { output, reevaluateAt } = hot.evaluateWithReevaluation(input);
-      return { findings: output.findings, reevaluateAt };
+      return {
+        findings: output.findings,
+        reevaluateAt,
+        policy: { revision: revision ?? null, sha256 },
+      };
     },
     close: async () => hot.close(),
   };

@@ -10,6 +10,8 @@ export interface PolicyEvaluation {
    * something else changes.
    */
   reevaluateAt: Date | null;
+  /** The bundle that evaluated: its manifest revision (null: none) and the file's sha256. */
+  policy: { revision: string | null; sha256: string };
 }
 
 /** Evaluates the access checks for one tenant's snapshot. */

@@ -11,6 +11,11 @@ const ref = { namespace: 'finance', name: 'acme' };
 const acme = { tenantId: '11111111-1111-4111-8111-111111111111', tenantName: 'Acme' };
 const beta = { tenantId: '22222222-2222-4222-8222-222222222222', tenantName: 'Beta' };
 const hour = (h: number) => new Date(Date.UTC(2026, 11, 1, h));
+const evaluatedBy = {
+  policy: { revision: 'test', sha256: 'e'.repeat(64) },
+  generation: 1,
+  offboardingGraceHours: 24,
+};
 const unidentified = (userId: string): ReportedFinding => ({
   check: 'user-identified',
   severity: 'medium',
@@ -39,8 +44,8 @@ describe('applying a sync whose snapshot of one organisation is stale', () => {
       db,
       ref,
       [
-        { snapshotId: acme1.id, findings: [unidentified('a')] },
-        { snapshotId: beta1.id, findings: [unidentified('b')] },
+        { snapshotId: acme1.id, findings: [unidentified('a')], evaluatedBy },
+        { snapshotId: beta1.id, findings: [unidentified('b')], evaluatedBy },
       ],
       hour(3),
     );

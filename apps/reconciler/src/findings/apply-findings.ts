@@ -2,6 +2,7 @@ import {
   StaleSnapshotError,
   type ConnectionRef,
   type Database,
+  type EvaluatedBy,
   type FindingAlerts,
   type FindingTransition,
   type ReportedFinding,
@@ -22,6 +23,14 @@ export interface AppliedFindings {
   stale: StaleSnapshotError[];
 }
 
+/** One tenant's evaluation: its snapshot, what the checks found, and what evaluated. */
+export interface SnapshotEvaluation {
+  snapshotId: string;
+  findings: ReportedFinding[];
+  /** The policy bundle and settings, named in the note of a resolution access does not explain. */
+  evaluatedBy: EvaluatedBy;
+}
+
 /**
  * Upserts each tenant's findings (model: keyed by connection + tenant + check + subject;
  * auto-resolve, reopen, accepted risk until it expires) and returns every transition. A tenant
@@ -31,7 +40,7 @@ export interface AppliedFindings {
 export async function applyFindings(
   db: Database,
   ref: ConnectionRef,
-  perSnapshot: readonly { snapshotId: string; findings: ReportedFinding[] }[],
+  perSnapshot: readonly SnapshotEvaluation[],
   now: Date,
   alerts?: FindingAlerts,
 ): Promise<AppliedFindings> {
@@ -48,9 +57,9 @@ export async function applyFindings(
   let openByCheck: Record<string, number> = {};
   let nextAcceptanceExpiry: Date | null = null;
   // Both come from the whole connection after each apply, so the last one holds.
-  for (const { snapshotId, findings } of perSnapshot) {
+  for (const { snapshotId, findings, evaluatedBy } of perSnapshot) {
     try {
-      const result = await db.findings.apply(ref, snapshotId, findings, now, alerts);
+      const result = await db.findings.apply(ref, snapshotId, findings, now, alerts, evaluatedBy);
       transitions.push(...result.transitions);
       ({ openByCheck, nextAcceptanceExpiry } = result);
     } catch (error) {

@@ -1,10 +1,10 @@
 import type { XeroConnection } from '@xero-access/crd';
-import { withDatabase, type ConnectionRef, type ReportedFinding } from '@xero-access/model';
+import { withDatabase, type ConnectionRef } from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
 import { connectionAlerts } from '../alerts/connection-alerts.js';
 import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import { warningsAbout } from '../events/connection-events.js';
-import { applyFindings } from '../findings/apply-findings.js';
+import { applyFindings, type SnapshotEvaluation } from '../findings/apply-findings.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
 import { openFindingSeries } from '../findings/open-findings.js';
 import { objectKey } from '../kube/object-key.js';
@@ -100,7 +100,7 @@ export async function syncAndEvaluate(
   progress.syncedUsers = recorded.syncedUsers;
 
   enter('evaluate');
-  const perSnapshot: { snapshotId: string; findings: ReportedFinding[] }[] = [];
+  const perSnapshot: SnapshotEvaluation[] = [];
   const reevaluateAts: (Date | null)[] = [];
   for (const r of recorded.recorded) {
     const evaluation = await database(() =>
@@ -114,7 +114,15 @@ export async function syncAndEvaluate(
         now,
       ),
     );
-    perSnapshot.push({ snapshotId: r.snapshot.id, findings: evaluation.findings });
+    perSnapshot.push({
+      snapshotId: r.snapshot.id,
+      findings: evaluation.findings,
+      evaluatedBy: {
+        policy: evaluation.policy,
+        generation: connection.metadata?.generation ?? null,
+        offboardingGraceHours: ctx.deps.settings.offboardingGraceHours,
+      },
+    });
     reevaluateAts.push(evaluation.reevaluateAt);
   }
   // The targets first: the alerts are written with the findings, in one transaction. An unusable

@@ -5,12 +5,17 @@ import { Finding } from '../entities/finding.js';
 import { FindingEvent } from '../entities/finding-event.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { NotFoundError, StaleSnapshotError, ValidationError } from '../errors.js';
-import { planFindingChanges } from '../findings/plan.js';
+import { planFindingChanges, type FindingChange } from '../findings/plan.js';
 import {
   findingKey,
   parseReportedFindings,
   type ReportedFinding,
 } from '../findings/reported-finding.js';
+import {
+  assertEvaluatedBy,
+  resolutionNote,
+  type EvaluatedBy,
+} from '../findings/resolution-note.js';
 import { isUuid, newId } from '../ids.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
@@ -27,6 +32,7 @@ import {
   type FindingAlerts,
   type FindingTransition,
 } from './finding-transitions.js';
+import { rolesIn } from './snapshot-roles.js';
 
 export interface ApplyFindingsResult {
   transitions: FindingTransition[];
@@ -100,6 +106,10 @@ async function newestAppliedAfter(
  * apply marks its snapshot (`findingsAppliedAt`, in this transaction), so one that changed
  * nothing counts too. A newer snapshot only recorded does not refuse it: that sync may yet fail
  * before applying, and this evaluation is then the newest the findings can follow.
+ *
+ * Each `resolved` event gets a note saying why (resolution-note.ts): the user is gone, lost
+ * access or changed role (remediation), or holds the role they held when last reported, which
+ * names `evaluatedBy` (the policy bundle and settings that stopped reporting it).
  */
 export async function applyFindings(
   ctx: ServiceContext,
@@ -108,8 +118,10 @@ export async function applyFindings(
   reported: readonly ReportedFinding[],
   now: Date,
   alerts?: FindingAlerts,
+  evaluatedBy?: EvaluatedBy,
 ): Promise<ApplyFindingsResult> {
   const byKey = parseReportedFindings(reported);
+  if (evaluatedBy) assertEvaluatedBy(evaluatedBy);
   return ctx.em().transactional(async (em) => {
     // One evaluation per connection at a time (PostgreSQL row lock; SQLite serialises anyway),
     // so two replicas cannot both insert the same new finding.
@@ -145,6 +157,7 @@ export async function applyFindings(
       byKey,
       now,
     );
+    const notes = await resolutionNotes(em, ctx, snapshot, plan, byExistingKey, evaluatedBy);
 
     const events: [FindingTransition['type'], FindingEvent][] = [];
     for (const change of plan) {
@@ -176,7 +189,8 @@ export async function applyFindings(
         f.resolvedAt = writtenAt;
         f.updatedAt = writtenAt;
         clearAcceptance(f);
-        events.push(['resolved', addEvent(em, f, 'resolved', from, writtenAt, { snapshot })]);
+        const note = notes.get(f)!;
+        events.push(['resolved', addEvent(em, f, 'resolved', from, writtenAt, { snapshot, note })]);
         continue;
       }
       fill(f, change.reported, snapshot, writtenAt);
@@ -195,4 +209,42 @@ export async function applyFindings(
       nextAcceptanceExpiry: await nextAcceptanceExpiry(em, conn.id, now),
     };
   });
+}
+
+/**
+ * The note of each finding the plan resolves: its subject's role in the resolving snapshot and in
+ * the one that last reported it (`finding.snapshot`, which a resolution leaves as it was), read
+ * for the resolved users only.
+ */
+async function resolutionNotes(
+  em: SqlEntityManager,
+  ctx: ServiceContext,
+  snapshot: Snapshot,
+  plan: readonly FindingChange[],
+  byKey: ReadonlyMap<string, Finding>,
+  evaluatedBy: EvaluatedBy | undefined,
+): Promise<Map<Finding, string>> {
+  const resolved = plan.filter((c) => c.kind === 'resolve').map((c) => byKey.get(c.key)!);
+  const users = resolved.filter((f) => f.subjectKind === 'user');
+  const evidence = users.flatMap((f) => (f.snapshot ? [f.snapshot.id] : []));
+  const roles = await rolesIn(
+    em,
+    ctx.dialect,
+    [snapshot.id, ...evidence],
+    users.map((f) => f.subjectId),
+  );
+  const roleIn = (f: Finding, s: Snapshot | null) =>
+    f.subjectKind === 'user' && s
+      ? (roles.get(s.id)?.get(f.subjectId.toLowerCase()) ?? null)
+      : null;
+  const notes = new Map<Finding, string>();
+  for (const f of resolved) {
+    const subject = {
+      kind: f.subjectKind,
+      roleBefore: roleIn(f, f.snapshot),
+      roleNow: roleIn(f, snapshot),
+    };
+    notes.set(f, resolutionNote(subject, snapshot.sequence, evaluatedBy));
+  }
+  return notes;
 }

@@ -7,6 +7,7 @@ import { Finding } from '../entities/finding.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { acceptanceEnd, DEFAULT_MAX_ACCEPTANCE_DAYS } from '../findings/acceptance.js';
 import type { ReportedFinding } from '../findings/reported-finding.js';
+import type { EvaluatedBy } from '../findings/resolution-note.js';
 import { findConnection } from './connections.js';
 import type { ConnectionRef, ServiceContext } from './context.js';
 import { applyFindings, type ApplyFindingsResult } from './finding-apply.js';
@@ -92,6 +93,8 @@ export class FindingService {
    * Applies one policy evaluation of the snapshot's tenant, made at `now` (see applyFindings;
    * what it writes is stamped with the service's clock, when it is written): returns the
    * transitions (opened, resolved, reopened, accepted-expired) for webhooks and events.
+   * `evaluatedBy` (the policy bundle and settings) is named in the note of a resolution that
+   * no change of access explains.
    */
   async apply(
     connection: ConnectionRef,
@@ -99,8 +102,9 @@ export class FindingService {
     reported: readonly ReportedFinding[],
     now = new Date(),
     alerts?: FindingAlerts,
+    evaluatedBy?: EvaluatedBy,
   ): Promise<ApplyFindingsResult> {
-    return applyFindings(this.ctx, connection, snapshotId, reported, now, alerts);
+    return applyFindings(this.ctx, connection, snapshotId, reported, now, alerts, evaluatedBy);
   }
 
   /**
