@@ -12,7 +12,7 @@ import {
 import pino from 'pino';
 import { openModel } from './app/runtime.js';
 import { startServer } from './app/serve.js';
-import { cliActor } from './audit/cli-actor.js';
+import { CLI_ACTOR_ENV, cliActor } from './audit/cli-actor.js';
 import { loadConfig } from './config/config.js';
 import { DATE_TIME_PROBLEM, dateTime } from './http/date-time.js';
 import { createLogger } from './logging/logger.js';
@@ -45,6 +45,12 @@ program
 
 const token = program.command('token').description('API tokens');
 
+/** Who runs a token change: in a pod every person is the image's one OS user. */
+const ACTOR_OPTION = [
+  '--actor <name-or-email>',
+  `who runs this, as the audit log names them (cli:<actor>, the OS user in its details; default $${CLI_ACTOR_ENV}, else only the OS user)`,
+] as const;
+
 /** The commands' own output is on stdout: their logs (e.g. waiting for the database) go to stderr. */
 function openCommandModel() {
   const config = loadConfig();
@@ -64,7 +70,7 @@ const parseDate = (value: string) => {
 token
   .command('create')
   .description(
-    'create a token and print it once (only its hash is stored; audited as cli:<OS user>)',
+    'create a token and print it once (only its hash is stored; audited as cli:<--actor>)',
   )
   .requiredOption('--name <name>', 'unique name, e.g. ci or okta-scim')
   .addOption(
@@ -77,13 +83,16 @@ token
     '--owner-email <email>',
     "the person the token acts for: reviews then refuse that person's decisions on their own access",
   )
+  .option(...ACTOR_OPTION)
   .action(
     async (options: {
       name: string;
       role: (typeof API_TOKEN_ROLES)[number];
       expires?: Date;
       ownerEmail?: string;
+      actor?: string;
     }) => {
+      const by = cliActor({ actor: options.actor });
       const model = await openCommandModel();
       try {
         const created = await model.db.tokens.create({
@@ -91,7 +100,7 @@ token
           role: options.role,
           expiresAt: options.expires ?? null,
           ownerEmail: options.ownerEmail ?? null,
-          by: cliActor(),
+          by,
         });
         process.stderr.write(
           `created ${created.record.role} token ${created.record.name} (${created.record.id}); it is shown once:\n`,
@@ -126,11 +135,13 @@ token
 
 token
   .command('revoke <id>')
-  .description('revoke a token by id (audited as cli:<OS user>)')
-  .action(async (id: string) => {
+  .description('revoke a token by id (audited as cli:<--actor>)')
+  .option(...ACTOR_OPTION)
+  .action(async (id: string, options: { actor?: string }) => {
+    const by = cliActor({ actor: options.actor });
     const model = await openCommandModel();
     try {
-      await model.db.tokens.revoke(id, cliActor());
+      await model.db.tokens.revoke(id, by);
       process.stdout.write(`revoked ${id}\n`);
     } finally {
       await model.close();

@@ -13,7 +13,7 @@ export {
 } from './orm/migration-lock-timeout.js';
 export { POSTGRES_SESSION_DEFAULTS } from './orm/session-settings.js';
 export { NewerSchemaError } from './orm/newer-schema.js';
-export { OlderSchemaError } from './orm/older-schema.js';
+export { OlderSchemaError, type OlderSchemaContext } from './orm/older-schema.js';
 export {
   DEFAULT_DATABASE_URL,
   parseDatabaseUrl,

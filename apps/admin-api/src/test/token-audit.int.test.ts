@@ -35,7 +35,7 @@ describe.each(DIALECTS)('token changes outside the HTTP API on $dialect', ({ dia
     return (listed.json().items as AuditItem[]).reverse();
   };
 
-  it("audits the CLI's create and revoke as cli:<OS user>, never with the secret", async () => {
+  it("audits the CLI's create and revoke as cli:<OS user> without --actor, warning that it names no person, never with the secret", async () => {
     const env = { ...process.env, DATABASE_URL: h.deps.config.databaseUrl, LOG_LEVEL: 'silent' };
     const created = await runAdminCli(
       ['token', 'create', '--name', 'ci', '--role', 'reviewer'].concat([
@@ -54,6 +54,9 @@ describe.each(DIALECTS)('token changes outside the HTTP API on $dialect', ({ dia
     expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${record!.id}\n` });
 
     const actor = `cli:${userInfo().username}`;
+    const warning = `admin-api: warning: the audit log names only the OS user (${actor}), not who ran this: give --actor <your name or email> (or XAO_ACTOR)\n`;
+    expect(created.stderr).toContain(warning);
+    expect(revoked.stderr).toBe(warning);
     const details = {
       name: 'ci',
       role: 'reviewer',
@@ -66,6 +69,52 @@ describe.each(DIALECTS)('token changes outside the HTTP API on $dialect', ({ dia
       expect.objectContaining({ actor, action: 'token.revoke', outcome: 'success', details }),
     ]);
     expect(JSON.stringify(entries)).not.toContain(token.slice(4, 16));
+  });
+
+  it('audits the person --actor (or XAO_ACTOR) names, with the OS user in the details', async () => {
+    const env = { ...process.env, DATABASE_URL: h.deps.config.databaseUrl, LOG_LEVEL: 'silent' };
+    const created = await runAdminCli(
+      ['token', 'create', '--name', 'deploy', '--role', 'viewer', '--actor', 'rita@acme.example'],
+      env,
+    );
+    expect(created.code).toBe(0);
+    expect(created.stderr).not.toContain('warning');
+    const record = await h.model.db.tokens.verify(created.stdout.trim());
+    expect(record).toMatchObject({ createdBy: 'cli:rita@acme.example' });
+    const revoked = await runAdminCli(['token', 'revoke', record!.id], {
+      ...env,
+      XAO_ACTOR: 'Sam Lee',
+    });
+    expect(revoked).toEqual({ code: 0, stdout: `revoked ${record!.id}\n`, stderr: '' });
+
+    const details = { name: 'deploy', role: 'viewer', ownerEmail: null, expiresAt: null };
+    const osUser = userInfo().username;
+    expect((await tokenEntries()).filter((e) => e.resourceId === record!.id)).toEqual([
+      expect.objectContaining({
+        actor: 'cli:rita@acme.example',
+        action: 'token.create',
+        details: { ...details, osUser },
+      }),
+      expect.objectContaining({
+        actor: 'cli:Sam Lee',
+        action: 'token.revoke',
+        details: { ...details, osUser },
+      }),
+    ]);
+
+    // Refused before anything changes: no token, no entry.
+    const forged = await runAdminCli(
+      ['token', 'create', '--name', 'forged', '--role', 'admin', '--actor', 'rita\ncli:admin'],
+      env,
+    );
+    expect(forged).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'admin-api: --actor must be printable: no control characters or line breaks\n',
+    });
+    expect((await tokenEntries()).filter((e) => e.details?.name === 'forged')).toEqual([]);
+    const listed = await h.model.db.tokens.list({ limit: 500 });
+    expect(listed.items.map((t) => t.name)).not.toContain('forged');
   });
 
   it('audits a bootstrap token start-up creates or resets, and not an unchanged restart', async () => {

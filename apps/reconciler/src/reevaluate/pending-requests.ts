@@ -6,6 +6,11 @@ export interface TakenRequests {
   lease: number;
   /** Each request with how often it failed before. */
   requests: { request: string; failures: number }[];
+  /**
+   * When this take found nothing due: in how many ms the first request left in `taken` is (a failed
+   * one's retry, or the end of a replica's lease). Null otherwise, or when none is left.
+   */
+  nextDueInMs: number | null;
 }
 
 const NOW = `local t = redis.call('TIME')
@@ -28,7 +33,10 @@ for i, request in ipairs(taken) do
   redis.call('ZADD', KEYS[2], lease, request)
   failures[i] = tonumber(redis.call('HGET', KEYS[3], request) or '0')
 end
-return {lease, taken, failures}`;
+local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+local nextDue = -1
+if #taken == 0 and first[2] then nextDue = math.max(tonumber(first[2]) - now, 0) end
+return {lease, taken, failures, nextDue}`;
 
 // ARGV: lease, request.
 const DONE = `local request = ARGV[2]
@@ -78,14 +86,16 @@ export class PendingRequests {
   }
 
   async take(count: number, leaseMs: number): Promise<TakenRequests> {
-    const [lease, requests, failures] = (await this.run(TAKE, count, leaseMs)) as [
+    const [lease, requests, failures, nextDue] = (await this.run(TAKE, count, leaseMs)) as [
       number,
       string[],
       number[],
+      number,
     ];
     return {
       lease,
       requests: requests.map((request, i) => ({ request, failures: failures[i] ?? 0 })),
+      nextDueInMs: nextDue < 0 ? null : nextDue,
     };
   }
 

@@ -216,6 +216,33 @@ describe('re-evaluation listener (real Redis)', () => {
       await Promise.all([started, listener.stop()]);
     }
   });
+
+  it('retries a failed request after its backoff (about 5 s), not at the next 30 s drain', async () => {
+    const prefix = redisTestPrefix('reeval');
+    await request(prefix, ['finance/flaky']);
+    const calls: number[] = [];
+    // The defaults: a drain every 30 s, retries after 5 s (jittered down to 4 s), doubling.
+    const listener = new ReevaluationListener({
+      redis,
+      keyPrefix: prefix,
+      logger,
+      reevaluate: async () => {
+        calls.push(Date.now());
+        if (calls.length === 1)
+          throw Object.assign(new Error('apiserver unavailable'), { code: 503 });
+      },
+    });
+    try {
+      await listener.start();
+      await expect.poll(() => calls.length, { timeout: 10_000, interval: 100 }).toBe(2);
+      const waited = calls[1]! - calls[0]!;
+      expect(waited).toBeGreaterThanOrEqual(3_900);
+      expect(waited).toBeLessThan(7_000);
+      await expect.poll(() => queueKeys(prefix)).toEqual({ pending: [], taken: [], failures: {} });
+    } finally {
+      await listener.stop();
+    }
+  });
 });
 
 describe('re-evaluation listener while its Redis is away', () => {

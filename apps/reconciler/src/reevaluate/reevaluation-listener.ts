@@ -36,11 +36,14 @@ type Outcome = { kind: 'done' } | { kind: 'stopped' } | { kind: 'failed'; retryI
  * The reconciler's side of the re-evaluation contract (@xero-access/model), on every PUBLISH and
  * on a timer. Requests are taken with a lease and removed only once handled (`PendingRequests`),
  * so a replica that dies part-way loses none: another takes them once the lease ends. A failed
- * request is retried with backoff while the others go on; stopping hands back what is not done.
+ * request is retried with backoff while the others go on (a timer wakes the listener when the
+ * first one waiting is due); stopping hands back what is not done.
  */
 export class ReevaluationListener {
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** One timer for the first request waiting in Redis: a retry is due long before the next tick. */
+  private wake: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
   private again = false;
   private readonly stopping = new AbortController();
@@ -74,6 +77,7 @@ export class ReevaluationListener {
   async stop(): Promise<void> {
     this.stopping.abort();
     clearInterval(this.timer);
+    clearTimeout(this.wake);
     this.subscriber?.disconnect();
     await this.draining;
     this.commandConnection?.disconnect();
@@ -123,9 +127,24 @@ export class ReevaluationListener {
         );
         return;
       }
-      if (taken.requests.length === 0) return;
+      if (taken.requests.length === 0) {
+        this.wakeIn(taken.nextDueInMs);
+        return;
+      }
       if (!(await this.handleAll(taken))) return;
     }
+  }
+
+  /** Drains again when the first request left waiting is due: replaces the timer set before. */
+  private wakeIn(ms: number | null): void {
+    clearTimeout(this.wake);
+    this.wake = undefined;
+    if (ms === null || this.stopping.signal.aborted) return;
+    this.wake = setTimeout(() => {
+      this.wake = undefined;
+      void this.drain();
+    }, ms);
+    this.wake.unref();
   }
 
   /** False when Redis failed us: the rest waits for the next drain (or the lease's end). */

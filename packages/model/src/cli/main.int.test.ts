@@ -4,15 +4,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Migrator } from '@mikro-orm/migrations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookDelivery } from '../entities/webhook-delivery.js';
 import { newId } from '../ids.js';
+import { postgresqlMigrations } from '../migrations/postgresql/index.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
-import { acme, at, tenant, users } from '../test/fixtures.js';
+import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
 import { verifyAllChains } from './verify-all.js';
 
 const run = promisify(execFile);
 const cli = join(import.meta.dirname, 'main.ts');
+// Both dialects carry the same migration names (migrations.int.test.ts checks it).
+const ALL = postgresqlMigrations.map((m) => m.name);
 
 async function xaoModel(
   ...args: string[]
@@ -343,6 +347,53 @@ describe.each(testDrivers)('xao-model verify-chain --all on $dialect', (driver) 
   });
 });
 
+describe.each(testDrivers)(
+  'xao-model verify-chain on an unmigrated database on $dialect',
+  (driver) => {
+    let t: TestModel;
+    // A backup taken before the chain checkpoints, restored before the migration Job ran.
+    const checkpoints = ALL.indexOf('Migration20261207154500_snapshot_chain_checkpoint');
+    const missing = ALL.slice(checkpoints);
+    beforeAll(async () => {
+      t = await driver.create({ migrate: false });
+      await t.model.orm.getMigrator<Migrator>().up({ to: ALL[checkpoints - 1] });
+    });
+    afterAll(async () => t?.dispose());
+
+    it('refuses it, naming the missing migrations and how to apply them, then verifies once migrated', async () => {
+      const refusal =
+        `xao-model: the database schema is older than this build: it lacks migrations ${missing.join(', ')}, ` +
+        'so xao-model verify-chain of this build cannot read it. Apply the migrations first: ' +
+        'xao-model migrate --url <a DATABASE_URL whose user may change the schema>, or with the Helm chart ' +
+        'its migration Job (helm upgrade runs it before the apps start); then run xao-model verify-chain again.\n';
+      expect(await xaoModel('verify-chain', '--all', '--url', t.url)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: refusal,
+      });
+      const one = ['--connection', 'finance/acme', '--tenant', tenant.tenantId];
+      expect(await xaoModel('verify-chain', '--url', t.url, ...one)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: refusal,
+      });
+
+      expect(await xaoModel('migrate', '--url', t.url)).toMatchObject({ code: 0 });
+      await t.model.db.snapshots.record(
+        acme,
+        tenant,
+        users(['u1', 'ADMIN']),
+        at('2026-12-08T00:00:00Z'),
+      );
+      expect(await xaoModel('verify-chain', '--all', '--url', t.url)).toMatchObject({
+        code: 0,
+        stderr: '',
+      });
+      expect(await xaoModel('verify-chain', '--url', t.url, ...one)).toMatchObject({ code: 0 });
+    });
+  },
+);
+
 describe.each(testDrivers)('xao-model migrate on $dialect', (driver) => {
   let t: TestModel;
   beforeAll(async () => {
@@ -399,6 +450,32 @@ describe.each(testDrivers)('xao-model migrate on $dialect', (driver) => {
     });
     expect(JSON.stringify((await t.model.db.webhooks.list()).items)).not.toContain('l3g4cy');
   });
+
+  it.runIf(driver.dialect === 'postgresql')(
+    "then moves the finding changes feed's positions past those of a restored dump",
+    async () => {
+      const s = await t.model.db.snapshots.record(
+        acme,
+        tenant,
+        users(['a', 'STANDARD']),
+        at('2026-11-02T00:00:00Z'),
+      );
+      await t.model.db.findings.apply(acme, s.id, [unidentified('a')]);
+      // As a dump of a server whose transaction ids were far ahead of this one's.
+      await t.model.orm.em
+        .getConnection()
+        .execute('update finding_event set feed_key = feed_key + 1000000000000');
+      expect(await xaoModelWith({ XAO_DATABASE_URL: t.url }, 'migrate')).toMatchObject({
+        code: 0,
+        stdout:
+          "up to date\nmoved the finding changes feed's positions past the restored events (the database was restored into another server or back in time)\n",
+      });
+      expect(await xaoModelWith({ XAO_DATABASE_URL: t.url }, 'migrate')).toMatchObject({
+        code: 0,
+        stdout: 'up to date\n',
+      });
+    },
+  );
 });
 
 describe('xao-model migrate on PostgreSQL that cannot be reached', () => {

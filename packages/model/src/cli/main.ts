@@ -5,7 +5,7 @@ import { databaseStartupWait } from '../database/startup-wait.js';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
 import type { BackfillResult } from '../migrations/backfill.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
-import { BACKFILL_BUDGET_MS, createOrm } from '../orm/create-orm.js';
+import { BACKFILL_BUDGET_MS, createOrm, type ModelOrm } from '../orm/create-orm.js';
 import { verifyChainExportFile } from '../snapshots/chain-export.js';
 import { verifyAllChains } from './verify-all.js';
 import { writeExport } from './write-export.js';
@@ -66,6 +66,9 @@ function backfillLine(result: BackfillResult | undefined): string {
   if (!result) return '';
   const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
   const did = [
+    result.feedRebased
+      ? "moved the finding changes feed's positions past the restored events (the database was restored into another server or back in time)"
+      : '',
     result.redacted > 0
       ? `redacted ${plural(result.redacted, 'webhook target')} stored in full`
       : '',
@@ -82,6 +85,21 @@ function backfillLine(result: BackfillResult | undefined): string {
   return did.length ? `${did.join('; ')}\n` : '';
 }
 
+/**
+ * Opens the database for `verify-chain`, refusing one that lacks this build's migrations (a backup
+ * restored from before them): its queries would fail on a missing table instead.
+ */
+async function openToRead(url: string | undefined): Promise<ModelOrm> {
+  const model = await createOrm({ url: databaseUrl(url), urlSetting: urlSetting(url) });
+  try {
+    await model.assertSchemaNotOlder({ command: 'xao-model verify-chain' });
+    return model;
+  } catch (error) {
+    await model.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 const emptyChain: ChainVerification = { ok: true, length: 0, headHash: null, problems: [] };
 
 const program = new Command('xao-model').description('Database tasks for xero-access-operator.');
@@ -92,7 +110,7 @@ program
   .option('--url <url>', `database URL (default: $${DATABASE_URL_ENV})`)
   .addHelpText(
     'after',
-    `\nWaits up to $${STARTUP_WAIT_ENV} (default 2m) for a database that is still starting. Then fills what the migrations leave to fill (webhook targets an earlier version stored in full are redacted, older snapshots get their active user count) for up to ${BACKFILL_BUDGET_MS / 1000} s.`,
+    `\nWaits up to $${STARTUP_WAIT_ENV} (default 2m) for a database that is still starting. Then fills what the migrations leave to fill (webhook targets an earlier version stored in full are redacted, older snapshots get their active user count) for up to ${BACKFILL_BUDGET_MS / 1000} s. After a restore into another PostgreSQL server (or back in time) it first moves the finding changes feed's positions past the restored events.`,
   )
   .action(async (options: { url?: string }) => {
     const model = await connectWithRetry({
@@ -160,10 +178,7 @@ program
       }
       if (!options.connection || !options.tenant)
         throw new InvalidArgumentError('--connection and --tenant are required (or --file)');
-      const model = await createOrm({
-        url: databaseUrl(options.url),
-        urlSetting: urlSetting(options.url),
-      });
+      const model = await openToRead(options.url);
       try {
         const { namespace, name } = options.connection;
         const chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
@@ -182,10 +197,7 @@ program
 
 /** `verify-chain --all`: exit 1 when any chain fails, or when there is none (nothing proven). */
 async function verifyAll(options: { url?: string; export?: string }): Promise<void> {
-  const model = await createOrm({
-    url: databaseUrl(options.url),
-    urlSetting: urlSetting(options.url),
-  });
+  const model = await openToRead(options.url);
   try {
     const result = await verifyAllChains(model.db, {
       out: (line) => process.stdout.write(`${line}\n`),

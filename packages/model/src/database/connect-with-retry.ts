@@ -100,7 +100,7 @@ async function openAndCheck(options: CreateOrmOptions, migrationJob?: string): P
     // migrateUp (inside the migration lock) has checked it already.
     if (!options.migrate) {
       await model.assertSchemaNotNewer();
-      await model.assertSchemaNotOlder(migrationJob);
+      await model.assertSchemaNotOlder({ migrationJob });
     }
     return model;
   } catch (error) {

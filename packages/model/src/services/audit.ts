@@ -19,15 +19,22 @@ export interface AuditEntryInput {
   outcome?: AuditOutcome;
   /** What changed; never secrets. */
   details?: Record<string, unknown> | null;
+  /**
+   * About the actor beyond its name (e.g. the OS user who ran a CLI command given `--actor`),
+   * added to `details`; a key of `details` wins.
+   */
+  actorDetails?: Record<string, unknown> | null;
 }
 
 /** Who made a change, for an entry a service writes itself in the change's own transaction. */
 export type AuditActor = Pick<
   AuditEntryInput,
-  'actor' | 'actorRole' | 'sourceIp' | 'userAgent' | 'requestId'
+  'actor' | 'actorRole' | 'sourceIp' | 'userAgent' | 'requestId' | 'actorDetails'
 >;
 
-export interface AuditEntryRecord extends Required<Omit<AuditEntryInput, 'outcome'>> {
+export interface AuditEntryRecord extends Required<
+  Omit<AuditEntryInput, 'outcome' | 'actorDetails'>
+> {
   id: string;
   at: Date;
   outcome: AuditOutcome;
@@ -83,7 +90,9 @@ export function addAuditEntry(em: SqlEntityManager, raw: AuditEntryInput, at: Da
     userAgent: clip(input.userAgent, 512),
     requestId: clip(input.requestId, 128),
     outcome: input.outcome ?? 'success',
-    details: input.details ?? null,
+    details: input.actorDetails
+      ? { ...input.actorDetails, ...input.details }
+      : (input.details ?? null),
   });
 }
 
