@@ -1,13 +1,15 @@
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LeaseApi } from '../leader/lease-lock.js';
-import { silentLogger } from '../logging/logger.js';
+import { createLogger, silentLogger } from '../logging/logger.js';
+import { memorySink } from '../test/memory-sink.js';
 import {
   CLAIM_IDLE_MS,
   CLAIM_LEASE_NAME,
-  CLAIM_RENEWALS_IN_FLIGHT,
+  claimRenewalsInFlight,
   ClaimLostError,
   NamespaceClaims,
+  type NamespaceClaimsOptions,
 } from './namespace-claims.js';
 
 const apiError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { code });
@@ -104,17 +106,28 @@ describe('NamespaceClaims', () => {
   let store: LeaseStore;
   let claims: NamespaceClaims;
 
-  beforeEach(() => {
-    vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z') });
-    store = new LeaseStore();
+  const start = (options: Partial<NamespaceClaimsOptions> = {}): void => {
     claims = new NamespaceClaims({
       api: store,
       identity: 'xao/release-a',
       durationMs: 60_000,
       renewPeriodMs: 20_000,
+      resyncMs: 10 * 60_000,
       logger: silentLogger,
+      ...options,
     });
     claims.start();
+  };
+  /** Replaces the claims under test with ones made with `options`. */
+  const claimsWith = async (options: Partial<NamespaceClaimsOptions>): Promise<void> => {
+    await claims.stop();
+    start(options);
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z') });
+    store = new LeaseStore();
+    start();
   });
 
   afterEach(async () => {
@@ -218,7 +231,7 @@ describe('NamespaceClaims', () => {
     expect((await claims.check('payroll')).held).toBe(false);
   });
 
-  it(`renews many claims spread over the renew period, ${CLAIM_RENEWALS_IN_FLIGHT} requests at most at once`, async () => {
+  it(`renews many claims spread over the renew period, ${claimRenewalsInFlight(50, 20_000)} requests at most at once`, async () => {
     const namespaces = Array.from({ length: 50 }, (_, i) => `team-${i}`);
     for (const namespace of namespaces) expect((await claims.check(namespace)).held).toBe(true);
     // An API server that takes a second per request: 50 renewals at once would be 50 in flight.
@@ -227,7 +240,7 @@ describe('NamespaceClaims', () => {
     store.maxInFlight = 0;
     await vi.advanceTimersByTimeAsync(5 * 20_000);
     expect(store.maxInFlight).toBeGreaterThan(1);
-    expect(store.maxInFlight).toBeLessThanOrEqual(CLAIM_RENEWALS_IN_FLIGHT);
+    expect(store.maxInFlight).toBeLessThanOrEqual(claimRenewalsInFlight(50, 20_000));
     // Each renewed in each period (a read and a write), none lost; a period's requests are not
     // one burst: they start in most of its seconds.
     const lastPeriod = store.requests.filter((r) => r.at >= Date.now() - 20_000);
@@ -288,5 +301,90 @@ describe('NamespaceClaims', () => {
     // Dropped, read once to be released, and left as the other process wrote it.
     expect(store.requests.slice(requests).filter((r) => r.namespace === 'finance')).toHaveLength(1);
     expect(store.holder('finance')).toBe('xao/release-a');
+  });
+  // A look at a held claim is a read then a write: 1.2 s here. 300 claims every 20 s need 15
+  // looks a second, 18 in flight; a fixed 8 would manage 6.7 a second, and lose claims at 40 s.
+  it('keeps 300 claims on a slow API server, with as many requests in flight as they need', async () => {
+    const { sink, lines } = memorySink();
+    const late: number[] = [];
+    await claimsWith({
+      logger: createLogger('info', sink),
+      onLate: (claims) => late.push(claims),
+    });
+    store.latencyMs = 600;
+    const namespaces = Array.from({ length: 300 }, (_, i) => `team-${i}`);
+    const checking = Promise.all(namespaces.map((namespace) => claims.check(namespace)));
+    await vi.advanceTimersByTimeAsync(2 * 600);
+    const checks = await checking;
+    store.maxInFlight = 0;
+    await vi.advanceTimersByTimeAsync(6 * 20_000);
+    for (const check of checks) expect(check.held && !check.lost.aborted).toBe(true);
+    for (const namespace of namespaces) expect(store.holder(namespace)).toBe('xao/release-a');
+    expect(store.maxInFlight).toBeLessThanOrEqual(claimRenewalsInFlight(300, 20_000));
+    expect(late).toEqual([]);
+    expect(lines().filter((l) => l.level === 'warn')).toEqual([]);
+  });
+
+  it('renews the claims it holds before looking at those held elsewhere, and warns (once a minute) when it renews late', async () => {
+    const { sink, lines } = memorySink();
+    const late: number[] = [];
+    // Two requests in flight at most, 0.6 s each: 0.5 of them needed by the 20 held claims'
+    // renewals (1.2 s each), 1.8 by looks at the 60 others' (0.6 s each).
+    await claimsWith({
+      renewalsInFlight: 2,
+      logger: createLogger('info', sink),
+      onLate: (claims) => late.push(claims),
+    });
+    const held = Array.from({ length: 20 }, (_, i) => `ours-${i}`);
+    const elsewhere = Array.from({ length: 60 }, (_, i) => `theirs-${i}`);
+    for (const namespace of elsewhere) store.renewAs(namespace, 'xao/release-b');
+    const checks = await Promise.all(held.map((namespace) => claims.check(namespace)));
+    for (const namespace of elsewhere) expect((await claims.check(namespace)).held).toBe(false);
+    store.latencyMs = 600;
+    for (let i = 0; i < 8; i += 1) {
+      await vi.advanceTimersByTimeAsync(20_000);
+      for (const namespace of elsewhere) store.renewAs(namespace, 'xao/release-b');
+    }
+    for (const check of checks) expect(check.held && !check.lost.aborted).toBe(true);
+    for (const namespace of elsewhere) expect(store.holder(namespace)).toBe('xao/release-b');
+    expect(late).toEqual([]);
+
+    // Now 120 held claims need 7.2 of the 2: renewals fall behind, and that is told.
+    const more = Array.from({ length: 100 }, (_, i) => `more-${i}`);
+    const adding = Promise.allSettled(more.map((namespace) => claims.check(namespace)));
+    await vi.advanceTimersByTimeAsync(3 * 60_000);
+    await adding;
+    expect(Math.max(...late)).toBeGreaterThan(0);
+    const warnings = lines().filter((l) =>
+      String(l.msg).startsWith('namespace claims are renewed late'),
+    );
+    expect(warnings.length).toBeGreaterThanOrEqual(2);
+    expect(warnings.length).toBeLessThanOrEqual(4);
+    expect(warnings[0]).toMatchObject({ level: 'warn', identity: 'xao/release-a' });
+    await claims.stop();
+    expect(late.at(-1)).toBe(0);
+  });
+
+  it('never releases a claim for being idle while resync is off: nothing else reconciles its connections in time', async () => {
+    await claimsWith({ resyncMs: 0 });
+    const finance = await claims.check('finance');
+    if (!finance.held) throw new Error('not held');
+    await vi.advanceTimersByTimeAsync(6 * 60 * 60_000);
+    expect(store.holder('finance')).toBe('xao/release-a');
+    expect(finance.lost.aborted).toBe(false);
+  });
+
+  it('keeps an idle claim for three resync periods when that is longer than 30 minutes', async () => {
+    await claimsWith({ resyncMs: 60 * 60_000 });
+    const finance = await claims.check('finance');
+    if (!finance.held) throw new Error('not held');
+    // A connection synced hourly by the resync: idle for 30 minutes and more between reconciles.
+    await vi.advanceTimersByTimeAsync(CLAIM_IDLE_MS + 20 * 60_000);
+    expect(store.holder('finance')).toBe('xao/release-a');
+    await vi.advanceTimersByTimeAsync(3 * 60 * 60_000 - CLAIM_IDLE_MS - 21 * 60_000);
+    expect(store.holder('finance')).toBe('xao/release-a');
+    await vi.advanceTimersByTimeAsync(2 * 60_000);
+    expect(store.holder('finance')).toBe('');
+    expect(finance.lost.aborted).toBe(true);
   });
 });

@@ -13,29 +13,66 @@ export interface ClaimSettings {
   identity: string;
   durationMs: number;
   renewPeriodMs: number;
+  /** RESYNC_PERIOD (0: off), which the time an unneeded claim is kept follows (claimIdleMs). */
+  resyncMs: number;
 }
 
-/**
- * How long a claim is kept that no reconcile has needed: three resync periods by default (every
- * XeroConnection is reconciled each RESYNC_PERIOD, 10 min), so a namespace with connections keeps
- * its claim, and one whose connections are gone stops costing requests.
- */
+/** The least time a claim no check or reconcile has needed is kept (claimIdleMs). */
 export const CLAIM_IDLE_MS = 30 * 60_000;
 
 /**
- * The renewal loop's Lease requests (a renewal's read and write, a release's) in flight at most:
- * at 300 namespaces and a 20 s renew period, 15 renewals a second, met while one takes up to 0.5 s.
+ * How long a claim no check or reconcile has needed is kept: three resync periods, at least
+ * CLAIM_IDLE_MS. Every XeroConnection is reconciled each RESYNC_PERIOD, so a namespace with
+ * connections is never that idle, and one whose connections are gone stops costing requests. With
+ * resync off nothing bounds the time between a connection's reconciles (its syncInterval may be
+ * days), so claims are kept for the whole term: released between two syncs, a claim would pass to
+ * any other release watching the namespace, and back at the next sync.
  */
-export const CLAIM_RENEWALS_IN_FLIGHT = 8;
+export function claimIdleMs(resyncMs: number): number {
+  return resyncMs > 0 ? Math.max(CLAIM_IDLE_MS, 3 * resyncMs) : Infinity;
+}
+
+/** The fewest Lease requests the renewal loop lets in flight (claimRenewalsInFlight). */
+export const CLAIM_RENEWALS_IN_FLIGHT_MIN = 8;
+
+/**
+ * The time one look at a claim is sized for: a renewal is a read then a write, each within 1 s,
+ * the API server's latency objective (p99) for single-object calls.
+ */
+export const CLAIM_LOOK_BUDGET_MS = 2_000;
+
+/**
+ * The renewal loop's Lease requests (a renewal's read and write, a release's) in flight at most.
+ * Each claim is looked at once a renew period, so the loop starts claims / period looks a second,
+ * and keeping up takes that times a look's time in flight (Little's law): sized for
+ * CLAIM_LOOK_BUDGET_MS, it keeps up while the API server meets its objective (300 claims, 20 s:
+ * 30), where a fixed cap falls behind as claims grow (8 would at 300 claims and 0.55 s a request)
+ * and the claims not renewed in time are lost. The cap binds only when requests are slower than
+ * that, never allows more than one request per claim (as with no cap), and a spell of slower
+ * answers is ridden out in the slack between a claim falling due and its renew deadline
+ * (duration − 2 × renew period, 20 s by default).
+ */
+export function claimRenewalsInFlight(claims: number, renewPeriodMs: number): number {
+  return Math.max(
+    CLAIM_RENEWALS_IN_FLIGHT_MIN,
+    Math.ceil((claims * CLAIM_LOOK_BUDGET_MS) / renewPeriodMs),
+  );
+}
+
+/** The most often the renewal loop warns that it renews held claims late. */
+export const CLAIMS_LATE_WARNING_EVERY_MS = 60_000;
 
 export interface NamespaceClaimsOptions extends ClaimSettings {
   api: LeaseApi;
   logger: Logger;
   now?: () => number;
-  /** CLAIM_IDLE_MS unless given. */
-  idleMs?: number;
-  /** CLAIM_RENEWALS_IN_FLIGHT unless given. */
+  /** claimRenewalsInFlight of the claims unless given. */
   renewalsInFlight?: number;
+  /**
+   * The held claims not renewed for half their duration (due after a renew period, lost after
+   * duration − renew period: halfway), whenever that number changes; 0 once stopped.
+   */
+  onLate?: (claims: number) => void;
 }
 
 export type ClaimCheck =
@@ -57,7 +94,11 @@ export class ClaimLostError extends Error {
 interface Held {
   kind: 'held';
   lost: AbortController;
-  /** Fires at the renew deadline: the last successful renewal's start plus duration − renew period. */
+  /** When the last successful renewal started. */
+  renewedAt: number;
+  /** The renew deadline: renewedAt + duration − renew period. */
+  deadlineAt: number;
+  /** Fires at deadlineAt. */
   deadline: NodeJS.Timeout;
 }
 
@@ -100,10 +141,12 @@ function phaseOf(namespace: string, periodMs: number): number {
  * release's claim is taken over about a duration after its last renewal.
  *
  * Renewals are spread over the renew period (each namespace at its own phase in it, never more
- * than a period after its last) and at most renewalsInFlight run at once, so hundreds of claims
- * are no burst of requests. A claim no check or reconcile has needed for idleMs (its namespace's
- * XeroConnections are gone) is dropped and its Lease released, unless another writer has written
- * it since; the next check takes it again, as any new claim.
+ * than a period after its last) and at most claimRenewalsInFlight run at once, so hundreds of
+ * claims are no burst of requests; held claims go first, the nearest renew deadline first, and
+ * renewals running late are reported (onLate, a rate-limited warning). A claim no check or
+ * reconcile has needed for claimIdleMs (its namespace's XeroConnections are gone) is dropped and
+ * its Lease released, unless another writer has written it since; the next check takes it again,
+ * as any new claim.
  *
  * Claims are not released on stop: a rolling update or a leader change within the release must
  * keep them, and a process cannot tell those from the whole release going away. They lapse instead.
@@ -115,15 +158,16 @@ export class NamespaceClaims {
   private readonly stopping = new AbortController();
   private readonly now: () => number;
   private readonly idleMs: number;
-  private readonly renewalsInFlight: number;
   private running = false;
   private inFlight = 0;
   private wake: NodeJS.Timeout | undefined;
+  /** Held claims last counted late, and when that was last warned of. */
+  private late = 0;
+  private lateWarnedAt = -Infinity;
 
   constructor(private readonly options: NamespaceClaimsOptions) {
     this.now = options.now ?? Date.now;
-    this.idleMs = options.idleMs ?? CLAIM_IDLE_MS;
-    this.renewalsInFlight = options.renewalsInFlight ?? CLAIM_RENEWALS_IN_FLIGHT;
+    this.idleMs = claimIdleMs(options.resyncMs);
   }
 
   get identity(): string {
@@ -148,6 +192,8 @@ export class NamespaceClaims {
       if (claim.state?.kind === 'held') clearTimeout(claim.state.deadline);
     }
     this.claims.clear();
+    if (this.late > 0) this.options.onLate?.(0);
+    this.late = 0;
   }
 
   get stopped(): boolean {
@@ -222,28 +268,39 @@ export class NamespaceClaims {
   }
 
   /**
-   * The renewal loop's step: drops the idle claims and renews (or looks again at) the due ones,
-   * earliest first, while fewer than renewalsInFlight of its requests run; then waits for the
-   * next one due, or for a request to end.
+   * The renewal loop's step: drops the idle claims and renews (or looks again at) the due ones
+   * while fewer than renewalsInFlight of its requests run: first the claims this release holds,
+   * the nearest renew deadline first (one missed fences that namespace's reconciles), then the
+   * others, earliest due first (one looked at late only takes over a lapsed claim later). Then it
+   * waits for the next one due, or for a request to end.
    */
   private pump(): void {
     clearTimeout(this.wake);
     if (!this.running || this.stopped) return;
     const now = this.now();
-    const due: { at: number; namespace: string; claim: Claim; idle: boolean }[] = [];
+    const due: { held: boolean; at: number; namespace: string; claim: Claim; idle: boolean }[] = [];
     let next = Infinity;
+    let late = 0;
     for (const [namespace, claim] of this.claims) {
+      const { state } = claim;
+      const held = state?.kind === 'held';
+      if (held && now - state.renewedAt > this.options.durationMs / 2) late += 1;
       if (claim.refreshing) continue;
       const idleAt = claim.users === 0 ? claim.usedAt + this.idleMs : Infinity;
-      if (idleAt <= now) due.push({ at: idleAt, namespace, claim, idle: true });
-      else if (claim.dueAt <= now) due.push({ at: claim.dueAt, namespace, claim, idle: false });
+      const idle = idleAt <= now;
+      // Dropping a claim not held asks nothing of the API server.
+      if (idle && !held) this.drop(namespace, claim);
+      else if (idle || claim.dueAt <= now)
+        due.push({ held, at: held ? state.deadlineAt : claim.dueAt, namespace, claim, idle });
       else next = Math.min(next, claim.dueAt, idleAt);
     }
-    due.sort((a, b) => a.at - b.at);
+    this.reportLate(late, now);
+    due.sort((a, b) => Number(b.held) - Number(a.held) || a.at - b.at);
+    const renewalsInFlight =
+      this.options.renewalsInFlight ??
+      claimRenewalsInFlight(this.claims.size, this.options.renewPeriodMs);
     for (const { namespace, claim, idle } of due) {
-      const held = claim.state?.kind === 'held';
-      // Dropping a claim not held asks nothing of the API server.
-      if (this.inFlight >= this.renewalsInFlight && (!idle || held)) continue;
+      if (this.inFlight >= renewalsInFlight) break;
       if (idle) this.drop(namespace, claim);
       else void this.refresh(namespace, claim, true);
     }
@@ -251,6 +308,25 @@ export class NamespaceClaims {
     if (next === Infinity) return;
     this.wake = setTimeout(() => this.pump(), Math.max(next - now, 0));
     this.wake.unref();
+  }
+
+  private reportLate(late: number, now: number): void {
+    if (late !== this.late) this.options.onLate?.(late);
+    this.late = late;
+    if (late === 0 || now - this.lateWarnedAt < CLAIMS_LATE_WARNING_EVERY_MS) return;
+    this.lateWarnedAt = now;
+    const { identity, durationMs, renewPeriodMs } = this.options;
+    this.options.logger.warn(
+      {
+        identity,
+        late,
+        claims: this.claims.size,
+        inFlight: this.inFlight,
+        renewPeriodMs,
+        lostAfterMs: durationMs - renewPeriodMs,
+      },
+      'namespace claims are renewed late: the API server answers their Lease requests too slowly; a claim not renewed in time is lost and its reconciles are fenced',
+    );
   }
 
   /**
@@ -326,11 +402,12 @@ export class NamespaceClaims {
     if (previous?.kind === 'held') clearTimeout(previous.deadline);
     const deadline = setTimeout(() => this.lose(namespace, claim, 'not renewed in time'), leftMs);
     deadline.unref();
+    const deadlineAt = renewedAt + durationMs - renewPeriodMs;
     if (previous?.kind === 'held') {
-      previous.deadline = deadline;
+      Object.assign(previous, { renewedAt, deadlineAt, deadline });
       return;
     }
-    claim.state = { kind: 'held', lost: new AbortController(), deadline };
+    claim.state = { kind: 'held', lost: new AbortController(), renewedAt, deadlineAt, deadline };
     const lease = claim.lock.leaseName;
     if (previous?.kind === 'elsewhere')
       logger.warn(

@@ -133,7 +133,11 @@ describe('loadConfig', () => {
       identity: 'xao-system/xao-xero-access-reconciler',
       durationMs: 60_000,
       renewPeriodMs: 20_000,
+      resyncMs: 600_000,
     });
+    // How long an unneeded claim is kept follows the resync (claim/namespace-claims.ts).
+    expect(loadConfig({ RESYNC_PERIOD: '0s' }).claims.resyncMs).toBe(0);
+    expect(loadConfig({ RESYNC_PERIOD: '1h' }).claims.resyncMs).toBe(3_600_000);
     expect(loadConfig({ ...chart, CLAIM_IDENTITY: 'finance-operator' }).claims.identity).toBe(
       'finance-operator',
     );

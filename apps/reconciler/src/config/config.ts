@@ -99,7 +99,8 @@ const envSchema = z.object({
   // holds a namespace's claim Lease reconciles its XeroConnections. The identity is the release's,
   // the same for each of its replicas (a new leader keeps the claims); by default its leader
   // Lease's namespace/name, which the chart names after the release. The holder renews every
-  // CLAIM_RENEW_PERIOD; another release takes over a claim not renewed for CLAIM_DURATION.
+  // CLAIM_RENEW_PERIOD; another release takes over a claim not renewed for CLAIM_DURATION. A claim
+  // no reconcile needed for 3 × RESYNC_PERIOD (at least 30 min; never with resync off) is released.
   CLAIM_IDENTITY: z.string().optional(),
   CLAIM_DURATION: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(60_000),
   CLAIM_RENEW_PERIOD: durationMs
@@ -190,6 +191,7 @@ function toConfig(env: z.output<typeof envSchema>) {
       identity: env.CLAIM_IDENTITY ?? `${leaseNamespace}/${env.LEADER_ELECTION_LEASE_NAME}`,
       durationMs: env.CLAIM_DURATION,
       renewPeriodMs: env.CLAIM_RENEW_PERIOD,
+      resyncMs: env.RESYNC_PERIOD,
     },
     watchNamespaces: env.WATCH_NAMESPACES,
     resyncMs: env.RESYNC_PERIOD,
