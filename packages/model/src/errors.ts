@@ -15,6 +15,19 @@ export class ValidationError extends Error {
  */
 export class PageRequestError extends ValidationError {}
 
+/**
+ * A page cursor that no longer leads anywhere (e.g. it is past the end of a database restored
+ * from a backup taken before it was handed out): list again from the first page. Maps to HTTP 410;
+ * its message says why and what to do. An API names `cursor` as sent (`query.cursor`).
+ */
+export class CursorGoneError extends Error {
+  override readonly name = 'CursorGoneError';
+  readonly field = 'cursor';
+  constructor(problem: string) {
+    super(`cursor: ${problem}`);
+  }
+}
+
 /** A record that does not exist. Maps to HTTP 404. */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';

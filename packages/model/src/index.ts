@@ -147,6 +147,7 @@ export { rowDate } from './services/row-date.js';
 export {
   ValidationError,
   PageRequestError,
+  CursorGoneError,
   NotFoundError,
   ConflictError,
   StaleSnapshotError,

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import { DB } from '../database/database.module.js';
 import { ValidQuery } from '../http/zod-validation.js';
+import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import { findingChangePageSchema, findingChangesQuery } from './findings.schemas.js';
 
@@ -25,9 +26,11 @@ export class FindingEventsController {
       'Unlike a listing, `nextCursor` is not null at the end: it is where the next changes will come. ' +
       "A change made after another committed comes after it (so one finding's changes are in the order they happened). " +
       'A change is listed once the database transactions that were writing when it was made have ended, normally within a second. ' +
-      'Changes made before this feed existed come first, by time.',
+      'Changes made before this feed existed come first, by time. ' +
+      'A cursor names the change it was read up to: after the database was restored from a backup taken before that change, the cursor is answered 410 naming `query.cursor` (never an empty page that looks current); read again from the start, without cursor, and skip the changes you hold by `id`.',
   })
   @Returns(findingChangePageSchema)
+  @Fails([410])
   async list(@ValidQuery(findingChangesQuery) q: z.output<typeof findingChangesQuery>) {
     return this.db.findings.changes(q.connection ? { connection: q.connection } : {}, {
       limit: q.limit,

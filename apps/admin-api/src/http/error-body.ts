@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import {
   ConflictError,
+  CursorGoneError,
   ForbiddenError,
   NotFoundError,
   PageRequestError,
@@ -54,6 +55,11 @@ export function toErrorBody(error: unknown): ErrorBody {
   }
   if (error instanceof ValidationError)
     return { statusCode: 400, error: REASONS[400]!, message: error.message, field: error.field };
+  if (error instanceof CursorGoneError) {
+    const field = `query.${error.field}`;
+    const problem = error.message.slice(`${error.field}: `.length);
+    return { statusCode: 410, error: REASONS[410]!, message: `${field}: ${problem}`, field };
+  }
   if (error instanceof NotFoundError)
     return { statusCode: 404, error: REASONS[404]!, message: error.message };
   if (error instanceof ConflictError)

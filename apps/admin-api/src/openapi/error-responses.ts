@@ -36,7 +36,7 @@ const DESCRIPTIONS: Record<ErrorStatus, string> = {
   403: 'The credential may not call this route.',
   404: 'The resource does not exist.',
   409: 'The request conflicts with the current state.',
-  410: 'The cursor has expired (it carried a Kubernetes continue token); list again from the first page.',
+  410: 'The cursor leads nowhere any more (the message says why: an expired Kubernetes continue token, a database restored from a backup taken before it); list again from the first page, without cursor.',
   413: 'The body is larger than the configured limit (BODY_LIMIT_BYTES).',
   415: 'The body is in a media type this API does not read.',
   429: 'Rate limit exceeded; retry after `Retry-After` seconds.',

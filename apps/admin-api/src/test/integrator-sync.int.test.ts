@@ -152,4 +152,38 @@ describe.each(DIALECTS)('an integrator syncing on $dialect', ({ dialect }) => {
     const open = await h.call('GET', '/reviews?status=open', { token: h.tokens.viewer });
     expect(open.json().items.map((r: { id: string }) => r.id)).toEqual([first.json().id]);
   });
+
+  it('answers 410 naming query.cursor to a cursor read past a database restored from an earlier backup', async () => {
+    await settled();
+    const backup = await follow(null);
+    await h.call('POST', `/findings/${jack}/accept`, {
+      token: h.tokens.admin,
+      body: { reason: 'until the restore' },
+    });
+    await settled();
+    const after = await follow(backup.cursor);
+    expect(after.items.map((c) => c.type)).toEqual(['accepted']);
+    // The restore: the backup did not hold that change, nor its number.
+    const knex = h.model.orm.em.getKnex();
+    await knex('finding_event').where('id', after.items[0]!.id).delete();
+    if (dialect === 'postgresql')
+      await knex.raw(
+        `select setval('finding_event_feed_seq', (select max(feed_seq) from finding_event))`,
+      );
+
+    const answer = await h.call('GET', '/finding-events', {
+      token: h.tokens.viewer,
+      query: { cursor: after.cursor! },
+    });
+    expect(answer.statusCode, answer.body).toBe(410);
+    expect(answer.json()).toEqual({
+      statusCode: 410,
+      error: 'Gone',
+      message: expect.stringMatching(
+        /^query\.cursor: names a change this database does not hold: it was restored from a backup taken before that change .* Read the feed again from the start, without cursor/,
+      ),
+      field: 'query.cursor',
+    });
+    expect((await follow(backup.cursor)).items).toEqual([]);
+  });
 });

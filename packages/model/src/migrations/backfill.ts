@@ -14,6 +14,12 @@ export interface BackfillResult {
    * filling (PostgreSQL). What is left is filled by a later run (counts are computed when read).
    */
   state: 'done' | 'time-up' | 'elsewhere';
+  /**
+   * Set (true) when this run moved the changes feed's keys past the stored ones: the database was
+   * restored into another server or back in time (PostgreSQL: rebaseFindingFeed, which every
+   * process runs outside the backfill lock, so that none writes an event before it is done).
+   */
+  feedRebased?: true;
 }
 
 /**

@@ -5,6 +5,7 @@ import { allEntities } from '../entities/index.js';
 import { DEFAULT_POOL_MAX, poolMaxProblem } from '../database/pool-max.js';
 import { ValidationError } from '../errors.js';
 import { backfill, type BackfillResult } from '../migrations/backfill.js';
+import { rebaseFindingFeed } from '../migrations/finding-feed-rebase.js';
 import { postgresqlMigrations } from '../migrations/postgresql/index.js';
 import { sqliteMigrations } from '../migrations/sqlite/index.js';
 import { Database } from '../services/database.js';
@@ -12,7 +13,7 @@ import { parseDatabaseUrl, type Dialect } from './database-url.js';
 import { withBackfillLock, withMigrationLock } from './migration-lock.js';
 import { asMigrationLockTimeout, MIGRATION_LOCK_TIMEOUT_MS } from './migration-lock-timeout.js';
 import { assertNoNewerMigrations } from './newer-schema.js';
-import { assertNoPendingMigrations } from './older-schema.js';
+import { assertNoPendingMigrations, type OlderSchemaContext } from './older-schema.js';
 import { applySessionDefaults } from './session-settings.js';
 import { beginImmediate } from './sqlite-immediate.js';
 import { assertTlsFilesReadable } from './tls-files.js';
@@ -45,7 +46,8 @@ export interface ModelOrm {
    * Fills, in batches of short transactions, what migrations leave to fill (today: the webhook
    * targets an earlier version stored in full, redacted, and the active user count of older
    * snapshots) for up to `budgetMs` (default BACKFILL_BUDGET_MS). Best effort: what is left is
-   * filled by the next call (counts are computed when read meanwhile).
+   * filled by the next call (counts are computed when read meanwhile). First, after a restore,
+   * moves the changes feed's keys past the restored ones (PostgreSQL: rebaseFindingFeed).
    */
   backfill(budgetMs?: number): Promise<BackfillResult>;
   /** What the backfill of the last `migrateUp` did (undefined before one). */
@@ -54,9 +56,10 @@ export interface ModelOrm {
   assertSchemaNotNewer(): Promise<void>;
   /**
    * Throws OlderSchemaError when a migration of this build is not applied; `migrationJob` (what
-   * applies them instead, e.g. the Helm chart's Job) is named in it. Only reads.
+   * applies them instead, e.g. the Helm chart's Job) or `command` (a command refusing to read it)
+   * is named in it. Only reads.
    */
-  assertSchemaNotOlder(migrationJob?: string): Promise<void>;
+  assertSchemaNotOlder(context?: OlderSchemaContext): Promise<void>;
   pendingMigrations(): Promise<string[]>;
   /** The migrations that `migrate: true` applied when opening (none without it). */
   migrated: string[];
@@ -107,6 +110,9 @@ export async function ormOptions(
     forceUtcTimezone: true,
     ensureDatabase: false,
     extensions: [Migrator],
+    // The changes feed's key offset: the trigger's and the feed's, no entity's (see
+    // Migration20261207184500_finding_event_feed_base).
+    schemaGenerator: { skipTables: ['finding_event_feed_base'] },
     migrations: {
       tableName: MIGRATIONS_TABLE,
       migrationsList: migrationsOf[parsed.dialect],
@@ -193,8 +199,8 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
     async assertSchemaNotNewer() {
       await assertNoNewerMigrations(orm, knownMigrations);
     },
-    async assertSchemaNotOlder(migrationJob) {
-      await assertNoPendingMigrations(orm, knownMigrations, migrationJob);
+    async assertSchemaNotOlder(context) {
+      await assertNoPendingMigrations(orm, knownMigrations, context);
     },
     async migrateUp() {
       const up = async () => {
@@ -208,15 +214,19 @@ export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
     },
     async backfill(budgetMs = BACKFILL_BUDGET_MS) {
       const deadline = Date.now() + budgetMs;
+      // Not behind the backfill lock, which replicas starting together skip: each of them waits
+      // until the changes feed is usable before it goes on to write events.
+      const feed = (await rebaseFindingFeed(orm, dialect)) ? { feedRebased: true as const } : {};
       const run = () => backfill(orm, dialect, deadline);
       if (dialect === 'sqlite') return run();
-      return (
-        (await withBackfillLock(parsed.clientUrl!, run)) ?? {
+      return {
+        ...((await withBackfillLock(parsed.clientUrl!, run)) ?? {
           counted: 0,
           redacted: 0,
           state: 'elsewhere',
-        }
-      );
+        }),
+        ...feed,
+      };
     },
     async pendingMigrations() {
       return (await migrator().getPendingMigrations()).map((m) => m.name);

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PageRequestError } from '../errors.js';
+import { CursorGoneError, PageRequestError } from '../errors.js';
 import { newId } from '../ids.js';
 import { testDrivers, type TestModel } from '../test/drivers.js';
 import { acme, at, tenant, unidentified, users } from '../test/fixtures.js';
@@ -244,6 +244,151 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
         },
         { timeout: 60_000, interval: 200 },
       );
+    });
+  },
+);
+
+/** A cursor as versions before cursors named their event wrote it: the position alone. */
+const positionOnlyCursor = (key: string, seq: string) =>
+  Buffer.from(JSON.stringify(['finding-events', key, seq])).toString('base64url');
+
+// A restore from a backup (a dump, a point-in-time recovery, a copy of the SQLite file) forgets
+// the events written after it, and their positions are given again to new events.
+describe.each(testDrivers)('the finding changes feed after a restore on $dialect', (driver) => {
+  let t: TestModel;
+  let knex: Knex;
+  let ids: Record<string, string>;
+  beforeAll(async () => {
+    t = await driver.create();
+    knex = t.model.orm.em.getKnex();
+    const s = await t.model.db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'STANDARD'], ['b', 'STANDARD']),
+      new Date(),
+    );
+    const opened = await t.model.db.findings.apply(acme, s.id, [
+      unidentified('a'),
+      unidentified('b'),
+    ]);
+    ids = Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
+    await settled(t);
+  });
+  afterAll(async () => t?.dispose());
+
+  /** Puts the database back to before `events`: they are gone, and so are their numbers. */
+  async function restoreWithout(events: FindingChange[]): Promise<void> {
+    await knex('finding_event')
+      .whereIn(
+        'id',
+        events.map((e) => e.id),
+      )
+      .delete();
+    if (driver.dialect === 'postgresql')
+      await knex.raw(
+        `select setval('finding_event_feed_seq', (select max(feed_seq) from finding_event))`,
+      );
+  }
+
+  it('answers a cursor read past the restored database with CursorGoneError, saying what to do', async () => {
+    const before = (await readAll(t, null, 50)).cursor;
+    await t.model.db.findings.acceptRisk(ids.a!, { reason: 'contractor', by: 'alice' });
+    await settled(t);
+    const lost = await readAll(t, before, 50);
+    expect(summary(lost.items)).toEqual(['accepted:a:alice']);
+
+    await restoreWithout(lost.items);
+    // Written after the restore: on SQLite it takes the lost event's position.
+    await t.model.db.findings.acceptRisk(ids.b!, { reason: 'since the restore', by: 'bob' });
+    await settled(t);
+
+    const answer = t.model.db.findings.changes({}, { cursor: lost.cursor });
+    await expect(answer).rejects.toThrow(CursorGoneError);
+    await expect(answer).rejects.toThrow(
+      /^cursor: names a change this database does not hold: it was restored from a backup taken before that change .* Read the feed again from the start, without cursor/,
+    );
+    // A client that had read no further than the backup goes on, missing nothing.
+    expect(summary((await readAll(t, before, 50)).items)).toEqual(['accepted:b:bob']);
+  });
+
+  it('reads on from a cursor of the previous version (its position alone) while the database holds it', async () => {
+    /** The cursor the previous version handed out after `event`. */
+    const oldCursorAfter = async (event: FindingChange) => {
+      const row = await knex('finding_event')
+        .where('id', event.id)
+        .first<{ feed_key: string | number; feed_seq: string | number }>('feed_key', 'feed_seq');
+      return positionOnlyCursor(String(row.feed_key), String(row.feed_seq));
+    };
+    const { items, cursor } = await readAll(t, null, 50);
+    const old = await oldCursorAfter(items.at(-1)!);
+    // Answered with the cursor naming its event.
+    expect(await t.model.db.findings.changes({}, { cursor: old })).toEqual({
+      items: [],
+      nextCursor: cursor,
+      hasMore: false,
+    });
+    await t.model.db.findings.revokeAcceptance(ids.b!, 'carol', 'not any more');
+    await settled(t);
+    const next = await readAll(t, old, 50);
+    expect(summary(next.items)).toEqual(['acceptance-revoked:b:carol']);
+
+    const lost = await oldCursorAfter(next.items[0]!);
+    await restoreWithout(next.items);
+    await expect(t.model.db.findings.changes({}, { cursor: lost })).rejects.toThrow(
+      CursorGoneError,
+    );
+  });
+});
+
+// PostgreSQL: the keys are transaction ids, and another server (a dump restored into it, logical
+// replication, blue/green) or a point-in-time recovery numbers transactions from lower down.
+describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
+  'the finding changes feed after a restore into a server with lower transaction ids on $dialect',
+  (driver) => {
+    let t: TestModel;
+    let knex: Knex;
+    beforeAll(async () => {
+      t = await driver.create();
+      knex = t.model.orm.em.getKnex();
+    });
+    afterAll(async () => t?.dispose());
+
+    it('lists the restored events, then every later one after them, each once, from migrate on', async () => {
+      const db = t.model.db;
+      const s1 = await db.snapshots.record(
+        acme,
+        tenant,
+        users(['a', 'STANDARD'], ['b', 'STANDARD']),
+        new Date(),
+      );
+      const opened = await db.findings.apply(acme, s1.id, [unidentified('a'), unidentified('b')]);
+      const a = opened.transitions.find((x) => x.finding.subject.id === 'a')!.finding.id;
+      await db.findings.acceptRisk(a, { reason: 'contractor', by: 'alice' });
+      // As written by a server whose transaction ids were 10^12 further on.
+      await knex('finding_event')
+        .whereNotNull('feed_seq')
+        .update({ feed_key: knex.raw('feed_key + 1000000000000') });
+      expect(await t.model.migrateUp()).toEqual([]);
+      await settled(t);
+      expect(t.model.backfilled).toMatchObject({ feedRebased: true, state: 'done' });
+      // A client that had read every event from the old server holds the cursor after the last.
+      const restored = await db.findings.changes({}, { limit: 3 });
+      expect(summary(restored.items).slice(2)).toEqual(['accepted:a:alice']);
+
+      await db.findings.acceptRisk(a, { reason: 'again', by: 'carol' });
+      const s2 = await db.snapshots.record(acme, tenant, users(['a', 'STANDARD']), new Date());
+      await db.findings.apply(acme, s2.id, [unidentified('a')]);
+      await settled(t);
+      expect(summary((await readAll(t, restored.nextCursor, 1)).items)).toEqual([
+        'accepted:a:carol',
+        'resolved:b:reconciler',
+      ]);
+      const all = (await readAll(t, null, 2)).items;
+      expect(all).toHaveLength(5);
+      expect(new Set(all.map((c) => c.id)).size).toBe(5);
+      // Nothing to move once moved: the next migrate only reads.
+      await t.model.migrateUp();
+      expect(t.model.backfilled).not.toHaveProperty('feedRebased');
     });
   },
 );

@@ -1,7 +1,8 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { FindingEventType } from '../entities/finding-event.js';
 import type { FindingStatus } from '../entities/finding.js';
-import { PageRequestError } from '../errors.js';
+import { CursorGoneError, PageRequestError } from '../errors.js';
+import { isUuid } from '../ids.js';
 import type { Dialect } from '../orm/database-url.js';
 import { findConnection } from './connections.js';
 import type { ConnectionRef } from './context.js';
@@ -54,8 +55,10 @@ export interface FindingFeedFilter {
 const LIVE = 'finding-events';
 const LEGACY = 'finding-events:before-feed';
 
+/** Where a cursor reads from: after the event `id` (null in cursors of earlier versions). */
 type Position =
-  { phase: 'legacy'; at: Date; id: string } | { phase: 'live'; key: string; seq: string };
+  | { phase: 'legacy'; at: Date; id: string }
+  | { phase: 'live'; key: string; seq: string; id: string | null };
 
 const DIGITS = /^\d{1,19}$/;
 
@@ -67,12 +70,46 @@ function decodePosition(cursor: string): Position {
     if (!(error instanceof PageRequestError)) throw error;
   }
   if (!live) return { phase: 'legacy', ...decodeTimeCursor(cursor, LEGACY) };
-  if (typeof live.value !== 'string' || !DIGITS.test(live.value) || !DIGITS.test(live.id))
+  const [seq = '', id, ...rest] = live.id.split(':');
+  if (
+    typeof live.value !== 'string' ||
+    !DIGITS.test(live.value) ||
+    !DIGITS.test(seq) ||
+    (id !== undefined && !isUuid(id)) ||
+    rest.length > 0
+  )
     throw new PageRequestError(
       'cursor',
       'is not a cursor returned by this listing (or belongs to another sort)',
     );
-  return { phase: 'live', key: live.value, seq: live.id };
+  return { phase: 'live', key: live.value, seq, id: id ?? null };
+}
+
+function encodePosition(p: Position): string {
+  return p.phase === 'legacy'
+    ? encodeCursor(LEGACY, p.at.getTime(), p.id)
+    : encodeCursor(LIVE, p.key, p.id === null ? p.seq : `${p.seq}:${p.id}`);
+}
+
+const GONE =
+  'names a change this database does not hold: it was restored from a backup taken before that ' +
+  'change (or the cursor comes from another installation), and what changed after the backup is ' +
+  'gone from it. Read the feed again from the start, without cursor: each change keeps its id, so ' +
+  'skip those you hold; those you hold that it no longer lists were undone by the restore';
+
+/**
+ * The position `from` with the id of the event it is after, which the database must hold: events
+ * are never deleted, so a cursor after one it does not hold was read from a database that had
+ * more, i.e. before a restore to an earlier point. Following it would skip, or wait forever for,
+ * the events written since the restore, which may take positions the cursor has passed already.
+ */
+async function heldPosition(em: SqlEntityManager, from: Position): Promise<Position> {
+  const q = em.getKnex()('finding_event').select('id').limit(1);
+  if (from.id !== null) q.where('id', from.id);
+  if (from.phase === 'live') q.where({ feed_key: from.key, feed_seq: from.seq });
+  const [held] = (await q) as { id: string }[];
+  if (!held) throw new CursorGoneError(GONE);
+  return { ...from, id: held.id };
 }
 
 interface Row {
@@ -114,9 +151,11 @@ function toChange(r: Row): FindingChange {
 }
 
 function cursorOf(r: Row): string {
-  return r.feed_seq === null
-    ? encodeCursor(LEGACY, rowDate(r.at)!.getTime(), r.id)
-    : encodeCursor(LIVE, String(r.feed_key), String(r.feed_seq));
+  return encodePosition(
+    r.feed_seq === null
+      ? { phase: 'legacy', at: rowDate(r.at)!, id: r.id }
+      : { phase: 'live', key: String(r.feed_key), seq: String(r.feed_seq), id: r.id },
+  );
 }
 
 /**
@@ -128,9 +167,11 @@ function cursorOf(r: Row): string {
  * On PostgreSQL a transaction's events become visible when it commits, not in the order they were
  * numbered, so a reader could pass a position before a transaction still in progress commits an
  * event below it. The feed therefore only lists events whose `feed_key` is at most the oldest
- * transaction id still in progress (`pg_snapshot_xmin`), read in the same statement: every such
- * transaction has ended, and every event not yet visible (of a transaction in progress, or of one
- * to come) has a greater `feed_key` (it exceeds its writer's id, which is at least that xmin).
+ * transaction id still in progress (`pg_snapshot_xmin`; keys and bound both plus the offset that
+ * keeps them going after a restore, Migration20261207184500_finding_event_feed_base), read in the
+ * same statement: every such transaction has ended, and every event not yet visible (of a
+ * transaction in progress, or of one to come) has a greater `feed_key` (it exceeds its writer's
+ * id, which is at least that xmin).
  * Positions past the cursor are therefore final, and following `nextCursor` lists every event
  * exactly once. `feed_key` also exceeds the id of every transaction completed before the write,
  * so a change made after another committed (two changes of one finding: its row lock orders them)
@@ -138,6 +179,9 @@ function cursorOf(r: Row): string {
  * have ended: normally within a second, at most as long as such a transaction runs.
  *
  * SQLite has one writer at a time: events are numbered in commit order, all listed at once.
+ *
+ * A cursor names the event it was read up to; one the database does not hold is from before a
+ * restore to an earlier point and is refused (CursorGoneError, see heldPosition).
  */
 export async function findingFeedPage(
   em: SqlEntityManager,
@@ -146,7 +190,7 @@ export async function findingFeedPage(
   page: PageRequest,
 ): Promise<FindingFeedPage> {
   const limit = pageSize(page.limit);
-  const from = page.cursor ? decodePosition(page.cursor) : null;
+  const from = page.cursor ? await heldPosition(em, decodePosition(page.cursor)) : null;
   let connectionId: string | undefined;
   if (filter.connection) {
     const conn = await findConnection(em, filter.connection);
@@ -190,7 +234,9 @@ export async function findingFeedPage(
       live.whereRaw('(e.feed_key, e.feed_seq) > (?, ?)', [from.key as never, from.seq as never]);
     if (dialect === 'postgresql')
       // One snapshot for the bound and the rows (one statement); an InitPlan, evaluated once.
-      live.whereRaw('e.feed_key <= (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint)');
+      live.whereRaw(
+        'e.feed_key <= (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint + "key_offset" from "finding_event_feed_base")',
+      );
     rows.push(
       ...((await live
         .orderBy([
@@ -205,7 +251,7 @@ export async function findingFeedPage(
   const last = served.at(-1);
   return {
     items: served.map(toChange),
-    nextCursor: last ? cursorOf(last) : (page.cursor ?? null),
+    nextCursor: last ? cursorOf(last) : from && encodePosition(from),
     hasMore,
   };
 }

@@ -17,6 +17,7 @@ import { Migration20261207154500_snapshot_chain_checkpoint } from './Migration20
 import { Migration20261207160000_review_item_order_index } from './Migration20261207160000_review_item_order_index.js';
 import { Migration20261207180000_webhook_delivery_claim } from './Migration20261207180000_webhook_delivery_claim.js';
 import { Migration20261207183000_remediations } from './Migration20261207183000_remediations.js';
+import { Migration20261207184500_finding_event_feed_base } from './Migration20261207184500_finding_event_feed_base.js';
 
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -81,4 +82,8 @@ export const postgresqlMigrations: MigrationObject[] = [
     class: Migration20261207180000_webhook_delivery_claim,
   },
   { name: 'Migration20261207183000_remediations', class: Migration20261207183000_remediations },
+  {
+    name: 'Migration20261207184500_finding_event_feed_base',
+    class: Migration20261207184500_finding_event_feed_base,
+  },
 ];
