@@ -1,11 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import {
-  Inject,
-  Module,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Module } from '@nestjs/common';
 import type { ModelOrm } from '@xero-access/model';
 import type { AlertTargets } from '../alerts/alert-targets.js';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
@@ -20,10 +14,11 @@ import {
   WEBHOOK_SENDER,
 } from '../app/tokens.js';
 import type { ReconcilerConfig } from '../config/config.js';
+import { watchesNamespace } from '../config/watches-namespace.js';
 import { reconcilerDatabase } from '../database/reconciler-database.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import { XeroConnectionApi } from '../kube/xero-connection-api.js';
-import { registerLeaderInterval, stopLeaderInterval } from '../leader/leader-interval.js';
+import { leaderInterval } from '../leader/leader-interval.js';
 import type { Logger } from '../logging/logger.js';
 import type { Operator } from '../operator/operator.js';
 import { ReconcileModule } from '../reconcile/reconcile.module.js';
@@ -31,7 +26,6 @@ import { WatchModule } from '../watch/watch.module.js';
 import { AcceptanceExpiry } from './acceptance-expiry.js';
 
 export const ACCEPTANCE_EXPIRY = Symbol('AcceptanceExpiry');
-const INTERVAL_NAME = 'acceptance-expiry';
 
 /** The leader ends lapsed accepted risks every ACCEPTANCE_EXPIRY_INTERVAL (default 1m). */
 @Module({
@@ -63,8 +57,7 @@ const INTERVAL_NAME = 'acceptance-expiry';
           db: orm.db,
           database: reconcilerDatabase(config.databaseUrl),
           leadership: () => operator.leadership,
-          watches: (namespace) =>
-            config.watchNamespaces.length === 0 || config.watchNamespaces.includes(namespace),
+          watches: watchesNamespace(config),
           reconcileSoon: (key) => operator.enqueue(key),
           alerts: { targets, sender },
           events,
@@ -72,27 +65,12 @@ const INTERVAL_NAME = 'acceptance-expiry';
           logger: logger.child({ component: 'acceptance-expiry' }),
         }),
     },
+    leaderInterval({
+      name: 'acceptance-expiry',
+      sweep: ACCEPTANCE_EXPIRY,
+      everyMs: (config) => config.acceptanceExpiryIntervalMs,
+    }),
   ],
   exports: [ACCEPTANCE_EXPIRY],
 })
-export class AcceptanceExpiryModule implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(
-    @Inject(ACCEPTANCE_EXPIRY) private readonly expiry: AcceptanceExpiry,
-    @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
-    @Inject(CONFIG) private readonly config: ReconcilerConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    registerLeaderInterval(
-      this.scheduler,
-      INTERVAL_NAME,
-      this.expiry.scheduled,
-      this.config.acceptanceExpiryIntervalMs,
-    );
-  }
-
-  /** No new sweep; the one running stops before its next connection. */
-  async beforeApplicationShutdown(): Promise<void> {
-    await stopLeaderInterval(this.scheduler, INTERVAL_NAME, this.expiry.scheduled);
-  }
-}
+export class AcceptanceExpiryModule {}
