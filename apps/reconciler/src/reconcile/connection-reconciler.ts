@@ -252,7 +252,7 @@ export class ConnectionReconciler {
     const ref: ConnectionRef = { namespace, name };
     // This sync reads the Secrets as they are now: earlier changes are taken into account.
     this.secretChanges.delete(key);
-    this.requestedSyncs.starting(key, now.getTime());
+    this.requestedSyncs.starting(key, connection, now.getTime());
     const generation = connection.metadata?.generation;
     const previous = connection.status ?? {};
     // Retrying a partial sync: all but its synced organisations, unless a sync was asked for by

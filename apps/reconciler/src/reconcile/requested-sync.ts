@@ -26,30 +26,39 @@ export function syncRequestedSince(
 
 /**
  * When each connection's last sync started, in this process: a requested sync starts no sooner
- * than the gap after it, whether that sync succeeded or not (a failing
- * connection's lastSyncTime does not move). A new leader knows none, so its first request runs at once.
+ * than the gap after it, whether that sync succeeded or not (a failing connection's lastSyncTime
+ * does not move). It also remembers the request each sync served: a request dated in the future
+ * (`date` without `-u` in a zone ahead of UTC) stays newer than lastSyncTime after its sync, and
+ * would otherwise sync again at every gap until that time. A new leader knows none of this, so its
+ * first request runs at once.
  */
 export class RequestedSyncGate {
-  private readonly started = new Map<string, number>();
+  private readonly started = new Map<string, { at: number; served: string | undefined }>();
 
   constructor(private readonly gapMs: number) {}
 
-  /** A sync of `key` starts at `now`. */
-  starting(key: string, now: number): void {
-    this.started.set(key, now);
+  /** A sync of `connection` (key `key`) starts at `now`, serving the request it carries. */
+  starting(key: string, connection: XeroConnection, now: number): void {
+    this.started.set(key, { at: now, served: requestOf(connection) });
   }
 
   /**
-   * When the sync the annotation asks for may start: undefined when none is asked for, else `now`
-   * or the end of the gap after the last start.
+   * When the sync the annotation asks for may start: undefined when none is asked for (or the
+   * last sync served it), else `now` or the end of the gap after the last start.
    */
   dueAt(key: string, connection: XeroConnection, now: number): number | undefined {
     if (!syncRequestedSince(connection, connection.status?.lastSyncTime)) return undefined;
     const last = this.started.get(key);
-    return last === undefined ? now : Math.max(now, last + this.gapMs);
+    if (last === undefined) return now;
+    if (last.served === requestOf(connection)) return undefined;
+    return Math.max(now, last.at + this.gapMs);
   }
 
   forget(key: string): void {
     this.started.delete(key);
   }
+}
+
+function requestOf(connection: XeroConnection): string | undefined {
+  return connection.metadata?.annotations?.[SYNC_REQUESTED_ANNOTATION];
 }
