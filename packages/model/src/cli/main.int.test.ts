@@ -451,9 +451,9 @@ describe.each(testDrivers)('xao-model migrate on $dialect', (driver) => {
     expect(JSON.stringify((await t.model.db.webhooks.list()).items)).not.toContain('l3g4cy');
   });
 
-  it.runIf(driver.dialect === 'postgresql')(
-    "then moves the finding changes feed's positions past those of a restored dump",
-    async () => {
+  // PostgreSQL only (its keys are transaction ids): registered for it alone, not skipped for SQLite.
+  if (driver.dialect === 'postgresql')
+    it("then moves the finding changes feed's positions past those of a restored dump", async () => {
       const s = await t.model.db.snapshots.record(
         acme,
         tenant,
@@ -474,8 +474,7 @@ describe.each(testDrivers)('xao-model migrate on $dialect', (driver) => {
         code: 0,
         stdout: 'up to date\n',
       });
-    },
-  );
+    });
 });
 
 describe('xao-model migrate on PostgreSQL that cannot be reached', () => {
