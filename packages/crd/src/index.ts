@@ -18,3 +18,4 @@ export { crdFilePath } from './crd-file.js';
 export { CRD_SCHEMA_REVISION } from './generated/schema-revision.js';
 export { listXeroConnectionsPage, type XeroConnectionList } from './list-xero-connections.js';
 export { abortOptions, makeApiClientWithTimeout } from './abort-options.js';
+export { UserAgentKubeConfig } from './user-agent.js';

@@ -1,5 +1,10 @@
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { listXeroConnectionsPage, makeApiClientWithTimeout } from '@xero-access/crd';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import {
+  listXeroConnectionsPage,
+  makeApiClientWithTimeout,
+  UserAgentKubeConfig,
+} from '@xero-access/crd';
+import { KUBE_USER_AGENT } from '../app/version.js';
 
 export const XC = {
   group: 'xeroaccess.dev',
@@ -36,9 +41,12 @@ export interface XeroConnectionPage {
   continue: string | null;
 }
 
-/** KUBECONFIG when given, in-cluster when running in a pod, else the default file; null if none. */
+/**
+ * KUBECONFIG when given, in-cluster when running in a pod, else the default file; null if none.
+ * Every request names the admin API (KUBE_USER_AGENT).
+ */
 export function loadKubeConfig(path?: string): KubeConfig | null {
-  const kc = new KubeConfig();
+  const kc = new UserAgentKubeConfig(KUBE_USER_AGENT);
   try {
     if (path) kc.loadFromFile(path);
     else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();

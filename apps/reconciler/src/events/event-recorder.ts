@@ -7,6 +7,7 @@ import {
 } from '@xero-access/crd';
 import { describeKubeError } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
+import { truncateUtf8 } from '../util/truncate-utf8.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -14,6 +15,9 @@ export const REPORTING_CONTROLLER = 'xeroaccess.dev/reconciler';
 
 /** The longest object name Kubernetes accepts (a DNS subdomain), an Event's included. */
 const MAX_NAME = 253;
+
+/** The longest note the API server accepts: 1024 bytes (of UTF-8), not characters. */
+export const MAX_NOTE_BYTES = 1024;
 
 /**
  * client-go's naming, <object>.<time in hex>, unique enough per object; the object's part is cut
@@ -63,7 +67,7 @@ export class EventRecorder {
             action,
             reason,
             type,
-            note: note.slice(0, 1024),
+            note: truncateUtf8(note, MAX_NOTE_BYTES),
             regarding: {
               apiVersion: XERO_CONNECTION_API_VERSION,
               kind: XERO_CONNECTION_KIND,
