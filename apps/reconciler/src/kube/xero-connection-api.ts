@@ -13,7 +13,7 @@ import {
   type XeroConnection,
   type XeroConnectionStatus,
 } from '@xero-access/crd';
-import { isNotFound } from './http-status.js';
+import { isConflict, isNotFound } from './http-status.js';
 
 const coordinates = {
   group: XERO_CONNECTION_GROUP,
@@ -21,6 +21,9 @@ const coordinates = {
   plural: XERO_CONNECTION_PLURAL,
 };
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** Tries at removing a finalizer while the object keeps changing under it (409). */
+const FINALIZER_REMOVAL_ATTEMPTS = 5;
 
 /** Status fields to set; a field set to null is removed (JSON merge patch), one left out is kept. */
 export type StatusPatch = { [K in keyof XeroConnectionStatus]?: XeroConnectionStatus[K] | null };
@@ -46,12 +49,21 @@ export class XeroConnectionApi {
     }
   }
 
-  /** Every XeroConnection in the namespace, or in all namespaces when it is absent (paged). */
-  async list(namespace?: string): Promise<XeroConnection[]> {
+  /**
+   * Every XeroConnection in the namespace, or in all namespaces when it is absent (paged). `signal`
+   * aborts the requests.
+   */
+  async list(namespace?: string, signal?: AbortSignal): Promise<XeroConnection[]> {
     const items: XeroConnection[] = [];
     let continueToken: string | undefined;
     do {
-      const page = await listXeroConnectionsPage(this.api, namespace, continueToken, 500);
+      const page = await listXeroConnectionsPage(
+        this.api,
+        namespace,
+        continueToken,
+        500,
+        signal && abortOptions(signal),
+      );
       items.push(...page.items);
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
@@ -94,6 +106,41 @@ export class XeroConnectionApi {
       },
       signal ? abortOptions(signal, mergePatch) : mergePatch,
     )) as XeroConnection;
+  }
+
+  /**
+   * Removes `finalizer`, keeping the others, once a deletion's steps are done. A 409 (its metadata
+   * changed since it was read: an annotation, the garbage collector dropping `foregroundDeletion`)
+   * reads the object again and removes the finalizer from that, a few times at most: the steps
+   * are not run again for it (a grant revoked twice would report a second, misleading outcome).
+   * Done once the object is gone or no longer carries the finalizer; an object created again
+   * under the name (another uid) is left alone. `signal` aborts the requests.
+   */
+  async removeFinalizer(
+    connection: XeroConnection,
+    finalizer: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { namespace, name, uid } = connection.metadata!;
+    let current = connection;
+    for (let attempt = 1; ; attempt++) {
+      const finalizers = current.metadata?.finalizers ?? [];
+      if (current.metadata?.uid !== uid || !finalizers.includes(finalizer)) return;
+      try {
+        await this.setFinalizers(
+          current,
+          finalizers.filter((f) => f !== finalizer),
+          signal,
+        );
+        return;
+      } catch (error) {
+        if (isNotFound(error)) return;
+        if (!isConflict(error) || attempt >= FINALIZER_REMOVAL_ATTEMPTS) throw error;
+      }
+      const read = await this.get(namespace!, name!, signal);
+      if (!read) return;
+      current = read;
+    }
   }
 
   /**

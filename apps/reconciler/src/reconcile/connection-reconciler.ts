@@ -154,7 +154,7 @@ export class ConnectionReconciler {
       return {};
     }
     if (connection.metadata?.deletionTimestamp) {
-      await finalizeConnection(this.deps, connection, fenced);
+      await finalizeConnection(this.deps, connection, fenced, deadline);
       this.forget(key, namespace, name);
       return {};
     }
@@ -188,6 +188,7 @@ export class ConnectionReconciler {
         secretChanged: () => this.takeSecretChange(key),
         succeeded: () => this.failures.forget(key),
         retryAfterMs: (failure) => this.retryAfterMs(key, failure, now),
+        deadline,
       };
       return reconcileSuspended(suspended, connection, spec, now, fenced);
     }

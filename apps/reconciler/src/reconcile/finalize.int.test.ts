@@ -8,7 +8,8 @@ import { EventRecorder } from '../events/event-recorder.js';
 import { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import { createLogger } from '../logging/logger.js';
 import { ReconcilerMetrics } from '../metrics/metrics.js';
-import { apis, coordinates, createConnection } from '../test/harness.js';
+import { apis, coordinates, createConnection, until } from '../test/harness.js';
+import { useTestBed } from '../test/test-bed.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { finalizeConnection } from './finalize.js';
 
@@ -97,5 +98,88 @@ describe('finalizeConnection while the database is not available', () => {
     expect(await metrics.registry.getSingleMetricAsString('xao_reconcile_errors_total')).toContain(
       'reason="DatabaseUnavailable"} 1',
     );
+  });
+});
+
+describe('deleting a XeroConnection without revokeGrantOnDelete (the default)', () => {
+  const bed = useTestBed({ name: 'finalize-secret' });
+  beforeAll(() => bed.startReconciler());
+
+  it('leaves its token Secret in place and says so in a Normal Event naming it', async () => {
+    await bed.applyAuthorizationCodeConnection('acme');
+    await bed.waitForReady('acme', 'True');
+    const refreshToken = Buffer.from(
+      (await bed.kube.core.readNamespacedSecret({ namespace: bed.namespace, name: 'acme-tokens' }))
+        .data!.refresh_token!,
+      'base64',
+    ).toString();
+
+    await bed.kube.custom.deleteNamespacedCustomObject({
+      ...coordinates,
+      namespace: bed.namespace,
+      name: 'acme',
+    });
+    await until(
+      () =>
+        bed.getConnection('acme').then(
+          () => false,
+          () => true,
+        ),
+      30_000,
+    );
+
+    const secret = await bed.kube.core.readNamespacedSecret({
+      namespace: bed.namespace,
+      name: 'acme-tokens',
+    });
+    expect(secret.metadata?.deletionTimestamp).toBeUndefined();
+    const events = await bed.kc.makeApiClient(EventsV1Api).listNamespacedEvent({
+      namespace: bed.namespace,
+      fieldSelector: 'regarding.name=acme',
+    });
+    const onDelete = events.items.filter((e) => e.action === 'Delete');
+    expect(onDelete.map((e) => [e.type, e.reason, e.note])).toEqual([
+      [
+        'Normal',
+        'TokenSecretKept',
+        `Secret ${bed.namespace}/acme-tokens (spec.tokenSecretRef) is left in place: the operator ` +
+          'never deletes the token Secret, so that a XeroConnection created again (e.g. by a GitOps ' +
+          'tool) can use it. The grant was not revoked (spec.revokeGrantOnDelete is false): its ' +
+          'refresh token still works in Xero, for up to 60 days unused, for anyone who can read the ' +
+          'Secret. If no XeroConnection is to use it again, delete it ' +
+          `(kubectl -n ${bed.namespace} delete secret acme-tokens), and disconnect the app from the ` +
+          'organisations in Xero.',
+      ],
+    ]);
+    expect(JSON.stringify(events.items)).not.toContain(refreshToken);
+  });
+
+  it('records no such Event for a connection whose token Secret was never created', async () => {
+    await bed.createSecret('pending-app', { clientId: 'id', clientSecret: 'secret' });
+    await bed.createConnection('pending', {
+      credentialsSecretRef: { name: 'pending-app' },
+      tokenSecretRef: { name: 'pending-tokens' },
+    });
+    await bed.waitForReady('pending', 'False', 'InvalidSpec');
+
+    await bed.kube.custom.deleteNamespacedCustomObject({
+      ...coordinates,
+      namespace: bed.namespace,
+      name: 'pending',
+    });
+    await until(
+      () =>
+        bed.getConnection('pending').then(
+          () => false,
+          () => true,
+        ),
+      30_000,
+    );
+
+    const events = await bed.kc.makeApiClient(EventsV1Api).listNamespacedEvent({
+      namespace: bed.namespace,
+      fieldSelector: 'regarding.name=pending',
+    });
+    expect(events.items.filter((e) => e.action === 'Delete')).toEqual([]);
   });
 });

@@ -535,3 +535,59 @@ describe('a reconciler that may not list XeroConnections in every namespace', ()
     ]);
   });
 });
+
+describe('a XeroConnection changed while its grant is being revoked', () => {
+  const bed = useTestBed({ name: 'revoke-changed' });
+
+  it(
+    'revokes once, with one GrantRevoked Event and no Warning, then removes the finalizer',
+    { timeout: 120_000 },
+    async () => {
+      let deleting = false;
+      const calls: string[] = [];
+      const base = new URL(bed.sandbox.apiUrl).pathname;
+      const xero = await tappingProxy(bed.sandbox.apiUrl, (request) => {
+        const path = request.url!.slice(base.length);
+        if (!deleting || !path.startsWith('/connections')) return;
+        calls.push(`${request.method} ${path}`);
+        if (request.method !== 'DELETE') return;
+        // Its metadata changes while Xero disconnects the organisation (as an annotation, or the
+        // garbage collector dropping foregroundDeletion, would): the object the finalizer was
+        // read with is stale by the time its removal is sent.
+        return bed.annotate('acme', { 'example.com/changed-while-revoking': 'true' });
+      });
+      bed.onStop(() => xero.close());
+      await bed.startReconciler({ XERO_API_URL: xero.url });
+      await bed.applyAuthorizationCodeConnection('acme', { revokeGrantOnDelete: true });
+      await bed.waitForReady('acme', 'True');
+      const accessToken = await storedAccessToken(bed, 'acme');
+
+      deleting = true;
+      await deleteConnection(bed, 'acme');
+      await gone(bed, 'acme');
+
+      // One revocation: GET /connections read once, the organisation disconnected once.
+      expect(calls).toEqual([
+        'GET /connections',
+        expect.stringMatching(/^DELETE \/connections\/[\w-]+$/),
+      ]);
+      expect(await connectionsOf(bed, accessToken)).toEqual([]);
+      const events = await bed.kc.makeApiClient(EventsV1Api).listNamespacedEvent({
+        namespace: bed.namespace,
+        fieldSelector: 'regarding.name=acme',
+      });
+      const onDelete = events.items.filter((e) => e.action === 'Delete');
+      expect(onDelete.map((e) => [e.type, e.reason])).toEqual([
+        ['Normal', 'GrantRevoked'],
+        ['Normal', 'TokenSecretKept'],
+      ]);
+      expect(onDelete[1]!.note).toBe(
+        `Secret ${bed.namespace}/acme-tokens (spec.tokenSecretRef) is left in place: the operator ` +
+          'never deletes the token Secret, so that a XeroConnection created again (e.g. by a GitOps ' +
+          'tool) can use it. The grant was revoked in Xero (GrantRevoked): its refresh token ' +
+          'reaches no organisation any more. If no XeroConnection is to use it again, delete it ' +
+          `(kubectl -n ${bed.namespace} delete secret acme-tokens).`,
+      );
+    },
+  );
+});

@@ -55,22 +55,23 @@ export async function syncAndEvaluate(
     progress.phase = phase;
   };
   enter('authenticate');
-  const credentials = await readAppCredentials(ctx.deps.core, ref.namespace, spec);
+  const { signal } = deadline;
+  const credentials = await readAppCredentials(ctx.deps.core, ref.namespace, spec, signal);
   const client = ctx.deps.clients.for(objectKey(connection), credentials);
   const warn = warningsAbout(ctx.deps.events, connection, 'Authenticate', fenced);
   fenced.throwIfAborted();
-  let grant = await tokens.accessToken(connection, client, { warn });
+  let grant = await tokens.accessToken(connection, client, { warn, signal });
   progress.grant = grant;
 
   enter('sync');
-  // The token steps are not aborted (a rotated set is always written back): they may have used it up.
+  // A token refresh is not aborted (its rotated set is always written back): it may take the time.
   deadline.signal.throwIfAborted();
   const fetched = await withStaleTokenRetried(
     grant,
     async () => {
       enter('authenticate');
       fenced.throwIfAborted();
-      grant = await tokens.accessToken(connection, client, { forceRefresh: true, warn });
+      grant = await tokens.accessToken(connection, client, { forceRefresh: true, warn, signal });
       progress.grant = grant;
       enter('sync');
       return grant;

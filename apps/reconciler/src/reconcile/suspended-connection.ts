@@ -10,6 +10,7 @@ import type { KeepAliveOutcome } from '../token/token-manager.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
 import type { EffectiveSpec } from './spec-defaults.js';
+import type { SyncDeadline } from './sync-deadline.js';
 
 /**
  * While suspended, tokens are still kept alive: renewed this often (a refresh token lapses after
@@ -28,6 +29,8 @@ export interface SuspendedReconcile {
   succeeded: () => void;
   /** When to try again after a failure (the backoff, or a rate limit's retry time). */
   retryAfterMs: (failure: ClassifiedFailure) => number;
+  /** The reconcile's deadline: a Secret read that hangs is abandoned (SyncTimedOut). */
+  deadline: SyncDeadline;
 }
 
 /**
@@ -70,7 +73,7 @@ export async function reconcileSuspended(
     }
   } catch (error) {
     fenced.throwIfAborted();
-    failure = classifyFailure(error, 'authenticate');
+    failure = classifyFailure(ctx.deadline.causeOf(error), 'authenticate');
     ctx.deps.logger.warn(
       { connection: ctx.key, reason: failure.reason, message: failure.message },
       'could not keep the tokens of a suspended connection alive',
@@ -116,13 +119,15 @@ async function keepTokensAlive(
 ): Promise<KeepAliveOutcome> {
   const secretChanged = ctx.secretChanged();
   const working = findCondition(conditions, 'Authenticated')?.status === 'True';
+  const { signal } = ctx.deadline;
   const credentials = await readAppCredentials(
     ctx.deps.core,
     connection.metadata!.namespace!,
     spec,
+    signal,
   );
   const client = ctx.deps.clients.for(ctx.key, credentials);
   const maxAgeMs = working && !secretChanged ? SUSPENDED_RECHECK_MS : 0;
   const warn = warningsAbout(ctx.deps.events, connection, 'Authenticate', fenced);
-  return ctx.deps.tokens.keepAlive(connection, client, maxAgeMs, warn);
+  return ctx.deps.tokens.keepAlive(connection, client, maxAgeMs, warn, signal);
 }

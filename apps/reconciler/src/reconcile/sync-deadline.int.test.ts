@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { condition, holdLease, until } from '../test/harness.js';
-import { tappingProxy } from '../test/tapping-proxy.js';
+import { kubeTappingProxy, tappingProxy } from '../test/tapping-proxy.js';
 import { useTestBed, type TestBed } from '../test/test-bed.js';
+import { readTokenSecret } from '../token/token-secret.js';
 
 /**
  * Xero's API through a proxy that never answers a call for the Acme Finance organisation (the
@@ -136,6 +137,89 @@ describe('a leader that loses the Lease while a Xero call hangs', () => {
       expect(condition(connection, 'Ready')).toBeUndefined();
       await new Promise((r) => setTimeout(r, 1_000));
       expect(xero.counts.all).toBe(callsAtStepDown);
+    },
+  );
+});
+
+/** Whether `request` is a GET or PUT of the named Secret in `namespace`. */
+const secretCall = (request: IncomingMessage, method: string, namespace: string, name: string) =>
+  request.method === method &&
+  (request.url ?? '').split('?')[0]!.endsWith(`/namespaces/${namespace}/secrets/${name}`);
+
+describe('a Secret read that never answers', () => {
+  const bed = useTestBed({ name: 'secret-timeout' });
+
+  it(
+    'times the sync out (SyncTimedOut) and abandons the read, for the credentials and the token Secret alike',
+    { timeout: 120_000 },
+    async () => {
+      // The API server never answers a GET of the Secret named here.
+      let holding: string | undefined = 'acme-app';
+      const held: Record<string, number> = {};
+      const abandoned: Record<string, number> = {};
+      const kube = await kubeTappingProxy(bed.kc, (request) => {
+        const name = holding;
+        if (!name || !secretCall(request, 'GET', bed.namespace, name)) return;
+        held[name] = (held[name] ?? 0) + 1;
+        request.socket.once('close', () => (abandoned[name] = (abandoned[name] ?? 0) + 1));
+        return 'hold';
+      });
+      bed.onStop(() => kube.close());
+      await bed.startReconciler({ KUBECONFIG: kube.kubeconfigPath, SYNC_TIMEOUT: '3s' });
+
+      await bed.applyAuthorizationCodeConnection('acme');
+      const timedOut = await bed.waitForReady('acme', 'False', 'SyncTimedOut', 15_000);
+      expect(condition(timedOut, 'Ready')?.message).toContain('within SYNC_TIMEOUT (3 s)');
+      expect(held['acme-app']).toBeGreaterThan(0);
+      await until(() => (abandoned['acme-app'] ?? 0) > 0, 5_000);
+
+      // The retry reads the credentials, then the token Secret, whose read hangs in turn.
+      holding = 'acme-tokens';
+      await until(() => (abandoned['acme-tokens'] ?? 0) > 0, 30_000);
+      expect(condition(await bed.getConnection('acme'), 'Ready')?.reason).toBe('SyncTimedOut');
+
+      holding = undefined;
+      await bed.waitForReady('acme', 'True', undefined, 60_000);
+    },
+  );
+});
+
+describe('a token write-back slower than the sync deadline', () => {
+  const bed = useTestBed({ name: 'write-back-slow' });
+
+  it(
+    'is not cut by the deadline: the rotated set is stored, and the retry uses it',
+    { timeout: 120_000 },
+    async () => {
+      // The first write of the token Secret reaches the API server only after 5 s.
+      const writeBack = { delayed: 0, abandoned: false };
+      const kube = await kubeTappingProxy(bed.kc, (request) => {
+        if (writeBack.delayed > 0 || !secretCall(request, 'PUT', bed.namespace, 'acme-tokens'))
+          return;
+        writeBack.delayed++;
+        let closed = false;
+        request.socket.once('close', () => (closed = true));
+        return new Promise<void>((resolve) =>
+          setTimeout(() => {
+            writeBack.abandoned = closed;
+            resolve();
+          }, 5_000),
+        );
+      });
+      bed.onStop(() => kube.close());
+      await bed.startReconciler({ KUBECONFIG: kube.kubeconfigPath, SYNC_TIMEOUT: '3s' });
+
+      await bed.applyAuthorizationCodeConnection('acme');
+      // The sync ran out of time while the write-back waited, and the write-back went on.
+      await bed.waitForReady('acme', 'False', 'SyncTimedOut', 20_000);
+      expect(writeBack).toEqual({ delayed: 1, abandoned: false });
+      const { tokens } = await readTokenSecret(bed.kube.core, bed.namespace, 'acme-tokens');
+      expect(tokens.rotatedAt).toBeInstanceOf(Date);
+
+      await bed.waitForReady('acme', 'True', undefined, 60_000);
+      const stats = bed.sandbox.stats();
+      expect(stats.refreshRotations).toBe(1);
+      expect(stats.tokenErrors).toEqual({});
     },
   );
 });

@@ -29,6 +29,13 @@ export interface AccessGrant {
  */
 export type TokenWarning = (reason: string, message: string) => Promise<void>;
 
+export interface TokenOptions {
+  forceRefresh?: boolean;
+  warn?: TokenWarning;
+  /** Aborts the token Secret's reads (the reconcile's deadline). */
+  signal?: AbortSignal;
+}
+
 /** A grant renewed now, or when the next renewal falls due (nothing was asked of Xero). */
 export type KeepAliveOutcome = { grant: AccessGrant } | { dueAt: Date };
 
@@ -65,15 +72,19 @@ export class TokenManager {
 
   constructor(private readonly options: TokenManagerOptions) {}
 
+  /**
+   * `signal` aborts the token Secret's reads (the reconcile's deadline), not a refresh under way:
+   * its write-back has a budget of its own (WRITE_BACK_TIMEOUT_MS).
+   */
   async accessToken(
     connection: XeroConnection,
     client: XeroClient,
-    options: { forceRefresh?: boolean; warn?: TokenWarning } = {},
+    options: TokenOptions = {},
   ): Promise<AccessGrant> {
     const key = connectionKey(connection);
     if (connection.spec.authFlow === 'ClientCredentials')
       return this.clientCredentials(key, connection, client, options.forceRefresh);
-    const stored = await this.readTokens(key, connection);
+    const stored = await this.readTokens(key, connection, options.signal);
     return this.authorizationCode(key, connection, client, stored, options);
   }
 
@@ -87,6 +98,7 @@ export class TokenManager {
     client: XeroClient,
     maxAgeMs: number,
     warn?: TokenWarning,
+    signal?: AbortSignal,
   ): Promise<KeepAliveOutcome> {
     const key = connectionKey(connection);
     const notDue = (renewedAt: Date | null | undefined): KeepAliveOutcome | undefined =>
@@ -100,10 +112,10 @@ export class TokenManager {
         }
       );
     }
-    const stored = await this.readTokens(key, connection);
+    const stored = await this.readTokens(key, connection, signal);
     return (
       notDue(stored.tokens.rotatedAt) ?? {
-        grant: await this.authorizationCode(key, connection, client, stored, { warn }),
+        grant: await this.authorizationCode(key, connection, client, stored, { warn, signal }),
       }
     );
   }
@@ -112,6 +124,7 @@ export class TokenManager {
   private async readTokens(
     key: string,
     connection: XeroConnection,
+    signal: AbortSignal | undefined,
   ): Promise<{ secret: V1Secret; tokens: StoredTokens }> {
     const ref = connection.spec.tokenSecretRef;
     if (!ref)
@@ -119,7 +132,7 @@ export class TokenManager {
         `XeroConnection ${key}`,
         'spec.tokenSecretRef is required for the AuthorizationCode flow',
       );
-    return readTokenSecret(this.options.core, connection.metadata!.namespace!, ref.name);
+    return readTokenSecret(this.options.core, connection.metadata!.namespace!, ref.name, signal);
   }
 
   private async authorizationCode(
@@ -127,7 +140,7 @@ export class TokenManager {
     connection: XeroConnection,
     client: XeroClient,
     { secret, tokens }: { secret: V1Secret; tokens: StoredTokens },
-    { forceRefresh = false, warn }: { forceRefresh?: boolean; warn?: TokenWarning },
+    { forceRefresh = false, warn, signal }: TokenOptions,
   ): Promise<AccessGrant> {
     const namespace = connection.metadata!.namespace!;
     const secretName = tokens.secretName;
@@ -198,7 +211,7 @@ export class TokenManager {
       throw error;
     }
     // Carry on with the newer token set in the Secret (its access token was just issued).
-    return this.accessToken(connection, client, { warn });
+    return this.accessToken(connection, client, { warn, signal });
   }
 
   /** Says once per version of the token Secret that someone else put its refresh token there. */

@@ -1,5 +1,5 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
-import { TENANT_ID_PATTERN } from '@xero-access/crd';
+import { TENANT_ID_PATTERN, abortOptions } from '@xero-access/crd';
 import {
   REFRESH_TOKEN_SHA256_ANNOTATION,
   refreshTokenSha256,
@@ -100,13 +100,18 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
   };
 }
 
+/** The token Secret, parsed. `signal` aborts the request (the reconcile's deadline). */
 export async function readTokenSecret(
   core: CoreV1Api,
   namespace: string,
   name: string,
+  signal?: AbortSignal,
 ): Promise<{ secret: V1Secret; tokens: StoredTokens }> {
   try {
-    const secret = await core.readNamespacedSecret({ namespace, name });
+    const secret = await core.readNamespacedSecret(
+      { namespace, name },
+      signal && abortOptions(signal),
+    );
     return { secret, tokens: parseTokenSecret(namespace, secret) };
   } catch (error) {
     if (isNotFound(error)) {
@@ -164,10 +169,20 @@ export interface PersistOutcome {
 }
 
 /**
+ * How long writing a rotated token set back may take, re-reads after a conflict included. A budget
+ * of its own, cut neither by the sync's deadline nor by fencing: Xero has spent the old refresh
+ * token, and only this write keeps the grant. Bounded all the same, so that an API server that does
+ * not answer cannot hold a worker for good; a write-back given up on can still be made good for 30
+ * minutes, as Xero answers the spent token with the same set (its grace period) to the retry.
+ * Shorter than the refresh lock (REFRESH_LOCK_TTL, 30 s), which it runs under.
+ */
+export const WRITE_BACK_TIMEOUT_MS = 20_000;
+
+/**
  * Writes a rotated token set into the token Secret. The replace carries the resourceVersion we
  * read, so a concurrent writer makes it fail (409) instead of being overwritten; on conflict we
  * re-read and decide with conflictAction: write again, keep the same rotation another writer stored,
- * or leave a newer token set alone.
+ * or leave a newer token set alone. Within WRITE_BACK_TIMEOUT_MS.
  */
 export async function persistTokenSet(
   core: CoreV1Api,
@@ -177,18 +192,21 @@ export async function persistTokenSet(
   tokens: XeroTokenSet,
   now = new Date(),
 ): Promise<PersistOutcome> {
+  const budget = abortOptions(AbortSignal.timeout(WRITE_BACK_TIMEOUT_MS));
   let current = secret;
   for (let attempt = 0; ; attempt += 1) {
     try {
-      const written = await core.replaceNamespacedSecret({
-        namespace,
-        name: current.metadata!.name!,
-        body: withTokens(current, tokens, now),
-      });
+      const written = await core.replaceNamespacedSecret(
+        { namespace, name: current.metadata!.name!, body: withTokens(current, tokens, now) },
+        budget,
+      );
       return { secret: written, superseded: false };
     } catch (error) {
       if (!isConflict(error) || attempt >= 4) throw error;
-      current = await core.readNamespacedSecret({ namespace, name: current.metadata!.name! });
+      current = await core.readNamespacedSecret(
+        { namespace, name: current.metadata!.name! },
+        budget,
+      );
       const action = conflictAction(
         decode(current.data, TOKEN_SECRET_KEYS.refreshToken),
         spentRefreshToken,
