@@ -1,42 +1,12 @@
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../orm/database-url.js';
+import { withHeads } from './chain-scan.js';
 
 /** Whom to look for: Xero UserIDs (compared case-insensitively) and emails (case-insensitively). */
 export interface HeldUsers {
   userIds?: readonly string[];
   emails?: readonly string[];
 }
-
-/**
- * Each tenant's chain of each live connection, found by a loose index scan of
- * `snapshot_chain_sequence_unique` (connection_id, tenant_id, sequence): one seek per tenant to
- * the next tenant id. A `group by connection_id, tenant_id` would read every snapshot ever
- * recorded (kept forever by default, an hourly sync of 300 tenants adds 2.6 million a year);
- * `connection.tenants` leaves out the tenants a connection no longer reaches and is empty until
- * the reconciler reports them.
- */
-const CHAINS = `
-  select c.id, (
-    select s.tenant_id from snapshot s where s.connection_id = c.id
-    order by s.tenant_id limit 1
-  )
-  from connection c where c.deleted_at is null
-  union all
-  select chain.connection_id, (
-    select s.tenant_id from snapshot s
-    where s.connection_id = chain.connection_id and s.tenant_id > chain.tenant_id
-    order by s.tenant_id limit 1
-  )
-  from chain where chain.tenant_id is not null`;
-
-/** The content of each chain's newest snapshot: one more seek down the same index. */
-const HEADS = `
-  select chain.connection_id, (
-    select s.content_hash from snapshot s
-    where s.connection_id = chain.connection_id and s.tenant_id = chain.tenant_id
-    order by s.sequence desc limit 1
-  )
-  from chain where chain.tenant_id is not null`;
 
 /**
  * The users live in each content's JSON text, which no index covers: the content of each head is
@@ -77,9 +47,7 @@ export async function connectionsHolding(
   const emails = [...new Set((users.emails ?? []).map((e) => e.toLowerCase()))];
   if (userIds.length === 0 && emails.length === 0) return [];
   const knex = em.getKnex();
-  const rows = (await knex
-    .withRecursive('chain', ['connection_id', 'tenant_id'], knex.raw(CHAINS))
-    .with('head', ['connection_id', 'content_hash'], knex.raw(HEADS))
+  const rows = (await withHeads(knex, 'live', 'content_hash')
     .with(
       'holding',
       ['hash'],

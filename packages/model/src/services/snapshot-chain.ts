@@ -10,6 +10,7 @@ import {
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
 import { chainExportText, type ChainPart } from '../snapshots/chain-export.js';
+import { withChains } from './chain-scan.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef } from './context.js';
 
@@ -124,20 +125,27 @@ export interface ChainRef {
  * retention always keeps the newest snapshot, so verifying that chain must fail, not skip it.
  */
 export async function listChains(em: SqlEntityManager): Promise<ChainRef[]> {
+  type Row = { namespace: string; name: string; tenant_id: string };
+  const rows = [
+    ...(await em.execute<Row[]>(
+      withChains(em.getKnex(), 'all')
+        .select('c.namespace', 'c.name', 'chain.tenant_id')
+        .from('chain')
+        .join('connection as c', 'c.id', 'chain.connection_id'),
+    )),
+    // One checkpoint per chain at most (unique): as many rows as chains, however long they are.
+    ...((await em
+      .createQueryBuilder(SnapshotChainCheckpoint, 'k')
+      .select(['c.namespace', 'c.name', raw('k.tenant_id as tenant_id')])
+      .join('k.connection', 'c')
+      .execute('all', false)) as Row[]),
+  ];
   const chains = new Map<string, ChainRef>();
-  for (const entity of [Snapshot, SnapshotChainCheckpoint]) {
-    const rows = (await em
-      .createQueryBuilder(entity, 't')
-      .select(['c.namespace', 'c.name', raw('t.tenant_id as tenant_id')])
-      .distinct()
-      .join('t.connection', 'c')
-      .execute('all', false)) as { namespace: string; name: string; tenant_id: string }[];
-    for (const { namespace, name, tenant_id: tenantId } of rows)
-      chains.set(`${namespace}/${name}\u0000${tenantId}`, {
-        connection: { namespace, name },
-        tenantId,
-      });
-  }
+  for (const { namespace, name, tenant_id: tenantId } of rows)
+    chains.set(`${namespace}/${name}\u0000${tenantId}`, {
+      connection: { namespace, name },
+      tenantId,
+    });
   return [...chains.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([, chain]) => chain);

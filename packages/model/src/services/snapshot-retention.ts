@@ -8,6 +8,7 @@ import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { newId } from '../ids.js';
 import { addAuditEntry } from './audit.js';
+import { withChains } from './chain-scan.js';
 import { connectionKey, type ServiceContext } from './context.js';
 import { budgetSpent, type RetentionBudget, type RetentionState } from './retention-budget.js';
 
@@ -175,14 +176,23 @@ export async function pruneSnapshots(
   before: Date,
   { batch, ...budget }: RetentionBudget & { batch: number },
 ): Promise<SnapshotPruneResult> {
+  const em = ctx.em();
+  const knex = em.getKnex();
+  // Each chain whose oldest snapshot was taken before `before`: one seek per chain down
+  // `snapshot_connection_tenant_taken_at_index`, not a read of every snapshot taken before (a set
+  // that only grows: the snapshots reviews keep stay, and each sweep would read them again).
+  const oldest = knex.raw(`(
+    select s.taken_at from snapshot s
+    where s.connection_id = chain.connection_id and s.tenant_id = chain.tenant_id
+    order by s.taken_at limit 1
+  )`);
   const chains = (
-    await ctx
-      .em()
-      .createQueryBuilder(Snapshot, 's')
-      .select(['s.connection_id', 's.tenant_id'])
-      .distinct()
-      .where({ takenAt: { $lt: before } })
-      .execute<{ connection_id: string; tenant_id: string }[]>('all', false)
+    await em.execute<{ connection_id: string; tenant_id: string }[]>(
+      withChains(knex, 'all')
+        .select('connection_id', 'tenant_id')
+        .from('chain')
+        .where(oldest, '<', em.getPlatform().processDateProperty(before)),
+    )
   ).map((r) => ({ connectionId: r.connection_id, tenantId: r.tenant_id }));
   const result: SnapshotPruneResult = { deleted: 0, contents: 0, state: 'done' };
   for (const chain of chains) {

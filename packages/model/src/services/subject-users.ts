@@ -1,9 +1,9 @@
-import { raw } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { AccountLink } from '../entities/account-link.js';
 import { Snapshot } from '../entities/snapshot.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
+import { withHeads } from './chain-scan.js';
 import type { ConnectionRef } from './context.js';
 
 /** How a Xero user is tied to a person: an account link, or their email in a newest snapshot. */
@@ -51,33 +51,35 @@ function stillConnected(s: Pick<Snapshot, 'connection' | 'tenantId'>): boolean {
   return c.tenants.length === 0 || c.tenants.some((t) => t.tenantId === s.tenantId);
 }
 
-/** The newest snapshot of every tenant of every connection (a row per tenant, a few hundred at most). */
+/**
+ * The newest snapshot of every tenant of every connection, deleted ones included (a row per
+ * tenant, a few hundred at most), by connection id then tenant id: two statements, found through
+ * the index (chain-scan.ts), whatever the history.
+ */
 async function newestSnapshots(em: SqlEntityManager): Promise<NewestSnapshot[]> {
-  const heads = (await em
-    .createQueryBuilder(Snapshot, 's')
-    .select(['s.connection_id', 's.tenant_id', raw('max(s.sequence) as head')])
-    .groupBy(['s.connection_id', 's.tenant_id'])
-    .execute('all', false)) as { connection_id: string; tenant_id: string; head: number }[];
-  const newest: NewestSnapshot[] = [];
-  for (const h of heads) {
-    const s = await em.findOneOrFail(
-      Snapshot,
-      { connection: h.connection_id, tenantId: h.tenant_id, sequence: Number(h.head) },
-      {
-        populate: ['connection'],
-        fields: ['id', 'tenantId', 'sequence', 'content', 'connection'],
-      },
-    );
-    newest.push({
+  const heads = await em.execute<{ id: string }[]>(
+    withHeads(em.getKnex(), 'all', 'id')
+      .select('id')
+      .from('head')
+      .orderBy([{ column: 'connection_id' }, { column: 'tenant_id' }]),
+  );
+  const found = await em.find(
+    Snapshot,
+    { id: { $in: heads.map((h) => h.id) } },
+    { populate: ['connection'], fields: ['id', 'tenantId', 'sequence', 'content', 'connection'] },
+  );
+  const byId = new Map(found.map((s) => [s.id, s]));
+  return heads.map(({ id }) => {
+    const s = byId.get(id)!;
+    return {
       id: s.id,
       connection: { namespace: s.connection.namespace, name: s.connection.name },
       tenantId: s.tenantId,
       sequence: s.sequence,
       contentHash: s.content.hash,
       connected: stillConnected(s),
-    });
-  }
-  return newest;
+    };
+  });
 }
 
 /**
