@@ -55,5 +55,7 @@ export const AccessReviewSchema = new EntitySchema<AccessReview>({
   ],
   indexes: [
     { name: 'access_review_connection_created_index', properties: ['connection', 'createdAt'] },
+    // Deleting a snapshot (retention) checks that no review refers to it: by the index.
+    { name: 'access_review_snapshot_id_index', properties: ['snapshot'] },
   ],
 });

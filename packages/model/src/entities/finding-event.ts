@@ -53,6 +53,9 @@ export const FindingEventSchema = new EntitySchema<FindingEvent>({
     // A finding's history, paged over (at, id).
     { name: 'finding_event_finding_at_id_index', properties: ['finding', 'at', 'id'] },
     { name: 'finding_event_at_index', properties: ['at'] },
+    // Deleting a snapshot (retention) sets this foreign key to null: found by the index, not by
+    // reading every event.
+    { name: 'finding_event_snapshot_id_index', properties: ['snapshot'] },
     // The changes feed: its order, and that of the events written before it existed (partial, so
     // neither index holds the other's rows; quoted the way both dialects accept).
     {

@@ -88,5 +88,8 @@ export const FindingSchema = new EntitySchema<Finding>({
       properties: ['severity', 'status', 'firstSeenAt', 'id'],
     },
     { name: 'finding_subject_index', properties: ['subjectId', 'subjectKind'] },
+    // Deleting a snapshot (retention) sets this foreign key to null: found by the index, not by
+    // reading every finding.
+    { name: 'finding_snapshot_id_index', properties: ['snapshot'] },
   ],
 });

@@ -68,5 +68,8 @@ export const ReviewDecisionSchema = new EntitySchema<ReviewDecision>({
       // condition must stay the query's, as the planners match it as written.
       expression: `create index "review_decision_open_remediation_index" on "review_decision" ("review_id", "decided_at") where ${OPEN_REMEDIATION}`,
     },
+    // Deleting a snapshot (retention) sets this foreign key to null: found by the index, not by
+    // reading every item of every review.
+    { name: 'review_decision_remediated_snapshot_id_index', properties: ['remediatedSnapshot'] },
   ],
 });

@@ -68,6 +68,13 @@ export const SnapshotSchema = new EntitySchema<Snapshot>({
       name: 'snapshot_connection_tenant_taken_at_index',
       properties: ['connection', 'tenantId', 'takenAt'],
     },
+    // A connection's snapshots newest first, all tenants (services/snapshots.ts list): a page reads
+    // the index instead of sorting every snapshot of the connection.
+    { name: 'snapshot_connection_taken_at_id_index', properties: ['connection', 'takenAt', 'id'] },
+    // Deleting a snapshot or a content (retention) checks these foreign keys: without an index
+    // PostgreSQL reads the whole table for each row deleted (SQLite indexes them by itself).
+    { name: 'snapshot_previous_id_index', properties: ['previous'] },
+    { name: 'snapshot_content_hash_index', properties: ['content'] },
     {
       name: 'snapshot_uncounted_index',
       // The snapshots the backfill has still to count, and only those: once it has counted them

@@ -18,6 +18,7 @@ import { Migration20261207160000_review_item_order_index } from './Migration2026
 import { Migration20261207180000_webhook_delivery_claim } from './Migration20261207180000_webhook_delivery_claim.js';
 import { Migration20261207183000_remediations } from './Migration20261207183000_remediations.js';
 import { Migration20261207184500_finding_event_feed_base } from './Migration20261207184500_finding_event_feed_base.js';
+import { Migration20261207200000_fk_indexes } from './Migration20261207200000_fk_indexes.js';
 
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'Migration20261123142703_initial', class: Migration20261123142703_initial },
@@ -86,4 +87,5 @@ export const sqliteMigrations: MigrationObject[] = [
     name: 'Migration20261207184500_finding_event_feed_base',
     class: Migration20261207184500_finding_event_feed_base,
   },
+  { name: 'Migration20261207200000_fk_indexes', class: Migration20261207200000_fk_indexes },
 ];
