@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { at, users } from '../test/fixtures.js';
+import { statementsOf } from '../test/snapshot-reads.js';
 
 const group = { namespace: 'finance', name: 'group' };
 const tenantNo = (i: number) => ({
@@ -11,21 +12,6 @@ const tenantNo = (i: number) => ({
 describe.each(testDrivers)('connections holding users on $dialect', (driver) => {
   const t = useTestModel(driver);
   const db = () => t.model.db;
-
-  /** The statements `call` sends, as knex reports them. */
-  async function statementsOf(call: () => Promise<unknown>) {
-    const knex = t.model.orm.em.getConnection().getKnex();
-    const sent: { sql: string; bindings: unknown[] }[] = [];
-    const listener = (q: { sql: string; bindings?: unknown[] }) =>
-      sent.push({ sql: q.sql, bindings: q.bindings ?? [] });
-    knex.on('query', listener);
-    try {
-      await call();
-    } finally {
-      knex.off('query', listener);
-    }
-    return sent;
-  }
 
   it('looks at the newest snapshot of every tenant, the first one synced included', async () => {
     // 150 organisations: sam only in the first synced, then each synced in turn.
@@ -83,7 +69,7 @@ describe.each(testDrivers)('connections holding users on $dialect', (driver) => 
 
   it('sends one statement however many connections there are, none when given nobody', async () => {
     const lookup = () => db().connections.holding({ userIds: ['ann'], emails: ['x@acme.test'] });
-    const before = await statementsOf(lookup);
+    const before = await statementsOf(t.model, lookup);
     for (let i = 0; i < 20; i++)
       await db().snapshots.record(
         { namespace: 'finance', name: `extra-${i}` },
@@ -92,19 +78,19 @@ describe.each(testDrivers)('connections holding users on $dialect', (driver) => 
         at('2026-11-03T00:00:00Z'),
       );
     let found: string[] = [];
-    const after = await statementsOf(async () => {
+    const after = await statementsOf(t.model, async () => {
       found = await lookup();
     });
     expect(before).toHaveLength(1);
     expect(after).toHaveLength(1);
     expect(found).toHaveLength(21);
-    expect(await statementsOf(() => db().connections.holding({ userIds: [], emails: [] }))).toEqual(
-      [],
-    );
+    expect(
+      await statementsOf(t.model, () => db().connections.holding({ userIds: [], emails: [] })),
+    ).toEqual([]);
   });
 
   it('seeks the snapshot index, never reading every snapshot', async () => {
-    const [{ sql, bindings }] = (await statementsOf(() =>
+    const [{ sql, bindings }] = (await statementsOf(t.model, () =>
       db().connections.holding({ userIds: ['ann'] }),
     )) as [{ sql: string; bindings: unknown[] }];
     const plan = await t.model.orm.em.fork().transactional(async (em) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, users } from '../test/fixtures.js';
+import { statementsOf } from '../test/snapshot-reads.js';
 
 const INDEX = 'snapshot_connection_taken_at_id_index';
 const tenants = ['t1', 't2', 't3'].map((tenantId) => ({ tenantId, tenantName: tenantId }));
@@ -11,16 +12,7 @@ describe.each(testDrivers)('pages of a connection snapshots on $dialect', (drive
 
   /** The statement `call` sends to read snapshots, as knex reports it. */
   async function snapshotQueryOf(call: () => Promise<unknown>) {
-    const knex = t.model.orm.em.getConnection().getKnex();
-    const sent: { sql: string; bindings: unknown[] }[] = [];
-    const listener = (q: { sql: string; bindings?: unknown[] }) =>
-      sent.push({ sql: q.sql, bindings: q.bindings ?? [] });
-    knex.on('query', listener);
-    try {
-      await call();
-    } finally {
-      knex.off('query', listener);
-    }
+    const sent = await statementsOf(t.model, call);
     const query = sent.find((q) => /from ["`]snapshot["`]/.test(q.sql));
     if (!query) throw new Error('no statement read the snapshots');
     return query;

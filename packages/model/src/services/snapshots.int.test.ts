@@ -5,6 +5,7 @@ import { sha256Hex, snapshotContentText } from '../hashing/snapshot-hash.js';
 import { normaliseSnapshotUsers, type SnapshotUserInput } from '../snapshots/snapshot-user.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { acme, at, tenant, users } from '../test/fixtures.js';
+import { statementsOf } from '../test/snapshot-reads.js';
 import type { SnapshotRecord } from './snapshots.js';
 
 describe.each(testDrivers)('snapshots on $dialect', (driver) => {
@@ -265,20 +266,6 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
     ];
     const sqlOf = (q: { sql: string }) => q.sql.toLowerCase();
 
-    /** The statements `call` sends, as knex reports them: SQL text and bound parameters. */
-    async function statementsOf(call: () => Promise<unknown>) {
-      const knex = t.model.orm.em.getConnection().getKnex();
-      const sent: { sql: string; bindings: unknown[] }[] = [];
-      const listener = (q: { sql: string; bindings?: unknown[] }) =>
-        sent.push({ sql: q.sql, bindings: q.bindings ?? [] });
-      knex.on('query', listener);
-      try {
-        await call();
-      } finally {
-        knex.off('query', listener);
-      }
-      return sent;
-    }
     const contentInserts = <T extends { sql: string }>(sent: T[]) =>
       sent.filter((q) => /insert into .?snapshot_content/.test(sqlOf(q)));
     const mentions = (sent: { sql: string; bindings: unknown[] }[], marker: string) =>
@@ -289,7 +276,7 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
     it('sends new users once, as a bound parameter, and reads them back byte for byte', async () => {
       const input = usersWith('marker-new');
       let recorded: SnapshotRecord | undefined;
-      const sent = await statementsOf(async () => {
+      const sent = await statementsOf(t.model, async () => {
         recorded = await db().snapshots.record(c, tenant, input, at('2026-11-05T00:00:00Z'));
       });
       const expected = snapshotContentText(normaliseSnapshotUsers(input));
@@ -307,7 +294,7 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
     });
 
     it('sends nothing of unchanged users, nor of users a content row holds already', async () => {
-      const unchanged = await statementsOf(() =>
+      const unchanged = await statementsOf(t.model, () =>
         db().snapshots.record(c, tenant, usersWith('marker-new'), at('2026-11-05T01:00:00Z')),
       );
       expect(contentInserts(unchanged)).toEqual([]);
@@ -321,7 +308,7 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
         at('2026-11-05T02:00:00Z'),
       );
       let back: SnapshotRecord | undefined;
-      const returned = await statementsOf(async () => {
+      const returned = await statementsOf(t.model, async () => {
         back = await db().snapshots.record(
           c,
           tenant,
