@@ -154,6 +154,22 @@ describe.each(testDrivers)('the finding changes feed on $dialect', (driver) => {
   });
 });
 
+/** Users a and b of a fresh database each with an open finding, the feed settled: ids by user. */
+async function openTwo(t: TestModel): Promise<Record<string, string>> {
+  const s = await t.model.db.snapshots.record(
+    acme,
+    tenant,
+    users(['a', 'STANDARD'], ['b', 'STANDARD']),
+    new Date(),
+  );
+  const opened = await t.model.db.findings.apply(acme, s.id, [
+    unidentified('a'),
+    unidentified('b'),
+  ]);
+  await settled(t);
+  return Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
+}
+
 // PostgreSQL: transactions commit in another order than they wrote. (SQLite has one writer.)
 describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
   'the finding changes feed while transactions are in progress on $dialect',
@@ -164,18 +180,7 @@ describe.each(testDrivers.filter((d) => d.dialect === 'postgresql'))(
     beforeAll(async () => {
       t = await driver.create();
       knex = t.model.orm.em.getKnex();
-      const s = await t.model.db.snapshots.record(
-        acme,
-        tenant,
-        users(['a', 'STANDARD'], ['b', 'STANDARD']),
-        new Date(),
-      );
-      const opened = await t.model.db.findings.apply(acme, s.id, [
-        unidentified('a'),
-        unidentified('b'),
-      ]);
-      ids = Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
-      await settled(t);
+      ids = await openTwo(t);
     });
     afterAll(async () => t?.dispose());
 
@@ -261,18 +266,7 @@ describe.each(testDrivers)('the finding changes feed after a restore on $dialect
   beforeAll(async () => {
     t = await driver.create();
     knex = t.model.orm.em.getKnex();
-    const s = await t.model.db.snapshots.record(
-      acme,
-      tenant,
-      users(['a', 'STANDARD'], ['b', 'STANDARD']),
-      new Date(),
-    );
-    const opened = await t.model.db.findings.apply(acme, s.id, [
-      unidentified('a'),
-      unidentified('b'),
-    ]);
-    ids = Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
-    await settled(t);
+    ids = await openTwo(t);
   });
   afterAll(async () => t?.dispose());
 
