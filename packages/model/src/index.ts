@@ -56,6 +56,7 @@ export {
   type SafeError,
 } from './logging/error-serializer.js';
 export { logLineOptions, type LoggingApp } from './logging/log-line.js';
+export { truncateUtf8 } from './text/truncate-utf8.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
 export type { HeldUsers } from './services/connections-holding.js';

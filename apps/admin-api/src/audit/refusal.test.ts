@@ -61,9 +61,17 @@ describe('refusalOf: why a write was refused, as its audit entry keeps it', () =
     });
   });
 
-  it('keeps a long message to 1000 characters', () => {
+  it('keeps a long message to 1000 bytes of UTF-8', () => {
     const { reason } = refusalOf(new BadRequestField('body', 'x'.repeat(5000)));
-    expect(reason).toHaveLength(1000);
+    expect(Buffer.byteLength(reason, 'utf8')).toBe(1000);
     expect(reason.endsWith('…')).toBe(true);
+  });
+
+  it('never keeps half of a surrogate pair where it cuts a long message', () => {
+    // An emoji straddles the cut: a lone surrogate is JSON PostgreSQL's jsonb refuses to store.
+    const message = `${'x'.repeat(990)}${'🥝'.repeat(50)}`;
+    const { reason } = refusalOf(new BadRequestField('body', message));
+    expect(reason.endsWith('…')).toBe(true);
+    expect(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(reason, 'utf8'))).toBe(reason);
   });
 });

@@ -1,4 +1,4 @@
-import { TOKEN_PREFIX } from '@xero-access/model';
+import { TOKEN_PREFIX, truncateUtf8 } from '@xero-access/model';
 import { toErrorBody } from '../http/error-body.js';
 import { ScimError } from '../scim/scim.types.js';
 import { redactEmails } from './redact-emails.js';
@@ -11,8 +11,11 @@ export interface Refusal {
   field?: string;
 }
 
-/** Longest reason kept: an error's message is one line, an import's names one row. */
-const MAX_REASON = 1000;
+/**
+ * Longest reason kept, in bytes of UTF-8: an error's message is one line, an import's names one row.
+ * Cut at a code point, since half a surrogate pair makes the entry's JSON unstorable in PostgreSQL.
+ */
+const MAX_REASON_BYTES = 1000;
 
 const CREDENTIALS: [RegExp, string][] = [
   [new RegExp(`${TOKEN_PREFIX}[A-Za-z0-9_-]+`, 'g'), `${TOKEN_PREFIX}[redacted]`],
@@ -32,7 +35,7 @@ export function refusalOf(error: unknown): Refusal {
   let reason = answer.message;
   for (const [pattern, replacement] of CREDENTIALS) reason = reason.replace(pattern, replacement);
   reason = redactEmails(reason);
-  if (reason.length > MAX_REASON) reason = `${reason.slice(0, MAX_REASON - 1)}…`;
+  reason = truncateUtf8(reason, MAX_REASON_BYTES);
   return { status: answer.status, reason, ...(answer.field ? { field: answer.field } : {}) };
 }
 

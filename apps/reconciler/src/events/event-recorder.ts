@@ -7,7 +7,7 @@ import {
 } from '@xero-access/crd';
 import { describeKubeError } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
-import { truncateUtf8 } from '../util/truncate-utf8.js';
+import { truncateUtf8 } from '@xero-access/model';
 
 export type EventType = 'Normal' | 'Warning';
 
