@@ -7,7 +7,6 @@ import { XeroConnectionApi } from '../kube/xero-connection-api.js';
 import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { ClaimedElsewhere } from './claimed-elsewhere.js';
-import { claimsLateGauge } from './claims-late-gauge.js';
 import { NamespaceClaims, type ClaimSettings } from './namespace-claims.js';
 
 type Next = (signals: ReconcileSignals) => Promise<ReconcileResult | void>;
@@ -64,13 +63,12 @@ export function createClaimGate(options: {
   logger: Logger;
 }): ClaimGate {
   const { kubeConfig, settings, events, metrics, logger } = options;
-  const late = claimsLateGauge(metrics.registry);
   return new ClaimGate(
     new NamespaceClaims({
       ...settings,
       api: kubeConfig.makeApiClient(CoordinationV1Api),
       logger,
-      onLate: (claims) => late.set(claims),
+      onLate: (claims) => metrics.claimsRenewedLate.set(claims),
     }),
     new ClaimedElsewhere({
       identity: settings.identity,

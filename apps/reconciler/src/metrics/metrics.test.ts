@@ -62,6 +62,18 @@ describe('ReconcilerMetrics across leader terms', () => {
     expect(await exported(metrics)).toMatchObject({ findings: [], ready: [] });
   });
 
+  it('counts no late namespace claims once the term ends: the claims are no longer renewed here', async () => {
+    const metrics = leaderWithSeries();
+    metrics.claimsRenewedLate.set(3);
+    const late = async () =>
+      (await metrics.registry.metrics())
+        .split('\n')
+        .find((line) => line.startsWith('xao_namespace_claims_renewed_late '));
+    expect(await late()).toBe('xao_namespace_claims_renewed_late 3');
+    metrics.setLeading(false);
+    expect(await late()).toBe('xao_namespace_claims_renewed_late 0');
+  });
+
   it('starts the next term from nothing: no zeroed series or old reasons come back', async () => {
     const metrics = leaderWithSeries();
     metrics.setLeading(false);

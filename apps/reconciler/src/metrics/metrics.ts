@@ -93,6 +93,11 @@ export class ReconcilerMetrics {
     labelNames: ['namespace', 'holder'] as const,
     registers: [this.registry],
   });
+  readonly claimsRenewedLate = new Gauge({
+    name: 'xao_namespace_claims_renewed_late',
+    help: "Namespace claims this leader holds but has not renewed for half of CLAIM_DURATION: the API server answers their Lease requests too slowly. One not renewed for CLAIM_DURATION - CLAIM_RENEW_PERIOD is lost, and its namespace's reconciles are fenced.",
+    registers: [this.registry],
+  });
   readonly policyBundleRefused = new Gauge({
     name: 'xao_policy_bundle_refused',
     help: '1 while POLICY_BUNDLE_PATH holds a bundle this replica refused (it evaluates with the last good one).',
@@ -188,6 +193,7 @@ export class ReconcilerMetrics {
     this.isLeader.set(leading ? 1 : 0);
     this.exportsConnections = leading;
     if (leading) return;
+    this.claimsRenewedLate.set(0);
     this.alertTargetInvalid.reset();
     this.openFindings.reset();
     this.connectionReady.reset();
