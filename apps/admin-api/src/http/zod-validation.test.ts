@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { dateTime } from './date-time.js';
 import { openApiOutputSchema, openApiSchema, ZodPipe } from './zod-validation.js';
 
 const link = z.union([
@@ -25,6 +26,29 @@ describe('ZodPipe', () => {
     expect(fieldOf(pipe, { nonHuman: true, justification: '' })).toBe('body.justification');
     expect(fieldOf(pipe, { staffId: 's', nonHuman: true })).toBe('body.nonHuman');
     expect(fieldOf(pipe, { staffId: 's' })).toBeUndefined();
+  });
+});
+
+describe('ZodPipe on date-times', () => {
+  const since = z.object({ since: dateTime.optional() }).strict();
+
+  it("gives a query date-time's offset back the + the query string decoded as a space", () => {
+    const pipe = new ZodPipe(since, 'query');
+    expect(pipe.transform({ since: '2026-11-22T00:00:00 13:00' }, { type: 'query' })).toEqual({
+      since: new Date('2026-11-21T11:00:00Z'),
+    });
+    expect(pipe.transform({ since: '2026-11-22T00:00:00.5 05:30' }, { type: 'query' })).toEqual({
+      since: new Date('2026-11-21T18:30:00.500Z'),
+    });
+  });
+
+  it('still refuses a date-time without a zone, and a spaced offset in a body', () => {
+    expect(fieldOf(new ZodPipe(since, 'query'), { since: '2026-11-22T00:00:00' })).toBe(
+      'query.since',
+    );
+    expect(fieldOf(new ZodPipe(since, 'body'), { since: '2026-11-22T00:00:00 13:00' })).toBe(
+      'body.since',
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import {
 import { ApiBody, ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { Fails } from '../openapi/error-responses.js';
+import { restoreQueryOffsets } from './date-time.js';
 import { BadRequestField } from './errors.js';
 
 /** Dotted path of a zod issue, prefixed with where it was found (body, query, params). */
@@ -60,7 +61,8 @@ export class ZodPipe<T extends z.ZodType> implements PipeTransform {
     private readonly where: 'body' | 'query' | 'params',
   ) {}
 
-  transform(value: unknown, _metadata: ArgumentMetadata): z.output<T> {
+  transform(received: unknown, _metadata: ArgumentMetadata): z.output<T> {
+    const value = this.where === 'query' ? restoreQueryOffsets(received) : received;
     const nul = findNul(value);
     if (nul)
       throw new BadRequestField([this.where, ...nul].join('.'), 'must not contain NUL characters');

@@ -100,6 +100,12 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         token: h.tokens.viewer,
       });
       expect(future.json().items).toEqual([]);
+      // Typed unencoded, as New Zealand users write it: the query string turns `+13:00` into ` 13:00`.
+      const unencoded = await h.call('GET', '/findings?since=2999-01-01T00:00:00+13:00', {
+        token: h.tokens.viewer,
+      });
+      expect(unencoded.statusCode).toBe(200);
+      expect(unencoded.json().items).toEqual([]);
       const none = await h.call('GET', '/findings?connection=other/none', {
         token: h.tokens.viewer,
       });
