@@ -84,6 +84,16 @@ describe('alert webhook values', () => {
     const url = template(...REQUIRED, 'alerts.allowedHosts={https://hooks.example.com/x}');
     expect(url.code).not.toBe(0);
     expect(url.stderr).toContain("at '/alerts/allowedHosts/0'");
+
+    // What the reconciler would refuse at start, crash-looping the upgrade, the schema refuses first.
+    for (const entry of ['relay.monitoring.svc:8080', 'abc:8080', '10.0.0.1:443', 'a_b.example']) {
+      const refused = template(...REQUIRED, `alerts.allowedHosts={${entry}}`);
+      expect(refused.code, entry).not.toBe(0);
+      expect(refused.stderr).toContain("at '/alerts/allowedHosts/0'");
+    }
+    for (const entry of ['::1', 'fd00::/8', '10.0.0.1', 'relay.monitoring.svc.']) {
+      expect(template(...REQUIRED, `alerts.allowedHosts={${entry}}`).code, entry).toBe(0);
+    }
   });
 
   it('sends the whole finding in alerts unless alerts.payloadDetail is minimal', () => {

@@ -71,6 +71,8 @@ describe('helm lint and values schema', () => {
     // The reconciler keeps 10 s of it to stop work, release the Lease and close.
     ['reconciler.terminationGracePeriodSeconds=10', '/reconciler/terminationGracePeriodSeconds'],
     ['reconciler.syncTimeoutSeconds=0', '/reconciler/syncTimeoutSeconds'],
+    // Longer than a Node.js timer keeps: the deadline would fire after 1 ms and fail every sync.
+    ['reconciler.syncTimeoutSeconds=2147484', '/reconciler/syncTimeoutSeconds'],
     // The reconciler takes whole days or hours only; deliveries always have a limit.
     ['retention.webhookDeliveries=30', '/retention/webhookDeliveries'],
     ['retention.webhookDeliveries=', '/retention/webhookDeliveries'],

@@ -19,6 +19,19 @@ describe('durationSetting', () => {
   });
 });
 
+describe('durationSetting beyond what a timer can wait', () => {
+  it('takes 596h and refuses 597h or 720h, which Node.js would run after 1 ms', () => {
+    expect(durationSetting.parse('596h')).toBe(596 * 3_600_000);
+    for (const text of ['597h', '720h', `${2 ** 31}ms`]) {
+      const parsed = durationSetting.safeParse(text);
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues[0]?.message).toBe(
+        'must be at most 596h (24.8 days, the longest delay a Node.js timer keeps)',
+      );
+    }
+  });
+});
+
 describe('databaseStartupWait', () => {
   it('defaults to two minutes', () => {
     expect(databaseStartupWait.parse(undefined)).toBe(DATABASE_STARTUP_WAIT_MS);
