@@ -18,6 +18,7 @@ import {
 import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database, StaffRecord } from '@xero-access/model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { auditActorOf } from '../audit/audit-actor.js';
 import { Access } from '../auth/access.decorator.js';
@@ -27,8 +28,10 @@ import type { AppConfig } from '../config/config.js';
 import { DB } from '../database/database.module.js';
 import { UuidParam } from '../http/params.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
+import { LOGGER } from '../logging/logger.module.js';
 import { StaffChanges } from '../staff/staff-changes.js';
-import { staffFromScim, staffPatchFromScim } from './scim-mapping.js';
+import { staffFromScim } from './scim-mapping.js';
+import { staffPatchFromScim } from './scim-patch.js';
 import { parseScimFilter } from './scim-filter.js';
 import { scimListQuery, scimPatchBody, scimUserBody } from './scim.schemas.js';
 import { ScimExceptionFilter } from './scim.filter.js';
@@ -45,6 +48,7 @@ export class ScimUsersController {
     @Inject(DB) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(StaffChanges) private readonly changes: StaffChanges,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   private view(s: StaffRecord) {
@@ -163,7 +167,11 @@ export class ScimUsersController {
   @Header('content-type', SCIM_CONTENT_TYPE)
   @ApiOperation({
     operationId: 'patchScimUser',
-    summary: 'PatchOp: active (offboard / reactivate), userName, displayName, externalId, title',
+    summary:
+      'PatchOp: active (offboard / reactivate), userName, displayName, name.formatted, ' +
+      'externalId, title, roles, and the work email for a userName that is not an email; ' +
+      'attributes the directory does not keep (name.givenName, phoneNumbers, extension schemas ' +
+      'such as the enterprise department or manager) are ignored, as PUT ignores them',
   })
   @Returns(scimUserSchema)
   @Fails([404, 409])
@@ -173,7 +181,9 @@ export class ScimUsersController {
     @Req() request: FastifyRequest & RequestWithPrincipal,
   ) {
     const before = await this.existing(id);
-    const patch = staffPatchFromScim(body, before);
+    const { patch, ignoredPaths } = staffPatchFromScim(body, before);
+    if (ignoredPaths.length)
+      this.logger.debug({ staffId: id, ignoredPaths }, 'SCIM PATCH ignored attributes not kept');
     const after = Object.keys(patch).length
       ? await this.db.staff.update(id, patch, auditActorOf(request))
       : before;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { staffFromScim, staffPatchFromScim } from './scim-mapping.js';
+import { staffFromScim } from './scim-mapping.js';
 import { parseScimFilter } from './scim-filter.js';
-import { SCIM_PATCH, SCIM_USER, ScimError } from './scim.types.js';
+import { SCIM_USER, ScimError } from './scim.types.js';
 
 describe('parseScimFilter', () => {
   it.each([
@@ -29,20 +29,6 @@ describe('parseScimFilter', () => {
 });
 
 describe('SCIM ↔ staff mapping', () => {
-  const current = {
-    id: 'i',
-    email: 'a@b.example',
-    name: 'A',
-    orgRole: null,
-    status: 'active' as const,
-    offboardedAt: null,
-    externalId: null,
-    source: 'scim' as const,
-    deletedAt: null,
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  };
-
   it('maps userName, display name, primary role and active', () => {
     expect(
       staffFromScim({
@@ -59,35 +45,5 @@ describe('SCIM ↔ staff mapping', () => {
       status: 'offboarded',
       source: 'scim',
     });
-  });
-
-  it('applies PatchOp with a path and the pathless value form', () => {
-    expect(
-      staffPatchFromScim(
-        { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'active', value: 'False' }] },
-        current,
-      ),
-    ).toEqual({ status: 'offboarded' });
-    expect(
-      staffPatchFromScim(
-        {
-          schemas: [SCIM_PATCH],
-          Operations: [{ op: 'replace', value: { displayName: 'Ann', title: 'cfo' } }],
-        },
-        current,
-      ),
-    ).toEqual({ name: 'Ann', orgRole: 'cfo' });
-    expect(() =>
-      staffPatchFromScim(
-        { schemas: [SCIM_PATCH], Operations: [{ op: 'replace', path: 'active', value: 'maybe' }] },
-        current,
-      ),
-    ).toThrow(/active must be a boolean/);
-    expect(() =>
-      staffPatchFromScim(
-        { schemas: [SCIM_PATCH], Operations: [{ op: 'remove', path: 'userName' }] },
-        current,
-      ),
-    ).toThrow(ScimError);
   });
 });

@@ -155,10 +155,15 @@ describe.each(DIALECTS)('SCIM 2.0 /scim/v2/Users on $dialect (RFC 7644)', ({ dia
     expect((await h.model.db.staff.get(id))?.offboardedAt).toBeNull();
   });
 
-  it('answers PATCH on an unsupported attribute with invalidPath, and a bad PatchOp with 400', async () => {
-    const badPath = await scim('PATCH', `/scim/v2/Users/${id}`, {
+  it('ignores PATCH on an attribute not kept (as PUT), answers a malformed path with invalidPath, and a bad PatchOp with 400', async () => {
+    const notKept = await scim('PATCH', `/scim/v2/Users/${id}`, {
       schemas: [SCIM_PATCH],
       Operations: [{ op: 'replace', path: 'phoneNumbers', value: [] }],
+    });
+    expect(notKept.statusCode).toBe(200);
+    const badPath = await scim('PATCH', `/scim/v2/Users/${id}`, {
+      schemas: [SCIM_PATCH],
+      Operations: [{ op: 'replace', path: 'phoneNumbers[type eq "work"', value: [] }],
     });
     expect(badPath.json()).toMatchObject({ status: '400', scimType: 'invalidPath' });
     const badOp = await scim('PATCH', `/scim/v2/Users/${id}`, {
