@@ -7,6 +7,9 @@ export {
   TIMESTAMP_HEADER,
   EVENT_HEADER,
   DELIVERY_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
+  type SignedDelivery,
+  type VerifyOptions,
 } from './alerts/webhook-signature.js';
 export { WorkQueue } from './queue/work-queue.js';
 export { ResourceWatcher } from './watch/resource-watcher.js';

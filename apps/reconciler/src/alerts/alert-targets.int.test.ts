@@ -29,10 +29,21 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
   let model: ModelOrm;
   let receiver: Server;
   let url: string;
-  const received: { path: string; body: string; timestamp: string; signature: string }[] = [];
+  const received: {
+    path: string;
+    body: string;
+    timestamp: string;
+    deliveryId: string;
+    event: string;
+    signature: string;
+  }[] = [];
+  const GLOBAL_SECRET = 'global-signing-secret-0123456789abcdef';
+  const FINANCE_SECRET = 'finance-signing-secret-0123456789abcdef';
+  // Long enough: these Secrets are refused for their url, or usable.
+  const SECRET = 'namespace-signing-secret-0123456789abcdef';
   // The receivers here listen on loopback: a namespace may reach them only when allowed.
   const loopbackAllowed = parseAllowedHosts(['127.0.0.1']);
-  const globalTarget = () => ({ url: `${url}/global`, secret: 'global-secret' });
+  const globalTarget = () => ({ url: `${url}/global`, secret: GLOBAL_SECRET });
   const targetsWith = (options: AlertTargetsOptions = {}) =>
     new AlertTargets(core, { global: globalTarget(), allowedHosts: loopbackAllowed, ...options });
 
@@ -59,6 +70,8 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
           path: req.url!,
           body,
           timestamp: String(req.headers['x-xao-timestamp']),
+          deliveryId: String(req.headers['x-xao-delivery']),
+          event: String(req.headers['x-xao-event']),
           signature: String(req.headers['x-xao-signature']),
         });
         res.writeHead(200).end();
@@ -66,7 +79,7 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    configured = await namespaceWithSecret({ url: `${url}/finance`, secret: 'finance-secret' });
+    configured = await namespaceWithSecret({ url: `${url}/finance`, secret: FINANCE_SECRET });
   });
 
   afterAll(async () => {
@@ -78,7 +91,7 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
   it("a namespace Secret adds its own target to the global one, which every namespace's alerts reach", async () => {
     const targets = targetsWith();
     expect(await targets.routeFor(configured)).toEqual({
-      targets: [globalTarget(), { url: `${url}/finance`, secret: 'finance-secret' }],
+      targets: [globalTarget(), { url: `${url}/finance`, secret: FINANCE_SECRET }],
       payloadDetail: 'full',
     });
     expect(await targets.routeFor(plain)).toEqual({
@@ -97,7 +110,7 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
   });
 
   it('reads no namespace Secret with namespace targets switched off (ALERT_NAMESPACE_TARGETS=false)', async () => {
-    const broken = await namespaceWithSecret({ url: '', secret: 's' });
+    const broken = await namespaceWithSecret({ url: '', secret: SECRET });
     const checked: string[] = [];
     const targets = targetsWith({
       namespaceTargets: false,
@@ -117,31 +130,35 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
   it('refuses a namespace Secret it cannot use, naming the key, and routes its alerts to the global target and the undeliverable record', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ url: `${url}/team` }, /key secret: is missing or empty$/],
-      [{ url: ' ', secret: 's' }, /key url: is missing or empty$/],
       [
-        { url: 'https://user:pw@hooks.example/x', secret: 's' },
+        { url: `${url}/team`, secret: 'hunter2-but-31-bytes-long-xxxxx' },
+        /key secret: must be at least 32 bytes \(e\.g\. openssl rand -hex 32\)$/,
+      ],
+      [{ url: ' ', secret: SECRET }, /key url: is missing or empty$/],
+      [
+        { url: 'https://user:pw@hooks.example/x', secret: SECRET },
         /key url: must not contain credentials/,
       ],
-      [{ url: 'ftp://hooks.example/x', secret: 's' }, /key url: must be an http\(s\) URL$/],
+      [{ url: 'ftp://hooks.example/x', secret: SECRET }, /key url: must be an http\(s\) URL$/],
       [
-        { url: 'http://169.254.169.254/latest/meta-data/iam', secret: 's' },
+        { url: 'http://169.254.169.254/latest/meta-data/iam', secret: SECRET },
         /key url: must be an https URL/,
       ],
       [
-        { url: 'https://169.254.169.254/latest/meta-data/iam', secret: 's' },
+        { url: 'https://169.254.169.254/latest/meta-data/iam', secret: SECRET },
         /key url: host 169\.254\.169\.254 is a link-local address/,
       ],
       [
-        { url: 'https://kubernetes.default.svc/api/v1/secrets', secret: 's' },
+        { url: 'https://kubernetes.default.svc/api/v1/secrets', secret: SECRET },
         /key url: host kubernetes\.default\.svc is a name inside the cluster/,
       ],
-      [{ url: 'http://10.0.0.1:6379/', secret: 's' }, /key url: must be an https URL/],
+      [{ url: 'http://10.0.0.1:6379/', secret: SECRET }, /key url: must be an https URL/],
       [
-        { url: 'https://10.0.0.1:6379/', secret: 's' },
+        { url: 'https://10.0.0.1:6379/', secret: SECRET },
         /key url: host 10\.0\.0\.1 is a private address/,
       ],
       [
-        { url: 'https://[fd00:ec2::254]/latest', secret: 's' },
+        { url: 'https://[fd00:ec2::254]/latest', secret: SECRET },
         /key url: host fd00:ec2::254 is a private \(unique local\) address/,
       ],
     ];
@@ -162,14 +179,14 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
       expect(route.invalid).toContain(route.undeliverable!.reason);
       expect(route.invalid).toMatch(/the global webhook still receives them/);
       expect(checked).toEqual([[namespace, route.undeliverable!.reason]]);
-      expect(JSON.stringify(route)).not.toMatch(/pw@|meta-data|secrets|latest/);
+      expect(JSON.stringify(route)).not.toMatch(/pw@|meta-data|secrets|latest|hunter2/);
     }
   });
 
   it('refuses a namespace URL whose name resolves to a private address when the Secret is read', async () => {
     const namespace = await namespaceWithSecret({
       url: 'https://hooks.rebind.test/x',
-      secret: 's',
+      secret: SECRET,
     });
     const targets = targetsWith({
       resolve: async () => [{ address: '10.1.2.3', family: 4 }],
@@ -205,16 +222,9 @@ describe('alert webhooks: the global one and each namespace’s own', () => {
     const finance = received.filter((r) => r.path === '/finance');
     const global = received.filter((r) => r.path === '/global');
     expect([finance.length, global.length]).toEqual([1, 2]);
-    expect(
-      verifySignature(
-        'finance-secret',
-        finance[0]!.timestamp,
-        finance[0]!.body,
-        finance[0]!.signature,
-      ),
-    ).toBe(true);
-    for (const g of global)
-      expect(verifySignature('global-secret', g.timestamp, g.body, g.signature)).toBe(true);
+    expect(verifySignature(FINANCE_SECRET, finance[0]!)).toBe(true);
+    expect(verifySignature(GLOBAL_SECRET, finance[0]!)).toBe(false);
+    for (const g of global) expect(verifySignature(GLOBAL_SECRET, g)).toBe(true);
     const log = await model.db.webhooks.list({ status: 'delivered' });
     expect(log.items).toHaveLength(3);
     expect(

@@ -21,8 +21,14 @@ function apiAnswering(...answers: (Record<string, string> | number | Error)[]) {
   return { core, reads };
 }
 
-const global = { url: 'https://alerts.example/global', secret: 'global-secret' };
-const own = { url: 'https://hooks.example/finance', secret: 'finance-secret' };
+const global = {
+  url: 'https://alerts.example/global',
+  secret: 'global-signing-secret-0123456789abcdef',
+};
+const own = {
+  url: 'https://hooks.example/finance',
+  secret: 'finance-signing-secret-0123456789abcdef',
+};
 const resolvePublic = async () => [{ address: '93.184.216.34', family: 4 }];
 
 describe('AlertTargets when a namespace Secret cannot be read', () => {

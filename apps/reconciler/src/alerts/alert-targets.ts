@@ -11,6 +11,7 @@ import {
   resolvedProblem,
   type AllowedHosts,
 } from './webhook-host-policy.js';
+import { webhookSecretProblem } from './webhook-secret.js';
 
 /** Where alerts go and the secret their signatures use. */
 export interface AlertTarget {
@@ -23,7 +24,10 @@ export interface WebhookEndpoint extends AlertTarget {
   lookup?: LookupFunction;
 }
 
-/** A namespace adds its own webhook with a Secret of this name (keys `url`, `secret`). */
+/**
+ * A namespace adds its own webhook with a Secret of this name (keys `url`, `secret`: at least 32
+ * bytes).
+ */
 export const NAMESPACE_ALERTS_SECRET = 'xero-access-alerts';
 
 /** What stands for a namespace's alerts Secret in the delivery log when it cannot be used. */
@@ -214,6 +218,8 @@ export class AlertTargets {
     });
     if (!url) return invalid('url', 'is missing or empty');
     if (!secret) return invalid('secret', 'is missing or empty');
+    const secretProblem = webhookSecretProblem(secret);
+    if (secretProblem) return invalid('secret', secretProblem);
     const problem =
       webhookTargetProblem(url) ??
       namespaceUrlProblem(url, this.allowedHosts) ??

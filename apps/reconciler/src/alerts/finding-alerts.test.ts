@@ -26,7 +26,9 @@ const transition: FindingTransition = {
     updatedAt: new Date('2026-12-07T10:00:00Z'),
   },
 };
-const targets = [{ url: 'https://hooks.example/x', secret: 's' }];
+const targets = [
+  { url: 'https://hooks.example/x', secret: 'signing-secret-0123456789abcdef-0123' },
+];
 
 describe('finding alert payloads', () => {
   it('carry the whole finding at full detail, its message and remediation included', () => {

@@ -34,11 +34,14 @@ describe("a namespace's alerts Secret that cannot be used holds up no finding, e
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     bed.onStop(() => receiver.close());
     // Anyone who may create Secrets in the namespace could write this one: its url is empty.
-    await bed.createSecret(NAMESPACE_ALERTS_SECRET, { url: '', secret: 'namespace-secret' });
+    await bed.createSecret(NAMESPACE_ALERTS_SECRET, {
+      url: '',
+      secret: 'namespace-signing-secret-0123456789abcdef',
+    });
     leader = await bed.startReconciler({
       ACCEPTANCE_EXPIRY_INTERVAL: '1s',
       ALERT_WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`,
-      ALERT_WEBHOOK_SECRET: 'global-signing-secret',
+      ALERT_WEBHOOK_SECRET: 'global-signing-secret-0123456789abcdef',
     });
   });
 

@@ -11,9 +11,16 @@ import { createLogger } from '../logging/logger.js';
 import { until } from '../test/harness.js';
 import { NO_ALLOWED_HOSTS, checkedLookup, parseAllowedHosts } from './webhook-host-policy.js';
 import { WebhookSender } from './webhook-sender.js';
-import { DELIVERY_HEADER } from './webhook-signature.js';
+import {
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySignature,
+} from './webhook-signature.js';
 
 const DIALECTS: { dialect: Dialect }[] = [{ dialect: 'postgresql' }, { dialect: 'sqlite' }];
+const SIGNING_SECRET = 'sender-signing-secret-0123456789abcdef';
 
 /** A trigger that refuses to mark a delivery delivered: a real database error after the send. */
 function refuseDeliveredSql(dialect: Dialect): string[] {
@@ -74,7 +81,7 @@ describe.each(DIALECTS)(
         logger: createLogger('info', {
           write: (line: string) => void lines.push(JSON.parse(line)),
         }),
-        endpointFor: () => Promise.resolve({ url: target, secret: 'secret' }),
+        endpointFor: () => Promise.resolve({ url: target, secret: SIGNING_SECRET }),
       });
 
       await sender.deliverDue();
@@ -136,7 +143,7 @@ describe.each(DIALECTS)('two WebhookSenders on one $dialect database', ({ dialec
       db: model.db,
       database: reconcilerDatabase(url),
       logger: createLogger('silent'),
-      endpointFor: () => Promise.resolve({ url: target, secret: 'secret' }),
+      endpointFor: () => Promise.resolve({ url: target, secret: SIGNING_SECRET }),
     });
 
   async function enqueue(eventId: string) {
@@ -227,7 +234,7 @@ describe('WebhookSender stopping while a receiver does not answer', () => {
       db: model.db,
       database: reconcilerDatabase(`sqlite://${join(dir, 'test.db')}`),
       logger: createLogger('silent'),
-      endpointFor: () => Promise.resolve({ url: target, secret: 'secret' }),
+      endpointFor: () => Promise.resolve({ url: target, secret: SIGNING_SECRET }),
       timeoutMs: 30_000,
     });
     sender.start();
@@ -281,7 +288,8 @@ describe('WebhookSender and what a receiver or its URL could abuse', () => {
       db: model.db,
       database: reconcilerDatabase(`sqlite://${join(dir, 'test.db')}`),
       logger: createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) }),
-      endpointFor: () => Promise.resolve({ url, secret: 'secret', ...(lookup ? { lookup } : {}) }),
+      endpointFor: () =>
+        Promise.resolve({ url, secret: SIGNING_SECRET, ...(lookup ? { lookup } : {}) }),
     });
     await sender.deliverDue();
     const recorded = (await model.db.webhooks.list({}, { limit: 100 })).items.find(
@@ -336,5 +344,69 @@ describe('WebhookSender and what a receiver or its URL could abuse', () => {
       checkedLookup(parseAllowedHosts(['127.0.0.0/8', '::1'])),
     );
     expect(allowed.recorded.status).toBe('delivered');
+  });
+});
+
+describe('WebhookSender signing a delivery it retries', () => {
+  let model: ModelOrm;
+  let dir: string;
+  let receiver: Server;
+  let target: string;
+  const attempts: { deliveryId: string; verified: boolean }[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'xao-webhooks-'));
+    model = await createOrm({ url: `sqlite://${join(dir, 'test.db')}`, migrate: true });
+    // Verifies each attempt as a receiver does, and refuses the first.
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const deliveryId = String(req.headers[DELIVERY_HEADER]);
+        const verified = verifySignature(SIGNING_SECRET, {
+          timestamp: String(req.headers[TIMESTAMP_HEADER]),
+          deliveryId,
+          event: String(req.headers[EVENT_HEADER]),
+          body,
+          signature: String(req.headers[SIGNATURE_HEADER]),
+        });
+        attempts.push({ deliveryId, verified });
+        res.writeHead(attempts.length === 1 ? 503 : 204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    target = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => receiver?.close(resolve));
+    await model?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sends the retry under the same delivery id, signed so that the receiver verifies it', async () => {
+    const delivery = await model.db.webhooks.enqueue({
+      eventType: 'finding.opened',
+      eventId: 'retried',
+      target,
+      payload: { findingId: 'retried' },
+    });
+    const sender = new WebhookSender({
+      db: model.db,
+      database: reconcilerDatabase(`sqlite://${join(dir, 'test.db')}`),
+      logger: createLogger('silent'),
+      endpointFor: () => Promise.resolve({ url: target, secret: SIGNING_SECRET }),
+      backoff: { baseMs: 0, maxMs: 0, jitter: 0 },
+    });
+
+    // No backoff: the same pass claims it again once the first attempt is refused.
+    expect(await sender.deliverDue()).toBe(2);
+
+    expect(attempts).toEqual([
+      { deliveryId: delivery.id, verified: true },
+      { deliveryId: delivery.id, verified: true },
+    ]);
+    const [recorded] = (await model.db.webhooks.list({ status: 'delivered' })).items;
+    expect(recorded).toMatchObject({ id: delivery.id, attempts: 2 });
   });
 });

@@ -55,9 +55,10 @@ export const CLAIM_MARGIN_MS = 30_000;
 const RELEASE_WAIT_MS = 500;
 
 /**
- * Sends due deliveries from the delivery log: JSON body, HMAC-SHA256 signature header, retries
- * with exponential backoff on network errors and non-2xx answers (a redirect is one: it is not
- * followed), every attempt recorded. Each delivery is claimed in the database before it is sent
+ * Sends due deliveries from the delivery log: JSON body, HMAC-SHA256 signature header (over the
+ * timestamp, delivery id, event and body: webhook-signature.ts), retries with exponential backoff
+ * on network errors and non-2xx answers (a redirect is one: it is not followed), every attempt
+ * recorded. Each delivery is claimed in the database before it is sent
  * (`claimDue`, for the timeout plus CLAIM_MARGIN_MS), so another sender on the same database (a
  * leader overlapping this one) does not send it too; one that crashed leaves a claim that lapses.
  * While the database is not available the pass stops and the next poll tries again (a delivery
@@ -216,7 +217,13 @@ export class WebhookSender {
           headers: {
             'content-type': 'application/json',
             'user-agent': 'xero-access-operator-reconciler',
-            [SIGNATURE_HEADER]: signPayload(endpoint.secret, timestamp, body),
+            // A retry signs the same delivery id (the row's) with its own timestamp.
+            [SIGNATURE_HEADER]: signPayload(endpoint.secret, {
+              timestamp,
+              deliveryId: delivery.id,
+              event: delivery.eventType,
+              body,
+            }),
             [TIMESTAMP_HEADER]: timestamp,
             [EVENT_HEADER]: delivery.eventType,
             [DELIVERY_HEADER]: delivery.id,

@@ -179,12 +179,30 @@ describe('loadConfig', () => {
     const withPassword = () =>
       loadConfig({
         ALERT_WEBHOOK_URL: 'https://team:hunter2@hooks.example/x',
-        ALERT_WEBHOOK_SECRET: 's',
+        ALERT_WEBHOOK_SECRET: 'global-signing-secret-0123456789abcdef',
       });
     expect(withPassword).toThrow(
       /^invalid reconciler configuration: ALERT_WEBHOOK_URL: must not contain credentials/,
     );
     expect(withPassword).not.toThrow(/hunter2/);
+  });
+
+  it('refuses a webhook signing secret shorter than 32 bytes, naming the variable and not the value', () => {
+    const shortSecret = () =>
+      loadConfig({
+        ALERT_WEBHOOK_URL: 'https://hooks.example/x',
+        ALERT_WEBHOOK_SECRET: 'hunter2-but-31-bytes-long-xxxxx',
+      });
+    expect(shortSecret).toThrow(
+      'invalid reconciler configuration: ALERT_WEBHOOK_SECRET: must be at least 32 bytes (e.g. openssl rand -hex 32)',
+    );
+    expect(shortSecret).not.toThrow(/hunter2/);
+    expect(
+      loadConfig({
+        ALERT_WEBHOOK_URL: 'https://hooks.example/x',
+        ALERT_WEBHOOK_SECRET: 'hunter2-and-now-32-bytes-long-xx',
+      }).webhook,
+    ).toEqual({ url: 'https://hooks.example/x', secret: 'hunter2-and-now-32-bytes-long-xx' });
   });
 
   it('sends the whole finding in alerts unless ALERT_PAYLOAD_DETAIL is minimal', () => {

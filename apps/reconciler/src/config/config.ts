@@ -10,6 +10,7 @@ import {
 import { z } from 'zod';
 import { ALERT_PAYLOAD_DETAILS } from '../alerts/finding-alerts.js';
 import { parseAllowedHosts } from '../alerts/webhook-host-policy.js';
+import { webhookSecretProblem } from '../alerts/webhook-secret.js';
 import { defaultDrainMs, shutdownTimingsProblem } from '../operator/shutdown-budget.js';
 import { REQUESTED_SYNC_GAP_MS } from '../reconcile/requested-sync.js';
 
@@ -134,7 +135,13 @@ const envSchema = z.object({
     .default(3_600_000),
   POLICY_BUNDLE_PATH: z.string().optional(),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
-  ALERT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  ALERT_WEBHOOK_SECRET: z
+    .string()
+    .superRefine((secret, ctx) => {
+      const problem = webhookSecretProblem(secret);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
   // false: namespaces' xero-access-alerts Secrets are not read; only the global webhook alerts.
   ALERT_NAMESPACE_TARGETS: z.enum(['true', 'false']).default('true'),
   // minimal: finding alerts leave out the message and remediation (free text naming people).

@@ -22,7 +22,7 @@ describe('accepted risks end on time for connections that are not synced any mor
       ACCEPTANCE_EXPIRY_INTERVAL: '1s',
       // Deliveries are only recorded here: nothing listens, which the delivery log shows as retries.
       ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/alerts',
-      ALERT_WEBHOOK_SECRET: 'test-signing-secret',
+      ALERT_WEBHOOK_SECRET: 'expiry-signing-secret-0123456789abcdef',
     });
   });
 

@@ -10,11 +10,12 @@ import { useTestBed } from '../test/test-bed.js';
 
 interface Delivery {
   event: string;
+  deliveryId: string;
   body: { type: string; finding: { check: string; subject: { id: string }; status: string } };
   verified: boolean;
 }
 
-const WEBHOOK_SECRET = 'test-signing-secret';
+const WEBHOOK_SECRET = 'lifecycle-signing-secret-0123456789abcdef';
 
 describe('findings follow the organisation from one scheduled sync to the next', () => {
   const bed = useTestBed({ name: 'life' });
@@ -22,6 +23,7 @@ describe('findings follow the organisation from one scheduled sync to the next',
   let receiver: Server;
   const deliveries: Delivery[] = [];
   let failNext = 1;
+  let refusedDeliveryId: string | undefined;
 
   beforeAll(async () => {
     model = await bed.openModel();
@@ -32,19 +34,23 @@ describe('findings follow the organisation from one scheduled sync to the next',
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
+        const deliveryId = String(req.headers['x-xao-delivery']);
         if (failNext > 0) {
           failNext -= 1;
+          refusedDeliveryId = deliveryId;
           res.writeHead(503).end();
           return;
         }
-        const verified = verifySignature(
-          WEBHOOK_SECRET,
-          String(req.headers['x-xao-timestamp']),
-          text,
-          String(req.headers['x-xao-signature']),
-        );
+        const verified = verifySignature(WEBHOOK_SECRET, {
+          timestamp: String(req.headers['x-xao-timestamp']),
+          deliveryId,
+          event: String(req.headers['x-xao-event']),
+          body: text,
+          signature: String(req.headers['x-xao-signature']),
+        });
         deliveries.push({
           event: String(req.headers['x-xao-event']),
+          deliveryId,
           body: JSON.parse(text) as Delivery['body'],
           verified,
         });
@@ -94,6 +100,8 @@ describe('findings follow the organisation from one scheduled sync to the next',
         10_000,
         'a retried delivery recorded as delivered',
       );
+      // The retry is the same delivery to the receiver: same id (its dedup key), signed anew.
+      expect(deliveries.map((d) => d.deliveryId)).toContain(refusedDeliveryId);
 
       // Emma leaves Xero; a stranger joins. Nobody asks for a sync: the schedule does it.
       bed.sandbox.removeUser(EXAMPLE_IDS.acmeTenantId, EXAMPLE_IDS.users.emmaBrown);

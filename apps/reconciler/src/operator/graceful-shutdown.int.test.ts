@@ -42,7 +42,7 @@ describe('a graceful stop with a sync in flight and a webhook receiver that neve
             LEADER_ELECTION_LEASE_NAME: lease,
             XERO_API_URL: xero.url,
             ALERT_WEBHOOK_URL: target,
-            ALERT_WEBHOOK_SECRET: 'webhook-signing-secret',
+            ALERT_WEBHOOK_SECRET: 'webhook-signing-secret-0123456789abcdef',
             SHUTDOWN_DRAIN: `${drainMs}ms`,
             SHUTDOWN_GRACE_PERIOD: `${gracePeriodMs}ms`,
           },
