@@ -50,12 +50,13 @@ export class ReevaluateModule implements OnApplicationBootstrap, OnApplicationSh
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    // Redis being away must not stop the operator: the timer drains once it is back.
-    await this.listener
+  onApplicationBootstrap(): void {
+    // Not awaited: Redis being away must not hold up the operator. The listener drains on its
+    // timer from now on and subscribes once Redis answers.
+    this.listener
       .start()
       .catch((error: unknown) =>
-        this.logger.warn({ err: error }, 're-evaluation listener not started yet'),
+        this.logger.error({ err: error }, 're-evaluation listener failed to start'),
       );
   }
 

@@ -1,5 +1,6 @@
 import { reevaluationKeys } from '@xero-access/model';
 import { PrivateRedisServer, redisTestPrefix } from '@xero-access/testing';
+import { createLimiterRedis } from '@xero-access/xero-client';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, describe, expect, inject, it, vi } from 'vitest';
@@ -288,6 +289,93 @@ describe('re-evaluation listener while its Redis is away', () => {
       await listener.stop();
       redis.disconnect();
       await server.kill();
+    }
+  });
+
+  /**
+   * A listener started, as the reconciler starts it (on its shared Redis client, which fails
+   * commands fast), while its Redis is down; and that Redis, brought up with `up()`.
+   */
+  const startedWhileRedisIsDown = async (drainEveryMs: number) => {
+    const server = await PrivateRedisServer.start();
+    await server.kill();
+    const redis = createLimiterRedis(server.url);
+    const admin = new Redis(server.url, { retryStrategy: () => 50, maxRetriesPerRequest: null });
+    admin.on('error', () => undefined);
+    const seen: string[] = [];
+    const listener = new ReevaluationListener({
+      redis,
+      keyPrefix: redisTestPrefix('reeval'),
+      logger,
+      drainEveryMs,
+      reevaluate: async (ns, name) => {
+        seen.push(`${ns}/${name}`);
+      },
+    });
+    const started = listener.start().then(() => 'started');
+    // Long past the ~80 ms in which the shared client's options refuse a SUBSCRIBE.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const keys = reevaluationKeys(listener['options'].keyPrefix);
+    return {
+      server,
+      admin,
+      keys,
+      seen,
+      started,
+      /** Subscribers on the channel, as Redis counts them. */
+      subscribers: async () => {
+        const [, count] = (await admin.pubsub('NUMSUB', keys.channel)) as [string, number];
+        return Number(count);
+      },
+      /** Its connection for taking requests is back (it reconnects on its own schedule). */
+      commandsReady: () => listener['commandConnection']?.status === 'ready',
+      async end() {
+        await listener.stop();
+        redis.disconnect();
+        admin.disconnect();
+        await server.kill();
+      },
+    };
+  };
+
+  it('started while Redis is down, drains on its timer once Redis is up: no PUBLISH needed', async () => {
+    const t = await startedWhileRedisIsDown(300);
+    try {
+      await t.server.up();
+      await t.admin.sadd(t.keys.pending, 'finance/acme');
+      await expect.poll(() => t.seen, { timeout: 5_000 }).toEqual(['finance/acme']);
+    } finally {
+      await t.end();
+    }
+  });
+
+  it('started while Redis is down, subscribes once Redis is up and again after each reconnect', async () => {
+    // No drain on the timer within the test: only a PUBLISH can have a request handled.
+    const t = await startedWhileRedisIsDown(600_000);
+    const requestAndExpect = async (connection: string) => {
+      await expect.poll(() => t.subscribers(), { timeout: 5_000 }).toBe(1);
+      await expect.poll(() => t.commandsReady(), { timeout: 5_000 }).toBe(true);
+      await t.admin
+        .multi()
+        .sadd(t.keys.pending, connection)
+        .publish(t.keys.channel, JSON.stringify({ connections: [connection] }))
+        .exec();
+      await expect.poll(() => t.seen, { timeout: 5_000 }).toContain(connection);
+    };
+    try {
+      await t.server.up();
+      await requestAndExpect('finance/acme');
+      expect(
+        await Promise.race([t.started, new Promise((r) => setTimeout(() => r('pending'), 5_000))]),
+      ).toBe('started');
+
+      await t.server.kill();
+      await new Promise((r) => setTimeout(r, 1_500));
+      await t.server.up();
+      await requestAndExpect('finance/globex');
+      expect(t.seen).toEqual(['finance/acme', 'finance/globex']);
+    } finally {
+      await t.end();
     }
   });
 });

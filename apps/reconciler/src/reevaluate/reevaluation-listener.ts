@@ -53,13 +53,35 @@ export class ReevaluationListener {
     this.keys = reevaluationKeys(options.keyPrefix);
   }
 
+  /**
+   * Drains now and every `drainEveryMs` from here on, and on every PUBLISH once subscribed. Redis
+   * being away holds up neither: the timer runs from the start (a drain that cannot reach Redis
+   * says so and the next one tries again), and the subscriber waits for Redis as long as it takes
+   * and subscribes again after each reconnect. Resolves once subscribed and drained, so while
+   * Redis is away only once it is back: a caller that must not wait for Redis does not await it.
+   */
   async start(): Promise<void> {
-    // Its own connection, queueing while (re)connecting: the shared client fails fast by design.
-    this.subscriber = this.options.redis.duplicate({ enableOfflineQueue: true });
-    this.subscriber.on('message', () => void this.drain());
+    this.timer = setInterval(() => void this.drain(), this.options.drainEveryMs ?? 30_000);
+    this.timer.unref();
+    await Promise.all([this.subscribe(), this.drain()]);
+  }
+
+  private async subscribe(): Promise<void> {
+    // A connection of its own, for a subscriber that lives as long as the process. The shared
+    // client fails a command fast by design (one retry, a 1 s timeout): a SUBSCRIBE sent while
+    // Redis is away would be refused in milliseconds and never sent again. This one keeps it
+    // queued until Redis answers, and ioredis subscribes again after each reconnect.
+    const subscriber = this.options.redis.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+      autoResubscribe: true,
+    });
+    this.subscriber = subscriber;
+    subscriber.on('message', () => void this.drain());
     // ioredis reports every failed reconnect: say it at most every 30 s (without a stack).
     let reportedAt = 0;
-    this.subscriber.on('error', (error: Error) => {
+    subscriber.on('error', (error: Error) => {
       if (Date.now() - reportedAt < 30_000) return;
       reportedAt = Date.now();
       this.options.logger.warn(
@@ -67,10 +89,16 @@ export class ReevaluationListener {
         're-evaluation subscriber lost Redis; reconnecting (requests wait in Redis meanwhile)',
       );
     });
-    await this.subscriber.subscribe(this.keys.channel);
-    this.timer = setInterval(() => void this.drain(), this.options.drainEveryMs ?? 30_000);
-    this.timer.unref();
-    await this.drain();
+    try {
+      await subscriber.subscribe(this.keys.channel);
+    } catch (error) {
+      if (this.stopping.signal.aborted) return;
+      // Redis refused it (an ACL without the channel): the timer still drains every request.
+      this.options.logger.warn(
+        { err: error },
+        'could not subscribe to re-evaluation requests; they are handled at each drain instead',
+      );
+    }
   }
 
   /** Aborts the request in flight and hands back every request taken but not handled. */
