@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
 import { ReconcilerMetrics } from '../metrics/metrics.js';
 import { until } from '../test/harness.js';
@@ -110,5 +110,46 @@ describe('Controller', () => {
     await until(() => controller.queue.inFlight === 0);
     expect(await scraped()).toBe(0);
     await controller.stop(1_000);
+  });
+
+  it('requeues at the time a reconcile asked for, however long it ran; a delay counts from its end', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    try {
+      const started: Record<string, number[]> = { 'ns/deadline': [], 'ns/backoff': [] };
+      const controller = new Controller({
+        name: 'test',
+        workers: 2,
+        logger: silentLogger,
+        // Each takes 20 s, and asks to run again 60 s after it started (a sync's next deadline)
+        // or 60 s after it returns (a backoff); only the first run of each.
+        reconcile: async (key) => {
+          const runs = started[key]!;
+          runs.push(Date.now());
+          await new Promise((r) => setTimeout(r, 20_000));
+          if (runs.length > 1) return {};
+          return key === 'ns/deadline'
+            ? { requeueAt: new Date(runs[0]! + 60_000) }
+            : { requeueAfterMs: 60_000 };
+        },
+      });
+      controller.start();
+      const t0 = Date.now();
+      controller.enqueue('ns/deadline');
+      controller.enqueue('ns/backoff');
+      await vi.advanceTimersByTimeAsync(59_999);
+      expect(started['ns/deadline']).toEqual([t0]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(started['ns/deadline']).toEqual([t0, t0 + 60_000]);
+      await vi.advanceTimersByTimeAsync(19_999);
+      expect(started['ns/backoff']).toEqual([t0]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(started['ns/backoff']).toEqual([t0, t0 + 80_000]);
+
+      const stopped = controller.stop(30_000);
+      await vi.advanceTimersByTimeAsync(20_000);
+      await stopped;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -3,8 +3,13 @@ import { WorkQueue } from '../queue/work-queue.js';
 import { FencedError } from './fenced.js';
 
 export interface ReconcileResult {
-  /** Reconcile this key again after this long (e.g. the next sync time). */
+  /** Reconcile this key again after this long, counted from when the reconcile returns (a backoff). */
   requeueAfterMs?: number;
+  /**
+   * Reconcile this key again at this time, however long the reconcile took (the next sync time:
+   * a deadline it computed when it started). With `requeueAfterMs` too, whichever comes first.
+   */
+  requeueAt?: Date;
 }
 
 export interface ReconcileSignals {
@@ -92,9 +97,10 @@ export class Controller {
           fenced: this.fencing.signal,
         });
         this.queue.forget(key);
-        if (result?.requeueAfterMs !== undefined) {
+        const requeueInMs = requeueDelayMs(result, Date.now());
+        if (requeueInMs !== undefined) {
           outcome = 'requeue';
-          this.queue.addAfter(key, result.requeueAfterMs);
+          this.queue.addAfter(key, requeueInMs);
         }
       } catch (error) {
         outcome = 'error';
@@ -117,4 +123,12 @@ export class Controller {
       }
     }
   }
+}
+
+/** The wait before the requeue a reconcile asked for, taken when it is scheduled; none if none. */
+function requeueDelayMs(result: ReconcileResult | void, nowMs: number): number | undefined {
+  const waits: number[] = [];
+  if (result?.requeueAfterMs !== undefined) waits.push(result.requeueAfterMs);
+  if (result?.requeueAt) waits.push(result.requeueAt.getTime() - nowMs);
+  return waits.length > 0 ? Math.max(Math.min(...waits), 0) : undefined;
 }

@@ -178,8 +178,7 @@ export class ConnectionReconciler {
     const unwritten = this.unwritten.for(key, connection);
     if (unwritten) {
       await this.writeReport(key, connection, spec, unwritten, fenced, deadline);
-      const next = Date.parse(unwritten.status.nextSyncTime!);
-      return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
+      return { requeueAt: new Date(unwritten.status.nextSyncTime!) };
     }
     if (spec.suspend) {
       const suspended: SuspendedReconcile = {
@@ -204,8 +203,7 @@ export class ConnectionReconciler {
       if (ready) this.deps.metrics.setReady(namespace, name, ready.status === 'True', ready.reason);
       // A sync asked for within the gap after the last one runs at the gap's end, if sooner.
       const requestedAt = this.requestedSyncs.dueAt(key, connection, now.getTime()) ?? Infinity;
-      const next = Math.min(Date.parse(status.nextSyncTime!), requestedAt);
-      return { requeueAfterMs: Math.max(next - now.getTime(), 0) };
+      return { requeueAt: new Date(Math.min(Date.parse(status.nextSyncTime!), requestedAt)) };
     }
     if (signals.stopping?.aborted) return {};
     return this.sync(key, connection, spec, now, fenced, deadline);
@@ -314,6 +312,7 @@ export class ConnectionReconciler {
 
     let report: SyncStatus;
     let requeueAfterMs: number;
+    let requeue: ReconcileResult;
     if (outcome) {
       // The regular sync, which fetches every organisation (a retry keeps the one it retries).
       const scheduledMs = untilNextDeadline(
@@ -337,13 +336,16 @@ export class ConnectionReconciler {
         });
       } else this.failures.forget(key);
       report = succeededSyncStatus(outcome, previous, now);
-      requeueAfterMs = partial
-        ? Math.min(this.retryAfterMs(key, partial, now), regularWaitMs)
-        : regularWaitMs;
+      const retryAfterMs = partial ? this.retryAfterMs(key, partial, now) : undefined;
+      requeueAfterMs = Math.min(retryAfterMs ?? Infinity, regularWaitMs);
+      // The regular sync and the deadlines are times counted from this sync's start: the requeue
+      // aims at them, not that long after the sync ends. A retry's backoff counts from its end.
+      requeue = { requeueAt: regularAt, requeueAfterMs: retryAfterMs };
       this.deps.metrics.setOpenFindings(namespace, name, outcome.openSeries);
     } else {
       report = failedSyncStatus(failure!, progress, previous, now);
       requeueAfterMs = this.retryAfterMs(key, failure!, now);
+      requeue = { requeueAfterMs };
     }
     let conditions = previous.conditions ?? [];
     for (const input of report.conditions)
@@ -362,7 +364,7 @@ export class ConnectionReconciler {
     // Its snapshots and findings are recorded: a retry after a failed status patch writes this.
     if (outcome) this.unwritten.hold(key, connection, written);
     await this.writeReport(key, connection, spec, written, fenced, deadline);
-    return { requeueAfterMs };
+    return requeue;
   }
 
   /** Writes a sync's status, then records its Events (best effort: they fail no reconcile). */
