@@ -81,7 +81,8 @@ export async function finalizeConnection(
  * right to list every XeroConnection it revokes nothing and says so in a Warning. Fenced before
  * each step: a replica that stopped leading reports nothing and leaves the revocation to the next
  * leader, which redoes it from what Xero lists then. `signal` (the reconcile's deadline) aborts
- * its Kubernetes calls and GET /connections: then it is retried, as when fenced. Returns what
+ * its Kubernetes calls and Xero calls (GET and DELETE /connections): then it is retried, as when
+ * fenced. Returns what
  * became of the grant.
  */
 async function revokeGrant(
@@ -118,7 +119,7 @@ async function revokeGrant(
         });
         for (const { id } of planned.disconnect) {
           fenced.throwIfAborted();
-          await client.accounting.deleteConnection(grant.accessToken, id);
+          await client.accounting.deleteConnection(grant.accessToken, id, { signal });
         }
         return planned;
       },

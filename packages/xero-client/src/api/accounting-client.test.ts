@@ -17,6 +17,10 @@ let answer: { status: number; body: unknown; headers?: Record<string, string> } 
 let connectionsAnswer: { status: number; body: unknown } | undefined;
 /** Called as GET /connections arrives, before it is answered. */
 let onConnections: (() => void) | undefined;
+/** The paths of every DELETE the stand-in received. */
+const deletes: string[] = [];
+/** The If-Modified-Since of the last accounting call (undefined: none sent). */
+let lastIfModifiedSince: string | undefined;
 let server: Server;
 let client: XeroAccountingClient;
 
@@ -35,6 +39,7 @@ beforeAll(async () => {
       response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(body));
     };
+    if (request.method === 'DELETE') deletes.push(request.url ?? '');
     if (request.url === '/connections') {
       onConnections?.();
       if (connectionsAnswer) return json(connectionsAnswer.status, connectionsAnswer.body);
@@ -51,6 +56,7 @@ beforeAll(async () => {
       ]);
       return;
     }
+    lastIfModifiedSince = request.headers['if-modified-since'];
     json(answer.status, answer.body, answer.headers);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -187,5 +193,84 @@ describe('a call given up while it tells a refusal apart', () => {
     } finally {
       onConnections = undefined;
     }
+  });
+});
+
+describe('DELETE /connections', () => {
+  it("is not sent once the caller has given up: it fails with the signal's reason", async () => {
+    answer = { status: 204, body: {} };
+    const controller = new AbortController();
+    const reason = new Error('out of time');
+    controller.abort(reason);
+    const sentBefore = deletes.length;
+    const error = await client
+      .deleteConnection('token', '0c000000-0000-4000-8000-000000000009', {
+        signal: controller.signal,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(deletes.length).toBe(sentBefore);
+  });
+
+  it('counts an answered DELETE as done', async () => {
+    answer = { status: 204, body: {} };
+    await client.deleteConnection('token', '0c000000-0000-4000-8000-000000000009');
+    expect(deletes.at(-1)).toBe('/connections/0c000000-0000-4000-8000-000000000009');
+  });
+});
+
+describe('GET Users answers that would read as every user gone', () => {
+  const user = {
+    UserID: '7b000000-0000-4000-8000-000000000001',
+    EmailAddress: 'subscriber@acme.example',
+    FirstName: 'Sam',
+    LastName: 'Subscriber',
+    UpdatedDateUTC: '/Date(1573755038314+0000)/',
+    IsSubscriber: true,
+    OrganisationRole: 'ADMIN',
+  };
+
+  it('refuses a 304 to a request that sent no If-Modified-Since, naming the operation', async () => {
+    answer = { status: 304, body: {} };
+    const error = await failure(TENANT, 'InvalidResponse');
+    expect(lastIfModifiedSince).toBeUndefined();
+    expect(error).toMatchObject({ operation: 'GET Users', statusCode: 304 });
+    expect(error.message).toBe(
+      "Xero's response to GET Users is not valid: HTTP 304 Not Modified to a request that was not conditional (no If-Modified-Since).",
+    );
+  });
+
+  it('takes a 304 to an If-Modified-Since request as no user changed', async () => {
+    answer = { status: 304, body: {} };
+    const since = new Date('2026-11-01T00:00:00Z');
+    expect(await client.getUsers('token', TENANT, { ifModifiedSince: since })).toEqual([]);
+    expect(lastIfModifiedSince).toBeDefined();
+  });
+
+  it('refuses an empty complete list: every organisation has its subscriber', async () => {
+    answer = { status: 200, body: { Users: [] } };
+    const error = await failure(TENANT, 'InvalidResponse');
+    expect(error).toMatchObject({ operation: 'GET Users', statusCode: 200 });
+    expect(error.message).toContain('Users is empty, but every organisation has at least one user');
+  });
+
+  it('takes an empty list of users changed since If-Modified-Since as none changed', async () => {
+    answer = { status: 200, body: { Users: [] } };
+    const since = new Date('2026-11-01T00:00:00Z');
+    expect(await client.getUsers('token', TENANT, { ifModifiedSince: since })).toEqual([]);
+  });
+
+  it('reads a complete list with its subscriber', async () => {
+    answer = { status: 200, body: { Users: [user] } };
+    const users = await client.getUsers('token', TENANT);
+    expect(users.map((u) => [u.email, u.isSubscriber])).toEqual([
+      ['subscriber@acme.example', true],
+    ]);
+  });
+
+  it('refuses a 304 to the other calls, which are never conditional', async () => {
+    answer = { status: 304, body: {} };
+    const error = await refusal(client.getOrganisation('token', TENANT), 'InvalidResponse');
+    expect(error).toMatchObject({ operation: 'GET Organisation', statusCode: 304 });
   });
 });

@@ -67,7 +67,11 @@ export class XeroAccountingClient {
   }
 
   /** Disconnects a tenant from the grant (revokes the connection). Already gone counts as done. */
-  async deleteConnection(accessToken: string, connectionId: string): Promise<void> {
+  async deleteConnection(
+    accessToken: string,
+    connectionId: string,
+    options: CallOptions = {},
+  ): Promise<void> {
     const operation = 'DELETE /connections';
     const response = await this.transport.send({
       method: 'DELETE',
@@ -76,6 +80,8 @@ export class XeroAccountingClient {
       idempotent: true,
       operation,
       scope: { appId: this.appId, operation },
+      signal: options.signal,
+      waitUntil: options.waitUntil,
     });
     if (response.statusCode === 204 || response.statusCode === 200 || response.statusCode === 404)
       return;
@@ -91,11 +97,18 @@ export class XeroAccountingClient {
     return connection;
   }
 
+  /**
+   * Every user of the organisation; with `ifModifiedSince`, only those changed since (none on a
+   * 304). A 304 to a request that was not conditional, or a complete list that is empty, is
+   * refused (InvalidResponse): either would read as every user gone.
+   */
   async getUsers(
     accessToken: string,
     tenantId: string,
     options: GetUsersOptions = {},
   ): Promise<XeroUser[]> {
+    const operation = 'GET Users';
+    const conditional = options.ifModifiedSince !== undefined;
     const extra: Record<string, string> = options.ifModifiedSince
       ? { 'if-modified-since': formatModifiedSince(options.ifModifiedSince) }
       : {};
@@ -103,12 +116,23 @@ export class XeroAccountingClient {
       accessToken,
       tenantId,
       'Users',
-      'GET Users',
+      operation,
       options,
       extra,
+      conditional ? [304] : [],
     );
     if (response.statusCode === 304) return [];
-    return parseResponse(usersSchema, response.body, 'GET Users', 200);
+    const users = parseResponse(usersSchema, response.body, operation, 200);
+    // Every Xero organisation has at least one user: its subscriber, who holds its subscription.
+    // An empty complete list is a fault (Xero's or a proxy's); recorded as a snapshot it would
+    // show every user gone and close every leaver's finding as remediated: false evidence.
+    if (!conditional && users.length === 0)
+      throw xeroErrors.invalidResponse(
+        operation,
+        'Users is empty, but every organisation has at least one user (its subscriber)',
+        200,
+      );
+    return users;
   }
 
   /** One user, or null when Xero does not know the id. */
@@ -191,13 +215,7 @@ export class XeroAccountingClient {
       signal: options.signal,
       waitUntil: options.waitUntil,
     });
-    if (
-      response.statusCode === 200 ||
-      response.statusCode === 304 ||
-      allowed.includes(response.statusCode)
-    ) {
-      return response;
-    }
+    if (response.statusCode === 200 || allowed.includes(response.statusCode)) return response;
     if (response.statusCode === 403 || isScopeProblem(response))
       throw await this.forbidden(accessToken, tenantId, operation, response, options);
     throw this.failure(operation, response, tenantId);
@@ -240,6 +258,14 @@ export class XeroAccountingClient {
     if (response.statusCode === 403)
       return xeroErrors.notAuthorisedForOrganisation(operation, tenantId);
     if (response.statusCode === 429) return rateLimitedError(operation, response, tenantId);
+    // Only a conditional request may be answered "not modified": one that sent no condition has
+    // no earlier answer to keep.
+    if (response.statusCode === 304)
+      return xeroErrors.invalidResponse(
+        operation,
+        'HTTP 304 Not Modified to a request that was not conditional (no If-Modified-Since)',
+        304,
+      );
     return xeroErrors.invalidResponse(
       operation,
       `unexpected HTTP ${response.statusCode}`,
