@@ -42,7 +42,7 @@ import { effectiveSpec, type EffectiveSpec } from './spec-defaults.js';
 import { SYNC_TIMED_OUT, SyncDeadline } from './sync-deadline.js';
 import { UnwrittenReports, type SyncReport } from './unwritten-reports.js';
 import { TenantRetries } from './tenant-retries.js';
-import { RequestedSyncGate, syncRequestedSince } from './requested-sync.js';
+import { handledSyncRequest, RequestedSyncGate, syncRequested } from './requested-sync.js';
 
 export interface ConnectionReconcilerDeps {
   api: XeroConnectionApi;
@@ -257,7 +257,7 @@ export class ConnectionReconciler {
     // Retrying a partial sync: all but its synced organisations, unless a sync was asked for by
     // hand. Taken either way: a requested sync that succeeds leaves no retry behind.
     const held = this.tenantRetries.take(key, connection, now);
-    const retry = syncRequestedSince(connection, previous.lastSyncTime) ? undefined : held;
+    const retry = syncRequested(connection) ? undefined : held;
 
     const progress: Progress = { phase: 'authenticate' };
     let outcome: SyncOutcome | undefined;
@@ -357,6 +357,8 @@ export class ConnectionReconciler {
       observedGeneration: generation,
       conditions: setCondition(conditions, ready, generation, now),
       nextSyncTime: new Date(now.getTime() + requeueAfterMs).toISOString(),
+      // Served by this sync, failed or not: any other value of the annotation is a new request.
+      lastHandledSyncRequest: handledSyncRequest(connection),
     };
 
     const written: SyncReport = { previous, status, ready, synced: outcome };

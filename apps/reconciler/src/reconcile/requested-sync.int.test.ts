@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
+import { SYNC_REQUESTED_ANNOTATION } from './requested-sync.js';
 
 const GAP_MS = 6_000;
 
@@ -42,6 +43,40 @@ describe('syncs asked for by the annotation (staff changes, kubectl annotate)', 
       expect(afterSecond).toBeGreaterThan(before);
       await new Promise((r) => setTimeout(r, GAP_MS + 2_000));
       expect(xeroCalls()).toBe(afterSecond);
+      expect((await bed.getConnection('acme')).status?.lastSyncTime).toBe(
+        second.status?.lastSyncTime,
+      );
+    },
+  );
+});
+
+describe("a sync request stamped by a clock behind the leader's", () => {
+  const bed = useTestBed({ name: 'requested-behind' });
+
+  it(
+    'is served, though it names a time before the last sync, and once',
+    { timeout: 90_000 },
+    async () => {
+      await bed.startReconciler({ REQUESTED_SYNC_GAP: '1s' });
+      await bed.applyAuthorizationCodeConnection('acme', { syncInterval: '1h' });
+      const first = await bed.waitForReady('acme', 'True');
+      expect(first.status?.lastHandledSyncRequest).toBe('');
+
+      // As a standby whose clock is 20 s behind the leader's stamps a staff change.
+      const behind = new Date(Date.parse(first.status!.lastSyncTime!) - 20_000).toISOString();
+      await bed.annotate('acme', { [SYNC_REQUESTED_ANNOTATION]: behind });
+      const second = await eventually(
+        async () => {
+          const c = await bed.getConnection('acme');
+          return c.status?.lastSyncTime !== first.status?.lastSyncTime ? c : undefined;
+        },
+        20_000,
+        'the sync requested with a time before the last one',
+      );
+      expect(second.status?.lastHandledSyncRequest).toBe(behind);
+
+      // Handled: past the gap, no other sync runs for it.
+      await new Promise((r) => setTimeout(r, 3_000));
       expect((await bed.getConnection('acme')).status?.lastSyncTime).toBe(
         second.status?.lastSyncTime,
       );

@@ -2,7 +2,8 @@ import type { XeroConnection } from '@xero-access/crd';
 
 /**
  * `kubectl annotate xc NAME xeroaccess.dev/sync-requested-at=$(date -u +%FT%TZ) --overwrite`
- * asks for a sync now (as Flux's reconcile.fluxcd.io/requestedAt): due when newer than the last sync.
+ * asks for a sync now (as Flux's reconcile.fluxcd.io/requestedAt): due while its value is not the
+ * one the last sync handled (`status.lastHandledSyncRequest`, as Flux's lastHandledReconcileAt).
  */
 export const SYNC_REQUESTED_ANNOTATION = 'xeroaccess.dev/sync-requested-at';
 
@@ -14,23 +15,45 @@ export const SYNC_REQUESTED_ANNOTATION = 'xeroaccess.dev/sync-requested-at';
  */
 export const REQUESTED_SYNC_GAP_MS = 60_000;
 
-/** Whether the annotation asks for a sync newer than the last one. */
-export function syncRequestedSince(
-  connection: XeroConnection,
-  lastSyncTime: string | undefined,
-): boolean {
-  const requested = Date.parse(connection.metadata?.annotations?.[SYNC_REQUESTED_ANNOTATION] ?? '');
-  if (Number.isNaN(requested)) return false;
-  return !lastSyncTime || requested > Date.parse(lastSyncTime);
+/** The annotation's value: the request a sync starting now serves. */
+export function syncRequestOf(connection: XeroConnection): string | undefined {
+  return connection.metadata?.annotations?.[SYNC_REQUESTED_ANNOTATION];
+}
+
+/**
+ * What a sync records in `status.lastHandledSyncRequest`: the request it started with, or '' for
+ * none, so that a status without the field is known to come from a version before it.
+ */
+export function handledSyncRequest(connection: XeroConnection): string {
+  return syncRequestOf(connection) ?? '';
+}
+
+/**
+ * Whether the annotation asks for a sync no sync has handled yet. Its value is compared with the
+ * one the last sync handled, never with a clock: the annotation is stamped by whichever replica
+ * takes a re-evaluation request (or by hand), and a clock behind the leader's would date a new
+ * request before the last sync and have it dropped.
+ */
+export function syncRequested(connection: XeroConnection): boolean {
+  const requested = syncRequestOf(connection);
+  if (!requested) return false;
+  const handled = connection.status?.lastHandledSyncRequest;
+  if (handled !== undefined) return requested !== handled;
+  // A status written before lastHandledSyncRequest existed: the old time comparison, until the
+  // next sync records the field. Taking every annotation for new instead would sync at once every
+  // connection a staff change ever touched, on the upgrade's first leader.
+  const requestedAt = Date.parse(requested);
+  if (Number.isNaN(requestedAt)) return false;
+  const lastSyncTime = connection.status?.lastSyncTime;
+  return !lastSyncTime || requestedAt > Date.parse(lastSyncTime);
 }
 
 /**
  * When each connection's last sync started, in this process: a requested sync starts no sooner
  * than the gap after it, whether that sync succeeded or not (a failing connection's lastSyncTime
- * does not move). It also remembers the request each sync served: a request dated in the future
- * (`date` without `-u` in a zone ahead of UTC) stays newer than lastSyncTime after its sync, and
- * would otherwise sync again at every gap until that time. A new leader knows none of this, so its
- * first request runs at once.
+ * does not move). It also remembers the request each sync served, for a sync whose status (and
+ * with it lastHandledSyncRequest) was not written: the request would otherwise run again at every
+ * gap. A new leader knows none of this, so its first request runs at once.
  */
 export class RequestedSyncGate {
   private readonly started = new Map<string, { at: number; served: string | undefined }>();
@@ -39,7 +62,7 @@ export class RequestedSyncGate {
 
   /** A sync of `connection` (key `key`) starts at `now`, serving the request it carries. */
   starting(key: string, connection: XeroConnection, now: number): void {
-    this.started.set(key, { at: now, served: requestOf(connection) });
+    this.started.set(key, { at: now, served: syncRequestOf(connection) });
   }
 
   /**
@@ -47,18 +70,14 @@ export class RequestedSyncGate {
    * last sync served it), else `now` or the end of the gap after the last start.
    */
   dueAt(key: string, connection: XeroConnection, now: number): number | undefined {
-    if (!syncRequestedSince(connection, connection.status?.lastSyncTime)) return undefined;
+    if (!syncRequested(connection)) return undefined;
     const last = this.started.get(key);
     if (last === undefined) return now;
-    if (last.served === requestOf(connection)) return undefined;
+    if (last.served === syncRequestOf(connection)) return undefined;
     return Math.max(now, last.at + this.gapMs);
   }
 
   forget(key: string): void {
     this.started.delete(key);
   }
-}
-
-function requestOf(connection: XeroConnection): string | undefined {
-  return connection.metadata?.annotations?.[SYNC_REQUESTED_ANNOTATION];
 }

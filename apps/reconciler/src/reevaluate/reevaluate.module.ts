@@ -31,6 +31,8 @@ const LISTENER = Symbol('ReevaluationListener');
           redis,
           keyPrefix: config.redisKeyPrefix,
           logger: logger.child({ component: 'reevaluate' }),
+          // This replica's clock, maybe behind the leader's: only a value the last sync did not
+          // handle counts (reconcile/requested-sync.ts), never the time it names.
           reevaluate: (namespace, name, signal) =>
             api.annotate(
               namespace,

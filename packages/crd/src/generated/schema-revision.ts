@@ -6,7 +6,7 @@
  * The XeroConnection CRD's schema revision this build was generated from: the reconciler refuses
  * to start when the installed CRD's `xeroaccess.dev/schema-revision` annotation is older.
  */
-export const CRD_SCHEMA_REVISION = 2;
+export const CRD_SCHEMA_REVISION = 3;
 
 /** sha256 of the CRD's spec at that revision: generating after a change of spec bumps the revision. */
-export const CRD_SPEC_SHA256 = 'ba587d3e2441a8c3f785dd573a55531ed062c62c5ab682d52b8655cb47c6f5b4';
+export const CRD_SPEC_SHA256 = 'bd5b238ff9c69c60e57d14f67b96a39627363a37fd94d4e66d2ae28113494eaf';

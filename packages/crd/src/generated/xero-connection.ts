@@ -142,6 +142,10 @@ export interface XeroConnectionStatus {
    */
   nextSyncTime?: string;
   /**
+   * The value of the xeroaccess.dev/sync-requested-at annotation the last sync started with (empty when it had none), written with that sync's outcome, as Flux's status.lastHandledReconcileAt. Any other value of the annotation asks for a sync, whatever time it names (a replica or laptop whose clock is behind, a time without a zone): the next sync serves it, no sooner than REQUESTED_SYNC_GAP after the last one started.
+   */
+  lastHandledSyncRequest?: string;
+  /**
    * Xero users (role not REMOVED) in the latest snapshot of each monitored organisation (its last one for an organisation that failed to sync).
    */
   userCount?: number;
