@@ -140,6 +140,7 @@ describe('the PrometheusRule under promtool', () => {
       'XeroAccessAdminApiDown',
       'XeroAccessAdminApiErrors',
       'XeroAccessAdminApiSlow',
+      'XeroAccessReevaluationRequestsFailed',
     ]);
   });
 
@@ -890,6 +891,52 @@ describe('the admin API alerts', () => {
           ...rest.map((s) => fastAfter(s, 90)),
         ],
         alert_rule_test: [at('10m', alert), at('16m', alert), at('30m', alert)],
+      });
+    });
+  });
+
+  describe('XeroAccessReevaluationRequestsFailed', () => {
+    const alert = 'XeroAccessReevaluationRequestsFailed';
+    const failed = (labels: Record<string, string>) =>
+      series('xao_admin_reevaluation_requests_failed_total', labels);
+    const lost = firing(
+      alert,
+      { namespace: releaseNamespace, job: adminJob, severity: 'warning' },
+      {
+        summary:
+          'Staff, link or finding changes on the admin API of xero-access release xao (xao-system) could not ask for re-evaluation in the past 15 minutes',
+      },
+    );
+
+    it('fires at the first request given up on by any replica, and ends 15 minutes after the last', () => {
+      expect(rule(alert).annotations.description).toContain(logs);
+      expectPasses({
+        input_series: [
+          // One request given up on at 6m.
+          { series: failed(admin('a')), values: '0x5 1x30' },
+          // A replica that never failed, and one started at 10m (its counter starts at 0).
+          { series: failed(admin('b')), values: '0x35' },
+          { series: failed(admin('c')), values: '_x9 0x25' },
+          // Another release's.
+          { series: failed(elsewhere()), values: '0+1x35' },
+        ],
+        alert_rule_test: [
+          at('5m', alert),
+          at('6m', alert, lost),
+          at('19m', alert, lost),
+          at('21m', alert),
+        ],
+      });
+    });
+
+    it('fires again for a failure after a restart reset the counter', () => {
+      expectPasses({
+        input_series: [
+          // 3 failures, the pod restarts at 20m, and its new process gives one up at 40m.
+          { series: failed(admin('a')), values: '0x5 3x14 stale' },
+          { series: failed(admin('b')), values: '_x20 0x18 1x10' },
+        ],
+        alert_rule_test: [at('6m', alert, lost), at('38m', alert), at('40m', alert, lost)],
       });
     });
   });

@@ -523,7 +523,12 @@ describe('rendered manifests', () => {
 
   // Likewise the admin API's, on its own replicas: a release may run either alone.
   it('renders the admin API alerts only with the ServiceMonitor and admin API replicas', () => {
-    const admin = ['XeroAccessAdminApiDown', 'XeroAccessAdminApiErrors', 'XeroAccessAdminApiSlow'];
+    const admin = [
+      'XeroAccessAdminApiDown',
+      'XeroAccessAdminApiErrors',
+      'XeroAccessAdminApiSlow',
+      'XeroAccessReevaluationRequestsFailed',
+    ];
     expect(alertNames('metrics.serviceMonitor.enabled=true', 'reconciler.replicas=0')).toEqual(
       expect.arrayContaining(admin),
     );

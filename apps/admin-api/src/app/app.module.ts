@@ -22,9 +22,11 @@ import { FindingsController } from '../findings/findings.controller.js';
 import { HealthController } from '../health/health.controller.js';
 import { Readiness } from '../health/readiness.js';
 import { AllExceptionsFilter } from '../http/exception.filter.js';
+import { UndeclaredInputInterceptor } from '../http/undeclared-input.interceptor.js';
 import { KubeGateway } from '../kube/kube.js';
 import { LinksController } from '../links/links.controller.js';
 import { LoggerModule } from '../logging/logger.module.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { ApiRateLimit } from '../rate-limit/api-rate-limit.js';
 import { CALLER_RATE_LIMIT, CallerRateLimitGuard } from '../rate-limit/caller-rate-limit.guard.js';
 import { ReevaluationPublisher } from '../reevaluation/reevaluation.js';
@@ -52,7 +54,8 @@ export interface AppDependencies {
 
 @Module({})
 export class AppModule {
-  static with(deps: AppDependencies): DynamicModule {
+  /** `metrics`: what the server's metrics listener serves (tests may leave it out). */
+  static with(deps: AppDependencies, metrics?: ApiMetrics): DynamicModule {
     const optional: Provider[] = [
       ...(deps.kube ? [{ provide: KubeGateway, useValue: deps.kube }] : []),
       ...(deps.oidc ? [{ provide: OidcVerifier, useValue: deps.oidc }] : []),
@@ -88,7 +91,9 @@ export class AppModule {
         { provide: TOKEN_CACHE, useValue: new VerifiedTokenCache() },
         {
           provide: ReevaluationPublisher,
-          useValue: new ReevaluationPublisher(deps.redis, deps.config.redisKeyPrefix, deps.logger),
+          useValue: new ReevaluationPublisher(deps.redis, deps.config.redisKeyPrefix, deps.logger, {
+            failures: metrics?.reevaluationRequestsFailed,
+          }),
         },
         Reevaluation,
         StaffChanges,
@@ -109,6 +114,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: CallerRateLimitGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        // Inside the audit: a write refused for what it sent is audited as any other 400.
+        { provide: APP_INTERCEPTOR, useClass: UndeclaredInputInterceptor },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { closeConnectionsWhileDraining } from '../health/close-connections-while-draining.js';
+import { registerUtf8BodyParsers } from '../http/body-parsers.js';
 import { Readiness } from '../health/readiness.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import { registerDocs } from '../openapi/docs.js';
@@ -16,7 +17,8 @@ import { AppModule, type AppDependencies } from './app.module.js';
 
 /**
  * Builds the app (routes, parsers, rate limit, OpenAPI and docs) without listening; with
- * `metrics`, every answer is counted into them (the server's metrics listener serves them).
+ * `metrics`, every answer and every re-evaluation request given up on is counted into them (the
+ * server's metrics listener serves them).
  */
 export async function createApp(
   deps: AppDependencies,
@@ -50,16 +52,18 @@ export async function createApp(
     );
   });
   if (options.metrics) countRequests(root, options.metrics);
-  const json = fastify.getDefaultJsonParser('error', 'error');
-  fastify.addContentTypeParser('application/scim+json', { parseAs: 'string' }, json);
-  fastify.addContentTypeParser('text/csv', { parseAs: 'string' }, (_request, body, done) =>
-    done(null, body),
-  );
+  registerUtf8BodyParsers(root);
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.with(deps), adapter, {
-    logger: ['error', 'warn'],
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.with(deps, options.metrics),
+    adapter,
+    {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+      // The body parsers are ours (registerUtf8BodyParsers); Nest's would decode leniently.
+      bodyParser: false,
+    },
+  );
   // Before the rate limit, so a 429 carries the security headers too.
   await app.register(
     helmet as unknown as Parameters<NestFastifyApplication['register']>[0],

@@ -15,7 +15,7 @@ import type { AppDependencies } from './app.module.js';
  * (each wait logged at warn), so a pod that starts before PostgreSQL does not crash-loop.
  */
 export async function openModel(config: AppConfig, logger: Logger): Promise<ModelOrm> {
-  const parsed = parseDatabaseUrl(config.databaseUrl);
+  const parsed = parseDatabaseUrl(config.databaseUrl, 'DATABASE_URL');
   const sqlite = parsed.dialect === 'sqlite';
   // The embedded default lives in a folder that may not exist yet on a fresh machine or volume.
   if (sqlite && parsed.dbName && parsed.dbName !== ':memory:')

@@ -20,8 +20,12 @@ const auditQuery = z
       .describe('e.g. `PATCH /staff/:id`, or `staff.update` for the values a change overwrote'),
     resourceType: z.string().max(64).optional(),
     resourceId: z.string().max(512).optional(),
-    since: dateTime.optional(),
-    until: dateTime.optional(),
+    since: dateTime
+      .optional()
+      .describe(
+        'Entries stamped (`at`) at or after this instant. Entries appear when their transaction commits, not in `at` order, and a `pending` entry is settled in place later: poll from the newest `at` you hold minus the longest write transaction (10 minutes with the defaults), or from your oldest `pending` entry, keeping entries by `id`',
+      ),
+    until: dateTime.optional().describe('Entries stamped before this instant'),
     limit: limitParam,
     cursor: cursorParam,
   })

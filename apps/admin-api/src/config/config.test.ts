@@ -129,6 +129,38 @@ describe('loadConfig', () => {
     );
   });
 
+  it('drops the whitespace around a bootstrap token (a Secret made from a file ends in a newline)', () => {
+    const token = `xao_${'k'.repeat(40)}`;
+    const config = loadConfig({
+      BOOTSTRAP_ADMIN_TOKEN: `${token}\n`,
+      BOOTSTRAP_SCIM_TOKEN: `  ${token}\r\n`,
+    });
+    expect(config.bootstrapAdminToken).toBe(token);
+    expect(config.bootstrapScimToken).toBe(token);
+  });
+
+  it.each([
+    ['longer than the directory stores', `xao_${'k'.repeat(600)}`, 'must be 32 to 512 characters'],
+    [
+      'holding a space',
+      `xao_${'k'.repeat(20)} ${'k'.repeat(20)}`,
+      'must be printable ASCII characters without spaces',
+    ],
+    [
+      'holding a character past ASCII',
+      `xao_${'k'.repeat(40)}é`,
+      'must be printable ASCII characters without spaces',
+    ],
+  ])('refuses a bootstrap token %s, naming the variable and not the value', (_, token, problem) => {
+    let message = '';
+    try {
+      loadConfig({ BOOTSTRAP_ADMIN_TOKEN: token });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(`invalid configuration: BOOTSTRAP_ADMIN_TOKEN: ${problem}`);
+  });
+
   it('trusts no proxy unless TRUST_PROXY names it, and refuses an entry that is not an address or range', () => {
     expect(loadConfig({}).trustProxy).toEqual([]);
     expect(

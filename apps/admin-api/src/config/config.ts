@@ -35,10 +35,20 @@ const groupRoles = z
     return map;
   });
 
-/** Without the prefix the guard would take the token for an OIDC JWT: it could never be used. */
+const TOKEN_LENGTH = 'must be 32 to 512 characters';
+
+/**
+ * Surrounding whitespace is dropped: a Secret made from a file holds the newline the file ends
+ * in, and the token sent would never match. What is left must be what a caller can send after
+ * `Bearer ` (no spaces, printable ASCII), of a length the directory stores, and carry the prefix:
+ * without it the guard would take the token for an OIDC JWT. Errors never show the value.
+ */
 const bootstrapToken = z
   .string()
-  .min(32)
+  .trim()
+  .min(32, TOKEN_LENGTH)
+  .max(512, TOKEN_LENGTH)
+  .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII characters without spaces')
   .refine((t) => t.startsWith(TOKEN_PREFIX), `must start with ${TOKEN_PREFIX}`)
   .optional();
 

@@ -73,7 +73,10 @@ describe('TokenSetWriter (a consent whose token set Kubernetes does not take at 
       parseConfig({ tokenWriteRetryMs: '1m', oidc: {}, xero: {} }),
       createLogger('info', { write: (text: string) => void lines.push(JSON.parse(text)) }),
       {
-        connections: async (_: string, keys: string[]) => void reevaluated.push(keys),
+        connections: async (_: string, keys: string[]) => {
+          reevaluated.push(keys);
+          return { reevaluated: keys, notReevaluated: [] as string[] };
+        },
       } as Reevaluation,
     );
   });

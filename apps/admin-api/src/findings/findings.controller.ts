@@ -65,7 +65,7 @@ export class FindingsController {
         limit: q.limit ?? 50,
         cursor: q.cursor ?? null,
         sort: q.sort ?? 'firstSeenAt',
-        order: q.order ?? 'desc',
+        order: q.order,
       },
     );
   }

@@ -40,7 +40,12 @@ export const listFindingsQuery = z
       .describe(
         'Page order: firstSeenAt (the default; it never changes). lastSeenAt is refused: every sync rewrites it, so pages ordered by it would skip or repeat findings.',
       ),
-    order: z.enum(['asc', 'desc']).optional(),
+    order: z
+      .enum(['asc', 'desc'])
+      .default('desc')
+      .describe(
+        'desc (the default): newest first; asc: oldest first, findings opened after the first page come last',
+      ),
     limit: limitParam,
     cursor: cursorParam,
   })

@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   NotFoundError,
   PageRequestError,
+  ReviewAlreadyOpenError,
   ValidationError,
   classifyDatabaseOutage,
 } from '@xero-access/model';
@@ -62,6 +63,13 @@ export function toErrorBody(error: unknown): ErrorBody {
   }
   if (error instanceof NotFoundError)
     return { statusCode: 404, error: REASONS[404]!, message: error.message };
+  if (error instanceof ReviewAlreadyOpenError)
+    return {
+      statusCode: 409,
+      error: REASONS[409]!,
+      message: error.message,
+      reviewId: error.review.id,
+    };
   if (error instanceof ConflictError)
     return { statusCode: 409, error: REASONS[409]!, message: error.message };
   if (error instanceof ForbiddenError)

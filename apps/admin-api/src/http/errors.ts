@@ -7,6 +7,8 @@ export interface ErrorBody {
   message: string;
   /** The request field at fault (dotted path), when there is one. */
   field?: string;
+  /** POST /reviews' 409: the campaign already open over the snapshot, to continue. */
+  reviewId?: string;
 }
 
 /** A 400 that names the field: `field: problem`. */

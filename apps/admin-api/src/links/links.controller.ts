@@ -10,7 +10,7 @@ import { auditActorOf } from '../audit/audit-actor.js';
 import { Access } from '../auth/access.decorator.js';
 import { AUDIT_RESOURCE_ID, type RequestWithPrincipal } from '../auth/principal.js';
 import { DB } from '../database/database.module.js';
-import { notFound } from '../http/errors.js';
+import { asBodyField, notFound } from '../http/errors.js';
 import { XeroUserIdParam } from '../http/params.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
@@ -86,11 +86,15 @@ export class LinksController {
     @ValidBody(linkBody) body: z.output<typeof linkBody>,
     @Req() request: FastifyRequest & RequestWithPrincipal,
   ) {
-    const link = await this.db.links.link(userId, body, auditActorOf(request));
+    const link = await this.db.links
+      .link(userId, body, auditActorOf(request))
+      .catch((error: unknown) => {
+        throw asBodyField(error);
+      });
     // The stored (lowercase) UserID is the one snapshots hold, whatever case the path used.
     request[AUDIT_RESOURCE_ID] = link.userId;
-    const reevaluated = await this.reevaluation.after('link.put', { userIds: [link.userId] });
-    return { ...link, reevaluated };
+    const reevaluation = await this.reevaluation.after('link.put', { userIds: [link.userId] });
+    return { ...link, ...reevaluation };
   }
 
   @Delete(':userId')
@@ -102,9 +106,7 @@ export class LinksController {
       'Remove a link (matching falls back to email); re-evaluates at once; audited (link.delete, ' +
       'with the link as it was)',
   })
-  @Returns(
-    z.object({ userId: z.string(), deleted: z.literal(true), reevaluated: z.array(z.string()) }),
-  )
+  @Returns(withReevaluated(z.object({ userId: z.string(), deleted: z.literal(true) })))
   @Fails([404])
   async remove(
     @XeroUserIdParam('userId') userId: string,
@@ -112,9 +114,9 @@ export class LinksController {
   ) {
     const removed = await this.db.links.unlink(userId, auditActorOf(request));
     request[AUDIT_RESOURCE_ID] = removed.userId;
-    const reevaluated = await this.reevaluation.after('link.delete', {
+    const reevaluation = await this.reevaluation.after('link.delete', {
       userIds: [removed.userId],
     });
-    return { userId: removed.userId, deleted: true, reevaluated };
+    return { userId: removed.userId, deleted: true, ...reevaluation };
   }
 }

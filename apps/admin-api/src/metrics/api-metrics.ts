@@ -18,6 +18,13 @@ export class ApiMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [this.registry],
   });
+  readonly reevaluationRequestsFailed = new Counter({
+    name: 'xao_admin_reevaluation_requests_failed_total',
+    help:
+      'Re-evaluation requests of staff, link, finding and connect changes that Redis did not take ' +
+      'within the retry budget: their connections wait for their next scheduled sync.',
+    registers: [this.registry],
+  });
   readonly buildInfo = new Gauge({
     name: 'xao_build_info',
     help: 'Always 1: the app and its version (its package.json).',

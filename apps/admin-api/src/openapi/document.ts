@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { UNLIMITED_PREFIX } from '../rate-limit/client-ip-limit.js';
 import { SCIM_PREFIX } from '../scim/scim-error-reply.js';
+import { applyBodyPerMediaType } from './body-per-media-type.js';
 import { errorComponents, errorResponse, SCIM_ERROR_REF } from './error-responses.js';
 import { openApiConfig } from './openapi-config.js';
 import { rateLimitHeaderComponents, rateLimitHeaderRefs } from './rate-limit-headers.js';
@@ -30,6 +31,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       const operation = operations[method];
       if (!operation) continue;
       requireOperationId(method, path, operation);
+      applyBodyPerMediaType(operation);
       answersOfEveryRoute(method, operation);
       if (!path.startsWith(UNLIMITED_PREFIX)) rateLimited(operation);
     }
@@ -50,9 +52,16 @@ function requireOperationId(method: string, path: string, operation: Operation):
   );
 }
 
-/** Statuses any route can answer whatever it does: 500, and on a method with a body 400 and 413. */
+/**
+ * Statuses any route can answer whatever it does: 400 (a query parameter it does not declare,
+ * http/undeclared-input.interceptor.ts), 500, and on a method with a body 413.
+ */
 function answersOfEveryRoute(method: string, operation: Operation): void {
-  const statuses = [...(BODY_METHODS.has(method) ? ([400, 413] as const) : []), 500 as const];
+  const statuses = [
+    400 as const,
+    ...(BODY_METHODS.has(method) ? [413 as const] : []),
+    500 as const,
+  ];
   for (const status of statuses) operation.responses[status] ??= errorResponse(status);
 }
 

@@ -16,6 +16,8 @@ const committed = fileURLToPath(new URL('../../openapi.json', import.meta.url));
 
 interface Operation {
   operationId: string;
+  parameters?: unknown[];
+  requestBody?: unknown;
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
   [extension: string]: unknown;
 }
@@ -148,9 +150,11 @@ describe('OpenAPI document', () => {
       expect(ok.headers[header]?.required, header).toBe(true);
   });
 
-  it('documents the error shape of a 500 on every operation, and of a 413 on every one with a body', async () => {
+  it('documents the error shape of a 400 and a 500 on every operation, and of a 413 on every one with a body', async () => {
     for (const { route, op } of await operations()) {
-      const statuses = /^(POST|PUT|PATCH|DELETE) /.test(route) ? ['413', '500'] : ['500'];
+      const statuses = /^(POST|PUT|PATCH|DELETE) /.test(route)
+        ? ['400', '413', '500']
+        : ['400', '500'];
       const [mediaType, ref] = route.includes(' /scim/')
         ? ['application/scim+json', SCIM_ERROR_REF]
         : ['application/json', ERROR_BODY_REF];
@@ -159,5 +163,37 @@ describe('OpenAPI document', () => {
           $ref: ref,
         });
     }
+  });
+
+  it("gives each of the staff import's media types its own body schema", async () => {
+    const { op } = (await operations()).find((o) => o.route === 'POST /staff/import')!;
+    const content = (op.requestBody as { content: Record<string, { schema: { type?: string } }> })
+      .content;
+    expect(Object.keys(content).sort()).toEqual(['application/json', 'text/csv']);
+    expect(content['application/json']!.schema.type).toBe('array');
+    expect(content['text/csv']!.schema.type).toBe('string');
+    expect(JSON.stringify(op)).not.toContain('x-body-per-media-type');
+  });
+
+  it('documents the default order of GET /findings', async () => {
+    const { op } = (await operations()).find((o) => o.route === 'GET /findings')!;
+    const order = (op.parameters as { name: string; schema: { default?: unknown } }[]).find(
+      (p) => p.name === 'order',
+    )!;
+    expect(order.schema.default).toBe('desc');
+  });
+
+  it("documents POST /reviews' 409: the open campaign's id in reviewId and its path in Location", async () => {
+    const { op } = (await operations()).find((o) => o.route === 'POST /reviews')!;
+    const conflict = op.responses['409'] as {
+      content: Record<string, { schema: { required?: string[]; properties?: object } }>;
+      headers: Record<string, { required?: boolean }>;
+    };
+    const schema = conflict.content['application/json']!.schema;
+    expect(schema.required).toContain('reviewId');
+    expect(Object.keys(schema.properties ?? {})).toEqual(
+      expect.arrayContaining(['statusCode', 'error', 'message', 'reviewId']),
+    );
+    expect(conflict.headers.Location?.required).toBe(true);
   });
 });

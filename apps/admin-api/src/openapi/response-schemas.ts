@@ -1,4 +1,4 @@
-import { AUDIT_OUTCOMES } from '@xero-access/model';
+import { AUDIT_OUTCOMES, CHAIN_PROBLEMS } from '@xero-access/model';
 import { z } from 'zod';
 
 /** Response shapes for the OpenAPI document (the handlers return the model's records as JSON). */
@@ -147,19 +147,20 @@ export const snapshotChainSchema = z.object({
       connection: z.string().describe('The chain verified (namespace/name): every record is of it'),
       tenantId: z.string(),
       length: z.number().int(),
+      headSequence: z
+        .number()
+        .int()
+        .nullable()
+        .describe('Keep it with headHash: query.expect=<headSequence>:<headHash> later'),
       headHash: z.string().nullable(),
       problems: z.array(
         z.object({
-          snapshotId: z.string(),
+          snapshotId: z
+            .string()
+            .nullable()
+            .describe('null for an expected link the chain does not hold'),
           sequence: z.number().int(),
-          problem: z.enum([
-            'chain-identity-mismatch',
-            'content-hash-mismatch',
-            'content-missing',
-            'chain-hash-mismatch',
-            'previous-hash-mismatch',
-            'sequence-gap',
-          ]),
+          problem: z.enum(CHAIN_PROBLEMS),
           detail: z.string(),
         }),
       ),
@@ -242,7 +243,14 @@ export const linkSchema = z.object({
 const reevaluated = z
   .array(z.string())
   .describe('Connections (namespace/name) asked to re-evaluate now');
-export const withReevaluated = <T extends z.ZodObject>(schema: T) => schema.extend({ reevaluated });
+const notReevaluated = z
+  .array(z.string())
+  .describe(
+    'Connections (namespace/name) the change touches that could not be asked to re-evaluate now ' +
+      '(Redis did not answer for 5 s): the change is saved, and their next scheduled sync re-evaluates them',
+  );
+export const withReevaluated = <T extends z.ZodObject>(schema: T) =>
+  schema.extend({ reevaluated, notReevaluated });
 export const importResultSchema = z.object({
   created: z.number().int(),
   updated: z.number().int(),
@@ -252,6 +260,7 @@ export const importResultSchema = z.object({
     .int()
     .describe('Rows for members the identity provider deleted (SCIM DELETE): left as they are'),
   reevaluated,
+  notReevaluated,
 });
 
 export const reviewProgressSchema = z.object({

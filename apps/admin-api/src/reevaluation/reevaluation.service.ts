@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Database, HeldUsers } from '@xero-access/model';
 import { DB } from '../database/database.module.js';
-import { ReevaluationPublisher } from './reevaluation.js';
+import { ReevaluationPublisher, type ReevaluationOutcome } from './reevaluation.js';
 
 /** After a staff or link change: find the connections it touches and ask for re-evaluation. */
 @Injectable()
@@ -12,13 +12,11 @@ export class Reevaluation {
   ) {}
 
   /** `by`: the Xero UserIDs whose link changed, and the emails of the staff records that did. */
-  async after(reason: string, by: HeldUsers): Promise<string[]> {
-    const connections = await this.db.connections.holding(by);
-    await this.publisher.request(connections, reason);
-    return connections;
+  async after(reason: string, by: HeldUsers): Promise<ReevaluationOutcome> {
+    return this.publisher.request(await this.db.connections.holding(by), reason);
   }
 
-  async connections(reason: string, keys: string[]): Promise<void> {
-    await this.publisher.request(keys, reason);
+  async connections(reason: string, keys: string[]): Promise<ReevaluationOutcome> {
+    return this.publisher.request(keys, reason);
   }
 }

@@ -11,7 +11,7 @@ import {
 } from '../openapi/response-schemas.js';
 import { Controller, Get, HttpCode, Inject, Post, Put, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Database } from '@xero-access/model';
+import { ReviewAlreadyOpenError, type Database } from '@xero-access/model';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -25,7 +25,13 @@ import { pageQuery } from '../http/query-schemas.js';
 import { sendStreamedJson } from '../http/streamed-json.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
 import { LOGGER } from '../logging/logger.module.js';
-import { createReviewBody, decideBody, listReviewsQuery } from './reviews.schemas.js';
+import {
+  createReviewBody,
+  decideBody,
+  listReviewsQuery,
+  reviewAlreadyOpenSchema,
+  reviewLocation,
+} from './reviews.schemas.js';
 
 /** Access review campaigns: one per tenant snapshot, a decision per user, a report as evidence. */
 @ApiTags('access reviews')
@@ -57,15 +63,24 @@ export class ReviewsController {
     summary: "Start a campaign over a tenant's latest snapshot",
     description:
       'At most one campaign is open per snapshot (connection, tenant and snapshot): while one is, ' +
-      'this answers 409 naming its id (`access review <id> … is already open over snapshot …`), ' +
-      'and starts nothing. So a request retried after a timeout cannot start a second campaign: ' +
-      'on 409, continue the named one (GET /reviews/{id}). A later snapshot may have its own.',
+      'this answers 409 with its id in `reviewId` and its path in `Location`, and starts nothing. ' +
+      'So a request retried after a timeout cannot start a second campaign: on 409, continue the ' +
+      'one `reviewId` names (GET /reviews/{id}). A later snapshot may have its own. A tenant the ' +
+      'connection has no snapshot of is a 400 naming body.tenantId; an unknown connection a 404.',
   })
   @Returns(reviewWithProgressSchema, 201)
-  @Fails([404, 409])
+  @Returns(reviewAlreadyOpenSchema, 409, 'A campaign is already open over this snapshot', {
+    Location: {
+      description: 'The open campaign (`/reviews/<reviewId>`)',
+      required: true,
+      schema: { type: 'string', format: 'uri-reference' },
+    },
+  })
+  @Fails([404])
   async create(
     @ValidBody(createReviewBody) body: z.output<typeof createReviewBody>,
     @CurrentPrincipal() who: Principal,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     let review;
     try {
@@ -77,6 +92,8 @@ export class ReviewsController {
         createdBy: who.actor,
       });
     } catch (error) {
+      if (error instanceof ReviewAlreadyOpenError)
+        void reply.header('location', reviewLocation(error.review.id));
       throw asBodyField(error);
     }
     return this.db.reviews.get(review.id);

@@ -4,11 +4,18 @@ import { z } from 'zod';
 import { connectionKeyParam } from '../connections/connection-key.js';
 import { dateTime } from '../http/date-time.js';
 import { cursorParam, limitParam } from '../http/query-schemas.js';
+import { errorBodySchema } from '../openapi/error-responses.js';
 
 export const createReviewBody = z
   .object({
     connection: connectionKeyParam.describe('namespace/name of the XeroConnection'),
-    tenantId: z.string().min(1).max(64).describe('Which tenant; its latest snapshot is reviewed'),
+    tenantId: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe(
+        'Which tenant; its latest snapshot is reviewed. A tenant the connection has no snapshot of is a 400 naming body.tenantId',
+      ),
     title: z.string().trim().min(1, 'must not be empty').max(255),
     dueAt: dateTime
       .optional()
@@ -53,3 +60,15 @@ export const listReviewsQuery = z
     cursor: cursorParam,
   })
   .strict();
+
+/** POST /reviews' 409: the error body, with the id of the campaign already open over the snapshot. */
+export const reviewAlreadyOpenSchema = errorBodySchema.extend({
+  reviewId: z
+    .uuid()
+    .describe(
+      'The campaign already open over this snapshot: continue it (GET /reviews/{reviewId})',
+    ),
+});
+
+/** The 409's Location: the open campaign, as a path (`/reviews/<id>`). */
+export const reviewLocation = (id: string) => `/reviews/${id}`;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Database, StaffRecord } from '@xero-access/model';
 import { DB } from '../database/database.module.js';
+import type { ReevaluationOutcome } from '../reevaluation/reevaluation.js';
 import { Reevaluation } from '../reevaluation/reevaluation.service.js';
 
 /** Turns staff directory changes into re-evaluation requests for the connections they touch. */
@@ -16,7 +17,7 @@ export class StaffChanges {
     reason: string,
     records: readonly StaffRecord[],
     extraUserIds: readonly string[] = [],
-  ): Promise<string[]> {
+  ): Promise<ReevaluationOutcome> {
     const userIds = [
       ...extraUserIds,
       ...(await this.db.links.linkedUserIds(records.map((r) => r.id))),
@@ -32,7 +33,7 @@ export class StaffChanges {
     reason: string,
     emails: readonly string[],
     updatedIds: readonly string[],
-  ): Promise<string[]> {
+  ): Promise<ReevaluationOutcome> {
     return this.reevaluation.after(reason, {
       emails,
       userIds: await this.db.links.linkedUserIds(updatedIds),

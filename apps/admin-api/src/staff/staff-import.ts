@@ -1,8 +1,8 @@
 import { ValidationError, type StaffInput } from '@xero-access/model';
-import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { dateTime } from '../http/date-time.js';
 import { BadRequestField } from '../http/errors.js';
+import { readCsvTable } from './csv-table.js';
 
 export const IMPORT_COLUMNS = [
   'email',
@@ -12,6 +12,7 @@ export const IMPORT_COLUMNS = [
   'offboardedAt',
   'externalId',
 ] as const;
+const REQUIRED_COLUMNS = ['email', 'name'] as const;
 export const MAX_IMPORT_ROWS = 10_000;
 
 const row = z
@@ -32,64 +33,54 @@ export const importJsonBody = z
   .array(row)
   .max(MAX_IMPORT_ROWS, `at most ${MAX_IMPORT_ROWS} rows per import`);
 
-/** The CSV line of the first row (line 1 is the header). */
-const CSV_FIRST_ROW_LINE = 2;
-
-/** Where row `index` is, as errors name it: `line N` of a CSV, else the JSON array index. */
-function rowLabel(index: number, csv: boolean): string {
-  return csv ? `line ${index + CSV_FIRST_ROW_LINE}` : String(index);
+/** Import rows, and where each is in the request body as errors name it. */
+export interface ImportRows {
+  rows: StaffInput[];
+  /** `line N` of a CSV (the line the row starts on), else the JSON array index. */
+  labelOf(index: number): string;
 }
 
 /**
  * The model names an import row by its index (`3.email`); the caller sent a CSV line or a JSON
  * array element in the request body, so the error names that instead (`body.line 5.email`).
  */
-export function importRowError(error: unknown, csv: boolean): unknown {
+export function importRowError(error: unknown, rows: Pick<ImportRows, 'labelOf'>): unknown {
   if (!(error instanceof ValidationError)) return error;
   const row = /^(\d+)\.(.+)$/.exec(error.field);
   if (!row) return error;
   const problem = error.message.slice(`${error.field}: `.length);
-  return new BadRequestField(`body.${rowLabel(Number(row[1]), csv)}.${row[2]}`, problem);
+  return new BadRequestField(`body.${rows.labelOf(Number(row[1]))}.${row[2]}`, problem);
 }
 
-function validateRows(rows: unknown[], where: string, csv: boolean): StaffInput[] {
+function validateRows(rows: unknown[], labelOf: (index: number) => string): ImportRows {
   if (rows.length > MAX_IMPORT_ROWS)
-    throw new BadRequestField(where, `at most ${MAX_IMPORT_ROWS} rows per import`);
-  return rows.map((r, i) => {
+    throw new BadRequestField('body', `at most ${MAX_IMPORT_ROWS} rows per import`);
+  const valid = rows.map((r, i) => {
     const parsed = row.safeParse(r);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
     const field = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.join('.');
     throw new BadRequestField(
-      `${where}.${rowLabel(i, csv)}.${field}`,
+      `body.${labelOf(i)}.${field}`,
       issue.code === 'unrecognized_keys' ? 'unknown column' : issue.message,
     );
   });
+  return { rows: valid, labelOf };
 }
 
 /**
- * CSV with a header row naming IMPORT_COLUMNS (email and name required). Empty cells are null (the
- * value is cleared); a column the header leaves out stays absent (the member keeps its value).
+ * CSV with a header row naming IMPORT_COLUMNS, matched ignoring case (email and name required).
+ * Empty cells are null (the value is cleared); a column the header leaves out stays absent (the
+ * member keeps its value).
  */
-export function parseStaffCsv(text: string): StaffInput[] {
-  let records: Record<string, string>[];
-  try {
-    records = parse(text, {
-      columns: true,
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      max_record_size: 64 * 1024,
-    }) as Record<string, string>[];
-  } catch (error) {
-    throw new BadRequestField('body', `not valid CSV: ${(error as Error).message}`);
-  }
-  const cleaned = records.map((r) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v === '' ? null : v])),
+export function parseStaffCsv(text: string): ImportRows {
+  const table = readCsvTable(text, { known: IMPORT_COLUMNS, required: REQUIRED_COLUMNS });
+  return validateRows(
+    table.map((r) => r.cells),
+    (index) => `line ${table[index]!.line}`,
   );
-  return validateRows(cleaned, 'body', true);
 }
 
-export function parseStaffJson(rows: unknown[]): StaffInput[] {
-  return validateRows(rows, 'body', false);
+export function parseStaffJson(rows: unknown[]): ImportRows {
+  return validateRows(rows, String);
 }

@@ -1,3 +1,4 @@
+import { BodyPerMediaType } from '../openapi/body-per-media-type.js';
 import { Fails } from '../openapi/error-responses.js';
 import { Returns } from '../openapi/returns.js';
 import {
@@ -7,7 +8,7 @@ import {
   withReevaluated,
 } from '../openapi/response-schemas.js';
 import { Body, Controller, Get, Headers, HttpCode, Inject, Patch, Post, Req } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Database } from '@xero-access/model';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -23,6 +24,7 @@ import { ValidBody, ValidQuery, findNul, openApiSchema } from '../http/zod-valid
 import { StaffChanges } from './staff-changes.js';
 import {
   IMPORT_COLUMNS,
+  type ImportRows,
   importJsonBody,
   importRowError,
   parseStaffCsv,
@@ -77,8 +79,11 @@ export class StaffController {
     operationId: 'listStaff',
     summary: 'The staff directory, in the order members were added (keyset-paginated)',
     description:
-      'Pages follow (createdAt, id), which no change moves, so a walk lists every member exactly ' +
-      'once while PATCH, SCIM or imports change the directory (members added meanwhile come last). ' +
+      'Pages follow (createdAt, id), which no change moves, so a walk lists every member who was ' +
+      'there when it started exactly once while PATCH, SCIM or imports change the directory. ' +
+      'Members added meanwhile come last, or not at all: createdAt is stamped when the request ' +
+      'adding them starts and they appear when it commits, so a walk that paged past that time ' +
+      'meanwhile (an import runs a while) does not list them; walk again to catch them. ' +
       'Until this release the list was by email, and a renamed member could be skipped or listed ' +
       'twice; a cursor of that order is refused (400 naming query.cursor): list again from the first page.',
   })
@@ -118,8 +123,8 @@ export class StaffController {
       .catch((error: unknown) => {
         throw asBodyField(error);
       });
-    const reevaluated = await this.changes.changed('staff.create', [created]);
-    return { ...created, reevaluated };
+    const reevaluation = await this.changes.changed('staff.create', [created]);
+    return { ...created, ...reevaluation };
   }
 
   @Patch(':id')
@@ -145,8 +150,8 @@ export class StaffController {
       .catch((error: unknown) => {
         throw asBodyField(error);
       });
-    const reevaluated = await this.changes.changed('staff.update', [before, after]);
-    return { ...after, reevaluated };
+    const reevaluation = await this.changes.changed('staff.update', [before, after]);
+    return { ...after, ...reevaluation };
   }
 
   @Post('import')
@@ -160,13 +165,11 @@ export class StaffController {
       'a row with offboardedAt and no status offboards (with status active it is refused); ' +
       'members the identity provider deleted are skipped, and a row making one active is refused',
   })
-  @ApiConsumes('application/json', 'text/csv')
-  @ApiBody({
-    schema: {
-      oneOf: [
-        openApiSchema(importJsonBody),
-        { type: 'string', description: `CSV with header ${IMPORT_COLUMNS.join(',')}` },
-      ],
+  @BodyPerMediaType({
+    'application/json': openApiSchema(importJsonBody),
+    'text/csv': {
+      type: 'string',
+      description: `CSV with a header naming any of ${IMPORT_COLUMNS.join(',')} (email and name required)`,
     },
   })
   @Returns(importResultSchema)
@@ -179,16 +182,17 @@ export class StaffController {
     const nul = findNul(body);
     if (nul)
       throw new BadRequestField(['body', ...nul].join('.'), 'must not contain NUL characters');
-    let rows;
+    let parsed: ImportRows;
     const csv = (contentType ?? '').startsWith('text/csv');
     if (csv) {
       if (typeof body !== 'string') throw new BadRequestField('body', 'expected CSV text');
-      rows = parseStaffCsv(body);
+      parsed = parseStaffCsv(body);
     } else {
       if (!Array.isArray(body))
         throw new BadRequestField('body', 'expected a JSON array of staff members (or text/csv)');
-      rows = parseStaffJson(body);
+      parsed = parseStaffJson(body);
     }
+    const { rows } = parsed;
     if (rows.length === 0) throw new BadRequestField('body', 'holds no rows');
     const { updatedIds, ...counts } = await this.db.staff
       .importMany(
@@ -196,13 +200,13 @@ export class StaffController {
         auditActorOf(request),
       )
       .catch((error: unknown) => {
-        throw importRowError(error, csv);
+        throw importRowError(error, parsed);
       });
-    const reevaluated = await this.changes.imported(
+    const reevaluation = await this.changes.imported(
       'staff.import',
       rows.map((r) => r.email),
       updatedIds,
     );
-    return { ...counts, reevaluated };
+    return { ...counts, ...reevaluation };
   }
 }

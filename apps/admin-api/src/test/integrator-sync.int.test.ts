@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CONNECTION, TENANT, seedAcme } from './fixtures.js';
 import { DIALECTS, startHarness, type Harness } from './harness.js';
+import { undocumented, type OpenApiDocument } from './openapi-conformance.js';
 
 interface Change {
   id: string;
@@ -158,7 +159,7 @@ describe.each(DIALECTS)('an integrator syncing on $dialect', ({ dialect }) => {
     },
   );
 
-  it('answers a retried POST /reviews with 409 naming the campaign the first one started', async () => {
+  it('answers a retried POST /reviews with 409 naming the campaign the first one started, in reviewId and Location', async () => {
     const start = () =>
       h.call('POST', '/reviews', {
         token: h.tokens.reviewer,
@@ -168,9 +169,13 @@ describe.each(DIALECTS)('an integrator syncing on $dialect', ({ dialect }) => {
     expect(first.statusCode, first.body).toBe(201);
     const retried = await start();
     expect(retried.statusCode).toBe(409);
+    expect(retried.headers.location).toBe(`/reviews/${first.json().id}`);
+    const served: OpenApiDocument = (await h.call('GET', '/openapi.json')).json();
+    expect(undocumented(served, 'POST', '/reviews', retried)).toEqual([]);
     expect(retried.json()).toEqual({
       statusCode: 409,
       error: 'Conflict',
+      reviewId: first.json().id,
       message: expect.stringMatching(
         new RegExp(
           `^access review ${first.json().id} \\(started by token:test-reviewer at .*\\) is already open over snapshot 2 of tenant ${TENANT.tenantId} of finance/acme: `,

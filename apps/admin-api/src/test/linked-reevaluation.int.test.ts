@@ -33,6 +33,7 @@ describe.each(DIALECTS)('re-evaluation reaches linked Xero users on $dialect', (
       userId: 'u-jack',
       deleted: true,
       reevaluated: ['finance/acme'],
+      notReevaluated: [],
     });
     expect(await linkAuditEntries()).toEqual(
       expect.arrayContaining([
@@ -67,6 +68,7 @@ describe.each(DIALECTS)('re-evaluation reaches linked Xero users on $dialect', (
       unchanged: 0,
       skipped: 0,
       reevaluated: ['finance/acme'],
+      notReevaluated: [],
     });
     // As PATCH /staff/:id would for the same change.
     const patched = await h.call('PATCH', `/staff/${liam.id}`, {

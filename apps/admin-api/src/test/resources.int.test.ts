@@ -336,6 +336,7 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         unchanged: 0,
         skipped: 0,
         reevaluated: ['finance/acme'],
+        notReevaluated: [],
       });
       const again = await h.call('POST', '/staff/import', {
         token: h.tokens.admin,
@@ -416,7 +417,8 @@ describe.each(DIALECTS)('admin API resources on $dialect', ({ dialect }) => {
         headers: { 'content-type': 'text/csv' },
       });
       expect(bad.statusCode).toBe(400);
-      expect(bad.json().field).toBe('body.line 2.colour');
+      expect(bad.json().field).toBe('body.line 1');
+      expect(bad.json().message).toMatch(/^body\.line 1: unknown column "colour"/);
       const missing = await h.call('POST', '/staff/import', {
         token: h.tokens.admin,
         rawBody: 'email,name\r\na@b.example,\r\n',

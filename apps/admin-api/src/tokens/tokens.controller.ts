@@ -12,6 +12,7 @@ import type { Principal } from '../auth/principal.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { DB } from '../database/database.module.js';
 import { dateTime } from '../http/date-time.js';
+import { asBodyField } from '../http/errors.js';
 import { UuidParam } from '../http/params.js';
 import { pageQuery } from '../http/query-schemas.js';
 import { ValidBody, ValidQuery } from '../http/zod-validation.js';
@@ -67,13 +68,17 @@ export class TokensController {
     @ValidBody(createTokenBody) body: z.output<typeof createTokenBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    const { token, record } = await this.db.tokens.create({
-      name: body.name,
-      role: body.role,
-      ownerEmail: body.ownerEmail ?? null,
-      expiresAt: body.expiresAt ?? null,
-      createdBy: who.actor,
-    });
+    const { token, record } = await this.db.tokens
+      .create({
+        name: body.name,
+        role: body.role,
+        ownerEmail: body.ownerEmail ?? null,
+        expiresAt: body.expiresAt ?? null,
+        createdBy: who.actor,
+      })
+      .catch((error: unknown) => {
+        throw asBodyField(error);
+      });
     return { ...record, token };
   }
 

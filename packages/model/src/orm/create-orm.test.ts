@@ -12,3 +12,20 @@ describe('createOrm poolMax', () => {
     );
   });
 });
+
+describe('createOrm url', () => {
+  // MikroORM percent-decodes the password: a bare % used to fail with "URI malformed", naming nothing.
+  it.each([
+    [undefined, 'DATABASE_URL'],
+    ['XAO_DATABASE_URL', 'XAO_DATABASE_URL'],
+    ['--url', '--url'],
+  ])(
+    'names the setting (%s) a password that does not decode came from',
+    async (urlSetting, named) => {
+      const created = createOrm({ url: 'postgres://xao:S3cret%zz@127.0.0.1:1/xao', urlSetting });
+      await expect(created).rejects.toThrow(
+        `${named}: the password has a % not followed by two hex digits (write a % as %25)`,
+      );
+    },
+  );
+});

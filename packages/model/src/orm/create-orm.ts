@@ -101,7 +101,7 @@ export async function ormOptions(
   url: string,
   options: Omit<CreateOrmOptions, 'url'> = {},
 ): Promise<Options<AbstractSqlDriver>> {
-  const parsed = parseDatabaseUrl(url);
+  const parsed = parseDatabaseUrl(url, options.urlSetting ?? 'DATABASE_URL');
   const common = {
     entities: allEntities,
     discovery: { warnWhenNoEntities: false },
@@ -174,7 +174,7 @@ function poolMaxOf(poolMax: number | undefined): number {
 
 /** Connects to the database named by the URL, choosing the driver from its scheme. */
 export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
-  const parsed = parseDatabaseUrl(options.url);
+  const parsed = parseDatabaseUrl(options.url, options.urlSetting ?? 'DATABASE_URL');
   const dialect = parsed.dialect;
   const orm = await MikroORM.init<AbstractSqlDriver>(await ormOptions(options.url, options));
   if (dialect === 'sqlite') beginImmediate(orm);

@@ -36,4 +36,42 @@ describe('parseDatabaseUrl', () => {
     );
     expect(() => parseDatabaseUrl('sqlite:')).toThrow(/url: the SQLite URL has no file path/);
   });
+
+  it.each([
+    [
+      'postgres://xao:S3cret%zzPw@db:5432/xao',
+      'the password has a % not followed by two hex digits',
+    ],
+    ['postgres://xao:S3cret%Pw@db:5432/xao', 'the password has a % not followed by two hex digits'],
+    ['postgres://xao:S3cret%FFPw@db:5432/xao', "the password's percent-encoding is not UTF-8"],
+    [
+      'postgres://x%g0:S3cretPw@db:5432/xao',
+      'the user name has a % not followed by two hex digits',
+    ],
+    [
+      'postgres://xao:S3cretPw@db:5432/xao%',
+      'the database name has a % not followed by two hex digits',
+    ],
+    ['sqlite:///var/lib/S3cret%.db', 'the file path has a % not followed by two hex digits'],
+  ])(
+    'refuses %s, which the drivers could not decode, naming the setting and never the password',
+    (url, problem) => {
+      let message = '';
+      try {
+        parseDatabaseUrl(url, 'DATABASE_URL');
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toBe(`DATABASE_URL: ${problem} (write a % as %25)`);
+      expect(message).not.toContain('S3cret');
+    },
+  );
+
+  it('takes a percent-encoded password, user name and database name', () => {
+    const url = 'postgres://x%40o:S3cret%25Pw%F0%9F%94%91@db:5432/x%2Dao';
+    expect(parseDatabaseUrl(url, 'XAO_DATABASE_URL')).toEqual({
+      dialect: 'postgresql',
+      clientUrl: url,
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, ForbiddenError } from '../errors.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../errors.js';
 import { ReviewAlreadyOpenError } from './review-open.js';
 import { testDrivers, useTestModel } from '../test/drivers.js';
 import { databaseWithClock, ManualClock } from '../test/manual-clock.js';
@@ -22,16 +22,19 @@ describe.each(testDrivers)('access reviews on $dialect', (driver) => {
   let clocked: Database | undefined;
   const db = () => (clocked ??= databaseWithClock(t.model, clock));
 
-  it('cannot start before the tenant has a snapshot', async () => {
+  it('cannot start before the tenant has a snapshot: bad input naming tenantId', async () => {
     await db().connections.upsert(acme);
-    await expect(
-      db().reviews.create({
-        connection: acme,
-        tenantId: tenant.tenantId,
-        title: 'Q4',
-        createdBy: 'alice',
-      }),
-    ).rejects.toThrow(ConflictError);
+    const refused = db().reviews.create({
+      connection: acme,
+      tenantId: tenant.tenantId,
+      title: 'Q4',
+      createdBy: 'alice',
+    });
+    await expect(refused).rejects.toThrow(ValidationError);
+    await expect(refused).rejects.toMatchObject({
+      field: 'tenantId',
+      message: expect.stringMatching(/^tenantId: tenant .* of finance\/acme has no snapshot yet: /),
+    });
   });
 
   it('runs a campaign: items from the latest snapshot, decisions, progress, completion, remediation by a later snapshot', async () => {

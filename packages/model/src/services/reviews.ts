@@ -117,9 +117,12 @@ export class AccessReviewService {
         { connection: conn, tenantId: input.tenantId },
         { orderBy: { sequence: 'desc' } },
       );
+      // A tenant id the connection never synced is bad input (a typo, another connection's).
       if (!snapshot)
-        throw new ConflictError(
-          `tenant ${input.tenantId} of ${connectionKey(input.connection)} has no snapshot yet`,
+        throw new ValidationError(
+          'tenantId',
+          `tenant ${input.tenantId} of ${connectionKey(input.connection)} has no snapshot yet: ` +
+            "check the tenant id (the connection's tenants are in GET /connections/{namespace}/{name}), or wait for its first sync",
         );
       reviewed = snapshot;
       const open = await openReviewOver(em, snapshot);
