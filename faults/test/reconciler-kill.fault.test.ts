@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '@xero-access/local-cluster';
+import { dropRefreshLocks } from '@xero-access/testing';
 import {
   condition,
   listXeroConnections,
@@ -50,11 +51,7 @@ describe('reconciler SIGKILLed during token refreshes', () => {
 
   beforeAll(async () => {
     // One replica without a Lease: a killed leader's Lease would block its successor for 15 s.
-    // Likewise the refresh lock a kill leaves behind: short (safe, the reconciler README says:
-    // the grace period answers a second refresh of the spent token), not 30 s per cycle.
-    fs = await startFaultStack('kill', {
-      reconcilerEnv: { LEADER_ELECTION: 'false', REFRESH_LOCK_TTL: '2s' },
-    });
+    fs = await startFaultStack('kill', { reconcilerEnv: { LEADER_ELECTION: 'false' } });
     reconciler = fs.stack.processes.reconciler;
   });
   afterAll(async () => {
@@ -91,6 +88,8 @@ describe('reconciler SIGKILLed during token refreshes', () => {
         await tokenSetIssued(sandbox, issuedBefore);
         await sleep(Math.floor((Math.random() * ANSWER_HELD_MS) / 2));
         await reconciler.stop('SIGKILL');
+        // The refresh lock the kill left would block the next process for REFRESH_LOCK_TTL (30 s).
+        await dropRefreshLocks(env.REDIS_URL!, env.REDIS_KEY_PREFIX!);
         const lostNow = await lostSets();
         if (lostNow > lostBefore) killedMidRefresh += 1;
         lostBefore = lostNow;
@@ -138,7 +137,7 @@ describe('reconciler SIGKILLed during token refreshes', () => {
         id: 'reconciler-kill-refresh',
         kind: 'fault',
         title: 'reconciler SIGKILL during token refreshes',
-        injected: `${CYCLES} cycles in ${seconds.toFixed(0)} s: every access token expired, a sync requested (refresh + rotation), Xero's answer held back ${ANSWER_HELD_MS} ms after the rotation and the reconciler SIGKILLed at a random point in its first half, then started again with the same environment (one replica, LEADER_ELECTION=false, REFRESH_LOCK_TTL=2s)`,
+        injected: `${CYCLES} cycles in ${seconds.toFixed(0)} s: every access token expired, a sync requested (refresh + rotation), Xero's answer held back ${ANSWER_HELD_MS} ms after the rotation and the reconciler SIGKILLed at a random point in its first half, the refresh lock it left removed (as its expiry would) and the reconciler started again with the same environment (one replica, LEADER_ELECTION=false)`,
         held: `${killedMidRefresh} of ${CYCLES} kills after Xero rotated and before the Secret write-back (a token set lost); ${stats.refreshRotations} refresh rotations, ${stats.refreshGraceReplays} grace replays, token errors ${JSON.stringify(stats.tokenErrors ?? {})}; never ReauthorizationRequired (Ready=False reasons seen at a kill: ${[...reasons].join(', ') || 'none'}); all Ready=True at the end; the final process alive`,
         dataLost: needReconsent + invalidGrants + lost.length,
         dataChecked: `connections needing re-consent ${needReconsent}, invalid_grant answers ${invalidGrants}; ${describeEvidence(before, after)}`,

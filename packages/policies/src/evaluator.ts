@@ -8,6 +8,7 @@ import {
   isTimestamp,
   PolicyDocumentError,
 } from './schema/validate.js';
+import { timestampMs } from './schema/timestamp-ms.js';
 import { sortFindings } from './sort-findings.js';
 import { readPolicyBundle, type PolicyBundle } from './wasm/read-bundle.js';
 
@@ -177,7 +178,7 @@ function validOutput(raw: unknown): PolicyOutput {
 
 /**
  * The evaluation's `reevaluate_at` as a Date, rounded up to the millisecond (so it is never before
- * the time the check meant). `invalid` is main.rego's `invalid_reevaluate_at`: {check id: entries}.
+ * the time the check meant); a leap second is the second after it, as the Rego reads it. `invalid` is main.rego's `invalid_reevaluate_at`: {check id: entries}.
  */
 function validReevaluateAt(value: unknown, invalid: unknown): Date | null {
   const field = 'output.reevaluate_at';
@@ -196,7 +197,8 @@ function validReevaluateAt(value: unknown, invalid: unknown): Date | null {
       { field, problem: `must be an RFC 3339 timestamp or null, not ${shown([value])}` },
     ]);
   }
-  const ms = Date.parse(value);
+  // Date.parse alone gives NaN for a leap second, and the reconciler's status write a RangeError.
+  const ms = timestampMs(value);
   const subMillisecond = /\.\d{3}(\d+)/.exec(value)?.[1] ?? '';
   return new Date(/[1-9]/.test(subMillisecond) ? ms + 1 : ms);
 }

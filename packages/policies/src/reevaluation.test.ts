@@ -128,6 +128,18 @@ describe('custom checks with reevaluate_at', () => {
     expect(() => custom.evaluate(input)).toThrow(refusal);
   }, 60_000);
 
+  // The schema's date-time (ajv) accepts a leap second; Date.parse reads none (NaN), and the
+  // reconciler's status write threw a RangeError on the invalid Date, after every sync.
+  it('read a leap second as the second after it, as the Rego does', async () => {
+    const dir = await customCheck('year-end', [
+      'reevaluate_at := {"2026-12-31T23:59:60Z", "2027-01-01T00:00:00.5Z"}',
+    ]);
+    const custom = await PolicyEvaluator.fromFile((await buildFresh([dir])).bundle);
+    expect(custom.evaluateWithReevaluation(example).reevaluateAt).toEqual(
+      new Date('2027-01-01T00:00:00Z'),
+    );
+  }, 60_000);
+
   it('are refused, naming the field, for a timestamp of the right shape but no real time', async () => {
     const dir = await customCheck('minute-99', ['reevaluate_at contains "2026-11-22T00:99:00Z"']);
     const custom = await PolicyEvaluator.fromFile((await buildFresh([dir])).bundle);

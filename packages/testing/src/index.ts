@@ -4,4 +4,5 @@ export { uniqueName, redisTestPrefix, createTestDatabase, type TestDatabase } fr
 export { testKubeConfig, createTestNamespace, compactTestEtcd } from './kube.js';
 export { PrivateRedisServer, freePort, type PrivateRedisOptions } from './private-redis.js';
 export { latePort, type LatePort } from './late-port.js';
+export { dropRefreshLocks } from './refresh-locks.js';
 export { blackHoleProxy, type BlackHoleProxy } from './black-hole-proxy.js';

@@ -216,6 +216,42 @@ describe('NamespaceClaims', () => {
     );
   });
 
+  // An NTP step: vi.setSystemTime moves the wall clock (Date) only, as a step does; the
+  // monotonic clock (performance.now) and the timers go on.
+  describe('with the wall clock stepped', () => {
+    it('back during a renewal: still lost at duration − renew period after it started', async () => {
+      // Claimed by a read and a create of 1 s each; the step comes while the read is in flight.
+      store.latencyMs = 1_000;
+      const checking = claims.check('finance');
+      await vi.advanceTimersByTimeAsync(500);
+      vi.setSystemTime(Date.now() - 20_000);
+      await vi.advanceTimersByTimeAsync(1_500);
+      const claim = await checking;
+      if (!claim.held) throw new Error('not held');
+      store.latencyMs = 0;
+      store.failing = true;
+      await vi.advanceTimersByTimeAsync(37_000);
+      expect(claim.lost.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(claim.lost.aborted).toBe(true);
+    });
+
+    it('forward on the standby: no take-over before the claim went unrenewed for its duration', async () => {
+      store.renewAs('finance', 'xao/release-b');
+      expect((await claims.check('finance')).held).toBe(false);
+      vi.setSystemTime(Date.now() + 50_000);
+      await vi.advanceTimersByTimeAsync(21_000);
+      expect(store.holder('finance')).toBe('xao/release-b');
+      expect(await claims.check('finance')).toMatchObject({
+        held: false,
+        retryAfterMs: 60_000 - 21_000,
+      });
+      // Looked at every renew period: taken at the first look after its duration.
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(store.holder('finance')).toBe('xao/release-a');
+    });
+  });
+
   it('loses the claim at once when it finds another release holding it', async () => {
     const claim = await claims.check('finance');
     if (!claim.held) throw new Error('not held');

@@ -1,4 +1,5 @@
 import { boundedAttempt } from '../leader/bounded-attempt.js';
+import { systemLeaseClock, type LeaseClock } from '../leader/lease-clock.js';
 import { LeaseLock, type LeaseApi } from '../leader/lease-lock.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -65,7 +66,8 @@ export const CLAIMS_LATE_WARNING_EVERY_MS = 60_000;
 export interface NamespaceClaimsOptions extends ClaimSettings {
   api: LeaseApi;
   logger: Logger;
-  now?: () => number;
+  /** The system's wall and monotonic clocks unless given (tests). */
+  clock?: LeaseClock;
   /** claimRenewalsInFlight of the claims unless given. */
   renewalsInFlight?: number;
   /**
@@ -156,6 +158,8 @@ export class NamespaceClaims {
   /** Idle claims being released: a check of their namespace waits for it. */
   private readonly releasing = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
+  /** The monotonic clock: every time this keeps is an elapsed time (see LeaseClock). */
+  private readonly clock: LeaseClock;
   private readonly now: () => number;
   private readonly idleMs: number;
   private running = false;
@@ -166,7 +170,8 @@ export class NamespaceClaims {
   private lateWarnedAt = -Infinity;
 
   constructor(private readonly options: NamespaceClaimsOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemLeaseClock;
+    this.now = () => this.clock.monotonic();
     this.idleMs = claimIdleMs(options.resyncMs);
   }
 
@@ -257,7 +262,7 @@ export class NamespaceClaims {
         leaseDurationMs: this.options.durationMs,
         what: 'namespace claim',
         logger: this.options.logger,
-        now: this.now,
+        clock: this.clock,
       });
       const now = this.now();
       const phase = phaseOf(namespace, this.options.renewPeriodMs);

@@ -113,6 +113,31 @@ describe('loadConfig', () => {
       );
   });
 
+  it('refreshes access tokens 5 minutes ahead under a 30 s lock unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({
+      tokenRefreshAheadMs: 300_000,
+      refreshLockTtlMs: 30_000,
+    });
+    expect(loadConfig({ TOKEN_REFRESH_AHEAD: '29m', REFRESH_LOCK_TTL: '20s' })).toMatchObject({
+      tokenRefreshAheadMs: 29 * 60_000,
+      refreshLockTtlMs: 20_000,
+    });
+  });
+
+  it('refuses a refresh ahead that would refresh a Xero access token (30 minutes) at every call', () => {
+    for (const value of ['30m', '40m', '1h'])
+      expect(() => loadConfig({ TOKEN_REFRESH_AHEAD: value })).toThrow(
+        'invalid reconciler configuration: TOKEN_REFRESH_AHEAD: must be less than 30m, the lifetime of a Xero access token (at that or above, every call would refresh it)',
+      );
+  });
+
+  it('refuses a refresh lock that could expire before the rotated token set is written back (20 s)', () => {
+    for (const value of ['1s', '19s', '500ms'])
+      expect(() => loadConfig({ REFRESH_LOCK_TTL: value })).toThrow(
+        "invalid reconciler configuration: REFRESH_LOCK_TTL: must be at least 20s, the time a rotated token set's write-back may take under the lock (a shorter lock can expire first and let another replica refresh with the same refresh token)",
+      );
+  });
+
   it('refuses leader election timings that would let a deposed leader write beside the next', () => {
     expect(() => loadConfig({ LEASE_DURATION: '10s' })).toThrow(
       /LEASE_RENEW_DEADLINE: must be shorter than LEASE_DURATION \(10000 ms\)/,

@@ -13,6 +13,7 @@ import { parseAllowedHosts } from '../alerts/webhook-host-policy.js';
 import { webhookSecretProblem } from '../alerts/webhook-secret.js';
 import { defaultDrainMs, shutdownTimingsProblem } from '../operator/shutdown-budget.js';
 import { REQUESTED_SYNC_GAP_MS } from '../reconcile/requested-sync.js';
+import { WRITE_BACK_TIMEOUT_MS, XERO_ACCESS_TOKEN_LIFETIME_MS } from '../token/token-secret.js';
 
 const jsonObject = (what: string) =>
   z.string().transform((text, ctx) => {
@@ -119,8 +120,19 @@ const envSchema = z.object({
   // tenant cannot hold a worker) and the sync fails as SyncTimedOut, retried with backoff.
   SYNC_TIMEOUT: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').default(120_000),
   REQUESTED_SYNC_GAP: durationMs.default(REQUESTED_SYNC_GAP_MS),
-  TOKEN_REFRESH_AHEAD: durationMs.default(5 * 60_000),
-  REFRESH_LOCK_TTL: durationMs.default(30_000),
+  TOKEN_REFRESH_AHEAD: durationMs
+    .refine(
+      (ms) => ms < XERO_ACCESS_TOKEN_LIFETIME_MS,
+      `must be less than ${XERO_ACCESS_TOKEN_LIFETIME_MS / 60_000}m, the lifetime of a Xero access token (at that or above, every call would refresh it)`,
+    )
+    .default(5 * 60_000),
+  // The refresh lock (xero-client RefreshCoordinator) is held until the write-back has finished.
+  REFRESH_LOCK_TTL: durationMs
+    .refine(
+      (ms) => ms >= WRITE_BACK_TIMEOUT_MS,
+      `must be at least ${WRITE_BACK_TIMEOUT_MS / 1_000}s, the time a rotated token set's write-back may take under the lock (a shorter lock can expire first and let another replica refresh with the same refresh token)`,
+    )
+    .default(30_000),
   // The policy input's settings.offboardingGraceHours is an integer: a fraction would fail every evaluation.
   OFFBOARDING_GRACE_HOURS: z.coerce.number().int().min(0).default(24),
   ACCEPTANCE_EXPIRY_INTERVAL: durationMs

@@ -8,6 +8,7 @@ import {
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logging/logger.js';
 import { until } from '../test/harness.js';
+import { systemLeaseClock, type LeaseClock } from './lease-clock.js';
 import { LeaseElector } from './lease-elector.js';
 
 describe('LeaseElector with two replicas against the real API server', () => {
@@ -34,13 +35,14 @@ describe('LeaseElector with two replicas against the real API server', () => {
     kubeConfig?: KubeConfig;
     leaseDurationMs?: number;
     renewDeadlineMs?: number;
+    clock?: LeaseClock;
   }
 
   function elector(
     name: string,
     identity: string,
     log: string[],
-    { kubeConfig = kc, leaseDurationMs = 3_000, renewDeadlineMs = 2_000 }: Timings = {},
+    { kubeConfig = kc, leaseDurationMs = 3_000, renewDeadlineMs = 2_000, clock }: Timings = {},
   ): LeaseElector {
     const e = new LeaseElector({
       kubeConfig,
@@ -51,11 +53,22 @@ describe('LeaseElector with two replicas against the real API server', () => {
       renewDeadlineMs,
       retryPeriodMs: 300,
       logger: silentLogger,
+      clock,
       onStartedLeading: () => record(log, `${identity}:start`),
       onStoppedLeading: () => record(log, `${identity}:stop`),
     });
     electors.push(e);
     return e;
+  }
+
+  /** The system's clocks, with the wall clock stepped by `stepMs` once `step` is called (NTP). */
+  function steppedClock(stepMs: number): LeaseClock & { step(): void } {
+    let offsetMs = 0;
+    return {
+      wall: () => systemLeaseClock.wall() + offsetMs,
+      monotonic: () => systemLeaseClock.monotonic(),
+      step: () => (offsetMs = stepMs),
+    };
   }
 
   function record(log: string[], entry: string): void {
@@ -156,5 +169,61 @@ describe('LeaseElector with two replicas against the real API server', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(a.isLeader).toBe(false);
     expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
+  });
+
+  // An NTP step of the wall clock: what either side decides is measured on the monotonic clock.
+  describe('with the wall clock stepped', () => {
+    /** The lease 4 s longer than the renew deadline, as above. */
+    const timings = { leaseDurationMs: 8_000, renewDeadlineMs: 4_000 };
+
+    /** a leads behind a proxy, b stands by; then a's requests hang. */
+    async function hangLeader(
+      name: string,
+      clocks: { a?: LeaseClock; b?: LeaseClock },
+      log: string[],
+    ): Promise<number> {
+      const proxy = await blackHoleProxy(kc);
+      proxies.push(proxy);
+      const a = elector(name, 'a', log, {
+        ...timings,
+        kubeConfig: proxy.kubeConfig,
+        clock: clocks.a,
+      });
+      a.start();
+      await until(() => a.isLeader, 5_000, 25);
+      elector(name, 'b', log, { ...timings, clock: clocks.b }).start();
+      await new Promise((r) => setTimeout(r, 500));
+      proxy.blackHole();
+      return Date.now();
+    }
+
+    it('back 20 s on the leader after its last renewal: it still steps down at its renew deadline', async () => {
+      const log: string[] = [];
+      const clock = steppedClock(-20_000);
+      const blackHoledAt = await hangLeader('stepped-back', { a: clock }, log);
+      // a's requests hang from now on: its last successful renewal started before the step.
+      clock.step();
+      await until(() => log.includes('b:start'), 30_000, 25);
+      // On the wall clock its deadline moved 20 s away: going by it, a would still lead when b
+      // takes over (8 s), two leaders.
+      expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
+      expect(at.get('a:stop')! - blackHoledAt).toBeLessThan(
+        timings.renewDeadlineMs + (timings.leaseDurationMs - timings.renewDeadlineMs) / 2,
+      );
+    });
+
+    it('forward 20 s on the standby: it takes over no sooner than the lease runs out', async () => {
+      const log: string[] = [];
+      const clock = steppedClock(20_000);
+      const blackHoledAt = await hangLeader('stepped-forward', { b: clock }, log);
+      // After b has read the last write of a's (one sent as the black hole began may still land).
+      await new Promise((r) => setTimeout(r, 1_000));
+      clock.step();
+      await until(() => log.includes('b:start'), 30_000, 25);
+      // On the wall clock the lease ran out with the step: going by it, b would take it over
+      // while a still leads (until its renew deadline, 4 s), two leaders.
+      expect(log).toEqual(['a:start', 'a:stop', 'b:start']);
+      expect(at.get('b:start')! - blackHoledAt).toBeGreaterThan(timings.leaseDurationMs - 1_000);
+    });
   });
 });

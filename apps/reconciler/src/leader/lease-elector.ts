@@ -2,6 +2,7 @@ import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../logging/logger.js';
 import { sleep } from '../util/sleep.js';
 import { boundedAttempt } from './bounded-attempt.js';
+import { systemLeaseClock, type LeaseClock } from './lease-clock.js';
 import { LeaseLock } from './lease-lock.js';
 
 export interface LeaseElectorOptions {
@@ -19,16 +20,17 @@ export interface LeaseElectorOptions {
   onStoppedLeading(): void;
   onNewLeader?(identity: string): void;
   logger: Logger;
-  /** Injectable clock (tests). */
-  now?: () => number;
+  /** The system's wall and monotonic clocks unless given (tests). */
+  clock?: LeaseClock;
 }
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, with client-go's algorithm: a candidate
  * takes the Lease when it is free or its holder has not renewed for leaseDuration (measured on
- * the candidate's own clock from when it last saw the record change, so clock skew does not
- * matter); the leader renews every retryPeriod and steps down when it cannot renew within
- * renewDeadline; writes use the Lease's resourceVersion, so two candidates cannot both win.
+ * the candidate's own monotonic clock from when it last saw the record change, so neither clock
+ * skew nor a step of the wall clock matters); the leader renews every retryPeriod and steps down
+ * when it cannot renew within renewDeadline, on the monotonic clock too (LeaseClock); writes use
+ * the Lease's resourceVersion, so two candidates cannot both win.
  *
  * As in client-go, every attempt is bounded: a leader's by the time left until its renew
  * deadline, a candidate's by renewDeadline. A request that hangs (a dead connection, an API
@@ -40,17 +42,19 @@ export class LeaseElector {
   private readonly lock: LeaseLock;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
+  /** The monotonic clock: every time this keeps is an elapsed time. */
   private readonly now: () => number;
   private readonly stopController = new AbortController();
   private leading = false;
   private loop: Promise<void> | undefined;
-  /** While leading: when the last successful renewal started, plus renewDeadline. */
+  /** While leading: when the last successful renewal started, plus renewDeadline (monotonic). */
   private renewDeadlineAt = 0;
 
   constructor(private readonly options: LeaseElectorOptions) {
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    this.now = options.now ?? Date.now;
+    const clock = options.clock ?? systemLeaseClock;
+    this.now = () => clock.monotonic();
     this.lock = new LeaseLock({
       api: options.kubeConfig.makeApiClient(CoordinationV1Api),
       namespace: options.namespace,
@@ -59,7 +63,7 @@ export class LeaseElector {
       leaseDurationMs: options.leaseDurationMs ?? 15_000,
       what: 'leader lease',
       logger: options.logger,
-      now: this.now,
+      clock,
       onNewHolder: (identity) => options.onNewLeader?.(identity),
     });
   }

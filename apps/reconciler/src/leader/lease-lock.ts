@@ -8,6 +8,7 @@ import {
 import { abortOptions } from '@xero-access/crd';
 import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
+import type { LeaseClock } from './lease-clock.js';
 
 /** The Lease calls a LeaseLock makes. */
 export type LeaseApi = Pick<
@@ -24,14 +25,17 @@ export interface LeaseLockOptions {
   /** What the log calls the Lease, e.g. "leader lease". */
   what: string;
   logger: Logger;
-  now: () => number;
+  clock: LeaseClock;
   /** Another identity was seen holding the Lease, or this one took it from another. */
   onNewHolder?(identity: string): void;
 }
 
 export type LeaseAttempt =
   | { outcome: 'acquired' }
-  /** Another identity holds it and has renewed it within its duration, as this lock has seen. */
+  /**
+   * Another identity holds it and has renewed it within its duration, as this lock has seen;
+   * `expiresAt` on the monotonic clock.
+   */
   | { outcome: 'held'; holder: string; expiresAt: number }
   /** Not known: the request failed, was aborted, or lost the race to another writer (`conflict`). */
   | { outcome: 'failed'; error: string; conflict: boolean };
@@ -40,14 +44,16 @@ const ABORTED: LeaseAttempt = { outcome: 'failed', error: 'aborted', conflict: f
 
 /**
  * One Lease, client-go's way: taken when it is free or its holder has not renewed it for its
- * duration, measured on this process's clock from when it last saw the record change (so clock
- * skew does not matter); renewed by its holder; every write carries the resourceVersion read, so
- * two writers cannot both win. Shared by the leader election and the namespace claims.
+ * duration, measured on this process's monotonic clock from when it last saw the record change
+ * (so neither clock skew nor a step of the wall clock matters: LeaseClock); renewed by its holder;
+ * every write carries the resourceVersion read, so two writers cannot both win. Shared by the
+ * leader election and the namespace claims.
  */
 export class LeaseLock {
   /**
    * The record as last seen changed, and when. Any write counts as a renewal, as client-go
    * compares the whole record: a holder whose clock repeats a renewTime is still renewing.
+   * `seenAt` on the monotonic clock.
    */
   private observed: { holder: string; version: string; seenAt: number } | undefined;
 
@@ -60,7 +66,9 @@ export class LeaseLock {
   /** One read, then a create or a replace; `signal` aborts the requests (and the answer is ignored). */
   async tryAcquireOrRenew(signal: AbortSignal): Promise<LeaseAttempt> {
     const { api, namespace, name, identity, what } = this.options;
-    const now = this.options.now();
+    const now = this.options.clock.monotonic();
+    // Only for the record: what others read as when it was renewed.
+    const stamp = new V1MicroTime(this.options.clock.wall());
     const leaseDurationSeconds = Math.ceil(this.options.leaseDurationMs / 1000);
     const options = abortOptions(signal);
     let lease: V1Lease;
@@ -78,8 +86,8 @@ export class LeaseLock {
               spec: {
                 holderIdentity: identity,
                 leaseDurationSeconds,
-                acquireTime: new V1MicroTime(now),
-                renewTime: new V1MicroTime(now),
+                acquireTime: stamp,
+                renewTime: stamp,
                 leaseTransitions: 0,
               },
             },
@@ -118,8 +126,8 @@ export class LeaseLock {
           ...spec,
           holderIdentity: identity,
           leaseDurationSeconds,
-          renewTime: new V1MicroTime(now),
-          acquireTime: taking ? new V1MicroTime(now) : spec.acquireTime,
+          renewTime: stamp,
+          acquireTime: taking ? stamp : spec.acquireTime,
           leaseTransitions: (spec.leaseTransitions ?? 0) + (taking ? 1 : 0),
         },
         options,
@@ -153,7 +161,7 @@ export class LeaseLock {
           ...lease.spec,
           holderIdentity: '',
           leaseDurationSeconds: 1,
-          renewTime: new V1MicroTime(this.options.now()),
+          renewTime: new V1MicroTime(this.options.clock.wall()),
         },
         options,
       );

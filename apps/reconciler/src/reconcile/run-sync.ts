@@ -97,7 +97,9 @@ export async function syncAndEvaluate(
   // From here the Xero data is in: snapshots, the connection row and findings are recorded
   // together, past the deadline too (only fencing stops it, before a write).
   fenced.throwIfAborted();
-  const recorded = await database(() => recordSnapshots(db, ref, fetched, spec.criticalSystem));
+  const recorded = await database(() =>
+    recordSnapshots(db, ref, fetched, spec.criticalSystem, ctx.deps.logger),
+  );
   progress.syncedUsers = recorded.syncedUsers;
 
   enter('evaluate');

@@ -1,4 +1,10 @@
-import type { ConnectionRef, Database, SnapshotRecord } from '@xero-access/model';
+import {
+  connectionKey,
+  type ConnectionRef,
+  type Database,
+  type SnapshotRecord,
+} from '@xero-access/model';
+import type { Logger } from '../logging/logger.js';
 import type { SelectedTenant, SyncedTenant } from '../sync/tenant-sync.js';
 
 export interface RecordedTenant {
@@ -20,7 +26,8 @@ export interface RecordedSync {
  * One immutable snapshot per synced tenant (hash-chained by the model), then the connection row:
  * every monitored tenant, a failed one or one a retry kept (no snapshot now) counted with its last
  * snapshot. A retry (some kept) leaves the row's lastSyncAt at the sync it retries, as the status
- * keeps lastSyncTime.
+ * keeps lastSyncTime. lastSyncAt is the latest takenAt recorded: the model records a snapshot this
+ * replica's clock dates before the tenant's previous one 1 ms after it, and that is warned of.
  */
 export async function recordSnapshots(
   db: Database,
@@ -31,6 +38,7 @@ export async function recordSnapshots(
     kept?: readonly SelectedTenant[];
   },
   criticalSystem: boolean,
+  logger: Pick<Logger, 'warn'>,
 ): Promise<RecordedSync> {
   const tenants = fetched.synced;
   const recorded: RecordedTenant[] = [];
@@ -41,6 +49,19 @@ export async function recordSnapshots(
       tenant.users,
       tenant.takenAt,
     );
+    // How far the given takenAt is before the previous snapshot's (recorded 1 ms after that).
+    const behindMs = snapshot.takenAt.getTime() - 1 - tenant.takenAt.getTime();
+    if (behindMs > 0)
+      logger.warn(
+        {
+          connection: connectionKey(ref),
+          tenantId: tenant.tenantId,
+          takenAt: tenant.takenAt.toISOString(),
+          recordedTakenAt: snapshot.takenAt.toISOString(),
+          behindMs,
+        },
+        "this replica's clock is behind the one that recorded the organisation's previous snapshot: recorded 1 ms after that one; keep the replicas' clocks in step (NTP)",
+      );
     recorded.push({
       tenant,
       snapshot,
@@ -53,8 +74,8 @@ export async function recordSnapshots(
     ref,
     fetched.failed.map((f) => f.tenant),
   );
-  const lastSyncAt = tenants.reduce(
-    (latest, t) => (t.takenAt > latest ? t.takenAt : latest),
+  const lastSyncAt = recorded.reduce(
+    (latest, { snapshot }) => (snapshot.takenAt > latest ? snapshot.takenAt : latest),
     new Date(0),
   );
   const syncedUsers = recorded.reduce((sum, r) => sum + r.activeUsers, kept.users);

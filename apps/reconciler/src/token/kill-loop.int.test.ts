@@ -1,3 +1,4 @@
+import { dropRefreshLocks } from '@xero-access/testing';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -43,14 +44,8 @@ describe('kill -9 in a loop around token refresh', () => {
     // rotated the refresh token, so a kill can land after the rotation, before the Secret write.
     sandbox.setFaults({ target: 'identity', latencyMs: ANSWER_HELD_MS });
     env = bed.env({
-      // Every sync refreshes (access tokens live 30 min < 1 h ahead); a dead holder's refresh
-      // lock must not stall the next process for long; one replica, no Lease to wait out.
-      extra: {
-        TOKEN_REFRESH_AHEAD: '1h',
-        REFRESH_LOCK_TTL: '1s',
-        LEADER_ELECTION: 'false',
-        WORKERS: '4',
-      },
+      // One replica, no Lease to wait out.
+      extra: { LEADER_ELECTION: 'false', WORKERS: '4' },
     });
     const app = sandbox.apps[0]!;
     for (let i = 0; i < CONNECTIONS; i += 1) {
@@ -68,7 +63,9 @@ describe('kill -9 in a loop around token refresh', () => {
     }
   });
 
+  /** Every access token expired first, so that each sync refreshes (on Xero's 401). */
   async function requestSync(): Promise<void> {
+    bed.sandbox.expireAccessTokens();
     for (let i = 0; i < CONNECTIONS; i += 1) await bed.requestSync(`c${i}`);
   }
 
@@ -93,6 +90,7 @@ describe('kill -9 in a loop around token refresh', () => {
       await new Promise((r) => setTimeout(r, (Math.random() * ANSWER_HELD_MS) / 2));
       const issued = tokenSetsIssued() - issuedBefore;
       await p.kill('SIGKILL');
+      await dropRefreshLocks(env.REDIS_URL!, env.REDIS_KEY_PREFIX!);
       const writtenBack = p.logs.filter(
         (l) => l.msg === 'refresh token rotated and written back',
       ).length;

@@ -22,14 +22,11 @@ import { readTokenSecret } from './token-secret.js';
 describe('a token Secret overwritten by something other than the operator', () => {
   // Spent refresh tokens are refused at once, as Xero refuses them 30 minutes after a rotation.
   const bed = useTestBed({ name: 'overwritten', sandbox: { grantGraceMs: 0 } });
-  // Every access token counts as expiring, so every sync spends the refresh token (as the sync
-  // after the operator's access token nears its end does).
-  const refreshEverySync = { TOKEN_REFRESH_AHEAD: '1h' };
   let first: RunningReconciler | undefined;
   let redis: Redis;
 
   beforeAll(async () => {
-    first = await startReconciler(loadConfig(bed.env({ extra: refreshEverySync })));
+    first = await startReconciler(loadConfig(bed.env()));
     redis = createLimiterRedis(inject('redisUrl'));
   });
   afterAll(async () => {
@@ -63,10 +60,19 @@ describe('a token Secret overwritten by something other than the operator', () =
       })
     ).items.filter((e) => e.reason === TOKEN_SECRET_OVERWRITTEN);
 
+  /**
+   * Every access token expired, so that the next sync spends the refresh token (on Xero's 401),
+   * as the sync after the operator's access token nears its end does.
+   */
+  async function requestRefreshingSync(name: string): Promise<string> {
+    bed.sandbox.expireAccessTokens();
+    return bed.requestSync(name);
+  }
+
   /** Requests a sync and waits until it rotated the refresh token it found and is Ready again. */
   async function syncAndRotate(name: string): Promise<string> {
     const before = (await stored(name)).tokens.refreshToken;
-    const requested = await bed.requestSync(name);
+    const requested = await requestRefreshingSync(name);
     return eventually(
       async () => {
         const c = await bed.getConnection(name);
@@ -171,10 +177,9 @@ describe('a token Secret overwritten by something other than the operator', () =
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     const later = await bed.startReconciler({
-      ...refreshEverySync,
       REDIS_KEY_PREFIX: `${bed.env().REDIS_KEY_PREFIX}-later`,
     });
-    await bed.requestSync('rotated');
+    await requestRefreshingSync('rotated');
 
     const refused = await bed.waitForReady('rotated', 'False', 'ReauthorizationRequired');
     const authenticated = condition(refused, 'Authenticated')!;

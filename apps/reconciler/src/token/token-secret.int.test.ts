@@ -33,6 +33,8 @@ describe('the token Secret', () => {
   });
 
   it('reads a pre-filled (Mage-style) token set and names the Secret and key when one is missing', async () => {
+    // In Unix seconds, 10 minutes ahead: no further than an access token lasts.
+    const expiresAtSeconds = Math.floor(Date.now() / 1000) + 600;
     await core.createNamespacedSecret({
       namespace,
       body: {
@@ -42,7 +44,7 @@ describe('the token Secret', () => {
           refresh_token: 'r',
           id_token: 'i',
           tenant_id: TENANT,
-          expires_at: '1900000000',
+          expires_at: String(expiresAtSeconds),
         },
       },
     });
@@ -50,7 +52,7 @@ describe('the token Secret', () => {
     expect(stored).toMatchObject({
       refreshToken: 'r',
       accessToken: 'a',
-      expiresAt: new Date(1_900_000_000_000),
+      expiresAt: new Date(expiresAtSeconds * 1000),
       tenantId: TENANT,
     });
 

@@ -1,7 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { withRefreshTokenSha256, XeroError } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
-import { conflictAction, parseTokenSecret } from './token-secret.js';
+import { conflictAction, parseTokenSecret, XERO_ACCESS_TOKEN_LIFETIME_MS } from './token-secret.js';
 
 const secret = (data: Record<string, Buffer | string>): V1Secret => ({
   metadata: { name: 'acme-xero-tokens', resourceVersion: '7' },
@@ -22,6 +22,31 @@ describe('parseTokenSecret', () => {
       resourceVersion: '7',
     });
     expect(tokens.expiresAt?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
+  });
+
+  // Read as seconds, milliseconds are the year 56862: see the cap below.
+  it('reads an all-digit expires_at above 1e11 as Unix milliseconds, below as seconds', () => {
+    const now = new Date('2026-12-01T10:00:00Z');
+    const expiresAt = (value: string) =>
+      parseTokenSecret('finance', secret({ refresh_token: 'rt', expires_at: value }), now)
+        .expiresAt;
+    expect(expiresAt(String(now.getTime() + 600_000))).toEqual(new Date('2026-12-01T10:10:00Z'));
+    expect(expiresAt(String(now.getTime() / 1000 + 600))).toEqual(new Date('2026-12-01T10:10:00Z'));
+  });
+
+  // Believed further ahead, the cached access token would be used past its real expiry, and a
+  // suspended connection's keep-alive would never refresh: its grant lapses after 60 days unused.
+  it(`believes no expires_at further ahead than an access token lasts (${XERO_ACCESS_TOKEN_LIFETIME_MS / 60_000} min)`, () => {
+    const now = new Date('2026-12-01T10:00:00Z');
+    const capped = new Date(now.getTime() + XERO_ACCESS_TOKEN_LIFETIME_MS);
+    const expiresAt = (value: string) =>
+      parseTokenSecret('finance', secret({ refresh_token: 'rt', expires_at: value }), now)
+        .expiresAt;
+    expect(expiresAt('2026-12-01T10:29:00Z')).toEqual(new Date('2026-12-01T10:29:00Z'));
+    expect(expiresAt('2026-12-01T11:00:00Z')).toEqual(capped);
+    expect(expiresAt('9999-12-31T23:59:59Z')).toEqual(capped);
+    expect(expiresAt(String(now.getTime() + 2 * 3_600_000))).toEqual(capped);
+    expect(expiresAt(String(now.getTime() / 1000 + 2 * 3_600))).toEqual(capped);
   });
 
   it('refuses binary junk in refresh_token as InvalidSpec naming the Secret and key, without echoing it', () => {

@@ -41,11 +41,31 @@ const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 
 const TENANT_ID = new RegExp(TENANT_ID_PATTERN);
 
-/** Accepts ISO-8601 or Unix seconds (what token tools commonly write). */
-function parseExpiresAt(text: string | null): Date | null {
+/**
+ * How long an access token Xero issues lasts (its `expires_in`, 1800 s): no `expires_at` is
+ * believed further ahead than this.
+ */
+export const XERO_ACCESS_TOKEN_LIFETIME_MS = 30 * 60_000;
+
+/** All digits above this are Unix milliseconds (in seconds it would be past the year 5138). */
+const UNIX_MILLISECONDS_ABOVE = 1e11;
+
+/**
+ * Accepts ISO-8601, Unix seconds or Unix milliseconds (what token tools commonly write). Capped at
+ * `now` + XERO_ACCESS_TOKEN_LIFETIME_MS: an expiry further ahead (a unit mistaken, a clock that was
+ * ahead) would keep the cached access token in use, and a suspended connection's keep-alive would
+ * never refresh, so its refresh token would lapse unused after 60 days.
+ */
+function parseExpiresAt(text: string | null, now: Date): Date | null {
   if (!text) return null;
-  const date = /^\d+$/.test(text) ? new Date(Number(text) * 1000) : new Date(text);
-  return Number.isNaN(date.getTime()) ? null : date;
+  const digits = /^\d+$/.test(text) ? Number(text) : undefined;
+  const date =
+    digits === undefined
+      ? new Date(text)
+      : new Date(digits > UNIX_MILLISECONDS_ABOVE ? digits : digits * 1000);
+  if (Number.isNaN(date.getTime())) return null;
+  const latest = now.getTime() + XERO_ACCESS_TOKEN_LIFETIME_MS;
+  return date.getTime() > latest ? new Date(latest) : date;
 }
 
 /** How messages name the token Secret. */
@@ -53,7 +73,11 @@ export function describeTokenSecret(namespace: string, name: string): string {
   return `Secret ${namespace}/${name} (spec.tokenSecretRef)`;
 }
 
-export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTokens {
+export function parseTokenSecret(
+  namespace: string,
+  secret: V1Secret,
+  now = new Date(),
+): StoredTokens {
   const name = secret.metadata?.name ?? '';
   // Refused before any refresh: Xero would rotate the refresh token and the write-back of the
   // new one would fail (422), so the grant would be lost when Xero's grace period for the old one ends.
@@ -92,7 +116,7 @@ export function parseTokenSecret(namespace: string, secret: V1Secret): StoredTok
     refreshToken,
     // A malformed access token is only a cache: drop it and refresh.
     accessToken: accessToken && TOKEN_TEXT.test(accessToken) ? accessToken : null,
-    expiresAt: parseExpiresAt(decode(secret.data, TOKEN_SECRET_KEYS.expiresAt)),
+    expiresAt: parseExpiresAt(decode(secret.data, TOKEN_SECRET_KEYS.expiresAt), now),
     rotatedAt: rotated ? new Date(rotated) : null,
     tenantId,
     overwritten: written !== undefined && written !== refreshTokenSha256(refreshToken),
