@@ -132,6 +132,16 @@ describe('admin-api CLI', () => {
       });
       expect(JSON.parse(verified.stdout)).toEqual(verification);
     }
+    // Against a head kept before: the one it holds passes, one past its end fails.
+    const { headSequence, headHash } = verification;
+    expect(
+      await run(['verify-chain', '--file', file, '--expect', `${headSequence}:${headHash}`]),
+    ).toMatchObject({ code: 0 });
+    const later = await run(['verify-chain', '--file', file, '--expect', `4:${headHash}`]);
+    expect(later.code).toBe(1);
+    expect(JSON.parse(later.stdout).problems).toMatchObject([
+      { sequence: 4, problem: 'expected-link-missing' },
+    ]);
 
     // A download cut short (the API resets the connection when the database fails midway).
     const cut = join(dir, 'cut-export.json');

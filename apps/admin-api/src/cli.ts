@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   API_TOKEN_ROLES,
   MAX_PAGE_SIZE,
+  parseExpectedLinks,
   safeErrorMessage,
   verifyChainExportFile,
   type ChainVerification,
@@ -169,30 +170,40 @@ program
     '--file <file>',
     'a chain export (GET /snapshots/chain or xao-model --export; any version) to verify without the database',
   )
-  .action(async (options: { connection?: string; tenant?: string; file?: string }) => {
-    let result: ChainVerification;
-    let chain: string;
-    if (options.file) {
-      const progress = (line: string) => process.stderr.write(`admin-api: ${line}\n`);
-      result = await verifyChainExportFile(options.file, progress);
-      chain = options.file;
-    } else {
-      const [namespace, name] = (options.connection ?? '').split('/');
-      if (!namespace || !name || !options.tenant)
-        throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
-      const model = await openCommandModel();
-      try {
-        result = await model.db.snapshots.verifyChain({ namespace, name }, options.tenant);
-      } finally {
-        await model.close();
+  .option(
+    '--expect <sequence:chainHash>',
+    'a link the chain must hold, e.g. <headSequence>:<headHash> of an earlier verification: catches snapshots deleted from the head (repeatable)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
+  .action(
+    async (options: { connection?: string; tenant?: string; file?: string; expect?: string[] }) => {
+      const expect = parseExpectedLinks(options.expect ?? [], '--expect');
+      let result: ChainVerification;
+      let chain: string;
+      if (options.file) {
+        const progress = (line: string) => process.stderr.write(`admin-api: ${line}\n`);
+        result = await verifyChainExportFile(options.file, progress, undefined, expect);
+        chain = options.file;
+      } else {
+        const [namespace, name] = (options.connection ?? '').split('/');
+        if (!namespace || !name || !options.tenant)
+          throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
+        const model = await openCommandModel();
+        try {
+          result = await model.db.snapshots.verifyChain({ namespace, name }, options.tenant, {
+            expect,
+          });
+        } finally {
+          await model.close();
+        }
+        chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
       }
-      chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
-    }
-    // An empty chain verifies as ok, but proves nothing (e.g. a mistyped --tenant).
-    if (result.length === 0) throw new Error(`${chain} holds no snapshots: nothing to verify`);
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-    process.exitCode = result.ok ? 0 : 1;
-  });
+      // An empty chain verifies as ok, but proves nothing (e.g. a mistyped --tenant).
+      if (result.length === 0) throw new Error(`${chain} holds no snapshots: nothing to verify`);
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      process.exitCode = result.ok ? 0 : 1;
+    },
+  );
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`admin-api: ${safeErrorMessage(error)}\n`);

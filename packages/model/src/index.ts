@@ -60,7 +60,12 @@ export { truncateUtf8 } from './text/truncate-utf8.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';
 export type { HeldUsers } from './services/connections-holding.js';
-export type { SnapshotDiffBetween, SnapshotRecord, TenantRef } from './services/snapshots.js';
+export type {
+  ChainVerifyOptions,
+  SnapshotDiffBetween,
+  SnapshotRecord,
+  TenantRef,
+} from './services/snapshots.js';
 export type {
   ApplyFindingsResult,
   FindingAlerts,
@@ -161,6 +166,7 @@ export {
   chainLinkText,
   chainHash,
   ChainVerifier,
+  CHAIN_PROBLEMS,
   CHAIN_VERSION,
   type ChainCheckpoint,
   type ChainLink,
@@ -169,6 +175,11 @@ export {
   type ChainProblem,
   type ChainVerification,
 } from './hashing/snapshot-hash.js';
+export {
+  EXPECTED_LINK_PATTERN,
+  parseExpectedLinks,
+  type ExpectedLink,
+} from './hashing/expected-link.js';
 export {
   CHAIN_EXPORT_KIND,
   CHAIN_EXPORT_VERSION,
@@ -179,6 +190,7 @@ export {
   type ChainExportProgress,
 } from './snapshots/chain-export.js';
 export type { ChainExportStream, ChainRef } from './services/snapshot-chain.js';
+export type { ChainGap } from './services/chain-gaps.js';
 export {
   accessChanges,
   diffUsers,

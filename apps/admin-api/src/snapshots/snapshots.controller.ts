@@ -11,7 +11,7 @@ import {
 } from '../openapi/response-schemas.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { Database } from '@xero-access/model';
+import { parseExpectedLinks, type Database, type ExpectedLink } from '@xero-access/model';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { Access } from '../auth/access.decorator.js';
@@ -103,12 +103,18 @@ export class SnapshotsController {
     summary:
       "A tenant's hash chain with everything needed to verify it offline, and the server's verification",
     description:
-      'Streamed as it is read from the database (format in the README, "Chain export"); `xao-model verify-chain --file` and `admin-api verify-chain --file` verify it offline.',
+      'Streamed as it is read from the database (format in the README, "Chain export"); `xao-model verify-chain --file` and `admin-api verify-chain --file` verify it offline. `verification` also checks the links `expect` names, and each snapshot\'s diff and counts as the database stores them (which the export does not hold: `diff-mismatch`, `user-count-mismatch`).',
   })
   @Returns(snapshotChainSchema)
   @Fails([404])
   async chain(@ValidQuery(chainQuery) q: z.output<typeof chainQuery>, @Res() reply: FastifyReply) {
-    const stream = await this.db.snapshots.exportChain(q.connection, q.tenant);
+    let expect: ExpectedLink[];
+    try {
+      expect = parseExpectedLinks(q.expect ?? [], 'expect');
+    } catch (error) {
+      throw asQueryField(error);
+    }
+    const stream = await this.db.snapshots.exportChain(q.connection, q.tenant, { expect });
     // An empty chain would verify as ok: a mistyped tenant must not read as verified evidence.
     if (!stream)
       throw notFound(

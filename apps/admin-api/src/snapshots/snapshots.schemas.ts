@@ -1,6 +1,7 @@
+import { EXPECTED_LINK_PATTERN } from '@xero-access/model';
 import { z } from 'zod';
 import { connectionKeyParam } from '../connections/connection-key.js';
-import { cursorParam, limitParam } from '../http/query-schemas.js';
+import { cursorParam, limitParam, listOf } from '../http/query-schemas.js';
 
 export const listSnapshotsQuery = z
   .object({
@@ -26,5 +27,10 @@ export const chainQuery = z
   .object({
     connection: connectionKeyParam.describe('namespace/name'),
     tenant: z.string().min(1).max(64),
+    expect: listOf(z.string().regex(EXPECTED_LINK_PATTERN, 'must be <sequence>:<chainHash>'))
+      .optional()
+      .describe(
+        'Links the chain must hold, as <sequence>:<chainHash> (repeated or comma-separated): the headSequence and headHash of an earlier verification, kept outside the database. One missing or different is a problem in verification (expected-link-missing, expected-link-mismatch): snapshots deleted from the head',
+      ),
   })
   .strict();

@@ -35,7 +35,8 @@ describe.each(DIALECTS)('the chain export on $dialect', ({ dialect }) => {
       }
       recording = false;
     };
-    const exports: { records: { chainHash: string }[]; verification: unknown }[] = [];
+    const exports: { records: { sequence: number; chainHash: string }[]; verification: unknown }[] =
+      [];
     const read = async () => {
       for (let i = 0; i < 500 && (recording || i < 5); i++) {
         const chain = await h.call(
@@ -54,6 +55,7 @@ describe.each(DIALECTS)('the chain export on $dialect', ({ dialect }) => {
         connection: 'finance/acme',
         tenantId: TENANT.tenantId,
         length: records.length,
+        headSequence: records.at(-1)?.sequence,
         headHash: records.at(-1)?.chainHash,
         problems: [],
       });
@@ -255,10 +257,97 @@ describe.each(DIALECTS)('a pruned chain export on $dialect', ({ dialect }) => {
       connection: 'finance/pruned',
       tenantId: TENANT.tenantId,
       length: 1,
+      headSequence: 3,
       headHash: recorded[2]!.chainHash,
       problems: [],
       checkpoint,
     });
     expect(await verifyChainExport(parseChainExport(response.body))).toEqual(chain.verification);
+  });
+});
+
+describe.each(DIALECTS)('a chain export checked beyond its links on $dialect', ({ dialect }) => {
+  let h: Harness;
+  const ref = { namespace: 'finance', name: 'anchored' };
+  const path = `/snapshots/chain?connection=finance/anchored&tenant=${TENANT.tenantId}`;
+  const sql = (text: string, params: unknown[]) =>
+    h.model.orm.em.getConnection().execute(text, params);
+  let recorded: Awaited<ReturnType<Harness['model']['db']['snapshots']['record']>>[];
+  beforeAll(async () => {
+    h = await startHarness(dialect);
+    recorded = [];
+    for (const [day, users] of [
+      [1, [{ userId: 'u-1', organisationRole: 'ADMIN' }]],
+      [
+        2,
+        [
+          { userId: 'u-1', organisationRole: 'ADMIN' },
+          { userId: 'u-2', organisationRole: 'STANDARD' },
+        ],
+      ],
+      [3, [{ userId: 'u-1', organisationRole: 'ADMIN' }]],
+    ] as const)
+      recorded.push(
+        await h.model.db.snapshots.record(
+          ref,
+          TENANT,
+          [...users],
+          new Date(Date.UTC(2026, 10, day)),
+        ),
+      );
+  });
+  afterAll(async () => h?.close());
+
+  const verification = async (query = '') => {
+    const response = await h.call('GET', `${path}${query}`, { token: h.tokens.viewer });
+    expect(response.statusCode).toBe(200);
+    return snapshotChainSchema.parse(response.json()).verification;
+  };
+
+  it('fails the chain against a head given in expect once the snapshots after it were deleted', async () => {
+    const before = await verification();
+    expect(before).toMatchObject({ ok: true, headSequence: 3, headHash: recorded[2]!.chainHash });
+    const expect3 = `&expect=${before.headSequence}:${before.headHash}`;
+    expect(await verification(expect3)).toMatchObject({ ok: true, problems: [] });
+
+    await sql('delete from snapshot where id = ?', [recorded[2]!.id]);
+    expect(await verification()).toMatchObject({ ok: true, headSequence: 2 });
+    expect(await verification(expect3)).toMatchObject({
+      ok: false,
+      problems: [
+        {
+          snapshotId: null,
+          sequence: 3,
+          problem: 'expected-link-missing',
+          detail: 'the chain ends at sequence 2: the snapshots after it were deleted',
+        },
+      ],
+    });
+  });
+
+  it('refuses a malformed expect, naming it', async () => {
+    const refused = {
+      '3': 'query.expect.0',
+      [`3:${'a'.repeat(64)},0:${'a'.repeat(64)}`]: 'query.expect.1',
+      [`3:${'a'.repeat(64)},3:${'b'.repeat(64)}`]: 'query.expect',
+    };
+    for (const [bad, field] of Object.entries(refused)) {
+      const response = await h.call('GET', `${path}&expect=${bad}`, { token: h.tokens.viewer });
+      expect({ bad, status: response.statusCode, field: response.json().field }).toEqual({
+        bad,
+        status: 400,
+        field,
+      });
+    }
+  });
+
+  it("reports a stored diff that is not what the snapshots' users give", async () => {
+    const none = JSON.stringify({ joiners: [], leavers: [], roleChanges: [] });
+    await sql('update snapshot set diff = ? where id = ?', [none, recorded[1]!.id]);
+    const served = await h.call('GET', `/snapshots/${recorded[1]!.id}`, { token: h.tokens.viewer });
+    expect(served.json().diff.joiners).toEqual([]);
+    expect((await verification()).problems).toMatchObject([
+      { snapshotId: recorded[1]!.id, sequence: 2, problem: 'diff-mismatch' },
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +184,63 @@ describe.each(testDrivers)('xao-model verify-chain on $dialect', (driver) => {
     expect(offline.stderr).toBe(`xao-model: ${empty} holds no snapshots: nothing to verify\n`);
   });
 
+  it('fails (exit 1) a chain whose newest snapshots were deleted, against the head kept with --expect', async () => {
+    const kept = { namespace: 'finance', name: 'kept' };
+    const recorded = [];
+    for (let i = 1; i <= 3; i++)
+      recorded.push(
+        await t.model.db.snapshots.record(
+          kept,
+          tenant,
+          users([`u${i}`, 'ADMIN']),
+          at(`2026-11-0${i}T00:00:00Z`),
+        ),
+      );
+    const one = ['--url', t.url, '--connection', 'finance/kept', '--tenant', tenant.tenantId];
+    const file = join(dir, 'kept.json');
+    const first = await xaoModel('verify-chain', ...one, '--export', file);
+    const { headSequence, headHash } = JSON.parse(first.stdout);
+    expect({ code: first.code, headSequence, headHash }).toEqual({
+      code: 0,
+      headSequence: 3,
+      headHash: recorded[2]!.chainHash,
+    });
+    const expectHead = ['--expect', `${headSequence}:${headHash}`];
+    expect(await xaoModel('verify-chain', ...one, ...expectHead)).toMatchObject({ code: 0 });
+
+    await t.model.orm.em
+      .getConnection()
+      .execute('delete from snapshot where id = ?', [recorded[2]!.id]);
+    expect(await xaoModel('verify-chain', ...one)).toMatchObject({ code: 0 });
+    const truncated = await xaoModel('verify-chain', ...one, ...expectHead);
+    expect(truncated.code).toBe(1);
+    expect(JSON.parse(truncated.stdout).problems).toEqual([
+      {
+        snapshotId: null,
+        sequence: 3,
+        problem: 'expected-link-missing',
+        detail: 'the chain ends at sequence 2: the snapshots after it were deleted',
+      },
+    ]);
+    // The export taken before holds the head; one taken now does not.
+    expect(await xaoModel('verify-chain', '--file', file, ...expectHead)).toMatchObject({
+      code: 0,
+    });
+    const now = join(dir, 'kept-now.json');
+    expect(await xaoModel('verify-chain', ...one, '--export', now, ...expectHead)).toMatchObject({
+      code: 1,
+    });
+    expect(await xaoModel('verify-chain', '--file', now, ...expectHead)).toMatchObject({
+      code: 1,
+    });
+
+    expect(await xaoModel('verify-chain', ...one, '--expect', headHash)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `xao-model: --expect: "${headHash}" is not <sequence>:<chainHash> (a sequence from 1, a colon, the 64 hex digits of its chainHash, e.g. <headSequence>:<headHash> of an earlier verification)\n`,
+    });
+  });
+
   it('explains missing arguments without a stack trace', async () => {
     const result = await xaoModel('verify-chain', '--connection', 'finance/acme', '--tenant', 'x');
     expect(result.code).not.toBe(0);
@@ -258,7 +315,7 @@ describe.each(testDrivers)('xao-model verify-chain --all on $dialect', (driver) 
       progress: (l) => progress.push(l),
       everyMs: 0,
     });
-    expect(result).toEqual({ chains: 5, failed: [] });
+    expect(result).toEqual({ chains: 5, failed: [], gaps: [] });
     expect(out).toHaveLength(7);
     expect(progress).toEqual([1, 2, 3, 4].map((n) => `${n} of 5 chains verified so far`));
   });
@@ -320,9 +377,74 @@ describe.each(testDrivers)('xao-model verify-chain --all on $dialect', (driver) 
     expect(result.stdout).toContain(
       `${line(pruned, tenant.tenantId, ['-', '-', 'FAILED: no snapshots, only a checkpoint'])}\n`,
     );
+    // Its connection synced last on the 20th: that snapshot is gone too.
     expect(result.stdout).toContain(
-      `5 chains verified: 3 intact, 2 failed (finance/audited tenant ${tenant.tenantId}, ops/pruned tenant ${tenant.tenantId})\n`,
+      `${line(pruned, '-', ['-', '-', 'FAILED: behind-last-sync: the connection synced last at 2026-11-20T00:00:00.000Z and has no snapshots: they were deleted'])}\n`,
     );
+    expect(result.stdout).toContain(
+      `5 chains verified: 3 intact, 2 failed (finance/audited tenant ${tenant.tenantId}, ops/pruned tenant ${tenant.tenantId}); 1 missing or behind the connection's last sync (ops/pruned)\n`,
+    );
+  });
+
+  it("fails (exit 1) on a tenant its connection lists without a chain, and on a chain behind its connection's last sync", async () => {
+    const never = { tenantId: '33333333-3333-4333-8333-333333333333', tenantName: 'Never Synced' };
+    await t.model.db.connections.upsert(acme, {
+      tenants: [tenant, second, never].map((x) => ({ ...x, connectionId: null })),
+    });
+    // The newest snapshot of finance/audited deleted: what is left verifies on its own.
+    await t.model.orm.em
+      .getConnection()
+      .execute(
+        `delete from snapshot where sequence = 3 and connection_id = (select id from connection where name = 'audited')`,
+      );
+    const result = await xaoModel('verify-chain', '--all', '--url', t.url);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^finance/audited\t${tenant.tenantId}\t1-2\t[0-9a-f]{64}\tok$`),
+      ),
+    );
+    expect(lines).toContain(
+      line(acme, never.tenantId, [
+        '-',
+        '-',
+        'FAILED: chain-missing: the connection lists this tenant, and it has no snapshots: its chain was deleted, or it has never synced',
+      ]),
+    );
+    expect(lines).toContain(
+      line(audited, tenant.tenantId, [
+        '-',
+        '-',
+        `FAILED: behind-last-sync: its newest snapshot (tenant ${tenant.tenantId} sequence 2, taken at 2026-11-13T00:00:00.000Z) is older than the connection's last sync (2026-11-14T00:00:00.000Z): the snapshots after it were deleted`,
+      ]),
+    );
+    expect(lines).toContain(
+      `5 chains verified: 4 intact, 1 failed (ops/pruned tenant ${tenant.tenantId}); 3 missing or behind the connection's last sync (finance/acme tenant ${never.tenantId}, finance/audited tenant ${tenant.tenantId}, ops/pruned)`,
+    );
+  });
+
+  it('prints a chain it cannot verify as FAILED with the error, verifies the others, and exits 1', async () => {
+    const folder = join(dir, 'blocked');
+    // A folder where the first chain's export would go: writing it fails.
+    mkdirSync(join(folder, `finance_acme_${tenant.tenantId}.json`), { recursive: true });
+    const result = await xaoModel('verify-chain', '--all', '--url', t.url, '--export', folder);
+    expect(result.code).toBe(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^finance/acme\t${tenant.tenantId}\t-\t-\tFAILED: error: .*finance_acme_${tenant.tenantId}\\.json`,
+      ),
+    );
+    expect(lines[2]).toBe(intact(acme, second.tenantId, '1-2'));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^5 chains verified: 3 intact, 2 failed \\(finance/acme tenant ${tenant.tenantId}, ops/pruned tenant ${tenant.tenantId}\\); `,
+        ),
+      ),
+    );
+    expect(existsSync(join(folder, `ops_gone_${tenant.tenantId}.json`))).toBe(true);
   });
 
   it('fails (exit 1) on a database without chains, and refuses --all with a chain named', async () => {
@@ -343,6 +465,14 @@ describe.each(testDrivers)('xao-model verify-chain --all on $dialect', (driver) 
       stdout: '',
       stderr:
         'xao-model: --all verifies every chain in the database: leave out --connection, --tenant and --file\n',
+    });
+    expect(
+      await xaoModel('verify-chain', '--all', '--url', t.url, '--expect', `1:${'a'.repeat(64)}`),
+    ).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'xao-model: --expect names links of one chain: give it with --connection and --tenant, or with --file\n',
     });
   });
 });

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { connectWithRetry } from '../database/connect-with-retry.js';
 import { databaseStartupWait } from '../database/startup-wait.js';
+import { parseExpectedLinks } from '../hashing/expected-link.js';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
 import type { BackfillResult } from '../migrations/backfill.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
@@ -100,7 +101,13 @@ async function openToRead(url: string | undefined): Promise<ModelOrm> {
   }
 }
 
-const emptyChain: ChainVerification = { ok: true, length: 0, headHash: null, problems: [] };
+const emptyChain: ChainVerification = {
+  ok: true,
+  length: 0,
+  headSequence: null,
+  headHash: null,
+  problems: [],
+};
 
 const program = new Command('xao-model').description('Database tasks for xero-access-operator.');
 
@@ -154,6 +161,11 @@ program
     '--export <path>',
     'also write the chain read from the database to this file (with --all: into this folder, a file <namespace>_<name>_<tenantId>.json per chain)',
   )
+  .option(
+    '--expect <sequence:chainHash>',
+    'a link the chain must hold, e.g. <headSequence>:<headHash> of an earlier verification: catches snapshots deleted from the head (repeatable; not with --all)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
   .action(
     async (options: {
       url?: string;
@@ -162,18 +174,27 @@ program
       all?: boolean;
       file?: string;
       export?: string;
+      expect?: string[];
     }) => {
       if (options.all) {
         if (options.connection || options.tenant || options.file)
           throw new InvalidArgumentError(
             '--all verifies every chain in the database: leave out --connection, --tenant and --file',
           );
+        if (options.expect)
+          throw new InvalidArgumentError(
+            '--expect names links of one chain: give it with --connection and --tenant, or with --file',
+          );
         await verifyAll(options);
         return;
       }
+      const expect = parseExpectedLinks(options.expect ?? [], '--expect');
       if (options.file) {
         const progress = (line: string) => process.stderr.write(`xao-model: ${line}\n`);
-        report(await verifyChainExportFile(options.file, progress), options.file);
+        report(
+          await verifyChainExportFile(options.file, progress, undefined, expect),
+          options.file,
+        );
         return;
       }
       if (!options.connection || !options.tenant)
@@ -183,10 +204,15 @@ program
         const { namespace, name } = options.connection;
         const chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
         if (!options.export) {
-          report(await model.db.snapshots.verifyChain(options.connection, options.tenant), chain);
+          report(
+            await model.db.snapshots.verifyChain(options.connection, options.tenant, { expect }),
+            chain,
+          );
           return;
         }
-        const stream = await model.db.snapshots.exportChain(options.connection, options.tenant);
+        const stream = await model.db.snapshots.exportChain(options.connection, options.tenant, {
+          expect,
+        });
         // The verification of exactly what was written, not of a second read.
         report(stream ? await writeExport(stream, options.export) : emptyChain, chain);
       } finally {
@@ -206,7 +232,8 @@ async function verifyAll(options: { url?: string; export?: string }): Promise<vo
     });
     if (result.chains === 0)
       process.stderr.write('xao-model: the database holds no snapshot chains: nothing to verify\n');
-    if (result.chains === 0 || result.failed.length > 0) process.exitCode = 1;
+    if (result.chains === 0 || result.failed.length > 0 || result.gaps.length > 0)
+      process.exitCode = 1;
   } finally {
     await model.close();
   }

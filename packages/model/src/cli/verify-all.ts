@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
+import { safeErrorMessage } from '../logging/error-serializer.js';
+import type { ChainGap } from '../services/chain-gaps.js';
 import type { Database } from '../services/database.js';
 import type { ChainRef } from '../services/snapshot-chain.js';
 import { writeExport } from './write-export.js';
@@ -17,7 +19,10 @@ export interface VerifyAllOptions {
 
 export interface VerifyAllResult {
   chains: number;
+  /** The chains that failed: problems, no snapshots, or an error while verifying them. */
   failed: ChainRef[];
+  /** What the connection rows say is missing (`snapshots.chainGaps`). */
+  gaps: ChainGap[];
 }
 
 const COLUMNS = ['CONNECTION', 'TENANT', 'SEQUENCES', 'HEAD', 'RESULT'];
@@ -60,6 +65,19 @@ function chainLine(chain: ChainRef, result: ChainVerification): string {
   ].join('\t');
 }
 
+function failedLine(connection: ChainRef['connection'], tenantId: string | null, why: string) {
+  return [
+    `${connection.namespace}/${connection.name}`,
+    tenantId ?? '-',
+    '-',
+    '-',
+    `FAILED: ${why}`,
+  ].join('\t');
+}
+
+const describeGap = ({ connection, tenantId }: ChainGap) =>
+  `${connection.namespace}/${connection.name}${tenantId === null ? '' : ` tenant ${tenantId}`}`;
+
 /**
  * Verifies every chain in the database (`snapshots.chains()`), one at a time, writing a line per
  * chain as it is verified and a summary naming the chains that failed. With `exportDir` each line
@@ -70,27 +88,41 @@ export async function verifyAllChains(
   options: VerifyAllOptions,
 ): Promise<VerifyAllResult> {
   const chains = await db.snapshots.chains();
-  if (chains.length === 0) return { chains: 0, failed: [] };
+  const gaps = await db.snapshots.chainGaps();
+  if (chains.length === 0 && gaps.length === 0) return { chains: 0, failed: [], gaps };
   if (options.exportDir) await mkdir(options.exportDir, { recursive: true });
   const everyMs = options.everyMs ?? 10_000;
   let reported = Date.now();
   const failures: ChainRef[] = [];
   options.out(COLUMNS.join('\t'));
   for (const [i, chain] of chains.entries()) {
-    const result = await verifyOne(db, chain, options.exportDir);
-    if (failed(result)) failures.push(chain);
-    options.out(chainLine(chain, result));
+    try {
+      const result = await verifyOne(db, chain, options.exportDir);
+      if (failed(result)) failures.push(chain);
+      options.out(chainLine(chain, result));
+    } catch (error) {
+      // One chain that cannot be read (a row broken by hand) leaves the others to verify.
+      failures.push(chain);
+      options.out(
+        failedLine(chain.connection, chain.tenantId, `error: ${safeErrorMessage(error)}`),
+      );
+    }
     if (options.progress && i + 1 < chains.length && Date.now() - reported >= everyMs) {
       reported = Date.now();
       options.progress(`${i + 1} of ${chains.length} chains verified so far`);
     }
   }
+  for (const gap of gaps)
+    options.out(failedLine(gap.connection, gap.tenantId, `${gap.problem}: ${gap.detail}`));
   const plural = chains.length === 1 ? 'chain' : 'chains';
   options.out(
     `${chains.length} ${plural} verified: ${chains.length - failures.length} intact, ${failures.length} failed` +
-      (failures.length ? ` (${failures.map(describe).join(', ')})` : ''),
+      (failures.length ? ` (${failures.map(describe).join(', ')})` : '') +
+      (gaps.length
+        ? `; ${gaps.length} missing or behind the connection's last sync (${gaps.map(describeGap).join(', ')})`
+        : ''),
   );
-  return { chains: chains.length, failed: failures };
+  return { chains: chains.length, failed: failures, gaps };
 }
 
 async function verifyOne(
@@ -101,6 +133,6 @@ async function verifyOne(
   if (!exportDir) return db.snapshots.verifyChain(chain.connection, chain.tenantId);
   const stream = await db.snapshots.exportChain(chain.connection, chain.tenantId);
   // A checkpoint without snapshots has nothing to export.
-  if (!stream) return { ok: true, length: 0, headHash: null, problems: [] };
+  if (!stream) return { ok: true, length: 0, headSequence: null, headHash: null, problems: [] };
   return writeExport(stream, join(exportDir, chainExportFile(chain)));
 }

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { normaliseSnapshotUsers } from '../snapshots/snapshot-user.js';
+import type { ExpectedLink } from './expected-link.js';
 import {
+  ChainVerifier,
   chainHash,
   sha256Hex,
   snapshotContentHash,
   snapshotContentText,
   verifyChainRecords,
   type ChainRecord,
+  type ChainVerification,
 } from './snapshot-hash.js';
 
 function chain(length: number): ChainRecord[] {
@@ -58,6 +61,7 @@ describe('snapshot hashing', () => {
       connection: 'finance/acme',
       tenantId: 't1',
       length: 3,
+      headSequence: 3,
       headHash: records[2]!.chainHash,
       problems: [],
     });
@@ -81,6 +85,82 @@ describe('snapshot hashing', () => {
     expect(verifyChainRecords(gap).problems.map((p) => p.problem)).toEqual([
       'previous-hash-mismatch',
       'sequence-gap',
+    ]);
+  });
+});
+
+describe('expected links', () => {
+  const verify = (
+    records: ChainRecord[],
+    expected: ExpectedLink[],
+    checkpoint?: ChainRecord,
+  ): ChainVerification => {
+    const verifier = new ChainVerifier();
+    verifier.expect(expected);
+    if (checkpoint) verifier.start(checkpoint);
+    for (const record of records) verifier.add(record);
+    return verifier.result();
+  };
+  const full = chain(5);
+  const head = { sequence: 5, chainHash: full[4]!.chainHash };
+
+  it('passes a chain that holds the links kept from before', () => {
+    expect(verify(full, [head, { sequence: 2, chainHash: full[1]!.chainHash }])).toMatchObject({
+      ok: true,
+      headSequence: 5,
+      headHash: head.chainHash,
+      problems: [],
+    });
+  });
+
+  it('fails a chain whose newest links were deleted, though the rest verifies', () => {
+    const truncated = full.slice(0, 3);
+    expect(verifyChainRecords(truncated).ok).toBe(true);
+    expect(verify(truncated, [head])).toMatchObject({
+      ok: false,
+      headSequence: 3,
+      problems: [
+        {
+          snapshotId: null,
+          sequence: 5,
+          problem: 'expected-link-missing',
+          detail: 'the chain ends at sequence 3: the snapshots after it were deleted',
+        },
+      ],
+    });
+    expect(verify([], [head]).problems.map((p) => p.detail)).toEqual([
+      'the chain holds no links: its snapshots were deleted',
+    ]);
+  });
+
+  it('fails a chain rewritten from before the link kept', () => {
+    const rewritten = chain(5);
+    rewritten[4] = { ...rewritten[4]!, chainHash: 'f'.repeat(64) };
+    expect(verify(rewritten, [head]).problems).toContainEqual({
+      snapshotId: 's5',
+      sequence: 5,
+      problem: 'expected-link-mismatch',
+      detail: `chainHash ${'f'.repeat(64)}, expected ${head.chainHash}`,
+    });
+  });
+
+  it('checks a link at the checkpoint against it, and names one pruned before it', () => {
+    const [first, second, ...rest] = full;
+    const atCheckpoint = { sequence: 2, chainHash: second!.chainHash };
+    expect(verify(rest, [atCheckpoint, head], second).ok).toBe(true);
+    expect(
+      verify(rest, [{ sequence: 2, chainHash: first!.chainHash }], second).problems,
+    ).toMatchObject([{ sequence: 2, problem: 'expected-link-mismatch' }]);
+    expect(
+      verify(rest, [{ sequence: 1, chainHash: first!.chainHash }], second).problems,
+    ).toMatchObject([
+      {
+        sequence: 1,
+        problem: 'expected-link-missing',
+        detail: expect.stringContaining(
+          'pruned: the chain starts after its checkpoint at sequence 2',
+        ),
+      },
     ]);
   });
 });

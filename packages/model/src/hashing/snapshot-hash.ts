@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SnapshotUser } from '../snapshots/snapshot-user.js';
 import { canonicalJson } from './canonical-json.js';
+import type { ExpectedLink } from './expected-link.js';
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
@@ -73,16 +74,28 @@ export interface ChainIdentity {
   tenantId: string;
 }
 
+/**
+ * What verification can find. `diff-mismatch` and `user-count-mismatch` only against the database
+ * (an export holds no diffs or counts); `expected-link-*` only when links were expected (`expect`).
+ */
+export const CHAIN_PROBLEMS = [
+  'chain-identity-mismatch',
+  'content-hash-mismatch',
+  'content-missing',
+  'chain-hash-mismatch',
+  'previous-hash-mismatch',
+  'sequence-gap',
+  'diff-mismatch',
+  'user-count-mismatch',
+  'expected-link-missing',
+  'expected-link-mismatch',
+] as const;
+
 export interface ChainProblem {
-  snapshotId: string;
+  /** The snapshot at fault; null for an expected link the chain does not hold. */
+  snapshotId: string | null;
   sequence: number;
-  problem:
-    | 'chain-identity-mismatch'
-    | 'content-hash-mismatch'
-    | 'content-missing'
-    | 'chain-hash-mismatch'
-    | 'previous-hash-mismatch'
-    | 'sequence-gap';
+  problem: (typeof CHAIN_PROBLEMS)[number];
   detail: string;
 }
 
@@ -107,6 +120,12 @@ export interface ChainVerification {
   tenantId?: string;
   /** Links verified: those after the checkpoint, when there is one. */
   length: number;
+  /**
+   * The newest link's sequence and chainHash; null without links. Kept outside the database, they
+   * are what `expect` checks a later verification against (`verify-chain --expect
+   * <headSequence>:<headHash>`): the only way to find snapshots deleted from the head.
+   */
+  headSequence: number | null;
   headHash: string | null;
   problems: ChainProblem[];
   /** The checkpoint the chain was verified from; absent when it starts at sequence 1. */
@@ -134,6 +153,9 @@ export interface ChainVerification {
  */
 export class ChainVerifier {
   private readonly problems: ChainProblem[] = [];
+  /** chainHash by sequence of the links the chain must hold (`expect`), and those found. */
+  private readonly expected = new Map<number, string>();
+  private readonly found = new Set<number>();
   /** sha256 of the text given for each content hash: the hash an entry claims is checked against it. */
   private readonly contentDigests = new Map<string, string>();
   private previous: { sequence: number; chainHash: string } | undefined;
@@ -173,6 +195,21 @@ export class ChainVerifier {
     if (this.previous) throw new Error('a chain checkpoint comes before the links');
     this.checkpoint = checkpoint;
     this.previous = { sequence: checkpoint.sequence, chainHash: checkpoint.chainHash };
+  }
+
+  /**
+   * Links the chain must hold (heads kept from earlier verifications): a link of that sequence
+   * with another chainHash is an `expected-link-mismatch`, none an `expected-link-missing` (the
+   * newest snapshots deleted, or, before the checkpoint, pruned). Given before the links.
+   */
+  expect(links: readonly ExpectedLink[]): void {
+    if (this.length > 0) throw new Error('expected links come before the links');
+    for (const link of links) this.expected.set(link.sequence, link.chainHash);
+  }
+
+  /** A problem found beside the links (the database's diffs and counts: derived-check.ts). */
+  report(problem: ChainProblem): void {
+    this.problems.push(problem);
   }
 
   add(record: ChainRecord): void {
@@ -228,8 +265,51 @@ export class ChainVerifier {
         detail: `sequence ${record.sequence}, expected ${expectedSequence}`,
       });
     }
+    const expected = this.expected.get(record.sequence);
+    if (expected !== undefined) {
+      this.found.add(record.sequence);
+      if (record.chainHash !== expected)
+        this.problems.push({
+          ...at,
+          problem: 'expected-link-mismatch',
+          detail: `chainHash ${record.chainHash}, expected ${expected}`,
+        });
+    }
     this.previous = { sequence: record.sequence, chainHash: record.chainHash };
     this.length++;
+  }
+
+  /** The expected links no record was: the checkpoint's, or missing (reported in `result`). */
+  private unmatchedExpected(): ChainProblem[] {
+    const problems: ChainProblem[] = [];
+    const checkpoint = this.checkpoint;
+    const head = this.length > 0 ? this.previous!.sequence : undefined;
+    for (const [sequence, chainHash] of this.expected) {
+      if (this.found.has(sequence)) continue;
+      const at = { snapshotId: null, sequence };
+      if (checkpoint && sequence === checkpoint.sequence) {
+        if (chainHash !== checkpoint.chainHash)
+          problems.push({
+            ...at,
+            problem: 'expected-link-mismatch',
+            detail: `the checkpoint (the last pruned link) has chainHash ${checkpoint.chainHash}, expected ${chainHash}`,
+          });
+        continue;
+      }
+      problems.push({
+        ...at,
+        problem: 'expected-link-missing',
+        detail:
+          checkpoint && sequence < checkpoint.sequence
+            ? `pruned: the chain starts after its checkpoint at sequence ${checkpoint.sequence}; compare an export kept from before the prune, and keep a newer head`
+            : head === undefined
+              ? 'the chain holds no links: its snapshots were deleted'
+              : head < sequence
+                ? `the chain ends at sequence ${head}: the snapshots after it were deleted`
+                : 'no link has this sequence',
+      });
+    }
+    return problems;
   }
 
   /** A link of another connection or tenant would let one chain pass for another. */
@@ -252,13 +332,15 @@ export class ChainVerifier {
   result(): ChainVerification {
     const checkpoint = this.checkpoint;
     const chain = this.chain;
+    const problems = [...this.problems, ...this.unmatchedExpected()];
     return {
-      ok: this.problems.length === 0,
+      ok: problems.length === 0,
       ...(chain && { connection: chain.connection, tenantId: chain.tenantId }),
       length: this.length,
       // A checkpoint alone is no chain: its head is what comes after it.
+      headSequence: this.length > 0 ? this.previous!.sequence : null,
       headHash: this.length > 0 ? this.previous!.chainHash : null,
-      problems: [...this.problems],
+      problems,
       ...(checkpoint && {
         checkpoint: {
           sequence: checkpoint.sequence,

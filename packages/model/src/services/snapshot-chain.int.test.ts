@@ -98,6 +98,7 @@ describe.each(testDrivers)('the chain export on $dialect', (driver) => {
       connection: 'finance/year',
       tenantId: tenant.tenantId,
       length: 2_000,
+      headSequence: 2_000,
       headHash: file.records.at(-1).chainHash,
       problems: [],
     };

@@ -3,14 +3,20 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { SnapshotChainCheckpoint } from '../entities/snapshot-chain-checkpoint.js';
 import { SnapshotContent } from '../entities/snapshot-content.js';
 import { Snapshot } from '../entities/snapshot.js';
+import type { ExpectedLink } from '../hashing/expected-link.js';
 import {
   ChainVerifier,
   type ChainCheckpoint,
-  type ChainEntry,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
 import { chainExportText, type ChainPart } from '../snapshots/chain-export.js';
+import {
+  DerivedCheck,
+  type ContentText,
+  type StoredChainEntry,
+} from '../snapshots/derived-check.js';
 import { withChains } from './chain-scan.js';
+import { contentText } from './content-text.js';
 import { findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef } from './context.js';
 
@@ -18,13 +24,22 @@ const ENTRY_PAGE = 200;
 /** Contents are the large part (a few hundred bytes per user): fewer per query. */
 const CONTENT_PAGE = 10;
 
+/** A part of a chain read from the database: its entries carry what the rows store beside. */
+export type StoredChainPart =
+  Extract<ChainPart, { kind: 'content' }> | { kind: 'entries'; entries: StoredChainEntry[] };
+
 export interface OpenChain {
   connection: string;
   tenantId: string;
   /** Where the chain starts when retention pruned its oldest snapshots. */
   checkpoint?: ChainCheckpoint;
-  /** Each distinct content once, then the entries oldest first, in pages from the database. */
-  parts: AsyncGenerator<ChainPart>;
+  /**
+   * Each distinct content once, then the entries oldest first, in pages from the database. A
+   * content whose row is gone is left out: the entries using it are `content-missing`.
+   */
+  parts: AsyncGenerator<StoredChainPart>;
+  /** A content's text, for deriving the entries' diffs and counts again. */
+  textOf: ContentText;
 }
 
 /**
@@ -56,7 +71,7 @@ export async function openChain(
   const scope = { connection: conn.id, tenantId, sequence: { $gt: first, $lte: last } };
   const connection = connectionKey(conn);
 
-  async function* parts(): AsyncGenerator<ChainPart> {
+  async function* parts(): AsyncGenerator<StoredChainPart> {
     const hashes = (
       (await em
         .createQueryBuilder(Snapshot, 's')
@@ -71,7 +86,11 @@ export async function openChain(
       const rows = await em.find(SnapshotContent, { hash: { $in: page } });
       const text = new Map(rows.map((c) => [c.hash, c.text]));
       em.clear();
-      for (const hash of page) yield { kind: 'content', hash, text: text.get(hash)! };
+      for (const hash of page) {
+        const found = text.get(hash);
+        // Only by hand (the foreign key keeps a content in use): reported, not a crash.
+        if (found !== undefined) yield { kind: 'content', hash, text: found };
+      }
     }
     for (let after = first; ;) {
       const page = await em.find(
@@ -88,10 +107,13 @@ export async function openChain(
             'content',
             'previousHash',
             'chainHash',
+            'userCount',
+            'activeUserCount',
+            'diff',
           ],
         },
       );
-      const entries: ChainEntry[] = page.map((s) => ({
+      const entries: StoredChainEntry[] = page.map((s) => ({
         id: s.id,
         connection,
         tenantId: s.tenantId,
@@ -101,6 +123,7 @@ export async function openChain(
         contentHash: s.content.hash,
         previousHash: s.previousHash,
         chainHash: s.chainHash,
+        stored: { userCount: s.userCount, activeUserCount: s.activeUserCount, diff: s.diff },
       }));
       // Entities of earlier pages are not needed again; keep the identity map small.
       em.clear();
@@ -109,7 +132,31 @@ export async function openChain(
       after = page.at(-1)!.sequence;
     }
   }
-  return { connection, tenantId, ...(checkpoint && { checkpoint }), parts: parts() };
+  return {
+    connection,
+    tenantId,
+    ...(checkpoint && { checkpoint }),
+    parts: parts(),
+    textOf: (hash) => contentText(em, hash),
+  };
+}
+
+/**
+ * The chain's parts for `verifier`, which verifies each one's links (`verifyPart`) as it takes it;
+ * once it has, the entries' diffs and counts are derived again (`DerivedCheck`) and what differs
+ * is reported to it.
+ */
+export async function* withDerivedCheck(
+  chain: OpenChain,
+  verifier: ChainVerifier,
+): AsyncGenerator<ChainPart> {
+  const derived = new DerivedCheck(chain.textOf);
+  for await (const part of chain.parts) {
+    yield part;
+    if (part.kind !== 'entries') continue;
+    for (const entry of part.entries)
+      for (const problem of await derived.check(entry)) verifier.report(problem);
+  }
 }
 
 /** One tenant's chain of one connection. */
@@ -151,16 +198,26 @@ export async function listChains(em: SqlEntityManager): Promise<ChainRef[]> {
     .map(([, chain]) => chain);
 }
 
-/** A chain export being written: its text, then the verification of exactly that text. */
+/**
+ * A chain export being written: its text, then the verification of exactly that text, with the
+ * links `expect`ed, and the diffs and counts of its snapshots as the database stores them (which
+ * the export does not hold).
+ */
 export class ChainExportStream {
   private readonly verifier = new ChainVerifier();
   private finished = false;
 
-  constructor(private readonly chain: OpenChain) {}
+  constructor(
+    private readonly chain: OpenChain,
+    expect: readonly ExpectedLink[] = [],
+  ) {
+    this.verifier.expect(expect);
+  }
 
   /** The export (version 2) in pieces of one content or one page of records; read it once. */
   async *text(): AsyncGenerator<string> {
-    const { connection, tenantId, checkpoint, parts } = this.chain;
+    const { connection, tenantId, checkpoint } = this.chain;
+    const parts = withDerivedCheck(this.chain, this.verifier);
     yield* chainExportText({ connection, tenantId, checkpoint }, parts, this.verifier);
     this.finished = true;
   }

@@ -66,6 +66,7 @@ describe.each(testDrivers)('snapshot retention on $dialect', (driver) => {
       connection: 'retention/pruned',
       tenantId,
       length: 1,
+      headSequence: 6,
       headHash: recorded[5]!.chainHash,
       problems: [],
       checkpoint: { ...checkpoint, audited: true },

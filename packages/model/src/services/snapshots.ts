@@ -12,21 +12,36 @@ import {
   ChainVerifier,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
+import type { ExpectedLink } from '../hashing/expected-link.js';
 import { isUuid, newId } from '../ids.js';
 import { verifyPart } from '../snapshots/chain-export.js';
-import { hasAccess } from '../snapshots/access.js';
+import { activeUserCount, deriveSnapshot } from '../snapshots/derived.js';
 import { accessChanges, diffUsers, type SnapshotDiff } from '../snapshots/diff.js';
 import {
   normaliseSnapshotUsers,
   type SnapshotUser,
   type SnapshotUserInput,
 } from '../snapshots/snapshot-user.js';
+import { recordedTakenAt } from '../snapshots/taken-at.js';
 import { ensureConnection, findConnection } from './connections.js';
 import { connectionKey, type ConnectionRef, type ServiceContext } from './context.js';
 import { type Page, type PageRequest, newestFirstPage } from './pagination.js';
 import { remediateReviewDecisions } from './review-remediation.js';
-import { ChainExportStream, listChains, openChain, type ChainRef } from './snapshot-chain.js';
+import { listChainGaps, type ChainGap } from './chain-gaps.js';
+import { contentText } from './content-text.js';
+import {
+  ChainExportStream,
+  listChains,
+  openChain,
+  withDerivedCheck,
+  type ChainRef,
+} from './snapshot-chain.js';
 import { SNAPSHOT_PRUNE_AUDIT, snapshotChainResource } from './snapshot-retention.js';
+
+export interface ChainVerifyOptions {
+  /** Links the chain must hold: heads kept from earlier verifications (`parseExpectedLinks`). */
+  expect?: readonly ExpectedLink[];
+}
 
 export interface TenantRef {
   tenantId: string;
@@ -83,7 +98,7 @@ async function loadUncountedContent(em: EntityManager, snapshots: Snapshot[]): P
 /** The stored count, or for a row without one (see loadUncountedContent) its users' count. */
 function activeUserCountOf(s: Snapshot): number {
   if (s.activeUserCount !== null) return s.activeUserCount;
-  return (JSON.parse(s.content.text) as SnapshotUser[]).filter(hasAccess).length;
+  return activeUserCount(JSON.parse(s.content.text) as SnapshotUser[]);
 }
 
 function toSnapshotRecord(s: Snapshot, connection: Connection): SnapshotRecord {
@@ -156,15 +171,11 @@ async function storeContent(
   }
 }
 
-/** The users of a stored content, read without keeping the row in the entity manager. */
+/** The users of a stored content; a NotFoundError when its row is gone. */
 async function storedUsers(em: SqlEntityManager, hash: string): Promise<SnapshotUser[]> {
-  const row = await em
-    .createQueryBuilder(SnapshotContent)
-    .select('text')
-    .where({ hash })
-    .execute<{ text: string } | undefined>('get');
-  if (!row) throw new NotFoundError('snapshot content', hash);
-  return JSON.parse(row.text) as SnapshotUser[];
+  const text = await contentText(em, hash);
+  if (text === null) throw new NotFoundError('snapshot content', hash);
+  return JSON.parse(text) as SnapshotUser[];
 }
 
 /**
@@ -213,7 +224,10 @@ export class SnapshotService {
    * Records one sync of one tenant. Always a new snapshot, even when nothing changed: each sync
    * is evidence that access was checked at `takenAt` (unchanged users share one content row).
    * Chains it to the tenant's previous snapshot, stores the diff, and marks review decisions
-   * (revoke / change-role) remediated when these users show the access gone.
+   * (revoke / change-role) remediated when these users show the access gone. A `takenAt` not
+   * later than the previous snapshot's (this replica's clock is behind the one that recorded it)
+   * is recorded as 1 ms after it (recordedTakenAt): the record's `takenAt` is the one recorded,
+   * which the chain hash covers.
    */
   async record(
     connection: ConnectionRef,
@@ -238,17 +252,15 @@ export class SnapshotService {
         { connection: conn, tenantId: tenant.tenantId },
         { orderBy: { sequence: 'desc' } },
       );
-      if (previous && takenAt < previous.takenAt) {
-        throw new ValidationError(
-          'takenAt',
-          `is before the tenant's previous snapshot (${previous.takenAt.toISOString()})`,
-        );
-      }
-      // The same users as the previous snapshot: nothing changed, and its users need not be read.
-      const diff =
-        previous?.content.hash === contentHash
-          ? { joiners: [], leavers: [], roleChanges: [] }
-          : diffUsers(previous ? await storedUsers(em, previous.content.hash) : [], normalised);
+      const recordedAt = recordedTakenAt(takenAt, previous?.takenAt);
+      const derived = await deriveSnapshot(
+        normalised,
+        contentHash,
+        previous && {
+          contentHash: previous.content.hash,
+          users: () => storedUsers(em, previous.content.hash),
+        },
+      );
       await storeContent(em, contentHash, normalised, now, this.ctx.dialect === 'postgresql');
       const sequence = (previous?.sequence ?? 0) + 1;
       const previousHash = previous?.chainHash ?? null;
@@ -257,7 +269,7 @@ export class SnapshotService {
         tenantId: tenant.tenantId,
         tenantName: tenant.tenantName,
         sequence,
-        takenAt,
+        takenAt: recordedAt,
         contentHash,
         previousHash,
       };
@@ -267,25 +279,23 @@ export class SnapshotService {
         tenantId: tenant.tenantId,
         tenantName: tenant.tenantName,
         sequence,
-        takenAt,
-        userCount: normalised.length,
-        activeUserCount: normalised.filter(hasAccess).length,
+        takenAt: recordedAt,
+        ...derived,
         content: em.getReference(SnapshotContent, contentHash),
         previous: previous ?? null,
         previousHash,
         chainHash: chainHash(link),
-        diff,
         createdAt: now,
       });
       // Inserted outside the unit of work (see insertWithParameters), from a plain object (given
       // the entity, the query builder encodes its JSON twice); what refers to it from now on gets
       // a managed reference.
       await insertWithParameters(em, em.createQueryBuilder(Snapshot).insert({ ...snapshot }));
-      if (!conn.lastSyncAt || conn.lastSyncAt < takenAt) conn.lastSyncAt = takenAt;
+      if (!conn.lastSyncAt || conn.lastSyncAt < recordedAt) conn.lastSyncAt = recordedAt;
       conn.updatedAt = now;
       await em.flush();
       const stored = em.getReference(Snapshot, snapshot.id);
-      await remediateReviewDecisions(em, conn, tenant.tenantId, stored, normalised, takenAt);
+      await remediateReviewDecisions(em, conn, tenant.tenantId, stored, normalised, recordedAt);
       return toSnapshotRecord(snapshot, conn);
     });
   }
@@ -395,9 +405,10 @@ export class SnapshotService {
   async exportChain(
     connection: ConnectionRef,
     tenantId: string,
+    options: ChainVerifyOptions = {},
   ): Promise<ChainExportStream | null> {
     const chain = await openChain(this.ctx.em(), connection, tenantId);
-    return chain && new ChainExportStream(chain);
+    return chain && new ChainExportStream(chain, options.expect);
   }
 
   /** Every chain in the database, deleted connections' too (see `listChains`). */
@@ -405,13 +416,31 @@ export class SnapshotService {
     return listChains(this.ctx.em());
   }
 
-  /** Recomputes every hash of the tenant's chain and checks every link, page by page. */
-  async verifyChain(connection: ConnectionRef, tenantId: string): Promise<ChainVerification> {
+  /**
+   * Tenants the connections list without a chain, and connections whose newest snapshot is older
+   * than their last sync (see `listChainGaps`): what verifying each chain cannot find.
+   */
+  async chainGaps(): Promise<ChainGap[]> {
+    return listChainGaps(this.ctx.em());
+  }
+
+  /**
+   * Recomputes every hash of the tenant's chain and checks every link, page by page, derives each
+   * snapshot's diff and counts again from the users (`DerivedCheck`), and checks that the chain
+   * holds the links `options.expect` names.
+   */
+  async verifyChain(
+    connection: ConnectionRef,
+    tenantId: string,
+    options: ChainVerifyOptions = {},
+  ): Promise<ChainVerification> {
     const verifier = new ChainVerifier();
     verifier.identify({ connection: connectionKey(connection), tenantId });
+    verifier.expect(options.expect ?? []);
     const chain = await openChain(this.ctx.em(), connection, tenantId);
     if (chain?.checkpoint) verifier.start(chain.checkpoint);
-    if (chain) for await (const part of chain.parts) verifyPart(verifier, part);
+    if (chain)
+      for await (const part of withDerivedCheck(chain, verifier)) verifyPart(verifier, part);
     const result = verifier.result();
     if (!chain || !result.checkpoint) return result;
     const audited = await checkpointAudited(

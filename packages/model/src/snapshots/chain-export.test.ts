@@ -117,6 +117,7 @@ describe('chain export', () => {
       ok: true,
       ...acme,
       length: 2,
+      headSequence: 3,
       headHash: rest[1]!.chainHash,
       problems: [],
       checkpoint: shown,
@@ -142,6 +143,7 @@ describe('chain export', () => {
       ok: true,
       ...acme,
       length: 3,
+      headSequence: 3,
       headHash: records[2]!.chainHash,
       problems: [],
     };

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { JSONParser } from '@streamparser/json';
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
+import type { ExpectedLink } from '../hashing/expected-link.js';
 import {
   ChainVerifier,
   type ChainCheckpoint,
@@ -406,12 +407,17 @@ export interface ChainExportProgress {
   report(records: number): void;
 }
 
-/** Verifies an export as it is read, exactly as the database chain is verified; no database. */
+/**
+ * Verifies an export as it is read, as the database chain is verified but for the diffs and
+ * counts (the export holds none); no database. `expect`: links it must hold (`ChainVerifier.expect`).
+ */
 export async function verifyChainExport(
   parts: AsyncIterable<ChainExportPart>,
   progress?: ChainExportProgress,
+  expect: readonly ExpectedLink[] = [],
 ): Promise<ChainVerification> {
   const verifier = new ChainVerifier();
+  verifier.expect(expect);
   let records = 0;
   let reported = Date.now();
   for await (const part of parts) {
@@ -434,6 +440,7 @@ export function verifyChainExportFile(
   path: string,
   progress?: (line: string) => void,
   everyMs = 10_000,
+  expect: readonly ExpectedLink[] = [],
 ): Promise<ChainVerification> {
   return verifyChainExport(
     parseChainExport(createReadStream(path)),
@@ -441,5 +448,6 @@ export function verifyChainExportFile(
       everyMs,
       report: (records) => progress(`${path}: ${records} records verified so far`),
     },
+    expect,
   );
 }
