@@ -72,6 +72,8 @@ describe('refusalOf: why a write was refused, as its audit entry keeps it', () =
     const message = `${'x'.repeat(990)}${'🥝'.repeat(50)}`;
     const { reason } = refusalOf(new BadRequestField('body', message));
     expect(reason.endsWith('…')).toBe(true);
-    expect(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(reason, 'utf8'))).toBe(reason);
+    expect(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(reason, 'utf8'))).toBe(
+      reason,
+    );
   });
 });
