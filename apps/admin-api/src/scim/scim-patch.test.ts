@@ -186,6 +186,24 @@ describe('SCIM PATCH → staff patch (RFC 7644 §3.5.2)', () => {
     });
   });
 
+  it('refuses a name no schema has (a misspelt active), with or without a path, changing nothing', () => {
+    for (const operations of [
+      [{ op: 'replace', path: 'actve', value: false }],
+      [{ op: 'replace', value: { actve: false } }],
+      [{ op: 'remove', path: 'actve' }],
+      [{ op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:actve', value: false }],
+    ]) {
+      const error = refusal(operations);
+      expect(error.scimType).toBe('invalidPath');
+      expect(error.detail).toMatch(
+        /"(urn:ietf:params:scim:schemas:core:2\.0:User:)?actve" is not an attribute/,
+      );
+    }
+    expect(patchOf([{ op: 'replace', path: 'nickName', value: 'Jo' }]).ignoredPaths).toEqual([
+      'nickName',
+    ]);
+  });
+
   it('accepts the unchanged id of a whole resource sent as a path-less value', () => {
     expect(patchOf([{ op: 'replace', value: { id: current.id, active: false } }]).patch).toEqual({
       status: 'offboarded',

@@ -43,6 +43,29 @@ type PatchOperation = ScimPatchBody['Operations'][number];
 const READ_ONLY = new Set(['id', 'meta']);
 
 /**
+ * The core User attributes (RFC 7643 §4.1, and `schemas`) the directory does not keep: skipped.
+ * Any other name is no attribute of the schema (`actve`), refused so a misspelt offboarding is
+ * not answered 200 with nothing changed.
+ */
+const CORE_NOT_KEPT = new Set([
+  'schemas',
+  'nickname',
+  'profileurl',
+  'usertype',
+  'preferredlanguage',
+  'locale',
+  'timezone',
+  'password',
+  'phonenumbers',
+  'ims',
+  'photos',
+  'addresses',
+  'groups',
+  'entitlements',
+  'x509certificates',
+]);
+
+/**
  * Applies PatchOp operations (RFC 7644 §3.5.2) to a staff member with PUT's mapping. Attributes
  * the directory does not keep (name.givenName, phone numbers, extension schemas such as the
  * enterprise department and manager) are skipped and listed, so a provider batching them with
@@ -133,7 +156,7 @@ class StaffPatchReader {
       case 'roles':
         return this.writeRole(path, value, target);
       default:
-        return this.ignore(target.path);
+        return this.ignoreCore(path.attribute, target);
     }
   }
 
@@ -198,9 +221,14 @@ class StaffPatchReader {
         if (this.removesRole(path.filter, value)) this.attributes.role = null;
         else this.ignore(rawPath);
         return;
-      default:
-        // active, the name and the email stay: a member always has a status, a name and an email.
+      case 'active':
+      case 'name':
+      case 'displayname':
+      case 'emails':
+        // They stay: a member always has a status, a name and an email.
         return this.ignore(rawPath);
+      default:
+        return this.ignoreCore(path.attribute, target);
     }
   }
 
@@ -217,6 +245,17 @@ class StaffPatchReader {
 
   private ignore(rawPath: string): void {
     this.ignored.push(loggablePath(rawPath));
+  }
+
+  /** A core attribute not handled above: skipped when the schema has it, else refused. */
+  private ignoreCore(attribute: string, target: Target): void {
+    if (CORE_NOT_KEPT.has(attribute)) return this.ignore(target.path);
+    throw new ScimError(
+      400,
+      `${target.pathField}: ${JSON.stringify(loggablePath(target.path))} is not an attribute of ` +
+        'the core User schema (RFC 7643 §4.1) nor of an extension schema',
+      'invalidPath',
+    );
   }
 
   /** PUT's mapping over what the operations set; what it does not take is reported as ignored. */
