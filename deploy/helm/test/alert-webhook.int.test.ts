@@ -86,12 +86,20 @@ describe('alert webhook values', () => {
     expect(url.stderr).toContain("at '/alerts/allowedHosts/0'");
 
     // What the reconciler would refuse at start, crash-looping the upgrade, the schema refuses first.
-    for (const entry of ['relay.monitoring.svc:8080', 'abc:8080', '10.0.0.1:443', 'a_b.example']) {
+    for (const entry of [
+      'relay.monitoring.svc:8080',
+      'abc:8080',
+      '10.0.0.1:443',
+      'a_b.example',
+      '10.0.0.0/33',
+      '999.1.1.1/8',
+      'fd00::1/200',
+    ]) {
       const refused = template(...REQUIRED, `alerts.allowedHosts={${entry}}`);
       expect(refused.code, entry).not.toBe(0);
       expect(refused.stderr).toContain("at '/alerts/allowedHosts/0'");
     }
-    for (const entry of ['::1', 'fd00::/8', '10.0.0.1', 'relay.monitoring.svc.']) {
+    for (const entry of ['::1', 'fd00::/8', '10.0.0.1', '10.0.0.0/32', 'relay.monitoring.svc.']) {
       expect(template(...REQUIRED, `alerts.allowedHosts={${entry}}`).code, entry).toBe(0);
     }
   });
