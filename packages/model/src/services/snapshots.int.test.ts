@@ -198,6 +198,21 @@ describe.each(testDrivers)('snapshots on $dialect', (driver) => {
     });
   });
 
+  // A replica whose clock ran an hour ahead recorded the last one: which clock is wrong is unknown.
+  it('refuses a snapshot taken more than 5 minutes before the tenant previous one, naming the gap', async () => {
+    const c = { namespace: 'finance', name: 'clock-far-behind' };
+    await db().snapshots.record(c, tenant, users(), at('2026-12-01T11:00:00Z'));
+    await expect(
+      db().snapshots.record(c, tenant, users(), at('2026-12-01T10:00:00Z')),
+    ).rejects.toMatchObject({
+      field: 'takenAt',
+      message: expect.stringContaining('is 3600 s before the tenant'),
+    });
+    const within = await db().snapshots.record(c, tenant, users(), at('2026-12-01T10:55:00Z'));
+    expect(within.takenAt).toEqual(at('2026-12-01T11:00:00.001Z'));
+    expect(within.sequence).toBe(2);
+  });
+
   it('serialises concurrent writers of one chain (no fork, no gap)', async () => {
     const c = { namespace: 'finance', name: 'race' };
     // Open every pooled connection first, so the writers really overlap.
