@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive } from '@xero-access/local-cluster';
 import { dropRefreshLocks } from '@xero-access/testing';
+import { refreshKeyPrefix, refreshLockKey } from '@xero-access/xero-client';
 import {
   condition,
   listXeroConnections,
@@ -76,6 +77,8 @@ describe('reconciler SIGKILLed during token refreshes', () => {
         tokenSetsIssued(await sandbox.stats()) - (await writtenBack(reconciler.logFile));
       let lostBefore = await lostSets();
       let killedMidRefresh = 0;
+      // Kills that left a refresh lock held (dropped below, as its expiry would).
+      let locksLeft = 0;
 
       for (let cycle = 0; cycle < CYCLES; cycle++) {
         const issuedBefore = tokenSetsIssued(await sandbox.stats());
@@ -89,7 +92,11 @@ describe('reconciler SIGKILLed during token refreshes', () => {
         await sleep(Math.floor((Math.random() * ANSWER_HELD_MS) / 2));
         await reconciler.stop('SIGKILL');
         // The refresh lock the kill left would block the next process for REFRESH_LOCK_TTL (30 s).
-        await dropRefreshLocks(env.REDIS_URL!, env.REDIS_KEY_PREFIX!);
+        const dropped = await dropRefreshLocks(
+          env.REDIS_URL!,
+          refreshLockKey(refreshKeyPrefix(env.REDIS_KEY_PREFIX!), '*'),
+        );
+        if (dropped > 0) locksLeft += 1;
         const lostNow = await lostSets();
         if (lostNow > lostBefore) killedMidRefresh += 1;
         lostBefore = lostNow;
@@ -130,6 +137,8 @@ describe('reconciler SIGKILLed during token refreshes', () => {
       // The kills did land in the danger window (each is timed to; half is the margin for load),
       // and the lost sets came back only through Xero's grace period.
       expect(killedMidRefresh).toBeGreaterThanOrEqual(CYCLES / 2);
+      // A kill mid-refresh leaves its lock held: none found would mean the pattern misses the keys.
+      expect(locksLeft).toBeGreaterThanOrEqual(CYCLES / 2);
       expect(stats.refreshGraceReplays).toBeGreaterThanOrEqual(1);
       expect(isAlive(reconciler.pid)).toBe(true);
 

@@ -8,6 +8,7 @@ import { XeroRateLimiter } from './limiter/xero-rate-limiter.js';
 import { silentLogger, type XeroLogger } from './logger.js';
 import { XeroIdentityClient } from './oauth/identity-client.js';
 import { RefreshCoordinator } from './refresh/refresh-coordinator.js';
+import { refreshKeyPrefix } from './refresh/refresh-keys.js';
 
 export interface XeroClientOptions {
   credentials: XeroAppCredentials;
@@ -70,7 +71,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     redis: options.redis,
     identity,
     sealingSecret: options.credentials.clientSecret,
-    keyPrefix: `${prefix}:refresh`,
+    keyPrefix: refreshKeyPrefix(prefix),
     logger,
   });
   return { identity, accounting, refresher, limiter };

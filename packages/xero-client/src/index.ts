@@ -58,6 +58,7 @@ export {
   type RefreshCoordinatorOptions,
   type RefreshRequest,
 } from './refresh/refresh-coordinator.js';
+export { refreshKeyPrefix, refreshLockKey } from './refresh/refresh-keys.js';
 export {
   XeroRateLimiter,
   type XeroRateLimiterOptions,

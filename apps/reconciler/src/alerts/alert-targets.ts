@@ -11,7 +11,7 @@ import {
   resolvedProblem,
   type AllowedHosts,
 } from './webhook-host-policy.js';
-import { webhookSecretProblem } from './webhook-secret.js';
+import { webhookSecretProblem, webhookSecretText } from './webhook-secret.js';
 
 /** Where alerts go and the secret their signatures use. */
 export interface AlertTarget {
@@ -77,9 +77,7 @@ const CACHE_MS = 30_000;
 
 const decode = (data: Record<string, string> | undefined, key: string): string | undefined => {
   const value = data?.[key];
-  return value === undefined
-    ? undefined
-    : Buffer.from(value, 'base64').toString('utf8').trim() || undefined;
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 };
 
 /**
@@ -211,8 +209,8 @@ export class AlertTargets {
       if (isNotFound(error)) return {};
       throw error;
     }
-    const url = decode(data, 'url');
-    const secret = decode(data, 'secret');
+    const url = decode(data, 'url')?.trim() || undefined;
+    const secret = webhookSecretText(decode(data, 'secret'));
     const invalid = (key: 'url' | 'secret', problem: string): NamespaceState => ({
       problem: `Secret ${namespace}/${NAMESPACE_ALERTS_SECRET} key ${key}: ${problem}`,
     });

@@ -10,3 +10,12 @@ export function webhookSecretProblem(secret: string): string | undefined {
     ? `must be at least ${WEBHOOK_SECRET_MIN_BYTES} bytes (e.g. openssl rand -hex 32)`
     : undefined;
 }
+
+/**
+ * A webhook signing secret as signed with, from a setting or a Secret key: without the whitespace
+ * around it (a Secret created with --from-file keeps the file's final newline, which would count
+ * towards the minimum and be part of the key). Undefined when nothing is left.
+ */
+export function webhookSecretText(text: string | undefined): string | undefined {
+  return text?.trim() || undefined;
+}

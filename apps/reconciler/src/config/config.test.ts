@@ -78,6 +78,10 @@ describe('loadConfig', () => {
     );
     // The policy input schema takes whole hours only.
     expect(() => loadConfig({ OFFBOARDING_GRACE_HOURS: '1.5' })).toThrow(/OFFBOARDING_GRACE_HOURS/);
+    // No namespace is named so: the connections there would never be seen.
+    expect(() => loadConfig({ WATCH_NAMESPACES: 'ops, Finance' })).toThrow(
+      /WATCH_NAMESPACES: "Finance" is not a namespace name/,
+    );
   });
 
   it('keeps webhook deliveries 30 days, the audit log and snapshots forever unless RETENTION_* say otherwise', () => {
@@ -228,6 +232,23 @@ describe('loadConfig', () => {
         ALERT_WEBHOOK_SECRET: 'hunter2-and-now-32-bytes-long-xx',
       }).webhook,
     ).toEqual({ url: 'https://hooks.example/x', secret: 'hunter2-and-now-32-bytes-long-xx' });
+  });
+
+  // As a namespace's xero-access-alerts secret: a file's final newline (kubectl create secret
+  // --from-file, a mounted file) is neither signed with nor counted towards the 32 bytes.
+  it('trims the whitespace around ALERT_WEBHOOK_SECRET before checking and signing with it', () => {
+    const withSecret = (secret: string) =>
+      loadConfig({ ALERT_WEBHOOK_URL: 'https://hooks.example/x', ALERT_WEBHOOK_SECRET: secret });
+    expect(withSecret('hunter2-and-now-32-bytes-long-xx\n').webhook).toEqual({
+      url: 'https://hooks.example/x',
+      secret: 'hunter2-and-now-32-bytes-long-xx',
+    });
+    expect(() => withSecret('hunter2-but-31-bytes-long-xxxxx\n')).toThrow(
+      'invalid reconciler configuration: ALERT_WEBHOOK_SECRET: must be at least 32 bytes',
+    );
+    expect(() => withSecret(' \n')).toThrow(
+      'invalid reconciler configuration: ALERT_WEBHOOK_SECRET: required when ALERT_WEBHOOK_URL is set',
+    );
   });
 
   it('sends the whole finding in alerts unless ALERT_PAYLOAD_DETAIL is minimal', () => {

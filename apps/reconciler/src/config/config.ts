@@ -10,7 +10,7 @@ import {
 import { z } from 'zod';
 import { ALERT_PAYLOAD_DETAILS } from '../alerts/finding-alerts.js';
 import { parseAllowedHosts } from '../alerts/webhook-host-policy.js';
-import { webhookSecretProblem } from '../alerts/webhook-secret.js';
+import { webhookSecretProblem, webhookSecretText } from '../alerts/webhook-secret.js';
 import { defaultDrainMs, shutdownTimingsProblem } from '../operator/shutdown-budget.js';
 import { REQUESTED_SYNC_GAP_MS } from '../reconcile/requested-sync.js';
 import { WRITE_BACK_TIMEOUT_MS, XERO_ACCESS_TOKEN_LIFETIME_MS } from '../token/token-secret.js';
@@ -126,7 +126,8 @@ const envSchema = z.object({
       `must be less than ${XERO_ACCESS_TOKEN_LIFETIME_MS / 60_000}m, the lifetime of a Xero access token (at that or above, every call would refresh it)`,
     )
     .default(5 * 60_000),
-  // The refresh lock (xero-client RefreshCoordinator) is held until the write-back has finished.
+  // The refresh lock (xero-client RefreshCoordinator) is released once the write-back has finished;
+  // a slow Xero can outlast it (see the README), the write-back alone must not.
   REFRESH_LOCK_TTL: durationMs
     .refine(
       (ms) => ms >= WRITE_BACK_TIMEOUT_MS,
@@ -149,8 +150,9 @@ const envSchema = z.object({
   ALERT_WEBHOOK_URL: z.string().url().optional(),
   ALERT_WEBHOOK_SECRET: z
     .string()
+    .transform(webhookSecretText)
     .superRefine((secret, ctx) => {
-      const problem = webhookSecretProblem(secret);
+      const problem = secret === undefined ? undefined : webhookSecretProblem(secret);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .optional(),

@@ -178,6 +178,65 @@ describe('token manager: keeping a grant alive without using it (a suspended con
   });
 });
 
+describe('token manager: a pre-filled expires_at too far ahead to believe (a suspended connection)', () => {
+  let sandbox: Sandbox;
+  let redis: Redis;
+  let core: CoreV1Api;
+  let namespace: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    redis = createLimiterRedis(inject('redisUrl'));
+    const kc = testKubeConfig();
+    core = kc.makeApiClient(CoreV1Api);
+    namespace = await createTestNamespace(kc, 'far-expiry');
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await sandbox?.close();
+  });
+
+  // Believed (even only 30 min ahead of each read), the keep-alive would answer with the cached
+  // access token for good and never rotate the refresh token, which lapses after 60 days.
+  it('refreshes once, writes a real expiry back, then waits for the given age', async () => {
+    await core.createNamespacedSecret({
+      namespace,
+      body: {
+        metadata: { name: 'far-tokens' },
+        stringData: {
+          refresh_token: sandbox.grants[0]!.refreshToken!,
+          access_token: 'prefilled-access-token',
+          expires_at: '9999-12-31T23:59:59Z',
+        },
+      },
+    });
+    const manager = new TokenManager({
+      core,
+      refreshAheadMs: 60_000,
+      logger: createLogger('silent'),
+    });
+    const connection = {
+      metadata: { namespace, name: 'far' },
+      spec: {
+        credentialsSecretRef: { name: 'far-app' },
+        tokenSecretRef: { name: 'far-tokens' },
+      },
+    } as unknown as XeroConnection;
+    const client = clientOf(sandbox, redis);
+
+    await expect(manager.keepAlive(connection, client, 12 * 3_600_000)).resolves.toMatchObject({
+      grant: { fresh: true },
+    });
+    await expect(manager.keepAlive(connection, client, 12 * 3_600_000)).resolves.toHaveProperty(
+      'dueAt',
+    );
+    expect(sandbox.stats().tokenCalls.refresh_token).toBe(1);
+    const { tokens } = await readTokenSecret(core, namespace, 'far-tokens');
+    expect(tokens.accessToken).not.toBe('prefilled-access-token');
+    expect(tokens.expiresAt).not.toBeNull();
+  });
+});
+
 describe('token manager: credentials pointed at another custom connection', () => {
   const seed: Seed = {
     tenants: [{ name: 'Org A' }, { name: 'Org B' }],

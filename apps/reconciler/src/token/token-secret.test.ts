@@ -24,7 +24,7 @@ describe('parseTokenSecret', () => {
     expect(tokens.expiresAt?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
   });
 
-  // Read as seconds, milliseconds are the year 56862: see the cap below.
+  // Read as seconds, milliseconds are the year 56862: not believed at all (below).
   it('reads an all-digit expires_at above 1e11 as Unix milliseconds, below as seconds', () => {
     const now = new Date('2026-12-01T10:00:00Z');
     const expiresAt = (value: string) =>
@@ -36,17 +36,30 @@ describe('parseTokenSecret', () => {
 
   // Believed further ahead, the cached access token would be used past its real expiry, and a
   // suspended connection's keep-alive would never refresh: its grant lapses after 60 days unused.
-  it(`believes no expires_at further ahead than an access token lasts (${XERO_ACCESS_TOKEN_LIFETIME_MS / 60_000} min)`, () => {
+  it(`believes no expires_at further ahead than an access token lasts (${XERO_ACCESS_TOKEN_LIFETIME_MS / 60_000} min): it is unknown`, () => {
     const now = new Date('2026-12-01T10:00:00Z');
-    const capped = new Date(now.getTime() + XERO_ACCESS_TOKEN_LIFETIME_MS);
     const expiresAt = (value: string) =>
       parseTokenSecret('finance', secret({ refresh_token: 'rt', expires_at: value }), now)
         .expiresAt;
     expect(expiresAt('2026-12-01T10:29:00Z')).toEqual(new Date('2026-12-01T10:29:00Z'));
-    expect(expiresAt('2026-12-01T11:00:00Z')).toEqual(capped);
-    expect(expiresAt('9999-12-31T23:59:59Z')).toEqual(capped);
-    expect(expiresAt(String(now.getTime() + 2 * 3_600_000))).toEqual(capped);
-    expect(expiresAt(String(now.getTime() / 1000 + 2 * 3_600))).toEqual(capped);
+    expect(expiresAt('2026-12-01T10:30:00Z')).toEqual(new Date('2026-12-01T10:30:00Z'));
+    expect(expiresAt('2026-12-01T10:30:00.001Z')).toBeNull();
+    expect(expiresAt('9999-12-31T23:59:59Z')).toBeNull();
+    expect(expiresAt(String(now.getTime() + 2 * 3_600_000))).toBeNull();
+    expect(expiresAt(String(now.getTime() / 1000 + 2 * 3_600))).toBeNull();
+  });
+
+  // A bound that moved with each read would believe it 30 more minutes every time.
+  it('still does not believe a far-future expires_at at a read 31 minutes later', () => {
+    const farFuture = secret({
+      refresh_token: 'rt',
+      access_token: 'at.x.y',
+      expires_at: '9999-12-31T23:59:59Z',
+    });
+    const first = new Date('2026-12-01T10:00:00Z');
+    const later = new Date(first.getTime() + 31 * 60_000);
+    expect(parseTokenSecret('finance', farFuture, first).expiresAt).toBeNull();
+    expect(parseTokenSecret('finance', farFuture, later).expiresAt).toBeNull();
   });
 
   it('refuses binary junk in refresh_token as InvalidSpec naming the Secret and key, without echoing it', () => {

@@ -51,10 +51,12 @@ export const XERO_ACCESS_TOKEN_LIFETIME_MS = 30 * 60_000;
 const UNIX_MILLISECONDS_ABOVE = 1e11;
 
 /**
- * Accepts ISO-8601, Unix seconds or Unix milliseconds (what token tools commonly write). Capped at
- * `now` + XERO_ACCESS_TOKEN_LIFETIME_MS: an expiry further ahead (a unit mistaken, a clock that was
- * ahead) would keep the cached access token in use, and a suspended connection's keep-alive would
- * never refresh, so its refresh token would lapse unused after 60 days.
+ * Accepts ISO-8601, Unix seconds or Unix milliseconds (what token tools commonly write). An expiry
+ * further ahead than `now` + XERO_ACCESS_TOKEN_LIFETIME_MS (a unit mistaken, a clock that was
+ * ahead) is not believed at all, so the next use refreshes and the write-back stores a real one.
+ * Not capped at that bound: the cap moves with every read, so the cached access token would stay
+ * in use and a suspended connection's keep-alive never refresh, its refresh token lapsing unused
+ * after 60 days.
  */
 function parseExpiresAt(text: string | null, now: Date): Date | null {
   if (!text) return null;
@@ -64,8 +66,7 @@ function parseExpiresAt(text: string | null, now: Date): Date | null {
       ? new Date(text)
       : new Date(digits > UNIX_MILLISECONDS_ABOVE ? digits : digits * 1000);
   if (Number.isNaN(date.getTime())) return null;
-  const latest = now.getTime() + XERO_ACCESS_TOKEN_LIFETIME_MS;
-  return date.getTime() > latest ? new Date(latest) : date;
+  return date.getTime() > now.getTime() + XERO_ACCESS_TOKEN_LIFETIME_MS ? null : date;
 }
 
 /** How messages name the token Secret. */

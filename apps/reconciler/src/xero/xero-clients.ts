@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import {
   createXeroClient,
   RefreshCoordinator,
+  refreshKeyPrefix,
   type XeroAppCredentials,
   type XeroClient,
   type XeroEndpoints,
@@ -93,7 +94,7 @@ export class XeroClients {
         redis: this.options.redis,
         identity: client.identity,
         sealingSecret: credentials.clientSecret,
-        keyPrefix: `${this.options.keyPrefix}:refresh`,
+        keyPrefix: refreshKeyPrefix(this.options.keyPrefix),
         lockTtlMs: this.options.refreshLockTtlMs,
         waitTimeoutMs: this.options.refreshLockTtlMs + 30_000,
         logger: this.options.logger,

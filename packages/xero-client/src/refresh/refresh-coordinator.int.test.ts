@@ -6,6 +6,7 @@ import { createXeroClient, type XeroClient } from '../client.js';
 import { isXeroError } from '../errors.js';
 import { type XeroTokenSet } from '../oauth/schemas.js';
 import { createLimiterRedis } from '../redis.js';
+import { refreshKeyPrefix, refreshLockKey } from './refresh-keys.js';
 import { appOf, endpointsOf, grantOf, startTestSandbox } from '../test/sandbox-fixture.js';
 
 const redisUrl = process.env.XAO_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -99,6 +100,22 @@ describe('RefreshCoordinator', () => {
     expect(persisted).toEqual(tokens);
     expect(sandbox.stats().refreshGraceReplays).toBe(1);
     expect(sandbox.stats().refreshRotations).toBe(1);
+  });
+
+  // Test helpers (dropRefreshLocks of @xero-access/testing) find the locks by these builders.
+  it('holds the lock refreshLockKey names while it refreshes, and releases it', async () => {
+    const { sandbox, a, redis, keyPrefix } = world;
+    const lockKey = refreshLockKey(refreshKeyPrefix(keyPrefix), 'ns/locked');
+    let heldDuringPersist: string | null = null;
+    await a.refresher.refresh({
+      connectionKey: 'ns/locked',
+      refreshToken: grantOf(sandbox).refreshToken,
+      persist: async () => {
+        heldDuringPersist = await redis.get(lockKey);
+      },
+    });
+    expect(heldDuringPersist).not.toBeNull();
+    expect(await redis.keys(refreshLockKey(refreshKeyPrefix(keyPrefix), '*'))).toEqual([]);
   });
 
   it('keeps the published result sealed in Redis', async () => {

@@ -5,6 +5,7 @@ import { delay } from '../http/backoff.js';
 import { silentLogger, type XeroLogger } from '../logger.js';
 import { type XeroIdentityClient } from '../oauth/identity-client.js';
 import { type XeroTokenSet } from '../oauth/schemas.js';
+import { refreshLockKey } from './refresh-keys.js';
 import { open, seal } from './sealed.js';
 
 export interface RefreshCoordinatorOptions {
@@ -78,7 +79,7 @@ export class RefreshCoordinator {
     const { redis } = this.options;
     const base = `${this.keyPrefix}:${request.connectionKey}`;
     const resultKey = `${base}:result:${digest}`;
-    const lockKey = `${base}:lock`;
+    const lockKey = refreshLockKey(this.keyPrefix, request.connectionKey);
     const deadline = Date.now() + this.waitTimeoutMs;
     for (;;) {
       if (redis.status !== 'ready') {
