@@ -68,6 +68,7 @@ export type {
 } from './services/snapshots.js';
 export type {
   ApplyFindingsResult,
+  ApplyOptions,
   FindingAlerts,
   FindingTransition,
   AcceptRiskInput,

@@ -16,6 +16,12 @@ const evaluatedBy = {
   generation: 1,
   offboardingGraceHours: 24,
 };
+const offboarded = (userId: string): ReportedFinding => ({
+  check: 'offboarded-access-removed',
+  severity: 'high',
+  subject: { kind: 'user', id: userId },
+  message: `Xero user ${userId} belongs to a staff member who left`,
+});
 const unidentified = (userId: string): ReportedFinding => ({
   check: 'user-identified',
   severity: 'medium',
@@ -44,8 +50,8 @@ describe('applying a sync whose snapshot of one organisation is stale', () => {
       db,
       ref,
       [
-        { snapshotId: acme1.id, findings: [unidentified('a')], evaluatedBy },
-        { snapshotId: beta1.id, findings: [unidentified('b')], evaluatedBy },
+        { snapshotId: acme1.id, findings: [unidentified('a')], evaluatedBy, fetchedNow: true },
+        { snapshotId: beta1.id, findings: [unidentified('b')], evaluatedBy, fetchedNow: true },
       ],
       hour(3),
     );
@@ -60,6 +66,50 @@ describe('applying a sync whose snapshot of one organisation is stale', () => {
     expect(open.items.map((f) => [f.subject.id, f.snapshotId]).sort()).toEqual([
       ['b', beta1.id],
       ['c', acme2.id],
+    ]);
+  });
+});
+
+describe("applying a failed organisation's last snapshot, evaluated again", () => {
+  let model: ModelOrm;
+  beforeAll(async () => {
+    model = await createOrm({ url: 'sqlite::memory:', migrate: true });
+  });
+  afterAll(() => model?.close());
+
+  it('opens what it reports, dated to that snapshot, and resolves nothing', async () => {
+    const { db } = model;
+    const users = ['a', 'b'].map((userId) => ({ userId, organisationRole: 'STANDARD' }));
+    const beta1 = await db.snapshots.record(ref, beta, users, hour(1));
+    const apply = (findings: ReportedFinding[], fetchedNow: boolean, h: number) =>
+      applyFindings(
+        db,
+        ref,
+        [{ snapshotId: beta1.id, findings, evaluatedBy, fetchedNow }],
+        hour(h),
+      );
+    await apply([unidentified('a')], true, 1);
+
+    // Beta fails from here on. Meanwhile 'a' was linked to a member (no longer reported) and the
+    // member tied to 'b' left: the same snapshot, evaluated against today's directory.
+    const applied = await apply([offboarded('b')], false, 30);
+    expect(applied.transitions.map((t) => [t.type, t.finding.check, t.finding.subject.id])).toEqual(
+      [['opened', 'offboarded-access-removed', 'b']],
+    );
+    expect(applied.openByCheck).toEqual({
+      'offboarded-access-removed': 1,
+      'user-identified': 1,
+    });
+    const open = await db.findings.list({ connection: ref, status: 'open' });
+    expect(open.items.map((f) => [f.check, f.subject.id, f.snapshotId]).sort()).toEqual([
+      ['offboarded-access-removed', 'b', beta1.id],
+      ['user-identified', 'a', beta1.id],
+    ]);
+
+    // Fetched again (the same users): the link resolves 'a'.
+    const fetched = await apply([offboarded('b')], true, 31);
+    expect(fetched.transitions.map((t) => [t.type, t.finding.subject.id])).toEqual([
+      ['resolved', 'a'],
     ]);
   });
 });

@@ -29,11 +29,17 @@ export interface SnapshotEvaluation {
   findings: ReportedFinding[];
   /** The policy bundle and settings, named in the note of a resolution access does not explain. */
   evaluatedBy: EvaluatedBy;
+  /**
+   * False for the last snapshot of an organisation this sync could not fetch, evaluated again:
+   * what it reports is opened, and nothing is resolved (the model's ApplyOptions).
+   */
+  fetchedNow: boolean;
 }
 
 /**
  * Upserts each tenant's findings (model: keyed by connection + tenant + check + subject;
- * auto-resolve, reopen, accepted risk until it expires) and returns every transition. A tenant
+ * auto-resolve, but not from a snapshot not fetched now; reopen, accepted risk until it expires)
+ * and returns every transition. A tenant
  * whose snapshot is stale is left out (`stale`); the others are applied all the same, as each
  * is refused on its own once a later one of its tenant is applied.
  */
@@ -57,9 +63,11 @@ export async function applyFindings(
   let openByCheck: Record<string, number> = {};
   let nextAcceptanceExpiry: Date | null = null;
   // Both come from the whole connection after each apply, so the last one holds.
-  for (const { snapshotId, findings, evaluatedBy } of perSnapshot) {
+  for (const { snapshotId, findings, evaluatedBy, fetchedNow } of perSnapshot) {
     try {
-      const result = await db.findings.apply(ref, snapshotId, findings, now, alerts, evaluatedBy);
+      const result = await db.findings.apply(ref, snapshotId, findings, now, alerts, evaluatedBy, {
+        resolveUnreported: fetchedNow,
+      });
       transitions.push(...result.transitions);
       ({ openByCheck, nextAcceptanceExpiry } = result);
     } catch (error) {

@@ -103,28 +103,37 @@ export async function syncAndEvaluate(
   progress.syncedUsers = recorded.syncedUsers;
 
   enter('evaluate');
+  // A failed organisation's last snapshot is evaluated too, against the staff directory and links
+  // as they are now: a member offboarded since, whom it shows with access, is a finding of that
+  // snapshot, and its grace period's end brings the next sync. It opens findings, never resolves
+  // any (the model's ApplyOptions): its users are not today's.
+  const snapshots = [
+    ...recorded.recorded.map((r) => ({ snapshotId: r.snapshot.id, fetchedNow: true })),
+    ...recorded.lastOfFailed.map((snapshot) => ({ snapshotId: snapshot.id, fetchedNow: false })),
+  ];
   const perSnapshot: SnapshotEvaluation[] = [];
   const reevaluateAts: (Date | null)[] = [];
-  for (const r of recorded.recorded) {
+  for (const { snapshotId, fetchedNow } of snapshots) {
     const evaluation = await database(() =>
       evaluateSnapshot(
         db,
         ctx.deps.evaluator,
         ref,
         spec,
-        r.snapshot.id,
+        snapshotId,
         ctx.deps.settings.offboardingGraceHours,
         now,
       ),
     );
     perSnapshot.push({
-      snapshotId: r.snapshot.id,
+      snapshotId,
       findings: evaluation.findings,
       evaluatedBy: {
         policy: evaluation.policy,
         generation: connection.metadata?.generation ?? null,
         offboardingGraceHours: ctx.deps.settings.offboardingGraceHours,
       },
+      fetchedNow,
     });
     reevaluateAts.push(evaluation.reevaluateAt);
   }

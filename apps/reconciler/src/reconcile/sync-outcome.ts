@@ -34,7 +34,10 @@ export interface Progress {
 export interface SyncOutcome {
   grant: AccessGrant;
   tenants: SyncedTenant[];
-  /** Organisations that failed: their findings stay as of their last snapshot. */
+  /**
+   * Organisations that failed: their last snapshot was evaluated again, its findings opened and
+   * none resolved (they stay as of that snapshot until it is fetched again).
+   */
   failed: TenantFailure[];
   /** Organisations a retry did not fetch (FetchedTenants.kept): synced by the sync it retries. */
   kept?: SelectedTenant[];
@@ -51,9 +54,9 @@ export interface SyncOutcome {
   /** The earliest accepted risk still ahead: the next sync comes no later, so it reopens on time. */
   nextAcceptanceExpiry: Date | null;
   /**
-   * The policy's earliest `reevaluate_at` over the tenants (e.g. an offboarding grace period
-   * ends): the next sync comes no later, so access still held then becomes a finding even if it
-   * is removed before the next scheduled sync.
+   * The policy's earliest `reevaluate_at` over the tenants, a failed one's last snapshot included
+   * (e.g. an offboarding grace period ends): the next sync comes no later, so access still held
+   * then becomes a finding even if it is removed before the next scheduled sync.
    */
   reevaluateAt: Date | null;
   /** The namespace's alerts Secret cannot be used (its alerts undeliverable): what to say about it. */

@@ -20,6 +20,8 @@ export interface RecordedSync {
   syncedUsers: number;
   /** The same over the latest snapshot of every monitored organisation (a failed one's last). */
   userCount: number;
+  /** The latest snapshot of each failed organisation that has one: evaluated again (run-sync.ts). */
+  lastOfFailed: SnapshotRecord[];
 }
 
 /**
@@ -93,10 +95,15 @@ export async function recordSnapshots(
     ...(kept.rows.length === 0 ? { lastSyncAt } : {}),
     userCount: syncedUsers + failed.users,
   });
-  return { recorded, syncedUsers, userCount: syncedUsers + failed.users };
+  return {
+    recorded,
+    syncedUsers,
+    userCount: syncedUsers + failed.users,
+    lastOfFailed: failed.snapshots,
+  };
 }
 
-/** Organisations not fetched now, as their last snapshot has them: rows and users with access. */
+/** Organisations not fetched now, as their last snapshot has them: rows, users with access, snapshots. */
 async function asLastRecorded(
   db: Database,
   ref: ConnectionRef,
@@ -104,11 +111,14 @@ async function asLastRecorded(
 ): Promise<{
   rows: { tenantId: string; tenantName: string; connectionId: string }[];
   users: number;
+  snapshots: SnapshotRecord[];
 }> {
   const rows: { tenantId: string; tenantName: string; connectionId: string }[] = [];
+  const snapshots: SnapshotRecord[] = [];
   let users = 0;
   for (const tenant of tenants) {
     const last = await db.snapshots.latest(ref, tenant.tenantId);
+    if (last) snapshots.push(last);
     users += last?.activeUserCount ?? 0;
     rows.push({
       tenantId: tenant.tenantId,
@@ -116,5 +126,5 @@ async function asLastRecorded(
       connectionId: tenant.connectionId,
     });
   }
-  return { rows, users };
+  return { rows, users, snapshots };
 }

@@ -61,6 +61,27 @@ describe('planFindingChanges', () => {
     ).toEqual([{ kind: 'resolve', key: key('a') }]);
   });
 
+  it('resolves nothing when told not to, and still opens, reopens and expires acceptances', () => {
+    const changes = planFindingChanges(
+      [
+        existing('b', 'open'),
+        existing('c', 'resolved'),
+        existing('d', 'open'),
+        existing('e', 'accepted', now),
+        existing('f', 'accepted', new Date('2030-01-01')),
+      ],
+      report('a', 'b', 'c', 'e'),
+      now,
+      false,
+    );
+    expect(changes.map((c) => [c.kind, c.key])).toEqual([
+      ['open', key('a')],
+      ['refresh', key('b')],
+      ['reopen', key('c')],
+      ['accepted-expired', key('e')],
+    ]);
+  });
+
   it('counts a finding reported twice once and names a bad field', () => {
     expect(report('a', 'a').size).toBe(1);
     expect(() =>

@@ -23,12 +23,15 @@ export type FindingChange =
 /**
  * Decides what one evaluation does to the findings of its scope (one connection + tenant):
  * reported findings are opened, refreshed, reopened or lose an expired acceptance; open or
- * accepted findings that are not reported any more are resolved. Resolved ones stay resolved.
+ * accepted findings that are not reported any more are resolved, unless `resolveUnreported` is
+ * false (an evaluation that cannot tell the access went: see ApplyOptions). Resolved ones stay
+ * resolved.
  */
 export function planFindingChanges(
   existing: readonly ExistingFinding[],
   reported: ReadonlyMap<string, ValidReportedFinding>,
   now: Date,
+  resolveUnreported = true,
 ): FindingChange[] {
   const changes: FindingChange[] = [];
   const known = new Map(existing.map((f) => [f.key, f]));
@@ -40,6 +43,7 @@ export function planFindingChanges(
       changes.push({ kind: 'accepted-expired', key, reported: r });
     else changes.push({ kind: 'refresh', key, reported: r });
   }
+  if (!resolveUnreported) return changes;
   for (const f of existing) {
     if (f.status !== 'resolved' && !reported.has(f.key))
       changes.push({ kind: 'resolve', key: f.key });

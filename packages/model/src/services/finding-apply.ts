@@ -42,6 +42,21 @@ export interface ApplyFindingsResult {
   nextAcceptanceExpiry: Date | null;
 }
 
+/** How an evaluation's findings are applied. */
+export interface ApplyOptions {
+  /**
+   * Whether the tenant's open or accepted findings this evaluation does not report are resolved
+   * (default true). False for an evaluation that cannot tell that access went: the latest snapshot
+   * of an organisation the sync could not fetch, evaluated again against today's staff directory.
+   * Its users are those of that snapshot, so a finding it no longer reports stopped being reported
+   * because the directory, the links, the spec or the policy changed, not because the access was
+   * seen to go, and Xero may show the user otherwise today (another email, another role): what it
+   * reports is opened, reopened or refreshed, and nothing is resolved until the organisation is
+   * fetched again.
+   */
+  resolveUnreported?: boolean;
+}
+
 /**
  * The highest sequence above `snapshot`'s among the tenant's snapshots whose findings are applied,
  * or null. An apply marks its snapshot (`findingsAppliedAt`). Snapshots applied before that
@@ -107,6 +122,8 @@ async function newestAppliedAfter(
  * nothing counts too. A newer snapshot only recorded does not refuse it: that sync may yet fail
  * before applying, and this evaluation is then the newest the findings can follow.
  *
+ * `options.resolveUnreported: false` leaves unreported findings as they are (see ApplyOptions).
+ *
  * Each `resolved` event gets a note saying why (resolution-note.ts): the user is gone, lost
  * access or changed role (remediation), or holds the role they held when last reported, which
  * names `evaluatedBy` (the policy bundle and settings that stopped reporting it).
@@ -119,6 +136,7 @@ export async function applyFindings(
   now: Date,
   alerts?: FindingAlerts,
   evaluatedBy?: EvaluatedBy,
+  options: ApplyOptions = {},
 ): Promise<ApplyFindingsResult> {
   const byKey = parseReportedFindings(reported);
   if (evaluatedBy) assertEvaluatedBy(evaluatedBy);
@@ -156,6 +174,7 @@ export async function applyFindings(
       existing.map((f) => ({ key: keyOf(f), status: f.status, acceptedUntil: f.acceptedUntil })),
       byKey,
       now,
+      options.resolveUnreported ?? true,
     );
     const notes = await resolutionNotes(em, ctx, snapshot, plan, byExistingKey, evaluatedBy);
 

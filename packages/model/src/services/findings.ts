@@ -10,7 +10,7 @@ import type { ReportedFinding } from '../findings/reported-finding.js';
 import type { EvaluatedBy } from '../findings/resolution-note.js';
 import { findConnection } from './connections.js';
 import type { ConnectionRef, ServiceContext } from './context.js';
-import { applyFindings, type ApplyFindingsResult } from './finding-apply.js';
+import { applyFindings, type ApplyFindingsResult, type ApplyOptions } from './finding-apply.js';
 import {
   expireAcceptances,
   type AlertsFor,
@@ -31,7 +31,7 @@ import { ACCEPTING_RISK, assertNotOwnFinding, type Person } from './finding-sepa
 import type { Page, PageRequest } from './pagination.js';
 import type { Decider, Duty } from './separation-of-duties.js';
 
-export type { ApplyFindingsResult } from './finding-apply.js';
+export type { ApplyFindingsResult, ApplyOptions } from './finding-apply.js';
 export type { AlertsFor, ExpireAcceptancesResult, ExpiredConnection } from './finding-expiry.js';
 export type { FindingAlerts, FindingTransition } from './finding-transitions.js';
 
@@ -94,7 +94,8 @@ export class FindingService {
    * what it writes is stamped with the service's clock, when it is written): returns the
    * transitions (opened, resolved, reopened, accepted-expired) for webhooks and events.
    * `evaluatedBy` (the policy bundle and settings) is named in the note of a resolution that
-   * no change of access explains.
+   * no change of access explains. `options.resolveUnreported: false` resolves nothing (an
+   * evaluation of a snapshot not taken now: see ApplyOptions).
    */
   async apply(
     connection: ConnectionRef,
@@ -103,8 +104,18 @@ export class FindingService {
     now = new Date(),
     alerts?: FindingAlerts,
     evaluatedBy?: EvaluatedBy,
+    options?: ApplyOptions,
   ): Promise<ApplyFindingsResult> {
-    return applyFindings(this.ctx, connection, snapshotId, reported, now, alerts, evaluatedBy);
+    return applyFindings(
+      this.ctx,
+      connection,
+      snapshotId,
+      reported,
+      now,
+      alerts,
+      evaluatedBy,
+      options,
+    );
   }
 
   /**
