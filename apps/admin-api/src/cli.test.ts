@@ -123,7 +123,10 @@ describe('admin-api CLI', () => {
         })),
       }),
     );
-    for (const chainFile of [file, v1]) {
+    // Saved again by a Windows editor, with a UTF-8 byte order mark: the same chain.
+    const bom = join(dir, 'xao-model-export-bom.json');
+    writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(file)]));
+    for (const chainFile of [file, v1, bom]) {
       const verified = await run(['verify-chain', '--file', chainFile]);
       expect({ chainFile, code: verified.code, stderr: verified.stderr }).toEqual({
         chainFile,
@@ -148,7 +151,7 @@ describe('admin-api CLI', () => {
     const whole = readFileSync(file, 'utf8');
     writeFileSync(cut, whole.slice(0, whole.indexOf('\n"verification"')));
     const refused = await run(['verify-chain', '--file', cut]);
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toBe(
       'admin-api: file: ends mid-export, after 3 records, before its closing "verification": an interrupted download or a truncated copy; download it again\n',
@@ -209,6 +212,79 @@ describe('admin-api CLI', () => {
       });
     }
   }, 120_000);
+
+  it('exits 2 on an error, as xao-model does: 1 says only that a chain is broken or empty', async () => {
+    const file = join(dir, 'not-json.json');
+    writeFileSync(file, 'not JSON');
+    const notADatabase = join(dir, 'not-a-database.db');
+    writeFileSync(notADatabase, 'not a database, and longer than the header SQLite reads first');
+    const [usage, missing, malformed, database] = await Promise.all([
+      run(['verify-chain', '--tenant', 't1']),
+      run(['verify-chain', '--file', join(dir, 'nonexistent.json')]),
+      run(['verify-chain', '--file', file]),
+      runAdminCli(['verify-chain', '--connection', 'finance/acme', '--tenant', 't1'], {
+        ...env,
+        DATABASE_URL: `sqlite://${notADatabase}`,
+      }),
+    ]);
+    expect(usage).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'admin-api: give --file, or --connection <namespace/name> and --tenant\n',
+    });
+    expect(missing).toMatchObject({ code: 2, stdout: '', stderr: expect.stringMatching(/ENOENT/) });
+    expect(malformed).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/file: is not JSON/),
+    });
+    expect(database).toMatchObject({ code: 2, stdout: '' });
+    expect(database.stderr).toMatch(/^admin-api: .*not a database/m);
+  }, 60_000);
+
+  it('refuses a --connection that is not <namespace>/<name>, as xao-model does, exit 2', async () => {
+    const connections = ['finance/acme/extra', 'finance', 'finance/', '/acme'];
+    const refused = await Promise.all(
+      connections.map((c) => run(['verify-chain', '--connection', c, '--tenant', 't1'])),
+    );
+    expect(refused).toEqual(
+      connections.map((c) => ({
+        code: 2,
+        stdout: '',
+        stderr: `error: option '--connection <namespace/name>' argument '${c}' is invalid. expected <namespace>/<name>\n`,
+      })),
+    );
+  }, 60_000);
+
+  it('refuses --file beside --connection or --tenant, naming both: one would be ignored', async () => {
+    const file = join(dir, 'any-chain.json');
+    const [withConnection, withTenant] = await Promise.all([
+      run(['verify-chain', '--connection', 'finance/acme', '--file', file]),
+      run(['verify-chain', '--file', file, '--tenant', 't1']),
+    ]);
+    expect(withConnection).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        "error: option '--file <file>' cannot be used with option '--connection <namespace/name>'\n",
+    });
+    expect(withTenant).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: option '--file <file>' cannot be used with option '--tenant <tenantId>'\n",
+    });
+  }, 60_000);
+
+  it('names an unknown command as such, not as an argument to serve (the default)', async () => {
+    expect(await run(['nosuch'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: unknown command 'nosuch'\n",
+    });
+    expect(await run(['token', 'frob'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining("error: unknown command 'frob'"),
+    });
+  }, 60_000);
 
   it('refuses an unknown role, naming the choices', async () => {
     const refused = await run(['token', 'create', '--name', 'x', '--role', 'root']);

@@ -4,11 +4,14 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   API_TOKEN_ROLES,
+  connectionArg,
+  EXIT_ERROR,
+  exitOnUsageError,
   MAX_PAGE_SIZE,
   parseExpectedLinks,
+  reportChainVerification,
   safeErrorMessage,
   verifyChainExportFile,
-  type ChainVerification,
 } from '@xero-access/model';
 import pino from 'pino';
 import { openModel } from './app/runtime.js';
@@ -19,7 +22,15 @@ import { DATE_TIME_PROBLEM, dateTime } from './http/date-time.js';
 import { createLogger } from './logging/logger.js';
 import { generateOpenApiJson } from './openapi/generate.js';
 
-const program = new Command('admin-api').description('xero-access-operator admin API');
+const program = new Command('admin-api')
+  .description('xero-access-operator admin API')
+  .exitOverride(exitOnUsageError)
+  // `serve` is the default command: a first word naming no command would be an argument to it.
+  .hook('preSubcommand', (self, command) => {
+    const [first] = self.args;
+    if (first !== undefined && !first.startsWith('-') && first !== command.name())
+      self.error(`error: unknown command '${first}'`, { code: 'commander.unknownCommand' });
+  });
 
 program
   .command('serve', { isDefault: true })
@@ -164,11 +175,17 @@ program
   .description(
     "verify a tenant's snapshot hash chain: from the database, or offline from an exported chain file",
   )
-  .option('--connection <ns/name>', 'XeroConnection (with --tenant; reads DATABASE_URL)')
-  .option('--tenant <tenantId>', 'Xero tenant id')
   .option(
-    '--file <file>',
-    'a chain export (GET /snapshots/chain or xao-model --export; any version) to verify without the database',
+    '--connection <namespace/name>',
+    'XeroConnection (with --tenant; reads DATABASE_URL)',
+    connectionArg,
+  )
+  .option('--tenant <tenantId>', 'Xero tenant id')
+  .addOption(
+    new Option(
+      '--file <file>',
+      'a chain export (GET /snapshots/chain or xao-model --export; any version) to verify without the database',
+    ).conflicts(['connection', 'tenant']),
   )
   .option(
     '--expect <sequence:chainHash>',
@@ -176,36 +193,38 @@ program
     (value: string, previous: string[] = []) => [...previous, value],
   )
   .action(
-    async (options: { connection?: string; tenant?: string; file?: string; expect?: string[] }) => {
+    async (options: {
+      connection?: { namespace: string; name: string };
+      tenant?: string;
+      file?: string;
+      expect?: string[];
+    }) => {
       const expect = parseExpectedLinks(options.expect ?? [], '--expect');
-      let result: ChainVerification;
-      let chain: string;
       if (options.file) {
         const progress = (line: string) => process.stderr.write(`admin-api: ${line}\n`);
-        result = await verifyChainExportFile(options.file, progress, undefined, expect);
-        chain = options.file;
-      } else {
-        const [namespace, name] = (options.connection ?? '').split('/');
-        if (!namespace || !name || !options.tenant)
-          throw new InvalidArgumentError('give --file, or --connection ns/name and --tenant');
-        const model = await openCommandModel();
-        try {
-          result = await model.db.snapshots.verifyChain({ namespace, name }, options.tenant, {
-            expect,
-          });
-        } finally {
-          await model.close();
-        }
-        chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
+        const result = await verifyChainExportFile(options.file, progress, undefined, expect);
+        reportChainVerification(result, options.file, 'admin-api');
+        return;
       }
-      // An empty chain verifies as ok, but proves nothing (e.g. a mistyped --tenant).
-      if (result.length === 0) throw new Error(`${chain} holds no snapshots: nothing to verify`);
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      process.exitCode = result.ok ? 0 : 1;
+      if (!options.connection || !options.tenant)
+        throw new InvalidArgumentError(
+          'give --file, or --connection <namespace/name> and --tenant',
+        );
+      const { namespace, name } = options.connection;
+      const model = await openCommandModel();
+      try {
+        const result = await model.db.snapshots.verifyChain(options.connection, options.tenant, {
+          expect,
+        });
+        const chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
+        reportChainVerification(result, chain, 'admin-api');
+      } finally {
+        await model.close();
+      }
     },
   );
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`admin-api: ${safeErrorMessage(error)}\n`);
-  process.exit(1);
+  process.exit(EXIT_ERROR);
 });

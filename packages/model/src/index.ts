@@ -181,6 +181,9 @@ export {
   parseExpectedLinks,
   type ExpectedLink,
 } from './hashing/expected-link.js';
+export { connectionArg } from './cli/connection-arg.js';
+export { reportChainVerification } from './cli/chain-report.js';
+export { EXIT_CHECK_FAILED, EXIT_ERROR, exitOnUsageError } from './cli/exit-codes.js';
 export {
   CHAIN_EXPORT_KIND,
   CHAIN_EXPORT_VERSION,

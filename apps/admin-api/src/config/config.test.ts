@@ -115,6 +115,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ OIDC_GROUP_ROLES: 'sec=root' })).toThrow(
       /OIDC_GROUP_ROLES: expected group=viewer\|reviewer\|admin/,
     );
+    // No namespace is named so: the connections there would never be seen.
+    expect(() => loadConfig({ WATCH_NAMESPACES: 'ops, Finance' })).toThrow(
+      /WATCH_NAMESPACES: "Finance" is not a namespace name/,
+    );
     let message = '';
     try {
       loadConfig({ BOOTSTRAP_ADMIN_TOKEN: 'short-secret' });

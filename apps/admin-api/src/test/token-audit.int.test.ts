@@ -108,7 +108,7 @@ describe.each(DIALECTS)('token changes outside the HTTP API on $dialect', ({ dia
       env,
     );
     expect(forged).toEqual({
-      code: 1,
+      code: 2,
       stdout: '',
       stderr: 'admin-api: --actor must be printable: no control characters or line breaks\n',
     });

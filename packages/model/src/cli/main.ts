@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { connectWithRetry } from '../database/connect-with-retry.js';
 import { databaseStartupWait } from '../database/startup-wait.js';
 import { parseExpectedLinks } from '../hashing/expected-link.js';
@@ -8,6 +8,9 @@ import type { BackfillResult } from '../migrations/backfill.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import { BACKFILL_BUDGET_MS, createOrm, type ModelOrm } from '../orm/create-orm.js';
 import { verifyChainExportFile } from '../snapshots/chain-export.js';
+import { reportChainVerification } from './chain-report.js';
+import { connectionArg } from './connection-arg.js';
+import { EXIT_CHECK_FAILED, EXIT_ERROR, exitOnUsageError } from './exit-codes.js';
 import { verifyAllChains } from './verify-all.js';
 import { writeExport } from './write-export.js';
 
@@ -15,13 +18,6 @@ const DATABASE_URL_ENV = 'XAO_DATABASE_URL';
 /** The apps' setting: how long `migrate` waits for a database that is still starting. */
 const STARTUP_WAIT_ENV = 'DATABASE_STARTUP_WAIT';
 const MIGRATE_POOL_MAX = 2;
-
-function connectionArg(value: string): { namespace: string; name: string } {
-  const [namespace, name, ...rest] = value.split('/');
-  if (!namespace || !name || rest.length)
-    throw new InvalidArgumentError('expected <namespace>/<name>');
-  return { namespace, name };
-}
 
 function databaseUrl(option: string | undefined): string {
   const url = option ?? process.env[DATABASE_URL_ENV];
@@ -51,16 +47,8 @@ const waitLogger = {
   },
 };
 
-/** An empty chain proves nothing (e.g. a mistyped --tenant): a failure naming `chain`, never ok. */
-function report(result: ChainVerification, chain: string): void {
-  if (result.length === 0) {
-    process.stderr.write(`xao-model: ${chain} holds no snapshots: nothing to verify\n`);
-    process.exitCode = 1;
-    return;
-  }
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  if (!result.ok) process.exitCode = 1;
-}
+const report = (result: ChainVerification, chain: string) =>
+  reportChainVerification(result, chain, 'xao-model');
 
 /** What the backfill after the migrations did, when there is anything to say. */
 function backfillLine(result: BackfillResult | undefined): string {
@@ -109,7 +97,9 @@ const emptyChain: ChainVerification = {
   problems: [],
 };
 
-const program = new Command('xao-model').description('Database tasks for xero-access-operator.');
+const program = new Command('xao-model')
+  .description('Database tasks for xero-access-operator.')
+  .exitOverride(exitOnUsageError);
 
 program
   .command('migrate')
@@ -153,9 +143,11 @@ program
     '--all',
     'every chain in the database (each connection and tenant, deleted connections too): a line per chain, then a summary',
   )
-  .option(
-    '--file <path>',
-    'verify a chain export (--export, or GET /snapshots/chain of the admin API; any version) instead of the database',
+  .addOption(
+    new Option(
+      '--file <path>',
+      'verify a chain export (--export, or GET /snapshots/chain of the admin API; any version) instead of the database',
+    ).conflicts(['url', 'connection', 'tenant', 'export']),
   )
   .option(
     '--export <path>',
@@ -233,7 +225,7 @@ async function verifyAll(options: { url?: string; export?: string }): Promise<vo
     if (result.chains === 0)
       process.stderr.write('xao-model: the database holds no snapshot chains: nothing to verify\n');
     if (result.chains === 0 || result.failed.length > 0 || result.gaps.length > 0)
-      process.exitCode = 1;
+      process.exitCode = EXIT_CHECK_FAILED;
   } finally {
     await model.close();
   }
@@ -241,5 +233,5 @@ async function verifyAll(options: { url?: string; export?: string }): Promise<vo
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`xao-model: ${safeErrorMessage(error)}\n`);
-  process.exitCode = 2;
+  process.exitCode = EXIT_ERROR;
 });

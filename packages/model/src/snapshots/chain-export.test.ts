@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -350,6 +350,31 @@ describe('chain export', () => {
       };
       expect(await verifyChainExport(parseChainExport(chunks()))).toEqual(expected);
     }
+  });
+
+  it('verifies an export saved with a UTF-8 byte order mark (Windows editors add one) as without', async () => {
+    const body = await exportOf(chain());
+    const expected = await verify(body);
+    expect(expected).toMatchObject({ ok: true, length: 3 });
+    // Read as text, the mark is U+FEFF; read from the file, the bytes EF BB BF, in any chunks.
+    expect(await verify(`\uFEFF${body}`)).toEqual(expected);
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body)]);
+    for (const size of [1, 2, 4, 64]) {
+      const chunks = function* () {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      };
+      expect(await verifyChainExport(parseChainExport(chunks()))).toEqual(expected);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'xao-chain-bom-'));
+    try {
+      const path = join(dir, 'chain.json');
+      writeFileSync(path, bytes);
+      expect(await verifyChainExportFile(path)).toEqual(expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // The mark alone is an empty file.
+    await expect(verify('\uFEFF')).rejects.toThrow(/^file: is empty/);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type ChainRecord,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
+import { withoutByteOrderMark } from './byte-order-mark.js';
 
 export const CHAIN_EXPORT_KIND = 'xero-access-snapshot-chain';
 /**
@@ -387,15 +388,15 @@ function withDates<T extends { takenAt: string }>(records: T[]): (T & { takenAt:
  * Reads every chain export that has been produced, as it arrives: version 2, and version 1 both
  * as the API wrote it (`{kind, version: 1, records}`) and as `xao-model --export` did
  * (`{"chain": [...]}`, or the bare array). `source` is the whole text or its chunks (a file
- * stream): memory holds one chunk's records, whatever the size of the file. A malformed or
- * incomplete file is a ValidationError naming the field, thrown when it is reached (a verifier
- * only has a result once the whole file is read).
+ * stream), with or without a leading UTF-8 byte order mark: memory holds one chunk's records,
+ * whatever the size of the file. A malformed or incomplete file is a ValidationError naming the
+ * field, thrown when it is reached (a verifier only has a result once the whole file is read).
  */
 export async function* parseChainExport(
   source: string | Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>,
 ): AsyncGenerator<ChainExportPart> {
   const reader = new ExportReader();
-  for await (const chunk of typeof source === 'string' ? [source] : source)
+  for await (const chunk of withoutByteOrderMark(typeof source === 'string' ? [source] : source))
     yield* reader.write(chunk);
   yield* reader.end();
 }
