@@ -20,7 +20,12 @@ import type { Logger } from '../logging/logger.js';
 import type { ReconcilerMetrics } from '../metrics/metrics.js';
 import { FailureRateLimiter } from '../queue/failure-rate-limiter.js';
 import { findCondition, readyFrom, setCondition } from '../status/conditions.js';
-import { failedSyncStatus, succeededSyncStatus, type SyncStatus } from '../status/sync-status.js';
+import {
+  failedSyncStatus,
+  succeededSyncStatus,
+  withLastSnapshotsEvaluated,
+  type SyncStatus,
+} from '../status/sync-status.js';
 import { PARTIALLY_SYNCED } from '../status/tenants-status.js';
 import type { TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
@@ -35,6 +40,10 @@ import {
   untilNextDeadline,
 } from './next-sync.js';
 import { finalizeConnection } from './finalize.js';
+import {
+  evaluateLastSnapshots,
+  type LastSnapshotsEvaluation,
+} from './last-snapshots-evaluation.js';
 import { syncAndEvaluate } from './run-sync.js';
 import { SUPERSEDED_SYNC_LOG, SupersededSyncError } from './superseded-sync.js';
 import { reconcileSuspended, type SuspendedReconcile } from './suspended-connection.js';
@@ -262,6 +271,7 @@ export class ConnectionReconciler {
     const progress: Progress = { phase: 'authenticate' };
     let outcome: SyncOutcome | undefined;
     let failure: ClassifiedFailure | undefined;
+    let lastSnapshots: LastSnapshotsEvaluation | undefined;
     try {
       outcome = await syncAndEvaluate(
         { deps: this.deps, tenantMismatches: this.tenantMismatches },
@@ -308,6 +318,19 @@ export class ConnectionReconciler {
           : 'reconcile failed',
       );
       this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
+      // Nothing of this sync was recorded: what the last one saw is checked against today's
+      // staff directory, so a leaver it shows with access is a finding while Xero cannot be read.
+      if (progress.syncedUsers === undefined)
+        lastSnapshots = await evaluateLastSnapshots(
+          this.deps,
+          connection,
+          spec,
+          ref,
+          failure,
+          now,
+          fenced,
+          deadline,
+        );
     }
 
     let report: SyncStatus;
@@ -345,6 +368,13 @@ export class ConnectionReconciler {
     } else {
       report = failedSyncStatus(failure!, progress, previous, now);
       requeueAfterMs = this.retryAfterMs(key, failure!, now);
+      if (lastSnapshots) {
+        report = withLastSnapshotsEvaluated(report, lastSnapshots.openByCheck, previous);
+        // A grace period ending brings the retry, so access still held then is reported on time.
+        const due = reevaluationDeadline(lastSnapshots.reevaluateAt, now);
+        if (due) requeueAfterMs = Math.min(requeueAfterMs, due.getTime() - now.getTime());
+        this.deps.metrics.setOpenFindings(namespace, name, lastSnapshots.openSeries);
+      }
       requeue = { requeueAfterMs };
     }
     let conditions = previous.conditions ?? [];
@@ -366,6 +396,13 @@ export class ConnectionReconciler {
     // Its snapshots and findings are recorded: a retry after a failed status patch writes this.
     if (outcome) this.unwritten.hold(key, connection, written);
     await this.writeReport(key, connection, spec, written, fenced, deadline);
+    if (lastSnapshots)
+      await recordFindingEvents(
+        this.deps.events,
+        connection,
+        lastSnapshots.transitions,
+        deadline.finishing(),
+      );
     return requeue;
   }
 

@@ -2,7 +2,6 @@ import type { ModelOrm } from '@xero-access/model';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTION_RECONCILER } from '../app/tokens.js';
 import { condition } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 import type { ConnectionReconciler } from './connection-reconciler.js';
@@ -30,10 +29,7 @@ describe('an organisation whose GET Users answers an empty list', () => {
   let model: ModelOrm;
   let reconciler: ConnectionReconciler;
   beforeAll(async () => {
-    const running = await bed.startReconciler({ SYNC_JITTER: '0' });
-    // The test runs each reconcile itself.
-    await running.operator.stop();
-    reconciler = running.app.get<ConnectionReconciler>(CONNECTION_RECONCILER);
+    reconciler = await bed.startManualReconciler({ SYNC_JITTER: '0' });
     model = await bed.openModel();
   });
 
@@ -53,17 +49,7 @@ describe('an organisation whose GET Users answers an empty list', () => {
           .map((f) => `${f.check} ${f.subject.id}`)
           .sort();
 
-      const app = bed.sandbox.apps[0]!;
-      const grant = bed.sandbox.grants[0]!;
-      await bed.createSecret('acme-app', {
-        clientId: app.clientId,
-        clientSecret: app.clientSecret,
-      });
-      await bed.createSecret('acme-tokens', { refresh_token: grant.refreshToken! });
-      await bed.createConnection('acme', {
-        credentialsSecretRef: { name: 'acme-app' },
-        tokenSecretRef: { name: 'acme-tokens' },
-      });
+      await bed.connectGrant('acme');
       await reconciler.reconcile(`${bed.namespace}/acme`);
       const recorded = await latest(emptied);
       expect(recorded?.activeUserCount).toBe(2);

@@ -2,7 +2,6 @@ import type { ModelOrm } from '@xero-access/model';
 import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTION_RECONCILER } from '../app/tokens.js';
 import { condition } from '../test/harness.js';
 import { useTestBed } from '../test/test-bed.js';
 import type { ConnectionReconciler } from './connection-reconciler.js';
@@ -48,13 +47,10 @@ describe('members offboarded while an organisation fails to sync', () => {
   let model: ModelOrm;
   let reconciler: ConnectionReconciler;
   beforeAll(async () => {
-    const running = await bed.startReconciler({
+    reconciler = await bed.startManualReconciler({
       SYNC_JITTER: '0',
       OFFBOARDING_GRACE_HOURS: String(GRACE_HOURS),
     });
-    // From here this test does the leader's work: each reconcile is one it runs.
-    await running.operator.stop();
-    reconciler = running.app.get<ConnectionReconciler>(CONNECTION_RECONCILER);
     model = await bed.openModel();
   });
 
@@ -80,19 +76,7 @@ describe('members offboarded while an organisation fails to sync', () => {
         name: 'Soon',
         orgRole: 'accountant',
       });
-      const app = bed.sandbox.apps[0]!;
-      await bed.createSecret('leavers-app', {
-        clientId: app.clientId,
-        clientSecret: app.clientSecret,
-      });
-      await bed.createSecret('leavers-tokens', {
-        refresh_token: bed.sandbox.grants[0]!.refreshToken!,
-      });
-      await bed.createConnection('leavers', {
-        credentialsSecretRef: { name: 'leavers-app' },
-        tokenSecretRef: { name: 'leavers-tokens' },
-        syncInterval: '1h',
-      });
+      await bed.connectGrant('leavers', { syncInterval: '1h' });
 
       // A good sync of both: everyone in the failing organisation is active but the stranger.
       await reconciler.reconcile(key);

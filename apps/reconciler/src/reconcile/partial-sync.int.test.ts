@@ -4,7 +4,6 @@ import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONNECTION_RECONCILER } from '../app/tokens.js';
 import { FencedError } from '../controller/fenced.js';
 import { condition, until } from '../test/harness.js';
 import { useTestBed, type TestBed } from '../test/test-bed.js';
@@ -47,17 +46,10 @@ async function applyScenario(
   s: string,
   spec: { syncInterval?: string } = {},
 ): Promise<void> {
-  const app = bed.sandbox.apps[0]!;
   const grant = bed.sandbox.grants.find((g) =>
     g.tenantIds.includes(tenantOf(bed, `${s}-healthy`).tenantId),
   )!;
-  await bed.createSecret(`${s}-app`, { clientId: app.clientId, clientSecret: app.clientSecret });
-  await bed.createSecret(`${s}-tokens`, { refresh_token: grant.refreshToken! });
-  await bed.createConnection(s, {
-    credentialsSecretRef: { name: `${s}-app` },
-    tokenSecretRef: { name: `${s}-tokens` },
-    ...spec,
-  });
+  await bed.connectGrant(s, spec, grant);
 }
 
 describe('a grant with two organisations, one of which fails', () => {
@@ -282,10 +274,7 @@ describe("a partial sync's retry, reconciled by hand", () => {
   let model: ModelOrm;
   let reconciler: ConnectionReconciler;
   beforeAll(async () => {
-    const running = await bed.startReconciler({ SYNC_JITTER: '0' });
-    // From here this test does the leader's work: each reconcile is one it runs.
-    await running.operator.stop();
-    reconciler = running.app.get<ConnectionReconciler>(CONNECTION_RECONCILER);
+    reconciler = await bed.startManualReconciler({ SYNC_JITTER: '0' });
     model = await bed.openModel();
   });
 

@@ -1,11 +1,9 @@
 import type { XeroConnection } from '@xero-access/crd';
 import { withDatabase, type ConnectionRef } from '@xero-access/model';
 import type { XeroClient } from '@xero-access/xero-client';
-import { connectionAlerts } from '../alerts/connection-alerts.js';
-import { evaluateSnapshot } from '../evaluate/evaluate-snapshot.js';
 import { warningsAbout } from '../events/connection-events.js';
-import { applyFindings, type SnapshotEvaluation } from '../findings/apply-findings.js';
 import { disconnectedTenants } from '../findings/disconnected-tenants.js';
+import { evaluateAndApply } from '../findings/evaluate-and-apply.js';
 import { openFindingSeries } from '../findings/open-findings.js';
 import { objectKey } from '../kube/object-key.js';
 import { recordSnapshots } from '../snapshot/record-snapshots.js';
@@ -20,7 +18,6 @@ import { withStaleTokenRetried } from '../token/stale-token-retry.js';
 import type { AccessGrant } from '../token/token-manager.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { classifyFailure } from './failure-classifier.js';
-import { earliestDeadline } from './next-sync.js';
 import type { EffectiveSpec } from './spec-defaults.js';
 import type { SyncDeadline } from './sync-deadline.js';
 import { SupersededSyncError } from './superseded-sync.js';
@@ -111,41 +108,17 @@ export async function syncAndEvaluate(
     ...recorded.recorded.map((r) => ({ snapshotId: r.snapshot.id, fetchedNow: true })),
     ...recorded.lastOfFailed.map((snapshot) => ({ snapshotId: snapshot.id, fetchedNow: false })),
   ];
-  const perSnapshot: SnapshotEvaluation[] = [];
-  const reevaluateAts: (Date | null)[] = [];
-  for (const { snapshotId, fetchedNow } of snapshots) {
-    const evaluation = await database(() =>
-      evaluateSnapshot(
-        db,
-        ctx.deps.evaluator,
-        ref,
-        spec,
-        snapshotId,
-        ctx.deps.settings.offboardingGraceHours,
-        now,
-      ),
-    );
-    perSnapshot.push({
-      snapshotId,
-      findings: evaluation.findings,
-      evaluatedBy: {
-        policy: evaluation.policy,
-        generation: connection.metadata?.generation ?? null,
-        offboardingGraceHours: ctx.deps.settings.offboardingGraceHours,
-      },
-      fetchedNow,
-    });
-    reevaluateAts.push(evaluation.reevaluateAt);
-  }
-  // The targets first: the alerts are written with the findings, in one transaction. An unusable
-  // alerts Secret holds nothing up (alerts/connection-alerts.ts).
-  const { targets } = ctx.deps.alerts ?? {};
-  const alerts = await connectionAlerts(targets, ctx.deps.events, connection, deadline.finishing());
-  fenced.throwIfAborted();
-  const applied = await database(() =>
-    applyFindings(db, ref, perSnapshot, now, alerts.findingAlerts),
+  const evaluated = await evaluateAndApply(
+    ctx.deps,
+    connection,
+    spec,
+    ref,
+    snapshots,
+    now,
+    fenced,
+    deadline,
   );
-  if (alerts.findingAlerts && applied.transitions.length > 0) ctx.deps.alerts!.sender.kick();
+  const { applied } = evaluated;
   if (applied.stale.length > 0)
     throw new SupersededSyncError(objectKey(connection), applied.stale, applied.transitions);
   return {
@@ -163,8 +136,8 @@ export async function syncAndEvaluate(
     openSeries: await database(() => openFindingSeries(db, ref)),
     transitions: applied.transitions,
     nextAcceptanceExpiry: applied.nextAcceptanceExpiry,
-    reevaluateAt: earliestDeadline(reevaluateAts),
-    ...(alerts.invalidTarget ? { invalidAlertTarget: alerts.invalidTarget } : {}),
+    reevaluateAt: evaluated.reevaluateAt,
+    ...(evaluated.invalidAlertTarget ? { invalidAlertTarget: evaluated.invalidAlertTarget } : {}),
   };
 }
 

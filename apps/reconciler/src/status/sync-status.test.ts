@@ -4,7 +4,11 @@ import type { ClassifiedFailure } from '../reconcile/failure-classifier.js';
 import type { SyncOutcome } from '../reconcile/sync-outcome.js';
 import type { AccessGrant } from '../token/token-manager.js';
 import { setCondition } from './conditions.js';
-import { failedSyncStatus, succeededSyncStatus } from './sync-status.js';
+import {
+  failedSyncStatus,
+  succeededSyncStatus,
+  withLastSnapshotsEvaluated,
+} from './sync-status.js';
 
 const now = new Date('2026-11-22T10:00:00Z');
 const grant: AccessGrant = {
@@ -177,5 +181,32 @@ describe('failedSyncStatus', () => {
       ['PoliciesEvaluated', 'Unknown', now.toISOString(), 3],
     ]);
     expect(second[2]?.message).toContain('Authenticated failed (ReauthorizationRequired)');
+  });
+});
+
+describe('withLastSnapshotsEvaluated', () => {
+  it("counts the last snapshots' open findings and says the checks ran on them only, still Unknown", () => {
+    const previous = { lastSyncTime: '2026-11-21T00:00:00.000Z', findings: { 'old-check': 3 } };
+    const report = withLastSnapshotsEvaluated(
+      failedSyncStatus(failure('Authenticated'), { phase: 'authenticate' }, previous),
+      { 'offboarded-access-removed': 2 },
+      previous,
+    );
+    expect(types(report)).toEqual([
+      'Authenticated=False/SomethingFailed',
+      'Synced=Unknown/AuthenticationFailed',
+      'PoliciesEvaluated=Unknown/AuthenticationFailed',
+    ]);
+    expect(report.conditions[1]?.message).toBe(
+      'Users were not synced: Authenticated failed (SomethingFailed). Last successful sync: 2026-11-21T00:00:00.000Z.',
+    );
+    expect(report.conditions[2]?.message).toBe(
+      "The access checks ran on the last snapshots only, against today's staff directory and links: 2 open findings. Authenticated failed (SomethingFailed). Last successful sync: 2026-11-21T00:00:00.000Z.",
+    );
+    expect(report.fields.openFindings).toBe(2);
+    expect(report.fields.findings).toMatchObject({
+      'offboarded-access-removed': 2,
+      'old-check': 0,
+    });
   });
 });

@@ -122,3 +122,28 @@ export function failedSyncStatus(
   }
   return { conditions, fields };
 }
+
+/**
+ * A failed sync whose connection's last snapshots were evaluated against today's staff directory
+ * (reconcile/last-snapshots-evaluation.ts): the open findings in the status fields, and
+ * PoliciesEvaluated (still Unknown: no current user list was checked) says what ran.
+ */
+export function withLastSnapshotsEvaluated(
+  report: SyncStatus,
+  openByCheck: Readonly<Record<string, number>>,
+  previous: XeroConnectionStatus,
+): SyncStatus {
+  const open = openFindingsStatus(openByCheck, previous.findings);
+  const notRun = `${STEP_NOT_DONE.PoliciesEvaluated}: `;
+  return {
+    conditions: report.conditions.map((condition) =>
+      condition.type === 'PoliciesEvaluated'
+        ? {
+            ...condition,
+            message: `The access checks ran on the last snapshots only, against today's staff directory and links: ${open.openFindings} open findings. ${condition.message.replace(notRun, '')}`,
+          }
+        : condition,
+    ),
+    fields: { ...report.fields, ...open },
+  };
+}

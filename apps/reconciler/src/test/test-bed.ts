@@ -11,7 +11,9 @@ import {
 import { startSandbox, type Sandbox, type StartSandboxOptions } from '@xero-access/xero-sandbox';
 import { afterAll, beforeAll } from 'vitest';
 import { startReconciler, type RunningReconciler } from '../app/bootstrap.js';
+import { CONNECTION_RECONCILER } from '../app/tokens.js';
 import { loadConfig } from '../config/config.js';
+import type { ConnectionReconciler } from '../reconcile/connection-reconciler.js';
 import { SYNC_REQUESTED_ANNOTATION } from '../reconcile/requested-sync.js';
 import {
   apis,
@@ -102,6 +104,16 @@ export class TestBed {
     return reconciler;
   }
 
+  /**
+   * The reconciler in this process with its operator stopped: the test does the leader's work,
+   * each reconcile one it runs.
+   */
+  async startManualReconciler(extra?: Record<string, string>): Promise<ConnectionReconciler> {
+    const running = await this.startReconciler(extra);
+    await running.operator.stop();
+    return running.app.get<ConnectionReconciler>(CONNECTION_RECONCILER);
+  }
+
   /** The reconciler as its own Node.js process, killed by `stop()`. */
   spawnReconciler(env: Record<string, string>): ReconcilerProcess {
     const child = new ReconcilerProcess(env);
@@ -122,6 +134,28 @@ export class TestBed {
 
   createConnection(name: string, spec: XeroConnectionSpec): Promise<XeroConnection> {
     return createConnection(this.kube.custom, this.namespace, name, spec);
+  }
+
+  /**
+   * A connection to a seeded grant (the first unless named): `<name>-app` with its app's client id
+   * and secret, `<name>-tokens` with its refresh token, then the XeroConnection using both.
+   */
+  async connectGrant(
+    name: string,
+    spec: Partial<XeroConnectionSpec> = {},
+    grant = this.sandbox.grants[0]!,
+  ): Promise<XeroConnection> {
+    const app = this.sandbox.apps.find((a) => a.clientId === grant.clientId)!;
+    await this.createSecret(`${name}-app`, {
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+    });
+    await this.createSecret(`${name}-tokens`, { refresh_token: grant.refreshToken! });
+    return this.createConnection(name, {
+      credentialsSecretRef: { name: `${name}-app` },
+      tokenSecretRef: { name: `${name}-tokens` },
+      ...spec,
+    });
   }
 
   getConnection(name: string): Promise<XeroConnection> {
