@@ -126,6 +126,7 @@ export async function syncAndEvaluate(
     tenants,
     failed: fetched.failed,
     kept,
+    ...(fetched.unmonitored ? { unmonitored: fetched.unmonitored } : {}),
     syncedUsers: recorded.syncedUsers,
     userCount: recorded.userCount,
     openByCheck: applied.openByCheck,
@@ -159,7 +160,7 @@ async function syncSelectedTenants(
   const namespace = connection.metadata!.namespace!;
   const selection = selectTenantsFor(namespace, spec, grant.secretTenantId);
   await reportTenantMismatch(ctx, connection, selection, deadline.signal);
-  const { synced, failed, kept } = await syncTenants(
+  const { synced, failed, kept, unmonitored } = await syncTenants(
     client,
     grant.accessToken,
     selection,
@@ -169,6 +170,7 @@ async function syncSelectedTenants(
   return {
     synced,
     kept,
+    ...(unmonitored ? { unmonitored } : {}),
     failed: failed.map(({ error, ...tenant }) => ({
       tenant,
       failure: classifyFailure(deadline.causeOf(error), 'sync'),

@@ -1,6 +1,6 @@
 import type { DisconnectedTenant } from '@xero-access/crd';
 import type { FindingTransition } from '@xero-access/model';
-import type { SelectedTenant, SyncedTenant } from '../sync/tenant-sync.js';
+import type { SelectedTenant, SyncedTenant, UnmonitoredTenants } from '../sync/tenant-sync.js';
 import type { AccessGrant } from '../token/token-manager.js';
 import type { ClassifiedFailure, Phase } from './failure-classifier.js';
 
@@ -19,6 +19,8 @@ export interface FetchedTenants {
    * snapshots, findings and status entries stand as that sync recorded them.
    */
   kept?: SelectedTenant[];
+  /** The grant's organisations the token Secret's tenant_id leaves out (TenantSyncResult). */
+  unmonitored?: UnmonitoredTenants;
 }
 
 /** How far a sync got: what to report as still true when a later step fails. */
@@ -41,6 +43,8 @@ export interface SyncOutcome {
   failed: TenantFailure[];
   /** Organisations a retry did not fetch (FetchedTenants.kept): synced by the sync it retries. */
   kept?: SelectedTenant[];
+  /** The grant's organisations the token Secret's tenant_id leaves out (TenantSyncResult). */
+  unmonitored?: UnmonitoredTenants;
   /** Users with access in the organisations synced now (and in those kept, as of their last snapshot). */
   syncedUsers: number;
   /** Users with access in the latest snapshot of each organisation, a failed one's last included. */

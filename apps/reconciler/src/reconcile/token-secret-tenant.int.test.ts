@@ -73,10 +73,14 @@ describe("the token Secret's tenant_id (a Mage-style pre-filled token set)", () 
       })
     ).items.filter((e) => e.reason === 'TenantIdMismatch');
 
-  it('without spec.tenantId, monitors that organisation only, and keeps the key through rotations', async () => {
+  it('without spec.tenantId, monitors that organisation only, says so in Synced, and keeps the key through rotations', async () => {
     await apply('from-secret', ORG_B);
     const c = await bed.waitForReady('from-secret', 'True');
     expect(c.status?.tenants).toEqual([expect.objectContaining({ tenantId: ORG_B })]);
+    // Nothing in the XeroConnection shows the narrowing: the condition does.
+    expect(condition(c, 'Synced')?.message).toContain(
+      `The grant reaches 1 more organisation, not monitored: key tenant_id of Secret ${bed.namespace}/from-secret-tokens (spec.tokenSecretRef) selects this one`,
+    );
     expect(c.status?.userCount).toBe(3);
     const snapshots = await model.db.snapshots.list({
       namespace: bed.namespace,

@@ -24,7 +24,12 @@ export function succeededSyncStatus(
   previous: XeroConnectionStatus,
   now: Date,
 ): SyncStatus {
-  const fetched = { synced: outcome.tenants, failed: outcome.failed, kept: outcome.kept };
+  const fetched = {
+    synced: outcome.tenants,
+    failed: outcome.failed,
+    kept: outcome.kept,
+    unmonitored: outcome.unmonitored,
+  };
   // A retry that fetched only the failed organisations: the others were last synced then.
   const lastSyncTime =
     outcome.kept?.length && previous.lastSyncTime ? previous.lastSyncTime : now.toISOString();

@@ -99,6 +99,22 @@ describe('a sync where one organisation failed and the other was recorded', () =
     expect(report.fields.tenants![0]).not.toHaveProperty('syncFailure');
   });
 
+  it("names the grant's organisations a token Secret's tenant_id leaves out", () => {
+    const report = succeededSyncStatus(
+      {
+        ...outcome([]),
+        unmonitored: { count: 2, selectedBy: 'key tenant_id of Secret ns/tokens' },
+      },
+      {},
+      t1,
+    );
+    const synced = report.conditions.find((c) => c.type === 'Synced')!;
+    expect(synced.status).toBe('True');
+    expect(synced.message).toMatch(
+      /\. The grant reaches 2 more organisations, not monitored: key tenant_id of Secret ns\/tokens selects this one \(set spec.tenantId to keep it so, or remove that key to monitor every organisation\)\.$/,
+    );
+  });
+
   it('is Synced True with no syncFailure once every organisation syncs', () => {
     const previous = succeededSyncStatus(outcome([failedBeta]), {}, t0).fields;
     const beta: SyncedTenant = { ...acme, ...failedBeta.tenant, tenantName: 'Beta' };

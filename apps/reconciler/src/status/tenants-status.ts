@@ -86,8 +86,9 @@ export function syncedCondition(fetched: FetchedTenants, syncedUsers: number): C
   const syncedTenants = [...fetched.synced, ...(fetched.kept ?? [])];
   const names = syncedTenants.map((t) => t.tenantName ?? `tenant ${t.tenantId}`).join(', ');
   const synced = `${syncedUsers} users with access in ${names}`;
+  const narrowed = unmonitoredNote(fetched.unmonitored);
   if (fetched.failed.length === 0)
-    return { type: 'Synced', status: 'True', reason: 'Synced', message: `${synced}.` };
+    return { type: 'Synced', status: 'True', reason: 'Synced', message: `${synced}.${narrowed}` };
   const total = syncedTenants.length + fetched.failed.length;
   return {
     type: 'Synced',
@@ -96,6 +97,15 @@ export function syncedCondition(fetched: FetchedTenants, syncedUsers: number): C
     message:
       `Synced ${syncedTenants.length} of ${total} organisations (${synced}); ` +
       `not synced: ${describeTenantFailures(fetched.failed)}. ` +
-      'Findings of an organisation not synced stay as of its last snapshot; the sync is retried automatically.',
+      'Findings of an organisation not synced stay as of its last snapshot; the sync is retried automatically.' +
+      narrowed,
   };
+}
+
+/** ` The grant reaches N more organisations, not monitored: …` or nothing. */
+function unmonitoredNote(unmonitored: FetchedTenants['unmonitored']): string {
+  if (!unmonitored) return '';
+  const { count, selectedBy } = unmonitored;
+  const more = count === 1 ? '1 more organisation' : `${count} more organisations`;
+  return ` The grant reaches ${more}, not monitored: ${selectedBy} selects this one (set spec.tenantId to keep it so, or remove that key to monitor every organisation).`;
 }

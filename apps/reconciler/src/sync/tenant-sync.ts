@@ -47,6 +47,18 @@ export interface TenantSyncResult {
   failed: FailedTenant[];
   /** Organisations of the grant a retry did not fetch (see `keep`): their last sync stands. */
   kept: SelectedTenant[];
+  /** The grant's other organisations, when the token Secret's tenant_id selects one. */
+  unmonitored?: UnmonitoredTenants;
+}
+
+/**
+ * Organisations the grant reaches that a tenant_id pre-filled in the token Secret leaves out: said
+ * in the Synced condition, since nothing in the XeroConnection shows that monitoring is narrowed.
+ */
+export interface UnmonitoredTenants {
+  count: number;
+  /** What selects the one monitored (selectionSource). */
+  selectedBy: string;
 }
 
 /**
@@ -143,6 +155,8 @@ export async function syncTenants(
   });
   if (grantFailure) throw grantFailure.error;
   const result: TenantSyncResult = { synced: [], failed: [], kept: kept.map(selectedTenant) };
+  if (selection.from === 'secret' && connections.length > 1)
+    result.unmonitored = { count: connections.length - 1, selectedBy: selectionSource(selection) };
   const byTenant = new Map(order.map((tenant, i) => [tenant, outcomes[i]!]));
   for (const tenant of selected) {
     const outcome = byTenant.get(tenant)!;
