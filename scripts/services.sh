@@ -43,9 +43,11 @@ fi
 # pg_signal_backend: a test file drops its database WITH (FORCE), which must also end an
 # autovacuum worker that happens to be in it; that worker has no role, so without this grant
 # PostgreSQL refuses ("must be a member of the role whose process is being terminated").
+# CREATEROLE: a test creates the chart README's two database users (schema owner, data-only app
+# user) under names of its own and drops them after (packages/model, data-role-grants.int.test.ts).
 pg_role_ready() {
   [ "$(PGPASSWORD=xao psql -h 127.0.0.1 -p "$pg_port" -U xao -d xao -tAc \
-    "select pg_has_role('pg_signal_backend', 'MEMBER')" 2>/dev/null)" = t ]
+    "select pg_has_role('pg_signal_backend', 'MEMBER') and rolcreaterole from pg_roles where rolname = current_user" 2>/dev/null)" = t ]
 }
 if ! pg_role_ready; then
   step "creating PostgreSQL role and database 'xao'"
@@ -55,6 +57,7 @@ DO $$ BEGIN
     CREATE ROLE xao LOGIN PASSWORD 'xao' CREATEDB;
   END IF;
 END $$;
+ALTER ROLE xao CREATEROLE;
 GRANT pg_signal_backend TO xao;
 SELECT 'CREATE DATABASE xao OWNER xao' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'xao')\gexec
 SQL

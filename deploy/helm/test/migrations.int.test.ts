@@ -20,7 +20,11 @@ interface PodSpec {
 interface Workload {
   kind: string;
   metadata: { name: string; annotations?: Record<string, string> };
-  spec: { backoffLimit?: number; template: { spec: PodSpec } };
+  spec: {
+    backoffLimit?: number;
+    ttlSecondsAfterFinished?: number;
+    template: { spec: PodSpec };
+  };
 }
 
 const workloads = (manifests: string) =>
@@ -110,6 +114,18 @@ describe('database.migrations.mode: job (the default)', () => {
     );
   });
 
+  // Applied without hooks (helm template | kubectl apply), nothing else removes the Job, and the
+  // next version's could not be applied over it: its pod template is immutable.
+  it('has Kubernetes delete the finished Job after database.migrations.ttlSecondsAfterFinished, a day unless set', () => {
+    const ttl = (...sets: string[]) =>
+      workloads(render(...sets))[JOB]!.spec.ttlSecondsAfterFinished;
+    expect(job!.spec.ttlSecondsAfterFinished).toBe(86400);
+    expect(ttl('database.migrations.ttlSecondsAfterFinished=3600')).toBe(3600);
+    // Whole numbers, not 1e+06, however large.
+    expect(ttl('database.migrations.ttlSecondsAfterFinished=1000000')).toBe(1000000);
+    expect(ttl('database.migrations.ttlSecondsAfterFinished=null')).toBeUndefined();
+  });
+
   it('keeps before-hook-creation where the value has it: the Job of a fixed name must go first', () => {
     const policy = (value: string) =>
       workloads(render(`database.migrations.hookDeletePolicy=${value}`))[JOB]!.metadata
@@ -149,6 +165,11 @@ describe('database.migrations values schema', () => {
     ['database.migrations.mode=always', '/database/migrations/mode'],
     ['database.migrations.backoffLimit=-1', '/database/migrations/backoffLimit'],
     ['database.migrations.hookDeletePolicy=never', '/database/migrations/hookDeletePolicy'],
+    // Deleted sooner, Helm or a GitOps tool might not see how it ended.
+    [
+      'database.migrations.ttlSecondsAfterFinished=59',
+      '/database/migrations/ttlSecondsAfterFinished',
+    ],
     ['database.migrations.existingSecret=DDL_User', '/database/migrations/existingSecret'],
   ])('refuses %s, naming %s', (set, field) => {
     const out = template(...REQUIRED, set);

@@ -50,8 +50,11 @@ export class PolicyEvaluator {
     readonly source: string,
     /** Whether the bundle has UNSORTED_ENTRYPOINT (bundles built before it had only ENTRYPOINT). */
     private readonly hasUnsorted: boolean,
-    /** Whether the bundle has EVALUATION_ENTRYPOINT. */
-    private readonly hasEvaluation: boolean,
+    /**
+     * Whether the bundle has EVALUATION_ENTRYPOINT: without it (bundles built before it), no
+     * check's `reevaluate_at` is read.
+     */
+    readonly hasEvaluation: boolean,
   ) {}
 
   /** Loads `policy.wasm` or an OPA bundle (`bundle.tar.gz`, with its data) from a file. */

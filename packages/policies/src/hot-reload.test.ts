@@ -7,7 +7,7 @@ import { canaryInputs } from './canary.js';
 import { PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput } from './generated/policy-input.js';
 import { HotReloadingEvaluator, type LoadedBundle, type ReloadFailure } from './hot-reload.js';
-import { buildFresh } from './test/built-policy.js';
+import { buildFresh, buildResultOnly } from './test/built-policy.js';
 import { adviserCapReadingData } from './test/data-check.js';
 
 const ADVISER_LIMIT = fileURLToPath(
@@ -80,6 +80,25 @@ describe('HotReloadingEvaluator', () => {
     expect(loaded).toHaveLength(1);
     expect(watcher!.loaded.sha256).not.toBe(before);
     expect(checksIn(watcher!)).toEqual(['adviser-limit']);
+  });
+
+  // A custom bundle is not rebuilt by an upgrade: one from before xeroaccess/evaluation still loads.
+  it('says why a bundle that loads may still be out of date, at start and on reload', async () => {
+    const { path, loaded } = await start();
+    expect(watcher!.loaded.warnings).toEqual([]);
+    await copyFile(await buildResultOnly(), path);
+    await watcher!.checkNow();
+    expect(loaded).toHaveLength(1);
+    expect(loaded[0]!.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${path}: no entrypoint xeroaccess/evaluation .*; rebuild it with \`xero-policies build\``,
+        ),
+      ),
+    ]);
+    watcher!.close();
+    watcher = await HotReloadingEvaluator.start(path, { intervalMs: 60_000 });
+    expect(watcher.loaded.warnings).toEqual(loaded[0]!.warnings);
   });
 
   it('keeps the last good bundle when the new one is broken, and says why once', async () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { bundleWarnings } from './bundle-warnings.js';
 import { canaryInputs } from './canary.js';
 import { PolicyEvaluator, messageOf, type PolicyEvaluation } from './evaluator.js';
 import type { PolicyOutput } from './generated/policy-output.js';
@@ -11,6 +12,12 @@ export interface LoadedBundle {
   sha256: string;
   /** The bundle's manifest revision (see PolicyBundle); undefined for a bare policy.wasm. */
   revision: string | undefined;
+  /**
+   * Why this bundle, though loaded, may not evaluate as this version of the package intends (built
+   * by another version, or without the `xeroaccess/evaluation` entrypoint); empty when nothing is
+   * wrong. See bundleWarnings.
+   */
+  warnings: string[];
   loadedAt: Date;
 }
 
@@ -62,11 +69,12 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
   /** Loads the file (which must be good: there is nothing to fall back on yet) and starts polling. */
   static async start(path: string, options: HotReloadOptions = {}): Promise<HotReloadingEvaluator> {
     const bytes = await readFile(path);
-    const { evaluator, revision } = await loadChecked(bytes, path);
+    const { evaluator, revision, warnings } = await loadChecked(bytes, path);
     const watcher = new HotReloadingEvaluator(path, evaluator, {
       path,
       sha256: sha256(bytes),
       revision,
+      warnings,
       loadedAt: new Date(),
     });
     watcher.timer = setInterval(() => void watcher.checkNow(), options.intervalMs ?? 2000);
@@ -130,6 +138,7 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
       path: this.path,
       sha256: hash,
       revision: loaded.revision,
+      warnings: loaded.warnings,
       loadedAt: new Date(),
     };
     this.failure = undefined;
@@ -154,7 +163,7 @@ export class HotReloadingEvaluator extends EventEmitter<HotReloadEvents> {
 async function loadChecked(
   bytes: Buffer,
   path: string,
-): Promise<{ evaluator: PolicyEvaluator; revision: string | undefined }> {
+): Promise<{ evaluator: PolicyEvaluator; revision: string | undefined; warnings: string[] }> {
   const bundle = policyBundleFrom(bytes, path);
   const evaluator = await PolicyEvaluator.fromBundle(bundle, path);
   for (const input of await canaryInputs()) {
@@ -166,7 +175,14 @@ async function loadChecked(
       );
     }
   }
-  return { evaluator, revision: bundle.revision };
+  return {
+    evaluator,
+    revision: bundle.revision,
+    warnings: bundleWarnings(path, {
+      revision: bundle.revision,
+      hasEvaluation: evaluator.hasEvaluation,
+    }),
+  };
 }
 
 function sha256(bytes: Buffer): string {

@@ -23,6 +23,7 @@ export {
   type ReloadFailure,
 } from './hot-reload.js';
 export { readPolicyBundle, readPolicyWasm, type PolicyBundle } from './wasm/read-bundle.js';
+export { bundleWarnings, POLICIES_VERSION } from './bundle-warnings.js';
 
 /** The bundle built with this package (the four checks): `dist/policy.wasm`. */
 export const BUILT_POLICY_WASM = fileURLToPath(new URL('./policy.wasm', import.meta.url));

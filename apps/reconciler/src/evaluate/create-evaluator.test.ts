@@ -3,9 +3,12 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUILT_POLICY_BUNDLE, BUILT_POLICY_WASM } from '@xero-access/policies';
+import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { BUILT_POLICY_BUNDLE, BUILT_POLICY_WASM, readPolicyBundle } from '@xero-access/policies';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logging/logger.js';
 import { ReconcilerMetrics } from '../metrics/metrics.js';
 import { createPolicyEvaluator } from './create-evaluator.js';
 import type { PolicyEvaluator } from './policy-evaluator.js';
@@ -29,6 +32,35 @@ const sha256Of = async (file: string) =>
 const { version: POLICIES_VERSION } = createRequire(import.meta.url)(
   '@xero-access/policies/package.json',
 ) as { version: string };
+
+/** A ustar archive of these files, gzipped: the layout of `opa build`'s bundle.tar.gz. */
+function tarGz(files: Record<string, Buffer>): Buffer {
+  const blocks: Buffer[] = [];
+  for (const [name, body] of Object.entries(files)) {
+    const header = Buffer.alloc(512);
+    header.write(name, 0);
+    header.write('0000644\0', 100);
+    header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124);
+    header.write('00000000000\0', 136);
+    header.write('        ', 148);
+    header.write('0', 156);
+    header.write('ustar\0' + '00', 257);
+    const sum = header.reduce((total, byte) => total + byte, 0);
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(header, body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  return gzipSync(Buffer.concat([...blocks, Buffer.alloc(1024)]));
+}
+
+/** The built-in checks, as `xero-policies build` of another version of the package would write them. */
+async function bundleRevised(revision: string): Promise<Buffer> {
+  const { wasm, data } = await readPolicyBundle(BUILT_POLICY_BUNDLE);
+  return tarGz({
+    '/.manifest': Buffer.from(JSON.stringify({ revision, roots: [''] })),
+    '/data.json': Buffer.from(JSON.stringify(data ?? {})),
+    '/policy.wasm': wasm,
+  });
+}
 
 async function until(check: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200 && !(await check()); i++) await new Promise((r) => setTimeout(r, 25));
@@ -112,6 +144,48 @@ describe('createPolicyEvaluator', () => {
         value: 1,
       },
     ]);
+  });
+
+  // A custom bundle is not rebuilt by an upgrade: it keeps the previous release's checks.
+  it('warns of a bundle built by another version of @xero-access/policies, at start and on reload', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'xao-policy-'));
+    const path = join(dir, 'bundle.tar.gz');
+    await writeFile(path, await bundleRevised('0.0.1'));
+    const lines: string[] = [];
+    const logger = createLogger(
+      'info',
+      new Writable({ write: (chunk, _encoding, done) => done(void lines.push(String(chunk))) }),
+    );
+    const metrics = new ReconcilerMetrics({ defaultMetrics: false });
+    evaluator = await createPolicyEvaluator(path, logger, metrics, { pollIntervalMs: 20 });
+    const warnings = () =>
+      lines
+        .map((line) => JSON.parse(line) as { level: string; msg: string; warnings?: string[] })
+        .filter((line) => line.level === 'warn');
+    expect(warnings()).toEqual([
+      expect.objectContaining({
+        msg: 'policy bundle out of date: rebuild it with this version of @xero-access/policies',
+        bundle: path,
+        revision: '0.0.1',
+        warnings: [
+          `${path}: built by @xero-access/policies 0.0.1 (its manifest revision), not ${POLICIES_VERSION}, ` +
+            `so its built-in checks are those of 0.0.1; rebuild it with \`xero-policies build\` of @xero-access/policies ${POLICIES_VERSION}`,
+        ],
+      }),
+    ]);
+    // It still evaluates: the warning is all.
+    expect(await bundleInfo(metrics)).toEqual([
+      { sha256: await sha256Of(path), revision: '0.0.1', source: path, value: 1 },
+    ]);
+
+    // This version's bundle: no warning.
+    await copyFile(BUILT_POLICY_BUNDLE, path);
+    await until(async () => (await bundleInfo(metrics))[0]?.revision === POLICIES_VERSION);
+    expect(warnings()).toHaveLength(1);
+
+    await writeFile(path, await bundleRevised('0.0.2'));
+    await until(async () => warnings().length === 2);
+    expect(warnings()[1]).toMatchObject({ revision: '0.0.2' });
   });
 
   it('replaces the xao_policy_bundle_info series when a new bundle loads', async () => {

@@ -20,9 +20,15 @@ export async function createPolicyEvaluator(
 ): Promise<PolicyEvaluator> {
   const path = bundlePath ?? BUILT_POLICY_BUNDLE;
   const source = bundlePath ?? 'built-in';
-  const inUse = ({ sha256, revision }: LoadedBundle) => {
+  const inUse = ({ path: file, sha256, revision, warnings }: LoadedBundle) => {
     metrics.policyBundleInfo.reset();
     metrics.policyBundleInfo.set({ sha256, revision: revision ?? '', source }, 1);
+    // A custom bundle is not rebuilt by an upgrade: it keeps the checks of the version that built it.
+    if (warnings.length > 0)
+      logger.warn(
+        { bundle: file, sha256, revision, warnings },
+        'policy bundle out of date: rebuild it with this version of @xero-access/policies',
+      );
   };
   const hot = await HotReloadingEvaluator.start(path, { intervalMs: options.pollIntervalMs });
   const { sha256, revision } = hot.loaded;
@@ -30,12 +36,12 @@ export async function createPolicyEvaluator(
   inUse(hot.loaded);
   metrics.policyBundleRefused.set(0);
   hot.on('loaded', (bundle) => {
-    inUse(bundle);
     metrics.policyBundleRefused.set(0);
     logger.info(
       { bundle: bundle.path, sha256: bundle.sha256, revision: bundle.revision },
       'policy bundle reloaded',
     );
+    inUse(bundle);
   });
   hot.on('failed', (failure) => {
     // The chart's PrometheusRule alerts on it: a log line alone is easy to miss.

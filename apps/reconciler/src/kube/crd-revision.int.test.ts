@@ -62,6 +62,31 @@ describe('the CRD schema revision check at start (real API server)', () => {
     expect(reconciler.logs.map((l) => l.msg)).not.toContain('database ready');
   });
 
+  // Before an upgrade the new version's CRD is applied first, so the running version meets it.
+  it('starts on a newer CRD, with a warning saying why it may be newer', async () => {
+    const newer = join(mkdtempSync(join(tmpdir(), 'crd-revision-')), 'newer.yaml');
+    writeFileSync(
+      newer,
+      readFileSync(crdFilePath, 'utf8').replace(
+        /xeroaccess\.dev\/schema-revision: (["'])\d+\1/,
+        `xeroaccess.dev/schema-revision: "${CRD_SCHEMA_REVISION + 1}"`,
+      ),
+    );
+    await installCrds(cluster.kubeconfig, [newer]);
+    const reconciler = bed.spawnReconciler(env());
+    expect(metricValue(await reconciler.metrics(), 'xao_crd_schema_revision ')).toBe(
+      CRD_SCHEMA_REVISION + 1,
+    );
+    expect(
+      reconciler.logs.find((l) => l.level === 'warn' && /CRD is newer/.test(String(l.msg))),
+    ).toMatchObject({
+      msg: 'the XeroConnection CRD is newer than this reconciler (applied ahead of an upgrade, or left by a rollback)',
+      schemaRevision: CRD_SCHEMA_REVISION + 1,
+      expected: CRD_SCHEMA_REVISION,
+    });
+    await reconciler.kill('SIGTERM');
+  });
+
   it('starts once the CRD of this version is applied, and exports and logs its revision', async () => {
     await installCrds(cluster.kubeconfig, [crdFilePath]);
     const reconciler = bed.spawnReconciler(env());

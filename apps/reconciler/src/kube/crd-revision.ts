@@ -32,8 +32,9 @@ export class CrdRevisionError extends Error {
  * The installed CRD's schema revision from its annotation; throws why it cannot serve this build.
  * Older (or none, from before revisions) is refused: the API server prunes what its schema lacks,
  * so fields added since would vanish from every XeroConnection, status included, without an
- * error. Newer is accepted: after a rollback the reconciler meets the newer version's CRD, which
- * Helm never downgrades, and fields this build does not know are kept.
+ * error. Newer is accepted: an upgrade applies the new version's CRD before the chart (the other
+ * way round its new pods could not start), and after a rollback the reconciler meets the newer
+ * version's CRD, which Helm never downgrades; fields this build does not know are kept.
  */
 export function installedRevision(
   annotation: string | undefined,
@@ -75,7 +76,10 @@ export async function checkCrdRevision(
   const found = installedRevision(annotation, expected);
   const fields = { crd: XERO_CONNECTION_CRD_NAME, schemaRevision: found, expected };
   if (found > expected)
-    logger.warn(fields, 'the XeroConnection CRD is newer than this reconciler (a rollback?)');
+    logger.warn(
+      fields,
+      'the XeroConnection CRD is newer than this reconciler (applied ahead of an upgrade, or left by a rollback)',
+    );
   else logger.info(fields, 'XeroConnection CRD schema revision checked');
   return found;
 }
