@@ -17,6 +17,9 @@ describe.each(DIALECTS)('SCIM PATCH from Entra ID and Okta on $dialect', ({ dial
   const logLines: { msg: string; ignoredPaths?: string[] }[] = [];
   const scim = (method: string, url: string, body?: unknown) =>
     h.call(method, url, { token: h.tokens.scim, body, headers: body ? scimJson : {} });
+  /** A SCIM PatchOp on the user `id`. */
+  const patchUser = (id: string, Operations: Record<string, unknown>[]) =>
+    scim('PATCH', `/scim/v2/Users/${id}`, { schemas: [SCIM_PATCH], Operations });
   const provision = async (userName: string, externalId: string) => {
     const created = await scim('POST', '/scim/v2/Users', {
       schemas: [SCIM_USER, ENTERPRISE],
@@ -54,18 +57,15 @@ describe.each(DIALECTS)('SCIM PATCH from Entra ID and Okta on $dialect', ({ dial
 
   it('offboards on Entra ID\'s batched PATCH with active "False" and attributes not kept, audited and re-evaluated', async () => {
     const id = await provision('emma.brown@acme.example', 'entra-emma');
-    const patched = await scim('PATCH', `/scim/v2/Users/${id}`, {
-      schemas: [SCIM_PATCH],
-      Operations: [
-        { op: 'Replace', path: 'active', value: 'False' },
-        { op: 'Replace', path: 'displayName', value: 'Emma Brown' },
-        { op: 'Replace', path: 'name.givenName', value: 'Emma' },
-        { op: 'Replace', path: 'name.familyName', value: 'Brown' },
-        { op: 'Add', path: 'emails[type eq "work"].value', value: 'emma@personal.example' },
-        { op: 'Replace', path: `${ENTERPRISE}:department`, value: 'Leavers' },
-        { op: 'Add', path: `${ENTERPRISE}:manager`, value: 'entra-manager-7' },
-      ],
-    });
+    const patched = await patchUser(id, [
+      { op: 'Replace', path: 'active', value: 'False' },
+      { op: 'Replace', path: 'displayName', value: 'Emma Brown' },
+      { op: 'Replace', path: 'name.givenName', value: 'Emma' },
+      { op: 'Replace', path: 'name.familyName', value: 'Brown' },
+      { op: 'Add', path: 'emails[type eq "work"].value', value: 'emma@personal.example' },
+      { op: 'Replace', path: `${ENTERPRISE}:department`, value: 'Leavers' },
+      { op: 'Add', path: `${ENTERPRISE}:manager`, value: 'entra-manager-7' },
+    ]);
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({
       active: false,
@@ -98,22 +98,19 @@ describe.each(DIALECTS)('SCIM PATCH from Entra ID and Okta on $dialect', ({ dial
 
   it("offboards on Okta's path-less PATCH with complex attributes, extensions and a role removal", async () => {
     const id = await provision('olivia.chen@acme.example', 'okta-olivia');
-    const patched = await scim('PATCH', `/scim/v2/Users/${id}`, {
-      schemas: [SCIM_PATCH],
-      Operations: [
-        {
-          op: 'replace',
-          value: {
-            active: false,
-            name: { givenName: 'Olivia', familyName: 'Chen' },
-            emails: [{ value: 'olivia.chen@acme.example', type: 'work', primary: true }],
-            phoneNumbers: [{ value: '+64 21 555 0100', type: 'mobile' }],
-            [ENTERPRISE]: { department: 'Leavers', manager: { value: 'okta-manager' } },
-          },
+    const patched = await patchUser(id, [
+      {
+        op: 'replace',
+        value: {
+          active: false,
+          name: { givenName: 'Olivia', familyName: 'Chen' },
+          emails: [{ value: 'olivia.chen@acme.example', type: 'work', primary: true }],
+          phoneNumbers: [{ value: '+64 21 555 0100', type: 'mobile' }],
+          [ENTERPRISE]: { department: 'Leavers', manager: { value: 'okta-manager' } },
         },
-        { op: 'remove', path: 'roles' },
-      ],
-    });
+      },
+      { op: 'remove', path: 'roles' },
+    ]);
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({ active: false, roles: [] });
     const member = await h.model.db.staff.get(id);
@@ -131,13 +128,10 @@ describe.each(DIALECTS)('SCIM PATCH from Entra ID and Okta on $dialect', ({ dial
 
   it('still refuses a malformed operation, naming it, and changes nothing (the PATCH is atomic)', async () => {
     const id = await provision('liam.patel@acme.example', 'entra-liam');
-    const readOnly = await scim('PATCH', `/scim/v2/Users/${id}`, {
-      schemas: [SCIM_PATCH],
-      Operations: [
-        { op: 'Replace', path: 'active', value: 'False' },
-        { op: 'Replace', path: 'id', value: '0190f0d2-0000-7000-8000-000000000000' },
-      ],
-    });
+    const readOnly = await patchUser(id, [
+      { op: 'Replace', path: 'active', value: 'False' },
+      { op: 'Replace', path: 'id', value: '0190f0d2-0000-7000-8000-000000000000' },
+    ]);
     expect(readOnly.statusCode).toBe(400);
     expect(readOnly.json()).toMatchObject({
       schemas: [SCIM_ERROR],
@@ -145,22 +139,16 @@ describe.each(DIALECTS)('SCIM PATCH from Entra ID and Okta on $dialect', ({ dial
       scimType: 'mutability',
       detail: 'body.Operations.1.path: id is read-only and cannot be changed',
     });
-    const badPath = await scim('PATCH', `/scim/v2/Users/${id}`, {
-      schemas: [SCIM_PATCH],
-      Operations: [
-        { op: 'Replace', path: 'active', value: 'False' },
-        { op: 'Replace', path: 'emails[type eq "work"', value: 'a@b.example' },
-      ],
-    });
+    const badPath = await patchUser(id, [
+      { op: 'Replace', path: 'active', value: 'False' },
+      { op: 'Replace', path: 'emails[type eq "work"', value: 'a@b.example' },
+    ]);
     expect(badPath.json()).toMatchObject({ status: '400', scimType: 'invalidPath' });
     expect(badPath.json().detail).toContain('body.Operations.1.path');
-    const badOp = await scim('PATCH', `/scim/v2/Users/${id}`, {
-      schemas: [SCIM_PATCH],
-      Operations: [
-        { op: 'Replace', path: 'active', value: 'False' },
-        { op: 'Explode', path: 'title' },
-      ],
-    });
+    const badOp = await patchUser(id, [
+      { op: 'Replace', path: 'active', value: 'False' },
+      { op: 'Explode', path: 'title' },
+    ]);
     expect(badOp.statusCode).toBe(400);
     expect(badOp.json().detail).toContain('body.Operations.1.op');
     expect(await h.model.db.staff.get(id)).toMatchObject({ status: 'active', offboardedAt: null });

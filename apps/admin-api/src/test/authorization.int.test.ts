@@ -1,39 +1,9 @@
 import { testKubeConfig } from '@xero-access/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_EXTENSION } from '../auth/access.decorator.js';
-import { CREDENTIAL_ROLES, allows, type AccessRule } from '../auth/roles.js';
+import { CREDENTIAL_ROLES, allows } from '../auth/roles.js';
 import { KubeGateway } from '../kube/kube.js';
-import { generateOpenApiDocument } from '../openapi/generate.js';
 import { startHarness, type Harness } from './harness.js';
-
-interface Route {
-  method: string;
-  path: string;
-  rule: AccessRule;
-}
-
-/** The route table, read from the OpenAPI document the code generates (one entry per operation). */
-async function routeTable(): Promise<Route[]> {
-  const doc = (await generateOpenApiDocument()) as {
-    paths: Record<string, Record<string, Record<string, unknown>>>;
-  };
-  return Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({
-      method: method.toUpperCase(),
-      path,
-      rule: op[ACCESS_EXTENSION] as AccessRule,
-    })),
-  );
-}
-
-/** Concrete URL: ids become a well-formed id that does not exist. */
-function concrete(path: string): string {
-  return path
-    .replace('{id}', '0190f0d2-0000-7000-8000-000000000000')
-    .replace('{namespace}', 'nowhere')
-    .replace('{name}', 'nothing')
-    .replace('{userId}', 'no-such-user');
-}
+import { concrete, routeTable } from './route-table.js';
 
 const routes = await routeTable();
 const protectedRoutes = routes.filter((r) => r.rule !== 'public');

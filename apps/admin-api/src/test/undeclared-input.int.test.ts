@@ -1,46 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_EXTENSION } from '../auth/access.decorator.js';
 import type { AccessRule } from '../auth/roles.js';
-import { generateOpenApiDocument } from '../openapi/generate.js';
 import { SCIM_PREFIX } from '../scim/scim-error-reply.js';
 import { SCIM_ERROR } from '../scim/scim.types.js';
 import { DIALECTS, startHarness, type Harness, type TestResponse } from './harness.js';
 import { undocumented, type OpenApiDocument } from './openapi-conformance.js';
+import { concrete, routeTable } from './route-table.js';
 
 interface AuditEntry {
   outcome: string;
   details: { field?: string } | null;
-}
-
-interface Route {
-  method: string;
-  path: string;
-  rule: AccessRule;
-  takesBody: boolean;
-}
-
-/** Every operation of the OpenAPI document the code generates. */
-async function routeTable(): Promise<Route[]> {
-  const doc = (await generateOpenApiDocument()) as {
-    paths: Record<string, Record<string, Record<string, unknown>>>;
-  };
-  return Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({
-      method: method.toUpperCase(),
-      path,
-      rule: op[ACCESS_EXTENSION] as AccessRule,
-      takesBody: op.requestBody !== undefined,
-    })),
-  );
-}
-
-/** Concrete URL: ids become a well-formed id that does not exist. */
-function concrete(path: string): string {
-  return path
-    .replace('{id}', '0190f0d2-0000-7000-8000-000000000000')
-    .replace('{namespace}', 'nowhere')
-    .replace('{name}', 'nothing')
-    .replace('{userId}', 'no-such-user');
 }
 
 /** The field an error names: `field`, or on SCIM routes what the SCIM error's `detail` starts with. */

@@ -1,49 +1,49 @@
 import { Writable } from 'node:stream';
-import { CoreV1Api } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
-import { createTestNamespace, redisTestPrefix, testKubeConfig } from '@xero-access/testing';
-import { createLimiterRedis, createXeroClient, type XeroClient } from '@xero-access/xero-client';
-import { startSandbox, type Sandbox, type Seed } from '@xero-access/xero-sandbox';
+import { redisTestPrefix } from '@xero-access/testing';
+import { createXeroClient, type XeroClient } from '@xero-access/xero-client';
+import type { Sandbox, Seed } from '@xero-access/xero-sandbox';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
 import { until } from '../test/harness.js';
+import { useSandboxFixture } from '../test/sandbox-fixture.js';
 import { TokenManager } from './token-manager.js';
 import { readTokenSecret, ROTATED_AT_ANNOTATION } from './token-secret.js';
+
+/** A Xero client for the first sandbox app that `pick` chooses, its limiter keys under `prefix`. */
+function appClient(
+  sandbox: Sandbox,
+  redis: Redis,
+  pick: (app: Sandbox['apps'][number]) => boolean,
+  prefix: string,
+) {
+  const app = sandbox.apps.find(pick)!;
+  return createXeroClient({
+    credentials: { clientId: app.clientId, clientSecret: app.clientSecret },
+    endpoints: { identityUrl: sandbox.identityUrl, apiUrl: sandbox.apiUrl },
+    redis,
+    keyPrefix: redisTestPrefix(prefix),
+  });
+}
 
 function clientOf(
   sandbox: Sandbox,
   redis: Redis,
   kind: 'standard' | 'custom-connection' = 'standard',
 ) {
-  const app = sandbox.apps.find((a) => a.kind === kind)!;
-  return createXeroClient({
-    credentials: { clientId: app.clientId, clientSecret: app.clientSecret },
-    endpoints: { identityUrl: sandbox.identityUrl, apiUrl: sandbox.apiUrl },
-    redis,
-    keyPrefix: redisTestPrefix('token-manager'),
-  });
+  return appClient(sandbox, redis, (a) => a.kind === kind, 'token-manager');
 }
 
-describe('token manager: a new consent while a refresh of the earlier grant is in flight', () => {
-  let sandbox: Sandbox;
-  let redis: Redis;
-  let core: CoreV1Api;
-  let namespace: string;
+/** A XeroConnection as the token manager reads it: where it is, its name, its spec. */
+const connectionOf = (namespace: string, name: string, spec: Record<string, unknown>) =>
+  ({ metadata: { namespace, name }, spec }) as unknown as XeroConnection;
 
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    redis = createLimiterRedis(inject('redisUrl'));
-    const kc = testKubeConfig();
-    core = kc.makeApiClient(CoreV1Api);
-    namespace = await createTestNamespace(kc, 'token-manager');
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await sandbox?.close();
-  });
+describe('token manager: a new consent while a refresh of the earlier grant is in flight', () => {
+  const env = useSandboxFixture({ namespace: 'token-manager' });
 
   it('keeps the new consent in the Secret and answers with its access token', async () => {
+    const { sandbox, redis, core, namespace } = env;
     const spent = sandbox.grants[0]!.refreshToken!;
     await core.createNamespacedSecret({
       namespace,
@@ -56,13 +56,10 @@ describe('token manager: a new consent while a refresh of the earlier grant is i
     );
     const manager = new TokenManager({ core, refreshAheadMs: 60_000, logger });
     const client = clientOf(sandbox, redis);
-    const connection = {
-      metadata: { namespace, name: 'acme' },
-      spec: {
-        credentialsSecretRef: { name: 'acme-xero-app' },
-        tokenSecretRef: { name: 'acme-xero-tokens' },
-      },
-    } as unknown as XeroConnection;
+    const connection = connectionOf(namespace, 'acme', {
+      credentialsSecretRef: { name: 'acme-xero-app' },
+      tokenSecretRef: { name: 'acme-xero-tokens' },
+    });
 
     // The sandbox holds back the rotated set's answer, so the refresh is still in flight when the
     // admin API stores a new consent: once Xero has the refresh request, the consent is written.
@@ -96,32 +93,22 @@ describe('token manager: a new consent while a refresh of the earlier grant is i
 });
 
 describe('token manager: keeping a grant alive without using it (a suspended connection)', () => {
-  let sandbox: Sandbox;
-  let redis: Redis;
-  let core: CoreV1Api;
-  let namespace: string;
+  const env = useSandboxFixture({ namespace: 'keep-alive' });
   let manager: TokenManager;
 
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    redis = createLimiterRedis(inject('redisUrl'));
-    const kc = testKubeConfig();
-    core = kc.makeApiClient(CoreV1Api);
-    namespace = await createTestNamespace(kc, 'keep-alive');
-    manager = new TokenManager({ core, refreshAheadMs: 60_000, logger: createLogger('silent') });
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await sandbox?.close();
+  beforeAll(() => {
+    manager = new TokenManager({
+      core: env.core,
+      refreshAheadMs: 60_000,
+      logger: createLogger('silent'),
+    });
   });
 
   const connection = (name: string, spec: Record<string, unknown>) =>
-    ({
-      metadata: { namespace, name },
-      spec: { credentialsSecretRef: { name: `${name}-app` }, ...spec },
-    }) as unknown as XeroConnection;
+    connectionOf(env.namespace, name, { credentialsSecretRef: { name: `${name}-app` }, ...spec });
 
   it('authorization code: refreshes only once the last rotation is older than the given age', async () => {
+    const { sandbox, redis, core, namespace } = env;
     const rotatedAt = new Date(Date.now() - 60 * 60_000);
     await core.createNamespacedSecret({
       namespace,
@@ -161,6 +148,7 @@ describe('token manager: keeping a grant alive without using it (a suspended con
   });
 
   it('client credentials: asks for a token only once the last one is older than the given age', async () => {
+    const { sandbox, redis } = env;
     const custom = connection('custom', { authFlow: 'ClientCredentials' });
     const client = clientOf(sandbox, redis, 'custom-connection');
     const issued = () => sandbox.stats().tokenCalls.client_credentials;
@@ -179,26 +167,12 @@ describe('token manager: keeping a grant alive without using it (a suspended con
 });
 
 describe('token manager: a pre-filled expires_at too far ahead to believe (a suspended connection)', () => {
-  let sandbox: Sandbox;
-  let redis: Redis;
-  let core: CoreV1Api;
-  let namespace: string;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    redis = createLimiterRedis(inject('redisUrl'));
-    const kc = testKubeConfig();
-    core = kc.makeApiClient(CoreV1Api);
-    namespace = await createTestNamespace(kc, 'far-expiry');
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await sandbox?.close();
-  });
+  const env = useSandboxFixture({ namespace: 'far-expiry' });
 
   // Believed (even only 30 min ahead of each read), the keep-alive would answer with the cached
   // access token for good and never rotate the refresh token, which lapses after 60 days.
   it('refreshes once, writes a real expiry back, then waits for the given age', async () => {
+    const { sandbox, redis, core, namespace } = env;
     await core.createNamespacedSecret({
       namespace,
       body: {
@@ -215,13 +189,10 @@ describe('token manager: a pre-filled expires_at too far ahead to believe (a sus
       refreshAheadMs: 60_000,
       logger: createLogger('silent'),
     });
-    const connection = {
-      metadata: { namespace, name: 'far' },
-      spec: {
-        credentialsSecretRef: { name: 'far-app' },
-        tokenSecretRef: { name: 'far-tokens' },
-      },
-    } as unknown as XeroConnection;
+    const connection = connectionOf(namespace, 'far', {
+      credentialsSecretRef: { name: 'far-app' },
+      tokenSecretRef: { name: 'far-tokens' },
+    });
     const client = clientOf(sandbox, redis);
 
     await expect(manager.keepAlive(connection, client, 12 * 3_600_000)).resolves.toMatchObject({
@@ -245,40 +216,24 @@ describe('token manager: credentials pointed at another custom connection', () =
       customConnection: { tenant: `Org ${org}`, scopes: ['accounting.settings.read'] },
     })),
   };
-  let sandbox: Sandbox;
-  let redis: Redis;
+  const env = useSandboxFixture({ seed });
 
-  beforeAll(async () => {
-    sandbox = await startSandbox({ seed });
-    redis = createLimiterRedis(inject('redisUrl'));
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await sandbox?.close();
-  });
-
-  const clientFor = (name: string) => {
-    const app = sandbox.apps.find((a) => a.name === name)!;
-    return createXeroClient({
-      credentials: { clientId: app.clientId, clientSecret: app.clientSecret },
-      endpoints: { identityUrl: sandbox.identityUrl, apiUrl: sandbox.apiUrl },
-      redis,
-      keyPrefix: redisTestPrefix('token-manager-swap'),
-    });
-  };
+  const clientFor = (name: string) =>
+    appClient(env.sandbox, env.redis, (a) => a.name === name, 'token-manager-swap');
   const tenantsOf = async (client: XeroClient, accessToken: string) =>
     (await client.accounting.getConnections(accessToken)).map((c) => c.tenantName);
 
   it('asks for a token of the new app at once, which reaches its organisation', async () => {
+    const { sandbox, core } = env;
     const manager = new TokenManager({
-      core: testKubeConfig().makeApiClient(CoreV1Api),
+      core,
       refreshAheadMs: 60_000,
       logger: createLogger('silent'),
     });
-    const connection = {
-      metadata: { namespace: 'finance', name: 'custom' },
-      spec: { authFlow: 'ClientCredentials', credentialsSecretRef: { name: 'custom-app' } },
-    } as unknown as XeroConnection;
+    const connection = connectionOf('finance', 'custom', {
+      authFlow: 'ClientCredentials',
+      credentialsSecretRef: { name: 'custom-app' },
+    });
     const issued = () => sandbox.stats().tokenCalls.client_credentials;
     const appA = clientFor('Custom A');
     const appB = clientFor('Custom B');
