@@ -210,7 +210,21 @@ describe('helm lint and values schema', () => {
     const out = template(...REQUIRED, cap(0, 5), cap(1, 50));
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('xero.extraLimits: the id "provider" appears twice');
-    expect(render(cap(0, 5))).toContain('XERO_EXTRA_LIMITS');
+    // Both apps get the caps: the admin API's code exchanges are charged to them too, in the same
+    // Redis budget (neither sets REDIS_KEY_PREFIX: their defaults `xao` and `xao:` are one prefix).
+    const deployments = kinds(render(cap(0, 5))).filter(
+      (o) => o.kind === 'Deployment',
+    ) as unknown as {
+      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
+    }[];
+    expect(deployments).toHaveLength(2);
+    for (const d of deployments) {
+      const env = d.spec.template.spec.containers[0]!.env;
+      expect(JSON.parse(env.find((e) => e.name === 'XERO_EXTRA_LIMITS')!.value!)).toEqual([
+        { id: 'provider', points: 5, windowMs: 1000 },
+      ]);
+      expect(env.find((e) => e.name === 'REDIS_KEY_PREFIX')).toBeUndefined();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { XeroAccountingClient } from './api/accounting-client.js';
 import { type XeroAppCredentials, type XeroEndpoints } from './config.js';
 import { type RetryPolicy } from './http/backoff.js';
 import { Transport, type XeroCallEvent } from './http/transport.js';
-import { type LimiterTuning, type XeroLimits } from './limiter/config.js';
+import { limiterKeyPrefix, type LimiterTuning, type XeroLimits } from './limiter/config.js';
 import { XeroRateLimiter } from './limiter/xero-rate-limiter.js';
 import { silentLogger, type XeroLogger } from './logger.js';
 import { XeroIdentityClient } from './oauth/identity-client.js';
@@ -44,7 +44,7 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
   const prefix = options.keyPrefix ?? 'xero';
   const limiter = new XeroRateLimiter({
     redis: options.redis,
-    keyPrefix: `${prefix}:rl`,
+    keyPrefix: limiterKeyPrefix(prefix),
     limits: options.limits,
     tuning: options.limiterTuning,
     logger,
@@ -56,7 +56,8 @@ export function createXeroClient(options: XeroClientOptions): XeroClient {
     onCall: options.onCall,
   };
   const apiTransport = new Transport({ ...common, limiter });
-  const identityTransport = new Transport(common);
+  // The same limiter: token requests are charged to the extra caps (see CallScope.extraCapsOnly).
+  const identityTransport = new Transport({ ...common, limiter });
   const identity = new XeroIdentityClient(
     options.credentials,
     identityTransport,

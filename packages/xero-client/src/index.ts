@@ -69,8 +69,10 @@ export {
 export {
   XERO_LIMITS,
   DEFAULT_TUNING,
+  limiterKeyPrefix,
   type XeroLimits,
   type ExtraCap,
   type LimiterTuning,
 } from './limiter/config.js';
+export { extraCapsSetting } from './limiter/extra-caps-setting.js';
 export { XeroSession, type XeroSessionOptions, type TokenStore } from './session.js';

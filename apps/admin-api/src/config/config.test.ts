@@ -98,6 +98,31 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads XERO_EXTRA_LIMITS as the reconciler does: the caps the code exchange is charged to', () => {
+    expect(loadConfig({}).xero.extraCaps).toEqual([]);
+    expect(
+      loadConfig({
+        XERO_EXTRA_LIMITS:
+          '[{"id":"provider","points":50,"windowMs":10000},{"id":"all","points":200,"windowMs":10000}]',
+      }).xero.extraCaps,
+    ).toEqual([
+      { id: 'provider', points: 50, windowMs: 10_000 },
+      { id: 'all', points: 200, windowMs: 10_000 },
+    ]);
+    expect(() => loadConfig({ XERO_EXTRA_LIMITS: '50 per 10s' })).toThrow(
+      /XERO_EXTRA_LIMITS: must be JSON \(a list of \{id, points, windowMs\}\)/,
+    );
+    expect(() =>
+      loadConfig({
+        XERO_EXTRA_LIMITS:
+          '[{"id":"p","points":5,"windowMs":1000},{"id":"p","points":50,"windowMs":60000}]',
+      }),
+    ).toThrow(/XERO_EXTRA_LIMITS: each id must be unique/);
+    expect(() =>
+      loadConfig({ XERO_EXTRA_LIMITS: '[{"id":"p","points":0,"windowMs":1000}]' }),
+    ).toThrow(/XERO_EXTRA_LIMITS\.0\.points: /);
+  });
+
   it('refuses OIDC without an issuer and an audience to check (any token the IdP signs would pass)', () => {
     expect(() =>
       loadConfig({ OIDC_JWKS_URL: 'https://idp.example/jwks', OIDC_AUDIENCE: 'xao-admin' }),

@@ -7,6 +7,7 @@ import {
   namespaceListSetting,
   TOKEN_PREFIX,
 } from '@xero-access/model';
+import { extraCapsSetting } from '@xero-access/xero-client';
 import { z } from 'zod';
 import { trustProxySetting } from './trust-proxy.js';
 
@@ -149,6 +150,11 @@ export const configSchema = z.object({
     identityUrl: optionalUrl,
     loginUrl: optionalUrl,
     apiUrl: optionalUrl,
+    /**
+     * XERO_EXTRA_LIMITS, as the reconciler reads it: the caps of an integration in front of Xero,
+     * which the code exchange is charged to in the limiter both apps share through Redis.
+     */
+    extraCaps: extraCapsSetting.optional().default([]),
   }),
 });
 
@@ -208,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       identityUrl: e('XERO_IDENTITY_URL'),
       loginUrl: e('XERO_LOGIN_URL'),
       apiUrl: e('XERO_API_URL'),
+      extraCaps: e('XERO_EXTRA_LIMITS'),
     },
   };
   return parseConfig(raw, ENV_NAMES);
@@ -246,15 +253,25 @@ const ENV_NAMES: Record<string, string> = {
   'xero.identityUrl': 'XERO_IDENTITY_URL',
   'xero.loginUrl': 'XERO_LOGIN_URL',
   'xero.apiUrl': 'XERO_API_URL',
+  'xero.extraCaps': 'XERO_EXTRA_LIMITS',
 };
+
+/** The variable a problem's path is in (`xero.extraCaps.0.points` → `XERO_EXTRA_LIMITS.0.points`). */
+function settingName(path: readonly PropertyKey[], names: Record<string, string>): string {
+  const parts = path.map(String);
+  for (let n = parts.length; n > 0; n--) {
+    const name = names[parts.slice(0, n).join('.')];
+    if (name) return [name, ...parts.slice(n)].join('.');
+  }
+  return parts.join('.');
+}
 
 /** Validates a config object (tests build one directly). Never echoes values: some are secrets. */
 export function parseConfig(raw: unknown, names: Record<string, string> = {}): AppConfig {
   const parsed = appConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const path = issue.path.join('.');
-    return `${names[path] ?? path}: ${issue.message}`;
-  });
+  const problems = parsed.error.issues.map(
+    (issue) => `${settingName(issue.path, names)}: ${issue.message}`,
+  );
   throw new Error(`invalid configuration: ${problems.join('; ')}`);
 }

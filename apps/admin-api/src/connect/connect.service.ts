@@ -3,21 +3,53 @@ import {
   DEFAULT_SCOPES,
   Transport,
   XeroIdentityClient,
+  XeroRateLimiter,
   credentialsFromSecretRef,
   isXeroError,
+  limiterKeyPrefix,
+  type XeroLogger,
 } from '@xero-access/xero-client';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/config.js';
 import { BadRequestField, conflict, notFound, unavailable } from '../http/errors.js';
 import { KubeGateway, isNotFound, type XeroConnectionResource } from '../kube/kube.js';
 import { kubeFailuresAsHttp } from '../kube/kube-failure.js';
+import { LOGGER } from '../logging/logger.module.js';
 import { REDIS } from '../redis/redis.module.js';
 import { type OAuthStateSigner, newNonce } from './oauth-state.js';
 import { beforeExchangeFailure, preflightTokenSecret } from './token-secret.js';
 import { TokenSetWriter } from './token-set-writer.js';
 
 export const STATE_SIGNER = Symbol('OAuthStateSigner');
+/**
+ * How long a code exchange waits for a slot under the extra caps: the person is waiting on the
+ * callback page. A slot further away fails the exchange with RateLimited, as a 429 does.
+ */
+export const CODE_EXCHANGE_MAX_WAIT_MS = 15_000;
+
+/**
+ * The limiter the reconciler's Xero clients use, over the admin API's Redis: the same keys
+ * (`limiterKeyPrefix` ignores the trailing ':' of the admin API's REDIS_KEY_PREFIX), so every
+ * replica of both apps spends one budget. Token requests are charged to the extra caps
+ * (XERO_EXTRA_LIMITS) only: Xero does not count them in its own limits, an integration in front of
+ * it does.
+ */
+export function connectLimiter(
+  redis: Redis,
+  config: AppConfig,
+  logger: XeroLogger,
+): XeroRateLimiter {
+  return new XeroRateLimiter({
+    redis,
+    keyPrefix: limiterKeyPrefix(config.redisKeyPrefix),
+    limits: { extraCaps: config.xero.extraCaps },
+    tuning: { maxWaitMs: CODE_EXCHANGE_MAX_WAIT_MS },
+    logger,
+  });
+}
+
 /** How long a started flow waits for its callback. */
 export const FLOW_TTL_SECONDS = 600;
 
@@ -32,13 +64,28 @@ interface PendingFlow {
 /** Xero's authorization-code flow for one XeroConnection: PKCE, signed single-use state, token Secret. */
 @Injectable()
 export class ConnectService {
+  private identityTransport: Transport | undefined;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(STATE_SIGNER) private readonly signer: OAuthStateSigner,
     @Inject(TokenSetWriter) private readonly writer: TokenSetWriter,
+    @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(KubeGateway) private readonly kube: KubeGateway | null,
   ) {}
+
+  /**
+   * Token requests, charged to the shared extra caps. Made on first use: building the app (the
+   * OpenAPI document is generated from it) touches no Redis.
+   */
+  private get transport(): Transport {
+    this.identityTransport ??= new Transport({
+      timeoutMs: 15_000,
+      limiter: connectLimiter(this.redis, this.config, this.logger),
+    });
+    return this.identityTransport;
+  }
 
   get redirectUri(): string {
     return `${this.config.publicUrl.replace(/\/$/, '')}/connect/callback`;
@@ -70,7 +117,7 @@ export class ConnectService {
       // As the reconciler reads them: a value no credential could be never reaches the consent URL.
       const credentials = credentialsFromSecretRef(resource.metadata.namespace, ref, secret.data);
       const { identityUrl, loginUrl, apiUrl } = this.config.xero;
-      return new XeroIdentityClient(credentials, new Transport({ timeoutMs: 15_000 }), {
+      return new XeroIdentityClient(credentials, this.transport, {
         ...(identityUrl ? { identityUrl } : {}),
         ...(loginUrl ? { loginUrl } : {}),
         ...(apiUrl ? { apiUrl } : {}),

@@ -7,6 +7,7 @@ import {
   namespaceListSetting,
   webhookTargetProblem,
 } from '@xero-access/model';
+import { extraCapsSetting } from '@xero-access/xero-client';
 import { z } from 'zod';
 import { ALERT_PAYLOAD_DETAILS } from '../alerts/finding-alerts.js';
 import { parseAllowedHosts } from '../alerts/webhook-host-policy.js';
@@ -35,11 +36,6 @@ const retentionSetting = z
     return Number(count) * (unit === 'd' ? 86_400_000 : 3_600_000);
   });
 
-const extraCap = z.object({
-  id: z.string().min(1),
-  points: z.number().int().positive(),
-  windowMs: z.number().int().positive(),
-});
 const limits = z
   .object({
     tenantConcurrent: z.number().int().positive(),
@@ -66,14 +62,8 @@ const envSchema = z.object({
   XERO_IDENTITY_URL: z.string().url().default('https://identity.xero.com'),
   XERO_LOGIN_URL: z.string().url().default('https://login.xero.com'),
   XERO_API_URL: z.string().url().default('https://api.xero.com'),
-  XERO_EXTRA_LIMITS: jsonObject('a list of {id, points, windowMs}')
-    .pipe(
-      // Each cap's counters live under its id: two caps with one id would count into each other.
-      z.array(extraCap).refine((caps) => new Set(caps.map((c) => c.id)).size === caps.length, {
-        message: 'each id must be unique',
-      }),
-    )
-    .optional(),
+  // As the admin API reads it: both apps charge their Xero calls to these caps.
+  XERO_EXTRA_LIMITS: extraCapsSetting.optional(),
   XERO_LIMITS: jsonObject('an object of XeroLimits overrides').pipe(limits).optional(),
   POD_NAME: z.string().default(hostname()),
   POD_NAMESPACE: z.string().default('default'),

@@ -152,7 +152,7 @@ describe('Transport and the limiter: what Xero says about the budget', () => {
     await expect(send()).rejects.toThrow(/HTTP 503/);
     answer = { status: 200, headers: {} };
     expect((await send()).statusCode).toBe(200);
-    // Without a limiter to wait with (identity calls), a 429 goes back to the caller, unpaused.
+    // Without a limiter to wait with, a 429 goes back to the caller, unpaused.
     answer = { status: 429, headers: { 'X-Rate-Limit-Problem': 'day' } };
     expect((await send()).statusCode).toBe(429);
     expect(calls).toEqual([

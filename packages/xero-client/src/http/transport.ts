@@ -13,7 +13,7 @@ export interface TransportOptions {
   /** Per attempt, from sending the request to the end of the response body. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
-  /** Without a limiter nothing is throttled (identity calls, tests). */
+  /** Without a limiter nothing is throttled (tests); each request's `scope` says what it is charged to. */
   limiter?: XeroRateLimiter;
   logger?: XeroLogger;
   /**
@@ -31,9 +31,10 @@ export interface XeroCallEvent {
   statusCode: number;
   tenantId?: string;
   /**
-   * Set for a 429 to a call charged to the rate limits (API calls): every process pauses that
+   * Set for a 429 to a call charged to Xero's rate limits (API calls): every process pauses that
    * limit until Retry-After, then the call is retried (or fails with RateLimited when that is
-   * beyond the limiter's maximum wait).
+   * beyond the limiter's maximum wait). Not for identity calls (charged to the extra caps only):
+   * their 429 goes back to the caller.
    */
   rateLimited?: RateLimitedAnswer;
 }
@@ -56,7 +57,10 @@ export interface XeroRequest {
   idempotent: boolean;
   /** For messages and logs, e.g. `GET Users`. */
   operation: string;
-  /** Charge the call to these limits; absent = not rate limited. */
+  /**
+   * Charge the call to these limits (`extraCapsOnly`: the extra caps alone, for identity calls);
+   * absent = not rate limited.
+   */
   scope?: CallScope;
   /** Abandons the wait for a slot and the request. */
   signal?: AbortSignal;
@@ -96,7 +100,7 @@ function rateLimitOf(headers: XeroResponse['headers']): RateLimitedAnswer {
   };
 }
 
-/** A 429 the caller receives (no limiter to wait with): RateLimited, retrying at Retry-After. */
+/** A 429 the caller receives (an identity call's, or none to wait with): RateLimited, retrying at Retry-After. */
 export function rateLimitedError(
   operation: string,
   response: XeroResponse,
@@ -117,8 +121,9 @@ function parseBody(text: string): unknown {
 
 /**
  * Sends one logical request: waits for a rate-limit slot, retries idempotent calls on 5xx and
- * network errors with jittered backoff, and on 429 pauses every process until Retry-After and
- * tries again (within the limiter's maximum wait). Other statuses are returned to the caller.
+ * network errors with jittered backoff, and on a 429 to an API call pauses every process until
+ * Retry-After and tries again (within the limiter's maximum wait). Other statuses are returned to
+ * the caller.
  */
 export class Transport {
   private readonly http: Got;
@@ -206,9 +211,10 @@ export class Transport {
         headers: response.headers,
         body: parseBody(response.body),
       };
-      // A 429 the limiter can wait out; any other 429 goes back to the caller.
+      // A 429 the limiter can wait out (Xero's limits, API calls); any other 429, identity calls'
+      // too, goes back to the caller.
       const rateLimited =
-        response.statusCode === 429 && request.scope && this.limiter
+        response.statusCode === 429 && request.scope && !request.scope.extraCapsOnly && this.limiter
           ? rateLimitOf(response.headers)
           : undefined;
       const call: XeroCallEvent = {

@@ -73,3 +73,11 @@ export function safetyMargin(windowMs: number, tuning: LimiterTuning): number {
 export function fallbackShare(points: number, tuning: LimiterTuning): number {
   return Math.max(1, Math.floor(points / Math.max(1, tuning.expectedReplicas)));
 }
+
+/**
+ * The limiter's Redis key prefix under an app's REDIS_KEY_PREFIX (`xao` → `xao:rl`). A trailing
+ * `:` is ignored, so the reconciler (`xao`) and the admin API (`xao:`) share one budget.
+ */
+export function limiterKeyPrefix(clientKeyPrefix: string): string {
+  return `${clientKeyPrefix.replace(/:+$/, '')}:rl`;
+}

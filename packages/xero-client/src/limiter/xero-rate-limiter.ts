@@ -34,6 +34,12 @@ export interface XeroRateLimiterOptions {
 export interface CallScope {
   appId: string;
   tenantId?: string;
+  /**
+   * Identity calls (token endpoint): charged to the extra caps only. Xero does not count them in
+   * its per-tenant and per-app limits, but an integration in front of Xero counts every request it
+   * passes on. Such a call neither waits for a pause after a 429 to an API call nor causes one.
+   */
+  extraCapsOnly?: boolean;
   /** For error messages only. */
   operation?: string;
 }
@@ -66,6 +72,9 @@ function isGranted(permit: Permit): permit is GrantedPermit {
   return 'windows' in permit;
 }
 
+/** The permit of a call charged to nothing (an identity call without extra caps). */
+const NOTHING_HELD: GrantedPermit = { windows: [], release: () => undefined };
+
 /**
  * The Xero headers that tell how much budget is left: they reveal calls made outside this Redis
  * (another deployment of the same app, a different key prefix).
@@ -87,7 +96,8 @@ interface Step {
 
 /**
  * Xero's limits (per app per tenant: in flight, per minute, per day; per app per minute) plus
- * configured extra caps, shared by every process through Redis. Callers queue for a slot instead
+ * configured extra caps, shared by every process through Redis. API calls are charged to all of
+ * them; identity calls (`extraCapsOnly`) to the extra caps alone. Callers queue for a slot instead
  * of failing.
  */
 export class XeroRateLimiter {
@@ -143,7 +153,13 @@ export class XeroRateLimiter {
    * next slot frees after `maxWaitMs`, or after `waitUntil` (the caller's own deadline).
    */
   acquire(scope: CallScope, signal?: AbortSignal, waitUntil?: Date): Promise<Permit> {
-    const queueKey = `${scope.appId}\u0000${scope.tenantId ?? ''}`;
+    // Nothing to charge: no Redis round trip, no queue.
+    if (scope.extraCapsOnly && this.caps.length === 0) {
+      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      return Promise.resolve(NOTHING_HELD);
+    }
+    // A queue charges one set of limits: calls charged to the extra caps only queue apart.
+    const queueKey = `${scope.appId}\u0000${scope.tenantId ?? ''}\u0000${scope.extraCapsOnly ? 'caps' : 'xero'}`;
     let queue = this.queues.get(queueKey);
     if (!queue) {
       const hint: RefusalHint = {};
@@ -288,13 +304,14 @@ export class XeroRateLimiter {
 
   private steps(scope: CallScope, leaseId: string): Step[] {
     const steps: Step[] = [];
-    if (scope.tenantId !== undefined) {
+    if (!scope.extraCapsOnly && scope.tenantId !== undefined) {
       const key = this.tenantKey(scope);
       steps.push({ limiter: this.concurrency, key, name: 'concurrent', options: { leaseId } });
       steps.push({ limiter: this.tenantMinute, key, name: 'minute', options: {} });
       steps.push({ limiter: this.tenantDay, key, name: 'day', options: {} });
     }
-    steps.push({ limiter: this.appMinute, key: scope.appId, name: 'appminute', options: {} });
+    if (!scope.extraCapsOnly)
+      steps.push({ limiter: this.appMinute, key: scope.appId, name: 'appminute', options: {} });
     for (const cap of this.caps)
       steps.push({ limiter: cap.limiter, key: cap.id, name: `cap ${cap.id}`, options: {} });
     return steps;
@@ -341,11 +358,19 @@ export class XeroRateLimiter {
     onRelease: () => void,
   ): Promise<Attempt<Permit>> {
     this.noteRedisState();
-    const scopes = [this.appScope(scope)];
-    if (scope.tenantId !== undefined) scopes.push(this.tenantScope(scope));
-    const pausedMs = await this.pauses.remainingMs(scopes);
-    if (pausedMs > 0)
-      return { granted: false, waitMs: pausedMs, limit: 'paused after 429', wakeOnRelease: false };
+    // A 429 to an API call pauses Xero's limits, which identity calls are not charged to.
+    if (!scope.extraCapsOnly) {
+      const scopes = [this.appScope(scope)];
+      if (scope.tenantId !== undefined) scopes.push(this.tenantScope(scope));
+      const pausedMs = await this.pauses.remainingMs(scopes);
+      if (pausedMs > 0)
+        return {
+          granted: false,
+          waitMs: pausedMs,
+          limit: 'paused after 429',
+          wakeOnRelease: false,
+        };
+    }
 
     const leaseId = randomUUID();
     const held: HeldPoint[] = [];

@@ -26,7 +26,10 @@ export interface AuthorizeStart {
   codeVerifier: string;
 }
 
-/** OAuth 2.0 against Xero's identity server; client authentication by HTTP Basic. */
+/**
+ * OAuth 2.0 against Xero's identity server; client authentication by HTTP Basic. Token requests are
+ * charged to the transport's limiter, if any, under the extra caps only (never Xero's limits).
+ */
 export class XeroIdentityClient {
   private readonly endpoints: XeroEndpoints;
 
@@ -113,6 +116,8 @@ export class XeroIdentityClient {
       form,
       idempotent,
       operation,
+      // Xero does not count token requests in its limits; an integration in front of it does.
+      scope: { appId: this.credentials.clientId, operation, extraCapsOnly: true },
     });
     if (response.statusCode !== 200)
       throw tokenError(operation, response, form.grant_type!, form.scope?.split(' ') ?? []);
