@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { createOrm, MAX_PAGE_SIZE } from '@xero-access/model';
-import { afterAll, describe, expect, it } from 'vitest';
+import { createOrm, hashToken, MAX_PAGE_SIZE } from '@xero-access/model';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCli } from './test/admin-cli.js';
 
 /** The model package's `xao-model` command, as an auditor installs it. */
@@ -21,7 +21,23 @@ const env = {
 };
 const run = (args: string[]) => runAdminCli(args, env);
 
+/** `token list`'s table as rows of cells, the header row first (the delimiter row left out). */
+function tableRows(stdout: string): string[][] {
+  const lines = stdout.trimEnd().split('\n');
+  expect(lines[1]).toMatch(/^\|( -+ \|)+$/);
+  return [lines[0]!, ...lines.slice(2)].map((line) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
+}
+
 describe('admin-api CLI', () => {
+  // The API (or xao-model migrate) migrates the database; the CLI only opens it.
+  beforeAll(async () => {
+    await (await createOrm({ url: env.DATABASE_URL, migrate: true })).close();
+  }, 60_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('creates a token shown once, stores only its hash, and lists it without the secret', async () => {
@@ -32,7 +48,7 @@ describe('admin-api CLI', () => {
     expect(created.stderr).toMatch(/created admin token ci/);
 
     const listed = await run(['token', 'list']);
-    expect(listed.stdout).toMatch(/\tci\tadmin\t/);
+    expect(tableRows(listed.stdout)[1]).toEqual(expect.arrayContaining(['ci', 'admin', 'active']));
     expect(listed.stdout).not.toContain(token);
 
     const model = await createOrm({ url: env.DATABASE_URL });
@@ -61,14 +77,175 @@ describe('admin-api CLI', () => {
     }
     const listed = await run(['token', 'list']);
     expect(listed.code).toBe(0);
-    const names = listed.stdout
-      .trim()
-      .split('\n')
-      .map((line) => line.split('\t')[1]);
+    const names = tableRows(listed.stdout)
+      .slice(1)
+      .map((row) => row[0]);
     expect(names).toHaveLength(MAX_PAGE_SIZE + 1);
     expect(new Set(names).size).toBe(MAX_PAGE_SIZE + 1);
     expect(names.at(-1)).toBe('ci');
   }, 120_000);
+
+  it('lists tokens as a table with a header: state active, expired or revoked, never a secret or hash', async () => {
+    const url = `sqlite://${join(dir, 'states.db')}`;
+    const model = await createOrm({ url, migrate: true });
+    const secrets: string[] = [];
+    try {
+      const active = await model.db.tokens.create({
+        name: 'rita',
+        role: 'reviewer',
+        ownerEmail: 'rita@acme.example',
+        expiresAt: new Date('2099-01-01T00:00:00Z'),
+      });
+      await model.db.tokens.verify(active.token, new Date('2026-11-01T00:00:00Z'));
+      // Created then, expired since: verification refuses it now.
+      const expired = await model.db.tokens.create(
+        { name: 'old-ci', role: 'viewer', expiresAt: new Date('2026-01-01T00:00:00Z') },
+        new Date('2025-12-01T00:00:00Z'),
+      );
+      const revoked = await model.db.tokens.create({ name: 'scim', role: 'scim' });
+      await model.db.tokens.revoke(revoked.record.id);
+      for (const t of [active, expired, revoked]) secrets.push(t.token, hashToken(t.token));
+      expect(await model.db.tokens.verify(expired.token)).toBeNull();
+    } finally {
+      await model.close();
+    }
+    const listed = await runAdminCli(['token', 'list'], { ...env, DATABASE_URL: url });
+    expect(listed.code).toBe(0);
+    const rows = tableRows(listed.stdout);
+    expect(rows.map((row) => row.slice(0, 6))).toEqual([
+      ['name', 'role', 'state', 'expiresAt', 'ownerEmail', 'lastUsedAt'],
+      ['old-ci', 'viewer', 'expired', '2026-01-01T00:00:00.000Z', '-', '-'],
+      [
+        ...['rita', 'reviewer', 'active', '2099-01-01T00:00:00.000Z'],
+        ...['rita@acme.example', '2026-11-01T00:00:00.000Z'],
+      ],
+      ['scim', 'scim', 'revoked', '-', '-', '-'],
+    ]);
+    expect(rows[0]!.slice(6)).toEqual(['prefix', 'id']);
+    // Every row as wide as the header: a readable, aligned table.
+    const widths = new Set(
+      listed.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.length),
+    );
+    expect(widths.size).toBe(1);
+    for (const secret of secrets) expect(listed.stdout).not.toContain(secret);
+  }, 120_000);
+
+  it('requires DATABASE_URL: a command never falls back to the default database, exit 2', async () => {
+    const unset = { ...env };
+    delete unset.DATABASE_URL;
+    const commands = [
+      ['verify-chain', '--connection', 'finance/acme', '--tenant', 't1'],
+      ['token', 'list'],
+      ['token', 'create', '--name', 'ci', '--role', 'admin', '--actor', 'sam'],
+      ['token', 'revoke', '0190a1b2-0000-7000-8000-000000000000', '--actor', 'sam'],
+    ];
+    const refused = await Promise.all(commands.map((args) => runAdminCli(args, unset)));
+    expect(refused).toEqual(
+      commands.map((args) => ({
+        code: 2,
+        stdout: '',
+        stderr: `admin-api: DATABASE_URL is not set: give the database the API uses (postgres://… or sqlite:///path/to/file.db); admin-api ${args[0] === 'token' ? `token ${args[1]}` : args[0]} does not assume the API's default, sqlite:///var/lib/xero-access/xao.db\n`,
+      })),
+    );
+  }, 60_000);
+
+  it('never creates a SQLite file or its folder: a mistyped path is an error (2), not an empty chain (1)', async () => {
+    const folder = join(dir, 'mistyped');
+    const file = join(folder, 'xao.db');
+    const mistyped = { ...env, DATABASE_URL: `sqlite://${file}`, DATABASE_MIGRATE: 'true' };
+    for (const args of [
+      ['verify-chain', '--connection', 'finance/acme', '--tenant', 't1'],
+      ['token', 'list'],
+      ['token', 'create', '--name', 'ci', '--role', 'admin', '--actor', 'sam'],
+    ]) {
+      const refused = await runAdminCli(args, mistyped);
+      expect({ args, ...refused }).toEqual({
+        args,
+        code: 2,
+        stdout: '',
+        stderr: `admin-api: DATABASE_URL: no SQLite database at ${file}: the file does not exist (it is not created here); name the file the apps use\n`,
+      });
+    }
+    expect(existsSync(folder)).toBe(false);
+  }, 120_000);
+
+  it('never migrates, even with DATABASE_MIGRATE=true, and refuses a schema older or newer than this build', async () => {
+    const url = `sqlite://${join(dir, 'older.db')}`;
+    const model = await createOrm({ url });
+    let last: string;
+    try {
+      const pending = await model.pendingMigrations();
+      last = pending.at(-1)!;
+      await model.orm.getMigrator().up({ to: pending.at(-2)! });
+    } finally {
+      await model.close();
+    }
+    const older = { ...env, DATABASE_URL: url, DATABASE_MIGRATE: 'true' };
+    for (const command of [
+      ['verify-chain', '--connection', 'finance/acme', '--tenant', 't1'],
+      ['token', 'list'],
+    ]) {
+      const refused = await runAdminCli(command, older);
+      expect(refused.code).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain(
+        `admin-api: the database schema is older than this build: it lacks migration ${last}, so admin-api ${command[0] === 'token' ? 'token list' : 'verify-chain'} of this build cannot read it.`,
+      );
+    }
+    const reopened = await createOrm({ url });
+    try {
+      expect(await reopened.pendingMigrations()).toEqual([last]);
+      await reopened.migrateUp();
+      await reopened.orm.em
+        .fork()
+        .getConnection()
+        .execute(
+          "insert into mikro_orm_migrations (name, executed_at) values ('Migration29990101000000_future', current_timestamp)",
+        );
+    } finally {
+      await reopened.close();
+    }
+    const newer = await runAdminCli(['token', 'list'], older);
+    expect(newer.code).toBe(2);
+    expect(newer.stderr).toMatch(
+      /^admin-api: the database schema is newer than this build: it records migration Migration29990101000000_future/,
+    );
+  }, 120_000);
+
+  it('checks --name, --owner-email and --expires before any database work, naming the flag, exit 2', async () => {
+    // A database that is not there: a check made after opening it would report that instead.
+    const noDatabase = { ...env, DATABASE_URL: `sqlite://${join(dir, 'none', 'x.db')}` };
+    const create = (...args: string[]) =>
+      runAdminCli(['token', 'create', '--role', 'viewer', '--actor', 'sam', ...args], noDatabase);
+    const [name, email, past] = await Promise.all([
+      create('--name', 'has space'),
+      create('--name', 'rita', '--owner-email', 'rita-at-acme'),
+      create('--name', 'rita', '--expires', '2020-01-01T00:00:00Z'),
+    ]);
+    expect([name, email, past]).toEqual([
+      {
+        code: 2,
+        stdout: '',
+        stderr:
+          "error: option '--name <name>' argument 'has space' is invalid. must be 1 to 128 letters, digits, dots, dashes or underscores\n",
+      },
+      {
+        code: 2,
+        stdout: '',
+        stderr:
+          "error: option '--owner-email <email>' argument 'rita-at-acme' is invalid. must be an email address of at most 320 characters\n",
+      },
+      {
+        code: 2,
+        stdout: '',
+        stderr:
+          "error: option '--expires <date>' argument '2020-01-01T00:00:00Z' is invalid. must be a date in the future\n",
+      },
+    ]);
+  }, 60_000);
 
   it('fails verify-chain on an empty chain, naming the connection and tenant (or the file)', async () => {
     const mistyped = await run([

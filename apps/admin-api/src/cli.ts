@@ -4,17 +4,24 @@ import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   API_TOKEN_ROLES,
+  apiTokenState,
+  type ApiTokenRecord,
   connectionArg,
+  DEFAULT_DATABASE_URL,
   EXIT_ERROR,
   exitOnUsageError,
   MAX_PAGE_SIZE,
   parseExpectedLinks,
   reportChainVerification,
   safeErrorMessage,
+  tokenExpiryProblem,
+  tokenNameProblem,
+  tokenOwnerEmailProblem,
   verifyChainExportFile,
 } from '@xero-access/model';
+import { markdownTable } from 'markdown-table';
 import pino from 'pino';
-import { openModel } from './app/runtime.js';
+import { openExistingModel } from './app/runtime.js';
 import { startServer } from './app/serve.js';
 import { CLI_ACTOR_ENV, cliActor } from './audit/cli-actor.js';
 import { loadConfig } from './config/config.js';
@@ -63,37 +70,86 @@ const ACTOR_OPTION = [
   `who runs this, as the audit log names them (cli:<actor>, the OS user in its details; default $${CLI_ACTOR_ENV}, else only the OS user)`,
 ] as const;
 
-/** The commands' own output is on stdout: their logs (e.g. waiting for the database) go to stderr. */
-function openCommandModel() {
+/**
+ * The database the API uses, as it is (openExistingModel: never migrated or created here). Only
+ * an explicit DATABASE_URL: the API's default names a file that, outside the API's own container,
+ * is a new, empty database. The commands' own output is on stdout: their logs (e.g. waiting for
+ * the database) go to stderr.
+ */
+function openCommandModel(command: string) {
+  if (!process.env.DATABASE_URL)
+    throw new Error(
+      `DATABASE_URL is not set: give the database the API uses (postgres://… or sqlite:///path/to/file.db); admin-api ${command} does not assume the API's default, ${DEFAULT_DATABASE_URL}`,
+    );
   const config = loadConfig();
-  return openModel(
+  return openExistingModel(
     config,
     createLogger(config.logLevel, pino.destination({ dest: 2, sync: true })),
+    `admin-api ${command}`,
   );
 }
 
-/** As the HTTP API reads a date-time: a time without a zone would be read in this machine's zone. */
-const parseDate = (value: string) => {
+/** A flag's value checked by the model's own rule before any database work; commander names the flag. */
+const checkedBy = (problem: (value: string) => string | undefined) => (value: string) => {
+  const found = problem(value);
+  if (found) throw new InvalidArgumentError(found);
+  return value;
+};
+
+/**
+ * As the HTTP API reads a date-time (a time without a zone would be read in this machine's zone),
+ * and in the future, as the model requires of a new token's expiry.
+ */
+const parseExpiry = (value: string) => {
   const parsed = dateTime.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(DATE_TIME_PROBLEM);
+  const problem = tokenExpiryProblem(parsed.data);
+  if (problem) throw new InvalidArgumentError(problem);
   return parsed.data;
 };
+
+/** `token list`'s table: what each token is and whether it is accepted, never its secret or hash. */
+function tokenTable(tokens: ApiTokenRecord[], now = new Date()): string {
+  const time = (date: Date | null) => date?.toISOString() ?? '-';
+  return markdownTable([
+    ['name', 'role', 'state', 'expiresAt', 'ownerEmail', 'lastUsedAt', 'prefix', 'id'],
+    ...tokens.map((t) => [
+      t.name,
+      t.role,
+      apiTokenState(t, now),
+      time(t.expiresAt),
+      t.ownerEmail ?? '-',
+      time(t.lastUsedAt),
+      `${t.prefix}…`,
+      t.id,
+    ]),
+  ]);
+}
 
 token
   .command('create')
   .description(
     'create a token and print it once (only its hash is stored; audited as cli:<--actor>)',
   )
-  .requiredOption('--name <name>', 'unique name, e.g. ci or okta-scim')
+  .requiredOption(
+    '--name <name>',
+    'unique name, e.g. ci or okta-scim',
+    checkedBy((name) => tokenNameProblem(name)),
+  )
   .addOption(
     new Option('--role <role>', 'viewer < reviewer < admin, or scim')
       .choices([...API_TOKEN_ROLES])
       .makeOptionMandatory(),
   )
-  .option('--expires <date>', 'expiry, with a zone (e.g. 2027-03-01T00:00:00Z)', parseDate)
+  .option(
+    '--expires <date>',
+    'expiry in the future, with a zone (e.g. 2027-03-01T00:00:00Z)',
+    parseExpiry,
+  )
   .option(
     '--owner-email <email>',
     "the person the token acts for: reviews then refuse that person's decisions on their own access",
+    checkedBy((email) => tokenOwnerEmailProblem(email)),
   )
   .option(...ACTOR_OPTION)
   .action(
@@ -105,7 +161,7 @@ token
       actor?: string;
     }) => {
       const by = cliActor({ actor: options.actor });
-      const model = await openCommandModel();
+      const model = await openCommandModel('token create');
       try {
         const created = await model.db.tokens.create({
           name: options.name,
@@ -126,20 +182,20 @@ token
 
 token
   .command('list')
-  .description('list tokens (never their secrets)')
+  .description(
+    'list tokens as a table, by name: state active, expired or revoked (never their secrets)',
+  )
   .action(async () => {
-    const model = await openCommandModel();
+    const model = await openCommandModel('token list');
     try {
+      const tokens: ApiTokenRecord[] = [];
       let cursor: string | null = null;
       do {
         const page = await model.db.tokens.list({ limit: MAX_PAGE_SIZE, cursor });
-        for (const t of page.items) {
-          process.stdout.write(
-            `${t.id}\t${t.name}\t${t.role}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\n`,
-          );
-        }
+        tokens.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor);
+      process.stdout.write(`${tokenTable(tokens)}\n`);
     } finally {
       await model.close();
     }
@@ -151,7 +207,7 @@ token
   .option(...ACTOR_OPTION)
   .action(async (id: string, options: { actor?: string }) => {
     const by = cliActor({ actor: options.actor });
-    const model = await openCommandModel();
+    const model = await openCommandModel('token revoke');
     try {
       await model.db.tokens.revoke(id, by);
       process.stdout.write(`revoked ${id}\n`);
@@ -211,7 +267,7 @@ program
           'give --file, or --connection <namespace/name> and --tenant',
         );
       const { namespace, name } = options.connection;
-      const model = await openCommandModel();
+      const model = await openCommandModel('verify-chain');
       try {
         const result = await model.db.snapshots.verifyChain(options.connection, options.tenant, {
           expect,

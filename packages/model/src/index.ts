@@ -117,8 +117,13 @@ export type {
 export { ReviewAlreadyOpenError } from './services/reviews.js';
 export {
   TOKEN_PREFIX,
+  apiTokenState,
   hashToken,
+  tokenExpiryProblem,
+  tokenNameProblem,
+  tokenOwnerEmailProblem,
   type ApiTokenRecord,
+  type ApiTokenState,
   type CreateTokenInput,
 } from './services/tokens.js';
 export type {

@@ -33,6 +33,30 @@ export async function openModel(config: AppConfig, logger: Logger): Promise<Mode
 }
 
 /**
+ * Opens the model for a CLI command (`token …`, `verify-chain`; `command` names it in errors): the
+ * database the API uses, as it is. Unlike the API's start it never migrates or backfills (whatever
+ * DATABASE_MIGRATE says) and never creates a SQLite file or its folder, and it refuses a schema
+ * older or newer than this build, as `xao-model verify-chain` does. It waits for a database that
+ * is not available yet as the API does (DATABASE_STARTUP_WAIT).
+ */
+export async function openExistingModel(
+  config: AppConfig,
+  logger: Logger,
+  command: string,
+): Promise<ModelOrm> {
+  return connectWithRetry({
+    app: 'admin API',
+    url: config.databaseUrl,
+    migrate: false,
+    mustExist: true,
+    command,
+    poolMax: config.databasePoolMax,
+    waitMs: config.databaseStartupWaitMs,
+    logger,
+  });
+}
+
+/**
  * The API's Redis client. A command gets no answer for at most 2 s: a Redis that accepts
  * connections but hangs must not hang every request behind the rate limits (which then count
  * per replica) or the connect flow (which then answers 503).

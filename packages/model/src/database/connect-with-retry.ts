@@ -1,5 +1,6 @@
 import { createOrm, type CreateOrmOptions, type ModelOrm } from '../orm/create-orm.js';
 import { MigrationLockTimeoutError } from '../orm/migration-lock-timeout.js';
+import type { OlderSchemaContext } from '../orm/older-schema.js';
 import {
   classifyDatabaseOutage,
   databaseUnavailableText,
@@ -25,6 +26,12 @@ export interface ConnectOptions extends CreateOrmOptions {
    * chart's Job), named in the OlderSchemaError a start without `migrate` throws.
    */
   migrationJob?: string;
+  /**
+   * A command opening the database instead of an app's start (e.g. `admin-api token list`), named
+   * in the OlderSchemaError a connection without `migrate` throws: it then says to migrate first
+   * and run the command again.
+   */
+  command?: string;
 }
 
 const FIRST_RETRY_MS = 1_000;
@@ -46,6 +53,7 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
     waitMs,
     logger,
     migrationJob,
+    command,
     waitSetting = 'DATABASE_STARTUP_WAIT',
     ...orm
   } = options;
@@ -54,7 +62,7 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
   const database = describeDatabase(orm.url);
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await openAndCheck(orm, migrationJob);
+      return await openAndCheck(orm, { migrationJob, command });
     } catch (error) {
       const untrusted = untrustedCertificateError(error, {
         app,
@@ -92,7 +100,10 @@ export async function connectWithRetry(options: ConnectOptions): Promise<ModelOr
  * Whether or not this start migrates, it refuses a schema that a newer version migrated; one that
  * does not migrate also refuses a schema missing this build's migrations.
  */
-async function openAndCheck(options: CreateOrmOptions, migrationJob?: string): Promise<ModelOrm> {
+async function openAndCheck(
+  options: CreateOrmOptions,
+  context: OlderSchemaContext,
+): Promise<ModelOrm> {
   const model = await createOrm(options);
   try {
     const check = await model.orm.checkConnection();
@@ -100,7 +111,7 @@ async function openAndCheck(options: CreateOrmOptions, migrationJob?: string): P
     // migrateUp (inside the migration lock) has checked it already.
     if (!options.migrate) {
       await model.assertSchemaNotNewer();
-      await model.assertSchemaNotOlder({ migrationJob });
+      await model.assertSchemaNotOlder(context);
     }
     return model;
   } catch (error) {

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../errors.js';
 import { createOrm } from './create-orm.js';
 
@@ -28,4 +31,39 @@ describe('createOrm url', () => {
       );
     },
   );
+});
+
+describe('createOrm mustExist (SQLite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xao-must-exist-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses a file that does not exist, naming the setting, and creates neither it nor its folder', async () => {
+    const file = join(dir, 'nested', 'missing.db');
+    const created = createOrm({ url: `sqlite://${file}`, mustExist: true, urlSetting: '--url' });
+    await expect(created).rejects.toBeInstanceOf(ValidationError);
+    await expect(created).rejects.toThrow(
+      `--url: no SQLite database at ${file}: the file does not exist (it is not created here); name the file the apps use`,
+    );
+    expect(existsSync(join(dir, 'nested'))).toBe(false);
+  });
+
+  it('refuses sqlite::memory: and a folder', async () => {
+    await expect(createOrm({ url: 'sqlite::memory:', mustExist: true })).rejects.toThrow(
+      /^DATABASE_URL: sqlite::memory: is a new, empty database/,
+    );
+    await expect(createOrm({ url: `sqlite://${dir}`, mustExist: true })).rejects.toThrow(
+      `DATABASE_URL: ${dir} is not a file`,
+    );
+  });
+
+  it('opens a file that exists', async () => {
+    const file = join(dir, 'there.db');
+    await (await createOrm({ url: `sqlite://${file}`, migrate: true })).close();
+    const model = await createOrm({ url: `sqlite://${file}`, mustExist: true });
+    try {
+      await model.assertSchemaNotOlder();
+    } finally {
+      await model.close();
+    }
+  }, 60_000);
 });

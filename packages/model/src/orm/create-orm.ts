@@ -1,3 +1,4 @@
+import { statSync, type Stats } from 'node:fs';
 import { MikroORM, type MigrationObject, type Options } from '@mikro-orm/core';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import { Migrator } from '@mikro-orm/migrations';
@@ -29,6 +30,13 @@ export interface CreateOrmOptions {
   debug?: boolean;
   /** The setting `url` came from, named in errors about it (default DATABASE_URL, the apps'). */
   urlSetting?: string;
+  /**
+   * SQLite: open only a database file that exists, refusing (ValidationError naming `urlSetting`)
+   * one that does not, or `sqlite::memory:`, before anything is created. Without it a missing file
+   * is created, and its folder: a new, empty database. For a command that reads or changes the
+   * database the apps use, where a mistyped path must not stand in for it.
+   */
+  mustExist?: boolean;
 }
 
 export interface ModelOrm {
@@ -172,10 +180,35 @@ function poolMaxOf(poolMax: number | undefined): number {
   return poolMax;
 }
 
+/** For `mustExist`: MikroORM creates a missing SQLite file's folder, and SQLite the file. */
+function assertSqliteFileExists(path: string, setting: string): void {
+  if (path === ':memory:')
+    throw new ValidationError(
+      setting,
+      'sqlite::memory: is a new, empty database: name the SQLite file the apps use (sqlite:///path/to/file.db)',
+    );
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ValidationError(
+      setting,
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? `no SQLite database at ${path}: the file does not exist (it is not created here); name the file the apps use`
+        : `cannot read the SQLite file ${path} (${code ?? (error as Error).message})`,
+    );
+  }
+  if (!stats.isFile())
+    throw new ValidationError(setting, `${path} is not a file: name the SQLite file the apps use`);
+}
+
 /** Connects to the database named by the URL, choosing the driver from its scheme. */
 export async function createOrm(options: CreateOrmOptions): Promise<ModelOrm> {
   const parsed = parseDatabaseUrl(options.url, options.urlSetting ?? 'DATABASE_URL');
   const dialect = parsed.dialect;
+  if (options.mustExist && dialect === 'sqlite')
+    assertSqliteFileExists(parsed.dbName!, options.urlSetting ?? 'DATABASE_URL');
   const orm = await MikroORM.init<AbstractSqlDriver>(await ormOptions(options.url, options));
   if (dialect === 'sqlite') beginImmediate(orm);
   const migrator = () => orm.getMigrator<Migrator>();

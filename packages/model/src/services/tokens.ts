@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException, type RequiredEntityData } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { API_TOKEN_ROLES, ApiToken, type ApiTokenRole } from '../entities/api-token.js';
-import { assertValidDate, ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { isUuid, newId } from '../ids.js';
 import { addAuditEntry, type AuditActor } from './audit.js';
 import type { ServiceContext } from './context.js';
@@ -29,6 +29,19 @@ export interface ApiTokenRecord {
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
+}
+
+/** What a token's secret does today: `active` tokens are accepted, `revoked` and `expired` refused. */
+export type ApiTokenState = 'active' | 'expired' | 'revoked';
+
+/** The state `verify` goes by: revoked (even if expired since), else expired at `expiresAt`. */
+export function apiTokenState(
+  token: Pick<ApiTokenRecord, 'revokedAt' | 'expiresAt'>,
+  now = new Date(),
+): ApiTokenState {
+  if (token.revokedAt !== null) return 'revoked';
+  if (token.expiresAt !== null && token.expiresAt <= now) return 'expired';
+  return 'active';
 }
 
 export const TOKEN_PREFIX = 'xao_';
@@ -73,22 +86,41 @@ export interface CreateTokenInput {
   by?: AuditActor;
 }
 
+/**
+ * Why `name` cannot name an API token (undefined when it can): the rule `create` applies, for a
+ * caller that checks its own input first (the admin API's CLI, naming its flag).
+ */
+export function tokenNameProblem(name: unknown): string | undefined {
+  return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(name)
+    ? undefined
+    : 'must be 1 to 128 letters, digits, dots, dashes or underscores';
+}
+
+/** Why `email` cannot be a token's ownerEmail (undefined when it can), as `create` checks it. */
+export function tokenOwnerEmailProblem(email: unknown): string | undefined {
+  return emailAddress.safeParse(email).success
+    ? undefined
+    : 'must be an email address of at most 320 characters';
+}
+
+/** Why `expiresAt` cannot be a new token's expiry (undefined when it can), as `create` checks it. */
+export function tokenExpiryProblem(expiresAt: unknown, now = new Date()): string | undefined {
+  if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime()))
+    return 'must be a valid date';
+  return expiresAt <= now ? 'must be a date in the future' : undefined;
+}
+
 function validate(input: CreateTokenInput, now: Date): void {
-  if (typeof input.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(input.name)) {
-    throw new ValidationError(
-      'name',
-      'must be 1 to 128 letters, digits, dots, dashes or underscores',
-    );
-  }
+  const nameProblem = tokenNameProblem(input.name);
+  if (nameProblem) throw new ValidationError('name', nameProblem);
   if (!API_TOKEN_ROLES.includes(input.role))
     throw new ValidationError('role', `must be one of ${API_TOKEN_ROLES.join(', ')}`);
-  if (input.ownerEmail != null && !emailAddress.safeParse(input.ownerEmail).success)
-    throw new ValidationError('ownerEmail', 'must be an email address of at most 320 characters');
-  if (input.expiresAt != null) {
-    assertValidDate('expiresAt', input.expiresAt);
-    if (input.expiresAt <= now)
-      throw new ValidationError('expiresAt', 'must be a date in the future');
-  }
+  const emailProblem =
+    input.ownerEmail == null ? undefined : tokenOwnerEmailProblem(input.ownerEmail);
+  if (emailProblem) throw new ValidationError('ownerEmail', emailProblem);
+  const expiryProblem =
+    input.expiresAt == null ? undefined : tokenExpiryProblem(input.expiresAt, now);
+  if (expiryProblem) throw new ValidationError('expiresAt', expiryProblem);
   if (
     input.token !== undefined &&
     (typeof input.token !== 'string' || input.token.length < 32 || input.token.length > 512)
@@ -228,7 +260,7 @@ export class ApiTokenService {
     const row = await em.findOne(ApiToken, { tokenHash: hash });
     // The lookup is by hash; compare again in constant time so the check never hinges on SQL collation.
     if (!row || !timingSafeEqual(Buffer.from(row.tokenHash), Buffer.from(hash))) return null;
-    if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
+    if (apiTokenState(row, now) !== 'active') return null;
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
       row.lastUsedAt = now;
       await em.flush();
