@@ -37,6 +37,7 @@ WORKDIR /app
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules
 # The run-time workspaces of scripts/image-build-stage.sh (node_modules links to them).
+COPY --from=build /src/packages/cli-exit ./packages/cli-exit
 COPY --from=build /src/packages/crd ./packages/crd
 COPY --from=build /src/packages/local-cluster ./packages/local-cluster
 COPY --from=build /src/packages/model ./packages/model

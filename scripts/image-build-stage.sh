@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 
 # The workspaces the two apps load at run time (image-smoke.sh proves the list is enough).
 RUNTIME_WORKSPACES=(
-  packages/crd packages/local-cluster packages/model packages/policies packages/xero-client
+  packages/cli-exit packages/crd packages/local-cluster packages/model packages/policies
+  packages/xero-client
   apps/reconciler apps/admin-api
 )
 

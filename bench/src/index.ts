@@ -3,7 +3,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './results.js';
 
-export { goalMet, readResults, type BenchResult, type Figure } from './results.js';
+export {
+  goalMet,
+  isStale,
+  needsField,
+  needsText,
+  needsTimestamp,
+  readResultFiles,
+  readResults,
+  ResultsFolderError,
+  type BenchResult,
+  type Figure,
+  type ResultCheck,
+} from './results.js';
 
 export const resultsDir =
   process.env.XAO_BENCH_RESULTS ?? fileURLToPath(new URL('../results', import.meta.url));

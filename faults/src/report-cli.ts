@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readResults } from '@xero-access/bench';
-import { repoRoot } from '@xero-access/local-cluster';
+import { readResults, resultsDir, ResultsFolderError } from '@xero-access/bench';
 import { FAULT_RESULTS_DIR } from './record.js';
-import { renderFaultReport, type RecordedFault } from './report.js';
+import { readFaultResults, renderFaultReport } from './report.js';
 
 /** Every scenario of the suite, by the id it records: a missing one shows in the report. */
 const EXPECTED = [
@@ -21,11 +20,36 @@ const EXPECTED = [
   'secret-scan',
 ];
 
-const faults = readdirSync(FAULT_RESULTS_DIR)
-  .filter((f) => f.endsWith('.json'))
-  .map((f) => JSON.parse(readFileSync(join(FAULT_RESULTS_DIR, f), 'utf8')) as RecordedFault);
-const { results, problems } = readResults(join(repoRoot(), 'bench', 'results'));
-for (const problem of problems) console.warn(`bench result skipped: ${problem}`);
-const file = join(FAULT_RESULTS_DIR, 'report.md');
-writeFileSync(file, renderFaultReport(results, faults, EXPECTED));
-console.log(`wrote ${file}: ${faults.length} scenarios, ${results.length} benchmarks`);
+/** Where the rows are read and the report written (another folder for the report's own tests). */
+const dir = process.env.XAO_FAULT_RESULTS ?? FAULT_RESULTS_DIR;
+
+function readOrExit<T>(read: () => T, otherwise: (error: ResultsFolderError) => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ResultsFolderError) return otherwise(error);
+    throw error;
+  }
+}
+
+const { faults, problems } = readOrExit(
+  () => readFaultResults(dir),
+  (error) => {
+    console.error(`faults report: ${error.message}: run \`npm run faults\` first`);
+    process.exit(1);
+  },
+);
+// The load rows come from the benchmarks: without them the report still says what the faults did.
+const bench = readOrExit(
+  () => readResults(resultsDir),
+  (error) => ({ results: [], problems: [`${error.message}: no load rows`] }),
+);
+for (const problem of bench.problems) console.warn(`bench result skipped: ${problem}`);
+for (const problem of problems) console.error(`faults report: unreadable: ${problem}`);
+const file = join(dir, 'report.md');
+writeFileSync(file, renderFaultReport(bench.results, faults, EXPECTED, problems));
+console.log(
+  `wrote ${file}: ${faults.length} scenarios, ${bench.results.length} benchmarks` +
+    (problems.length ? `; ${problems.length} result files could not be read` : ''),
+);
+process.exitCode = problems.length ? 1 : 0;

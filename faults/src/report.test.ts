@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BenchResult } from '@xero-access/bench';
 import { describe, expect, it } from 'vitest';
-import { renderFaultReport, type RecordedFault } from './report.js';
+import { readFaultResults, renderFaultReport, type RecordedFault } from './report.js';
 
 const bench: BenchResult = {
   benchmark: 'admin-api',
@@ -56,5 +59,46 @@ describe('renderFaultReport', () => {
     expect(report).toContain('data lost in total: **2** ❌');
     expect(report).toContain('## Not recorded');
     expect(report).toContain('- `redis-outage`');
+  });
+
+  it('lists unreadable result files and does not call the total of the rest clean', () => {
+    const report = renderFaultReport(
+      [],
+      [fault({})],
+      ['postgres-outage'],
+      ['redis-outage.json: Unexpected end of JSON input'],
+    );
+    expect(report).toContain(
+      'data lost in total: **0** ❌ in the rows that could be read; 1 result files could not be read (below).',
+    );
+    expect(report).toContain(
+      '## Result files that could not be read\n\n- redis-outage.json: Unexpected end of JSON input',
+    );
+  });
+});
+
+describe('readFaultResults', () => {
+  it('names the file and the field of each row it cannot report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'faults-'));
+    const write = (file: string, row: unknown) =>
+      writeFileSync(join(dir, file), typeof row === 'string' ? row : JSON.stringify(row));
+    write('postgres-outage.json', fault({}));
+    write('cut.json', JSON.stringify(fault({})).slice(0, 30));
+    write('lost-text.json', { ...fault({}), dataLost: '2' });
+    write('lost-negative.json', fault({ dataLost: -1 }));
+    write('no-title.json', { ...fault({}), title: undefined });
+    write('kind.json', { ...fault({}), kind: 'outage' });
+    write('undated.json', { ...fault({}), ranAt: 'today' });
+    writeFileSync(join(dir, 'report.md'), '# not a row');
+    const { faults, problems } = readFaultResults(dir);
+    expect(faults.map((f) => f.id)).toEqual(['postgres-outage']);
+    expect(problems).toEqual([
+      expect.stringMatching(/^cut\.json: .* in JSON at position 30/),
+      'kind.json: "kind" must be "fault" or "bad-input", got string "outage"',
+      'lost-negative.json: "dataLost" must be a whole number, 0 or more, got number -1',
+      'lost-text.json: "dataLost" must be a whole number, 0 or more, got string "2"',
+      'no-title.json: "title" must be a non-empty string, got nothing',
+      'undated.json: "ranAt" must be an ISO 8601 timestamp, got string "today"',
+    ]);
   });
 });

@@ -1,9 +1,47 @@
 import type { BenchResult, Figure } from '@xero-access/bench';
-import { goalMet } from '@xero-access/bench';
+import {
+  goalMet,
+  needsField,
+  needsText,
+  needsTimestamp,
+  readResultFiles,
+} from '@xero-access/bench';
 import type { FaultResult } from './record.js';
 
 /** A recorded scenario as read back from faults/results/<id>.json. */
 export type RecordedFault = FaultResult & { ranAt: string };
+
+const TEXT_FIELDS = ['id', 'title', 'injected', 'held', 'dataChecked', 'command'] as const;
+
+/** What is wrong with a recorded row, naming the field; nothing when it can be reported. */
+function checkRecordedFault(value: unknown): string | undefined {
+  const row = value as Record<string, unknown>;
+  for (const field of TEXT_FIELDS) {
+    const problem = needsText(row, field);
+    if (problem) return problem;
+  }
+  return (
+    needsField(row, 'kind', (v) => v === 'fault' || v === 'bad-input', '"fault" or "bad-input"') ??
+    needsField(
+      row,
+      'dataLost',
+      (v) => Number.isInteger(v) && (v as number) >= 0,
+      'a whole number, 0 or more',
+    ) ??
+    needsTimestamp(row, 'ranAt')
+  );
+}
+
+/**
+ * The recorded rows of a results folder (`<id>.json`), read as the bench report reads its own: a
+ * file that is not JSON or whose field is missing or wrong is a problem naming the file and the
+ * field, not a stack trace, an `undefined` cell or a broken total. A missing folder throws
+ * ResultsFolderError.
+ */
+export function readFaultResults(dir: string): { faults: RecordedFault[]; problems: string[] } {
+  const { results, problems } = readResultFiles<RecordedFault>(dir, checkRecordedFault);
+  return { faults: results, problems };
+}
 
 const KIND_TITLE = {
   load: 'Load held',
@@ -40,6 +78,7 @@ export function renderFaultReport(
   bench: BenchResult[],
   faults: RecordedFault[],
   expected: readonly string[],
+  problems: readonly string[] = [],
 ): string {
   const lost = faults.reduce((sum, f) => sum + f.dataLost, 0);
   const missing = expected.filter((id) => !faults.some((f) => f.id === id));
@@ -48,7 +87,10 @@ export function renderFaultReport(
     '',
     `${bench.length} benchmarks, ${faults.filter((f) => f.kind === 'fault').length} faults, ` +
       `${faults.filter((f) => f.kind === 'bad-input').length} bad-input scenarios; ` +
-      `data lost in total: **${lost}**${lost === 0 ? ' ✅' : ' ❌'}.`,
+      `data lost in total: **${lost}**${lost === 0 && !problems.length ? ' ✅' : ' ❌'}` +
+      (problems.length
+        ? ` in the rows that could be read; ${problems.length} result files could not be read (below).`
+        : '.'),
     '',
     'Every row passed when it was recorded (a scenario records its row after its last assertion); ',
     'the date says when. Reproduce any row with its command from the repository root.',
@@ -72,5 +114,7 @@ export function renderFaultReport(
       ...missing.map((id) => `- \`${id}\``),
       '',
     );
+  if (problems.length)
+    lines.push('## Result files that could not be read', '', ...problems.map((p) => `- ${p}`), '');
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { exitOnUsageError } from '@xero-access/cli-exit';
 import { Command } from 'commander';
 import { readClusterState, startCluster, stopCluster } from './cluster.js';
 import { defaultClusterDir, defaultCrdFiles } from './defaults.js';
@@ -11,7 +12,9 @@ const log = (message: string) => process.stderr.write(`[cluster] ${message}\n`);
 
 const program = new Command('local-cluster')
   .description('A local Kubernetes control plane (etcd + kube-apiserver) on loopback.')
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  // Before the commands (they inherit it): a bad command line exits 2; 1 is `status`'s "not running".
+  .exitOverride(exitOnUsageError);
 
 program
   .command('up')
@@ -40,6 +43,9 @@ program
 
 program
   .command('status')
+  .description(
+    'say whether the control plane started by `up` is running (exit 0, with its KUBECONFIG) or not (exit 1)',
+  )
   .option('--dir <dir>', 'state folder', defaultClusterDir())
   .action((opts: { dir: string }) => {
     const state = readClusterState(opts.dir);

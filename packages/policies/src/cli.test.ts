@@ -180,6 +180,27 @@ describe('xero-policies', { timeout: 60_000 }, () => {
     },
   );
 
+  it.each(['test', 'build'])(
+    '%s refuses an --include folder that is missing or not a folder with a usage error',
+    async (command) => {
+      const output = command === 'build' ? ['--output', join(dir, `include-${command}`)] : [];
+      const missing = join(dir, 'no-such-checks');
+      const run = await cli([command, '--include', missing, ...output]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `option '-i, --include <dir>' argument '${missing}' is invalid. no such folder`,
+      );
+      expect(run.stderr).not.toContain('ENOENT');
+      const file = join(dir, 'a-file.rego');
+      await writeFile(file, 'package x\n');
+      const notFolder = await cli([command, '--include', file, ...output]);
+      expect(notFolder.code).toBe(2);
+      expect(notFolder.stderr).toContain(
+        `option '-i, --include <dir>' argument '${file}' is invalid. not a folder`,
+      );
+    },
+  );
+
   it('build writes the bundle and the module', async () => {
     const out = join(dir, 'out');
     const run = await cli(['build', '--output', out]);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { exitOnUsageError } from '@xero-access/cli-exit';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { PolicyEvaluator, messageOf } from './evaluator.js';
 import { buildBundle } from './opa/build.js';
@@ -13,7 +15,6 @@ import { PolicyDocumentError } from './schema/validate.js';
 /** Exit codes: 1 = something failed, 2 = the input document or the command line is invalid. */
 const EXIT_FAILED = 1;
 const EXIT_INVALID_INPUT = 2;
-const EXIT_USAGE = 2;
 
 const DEFAULT_BUNDLE =
   process.env.POLICY_BUNDLE_PATH ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
@@ -24,13 +25,26 @@ function fail(message: string, code = EXIT_FAILED): never {
   process.exit(code);
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** Each `--include` folder, checked as it is parsed: a missing one is a usage error (exit 2). */
+function collectFolder(value: string, previous: string[]): string[] {
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(value).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new InvalidArgumentError(
+      code === 'ENOENT' ? 'no such folder' : `cannot read it (${code ?? messageOf(error)})`,
+    );
+  }
+  if (!isFolder) throw new InvalidArgumentError('not a folder (a folder of Rego files)');
+  return [...previous, value];
+}
 
 const program = new Command('xero-policies')
   .description('Evaluate, test and build the Xero access checks (Rego compiled to WebAssembly).')
   .showHelpAfterError()
-  // Commander's own code for a bad option or argument is 1, which here means a check failed.
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE));
+  // Commander's own code for a bad option or argument is 1, which here means a check failed: 2.
+  .exitOverride(exitOnUsageError);
 
 /** The input document from a JSON file; exits 2 when it cannot be read or parsed. */
 async function readInput(path: string): Promise<unknown> {
@@ -89,7 +103,7 @@ program
   .option(
     '-i, --include <dir>',
     'extra Rego folder, e.g. custom checks (repeatable)',
-    collect,
+    collectFolder,
     [] as string[],
   )
   .option(
@@ -135,7 +149,7 @@ program
   .option(
     '-i, --include <dir>',
     'extra Rego folder, e.g. custom checks (repeatable)',
-    collect,
+    collectFolder,
     [] as string[],
   )
   .option('-o, --output <dir>', 'output folder', DEFAULT_OUT_DIR)

@@ -81,4 +81,34 @@ describe('xero-sandbox CLI', () => {
     expect(await exitOf(child)).toBe(1);
     expect(stderr).toMatch(/xero-sandbox: .*ENOENT/);
   }, 30_000);
+
+  it.each([
+    [
+      ['generate', '--format', 'xml'],
+      "option '--format <format>' argument 'xml' is invalid. Allowed choices are json, yaml.",
+    ],
+    [
+      ['--port', '-1'],
+      `option '-p, --port <port>' argument '-1' is invalid. expected a TCP port from 0 to 65535, got "-1"`,
+    ],
+    [
+      ['serve', '--port', '70000'],
+      `option '-p, --port <port>' argument '70000' is invalid. expected a TCP port from 0 to 65535, got "70000"`,
+    ],
+    [
+      ['generate', '--tenants', 'many'],
+      `option '--tenants <n>' argument 'many' is invalid. expected a non-negative integer, got "many"`,
+    ],
+    [['serve', '--seeed', 'x.yaml'], "unknown option '--seeed'"],
+  ])(
+    'exits 2 on a bad command line, naming the option: %j',
+    async (args, said) => {
+      const child = run(args);
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      expect(await exitOf(child)).toBe(2);
+      expect(stderr).toContain(`error: ${said}`);
+    },
+    30_000,
+  );
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
-import { Command, InvalidArgumentError } from 'commander';
+import { exitOnUsageError } from '@xero-access/cli-exit';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { loadSeedFile } from './seed/load.js';
 import { generateSeed } from './seed/generate.js';
@@ -10,6 +11,13 @@ const integer = (value: string): number => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0)
     throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return parsed;
+};
+
+const port = (value: string): number => {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed > 65535)
+    throw new InvalidArgumentError(`expected a TCP port from 0 to 65535, got "${value}"`);
   return parsed;
 };
 
@@ -77,14 +85,14 @@ async function serve(options: ServeOptions): Promise<void> {
 
 const program = new Command()
   .name('xero-sandbox')
-  .description(
-    "A faithful stand-in for Xero's identity and accounting APIs, on one loopback port.",
-  );
+  .description("A faithful stand-in for Xero's identity and accounting APIs, on one loopback port.")
+  // Before the commands (they inherit it): a bad command line exits 2, a sandbox that fails 1.
+  .exitOverride(exitOnUsageError);
 
 program
   .command('serve', { isDefault: true })
   .description('serve the sandbox (the built-in example organisations unless --seed is given)')
-  .option('-p, --port <port>', 'TCP port (0 = any free port)', integer, 0)
+  .option('-p, --port <port>', 'TCP port (0 = any free port)', port, 0)
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option('-s, --seed <file>', 'seed file (.json, .yaml or .yml)')
   .option('--grace-ms <ms>', 'rotated refresh token grace window', integer)
@@ -115,19 +123,18 @@ program
   .option('--tenants <n>', 'number of organisations', integer, 1)
   .option('--users <n>', 'users in each organisation', integer, 5)
   .option('--random-seed <n>', 'same number, same ids', integer, 1)
-  .option('--format <format>', 'json or yaml', 'json')
+  .addOption(
+    new Option('--format <format>', 'seed format').choices(['json', 'yaml']).default('json'),
+  )
   .option('-o, --out <file>', 'write to this file instead of stdout')
   .action(
     async (options: {
       tenants: number;
       users: number;
       randomSeed: number;
-      format: string;
+      format: 'json' | 'yaml';
       out?: string;
     }) => {
-      if (options.format !== 'json' && options.format !== 'yaml') {
-        throw new InvalidArgumentError(`--format: expected json or yaml, got "${options.format}"`);
-      }
       const seed = generateSeed({
         tenants: options.tenants,
         usersPerTenant: options.users,
