@@ -94,12 +94,30 @@ describe('alert webhook values', () => {
       '10.0.0.0/33',
       '999.1.1.1/8',
       'fd00::1/200',
+      // Not IPv6 addresses, though they have two colons.
+      '1:2:3',
+      'fd00:::1',
+      '1:2:3:4:5:6:7:8:9',
+      // Brackets around a whole IPv6 address only, closed before the prefix.
+      '[fd00::1',
+      'fd00::1]/64',
+      '[fd00::1/64]',
+      '[10.0.0.1]',
     ]) {
       const refused = template(...REQUIRED, `alerts.allowedHosts={${entry}}`);
       expect(refused.code, entry).not.toBe(0);
       expect(refused.stderr).toContain("at '/alerts/allowedHosts/0'");
     }
-    for (const entry of ['::1', 'fd00::/8', '10.0.0.1', '10.0.0.0/32', 'relay.monitoring.svc.']) {
+    for (const entry of [
+      '::1',
+      'fd00::/8',
+      '[fd00::1]/64',
+      '[::1]',
+      '::ffff:10.0.0.0/104',
+      '10.0.0.1',
+      '10.0.0.0/32',
+      'relay.monitoring.svc.',
+    ]) {
       expect(template(...REQUIRED, `alerts.allowedHosts={${entry}}`).code, entry).toBe(0);
     }
   });

@@ -68,9 +68,18 @@ describe('helm lint and values schema', () => {
     ['adminApi.trustProxy={ingress-nginx}', '/adminApi/trustProxy/0'],
     ['adminApi.rateLimit.perClientIp=0', '/adminApi/rateLimit/perClientIp'],
     ['adminApi.shutdownDrainSeconds=-1', '/adminApi/shutdownDrainSeconds'],
-    // The reconciler keeps 10 s of it to stop work, release the Lease and close.
-    ['reconciler.terminationGracePeriodSeconds=10', '/reconciler/terminationGracePeriodSeconds'],
+    // The reconciler keeps 13 s of it to stop work, release the Lease, end a sweep's batch and close.
+    ['reconciler.terminationGracePeriodSeconds=13', '/reconciler/terminationGracePeriodSeconds'],
+    // SHUTDOWN_GRACE_PERIOD: longer than a Node.js timer keeps, the reconciler refuses to start.
+    [
+      'reconciler.terminationGracePeriodSeconds=2147484',
+      '/reconciler/terminationGracePeriodSeconds',
+    ],
     ['reconciler.syncTimeoutSeconds=0', '/reconciler/syncTimeoutSeconds'],
+    // REDIS_KEY_PREFIX: the apps put `:` after it; a glob character would widen a SCAN pattern.
+    ['redis.keyPrefix=team:a', '/redis/keyPrefix'],
+    ['redis.keyPrefix=team*', '/redis/keyPrefix'],
+    ['redis.keyPrefix=-team', '/redis/keyPrefix'],
     // Longer than a Node.js timer keeps: the deadline would fire after 1 ms and fail every sync.
     ['reconciler.syncTimeoutSeconds=2147484', '/reconciler/syncTimeoutSeconds'],
     // The reconciler takes whole days or hours only; deliveries always have a limit.
@@ -89,6 +98,58 @@ describe('helm lint and values schema', () => {
     const out = template(...REQUIRED, set);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain(field);
+  });
+
+  // Each of these the schema used to take and the app refused at start: the pods crash-looped.
+  it.each([
+    // The reconciler refuses credentials in ALERT_WEBHOOK_URL (deliveries are signed instead).
+    ['alerts.webhookUrl=https://user:pass@hooks.example.com/x', '/alerts/webhookUrl'],
+    ['alerts.webhookUrl=https://token@hooks.example.com/x', '/alerts/webhookUrl'],
+    // TRUST_PROXY takes addresses and ranges the admin API can parse only.
+    ['adminApi.trustProxy={10.244.0.0/33}', '/adminApi/trustProxy/0'],
+    ['adminApi.trustProxy={1.2.3.4.5}', '/adminApi/trustProxy/0'],
+    ['adminApi.trustProxy={10.244.0.0/16,256.0.0.0/8}', '/adminApi/trustProxy/1'],
+    ['adminApi.trustProxy={1:2:3}', '/adminApi/trustProxy/0'],
+    ['adminApi.trustProxy={fd00::/129}', '/adminApi/trustProxy/0'],
+    ['adminApi.trustProxy={fd00:::1/64}', '/adminApi/trustProxy/0'],
+    // URLs the apps cannot parse (zod's url(): the WHATWG parser).
+    ['adminApi.publicUrl=https://[bad', '/adminApi/publicUrl'],
+    ['adminApi.publicUrl=https://[1:2:3]:8080', '/adminApi/publicUrl'],
+    ['adminApi.publicUrl=https://admin.example.com:65536', '/adminApi/publicUrl'],
+    ['adminApi.oidc.jwksUrl=https://[bad/jwks', '/adminApi/oidc/jwksUrl'],
+    ['xero.identityUrl=https://[bad', '/xero/identityUrl'],
+    ['xero.loginUrl=https://999.1.1.1', '/xero/loginUrl'],
+    ['xero.apiUrl=https://xero.123', '/xero/apiUrl'],
+  ])('refuses %s, naming %s, as the app would at start', (set, field) => {
+    const out = template(...REQUIRED, set);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain(`at '${field}'`);
+  });
+
+  it('refuses a global webhook URL longer than the reconciler takes (2048 characters)', () => {
+    const url = 'https://hooks.example.com/';
+    const set = (length: number) => `alerts.webhookUrl=${url}${'x'.repeat(length - url.length)}`;
+    const out = template(...REQUIRED, set(2049));
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain("at '/alerts/webhookUrl'");
+    expect(template(...REQUIRED, 'alerts.webhookSecret.existingSecret=hook', set(2048)).code).toBe(
+      0,
+    );
+  });
+
+  it.each([
+    'adminApi.publicUrl=http://localhost:8080',
+    'adminApi.publicUrl=http://[::1]:8080/',
+    'adminApi.publicUrl=https://127.0.0.1',
+    'adminApi.publicUrl=https://xao.example.com/admin?x=1#y',
+    'xero.apiUrl=http://xero-sandbox.xao-system.svc.cluster.local.:4010/api.xro',
+    'alerts.webhookUrl=https://hooks.example.com/services/T0/B0/x@y',
+    'adminApi.trustProxy={10.244.0.0/16,10.0.0.0/255.0.0.0,192.0.2.7,fd00:10:244::/56,::ffff:10.0.0.0/104,loopback,linklocal,uniquelocal}',
+    'redis.keyPrefix=team-a.prod_2',
+  ])('accepts %s', (set) => {
+    const out = template(...REQUIRED, 'alerts.webhookSecret.existingSecret=hook', set);
+    expect(out.stderr).toBe('');
+    expect(out.code).toBe(0);
   });
 
   // scripts/tools.sh builds helm to assume the pinned kube-apiserver's version instead of v1.20,
@@ -310,6 +371,37 @@ describe('rendered manifests', () => {
       const env = d.spec.template.spec.containers[0]!.env;
       expect(env.find((e) => e.name === 'WATCH_NAMESPACES')?.value).toBe('finance,payroll');
     }
+  });
+
+  // Releases sharing one Redis would otherwise share its keys: one release's reconciler takes the
+  // other's re-evaluation requests (and drops them: no such connection), the rate limits mix.
+  it('gives both apps the Redis key prefix of redis.keyPrefix, as each joins it, and theirs unless set', () => {
+    const prefixes = (manifests: string) =>
+      Object.fromEntries(
+        (
+          kinds(manifests).filter((o) => o.kind === 'Deployment') as unknown as {
+            metadata: { name: string };
+            spec: {
+              template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
+            };
+          }[]
+        ).map((d) => [
+          d.metadata.name,
+          d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'REDIS_KEY_PREFIX')?.value,
+        ]),
+      );
+    // Unset: the apps' own defaults, `xao` and `xao:`, one prefix.
+    expect(prefixes(variants.defaults)).toEqual({
+      'xao-xero-access-reconciler': undefined,
+      'xao-xero-access-admin-api': undefined,
+    });
+    // The reconciler puts `:` after the prefix itself (`team-a:refresh:…`); the admin API appends
+    // its key names as they are (`team-a:api-rl:…`); the keys both use (`team-a:reevaluate:pending`,
+    // the Xero limiter's `team-a:rl`) ignore a trailing `:`.
+    expect(prefixes(render('redis.keyPrefix=team-a'))).toEqual({
+      'xao-xero-access-reconciler': 'team-a',
+      'xao-xero-access-admin-api': 'team-a:',
+    });
   });
 
   it('tells both apps how many PostgreSQL connections each pod may open (database.poolMax)', () => {

@@ -119,4 +119,27 @@ describe('the address a host name resolves to', () => {
       '"fd00::/129" is not an address or CIDR range',
     );
   });
+
+  // The chart's schema takes IPv6 with or without brackets, with a /prefix after them.
+  it('reads a bracketed IPv6 address or range, the prefix after the brackets', () => {
+    const allowed = parseAllowedHosts(['[fd00::1]/64', '[FD01::7]']);
+    expect(namespaceUrlProblem('https://[fd00::abcd]/x', allowed)).toBeUndefined();
+    expect(namespaceUrlProblem('http://[fd01::7]:8080/x', allowed)).toBeUndefined();
+    expect(namespaceUrlProblem('https://[fd01::8]/x', allowed)).toMatch(/private \(unique local\)/);
+    expect(namespaceUrlProblem('https://[fd00:0:0:1::1]/x', allowed)).toMatch(/private/);
+  });
+
+  it.each([
+    '[fd00::1',
+    'fd00::1]/64',
+    '[fd00::1/64]',
+    '[10.0.0.1]',
+    '[hooks.internal]',
+    '10.0.0.0/',
+    '10.0.0.0/-1',
+    '10.0.0.0/0x8',
+    '[fd00::1]/',
+  ])('refuses %s, naming it', (entry) => {
+    expect(() => parseAllowedHosts([entry])).toThrow(`"${entry}" is not`);
+  });
 });

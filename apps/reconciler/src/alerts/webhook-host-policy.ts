@@ -48,6 +48,17 @@ function normalHost(hostname: string): string {
     .toLowerCase();
 }
 
+/**
+ * An allowlist entry's host, its `/prefix` taken off: `[fd00::1]` → `fd00::1` (brackets only
+ * around a whole IPv6 address), `Relay.Example.` → `relay.example`; undefined for brackets around
+ * anything else, or unbalanced ones.
+ */
+function allowedEntryHost(host: string): string | undefined {
+  const bracketed = /^\[(.*)\]$/.exec(host);
+  if (bracketed) return isIP(bracketed[1]!) === 6 ? bracketed[1]!.toLowerCase() : undefined;
+  return /[[\]]/.test(host) ? undefined : normalHost(host);
+}
+
 /** Parses ALERT_WEBHOOK_ALLOWED_HOSTS entries; the error names the first one it cannot read. */
 export function parseAllowedHosts(entries: readonly string[]): AllowedHosts {
   const names = new Set<string>();
@@ -56,19 +67,23 @@ export function parseAllowedHosts(entries: readonly string[]): AllowedHosts {
   for (const raw of entries) {
     const entry = raw.trim();
     if (!entry) continue;
-    const [address, prefix, ...rest] = normalHost(entry).split('/');
-    if (isIP(address!)) {
-      const bits = prefix === undefined ? (isIP(address!) === 6 ? 128 : 32) : Number(prefix);
-      const max = isIP(address!) === 6 ? 128 : 32;
-      if (rest.length || !Number.isInteger(bits) || bits < 0 || bits > max)
+    // The brackets of `[fd00::1]/64` close before the prefix: take the prefix off first.
+    const [host = '', prefix, ...rest] = entry.split('/');
+    const address = allowedEntryHost(host);
+    if (address === undefined) throw new Error(`"${entry}" is not an address or CIDR range`);
+    if (isIP(address)) {
+      const max = isIP(address) === 6 ? 128 : 32;
+      // Digits only: `Number('')` is 0, and `10.0.0.0/` must not allow every address.
+      const bits = prefix === undefined ? max : /^\d{1,3}$/.test(prefix) ? Number(prefix) : NaN;
+      if (rest.length || !(bits <= max))
         throw new Error(`"${entry}" is not an address or CIDR range`);
-      addresses.addSubnet(address!, bits, familyOf(address!));
+      addresses.addSubnet(address, bits, familyOf(address));
     } else if (
-      /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(address!) &&
+      /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(address) &&
       prefix === undefined
     ) {
-      if (address!.startsWith('*.')) suffixes.push(address!.slice(1));
-      else names.add(address!);
+      if (address.startsWith('*.')) suffixes.push(address.slice(1));
+      else names.add(address);
     } else {
       throw new Error(`"${entry}" is not a host name, *.domain, address or CIDR range`);
     }

@@ -91,6 +91,18 @@ pod): by image.digest when set (repository@sha256:…, the tag is then ignored),
   valueFrom: { fieldRef: { fieldPath: metadata.namespace } }
 {{- end -}}
 
+{{/* REDIS_KEY_PREFIX from redis.keyPrefix, as the app `.app` joins it; nothing when unset (each
+app's default, one prefix: the reconciler's `xao`, the admin API's `xao:`). The reconciler puts
+`:` after the prefix itself (`<prefix>:refresh:…`), the admin API appends its key names as they
+are (`<prefix>api-rl:…`), so it gets the `:`; the keys both share (re-evaluation requests, the
+Xero limiter) ignore a trailing `:`. */}}
+{{- define "xao.redisKeyPrefixEnv" -}}
+{{- with .root.Values.redis.keyPrefix -}}
+- name: REDIS_KEY_PREFIX
+  value: {{ printf "%s%s" . (eq $.app "admin-api" | ternary ":" "") | quote }}
+{{- end -}}
+{{- end -}}
+
 {{- define "xao.migrationJob" -}}{{ include "xao.fullname" . }}-migrate{{- end -}}
 
 {{/* Whether the apps migrate as they start: not when the migration Job does (database.migrations.mode). */}}
