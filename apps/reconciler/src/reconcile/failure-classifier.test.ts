@@ -5,6 +5,7 @@ import { classifyFailure } from './failure-classifier.js';
 import { NotAttemptedError } from '../sync/not-attempted.js';
 import { TenantTimedOutError } from '../sync/tenant-budget.js';
 import { SyncTimedOutError } from './sync-deadline.js';
+import { writeBackFailed } from '../token/unwritable-token-secret.js';
 
 describe('classifyFailure', () => {
   it('puts credential and consent problems on Authenticated with the troubleshooting reason', () => {
@@ -27,6 +28,28 @@ describe('classifyFailure', () => {
         'authenticate',
       ).message,
     ).toBe('Secret ns/creds: key clientId is missing.');
+  });
+
+  it('puts a token Secret the reconciler may not write on Authenticated, whichever step refreshed', () => {
+    const spentAt = new Date('2026-11-22T10:00:00Z');
+    const kube = (code: number, message: string) =>
+      Object.assign(new Error('HTTP'), { code, body: { message } });
+    const refused = writeBackFailed(kube(403, 'denied'), 'ns', 'acme-tokens', spentAt);
+    expect(classifyFailure(refused, 'sync')).toEqual({
+      condition: 'Authenticated',
+      reason: 'TokenSecretNotWritable',
+      message: refused.message,
+      transient: false,
+    });
+    expect(refused.message).toContain(
+      'Xero answers the spent refresh token with the same set until 2026-11-22T10:30:00.000Z',
+    );
+    // The API server did not store it for a reason of its own: retrying may be enough.
+    const unavailable = writeBackFailed(kube(503, 'etcd'), 'ns', 'acme-tokens', spentAt);
+    expect(classifyFailure(unavailable, 'authenticate')).toMatchObject({
+      reason: 'TokenSecretNotWritable',
+      transient: true,
+    });
   });
 
   it('puts API problems on Synced; rate limits are transient and carry the retry time', () => {

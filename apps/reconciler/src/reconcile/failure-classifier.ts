@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, databaseErrorKind } from '@xero-access/model'
 import { describeKubeError, httpStatusOf } from '../kube/http-status.js';
 import { NOT_ATTEMPTED, NotAttemptedError } from '../sync/not-attempted.js';
 import { TenantTimedOutError } from '../sync/tenant-budget.js';
+import { isTokenSecretNotWritable } from '../token/unwritable-token-secret.js';
 import { SYNC_TIMED_OUT, SyncTimedOutError } from './sync-deadline.js';
 import { TenantsFailedError, tenantsFailure } from './tenant-failures.js';
 
@@ -51,6 +52,15 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
       message: error.message,
       transient: error.transient || error.reason === 'InvalidResponse',
       ...(error.retryAt ? { retryAt: error.retryAt } : {}),
+    };
+  }
+  // Whenever the token was refreshed (a forced refresh mid-sync included), it is authentication's.
+  if (isTokenSecretNotWritable(error)) {
+    return {
+      condition: 'Authenticated',
+      reason: error.reason,
+      message: error.message,
+      transient: error.transient,
     };
   }
   if (error instanceof SyncTimedOutError || error instanceof TenantTimedOutError) {

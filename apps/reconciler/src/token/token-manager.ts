@@ -1,6 +1,11 @@
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
-import { isXeroError, xeroErrors, type XeroClient } from '@xero-access/xero-client';
+import {
+  isXeroError,
+  refreshTokenSha256,
+  xeroErrors,
+  type XeroClient,
+} from '@xero-access/xero-client';
 import { RecentSecretWrites } from '../kube/recent-secret-writes.js';
 import type { Logger } from '../logging/logger.js';
 import {
@@ -9,6 +14,11 @@ import {
   TOKEN_SECRET_OVERWRITTEN,
 } from './overwritten-token-secret.js';
 import { persistTokenSet, readTokenSecret, type StoredTokens } from './token-secret.js';
+import {
+  preflightWriteBack,
+  writeBackFailed,
+  XERO_REFRESH_GRACE_MS,
+} from './unwritable-token-secret.js';
 
 export type RefreshOutcome = 'rotated' | 'reused' | 'client_credentials' | 'failed';
 
@@ -69,6 +79,11 @@ export class TokenManager {
   >();
   /** By connection key: the token Secret version last reported as overwritten (one Event per overwrite). */
   private readonly reportedOverwrites = new Map<string, string>();
+  /**
+   * By connection key: a refresh token spent for a set whose write-back failed (its digest, and
+   * when it was first spent), while Xero's grace period lets a retry get that set again.
+   */
+  private readonly unsavedRotations = new Map<string, { digest: string; spentAt: Date }>();
 
   constructor(private readonly options: TokenManagerOptions) {}
 
@@ -135,13 +150,19 @@ export class TokenManager {
     return readTokenSecret(this.options.core, connection.metadata!.namespace!, ref.name, signal);
   }
 
+  /**
+   * `reread`: the Secret was read again because it changed under the write-back's dry run
+   * (preflightWriteBack); a second change is left to the write-back's own conflict handling.
+   */
   private async authorizationCode(
     key: string,
     connection: XeroConnection,
     client: XeroClient,
     { secret, tokens }: { secret: V1Secret; tokens: StoredTokens },
-    { forceRefresh = false, warn, signal }: TokenOptions,
+    options: TokenOptions,
+    reread = false,
   ): Promise<AccessGrant> {
+    const { forceRefresh = false, warn, signal } = options;
     const namespace = connection.metadata!.namespace!;
     const secretName = tokens.secretName;
     const aheadOf = Date.now() + this.options.refreshAheadMs;
@@ -159,6 +180,27 @@ export class TokenManager {
         secretTenantId: tokens.tenantId,
       };
     }
+    // The rotated set must be stored before anyone uses it, or the grant is lost once Xero's
+    // grace period ends: a Secret the reconciler may not write (RBAC, an admission policy) is
+    // found out by a dry run of the write-back while the refresh token is still unspent.
+    const digest = refreshTokenSha256(tokens.refreshToken);
+    const unsaved = this.unsavedRotation(key, digest);
+    const preflight = await preflightWriteBack(
+      this.options.core,
+      namespace,
+      secret,
+      signal,
+      unsaved,
+    );
+    if (preflight === 'changed' && !reread)
+      return this.authorizationCode(
+        key,
+        connection,
+        client,
+        await this.readTokens(key, connection, signal),
+        options,
+        true,
+      );
     if (tokens.overwritten) await this.reportOverwritten(key, namespace, tokens, warn);
     let rotatedAt = tokens.rotatedAt;
     let superseded = false;
@@ -167,15 +209,28 @@ export class TokenManager {
         connectionKey: key,
         refreshToken: tokens.refreshToken,
         persist: async (rotated) => {
-          rotatedAt = new Date();
-          const outcome = await persistTokenSet(
-            this.options.core,
-            namespace,
-            secret,
-            tokens.refreshToken,
-            rotated,
-            rotatedAt,
-          );
+          const writtenAt = new Date();
+          rotatedAt = writtenAt;
+          let outcome;
+          try {
+            outcome = await persistTokenSet(
+              this.options.core,
+              namespace,
+              secret,
+              tokens.refreshToken,
+              rotated,
+              writtenAt,
+            );
+          } catch (error) {
+            // Xero answers this refresh token with the same set for its grace period, counted
+            // from its first use: a retry within it can still store the set.
+            const spentAt = unsaved ?? writtenAt;
+            this.unsavedRotations.set(key, { digest, spentAt });
+            const failed = writeBackFailed(error, namespace, secretName, spentAt);
+            this.options.logger.error({ connection: key, secret: secretName }, failed.message);
+            throw failed;
+          }
+          this.unsavedRotations.delete(key);
           if (outcome.superseded) {
             superseded = true;
             this.options.logger.info(
@@ -231,6 +286,17 @@ export class TokenManager {
   forget(key: string): void {
     this.clientCredentialTokens.delete(key);
     this.reportedOverwrites.delete(key);
+    this.unsavedRotations.delete(key);
+  }
+
+  /** When this refresh token was spent for a set not stored, while Xero still hands that set out. */
+  private unsavedRotation(key: string, digest: string): Date | undefined {
+    const unsaved = this.unsavedRotations.get(key);
+    if (!unsaved) return undefined;
+    if (unsaved.digest === digest && unsaved.spentAt.getTime() + XERO_REFRESH_GRACE_MS > Date.now())
+      return unsaved.spentAt;
+    this.unsavedRotations.delete(key);
+    return undefined;
   }
 
   /**
