@@ -4,20 +4,11 @@ import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { condition, eventually } from '../test/harness.js';
+import { GRACE_HOURS, HOUR_MS, HR_FEED as by, OFFBOARDED, seededMember } from '../test/leavers.js';
 import { useTestBed } from '../test/test-bed.js';
 import type { ConnectionReconciler } from './connection-reconciler.js';
 
-const HOUR_MS = 3_600_000;
-const GRACE_HOURS = 24;
-const OFFBOARDED = 'offboarded-access-removed';
-const by = { actor: 'test:hr-feed' };
-
-const member = (email: string) => ({
-  email,
-  firstName: email.split('@')[0]!,
-  lastName: 'Solo',
-  organisationRole: 'STANDARD',
-});
+const member = (email: string) => seededMember(email, 'Solo');
 
 const SEED = {
   tenants: [

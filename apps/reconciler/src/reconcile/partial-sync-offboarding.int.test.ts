@@ -3,21 +3,12 @@ import { DEFAULT_SCOPES } from '@xero-access/xero-client';
 import type { Seed } from '@xero-access/xero-sandbox';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { condition } from '../test/harness.js';
+import { GRACE_HOURS, HOUR_MS, HR_FEED as by, OFFBOARDED, seededMember } from '../test/leavers.js';
 import { useTestBed } from '../test/test-bed.js';
 import type { ConnectionReconciler } from './connection-reconciler.js';
 import { AFTER_DEADLINE_MS } from './next-sync.js';
 
-const HOUR_MS = 3_600_000;
-const GRACE_HOURS = 24;
-const OFFBOARDED = 'offboarded-access-removed';
-const by = { actor: 'test:hr-feed' };
-
-const user = (email: string) => ({
-  email,
-  firstName: email.split('@')[0]!,
-  lastName: 'Failing',
-  organisationRole: 'STANDARD',
-});
+const user = (email: string) => seededMember(email, 'Failing');
 
 /** One grant reaching two organisations; the one that will fail lists the people who leave. */
 const SEED = {
