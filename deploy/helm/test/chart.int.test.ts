@@ -6,6 +6,7 @@ import { findTool } from '@xero-access/local-cluster';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   chartDir,
+  deploymentEnvs,
   helm,
   kinds,
   kubectl,
@@ -273,14 +274,9 @@ describe('helm lint and values schema', () => {
     expect(out.stderr).toContain('xero.extraLimits: the id "provider" appears twice');
     // Both apps get the caps: the admin API's code exchanges are charged to them too, in the same
     // Redis budget (neither sets REDIS_KEY_PREFIX: their defaults `xao` and `xao:` are one prefix).
-    const deployments = kinds(render(cap(0, 5))).filter(
-      (o) => o.kind === 'Deployment',
-    ) as unknown as {
-      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
-    }[];
+    const deployments = deploymentEnvs(render(cap(0, 5)));
     expect(deployments).toHaveLength(2);
-    for (const d of deployments) {
-      const env = d.spec.template.spec.containers[0]!.env;
+    for (const { env } of deployments) {
       expect(JSON.parse(env.find((e) => e.name === 'XERO_EXTRA_LIMITS')!.value!)).toEqual([
         { id: 'provider', points: 5, windowMs: 1000 },
       ]);
@@ -361,14 +357,9 @@ describe('rendered manifests', () => {
 
   // The admin API lists XeroConnections too: with Roles only in these namespaces, it must ask each.
   it('tells both apps which namespaces are watched', () => {
-    const deployments = kinds(variants.namespaced).filter(
-      (o) => o.kind === 'Deployment',
-    ) as unknown as {
-      spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
-    }[];
+    const deployments = deploymentEnvs(variants.namespaced);
     expect(deployments).toHaveLength(2);
-    for (const d of deployments) {
-      const env = d.spec.template.spec.containers[0]!.env;
+    for (const { env } of deployments) {
       expect(env.find((e) => e.name === 'WATCH_NAMESPACES')?.value).toBe('finance,payroll');
     }
   });
@@ -378,16 +369,9 @@ describe('rendered manifests', () => {
   it('gives both apps the Redis key prefix of redis.keyPrefix, as each joins it, and theirs unless set', () => {
     const prefixes = (manifests: string) =>
       Object.fromEntries(
-        (
-          kinds(manifests).filter((o) => o.kind === 'Deployment') as unknown as {
-            metadata: { name: string };
-            spec: {
-              template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
-            };
-          }[]
-        ).map((d) => [
-          d.metadata.name,
-          d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'REDIS_KEY_PREFIX')?.value,
+        deploymentEnvs(manifests).map(({ name, env }) => [
+          name,
+          env.find((e) => e.name === 'REDIS_KEY_PREFIX')?.value,
         ]),
       );
     // Unset: the apps' own defaults, `xao` and `xao:`, one prefix.
@@ -406,16 +390,8 @@ describe('rendered manifests', () => {
 
   it('tells both apps how many PostgreSQL connections each pod may open (database.poolMax)', () => {
     const poolMaxOf = (manifests: string) =>
-      (
-        kinds(manifests).filter((o) => o.kind === 'Deployment') as unknown as {
-          spec: {
-            template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
-          };
-        }[]
-      ).map(
-        (d) =>
-          d.spec.template.spec.containers[0]!.env.find((e) => e.name === 'DATABASE_POOL_MAX')
-            ?.value,
+      deploymentEnvs(manifests).map(
+        ({ env }) => env.find((e) => e.name === 'DATABASE_POOL_MAX')?.value,
       );
     expect(poolMaxOf(variants.defaults)).toEqual(['10', '10']);
     expect(poolMaxOf(render('database.poolMax=4'))).toEqual(['4', '4']);
@@ -478,15 +454,9 @@ describe('rendered manifests', () => {
 
   /** The value of an environment variable of the Deployment whose name ends with `suffix`. */
   const deploymentEnv = (suffix: string) => (manifests: string, name: string) =>
-    (
-      kinds(manifests).find(
-        (o) => o.kind === 'Deployment' && o.metadata.name.endsWith(suffix),
-      ) as unknown as {
-        spec: {
-          template: { spec: { containers: { env: { name: string; value?: string }[] }[] } };
-        };
-      }
-    ).spec.template.spec.containers[0]!.env.find((e) => e.name === name)?.value;
+    deploymentEnvs(manifests)
+      .find((d) => d.name.endsWith(suffix))!
+      .env.find((e) => e.name === name)?.value;
   const adminApiEnv = deploymentEnv('-admin-api');
   const reconcilerEnv = deploymentEnv('-reconciler');
 
@@ -828,14 +798,9 @@ describe('rendered manifests', () => {
     const leaseName = (release: string) => {
       const out = templateRelease(release, ...REQUIRED);
       if (out.code !== 0) throw new Error(out.stderr);
-      const reconciler = kinds(out.stdout).find(
-        (o) => o.kind === 'Deployment' && o.metadata.name.endsWith('-reconciler'),
-      ) as unknown as {
-        spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } };
-      };
-      return reconciler.spec.template.spec.containers[0]!.env.find(
-        (e) => e.name === 'LEADER_ELECTION_LEASE_NAME',
-      )?.value;
+      return deploymentEnvs(out.stdout)
+        .find((d) => d.name.endsWith('-reconciler'))!
+        .env.find((e) => e.name === 'LEADER_ELECTION_LEASE_NAME')?.value;
     };
     expect(leaseName('finance')).toBe('finance-xero-access-reconciler');
     expect(leaseName('payroll')).toBe('payroll-xero-access-reconciler');

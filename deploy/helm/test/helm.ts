@@ -85,3 +85,19 @@ export function kubectl(kubeconfig: string, args: string[]): string {
     maxBuffer: 256 * 1024 * 1024,
   });
 }
+
+/** An environment variable of a container, as the chart renders it. */
+export interface EnvVar {
+  name: string;
+  value?: string;
+}
+
+/** The Deployments of rendered manifests, in order: each one's name and its container's env. */
+export function deploymentEnvs(manifests: string): { name: string; env: EnvVar[] }[] {
+  return (
+    kinds(manifests).filter((o) => o.kind === 'Deployment') as unknown as {
+      metadata: { name: string };
+      spec: { template: { spec: { containers: { env: EnvVar[] }[] } } };
+    }[]
+  ).map((d) => ({ name: d.metadata.name, env: d.spec.template.spec.containers[0]!.env }));
+}

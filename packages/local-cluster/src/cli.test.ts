@@ -1,24 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '@xero-access/cli-exit/testing';
 import { describe, expect, it } from 'vitest';
 
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 
 /** local-cluster from its source; none of these cases starts a control plane. */
-function localCluster(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI, ...args],
-      { encoding: 'utf8' },
-      (error, stdout, stderr) =>
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
-    );
-  });
-}
+const localCluster = (args: string[]) => runCli(CLI, args);
 
 // Each case starts the CLI from source through tsx (seconds on a busy machine).
 describe('local-cluster CLI', { timeout: 60_000 }, () => {

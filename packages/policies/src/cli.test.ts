@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '@xero-access/cli-exit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFresh } from './test/built-policy.js';
 import {
@@ -16,17 +16,7 @@ import {
 const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../examples/input.json', import.meta.url));
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI, ...args],
-      { encoding: 'utf8' },
-      (error, stdout, stderr) =>
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => runCli(CLI, args);
 
 // Each case starts the CLI from source through tsx (seconds on a busy machine).
 describe('xero-policies', { timeout: 60_000 }, () => {

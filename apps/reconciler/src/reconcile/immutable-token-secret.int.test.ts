@@ -2,9 +2,9 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningReconciler } from '../app/bootstrap.js';
 import { condition, until } from '../test/harness.js';
-import { metricValue } from '../test/reconciler-process.js';
+import { reconcileErrors } from '../test/reconciler-process.js';
 import { useTestBed } from '../test/test-bed.js';
-import { readTokenSecret } from '../token/token-secret.js';
+import { expectRecoveredWithOneRotation } from '../test/token-recovery.js';
 
 describe('an immutable token Secret (the rotated tokens could not be written back)', () => {
   const bed = useTestBed({ name: 'immutable' });
@@ -26,10 +26,7 @@ describe('an immutable token Secret (the rotated tokens could not be written bac
     });
     await bed.createSecret('acme-app', { clientId: app.clientId, clientSecret: app.clientSecret });
     await kube.core.createNamespacedSecret({ namespace, body: tokenSecret(true) });
-    await bed.createConnection('acme', {
-      credentialsSecretRef: { name: 'acme-app' },
-      tokenSecretRef: { name: 'acme-tokens' },
-    });
+    await bed.connectSecrets('acme');
 
     const refused = await bed.waitForReady('acme', 'False', 'InvalidSpec');
     const authenticated = condition(refused, 'Authenticated')!;
@@ -40,28 +37,13 @@ describe('an immutable token Secret (the rotated tokens could not be written bac
     expect(authenticated.message).toContain('Recreate the Secret');
     expect(authenticated.message).not.toContain(grant.refreshToken!);
     // Retried with backoff, and never by spending the refresh token.
-    const invalidSpecErrors = async () =>
-      metricValue(
-        await (await fetch(`${reconciler.url}/metrics`)).text(),
-        'xao_reconcile_errors_total{',
-        'reason="InvalidSpec"',
-      );
+    const invalidSpecErrors = () => reconcileErrors(reconciler, 'InvalidSpec');
     await until(async () => (await invalidSpecErrors()) >= 2, 20_000);
     expect(sandbox.stats().tokenCalls.refresh_token).toBe(0);
 
     // An immutable Secret cannot be changed: the user deletes it and creates it again.
     await kube.core.deleteNamespacedSecret({ namespace, name: 'acme-tokens' });
     await kube.core.createNamespacedSecret({ namespace, body: tokenSecret(false) });
-    const recovered = await bed.waitForReady('acme', 'True');
-    expect(condition(recovered, 'Authenticated')).toMatchObject({
-      status: 'True',
-      reason: 'TokenValid',
-    });
-    const stats = sandbox.stats();
-    expect(stats.refreshRotations).toBe(1);
-    expect(stats.tokenErrors).toEqual({});
-    const { tokens } = await readTokenSecret(kube.core, namespace, 'acme-tokens');
-    expect(tokens.refreshToken).not.toBe(grant.refreshToken);
-    expect(tokens.rotatedAt).not.toBeNull();
+    await expectRecoveredWithOneRotation(bed, 'acme', grant.refreshToken!);
   });
 });

@@ -1,4 +1,4 @@
-import { EventsV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { EventsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { XERO_CONNECTION_FINALIZER, type XeroConnectionSpec } from '@xero-access/crd';
 import type { ModelOrm } from '@xero-access/model';
 import { createLimiterRedis, DEFAULT_SCOPES, silentLogger } from '@xero-access/xero-client';
@@ -19,6 +19,7 @@ import {
   until,
   waitForReady,
 } from '../test/harness.js';
+import { impersonateWithRole } from '../test/impersonation.js';
 import { tappingProxy } from '../test/tapping-proxy.js';
 import { type TestBed, useTestBed } from '../test/test-bed.js';
 import { TokenManager } from '../token/token-manager.js';
@@ -467,39 +468,14 @@ describe('a reconciler that may not list XeroConnections in every namespace', ()
   const user = 'narrow-reconciler';
 
   /** As the chart's Role in a watched namespace allows, without its cluster-wide read. */
-  async function namespacedOnly(): Promise<KubeConfig> {
-    const rbac = bed.kc.makeApiClient(RbacAuthorizationV1Api);
-    const namespace = bed.namespace;
-    await rbac.createNamespacedRole({
-      namespace,
-      body: {
-        metadata: { name: user },
-        rules: [
-          {
-            apiGroups: ['xeroaccess.dev'],
-            resources: ['xeroconnections'],
-            verbs: ['get', 'list', 'watch', 'patch'],
-          },
-        ],
+  const namespacedOnly = (): Promise<KubeConfig> =>
+    impersonateWithRole(bed.kc, bed.namespace, user, [
+      {
+        apiGroups: ['xeroaccess.dev'],
+        resources: ['xeroconnections'],
+        verbs: ['get', 'list', 'watch', 'patch'],
       },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace,
-      body: {
-        metadata: { name: user },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-      },
-    });
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: bed.kc.clusters,
-      users: bed.kc.users.map((u) => ({ ...u, impersonateUser: user })),
-      contexts: bed.kc.contexts,
-      currentContext: bed.kc.currentContext,
-    });
-    return kc;
-  }
+    ]);
 
   it('revokes nothing, says why in a Warning, and lets the deletion finish', async () => {
     const model = await bed.openModel();

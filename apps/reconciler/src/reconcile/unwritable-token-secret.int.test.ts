@@ -1,39 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningReconciler } from '../app/bootstrap.js';
 import { condition, until } from '../test/harness.js';
-import { metricValue } from '../test/reconciler-process.js';
+import { reconcileErrors } from '../test/reconciler-process.js';
 import { denySecretUpdates, type SecretUpdatePolicy } from '../test/secret-update-policy.js';
 import { useTestBed, type TestBed } from '../test/test-bed.js';
-import { readTokenSecret } from '../token/token-secret.js';
+import { expectRecoveredWithOneRotation } from '../test/token-recovery.js';
 
-/** The seeded authorization-code grant: `acme-app` and `acme-tokens` in the bed's namespace. */
-async function seedSecrets(bed: TestBed): Promise<string> {
-  const app = bed.sandbox.apps.find((a) => a.kind === 'standard')!;
-  const grant = bed.sandbox.grants.find((g) => g.clientId === app.clientId)!;
-  await bed.createSecret('acme-app', { clientId: app.clientId, clientSecret: app.clientSecret });
-  await bed.createSecret('acme-tokens', { refresh_token: grant.refreshToken! });
-  return grant.refreshToken!;
-}
-
-async function createConnection(bed: TestBed): Promise<void> {
-  await bed.createConnection('acme', {
-    credentialsSecretRef: { name: 'acme-app' },
-    tokenSecretRef: { name: 'acme-tokens' },
-  });
-}
-
-/** Failed reconciles counted with this reason. */
-async function errorsWith(reconciler: RunningReconciler, reason: string): Promise<number> {
-  const text = await (await fetch(`${reconciler.url}/metrics`)).text();
-  return metricValue(text, 'xao_reconcile_errors_total{', `reason="${reason}"`);
-}
-
-async function authenticatedMessage(bed: TestBed): Promise<string> {
-  return condition(await bed.getConnection('acme'), 'Authenticated')?.message ?? '';
-}
-
-describe('a token Secret an admission policy does not let the reconciler update', () => {
-  const bed = useTestBed({ name: 'unwritable' });
+/**
+ * For the enclosing describe block: a test bed named `name` with a reconciler running, and
+ * `connectRefused`, which creates the seeded grant's `acme-app` and `acme-tokens`, has an admission
+ * policy refuse updates of `acme-tokens` as `deny` says (removed when the bed stops), then creates
+ * XeroConnection `acme`; it returns the seeded refresh token and the policy.
+ */
+function useRefusedTokenSecret(name: string) {
+  const bed = useTestBed({ name });
   let reconciler: RunningReconciler;
   let policy: SecretUpdatePolicy | undefined;
 
@@ -42,16 +22,36 @@ describe('a token Secret an admission policy does not let the reconciler update'
     reconciler = await bed.startReconciler();
   });
 
+  return {
+    bed,
+    /** Failed reconciles counted with this reason. */
+    errorsWith: (reason: string) => reconcileErrors(reconciler, reason),
+    async connectRefused(
+      deny: Parameters<typeof denySecretUpdates>[3],
+    ): Promise<{ seeded: string; policy: SecretUpdatePolicy }> {
+      const seeded = await bed.createGrantSecrets('acme');
+      policy = await denySecretUpdates(bed.kc, bed.namespace, 'acme-tokens', deny);
+      await bed.connectSecrets('acme');
+      return { seeded, policy };
+    },
+  };
+}
+
+async function authenticatedMessage(bed: TestBed): Promise<string> {
+  return condition(await bed.getConnection('acme'), 'Authenticated')?.message ?? '';
+}
+
+describe('a token Secret an admission policy does not let the reconciler update', () => {
+  const { bed, errorsWith, connectRefused } = useRefusedTokenSecret('unwritable');
+
   it(
     'is refused before its refresh token is spent, and syncs with the same token once the policy is gone',
     { timeout: 120_000 },
     async () => {
-      const { namespace, sandbox, kube } = bed;
-      const seeded = await seedSecrets(bed);
-      policy = await denySecretUpdates(bed.kc, namespace, 'acme-tokens', {
+      const { namespace, sandbox } = bed;
+      const { seeded, policy } = await connectRefused({
         message: 'token Secrets are managed by GitOps',
       });
-      await createConnection(bed);
 
       const refused = await bed.waitForReady('acme', 'False', 'TokenSecretNotWritable');
       // Xero was not asked: the refresh token is unspent.
@@ -70,53 +70,31 @@ describe('a token Secret an admission policy does not let the reconciler update'
       );
       expect(authenticated.message).not.toContain(seeded);
       // Retried with backoff, and never by spending the refresh token.
-      await until(
-        async () => (await errorsWith(reconciler, 'TokenSecretNotWritable')) >= 2,
-        20_000,
-      );
+      await until(async () => (await errorsWith('TokenSecretNotWritable')) >= 2, 20_000);
       expect(sandbox.stats().tokenCalls.refresh_token).toBe(0);
 
       await policy.remove();
-      const recovered = await bed.waitForReady('acme', 'True', undefined, 60_000);
-      expect(condition(recovered, 'Authenticated')).toMatchObject({
-        status: 'True',
-        reason: 'TokenValid',
-      });
       // The seeded token, never used before, rotated once: no replay, no invalid_grant, no consent.
-      const stats = sandbox.stats();
-      expect(stats.refreshRotations).toBe(1);
+      const stats = await expectRecoveredWithOneRotation(bed, 'acme', seeded, 60_000);
       expect(stats.refreshGraceReplays).toBe(0);
-      expect(stats.tokenErrors).toEqual({});
-      const { tokens } = await readTokenSecret(kube.core, namespace, 'acme-tokens');
-      expect(tokens.refreshToken).not.toBe(seeded);
-      expect(tokens.rotatedAt).not.toBeNull();
     },
   );
 });
 
 describe('a token Secret whose write-back is refused after its dry run passed', () => {
-  const bed = useTestBed({ name: 'unwritable-late' });
-  let reconciler: RunningReconciler;
-  let policy: SecretUpdatePolicy | undefined;
-
-  beforeAll(async () => {
-    bed.onStop(() => policy?.remove());
-    reconciler = await bed.startReconciler();
-  });
+  const { bed, errorsWith, connectRefused } = useRefusedTokenSecret('unwritable-late');
 
   it(
     'says the rotated set is not stored and until when Xero hands it out again; fixed within that time, nothing is lost',
     { timeout: 120_000 },
     async () => {
-      const { namespace, sandbox, kube } = bed;
-      const seeded = await seedSecrets(bed);
+      const { namespace, sandbox } = bed;
       // Lets the Secret be updated unchanged (the dry run) but refuses new data (the write-back):
       // the outcome of a policy or RBAC change between the dry run and the write.
-      policy = await denySecretUpdates(bed.kc, namespace, 'acme-tokens', {
+      const { seeded, policy } = await connectRefused({
         expression: 'object.data == oldObject.data',
         message: 'the data of token Secrets comes from Git',
       });
-      await createConnection(bed);
 
       const refused = await bed.waitForReady('acme', 'False', 'TokenSecretNotWritable');
       const first = condition(refused, 'Authenticated')!.message;
@@ -135,27 +113,14 @@ describe('a token Secret whose write-back is refused after its dry run passed', 
 
       // Each retry gets the same set from Xero's grace period, and names the same deadline.
       await until(async () => sandbox.stats().refreshGraceReplays >= 1, 30_000);
-      await until(
-        async () => (await errorsWith(reconciler, 'TokenSecretNotWritable')) >= 2,
-        20_000,
-      );
+      await until(async () => (await errorsWith('TokenSecretNotWritable')) >= 2, 20_000);
       expect(await authenticatedMessage(bed)).toContain(`same set until ${until30} `);
       expect(sandbox.stats().refreshRotations).toBe(1);
       expect(sandbox.stats().tokenErrors).toEqual({});
 
       await policy.remove();
-      const recovered = await bed.waitForReady('acme', 'True', undefined, 60_000);
-      expect(condition(recovered, 'Authenticated')).toMatchObject({
-        status: 'True',
-        reason: 'TokenValid',
-      });
-      const stats = sandbox.stats();
-      expect(stats.refreshRotations).toBe(1);
-      expect(stats.tokenErrors).toEqual({});
-      const { tokens } = await readTokenSecret(kube.core, namespace, 'acme-tokens');
       // The set Xero rotated to at the first attempt, handed out again: no second rotation.
-      expect(tokens.refreshToken).not.toBe(seeded);
-      expect(tokens.rotatedAt).not.toBeNull();
+      await expectRecoveredWithOneRotation(bed, 'acme', seeded, 60_000);
     },
   );
 });

@@ -100,3 +100,12 @@ export function metricValue(text: string, name: string, filter = ''): number {
     .filter((l) => l.startsWith(name) && l.includes(filter))
     .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
+
+/** Failed reconciles a reconciler (its `/metrics` at `url`) counted with this reason. */
+export async function reconcileErrors(
+  reconciler: { url: string },
+  reason: string,
+): Promise<number> {
+  const text = await (await fetch(`${reconciler.url}/metrics`)).text();
+  return metricValue(text, 'xao_reconcile_errors_total{', `reason="${reason}"`);
+}

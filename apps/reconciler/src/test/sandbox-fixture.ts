@@ -1,4 +1,4 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, testKubeConfig } from '@xero-access/testing';
 import { createLimiterRedis } from '@xero-access/xero-client';
 import { startSandbox, type Sandbox, type Seed } from '@xero-access/xero-sandbox';
@@ -10,6 +10,8 @@ export interface SandboxFixture {
   readonly sandbox: Sandbox;
   /** A connection to the test Redis, for the Xero client's limiter. */
   readonly redis: Redis;
+  /** The local control plane's credentials (as an admin), for the APIs `core` does not cover. */
+  readonly kc: KubeConfig;
   /** The local control plane's core API. */
   readonly core: CoreV1Api;
   /** A fresh test namespace; only when `namespace` names its prefix. */
@@ -31,6 +33,7 @@ export function useSandboxFixture(
     state.sandbox = await startSandbox(options.seed ? { seed: options.seed } : undefined);
     state.redis = createLimiterRedis(inject('redisUrl'));
     const kc = testKubeConfig();
+    state.kc = kc;
     state.core = kc.makeApiClient(CoreV1Api);
     if (options.namespace) state.namespace = await createTestNamespace(kc, options.namespace);
   });
@@ -54,6 +57,9 @@ export function useSandboxFixture(
     },
     get redis() {
       return field('redis');
+    },
+    get kc() {
+      return field('kc');
     },
     get core() {
       return field('core');

@@ -145,12 +145,26 @@ export class TestBed {
     spec: Partial<XeroConnectionSpec> = {},
     grant = this.sandbox.grants[0]!,
   ): Promise<XeroConnection> {
+    await this.createGrantSecrets(name, grant);
+    return this.connectSecrets(name, spec);
+  }
+
+  /**
+   * The Secrets of {@link connectGrant} without the XeroConnection: `<name>-app` and
+   * `<name>-tokens` for a seeded grant (the first unless named). Returns its refresh token.
+   */
+  async createGrantSecrets(name: string, grant = this.sandbox.grants[0]!): Promise<string> {
     const app = this.sandbox.apps.find((a) => a.clientId === grant.clientId)!;
     await this.createSecret(`${name}-app`, {
       clientId: app.clientId,
       clientSecret: app.clientSecret,
     });
     await this.createSecret(`${name}-tokens`, { refresh_token: grant.refreshToken! });
+    return grant.refreshToken!;
+  }
+
+  /** The XeroConnection of {@link connectGrant}, its Secrets `<name>-app`, `<name>-tokens` made. */
+  connectSecrets(name: string, spec: Partial<XeroConnectionSpec> = {}): Promise<XeroConnection> {
     return this.createConnection(name, {
       credentialsSecretRef: { name: `${name}-app` },
       tokenSecretRef: { name: `${name}-tokens` },

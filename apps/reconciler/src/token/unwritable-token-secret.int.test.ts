@@ -1,11 +1,11 @@
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { XeroConnection } from '@xero-access/crd';
-import { createTestNamespace, redisTestPrefix, testKubeConfig } from '@xero-access/testing';
-import { createLimiterRedis, createXeroClient } from '@xero-access/xero-client';
-import { startSandbox, type Sandbox } from '@xero-access/xero-sandbox';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { redisTestPrefix } from '@xero-access/testing';
+import { createXeroClient } from '@xero-access/xero-client';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.js';
+import { impersonateWithRole } from '../test/impersonation.js';
+import { useSandboxFixture } from '../test/sandbox-fixture.js';
 import { TokenManager } from './token-manager.js';
 import { readTokenSecret } from './token-secret.js';
 import {
@@ -15,52 +15,18 @@ import {
 
 describe('token manager: a reconciler whose RBAC lost update on secrets', () => {
   const user = 'read-only-reconciler';
-  let sandbox: Sandbox;
-  let redis: Redis;
-  let kc: KubeConfig;
-  let namespace: string;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox();
-    redis = createLimiterRedis(inject('redisUrl'));
-    kc = testKubeConfig();
-    namespace = await createTestNamespace(kc, 'unwritable-rbac');
-  });
-  afterAll(async () => {
-    redis?.disconnect();
-    await sandbox?.close();
-  });
+  const env = useSandboxFixture({ namespace: 'unwritable-rbac' });
 
   /** The chart's Role on secrets without `update` (a chart edited, an older Role left behind). */
   async function withoutUpdate(): Promise<CoreV1Api> {
-    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
-    await rbac.createNamespacedRole({
-      namespace,
-      body: {
-        metadata: { name: user },
-        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] }],
-      },
-    });
-    await rbac.createNamespacedRoleBinding({
-      namespace,
-      body: {
-        metadata: { name: user },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: user },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-      },
-    });
-    const narrow = new KubeConfig();
-    narrow.loadFromOptions({
-      clusters: kc.clusters,
-      users: kc.users.map((u) => ({ ...u, impersonateUser: user })),
-      contexts: kc.contexts,
-      currentContext: kc.currentContext,
-    });
+    const narrow = await impersonateWithRole(env.kc, env.namespace, user, [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+    ]);
     return narrow.makeApiClient(CoreV1Api);
   }
 
   it('refuses to refresh, naming the Secret and the missing right; the token stays unspent for a reconciler that may write', async () => {
-    const admin = kc.makeApiClient(CoreV1Api);
+    const { sandbox, redis, namespace, core: admin } = env;
     const seeded = sandbox.grants[0]!.refreshToken!;
     await admin.createNamespacedSecret({
       namespace,
