@@ -42,11 +42,13 @@ describe('limit headers on error answers (401, 403: the budgets as they stand)',
 
     // The client counted its two refused calls itself (4 per window: 2 left). Had an error answer
     // reported less than Xero's real budget, it would have recorded calls nobody made, and these
-    // would wait for the 6 s window (half of it is the bound: room for a loaded machine).
+    // would wait for the 6 s window. The first calls may come before the limiter's Redis connection
+    // is ready: the in-memory share (2) then refuses the third with its drain time, half the window,
+    // and the queue must ask Redis again once it is ready. A third of the window is the bound.
     const started = Date.now();
     for (let i = 0; i < 2; i += 1)
       expect(await client.accounting.getUsers(accessToken, tenantId)).toHaveLength(2);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeLessThan(2_000);
     expect(Object.values(sandbox.stats().rateLimited).every((n) => n === 0)).toBe(true);
   });
 });

@@ -195,19 +195,32 @@ export interface LeaseOptions {
 }
 
 /**
- * Leases Redis granted whose release did not reach it, by lease id: released as soon as the
- * client is `ready` again. One per Redis client, so one listener however many limiters (one per
- * Xero app) share the client; a limiter is held only while one of its releases is pending.
+ * What waits for a Redis client's next `ready`: leases Redis granted whose release did not reach
+ * it (released then), and queues the in-memory share refused while the client was not ready (they
+ * ask Redis again then). One listener per Redis client however many limiters (one per Xero app)
+ * share it; a limiter or a queue is held only while something of it waits.
  */
-class PendingReleases {
+export class ReadyWaiters {
   private readonly releases = new Map<string, () => Promise<unknown>>();
+  private readonly wakers = new Set<() => void>();
 
   constructor(client: Redis) {
-    client.on('ready', () => void this.releaseAll());
+    client.on('ready', () => {
+      void this.releaseAll();
+      const wakers = [...this.wakers];
+      this.wakers.clear();
+      for (const wake of wakers) wake();
+    });
   }
 
-  add(leaseId: string, release: () => Promise<unknown>): void {
+  addRelease(leaseId: string, release: () => Promise<unknown>): void {
     this.releases.set(leaseId, release);
+  }
+
+  /** Calls `wake` once, at the client's next `ready`; the function returned cancels it. */
+  onNextReady(wake: () => void): () => void {
+    this.wakers.add(wake);
+    return () => void this.wakers.delete(wake);
   }
 
   private async releaseAll(): Promise<void> {
@@ -222,25 +235,25 @@ class PendingReleases {
   }
 }
 
-const pendingReleases = new WeakMap<Redis, PendingReleases>();
+const readyWaiters = new WeakMap<Redis, ReadyWaiters>();
 
-function pendingReleasesOf(client: Redis): PendingReleases {
-  let pending = pendingReleases.get(client);
-  if (!pending) {
-    pending = new PendingReleases(client);
-    pendingReleases.set(client, pending);
+export function readyWaitersOf(client: Redis): ReadyWaiters {
+  let waiters = readyWaiters.get(client);
+  if (!waiters) {
+    waiters = new ReadyWaiters(client);
+    readyWaiters.set(client, waiters);
   }
-  return pending;
+  return waiters;
 }
 
 /** At most `points` holders at once; a holder that never releases loses its lease after windowMs. */
 export class RedisLeaseLimiter extends ScriptedRedisLimiter {
-  private readonly pending: PendingReleases;
+  private readonly pending: ReadyWaiters;
 
   constructor(options: StoreOptions) {
     // duration 0: in memory a slot is held until released, however long the call takes.
     super(options, 0);
-    this.pending = pendingReleasesOf(options.client);
+    this.pending = readyWaitersOf(options.client);
   }
 
   // Without this, a partition that outlives a call keeps its slot taken in Redis for leaseMs
@@ -248,7 +261,9 @@ export class RedisLeaseLimiter extends ScriptedRedisLimiter {
   protected override undoFailed(key: string, options: Partial<LeaseOptions>): void {
     const { leaseId } = options;
     if (leaseId)
-      this.pending.add(leaseId, () => this._upsert(this.getKey(key), -1, 0, false, { leaseId }));
+      this.pending.addRelease(leaseId, () =>
+        this._upsert(this.getKey(key), -1, 0, false, { leaseId }),
+      );
   }
 
   async _upsert(

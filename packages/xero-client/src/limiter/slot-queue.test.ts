@@ -91,6 +91,39 @@ describe('SlotQueue', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
   });
 
+  it('tries again as soon as a refusal’s wakeOn fires (later or at once), and cancels it after', async () => {
+    let wakeLater!: () => void;
+    let cancelled = 0;
+    const { q, calls } = queue([
+      {
+        granted: false,
+        waitMs: 15_000,
+        limit: 'minute',
+        wakeOnRelease: false,
+        wakeOn: (wake) => ((wakeLater = wake), () => void cancelled++),
+      },
+      {
+        granted: false,
+        waitMs: 15_000,
+        limit: 'minute',
+        wakeOnRelease: false,
+        wakeOn: (wake) => (wake(), () => void cancelled++),
+      },
+      { granted: true, permit: 5 },
+    ]);
+    const w = waiter(60_000);
+    const started = Date.now();
+    q.enqueue(w.waiter);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(calls()).toBe(1);
+    wakeLater();
+    await w.finished;
+    expect(w.settled.value).toBe(5);
+    expect(calls()).toBe(3);
+    expect(cancelled).toBe(2);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('drops an aborted caller and returns a slot nobody claimed', async () => {
     let release!: (a: Attempt<number>) => void;
     const q = new SlotQueue<number>(

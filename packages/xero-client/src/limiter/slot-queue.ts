@@ -5,7 +5,17 @@
  */
 export type Attempt<P> =
   | { granted: true; permit: P }
-  | { granted: false; waitMs: number; limit: string; wakeOnRelease: boolean };
+  | {
+      granted: false;
+      waitMs: number;
+      limit: string;
+      wakeOnRelease: boolean;
+      /**
+       * Something that makes the wait moot (e.g. Redis is ready again after the in-memory share
+       * refused): it calls `wake` to try again at once, now or later, and returns a cancel.
+       */
+      wakeOn?: (wake: () => void) => () => void;
+    };
 
 export interface Waiter<P> {
   resolve(permit: P): void;
@@ -85,7 +95,7 @@ export class SlotQueue<P> {
           this.onTooLong(head, result.waitMs, result.limit);
           continue;
         }
-        await this.sleep(result.waitMs, result.wakeOnRelease);
+        await this.sleep(result.waitMs, result.wakeOnRelease, result.wakeOn);
       }
     } finally {
       this.pumping = false;
@@ -93,9 +103,14 @@ export class SlotQueue<P> {
     }
   }
 
-  private sleep(ms: number, wakeOnRelease: boolean): Promise<void> {
+  private sleep(
+    ms: number,
+    wakeOnRelease: boolean,
+    wakeOn?: (wake: () => void) => () => void,
+  ): Promise<void> {
     if (wakeOnRelease && this.releasedDuringAttempt) return Promise.resolve();
-    return new Promise((resolve) => {
+    let cancelWake = (): void => undefined;
+    const slept = new Promise<void>((resolve) => {
       const timer = setTimeout(done, Math.max(1, ms));
       function done(): void {
         clearTimeout(timer);
@@ -107,6 +122,9 @@ export class SlotQueue<P> {
             done();
           }
         : undefined;
+      // May wake at once: the sleep then ends without waiting.
+      if (wakeOn) cancelWake = wakeOn(done);
     });
+    return slept.finally(() => cancelWake());
   }
 }

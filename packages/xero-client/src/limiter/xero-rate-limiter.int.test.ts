@@ -294,6 +294,33 @@ describe('Redis connection lost while a call is in flight', () => {
   });
 });
 
+describe('Redis not ready (process start, reconnect) while callers queue', () => {
+  // A process's first calls can come before its Redis connection is ready: the in-memory share
+  // (4 / 2 replicas = 2) answers them. The third is refused with the share's drain time, half the
+  // window; it must go back to the shared budget as soon as the connection is ready, not sleep.
+  it('retries Redis at once when the connection is ready, not after the share’s wait', async () => {
+    const redis = connect();
+    await ready(redis);
+    const limiter = new XeroRateLimiter({
+      redis,
+      keyPrefix: `test-${randomBytes(4).toString('hex')}`,
+      limits: { tenantPerMinute: 4, minuteWindowMs: 30_000 },
+    });
+    const scope = { appId: 'app', tenantId: 't1' };
+    redis.disconnect();
+    await waitUntil(() => redis.status !== 'ready', 'the client to notice it is disconnected');
+    for (const permit of await Promise.all([limiter.acquire(scope), limiter.acquire(scope)]))
+      permit.release();
+    const asked = Date.now();
+    const third = limiter.acquire(scope);
+    await new Promise((r) => setTimeout(r, 100)); // refused by the share: waiting ~15 s
+    await redis.connect();
+    const permit = await within(third, 'the queued call to reach Redis');
+    expect(Date.now() - asked).toBeLessThan(2_000);
+    permit.release();
+  });
+});
+
 describe('Redis outage fallback', () => {
   let server: PrivateRedisServer;
 

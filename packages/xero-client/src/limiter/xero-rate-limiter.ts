@@ -15,6 +15,7 @@ import { PauseBoard } from './pauses.js';
 import {
   isFromRedis,
   pointBucketOf,
+  readyWaitersOf,
   RedisLeaseLimiter,
   RedisSlidingWindowLimiter,
 } from './redis-stores.js';
@@ -352,12 +353,31 @@ export class XeroRateLimiter {
     return msBeforeLeaseExpiry > 0 ? Math.min(msBeforeLeaseExpiry, poll) : poll;
   }
 
+  /**
+   * The in-memory share refused an attempt. Its wait (the share's drain time: half a window when
+   * the share is 2 of 4) says nothing about the shared budget, so the queue asks Redis again as
+   * soon as the connection is ready: at a process's start the first calls come before it is, and
+   * would otherwise sleep that long right after it connected. When the connection was not ready
+   * for the attempt but is now, it asks at once; when it was ready (a command failed or timed
+   * out), only at its next `ready`, so a failing command is not retried in a loop.
+   */
+  private wakeWhenRedisReady(readyAtStart: boolean): (wake: () => void) => () => void {
+    return (wake) => {
+      if (!readyAtStart && this.redis.status === 'ready') {
+        wake();
+        return () => undefined;
+      }
+      return readyWaitersOf(this.redis).onNextReady(wake);
+    };
+  }
+
   private async tryAcquire(
     scope: CallScope,
     hint: RefusalHint,
     onRelease: () => void,
   ): Promise<Attempt<Permit>> {
     this.noteRedisState();
+    const readyAtStart = this.redis.status === 'ready';
     // A 429 to an API call pauses Xero's limits, which identity calls are not charged to.
     if (!scope.extraCapsOnly) {
       const scopes = [this.appScope(scope)];
@@ -395,7 +415,13 @@ export class XeroRateLimiter {
         const waitMs = concurrent
           ? this.concurrencyWaitMs(rejection.msBeforeNext)
           : Math.max(1, rejection.msBeforeNext);
-        return { granted: false, waitMs, limit: step.name, wakeOnRelease: concurrent };
+        return {
+          granted: false,
+          waitMs,
+          limit: step.name,
+          wakeOnRelease: concurrent,
+          ...(isFromRedis(rejection) ? {} : { wakeOn: this.wakeWhenRedisReady(readyAtStart) }),
+        };
       }
     }
     const lease = held.find((h) => h.step.limiter === this.concurrency);
