@@ -134,8 +134,7 @@ describe('admin-api CLI', () => {
   }, 120_000);
 
   it('requires DATABASE_URL: a command never falls back to the default database, exit 2', async () => {
-    const unset = { ...env };
-    delete unset.DATABASE_URL;
+    const { DATABASE_URL: _unused, ...unset } = env;
     const commands = [
       ['verify-chain', '--connection', 'finance/acme', '--tenant', 't1'],
       ['token', 'list'],

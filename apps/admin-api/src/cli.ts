@@ -12,6 +12,7 @@ import {
   exitOnUsageError,
   MAX_PAGE_SIZE,
   parseExpectedLinks,
+  recordsVerifiedProgress,
   reportChainVerification,
   safeErrorMessage,
   tokenExpiryProblem,
@@ -256,8 +257,9 @@ program
       expect?: string[];
     }) => {
       const expect = parseExpectedLinks(options.expect ?? [], '--expect');
+      // On stderr, from a file or the database: stdout holds only the result.
+      const progress = (line: string) => process.stderr.write(`admin-api: ${line}\n`);
       if (options.file) {
-        const progress = (line: string) => process.stderr.write(`admin-api: ${line}\n`);
         const result = await verifyChainExportFile(options.file, progress, undefined, expect);
         reportChainVerification(result, options.file, 'admin-api');
         return;
@@ -271,6 +273,10 @@ program
       try {
         const result = await model.db.snapshots.verifyChain(options.connection, options.tenant, {
           expect,
+          progress: recordsVerifiedProgress(
+            `${namespace}/${name} tenant ${options.tenant}`,
+            progress,
+          ),
         });
         const chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
         reportChainVerification(result, chain, 'admin-api');

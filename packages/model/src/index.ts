@@ -193,6 +193,8 @@ export {
   CHAIN_EXPORT_KIND,
   CHAIN_EXPORT_VERSION,
   parseChainExport,
+  PROGRESS_EVERY_MS,
+  recordsVerifiedProgress,
   verifyChainExport,
   verifyChainExportFile,
   type ChainExportPart,

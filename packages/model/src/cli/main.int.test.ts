@@ -317,7 +317,20 @@ describe.each(testDrivers)('xao-model verify-chain --all on $dialect', (driver) 
     });
     expect(result).toEqual({ chains: 5, failed: [], gaps: [] });
     expect(out).toHaveLength(7);
-    expect(progress).toEqual([1, 2, 3, 4].map((n) => `${n} of 5 chains verified so far`));
+    // Within each chain too (its records so far), as one chain verified alone reports them.
+    const records = (ref: typeof acme, tenantId: string, n: number) =>
+      `${ref.namespace}/${ref.name} tenant ${tenantId}: ${n} record${n === 1 ? '' : 's'} verified so far`;
+    expect(progress).toEqual([
+      records(acme, tenant.tenantId, 3),
+      '1 of 5 chains verified so far',
+      records(acme, second.tenantId, 2),
+      '2 of 5 chains verified so far',
+      records(audited, tenant.tenantId, 3),
+      '3 of 5 chains verified so far',
+      records(gone, tenant.tenantId, 1),
+      '4 of 5 chains verified so far',
+      records(pruned, tenant.tenantId, 1),
+    ]);
   });
 
   it('fails (exit 1) when one chain of several is tampered with, naming it; the others stay ok', async () => {
@@ -473,6 +486,112 @@ describe.each(testDrivers)('xao-model verify-chain --all on $dialect', (driver) 
       stdout: '',
       stderr:
         'xao-model: --expect names links of one chain: give it with --connection and --tenant, or with --file\n',
+    });
+  });
+});
+
+describe.each(testDrivers)('xao-model verify-chain progress on $dialect', (driver) => {
+  let t: TestModel;
+  const dir = mkdtempSync(join(tmpdir(), 'xao-cli-progress-'));
+  const long = { namespace: 'finance', name: 'long' };
+  // More than two pages of 200: the database is read, and progress reported, a page at a time.
+  const SNAPSHOTS = 450;
+  const named = (ref: typeof acme) => `${ref.namespace}/${ref.name} tenant ${tenant.tenantId}`;
+  const progress = (ref: typeof acme, counts: number[]) =>
+    counts.map((n) => `xao-model: ${named(ref)}: ${n} records verified so far\n`).join('');
+  beforeAll(async () => {
+    t = await driver.create();
+    await t.model.db.snapshots.record(
+      acme,
+      tenant,
+      users(['a', 'ADMIN']),
+      at('2026-10-01T00:00:00Z'),
+    );
+    for (let i = 1; i <= SNAPSHOTS; i++)
+      await t.model.db.snapshots.record(
+        long,
+        tenant,
+        users([`u${i % 5}`, i % 2 ? 'STANDARD' : 'ADMIN']),
+        new Date(Date.UTC(2026, 9, 1) + i * 3_600_000),
+      );
+  }, 180_000);
+  afterAll(async () => {
+    await t?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports the records verified so far on stderr as it reads or exports a chain; stdout stays JSON', async () => {
+    const one = ['--url', t.url, '--connection', 'finance/long', '--tenant', tenant.tenantId];
+    const every = ['--progress-every', '0s'];
+    const read = await xaoModel('verify-chain', ...one, ...every);
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)).toMatchObject({ ok: true, length: SNAPSHOTS });
+    expect(read.stderr).toBe(progress(long, [200, 400, 450]));
+
+    const file = join(dir, 'long.json');
+    const exported = await xaoModel('verify-chain', ...one, ...every, '--export', file);
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toEqual(JSON.parse(read.stdout));
+    expect(exported.stderr).toBe(progress(long, [200, 400, 450]));
+    expect(JSON.parse(readFileSync(file, 'utf8')).records).toHaveLength(SNAPSHOTS);
+
+    // Every 10 s by default: a quick verification says nothing but its result.
+    expect(await xaoModel('verify-chain', ...one)).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('reports them within each chain of --all, between the lines; stdout stays the table', async () => {
+    const all = await xaoModel('verify-chain', '--all', '--url', t.url, '--progress-every', '0s');
+    expect(all.code).toBe(0);
+    expect(all.stdout.split('\n')).toEqual([
+      'CONNECTION\tTENANT\tSEQUENCES\tHEAD\tRESULT',
+      expect.stringMatching(/^finance\/acme\t.*\tok$/),
+      expect.stringMatching(new RegExp(`^finance/long\t${tenant.tenantId}\t1-${SNAPSHOTS}\t`)),
+      '2 chains verified: 2 intact, 0 failed',
+      '',
+    ]);
+    expect(all.stderr).toBe(
+      `xao-model: ${named(acme)}: 1 record verified so far\n` +
+        'xao-model: 1 of 2 chains verified so far\n' +
+        progress(long, [200, 400, 450]),
+    );
+  });
+
+  it('takes --progress-every for an export file too, and refuses one that is not a duration', async () => {
+    const file = join(dir, 'offline.json');
+    await xaoModel(...['verify-chain', '--url', t.url, '--connection', 'finance/long'],
+      ...['--tenant', tenant.tenantId, '--export', file]); // prettier-ignore
+    const offline = await xaoModel('verify-chain', '--file', file, '--progress-every', '0s');
+    expect(offline.code).toBe(0);
+    expect(JSON.parse(offline.stdout)).toMatchObject({ ok: true, length: SNAPSHOTS });
+    const lines = offline.stderr.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(new RegExp(`^xao-model: ${file}: \\d+ records? verified so far$`));
+
+    expect(await xaoModel('verify-chain', '--file', file, '--progress-every', '10')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        "error: option '--progress-every <duration>' argument '10' is invalid. must be a duration such as 500ms, 30s, 5m or 1h\n",
+    });
+  });
+});
+
+describe('xao-model migrate on a SQLite file that does not exist yet', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'xao-cli-new-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates it and its folder, a database verify-chain then reads (and finds empty)', async () => {
+    const path = join(dir, 'new', 'xao.db');
+    expect(await xaoModel('migrate', '--url', `sqlite://${path}`)).toMatchObject({
+      code: 0,
+      stderr: '',
+    });
+    expect(existsSync(path)).toBe(true);
+    expect(await xaoModel('verify-chain', '--all', '--url', `sqlite://${path}`)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'xao-model: the database holds no snapshot chains: nothing to verify\n',
     });
   });
 });

@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { connectWithRetry } from '../database/connect-with-retry.js';
-import { databaseStartupWait } from '../database/startup-wait.js';
+import { databaseStartupWait, durationSetting } from '../database/startup-wait.js';
 import { parseExpectedLinks } from '../hashing/expected-link.js';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
 import type { BackfillResult } from '../migrations/backfill.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import { BACKFILL_BUDGET_MS, createOrm, type ModelOrm } from '../orm/create-orm.js';
-import { verifyChainExportFile } from '../snapshots/chain-export.js';
+import {
+  PROGRESS_EVERY_MS,
+  recordsVerifiedProgress,
+  verifyChainExportFile,
+} from '../snapshots/chain-export.js';
 import { reportChainVerification } from './chain-report.js';
 import { connectionArg } from './connection-arg.js';
 import { EXIT_CHECK_FAILED, EXIT_ERROR, exitOnUsageError } from './exit-codes.js';
@@ -38,6 +42,17 @@ function startupWaitMs(): number {
     );
   return parsed.data;
 }
+
+/** `--progress-every`: a duration as the apps' settings take one (0s: at every page). */
+function progressEvery(value: string): number {
+  const parsed = durationSetting.safeParse(value);
+  if (!parsed.success)
+    throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'is not a duration');
+  return parsed.data;
+}
+
+/** Progress lines go to stderr: stdout holds only the result (JSON, or --all's table). */
+const progressLine = (line: string) => process.stderr.write(`xao-model: ${line}\n`);
 
 const waitLogger = {
   warn(details: { database?: string; cause?: string; retryInMs?: number }, message: string) {
@@ -75,11 +90,18 @@ function backfillLine(result: BackfillResult | undefined): string {
 }
 
 /**
- * Opens the database for `verify-chain`, refusing one that lacks this build's migrations (a backup
- * restored from before them): its queries would fail on a missing table instead.
+ * Opens the database for `verify-chain`, as it is: a SQLite file that does not exist (a mistyped
+ * path), `sqlite::memory:` or a folder is refused naming the setting and the path, never created
+ * as a new, empty database (`mustExist`; only `migrate` creates one). It refuses one that lacks
+ * this build's migrations (a backup restored from before them): its queries would fail on a
+ * missing table instead.
  */
 async function openToRead(url: string | undefined): Promise<ModelOrm> {
-  const model = await createOrm({ url: databaseUrl(url), urlSetting: urlSetting(url) });
+  const model = await createOrm({
+    url: databaseUrl(url),
+    urlSetting: urlSetting(url),
+    mustExist: true,
+  });
   try {
     await model.assertSchemaNotOlder({ command: 'xao-model verify-chain' });
     return model;
@@ -158,6 +180,11 @@ program
     'a link the chain must hold, e.g. <headSequence>:<headHash> of an earlier verification: catches snapshots deleted from the head (repeatable; not with --all)',
     (value: string, previous: string[] = []) => [...previous, value],
   )
+  .option(
+    '--progress-every <duration>',
+    `how often a long verification reports the records verified so far on stderr, e.g. 30s or 1m (default ${PROGRESS_EVERY_MS / 1000}s)`,
+    progressEvery,
+  )
   .action(
     async (options: {
       url?: string;
@@ -167,6 +194,7 @@ program
       file?: string;
       export?: string;
       expect?: string[];
+      progressEvery?: number;
     }) => {
       if (options.all) {
         if (options.connection || options.tenant || options.file)
@@ -182,9 +210,8 @@ program
       }
       const expect = parseExpectedLinks(options.expect ?? [], '--expect');
       if (options.file) {
-        const progress = (line: string) => process.stderr.write(`xao-model: ${line}\n`);
         report(
-          await verifyChainExportFile(options.file, progress, undefined, expect),
+          await verifyChainExportFile(options.file, progressLine, options.progressEvery, expect),
           options.file,
         );
         return;
@@ -194,16 +221,22 @@ program
       const model = await openToRead(options.url);
       try {
         const { namespace, name } = options.connection;
-        const chain = `the snapshot chain of ${namespace}/${name} tenant ${options.tenant}`;
+        const described = `${namespace}/${name} tenant ${options.tenant}`;
+        const chain = `the snapshot chain of ${described}`;
+        const progress = recordsVerifiedProgress(described, progressLine, options.progressEvery);
         if (!options.export) {
           report(
-            await model.db.snapshots.verifyChain(options.connection, options.tenant, { expect }),
+            await model.db.snapshots.verifyChain(options.connection, options.tenant, {
+              expect,
+              progress,
+            }),
             chain,
           );
           return;
         }
         const stream = await model.db.snapshots.exportChain(options.connection, options.tenant, {
           expect,
+          progress,
         });
         // The verification of exactly what was written, not of a second read.
         report(stream ? await writeExport(stream, options.export) : emptyChain, chain);
@@ -214,12 +247,17 @@ program
   );
 
 /** `verify-chain --all`: exit 1 when any chain fails, or when there is none (nothing proven). */
-async function verifyAll(options: { url?: string; export?: string }): Promise<void> {
+async function verifyAll(options: {
+  url?: string;
+  export?: string;
+  progressEvery?: number;
+}): Promise<void> {
   const model = await openToRead(options.url);
   try {
     const result = await verifyAllChains(model.db, {
       out: (line) => process.stdout.write(`${line}\n`),
-      progress: (line) => process.stderr.write(`xao-model: ${line}\n`),
+      progress: progressLine,
+      everyMs: options.progressEvery,
       exportDir: options.export,
     });
     if (result.chains === 0)

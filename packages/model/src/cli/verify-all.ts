@@ -1,6 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChainVerification } from '../hashing/snapshot-hash.js';
+import {
+  PROGRESS_EVERY_MS,
+  recordsVerifiedProgress,
+  type ChainExportProgress,
+} from '../snapshots/chain-export.js';
 import { safeErrorMessage } from '../logging/error-serializer.js';
 import type { ChainGap } from '../services/chain-gaps.js';
 import type { Database } from '../services/database.js';
@@ -10,8 +15,12 @@ import { writeExport } from './write-export.js';
 export interface VerifyAllOptions {
   /** Each line of the table, then the summary, as they come (stdout). */
   out(line: string): void;
-  /** `N of M chains verified so far`, at most every `everyMs` (stderr). */
+  /**
+   * `N of M chains verified so far` between chains, and `<chain>: N records verified so far`
+   * within a long one (`recordsVerifiedProgress`), each at most every `everyMs` (stderr).
+   */
   progress?(line: string): void;
+  /** Default PROGRESS_EVERY_MS (10 s). */
   everyMs?: number;
   /** A folder that receives each chain's export, `<namespace>_<name>_<tenantId>.json`. */
   exportDir?: string;
@@ -91,13 +100,15 @@ export async function verifyAllChains(
   const gaps = await db.snapshots.chainGaps();
   if (chains.length === 0 && gaps.length === 0) return { chains: 0, failed: [], gaps };
   if (options.exportDir) await mkdir(options.exportDir, { recursive: true });
-  const everyMs = options.everyMs ?? 10_000;
+  const everyMs = options.everyMs ?? PROGRESS_EVERY_MS;
   let reported = Date.now();
   const failures: ChainRef[] = [];
   options.out(COLUMNS.join('\t'));
   for (const [i, chain] of chains.entries()) {
     try {
-      const result = await verifyOne(db, chain, options.exportDir);
+      const progress =
+        options.progress && recordsVerifiedProgress(describe(chain), options.progress, everyMs);
+      const result = await verifyOne(db, chain, options.exportDir, progress);
       if (failed(result)) failures.push(chain);
       options.out(chainLine(chain, result));
     } catch (error) {
@@ -129,9 +140,10 @@ async function verifyOne(
   db: Database,
   chain: ChainRef,
   exportDir: string | undefined,
+  progress: ChainExportProgress | undefined,
 ): Promise<ChainVerification> {
-  if (!exportDir) return db.snapshots.verifyChain(chain.connection, chain.tenantId);
-  const stream = await db.snapshots.exportChain(chain.connection, chain.tenantId);
+  if (!exportDir) return db.snapshots.verifyChain(chain.connection, chain.tenantId, { progress });
+  const stream = await db.snapshots.exportChain(chain.connection, chain.tenantId, { progress });
   // A checkpoint without snapshots has nothing to export.
   if (!stream) return { ok: true, length: 0, headSequence: null, headHash: null, problems: [] };
   return writeExport(stream, join(exportDir, chainExportFile(chain)));

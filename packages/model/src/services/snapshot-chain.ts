@@ -9,7 +9,12 @@ import {
   type ChainCheckpoint,
   type ChainVerification,
 } from '../hashing/snapshot-hash.js';
-import { chainExportText, type ChainPart } from '../snapshots/chain-export.js';
+import {
+  chainExportText,
+  recordProgress,
+  type ChainExportProgress,
+  type ChainPart,
+} from '../snapshots/chain-export.js';
 import {
   DerivedCheck,
   type ContentText,
@@ -144,18 +149,21 @@ export async function openChain(
 /**
  * The chain's parts for `verifier`, which verifies each one's links (`verifyPart`) as it takes it;
  * once it has, the entries' diffs and counts are derived again (`DerivedCheck`) and what differs
- * is reported to it.
+ * is reported to it. `progress` is told the records verified so far (`recordProgress`).
  */
 export async function* withDerivedCheck(
   chain: OpenChain,
   verifier: ChainVerifier,
+  progress?: ChainExportProgress,
 ): AsyncGenerator<ChainPart> {
   const derived = new DerivedCheck(chain.textOf);
+  const verified = recordProgress(progress);
   for await (const part of chain.parts) {
     yield part;
     if (part.kind !== 'entries') continue;
     for (const entry of part.entries)
       for (const problem of await derived.check(entry)) verifier.report(problem);
+    verified(part.entries.length);
   }
 }
 
@@ -201,7 +209,7 @@ export async function listChains(em: SqlEntityManager): Promise<ChainRef[]> {
 /**
  * A chain export being written: its text, then the verification of exactly that text, with the
  * links `expect`ed, and the diffs and counts of its snapshots as the database stores them (which
- * the export does not hold).
+ * the export does not hold). `progress` is told the records written and verified so far.
  */
 export class ChainExportStream {
   private readonly verifier = new ChainVerifier();
@@ -210,6 +218,7 @@ export class ChainExportStream {
   constructor(
     private readonly chain: OpenChain,
     expect: readonly ExpectedLink[] = [],
+    private readonly progress?: ChainExportProgress,
   ) {
     this.verifier.expect(expect);
   }
@@ -217,7 +226,7 @@ export class ChainExportStream {
   /** The export (version 2) in pieces of one content or one page of records; read it once. */
   async *text(): AsyncGenerator<string> {
     const { connection, tenantId, checkpoint } = this.chain;
-    const parts = withDerivedCheck(this.chain, this.verifier);
+    const parts = withDerivedCheck(this.chain, this.verifier, this.progress);
     yield* chainExportText({ connection, tenantId, checkpoint }, parts, this.verifier);
     this.finished = true;
   }

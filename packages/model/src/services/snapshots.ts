@@ -14,7 +14,7 @@ import {
 } from '../hashing/snapshot-hash.js';
 import type { ExpectedLink } from '../hashing/expected-link.js';
 import { isUuid, newId } from '../ids.js';
-import { verifyPart } from '../snapshots/chain-export.js';
+import { verifyPart, type ChainExportProgress } from '../snapshots/chain-export.js';
 import { activeUserCount, deriveSnapshot } from '../snapshots/derived.js';
 import { accessChanges, diffUsers, type SnapshotDiff } from '../snapshots/diff.js';
 import {
@@ -41,6 +41,11 @@ import { SNAPSHOT_PRUNE_AUDIT, snapshotChainResource } from './snapshot-retentio
 export interface ChainVerifyOptions {
   /** Links the chain must hold: heads kept from earlier verifications (`parseExpectedLinks`). */
   expect?: readonly ExpectedLink[];
+  /**
+   * Told the records verified so far at most every `everyMs`, for a long chain (the CLIs:
+   * `recordsVerifiedProgress`, the reporter of an export file's verification too).
+   */
+  progress?: ChainExportProgress;
 }
 
 export interface TenantRef {
@@ -408,7 +413,7 @@ export class SnapshotService {
     options: ChainVerifyOptions = {},
   ): Promise<ChainExportStream | null> {
     const chain = await openChain(this.ctx.em(), connection, tenantId);
-    return chain && new ChainExportStream(chain, options.expect);
+    return chain && new ChainExportStream(chain, options.expect, options.progress);
   }
 
   /** Every chain in the database, deleted connections' too (see `listChains`). */
@@ -440,7 +445,8 @@ export class SnapshotService {
     const chain = await openChain(this.ctx.em(), connection, tenantId);
     if (chain?.checkpoint) verifier.start(chain.checkpoint);
     if (chain)
-      for await (const part of withDerivedCheck(chain, verifier)) verifyPart(verifier, part);
+      for await (const part of withDerivedCheck(chain, verifier, options.progress))
+        verifyPart(verifier, part);
     const result = verifier.result();
     if (!chain || !result.checkpoint) return result;
     const audited = await checkpointAudited(

@@ -401,11 +401,49 @@ export async function* parseChainExport(
   yield* reader.end();
 }
 
+/** Progress of a long verification, of an export file or of a chain read from the database. */
 export interface ChainExportProgress {
   /** The least time between two reports. */
   everyMs: number;
   /** The records verified so far. */
   report(records: number): void;
+}
+
+/** How often the CLIs report a long verification's progress (`--progress-every`'s default). */
+export const PROGRESS_EVERY_MS = 10_000;
+
+/**
+ * Counts the records verified, `add(n)` as each batch is, and hands `progress` the count at most
+ * every `everyMs`: the one progress reporter of every verification (an export file, a chain read
+ * from the database, a chain exported from it).
+ */
+export function recordProgress(progress: ChainExportProgress | undefined): (added: number) => void {
+  let records = 0;
+  let reported = Date.now();
+  return (added) => {
+    if (added === 0) return;
+    records += added;
+    if (progress && Date.now() - reported >= progress.everyMs) {
+      reported = Date.now();
+      progress.report(records);
+    }
+  };
+}
+
+/**
+ * The CLIs' progress: `<chain>: N records verified so far` to `line` (their stderr: stdout holds
+ * only the result) at most every `everyMs`; `chain` names the file or the chain verified.
+ */
+export function recordsVerifiedProgress(
+  chain: string,
+  line: (text: string) => void,
+  everyMs = PROGRESS_EVERY_MS,
+): ChainExportProgress {
+  return {
+    everyMs,
+    report: (records) =>
+      line(`${chain}: ${records} record${records === 1 ? '' : 's'} verified so far`),
+  };
 }
 
 /**
@@ -419,16 +457,11 @@ export async function verifyChainExport(
 ): Promise<ChainVerification> {
   const verifier = new ChainVerifier();
   verifier.expect(expect);
-  let records = 0;
-  let reported = Date.now();
+  const verified = recordProgress(progress);
   for await (const part of parts) {
     verifyPart(verifier, part);
     if (part.kind === 'content' || part.kind === 'checkpoint' || part.kind === 'chain') continue;
-    records += part.kind === 'entries' ? part.entries.length : part.records.length;
-    if (progress && Date.now() - reported >= progress.everyMs) {
-      reported = Date.now();
-      progress.report(records);
-    }
+    verified(part.kind === 'entries' ? part.entries.length : part.records.length);
   }
   return verifier.result();
 }
@@ -440,15 +473,12 @@ export async function verifyChainExport(
 export function verifyChainExportFile(
   path: string,
   progress?: (line: string) => void,
-  everyMs = 10_000,
+  everyMs = PROGRESS_EVERY_MS,
   expect: readonly ExpectedLink[] = [],
 ): Promise<ChainVerification> {
   return verifyChainExport(
     parseChainExport(createReadStream(path)),
-    progress && {
-      everyMs,
-      report: (records) => progress(`${path}: ${records} records verified so far`),
-    },
+    progress && recordsVerifiedProgress(path, progress, everyMs),
     expect,
   );
 }
