@@ -56,6 +56,12 @@ export {
   type SafeError,
 } from './logging/error-serializer.js';
 export { logLineOptions, type LoggingApp } from './logging/log-line.js';
+export {
+  REPEAT_LOG_EVERY_MS,
+  RepeatedFailureLog,
+  type RepeatLogger,
+  type RepeatedFailureLogOptions,
+} from './logging/repeated-failure-log.js';
 export { truncateUtf8 } from './text/truncate-utf8.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   DatabaseUnavailableError,
+  RepeatedFailureLog,
   redactWebhookTarget,
   safeErrorMessage,
   withDatabase,
@@ -40,6 +41,8 @@ export interface WebhookSenderOptions {
   maxAttempts?: number;
   backoff?: BackoffPolicy;
   onAttempt?(result: 'delivered' | 'retry' | 'failed'): void;
+  /** How often a pass failure that goes on is logged again (REPEAT_LOG_EVERY_MS, 5 min). */
+  repeatLogEveryMs?: number;
 }
 
 const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, maxMs: 10 * 60_000, jitter: 0.2 };
@@ -63,7 +66,9 @@ const RELEASE_WAIT_MS = 500;
  * leader overlapping this one) does not send it too; one that crashed leaves a claim that lapses.
  * While the database is not available the pass stops and the next poll tries again (a delivery
  * sent but not yet recorded is sent again once its claim lapses: receivers deduplicate by the
- * delivery id header). Logs name a target only redacted.
+ * delivery id header). Logs name a target only redacted. Passes that keep failing (every poll
+ * during a database outage) are logged when the failure starts or changes, then every 5 minutes
+ * with a count, and once when a pass succeeds again (RepeatedFailureLog).
  */
 export class WebhookSender {
   /** Who claims: this process (the pod's name and a random suffix, unique per sender). */
@@ -71,8 +76,15 @@ export class WebhookSender {
   private stopController = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  private readonly passFailures: RepeatedFailureLog;
 
-  constructor(private readonly options: WebhookSenderOptions) {}
+  constructor(private readonly options: WebhookSenderOptions) {
+    this.passFailures = new RepeatedFailureLog({
+      logger: options.logger,
+      recovered: 'webhook delivery passes run again',
+      ...(options.repeatLogEveryMs === undefined ? {} : { everyMs: options.repeatLogEveryMs }),
+    });
+  }
 
   start(): void {
     if (this.loop) return;
@@ -120,9 +132,10 @@ export class WebhookSender {
     while (!this.stopController.signal.aborted) {
       try {
         await this.deliverDue();
+        this.passFailures.succeeded();
       } catch (error) {
         if (error instanceof DatabaseUnavailableError)
-          this.options.logger.warn(
+          this.passFailures.failed(
             {
               reason: 'DatabaseUnavailable',
               database: error.database,
@@ -132,7 +145,7 @@ export class WebhookSender {
             },
             'webhook delivery pass waits for the database; retrying',
           );
-        else this.options.logger.warn({ err: error }, 'webhook delivery pass failed');
+        else this.passFailures.failed({ err: error }, 'webhook delivery pass failed');
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve;

@@ -327,6 +327,33 @@ describe('NamespaceClaims', () => {
     expect(store.holder('finance')).toBe('');
   });
 
+  it('an API server failing its Lease requests for an hour: logged when it starts, then every 5 minutes, and once when it answers again', async () => {
+    const { sink, lines } = memorySink();
+    await claimsWith({ logger: createLogger('info', sink) });
+    expect((await claims.check('finance')).held).toBe(true);
+    let finish!: () => void;
+    const reconcile = claims.using('finance', () => new Promise<void>((r) => (finish = r)));
+    store.failing = true;
+    // Looked at every 20 s: 180 failed requests.
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    const failed = lines().filter((l) => l.msg === 'reading the namespace claim failed');
+    expect(failed).toHaveLength(12);
+    expect(failed[0]).toMatchObject({
+      level: 'warn',
+      lease: `finance/${CLAIM_LEASE_NAME}`,
+      error: 'HTTP 500',
+    });
+    expect(failed[1]).toMatchObject({ failedAttempts: 16, failingForMs: 5 * 60_000 });
+
+    store.failing = false;
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(
+      lines().filter((l) => l.msg === 'the API server answers the namespace claim requests again'),
+    ).toEqual([expect.objectContaining({ level: 'info', failedAttempts: 180 })]);
+    finish();
+    await reconcile;
+  });
+
   it('leaves a claim alone that another process of the release renewed meanwhile', async () => {
     expect((await claims.check('finance')).held).toBe(true);
     await vi.advanceTimersByTimeAsync(CLAIM_IDLE_MS - 1);

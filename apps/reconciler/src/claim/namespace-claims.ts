@@ -374,7 +374,7 @@ export class NamespaceClaims {
   }
 
   private async attempt(namespace: string, claim: Claim): Promise<string | undefined> {
-    const { renewPeriodMs, logger } = this.options;
+    const { renewPeriodMs } = this.options;
     const startedAt = this.now();
     // The next look: at the namespace's phase, no later than a period from now, no sooner than
     // half of one (a claim taken off its phase, or renewed late, is back on it after one look).
@@ -384,11 +384,7 @@ export class NamespaceClaims {
       (signal) => claim.lock.tryAcquireOrRenew(signal),
       renewPeriodMs,
       this.stopping.signal,
-      () =>
-        logger.warn(
-          { lease: claim.lock.leaseName, afterMs: renewPeriodMs },
-          'the API server did not answer the namespace claim request in time: gave up on it',
-        ),
+      () => claim.lock.timedOut(renewPeriodMs),
     );
     if (this.stopping.signal.aborted) return 'stopped';
     if (!result) return `no answer within ${renewPeriodMs} ms`;

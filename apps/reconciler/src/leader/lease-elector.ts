@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import { sleep } from '../util/sleep.js';
 import { boundedAttempt } from './bounded-attempt.js';
 import { systemLeaseClock, type LeaseClock } from './lease-clock.js';
-import { LeaseLock } from './lease-lock.js';
+import { LeaseLock, type LeaseApi } from './lease-lock.js';
 
 export interface LeaseElectorOptions {
   kubeConfig: KubeConfig;
@@ -22,6 +22,8 @@ export interface LeaseElectorOptions {
   logger: Logger;
   /** The system's wall and monotonic clocks unless given (tests). */
   clock?: LeaseClock;
+  /** The Lease calls; made from kubeConfig unless given (tests). */
+  api?: LeaseApi;
 }
 
 /**
@@ -37,6 +39,8 @@ export interface LeaseElectorOptions {
  * server that does not answer) is aborted when its time is up, so the leader steps down at its
  * deadline even then, before a standby can take the Lease (leaseDuration after the last renewal).
  * What an abandoned request does later is ignored: only a fresh, successful attempt leads again.
+ * Attempts that keep failing (every retryPeriod) are logged as LeaseLock logs them: when the
+ * failure starts or changes, every 5 minutes with a count, and once the API server answers again.
  */
 export class LeaseElector {
   private readonly lock: LeaseLock;
@@ -56,7 +60,7 @@ export class LeaseElector {
     const clock = options.clock ?? systemLeaseClock;
     this.now = () => clock.monotonic();
     this.lock = new LeaseLock({
-      api: options.kubeConfig.makeApiClient(CoordinationV1Api),
+      api: options.api ?? options.kubeConfig.makeApiClient(CoordinationV1Api),
       namespace: options.namespace,
       name: options.name,
       identity: options.identity,
@@ -133,11 +137,7 @@ export class LeaseElector {
       (signal) => this.lock.tryAcquireOrRenew(signal),
       budgetMs,
       this.stopController.signal,
-      () =>
-        this.options.logger.warn(
-          { lease: this.leaseName, afterMs: budgetMs },
-          'the API server did not answer the leader lease request in time: gave up on it',
-        ),
+      () => this.lock.timedOut(budgetMs),
     );
     return result?.outcome === 'acquired';
   }

@@ -6,6 +6,7 @@ import {
   type V1LeaseSpec,
 } from '@kubernetes/client-node';
 import { abortOptions } from '@xero-access/crd';
+import { RepeatedFailureLog } from '@xero-access/model';
 import { describeKubeError, isConflict, isNotFound } from '../kube/http-status.js';
 import type { Logger } from '../logging/logger.js';
 import type { LeaseClock } from './lease-clock.js';
@@ -47,7 +48,10 @@ const ABORTED: LeaseAttempt = { outcome: 'failed', error: 'aborted', conflict: f
  * duration, measured on this process's monotonic clock from when it last saw the record change
  * (so neither clock skew nor a step of the wall clock matters: LeaseClock); renewed by its holder;
  * every write carries the resourceVersion read, so two writers cannot both win. Shared by the
- * leader election and the namespace claims.
+ * leader election and the namespace claims. Its requests are retried every few seconds, through an
+ * API server outage or an RBAC refusal too: their failures are logged when they start or change,
+ * then every 5 minutes with a count, and once when the API server answers again
+ * (RepeatedFailureLog).
  */
 export class LeaseLock {
   /**
@@ -56,8 +60,16 @@ export class LeaseLock {
    * `seenAt` on the monotonic clock.
    */
   private observed: { holder: string; version: string; seenAt: number } | undefined;
+  private readonly requestFailures: RepeatedFailureLog;
 
-  constructor(private readonly options: LeaseLockOptions) {}
+  constructor(private readonly options: LeaseLockOptions) {
+    this.requestFailures = new RepeatedFailureLog({
+      logger: options.logger,
+      recovered: `the API server answers the ${options.what} requests again`,
+      fields: { lease: this.leaseName },
+      now: () => options.clock.monotonic(),
+    });
+  }
 
   get leaseName(): string {
     return `${this.options.namespace}/${this.options.name}`;
@@ -65,6 +77,21 @@ export class LeaseLock {
 
   /** One read, then a create or a replace; `signal` aborts the requests (and the answer is ignored). */
   async tryAcquireOrRenew(signal: AbortSignal): Promise<LeaseAttempt> {
+    const attempt = await this.attempt(signal);
+    // Answered (a conflict too: another writer was first).
+    if (attempt.outcome !== 'failed' || attempt.conflict) this.requestFailures.succeeded();
+    return attempt;
+  }
+
+  /** The caller gave up on an attempt the API server did not answer within `afterMs`. */
+  timedOut(afterMs: number): void {
+    this.requestFailures.failed(
+      { afterMs },
+      `the API server did not answer the ${this.options.what} request in time: gave up on it`,
+    );
+  }
+
+  private async attempt(signal: AbortSignal): Promise<LeaseAttempt> {
     const { api, namespace, name, identity, what } = this.options;
     const now = this.options.clock.monotonic();
     // Only for the record: what others read as when it was renewed.
@@ -188,7 +215,7 @@ export class LeaseLock {
   private failed(error: unknown, message: string): LeaseAttempt {
     const conflict = isConflict(error);
     const described = describeKubeError(error);
-    if (!conflict) this.options.logger.warn({ lease: this.leaseName, error: described }, message);
+    if (!conflict) this.requestFailures.failed({ error: described }, message);
     return { outcome: 'failed', error: described, conflict };
   }
 

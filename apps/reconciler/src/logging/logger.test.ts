@@ -11,6 +11,15 @@ describe('createLogger', () => {
     expect(new Date(line!.time as string).toISOString()).toBe(line!.time);
   });
 
+  it('names a token Secret under tokenSecret, not redacted: only a key named secret is', () => {
+    const { sink, lines } = memorySink();
+    createLogger('info', sink).info(
+      { connection: 'finance/acme', tokenSecret: 'acme-tokens', secret: 'whsec_value' },
+      'refresh token rotated and written back',
+    );
+    expect(lines()[0]).toMatchObject({ tokenSecret: 'acme-tokens', secret: '[redacted]' });
+  });
+
   it('still redacts credentials outside errors', () => {
     const { sink, lines } = memorySink();
     createLogger('info', sink).info(

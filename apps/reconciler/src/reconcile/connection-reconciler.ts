@@ -31,6 +31,7 @@ import type { TokenManager } from '../token/token-manager.js';
 import { withJitter } from '../util/backoff.js';
 import type { XeroClients } from '../xero/xero-clients.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
+import { logFailure } from './failure-log.js';
 import type { Progress, SyncOutcome } from './sync-outcome.js';
 import { tenantsFailure } from './tenant-failures.js';
 import {
@@ -303,19 +304,21 @@ export class ConnectionReconciler {
         );
         return { requeueAfterMs: syncWaitMs(spec, this.deps.settings.syncJitter) };
       }
-      failure = classifyFailure(deadline.causeOf(error), progress.phase);
+      const cause = deadline.causeOf(error);
+      failure = classifyFailure(cause, progress.phase);
       const timedOut = failure.reason === SYNC_TIMED_OUT;
-      this.deps.logger.warn(
-        {
-          connection: key,
-          phase: progress.phase,
-          reason: failure.reason,
-          message: failure.message,
-          ...(timedOut ? { syncTimeoutMs: this.deps.settings.syncTimeoutMs } : {}),
-        },
+      logFailure(
+        this.deps.logger,
         timedOut
           ? 'sync timed out: its Xero and Kubernetes calls were abandoned'
           : 'reconcile failed',
+        {
+          connection: key,
+          phase: progress.phase,
+          ...(timedOut ? { syncTimeoutMs: this.deps.settings.syncTimeoutMs } : {}),
+        },
+        cause,
+        failure,
       );
       this.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
       // Nothing of this sync was recorded: what the last one saw is checked against today's

@@ -109,6 +109,35 @@ export function classifyFailure(error: unknown, phase: Phase): ClassifiedFailure
   };
 }
 
+/**
+ * Reasons of failures the classifier could not name: a bug, a database error that is no outage, a
+ * policy bundle that fails on its input. Their message is short (a database error's names only its
+ * kind: the status is readable by anyone who may get the XeroConnection) and points to the log,
+ * so the log line has the error itself (`err`: type, message without SQL, stack, code, causes).
+ */
+const UNEXPECTED_REASONS: ReadonlySet<string> = new Set(['InternalError', 'EvaluationFailed']);
+
+export function isUnexpectedFailure(failure: ClassifiedFailure): boolean {
+  return UNEXPECTED_REASONS.has(failure.reason);
+}
+
+/**
+ * What a failure's log line adds about the error behind it: `err` (the logger's serializeError
+ * reduces it: no SQL, no values, no request or response) when the classifier could not name it
+ * (isUnexpectedFailure), nothing for one it names (its message says it all). When every
+ * organisation failed: the first such organisation's error, and its `tenantId`.
+ */
+export function unexpectedErrorFields(
+  error: unknown,
+  failure: ClassifiedFailure,
+): { err?: unknown; tenantId?: string } {
+  if (error instanceof TenantsFailedError) {
+    const unexpected = error.failures.find((f) => isUnexpectedFailure(f.failure));
+    return unexpected ? { err: unexpected.error, tenantId: unexpected.tenant.tenantId } : {};
+  }
+  return isUnexpectedFailure(failure) ? { err: error } : {};
+}
+
 /** Status is readable by anyone who may get the XeroConnection: a database error's SQL stays in the log. */
 function describeOther(error: unknown): string {
   const kind = databaseErrorKind(error);

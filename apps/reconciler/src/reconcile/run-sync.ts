@@ -18,6 +18,7 @@ import { withStaleTokenRetried } from '../token/stale-token-retry.js';
 import type { AccessGrant } from '../token/token-manager.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { classifyFailure } from './failure-classifier.js';
+import { logTenantFailures } from './failure-log.js';
 import type { EffectiveSpec } from './spec-defaults.js';
 import type { SyncDeadline } from './sync-deadline.js';
 import { SupersededSyncError } from './superseded-sync.js';
@@ -82,12 +83,7 @@ export async function syncAndEvaluate(
   const tenants = fetched.synced;
   const kept = fetched.kept ?? [];
   if (tenants.length === 0 && kept.length === 0) throw new TenantsFailedError(fetched.failed);
-  for (const { tenant, failure } of fetched.failed) {
-    ctx.deps.logger.warn(
-      { connection: objectKey(connection), tenantId: tenant.tenantId, ...failure },
-      'organisation not synced; the others are recorded',
-    );
-  }
+  logTenantFailures(ctx.deps.logger, objectKey(connection), fetched.failed);
   // Database calls: an outage becomes DatabaseUnavailable (retried), not an internal error.
   const database = <T>(call: () => Promise<T>): Promise<T> =>
     withDatabase(ctx.deps.settings.database, call);
@@ -171,15 +167,18 @@ async function syncSelectedTenants(
     synced,
     kept,
     ...(unmonitored ? { unmonitored } : {}),
-    failed: failed.map(({ error, ...tenant }) => ({
-      tenant,
-      failure: classifyFailure(deadline.causeOf(error), 'sync'),
-    })),
+    failed: failed.map(({ error, ...tenant }) => {
+      const cause = deadline.causeOf(error);
+      return { tenant, failure: classifyFailure(cause, 'sync'), error: cause };
+    }),
   };
 }
 
-/** Says once (per pair of tenant ids, per process) that spec.tenantId overrides tenant_id. */
-async function reportTenantMismatch(
+/**
+ * Says once (per pair of tenant ids, per process) that spec.tenantId overrides tenant_id: a
+ * `TenantIdMismatch` Warning Event, and a log line with both ids and the token Secret's name.
+ */
+export async function reportTenantMismatch(
   ctx: RunSync,
   connection: XeroConnection,
   selection: TenantSelection,
@@ -194,7 +193,16 @@ async function reportTenantMismatch(
   if (ctx.tenantMismatches.get(key) === pair) return;
   signal.throwIfAborted();
   ctx.tenantMismatches.set(key, pair);
+  ctx.deps.logger.warn(
+    {
+      connection: key,
+      tenantId: selection.tenantId,
+      secretTenantId: selection.overriddenSecretTenantId,
+      tokenSecret: connection.spec.tokenSecretRef?.name,
+      eventReason: 'TenantIdMismatch',
+    },
+    "spec.tenantId and the token Secret's tenant_id name different organisations: monitoring spec.tenantId only",
+  );
   const message = tenantMismatchMessage(selection);
-  ctx.deps.logger.warn({ connection: key }, message);
   await ctx.deps.events.record(connection, 'Warning', 'TenantIdMismatch', 'Sync', message, signal);
 }

@@ -9,6 +9,7 @@ import { readAppCredentials } from '../token/credentials-secret.js';
 import type { KeepAliveOutcome } from '../token/token-manager.js';
 import type { ConnectionReconcilerDeps } from './connection-reconciler.js';
 import { classifyFailure, type ClassifiedFailure } from './failure-classifier.js';
+import { logFailure } from './failure-log.js';
 import type { EffectiveSpec } from './spec-defaults.js';
 import type { SyncDeadline } from './sync-deadline.js';
 
@@ -73,10 +74,14 @@ export async function reconcileSuspended(
     }
   } catch (error) {
     fenced.throwIfAborted();
-    failure = classifyFailure(ctx.deadline.causeOf(error), 'authenticate');
-    ctx.deps.logger.warn(
-      { connection: ctx.key, reason: failure.reason, message: failure.message },
+    const cause = ctx.deadline.causeOf(error);
+    failure = classifyFailure(cause, 'authenticate');
+    logFailure(
+      ctx.deps.logger,
       'could not keep the tokens of a suspended connection alive',
+      { connection: ctx.key },
+      cause,
+      failure,
     );
     ctx.deps.metrics.reconcileErrors.inc({ reason: failure.reason });
     set({

@@ -8,6 +8,8 @@ import type { ClassifiedFailure, Phase } from './failure-classifier.js';
 export interface TenantFailure {
   tenant: SelectedTenant;
   failure: ClassifiedFailure;
+  /** The error as thrown, for the log (unexpectedErrorFields); never shown in the status. */
+  error?: unknown;
 }
 
 /** What the Xero calls of a sync brought: the organisations synced and those that failed. */

@@ -6,7 +6,9 @@ import {
   xeroErrors,
   type XeroClient,
 } from '@xero-access/xero-client';
+import { describeKubeError } from '../kube/http-status.js';
 import { RecentSecretWrites } from '../kube/recent-secret-writes.js';
+import { markLogged } from '../logging/logged-errors.js';
 import type { Logger } from '../logging/logger.js';
 import {
   overwrittenTokenRefused,
@@ -227,14 +229,24 @@ export class TokenManager {
             const spentAt = unsaved ?? writtenAt;
             this.unsavedRotations.set(key, { digest, spentAt });
             const failed = writeBackFailed(error, namespace, secretName, spentAt);
-            this.options.logger.error({ connection: key, secret: secretName }, failed.message);
-            throw failed;
+            // Logged here, with what went wrong, at error: the grant is lost at graceEndsAt.
+            // The reconcile's own line leaves it out (markLogged).
+            this.options.logger.error(
+              {
+                connection: key,
+                tokenSecret: secretName,
+                kubeError: describeKubeError(error),
+                graceEndsAt: failed.graceEndsAt!.toISOString(),
+              },
+              'rotated token set not stored: Xero hands out the same set until graceEndsAt',
+            );
+            throw markLogged(failed);
           }
           this.unsavedRotations.delete(key);
           if (outcome.superseded) {
             superseded = true;
             this.options.logger.info(
-              { connection: key, secret: secretName },
+              { connection: key, tokenSecret: secretName },
               'a newer token set (a new consent) was stored while refreshing: kept it instead of the rotated set of the earlier grant',
             );
             return;
@@ -245,7 +257,11 @@ export class TokenManager {
             resourceVersion: outcome.secret.metadata?.resourceVersion ?? '',
           });
           this.options.logger.info(
-            { connection: key, secret: secretName, expiresAt: rotated.expiresAt.toISOString() },
+            {
+              connection: key,
+              tokenSecret: secretName,
+              expiresAt: rotated.expiresAt.toISOString(),
+            },
             'refresh token rotated and written back',
           );
         },
@@ -277,9 +293,11 @@ export class TokenManager {
     warn: TokenWarning | undefined,
   ): Promise<void> {
     if (this.reportedOverwrites.get(key) === tokens.resourceVersion) return;
-    const message = overwrittenWarning(namespace, tokens.secretName);
-    this.options.logger.warn({ connection: key, secret: tokens.secretName }, message);
-    await warn?.(TOKEN_SECRET_OVERWRITTEN, message);
+    this.options.logger.warn(
+      { connection: key, tokenSecret: tokens.secretName, eventReason: TOKEN_SECRET_OVERWRITTEN },
+      'token Secret holds a refresh token the operator did not write: something else overwrote it',
+    );
+    await warn?.(TOKEN_SECRET_OVERWRITTEN, overwrittenWarning(namespace, tokens.secretName));
     this.reportedOverwrites.set(key, tokens.resourceVersion);
   }
 

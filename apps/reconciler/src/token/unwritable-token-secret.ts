@@ -31,6 +31,11 @@ export class TokenSecretNotWritableError extends Error {
   ) {
     super(message);
   }
+
+  /** Until when Xero answers the spent refresh token with the set not stored (its grace period). */
+  get graceEndsAt(): Date | undefined {
+    return this.spentAt && new Date(this.spentAt.getTime() + XERO_REFRESH_GRACE_MS);
+  }
 }
 
 export function isTokenSecretNotWritable(error: unknown): error is TokenSecretNotWritableError {

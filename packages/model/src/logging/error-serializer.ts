@@ -114,7 +114,7 @@ const SQLSTATE = /^[0-9A-Z]{5}$/;
  * SQLSTATE `code` and a `severity`), better-sqlite3's SqliteError (`SQLITE_*`), or a MySQL-style
  * error with `sqlState`. Their messages start with the failed statement.
  */
-function isDatabaseError(error: object): boolean {
+export function isDatabaseError(error: object): boolean {
   if (error instanceof DriverException || typeof read(error, 'sqlState') === 'string') return true;
   const code = read(error, 'code');
   if (typeof code !== 'string') return false;

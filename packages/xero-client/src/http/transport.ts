@@ -269,7 +269,13 @@ export class Transport {
     request.signal?.throwIfAborted();
     const ms = backoffDelay(failures, this.retry);
     this.logger.warn(
-      { operation: request.operation, cause, attempt: failures, retryInMs: ms },
+      {
+        operation: request.operation,
+        tenantId: request.scope?.tenantId,
+        cause,
+        attempt: failures,
+        retryInMs: ms,
+      },
       'Xero call failed; retrying',
     );
     await delay(ms, request.signal);
