@@ -171,6 +171,65 @@ describe('xero-policies', { timeout: 60_000 }, () => {
   );
 
   it.each(['test', 'build'])(
+    "%s refuses an included file that declares a built-in check's package (exit 1)",
+    async (command) => {
+      // opa would merge this finding into user-identified's.
+      const merged = await regoFolder({
+        'xeroaccess/checks/user-identified/extra.rego':
+          'package xeroaccess.checks["user-identified"]\n\nfindings contains ' +
+          '{"severity": "low", "subject": {"kind": "connection", "id": "x"}, "message": "m", "remediation": "r"}\n',
+      });
+      const out = join(dir, `merged-${command}`);
+      const output = command === 'build' ? ['--output', out] : [];
+      const run = await cli([command, '--include', merged, ...output]);
+      expect(run.code).toBe(1);
+      const file = join(merged, 'xeroaccess/checks/user-identified/extra.rego');
+      expect(run.stderr).toContain(
+        `  ${file}: package xeroaccess.checks["user-identified"] (the built-in check user-identified)\n`,
+      );
+      await expect(access(join(out, 'bundle.tar.gz'))).rejects.toThrow();
+    },
+  );
+
+  it.each(['test', 'build'])(
+    '%s runs opa check --strict over the included folders (exit 1)',
+    async (command) => {
+      const unused = await regoFolder({
+        'xeroaccess/checks/unused-import/check.rego':
+          'package xeroaccess.checks["unused-import"]\n\nimport data.xeroaccess.lib.identity\n\nfindings := set()\n',
+      });
+      const out = join(dir, `strict-${command}`);
+      const output = command === 'build' ? ['--output', out] : [];
+      const run = await cli([command, '--include', unused, ...output]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('opa check --strict found problems in the Rego');
+      expect(run.stderr).toContain(
+        `${join(unused, 'xeroaccess/checks/unused-import/check.rego')}:3: rego_compile_error: ` +
+          'import data.xeroaccess.lib.identity unused',
+      );
+      await expect(access(join(out, 'bundle.tar.gz'))).rejects.toThrow();
+    },
+  );
+
+  it('test lints the included folders with Regal and exits 1 naming each problem', async () => {
+    // Tested and covered, but not in a folder that mirrors its package.
+    const misplaced = await regoFolder({
+      'checks/check.rego': 'package xeroaccess.checks.misplaced\n\nfindings := set()\n',
+      'checks/check_test.rego':
+        'package xeroaccess.checks.misplaced_test\n\nimport data.xeroaccess.checks.misplaced\n\n' +
+        'test_reports_nothing if count(misplaced.findings) == 0\n',
+    });
+    const run = await cli(['test', '--include', misplaced]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('coverage:');
+    expect(run.stderr).toContain('xero-policies: Regal found 2 problems in the --include folders');
+    expect(run.stderr).toContain(
+      `  ${join(misplaced, 'checks/check.rego')}:1:9: directory-package-mismatch (idiomatic): ` +
+        'Directory structure should mirror package\n',
+    );
+  });
+
+  it.each(['test', 'build'])(
     '%s refuses an --include folder that is missing or not a folder with a usage error',
     async (command) => {
       const output = command === 'build' ? ['--output', join(dir, `include-${command}`)] : [];

@@ -7,12 +7,17 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { PolicyEvaluator, messageOf } from './evaluator.js';
 import { buildBundle } from './opa/build.js';
 import { displayPath, filesUnder, formatCoverage } from './opa/coverage-table.js';
+import { REGAL_CONFIG, regalLint } from './opa/regal-lint.js';
 import { runRegoTests } from './opa/rego-test.js';
 import { profileEvaluation } from './profile/profile-evaluation.js';
 import { formatProfile } from './profile/profile-table.js';
 import { PolicyDocumentError } from './schema/validate.js';
 
-/** Exit codes: 1 = something failed, 2 = the input document or the command line is invalid. */
+/**
+ * Exit codes: 1 = something failed (including Rego that test or build refuse: a check nested too
+ * deep, an included file in a shipped package, opa check --strict or Regal problems), 2 = the
+ * input document or the command line is invalid.
+ */
 const EXIT_FAILED = 1;
 const EXIT_INVALID_INPUT = 2;
 
@@ -124,6 +129,19 @@ program
     if (under.length > 0) {
       const names = under.map((file) => `${displayPath(file.file)} (${file.percent}%)`);
       fail(`line coverage under ${minimum}% in: ${names.join(', ')}`);
+    }
+    // The included Rego meets the shipped checks' bar (npm run lint): opa check --strict ran
+    // above (checkedPolicyRoots); Regal, with the same settings, here.
+    const violations = await regalLint(options.include).catch((error: unknown) =>
+      fail(messageOf(error)),
+    );
+    if (violations.length > 0) {
+      fail(
+        [
+          `Regal found ${violations.length} problem${violations.length === 1 ? '' : 's'} in the --include folders (settings: ${REGAL_CONFIG}):`,
+          ...violations.map((line) => `  ${line}`),
+        ].join('\n'),
+      );
     }
   });
 

@@ -27,6 +27,18 @@ describe('resolutionNote', () => {
     );
   });
 
+  it('never calls it remediation when the subject is listed in neither snapshot', () => {
+    // A custom check that names users by staff id or email: no Xero user had that id, so its
+    // disappearance from the findings says nothing about access being removed.
+    const note = resolutionNote(user(null, null), 7, evaluatedBy);
+    expect(note).toBe(
+      'no longer reported in snapshot 7 under policy bundle 1.4.0 (sha256 ab12cd34ef56), ' +
+        'connection generation 3, offboarding grace 24h: the subject is not a Xero user on record ' +
+        '(listed neither in snapshot 7 nor in the snapshot that last reported it), not remediation',
+    );
+    expect(note).not.toMatch(/^remediated/);
+  });
+
   it('names the bundle and settings when the user still holds the same role', () => {
     expect(resolutionNote(user('STANDARD', 'STANDARD'), 7, evaluatedBy)).toBe(
       'access unchanged: the user still holds STANDARD in snapshot 7; the check no longer ' +

@@ -41,7 +41,9 @@ export interface ResolvedSubject {
 /**
  * Why an evaluation resolved a finding, for its `resolved` event: the access was removed or
  * changed (remediation), or the subject holds the access it had and the check stopped reporting
- * it, which only a change of policy, settings, staff directory or account links does.
+ * it, which only a change of policy, settings, staff directory or account links does. A `user`
+ * subject listed in neither snapshot is not a Xero user on record (a custom check's subject id
+ * need not be a UserID): its resolution is never called remediation.
  */
 export function resolutionNote(
   subject: ResolvedSubject,
@@ -51,6 +53,13 @@ export function resolutionNote(
   const where = `snapshot ${sequence}`;
   if (subject.kind === 'user') {
     const { roleBefore, roleNow } = subject;
+    if (roleNow === null && roleBefore === null)
+      // A custom check can name a user by anything (a staff id, an email): listed in neither
+      // snapshot, nothing shows access was held, so nothing shows it was removed.
+      return (
+        `no longer reported in ${where}${under(evaluatedBy)}: the subject is not a Xero user on ` +
+        `record (listed neither in ${where} nor in the snapshot that last reported it), not remediation`
+      );
     if (roleNow === null) return `remediated: the user is no longer listed in ${where}`;
     if (roleNow === REMOVED_ROLE) return `remediated: the user's access was removed in ${where}`;
     if (roleBefore !== null && roleBefore !== roleNow)

@@ -34,7 +34,12 @@ describe.each(testDrivers)('why an evaluation resolved a finding, on $dialect', 
     await db.findings.apply(
       acme,
       first.id,
-      [...['gone', 'removed', 'demoted', 'kept'].map(unmapped), unconfigured, unidentified('ok')],
+      // staff-7: a custom check's user subject that is no Xero UserID (a staff id).
+      [
+        ...['gone', 'removed', 'demoted', 'kept', 'staff-7'].map(unmapped),
+        unconfigured,
+        unidentified('ok'),
+      ],
       first.takenAt,
       undefined,
       evaluatedBy(1),
@@ -66,6 +71,9 @@ describe.each(testDrivers)('why an evaluation resolved a finding, on $dialect', 
       kept:
         `access unchanged: the user still holds STANDARD in snapshot 2; the check no longer ` +
         `reports it under ${under}: a change of policy, settings, staff or account links, not remediation`,
+      'staff-7':
+        `no longer reported in snapshot 2 under ${under}: the subject is not a Xero user on record ` +
+        `(listed neither in snapshot 2 nor in the snapshot that last reported it), not remediation`,
       'finance/acme': `no longer reported in snapshot 2 under ${under}: a change of policy or settings`,
     });
 

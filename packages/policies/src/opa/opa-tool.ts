@@ -19,15 +19,32 @@ export function runOpa(
   args: string[],
   options: { cwd?: string; stdin?: string } = {},
 ): Promise<OpaRun> {
-  const opa = findTool('opa');
+  return runTool('opa', args, options);
+}
+
+/**
+ * Runs a pinned tool found as opa is (`regal`: XAO_REGAL, .tools/bin/regal, then PATH); throws
+ * when it is not found or cannot start, never on a non-zero exit.
+ */
+export function runTool(
+  name: 'opa' | 'regal',
+  args: string[],
+  options: { cwd?: string; stdin?: string } = {},
+): Promise<OpaRun> {
+  let tool: string;
+  try {
+    tool = findTool(name);
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
   return new Promise((resolve, reject) => {
     const child = execFile(
-      opa,
+      tool,
       args,
       { cwd: options.cwd ?? PACKAGE_DIR, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') {
-          reject(new Error(`cannot run ${opa}: ${error.message}`));
+          reject(new Error(`cannot run ${tool}: ${error.message}`));
           return;
         }
         resolve({ exitCode: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });

@@ -11,7 +11,7 @@ import {
 } from '../test/check-folders.js';
 import { runRegoTests } from './rego-test.js';
 
-describe('opa test', () => {
+describe('opa test', { timeout: 30_000 }, () => {
   it('passes with at least 90 % coverage of each policy file', async () => {
     const report = await runRegoTests();
     expect(report.output).toMatch(/PASS: \d+\/\d+/);
