@@ -13,6 +13,12 @@ export interface ReevaluationRequest {
   connections: string[];
   reason: string;
   at: string;
+  /**
+   * The admin API request that asked for it (its `X-Request-ID`, the audit log's `requestId`),
+   * when one did. Messages from admin APIs older than the field have none: readers must not
+   * require it.
+   */
+  requestId?: string;
 }
 
 export function reevaluationKeys(prefix: string): { channel: string; pending: string } {

@@ -22,6 +22,7 @@ import { FindingsController } from '../findings/findings.controller.js';
 import { HealthController } from '../health/health.controller.js';
 import { Readiness } from '../health/readiness.js';
 import { AllExceptionsFilter } from '../http/exception.filter.js';
+import { RequestIdScope } from '../http/request-id.js';
 import { UndeclaredInputInterceptor } from '../http/undeclared-input.interceptor.js';
 import { KubeGateway } from '../kube/kube.js';
 import { LinksController } from '../links/links.controller.js';
@@ -116,6 +117,9 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
         // Inside the audit: a write refused for what it sent is audited as any other 400.
         { provide: APP_INTERCEPTOR, useClass: UndeclaredInputInterceptor },
+        // Innermost: Nest runs the handler in the async context next.handle() was called in, so
+        // what the handler starts knows its request (currentRequestId).
+        { provide: APP_INTERCEPTOR, useClass: RequestIdScope },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
     };

@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyInstance } from 'fastify';
 import { closeConnectionsWhileDraining } from '../health/close-connections-while-draining.js';
 import { registerUtf8BodyParsers } from '../http/body-parsers.js';
+import { answerWithRequestId, newRequestId } from '../http/request-id.js';
 import { Readiness } from '../health/readiness.js';
 import { SECURITY_HEADERS } from '../http/security-headers.js';
 import { registerDocs } from '../openapi/docs.js';
@@ -27,6 +28,10 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     // One access-log line per request (below) instead of Fastify's two.
     logger: false,
+    // A UUID per request, in the access log, the audit log and the X-Request-ID answer header;
+    // never one the caller sends (Fastify would number them req-1, req-2… per process).
+    genReqId: newRequestId,
+    requestIdHeader: false,
     bodyLimit: deps.config.bodyLimitBytes,
     // Path parameters are validated (and refused with a 400 naming them) by the routes: a
     // Kubernetes name may be 253 characters, past Fastify's default of 100 (answered 414).
@@ -41,6 +46,7 @@ export async function createApp(
   const fastify = adapter.getInstance();
   // @nestjs/platform-fastify brings its own copy of fastify: same runtime, distinct types.
   const root = fastify as unknown as FastifyInstance;
+  answerWithRequestId(root);
   fastify.addHook('onResponse', async (request, reply) => {
     deps.logger.info(
       {

@@ -8,6 +8,7 @@ import { OidcVerifier } from '../auth/oidc.js';
 import type { AppConfig } from '../config/config.js';
 import { OAuthStateSigner } from '../connect/oauth-state.js';
 import { KubeGateway, loadKubeConfig } from '../kube/kube.js';
+import { logRedisOutages } from '../redis/redis-outage-log.js';
 import type { AppDependencies } from './app.module.js';
 
 /**
@@ -59,7 +60,8 @@ export async function openExistingModel(
 /**
  * The API's Redis client. A command gets no answer for at most 2 s: a Redis that accepts
  * connections but hangs must not hang every request behind the rate limits (which then count
- * per replica) or the connect flow (which then answers 503).
+ * per replica) or the connect flow (which then answers 503). An outage is logged as it begins,
+ * every 30 s while it lasts and as it ends (logRedisOutages), not at each reconnect.
  */
 export function createApiRedis(url: string, logger: Logger): Redis {
   const redis = new Redis(url, {
@@ -69,7 +71,7 @@ export function createApiRedis(url: string, logger: Logger): Redis {
     connectTimeout: 2_000,
     commandTimeout: 2_000,
   });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis error'));
+  logRedisOutages(redis, logger);
   return redis;
 }
 

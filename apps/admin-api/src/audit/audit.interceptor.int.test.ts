@@ -6,15 +6,23 @@ import { DIALECTS, startHarness, type Dialect, type Harness } from '../test/harn
 
 type Statement = 'INSERT' | 'UPDATE';
 
-/** A database trigger that refuses one kind of write to the audit log: a real database error. */
-function refuseSql(dialect: Dialect, statement: Statement): string[] {
+/**
+ * A database trigger that refuses one kind of write to the audit log: a real database error, or
+ * with `outage` one the API takes for the database being unavailable (busy, starting up).
+ */
+function refuseSql(dialect: Dialect, statement: Statement, outage = false): string[] {
   const name = `refuse_audit_${statement.toLowerCase()}`;
-  if (dialect === 'sqlite')
+  if (dialect === 'sqlite') {
+    const message = outage ? 'database is locked' : 'audit log refused';
     return [
-      `create trigger ${name} before ${statement} on audit_log_entry begin select raise(abort, 'audit log refused'); end`,
+      `create trigger ${name} before ${statement} on audit_log_entry begin select raise(abort, '${message}'); end`,
     ];
+  }
+  const raise = outage
+    ? `raise exception 'the database system is starting up' using errcode = '57P03'`
+    : `raise exception 'audit log refused'`;
   return [
-    `create or replace function ${name}() returns trigger as $$ begin raise exception 'audit log refused'; end $$ language plpgsql`,
+    `create or replace function ${name}() returns trigger as $$ begin ${raise}; end $$ language plpgsql`,
     `create trigger ${name} before ${statement} on audit_log_entry for each row execute function ${name}()`,
   ];
 }
@@ -99,6 +107,42 @@ describe.each(DIALECTS)(
       expect(JSON.stringify(logLines)).not.toContain('carol.leak@acme.example');
       expect(JSON.stringify(logLines)).not.toContain('insert into');
     });
+
+    it.each([
+      { what: 'refuses it', outage: false },
+      { what: 'is unavailable', outage: true },
+    ])(
+      'logs a write refused because the audit log $what once, with its request id (SCIM too)',
+      async ({ outage }) => {
+        await execute(refuseSql(dialect, 'INSERT', outage));
+        const from = logLines.length;
+        const staff = await h.call('POST', '/staff', {
+          token: h.tokens.admin,
+          body: { email: 'logged.once@acme.example', name: 'Logged Once' },
+        });
+        const scim = await h.call('POST', '/scim/v2/Users', {
+          token: h.tokens.scim,
+          body: { schemas: [SCIM_USER], userName: 'logged.once@acme.example' },
+          headers: { 'content-type': 'application/scim+json' },
+        });
+        expect([staff.statusCode, scim.statusCode], scim.body).toEqual([503, 503]);
+        expect(staff.json().message).toMatch(
+          outage ? /^the database is (busy|unavailable)/ : /^the audit log cannot be written/,
+        );
+        const refused = {
+          level: 'error',
+          msg: 'could not write the audit log entry; the request was refused',
+        };
+        expect(
+          logLines
+            .slice(from)
+            .map(({ level, msg, reqId, action }) => ({ level, msg, reqId, action })),
+        ).toEqual([
+          { ...refused, reqId: staff.headers['x-request-id'], action: 'POST /staff' },
+          { ...refused, reqId: scim.headers['x-request-id'], action: 'POST /scim/v2/Users' },
+        ]);
+      },
+    );
 
     it('keeps the entry pending, not missing, when the outcome cannot be recorded', async () => {
       await execute(refuseSql(dialect, 'UPDATE'));

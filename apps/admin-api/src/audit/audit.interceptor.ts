@@ -14,6 +14,7 @@ import { AUDIT_RESOURCE_ID, type RequestWithPrincipal } from '../auth/principal.
 import { DB } from '../database/database.module.js';
 import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
 import { unavailable } from '../http/errors.js';
+import { loggedAlready } from '../http/logged-once.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { actorOf, auditActorOf } from './audit-actor.js';
 import { AUDITED } from './audited.decorator.js';
@@ -96,14 +97,17 @@ export class AuditInterceptor implements NestInterceptor {
       });
       return entry.id;
     } catch (error) {
+      // Logged here, once: the exception filter answers the 503 without logging it again.
       this.logger.error(
-        { err: error, action: `${request.method} ${route}` },
+        { err: error, reqId: request.id, action: `${request.method} ${route}` },
         'could not write the audit log entry; the request was refused',
       );
       // An outage gets the answer every route gives one (busy or unreachable, and SCIM's format).
-      if (classifyDatabaseOutage(error)) throw error;
-      throw unavailable(
-        `the audit log cannot be written, so nothing was changed; retry in ${RETRY_AFTER_SECONDS} s`,
+      if (classifyDatabaseOutage(error)) throw loggedAlready(error);
+      throw loggedAlready(
+        unavailable(
+          `the audit log cannot be written, so nothing was changed; retry in ${RETRY_AFTER_SECONDS} s`,
+        ),
       );
     }
   }
@@ -137,6 +141,7 @@ export class AuditInterceptor implements NestInterceptor {
         this.logger.error(
           {
             err: error,
+            reqId: request.id,
             auditEntryId: entryId,
             action: `${request.method} ${routeOf(request)}`,
             outcome,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger.module.js';
 import { SCIM_PREFIX, sendScimError } from '../scim/scim-error-reply.js';
 import { setErrorHeaders, toErrorBody } from './error-body.js';
+import { wasLogged } from './logged-once.js';
 
 /** The global filter: every error as an ErrorBody (SCIM routes: a SCIM error). */
 @Catch()
@@ -17,10 +18,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (request.url.startsWith(SCIM_PREFIX)) return sendScimError(reply, error, this.logger);
     const body = toErrorBody(error);
     setErrorHeaders(reply, body.statusCode);
-    if (body.statusCode === 503)
-      this.logger.warn({ err: error, reqId: request.id }, 'answered 503 (retry later)');
-    else if (body.statusCode >= 500)
-      this.logger.error({ err: error, reqId: request.id }, 'request failed');
+    // An error logged where it happened (the audit log's write-ahead) is not logged again.
+    if (!wasLogged(error)) this.log(error, body.statusCode, request.id);
     void reply.status(body.statusCode).send(body);
+  }
+
+  private log(error: unknown, status: number, reqId: string): void {
+    if (status === 503) this.logger.warn({ err: error, reqId }, 'answered 503 (retry later)');
+    else if (status >= 500) this.logger.error({ err: error, reqId }, 'request failed');
   }
 }

@@ -6,6 +6,7 @@ import { applyBodyPerMediaType } from './body-per-media-type.js';
 import { errorComponents, errorResponse, SCIM_ERROR_REF } from './error-responses.js';
 import { openApiConfig } from './openapi-config.js';
 import { rateLimitHeaderComponents, rateLimitHeaderRefs } from './rate-limit-headers.js';
+import { requestIdHeaderComponents, requestIdHeaderRefs } from './request-id-header.js';
 
 const SCIM_MEDIA_TYPE = 'application/scim+json';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -24,7 +25,11 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   document.components = {
     ...document.components,
     schemas: { ...document.components?.schemas, ...errorComponents() },
-    headers: { ...document.components?.headers, ...rateLimitHeaderComponents() },
+    headers: {
+      ...document.components?.headers,
+      ...requestIdHeaderComponents(),
+      ...rateLimitHeaderComponents(),
+    },
   };
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const method of METHODS) {
@@ -33,6 +38,7 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       requireOperationId(method, path, operation);
       applyBodyPerMediaType(operation);
       answersOfEveryRoute(method, operation);
+      identified(operation);
       if (!path.startsWith(UNLIMITED_PREFIX)) rateLimited(operation);
     }
     if (path.startsWith(SCIM_PREFIX)) speakScim(operations);
@@ -63,6 +69,14 @@ function answersOfEveryRoute(method: string, operation: Operation): void {
     500 as const,
   ];
   for (const status of statuses) operation.responses[status] ??= errorResponse(status);
+}
+
+/** Every answer names its request (http/request-id.ts), errors included. */
+function identified(operation: Operation): void {
+  for (const response of Object.values(operation.responses)) {
+    if (!response || '$ref' in response) continue;
+    response.headers = { ...response.headers, ...requestIdHeaderRefs() };
+  }
 }
 
 /** Every answer of a rate-limited route carries the X-RateLimit-* headers, errors included. */

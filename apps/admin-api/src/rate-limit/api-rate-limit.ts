@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { ErrorBody } from '../http/errors.js';
+import { AtMostEvery, OUTAGE_REMINDER_MS } from '../logging/at-most-every.js';
 
 const WINDOW_SECONDS = 60;
-const OUTAGE_REPORT_EVERY_MS = 30_000;
 
 export interface ApiRateLimitOptions {
   redis: Redis;
@@ -26,7 +26,7 @@ export interface ApiRateLimitOptions {
 export class ApiRateLimit {
   private readonly limiter: RateLimiterRedis;
   private readonly duringOutage: RateLimiterMemory;
-  private outageReportedAt = -Infinity;
+  private readonly outageReport = new AtMostEvery(OUTAGE_REMINDER_MS);
 
   constructor(private readonly options: ApiRateLimitOptions) {
     this.limiter = new RateLimiterRedis({
@@ -89,9 +89,7 @@ export class ApiRateLimit {
   }
 
   private reportOutage(error: unknown): void {
-    const now = Date.now();
-    if (now - this.outageReportedAt < OUTAGE_REPORT_EVERY_MS) return;
-    this.outageReportedAt = now;
+    if (!this.outageReport.due()) return;
     this.options.logger.warn(
       { err: error, limit: `per ${this.options.per}` },
       'Redis is unavailable: API rate limits are counted by each replica alone until it is back',

@@ -46,32 +46,42 @@ export class ReevaluationPublisher {
   /**
    * Asks the reconciler to re-run the checks of these connections now, trying again while Redis
    * does not answer, for up to the retry budget. Never throws: the change is saved already.
+   * `requestId`: the API request that asks (carried in the message and logged by the reconciler).
    */
-  async request(connections: readonly string[], reason: string): Promise<ReevaluationOutcome> {
+  async request(
+    connections: readonly string[],
+    reason: string,
+    requestId?: string,
+  ): Promise<ReevaluationOutcome> {
     const unique = [...new Set(connections)].sort();
     if (unique.length === 0) return { reevaluated: [], notReevaluated: [] };
     const message: ReevaluationRequest = {
       connections: unique,
       reason,
       at: new Date().toISOString(),
+      ...(requestId ? { requestId } : {}),
     };
+    const reqId = requestId ? { reqId: requestId } : {};
     const outcome = await retryWithinBudget(
       () => this.publish(message),
       this.retry,
       (error, attempts) =>
-        this.logger.debug({ err: error, attempts, reason }, 're-evaluation request failed'),
+        this.logger.debug(
+          { err: error, attempts, reason, ...reqId },
+          're-evaluation request failed',
+        ),
     );
     if (outcome.ok) {
       if (outcome.attempts > 1)
         this.logger.info(
-          { connections: unique, reason, attempts: outcome.attempts },
+          { connections: unique, reason, attempts: outcome.attempts, ...reqId },
           'requested re-evaluation after Redis failed to answer',
         );
       return { reevaluated: unique, notReevaluated: [] };
     }
     this.options.failures?.inc();
     this.logger.error(
-      { err: outcome.error, connections: unique, reason, attempts: outcome.attempts },
+      { err: outcome.error, connections: unique, reason, attempts: outcome.attempts, ...reqId },
       'could not request re-evaluation: these connections are re-evaluated at their next scheduled sync',
     );
     return { reevaluated: [], notReevaluated: unique };

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { setErrorHeaders, toErrorBody } from '../http/error-body.js';
+import { wasLogged } from '../http/logged-once.js';
 import { SCIM_CONTENT_TYPE, SCIM_ERROR, ScimError, type ScimType } from './scim.types.js';
 
 export const SCIM_PREFIX = '/scim/v2/';
@@ -12,7 +13,10 @@ function scimTypeFor(status: number, message: string): ScimType | undefined {
   return undefined;
 }
 
-/** An error in the RFC 7644 §3.12 format, whatever raised it. */
+/**
+ * An error in the RFC 7644 §3.12 format, whatever raised it. An unexpected error (500) is logged
+ * with its request id, unless it was logged where it happened.
+ */
 export function sendScimError(reply: FastifyReply, error: unknown, logger: Logger): void {
   let status: number;
   let detail: string;
@@ -24,7 +28,8 @@ export function sendScimError(reply: FastifyReply, error: unknown, logger: Logge
     status = body.statusCode;
     detail = body.message;
     scimType = scimTypeFor(status, detail);
-    if (status >= 500 && status !== 503) logger.error({ err: error }, 'SCIM request failed');
+    if (status >= 500 && status !== 503 && !wasLogged(error))
+      logger.error({ err: error, reqId: reply.request.id }, 'SCIM request failed');
   }
   setErrorHeaders(reply, status);
   void reply

@@ -1,4 +1,4 @@
-import { reevaluationKeys } from '@xero-access/model';
+import { reevaluationKeys, type ReevaluationRequest } from '@xero-access/model';
 import { PrivateRedisServer, redisTestPrefix } from '@xero-access/testing';
 import { createLimiterRedis } from '@xero-access/xero-client';
 import { Redis } from 'ioredis';
@@ -46,6 +46,45 @@ describe('re-evaluation listener (real Redis)', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(seen).toHaveLength(3);
     await Promise.all(listeners.map((l) => l.stop()));
+  });
+
+  it('names the admin API request that asked in the log line of a request it handled', async () => {
+    const prefix = redisTestPrefix('reeval');
+    const { sink, lines } = memorySink();
+    const listener = new ReevaluationListener({
+      redis,
+      keyPrefix: prefix,
+      logger: createLogger('info', sink),
+      drainEveryMs: 60_000,
+      reevaluate: async () => undefined,
+    });
+    await listener.start();
+    const handled = (connection: string) =>
+      lines().find((l) => l.msg === 're-evaluation requested' && l.connection === connection);
+    try {
+      const keys = reevaluationKeys(prefix);
+      const asked: ReevaluationRequest = {
+        connections: ['finance/acme'],
+        reason: 'scim.delete',
+        at: new Date().toISOString(),
+        requestId: '0b7f3c1e-2a4d-4c55-9e0f-6a1d2b3c4d5e',
+      };
+      await redis
+        .multi()
+        .sadd(keys.pending, ...asked.connections)
+        .publish(keys.channel, JSON.stringify(asked))
+        .exec();
+      await expect
+        .poll(() => handled('finance/acme'), { timeout: 5_000 })
+        .toMatchObject({ requestIds: ['0b7f3c1e-2a4d-4c55-9e0f-6a1d2b3c4d5e'] });
+
+      // A message from an admin API older than the field: handled as before, naming no request.
+      await request(prefix, ['finance/globex']);
+      await expect.poll(() => handled('finance/globex'), { timeout: 5_000 }).toBeDefined();
+      expect(handled('finance/globex')).not.toHaveProperty('requestIds');
+    } finally {
+      await listener.stop();
+    }
   });
 
   /** Every key the listener keeps for `prefix`, with what it holds (the queue is empty: none). */

@@ -4,6 +4,7 @@ import { boundedAttempt } from '../leader/bounded-attempt.js';
 import type { Logger } from '../logging/logger.js';
 import { backoffDelay, type BackoffPolicy } from '../util/backoff.js';
 import { PendingRequests, type TakenRequests } from './pending-requests.js';
+import { RequestIds } from './request-ids.js';
 
 export interface ReevaluationListenerOptions {
   redis: Redis;
@@ -48,6 +49,8 @@ export class ReevaluationListener {
   private again = false;
   private readonly stopping = new AbortController();
   private readonly keys: { channel: string; pending: string };
+  /** Which admin API requests asked for each connection, for the log (best effort). */
+  private readonly requestIds = new RequestIds();
 
   constructor(private readonly options: ReevaluationListenerOptions) {
     this.keys = reevaluationKeys(options.keyPrefix);
@@ -78,7 +81,10 @@ export class ReevaluationListener {
       autoResubscribe: true,
     });
     this.subscriber = subscriber;
-    subscriber.on('message', () => void this.drain());
+    subscriber.on('message', (_channel: string, message: string) => {
+      this.requestIds.note(message);
+      void this.drain();
+    });
     // ioredis reports every failed reconnect: say it at most every 30 s (without a stack).
     let reportedAt = 0;
     subscriber.on('error', (error: Error) => {
@@ -227,7 +233,10 @@ export class ReevaluationListener {
         () => (timedOut = true),
       );
       if (settled) {
-        logger.info({ connection: request }, 're-evaluation requested');
+        logger.info(
+          { connection: request, ...this.requestIds.take(request) },
+          're-evaluation requested',
+        );
         return { kind: 'done' };
       }
       if (!timedOut) return { kind: 'stopped' };
