@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { ENTRYPOINT, PolicyEvaluator } from '../src/evaluator.js';
+import { WASM32_MAX_MIB } from '../src/limits.js';
 import { opaEvalFile } from '../src/opa/opa-eval.js';
 import { runOpa } from '../src/opa/opa-tool.js';
 import { readPolicyWasm } from '../src/wasm/read-bundle.js';
@@ -31,6 +32,9 @@ const OPA_RUNS = Number(process.env.XAO_BENCH_OPA_RUNS ?? 3);
 const WASM =
   process.env.POLICY_BUNDLE_PATH ?? fileURLToPath(new URL('../dist/policy.wasm', import.meta.url));
 const RESULTS = fileURLToPath(new URL('../../../bench/results/', import.meta.url));
+// 100,000 users need about 540 MiB of WebAssembly memory (5.3 MiB per 1,000), more than the default
+// maximum gives on a small machine (a quarter of its memory): the benchmark allows all of wasm32's.
+const LIMITS = { maxMemoryMiB: WASM32_MAX_MIB };
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -216,7 +220,7 @@ interface NoDirectoryRow {
 
 async function measureNoDirectory(users: number): Promise<NoDirectoryRow> {
   const input = assertPolicyInput({ ...realisticInput(users), staff: [], accountLinks: [] });
-  const evaluator = await PolicyEvaluator.fromFile(WASM);
+  const evaluator = await PolicyEvaluator.fromFile(WASM, LIMITS);
   const rego = await loadPolicy(await readPolicyWasm(WASM), { initial: 1024 });
   evaluator.evaluateRaw(input);
   const runs: number[] = [];
@@ -314,7 +318,7 @@ function markdown(
 
 const dir = await mkdtemp(join(tmpdir(), 'xao-bench-'));
 try {
-  const evaluator = await PolicyEvaluator.fromFile(WASM);
+  const evaluator = await PolicyEvaluator.fromFile(WASM, LIMITS);
   const rows: Row[] = [];
   const baseline = await baselineModule(dir);
   for (const users of SIZES) rows.push(await measure(users, evaluator, baseline, dir));

@@ -139,3 +139,37 @@ describe('PolicyEvaluator with many findings', () => {
     expect(old.evaluate(example).findings).toHaveLength(3);
   }, 60_000);
 });
+
+describe('PolicyEvaluator limits', () => {
+  let wasm: string;
+  beforeAll(async () => {
+    wasm = (await buildFresh()).wasm;
+  }, 60_000);
+
+  // Without a maximum, WebAssembly memory grows until the container is OOM-killed (and never shrinks).
+  it('fails an evaluation that needs more WebAssembly memory than its maximum, then goes on', async () => {
+    const evaluator = await PolicyEvaluator.fromFile(wasm, { maxMemoryMiB: 16 });
+    expect(evaluator.maxMemoryMiB).toBe(16);
+    // About 5 MiB per 1,000 users.
+    expect(() => evaluator.evaluate(realisticInput(5000))).toThrow(
+      `${wasm}: evaluation failed: the policy needs more than the 16 MiB of WebAssembly memory it may use (POLICY_MEMORY_MAX_MIB, by default a quarter of the container's memory limit): `,
+    );
+    expect(evaluator.evaluate(example).findings).toHaveLength(3);
+  }, 60_000);
+
+  it('refuses an output larger than it reads, before parsing it', async () => {
+    const evaluator = await PolicyEvaluator.fromFile(wasm, { maxOutputMiB: 1 });
+    // No staff directory: a finding for each of about 4,800 users, about 1.7 MiB.
+    const input = { ...realisticInput(5000), staff: [], accountLinks: [] };
+    expect(() => evaluator.evaluate(input)).toThrow(
+      /: evaluation failed: its output is 1\.\d MiB, more than the 1 MiB the evaluator reads \(maxOutputMiB\): a check reports far too much$/,
+    );
+    expect(evaluator.evaluate(example).findings).toHaveLength(3);
+  }, 60_000);
+
+  it('refuses limits out of range, naming the option', async () => {
+    await expect(PolicyEvaluator.fromFile(wasm, { maxMemoryMiB: 8 })).rejects.toThrow(
+      'maxMemoryMiB: must be a whole number of MiB from 16 to 4096, not "8"',
+    );
+  });
+});

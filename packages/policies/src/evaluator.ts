@@ -1,4 +1,5 @@
 import { loadPolicy, type LoadedPolicy } from '@open-policy-agent/opa-wasm';
+import { PolicyBundleError } from './bundle-error.js';
 import type { PolicyInput } from './generated/policy-input.js';
 import type { Finding, PolicyOutput } from './generated/policy-output.js';
 import { repeatedFindings } from './schema/one-finding-per-subject.js';
@@ -9,6 +10,13 @@ import {
   PolicyDocumentError,
 } from './schema/validate.js';
 import { timestampMs } from './schema/timestamp-ms.js';
+import {
+  checkedLimit,
+  defaultMaxMemoryMiB,
+  MIN_MEMORY_MIB,
+  WASM32_MAX_MIB,
+  WASM_PAGE_BYTES,
+} from './limits.js';
 import { sortFindings } from './sort-findings.js';
 import { readPolicyBundle, type PolicyBundle } from './wasm/read-bundle.js';
 
@@ -42,6 +50,38 @@ export interface PolicyEvaluation {
 /** 64 KiB pages reserved up front: growing page by page while parsing a large input is slow. */
 const INITIAL_MEMORY_PAGES = 1024;
 
+/**
+ * The most output the evaluator reads from the module: 96,039 findings (100,000 users, no staff
+ * directory) are 35 MiB. More is a check gone wrong, and parsing it could exhaust the heap.
+ */
+export const DEFAULT_MAX_OUTPUT_MIB = 64;
+
+const MiB = 1024 * 1024;
+
+export interface EvaluatorOptions {
+  /**
+   * The most WebAssembly memory the module may grow to, in MiB (16 to 4096). Default:
+   * `POLICY_MEMORY_MAX_MIB`, else a quarter of the container's memory limit (defaultMaxMemoryMiB).
+   * An evaluation that needs more fails, naming the limit; the process lives on.
+   */
+  maxMemoryMiB?: number;
+  /** The most output (JSON, in MiB) an evaluation may give before it is parsed. Default 64. */
+  maxOutputMiB?: number;
+}
+
+/** The exports of OPA's WASM ABI (1.2+) the evaluator calls itself, as opa-wasm's evaluate does. */
+interface OpaExports {
+  opa_eval(
+    reserved: number,
+    entrypoint: number,
+    data: number,
+    input: number,
+    inputLength: number,
+    heap: number,
+    format: number,
+  ): number;
+}
+
 /** Evaluates the compiled checks. Validates the input before and the output after. */
 export class PolicyEvaluator {
   private constructor(
@@ -55,32 +95,62 @@ export class PolicyEvaluator {
      * check's `reevaluate_at` is read.
      */
     readonly hasEvaluation: boolean,
+    /** The most WebAssembly memory the module may grow to, in MiB. */
+    readonly maxMemoryMiB: number,
+    private readonly maxOutputBytes: number,
   ) {}
 
   /** Loads `policy.wasm` or an OPA bundle (`bundle.tar.gz`, with its data) from a file. */
-  static async fromFile(path: string): Promise<PolicyEvaluator> {
-    return PolicyEvaluator.fromBundle(await readPolicyBundle(path), path);
+  static async fromFile(path: string, options: EvaluatorOptions = {}): Promise<PolicyEvaluator> {
+    return PolicyEvaluator.fromBundle(await readPolicyBundle(path), path, options);
   }
 
   /** A bare module: no data, so rules reading `data` beyond the policy see nothing there. */
-  static async fromWasm(wasm: Buffer, source = 'policy.wasm'): Promise<PolicyEvaluator> {
-    return PolicyEvaluator.fromBundle({ wasm, data: undefined }, source);
+  static async fromWasm(
+    wasm: Buffer,
+    source = 'policy.wasm',
+    options: EvaluatorOptions = {},
+  ): Promise<PolicyEvaluator> {
+    return PolicyEvaluator.fromBundle({ wasm, data: undefined }, source, options);
   }
 
-  /** The module, given the bundle's data document (`/data.json`) when there is one. */
+  /**
+   * The module, given the bundle's data document (`/data.json`) when there is one. Throws a
+   * PolicyBundleError when the bundle is at fault, another Error when loading may pass if tried
+   * again (WebAssembly memory that could not be allocated).
+   */
   static async fromBundle(
     { wasm, data }: PolicyBundle,
     source = 'bundle.tar.gz',
+    options: EvaluatorOptions = {},
   ): Promise<PolicyEvaluator> {
+    const maxMemoryMiB =
+      options.maxMemoryMiB === undefined
+        ? defaultMaxMemoryMiB()
+        : checkedLimit('maxMemoryMiB', options.maxMemoryMiB, MIN_MEMORY_MIB, WASM32_MAX_MIB, 'MiB');
+    const maxOutputMiB = checkedLimit(
+      'maxOutputMiB',
+      options.maxOutputMiB ?? DEFAULT_MAX_OUTPUT_MIB,
+      1,
+      WASM32_MAX_MIB,
+      'MiB',
+    );
+    const maximum = (maxMemoryMiB * MiB) / WASM_PAGE_BYTES;
     let policy: LoadedPolicy;
     try {
-      policy = await loadPolicy(wasm, { initial: INITIAL_MEMORY_PAGES });
+      policy = await loadPolicy(wasm, {
+        initial: Math.min(INITIAL_MEMORY_PAGES, maximum),
+        maximum,
+      });
     } catch (error) {
-      throw new Error(`${source}: cannot load the policy module: ${messageOf(error)}`);
+      // A RangeError: the memory could not be allocated (address space, the system's memory), which
+      // may pass. Anything else (CompileError, LinkError, a trap, OPA's own abort) is the module's.
+      const Refusal = error instanceof RangeError ? Error : PolicyBundleError;
+      throw new Refusal(`${source}: cannot load the policy module: ${messageOf(error)}`);
     }
     const entrypoints = Object.keys(policy.entrypoints as Record<string, number>);
     if (!entrypoints.includes(ENTRYPOINT)) {
-      throw new Error(
+      throw new PolicyBundleError(
         `${source}: no entrypoint ${ENTRYPOINT} (has ${entrypoints.join(', ') || 'none'}); build with \`opa build -t wasm -e ${ENTRYPOINT}\``,
       );
     }
@@ -88,7 +158,9 @@ export class PolicyEvaluator {
       try {
         policy.setData(data);
       } catch (error) {
-        throw new Error(`${source}: cannot load the bundle's /data.json: ${messageOf(error)}`);
+        throw new PolicyBundleError(
+          `${source}: cannot load the bundle's /data.json: ${memoryProblem(error, maxMemoryMiB)}`,
+        );
       }
     }
     return new PolicyEvaluator(
@@ -96,6 +168,8 @@ export class PolicyEvaluator {
       source,
       entrypoints.includes(UNSORTED_ENTRYPOINT),
       entrypoints.includes(EVALUATION_ENTRYPOINT),
+      maxMemoryMiB,
+      maxOutputMiB * MiB,
     );
   }
 
@@ -144,9 +218,11 @@ export class PolicyEvaluator {
   private evaluateEntrypoint(input: PolicyInput, entrypoint: string): unknown {
     let results: unknown;
     try {
-      results = this.policy.evaluate(utf8ArrayBuffer(JSON.stringify(input)), entrypoint);
+      results = this.evaluateJson(Buffer.from(JSON.stringify(input), 'utf8'), entrypoint);
     } catch (error) {
-      throw new Error(`${this.source}: evaluation failed: ${messageOf(error)}`);
+      throw new Error(
+        `${this.source}: evaluation failed: ${memoryProblem(error, this.maxMemoryMiB)}`,
+      );
     }
     const [first] = (results as { result?: unknown }[] | undefined) ?? [];
     if (!first || !('result' in first)) {
@@ -156,6 +232,58 @@ export class PolicyEvaluator {
     }
     return first.result;
   }
+
+  /**
+   * opa-wasm's `evaluate` (ABI 1.2+: input copied after the data, one opa_eval call), except that
+   * the output's length is checked before it is decoded and parsed, and found with a native scan.
+   */
+  private evaluateJson(input: Buffer, entrypoint: string): unknown {
+    const policy = this.policy;
+    if (!(Number(policy.minorVersion) >= 2))
+      return policy.evaluate(arrayBufferOf(input), entrypoint);
+    const id = (policy.entrypoints as Record<string, number>)[entrypoint];
+    if (id === undefined) throw new Error(`entrypoint ${entrypoint} is not valid in this instance`);
+    const instance =
+      'instance' in policy.wasmInstance ? policy.wasmInstance.instance : policy.wasmInstance;
+    const memory = policy.mem;
+    const inputAddress = policy.dataHeapPtr as number;
+    const short = inputAddress + input.length - memory.buffer.byteLength;
+    if (short > 0) memory.grow(Math.ceil(short / WASM_PAGE_BYTES));
+    new Uint8Array(memory.buffer).set(input, inputAddress);
+    const address = (instance.exports as unknown as OpaExports).opa_eval(
+      0,
+      id,
+      policy.dataAddr,
+      inputAddress,
+      input.length,
+      inputAddress + input.length,
+      0,
+    );
+    const bytes = new Uint8Array(memory.buffer);
+    const end = bytes.indexOf(0, address);
+    const length = (end < 0 ? bytes.length : end) - address;
+    if (length > this.maxOutputBytes)
+      throw new Error(
+        `its output is ${(length / MiB).toFixed(1)} MiB, more than the ${this.maxOutputBytes / MiB} MiB ` +
+          'the evaluator reads (maxOutputMiB): a check reports far too much',
+      );
+    return JSON.parse(Buffer.from(bytes.buffer, address, length).toString('utf8'));
+  }
+}
+
+/**
+ * The error's message, saying so when the module ran out of the WebAssembly memory it may use:
+ * OPA's allocator aborts ("opa_malloc: ..."), or growing the memory for the input fails.
+ */
+function memoryProblem(error: unknown, maxMemoryMiB: number): string {
+  const message = messageOf(error);
+  const outOfMemory =
+    /opa_malloc|out of memory/i.test(message) ||
+    (error instanceof RangeError && /memory/i.test(message));
+  return outOfMemory
+    ? `the policy needs more than the ${maxMemoryMiB} MiB of WebAssembly memory it may use ` +
+        `(POLICY_MEMORY_MAX_MIB, by default a quarter of the container's memory limit): ${message}`
+    : message;
 }
 
 /** Findings sorted as main.rego sorts them; anything else is left to the output validation to name. */
@@ -270,8 +398,7 @@ function assertSchemaNamingChecks(raw: unknown): PolicyOutput {
 }
 
 /** opa-wasm copies an ArrayBuffer straight into its memory; Buffer.from beats TextEncoder. */
-function utf8ArrayBuffer(text: string): ArrayBuffer {
-  const bytes = Buffer.from(text, 'utf8');
+function arrayBufferOf(bytes: Buffer): ArrayBuffer {
   // Large strings get a buffer of their own; small ones share Node's pool and must be copied.
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
     return bytes.buffer as ArrayBuffer;

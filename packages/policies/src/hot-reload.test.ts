@@ -6,8 +6,14 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canaryInputs } from './canary.js';
 import { PolicyEvaluator } from './evaluator.js';
 import type { PolicyInput } from './generated/policy-input.js';
-import { HotReloadingEvaluator, type LoadedBundle, type ReloadFailure } from './hot-reload.js';
-import { buildFresh, buildResultOnly } from './test/built-policy.js';
+import {
+  HotReloadingEvaluator,
+  type HotReloadOptions,
+  type LoadedBundle,
+  type ReloadFailure,
+} from './hot-reload.js';
+import { buildFresh, buildResultOnly, buildWithout } from './test/built-policy.js';
+import { regoFolder } from './test/check-folders.js';
 import { adviserCapReadingData } from './test/data-check.js';
 
 const ADVISER_LIMIT = fileURLToPath(
@@ -55,7 +61,7 @@ describe('HotReloadingEvaluator', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  async function start(): Promise<{
+  async function start(options: HotReloadOptions = {}): Promise<{
     path: string;
     loaded: LoadedBundle[];
     failed: ReloadFailure[];
@@ -63,7 +69,7 @@ describe('HotReloadingEvaluator', () => {
     dir = await mkdtemp(join(tmpdir(), 'xao-reload-'));
     const path = join(dir, 'bundle.tar.gz');
     await copyFile(standard, path);
-    watcher = await HotReloadingEvaluator.start(path, { intervalMs: 60_000 });
+    watcher = await HotReloadingEvaluator.start(path, { intervalMs: 60_000, ...options });
     const loaded: LoadedBundle[] = [];
     const failed: ReloadFailure[] = [];
     watcher.on('loaded', (b) => loaded.push(b));
@@ -180,6 +186,146 @@ describe('HotReloadingEvaluator', () => {
     expect(watcher!.loaded.sha256).toBe(good);
     expect(checksIn(watcher!)).toEqual([]);
     await rm(custom, { recursive: true, force: true });
+  });
+
+  // Its findings would all be resolved at the next sync, their accepted risks ended, and a
+  // finding.resolved webhook sent for each.
+  it('refuses a bundle without a built-in check, keeping the last good one', async () => {
+    const { path, failed, loaded } = await start();
+    const good = watcher!.loaded.sha256;
+    await copyFile(await buildWithout(['offboarded-access-removed']), path);
+    await watcher!.checkNow();
+    expect(loaded).toEqual([]);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toBe(
+      `${path}: the new policy reports nothing for the built-in check offboarded-access-removed on the ` +
+        'canary input (examples/input.json), on which each of the four reports: the next sync would ' +
+        'resolve every open finding of those checks and end their accepted risks. Build the bundle ' +
+        'with `xero-policies build --include <your checks>`, which keeps the built-in checks',
+    );
+    expect(failed[0]!.retryAt).toBeUndefined();
+    expect(watcher!.loaded.sha256).toBe(good);
+
+    // main.rego and the lib alone: all four are named.
+    await copyFile(
+      await buildWithout([
+        'critical-system-access-configured',
+        'critical-system-access-valid',
+        'offboarded-access-removed',
+        'user-identified',
+      ]),
+      path,
+    );
+    await watcher!.checkNow();
+    expect(failed[1]!.error).toContain(
+      'nothing for the built-in checks critical-system-access-configured, critical-system-access-valid, offboarded-access-removed, user-identified on',
+    );
+    expect(watcher!.loaded.sha256).toBe(good);
+  }, 60_000);
+
+  it('stops a canary that loops, in a worker, without blocking this thread', async () => {
+    const { path, failed, loaded } = await start({ canaryTimeoutMs: 1000 });
+    const good = watcher!.loaded.sha256;
+    const spin = await regoFolder({
+      'xeroaccess/checks/spin/check.rego': [
+        'package xeroaccess.checks.spin',
+        '',
+        'r := numbers.range(1, 20000)',
+        '',
+        // 400 million iterations that allocate nothing: about 10 s on a quiet machine.
+        'findings contains {"severity": "low", "subject": {"kind": "connection", "id": "x"}, "message": "m", "remediation": "r"} if {',
+        '	count([1 | some i in r; some j in r; i == j; i < 0]) > 0',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    await copyFile((await buildFresh([spin])).bundle, path);
+    // The longest this thread went without running a timer while the bundle was tried.
+    let last = performance.now();
+    let longest = 0;
+    const ticks = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 20);
+    try {
+      await watcher!.checkNow();
+    } finally {
+      clearInterval(ticks);
+    }
+    expect(loaded).toEqual([]);
+    expect(failed[0]?.error).toBe(
+      `${path}: the new policy did not finish evaluating the canary input (examples/input.json) within 1 s ` +
+        '(POLICY_CANARY_TIMEOUT_MS), so it was stopped: a check loops or does far too much work',
+    );
+    expect(failed[0]!.retryAt).toBeUndefined();
+    expect(longest).toBeLessThan(900);
+    expect(watcher!.loaded.sha256).toBe(good);
+    expect(checksIn(watcher!)).toEqual([]);
+
+    // At start too: the reconciler says why and exits instead of hanging before it listens.
+    await expect(HotReloadingEvaluator.start(path, { canaryTimeoutMs: 1000 })).rejects.toThrow(
+      'did not finish evaluating the canary input (examples/input.json) within 1 s',
+    );
+    await rm(spin, { recursive: true, force: true });
+  }, 60_000);
+
+  it('refuses a bundle that grows past its WebAssembly memory limit, keeping the last good one', async () => {
+    const { path, failed, loaded } = await start({ maxMemoryMiB: 32, canaryTimeoutMs: 30_000 });
+    const good = watcher!.loaded.sha256;
+    const hog = await regoFolder({
+      'xeroaccess/checks/hog/check.rego': [
+        'package xeroaccess.checks.hog',
+        '',
+        // About 50 MiB of WebAssembly memory.
+        'findings contains {"severity": "low", "subject": {"kind": "connection", "id": "x"}, "message": "m", "remediation": "r"} if {',
+        '	count([x | some x in numbers.range(1, 200000)]) < 0',
+        '}',
+        '',
+      ].join('\n'),
+    });
+    await copyFile((await buildFresh([hog])).bundle, path);
+    await watcher!.checkNow();
+    expect(loaded).toEqual([]);
+    expect(failed[0]?.error).toContain(
+      `${path}: the new policy fails on the canary input (examples/input.json): ${path}: evaluation failed: ` +
+        'the policy needs more than the 32 MiB of WebAssembly memory it may use (POLICY_MEMORY_MAX_MIB',
+    );
+    expect(watcher!.loaded.sha256).toBe(good);
+    await rm(hog, { recursive: true, force: true });
+  }, 60_000);
+
+  it('tries a bundle again when loading it failed in a way that may pass', async () => {
+    const { path, failed, loaded } = await start();
+    await copyFile(extended, path);
+    // The address space or memory short for a moment: WebAssembly.Memory cannot be allocated once.
+    type MemoryClass = new (descriptor: unknown) => object;
+    const wasm = (globalThis as unknown as { WebAssembly: { Memory: MemoryClass } }).WebAssembly;
+    const Memory = wasm.Memory;
+    let refusals = 1;
+    wasm.Memory = function (descriptor: unknown) {
+      if (refusals-- > 0) throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+      return new Memory(descriptor);
+    } as unknown as MemoryClass;
+    try {
+      await watcher!.checkNow();
+    } finally {
+      wasm.Memory = Memory;
+    }
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.error).toBe(
+      `${path}: cannot load the policy module: WebAssembly.Memory(): could not allocate memory ` +
+        '(this may pass: the same file is tried again, at growing intervals up to 5 minutes, until it loads or changes)',
+    );
+    // Tried again at twice the poll interval, then four times…, up to 5 minutes (or now: checkNow).
+    expect(failed[0]!.retryAt!.getTime() - failed[0]!.at.getTime()).toBeGreaterThan(119_000);
+    expect(failed[0]!.retryAt!.getTime() - failed[0]!.at.getTime()).toBeLessThanOrEqual(120_000);
+    expect(checksIn(watcher!)).toEqual([]);
+
+    await watcher!.checkNow();
+    expect(loaded).toHaveLength(1);
+    expect(watcher!.lastError).toBeUndefined();
+    expect(checksIn(watcher!)).toEqual(['adviser-limit']);
   });
 
   it('gives a reloaded bundle its data, so checks reading data files fire', async () => {

@@ -9,12 +9,17 @@ export {
   type FieldProblem,
 } from './schema/validate.js';
 export {
+  DEFAULT_MAX_OUTPUT_MIB,
   ENTRYPOINT,
   EVALUATION_ENTRYPOINT,
   UNSORTED_ENTRYPOINT,
   PolicyEvaluator,
+  type EvaluatorOptions,
   type PolicyEvaluation,
 } from './evaluator.js';
+export { PolicyBundleError } from './bundle-error.js';
+export { BUILT_IN_CHECKS } from './canary.js';
+export { defaultCanaryTimeoutMs, defaultMaxMemoryMiB } from './limits.js';
 export {
   HotReloadingEvaluator,
   type HotReloadEvents,

@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ENTRYPOINT } from '../evaluator.js';
+import { join, sep } from 'node:path';
+import { ENTRYPOINT, EVALUATION_ENTRYPOINT, UNSORTED_ENTRYPOINT } from '../evaluator.js';
 import { buildBundle, type BuiltBundle } from '../opa/build.js';
 import { POLICY_DIR, runOpa } from '../opa/opa-tool.js';
 
@@ -23,6 +23,36 @@ export async function buildResultOnly(): Promise<string> {
   await writeFile(main, (await readFile(main, 'utf8')).replaceAll('# entrypoint: true\n', ''));
   const bundle = join(dir, 'bundle.tar.gz');
   const run = await runOpa(['build', '-t', 'wasm', '-e', ENTRYPOINT, '-o', bundle, policies]);
+  if (run.exitCode !== 0) throw new Error(`opa build failed:\n${run.stderr || run.stdout}`);
+  return bundle;
+}
+
+/**
+ * The checks built by hand with the entrypoints `xero-policies build` gives, but without the
+ * built-in checks in `omit` (folders under policies/xeroaccess/checks/): what a team gets by
+ * building main.rego, the lib and only its own checks. Returns the bundle's path.
+ */
+export async function buildWithout(omit: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'xao-without-'));
+  const policies = join(dir, 'policies');
+  const omitted = omit.map((check) => join(POLICY_DIR, 'xeroaccess', 'checks', check));
+  await cp(POLICY_DIR, policies, {
+    recursive: true,
+    filter: (f) =>
+      !f.endsWith('_test.rego') &&
+      !omitted.some((folder) => f === folder || f.startsWith(folder + sep)),
+  });
+  const bundle = join(dir, 'bundle.tar.gz');
+  const entrypoints = [ENTRYPOINT, UNSORTED_ENTRYPOINT, EVALUATION_ENTRYPOINT];
+  const run = await runOpa([
+    'build',
+    '-t',
+    'wasm',
+    ...entrypoints.flatMap((e) => ['-e', e]),
+    '-o',
+    bundle,
+    policies,
+  ]);
   if (run.exitCode !== 0) throw new Error(`opa build failed:\n${run.stderr || run.stdout}`);
   return bundle;
 }

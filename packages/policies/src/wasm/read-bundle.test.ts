@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readPolicyBundle, readPolicyWasm } from './read-bundle.js';
 
@@ -71,5 +72,16 @@ describe('readPolicyBundle', () => {
     const cut = join(dir, 'cut.tar.gz');
     await writeFile(cut, whole.subarray(0, 30));
     await expect(readPolicyBundle(cut)).rejects.toThrow(`${cut}: cannot unpack the bundle: `);
+  });
+
+  // A tiny gzip "bomb" would otherwise unpack into all the memory there is.
+  it('refuses a bundle that unpacks to more than 16 MiB', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'xao-read-bundle-'));
+    const bomb = join(dir, 'bundle.tar.gz');
+    await writeFile(bomb, gzipSync(Buffer.alloc(17 * 1024 * 1024)));
+    expect((await readFile(bomb)).length).toBeLessThan(64 * 1024);
+    await expect(readPolicyBundle(bomb)).rejects.toThrow(
+      `${bomb}: cannot unpack the bundle: it unpacks to more than 16 MiB`,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { PolicyBundleError } from '../bundle-error.js';
 
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
@@ -7,6 +8,12 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 /** Where `opa build` puts every data.json/data.yaml of the Rego folders, merged into one document. */
 const DATA_FILE = '/data.json';
 const MANIFEST_FILE = '/.manifest';
+
+/**
+ * The most an OPA bundle may unpack to. Ours is about 0.5 MiB (policy.wasm and the data), and a
+ * ConfigMap holds at most 1 MiB of gzip: without a cap, a tiny gzip "bomb" unpacks to gigabytes.
+ */
+export const MAX_UNPACKED_BUNDLE_BYTES = 16 * 1024 * 1024;
 
 /** What the evaluator needs from a build: the module, and the data its rules may read. */
 export interface PolicyBundle {
@@ -37,16 +44,23 @@ export async function readPolicyWasm(path: string): Promise<Buffer> {
 export function policyBundleFrom(bytes: Buffer, source: string): PolicyBundle {
   if (bytes.subarray(0, 4).equals(WASM_MAGIC)) return { wasm: bytes, data: undefined };
   if (!bytes.subarray(0, 2).equals(GZIP_MAGIC))
-    throw new Error(`${source}: neither a WebAssembly module nor a gzipped OPA bundle`);
+    throw new PolicyBundleError(`${source}: neither a WebAssembly module nor a gzipped OPA bundle`);
   let tar: Buffer;
   try {
-    tar = gunzipSync(bytes);
+    tar = gunzipSync(bytes, { maxOutputLength: MAX_UNPACKED_BUNDLE_BYTES });
   } catch (error) {
-    throw new Error(`${source}: cannot unpack the bundle: ${(error as Error).message}`);
+    const tooLarge = (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new PolicyBundleError(
+      tooLarge
+        ? `${source}: cannot unpack the bundle: it unpacks to more than ${MAX_UNPACKED_BUNDLE_BYTES / 1024 / 1024} MiB`
+        : `${source}: cannot unpack the bundle: ${(error as Error).message}`,
+    );
   }
   const wasm = tarEntry(tar, '/policy.wasm');
   if (!wasm)
-    throw new Error(`${source}: bundle has no /policy.wasm (build it with \`opa build -t wasm\`)`);
+    throw new PolicyBundleError(
+      `${source}: bundle has no /policy.wasm (build it with \`opa build -t wasm\`)`,
+    );
   const data = tarEntry(tar, DATA_FILE);
   return { wasm, data: data && parseData(data, source), revision: revisionOf(tar) };
 }
@@ -68,12 +82,14 @@ function parseData(bytes: Buffer, source: string): Record<string, unknown> {
   try {
     data = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
-    throw new Error(
+    throw new PolicyBundleError(
       `${source}: ${DATA_FILE} in the bundle is not valid JSON: ${(error as Error).message}`,
     );
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
-    throw new Error(`${source}: ${DATA_FILE} in the bundle must hold a JSON object (data's root)`);
+    throw new PolicyBundleError(
+      `${source}: ${DATA_FILE} in the bundle must hold a JSON object (data's root)`,
+    );
   return data as Record<string, unknown>;
 }
 
