@@ -84,7 +84,7 @@ export type {
   ExpiredConnection,
 } from './services/findings.js';
 export { DEFAULT_MAX_ACCEPTANCE_DAYS } from './findings/acceptance.js';
-export { REACCEPT_RETRY_WINDOW_MS } from './services/findings.js';
+export { AcceptanceLapsedError, REACCEPT_RETRY_WINDOW_MS } from './services/findings.js';
 export type { FindingChange, FindingFeedFilter, FindingFeedPage } from './services/finding-feed.js';
 export type {
   FindingRecord,

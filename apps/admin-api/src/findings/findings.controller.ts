@@ -1,7 +1,7 @@
 import { Fails } from '../openapi/error-responses.js';
 import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Database, ModelOrm } from '@xero-access/model';
+import { AcceptanceLapsedError, type Database, type ModelOrm } from '@xero-access/model';
 import type { z } from 'zod';
 import { Access } from '../auth/access.decorator.js';
 import type { Principal } from '../auth/principal.js';
@@ -105,7 +105,9 @@ export class FindingsController {
     description:
       'The acceptance ends at `expiresAt`, at most MAX_ACCEPTANCE_DAYS (default 365) days ahead; without it, after the whole maximum period. When it ends the finding is open again, whether or not its connection is still synced. ' +
       "Separation of duties, as in access reviews: for a finding about a Xero user, a caller may not accept the risk of their own access (the user's email in the evidence snapshot, or an account link to the caller's staff record) and a caller whose credential vouches for no email may not accept at all (403, naming why); connection findings are unaffected. " +
-      'A retry is safe: the same acceptance again (same caller, same `reason`, and the same `expiresAt` or none) within 10 minutes of the acceptance it repeats changes nothing (no second `accepted` event, the end not moved) and answers 200 with the finding as it stands and the `accepted` event that made it. Later, or with another reason or `expiresAt`, it is a new acceptance.',
+      'A retry is safe: the same acceptance again (same caller, same `reason`, and the same `expiresAt` or none) within 10 minutes of the acceptance it repeats changes nothing (no second `accepted` event, the end not moved) and answers 200 with the finding as it stands and the `accepted` event that made it. Later, or with another reason or `expiresAt`, it is a new acceptance. ' +
+      "The `accepted` event records what was accepted: `snapshotId` is the finding's evidence snapshot and `note` ends with its severity and message. An acceptance covers the finding as it was: a later sync that reports it with another severity or message (the user given another role, say) ends the acceptance as an expiry does (`accepted-expired`, its note saying what changed, and its alert). " +
+      'An acceptance that has lapsed but is still shown accepted (the reconciler reopens lapsed ones every minute) is ended first, with its `accepted-expired` event, before this new acceptance; it is not taken for a retry.',
   })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   @Fails([404, 409])
@@ -136,7 +138,9 @@ export class FindingsController {
     operationId: 'withdrawFindingAcceptance',
     summary: 'Withdraw an accepted risk: the finding is open again',
     description:
-      "Any admin may withdraw an acceptance, the finding's subject included: reopening the finding is the conservative direction, as the acceptance's expiry does by itself, so separation of duties does not apply here (it does to accepting).",
+      "Any admin may withdraw an acceptance, the finding's subject included: reopening the finding is the conservative direction, as the acceptance's expiry does by itself, so separation of duties does not apply here (it does to accepting). " +
+      'A retry is safe: the same withdrawal again (same caller, same `note` or none) within 10 minutes of the withdrawal it repeats, while that withdrawal is still the latest change of the finding, changes nothing and answers 200 with the finding as it stands and the `acceptance-revoked` event that made it. Withdrawing a finding that is not accepted is otherwise 409. ' +
+      'An acceptance that has lapsed but is still shown accepted (the reconciler reopens lapsed ones every minute) is ended as that would end it (`accepted-expired` in the history) and the withdrawal answered 409 naming when it lapsed: there was nothing left to withdraw.',
   })
   @ApiOkResponse({ schema: openApiOutputSchema(findingTransitionSchema) })
   @Fails([404, 409])
@@ -145,7 +149,14 @@ export class FindingsController {
     @ValidBody(revokeAcceptanceBody) body: z.output<typeof revokeAcceptanceBody>,
     @CurrentPrincipal() who: Principal,
   ) {
-    const revoked = await this.db.findings.revokeAcceptance(id, who.actor, body?.note ?? null);
+    const revoked = await this.db.findings
+      .revokeAcceptance(id, who.actor, body?.note ?? null)
+      .catch(async (error: unknown) => {
+        // Refused, but the lapsed acceptance was ended: the open counts changed all the same.
+        if (error instanceof AcceptanceLapsedError)
+          await this.resync('finding.acceptance-lapsed', error.finding.connection);
+        throw error;
+      });
     await this.resync('finding.acceptance-withdrawn', revoked.finding.connection);
     return revoked;
   }

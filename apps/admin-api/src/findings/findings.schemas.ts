@@ -124,8 +124,9 @@ export const findingEventSchema = z.object({
     .uuid()
     .nullable()
     .describe(
-      'The evaluation that made the change; null for people and the expiry sweep, and once ' +
-        'snapshot retention (retention.snapshots) pruned that snapshot',
+      'The evaluation that made the change; for `accepted`, the evidence snapshot of the ' +
+        'finding as it was accepted; null for other changes people make and for the expiry ' +
+        'sweep, and once snapshot retention (retention.snapshots) pruned that snapshot',
     ),
   actor: z.string().nullable().describe('Who made the change; null for the reconciler'),
   note: z.string().nullable(),

@@ -320,12 +320,16 @@ export const decisionEventSchema = z.object({
   decision: z.enum(['keep', 'revoke', 'change-role']),
   newRole: z.string().nullable(),
   comment: z.string().nullable(),
-  decidedBy: z.string(),
-  decidedAt: date,
+  decidedBy: z
+    .string()
+    .describe('Who recorded this entry: the decision, or a changed comment on the same decision'),
+  decidedAt: date.describe('When this entry was recorded'),
   previousDecision: z
     .enum(['keep', 'revoke', 'change-role'])
     .nullable()
-    .describe('The decision this one replaced; null for the first'),
+    .describe(
+      'The decision this one replaced (the same one for a changed comment); null for the first',
+    ),
 });
 
 export const reviewReportSchema = z.object({

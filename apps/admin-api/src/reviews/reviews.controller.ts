@@ -132,7 +132,12 @@ export class ReviewsController {
     operationId: 'decideReviewItem',
     summary: 'Decide keep / revoke / change-role for one user, with a comment',
     description:
-      'A changed decision keeps the earlier ones in the history. Separation of duties: a caller ' +
+      'A changed decision keeps the earlier ones in the history. The decision the user has ' +
+      'already (same `decision` and `newRole`) is no new decision: with the same `comment` (a ' +
+      'retried request) nothing changes and the item is answered as it stands, a remediation a ' +
+      'later sync confirmed included; with another `comment` only the comment changes, with a ' +
+      'history entry for it (by the caller, at that time), while `decidedBy`, `decidedAt` and ' +
+      'the remediation stay. Separation of duties: a caller ' +
       'may not decide on their own Xero access (403), and a caller whose credential vouches for ' +
       'no email (a verified OIDC email, or an API token with an ownerEmail) may not decide at ' +
       'all (403 naming what to configure), since the rule could not be checked. A change-role ' +

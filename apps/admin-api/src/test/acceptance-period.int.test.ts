@@ -26,9 +26,13 @@ describe.each(DIALECTS)('risk acceptance is time-bound on $dialect', ({ dialect 
       const until = Date.parse(accepted.json().finding.acceptedRisk.until);
       expect(until).toBeGreaterThanOrEqual(before + 365 * DAY_MS);
       expect(until).toBeLessThanOrEqual(after + 365 * DAY_MS);
-      expect(accepted.json().event.note).toBe(
-        `contractor, renewal pending (until ${new Date(until).toISOString()})`,
+      // What was accepted is on record: the finding as reported, and its evidence snapshot.
+      const { finding, event } = accepted.json();
+      expect(event.note).toBe(
+        `contractor, renewal pending (until ${new Date(until).toISOString()}; ` +
+          `accepted as reported: ${finding.severity}, ${JSON.stringify(finding.message)})`,
       );
+      expect(event.snapshotId).toBe(finding.snapshotId);
     });
 
     it('refuses an expiresAt beyond the maximum, naming the field and the limit', async () => {

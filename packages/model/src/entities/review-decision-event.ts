@@ -3,7 +3,9 @@ import { ReviewDecision, type ReviewDecisionKind } from './review-decision.js';
 
 /**
  * One decision a reviewer recorded on a review item; append-only, so a decision changed later
- * (a `revoke` turned into `keep`) keeps its earlier versions, who made them and when.
+ * (a `revoke` turned into `keep`) keeps its earlier versions, who made them and when. A changed
+ * comment on the same decision adds one too (who changed it, when); the same decision and comment
+ * again adds none.
  */
 export class ReviewDecisionEvent {
   id!: string;

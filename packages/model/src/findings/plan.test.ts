@@ -17,7 +17,13 @@ const existing = (
   id: string,
   status: ExistingFinding['status'],
   acceptedUntil: Date | null = null,
-): ExistingFinding => ({ key: key(id), status, acceptedUntil });
+): ExistingFinding => ({
+  key: key(id),
+  status,
+  acceptedUntil,
+  severity: 'medium',
+  message: `user ${id} is not identified`,
+});
 
 describe('planFindingChanges', () => {
   it('opens new, refreshes open, reopens resolved and resolves the unreported', () => {
@@ -47,6 +53,26 @@ describe('planFindingChanges', () => {
     expect(planFindingChanges([existing('a', 'accepted', now)], report('a'), now)[0]?.kind).toBe(
       'accepted-expired',
     );
+  });
+
+  it('ends an acceptance that no longer covers what is reported: another severity or message', () => {
+    const later = new Date('2030-01-01');
+    const accepted = existing('a', 'accepted', later);
+    const [reported] = report('a').values();
+    const plan = (r: typeof reported) =>
+      planFindingChanges([accepted], new Map([[key('a'), r!]]), now).map((c) => c.kind);
+    expect(plan(reported)).toEqual(['refresh']);
+    expect(plan({ ...reported!, severity: 'high' })).toEqual(['accepted-changed']);
+    expect(plan({ ...reported!, message: 'user a holds ADVISER' })).toEqual(['accepted-changed']);
+    expect(plan({ ...reported!, remediation: 'link them' })).toEqual(['refresh']);
+    // An open finding just takes the new text.
+    expect(
+      planFindingChanges(
+        [existing('a', 'open')],
+        new Map([[key('a'), { ...reported!, severity: 'high' }]]),
+        now,
+      )[0]?.kind,
+    ).toBe('refresh');
   });
 
   it('ends an acceptance that has no expiry at the next evaluation', () => {

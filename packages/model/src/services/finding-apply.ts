@@ -22,6 +22,7 @@ import { connectionKey, type ConnectionRef, type ServiceContext } from './contex
 import {
   addEvent,
   clearAcceptance,
+  endChangedAcceptance,
   expireAcceptance,
   fill,
   nextAcceptanceExpiry,
@@ -104,7 +105,10 @@ async function newestAppliedAfter(
  * Applies one policy evaluation of the snapshot's tenant: upserts each reported finding by
  * connection + tenant + check + subject, resolves the scope's open or accepted findings that
  * were not reported, reopens resolved ones that recur, and turns an expired acceptance back
- * into an open finding. Accepted findings keep their status until `acceptedUntil <= now`.
+ * into an open finding. Accepted findings keep their status until `acceptedUntil <= now`, or until
+ * they are reported with another severity or message than was accepted (the user's role changed,
+ * say): that acceptance no longer covers the finding and ends the same way (`accepted-expired`,
+ * its note saying what changed), alert included.
  *
  * `now` is the evaluation's time: acceptances lapse by it, as the policy measured grace periods
  * to it. What is written (events, `firstSeenAt`, `lastSeenAt`, `resolvedAt`,
@@ -171,7 +175,13 @@ export async function applyFindings(
       findingKey({ check: f.check, subject: { kind: f.subjectKind, id: f.subjectId } });
     const byExistingKey = new Map(existing.map((f) => [keyOf(f), f]));
     const plan = planFindingChanges(
-      existing.map((f) => ({ key: keyOf(f), status: f.status, acceptedUntil: f.acceptedUntil })),
+      existing.map((f) => ({
+        key: keyOf(f),
+        status: f.status,
+        acceptedUntil: f.acceptedUntil,
+        severity: f.severity,
+        message: f.message,
+      })),
       byKey,
       now,
       options.resolveUnreported ?? true,
@@ -212,6 +222,12 @@ export async function applyFindings(
         events.push(['resolved', addEvent(em, f, 'resolved', from, writtenAt, { snapshot, note })]);
         continue;
       }
+      // Before fill: its note says what the acceptance covered.
+      if (change.kind === 'accepted-changed')
+        events.push([
+          'accepted-expired',
+          endChangedAcceptance(em, f, change.reported, writtenAt, snapshot),
+        ]);
       fill(f, change.reported, snapshot, writtenAt);
       if (change.kind === 'reopen') {
         f.status = 'open';

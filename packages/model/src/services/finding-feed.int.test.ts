@@ -48,6 +48,7 @@ const summary = (items: FindingChange[]) =>
 describe.each(testDrivers)('the finding changes feed on $dialect', (driver) => {
   let t: TestModel;
   let ids: Record<string, string>;
+  let firstSnapshot: string;
   beforeAll(async () => {
     t = await driver.create();
     const db = t.model.db;
@@ -57,6 +58,7 @@ describe.each(testDrivers)('the finding changes feed on $dialect', (driver) => {
       users(['a', 'STANDARD'], ['b', 'STANDARD']),
       at('2026-11-01T00:00:00Z'),
     );
+    firstSnapshot = s1.id;
     const opened = await db.findings.apply(acme, s1.id, [unidentified('a'), unidentified('b')]);
     ids = Object.fromEntries(opened.transitions.map((x) => [x.finding.subject.id, x.finding.id]));
     await db.findings.acceptRisk(ids.a!, { reason: 'contractor', by: 'alice' });
@@ -95,7 +97,8 @@ describe.each(testDrivers)('the finding changes feed on $dialect', (driver) => {
       at: expect.any(Date),
       actor: 'alice',
       note: expect.stringContaining('contractor'),
-      snapshotId: null,
+      // The finding's evidence when it was accepted: what the acceptance covered.
+      snapshotId: firstSnapshot,
       findingId: ids.a,
       connection: acme,
       tenantId: tenant.tenantId,

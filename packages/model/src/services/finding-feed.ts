@@ -26,7 +26,10 @@ export interface FindingChange {
   /** Who did it; null for the reconciler. */
   actor: string | null;
   note: string | null;
-  /** The evaluation that made the change; null for people and the expiry sweep. */
+  /**
+   * The evaluation that made the change; for `accepted`, the finding's evidence snapshot as it was
+   * accepted; null for other changes people make and for the expiry sweep.
+   */
   snapshotId: string | null;
   findingId: string;
   connection: ConnectionRef;

@@ -25,7 +25,8 @@ export function clearAcceptance(f: Finding): void {
 
 /**
  * Turns an accepted finding whose acceptance lapsed back into an open one, with its
- * `accepted-expired` event (`snapshot`: the evaluation that saw it, or null for the expiry sweep).
+ * `accepted-expired` event (`snapshot`: the evaluation that saw it, or null for the expiry sweep
+ * and for a person's request that found it lapsed).
  */
 export function expireAcceptance(
   em: SqlEntityManager,
@@ -33,11 +34,45 @@ export function expireAcceptance(
   now: Date,
   snapshot: Snapshot | null,
 ): FindingEvent {
-  const from = f.status;
   const lapsed = f.acceptedUntil
     ? `expired at ${f.acceptedUntil.toISOString()}`
     : 'had no expiry and has lapsed';
   const note = `accepted risk ${lapsed} (accepted by ${f.acceptedBy}: ${f.acceptedReason})`;
+  return endAcceptance(em, f, now, snapshot, note);
+}
+
+/**
+ * Turns an accepted finding that `snapshot`'s evaluation reports with another severity or message
+ * (planFindingChanges: `accepted-changed`) back into an open one, with an `accepted-expired` event saying what changed: the acceptance
+ * covered the finding as it was. Called before `fill` copies the new report onto `f`.
+ */
+export function endChangedAcceptance(
+  em: SqlEntityManager,
+  f: Finding,
+  r: ValidReportedFinding,
+  now: Date,
+  snapshot: Snapshot,
+): FindingEvent {
+  const changed = [
+    ...(f.severity === r.severity ? [] : [`severity ${f.severity} → ${r.severity}`]),
+    ...(f.message === r.message ? [] : [`message was ${JSON.stringify(f.message)}`]),
+  ];
+  const until = f.acceptedUntil ? `, until ${f.acceptedUntil.toISOString()}` : '';
+  const note =
+    `accepted risk no longer covers the finding: it changed since it was accepted ` +
+    `(${changed.join('; ')}) (accepted by ${f.acceptedBy}: ${f.acceptedReason}${until})`;
+  return endAcceptance(em, f, now, snapshot, note);
+}
+
+/** Ends `f`'s acceptance: open again, with the `accepted-expired` event saying why (`note`). */
+function endAcceptance(
+  em: SqlEntityManager,
+  f: Finding,
+  now: Date,
+  snapshot: Snapshot | null,
+  note: string,
+): FindingEvent {
+  const from = f.status;
   f.status = 'open';
   f.updatedAt = now;
   clearAcceptance(f);

@@ -4,7 +4,10 @@ import { ReviewDecisionEvent } from '../entities/review-decision-event.js';
 import type { ReviewDecision } from '../entities/review-decision.js';
 import { newId } from '../ids.js';
 
-/** One decision as it was recorded; a later change adds an event, never rewrites this one. */
+/**
+ * One decision as it was recorded; a later change adds an event, never rewrites this one. A changed
+ * comment on the same decision is an event too (`previousDecision` the same decision).
+ */
 export interface ReviewDecisionEventRecord {
   id: string;
   reviewId: string;
@@ -12,9 +15,11 @@ export interface ReviewDecisionEventRecord {
   decision: ReviewDecisionKind;
   newRole: string | null;
   comment: string | null;
+  /** Who recorded this entry (the decision, or a changed comment on it). */
   decidedBy: string;
+  /** When this entry was recorded. */
   decidedAt: Date;
-  /** The decision this one replaced; null for the first. */
+  /** The decision this one replaced (the same one for a changed comment); null for the first. */
   previousDecision: ReviewDecisionKind | null;
 }
 
@@ -37,11 +42,16 @@ export function toDecisionEventRecord(
   };
 }
 
-/** Appends the item's current decision (just set) to its history. */
+/**
+ * Appends the item's current decision (just set) to its history, as recorded by `recorded.by` at
+ * `recorded.at`: the decision's maker and time, or, when only the comment changed, whoever changed
+ * it and when (the item keeps the decision's).
+ */
 export function addDecisionEvent(
   em: SqlEntityManager,
   item: ReviewDecision,
   previousDecision: ReviewDecisionKind | null,
+  recorded: { by: string; at: Date },
 ): void {
   em.create(ReviewDecisionEvent, {
     id: newId(),
@@ -49,8 +59,8 @@ export function addDecisionEvent(
     decision: item.decision!,
     newRole: item.newRole,
     comment: item.comment,
-    decidedBy: item.decidedBy!,
-    decidedAt: item.decidedAt!,
+    decidedBy: recorded.by,
+    decidedAt: recorded.at,
     previousDecision,
   });
 }

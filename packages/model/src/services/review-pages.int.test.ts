@@ -82,8 +82,13 @@ describe.each(testDrivers)('large access reviews, a page at a time, on $dialect'
         decision: i % 2 === 0 ? 'revoke' : 'keep',
         ...asPerson('bob'),
       });
+    // u-0's decision changes; u-1's stays, with a comment added (a history entry too).
     for (const userId of ['u-0', 'u-1'])
-      await db().reviews.decide(review.id, userId, { decision: 'keep', ...asPerson('carol') });
+      await db().reviews.decide(review.id, userId, {
+        decision: 'keep',
+        comment: 'checked again',
+        ...asPerson('carol'),
+      });
     // A later sync removes u-4: its revoke is remediated; u-2 and u-6 stay open.
     await db().snapshots.record(
       ref,

@@ -221,7 +221,10 @@ export class AccessReviewService {
 
   /**
    * Records (or changes) the decision for one user of an open review, keeping every earlier
-   * decision in the item's history. Refused (ForbiddenError) when the user under review is the
+   * decision in the item's history. The decision it holds already (same `decision` and `newRole`)
+   * is no new decision: with the same comment too (a retried request) nothing is written and the
+   * item is answered as it stands; with another comment the comment changes and a history event
+   * records it (by `by`, at now), while `decidedBy`, `decidedAt` and a confirmed remediation stay. Refused (ForbiddenError) when the user under review is the
    * reviewer's own access, and when no reviewer email is given (the rule could not be checked);
    * a change-role to the role the user holds in the reviewed snapshot is a ValidationError on
    * `newRole`. Stamped with the service's clock once the review and the item are locked: a time
@@ -274,16 +277,25 @@ export class AccessReviewService {
           'newRole',
           `is the role the user holds already (${newRole}); decide keep, or name another role`,
         );
+      const comment = input.comment ?? null;
+      const sameDecision = item.decision === input.decision && item.newRole === newRole;
+      // A retry (the client timed out after this committed): nothing to record, and a remediation
+      // a later snapshot confirmed meanwhile stays confirmed.
+      if (sameDecision && item.comment === comment) return toDecisionRecord(item);
       const now = this.ctx.clock();
       const previousDecision = item.decision;
-      item.decision = input.decision;
-      item.newRole = newRole;
-      item.comment = input.comment ?? null;
-      item.decidedBy = by;
-      item.decidedAt = now;
-      item.remediatedAt = null;
-      item.remediatedSnapshot = null;
-      addDecisionEvent(em, item, previousDecision);
+      item.comment = comment;
+      if (!sameDecision) {
+        item.decision = input.decision;
+        item.newRole = newRole;
+        item.decidedBy = by;
+        item.decidedAt = now;
+        item.remediatedAt = null;
+        item.remediatedSnapshot = null;
+      }
+      // A changed comment alone is a version of the decision too (who wrote it, when), but leaves
+      // the decision, when it was made and its remediation as they are.
+      addDecisionEvent(em, item, previousDecision, { by, at: now });
       await em.flush();
       return toDecisionRecord(item);
     });
