@@ -62,6 +62,7 @@ export {
   type RepeatLogger,
   type RepeatedFailureLogOptions,
 } from './logging/repeated-failure-log.js';
+export { markLogged, wasLogged } from './logging/logged-errors.js';
 export { truncateUtf8 } from './text/truncate-utf8.js';
 export { connectionKey, type ConnectionRef } from './services/context.js';
 export type { ConnectionRecord, ConnectionSync } from './services/connections.js';

@@ -6,7 +6,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { classifyDatabaseOutage, type Database } from '@xero-access/model';
+import { classifyDatabaseOutage, markLogged, type Database } from '@xero-access/model';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { type Observable, catchError, concatMap, from, throwError } from 'rxjs';
@@ -14,7 +14,6 @@ import { AUDIT_RESOURCE_ID, type RequestWithPrincipal } from '../auth/principal.
 import { DB } from '../database/database.module.js';
 import { RETRY_AFTER_SECONDS } from '../http/database-unavailable.js';
 import { unavailable } from '../http/errors.js';
-import { loggedAlready } from '../http/logged-once.js';
 import { LOGGER } from '../logging/logger.module.js';
 import { actorOf, auditActorOf } from './audit-actor.js';
 import { AUDITED } from './audited.decorator.js';
@@ -103,8 +102,8 @@ export class AuditInterceptor implements NestInterceptor {
         'could not write the audit log entry; the request was refused',
       );
       // An outage gets the answer every route gives one (busy or unreachable, and SCIM's format).
-      if (classifyDatabaseOutage(error)) throw loggedAlready(error);
-      throw loggedAlready(
+      if (classifyDatabaseOutage(error)) throw markLogged(error);
+      throw markLogged(
         unavailable(
           `the audit log cannot be written, so nothing was changed; retry in ${RETRY_AFTER_SECONDS} s`,
         ),

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger.module.js';
 import { SCIM_PREFIX, sendScimError } from '../scim/scim-error-reply.js';
 import { setErrorHeaders, toErrorBody } from './error-body.js';
-import { wasLogged } from './logged-once.js';
+import { wasLogged } from '@xero-access/model';
 
 /** The global filter: every error as an ErrorBody (SCIM routes: a SCIM error). */
 @Catch()

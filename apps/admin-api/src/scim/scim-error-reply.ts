@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { setErrorHeaders, toErrorBody } from '../http/error-body.js';
-import { wasLogged } from '../http/logged-once.js';
+import { wasLogged } from '@xero-access/model';
 import { SCIM_CONTENT_TYPE, SCIM_ERROR, ScimError, type ScimType } from './scim.types.js';
 
 export const SCIM_PREFIX = '/scim/v2/';

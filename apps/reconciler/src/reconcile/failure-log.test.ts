@@ -1,7 +1,6 @@
-import { createOrm, type ModelOrm } from '@xero-access/model';
+import { createOrm, markLogged, type ModelOrm } from '@xero-access/model';
 import { xeroErrors } from '@xero-access/xero-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markLogged } from '../logging/logged-errors.js';
 import { createLogger } from '../logging/logger.js';
 import { memorySink } from '../test/memory-sink.js';
 import { writeBackFailed } from '../token/unwritable-token-secret.js';

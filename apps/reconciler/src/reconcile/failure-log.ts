@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/logger.js';
-import { wasLogged } from '../logging/logged-errors.js';
+import { wasLogged } from '@xero-access/model';
 import { unexpectedErrorFields, type ClassifiedFailure } from './failure-classifier.js';
 import type { TenantFailure } from './sync-outcome.js';
 

@@ -7,7 +7,7 @@ import {
   type XeroTokenSet,
 } from '@xero-access/xero-client';
 import { describe, expect, it } from 'vitest';
-import { wasLogged } from '../logging/logged-errors.js';
+import { wasLogged } from '@xero-access/model';
 import { createLogger } from '../logging/logger.js';
 import { memorySink } from '../test/memory-sink.js';
 import { TokenManager } from './token-manager.js';

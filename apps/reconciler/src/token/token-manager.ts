@@ -8,7 +8,7 @@ import {
 } from '@xero-access/xero-client';
 import { describeKubeError } from '../kube/http-status.js';
 import { RecentSecretWrites } from '../kube/recent-secret-writes.js';
-import { markLogged } from '../logging/logged-errors.js';
+import { markLogged } from '@xero-access/model';
 import type { Logger } from '../logging/logger.js';
 import {
   overwrittenTokenRefused,

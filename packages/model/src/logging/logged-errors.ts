@@ -2,8 +2,9 @@
 const logged = new WeakSet<object>();
 
 /**
- * Marks `error` as logged already: a caller further up that logs failures (`reconcile failed`)
- * leaves it out, so one failure is one log line.
+ * Marks `error` as logged already: a caller further up that logs failures (the reconciler's
+ * `reconcile failed`, the admin API's exception filters) leaves it out, so one failure is one log
+ * line.
  */
 export function markLogged<T>(error: T): T {
   if (typeof error === 'object' && error !== null) logged.add(error);
